@@ -1,0 +1,82 @@
+import { Scalar } from '@scalar/hono-api-reference';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import type { Deps } from './deps';
+import { AppError } from './http/app-error';
+import { createRouter } from './http/create-router';
+import { asAppError, renderProblem } from './http/problem';
+import { moduleRouters } from './modules';
+
+export const API_TITLE = 'forestall API';
+export const API_VERSION = '0.1.0';
+
+/** Builds the whole HTTP app over injected deps; Node and Workers call this the same way. */
+export function createApp(deps: Deps) {
+  const app = createRouter();
+
+  app.use('*', requestId({ headerName: 'X-Request-Id' }));
+  app.use('*', async (c, next) => {
+    c.set('deps', deps);
+    await next();
+  });
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    deps.logger.info('request', {
+      request_id: c.var.requestId,
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round(performance.now() - started),
+    });
+  });
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: deps.config.bodyLimitBytes,
+      onError: () => {
+        throw new AppError(
+          'payload_too_large',
+          `The request body exceeds ${deps.config.bodyLimitBytes} bytes.`,
+        );
+      },
+    }),
+  );
+
+  for (const router of moduleRouters) app.route('/', router);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key (`fst_…`) created with POST /v1/api-keys.',
+  });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: API_TITLE,
+      version: API_VERSION,
+      description: 'Prevent support contacts instead of answering them.',
+    },
+    servers: [{ url: deps.config.publicUrl }],
+  });
+  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: `${API_TITLE} reference` }));
+
+  app.notFound((c) =>
+    renderProblem(c, new AppError('not_found', `No route for ${c.req.method} ${c.req.path}.`)),
+  );
+  app.onError((error, c) => {
+    const known = asAppError(error);
+    if (known) return renderProblem(c, known);
+    deps.logger.error('unhandled error', {
+      request_id: c.var.requestId,
+      method: c.req.method,
+      path: c.req.path,
+      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    });
+    return renderProblem(c, new AppError('internal', 'An unexpected error occurred.'));
+  });
+
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

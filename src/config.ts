@@ -1,0 +1,112 @@
+import { z } from 'zod';
+
+/** The only module that reads the environment; everything else receives a parsed `Config`. */
+
+export type EnvSource = Record<string, unknown>;
+
+const DEFAULT_DATABASE_URL = 'file://./data/forestall';
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const timeZone = z
+  .string()
+  .trim()
+  .refine(isKnownTimeZone, { message: 'must be an IANA time zone such as Europe/Berlin or UTC' });
+
+const databaseUrl = z
+  .string()
+  .trim()
+  .refine((value) => /^(memory|file|postgres|postgresql):\/\//.test(value), {
+    message: 'must start with memory://, file://, postgres:// or postgresql://',
+  });
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(1).max(65_535).default(3000),
+  HOST: z.string().trim().min(1).default('0.0.0.0'),
+  DATABASE_URL: optionalString.pipe(databaseUrl.optional()),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(100).default(10),
+  PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  WORKSPACE_TIME_ZONE: timeZone.default('UTC'),
+  ADMIN_API_KEY: optionalString.pipe(
+    z.string().min(24, 'must be at least 24 characters so it cannot be guessed').optional(),
+  ),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(100 * 1024 * 1024)
+    .default(5 * 1024 * 1024),
+});
+
+export type Config = {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  databasePoolMax: number;
+  publicUrl: string;
+  workspaceTimeZone: string;
+  adminApiKey: string | undefined;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  bodyLimitBytes: number;
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(
+      `Invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`,
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses configuration from any string map: `process.env` on Node, bindings on Workers. */
+export function loadConfig(source: EnvSource): Config {
+  const parsed = envSchema.safeParse(onlyStrings(source));
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({
+        variable: String(issue.path[0] ?? '(environment)'),
+        message: issue.message,
+      })),
+    );
+  }
+  const env = parsed.data;
+  return {
+    port: env.PORT,
+    host: env.HOST,
+    databaseUrl: env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
+    databasePoolMax: env.DATABASE_POOL_MAX,
+    publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
+    workspaceTimeZone: env.WORKSPACE_TIME_ZONE,
+    adminApiKey: env.ADMIN_API_KEY,
+    logLevel: env.LOG_LEVEL,
+    bodyLimitBytes: env.BODY_LIMIT_BYTES,
+  };
+}
+
+export function loadConfigFromProcessEnv(): Config {
+  return loadConfig(process.env);
+}
+
+/** Workers bindings mix strings with objects (Hyperdrive, KV); only strings are configuration. */
+function onlyStrings(source: EnvSource): Record<string, string> {
+  const strings: Record<string, string> = {};
+  for (const [key, value] of Object.entries(source)) {
+    if (typeof value === 'string') strings[key] = value;
+  }
+  return strings;
+}
+
+function isKnownTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,26 @@
+import { ConfigError, loadConfigFromProcessEnv } from '../config';
+import { buildDeps } from '../deps';
+import { ensureBootstrapAdminKey } from '../modules/auth/api-keys.service';
+import { migrateDatabase } from './migrate';
+import { openDatabase, redactUrl } from './open-database';
+
+/** `npm run db:migrate`: what Workers deployments run before `wrangler deploy`. */
+async function main(): Promise<void> {
+  const config = loadConfigFromProcessEnv();
+  const database = await openDatabase(config.databaseUrl, { poolMax: 2 });
+  try {
+    await migrateDatabase(database);
+    console.log(`Migrated ${redactUrl(config.databaseUrl)}.`);
+    const bootstrap = await ensureBootstrapAdminKey(buildDeps(config, database.db));
+    if (bootstrap.created && bootstrap.source === 'generated') {
+      console.log(`Created the first admin API key (shown once): ${bootstrap.key}`);
+    }
+  } finally {
+    await database.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+});

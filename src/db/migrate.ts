@@ -1,0 +1,33 @@
+import { fileURLToPath } from 'node:url';
+import type { PgliteDatabase } from 'drizzle-orm/pglite';
+import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import type { Sql } from 'postgres';
+import type { Database } from './database';
+
+/** Node-only: migrations are read from disk. Workers apply them with `npm run db:migrate`. */
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
+
+// Any constant works; it only has to be the same for every forestall instance.
+const MIGRATION_LOCK_ID = 7_234_001;
+
+export async function migrateDatabase(database: Database): Promise<void> {
+  const config = { migrationsFolder: MIGRATIONS_FOLDER };
+  if (database.driver === 'pglite') {
+    const { migrate } = await import('drizzle-orm/pglite/migrator');
+    await migrate(database.db as unknown as PgliteDatabase, config);
+    return;
+  }
+  const { migrate } = await import('drizzle-orm/postgres-js/migrator');
+  const db = database.db as unknown as PostgresJsDatabase & { $client: Sql };
+  // Several instances starting together must not apply the same migration twice. The
+  // advisory lock is held on a reserved connection while the migrator uses another one
+  // from the pool (hence a pool of at least two).
+  const lockConnection = await db.$client.reserve();
+  try {
+    await lockConnection`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
+    await migrate(db, config);
+  } finally {
+    await lockConnection`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`;
+    lockConnection.release();
+  }
+}

@@ -1,0 +1,28 @@
+import type { Database } from './database';
+import { openPostgres } from './postgres';
+
+/** Chooses the driver by URL scheme: memory:// and file:// are PGlite, postgres:// is postgres.js. */
+export async function openDatabase(
+  url: string,
+  options: { poolMax?: number } = {},
+): Promise<Database> {
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    return openPostgres(url, options);
+  }
+  const { openPglite } = await import('./pglite');
+  if (url.startsWith('memory://')) return openPglite({ kind: 'memory' });
+  if (url.startsWith('file://')) return openPglite({ kind: 'directory', path: fileUrlPath(url) });
+  throw new Error(`Unsupported database URL scheme in ${redactUrl(url)}`);
+}
+
+/** `file://./data` (relative) and `file:///var/lib/forestall` (absolute) are both accepted. */
+function fileUrlPath(url: string): string {
+  const path = decodeURIComponent(url.slice('file://'.length));
+  if (path === '')
+    throw new Error('file:// database URL needs a path, e.g. file://./data/forestall');
+  return path;
+}
+
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}

@@ -1,0 +1,24 @@
+import { drizzle } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import type { Database } from './database';
+import * as schema from './schema';
+
+export type PostgresOptions = {
+  poolMax?: number;
+  /** Seconds to wait for a connection before a query fails (keeps /ready from hanging). */
+  connectTimeoutSeconds?: number;
+};
+
+/** postgres.js with a pool; safe for the Workers bundle (no Node-only imports). */
+export function openPostgres(url: string, options: PostgresOptions = {}): Database {
+  const client = postgres(url, {
+    max: options.poolMax ?? 10,
+    connect_timeout: options.connectTimeoutSeconds ?? 5,
+    onnotice: () => {},
+  });
+  return {
+    db: drizzle(client, { schema }),
+    driver: 'postgres',
+    close: () => client.end({ timeout: 5 }),
+  };
+}

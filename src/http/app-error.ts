@@ -1,0 +1,53 @@
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+export type FieldError = { location: string; path: string; message: string };
+
+/** Stable machine codes: clients branch on these, never on `detail` text. */
+export const ERROR_CODES = {
+  validation_failed: 400,
+  malformed_body: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  last_admin_key: 409,
+  payload_too_large: 413,
+  not_ready: 503,
+  internal: 500,
+} as const satisfies Record<string, ContentfulStatusCode>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+const TITLES: Record<ErrorCode, string> = {
+  validation_failed: 'Request validation failed',
+  malformed_body: 'Malformed request body',
+  unauthorized: 'Unauthorized',
+  forbidden: 'Forbidden',
+  not_found: 'Not found',
+  conflict: 'Conflict',
+  last_admin_key: 'Cannot revoke the last admin key',
+  payload_too_large: 'Payload too large',
+  not_ready: 'Service not ready',
+  internal: 'Internal server error',
+};
+
+/** The one error type the API throws; `onError` renders it as application/problem+json. */
+export class AppError extends Error {
+  readonly status: ContentfulStatusCode;
+
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail: string,
+    readonly errors?: FieldError[],
+  ) {
+    super(detail);
+    this.name = 'AppError';
+    this.status = ERROR_CODES[code];
+  }
+
+  get title(): string {
+    return TITLES[this.code];
+  }
+}
+
+export const notFound = (what: string) => new AppError('not_found', `${what} was not found.`);

@@ -1,0 +1,47 @@
+import { createRoute, type RouteConfig } from '@hono/zod-openapi';
+import type { Role } from '../db/schema';
+import { requireRole } from '../modules/auth/require-role';
+import { PROBLEM_CONTENT_TYPE, ProblemSchema } from './problem';
+
+export type RouteAccess = 'public' | { roles: readonly Role[] };
+
+export const problemResponse = (description: string) => ({
+  description,
+  content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } },
+});
+
+/**
+ * `createRoute` plus the two things every forestall route repeats: who may call it (enforced
+ * by middleware and documented as a security requirement) and the problem+json responses
+ * that the shared middleware and error handler can produce for it.
+ */
+export function defineRoute<R extends RouteConfig>(route: R & { access: RouteAccess }) {
+  const { access, ...config } = route;
+  const authenticated = access !== 'public';
+  const takesInput = Boolean(config.request);
+  const takesBody = Boolean(config.request?.body);
+  // Handlers stay typed by the route's own responses: the added ones are produced by the
+  // middleware and onError, never returned by a handler.
+  return createRoute({
+    ...config,
+    ...(authenticated
+      ? { middleware: [requireRole(access.roles)] as const, security: [{ apiKey: [] }] }
+      : {}),
+    responses: {
+      ...(takesInput ? { 400: problemResponse('Invalid request: each bad field is listed.') } : {}),
+      ...(authenticated
+        ? {
+            401: problemResponse('Missing, unknown or revoked API key.'),
+            403: problemResponse(`The API key's role is not allowed; needs ${roleList(access)}.`),
+          }
+        : {}),
+      ...(takesBody ? { 413: problemResponse('The request body is too large.') } : {}),
+      500: problemResponse('Unexpected error; quote `instance` when reporting it.'),
+      ...config.responses,
+    },
+  }) as unknown as R & { getRoutingPath(): string };
+}
+
+function roleList(access: { roles: readonly Role[] }): string {
+  return [...access.roles, 'admin'].filter((role, i, all) => all.indexOf(role) === i).join(', ');
+}

@@ -1,0 +1,60 @@
+import { z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { AppError, ERROR_CODES } from './app-error';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+export const ProblemSchema = z
+  .object({
+    type: z.string().openapi({ example: 'https://forestall.dev/problems/validation_failed' }),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    instance: z
+      .string()
+      .openapi({ description: 'The request id; quote it when reporting a problem.' }),
+    code: z.enum(Object.keys(ERROR_CODES) as [keyof typeof ERROR_CODES]),
+    errors: z
+      .array(
+        z.object({
+          location: z.string().openapi({ example: 'body' }),
+          path: z.string().openapi({ example: 'items.3.created_at' }),
+          message: z.string(),
+        }),
+      )
+      .optional(),
+  })
+  .openapi('Problem');
+
+export type Problem = z.infer<typeof ProblemSchema>;
+
+export function toProblem(error: AppError, requestId: string): Problem {
+  return {
+    type: `https://forestall.dev/problems/${error.code}`,
+    title: error.title,
+    status: error.status,
+    detail: error.detail,
+    instance: requestId,
+    code: error.code,
+    ...(error.errors ? { errors: error.errors } : {}),
+  };
+}
+
+export function renderProblem(c: Context, error: AppError): Response {
+  const body = toProblem(error, c.get('requestId') ?? 'unknown');
+  const headers: Record<string, string> = { 'content-type': PROBLEM_CONTENT_TYPE };
+  if (error.status === 401) headers['www-authenticate'] = 'Bearer';
+  return c.body(JSON.stringify(body), error.status, headers);
+}
+
+/** Maps anything thrown inside a request to the AppError it should be shown as. */
+export function asAppError(error: unknown): AppError | undefined {
+  if (error instanceof AppError) return error;
+  if (error instanceof HTTPException) {
+    if (error.status === 400) return new AppError('malformed_body', error.message);
+    if (error.status === 401) return new AppError('unauthorized', error.message);
+    if (error.status === 413) return new AppError('payload_too_large', error.message);
+  }
+  return undefined;
+}

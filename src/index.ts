@@ -1,0 +1,102 @@
+import { type ServerType, serve } from '@hono/node-server';
+import { createApp } from './app';
+import { type Config, ConfigError, loadConfigFromProcessEnv } from './config';
+import type { Database } from './db/database';
+import { migrateDatabase } from './db/migrate';
+import { openDatabase, redactUrl } from './db/open-database';
+import { buildDeps, type Deps } from './deps';
+import { cronTable } from './jobs/cron-table';
+import { type Scheduler, startScheduler } from './jobs/node-scheduler';
+import { ensureBootstrapAdminKey } from './modules/auth/api-keys.service';
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+async function main(): Promise<void> {
+  const config = readConfigOrExit();
+  const database = await openDatabase(config.databaseUrl, { poolMax: config.databasePoolMax });
+  await migrateDatabase(database);
+  const deps = buildDeps(config, database.db);
+  await announceBootstrapKey(deps);
+
+  const server = serve({ fetch: createApp(deps).fetch, port: config.port, hostname: config.host });
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  const scheduler = startScheduler(deps, cronTable);
+
+  deps.logger.info('forestall started', {
+    database: database.driver,
+    database_url: redactUrl(config.databaseUrl),
+  });
+  console.log(`forestall is listening on ${config.publicUrl}`);
+  console.log(`API reference: ${config.publicUrl}/docs`);
+
+  const stop = once(() => shutDown(deps, server, scheduler, database));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+function readConfigOrExit(): Config {
+  try {
+    return loadConfigFromProcessEnv();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+/** The generated key goes to the terminal once, never to the structured log. */
+async function announceBootstrapKey(deps: Deps): Promise<void> {
+  const bootstrap = await ensureBootstrapAdminKey(deps);
+  if (!bootstrap.created) return;
+  if (bootstrap.source === 'ADMIN_API_KEY') {
+    console.log(`Created the first admin key from ADMIN_API_KEY (${bootstrap.apiKey.prefix}…).`);
+    return;
+  }
+  console.log(
+    [
+      '',
+      'First start: created an admin API key. It is shown only this once; store it now.',
+      `  ADMIN API KEY: ${bootstrap.key}`,
+      `  Try: curl -H "Authorization: Bearer ${bootstrap.key}" ${deps.config.publicUrl}/v1/api-keys`,
+      '',
+    ].join('\n'),
+  );
+}
+
+/** Stop accepting, let in-flight requests and jobs finish, then close the database. */
+async function shutDown(
+  deps: Deps,
+  server: ServerType,
+  scheduler: Scheduler,
+  database: Database,
+): Promise<void> {
+  deps.logger.info('shutting down');
+  const forced = setTimeout(() => {
+    deps.logger.error('shutdown grace period elapsed; exiting');
+    process.exit(1);
+  }, SHUTDOWN_GRACE_MS);
+  forced.unref();
+  await Promise.all([
+    new Promise<void>((resolve) => server.close(() => resolve())),
+    scheduler.stop(),
+  ]);
+  await database.close();
+  deps.logger.info('stopped');
+  process.exit(0);
+}
+
+function once(fn: () => Promise<void>): () => void {
+  let started = false;
+  return () => {
+    if (started) return;
+    started = true;
+    void fn();
+  };
+}
+
+main().catch((error: unknown) => {
+  console.error('forestall failed to start:', error);
+  process.exit(1);
+});

@@ -1,0 +1,8 @@
+import type { Job } from './job';
+import { pruneJobRunsJob } from './prune-job-runs.job';
+
+/**
+ * Every scheduled job. On Workers, each distinct schedule must also be listed under
+ * `[triggers] crons` in wrangler.toml (a test keeps the two in step).
+ */
+export const cronTable: readonly Job[] = [pruneJobRunsJob];

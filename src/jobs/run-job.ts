@@ -1,0 +1,58 @@
+import { eq } from 'drizzle-orm';
+import { v7 as uuidv7 } from 'uuid';
+import { jobRuns } from '../db/schema';
+import type { Deps } from '../deps';
+import type { Job } from './job';
+
+export type JobOutcome = 'succeeded' | 'failed' | 'skipped';
+
+/**
+ * Claims the (job, minute) slot in the database and runs the job only if the claim is ours,
+ * so several instances (or a retried Cron Trigger) run each scheduled minute once.
+ */
+export async function runJob(deps: Deps, job: Job, now: Date): Promise<JobOutcome> {
+  const scheduledFor = new Date(Math.floor(now.getTime() / 60_000) * 60_000);
+  const [claim] = await deps.db
+    .insert(jobRuns)
+    .values({ id: uuidv7(), job: job.name, scheduledFor, status: 'running', startedAt: now })
+    .onConflictDoNothing()
+    .returning({ id: jobRuns.id });
+  if (!claim) {
+    deps.logger.debug('job already claimed', { job: job.name, scheduled_for: scheduledFor });
+    return 'skipped';
+  }
+  try {
+    await job.run(deps, now);
+    await finish(deps, claim.id, 'succeeded', null);
+    return 'succeeded';
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    deps.logger.error('job failed', { job: job.name, error: message });
+    await finish(deps, claim.id, 'failed', message);
+    return 'failed';
+  }
+}
+
+async function finish(
+  deps: Deps,
+  id: string,
+  status: 'succeeded' | 'failed',
+  error: string | null,
+): Promise<void> {
+  await deps.db
+    .update(jobRuns)
+    .set({ status, error, finishedAt: deps.clock.now() })
+    .where(eq(jobRuns.id, id));
+}
+
+/** What the Workers `scheduled()` handler runs: every job whose schedule fired. */
+export async function runJobsForCron(
+  deps: Deps,
+  jobs: readonly Job[],
+  cron: string,
+  now: Date,
+): Promise<JobOutcome[]> {
+  const due = jobs.filter((job) => job.schedule === cron);
+  if (due.length === 0) deps.logger.warn('no job has this schedule', { cron });
+  return Promise.all(due.map((job) => runJob(deps, job, now)));
+}

@@ -1,0 +1,29 @@
+/** API key material: `fst_` + 32 random base64url characters; only the SHA-256 is stored. */
+
+const KEY_PREFIX = 'fst_';
+const VISIBLE_PREFIX_LENGTH = KEY_PREFIX.length + 8;
+
+export function generateApiKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(24));
+  return KEY_PREFIX + base64url(bytes);
+}
+
+/** The part of a key that is safe to show and log, e.g. `fst_Ab3dE9xQ`. */
+export function visiblePrefix(key: string): string {
+  return key.slice(0, VISIBLE_PREFIX_LENGTH);
+}
+
+/**
+ * A fast hash is right here: keys carry 192 random bits, so there is nothing for a slow
+ * password hash to protect, and every request pays for the hash.
+ */
+export async function hashApiKey(key: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key));
+  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+function base64url(bytes: Uint8Array): string {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}

@@ -1,0 +1,149 @@
+import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
+import { v7 as uuidv7 } from 'uuid';
+import { type ApiKeyRow, apiKeys, type Role } from '../../db/schema';
+import type { Deps } from '../../deps';
+import type { Principal } from '../../http/app-env';
+import { AppError, notFound } from '../../http/app-error';
+import { type Page, type PageQuery, toPage } from '../../http/pagination';
+import { generateApiKey, hashApiKey, visiblePrefix } from './api-key-secret';
+
+// Writing last_used_at on every request would turn each read into a write; a minute is
+// precise enough to answer "is this key still in use?".
+const LAST_USED_PRECISION_MS = 60_000;
+
+export type ApiKeyView = {
+  id: string;
+  name: string;
+  role: Role;
+  prefix: string;
+  created_at: string;
+  created_by: string | null;
+  last_used_at: string | null;
+  revoked_at: string | null;
+};
+
+export function toApiKeyView(row: ApiKeyRow): ApiKeyView {
+  return {
+    id: row.id,
+    name: row.name,
+    role: row.role,
+    prefix: row.prefix,
+    created_at: row.createdAt.toISOString(),
+    created_by: row.createdBy,
+    last_used_at: row.lastUsedAt?.toISOString() ?? null,
+    revoked_at: row.revokedAt?.toISOString() ?? null,
+  };
+}
+
+export async function createApiKey(
+  deps: Deps,
+  input: { name: string; role: Role; createdBy: string | null; key?: string },
+): Promise<{ key: string; apiKey: ApiKeyView }> {
+  const key = input.key ?? generateApiKey();
+  const [row] = await deps.db
+    .insert(apiKeys)
+    .values({
+      id: uuidv7(),
+      name: input.name,
+      role: input.role,
+      prefix: visiblePrefix(key),
+      secretHash: await hashApiKey(key),
+      createdAt: deps.clock.now(),
+      createdBy: input.createdBy,
+    })
+    .returning();
+  if (!row) throw new Error('insert into api_keys returned no row');
+  return { key, apiKey: toApiKeyView(row) };
+}
+
+export async function listApiKeys(
+  deps: Deps,
+  query: PageQuery & { includeRevoked: boolean },
+): Promise<Page<ApiKeyView>> {
+  const rows = await deps.db
+    .select()
+    .from(apiKeys)
+    .where(
+      and(
+        query.cursor ? gt(apiKeys.id, query.cursor) : undefined,
+        query.includeRevoked ? undefined : isNull(apiKeys.revokedAt),
+      ),
+    )
+    .orderBy(asc(apiKeys.id))
+    .limit(query.limit + 1);
+  return toPage(rows.map(toApiKeyView), query.limit);
+}
+
+/** Idempotent: revoking a revoked key returns it unchanged. */
+export async function revokeApiKey(deps: Deps, id: string): Promise<ApiKeyView> {
+  return deps.db.transaction(async (tx) => {
+    const [row] = await tx.select().from(apiKeys).where(eq(apiKeys.id, id)).for('update');
+    if (!row) throw notFound(`API key ${id}`);
+    if (row.revokedAt) return toApiKeyView(row);
+    if (row.role === 'admin') {
+      // Lock every active admin key so two concurrent revocations cannot both pass this check.
+      const activeAdmins = await tx
+        .select({ id: apiKeys.id })
+        .from(apiKeys)
+        .where(and(eq(apiKeys.role, 'admin'), isNull(apiKeys.revokedAt)))
+        .for('update');
+      if (activeAdmins.length <= 1) {
+        throw new AppError(
+          'last_admin_key',
+          'This is the last active admin key; create another admin key before revoking it.',
+        );
+      }
+    }
+    const [revoked] = await tx
+      .update(apiKeys)
+      .set({ revokedAt: deps.clock.now() })
+      .where(eq(apiKeys.id, id))
+      .returning();
+    if (!revoked) throw notFound(`API key ${id}`);
+    return toApiKeyView(revoked);
+  });
+}
+
+/** Resolves a presented key to its principal; revoked and unknown keys resolve to null. */
+export async function authenticateApiKey(deps: Deps, key: string): Promise<Principal | null> {
+  const [row] = await deps.db
+    .select()
+    .from(apiKeys)
+    .where(eq(apiKeys.secretHash, await hashApiKey(key)))
+    .limit(1);
+  if (!row || row.revokedAt) return null;
+  const now = deps.clock.now();
+  if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_PRECISION_MS) {
+    await deps.db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, row.id));
+  }
+  return { keyId: row.id, name: row.name, role: row.role, prefix: row.prefix };
+}
+
+export type BootstrapResult =
+  | { created: false }
+  | { created: true; source: 'generated'; key: string; apiKey: ApiKeyView }
+  | { created: true; source: 'ADMIN_API_KEY'; apiKey: ApiKeyView };
+
+/**
+ * On an empty database, creates the first admin key: ADMIN_API_KEY when configured,
+ * otherwise a generated one that the caller prints once. The table lock makes concurrent
+ * first starts of several instances create exactly one key.
+ */
+export async function ensureBootstrapAdminKey(deps: Deps): Promise<BootstrapResult> {
+  return deps.db.transaction(async (tx) => {
+    await tx.execute(sql`lock table ${apiKeys} in exclusive mode`);
+    const [existing] = await tx.select({ id: apiKeys.id }).from(apiKeys).limit(1);
+    if (existing) return { created: false };
+    const txDeps = { ...deps, db: tx };
+    const configured = deps.config.adminApiKey;
+    const { key, apiKey } = await createApiKey(txDeps, {
+      name: 'bootstrap admin',
+      role: 'admin',
+      createdBy: null,
+      key: configured,
+    });
+    return configured
+      ? { created: true, source: 'ADMIN_API_KEY', apiKey }
+      : { created: true, source: 'generated', key, apiKey };
+  });
+}

@@ -1,0 +1,55 @@
+import { z } from '@hono/zod-openapi';
+import { pingDatabase } from '../../db/ping';
+import { AppError } from '../../http/app-error';
+import { createRouter } from '../../http/create-router';
+import { defineRoute, problemResponse } from '../../http/define-route';
+
+const READY_TIMEOUT_MS = 2_000;
+
+const healthRoute = defineRoute({
+  access: 'public',
+  method: 'get',
+  path: '/health',
+  tags: ['Health'],
+  summary: 'Liveness: the process is up',
+  responses: {
+    200: {
+      description: 'Up',
+      content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } },
+    },
+  },
+});
+
+const readyRoute = defineRoute({
+  access: 'public',
+  method: 'get',
+  path: '/ready',
+  tags: ['Health'],
+  summary: 'Readiness: the database answers a round-trip',
+  responses: {
+    200: {
+      description: 'Ready',
+      content: {
+        'application/json': {
+          schema: z.object({ status: z.literal('ready'), database: z.literal('ok') }),
+        },
+      },
+    },
+    503: problemResponse('The database did not answer.'),
+  },
+});
+
+export const healthRoutes = createRouter()
+  .openapi(healthRoute, (c) => c.json({ status: 'ok' as const }, 200))
+  .openapi(readyRoute, async (c) => {
+    try {
+      await pingDatabase(c.var.deps.db, READY_TIMEOUT_MS);
+    } catch (error) {
+      c.var.deps.logger.warn('readiness check failed', {
+        request_id: c.var.requestId,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      throw new AppError('not_ready', 'The database did not answer a round-trip.');
+    }
+    return c.json({ status: 'ready' as const, database: 'ok' as const }, 200);
+  });

@@ -1,0 +1,6 @@
+import { apiKeyRoutes } from './auth/api-keys.routes';
+import { healthRoutes } from './health/health.routes';
+import { jobRunRoutes } from './jobs/job-runs.routes';
+
+/** Each capability contributes a router; adding a module is one line here. */
+export const moduleRouters = [healthRoutes, apiKeyRoutes, jobRunRoutes];

@@ -1,0 +1,50 @@
+// The importable flavour of the Workers types, so Node's globals stay Node's in the rest of the code.
+import type { ExecutionContext, ScheduledController } from '@cloudflare/workers-types/index';
+import { createApp } from './app';
+import { loadConfig } from './config';
+import { openPostgres } from './db/postgres';
+import { buildDeps } from './deps';
+import { cronTable } from './jobs/cron-table';
+import { runJobsForCron } from './jobs/run-job';
+
+/** Cloudflare Workers entry. Imports nothing Node-only: PGlite and the migrator stay out. */
+
+type Bindings = Record<string, unknown> & {
+  DATABASE_URL?: string;
+  HYPERDRIVE?: { connectionString: string };
+};
+
+/**
+ * Workers cannot share a socket between requests, so each request (and each cron run) gets
+ * its own small connection, closed after the response with waitUntil. With Hyperdrive the
+ * pooling happens at Cloudflare's edge.
+ */
+function depsFor(env: Bindings) {
+  const connectionString = env.HYPERDRIVE?.connectionString ?? env.DATABASE_URL;
+  if (!connectionString) {
+    throw new Error('Set a HYPERDRIVE binding or the DATABASE_URL secret for the Worker.');
+  }
+  const config = loadConfig({ ...env, DATABASE_URL: connectionString });
+  const database = openPostgres(connectionString, { poolMax: 1 });
+  return { deps: buildDeps(config, database.db), database };
+}
+
+export default {
+  async fetch(request: Request, env: Bindings, ctx: ExecutionContext): Promise<Response> {
+    const { deps, database } = depsFor(env);
+    const response = await createApp(deps).fetch(request, env, ctx);
+    ctx.waitUntil(database.close());
+    return response;
+  },
+
+  async scheduled(controller: ScheduledController, env: Bindings, ctx: ExecutionContext) {
+    const { deps, database } = depsFor(env);
+    const run = runJobsForCron(
+      deps,
+      cronTable,
+      controller.cron,
+      new Date(controller.scheduledTime),
+    );
+    ctx.waitUntil(run.finally(() => database.close()));
+  },
+};

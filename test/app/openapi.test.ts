@@ -1,0 +1,77 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readJson } from '../helpers/read-json';
+import { startTestApp, type TestApp } from '../helpers/test-app';
+
+type Operation = {
+  security?: unknown[];
+  parameters?: unknown[];
+  requestBody?: { content: Record<string, { schema: unknown }> };
+  responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
+};
+
+describe('OpenAPI document and reference', () => {
+  let t: TestApp;
+  let document: { openapi: string; paths: Record<string, Record<string, Operation>> };
+  beforeAll(async () => {
+    t = await startTestApp();
+    const response = await t.request('/openapi.json', { key: null });
+    expect(response.status).toBe(200);
+    document = await readJson(response);
+  });
+  afterAll(() => t.close());
+
+  it('is a valid OpenAPI 3.1 document', async () => {
+    const validator = new Validator();
+    const result = await validator.validate(structuredClone(document));
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(document.openapi).toBe('3.1.0');
+  });
+
+  const operations = () =>
+    Object.entries(document.paths).flatMap(([path, byMethod]) =>
+      Object.entries(byMethod).map(([method, operation]) => ({ path, method, operation })),
+    );
+
+  it('lists every route the app serves', () => {
+    const listed = operations().map(({ method, path }) => `${method} ${path}`);
+    expect(listed).toEqual(
+      expect.arrayContaining([
+        'get /health',
+        'get /ready',
+        'get /v1/api-keys',
+        'post /v1/api-keys',
+        'delete /v1/api-keys/{id}',
+        'get /v1/job-runs',
+      ]),
+    );
+  });
+
+  it('gives every operation its problem+json error responses', () => {
+    for (const { path, method, operation } of operations()) {
+      const codes = Object.keys(operation.responses);
+      const where = `${method} ${path}`;
+      expect(codes, where).toContain('500');
+      if (operation.security) expect(codes, where).toEqual(expect.arrayContaining(['401', '403']));
+      if (operation.parameters?.length || operation.requestBody)
+        expect(codes, where).toContain('400');
+      if (operation.requestBody) {
+        expect(codes, where).toContain('413');
+        expect(operation.requestBody.content['application/json']?.schema, where).toBeDefined();
+      }
+      for (const [code, response] of Object.entries(operation.responses)) {
+        if (Number(code) >= 400) {
+          expect(response.content?.['application/problem+json'], `${where} ${code}`).toBeDefined();
+        }
+      }
+    }
+  });
+
+  it('serves an interactive reference at /docs over the same document', async () => {
+    const response = await t.request('/docs', { key: null });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/html');
+    expect(await response.text()).toContain('/openapi.json');
+  });
+});

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config';
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('config', () => {
+  it('starts with no configuration: embedded database under ./data, port 3000, UTC weeks', () => {
+    const config = loadConfig({});
+    expect(config.databaseUrl).toBe('file://./data/forestall');
+    expect(config.port).toBe(3000);
+    expect(config.publicUrl).toBe('http://localhost:3000');
+    expect(config.workspaceTimeZone).toBe('UTC');
+    expect(config.adminApiKey).toBeUndefined();
+  });
+
+  it('reads every documented variable', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      DATABASE_URL: 'postgres://user:pw@db:5432/forestall',
+      DATABASE_POOL_MAX: '20',
+      PUBLIC_URL: 'https://forestall.example.com/',
+      WORKSPACE_TIME_ZONE: 'Europe/Berlin',
+      ADMIN_API_KEY: 'fst_a-long-enough-admin-key-123',
+      LOG_LEVEL: 'warn',
+      BODY_LIMIT_BYTES: '2048',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      databaseUrl: 'postgres://user:pw@db:5432/forestall',
+      databasePoolMax: 20,
+      publicUrl: 'https://forestall.example.com',
+      workspaceTimeZone: 'Europe/Berlin',
+      adminApiKey: 'fst_a-long-enough-admin-key-123',
+      logLevel: 'warn',
+      bodyLimitBytes: 2048,
+    });
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '', ADMIN_API_KEY: ' ' }).databaseUrl).toBe(
+      'file://./data/forestall',
+    );
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['DATABASE_URL', 'mysql://localhost/forestall'],
+    ['PUBLIC_URL', 'not a url'],
+    ['WORKSPACE_TIME_ZONE', 'Mars/Olympus_Mons'],
+    ['ADMIN_API_KEY', 'short'],
+    ['LOG_LEVEL', 'loud'],
+    ['DATABASE_POOL_MAX', '1'],
+  ])('names %s when its value (%s) is invalid', (variable, value) => {
+    const error = configError({ [variable]: value });
+    expect(error.problems.map((p) => p.variable)).toEqual([variable]);
+    expect(error.message).toContain(`${variable}:`);
+  });
+
+  it('lists every bad variable at once', () => {
+    const error = configError({ PORT: '-1', WORKSPACE_TIME_ZONE: 'Nowhere' });
+    expect(error.problems.map((p) => p.variable).sort()).toEqual(['PORT', 'WORKSPACE_TIME_ZONE']);
+  });
+
+  it('ignores non-string bindings such as a Workers Hyperdrive object', () => {
+    expect(loadConfig({ HYPERDRIVE: { connectionString: 'x' }, PORT: '3001' }).port).toBe(3001);
+  });
+});

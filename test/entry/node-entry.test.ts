@@ -1,0 +1,108 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/free-port';
+import { readJson } from '../helpers/read-json';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+
+type Started = { child: ChildProcess; output: () => string; port: number; url: string };
+
+/** Starts the Node entry exactly as `npm start` does, with the given environment. */
+async function start(env: Record<string, string>): Promise<Started> {
+  const port = await freePort();
+  const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['src/index.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += chunk;
+  });
+  const deadline = Date.now() + 30_000;
+  while (!output.includes('forestall is listening')) {
+    if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}:\n${output}`);
+    if (Date.now() > deadline) throw new Error(`not listening after 30 s:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return { child, output: () => output, port, url: `http://127.0.0.1:${port}` };
+}
+
+async function stop(started: Started, signal: NodeJS.Signals): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => started.child.once('exit', resolve));
+  started.child.kill(signal);
+  return exited;
+}
+
+describe('npm start (the Node entry)', () => {
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'forestall-entry-'));
+  });
+  afterAll(() => rm(dataDir, { recursive: true, force: true }));
+
+  it('starts on the embedded database, prints an admin key once, and keeps data across restarts', async () => {
+    const env = { DATABASE_URL: `file://${join(dataDir, 'db')}` };
+    const first = await start(env);
+    const key = first.output().match(/ADMIN API KEY: (fst_\S+)/)?.[1];
+    expect(key).toBeDefined();
+    expect(first.output()).toContain(`http://localhost:${first.port}/docs`);
+
+    expect((await fetch(`${first.url}/ready`)).status).toBe(200);
+    const unauthenticated = await fetch(`${first.url}/v1/api-keys`);
+    expect(unauthenticated.status).toBe(401);
+    expect(unauthenticated.headers.get('content-type')).toBe('application/problem+json');
+    const created = await fetch(`${first.url}/v1/api-keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'made before restart', role: 'ops' }),
+    });
+    expect(created.status).toBe(201);
+
+    expect(await stop(first, 'SIGTERM')).toBe(0);
+    expect(first.output()).toContain('"message":"stopped"');
+
+    const second = await start(env);
+    expect(second.output()).not.toContain('ADMIN API KEY');
+    const listed = await fetch(`${second.url}/v1/api-keys`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(listed.status).toBe(200);
+    const names = (await readJson(listed)).data.map((k: { name: string }) => k.name);
+    expect(names).toContain('made before restart');
+    expect(await stop(second, 'SIGINT')).toBe(0);
+  });
+
+  it('uses ADMIN_API_KEY for the first admin key instead of generating one', async () => {
+    const adminKey = 'fst_operator-chosen-admin-key-0001';
+    const started = await start({ DATABASE_URL: 'memory://', ADMIN_API_KEY: adminKey });
+    expect(started.output()).not.toContain('ADMIN API KEY:');
+    expect(started.output()).not.toContain(adminKey);
+    const response = await fetch(`${started.url}/v1/api-keys`, {
+      headers: { authorization: `Bearer ${adminKey}` },
+    });
+    expect(response.status).toBe(200);
+    expect(await stop(started, 'SIGTERM')).toBe(0);
+  });
+
+  it('refuses to start on bad configuration and names the variable', async () => {
+    const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['src/index.ts'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', PORT: 'eighty', DATABASE_URL: 'memory://' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(stderr).toContain('PORT:');
+  });
+});

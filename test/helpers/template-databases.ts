@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import postgres from 'postgres';
+import { MIGRATIONS_FOLDER, migrateDatabase } from '../../src/db/migrate';
+import { openPglite, snapshotPglite } from '../../src/db/pglite';
+import { openPostgres } from '../../src/db/postgres';
+
+/** A fingerprint of the migrations, so a template is rebuilt exactly when they change. */
+export function migrationsFingerprint(): string {
+  const hash = createHash('sha256');
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else hash.update(entry.name).update(readFileSync(path));
+    }
+  };
+  walk(MIGRATIONS_FOLDER);
+  return hash.digest('hex').slice(0, 12);
+}
+
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+/** Creates (once per migrations fingerprint) a migrated Postgres database to clone from. */
+export async function preparePostgresTemplate(adminUrl: string): Promise<string> {
+  const template = `forestall_template_${migrationsFingerprint()}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    const [existing] = await admin`select 1 from pg_database where datname = ${template}`;
+    if (existing) return template;
+    const building = `${template}_building_${process.pid}`;
+    await admin.unsafe(`create database "${building}"`);
+    const database = openPostgres(withDatabase(adminUrl, building), { poolMax: 2 });
+    try {
+      await migrateDatabase(database);
+    } finally {
+      await database.close();
+    }
+    // Renaming a finished build into place means no run ever clones a half-migrated template.
+    await admin.unsafe(`alter database "${building}" rename to "${template}"`);
+    return template;
+  } finally {
+    await admin.end();
+  }
+}
+
+/** Removes test databases left behind by interrupted runs (ones still in use are kept). */
+export async function dropStaleTestDatabases(adminUrl: string): Promise<void> {
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    const stale = await admin<{ datname: string }[]>`
+      select datname from pg_database
+      where datname like 'forestall\\_test\\_%' or datname like 'forestall\\_template\\_%\\_building\\_%'`;
+    for (const { datname } of stale) {
+      await admin.unsafe(`drop database if exists "${datname}"`).catch(() => {});
+    }
+  } finally {
+    await admin.end();
+  }
+}
+
+/** Migrates a PGlite database once and returns it as a tarball that each test file loads. */
+export async function preparePgliteSnapshot(): Promise<Uint8Array> {
+  const database = await openPglite({ kind: 'memory' });
+  try {
+    await migrateDatabase(database);
+    return new Uint8Array(await (await snapshotPglite(database)).arrayBuffer());
+  } finally {
+    await database.close();
+  }
+}

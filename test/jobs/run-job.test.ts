@@ -1,0 +1,98 @@
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jobRuns } from '../../src/db/schema';
+import { cronTable } from '../../src/jobs/cron-table';
+import type { Job } from '../../src/jobs/job';
+import { startScheduler } from '../../src/jobs/node-scheduler';
+import { runJob, runJobsForCron } from '../../src/jobs/run-job';
+import { readJson } from '../helpers/read-json';
+import { startTestApp, type TestApp } from '../helpers/test-app';
+
+describe('scheduled jobs', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  const countingJob = (name: string, schedule = '*/5 * * * *') => {
+    const calls: Date[] = [];
+    const job: Job = { name, schedule, run: async (_deps, now) => void calls.push(now) };
+    return { job, calls };
+  };
+
+  it('runs a job once per scheduled minute even when two instances fire together', async () => {
+    const { job, calls } = countingJob('count-once');
+    const now = new Date('2026-03-02T09:05:00.250Z');
+    const outcomes = await Promise.all([runJob(t.deps, job, now), runJob(t.deps, job, now)]);
+    expect(outcomes.sort()).toEqual(['skipped', 'succeeded']);
+    expect(calls).toEqual([now]);
+    expect(await runJob(t.deps, job, new Date('2026-03-02T09:10:00Z'))).toBe('succeeded');
+    expect(calls).toHaveLength(2);
+  });
+
+  it('records a failed run with its error and lets the next minute run', async () => {
+    const failing: Job = {
+      name: 'always-fails',
+      schedule: '* * * * *',
+      run: async () => {
+        throw new Error('upstream said no');
+      },
+    };
+    expect(await runJob(t.deps, failing, new Date('2026-03-02T10:00:00Z'))).toBe('failed');
+    const page = await readJson(await t.request('/v1/job-runs?job=always-fails'));
+    expect(page.data).toEqual([
+      expect.objectContaining({ job: 'always-fails', status: 'failed', error: 'upstream said no' }),
+    ]);
+    expect(page.data[0].finished_at).not.toBeNull();
+  });
+
+  it('runs the jobs whose schedule a Cron Trigger fired, and only those', async () => {
+    const hourly = countingJob('hourly', '0 * * * *');
+    const daily = countingJob('daily', '0 3 * * *');
+    const outcomes = await runJobsForCron(
+      t.deps,
+      [hourly.job, daily.job],
+      '0 * * * *',
+      new Date('2026-03-02T11:00:00Z'),
+    );
+    expect(outcomes).toEqual(['succeeded']);
+    expect(hourly.calls).toHaveLength(1);
+    expect(daily.calls).toHaveLength(0);
+  });
+
+  it('node-cron calls the job on its schedule and stops cleanly', async () => {
+    const everySecond = countingJob('every-second', '* * * * * *');
+    const realTime = { ...t.deps, clock: { now: () => new Date() } };
+    const scheduler = startScheduler(realTime, [everySecond.job]);
+    await new Promise((resolve) => setTimeout(resolve, 2_200));
+    await scheduler.stop();
+    const ran = everySecond.calls.length;
+    expect(ran).toBeGreaterThanOrEqual(1);
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    expect(everySecond.calls.length).toBe(ran);
+    const rows = await t.deps.db.select().from(jobRuns);
+    expect(rows.filter((row) => row.job === 'every-second').length).toBe(ran);
+  });
+
+  it('prunes job runs older than 30 days', async () => {
+    const prune = cronTable.find((job) => job.name === 'prune-job-runs');
+    expect(prune).toBeDefined();
+    const { job: old } = countingJob('ancient');
+    await runJob(t.deps, old, new Date('2026-01-01T00:00:00Z'));
+    const { job: recent } = countingJob('recent');
+    await runJob(t.deps, recent, new Date('2026-02-25T00:00:00Z'));
+    if (prune) await runJob(t.deps, prune, new Date('2026-03-02T03:17:00Z'));
+    const jobs = (await t.deps.db.select().from(jobRuns)).map((row) => row.job);
+    expect(jobs).not.toContain('ancient');
+    expect(jobs).toContain('recent');
+  });
+
+  it('lists every cron table schedule as a Workers Cron Trigger in wrangler.toml', async () => {
+    const toml = await readFile(new URL('../../wrangler.toml', import.meta.url), 'utf8');
+    const crons = toml.match(/^crons\s*=\s*\[(.*)\]/m)?.[1] ?? '';
+    const triggers = [...crons.matchAll(/"([^"]+)"/g)].map((match) => match[1]);
+    const schedules = [...new Set(cronTable.map((job) => job.schedule))];
+    expect(triggers.sort()).toEqual(schedules.sort());
+  });
+});

@@ -1,0 +1,129 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiKeys } from '../../../src/db/schema';
+import { expectProblem } from '../../helpers/problem';
+import { readJson } from '../../helpers/read-json';
+import { startTestApp, type TestApp } from '../../helpers/test-app';
+
+describe('API keys', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  const createKey = async (role: string, name = `${role} key`) => {
+    const response = await t.request('/v1/api-keys', { method: 'POST', json: { name, role } });
+    expect(response.status).toBe(201);
+    return readJson(response);
+  };
+
+  it('shows a new key once and stores only its hash', async () => {
+    const created = await createKey('ops', 'status page publisher');
+    expect(created.key).toMatch(/^fst_[A-Za-z0-9_-]{32}$/);
+    expect(created.key.startsWith(created.prefix)).toBe(true);
+    expect(created).toMatchObject({ role: 'ops', name: 'status page publisher', revoked_at: null });
+
+    const [row] = await t.deps.db.select().from(apiKeys).where(eq(apiKeys.id, created.id));
+    expect(Object.values(row ?? {})).not.toContain(created.key);
+    expect(row?.secretHash).toMatch(/^[0-9a-f]{64}$/);
+
+    const listed = await readJson(await t.request('/v1/api-keys'));
+    const entry = listed.data.find((key: { id: string }) => key.id === created.id);
+    expect(entry).toMatchObject({ prefix: created.prefix, role: 'ops' });
+    expect(entry).not.toHaveProperty('key');
+    expect(JSON.stringify(listed)).not.toContain(created.key);
+  });
+
+  it('records who created a key and when it was last used', async () => {
+    const created = await createKey('analyst');
+    expect(created.created_by).toEqual(expect.any(String));
+    expect(created.last_used_at).toBeNull();
+
+    t.clock.advance(5 * 60_000);
+    const usedAt = t.clock.now().toISOString();
+    // The analyst key may not list keys, but presenting it still counts as using it.
+    await t.request('/v1/api-keys', { key: created.key });
+    const [row] = await t.deps.db.select().from(apiKeys).where(eq(apiKeys.id, created.id));
+    expect(row?.lastUsedAt?.toISOString()).toBe(usedAt);
+  });
+
+  it('writes last_used_at at most once a minute per key', async () => {
+    const created = await createKey('app');
+    await t.request('/health', { key: created.key });
+    await t.request('/v1/job-runs', { key: created.key });
+    const first = (await t.deps.db.select().from(apiKeys).where(eq(apiKeys.id, created.id)))[0];
+    t.clock.advance(30_000);
+    await t.request('/v1/job-runs', { key: created.key });
+    const second = (await t.deps.db.select().from(apiKeys).where(eq(apiKeys.id, created.id)))[0];
+    expect(second?.lastUsedAt).toEqual(first?.lastUsedAt);
+    t.clock.advance(31_000);
+    await t.request('/v1/job-runs', { key: created.key });
+    const third = (await t.deps.db.select().from(apiKeys).where(eq(apiKeys.id, created.id)))[0];
+    expect(third?.lastUsedAt?.getTime()).toBe(t.clock.now().getTime());
+  });
+
+  it('stops accepting a revoked key at once', async () => {
+    const created = await createKey('admin', 'second admin');
+    expect((await t.request('/v1/api-keys', { key: created.key })).status).toBe(200);
+
+    const revoked = await t.request(`/v1/api-keys/${created.id}`, { method: 'DELETE' });
+    expect(revoked.status).toBe(200);
+    expect((await readJson(revoked)).revoked_at).toBe(t.clock.now().toISOString());
+
+    const after = await t.request('/v1/api-keys', { key: created.key });
+    await expectProblem(after, 401, 'unauthorized');
+  });
+
+  it('treats a repeated revocation as done', async () => {
+    const created = await createKey('ops');
+    const first = await readJson(
+      await t.request(`/v1/api-keys/${created.id}`, { method: 'DELETE' }),
+    );
+    t.clock.advance(60_000);
+    const again = await t.request(`/v1/api-keys/${created.id}`, { method: 'DELETE' });
+    expect(again.status).toBe(200);
+    expect((await readJson(again)).revoked_at).toBe(first.revoked_at);
+  });
+
+  it('hides revoked keys from the list unless asked', async () => {
+    const created = await createKey('ops', 'to be revoked');
+    await t.request(`/v1/api-keys/${created.id}`, { method: 'DELETE' });
+    const active = await readJson(await t.request('/v1/api-keys?limit=200'));
+    expect(active.data.map((key: { id: string }) => key.id)).not.toContain(created.id);
+    const all = await readJson(await t.request('/v1/api-keys?limit=200&include_revoked=true'));
+    expect(all.data.map((key: { id: string }) => key.id)).toContain(created.id);
+  });
+
+  it('pages through keys with a cursor, oldest first, without repeats', async () => {
+    for (let i = 0; i < 5; i++) await createKey('app', `paged ${i}`);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const query: string = cursor ? `&cursor=${cursor}` : '';
+      const page = await readJson(await t.request(`/v1/api-keys?limit=2${query}`));
+      expect(page.data.length).toBeLessThanOrEqual(2);
+      seen.push(...page.data.map((key: { id: string }) => key.id));
+      cursor = page.next_cursor;
+      pages++;
+    } while (cursor);
+    const all = await readJson(await t.request('/v1/api-keys?limit=200'));
+    expect(seen).toEqual(all.data.map((key: { id: string }) => key.id));
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(pages).toBe(Math.ceil(seen.length / 2));
+  });
+
+  it('rejects a key that merely looks right', async () => {
+    const created = await createKey('ops');
+    const tampered = `${created.key.slice(0, -1)}${created.key.endsWith('A') ? 'B' : 'A'}`;
+    await expectProblem(await t.request('/v1/api-keys', { key: tampered }), 401, 'unauthorized');
+  });
+
+  it('never writes a key into the logs', async () => {
+    const created = await createKey('ops');
+    await t.request('/v1/api-keys', { key: created.key });
+    expect(t.logs.join('\n')).not.toContain(created.key);
+    expect(t.logs.join('\n')).not.toContain(t.adminKey);
+  });
+});

@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROLES, type Role } from '../../../src/db/schema';
+import { expectProblem } from '../../helpers/problem';
+import { readJson } from '../../helpers/read-json';
+import { startTestApp, type TestApp } from '../../helpers/test-app';
+
+/** Every protected route, with the roles allowed on it (admin is allowed everywhere). */
+const PROTECTED_ROUTES: { method: string; path: string; json?: unknown; allowed: Role[] }[] = [
+  { method: 'GET', path: '/v1/api-keys', allowed: ['admin'] },
+  { method: 'POST', path: '/v1/api-keys', json: { name: 'x', role: 'app' }, allowed: ['admin'] },
+  {
+    method: 'DELETE',
+    path: '/v1/api-keys/0192f0c4-0000-7000-8000-000000000000',
+    allowed: ['admin'],
+  },
+  { method: 'GET', path: '/v1/job-runs', allowed: ['admin'] },
+];
+
+describe('role-based access', () => {
+  let t: TestApp;
+  const keys = {} as Record<Role, string>;
+  beforeAll(async () => {
+    t = await startTestApp();
+    for (const role of ROLES) keys[role] = await t.keyFor(role);
+  });
+  afterAll(() => t.close());
+
+  it('covers every protected route of the OpenAPI document', async () => {
+    const document = await readJson(await t.request('/openapi.json'));
+    const documented: string[] = [];
+    for (const [path, operations] of Object.entries<Record<string, { security?: unknown }>>(
+      document.paths,
+    )) {
+      for (const [method, operation] of Object.entries(operations)) {
+        if (operation.security) documented.push(`${method.toUpperCase()} ${path}`);
+      }
+    }
+    const tested = PROTECTED_ROUTES.map((route) =>
+      `${route.method} ${route.path}`.replace(/[0-9a-f-]{36}/, '{id}'),
+    );
+    expect(tested.sort()).toEqual(documented.sort());
+  });
+
+  for (const route of PROTECTED_ROUTES) {
+    for (const role of ROLES) {
+      const allowed = role === 'admin' || route.allowed.includes(role);
+      it(`${route.method} ${route.path} ${allowed ? 'admits' : 'refuses'} ${role}`, async () => {
+        const response = await t.request(route.path, {
+          method: route.method,
+          json: route.json,
+          key: keys[role],
+        });
+        if (allowed) expect([200, 201, 404]).toContain(response.status);
+        else await expectProblem(response, 403, 'forbidden');
+      });
+    }
+
+    it(`${route.method} ${route.path} refuses a request without a key`, async () => {
+      const response = await t.request(route.path, { method: route.method, key: null });
+      await expectProblem(response, 401, 'unauthorized');
+    });
+  }
+});

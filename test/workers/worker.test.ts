@@ -1,0 +1,132 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config';
+import { migrateDatabase } from '../../src/db/migrate';
+import { openPostgres } from '../../src/db/postgres';
+import { buildDeps } from '../../src/deps';
+import { createLogger } from '../../src/logger';
+import { ensureBootstrapAdminKey } from '../../src/modules/auth/api-keys.service';
+import { freePort } from '../helpers/free-port';
+import { readJson } from '../helpers/read-json';
+import { withDatabase } from '../helpers/template-databases';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ADMIN_KEY = 'fst_workers-test-admin-key-000001';
+const adminUrl = process.env.TEST_DATABASE_URL;
+if (!adminUrl) {
+  throw new Error('The Workers test needs Postgres: set TEST_DATABASE_URL (see README).');
+}
+
+describe('the Workers entry in workerd against real Postgres', () => {
+  const dbName = `forestall_workers_${process.pid}`;
+  const dbUrl = withDatabase(adminUrl, dbName);
+  let wrangler: ChildProcess;
+  let output = '';
+  let base = '';
+  let sql: postgres.Sql;
+
+  beforeAll(async () => {
+    const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`drop database if exists "${dbName}" with (force)`);
+    await admin.unsafe(`create database "${dbName}"`);
+    await admin.end();
+
+    // What a deployment does before `wrangler deploy`: npm run db:migrate with ADMIN_API_KEY.
+    const database = openPostgres(dbUrl, { poolMax: 2 });
+    await migrateDatabase(database);
+    const config = loadConfig({ DATABASE_URL: dbUrl, ADMIN_API_KEY: ADMIN_KEY });
+    await ensureBootstrapAdminKey(
+      buildDeps(config, database.db, { logger: createLogger('silent') }),
+    );
+    await database.close();
+    sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
+
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    wrangler = spawn(
+      'npx',
+      [
+        'wrangler',
+        'dev',
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--test-scheduled',
+        '--show-interactive-dev-session=false',
+        '--var',
+        `DATABASE_URL:${dbUrl}`,
+        '--var',
+        'LOG_LEVEL:warn',
+      ],
+      {
+        cwd: ROOT,
+        detached: true,
+        env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    wrangler.stdout?.on('data', (chunk) => {
+      output += chunk;
+    });
+    wrangler.stderr?.on('data', (chunk) => {
+      output += chunk;
+    });
+    const deadline = Date.now() + 90_000;
+    while (!/Ready on/.test(output)) {
+      if (wrangler.exitCode !== null) throw new Error(`wrangler exited:\n${output}`);
+      if (Date.now() > deadline) throw new Error(`wrangler not ready after 90 s:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  });
+
+  afterAll(async () => {
+    if (wrangler?.pid) {
+      const exited = new Promise((resolve) => wrangler.once('exit', resolve));
+      process.kill(-wrangler.pid, 'SIGTERM');
+      await exited;
+    }
+    await sql?.end();
+    const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`drop database if exists "${dbName}" with (force)`);
+    await admin.end();
+  });
+
+  it('answers /ready after a round-trip to Postgres', async () => {
+    const response = await fetch(`${base}/ready`);
+    expect(response.status).toBe(200);
+    expect(await readJson(response)).toEqual({ status: 'ready', database: 'ok' });
+  });
+
+  it('authenticates API keys and renders problems like on Node', async () => {
+    const listed = await fetch(`${base}/v1/api-keys`, {
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
+    expect(listed.status).toBe(200);
+    expect((await readJson(listed)).data[0]).toMatchObject({
+      role: 'admin',
+      name: 'bootstrap admin',
+    });
+    const refused = await fetch(`${base}/v1/api-keys`);
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('content-type')).toBe('application/problem+json');
+  });
+
+  it('runs the scheduled job of a Cron Trigger and records the run in Postgres', async () => {
+    const before = await sql`select count(*)::int as n from job_runs`;
+    expect(before[0]?.n).toBe(0);
+    const fired = await fetch(`${base}/__scheduled?cron=${encodeURIComponent('17 3 * * *')}`);
+    expect(fired.status).toBe(200);
+    let runs: { job: string; status: string }[] = [];
+    for (let i = 0; i < 40 && runs.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      runs = [
+        ...(await sql<{ job: string; status: string }[]>`
+        select job, status from job_runs where status <> 'running'`),
+      ];
+    }
+    expect(runs).toEqual([{ job: 'prune-job-runs', status: 'succeeded' }]);
+  });
+});
