@@ -1,6 +1,7 @@
 import { Scalar } from '@scalar/hono-api-reference';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
 import type { Deps } from './deps';
 import { AppError } from './http/app-error';
 import { createRouter } from './http/create-router';
@@ -15,6 +16,8 @@ export function createApp(deps: Deps) {
   const app = createRouter();
 
   app.use('*', requestId({ headerName: 'X-Request-Id' }));
+  // overwrite: false lets a route that must differ (an embeddable script) set its own.
+  app.use('*', secureHeaders({ overwrite: false }));
   app.use('*', async (c, next) => {
     c.set('deps', deps);
     await next();

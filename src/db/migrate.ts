@@ -10,13 +10,26 @@ export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.m
 // Any constant works; it only has to be the same for every forestall instance.
 const MIGRATION_LOCK_ID = 7_234_001;
 
+// PGlite is one connection, so an advisory lock cannot serialise callers sharing it: they
+// queue here instead.
+const pgliteMigrations = new WeakMap<Database['db'], Promise<void>>();
+
 export async function migrateDatabase(database: Database): Promise<void> {
-  const config = { migrationsFolder: MIGRATIONS_FOLDER };
   if (database.driver === 'pglite') {
-    const { migrate } = await import('drizzle-orm/pglite/migrator');
-    await migrate(database.db as unknown as PgliteDatabase, config);
-    return;
+    const previous = pgliteMigrations.get(database.db) ?? Promise.resolve();
+    const next = previous.catch(() => {}).then(() => migratePglite(database));
+    pgliteMigrations.set(database.db, next);
+    return next;
   }
+  return migratePostgres(database);
+}
+
+async function migratePglite(database: Database): Promise<void> {
+  const { migrate } = await import('drizzle-orm/pglite/migrator');
+  await migrate(database.db as unknown as PgliteDatabase, { migrationsFolder: MIGRATIONS_FOLDER });
+}
+
+async function migratePostgres(database: Database): Promise<void> {
   const { migrate } = await import('drizzle-orm/postgres-js/migrator');
   const db = database.db as unknown as PostgresJsDatabase & { $client: Sql };
   // Several instances starting together must not apply the same migration twice. The
@@ -25,7 +38,7 @@ export async function migrateDatabase(database: Database): Promise<void> {
   const lockConnection = await db.$client.reserve();
   try {
     await lockConnection`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
-    await migrate(db, config);
+    await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
   } finally {
     await lockConnection`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`;
     lockConnection.release();

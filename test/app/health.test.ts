@@ -29,6 +29,12 @@ describe('health and readiness', () => {
     const echoed = await t.request('/health', { headers: { 'x-request-id': 'trace-abc-123' } });
     expect(echoed.headers.get('x-request-id')).toBe('trace-abc-123');
   });
+
+  it('sends protective headers on every response', async () => {
+    const response = await t.request('/v1/nothing-here');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+  });
 });
 
 describe('readiness with an unreachable database', () => {

@@ -1,19 +1,18 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/database';
-import { migrateDatabase } from '../../src/db/migrate';
+import { MIGRATIONS_FOLDER, migrateDatabase } from '../../src/db/migrate';
 import { openDatabase, redactUrl } from '../../src/db/open-database';
 import { apiKeys } from '../../src/db/schema';
-import { createTestDatabase } from '../helpers/test-database';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 
 const rowsOf = <T>(result: unknown): T[] =>
   Array.isArray(result) ? (result as T[]) : (result as { rows: T[] }).rows;
 
 describe('the test suite database', () => {
-  let database: Database;
+  let database: TestDatabase;
   beforeAll(async () => {
     database = await createTestDatabase();
   });
@@ -33,6 +32,23 @@ describe('the test suite database', () => {
     );
     expect(before[0]?.n).toBeGreaterThan(0);
     expect(after).toEqual(before);
+  });
+
+  it('lets two instances migrate an empty database at the same time', async () => {
+    await database.db.execute(sql`drop schema drizzle cascade`);
+    await database.db.execute(sql`drop schema public cascade`);
+    await database.db.execute(sql`create schema public`);
+    const other = await database.openAnother();
+    await Promise.all([migrateDatabase(database), migrateDatabase(other)]);
+    await other.close();
+    const applied = rowsOf<{ n: number }>(
+      await database.db.execute(sql`select count(*)::int as n from drizzle.__drizzle_migrations`),
+    );
+    const journal = JSON.parse(
+      await readFile(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8'),
+    ) as { entries: unknown[] };
+    expect(applied[0]?.n).toBe(journal.entries.length);
+    expect(await database.db.select().from(apiKeys)).toEqual([]);
   });
 
   it('rolls a failed transaction back completely', async () => {

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +41,34 @@ async function stop(started: Started, signal: NodeJS.Signals): Promise<number | 
   return exited;
 }
 
+/** A POST whose body arrives in two halves, so the request is in flight between them. */
+function slowPost(port: number, key: string, json: unknown) {
+  const body = JSON.stringify(json);
+  const half = Math.floor(body.length / 2);
+  const request = httpRequest({
+    host: '127.0.0.1',
+    port,
+    method: 'POST',
+    path: '/v1/api-keys',
+    headers: {
+      authorization: `Bearer ${key}`,
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+    },
+  });
+  const status = new Promise<number | undefined>((resolve, reject) => {
+    request.on('response', (response) => {
+      response.resume();
+      resolve(response.statusCode);
+    });
+    request.on('error', reject);
+  });
+  const halfSent = new Promise<void>((resolve) =>
+    request.write(body.slice(0, half), () => resolve()),
+  );
+  return { halfSent, status, finish: () => request.end(body.slice(half)) };
+}
+
 describe('npm start (the Node entry)', () => {
   let dataDir: string;
   beforeAll(async () => {
@@ -65,7 +94,17 @@ describe('npm start (the Node entry)', () => {
     });
     expect(created.status).toBe(201);
 
-    expect(await stop(first, 'SIGTERM')).toBe(0);
+    // A request still arriving when SIGTERM lands is finished, not cut off.
+    const inFlight = slowPost(first.port, key ?? '', {
+      name: 'in flight at shutdown',
+      role: 'app',
+    });
+    await inFlight.halfSent;
+    const exitCode = stop(first, 'SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    inFlight.finish();
+    expect(await inFlight.status).toBe(201);
+    expect(await exitCode).toBe(0);
     expect(first.output()).toContain('"message":"stopped"');
 
     const second = await start(env);
