@@ -75,6 +75,7 @@ export function createApp(deps: Deps) {
       method: c.req.method,
       path: c.req.path,
       error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      cause: error instanceof Error && error.cause ? String(error.cause) : undefined,
     });
     return renderProblem(c, new AppError('internal', 'An unexpected error occurred.'));
   });

@@ -8,6 +8,7 @@ import { buildDeps, type Deps } from './deps';
 import { cronTable } from './jobs/cron-table';
 import { type Scheduler, startScheduler } from './jobs/node-scheduler';
 import { ensureBootstrapAdminKey } from './modules/auth/api-keys.service';
+import { syncRollupTimeZone } from './modules/reasons/reasons.service';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -17,6 +18,9 @@ async function main(): Promise<void> {
   await migrateDatabase(database);
   const deps = buildDeps(config, database.db);
   await announceBootstrapKey(deps);
+  if ((await syncRollupTimeZone(deps)) === 'rebuilt') {
+    deps.logger.info('weekly rollup recounted for the new workspace time zone');
+  }
 
   const server = serve({ fetch: createApp(deps).fetch, port: config.port, hostname: config.host });
   await new Promise<void>((resolve) => server.once('listening', resolve));

@@ -1,6 +1,7 @@
 import { ConfigError, loadConfigFromProcessEnv } from '../config';
 import { buildDeps } from '../deps';
 import { ensureBootstrapAdminKey } from '../modules/auth/api-keys.service';
+import { syncRollupTimeZone } from '../modules/reasons/reasons.service';
 import { migrateDatabase } from './migrate';
 import { openDatabase, redactUrl } from './open-database';
 
@@ -11,7 +12,9 @@ async function main(): Promise<void> {
   try {
     await migrateDatabase(database);
     console.log(`Migrated ${redactUrl(config.databaseUrl)}.`);
-    const bootstrap = await ensureBootstrapAdminKey(buildDeps(config, database.db));
+    const deps = buildDeps(config, database.db);
+    await syncRollupTimeZone(deps);
+    const bootstrap = await ensureBootstrapAdminKey(deps);
     if (bootstrap.created && bootstrap.source === 'generated') {
       console.log(`Created the first admin API key (shown once): ${bootstrap.key}`);
     }

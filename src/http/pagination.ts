@@ -17,8 +17,12 @@ export const pageSchema = <T extends z.ZodType>(item: T) =>
 export type Page<T> = { data: T[]; next_cursor: string | null };
 
 /** Callers fetch `limit + 1` rows; the extra one only tells whether another page exists. */
-export function toPage<T extends { id: string }>(rows: T[], limit: number): Page<T> {
+export function toPage<T>(
+  rows: T[],
+  limit: number,
+  cursorOf: (row: T) => string = (row) => (row as { id: string }).id,
+): Page<T> {
   const data = rows.slice(0, limit);
   const last = data.at(-1);
-  return { data, next_cursor: rows.length > limit && last ? last.id : null };
+  return { data, next_cursor: rows.length > limit && last !== undefined ? cursorOf(last) : null };
 }

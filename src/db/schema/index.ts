@@ -1,2 +1,7 @@
 export * from './api-keys';
 export * from './job-runs';
+export * from './reason-aliases';
+export * from './reason-weeks';
+export * from './reasons';
+export * from './tickets';
+export * from './workspace-settings';

@@ -1,0 +1,32 @@
+import type { Db } from './database';
+
+// deadlock_detected and serialization_failure: Postgres rolled the transaction back whole,
+// so running it again is safe and is the documented remedy.
+const RETRYABLE_CODES = new Set(['40P01', '40001']);
+const MAX_ATTEMPTS = 5;
+
+type Transaction = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+/** `db.transaction` that re-runs the work when Postgres aborts it for a deadlock. */
+export async function retryingTransaction<T>(
+  db: Db,
+  work: (tx: Transaction) => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction(work);
+    } catch (error) {
+      if (attempt >= MAX_ATTEMPTS || !RETRYABLE_CODES.has(postgresCode(error) ?? '')) throw error;
+      const backoffMs = 2 ** attempt * 10 * (0.5 + Math.random());
+      await new Promise((resolve) => setTimeout(resolve, backoffMs));
+    }
+  }
+}
+
+function postgresCode(error: unknown): string | undefined {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
+}

@@ -1,0 +1,47 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  pgTable,
+  smallint,
+  text,
+  unique,
+} from 'drizzle-orm/pg-core';
+import { timestamptz } from './columns';
+import { reasons } from './reasons';
+
+export const tickets = pgTable(
+  'tickets',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    source: text('source').notNull(),
+    externalId: text('external_id').notNull(),
+    accountId: text('account_id'),
+    /** The reason as received; kept so alias changes can re-map tickets later. */
+    rawReasonKey: text('raw_reason_key').notNull(),
+    reasonSlug: text('reason_slug')
+      .notNull()
+      .references(() => reasons.slug),
+    subReason: text('sub_reason'),
+    channel: text('channel'),
+    createdAt: timestamptz('created_at').notNull(),
+    resolvedAt: timestamptz('resolved_at'),
+    csat: smallint('csat'),
+    isRecontact: boolean('is_recontact').notNull().default(false),
+    ingestedAt: timestamptz('ingested_at').notNull().defaultNow(),
+  },
+  (table) => [
+    unique('tickets_source_external_id_key').on(table.source, table.externalId),
+    index('tickets_account_reason_created_idx').on(
+      table.accountId,
+      table.reasonSlug,
+      table.createdAt,
+    ),
+    index('tickets_raw_reason_key_idx').on(table.rawReasonKey),
+    check('tickets_csat_check', sql`${table.csat} between 1 and 5`),
+  ],
+);
+
+export type TicketRow = typeof tickets.$inferSelect;

@@ -1,0 +1,43 @@
+import { sql } from 'drizzle-orm';
+import type { Db } from '../../db/database';
+import { jsonParam } from '../../db/json-param';
+
+export type RollupDelta = { reason_slug: string; created_at: string; delta: number };
+
+/**
+ * Adds contacts to the weekly rollup. Keys are applied in order so concurrent batches lock
+ * rollup rows in the same order and cannot deadlock.
+ */
+export async function applyRollupDeltas(
+  db: Db,
+  deltas: RollupDelta[],
+  timeZone: string,
+): Promise<void> {
+  if (deltas.length === 0) return;
+  await db.execute(sql`
+    insert into reason_weeks (reason_slug, week, contacts)
+    select reason_slug, (date_trunc('week', created_at at time zone ${timeZone}))::date as week,
+           sum(delta)::int
+    from jsonb_to_recordset(${jsonParam(deltas)}) as d(reason_slug text, created_at timestamptz, delta int)
+    group by 1, 2
+    order by 1, 2
+    on conflict (reason_slug, week)
+    do update set contacts = reason_weeks.contacts + excluded.contacts`);
+}
+
+/** Recounts the rollup of some reasons (or all) from the tickets themselves. */
+export async function rebuildRollup(
+  db: Db,
+  timeZone: string,
+  reasonSlugs?: string[],
+): Promise<void> {
+  const scope = reasonSlugs
+    ? sql`reason_slug in (select jsonb_array_elements_text(${jsonParam(reasonSlugs)}))`
+    : sql`true`;
+  await db.execute(sql`delete from reason_weeks where ${scope}`);
+  await db.execute(sql`
+    insert into reason_weeks (reason_slug, week, contacts)
+    select reason_slug, (date_trunc('week', created_at at time zone ${timeZone}))::date, count(*)::int
+    from tickets where ${scope}
+    group by 1, 2`);
+}

@@ -1,0 +1,154 @@
+import { z } from '@hono/zod-openapi';
+import { createRouter } from '../../http/create-router';
+import { defineRoute, problemResponse } from '../../http/define-route';
+import { pageSchema } from '../../http/pagination';
+import { REASON_SLUG_PATTERN } from './reason-key';
+import { getReason, listReasons, putReason } from './reasons.service';
+import { weeklySeries } from './weekly-series.service';
+
+const ReasonSchema = z
+  .object({
+    slug: z.string().openapi({ example: 'billing-double-charge' }),
+    label: z.string().openapi({ example: 'Billing: double charge' }),
+    aliases: z.array(z.string()).openapi({ description: 'Raw reasons (as slugs) mapped here.' }),
+    contacts_total: z.number().int(),
+    contacts_last_4_weeks: z.number().int(),
+  })
+  .openapi('Reason');
+
+const SlugParamSchema = z.object({
+  slug: z
+    .string()
+    .max(100)
+    .regex(REASON_SLUG_PATTERN, 'must be a lowercase slug such as billing-double-charge')
+    .openapi({ param: { name: 'slug', in: 'path' }, example: 'billing-double-charge' }),
+});
+
+const PutReasonSchema = z
+  .object({
+    label: z.string().trim().min(1).max(200),
+    aliases: z
+      .array(z.string().trim().min(1).max(200))
+      .max(500)
+      .optional()
+      .openapi({
+        description:
+          'Raw reasons (tags, field values) that mean this reason. Replaces the current set; ' +
+          'tickets already ingested under them move here.',
+      }),
+  })
+  .openapi('PutReason');
+
+const isoDate = z.iso.date().openapi({ example: '2025-01-06' });
+
+const WeeklySchema = z
+  .object({
+    time_zone: z.string(),
+    weeks: z.array(z.string()).openapi({ description: 'Mondays of ISO weeks, oldest first.' }),
+    series: z.array(
+      z.object({
+        reason: z.string(),
+        label: z.string(),
+        total: z.number().int(),
+        counts: z.array(z.number().int()).openapi({ description: 'One count per entry of weeks.' }),
+      }),
+    ),
+  })
+  .openapi('WeeklySeries');
+
+const readers = { roles: ['ops', 'analyst'] } as const;
+
+const listRoute = defineRoute({
+  access: readers,
+  method: 'get',
+  path: '/v1/reasons',
+  tags: ['Contact reasons'],
+  summary: 'Contact reasons with their aliases and volume',
+  request: {
+    query: z.object({
+      limit: z.coerce.number().int().min(1).max(200).default(50),
+      cursor: z.string().max(100).optional(),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'A page of reasons by slug',
+      content: { 'application/json': { schema: pageSchema(ReasonSchema) } },
+    },
+  },
+});
+
+const weeklyRoute = defineRoute({
+  access: readers,
+  method: 'get',
+  path: '/v1/reasons/weekly',
+  tags: ['Contact reasons'],
+  summary: 'Contacts per reason per ISO week (workspace time zone), zero-filled',
+  request: {
+    query: z.object({
+      from: isoDate.optional().openapi({ description: 'Default: 12 weeks before `to`.' }),
+      to: isoDate.optional().openapi({ description: 'Default: the current week.' }),
+      reason: z
+        .string()
+        .max(2000)
+        .optional()
+        .openapi({ description: 'Comma-separated slugs; default: the top reasons by volume.' }),
+      top: z.coerce.number().int().min(1).max(100).default(10),
+    }),
+  },
+  responses: {
+    200: { description: 'The series', content: { 'application/json': { schema: WeeklySchema } } },
+    404: problemResponse('A named reason does not exist.'),
+  },
+});
+
+const getRoute = defineRoute({
+  access: readers,
+  method: 'get',
+  path: '/v1/reasons/{slug}',
+  tags: ['Contact reasons'],
+  summary: 'One contact reason',
+  request: { params: SlugParamSchema },
+  responses: {
+    200: { description: 'The reason', content: { 'application/json': { schema: ReasonSchema } } },
+    404: problemResponse('No such reason.'),
+  },
+});
+
+const putRoute = defineRoute({
+  access: { roles: ['ops'] },
+  method: 'put',
+  path: '/v1/reasons/{slug}',
+  tags: ['Contact reasons'],
+  summary: 'Create or update a reason and its aliases (applied retroactively)',
+  request: {
+    params: SlugParamSchema,
+    body: { required: true, content: { 'application/json': { schema: PutReasonSchema } } },
+  },
+  responses: {
+    200: { description: 'Updated', content: { 'application/json': { schema: ReasonSchema } } },
+    201: { description: 'Created', content: { 'application/json': { schema: ReasonSchema } } },
+  },
+});
+
+export const reasonRoutes = createRouter()
+  .openapi(listRoute, async (c) => c.json(await listReasons(c.var.deps, c.req.valid('query')), 200))
+  .openapi(weeklyRoute, async (c) => {
+    const { reason, ...query } = c.req.valid('query');
+    const reasons = reason
+      ?.split(',')
+      .map((slug) => slug.trim())
+      .filter(Boolean);
+    return c.json(await weeklySeries(c.var.deps, { ...query, reasons }), 200);
+  })
+  .openapi(getRoute, async (c) =>
+    c.json(await getReason(c.var.deps, c.req.valid('param').slug), 200),
+  )
+  .openapi(putRoute, async (c) => {
+    const { reason, created } = await putReason(
+      c.var.deps,
+      c.req.valid('param').slug,
+      c.req.valid('json'),
+    );
+    return created ? c.json(reason, 201) : c.json(reason, 200);
+  });

@@ -1,0 +1,165 @@
+import { sql } from 'drizzle-orm';
+import type { Db } from '../../db/database';
+import { jsonParam, rowsOf } from '../../db/json-param';
+import type { Deps } from '../../deps';
+import { notFound } from '../../http/app-error';
+import { type Page, toPage } from '../../http/pagination';
+import { recomputeRecontactsForReasons } from '../tickets/recompute-recontacts';
+import { reasonKey } from './reason-key';
+import { rebuildRollup } from './reason-weeks-rollup';
+import { addWeeks, currentWeek } from './weeks';
+
+export type ReasonView = {
+  slug: string;
+  label: string;
+  aliases: string[];
+  contacts_total: number;
+  contacts_last_4_weeks: number;
+};
+
+type ReasonRow = {
+  slug: string;
+  label: string;
+  aliases: string[] | null;
+  contacts_total: number | string | null;
+  contacts_last_4_weeks: number | string | null;
+};
+
+const toView = (row: ReasonRow): ReasonView => ({
+  slug: row.slug,
+  label: row.label,
+  aliases: row.aliases ?? [],
+  contacts_total: Number(row.contacts_total ?? 0),
+  contacts_last_4_weeks: Number(row.contacts_last_4_weeks ?? 0),
+});
+
+async function selectReasons(
+  deps: Deps,
+  where: ReturnType<typeof sql>,
+  limit: number,
+): Promise<ReasonView[]> {
+  const since = addWeeks(currentWeek(deps.clock.now(), deps.config.workspaceTimeZone), -3);
+  const rows = rowsOf<ReasonRow>(
+    await deps.db.execute(sql`
+      select r.slug, r.label,
+        (select array_agg(a.alias order by a.alias) from reason_aliases a where a.reason_slug = r.slug) as aliases,
+        (select sum(w.contacts) from reason_weeks w where w.reason_slug = r.slug) as contacts_total,
+        (select sum(w.contacts) from reason_weeks w
+          where w.reason_slug = r.slug and w.week >= ${since}::date) as contacts_last_4_weeks
+      from reasons r
+      where ${where}
+      order by r.slug
+      limit ${limit}`),
+  );
+  return rows.map(toView);
+}
+
+export async function listReasons(
+  deps: Deps,
+  query: { limit: number; cursor?: string },
+): Promise<Page<ReasonView>> {
+  const where = query.cursor ? sql`r.slug > ${query.cursor}` : sql`true`;
+  const rows = await selectReasons(deps, where, query.limit + 1);
+  return toPage(rows, query.limit, (row) => row.slug);
+}
+
+export async function getReason(deps: Deps, slug: string): Promise<ReasonView> {
+  const [reason] = await selectReasons(deps, sql`r.slug = ${slug}`, 1);
+  if (!reason) throw notFound(`Reason ${slug}`);
+  return reason;
+}
+
+/**
+ * Creates or relabels a reason and, when `aliases` is given, makes them exactly its aliases:
+ * tickets that arrived under those raw reasons move to it now (and under removed ones move
+ * back), with the weekly rollup and re-contact flags recomputed for every reason touched.
+ */
+export async function putReason(
+  deps: Deps,
+  slug: string,
+  input: { label: string; aliases?: string[] },
+): Promise<{ reason: ReasonView; created: boolean }> {
+  const now = deps.clock.now().toISOString();
+  const created = await deps.db.transaction(async (tx) => {
+    const upserted = rowsOf<{ inserted: boolean }>(
+      await tx.execute(sql`
+        insert into reasons (slug, label, created_at, updated_at)
+        values (${slug}, ${input.label}, ${now}::timestamptz, ${now}::timestamptz)
+        on conflict (slug) do update set label = excluded.label, updated_at = excluded.updated_at
+        returning (xmax = 0) as inserted`),
+    );
+    if (input.aliases) {
+      const keys = [...new Set(input.aliases.map(reasonKey))].filter((key) => key && key !== slug);
+      const touched = await replaceAliases(tx, slug, keys);
+      await rebuildRollup(tx, deps.config.workspaceTimeZone, touched);
+      await recomputeRecontactsForReasons(tx, touched);
+    }
+    return upserted[0]?.inserted ?? false;
+  });
+  return { reason: await getReason(deps, slug), created };
+}
+
+/** Returns every reason whose tickets changed. */
+async function replaceAliases(tx: Db, slug: string, keys: string[]): Promise<string[]> {
+  const keysParam = jsonParam(keys);
+  const removed = rowsOf<{ alias: string }>(
+    await tx.execute(sql`
+      delete from reason_aliases
+      where reason_slug = ${slug}
+        and alias not in (select jsonb_array_elements_text(${keysParam}))
+      returning alias`),
+  ).map((row) => row.alias);
+  await tx.execute(sql`
+    insert into reason_aliases (alias, reason_slug)
+    select key, ${slug} from jsonb_array_elements_text(${keysParam}) as key
+    order by key
+    on conflict (alias) do update set reason_slug = excluded.reason_slug`);
+
+  const movedFrom = rowsOf<{ reason_slug: string }>(
+    await tx.execute(sql`
+      with moved as (
+        select id, reason_slug from tickets
+        where raw_reason_key in (select jsonb_array_elements_text(${keysParam}))
+          and reason_slug <> ${slug}
+        for update
+      )
+      update tickets t set reason_slug = ${slug} from moved
+      where t.id = moved.id
+      returning moved.reason_slug`),
+  ).map((row) => row.reason_slug);
+
+  if (removed.length > 0) {
+    // A raw reason that is no longer an alias becomes (again) a reason of its own.
+    await tx.execute(sql`
+      insert into reasons (slug, label)
+      select key, key from jsonb_array_elements_text(${jsonParam(removed)}) as key
+      on conflict (slug) do nothing`);
+    await tx.execute(sql`
+      update tickets set reason_slug = raw_reason_key
+      where reason_slug = ${slug}
+        and raw_reason_key in (select jsonb_array_elements_text(${jsonParam(removed)}))`);
+  }
+  return [...new Set([slug, ...movedFrom, ...removed])];
+}
+
+const ROLLUP_TIME_ZONE = 'rollup_time_zone';
+
+/**
+ * The rollup is counted in the workspace time zone; when that setting changes, recount it
+ * once (at start-up or on `db:migrate`) rather than serve weeks cut in the old zone.
+ */
+export async function syncRollupTimeZone(deps: Deps): Promise<'unchanged' | 'rebuilt'> {
+  return deps.db.transaction(async (tx) => {
+    await tx.execute(sql`lock table workspace_settings in exclusive mode`);
+    const [row] = rowsOf<{ value: string }>(
+      await tx.execute(sql`select value from workspace_settings where key = ${ROLLUP_TIME_ZONE}`),
+    );
+    const zone = deps.config.workspaceTimeZone;
+    if (row?.value === zone) return 'unchanged';
+    if (row) await rebuildRollup(tx, zone);
+    await tx.execute(sql`
+      insert into workspace_settings (key, value) values (${ROLLUP_TIME_ZONE}, ${zone})
+      on conflict (key) do update set value = excluded.value, updated_at = now()`);
+    return row ? 'rebuilt' : 'unchanged';
+  });
+}

@@ -1,0 +1,80 @@
+import { sql } from 'drizzle-orm';
+import { jsonParam, rowsOf } from '../../db/json-param';
+import type { Deps } from '../../deps';
+import { AppError } from '../../http/app-error';
+import { addWeeks, currentWeek, mondayOf, weekCount, weeksBetween } from './weeks';
+
+export const MAX_SERIES_WEEKS = 1_100;
+
+export type WeeklySeries = {
+  time_zone: string;
+  weeks: string[];
+  series: { reason: string; label: string; total: number; counts: number[] }[];
+};
+
+export type WeeklyQuery = { from?: string; to?: string; reasons?: string[]; top: number };
+
+/** Contacts per reason per ISO week, zero-filled; the top reasons by volume unless named. */
+export async function weeklySeries(deps: Deps, query: WeeklyQuery): Promise<WeeklySeries> {
+  const zone = deps.config.workspaceTimeZone;
+  const to = query.to ? mondayOf(query.to) : currentWeek(deps.clock.now(), zone);
+  const from = query.from ? mondayOf(query.from) : addWeeks(to, -12);
+  if (from > to) {
+    throw new AppError('validation_failed', '`from` must not be after `to`.', [
+      { location: 'query', path: 'from', message: 'must not be after to' },
+    ]);
+  }
+  if (weekCount(from, to) > MAX_SERIES_WEEKS) {
+    throw new AppError('validation_failed', `At most ${MAX_SERIES_WEEKS} weeks per request.`, [
+      { location: 'query', path: 'from', message: `range exceeds ${MAX_SERIES_WEEKS} weeks` },
+    ]);
+  }
+
+  const chosen = query.reasons
+    ? sql`select slug as reason_slug from reasons
+          where slug in (select jsonb_array_elements_text(${jsonParam(query.reasons)}))`
+    : sql`select reason_slug from reason_weeks
+          where week between ${from}::date and ${to}::date
+          group by reason_slug
+          order by sum(contacts) desc, reason_slug
+          limit ${query.top}`;
+  const rows = rowsOf<{
+    reason_slug: string;
+    label: string;
+    week: string | null;
+    contacts: number | null;
+  }>(
+    await deps.db.execute(sql`
+      with chosen as (${chosen})
+      select c.reason_slug, r.label, w.week::text as week, w.contacts
+      from chosen c
+      join reasons r on r.slug = c.reason_slug
+      left join reason_weeks w
+        on w.reason_slug = c.reason_slug and w.week between ${from}::date and ${to}::date`),
+  );
+
+  const weeks = weeksBetween(from, to);
+  const index = new Map(weeks.map((week, i) => [week, i]));
+  const byReason = new Map<string, WeeklySeries['series'][number]>();
+  for (const row of rows) {
+    let entry = byReason.get(row.reason_slug);
+    if (!entry) {
+      entry = { reason: row.reason_slug, label: row.label, total: 0, counts: weeks.map(() => 0) };
+      byReason.set(row.reason_slug, entry);
+    }
+    const i = row.week === null ? undefined : index.get(row.week);
+    if (i !== undefined && row.contacts) {
+      entry.counts[i] = row.contacts;
+      entry.total += row.contacts;
+    }
+  }
+  if (query.reasons) {
+    const missing = query.reasons.filter((slug) => !byReason.has(slug));
+    if (missing.length > 0)
+      throw new AppError('not_found', `Unknown reason(s): ${missing.join(', ')}.`);
+  }
+  const series = [...byReason.values()].sort(
+    (a, b) => b.total - a.total || a.reason.localeCompare(b.reason),
+  );
+  return { time_zone: zone, weeks, series };
+}

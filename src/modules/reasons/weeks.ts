@@ -1,0 +1,32 @@
+import { formatInTimeZone } from 'date-fns-tz';
+
+/** Weeks are named by their Monday as YYYY-MM-DD; arithmetic on plain dates needs no zone. */
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export function mondayOf(isoDate: string): string {
+  const date = new Date(`${isoDate}T00:00:00Z`);
+  const sinceMonday = (date.getUTCDay() + 6) % 7;
+  return new Date(date.getTime() - sinceMonday * DAY_MS).toISOString().slice(0, 10);
+}
+
+export function addWeeks(monday: string, weeks: number): string {
+  return new Date(new Date(`${monday}T00:00:00Z`).getTime() + weeks * 7 * DAY_MS)
+    .toISOString()
+    .slice(0, 10);
+}
+
+export function weeksBetween(fromMonday: string, toMonday: string): string[] {
+  const weeks: string[] = [];
+  for (let week = fromMonday; week <= toMonday; week = addWeeks(week, 1)) weeks.push(week);
+  return weeks;
+}
+
+export function weekCount(fromMonday: string, toMonday: string): number {
+  return Math.round((Date.parse(toMonday) - Date.parse(fromMonday)) / (7 * DAY_MS)) + 1;
+}
+
+/** The current week's Monday as the workspace sees it. */
+export function currentWeek(now: Date, timeZone: string): string {
+  return mondayOf(formatInTimeZone(now, timeZone, 'yyyy-MM-dd'));
+}

@@ -1,0 +1,216 @@
+import { sql } from 'drizzle-orm';
+import type { Db } from '../../db/database';
+import { jsonParam, rowsOf } from '../../db/json-param';
+import { retryingTransaction } from '../../db/retry-transaction';
+import type { Deps } from '../../deps';
+import { AppError } from '../../http/app-error';
+import { applyRollupDeltas, type RollupDelta } from '../reasons/reason-weeks-rollup';
+import { resolveReasonSlugs } from '../reasons/resolve-reasons';
+import { type NormalizedTicket, normalizeTickets } from './normalize-tickets';
+import { type ContactPoint, refreshRecontacts } from './recontacts';
+import type { IngestSummary, TicketInput } from './ticket-input';
+
+type StoredTicket = {
+  source: string;
+  external_id: string;
+  account_id: string | null;
+  raw_reason_key: string;
+  reason_slug: string;
+  sub_reason: string | null;
+  channel: string | null;
+  created_at: string;
+  resolved_at: string | null;
+  csat: number | null;
+};
+
+const TICKET_RECORD = sql`(source text, external_id text, account_id text, raw_reason_key text,
+  reason_slug text, sub_reason text, channel text, created_at timestamptz,
+  resolved_at timestamptz, csat smallint)`;
+
+/**
+ * Ingests a batch all-or-nothing, idempotent on (source, external_id): a ticket seen before
+ * with the same content is a duplicate, with different content an update; the weekly rollup
+ * and re-contact flags follow both. Every lock (reasons, tickets, rollup rows) is taken in key
+ * order, so concurrent overlapping batches mostly wait for each other; the rare deadlock left
+ * (re-contact flags of older tickets) is resolved by running the transaction again.
+ */
+export async function ingestTickets(
+  deps: Deps,
+  inputs: TicketInput[],
+  options: { pathPrefix?: string } = {},
+): Promise<IngestSummary> {
+  const normalized = normalizeTickets(inputs, {
+    timeZone: deps.config.workspaceTimeZone,
+    now: deps.clock.now(),
+    pathPrefix: options.pathPrefix ?? 'tickets.',
+  });
+  if (!normalized.ok) {
+    throw new AppError(
+      'validation_failed',
+      `${normalized.errors.length} invalid field(s); nothing was written.`,
+      normalized.errors,
+    );
+  }
+  const latest = lastOccurrenceByKey(normalized.tickets);
+  const summary: IngestSummary = {
+    received: inputs.length,
+    inserted: 0,
+    updated: 0,
+    duplicates: inputs.length - latest.length,
+    rejected: 0,
+  };
+  if (latest.length === 0) return summary;
+
+  await retryingTransaction(deps.db, async (tx) => {
+    summary.duplicates = inputs.length - latest.length;
+    // A new reason is labelled with the first spelling seen.
+    const labels = new Map<string, string>();
+    for (const t of latest)
+      if (!labels.has(t.rawReasonKey)) labels.set(t.rawReasonKey, t.reasonLabel);
+    const slugs = await resolveReasonSlugs(tx, labels);
+    const incoming = latest.map((t) => toStored(t, slugs.get(t.rawReasonKey) ?? t.rawReasonKey));
+    const existing = await lockExisting(tx, incoming);
+
+    const fresh: StoredTicket[] = [];
+    const changed: { before: StoredTicket; after: StoredTicket }[] = [];
+    for (const ticket of incoming) {
+      const before = existing.get(keyOf(ticket));
+      if (!before) fresh.push(ticket);
+      else if (differs(before, ticket)) changed.push({ before, after: ticket });
+    }
+
+    const inserted = await insertFresh(tx, fresh);
+    await updateChanged(
+      tx,
+      changed.map((c) => c.after),
+    );
+    summary.inserted = inserted.length;
+    summary.updated = changed.length;
+    // Rows another client inserted between our lock and our insert are that client's.
+    summary.duplicates += incoming.length - inserted.length - changed.length;
+
+    const deltas: RollupDelta[] = inserted.map((t) => delta(t, 1));
+    const points: ContactPoint[] = inserted.flatMap(contactPoint);
+    for (const { before, after } of changed) {
+      if (
+        before.reason_slug !== after.reason_slug ||
+        !sameInstant(before.created_at, after.created_at)
+      ) {
+        deltas.push(delta(before, -1), delta(after, 1));
+      }
+      points.push(...contactPoint(before), ...contactPoint(after));
+    }
+    await applyRollupDeltas(tx, deltas, deps.config.workspaceTimeZone);
+    await refreshRecontacts(tx, points);
+  });
+  return summary;
+}
+
+const keyOf = (t: { source: string; external_id: string }) => `${t.source}\u0000${t.external_id}`;
+
+/** Within one batch the last copy of a ticket wins; earlier copies count as duplicates. */
+function lastOccurrenceByKey(tickets: NormalizedTicket[]): NormalizedTicket[] {
+  const byKey = new Map<string, NormalizedTicket>();
+  for (const ticket of tickets) {
+    const key = `${ticket.source}\u0000${ticket.externalId}`;
+    byKey.delete(key);
+    byKey.set(key, ticket);
+  }
+  return [...byKey.values()];
+}
+
+function toStored(t: NormalizedTicket, reasonSlug: string): StoredTicket {
+  return {
+    source: t.source,
+    external_id: t.externalId,
+    account_id: t.accountId,
+    raw_reason_key: t.rawReasonKey,
+    reason_slug: reasonSlug,
+    sub_reason: t.subReason,
+    channel: t.channel,
+    created_at: t.createdAt.toISOString(),
+    resolved_at: t.resolvedAt?.toISOString() ?? null,
+    csat: t.csat,
+  };
+}
+
+async function lockExisting(db: Db, incoming: StoredTicket[]): Promise<Map<string, StoredTicket>> {
+  const keys = incoming.map(({ source, external_id }) => ({ source, external_id }));
+  const rows = rowsOf<
+    StoredTicket & { created_at: string | Date; resolved_at: string | Date | null }
+  >(
+    await db.execute(sql`
+      select t.source, t.external_id, t.account_id, t.raw_reason_key, t.reason_slug, t.sub_reason,
+             t.channel, t.created_at, t.resolved_at, t.csat
+      from tickets t
+      join jsonb_to_recordset(${jsonParam(keys)}) as k(source text, external_id text)
+        on t.source = k.source and t.external_id = k.external_id
+      order by t.id
+      for update of t`),
+  );
+  return new Map(
+    rows.map((row) => [
+      keyOf(row),
+      {
+        ...row,
+        created_at: isoOf(row.created_at),
+        resolved_at: row.resolved_at && isoOf(row.resolved_at),
+      },
+    ]),
+  );
+}
+
+async function insertFresh(db: Db, fresh: StoredTicket[]): Promise<StoredTicket[]> {
+  if (fresh.length === 0) return [];
+  const rows = rowsOf<{ source: string; external_id: string }>(
+    await db.execute(sql`
+      insert into tickets (source, external_id, account_id, raw_reason_key, reason_slug,
+                           sub_reason, channel, created_at, resolved_at, csat)
+      select * from jsonb_to_recordset(${jsonParam(fresh)}) as t ${TICKET_RECORD}
+      order by source, external_id
+      on conflict (source, external_id) do nothing
+      returning source, external_id`),
+  );
+  const insertedKeys = new Set(rows.map(keyOf));
+  return fresh.filter((t) => insertedKeys.has(keyOf(t)));
+}
+
+async function updateChanged(db: Db, changed: StoredTicket[]): Promise<void> {
+  if (changed.length === 0) return;
+  await db.execute(sql`
+    update tickets t set
+      account_id = c.account_id, raw_reason_key = c.raw_reason_key, reason_slug = c.reason_slug,
+      sub_reason = c.sub_reason, channel = c.channel, created_at = c.created_at,
+      resolved_at = c.resolved_at, csat = c.csat
+    from jsonb_to_recordset(${jsonParam(changed)}) as c ${TICKET_RECORD}
+    where t.source = c.source and t.external_id = c.external_id`);
+}
+
+function differs(a: StoredTicket, b: StoredTicket): boolean {
+  return (
+    a.account_id !== b.account_id ||
+    a.raw_reason_key !== b.raw_reason_key ||
+    a.reason_slug !== b.reason_slug ||
+    a.sub_reason !== b.sub_reason ||
+    a.channel !== b.channel ||
+    !sameInstant(a.created_at, b.created_at) ||
+    !sameInstant(a.resolved_at, b.resolved_at) ||
+    a.csat !== b.csat
+  );
+}
+
+const sameInstant = (a: string | null, b: string | null) =>
+  a === b || (a !== null && b !== null && new Date(a).getTime() === new Date(b).getTime());
+
+const isoOf = (value: string | Date) => new Date(value).toISOString();
+
+const delta = (t: StoredTicket, change: number): RollupDelta => ({
+  reason_slug: t.reason_slug,
+  created_at: t.created_at,
+  delta: change,
+});
+
+const contactPoint = (t: StoredTicket): ContactPoint[] =>
+  t.account_id
+    ? [{ account_id: t.account_id, reason_slug: t.reason_slug, created_at: t.created_at }]
+    : [];

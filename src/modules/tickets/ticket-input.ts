@@ -1,0 +1,61 @@
+import { z } from '@hono/zod-openapi';
+
+export const MAX_TICKETS_PER_BATCH = 5_000;
+
+const optionalText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .nullish()
+    .transform((value) => (value ? value : null));
+
+const timestampText = z.string().trim().max(40).openapi({
+  description:
+    'ISO 8601. A date or date-time without an offset is read in the workspace time zone.',
+  example: '2025-01-09T14:30:00Z',
+});
+
+export const TicketInputSchema = z
+  .object({
+    source: z.string().trim().min(1).max(100).openapi({ example: 'zendesk' }),
+    external_id: z.string().trim().min(1).max(200).openapi({ example: '48213' }),
+    account_id: optionalText(200),
+    reason: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .regex(/[\p{L}\p{N}]/u, 'must contain a letter or digit')
+      .openapi({ example: 'Billing: double charge' }),
+    sub_reason: optionalText(200),
+    channel: optionalText(50).openapi({ example: 'email' }),
+    created_at: timestampText,
+    resolved_at: timestampText.nullish().transform((value) => value || null),
+    csat: z
+      .number()
+      .int()
+      .min(1)
+      .max(5)
+      .nullish()
+      .transform((value) => value ?? null),
+  })
+  .openapi('TicketInput');
+
+export type TicketInput = z.output<typeof TicketInputSchema>;
+
+export const TicketBatchSchema = z
+  .object({ tickets: z.array(TicketInputSchema).min(1).max(MAX_TICKETS_PER_BATCH) })
+  .openapi('TicketBatch');
+
+export const IngestSummarySchema = z
+  .object({
+    received: z.number().int(),
+    inserted: z.number().int(),
+    updated: z.number().int(),
+    duplicates: z.number().int(),
+    rejected: z.number().int(),
+  })
+  .openapi('IngestSummary');
+
+export type IngestSummary = z.infer<typeof IngestSummarySchema>;

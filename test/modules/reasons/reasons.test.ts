@@ -1,0 +1,201 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { rowsOf } from '../../../src/db/json-param';
+import { expectProblem } from '../../helpers/problem';
+import { readJson } from '../../helpers/read-json';
+import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { ticket } from '../../helpers/tickets';
+
+describe('contact reasons and aliases', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+    t.clock.set('2026-02-20T12:00:00Z');
+  });
+  afterAll(() => t.close());
+  beforeEach(async () => {
+    await t.deps.db.execute(sql`truncate tickets, reason_weeks, reason_aliases, reasons cascade`);
+  });
+
+  const ingest = async (tickets: unknown[]) => {
+    const response = await t.request('/v1/tickets', { method: 'POST', json: { tickets } });
+    expect(response.status).toBe(200);
+  };
+  const putReason = (slug: string, json: unknown) =>
+    t.request(`/v1/reasons/${slug}`, { method: 'PUT', json });
+  const reason = async (slug: string) => readJson(await t.request(`/v1/reasons/${slug}`));
+  const ticketReasons = async () =>
+    rowsOf<{ external_id: string; reason_slug: string }>(
+      await t.deps.db.execute(
+        sql`select external_id, reason_slug from tickets order by external_id`,
+      ),
+    );
+
+  it('creates reasons from raw values on first sight, normalised to one slug', async () => {
+    await ingest([
+      ticket(1, { reason: 'Heat/Hot Water' }),
+      ticket(2, { reason: 'heat hot water' }),
+      ticket(3, { reason: 'HEAT_HOT_WATER' }),
+    ]);
+    const page = await readJson(await t.request('/v1/reasons'));
+    expect(page.data).toEqual([
+      expect.objectContaining({
+        slug: 'heat-hot-water',
+        label: 'Heat/Hot Water',
+        contacts_total: 3,
+      }),
+    ]);
+  });
+
+  it('maps aliases retroactively and at ingest, and keeps the weekly counts in step', async () => {
+    await ingest([
+      ticket(1, { reason: 'Double charge' }),
+      ticket(2, { reason: 'Charged twice' }),
+      ticket(3, { reason: 'Password reset' }),
+    ]);
+    const created = await putReason('billing-double-charge', {
+      label: 'Billing: double charge',
+      aliases: ['Double charge', 'charged twice'],
+    });
+    expect(created.status).toBe(201);
+    expect(await readJson(created)).toMatchObject({
+      slug: 'billing-double-charge',
+      aliases: ['charged-twice', 'double-charge'],
+      contacts_total: 2,
+    });
+    expect(await ticketReasons()).toEqual([
+      { external_id: '1', reason_slug: 'billing-double-charge' },
+      { external_id: '2', reason_slug: 'billing-double-charge' },
+      { external_id: '3', reason_slug: 'password-reset' },
+    ]);
+    expect((await reason('double-charge')).contacts_total).toBe(0);
+
+    await ingest([ticket(4, { reason: 'DOUBLE CHARGE' })]);
+    expect((await reason('billing-double-charge')).contacts_total).toBe(3);
+  });
+
+  it('moves tickets back when an alias is removed', async () => {
+    await ingest([ticket(1, { reason: 'Refund please' }), ticket(2, { reason: 'Refunds' })]);
+    await putReason('refunds', { label: 'Refunds', aliases: ['Refund please'] });
+    expect((await reason('refunds')).contacts_total).toBe(2);
+    const updated = await putReason('refunds', { label: 'Refunds and returns', aliases: [] });
+    expect(updated.status).toBe(200);
+    expect(await readJson(updated)).toMatchObject({ label: 'Refunds and returns', aliases: [] });
+    expect(await ticketReasons()).toEqual([
+      { external_id: '1', reason_slug: 'refund-please' },
+      { external_id: '2', reason_slug: 'refunds' },
+    ]);
+    expect((await reason('refund-please')).contacts_total).toBe(1);
+  });
+
+  it('re-derives re-contacts when an alias merges two reasons', async () => {
+    await ingest([
+      ticket(1, { reason: 'Login', created_at: '2026-02-02T10:00:00Z' }),
+      ticket(2, { reason: 'Sign-in', created_at: '2026-02-02T12:00:00Z' }),
+    ]);
+    await putReason('login', { label: 'Login', aliases: ['Sign-in'] });
+    const flags = rowsOf<{ is_recontact: boolean }>(
+      await t.deps.db.execute(sql`select is_recontact from tickets order by external_id`),
+    ).map((row) => row.is_recontact);
+    expect(flags).toEqual([false, true]);
+  });
+
+  it('rejects a slug that is not a slug, and a missing label', async () => {
+    const badSlug = await expectProblem(
+      await putReason('Not A Slug', { label: 'x' }),
+      400,
+      'validation_failed',
+    );
+    expect(badSlug.errors[0]).toMatchObject({ location: 'path', path: 'slug' });
+    const noLabel = await expectProblem(await putReason('ok', {}), 400, 'validation_failed');
+    expect(noLabel.errors[0]).toMatchObject({ location: 'body', path: 'label' });
+  });
+
+  it('answers 404 for an unknown reason', async () => {
+    await expectProblem(await t.request('/v1/reasons/nothing-like-this'), 404, 'not_found');
+  });
+});
+
+describe('GET /v1/reasons/weekly', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { WORKSPACE_TIME_ZONE: 'America/New_York' } });
+    t.clock.set('2026-02-20T12:00:00Z');
+    const tickets = [
+      // Sunday evening in New York is Monday in UTC: it belongs to the week of Jan 26.
+      ticket('ny-sunday', { reason: 'Shipping', created_at: '2026-02-02T03:00:00Z' }),
+      ...Array.from({ length: 5 }, (_, i) =>
+        ticket(`billing-${i}`, { reason: 'Billing', created_at: '2026-02-10T15:00:00Z' }),
+      ),
+      ticket('billing-old', { reason: 'Billing', created_at: '2026-01-05T15:00:00Z' }),
+      ...Array.from({ length: 3 }, (_, i) =>
+        ticket(`login-${i}`, { reason: 'Login', created_at: '2026-02-03T15:00:00Z' }),
+      ),
+    ];
+    const response = await t.request('/v1/tickets', { method: 'POST', json: { tickets } });
+    expect(response.status).toBe(200);
+  });
+  afterAll(() => t.close());
+
+  const weekly = async (query: string) => {
+    const response = await t.request(`/v1/reasons/weekly?${query}`);
+    expect(response.status).toBe(200);
+    return readJson(response);
+  };
+
+  it('zero-fills ISO weeks in the workspace time zone, top reasons first', async () => {
+    const body = await weekly('from=2026-01-05&to=2026-02-15');
+    expect(body.time_zone).toBe('America/New_York');
+    expect(body.weeks).toEqual([
+      '2026-01-05',
+      '2026-01-12',
+      '2026-01-19',
+      '2026-01-26',
+      '2026-02-02',
+      '2026-02-09',
+    ]);
+    expect(body.series).toEqual([
+      { reason: 'billing', label: 'Billing', total: 6, counts: [1, 0, 0, 0, 0, 5] },
+      { reason: 'login', label: 'Login', total: 3, counts: [0, 0, 0, 0, 3, 0] },
+      { reason: 'shipping', label: 'Shipping', total: 1, counts: [0, 0, 0, 1, 0, 0] },
+    ]);
+  });
+
+  it('limits to the top N by volume within the range', async () => {
+    const body = await weekly('from=2026-01-26&to=2026-02-08&top=1');
+    expect(body.series.map((s: { reason: string }) => s.reason)).toEqual(['login']);
+  });
+
+  it('returns the named reasons, zero-filled even with no contacts', async () => {
+    const body = await weekly('from=2026-01-12&to=2026-01-19&reason=shipping,billing');
+    expect(body.series).toEqual([
+      { reason: 'billing', label: 'Billing', total: 0, counts: [0, 0] },
+      { reason: 'shipping', label: 'Shipping', total: 0, counts: [0, 0] },
+    ]);
+  });
+
+  it('defaults to the last 13 weeks up to the current one', async () => {
+    const body = await weekly('');
+    expect(body.weeks).toHaveLength(13);
+    expect(body.weeks.at(-1)).toBe('2026-02-16');
+  });
+
+  it('rejects bad ranges and unknown reasons', async () => {
+    await expectProblem(
+      await t.request('/v1/reasons/weekly?from=2026-03-01&to=2026-01-01'),
+      400,
+      'validation_failed',
+    );
+    await expectProblem(
+      await t.request('/v1/reasons/weekly?from=2001-01-01&to=2026-01-01'),
+      400,
+      'validation_failed',
+    );
+    await expectProblem(
+      await t.request('/v1/reasons/weekly?from=2026-13-01'),
+      400,
+      'validation_failed',
+    );
+    await expectProblem(await t.request('/v1/reasons/weekly?reason=nope'), 404, 'not_found');
+  });
+});

@@ -1,0 +1,185 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { rowsOf } from '../../../src/db/json-param';
+import { expectProblem } from '../../helpers/problem';
+import { readJson } from '../../helpers/read-json';
+import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { ticket } from '../../helpers/tickets';
+
+describe('POST /v1/tickets', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+  beforeEach(async () => {
+    await t.deps.db.execute(sql`truncate tickets, reason_weeks, reason_aliases, reasons cascade`);
+  });
+
+  const post = (tickets: unknown[]) =>
+    t.request('/v1/tickets', { method: 'POST', json: { tickets } });
+  const ingest = async (tickets: unknown[]) => {
+    const response = await post(tickets);
+    expect(response.status).toBe(200);
+    return readJson(response);
+  };
+  const stored = async () =>
+    rowsOf<{
+      external_id: string;
+      reason_slug: string;
+      resolved_at: string | null;
+      is_recontact: boolean;
+    }>(
+      await t.deps.db.execute(
+        sql`select external_id, reason_slug, resolved_at, is_recontact from tickets order by external_id`,
+      ),
+    );
+  const rollupTotal = async () =>
+    Number(
+      rowsOf<{ n: string | number | null }>(
+        await t.deps.db.execute(sql`select sum(contacts) as n from reason_weeks`),
+      )[0]?.n ?? 0,
+    );
+
+  it('inserts a batch and says what happened to each ticket', async () => {
+    const summary = await ingest([ticket(1), ticket(2, { reason: 'Password reset' })]);
+    expect(summary).toEqual({ received: 2, inserted: 2, updated: 0, duplicates: 0, rejected: 0 });
+    expect((await stored()).map((row) => row.reason_slug)).toEqual(['billing', 'password-reset']);
+    expect(await rollupTotal()).toBe(2);
+  });
+
+  it('counts a replay as duplicates and changes nothing', async () => {
+    const batch = [ticket(1), ticket(2)];
+    await ingest(batch);
+    const before = await stored();
+    const replay = await ingest(batch);
+    expect(replay).toMatchObject({ inserted: 0, updated: 0, duplicates: 2 });
+    expect(await stored()).toEqual(before);
+    expect(await rollupTotal()).toBe(2);
+  });
+
+  it('updates a ticket whose content changed and moves it in the weekly rollup', async () => {
+    await ingest([ticket(1)]);
+    const summary = await ingest([
+      ticket(1, { reason: 'Refunds', resolved_at: '2026-02-03T09:00:00Z', csat: 4 }),
+    ]);
+    expect(summary).toMatchObject({ inserted: 0, updated: 1, duplicates: 0 });
+    const [row] = await stored();
+    expect(row?.reason_slug).toBe('refunds');
+    const weeks = rowsOf<{ reason_slug: string; contacts: number }>(
+      await t.deps.db.execute(sql`select reason_slug, contacts from reason_weeks order by 1`),
+    );
+    expect(weeks).toEqual([
+      { reason_slug: 'billing', contacts: 0 },
+      { reason_slug: 'refunds', contacts: 1 },
+    ]);
+  });
+
+  it('keeps the last copy of a ticket repeated within one batch', async () => {
+    const summary = await ingest([ticket(1, { reason: 'First' }), ticket(1, { reason: 'Second' })]);
+    expect(summary).toMatchObject({ received: 2, inserted: 1, duplicates: 1 });
+    expect((await stored())[0]?.reason_slug).toBe('second');
+  });
+
+  it('rejects the whole batch when one ticket is bad, naming its index and field', async () => {
+    const response = await post([
+      ticket(1),
+      ticket(2),
+      ticket(3, { created_at: '2026-02-30' }),
+      ticket(4, { csat: 9 }),
+    ]);
+    const body = await expectProblem(response, 400, 'validation_failed');
+    expect(body.errors).toEqual([
+      expect.objectContaining({ location: 'body', path: 'tickets.3.csat' }),
+    ]);
+    expect(await stored()).toEqual([]);
+
+    const dates = await post([ticket(1), ticket(2, { created_at: '2026-02-30' })]);
+    const dateBody = await expectProblem(dates, 400, 'validation_failed');
+    expect(dateBody.errors).toEqual([
+      expect.objectContaining({
+        path: 'tickets.1.created_at',
+        message: expect.stringContaining('ISO 8601'),
+      }),
+    ]);
+    expect(await stored()).toEqual([]);
+  });
+
+  it.each([
+    ['a date before 1990', { created_at: '1899-12-31' }, 'created_at'],
+    ['a date in the future', { created_at: '2031-01-01T00:00:00Z' }, 'created_at'],
+    ['resolution before creation', { resolved_at: '2026-02-01T00:00:00Z' }, 'resolved_at'],
+    ['a reason with no letters or digits', { reason: '!!! ???' }, 'reason'],
+    ['a number as external id', { external_id: 42 }, 'external_id'],
+    ['an empty source', { source: '' }, 'source'],
+  ])('rejects %s and writes nothing', async (_, overrides, field) => {
+    const body = await expectProblem(await post([ticket(1, overrides)]), 400, 'validation_failed');
+    expect(body.errors.map((e: { path: string }) => e.path)).toContain(`tickets.0.${field}`);
+    expect(await stored()).toEqual([]);
+  });
+
+  it('rejects a batch over 5,000 tickets', async () => {
+    const tickets = Array.from({ length: 5_001 }, (_, i) => ticket(i));
+    const body = await expectProblem(await post(tickets), 400, 'validation_failed');
+    expect(body.errors[0].path).toBe('tickets');
+    expect(await stored()).toEqual([]);
+  });
+
+  it('marks a contact from the same account and reason within 48 hours as a re-contact', async () => {
+    await ingest([
+      ticket('a1', { created_at: '2026-02-02T10:00:00Z' }),
+      ticket('a2', { created_at: '2026-02-03T09:00:00Z' }), // 23 h later: re-contact
+      ticket('a3', { created_at: '2026-02-06T09:00:00Z' }), // 72 h after a2: not
+      ticket('b1', { created_at: '2026-02-02T11:00:00Z', reason: 'Shipping' }), // other reason
+      ticket('c1', { created_at: '2026-02-02T12:00:00Z', account_id: 'acct-2' }), // other account
+    ]);
+    const flags = Object.fromEntries(
+      (await stored()).map((row) => [row.external_id, row.is_recontact]),
+    );
+    expect(flags).toEqual({ a1: false, a2: true, a3: false, b1: false, c1: false });
+  });
+
+  it('re-derives re-contacts when an earlier contact arrives late', async () => {
+    await ingest([ticket('late-2', { created_at: '2026-02-03T10:00:00Z' })]);
+    expect((await stored())[0]?.is_recontact).toBe(false);
+    await ingest([ticket('late-1', { created_at: '2026-02-02T20:00:00Z' })]);
+    const flags = Object.fromEntries(
+      (await stored()).map((row) => [row.external_id, row.is_recontact]),
+    );
+    expect(flags).toEqual({ 'late-1': false, 'late-2': true });
+  });
+
+  it('orders same-day contacts from date-only exports so exactly one is a re-contact', async () => {
+    await ingest([
+      ticket('d1', { created_at: '2026-02-02' }),
+      ticket('d2', { created_at: '2026-02-02' }),
+    ]);
+    expect((await stored()).filter((row) => row.is_recontact)).toHaveLength(1);
+  });
+
+  it('leaves no duplicates and no errors under concurrent overlapping batches', async () => {
+    const batches = [0, 1, 2, 3].map((offset) =>
+      Array.from({ length: 300 }, (_, i) =>
+        ticket(offset * 150 + i, {
+          account_id: `acct-${(offset * 150 + i) % 37}`,
+          created_at: new Date(
+            Date.UTC(2026, 0, 1) + ((offset * 150 + i) % 50) * 3_600_000,
+          ).toISOString(),
+        }),
+      ),
+    );
+    const responses = await Promise.all(batches.map((batch) => post(batch)));
+    const summaries = await Promise.all(responses.map((response) => readJson(response)));
+    expect(
+      responses.map((response) => response.status),
+      t.logs
+        .filter((l) => l.includes('unhandled'))
+        .map((l) => JSON.parse(l).cause)
+        .join(' | '),
+    ).toEqual([200, 200, 200, 200]);
+    const distinct = new Set(batches.flat().map((tk) => tk.external_id)).size;
+    expect(summaries.reduce((sum, s) => sum + s.inserted, 0)).toBe(distinct);
+    expect((await stored()).length).toBe(distinct);
+    expect(await rollupTotal()).toBe(distinct);
+  });
+});
