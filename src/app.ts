@@ -1,5 +1,4 @@
 import { Scalar } from '@scalar/hono-api-reference';
-import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Deps } from './deps';
@@ -33,19 +32,6 @@ export function createApp(deps: Deps) {
       ms: Math.round(performance.now() - started),
     });
   });
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: deps.config.bodyLimitBytes,
-      onError: () => {
-        throw new AppError(
-          'payload_too_large',
-          `The request body exceeds ${deps.config.bodyLimitBytes} bytes.`,
-        );
-      },
-    }),
-  );
-
   for (const router of moduleRouters) app.route('/', router);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {

@@ -41,6 +41,11 @@ const envSchema = z.object({
     .min(1024)
     .max(100 * 1024 * 1024)
     .default(5 * 1024 * 1024),
+  IMPORT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024 * 1024),
 });
 
 export type Config = {
@@ -53,6 +58,7 @@ export type Config = {
   adminApiKey: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   bodyLimitBytes: number;
+  importMaxBytes: number;
 };
 
 export class ConfigError extends Error {
@@ -86,6 +92,7 @@ export function loadConfig(source: EnvSource): Config {
     adminApiKey: env.ADMIN_API_KEY,
     logLevel: env.LOG_LEVEL,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    importMaxBytes: env.IMPORT_MAX_BYTES,
   };
 }
 

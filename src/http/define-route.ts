@@ -1,6 +1,7 @@
 import { createRoute, type RouteConfig } from '@hono/zod-openapi';
 import type { Role } from '../db/schema';
 import { requireRole } from '../modules/auth/require-role';
+import { limitBody } from './body-limit';
 import { PROBLEM_CONTENT_TYPE, ProblemSchema } from './problem';
 
 export type RouteAccess = 'public' | { roles: readonly Role[] };
@@ -15,18 +16,27 @@ export const problemResponse = (description: string) => ({
  * by middleware and documented as a security requirement) and the problem+json responses
  * that the shared middleware and error handler can produce for it.
  */
-export function defineRoute<R extends RouteConfig>(route: R & { access: RouteAccess }) {
-  const { access, ...config } = route;
+export function defineRoute<R extends RouteConfig>(
+  route: R & {
+    access: RouteAccess;
+    /** The handler reads the body as a stream and applies its own limit (`limitStream`). */
+    streamingBody?: boolean;
+  },
+) {
+  const { access, streamingBody, ...config } = route;
   const authenticated = access !== 'public';
   const takesInput = Boolean(config.request);
   const takesBody = Boolean(config.request?.body);
+  const middleware = [
+    ...(authenticated ? [requireRole(access.roles)] : []),
+    ...(takesBody && !streamingBody ? [limitBody] : []),
+  ];
   // Handlers stay typed by the route's own responses: the added ones are produced by the
   // middleware and onError, never returned by a handler.
   return createRoute({
     ...config,
-    ...(authenticated
-      ? { middleware: [requireRole(access.roles)] as const, security: [{ apiKey: [] }] }
-      : {}),
+    ...(middleware.length > 0 ? { middleware } : {}),
+    ...(authenticated ? { security: [{ apiKey: [] }] } : {}),
     responses: {
       ...(takesInput ? { 400: problemResponse('Invalid request: each bad field is listed.') } : {}),
       ...(authenticated

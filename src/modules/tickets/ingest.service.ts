@@ -3,7 +3,7 @@ import type { Db } from '../../db/database';
 import { jsonParam, rowsOf } from '../../db/json-param';
 import { retryingTransaction } from '../../db/retry-transaction';
 import type { Deps } from '../../deps';
-import { AppError } from '../../http/app-error';
+import { AppError, type FieldError } from '../../http/app-error';
 import { applyRollupDeltas, type RollupDelta } from '../reasons/reason-weeks-rollup';
 import { resolveReasonSlugs } from '../reasons/resolve-reasons';
 import { type NormalizedTicket, normalizeTickets } from './normalize-tickets';
@@ -27,6 +27,10 @@ const TICKET_RECORD = sql`(source text, external_id text, account_id text, raw_r
   reason_slug text, sub_reason text, channel text, created_at timestamptz,
   resolved_at timestamptz, csat smallint)`;
 
+export type PathOf = (index: number, field: string) => string;
+
+const batchPath: PathOf = (index, field) => `tickets.${index}.${field}`;
+
 /**
  * Ingests a batch all-or-nothing, idempotent on (source, external_id): a ticket seen before
  * with the same content is a duplicate, with different content an update; the weekly rollup
@@ -34,75 +38,94 @@ const TICKET_RECORD = sql`(source text, external_id text, account_id text, raw_r
  * order, so concurrent overlapping batches mostly wait for each other; the rare deadlock left
  * (re-contact flags of older tickets) is resolved by running the transaction again.
  */
-export async function ingestTickets(
+export async function ingestTickets(deps: Deps, inputs: TicketInput[]): Promise<IngestSummary> {
+  const batch = prepareBatch(deps, inputs, batchPath);
+  return retryingTransaction(deps.db, (tx) => writeBatch(tx, deps, batch));
+}
+
+export type PreparedBatch = { received: number; rejected: number; tickets: NormalizedTicket[] };
+
+/**
+ * Validates what the schema could not. Strictly (the API) any bad field fails the batch
+ * with a 400 naming each one; leniently (an import asked to skip) bad rows are counted out.
+ */
+export function prepareBatch(
   deps: Deps,
   inputs: TicketInput[],
-  options: { pathPrefix?: string } = {},
-): Promise<IngestSummary> {
-  const normalized = normalizeTickets(inputs, {
+  pathOf: PathOf,
+  mode: 'strict' | 'skip' = 'strict',
+): PreparedBatch & { errors: FieldError[] } {
+  const { tickets, errors } = normalizeTickets(inputs, {
     timeZone: deps.config.workspaceTimeZone,
     now: deps.clock.now(),
-    pathPrefix: options.pathPrefix ?? 'tickets.',
+    pathOf,
   });
-  if (!normalized.ok) {
+  if (errors.length > 0 && mode === 'strict') {
     throw new AppError(
       'validation_failed',
-      `${normalized.errors.length} invalid field(s); nothing was written.`,
-      normalized.errors,
+      `${errors.length} invalid field(s); nothing was written.`,
+      errors,
     );
   }
-  const latest = lastOccurrenceByKey(normalized.tickets);
-  const summary: IngestSummary = {
+  return {
     received: inputs.length,
+    rejected: inputs.length - tickets.length,
+    tickets: lastOccurrenceByKey(tickets),
+    errors,
+  };
+}
+
+/** Writes a prepared batch inside the caller's transaction. */
+export async function writeBatch(tx: Db, deps: Deps, batch: PreparedBatch): Promise<IngestSummary> {
+  const latest = batch.tickets;
+  const summary: IngestSummary = {
+    received: batch.received,
     inserted: 0,
     updated: 0,
-    duplicates: inputs.length - latest.length,
-    rejected: 0,
+    duplicates: batch.received - batch.rejected - latest.length,
+    rejected: batch.rejected,
   };
   if (latest.length === 0) return summary;
 
-  await retryingTransaction(deps.db, async (tx) => {
-    summary.duplicates = inputs.length - latest.length;
-    // A new reason is labelled with the first spelling seen.
-    const labels = new Map<string, string>();
-    for (const t of latest)
-      if (!labels.has(t.rawReasonKey)) labels.set(t.rawReasonKey, t.reasonLabel);
-    const slugs = await resolveReasonSlugs(tx, labels);
-    const incoming = latest.map((t) => toStored(t, slugs.get(t.rawReasonKey) ?? t.rawReasonKey));
-    const existing = await lockExisting(tx, incoming);
+  // A new reason is labelled with the first spelling seen.
+  const labels = new Map<string, string>();
+  for (const t of latest)
+    if (!labels.has(t.rawReasonKey)) labels.set(t.rawReasonKey, t.reasonLabel);
+  const slugs = await resolveReasonSlugs(tx, labels);
+  const incoming = latest.map((t) => toStored(t, slugs.get(t.rawReasonKey) ?? t.rawReasonKey));
+  const existing = await lockExisting(tx, incoming);
 
-    const fresh: StoredTicket[] = [];
-    const changed: { before: StoredTicket; after: StoredTicket }[] = [];
-    for (const ticket of incoming) {
-      const before = existing.get(keyOf(ticket));
-      if (!before) fresh.push(ticket);
-      else if (differs(before, ticket)) changed.push({ before, after: ticket });
+  const fresh: StoredTicket[] = [];
+  const changed: { before: StoredTicket; after: StoredTicket }[] = [];
+  for (const ticket of incoming) {
+    const before = existing.get(keyOf(ticket));
+    if (!before) fresh.push(ticket);
+    else if (differs(before, ticket)) changed.push({ before, after: ticket });
+  }
+
+  const inserted = await insertFresh(tx, fresh);
+  await updateChanged(
+    tx,
+    changed.map((c) => c.after),
+  );
+  summary.inserted = inserted.length;
+  summary.updated = changed.length;
+  // Rows another client inserted between our lock and our insert are that client's.
+  summary.duplicates += incoming.length - inserted.length - changed.length;
+
+  const deltas: RollupDelta[] = inserted.map((t) => delta(t, 1));
+  const points: ContactPoint[] = inserted.flatMap(contactPoint);
+  for (const { before, after } of changed) {
+    if (
+      before.reason_slug !== after.reason_slug ||
+      !sameInstant(before.created_at, after.created_at)
+    ) {
+      deltas.push(delta(before, -1), delta(after, 1));
     }
-
-    const inserted = await insertFresh(tx, fresh);
-    await updateChanged(
-      tx,
-      changed.map((c) => c.after),
-    );
-    summary.inserted = inserted.length;
-    summary.updated = changed.length;
-    // Rows another client inserted between our lock and our insert are that client's.
-    summary.duplicates += incoming.length - inserted.length - changed.length;
-
-    const deltas: RollupDelta[] = inserted.map((t) => delta(t, 1));
-    const points: ContactPoint[] = inserted.flatMap(contactPoint);
-    for (const { before, after } of changed) {
-      if (
-        before.reason_slug !== after.reason_slug ||
-        !sameInstant(before.created_at, after.created_at)
-      ) {
-        deltas.push(delta(before, -1), delta(after, 1));
-      }
-      points.push(...contactPoint(before), ...contactPoint(after));
-    }
-    await applyRollupDeltas(tx, deltas, deps.config.workspaceTimeZone);
-    await refreshRecontacts(tx, points);
-  });
+    points.push(...contactPoint(before), ...contactPoint(after));
+  }
+  await applyRollupDeltas(tx, deltas, deps.config.workspaceTimeZone);
+  await refreshRecontacts(tx, points);
   return summary;
 }
 

@@ -17,20 +17,20 @@ export type NormalizedTicket = {
   csat: number | null;
 };
 
-export type NormalizeResult =
-  | { ok: true; tickets: NormalizedTicket[] }
-  | { ok: false; errors: FieldError[] };
+/** The valid tickets, and every bad field of the others. */
+export type NormalizeResult = { tickets: NormalizedTicket[]; errors: FieldError[] };
 
 /** Checks what the schema cannot (time zones, ranges, order) and reports every bad field. */
 export function normalizeTickets(
   inputs: TicketInput[],
-  context: { timeZone: string; now: Date; pathPrefix: string },
+  context: { timeZone: string; now: Date; pathOf: (index: number, field: string) => string },
 ): NormalizeResult {
   const errors: FieldError[] = [];
   const tickets: NormalizedTicket[] = [];
   inputs.forEach((input, index) => {
+    const errorsBefore = errors.length;
     const fail = (field: string, message: string) =>
-      errors.push({ location: 'body', path: `${context.pathPrefix}${index}.${field}`, message });
+      errors.push({ location: 'body', path: context.pathOf(index, field), message });
     const createdAt = readTime(input.created_at, 'created_at');
     const resolvedAt = input.resolved_at ? readTime(input.resolved_at, 'resolved_at') : null;
     if (createdAt && resolvedAt && resolvedAt < createdAt) {
@@ -38,7 +38,7 @@ export function normalizeTickets(
     }
     const rawReasonKey = reasonKey(input.reason);
     if (!rawReasonKey) fail('reason', 'must contain a letter or digit that forms a reason slug');
-    if (createdAt === undefined || resolvedAt === undefined || !rawReasonKey) return;
+    if (errors.length > errorsBefore || createdAt === undefined || resolvedAt === undefined) return;
     tickets.push({
       source: input.source,
       externalId: input.external_id,
@@ -69,5 +69,5 @@ export function normalizeTickets(
       return date;
     }
   });
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, tickets };
+  return { tickets, errors };
 }

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 
 export const MAX_TICKETS_PER_BATCH = 5_000;
+export const UNSPECIFIED_REASON = 'Unspecified';
 
 const optionalText = (max: number) =>
   z
@@ -24,10 +25,15 @@ export const TicketInputSchema = z
     reason: z
       .string()
       .trim()
-      .min(1)
       .max(200)
-      .regex(/[\p{L}\p{N}]/u, 'must contain a letter or digit')
-      .openapi({ example: 'Billing: double charge' }),
+      .regex(/^$|[\p{L}\p{N}]/u, 'must contain a letter or digit')
+      .nullish()
+      // Untagged contacts still count (they are part of every rate): they get a reason too.
+      .transform((value) => value || UNSPECIFIED_REASON)
+      .openapi({
+        example: 'Billing: double charge',
+        description: `Missing or empty means "${UNSPECIFIED_REASON}".`,
+      }),
     sub_reason: optionalText(200),
     channel: optionalText(50).openapi({ example: 'email' }),
     created_at: timestampText,

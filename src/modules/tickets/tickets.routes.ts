@@ -1,7 +1,18 @@
+import { z } from '@hono/zod-openapi';
+import { AppError } from '../../http/app-error';
+import { limitStream } from '../../http/body-limit';
 import { createRouter } from '../../http/create-router';
 import { defineRoute } from '../../http/define-route';
+import { type ColumnMap, parseColumnMap } from './csv-tickets';
+import { importCsvTickets } from './import.service';
 import { ingestTickets } from './ingest.service';
 import { IngestSummarySchema, TicketBatchSchema } from './ticket-input';
+
+const ImportResultSchema = IngestSummarySchema.extend({
+  errors: z
+    .array(z.object({ location: z.string(), path: z.string(), message: z.string() }))
+    .openapi({ description: 'Up to 50 bad fields, with on_error=skip.' }),
+}).openapi('ImportResult');
 
 const ingestRoute = defineRoute({
   access: { roles: ['ops'] },
@@ -23,7 +34,70 @@ const ingestRoute = defineRoute({
   },
 });
 
-export const ticketRoutes = createRouter().openapi(ingestRoute, async (c) => {
-  const { tickets } = c.req.valid('json');
-  return c.json(await ingestTickets(c.var.deps, tickets), 200);
+const importRoute = defineRoute({
+  access: { roles: ['ops'] },
+  streamingBody: true,
+  method: 'post',
+  path: '/v1/tickets/import',
+  tags: ['Tickets'],
+  summary: 'Import tickets from a CSV file (optionally gzip), streamed',
+  description:
+    'Columns named like ticket fields are used as they are; `map` renames others ' +
+    '(`created_at=opendate,reason=type`). Send gzip with `Content-Encoding: gzip` or ' +
+    '`Content-Type: application/gzip`. Idempotent like POST /v1/tickets, so a failed or ' +
+    'repeated import can simply be sent again.',
+  request: {
+    query: z.object({
+      source: z.string().trim().min(1).max(100).optional().openapi({
+        description: 'The source of every row, when the file has no source column.',
+      }),
+      map: z.string().max(2000).optional().openapi({ example: 'created_at=opendate' }),
+      on_error: z.enum(['reject', 'skip']).default('reject').openapi({
+        description: '`reject`: any bad row fails the import. `skip`: bad rows are counted.',
+      }),
+    }),
+    body: {
+      required: true,
+      content: {
+        'text/csv': { schema: z.string().openapi({ format: 'binary' }) },
+        'application/gzip': { schema: z.string().openapi({ format: 'binary' }) },
+      },
+    },
+  },
+  responses: {
+    200: {
+      description: 'What happened to the rows',
+      content: { 'application/json': { schema: ImportResultSchema } },
+    },
+  },
 });
+
+export const ticketRoutes = createRouter()
+  .openapi(ingestRoute, async (c) => {
+    const { tickets } = c.req.valid('json');
+    return c.json(await ingestTickets(c.var.deps, tickets), 200);
+  })
+  .openapi(importRoute, async (c) => {
+    const query = c.req.valid('query');
+    let map: ColumnMap;
+    try {
+      map = parseColumnMap(query.map ? [query.map] : []);
+    } catch (error) {
+      throw new AppError('validation_failed', (error as Error).message, [
+        { location: 'query', path: 'map', message: (error as Error).message },
+      ]);
+    }
+    const body = c.req.raw.body;
+    if (!body) throw new AppError('validation_failed', 'Send the CSV file as the request body.');
+    const limited = limitStream(body, c.var.deps.config.importMaxBytes);
+    const gzipped =
+      c.req.header('content-encoding')?.toLowerCase() === 'gzip' ||
+      /gzip/i.test(c.req.header('content-type') ?? '');
+    const bytes = gzipped ? limited.pipeThrough(new DecompressionStream('gzip')) : limited;
+    const result = await importCsvTickets(c.var.deps, bytes, {
+      map,
+      source: query.source,
+      onError: query.on_error,
+    });
+    return c.json(result, 200);
+  });

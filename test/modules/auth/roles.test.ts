@@ -15,6 +15,7 @@ const PROTECTED_ROUTES: { method: string; path: string; json?: unknown; allowed:
   },
   { method: 'GET', path: '/v1/job-runs', allowed: ['admin'] },
   { method: 'POST', path: '/v1/tickets', json: { tickets: [] }, allowed: ['ops'] },
+  { method: 'POST', path: '/v1/tickets/import', allowed: ['ops'] },
   { method: 'GET', path: '/v1/reasons', allowed: ['ops', 'analyst'] },
   { method: 'GET', path: '/v1/reasons/weekly', allowed: ['ops', 'analyst'] },
   { method: 'GET', path: '/v1/reasons/{slug}', allowed: ['ops', 'analyst'] },

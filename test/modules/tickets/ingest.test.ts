@@ -48,6 +48,11 @@ describe('POST /v1/tickets', () => {
     expect(await rollupTotal()).toBe(2);
   });
 
+  it('files a contact without a reason under "unspecified" rather than losing it', async () => {
+    await ingest([ticket(1, { reason: undefined }), ticket(2, { reason: '' })]);
+    expect((await stored()).map((row) => row.reason_slug)).toEqual(['unspecified', 'unspecified']);
+  });
+
   it('counts a replay as duplicates and changes nothing', async () => {
     const batch = [ticket(1), ticket(2)];
     await ingest(batch);

@@ -1,0 +1,35 @@
+import type { MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { AppEnv } from './app-env';
+import { AppError } from './app-error';
+
+const tooLarge = (maxBytes: number) =>
+  new AppError('payload_too_large', `The request body exceeds ${maxBytes} bytes.`);
+
+/** For bodies parsed whole (JSON): refuses anything over BODY_LIMIT_BYTES. */
+export const limitBody: MiddlewareHandler<AppEnv> = (c, next) => {
+  const maxSize = c.var.deps.config.bodyLimitBytes;
+  return bodyLimit({
+    maxSize,
+    onError: () => {
+      throw tooLarge(maxSize);
+    },
+  })(c, next);
+};
+
+/** For bodies read as a stream (imports): passes bytes through and fails past `maxBytes`. */
+export function limitStream(
+  body: ReadableStream<Uint8Array>,
+  maxBytes: number,
+): ReadableStream<Uint8Array> {
+  let seen = 0;
+  return body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        seen += chunk.byteLength;
+        if (seen > maxBytes) controller.error(tooLarge(maxBytes));
+        else controller.enqueue(chunk);
+      },
+    }),
+  );
+}

@@ -1,0 +1,158 @@
+import { Readable } from 'node:stream';
+import { parse } from 'csv-parse';
+import { AppError, type FieldError } from '../../http/app-error';
+import { type TicketInput, TicketInputSchema } from './ticket-input';
+
+/** Ticket fields a CSV column can fill. */
+export const TICKET_FIELDS = [
+  'source',
+  'external_id',
+  'account_id',
+  'reason',
+  'sub_reason',
+  'channel',
+  'created_at',
+  'resolved_at',
+  'csat',
+] as const;
+export type TicketField = (typeof TICKET_FIELDS)[number];
+
+export type ColumnMap = Partial<Record<TicketField, string>>;
+
+// A real ticket row is a few hundred bytes; a multi-megabyte "line" is a broken file.
+export const MAX_CSV_RECORD_BYTES = 1024 * 1024;
+
+export class CsvFormatError extends Error {
+  constructor(
+    message: string,
+    readonly line: number | undefined,
+  ) {
+    super(message);
+    this.name = 'CsvFormatError';
+  }
+}
+
+/** Reads `created_at=opendate,reason=type` (or repeated `--map` pairs) into a column map. */
+export function parseColumnMap(pairs: string[]): ColumnMap {
+  const map: ColumnMap = {};
+  for (const pair of pairs.flatMap((p) => p.split(',')).filter(Boolean)) {
+    const [field, column] = pair.split(/[=:]/, 2).map((part) => part.trim());
+    if (!field || !column || !(TICKET_FIELDS as readonly string[]).includes(field)) {
+      throw new Error(
+        `Bad column mapping "${pair}": use field=column with a field among ${TICKET_FIELDS.join(', ')}.`,
+      );
+    }
+    map[field as TicketField] = column;
+  }
+  return map;
+}
+
+export type CsvTicketRow =
+  | { line: number; ok: true; ticket: TicketInput }
+  | { line: number; ok: false; errors: FieldError[] };
+
+/**
+ * Streams tickets out of CSV bytes (any size: one record at a time). Columns named like a
+ * ticket field fill it unless `map` says otherwise; `source` may come from the options.
+ * Malformed CSV throws CsvFormatError with the line; a bad row is yielded with its errors.
+ */
+export async function* readCsvTickets(
+  bytes: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
+  options: { map: ColumnMap; source?: string },
+): AsyncGenerator<CsvTicketRow> {
+  const parser = parse({
+    bom: true,
+    columns: (header: string[]) => header.map((name) => name.trim()),
+    skip_empty_lines: true,
+    max_record_size: MAX_CSV_RECORD_BYTES,
+    info: true,
+  });
+  const source =
+    bytes instanceof ReadableStream ? Readable.fromWeb(bytes as never) : Readable.from(bytes);
+  // A body that cannot be read (bad gzip, a client that went away) is bad input; a limit
+  // breach keeps its own error.
+  source.on('error', (error) =>
+    parser.destroy(
+      error instanceof AppError
+        ? error
+        : new CsvFormatError(`Could not read the CSV: ${error.message}`, undefined),
+    ),
+  );
+  source.pipe(parser);
+  let checkedHeader = false;
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{
+      record: Record<string, string>;
+      info: { lines: number };
+    }>) {
+      if (!checkedHeader) {
+        checkMapping(Object.keys(record), options);
+        checkedHeader = true;
+      }
+      yield toRow(record, info.lines, options);
+    }
+  } catch (error) {
+    if (error instanceof CsvFormatError || error instanceof AppError) throw error;
+    const csvError = error as { code?: string; lines?: number; message?: string };
+    if (csvError.code?.startsWith('CSV_')) {
+      throw new CsvFormatError(csvError.message ?? 'Malformed CSV', csvError.lines);
+    }
+    throw error;
+  }
+}
+
+function columnFor(field: TicketField, options: { map: ColumnMap }): string {
+  return options.map[field] ?? field;
+}
+
+function checkMapping(columns: string[], options: { map: ColumnMap; source?: string }): void {
+  const required: TicketField[] = ['external_id', 'reason', 'created_at'];
+  if (!options.source) required.push('source');
+  const missing = required.filter((field) => !columns.includes(columnFor(field, options)));
+  for (const field of Object.keys(options.map) as TicketField[]) {
+    const column = columnFor(field, options);
+    if (!columns.includes(column) && !missing.includes(field)) missing.push(field);
+  }
+  if (missing.length > 0) {
+    throw new CsvFormatError(
+      `The header has no column for ${missing
+        .map((field) => `${field} (looked for "${columnFor(field, options)}")`)
+        .join(', ')}; map one with field=column.`,
+      1,
+    );
+  }
+}
+
+function toRow(
+  record: Record<string, string>,
+  line: number,
+  options: { map: ColumnMap; source?: string },
+): CsvTicketRow {
+  const value = (field: TicketField) => {
+    const raw = record[columnFor(field, options)];
+    return raw === undefined || raw.trim() === '' ? undefined : raw;
+  };
+  const csat = value('csat');
+  const candidate = {
+    source: value('source') ?? options.source,
+    external_id: value('external_id'),
+    account_id: value('account_id'),
+    reason: value('reason'),
+    sub_reason: value('sub_reason'),
+    channel: value('channel'),
+    created_at: value('created_at'),
+    resolved_at: value('resolved_at'),
+    csat: csat === undefined ? undefined : Number(csat),
+  };
+  const parsed = TicketInputSchema.safeParse(candidate);
+  if (parsed.success) return { line, ok: true, ticket: parsed.data };
+  return {
+    line,
+    ok: false,
+    errors: parsed.error.issues.map((issue) => ({
+      location: 'body',
+      path: `line ${line}.${columnFor(String(issue.path[0]) as TicketField, options)}`,
+      message: issue.message,
+    })),
+  };
+}

@@ -1,0 +1,153 @@
+import { gzipSync } from 'node:zlib';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { rowsOf } from '../../../src/db/json-param';
+import { expectProblem } from '../../helpers/problem';
+import { readJson } from '../../helpers/read-json';
+import { sharedDataHead } from '../../helpers/shared-data';
+import { startTestApp, type TestApp } from '../../helpers/test-app';
+
+const HEADER = 'id,customer,type,opened,closed\n';
+
+describe('POST /v1/tickets/import', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { IMPORT_MAX_BYTES: String(64 * 1024 * 1024) } });
+    t.clock.set('2026-02-20T12:00:00Z');
+  });
+  afterAll(() => t.close());
+  beforeEach(async () => {
+    await t.deps.db.execute(sql`truncate tickets, reason_weeks, reason_aliases, reasons cascade`);
+  });
+
+  const MAP = 'external_id=id,account_id=customer,reason=type,created_at=opened,resolved_at=closed';
+  const post = (body: string | Uint8Array, query = `source=crm&map=${MAP}`, headers = {}) =>
+    t.request(`/v1/tickets/import?${query}`, {
+      method: 'POST',
+      body: body as string,
+      headers: { 'content-type': 'text/csv', ...headers },
+    });
+  const ticketCount = async () =>
+    Number(
+      rowsOf<{ n: number }>(await t.deps.db.execute(sql`select count(*)::int as n from tickets`))[0]
+        ?.n,
+    );
+
+  it('imports a mapped CSV and counts a second run as duplicates', async () => {
+    const csv = `${HEADER}1,a,Billing,2026-02-02,2026-02-03\n2,b,"Login, SSO",2026-02-03,\n`;
+    const first = await post(csv);
+    expect(first.status).toBe(200);
+    expect(await readJson(first)).toEqual({
+      received: 2,
+      inserted: 2,
+      updated: 0,
+      duplicates: 0,
+      rejected: 0,
+      errors: [],
+    });
+    expect(await readJson(await post(csv))).toMatchObject({ inserted: 0, duplicates: 2 });
+    expect(await ticketCount()).toBe(2);
+  });
+
+  it('imports the shared data set, gzip-compressed, with column mapping only', async () => {
+    const csv = await sharedDataHead(3_000);
+    const response = await post(gzipSync(csv), 'source=nyc-council', {
+      'content-type': 'application/gzip',
+    });
+    const body = await readJson(response);
+    expect(response.status).toBe(200);
+    expect(body.received).toBe(3_000);
+    expect(body.inserted + body.duplicates).toBe(3_000);
+    expect(body.inserted).toBe(await ticketCount());
+    const reasons = await readJson(await t.request('/v1/reasons?limit=200'));
+    expect(reasons.data.map((r: { slug: string }) => r.slug)).toContain('housing-and-buildings');
+  });
+
+  it('rejects a malformed CSV with its line and writes nothing', async () => {
+    const csv = `${HEADER}1,a,Billing,2026-02-02,\n2,b,"unclosed,2026-02-03,\n3,c,Login,2026-02-03,\n`;
+    const body = await expectProblem(await post(csv), 400, 'malformed_body');
+    expect(body.detail).toMatch(/line/);
+    expect(await ticketCount()).toBe(0);
+  });
+
+  it('rejects a row with the wrong number of columns', async () => {
+    const csv = `${HEADER}1,a,Billing,2026-02-02,\n2,b,Login\n`;
+    await expectProblem(await post(csv), 400, 'malformed_body');
+    expect(await ticketCount()).toBe(0);
+  });
+
+  it('rejects a 10 MB line without reading it into a ticket', async () => {
+    const csv = `${HEADER}1,a,Billing,2026-02-02,\n2,b,${'x'.repeat(10 * 1024 * 1024)},2026-02-03,\n`;
+    await expectProblem(await post(csv), 400, 'malformed_body');
+    expect(await ticketCount()).toBe(0);
+  });
+
+  it('names the line and column of a bad row and writes nothing', async () => {
+    const csv = `${HEADER}1,a,Billing,2026-02-02,\n2,b,Login,2026-02-31,\n`;
+    const body = await expectProblem(await post(csv), 400, 'validation_failed');
+    expect(body.errors).toEqual([expect.objectContaining({ path: 'line 3.opened' })]);
+    expect(await ticketCount()).toBe(0);
+  });
+
+  it('skips and counts bad rows when asked to', async () => {
+    const csv = `${HEADER}1,a,Billing,2026-02-02,\n2,b,Login,2026-02-31,\n3,c,???,2026-02-03,\n4,d,Login,2026-02-04,\n`;
+    const response = await post(csv, `source=crm&on_error=skip&map=${MAP}`);
+    const body = await readJson(response);
+    expect(body).toMatchObject({ received: 4, inserted: 2, rejected: 2 });
+    expect(body.errors.map((e: { path: string }) => e.path)).toEqual([
+      'line 4.type',
+      'line 3.opened',
+    ]);
+    expect(await ticketCount()).toBe(2);
+  });
+
+  it('says which mapped column the header lacks', async () => {
+    const body = await expectProblem(
+      await post(`${HEADER}1,a,Billing,2026-02-02,\n`, 'source=crm&map=created_at=opendate'),
+      400,
+      'malformed_body',
+    );
+    expect(body.detail).toContain('opendate');
+  });
+
+  it('rejects an unknown field in the mapping', async () => {
+    const body = await expectProblem(
+      await post(`${HEADER}`, 'map=colour=type'),
+      400,
+      'validation_failed',
+    );
+    expect(body.errors[0]).toMatchObject({ location: 'query', path: 'map' });
+  });
+
+  it('rejects a body that claims gzip but is not', async () => {
+    await expectProblem(
+      await post(`${HEADER}1,a,Billing,2026-02-02,\n`, `source=crm&map=${MAP}`, {
+        'content-encoding': 'gzip',
+      }),
+      400,
+      'malformed_body',
+    );
+    expect(await ticketCount()).toBe(0);
+  });
+});
+
+describe('import size limit', () => {
+  it('answers 413 past IMPORT_MAX_BYTES and writes nothing', async () => {
+    const t = await startTestApp({ env: { IMPORT_MAX_BYTES: '2048' } });
+    const rows = Array.from({ length: 200 }, (_, i) => `${i},acct,Billing,2026-02-02,`).join('\n');
+    const response = await t.request(
+      '/v1/tickets/import?source=crm&map=external_id=id,account_id=customer,reason=type,created_at=opened,resolved_at=closed',
+      {
+        method: 'POST',
+        body: `${HEADER}${rows}\n`,
+        headers: { 'content-type': 'text/csv' },
+      },
+    );
+    await expectProblem(response, 413, 'payload_too_large');
+    const count = rowsOf<{ n: number }>(
+      await t.deps.db.execute(sql`select count(*)::int as n from tickets`),
+    );
+    expect(count[0]?.n).toBe(0);
+    await t.close();
+  });
+});
