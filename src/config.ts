@@ -73,14 +73,7 @@ export class ConfigError extends Error {
 /** Parses configuration from any string map: `process.env` on Node, bindings on Workers. */
 export function loadConfig(source: EnvSource): Config {
   const parsed = envSchema.safeParse(onlyStrings(source));
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => ({
-        variable: String(issue.path[0] ?? '(environment)'),
-        message: issue.message,
-      })),
-    );
-  }
+  if (!parsed.success) throw toConfigError(parsed.error);
   const env = parsed.data;
   return {
     port: env.PORT,
@@ -100,6 +93,15 @@ export function loadConfigFromProcessEnv(): Config {
   return loadConfig(process.env);
 }
 
+function toConfigError(error: z.ZodError): ConfigError {
+  return new ConfigError(
+    error.issues.map((issue) => ({
+      variable: String(issue.path[0] ?? '(environment)'),
+      message: issue.message,
+    })),
+  );
+}
+
 /** Workers bindings mix strings with objects (Hyperdrive, KV); only strings are configuration. */
 function onlyStrings(source: EnvSource): Record<string, string> {
   const strings: Record<string, string> = {};
@@ -116,4 +118,21 @@ function isKnownTimeZone(zone: string): boolean {
   } catch {
     return false;
   }
+}
+
+const cliSchema = z.object({
+  FORESTALL_URL: z
+    .url({ protocol: /^https?$/ })
+    .default('http://localhost:3000')
+    .transform((url) => url.replace(/\/+$/, '')),
+  FORESTALL_API_KEY: optionalString,
+});
+
+export type CliConfig = { url: string; apiKey: string | undefined };
+
+/** For commands that talk to a running forestall (e.g. `npm run import`). */
+export function loadCliConfig(source: EnvSource = process.env): CliConfig {
+  const parsed = cliSchema.safeParse(onlyStrings(source));
+  if (!parsed.success) throw toConfigError(parsed.error);
+  return { url: parsed.data.FORESTALL_URL, apiKey: parsed.data.FORESTALL_API_KEY };
 }

@@ -1,0 +1,176 @@
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { Transform } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { createGunzip } from 'node:zlib';
+import { SingleBar } from 'cli-progress';
+import { ConfigError, loadCliConfig } from '../config';
+import { type CsvTicketRow, parseColumnMap, readCsvTickets } from '../modules/tickets/csv-tickets';
+import type { IngestSummary, TicketInput } from '../modules/tickets/ticket-input';
+import {
+  type Checkpoint,
+  checkpointPath,
+  readCheckpoint,
+  writeCheckpoint,
+} from './import-checkpoint';
+import { postTicketBatch } from './ticket-api-client';
+
+const USAGE = `Usage: npm run import -- FILE.csv[.gz] [--map field=column ...] [--source NAME]
+                          [--batch-size N] [--restart]
+
+Sends a CSV ticket export to a running forestall (FORESTALL_URL, default
+http://localhost:3000) with an API key of role ops or admin (FORESTALL_API_KEY).
+Columns named like ticket fields (source, external_id, account_id, reason, sub_reason,
+channel, created_at, resolved_at, csat) are used as they are; --map renames others.
+An interrupted import resumes where it stopped when run again.`;
+
+const MAX_LISTED_REJECTIONS = 20;
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      map: { type: 'string', multiple: true, default: [] },
+      source: { type: 'string' },
+      'batch-size': { type: 'string', default: '5000' },
+      'checkpoint-dir': { type: 'string', default: './data/imports' },
+      restart: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  const file = positionals[0];
+  if (values.help || !file) {
+    console.error(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const config = loadCliConfig();
+  if (!config.apiKey)
+    throw new ConfigError([{ variable: 'FORESTALL_API_KEY', message: 'is required' }]);
+  const map = parseColumnMap(values.map);
+  const batchSize = Math.min(5_000, Math.max(1, Number(values['batch-size']) || 5_000));
+  const source = values.source ?? undefined;
+
+  const checkpointFile = await checkpointPath(values['checkpoint-dir'], file, { map, source });
+  const previous = values.restart ? undefined : await readCheckpoint(checkpointFile);
+  if (previous?.completed) {
+    console.log(
+      `${file} was already imported (${describe(previous.summary)}); --restart to send it again.`,
+    );
+    return 0;
+  }
+  const resumeAfter = previous?.linesDone ?? 0;
+  if (resumeAfter > 0) console.log(`Resuming ${file} after line ${resumeAfter}.`);
+
+  const checkpoint: Checkpoint = previous ?? {
+    file,
+    linesDone: 0,
+    completed: false,
+    summary: { received: 0, inserted: 0, updated: 0, duplicates: 0, rejected: 0 },
+  };
+  const rejections: string[] = [];
+  const progress = createProgress((await stat(file)).size);
+  const started = performance.now();
+  let sentRows = 0;
+
+  let batch: Extract<CsvTicketRow, { ok: true }>[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const tickets: TicketInput[] = batch.map((row) => row.ticket);
+    const result = await postTicketBatch({ url: config.url, apiKey: config.apiKey ?? '' }, tickets);
+    add(checkpoint.summary, result.summary);
+    checkpoint.summary.received += result.rejected.length;
+    checkpoint.summary.rejected += result.rejected.length;
+    for (const { index, errors } of result.rejected) {
+      const line = batch[index]?.line;
+      rejections.push(
+        ...errors.map((e) => `line ${line}: ${e.path.replace(/^tickets\.\d+\./, '')} ${e.message}`),
+      );
+    }
+    sentRows += batch.length;
+    checkpoint.linesDone = batch.at(-1)?.line ?? checkpoint.linesDone;
+    await writeCheckpoint(checkpointFile, checkpoint);
+    batch = [];
+  };
+
+  for await (const row of readCsvTickets(await fileBytes(file, progress.advance), {
+    map,
+    source,
+  })) {
+    if (row.line <= resumeAfter) continue;
+    if (row.ok) {
+      batch.push(row);
+      if (batch.length >= batchSize) await flush();
+    } else {
+      checkpoint.summary.received++;
+      checkpoint.summary.rejected++;
+      rejections.push(...row.errors.map((e) => `${e.path.replace('.', ': ')} ${e.message}`));
+    }
+  }
+  await flush();
+  checkpoint.completed = true;
+  await writeCheckpoint(checkpointFile, checkpoint);
+  progress.stop();
+
+  const seconds = (performance.now() - started) / 1000;
+  console.log(`Imported ${file}: ${describe(checkpoint.summary)}.`);
+  console.log(
+    `${sentRows} rows sent in ${seconds.toFixed(1)} s (${Math.round(sentRows / Math.max(seconds, 0.001))} rows/s).`,
+  );
+  if (rejections.length > 0) {
+    console.log(`Rejected rows (first ${Math.min(rejections.length, MAX_LISTED_REJECTIONS)}):`);
+    for (const line of rejections.slice(0, MAX_LISTED_REJECTIONS)) console.log(`  ${line}`);
+  }
+  return 0;
+}
+
+/** The file's bytes, gunzipped when it starts with the gzip magic number. */
+async function fileBytes(file: string, onBytes: (count: number) => void) {
+  const handle = await open(file);
+  const magic = Buffer.alloc(2);
+  await handle.read(magic, 0, 2, 0);
+  await handle.close();
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      onBytes(chunk.length);
+      callback(null, chunk);
+    },
+  });
+  const raw = createReadStream(file).pipe(counter);
+  return magic[0] === 0x1f && magic[1] === 0x8b ? raw.pipe(createGunzip()) : raw;
+}
+
+function createProgress(totalBytes: number) {
+  if (!process.stderr.isTTY) return { advance: () => {}, stop: () => {} };
+  const bar = new SingleBar({
+    format: 'importing [{bar}] {percentage}% | {value}/{total} MB | eta {eta}s',
+    stream: process.stderr,
+    hideCursor: true,
+  });
+  const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+  let seen = 0;
+  bar.start(mb(totalBytes), 0);
+  return {
+    advance: (count: number) => {
+      seen += count;
+      bar.update(mb(seen));
+    },
+    stop: () => bar.stop(),
+  };
+}
+
+function add(total: IngestSummary, part: IngestSummary): void {
+  for (const key of ['received', 'inserted', 'updated', 'duplicates', 'rejected'] as const) {
+    total[key] += part[key];
+  }
+}
+
+const describe = (s: IngestSummary) =>
+  `${s.received} rows: ${s.inserted} inserted, ${s.updated} updated, ${s.duplicates} duplicates, ${s.rejected} rejected`;
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);

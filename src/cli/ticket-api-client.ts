@@ -1,0 +1,88 @@
+import type { FieldError } from '../http/app-error';
+import type { IngestSummary, TicketInput } from '../modules/tickets/ticket-input';
+
+const MAX_ATTEMPTS = 5;
+
+export type BatchResult = {
+  summary: IngestSummary;
+  rejected: { index: number; errors: FieldError[] }[];
+};
+
+/**
+ * Sends one batch to POST /v1/tickets. Rows the server rejects (400 naming `tickets.N`) are
+ * set aside and the rest sent again; 429, 5xx and network errors are retried with backoff.
+ */
+export async function postTicketBatch(
+  api: { url: string; apiKey: string },
+  tickets: TicketInput[],
+): Promise<BatchResult> {
+  const rejected = new Map<number, FieldError[]>();
+  let remaining = tickets.map((ticket, index) => ({ ticket, index }));
+  for (let attempt = 1; ; attempt++) {
+    if (remaining.length === 0)
+      return { summary: emptySummary(), rejected: listRejected(rejected) };
+    const response = await send(
+      api,
+      remaining.map((row) => row.ticket),
+    ).catch((error: Error) => error);
+    if (response instanceof Response && response.ok) {
+      const summary = (await response.json()) as IngestSummary;
+      return { summary, rejected: listRejected(rejected) };
+    }
+    if (response instanceof Response && response.status === 400) {
+      const problem = (await response.json()) as { detail: string; errors?: FieldError[] };
+      const bad = badRowsOf(problem.errors ?? []);
+      if (bad.size === 0) throw new Error(`The server refused the batch: ${problem.detail}`);
+      for (const [position, errors] of bad) {
+        const row = remaining[position];
+        if (row) rejected.set(row.index, errors);
+      }
+      remaining = remaining.filter((_, position) => !bad.has(position));
+      attempt = 0;
+      continue;
+    }
+    if (response instanceof Response && !retryable(response.status)) {
+      throw new Error(`The server answered ${response.status}: ${await response.text()}`);
+    }
+    if (attempt >= MAX_ATTEMPTS) {
+      const reason = response instanceof Response ? `HTTP ${response.status}` : response.message;
+      throw new Error(`Giving up on a batch after ${MAX_ATTEMPTS} attempts (${reason}).`);
+    }
+    const retryAfter =
+      response instanceof Response ? Number(response.headers.get('retry-after')) : 0;
+    const backoff = retryAfter > 0 ? retryAfter * 1000 : 2 ** attempt * 100 * (0.5 + Math.random());
+    await new Promise((resolve) => setTimeout(resolve, backoff));
+  }
+}
+
+function send(api: { url: string; apiKey: string }, tickets: TicketInput[]): Promise<Response> {
+  return fetch(`${api.url}/v1/tickets`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${api.apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ tickets }),
+  });
+}
+
+const retryable = (status: number) => status === 429 || status >= 500;
+
+function badRowsOf(errors: FieldError[]): Map<number, FieldError[]> {
+  const rows = new Map<number, FieldError[]>();
+  for (const error of errors) {
+    const match = /^tickets\.(\d+)\./.exec(error.path);
+    if (!match) continue;
+    const position = Number(match[1]);
+    rows.set(position, [...(rows.get(position) ?? []), error]);
+  }
+  return rows;
+}
+
+const listRejected = (rejected: Map<number, FieldError[]>) =>
+  [...rejected].map(([index, errors]) => ({ index, errors }));
+
+const emptySummary = (): IngestSummary => ({
+  received: 0,
+  inserted: 0,
+  updated: 0,
+  duplicates: 0,
+  rejected: 0,
+});

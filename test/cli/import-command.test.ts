@@ -1,0 +1,138 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { rowsOf } from '../../src/db/json-param';
+import { serveTestApp } from '../helpers/serve-app';
+import { sharedDataHead } from '../helpers/shared-data';
+import { startTestApp, type TestApp } from '../helpers/test-app';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+
+function runImport(args: string[], env: Record<string, string>) {
+  return new Promise<{ code: number | null; output: string }>((resolve) => {
+    const child = spawn(
+      join(ROOT, 'node_modules/.bin/tsx'),
+      ['src/cli/import-tickets.ts', ...args],
+      {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.on('exit', (code) => resolve({ code, output }));
+  });
+}
+
+describe('npm run import', () => {
+  let t: TestApp;
+  let dir: string;
+  let file: string;
+  let failAfter = Number.POSITIVE_INFINITY;
+  let posts = 0;
+  let server: Awaited<ReturnType<typeof serveTestApp>>;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    t.clock.set('2026-02-20T12:00:00Z');
+    dir = await mkdtemp(join(tmpdir(), 'forestall-import-'));
+    file = join(dir, 'head.csv.gz');
+    // Real rows from the shared data set, plus one the server must refuse (a future date).
+    const csv = `${await sharedDataHead(1_200)}"BAD-1","11201","Finance","","Brooklyn","2031-01-01",""\n`;
+    await writeFile(file, gzipSync(csv));
+    server = await serveTestApp(t, (request) => {
+      if (request.method !== 'POST') return undefined;
+      posts++;
+      return posts > failAfter ? new Response('down for maintenance', { status: 503 }) : undefined;
+    });
+  });
+  afterAll(async () => {
+    await server.close();
+    await t.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  beforeEach(async () => {
+    await t.deps.db.execute(sql`truncate tickets, reason_weeks, reason_aliases, reasons cascade`);
+    posts = 0;
+    failAfter = Number.POSITIVE_INFINITY;
+  });
+
+  const env = () => ({ FORESTALL_URL: server.url, FORESTALL_API_KEY: t.adminKey });
+  const ticketCount = async () =>
+    rowsOf<{ n: number }>(await t.deps.db.execute(sql`select count(*)::int as n from tickets`))[0]
+      ?.n;
+
+  it('imports the shared data set by column name, reports a summary and the rejected row', async () => {
+    const checkpoints = join(dir, 'checkpoints-a');
+    const { code, output } = await runImport(
+      [file, '--source', 'nyc-council', '--batch-size', '500', '--checkpoint-dir', checkpoints],
+      env(),
+    );
+    expect(code, output).toBe(0);
+    expect(output).toMatch(/1201 rows: \d+ inserted, 0 updated, \d+ duplicates, 1 rejected/);
+    expect(output).toContain('created_at must not be in the future');
+    expect(output).toMatch(/rows\/s/);
+    expect(await ticketCount()).toBeGreaterThan(1_150);
+
+    const again = await runImport(
+      [file, '--source', 'nyc-council', '--checkpoint-dir', checkpoints],
+      env(),
+    );
+    expect(again.output).toContain('already imported');
+  });
+
+  it('resumes after a failure without sending finished batches again or double counting', async () => {
+    const checkpoints = join(dir, 'checkpoints-b');
+    const args = [
+      file,
+      '--source',
+      'nyc-council',
+      '--batch-size',
+      '300',
+      '--checkpoint-dir',
+      checkpoints,
+    ];
+    failAfter = 2;
+    const broken = await runImport(args, env());
+    expect(broken.code).toBe(1);
+    expect(broken.output).toContain('Giving up');
+    const afterCrash = await ticketCount();
+    expect(afterCrash).toBeGreaterThan(0);
+
+    failAfter = Number.POSITIVE_INFINITY;
+    posts = 0;
+    const resumed = await runImport(args, env());
+    expect(resumed.code, resumed.output).toBe(0);
+    expect(resumed.output).toMatch(/Resuming .* after line 601/);
+    // Lines 602-901, 902-1201 and the refused line 1202: three batches, none of the first two.
+    expect(posts).toBe(3);
+
+    const fresh = await runImport([...args, '--restart'], env());
+    expect(fresh.output).toMatch(/0 inserted/);
+    const ids = rowsOf<{ n: number; d: number }>(
+      await t.deps.db.execute(
+        sql`select count(*)::int as n, count(distinct external_id)::int as d from tickets`,
+      ),
+    )[0];
+    expect(ids?.n).toBe(ids?.d);
+  });
+
+  it('explains what it needs when the key or file is missing', async () => {
+    const noKey = await runImport([file], { FORESTALL_URL: server.url });
+    expect(noKey.code).toBe(1);
+    expect(noKey.output).toContain('FORESTALL_API_KEY');
+    const noFile = await runImport([], env());
+    expect(noFile.code).toBe(2);
+    expect(noFile.output).toContain('Usage');
+  });
+});
