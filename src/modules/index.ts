@@ -1,8 +1,16 @@
 import { apiKeyRoutes } from './auth/api-keys.routes';
+import { eventRoutes } from './events/events.routes';
 import { healthRoutes } from './health/health.routes';
 import { jobRunRoutes } from './jobs/job-runs.routes';
 import { reasonRoutes } from './reasons/reasons.routes';
 import { ticketRoutes } from './tickets/tickets.routes';
 
 /** Each capability contributes a router; adding a module is one line here. */
-export const moduleRouters = [healthRoutes, apiKeyRoutes, jobRunRoutes, ticketRoutes, reasonRoutes];
+export const moduleRouters = [
+  healthRoutes,
+  apiKeyRoutes,
+  jobRunRoutes,
+  ticketRoutes,
+  reasonRoutes,
+  eventRoutes,
+];

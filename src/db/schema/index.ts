@@ -1,4 +1,5 @@
 export * from './api-keys';
+export * from './events';
 export * from './job-runs';
 export * from './reason-aliases';
 export * from './reason-weeks';

@@ -4,13 +4,15 @@ import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 
+const MISSING_ID = '0192f0c4-0000-7000-8000-000000000000';
+
 /** Every protected route, with the roles allowed on it (admin is allowed everywhere). */
 const PROTECTED_ROUTES: { method: string; path: string; json?: unknown; allowed: Role[] }[] = [
   { method: 'GET', path: '/v1/api-keys', allowed: ['admin'] },
   { method: 'POST', path: '/v1/api-keys', json: { name: 'x', role: 'app' }, allowed: ['admin'] },
   {
     method: 'DELETE',
-    path: '/v1/api-keys/0192f0c4-0000-7000-8000-000000000000',
+    path: `/v1/api-keys/${MISSING_ID}`,
     allowed: ['admin'],
   },
   { method: 'GET', path: '/v1/job-runs', allowed: ['admin'] },
@@ -20,6 +22,13 @@ const PROTECTED_ROUTES: { method: string; path: string; json?: unknown; allowed:
   { method: 'GET', path: '/v1/reasons/weekly', allowed: ['ops', 'analyst'] },
   { method: 'GET', path: '/v1/reasons/{slug}', allowed: ['ops', 'analyst'] },
   { method: 'PUT', path: '/v1/reasons/{slug}', json: { label: 'Billing' }, allowed: ['ops'] },
+  { method: 'POST', path: '/v1/events', json: {}, allowed: ['ops'] },
+  { method: 'GET', path: '/v1/events', allowed: ['ops', 'analyst'] },
+  { method: 'GET', path: '/v1/events/occurrences', allowed: ['ops', 'analyst'] },
+  { method: 'POST', path: '/v1/events/holidays', json: {}, allowed: ['ops'] },
+  { method: 'GET', path: `/v1/events/${MISSING_ID}`, allowed: ['ops', 'analyst'] },
+  { method: 'PUT', path: `/v1/events/${MISSING_ID}`, json: {}, allowed: ['ops'] },
+  { method: 'DELETE', path: `/v1/events/${MISSING_ID}`, allowed: ['ops'] },
 ];
 
 describe('role-based access', () => {
@@ -42,7 +51,7 @@ describe('role-based access', () => {
       }
     }
     const tested = PROTECTED_ROUTES.map((route) =>
-      `${route.method} ${route.path}`.replace(/[0-9a-f-]{36}/, '{id}'),
+      `${route.method} ${route.path}`.replace(MISSING_ID, '{id}'),
     );
     expect(new Set(tested).size).toBe(tested.length);
     expect(tested.sort()).toEqual(documented.sort());

@@ -1,0 +1,197 @@
+import { z } from '@hono/zod-openapi';
+import { EVENT_KINDS } from '../../db/schema';
+import { createRouter } from '../../http/create-router';
+import { defineRoute, problemResponse } from '../../http/define-route';
+import { PageQuerySchema, pageSchema } from '../../http/pagination';
+import {
+  createEvent,
+  deleteEvent,
+  getEvent,
+  listEvents,
+  listOccurrences,
+  updateEvent,
+} from './events.service';
+import { importHolidays } from './holidays.service';
+
+const instant = z.iso.datetime({ offset: true }).openapi({ example: '2026-03-01T06:00:00Z' });
+
+const EventInputSchema = z
+  .object({
+    kind: z.enum(EVENT_KINDS),
+    title: z.string().trim().min(1).max(200).openapi({ example: 'Monthly billing run' }),
+    starts_at: instant,
+    ends_at: instant,
+    rrule: z.string().trim().max(500).nullish().openapi({
+      description: 'RFC 5545 recurrence of the window, e.g. FREQ=MONTHLY;BYMONTHDAY=1',
+      example: 'FREQ=MONTHLY;BYMONTHDAY=1',
+    }),
+    lead_days: z.number().int().min(0).max(60).default(0).openapi({
+      description: 'Days before each window in which contacts already rise.',
+    }),
+    lag_days: z.number().int().min(0).max(60).default(0).openapi({
+      description: 'Days after each window in which contacts still arrive.',
+    }),
+    affected_reasons: z.array(z.string().min(1).max(100)).max(100).default([]),
+    audience: z.record(z.string(), z.unknown()).nullish(),
+  })
+  .openapi('EventInput');
+
+const EventSchema = EventInputSchema.extend({
+  id: z.uuid(),
+  starts_at: z.string(),
+  ends_at: z.string(),
+  rrule: z.string().nullable(),
+  audience: z.record(z.string(), z.unknown()).nullable(),
+  origin: z.string().openapi({ description: 'manual, or holidays for imported ones.' }),
+  created_at: z.string(),
+  updated_at: z.string(),
+}).openapi('Event');
+
+const OccurrenceSchema = z
+  .object({
+    event_id: z.uuid(),
+    kind: z.enum(EVENT_KINDS),
+    title: z.string(),
+    starts_at: z.string(),
+    ends_at: z.string(),
+    affected_reasons: z.array(z.string()),
+  })
+  .openapi('Occurrence');
+
+const IdParams = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
+const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
+const ops = { roles: ['ops'] } as const;
+const readers = { roles: ['ops', 'analyst'] } as const;
+const tags = ['Predictable events'];
+
+const createRoute = defineRoute({
+  access: ops,
+  method: 'post',
+  path: '/v1/events',
+  tags,
+  summary: 'Add a predictable event (optionally recurring)',
+  request: { body: { required: true, content: json(EventInputSchema) } },
+  responses: { 201: { description: 'Created', content: json(EventSchema) } },
+});
+
+const listRoute = defineRoute({
+  access: readers,
+  method: 'get',
+  path: '/v1/events',
+  tags,
+  summary: 'List events',
+  request: { query: PageQuerySchema.extend({ kind: z.enum(EVENT_KINDS).optional() }) },
+  responses: { 200: { description: 'A page of events', content: json(pageSchema(EventSchema)) } },
+});
+
+const occurrencesRoute = defineRoute({
+  access: readers,
+  method: 'get',
+  path: '/v1/events/occurrences',
+  tags,
+  summary: 'Every event window in a date range, recurrences expanded',
+  request: {
+    query: z.object({
+      from: instant.or(z.iso.date()),
+      to: instant.or(z.iso.date()),
+      kind: z.enum(EVENT_KINDS).optional(),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'Occurrences, earliest first',
+      content: json(z.object({ data: z.array(OccurrenceSchema) })),
+    },
+  },
+});
+
+const getRoute = defineRoute({
+  access: readers,
+  method: 'get',
+  path: '/v1/events/{id}',
+  tags,
+  summary: 'One event',
+  request: { params: IdParams },
+  responses: {
+    200: { description: 'The event', content: json(EventSchema) },
+    404: problemResponse('No such event.'),
+  },
+});
+
+const putRoute = defineRoute({
+  access: ops,
+  method: 'put',
+  path: '/v1/events/{id}',
+  tags,
+  summary: 'Replace an event',
+  request: { params: IdParams, body: { required: true, content: json(EventInputSchema) } },
+  responses: {
+    200: { description: 'Updated', content: json(EventSchema) },
+    404: problemResponse('No such event.'),
+  },
+});
+
+const deleteRoute = defineRoute({
+  access: ops,
+  method: 'delete',
+  path: '/v1/events/{id}',
+  tags,
+  summary: 'Delete an event',
+  request: { params: IdParams },
+  responses: {
+    204: { description: 'Deleted' },
+    404: problemResponse('No such event.'),
+  },
+});
+
+const holidaysRoute = defineRoute({
+  access: ops,
+  method: 'post',
+  path: '/v1/events/holidays',
+  tags,
+  summary: "Import a country's public holidays as events",
+  request: {
+    body: {
+      required: true,
+      content: json(
+        z
+          .object({
+            country: z.string().trim().min(2).max(3).openapi({ example: 'US' }),
+            region: z.string().trim().min(1).max(10).optional().openapi({ example: 'NY' }),
+            years: z.array(z.number().int().min(1990).max(2100)).min(1).max(30),
+          })
+          .openapi('HolidayImport'),
+      ),
+    },
+  },
+  responses: {
+    200: {
+      description: 'How many holidays were added or refreshed',
+      content: json(z.object({ imported: z.number().int(), updated: z.number().int() })),
+    },
+  },
+});
+
+const asDate = (value: string) => new Date(value.length === 10 ? `${value}T00:00:00Z` : value);
+
+export const eventRoutes = createRouter()
+  .openapi(createRoute, async (c) =>
+    c.json(await createEvent(c.var.deps, c.req.valid('json')), 201),
+  )
+  .openapi(listRoute, async (c) => c.json(await listEvents(c.var.deps, c.req.valid('query')), 200))
+  .openapi(occurrencesRoute, async (c) => {
+    const { from, to, kind } = c.req.valid('query');
+    const data = await listOccurrences(c.var.deps, { from: asDate(from), to: asDate(to), kind });
+    return c.json({ data }, 200);
+  })
+  .openapi(holidaysRoute, async (c) =>
+    c.json(await importHolidays(c.var.deps, c.req.valid('json')), 200),
+  )
+  .openapi(getRoute, async (c) => c.json(await getEvent(c.var.deps, c.req.valid('param').id), 200))
+  .openapi(putRoute, async (c) =>
+    c.json(await updateEvent(c.var.deps, c.req.valid('param').id, c.req.valid('json')), 200),
+  )
+  .openapi(deleteRoute, async (c) => {
+    await deleteEvent(c.var.deps, c.req.valid('param').id);
+    return c.body(null, 204);
+  });

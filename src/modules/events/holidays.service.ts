@@ -1,0 +1,61 @@
+import Holidays from 'date-holidays';
+import { sql } from 'drizzle-orm';
+import { v7 as uuidv7 } from 'uuid';
+import { jsonParam, rowsOf } from '../../db/json-param';
+import type { Deps } from '../../deps';
+import { AppError } from '../../http/app-error';
+
+export type HolidayImport = { country: string; region?: string; years: number[] };
+
+/**
+ * Adds a country's (or region's) public holidays as `holiday` events, one per day. Importing
+ * the same country and year again updates them instead of adding copies.
+ */
+export async function importHolidays(
+  deps: Deps,
+  input: HolidayImport,
+): Promise<{ imported: number; updated: number }> {
+  const calendar = new Holidays();
+  const country = input.country.toUpperCase();
+  const region = input.region?.toUpperCase();
+  if (!(country in calendar.getCountries())) {
+    throw unknownPlace('country', `${input.country} is not a country date-holidays knows`);
+  }
+  if (region && !(region in (calendar.getStates(country) ?? {}))) {
+    throw unknownPlace('region', `${input.region} is not a region of ${country}`);
+  }
+  calendar.init(country, region ?? '');
+  const place = [country, region].filter(Boolean).join('-');
+  const now = deps.clock.now().toISOString();
+  const rows = input.years.flatMap((year) =>
+    (calendar.getHolidays(year) || [])
+      .filter((holiday) => holiday.type === 'public')
+      .map((holiday) => ({
+        id: uuidv7(),
+        title: `${holiday.name} (${place})`,
+        starts_at: holiday.start.toISOString(),
+        ends_at: holiday.end.toISOString(),
+        origin_id: `${place}:${holiday.date.slice(0, 10)}:${holiday.name}`,
+      })),
+  );
+  if (rows.length === 0) return { imported: 0, updated: 0 };
+  const result = rowsOf<{ inserted: boolean }>(
+    await deps.db.execute(sql`
+      insert into events (id, kind, title, starts_at, ends_at, origin, origin_id, created_at, updated_at)
+      select id::uuid, 'holiday', title, starts_at, ends_at, 'holidays', origin_id,
+             ${now}::timestamptz, ${now}::timestamptz
+      from jsonb_to_recordset(${jsonParam(rows)})
+        as h(id text, title text, starts_at timestamptz, ends_at timestamptz, origin_id text)
+      on conflict (origin, origin_id) do update
+        set title = excluded.title, starts_at = excluded.starts_at, ends_at = excluded.ends_at,
+            updated_at = excluded.updated_at
+      returning (xmax = 0) as inserted`),
+  );
+  const imported = result.filter((row) => row.inserted).length;
+  return { imported, updated: result.length - imported };
+}
+
+const unknownPlace = (path: string, message: string) =>
+  new AppError('validation_failed', 'Unknown place for public holidays.', [
+    { location: 'body', path, message },
+  ]);
