@@ -3,6 +3,7 @@ import { eventRoutes } from './events/events.routes';
 import { healthRoutes } from './health/health.routes';
 import { jobRunRoutes } from './jobs/job-runs.routes';
 import { reasonRoutes } from './reasons/reasons.routes';
+import { spikeRoutes } from './spikes/spikes.routes';
 import { ticketRoutes } from './tickets/tickets.routes';
 
 /** Each capability contributes a router; adding a module is one line here. */
@@ -13,4 +14,5 @@ export const moduleRouters = [
   ticketRoutes,
   reasonRoutes,
   eventRoutes,
+  spikeRoutes,
 ];

@@ -8,12 +8,15 @@ export const NYC_COMPLAINTS = fileURLToPath(
   new URL('../../../shared/data/nyc-council-complaints.csv.gz', import.meta.url),
 );
 
-/** The header and first `count` rows of the shared data set, as CSV text. */
-export async function sharedDataHead(count: number): Promise<string> {
+/** The header and the first `count` rows of the shared data set that pass `keep`, as CSV. */
+export async function sharedDataHead(
+  count: number,
+  keep: (line: string) => boolean = () => true,
+): Promise<string> {
   const lines: string[] = [];
   const reader = createInterface({ input: createReadStream(NYC_COMPLAINTS).pipe(createGunzip()) });
   for await (const line of reader) {
-    lines.push(line);
+    if (lines.length === 0 || keep(line)) lines.push(line);
     if (lines.length > count) break;
   }
   reader.close();

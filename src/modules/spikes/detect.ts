@@ -1,0 +1,342 @@
+import { upperTail } from './count-tail';
+import { dot, fitPoissonGlm } from './poisson-glm';
+
+/**
+ * Weekly spike detection (DESIGN.md section 5), staged by how much history a reason has:
+ *   < 8 weeks   no alerts, and the answer says so;
+ *   8–25 weeks  an EARS C2 baseline (weeks t−9 … t−3) with a count-aware spread;
+ *   ≥ 26 weeks  a log-linear count model (trend, yearly seasonality from 104 weeks, one term
+ *               per predictable event) fitted on the weeks before t−2 with outliers left out.
+ * A week alerts when P(Y ≥ y) under the event-free baseline is below α divided by the number
+ * of reasons tested that week, the excess is at least `minExcess` and y ≥ `minRatio`·baseline.
+ */
+
+export type EventTerm = {
+  eventId: string;
+  title: string;
+  kind: string;
+  /** Share of each week (0–1) inside the event's padded windows, aligned with the series. */
+  overlap: number[];
+  /** Reasons the event is known to affect; empty means it may affect any reason. */
+  reasons: string[];
+};
+
+export type DetectOptions = {
+  alpha: number;
+  minExcess: number;
+  minRatio: number;
+};
+
+export const DEFAULT_DETECT_OPTIONS: DetectOptions = { alpha: 0.05, minExcess: 3, minRatio: 1.5 };
+
+export type Attribution = {
+  eventId: string;
+  title: string;
+  kind: string;
+  share: number;
+  contacts: number;
+  /** `model`: split by the effect learned from earlier occurrences; `overlap`: first sight. */
+  method: 'model' | 'overlap';
+};
+
+export type Spike = {
+  reason: string;
+  week: number;
+  observed: number;
+  expected: number;
+  excess: number;
+  probability: number;
+  severity: 'low' | 'medium' | 'high';
+  stage: 'short' | 'model';
+  attributions: Attribution[];
+  unexplained: number;
+};
+
+export type ReasonVerdict = {
+  reason: string;
+  historyWeeks: number;
+  status: 'ok' | 'insufficient_history';
+  spikes: Spike[];
+};
+
+type Baseline = {
+  expected: number;
+  dispersion: number;
+  stage: 'short' | 'model';
+  /** Estimated extra contacts per overlapping event, from the model's event terms. */
+  eventEffects: Map<string, number>;
+};
+
+const MIN_HISTORY = 8;
+const MODEL_HISTORY = 26;
+const SEASONAL_HISTORY = 104;
+const TRAINING_WEEKS = 156;
+const GAP_WEEKS = 2;
+const REFIT_EVERY = 13;
+const WEEKS_PER_YEAR = 52.1775;
+const OUTLIER_RESIDUAL = 2.58;
+
+/**
+ * Evaluates weeks [from, to] (indexes into every series) for every reason; the series must
+ * carry the history before `from` that the models train on.
+ */
+export function detectSpikes(
+  series: { reason: string; counts: number[] }[],
+  events: EventTerm[],
+  range: { from: number; to: number },
+  options: DetectOptions = DEFAULT_DETECT_OPTIONS,
+): ReasonVerdict[] {
+  const baselines = series.map(({ reason, counts }) =>
+    baselinesFor(counts, applicable(events, reason), range),
+  );
+  const verdicts: ReasonVerdict[] = series.map(({ reason, counts }) => {
+    const historyWeeks = Math.max(0, range.to - firstContactWeek(counts));
+    return {
+      reason,
+      historyWeeks,
+      status: historyWeeks >= MIN_HISTORY ? 'ok' : 'insufficient_history',
+      spikes: [],
+    };
+  });
+  for (let week = range.from; week <= range.to; week++) {
+    const tested = baselines.filter((b) => b.get(week)).length;
+    if (tested === 0) continue;
+    const threshold = options.alpha / tested;
+    series.forEach(({ reason, counts }, i) => {
+      const baseline = baselines[i]?.get(week);
+      if (!baseline) return;
+      const observed = counts[week] ?? 0;
+      const expected = baseline.expected;
+      const excess = observed - expected;
+      if (excess < options.minExcess || observed < options.minRatio * expected) return;
+      const probability = upperTail(observed, expected, baseline.dispersion);
+      if (probability >= threshold) return;
+      const overlapping = applicable(events, reason).filter((e) => (e.overlap[week] ?? 0) > 0);
+      const attributions = attribute(excess, overlapping, baseline.eventEffects);
+      const explained = attributions.reduce((sum, a) => sum + a.contacts, 0);
+      verdicts[i]?.spikes.push({
+        reason,
+        week,
+        observed,
+        expected: round(expected),
+        excess: round(excess),
+        probability,
+        severity: severityOf(observed, expected, probability, threshold),
+        stage: baseline.stage,
+        attributions,
+        unexplained: round(Math.max(0, excess - explained)),
+      });
+    });
+  }
+  return verdicts;
+}
+
+function applicable(events: EventTerm[], reason: string): EventTerm[] {
+  return events.filter((e) => e.reasons.length === 0 || e.reasons.includes(reason));
+}
+
+function firstContactWeek(counts: number[]): number {
+  const first = counts.findIndex((c) => c > 0);
+  return first === -1 ? counts.length : first;
+}
+
+function baselinesFor(
+  counts: number[],
+  events: EventTerm[],
+  range: { from: number; to: number },
+): Map<number, Baseline> {
+  const baselines = new Map<number, Baseline>();
+  const start = firstContactWeek(counts);
+  let model: FittedModel | undefined;
+  let modelFrom = -1;
+  for (let week = range.from; week <= range.to; week++) {
+    const history = week - start;
+    if (history < MIN_HISTORY) continue;
+    if (history < MODEL_HISTORY) {
+      baselines.set(week, shortBaseline(counts, week, start));
+      continue;
+    }
+    if (!model || week - modelFrom >= REFIT_EVERY) {
+      model = fitModel(
+        counts,
+        events,
+        Math.max(start, week - GAP_WEEKS - TRAINING_WEEKS),
+        week - GAP_WEEKS,
+        model,
+      );
+      modelFrom = week;
+    }
+    baselines.set(week, model.predict(week));
+  }
+  return baselines;
+}
+
+/** EARS C2: the mean of weeks t−9 … t−3, with a spread no smaller than Poisson's. */
+function shortBaseline(counts: number[], week: number, start: number): Baseline {
+  const window = counts.slice(Math.max(start, week - 9), week - GAP_WEEKS);
+  const mean = window.reduce((a, b) => a + b, 0) / Math.max(window.length, 1);
+  const expected = Math.max(mean, 0.5);
+  const spread = Math.max(
+    1.4826 * median(window.map((c) => Math.abs(c - median(window)))),
+    Math.sqrt(expected),
+  );
+  return {
+    expected,
+    dispersion: Math.max(1, (spread * spread) / expected),
+    stage: 'short',
+    eventEffects: new Map(),
+  };
+}
+
+type FittedModel = { predict(week: number): Baseline; beta: number[] };
+
+/**
+ * Fits the count model on weeks [from, to). Event terms enter only when the event overlapped
+ * the training weeks; upward outliers not explained by an event are left out of a second fit.
+ */
+function fitModel(
+  counts: number[],
+  events: EventTerm[],
+  from: number,
+  to: number,
+  previous: FittedModel | undefined,
+): FittedModel {
+  const length = to - from;
+  const seasonal = length >= SEASONAL_HISTORY;
+  const seen = events.filter((e) => e.overlap.slice(from, to).some((v) => v > 0));
+  const centre = to;
+  const row = (week: number, withTrend: boolean) => {
+    const t = (week - centre) / WEEKS_PER_YEAR;
+    const angle = (2 * Math.PI * week) / WEEKS_PER_YEAR;
+    return [
+      1,
+      ...(withTrend ? [t] : []),
+      ...(seasonal ? [Math.sin(angle), Math.cos(angle)] : []),
+      ...seen.map((e) => e.overlap[week] ?? 0),
+    ];
+  };
+  const weeks = Array.from({ length }, (_, i) => from + i);
+  const y = weeks.map((w) => counts[w] ?? 0);
+
+  const fitWith = (withTrend: boolean, weights: number[], startBeta?: number[]) =>
+    fitPoissonGlm(
+      weeks.map((w) => row(w, withTrend)),
+      y,
+      weights,
+      startBeta,
+    );
+
+  let weights = weeks.map(() => 1);
+  let withTrend = true;
+  let fit = fitWith(
+    true,
+    weights,
+    previous?.beta.length === row(0, true).length ? previous.beta : undefined,
+  );
+  let dispersion = dispersionOf(y, fit.mu, weights, fit.beta.length);
+  // Farrington's reweighting: weeks far above the fit (past spikes) must not lift the baseline.
+  weights = y.map((v, i) => {
+    const m = fit.mu[i] ?? 1;
+    return (v - m) / Math.sqrt(dispersion * m) > OUTLIER_RESIDUAL ? 0 : 1;
+  });
+  fit = fitWith(true, weights, fit.beta);
+  const trendZ = Math.abs(
+    (fit.beta[1] ?? 0) / Math.sqrt(dispersion * (fit.covariance[1]?.[1] ?? 1)),
+  );
+  if (trendZ < 2) {
+    withTrend = false;
+    fit = fitWith(false, weights);
+  }
+  dispersion = dispersionOf(y, fit.mu, weights, fit.beta.length);
+
+  const eventOffset = fit.beta.length - seen.length;
+  const beta = fit.beta;
+  const lastObserved = Math.max(...y.slice(-26), 1);
+  return {
+    beta,
+    predict(week) {
+      const features = row(week, withTrend);
+      const eventFree = features.map((v, i) => (i >= eventOffset ? 0 : v));
+      // A trend must not carry the baseline far beyond anything recently seen.
+      const expected = Math.min(Math.max(Math.exp(dot(eventFree, beta)), 0.2), 3 * lastObserved);
+      const eventEffects = new Map<string, number>();
+      seen.forEach((e, i) => {
+        const x = e.overlap[week] ?? 0;
+        const delta = beta[eventOffset + i] ?? 0;
+        if (x > 0 && delta > 0) eventEffects.set(e.eventId, expected * (Math.exp(delta * x) - 1));
+      });
+      return { expected, dispersion, stage: 'model', eventEffects };
+    },
+  };
+}
+
+function dispersionOf(y: number[], mu: number[], weights: number[], parameters: number): number {
+  let sum = 0;
+  let n = 0;
+  y.forEach((v, i) => {
+    const m = mu[i] ?? 1;
+    if (!weights[i]) return;
+    sum += ((v - m) * (v - m)) / Math.max(m, 1e-6);
+    n++;
+  });
+  return Math.max(1, sum / Math.max(n - parameters, 1));
+}
+
+/** Splits the excess over overlapping events: by learned effect first, the rest by overlap. */
+function attribute(
+  excess: number,
+  overlapping: EventTerm[],
+  effects: Map<string, number>,
+): Attribution[] {
+  if (overlapping.length === 0) return [];
+  const learned = overlapping.filter((e) => (effects.get(e.eventId) ?? 0) > 0);
+  const learnedTotal = learned.reduce((sum, e) => sum + (effects.get(e.eventId) ?? 0), 0);
+  const scale = learnedTotal > excess ? excess / learnedTotal : 1;
+  const attributions: Attribution[] = learned.map((e) => {
+    const contacts = (effects.get(e.eventId) ?? 0) * scale;
+    return {
+      eventId: e.eventId,
+      title: e.title,
+      kind: e.kind,
+      contacts,
+      share: 0,
+      method: 'model',
+    };
+  });
+  const unlearned = overlapping.filter((e) => !learned.includes(e));
+  const rest = excess - learnedTotal * scale;
+  // An event seen for the first time has no learned effect: it shares what is left equally.
+  if (unlearned.length > 0 && rest > 0) {
+    for (const e of unlearned) {
+      const contacts = rest / unlearned.length;
+      attributions.push({
+        eventId: e.eventId,
+        title: e.title,
+        kind: e.kind,
+        contacts,
+        share: 0,
+        method: 'overlap',
+      });
+    }
+  }
+  return attributions.map((a) => ({
+    ...a,
+    contacts: round(a.contacts),
+    share: round(a.contacts / excess, 3),
+  }));
+}
+
+function severityOf(observed: number, expected: number, probability: number, threshold: number) {
+  if (observed >= 3 * expected || probability < threshold / 1000) return 'high' as const;
+  if (observed >= 2 * expected || probability < threshold / 10) return 'medium' as const;
+  return 'low' as const;
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;

@@ -1,0 +1,80 @@
+import { z } from '@hono/zod-openapi';
+import { createRouter } from '../../http/create-router';
+import { defineRoute, problemResponse } from '../../http/define-route';
+import { findSpikes } from './spikes.service';
+
+const SpikeSchema = z
+  .object({
+    week: z.string().openapi({ description: 'Monday of the ISO week (workspace time zone).' }),
+    reason: z.string(),
+    label: z.string(),
+    observed: z.number().int(),
+    expected: z.number().openapi({ description: 'Contacts expected without any event.' }),
+    excess: z.number(),
+    probability: z.number().openapi({ description: 'P(Y ≥ observed) under the expected count.' }),
+    severity: z.enum(['low', 'medium', 'high']),
+    method: z.enum(['ears_c2', 'count_model']).openapi({
+      description: 'ears_c2 for reasons with 8–25 weeks of history, count_model from 26.',
+    }),
+    events: z.array(
+      z.object({
+        event_id: z.uuid(),
+        title: z.string(),
+        kind: z.string(),
+        occurrences: z.array(z.object({ starts_at: z.string(), ends_at: z.string() })),
+        share: z.number().openapi({ description: 'Share of the excess attributed to the event.' }),
+        contacts: z.number(),
+        attribution: z.enum(['model', 'overlap']).openapi({
+          description:
+            'model: split by the effect learned from earlier occurrences; overlap: the event ' +
+            'has no earlier occurrence to learn from.',
+        }),
+      }),
+    ),
+    unexplained: z.number().openapi({ description: 'Excess no overlapping event accounts for.' }),
+  })
+  .openapi('Spike');
+
+const ReportSchema = z
+  .object({
+    from: z.string(),
+    to: z.string(),
+    time_zone: z.string(),
+    alpha: z.number(),
+    reasons_tested: z.number().int(),
+    insufficient_history: z.array(
+      z.object({
+        reason: z.string(),
+        history_weeks: z.number().int(),
+        needed_weeks: z.number().int(),
+      }),
+    ),
+    spikes: z.array(SpikeSchema),
+  })
+  .openapi('SpikeReport');
+
+const spikesRoute = defineRoute({
+  access: { roles: ['ops', 'analyst'] },
+  method: 'get',
+  path: '/v1/spikes',
+  tags: ['Spikes'],
+  summary: 'Weeks whose contacts for a reason were improbably high, tied to calendar events',
+  request: {
+    query: z.object({
+      from: z.iso.date().optional().openapi({ description: 'Default: 12 weeks before `to`.' }),
+      to: z.iso.date().optional().openapi({ description: 'Default: the last complete week.' }),
+      reason: z.string().max(100).optional(),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'The spikes, oldest first',
+      content: { 'application/json': { schema: ReportSchema } },
+    },
+    404: problemResponse('The reason does not exist.'),
+  },
+});
+
+export const spikeRoutes = createRouter().openapi(spikesRoute, async (c) =>
+  c.json(await findSpikes(c.var.deps, c.req.valid('query')), 200),
+);

@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectProblem } from '../../helpers/problem';
+import { readJson } from '../../helpers/read-json';
+import { sharedDataHead } from '../../helpers/shared-data';
+import { startTestApp, type TestApp } from '../../helpers/test-app';
+
+/** New York primary and general election days in the years the data set covers. */
+const ELECTION_DAYS = [
+  '2016-04-19',
+  '2016-06-28',
+  '2016-11-08',
+  '2017-09-12',
+  '2017-11-07',
+  '2018-06-26',
+  '2018-09-13',
+  '2018-11-06',
+  '2019-06-25',
+  '2019-11-05',
+  '2020-06-23',
+  '2020-11-03',
+  '2021-06-22',
+  '2021-11-02',
+  '2022-06-28',
+  '2022-08-23',
+  '2022-11-08',
+  '2023-06-27',
+  '2023-11-07',
+];
+
+type Spike = {
+  week: string;
+  reason: string;
+  observed: number;
+  expected: number;
+  events: { title: string; share: number }[];
+  unexplained: number;
+};
+
+describe('spikes in the real ticket log', () => {
+  let t: TestApp;
+  let spikes: Spike[];
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { WORKSPACE_TIME_ZONE: 'America/New_York' } });
+    t.clock.set('2025-02-01T12:00:00Z');
+    // Contacts about voting, at the finer level: the data set's sub-reason is the reason here.
+    const csv = await sharedDataHead(5_000, (line) => line.includes('"Voting Information"'));
+    const imported = await t.request(
+      '/v1/tickets/import?source=nyc-council&map=reason=sub_reason,sub_reason=reason',
+      { method: 'POST', body: csv, headers: { 'content-type': 'text/csv' } },
+    );
+    expect(imported.status, await imported.clone().text()).toBe(200);
+    for (const day of ELECTION_DAYS) {
+      const created = await t.request('/v1/events', {
+        method: 'POST',
+        json: {
+          kind: 'other',
+          title: `Election day ${day}`,
+          starts_at: `${day}T10:00:00Z`,
+          ends_at: `${day}T23:00:00Z`,
+          // Questions about where and how to vote come in the week or two before.
+          lead_days: 10,
+          affected_reasons: ['voting-information'],
+        },
+      });
+      expect(created.status).toBe(201);
+    }
+    const response = await t.request(
+      '/v1/spikes?from=2016-01-04&to=2023-12-25&reason=voting-information',
+    );
+    expect(response.status).toBe(200);
+    spikes = (await readJson(response)).spikes;
+  });
+  afterAll(() => t.close());
+
+  const spikeIn = (weeks: string[]) => spikes.find((s) => weeks.includes(s.week));
+
+  it('finds the surges before the 2020 and 2023 June primaries and ties them to the election', () => {
+    for (const weeks of [
+      ['2020-06-15', '2020-06-22'],
+      ['2023-06-12', '2023-06-19', '2023-06-26'],
+    ]) {
+      const spike = spikeIn(weeks);
+      expect(spike, `a spike in ${weeks.join(' or ')}`).toBeDefined();
+      expect(spike?.observed).toBeGreaterThan(1.5 * (spike?.expected ?? 0));
+      expect(spike?.events.map((e) => e.title).join()).toMatch(
+        /Election day 20(20-06-23|23-06-27)/,
+      );
+      expect(spike?.events.reduce((sum, e) => sum + e.share, 0)).toBeGreaterThan(0.5);
+    }
+  });
+
+  it('reports the December 2016 backfill as a spike no event explains', () => {
+    const backfill = spikeIn(['2016-12-26']);
+    expect(backfill?.observed).toBeGreaterThan(400);
+    expect(backfill?.events).toEqual([]);
+    expect(backfill?.unexplained).toBeCloseTo(
+      (backfill?.observed ?? 0) - (backfill?.expected ?? 0),
+      1,
+    );
+  });
+
+  it('stays quiet in ordinary weeks', () => {
+    const perYear = spikes.length / 8;
+    expect(perYear).toBeLessThan(6);
+  });
+
+  it('answers 404 for an unknown reason', async () => {
+    await expectProblem(await t.request('/v1/spikes?reason=no-such-reason'), 404, 'not_found');
+  });
+});
