@@ -41,6 +41,7 @@ const envSchema = z.object({
     .min(1024)
     .max(100 * 1024 * 1024)
     .default(5 * 1024 * 1024),
+  SLACK_WEBHOOK_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
   IMPORT_MAX_BYTES: z.coerce
     .number()
     .int()
@@ -59,6 +60,7 @@ export type Config = {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   bodyLimitBytes: number;
   importMaxBytes: number;
+  slackWebhookUrl: string | undefined;
 };
 
 export class ConfigError extends Error {
@@ -86,6 +88,7 @@ export function loadConfig(source: EnvSource): Config {
     logLevel: env.LOG_LEVEL,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     importMaxBytes: env.IMPORT_MAX_BYTES,
+    slackWebhookUrl: env.SLACK_WEBHOOK_URL,
   };
 }
 

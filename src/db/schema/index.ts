@@ -4,5 +4,6 @@ export * from './job-runs';
 export * from './reason-aliases';
 export * from './reason-weeks';
 export * from './reasons';
+export * from './spike-alerts';
 export * from './tickets';
 export * from './workspace-settings';

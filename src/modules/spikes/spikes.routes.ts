@@ -1,6 +1,8 @@
 import { z } from '@hono/zod-openapi';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, problemResponse } from '../../http/define-route';
+import { PageQuerySchema, pageSchema } from '../../http/pagination';
+import { listSpikeAlerts } from './spike-alerts.service';
 import { findSpikes } from './spikes.service';
 
 const SpikeSchema = z
@@ -75,6 +77,31 @@ const spikesRoute = defineRoute({
   },
 });
 
-export const spikeRoutes = createRouter().openapi(spikesRoute, async (c) =>
-  c.json(await findSpikes(c.var.deps, c.req.valid('query')), 200),
-);
+const AlertSchema = SpikeSchema.extend({
+  id: z.uuid(),
+  detected_at: z.string(),
+  notified_at: z.string().nullable().openapi({ description: 'When Slack accepted the message.' }),
+}).openapi('SpikeAlert');
+
+const alertsRoute = defineRoute({
+  access: { roles: ['ops', 'analyst'] },
+  method: 'get',
+  path: '/v1/spikes/alerts',
+  tags: ['Spikes'],
+  summary: 'Spikes stored by the weekly detection job, newest first',
+  request: { query: PageQuerySchema },
+  responses: {
+    200: {
+      description: 'A page of alerts',
+      content: { 'application/json': { schema: pageSchema(AlertSchema) } },
+    },
+  },
+});
+
+export const spikeRoutes = createRouter()
+  .openapi(spikesRoute, async (c) =>
+    c.json(await findSpikes(c.var.deps, c.req.valid('query')), 200),
+  )
+  .openapi(alertsRoute, async (c) =>
+    c.json(await listSpikeAlerts(c.var.deps, c.req.valid('query')), 200),
+  );

@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { detectSpikesJob } from '../../../src/jobs/detect-spikes.job';
+import { runJob } from '../../../src/jobs/run-job';
+import { startFakeSlack } from '../../helpers/fake-slack';
+import { readJson } from '../../helpers/read-json';
+import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { ticket } from '../../helpers/tickets';
+
+describe('the weekly spike detection job', () => {
+  let t: TestApp;
+  let slack: Awaited<ReturnType<typeof startFakeSlack>>;
+
+  beforeAll(async () => {
+    slack = await startFakeSlack();
+    t = await startTestApp({ env: { SLACK_WEBHOOK_URL: slack.url } });
+    // 40 weeks of about 20 "Shipping" contacts a week, then 70 in the week of 2026-02-16.
+    const tickets = [];
+    let id = 0;
+    for (let week = 0; week < 41; week++) {
+      const monday = Date.UTC(2025, 4, 12) + week * 7 * 86_400_000;
+      const count = week === 40 ? 70 : 18 + (week % 5);
+      for (let i = 0; i < count; i++) {
+        tickets.push(
+          ticket(id++, {
+            reason: 'Shipping',
+            account_id: `acct-${id}`,
+            created_at: new Date(monday + (i % 5) * 86_400_000 + 3_600_000).toISOString(),
+          }),
+        );
+      }
+    }
+    t.clock.set('2026-02-23T06:00:00Z');
+    for (let i = 0; i < tickets.length; i += 5_000) {
+      const response = await t.request('/v1/tickets', {
+        method: 'POST',
+        json: { tickets: tickets.slice(i, i + 5_000) },
+      });
+      expect(response.status).toBe(200);
+    }
+  });
+  afterAll(async () => {
+    await t.close();
+    await slack.close();
+  });
+
+  it("stores last week's spike and tells Slack once, retrying a failed message next run", async () => {
+    slack.state.down = true;
+    expect(await runJob(t.deps, detectSpikesJob, new Date('2026-02-23T06:00:00Z'))).toBe(
+      'succeeded',
+    );
+    expect(slack.messages).toEqual([]);
+
+    const alerts = await readJson(await t.request('/v1/spikes/alerts'));
+    expect(alerts.data).toEqual([
+      expect.objectContaining({
+        week: '2026-02-16',
+        reason: 'shipping',
+        observed: 70,
+        notified_at: null,
+      }),
+    ]);
+
+    slack.state.down = false;
+    expect(await runJob(t.deps, detectSpikesJob, new Date('2026-02-23T07:00:00Z'))).toBe(
+      'succeeded',
+    );
+    expect(slack.messages).toHaveLength(1);
+    expect(slack.messages[0]?.text).toContain('Shipping');
+    expect(slack.messages[0]?.text).toContain('70 contacts');
+
+    expect(await runJob(t.deps, detectSpikesJob, new Date('2026-02-23T08:00:00Z'))).toBe(
+      'succeeded',
+    );
+    expect(slack.messages).toHaveLength(1);
+    const after = await readJson(await t.request('/v1/spikes/alerts'));
+    expect(after.data).toHaveLength(1);
+    expect(after.data[0].notified_at).not.toBeNull();
+  });
+});
