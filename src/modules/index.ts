@@ -2,6 +2,7 @@ import { apiKeyRoutes } from './auth/api-keys.routes';
 import { eventRoutes } from './events/events.routes';
 import { healthRoutes } from './health/health.routes';
 import { jobRunRoutes } from './jobs/job-runs.routes';
+import { patternRoutes } from './patterns/patterns.routes';
 import { reasonRoutes } from './reasons/reasons.routes';
 import { spikeRoutes } from './spikes/spikes.routes';
 import { ticketRoutes } from './tickets/tickets.routes';
@@ -15,4 +16,5 @@ export const moduleRouters = [
   reasonRoutes,
   eventRoutes,
   spikeRoutes,
+  patternRoutes,
 ];

@@ -59,7 +59,7 @@ export type ReasonVerdict = {
   spikes: Spike[];
 };
 
-type Baseline = {
+export type Baseline = {
   expected: number;
   dispersion: number;
   stage: 'short' | 'model';
@@ -87,7 +87,7 @@ export function detectSpikes(
   options: DetectOptions = DEFAULT_DETECT_OPTIONS,
 ): ReasonVerdict[] {
   const baselines = series.map(({ reason, counts }) =>
-    baselinesFor(counts, applicable(events, reason), range),
+    baselinesFor(counts, applicableEvents(events, reason), range),
   );
   const verdicts: ReasonVerdict[] = series.map(({ reason, counts }) => {
     const historyWeeks = Math.max(0, range.to - firstContactWeek(counts));
@@ -111,7 +111,9 @@ export function detectSpikes(
       if (excess < options.minExcess || observed < options.minRatio * expected) return;
       const probability = upperTail(observed, expected, baseline.dispersion);
       if (probability >= threshold) return;
-      const overlapping = applicable(events, reason).filter((e) => (e.overlap[week] ?? 0) > 0);
+      const overlapping = applicableEvents(events, reason).filter(
+        (e) => (e.overlap[week] ?? 0) > 0,
+      );
       const attributions = attribute(excess, overlapping, baseline.eventEffects);
       const explained = attributions.reduce((sum, a) => sum + a.contacts, 0);
       verdicts[i]?.spikes.push({
@@ -131,7 +133,7 @@ export function detectSpikes(
   return verdicts;
 }
 
-function applicable(events: EventTerm[], reason: string): EventTerm[] {
+export function applicableEvents(events: EventTerm[], reason: string): EventTerm[] {
   return events.filter((e) => e.reasons.length === 0 || e.reasons.includes(reason));
 }
 
@@ -140,7 +142,8 @@ function firstContactWeek(counts: number[]): number {
   return first === -1 ? counts.length : first;
 }
 
-function baselinesFor(
+/** The event-free expected count of each week in range that has enough history. */
+export function baselinesFor(
   counts: number[],
   events: EventTerm[],
   range: { from: number; to: number },

@@ -31,6 +31,7 @@ const PROTECTED_ROUTES: { method: string; path: string; json?: unknown; allowed:
   { method: 'DELETE', path: `/v1/events/${MISSING_ID}`, allowed: ['ops'] },
   { method: 'GET', path: '/v1/spikes', allowed: ['ops', 'analyst'] },
   { method: 'GET', path: '/v1/spikes/alerts', allowed: ['ops', 'analyst'] },
+  { method: 'GET', path: '/v1/patterns', allowed: ['ops', 'analyst'] },
 ];
 
 describe('role-based access', () => {

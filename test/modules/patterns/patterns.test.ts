@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readJson } from '../../helpers/read-json';
+import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { ticket } from '../../helpers/tickets';
+
+describe('GET /v1/patterns', () => {
+  let t: TestApp;
+  let body: { patterns: Record<string, unknown>[] };
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    t.clock.set('2026-03-04T12:00:00Z');
+    // 60 weeks of everyday contacts, and a burst about billing after each monthly billing run.
+    const tickets = [];
+    let id = 0;
+    for (let day = 0; day < 7 * 60; day++) {
+      const date = new Date(Date.UTC(2025, 0, 6) + day * 86_400_000);
+      const billing = 2 + (day % 2) + (date.getUTCDate() <= 3 ? 9 : 0);
+      for (let i = 0; i < billing; i++) {
+        tickets.push(
+          ticket(id++, { reason: 'Billing', account_id: `a${id}`, created_at: date.toISOString() }),
+        );
+      }
+      for (let i = 0; i < 2 + (day % 3); i++) {
+        tickets.push(
+          ticket(id++, { reason: 'Login', account_id: `a${id}`, created_at: date.toISOString() }),
+        );
+      }
+    }
+    for (let i = 0; i < tickets.length; i += 5_000) {
+      const response = await t.request('/v1/tickets', {
+        method: 'POST',
+        json: { tickets: tickets.slice(i, i + 5_000) },
+      });
+      expect(response.status).toBe(200);
+    }
+    for (const event of [
+      {
+        kind: 'billing_run',
+        title: 'Monthly billing run',
+        starts_at: '2025-01-01T00:00:00Z',
+        ends_at: '2025-01-01T06:00:00Z',
+        rrule: 'FREQ=MONTHLY;BYMONTHDAY=1',
+        lag_days: 3,
+        affected_reasons: ['billing'],
+      },
+      {
+        kind: 'release',
+        title: 'App 4.2',
+        starts_at: '2025-06-10T09:00:00Z',
+        ends_at: '2025-06-10T10:00:00Z',
+      },
+      {
+        kind: 'release',
+        title: 'App 4.3',
+        starts_at: '2025-09-16T09:00:00Z',
+        ends_at: '2025-09-16T10:00:00Z',
+      },
+    ]) {
+      expect((await t.request('/v1/events', { method: 'POST', json: event })).status).toBe(201);
+    }
+    const response = await t.request('/v1/patterns?weeks=52');
+    expect(response.status).toBe(200);
+    body = await readJson(response);
+  });
+  afterAll(() => t.close());
+
+  it('ranks the billing run first, with the excess it brings and its next occurrence', () => {
+    expect(body.patterns.length).toBeGreaterThan(0);
+    const [top] = body.patterns;
+    expect(top).toMatchObject({
+      group: { type: 'event', kind: 'billing_run', title: 'Monthly billing run' },
+      reason: 'billing',
+      next_occurrence: { starts_at: '2026-04-01T00:00:00.000Z' },
+    });
+    expect(top?.expected_contacts_next).toBeGreaterThan(15);
+    expect(top?.expected_contacts_next).toBeLessThan(40);
+    expect((top?.occurrences_seen as number) >= 10).toBe(true);
+    expect((top?.evidence as { excess: number }[]).every((e) => typeof e.excess === 'number')).toBe(
+      true,
+    );
+    expect(top?.suggestion).toMatchObject({ channels: ['email', 'banner'], start_days_before: 3 });
+  });
+
+  it('does not call events that bring no extra contacts a pattern', () => {
+    const found = body.patterns.map((p) => `${(p.group as { kind: string }).kind}/${p.reason}`);
+    expect(found).not.toContain('release/login');
+    expect(found).not.toContain('release/billing');
+    expect(found.filter((f) => f.endsWith('/login'))).toEqual([]);
+  });
+});
