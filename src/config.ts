@@ -41,6 +41,12 @@ const envSchema = z.object({
     .min(1024)
     .max(100 * 1024 * 1024)
     .default(5 * 1024 * 1024),
+  ZENDESK_WEBHOOK_SECRET: optionalString,
+  ZENDESK_REASON_FROM: z
+    .string()
+    .trim()
+    .regex(/^(tag|field):[\w.-]+$/, 'must be tag:<prefix> or field:<name>, e.g. tag:reason_')
+    .default('tag:reason_'),
   SLACK_WEBHOOK_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
   IMPORT_MAX_BYTES: z.coerce
     .number()
@@ -61,6 +67,7 @@ export type Config = {
   bodyLimitBytes: number;
   importMaxBytes: number;
   slackWebhookUrl: string | undefined;
+  zendesk: { webhookSecret: string | undefined; reasonFrom: string };
 };
 
 export class ConfigError extends Error {
@@ -89,6 +96,7 @@ export function loadConfig(source: EnvSource): Config {
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     importMaxBytes: env.IMPORT_MAX_BYTES,
     slackWebhookUrl: env.SLACK_WEBHOOK_URL,
+    zendesk: { webhookSecret: env.ZENDESK_WEBHOOK_SECRET, reasonFrom: env.ZENDESK_REASON_FROM },
   };
 }
 

@@ -19,17 +19,21 @@ export const problemResponse = (description: string) => ({
 export function defineRoute<R extends RouteConfig>(
   route: R & {
     access: RouteAccess;
-    /** The handler reads the body as a stream and applies its own limit (`limitStream`). */
-    streamingBody?: boolean;
+    /**
+     * `stream`: the handler reads the body as a stream and applies its own limit
+     * (`limitStream`). `raw`: the handler reads the exact bytes itself (to check a signature
+     * before parsing), so the body is not validated up front but is still size-limited.
+     */
+    bodyHandling?: 'stream' | 'raw';
   },
 ) {
-  const { access, streamingBody, ...config } = route;
+  const { access, bodyHandling, ...config } = route;
   const authenticated = access !== 'public';
-  const takesInput = Boolean(config.request);
-  const takesBody = Boolean(config.request?.body);
+  const takesInput = Boolean(config.request) || bodyHandling === 'raw';
+  const takesBody = Boolean(config.request?.body) || bodyHandling === 'raw';
   const middleware = [
     ...(authenticated ? [requireRole(access.roles)] : []),
-    ...(takesBody && !streamingBody ? [limitBody] : []),
+    ...(takesBody && bodyHandling !== 'stream' ? [limitBody] : []),
   ];
   // Handlers stay typed by the route's own responses: the added ones are produced by the
   // middleware and onError, never returned by a handler.

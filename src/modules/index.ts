@@ -6,6 +6,7 @@ import { patternRoutes } from './patterns/patterns.routes';
 import { reasonRoutes } from './reasons/reasons.routes';
 import { spikeRoutes } from './spikes/spikes.routes';
 import { ticketRoutes } from './tickets/tickets.routes';
+import { zendeskRoutes } from './zendesk/zendesk.routes';
 
 /** Each capability contributes a router; adding a module is one line here. */
 export const moduleRouters = [
@@ -17,4 +18,5 @@ export const moduleRouters = [
   eventRoutes,
   spikeRoutes,
   patternRoutes,
+  zendeskRoutes,
 ];

@@ -36,7 +36,7 @@ const ingestRoute = defineRoute({
 
 const importRoute = defineRoute({
   access: { roles: ['ops'] },
-  streamingBody: true,
+  bodyHandling: 'stream',
   method: 'post',
   path: '/v1/tickets/import',
   tags: ['Tickets'],

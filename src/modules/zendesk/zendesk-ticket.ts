@@ -1,0 +1,51 @@
+import { z } from '@hono/zod-openapi';
+
+/** The parts of Zendesk's `zen:event-type:ticket.created` event that forestall reads. */
+export const ZendeskEventSchema = z
+  .object({
+    type: z.string(),
+    id: z.string().optional(),
+    detail: z
+      .object({
+        id: z.union([z.string(), z.number()]).transform(String),
+        created_at: z.string(),
+        organization_id: z.union([z.string(), z.number()]).nullish(),
+        requester_id: z.union([z.string(), z.number()]).nullish(),
+        tags: z.array(z.string()).nullish(),
+        via: z.object({ channel: z.string().nullish() }).nullish(),
+      })
+      .passthrough(),
+  })
+  .openapi('ZendeskTicketEvent');
+
+export type ZendeskEvent = z.infer<typeof ZendeskEventSchema>;
+
+export const TICKET_CREATED = 'zen:event-type:ticket.created';
+
+/**
+ * Maps the event to a ticket. The reason comes from the first tag with a prefix
+ * (`tag:reason_` reads `reason_billing` as "billing") or from a detail field (`field:type`);
+ * the account is the organization, or the requester when there is none.
+ */
+export function zendeskTicket(event: ZendeskEvent, reasonFrom: string) {
+  const { detail } = event;
+  const [mode, name = ''] = reasonFrom.split(':', 2);
+  const reason =
+    mode === 'tag'
+      ? detail.tags?.find((tag) => tag.startsWith(name))?.slice(name.length)
+      : stringOf((detail as Record<string, unknown>)[name]);
+  const organization = stringOf(detail.organization_id);
+  return {
+    source: 'zendesk',
+    external_id: detail.id,
+    account_id:
+      organization && organization !== '0' ? organization : (stringOf(detail.requester_id) ?? null),
+    reason: reason ?? null,
+    channel: detail.via?.channel ?? null,
+    created_at: detail.created_at,
+  };
+}
+
+function stringOf(value: unknown): string | undefined {
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
+}

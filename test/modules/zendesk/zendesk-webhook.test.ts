@@ -1,0 +1,172 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { rowsOf } from '../../../src/db/json-param';
+import { signZendeskPayload } from '../../../src/modules/zendesk/zendesk-signature';
+import { expectProblem } from '../../helpers/problem';
+import { readJson } from '../../helpers/read-json';
+import { startTestApp, type TestApp } from '../../helpers/test-app';
+
+const SECRET = 'dGhpcyBpcyBhIHplbmRlc2sgc2lnbmluZyBzZWNyZXQ=';
+const PATH = '/v1/integrations/zendesk/webhook';
+
+/** The shape Zendesk sends for zen:event-type:ticket.created. */
+const ticketCreated = (id: string, detail: Record<string, unknown> = {}) => ({
+  type: 'zen:event-type:ticket.created',
+  account_id: 88888888,
+  id: `01HN-${id}`,
+  time: '2026-02-10T09:00:00Z',
+  zendesk_event_version: '2022-11-06',
+  subject: `zen:ticket:${id}`,
+  detail: {
+    id,
+    status: 'NEW',
+    via: { channel: 'web' },
+    created_at: '2026-02-10T09:00:00Z',
+    updated_at: '2026-02-10T09:00:00Z',
+    organization_id: '4001',
+    requester_id: '9001',
+    tags: ['vip', 'reason_refund_request'],
+    ...detail,
+  },
+  event: {},
+});
+
+describe('POST /v1/integrations/zendesk/webhook', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { ZENDESK_WEBHOOK_SECRET: SECRET } });
+    t.clock.set('2026-02-10T09:05:00Z');
+  });
+  afterAll(() => t.close());
+  beforeEach(async () => {
+    await t.deps.db.execute(sql`truncate tickets, reason_weeks, reason_aliases, reasons cascade`);
+  });
+
+  const send = async (payload: unknown, options: { secret?: string; body?: string } = {}) => {
+    const body = options.body ?? JSON.stringify(payload);
+    const timestamp = '2026-02-10T09:00:01Z';
+    return t.request(PATH, {
+      method: 'POST',
+      key: null,
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'x-zendesk-webhook-signature-timestamp': timestamp,
+        'x-zendesk-webhook-signature': await signZendeskPayload(
+          options.secret ?? SECRET,
+          timestamp,
+          body,
+        ),
+      },
+    });
+  };
+  const stored = async () =>
+    rowsOf<Record<string, unknown>>(
+      await t.deps.db.execute(
+        sql`select source, external_id, account_id, reason_slug, channel from tickets order by external_id`,
+      ),
+    );
+
+  it('ingests a signed ticket-created event, the reason from its tag', async () => {
+    const response = await send(ticketCreated('35436'));
+    expect(response.status).toBe(200);
+    expect(await readJson(response)).toMatchObject({ inserted: 1, ignored: false });
+    expect(await stored()).toEqual([
+      {
+        source: 'zendesk',
+        external_id: '35436',
+        account_id: '4001',
+        reason_slug: 'refund-request',
+        channel: 'web',
+      },
+    ]);
+  });
+
+  it('counts a retried delivery as a duplicate', async () => {
+    await send(ticketCreated('35437'));
+    const again = await send(ticketCreated('35437'));
+    expect(await readJson(again)).toMatchObject({ inserted: 0, duplicates: 1 });
+    expect(await stored()).toHaveLength(1);
+  });
+
+  it('falls back to the requester and to "unspecified" when the event lacks them', async () => {
+    await send(ticketCreated('35438', { organization_id: null, tags: ['vip'] }));
+    expect(await stored()).toEqual([
+      expect.objectContaining({ account_id: '9001', reason_slug: 'unspecified' }),
+    ]);
+  });
+
+  it('refuses a wrong signature and writes nothing', async () => {
+    const response = await send(ticketCreated('35439'), { secret: 'someone-else' });
+    await expectProblem(response, 401, 'unauthorized');
+    expect(await stored()).toEqual([]);
+  });
+
+  it('refuses a request without signature headers', async () => {
+    const response = await t.request(PATH, {
+      method: 'POST',
+      key: null,
+      json: ticketCreated('35440'),
+    });
+    await expectProblem(response, 401, 'unauthorized');
+    expect(await stored()).toEqual([]);
+  });
+
+  it('rejects a signed body that is not a ticket event', async () => {
+    await expectProblem(await send(null, { body: '{"type": ' }), 400, 'malformed_body');
+    const body = await expectProblem(
+      await send({ type: 'zen:event-type:ticket.created', detail: { id: '1' } }),
+      400,
+      'validation_failed',
+    );
+    expect(body.errors[0].path).toBe('detail.created_at');
+    const late = await expectProblem(
+      await send(ticketCreated('35441', { created_at: 'yesterday' })),
+      400,
+      'validation_failed',
+    );
+    expect(late.errors[0].path).toBe('tickets.0.created_at');
+    expect(await stored()).toEqual([]);
+  });
+
+  it('acknowledges other event types without ingesting them', async () => {
+    const response = await send({
+      ...ticketCreated('35442'),
+      type: 'zen:event-type:ticket.status_changed',
+    });
+    expect(await readJson(response)).toMatchObject({ ignored: true, inserted: 0 });
+    expect(await stored()).toEqual([]);
+  });
+
+  it('reads the reason from a field when configured so', async () => {
+    const other = await startTestApp({
+      env: { ZENDESK_WEBHOOK_SECRET: SECRET, ZENDESK_REASON_FROM: 'field:type' },
+    });
+    other.clock.set('2026-02-10T09:05:00Z');
+    const body = JSON.stringify(ticketCreated('1', { type: 'incident' }));
+    const timestamp = '2026-02-10T09:00:01Z';
+    const response = await other.request(PATH, {
+      method: 'POST',
+      key: null,
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'x-zendesk-webhook-signature-timestamp': timestamp,
+        'x-zendesk-webhook-signature': await signZendeskPayload(SECRET, timestamp, body),
+      },
+    });
+    expect(response.status).toBe(200);
+    const rows = rowsOf<{ reason_slug: string }>(
+      await other.deps.db.execute(sql`select reason_slug from tickets`),
+    );
+    expect(rows).toEqual([{ reason_slug: 'incident' }]);
+    await other.close();
+  });
+
+  it('answers 404 when no secret is configured', async () => {
+    const unconfigured = await startTestApp();
+    const response = await unconfigured.request(PATH, { method: 'POST', key: null, json: {} });
+    await expectProblem(response, 404, 'not_found');
+    await unconfigured.close();
+  });
+});
