@@ -70,7 +70,7 @@ export type Baseline = {
 const MIN_HISTORY = 8;
 const MODEL_HISTORY = 26;
 const SEASONAL_HISTORY = 104;
-const TRAINING_WEEKS = 156;
+const TRAINING_WEEKS = 104;
 const GAP_WEEKS = 2;
 const REFIT_EVERY = 13;
 const WEEKS_PER_YEAR = 52.1775;
@@ -220,35 +220,44 @@ function fitModel(
   };
   const weeks = Array.from({ length }, (_, i) => from + i);
   const y = weeks.map((w) => counts[w] ?? 0);
+  const design = (withTrend: boolean) => {
+    const p = row(0, withTrend).length;
+    const x = new Float64Array(length * p);
+    weeks.forEach((w, i) => x.set(row(w, withTrend), i * p));
+    return { x, p };
+  };
+  const withTrendDesign = design(true);
 
-  const fitWith = (withTrend: boolean, weights: number[], startBeta?: number[]) =>
-    fitPoissonGlm(
-      weeks.map((w) => row(w, withTrend)),
-      y,
-      weights,
-      startBeta,
-    );
-
-  let weights = weeks.map(() => 1);
   let withTrend = true;
-  let fit = fitWith(
-    true,
-    weights,
-    previous?.beta.length === row(0, true).length ? previous.beta : undefined,
-  );
-  let dispersion = dispersionOf(y, fit.mu, weights, fit.beta.length);
+  // The previous block's model (same terms) predicts this window well enough to find its
+  // outliers, which saves the unweighted fit; the first block fits unweighted first.
+  const previousBeta = previous?.beta.length === withTrendDesign.p ? previous.beta : undefined;
+  const unweighted = weeks.map(() => 1);
+  const first = previousBeta
+    ? { beta: previousBeta, mu: predictAll(withTrendDesign.x, withTrendDesign.p, previousBeta) }
+    : fitPoissonGlm(withTrendDesign.x, withTrendDesign.p, y, unweighted);
+  let dispersion = dispersionOf(y, first.mu, unweighted, withTrendDesign.p);
   // Farrington's reweighting: weeks far above the fit (past spikes) must not lift the baseline.
-  weights = y.map((v, i) => {
-    const m = fit.mu[i] ?? 1;
+  const weights = y.map((v, i) => {
+    const m = first.mu[i] ?? 1;
     return (v - m) / Math.sqrt(dispersion * m) > OUTLIER_RESIDUAL ? 0 : 1;
   });
-  fit = fitWith(true, weights, fit.beta);
+  let fit = fitPoissonGlm(withTrendDesign.x, withTrendDesign.p, y, weights, first.beta);
+  const p = withTrendDesign.p;
   const trendZ = Math.abs(
-    (fit.beta[1] ?? 0) / Math.sqrt(dispersion * (fit.covariance[1]?.[1] ?? 1)),
+    (fit.beta[1] ?? 0) / Math.sqrt(dispersion * (fit.covariance[p + 1] ?? 1)),
   );
   if (trendZ < 2) {
     withTrend = false;
-    fit = fitWith(false, weights);
+    const flat = design(false);
+    // Starting from the trend fit without its trend term converges in a few steps.
+    fit = fitPoissonGlm(
+      flat.x,
+      flat.p,
+      y,
+      weights,
+      fit.beta.filter((_, i) => i !== 1),
+    );
   }
   dispersion = dispersionOf(y, fit.mu, weights, fit.beta.length);
 
@@ -273,15 +282,31 @@ function fitModel(
   };
 }
 
-function dispersionOf(y: number[], mu: number[], weights: number[], parameters: number): number {
+function predictAll(x: Float64Array, p: number, beta: number[]): Float64Array {
+  const mu = new Float64Array(x.length / p);
+  for (let i = 0; i < mu.length; i++) {
+    let eta = 0;
+    for (let a = 0; a < p; a++) eta += (x[i * p + a] ?? 0) * (beta[a] ?? 0);
+    mu[i] = Math.exp(Math.min(20, Math.max(-20, eta)));
+  }
+  return mu;
+}
+
+function dispersionOf(
+  y: ArrayLike<number>,
+  mu: ArrayLike<number>,
+  weights: ArrayLike<number>,
+  parameters: number,
+): number {
   let sum = 0;
   let n = 0;
-  y.forEach((v, i) => {
+  for (let i = 0; i < y.length; i++) {
+    if (!weights[i]) continue;
+    const v = y[i] ?? 0;
     const m = mu[i] ?? 1;
-    if (!weights[i]) return;
     sum += ((v - m) * (v - m)) / Math.max(m, 1e-6);
     n++;
-  });
+  }
   return Math.max(1, sum / Math.max(n - parameters, 1));
 }
 

@@ -21,9 +21,14 @@ export async function refreshRecontacts(db: Db, points: ContactPoint[]): Promise
     candidates as (
       select distinct t.id, t.account_id, t.reason_slug, t.created_at, t.is_recontact
       from touched x
-      join tickets t
-        on t.account_id = x.account_id and t.reason_slug = x.reason_slug
-       and t.created_at >= x.created_at and t.created_at <= x.created_at + interval '48 hours'
+      cross join lateral (
+        select id, account_id, reason_slug, created_at, is_recontact from tickets
+        where account_id = x.account_id and reason_slug = x.reason_slug
+          and created_at >= x.created_at and created_at <= x.created_at + interval '48 hours'
+        -- OFFSET 0 keeps this a per-point index range scan: the planner cannot see how many
+        -- points a batch has and would otherwise scan the whole table to hash-join them.
+        offset 0
+      ) t
     ),
     flags as (
       select c.id, c.is_recontact, exists (
@@ -35,12 +40,12 @@ export async function refreshRecontacts(db: Db, points: ContactPoint[]): Promise
       from candidates c
     ),
     locked as (
-      select t.id from tickets t
+      select t.id, f.flag from tickets t
       join flags f on f.id = t.id and f.flag <> f.is_recontact
       order by t.id
       for update of t
     )
-    update tickets t set is_recontact = f.flag
-    from flags f
-    where t.id = f.id and t.id in (select id from locked)`);
+    update tickets t set is_recontact = l.flag
+    from locked l
+    where t.id = l.id`);
 }

@@ -1,0 +1,28 @@
+import postgres from 'postgres';
+import type { Database } from '../../src/db/database';
+import { migrateDatabase } from '../../src/db/migrate';
+import { openPostgres } from '../../src/db/postgres';
+import { withDatabase } from '../helpers/template-databases';
+
+export const BENCH_ADMIN_URL =
+  process.env.BENCH_DATABASE_URL ??
+  process.env.TEST_DATABASE_URL ??
+  'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** A fresh, migrated Postgres database for one benchmark measurement. */
+export async function freshBenchDatabase(name: string): Promise<Database & { url: string }> {
+  const admin = postgres(BENCH_ADMIN_URL, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`drop database if exists "${name}" with (force)`);
+  await admin.unsafe(`create database "${name}"`);
+  await admin.end();
+  const url = withDatabase(BENCH_ADMIN_URL, name);
+  const database = openPostgres(url, { poolMax: 4 });
+  await migrateDatabase(database);
+  return { ...database, url };
+}
+
+export async function dropBenchDatabase(name: string): Promise<void> {
+  const admin = postgres(BENCH_ADMIN_URL, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`drop database if exists "${name}" with (force)`);
+  await admin.end();
+}

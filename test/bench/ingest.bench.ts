@@ -1,0 +1,151 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serve } from '@hono/node-server';
+import uniform from '@stdlib/random-base-uniform';
+import postgres from 'postgres';
+import { createApp } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import { buildDeps } from '../../src/deps';
+import { createLogger } from '../../src/logger';
+import { createApiKey } from '../../src/modules/auth/api-keys.service';
+import { reasonKey } from '../../src/modules/reasons/reason-key';
+import { NYC_COMPLAINTS } from '../helpers/shared-data';
+import { dropBenchDatabase, freshBenchDatabase } from './bench-database';
+
+/**
+ * npm run bench:ingest — 200,000 tickets through POST /v1/tickets (HTTP, batches of 5,000,
+ * with validation, idempotency, the weekly rollup and re-contact flags) against a bare
+ * multi-row INSERT of the same rows into the same table, in the same run; then the shared
+ * data set through `npm run import`.
+ */
+
+const TICKETS = Number(process.env.BENCH_TICKETS ?? 200_000);
+const BATCH = 5_000;
+const REASONS = Array.from({ length: 60 }, (_, i) => `Reason ${i + 1}`);
+
+function generateTickets() {
+  const random = uniform.factory(0, 1, { seed: 42 });
+  const start = Date.UTC(2024, 0, 1);
+  return Array.from({ length: TICKETS }, (_, i) => {
+    const created = start + Math.floor(random() * 700 * 86_400_000);
+    return {
+      source: 'bench',
+      external_id: `T${i}`,
+      account_id: `acct-${Math.floor(random() * 20_000)}`,
+      reason: REASONS[Math.floor(random() ** 2 * REASONS.length)] ?? 'Reason 1',
+      channel: random() < 0.5 ? 'email' : 'chat',
+      created_at: new Date(created).toISOString(),
+      resolved_at: new Date(created + 3_600_000).toISOString(),
+    };
+  });
+}
+
+async function bareInsert(tickets: ReturnType<typeof generateTickets>): Promise<number> {
+  const database = await freshBenchDatabase('forestall_bench_bare');
+  const sql = postgres(database.url, { max: 1, onnotice: () => {} });
+  await sql`insert into reasons ${sql(REASONS.map((label) => ({ slug: reasonKey(label), label })))}`;
+  const started = performance.now();
+  for (let i = 0; i < tickets.length; i += BATCH) {
+    const rows = tickets.slice(i, i + BATCH).map((t) => ({
+      source: t.source,
+      external_id: t.external_id,
+      account_id: t.account_id,
+      raw_reason_key: reasonKey(t.reason),
+      reason_slug: reasonKey(t.reason),
+      channel: t.channel,
+      created_at: t.created_at,
+      resolved_at: t.resolved_at,
+    }));
+    await sql`insert into tickets ${sql(rows)}`;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await sql.end();
+  await database.close();
+  await dropBenchDatabase('forestall_bench_bare');
+  return seconds;
+}
+
+async function startServer(name: string) {
+  const database = await freshBenchDatabase(name);
+  const config = loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'warn' });
+  const deps = buildDeps(config, database.db, { logger: createLogger('warn') });
+  const { key } = await createApiKey(deps, { name: 'bench', role: 'ops', createdBy: null });
+  const server = serve({ fetch: createApp(deps).fetch, port: 0, hostname: '127.0.0.1' });
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    key,
+    database,
+    async stop() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await database.close();
+      await dropBenchDatabase(name);
+    },
+  };
+}
+
+async function throughApi(tickets: ReturnType<typeof generateTickets>): Promise<number> {
+  const server = await startServer('forestall_bench_api');
+  const started = performance.now();
+  for (let i = 0; i < tickets.length; i += BATCH) {
+    const response = await fetch(`${server.url}/v1/tickets`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ tickets: tickets.slice(i, i + BATCH) }),
+    });
+    if (!response.ok)
+      throw new Error(`ingest answered ${response.status}: ${await response.text()}`);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await server.stop();
+  return seconds;
+}
+
+async function importSharedData(): Promise<string> {
+  const server = await startServer('forestall_bench_import');
+  const checkpoints = await mkdtemp(join(tmpdir(), 'forestall-bench-'));
+  const output = await new Promise<string>((resolve, reject) => {
+    const child = spawn(
+      'node_modules/.bin/tsx',
+      [
+        'src/cli/import-tickets.ts',
+        NYC_COMPLAINTS,
+        '--source',
+        'nyc-council',
+        '--checkpoint-dir',
+        checkpoints,
+      ],
+      { env: { ...process.env, FORESTALL_URL: server.url, FORESTALL_API_KEY: server.key } },
+    );
+    let text = '';
+    child.stdout.on('data', (chunk) => {
+      text += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      text += chunk;
+    });
+    child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(text))));
+  });
+  await rm(checkpoints, { recursive: true, force: true });
+  await server.stop();
+  return output.trim();
+}
+
+const tickets = generateTickets();
+console.log(
+  `${TICKETS} tickets, batches of ${BATCH}, Postgres at ${new URL(process.env.BENCH_DATABASE_URL ?? 'postgres://127.0.0.1:5432').host}`,
+);
+const bare = await bareInsert(tickets);
+console.log(`bare multi-row INSERT:  ${bare.toFixed(2)} s  (${Math.round(TICKETS / bare)} rows/s)`);
+const api = await throughApi(tickets);
+console.log(`POST /v1/tickets:       ${api.toFixed(2)} s  (${Math.round(TICKETS / api)} rows/s)`);
+const ratio = bare / api;
+console.log(
+  `throughput ratio (API / bare INSERT): ${ratio.toFixed(2)}  ${ratio >= 0.5 ? 'met' : 'NOT MET'} (target >= 0.5)`,
+);
+console.log('\nThe shared data set through `npm run import`:');
+console.log(await importSharedData());
