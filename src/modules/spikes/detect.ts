@@ -223,7 +223,9 @@ function fitModel(
   const design = (withTrend: boolean) => {
     const p = row(0, withTrend).length;
     const x = new Float64Array(length * p);
-    weeks.forEach((w, i) => x.set(row(w, withTrend), i * p));
+    weeks.forEach((w, i) => {
+      x.set(row(w, withTrend), i * p);
+    });
     return { x, p };
   };
   const withTrendDesign = design(true);
