@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config';
 import { migrateDatabase } from '../../src/db/migrate';
 import { openPostgres } from '../../src/db/postgres';
 import { buildDeps } from '../../src/deps';
+import { cronTable } from '../../src/jobs/cron-table';
 import { createLogger } from '../../src/logger';
 import { ensureBootstrapAdminKey } from '../../src/modules/auth/api-keys.service';
 import { freePort } from '../helpers/free-port';
@@ -114,19 +115,25 @@ describe('the Workers entry in workerd against real Postgres', () => {
     expect(refused.headers.get('content-type')).toBe('application/problem+json');
   });
 
-  it('runs the scheduled job of a Cron Trigger and records the run in Postgres', async () => {
+  it('runs the scheduled jobs of every Cron Trigger and records the runs in Postgres', async () => {
     const before = await sql`select count(*)::int as n from job_runs`;
     expect(before[0]?.n).toBe(0);
-    const fired = await fetch(`${base}/__scheduled?cron=${encodeURIComponent('17 3 * * *')}`);
-    expect(fired.status).toBe(200);
+    for (const cron of new Set(cronTable.map((job) => job.schedule))) {
+      const fired = await fetch(`${base}/__scheduled?cron=${encodeURIComponent(cron)}`);
+      expect(fired.status).toBe(200);
+    }
     let runs: { job: string; status: string }[] = [];
-    for (let i = 0; i < 40 && runs.length === 0; i++) {
+    for (let i = 0; i < 40 && runs.length < cronTable.length; i++) {
       await new Promise((resolve) => setTimeout(resolve, 250));
       runs = [
         ...(await sql<{ job: string; status: string }[]>`
-        select job, status from job_runs where status <> 'running'`),
+          select job, status from job_runs where status <> 'running' order by job`),
       ];
     }
-    expect(runs).toEqual([{ job: 'prune-job-runs', status: 'succeeded' }]);
+    expect(runs).toEqual(
+      cronTable
+        .map((job) => ({ job: job.name, status: 'succeeded' }))
+        .sort((a, b) => a.job.localeCompare(b.job)),
+    );
   });
 });

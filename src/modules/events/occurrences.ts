@@ -1,8 +1,11 @@
-import rrulePackage from 'rrule';
+import * as rruleModule from 'rrule';
 import type { EventKind } from '../../db/schema';
 
-// rrule ships CommonJS without named ESM exports.
-const { rrulestr, RRule } = rrulePackage;
+// rrule's CommonJS build (what Node loads) puts everything on `default`; its ESM build (what
+// bundlers such as wrangler pick) has named exports only.
+const rrule = ((rruleModule as unknown as { default?: typeof rruleModule }).default ??
+  rruleModule) as typeof rruleModule;
+const { rrulestr, RRule } = rrule;
 
 export type CalendarEvent = {
   id: string;
