@@ -13,7 +13,9 @@ const SpikeSchema = z
     observed: z.number().int(),
     expected: z.number().openapi({ description: 'Contacts expected without any event.' }),
     excess: z.number(),
-    probability: z.number().openapi({ description: 'P(Y ≥ observed) under the expected count.' }),
+    probability: z.number().openapi({
+      description: 'Mid-p of the observed count under the expected one: P(Y > y) + ½P(Y = y).',
+    }),
     severity: z.enum(['low', 'medium', 'high']),
     method: z.enum(['ears_c2', 'count_model']).openapi({
       description: 'ears_c2 for reasons with 8–25 weeks of history, count_model from 26.',
