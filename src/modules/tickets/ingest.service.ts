@@ -93,25 +93,24 @@ export async function writeBatch(tx: Db, deps: Deps, batch: PreparedBatch): Prom
     if (!labels.has(t.rawReasonKey)) labels.set(t.rawReasonKey, t.reasonLabel);
   const slugs = await resolveReasonSlugs(tx, labels);
   const incoming = latest.map((t) => toStored(t, slugs.get(t.rawReasonKey) ?? t.rawReasonKey));
-  const existing = await lockExisting(tx, incoming);
 
-  const fresh: StoredTicket[] = [];
+  // Insert first: in the usual batch every ticket is new and nothing else has to be read.
+  const inserted = await insertFresh(tx, incoming);
+  const insertedKeys = new Set(inserted.map(keyOf));
+  const seenBefore = incoming.filter((t) => !insertedKeys.has(keyOf(t)));
+  const existing = await lockExisting(tx, seenBefore);
   const changed: { before: StoredTicket; after: StoredTicket }[] = [];
-  for (const ticket of incoming) {
+  for (const ticket of seenBefore) {
     const before = existing.get(keyOf(ticket));
-    if (!before) fresh.push(ticket);
-    else if (differs(before, ticket)) changed.push({ before, after: ticket });
+    if (before && differs(before, ticket)) changed.push({ before, after: ticket });
   }
-
-  const inserted = await insertFresh(tx, fresh);
   await updateChanged(
     tx,
     changed.map((c) => c.after),
   );
   summary.inserted = inserted.length;
   summary.updated = changed.length;
-  // Rows another client inserted between our lock and our insert are that client's.
-  summary.duplicates += incoming.length - inserted.length - changed.length;
+  summary.duplicates += seenBefore.length - changed.length;
 
   const deltas: RollupDelta[] = inserted.map((t) => delta(t, 1));
   const points: ContactPoint[] = inserted.flatMap(contactPoint);
@@ -158,6 +157,7 @@ function toStored(t: NormalizedTicket, reasonSlug: string): StoredTicket {
 }
 
 async function lockExisting(db: Db, incoming: StoredTicket[]): Promise<Map<string, StoredTicket>> {
+  if (incoming.length === 0) return new Map();
   const keys = incoming.map(({ source, external_id }) => ({ source, external_id }));
   const rows = rowsOf<
     StoredTicket & { created_at: string | Date; resolved_at: string | Date | null }
