@@ -5,39 +5,43 @@ import { jsonParam } from '../../db/json-param';
 export type ContactPoint = { account_id: string; reason_slug: string; created_at: string };
 
 /**
- * Re-derives `is_recontact` around contacts that were added or moved: a ticket is a
- * re-contact when the same account contacted about the same reason in the 48 hours before
- * it (ties broken by id, for exports that only carry dates). Only tickets within 48 hours
- * after a touched point can change, so only those are looked at.
+ * Re-derives `is_recontact` around contacts that were added or moved. A ticket is a
+ * re-contact when the ticket just before it from the same account about the same reason
+ * (ordered by time, then id, for exports that only carry dates) is at most 48 hours older.
+ * Only tickets from the first touched point of an (account, reason) pair up to 48 hours after
+ * its last one can change; each pair's tickets in that span are read with one index range
+ * scan, and only flags that differ are written, in id order.
  */
 export async function refreshRecontacts(db: Db, points: ContactPoint[]): Promise<void> {
   if (points.length === 0) return;
   await db.execute(sql`
     with touched as (
-      select distinct account_id, reason_slug, created_at
+      select account_id, reason_slug, min(created_at) as first_at, max(created_at) as last_at
       from jsonb_to_recordset(${jsonParam(points)})
         as p(account_id text, reason_slug text, created_at timestamptz)
+      group by account_id, reason_slug
     ),
-    candidates as (
-      select distinct t.id, t.account_id, t.reason_slug, t.created_at, t.is_recontact
+    nearby as (
+      select t.id, t.is_recontact, t.created_at, x.first_at,
+             lag(t.created_at) over (
+               partition by t.account_id, t.reason_slug order by t.created_at, t.id
+             ) as previous_at
       from touched x
       cross join lateral (
-        select id, account_id, reason_slug, created_at, is_recontact from tickets
+        select id, is_recontact, created_at, account_id, reason_slug from tickets
         where account_id = x.account_id and reason_slug = x.reason_slug
-          and created_at >= x.created_at and created_at <= x.created_at + interval '48 hours'
-        -- OFFSET 0 keeps this a per-point index range scan: the planner cannot see how many
-        -- points a batch has and would otherwise scan the whole table to hash-join them.
+          and created_at >= x.first_at - interval '48 hours'
+          and created_at <= x.last_at + interval '48 hours'
+        -- OFFSET 0 keeps this a per-pair index range scan: the planner cannot see how many
+        -- pairs a batch has and would otherwise scan the whole table to hash-join them.
         offset 0
       ) t
     ),
     flags as (
-      select c.id, c.is_recontact, exists (
-        select 1 from tickets p
-        where p.account_id = c.account_id and p.reason_slug = c.reason_slug
-          and p.created_at >= c.created_at - interval '48 hours'
-          and (p.created_at, p.id) < (c.created_at, c.id)
-      ) as flag
-      from candidates c
+      select id, is_recontact,
+             coalesce(created_at - previous_at <= interval '48 hours', false) as flag
+      from nearby
+      where created_at >= first_at
     ),
     locked as (
       select t.id, f.flag from tickets t

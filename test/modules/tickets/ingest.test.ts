@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../../src/db/json-param';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';
+import { sharedDataHead } from '../../helpers/shared-data';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 import { ticket } from '../../helpers/tickets';
 
@@ -160,6 +161,32 @@ describe('POST /v1/tickets', () => {
       ticket('d2', { created_at: '2026-02-02' }),
     ]);
     expect((await stored()).filter((row) => row.is_recontact)).toHaveLength(1);
+  });
+
+  it('agrees with a full recount of re-contacts however late the tickets arrive', async () => {
+    const [header, ...lines] = (await sharedDataHead(3_000)).trim().split('\n');
+    // Newest chunk first, so most re-contacts are only discovered when older tickets arrive.
+    for (let i = 2_000; i >= 0; i -= 1_000) {
+      const csv = `${header}\n${lines.slice(i, i + 1_000).join('\n')}\n`;
+      const response = await t.request('/v1/tickets/import?source=nyc-council', {
+        method: 'POST',
+        body: csv,
+        headers: { 'content-type': 'text/csv' },
+      });
+      expect(response.status).toBe(200);
+    }
+    const [mismatches] = rowsOf<{ n: number }>(
+      await t.deps.db.execute(sql`
+        select count(*)::int as n from (
+          select is_recontact, coalesce(created_at - lag(created_at) over (
+            partition by account_id, reason_slug order by created_at, id
+          ) <= interval '48 hours', false) as expected
+          from tickets where account_id is not null
+        ) flags
+        where is_recontact <> expected`),
+    );
+    expect(mismatches?.n).toBe(0);
+    expect((await stored()).filter((row) => row.is_recontact).length).toBeGreaterThan(100);
   });
 
   it('leaves no duplicates and no errors under concurrent overlapping batches', async () => {
