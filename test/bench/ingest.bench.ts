@@ -89,18 +89,28 @@ async function startServer(name: string) {
   };
 }
 
-async function throughApi(tickets: ReturnType<typeof generateTickets>): Promise<number> {
+/** Sends the batches in order from `clients` concurrent clients (one: the target's measure). */
+async function throughApi(
+  tickets: ReturnType<typeof generateTickets>,
+  clients = 1,
+): Promise<number> {
   const server = await startServer('forestall_bench_api');
+  const batches = Array.from({ length: Math.ceil(tickets.length / BATCH) }, (_, i) =>
+    tickets.slice(i * BATCH, (i + 1) * BATCH),
+  );
   const started = performance.now();
-  for (let i = 0; i < tickets.length; i += BATCH) {
-    const response = await fetch(`${server.url}/v1/tickets`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${server.key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ tickets: tickets.slice(i, i + BATCH) }),
-    });
-    if (!response.ok)
-      throw new Error(`ingest answered ${response.status}: ${await response.text()}`);
-  }
+  const client = async () => {
+    for (let batch = batches.shift(); batch; batch = batches.shift()) {
+      const response = await fetch(`${server.url}/v1/tickets`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${server.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ tickets: batch }),
+      });
+      if (!response.ok)
+        throw new Error(`ingest answered ${response.status}: ${await response.text()}`);
+    }
+  };
+  await Promise.all(Array.from({ length: clients }, client));
   const seconds = (performance.now() - started) / 1000;
   await server.stop();
   return seconds;
@@ -153,6 +163,10 @@ for (let round = 1; round <= ROUNDS; round++) {
 const ratio = ratios.sort((a, b) => a - b)[Math.floor(ratios.length / 2)] ?? 0;
 console.log(
   `throughput ratio (API / bare INSERT), median: ${ratio.toFixed(2)}  ${ratio >= 0.5 ? 'met' : 'NOT MET'} (target >= 0.5)`,
+);
+const concurrent = await throughApi(tickets, 2);
+console.log(
+  `for information, 2 concurrent clients: POST /v1/tickets ${concurrent.toFixed(2)} s (${Math.round(TICKETS / concurrent)} rows/s)`,
 );
 if (!process.env.BENCH_SKIP_IMPORT) {
   console.log('\nThe shared data set through `npm run import`:');

@@ -112,15 +112,16 @@ export async function findPatterns(
         groupOf(o.event_id) === group &&
         (o.affected_reasons.length === 0 || o.affected_reasons.includes(reason)),
     );
-    const eventId = group.startsWith('event:') ? group.slice('event:'.length) : next?.event_id;
+    const recurring = group.startsWith('event:');
+    const eventId = recurring ? group.slice('event:'.length) : next?.event_id;
     const representative =
       (eventId ? facts.get(eventId) : undefined) ??
       [...facts.values()].find((e) => `kind:${e.kind}` === group);
     const kind = representative?.kind ?? 'other';
     const label = input.labels.get(reason) ?? reason;
     patterns.push({
-      group: group.startsWith('event:')
-        ? { type: 'event', event_id: group.slice(6), kind, title: representative?.title ?? '' }
+      group: recurring
+        ? { type: 'event', event_id: eventId ?? null, kind, title: representative?.title ?? '' }
         : { type: 'kind', event_id: null, kind, title: `Every ${kind.replace('_', ' ')} event` },
       reason,
       label,
