@@ -2,25 +2,20 @@ import { type ServerType, serve } from '@hono/node-server';
 import { createApp } from './app';
 import { type Config, ConfigError, loadConfigFromProcessEnv } from './config';
 import type { Database } from './db/database';
-import { migrateDatabase } from './db/migrate';
 import { openDatabase, redactUrl } from './db/open-database';
 import { buildDeps, type Deps } from './deps';
 import { cronTable } from './jobs/cron-table';
 import { type Scheduler, startScheduler } from './jobs/node-scheduler';
-import { ensureBootstrapAdminKey } from './modules/auth/api-keys.service';
-import { syncRollupTimeZone } from './modules/reasons/reasons.service';
+import type { BootstrapResult } from './modules/auth/api-keys.service';
+import { prepareWorkspace } from './prepare-workspace';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
   const config = readConfigOrExit();
   const database = await openDatabase(config.databaseUrl, { poolMax: config.databasePoolMax });
-  await migrateDatabase(database);
   const deps = buildDeps(config, database.db);
-  await announceBootstrapKey(deps);
-  if ((await syncRollupTimeZone(deps)) === 'rebuilt') {
-    deps.logger.info('weekly rollup recounted for the new workspace time zone');
-  }
+  announceBootstrapKey(deps, await prepareWorkspace(deps, database));
 
   const server = serve({ fetch: createApp(deps).fetch, port: config.port, hostname: config.host });
   await new Promise<void>((resolve) => server.once('listening', resolve));
@@ -51,8 +46,7 @@ function readConfigOrExit(): Config {
 }
 
 /** The generated key goes to the terminal once, never to the structured log. */
-async function announceBootstrapKey(deps: Deps): Promise<void> {
-  const bootstrap = await ensureBootstrapAdminKey(deps);
+function announceBootstrapKey(deps: Deps, bootstrap: BootstrapResult): void {
   if (!bootstrap.created) return;
   if (bootstrap.source === 'ADMIN_API_KEY') {
     console.log(`Created the first admin key from ADMIN_API_KEY (${bootstrap.apiKey.prefix}…).`);

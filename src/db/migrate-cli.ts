@@ -1,8 +1,6 @@
 import { ConfigError, loadConfigFromProcessEnv } from '../config';
 import { buildDeps } from '../deps';
-import { ensureBootstrapAdminKey } from '../modules/auth/api-keys.service';
-import { syncRollupTimeZone } from '../modules/reasons/reasons.service';
-import { migrateDatabase } from './migrate';
+import { prepareWorkspace } from '../prepare-workspace';
 import { openDatabase, redactUrl } from './open-database';
 
 /** `npm run db:migrate`: what Workers deployments run before `wrangler deploy`. */
@@ -10,11 +8,8 @@ async function main(): Promise<void> {
   const config = loadConfigFromProcessEnv();
   const database = await openDatabase(config.databaseUrl, { poolMax: 2 });
   try {
-    await migrateDatabase(database);
+    const bootstrap = await prepareWorkspace(buildDeps(config, database.db), database);
     console.log(`Migrated ${redactUrl(config.databaseUrl)}.`);
-    const deps = buildDeps(config, database.db);
-    await syncRollupTimeZone(deps);
-    const bootstrap = await ensureBootstrapAdminKey(deps);
     if (bootstrap.created && bootstrap.source === 'generated') {
       console.log(`Created the first admin API key (shown once): ${bootstrap.key}`);
     }

@@ -3,12 +3,11 @@ import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
-import { migrateDatabase } from '../../src/db/migrate';
 import { openPostgres } from '../../src/db/postgres';
 import { buildDeps } from '../../src/deps';
 import { cronTable } from '../../src/jobs/cron-table';
 import { createLogger } from '../../src/logger';
-import { ensureBootstrapAdminKey } from '../../src/modules/auth/api-keys.service';
+import { prepareWorkspace } from '../../src/prepare-workspace';
 import { freePort } from '../helpers/free-port';
 import { readJson } from '../helpers/read-json';
 import { withDatabase } from '../helpers/template-databases';
@@ -36,10 +35,10 @@ describe('the Workers entry in workerd against real Postgres', () => {
 
     // What a deployment does before `wrangler deploy`: npm run db:migrate with ADMIN_API_KEY.
     const database = openPostgres(dbUrl, { poolMax: 2 });
-    await migrateDatabase(database);
     const config = loadConfig({ DATABASE_URL: dbUrl, ADMIN_API_KEY: ADMIN_KEY });
-    await ensureBootstrapAdminKey(
+    await prepareWorkspace(
       buildDeps(config, database.db, { logger: createLogger('silent') }),
+      database,
     );
     await database.close();
     sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
