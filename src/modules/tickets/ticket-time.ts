@@ -12,9 +12,10 @@ const FUTURE_TOLERANCE_MS = 24 * 60 * 60 * 1000;
  * `2025-01-09 14:30`) it is wall time in the workspace time zone, as exports usually are.
  */
 export function parseTicketTime(value: string, timeZone: string): Date | undefined {
-  const match = DATE_OR_DATETIME.exec(value.trim());
-  if (!match || !isCalendarDate(value.trim().slice(0, 10))) return undefined;
-  const text = value.trim().replace(' ', 'T');
+  const trimmed = value.trim();
+  const match = DATE_OR_DATETIME.exec(trimmed);
+  if (!match || !isCalendarDate(trimmed)) return undefined;
+  const text = trimmed.replace(' ', 'T');
   const date = match.groups?.offset ? new Date(text) : fromZonedTime(text, timeZone);
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
@@ -25,9 +26,14 @@ export function ticketTimeProblem(date: Date, now: Date): string | undefined {
   return undefined;
 }
 
-/** Rejects dates JavaScript would silently roll over, such as 2025-02-30. */
-function isCalendarDate(ymd: string): boolean {
-  const [year = 0, month = 0, day = 0] = ymd.split('-').map(Number);
-  const probe = new Date(Date.UTC(year, month - 1, day));
-  return probe.getUTCMonth() === month - 1 && probe.getUTCDate() === day;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Rejects dates JavaScript would silently roll over, such as 2025-02-30 (YYYY-MM-DD…). */
+function isCalendarDate(text: string): boolean {
+  const year = Number(text.slice(0, 4));
+  const month = Number(text.slice(5, 7));
+  const day = Number(text.slice(8, 10));
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0);
+  return day >= 1 && day <= days;
 }
