@@ -47,6 +47,7 @@ const envSchema = z.object({
     .trim()
     .regex(/^(tag|field):[\w.-]+$/, 'must be tag:<prefix> or field:<name>, e.g. tag:reason_')
     .default('tag:reason_'),
+  SPIKE_ALPHA: z.coerce.number().gt(0).max(1).default(0.05),
   SLACK_WEBHOOK_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
   IMPORT_MAX_BYTES: z.coerce
     .number()
@@ -67,6 +68,8 @@ export type Config = {
   bodyLimitBytes: number;
   importMaxBytes: number;
   slackWebhookUrl: string | undefined;
+  /** Chance per week of any false spike alert across all reasons (split over them). */
+  spikeAlpha: number;
   zendesk: { webhookSecret: string | undefined; reasonFrom: string };
 };
 
@@ -96,6 +99,7 @@ export function loadConfig(source: EnvSource): Config {
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     importMaxBytes: env.IMPORT_MAX_BYTES,
     slackWebhookUrl: env.SLACK_WEBHOOK_URL,
+    spikeAlpha: env.SPIKE_ALPHA,
     zendesk: { webhookSecret: env.ZENDESK_WEBHOOK_SECRET, reasonFrom: env.ZENDESK_REASON_FROM },
   };
 }

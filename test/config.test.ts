@@ -59,6 +59,9 @@ describe('config', () => {
     ['ADMIN_API_KEY', 'short'],
     ['LOG_LEVEL', 'loud'],
     ['DATABASE_POOL_MAX', '1'],
+    ['SPIKE_ALPHA', '0'],
+    ['ZENDESK_REASON_FROM', 'column:reason'],
+    ['SLACK_WEBHOOK_URL', 'hooks.slack.com/x'],
   ])('names %s when its value (%s) is invalid', (variable, value) => {
     const error = configError({ [variable]: value });
     expect(error.problems.map((p) => p.variable)).toEqual([variable]);

@@ -1,4 +1,4 @@
-import { detectSpikes } from '../../src/modules/spikes/detect';
+import { DEFAULT_DETECT_OPTIONS, detectSpikes } from '../../src/modules/spikes/detect';
 import { naiveZScoreAlerts, type SimulatedReason, simulate, type Tier } from './spike-series';
 
 /**
@@ -12,10 +12,16 @@ const FROM = 104;
 const TO = WEEKS - 1;
 const YEARS = (TO - FROM + 1) / 52.1775;
 
+// SPIKE_ALPHA as the service reads it: `SPIKE_ALPHA=0.5 npm run bench:detect`.
+const OPTIONS = {
+  ...DEFAULT_DETECT_OPTIONS,
+  alpha: Number(process.env.SPIKE_ALPHA ?? DEFAULT_DETECT_OPTIONS.alpha),
+};
+
 type Score = { tp: number; fp: number; fn: number };
 
 function evaluate(reasons: SimulatedReason[], events: Parameters<typeof detectSpikes>[1]) {
-  const verdicts = detectSpikes(reasons, events, { from: FROM, to: TO });
+  const verdicts = detectSpikes(reasons, events, { from: FROM, to: TO }, OPTIONS);
   const ours = new Map(verdicts.map((v) => [v.reason, new Set(v.spikes.map((s) => s.week))]));
   const naive = new Map(reasons.map((r) => [r.reason, naiveZScoreAlerts(r.counts, FROM, TO)]));
   return { ours, naive };
@@ -57,7 +63,7 @@ const { ours, naive } = evaluate(spiky.reasons, spiky.events);
 const detectMs = performance.now() - started;
 
 console.log(
-  `Spikes of 2–4x the baseline, ${spiky.reasons.length} reasons, ${TO - FROM + 1} weeks evaluated each`,
+  `Spikes of 2–4x the baseline, ${spiky.reasons.length} reasons, ${TO - FROM + 1} weeks evaluated each, alpha ${OPTIONS.alpha}`,
 );
 console.log('tier    | forestall P / R / F1      | naive z-score P / R / F1  | F1 ratio');
 const results: Record<string, { ours: number; naive: number }> = {};

@@ -67,14 +67,15 @@ export async function findSpikes(
   }
 
   const range = { from: index.get(from) ?? 0, to: index.get(to) ?? weeks.length - 1 };
-  const verdicts = detectSpikes(input.series, input.terms, range);
+  const options = { ...DEFAULT_DETECT_OPTIONS, alpha: deps.config.spikeAlpha };
+  const verdicts = detectSpikes(input.series, input.terms, range, options);
   const wanted = (reason: string) => !query.reason || reason === query.reason;
 
   return {
     from,
     to,
     time_zone: zone,
-    alpha: DEFAULT_DETECT_OPTIONS.alpha,
+    alpha: options.alpha,
     reasons_tested: verdicts.filter((v) => v.status === 'ok').length,
     insufficient_history: verdicts
       .filter((v) => v.status === 'insufficient_history' && wanted(v.reason))
