@@ -1,10 +1,16 @@
 import { createRoute, type RouteConfig } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import type { Role } from '../db/schema';
 import { requireRole } from '../modules/auth/require-role';
+import type { AppEnv } from './app-env';
 import { limitBody } from './body-limit';
 import { PROBLEM_CONTENT_TYPE, ProblemSchema } from './problem';
 
-export type RouteAccess = 'public' | { roles: readonly Role[] };
+export type RouteAccess =
+  | 'public'
+  | { roles: readonly Role[] }
+  /** Public, but the request must carry a valid signature (webhooks); checked before parsing. */
+  | { signedBy: MiddlewareHandler<AppEnv> };
 
 export const problemResponse = (description: string) => ({
   description,
@@ -19,36 +25,36 @@ export const problemResponse = (description: string) => ({
 export function defineRoute<R extends RouteConfig>(
   route: R & {
     access: RouteAccess;
-    /**
-     * `stream`: the handler reads the body as a stream and applies its own limit
-     * (`limitStream`). `raw`: the handler reads the exact bytes itself (to check a signature
-     * before parsing), so the body is not validated up front but is still size-limited.
-     */
-    bodyHandling?: 'stream' | 'raw';
+    /** The handler reads the body as a stream and applies its own limit (`limitStream`). */
+    bodyHandling?: 'stream';
   },
 ) {
   const { access, bodyHandling, ...config } = route;
-  const authenticated = access !== 'public';
-  const takesInput = Boolean(config.request) || bodyHandling === 'raw';
-  const takesBody = Boolean(config.request?.body) || bodyHandling === 'raw';
+  const byRole = typeof access === 'object' && 'roles' in access ? access : undefined;
+  const bySignature = typeof access === 'object' && 'signedBy' in access ? access : undefined;
+  const takesInput = Boolean(config.request);
+  const takesBody = Boolean(config.request?.body);
+  // Order matters: size first, then who is calling, and only then the body is parsed.
   const middleware = [
-    ...(authenticated ? [requireRole(access.roles)] : []),
     ...(takesBody && bodyHandling !== 'stream' ? [limitBody] : []),
+    ...(byRole ? [requireRole(byRole.roles)] : []),
+    ...(bySignature ? [bySignature.signedBy] : []),
   ];
   // Handlers stay typed by the route's own responses: the added ones are produced by the
   // middleware and onError, never returned by a handler.
   return createRoute({
     ...config,
     ...(middleware.length > 0 ? { middleware } : {}),
-    ...(authenticated ? { security: [{ apiKey: [] }] } : {}),
+    ...(byRole ? { security: [{ apiKey: [] }] } : {}),
     responses: {
       ...(takesInput ? { 400: problemResponse('Invalid request: each bad field is listed.') } : {}),
-      ...(authenticated
+      ...(byRole
         ? {
             401: problemResponse('Missing, unknown or revoked API key.'),
-            403: problemResponse(`The API key's role is not allowed; needs ${roleList(access)}.`),
+            403: problemResponse(`The API key's role is not allowed; needs ${roleList(byRole)}.`),
           }
         : {}),
+      ...(bySignature ? { 401: problemResponse('Missing or wrong signature.') } : {}),
       ...(takesBody ? { 413: problemResponse('The request body is too large.') } : {}),
       500: problemResponse('Unexpected error; quote `instance` when reporting it.'),
       ...config.responses,

@@ -1,4 +1,6 @@
 import { z } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from '../../http/app-env';
 import { AppError } from '../../http/app-error';
 import { createRouter } from '../../http/create-router';
 import { defineRoute } from '../../http/define-route';
@@ -7,25 +9,42 @@ import { IngestSummarySchema, TicketInputSchema } from '../tickets/ticket-input'
 import { isValidZendeskSignature } from './zendesk-signature';
 import { TICKET_CREATED, ZendeskEventSchema, zendeskTicket } from './zendesk-ticket';
 
+/**
+ * Checks the signature over the exact bytes Zendesk sent, before the body is parsed. The
+ * text read here is cached by Hono, so the JSON validator that follows parses the same bytes.
+ */
+const zendeskSignature: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const secret = c.var.deps.config.zendesk.webhookSecret;
+  if (!secret) throw new AppError('not_found', 'The Zendesk integration is not configured.');
+  const signed = await isValidZendeskSignature(
+    secret,
+    c.req.header('x-zendesk-webhook-signature'),
+    c.req.header('x-zendesk-webhook-signature-timestamp'),
+    await c.req.text(),
+  );
+  if (!signed) throw new AppError('unauthorized', 'The Zendesk webhook signature does not match.');
+  await next();
+};
+
 const webhookRoute = defineRoute({
-  access: 'public',
-  bodyHandling: 'raw',
+  access: { signedBy: zendeskSignature },
   method: 'post',
   path: '/v1/integrations/zendesk/webhook',
   tags: ['Integrations'],
   summary: 'Receive Zendesk ticket-created events (signed)',
   description:
     'Point a Zendesk webhook subscribed to `zen:event-type:ticket.created` here, with the ' +
-    'signing secret in ZENDESK_WEBHOOK_SECRET. The signature is checked before anything is ' +
-    'read; ingest is idempotent, so Zendesk retries are counted as duplicates. Body: ' +
-    'the ZendeskTicketEvent schema. Other event types are acknowledged and ignored.',
+    'signing secret in ZENDESK_WEBHOOK_SECRET and the X-Zendesk-Webhook-Signature headers ' +
+    'Zendesk sends. Ingest is idempotent, so Zendesk retries are counted as duplicates. ' +
+    'Other event types are acknowledged and ignored. 404 while no secret is configured.',
+  request: {
+    body: { required: true, content: { 'application/json': { schema: ZendeskEventSchema } } },
+  },
   responses: {
     200: {
       description: 'Ingested (or ignored, for other event types)',
       content: {
-        'application/json': {
-          schema: IngestSummarySchema.extend({ ignored: z.boolean() }),
-        },
+        'application/json': { schema: IngestSummarySchema.extend({ ignored: z.boolean() }) },
       },
     },
   },
@@ -33,44 +52,24 @@ const webhookRoute = defineRoute({
 
 export const zendeskRoutes = createRouter().openapi(webhookRoute, async (c) => {
   const { deps } = c.var;
-  const secret = deps.config.zendesk.webhookSecret;
-  if (!secret) throw new AppError('not_found', 'The Zendesk integration is not configured.');
-  const rawBody = await c.req.text();
-  const signed = await isValidZendeskSignature(
-    secret,
-    c.req.header('x-zendesk-webhook-signature'),
-    c.req.header('x-zendesk-webhook-signature-timestamp'),
-    rawBody,
-  );
-  if (!signed) throw new AppError('unauthorized', 'The Zendesk webhook signature does not match.');
-
-  let json: unknown;
-  try {
-    json = JSON.parse(rawBody);
-  } catch {
-    throw new AppError('malformed_body', 'The webhook body is not JSON.');
+  const event = c.req.valid('json');
+  if (event.type !== TICKET_CREATED) {
+    return c.json(
+      { received: 1, inserted: 0, updated: 0, duplicates: 0, rejected: 0, ignored: true },
+      200,
+    );
   }
-  const parsed = ZendeskEventSchema.safeParse(json);
-  if (!parsed.success)
-    throw invalid('The webhook body is not a Zendesk ticket event.', parsed.error);
-  const empty = { received: 1, inserted: 0, updated: 0, duplicates: 0, rejected: 0 };
-  if (parsed.data.type !== TICKET_CREATED) return c.json({ ...empty, ignored: true }, 200);
-  const ticket = TicketInputSchema.safeParse(
-    zendeskTicket(parsed.data, deps.config.zendesk.reasonFrom),
-  );
-  if (!ticket.success) throw invalid('The ticket in the event is not valid.', ticket.error);
-  const summary = await ingestTickets(deps, [ticket.data]);
-  return c.json({ ...summary, ignored: false }, 200);
+  const ticket = TicketInputSchema.safeParse(zendeskTicket(event, deps.config.zendesk.reasonFrom));
+  if (!ticket.success) {
+    throw new AppError(
+      'validation_failed',
+      'The ticket in the event is not valid.',
+      ticket.error.issues.map((issue) => ({
+        location: 'body',
+        path: issue.path.map(String).join('.'),
+        message: issue.message,
+      })),
+    );
+  }
+  return c.json({ ...(await ingestTickets(deps, [ticket.data])), ignored: false }, 200);
 });
-
-function invalid(detail: string, error: z.ZodError): AppError {
-  return new AppError(
-    'validation_failed',
-    detail,
-    error.issues.map((issue) => ({
-      location: 'body',
-      path: issue.path.map(String).join('.'),
-      message: issue.message,
-    })),
-  );
-}

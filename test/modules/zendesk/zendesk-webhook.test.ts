@@ -105,6 +105,11 @@ describe('POST /v1/integrations/zendesk/webhook', () => {
     expect(await stored()).toEqual([]);
   });
 
+  it('checks the signature before it reads the body', async () => {
+    const response = await send(null, { body: '{"not": "an event"', secret: 'someone-else' });
+    await expectProblem(response, 401, 'unauthorized');
+  });
+
   it('refuses a request without signature headers', async () => {
     const response = await t.request(PATH, {
       method: 'POST',
