@@ -34,10 +34,11 @@ export function defineRoute<R extends RouteConfig>(
   const bySignature = typeof access === 'object' && 'signedBy' in access ? access : undefined;
   const takesInput = Boolean(config.request);
   const takesBody = Boolean(config.request?.body);
-  // Order matters: size first, then who is calling, and only then the body is parsed.
+  // Order matters: an API key is checked before any body is read, the size before a
+  // signature (which reads the body), and only then is the body parsed.
   const middleware = [
-    ...(takesBody && bodyHandling !== 'stream' ? [limitBody] : []),
     ...(byRole ? [requireRole(byRole.roles)] : []),
+    ...(takesBody && bodyHandling !== 'stream' ? [limitBody] : []),
     ...(bySignature ? [bySignature.signedBy] : []),
   ];
   // Handlers stay typed by the route's own responses: the added ones are produced by the
