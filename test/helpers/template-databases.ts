@@ -51,13 +51,19 @@ export async function preparePostgresTemplate(adminUrl: string): Promise<string>
   }
 }
 
-/** Removes test databases left behind by interrupted runs (ones still in use are kept). */
+/**
+ * Removes what interrupted runs and older migrations left behind: test and Workers-test
+ * databases and templates of other migration fingerprints. Ones still in use are kept.
+ */
 export async function dropStaleTestDatabases(adminUrl: string): Promise<void> {
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  const current = `forestall_template_${migrationsFingerprint()}`;
   try {
     const stale = await admin<{ datname: string }[]>`
       select datname from pg_database
-      where datname like 'forestall\\_test\\_%' or datname like 'forestall\\_template\\_%\\_building\\_%'`;
+      where (datname like 'forestall\\_test\\_%' or datname like 'forestall\\_workers\\_%'
+             or datname like 'forestall\\_template\\_%')
+        and datname <> ${current}`;
     for (const { datname } of stale) {
       await admin.unsafe(`drop database if exists "${datname}"`).catch(() => {});
     }
