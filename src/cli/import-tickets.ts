@@ -6,7 +6,12 @@ import { createGunzip } from 'node:zlib';
 import { SingleBar } from 'cli-progress';
 import { ConfigError, loadCliConfig } from '../config';
 import { type CsvTicketRow, parseColumnMap, readCsvTickets } from '../modules/tickets/csv-tickets';
-import type { IngestSummary, TicketInput } from '../modules/tickets/ticket-input';
+import {
+  addSummary,
+  emptySummary,
+  type IngestSummary,
+  type TicketInput,
+} from '../modules/tickets/ticket-input';
 import {
   type Checkpoint,
   checkpointPath,
@@ -65,7 +70,7 @@ async function main(): Promise<number> {
     file,
     linesDone: 0,
     completed: false,
-    summary: { received: 0, inserted: 0, updated: 0, duplicates: 0, rejected: 0 },
+    summary: emptySummary(),
   };
   const rejections: string[] = [];
   const progress = createProgress((await stat(file)).size);
@@ -77,7 +82,7 @@ async function main(): Promise<number> {
     if (batch.length === 0) return;
     const tickets: TicketInput[] = batch.map((row) => row.ticket);
     const result = await postTicketBatch({ url: config.url, apiKey: config.apiKey ?? '' }, tickets);
-    add(checkpoint.summary, result.summary);
+    addSummary(checkpoint.summary, result.summary);
     checkpoint.summary.received += result.rejected.length;
     checkpoint.summary.rejected += result.rejected.length;
     for (const { index, errors } of result.rejected) {
@@ -156,12 +161,6 @@ function createProgress(totalBytes: number) {
     },
     stop: () => bar.stop(),
   };
-}
-
-function add(total: IngestSummary, part: IngestSummary): void {
-  for (const key of ['received', 'inserted', 'updated', 'duplicates', 'rejected'] as const) {
-    total[key] += part[key];
-  }
 }
 
 const describe = (s: IngestSummary) =>

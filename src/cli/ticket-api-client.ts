@@ -1,5 +1,9 @@
 import type { FieldError } from '../http/app-error';
-import type { IngestSummary, TicketInput } from '../modules/tickets/ticket-input';
+import {
+  emptySummary,
+  type IngestSummary,
+  type TicketInput,
+} from '../modules/tickets/ticket-input';
 
 const MAX_ATTEMPTS = 5;
 
@@ -78,11 +82,3 @@ function badRowsOf(errors: FieldError[]): Map<number, FieldError[]> {
 
 const listRejected = (rejected: Map<number, FieldError[]>) =>
   [...rejected].map(([index, errors]) => ({ index, errors }));
-
-const emptySummary = (): IngestSummary => ({
-  received: 0,
-  inserted: 0,
-  updated: 0,
-  duplicates: 0,
-  rejected: 0,
-});

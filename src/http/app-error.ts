@@ -51,3 +51,14 @@ export class AppError extends Error {
 }
 
 export const notFound = (what: string) => new AppError('not_found', `${what} was not found.`);
+
+type Issue = { path: PropertyKey[]; message: string };
+
+/** One FieldError per schema issue; `pathOf` renames paths (e.g. to CSV line and column). */
+export function fieldErrors(
+  issues: readonly Issue[],
+  location: string,
+  pathOf: (path: PropertyKey[]) => string = (path) => path.map(String).join('.'),
+): FieldError[] {
+  return issues.map((issue) => ({ location, path: pathOf(issue.path), message: issue.message }));
+}

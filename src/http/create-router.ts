@@ -1,6 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from './app-env';
-import { AppError, type FieldError } from './app-error';
+import { AppError, fieldErrors } from './app-error';
 
 const LOCATIONS: Record<string, string> = {
   json: 'body',
@@ -17,11 +17,7 @@ export function createRouter() {
     defaultHook: (result) => {
       if (result.success) return;
       const location = LOCATIONS[result.target] ?? result.target;
-      const errors: FieldError[] = result.error.issues.map((issue) => ({
-        location,
-        path: issue.path.map(String).join('.'),
-        message: issue.message,
-      }));
+      const errors = fieldErrors(result.error.issues, location);
       throw new AppError(
         'validation_failed',
         `${errors.length} invalid field${errors.length === 1 ? '' : 's'} in the request ${location}.`,

@@ -3,13 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rowsOf } from '../../src/db/json-param';
 import { MIGRATIONS_FOLDER, migrateDatabase } from '../../src/db/migrate';
 import { openDatabase, redactUrl } from '../../src/db/open-database';
 import { apiKeys } from '../../src/db/schema';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
-
-const rowsOf = <T>(result: unknown): T[] =>
-  Array.isArray(result) ? (result as T[]) : (result as { rows: T[] }).rows;
 
 describe('the test suite database', () => {
   let database: TestDatabase;

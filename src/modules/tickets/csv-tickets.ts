@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
-import { AppError, type FieldError } from '../../http/app-error';
+import { AppError, type FieldError, fieldErrors } from '../../http/app-error';
 import { type TicketInput, TicketInputSchema } from './ticket-input';
 
 /** Ticket fields a CSV column can fill. */
@@ -149,10 +149,10 @@ function toRow(
   return {
     line,
     ok: false,
-    errors: parsed.error.issues.map((issue) => ({
-      location: 'body',
-      path: `line ${line}.${columnFor(String(issue.path[0]) as TicketField, options)}`,
-      message: issue.message,
-    })),
+    errors: fieldErrors(
+      parsed.error.issues,
+      'body',
+      (path) => `line ${line}.${columnFor(String(path[0]) as TicketField, options)}`,
+    ),
   };
 }

@@ -2,7 +2,7 @@ import type { Deps } from '../../deps';
 import { AppError, type FieldError } from '../../http/app-error';
 import { type ColumnMap, CsvFormatError, readCsvTickets } from './csv-tickets';
 import { prepareBatch, writeBatch } from './ingest.service';
-import type { IngestSummary, TicketInput } from './ticket-input';
+import { addSummary, emptySummary, type IngestSummary, type TicketInput } from './ticket-input';
 
 const IMPORT_BATCH_SIZE = 2_000;
 const MAX_REPORTED_ERRORS = 50;
@@ -21,14 +21,7 @@ export async function importCsvTickets(
   options: ImportOptions,
 ): Promise<ImportResult> {
   const mode = options.onError === 'skip' ? 'skip' : 'strict';
-  const result: ImportResult = {
-    received: 0,
-    inserted: 0,
-    updated: 0,
-    duplicates: 0,
-    rejected: 0,
-    errors: [],
-  };
+  const result: ImportResult = { ...emptySummary(), errors: [] };
   const report = (errors: FieldError[]) => {
     result.errors.push(...errors.slice(0, MAX_REPORTED_ERRORS - result.errors.length));
   };
@@ -47,9 +40,7 @@ export async function importCsvTickets(
         );
         report(batch.errors);
         const summary = await writeBatch(tx, deps, batch);
-        for (const key of ['received', 'inserted', 'updated', 'duplicates', 'rejected'] as const) {
-          result[key] += summary[key];
-        }
+        addSummary(result, summary);
         pending = [];
       };
       for await (const row of readCsvTickets(bytes, options)) {

@@ -6,7 +6,7 @@ import type { Deps } from '../../deps';
 import { AppError, type FieldError } from '../../http/app-error';
 import { applyRollupDeltas, type RollupDelta } from '../reasons/reason-weeks-rollup';
 import { resolveReasonSlugs } from '../reasons/resolve-reasons';
-import { type NormalizedTicket, normalizeTickets } from './normalize-tickets';
+import { type NormalizedTicket, normalizeTickets, type PathOf } from './normalize-tickets';
 import { type ContactPoint, refreshRecontacts } from './recontacts';
 import type { IngestSummary, TicketInput } from './ticket-input';
 
@@ -26,8 +26,6 @@ type StoredTicket = {
 const TICKET_RECORD = sql`(source text, external_id text, account_id text, raw_reason_key text,
   reason_slug text, sub_reason text, channel text, created_at timestamptz,
   resolved_at timestamptz, csat smallint)`;
-
-export type PathOf = (index: number, field: string) => string;
 
 const batchPath: PathOf = (index, field) => `tickets.${index}.${field}`;
 

@@ -17,13 +17,16 @@ export type NormalizedTicket = {
   csat: number | null;
 };
 
+/** Where a bad field is reported: `tickets.3.created_at` for the API, `line 12.opened` for CSV. */
+export type PathOf = (index: number, field: string) => string;
+
 /** The valid tickets, and every bad field of the others. */
 export type NormalizeResult = { tickets: NormalizedTicket[]; errors: FieldError[] };
 
 /** Checks what the schema cannot (time zones, ranges, order) and reports every bad field. */
 export function normalizeTickets(
   inputs: TicketInput[],
-  context: { timeZone: string; now: Date; pathOf: (index: number, field: string) => string },
+  context: { timeZone: string; now: Date; pathOf: PathOf },
 ): NormalizeResult {
   const errors: FieldError[] = [];
   const tickets: NormalizedTicket[] = [];

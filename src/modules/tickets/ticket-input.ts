@@ -65,3 +65,18 @@ export const IngestSummarySchema = z
   .openapi('IngestSummary');
 
 export type IngestSummary = z.infer<typeof IngestSummarySchema>;
+
+export const emptySummary = (): IngestSummary => ({
+  received: 0,
+  inserted: 0,
+  updated: 0,
+  duplicates: 0,
+  rejected: 0,
+});
+
+/** Adds `part` into `total`: imports and the import command sum batch after batch. */
+export function addSummary(total: IngestSummary, part: IngestSummary): void {
+  for (const key of ['received', 'inserted', 'updated', 'duplicates', 'rejected'] as const) {
+    total[key] += part[key];
+  }
+}

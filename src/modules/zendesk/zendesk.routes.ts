@@ -1,11 +1,11 @@
 import { z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../../http/app-env';
-import { AppError } from '../../http/app-error';
+import { AppError, fieldErrors } from '../../http/app-error';
 import { createRouter } from '../../http/create-router';
 import { defineRoute } from '../../http/define-route';
 import { ingestTickets } from '../tickets/ingest.service';
-import { IngestSummarySchema, TicketInputSchema } from '../tickets/ticket-input';
+import { emptySummary, IngestSummarySchema, TicketInputSchema } from '../tickets/ticket-input';
 import { isValidZendeskSignature } from './zendesk-signature';
 import { TICKET_CREATED, ZendeskEventSchema, zendeskTicket } from './zendesk-ticket';
 
@@ -54,21 +54,14 @@ export const zendeskRoutes = createRouter().openapi(webhookRoute, async (c) => {
   const { deps } = c.var;
   const event = c.req.valid('json');
   if (event.type !== TICKET_CREATED) {
-    return c.json(
-      { received: 1, inserted: 0, updated: 0, duplicates: 0, rejected: 0, ignored: true },
-      200,
-    );
+    return c.json({ ...emptySummary(), received: 1, ignored: true }, 200);
   }
   const ticket = TicketInputSchema.safeParse(zendeskTicket(event, deps.config.zendesk.reasonFrom));
   if (!ticket.success) {
     throw new AppError(
       'validation_failed',
       'The ticket in the event is not valid.',
-      ticket.error.issues.map((issue) => ({
-        location: 'body',
-        path: issue.path.map(String).join('.'),
-        message: issue.message,
-      })),
+      fieldErrors(ticket.error.issues, 'body'),
     );
   }
   return c.json({ ...(await ingestTickets(deps, [ticket.data])), ignored: false }, 200);

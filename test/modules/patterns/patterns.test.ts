@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JsonBody, readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
-import { ticket } from '../../helpers/tickets';
+import { ingestAll, ticket } from '../../helpers/tickets';
 
 describe('GET /v1/patterns', () => {
   let t: TestApp;
@@ -27,13 +27,7 @@ describe('GET /v1/patterns', () => {
         );
       }
     }
-    for (let i = 0; i < tickets.length; i += 5_000) {
-      const response = await t.request('/v1/tickets', {
-        method: 'POST',
-        json: { tickets: tickets.slice(i, i + 5_000) },
-      });
-      expect(response.status).toBe(200);
-    }
+    await ingestAll(t, tickets);
     for (const event of [
       {
         kind: 'billing_run',

@@ -4,7 +4,7 @@ import { runJob } from '../../../src/jobs/run-job';
 import { startFakeSlack } from '../../helpers/fake-slack';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
-import { ticket } from '../../helpers/tickets';
+import { ingestAll, ticket } from '../../helpers/tickets';
 
 describe('the weekly spike detection job', () => {
   let t: TestApp;
@@ -30,13 +30,7 @@ describe('the weekly spike detection job', () => {
       }
     }
     t.clock.set('2026-02-23T06:00:00Z');
-    for (let i = 0; i < tickets.length; i += 5_000) {
-      const response = await t.request('/v1/tickets', {
-        method: 'POST',
-        json: { tickets: tickets.slice(i, i + 5_000) },
-      });
-      expect(response.status).toBe(200);
-    }
+    await ingestAll(t, tickets);
   });
   afterAll(async () => {
     await t.close();
