@@ -90,13 +90,18 @@ export function simulate(options: {
 }
 
 /** The naive baseline: alert when a week is above mean + 3 sd of the 8 weeks before it. */
-export function naiveZScoreAlerts(counts: number[], from: number, to: number): Set<number> {
+export function naiveZScoreAlerts(
+  counts: number[],
+  from: number,
+  to: number,
+  sds = 3,
+): Set<number> {
   const alerts = new Set<number>();
   for (let w = Math.max(from, 8); w <= to; w++) {
     const window = counts.slice(w - 8, w);
     const mean = window.reduce((a, b) => a + b, 0) / window.length;
     const sd = Math.sqrt(window.reduce((a, b) => a + (b - mean) ** 2, 0) / (window.length - 1));
-    if ((counts[w] ?? 0) > mean + 3 * sd) alerts.add(w);
+    if ((counts[w] ?? 0) > mean + sds * sd) alerts.add(w);
   }
   return alerts;
 }
