@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database';
 import { jsonParam } from '../../db/json-param';
 
@@ -14,15 +14,29 @@ export async function applyRollupDeltas(
   timeZone: string,
 ): Promise<void> {
   if (deltas.length === 0) return;
-  await db.execute(sql`
+  await db.execute(
+    rollupInsert(
+      sql`select * from jsonb_to_recordset(${jsonParam(deltas)})
+          as d(reason_slug text, created_at timestamptz, delta int)`,
+      timeZone,
+    ),
+  );
+}
+
+/**
+ * The statement adding `changes` (rows of reason_slug, created_at, delta) to the rollup;
+ * it can stand alone or be a step of a larger statement.
+ */
+export function rollupInsert(changes: SQL, timeZone: string): SQL {
+  return sql`
     insert into reason_weeks (reason_slug, week, contacts)
     select reason_slug, (date_trunc('week', created_at at time zone ${timeZone}))::date as week,
            sum(delta)::int
-    from jsonb_to_recordset(${jsonParam(deltas)}) as d(reason_slug text, created_at timestamptz, delta int)
+    from (${changes}) as d
     group by 1, 2
     order by 1, 2
     on conflict (reason_slug, week)
-    do update set contacts = reason_weeks.contacts + excluded.contacts`);
+    do update set contacts = reason_weeks.contacts + excluded.contacts`;
 }
 
 /** Recounts the rollup of some reasons (or all) from the tickets themselves. */

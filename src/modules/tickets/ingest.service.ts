@@ -4,7 +4,7 @@ import { jsonParam, rowsOf } from '../../db/json-param';
 import { retryingTransaction } from '../../db/retry-transaction';
 import type { Deps } from '../../deps';
 import { AppError, type FieldError } from '../../http/app-error';
-import { applyRollupDeltas, type RollupDelta } from '../reasons/reason-weeks-rollup';
+import { applyRollupDeltas, type RollupDelta, rollupInsert } from '../reasons/reason-weeks-rollup';
 import { resolveReasonSlugs } from '../reasons/resolve-reasons';
 import { type NormalizedTicket, normalizeTickets, type PathOf } from './normalize-tickets';
 import { type ContactPoint, refreshRecontacts } from './recontacts';
@@ -93,7 +93,7 @@ export async function writeBatch(tx: Db, deps: Deps, batch: PreparedBatch): Prom
   const incoming = latest.map((t) => toStored(t, slugs.get(t.rawReasonKey) ?? t.rawReasonKey));
 
   // Insert first: in the usual batch every ticket is new and nothing else has to be read.
-  const inserted = await insertFresh(tx, incoming);
+  const inserted = await insertFresh(tx, incoming, deps.config.workspaceTimeZone);
   const insertedKeys = new Set(inserted.map(keyOf));
   const seenBefore = incoming.filter((t) => !insertedKeys.has(keyOf(t)));
   const existing = await lockExisting(tx, seenBefore);
@@ -110,7 +110,7 @@ export async function writeBatch(tx: Db, deps: Deps, batch: PreparedBatch): Prom
   summary.updated = changed.length;
   summary.duplicates += seenBefore.length - changed.length;
 
-  const deltas: RollupDelta[] = inserted.map((t) => delta(t, 1));
+  const deltas: RollupDelta[] = [];
   const points: ContactPoint[] = inserted.flatMap(contactPoint);
   for (const { before, after } of changed) {
     if (
@@ -181,16 +181,30 @@ async function lockExisting(db: Db, incoming: StoredTicket[]): Promise<Map<strin
   );
 }
 
-async function insertFresh(db: Db, fresh: StoredTicket[]): Promise<StoredTicket[]> {
+/**
+ * Inserts the tickets not stored yet and counts them into the weekly rollup in the same
+ * statement, so the batch is not sent to Postgres twice.
+ */
+async function insertFresh(
+  db: Db,
+  fresh: StoredTicket[],
+  timeZone: string,
+): Promise<StoredTicket[]> {
   if (fresh.length === 0) return [];
   const rows = rowsOf<{ source: string; external_id: string }>(
     await db.execute(sql`
-      insert into tickets (source, external_id, account_id, raw_reason_key, reason_slug,
-                           sub_reason, channel, created_at, resolved_at, csat)
-      select * from jsonb_to_recordset(${jsonParam(fresh)}) as t ${TICKET_RECORD}
-      order by source, external_id
-      on conflict (source, external_id) do nothing
-      returning source, external_id`),
+      with inserted as (
+        insert into tickets (source, external_id, account_id, raw_reason_key, reason_slug,
+                             sub_reason, channel, created_at, resolved_at, csat)
+        select * from jsonb_to_recordset(${jsonParam(fresh)}) as t ${TICKET_RECORD}
+        order by source, external_id
+        on conflict (source, external_id) do nothing
+        returning source, external_id, reason_slug, created_at
+      ),
+      counted as (
+        ${rollupInsert(sql`select reason_slug, created_at, 1 as delta from inserted`, timeZone)}
+      )
+      select source, external_id from inserted`),
   );
   const insertedKeys = new Set(rows.map(keyOf));
   return fresh.filter((t) => insertedKeys.has(keyOf(t)));
