@@ -1,4 +1,6 @@
+import { accountRoutes } from './accounts/accounts.routes';
 import { apiKeyRoutes } from './auth/api-keys.routes';
+import { campaignRoutes } from './campaigns/campaigns.routes';
 import { eventRoutes } from './events/events.routes';
 import { healthRoutes } from './health/health.routes';
 import { jobRunRoutes } from './jobs/job-runs.routes';
@@ -19,4 +21,6 @@ export const moduleRouters = [
   spikeRoutes,
   patternRoutes,
   zendeskRoutes,
+  accountRoutes,
+  campaignRoutes,
 ];

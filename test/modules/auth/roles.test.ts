@@ -32,6 +32,16 @@ const PROTECTED_ROUTES: { method: string; path: string; json?: unknown; allowed:
   { method: 'GET', path: '/v1/spikes', allowed: ['ops', 'analyst'] },
   { method: 'GET', path: '/v1/spikes/alerts', allowed: ['ops', 'analyst'] },
   { method: 'GET', path: '/v1/patterns', allowed: ['ops', 'analyst'] },
+  { method: 'GET', path: '/v1/accounts', allowed: ['ops'] },
+  { method: 'POST', path: '/v1/accounts/batch', json: {}, allowed: ['ops'] },
+  { method: 'GET', path: '/v1/accounts/{id}', allowed: ['ops'] },
+  { method: 'PUT', path: '/v1/accounts/{id}', json: { components: 7 }, allowed: ['ops'] },
+  { method: 'DELETE', path: '/v1/accounts/{id}', allowed: ['ops'] },
+  { method: 'POST', path: '/v1/campaigns', json: {}, allowed: ['ops'] },
+  { method: 'GET', path: '/v1/campaigns', allowed: ['ops', 'analyst'] },
+  { method: 'GET', path: `/v1/campaigns/${MISSING_ID}`, allowed: ['ops', 'analyst'] },
+  { method: 'PATCH', path: `/v1/campaigns/${MISSING_ID}`, json: {}, allowed: ['ops'] },
+  { method: 'GET', path: `/v1/campaigns/${MISSING_ID}/audit`, allowed: ['ops', 'analyst'] },
 ];
 
 describe('role-based access', () => {
@@ -64,11 +74,14 @@ describe('role-based access', () => {
     for (const role of ROLES) {
       const allowed = role === 'admin' || route.allowed.includes(role);
       it(`${route.method} ${route.path} ${allowed ? 'admits' : 'refuses'} ${role}`, async () => {
-        const response = await t.request(route.path.replace('{slug}', 'billing'), {
-          method: route.method,
-          json: route.json,
-          key: keys[role],
-        });
+        const response = await t.request(
+          route.path.replace('{slug}', 'billing').replace('{id}', 'no-such-account'),
+          {
+            method: route.method,
+            json: route.json,
+            key: keys[role],
+          },
+        );
         // Admitted means past the role check: the route itself may still find nothing or
         // reject the (deliberately minimal) body.
         if (allowed) expect([200, 201, 400, 404]).toContain(response.status);
@@ -77,10 +90,13 @@ describe('role-based access', () => {
     }
 
     it(`${route.method} ${route.path} refuses a request without a key`, async () => {
-      const response = await t.request(route.path.replace('{slug}', 'billing'), {
-        method: route.method,
-        key: null,
-      });
+      const response = await t.request(
+        route.path.replace('{slug}', 'billing').replace('{id}', 'no-such-account'),
+        {
+          method: route.method,
+          key: null,
+        },
+      );
       await expectProblem(response, 401, 'unauthorized');
     });
   }

@@ -1,0 +1,37 @@
+import { sql } from 'drizzle-orm';
+import { index, jsonb, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { createdAt, timestamptz } from './columns';
+
+/** A customer the product knows, keyed by the product's own account id. */
+export const accounts = pgTable(
+  'accounts',
+  {
+    id: text('id').primaryKey(),
+    plan: text('plan'),
+    region: text('region'),
+    /** Product components the account uses; outage banners target accounts by these. */
+    components: jsonb('components').$type<string[]>().notNull().default([]),
+    locale: text('locale'),
+    timeZone: text('time_zone'),
+    attributes: jsonb('attributes').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+    updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+  },
+  (table) => [index('accounts_components_idx').using('gin', sql`${table.components}`)],
+);
+
+export const accountContacts = pgTable(
+  'account_contacts',
+  {
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    email: text('email').notNull(),
+    name: text('name'),
+    locale: text('locale'),
+  },
+  (table) => [primaryKey({ columns: [table.accountId, table.email] })],
+);
+
+export type AccountRow = typeof accounts.$inferSelect;
+export type AccountContactRow = typeof accountContacts.$inferSelect;

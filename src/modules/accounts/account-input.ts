@@ -1,0 +1,96 @@
+import { z } from '@hono/zod-openapi';
+
+export const MAX_ACCOUNTS_PER_BATCH = 5_000;
+
+export const AccountIdSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+  .openapi({ example: 'acct_42' });
+
+const isTimeZone = (value: string) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const isLocale = (value: string) => {
+  try {
+    return Intl.getCanonicalLocales(value).length === 1;
+  } catch {
+    return false;
+  }
+};
+
+export const LocaleSchema = z
+  .string()
+  .trim()
+  .max(35)
+  .refine(isLocale, 'must be a BCP 47 language tag such as en or fr-CA')
+  .openapi({ example: 'fr-CA' });
+
+const nullableText = (max: number) => z.string().trim().min(1).max(max).nullish();
+
+export const AccountInputSchema = z
+  .object({
+    plan: nullableText(100).openapi({ example: 'enterprise' }),
+    region: nullableText(100).openapi({ example: 'eu-west' }),
+    components: z
+      .array(z.string().trim().min(1).max(100))
+      .max(200)
+      .default([])
+      .openapi({ description: 'Product components the account uses.', example: ['API'] }),
+    locale: LocaleSchema.nullish(),
+    time_zone: z
+      .string()
+      .trim()
+      .max(64)
+      .refine(isTimeZone, 'must be an IANA time zone such as Europe/Paris')
+      .nullish(),
+    attributes: z
+      .record(z.string().min(1).max(100), z.unknown())
+      .default({})
+      .openapi({ description: 'Anything else audience rules may test.', example: { seats: 40 } }),
+    contacts: z
+      .array(
+        z.object({
+          email: z.email().max(320),
+          name: nullableText(200),
+          locale: LocaleSchema.nullish(),
+        }),
+      )
+      .max(100)
+      .default([]),
+  })
+  .openapi('AccountInput');
+
+export type AccountInput = z.output<typeof AccountInputSchema>;
+
+export const AccountBatchSchema = z
+  .object({
+    accounts: z
+      .array(AccountInputSchema.extend({ id: AccountIdSchema }))
+      .min(1)
+      .max(MAX_ACCOUNTS_PER_BATCH),
+  })
+  .openapi('AccountBatch');
+
+export const AccountSchema = AccountInputSchema.extend({
+  id: z.string(),
+  plan: z.string().nullable(),
+  region: z.string().nullable(),
+  locale: z.string().nullable(),
+  time_zone: z.string().nullable(),
+  contacts: z.array(
+    z.object({ email: z.string(), name: z.string().nullable(), locale: z.string().nullable() }),
+  ),
+  created_at: z.string(),
+  updated_at: z.string(),
+}).openapi('Account');
+
+export type AccountView = z.infer<typeof AccountSchema>;

@@ -1,0 +1,151 @@
+import { asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import type { Db } from '../../db/database';
+import { jsonParam, rowsOf } from '../../db/json-param';
+import { retryingTransaction } from '../../db/retry-transaction';
+import { type AccountRow, accountContacts, accounts } from '../../db/schema';
+import type { Deps } from '../../deps';
+import { notFound } from '../../http/app-error';
+import { type Page, toPage } from '../../http/pagination';
+import type { AccountInput, AccountView } from './account-input';
+
+export type AccountUpsert = AccountInput & { id: string };
+export type AccountBatchSummary = { received: number; created: number; updated: number };
+
+/**
+ * Creates or replaces accounts, all or nothing. Within one batch the last copy of an account
+ * wins. Contacts are replaced with the ones given.
+ */
+export async function upsertAccounts(
+  deps: Deps,
+  inputs: AccountUpsert[],
+): Promise<AccountBatchSummary> {
+  const byId = new Map<string, AccountUpsert>();
+  for (const input of inputs) {
+    byId.delete(input.id);
+    byId.set(input.id, input);
+  }
+  const latest = [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const now = deps.clock.now().toISOString();
+  const created = await retryingTransaction(deps.db, async (tx) => {
+    const rows = rowsOf<{ created: boolean }>(await tx.execute(upsertStatement(latest, now)));
+    await replaceContacts(tx, latest);
+    return rows.filter((row) => row.created).length;
+  });
+  return { received: inputs.length, created, updated: latest.length - created };
+}
+
+function upsertStatement(latest: AccountUpsert[], now: string) {
+  const rows = latest.map((a) => ({
+    id: a.id,
+    plan: a.plan ?? null,
+    region: a.region ?? null,
+    components: [...new Set(a.components)],
+    locale: a.locale ?? null,
+    time_zone: a.time_zone ?? null,
+    attributes: a.attributes,
+  }));
+  // xmax = 0 only for a row this statement inserted (an update leaves the old version's xid).
+  return sql`
+    insert into accounts (id, plan, region, components, locale, time_zone, attributes,
+                          created_at, updated_at)
+    select id, plan, region, components, locale, time_zone, attributes, ${now}, ${now}
+    from jsonb_to_recordset(${jsonParam(rows)}) as a(id text, plan text, region text,
+      components jsonb, locale text, time_zone text, attributes jsonb)
+    order by id
+    on conflict (id) do update set
+      plan = excluded.plan, region = excluded.region, components = excluded.components,
+      locale = excluded.locale, time_zone = excluded.time_zone,
+      attributes = excluded.attributes, updated_at = excluded.updated_at
+    returning (xmax = 0) as created`;
+}
+
+async function replaceContacts(tx: Db, latest: AccountUpsert[]): Promise<void> {
+  await tx.execute(sql`
+    delete from account_contacts
+    where account_id in (select jsonb_array_elements_text(${jsonParam(latest.map((a) => a.id))}))`);
+  const contacts = latest.flatMap((a) => {
+    const byEmail = new Map<
+      string,
+      { account_id: string; email: string; name: string | null; locale: string | null }
+    >();
+    for (const contact of a.contacts) {
+      const email = contact.email.toLowerCase();
+      byEmail.set(email, {
+        account_id: a.id,
+        email,
+        name: contact.name ?? null,
+        locale: contact.locale ?? null,
+      });
+    }
+    return [...byEmail.values()];
+  });
+  if (contacts.length === 0) return;
+  await tx.execute(sql`
+    insert into account_contacts (account_id, email, name, locale)
+    select * from jsonb_to_recordset(${jsonParam(contacts)})
+      as c(account_id text, email text, name text, locale text)`);
+}
+
+export async function putAccount(deps: Deps, input: AccountUpsert): Promise<AccountView> {
+  await upsertAccounts(deps, [input]);
+  return getAccount(deps, input.id);
+}
+
+export async function getAccount(deps: Deps, id: string): Promise<AccountView> {
+  const [row] = await deps.db.select().from(accounts).where(eq(accounts.id, id));
+  if (!row) throw notFound(`Account ${id}`);
+  const [view] = await withContacts(deps.db, [row]);
+  if (!view) throw notFound(`Account ${id}`);
+  return view;
+}
+
+export async function listAccounts(
+  deps: Deps,
+  query: { limit: number; cursor?: string },
+): Promise<Page<AccountView>> {
+  const rows = await deps.db
+    .select()
+    .from(accounts)
+    .where(query.cursor ? gt(accounts.id, query.cursor) : undefined)
+    .orderBy(asc(accounts.id))
+    .limit(query.limit + 1);
+  const page = toPage(rows, query.limit);
+  return { data: await withContacts(deps.db, page.data), next_cursor: page.next_cursor };
+}
+
+/** Deleting an account removes its contacts and dismissals; its tokens stop working. */
+export async function deleteAccount(deps: Deps, id: string): Promise<void> {
+  const deleted = await deps.db
+    .delete(accounts)
+    .where(eq(accounts.id, id))
+    .returning({ id: accounts.id });
+  if (deleted.length === 0) throw notFound(`Account ${id}`);
+}
+
+async function withContacts(db: Db, rows: AccountRow[]): Promise<AccountView[]> {
+  if (rows.length === 0) return [];
+  const contacts = await db
+    .select()
+    .from(accountContacts)
+    .where(
+      inArray(
+        accountContacts.accountId,
+        rows.map((r) => r.id),
+      ),
+    )
+    .orderBy(asc(accountContacts.email));
+  return rows.map((row) => ({
+    id: row.id,
+    plan: row.plan,
+    region: row.region,
+    components: row.components,
+    locale: row.locale,
+    time_zone: row.timeZone,
+    attributes: row.attributes,
+    contacts: contacts
+      .filter((c) => c.accountId === row.id)
+      .map((c) => ({ email: c.email, name: c.name, locale: c.locale })),
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+  }));
+}

@@ -1,0 +1,154 @@
+import { z } from '@hono/zod-openapi';
+
+/**
+ * Who a campaign is for: everyone, a list of account ids, or attribute predicates combined
+ * with `all` / `any`, nested at most one level (an AND of ORs or an OR of ANDs), which covers
+ * real targeting and keeps rules readable in the console.
+ */
+
+const ATTRIBUTE_PATH =
+  /^(id|plan|region|components|locale|time_zone|attributes\.[A-Za-z0-9_.-]{1,100})$/;
+
+const Scalar = z.union([z.string().max(200), z.number(), z.boolean()]);
+
+const PredicateSchema = z
+  .discriminatedUnion('op', [
+    z.object({ attribute: z.string(), op: z.literal('eq'), value: Scalar }),
+    z.object({
+      attribute: z.string(),
+      op: z.literal('in'),
+      value: z.array(Scalar).min(1).max(1000),
+    }),
+    z.object({
+      attribute: z.string(),
+      op: z.literal('not_in'),
+      value: z.array(Scalar).min(1).max(1000),
+    }),
+    z.object({ attribute: z.string(), op: z.literal('exists') }),
+    z.object({ attribute: z.string(), op: z.literal('contains'), value: Scalar }),
+  ])
+  .refine((p) => ATTRIBUTE_PATH.test(p.attribute), {
+    message:
+      'attribute must be id, plan, region, components, locale, time_zone or attributes.<key>',
+    path: ['attribute'],
+  })
+  .openapi('AudiencePredicate', {
+    example: { attribute: 'components', op: 'contains', value: 'API' },
+  });
+
+const InnerGroupSchema = z.union([
+  z.strictObject({ all: z.array(PredicateSchema).min(1).max(50) }),
+  z.strictObject({ any: z.array(PredicateSchema).min(1).max(50) }),
+]);
+
+const Condition = z.union([PredicateSchema, InnerGroupSchema]);
+
+export const AudienceSchema = z
+  .union([
+    z.strictObject({ type: z.literal('all') }),
+    z.strictObject({
+      type: z.literal('accounts'),
+      account_ids: z.array(z.string().min(1).max(200)).min(1).max(10_000),
+    }),
+    z.strictObject({ type: z.literal('rule'), all: z.array(Condition).min(1).max(50) }),
+    z.strictObject({ type: z.literal('rule'), any: z.array(Condition).min(1).max(50) }),
+  ])
+  .openapi('Audience', {
+    description:
+      '`{"type":"all"}`, `{"type":"accounts","account_ids":[…]}`, or `{"type":"rule","all"|"any":[…]}` ' +
+      'of predicates (`eq`, `in`, `not_in`, `exists`, `contains`) or one level of nested groups.',
+    example: {
+      type: 'rule',
+      all: [
+        { attribute: 'components', op: 'contains', value: 'API' },
+        { any: [{ attribute: 'plan', op: 'in', value: ['pro', 'enterprise'] }] },
+      ],
+    },
+  });
+
+export type Audience = z.infer<typeof AudienceSchema>;
+type Predicate = z.infer<typeof PredicateSchema>;
+type ConditionT = z.infer<typeof Condition>;
+
+/** What audience rules can see of an account. */
+export type AudienceSubject = {
+  id: string;
+  plan: string | null;
+  region: string | null;
+  components: string[];
+  locale: string | null;
+  time_zone: string | null;
+  attributes: Record<string, unknown>;
+};
+
+export type AudienceMatcher = (account: AudienceSubject) => boolean;
+
+/** Compiles a rule once so the notices hot path only runs plain functions. */
+export function compileAudience(audience: Audience): AudienceMatcher {
+  if (audience.type === 'all') return () => true;
+  if (audience.type === 'accounts') {
+    const ids = new Set(audience.account_ids);
+    return (account) => ids.has(account.id);
+  }
+  return group('all' in audience ? 'all' : 'any', 'all' in audience ? audience.all : audience.any);
+}
+
+function group(kind: 'all' | 'any', conditions: ConditionT[]): AudienceMatcher {
+  const parts = conditions.map(compileCondition);
+  return kind === 'all'
+    ? (account) => parts.every((part) => part(account))
+    : (account) => parts.some((part) => part(account));
+}
+
+function compileCondition(condition: ConditionT): AudienceMatcher {
+  if ('all' in condition) return group('all', condition.all);
+  if ('any' in condition) return group('any', condition.any);
+  return compilePredicate(condition);
+}
+
+function compilePredicate(predicate: Predicate): AudienceMatcher {
+  const read = reader(predicate.attribute);
+  switch (predicate.op) {
+    case 'exists':
+      return (account) => isPresent(read(account));
+    case 'eq':
+      return (account) => same(read(account), predicate.value);
+    case 'in':
+      return (account) => predicate.value.some((v) => same(read(account), v));
+    case 'not_in':
+      return (account) => !predicate.value.some((v) => same(read(account), v));
+    case 'contains': {
+      const wanted = predicate.value;
+      return (account) => {
+        const value = read(account);
+        if (Array.isArray(value)) return value.some((item) => same(item, wanted));
+        return typeof value === 'string' && typeof wanted === 'string' && value.includes(wanted);
+      };
+    }
+  }
+}
+
+function reader(path: string): (account: AudienceSubject) => unknown {
+  if (!path.startsWith('attributes.')) {
+    const field = path as keyof AudienceSubject;
+    return (account) => account[field];
+  }
+  const keys = path.slice('attributes.'.length).split('.');
+  return (account) => {
+    let value: unknown = account.attributes;
+    for (const key of keys) {
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+      value = (value as Record<string, unknown>)[key];
+    }
+    return value;
+  };
+}
+
+const isPresent = (value: unknown) =>
+  value !== undefined && value !== null && !(Array.isArray(value) && value.length === 0);
+
+// Component and plan names come from different systems: compare strings case-insensitively.
+function same(a: unknown, b: unknown): boolean {
+  if (typeof a === 'string' && typeof b === 'string') return a.toLowerCase() === b.toLowerCase();
+  return a === b;
+}

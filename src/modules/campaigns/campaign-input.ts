@@ -1,0 +1,125 @@
+import { z } from '@hono/zod-openapi';
+import { CAMPAIGN_CHANNELS, SEVERITIES } from '../../db/schema';
+import { LocaleSchema } from '../accounts/account-input';
+import { AudienceSchema } from './audience';
+
+export const CAMPAIGN_STATUSES = ['draft', 'scheduled', 'active', 'ended', 'cancelled'] as const;
+export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
+
+const instant = z.iso.datetime({ offset: true }).openapi({ example: '2026-12-01T09:00:00Z' });
+const webUrl = z
+  .url({ protocol: /^https?$/ })
+  .max(2000)
+  .openapi({ example: 'https://status.example.com' });
+
+const LocaleVariantSchema = z.object({
+  title: z.string().trim().min(1).max(200),
+  body: z.string().max(10_000).openapi({ description: 'Markdown.' }),
+  cta_label: z.string().trim().min(1).max(60).nullish(),
+});
+
+const campaignFields = {
+  channels: z
+    .array(z.enum(CAMPAIGN_CHANNELS))
+    .min(1)
+    .max(CAMPAIGN_CHANNELS.length)
+    .refine((c) => new Set(c).size === c.length, 'must not repeat a channel'),
+  title: z.string().trim().min(1).max(200).openapi({ example: 'Scheduled maintenance on Sunday' }),
+  body: z
+    .string()
+    .max(10_000)
+    .default('')
+    .openapi({ description: 'Markdown; rendered to sanitised HTML.' }),
+  severity: z.enum(SEVERITIES).default('info'),
+  cta: z
+    .object({ label: z.string().trim().min(1).max(60), url: webUrl })
+    .nullish()
+    .openapi({ description: 'An optional call-to-action link.' }),
+  locales: z
+    .record(LocaleSchema, LocaleVariantSchema)
+    .default({})
+    .openapi({ description: 'Content per locale; accounts in other locales get the default.' }),
+  starts_at: instant.nullish().openapi({ description: 'Default: when it is published.' }),
+  ends_at: instant.nullish().openapi({ description: 'Default: until ended by hand.' }),
+  audience: AudienceSchema,
+  event_id: z.uuid().nullish(),
+  target_reasons: z.array(z.string().trim().min(1).max(100)).max(100).default([]),
+  holdout_percent: z.number().int().min(0).max(50).default(0),
+};
+
+export const CampaignCreateSchema = z
+  .object({
+    ...campaignFields,
+    publish: z
+      .boolean()
+      .default(false)
+      .openapi({ description: 'Publish at once (scheduled or active) instead of a draft.' }),
+  })
+  .openapi('CampaignCreate');
+
+export type CampaignCreate = z.output<typeof CampaignCreateSchema>;
+
+export const CampaignPatchSchema = z
+  .object({
+    title: campaignFields.title.optional(),
+    body: z.string().max(10_000).optional(),
+    severity: z.enum(SEVERITIES).optional(),
+    cta: campaignFields.cta,
+    locales: z.record(LocaleSchema, LocaleVariantSchema).optional(),
+    channels: campaignFields.channels.optional(),
+    starts_at: instant.optional(),
+    ends_at: instant.nullish(),
+    audience: AudienceSchema.optional(),
+    event_id: z.uuid().nullish(),
+    target_reasons: campaignFields.target_reasons.unwrap().optional(),
+    holdout_percent: z.number().int().min(0).max(50).optional(),
+    status: z
+      .enum(['scheduled', 'ended', 'cancelled'])
+      .optional()
+      .openapi({
+        description:
+          '`scheduled` publishes a draft; `ended` stops an active campaign now; `cancelled` ' +
+          'withdraws one that has not started.',
+      }),
+  })
+  .openapi('CampaignPatch');
+
+export type CampaignPatch = z.output<typeof CampaignPatchSchema>;
+
+export const CampaignSchema = z
+  .object({
+    id: z.uuid(),
+    status: z.enum(CAMPAIGN_STATUSES),
+    channels: z.array(z.enum(CAMPAIGN_CHANNELS)),
+    title: z.string(),
+    body: z.string(),
+    body_html: z.string(),
+    severity: z.enum(SEVERITIES),
+    cta: z.object({ label: z.string(), url: z.string() }).nullable(),
+    locales: z.record(
+      z.string(),
+      z.object({
+        title: z.string(),
+        body: z.string(),
+        body_html: z.string(),
+        cta_label: z.string().nullable(),
+      }),
+    ),
+    starts_at: z.string().nullable(),
+    ends_at: z.string().nullable(),
+    audience: AudienceSchema,
+    event_id: z.string().nullable(),
+    target_reasons: z.array(z.string()),
+    holdout_percent: z.number().int(),
+    origin: z.string().openapi({ description: '`manual`, `incident` or `maintenance`.' }),
+    origin_id: z.string().nullable(),
+    published_at: z.string().nullable(),
+    cancelled_at: z.string().nullable(),
+    version: z.number().int(),
+    created_by: z.string(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi('Campaign');
+
+export type CampaignView = z.infer<typeof CampaignSchema>;

@@ -1,0 +1,124 @@
+import { z } from '@hono/zod-openapi';
+import type { Principal } from '../../http/app-env';
+import { createRouter } from '../../http/create-router';
+import { defineRoute, problemResponse } from '../../http/define-route';
+import { PageQuerySchema, pageSchema } from '../../http/pagination';
+import {
+  CAMPAIGN_STATUSES,
+  CampaignCreateSchema,
+  CampaignPatchSchema,
+  CampaignSchema,
+} from './campaign-input';
+import {
+  createCampaign,
+  getCampaign,
+  listCampaignAudit,
+  listCampaigns,
+  patchCampaign,
+} from './campaigns.service';
+
+const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
+const ops = { roles: ['ops'] } as const;
+const readers = { roles: ['ops', 'analyst'] } as const;
+const tags = ['Campaigns'];
+const IdParams = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
+
+export const actorOf = (principal: Principal) => `${principal.name} (${principal.prefix}…)`;
+
+const createRoute = defineRoute({
+  access: ops,
+  method: 'post',
+  path: '/v1/campaigns',
+  tags,
+  summary: 'Create a campaign (a draft, or published at once with `publish: true`)',
+  request: { body: { required: true, content: json(CampaignCreateSchema) } },
+  responses: { 201: { description: 'Created', content: json(CampaignSchema) } },
+});
+
+const listRoute = defineRoute({
+  access: readers,
+  method: 'get',
+  path: '/v1/campaigns',
+  tags,
+  summary: 'List campaigns, newest first',
+  request: { query: PageQuerySchema.extend({ status: z.enum(CAMPAIGN_STATUSES).optional() }) },
+  responses: {
+    200: { description: 'A page of campaigns', content: json(pageSchema(CampaignSchema)) },
+  },
+});
+
+const getRoute = defineRoute({
+  access: readers,
+  method: 'get',
+  path: '/v1/campaigns/{id}',
+  tags,
+  summary: 'One campaign',
+  request: { params: IdParams },
+  responses: {
+    200: { description: 'The campaign', content: json(CampaignSchema) },
+    404: problemResponse('No such campaign.'),
+  },
+});
+
+const patchRoute = defineRoute({
+  access: ops,
+  method: 'patch',
+  path: '/v1/campaigns/{id}',
+  tags,
+  summary: 'Change a campaign, publish it, end it or cancel it',
+  description:
+    'Lifecycle: draft → scheduled → active → ended, or cancelled before it starts. ' +
+    'Scheduled becomes active and active becomes ended by the clock alone.',
+  request: { params: IdParams, body: { required: true, content: json(CampaignPatchSchema) } },
+  responses: {
+    200: { description: 'The campaign after the change', content: json(CampaignSchema) },
+    404: problemResponse('No such campaign.'),
+    409: problemResponse('The campaign has ended or was cancelled.'),
+  },
+});
+
+const auditRoute = defineRoute({
+  access: readers,
+  method: 'get',
+  path: '/v1/campaigns/{id}/audit',
+  tags,
+  summary: 'Every change to a campaign: who, when, what',
+  request: { params: IdParams },
+  responses: {
+    200: {
+      description: 'Oldest first',
+      content: json(
+        z.object({
+          data: z.array(
+            z.object({
+              at: z.string(),
+              actor: z.string(),
+              action: z.string(),
+              changes: z.record(z.string(), z.object({ from: z.unknown(), to: z.unknown() })),
+            }),
+          ),
+        }),
+      ),
+    },
+    404: problemResponse('No such campaign.'),
+  },
+});
+
+export const campaignRoutes = createRouter()
+  .openapi(createRoute, async (c) =>
+    c.json(await createCampaign(c.var.deps, c.req.valid('json'), actorOf(c.var.principal)), 201),
+  )
+  .openapi(listRoute, async (c) =>
+    c.json(await listCampaigns(c.var.deps, c.req.valid('query')), 200),
+  )
+  .openapi(getRoute, async (c) =>
+    c.json(await getCampaign(c.var.deps, c.req.valid('param').id), 200),
+  )
+  .openapi(patchRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const patch = c.req.valid('json');
+    return c.json(await patchCampaign(c.var.deps, id, patch, actorOf(c.var.principal)), 200);
+  })
+  .openapi(auditRoute, async (c) =>
+    c.json({ data: await listCampaignAudit(c.var.deps, c.req.valid('param').id) }, 200),
+  );

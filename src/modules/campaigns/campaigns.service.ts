@@ -1,0 +1,324 @@
+import { and, asc, desc, eq, gt, isNotNull, isNull, lte, or, type SQL, sql } from 'drizzle-orm';
+import { v7 as uuidv7 } from 'uuid';
+import type { Db } from '../../db/database';
+import { retryingTransaction } from '../../db/retry-transaction';
+import {
+  type CampaignRow,
+  campaignAudit,
+  campaigns,
+  events,
+  type LocaleVariant,
+} from '../../db/schema';
+import type { Deps } from '../../deps';
+import { AppError, type FieldError, notFound } from '../../http/app-error';
+import { type Page, toPage } from '../../http/pagination';
+import type { CampaignCreate, CampaignPatch, CampaignStatus, CampaignView } from './campaign-input';
+import { campaignStatus } from './campaign-status';
+import { renderMarkdown } from './markdown';
+
+/** Who made a change, as the audit trail shows it. */
+export type Actor = string;
+
+export function toCampaignView(row: CampaignRow, now: Date): CampaignView {
+  return {
+    id: row.id,
+    status: campaignStatus(row, now),
+    channels: row.channels,
+    title: row.title,
+    body: row.bodyMarkdown,
+    body_html: row.bodyHtml,
+    severity: row.severity,
+    cta: row.ctaUrl && row.ctaLabel ? { label: row.ctaLabel, url: row.ctaUrl } : null,
+    locales: row.locales,
+    starts_at: row.startsAt?.toISOString() ?? null,
+    ends_at: row.endsAt?.toISOString() ?? null,
+    audience: row.audience as CampaignView['audience'],
+    event_id: row.eventId,
+    target_reasons: row.targetReasons,
+    holdout_percent: row.holdoutPercent,
+    origin: row.origin,
+    origin_id: row.originId,
+    published_at: row.publishedAt?.toISOString() ?? null,
+    cancelled_at: row.cancelledAt?.toISOString() ?? null,
+    version: row.version,
+    created_by: row.createdBy,
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+  };
+}
+
+const renderLocales = (locales: CampaignCreate['locales']): Record<string, LocaleVariant> =>
+  Object.fromEntries(
+    Object.entries(locales).map(([locale, v]) => [
+      locale,
+      {
+        title: v.title,
+        body: v.body,
+        body_html: renderMarkdown(v.body),
+        cta_label: v.cta_label ?? null,
+      },
+    ]),
+  );
+
+function invalid(errors: FieldError[]): never {
+  throw new AppError('validation_failed', 'The campaign is not valid; nothing was saved.', errors);
+}
+
+const bodyError = (path: string, message: string): FieldError => ({
+  location: 'body',
+  path,
+  message,
+});
+
+async function checkEvent(db: Db, eventId: string | null | undefined): Promise<void> {
+  if (!eventId) return;
+  const [found] = await db.select({ id: events.id }).from(events).where(eq(events.id, eventId));
+  if (!found) invalid([bodyError('event_id', `no event has id ${eventId}`)]);
+}
+
+function checkWindow(startsAt: Date | null, endsAt: Date | null, now: Date, publishing: boolean) {
+  const errors: FieldError[] = [];
+  if (endsAt && startsAt && endsAt <= startsAt) {
+    errors.push(bodyError('ends_at', 'must be after starts_at'));
+  }
+  if (publishing && endsAt && endsAt <= (startsAt ?? now)) {
+    errors.push(bodyError('ends_at', 'must be in the future to publish'));
+  }
+  if (errors.length > 0) invalid(errors);
+}
+
+export async function createCampaign(
+  deps: Deps,
+  input: CampaignCreate,
+  actor: Actor,
+  origin: { origin: string; originId: string } = { origin: 'manual', originId: '' },
+  db: Db = deps.db,
+): Promise<CampaignView> {
+  const now = deps.clock.now();
+  const startsAt = input.starts_at ? new Date(input.starts_at) : input.publish ? now : null;
+  const endsAt = input.ends_at ? new Date(input.ends_at) : null;
+  checkWindow(startsAt, endsAt, now, input.publish);
+  await checkEvent(db, input.event_id);
+  const row: typeof campaigns.$inferInsert = {
+    id: uuidv7(),
+    channels: input.channels,
+    title: input.title,
+    bodyMarkdown: input.body,
+    bodyHtml: renderMarkdown(input.body),
+    severity: input.severity,
+    ctaLabel: input.cta?.label ?? null,
+    ctaUrl: input.cta?.url ?? null,
+    locales: renderLocales(input.locales),
+    startsAt,
+    endsAt,
+    audience: input.audience,
+    eventId: input.event_id ?? null,
+    targetReasons: input.target_reasons,
+    holdoutPercent: input.holdout_percent,
+    origin: origin.origin,
+    originId: origin.originId || null,
+    publishedAt: input.publish ? now : null,
+    createdBy: actor,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const write = async (tx: Db) => {
+    const [created] = await tx.insert(campaigns).values(row).returning();
+    if (!created) throw new Error('insert into campaigns returned no row');
+    const view = toCampaignView(created, now);
+    await audit(tx, created.id, now, actor, 'created', diff({}, auditable(view)));
+    return view;
+  };
+  return db === deps.db ? retryingTransaction(deps.db, write) : write(db);
+}
+
+/** Applies a partial change and, optionally, a lifecycle move; audited field by field. */
+export async function patchCampaign(
+  deps: Deps,
+  id: string,
+  patch: CampaignPatch,
+  actor: Actor,
+  db: Db = deps.db,
+): Promise<CampaignView> {
+  const now = deps.clock.now();
+  await checkEvent(db, patch.event_id);
+  const work = async (tx: Db) => {
+    const [row] = await tx.select().from(campaigns).where(eq(campaigns.id, id)).for('update');
+    if (!row) throw notFound(`Campaign ${id}`);
+    const status = campaignStatus(row, now);
+    if (status === 'ended' || status === 'cancelled') {
+      throw new AppError('conflict', `The campaign has ${status}; it can no longer change.`);
+    }
+    const next = applyPatch(row, patch, status, now);
+    const [updated] = await tx
+      .update(campaigns)
+      .set({ ...next, version: row.version + 1, updatedAt: now })
+      .where(eq(campaigns.id, id))
+      .returning();
+    if (!updated) throw notFound(`Campaign ${id}`);
+    const view = toCampaignView(updated, now);
+    const changes = diff(auditable(toCampaignView(row, now)), auditable(view));
+    await audit(tx, id, now, actor, patch.status ?? 'updated', changes);
+    return view;
+  };
+  return db === deps.db ? retryingTransaction(deps.db, work) : work(db);
+}
+
+function applyPatch(
+  row: CampaignRow,
+  patch: CampaignPatch,
+  status: CampaignStatus,
+  now: Date,
+): Partial<typeof campaigns.$inferInsert> {
+  const errors: FieldError[] = [];
+  const next: Partial<typeof campaigns.$inferInsert> = {};
+  if (patch.title !== undefined) next.title = patch.title;
+  if (patch.body !== undefined) {
+    next.bodyMarkdown = patch.body;
+    next.bodyHtml = renderMarkdown(patch.body);
+  }
+  if (patch.severity !== undefined) next.severity = patch.severity;
+  if (patch.cta !== undefined) {
+    next.ctaLabel = patch.cta?.label ?? null;
+    next.ctaUrl = patch.cta?.url ?? null;
+  }
+  if (patch.locales !== undefined) next.locales = renderLocales(patch.locales);
+  if (patch.channels !== undefined) next.channels = patch.channels;
+  if (patch.audience !== undefined) next.audience = patch.audience;
+  if (patch.event_id !== undefined) next.eventId = patch.event_id;
+  if (patch.target_reasons !== undefined) next.targetReasons = patch.target_reasons;
+  if (patch.holdout_percent !== undefined && patch.holdout_percent !== row.holdoutPercent) {
+    // Moving accounts between groups after exposure would corrupt the measurement.
+    if (status === 'active') {
+      errors.push(bodyError('holdout_percent', 'cannot change once the campaign is active'));
+    }
+    next.holdoutPercent = patch.holdout_percent;
+  }
+  if (patch.starts_at !== undefined) {
+    if (status === 'active') errors.push(bodyError('starts_at', 'the campaign has started'));
+    next.startsAt = new Date(patch.starts_at);
+  }
+  if (patch.ends_at !== undefined) next.endsAt = patch.ends_at ? new Date(patch.ends_at) : null;
+
+  switch (patch.status) {
+    case 'scheduled':
+      if (status !== 'draft') errors.push(bodyError('status', `the campaign is already ${status}`));
+      next.publishedAt = now;
+      next.startsAt = next.startsAt ?? row.startsAt ?? now;
+      break;
+    case 'ended':
+      if (status !== 'active') {
+        errors.push(bodyError('status', `only an active campaign can end; it is ${status}`));
+      }
+      next.endsAt = now;
+      break;
+    case 'cancelled':
+      if (status === 'active') {
+        errors.push(
+          bodyError('status', 'an active campaign ends (status ended), it is not cancelled'),
+        );
+      }
+      next.cancelledAt = now;
+      break;
+  }
+  if (errors.length > 0) invalid(errors);
+  const publishing = patch.status === 'scheduled' || status !== 'draft';
+  if (patch.status !== 'ended') {
+    checkWindow(
+      next.startsAt === undefined ? row.startsAt : next.startsAt,
+      next.endsAt === undefined ? row.endsAt : next.endsAt,
+      now,
+      publishing && patch.status !== 'cancelled',
+    );
+  }
+  return next;
+}
+
+/** The fields whose changes the audit trail records. */
+function auditable(view: CampaignView): Record<string, unknown> {
+  const { id, version, created_at, updated_at, body_html, status, created_by, ...rest } = view;
+  return { ...rest, locales: Object.keys(rest.locales).length > 0 ? rest.locales : undefined };
+}
+
+function diff(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+): Record<string, { from: unknown; to: unknown }> {
+  const changes: Record<string, { from: unknown; to: unknown }> = {};
+  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    const from = before[key] ?? null;
+    const to = after[key] ?? null;
+    if (JSON.stringify(from) !== JSON.stringify(to)) changes[key] = { from, to };
+  }
+  return changes;
+}
+
+async function audit(
+  db: Db,
+  campaignId: string,
+  at: Date,
+  actor: Actor,
+  action: string,
+  changes: Record<string, { from: unknown; to: unknown }>,
+) {
+  await db.insert(campaignAudit).values({ id: uuidv7(), campaignId, at, actor, action, changes });
+}
+
+export async function getCampaign(deps: Deps, id: string): Promise<CampaignView> {
+  const [row] = await deps.db.select().from(campaigns).where(eq(campaigns.id, id));
+  if (!row) throw notFound(`Campaign ${id}`);
+  return toCampaignView(row, deps.clock.now());
+}
+
+/** The SQL condition for a lifecycle state at `now`, mirroring `campaignStatus`. */
+function statusCondition(status: CampaignStatus, now: Date): SQL | undefined {
+  const live = and(isNotNull(campaigns.publishedAt), isNull(campaigns.cancelledAt));
+  const notEnded = or(isNull(campaigns.endsAt), gt(campaigns.endsAt, now));
+  switch (status) {
+    case 'cancelled':
+      return isNotNull(campaigns.cancelledAt);
+    case 'draft':
+      return and(isNull(campaigns.publishedAt), isNull(campaigns.cancelledAt));
+    case 'ended':
+      return and(live, lte(campaigns.endsAt, now));
+    case 'active':
+      return and(live, notEnded, lte(campaigns.startsAt, now));
+    case 'scheduled':
+      return and(live, notEnded, gt(campaigns.startsAt, now));
+  }
+}
+
+export async function listCampaigns(
+  deps: Deps,
+  query: { limit: number; cursor?: string; status?: CampaignStatus },
+): Promise<Page<CampaignView>> {
+  const now = deps.clock.now();
+  const rows = await deps.db
+    .select()
+    .from(campaigns)
+    .where(
+      and(
+        query.cursor ? sql`${campaigns.id} < ${query.cursor}` : undefined,
+        query.status ? statusCondition(query.status, now) : undefined,
+      ),
+    )
+    .orderBy(desc(campaigns.id))
+    .limit(query.limit + 1);
+  const page = toPage(rows, query.limit);
+  return { data: page.data.map((row) => toCampaignView(row, now)), next_cursor: page.next_cursor };
+}
+
+export async function listCampaignAudit(deps: Deps, id: string) {
+  await getCampaign(deps, id);
+  const rows = await deps.db
+    .select()
+    .from(campaignAudit)
+    .where(eq(campaignAudit.campaignId, id))
+    .orderBy(asc(campaignAudit.id));
+  return rows.map((row) => ({
+    at: row.at.toISOString(),
+    actor: row.actor,
+    action: row.action,
+    changes: row.changes,
+  }));
+}

@@ -1,0 +1,123 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { rowsOf } from '../../../src/db/json-param';
+import { expectProblem } from '../../helpers/problem';
+import { readJson } from '../../helpers/read-json';
+import { startTestApp, type TestApp } from '../../helpers/test-app';
+
+const acme = {
+  plan: 'enterprise',
+  region: 'eu-west',
+  components: ['API', 'Dashboard'],
+  locale: 'fr-CA',
+  time_zone: 'America/Toronto',
+  attributes: { seats: 40, beta: true },
+  contacts: [{ email: 'Ops@Acme.example', name: 'Ops team' }],
+};
+
+describe('accounts', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+  beforeEach(async () => {
+    await t.deps.db.execute(sql`truncate accounts cascade`);
+  });
+
+  const count = async (table: string) =>
+    rowsOf<{ n: number }>(
+      await t.deps.db.execute(sql.raw(`select count(*)::int as n from ${table}`)),
+    )[0]?.n;
+
+  it('creates, reads, replaces and deletes an account with its contacts', async () => {
+    const put = await t.request('/v1/accounts/acme', { method: 'PUT', json: acme });
+    expect(put.status).toBe(200);
+    const account = await readJson(put);
+    expect(account).toMatchObject({
+      ...acme,
+      id: 'acme',
+      contacts: [{ email: 'ops@acme.example', name: 'Ops team', locale: null }],
+    });
+    expect(await readJson(await t.request('/v1/accounts/acme'))).toEqual(account);
+
+    const replaced = await readJson(
+      await t.request('/v1/accounts/acme', { method: 'PUT', json: { plan: 'starter' } }),
+    );
+    expect(replaced).toMatchObject({ plan: 'starter', components: [], contacts: [], region: null });
+    expect(replaced.created_at).toBe(account.created_at);
+
+    expect((await t.request('/v1/accounts/acme', { method: 'DELETE' })).status).toBe(204);
+    await expectProblem(await t.request('/v1/accounts/acme'), 404, 'not_found');
+    await expectProblem(
+      await t.request('/v1/accounts/acme', { method: 'DELETE' }),
+      404,
+      'not_found',
+    );
+  });
+
+  it('deleting an account removes its contacts', async () => {
+    await t.request('/v1/accounts/acme', { method: 'PUT', json: acme });
+    expect(await count('account_contacts')).toBe(1);
+    await t.request('/v1/accounts/acme', { method: 'DELETE' });
+    expect(await count('account_contacts')).toBe(0);
+  });
+
+  it('upserts a batch, counting created and replaced accounts; the last copy wins', async () => {
+    await t.request('/v1/accounts/a-1', { method: 'PUT', json: { plan: 'starter' } });
+    const response = await t.request('/v1/accounts/batch', {
+      method: 'POST',
+      json: {
+        accounts: [
+          { id: 'a-1', plan: 'pro' },
+          { id: 'a-2', plan: 'starter', contacts: [{ email: 'x@a2.example' }] },
+          { id: 'a-2', plan: 'pro' },
+        ],
+      },
+    });
+    expect(await readJson(response)).toEqual({ received: 3, created: 1, updated: 1 });
+    const page = await readJson(await t.request('/v1/accounts?limit=1'));
+    expect(page.data.map((a: { id: string }) => a.id)).toEqual(['a-1']);
+    const next = await readJson(await t.request(`/v1/accounts?limit=1&cursor=${page.next_cursor}`));
+    expect(next.data[0]).toMatchObject({ id: 'a-2', plan: 'pro', contacts: [] });
+    expect(next.next_cursor).toBeNull();
+  });
+
+  it('rejects a 5,001-account batch and writes nothing', async () => {
+    const accounts = Array.from({ length: 5_001 }, (_, i) => ({ id: `a-${i}` }));
+    const body = await expectProblem(
+      await t.request('/v1/accounts/batch', { method: 'POST', json: { accounts } }),
+      400,
+      'validation_failed',
+    );
+    expect(body.errors[0].path).toBe('accounts');
+    expect(await count('accounts')).toBe(0);
+  });
+
+  it('rejects bad fields by name and writes nothing', async () => {
+    const body = await expectProblem(
+      await t.request('/v1/accounts/batch', {
+        method: 'POST',
+        json: {
+          accounts: [
+            { id: 'ok' },
+            {
+              id: 'bad',
+              time_zone: 'Mars/Olympus',
+              locale: 'not a locale!',
+              contacts: [{ email: 'nope' }],
+            },
+          ],
+        },
+      }),
+      400,
+      'validation_failed',
+    );
+    expect(body.errors.map((e: { path: string }) => e.path).sort()).toEqual([
+      'accounts.1.contacts.0.email',
+      'accounts.1.locale',
+      'accounts.1.time_zone',
+    ]);
+    expect(await count('accounts')).toBe(0);
+  });
+});

@@ -1,0 +1,165 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { rowsOf } from '../../../src/db/json-param';
+import { expectProblem } from '../../helpers/problem';
+import { readJson } from '../../helpers/read-json';
+import { startTestApp, type TestApp } from '../../helpers/test-app';
+
+// The test clock starts at 2026-03-02T09:00:00Z.
+const banner = {
+  channels: ['banner'],
+  title: 'Maintenance on Sunday',
+  body: 'The dashboard is **read-only** from 02:00 to 04:00 UTC. [Details](https://status.example.com)',
+  severity: 'maintenance',
+  starts_at: '2026-03-03T00:00:00Z',
+  ends_at: '2026-03-08T04:00:00Z',
+  audience: {
+    type: 'rule',
+    all: [{ attribute: 'components', op: 'contains', value: 'Dashboard' }],
+  },
+  holdout_percent: 10,
+};
+
+describe('campaigns', () => {
+  let t: TestApp;
+  let opsKey: string;
+  beforeAll(async () => {
+    t = await startTestApp();
+    opsKey = await t.keyFor('ops', 'Dana from ops');
+  });
+  afterAll(() => t.close());
+  beforeEach(async () => {
+    await t.deps.db.execute(sql`truncate campaigns cascade`);
+    t.clock.set('2026-03-02T09:00:00Z');
+  });
+
+  const create = (json: unknown) =>
+    t.request('/v1/campaigns', { method: 'POST', json, key: opsKey });
+  const patch = (id: string, json: unknown) =>
+    t.request(`/v1/campaigns/${id}`, { method: 'PATCH', json, key: opsKey });
+  const statusOf = async (id: string) =>
+    (await readJson(await t.request(`/v1/campaigns/${id}`))).status;
+  const campaignCount = async () =>
+    rowsOf<{ n: number }>(await t.deps.db.execute(sql`select count(*)::int as n from campaigns`))[0]
+      ?.n;
+
+  it('renders the Markdown body to sanitised HTML', async () => {
+    const campaign = await readJson(
+      await create({
+        ...banner,
+        body: '**Hi** <script>alert(1)</script> [x](javascript:alert(1)) [ok](https://example.com)',
+      }),
+    );
+    expect(campaign.body_html).toContain('<strong>Hi</strong>');
+    expect(campaign.body_html).not.toContain('<script');
+    expect(campaign.body_html).not.toMatch(/href="javascript:/i);
+    expect(campaign.body_html).toContain(
+      '<a rel="noopener noreferrer" target="_blank" href="https://example.com">ok</a>',
+    );
+  });
+
+  it('moves from draft to scheduled to active to ended by the clock alone', async () => {
+    const created = await create(banner);
+    expect(created.status).toBe(201);
+    const campaign = await readJson(created);
+    expect(campaign).toMatchObject({
+      status: 'draft',
+      version: 1,
+      created_by: `Dana from ops (fst_${opsKey.slice(4, 12)}…)`,
+    });
+
+    const published = await readJson(await patch(campaign.id, { status: 'scheduled' }));
+    expect(published.status).toBe('scheduled');
+    t.clock.set('2026-03-03T00:00:00Z');
+    expect(await statusOf(campaign.id)).toBe('active');
+    const active = await readJson(await t.request('/v1/campaigns?status=active'));
+    expect(active.data.map((c: { id: string }) => c.id)).toEqual([campaign.id]);
+    t.clock.set('2026-03-08T04:00:00Z');
+    expect(await statusOf(campaign.id)).toBe('ended');
+    await expectProblem(await patch(campaign.id, { title: 'Too late' }), 409, 'conflict');
+  });
+
+  it('ends an active campaign now and cancels one that has not started', async () => {
+    const live = await readJson(await create({ ...banner, starts_at: undefined, publish: true }));
+    expect(live.status).toBe('active');
+    expect(live.starts_at).toBe('2026-03-02T09:00:00.000Z');
+    await expectProblem(await patch(live.id, { status: 'cancelled' }), 400, 'validation_failed');
+    const ended = await readJson(await patch(live.id, { status: 'ended' }));
+    expect(ended).toMatchObject({ status: 'ended', ends_at: '2026-03-02T09:00:00.000Z' });
+
+    const later = await readJson(await create({ ...banner, publish: true }));
+    expect(later.status).toBe('scheduled');
+    expect((await readJson(await patch(later.id, { status: 'cancelled' }))).status).toBe(
+      'cancelled',
+    );
+  });
+
+  it('keeps an audit trail of who changed what and when', async () => {
+    const campaign = await readJson(await create(banner));
+    t.clock.advance(60_000);
+    await patch(campaign.id, { title: 'Maintenance moved to Monday' });
+    await patch(campaign.id, { status: 'scheduled' });
+    const trail = (await readJson(await t.request(`/v1/campaigns/${campaign.id}/audit`))).data;
+    expect(trail.map((e: { action: string }) => e.action)).toEqual([
+      'created',
+      'updated',
+      'scheduled',
+    ]);
+    expect(trail[1]).toMatchObject({
+      at: '2026-03-02T09:01:00.000Z',
+      actor: expect.stringContaining('Dana from ops'),
+      changes: { title: { from: 'Maintenance on Sunday', to: 'Maintenance moved to Monday' } },
+    });
+    expect(Object.keys(trail[2].changes).sort()).toEqual(['published_at']);
+  });
+
+  it('refuses to change the holdout of an active campaign', async () => {
+    const live = await readJson(await create({ ...banner, starts_at: undefined, publish: true }));
+    await expectProblem(await patch(live.id, { holdout_percent: 20 }), 400, 'validation_failed');
+    expect((await readJson(await t.request(`/v1/campaigns/${live.id}`))).holdout_percent).toBe(10);
+  });
+
+  it.each([
+    [
+      'an unknown audience operator',
+      { audience: { type: 'rule', all: [{ attribute: 'plan', op: 'like', value: 'x' }] } },
+      'audience',
+    ],
+    [
+      'an unknown attribute',
+      { audience: { type: 'rule', any: [{ attribute: 'password', op: 'exists' }] } },
+      'audience',
+    ],
+    ['ends_at before starts_at', { ends_at: '2026-03-02T00:00:00Z' }, 'ends_at'],
+    ['a holdout of 80%', { holdout_percent: 80 }, 'holdout_percent'],
+    [
+      'a javascript: call to action',
+      { cta: { label: 'Go', url: 'javascript:alert(1)' } },
+      'cta.url',
+    ],
+    ['an unknown event', { event_id: '0192f0c4-0000-7000-8000-000000000000' }, 'event_id'],
+  ])('rejects %s with 400 and saves nothing', async (_, change, path) => {
+    const body = await expectProblem(
+      await create({ ...banner, ...change }),
+      400,
+      'validation_failed',
+    );
+    expect(body.errors.map((e: { path: string }) => e.path).join(' ')).toContain(path);
+    expect(await campaignCount()).toBe(0);
+  });
+
+  it('shows content in the locales given, rendered like the default', async () => {
+    const campaign = await readJson(
+      await create({
+        ...banner,
+        locales: { fr: { title: 'Maintenance dimanche', body: '*Lecture seule*' } },
+      }),
+    );
+    expect(campaign.locales.fr).toEqual({
+      title: 'Maintenance dimanche',
+      body: '*Lecture seule*',
+      body_html: '<p><em>Lecture seule</em></p>',
+      cta_label: null,
+    });
+  });
+});
