@@ -39,6 +39,12 @@ export function createApp(deps: Deps) {
     scheme: 'bearer',
     description: 'An API key (`fst_…`) created with POST /v1/api-keys.',
   });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'accountToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      'A short-lived browser token (`fnt_…`) for one account, from POST /v1/accounts/{id}/token.',
+  });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: {

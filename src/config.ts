@@ -54,6 +54,30 @@ const envSchema = z.object({
     .int()
     .min(1024)
     .default(1024 * 1024 * 1024),
+  CORS_ORIGINS: z
+    .string()
+    .trim()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z
+          .url({ protocol: /^https?$/ })
+          .refine(
+            (origin) => new URL(origin).origin === origin,
+            'must be an origin like https://app.example.com (no path or trailing slash)',
+          ),
+      ),
+    ),
+  NOTICE_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
+  NOTICE_TOKEN_SECRET: optionalString.pipe(
+    z.string().min(32, 'must be at least 32 characters').optional(),
+  ),
 });
 
 export type Config = {
@@ -71,6 +95,9 @@ export type Config = {
   /** Chance per week of any false spike alert across all reasons (split over them). */
   spikeAlpha: number;
   zendesk: { webhookSecret: string | undefined; reasonFrom: string };
+  /** Origins whose pages may call the notices API from the browser. */
+  corsOrigins: string[];
+  noticeTokens: { ttlSeconds: number; secret: string | undefined };
 };
 
 export class ConfigError extends Error {
@@ -101,6 +128,8 @@ export function loadConfig(source: EnvSource): Config {
     slackWebhookUrl: env.SLACK_WEBHOOK_URL,
     spikeAlpha: env.SPIKE_ALPHA,
     zendesk: { webhookSecret: env.ZENDESK_WEBHOOK_SECRET, reasonFrom: env.ZENDESK_REASON_FROM },
+    corsOrigins: env.CORS_ORIGINS,
+    noticeTokens: { ttlSeconds: env.NOTICE_TOKEN_TTL_SECONDS, secret: env.NOTICE_TOKEN_SECRET },
   };
 }
 

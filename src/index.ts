@@ -10,6 +10,7 @@ import type { BootstrapResult } from './modules/auth/api-keys.service';
 import { prepareWorkspace } from './prepare-workspace';
 
 const SHUTDOWN_GRACE_MS = 10_000;
+const EXPOSURE_FLUSH_MS = 1_000;
 
 async function main(): Promise<void> {
   const config = readConfigOrExit();
@@ -20,6 +21,9 @@ async function main(): Promise<void> {
   const server = serve({ fetch: createApp(deps).fetch, port: config.port, hostname: config.host });
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const scheduler = startScheduler(deps, cronTable);
+  const exposureFlusher = setInterval(() => {
+    deps.notices.exposures.flush().catch(() => {});
+  }, EXPOSURE_FLUSH_MS);
 
   deps.logger.info('forestall started', {
     database: database.driver,
@@ -28,7 +32,10 @@ async function main(): Promise<void> {
   console.log(`forestall is listening on ${config.publicUrl}`);
   console.log(`API reference: ${config.publicUrl}/docs`);
 
-  const stop = once(() => shutDown(deps, server, scheduler, database));
+  const stop = once(() => {
+    clearInterval(exposureFlusher);
+    return shutDown(deps, server, scheduler, database);
+  });
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }
@@ -80,6 +87,10 @@ async function shutDown(
     new Promise<void>((resolve) => server.close(() => resolve())),
     scheduler.stop(),
   ]);
+  // Requests are done, so every exposure they recorded is in the buffer.
+  await deps.notices.exposures.flush().catch((error: unknown) => {
+    deps.logger.error('exposures could not be written at shutdown', { error: String(error) });
+  });
   await database.close();
   deps.logger.info('stopped');
   process.exit(0);

@@ -33,7 +33,13 @@ export default {
   async fetch(request: Request, env: Bindings, ctx: ExecutionContext): Promise<Response> {
     const { deps, database } = depsFor(env);
     const response = await createApp(deps).fetch(request, env, ctx);
-    ctx.waitUntil(database.close());
+    // Each request's exposures are written after its response, then the connection closes.
+    ctx.waitUntil(
+      deps.notices.exposures
+        .flush()
+        .catch(() => {})
+        .finally(() => database.close()),
+    );
     return response;
   },
 

@@ -9,5 +9,7 @@ export type AppEnv = {
     deps: Deps;
     requestId: string;
     principal: Principal;
+    /** Set instead of `principal` when a browser token for one account is used. */
+    accountToken?: { account: string; generation: number; expires: number };
   };
 };

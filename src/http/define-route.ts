@@ -1,14 +1,15 @@
 import { createRoute, type RouteConfig } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { Role } from '../db/schema';
-import { requireRole } from '../modules/auth/require-role';
+import { requireRole, requireRoleOrAccountToken } from '../modules/auth/require-role';
 import type { AppEnv } from './app-env';
 import { limitBody } from './body-limit';
 import { PROBLEM_CONTENT_TYPE, ProblemSchema } from './problem';
 
 export type RouteAccess =
   | 'public'
-  | { roles: readonly Role[] }
+  /** With `accountToken`, a browser token for the account in the path is accepted too. */
+  | { roles: readonly Role[]; accountToken?: true }
   /** Public, but the request must carry a valid signature (webhooks); checked before parsing. */
   | { signedBy: MiddlewareHandler<AppEnv> };
 
@@ -37,7 +38,9 @@ export function defineRoute<R extends RouteConfig>(
   // Order matters: an API key is checked before any body is read, the size before a
   // signature (which reads the body), and only then is the body parsed.
   const middleware = [
-    ...(byRole ? [requireRole(byRole.roles)] : []),
+    ...(byRole
+      ? [byRole.accountToken ? requireRoleOrAccountToken(byRole.roles) : requireRole(byRole.roles)]
+      : []),
     ...(takesBody && bodyHandling !== 'stream' ? [limitBody] : []),
     ...(bySignature ? [bySignature.signedBy] : []),
   ];
@@ -46,7 +49,9 @@ export function defineRoute<R extends RouteConfig>(
   return createRoute({
     ...config,
     ...(middleware.length > 0 ? { middleware } : {}),
-    ...(byRole ? { security: [{ apiKey: [] }] } : {}),
+    ...(byRole
+      ? { security: [{ apiKey: [] }, ...(byRole.accountToken ? [{ accountToken: [] }] : [])] }
+      : {}),
     responses: {
       ...(takesInput ? { 400: problemResponse('Invalid request: each bad field is listed.') } : {}),
       ...(byRole

@@ -4,6 +4,7 @@ import { campaignRoutes } from './campaigns/campaigns.routes';
 import { eventRoutes } from './events/events.routes';
 import { healthRoutes } from './health/health.routes';
 import { jobRunRoutes } from './jobs/job-runs.routes';
+import { noticeRoutes } from './notices/notices.routes';
 import { patternRoutes } from './patterns/patterns.routes';
 import { reasonRoutes } from './reasons/reasons.routes';
 import { spikeRoutes } from './spikes/spikes.routes';
@@ -23,4 +24,5 @@ export const moduleRouters = [
   zendeskRoutes,
   accountRoutes,
   campaignRoutes,
+  noticeRoutes,
 ];

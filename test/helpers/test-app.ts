@@ -54,7 +54,10 @@ export async function startTestApp(options: { env?: EnvSource; database?: Databa
     adminKey,
     keyFor,
     request,
-    close: () => database.close(),
+    close: async () => {
+      await deps.notices.exposures.flush();
+      await database.close();
+    },
   };
 }
 

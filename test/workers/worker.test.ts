@@ -7,6 +7,7 @@ import { openPostgres } from '../../src/db/postgres';
 import { buildDeps } from '../../src/deps';
 import { cronTable } from '../../src/jobs/cron-table';
 import { createLogger } from '../../src/logger';
+import { isHeldOut } from '../../src/modules/notices/holdout';
 import { prepareWorkspace } from '../../src/prepare-workspace';
 import { freePort } from '../helpers/free-port';
 import { readJson } from '../helpers/read-json';
@@ -134,5 +135,44 @@ describe('the Workers entry in workerd against real Postgres', () => {
         .map((job) => ({ job: job.name, status: 'succeeded' }))
         .sort((a, b) => a.job.localeCompare(b.job)),
     );
+  });
+
+  it('serves notices with the same holdout as Node and writes exposures after the response', async () => {
+    const call = (path: string, init: { method?: string; json?: unknown } = {}) =>
+      fetch(`${base}${path}`, {
+        method: init.method ?? 'GET',
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+        body: init.json === undefined ? undefined : JSON.stringify(init.json),
+      });
+    const ids = Array.from({ length: 40 }, (_, i) => `w-${i}`);
+    const batch = await call('/v1/accounts/batch', {
+      method: 'POST',
+      json: { accounts: ids.map((id) => ({ id, components: ['API'] })) },
+    });
+    expect(batch.status).toBe(200);
+    const created = await call('/v1/campaigns', {
+      method: 'POST',
+      json: {
+        channels: ['banner'],
+        title: 'API degraded',
+        audience: { type: 'all' },
+        holdout_percent: 50,
+        publish: true,
+      },
+    });
+    expect(created.status).toBe(201);
+    const campaign = await readJson(created);
+    for (const id of ids) {
+      const body = await readJson(await call(`/v1/accounts/${id}/notices`));
+      expect(body.notices.length).toBe(isHeldOut(campaign.id, id, 50) ? 0 : 1);
+    }
+    let stored = 0;
+    for (let i = 0; i < 40 && stored < ids.length; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const rows =
+        await sql`select count(*)::int as n from exposures where campaign_id = ${campaign.id}`;
+      stored = rows[0]?.n ?? 0;
+    }
+    expect(stored).toBe(ids.length);
   });
 });

@@ -91,9 +91,14 @@ export async function putAccount(deps: Deps, input: AccountUpsert): Promise<Acco
   return getAccount(deps, input.id);
 }
 
-export async function getAccount(deps: Deps, id: string): Promise<AccountView> {
+export async function getAccountRow(deps: Deps, id: string): Promise<AccountRow> {
   const [row] = await deps.db.select().from(accounts).where(eq(accounts.id, id));
   if (!row) throw notFound(`Account ${id}`);
+  return row;
+}
+
+export async function getAccount(deps: Deps, id: string): Promise<AccountView> {
+  const row = await getAccountRow(deps, id);
   const [view] = await withContacts(deps.db, [row]);
   if (!view) throw notFound(`Account ${id}`);
   return view;

@@ -1,3 +1,5 @@
+import { base64url } from '../../base64url';
+
 /** API key material: `fst_` + 32 random base64url characters; only the SHA-256 is stored. */
 
 const KEY_PREFIX = 'fst_';
@@ -20,10 +22,4 @@ export function visiblePrefix(key: string): string {
 export async function hashApiKey(key: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key));
   return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('');
-}
-
-function base64url(bytes: Uint8Array): string {
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }

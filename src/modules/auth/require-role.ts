@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { Role } from '../../db/schema';
 import type { AppEnv } from '../../http/app-env';
 import { AppError } from '../../http/app-error';
+import { TOKEN_PREFIX, verifyAccountToken } from '../notices/account-token';
 import { authenticateApiKey } from './api-keys.service';
 
 /**
@@ -23,6 +24,25 @@ export function requireRole(roles: readonly Role[]): MiddlewareHandler<AppEnv> {
       );
     }
     c.set('principal', principal);
+    await next();
+  };
+}
+
+/**
+ * For routes under /v1/accounts/{id}/…: an API key with one of `roles`, or a browser token
+ * minted for that very account.
+ */
+export function requireRoleOrAccountToken(roles: readonly Role[]): MiddlewareHandler<AppEnv> {
+  const byRole = requireRole(roles);
+  return async (c, next) => {
+    const token = bearerToken(c.req.header('authorization'));
+    if (!token?.startsWith(TOKEN_PREFIX)) return byRole(c, next);
+    const payload = await verifyAccountToken(c.var.deps, token);
+    if (!payload) throw new AppError('unauthorized', 'The token is invalid or has expired.');
+    if (payload.account !== c.req.param('id')) {
+      throw new AppError('forbidden', 'The token was minted for another account.');
+    }
+    c.set('accountToken', payload);
     await next();
   };
 }

@@ -1,10 +1,14 @@
 import MarkdownIt from 'markdown-it';
-import { escapeAttrValue, FilterXSS } from 'xss';
+import * as xssModule from 'xss';
+
+// xss is CommonJS: Node's ESM loader puts its exports on `default`, bundlers name them.
+const xss = ((xssModule as unknown as { default?: typeof xssModule }).default ??
+  xssModule) as typeof xssModule;
 
 // Raw HTML in Markdown is escaped, not passed through; the sanitiser is the second wall.
 const markdown = new MarkdownIt({ html: false, linkify: true, breaks: false });
 
-const sanitizer = new FilterXSS({
+const sanitizer = new xss.FilterXSS({
   whiteList: {
     p: [],
     br: [],
@@ -24,7 +28,7 @@ const sanitizer = new FilterXSS({
   stripIgnoreTagBody: ['script', 'style'],
   onTagAttr(tag, name, value) {
     if (tag === 'a' && name === 'href') {
-      return /^(https?:|mailto:)/i.test(value) ? `href="${escapeAttrValue(value)}"` : '';
+      return /^(https?:|mailto:)/i.test(value) ? `href="${xss.escapeAttrValue(value)}"` : '';
     }
     return undefined;
   },

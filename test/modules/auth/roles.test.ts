@@ -42,6 +42,9 @@ const PROTECTED_ROUTES: { method: string; path: string; json?: unknown; allowed:
   { method: 'GET', path: `/v1/campaigns/${MISSING_ID}`, allowed: ['ops', 'analyst'] },
   { method: 'PATCH', path: `/v1/campaigns/${MISSING_ID}`, json: {}, allowed: ['ops'] },
   { method: 'GET', path: `/v1/campaigns/${MISSING_ID}/audit`, allowed: ['ops', 'analyst'] },
+  { method: 'GET', path: '/v1/accounts/{id}/notices', allowed: ['app'] },
+  { method: 'POST', path: '/v1/accounts/{id}/notices/{noticeId}/dismiss', allowed: ['app'] },
+  { method: 'POST', path: '/v1/accounts/{id}/token', allowed: ['app'] },
 ];
 
 describe('role-based access', () => {
@@ -75,7 +78,10 @@ describe('role-based access', () => {
       const allowed = role === 'admin' || route.allowed.includes(role);
       it(`${route.method} ${route.path} ${allowed ? 'admits' : 'refuses'} ${role}`, async () => {
         const response = await t.request(
-          route.path.replace('{slug}', 'billing').replace('{id}', 'no-such-account'),
+          route.path
+            .replace('{slug}', 'billing')
+            .replace('{id}', 'no-such-account')
+            .replace('{noticeId}', MISSING_ID),
           {
             method: route.method,
             json: route.json,
@@ -91,7 +97,10 @@ describe('role-based access', () => {
 
     it(`${route.method} ${route.path} refuses a request without a key`, async () => {
       const response = await t.request(
-        route.path.replace('{slug}', 'billing').replace('{id}', 'no-such-account'),
+        route.path
+          .replace('{slug}', 'billing')
+          .replace('{id}', 'no-such-account')
+          .replace('{noticeId}', MISSING_ID),
         {
           method: route.method,
           key: null,

@@ -21,7 +21,7 @@ describe('predictable events', () => {
   });
   afterAll(() => t.close());
   beforeEach(async () => {
-    await t.deps.db.execute(sql`truncate events`);
+    await t.deps.db.execute(sql`truncate events cascade`);
   });
 
   const create = (json: unknown) => t.request('/v1/events', { method: 'POST', json });

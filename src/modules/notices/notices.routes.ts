@@ -1,0 +1,140 @@
+import { z } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import { cors } from 'hono/cors';
+import { SEVERITIES } from '../../db/schema';
+import type { AppEnv } from '../../http/app-env';
+import { createRouter } from '../../http/create-router';
+import { defineRoute, problemResponse } from '../../http/define-route';
+import { AccountIdSchema, LocaleSchema } from '../accounts/account-input';
+import { getAccountRow } from '../accounts/accounts.service';
+import { mintAccountToken } from './account-token';
+import { dismissNotice, noticesFor } from './notices.service';
+
+const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
+const tags = ['Notices'];
+const AccountParams = z.object({
+  id: AccountIdSchema.openapi({ param: { name: 'id', in: 'path' } }),
+});
+
+const NoticeSchema = z
+  .object({
+    id: z.uuid().openapi({ description: 'The campaign id; use it to dismiss the notice.' }),
+    channels: z.array(z.enum(['banner', 'status'])),
+    severity: z.enum(SEVERITIES),
+    title: z.string(),
+    body_html: z.string().openapi({ description: 'Sanitised HTML, safe to insert.' }),
+    cta: z.object({ label: z.string(), url: z.string() }).nullable(),
+    starts_at: z.string(),
+    ends_at: z.string().nullable(),
+  })
+  .openapi('Notice');
+
+const noticesRoute = defineRoute({
+  access: { roles: ['app'], accountToken: true },
+  method: 'get',
+  path: '/v1/accounts/{id}/notices',
+  tags,
+  summary: 'What this account should see now (banners and status messages)',
+  description:
+    'Audience rules matched, holdout applied, dismissed notices left out, content in the ' +
+    "account's locale (or `locale`). Send `If-None-Match` with the last `ETag` to get a 304.",
+  request: {
+    params: AccountParams,
+    query: z.object({
+      locale: LocaleSchema.optional().openapi({ description: "Overrides the account's locale." }),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'The notices, most urgent first',
+      content: json(
+        z
+          .object({
+            account_id: z.string(),
+            locale: z.string().nullable(),
+            notices: z.array(NoticeSchema),
+          })
+          .openapi('AccountNotices'),
+      ),
+    },
+    304: { description: 'Unchanged since the ETag sent in If-None-Match.' },
+    404: problemResponse('No such account.'),
+  },
+});
+
+const dismissRoute = defineRoute({
+  access: { roles: ['app'], accountToken: true },
+  method: 'post',
+  path: '/v1/accounts/{id}/notices/{noticeId}/dismiss',
+  tags,
+  summary: 'Dismiss a notice for this account (idempotent)',
+  request: {
+    params: AccountParams.extend({
+      noticeId: z.uuid().openapi({ param: { name: 'noticeId', in: 'path' } }),
+    }),
+  },
+  responses: {
+    204: { description: 'Dismissed (or already was)' },
+    404: problemResponse('No such account or notice.'),
+  },
+});
+
+const tokenRoute = defineRoute({
+  access: { roles: ['app'] },
+  method: 'post',
+  path: '/v1/accounts/{id}/token',
+  tags,
+  summary: 'Mint a short-lived browser token for this account (for /embed.js)',
+  request: { params: AccountParams },
+  responses: {
+    201: {
+      description: 'A token that reads and dismisses this account’s notices, nothing else',
+      content: json(
+        z.object({ token: z.string(), expires_at: z.string() }).openapi('AccountToken'),
+      ),
+    },
+    404: problemResponse('No such account.'),
+  },
+});
+
+/** Browsers may call the notices routes from the configured origins only. */
+const browserCors: MiddlewareHandler<AppEnv> = (c, next) =>
+  cors({
+    origin: (origin) => (c.var.deps.config.corsOrigins.includes(origin) ? origin : null),
+    allowMethods: ['GET', 'POST', 'OPTIONS'],
+    allowHeaders: ['Authorization', 'If-None-Match', 'Content-Type'],
+    exposeHeaders: ['ETag', 'X-Request-Id'],
+    maxAge: 600,
+  })(c, next);
+
+export const noticeRoutes = createRouter();
+noticeRoutes.use('/v1/accounts/:id/notices', browserCors);
+noticeRoutes.use('/v1/accounts/:id/notices/*', browserCors);
+noticeRoutes
+  .openapi(noticesRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const result = await noticesFor(c.var.deps, id, {
+      locale: c.req.valid('query').locale,
+      tokenGeneration: c.var.accountToken?.generation,
+    });
+    // Private: the answer is per account; no-cache: revalidate every time (ETag makes it cheap).
+    c.header('Cache-Control', 'private, no-cache');
+    c.header('ETag', result.etag);
+    if (matchesEtag(c.req.header('if-none-match'), result.etag)) return c.body(null, 304);
+    const { etag, ...body } = result;
+    return c.json(body, 200);
+  })
+  .openapi(dismissRoute, async (c) => {
+    const { id, noticeId } = c.req.valid('param');
+    await dismissNotice(c.var.deps, id, noticeId);
+    return c.body(null, 204);
+  })
+  .openapi(tokenRoute, async (c) => {
+    const account = await getAccountRow(c.var.deps, c.req.valid('param').id);
+    return c.json(await mintAccountToken(c.var.deps, account), 201);
+  });
+
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header === '*' || header.split(',').some((candidate) => candidate.trim() === etag);
+}

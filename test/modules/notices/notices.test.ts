@@ -1,0 +1,279 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createApp } from '../../../src/app';
+import { loadConfig } from '../../../src/config';
+import { rowsOf } from '../../../src/db/json-param';
+import { buildDeps } from '../../../src/deps';
+import { createLogger } from '../../../src/logger';
+import { isHeldOut } from '../../../src/modules/notices/holdout';
+import { expectProblem } from '../../helpers/problem';
+import { readJson } from '../../helpers/read-json';
+import { startTestApp, type TestApp } from '../../helpers/test-app';
+
+const apiOutage = {
+  channels: ['banner', 'status'],
+  title: 'API errors',
+  body: 'Some API requests fail. We are on it.',
+  severity: 'critical',
+  audience: { type: 'rule', all: [{ attribute: 'components', op: 'contains', value: 'api' }] },
+  locales: { fr: { title: 'Erreurs de l’API', body: 'Certaines requêtes échouent.' } },
+  publish: true,
+};
+
+describe('notices API', () => {
+  let t: TestApp;
+  let appKey: string;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { CORS_ORIGINS: 'https://app.example.com' } });
+    appKey = await t.keyFor('app');
+  });
+  afterAll(() => t.close());
+  beforeEach(async () => {
+    await t.deps.notices.exposures.flush();
+    await t.deps.db.execute(sql`truncate campaigns, accounts cascade`);
+    t.deps.notices.catalog.invalidate();
+    t.clock.set('2026-03-02T09:00:00Z');
+    await t.request('/v1/accounts/batch', {
+      method: 'POST',
+      json: {
+        accounts: [
+          { id: 'uses-api', components: ['API', 'Dashboard'], locale: 'fr-CA' },
+          { id: 'dashboard-only', components: ['Dashboard'], locale: 'en' },
+        ],
+      },
+    });
+  });
+
+  const publish = async (campaign: unknown) => {
+    const response = await t.request('/v1/campaigns', { method: 'POST', json: campaign });
+    expect(response.status).toBe(201);
+    t.deps.notices.catalog.invalidate();
+    return readJson(response);
+  };
+  const notices = (
+    account: string,
+    init: { key?: string; headers?: Record<string, string> } = {},
+  ) =>
+    t.request(`/v1/accounts/${account}/notices`, {
+      key: init.key ?? appKey,
+      headers: init.headers,
+    });
+
+  it('shows a banner to the accounts its audience matches, in their locale', async () => {
+    const campaign = await publish(apiOutage);
+    const affected = await readJson(await notices('uses-api'));
+    expect(affected).toMatchObject({ account_id: 'uses-api', locale: 'fr-CA' });
+    expect(affected.notices).toEqual([
+      {
+        id: campaign.id,
+        channels: ['banner', 'status'],
+        severity: 'critical',
+        title: 'Erreurs de l’API',
+        body_html: '<p>Certaines requêtes échouent.</p>',
+        cta: null,
+        starts_at: '2026-03-02T09:00:00.000Z',
+        ends_at: null,
+      },
+    ]);
+    expect((await readJson(await notices('dashboard-only'))).notices).toEqual([]);
+    const english = await readJson(
+      await t.request('/v1/accounts/uses-api/notices?locale=en', { key: appKey }),
+    );
+    expect(english.notices[0].title).toBe('API errors');
+  });
+
+  it('follows the clock: a scheduled banner appears at its start and goes at its end', async () => {
+    await publish({
+      ...apiOutage,
+      starts_at: '2026-03-02T10:00:00Z',
+      ends_at: '2026-03-02T11:00:00Z',
+    });
+    expect((await readJson(await notices('uses-api'))).notices).toHaveLength(0);
+    t.clock.set('2026-03-02T10:00:00Z');
+    expect((await readJson(await notices('uses-api'))).notices).toHaveLength(1);
+    t.clock.set('2026-03-02T11:00:00Z');
+    expect((await readJson(await notices('uses-api'))).notices).toHaveLength(0);
+  });
+
+  it('answers 304 to a matching ETag and a new ETag when the notices change', async () => {
+    await publish(apiOutage);
+    const first = await notices('uses-api');
+    const etag = first.headers.get('etag');
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    expect(first.headers.get('cache-control')).toBe('private, no-cache');
+    const again = await notices('uses-api', { headers: { 'if-none-match': etag ?? '' } });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe('');
+
+    await publish({ ...apiOutage, title: 'Second notice', locales: {} });
+    const changed = await notices('uses-api', { headers: { 'if-none-match': etag ?? '' } });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('etag')).not.toBe(etag);
+  });
+
+  it('leaves out a dismissed notice; dismissing again is harmless', async () => {
+    const campaign = await publish(apiOutage);
+    const dismiss = () =>
+      t.request(`/v1/accounts/uses-api/notices/${campaign.id}/dismiss`, {
+        method: 'POST',
+        key: appKey,
+      });
+    expect((await dismiss()).status).toBe(204);
+    expect((await dismiss()).status).toBe(204);
+    expect((await readJson(await notices('uses-api'))).notices).toEqual([]);
+    await expectProblem(
+      await t.request(
+        '/v1/accounts/uses-api/notices/0192f0c4-0000-7000-8000-000000000000/dismiss',
+        {
+          method: 'POST',
+          key: appKey,
+        },
+      ),
+      404,
+      'not_found',
+    );
+  });
+
+  it('answers 404 for an unknown account', async () => {
+    await expectProblem(await notices('nobody'), 404, 'not_found');
+  });
+
+  it('holds out about 10% of the audience, the same accounts every time and on every instance, and records each exposure once', async () => {
+    const ids = Array.from({ length: 600 }, (_, i) => `acct-${i}`);
+    await t.request('/v1/accounts/batch', {
+      method: 'POST',
+      json: { accounts: ids.map((id) => ({ id, plan: 'pro' })) },
+    });
+    const campaign = await publish({
+      ...apiOutage,
+      audience: { type: 'rule', all: [{ attribute: 'plan', op: 'eq', value: 'pro' }] },
+      holdout_percent: 10,
+    });
+    const shown = async (request: (path: string) => Response | Promise<Response>) => {
+      const seen = new Set<string>();
+      for (const id of ids) {
+        const body = await readJson(await request(`/v1/accounts/${id}/notices`));
+        if (body.notices.length > 0) seen.add(id);
+      }
+      return seen;
+    };
+    const first = await shown((path) => t.request(path, { key: appKey }));
+    expect(first.size).toBeGreaterThan(600 * 0.85);
+    expect(first.size).toBeLessThan(600 * 0.95);
+    for (const id of ids) expect(first.has(id)).toBe(!isHeldOut(campaign.id, id, 10));
+
+    // A second instance over the same database decides the same way.
+    const other = buildDeps(loadConfig({ LOG_LEVEL: 'silent' }), t.database.db, {
+      clock: t.clock,
+      logger: createLogger('silent'),
+    });
+    const otherApp = createApp(other);
+    const second = await shown((path) =>
+      otherApp.request(path, { headers: { authorization: `Bearer ${appKey}` } }),
+    );
+    expect([...second].sort()).toEqual([...first].sort());
+
+    await Promise.all([t.deps.notices.exposures.flush(), other.notices.exposures.flush()]);
+    const groups = rowsOf<{ group: string; n: number }>(
+      await t.deps.db.execute(sql`
+        select "group", count(*)::int as n from exposures
+        where campaign_id = ${campaign.id} group by 1 order by 1`),
+    );
+    expect(groups).toEqual([
+      { group: 'holdout', n: 600 - first.size },
+      { group: 'treated', n: first.size },
+    ]);
+  });
+
+  it('shows a change published on one instance on another within 2 seconds', async () => {
+    const other = buildDeps(loadConfig({ LOG_LEVEL: 'silent' }), t.database.db, {
+      clock: t.clock,
+      logger: createLogger('silent'),
+    });
+    const otherApp = createApp(other);
+    const fromOther = async () =>
+      readJson(
+        await otherApp.request('/v1/accounts/uses-api/notices', {
+          headers: { authorization: `Bearer ${appKey}` },
+        }),
+      );
+    expect((await fromOther()).notices).toHaveLength(0);
+    const published = performance.now();
+    await publish(apiOutage);
+    let elapsed = 0;
+    while ((await fromOther()).notices.length === 0) {
+      elapsed = performance.now() - published;
+      expect(elapsed).toBeLessThan(2_000);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  });
+
+  describe('browser tokens', () => {
+    const mint = async (account: string) => {
+      const response = await t.request(`/v1/accounts/${account}/token`, {
+        method: 'POST',
+        key: appKey,
+      });
+      expect(response.status).toBe(201);
+      return readJson(response);
+    };
+
+    it('reads and dismisses the notices of its own account, and nothing else', async () => {
+      const campaign = await publish(apiOutage);
+      const { token, expires_at } = await mint('uses-api');
+      expect(token).toMatch(/^fnt_/);
+      expect(expires_at).toBe('2026-03-02T09:15:00.000Z');
+      expect((await readJson(await notices('uses-api', { key: token }))).notices).toHaveLength(1);
+      await expectProblem(await notices('dashboard-only', { key: token }), 403, 'forbidden');
+      await expectProblem(await t.request('/v1/campaigns', { key: token }), 401, 'unauthorized');
+      const dismissed = await t.request(`/v1/accounts/uses-api/notices/${campaign.id}/dismiss`, {
+        method: 'POST',
+        key: token,
+      });
+      expect(dismissed.status).toBe(204);
+    });
+
+    it('refuses a forged, expired or orphaned token', async () => {
+      const { token } = await mint('uses-api');
+      const [body, signature] = token.slice(4).split('.');
+      const forgedBody = btoa(
+        JSON.stringify({ account: 'uses-api', generation: 0, expires: 4e9 }),
+      ).replace(/=+$/, '');
+      await expectProblem(
+        await notices('uses-api', { key: `fnt_${forgedBody}.${signature}` }),
+        401,
+        'unauthorized',
+      );
+      await expectProblem(
+        await notices('uses-api', { key: `fnt_${body}.x${signature}` }),
+        401,
+        'unauthorized',
+      );
+
+      t.clock.set('2026-03-02T09:15:00Z');
+      await expectProblem(await notices('uses-api', { key: token }), 401, 'unauthorized');
+
+      t.clock.set('2026-03-02T09:05:00Z');
+      await t.request('/v1/accounts/uses-api', { method: 'DELETE' });
+      await t.request('/v1/accounts/uses-api', { method: 'PUT', json: { components: ['API'] } });
+      await expectProblem(await notices('uses-api', { key: token }), 401, 'unauthorized');
+    });
+
+    it('lets only configured origins call from the browser', async () => {
+      const preflight = (origin: string) =>
+        t.app.request('/v1/accounts/uses-api/notices', {
+          method: 'OPTIONS',
+          headers: {
+            origin,
+            'access-control-request-method': 'GET',
+            'access-control-request-headers': 'authorization',
+          },
+        });
+      const allowed = await preflight('https://app.example.com');
+      expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+      expect(allowed.headers.get('access-control-allow-headers')).toContain('Authorization');
+      const other = await preflight('https://evil.example.net');
+      expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    });
+  });
+});
