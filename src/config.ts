@@ -74,6 +74,7 @@ const envSchema = z.object({
           ),
       ),
     ),
+  STATUS_PAGE_NAME: z.string().trim().min(1).max(100).default('Status'),
   NOTICE_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
   NOTICE_TOKEN_SECRET: optionalString.pipe(
     z.string().min(32, 'must be at least 32 characters').optional(),
@@ -97,6 +98,8 @@ export type Config = {
   zendesk: { webhookSecret: string | undefined; reasonFrom: string };
   /** Origins whose pages may call the notices API from the browser. */
   corsOrigins: string[];
+  /** The name on the public status page and its JSON `page`. */
+  statusPageName: string;
   noticeTokens: { ttlSeconds: number; secret: string | undefined };
 };
 
@@ -129,6 +132,7 @@ export function loadConfig(source: EnvSource): Config {
     spikeAlpha: env.SPIKE_ALPHA,
     zendesk: { webhookSecret: env.ZENDESK_WEBHOOK_SECRET, reasonFrom: env.ZENDESK_REASON_FROM },
     corsOrigins: env.CORS_ORIGINS,
+    statusPageName: env.STATUS_PAGE_NAME,
     noticeTokens: { ttlSeconds: env.NOTICE_TOKEN_TTL_SECONDS, secret: env.NOTICE_TOKEN_SECRET },
   };
 }

@@ -8,6 +8,8 @@ import { noticeRoutes } from './notices/notices.routes';
 import { patternRoutes } from './patterns/patterns.routes';
 import { reasonRoutes } from './reasons/reasons.routes';
 import { spikeRoutes } from './spikes/spikes.routes';
+import { publicStatusRoutes } from './status/public-status.routes';
+import { statusRoutes } from './status/status.routes';
 import { ticketRoutes } from './tickets/tickets.routes';
 import { zendeskRoutes } from './zendesk/zendesk.routes';
 
@@ -25,4 +27,6 @@ export const moduleRouters = [
   accountRoutes,
   campaignRoutes,
   noticeRoutes,
+  statusRoutes,
+  publicStatusRoutes,
 ];

@@ -8,5 +8,6 @@ export * from './reason-aliases';
 export * from './reason-weeks';
 export * from './reasons';
 export * from './spike-alerts';
+export * from './status';
 export * from './tickets';
 export * from './workspace-settings';

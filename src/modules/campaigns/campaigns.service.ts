@@ -264,6 +264,17 @@ async function audit(
   await db.insert(campaignAudit).values({ id: uuidv7(), campaignId, at, actor, action, changes });
 }
 
+/** Ends an active campaign, withdraws one not started yet; a finished one stays as it is. */
+export async function stopCampaign(deps: Deps, id: string, actor: Actor, db: Db): Promise<void> {
+  const [row] = await db.select().from(campaigns).where(eq(campaigns.id, id));
+  if (!row) return;
+  const status = campaignStatus(row, deps.clock.now());
+  if (status === 'active') await patchCampaign(deps, id, { status: 'ended' }, actor, db);
+  if (status === 'scheduled' || status === 'draft') {
+    await patchCampaign(deps, id, { status: 'cancelled' }, actor, db);
+  }
+}
+
 export async function getCampaign(deps: Deps, id: string): Promise<CampaignView> {
   const [row] = await deps.db.select().from(campaigns).where(eq(campaigns.id, id));
   if (!row) throw notFound(`Campaign ${id}`);

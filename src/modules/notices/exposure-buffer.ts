@@ -34,6 +34,8 @@ export function createExposureBuffer(db: Db, logger: Logger) {
         select campaign_id, account_id, "group", channel, first_at
         from jsonb_to_recordset(${jsonParam([...batch.values()])})
           as e(campaign_id uuid, account_id text, "group" text, channel text, first_at timestamptz)
+        -- A campaign deleted since the view takes its exposures with it, as the cascade would.
+        where exists (select 1 from campaigns c where c.id = e.campaign_id)
         order by campaign_id, account_id
         on conflict (campaign_id, account_id) do nothing`);
       if (stored.size + batch.size > REMEMBER_AT_MOST) stored.clear();

@@ -5,6 +5,7 @@ import { SEVERITIES } from '../../db/schema';
 import type { AppEnv } from '../../http/app-env';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, problemResponse } from '../../http/define-route';
+import { matchesEtag } from '../../http/etag';
 import { AccountIdSchema, LocaleSchema } from '../accounts/account-input';
 import { getAccountRow } from '../accounts/accounts.service';
 import { mintAccountToken } from './account-token';
@@ -133,8 +134,3 @@ noticeRoutes
     const account = await getAccountRow(c.var.deps, c.req.valid('param').id);
     return c.json(await mintAccountToken(c.var.deps, account), 201);
   });
-
-function matchesEtag(header: string | undefined, etag: string): boolean {
-  if (!header) return false;
-  return header === '*' || header.split(',').some((candidate) => candidate.trim() === etag);
-}

@@ -1,10 +1,9 @@
-import { sha256 } from '@noble/hashes/sha2.js';
 import { eq, sql } from 'drizzle-orm';
-import { base64url } from '../../base64url';
 import { rowsOf } from '../../db/json-param';
 import { campaigns, noticeDismissals, type Severity } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { AppError, notFound } from '../../http/app-error';
+import { strongEtag } from '../../http/etag';
 import type { AudienceSubject } from '../campaigns/audience';
 import { isHeldOut } from './holdout';
 import { contentFor, type NoticeContent } from './notice-catalog';
@@ -95,12 +94,7 @@ export async function noticesFor(
       b.starts_at.localeCompare(a.starts_at),
   );
   const body = { account_id: account.id, locale, notices };
-  return { ...body, etag: etagOf(body) };
-}
-
-function etagOf(body: Omit<AccountNotices, 'etag'>): string {
-  const digest = sha256(new TextEncoder().encode(JSON.stringify(body)));
-  return `"${base64url(digest.subarray(0, 18))}"`;
+  return { ...body, etag: strongEtag(JSON.stringify(body)) };
 }
 
 /** Idempotent: dismissing twice keeps the first time. */

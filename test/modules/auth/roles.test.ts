@@ -45,6 +45,26 @@ const PROTECTED_ROUTES: { method: string; path: string; json?: unknown; allowed:
   { method: 'GET', path: '/v1/accounts/{id}/notices', allowed: ['app'] },
   { method: 'POST', path: '/v1/accounts/{id}/notices/{noticeId}/dismiss', allowed: ['app'] },
   { method: 'POST', path: '/v1/accounts/{id}/token', allowed: ['app'] },
+  { method: 'POST', path: '/v1/status/components', json: {}, allowed: ['ops'] },
+  { method: 'GET', path: '/v1/status/components', allowed: ['ops', 'analyst'] },
+  { method: 'PATCH', path: `/v1/status/components/${MISSING_ID}`, json: {}, allowed: ['ops'] },
+  { method: 'DELETE', path: `/v1/status/components/${MISSING_ID}`, allowed: ['ops'] },
+  { method: 'POST', path: '/v1/status/incidents', json: {}, allowed: ['ops'] },
+  { method: 'GET', path: '/v1/status/incidents', allowed: ['ops', 'analyst'] },
+  { method: 'GET', path: `/v1/status/incidents/${MISSING_ID}`, allowed: ['ops', 'analyst'] },
+  {
+    method: 'POST',
+    path: `/v1/status/incidents/${MISSING_ID}/updates`,
+    json: {},
+    allowed: ['ops'],
+  },
+  { method: 'POST', path: '/v1/status/maintenances', json: {}, allowed: ['ops'] },
+  {
+    method: 'POST',
+    path: `/v1/status/maintenances/${MISSING_ID}/updates`,
+    json: {},
+    allowed: ['ops'],
+  },
 ];
 
 describe('role-based access', () => {

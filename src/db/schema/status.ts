@@ -1,0 +1,122 @@
+import { sql } from 'drizzle-orm';
+import {
+  type AnyPgColumn,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { campaigns } from './campaigns';
+import { createdAt, idColumn, timestamptz } from './columns';
+
+export const COMPONENT_STATUSES = [
+  'operational',
+  'degraded_performance',
+  'partial_outage',
+  'major_outage',
+  'under_maintenance',
+] as const;
+export type ComponentStatus = (typeof COMPONENT_STATUSES)[number];
+
+export const INCIDENT_STATUSES = ['investigating', 'identified', 'monitoring', 'resolved'] as const;
+export const MAINTENANCE_STATUSES = ['scheduled', 'in_progress', 'verifying', 'completed'] as const;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+export type MaintenanceStatus = (typeof MAINTENANCE_STATUSES)[number];
+
+export const IMPACTS = ['none', 'minor', 'major', 'critical'] as const;
+/** Statuspage gives scheduled maintenance the impact `maintenance`. */
+export type Impact = (typeof IMPACTS)[number] | 'maintenance';
+
+/** A part of the product on the status page; a group holds components one level deep. */
+export const statusComponents = pgTable(
+  'status_components',
+  {
+    id: idColumn(),
+    name: text('name').notNull().unique(),
+    description: text('description'),
+    isGroup: boolean('is_group').notNull().default(false),
+    groupId: uuid('group_id').references((): AnyPgColumn => statusComponents.id, {
+      onDelete: 'set null',
+    }),
+    position: integer('position').notNull().default(0),
+    status: text('status', { enum: COMPONENT_STATUSES }).notNull().default('operational'),
+    onlyShowIfDegraded: boolean('only_show_if_degraded').notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+  },
+  (table) => [
+    check(
+      'status_components_status_check',
+      sql`${table.status} in ('operational', 'degraded_performance', 'partial_outage', 'major_outage', 'under_maintenance')`,
+    ),
+  ],
+);
+
+/**
+ * Incidents and scheduled maintenance share one table (`kind`), as they share one shape on
+ * the public API. A maintenance's status moves with its window unless `auto_transition` is off.
+ */
+export const incidents = pgTable(
+  'incidents',
+  {
+    id: idColumn(),
+    kind: text('kind', { enum: ['incident', 'maintenance'] }).notNull(),
+    name: text('name').notNull(),
+    status: text('status').notNull(),
+    impact: text('impact').$type<Impact>().notNull(),
+    scheduledFor: timestamptz('scheduled_for'),
+    scheduledUntil: timestamptz('scheduled_until'),
+    autoTransition: boolean('auto_transition').notNull().default(true),
+    /** The banner that tells affected accounts; ended when this resolves. */
+    campaignId: uuid('campaign_id').references(() => campaigns.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+    monitoringAt: timestamptz('monitoring_at'),
+    resolvedAt: timestamptz('resolved_at'),
+  },
+  (table) => [index('incidents_kind_created_idx').on(table.kind, table.createdAt)],
+);
+
+export type AffectedComponent = {
+  code: string;
+  name: string;
+  old_status: ComponentStatus;
+  new_status: ComponentStatus;
+};
+
+export const incidentUpdates = pgTable(
+  'incident_updates',
+  {
+    id: idColumn(),
+    incidentId: uuid('incident_id')
+      .notNull()
+      .references(() => incidents.id, { onDelete: 'cascade' }),
+    status: text('status').notNull(),
+    body: text('body').notNull(),
+    affectedComponents: jsonb('affected_components').$type<AffectedComponent[]>().notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [index('incident_updates_incident_idx').on(table.incidentId, table.createdAt)],
+);
+
+export const incidentComponents = pgTable(
+  'incident_components',
+  {
+    incidentId: uuid('incident_id')
+      .notNull()
+      .references(() => incidents.id, { onDelete: 'cascade' }),
+    componentId: uuid('component_id')
+      .notNull()
+      .references(() => statusComponents.id, { onDelete: 'cascade' }),
+  },
+  (table) => [primaryKey({ columns: [table.incidentId, table.componentId] })],
+);
+
+export type StatusComponentRow = typeof statusComponents.$inferSelect;
+export type IncidentRow = typeof incidents.$inferSelect;
+export type IncidentUpdateRow = typeof incidentUpdates.$inferSelect;

@@ -1,0 +1,136 @@
+import { asc, eq } from 'drizzle-orm';
+import { v7 as uuidv7 } from 'uuid';
+import type { Db } from '../../db/database';
+import { type ComponentStatus, type StatusComponentRow, statusComponents } from '../../db/schema';
+import type { Deps } from '../../deps';
+import { AppError, notFound } from '../../http/app-error';
+
+export type ComponentInput = {
+  name: string;
+  description?: string | null;
+  group?: boolean;
+  group_id?: string | null;
+  position?: number;
+  only_show_if_degraded?: boolean;
+};
+
+export type ComponentPatch = Partial<Omit<ComponentInput, 'group'>> & { status?: ComponentStatus };
+
+export type ComponentView = {
+  id: string;
+  name: string;
+  description: string | null;
+  group: boolean;
+  group_id: string | null;
+  position: number;
+  status: ComponentStatus;
+  only_show_if_degraded: boolean;
+  created_at: string;
+  updated_at: string;
+};
+
+export const toComponentView = (row: StatusComponentRow): ComponentView => ({
+  id: row.id,
+  name: row.name,
+  description: row.description,
+  group: row.isGroup,
+  group_id: row.groupId,
+  position: row.position,
+  status: row.status,
+  only_show_if_degraded: row.onlyShowIfDegraded,
+  created_at: row.createdAt.toISOString(),
+  updated_at: row.updatedAt.toISOString(),
+});
+
+const fieldError = (path: string, message: string) =>
+  new AppError('validation_failed', 'The component is not valid; nothing was saved.', [
+    { location: 'body', path, message },
+  ]);
+
+/** Groups hold components one level deep: a group cannot sit in another group. */
+async function checkGroup(db: Db, groupId: string | null | undefined, isGroup: boolean) {
+  if (!groupId) return;
+  if (isGroup) throw fieldError('group_id', 'a group cannot belong to another group');
+  const [group] = await db.select().from(statusComponents).where(eq(statusComponents.id, groupId));
+  if (!group?.isGroup) throw fieldError('group_id', `no component group has id ${groupId}`);
+}
+
+async function checkNameFree(db: Db, name: string, exceptId?: string) {
+  const [taken] = await db
+    .select({ id: statusComponents.id })
+    .from(statusComponents)
+    .where(eq(statusComponents.name, name));
+  if (taken && taken.id !== exceptId)
+    throw fieldError('name', `a component is already named ${name}`);
+}
+
+export async function createComponent(deps: Deps, input: ComponentInput): Promise<ComponentView> {
+  await checkGroup(deps.db, input.group_id, input.group ?? false);
+  await checkNameFree(deps.db, input.name);
+  const now = deps.clock.now();
+  const [row] = await deps.db
+    .insert(statusComponents)
+    .values({
+      id: uuidv7(),
+      name: input.name,
+      description: input.description ?? null,
+      isGroup: input.group ?? false,
+      groupId: input.group_id ?? null,
+      position: input.position ?? 0,
+      onlyShowIfDegraded: input.only_show_if_degraded ?? false,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .returning();
+  if (!row) throw new Error('insert into status_components returned no row');
+  return toComponentView(row);
+}
+
+export async function updateComponent(
+  deps: Deps,
+  id: string,
+  patch: ComponentPatch,
+): Promise<ComponentView> {
+  const [existing] = await deps.db
+    .select()
+    .from(statusComponents)
+    .where(eq(statusComponents.id, id));
+  if (!existing) throw notFound(`Component ${id}`);
+  if (patch.group_id !== undefined) await checkGroup(deps.db, patch.group_id, existing.isGroup);
+  if (patch.name !== undefined) await checkNameFree(deps.db, patch.name, id);
+  if (patch.status !== undefined && existing.isGroup) {
+    throw fieldError('status', 'a group shows the worst status of its components');
+  }
+  const [row] = await deps.db
+    .update(statusComponents)
+    .set({
+      ...(patch.name !== undefined ? { name: patch.name } : {}),
+      ...(patch.description !== undefined ? { description: patch.description } : {}),
+      ...(patch.group_id !== undefined ? { groupId: patch.group_id } : {}),
+      ...(patch.position !== undefined ? { position: patch.position } : {}),
+      ...(patch.status !== undefined ? { status: patch.status } : {}),
+      ...(patch.only_show_if_degraded !== undefined
+        ? { onlyShowIfDegraded: patch.only_show_if_degraded }
+        : {}),
+      updatedAt: deps.clock.now(),
+    })
+    .where(eq(statusComponents.id, id))
+    .returning();
+  if (!row) throw notFound(`Component ${id}`);
+  return toComponentView(row);
+}
+
+export async function deleteComponent(deps: Deps, id: string): Promise<void> {
+  const deleted = await deps.db
+    .delete(statusComponents)
+    .where(eq(statusComponents.id, id))
+    .returning({ id: statusComponents.id });
+  if (deleted.length === 0) throw notFound(`Component ${id}`);
+}
+
+export async function listComponentRows(db: Db): Promise<StatusComponentRow[]> {
+  return db
+    .select()
+    .from(statusComponents)
+    .orderBy(asc(statusComponents.position), asc(statusComponents.name));
+}

@@ -1,0 +1,431 @@
+import { and, asc, desc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
+import { v7 as uuidv7 } from 'uuid';
+import type { Db } from '../../db/database';
+import { retryingTransaction } from '../../db/retry-transaction';
+import {
+  type AffectedComponent,
+  type ComponentStatus,
+  type Impact,
+  type IncidentRow,
+  incidentComponents,
+  incidents,
+  incidentUpdates,
+  type Severity,
+  statusComponents,
+} from '../../db/schema';
+import type { Deps } from '../../deps';
+import { AppError, notFound } from '../../http/app-error';
+import type { Audience } from '../campaigns/audience';
+import {
+  type Actor,
+  createCampaign,
+  patchCampaign,
+  stopCampaign,
+} from '../campaigns/campaigns.service';
+import { incidentStatusAt } from './status-clock';
+
+export type ComponentChange = { id: string; status: ComponentStatus };
+
+export type IncidentOpen = {
+  name: string;
+  status: 'investigating' | 'identified' | 'monitoring';
+  impact: Exclude<Impact, 'maintenance'>;
+  body: string;
+  components: ComponentChange[];
+  notify_accounts: boolean;
+};
+
+export type IncidentUpdateInput = {
+  status: 'investigating' | 'identified' | 'monitoring' | 'resolved';
+  body: string;
+  impact?: Exclude<Impact, 'maintenance'>;
+  components?: ComponentChange[];
+};
+
+export type MaintenanceSchedule = {
+  name: string;
+  body: string;
+  scheduled_for: string;
+  scheduled_until: string;
+  components: string[];
+  auto_transition: boolean;
+  notify_accounts: boolean;
+};
+
+export type MaintenanceUpdateInput = {
+  status: 'scheduled' | 'in_progress' | 'verifying' | 'completed';
+  body: string;
+};
+
+const BANNER_SEVERITY: Record<Impact, Severity> = {
+  none: 'info',
+  minor: 'warning',
+  major: 'critical',
+  critical: 'critical',
+  maintenance: 'maintenance',
+};
+
+const invalid = (path: string, message: string) =>
+  new AppError('validation_failed', 'The request is not valid; nothing was saved.', [
+    { location: 'body', path, message },
+  ]);
+
+/**
+ * Opens an incident: records the first update, sets the affected components' status and,
+ * unless asked not to, publishes a banner to the accounts that use those components.
+ */
+export async function openIncident(deps: Deps, input: IncidentOpen, actor: Actor) {
+  const id = await retryingTransaction(deps.db, async (tx) => {
+    const now = deps.clock.now();
+    const incidentId = uuidv7();
+    await tx.insert(incidents).values({
+      id: incidentId,
+      kind: 'incident',
+      name: input.name,
+      status: input.status,
+      impact: input.impact,
+      createdAt: now,
+      updatedAt: now,
+      monitoringAt: input.status === 'monitoring' ? now : null,
+    });
+    const affected = await setComponentStatuses(tx, incidentId, input.components, now);
+    await addUpdate(tx, incidentId, input.status, input.body, affected, now);
+    if (input.notify_accounts) {
+      const campaign = await createCampaign(
+        deps,
+        bannerFor(
+          deps,
+          input.name,
+          input.body,
+          BANNER_SEVERITY[input.impact],
+          null,
+          await audienceOf(
+            tx,
+            input.components.map((c) => c.id),
+          ),
+        ),
+        actor,
+        { origin: 'incident', originId: incidentId },
+        tx,
+      );
+      await tx
+        .update(incidents)
+        .set({ campaignId: campaign.id })
+        .where(eq(incidents.id, incidentId));
+    }
+    return incidentId;
+  });
+  deps.notices.catalog.invalidate();
+  return id;
+}
+
+export async function postIncidentUpdate(
+  deps: Deps,
+  id: string,
+  input: IncidentUpdateInput,
+  actor: Actor,
+) {
+  await retryingTransaction(deps.db, async (tx) => {
+    const now = deps.clock.now();
+    const incident = await lockIncident(tx, id, 'incident');
+    if (incident.status === 'resolved') {
+      throw new AppError('conflict', 'The incident is resolved; open a new one.');
+    }
+    let affected = await setComponentStatuses(tx, id, input.components ?? [], now);
+    if (input.status === 'resolved')
+      affected = [...affected, ...(await restoreComponents(tx, id, now))];
+    await tx
+      .update(incidents)
+      .set({
+        status: input.status,
+        impact: input.impact ?? incident.impact,
+        updatedAt: now,
+        ...(input.status === 'monitoring' && !incident.monitoringAt ? { monitoringAt: now } : {}),
+        ...(input.status === 'resolved' ? { resolvedAt: now } : {}),
+      })
+      .where(eq(incidents.id, id));
+    await addUpdate(tx, id, input.status, input.body, affected, now);
+    if (!incident.campaignId) return;
+    if (input.status === 'resolved') {
+      await stopCampaign(deps, incident.campaignId, actor, tx);
+    } else {
+      const severity = BANNER_SEVERITY[input.impact ?? incident.impact];
+      await patchCampaign(deps, incident.campaignId, { body: input.body, severity }, actor, tx);
+    }
+  });
+  deps.notices.catalog.invalidate();
+}
+
+/** Schedules maintenance; its banner shows from now until the window closes. */
+export async function scheduleMaintenance(deps: Deps, input: MaintenanceSchedule, actor: Actor) {
+  const scheduledFor = new Date(input.scheduled_for);
+  const scheduledUntil = new Date(input.scheduled_until);
+  if (scheduledUntil <= scheduledFor)
+    throw invalid('scheduled_until', 'must be after scheduled_for');
+  if (scheduledUntil <= deps.clock.now()) throw invalid('scheduled_until', 'must be in the future');
+  const id = await retryingTransaction(deps.db, async (tx) => {
+    const now = deps.clock.now();
+    const maintenanceId = uuidv7();
+    await tx.insert(incidents).values({
+      id: maintenanceId,
+      kind: 'maintenance',
+      name: input.name,
+      status: 'scheduled',
+      impact: 'maintenance',
+      scheduledFor,
+      scheduledUntil,
+      autoTransition: input.auto_transition,
+      createdAt: now,
+      updatedAt: now,
+    });
+    const affected = await linkComponents(tx, maintenanceId, input.components);
+    await addUpdate(tx, maintenanceId, 'scheduled', input.body, affected, now);
+    if (input.notify_accounts) {
+      const campaign = await createCampaign(
+        deps,
+        bannerFor(
+          deps,
+          input.name,
+          input.body,
+          'maintenance',
+          scheduledUntil,
+          await audienceOf(tx, input.components),
+        ),
+        actor,
+        { origin: 'maintenance', originId: maintenanceId },
+        tx,
+      );
+      await tx
+        .update(incidents)
+        .set({ campaignId: campaign.id })
+        .where(eq(incidents.id, maintenanceId));
+    }
+    return maintenanceId;
+  });
+  deps.notices.catalog.invalidate();
+  return id;
+}
+
+export async function postMaintenanceUpdate(
+  deps: Deps,
+  id: string,
+  input: MaintenanceUpdateInput,
+  actor: Actor,
+) {
+  await retryingTransaction(deps.db, async (tx) => {
+    const now = deps.clock.now();
+    const maintenance = await lockIncident(tx, id, 'maintenance');
+    if (incidentStatusAt(maintenance, now) === 'completed') {
+      throw new AppError('conflict', 'The maintenance is completed.');
+    }
+    await tx
+      .update(incidents)
+      .set({
+        status: input.status,
+        updatedAt: now,
+        ...(input.status === 'completed' ? { resolvedAt: now } : {}),
+      })
+      .where(eq(incidents.id, id));
+    await addUpdate(tx, id, input.status, input.body, [], now);
+    if (maintenance.campaignId && input.status === 'completed') {
+      await stopCampaign(deps, maintenance.campaignId, actor, tx);
+    } else if (maintenance.campaignId) {
+      await patchCampaign(deps, maintenance.campaignId, { body: input.body }, actor, tx);
+    }
+  });
+  deps.notices.catalog.invalidate();
+}
+
+function bannerFor(
+  deps: Deps,
+  title: string,
+  body: string,
+  severity: Severity,
+  endsAt: Date | null,
+  audience: Audience,
+) {
+  return {
+    channels: ['banner', 'status'] as ('banner' | 'status')[],
+    title,
+    body,
+    severity,
+    cta: { label: 'Status page', url: `${deps.config.publicUrl}/status` },
+    locales: {},
+    starts_at: null,
+    ends_at: endsAt?.toISOString() ?? null,
+    audience,
+    event_id: null,
+    target_reasons: [],
+    // An outage is never hidden from anyone to measure it.
+    holdout_percent: 0,
+    publish: true,
+  };
+}
+
+/**
+ * Accounts that list an affected component (or a component of an affected group) among the
+ * components they use; everyone when no component was named.
+ */
+async function audienceOf(db: Db, componentIds: string[]): Promise<Audience> {
+  if (componentIds.length === 0) return { type: 'all' };
+  const rows = await db
+    .select({ name: statusComponents.name })
+    .from(statusComponents)
+    .where(
+      sql`${statusComponents.id} in (select jsonb_array_elements_text(${JSON.stringify(componentIds)}::jsonb)::uuid)
+          or ${statusComponents.groupId} in (select jsonb_array_elements_text(${JSON.stringify(componentIds)}::jsonb)::uuid)`,
+    );
+  const names = [...new Set(rows.map((r) => r.name))];
+  return {
+    type: 'rule',
+    any: names.map((name) => ({ attribute: 'components', op: 'contains' as const, value: name })),
+  };
+}
+
+async function lockIncident(db: Db, id: string, kind: 'incident' | 'maintenance') {
+  const [row] = await db
+    .select()
+    .from(incidents)
+    .where(and(eq(incidents.id, id), eq(incidents.kind, kind)))
+    .for('update');
+  if (!row) throw notFound(`${kind === 'incident' ? 'Incident' : 'Maintenance'} ${id}`);
+  return row;
+}
+
+async function lockComponents(db: Db, ids: string[]) {
+  if (ids.length === 0) return { rows: [], groups: [] };
+  const rows = await db
+    .select()
+    .from(statusComponents)
+    .where(inArray(statusComponents.id, ids))
+    .orderBy(asc(statusComponents.id))
+    .for('update');
+  const missing = ids.filter((id) => !rows.some((r) => r.id === id));
+  if (missing.length > 0) throw invalid('components', `no component has id ${missing.join(', ')}`);
+  const groups = rows.filter((r) => r.isGroup && ids.includes(r.id));
+  return { rows, groups };
+}
+
+async function linkComponents(
+  db: Db,
+  incidentId: string,
+  ids: string[],
+): Promise<AffectedComponent[]> {
+  const locked = await lockComponents(db, ids);
+  if (locked.rows.length > 0) {
+    await db
+      .insert(incidentComponents)
+      .values(locked.rows.map((r) => ({ incidentId, componentId: r.id })))
+      .onConflictDoNothing();
+  }
+  return [];
+}
+
+/** Sets each named component's status and links it to the incident; returns what changed. */
+async function setComponentStatuses(
+  db: Db,
+  incidentId: string,
+  changes: ComponentChange[],
+  now: Date,
+): Promise<AffectedComponent[]> {
+  const locked = await lockComponents(
+    db,
+    changes.map((c) => c.id),
+  );
+  if (locked.rows.length === 0) return [];
+  if (locked.groups.length > 0) {
+    throw invalid('components', 'name the components of a group, not the group itself');
+  }
+  await db
+    .insert(incidentComponents)
+    .values(locked.rows.map((r) => ({ incidentId, componentId: r.id })))
+    .onConflictDoNothing();
+  const affected: AffectedComponent[] = [];
+  for (const change of changes) {
+    const row = locked.rows.find((r) => r.id === change.id);
+    if (!row || row.status === change.status) continue;
+    await db
+      .update(statusComponents)
+      .set({ status: change.status, updatedAt: now })
+      .where(eq(statusComponents.id, row.id));
+    affected.push({
+      code: row.id,
+      name: row.name,
+      old_status: row.status,
+      new_status: change.status,
+    });
+  }
+  return affected;
+}
+
+/** On resolution, components go back to operational unless another open incident holds them. */
+async function restoreComponents(
+  db: Db,
+  incidentId: string,
+  now: Date,
+): Promise<AffectedComponent[]> {
+  const linked = await db
+    .select({ component: statusComponents })
+    .from(incidentComponents)
+    .innerJoin(statusComponents, eq(statusComponents.id, incidentComponents.componentId))
+    .where(eq(incidentComponents.incidentId, incidentId));
+  const affected: AffectedComponent[] = [];
+  for (const { component } of linked) {
+    if (component.status === 'operational') continue;
+    const [heldElsewhere] = await db
+      .select({ id: incidents.id })
+      .from(incidentComponents)
+      .innerJoin(incidents, eq(incidents.id, incidentComponents.incidentId))
+      .where(
+        and(
+          eq(incidentComponents.componentId, component.id),
+          ne(incidents.id, incidentId),
+          eq(incidents.kind, 'incident'),
+          isNull(incidents.resolvedAt),
+        ),
+      );
+    if (heldElsewhere) continue;
+    await db
+      .update(statusComponents)
+      .set({ status: 'operational', updatedAt: now })
+      .where(eq(statusComponents.id, component.id));
+    affected.push({
+      code: component.id,
+      name: component.name,
+      old_status: component.status,
+      new_status: 'operational',
+    });
+  }
+  return affected;
+}
+
+async function addUpdate(
+  db: Db,
+  incidentId: string,
+  status: string,
+  body: string,
+  affected: AffectedComponent[],
+  now: Date,
+) {
+  await db.insert(incidentUpdates).values({
+    id: uuidv7(),
+    incidentId,
+    status,
+    body,
+    affectedComponents: affected,
+    createdAt: now,
+  });
+}
+
+export async function incidentRows(
+  db: Db,
+  kind: 'incident' | 'maintenance',
+  limit = 50,
+): Promise<IncidentRow[]> {
+  return db
+    .select()
+    .from(incidents)
+    .where(eq(incidents.kind, kind))
+    .orderBy(desc(incidents.createdAt))
+    .limit(limit);
+}

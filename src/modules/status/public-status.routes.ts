@@ -1,0 +1,142 @@
+import { z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { AppEnv } from '../../http/app-env';
+import { createRouter } from '../../http/create-router';
+import { defineRoute } from '../../http/define-route';
+import { matchesEtag, strongEtag } from '../../http/etag';
+import { type PublicStatus, publicStatus } from './public-status.service';
+import { renderHistoryFeed, renderStatusPage } from './status-page';
+import {
+  PageSchema,
+  PageStatusSchema,
+  StatuspageComponentSchema,
+  StatuspageIncidentSchema,
+} from './status-schemas';
+
+const tags = ['Public status (Statuspage API v2)'];
+// Status changes must reach people quickly; 30 s of caching still absorbs a stampede.
+const PUBLIC_CACHE = 'public, max-age=30';
+
+type Shape = Record<string, z.ZodType>;
+
+function statusRoute<S extends Shape>(path: string, summary: string, shape: S) {
+  return defineRoute({
+    access: 'public',
+    method: 'get',
+    path: `/api/v2/${path}`,
+    tags,
+    summary,
+    responses: {
+      200: {
+        description: 'Same field names, enums and shapes as Atlassian Statuspage',
+        content: { 'application/json': { schema: z.object({ page: PageSchema, ...shape }) } },
+      },
+      304: { description: 'Unchanged since the ETag sent in If-None-Match.' },
+    },
+  });
+}
+
+const incidentsShape = { incidents: z.array(StatuspageIncidentSchema) };
+const maintenancesShape = { scheduled_maintenances: z.array(StatuspageIncidentSchema) };
+
+const views: [ReturnType<typeof statusRoute>, (s: PublicStatus) => object][] = [
+  [
+    statusRoute(
+      'summary.json',
+      'Status, components, unresolved incidents and pending maintenance',
+      {
+        components: z.array(StatuspageComponentSchema),
+        ...incidentsShape,
+        ...maintenancesShape,
+        status: PageStatusSchema,
+      },
+    ),
+    (s) => ({
+      page: s.page,
+      components: s.components,
+      incidents: s.unresolved,
+      scheduled_maintenances: [...s.active, ...s.upcoming],
+      status: s.status,
+    }),
+  ],
+  [
+    statusRoute('status.json', 'The page indicator and its description', {
+      status: PageStatusSchema,
+    }),
+    (s) => ({ page: s.page, status: s.status }),
+  ],
+  [
+    statusRoute('components.json', 'Every component and its status', {
+      components: z.array(StatuspageComponentSchema),
+    }),
+    (s) => ({ page: s.page, components: s.components }),
+  ],
+  [
+    statusRoute('incidents.json', 'The 50 latest incidents', incidentsShape),
+    (s) => ({ page: s.page, incidents: s.incidents }),
+  ],
+  [
+    statusRoute('incidents/unresolved.json', 'Incidents not yet resolved', incidentsShape),
+    (s) => ({ page: s.page, incidents: s.unresolved }),
+  ],
+  [
+    statusRoute(
+      'scheduled-maintenances.json',
+      'The 50 latest scheduled maintenances',
+      maintenancesShape,
+    ),
+    (s) => ({ page: s.page, scheduled_maintenances: s.scheduledMaintenances }),
+  ],
+  [
+    statusRoute(
+      'scheduled-maintenances/upcoming.json',
+      'Maintenance not yet started',
+      maintenancesShape,
+    ),
+    (s) => ({ page: s.page, scheduled_maintenances: s.upcoming }),
+  ],
+  [
+    statusRoute(
+      'scheduled-maintenances/active.json',
+      'Maintenance in progress or verifying',
+      maintenancesShape,
+    ),
+    (s) => ({ page: s.page, scheduled_maintenances: s.active }),
+  ],
+];
+
+/** A cacheable public answer: ETag, 304, short shared caching, readable from any origin. */
+function publicAnswer(c: Context<AppEnv>, body: string, contentType: string) {
+  const etag = strongEtag(body);
+  c.header('ETag', etag);
+  c.header('Cache-Control', PUBLIC_CACHE);
+  c.header('Access-Control-Allow-Origin', '*');
+  if (matchesEtag(c.req.header('if-none-match'), etag)) return c.body(null, 304);
+  c.header('Content-Type', contentType);
+  return c.body(body, 200);
+}
+
+export const publicStatusRoutes = createRouter();
+for (const [route, select] of views) {
+  publicStatusRoutes.openapi(route, async (c) =>
+    publicAnswer(
+      c,
+      JSON.stringify(select(await publicStatus(c.var.deps))),
+      'application/json; charset=utf-8',
+    ),
+  );
+}
+publicStatusRoutes.get('/status', async (c) =>
+  publicAnswer(
+    c,
+    String(await renderStatusPage(await publicStatus(c.var.deps))),
+    'text/html; charset=utf-8',
+  ),
+);
+publicStatusRoutes.get('/status/history.atom', async (c) =>
+  publicAnswer(
+    c,
+    renderHistoryFeed(await publicStatus(c.var.deps)),
+    'application/atom+xml; charset=utf-8',
+  ),
+);

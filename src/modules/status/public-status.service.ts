@@ -1,0 +1,247 @@
+import { asc, desc, eq, inArray } from 'drizzle-orm';
+import {
+  type ComponentStatus,
+  type IncidentRow,
+  incidentComponents,
+  incidents,
+  incidentUpdates,
+  type StatusComponentRow,
+} from '../../db/schema';
+import type { Deps } from '../../deps';
+import { listComponentRows } from './components.service';
+import {
+  automaticTransitions,
+  componentStatusAt,
+  incidentStatusAt,
+  pageIndicator,
+  worstStatus,
+} from './status-clock';
+
+/** The public status in Statuspage API v2 shapes (field names, enums, nesting). */
+
+const PAGE_ID = 'forestall';
+const RECENT = 50;
+
+export type StatuspageComponent = {
+  id: string;
+  name: string;
+  status: ComponentStatus;
+  created_at: string;
+  updated_at: string;
+  position: number;
+  description: string | null;
+  showcase: boolean;
+  start_date: string | null;
+  group_id: string | null;
+  page_id: string;
+  group: boolean;
+  only_show_if_degraded: boolean;
+  components?: string[];
+};
+
+export type StatuspageIncident = ReturnType<typeof toIncidentJson>;
+
+export async function publicStatus(deps: Deps) {
+  const now = deps.clock.now();
+  const [componentRows, incidentRows, maintenanceRows] = await Promise.all([
+    listComponentRows(deps.db),
+    recent(deps, 'incident'),
+    recent(deps, 'maintenance'),
+  ]);
+  const all = [...incidentRows, ...maintenanceRows];
+  const ids = all.map((r) => r.id);
+  const [updates, links] = ids.length
+    ? await Promise.all([
+        deps.db
+          .select()
+          .from(incidentUpdates)
+          .where(inArray(incidentUpdates.incidentId, ids))
+          .orderBy(desc(incidentUpdates.createdAt), desc(incidentUpdates.id)),
+        deps.db
+          .select()
+          .from(incidentComponents)
+          .where(inArray(incidentComponents.incidentId, ids)),
+      ])
+    : [[], []];
+
+  const inMaintenance = new Set(
+    maintenanceRows
+      .filter((m) => ['in_progress', 'verifying'].includes(incidentStatusAt(m, now)))
+      .flatMap((m) => links.filter((l) => l.incidentId === m.id).map((l) => l.componentId)),
+  );
+  const components = toComponentsJson(componentRows, inMaintenance);
+  const byId = new Map(components.map((c) => [c.id, c]));
+  const incidentJson = (row: IncidentRow) =>
+    toIncidentJson(
+      row,
+      now,
+      updates.filter((u) => u.incidentId === row.id),
+      links.flatMap((l) => (l.incidentId === row.id && byId.get(l.componentId)) || []),
+    );
+
+  const incidentsJson = incidentRows.map(incidentJson);
+  const maintenancesJson = maintenanceRows.map(incidentJson);
+  const unresolved = incidentsJson.filter((i) => i.status !== 'resolved');
+  const upcoming = maintenancesJson.filter((m) => m.status === 'scheduled');
+  const active = maintenancesJson.filter((m) => ['in_progress', 'verifying'].includes(m.status));
+  const updatedAt = [
+    ...components.map((c) => c.updated_at),
+    ...incidentsJson.map((i) => i.updated_at),
+    ...maintenancesJson.map((m) => m.updated_at),
+  ]
+    .sort()
+    .at(-1);
+  const page = {
+    id: PAGE_ID,
+    name: deps.config.statusPageName,
+    url: `${deps.config.publicUrl}/status`,
+    time_zone: deps.config.workspaceTimeZone,
+    updated_at: updatedAt ?? now.toISOString(),
+  };
+  const status = pageIndicator(
+    components.filter((c) => !c.group).map((c) => c.status),
+    unresolved.map((i) => i.impact),
+  );
+  return {
+    page,
+    status,
+    components,
+    incidents: incidentsJson,
+    unresolved,
+    scheduledMaintenances: maintenancesJson,
+    upcoming,
+    active,
+  };
+}
+
+export type PublicStatus = Awaited<ReturnType<typeof publicStatus>>;
+
+/** One incident or maintenance, however old, in the public shape. */
+export async function incidentJsonById(deps: Deps, id: string, kind: 'incident' | 'maintenance') {
+  const status = await publicStatus(deps);
+  const listed = (kind === 'incident' ? status.incidents : status.scheduledMaintenances).find(
+    (i) => i.id === id,
+  );
+  if (listed) return listed;
+  const [row] = await deps.db.select().from(incidents).where(eq(incidents.id, id));
+  if (!row || row.kind !== kind) return undefined;
+  const [updates, links] = await Promise.all([
+    deps.db
+      .select()
+      .from(incidentUpdates)
+      .where(eq(incidentUpdates.incidentId, id))
+      .orderBy(desc(incidentUpdates.createdAt), desc(incidentUpdates.id)),
+    deps.db.select().from(incidentComponents).where(eq(incidentComponents.incidentId, id)),
+  ]);
+  const linked = new Set(links.map((l) => l.componentId));
+  return toIncidentJson(
+    row,
+    deps.clock.now(),
+    updates,
+    status.components.filter((c) => linked.has(c.id)),
+  );
+}
+
+function recent(deps: Deps, kind: 'incident' | 'maintenance') {
+  return deps.db
+    .select()
+    .from(incidents)
+    .where(eq(incidents.kind, kind))
+    .orderBy(desc(incidents.createdAt), asc(incidents.id))
+    .limit(RECENT);
+}
+
+function toComponentsJson(
+  rows: StatusComponentRow[],
+  inMaintenance: Set<string>,
+): StatuspageComponent[] {
+  const status = new Map(rows.map((r) => [r.id, componentStatusAt(r, inMaintenance)]));
+  return rows.map((row) => {
+    const members = rows.filter((r) => r.groupId === row.id);
+    return {
+      id: row.id,
+      name: row.name,
+      status: row.isGroup
+        ? worstStatus(members.map((m) => status.get(m.id) ?? 'operational'))
+        : (status.get(row.id) ?? row.status),
+      created_at: row.createdAt.toISOString(),
+      updated_at: row.updatedAt.toISOString(),
+      position: row.position,
+      description: row.description,
+      showcase: !row.onlyShowIfDegraded,
+      start_date: null,
+      group_id: row.groupId,
+      page_id: PAGE_ID,
+      group: row.isGroup,
+      only_show_if_degraded: row.onlyShowIfDegraded,
+      ...(row.isGroup ? { components: members.map((m) => m.id) } : {}),
+    };
+  });
+}
+
+function toIncidentJson(
+  row: IncidentRow,
+  now: Date,
+  updates: (typeof incidentUpdates.$inferSelect)[],
+  components: StatuspageComponent[],
+) {
+  const status = incidentStatusAt(row, now);
+  const clockUpdates = automaticTransitions(row, now).map((t, i) => ({
+    id: `${row.id}-auto-${i}`,
+    status: t.status,
+    body: t.body,
+    incident_id: row.id,
+    created_at: t.at.toISOString(),
+    updated_at: t.at.toISOString(),
+    display_at: t.at.toISOString(),
+    affected_components: [],
+    deliver_notifications: true,
+    custom_tweet: null,
+    tweet_id: null,
+  }));
+  const posted = updates.map((u) => ({
+    id: u.id,
+    status: u.status,
+    body: u.body,
+    incident_id: row.id,
+    created_at: u.createdAt.toISOString(),
+    updated_at: u.createdAt.toISOString(),
+    display_at: u.createdAt.toISOString(),
+    affected_components: u.affectedComponents,
+    deliver_notifications: true,
+    custom_tweet: null,
+    tweet_id: null,
+  }));
+  const incidentUpdatesJson = [...clockUpdates, ...posted].sort((a, b) =>
+    b.display_at.localeCompare(a.display_at),
+  );
+  const lastClockChange = clockUpdates
+    .map((u) => u.created_at)
+    .sort()
+    .at(-1);
+  const updatedAt = [row.updatedAt.toISOString(), lastClockChange ?? ''].sort().at(-1) ?? '';
+  const resolvedAt =
+    row.resolvedAt?.toISOString() ??
+    (status === 'completed' ? (row.scheduledUntil?.toISOString() ?? null) : null);
+  return {
+    id: row.id,
+    name: row.name,
+    status,
+    created_at: row.createdAt.toISOString(),
+    updated_at: updatedAt,
+    monitoring_at: row.monitoringAt?.toISOString() ?? null,
+    resolved_at: resolvedAt,
+    impact: row.impact,
+    shortlink: `/status/incidents/${row.id}`,
+    started_at: (row.scheduledFor ?? row.createdAt).toISOString(),
+    page_id: PAGE_ID,
+    incident_updates: incidentUpdatesJson,
+    components,
+    ...(row.kind === 'maintenance'
+      ? {
+          scheduled_for: row.scheduledFor?.toISOString() ?? null,
+          scheduled_until: row.scheduledUntil?.toISOString() ?? null,
+        }
+      : {}),
+  };
+}

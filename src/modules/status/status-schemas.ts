@@ -1,0 +1,168 @@
+import { z } from '@hono/zod-openapi';
+import { COMPONENT_STATUSES, IMPACTS } from '../../db/schema';
+
+const instant = z.iso.datetime({ offset: true }).openapi({ example: '2026-12-06T02:00:00Z' });
+const body = z.string().trim().min(1).max(10_000).openapi({ description: 'Markdown.' });
+const incidentImpact = z.enum(IMPACTS);
+
+export const ComponentInputSchema = z
+  .object({
+    name: z.string().trim().min(1).max(100).openapi({ example: 'API' }),
+    description: z.string().trim().max(500).nullish(),
+    group: z.boolean().default(false).openapi({ description: 'A group of components.' }),
+    group_id: z.uuid().nullish(),
+    position: z.number().int().min(0).max(10_000).default(0),
+    only_show_if_degraded: z.boolean().default(false),
+  })
+  .openapi('ComponentInput');
+
+export const ComponentPatchSchema = z
+  .object({
+    name: z.string().trim().min(1).max(100).optional(),
+    description: z.string().trim().max(500).nullish(),
+    group_id: z.uuid().nullish(),
+    position: z.number().int().min(0).max(10_000).optional(),
+    status: z.enum(COMPONENT_STATUSES).optional(),
+    only_show_if_degraded: z.boolean().optional(),
+  })
+  .openapi('ComponentPatch');
+
+export const ComponentSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    description: z.string().nullable(),
+    group: z.boolean(),
+    group_id: z.string().nullable(),
+    position: z.number().int(),
+    status: z.enum(COMPONENT_STATUSES),
+    only_show_if_degraded: z.boolean(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi('Component');
+
+const ComponentChangeSchema = z.object({
+  id: z.uuid(),
+  status: z.enum(COMPONENT_STATUSES),
+});
+
+export const IncidentOpenSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200).openapi({ example: 'Elevated API error rates' }),
+    status: z.enum(['investigating', 'identified', 'monitoring']).default('investigating'),
+    impact: incidentImpact.default('minor'),
+    body,
+    components: z.array(ComponentChangeSchema).max(100).default([]),
+    notify_accounts: z.boolean().default(true).openapi({
+      description: 'Publish a banner to the accounts that use the affected components.',
+    }),
+  })
+  .openapi('IncidentOpen');
+
+export const IncidentUpdateSchema = z
+  .object({
+    status: z.enum(['investigating', 'identified', 'monitoring', 'resolved']),
+    body,
+    impact: incidentImpact.optional(),
+    components: z.array(ComponentChangeSchema).max(100).optional(),
+  })
+  .openapi('IncidentUpdate');
+
+export const MaintenanceScheduleSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200).openapi({ example: 'Database upgrade' }),
+    body,
+    scheduled_for: instant,
+    scheduled_until: instant,
+    components: z.array(z.uuid()).max(100).default([]),
+    auto_transition: z.boolean().default(true).openapi({
+      description: 'Move to in_progress and completed with the window.',
+    }),
+    notify_accounts: z.boolean().default(true),
+  })
+  .openapi('MaintenanceSchedule');
+
+export const MaintenanceUpdateSchema = z
+  .object({
+    status: z.enum(['scheduled', 'in_progress', 'verifying', 'completed']),
+    body,
+  })
+  .openapi('MaintenanceUpdate');
+
+const AffectedComponentSchema = z.object({
+  code: z.string(),
+  name: z.string(),
+  old_status: z.enum(COMPONENT_STATUSES),
+  new_status: z.enum(COMPONENT_STATUSES),
+});
+
+export const StatuspageComponentSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    status: z.enum(COMPONENT_STATUSES),
+    created_at: z.string(),
+    updated_at: z.string(),
+    position: z.number().int(),
+    description: z.string().nullable(),
+    showcase: z.boolean(),
+    start_date: z.string().nullable(),
+    group_id: z.string().nullable(),
+    page_id: z.string(),
+    group: z.boolean(),
+    only_show_if_degraded: z.boolean(),
+    components: z.array(z.string()).optional(),
+  })
+  .openapi('StatuspageComponent');
+
+export const StatuspageIncidentSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    status: z.string(),
+    created_at: z.string(),
+    updated_at: z.string(),
+    monitoring_at: z.string().nullable(),
+    resolved_at: z.string().nullable(),
+    impact: z.string(),
+    shortlink: z.string(),
+    started_at: z.string(),
+    page_id: z.string(),
+    incident_updates: z.array(
+      z.object({
+        id: z.string(),
+        status: z.string(),
+        body: z.string(),
+        incident_id: z.string(),
+        created_at: z.string(),
+        updated_at: z.string(),
+        display_at: z.string(),
+        affected_components: z.array(AffectedComponentSchema),
+        deliver_notifications: z.boolean(),
+        custom_tweet: z.null(),
+        tweet_id: z.null(),
+      }),
+    ),
+    components: z.array(StatuspageComponentSchema),
+    scheduled_for: z.string().nullable().optional(),
+    scheduled_until: z.string().nullable().optional(),
+  })
+  .openapi('StatuspageIncident');
+
+export const PageSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    url: z.string(),
+    time_zone: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi('StatuspagePage');
+
+export const PageStatusSchema = z
+  .object({
+    indicator: z.enum(['none', 'minor', 'major', 'critical']),
+    description: z.string(),
+  })
+  .openapi('StatuspageStatus');

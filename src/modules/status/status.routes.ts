@@ -1,0 +1,204 @@
+import { z } from '@hono/zod-openapi';
+import { notFound } from '../../http/app-error';
+import { createRouter } from '../../http/create-router';
+import { defineRoute, problemResponse } from '../../http/define-route';
+import { actorOf } from '../campaigns/campaigns.routes';
+import {
+  createComponent,
+  deleteComponent,
+  listComponentRows,
+  toComponentView,
+  updateComponent,
+} from './components.service';
+import {
+  openIncident,
+  postIncidentUpdate,
+  postMaintenanceUpdate,
+  scheduleMaintenance,
+} from './incidents.service';
+import { incidentJsonById, publicStatus } from './public-status.service';
+import {
+  ComponentInputSchema,
+  ComponentPatchSchema,
+  ComponentSchema,
+  IncidentOpenSchema,
+  IncidentUpdateSchema,
+  MaintenanceScheduleSchema,
+  MaintenanceUpdateSchema,
+  StatuspageIncidentSchema,
+} from './status-schemas';
+
+const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
+const ops = { roles: ['ops'] } as const;
+const readers = { roles: ['ops', 'analyst'] } as const;
+const tags = ['Status'];
+const IdParams = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
+const incidentResponse = (description: string) => ({
+  description,
+  content: json(StatuspageIncidentSchema),
+});
+
+const createComponentRoute = defineRoute({
+  access: ops,
+  method: 'post',
+  path: '/v1/status/components',
+  tags,
+  summary: 'Add a component (or a group of components)',
+  request: { body: { required: true, content: json(ComponentInputSchema) } },
+  responses: { 201: { description: 'Created', content: json(ComponentSchema) } },
+});
+
+const listComponentsRoute = defineRoute({
+  access: readers,
+  method: 'get',
+  path: '/v1/status/components',
+  tags,
+  summary: 'List components in page order',
+  responses: {
+    200: { description: 'Components', content: json(z.object({ data: z.array(ComponentSchema) })) },
+  },
+});
+
+const patchComponentRoute = defineRoute({
+  access: ops,
+  method: 'patch',
+  path: '/v1/status/components/{id}',
+  tags,
+  summary: 'Rename, move or set the status of a component',
+  request: { params: IdParams, body: { required: true, content: json(ComponentPatchSchema) } },
+  responses: {
+    200: { description: 'Updated', content: json(ComponentSchema) },
+    404: problemResponse('No such component.'),
+  },
+});
+
+const deleteComponentRoute = defineRoute({
+  access: ops,
+  method: 'delete',
+  path: '/v1/status/components/{id}',
+  tags,
+  summary: 'Remove a component',
+  request: { params: IdParams },
+  responses: { 204: { description: 'Deleted' }, 404: problemResponse('No such component.') },
+});
+
+const openIncidentRoute = defineRoute({
+  access: ops,
+  method: 'post',
+  path: '/v1/status/incidents',
+  tags,
+  summary: 'Open an incident (and a banner for the accounts that use its components)',
+  request: { body: { required: true, content: json(IncidentOpenSchema) } },
+  responses: { 201: incidentResponse('The incident, as the public API shows it') },
+});
+
+const listIncidentsRoute = defineRoute({
+  access: readers,
+  method: 'get',
+  path: '/v1/status/incidents',
+  tags,
+  summary: 'The 50 latest incidents',
+  responses: {
+    200: {
+      description: 'Newest first',
+      content: json(z.object({ data: z.array(StatuspageIncidentSchema) })),
+    },
+  },
+});
+
+const getIncidentRoute = defineRoute({
+  access: readers,
+  method: 'get',
+  path: '/v1/status/incidents/{id}',
+  tags,
+  summary: 'One incident with its updates',
+  request: { params: IdParams },
+  responses: { 200: incidentResponse('The incident'), 404: problemResponse('No such incident.') },
+});
+
+const incidentUpdateRoute = defineRoute({
+  access: ops,
+  method: 'post',
+  path: '/v1/status/incidents/{id}/updates',
+  tags,
+  summary: 'Post an incident update; `resolved` restores components and ends the banner',
+  request: { params: IdParams, body: { required: true, content: json(IncidentUpdateSchema) } },
+  responses: {
+    200: incidentResponse('The incident after the update'),
+    404: problemResponse('No such incident.'),
+    409: problemResponse('The incident is already resolved.'),
+  },
+});
+
+const scheduleMaintenanceRoute = defineRoute({
+  access: ops,
+  method: 'post',
+  path: '/v1/status/maintenances',
+  tags,
+  summary: 'Schedule maintenance (in progress and completed follow its window)',
+  request: { body: { required: true, content: json(MaintenanceScheduleSchema) } },
+  responses: { 201: incidentResponse('The scheduled maintenance') },
+});
+
+const maintenanceUpdateRoute = defineRoute({
+  access: ops,
+  method: 'post',
+  path: '/v1/status/maintenances/{id}/updates',
+  tags,
+  summary: 'Post a maintenance update; `completed` ends its banner',
+  request: { params: IdParams, body: { required: true, content: json(MaintenanceUpdateSchema) } },
+  responses: {
+    200: incidentResponse('The maintenance after the update'),
+    404: problemResponse('No such maintenance.'),
+    409: problemResponse('The maintenance is completed.'),
+  },
+});
+
+async function incidentOrNotFound(
+  deps: Parameters<typeof incidentJsonById>[0],
+  id: string,
+  kind: 'incident' | 'maintenance',
+) {
+  const incident = await incidentJsonById(deps, id, kind);
+  if (!incident) throw notFound(`${kind === 'incident' ? 'Incident' : 'Maintenance'} ${id}`);
+  return incident;
+}
+
+export const statusRoutes = createRouter()
+  .openapi(createComponentRoute, async (c) =>
+    c.json(await createComponent(c.var.deps, c.req.valid('json')), 201),
+  )
+  .openapi(listComponentsRoute, async (c) =>
+    c.json({ data: (await listComponentRows(c.var.deps.db)).map(toComponentView) }, 200),
+  )
+  .openapi(patchComponentRoute, async (c) =>
+    c.json(await updateComponent(c.var.deps, c.req.valid('param').id, c.req.valid('json')), 200),
+  )
+  .openapi(deleteComponentRoute, async (c) => {
+    await deleteComponent(c.var.deps, c.req.valid('param').id);
+    return c.body(null, 204);
+  })
+  .openapi(openIncidentRoute, async (c) => {
+    const id = await openIncident(c.var.deps, c.req.valid('json'), actorOf(c.var.principal));
+    return c.json(await incidentOrNotFound(c.var.deps, id, 'incident'), 201);
+  })
+  .openapi(listIncidentsRoute, async (c) =>
+    c.json({ data: (await publicStatus(c.var.deps)).incidents }, 200),
+  )
+  .openapi(getIncidentRoute, async (c) =>
+    c.json(await incidentOrNotFound(c.var.deps, c.req.valid('param').id, 'incident'), 200),
+  )
+  .openapi(incidentUpdateRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    await postIncidentUpdate(c.var.deps, id, c.req.valid('json'), actorOf(c.var.principal));
+    return c.json(await incidentOrNotFound(c.var.deps, id, 'incident'), 200);
+  })
+  .openapi(scheduleMaintenanceRoute, async (c) => {
+    const id = await scheduleMaintenance(c.var.deps, c.req.valid('json'), actorOf(c.var.principal));
+    return c.json(await incidentOrNotFound(c.var.deps, id, 'maintenance'), 201);
+  })
+  .openapi(maintenanceUpdateRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    await postMaintenanceUpdate(c.var.deps, id, c.req.valid('json'), actorOf(c.var.principal));
+    return c.json(await incidentOrNotFound(c.var.deps, id, 'maintenance'), 200);
+  });

@@ -1,0 +1,253 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { expectProblem } from '../../helpers/problem';
+import { readJson } from '../../helpers/read-json';
+import { startTestApp, type TestApp } from '../../helpers/test-app';
+
+// The test clock starts at 2026-03-02T09:00:00Z.
+describe('status: components, incidents, maintenance and the public Statuspage API', () => {
+  let t: TestApp;
+  let appKey: string;
+  let api: { id: string };
+  let dashboard: { id: string };
+  beforeAll(async () => {
+    t = await startTestApp();
+    appKey = await t.keyFor('app');
+  });
+  afterAll(() => t.close());
+  beforeEach(async () => {
+    await t.deps.db.execute(
+      sql`truncate incidents, status_components, campaigns, accounts cascade`,
+    );
+    t.clock.set('2026-03-02T09:00:00Z');
+    t.deps.notices.catalog.invalidate();
+    const core = await readJson(
+      await t.request('/v1/status/components', {
+        method: 'POST',
+        json: { name: 'Core', group: true },
+      }),
+    );
+    const add = async (name: string, position: number) =>
+      readJson(
+        await t.request('/v1/status/components', {
+          method: 'POST',
+          json: { name, group_id: core.id, position },
+        }),
+      );
+    api = await add('API', 1);
+    dashboard = await add('Dashboard', 2);
+    await t.request('/v1/accounts/batch', {
+      method: 'POST',
+      json: {
+        accounts: [
+          { id: 'uses-api', components: ['api'] },
+          { id: 'dashboard-only', components: ['Dashboard'] },
+        ],
+      },
+    });
+  });
+
+  const banners = async (account: string) =>
+    (await readJson(await t.request(`/v1/accounts/${account}/notices`, { key: appKey }))).notices;
+  const publicJson = async (path: string) =>
+    readJson(await t.request(`/api/v2/${path}`, { key: null }));
+
+  it('an incident on API shows a banner to accounts that use API and to no others, until resolved', async () => {
+    const opened = await t.request('/v1/status/incidents', {
+      method: 'POST',
+      json: {
+        name: 'Elevated API errors',
+        impact: 'major',
+        body: 'We are investigating failed requests.',
+        components: [{ id: api.id, status: 'partial_outage' }],
+      },
+    });
+    expect(opened.status).toBe(201);
+    const incident = await readJson(opened);
+    expect(incident).toMatchObject({
+      name: 'Elevated API errors',
+      status: 'investigating',
+      impact: 'major',
+      resolved_at: null,
+      incident_updates: [
+        {
+          status: 'investigating',
+          body: 'We are investigating failed requests.',
+          affected_components: [
+            { code: api.id, name: 'API', old_status: 'operational', new_status: 'partial_outage' },
+          ],
+        },
+      ],
+    });
+
+    expect(await banners('uses-api')).toMatchObject([
+      { title: 'Elevated API errors', severity: 'critical', cta: { label: 'Status page' } },
+    ]);
+    expect(await banners('dashboard-only')).toEqual([]);
+
+    const summary = await publicJson('summary.json');
+    expect(summary.status).toEqual({ indicator: 'major', description: 'Partial System Outage' });
+    expect(summary.incidents.map((i: { id: string }) => i.id)).toEqual([incident.id]);
+    const byName = Object.fromEntries(
+      summary.components.map((c: { name: string; status: string }) => [c.name, c.status]),
+    );
+    expect(byName).toEqual({
+      Core: 'partial_outage',
+      API: 'partial_outage',
+      Dashboard: 'operational',
+    });
+
+    t.clock.set('2026-03-02T10:00:00Z');
+    const resolved = await t.request(`/v1/status/incidents/${incident.id}/updates`, {
+      method: 'POST',
+      json: { status: 'resolved', body: 'Fixed.' },
+    });
+    expect(await readJson(resolved)).toMatchObject({
+      status: 'resolved',
+      resolved_at: '2026-03-02T10:00:00.000Z',
+    });
+    expect(await banners('uses-api')).toEqual([]);
+    expect(await publicJson('status.json')).toMatchObject({
+      status: { indicator: 'none', description: 'All Systems Operational' },
+    });
+    expect((await publicJson('incidents/unresolved.json')).incidents).toEqual([]);
+    expect((await publicJson('incidents.json')).incidents[0].incident_updates[0]).toMatchObject({
+      status: 'resolved',
+      affected_components: [
+        { name: 'API', old_status: 'partial_outage', new_status: 'operational' },
+      ],
+    });
+    await expectProblem(
+      await t.request(`/v1/status/incidents/${incident.id}/updates`, {
+        method: 'POST',
+        json: { status: 'monitoring', body: 'Again?' },
+      }),
+      409,
+      'conflict',
+    );
+  });
+
+  it('moves scheduled maintenance to in progress and completed with its window', async () => {
+    const scheduled = await readJson(
+      await t.request('/v1/status/maintenances', {
+        method: 'POST',
+        json: {
+          name: 'Database upgrade',
+          body: 'The dashboard will be read-only.',
+          scheduled_for: '2026-03-03T02:00:00Z',
+          scheduled_until: '2026-03-03T04:00:00Z',
+          components: [dashboard.id],
+        },
+      }),
+    );
+    expect(scheduled).toMatchObject({ status: 'scheduled', impact: 'maintenance' });
+    expect(
+      (await publicJson('scheduled-maintenances/upcoming.json')).scheduled_maintenances,
+    ).toHaveLength(1);
+    expect(await banners('dashboard-only')).toMatchObject([{ severity: 'maintenance' }]);
+    expect(await banners('uses-api')).toEqual([]);
+
+    t.clock.set('2026-03-03T02:30:00Z');
+    const active = (await publicJson('scheduled-maintenances/active.json')).scheduled_maintenances;
+    expect(active).toMatchObject([{ id: scheduled.id, status: 'in_progress' }]);
+    expect(active[0].incident_updates[0]).toMatchObject({ status: 'in_progress' });
+    const components = (await publicJson('components.json')).components;
+    expect(components.find((c: { name: string }) => c.name === 'Dashboard').status).toBe(
+      'under_maintenance',
+    );
+    expect((await publicJson('status.json')).status.description).toBe('Service Under Maintenance');
+
+    t.clock.set('2026-03-03T04:00:00Z');
+    const all = (await publicJson('scheduled-maintenances.json')).scheduled_maintenances;
+    expect(all[0]).toMatchObject({ status: 'completed', resolved_at: '2026-03-03T04:00:00.000Z' });
+    expect(await banners('dashboard-only')).toEqual([]);
+  });
+
+  it('answers 304 to the public ETag and lets any origin read it, cached briefly', async () => {
+    const first = await t.request('/api/v2/summary.json', { key: null });
+    expect(first.headers.get('cache-control')).toBe('public, max-age=30');
+    expect(first.headers.get('access-control-allow-origin')).toBe('*');
+    const etag = first.headers.get('etag') ?? '';
+    const again = await t.request('/api/v2/summary.json', {
+      key: null,
+      headers: { 'if-none-match': etag },
+    });
+    expect(again.status).toBe(304);
+    await t.request(`/v1/status/components/${api.id}`, {
+      method: 'PATCH',
+      json: { status: 'degraded_performance' },
+    });
+    const changed = await t.request('/api/v2/summary.json', {
+      key: null,
+      headers: { 'if-none-match': etag },
+    });
+    expect(changed.status).toBe(200);
+  });
+
+  it('renders an HTML status page and an Atom feed of incidents', async () => {
+    await t.request('/v1/status/incidents', {
+      method: 'POST',
+      json: { name: 'Login <failures>', body: 'Looking into it.', notify_accounts: false },
+    });
+    const page = await t.request('/status', { key: null });
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const markup = await page.text();
+    expect(markup).toContain('Login &lt;failures&gt;');
+    expect(markup).toContain('Minor Service Outage');
+    expect(markup).toMatch(/<li class="member"><span>API<\/span>/);
+    const feed = await t.request('/status/history.atom', { key: null });
+    expect(feed.headers.get('content-type')).toBe('application/atom+xml; charset=utf-8');
+    const xml = await feed.text();
+    expect(xml).toContain('<title>Login &lt;failures&gt;</title>');
+    expect(xml.match(/<entry>/g)).toHaveLength(1);
+  });
+
+  it.each([
+    [
+      'a group inside a group',
+      '/v1/status/components',
+      () => ({ name: 'Nested', group: true, group_id: 'GROUP' }),
+      'group_id',
+    ],
+    [
+      'an unknown component',
+      '/v1/status/incidents',
+      () => ({
+        name: 'x',
+        body: 'y',
+        components: [{ id: '0192f0c4-0000-7000-8000-000000000000', status: 'major_outage' }],
+      }),
+      'components',
+    ],
+    [
+      'a maintenance that ends before it starts',
+      '/v1/status/maintenances',
+      () => ({
+        name: 'x',
+        body: 'y',
+        scheduled_for: '2026-03-04T00:00:00Z',
+        scheduled_until: '2026-03-03T00:00:00Z',
+      }),
+      'scheduled_until',
+    ],
+    [
+      'an unknown component status',
+      '/v1/status/incidents',
+      () => ({ name: 'x', body: 'y', components: [{ id: api.id, status: 'on_fire' }] }),
+      'components.0.status',
+    ],
+  ])('rejects %s with 400 and changes nothing', async (_, path, body, field) => {
+    const groups = await readJson(await t.request('/v1/status/components'));
+    const groupId = groups.data.find((c: { group: boolean }) => c.group).id;
+    const json = JSON.parse(JSON.stringify(body()).replace('GROUP', groupId));
+    const problem = await expectProblem(
+      await t.request(path, { method: 'POST', json }),
+      400,
+      'validation_failed',
+    );
+    expect(problem.errors.map((e: { path: string }) => e.path)).toContain(field);
+    expect((await publicJson('incidents.json')).incidents).toEqual([]);
+    expect((await readJson(await t.request('/v1/status/components'))).data).toHaveLength(3);
+    expect((await readJson(await t.request('/v1/campaigns'))).data).toEqual([]);
+  });
+});
