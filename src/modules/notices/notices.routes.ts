@@ -9,6 +9,7 @@ import { matchesEtag } from '../../http/etag';
 import { AccountIdSchema, LocaleSchema } from '../accounts/account-input';
 import { getAccountRow } from '../accounts/accounts.service';
 import { mintAccountToken } from './account-token';
+import { EMBED_SCRIPT } from './embed-script';
 import { dismissNotice, noticesFor } from './notices.service';
 
 const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
@@ -134,3 +135,11 @@ noticeRoutes
     const account = await getAccountRow(c.var.deps, c.req.valid('param').id);
     return c.json(await mintAccountToken(c.var.deps, account), 201);
   });
+
+noticeRoutes.get('/embed.js', (c) => {
+  c.header('Content-Type', 'text/javascript; charset=utf-8');
+  c.header('Cache-Control', 'public, max-age=300');
+  // Product pages on other origins load it; the default same-origin policy would block them.
+  c.header('Cross-Origin-Resource-Policy', 'cross-origin');
+  return c.body(EMBED_SCRIPT);
+});

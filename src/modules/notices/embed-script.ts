@@ -1,0 +1,126 @@
+/**
+ * The script product pages include: `<script src="…/embed.js" data-token="fnt_…" async>`.
+ * It reads the account from its token, fetches that account's notices (revalidating with
+ * the ETag), renders them in a shadow root so page styles neither leak in nor out, and
+ * dismisses them. Plain browser JavaScript kept as text: no build step, and bundlers must
+ * not rewrite it. Optional attributes: `data-target` (a CSS selector for where notices go)
+ * and `data-poll-seconds` (default 60; 0 turns polling off).
+ */
+export const EMBED_SCRIPT = String.raw`(() => {
+  'use strict';
+  const script = document.currentScript;
+  if (!script) return;
+  const base = new URL(script.src).origin;
+  let token = script.dataset.token || '';
+  const pollSeconds = Number(script.dataset.pollSeconds ?? 60);
+  const accountOf = (t) => {
+    try {
+      const body = t.slice(4).split('.')[0].replace(/-/g, '+').replace(/_/g, '/');
+      return JSON.parse(atob(body)).account;
+    } catch {
+      return undefined;
+    }
+  };
+  const host = document.createElement('div');
+  host.setAttribute('data-forestall', 'notices');
+  const root = host.attachShadow({ mode: 'open' });
+  const style = document.createElement('style');
+  style.textContent = [
+    ':host { all: initial; display: block; font: 15px/1.45 system-ui, sans-serif; }',
+    '.notice { display: flex; gap: .75rem; align-items: flex-start; padding: .75rem 1rem;',
+    '  margin: 0 0 .5rem; border-radius: .4rem; border-left: 5px solid; color: #1d2430; }',
+    '.info { background: #eef4fc; border-color: #1f5fa8; }',
+    '.warning { background: #fdf5e6; border-color: #8a5a00; }',
+    '.critical { background: #fcecec; border-color: #b01f24; }',
+    '.maintenance { background: #eef1f6; border-color: #4a5566; }',
+    '.content { flex: 1; } .title { font-weight: 700; margin: 0 0 .25rem; }',
+    '.body p { margin: 0 0 .25rem; } a { color: #174f8c; }',
+    'button { font: inherit; background: none; border: 1px solid transparent; border-radius: .3rem;',
+    '  cursor: pointer; padding: .1rem .45rem; color: #1d2430; }',
+    'button:focus-visible, a:focus-visible { outline: 3px solid #174f8c; outline-offset: 2px; }',
+  ].join('\n');
+  const list = document.createElement('div');
+  list.setAttribute('role', 'region');
+  list.setAttribute('aria-label', 'Service notices');
+  root.append(style, list);
+  const target = script.dataset.target && document.querySelector(script.dataset.target);
+  const mount = () => (target ? target.append(host) : document.body.prepend(host));
+  if (document.body) mount();
+  else document.addEventListener('DOMContentLoaded', mount);
+
+  let etag = '';
+  const call = (path, init = {}) =>
+    fetch(base + path, {
+      ...init,
+      headers: { ...(init.headers || {}), authorization: 'Bearer ' + token },
+    });
+
+  const render = (notices) => {
+    list.replaceChildren(
+      ...notices.map((notice) => {
+        const item = document.createElement('section');
+        item.className = 'notice ' + notice.severity;
+        item.setAttribute('role', notice.severity === 'critical' ? 'alert' : 'status');
+        item.dataset.noticeId = notice.id;
+        const content = document.createElement('div');
+        content.className = 'content';
+        const title = document.createElement('p');
+        title.className = 'title';
+        title.textContent = notice.title;
+        const body = document.createElement('div');
+        body.className = 'body';
+        body.innerHTML = notice.body_html; // sanitised by forestall
+        content.append(title, body);
+        if (notice.cta) {
+          const link = document.createElement('a');
+          link.href = notice.cta.url;
+          link.textContent = notice.cta.label;
+          link.rel = 'noopener noreferrer';
+          link.target = '_blank';
+          content.append(link);
+        }
+        const dismiss = document.createElement('button');
+        dismiss.type = 'button';
+        dismiss.textContent = '×';
+        dismiss.setAttribute('aria-label', 'Dismiss notice: ' + notice.title);
+        dismiss.addEventListener('click', async () => {
+          item.remove();
+          const account = encodeURIComponent(accountOf(token));
+          await call('/v1/accounts/' + account + '/notices/' + notice.id + '/dismiss', {
+            method: 'POST',
+          });
+        });
+        item.append(content, dismiss);
+        return item;
+      }),
+    );
+  };
+
+  const refresh = async () => {
+    const account = accountOf(token);
+    if (!account) return;
+    const response = await call('/v1/accounts/' + encodeURIComponent(account) + '/notices', {
+      headers: etag ? { 'if-none-match': etag } : {},
+    });
+    if (response.status === 304) return;
+    if (response.status === 401) {
+      script.dispatchEvent(new CustomEvent('forestall:token-expired', { bubbles: true }));
+      return;
+    }
+    if (!response.ok) return;
+    etag = response.headers.get('etag') || '';
+    render((await response.json()).notices);
+  };
+
+  window.forestall = {
+    refresh,
+    setToken(next) {
+      token = next;
+      etag = '';
+      return refresh();
+    },
+  };
+  refresh();
+  if (pollSeconds > 0) setInterval(refresh, pollSeconds * 1000);
+})();
+`;

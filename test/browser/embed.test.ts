@@ -1,0 +1,113 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { sql } from 'drizzle-orm';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rowsOf } from '../../src/db/json-param';
+import { launchChromium, SCREENSHOT_DIR } from '../helpers/browser';
+import { readJson } from '../helpers/read-json';
+import { serveTestApp } from '../helpers/serve-app';
+import { startTestApp, type TestApp } from '../helpers/test-app';
+
+/** A product page on another origin that includes /embed.js with a token, as a customer would. */
+function startDemoPage(page: () => { forestall: string; token: string }) {
+  const server: Server = createServer((_, response) => {
+    const { forestall, token } = page();
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    response.end(`<!doctype html><html lang="en"><head><title>Acme dashboard</title></head>
+      <body><h1>Acme dashboard</h1><div id="notices"></div>
+      <script src="${forestall}/embed.js" data-token="${token}" data-target="#notices" data-poll-seconds="0"></script>
+      </body></html>`);
+  });
+  return new Promise<{ url: string; close: () => Promise<void> }>((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        close: () => new Promise((done) => server.close(() => done())),
+      });
+    });
+  });
+}
+
+describe('/embed.js in a real browser', () => {
+  let t: TestApp;
+  let served: Awaited<ReturnType<typeof serveTestApp>>;
+  let demo: Awaited<ReturnType<typeof startDemoPage>>;
+  let browser: Browser;
+  let token = '';
+
+  beforeAll(async () => {
+    demo = await startDemoPage(() => ({ forestall: served.url, token }));
+    t = await startTestApp({ env: { CORS_ORIGINS: demo.url } });
+    served = await serveTestApp(t);
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await served?.close();
+    await demo?.close();
+    await t?.close();
+  });
+
+  it('shows the account its banner, dismisses it, and it stays dismissed after a reload', async () => {
+    await t.request('/v1/accounts/acme', { method: 'PUT', json: { components: ['API'] } });
+    const campaign = await readJson(
+      await t.request('/v1/campaigns', {
+        method: 'POST',
+        json: {
+          channels: ['banner'],
+          title: 'API maintenance tonight',
+          body: 'Requests may be slower from **22:00 UTC**.',
+          severity: 'maintenance',
+          cta: { label: 'Details', url: 'https://status.example.com' },
+          audience: {
+            type: 'rule',
+            all: [{ attribute: 'components', op: 'contains', value: 'API' }],
+          },
+          publish: true,
+        },
+      }),
+    );
+    const appKey = await t.keyFor('app');
+    token = (
+      await readJson(await t.request('/v1/accounts/acme/token', { method: 'POST', key: appKey }))
+    ).token;
+
+    const page = await browser.newPage();
+    const noticesLoaded = page.waitForResponse((r) =>
+      r.url().endsWith('/v1/accounts/acme/notices'),
+    );
+    await page.goto(demo.url);
+    expect((await noticesLoaded).status()).toBe(200);
+    const banner = page.getByRole('status');
+    await banner.waitFor();
+    expect(await banner.textContent()).toContain('API maintenance tonight');
+    expect(await page.locator('[data-forestall] .body strong').textContent()).toBe('22:00 UTC');
+    expect(await page.getByRole('link', { name: 'Details' }).getAttribute('href')).toBe(
+      'https://status.example.com',
+    );
+    // The page never sees an API key: only the account token is in its markup.
+    expect(await page.content()).not.toContain('fst_');
+    await page.screenshot({ path: `${SCREENSHOT_DIR}/embed-banner.png` });
+
+    const dismissed = page.waitForResponse((r) => r.url().endsWith('/dismiss'));
+    await page.getByRole('button', { name: 'Dismiss notice: API maintenance tonight' }).click();
+    expect((await dismissed).status()).toBe(204);
+    expect(await page.locator('[data-forestall] .notice').count()).toBe(0);
+
+    const reloaded = page.waitForResponse((r) => r.url().endsWith('/v1/accounts/acme/notices'));
+    await page.reload();
+    expect((await reloaded).status()).toBe(200);
+    await page.locator('[data-forestall]').waitFor({ state: 'attached' });
+    expect(await page.locator('[data-forestall] .notice').count()).toBe(0);
+    await page.screenshot({ path: `${SCREENSHOT_DIR}/embed-dismissed.png` });
+
+    const rows = rowsOf<{ campaign_id: string }>(
+      await t.deps.db.execute(
+        sql`select campaign_id from notice_dismissals where account_id = 'acme'`,
+      ),
+    );
+    expect(rows).toEqual([{ campaign_id: campaign.id }]);
+  });
+});
