@@ -1,9 +1,16 @@
+import { LRUCache } from 'lru-cache';
 import type { Clock } from './clock';
 import { systemClock } from './clock';
 import type { Config } from './config';
 import type { Db } from './db/database';
+import type { Principal } from './http/app-env';
+
+/** A key recently found valid, and when its use was last written down. */
+export type RememberedKey = { principal: Principal; lastUsedAt: Date | null };
+
 import type { Logger } from './logger';
 import { createLogger } from './logger';
+import { type AccountCache, createAccountCache } from './modules/notices/account-cache';
 import { createExposureBuffer, type ExposureBuffer } from './modules/notices/exposure-buffer';
 import { createNoticeCatalog, type NoticeCatalog } from './modules/notices/notice-catalog';
 
@@ -14,8 +21,16 @@ export type Deps = {
   clock: Clock;
   logger: Logger;
   /** Per-instance state of the notices hot path: the compiled campaigns and unwritten exposures. */
-  notices: { catalog: NoticeCatalog; exposures: ExposureBuffer };
+  notices: { catalog: NoticeCatalog; exposures: ExposureBuffer; accounts: AccountCache };
+  /** API keys recently seen valid, by hash (see `authenticateApiKey`). */
+  principals: LRUCache<string, RememberedKey>;
 };
+
+/**
+ * How long an instance trusts a key it has just checked. Revoking a key clears this cache on
+ * the instance that revoked it; other instances refuse the key within this time.
+ */
+export const PRINCIPAL_CACHE_MS = 1_000;
 
 export function buildDeps(
   config: Config,
@@ -32,6 +47,8 @@ export function buildDeps(
     notices: {
       catalog: createNoticeCatalog(db, clock),
       exposures: createExposureBuffer(db, logger),
+      accounts: createAccountCache(),
     },
+    principals: new LRUCache({ max: 10_000, ttl: PRINCIPAL_CACHE_MS }),
   };
 }

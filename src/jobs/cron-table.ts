@@ -1,3 +1,4 @@
+import { consolidateExposuresJob } from './consolidate-exposures.job';
 import { detectSpikesJob } from './detect-spikes.job';
 import type { Job } from './job';
 import { pruneJobRunsJob } from './prune-job-runs.job';
@@ -6,4 +7,8 @@ import { pruneJobRunsJob } from './prune-job-runs.job';
  * Every scheduled job. On Workers, each distinct schedule must also be listed under
  * `[triggers] crons` in wrangler.toml (a test keeps the two in step).
  */
-export const cronTable: readonly Job[] = [pruneJobRunsJob, detectSpikesJob];
+export const cronTable: readonly Job[] = [
+  pruneJobRunsJob,
+  detectSpikesJob,
+  consolidateExposuresJob,
+];

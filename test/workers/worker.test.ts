@@ -137,7 +137,7 @@ describe('the Workers entry in workerd against real Postgres', () => {
     );
   });
 
-  it('serves notices with the same holdout as Node and writes exposures after the response', async () => {
+  it('serves notices with the same holdout as Node and logs exposures after the response', async () => {
     const call = (path: string, init: { method?: string; json?: unknown } = {}) =>
       fetch(`${base}${path}`, {
         method: init.method ?? 'GET',

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, index, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
+import { bigint, check, index, jsonb, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
 import { accounts } from './accounts';
 import { campaigns } from './campaigns';
 import { timestamptz } from './columns';
@@ -42,3 +42,17 @@ export const exposures = pgTable(
     index('exposures_account_idx').on(table.accountId),
   ],
 );
+
+/**
+ * What the notices API saw, appended cheaply on the hot path: one row per account whose set
+ * of live campaigns changed, listing the campaigns it was shown and those that held it out.
+ * A job folds it into `exposures` (first view per campaign and account) and empties it.
+ */
+export const exposureLog = pgTable('exposure_log', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  accountId: text('account_id').notNull(),
+  channel: text('channel').notNull(),
+  seenAt: timestamptz('seen_at').notNull(),
+  treated: jsonb('treated').$type<string[]>().notNull(),
+  heldOut: jsonb('held_out').$type<string[]>().notNull(),
+});

@@ -31,6 +31,7 @@ export async function upsertAccounts(
     await replaceContacts(tx, latest);
     return rows.filter((row) => row.created).length;
   });
+  for (const account of latest) deps.notices.accounts.delete(account.id);
   return { received: inputs.length, created, updated: latest.length - created };
 }
 
@@ -125,6 +126,7 @@ export async function deleteAccount(deps: Deps, id: string): Promise<void> {
     .where(eq(accounts.id, id))
     .returning({ id: accounts.id });
   if (deleted.length === 0) throw notFound(`Account ${id}`);
+  deps.notices.accounts.delete(id);
 }
 
 async function withContacts(db: Db, rows: AccountRow[]): Promise<AccountView[]> {

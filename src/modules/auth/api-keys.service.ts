@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import { type ApiKeyRow, apiKeys, type Role } from '../../db/schema';
-import type { Deps } from '../../deps';
+import type { Deps, RememberedKey } from '../../deps';
 import type { Principal } from '../../http/app-env';
 import { AppError, notFound } from '../../http/app-error';
 import { type Page, type PageQuery, toPage } from '../../http/pagination';
@@ -47,7 +47,7 @@ export async function createApiKey(
       name: input.name,
       role: input.role,
       prefix: visiblePrefix(key),
-      secretHash: await hashApiKey(key),
+      secretHash: hashApiKey(key),
       createdAt: deps.clock.now(),
       createdBy: input.createdBy,
     })
@@ -100,23 +100,48 @@ export async function revokeApiKey(deps: Deps, id: string): Promise<ApiKeyView> 
       .where(eq(apiKeys.id, id))
       .returning();
     if (!revoked) throw notFound(`API key ${id}`);
+    deps.principals.clear();
     return toApiKeyView(revoked);
   });
 }
 
-/** Resolves a presented key to its principal; revoked and unknown keys resolve to null. */
+/**
+ * Resolves a presented key to its principal; revoked and unknown keys resolve to null. A valid
+ * key is remembered for `PRINCIPAL_CACHE_MS`, which saves the hot paths a query per request.
+ */
 export async function authenticateApiKey(deps: Deps, key: string): Promise<Principal | null> {
+  const secretHash = hashApiKey(key);
+  const now = deps.clock.now();
+  const remembered = deps.principals.get(secretHash);
+  if (remembered) {
+    await noteUse(deps, remembered, now);
+    return remembered.principal;
+  }
   const [row] = await deps.db
     .select()
     .from(apiKeys)
-    .where(eq(apiKeys.secretHash, await hashApiKey(key)))
+    .where(eq(apiKeys.secretHash, secretHash))
     .limit(1);
   if (!row || row.revokedAt) return null;
-  const now = deps.clock.now();
-  if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_PRECISION_MS) {
-    await deps.db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, row.id));
+  const entry = {
+    principal: { keyId: row.id, name: row.name, role: row.role, prefix: row.prefix },
+    lastUsedAt: row.lastUsedAt,
+  };
+  await noteUse(deps, entry, now);
+  deps.principals.set(secretHash, entry);
+  return entry.principal;
+}
+
+/** `last_used_at` is written at most once a minute per key, so reads do not become writes. */
+async function noteUse(deps: Deps, entry: RememberedKey, now: Date): Promise<void> {
+  if (entry.lastUsedAt && now.getTime() - entry.lastUsedAt.getTime() < LAST_USED_PRECISION_MS) {
+    return;
   }
-  return { keyId: row.id, name: row.name, role: row.role, prefix: row.prefix };
+  entry.lastUsedAt = now;
+  await deps.db
+    .update(apiKeys)
+    .set({ lastUsedAt: now })
+    .where(eq(apiKeys.id, entry.principal.keyId));
 }
 
 export type BootstrapResult =

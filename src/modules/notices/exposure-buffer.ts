@@ -1,72 +1,76 @@
 import { sql } from 'drizzle-orm';
+import murmurhash from 'murmurhash';
 import type { Db } from '../../db/database';
 import { jsonParam } from '../../db/json-param';
-import type { ExposureGroup } from '../../db/schema';
 import type { Logger } from '../../logger';
 
-type Exposure = {
-  campaign_id: string;
+/** What one account saw in one answer of the notices API. */
+export type Sighting = {
   account_id: string;
-  group: ExposureGroup;
   channel: string;
-  first_at: string;
+  seen_at: string;
+  treated: string[];
+  held_out: string[];
 };
 
-const FLUSH_AT = 5_000;
-// Pairs this instance already stored, so repeated views cost a Set lookup; bounded memory.
-const REMEMBER_AT_MOST = 200_000;
+const FLUSH_AT = 2_000;
+// Accounts whose current sighting this instance has already logged, so repeated views cost a
+// map lookup; bounded memory, and forgetting only means logging a sighting twice (harmless).
+const REMEMBER_AT_MOST = 500_000;
 
 /**
- * Exposures are written in batches, off the request path: `record` only touches memory, and
- * `flush` (every second, when the buffer fills, and at shutdown) inserts them with
- * ON CONFLICT DO NOTHING, so the first exposure any instance stored wins. A failed flush
- * keeps its rows for the next one.
+ * Exposures leave the request path as one compact log row per account whose set of live
+ * campaigns changed since this instance last logged it (not one row per campaign: an account
+ * in 100 campaigns would otherwise cost 100 index insertions per first view). `flush` writes
+ * the log every second, when the buffer fills and at shutdown; a failed flush keeps its rows
+ * for the next one. `consolidateExposures` turns the log into first views per campaign.
  */
 export function createExposureBuffer(db: Db, logger: Logger) {
-  let pending = new Map<string, Exposure>();
-  const stored = new Set<string>();
+  let pending: Sighting[] = [];
+  const logged = new Map<string, number>();
   let flushing: Promise<void> | undefined;
 
-  async function write(batch: Map<string, Exposure>): Promise<void> {
+  async function write(batch: Sighting[]): Promise<void> {
     try {
       await db.execute(sql`
-        insert into exposures (campaign_id, account_id, "group", channel, first_at)
-        select campaign_id, account_id, "group", channel, first_at
-        from jsonb_to_recordset(${jsonParam([...batch.values()])})
-          as e(campaign_id uuid, account_id text, "group" text, channel text, first_at timestamptz)
-        -- A campaign deleted since the view takes its exposures with it, as the cascade would.
-        where exists (select 1 from campaigns c where c.id = e.campaign_id)
-        order by campaign_id, account_id
-        on conflict (campaign_id, account_id) do nothing`);
-      if (stored.size + batch.size > REMEMBER_AT_MOST) stored.clear();
-      for (const key of batch.keys()) stored.add(key);
+        insert into exposure_log (account_id, channel, seen_at, treated, held_out)
+        select account_id, channel, seen_at, treated, held_out
+        from jsonb_to_recordset(${jsonParam(batch)})
+          as s(account_id text, channel text, seen_at timestamptz, treated jsonb, held_out jsonb)`);
     } catch (error) {
-      logger.error('exposure flush failed; will retry', { error: String(error), rows: batch.size });
-      for (const [key, exposure] of batch) if (!pending.has(key)) pending.set(key, exposure);
+      logger.error('exposure flush failed; will retry', {
+        error: String(error),
+        rows: batch.length,
+      });
+      pending = [...batch, ...pending];
+      for (const sighting of batch) logged.delete(sighting.account_id);
       throw error;
     }
   }
 
   const buffer = {
-    record(exposure: Exposure): void {
-      const key = `${exposure.campaign_id}\u0000${exposure.account_id}`;
-      if (stored.has(key) || pending.has(key)) return;
-      pending.set(key, exposure);
-      if (pending.size >= FLUSH_AT) void buffer.flush().catch(() => {});
+    record(sighting: Sighting): void {
+      if (sighting.treated.length === 0 && sighting.held_out.length === 0) return;
+      const fingerprint = murmurhash.v3(`${sighting.treated.join()}|${sighting.held_out.join()}`);
+      if (logged.get(sighting.account_id) === fingerprint) return;
+      if (logged.size >= REMEMBER_AT_MOST) logged.clear();
+      logged.set(sighting.account_id, fingerprint);
+      pending.push(sighting);
+      if (pending.length >= FLUSH_AT) void buffer.flush().catch(() => {});
     },
     /** Writes everything recorded so far; resolves once it is stored. */
     async flush(): Promise<void> {
       while (flushing) await flushing.catch(() => {});
-      if (pending.size === 0) return;
+      if (pending.length === 0) return;
       const batch = pending;
-      pending = new Map();
+      pending = [];
       flushing = write(batch).finally(() => {
         flushing = undefined;
       });
       await flushing;
     },
     get pendingCount(): number {
-      return pending.size;
+      return pending.length;
     },
   };
   return buffer;

@@ -22,7 +22,22 @@ export type LiveNotice = {
   matches: AudienceMatcher;
   content: NoticeContent;
   locales: Map<string, NoticeContent>;
+  /** This notice as JSON in the API's shape, for a locale, built once per catalog load. */
+  json(locale: string | null): string;
 };
+
+// Most urgent first; within a severity, the newest; the catalog is kept in this order.
+const SEVERITY_ORDER: Record<Severity, number> = {
+  critical: 0,
+  warning: 1,
+  maintenance: 2,
+  info: 3,
+};
+
+const byUrgency = (a: LiveNotice, b: LiveNotice) =>
+  SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
+  b.startsAt.getTime() - a.startsAt.getTime() ||
+  (a.id < b.id ? -1 : 1);
 
 /** How stale an instance's view of published campaigns may be: ops changes show within this. */
 export const CATALOG_MAX_AGE_MS = 1_000;
@@ -48,7 +63,7 @@ export function createNoticeCatalog(db: Db, clock: Clock) {
           or(isNull(campaigns.endsAt), gt(campaigns.endsAt, now)),
         ),
       );
-    const notices = rows.flatMap(toLiveNotice);
+    const notices = rows.flatMap(toLiveNotice).sort(byUrgency);
     loaded = { at: performance.now(), notices };
     return notices;
   }
@@ -75,29 +90,45 @@ function toLiveNotice(row: CampaignRow): LiveNotice[] {
   const channels = row.channels.filter((c) => c === 'banner' || c === 'status');
   if (channels.length === 0 || !row.startsAt) return [];
   const cta = row.ctaUrl && row.ctaLabel ? { label: row.ctaLabel, url: row.ctaUrl } : null;
-  return [
-    {
-      id: row.id,
-      version: row.version,
-      channels,
-      severity: row.severity,
-      startsAt: row.startsAt,
-      endsAt: row.endsAt,
-      holdoutPercent: row.holdoutPercent,
-      matches: compileAudience(row.audience as Audience),
-      content: { title: row.title, body_html: row.bodyHtml, cta },
-      locales: new Map(
-        Object.entries(row.locales).map(([locale, v]) => [
-          locale.toLowerCase(),
-          {
-            title: v.title,
-            body_html: v.body_html,
-            cta: cta && { label: v.cta_label ?? cta.label, url: cta.url },
-          },
-        ]),
-      ),
+  const jsonByLocale = new Map<string, string>();
+  const notice: LiveNotice = {
+    id: row.id,
+    version: row.version,
+    channels,
+    severity: row.severity,
+    startsAt: row.startsAt,
+    endsAt: row.endsAt,
+    holdoutPercent: row.holdoutPercent,
+    matches: compileAudience(row.audience as Audience),
+    content: { title: row.title, body_html: row.bodyHtml, cta },
+    locales: new Map(
+      Object.entries(row.locales).map(([locale, v]) => [
+        locale.toLowerCase(),
+        {
+          title: v.title,
+          body_html: v.body_html,
+          cta: cta && { label: v.cta_label ?? cta.label, url: cta.url },
+        },
+      ]),
+    ),
+    json(locale) {
+      const key = locale?.toLowerCase() ?? '';
+      let json = jsonByLocale.get(key);
+      if (json === undefined) {
+        json = JSON.stringify({
+          id: notice.id,
+          channels: notice.channels,
+          severity: notice.severity,
+          ...contentFor(notice, locale),
+          starts_at: notice.startsAt.toISOString(),
+          ends_at: notice.endsAt?.toISOString() ?? null,
+        });
+        jsonByLocale.set(key, json);
+      }
+      return json;
     },
-  ];
+  };
+  return [notice];
 }
 
 /** The account's locale, then its language, then the campaign's default content. */

@@ -123,8 +123,8 @@ noticeRoutes
     c.header('Cache-Control', 'private, no-cache');
     c.header('ETag', result.etag);
     if (matchesEtag(c.req.header('if-none-match'), result.etag)) return c.body(null, 304);
-    const { etag, ...body } = result;
-    return c.json(body, 200);
+    c.header('Content-Type', 'application/json');
+    return c.body(result.body, 200);
   })
   .openapi(dismissRoute, async (c) => {
     const { id, noticeId } = c.req.valid('param');

@@ -1,41 +1,16 @@
 import { eq, sql } from 'drizzle-orm';
+import murmurhash from 'murmurhash';
 import { rowsOf } from '../../db/json-param';
-import { campaigns, noticeDismissals, type Severity } from '../../db/schema';
+import { campaigns, noticeDismissals } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { AppError, notFound } from '../../http/app-error';
-import { strongEtag } from '../../http/etag';
 import type { AudienceSubject } from '../campaigns/audience';
+import type { NoticeAccount } from './account-cache';
 import { isHeldOut } from './holdout';
-import { contentFor, type NoticeContent } from './notice-catalog';
+import type { LiveNotice } from './notice-catalog';
 
-export type NoticeView = NoticeContent & {
-  id: string;
-  channels: ('banner' | 'status')[];
-  severity: Severity;
-  starts_at: string;
-  ends_at: string | null;
-};
-
-export type AccountNotices = {
-  account_id: string;
-  locale: string | null;
-  notices: NoticeView[];
-  /** A strong validator of exactly this answer. */
-  etag: string;
-};
-
-type AccountForNotices = AudienceSubject & {
-  created_at: string | Date;
-  dismissed: string[] | null;
-};
-
-// Most urgent first; within a severity, the newest.
-const SEVERITY_ORDER: Record<Severity, number> = {
-  critical: 0,
-  warning: 1,
-  maintenance: 2,
-  info: 3,
-};
+/** The JSON answer (notices most urgent first, each built once per catalog load) and its ETag. */
+export type AccountNotices = { body: string; etag: string };
 
 /**
  * What an account should see now: live campaigns whose audience it matches, in its locale,
@@ -48,53 +23,63 @@ export async function noticesFor(
   accountId: string,
   options: { locale?: string; tokenGeneration?: number } = {},
 ): Promise<AccountNotices> {
-  const [account] = rowsOf<AccountForNotices>(
+  const account = await noticeAccount(deps, accountId);
+  if (options.tokenGeneration !== undefined && account?.createdAtMs !== options.tokenGeneration) {
+    throw new AppError('unauthorized', 'The token is no longer valid for this account.');
+  }
+  if (!account) throw notFound(`Account ${accountId}`);
+
+  const now = deps.clock.now();
+  const locale = options.locale ?? account.locale;
+  const shown: LiveNotice[] = [];
+  const sighting = {
+    account_id: account.id,
+    channel: 'in_app',
+    seen_at: now.toISOString(),
+    treated: [] as string[],
+    held_out: [] as string[],
+  };
+  for (const notice of await deps.notices.catalog.current()) {
+    if (notice.startsAt > now || (notice.endsAt && notice.endsAt <= now)) continue;
+    if (!notice.matches(account)) continue;
+    if (isHeldOut(notice.id, account.id, notice.holdoutPercent)) {
+      sighting.held_out.push(notice.id);
+      continue;
+    }
+    sighting.treated.push(notice.id);
+    if (!account.dismissed.has(notice.id)) shown.push(notice);
+  }
+  deps.notices.exposures.record(sighting);
+  // The answer is a function of the account, its locale and each notice's version, so the
+  // ETag is too (64 bits of MurmurHash3): no need to hash the body itself.
+  const fingerprint = `${account.id}\u0000${locale ?? ''}\u0000${shown.map((n) => `${n.id}.${n.version}`).join(',')}`;
+  const etag = `"${hex(murmurhash.v3(fingerprint, 1))}${hex(murmurhash.v3(fingerprint, 2))}"`;
+  const body = `{"account_id":${JSON.stringify(account.id)},"locale":${JSON.stringify(locale)},"notices":[${shown.map((n) => n.json(locale)).join(',')}]}`;
+  return { body, etag };
+}
+
+const hex = (value: number) => value.toString(16).padStart(8, '0');
+
+async function noticeAccount(deps: Deps, id: string): Promise<NoticeAccount | undefined> {
+  const cached = deps.notices.accounts.get(id);
+  if (cached) return cached;
+  const [row] = rowsOf<AudienceSubject & { created_at: string | Date; dismissed: string[] | null }>(
     await deps.db.execute(sql`
       select a.id, a.plan, a.region, a.components, a.locale, a.time_zone, a.attributes,
              a.created_at,
              (select json_agg(d.campaign_id) from notice_dismissals d where d.account_id = a.id)
                as dismissed
-      from accounts a where a.id = ${accountId}`),
+      from accounts a where a.id = ${id}`),
   );
-  if (options.tokenGeneration !== undefined) {
-    if (!account || new Date(account.created_at).getTime() !== options.tokenGeneration) {
-      throw new AppError('unauthorized', 'The token is no longer valid for this account.');
-    }
-  }
-  if (!account) throw notFound(`Account ${accountId}`);
-
-  const now = deps.clock.now();
-  const dismissed = new Set(account.dismissed ?? []);
-  const locale = options.locale ?? account.locale;
-  const notices: NoticeView[] = [];
-  for (const notice of await deps.notices.catalog.current()) {
-    if (notice.startsAt > now || (notice.endsAt && notice.endsAt <= now)) continue;
-    if (!notice.matches(account)) continue;
-    const heldOut = isHeldOut(notice.id, account.id, notice.holdoutPercent);
-    deps.notices.exposures.record({
-      campaign_id: notice.id,
-      account_id: account.id,
-      group: heldOut ? 'holdout' : 'treated',
-      channel: notice.channels[0] ?? 'banner',
-      first_at: now.toISOString(),
-    });
-    if (heldOut || dismissed.has(notice.id)) continue;
-    notices.push({
-      id: notice.id,
-      channels: notice.channels,
-      severity: notice.severity,
-      ...contentFor(notice, locale),
-      starts_at: notice.startsAt.toISOString(),
-      ends_at: notice.endsAt?.toISOString() ?? null,
-    });
-  }
-  notices.sort(
-    (a, b) =>
-      SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
-      b.starts_at.localeCompare(a.starts_at),
-  );
-  const body = { account_id: account.id, locale, notices };
-  return { ...body, etag: strongEtag(JSON.stringify(body)) };
+  if (!row) return undefined;
+  const { created_at, dismissed, ...subject } = row;
+  const account = {
+    ...subject,
+    createdAtMs: new Date(created_at).getTime(),
+    dismissed: new Set(dismissed ?? []),
+  };
+  deps.notices.accounts.set(id, account);
+  return account;
 }
 
 /** Idempotent: dismissing twice keeps the first time. */
@@ -112,4 +97,5 @@ export async function dismissNotice(deps: Deps, accountId: string, campaignId: s
     .insert(noticeDismissals)
     .values({ accountId, campaignId, dismissedAt: deps.clock.now() })
     .onConflictDoNothing();
+  deps.notices.accounts.delete(accountId);
 }

@@ -5,6 +5,7 @@ import { loadConfig } from '../../../src/config';
 import { rowsOf } from '../../../src/db/json-param';
 import { buildDeps } from '../../../src/deps';
 import { createLogger } from '../../../src/logger';
+import { consolidateExposures } from '../../../src/modules/notices/consolidate-exposures';
 import { isHeldOut } from '../../../src/modules/notices/holdout';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';
@@ -174,6 +175,7 @@ describe('notices API', () => {
     expect([...second].sort()).toEqual([...first].sort());
 
     await Promise.all([t.deps.notices.exposures.flush(), other.notices.exposures.flush()]);
+    await consolidateExposures(t.deps);
     const groups = rowsOf<{ group: string; n: number }>(
       await t.deps.db.execute(sql`
         select "group", count(*)::int as n from exposures
@@ -183,6 +185,31 @@ describe('notices API', () => {
       { group: 'holdout', n: 600 - first.size },
       { group: 'treated', n: first.size },
     ]);
+  });
+
+  it('keeps the first view of each campaign when the log is folded into exposures, and empties the log', async () => {
+    const first = await publish(apiOutage);
+    await notices('uses-api');
+    await notices('uses-api'); // unchanged: not logged again
+    t.clock.set('2026-03-02T09:30:00Z');
+    const second = await publish({ ...apiOutage, title: 'Second', locales: {} });
+    await notices('uses-api');
+    await t.deps.notices.exposures.flush();
+    const logged = rowsOf<{ n: number }>(
+      await t.deps.db.execute(sql`select count(*)::int as n from exposure_log`),
+    );
+    expect(logged).toEqual([{ n: 2 }]);
+    expect(await consolidateExposures(t.deps)).toBe(2);
+    const rows = rowsOf<{ campaign_id: string; group: string; first_at: Date | string }>(
+      await t.deps.db.execute(sql`
+        select campaign_id, "group", first_at from exposures where account_id = 'uses-api'`),
+    );
+    const firstAt = (id: string) =>
+      new Date(rows.find((r) => r.campaign_id === id)?.first_at ?? 0).toISOString();
+    expect(rows).toHaveLength(2);
+    expect(firstAt(first.id)).toBe('2026-03-02T09:00:00.000Z');
+    expect(firstAt(second.id)).toBe('2026-03-02T09:30:00.000Z');
+    expect(await consolidateExposures(t.deps)).toBe(0);
   });
 
   it('shows a change published on one instance on another within 2 seconds', async () => {
