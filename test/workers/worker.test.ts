@@ -169,8 +169,7 @@ describe('the Workers entry in workerd against real Postgres', () => {
     let stored = 0;
     for (let i = 0; i < 40 && stored < ids.length; i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      const rows =
-        await sql`select count(*)::int as n from exposures where campaign_id = ${campaign.id}`;
+      const rows = await sql`select count(distinct account_id)::int as n from exposure_log`;
       stored = rows[0]?.n ?? 0;
     }
     expect(stored).toBe(ids.length);
