@@ -11,10 +11,13 @@ const ROOT = new URL('../..', import.meta.url).pathname;
 
 type Started = { child: ChildProcess; output: () => string; port: number; url: string };
 
+// What `npm start` runs: one process, so signals reach the entry directly.
+const ENTRY = [process.execPath, ['--import', 'tsx', 'src/index.ts']] as const;
+
 /** Starts the Node entry exactly as `npm start` does, with the given environment. */
 async function start(env: Record<string, string>): Promise<Started> {
   const port = await freePort();
-  const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['src/index.ts'], {
+  const child = spawn(ENTRY[0], ENTRY[1], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -131,7 +134,7 @@ describe('npm start (the Node entry)', () => {
   });
 
   it('refuses to start on bad configuration and names the variable', async () => {
-    const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['src/index.ts'], {
+    const child = spawn(ENTRY[0], ENTRY[1], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', PORT: 'eighty', DATABASE_URL: 'memory://' },
       stdio: ['ignore', 'pipe', 'pipe'],
