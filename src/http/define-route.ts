@@ -1,9 +1,10 @@
-import { createRoute, type RouteConfig } from '@hono/zod-openapi';
+import { createRoute, type RouteConfig, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { Role } from '../db/schema';
 import { requireRole, requireRoleOrAccountToken } from '../modules/auth/require-role';
 import type { AppEnv } from './app-env';
 import { limitBody } from './body-limit';
+import { idempotent } from './idempotency';
 import { PROBLEM_CONTENT_TYPE, ProblemSchema } from './problem';
 
 export type RouteAccess =
@@ -12,6 +13,20 @@ export type RouteAccess =
   | { roles: readonly Role[]; accountToken?: true }
   /** Public, but the request must carry a valid signature (webhooks); checked before parsing. */
   | { signedBy: MiddlewareHandler<AppEnv> };
+
+const IdempotencyHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(255)
+    .optional()
+    .openapi({
+      description:
+        'Send the same key when retrying: the first answer is replayed (24 h) instead of the ' +
+        'work being done twice.',
+      example: '4f0c1f3e-campaign-launch',
+    }),
+});
 
 export const problemResponse = (description: string) => ({
   description,
@@ -28,9 +43,11 @@ export function defineRoute<R extends RouteConfig>(
     access: RouteAccess;
     /** The handler reads the body as a stream and applies its own limit (`limitStream`). */
     bodyHandling?: 'stream';
+    /** Honours `Idempotency-Key` (routes that create something). */
+    idempotent?: true;
   },
 ) {
-  const { access, bodyHandling, ...config } = route;
+  const { access, bodyHandling, idempotent: honoursIdempotencyKey, ...config } = route;
   const byRole = typeof access === 'object' && 'roles' in access ? access : undefined;
   const bySignature = typeof access === 'object' && 'signedBy' in access ? access : undefined;
   const takesInput = Boolean(config.request);
@@ -43,11 +60,15 @@ export function defineRoute<R extends RouteConfig>(
       : []),
     ...(takesBody && bodyHandling !== 'stream' ? [limitBody] : []),
     ...(bySignature ? [bySignature.signedBy] : []),
+    ...(honoursIdempotencyKey ? [idempotent] : []),
   ];
   // Handlers stay typed by the route's own responses: the added ones are produced by the
   // middleware and onError, never returned by a handler.
   return createRoute({
     ...config,
+    ...(honoursIdempotencyKey
+      ? { request: { ...config.request, headers: IdempotencyHeaders } }
+      : {}),
     ...(middleware.length > 0 ? { middleware } : {}),
     ...(byRole
       ? { security: [{ apiKey: [] }, ...(byRole.accountToken ? [{ accountToken: [] }] : [])] }
@@ -61,6 +82,12 @@ export function defineRoute<R extends RouteConfig>(
           }
         : {}),
       ...(bySignature ? { 401: problemResponse('Missing or wrong signature.') } : {}),
+      ...(honoursIdempotencyKey
+        ? {
+            409: problemResponse('A request with this Idempotency-Key is still running.'),
+            422: problemResponse('This Idempotency-Key was used for a different request.'),
+          }
+        : {}),
       ...(takesBody ? { 413: problemResponse('The request body is too large.') } : {}),
       500: problemResponse('Unexpected error; quote `instance` when reporting it.'),
       ...config.responses,

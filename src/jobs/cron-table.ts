@@ -1,6 +1,7 @@
 import { consolidateExposuresJob } from './consolidate-exposures.job';
 import { detectSpikesJob } from './detect-spikes.job';
 import type { Job } from './job';
+import { pruneIdempotencyKeysJob } from './prune-idempotency-keys.job';
 import { pruneJobRunsJob } from './prune-job-runs.job';
 
 /**
@@ -11,4 +12,5 @@ export const cronTable: readonly Job[] = [
   pruneJobRunsJob,
   detectSpikesJob,
   consolidateExposuresJob,
+  pruneIdempotencyKeysJob,
 ];

@@ -34,7 +34,10 @@ export async function preparePostgresTemplate(adminUrl: string): Promise<string>
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
     const [existing] = await admin`select 1 from pg_database where datname = ${template}`;
-    if (existing) return template;
+    if (existing) {
+      await markUsed(admin, template);
+      return template;
+    }
     const building = `${template}_building_${process.pid}`;
     await admin.unsafe(`create database "${building}"`);
     const database = openPostgres(withDatabase(adminUrl, building), { poolMax: 2 });
@@ -45,25 +48,40 @@ export async function preparePostgresTemplate(adminUrl: string): Promise<string>
     }
     // Renaming a finished build into place means no run ever clones a half-migrated template.
     await admin.unsafe(`alter database "${building}" rename to "${template}"`);
+    await markUsed(admin, template);
     return template;
   } finally {
     await admin.end();
   }
 }
 
+// Another checkout (a CI clone at another commit) may be cloning its template right now.
+const TEMPLATE_KEPT_MS = 6 * 60 * 60 * 1000;
+
+/** Records when a template was last used, so runs at other commits leave it alone a while. */
+async function markUsed(admin: postgres.Sql, template: string) {
+  await admin.unsafe(`comment on database "${template}" is 'used ${Date.now()}'`);
+}
+
 /**
  * Removes what interrupted runs and older migrations left behind: test and Workers-test
- * databases and templates of other migration fingerprints. Ones still in use are kept.
+ * databases, and templates of other migration fingerprints unused for six hours. Ones still
+ * in use are kept.
  */
 export async function dropStaleTestDatabases(adminUrl: string): Promise<void> {
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   const current = `forestall_template_${migrationsFingerprint()}`;
   try {
-    const stale = await admin<{ datname: string }[]>`
-      select datname from pg_database
+    const candidates = await admin<{ datname: string; note: string | null }[]>`
+      select datname, shobj_description(oid, 'pg_database') as note from pg_database
       where (datname like 'forestall\\_test\\_%' or datname like 'forestall\\_workers\\_%'
              or datname like 'forestall\\_template\\_%')
         and datname <> ${current}`;
+    const stale = candidates.filter(({ datname, note }) => {
+      if (!datname.startsWith('forestall_template_')) return true;
+      const usedAt = Number(note?.match(/^used (\d+)$/)?.[1] ?? 0);
+      return Date.now() - usedAt > TEMPLATE_KEPT_MS;
+    });
     for (const { datname } of stale) {
       await admin.unsafe(`drop database if exists "${datname}"`).catch(() => {});
     }

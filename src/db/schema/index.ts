@@ -2,6 +2,7 @@ export * from './accounts';
 export * from './api-keys';
 export * from './campaigns';
 export * from './events';
+export * from './idempotency-keys';
 export * from './job-runs';
 export * from './notices';
 export * from './reason-aliases';

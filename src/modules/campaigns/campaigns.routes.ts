@@ -28,6 +28,7 @@ export const actorOf = (principal: Principal) => `${principal.name} (${principal
 const createRoute = defineRoute({
   access: ops,
   method: 'post',
+  idempotent: true,
   path: '/v1/campaigns',
   tags,
   summary: 'Create a campaign (a draft, or published at once with `publish: true`)',

@@ -67,6 +67,7 @@ const tags = ['Predictable events'];
 const createRoute = defineRoute({
   access: ops,
   method: 'post',
+  idempotent: true,
   path: '/v1/events',
   tags,
   summary: 'Add a predictable event (optionally recurring)',

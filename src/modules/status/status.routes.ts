@@ -41,6 +41,7 @@ const incidentResponse = (description: string) => ({
 const createComponentRoute = defineRoute({
   access: ops,
   method: 'post',
+  idempotent: true,
   path: '/v1/status/components',
   tags,
   summary: 'Add a component (or a group of components)',
@@ -85,6 +86,7 @@ const deleteComponentRoute = defineRoute({
 const openIncidentRoute = defineRoute({
   access: ops,
   method: 'post',
+  idempotent: true,
   path: '/v1/status/incidents',
   tags,
   summary: 'Open an incident (and a banner for the accounts that use its components)',
@@ -119,6 +121,7 @@ const getIncidentRoute = defineRoute({
 const incidentUpdateRoute = defineRoute({
   access: ops,
   method: 'post',
+  idempotent: true,
   path: '/v1/status/incidents/{id}/updates',
   tags,
   summary: 'Post an incident update; `resolved` restores components and ends the banner',
@@ -133,6 +136,7 @@ const incidentUpdateRoute = defineRoute({
 const scheduleMaintenanceRoute = defineRoute({
   access: ops,
   method: 'post',
+  idempotent: true,
   path: '/v1/status/maintenances',
   tags,
   summary: 'Schedule maintenance (in progress and completed follow its window)',
@@ -143,6 +147,7 @@ const scheduleMaintenanceRoute = defineRoute({
 const maintenanceUpdateRoute = defineRoute({
   access: ops,
   method: 'post',
+  idempotent: true,
   path: '/v1/status/maintenances/{id}/updates',
   tags,
   summary: 'Post a maintenance update; `completed` ends its banner',

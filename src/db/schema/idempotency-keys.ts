@@ -1,0 +1,20 @@
+import { integer, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
+import { createdAt } from './columns';
+
+/**
+ * The outcome of a request sent with an `Idempotency-Key`, per API key, so a retry gets the
+ * first answer instead of doing the work twice. `status` is null while the first is running.
+ */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    apiKeyId: uuid('api_key_id').notNull(),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    status: integer('status'),
+    contentType: text('content_type'),
+    body: text('body'),
+    createdAt: createdAt(),
+  },
+  (table) => [primaryKey({ columns: [table.apiKeyId, table.key] })],
+);

@@ -1,0 +1,121 @@
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { and, eq, isNull, lt } from 'drizzle-orm';
+import type { MiddlewareHandler } from 'hono';
+import type { Db } from '../db/database';
+import { idempotencyKeys } from '../db/schema';
+import type { AppEnv } from './app-env';
+import { AppError } from './app-error';
+
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+/** How long an answer is kept for replay, as Resend and Stripe keep theirs. */
+export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * `Idempotency-Key` for routes that create things: the first request with a key runs and its
+ * answer (below 500) is stored; a retry with the same key and the same request gets that
+ * answer again (`Idempotent-Replayed: true`) without running; the same key with a different
+ * request is a 422; a retry while the first is still running is a 409. A 5xx frees the key.
+ */
+export const idempotent: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const key = c.req.header(IDEMPOTENCY_HEADER);
+  if (key === undefined) return next();
+  if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
+    throw new AppError('validation_failed', 'The Idempotency-Key header is not valid.', [
+      {
+        location: 'header',
+        path: 'Idempotency-Key',
+        message: 'must be 1–255 printable characters',
+      },
+    ]);
+  }
+  const apiKeyId = c.var.principal.keyId;
+  const requestHash = bytesToHex(
+    sha256(new TextEncoder().encode(`${c.req.method} ${c.req.path}\n${await c.req.text()}`)),
+  );
+  const { db, clock } = c.var.deps;
+  const claim = () =>
+    db
+      .insert(idempotencyKeys)
+      .values({ apiKeyId, key, requestHash, createdAt: clock.now() })
+      .onConflictDoNothing()
+      .returning({ key: idempotencyKeys.key });
+  if ((await claim()).length === 0) {
+    const answer = await replay(db, apiKeyId, key, requestHash, clock.now());
+    if (answer) return answer;
+    // The first attempt died without answering: this one takes its place.
+    if ((await claim()).length === 0) {
+      throw new AppError('idempotency_key_in_use', 'Another retry with this key just started.');
+    }
+  }
+
+  await next();
+  const where = and(eq(idempotencyKeys.apiKeyId, apiKeyId), eq(idempotencyKeys.key, key));
+  if (c.res.status >= 500) {
+    await db.delete(idempotencyKeys).where(where);
+    return;
+  }
+  await db
+    .update(idempotencyKeys)
+    .set({
+      status: c.res.status,
+      contentType: c.res.headers.get('content-type'),
+      body: await c.res.clone().text(),
+    })
+    .where(where);
+};
+
+/** A first request that has not answered in this long is taken to have died with its process. */
+const ABANDONED_AFTER_MS = 5 * 60 * 1000;
+
+/** The stored answer; undefined when an abandoned claim was cleared for this request to run. */
+async function replay(
+  db: Db,
+  apiKeyId: string,
+  key: string,
+  requestHash: string,
+  now: Date,
+): Promise<Response | undefined> {
+  const [stored] = await db
+    .select()
+    .from(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.apiKeyId, apiKeyId), eq(idempotencyKeys.key, key)));
+  if (!stored || stored.requestHash !== requestHash) {
+    throw new AppError(
+      'idempotency_key_reused',
+      'This Idempotency-Key was already used for a different request; use a new key.',
+    );
+  }
+  if (stored.status === null && now.getTime() - stored.createdAt.getTime() > ABANDONED_AFTER_MS) {
+    await db
+      .delete(idempotencyKeys)
+      .where(
+        and(
+          eq(idempotencyKeys.apiKeyId, apiKeyId),
+          eq(idempotencyKeys.key, key),
+          isNull(idempotencyKeys.status),
+        ),
+      );
+    return undefined;
+  }
+  if (stored.status === null) {
+    throw new AppError(
+      'idempotency_key_in_use',
+      'The first request with this key is still running; retry shortly.',
+    );
+  }
+  return new Response(stored.status === 204 ? null : stored.body, {
+    status: stored.status,
+    headers: {
+      ...(stored.contentType ? { 'content-type': stored.contentType } : {}),
+      'idempotent-replayed': 'true',
+    },
+  });
+}
+
+/** Forgets answers older than the retention period. */
+export async function pruneIdempotencyKeys(db: Db, now: Date): Promise<void> {
+  await db
+    .delete(idempotencyKeys)
+    .where(lt(idempotencyKeys.createdAt, new Date(now.getTime() - IDEMPOTENCY_RETENTION_MS)));
+}

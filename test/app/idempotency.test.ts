@@ -1,0 +1,115 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { rowsOf } from '../../src/db/json-param';
+import { idempotencyKeys } from '../../src/db/schema';
+import { pruneIdempotencyKeys } from '../../src/http/idempotency';
+import { expectProblem } from '../helpers/problem';
+import { readJson } from '../helpers/read-json';
+import { startTestApp, type TestApp } from '../helpers/test-app';
+
+const campaign = {
+  channels: ['banner'],
+  title: 'Price change on 1 April',
+  audience: { type: 'all' },
+};
+
+describe('Idempotency-Key', () => {
+  let t: TestApp;
+  let opsKey: string;
+  beforeAll(async () => {
+    t = await startTestApp();
+    opsKey = await t.keyFor('ops');
+  });
+  afterAll(() => t.close());
+  beforeEach(async () => {
+    await t.deps.db.execute(sql`truncate campaigns, idempotency_keys cascade`);
+  });
+
+  const create = (key: string, json: unknown, apiKey = opsKey) =>
+    t.request('/v1/campaigns', {
+      method: 'POST',
+      json,
+      key: apiKey,
+      headers: { 'idempotency-key': key },
+    });
+  const campaigns = async () =>
+    rowsOf<{ n: number }>(await t.deps.db.execute(sql`select count(*)::int as n from campaigns`))[0]
+      ?.n;
+
+  it('replays the first answer to a retry instead of creating twice', async () => {
+    const first = await create('launch-1', campaign);
+    expect(first.status).toBe(201);
+    const retry = await create('launch-1', campaign);
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(await readJson(retry)).toEqual(await readJson(first));
+    expect(await campaigns()).toBe(1);
+  });
+
+  it('refuses the same key for a different request, and changes nothing', async () => {
+    await create('launch-2', campaign);
+    await expectProblem(
+      await create('launch-2', { ...campaign, title: 'Something else' }),
+      422,
+      'idempotency_key_reused',
+    );
+    expect(await campaigns()).toBe(1);
+  });
+
+  it('keeps keys apart per API key', async () => {
+    const otherOps = await t.keyFor('ops', 'second ops');
+    expect((await create('shared', campaign)).status).toBe(201);
+    const other = await create('shared', campaign, otherOps);
+    expect(other.status).toBe(201);
+    expect(other.headers.get('idempotent-replayed')).toBeNull();
+    expect(await campaigns()).toBe(2);
+  });
+
+  it('replays a validation failure too', async () => {
+    const bad = { ...campaign, holdout_percent: 80 };
+    await expectProblem(await create('bad-1', bad), 400, 'validation_failed');
+    const again = await create('bad-1', bad);
+    expect(again.status).toBe(400);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+  });
+
+  it('answers 409 while the first request with the key is still running', async () => {
+    const [principal] = rowsOf<{ id: string }>(
+      await t.deps.db.execute(sql`select id from api_keys where name = 'test ops'`),
+    );
+    const body = JSON.stringify(campaign);
+    const { sha256 } = await import('@noble/hashes/sha2.js');
+    const { bytesToHex } = await import('@noble/hashes/utils.js');
+    await t.deps.db.insert(idempotencyKeys).values({
+      apiKeyId: principal?.id ?? '',
+      key: 'running',
+      createdAt: t.clock.now(),
+      requestHash: bytesToHex(sha256(new TextEncoder().encode(`POST /v1/campaigns\n${body}`))),
+    });
+    await expectProblem(await create('running', campaign), 409, 'idempotency_key_in_use');
+    expect(await campaigns()).toBe(0);
+
+    // A first attempt that never answered (its process died) gives way after five minutes.
+    t.clock.advance(6 * 60_000);
+    expect((await create('running', campaign)).status).toBe(201);
+    expect(await campaigns()).toBe(1);
+  });
+
+  it('rejects a malformed key', async () => {
+    const body = await expectProblem(
+      await create('x'.repeat(256), campaign),
+      400,
+      'validation_failed',
+    );
+    expect(body.errors[0].path).toBe('Idempotency-Key');
+    expect(await campaigns()).toBe(0);
+  });
+
+  it('forgets answers after 24 hours', async () => {
+    await create('old', campaign);
+    await pruneIdempotencyKeys(t.deps.db, new Date(t.clock.now().getTime() + 25 * 3_600_000));
+    const fresh = await create('old', campaign);
+    expect(fresh.headers.get('idempotent-replayed')).toBeNull();
+    expect(await campaigns()).toBe(2);
+  });
+});
