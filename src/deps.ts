@@ -11,6 +11,7 @@ export type RememberedKey = { principal: Principal; lastUsedAt: Date | null };
 import type { Logger } from './logger';
 import { createLogger } from './logger';
 import { type AccountCache, createAccountCache } from './modules/notices/account-cache';
+import { type AccountLoader, createAccountLoader } from './modules/notices/account-loader';
 import { createExposureBuffer, type ExposureBuffer } from './modules/notices/exposure-buffer';
 import { createNoticeCatalog, type NoticeCatalog } from './modules/notices/notice-catalog';
 
@@ -21,7 +22,12 @@ export type Deps = {
   clock: Clock;
   logger: Logger;
   /** Per-instance state of the notices hot path: the compiled campaigns and unwritten exposures. */
-  notices: { catalog: NoticeCatalog; exposures: ExposureBuffer; accounts: AccountCache };
+  notices: {
+    catalog: NoticeCatalog;
+    exposures: ExposureBuffer;
+    accounts: AccountCache;
+    accountLoader: AccountLoader;
+  };
   /** API keys recently seen valid, by hash (see `authenticateApiKey`). */
   principals: LRUCache<string, RememberedKey>;
 };
@@ -48,6 +54,7 @@ export function buildDeps(
       catalog: createNoticeCatalog(db, clock),
       exposures: createExposureBuffer(db, logger),
       accounts: createAccountCache(),
+      accountLoader: createAccountLoader(db),
     },
     principals: new LRUCache({ max: 10_000, ttl: PRINCIPAL_CACHE_MS }),
   };

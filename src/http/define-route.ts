@@ -28,6 +28,9 @@ const IdempotencyHeaders = z.object({
     }),
 });
 
+/** A JSON request or response body of this schema. */
+export const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
+
 export const problemResponse = (description: string) => ({
   description,
   content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } },

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { createRouter } from '../../http/create-router';
-import { defineRoute, problemResponse } from '../../http/define-route';
+import { defineRoute, json, problemResponse } from '../../http/define-route';
 import { pageSchema } from '../../http/pagination';
 import {
   AccountBatchSchema,
@@ -16,7 +16,6 @@ import {
   upsertAccounts,
 } from './accounts.service';
 
-const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 const ops = { roles: ['ops'] } as const;
 const tags = ['Accounts'];
 const IdParams = z.object({ id: AccountIdSchema.openapi({ param: { name: 'id', in: 'path' } }) });

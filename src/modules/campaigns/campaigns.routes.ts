@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { Principal } from '../../http/app-env';
 import { createRouter } from '../../http/create-router';
-import { defineRoute, problemResponse } from '../../http/define-route';
+import { defineRoute, json, problemResponse } from '../../http/define-route';
 import { PageQuerySchema, pageSchema } from '../../http/pagination';
 import {
   CAMPAIGN_STATUSES,
@@ -17,7 +17,6 @@ import {
   patchCampaign,
 } from './campaigns.service';
 
-const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 const ops = { roles: ['ops'] } as const;
 const readers = { roles: ['ops', 'analyst'] } as const;
 const tags = ['Campaigns'];

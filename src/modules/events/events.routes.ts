@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { EVENT_KINDS } from '../../db/schema';
 import { createRouter } from '../../http/create-router';
-import { defineRoute, problemResponse } from '../../http/define-route';
+import { defineRoute, json, problemResponse } from '../../http/define-route';
 import { PageQuerySchema, pageSchema } from '../../http/pagination';
 import {
   createEvent,
@@ -59,7 +59,6 @@ const OccurrenceSchema = z
   .openapi('Occurrence');
 
 const IdParams = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
-const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 const ops = { roles: ['ops'] } as const;
 const readers = { roles: ['ops', 'analyst'] } as const;
 const tags = ['Predictable events'];

@@ -4,7 +4,7 @@ import { cors } from 'hono/cors';
 import { SEVERITIES } from '../../db/schema';
 import type { AppEnv } from '../../http/app-env';
 import { createRouter } from '../../http/create-router';
-import { defineRoute, problemResponse } from '../../http/define-route';
+import { defineRoute, json, problemResponse } from '../../http/define-route';
 import { matchesEtag } from '../../http/etag';
 import { AccountIdSchema, LocaleSchema } from '../accounts/account-input';
 import { getAccountRow } from '../accounts/accounts.service';
@@ -12,7 +12,6 @@ import { mintAccountToken } from './account-token';
 import { EMBED_SCRIPT } from './embed-script';
 import { dismissNotice, noticesFor } from './notices.service';
 
-const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 const tags = ['Notices'];
 const AccountParams = z.object({
   id: AccountIdSchema.openapi({ param: { name: 'id', in: 'path' } }),

@@ -4,7 +4,6 @@ import { rowsOf } from '../../db/json-param';
 import { campaigns, noticeDismissals } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { AppError, notFound } from '../../http/app-error';
-import type { AudienceSubject } from '../campaigns/audience';
 import type { NoticeAccount } from './account-cache';
 import { isHeldOut } from './holdout';
 import type { LiveNotice } from './notice-catalog';
@@ -63,22 +62,8 @@ const hex = (value: number) => value.toString(16).padStart(8, '0');
 async function noticeAccount(deps: Deps, id: string): Promise<NoticeAccount | undefined> {
   const cached = deps.notices.accounts.get(id);
   if (cached) return cached;
-  const [row] = rowsOf<AudienceSubject & { created_at: string | Date; dismissed: string[] | null }>(
-    await deps.db.execute(sql`
-      select a.id, a.plan, a.region, a.components, a.locale, a.time_zone, a.attributes,
-             a.created_at,
-             (select json_agg(d.campaign_id) from notice_dismissals d where d.account_id = a.id)
-               as dismissed
-      from accounts a where a.id = ${id}`),
-  );
-  if (!row) return undefined;
-  const { created_at, dismissed, ...subject } = row;
-  const account = {
-    ...subject,
-    createdAtMs: new Date(created_at).getTime(),
-    dismissed: new Set(dismissed ?? []),
-  };
-  deps.notices.accounts.set(id, account);
+  const account = await deps.notices.accountLoader.load(id);
+  if (account) deps.notices.accounts.set(id, account);
   return account;
 }
 

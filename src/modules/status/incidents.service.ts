@@ -16,6 +16,7 @@ import {
 import type { Deps } from '../../deps';
 import { AppError, notFound } from '../../http/app-error';
 import type { Audience } from '../campaigns/audience';
+import type { CampaignPatch } from '../campaigns/campaign-input';
 import {
   type Actor,
   createCampaign,
@@ -91,27 +92,19 @@ export async function openIncident(deps: Deps, input: IncidentOpen, actor: Actor
     const affected = await setComponentStatuses(tx, incidentId, input.components, now);
     await addUpdate(tx, incidentId, input.status, input.body, affected, now);
     if (input.notify_accounts) {
-      const campaign = await createCampaign(
-        deps,
-        bannerFor(
-          deps,
-          input.name,
-          input.body,
-          BANNER_SEVERITY[input.impact],
-          null,
-          await audienceOf(
-            tx,
-            input.components.map((c) => c.id),
-          ),
-        ),
-        actor,
-        { origin: 'incident', originId: incidentId },
+      const audience = await audienceOf(
         tx,
+        input.components.map((c) => c.id),
       );
-      await tx
-        .update(incidents)
-        .set({ campaignId: campaign.id })
-        .where(eq(incidents.id, incidentId));
+      const banner = bannerFor(
+        deps,
+        input.name,
+        input.body,
+        BANNER_SEVERITY[input.impact],
+        null,
+        audience,
+      );
+      await openBanner(deps, tx, incidentId, 'incident', banner, actor);
     }
     return incidentId;
   });
@@ -145,13 +138,10 @@ export async function postIncidentUpdate(
       })
       .where(eq(incidents.id, id));
     await addUpdate(tx, id, input.status, input.body, affected, now);
-    if (!incident.campaignId) return;
-    if (input.status === 'resolved') {
-      await stopCampaign(deps, incident.campaignId, actor, tx);
-    } else {
-      const severity = BANNER_SEVERITY[input.impact ?? incident.impact];
-      await patchCampaign(deps, incident.campaignId, { body: input.body, severity }, actor, tx);
-    }
+    await followBanner(deps, tx, incident.campaignId, actor, input.status === 'resolved', {
+      body: input.body,
+      severity: BANNER_SEVERITY[input.impact ?? incident.impact],
+    });
   });
   deps.notices.catalog.invalidate();
 }
@@ -181,24 +171,16 @@ export async function scheduleMaintenance(deps: Deps, input: MaintenanceSchedule
     const affected = await linkComponents(tx, maintenanceId, input.components);
     await addUpdate(tx, maintenanceId, 'scheduled', input.body, affected, now);
     if (input.notify_accounts) {
-      const campaign = await createCampaign(
+      const audience = await audienceOf(tx, input.components);
+      const banner = bannerFor(
         deps,
-        bannerFor(
-          deps,
-          input.name,
-          input.body,
-          'maintenance',
-          scheduledUntil,
-          await audienceOf(tx, input.components),
-        ),
-        actor,
-        { origin: 'maintenance', originId: maintenanceId },
-        tx,
+        input.name,
+        input.body,
+        'maintenance',
+        scheduledUntil,
+        audience,
       );
-      await tx
-        .update(incidents)
-        .set({ campaignId: campaign.id })
-        .where(eq(incidents.id, maintenanceId));
+      await openBanner(deps, tx, maintenanceId, 'maintenance', banner, actor);
     }
     return maintenanceId;
   });
@@ -227,13 +209,38 @@ export async function postMaintenanceUpdate(
       })
       .where(eq(incidents.id, id));
     await addUpdate(tx, id, input.status, input.body, [], now);
-    if (maintenance.campaignId && input.status === 'completed') {
-      await stopCampaign(deps, maintenance.campaignId, actor, tx);
-    } else if (maintenance.campaignId) {
-      await patchCampaign(deps, maintenance.campaignId, { body: input.body }, actor, tx);
-    }
+    await followBanner(deps, tx, maintenance.campaignId, actor, input.status === 'completed', {
+      body: input.body,
+    });
   });
   deps.notices.catalog.invalidate();
+}
+
+/** Publishes the banner of an incident or maintenance and links the two. */
+async function openBanner(
+  deps: Deps,
+  tx: Db,
+  incidentId: string,
+  origin: 'incident' | 'maintenance',
+  banner: ReturnType<typeof bannerFor>,
+  actor: Actor,
+) {
+  const campaign = await createCampaign(deps, banner, actor, { origin, originId: incidentId }, tx);
+  await tx.update(incidents).set({ campaignId: campaign.id }).where(eq(incidents.id, incidentId));
+}
+
+/** The banner follows its incident: new text and severity, or it stops when the incident does. */
+async function followBanner(
+  deps: Deps,
+  tx: Db,
+  campaignId: string | null,
+  actor: Actor,
+  finished: boolean,
+  change: CampaignPatch,
+) {
+  if (!campaignId) return;
+  if (finished) await stopCampaign(deps, campaignId, actor, tx);
+  else await patchCampaign(deps, campaignId, change, actor, tx);
 }
 
 function bannerFor(

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { notFound } from '../../http/app-error';
 import { createRouter } from '../../http/create-router';
-import { defineRoute, problemResponse } from '../../http/define-route';
+import { defineRoute, json, problemResponse } from '../../http/define-route';
 import { actorOf } from '../campaigns/campaigns.routes';
 import {
   createComponent,
@@ -28,7 +28,6 @@ import {
   StatuspageIncidentSchema,
 } from './status-schemas';
 
-const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 const ops = { roles: ['ops'] } as const;
 const readers = { roles: ['ops', 'analyst'] } as const;
 const tags = ['Status'];
