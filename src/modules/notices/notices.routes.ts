@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
+import type { Context } from 'hono';
 import { cors } from 'hono/cors';
 import { SEVERITIES } from '../../db/schema';
 import type { AppEnv } from '../../http/app-env';
@@ -99,14 +99,14 @@ const tokenRoute = defineRoute({
 });
 
 /** Browsers may call the notices routes from the configured origins only. */
-const browserCors: MiddlewareHandler<AppEnv> = (c, next) =>
-  cors({
-    origin: (origin) => (c.var.deps.config.corsOrigins.includes(origin) ? origin : null),
-    allowMethods: ['GET', 'POST', 'OPTIONS'],
-    allowHeaders: ['Authorization', 'If-None-Match', 'Content-Type'],
-    exposeHeaders: ['ETag', 'X-Request-Id'],
-    maxAge: 600,
-  })(c, next);
+const browserCors = cors({
+  origin: (origin, c: Context<AppEnv>) =>
+    c.var.deps.config.corsOrigins.includes(origin) ? origin : null,
+  allowMethods: ['GET', 'POST', 'OPTIONS'],
+  allowHeaders: ['Authorization', 'If-None-Match', 'Content-Type'],
+  exposeHeaders: ['ETag', 'X-Request-Id'],
+  maxAge: 600,
+});
 
 export const noticeRoutes = createRouter();
 noticeRoutes.use('/v1/accounts/:id/notices', browserCors);
