@@ -69,9 +69,6 @@ export function createExposureBuffer(db: Db, logger: Logger) {
       });
       await flushing;
     },
-    get pendingCount(): number {
-      return pending.length;
-    },
   };
   return buffer;
 }

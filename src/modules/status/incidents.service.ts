@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import type { Db } from '../../db/database';
 import { retryingTransaction } from '../../db/retry-transaction';
@@ -6,7 +6,6 @@ import {
   type AffectedComponent,
   type ComponentStatus,
   type Impact,
-  type IncidentRow,
   incidentComponents,
   incidents,
   incidentUpdates,
@@ -422,17 +421,4 @@ async function addUpdate(
     affectedComponents: affected,
     createdAt: now,
   });
-}
-
-export async function incidentRows(
-  db: Db,
-  kind: 'incident' | 'maintenance',
-  limit = 50,
-): Promise<IncidentRow[]> {
-  return db
-    .select()
-    .from(incidents)
-    .where(eq(incidents.kind, kind))
-    .orderBy(desc(incidents.createdAt))
-    .limit(limit);
 }
