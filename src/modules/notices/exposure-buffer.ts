@@ -14,6 +14,9 @@ export type Sighting = {
 };
 
 const FLUSH_AT = 2_000;
+// Rows per INSERT: serialising a few hundred sightings at a time keeps each pause of the event
+// loop short, so requests served meanwhile do not wait behind one large flush.
+const ROWS_PER_WRITE = 250;
 // Accounts whose current sighting this instance has already logged, so repeated views cost a
 // map lookup; bounded memory, and forgetting only means logging a sighting twice (harmless).
 const REMEMBER_AT_MOST = 500_000;
@@ -64,7 +67,17 @@ export function createExposureBuffer(db: Db, logger: Logger) {
       if (pending.length === 0) return;
       const batch = pending;
       pending = [];
-      flushing = write(batch).finally(() => {
+      flushing = (async () => {
+        for (let i = 0; i < batch.length; i += ROWS_PER_WRITE) {
+          try {
+            await write(batch.slice(i, i + ROWS_PER_WRITE));
+          } catch (error) {
+            // `write` kept its own rows; keep the ones not tried yet too.
+            pending = [...batch.slice(i + ROWS_PER_WRITE), ...pending];
+            throw error;
+          }
+        }
+      })().finally(() => {
         flushing = undefined;
       });
       await flushing;

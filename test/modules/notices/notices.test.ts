@@ -212,6 +212,20 @@ describe('notices API', () => {
     expect(await consolidateExposures(t.deps)).toBe(0);
   });
 
+  it('keeps exposures whose write failed and writes them with the next flush', async () => {
+    await t.deps.db.execute(sql`truncate exposure_log`);
+    await publish(apiOutage);
+    await notices('uses-api');
+    await t.deps.db.execute(sql`alter table exposure_log rename to exposure_log_away`);
+    await expect(t.deps.notices.exposures.flush()).rejects.toThrow();
+    await t.deps.db.execute(sql`alter table exposure_log_away rename to exposure_log`);
+    await t.deps.notices.exposures.flush();
+    const logged = rowsOf<{ account_id: string }>(
+      await t.deps.db.execute(sql`select account_id from exposure_log`),
+    );
+    expect(logged.map((r) => r.account_id)).toEqual(['uses-api']);
+  });
+
   it('shows a change published on one instance on another within 2 seconds', async () => {
     const other = buildDeps(loadConfig({ LOG_LEVEL: 'silent' }), t.database.db, {
       clock: t.clock,
