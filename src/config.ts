@@ -74,6 +74,13 @@ const envSchema = z.object({
           ),
       ),
     ),
+  COST_PER_TICKET: z
+    .string()
+    .trim()
+    .regex(/^\d{1,7}(\.\d{1,2})?$/, 'must be an amount such as 9.00 (workspace currency)')
+    .default('9.00')
+    .transform((amount) => Math.round(Number(amount) * 100)),
+  IMPACT_WINDOW_DAYS: z.coerce.number().int().min(1).max(180).default(14),
   STATUS_PAGE_NAME: z.string().trim().min(1).max(100).default('Status'),
   NOTICE_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
   NOTICE_TOKEN_SECRET: optionalString.pipe(
@@ -98,6 +105,10 @@ export type Config = {
   zendesk: { webhookSecret: string | undefined; reasonFrom: string };
   /** Origins whose pages may call the notices API from the browser. */
   corsOrigins: string[];
+  /** What one support contact costs, in cents of the workspace currency. */
+  costPerTicketCents: number;
+  /** Days after a campaign ends that its measurement window still runs. */
+  impactWindowDays: number;
   /** The name on the public status page and its JSON `page`. */
   statusPageName: string;
   noticeTokens: { ttlSeconds: number; secret: string | undefined };
@@ -133,6 +144,8 @@ export function loadConfig(source: EnvSource): Config {
     zendesk: { webhookSecret: env.ZENDESK_WEBHOOK_SECRET, reasonFrom: env.ZENDESK_REASON_FROM },
     corsOrigins: env.CORS_ORIGINS,
     statusPageName: env.STATUS_PAGE_NAME,
+    costPerTicketCents: env.COST_PER_TICKET,
+    impactWindowDays: env.IMPACT_WINDOW_DAYS,
     noticeTokens: { ttlSeconds: env.NOTICE_TOKEN_TTL_SECONDS, secret: env.NOTICE_TOKEN_SECRET },
   };
 }

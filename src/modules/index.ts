@@ -3,6 +3,7 @@ import { apiKeyRoutes } from './auth/api-keys.routes';
 import { campaignRoutes } from './campaigns/campaigns.routes';
 import { eventRoutes } from './events/events.routes';
 import { healthRoutes } from './health/health.routes';
+import { impactRoutes } from './impact/impact.routes';
 import { jobRunRoutes } from './jobs/job-runs.routes';
 import { noticeRoutes } from './notices/notices.routes';
 import { patternRoutes } from './patterns/patterns.routes';
@@ -29,4 +30,5 @@ export const moduleRouters = [
   noticeRoutes,
   statusRoutes,
   publicStatusRoutes,
+  impactRoutes,
 ];

@@ -59,6 +59,7 @@ const PROTECTED_ROUTES: { method: string; path: string; json?: unknown; allowed:
     allowed: ['ops'],
   },
   { method: 'POST', path: '/v1/status/maintenances', json: {}, allowed: ['ops'] },
+  { method: 'GET', path: `/v1/campaigns/${MISSING_ID}/impact`, allowed: ['analyst'] },
   {
     method: 'POST',
     path: `/v1/status/maintenances/${MISSING_ID}/updates`,

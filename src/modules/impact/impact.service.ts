@@ -1,0 +1,121 @@
+import { eq, sql } from 'drizzle-orm';
+import { jsonParam, rowsOf } from '../../db/json-param';
+import { campaigns } from '../../db/schema';
+import type { Deps } from '../../deps';
+import { notFound } from '../../http/app-error';
+import { campaignStatus } from '../campaigns/campaign-status';
+import { consolidateExposures } from '../notices/consolidate-exposures';
+import {
+  estimateWithHoldout,
+  type GroupCounts,
+  type HoldoutEstimate,
+  minimumDetectableDifference,
+} from './holdout-estimate';
+
+type GroupRow = {
+  group: 'treated' | 'holdout';
+  accounts: number;
+  target: number;
+  target_squares: number;
+  every: number;
+  every_squares: number;
+};
+
+/**
+ * A campaign's impact from its holdout: contacts for the target reasons (and for all reasons,
+ * so a shift to another reason is not counted as prevented) per exposed account, from its
+ * first exposure to `window_days` after the campaign ends (or now, while it runs).
+ */
+export async function campaignImpact(deps: Deps, id: string, windowDays?: number) {
+  const [campaign] = await deps.db.select().from(campaigns).where(eq(campaigns.id, id));
+  if (!campaign) throw notFound(`Campaign ${id}`);
+  await consolidateExposures(deps);
+  const now = deps.clock.now();
+  const days = windowDays ?? deps.config.impactWindowDays;
+  const status = campaignStatus(campaign, now);
+  const windowEnd = new Date(
+    Math.min(now.getTime(), (campaign.endsAt ?? now).getTime() + days * 24 * 60 * 60 * 1000),
+  );
+  const rows = rowsOf<GroupRow>(
+    await deps.db.execute(sql`
+      with per_account as (
+        select e."group", e.account_id,
+               count(t.id) filter (
+                 where ${campaign.targetReasons.length === 0}
+                    or t.reason_slug in (select jsonb_array_elements_text(${jsonParam(campaign.targetReasons)}))
+               )::int as target,
+               count(t.id)::int as every
+        from exposures e
+        left join tickets t
+          on t.account_id = e.account_id and t.created_at >= e.first_at
+         and t.created_at < ${windowEnd.toISOString()}
+        where e.campaign_id = ${id}
+        group by 1, 2
+      )
+      select "group", count(*)::int as accounts,
+             coalesce(sum(target), 0)::float8 as target,
+             coalesce(sum(target * target), 0)::float8 as target_squares,
+             coalesce(sum(every), 0)::float8 as every,
+             coalesce(sum(every * every), 0)::float8 as every_squares
+      from per_account group by 1`),
+  );
+  const group = (name: GroupRow['group'], of: 'target' | 'every'): GroupCounts => {
+    const row = rows.find((r) => r.group === name);
+    return row
+      ? { accounts: row.accounts, contacts: row[of], sumOfSquares: row[`${of}_squares`] }
+      : { accounts: 0, contacts: 0, sumOfSquares: 0 };
+  };
+  const target = estimateWithHoldout(group('treated', 'target'), group('holdout', 'target'));
+  const allReasons = estimateWithHoldout(group('treated', 'every'), group('holdout', 'every'));
+  return {
+    campaign_id: id,
+    campaign_status: status,
+    measurement: (status === 'ended' && windowEnd < now ? 'final' : 'so_far') as 'final' | 'so_far',
+    method: (campaign.holdoutPercent > 0 ? 'holdout' : 'none') as 'holdout' | 'none',
+    window: { days, ends_at: windowEnd.toISOString() },
+    target_reasons: campaign.targetReasons,
+    target: view(target, deps.config.costPerTicketCents),
+    all_reasons: view(allReasons, deps.config.costPerTicketCents),
+    detectable: detectable(group('treated', 'target'), group('holdout', 'target')),
+    ...(campaign.holdoutPercent === 0
+      ? {
+          note: 'This campaign has no holdout, so no randomised comparison is possible; an observational estimate is not available through the API yet.',
+        }
+      : {}),
+  };
+}
+
+function view(estimate: HoldoutEstimate, costPerTicketCents: number) {
+  if (estimate.status !== 'ok') return { status: estimate.status, reason: estimate.reason };
+  const { prevented } = estimate;
+  return {
+    status: estimate.status,
+    treated: estimate.treated,
+    holdout: estimate.holdout,
+    prevented,
+    lift: estimate.lift,
+    p_value: estimate.pValue,
+    savings_cents: {
+      estimate: Math.round(prevented.estimate * costPerTicketCents),
+      low: Math.round(prevented.low * costPerTicketCents),
+      high: Math.round(prevented.high * costPerTicketCents),
+    },
+  };
+}
+
+/** The smallest relative lift these group sizes can detect (80% power, 5% level). */
+function detectable(treated: GroupCounts, holdout: GroupCounts) {
+  const accounts = treated.accounts + holdout.accounts;
+  if (accounts < 2 || holdout.accounts === 0 || treated.accounts === 0) {
+    return { minimum_detectable_lift: null };
+  }
+  const contacts = treated.contacts + holdout.contacts;
+  const rate = contacts / accounts;
+  const squares = treated.sumOfSquares + holdout.sumOfSquares;
+  const sigma = Math.sqrt(Math.max(0, (squares - accounts * rate * rate) / (accounts - 1)));
+  if (rate === 0) return { minimum_detectable_lift: null };
+  return {
+    minimum_detectable_lift:
+      minimumDetectableDifference(sigma, treated.accounts, holdout.accounts) / rate,
+  };
+}

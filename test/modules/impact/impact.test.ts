@@ -1,0 +1,125 @@
+import poisson from '@stdlib/random-base-poisson';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { isHeldOut } from '../../../src/modules/notices/holdout';
+import { expectProblem } from '../../helpers/problem';
+import { readJson } from '../../helpers/read-json';
+import { startTestApp, type TestApp } from '../../helpers/test-app';
+
+// The test clock starts at 2026-03-02T09:00:00Z.
+const ACCOUNTS = 2_000;
+const HOLDOUT_RATE = 0.5; // billing contacts per account in the window without the campaign
+const TRUE_LIFT = 0.4;
+
+describe('GET /v1/campaigns/{id}/impact', () => {
+  let t: TestApp;
+  let appKey: string;
+  let analystKey: string;
+  beforeAll(async () => {
+    t = await startTestApp();
+    appKey = await t.keyFor('app');
+    analystKey = await t.keyFor('analyst');
+    const ids = Array.from({ length: ACCOUNTS }, (_, i) => ({ id: `a-${i}` }));
+    await t.request('/v1/accounts/batch', { method: 'POST', json: { accounts: ids } });
+  });
+  afterAll(() => t.close());
+  beforeEach(async () => {
+    await t.deps.db.execute(sql`truncate campaigns, tickets, reason_weeks, exposure_log cascade`);
+    t.deps.notices.catalog.invalidate();
+    t.clock.set('2026-03-02T09:00:00Z');
+  });
+
+  const createCampaign = async (holdout: number) =>
+    readJson(
+      await t.request('/v1/campaigns', {
+        method: 'POST',
+        json: {
+          channels: ['banner'],
+          title: 'New invoice layout next week',
+          audience: { type: 'all' },
+          target_reasons: ['billing'],
+          holdout_percent: holdout,
+          starts_at: '2026-03-02T09:00:00Z',
+          ends_at: '2026-03-09T09:00:00Z',
+          publish: true,
+        },
+      }),
+    );
+  const impact = async (id: string) =>
+    readJson(await t.request(`/v1/campaigns/${id}/impact`, { key: analystKey }));
+
+  it('reports prevented contacts whose interval contains the true simulated number', async () => {
+    const campaign = await createCampaign(10);
+    for (let i = 0; i < ACCOUNTS; i++) {
+      await t.request(`/v1/accounts/a-${i}/notices`, { key: appKey });
+    }
+    await t.deps.notices.exposures.flush();
+
+    // Afterwards, treated accounts contact support about billing 40% less often; shipping
+    // contacts, which the campaign does not target, are the same in both groups.
+    const draw = poisson.factory({ seed: 5 });
+    const tickets: Record<string, string>[] = [];
+    let treated = 0;
+    for (let i = 0; i < ACCOUNTS; i++) {
+      const heldOut = isHeldOut(campaign.id, `a-${i}`, 10);
+      if (!heldOut) treated++;
+      const reasons = [
+        ...Array<string>(draw(HOLDOUT_RATE * (heldOut ? 1 : 1 - TRUE_LIFT))).fill('Billing'),
+        ...Array<string>(draw(0.2)).fill('Shipping'),
+      ];
+      reasons.forEach((reason, k) => {
+        tickets.push({
+          source: 'test',
+          external_id: `${i}-${k}`,
+          account_id: `a-${i}`,
+          reason,
+          created_at: `2026-03-0${3 + (k % 5)}T10:00:00Z`,
+        });
+      });
+    }
+    t.clock.set('2026-03-30T00:00:00Z');
+    const ingested = await t.request('/v1/tickets', { method: 'POST', json: { tickets } });
+    expect(ingested.status).toBe(200);
+    const result = await impact(campaign.id);
+    expect(result).toMatchObject({
+      method: 'holdout',
+      measurement: 'final',
+      window: { days: 14, ends_at: '2026-03-23T09:00:00.000Z' },
+      target_reasons: ['billing'],
+    });
+    expect(result.target.treated.accounts).toBe(treated);
+    expect(result.target.holdout.accounts).toBe(ACCOUNTS - treated);
+    expect(result.target.holdout.accounts).toBeGreaterThan(ACCOUNTS * 0.07);
+    expect(result.target.holdout.accounts).toBeLessThan(ACCOUNTS * 0.13);
+    const truth = treated * HOLDOUT_RATE * TRUE_LIFT;
+    expect(result.target.prevented.low).toBeLessThan(truth);
+    expect(result.target.prevented.high).toBeGreaterThan(truth);
+    expect(result.target.savings_cents.estimate).toBe(
+      Math.round(result.target.prevented.estimate * 900),
+    );
+    expect(result.all_reasons.status).toBe('ok');
+    expect(result.all_reasons.treated.contacts).toBeGreaterThan(result.target.treated.contacts);
+  });
+
+  it('answers clearly when nothing can be measured yet', async () => {
+    const campaign = await createCampaign(10);
+    const result = await impact(campaign.id);
+    expect(result.target).toMatchObject({ status: 'insufficient_data' });
+    expect(result.measurement).toBe('so_far');
+
+    const noHoldout = await createCampaign(0);
+    const answer = await impact(noHoldout.id);
+    expect(answer.method).toBe('none');
+    expect(answer.note).toContain('no holdout');
+  });
+
+  it('answers 404 for an unknown campaign', async () => {
+    await expectProblem(
+      await t.request('/v1/campaigns/0192f0c4-0000-7000-8000-000000000000/impact', {
+        key: analystKey,
+      }),
+      404,
+      'not_found',
+    );
+  });
+});
