@@ -51,13 +51,28 @@ const impactRoute = defineRoute({
             campaign_id: z.string(),
             campaign_status: z.string(),
             measurement: z.enum(['final', 'so_far']),
-            method: z.enum(['holdout', 'none']),
+            method: z.enum(['holdout', 'observational']),
             window: z.object({ days: z.number().int(), ends_at: z.string() }),
             target_reasons: z.array(z.string()),
             target: Estimate,
             all_reasons: Estimate,
             detectable: z.object({ minimum_detectable_lift: z.number().nullable() }),
-            note: z.string().optional(),
+            observational: z
+              .object({
+                status: z.enum(['ok', 'insufficient_data']),
+                reason: z.string().optional(),
+                method: z.literal('observational').optional(),
+                expected: z.number().optional(),
+                observed: z.number().optional(),
+                prevented: Interval.optional(),
+              })
+              .optional()
+              .openapi({
+                description:
+                  'Without a holdout: expected contacts from the weeks before the campaign ' +
+                  "(with the linked event's usual spike) minus observed, interval by simulation. " +
+                  'Observational: it assumes nothing else changed.',
+              }),
           })
           .openapi('CampaignImpact'),
       ),

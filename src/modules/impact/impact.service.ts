@@ -11,6 +11,7 @@ import {
   type HoldoutEstimate,
   minimumDetectableDifference,
 } from './holdout-estimate';
+import { observationalImpact } from './observational-impact';
 
 type GroupRow = {
   group: 'treated' | 'holdout';
@@ -71,16 +72,16 @@ export async function campaignImpact(deps: Deps, id: string, windowDays?: number
     campaign_id: id,
     campaign_status: status,
     measurement: (status === 'ended' && windowEnd < now ? 'final' : 'so_far') as 'final' | 'so_far',
-    method: (campaign.holdoutPercent > 0 ? 'holdout' : 'none') as 'holdout' | 'none',
+    method: (campaign.holdoutPercent > 0 ? 'holdout' : 'observational') as
+      | 'holdout'
+      | 'observational',
     window: { days, ends_at: windowEnd.toISOString() },
     target_reasons: campaign.targetReasons,
     target: view(target, deps.config.costPerTicketCents),
     all_reasons: view(allReasons, deps.config.costPerTicketCents),
     detectable: detectable(group('treated', 'target'), group('holdout', 'target')),
     ...(campaign.holdoutPercent === 0
-      ? {
-          note: 'This campaign has no holdout, so no randomised comparison is possible; an observational estimate is not available through the API yet.',
-        }
+      ? { observational: await observationalImpact(deps, campaign, windowEnd) }
       : {}),
   };
 }

@@ -109,8 +109,76 @@ describe('GET /v1/campaigns/{id}/impact', () => {
 
     const noHoldout = await createCampaign(0);
     const answer = await impact(noHoldout.id);
-    expect(answer.method).toBe('none');
-    expect(answer.note).toContain('no holdout');
+    expect(answer.method).toBe('observational');
+    expect(answer.observational).toMatchObject({ status: 'insufficient_data' });
+  });
+
+  it('estimates without a holdout from the spike the linked event usually brings', async () => {
+    // Every fourth Monday a billing run; billing contacts: 40 a week, 100 in billing weeks.
+    const event = await readJson(
+      await t.request('/v1/events', {
+        method: 'POST',
+        json: {
+          kind: 'billing_run',
+          title: 'Billing run',
+          starts_at: '2025-06-02T06:00:00Z',
+          ends_at: '2025-06-02T12:00:00Z',
+          rrule: 'FREQ=WEEKLY;INTERVAL=4',
+          affected_reasons: ['billing'],
+        },
+      }),
+    );
+    const monday = (week: number) =>
+      new Date(Date.parse('2025-06-02T00:00:00Z') + week * 7 * 86_400_000);
+    const tickets: Record<string, string>[] = [];
+    // 40 weeks before the campaign, then its window: the campaign's billing week 40 and 41,
+    // and the 14 days after it ends (weeks 42 and 43).
+    for (let week = 0; week < 44; week++) {
+      const billingWeek = week % 4 === 0;
+      const usual = billingWeek ? 100 : 40;
+      const count = week === 40 ? 60 : usual;
+      for (let k = 0; k < count; k++) {
+        tickets.push({
+          source: 'obs',
+          external_id: `${week}-${k}`,
+          account_id: `a-${k % ACCOUNTS}`,
+          reason: 'Billing',
+          created_at: new Date(
+            monday(week).getTime() + (k % 5) * 86_400_000 + 3_600_000,
+          ).toISOString(),
+        });
+      }
+    }
+    t.clock.set(monday(44));
+    expect((await t.request('/v1/tickets', { method: 'POST', json: { tickets } })).status).toBe(
+      200,
+    );
+    const campaign = await readJson(
+      await t.request('/v1/campaigns', {
+        method: 'POST',
+        json: {
+          channels: ['banner'],
+          title: 'Your invoice changes this month',
+          audience: { type: 'all' },
+          event_id: event.id,
+          target_reasons: ['billing'],
+          starts_at: monday(40).toISOString(),
+          ends_at: monday(41).toISOString(),
+          publish: true,
+        },
+      }),
+    );
+    const result = await impact(campaign.id);
+    expect(result.method).toBe('observational');
+    expect(result.observational).toMatchObject({
+      status: 'ok',
+      method: 'observational',
+      observed: 180,
+    });
+    // Truth: 40 of the 100 usual billing-week contacts were prevented.
+    expect(result.observational.prevented.low).toBeLessThan(40);
+    expect(result.observational.prevented.high).toBeGreaterThan(40);
+    expect(result.observational.prevented.low).toBeGreaterThan(0);
   });
 
   it('answers 404 for an unknown campaign', async () => {
