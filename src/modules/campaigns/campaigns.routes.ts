@@ -3,6 +3,7 @@ import type { Principal } from '../../http/app-env';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json, problemResponse } from '../../http/define-route';
 import { PageQuerySchema, pageSchema } from '../../http/pagination';
+import { holdoutWarnings } from '../impact/holdout-power';
 import {
   CAMPAIGN_STATUSES,
   CampaignCreateSchema,
@@ -32,7 +33,24 @@ const createRoute = defineRoute({
   tags,
   summary: 'Create a campaign (a draft, or published at once with `publish: true`)',
   request: { body: { required: true, content: json(CampaignCreateSchema) } },
-  responses: { 201: { description: 'Created', content: json(CampaignSchema) } },
+  responses: {
+    201: {
+      description:
+        'Created. `warnings` says when the holdout is too small to detect a 20% lift on the ' +
+        "audience's expected contacts (the campaign is created anyway).",
+      content: json(
+        CampaignSchema.extend({
+          warnings: z.array(
+            z.object({
+              code: z.literal('holdout_too_small'),
+              message: z.string(),
+              minimum_detectable_lift: z.number().nullable(),
+            }),
+          ),
+        }).openapi('CreatedCampaign'),
+      ),
+    },
+  },
 });
 
 const listRoute = defineRoute({
@@ -105,9 +123,11 @@ const auditRoute = defineRoute({
 });
 
 export const campaignRoutes = createRouter()
-  .openapi(createRoute, async (c) =>
-    c.json(await createCampaign(c.var.deps, c.req.valid('json'), actorOf(c.var.principal)), 201),
-  )
+  .openapi(createRoute, async (c) => {
+    const input = c.req.valid('json');
+    const campaign = await createCampaign(c.var.deps, input, actorOf(c.var.principal));
+    return c.json({ ...campaign, warnings: await holdoutWarnings(c.var.deps, input) }, 201);
+  })
   .openapi(listRoute, async (c) =>
     c.json(await listCampaigns(c.var.deps, c.req.valid('query')), 200),
   )

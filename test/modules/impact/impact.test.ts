@@ -181,6 +181,50 @@ describe('GET /v1/campaigns/{id}/impact', () => {
     expect(result.observational.prevented.low).toBeGreaterThan(0);
   });
 
+  it("warns at creation when the holdout cannot detect a 20% lift on the audience's contacts", async () => {
+    const create = async (holdout: number) =>
+      readJson(
+        await t.request('/v1/campaigns', {
+          method: 'POST',
+          json: {
+            channels: ['banner'],
+            title: 'Price change',
+            audience: { type: 'all' },
+            target_reasons: ['billing'],
+            holdout_percent: holdout,
+            starts_at: '2026-03-02T09:00:00Z',
+            ends_at: '2026-03-09T09:00:00Z',
+          },
+        }),
+      );
+    const before = await create(10);
+    expect(before.warnings).toMatchObject([
+      { code: 'holdout_too_small', minimum_detectable_lift: null },
+    ]);
+
+    // Three billing contacts per account in the last eight weeks.
+    const tickets = Array.from({ length: ACCOUNTS * 3 }, (_, i) => ({
+      source: 'power',
+      external_id: String(i),
+      account_id: `a-${i % ACCOUNTS}`,
+      reason: 'Billing',
+      created_at: new Date(
+        Date.parse('2026-01-10T10:00:00Z') + (i % 40) * 86_400_000,
+      ).toISOString(),
+    }));
+    for (let i = 0; i < tickets.length; i += 5_000) {
+      await t.request('/v1/tickets', {
+        method: 'POST',
+        json: { tickets: tickets.slice(i, i + 5_000) },
+      });
+    }
+    expect((await create(20)).warnings).toEqual([]);
+    const small = await create(5);
+    expect(small.warnings[0].code).toBe('holdout_too_small');
+    expect(small.warnings[0].minimum_detectable_lift).toBeGreaterThan(0.2);
+    expect(small.warnings[0].message).toContain('5% holdout');
+  });
+
   it('answers 404 for an unknown campaign', async () => {
     await expectProblem(
       await t.request('/v1/campaigns/0192f0c4-0000-7000-8000-000000000000/impact', {

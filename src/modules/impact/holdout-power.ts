@@ -1,0 +1,70 @@
+import { sql } from 'drizzle-orm';
+import { jsonParam, rowsOf } from '../../db/json-param';
+import type { Deps } from '../../deps';
+import { type Audience, type AudienceSubject, compileAudience } from '../campaigns/audience';
+import { minimumDetectableDifference } from './holdout-estimate';
+
+/** The lift a holdout should be able to detect (DESIGN.md section 6). */
+export const HOPED_FOR_LIFT = 0.2;
+const RECENT_DAYS = 56;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export type CampaignWarning = {
+  code: 'holdout_too_small';
+  message: string;
+  minimum_detectable_lift: number | null;
+};
+
+/**
+ * Whether a campaign's holdout can detect a 20% lift on its audience's expected contacts:
+ * the audience's recent contact rate for the target reasons (last 8 weeks, Poisson spread),
+ * scaled to the measurement window, split by the holdout share. A warning, never an error.
+ */
+export async function holdoutWarnings(
+  deps: Deps,
+  campaign: {
+    audience: Audience;
+    holdout_percent: number;
+    target_reasons: string[];
+    starts_at?: string | null;
+    ends_at?: string | null;
+  },
+): Promise<CampaignWarning[]> {
+  if (campaign.holdout_percent === 0) return [];
+  const now = deps.clock.now();
+  const matches = compileAudience(campaign.audience);
+  const accounts = rowsOf<AudienceSubject & { contacts: number }>(
+    await deps.db.execute(sql`
+      select a.id, a.plan, a.region, a.components, a.locale, a.time_zone, a.attributes,
+             (select count(*)::int from tickets t
+              where t.account_id = a.id
+                and t.created_at >= ${new Date(now.getTime() - RECENT_DAYS * DAY_MS).toISOString()}
+                and (${campaign.target_reasons.length === 0}
+                     or t.reason_slug in (select jsonb_array_elements_text(${jsonParam(campaign.target_reasons)}))))
+               as contacts
+      from accounts a`),
+  ).filter(matches);
+  const starts = campaign.starts_at ? new Date(campaign.starts_at) : now;
+  const ends = campaign.ends_at
+    ? new Date(campaign.ends_at)
+    : new Date(starts.getTime() + 7 * DAY_MS);
+  const windowDays = (ends.getTime() - starts.getTime()) / DAY_MS + deps.config.impactWindowDays;
+  const recent = accounts.reduce((sum, a) => sum + a.contacts, 0);
+  const rate = accounts.length > 0 ? (recent / accounts.length / RECENT_DAYS) * windowDays : 0;
+  const held = Math.round((accounts.length * campaign.holdout_percent) / 100);
+  const mde =
+    rate > 0
+      ? minimumDetectableDifference(Math.sqrt(rate), accounts.length - held, held) / rate
+      : null;
+  if (mde !== null && mde <= HOPED_FOR_LIFT) return [];
+  return [
+    {
+      code: 'holdout_too_small',
+      message:
+        mde === null
+          ? `The audience (${accounts.length} accounts) had no contacts for the target reasons in the last ${RECENT_DAYS} days, so no holdout can show a ${HOPED_FOR_LIFT * 100}% lift.`
+          : `With ${accounts.length} accounts and a ${campaign.holdout_percent}% holdout, the smallest lift this campaign can show is about ${Math.round(mde * 100)}%; a ${HOPED_FOR_LIFT * 100}% lift would go unnoticed. Raise the holdout or widen the audience.`,
+      minimum_detectable_lift: mde,
+    },
+  ];
+}
