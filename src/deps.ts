@@ -4,16 +4,15 @@ import { systemClock } from './clock';
 import type { Config } from './config';
 import type { Db } from './db/database';
 import type { Principal } from './http/app-env';
-
-/** A key recently found valid, and when its use was last written down. */
-export type RememberedKey = { principal: Principal; lastUsedAt: Date | null };
-
 import type { Logger } from './logger';
 import { createLogger } from './logger';
 import { type AccountCache, createAccountCache } from './modules/notices/account-cache';
 import { type AccountLoader, createAccountLoader } from './modules/notices/account-loader';
 import { createExposureBuffer, type ExposureBuffer } from './modules/notices/exposure-buffer';
 import { createNoticeCatalog, type NoticeCatalog } from './modules/notices/notice-catalog';
+
+/** A key recently found valid, and when its use was last written down. */
+export type RememberedKey = { principal: Principal; lastUsedAt: Date | null };
 
 /** Everything a route, service or job needs, built once per process (Node) or per request (Workers). */
 export type Deps = {
@@ -38,13 +37,27 @@ export type Deps = {
  */
 export const PRINCIPAL_CACHE_MS = 1_000;
 
+/**
+ * Caches that outlive a request: built once per process on Node, and once per isolate on
+ * Workers (where the rest of `Deps` is built per request), so they are worth their memory.
+ */
+export type InstanceCaches = { principals: Deps['principals']; accounts: AccountCache };
+
+export function createInstanceCaches(): InstanceCaches {
+  return {
+    principals: new LRUCache({ max: 10_000, ttl: PRINCIPAL_CACHE_MS }),
+    accounts: createAccountCache(),
+  };
+}
+
 export function buildDeps(
   config: Config,
   db: Db,
-  overrides: Partial<Pick<Deps, 'clock' | 'logger'>> = {},
+  overrides: Partial<Pick<Deps, 'clock' | 'logger'>> & { caches?: InstanceCaches } = {},
 ): Deps {
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? createLogger(config.logLevel);
+  const caches = overrides.caches ?? createInstanceCaches();
   return {
     config,
     db,
@@ -53,9 +66,9 @@ export function buildDeps(
     notices: {
       catalog: createNoticeCatalog(db, clock),
       exposures: createExposureBuffer(db, logger),
-      accounts: createAccountCache(),
+      accounts: caches.accounts,
       accountLoader: createAccountLoader(db),
     },
-    principals: new LRUCache({ max: 10_000, ttl: PRINCIPAL_CACHE_MS }),
+    principals: caches.principals,
   };
 }

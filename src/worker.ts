@@ -3,7 +3,7 @@ import type { ExecutionContext, ScheduledController } from '@cloudflare/workers-
 import { createApp } from './app';
 import { loadConfig } from './config';
 import { openPostgres } from './db/postgres';
-import { buildDeps } from './deps';
+import { buildDeps, createInstanceCaches } from './deps';
 import { cronTable } from './jobs/cron-table';
 import { runJobsForCron } from './jobs/run-job';
 
@@ -13,6 +13,9 @@ type Bindings = Record<string, unknown> & {
   DATABASE_URL?: string;
   HYPERDRIVE?: { connectionString: string };
 };
+
+// Per isolate: requests served by this isolate share them, as requests on one Node process do.
+const caches = createInstanceCaches();
 
 /**
  * Workers cannot share a socket between requests, so each request (and each cron run) gets
@@ -26,7 +29,7 @@ function depsFor(env: Bindings) {
   }
   const config = loadConfig({ ...env, DATABASE_URL: connectionString });
   const database = openPostgres(connectionString, { poolMax: 1 });
-  return { deps: buildDeps(config, database.db), database };
+  return { deps: buildDeps(config, database.db, { caches }), database };
 }
 
 export default {

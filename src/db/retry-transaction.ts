@@ -30,3 +30,16 @@ function postgresCode(error: unknown): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Runs `work` inside the caller's transaction when given one (`db` is not the pool), or in a
+ * retrying transaction of its own, so a service can be called alone or as a step of a larger
+ * write.
+ */
+export function withinTransaction<T>(
+  pool: Db,
+  db: Db,
+  work: (tx: Transaction) => Promise<T>,
+): Promise<T> {
+  return db === pool ? retryingTransaction(pool, work) : work(db as Transaction);
+}

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { ROLES } from '../../db/schema';
 import { createRouter } from '../../http/create-router';
-import { defineRoute, problemResponse } from '../../http/define-route';
+import { defineRoute, json, problemResponse } from '../../http/define-route';
 import { PageQuerySchema, pageSchema } from '../../http/pagination';
 import { createApiKey, listApiKeys, revokeApiKey } from './api-keys.service';
 
@@ -40,12 +40,12 @@ const createKeyRoute = defineRoute({
   tags: ['API keys'],
   summary: 'Create an API key (the secret is returned once)',
   request: {
-    body: { required: true, content: { 'application/json': { schema: CreateApiKeySchema } } },
+    body: { required: true, content: json(CreateApiKeySchema) },
   },
   responses: {
     201: {
       description: 'Created',
-      content: { 'application/json': { schema: CreatedApiKeySchema } },
+      content: json(CreatedApiKeySchema),
     },
   },
 });
@@ -67,7 +67,7 @@ const listKeysRoute = defineRoute({
   responses: {
     200: {
       description: 'A page of keys, oldest first',
-      content: { 'application/json': { schema: pageSchema(ApiKeySchema) } },
+      content: json(pageSchema(ApiKeySchema)),
     },
   },
 });
@@ -80,7 +80,7 @@ const revokeKeyRoute = defineRoute({
   summary: 'Revoke an API key; it stops working at once',
   request: { params: IdParamSchema },
   responses: {
-    200: { description: 'Revoked', content: { 'application/json': { schema: ApiKeySchema } } },
+    200: { description: 'Revoked', content: json(ApiKeySchema) },
     404: problemResponse('No API key has this id.'),
     409: problemResponse('It is the last active admin key.'),
   },

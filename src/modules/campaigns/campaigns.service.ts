@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gt, isNotNull, isNull, lte, or, type SQL, sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import type { Db } from '../../db/database';
-import { retryingTransaction } from '../../db/retry-transaction';
+import { withinTransaction } from '../../db/retry-transaction';
 import {
   type CampaignRow,
   campaignAudit,
@@ -129,7 +129,7 @@ export async function createCampaign(
     await audit(tx, created.id, now, actor, 'created', diff({}, auditable(view)));
     return view;
   };
-  return db === deps.db ? retryingTransaction(deps.db, write) : write(db);
+  return withinTransaction(deps.db, db, write);
 }
 
 /** Applies a partial change and, optionally, a lifecycle move; audited field by field. */
@@ -161,7 +161,7 @@ export async function patchCampaign(
     await audit(tx, id, now, actor, patch.status ?? 'updated', changes);
     return view;
   };
-  return db === deps.db ? retryingTransaction(deps.db, work) : work(db);
+  return withinTransaction(deps.db, db, work);
 }
 
 function applyPatch(

@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { pingDatabase } from '../../db/ping';
 import { AppError } from '../../http/app-error';
 import { createRouter } from '../../http/create-router';
-import { defineRoute, problemResponse } from '../../http/define-route';
+import { defineRoute, json, problemResponse } from '../../http/define-route';
 
 const READY_TIMEOUT_MS = 2_000;
 
@@ -15,7 +15,7 @@ const healthRoute = defineRoute({
   responses: {
     200: {
       description: 'Up',
-      content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } },
+      content: json(z.object({ status: z.literal('ok') })),
     },
   },
 });
@@ -29,11 +29,7 @@ const readyRoute = defineRoute({
   responses: {
     200: {
       description: 'Ready',
-      content: {
-        'application/json': {
-          schema: z.object({ status: z.literal('ready'), database: z.literal('ok') }),
-        },
-      },
+      content: json(z.object({ status: z.literal('ready'), database: z.literal('ok') })),
     },
     503: problemResponse('The database did not answer.'),
   },

@@ -39,7 +39,7 @@ export function summarise(counts: Iterable<number>): GroupCounts {
 }
 
 /** Sample variance of the per-account counts. */
-function variance(group: GroupCounts): number {
+export function variance(group: GroupCounts): number {
   if (group.accounts < 2) return 0;
   const mean = group.contacts / group.accounts;
   return Math.max(0, (group.sumOfSquares - group.accounts * mean * mean) / (group.accounts - 1));
@@ -101,4 +101,18 @@ export function minimumDetectableDifference(
 ): number {
   if (treatedAccounts === 0 || holdoutAccounts === 0) return Number.POSITIVE_INFINITY;
   return 2.8 * sigma * Math.sqrt(1 / treatedAccounts + 1 / holdoutAccounts);
+}
+
+/**
+ * The smallest relative lift (share of `rate`, the expected contacts per account) those group
+ * sizes detect; null when no contacts are expected or a group is empty.
+ */
+export function minimumDetectableLift(
+  rate: number,
+  sigma: number,
+  treatedAccounts: number,
+  holdoutAccounts: number,
+): number | null {
+  const difference = minimumDetectableDifference(sigma, treatedAccounts, holdoutAccounts);
+  return rate > 0 && Number.isFinite(difference) ? difference / rate : null;
 }

@@ -1,8 +1,9 @@
 import { sql } from 'drizzle-orm';
-import { jsonParam, rowsOf } from '../../db/json-param';
+import { rowsOf } from '../../db/json-param';
 import type { Deps } from '../../deps';
 import { type Audience, type AudienceSubject, compileAudience } from '../campaigns/audience';
-import { minimumDetectableDifference } from './holdout-estimate';
+import { minimumDetectableLift } from './holdout-estimate';
+import { isTargetReason } from './target-reasons';
 
 /** The lift a holdout should be able to detect (DESIGN.md section 6). */
 export const HOPED_FOR_LIFT = 0.2;
@@ -39,8 +40,7 @@ export async function holdoutWarnings(
              (select count(*)::int from tickets t
               where t.account_id = a.id
                 and t.created_at >= ${new Date(now.getTime() - RECENT_DAYS * DAY_MS).toISOString()}
-                and (${campaign.target_reasons.length === 0}
-                     or t.reason_slug in (select jsonb_array_elements_text(${jsonParam(campaign.target_reasons)}))))
+                and ${isTargetReason(sql`t.reason_slug`, campaign.target_reasons)})
                as contacts
       from accounts a`),
   ).filter(matches);
@@ -52,10 +52,8 @@ export async function holdoutWarnings(
   const recent = accounts.reduce((sum, a) => sum + a.contacts, 0);
   const rate = accounts.length > 0 ? (recent / accounts.length / RECENT_DAYS) * windowDays : 0;
   const held = Math.round((accounts.length * campaign.holdout_percent) / 100);
-  const mde =
-    rate > 0
-      ? minimumDetectableDifference(Math.sqrt(rate), accounts.length - held, held) / rate
-      : null;
+  // Poisson spread: the audience's counts are not known per account before it is split.
+  const mde = minimumDetectableLift(rate, Math.sqrt(rate), accounts.length - held, held);
   if (mde !== null && mde <= HOPED_FOR_LIFT) return [];
   return [
     {

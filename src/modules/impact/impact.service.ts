@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import { jsonParam, rowsOf } from '../../db/json-param';
+import { rowsOf } from '../../db/json-param';
 import { campaigns } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { notFound } from '../../http/app-error';
@@ -9,9 +9,11 @@ import {
   estimateWithHoldout,
   type GroupCounts,
   type HoldoutEstimate,
-  minimumDetectableDifference,
+  minimumDetectableLift,
+  variance,
 } from './holdout-estimate';
 import { observationalImpact } from './observational-impact';
+import { isTargetReason } from './target-reasons';
 
 type GroupRow = {
   group: 'treated' | 'holdout';
@@ -41,10 +43,7 @@ export async function campaignImpact(deps: Deps, id: string, windowDays?: number
     await deps.db.execute(sql`
       with per_account as (
         select e."group", e.account_id,
-               count(t.id) filter (
-                 where ${campaign.targetReasons.length === 0}
-                    or t.reason_slug in (select jsonb_array_elements_text(${jsonParam(campaign.targetReasons)}))
-               )::int as target,
+               count(t.id) filter (where ${isTargetReason(sql`t.reason_slug`, campaign.targetReasons)})::int as target,
                count(t.id)::int as every
         from exposures e
         left join tickets t
@@ -106,17 +105,18 @@ function view(estimate: HoldoutEstimate, costPerTicketCents: number) {
 
 /** The smallest relative lift these group sizes can detect (80% power, 5% level). */
 function detectable(treated: GroupCounts, holdout: GroupCounts) {
-  const accounts = treated.accounts + holdout.accounts;
-  if (accounts < 2 || holdout.accounts === 0 || treated.accounts === 0) {
-    return { minimum_detectable_lift: null };
-  }
-  const contacts = treated.contacts + holdout.contacts;
-  const rate = contacts / accounts;
-  const squares = treated.sumOfSquares + holdout.sumOfSquares;
-  const sigma = Math.sqrt(Math.max(0, (squares - accounts * rate * rate) / (accounts - 1)));
-  if (rate === 0) return { minimum_detectable_lift: null };
+  const both: GroupCounts = {
+    accounts: treated.accounts + holdout.accounts,
+    contacts: treated.contacts + holdout.contacts,
+    sumOfSquares: treated.sumOfSquares + holdout.sumOfSquares,
+  };
+  const rate = both.accounts > 0 ? both.contacts / both.accounts : 0;
   return {
-    minimum_detectable_lift:
-      minimumDetectableDifference(sigma, treated.accounts, holdout.accounts) / rate,
+    minimum_detectable_lift: minimumDetectableLift(
+      rate,
+      Math.sqrt(variance(both)),
+      treated.accounts,
+      holdout.accounts,
+    ),
   };
 }

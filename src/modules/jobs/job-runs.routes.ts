@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { JOB_RUN_STATUSES } from '../../db/schema';
 import { createRouter } from '../../http/create-router';
-import { defineRoute } from '../../http/define-route';
+import { defineRoute, json } from '../../http/define-route';
 import { PageQuerySchema, pageSchema } from '../../http/pagination';
 import { listJobRuns } from './job-runs.service';
 
@@ -29,7 +29,7 @@ const listJobRunsRoute = defineRoute({
   responses: {
     200: {
       description: 'A page of job runs',
-      content: { 'application/json': { schema: pageSchema(JobRunSchema) } },
+      content: json(pageSchema(JobRunSchema)),
     },
   },
 });

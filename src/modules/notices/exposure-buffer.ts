@@ -34,21 +34,11 @@ export function createExposureBuffer(db: Db, logger: Logger) {
   let flushing: Promise<void> | undefined;
 
   async function write(batch: Sighting[]): Promise<void> {
-    try {
-      await db.execute(sql`
-        insert into exposure_log (account_id, channel, seen_at, treated, held_out)
-        select account_id, channel, seen_at, treated, held_out
-        from jsonb_to_recordset(${jsonParam(batch)})
-          as s(account_id text, channel text, seen_at timestamptz, treated jsonb, held_out jsonb)`);
-    } catch (error) {
-      logger.error('exposure flush failed; will retry', {
-        error: String(error),
-        rows: batch.length,
-      });
-      pending = [...batch, ...pending];
-      for (const sighting of batch) logged.delete(sighting.account_id);
-      throw error;
-    }
+    await db.execute(sql`
+      insert into exposure_log (account_id, channel, seen_at, treated, held_out)
+      select account_id, channel, seen_at, treated, held_out
+      from jsonb_to_recordset(${jsonParam(batch)})
+        as s(account_id text, channel text, seen_at timestamptz, treated jsonb, held_out jsonb)`);
   }
 
   const buffer = {
@@ -72,8 +62,13 @@ export function createExposureBuffer(db: Db, logger: Logger) {
           try {
             await write(batch.slice(i, i + ROWS_PER_WRITE));
           } catch (error) {
-            // `write` kept its own rows; keep the ones not tried yet too.
-            pending = [...batch.slice(i + ROWS_PER_WRITE), ...pending];
+            // Nothing from this chunk on was stored: keep it for the next flush.
+            const unwritten = batch.slice(i);
+            logger.error('exposure flush failed; will retry', {
+              error: String(error),
+              rows: unwritten.length,
+            });
+            pending = [...unwritten, ...pending];
             throw error;
           }
         }

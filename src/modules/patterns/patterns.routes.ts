@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { EVENT_KINDS } from '../../db/schema';
 import { createRouter } from '../../http/create-router';
-import { defineRoute } from '../../http/define-route';
+import { defineRoute, json } from '../../http/define-route';
 import { findPatterns } from './patterns.service';
 
 const window = z.object({ title: z.string(), starts_at: z.string(), ends_at: z.string() });
@@ -51,11 +51,9 @@ const patternsRoute = defineRoute({
   responses: {
     200: {
       description: 'Patterns with an upcoming occurrence first, by expected excess',
-      content: {
-        'application/json': {
-          schema: z.object({ from: z.string(), to: z.string(), patterns: z.array(PatternSchema) }),
-        },
-      },
+      content: json(
+        z.object({ from: z.string(), to: z.string(), patterns: z.array(PatternSchema) }),
+      ),
     },
   },
 });

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { createRouter } from '../../http/create-router';
-import { defineRoute, problemResponse } from '../../http/define-route';
+import { defineRoute, json, problemResponse } from '../../http/define-route';
 import { pageSchema } from '../../http/pagination';
 import { REASON_SLUG_PATTERN } from './reason-key';
 import { getReason, listReasons, putReason } from './reasons.service';
@@ -73,7 +73,7 @@ const listRoute = defineRoute({
   responses: {
     200: {
       description: 'A page of reasons by slug',
-      content: { 'application/json': { schema: pageSchema(ReasonSchema) } },
+      content: json(pageSchema(ReasonSchema)),
     },
   },
 });
@@ -97,7 +97,7 @@ const weeklyRoute = defineRoute({
     }),
   },
   responses: {
-    200: { description: 'The series', content: { 'application/json': { schema: WeeklySchema } } },
+    200: { description: 'The series', content: json(WeeklySchema) },
     404: problemResponse('A named reason does not exist.'),
   },
 });
@@ -110,7 +110,7 @@ const getRoute = defineRoute({
   summary: 'One contact reason',
   request: { params: SlugParamSchema },
   responses: {
-    200: { description: 'The reason', content: { 'application/json': { schema: ReasonSchema } } },
+    200: { description: 'The reason', content: json(ReasonSchema) },
     404: problemResponse('No such reason.'),
   },
 });
@@ -123,11 +123,11 @@ const putRoute = defineRoute({
   summary: 'Create or update a reason and its aliases (applied retroactively)',
   request: {
     params: SlugParamSchema,
-    body: { required: true, content: { 'application/json': { schema: PutReasonSchema } } },
+    body: { required: true, content: json(PutReasonSchema) },
   },
   responses: {
-    200: { description: 'Updated', content: { 'application/json': { schema: ReasonSchema } } },
-    201: { description: 'Created', content: { 'application/json': { schema: ReasonSchema } } },
+    200: { description: 'Updated', content: json(ReasonSchema) },
+    201: { description: 'Created', content: json(ReasonSchema) },
   },
 });
 

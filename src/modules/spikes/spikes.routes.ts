@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { createRouter } from '../../http/create-router';
-import { defineRoute, problemResponse } from '../../http/define-route';
+import { defineRoute, json, problemResponse } from '../../http/define-route';
 import { PageQuerySchema, pageSchema } from '../../http/pagination';
 import { listSpikeAlerts } from './spike-alerts.service';
 import { findSpikes } from './spikes.service';
@@ -73,7 +73,7 @@ const spikesRoute = defineRoute({
   responses: {
     200: {
       description: 'The spikes, oldest first',
-      content: { 'application/json': { schema: ReportSchema } },
+      content: json(ReportSchema),
     },
     404: problemResponse('The reason does not exist.'),
   },
@@ -95,7 +95,7 @@ const alertsRoute = defineRoute({
   responses: {
     200: {
       description: 'A page of alerts',
-      content: { 'application/json': { schema: pageSchema(AlertSchema) } },
+      content: json(pageSchema(AlertSchema)),
     },
   },
 });

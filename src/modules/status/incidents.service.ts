@@ -167,8 +167,8 @@ export async function scheduleMaintenance(deps: Deps, input: MaintenanceSchedule
       createdAt: now,
       updatedAt: now,
     });
-    const affected = await linkComponents(tx, maintenanceId, input.components);
-    await addUpdate(tx, maintenanceId, 'scheduled', input.body, affected, now);
+    await linkComponents(tx, maintenanceId, input.components);
+    await addUpdate(tx, maintenanceId, 'scheduled', input.body, [], now);
     if (input.notify_accounts) {
       const audience = await audienceOf(tx, input.components);
       const banner = bannerFor(
@@ -298,8 +298,9 @@ async function lockIncident(db: Db, id: string, kind: 'incident' | 'maintenance'
   return row;
 }
 
-async function lockComponents(db: Db, ids: string[]) {
-  if (ids.length === 0) return { rows: [], groups: [] };
+/** Locks the named components (in id order) and links them to the incident. */
+async function linkComponents(db: Db, incidentId: string, ids: string[]) {
+  if (ids.length === 0) return [];
   const rows = await db
     .select()
     .from(statusComponents)
@@ -308,23 +309,11 @@ async function lockComponents(db: Db, ids: string[]) {
     .for('update');
   const missing = ids.filter((id) => !rows.some((r) => r.id === id));
   if (missing.length > 0) throw invalid('components', `no component has id ${missing.join(', ')}`);
-  const groups = rows.filter((r) => r.isGroup && ids.includes(r.id));
-  return { rows, groups };
-}
-
-async function linkComponents(
-  db: Db,
-  incidentId: string,
-  ids: string[],
-): Promise<AffectedComponent[]> {
-  const locked = await lockComponents(db, ids);
-  if (locked.rows.length > 0) {
-    await db
-      .insert(incidentComponents)
-      .values(locked.rows.map((r) => ({ incidentId, componentId: r.id })))
-      .onConflictDoNothing();
-  }
-  return [];
+  await db
+    .insert(incidentComponents)
+    .values(rows.map((r) => ({ incidentId, componentId: r.id })))
+    .onConflictDoNothing();
+  return rows;
 }
 
 /** Sets each named component's status and links it to the incident; returns what changed. */
@@ -334,21 +323,17 @@ async function setComponentStatuses(
   changes: ComponentChange[],
   now: Date,
 ): Promise<AffectedComponent[]> {
-  const locked = await lockComponents(
+  const rows = await linkComponents(
     db,
+    incidentId,
     changes.map((c) => c.id),
   );
-  if (locked.rows.length === 0) return [];
-  if (locked.groups.length > 0) {
+  if (rows.some((r) => r.isGroup)) {
     throw invalid('components', 'name the components of a group, not the group itself');
   }
-  await db
-    .insert(incidentComponents)
-    .values(locked.rows.map((r) => ({ incidentId, componentId: r.id })))
-    .onConflictDoNothing();
   const affected: AffectedComponent[] = [];
   for (const change of changes) {
-    const row = locked.rows.find((r) => r.id === change.id);
+    const row = rows.find((r) => r.id === change.id);
     if (!row || row.status === change.status) continue;
     await db
       .update(statusComponents)

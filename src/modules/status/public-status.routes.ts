@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from '../../http/app-env';
 import { createRouter } from '../../http/create-router';
-import { defineRoute } from '../../http/define-route';
+import { defineRoute, json } from '../../http/define-route';
 import { matchesEtag, strongEtag } from '../../http/etag';
 import { type PublicStatus, publicStatus } from './public-status.service';
 import { renderHistoryFeed, renderStatusPage } from './status-page';
@@ -29,7 +29,7 @@ function statusRoute<S extends Shape>(path: string, summary: string, shape: S) {
     responses: {
       200: {
         description: 'Same field names, enums and shapes as Atlassian Statuspage',
-        content: { 'application/json': { schema: z.object({ page: PageSchema, ...shape }) } },
+        content: json(z.object({ page: PageSchema, ...shape })),
       },
       304: { description: 'Unchanged since the ETag sent in If-None-Match.' },
     },

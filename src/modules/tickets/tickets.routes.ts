@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { AppError } from '../../http/app-error';
 import { limitStream } from '../../http/body-limit';
 import { createRouter } from '../../http/create-router';
-import { defineRoute } from '../../http/define-route';
+import { defineRoute, json } from '../../http/define-route';
 import { type ColumnMap, parseColumnMap } from './csv-tickets';
 import { importCsvTickets } from './import.service';
 import { ingestTickets } from './ingest.service';
@@ -24,12 +24,12 @@ const ingestRoute = defineRoute({
     'All or nothing: one bad ticket rejects the batch with a 400 naming its index and field. ' +
     'Replays are counted as duplicates; changed tickets as updates.',
   request: {
-    body: { required: true, content: { 'application/json': { schema: TicketBatchSchema } } },
+    body: { required: true, content: json(TicketBatchSchema) },
   },
   responses: {
     200: {
       description: 'What happened to each ticket',
-      content: { 'application/json': { schema: IngestSummarySchema } },
+      content: json(IngestSummarySchema),
     },
   },
 });
@@ -67,7 +67,7 @@ const importRoute = defineRoute({
   responses: {
     200: {
       description: 'What happened to the rows',
-      content: { 'application/json': { schema: ImportResultSchema } },
+      content: json(ImportResultSchema),
     },
   },
 });

@@ -3,7 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../../http/app-env';
 import { AppError, fieldErrors } from '../../http/app-error';
 import { createRouter } from '../../http/create-router';
-import { defineRoute } from '../../http/define-route';
+import { defineRoute, json } from '../../http/define-route';
 import { ingestTickets } from '../tickets/ingest.service';
 import { emptySummary, IngestSummarySchema, TicketInputSchema } from '../tickets/ticket-input';
 import { isValidZendeskSignature } from './zendesk-signature';
@@ -38,14 +38,12 @@ const webhookRoute = defineRoute({
     'Zendesk sends. Ingest is idempotent, so Zendesk retries are counted as duplicates. ' +
     'Other event types are acknowledged and ignored. 404 while no secret is configured.',
   request: {
-    body: { required: true, content: { 'application/json': { schema: ZendeskEventSchema } } },
+    body: { required: true, content: json(ZendeskEventSchema) },
   },
   responses: {
     200: {
       description: 'Ingested (or ignored, for other event types)',
-      content: {
-        'application/json': { schema: IngestSummarySchema.extend({ ignored: z.boolean() }) },
-      },
+      content: json(IngestSummarySchema.extend({ ignored: z.boolean() })),
     },
   },
 });

@@ -68,6 +68,13 @@ const PROTECTED_ROUTES: { method: string; path: string; json?: unknown; allowed:
   },
 ];
 
+/** A requestable path for a documented one: parameters filled with ids that do not exist. */
+const concretePath = (path: string) =>
+  path
+    .replace('{slug}', 'billing')
+    .replace('{id}', 'no-such-account')
+    .replace('{noticeId}', MISSING_ID);
+
 describe('role-based access', () => {
   let t: TestApp;
   const keys = {} as Record<Role, string>;
@@ -98,17 +105,11 @@ describe('role-based access', () => {
     for (const role of ROLES) {
       const allowed = role === 'admin' || route.allowed.includes(role);
       it(`${route.method} ${route.path} ${allowed ? 'admits' : 'refuses'} ${role}`, async () => {
-        const response = await t.request(
-          route.path
-            .replace('{slug}', 'billing')
-            .replace('{id}', 'no-such-account')
-            .replace('{noticeId}', MISSING_ID),
-          {
-            method: route.method,
-            json: route.json,
-            key: keys[role],
-          },
-        );
+        const response = await t.request(concretePath(route.path), {
+          method: route.method,
+          json: route.json,
+          key: keys[role],
+        });
         // Admitted means past the role check: the route itself may still find nothing or
         // reject the (deliberately minimal) body.
         if (allowed) expect([200, 201, 400, 404]).toContain(response.status);
@@ -117,16 +118,10 @@ describe('role-based access', () => {
     }
 
     it(`${route.method} ${route.path} refuses a request without a key`, async () => {
-      const response = await t.request(
-        route.path
-          .replace('{slug}', 'billing')
-          .replace('{id}', 'no-such-account')
-          .replace('{noticeId}', MISSING_ID),
-        {
-          method: route.method,
-          key: null,
-        },
-      );
+      const response = await t.request(concretePath(route.path), {
+        method: route.method,
+        key: null,
+      });
       await expectProblem(response, 401, 'unauthorized');
     });
   }
