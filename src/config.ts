@@ -83,6 +83,28 @@ const envSchema = z.object({
   IMPACT_WINDOW_DAYS: z.coerce.number().int().min(1).max(180).default(14),
   STATUS_PAGE_NAME: z.string().trim().min(1).max(100).default('Status'),
   NOTICE_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
+  EMAIL_FROM: z
+    .string()
+    .trim()
+    .regex(
+      /^([^<>]+<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/,
+      'must be an address, e.g. Acme <notices@acme.com>',
+    )
+    .default('forestall <notices@forestall.localhost>'),
+  EMAIL_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  EMAIL_POLL_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
+  RESEND_API_KEY: optionalString,
+  RESEND_BASE_URL: optionalString.pipe(
+    z
+      .url({ protocol: /^https?$/ })
+      .refine((url) => !url.endsWith('/'), 'must not end with a slash')
+      .optional(),
+  ),
+  RESEND_RATE_LIMIT: z.coerce.number().min(0.1).max(1000).default(2),
+  RESEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  RESEND_WEBHOOK_SECRET: optionalString.pipe(
+    z.string().startsWith('whsec_', 'must be the whsec_… signing secret from Resend').optional(),
+  ),
   NOTICE_TOKEN_SECRET: optionalString.pipe(
     z.string().min(32, 'must be at least 32 characters').optional(),
   ),
@@ -112,6 +134,20 @@ export type Config = {
   /** The name on the public status page and its JSON `page`. */
   statusPageName: string;
   noticeTokens: { ttlSeconds: number; secret: string | undefined };
+  email: {
+    from: string;
+    /** How long a claimed batch is ours before another sender may send it again. */
+    leaseSeconds: number;
+    /** Node only: how often due emails are looked for between the minute jobs (0: only those). */
+    pollSeconds: number;
+    resend: {
+      apiKey: string;
+      baseUrl: string | undefined;
+      requestsPerSecond: number;
+      timeoutMs: number;
+    } | null;
+    webhookSecret: string | undefined;
+  };
 };
 
 export class ConfigError extends Error {
@@ -147,6 +183,20 @@ export function loadConfig(source: EnvSource): Config {
     costPerTicketCents: env.COST_PER_TICKET,
     impactWindowDays: env.IMPACT_WINDOW_DAYS,
     noticeTokens: { ttlSeconds: env.NOTICE_TOKEN_TTL_SECONDS, secret: env.NOTICE_TOKEN_SECRET },
+    email: {
+      from: env.EMAIL_FROM,
+      leaseSeconds: env.EMAIL_LEASE_SECONDS,
+      pollSeconds: env.EMAIL_POLL_SECONDS,
+      resend: env.RESEND_API_KEY
+        ? {
+            apiKey: env.RESEND_API_KEY,
+            baseUrl: env.RESEND_BASE_URL,
+            requestsPerSecond: env.RESEND_RATE_LIMIT,
+            timeoutMs: env.RESEND_TIMEOUT_MS,
+          }
+        : null,
+      webhookSecret: env.RESEND_WEBHOOK_SECRET,
+    },
   };
 }
 

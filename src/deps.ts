@@ -6,6 +6,9 @@ import type { Db } from './db/database';
 import type { Principal } from './http/app-env';
 import type { Logger } from './logger';
 import { createLogger } from './logger';
+import type { EmailTransport } from './modules/email/email-transport';
+import { createOutboxTransport } from './modules/email/outbox-transport';
+import { createResendTransport } from './modules/email/resend-transport';
 import { type AccountCache, createAccountCache } from './modules/notices/account-cache';
 import { type AccountLoader, createAccountLoader } from './modules/notices/account-loader';
 import { createExposureBuffer, type ExposureBuffer } from './modules/notices/exposure-buffer';
@@ -20,6 +23,8 @@ export type Deps = {
   db: Db;
   clock: Clock;
   logger: Logger;
+  /** Resend when RESEND_API_KEY is set, else the local outbox that stores what would be sent. */
+  mailer: EmailTransport;
   /** Per-instance state of the notices hot path: the compiled campaigns and unwritten exposures. */
   notices: {
     catalog: NoticeCatalog;
@@ -41,12 +46,18 @@ export const PRINCIPAL_CACHE_MS = 1_000;
  * Caches that outlive a request: built once per process on Node, and once per isolate on
  * Workers (where the rest of `Deps` is built per request), so they are worth their memory.
  */
-export type InstanceCaches = { principals: Deps['principals']; accounts: AccountCache };
+export type InstanceCaches = {
+  principals: Deps['principals'];
+  accounts: AccountCache;
+  /** The Resend client and its rate gate, shared so the rate holds across requests and runs. */
+  mailer: EmailTransport | null;
+};
 
-export function createInstanceCaches(): InstanceCaches {
+export function createInstanceCaches(config?: Config): InstanceCaches {
   return {
     principals: new LRUCache({ max: 10_000, ttl: PRINCIPAL_CACHE_MS }),
     accounts: createAccountCache(),
+    mailer: config?.email.resend ? createResendTransport(config.email.resend) : null,
   };
 }
 
@@ -57,12 +68,13 @@ export function buildDeps(
 ): Deps {
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? createLogger(config.logLevel);
-  const caches = overrides.caches ?? createInstanceCaches();
+  const caches = overrides.caches ?? createInstanceCaches(config);
   return {
     config,
     db,
     clock,
     logger,
+    mailer: caches.mailer ?? createOutboxTransport(db),
     notices: {
       catalog: createNoticeCatalog(db, clock),
       exposures: createExposureBuffer(db, logger),

@@ -5,6 +5,7 @@ import type { Database } from './db/database';
 import { openDatabase, redactUrl } from './db/open-database';
 import { buildDeps, type Deps } from './deps';
 import { cronTable } from './jobs/cron-table';
+import { type EmailPoller, startEmailPoller } from './jobs/email-poller';
 import { type Scheduler, startScheduler } from './jobs/node-scheduler';
 import type { BootstrapResult } from './modules/auth/api-keys.service';
 import { prepareWorkspace } from './prepare-workspace';
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
   const server = serve({ fetch: createApp(deps).fetch, port: config.port, hostname: config.host });
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const scheduler = startScheduler(deps, cronTable);
+  const emailPoller = startEmailPoller(deps);
   const exposureFlusher = setInterval(() => {
     deps.notices.exposures.flush().catch(() => {});
   }, EXPOSURE_FLUSH_MS);
@@ -28,13 +30,14 @@ async function main(): Promise<void> {
   deps.logger.info('forestall started', {
     database: database.driver,
     database_url: redactUrl(config.databaseUrl),
+    email_transport: deps.mailer.name,
   });
   console.log(`forestall is listening on ${config.publicUrl}`);
   console.log(`API reference: ${config.publicUrl}/docs`);
 
   const stop = once(() => {
     clearInterval(exposureFlusher);
-    return shutDown(deps, server, scheduler, database);
+    return shutDown(deps, server, scheduler, emailPoller, database);
   });
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
@@ -75,6 +78,7 @@ async function shutDown(
   deps: Deps,
   server: ServerType,
   scheduler: Scheduler,
+  emailPoller: EmailPoller,
   database: Database,
 ): Promise<void> {
   deps.logger.info('shutting down');
@@ -86,6 +90,7 @@ async function shutDown(
   await Promise.all([
     new Promise<void>((resolve) => server.close(() => resolve())),
     scheduler.stop(),
+    emailPoller.stop(),
   ]);
   // Requests are done, so every exposure they recorded is in the buffer.
   await deps.notices.exposures.flush().catch((error: unknown) => {

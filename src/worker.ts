@@ -3,7 +3,7 @@ import type { ExecutionContext, ScheduledController } from '@cloudflare/workers-
 import { createApp } from './app';
 import { loadConfig } from './config';
 import { openPostgres } from './db/postgres';
-import { buildDeps, createInstanceCaches } from './deps';
+import { buildDeps, createInstanceCaches, type InstanceCaches } from './deps';
 import { cronTable } from './jobs/cron-table';
 import { runJobsForCron } from './jobs/run-job';
 
@@ -15,7 +15,8 @@ type Bindings = Record<string, unknown> & {
 };
 
 // Per isolate: requests served by this isolate share them, as requests on one Node process do.
-const caches = createInstanceCaches();
+// Built on the first request, the first moment the bindings (configuration) are known.
+let caches: InstanceCaches | undefined;
 
 /**
  * Workers cannot share a socket between requests, so each request (and each cron run) gets
@@ -29,6 +30,7 @@ function depsFor(env: Bindings) {
   }
   const config = loadConfig({ ...env, DATABASE_URL: connectionString });
   const database = openPostgres(connectionString, { poolMax: 1 });
+  caches ??= createInstanceCaches(config);
   return { deps: buildDeps(config, database.db, { caches }), database };
 }
 

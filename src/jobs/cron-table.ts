@@ -3,6 +3,7 @@ import { detectSpikesJob } from './detect-spikes.job';
 import type { Job } from './job';
 import { pruneIdempotencyKeysJob } from './prune-idempotency-keys.job';
 import { pruneJobRunsJob } from './prune-job-runs.job';
+import { sendEmailsJob } from './send-emails.job';
 
 /**
  * Every scheduled job. On Workers, each distinct schedule must also be listed under
@@ -13,4 +14,5 @@ export const cronTable: readonly Job[] = [
   detectSpikesJob,
   consolidateExposuresJob,
   pruneIdempotencyKeysJob,
+  sendEmailsJob,
 ];

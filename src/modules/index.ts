@@ -1,6 +1,9 @@
 import { accountRoutes } from './accounts/accounts.routes';
 import { apiKeyRoutes } from './auth/api-keys.routes';
 import { campaignRoutes } from './campaigns/campaigns.routes';
+import { emailRoutes } from './email/email.routes';
+import { resendWebhookRoutes } from './email/resend-webhook.routes';
+import { unsubscribeRoutes } from './email/unsubscribe.routes';
 import { eventRoutes } from './events/events.routes';
 import { healthRoutes } from './health/health.routes';
 import { impactRoutes } from './impact/impact.routes';
@@ -31,4 +34,7 @@ export const moduleRouters = [
   statusRoutes,
   publicStatusRoutes,
   impactRoutes,
+  emailRoutes,
+  resendWebhookRoutes,
+  unsubscribeRoutes,
 ];

@@ -3,7 +3,7 @@ import { check, index, integer, jsonb, pgTable, text, uuid } from 'drizzle-orm/p
 import { createdAt, idColumn, timestamptz } from './columns';
 import { events } from './events';
 
-export const CAMPAIGN_CHANNELS = ['banner', 'status'] as const;
+export const CAMPAIGN_CHANNELS = ['banner', 'status', 'email'] as const;
 export type CampaignChannel = (typeof CAMPAIGN_CHANNELS)[number];
 
 export const SEVERITIES = ['info', 'warning', 'critical', 'maintenance'] as const;
@@ -15,6 +15,21 @@ export type LocaleVariant = {
   body: string;
   body_html: string;
   cta_label: string | null;
+};
+
+export const EMAIL_TEMPLATES = ['announcement', 'outage', 'maintenance', 'billing'] as const;
+export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
+
+/** When and how an email campaign is sent; times of day are `HH:MM` in each recipient's zone. */
+export type EmailSettings = {
+  template: EmailTemplate;
+  subject: string | null;
+  /** An absolute send time; with neither this nor `before_event`, the campaign's start. */
+  send_at: string | null;
+  /** Relative to the next occurrence of the linked event. */
+  before_event: { days: number; hours: number } | null;
+  local_time: string | null;
+  send_window: { from: string; to: string } | null;
 };
 
 /**
@@ -41,6 +56,7 @@ export const campaigns = pgTable(
     eventId: uuid('event_id').references(() => events.id, { onDelete: 'set null' }),
     targetReasons: jsonb('target_reasons').$type<string[]>().notNull().default([]),
     holdoutPercent: integer('holdout_percent').notNull().default(0),
+    email: jsonb('email').$type<EmailSettings>(),
     /** `manual`, or the status incident / maintenance that opened this banner. */
     origin: text('origin').notNull().default('manual'),
     originId: uuid('origin_id'),

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { CAMPAIGN_CHANNELS, SEVERITIES } from '../../db/schema';
+import { CAMPAIGN_CHANNELS, EMAIL_TEMPLATES, SEVERITIES } from '../../db/schema';
 import { LocaleSchema } from '../accounts/account-input';
 import { AudienceSchema } from './audience';
 
@@ -11,6 +11,55 @@ const webUrl = z
   .url({ protocol: /^https?$/ })
   .max(2000)
   .openapi({ example: 'https://status.example.com' });
+
+const timeOfDay = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day HH:MM, e.g. 09:00')
+  .openapi({ example: '09:00' });
+
+export const EmailSettingsSchema = z
+  .object({
+    template: z.enum(EMAIL_TEMPLATES).default('announcement'),
+    subject: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .nullish()
+      .openapi({ description: 'Default: the title. May use {{name}}, {{account_id}}, {{plan}}.' }),
+    send_at: instant.nullish().openapi({ description: 'Send at this time.' }),
+    before_event: z
+      .object({
+        days: z.number().int().min(0).max(365).default(0),
+        hours: z.number().int().min(0).max(23).default(0),
+      })
+      .nullish()
+      .openapi({
+        description: 'Send this long before the next occurrence of the linked event (`event_id`).',
+      }),
+    local_time: timeOfDay.nullish().openapi({
+      description:
+        "Send at this time of day in each recipient's time zone, on the day the send time falls on there.",
+    }),
+    send_window: z
+      .object({ from: timeOfDay, to: timeOfDay })
+      .refine((w) => w.from < w.to, { message: 'from must be before to', path: ['to'] })
+      .nullish()
+      .openapi({
+        description: "Local hours when sending is allowed; a later send waits for the next 'from'.",
+      }),
+  })
+  .refine((e) => !(e.send_at && e.before_event), {
+    message: 'give send_at or before_event, not both',
+    path: ['before_event'],
+  })
+  .openapi('EmailSettings', {
+    description:
+      'For the `email` channel. With neither send_at nor before_event the email goes when the campaign starts.',
+    example: { template: 'maintenance', before_event: { days: 2, hours: 0 }, local_time: '09:00' },
+  });
+
+export type EmailSettingsInput = z.output<typeof EmailSettingsSchema>;
 
 const LocaleVariantSchema = z.object({
   title: z.string().trim().min(1).max(200),
@@ -45,6 +94,7 @@ const campaignFields = {
   event_id: z.uuid().nullish(),
   target_reasons: z.array(z.string().trim().min(1).max(100)).max(100).default([]),
   holdout_percent: z.number().int().min(0).max(50).default(0),
+  email: EmailSettingsSchema.nullish(),
 };
 
 export const CampaignCreateSchema = z
@@ -73,6 +123,7 @@ export const CampaignPatchSchema = z
     event_id: z.uuid().nullish(),
     target_reasons: campaignFields.target_reasons.unwrap().optional(),
     holdout_percent: z.number().int().min(0).max(50).optional(),
+    email: EmailSettingsSchema.nullish(),
     status: z
       .enum(['scheduled', 'ended', 'cancelled'])
       .optional()
@@ -111,6 +162,16 @@ export const CampaignSchema = z
     event_id: z.string().nullable(),
     target_reasons: z.array(z.string()),
     holdout_percent: z.number().int(),
+    email: z
+      .object({
+        template: z.enum(EMAIL_TEMPLATES),
+        subject: z.string().nullable(),
+        send_at: z.string().nullable(),
+        before_event: z.object({ days: z.number().int(), hours: z.number().int() }).nullable(),
+        local_time: z.string().nullable(),
+        send_window: z.object({ from: z.string(), to: z.string() }).nullable(),
+      })
+      .nullable(),
     origin: z.string().openapi({ description: '`manual`, `incident` or `maintenance`.' }),
     origin_id: z.string().nullable(),
     published_at: z.string().nullable(),

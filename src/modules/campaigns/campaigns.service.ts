@@ -6,13 +6,21 @@ import {
   type CampaignRow,
   campaignAudit,
   campaigns,
+  type EmailSettings,
   events,
   type LocaleVariant,
 } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { AppError, type FieldError, notFound } from '../../http/app-error';
 import { type Page, toPage } from '../../http/pagination';
-import type { CampaignCreate, CampaignPatch, CampaignStatus, CampaignView } from './campaign-input';
+import { planDeliveries } from '../email/delivery-plan.service';
+import type {
+  CampaignCreate,
+  CampaignPatch,
+  CampaignStatus,
+  CampaignView,
+  EmailSettingsInput,
+} from './campaign-input';
 import { campaignStatus } from './campaign-status';
 import { renderMarkdown } from './markdown';
 
@@ -36,6 +44,7 @@ export function toCampaignView(row: CampaignRow, now: Date): CampaignView {
     event_id: row.eventId,
     target_reasons: row.targetReasons,
     holdout_percent: row.holdoutPercent,
+    email: row.email ?? null,
     origin: row.origin,
     origin_id: row.originId,
     published_at: row.publishedAt?.toISOString() ?? null,
@@ -74,6 +83,30 @@ async function checkEvent(db: Db, eventId: string | null | undefined): Promise<v
   if (!eventId) return;
   const [found] = await db.select({ id: events.id }).from(events).where(eq(events.id, eventId));
   if (!found) invalid([bodyError('event_id', `no event has id ${eventId}`)]);
+}
+
+/** The email settings a campaign keeps: defaults filled in, and only with the email channel. */
+function emailSettings(
+  channels: readonly string[],
+  input: EmailSettingsInput | EmailSettings | null | undefined,
+  eventId: string | null | undefined,
+): EmailSettings | null {
+  if (!channels.includes('email')) {
+    if (input) invalid([bodyError('email', 'email settings need the email channel')]);
+    return null;
+  }
+  const settings: EmailSettings = {
+    template: input?.template ?? 'announcement',
+    subject: input?.subject ?? null,
+    send_at: input?.send_at ? new Date(input.send_at).toISOString() : null,
+    before_event: input?.before_event ?? null,
+    local_time: input?.local_time ?? null,
+    send_window: input?.send_window ?? null,
+  };
+  if (settings.before_event && !eventId) {
+    invalid([bodyError('email.before_event', 'needs a linked event: set event_id')]);
+  }
+  return settings;
 }
 
 function checkWindow(startsAt: Date | null, endsAt: Date | null, now: Date, publishing: boolean) {
@@ -115,6 +148,7 @@ export async function createCampaign(
     eventId: input.event_id ?? null,
     targetReasons: input.target_reasons,
     holdoutPercent: input.holdout_percent,
+    email: emailSettings(input.channels, input.email, input.event_id),
     origin: origin.origin,
     originId: origin.originId || null,
     publishedAt: input.publish ? now : null,
@@ -127,6 +161,7 @@ export async function createCampaign(
     if (!created) throw new Error('insert into campaigns returned no row');
     const view = toCampaignView(created, now);
     await audit(tx, created.id, now, actor, 'created', diff({}, auditable(view)));
+    await planDeliveries(deps, tx, created);
     return view;
   };
   return withinTransaction(deps.db, db, write);
@@ -159,6 +194,7 @@ export async function patchCampaign(
     const view = toCampaignView(updated, now);
     const changes = diff(auditable(toCampaignView(row, now)), auditable(view));
     await audit(tx, id, now, actor, patch.status ?? 'updated', changes);
+    await planDeliveries(deps, tx, updated);
     return view;
   };
   return withinTransaction(deps.db, db, work);
@@ -187,6 +223,16 @@ function applyPatch(
   if (patch.audience !== undefined) next.audience = patch.audience;
   if (patch.event_id !== undefined) next.eventId = patch.event_id;
   if (patch.target_reasons !== undefined) next.targetReasons = patch.target_reasons;
+  if (patch.email !== undefined || patch.channels !== undefined || patch.event_id !== undefined) {
+    const channels = next.channels ?? row.channels;
+    // Settings kept from before are dropped quietly with the channel; new ones need it.
+    const kept = channels.includes('email') ? row.email : null;
+    next.email = emailSettings(
+      channels,
+      patch.email === undefined ? kept : patch.email,
+      next.eventId === undefined ? row.eventId : next.eventId,
+    );
+  }
   if (patch.holdout_percent !== undefined && patch.holdout_percent !== row.holdoutPercent) {
     // Moving accounts between groups after exposure would corrupt the measurement.
     if (status === 'active') {

@@ -1,0 +1,12 @@
+import { sendDueEmails } from '../modules/email/send-due-emails';
+import type { Job } from './job';
+
+/** Every minute on Node and Workers alike; Node also polls between runs (EMAIL_POLL_SECONDS). */
+export const sendEmailsJob: Job = {
+  name: 'send-emails',
+  schedule: '* * * * *',
+  run: async (deps) => {
+    const report = await sendDueEmails(deps);
+    if (report.requests > 0) deps.logger.info('emails handed over', report);
+  },
+};

@@ -1,0 +1,173 @@
+import { sql } from 'drizzle-orm';
+import { v7 as uuidv7 } from 'uuid';
+import type { Db } from '../../db/database';
+import { jsonParam, rowsOf } from '../../db/json-param';
+import { type CampaignRow, type EmailSettings, events } from '../../db/schema';
+import type { Deps } from '../../deps';
+import { AppError } from '../../http/app-error';
+import { type Audience, type AudienceSubject, compileAudience } from '../campaigns/audience';
+import { campaignStatus } from '../campaigns/campaign-status';
+import { occurrencesBetween } from '../events/occurrences';
+import { isHeldOut } from '../notices/holdout';
+import { recipientSendTime, referenceSendTime } from './send-time';
+
+const CHUNK = 1_000;
+const OCCURRENCE_HORIZON_MS = 2 * 366 * 24 * 60 * 60 * 1000;
+
+export type DeliveryPlan = { queued: number; suppressed: number; held_out_accounts: number };
+
+type Recipient = AudienceSubject & {
+  contacts: { email: string; name: string | null; locale: string | null; suppressed: boolean }[];
+};
+
+/**
+ * Expands a published email campaign's audience into one delivery per recipient address, at
+ * each recipient's due time; held-out accounts get a holdout exposure at the time they would
+ * have been sent to. Run again after any change: queued deliveries follow the new schedule and
+ * audience, those no longer wanted are cancelled, and sent ones are left alone. Called inside
+ * the transaction that changed the campaign.
+ */
+export async function planDeliveries(
+  deps: Deps,
+  db: Db,
+  campaign: CampaignRow,
+): Promise<DeliveryPlan> {
+  const now = deps.clock.now();
+  const status = campaignStatus(campaign, now);
+  const sending =
+    campaign.email &&
+    campaign.channels.includes('email') &&
+    (status === 'scheduled' || status === 'active');
+  if (!sending || !campaign.email || !campaign.startsAt) {
+    await cancelQueued(db, campaign.id, now);
+    return { queued: 0, suppressed: 0, held_out_accounts: 0 };
+  }
+  const occurrence = await nextOccurrence(db, campaign, campaign.email, now);
+  const reference = referenceSendTime(campaign.email, campaign.startsAt, occurrence);
+  const planId = uuidv7();
+  const rows: Record<string, unknown>[] = [];
+  const heldOut: { account_id: string; first_at: string }[] = [];
+  const seen = new Set<string>();
+  for (const recipient of await audienceRecipients(db, campaign.audience as Audience)) {
+    const reachable = recipient.contacts.some((c) => !c.suppressed && !seen.has(c.email));
+    const timeZone = recipient.time_zone ?? deps.config.workspaceTimeZone;
+    const due = recipientSendTime(campaign.email, reference, timeZone, now).toISOString();
+    // Measurement compares like with like: only accounts the email could reach are held out.
+    if (reachable && isHeldOut(campaign.id, recipient.id, campaign.holdoutPercent)) {
+      heldOut.push({ account_id: recipient.id, first_at: due });
+      continue;
+    }
+    for (const contact of recipient.contacts) {
+      if (seen.has(contact.email)) continue;
+      seen.add(contact.email);
+      rows.push({
+        id: uuidv7(),
+        account_id: recipient.id,
+        email: contact.email,
+        name: contact.name,
+        locale: contact.locale ?? recipient.locale,
+        time_zone: timeZone,
+        status: contact.suppressed ? 'suppressed' : 'queued',
+        scheduled_for: due,
+        event_at: occurrence?.toISOString() ?? null,
+      });
+    }
+  }
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    await upsertDeliveries(db, campaign.id, planId, now, rows.slice(i, i + CHUNK));
+  }
+  for (let i = 0; i < heldOut.length; i += CHUNK) {
+    await recordHoldoutExposures(db, campaign.id, heldOut.slice(i, i + CHUNK));
+  }
+  await db.execute(sql`
+    update email_deliveries set status = 'cancelled', updated_at = ${now.toISOString()}
+    where campaign_id = ${campaign.id} and status = 'queued' and plan_id <> ${planId}`);
+  const queued = rows.filter((row) => row.status === 'queued').length;
+  return { queued, suppressed: rows.length - queued, held_out_accounts: heldOut.length };
+}
+
+async function cancelQueued(db: Db, campaignId: string, now: Date): Promise<void> {
+  await db.execute(sql`
+    update email_deliveries set status = 'cancelled', updated_at = ${now.toISOString()}
+    where campaign_id = ${campaignId} and status = 'queued'`);
+}
+
+/** The start of the linked event's next occurrence, when the email is timed by it. */
+export async function nextOccurrence(
+  db: Db,
+  campaign: CampaignRow,
+  settings: EmailSettings,
+  now: Date,
+): Promise<Date | null> {
+  if (!campaign.eventId) return null;
+  const [event] = await db.select().from(events).where(sql`${events.id} = ${campaign.eventId}`);
+  if (!event) return null;
+  const [next] = occurrencesBetween(event, now, new Date(now.getTime() + OCCURRENCE_HORIZON_MS), {
+    limit: 1,
+  }).filter((occurrence) => new Date(occurrence.starts_at) >= now);
+  if (!next && settings.before_event) {
+    throw new AppError('validation_failed', 'The email cannot be timed by its event.', [
+      {
+        location: 'body',
+        path: 'event_id',
+        message: 'the linked event has no upcoming occurrence',
+      },
+    ]);
+  }
+  return next ? new Date(next.starts_at) : null;
+}
+
+async function audienceRecipients(db: Db, audience: Audience): Promise<Recipient[]> {
+  const matches = compileAudience(audience);
+  const accounts = rowsOf<Recipient>(
+    await db.execute(sql`
+      select a.id, a.plan, a.region, a.components, a.locale, a.time_zone, a.attributes,
+             coalesce(jsonb_agg(jsonb_build_object(
+               'email', c.email, 'name', c.name, 'locale', c.locale,
+               'suppressed', s.email is not null) order by c.email)
+               filter (where c.email is not null), '[]'::jsonb) as contacts
+      from accounts a
+      left join account_contacts c on c.account_id = a.id
+      left join email_suppressions s on s.email = c.email
+      group by a.id
+      order by a.id`),
+  );
+  return accounts.filter(matches);
+}
+
+async function upsertDeliveries(
+  db: Db,
+  campaignId: string,
+  planId: string,
+  now: Date,
+  rows: Record<string, unknown>[],
+): Promise<void> {
+  await db.execute(sql`
+    insert into email_deliveries
+      (id, campaign_id, account_id, email, name, locale, time_zone, status, scheduled_for,
+       event_at, idempotency_key, plan_id, updated_at)
+    select r.id, ${campaignId}, r.account_id, r.email, r.name, r.locale, r.time_zone, r.status,
+           r.scheduled_for, r.event_at, 'delivery-' || r.id, ${planId}, ${now.toISOString()}
+    from jsonb_to_recordset(${jsonParam(rows)}) as r(
+      id uuid, account_id text, email text, name text, locale text, time_zone text, status text,
+      scheduled_for timestamptz, event_at timestamptz)
+    on conflict (campaign_id, email) do update
+      set scheduled_for = excluded.scheduled_for, event_at = excluded.event_at,
+          name = excluded.name, locale = excluded.locale, time_zone = excluded.time_zone,
+          plan_id = excluded.plan_id, updated_at = excluded.updated_at
+      where email_deliveries.status = 'queued'`);
+}
+
+async function recordHoldoutExposures(
+  db: Db,
+  campaignId: string,
+  rows: { account_id: string; first_at: string }[],
+): Promise<void> {
+  // A reschedule moves the moment the holdout would have been sent to, as it moves the sends.
+  await db.execute(sql`
+    insert into exposures (campaign_id, account_id, "group", channel, first_at)
+    select ${campaignId}, r.account_id, 'holdout', 'email', r.first_at
+    from jsonb_to_recordset(${jsonParam(rows)}) as r(account_id text, first_at timestamptz)
+    on conflict (campaign_id, account_id) do update set first_at = excluded.first_at
+      where exposures.channel = 'email' and exposures."group" = 'holdout'`);
+}

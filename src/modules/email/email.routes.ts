@@ -1,0 +1,143 @@
+import { z } from '@hono/zod-openapi';
+import { DELIVERY_STATUSES } from '../../db/schema';
+import { createRouter } from '../../http/create-router';
+import { defineRoute, json, problemResponse } from '../../http/define-route';
+import { PageQuerySchema, pageSchema } from '../../http/pagination';
+import { listDeliveries, listOutbox } from './deliveries.service';
+import { previewCampaignEmail } from './email-preview.service';
+
+const CampaignParams = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
+
+const previewRoute = defineRoute({
+  access: { roles: ['ops'] },
+  method: 'get',
+  path: '/v1/campaigns/{id}/email-preview',
+  tags: ['Email'],
+  summary: "The email an account's contact would receive",
+  description:
+    'Composed exactly as the sender composes it (subject, HTML, text part, unsubscribe ' +
+    'headers, local send time); `skipped` says when this recipient would get nothing. ' +
+    '`format=html` answers the HTML alone, to open in a browser.',
+  request: {
+    params: CampaignParams,
+    query: z.object({
+      account: z.string().min(1).max(200).openapi({ example: 'acme' }),
+      email: z.email().optional().openapi({ description: "Default: the account's first contact." }),
+      format: z.enum(['json', 'html']).default('json'),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'The message',
+      content: {
+        ...json(
+          z
+            .object({
+              account_id: z.string(),
+              to: z.string(),
+              from: z.string(),
+              subject: z.string(),
+              html: z.string(),
+              text: z.string(),
+              headers: z.record(z.string(), z.string()),
+              scheduled_for: z.string(),
+              delivery_status: z.enum(DELIVERY_STATUSES).nullable(),
+              skipped: z.enum(['not_in_audience', 'held_out', 'suppressed']).nullable(),
+            })
+            .openapi('EmailPreview'),
+        ),
+        'text/html': { schema: z.string() },
+      },
+    },
+    409: problemResponse('The campaign has no email channel'),
+  },
+});
+
+const DeliverySchema = z
+  .object({
+    id: z.uuid(),
+    account_id: z.string(),
+    email: z.string(),
+    status: z.enum(DELIVERY_STATUSES),
+    scheduled_for: z.string(),
+    sent_at: z.string().nullable(),
+    attempts: z.number().int(),
+    provider_id: z.string().nullable(),
+    error: z.string().nullable(),
+  })
+  .openapi('EmailDelivery');
+
+const deliveriesRoute = defineRoute({
+  access: { roles: ['ops', 'analyst'] },
+  method: 'get',
+  path: '/v1/campaigns/{id}/deliveries',
+  tags: ['Email'],
+  summary: "An email campaign's deliveries and how many are in each state",
+  request: {
+    params: CampaignParams,
+    query: PageQuerySchema.extend({ status: z.enum(DELIVERY_STATUSES).optional() }),
+  },
+  responses: {
+    200: {
+      description: 'A page of deliveries, newest first, with counts for the whole campaign',
+      content: json(
+        pageSchema(DeliverySchema).extend({
+          counts: z.record(z.enum(DELIVERY_STATUSES), z.number().int()),
+          held_out_accounts: z.number().int(),
+        }),
+      ),
+    },
+  },
+});
+
+const outboxRoute = defineRoute({
+  access: { roles: ['ops'] },
+  method: 'get',
+  path: '/v1/outbox',
+  tags: ['Email'],
+  summary: 'Messages the local outbox transport stored instead of sending',
+  description: 'Without RESEND_API_KEY, forestall renders and keeps each email here.',
+  request: { query: PageQuerySchema.extend({ campaign_id: z.uuid().optional() }) },
+  responses: {
+    200: {
+      description: 'A page of stored messages, newest first',
+      content: json(
+        pageSchema(
+          z
+            .object({
+              id: z.uuid(),
+              delivery_id: z.uuid(),
+              campaign_id: z.uuid(),
+              to: z.string(),
+              from: z.string(),
+              subject: z.string(),
+              html: z.string(),
+              text: z.string(),
+              headers: z.record(z.string(), z.string()),
+              created_at: z.string(),
+            })
+            .openapi('OutboxMessage'),
+        ),
+      ),
+    },
+  },
+});
+
+export const emailRoutes = createRouter()
+  .openapi(previewRoute, async (c) => {
+    const query = c.req.valid('query');
+    const preview = await previewCampaignEmail(
+      c.var.deps,
+      c.req.valid('param').id,
+      query.account,
+      query.email,
+    );
+    if (query.format === 'html') return c.html(preview.html, 200);
+    return c.json(preview, 200);
+  })
+  .openapi(deliveriesRoute, async (c) =>
+    c.json(await listDeliveries(c.var.deps, c.req.valid('param').id, c.req.valid('query')), 200),
+  )
+  .openapi(outboxRoute, async (c) =>
+    c.json(await listOutbox(c.var.deps, c.req.valid('query')), 200),
+  );

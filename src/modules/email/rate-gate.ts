@@ -1,0 +1,21 @@
+/**
+ * Spaces requests evenly at a rate per second across everything that shares the gate, and
+ * holds them all back after a `429` for as long as the provider asked.
+ */
+export type RateGate = { wait(): Promise<void>; pause(ms: number): void };
+
+export function createRateGate(perSecond: number, now: () => number = Date.now): RateGate {
+  const interval = 1000 / perSecond;
+  let nextSlot = 0;
+  return {
+    async wait() {
+      const current = now();
+      const slot = Math.max(current, nextSlot);
+      nextSlot = slot + interval;
+      if (slot > current) await new Promise((resolve) => setTimeout(resolve, slot - current));
+    },
+    pause(ms) {
+      nextSlot = Math.max(nextSlot, now() + ms);
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import { render } from '@react-email/render';
+import { LRUCache } from 'lru-cache';
+import { createElement } from 'react';
+import type { CampaignRow, EmailSettings } from '../../db/schema';
+import { EMAIL_TEMPLATE_COMPONENTS } from './email-templates';
+
+/** A rendered email whose per-recipient parts are still `{{placeholders}}`. */
+export type EmailContent = { subject: string; html: string; text: string };
+/** The content and the locale it is written in. */
+export type RenderedEmail = EmailContent & { locale: string };
+
+export const RECIPIENT_VARIABLES = [
+  'name',
+  'email',
+  'account_id',
+  'plan',
+  'event_time',
+  'unsubscribe_url',
+] as const;
+export type RecipientVariables = Record<(typeof RECIPIENT_VARIABLES)[number], string>;
+
+const placeholder = (name: (typeof RECIPIENT_VARIABLES)[number]) => `{{${name}}}`;
+const PLACEHOLDER = /\{\{\s*(name|email|account_id|plan|event_time|unsubscribe_url)\s*\}\}/gi;
+
+/**
+ * Rendering React once per campaign version, locale and whether an event time shows, then
+ * filling in each recipient, keeps a 20,000-recipient send from spending minutes in React.
+ */
+const rendered = new LRUCache<string, Promise<RenderedEmail>>({ max: 500 });
+
+export function renderCampaignEmail(
+  campaign: Pick<
+    CampaignRow,
+    'id' | 'version' | 'title' | 'bodyHtml' | 'ctaLabel' | 'ctaUrl' | 'locales'
+  > & { email: EmailSettings },
+  locale: string | null,
+  withEventTime: boolean,
+): Promise<RenderedEmail> {
+  const [variantLocale, variant] = localeVariant(campaign.locales, locale);
+  const key = `${campaign.id}:${campaign.version}:${variantLocale ?? ''}:${withEventTime}`;
+  let content = rendered.get(key);
+  if (!content) {
+    const title = variant?.title ?? campaign.title;
+    const ctaLabel = variant?.cta_label ?? campaign.ctaLabel;
+    // The default content's language is not known; the words around it stay English.
+    const contentLocale = variantLocale ?? 'en';
+    const element = createElement(EMAIL_TEMPLATE_COMPONENTS[campaign.email.template], {
+      locale: contentLocale,
+      title,
+      bodyHtml: variant?.body_html ?? campaign.bodyHtml,
+      cta: campaign.ctaUrl && ctaLabel ? { label: ctaLabel, url: campaign.ctaUrl } : null,
+      recipientName: placeholder('name'),
+      recipientEmail: placeholder('email'),
+      accountId: placeholder('account_id'),
+      unsubscribeUrl: placeholder('unsubscribe_url'),
+      eventTime: withEventTime ? placeholder('event_time') : null,
+    });
+    content = Promise.all([render(element), render(element, { plainText: true })]).then(
+      ([html, text]) => ({
+        subject: variant ? title : (campaign.email.subject ?? title),
+        html,
+        text,
+        locale: contentLocale,
+      }),
+    );
+    content.catch(() => rendered.delete(key));
+    rendered.set(key, content);
+  }
+  return content;
+}
+
+/** Fills in one recipient: escaped in the HTML, as is in the subject and the text. */
+export function personalise(content: EmailContent, variables: RecipientVariables): EmailContent {
+  const fill = (template: string, encode: (value: string) => string) =>
+    // Case-insensitive: the text part upper-cases headings.
+    template.replace(PLACEHOLDER, (_, name: string) =>
+      encode(variables[name.toLowerCase() as keyof RecipientVariables]),
+    );
+  return {
+    subject: fill(content.subject, (v) => v),
+    html: fill(content.html, escapeHtml),
+    text: fill(content.text, (v) => v),
+  };
+}
+
+/** The recipient's locale, then its language, then the campaign's default (null). */
+function localeVariant<V>(
+  locales: Record<string, V>,
+  locale: string | null,
+): [string | null, V | null] {
+  if (!locale) return [null, null];
+  const wanted = locale.toLowerCase();
+  for (const candidate of [wanted, wanted.split('-')[0] ?? '']) {
+    const found = Object.entries(locales).find(([key]) => key.toLowerCase() === candidate);
+    if (found) return found;
+  }
+  return [null, null];
+}
+
+const escapeHtml = (value: string) =>
+  value
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;');

@@ -1,0 +1,73 @@
+import { and, eq, inArray } from 'drizzle-orm';
+import {
+  type DeliveryStatus,
+  emailDeliveries,
+  type SuppressionReason,
+  webhookReceipts,
+} from '../../db/schema';
+import type { Deps } from '../../deps';
+import { suppressAddress } from './suppressions.service';
+
+export type ResendEvent = {
+  type: string;
+  data: { email_id?: string; bounce?: { type?: string; message?: string } };
+};
+
+export type WebhookResult = { duplicate: boolean; applied: boolean };
+
+/** Which delivery states an event moves from, and to. */
+const TRANSITIONS: Record<string, { to: DeliveryStatus; from: DeliveryStatus[] }> = {
+  'email.delivered': { to: 'delivered', from: ['sent'] },
+  'email.bounced': { to: 'bounced', from: ['sent', 'delivered'] },
+  'email.complained': { to: 'complained', from: ['sent', 'delivered'] },
+  'email.failed': { to: 'failed', from: ['sent'] },
+};
+
+/**
+ * Applies one Resend event once: the `svix-id` is recorded in the same transaction, so a
+ * retried delivery of the same event changes nothing. Hard bounces and complaints put the
+ * address on the suppression list every later send checks.
+ */
+export async function applyResendEvent(
+  deps: Deps,
+  messageId: string,
+  event: ResendEvent,
+): Promise<WebhookResult> {
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const [receipt] = await tx
+      .insert(webhookReceipts)
+      .values({ id: messageId, source: 'resend', type: event.type, receivedAt: now })
+      .onConflictDoNothing()
+      .returning({ id: webhookReceipts.id });
+    if (!receipt) return { duplicate: true, applied: false };
+    const transition = TRANSITIONS[event.type];
+    const emailId = event.data.email_id;
+    if (!transition || !emailId) return { duplicate: false, applied: false };
+    const [delivery] = await tx
+      .update(emailDeliveries)
+      .set({
+        status: transition.to,
+        error: event.data.bounce?.message ?? null,
+        updatedAt: now,
+      })
+      .where(
+        and(
+          eq(emailDeliveries.providerId, emailId),
+          inArray(emailDeliveries.status, transition.from),
+        ),
+      )
+      .returning({ email: emailDeliveries.email, campaignId: emailDeliveries.campaignId });
+    if (!delivery) return { duplicate: false, applied: false };
+    const reason = suppressionReason(event);
+    if (reason) await suppressAddress(deps, delivery.email, reason, delivery.campaignId, tx);
+    return { duplicate: false, applied: true };
+  });
+}
+
+function suppressionReason(event: ResendEvent): SuppressionReason | null {
+  if (event.type === 'email.complained') return 'complained';
+  // A transient bounce (mailbox full, greylisting) may clear; only hard bounces suppress.
+  if (event.type === 'email.bounced' && event.data.bounce?.type !== 'Transient') return 'bounced';
+  return null;
+}

@@ -1,0 +1,247 @@
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
+import { v7 as uuidv7 } from 'uuid';
+import { jsonParam } from '../../db/json-param';
+import {
+  accounts,
+  campaigns,
+  type EmailDeliveryRow,
+  emailDeliveries,
+  emailSuppressions,
+} from '../../db/schema';
+import type { Deps } from '../../deps';
+import { composeEmail, type EmailCampaign } from './compose-email';
+import { type BatchOutcome, MAX_BATCH } from './email-transport';
+
+export type SendReport = { requests: number; sent: number; failed: number; deferred: number };
+
+const MAX_ATTEMPTS = 10;
+const BACKOFF_BASE_MS = 1_000;
+const BACKOFF_CAP_MS = 5 * 60 * 1000;
+const IN_FLIGHT_WAIT_MS = 2_000;
+/** Two claim-send-record loops, so one records its batch while the other waits for the rate gate. */
+const LANES = 2;
+
+/**
+ * Sends every due delivery, batch by batch, until none is left or the time budget is spent.
+ * Safe to run in several processes at once: batches are claimed with SKIP LOCKED and leased,
+ * and a batch keeps its members and idempotency key until the provider has answered, so a
+ * batch whose lease ran out (a crash, a timeout) is sent again as the very same request.
+ */
+export async function sendDueEmails(
+  deps: Deps,
+  options: { budgetMs?: number } = {},
+): Promise<SendReport> {
+  const report: SendReport = { requests: 0, sent: 0, failed: 0, deferred: 0 };
+  const deadline = Date.now() + (options.budgetMs ?? 50_000);
+  const lane = async () => {
+    while (Date.now() < deadline) {
+      const batch = await claimBatch(deps);
+      if (batch.length === 0) return;
+      await sendBatch(deps, batch, report);
+    }
+  };
+  await Promise.all(Array.from({ length: LANES }, lane));
+  return report;
+}
+
+async function claimBatch(deps: Deps): Promise<EmailDeliveryRow[]> {
+  const now = deps.clock.now();
+  const leaseUntil = new Date(now.getTime() + deps.config.email.leaseSeconds * 1000);
+  const expired = await deps.db
+    .update(emailDeliveries)
+    .set({ leaseUntil, updatedAt: now })
+    .where(
+      and(
+        eq(emailDeliveries.status, 'sending'),
+        lte(emailDeliveries.leaseUntil, now),
+        eq(
+          emailDeliveries.batchKey,
+          deps.db
+            .select({ batchKey: emailDeliveries.batchKey })
+            .from(emailDeliveries)
+            .where(and(eq(emailDeliveries.status, 'sending'), lte(emailDeliveries.leaseUntil, now)))
+            .orderBy(asc(emailDeliveries.leaseUntil))
+            .limit(1)
+            .for('update', { skipLocked: true }),
+        ),
+      ),
+    )
+    .returning();
+  if (expired.length > 0) return expired.sort(byId);
+
+  // An address suppressed after its delivery was planned is skipped, and counted, here.
+  await deps.db
+    .update(emailDeliveries)
+    .set({ status: 'suppressed', updatedAt: now })
+    .where(
+      and(
+        eq(emailDeliveries.status, 'queued'),
+        lte(emailDeliveries.scheduledFor, now),
+        inArray(
+          emailDeliveries.email,
+          deps.db.select({ email: emailSuppressions.email }).from(emailSuppressions),
+        ),
+      ),
+    );
+  const claimed = await deps.db
+    .update(emailDeliveries)
+    .set({ status: 'sending', batchKey: uuidv7(), leaseUntil, updatedAt: now })
+    .where(
+      inArray(
+        emailDeliveries.id,
+        deps.db
+          .select({ id: emailDeliveries.id })
+          .from(emailDeliveries)
+          .where(and(eq(emailDeliveries.status, 'queued'), lte(emailDeliveries.scheduledFor, now)))
+          .orderBy(asc(emailDeliveries.scheduledFor), asc(emailDeliveries.id))
+          .limit(MAX_BATCH)
+          .for('update', { skipLocked: true }),
+      ),
+    )
+    .returning();
+  return claimed.sort(byId);
+}
+
+const byId = (a: EmailDeliveryRow, b: EmailDeliveryRow) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+async function sendBatch(deps: Deps, batch: EmailDeliveryRow[], report: SendReport) {
+  const emails = await composeBatch(deps, batch);
+  report.requests++;
+  const outcome = await deps.mailer.sendBatch(emails, batchIdempotencyKey(batch));
+  await recordOutcome(deps, batch, outcome, report);
+}
+
+/** Resend keys a batch request, not an email: the batch's key is a digest of its members' keys. */
+function batchIdempotencyKey(batch: EmailDeliveryRow[]): string {
+  const digest = sha256(new TextEncoder().encode(batch.map((d) => d.idempotencyKey).join('\n')));
+  return `forestall-batch-${bytesToHex(digest).slice(0, 48)}`;
+}
+
+async function composeBatch(deps: Deps, batch: EmailDeliveryRow[]) {
+  const campaignIds = [...new Set(batch.map((d) => d.campaignId))];
+  const accountIds = [...new Set(batch.map((d) => d.accountId))];
+  const [campaignRows, plans] = await Promise.all([
+    deps.db.select().from(campaigns).where(inArray(campaigns.id, campaignIds)),
+    deps.db
+      .select({ id: accounts.id, plan: accounts.plan })
+      .from(accounts)
+      .where(inArray(accounts.id, accountIds)),
+  ]);
+  const campaignById = new Map(campaignRows.map((row) => [row.id, row]));
+  const planById = new Map(plans.map((row) => [row.id, row.plan]));
+  return Promise.all(
+    batch.map((delivery) => {
+      const campaign = campaignById.get(delivery.campaignId);
+      if (!campaign?.email)
+        throw new Error(`campaign ${delivery.campaignId} has no email settings`);
+      return composeEmail(deps, campaign as EmailCampaign, {
+        ...delivery,
+        plan: planById.get(delivery.accountId) ?? null,
+      });
+    }),
+  );
+}
+
+async function recordOutcome(
+  deps: Deps,
+  batch: EmailDeliveryRow[],
+  outcome: BatchOutcome,
+  report: SendReport,
+): Promise<void> {
+  const now = deps.clock.now();
+  const batchKey = batch[0]?.batchKey ?? '';
+  const ids = batch.map((d) => d.id);
+  const mine = and(
+    inArray(emailDeliveries.id, ids),
+    eq(emailDeliveries.status, 'sending'),
+    eq(emailDeliveries.batchKey, batchKey),
+  );
+  const attempts = batch[0]?.attempts ?? 0;
+  switch (outcome.kind) {
+    case 'accepted':
+    case 'accepted_earlier': {
+      const providerIds = outcome.kind === 'accepted' ? outcome.ids : [];
+      const note = outcome.kind === 'accepted_earlier' ? outcome.reason : null;
+      await deps.db.transaction(async (tx) => {
+        await tx.execute(sql`
+          update email_deliveries d
+          set status = 'sent', provider_id = r.provider_id, sent_at = ${now.toISOString()},
+              lease_until = null, attempts = d.attempts + 1, error = ${note},
+              updated_at = ${now.toISOString()}
+          from jsonb_to_recordset(${jsonParam(batch.map((d, i) => ({ id: d.id, provider_id: providerIds[i] ?? null })))})
+            as r(id uuid, provider_id text)
+          where d.id = r.id and d.status = 'sending' and d.batch_key = ${batchKey}`);
+        await tx.execute(sql`
+          insert into exposures (campaign_id, account_id, "group", channel, first_at)
+          select distinct r.campaign_id, r.account_id, 'treated', 'email', ${now.toISOString()}::timestamptz
+          from jsonb_to_recordset(${jsonParam(batch.map((d) => ({ campaign_id: d.campaignId, account_id: d.accountId })))})
+            as r(campaign_id uuid, account_id text)
+          where exists (select 1 from campaigns c where c.id = r.campaign_id)
+          on conflict (campaign_id, account_id) do nothing`);
+      });
+      report.sent += batch.length;
+      return;
+    }
+    case 'rate_limited':
+      await deps.db
+        .update(emailDeliveries)
+        .set({ leaseUntil: new Date(now.getTime() + outcome.retryAfterMs), updatedAt: now })
+        .where(mine);
+      report.deferred += batch.length;
+      return;
+    case 'in_flight':
+      await deps.db
+        .update(emailDeliveries)
+        .set({ leaseUntil: new Date(now.getTime() + IN_FLIGHT_WAIT_MS), updatedAt: now })
+        .where(mine);
+      report.deferred += batch.length;
+      return;
+    case 'transient':
+      if (attempts + 1 >= MAX_ATTEMPTS) {
+        await fail(
+          deps,
+          mine,
+          `gave up after ${MAX_ATTEMPTS} attempts; last: ${outcome.reason}`,
+          now,
+        );
+        report.failed += batch.length;
+        return;
+      }
+      // Still `sending`: the provider may have accepted it, so only this batch, as it is, may retry.
+      await deps.db
+        .update(emailDeliveries)
+        .set({
+          leaseUntil: new Date(now.getTime() + backoff(attempts)),
+          attempts: attempts + 1,
+          error: outcome.reason,
+          updatedAt: now,
+        })
+        .where(mine);
+      deps.logger.warn('email batch will be retried', {
+        reason: outcome.reason,
+        attempts: attempts + 1,
+      });
+      report.deferred += batch.length;
+      return;
+    case 'rejected':
+      await fail(deps, mine, outcome.reason, now);
+      deps.logger.error('email batch rejected', { reason: outcome.reason });
+      report.failed += batch.length;
+      return;
+  }
+}
+
+async function fail(deps: Deps, which: ReturnType<typeof and>, reason: string, now: Date) {
+  await deps.db
+    .update(emailDeliveries)
+    .set({ status: 'failed', error: reason, leaseUntil: null, updatedAt: now })
+    .where(which);
+}
+
+/** Exponential with equal jitter: half fixed, half random, so retrying instances spread out. */
+function backoff(attempts: number): number {
+  const delay = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempts);
+  return delay / 2 + Math.random() * (delay / 2);
+}
