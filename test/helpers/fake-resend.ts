@@ -43,6 +43,8 @@ export async function startFakeResend(options: FakeResendOptions = {}) {
     requestsPerSecond: options.requestsPerSecond ?? 2,
     /** The next n requests answer 500 before doing anything. */
     failNext: 0,
+    /** The next n requests answer 422 validation_error. */
+    rejectNext: 0,
     /** The next n requests are accepted and logged, then answer 500. */
     acceptThenFailNext: 0,
     /** The next n requests never answer (the caller must time out). */
@@ -183,6 +185,18 @@ export async function startFakeResend(options: FakeResendOptions = {}) {
       }
     }
 
+    if (faults.rejectNext > 0) {
+      faults.rejectNext--;
+      return send(
+        response,
+        422,
+        error(
+          422,
+          'validation_error',
+          'The `to` field contains an address that cannot receive email.',
+        ),
+      );
+    }
     const emails = path === '/emails/batch' ? payload : [payload];
     const problem = validate(emails, path === '/emails/batch');
     if (problem) return send(response, 422, error(422, problem.name, problem.message));

@@ -13,6 +13,8 @@ import { withDatabase } from './template-databases';
 export type TestDatabase = Database & {
   /** Another handle on the same database, as a second instance of forestall would have. */
   openAnother(): Promise<Database>;
+  /** The Postgres URL another process can open; undefined for the in-process PGlite. */
+  url: string | undefined;
 };
 
 export async function createTestDatabase(): Promise<TestDatabase> {
@@ -24,7 +26,11 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const snapshot = new Blob([await readFile(snapshotPath)]);
   const database = await openPglite({ kind: 'snapshot', snapshot });
   // PGlite is embedded in one process: a second instance shares the same handle.
-  return { ...database, openAnother: async () => ({ ...database, close: async () => {} }) };
+  return {
+    ...database,
+    url: undefined,
+    openAnother: async () => ({ ...database, close: async () => {} }),
+  };
 }
 
 async function clonePostgresTemplate(adminUrl: string, template: string): Promise<TestDatabase> {
@@ -39,6 +45,7 @@ async function clonePostgresTemplate(adminUrl: string, template: string): Promis
   const database = openPostgres(url, { poolMax: 4 });
   return {
     ...database,
+    url,
     openAnother: async () => openPostgres(url, { poolMax: 2 }),
     async close() {
       await database.close();

@@ -1,0 +1,198 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { rowsOf } from '../../../src/db/json-param';
+import { sendDueEmails } from '../../../src/modules/email/send-due-emails';
+import { type FakeResend, startFakeResend } from '../../helpers/fake-resend';
+import { readJson } from '../../helpers/read-json';
+import { startTestApp, type TestApp } from '../../helpers/test-app';
+
+const RECIPIENTS = 250;
+
+describe('delivery through Resend (a fake that enforces its contract)', () => {
+  let fake: FakeResend;
+  let t: TestApp;
+  beforeAll(async () => {
+    fake = await startFakeResend({ requestsPerSecond: 20 });
+    t = await startTestApp({
+      env: {
+        RESEND_API_KEY: fake.apiKey,
+        RESEND_BASE_URL: fake.url,
+        RESEND_RATE_LIMIT: '20',
+        RESEND_TIMEOUT_MS: '2000',
+      },
+    });
+    const accounts = Array.from({ length: RECIPIENTS }, (_, i) => ({
+      id: `acct-${i}`,
+      contacts: [{ email: `person${i}@example.com` }],
+    }));
+    await t.request('/v1/accounts/batch', { method: 'POST', json: { accounts } });
+  });
+  afterAll(async () => {
+    await t.close();
+    await fake.close();
+  });
+  beforeEach(async () => {
+    await t.deps.db.execute(sql`truncate campaigns cascade`);
+    fake.accepted.length = 0;
+    Object.assign(fake.faults, {
+      failNext: 0,
+      acceptThenFailNext: 0,
+      hangNext: 0,
+      rejectNext: 0,
+      errorRate: 0,
+      rateLimitRate: 0,
+      requestsPerSecond: 20,
+    });
+    t.clock.set('2026-03-02T09:00:00Z');
+  });
+
+  const publishToEveryone = async () => {
+    const response = await t.request('/v1/campaigns', {
+      method: 'POST',
+      json: {
+        channels: ['email'],
+        title: 'Price change',
+        body: 'New prices from April.',
+        audience: { type: 'all' },
+        email: { template: 'billing' },
+        publish: true,
+      },
+    });
+    expect(response.status).toBe(201);
+    return (await readJson(response)).id as string;
+  };
+  const statusCounts = async (campaignId: string) =>
+    Object.fromEntries(
+      rowsOf<{ status: string; n: number }>(
+        await t.deps.db.execute(sql`
+          select status, count(*)::int as n from email_deliveries
+          where campaign_id = ${campaignId} group by status`),
+      ).map((row) => [row.status, row.n]),
+    );
+  /** Runs the sender as the minute job would, letting backoffs and leases expire in between. */
+  const sendUntilDone = async (campaignId: string, rounds = 30) => {
+    for (let round = 0; round < rounds; round++) {
+      await sendDueEmails(t.deps, { budgetMs: 10_000 });
+      const counts = await statusCounts(campaignId);
+      if (!counts.queued && !counts.sending) return counts;
+      t.clock.advance(10 * 60 * 1000);
+    }
+    return statusCounts(campaignId);
+  };
+  const expectEveryoneExactlyOnce = () => {
+    const counts = fake.countsByRecipient();
+    expect(counts.size).toBe(RECIPIENTS);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+  };
+
+  it('hands every email over in batches of at most 100, each request with an Idempotency-Key, once', async () => {
+    const campaign = await publishToEveryone();
+    const report = await sendDueEmails(t.deps);
+    expect(report).toMatchObject({ requests: 3, sent: RECIPIENTS, failed: 0 });
+    expectEveryoneExactlyOnce();
+    const keys = new Set(fake.accepted.map((email) => email.idempotencyKey));
+    expect(keys.size).toBe(3);
+    expect([...keys].every((key) => key?.startsWith('forestall-batch-'))).toBe(true);
+    const email = fake.accepted[0];
+    expect(email?.headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
+    expect(email?.tags).toContainEqual({ name: 'campaign_id', value: campaign });
+    expect(email?.text).toContain('New prices from April.');
+    expect(await statusCounts(campaign)).toEqual({ sent: RECIPIENTS });
+  });
+
+  it('retries a batch Resend accepted but answered 500 for, as the same request, without sending it twice', async () => {
+    const campaign = await publishToEveryone();
+    fake.faults.acceptThenFailNext = 2;
+    const counts = await sendUntilDone(campaign);
+    expect(counts).toEqual({ sent: RECIPIENTS });
+    expect(fake.stats.replayed).toBeGreaterThanOrEqual(2);
+    expectEveryoneExactlyOnce();
+  });
+
+  it('times out a request that hangs and retries it without sending twice', async () => {
+    const campaign = await publishToEveryone();
+    fake.faults.hangNext = 1;
+    expect(await sendUntilDone(campaign)).toEqual({ sent: RECIPIENTS });
+    expectEveryoneExactlyOnce();
+  });
+
+  it('marks a batch Resend refuses for good as failed, with the reason', async () => {
+    const campaign = await publishToEveryone();
+    fake.faults.rejectNext = 1;
+    const counts = await sendUntilDone(campaign);
+    expect(counts).toEqual({ failed: 100, sent: RECIPIENTS - 100 });
+    const [failed] = rowsOf<{ error: string }>(
+      await t.deps.db.execute(
+        sql`select error from email_deliveries where status = 'failed' limit 1`,
+      ),
+    );
+    expect(failed?.error).toMatch(/^422 validation_error/);
+  });
+
+  it('delivers everything exactly once through a storm of 429s and 500s', async () => {
+    const campaign = await publishToEveryone();
+    Object.assign(fake.faults, { errorRate: 0.3, rateLimitRate: 0.3 });
+    fake.faults.acceptThenFailNext = 1;
+    const counts = await sendUntilDone(campaign, 60);
+    expect(counts).toEqual({ sent: RECIPIENTS });
+    expect(fake.stats.rateLimited + fake.stats.failed).toBeGreaterThan(0);
+    expectEveryoneExactlyOnce();
+  });
+});
+
+describe('the fake Resend server', () => {
+  let fake: FakeResend;
+  beforeAll(async () => {
+    fake = await startFakeResend({ requestsPerSecond: 2 });
+  });
+  afterAll(() => fake.close());
+
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${fake.url}${path}`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${fake.apiKey}`,
+        'content-type': 'application/json',
+        ...headers,
+      },
+      body: JSON.stringify(body),
+    });
+  const email = (i: number) => ({
+    from: 'a@example.com',
+    to: [`r${i}@example.com`],
+    subject: 'Hi',
+    text: 'Hello',
+  });
+  const pause = () => new Promise((resolve) => setTimeout(resolve, 1100));
+
+  it('enforces the batch contract, idempotency and the rate limit as Resend does', async () => {
+    const tooMany = await post(
+      '/emails/batch',
+      Array.from({ length: 101 }, (_, i) => email(i)),
+    );
+    expect(tooMany.status).toBe(422);
+    const noSubject = await post('/emails/batch', [{ ...email(1), subject: undefined }]);
+    expect(noSubject.status).toBe(422);
+    await pause();
+    const withAttachment = await post('/emails/batch', [{ ...email(1), attachments: [] }]);
+    expect(withAttachment.status).toBe(422);
+    const unauthorised = await fetch(`${fake.url}/emails/batch`, { method: 'POST', body: '[]' });
+    expect(unauthorised.status).toBe(401);
+    await pause();
+
+    const first = await post('/emails/batch', [email(1), email(2)], { 'idempotency-key': 'k1' });
+    const replay = await post('/emails/batch', [email(1), email(2)], { 'idempotency-key': 'k1' });
+    expect(await replay.json()).toEqual(await first.json());
+    await pause();
+    const changed = await post('/emails/batch', [email(3)], { 'idempotency-key': 'k1' });
+    expect(changed.status).toBe(409);
+    expect((await readJson(changed)).name).toBe('invalid_idempotent_request');
+    expect(fake.accepted).toHaveLength(2);
+    await pause();
+
+    const answers = await Promise.all([1, 2, 3].map((i) => post('/emails/batch', [email(10 + i)])));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 429]);
+    const limited = answers.find((a) => a.status === 429);
+    expect(limited?.headers.get('retry-after')).toBe('1');
+  });
+});

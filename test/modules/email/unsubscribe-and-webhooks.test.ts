@@ -1,0 +1,209 @@
+import { sql } from 'drizzle-orm';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { rowsOf } from '../../../src/db/json-param';
+import { sendDueEmails } from '../../../src/modules/email/send-due-emails';
+import { expectProblem } from '../../helpers/problem';
+import { readJson } from '../../helpers/read-json';
+import { startTestApp, type TestApp } from '../../helpers/test-app';
+
+const SECRET = `whsec_${Buffer.from('a-test-signing-secret-of-32-bytes!').toString('base64')}`;
+
+type Delivery = { id: string; email: string; status: string; provider_id: string | null };
+
+describe('one-click unsubscribe and Resend webhooks', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { RESEND_WEBHOOK_SECRET: SECRET } });
+  });
+  afterAll(() => t.close());
+  beforeEach(async () => {
+    await t.deps.db.execute(
+      sql`truncate campaigns, accounts, email_suppressions, outbox_messages, webhook_receipts cascade`,
+    );
+    t.clock.set('2026-03-02T09:00:00Z');
+    await t.request('/v1/accounts/batch', {
+      method: 'POST',
+      json: {
+        accounts: ['a', 'b', 'c'].map((id) => ({ id, contacts: [{ email: `${id}@example.com` }] })),
+      },
+    });
+  });
+
+  const sendCampaign = async (title: string) => {
+    const response = await t.request('/v1/campaigns', {
+      method: 'POST',
+      json: { channels: ['email'], title, body: 'Hello', audience: { type: 'all' }, publish: true },
+    });
+    expect(response.status).toBe(201);
+    const campaign = await readJson(response);
+    await sendDueEmails(t.deps);
+    return campaign.id as string;
+  };
+  const deliveries = async (campaignId: string) =>
+    rowsOf<Delivery>(
+      await t.deps.db.execute(sql`
+        select id, email, status, provider_id from email_deliveries
+        where campaign_id = ${campaignId} order by email`),
+    );
+  const unsubscribeLink = async (campaignId: string, email: string) => {
+    const [message] = rowsOf<{ headers: Record<string, string> }>(
+      await t.deps.db.execute(sql`
+        select headers from outbox_messages where campaign_id = ${campaignId} and "to" = ${email}`),
+    );
+    const header = message?.headers['List-Unsubscribe'] ?? '';
+    return new URL(header.slice(1, -1)).pathname;
+  };
+
+  it('unsubscribes with one POST and no credentials, shows a page on GET, and sends nothing afterwards', async () => {
+    const first = await sendCampaign('First');
+    const path = await unsubscribeLink(first, 'b@example.com');
+
+    const page = await t.request(path, { key: null });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<form method="post">');
+    const [before] = rowsOf<{ n: number }>(
+      await t.deps.db.execute(sql`select count(*)::int as n from email_suppressions`),
+    );
+    expect(before?.n).toBe(0); // a link scanner's GET changes nothing
+
+    const oneClick = await t.request(path, {
+      method: 'POST',
+      key: null,
+      body: 'List-Unsubscribe=One-Click',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(oneClick.status).toBe(200);
+    expect(await oneClick.text()).toContain('<strong>b@example.com</strong> receives no more');
+    const again = await t.request(path, {
+      method: 'POST',
+      key: null,
+      body: 'List-Unsubscribe=One-Click',
+    });
+    expect(again.status).toBe(200);
+
+    const second = await sendCampaign('Second');
+    expect((await deliveries(second)).map((d) => [d.email, d.status])).toEqual([
+      ['a@example.com', 'sent'],
+      ['b@example.com', 'suppressed'],
+      ['c@example.com', 'sent'],
+    ]);
+    const outbox = await readJson(await t.request(`/v1/outbox?campaign_id=${second}`));
+    expect(outbox.data.map((m: { to: string }) => m.to).sort()).toEqual([
+      'a@example.com',
+      'c@example.com',
+    ]);
+  });
+
+  it('refuses a tampered unsubscribe link and changes nothing', async () => {
+    const campaign = await sendCampaign('First');
+    const path = await unsubscribeLink(campaign, 'a@example.com');
+    const [body, signature] = path.replace('/unsubscribe/', '').split('.');
+    const forged = `/unsubscribe/${Buffer.from(JSON.stringify(['c@example.com', campaign])).toString('base64url')}.${signature}`;
+    expect(body).not.toBe(forged);
+    const response = await t.request(forged, { method: 'POST', key: null });
+    expect(response.status).toBe(404);
+    const [count] = rowsOf<{ n: number }>(
+      await t.deps.db.execute(sql`select count(*)::int as n from email_suppressions`),
+    );
+    expect(count?.n).toBe(0);
+  });
+
+  const signedEvent = (id: string, event: unknown, secret = SECRET) => {
+    const body = JSON.stringify(event);
+    const signature = new Webhook(secret).sign(id, new Date(), body);
+    return {
+      method: 'POST',
+      key: null,
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'svix-id': id,
+        'svix-timestamp': String(Math.floor(Date.now() / 1000)),
+        'svix-signature': signature,
+      },
+    };
+  };
+
+  it('applies a genuine webhook once, rejects a forged one with 401, and suppresses hard bounces and complaints', async () => {
+    const campaign = await sendCampaign('First');
+    const [a, b, c] = await deliveries(campaign);
+    if (!a || !b || !c) throw new Error('expected three deliveries');
+
+    const forged = signedEvent(
+      'msg_forged',
+      { type: 'email.bounced', data: { email_id: a.provider_id } },
+      `whsec_${Buffer.from('not-the-secret-at-all-not-at-all').toString('base64')}`,
+    );
+    await expectProblem(await t.request('/v1/webhooks/resend', forged), 401, 'unauthorized');
+    const unsigned = await t.request('/v1/webhooks/resend', {
+      method: 'POST',
+      key: null,
+      json: { type: 'email.delivered', data: {} },
+    });
+    expect(unsigned.status).toBe(401);
+    expect((await deliveries(campaign))[0]?.status).toBe('sent');
+
+    const delivered = signedEvent('msg_1', {
+      type: 'email.delivered',
+      data: { email_id: a.provider_id },
+    });
+    expect(await readJson(await t.request('/v1/webhooks/resend', delivered))).toEqual({
+      duplicate: false,
+      applied: true,
+    });
+    expect(await readJson(await t.request('/v1/webhooks/resend', delivered))).toEqual({
+      duplicate: true,
+      applied: false,
+    });
+
+    const bounced = signedEvent('msg_2', {
+      type: 'email.bounced',
+      data: {
+        email_id: b.provider_id,
+        bounce: { type: 'Permanent', message: 'mailbox does not exist' },
+      },
+    });
+    expect((await t.request('/v1/webhooks/resend', bounced)).status).toBe(200);
+    const complained = signedEvent('msg_3', {
+      type: 'email.complained',
+      data: { email_id: c.provider_id },
+    });
+    expect((await t.request('/v1/webhooks/resend', complained)).status).toBe(200);
+    // A late delivery event does not undo the complaint.
+    const late = signedEvent('msg_4', {
+      type: 'email.delivered',
+      data: { email_id: c.provider_id },
+    });
+    expect(await readJson(await t.request('/v1/webhooks/resend', late))).toEqual({
+      duplicate: false,
+      applied: false,
+    });
+
+    expect((await deliveries(campaign)).map((d) => d.status)).toEqual([
+      'delivered',
+      'bounced',
+      'complained',
+    ]);
+    const suppressions = rowsOf<{ email: string; reason: string }>(
+      await t.deps.db.execute(sql`select email, reason from email_suppressions order by email`),
+    );
+    expect(suppressions).toEqual([
+      { email: 'b@example.com', reason: 'bounced' },
+      { email: 'c@example.com', reason: 'complained' },
+    ]);
+  });
+
+  it('answers 404 while no signing secret is configured', async () => {
+    const bare = await startTestApp();
+    try {
+      const response = await bare.request(
+        '/v1/webhooks/resend',
+        signedEvent('msg_x', { type: 'email.delivered', data: {} }),
+      );
+      await expectProblem(response, 404, 'not_found');
+    } finally {
+      await bare.close();
+    }
+  });
+});
