@@ -56,15 +56,17 @@ async function claimBatch(deps: Deps): Promise<EmailDeliveryRow[]> {
       and(
         eq(emailDeliveries.status, 'sending'),
         lte(emailDeliveries.leaseUntil, now),
+        // Only a batch's first member is locked, so two senders never both take one batch
+        // (locking any member would let each hold a different one and deadlock on the rest).
         eq(
           emailDeliveries.batchKey,
-          deps.db
-            .select({ batchKey: emailDeliveries.batchKey })
-            .from(emailDeliveries)
-            .where(and(eq(emailDeliveries.status, 'sending'), lte(emailDeliveries.leaseUntil, now)))
-            .orderBy(asc(emailDeliveries.leaseUntil))
-            .limit(1)
-            .for('update', { skipLocked: true }),
+          sql`(
+            select d.batch_key from email_deliveries d
+            where d.status = 'sending' and d.lease_until <= ${now.toISOString()}
+              and not exists (
+                select 1 from email_deliveries m where m.batch_key = d.batch_key and m.id < d.id)
+            order by d.lease_until limit 1
+            for update skip locked)`,
         ),
       ),
     )
