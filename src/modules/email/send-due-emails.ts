@@ -110,6 +110,11 @@ const byId = (a: EmailDeliveryRow, b: EmailDeliveryRow) => (a.id < b.id ? -1 : a
 
 async function sendBatch(deps: Deps, batch: EmailDeliveryRow[], report: SendReport) {
   const emails = await composeBatch(deps, batch);
+  if (!emails) {
+    const reason = 'the campaign no longer sends email';
+    await recordOutcome(deps, batch, { kind: 'rejected', reason }, report);
+    return;
+  }
   report.requests++;
   const outcome = await deps.mailer.sendBatch(emails, batchIdempotencyKey(batch));
   await recordOutcome(deps, batch, outcome, report);
@@ -133,12 +138,12 @@ async function composeBatch(deps: Deps, batch: EmailDeliveryRow[]) {
   ]);
   const campaignById = new Map(campaignRows.map((row) => [row.id, row]));
   const planById = new Map(plans.map((row) => [row.id, row.plan]));
+  // The email channel was taken off while this batch was claimed: nothing to send.
+  if (batch.some((delivery) => !campaignById.get(delivery.campaignId)?.email)) return null;
   return Promise.all(
     batch.map((delivery) => {
-      const campaign = campaignById.get(delivery.campaignId);
-      if (!campaign?.email)
-        throw new Error(`campaign ${delivery.campaignId} has no email settings`);
-      return composeEmail(deps, campaign as EmailCampaign, {
+      const campaign = campaignById.get(delivery.campaignId) as EmailCampaign;
+      return composeEmail(deps, campaign, {
         ...delivery,
         plan: planById.get(delivery.accountId) ?? null,
       });

@@ -209,6 +209,22 @@ describe('email campaigns', () => {
     expect((await sendDueEmails(t.deps)).sent).toBe(0);
   });
 
+  it('fails a claimed batch whose campaign stopped sending email instead of retrying it forever', async () => {
+    const campaign = await create(maintenanceEmail({ holdout_percent: 0 }));
+    // As if a sender had claimed every delivery and crashed just before the channel was removed.
+    await t.deps.db.execute(sql`
+      update email_deliveries set status = 'sending', batch_key = 'claimed-then-crashed',
+        lease_until = ${'2026-03-02T08:00:00Z'} where campaign_id = ${campaign.id}`);
+    await t.deps.db.execute(sql`update campaigns set email = null where id = ${campaign.id}`);
+    const report = await sendDueEmails(t.deps);
+    expect(report).toMatchObject({ requests: 0, sent: 0, failed: 90 });
+    const statuses = rowsOf<{ status: string; error: string }>(
+      await t.deps.db.execute(sql`
+        select distinct status, error from email_deliveries where campaign_id = ${campaign.id}`),
+    );
+    expect(statuses).toEqual([{ status: 'failed', error: 'the campaign no longer sends email' }]);
+  });
+
   it('rejects email settings it cannot honour with 400 and saves nothing', async () => {
     const cases = [
       maintenanceEmail({ channels: ['banner'] }),
