@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
@@ -13,6 +13,12 @@ export async function sharedDataHead(
   count: number,
   keep: (line: string) => boolean = () => true,
 ): Promise<string> {
+  // A missing file would otherwise hang the read: the stream's error does not cross the pipe.
+  if (!existsSync(NYC_COMPLAINTS)) {
+    throw new Error(
+      `the shared data set is not at ${NYC_COMPLAINTS} (a checkout next to ../shared)`,
+    );
+  }
   const lines: string[] = [];
   const reader = createInterface({ input: createReadStream(NYC_COMPLAINTS).pipe(createGunzip()) });
   for await (const line of reader) {
