@@ -12,6 +12,18 @@ const optionalString = z
   .transform((value) => (value === '' ? undefined : value))
   .optional();
 
+/** A comma-separated list, blanks dropped; unset is empty. */
+const commaList = z
+  .string()
+  .trim()
+  .default('')
+  .transform((value) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+  );
+
 const timeZone = z
   .string()
   .trim()
@@ -54,26 +66,16 @@ const envSchema = z.object({
     .int()
     .min(1024)
     .default(1024 * 1024 * 1024),
-  CORS_ORIGINS: z
-    .string()
-    .trim()
-    .default('')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((origin) => origin.trim())
-        .filter(Boolean),
-    )
-    .pipe(
-      z.array(
-        z
-          .url({ protocol: /^https?$/ })
-          .refine(
-            (origin) => new URL(origin).origin === origin,
-            'must be an origin like https://app.example.com (no path or trailing slash)',
-          ),
-      ),
+  CORS_ORIGINS: commaList.pipe(
+    z.array(
+      z
+        .url({ protocol: /^https?$/ })
+        .refine(
+          (origin) => new URL(origin).origin === origin,
+          'must be an origin like https://app.example.com (no path or trailing slash)',
+        ),
     ),
+  ),
   COST_PER_TICKET: z
     .string()
     .trim()
@@ -105,6 +107,9 @@ const envSchema = z.object({
   RESEND_WEBHOOK_SECRET: optionalString.pipe(
     z.string().startsWith('whsec_', 'must be the whsec_… signing secret from Resend').optional(),
   ),
+  REPORT_DIGEST_TO: commaList.pipe(
+    z.array(z.email('must be comma-separated email addresses').transform((a) => a.toLowerCase())),
+  ),
   NOTICE_TOKEN_SECRET: optionalString.pipe(
     z.string().min(32, 'must be at least 32 characters').optional(),
   ),
@@ -134,6 +139,8 @@ export type Config = {
   /** The name on the public status page and its JSON `page`. */
   statusPageName: string;
   noticeTokens: { ttlSeconds: number; secret: string | undefined };
+  /** Leaders who get the weekly prevented-contacts digest. */
+  reportDigestTo: string[];
   email: {
     from: string;
     /** How long a claimed batch is ours before another sender may send it again. */
@@ -183,6 +190,7 @@ export function loadConfig(source: EnvSource): Config {
     costPerTicketCents: env.COST_PER_TICKET,
     impactWindowDays: env.IMPACT_WINDOW_DAYS,
     noticeTokens: { ttlSeconds: env.NOTICE_TOKEN_TTL_SECONDS, secret: env.NOTICE_TOKEN_SECRET },
+    reportDigestTo: env.REPORT_DIGEST_TO,
     email: {
       from: env.EMAIL_FROM,
       leaseSeconds: env.EMAIL_LEASE_SECONDS,

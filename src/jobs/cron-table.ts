@@ -4,6 +4,7 @@ import type { Job } from './job';
 import { pruneIdempotencyKeysJob } from './prune-idempotency-keys.job';
 import { pruneJobRunsJob } from './prune-job-runs.job';
 import { sendEmailsJob } from './send-emails.job';
+import { sendReportDigestJob } from './send-report-digest.job';
 
 /**
  * Every scheduled job. On Workers, each distinct schedule must also be listed under
@@ -15,4 +16,5 @@ export const cronTable: readonly Job[] = [
   consolidateExposuresJob,
   pruneIdempotencyKeysJob,
   sendEmailsJob,
+  sendReportDigestJob,
 ];

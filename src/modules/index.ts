@@ -11,6 +11,7 @@ import { jobRunRoutes } from './jobs/job-runs.routes';
 import { noticeRoutes } from './notices/notices.routes';
 import { patternRoutes } from './patterns/patterns.routes';
 import { reasonRoutes } from './reasons/reasons.routes';
+import { reportRoutes } from './reports/reports.routes';
 import { spikeRoutes } from './spikes/spikes.routes';
 import { publicStatusRoutes } from './status/public-status.routes';
 import { statusRoutes } from './status/status.routes';
@@ -34,6 +35,7 @@ export const moduleRouters = [
   statusRoutes,
   publicStatusRoutes,
   impactRoutes,
+  reportRoutes,
   emailRoutes,
   resendWebhookRoutes,
   unsubscribeRoutes,

@@ -92,7 +92,8 @@ export const outboxMessages = pgTable(
   {
     id: idColumn(),
     deliveryId: uuid('delivery_id').notNull().unique(),
-    campaignId: uuid('campaign_id').notNull(),
+    /** Null for messages that belong to no campaign (the weekly report digest). */
+    campaignId: uuid('campaign_id'),
     to: text('to').notNull(),
     from: text('from').notNull(),
     subject: text('subject').notNull(),

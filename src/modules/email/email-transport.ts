@@ -1,7 +1,8 @@
 /** One message as forestall hands it to a transport. */
 export type OutgoingEmail = {
+  /** The delivery (or other message) this is, unique per message. */
   deliveryId: string;
-  campaignId: string;
+  campaignId: string | null;
   from: string;
   to: string;
   subject: string;

@@ -107,7 +107,10 @@ const outboxRoute = defineRoute({
             .object({
               id: z.uuid(),
               delivery_id: z.uuid(),
-              campaign_id: z.uuid(),
+              campaign_id: z
+                .uuid()
+                .nullable()
+                .openapi({ description: 'Null for the report digest.' }),
               to: z.string(),
               from: z.string(),
               subject: z.string(),

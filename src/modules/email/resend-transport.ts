@@ -29,7 +29,7 @@ export function createResendTransport(settings: ResendSettings): EmailTransport 
           text: email.text,
           headers: email.headers,
           tags: [
-            { name: 'campaign_id', value: email.campaignId },
+            ...(email.campaignId ? [{ name: 'campaign_id', value: email.campaignId }] : []),
             { name: 'delivery_id', value: email.deliveryId },
           ],
         })),

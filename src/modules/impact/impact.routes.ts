@@ -22,6 +22,12 @@ const Estimate = z
   })
   .openapi('ImpactEstimate');
 
+const CompanionSchema = z.object({
+  contacts: z.number(),
+  recontact_rate: z.number().nullable(),
+  resolution_rate: z.number().nullable(),
+});
+
 const impactRoute = defineRoute({
   access: { roles: ['analyst'] },
   method: 'get',
@@ -57,6 +63,18 @@ const impactRoute = defineRoute({
             target: Estimate,
             all_reasons: Estimate,
             detectable: z.object({ minimum_detectable_lift: z.number().nullable() }),
+            companion: z
+              .object({
+                treated: CompanionSchema,
+                holdout: CompanionSchema,
+                deflection_rate: z.number().nullable(),
+              })
+              .openapi({
+                description:
+                  'Re-contact rate (re-contacts within 48 h / contacts) and resolution rate ' +
+                  '(resolved / contacts) of each group over the window, all reasons; deflection ' +
+                  'rate = prevented / (treated target contacts + prevented).',
+              }),
             observational: z
               .object({
                 status: z.enum(['ok', 'insufficient_data']),

@@ -1,10 +1,10 @@
-import { eq, sql } from 'drizzle-orm';
-import { rowsOf } from '../../db/json-param';
+import { eq } from 'drizzle-orm';
 import { campaigns } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { notFound } from '../../http/app-error';
 import { campaignStatus } from '../campaigns/campaign-status';
 import { consolidateExposures } from '../notices/consolidate-exposures';
+import { groupCompanion, measureCampaigns, rate } from './campaign-measurements';
 import {
   estimateWithHoldout,
   type GroupCounts,
@@ -13,16 +13,6 @@ import {
   variance,
 } from './holdout-estimate';
 import { observationalImpact } from './observational-impact';
-import { isTargetReason } from './target-reasons';
-
-type GroupRow = {
-  group: 'treated' | 'holdout';
-  accounts: number;
-  target: number;
-  target_squares: number;
-  every: number;
-  every_squares: number;
-};
 
 /**
  * A campaign's impact from its holdout: contacts for the target reasons (and for all reasons,
@@ -39,32 +29,15 @@ export async function campaignImpact(deps: Deps, id: string, windowDays?: number
   const windowEnd = new Date(
     Math.min(now.getTime(), (campaign.endsAt ?? now).getTime() + days * 24 * 60 * 60 * 1000),
   );
-  const rows = rowsOf<GroupRow>(
-    await deps.db.execute(sql`
-      with per_account as (
-        select e."group", e.account_id,
-               count(t.id) filter (where ${isTargetReason(sql`t.reason_slug`, campaign.targetReasons)})::int as target,
-               count(t.id)::int as every
-        from exposures e
-        left join tickets t
-          on t.account_id = e.account_id and t.created_at >= e.first_at
-         and t.created_at < ${windowEnd.toISOString()}
-        where e.campaign_id = ${id}
-        group by 1, 2
-      )
-      select "group", count(*)::int as accounts,
-             coalesce(sum(target), 0)::float8 as target,
-             coalesce(sum(target * target), 0)::float8 as target_squares,
-             coalesce(sum(every), 0)::float8 as every,
-             coalesce(sum(every * every), 0)::float8 as every_squares
-      from per_account group by 1`),
+  const measured = await measureCampaigns(
+    deps.db,
+    [{ id, targetReasons: campaign.targetReasons, windowEnd }],
+    deps.config.workspaceTimeZone,
   );
-  const group = (name: GroupRow['group'], of: 'target' | 'every'): GroupCounts => {
-    const row = rows.find((r) => r.group === name);
-    return row
-      ? { accounts: row.accounts, contacts: row[of], sumOfSquares: row[`${of}_squares`] }
-      : { accounts: 0, contacts: 0, sumOfSquares: 0 };
-  };
+  const groups = measured.get(id)?.groups;
+  if (!groups) throw notFound(`Campaign ${id}`);
+  const group = (name: 'treated' | 'holdout', of: 'target' | 'every'): GroupCounts =>
+    groups[name][of];
   const target = estimateWithHoldout(group('treated', 'target'), group('holdout', 'target'));
   const allReasons = estimateWithHoldout(group('treated', 'every'), group('holdout', 'every'));
   return {
@@ -79,6 +52,17 @@ export async function campaignImpact(deps: Deps, id: string, windowDays?: number
     target: view(target, deps.config.costPerTicketCents),
     all_reasons: view(allReasons, deps.config.costPerTicketCents),
     detectable: detectable(group('treated', 'target'), group('holdout', 'target')),
+    companion: {
+      treated: groupCompanion(groups.treated),
+      holdout: groupCompanion(groups.holdout),
+      deflection_rate:
+        target.status === 'ok'
+          ? rate(
+              target.prevented.estimate,
+              groups.treated.target.contacts + target.prevented.estimate,
+            )
+          : null,
+    },
     ...(campaign.holdoutPercent === 0
       ? { observational: await observationalImpact(deps, campaign, windowEnd) }
       : {}),

@@ -67,6 +67,7 @@ const PROTECTED_ROUTES: { method: string; path: string; json?: unknown; allowed:
   },
   { method: 'GET', path: `/v1/campaigns/${MISSING_ID}/deliveries`, allowed: ['ops', 'analyst'] },
   { method: 'GET', path: '/v1/outbox', allowed: ['ops'] },
+  { method: 'GET', path: '/v1/reports/prevented-contacts', allowed: ['analyst'] },
   {
     method: 'POST',
     path: `/v1/status/maintenances/${MISSING_ID}/updates`,

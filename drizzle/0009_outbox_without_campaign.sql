@@ -1,0 +1,1 @@
+ALTER TABLE "outbox_messages" ALTER COLUMN "campaign_id" DROP NOT NULL;
