@@ -25,10 +25,14 @@ export type CampaignMeasurement = {
 export const rate = (part: number, whole: number) => (whole > 0 ? part / whole : null);
 
 /** A group's companion metrics over the window, all reasons. */
-export const groupCompanion = (group: GroupMeasurement) => ({
+export const groupCompanion = (group: GroupMeasurement, costPerTicketCents: number) => ({
   contacts: group.every.contacts,
   recontact_rate: rate(group.recontacts, group.every.contacts),
   resolution_rate: rate(group.resolved, group.every.contacts),
+  cost_per_resolution_cents:
+    group.resolved > 0
+      ? Math.round((group.every.contacts * costPerTicketCents) / group.resolved)
+      : null,
 });
 
 export type MeasuredCampaign = { id: string; targetReasons: string[]; windowEnd: Date };

@@ -26,6 +26,7 @@ const CompanionSchema = z.object({
   contacts: z.number(),
   recontact_rate: z.number().nullable(),
   resolution_rate: z.number().nullable(),
+  cost_per_resolution_cents: z.number().int().nullable(),
 });
 
 const impactRoute = defineRoute({
@@ -72,7 +73,8 @@ const impactRoute = defineRoute({
               .openapi({
                 description:
                   'Re-contact rate (re-contacts within 48 h / contacts) and resolution rate ' +
-                  '(resolved / contacts) of each group over the window, all reasons; deflection ' +
+                  '(resolved / contacts) of each group over the window, all reasons, and cost per ' +
+                  'resolution (contacts × COST_PER_TICKET / resolved); deflection ' +
                   'rate = prevented / (treated target contacts + prevented).',
               }),
             observational: z

@@ -53,8 +53,8 @@ export async function campaignImpact(deps: Deps, id: string, windowDays?: number
     all_reasons: view(allReasons, deps.config.costPerTicketCents),
     detectable: detectable(group('treated', 'target'), group('holdout', 'target')),
     companion: {
-      treated: groupCompanion(groups.treated),
-      holdout: groupCompanion(groups.holdout),
+      treated: groupCompanion(groups.treated, deps.config.costPerTicketCents),
+      holdout: groupCompanion(groups.holdout, deps.config.costPerTicketCents),
       deflection_rate:
         target.status === 'ok'
           ? rate(

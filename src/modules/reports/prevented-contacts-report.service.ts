@@ -20,7 +20,10 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export const MAX_REPORT_DAYS = 3 * 366;
 export const MAX_REPORT_CAMPAIGNS = 500;
 
-type GroupView = ReturnType<typeof groupCompanion> & { accounts: number; target_contacts: number };
+type GroupView = ReturnType<typeof groupCompanion> & {
+  accounts: number;
+  target_contacts: number;
+};
 
 export type ReportCampaign = {
   id: string;
@@ -205,7 +208,7 @@ async function reportCampaign(
   const groupView = (group: typeof treated): GroupView => ({
     accounts: group.accounts,
     target_contacts: group.target.contacts,
-    ...groupCompanion(group),
+    ...groupCompanion(group, deps.config.costPerTicketCents),
   });
   const base = {
     id: row.id,

@@ -20,6 +20,7 @@ const GroupView = z.object({
   contacts: z.number(),
   recontact_rate: z.number().nullable(),
   resolution_rate: z.number().nullable(),
+  cost_per_resolution_cents: z.number().int().nullable(),
 });
 
 const ReportSchema = z

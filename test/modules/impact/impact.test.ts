@@ -108,7 +108,34 @@ describe('GET /v1/campaigns/{id}/impact', () => {
     const campaign = await createCampaign(10);
     const result = await impact(campaign.id);
     expect(result.target).toMatchObject({ status: 'insufficient_data' });
+    expect(result.target.reason).toMatch(
+      /at least 2 accounts in each group \(treated 0, holdout 0\)/,
+    );
     expect(result.measurement).toBe('so_far');
+    expect(result.companion).toEqual({
+      treated: {
+        contacts: 0,
+        recontact_rate: null,
+        resolution_rate: null,
+        cost_per_resolution_cents: null,
+      },
+      holdout: {
+        contacts: 0,
+        recontact_rate: null,
+        resolution_rate: null,
+        cost_per_resolution_cents: null,
+      },
+      deflection_rate: null,
+    });
+
+    // Seen by everyone, but no tickets yet: still no number, and it says why.
+    for (let i = 0; i < 200; i++) await t.request(`/v1/accounts/a-${i}/notices`, { key: appKey });
+    await t.deps.notices.exposures.flush();
+    const seen = await impact(campaign.id);
+    expect(seen.target).toMatchObject({ status: 'insufficient_data' });
+    expect(seen.target.reason).toMatch(/no group has had a contact/);
+    expect(seen.target.prevented).toBeUndefined();
+    expect(seen.companion.deflection_rate).toBeNull();
 
     const noHoldout = await createCampaign(0);
     const answer = await impact(noHoldout.id);

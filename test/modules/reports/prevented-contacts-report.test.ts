@@ -123,6 +123,12 @@ describe('GET /v1/reports/prevented-contacts', () => {
     expect(campaign.holdout.recontact_rate).toBeGreaterThan(0.3);
     expect(campaign.treated.recontact_rate).toBe(0);
     expect(campaign.treated.resolution_rate).toBeGreaterThan(campaign.holdout.resolution_rate);
+    expect(campaign.treated.cost_per_resolution_cents).toBe(
+      Math.round(900 / campaign.treated.resolution_rate),
+    );
+    expect(campaign.holdout.cost_per_resolution_cents).toBeGreaterThan(
+      campaign.treated.cost_per_resolution_cents,
+    );
     expect(campaign.deflection_rate).toBeCloseTo(
       campaign.prevented.estimate /
         (campaign.treated.target_contacts + campaign.prevented.estimate),
