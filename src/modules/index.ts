@@ -1,3 +1,4 @@
+import { consoleRoutes } from '../ui/console.routes';
 import { accountRoutes } from './accounts/accounts.routes';
 import { apiKeyRoutes } from './auth/api-keys.routes';
 import { campaignRoutes } from './campaigns/campaigns.routes';
@@ -39,4 +40,5 @@ export const moduleRouters = [
   emailRoutes,
   resendWebhookRoutes,
   unsubscribeRoutes,
+  consoleRoutes,
 ];

@@ -1,6 +1,7 @@
 export * from './accounts';
 export * from './api-keys';
 export * from './campaigns';
+export * from './console-sessions';
 export * from './email';
 export * from './events';
 export * from './idempotency-keys';

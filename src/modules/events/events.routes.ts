@@ -15,7 +15,7 @@ import { importHolidays } from './holidays.service';
 
 const instant = z.iso.datetime({ offset: true }).openapi({ example: '2026-03-01T06:00:00Z' });
 
-const EventInputSchema = z
+export const EventInputSchema = z
   .object({
     kind: z.enum(EVENT_KINDS),
     title: z.string().trim().min(1).max(200).openapi({ example: 'Monthly billing run' }),

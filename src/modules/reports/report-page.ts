@@ -10,7 +10,7 @@ import { preventedPerCampaignChart, savingsChart, weeklyContactsChart } from './
 
 const STYLE = `
   :root { color-scheme: light; font-family: system-ui, sans-serif; color: #1d2430; }
-  body { max-width: 62rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.45; }
+  .report { max-width: 62rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.45; }
   h1 { margin-bottom: .2rem; } .meta { color: #4a5566; margin-top: 0; }
   .tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(11rem, 1fr)); gap: .75rem; }
   .tile { border: 1px solid #d5dae1; border-radius: .5rem; padding: .75rem 1rem; }
@@ -88,23 +88,13 @@ async function chartInputs(deps: Deps, report: PreventedContactsReport) {
   };
 }
 
-/** The leaders' report as a printable page: the same numbers as the JSON and the CSV. */
-export async function renderReportPage(
-  deps: Deps,
-  report: PreventedContactsReport,
-): Promise<string> {
+/** The report's content (styled, with its charts), for the page below and the console. */
+export async function reportSections(deps: Deps, report: PreventedContactsReport): Promise<string> {
   const inputs = await chartInputs(deps, report);
   const measured = report.campaigns.filter((c) => c.prevented);
   const { totals } = report;
-  const page = html`<!doctype html>
-<html lang="en">
-  <head>
-    <meta charset="utf-8" />
-    <meta name="viewport" content="width=device-width, initial-scale=1" />
-    <title>Prevented contacts, ${report.from} to ${report.to}</title>
-    <style>${raw(STYLE)}</style>
-  </head>
-  <body>
+  const sections = html`<style>${raw(STYLE)}</style>
+    <div class="report">
     <header>
       <h1>Prevented contacts</h1>
       <p class="meta">${report.from} to ${report.to} (${report.time_zone}) · cost per ticket ${money(report.cost_per_ticket_cents)}</p>
@@ -163,7 +153,23 @@ export async function renderReportPage(
       </table>
       <p class="meta">Prevented contacts compare each campaign's exposed accounts with its held-out accounts over the campaign's measurement window (to ${deps.config.impactWindowDays} days after it ends). Per reason and per week they are point estimates that add up to the campaigns' own. Deflection rate = prevented / (contacts + prevented).</p>
     </main>
-  </body>
+    </div>`;
+  return String(await sections);
+}
+
+/** The leaders' report as a printable page: the same numbers as the JSON and the CSV. */
+export async function renderReportPage(
+  deps: Deps,
+  report: PreventedContactsReport,
+): Promise<string> {
+  const page = html`<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <title>Prevented contacts, ${report.from} to ${report.to}</title>
+  </head>
+  <body>${raw(await reportSections(deps, report))}</body>
 </html>`;
   return String(await page);
 }

@@ -1,0 +1,81 @@
+import { type Context, Hono } from 'hono';
+import { html } from 'hono/html';
+import type { Role } from '../db/schema';
+import type { AppEnv } from '../http/app-env';
+import { AppError } from '../http/app-error';
+import { readSession, validCsrf } from './console-session';
+import { formValues } from './form-fields';
+import { type Markup, mayUse, page } from './layout';
+
+export type ConsoleEnv = AppEnv;
+export type ConsoleContext = Context<ConsoleEnv>;
+
+export const createConsoleRouter = () => new Hono<ConsoleEnv>();
+
+/** Signed in with one of `roles` (admin always), or sent to sign in / told it is not allowed. */
+export function signedIn(roles: readonly Role[]) {
+  return async (c: ConsoleContext, next: () => Promise<void>) => {
+    const session = await readSession(c.var.deps, c);
+    if (!session) return c.redirect(`/console/sign-in?next=${encodeURIComponent(c.req.path)}`, 303);
+    c.set('session', session);
+    c.set('principal', session.principal);
+    if (!mayUse(session.principal.role, roles)) {
+      return c.html(
+        await page(
+          { title: 'Not allowed', session, path: c.req.path },
+          html`<h1>Not allowed</h1><p>This page needs the ${roles.join(' or ')} role; you signed in with a ${session.principal.role} key.</p>`,
+        ),
+        403,
+      );
+    }
+    await next();
+  };
+}
+
+/** A form post's fields, after its CSRF token has been checked (403 without a valid one). */
+export async function postedForm(c: ConsoleContext): Promise<Record<string, string>> {
+  const values = formValues(await c.req.parseBody({ all: true }));
+  if (!validCsrf(c.var.session, values._csrf)) {
+    throw new AppError(
+      'forbidden',
+      'The form is stale or came from another site; reload the page and try again.',
+    );
+  }
+  return values;
+}
+
+export async function render(
+  c: ConsoleContext,
+  title: string,
+  content: Markup,
+  options: { status?: 200 | 400 | 404 | 409; flash?: { ok: boolean; text: string } } = {},
+) {
+  return c.html(
+    await page(
+      { title, session: c.var.session, path: c.req.path, flash: options.flash ?? flashFrom(c) },
+      content,
+    ),
+    options.status ?? 200,
+  );
+}
+
+/** After a successful post, redirect with a short message (post/redirect/get). */
+export const done = (c: ConsoleContext, to: string, message: string) =>
+  c.redirect(`${to}${to.includes('?') ? '&' : '?'}done=${encodeURIComponent(message)}`, 303);
+
+const flashFrom = (c: ConsoleContext) => {
+  const message = c.req.query('done');
+  return message ? { ok: true, text: message } : undefined;
+};
+
+/** Field messages from a service's validation error, keyed by the form's field names. */
+export function fieldMessages(error: unknown, toField: (path: string) => string = (p) => p) {
+  if (
+    !(error instanceof AppError) ||
+    (error.code !== 'validation_failed' && error.code !== 'conflict')
+  )
+    throw error;
+  const errors: Record<string, string> = {};
+  for (const field of error.errors ?? []) errors[toField(field.path)] ??= field.message;
+  return { errors, summary: error.detail };
+}

@@ -1,0 +1,16 @@
+import { campaignRoutes } from './campaigns.routes';
+import { createConsoleRouter } from './console-router';
+import { overviewRoutes } from './overview.routes';
+import { reasonRoutes } from './reasons.routes';
+import { reportRoutes } from './reports.routes';
+import { signInRoutes } from './sign-in.routes';
+import { statusRoutes } from './status.routes';
+
+/** The console: server-rendered pages under /console, signed in with a session cookie. */
+export const consoleRoutes = createConsoleRouter()
+  .route('/', signInRoutes)
+  .route('/', overviewRoutes)
+  .route('/', campaignRoutes)
+  .route('/', statusRoutes)
+  .route('/', reasonRoutes)
+  .route('/', reportRoutes);

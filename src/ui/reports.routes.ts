@@ -1,0 +1,50 @@
+import { html, raw } from 'hono/html';
+import { AppError } from '../http/app-error';
+import { preventedContactsReport } from '../modules/reports/prevented-contacts-report.service';
+import { reportCsv } from '../modules/reports/report-csv';
+import { reportSections } from '../modules/reports/report-page';
+import { type ConsoleContext, createConsoleRouter, render, signedIn } from './console-router';
+
+export const reportRoutes = createConsoleRouter();
+const analyst = signedIn(['analyst']);
+
+const period = (c: ConsoleContext) => {
+  const day = (value: string | undefined) =>
+    value && /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : undefined;
+  return { from: day(c.req.query('from')), to: day(c.req.query('to')) };
+};
+
+reportRoutes.get('/console/reports', analyst, async (c) => {
+  let report: Awaited<ReturnType<typeof preventedContactsReport>>;
+  try {
+    report = await preventedContactsReport(c.var.deps, period(c));
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    return render(
+      c,
+      'Reports',
+      html`<h1>Prevented contacts</h1><p class="flash bad" role="alert">${error.detail}</p><p><a href="/console/reports">Back to the last 12 weeks</a></p>`,
+      { status: 400 },
+    );
+  }
+  const query = `from=${report.from}&to=${report.to}`;
+  return render(
+    c,
+    'Reports',
+    html`<form method="get" action="/console/reports" style="display:flex; gap:1rem; align-items:end; max-width:40rem">
+        <div><label for="from">From</label><input type="text" id="from" name="from" value="${report.from}" placeholder="YYYY-MM-DD" /></div>
+        <div><label for="to">To</label><input type="text" id="to" name="to" value="${report.to}" placeholder="YYYY-MM-DD" /></div>
+        <button type="submit">Show</button>
+        <a href="/console/reports.csv?${query}" download>Download CSV</a>
+      </form>
+      ${raw(await reportSections(c.var.deps, report))}`,
+  );
+});
+
+reportRoutes.get('/console/reports.csv', analyst, async (c) => {
+  const report = await preventedContactsReport(c.var.deps, period(c));
+  return c.body(reportCsv(report), 200, {
+    'Content-Type': 'text/csv; charset=utf-8',
+    'Content-Disposition': `attachment; filename="prevented-contacts-${report.from}-${report.to}.csv"`,
+  });
+});

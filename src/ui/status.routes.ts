@@ -1,0 +1,240 @@
+import { desc, isNull } from 'drizzle-orm';
+import { html } from 'hono/html';
+import { COMPONENT_STATUSES, IMPACTS, incidents } from '../db/schema';
+import { actorOf } from '../modules/campaigns/campaigns.routes';
+import { createComponent, listComponentRows } from '../modules/status/components.service';
+import {
+  openIncident,
+  postIncidentUpdate,
+  scheduleMaintenance,
+} from '../modules/status/incidents.service';
+import {
+  ComponentInputSchema,
+  IncidentOpenSchema,
+  IncidentUpdateSchema,
+  MaintenanceScheduleSchema,
+} from '../modules/status/status-schemas';
+import {
+  type ConsoleContext,
+  createConsoleRouter,
+  done,
+  fieldMessages,
+  postedForm,
+  render,
+  signedIn,
+} from './console-router';
+import {
+  checkboxes,
+  emptyForm,
+  type FormState,
+  selectField,
+  textArea,
+  textField,
+} from './form-fields';
+import { csrfField } from './layout';
+
+export const statusRoutes = createConsoleRouter();
+const ops = signedIn(['ops']);
+const STATUS_LABELS: Record<string, string> = {
+  operational: 'Operational',
+  degraded_performance: 'Degraded performance',
+  partial_outage: 'Partial outage',
+  major_outage: 'Major outage',
+  under_maintenance: 'Under maintenance',
+};
+const instant = (value: string | undefined) =>
+  value ? `${value.length === 16 ? `${value}:00` : value}Z` : '';
+const list = (value: string | undefined) => (value ?? '').split(',').filter(Boolean);
+
+type Forms = {
+  component?: FormState;
+  incident?: FormState;
+  maintenance?: FormState;
+  updates?: Record<string, FormState>;
+};
+
+async function statusPage(
+  c: ConsoleContext,
+  forms: Forms = {},
+  options: { status?: 200 | 400 | 409; summary?: string } = {},
+) {
+  const { deps, session } = c.var;
+  const [components, open] = await Promise.all([
+    listComponentRows(deps.db),
+    deps.db
+      .select()
+      .from(incidents)
+      .where(isNull(incidents.resolvedAt))
+      .orderBy(desc(incidents.createdAt)),
+  ]);
+  const choices = components
+    .filter((comp) => !comp.isGroup)
+    .map((comp): [string, string] => [comp.id, comp.name]);
+  const incidentForm =
+    forms.incident ??
+    emptyForm({ impact: 'major', status: 'investigating', component_status: 'major_outage' });
+  const componentForm = forms.component ?? emptyForm();
+  const maintenanceForm = forms.maintenance ?? emptyForm();
+  return render(
+    c,
+    'Status',
+    html`<h1>Status</h1>
+    <div class="grid">
+      <section class="card" aria-labelledby="components-h"><h2 id="components-h">Components</h2>
+        ${components.length === 0 ? html`<p class="empty">No component yet. Add the parts of your product customers notice, such as API or Dashboard.</p>` : html`<table><tbody>${components.map((comp) => html`<tr><td>${comp.isGroup ? html`<b>${comp.name}</b>` : comp.name}</td><td>${STATUS_LABELS[comp.status] ?? comp.status}</td></tr>`)}</tbody></table>`}
+        <form method="post" action="/console/status/components" novalidate>${csrfField(session)}
+          ${textField(componentForm, 'name', 'New component', { required: true })}
+          <button type="submit">Add component</button>
+        </form>
+        <p><a href="/status">Public status page</a></p>
+      </section>
+      <section class="card" aria-labelledby="open-h"><h2 id="open-h">Open an incident</h2>
+        <form method="post" action="/console/status/incidents" novalidate>${csrfField(session)}
+          ${textField(incidentForm, 'name', 'What is wrong', { required: true, placeholder: 'Elevated API error rates' })}
+          ${textArea(incidentForm, 'body', 'Message', 'shown on the status page and in the banner (Markdown)')}
+          ${selectField(incidentForm, 'impact', 'Impact', IMPACTS)}
+          ${choices.length > 0 ? checkboxes(incidentForm, 'components', 'Affected components', choices) : html`<p class="empty">Add components to mark them affected.</p>`}
+          ${selectField(
+            incidentForm,
+            'component_status',
+            'Their status',
+            COMPONENT_STATUSES.filter((s) => s !== 'operational').map((s): [string, string] => [
+              s,
+              STATUS_LABELS[s] ?? s,
+            ]),
+          )}
+          <button type="submit">Open incident and notify affected accounts</button>
+        </form>
+      </section>
+    </div>
+    <section class="card" aria-labelledby="incidents-h"><h2 id="incidents-h">Open incidents and maintenance</h2>
+      ${
+        open.length === 0
+          ? html`<p class="empty">Nothing open.</p>`
+          : open.map((incident) => {
+              const form =
+                forms.updates?.[incident.id] ??
+                emptyForm({ status: incident.kind === 'incident' ? 'resolved' : 'completed' });
+              const prefix = `u-${incident.id.slice(-8)}`;
+              return html`<article aria-labelledby="${prefix}-h"><h3 id="${prefix}-h">${incident.name} <span class="pill">${incident.kind}</span> <span class="pill">${incident.status}</span></h3>
+          ${
+            incident.kind === 'incident'
+              ? html`<form method="post" action="/console/status/incidents/${incident.id}/updates" novalidate>${csrfField(session)}
+            ${selectField(form, 'status', 'New state', ['investigating', 'identified', 'monitoring', 'resolved'])}
+            ${textArea(form, 'body', 'Update', 'what changed (Markdown)')}
+            <button type="submit">Post update</button>
+          </form>`
+              : html`<p>Window ${incident.scheduledFor?.toISOString().slice(0, 16)} to ${incident.scheduledUntil?.toISOString().slice(0, 16)} UTC; it moves by itself.</p>`
+          }
+        </article>`;
+            })
+      }
+    </section>
+    <section class="card" aria-labelledby="maintenance-h"><h2 id="maintenance-h">Schedule maintenance</h2>
+      <form method="post" action="/console/status/maintenances" novalidate>${csrfField(session)}
+        ${textField(maintenanceForm, 'name', 'Name', { required: true })}
+        ${textArea(maintenanceForm, 'body', 'Message')}
+        ${textField(maintenanceForm, 'scheduled_for', 'From (UTC)', { type: 'datetime-local' })}
+        ${textField(maintenanceForm, 'scheduled_until', 'Until (UTC)', { type: 'datetime-local' })}
+        ${choices.length > 0 ? checkboxes(maintenanceForm, 'components', 'Components', choices) : ''}
+        <button type="submit">Schedule</button>
+      </form>
+    </section>`,
+    {
+      status: options.status,
+      flash: options.summary ? { ok: false, text: options.summary } : undefined,
+    },
+  );
+}
+
+/** Zod issues of a status schema, keyed by the form field they belong to. */
+function issues(error: { issues: { path: PropertyKey[]; message: string }[] }) {
+  const errors: Record<string, string> = {};
+  for (const issue of error.issues) errors[String(issue.path[0] ?? 'name')] ??= issue.message;
+  return errors;
+}
+
+statusRoutes.get('/console/status', ops, (c) => statusPage(c));
+
+statusRoutes.post('/console/status/components', ops, async (c) => {
+  const values = await postedForm(c);
+  const parsed = ComponentInputSchema.safeParse({ name: values.name });
+  if (!parsed.success)
+    return statusPage(
+      c,
+      { component: { values, errors: issues(parsed.error) } },
+      { status: 400, summary: 'The component was not added.' },
+    );
+  await createComponent(c.var.deps, parsed.data);
+  return done(c, '/console/status', `Added ${parsed.data.name}.`);
+});
+
+statusRoutes.post('/console/status/incidents', ops, async (c) => {
+  const values = await postedForm(c);
+  const parsed = IncidentOpenSchema.safeParse({
+    name: values.name,
+    body: values.body,
+    impact: values.impact,
+    components: list(values.components).map((id) => ({ id, status: values.component_status })),
+  });
+  if (!parsed.success)
+    return statusPage(
+      c,
+      { incident: { values, errors: issues(parsed.error) } },
+      { status: 400, summary: 'The incident was not opened.' },
+    );
+  try {
+    await openIncident(c.var.deps, parsed.data, actorOf(c.var.session.principal));
+  } catch (error) {
+    const { errors, summary } = fieldMessages(error, (path) => path.split('.')[0] ?? path);
+    return statusPage(c, { incident: { values, errors } }, { status: 400, summary });
+  }
+  return done(c, '/console/status', `Opened "${parsed.data.name}".`);
+});
+
+statusRoutes.post('/console/status/incidents/:id/updates', ops, async (c) => {
+  const id = c.req.param('id') ?? '';
+  const values = await postedForm(c);
+  const parsed = IncidentUpdateSchema.safeParse({ status: values.status, body: values.body });
+  if (!parsed.success)
+    return statusPage(
+      c,
+      { updates: { [id]: { values, errors: issues(parsed.error) } } },
+      { status: 400, summary: 'The update was not posted.' },
+    );
+  try {
+    await postIncidentUpdate(c.var.deps, id, parsed.data, actorOf(c.var.session.principal));
+  } catch (error) {
+    const { errors, summary } = fieldMessages(error);
+    return statusPage(c, { updates: { [id]: { values, errors } } }, { status: 409, summary });
+  }
+  return done(
+    c,
+    '/console/status',
+    parsed.data.status === 'resolved' ? 'Resolved; its banner has ended.' : 'Update posted.',
+  );
+});
+
+statusRoutes.post('/console/status/maintenances', ops, async (c) => {
+  const values = await postedForm(c);
+  const parsed = MaintenanceScheduleSchema.safeParse({
+    name: values.name,
+    body: values.body,
+    scheduled_for: instant(values.scheduled_for),
+    scheduled_until: instant(values.scheduled_until),
+    components: list(values.components),
+  });
+  if (!parsed.success)
+    return statusPage(
+      c,
+      { maintenance: { values, errors: issues(parsed.error) } },
+      { status: 400, summary: 'The maintenance was not scheduled.' },
+    );
+  try {
+    await scheduleMaintenance(c.var.deps, parsed.data, actorOf(c.var.session.principal));
+  } catch (error) {
+    const { errors, summary } = fieldMessages(error, (path) => path.split('.')[0] ?? path);
+    return statusPage(c, { maintenance: { values, errors } }, { status: 400, summary });
+  }
+  return done(c, '/console/status', `Scheduled "${parsed.data.name}".`);
+});

@@ -1,0 +1,190 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rowsOf } from '../../src/db/json-param';
+import { startTestApp, type TestApp } from '../helpers/test-app';
+
+/** A browser's cookie jar and form posts, over the real app. */
+function consoleClient(t: TestApp) {
+  const cookies = new Map<string, string>();
+  const remember = (response: Response) => {
+    for (const line of response.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const [name, value] = (pair ?? '').split('=');
+      if (name) cookies.set(name, value ?? '');
+    }
+    return response;
+  };
+  const cookieHeader = () => [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  const get = async (path: string) =>
+    remember(await t.app.request(path, { headers: { cookie: cookieHeader() } }));
+  const post = async (path: string, fields: Record<string, string | string[]>) => {
+    const body = new URLSearchParams();
+    for (const [key, value] of Object.entries(fields))
+      for (const v of [value].flat()) body.append(key, v);
+    return remember(
+      await t.app.request(path, {
+        method: 'POST',
+        headers: { cookie: cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' },
+        body: body.toString(),
+      }),
+    );
+  };
+  const csrfOf = (markup: string) => /name="_csrf" value="([^"]+)"/.exec(markup)?.[1] ?? '';
+  const signIn = async (key: string) => {
+    const form = await (await get('/console/sign-in')).text();
+    return post('/console/sign-in', { _csrf: csrfOf(form), api_key: key, next: '/console' });
+  };
+  return { get, post, csrfOf, signIn, cookies };
+}
+
+describe('the console over HTTP', () => {
+  let t: TestApp;
+  let opsKey: string;
+  beforeAll(async () => {
+    t = await startTestApp();
+    opsKey = await t.keyFor('ops');
+    await t.request('/v1/accounts/batch', {
+      method: 'POST',
+      json: {
+        accounts: [
+          { id: 'acme', plan: 'pro' },
+          { id: 'globex', plan: 'free' },
+        ],
+      },
+    });
+  });
+  afterAll(() => t.close());
+
+  it('sends visitors to sign in, and signs in ops with a session cookie, never the key', async () => {
+    const browser = consoleClient(t);
+    const first = await browser.get('/console');
+    expect(first.status).toBe(303);
+    expect(first.headers.get('location')).toBe('/console/sign-in?next=%2Fconsole');
+    const signedIn = await browser.signIn(opsKey);
+    expect(signedIn.status).toBe(303);
+    const cookie = signedIn.headers
+      .getSetCookie()
+      .find((line) => line.startsWith('forestall_console='));
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    expect(cookie).toMatch(/Path=\/console/);
+    expect(cookie).not.toContain(opsKey);
+    const overview = await browser.get('/console');
+    expect(overview.status).toBe(200);
+    const markup = await overview.text();
+    expect(markup).toContain('<h1>Overview</h1>');
+    expect(markup).not.toContain(opsKey);
+    for (const path of [
+      '/console/campaigns',
+      '/console/campaigns/new',
+      '/console/status',
+      '/console/reasons',
+    ]) {
+      expect((await browser.get(path)).status, path).toBe(200);
+    }
+    expect((await browser.get('/console/reports')).status).toBe(403);
+  });
+
+  it('refuses app keys, unknown keys and a sign-in form from elsewhere', async () => {
+    const browser = consoleClient(t);
+    const app = await browser.signIn(await t.keyFor('app'));
+    expect(app.status).toBe(403);
+    expect(await app.text()).toContain('cannot sign in to the console');
+    expect((await browser.signIn('fst_not_a_real_key_at_all_000000')).status).toBe(401);
+    const forged = await consoleClient(t).post('/console/sign-in', {
+      _csrf: 'guess',
+      api_key: opsKey,
+    });
+    expect(forged.status).toBe(400);
+    expect(
+      forged.headers.getSetCookie().some((line) => line.startsWith('forestall_console=')),
+    ).toBe(false);
+  });
+
+  it('rejects a form without its CSRF token and changes nothing', async () => {
+    const browser = consoleClient(t);
+    await browser.signIn(opsKey);
+    const response = await browser.post('/console/status/components', { name: 'Billing portal' });
+    expect(response.status).toBe(403);
+    const [count] = rowsOf<{ n: number }>(
+      await t.deps.db.execute(
+        sql`select count(*)::int as n from status_components where name = 'Billing portal'`,
+      ),
+    );
+    expect(count?.n).toBe(0);
+  });
+
+  it('keeps what was typed and says what to fix next to the field, saving nothing', async () => {
+    const browser = consoleClient(t);
+    await browser.signIn(opsKey);
+    const csrf = browser.csrfOf(await (await browser.get('/console/campaigns/new')).text());
+    const response = await browser.post('/console/campaigns', {
+      _csrf: csrf,
+      channels: 'banner',
+      title: '',
+      body: 'Typed **carefully**',
+      severity: 'info',
+      audience_type: 'all',
+      holdout_percent: '80',
+      action: 'publish',
+    });
+    expect(response.status).toBe(400);
+    const markup = await response.text();
+    expect(markup).toContain('Typed **carefully**</textarea>');
+    expect(markup).toMatch(/id="title-error"/);
+    expect(markup).toMatch(/id="holdout_percent-error"/);
+    expect(markup).toMatch(/id="title"[^>]*aria-invalid="true"/);
+    const [count] = rowsOf<{ n: number }>(
+      await t.deps.db.execute(sql`select count(*)::int as n from campaigns`),
+    );
+    expect(count?.n).toBe(0);
+  });
+
+  it('counts the audience and previews before publishing, then publishes a banner', async () => {
+    const browser = consoleClient(t);
+    await browser.signIn(opsKey);
+    const csrf = browser.csrfOf(await (await browser.get('/console/campaigns/new')).text());
+    const fields = {
+      _csrf: csrf,
+      channels: ['banner', 'email'],
+      title: 'Pro plan maintenance',
+      body: 'Read-only for **an hour**.',
+      severity: 'maintenance',
+      audience_type: 'rule',
+      rule_join: 'all',
+      attr_1: 'plan',
+      op_1: 'eq',
+      value_1: 'pro',
+      holdout_percent: '0',
+      email_template: 'maintenance',
+      email_send: 'start',
+    };
+    const preview = await browser.post('/console/campaigns', { ...fields, action: 'preview' });
+    expect(preview.status).toBe(200);
+    const markup = await preview.text();
+    expect(markup).toMatch(/<strong>1<\/strong> account match the audience now/);
+    expect(markup).toContain('Read-only for <strong>an hour</strong>.');
+    expect(markup).toContain('title="Email preview"');
+    const published = await browser.post('/console/campaigns', { ...fields, action: 'publish' });
+    expect(published.status).toBe(303);
+    const [row] = rowsOf<{ title: string; published: boolean }>(
+      await t.deps.db.execute(
+        sql`select title, published_at is not null as published from campaigns`,
+      ),
+    );
+    expect(row).toEqual({ title: 'Pro plan maintenance', published: true });
+    const detail = await browser.get(published.headers.get('location') ?? '');
+    expect(await detail.text()).toContain('Published.');
+  });
+
+  it('signs out: the cookie no longer opens the console', async () => {
+    const browser = consoleClient(t);
+    await browser.signIn(opsKey);
+    const csrf = browser.csrfOf(await (await browser.get('/console')).text());
+    const stale = new Map(browser.cookies);
+    expect((await browser.post('/console/sign-out', { _csrf: csrf })).status).toBe(303);
+    browser.cookies.clear();
+    for (const [k, v] of stale) browser.cookies.set(k, v);
+    expect((await browser.get('/console')).status).toBe(303);
+  });
+});
