@@ -33,6 +33,7 @@ async function main(): Promise<void> {
     email_transport: deps.mailer.name,
   });
   console.log(`forestall is listening on ${config.publicUrl}`);
+  console.log(`Console: ${config.publicUrl}/console (sign in with an admin, ops or analyst key)`);
   console.log(`API reference: ${config.publicUrl}/docs`);
 
   const stop = once(() => {

@@ -1,10 +1,17 @@
 import { html, raw } from 'hono/html';
-import type { z } from 'zod';
 import { EMAIL_TEMPLATES, SEVERITIES } from '../db/schema';
 import type { CampaignView } from '../modules/campaigns/campaign-input';
 import { type CampaignCreate, CampaignCreateSchema } from '../modules/campaigns/campaign-input';
 import type { ConsoleSession } from './console-session';
-import { checkboxes, type FormState, selectField, textArea, textField } from './form-fields';
+import {
+  checkboxes,
+  type FormState,
+  issuesByField,
+  selectField,
+  textArea,
+  textField,
+  utcInstant,
+} from './form-fields';
 import { csrfField, type Markup } from './layout';
 
 export const RULE_ROWS = 3;
@@ -22,8 +29,6 @@ const list = (value: string | undefined) =>
     .split(/[,\n]/)
     .map((item) => item.trim())
     .filter(Boolean);
-const instant = (value: string | undefined) =>
-  value ? `${value.length === 16 ? `${value}:00` : value}Z` : undefined;
 const localInput = (iso: string | null | undefined) => (iso ? iso.slice(0, 16) : '');
 
 /** The API's campaign from the console's form; the API's own schema judges it. */
@@ -65,8 +70,8 @@ export function campaignFromForm(values: Record<string, string>): {
       values.cta_url || values.cta_label
         ? { label: values.cta_label ?? '', url: values.cta_url ?? '' }
         : null,
-    starts_at: instant(values.starts_at) ?? null,
-    ends_at: instant(values.ends_at) ?? null,
+    starts_at: utcInstant(values.starts_at) ?? null,
+    ends_at: utcInstant(values.ends_at) ?? null,
     audience,
     event_id: values.event_id || null,
     target_reasons: list(values.target_reasons),
@@ -74,7 +79,7 @@ export function campaignFromForm(values: Record<string, string>): {
     email: channels.includes('email')
       ? {
           template: values.email_template || 'announcement',
-          send_at: values.email_send === 'at' ? (instant(values.email_send_at) ?? '') : null,
+          send_at: values.email_send === 'at' ? (utcInstant(values.email_send_at) ?? '') : null,
           before_event:
             values.email_send === 'before_event'
               ? { days: Number(values.email_days || 0), hours: 0 }
@@ -86,7 +91,7 @@ export function campaignFromForm(values: Record<string, string>): {
   };
   const parsed = CampaignCreateSchema.safeParse(candidate);
   if (parsed.success) return { input: parsed.data, errors: {} };
-  return { errors: fieldErrors(parsed.error) };
+  return { errors: issuesByField(parsed.error.issues, formField) };
 }
 
 /** API paths to the form fields that hold them, so messages show next to what to fix. */
@@ -101,15 +106,6 @@ export function formField(path: string): string {
     return 'email_template';
   }
   return head ?? path;
-}
-
-function fieldErrors(error: z.ZodError): Record<string, string> {
-  const errors: Record<string, string> = {};
-  for (const issue of error.issues) {
-    const field = formField(issue.path.map(String).join('.'));
-    errors[field] ??= issue.message;
-  }
-  return errors;
 }
 
 /** The form's values for an existing campaign (editing). */

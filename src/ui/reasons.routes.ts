@@ -17,14 +17,20 @@ import {
   render,
   signedIn,
 } from './console-router';
-import { emptyForm, type FormState, selectField, textField } from './form-fields';
+import {
+  emptyForm,
+  type FormState,
+  issuesByField,
+  selectField,
+  textField,
+  utcInstant,
+} from './form-fields';
+
 import { csrfField } from './layout';
 import { campaignShortcut } from './overview.routes';
 
 export const reasonRoutes = createConsoleRouter();
 const DAY_MS = 86_400_000;
-const instant = (value: string | undefined) =>
-  value ? `${value.length === 16 ? `${value}:00` : value}Z` : '';
 
 async function reasonsPage(
   c: ConsoleContext,
@@ -75,8 +81,11 @@ async function reasonsPage(
     })),
     campaigns: [],
   });
-  const eventForm = forms.event ?? emptyForm({ kind: 'billing_run' });
-  const holidayForm = forms.holidays ?? emptyForm({ year: String(now.getUTCFullYear() + 1) });
+  const eventForm = { ...(forms.event ?? emptyForm({ kind: 'billing_run' })), idPrefix: 'event-' };
+  const holidayForm = {
+    ...(forms.holidays ?? emptyForm({ year: String(now.getUTCFullYear() + 1) })),
+    idPrefix: 'holiday-',
+  };
   return render(
     c,
     'Contact reasons',
@@ -129,17 +138,14 @@ reasonRoutes.post('/console/reasons/events', signedIn(['ops']), async (c) => {
   const parsed = EventInputSchema.safeParse({
     kind: values.kind,
     title: values.title,
-    starts_at: instant(values.starts_at),
-    ends_at: instant(values.ends_at),
+    starts_at: utcInstant(values.starts_at) ?? '',
+    ends_at: utcInstant(values.ends_at) ?? '',
     rrule: values.rrule || null,
   });
   if (!parsed.success) {
-    const errors: Record<string, string> = {};
-    for (const issue of parsed.error.issues)
-      errors[String(issue.path[0] ?? 'title')] ??= issue.message;
     return reasonsPage(
       c,
-      { event: { values, errors } },
+      { event: { values, errors: issuesByField(parsed.error.issues) } },
       { status: 400, summary: 'The event was not added.' },
     );
   }

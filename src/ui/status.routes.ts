@@ -27,9 +27,11 @@ import {
   checkboxes,
   emptyForm,
   type FormState,
+  issuesByField,
   selectField,
   textArea,
   textField,
+  utcInstant,
 } from './form-fields';
 import { csrfField } from './layout';
 
@@ -42,8 +44,6 @@ const STATUS_LABELS: Record<string, string> = {
   major_outage: 'Major outage',
   under_maintenance: 'Under maintenance',
 };
-const instant = (value: string | undefined) =>
-  value ? `${value.length === 16 ? `${value}:00` : value}Z` : '';
 const list = (value: string | undefined) => (value ?? '').split(',').filter(Boolean);
 
 type Forms = {
@@ -70,11 +70,13 @@ async function statusPage(
   const choices = components
     .filter((comp) => !comp.isGroup)
     .map((comp): [string, string] => [comp.id, comp.name]);
-  const incidentForm =
-    forms.incident ??
-    emptyForm({ impact: 'major', status: 'investigating', component_status: 'major_outage' });
-  const componentForm = forms.component ?? emptyForm();
-  const maintenanceForm = forms.maintenance ?? emptyForm();
+  // Prefixed ids: the page's forms share field names.
+  const incidentForm = {
+    ...(forms.incident ?? emptyForm({ impact: 'major', component_status: 'major_outage' })),
+    idPrefix: 'incident-',
+  };
+  const componentForm = { ...(forms.component ?? emptyForm()), idPrefix: 'component-' };
+  const maintenanceForm = { ...(forms.maintenance ?? emptyForm()), idPrefix: 'maintenance-' };
   return render(
     c,
     'Status',
@@ -112,10 +114,11 @@ async function statusPage(
         open.length === 0
           ? html`<p class="empty">Nothing open.</p>`
           : open.map((incident) => {
-              const form =
-                forms.updates?.[incident.id] ??
-                emptyForm({ status: incident.kind === 'incident' ? 'resolved' : 'completed' });
               const prefix = `u-${incident.id.slice(-8)}`;
+              const form = {
+                ...(forms.updates?.[incident.id] ?? emptyForm({ status: 'resolved' })),
+                idPrefix: `${prefix}-`,
+              };
               return html`<article aria-labelledby="${prefix}-h"><h3 id="${prefix}-h">${incident.name} <span class="pill">${incident.kind}</span> <span class="pill">${incident.status}</span></h3>
           ${
             incident.kind === 'incident'
@@ -147,13 +150,6 @@ async function statusPage(
   );
 }
 
-/** Zod issues of a status schema, keyed by the form field they belong to. */
-function issues(error: { issues: { path: PropertyKey[]; message: string }[] }) {
-  const errors: Record<string, string> = {};
-  for (const issue of error.issues) errors[String(issue.path[0] ?? 'name')] ??= issue.message;
-  return errors;
-}
-
 statusRoutes.get('/console/status', ops, (c) => statusPage(c));
 
 statusRoutes.post('/console/status/components', ops, async (c) => {
@@ -162,7 +158,7 @@ statusRoutes.post('/console/status/components', ops, async (c) => {
   if (!parsed.success)
     return statusPage(
       c,
-      { component: { values, errors: issues(parsed.error) } },
+      { component: { values, errors: issuesByField(parsed.error.issues) } },
       { status: 400, summary: 'The component was not added.' },
     );
   await createComponent(c.var.deps, parsed.data);
@@ -180,7 +176,7 @@ statusRoutes.post('/console/status/incidents', ops, async (c) => {
   if (!parsed.success)
     return statusPage(
       c,
-      { incident: { values, errors: issues(parsed.error) } },
+      { incident: { values, errors: issuesByField(parsed.error.issues) } },
       { status: 400, summary: 'The incident was not opened.' },
     );
   try {
@@ -199,7 +195,7 @@ statusRoutes.post('/console/status/incidents/:id/updates', ops, async (c) => {
   if (!parsed.success)
     return statusPage(
       c,
-      { updates: { [id]: { values, errors: issues(parsed.error) } } },
+      { updates: { [id]: { values, errors: issuesByField(parsed.error.issues) } } },
       { status: 400, summary: 'The update was not posted.' },
     );
   try {
@@ -220,14 +216,14 @@ statusRoutes.post('/console/status/maintenances', ops, async (c) => {
   const parsed = MaintenanceScheduleSchema.safeParse({
     name: values.name,
     body: values.body,
-    scheduled_for: instant(values.scheduled_for),
-    scheduled_until: instant(values.scheduled_until),
+    scheduled_for: utcInstant(values.scheduled_for) ?? '',
+    scheduled_until: utcInstant(values.scheduled_until) ?? '',
     components: list(values.components),
   });
   if (!parsed.success)
     return statusPage(
       c,
-      { maintenance: { values, errors: issues(parsed.error) } },
+      { maintenance: { values, errors: issuesByField(parsed.error.issues) } },
       { status: 400, summary: 'The maintenance was not scheduled.' },
     );
   try {

@@ -1,34 +1,12 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../src/db/json-param';
 import { launchChromium, SCREENSHOT_DIR } from '../helpers/browser';
+import { startDemoPage } from '../helpers/demo-page';
 import { readJson } from '../helpers/read-json';
 import { serveTestApp } from '../helpers/serve-app';
 import { startTestApp, type TestApp } from '../helpers/test-app';
-
-/** A product page on another origin that includes /embed.js with a token, as a customer would. */
-function startDemoPage(page: () => { forestall: string; token: string }) {
-  const server: Server = createServer((_, response) => {
-    const { forestall, token } = page();
-    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    response.end(`<!doctype html><html lang="en"><head><title>Acme dashboard</title></head>
-      <body><h1>Acme dashboard</h1><div id="notices"></div>
-      <script src="${forestall}/embed.js" data-token="${token}" data-target="#notices" data-poll-seconds="0"></script>
-      </body></html>`);
-  });
-  return new Promise<{ url: string; close: () => Promise<void> }>((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      resolve({
-        url: `http://127.0.0.1:${port}`,
-        close: () => new Promise((done) => server.close(() => done())),
-      });
-    });
-  });
-}
 
 describe('/embed.js in a real browser', () => {
   let t: TestApp;

@@ -61,7 +61,7 @@ export function weeklyContactsChart(input: WeeklyChartInput): string {
   return svg(
     {
       title: { text: 'Contacts per week, by reason', left: 0, textStyle: { fontSize: 14 } },
-      legend: { top: 24, left: 0, type: 'plain' },
+      legend: { top: 30, left: 0, type: 'plain' },
       grid: { left: 50, right: 20, top: 80, bottom: 40 },
       xAxis: { type: 'category', data: input.weeks, axisLabel: { fontSize: 10 } },
       yAxis: { type: 'value', name: 'contacts' },
@@ -168,7 +168,7 @@ export function savingsChart(weeks: { week: string; savings: number }[]): string
   return svg(
     {
       title: { text: 'Savings over time', left: 0, textStyle: { fontSize: 14 } },
-      legend: { top: 24, left: 0 },
+      legend: { top: 30, left: 0 },
       grid: { left: 60, right: 20, top: 70, bottom: 40 },
       xAxis: { type: 'category', data: weeks.map((w) => w.week), axisLabel: { fontSize: 10 } },
       yAxis: { type: 'value' },

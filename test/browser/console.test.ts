@@ -1,0 +1,155 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, SCREENSHOT_DIR } from '../helpers/browser';
+import { startDemoPage } from '../helpers/demo-page';
+import { readJson } from '../helpers/read-json';
+import { serveTestApp } from '../helpers/serve-app';
+import { startTestApp, type TestApp } from '../helpers/test-app';
+
+const INCIDENT = 'Elevated API error rates';
+
+describe('the console in a real browser', () => {
+  let t: TestApp;
+  let served: Awaited<ReturnType<typeof serveTestApp>>;
+  let demo: Awaited<ReturnType<typeof startDemoPage>>;
+  let browser: Browser;
+  let token = '';
+  let keys: { ops: string; analyst: string; app: string };
+
+  beforeAll(async () => {
+    demo = await startDemoPage(() => ({ forestall: served.url, token }));
+    t = await startTestApp({ env: { CORS_ORIGINS: demo.url } });
+    served = await serveTestApp(t);
+    browser = await launchChromium();
+    keys = {
+      ops: await t.keyFor('ops', 'Olivia (ops)'),
+      analyst: await t.keyFor('analyst', 'Ana (analyst)'),
+      app: await t.keyFor('app'),
+    };
+    await t.request('/v1/accounts/batch', {
+      method: 'POST',
+      json: {
+        accounts: [
+          { id: 'acme', components: ['API'] },
+          { id: 'globex', components: ['Dashboard'] },
+        ],
+      },
+    });
+    for (const name of ['API', 'Dashboard']) {
+      await t.request('/v1/status/components', { method: 'POST', json: { name } });
+    }
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await served?.close();
+    await demo?.close();
+    await t?.close();
+  });
+
+  const signIn = async (page: Page, key: string) => {
+    await page.goto(`${served.url}/console`);
+    await page.getByLabel('API key').fill(key);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForLoadState();
+  };
+
+  /** The demo product page for one account; true when its outage banner shows. */
+  const bannerShownTo = async (account: string) => {
+    token = (
+      await readJson(
+        await t.request(`/v1/accounts/${account}/token`, { method: 'POST', key: keys.app }),
+      )
+    ).token;
+    const page = await browser.newPage();
+    try {
+      // The notices catalog refreshes within a second: give a change that long to arrive.
+      for (let attempt = 0; attempt < 8; attempt++) {
+        const loaded = page.waitForResponse((r) =>
+          r.url().endsWith(`/v1/accounts/${account}/notices`),
+        );
+        await page.goto(demo.url);
+        await loaded;
+        await page.locator('[data-forestall]').waitFor({ state: 'attached' });
+        // The notices render in a shadow root, which Playwright's CSS locators pierce.
+        const text = (await page.locator('[data-forestall] .notice').allTextContents()).join(' ');
+        if (text.includes(INCIDENT)) {
+          await page.screenshot({ path: `${SCREENSHOT_DIR}/console-embed-${account}.png` });
+          return true;
+        }
+        await page.waitForTimeout(250);
+      }
+      return false;
+    } finally {
+      await page.close();
+    }
+  };
+
+  it('an app key cannot sign in; ops opens an incident, the affected account sees the banner and the other does not, then ops resolves it', async () => {
+    const page = await browser.newPage();
+    await signIn(page, keys.app);
+    expect(await page.getByText('cannot sign in to the console').isVisible()).toBe(true);
+    await page.screenshot({ path: `${SCREENSHOT_DIR}/console-sign-in-refused.png` });
+
+    await signIn(page, keys.ops);
+    expect(await page.getByRole('heading', { name: 'Overview' }).isVisible()).toBe(true);
+    await page.screenshot({ path: `${SCREENSHOT_DIR}/console-overview.png`, fullPage: true });
+
+    await page.getByRole('link', { name: 'Status' }).click();
+    await page.getByLabel('What is wrong').fill(INCIDENT);
+    await page.getByLabel('Message').first().fill('Some API requests fail. We are on it.');
+    await page.getByLabel('Impact').selectOption('major');
+    await page.getByRole('checkbox', { name: 'API' }).first().check();
+    await page.getByLabel('Their status').selectOption('major_outage');
+    await Promise.all([
+      page.waitForURL(/\/console\/status\?done=/),
+      page.getByRole('button', { name: 'Open incident and notify affected accounts' }).click(),
+    ]).catch(async (error) => {
+      await page.screenshot({
+        path: `${SCREENSHOT_DIR}/console-status-failed.png`,
+        fullPage: true,
+      });
+      throw error;
+    });
+    expect(await page.getByText(`Opened "${INCIDENT}".`).isVisible()).toBe(true);
+    await page.screenshot({ path: `${SCREENSHOT_DIR}/console-status.png`, fullPage: true });
+
+    expect(await bannerShownTo('acme')).toBe(true);
+    expect(await bannerShownTo('globex')).toBe(false);
+
+    const incident = page.getByRole('article').filter({ hasText: INCIDENT });
+    await incident.getByLabel('New state').selectOption('resolved');
+    await incident.getByLabel('Update').fill('Fixed: a faulty deploy was rolled back.');
+    await incident.getByRole('button', { name: 'Post update' }).click();
+    await page.waitForLoadState();
+    expect(await page.getByText('Resolved; its banner has ended.').isVisible()).toBe(true);
+    await page.waitForTimeout(1_100);
+    expect(await bannerShownTo('acme')).toBe(false);
+
+    for (const [path, name] of [
+      ['/console/campaigns/new', 'campaign-new'],
+      ['/console/reasons', 'reasons'],
+      ['/console/campaigns', 'campaigns'],
+    ]) {
+      await page.goto(`${served.url}${path}`);
+      await page.screenshot({ path: `${SCREENSHOT_DIR}/console-${name}.png`, fullPage: true });
+    }
+    await page.close();
+  });
+
+  it('an analyst signs in and reads the report with its charts, and cannot open the status tools', async () => {
+    const page = await browser.newPage();
+    await signIn(page, keys.analyst);
+    await page.getByRole('link', { name: 'Reports' }).click();
+    await page.waitForLoadState();
+    expect(await page.getByRole('heading', { name: 'Prevented contacts' }).isVisible()).toBe(true);
+    expect(await page.locator('svg').count()).toBeGreaterThanOrEqual(2);
+    expect(await page.getByRole('link', { name: 'Download CSV' }).getAttribute('href')).toMatch(
+      /^\/console\/reports\.csv\?from=/,
+    );
+    await page.screenshot({ path: `${SCREENSHOT_DIR}/console-reports.png`, fullPage: true });
+    const refused = await page.goto(`${served.url}/console/status`);
+    expect(refused?.status()).toBe(403);
+    expect(await page.getByRole('heading', { name: 'Not allowed' }).isVisible()).toBe(true);
+    await page.close();
+  });
+});

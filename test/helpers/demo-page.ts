@@ -1,0 +1,23 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A product page on another origin that includes /embed.js with a token, as a customer would. */
+export function startDemoPage(page: () => { forestall: string; token: string }) {
+  const server: Server = createServer((_, response) => {
+    const { forestall, token } = page();
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    response.end(`<!doctype html><html lang="en"><head><title>Acme dashboard</title></head>
+      <body><h1>Acme dashboard</h1><div id="notices"></div>
+      <script src="${forestall}/embed.js" data-token="${token}" data-target="#notices" data-poll-seconds="0"></script>
+      </body></html>`);
+  });
+  return new Promise<{ url: string; close: () => Promise<void> }>((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        close: () => new Promise((done) => server.close(() => done())),
+      });
+    });
+  });
+}
