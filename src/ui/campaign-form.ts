@@ -159,7 +159,7 @@ export function campaignForm(
     preview?: Markup;
   },
 ) {
-  return html`<form method="post" action="${options.action}" novalidate>
+  return html`<form method="post" action="${options.action}" novalidate data-live-preview="/console/campaigns/preview">
     ${csrfField(session)}
     <div class="grid">
       <section class="card">
@@ -213,8 +213,9 @@ export function campaignForm(
         ${textField(state, 'email_local_time', "At this time in each recipient's zone", { placeholder: '09:00' })}
       </section>
     </div>
-    ${options.preview ?? ''}
+    <div id="preview-slot" aria-live="polite">${options.preview ?? ''}</div>
     <button type="submit" name="action" value="preview" class="secondary">Preview and count</button>
+    <script src="/console/assets/live-preview.js" defer></script>
     ${
       options.editing
         ? html`<button type="submit" name="action" value="save">Save changes</button>`

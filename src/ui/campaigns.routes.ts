@@ -185,6 +185,24 @@ campaignRoutes.post('/console/campaigns', ops, async (c) => {
   }
 });
 
+/**
+ * The preview alone, for the form's script to refresh as ops type (the form works without it:
+ * "Preview and count" posts the whole form).
+ */
+campaignRoutes.post('/console/campaigns/preview', ops, async (c) => {
+  const values = await postedForm(c);
+  const { input, errors } = campaignFromForm(values);
+  if (!input) {
+    const problems = Object.entries(errors).map(
+      ([field, message]) => `${field.replaceAll('_', ' ')}: ${message}`,
+    );
+    return c.html(
+      html`<section class="card" id="preview"><h2>Preview</h2><p>Not yet: ${problems.join('; ')}</p></section>`,
+    );
+  }
+  return c.html(await preview(c.var.deps, input));
+});
+
 campaignRoutes.get('/console/campaigns/:id', ops, async (c) => {
   const { deps } = c.var;
   const campaign = await getCampaign(deps, pathId(c));

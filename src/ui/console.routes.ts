@@ -1,5 +1,6 @@
 import { campaignRoutes } from './campaigns.routes';
 import { createConsoleRouter } from './console-router';
+import { LIVE_PREVIEW_SCRIPT } from './live-preview-script';
 import { overviewRoutes } from './overview.routes';
 import { reasonRoutes } from './reasons.routes';
 import { reportRoutes } from './reports.routes';
@@ -13,4 +14,10 @@ export const consoleRoutes = createConsoleRouter()
   .route('/', campaignRoutes)
   .route('/', statusRoutes)
   .route('/', reasonRoutes)
-  .route('/', reportRoutes);
+  .route('/', reportRoutes)
+  .get('/console/assets/live-preview.js', (c) =>
+    c.body(LIVE_PREVIEW_SCRIPT, 200, {
+      'Content-Type': 'text/javascript; charset=utf-8',
+      'Cache-Control': 'public, max-age=300',
+    }),
+  );

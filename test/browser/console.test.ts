@@ -125,6 +125,19 @@ describe('the console in a real browser', () => {
     await page.waitForTimeout(1_100);
     expect(await bannerShownTo('acme')).toBe(false);
 
+    // The campaign form refreshes its preview as ops type (progressive enhancement).
+    await page.goto(`${served.url}/console/campaigns/new`);
+    await page.getByLabel('Title').fill('Live preview check');
+    await page.getByLabel('Body').fill('Shown **as typed**');
+    const slot = page.locator('#preview-slot');
+    await slot.getByText('Live preview check').waitFor();
+    expect(await slot.textContent()).toContain('2 accounts match the audience now');
+    expect(await slot.locator('strong', { hasText: 'as typed' }).count()).toBe(1);
+    await page.screenshot({
+      path: `${SCREENSHOT_DIR}/console-campaign-preview.png`,
+      fullPage: true,
+    });
+
     for (const [path, name] of [
       ['/console/campaigns/new', 'campaign-new'],
       ['/console/reasons', 'reasons'],
