@@ -5,6 +5,7 @@ import { defineRoute, json, problemResponse } from '../../http/define-route';
 import { PageQuerySchema, pageSchema } from '../../http/pagination';
 import { listDeliveries, listOutbox } from './deliveries.service';
 import { previewCampaignEmail } from './email-preview.service';
+import { liftBounce, listSuppressions } from './suppressions.service';
 
 const CampaignParams = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
 
@@ -126,6 +127,55 @@ const outboxRoute = defineRoute({
   },
 });
 
+const SuppressionSchema = z
+  .object({
+    email: z.string(),
+    reason: z.enum(['bounced', 'complained', 'unsubscribed']),
+    campaign_id: z.string().nullable(),
+    created_at: z.string(),
+  })
+  .openapi('EmailSuppression');
+
+const listSuppressionsRoute = defineRoute({
+  access: { roles: ['ops'] },
+  method: 'get',
+  path: '/v1/email-suppressions',
+  tags: ['Email'],
+  summary: 'Addresses no campaign email goes to (bounced, complained, unsubscribed)',
+  request: {
+    query: z.object({
+      limit: z.coerce.number().int().min(1).max(200).default(50),
+      cursor: z
+        .string()
+        .max(320)
+        .optional()
+        .openapi({ description: "The previous page's `next_cursor`." }),
+    }),
+  },
+  responses: {
+    200: { description: 'A page, by address', content: json(pageSchema(SuppressionSchema)) },
+  },
+});
+
+const liftBounceRoute = defineRoute({
+  access: { roles: ['ops'] },
+  method: 'delete',
+  path: '/v1/email-suppressions/{email}',
+  tags: ['Email'],
+  summary: 'Lift a hard bounce',
+  description: "Only bounces: unsubscribes and complaints are the recipient's wish (409).",
+  request: {
+    params: z.object({
+      email: z
+        .string()
+        .min(3)
+        .max(320)
+        .openapi({ param: { name: 'email', in: 'path' } }),
+    }),
+  },
+  responses: { 204: { description: 'Lifted' }, 409: problemResponse('Not a bounce') },
+});
+
 export const emailRoutes = createRouter()
   .openapi(previewRoute, async (c) => {
     const query = c.req.valid('query');
@@ -143,4 +193,15 @@ export const emailRoutes = createRouter()
   )
   .openapi(outboxRoute, async (c) =>
     c.json(await listOutbox(c.var.deps, c.req.valid('query')), 200),
-  );
+  )
+  .openapi(listSuppressionsRoute, async (c) => {
+    const query = c.req.valid('query');
+    return c.json(
+      await listSuppressions(c.var.deps, { limit: query.limit, after: query.cursor }),
+      200,
+    );
+  })
+  .openapi(liftBounceRoute, async (c) => {
+    await liftBounce(c.var.deps, c.req.valid('param').email);
+    return c.body(null, 204);
+  });

@@ -1,8 +1,9 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, gt } from 'drizzle-orm';
 import type { Db } from '../../db/database';
 import { withinTransaction } from '../../db/retry-transaction';
 import { emailDeliveries, emailSuppressions, type SuppressionReason } from '../../db/schema';
 import type { Deps } from '../../deps';
+import { AppError, notFound } from '../../http/app-error';
 
 /**
  * Puts an address on the suppression list; its queued deliveries are marked `suppressed` at
@@ -37,20 +38,49 @@ export async function isSuppressed(deps: Deps, email: string): Promise<boolean> 
   return Boolean(row);
 }
 
+export type SuppressionView = {
+  email: string;
+  reason: SuppressionReason;
+  campaign_id: string | null;
+  created_at: string;
+};
+
+/** The suppression list by address, a page at a time. */
 export async function listSuppressions(
   deps: Deps,
-  query: { limit: number; cursor?: string; emails?: string[] },
-) {
+  query: { limit: number; after?: string },
+): Promise<{ data: SuppressionView[]; next_cursor: string | null }> {
   const rows = await deps.db
     .select()
     .from(emailSuppressions)
-    .where(
-      and(
-        query.cursor ? sql`${emailSuppressions.email} > ${query.cursor}` : undefined,
-        query.emails ? inArray(emailSuppressions.email, query.emails) : undefined,
-      ),
-    )
+    .where(query.after ? gt(emailSuppressions.email, query.after) : undefined)
     .orderBy(emailSuppressions.email)
     .limit(query.limit + 1);
-  return rows;
+  const page = rows.slice(0, query.limit);
+  return {
+    data: page.map((row) => ({
+      email: row.email,
+      reason: row.reason,
+      campaign_id: row.campaignId,
+      created_at: row.createdAt.toISOString(),
+    })),
+    next_cursor: rows.length > query.limit ? (page.at(-1)?.email ?? null) : null,
+  };
+}
+
+/**
+ * Lifts a hard bounce (the mailbox works again). Unsubscribes and complaints are the
+ * recipient's own wish and stay: only they can undo them, by asking.
+ */
+export async function liftBounce(deps: Deps, email: string): Promise<void> {
+  const address = email.toLowerCase();
+  const [row] = await deps.db
+    .select()
+    .from(emailSuppressions)
+    .where(eq(emailSuppressions.email, address));
+  if (!row) throw notFound(`Suppression of ${address}`);
+  if (row.reason !== 'bounced') {
+    throw new AppError('conflict', `${address} ${row.reason}; only a bounce can be lifted by ops.`);
+  }
+  await deps.db.delete(emailSuppressions).where(eq(emailSuppressions.email, address));
 }

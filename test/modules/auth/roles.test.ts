@@ -67,6 +67,8 @@ const PROTECTED_ROUTES: { method: string; path: string; json?: unknown; allowed:
   },
   { method: 'GET', path: `/v1/campaigns/${MISSING_ID}/deliveries`, allowed: ['ops', 'analyst'] },
   { method: 'GET', path: '/v1/outbox', allowed: ['ops'] },
+  { method: 'GET', path: '/v1/email-suppressions', allowed: ['ops'] },
+  { method: 'DELETE', path: '/v1/email-suppressions/nobody@example.com', allowed: ['ops'] },
   { method: 'GET', path: '/v1/reports/prevented-contacts', allowed: ['analyst'] },
   {
     method: 'POST',
@@ -103,7 +105,10 @@ describe('role-based access', () => {
       }
     }
     const tested = PROTECTED_ROUTES.map((route) =>
-      `${route.method} ${route.path}`.replace(MISSING_ID, '{id}').replace(/\?.*$/, ''),
+      `${route.method} ${route.path}`
+        .replace(MISSING_ID, '{id}')
+        .replace('nobody@example.com', '{email}')
+        .replace(/\?.*$/, ''),
     );
     expect(new Set(tested).size).toBe(tested.length);
     expect(tested.sort()).toEqual(documented.sort());

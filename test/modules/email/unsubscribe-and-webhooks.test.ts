@@ -192,6 +192,22 @@ describe('one-click unsubscribe and Resend webhooks', () => {
       { email: 'b@example.com', reason: 'bounced' },
       { email: 'c@example.com', reason: 'complained' },
     ]);
+
+    // Ops can lift the bounce (the mailbox may work again), never the complaint.
+    const listed = await readJson(await t.request('/v1/email-suppressions'));
+    expect(listed.data.map((row: { email: string }) => row.email)).toEqual([
+      'b@example.com',
+      'c@example.com',
+    ]);
+    await expectProblem(
+      await t.request('/v1/email-suppressions/c@example.com', { method: 'DELETE' }),
+      409,
+      'conflict',
+    );
+    expect(
+      (await t.request('/v1/email-suppressions/b@example.com', { method: 'DELETE' })).status,
+    ).toBe(204);
+    expect((await readJson(await t.request('/v1/email-suppressions'))).data).toHaveLength(1);
   });
 
   it('answers 404 while no signing secret is configured', async () => {
