@@ -1,3 +1,4 @@
+import { limitBody } from '../http/body-limit';
 import { campaignRoutes } from './campaigns.routes';
 import { createConsoleRouter } from './console-router';
 import { LIVE_PREVIEW_SCRIPT } from './live-preview-script';
@@ -9,6 +10,7 @@ import { statusRoutes } from './status.routes';
 
 /** The console: server-rendered pages under /console, signed in with a session cookie. */
 export const consoleRoutes = createConsoleRouter()
+  .use('/console/*', limitBody)
   .route('/', signInRoutes)
   .route('/', overviewRoutes)
   .route('/', campaignRoutes)

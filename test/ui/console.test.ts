@@ -177,6 +177,15 @@ describe('the console over HTTP', () => {
     expect(await detail.text()).toContain('Published.');
   });
 
+  it('refuses a form body over BODY_LIMIT_BYTES with 413', async () => {
+    const browser = consoleClient(t);
+    await browser.signIn(opsKey);
+    const response = await browser.post('/console/campaigns', {
+      body: 'x'.repeat(6 * 1024 * 1024),
+    });
+    expect(response.status).toBe(413);
+  });
+
   it('signs out: the cookie no longer opens the console', async () => {
     const browser = consoleClient(t);
     await browser.signIn(opsKey);
