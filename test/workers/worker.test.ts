@@ -9,6 +9,7 @@ import { cronTable } from '../../src/jobs/cron-table';
 import { createLogger } from '../../src/logger';
 import { isHeldOut } from '../../src/modules/notices/holdout';
 import { prepareWorkspace } from '../../src/prepare-workspace';
+import { type FakeResend, startFakeResend } from '../helpers/fake-resend';
 import { freePort } from '../helpers/free-port';
 import { readJson } from '../helpers/read-json';
 import { withDatabase } from '../helpers/template-databases';
@@ -27,8 +28,10 @@ describe('the Workers entry in workerd against real Postgres', () => {
   let output = '';
   let base = '';
   let sql: postgres.Sql;
+  let resend: FakeResend;
 
   beforeAll(async () => {
+    resend = await startFakeResend({ requestsPerSecond: 10 });
     const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
     await admin.unsafe(`drop database if exists "${dbName}" with (force)`);
     await admin.unsafe(`create database "${dbName}"`);
@@ -61,6 +64,12 @@ describe('the Workers entry in workerd against real Postgres', () => {
         `DATABASE_URL:${dbUrl}`,
         '--var',
         'LOG_LEVEL:warn',
+        '--var',
+        `RESEND_API_KEY:${resend.apiKey}`,
+        '--var',
+        `RESEND_BASE_URL:${resend.url}`,
+        '--var',
+        'RESEND_RATE_LIMIT:10',
       ],
       {
         cwd: ROOT,
@@ -90,6 +99,7 @@ describe('the Workers entry in workerd against real Postgres', () => {
       await exited;
     }
     await sql?.end();
+    await resend?.close();
     const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
     await admin.unsafe(`drop database if exists "${dbName}" with (force)`);
     await admin.end();
@@ -173,5 +183,48 @@ describe('the Workers entry in workerd against real Postgres', () => {
       stored = rows[0]?.n ?? 0;
     }
     expect(stored).toBe(ids.length);
+  });
+
+  it('sends a due email campaign through Resend from the Cron Trigger, once per recipient', async () => {
+    const call = (path: string, json: unknown) =>
+      fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify(json),
+      });
+    const accounts = ['mail-1', 'mail-2', 'mail-3'].map((id) => ({
+      id,
+      contacts: [{ email: `${id}@example.com` }],
+    }));
+    expect((await call('/v1/accounts/batch', { accounts })).status).toBe(200);
+    const created = await call('/v1/campaigns', {
+      method: 'POST',
+      channels: ['email'],
+      title: 'Billing moves to the 1st',
+      body: 'From next month you are billed on the 1st.',
+      audience: { type: 'accounts', account_ids: accounts.map((a) => a.id) },
+      email: { template: 'billing' },
+      publish: true,
+    });
+    expect(created.status).toBe(201);
+    // The earlier test used this minute's run of the job; a new minute would start a new one.
+    await sql`delete from job_runs where job = 'send-emails'`;
+    expect(
+      (await fetch(`${base}/__scheduled?cron=${encodeURIComponent('* * * * *')}`)).status,
+    ).toBe(200);
+    for (let i = 0; i < 60 && resend.accepted.length < accounts.length; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect([...resend.countsByRecipient()].sort()).toEqual(
+      accounts.map((a) => [`${a.id}@example.com`, 1]),
+    );
+    let sent = 0;
+    for (let i = 0; i < 40 && sent < accounts.length; i++) {
+      const rows = await sql`select count(*)::int as n from email_deliveries where status = 'sent'`;
+      sent = rows[0]?.n ?? 0;
+      if (sent < accounts.length) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(sent).toBe(accounts.length);
+    expect(resend.accepted[0]?.headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
   });
 });
