@@ -2,6 +2,7 @@ import { html, raw } from 'hono/html';
 import { EMAIL_TEMPLATES, SEVERITIES } from '../db/schema';
 import type { CampaignView } from '../modules/campaigns/campaign-input';
 import { type CampaignCreate, CampaignCreateSchema } from '../modules/campaigns/campaign-input';
+import type { Pattern } from '../modules/patterns/patterns.service';
 import type { ConsoleSession } from './console-session';
 import {
   checkboxes,
@@ -227,4 +228,15 @@ export function campaignForm(
 
 export function bannerPreview(input: { title: string; bodyHtml: string; severity: string }) {
   return html`<div class="banner ${input.severity}" role="note"><strong>${input.title}</strong>${raw(input.bodyHtml)}</div>`;
+}
+
+/** A "new campaign" link prefilled from a pattern's suggestion. */
+export function campaignShortcut(pattern: Pattern): string {
+  const params = new URLSearchParams({
+    title: `Heads-up: ${pattern.group.title}`,
+    channels: pattern.suggestion.channels.join(','),
+    target_reasons: pattern.reason,
+    ...(pattern.group.event_id ? { event_id: pattern.group.event_id } : {}),
+  });
+  return `/console/campaigns/new?${params}`;
 }

@@ -1,65 +1,30 @@
-import { and, desc, eq, gt, isNotNull, isNull, lte, or, sql } from 'drizzle-orm';
 import { html } from 'hono/html';
-import { rowsOf } from '../db/json-param';
-import { campaigns, incidents as incidentsTable, spikeAlerts } from '../db/schema';
+import { listCampaigns } from '../modules/campaigns/campaigns.service';
+import { campaignsWithQueuedEmails } from '../modules/email/deliveries.service';
 import { listOccurrences } from '../modules/events/events.service';
-import { findPatterns, type Pattern } from '../modules/patterns/patterns.service';
+import { findPatterns } from '../modules/patterns/patterns.service';
+import { listSpikeAlerts } from '../modules/spikes/spike-alerts.service';
+import { publicStatus } from '../modules/status/public-status.service';
+import { campaignShortcut } from './campaign-form';
 import { createConsoleRouter, render, signedIn } from './console-router';
 
 const DAY_MS = 86_400_000;
 const empty = (text: string) => html`<p class="empty">${text}</p>`;
-
-/** A "new campaign" link prefilled from a pattern's suggestion. */
-export function campaignShortcut(pattern: Pattern): string {
-  const params = new URLSearchParams({
-    title: `Heads-up: ${pattern.group.title}`,
-    channels: pattern.suggestion.channels.join(','),
-    target_reasons: pattern.reason,
-    ...(pattern.group.event_id ? { event_id: pattern.group.event_id } : {}),
-  });
-  return `/console/campaigns/new?${params}`;
-}
 
 export const overviewRoutes = createConsoleRouter();
 
 overviewRoutes.get('/console', signedIn(['ops', 'analyst']), async (c) => {
   const { deps } = c.var;
   const now = deps.clock.now();
-  const [active, incidents, occurrences, emails, spikes, patterns] = await Promise.all([
-    deps.db
-      .select()
-      .from(campaigns)
-      .where(
-        and(
-          isNotNull(campaigns.publishedAt),
-          isNull(campaigns.cancelledAt),
-          lte(campaigns.startsAt, now),
-          or(isNull(campaigns.endsAt), gt(campaigns.endsAt, now)),
-        ),
-      )
-      .orderBy(desc(campaigns.startsAt))
-      .limit(20),
-    deps.db
-      .select()
-      .from(incidentsTable)
-      .where(and(eq(incidentsTable.kind, 'incident'), isNull(incidentsTable.resolvedAt)))
-      .orderBy(desc(incidentsTable.createdAt))
-      .limit(20),
+  const [active, status, occurrences, queued, spikes, patterns] = await Promise.all([
+    listCampaigns(deps, { limit: 20, status: 'active' }).then((page) => page.data),
+    publicStatus(deps),
     listOccurrences(deps, { from: now, to: new Date(now.getTime() + 30 * DAY_MS) }),
-    deps.db.execute(sql`
-      select c.id, c.title, min(d.scheduled_for) as next_at, count(*)::int as queued
-      from email_deliveries d join campaigns c on c.id = d.campaign_id
-      where d.status = 'queued' group by c.id, c.title order by next_at limit 10`),
-    deps.db
-      .select()
-      .from(spikeAlerts)
-      .orderBy(desc(spikeAlerts.week), desc(spikeAlerts.excess))
-      .limit(8),
+    campaignsWithQueuedEmails(deps, 10),
+    listSpikeAlerts(deps, { limit: 8 }).then((page) => page.data),
     findPatterns(deps, { weeks: 52 }).then((found) => found.patterns),
   ]);
-  const queued = rowsOf<{ id: string; title: string; next_at: string | Date; queued: number }>(
-    emails,
-  );
+  const incidents = status.unresolved;
   return render(
     c,
     'Overview',
@@ -75,10 +40,10 @@ overviewRoutes.get('/console', signedIn(['ops', 'analyst']), async (c) => {
         ${occurrences.length === 0 ? empty('Nothing on the calendar.') : html`<ul>${occurrences.slice(0, 10).map((o) => html`<li>${o.starts_at.slice(0, 16).replace('T', ' ')} UTC — ${o.title} <span class="pill">${o.kind}</span></li>`)}</ul>`}
       </section>
       <section class="card" aria-labelledby="emails-h"><h2 id="emails-h">Scheduled emails</h2>
-        ${queued.length === 0 ? empty('No email is waiting to go out.') : html`<ul>${queued.map((q) => html`<li><a href="/console/campaigns/${q.id}">${q.title}</a>: ${q.queued} queued, first at ${new Date(q.next_at).toISOString().slice(0, 16).replace('T', ' ')} UTC</li>`)}</ul>`}
+        ${queued.length === 0 ? empty('No email is waiting to go out.') : html`<ul>${queued.map((q) => html`<li><a href="/console/campaigns/${q.id}">${q.title}</a>: ${q.queued} queued, first at ${q.nextAt.toISOString().slice(0, 16).replace('T', ' ')} UTC</li>`)}</ul>`}
       </section>
       <section class="card" aria-labelledby="spikes-h"><h2 id="spikes-h">Latest spikes</h2>
-        ${spikes.length === 0 ? empty('No spike detected yet (detection runs on Mondays).') : html`<ul>${spikes.map((s) => html`<li>Week of ${s.week}: ${s.reasonSlug}, ${s.observed} contacts (expected ${Math.round(s.expected)}) <span class="pill">${s.severity}</span></li>`)}</ul>`}
+        ${spikes.length === 0 ? empty('No spike detected yet (detection runs on Mondays).') : html`<ul>${spikes.map((s) => html`<li>Week of ${s.week}: ${s.label}, ${s.observed} contacts (expected ${Math.round(s.expected)}) <span class="pill">${s.severity}</span></li>`)}</ul>`}
       </section>
       <section class="card" aria-labelledby="patterns-h"><h2 id="patterns-h">Preventable patterns</h2>
         ${patterns.length === 0 ? empty('No recurring pattern found in the last year.') : html`<ul>${patterns.slice(0, 5).map((p) => html`<li>${p.label} around ${p.group.title}: ${p.occurrences_with_excess} of ${p.occurrences_seen} occurrences spiked; about ${Math.round(p.expected_contacts_next)} contacts expected next time. <a href="${campaignShortcut(p)}">Create a campaign</a></li>`)}</ul>`}

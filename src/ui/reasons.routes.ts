@@ -1,13 +1,12 @@
-import { and, between, inArray } from 'drizzle-orm';
 import { html, raw } from 'hono/html';
-import { EVENT_KINDS, spikeAlerts } from '../db/schema';
+import { EVENT_KINDS } from '../db/schema';
 import { EventInputSchema } from '../modules/events/events.routes';
 import { createEvent, listOccurrences } from '../modules/events/events.service';
 import { importHolidays } from '../modules/events/holidays.service';
 import { findPatterns } from '../modules/patterns/patterns.service';
-import { weeklySeries } from '../modules/reasons/weekly-series.service';
-import { mondayOf } from '../modules/reasons/weeks';
 import { weeklyContactsChart } from '../modules/reports/report-charts';
+import { weeklyChartInput } from '../modules/reports/weekly-chart-input';
+import { campaignShortcut } from './campaign-form';
 import {
   type ConsoleContext,
   createConsoleRouter,
@@ -27,7 +26,6 @@ import {
 } from './form-fields';
 
 import { csrfField } from './layout';
-import { campaignShortcut } from './overview.routes';
 
 export const reasonRoutes = createConsoleRouter();
 const DAY_MS = 86_400_000;
@@ -40,47 +38,16 @@ async function reasonsPage(
   const { deps, session } = c.var;
   const now = deps.clock.now();
   const reason = c.req.query('reason') || undefined;
-  const weekly = await weeklySeries(deps, {
-    top: 6,
-    reasons: reason ? [reason] : undefined,
-    from: c.req.query('from') || undefined,
-  });
-  const shown = weekly.series.map((s) => s.reason);
-  const first = weekly.weeks[0] ?? '';
-  const last = weekly.weeks.at(-1) ?? '';
-  const [spikes, past, upcoming, patterns] = await Promise.all([
-    shown.length === 0
-      ? []
-      : deps.db
-          .select()
-          .from(spikeAlerts)
-          .where(
-            and(inArray(spikeAlerts.reasonSlug, shown), between(spikeAlerts.week, first, last)),
-          ),
-    listOccurrences(deps, {
-      from: new Date(`${first}T00:00:00Z`),
-      to: new Date(`${last}T00:00:00Z`),
+  const [{ weekly, chart }, upcoming, patterns] = await Promise.all([
+    weeklyChartInput(deps, {
+      top: 6,
+      reasons: reason ? [reason] : undefined,
+      from: c.req.query('from') || undefined,
     }),
     listOccurrences(deps, { from: now, to: new Date(now.getTime() + 90 * DAY_MS) }),
     findPatterns(deps, { weeks: 52 }).then((found) => found.patterns),
   ]);
   const labels = new Map(weekly.series.map((s) => [s.reason, s.label]));
-  const clamp = (iso: string) => [first, mondayOf(iso.slice(0, 10)), last].sort()[1] ?? first;
-  const chart = weeklyContactsChart({
-    weeks: weekly.weeks,
-    series: weekly.series.map((s) => ({ label: s.label, counts: s.counts })),
-    spikes: spikes.map((s) => ({
-      label: labels.get(s.reasonSlug) ?? s.reasonSlug,
-      week: s.week,
-      observed: s.observed,
-    })),
-    events: past.map((o) => ({
-      title: o.title,
-      fromWeek: clamp(o.starts_at),
-      toWeek: clamp(o.ends_at),
-    })),
-    campaigns: [],
-  });
   const eventForm = { ...(forms.event ?? emptyForm({ kind: 'billing_run' })), idPrefix: 'event-' };
   const holidayForm = {
     ...(forms.holidays ?? emptyForm({ year: String(now.getUTCFullYear() + 1) })),
@@ -91,7 +58,7 @@ async function reasonsPage(
     'Contact reasons',
     html`<h1>Contact reasons</h1>
     <section class="card" aria-labelledby="chart-h"><h2 id="chart-h">${reason ? `Weekly contacts: ${labels.get(reason) ?? reason}` : 'Top reasons by week'}</h2>
-      ${weekly.series.length === 0 ? html`<p class="empty">No tickets yet. Import them with <code>npm run import</code> or POST /v1/tickets.</p>` : html`<figure>${raw(chart)}<figcaption>Pins mark spikes; grey bands are events. Reasons: ${weekly.series.map((s) => html`<a href="/console/reasons?reason=${s.reason}">${s.label}</a> `)}${reason ? html` · <a href="/console/reasons">top reasons</a>` : ''}</figcaption></figure>`}
+      ${weekly.series.length === 0 ? html`<p class="empty">No tickets yet. Import them with <code>npm run import</code> or POST /v1/tickets.</p>` : html`<figure>${raw(weeklyContactsChart(chart))}<figcaption>Pins mark spikes; grey bands are events. Reasons: ${weekly.series.map((s) => html`<a href="/console/reasons?reason=${s.reason}">${s.label}</a> `)}${reason ? html` · <a href="/console/reasons">top reasons</a>` : ''}</figcaption></figure>`}
     </section>
     <section class="card" aria-labelledby="patterns-h"><h2 id="patterns-h">Preventable patterns</h2>
       ${

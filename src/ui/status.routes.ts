@@ -1,13 +1,14 @@
-import { desc, isNull } from 'drizzle-orm';
 import { html } from 'hono/html';
-import { COMPONENT_STATUSES, IMPACTS, incidents } from '../db/schema';
+import { COMPONENT_STATUSES, IMPACTS } from '../db/schema';
 import { actorOf } from '../modules/campaigns/campaigns.routes';
-import { createComponent, listComponentRows } from '../modules/status/components.service';
+import { createComponent } from '../modules/status/components.service';
 import {
   openIncident,
   postIncidentUpdate,
   scheduleMaintenance,
 } from '../modules/status/incidents.service';
+import { publicStatus } from '../modules/status/public-status.service';
+import { STATUS_LABEL } from '../modules/status/status-page';
 import {
   ComponentInputSchema,
   IncidentOpenSchema,
@@ -37,13 +38,6 @@ import { csrfField } from './layout';
 
 export const statusRoutes = createConsoleRouter();
 const ops = signedIn(['ops']);
-const STATUS_LABELS: Record<string, string> = {
-  operational: 'Operational',
-  degraded_performance: 'Degraded performance',
-  partial_outage: 'Partial outage',
-  major_outage: 'Major outage',
-  under_maintenance: 'Under maintenance',
-};
 const list = (value: string | undefined) => (value ?? '').split(',').filter(Boolean);
 
 type Forms = {
@@ -59,16 +53,12 @@ async function statusPage(
   options: { status?: 200 | 400 | 409; summary?: string } = {},
 ) {
   const { deps, session } = c.var;
-  const [components, open] = await Promise.all([
-    listComponentRows(deps.db),
-    deps.db
-      .select()
-      .from(incidents)
-      .where(isNull(incidents.resolvedAt))
-      .orderBy(desc(incidents.createdAt)),
-  ]);
+  // The public view: maintenance moves with its window there, and components under it say so.
+  const status = await publicStatus(deps);
+  const { components } = status;
+  const open = [...status.unresolved, ...status.active, ...status.upcoming];
   const choices = components
-    .filter((comp) => !comp.isGroup)
+    .filter((comp) => !comp.group)
     .map((comp): [string, string] => [comp.id, comp.name]);
   // Prefixed ids: the page's forms share field names.
   const incidentForm = {
@@ -83,7 +73,7 @@ async function statusPage(
     html`<h1>Status</h1>
     <div class="grid">
       <section class="card" aria-labelledby="components-h"><h2 id="components-h">Components</h2>
-        ${components.length === 0 ? html`<p class="empty">No component yet. Add the parts of your product customers notice, such as API or Dashboard.</p>` : html`<table><tbody>${components.map((comp) => html`<tr><td>${comp.isGroup ? html`<b>${comp.name}</b>` : comp.name}</td><td>${STATUS_LABELS[comp.status] ?? comp.status}</td></tr>`)}</tbody></table>`}
+        ${components.length === 0 ? html`<p class="empty">No component yet. Add the parts of your product customers notice, such as API or Dashboard.</p>` : html`<table><tbody>${components.map((comp) => html`<tr><td>${comp.group ? html`<b>${comp.name}</b>` : comp.name}</td><td>${STATUS_LABEL[comp.status]}</td></tr>`)}</tbody></table>`}
         <form method="post" action="/console/status/components" novalidate>${csrfField(session)}
           ${textField(componentForm, 'name', 'New component', { required: true })}
           <button type="submit">Add component</button>
@@ -102,7 +92,7 @@ async function statusPage(
             'Their status',
             COMPONENT_STATUSES.filter((s) => s !== 'operational').map((s): [string, string] => [
               s,
-              STATUS_LABELS[s] ?? s,
+              STATUS_LABEL[s],
             ]),
           )}
           <button type="submit">Open incident and notify affected accounts</button>
@@ -119,15 +109,15 @@ async function statusPage(
                 ...(forms.updates?.[incident.id] ?? emptyForm({ status: 'resolved' })),
                 idPrefix: `${prefix}-`,
               };
-              return html`<article aria-labelledby="${prefix}-h"><h3 id="${prefix}-h">${incident.name} <span class="pill">${incident.kind}</span> <span class="pill">${incident.status}</span></h3>
+              return html`<article aria-labelledby="${prefix}-h"><h3 id="${prefix}-h">${incident.name} <span class="pill">${incident.scheduled_for ? 'maintenance' : 'incident'}</span> <span class="pill">${incident.status}</span></h3>
           ${
-            incident.kind === 'incident'
+            !incident.scheduled_for
               ? html`<form method="post" action="/console/status/incidents/${incident.id}/updates" novalidate>${csrfField(session)}
             ${selectField(form, 'status', 'New state', ['investigating', 'identified', 'monitoring', 'resolved'])}
             ${textArea(form, 'body', 'Update', 'what changed (Markdown)')}
             <button type="submit">Post update</button>
           </form>`
-              : html`<p>Window ${incident.scheduledFor?.toISOString().slice(0, 16)} to ${incident.scheduledUntil?.toISOString().slice(0, 16)} UTC; it moves by itself.</p>`
+              : html`<p>Window ${incident.scheduled_for?.slice(0, 16)} to ${incident.scheduled_until?.slice(0, 16)} UTC; it moves by itself.</p>`
           }
         </article>`;
             })

@@ -89,6 +89,23 @@ export async function listDeliveries(
   };
 }
 
+/** Campaigns with emails waiting to go out: how many, and when the first is due. */
+export async function campaignsWithQueuedEmails(deps: Deps, limit: number) {
+  return deps.db
+    .select({
+      id: campaigns.id,
+      title: campaigns.title,
+      queued: sql<number>`count(*)::int`,
+      nextAt: sql<Date>`min(${emailDeliveries.scheduledFor})`.mapWith(emailDeliveries.scheduledFor),
+    })
+    .from(emailDeliveries)
+    .innerJoin(campaigns, eq(campaigns.id, emailDeliveries.campaignId))
+    .where(eq(emailDeliveries.status, 'queued'))
+    .groupBy(campaigns.id, campaigns.title)
+    .orderBy(sql`min(${emailDeliveries.scheduledFor})`)
+    .limit(limit);
+}
+
 /** What the local outbox transport stored instead of sending, newest first. */
 export async function listOutbox(
   deps: Deps,

@@ -3,7 +3,7 @@ import type { ComponentStatus } from '../../db/schema';
 import { renderMarkdown } from '../campaigns/markdown';
 import type { PublicStatus, StatuspageIncident } from './public-status.service';
 
-const STATUS_LABEL: Record<ComponentStatus, string> = {
+export const STATUS_LABEL: Record<ComponentStatus, string> = {
   operational: 'Operational',
   degraded_performance: 'Degraded performance',
   partial_outage: 'Partial outage',

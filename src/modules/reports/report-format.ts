@@ -1,0 +1,14 @@
+/** How the report's figures read in pages and emails (en, the workspace currency). */
+
+export const formatCount = (value: number | null | undefined, digits = 0) =>
+  value === null || value === undefined
+    ? '–'
+    : value.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+export const formatPercent = (value: number | null) =>
+  value === null ? '–' : `${(value * 100).toFixed(1)}%`;
+
+export const formatMoney = (cents: number | null | undefined) =>
+  cents === null || cents === undefined
+    ? '–'
+    : (cents / 100).toLocaleString('en', { minimumFractionDigits: 2, maximumFractionDigits: 2 });

@@ -1,0 +1,68 @@
+import { and, between, inArray } from 'drizzle-orm';
+import { spikeAlerts } from '../../db/schema';
+import type { Deps } from '../../deps';
+import { listOccurrences } from '../events/events.service';
+import {
+  type WeeklyQuery,
+  type WeeklySeries,
+  weeklySeries,
+} from '../reasons/weekly-series.service';
+import { addWeeks, mondayOf } from '../reasons/weeks';
+import type { WeeklyChartInput } from './report-charts';
+
+export type CampaignWindow = { title: string; starts_at: string; ends_at: string };
+
+/**
+ * What the weekly contacts chart shows: the reasons' weekly series, their stored spikes, the
+ * event windows over those weeks and, optionally, campaign windows, each clamped to the chart.
+ */
+export async function weeklyChartInput(
+  deps: Deps,
+  query: WeeklyQuery,
+  campaigns: CampaignWindow[] = [],
+): Promise<{ weekly: WeeklySeries; chart: WeeklyChartInput }> {
+  const weekly = await weeklySeries(deps, query);
+  const reasons = weekly.series.map((s) => s.reason);
+  const first = weekly.weeks[0] ?? '';
+  const last = weekly.weeks.at(-1) ?? '';
+  const [spikes, occurrences] = await Promise.all([
+    reasons.length === 0
+      ? []
+      : deps.db
+          .select({
+            reason: spikeAlerts.reasonSlug,
+            week: spikeAlerts.week,
+            observed: spikeAlerts.observed,
+          })
+          .from(spikeAlerts)
+          .where(
+            and(inArray(spikeAlerts.reasonSlug, reasons), between(spikeAlerts.week, first, last)),
+          ),
+    listOccurrences(deps, {
+      from: new Date(`${first}T00:00:00Z`),
+      to: new Date(`${addWeeks(last, 1)}T00:00:00Z`),
+    }),
+  ]);
+  const labelOf = new Map(weekly.series.map((s) => [s.reason, s.label]));
+  // The middle of the three (ISO dates sort as strings) clamps a week into the chart.
+  const clamp = (iso: string) => [first, mondayOf(iso.slice(0, 10)), last].sort()[1] ?? first;
+  const window = (w: { title: string; starts_at: string; ends_at: string }) => ({
+    title: w.title,
+    fromWeek: clamp(w.starts_at),
+    toWeek: clamp(w.ends_at),
+  });
+  return {
+    weekly,
+    chart: {
+      weeks: weekly.weeks,
+      series: weekly.series.map((s) => ({ label: s.label, counts: s.counts })),
+      spikes: spikes.map((s) => ({
+        label: labelOf.get(s.reason) ?? s.reason,
+        week: s.week,
+        observed: s.observed,
+      })),
+      events: occurrences.map(window),
+      campaigns: campaigns.map(window),
+    },
+  };
+}
