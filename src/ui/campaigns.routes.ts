@@ -1,8 +1,7 @@
 import { html } from 'hono/html';
-import { v7 as uuidv7 } from 'uuid';
 import { events } from '../db/schema';
 import type { Deps } from '../deps';
-import { countAudience } from '../modules/campaigns/audience-count';
+import { audienceMembers } from '../modules/campaigns/audience-members';
 import type { CampaignCreate } from '../modules/campaigns/campaign-input';
 import { actorOf } from '../modules/campaigns/campaigns.routes';
 import {
@@ -13,7 +12,7 @@ import {
 } from '../modules/campaigns/campaigns.service';
 import { renderMarkdown } from '../modules/campaigns/markdown';
 import { listDeliveries } from '../modules/email/deliveries.service';
-import { personalise, renderCampaignEmail } from '../modules/email/render-campaign-email';
+import { personalise, renderCampaignTemplate } from '../modules/email/render-campaign-email';
 import { holdoutWarnings } from '../modules/impact/holdout-power';
 import {
   bannerPreview,
@@ -43,17 +42,14 @@ const eventChoices = (deps: Deps) =>
 
 /** What the campaign would look like and reach, before anything is saved. */
 async function preview(deps: Deps, input: CampaignCreate) {
-  const [matching, warnings] = await Promise.all([
-    countAudience(deps, input.audience),
-    holdoutWarnings(deps, input),
-  ]);
+  const members = await audienceMembers(deps.db, input.audience);
+  const matching = members.length;
+  const warnings = await holdoutWarnings(deps, input, members);
   const bodyHtml = renderMarkdown(input.body);
   let email = '';
   if (input.email) {
-    const rendered = await renderCampaignEmail(
+    const rendered = await renderCampaignTemplate(
       {
-        id: uuidv7(),
-        version: 1,
         title: input.title,
         bodyHtml,
         ctaLabel: input.cta?.label ?? null,

@@ -5,7 +5,8 @@ import { jsonParam, rowsOf } from '../../db/json-param';
 import { type CampaignRow, type EmailSettings, events } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { AppError } from '../../http/app-error';
-import { type Audience, type AudienceSubject, compileAudience } from '../campaigns/audience';
+import type { Audience, AudienceSubject } from '../campaigns/audience';
+import { audienceMembers } from '../campaigns/audience-members';
 import { campaignStatus } from '../campaigns/campaign-status';
 import { occurrencesBetween } from '../events/occurrences';
 import { isHeldOut } from '../notices/holdout';
@@ -118,21 +119,22 @@ export async function nextOccurrence(
 }
 
 async function audienceRecipients(db: Db, audience: Audience): Promise<Recipient[]> {
-  const matches = compileAudience(audience);
-  const accounts = rowsOf<Recipient>(
+  const members = await audienceMembers(db, audience);
+  const contacts = rowsOf<Recipient['contacts'][number] & { account_id: string }>(
     await db.execute(sql`
-      select a.id, a.plan, a.region, a.components, a.locale, a.time_zone, a.attributes,
-             coalesce(jsonb_agg(jsonb_build_object(
-               'email', c.email, 'name', c.name, 'locale', c.locale,
-               'suppressed', s.email is not null) order by c.email)
-               filter (where c.email is not null), '[]'::jsonb) as contacts
-      from accounts a
-      left join account_contacts c on c.account_id = a.id
+      select c.account_id, c.email, c.name, c.locale, s.email is not null as suppressed
+      from account_contacts c
       left join email_suppressions s on s.email = c.email
-      group by a.id
-      order by a.id`),
+      where c.account_id in (select jsonb_array_elements_text(${jsonParam(members.map((m) => m.id))}))
+      order by c.account_id, c.email`),
   );
-  return accounts.filter(matches);
+  const byAccount = new Map<string, typeof contacts>();
+  for (const contact of contacts) {
+    const list = byAccount.get(contact.account_id);
+    if (list) list.push(contact);
+    else byAccount.set(contact.account_id, [contact]);
+  }
+  return members.map((member) => ({ ...member, contacts: byAccount.get(member.id) ?? [] }));
 }
 
 async function upsertDeliveries(

@@ -7,6 +7,16 @@ import { listDeliveries, listOutbox } from './deliveries.service';
 import { previewCampaignEmail } from './email-preview.service';
 import { liftBounce, listSuppressions } from './suppressions.service';
 
+/** An email as composed: what the preview and the outbox both show. */
+const MessageFields = {
+  to: z.string(),
+  from: z.string(),
+  subject: z.string(),
+  html: z.string(),
+  text: z.string(),
+  headers: z.record(z.string(), z.string()),
+};
+
 const CampaignParams = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
 
 const previewRoute = defineRoute({
@@ -35,12 +45,7 @@ const previewRoute = defineRoute({
           z
             .object({
               account_id: z.string(),
-              to: z.string(),
-              from: z.string(),
-              subject: z.string(),
-              html: z.string(),
-              text: z.string(),
-              headers: z.record(z.string(), z.string()),
+              ...MessageFields,
               scheduled_for: z.string(),
               delivery_status: z.enum(DELIVERY_STATUSES).nullable(),
               skipped: z.enum(['not_in_audience', 'held_out', 'suppressed']).nullable(),
@@ -112,12 +117,7 @@ const outboxRoute = defineRoute({
                 .uuid()
                 .nullable()
                 .openapi({ description: 'Null for the report digest.' }),
-              to: z.string(),
-              from: z.string(),
-              subject: z.string(),
-              html: z.string(),
-              text: z.string(),
-              headers: z.record(z.string(), z.string()),
+              ...MessageFields,
               created_at: z.string(),
             })
             .openapi('OutboxMessage'),

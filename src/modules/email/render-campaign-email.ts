@@ -1,6 +1,6 @@
 import { render } from '@react-email/render';
 import { LRUCache } from 'lru-cache';
-import { createElement } from 'react';
+import { createElement, type ReactElement } from 'react';
 import type { CampaignRow, EmailSettings } from '../../db/schema';
 import { EMAIL_TEMPLATE_COMPONENTS } from './email-templates';
 
@@ -28,45 +28,64 @@ const PLACEHOLDER = /\{\{\s*(name|email|account_id|plan|event_time|unsubscribe_u
  */
 const rendered = new LRUCache<string, Promise<RenderedEmail>>({ max: 500 });
 
+type TemplateCampaign = Pick<
+  CampaignRow,
+  'title' | 'bodyHtml' | 'ctaLabel' | 'ctaUrl' | 'locales'
+> & { email: EmailSettings };
+
 export function renderCampaignEmail(
-  campaign: Pick<
-    CampaignRow,
-    'id' | 'version' | 'title' | 'bodyHtml' | 'ctaLabel' | 'ctaUrl' | 'locales'
-  > & { email: EmailSettings },
+  campaign: TemplateCampaign & Pick<CampaignRow, 'id' | 'version'>,
   locale: string | null,
   withEventTime: boolean,
 ): Promise<RenderedEmail> {
-  const [variantLocale, variant] = localeVariant(campaign.locales, locale);
+  const [variantLocale] = localeVariant(campaign.locales, locale);
   const key = `${campaign.id}:${campaign.version}:${variantLocale ?? ''}:${withEventTime}`;
   let content = rendered.get(key);
   if (!content) {
-    const title = variant?.title ?? campaign.title;
-    const ctaLabel = variant?.cta_label ?? campaign.ctaLabel;
-    // The default content's language is not known; the words around it stay English.
-    const contentLocale = variantLocale ?? 'en';
-    const element = createElement(EMAIL_TEMPLATE_COMPONENTS[campaign.email.template], {
-      locale: contentLocale,
-      title,
-      bodyHtml: variant?.body_html ?? campaign.bodyHtml,
-      cta: campaign.ctaUrl && ctaLabel ? { label: ctaLabel, url: campaign.ctaUrl } : null,
-      recipientName: placeholder('name'),
-      recipientEmail: placeholder('email'),
-      accountId: placeholder('account_id'),
-      unsubscribeUrl: placeholder('unsubscribe_url'),
-      eventTime: withEventTime ? placeholder('event_time') : null,
-    });
-    content = Promise.all([render(element), render(element, { plainText: true })]).then(
-      ([html, text]) => ({
-        subject: variant ? title : (campaign.email.subject ?? title),
-        html,
-        text,
-        locale: contentLocale,
-      }),
-    );
+    content = renderCampaignTemplate(campaign, locale, withEventTime);
     content.catch(() => rendered.delete(key));
     rendered.set(key, content);
   }
   return content;
+}
+
+/** One render, uncached: for content not saved yet (the console's preview). */
+export async function renderCampaignTemplate(
+  campaign: TemplateCampaign,
+  locale: string | null,
+  withEventTime: boolean,
+): Promise<RenderedEmail> {
+  const [variantLocale, variant] = localeVariant(campaign.locales, locale);
+  const title = variant?.title ?? campaign.title;
+  const ctaLabel = variant?.cta_label ?? campaign.ctaLabel;
+  // The default content's language is not known; the words around it stay English.
+  const contentLocale = variantLocale ?? 'en';
+  const element = createElement(EMAIL_TEMPLATE_COMPONENTS[campaign.email.template], {
+    locale: contentLocale,
+    title,
+    bodyHtml: variant?.body_html ?? campaign.bodyHtml,
+    cta: campaign.ctaUrl && ctaLabel ? { label: ctaLabel, url: campaign.ctaUrl } : null,
+    recipientName: placeholder('name'),
+    recipientEmail: placeholder('email'),
+    accountId: placeholder('account_id'),
+    unsubscribeUrl: placeholder('unsubscribe_url'),
+    eventTime: withEventTime ? placeholder('event_time') : null,
+  });
+  const { html, text } = await renderHtmlAndText(element);
+  return {
+    subject: variant ? title : (campaign.email.subject ?? title),
+    html,
+    text,
+    locale: contentLocale,
+  };
+}
+
+/** React Email's two parts of a message: the HTML and the plain-text alternative. */
+export async function renderHtmlAndText(
+  element: ReactElement,
+): Promise<{ html: string; text: string }> {
+  const [html, text] = await Promise.all([render(element), render(element, { plainText: true })]);
+  return { html, text };
 }
 
 /** Fills in one recipient: escaped in the HTML, as is in the subject and the text. */

@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
-import { rowsOf } from '../../db/json-param';
+import { jsonParam, rowsOf } from '../../db/json-param';
 import type { Deps } from '../../deps';
-import { type Audience, type AudienceSubject, compileAudience } from '../campaigns/audience';
+import type { Audience, AudienceSubject } from '../campaigns/audience';
+import { audienceMembers } from '../campaigns/audience-members';
 import { minimumDetectableLift } from './holdout-estimate';
 import { isTargetReason } from './target-reasons';
 
@@ -30,26 +31,25 @@ export async function holdoutWarnings(
     starts_at?: string | null;
     ends_at?: string | null;
   },
+  /** The audience's members, when the caller has read them already. */
+  members?: AudienceSubject[],
 ): Promise<CampaignWarning[]> {
   if (campaign.holdout_percent === 0) return [];
   const now = deps.clock.now();
-  const matches = compileAudience(campaign.audience);
-  const accounts = rowsOf<AudienceSubject & { contacts: number }>(
+  const accounts = members ?? (await audienceMembers(deps.db, campaign.audience));
+  const [counted] = rowsOf<{ contacts: number }>(
     await deps.db.execute(sql`
-      select a.id, a.plan, a.region, a.components, a.locale, a.time_zone, a.attributes,
-             (select count(*)::int from tickets t
-              where t.account_id = a.id
-                and t.created_at >= ${new Date(now.getTime() - RECENT_DAYS * DAY_MS).toISOString()}
-                and ${isTargetReason(sql`t.reason_slug`, campaign.target_reasons)})
-               as contacts
-      from accounts a`),
-  ).filter(matches);
+      select count(*)::int as contacts from tickets t
+      where t.account_id in (select jsonb_array_elements_text(${jsonParam(accounts.map((a) => a.id))}))
+        and t.created_at >= ${new Date(now.getTime() - RECENT_DAYS * DAY_MS).toISOString()}
+        and ${isTargetReason(sql`t.reason_slug`, campaign.target_reasons)}`),
+  );
   const starts = campaign.starts_at ? new Date(campaign.starts_at) : now;
   const ends = campaign.ends_at
     ? new Date(campaign.ends_at)
     : new Date(starts.getTime() + 7 * DAY_MS);
   const windowDays = (ends.getTime() - starts.getTime()) / DAY_MS + deps.config.impactWindowDays;
-  const recent = accounts.reduce((sum, a) => sum + a.contacts, 0);
+  const recent = counted?.contacts ?? 0;
   const rate = accounts.length > 0 ? (recent / accounts.length / RECENT_DAYS) * windowDays : 0;
   const held = Math.round((accounts.length * campaign.holdout_percent) / 100);
   // Poisson spread: the audience's counts are not known per account before it is split.

@@ -1,9 +1,9 @@
-import { render } from '@react-email/render';
 import { createElement } from 'react';
 import { v7 as uuidv7 } from 'uuid';
 import ReportDigestEmail from '../../../emails/report-digest';
 import type { Deps } from '../../deps';
 import type { BatchOutcome } from '../email/email-transport';
+import { renderHtmlAndText } from '../email/render-campaign-email';
 import { addWeeks, currentWeek } from '../reasons/weeks';
 import { preventedContactsReport } from './prevented-contacts-report.service';
 import { formatCount, formatMoney, formatPercent } from './report-format';
@@ -39,7 +39,7 @@ export async function sendReportDigest(deps: Deps, now: Date): Promise<BatchOutc
     })),
     reportUrl: `${deps.config.publicUrl}/v1/reports/prevented-contacts?from=${report.from}&to=${report.to}&format=html`,
   });
-  const [html, text] = await Promise.all([render(element), render(element, { plainText: true })]);
+  const { html, text } = await renderHtmlAndText(element);
   const subject = `Prevented contacts, ${report.from} to ${report.to}: ${formatCount(totals.prevented.estimate)}`;
   return deps.mailer.sendBatch(
     recipients.map((address) => ({
