@@ -1,10 +1,10 @@
 import { Scalar } from '@scalar/hono-api-reference';
 import { requestId } from 'hono/request-id';
-import { secureHeaders } from 'hono/secure-headers';
 import type { Deps } from './deps';
 import { AppError } from './http/app-error';
 import { createRouter } from './http/create-router';
 import { asAppError, renderProblem } from './http/problem';
+import { securityHeaders } from './http/security-headers';
 import { moduleRouters } from './modules';
 
 export const API_TITLE = 'forestall API';
@@ -15,13 +15,14 @@ export function createApp(deps: Deps) {
   const app = createRouter();
 
   app.use('*', requestId({ headerName: 'X-Request-Id' }));
-  // overwrite: false lets a route that must differ (an embeddable script) set its own.
-  app.use('*', secureHeaders({ overwrite: false }));
+  app.use('*', securityHeaders);
   app.use('*', async (c, next) => {
     c.set('deps', deps);
     await next();
   });
+  // Skipped altogether when info lines are not written: the notices API feels every step.
   app.use('*', async (c, next) => {
+    if (!deps.logger.writes('info')) return next();
     const started = performance.now();
     await next();
     deps.logger.info('request', {

@@ -85,6 +85,7 @@ const envSchema = z.object({
   IMPACT_WINDOW_DAYS: z.coerce.number().int().min(1).max(180).default(14),
   STATUS_PAGE_NAME: z.string().trim().min(1).max(100).default('Status'),
   NOTICE_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
+  NOTICE_ACCOUNTS_CACHED: z.coerce.number().int().min(0).max(10_000_000).default(250_000),
   EMAIL_FROM: z
     .string()
     .trim()
@@ -139,6 +140,8 @@ export type Config = {
   /** The name on the public status page and its JSON `page`. */
   statusPageName: string;
   noticeTokens: { ttlSeconds: number; secret: string | undefined };
+  /** Accounts each instance keeps in memory for the notices API. */
+  noticeAccountsCached: number;
   /** Leaders who get the weekly prevented-contacts digest. */
   reportDigestTo: string[];
   email: {
@@ -190,6 +193,7 @@ export function loadConfig(source: EnvSource): Config {
     costPerTicketCents: env.COST_PER_TICKET,
     impactWindowDays: env.IMPACT_WINDOW_DAYS,
     noticeTokens: { ttlSeconds: env.NOTICE_TOKEN_TTL_SECONDS, secret: env.NOTICE_TOKEN_SECRET },
+    noticeAccountsCached: env.NOTICE_ACCOUNTS_CACHED,
     reportDigestTo: env.REPORT_DIGEST_TO,
     email: {
       from: env.EMAIL_FROM,

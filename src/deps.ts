@@ -53,11 +53,11 @@ export type InstanceCaches = {
   mailer: EmailTransport | null;
 };
 
-export function createInstanceCaches(config?: Config): InstanceCaches {
+export function createInstanceCaches(config: Config): InstanceCaches {
   return {
     principals: new LRUCache({ max: 10_000, ttl: PRINCIPAL_CACHE_MS }),
-    accounts: createAccountCache(),
-    mailer: config?.email.resend ? createResendTransport(config.email.resend) : null,
+    accounts: createAccountCache({ max: config.noticeAccountsCached }),
+    mailer: config.email.resend ? createResendTransport(config.email.resend) : null,
   };
 }
 

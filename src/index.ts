@@ -8,6 +8,7 @@ import { cronTable } from './jobs/cron-table';
 import { type EmailPoller, startEmailPoller } from './jobs/email-poller';
 import { type Scheduler, startScheduler } from './jobs/node-scheduler';
 import type { BootstrapResult } from './modules/auth/api-keys.service';
+import { warmNoticeAccounts } from './modules/notices/notices.service';
 import { prepareWorkspace } from './prepare-workspace';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -23,6 +24,9 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const scheduler = startScheduler(deps, cronTable);
   const emailPoller = startEmailPoller(deps);
+  warmNoticeAccounts(deps).catch((error) =>
+    deps.logger.warn('could not warm the notices account cache', { error: String(error) }),
+  );
   const exposureFlusher = setInterval(() => {
     deps.notices.exposures.flush().catch(() => {});
   }, EXPOSURE_FLUSH_MS);

@@ -1,6 +1,9 @@
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Record<string, unknown>;
-export type Logger = Record<LogLevel, (message: string, fields?: LogFields) => void>;
+export type Logger = Record<LogLevel, (message: string, fields?: LogFields) => void> & {
+  /** Whether `level` is written at all, so callers can skip building what would be dropped. */
+  writes(level: LogLevel): boolean;
+};
 
 const LEVELS: Record<LogLevel | 'silent', number> = {
   debug: 10,
@@ -25,5 +28,11 @@ export function createLogger(minimum: LogLevel | 'silent', sink: LogSink = conso
       if (LEVELS[level] < LEVELS[minimum]) return;
       sink(JSON.stringify({ time: new Date().toISOString(), level, message, ...fields }), level);
     };
-  return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
+  return {
+    debug: write('debug'),
+    info: write('info'),
+    warn: write('warn'),
+    error: write('error'),
+    writes: (level) => LEVELS[level] >= LEVELS[minimum],
+  };
 }

@@ -1,6 +1,7 @@
 import { consolidateExposuresJob } from './consolidate-exposures.job';
 import { detectSpikesJob } from './detect-spikes.job';
 import type { Job } from './job';
+import { pruneAccountChangesJob } from './prune-account-changes.job';
 import { pruneIdempotencyKeysJob } from './prune-idempotency-keys.job';
 import { pruneJobRunsJob } from './prune-job-runs.job';
 import { sendEmailsJob } from './send-emails.job';
@@ -15,6 +16,7 @@ export const cronTable: readonly Job[] = [
   detectSpikesJob,
   consolidateExposuresJob,
   pruneIdempotencyKeysJob,
+  pruneAccountChangesJob,
   sendEmailsJob,
   sendReportDigestJob,
 ];

@@ -30,10 +30,17 @@ describe('health and readiness', () => {
     expect(echoed.headers.get('x-request-id')).toBe('trace-abc-123');
   });
 
-  it('sends protective headers on every response', async () => {
-    const response = await t.request('/v1/nothing-here');
-    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+  it('sends protective headers on every response: all of them on documents', async () => {
+    const json = await t.request('/v1/nothing-here');
+    expect(json.headers.get('x-content-type-options')).toBe('nosniff');
+    const page = await t.request('/status');
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(page.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(page.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+    const script = await t.request('/embed.js');
+    expect(script.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+    expect(script.headers.get('x-frame-options')).toBe('SAMEORIGIN');
   });
 });
 

@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/config';
 import { openPostgres } from '../../src/db/postgres';
 import { buildDeps } from '../../src/deps';
 import { createLogger } from '../../src/logger';
+import { warmNoticeAccounts } from '../../src/modules/notices/notices.service';
 
 /**
  * The server side of bench:notices, in its own process so the load generator does not share
@@ -38,6 +39,7 @@ if (mode === 'bare') {
   const database = openPostgres(databaseUrl, { poolMax: config.databasePoolMax });
   const deps = buildDeps(config, database.db, { logger: createLogger('warn') });
   setInterval(() => deps.notices.exposures.flush().catch(() => {}), 1_000);
+  await warmNoticeAccounts(deps);
   fetchHandler = createApp(deps).fetch;
 }
 

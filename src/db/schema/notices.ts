@@ -1,5 +1,15 @@
 import { sql } from 'drizzle-orm';
-import { bigint, check, index, jsonb, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  check,
+  customType,
+  index,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { accounts } from './accounts';
 import { campaigns } from './campaigns';
 import { timestamptz } from './columns';
@@ -56,3 +66,24 @@ export const exposureLog = pgTable('exposure_log', {
   treated: jsonb('treated').$type<string[]>().notNull(),
   heldOut: jsonb('held_out').$type<string[]>().notNull(),
 });
+
+/** A 64-bit transaction id, compared as text on the way in and out. */
+const xid8 = customType<{ data: string }>({ dataType: () => 'xid8' });
+
+/**
+ * Which accounts changed, by the transaction that changed them: triggers on `accounts` and
+ * `notice_dismissals` append here (a null account means "all of them", after a TRUNCATE).
+ * Each instance reads it to drop what it cached of those accounts; see `account-cache.ts`.
+ */
+export const accountChanges = pgTable(
+  'account_changes',
+  {
+    xid: xid8('xid').notNull().default(sql`pg_current_xact_id()`),
+    accountId: text('account_id'),
+    changedAt: timestamptz('changed_at').notNull().defaultNow(),
+  },
+  (table) => [
+    index('account_changes_xid_idx').on(table.xid),
+    index('account_changes_changed_at_idx').on(table.changedAt),
+  ],
+);

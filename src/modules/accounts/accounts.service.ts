@@ -31,7 +31,7 @@ export async function upsertAccounts(
     await replaceContacts(tx, latest);
     return rows.filter((row) => row.created).length;
   });
-  for (const account of latest) deps.notices.accounts.delete(account.id);
+  deps.notices.accounts.evict(latest.map((account) => account.id));
   return { received: inputs.length, created, updated: latest.length - created };
 }
 
@@ -126,7 +126,7 @@ export async function deleteAccount(deps: Deps, id: string): Promise<void> {
     .where(eq(accounts.id, id))
     .returning({ id: accounts.id });
   if (deleted.length === 0) throw notFound(`Account ${id}`);
-  deps.notices.accounts.delete(id);
+  deps.notices.accounts.evict([id]);
 }
 
 async function withContacts(db: Db, rows: AccountRow[]): Promise<AccountView[]> {

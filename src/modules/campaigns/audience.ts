@@ -83,56 +83,77 @@ export type AudienceSubject = {
 
 export type AudienceMatcher = (account: AudienceSubject) => boolean;
 
-/** Compiles a rule once so the notices hot path only runs plain functions. */
+/**
+ * Compiles a rule once so the notices hot path only runs plain functions. Strings compare
+ * case-insensitively (component and plan names come from different systems): rule values are
+ * lower-cased here, and an account's once, on first use (kept on the object).
+ */
 export function compileAudience(audience: Audience): AudienceMatcher {
   if (audience.type === 'all') return () => true;
   if (audience.type === 'accounts') {
     const ids = new Set(audience.account_ids);
     return (account) => ids.has(account.id);
   }
-  return group('all' in audience ? 'all' : 'any', 'all' in audience ? audience.all : audience.any);
+  const matches = group(
+    'all' in audience ? 'all' : 'any',
+    'all' in audience ? audience.all : audience.any,
+  );
+  return (account) => matches(lowered(account));
 }
 
-function group(kind: 'all' | 'any', conditions: ConditionT[]): AudienceMatcher {
+type Lowered = Record<string, unknown>;
+type Test = (account: Lowered) => boolean;
+
+function group(kind: 'all' | 'any', conditions: ConditionT[]): Test {
   const parts = conditions.map(compileCondition);
+  // Plain loops: this runs for every live campaign on every first notices request.
   return kind === 'all'
-    ? (account) => parts.every((part) => part(account))
-    : (account) => parts.some((part) => part(account));
+    ? (account) => {
+        for (const part of parts) if (!part(account)) return false;
+        return true;
+      }
+    : (account) => {
+        for (const part of parts) if (part(account)) return true;
+        return false;
+      };
 }
 
-function compileCondition(condition: ConditionT): AudienceMatcher {
+function compileCondition(condition: ConditionT): Test {
   if ('all' in condition) return group('all', condition.all);
   if ('any' in condition) return group('any', condition.any);
   return compilePredicate(condition);
 }
 
-function compilePredicate(predicate: Predicate): AudienceMatcher {
+function compilePredicate(predicate: Predicate): Test {
   const read = reader(predicate.attribute);
   switch (predicate.op) {
     case 'exists':
       return (account) => isPresent(read(account));
-    case 'eq':
-      return (account) => same(read(account), predicate.value);
-    case 'in':
-      return (account) => predicate.value.some((v) => same(read(account), v));
-    case 'not_in':
-      return (account) => !predicate.value.some((v) => same(read(account), v));
+    case 'eq': {
+      const wanted = lower(predicate.value);
+      return (account) => read(account) === wanted;
+    }
+    case 'in': {
+      const wanted = new Set(predicate.value.map(lower));
+      return (account) => wanted.has(read(account));
+    }
+    case 'not_in': {
+      const unwanted = new Set(predicate.value.map(lower));
+      return (account) => !unwanted.has(read(account));
+    }
     case 'contains': {
-      const wanted = predicate.value;
+      const wanted = lower(predicate.value);
       return (account) => {
         const value = read(account);
-        if (Array.isArray(value)) return value.some((item) => same(item, wanted));
+        if (Array.isArray(value)) return value.includes(wanted);
         return typeof value === 'string' && typeof wanted === 'string' && value.includes(wanted);
       };
     }
   }
 }
 
-function reader(path: string): (account: AudienceSubject) => unknown {
-  if (!path.startsWith('attributes.')) {
-    const field = path as keyof AudienceSubject;
-    return (account) => account[field];
-  }
+function reader(path: string): (account: Lowered) => unknown {
+  if (!path.startsWith('attributes.')) return (account) => account[path];
   const keys = path.slice('attributes.'.length).split('.');
   return (account) => {
     let value: unknown = account.attributes;
@@ -147,8 +168,21 @@ function reader(path: string): (account: AudienceSubject) => unknown {
 const isPresent = (value: unknown) =>
   value !== undefined && value !== null && !(Array.isArray(value) && value.length === 0);
 
-// Component and plan names come from different systems: compare strings case-insensitively.
-function same(a: unknown, b: unknown): boolean {
-  if (typeof a === 'string' && typeof b === 'string') return a.toLowerCase() === b.toLowerCase();
-  return a === b;
+const LOWERED = Symbol('lowered');
+
+function lowered(account: AudienceSubject): Lowered {
+  const holder = account as AudienceSubject & { [LOWERED]?: Lowered };
+  holder[LOWERED] ??= lowerDeep(account) as Lowered;
+  return holder[LOWERED];
+}
+
+const lower = (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value);
+
+function lowerDeep(value: unknown): unknown {
+  if (typeof value === 'string') return value.toLowerCase();
+  if (Array.isArray(value)) return value.map(lowerDeep);
+  if (value === null || typeof value !== 'object') return value;
+  const copy: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) copy[key] = lowerDeep(inner);
+  return copy;
 }

@@ -1,18 +1,175 @@
+import { sql } from 'drizzle-orm';
 import { LRUCache } from 'lru-cache';
+import type { Db } from '../../db/database';
+import { rowsOf } from '../../db/json-param';
 import type { AudienceSubject } from '../campaigns/audience';
 
-/** What the notices hot path needs of an account: its attributes, age and dismissals. */
-export type NoticeAccount = AudienceSubject & { createdAtMs: number; dismissed: Set<string> };
+/** The notices API's last answer for an account, valid while the live set is the same. */
+export type NoticeAnswer = {
+  liveVersion: string;
+  locale: string | null;
+  etag: string;
+  body(): string;
+};
 
 /**
- * Accounts as the notices API last read them, for at most a second (an ops change or a
- * dismissal on another instance shows within that, well inside the 2-second promise). Writes
- * on this instance evict their entry, so an app reads its own dismissals at once.
+ * What the notices hot path needs of an account: its attributes, age and dismissals, and the
+ * answer it was last given.
  */
-export const ACCOUNT_CACHE_MS = 1_000;
+export type NoticeAccount = AudienceSubject & {
+  createdAtMs: number;
+  dismissed: Set<string>;
+  answer?: NoticeAnswer;
+};
 
-export function createAccountCache() {
-  return new LRUCache<string, NoticeAccount>({ max: 100_000, ttl: ACCOUNT_CACHE_MS });
+/** How often an instance asks which accounts changed; a change elsewhere shows within this. */
+export const ACCOUNT_SYNC_EVERY_MS = 500;
+// A request waits for the change feed only when the cache is older than this, so ops' and
+// other instances' changes always show within the 2-second promise.
+const MAX_LAG_MS = 1_500;
+// A feed read that has not answered by then is treated as lost (a Workers request can be
+// cancelled mid-read) and the next request starts another.
+const POLL_GIVE_UP_MS = 5_000;
+// After this long without reading the feed (an idle Workers isolate), the cache is dropped
+// rather than caught up: `account_changes` is only kept for an hour.
+const RESTART_AFTER_MS = 10 * 60_000;
+// How many recent changes a load that is in flight can be checked against.
+const RECENT_CHANGES = 32;
+
+type Change = { seq: number; ids: ReadonlySet<string> | 'all' };
+
+/**
+ * Accounts as the notices API read them, kept until they change rather than for a fixed time,
+ * so accounts that keep asking never cost a query. Every write to `accounts` or
+ * `notice_dismissals` is appended to `account_changes` by triggers, with its transaction id.
+ * `sync` reads the ids changed since the last read, at most every `ACCOUNT_SYNC_EVERY_MS`,
+ * from every transaction at or above the oldest one that was still running at that read
+ * (`pg_snapshot_xmin`), so a transaction that commits late is still seen. Bounded by `max`
+ * (least recently used out).
+ */
+export function createAccountCache(options: { max: number }) {
+  const entries = new LRUCache<string, NoticeAccount>({ max: options.max });
+  let since: string | undefined;
+  let freshAsOf = Number.NEGATIVE_INFINITY;
+  let polling: { started: number; done: Promise<void> } | undefined;
+  // Changes seen (by the feed or by writes on this instance), numbered, so a load that was
+  // running meanwhile can tell whether what it read may already be out of date.
+  let seq = 0;
+  const recent: Change[] = [];
+
+  function forget(ids: ReadonlySet<string> | 'all') {
+    if (ids === 'all') entries.clear();
+    else for (const id of ids) entries.delete(id);
+    recent.push({ seq: ++seq, ids });
+    if (recent.length > RECENT_CHANGES) recent.shift();
+  }
+
+  function changedSince(mark: number, id: string): boolean {
+    if (mark === seq) return false;
+    const oldest = recent[0];
+    if (!oldest || oldest.seq > mark + 1) return true;
+    return recent.some((c) => c.seq > mark && (c.ids === 'all' || c.ids.has(id)));
+  }
+
+  async function poll(db: Db, started: number): Promise<void> {
+    if (since === undefined || started - freshAsOf > RESTART_AFTER_MS) {
+      const [row] = rowsOf<{ horizon: string }>(
+        await db.execute(sql`select pg_snapshot_xmin(pg_current_snapshot())::text as horizon`),
+      );
+      forget('all');
+      since = row?.horizon;
+    } else {
+      const [row] = rowsOf<{ horizon: string; changed: (string | null)[] | null }>(
+        await db.execute(sql`
+          select pg_snapshot_xmin(pg_current_snapshot())::text as horizon,
+                 (select json_agg(distinct account_id) from account_changes
+                  where xid >= ${since}::xid8) as changed`),
+      );
+      const changed = row?.changed ?? [];
+      if (changed.length > 0) {
+        forget(changed.includes(null) ? 'all' : new Set(changed as string[]));
+      }
+      since = row?.horizon;
+    }
+    freshAsOf = started;
+  }
+
+  return {
+    get: (id: string) => entries.get(id),
+
+    /**
+     * Reads an account through `load` and keeps it, unless the account changed while it was
+     * being read (the result may predate that change) or the feed has not been read yet.
+     */
+    async load(
+      id: string,
+      load: (id: string) => Promise<NoticeAccount | undefined>,
+    ): Promise<NoticeAccount | undefined> {
+      const mark = seq;
+      const synced = since !== undefined;
+      const account = await load(id);
+      if (account && synced && !changedSince(mark, id)) entries.set(id, account);
+      return account;
+    },
+
+    /**
+     * Fills the cache in pages from `nextPage` until it is full or the accounts run out, so
+     * an instance that starts under load does not send its first requests to the database.
+     * Pages arrive in id order; an account that changed while its page was read is skipped.
+     */
+    async warm(db: Db, nextPage: (afterId: string) => Promise<NoticeAccount[]>): Promise<number> {
+      await this.sync(db);
+      if (since === undefined) return 0;
+      let afterId = '';
+      let added = 0;
+      while (entries.size < options.max) {
+        const mark = seq;
+        const page = await nextPage(afterId);
+        for (const account of page) {
+          if (entries.size >= options.max) break;
+          if (entries.has(account.id) || changedSince(mark, account.id)) continue;
+          entries.set(account.id, account);
+          added++;
+        }
+        const last = page.at(-1);
+        if (!last) break;
+        afterId = last.id;
+      }
+      return added;
+    },
+
+    /** Writes on this instance drop their accounts at once, without waiting for the feed. */
+    evict(ids: Iterable<string>): void {
+      forget(new Set(ids));
+    },
+
+    /**
+     * Reads the change feed when it is due. Resolves at once unless the cache is too old to
+     * serve, in which case the caller waits for the read.
+     */
+    sync(db: Db): Promise<void> | undefined {
+      const now = performance.now();
+      if (now - freshAsOf < ACCOUNT_SYNC_EVERY_MS) return undefined;
+      if (!polling || now - polling.started > POLL_GIVE_UP_MS) {
+        const current = {
+          started: now,
+          done: poll(db, now).finally(() => {
+            if (polling === current) polling = undefined;
+          }),
+        };
+        polling = current;
+        // The request that starts a read waits for it: on Workers its I/O belongs to that
+        // request and would be cancelled if the request finished first.
+        return current.done;
+      }
+      return now - freshAsOf < MAX_LAG_MS ? undefined : polling.done;
+    },
+  };
 }
 
 export type AccountCache = ReturnType<typeof createAccountCache>;
+
+/** The feed only has to reach back as far as an instance that restarts would read it. */
+export async function pruneAccountChanges(db: Db): Promise<void> {
+  await db.execute(sql`delete from account_changes where changed_at < now() - interval '1 hour'`);
+}

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database';
 import { jsonParam, rowsOf } from '../../db/json-param';
 import type { AudienceSubject } from '../campaigns/audience';
@@ -11,6 +11,21 @@ type AccountRow = AudienceSubject & { created_at: string | Date; dismissed: stri
 const nextRound = (run: () => void) =>
   typeof setImmediate === 'function' ? setImmediate(run) : setTimeout(run, 0);
 
+async function selectNoticeAccounts(db: Db, where: SQL, limit = 5_000) {
+  const rows = rowsOf<AccountRow>(
+    await db.execute(sql`
+      select a.id, a.plan, a.region, a.components, a.locale, a.time_zone, a.attributes,
+             a.created_at,
+             (select json_agg(d.campaign_id) from notice_dismissals d
+              where d.account_id = a.id) as dismissed
+      from accounts a
+      where ${where}
+      order by a.id
+      limit ${limit}`),
+  );
+  return rows.map(toNoticeAccount);
+}
+
 /**
  * Reads accounts (with their dismissals) for the notices API in batches: under load, the
  * requests that arrive together share one query instead of one round trip each.
@@ -18,16 +33,11 @@ const nextRound = (run: () => void) =>
 export function createAccountLoader(db: Db) {
   return new DataLoader<string, NoticeAccount | undefined>(
     async (ids) => {
-      const rows = rowsOf<AccountRow>(
-        await db.execute(sql`
-          select a.id, a.plan, a.region, a.components, a.locale, a.time_zone, a.attributes,
-                 a.created_at,
-                 (select json_agg(d.campaign_id) from notice_dismissals d
-                  where d.account_id = a.id) as dismissed
-          from accounts a
-          where a.id in (select jsonb_array_elements_text(${jsonParam(ids)}))`),
+      const accounts = await selectNoticeAccounts(
+        db,
+        sql`a.id in (select jsonb_array_elements_text(${jsonParam(ids)}))`,
       );
-      const byId = new Map(rows.map((row) => [row.id, toNoticeAccount(row)]));
+      const byId = new Map(accounts.map((account) => [account.id, account]));
       return ids.map((id) => byId.get(id));
     },
     { cache: false, maxBatchSize: 500, batchScheduleFn: nextRound },
@@ -35,6 +45,10 @@ export function createAccountLoader(db: Db) {
 }
 
 export type AccountLoader = ReturnType<typeof createAccountLoader>;
+
+/** Accounts in id order after `afterId`, a page at a time, to fill a cache at start-up. */
+export const accountsAfter = (db: Db, afterId: string) =>
+  selectNoticeAccounts(db, sql`a.id > ${afterId}`);
 
 function toNoticeAccount({ created_at, dismissed, ...subject }: AccountRow): NoticeAccount {
   return {

@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
-import murmurhash from 'murmurhash';
 import type { Db } from '../../db/database';
 import { jsonParam } from '../../db/json-param';
 import type { Logger } from '../../logger';
+import { murmur32 } from './hash32';
 
 /** What one account saw in one answer of the notices API. */
 export type Sighting = {
@@ -44,7 +44,7 @@ export function createExposureBuffer(db: Db, logger: Logger) {
   const buffer = {
     record(sighting: Sighting): void {
       if (sighting.treated.length === 0 && sighting.held_out.length === 0) return;
-      const fingerprint = murmurhash.v3(`${sighting.treated.join()}|${sighting.held_out.join()}`);
+      const fingerprint = murmur32(`${sighting.treated.join()}|${sighting.held_out.join()}`);
       if (logged.get(sighting.account_id) === fingerprint) return;
       if (logged.size >= REMEMBER_AT_MOST) logged.clear();
       logged.set(sighting.account_id, fingerprint);

@@ -1,4 +1,4 @@
-import murmurhash from 'murmurhash';
+import { murmur32 } from './hash32';
 
 /**
  * Where an account falls in a campaign's population, in [0, 100): MurmurHash3 (x86, 32-bit,
@@ -8,7 +8,7 @@ import murmurhash from 'murmurhash';
  * ids are printable ASCII (the API enforces it), which the implementation requires.
  */
 export function holdoutBucket(campaignId: string, accountId: string): number {
-  return (murmurhash.v3(`${campaignId}:${accountId}`) / 2 ** 32) * 100;
+  return (murmur32(`${campaignId}:${accountId}`) / 2 ** 32) * 100;
 }
 
 export const isHeldOut = (campaignId: string, accountId: string, holdoutPercent: number) =>

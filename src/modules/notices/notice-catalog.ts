@@ -3,6 +3,7 @@ import type { Clock } from '../../clock';
 import type { Db } from '../../db/database';
 import { type CampaignRow, campaigns, type Severity } from '../../db/schema';
 import { type Audience, type AudienceMatcher, compileAudience } from '../campaigns/audience';
+import { hash32 } from './hash32';
 
 export type NoticeContent = {
   title: string;
@@ -43,13 +44,22 @@ const byUrgency = (a: LiveNotice, b: LiveNotice) =>
 export const CATALOG_MAX_AGE_MS = 1_000;
 
 /**
+ * The notices live at one moment. `version` names the set (each notice's id and version),
+ * so an answer computed from one set can be reused, on any instance, while it stays current.
+ */
+export type LiveSet = { version: string; notices: LiveNotice[] };
+
+/**
  * Every instance keeps the published, not yet ended in-app campaigns in memory, compiled,
  * and reloads them at most once a second (one small query, shared by all requests waiting
- * for it). Nothing has to notify instances, which Hyperdrive could not do anyway.
+ * for it). Nothing has to notify instances, which Hyperdrive could not do anyway. Unchanged
+ * rows keep their compiled notices, and the live set only changes when a notice starts or
+ * ends, so its version stays put while nothing happens.
  */
 export function createNoticeCatalog(db: Db, clock: Clock) {
-  let loaded: { at: number; notices: LiveNotice[] } | undefined;
+  let loaded: { at: number; rowsKey: string; notices: LiveNotice[] } | undefined;
   let loading: Promise<LiveNotice[]> | undefined;
+  let live: (LiveSet & { from: number; until: number }) | undefined;
 
   async function load(): Promise<LiveNotice[]> {
     const now = clock.now();
@@ -63,25 +73,60 @@ export function createNoticeCatalog(db: Db, clock: Clock) {
           or(isNull(campaigns.endsAt), gt(campaigns.endsAt, now)),
         ),
       );
-    const notices = rows.flatMap(toLiveNotice).sort(byUrgency);
-    loaded = { at: performance.now(), notices };
-    return notices;
+    const rowsKey = rows
+      .map((row) => `${row.id}.${row.version}`)
+      .sort()
+      .join();
+    if (loaded?.rowsKey !== rowsKey) {
+      loaded = { at: 0, rowsKey, notices: rows.flatMap(toLiveNotice).sort(byUrgency) };
+      live = undefined;
+    }
+    loaded.at = performance.now();
+    return loaded.notices;
+  }
+
+  async function loadedNotices(): Promise<LiveNotice[]> {
+    if (loaded && performance.now() - loaded.at < CATALOG_MAX_AGE_MS) return loaded.notices;
+    loading ??= load().finally(() => {
+      loading = undefined;
+    });
+    return loading;
   }
 
   return {
-    /** The live notices, at most `CATALOG_MAX_AGE_MS` old. */
-    async current(): Promise<LiveNotice[]> {
-      if (loaded && performance.now() - loaded.at < CATALOG_MAX_AGE_MS) return loaded.notices;
-      loading ??= load().finally(() => {
-        loading = undefined;
-      });
-      return loading;
+    /** The notices live now, from a load at most `CATALOG_MAX_AGE_MS` old. */
+    async current(): Promise<LiveSet> {
+      const notices = await loadedNotices();
+      const now = clock.now().getTime();
+      if (!live || now < live.from || now >= live.until) live = liveAt(notices, now);
+      return live;
     },
     /** This instance's own changes show at once. */
     invalidate(): void {
       loaded = undefined;
+      live = undefined;
     },
   };
+}
+
+/** The notices live at `now`, and the interval in which that set stays the same. */
+function liveAt(notices: LiveNotice[], now: number): LiveSet & { from: number; until: number } {
+  let from = Number.NEGATIVE_INFINITY;
+  let until = Number.POSITIVE_INFINITY;
+  const current: LiveNotice[] = [];
+  for (const notice of notices) {
+    const starts = notice.startsAt.getTime();
+    const ends = notice.endsAt?.getTime() ?? Number.POSITIVE_INFINITY;
+    if (starts > now) until = Math.min(until, starts);
+    else if (ends <= now) from = Math.max(from, ends);
+    else {
+      current.push(notice);
+      from = Math.max(from, starts);
+      until = Math.min(until, ends);
+    }
+  }
+  const key = current.map((n) => `${n.id}.${n.version}`).join();
+  return { version: `${hash32(key, 1)}${hash32(key, 2)}`, notices: current, from, until };
 }
 
 export type NoticeCatalog = ReturnType<typeof createNoticeCatalog>;

@@ -1,15 +1,16 @@
 import { eq, sql } from 'drizzle-orm';
-import murmurhash from 'murmurhash';
 import { rowsOf } from '../../db/json-param';
 import { campaigns, noticeDismissals } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { AppError, notFound } from '../../http/app-error';
-import type { NoticeAccount } from './account-cache';
+import type { NoticeAccount, NoticeAnswer } from './account-cache';
+import { accountsAfter } from './account-loader';
+import { hash32 } from './hash32';
 import { isHeldOut } from './holdout';
-import type { LiveNotice } from './notice-catalog';
+import type { LiveNotice, LiveSet } from './notice-catalog';
 
-/** The JSON answer (notices most urgent first, each built once per catalog load) and its ETag. */
-export type AccountNotices = { body: string; etag: string };
+/** The answer for one account: its ETag, and its JSON body (notices most urgent first). */
+export type AccountNotices = Pick<NoticeAnswer, 'etag' | 'body'>;
 
 /**
  * What an account should see now: live campaigns whose audience it matches, in its locale,
@@ -27,19 +28,32 @@ export async function noticesFor(
     throw new AppError('unauthorized', 'The token is no longer valid for this account.');
   }
   if (!account) throw notFound(`Account ${accountId}`);
-
-  const now = deps.clock.now();
+  const live = await deps.notices.catalog.current();
   const locale = options.locale ?? account.locale;
+  // An account that asks again while nothing changed gets the answer it got last time: the
+  // cached account is dropped when it changes, and `live.version` moves when notices do.
+  const last = account.answer;
+  if (last && last.liveVersion === live.version && last.locale === locale) return last;
+  const answer = computeAnswer(deps, account, live, locale);
+  account.answer = answer;
+  return answer;
+}
+
+function computeAnswer(
+  deps: Deps,
+  account: NoticeAccount,
+  live: LiveSet,
+  locale: string | null,
+): NoticeAnswer {
   const shown: LiveNotice[] = [];
   const sighting = {
     account_id: account.id,
     channel: 'in_app',
-    seen_at: now.toISOString(),
+    seen_at: deps.clock.now().toISOString(),
     treated: [] as string[],
     held_out: [] as string[],
   };
-  for (const notice of await deps.notices.catalog.current()) {
-    if (notice.startsAt > now || (notice.endsAt && notice.endsAt <= now)) continue;
+  for (const notice of live.notices) {
     if (!notice.matches(account)) continue;
     if (isHeldOut(notice.id, account.id, notice.holdoutPercent)) {
       sighting.held_out.push(notice.id);
@@ -52,19 +66,32 @@ export async function noticesFor(
   // The answer is a function of the account, its locale and each notice's version, so the
   // ETag is too (64 bits of MurmurHash3): no need to hash the body itself.
   const fingerprint = `${account.id}\u0000${locale ?? ''}\u0000${shown.map((n) => `${n.id}.${n.version}`).join(',')}`;
-  const etag = `"${hex(murmurhash.v3(fingerprint, 1))}${hex(murmurhash.v3(fingerprint, 2))}"`;
-  const body = `{"account_id":${JSON.stringify(account.id)},"locale":${JSON.stringify(locale)},"notices":[${shown.map((n) => n.json(locale)).join(',')}]}`;
-  return { body, etag };
+  return {
+    liveVersion: live.version,
+    locale,
+    etag: `"${hash32(fingerprint, 1)}${hash32(fingerprint, 2)}"`,
+    body: () =>
+      `{"account_id":${JSON.stringify(account.id)},"locale":${JSON.stringify(locale)},"notices":[${shown.map((n) => n.json(locale)).join(',')}]}`,
+  };
 }
 
-const hex = (value: number) => value.toString(16).padStart(8, '0');
-
 async function noticeAccount(deps: Deps, id: string): Promise<NoticeAccount | undefined> {
-  const cached = deps.notices.accounts.get(id);
-  if (cached) return cached;
-  const account = await deps.notices.accountLoader.load(id);
-  if (account) deps.notices.accounts.set(id, account);
-  return account;
+  const { accounts, accountLoader } = deps.notices;
+  const syncing = accounts.sync(deps.db);
+  if (syncing) await syncing;
+  return accounts.get(id) ?? accounts.load(id, (key) => accountLoader.load(key));
+}
+
+/** Node, at start-up: reads accounts into the notices cache before requests ask for them. */
+export async function warmNoticeAccounts(deps: Deps): Promise<void> {
+  const started = performance.now();
+  const added = await deps.notices.accounts.warm(deps.db, (afterId) =>
+    accountsAfter(deps.db, afterId),
+  );
+  deps.logger.info('notices account cache warmed', {
+    accounts: added,
+    ms: Math.round(performance.now() - started),
+  });
 }
 
 /** Idempotent: dismissing twice keeps the first time. */
@@ -82,5 +109,5 @@ export async function dismissNotice(deps: Deps, accountId: string, campaignId: s
     .insert(noticeDismissals)
     .values({ accountId, campaignId, dismissedAt: deps.clock.now() })
     .onConflictDoNothing();
-  deps.notices.accounts.delete(accountId);
+  deps.notices.accounts.evict([accountId]);
 }

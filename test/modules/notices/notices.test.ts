@@ -249,6 +249,61 @@ describe('notices API', () => {
     }
   });
 
+  it('drops an account another instance has cached once it changes, within 2 seconds', async () => {
+    const campaign = await publish(apiOutage);
+    const other = buildDeps(loadConfig({ LOG_LEVEL: 'silent' }), t.database.db, {
+      clock: t.clock,
+      logger: createLogger('silent'),
+    });
+    const otherApp = createApp(other);
+    const titlesOnOther = async (account: string) =>
+      (
+        await readJson(
+          await otherApp.request(`/v1/accounts/${account}/notices`, {
+            headers: { authorization: `Bearer ${appKey}` },
+          }),
+        )
+      ).notices.map((n: { title: string }) => n.title);
+    const within2s = async (account: string, expected: string[]) => {
+      const started = performance.now();
+      while (JSON.stringify(await titlesOnOther(account)) !== JSON.stringify(expected)) {
+        expect(performance.now() - started).toBeLessThan(2_000);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    // The other instance reads both accounts once the feed is running, and keeps them.
+    await within2s('dashboard-only', []);
+    await within2s('uses-api', ['Erreurs de l’API']);
+    await titlesOnOther('dashboard-only');
+    expect(other.notices.accounts.get('dashboard-only')).toBeDefined();
+
+    // An attribute change made through this instance...
+    await t.request('/v1/accounts/dashboard-only', {
+      method: 'PUT',
+      json: { components: ['Dashboard', 'API'], locale: 'en' },
+    });
+    await within2s('dashboard-only', ['API errors']);
+    // ...a dismissal...
+    await t.request(`/v1/accounts/uses-api/notices/${campaign.id}/dismiss`, {
+      method: 'POST',
+      key: appKey,
+    });
+    await within2s('uses-api', []);
+    // ...and a change made in the database by hand, which no instance was told about.
+    expect(other.notices.accounts.get('uses-api')).toBeDefined();
+    await t.deps.db.execute(sql`delete from notice_dismissals where account_id = 'uses-api'`);
+    await within2s('uses-api', ['Erreurs de l’API']);
+    // A TRUNCATE names no account: every cached account is dropped.
+    expect(other.notices.accounts.get('dashboard-only')).toBeDefined();
+    await t.deps.db.execute(sql`truncate notice_dismissals`);
+    const truncated = performance.now();
+    while (other.notices.accounts.get('dashboard-only')) {
+      expect(performance.now() - truncated).toBeLessThan(2_000);
+      await titlesOnOther('uses-api');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  });
+
   describe('browser tokens', () => {
     const mint = async (account: string) => {
       const response = await t.request(`/v1/accounts/${account}/token`, {

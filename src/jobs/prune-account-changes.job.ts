@@ -1,0 +1,8 @@
+import { pruneAccountChanges } from '../modules/notices/account-cache';
+import type { Job } from './job';
+
+export const pruneAccountChangesJob: Job = {
+  name: 'prune-account-changes',
+  schedule: '17 3 * * *',
+  run: (deps) => pruneAccountChanges(deps.db),
+};
