@@ -59,7 +59,7 @@ const envSchema = z.object({
     .trim()
     .regex(/^(tag|field):[\w.-]+$/, 'must be tag:<prefix> or field:<name>, e.g. tag:reason_')
     .default('tag:reason_'),
-  SPIKE_ALPHA: z.coerce.number().gt(0).max(1).default(0.05),
+  SPIKE_ALPHA: z.coerce.number().gt(0).max(1).default(0.1),
   SLACK_WEBHOOK_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
   IMPORT_MAX_BYTES: z.coerce
     .number()
@@ -128,7 +128,7 @@ export type Config = {
   bodyLimitBytes: number;
   importMaxBytes: number;
   slackWebhookUrl: string | undefined;
-  /** Chance per week of any false spike alert across all reasons (split over them). */
+  /** False-discovery rate of spike alerts over the reasons tested each week (Benjamini–Hochberg). */
   spikeAlpha: number;
   zendesk: { webhookSecret: string | undefined; reasonFrom: string };
   /** Origins whose pages may call the notices API from the browser. */

@@ -7,8 +7,9 @@ import { dot, fitPoissonGlm } from './poisson-glm';
  *   8–25 weeks  an EARS C2 baseline (weeks t−9 … t−3) with a count-aware spread;
  *   ≥ 26 weeks  a log-linear count model (trend, yearly seasonality from 104 weeks, one term
  *               per predictable event) fitted on the weeks before t−2 with outliers left out.
- * A week alerts when P(Y ≥ y) under the event-free baseline is below α divided by the number
- * of reasons tested that week, the excess is at least `minExcess` and y ≥ `minRatio`·baseline.
+ * A week alerts when P(Y ≥ y) under the event-free baseline passes the Benjamini–Hochberg
+ * step-up at level α over the reasons tested that week, the excess is at least `minExcess`
+ * and y ≥ `minRatio`·baseline.
  */
 
 export type EventTerm = {
@@ -27,7 +28,7 @@ export type DetectOptions = {
   minRatio: number;
 };
 
-export const DEFAULT_DETECT_OPTIONS: DetectOptions = { alpha: 0.05, minExcess: 3, minRatio: 1.5 };
+export const DEFAULT_DETECT_OPTIONS: DetectOptions = { alpha: 0.1, minExcess: 3, minRatio: 1.5 };
 
 export type Attribution = {
   eventId: string;
@@ -101,22 +102,28 @@ export function detectSpikes(
   for (let week = range.from; week <= range.to; week++) {
     const tested = baselines.filter((b) => b.get(week)).length;
     if (tested === 0) continue;
-    const threshold = options.alpha / tested;
-    series.forEach(({ reason, counts }, i) => {
-      const baseline = baselines[i]?.get(week);
+    const candidates: { index: number; baseline: Baseline; probability: number }[] = [];
+    series.forEach(({ counts }, index) => {
+      const baseline = baselines[index]?.get(week);
       if (!baseline) return;
+      const observed = counts[week] ?? 0;
+      const excess = observed - baseline.expected;
+      if (excess < options.minExcess || observed < options.minRatio * baseline.expected) return;
+      const probability = upperTail(observed, baseline.expected, baseline.dispersion);
+      candidates.push({ index, baseline, probability });
+    });
+    const { rejected, threshold } = benjaminiHochberg(candidates, tested, options.alpha);
+    for (const { index, baseline, probability } of rejected) {
+      const { reason, counts } = series[index] as { reason: string; counts: number[] };
       const observed = counts[week] ?? 0;
       const expected = baseline.expected;
       const excess = observed - expected;
-      if (excess < options.minExcess || observed < options.minRatio * expected) return;
-      const probability = upperTail(observed, expected, baseline.dispersion);
-      if (probability >= threshold) return;
       const overlapping = applicableEvents(events, reason).filter(
         (e) => (e.overlap[week] ?? 0) > 0,
       );
       const attributions = attribute(excess, overlapping, baseline.eventEffects);
       const explained = attributions.reduce((sum, a) => sum + a.contacts, 0);
-      verdicts[i]?.spikes.push({
+      verdicts[index]?.spikes.push({
         reason,
         week,
         observed,
@@ -128,9 +135,30 @@ export function detectSpikes(
         attributions,
         unexplained: round(Math.max(0, excess - explained)),
       });
-    });
+    }
   }
   return verdicts;
+}
+
+/**
+ * The Benjamini–Hochberg step-up over the reasons tested in one week (those not among
+ * `candidates` count as tested and not rejected): with `tested` = m, the k smallest
+ * probabilities are rejected for the largest k with p(k) <= k·alpha/m. In a week with no
+ * spike anywhere this keeps the chance of any false alert at alpha, as Bonferroni does; in a
+ * week where several reasons rise together (a billing run, an outage) it lets the weaker
+ * rises through, which is where low-volume reasons lost them before.
+ */
+function benjaminiHochberg<T extends { probability: number }>(
+  candidates: T[],
+  tested: number,
+  alpha: number,
+): { rejected: T[]; threshold: number } {
+  const sorted = [...candidates].sort((a, b) => a.probability - b.probability);
+  let k = 0;
+  sorted.forEach((c, i) => {
+    if (c.probability <= ((i + 1) * alpha) / tested) k = i + 1;
+  });
+  return { rejected: sorted.slice(0, k), threshold: (Math.max(k, 1) * alpha) / tested };
 }
 
 export function applicableEvents(events: EventTerm[], reason: string): EventTerm[] {

@@ -36,16 +36,38 @@ describe('detectSpikes', () => {
     expect(real[0]?.spikes).toHaveLength(1);
   });
 
-  it('asks more of each reason the more reasons are tested in the same week', () => {
-    const counts = [...withNoise(60, 20), 33];
-    const alone = detectSpikes([{ reason: 'a', counts }], [], { from: 60, to: 60 });
+  it('asks more of a reason that rises alone the more reasons are tested that week', () => {
+    const rise = [...withNoise(60, 20), 33];
+    const steady = [...withNoise(60, 20), 20];
+    const alone = detectSpikes([{ reason: 'a', counts: rise }], [], { from: 60, to: 60 });
     const crowd = detectSpikes(
-      Array.from({ length: 60 }, (_, i) => ({ reason: `r${i}`, counts })),
+      [
+        { reason: 'a', counts: rise },
+        ...Array.from({ length: 59 }, (_, i) => ({ reason: `r${i}`, counts: steady })),
+      ],
       [],
       { from: 60, to: 60 },
     );
     expect(alone[0]?.spikes).toHaveLength(1);
     expect(crowd.every((v) => v.spikes.length === 0)).toBe(true);
+  });
+
+  it('lets a weaker rise through in a week when many reasons rise (Benjamini–Hochberg)', () => {
+    const weak = [...withNoise(60, 20), 33];
+    const strong = [...withNoise(60, 20), 80];
+    const steady = [...withNoise(60, 20), 20];
+    const week = detectSpikes(
+      [
+        { reason: 'weak', counts: weak },
+        ...Array.from({ length: 20 }, (_, i) => ({ reason: `strong${i}`, counts: strong })),
+        ...Array.from({ length: 39 }, (_, i) => ({ reason: `steady${i}`, counts: steady })),
+      ],
+      [],
+      { from: 60, to: 60 },
+    );
+    const flagged = week.filter((v) => v.spikes.length > 0).map((v) => v.reason);
+    expect(flagged).toContain('weak');
+    expect(flagged).toHaveLength(21);
   });
 
   it('learns an event from earlier occurrences and attributes the excess to it', () => {
