@@ -34,6 +34,11 @@ export type Deps = {
   };
   /** API keys recently seen valid, by hash (see `authenticateApiKey`). */
   principals: LRUCache<string, RememberedKey>;
+  /**
+   * Hands over work a request starts and does not wait for (it handles its own errors). On
+   * Node it simply runs; Workers keep the request alive until it is done.
+   */
+  background: (task: Promise<void>) => void;
 };
 
 /**
@@ -64,7 +69,9 @@ export function createInstanceCaches(config: Config): InstanceCaches {
 export function buildDeps(
   config: Config,
   db: Db,
-  overrides: Partial<Pick<Deps, 'clock' | 'logger'>> & { caches?: InstanceCaches } = {},
+  overrides: Partial<Pick<Deps, 'clock' | 'logger' | 'background'>> & {
+    caches?: InstanceCaches;
+  } = {},
 ): Deps {
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? createLogger(config.logLevel);
@@ -82,5 +89,6 @@ export function buildDeps(
       accountLoader: createAccountLoader(db),
     },
     principals: caches.principals,
+    background: overrides.background ?? (() => {}),
   };
 }

@@ -31,19 +31,24 @@ function depsFor(env: Bindings) {
   const config = loadConfig({ ...env, DATABASE_URL: connectionString });
   const database = openPostgres(connectionString, { poolMax: 1 });
   caches ??= createInstanceCaches(config);
-  return { deps: buildDeps(config, database.db, { caches }), database };
+  const background: Promise<void>[] = [];
+  const deps = buildDeps(config, database.db, {
+    caches,
+    background: (task) => background.push(task),
+  });
+  return { deps, database, background };
 }
 
 export default {
   async fetch(request: Request, env: Bindings, ctx: ExecutionContext): Promise<Response> {
-    const { deps, database } = depsFor(env);
+    const { deps, database, background } = depsFor(env);
     const response = await createApp(deps).fetch(request, env, ctx);
-    // Each request's exposures are written after its response, then the connection closes.
+    // Each request's exposures and background work finish after its response, then the
+    // connection closes.
     ctx.waitUntil(
-      deps.notices.exposures
-        .flush()
-        .catch(() => {})
-        .finally(() => database.close()),
+      Promise.allSettled([deps.notices.exposures.flush(), ...background]).finally(() =>
+        database.close(),
+      ),
     );
     return response;
   },

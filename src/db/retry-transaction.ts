@@ -23,7 +23,7 @@ export async function retryingTransaction<T>(
   }
 }
 
-function postgresCode(error: unknown): string | undefined {
+export function postgresCode(error: unknown): string | undefined {
   for (let current = error; current instanceof Error; current = current.cause) {
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string') return code;

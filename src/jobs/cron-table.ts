@@ -6,6 +6,7 @@ import { pruneIdempotencyKeysJob } from './prune-idempotency-keys.job';
 import { pruneJobRunsJob } from './prune-job-runs.job';
 import { sendEmailsJob } from './send-emails.job';
 import { sendReportDigestJob } from './send-report-digest.job';
+import { settleRecontactsJob } from './settle-recontacts.job';
 
 /**
  * Every scheduled job. On Workers, each distinct schedule must also be listed under
@@ -19,4 +20,5 @@ export const cronTable: readonly Job[] = [
   pruneAccountChangesJob,
   sendEmailsJob,
   sendReportDigestJob,
+  settleRecontactsJob,
 ];

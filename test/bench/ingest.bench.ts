@@ -2,20 +2,20 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serve } from '@hono/node-server';
 import uniform from '@stdlib/random-base-uniform';
 import postgres from 'postgres';
-import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { buildDeps } from '../../src/deps';
 import { createLogger } from '../../src/logger';
 import { createApiKey } from '../../src/modules/auth/api-keys.service';
 import { reasonKey } from '../../src/modules/reasons/reason-key';
 import { NYC_COMPLAINTS } from '../helpers/shared-data';
+import { startAppServer } from './app-server';
 import { dropBenchDatabase, freshBenchDatabase } from './bench-database';
 
 /**
- * npm run bench:ingest — 200,000 tickets through POST /v1/tickets (HTTP, batches of 5,000,
+ * npm run bench:ingest — 200,000 tickets through POST /v1/tickets (HTTP to the app in its own
+ * process, batches of 5,000,
  * with validation, idempotency, the weekly rollup and re-contact flags) against a bare
  * multi-row INSERT of the same rows into the same table, in the same run; then the shared
  * data set through `npm run import` (BENCH_SKIP_IMPORT=1 skips it; BENCH_TICKETS and
@@ -73,44 +73,54 @@ async function startServer(name: string) {
   const config = loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'warn' });
   const deps = buildDeps(config, database.db, { logger: createLogger('warn') });
   const { key } = await createApiKey(deps, { name: 'bench', role: 'ops', createdBy: null });
-  const server = serve({ fetch: createApp(deps).fetch, port: 0, hostname: '127.0.0.1' });
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  await database.close();
+  const server = await startAppServer('forestall', database.url);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.base,
     key,
-    database,
+    /** Waits until the re-contact flags of everything ingested are settled. */
+    async settled() {
+      const sql = postgres(database.url, { max: 1, onnotice: () => {} });
+      while ((await sql`select count(*)::int as n from recontact_work`)[0]?.n) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      await sql.end();
+    },
     async stop() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await database.close();
+      await server.stop();
       await dropBenchDatabase(name);
     },
   };
 }
 
-/** Sends the batches in order from `clients` concurrent clients (one: the target's measure). */
+/**
+ * Sends the batches in order from `clients` concurrent clients (one: the target's measure).
+ * Bodies are serialised before the clock starts: the client's JSON is not the service's work.
+ */
 async function throughApi(
   tickets: ReturnType<typeof generateTickets>,
   clients = 1,
 ): Promise<number> {
   const server = await startServer('forestall_bench_api');
-  const batches = Array.from({ length: Math.ceil(tickets.length / BATCH) }, (_, i) =>
-    tickets.slice(i * BATCH, (i + 1) * BATCH),
+  const bodies = Array.from({ length: Math.ceil(tickets.length / BATCH) }, (_, i) =>
+    JSON.stringify({ tickets: tickets.slice(i * BATCH, (i + 1) * BATCH) }),
   );
   const started = performance.now();
   const client = async () => {
-    for (let batch = batches.shift(); batch; batch = batches.shift()) {
+    for (let body = bodies.shift(); body; body = bodies.shift()) {
       const response = await fetch(`${server.url}/v1/tickets`, {
         method: 'POST',
         headers: { authorization: `Bearer ${server.key}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ tickets: batch }),
+        body,
       });
       if (!response.ok)
         throw new Error(`ingest answered ${response.status}: ${await response.text()}`);
+      await response.arrayBuffer();
     }
   };
   await Promise.all(Array.from({ length: clients }, client));
+  // The ingest is done when its re-contact flags are, which settle just after each response.
+  await server.settled();
   const seconds = (performance.now() - started) / 1000;
   await server.stop();
   return seconds;

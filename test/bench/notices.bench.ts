@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import uniform from '@stdlib/random-base-uniform';
 import autocannon from 'autocannon';
 import { loadConfig } from '../../src/config';
@@ -8,6 +7,7 @@ import { upsertAccounts } from '../../src/modules/accounts/accounts.service';
 import { createApiKey } from '../../src/modules/auth/api-keys.service';
 import type { CampaignCreate } from '../../src/modules/campaigns/campaign-input';
 import { createCampaign } from '../../src/modules/campaigns/campaigns.service';
+import { startAppServer } from './app-server';
 import { dropBenchDatabase, freshBenchDatabase } from './bench-database';
 
 /**
@@ -187,40 +187,6 @@ async function seed() {
   return { url: database.url, key };
 }
 
-async function startServer(mode: 'forestall' | 'bare', databaseUrl = '') {
-  // BENCH_CPU_PROF=dir writes a CPU profile of each server to look at afterwards.
-  const profile = process.env.BENCH_CPU_PROF
-    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
-    : [];
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--import', 'tsx', ...profile, 'test/bench/notices-server.ts', mode, databaseUrl],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const port = await new Promise<number>((resolve, reject) => {
-    let text = '';
-    child.stdout?.on('data', (chunk) => {
-      text += chunk;
-      const match = text.match(/PORT (\d+)/);
-      if (match) resolve(Number(match[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
-  });
-  const base = `http://127.0.0.1:${port}`;
-  return {
-    base,
-    async peakRssMb() {
-      const body = (await (await fetch(`${base}/__bench/rss`)).json()) as { max_rss_kb: number };
-      return body.max_rss_kb / 1024;
-    },
-    async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
 type Run = { rps: number; p50: number; p99: number; requests: number; statuses: string };
 
 async function load(
@@ -262,13 +228,13 @@ const randomAccount = () => accountId(Math.floor(random() * ACCOUNTS));
 const noticesPath = (id: string) => `/v1/accounts/${id}/notices`;
 const auth = { authorization: `Bearer ${seeded.key}` };
 
-const bare = await startServer('bare');
+const bare = await startAppServer('bare');
 const bareRequest = () => ({ path: noticesPath(randomAccount()), headers: {} });
 await load(bare.base, bareRequest); // warm-up
 const bareRun = await load(bare.base, bareRequest);
 await bare.stop();
 
-const app = await startServer('forestall', seeded.url);
+const app = await startAppServer('forestall', seeded.url);
 // ETags of a sample of accounts, for the If-None-Match run.
 const sample = Array.from({ length: 2_000 }, randomAccount);
 const etags = new Map<string, string>();

@@ -4,6 +4,7 @@ import {
   boolean,
   check,
   index,
+  jsonb,
   pgTable,
   smallint,
   text,
@@ -45,3 +46,14 @@ export const tickets = pgTable(
 );
 
 export type TicketRow = typeof tickets.$inferSelect;
+
+/**
+ * Tickets whose re-contact flags (and their neighbours') still have to be re-derived: one
+ * row per ingest, written in the ingest's transaction, so nothing is lost on a crash.
+ * `settleRecontacts` works them off right after the ingest, and before anything reads flags.
+ */
+export const recontactWork = pgTable('recontact_work', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  points: jsonb('points').notNull(),
+  createdAt: timestamptz('created_at').notNull().defaultNow(),
+});

@@ -4,6 +4,7 @@ import type { Deps } from '../../deps';
 import { notFound } from '../../http/app-error';
 import { campaignStatus } from '../campaigns/campaign-status';
 import { consolidateExposures } from '../notices/consolidate-exposures';
+import { settleRecontacts } from '../tickets/recontact-work';
 import { groupCompanion, measureCampaigns, rate } from './campaign-measurements';
 import {
   estimateWithHoldout,
@@ -23,6 +24,7 @@ export async function campaignImpact(deps: Deps, id: string, windowDays?: number
   const [campaign] = await deps.db.select().from(campaigns).where(eq(campaigns.id, id));
   if (!campaign) throw notFound(`Campaign ${id}`);
   await consolidateExposures(deps);
+  await settleRecontacts(deps.db);
   const now = deps.clock.now();
   const days = windowDays ?? deps.config.impactWindowDays;
   const status = campaignStatus(campaign, now);

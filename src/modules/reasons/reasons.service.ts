@@ -5,6 +5,7 @@ import type { Deps } from '../../deps';
 import { notFound } from '../../http/app-error';
 import { type Page, toPage } from '../../http/pagination';
 import { recomputeRecontactsForReasons } from '../tickets/recompute-recontacts';
+import { lockRecontactFlags } from '../tickets/recontact-work';
 import { reasonKey } from './reason-key';
 import { rebuildRollup } from './reason-weeks-rollup';
 import { addWeeks, currentWeek } from './weeks';
@@ -89,6 +90,8 @@ export async function putReason(
         returning (xmax = 0) as inserted`),
     );
     if (input.aliases) {
+      // Before any ticket row is locked: a settle holding this lock may be waiting for them.
+      await lockRecontactFlags(tx);
       const keys = [...new Set(input.aliases.map(reasonKey))].filter((key) => key && key !== slug);
       const touched = await replaceAliases(tx, slug, keys);
       await rebuildRollup(tx, deps.config.workspaceTimeZone, touched);

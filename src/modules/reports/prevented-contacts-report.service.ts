@@ -14,6 +14,7 @@ import { estimateWithHoldout, type Interval } from '../impact/holdout-estimate';
 import { observationalImpact } from '../impact/observational-impact';
 import { consolidateExposures } from '../notices/consolidate-exposures';
 import { addWeeks, mondayOf, weeksBetween } from '../reasons/weeks';
+import { settleRecontacts } from '../tickets/recontact-work';
 import { type ContactCounts, periodMetrics } from './period-metrics';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -109,6 +110,7 @@ export async function preventedContactsReport(
     ]);
   }
   await consolidateExposures(deps);
+  await settleRecontacts(deps.db);
   const windowMs = deps.config.impactWindowDays * DAY_MS;
   const rows = await deps.db
     .select()

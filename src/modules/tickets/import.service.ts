@@ -1,7 +1,7 @@
 import type { Deps } from '../../deps';
 import { AppError, type FieldError } from '../../http/app-error';
 import { type ColumnMap, CsvFormatError, readCsvTickets } from './csv-tickets';
-import { prepareBatch, writeBatch } from './ingest.service';
+import { prepareBatch, settleAfterIngest, writeBatch } from './ingest.service';
 import { addSummary, emptySummary, type IngestSummary, type TicketInput } from './ticket-input';
 
 const IMPORT_BATCH_SIZE = 2_000;
@@ -61,6 +61,7 @@ export async function importCsvTickets(
       }
       await flush();
     });
+    settleAfterIngest(deps);
   } catch (error) {
     if (error instanceof CsvFormatError) {
       const where = error.line ? `line ${error.line}` : 'body';

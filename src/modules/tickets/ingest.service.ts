@@ -1,13 +1,14 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/database';
 import { jsonParam, rowsOf } from '../../db/json-param';
-import { retryingTransaction } from '../../db/retry-transaction';
+import { postgresCode, retryingTransaction } from '../../db/retry-transaction';
 import type { Deps } from '../../deps';
 import { AppError, type FieldError } from '../../http/app-error';
 import { applyRollupDeltas, type RollupDelta, rollupInsert } from '../reasons/reason-weeks-rollup';
 import { resolveReasonSlugs } from '../reasons/resolve-reasons';
 import { type NormalizedTicket, normalizeTickets, type PathOf } from './normalize-tickets';
-import { type ContactPoint, refreshRecontacts } from './recontacts';
+import { queueRecontactWork, settleRecontactsInBackground } from './recontact-work';
+import type { ContactPoint } from './recontacts';
 import type { IngestSummary, TicketInput } from './ticket-input';
 
 type StoredTicket = {
@@ -32,13 +33,30 @@ const batchPath: PathOf = (index, field) => `tickets.${index}.${field}`;
 /**
  * Ingests a batch all-or-nothing, idempotent on (source, external_id): a ticket seen before
  * with the same content is a duplicate, with different content an update; the weekly rollup
- * and re-contact flags follow both. Every lock (reasons, tickets, rollup rows) is taken in key
- * order, so concurrent overlapping batches mostly wait for each other; the rare deadlock left
- * (re-contact flags of older tickets) is resolved by running the transaction again.
+ * follows both at once, and re-contact flags right after (`settleAfterIngest`). Every lock
+ * (reasons, tickets, rollup rows) is taken in key order, so concurrent overlapping batches
+ * wait for each other; a deadlock left is resolved by running the transaction again.
  */
 export async function ingestTickets(deps: Deps, inputs: TicketInput[]): Promise<IngestSummary> {
   const batch = prepareBatch(deps, inputs, batchPath);
-  return retryingTransaction(deps.db, (tx) => writeBatch(tx, deps, batch));
+  const summary = await retryingTransaction(deps.db, (tx) => writeBatch(tx, deps, batch));
+  settleAfterIngest(deps);
+  return summary;
+}
+
+/**
+ * Re-contact flags are re-derived after the ingest commits, not inside it: the ingest only
+ * queues its contacts (in its transaction), which keeps the refresh off the request. Readers
+ * of the flags settle the queue first, so none of them sees it unsettled.
+ */
+export function settleAfterIngest(deps: Deps): void {
+  deps.background(
+    settleRecontactsInBackground(deps.db, (error) =>
+      deps.logger.error('re-contact flags not settled; the settle-recontacts job will retry', {
+        error: String(error),
+      }),
+    ),
+  );
 }
 
 export type PreparedBatch = { received: number; rejected: number; tickets: NormalizedTicket[] };
@@ -111,7 +129,8 @@ export async function writeBatch(tx: Db, deps: Deps, batch: PreparedBatch): Prom
   summary.duplicates += seenBefore.length - changed.length;
 
   const deltas: RollupDelta[] = [];
-  const points: ContactPoint[] = inserted.flatMap(contactPoint);
+  // New tickets were queued for their re-contact flags by the insert itself.
+  const points: ContactPoint[] = [];
   for (const { before, after } of changed) {
     if (
       before.reason_slug !== after.reason_slug ||
@@ -122,7 +141,7 @@ export async function writeBatch(tx: Db, deps: Deps, batch: PreparedBatch): Prom
     points.push(...contactPoint(before), ...contactPoint(after));
   }
   await applyRollupDeltas(tx, deltas, deps.config.workspaceTimeZone);
-  await refreshRecontacts(tx, points);
+  await queueRecontactWork(tx, points);
   return summary;
 }
 
@@ -148,8 +167,8 @@ function toStored(t: NormalizedTicket, reasonSlug: string): StoredTicket {
     reason_slug: reasonSlug,
     sub_reason: t.subReason,
     channel: t.channel,
-    created_at: t.createdAt.toISOString(),
-    resolved_at: t.resolvedAt?.toISOString() ?? null,
+    created_at: t.createdAt,
+    resolved_at: t.resolvedAt,
     csat: t.csat,
   };
 }
@@ -182,8 +201,11 @@ async function lockExisting(db: Db, incoming: StoredTicket[]): Promise<Map<strin
 }
 
 /**
- * Inserts the tickets not stored yet and counts them into the weekly rollup in the same
- * statement, so the batch is not sent to Postgres twice.
+ * Inserts the tickets not stored yet, counts them into the weekly rollup and queues them for
+ * their re-contact flags in the same statement, so the batch is not sent to Postgres twice.
+ * The usual batch is all new: it goes in as a plain insert, which costs Postgres less than
+ * ON CONFLICT's speculative insertion per row; a duplicate anywhere undoes it (a savepoint)
+ * and the batch goes in again, skipping the tickets stored already.
  */
 async function insertFresh(
   db: Db,
@@ -191,23 +213,44 @@ async function insertFresh(
   timeZone: string,
 ): Promise<StoredTicket[]> {
   if (fresh.length === 0) return [];
+  try {
+    await db.transaction((savepoint) =>
+      savepoint.execute(insertStatement(fresh, timeZone, 'all new')),
+    );
+    return fresh;
+  } catch (error) {
+    if (postgresCode(error) !== UNIQUE_VIOLATION) throw error;
+  }
   const rows = rowsOf<{ source: string; external_id: string }>(
-    await db.execute(sql`
-      with inserted as (
-        insert into tickets (source, external_id, account_id, raw_reason_key, reason_slug,
-                             sub_reason, channel, created_at, resolved_at, csat)
-        select * from jsonb_to_recordset(${jsonParam(fresh)}) as t ${TICKET_RECORD}
-        order by source, external_id
-        on conflict (source, external_id) do nothing
-        returning source, external_id, reason_slug, created_at
-      ),
-      counted as (
-        ${rollupInsert(sql`select reason_slug, created_at, 1 as delta from inserted`, timeZone)}
-      )
-      select source, external_id from inserted`),
+    await db.execute(insertStatement(fresh, timeZone, 'skip stored')),
   );
   const insertedKeys = new Set(rows.map(keyOf));
   return fresh.filter((t) => insertedKeys.has(keyOf(t)));
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+function insertStatement(fresh: StoredTicket[], timeZone: string, mode: 'all new' | 'skip stored') {
+  return sql`
+    with inserted as (
+      insert into tickets (source, external_id, account_id, raw_reason_key, reason_slug,
+                           sub_reason, channel, created_at, resolved_at, csat)
+      select * from jsonb_to_recordset(${jsonParam(fresh)}) as t ${TICKET_RECORD}
+      order by source, external_id
+      ${mode === 'skip stored' ? sql`on conflict (source, external_id) do nothing` : sql``}
+      returning source, external_id, account_id, reason_slug, created_at
+    ),
+    counted as (
+      ${rollupInsert(sql`select reason_slug, created_at, 1 as delta from inserted`, timeZone)}
+    ),
+    queued as (
+      insert into recontact_work (points)
+      select jsonb_agg(jsonb_build_object(
+        'account_id', account_id, 'reason_slug', reason_slug, 'created_at', created_at))
+      from inserted where account_id is not null
+      having count(*) > 0
+    )
+    ${mode === 'skip stored' ? sql`select source, external_id from inserted` : sql`select 1`}`;
 }
 
 async function updateChanged(db: Db, changed: StoredTicket[]): Promise<void> {

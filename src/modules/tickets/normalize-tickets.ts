@@ -12,8 +12,9 @@ export type NormalizedTicket = {
   reasonLabel: string;
   subReason: string | null;
   channel: string | null;
-  createdAt: Date;
-  resolvedAt: Date | null;
+  /** ISO 8601 instants in UTC. */
+  createdAt: string;
+  resolvedAt: string | null;
   csat: number | null;
 };
 
@@ -30,18 +31,23 @@ export function normalizeTickets(
 ): NormalizeResult {
   const errors: FieldError[] = [];
   const tickets: NormalizedTicket[] = [];
-  inputs.forEach((input, index) => {
+  let index = 0;
+  const fail = (field: string, message: string) =>
+    errors.push({ location: 'body', path: context.pathOf(index, field), message });
+  // A plain loop with no closure per ticket: batches hold thousands of them.
+  for (; index < inputs.length; index++) {
+    const input = inputs[index] as TicketInput;
     const errorsBefore = errors.length;
-    const fail = (field: string, message: string) =>
-      errors.push({ location: 'body', path: context.pathOf(index, field), message });
-    const createdAt = readTime(input.created_at, 'created_at');
-    const resolvedAt = input.resolved_at ? readTime(input.resolved_at, 'resolved_at') : null;
-    if (createdAt && resolvedAt && resolvedAt < createdAt) {
+    const createdAt = readTime(input.created_at, context);
+    if (typeof createdAt === 'string') fail('created_at', createdAt);
+    const resolvedAt = input.resolved_at ? readTime(input.resolved_at, context) : null;
+    if (typeof resolvedAt === 'string') fail('resolved_at', resolvedAt);
+    if (createdAt instanceof Date && resolvedAt instanceof Date && resolvedAt < createdAt) {
       fail('resolved_at', 'must not be before created_at');
     }
     const rawReasonKey = reasonKey(input.reason);
     if (!rawReasonKey) fail('reason', 'must contain a letter or digit that forms a reason slug');
-    if (errors.length > errorsBefore || createdAt === undefined || resolvedAt === undefined) return;
+    if (errors.length > errorsBefore || !(createdAt instanceof Date)) continue;
     tickets.push({
       source: input.source,
       externalId: input.external_id,
@@ -50,27 +56,23 @@ export function normalizeTickets(
       reasonLabel: input.reason,
       subReason: input.sub_reason,
       channel: input.channel,
-      createdAt,
-      resolvedAt,
+      createdAt: isoOf(createdAt, input.created_at),
+      resolvedAt: resolvedAt instanceof Date ? isoOf(resolvedAt, input.resolved_at ?? '') : null,
       csat: input.csat,
     });
-
-    function readTime(value: string, field: string): Date | undefined {
-      const date = parseTicketTime(value, context.timeZone);
-      if (!date) {
-        fail(
-          field,
-          'must be an ISO 8601 date or date-time, e.g. 2025-01-09 or 2025-01-09T14:30:00Z',
-        );
-        return undefined;
-      }
-      const problem = ticketTimeProblem(date, context.now);
-      if (problem) {
-        fail(field, problem);
-        return undefined;
-      }
-      return date;
-    }
-  });
+  }
   return { tickets, errors };
+}
+
+// What `toISOString` would print, so a timestamp sent that way is kept as it is.
+const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
+
+const isoOf = (date: Date, text: string) => (CANONICAL_UTC.test(text) ? text : date.toISOString());
+
+/** The instant, or what is wrong with the text. */
+function readTime(value: string, context: { timeZone: string; now: Date }): Date | string {
+  const date = parseTicketTime(value, context.timeZone);
+  if (!date)
+    return 'must be an ISO 8601 date or date-time, e.g. 2025-01-09 or 2025-01-09T14:30:00Z';
+  return ticketTimeProblem(date, context.now) ?? date;
 }

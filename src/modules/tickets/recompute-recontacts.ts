@@ -5,6 +5,7 @@ import { jsonParam } from '../../db/json-param';
 /**
  * Re-derives re-contact flags for whole reasons after tickets moved between them. The
  * ticket just before each one (same account and reason) decides: within 48 hours or not.
+ * The caller holds `lockRecontactFlags`, taken before it moved any ticket.
  */
 export async function recomputeRecontactsForReasons(db: Db, reasonSlugs: string[]): Promise<void> {
   if (reasonSlugs.length === 0) return;

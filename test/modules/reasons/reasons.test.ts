@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../../src/db/json-param';
+import { settleRecontacts } from '../../../src/modules/tickets/recontact-work';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
@@ -94,6 +95,7 @@ describe('contact reasons and aliases', () => {
       ticket(2, { reason: 'Sign-in', created_at: '2026-02-02T12:00:00Z' }),
     ]);
     await putReason('login', { label: 'Login', aliases: ['Sign-in'] });
+    await settleRecontacts(t.deps.db);
     const flags = rowsOf<{ is_recontact: boolean }>(
       await t.deps.db.execute(sql`select is_recontact from tickets order by external_id`),
     ).map((row) => row.is_recontact);

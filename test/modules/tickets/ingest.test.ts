@@ -1,6 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../../src/db/json-param';
+import { settleRecontactsJob } from '../../../src/jobs/settle-recontacts.job';
+import { prepareBatch, writeBatch } from '../../../src/modules/tickets/ingest.service';
+import { settleRecontacts } from '../../../src/modules/tickets/recontact-work';
+import { TicketInputSchema } from '../../../src/modules/tickets/ticket-input';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';
 import { sharedDataHead } from '../../helpers/shared-data';
@@ -14,7 +18,10 @@ describe('POST /v1/tickets', () => {
   });
   afterAll(() => t.close());
   beforeEach(async () => {
-    await t.deps.db.execute(sql`truncate tickets, reason_weeks, reason_aliases, reasons cascade`);
+    await settleRecontacts(t.deps.db);
+    await t.deps.db.execute(
+      sql`truncate tickets, reason_weeks, reason_aliases, reasons, recontact_work cascade`,
+    );
   });
 
   const post = (tickets: unknown[]) =>
@@ -24,8 +31,10 @@ describe('POST /v1/tickets', () => {
     expect(response.status).toBe(200);
     return readJson(response);
   };
-  const stored = async () =>
-    rowsOf<{
+  // Re-contact flags settle right after an ingest commits; a reader settles what is left.
+  const stored = async () => {
+    await settleRecontacts(t.deps.db);
+    return rowsOf<{
       external_id: string;
       reason_slug: string;
       resolved_at: string | null;
@@ -35,6 +44,7 @@ describe('POST /v1/tickets', () => {
         sql`select external_id, reason_slug, resolved_at, is_recontact from tickets order by external_id`,
       ),
     );
+  };
   const rollupTotal = async () =>
     Number(
       rowsOf<{ n: string | number | null }>(
@@ -145,6 +155,37 @@ describe('POST /v1/tickets', () => {
     expect(flags).toEqual({ a1: false, a2: true, a3: false, b1: false, c1: false });
   });
 
+  it('queues re-contact flags with the ingest, so a process that stops before settling them loses nothing', async () => {
+    // The ingest's own transaction, without the settle that follows it in the service.
+    const batch = prepareBatch(
+      t.deps,
+      [
+        ticket('q1', { created_at: '2026-02-02T10:00:00Z' }),
+        ticket('q2', { created_at: '2026-02-03T09:00:00Z' }),
+      ].map((input) => TicketInputSchema.parse(input)),
+      (index, field) => `${index}.${field}`,
+    );
+    await t.deps.db.transaction((tx) => writeBatch(tx, t.deps, batch));
+    const raw = rowsOf<{ is_recontact: boolean }>(
+      await t.deps.db.execute(sql`select is_recontact from tickets order by external_id`),
+    );
+    expect(raw.map((row) => row.is_recontact)).toEqual([false, false]);
+    const [queued] = rowsOf<{ n: number }>(
+      await t.deps.db.execute(sql`select count(*)::int as n from recontact_work`),
+    );
+    expect(queued?.n).toBe(1);
+    // The minute job settles what was left.
+    await settleRecontactsJob.run(t.deps, t.clock.now());
+    const settled = rowsOf<{ is_recontact: boolean }>(
+      await t.deps.db.execute(sql`select is_recontact from tickets order by external_id`),
+    );
+    expect(settled.map((row) => row.is_recontact)).toEqual([false, true]);
+    const [left] = rowsOf<{ n: number }>(
+      await t.deps.db.execute(sql`select count(*)::int as n from recontact_work`),
+    );
+    expect(left?.n).toBe(0);
+  });
+
   it('re-derives re-contacts when an earlier contact arrives late', async () => {
     await ingest([ticket('late-2', { created_at: '2026-02-03T10:00:00Z' })]);
     expect((await stored())[0]?.is_recontact).toBe(false);
@@ -175,6 +216,7 @@ describe('POST /v1/tickets', () => {
       });
       expect(response.status).toBe(200);
     }
+    await settleRecontacts(t.deps.db);
     const [mismatches] = rowsOf<{ n: number }>(
       await t.deps.db.execute(sql`
         select count(*)::int as n from (

@@ -8,7 +8,7 @@ import { createLogger } from '../../src/logger';
 import { warmNoticeAccounts } from '../../src/modules/notices/notices.service';
 
 /**
- * The server side of bench:notices, in its own process so the load generator does not share
+ * The server side of bench:notices and bench:ingest, in its own process so the load generator does not share
  * its event loop: `forestall` serves the real app over the bench database (flushing
  * exposures every second, as `npm start` does); `bare` serves one Hono JSON route.
  * Prints the port; GET /__bench/rss answers the peak resident set size.
