@@ -49,11 +49,24 @@ export type TicketRow = typeof tickets.$inferSelect;
 
 /**
  * Tickets whose re-contact flags (and their neighbours') still have to be re-derived: one
- * row per ingest, written in the ingest's transaction, so nothing is lost on a crash.
- * `settleRecontacts` works them off right after the ingest, and before anything reads flags.
+ * row per ingest, written in the ingest's transaction, so nothing is lost on a crash: the id
+ * range of the tickets it inserted, or the contact points of tickets it changed (their old
+ * values are gone from `tickets`). `settleRecontacts` works them off right after the ingest,
+ * and before anything reads flags.
  */
-export const recontactWork = pgTable('recontact_work', {
-  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-  points: jsonb('points').notNull(),
-  createdAt: timestamptz('created_at').notNull().defaultNow(),
-});
+export const recontactWork = pgTable(
+  'recontact_work',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    points: jsonb('points'),
+    firstTicketId: bigint('first_ticket_id', { mode: 'number' }),
+    lastTicketId: bigint('last_ticket_id', { mode: 'number' }),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+  },
+  (table) => [
+    check(
+      'recontact_work_one_kind_check',
+      sql`(${table.points} is null) = (${table.firstTicketId} is not null and ${table.lastTicketId} is not null)`,
+    ),
+  ],
+);

@@ -238,17 +238,14 @@ function insertStatement(fresh: StoredTicket[], timeZone: string, mode: 'all new
       select * from jsonb_to_recordset(${jsonParam(fresh)}) as t ${TICKET_RECORD}
       order by source, external_id
       ${mode === 'skip stored' ? sql`on conflict (source, external_id) do nothing` : sql``}
-      returning source, external_id, account_id, reason_slug, created_at
+      returning id, source, external_id, reason_slug, created_at
     ),
     counted as (
       ${rollupInsert(sql`select reason_slug, created_at, 1 as delta from inserted`, timeZone)}
     ),
     queued as (
-      insert into recontact_work (points)
-      select jsonb_agg(jsonb_build_object(
-        'account_id', account_id, 'reason_slug', reason_slug, 'created_at', created_at))
-      from inserted where account_id is not null
-      having count(*) > 0
+      insert into recontact_work (first_ticket_id, last_ticket_id)
+      select min(id), max(id) from inserted having count(*) > 0
     )
     ${mode === 'skip stored' ? sql`select source, external_id from inserted` : sql`select 1`}`;
 }

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/database';
 import { jsonParam, rowsOf } from '../../db/json-param';
-import { type ContactPoint, refreshRecontacts } from './recontacts';
+import { type ContactPoint, contactsAt, contactsOfTickets, refreshRecontacts } from './recontacts';
 
 // Any constant works; it only has to be the same for every forestall instance.
 const SETTLE_LOCK_ID = 7_234_002;
@@ -29,14 +29,23 @@ export async function settleRecontacts(db: Db): Promise<void> {
   for (;;) {
     const settledOne = await db.transaction(async (tx) => {
       await lockRecontactFlags(tx);
-      const [item] = rowsOf<{ points: ContactPoint[] }>(
+      const [item] = rowsOf<{
+        points: ContactPoint[] | null;
+        first_ticket_id: string | number | null;
+        last_ticket_id: string | number | null;
+      }>(
         await tx.execute(sql`
           delete from recontact_work
           where id = (select id from recontact_work order by id limit 1)
-          returning points`),
+          returning points, first_ticket_id, last_ticket_id`),
       );
       if (!item) return false;
-      await refreshRecontacts(tx, item.points);
+      await refreshRecontacts(
+        tx,
+        item.points
+          ? contactsAt(item.points)
+          : contactsOfTickets(Number(item.first_ticket_id), Number(item.last_ticket_id)),
+      );
       return true;
     });
     if (!settledOne) return;

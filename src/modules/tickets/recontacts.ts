@@ -1,8 +1,20 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database';
 import { jsonParam } from '../../db/json-param';
 
 export type ContactPoint = { account_id: string; reason_slug: string; created_at: string };
+
+/** A relation of contacts (account_id, reason_slug, created_at) whose neighbourhood changed. */
+export type TouchedContacts = SQL;
+
+export const contactsAt = (points: ContactPoint[]): TouchedContacts =>
+  sql`jsonb_to_recordset(${jsonParam(points)})
+        as p(account_id text, reason_slug text, created_at timestamptz)`;
+
+/** The stored tickets with ids in [first, last]: those one insert added (and perhaps more). */
+export const contactsOfTickets = (first: number, last: number): TouchedContacts =>
+  sql`(select account_id, reason_slug, created_at from tickets
+       where id between ${first} and ${last}) as p`;
 
 /**
  * Re-derives `is_recontact` around contacts that were added or moved. A ticket is a
@@ -12,13 +24,12 @@ export type ContactPoint = { account_id: string; reason_slug: string; created_at
  * its last one can change; each pair's tickets in that span are read with one index range
  * scan, and only flags that differ are written, in id order.
  */
-export async function refreshRecontacts(db: Db, points: ContactPoint[]): Promise<void> {
-  if (points.length === 0) return;
+export async function refreshRecontacts(db: Db, contacts: TouchedContacts): Promise<void> {
   await db.execute(sql`
     with touched as (
       select account_id, reason_slug, min(created_at) as first_at, max(created_at) as last_at
-      from jsonb_to_recordset(${jsonParam(points)})
-        as p(account_id text, reason_slug text, created_at timestamptz)
+      from ${contacts}
+      where account_id is not null
       group by account_id, reason_slug
     ),
     nearby as (

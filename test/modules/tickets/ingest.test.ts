@@ -196,6 +196,18 @@ describe('POST /v1/tickets', () => {
     expect(flags).toEqual({ 'late-1': false, 'late-2': true });
   });
 
+  it('re-derives re-contacts when an update moves a contact away', async () => {
+    await ingest([
+      ticket('m1', { created_at: '2026-02-02T10:00:00Z' }),
+      ticket('m2', { created_at: '2026-02-03T09:00:00Z' }),
+    ]);
+    expect((await stored()).map((row) => row.is_recontact)).toEqual([false, true]);
+    // m1 moves a week earlier: m2 is no longer within 48 hours of it.
+    const summary = await ingest([ticket('m1', { created_at: '2026-01-26T10:00:00Z' })]);
+    expect(summary).toMatchObject({ inserted: 0, updated: 1 });
+    expect((await stored()).map((row) => row.is_recontact)).toEqual([false, false]);
+  });
+
   it('orders same-day contacts from date-only exports so exactly one is a re-contact', async () => {
     await ingest([
       ticket('d1', { created_at: '2026-02-02' }),
