@@ -13,7 +13,7 @@ export type GlmFit = {
 };
 
 const MAX_ITERATIONS = 30;
-const TOLERANCE = 1e-6;
+const TOLERANCE = 1e-4;
 // Keeps the normal equations solvable when a column is (nearly) constant in the window.
 const RIDGE = 1e-6;
 
