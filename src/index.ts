@@ -17,7 +17,14 @@ const EXPOSURE_FLUSH_MS = 1_000;
 async function main(): Promise<void> {
   const config = readConfigOrExit();
   const database = await openDatabase(config.databaseUrl, { poolMax: config.databasePoolMax });
-  const deps = buildDeps(config, database.db);
+  // Work requests leave running (re-contact flags) is finished before the database closes.
+  const inflight = new Set<Promise<void>>();
+  const deps = buildDeps(config, database.db, {
+    background: (task) => {
+      inflight.add(task);
+      void task.finally(() => inflight.delete(task));
+    },
+  });
   announceBootstrapKey(deps, await prepareWorkspace(deps, database));
 
   const server = serve({ fetch: createApp(deps).fetch, port: config.port, hostname: config.host });
@@ -42,7 +49,7 @@ async function main(): Promise<void> {
 
   const stop = once(() => {
     clearInterval(exposureFlusher);
-    return shutDown(deps, server, scheduler, emailPoller, database);
+    return shutDown(deps, server, scheduler, emailPoller, database, inflight);
   });
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
@@ -85,6 +92,7 @@ async function shutDown(
   scheduler: Scheduler,
   emailPoller: EmailPoller,
   database: Database,
+  inflight: Set<Promise<void>>,
 ): Promise<void> {
   deps.logger.info('shutting down');
   const forced = setTimeout(() => {
@@ -97,6 +105,7 @@ async function shutDown(
     scheduler.stop(),
     emailPoller.stop(),
   ]);
+  await Promise.allSettled(inflight);
   // Requests are done, so every exposure they recorded is in the buffer.
   await deps.notices.exposures.flush().catch((error: unknown) => {
     deps.logger.error('exposures could not be written at shutdown', { error: String(error) });
