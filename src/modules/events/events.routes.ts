@@ -12,6 +12,7 @@ import {
   updateEvent,
 } from './events.service';
 import { importHolidays } from './holidays.service';
+import { importIcs } from './ics-import.service';
 
 const instant = z.iso.datetime({ offset: true }).openapi({ example: '2026-03-01T06:00:00Z' });
 
@@ -172,6 +173,46 @@ const holidaysRoute = defineRoute({
   },
 });
 
+const icsRoute = defineRoute({
+  access: ops,
+  method: 'post',
+  path: '/v1/events/ics',
+  tags,
+  summary: 'Import the events of an iCalendar (.ics) feed',
+  description:
+    'One event per VEVENT, keyed by its UID, so sending the feed again updates them. RRULEs ' +
+    'are kept; times with a TZID are read in that zone, floating times and all-day dates in ' +
+    'the workspace time zone. Cancelled events and changed single occurrences are skipped ' +
+    'and listed.',
+  request: {
+    query: z.object({
+      kind: z.enum(EVENT_KINDS).default('other').openapi({ description: 'Kind of every event.' }),
+      lead_days: z.coerce.number().int().min(0).max(60).default(0),
+      lag_days: z.coerce.number().int().min(0).max(60).default(0),
+    }),
+    body: {
+      required: true,
+      content: { 'text/calendar': { schema: z.string().openapi({ format: 'binary' }) } },
+    },
+  },
+  responses: {
+    200: {
+      description: 'How many events were added or refreshed, and what was skipped',
+      content: json(
+        z
+          .object({
+            imported: z.number().int(),
+            updated: z.number().int(),
+            skipped: z.array(
+              z.object({ location: z.string(), path: z.string(), message: z.string() }),
+            ),
+          })
+          .openapi('IcsImportResult'),
+      ),
+    },
+  },
+});
+
 const asDate = (value: string) => new Date(value.length === 10 ? `${value}T00:00:00Z` : value);
 
 export const eventRoutes = createRouter()
@@ -186,6 +227,9 @@ export const eventRoutes = createRouter()
   })
   .openapi(holidaysRoute, async (c) =>
     c.json(await importHolidays(c.var.deps, c.req.valid('json')), 200),
+  )
+  .openapi(icsRoute, async (c) =>
+    c.json(await importIcs(c.var.deps, await c.req.text(), c.req.valid('query')), 200),
   )
   .openapi(getRoute, async (c) => c.json(await getEvent(c.var.deps, c.req.valid('param').id), 200))
   .openapi(putRoute, async (c) =>

@@ -26,6 +26,7 @@ const PROTECTED_ROUTES: { method: string; path: string; json?: unknown; allowed:
   { method: 'GET', path: '/v1/events', allowed: ['ops', 'analyst'] },
   { method: 'GET', path: '/v1/events/occurrences', allowed: ['ops', 'analyst'] },
   { method: 'POST', path: '/v1/events/holidays', json: {}, allowed: ['ops'] },
+  { method: 'POST', path: '/v1/events/ics', allowed: ['ops'] },
   { method: 'GET', path: `/v1/events/${MISSING_ID}`, allowed: ['ops', 'analyst'] },
   { method: 'PUT', path: `/v1/events/${MISSING_ID}`, json: {}, allowed: ['ops'] },
   { method: 'DELETE', path: `/v1/events/${MISSING_ID}`, allowed: ['ops'] },

@@ -122,6 +122,135 @@ describe('predictable events', () => {
     ]);
   });
 
+  describe('iCalendar feeds', () => {
+    // A feed as calendar apps export it: CRLF lines, a VTIMEZONE, a recurring event, an
+    // all-day event, a floating time, an event given by DURATION, and what is skipped.
+    const feed = (releaseTitle: string) =>
+      [
+        'BEGIN:VCALENDAR',
+        'VERSION:2.0',
+        'PRODID:-//Acme//Ops calendar//EN',
+        'BEGIN:VTIMEZONE',
+        'TZID:Europe/Berlin',
+        'BEGIN:STANDARD',
+        'DTSTART:19701025T030000',
+        'TZOFFSETFROM:+0200',
+        'TZOFFSETTO:+0100',
+        'RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU',
+        'END:STANDARD',
+        'BEGIN:DAYLIGHT',
+        'DTSTART:19700329T020000',
+        'TZOFFSETFROM:+0100',
+        'TZOFFSETTO:+0200',
+        'RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU',
+        'END:DAYLIGHT',
+        'END:VTIMEZONE',
+        'BEGIN:VEVENT',
+        'UID:billing@acme.test',
+        'SUMMARY:Monthly billing run',
+        'DTSTART;TZID=Europe/Berlin:20260701T060000',
+        'DTEND;TZID=Europe/Berlin:20260701T090000',
+        'RRULE:FREQ=MONTHLY;BYMONTHDAY=1',
+        'END:VEVENT',
+        'BEGIN:VEVENT',
+        'UID:release@acme.test',
+        `SUMMARY:${releaseTitle}`,
+        'DTSTART;VALUE=DATE:20260715',
+        'DTEND;VALUE=DATE:20260716',
+        'END:VEVENT',
+        'BEGIN:VEVENT',
+        'UID:window@acme.test',
+        'SUMMARY:Maintenance window',
+        'DTSTART;TZID=America/New_York:20260720T220000',
+        'DURATION:PT2H',
+        'END:VEVENT',
+        'BEGIN:VEVENT',
+        'UID:floating@acme.test',
+        'SUMMARY:Price change',
+        'DTSTART:20260801T090000',
+        'END:VEVENT',
+        'BEGIN:VEVENT',
+        'UID:cancelled@acme.test',
+        'SUMMARY:Called off',
+        'STATUS:CANCELLED',
+        'DTSTART:20260705T090000Z',
+        'END:VEVENT',
+        'BEGIN:VEVENT',
+        'UID:billing@acme.test',
+        'RECURRENCE-ID;TZID=Europe/Berlin:20260801T060000',
+        'SUMMARY:Monthly billing run (moved)',
+        'DTSTART;TZID=Europe/Berlin:20260802T060000',
+        'END:VEVENT',
+        'END:VCALENDAR',
+        '',
+      ].join('\r\n');
+    const importFeed = (body: string, query = 'kind=release&lead_days=1') =>
+      t.request(`/v1/events/ics?${query}`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'text/calendar' },
+      });
+
+    it('imports each event once, in its zone, and updates it when the feed is sent again', async () => {
+      const first = await readJson(await importFeed(feed('Release 4.2')));
+      expect(first).toMatchObject({ imported: 4, updated: 0 });
+      expect(first.skipped.map((s: { message: string }) => s.message)).toEqual([
+        'is cancelled',
+        'changes one occurrence (RECURRENCE-ID)',
+      ]);
+      const listed = await readJson(await t.request('/v1/events?limit=50'));
+      const byTitle = Object.fromEntries(listed.data.map((e: { title: string }) => [e.title, e]));
+      // 06:00 in Berlin's summer time is 04:00 UTC.
+      expect(byTitle['Monthly billing run']).toMatchObject({
+        kind: 'release',
+        starts_at: '2026-07-01T04:00:00.000Z',
+        ends_at: '2026-07-01T07:00:00.000Z',
+        rrule: 'FREQ=MONTHLY;BYMONTHDAY=1',
+        lead_days: 1,
+        origin: 'ics',
+      });
+      // All-day and floating times are on the workspace's clock (UTC here).
+      expect(byTitle['Release 4.2']).toMatchObject({
+        starts_at: '2026-07-15T00:00:00.000Z',
+        ends_at: '2026-07-16T00:00:00.000Z',
+      });
+      expect(byTitle['Price change']).toMatchObject({
+        starts_at: '2026-08-01T09:00:00.000Z',
+        ends_at: '2026-08-01T09:00:00.000Z',
+      });
+      // A TZID without a VTIMEZONE is read as an IANA zone: 22:00 EDT is 02:00 UTC.
+      expect(byTitle['Maintenance window']).toMatchObject({
+        starts_at: '2026-07-21T02:00:00.000Z',
+        ends_at: '2026-07-21T04:00:00.000Z',
+      });
+      const occurrences = await readJson(
+        await t.request('/v1/events/occurrences?from=2026-09-01&to=2026-10-15&kind=release'),
+      );
+      expect(
+        occurrences.data
+          .filter((o: { title: string }) => o.title === 'Monthly billing run')
+          .map((o: { starts_at: string }) => o.starts_at.slice(0, 10)),
+      ).toEqual(['2026-09-01', '2026-10-01']);
+
+      const again = await readJson(await importFeed(feed('Release 4.2.1')));
+      expect(again).toMatchObject({ imported: 0, updated: 4 });
+      const relisted = await readJson(await t.request('/v1/events?limit=50'));
+      expect(relisted.data).toHaveLength(4);
+      expect(relisted.data.map((e: { title: string }) => e.title)).toContain('Release 4.2.1');
+    });
+
+    it('refuses what is not a calendar and writes nothing', async () => {
+      const body = await expectProblem(
+        await importFeed('BEGIN:VCALENDAR\r\nthis is not a property\r\n'),
+        400,
+        'validation_failed',
+      );
+      expect(body.errors[0].path).toBe('body');
+      await expectProblem(await importFeed(feed('x'), 'kind=meeting'), 400, 'validation_failed');
+      expect((await readJson(await t.request('/v1/events'))).data).toEqual([]);
+    });
+  });
+
   it('rejects an unknown country or region', async () => {
     const body = await expectProblem(
       await t.request('/v1/events/holidays', {
