@@ -304,6 +304,62 @@ describe('notices API', () => {
     }
   });
 
+  it('sees a change whose transaction commits after newer ones were already read', async () => {
+    await publish(apiOutage);
+    const other = buildDeps(loadConfig({ LOG_LEVEL: 'silent' }), t.database.db, {
+      clock: t.clock,
+      logger: createLogger('silent'),
+    });
+    const otherApp = createApp(other);
+    const countOnOther = async (account: string) =>
+      (
+        await readJson(
+          await otherApp.request(`/v1/accounts/${account}/notices`, {
+            headers: { authorization: `Bearer ${appKey}` },
+          }),
+        )
+      ).notices.length;
+    const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    await countOnOther('dashboard-only');
+    await settle(600);
+    expect(await countOnOther('dashboard-only')).toBe(0);
+    expect(other.notices.accounts.get('dashboard-only')).toBeDefined();
+
+    const addApi = sql`update accounts set components = '["Dashboard","API"]'::jsonb
+                       where id = 'dashboard-only'`;
+    if (t.database.driver === 'postgres') {
+      // The slow transaction takes its id first; a quicker one commits after it, and the
+      // other instance reads the change log while the slow one is still open.
+      let release = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const slow = t.deps.db.transaction(async (tx) => {
+        await tx.execute(addApi);
+        await held;
+      });
+      await settle(50);
+      await t.request('/v1/accounts/uses-api', {
+        method: 'PUT',
+        json: { components: ['API', 'Billing'], locale: 'fr-CA' },
+      });
+      await settle(600);
+      expect(await countOnOther('dashboard-only')).toBe(0);
+      await settle(600);
+      expect(await countOnOther('uses-api')).toBe(1);
+      release();
+      await slow;
+    } else {
+      // One connection: transactions cannot overlap, so the change simply commits.
+      await t.deps.db.execute(addApi);
+    }
+    const committed = performance.now();
+    while ((await countOnOther('dashboard-only')) === 0) {
+      expect(performance.now() - committed).toBeLessThan(2_000);
+      await settle(50);
+    }
+  });
+
   describe('browser tokens', () => {
     const mint = async (account: string) => {
       const response = await t.request(`/v1/accounts/${account}/token`, {
