@@ -128,7 +128,7 @@ export type Config = {
   bodyLimitBytes: number;
   importMaxBytes: number;
   slackWebhookUrl: string | undefined;
-  /** False-discovery rate of spike alerts over the reasons tested each week (Benjamini–Hochberg). */
+  /** Spike alerts' false-discovery rate over each week's reasons (Benjamini–Hochberg). */
   spikeAlpha: number;
   zendesk: { webhookSecret: string | undefined; reasonFrom: string };
   /** Origins whose pages may call the notices API from the browser. */

@@ -23,7 +23,8 @@ export async function queueRecontactWork(tx: Db, points: ContactPoint[]): Promis
 /**
  * Re-derives the re-contact flags that queued ingests touched, oldest first, until the queue
  * is empty. One transaction writes flags at a time (`lockRecontactFlags`); a caller that has
- * to read settled flags waits for the one running. Each item is taken and applied in one transaction: a crash leaves it queued.
+ * to read settled flags waits for the one running. Each item is taken and applied in one
+ * transaction: a crash leaves it queued.
  */
 export async function settleRecontacts(db: Db): Promise<void> {
   for (;;) {
