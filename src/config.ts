@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isTimeZone } from './time-zone';
 
 /** The only module that reads the environment; everything else receives a parsed `Config`. */
 
@@ -27,7 +28,7 @@ const commaList = z
 const timeZone = z
   .string()
   .trim()
-  .refine(isKnownTimeZone, { message: 'must be an IANA time zone such as Europe/Berlin or UTC' });
+  .refine(isTimeZone, { message: 'must be an IANA time zone such as Europe/Berlin or UTC' });
 
 const databaseUrl = z
   .string()
@@ -232,15 +233,6 @@ function onlyStrings(source: EnvSource): Record<string, string> {
     if (typeof value === 'string') strings[key] = value;
   }
   return strings;
-}
-
-function isKnownTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const cliSchema = z.object({

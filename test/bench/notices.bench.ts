@@ -65,6 +65,10 @@ function accountRows() {
  * lists of accounts; an account matches about a dozen. BENCH_MIX=broad is the mix of earlier
  * runs, where a fifth of all campaigns go to everyone and an account matches about a hundred.
  */
+const BETA = { attribute: 'attributes.beta', op: 'eq', value: true } as const;
+const someAccounts = (count: number) =>
+  Array.from({ length: count }, () => accountId(Math.floor(random() * ACCOUNTS)));
+
 function audience(i: number): CampaignCreate['audience'] {
   return process.env.BENCH_MIX === 'broad' ? broadAudience(i) : focusedAudience(i);
 }
@@ -96,22 +100,17 @@ function focusedAudience(i: number): CampaignCreate['audience'] {
         type: 'rule',
         all: [
           { attribute: 'region', op: 'eq', value: pick(REGIONS) },
-          {
-            any: [
-              { attribute: 'attributes.beta', op: 'eq', value: true },
-              { attribute: 'plan', op: 'in', value: ['enterprise'] },
-            ],
-          },
+          { any: [BETA, { attribute: 'plan', op: 'in', value: ['enterprise'] }] },
         ],
       };
     case 7:
     case 8:
       return {
         type: 'accounts',
-        account_ids: Array.from({ length: 500 }, () => accountId(Math.floor(random() * ACCOUNTS))),
+        account_ids: someAccounts(500),
       };
     case 9:
-      return { type: 'rule', all: [{ attribute: 'attributes.beta', op: 'eq', value: true }] };
+      return { type: 'rule', all: [BETA] };
     default:
       return { type: 'rule', all: [{ attribute: 'attributes.sso', op: 'exists' }] };
   }
@@ -137,18 +136,13 @@ function broadAudience(i: number): CampaignCreate['audience'] {
         type: 'rule',
         all: [
           { attribute: 'region', op: 'eq', value: pick(REGIONS) },
-          {
-            any: [
-              { attribute: 'attributes.beta', op: 'eq', value: true },
-              { attribute: 'plan', op: 'not_in', value: ['free'] },
-            ],
-          },
+          { any: [BETA, { attribute: 'plan', op: 'not_in', value: ['free'] }] },
         ],
       };
     case 8:
       return {
         type: 'accounts',
-        account_ids: Array.from({ length: 200 }, () => accountId(Math.floor(random() * ACCOUNTS))),
+        account_ids: someAccounts(200),
       };
     default:
       return { type: 'rule', all: [{ attribute: 'attributes.seats', op: 'exists' }] };

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { isTimeZone } from '../../time-zone';
 
 export const MAX_ACCOUNTS_PER_BATCH = 5_000;
 
@@ -9,15 +10,6 @@ export const AccountIdSchema = z
   .max(200)
   .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
   .openapi({ example: 'acct_42' });
-
-const isTimeZone = (value: string) => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: value });
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const isLocale = (value: string) => {
   try {

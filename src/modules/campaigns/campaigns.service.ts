@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, isNotNull, isNull, lte, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import type { Db } from '../../db/database';
 import { withinTransaction } from '../../db/retry-transaction';
@@ -21,7 +21,7 @@ import type {
   CampaignView,
   EmailSettingsInput,
 } from './campaign-input';
-import { campaignStatus } from './campaign-status';
+import { campaignStatus, statusCondition } from './campaign-status';
 import { renderMarkdown } from './markdown';
 
 /** Who made a change, as the audit trail shows it. */
@@ -325,24 +325,6 @@ export async function getCampaign(deps: Deps, id: string): Promise<CampaignView>
   const [row] = await deps.db.select().from(campaigns).where(eq(campaigns.id, id));
   if (!row) throw notFound(`Campaign ${id}`);
   return toCampaignView(row, deps.clock.now());
-}
-
-/** The SQL condition for a lifecycle state at `now`, mirroring `campaignStatus`. */
-function statusCondition(status: CampaignStatus, now: Date): SQL | undefined {
-  const live = and(isNotNull(campaigns.publishedAt), isNull(campaigns.cancelledAt));
-  const notEnded = or(isNull(campaigns.endsAt), gt(campaigns.endsAt, now));
-  switch (status) {
-    case 'cancelled':
-      return isNotNull(campaigns.cancelledAt);
-    case 'draft':
-      return and(isNull(campaigns.publishedAt), isNull(campaigns.cancelledAt));
-    case 'ended':
-      return and(live, lte(campaigns.endsAt, now));
-    case 'active':
-      return and(live, notEnded, lte(campaigns.startsAt, now));
-    case 'scheduled':
-      return and(live, notEnded, gt(campaigns.startsAt, now));
-  }
 }
 
 export async function listCampaigns(

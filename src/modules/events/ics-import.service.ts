@@ -6,6 +6,7 @@ import { jsonParam, rowsOf } from '../../db/json-param';
 import type { EventKind } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { AppError, type FieldError } from '../../http/app-error';
+import { isTimeZone } from '../../time-zone';
 import { rruleProblem } from './occurrences';
 
 export type IcsImport = { kind: EventKind; lead_days: number; lag_days: number };
@@ -131,14 +132,5 @@ function instantOf(time: ICAL.Time, tzid: string | undefined, workspaceZone: str
     return time.toJSDate();
   }
   const wall = time.isDate ? `${time.toString()}T00:00:00` : time.toString();
-  return fromZonedTime(wall, tzid && isIanaZone(tzid) ? tzid : workspaceZone);
-}
-
-function isIanaZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
+  return fromZonedTime(wall, tzid && isTimeZone(tzid) ? tzid : workspaceZone);
 }

@@ -2,7 +2,19 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/database';
 import { jsonParam, rowsOf } from '../../db/json-param';
 import type { ExposureGroup } from '../../db/schema';
+import type { Deps } from '../../deps';
+import { consolidateExposures } from '../notices/consolidate-exposures';
+import { settleRecontacts } from '../tickets/recontact-work';
 import type { GroupCounts } from './holdout-estimate';
+
+/**
+ * Brings what measurements read up to date: the exposure log folded into first views, and
+ * re-contact flags settled for every ticket ingested so far.
+ */
+export async function catchUpForMeasurement(deps: Deps): Promise<void> {
+  await consolidateExposures(deps);
+  await settleRecontacts(deps.db);
+}
 
 /** What a campaign's measurement window saw in one group of exposed accounts. */
 export type GroupMeasurement = {

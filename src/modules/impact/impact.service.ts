@@ -3,9 +3,12 @@ import { campaigns } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { notFound } from '../../http/app-error';
 import { campaignStatus } from '../campaigns/campaign-status';
-import { consolidateExposures } from '../notices/consolidate-exposures';
-import { settleRecontacts } from '../tickets/recontact-work';
-import { groupCompanion, measureCampaigns, rate } from './campaign-measurements';
+import {
+  catchUpForMeasurement,
+  groupCompanion,
+  measureCampaigns,
+  rate,
+} from './campaign-measurements';
 import {
   estimateWithHoldout,
   type GroupCounts,
@@ -23,8 +26,7 @@ import { observationalImpact } from './observational-impact';
 export async function campaignImpact(deps: Deps, id: string, windowDays?: number) {
   const [campaign] = await deps.db.select().from(campaigns).where(eq(campaigns.id, id));
   if (!campaign) throw notFound(`Campaign ${id}`);
-  await consolidateExposures(deps);
-  await settleRecontacts(deps.db);
+  await catchUpForMeasurement(deps);
   const now = deps.clock.now();
   const days = windowDays ?? deps.config.impactWindowDays;
   const status = campaignStatus(campaign, now);

@@ -1,8 +1,9 @@
-import { and, gt, isNotNull, isNull, or } from 'drizzle-orm';
+import { and } from 'drizzle-orm';
 import type { Clock } from '../../clock';
 import type { Db } from '../../db/database';
 import { type CampaignRow, campaigns, type Severity } from '../../db/schema';
 import { type Audience, type AudienceMatcher, compileAudience } from '../campaigns/audience';
+import { publishedCampaign, runsPast } from '../campaigns/campaign-status';
 import { hash32 } from './hash32';
 
 export type NoticeContent = {
@@ -66,13 +67,7 @@ export function createNoticeCatalog(db: Db, clock: Clock) {
     const rows = await db
       .select()
       .from(campaigns)
-      .where(
-        and(
-          isNotNull(campaigns.publishedAt),
-          isNull(campaigns.cancelledAt),
-          or(isNull(campaigns.endsAt), gt(campaigns.endsAt, now)),
-        ),
-      );
+      .where(and(publishedCampaign, runsPast(now)));
     const rowsKey = rows
       .map((row) => `${row.id}.${row.version}`)
       .sort()

@@ -82,8 +82,12 @@ async function noticeAccount(deps: Deps, id: string): Promise<NoticeAccount | un
   return accounts.get(id) ?? accounts.load(id, (key) => accountLoader.load(key));
 }
 
-/** Node, at start-up: reads accounts into the notices cache before requests ask for them. */
+/**
+ * Node, at start-up: reads accounts into the notices cache before requests ask for them, when
+ * there are notices to ask for (a workspace that does not use them never loads its accounts).
+ */
 export async function warmNoticeAccounts(deps: Deps): Promise<void> {
+  if ((await deps.notices.catalog.current()).notices.length === 0) return;
   const started = performance.now();
   const added = await deps.notices.accounts.warm(deps.db, (afterId) =>
     accountsAfter(deps.db, afterId),

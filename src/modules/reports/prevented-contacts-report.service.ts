@@ -1,20 +1,19 @@
 import { formatInTimeZone, fromZonedTime } from 'date-fns-tz';
-import { and, asc, gt, isNotNull, isNull, lt, or } from 'drizzle-orm';
+import { and, asc, lt } from 'drizzle-orm';
 import { type CampaignRow, campaigns } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { AppError } from '../../http/app-error';
-import { campaignStatus } from '../campaigns/campaign-status';
+import { campaignStatus, publishedCampaign, runsPast } from '../campaigns/campaign-status';
 import {
   type CampaignMeasurement,
+  catchUpForMeasurement,
   groupCompanion,
   measureCampaigns,
   rate,
 } from '../impact/campaign-measurements';
 import { estimateWithHoldout, type Interval } from '../impact/holdout-estimate';
 import { observationalImpact } from '../impact/observational-impact';
-import { consolidateExposures } from '../notices/consolidate-exposures';
 import { addWeeks, mondayOf, weeksBetween } from '../reasons/weeks';
-import { settleRecontacts } from '../tickets/recontact-work';
 import { type ContactCounts, periodMetrics } from './period-metrics';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -109,18 +108,16 @@ export async function preventedContactsReport(
       },
     ]);
   }
-  await consolidateExposures(deps);
-  await settleRecontacts(deps.db);
+  await catchUpForMeasurement(deps);
   const windowMs = deps.config.impactWindowDays * DAY_MS;
   const rows = await deps.db
     .select()
     .from(campaigns)
     .where(
       and(
-        isNotNull(campaigns.publishedAt),
-        isNull(campaigns.cancelledAt),
+        publishedCampaign,
         lt(campaigns.startsAt, to),
-        or(isNull(campaigns.endsAt), gt(campaigns.endsAt, new Date(from.getTime() - windowMs))),
+        runsPast(new Date(from.getTime() - windowMs)),
       ),
     )
     .orderBy(asc(campaigns.startsAt), asc(campaigns.id))

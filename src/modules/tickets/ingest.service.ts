@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database';
 import { jsonParam, rowsOf } from '../../db/json-param';
 import { postgresCode, retryingTransaction } from '../../db/retry-transaction';
@@ -213,16 +213,17 @@ async function insertFresh(
   timeZone: string,
 ): Promise<StoredTicket[]> {
   if (fresh.length === 0) return [];
+  const batch = jsonParam(fresh);
   try {
     await db.transaction((savepoint) =>
-      savepoint.execute(insertStatement(fresh, timeZone, 'all new')),
+      savepoint.execute(insertStatement(batch, timeZone, 'all new')),
     );
     return fresh;
   } catch (error) {
     if (postgresCode(error) !== UNIQUE_VIOLATION) throw error;
   }
   const rows = rowsOf<{ source: string; external_id: string }>(
-    await db.execute(insertStatement(fresh, timeZone, 'skip stored')),
+    await db.execute(insertStatement(batch, timeZone, 'skip stored')),
   );
   const insertedKeys = new Set(rows.map(keyOf));
   return fresh.filter((t) => insertedKeys.has(keyOf(t)));
@@ -230,12 +231,12 @@ async function insertFresh(
 
 const UNIQUE_VIOLATION = '23505';
 
-function insertStatement(fresh: StoredTicket[], timeZone: string, mode: 'all new' | 'skip stored') {
+function insertStatement(batch: SQL, timeZone: string, mode: 'all new' | 'skip stored') {
   return sql`
     with inserted as (
       insert into tickets (source, external_id, account_id, raw_reason_key, reason_slug,
                            sub_reason, channel, created_at, resolved_at, csat)
-      select * from jsonb_to_recordset(${jsonParam(fresh)}) as t ${TICKET_RECORD}
+      select * from jsonb_to_recordset(${batch}) as t ${TICKET_RECORD}
       order by source, external_id
       ${mode === 'skip stored' ? sql`on conflict (source, external_id) do nothing` : sql``}
       returning id, source, external_id, reason_slug, created_at
