@@ -1,9 +1,10 @@
 import { Scalar } from '@scalar/hono-api-reference';
-import { requestId } from 'hono/request-id';
 import type { Deps } from './deps';
 import { AppError } from './http/app-error';
 import { createRouter } from './http/create-router';
 import { asAppError, renderProblem } from './http/problem';
+import { requestId } from './http/request-id';
+import { logRequest } from './http/request-log';
 import { securityHeaders } from './http/security-headers';
 import { moduleRouters } from './modules';
 
@@ -14,7 +15,7 @@ export const API_VERSION = '0.1.0';
 export function createApp(deps: Deps) {
   const app = createRouter();
 
-  app.use('*', requestId({ headerName: 'X-Request-Id' }));
+  app.use('*', requestId);
   app.use('*', securityHeaders);
   app.use('*', async (c, next) => {
     c.set('deps', deps);
@@ -25,13 +26,7 @@ export function createApp(deps: Deps) {
     if (!deps.logger.writes('info')) return next();
     const started = performance.now();
     await next();
-    deps.logger.info('request', {
-      request_id: c.var.requestId,
-      method: c.req.method,
-      path: c.req.path,
-      status: c.res.status,
-      ms: Math.round(performance.now() - started),
-    });
+    logRequest(deps.logger, c.var.requestId, c.req.method, c.req.path, c.res.status, started);
   });
   for (const router of moduleRouters) app.route('/', router);
 

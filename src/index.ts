@@ -1,5 +1,4 @@
-import { type ServerType, serve } from '@hono/node-server';
-import { createApp } from './app';
+import type { Server } from 'node:http';
 import { type Config, ConfigError, loadConfigFromProcessEnv } from './config';
 import type { Database } from './db/database';
 import { openDatabase, redactUrl } from './db/open-database';
@@ -9,6 +8,7 @@ import { type EmailPoller, startEmailPoller } from './jobs/email-poller';
 import { type Scheduler, startScheduler } from './jobs/node-scheduler';
 import type { BootstrapResult } from './modules/auth/api-keys.service';
 import { warmNoticeAccounts } from './modules/notices/notices.service';
+import { serveNode } from './node-server';
 import { prepareWorkspace } from './prepare-workspace';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   });
   announceBootstrapKey(deps, await prepareWorkspace(deps, database));
 
-  const server = serve({ fetch: createApp(deps).fetch, port: config.port, hostname: config.host });
+  const server = serveNode(deps, { port: config.port, hostname: config.host });
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const scheduler = startScheduler(deps, cronTable);
   const emailPoller = startEmailPoller(deps);
@@ -88,7 +88,7 @@ function announceBootstrapKey(deps: Deps, bootstrap: BootstrapResult): void {
 /** Stop accepting, let in-flight requests and jobs finish, then close the database. */
 async function shutDown(
   deps: Deps,
-  server: ServerType,
+  server: Server,
   scheduler: Scheduler,
   emailPoller: EmailPoller,
   database: Database,

@@ -41,11 +41,16 @@ export function toProblem(error: AppError, requestId: string): Problem {
   };
 }
 
-export function renderProblem(c: Context, error: AppError): Response {
-  const body = toProblem(error, c.get('requestId') ?? 'unknown');
+/** The headers and body of a problem answer, whatever serves it. */
+export function problemAnswer(error: AppError, requestId: string) {
   const headers: Record<string, string> = { 'content-type': PROBLEM_CONTENT_TYPE };
   if (error.status === 401) headers['www-authenticate'] = 'Bearer';
-  return c.body(JSON.stringify(body), error.status, headers);
+  return { status: error.status, headers, body: JSON.stringify(toProblem(error, requestId)) };
+}
+
+export function renderProblem(c: Context, error: AppError): Response {
+  const { status, headers, body } = problemAnswer(error, c.get('requestId') ?? 'unknown');
+  return c.body(body, status, headers);
 }
 
 /** Maps anything thrown inside a request to the AppError it should be shown as. */

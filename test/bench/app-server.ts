@@ -14,26 +14,25 @@ export async function startAppServer(mode: 'forestall' | 'bare', databaseUrl = '
     ['--import', 'tsx', ...profile, 'test/bench/serve-app.ts', mode, databaseUrl],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
+  let output = '';
+  child.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
   const port = await new Promise<number>((resolve, reject) => {
-    let text = '';
-    child.stdout?.on('data', (chunk) => {
-      text += chunk;
-      const match = text.match(/PORT (\d+)/);
+    child.stdout?.on('data', () => {
+      const match = output.match(/PORT (\d+)/);
       if (match) resolve(Number(match[1]));
     });
     child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
   });
-  const base = `http://127.0.0.1:${port}`;
   return {
-    base,
-    async peakRssMb() {
-      const body = (await (await fetch(`${base}/__bench/rss`)).json()) as { max_rss_kb: number };
-      return body.max_rss_kb / 1024;
-    },
-    async stop() {
+    base: `http://127.0.0.1:${port}`,
+    /** Stops the server; resolves to its peak resident set size in MB. */
+    async stop(): Promise<number> {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       await exited;
+      return Number(output.match(/MAX_RSS_KB (\d+)/)?.[1] ?? Number.NaN) / 1024;
     },
   };
 }

@@ -1,8 +1,9 @@
 import type { MiddlewareHandler } from 'hono';
 import type { Role } from '../../db/schema';
-import type { AppEnv } from '../../http/app-env';
+import type { Deps } from '../../deps';
+import type { AppEnv, Principal } from '../../http/app-env';
 import { AppError } from '../../http/app-error';
-import { TOKEN_PREFIX, verifyAccountToken } from '../notices/account-token';
+import { TOKEN_PREFIX, type TokenPayload, verifyAccountToken } from '../notices/account-token';
 import { authenticateApiKey } from './api-keys.service';
 
 /**
@@ -11,19 +12,7 @@ import { authenticateApiKey } from './api-keys.service';
  */
 export function requireRole(roles: readonly Role[]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const key = bearerToken(c.req.header('authorization'));
-    if (!key) {
-      throw new AppError('unauthorized', 'Send an API key as `Authorization: Bearer <key>`.');
-    }
-    const principal = await authenticateApiKey(c.var.deps, key);
-    if (!principal) throw new AppError('unauthorized', 'The API key is unknown or revoked.');
-    if (principal.role !== 'admin' && !roles.includes(principal.role)) {
-      throw new AppError(
-        'forbidden',
-        `This operation needs the ${roles.join(' or ')} role; the key has the ${principal.role} role.`,
-      );
-    }
-    c.set('principal', principal);
+    c.set('principal', await principalWithRole(c.var.deps, c.req.header('authorization'), roles));
     await next();
   };
 }
@@ -33,18 +22,55 @@ export function requireRole(roles: readonly Role[]): MiddlewareHandler<AppEnv> {
  * minted for that very account.
  */
 export function requireRoleOrAccountToken(roles: readonly Role[]): MiddlewareHandler<AppEnv> {
-  const byRole = requireRole(roles);
   return async (c, next) => {
-    const token = bearerToken(c.req.header('authorization'));
-    if (!token?.startsWith(TOKEN_PREFIX)) return byRole(c, next);
-    const payload = await verifyAccountToken(c.var.deps, token);
-    if (!payload) throw new AppError('unauthorized', 'The token is invalid or has expired.');
-    if (payload.account !== c.req.param('id')) {
-      throw new AppError('forbidden', 'The token was minted for another account.');
-    }
-    c.set('accountToken', payload);
+    const caller = await accountCaller(
+      c.var.deps,
+      c.req.header('authorization'),
+      roles,
+      c.req.param('id') ?? '',
+    );
+    if ('accountToken' in caller) c.set('accountToken', caller.accountToken);
+    else c.set('principal', caller.principal);
     await next();
   };
+}
+
+/** The principal of the API key in `authorization`, which must have one of `roles`. */
+export async function principalWithRole(
+  deps: Deps,
+  authorization: string | undefined,
+  roles: readonly Role[],
+): Promise<Principal> {
+  const key = bearerToken(authorization);
+  if (!key) throw new AppError('unauthorized', 'Send an API key as `Authorization: Bearer <key>`.');
+  const principal = await authenticateApiKey(deps, key);
+  if (!principal) throw new AppError('unauthorized', 'The API key is unknown or revoked.');
+  if (principal.role !== 'admin' && !roles.includes(principal.role)) {
+    throw new AppError(
+      'forbidden',
+      `This operation needs the ${roles.join(' or ')} role; the key has the ${principal.role} role.`,
+    );
+  }
+  return principal;
+}
+
+/** Who asks about account `accountId`: an API key with one of `roles`, or its browser token. */
+export async function accountCaller(
+  deps: Deps,
+  authorization: string | undefined,
+  roles: readonly Role[],
+  accountId: string,
+): Promise<{ principal: Principal } | { accountToken: TokenPayload }> {
+  const token = bearerToken(authorization);
+  if (!token?.startsWith(TOKEN_PREFIX)) {
+    return { principal: await principalWithRole(deps, authorization, roles) };
+  }
+  const payload = await verifyAccountToken(deps, token);
+  if (!payload) throw new AppError('unauthorized', 'The token is invalid or has expired.');
+  if (payload.account !== accountId) {
+    throw new AppError('forbidden', 'The token was minted for another account.');
+  }
+  return { accountToken: payload };
 }
 
 function bearerToken(header: string | undefined): string | undefined {

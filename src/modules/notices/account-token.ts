@@ -10,7 +10,7 @@ import { hasValidSignature, type SecretSource, signBody } from '../auth/workspac
 
 export const TOKEN_PREFIX = 'fnt_';
 
-type TokenPayload = { account: string; generation: number; expires: number };
+export type TokenPayload = { account: string; generation: number; expires: number };
 
 const tokenSecret = (deps: Deps): SecretSource => ({
   setting: 'notice_token_secret',

@@ -10,7 +10,12 @@ import { AccountIdSchema, LocaleSchema } from '../accounts/account-input';
 import { getAccountRow } from '../accounts/accounts.service';
 import { mintAccountToken } from './account-token';
 import { EMBED_SCRIPT } from './embed-script';
-import { dismissNotice, noticesFor } from './notices.service';
+import {
+  dismissNotice,
+  NOTICE_READERS,
+  NOTICES_CACHE_CONTROL,
+  noticesFor,
+} from './notices.service';
 
 const tags = ['Notices'];
 const AccountParams = z.object({
@@ -31,7 +36,7 @@ const NoticeSchema = z
   .openapi('Notice');
 
 const noticesRoute = defineRoute({
-  access: { roles: ['app'], accountToken: true },
+  access: { roles: NOTICE_READERS, accountToken: true },
   method: 'get',
   path: '/v1/accounts/{id}/notices',
   tags,
@@ -123,8 +128,7 @@ noticeRoutes
       locale: c.req.valid('query').locale,
       tokenGeneration: c.var.accountToken?.generation,
     });
-    // Private: the answer is per account; no-cache: revalidate every time (ETag makes it cheap).
-    c.header('Cache-Control', 'private, no-cache');
+    c.header('Cache-Control', NOTICES_CACHE_CONTROL);
     c.header('ETag', result.etag);
     if (matchesEtag(c.req.header('if-none-match'), result.etag)) return c.body(null, 304);
     c.header('Content-Type', 'application/json');

@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import { rowsOf } from '../../db/json-param';
-import { campaigns, noticeDismissals } from '../../db/schema';
+import { campaigns, noticeDismissals, type Role } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { AppError, notFound } from '../../http/app-error';
 import type { NoticeAccount, NoticeAnswer } from './account-cache';
@@ -8,6 +8,12 @@ import { accountsAfter } from './account-loader';
 import { hash32 } from './hash32';
 import { isHeldOut } from './holdout';
 import type { LiveNotice, LiveSet } from './notice-catalog';
+
+/** Who may read an account's notices with an API key (a browser token for it may too). */
+export const NOTICE_READERS: readonly Role[] = ['app'];
+
+/** Private: the answer is per account; no-cache: revalidate every time (ETag makes it cheap). */
+export const NOTICES_CACHE_CONTROL = 'private, no-cache';
 
 /** The answer for one account: its ETag, and its JSON body (notices most urgent first). */
 export type AccountNotices = Pick<NoticeAnswer, 'etag' | 'body'>;

@@ -1,0 +1,230 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { rowsOf } from '../../../src/db/json-param';
+import { consolidateExposures } from '../../../src/modules/notices/consolidate-exposures';
+import { withNoticesFastPath } from '../../../src/modules/notices/notices-fast-path';
+import { readJson } from '../../helpers/read-json';
+import { startTestApp, type TestApp } from '../../helpers/test-app';
+
+/**
+ * The Node fast path must give exactly the answer of the Hono route it stands in front of:
+ * every request below goes to a server with the fast path and to one with the Hono app
+ * alone, and the two answers are compared (status, headers, body).
+ */
+
+async function listen(server: Server): Promise<{ url: string; close(): Promise<void> }> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+// Differ from one answer to the next whoever serves them, or only frame the body: the fast
+// path sends Content-Length where the Hono adapter may stream (chunked).
+const VARYING = new Set(['date', 'x-request-id', 'content-length', 'transfer-encoding']);
+
+async function snapshot(response: Response) {
+  const headers = Object.fromEntries(
+    [...response.headers].filter(
+      ([name]) =>
+        !VARYING.has(name) &&
+        // Hono's Node adapter labels every answer without a type text/plain, even a 304.
+        !(response.status === 304 && name === 'content-type'),
+    ),
+  );
+  const body = await response.text();
+  return {
+    status: response.status,
+    headers,
+    body: body.replace(/"instance":"[^"]+"/, '"instance":"…"'),
+    requestId: response.headers.get('x-request-id'),
+  };
+}
+
+describe('notices API on the Node fast path', () => {
+  let t: TestApp;
+  let appKey: string;
+  let campaignId: string;
+  let fast: Awaited<ReturnType<typeof listen>>;
+  let honoOnly: Awaited<ReturnType<typeof listen>>;
+  // Requests the fast path handed on to the Hono app.
+  let handedOn: string[] = [];
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { CORS_ORIGINS: 'https://app.example.com' } });
+    appKey = await t.keyFor('app');
+    const hono = getRequestListener(t.app.fetch);
+    fast = await listen(
+      createServer(
+        withNoticesFastPath(t.deps, (incoming, outgoing) => {
+          handedOn.push(`${incoming.method} ${incoming.url}`);
+          hono(incoming, outgoing);
+        }),
+      ),
+    );
+    honoOnly = await listen(createServer(hono));
+  });
+  afterAll(async () => {
+    await fast.close();
+    await honoOnly.close();
+    await t.close();
+  });
+  beforeEach(async () => {
+    await t.deps.notices.exposures.flush();
+    await t.deps.db.execute(sql`truncate campaigns, accounts cascade`);
+    t.deps.notices.catalog.invalidate();
+    t.clock.set('2026-03-02T09:00:00Z');
+    await t.request('/v1/accounts/batch', {
+      method: 'POST',
+      json: {
+        accounts: [
+          { id: 'uses-api', components: ['API'], locale: 'fr-CA' },
+          { id: 'other', components: ['Dashboard'], locale: 'en' },
+        ],
+      },
+    });
+    const created = await t.request('/v1/campaigns', {
+      method: 'POST',
+      json: {
+        channels: ['banner'],
+        title: 'API errors',
+        body: 'Some **API** requests fail.',
+        severity: 'critical',
+        audience: {
+          type: 'rule',
+          all: [{ attribute: 'components', op: 'contains', value: 'api' }],
+        },
+        locales: { fr: { title: 'Erreurs de l’API', body: 'Certaines requêtes échouent.' } },
+        publish: true,
+      },
+    });
+    campaignId = (await readJson(created)).id;
+    t.deps.notices.catalog.invalidate();
+    handedOn = [];
+  });
+
+  /** The same request to both servers: the answers must be the same. */
+  const both = async (path: string, headers: Record<string, string> = {}) => {
+    const ask = async (server: { url: string }) =>
+      snapshot(await fetch(`${server.url}${path}`, { headers }));
+    const [viaFastPath, viaHono] = await Promise.all([ask(fast), ask(honoOnly)]);
+    expect(viaFastPath.status).toBe(viaHono.status);
+    expect(viaFastPath.headers).toEqual(viaHono.headers);
+    expect(viaFastPath.body).toBe(viaHono.body);
+    return viaFastPath;
+  };
+  const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+
+  it('answers 200 and 304 as the Hono route does, without handing them on', async () => {
+    const answer = await both('/v1/accounts/uses-api/notices', bearer(appKey));
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body).notices).toMatchObject([
+      { id: campaignId, title: 'Erreurs de l’API' },
+    ]);
+    expect(answer.headers).toMatchObject({
+      'cache-control': 'private, no-cache',
+      'content-type': 'application/json',
+      'x-content-type-options': 'nosniff',
+    });
+    expect(answer.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    const etag = answer.headers.etag ?? '';
+    const unchanged = await both('/v1/accounts/uses-api/notices', {
+      ...bearer(appKey),
+      'if-none-match': `"other", ${etag}`,
+    });
+    expect(unchanged.status).toBe(304);
+    expect(unchanged.body).toBe('');
+    expect((await both('/v1/accounts/other/notices', bearer(appKey))).status).toBe(200);
+    expect(handedOn).toEqual([]);
+  });
+
+  it('gives the same problem answers (401, 403, 404) and does not hand them on', async () => {
+    const analystKey = await t.keyFor('analyst');
+    const missing = await both('/v1/accounts/uses-api/notices');
+    expect(missing.status).toBe(401);
+    expect(missing.headers['www-authenticate']).toBe('Bearer');
+    expect(JSON.parse(missing.body)).toMatchObject({ code: 'unauthorized' });
+    expect((await both('/v1/accounts/uses-api/notices', bearer('fst_unknown'))).status).toBe(401);
+    expect((await both('/v1/accounts/uses-api/notices', bearer(analystKey))).status).toBe(403);
+    expect((await both('/v1/accounts/nobody/notices', bearer(appKey))).status).toBe(404);
+    // The problem names the request it answers.
+    const response = await fetch(`${fast.url}/v1/accounts/nobody/notices`, {
+      headers: bearer(appKey),
+    });
+    expect((await readJson(response)).instance).toBe(response.headers.get('x-request-id'));
+    expect(handedOn).toEqual([]);
+  });
+
+  it('accepts a browser token for its own account only', async () => {
+    const minted = await t.request('/v1/accounts/uses-api/token', { method: 'POST', key: appKey });
+    const { token } = await readJson(minted);
+    expect((await both('/v1/accounts/uses-api/notices', bearer(token))).status).toBe(200);
+    expect((await both('/v1/accounts/other/notices', bearer(token))).status).toBe(403);
+    expect((await both('/v1/accounts/uses-api/notices', bearer(`${token}x`))).status).toBe(401);
+    expect(handedOn).toEqual([]);
+  });
+
+  it('keeps a caller’s plain request id and replaces an unsafe one', async () => {
+    const kept = await both('/v1/accounts/uses-api/notices', {
+      ...bearer(appKey),
+      'x-request-id': 'trace-42_a=b',
+    });
+    expect(kept.requestId).toBe('trace-42_a=b');
+    const replaced = await both('/v1/accounts/uses-api/notices', {
+      ...bearer(appKey),
+      'x-request-id': 'two words',
+    });
+    expect(replaced.requestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('hands on what it does not take: a query, an Origin, an encoded id, another method', async () => {
+    const english = await both('/v1/accounts/uses-api/notices?locale=en', bearer(appKey));
+    expect(JSON.parse(english.body).notices[0].title).toBe('API errors');
+    const fromBrowser = await both('/v1/accounts/uses-api/notices', {
+      ...bearer(appKey),
+      origin: 'https://app.example.com',
+    });
+    expect(fromBrowser.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    expect((await both('/v1/accounts/uses%2Dapi/notices', bearer(appKey))).status).toBe(200);
+    const dismissed = await fetch(
+      `${fast.url}/v1/accounts/uses-api/notices/${campaignId}/dismiss`,
+      { method: 'POST', headers: bearer(appKey) },
+    );
+    expect(dismissed.status).toBe(204);
+    expect(handedOn).toEqual([
+      'GET /v1/accounts/uses-api/notices?locale=en',
+      'GET /v1/accounts/uses-api/notices',
+      'GET /v1/accounts/uses%2Dapi/notices',
+      `POST /v1/accounts/uses-api/notices/${campaignId}/dismiss`,
+    ]);
+  });
+
+  it('records each exposure once and logs each answer as the app does', async () => {
+    for (let i = 0; i < 3; i++) {
+      const response = await fetch(`${fast.url}/v1/accounts/uses-api/notices`, {
+        headers: bearer(appKey),
+      });
+      expect(response.status).toBe(200);
+    }
+    await t.deps.notices.exposures.flush();
+    await consolidateExposures(t.deps);
+    const exposures = rowsOf(
+      await t.deps.db.execute(
+        sql`select campaign_id, "group" from exposures where account_id = 'uses-api'`,
+      ),
+    );
+    expect(exposures).toEqual([{ campaign_id: campaignId, group: 'treated' }]);
+    const logged = t.logs
+      .map((line) => JSON.parse(line))
+      .filter(
+        (line) => line.message === 'request' && line.path === '/v1/accounts/uses-api/notices',
+      );
+    expect(logged.length).toBeGreaterThanOrEqual(3);
+    expect(logged.at(-1)).toMatchObject({ method: 'GET', status: 200 });
+  });
+});
