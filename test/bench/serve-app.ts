@@ -46,10 +46,12 @@ async function start() {
 }
 
 const server = await start();
-server.once('listening', () => {
+const announcePort = () => {
   const address = server.address();
   console.log(`PORT ${typeof address === 'object' && address ? address.port : 0}`);
-});
+};
+if (server.listening) announcePort();
+else server.once('listening', announcePort);
 process.on('SIGTERM', () => {
   console.log(`MAX_RSS_KB ${process.resourceUsage().maxRSS}`);
   // A clean exit, so `--cpu-prof` can write its profile.
