@@ -170,10 +170,22 @@ const isPresent = (value: unknown) =>
 
 const LOWERED = Symbol('lowered');
 
+/** The subject's own fields lower-cased, whatever else the object carries (a cached answer…). */
 function lowered(account: AudienceSubject): Lowered {
   const holder = account as AudienceSubject & { [LOWERED]?: Lowered };
-  holder[LOWERED] ??= lowerDeep(account) as Lowered;
-  return holder[LOWERED];
+  if (!holder[LOWERED]) {
+    const { id, plan, region, components, locale, time_zone, attributes } = account;
+    holder[LOWERED] = lowerDeep({
+      id,
+      plan,
+      region,
+      components,
+      locale,
+      time_zone,
+      attributes,
+    }) as Lowered;
+  }
+  return holder[LOWERED] as Lowered;
 }
 
 const lower = (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value);

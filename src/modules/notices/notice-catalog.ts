@@ -68,10 +68,7 @@ export function createNoticeCatalog(db: Db, clock: Clock) {
       .select()
       .from(campaigns)
       .where(and(publishedCampaign, runsPast(now)));
-    const rowsKey = rows
-      .map((row) => `${row.id}.${row.version}`)
-      .sort()
-      .join();
+    const rowsKey = rows.map(versionKey).sort().join();
     if (loaded?.rowsKey !== rowsKey) {
       loaded = { at: 0, rowsKey, notices: rows.flatMap(toLiveNotice).sort(byUrgency) };
       live = undefined;
@@ -104,6 +101,10 @@ export function createNoticeCatalog(db: Db, clock: Clock) {
   };
 }
 
+/** Names one version of a campaign: what a set of notices, or an answer, is made of. */
+export const versionKey = (campaign: { id: string; version: number }) =>
+  `${campaign.id}.${campaign.version}`;
+
 /** The notices live at `now`, and the interval in which that set stays the same. */
 function liveAt(notices: LiveNotice[], now: number): LiveSet & { from: number; until: number } {
   let from = Number.NEGATIVE_INFINITY;
@@ -120,7 +121,7 @@ function liveAt(notices: LiveNotice[], now: number): LiveSet & { from: number; u
       until = Math.min(until, ends);
     }
   }
-  const key = current.map((n) => `${n.id}.${n.version}`).join();
+  const key = current.map(versionKey).join();
   return { version: `${hash32(key, 1)}${hash32(key, 2)}`, notices: current, from, until };
 }
 

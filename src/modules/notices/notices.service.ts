@@ -7,7 +7,7 @@ import type { NoticeAccount, NoticeAnswer } from './account-cache';
 import { accountsAfter } from './account-loader';
 import { hash32 } from './hash32';
 import { isHeldOut } from './holdout';
-import type { LiveNotice, LiveSet } from './notice-catalog';
+import { type LiveNotice, type LiveSet, versionKey } from './notice-catalog';
 
 /** Who may read an account's notices with an API key (a browser token for it may too). */
 export const NOTICE_READERS: readonly Role[] = ['app'];
@@ -71,7 +71,7 @@ function computeAnswer(
   deps.notices.exposures.record(sighting);
   // The answer is a function of the account, its locale and each notice's version, so the
   // ETag is too (64 bits of MurmurHash3): no need to hash the body itself.
-  const fingerprint = `${account.id}\u0000${locale ?? ''}\u0000${shown.map((n) => `${n.id}.${n.version}`).join(',')}`;
+  const fingerprint = `${account.id}\u0000${locale ?? ''}\u0000${shown.map(versionKey).join(',')}`;
   // Kept ready for every 200 to come: the notices' JSON strings are the catalog's, shared by
   // every account that sees them, so this costs the account a head and an array of references.
   const head = `{"account_id":${JSON.stringify(account.id)},"locale":${JSON.stringify(locale)},"notices":[`;

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../../src/db/json-param';
 import { consolidateExposures } from '../../../src/modules/notices/consolidate-exposures';
 import { withNoticesFastPath } from '../../../src/modules/notices/notices-fast-path';
+import { publishCampaign, resetNotices } from '../../helpers/notices';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 
@@ -75,36 +76,20 @@ describe('notices API on the Node fast path', () => {
     await t.close();
   });
   beforeEach(async () => {
-    await t.deps.notices.exposures.flush();
-    await t.deps.db.execute(sql`truncate campaigns, accounts cascade`);
-    t.deps.notices.catalog.invalidate();
-    t.clock.set('2026-03-02T09:00:00Z');
-    await t.request('/v1/accounts/batch', {
-      method: 'POST',
-      json: {
-        accounts: [
-          { id: 'uses-api', components: ['API'], locale: 'fr-CA' },
-          { id: 'other', components: ['Dashboard'], locale: 'en' },
-        ],
-      },
+    await resetNotices(t, [
+      { id: 'uses-api', components: ['API'], locale: 'fr-CA' },
+      { id: 'other', components: ['Dashboard'], locale: 'en' },
+    ]);
+    const campaign = await publishCampaign(t, {
+      channels: ['banner'],
+      title: 'API errors',
+      body: 'Some **API** requests fail.',
+      severity: 'critical',
+      audience: { type: 'rule', all: [{ attribute: 'components', op: 'contains', value: 'api' }] },
+      locales: { fr: { title: 'Erreurs de l’API', body: 'Certaines requêtes échouent.' } },
+      publish: true,
     });
-    const created = await t.request('/v1/campaigns', {
-      method: 'POST',
-      json: {
-        channels: ['banner'],
-        title: 'API errors',
-        body: 'Some **API** requests fail.',
-        severity: 'critical',
-        audience: {
-          type: 'rule',
-          all: [{ attribute: 'components', op: 'contains', value: 'api' }],
-        },
-        locales: { fr: { title: 'Erreurs de l’API', body: 'Certaines requêtes échouent.' } },
-        publish: true,
-      },
-    });
-    campaignId = (await readJson(created)).id;
-    t.deps.notices.catalog.invalidate();
+    campaignId = campaign.id;
     handedOn = [];
   });
 

@@ -7,6 +7,7 @@ import { buildDeps } from '../../../src/deps';
 import { createLogger } from '../../../src/logger';
 import { consolidateExposures } from '../../../src/modules/notices/consolidate-exposures';
 import { isHeldOut } from '../../../src/modules/notices/holdout';
+import { publishCampaign, resetNotices } from '../../helpers/notices';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
@@ -29,28 +30,14 @@ describe('notices API', () => {
     appKey = await t.keyFor('app');
   });
   afterAll(() => t.close());
-  beforeEach(async () => {
-    await t.deps.notices.exposures.flush();
-    await t.deps.db.execute(sql`truncate campaigns, accounts cascade`);
-    t.deps.notices.catalog.invalidate();
-    t.clock.set('2026-03-02T09:00:00Z');
-    await t.request('/v1/accounts/batch', {
-      method: 'POST',
-      json: {
-        accounts: [
-          { id: 'uses-api', components: ['API', 'Dashboard'], locale: 'fr-CA' },
-          { id: 'dashboard-only', components: ['Dashboard'], locale: 'en' },
-        ],
-      },
-    });
-  });
+  beforeEach(() =>
+    resetNotices(t, [
+      { id: 'uses-api', components: ['API', 'Dashboard'], locale: 'fr-CA' },
+      { id: 'dashboard-only', components: ['Dashboard'], locale: 'en' },
+    ]),
+  );
 
-  const publish = async (campaign: unknown) => {
-    const response = await t.request('/v1/campaigns', { method: 'POST', json: campaign });
-    expect(response.status).toBe(201);
-    t.deps.notices.catalog.invalidate();
-    return readJson(response);
-  };
+  const publish = (campaign: unknown) => publishCampaign(t, campaign);
   const notices = (
     account: string,
     init: { key?: string; headers?: Record<string, string> } = {},
