@@ -12,10 +12,23 @@ import { createResendTransport } from './modules/email/resend-transport';
 import { type AccountCache, createAccountCache } from './modules/notices/account-cache';
 import { type AccountLoader, createAccountLoader } from './modules/notices/account-loader';
 import { createExposureBuffer, type ExposureBuffer } from './modules/notices/exposure-buffer';
-import { createNoticeCatalog, type NoticeCatalog } from './modules/notices/notice-catalog';
+import {
+  type CatalogMemory,
+  createCatalogMemory,
+  createNoticeCatalog,
+  type NoticeCatalog,
+} from './modules/notices/notice-catalog';
 
-/** A key recently found valid, and when its use was last written down. */
-export type RememberedKey = { principal: Principal; lastUsedAt: Date | null };
+/**
+ * A key found valid: when this instance last checked it (`performance.now()`), when its use
+ * was last written down, and the check under way, if any.
+ */
+export type RememberedKey = {
+  principal: Principal;
+  checkedAt: number;
+  lastUsedAt: Date | null;
+  recheck?: Promise<Principal | null>;
+};
 
 /** Everything a route, service or job needs, built once per process (Node) or per request (Workers). */
 export type Deps = {
@@ -42,8 +55,8 @@ export type Deps = {
 };
 
 /**
- * How long an instance trusts a key it has just checked. Revoking a key clears this cache on
- * the instance that revoked it; other instances refuse the key within this time.
+ * How long an instance trusts a key it has checked. Revoking a key clears this cache on the
+ * instance that revoked it; other instances refuse the key within this time.
  */
 export const PRINCIPAL_CACHE_MS = 1_000;
 
@@ -54,14 +67,17 @@ export const PRINCIPAL_CACHE_MS = 1_000;
 export type InstanceCaches = {
   principals: Deps['principals'];
   accounts: AccountCache;
+  /** The last read of live campaigns, compiled (a Workers isolate reads it once a second). */
+  catalog: CatalogMemory;
   /** The Resend client and its rate gate, shared so the rate holds across requests and runs. */
   mailer: EmailTransport | null;
 };
 
 export function createInstanceCaches(config: Config): InstanceCaches {
   return {
-    principals: new LRUCache({ max: 10_000, ttl: PRINCIPAL_CACHE_MS }),
+    principals: new LRUCache({ max: 10_000 }),
     accounts: createAccountCache({ max: config.noticeAccountsCached }),
+    catalog: createCatalogMemory(),
     mailer: config.email.resend ? createResendTransport(config.email.resend) : null,
   };
 }
@@ -83,7 +99,7 @@ export function buildDeps(
     logger,
     mailer: caches.mailer ?? createOutboxTransport(db),
     notices: {
-      catalog: createNoticeCatalog(db, clock),
+      catalog: createNoticeCatalog(db, clock, caches.catalog),
       exposures: createExposureBuffer(db, logger),
       accounts: caches.accounts,
       accountLoader: createAccountLoader(db),

@@ -1,10 +1,11 @@
 import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import { type ApiKeyRow, apiKeys, type Role } from '../../db/schema';
-import type { Deps, RememberedKey } from '../../deps';
+import { type Deps, PRINCIPAL_CACHE_MS, type RememberedKey } from '../../deps';
 import type { Principal } from '../../http/app-env';
 import { AppError, notFound } from '../../http/app-error';
 import { type Page, type PageQuery, toPage } from '../../http/pagination';
+import type { MaybePromise } from '../../maybe-promise';
 import { generateApiKey, hashApiKey, visiblePrefix } from './api-key-secret';
 
 // Writing last_used_at on every request would turn each read into a write; a minute is
@@ -105,44 +106,62 @@ export async function revokeApiKey(deps: Deps, id: string): Promise<ApiKeyView> 
   });
 }
 
+// A key is checked again once its check is this old, by one request while the others go on.
+const RECHECK_AFTER_MS = PRINCIPAL_CACHE_MS / 2;
+
 /**
  * Resolves a presented key to its principal; revoked and unknown keys resolve to null. A valid
- * key is remembered for `PRINCIPAL_CACHE_MS`, which saves the hot paths a query per request.
+ * key is trusted for `PRINCIPAL_CACHE_MS` after it was last checked, which saves the hot paths
+ * a query per request. Past half that, the request that comes first checks it again (and
+ * writes down its use when that is due) while the others are answered from memory, so a key
+ * in steady use never makes a request wait for the database.
  */
-export async function authenticateApiKey(deps: Deps, key: string): Promise<Principal | null> {
+export function authenticateApiKey(deps: Deps, key: string): MaybePromise<Principal | null> {
   const secretHash = hashApiKey(key);
-  const now = deps.clock.now();
   const remembered = deps.principals.get(secretHash);
-  if (remembered) {
-    await noteUse(deps, remembered, now);
+  if (!remembered) return checkKey(deps, secretHash);
+  const age = performance.now() - remembered.checkedAt;
+  if (age < RECHECK_AFTER_MS && !lastUseIsStale(remembered, deps.clock.now())) {
     return remembered.principal;
   }
+  if (remembered.recheck) {
+    return age < PRINCIPAL_CACHE_MS ? remembered.principal : remembered.recheck;
+  }
+  const recheck = checkKey(deps, secretHash).finally(() => {
+    remembered.recheck = undefined;
+  });
+  remembered.recheck = recheck;
+  return recheck;
+}
+
+async function checkKey(deps: Deps, secretHash: string): Promise<Principal | null> {
+  const checkedAt = performance.now();
   const [row] = await deps.db
     .select()
     .from(apiKeys)
     .where(eq(apiKeys.secretHash, secretHash))
     .limit(1);
-  if (!row || row.revokedAt) return null;
-  const entry = {
+  if (!row || row.revokedAt) {
+    deps.principals.delete(secretHash);
+    return null;
+  }
+  const entry: RememberedKey = {
     principal: { keyId: row.id, name: row.name, role: row.role, prefix: row.prefix },
+    checkedAt,
     lastUsedAt: row.lastUsedAt,
   };
-  await noteUse(deps, entry, now);
+  const now = deps.clock.now();
+  if (lastUseIsStale(entry, now)) {
+    entry.lastUsedAt = now;
+    await deps.db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, row.id));
+  }
   deps.principals.set(secretHash, entry);
   return entry.principal;
 }
 
 /** `last_used_at` is written at most once a minute per key, so reads do not become writes. */
-async function noteUse(deps: Deps, entry: RememberedKey, now: Date): Promise<void> {
-  if (entry.lastUsedAt && now.getTime() - entry.lastUsedAt.getTime() < LAST_USED_PRECISION_MS) {
-    return;
-  }
-  entry.lastUsedAt = now;
-  await deps.db
-    .update(apiKeys)
-    .set({ lastUsedAt: now })
-    .where(eq(apiKeys.id, entry.principal.keyId));
-}
+const lastUseIsStale = (entry: RememberedKey, now: Date) =>
+  !entry.lastUsedAt || now.getTime() - entry.lastUsedAt.getTime() >= LAST_USED_PRECISION_MS;
 
 export type BootstrapResult =
   | { created: false }

@@ -1,7 +1,8 @@
-import { and } from 'drizzle-orm';
+import { and, inArray } from 'drizzle-orm';
 import type { Clock } from '../../clock';
 import type { Db } from '../../db/database';
 import { type CampaignRow, campaigns, type Severity } from '../../db/schema';
+import { andThen, type MaybePromise } from '../../maybe-promise';
 import { type Audience, type AudienceMatcher, compileAudience } from '../campaigns/audience';
 import { publishedCampaign, runsPast } from '../campaigns/campaign-status';
 import { hash32 } from './hash32';
@@ -24,7 +25,7 @@ export type LiveNotice = {
   matches: AudienceMatcher;
   content: NoticeContent;
   locales: Map<string, NoticeContent>;
-  /** This notice as JSON in the API's shape, for a locale, built once per catalog load. */
+  /** This notice as JSON in the API's shape, for a locale, built once per compiled version. */
   json(locale: string | null): string;
 };
 
@@ -41,8 +42,11 @@ const byUrgency = (a: LiveNotice, b: LiveNotice) =>
   b.startsAt.getTime() - a.startsAt.getTime() ||
   (a.id < b.id ? -1 : 1);
 
-/** How stale an instance's view of published campaigns may be: ops changes show within this. */
-export const CATALOG_MAX_AGE_MS = 1_000;
+/** How often an instance reads which campaigns are live: ops changes show within about this. */
+export const CATALOG_REFRESH_MS = 1_000;
+// How old the catalog may be and still be served while a refresh is on its way; past this,
+// requests wait for the refresh, so ops changes always show within the 2-second promise.
+const CATALOG_MAX_AGE_MS = 1_500;
 
 /**
  * The notices live at one moment. `version` names the set (each notice's id and version),
@@ -51,52 +55,111 @@ export const CATALOG_MAX_AGE_MS = 1_000;
 export type LiveSet = { version: string; notices: LiveNotice[] };
 
 /**
- * Every instance keeps the published, not yet ended in-app campaigns in memory, compiled,
- * and reloads them at most once a second (one small query, shared by all requests waiting
- * for it). Nothing has to notify instances, which Hyperdrive could not do anyway. Unchanged
- * rows keep their compiled notices, and the live set only changes when a notice starts or
- * ends, so its version stays put while nothing happens.
+ * What an instance knows of the catalog, kept across requests (a Workers isolate's requests
+ * share it; a Node process has one): the last read and when it started, the campaigns of
+ * that read compiled by version key (null: no in-app channel), what is live now and the read
+ * it was taken from, and a generation that `invalidate` moves on. Plain data only: on
+ * Workers one request cannot wait for another's I/O, so reads in progress are not shared.
  */
-export function createNoticeCatalog(db: Db, clock: Clock) {
-  let loaded: { at: number; rowsKey: string; notices: LiveNotice[] } | undefined;
-  let loading: Promise<LiveNotice[]> | undefined;
-  let live: (LiveSet & { from: number; until: number }) | undefined;
+export type CatalogMemory = {
+  loaded?: { startedAt: number; key: string; notices: LiveNotice[] };
+  compiled: Map<string, LiveNotice | null>;
+  live?: LiveSet & { of: LiveNotice[]; from: number; until: number };
+  generation: number;
+};
 
-  async function load(): Promise<LiveNotice[]> {
-    const now = clock.now();
-    const rows = await db
-      .select()
+export const createCatalogMemory = (): CatalogMemory => ({ compiled: new Map(), generation: 0 });
+
+/**
+ * Every instance keeps the published, not yet ended in-app campaigns in memory, compiled,
+ * and reads which they are (ids and versions: one small query) about once a second. Nothing
+ * has to notify instances, which Hyperdrive could not do anyway. Only new versions are read
+ * in full and compiled; the request that starts a read waits for it, and the others are
+ * answered from the catalog they have meanwhile. The live set only changes when a notice
+ * starts or ends, so its version stays put while nothing happens.
+ */
+export function createNoticeCatalog(
+  db: Db,
+  clock: Clock,
+  memory: CatalogMemory = createCatalogMemory(),
+) {
+  let loading: Promise<LiveNotice[]> | undefined;
+
+  async function readCompiled(): Promise<Map<string, LiveNotice | null>> {
+    const liveCampaigns = and(publishedCampaign, runsPast(clock.now()));
+    const versions = await db
+      .select({ id: campaigns.id, version: campaigns.version })
       .from(campaigns)
-      .where(and(publishedCampaign, runsPast(now)));
-    const rowsKey = rows.map(versionKey).sort().join();
-    if (loaded?.rowsKey !== rowsKey) {
-      loaded = { at: 0, rowsKey, notices: rows.flatMap(toLiveNotice).sort(byUrgency) };
-      live = undefined;
+      .where(liveCampaigns);
+    const { compiled } = memory;
+    const unread = versions.filter((v) => !compiled.has(versionKey(v))).map((v) => v.id);
+    const rows =
+      unread.length === 0
+        ? []
+        : await db
+            .select()
+            .from(campaigns)
+            .where(and(liveCampaigns, inArray(campaigns.id, unread)));
+    const read = new Map<string, LiveNotice | null>();
+    for (const v of versions) {
+      const notice = compiled.get(versionKey(v));
+      if (notice !== undefined) read.set(versionKey(v), notice);
     }
-    loaded.at = performance.now();
-    return loaded.notices;
+    for (const row of rows) read.set(versionKey(row), toLiveNotice(row));
+    return read;
   }
 
-  async function loadedNotices(): Promise<LiveNotice[]> {
-    if (loaded && performance.now() - loaded.at < CATALOG_MAX_AGE_MS) return loaded.notices;
-    loading ??= load().finally(() => {
-      loading = undefined;
-    });
-    return loading;
+  function startLoad(): Promise<LiveNotice[]> {
+    const startedAt = performance.now();
+    const generation = memory.generation;
+    const load: Promise<LiveNotice[]> = readCompiled()
+      .then((read) => {
+        const key = [...read.keys()].sort().join();
+        const { loaded } = memory;
+        const notices =
+          loaded?.key === key
+            ? loaded.notices
+            : [...read.values()].filter((n) => n !== null).sort(byUrgency);
+        // A read overtaken by `invalidate` may predate this instance's own change: not kept.
+        if (memory.generation === generation) {
+          memory.loaded = { startedAt, key, notices };
+          memory.compiled = read;
+        }
+        return notices;
+      })
+      .finally(() => {
+        if (loading === load) loading = undefined;
+      });
+    loading = load;
+    return load;
+  }
+
+  function loadedNotices(): MaybePromise<LiveNotice[]> {
+    const { loaded } = memory;
+    const age = loaded ? performance.now() - loaded.startedAt : Number.POSITIVE_INFINITY;
+    if (loaded && age < CATALOG_REFRESH_MS) return loaded.notices;
+    if (loaded && loading && age < CATALOG_MAX_AGE_MS) return loaded.notices;
+    // The request that starts a read waits for it: on Workers, its I/O is that request's.
+    return loading ?? startLoad();
   }
 
   return {
-    /** The notices live now, from a load at most `CATALOG_MAX_AGE_MS` old. */
-    async current(): Promise<LiveSet> {
-      const notices = await loadedNotices();
-      const now = clock.now().getTime();
-      if (!live || now < live.from || now >= live.until) live = liveAt(notices, now);
-      return live;
+    /** The notices live now, from a read of the catalog at most `CATALOG_MAX_AGE_MS` old. */
+    current(): MaybePromise<LiveSet> {
+      return andThen(loadedNotices(), (notices) => {
+        const now = clock.now().getTime();
+        const { live } = memory;
+        if (live && live.of === notices && now >= live.from && now < live.until) return live;
+        memory.live = { ...liveAt(notices, now), of: notices };
+        return memory.live;
+      });
     },
-    /** This instance's own changes show at once. */
+    /** This instance's own changes show at once: the next request reads the catalog again. */
     invalidate(): void {
-      loaded = undefined;
-      live = undefined;
+      memory.generation++;
+      memory.loaded = undefined;
+      memory.live = undefined;
+      loading = undefined;
     },
   };
 }
@@ -127,9 +190,9 @@ function liveAt(notices: LiveNotice[], now: number): LiveSet & { from: number; u
 
 export type NoticeCatalog = ReturnType<typeof createNoticeCatalog>;
 
-function toLiveNotice(row: CampaignRow): LiveNotice[] {
+function toLiveNotice(row: CampaignRow): LiveNotice | null {
   const channels = row.channels.filter((c) => c === 'banner' || c === 'status');
-  if (channels.length === 0 || !row.startsAt) return [];
+  if (channels.length === 0 || !row.startsAt) return null;
   const cta = row.ctaUrl && row.ctaLabel ? { label: row.ctaLabel, url: row.ctaUrl } : null;
   const jsonByLocale = new Map<string, string>();
   const notice: LiveNotice = {
@@ -169,7 +232,7 @@ function toLiveNotice(row: CampaignRow): LiveNotice[] {
       return json;
     },
   };
-  return [notice];
+  return notice;
 }
 
 /** The account's locale, then its language, then the campaign's default content. */

@@ -1,6 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config';
 import { apiKeys } from '../../../src/db/schema';
+import { buildDeps, PRINCIPAL_CACHE_MS } from '../../../src/deps';
+import { createLogger } from '../../../src/logger';
+import { authenticateApiKey } from '../../../src/modules/auth/api-keys.service';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
@@ -73,6 +77,34 @@ describe('API keys', () => {
 
     const after = await t.request('/v1/api-keys', { key: created.key });
     await expectProblem(after, 401, 'unauthorized');
+  });
+
+  it('is refused by another instance within a second of its revocation', async () => {
+    const created = await createKey('ops');
+    const other = buildDeps(loadConfig({ LOG_LEVEL: 'silent' }), t.database.db, {
+      clock: t.clock,
+      logger: createLogger('silent'),
+    });
+    expect(await authenticateApiKey(other, created.key)).toMatchObject({ role: 'ops' });
+    await t.request(`/v1/api-keys/${created.id}`, { method: 'DELETE' });
+    const revoked = performance.now();
+    while (await authenticateApiKey(other, created.key)) {
+      expect(performance.now() - revoked).toBeLessThan(PRINCIPAL_CACHE_MS + 200);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  });
+
+  it('is checked again in steady use by one request while the others are answered at once', async () => {
+    const created = await createKey('app');
+    const first = await authenticateApiKey(t.deps, created.key);
+    // Checked a moment ago: answered from memory, with no promise to wait for.
+    expect(authenticateApiKey(t.deps, created.key)).toEqual(first);
+    await new Promise((resolve) => setTimeout(resolve, PRINCIPAL_CACHE_MS / 2 + 20));
+    const recheck = authenticateApiKey(t.deps, created.key);
+    expect(recheck).toBeInstanceOf(Promise);
+    expect(authenticateApiKey(t.deps, created.key)).toEqual(first);
+    expect(await recheck).toEqual(first);
+    expect(authenticateApiKey(t.deps, created.key)).toEqual(first);
   });
 
   it('treats a repeated revocation as done', async () => {
