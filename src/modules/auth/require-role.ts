@@ -3,6 +3,7 @@ import type { Role } from '../../db/schema';
 import type { Deps } from '../../deps';
 import type { AppEnv, Principal } from '../../http/app-env';
 import { AppError } from '../../http/app-error';
+import { andThen, type MaybePromise } from '../../maybe-promise';
 import { TOKEN_PREFIX, type TokenPayload, verifyAccountToken } from '../notices/account-token';
 import { authenticateApiKey } from './api-keys.service';
 
@@ -36,41 +37,45 @@ export function requireRoleOrAccountToken(roles: readonly Role[]): MiddlewareHan
 }
 
 /** The principal of the API key in `authorization`, which must have one of `roles`. */
-export async function principalWithRole(
+export function principalWithRole(
   deps: Deps,
   authorization: string | undefined,
   roles: readonly Role[],
-): Promise<Principal> {
+): MaybePromise<Principal> {
   const key = bearerToken(authorization);
   if (!key) throw new AppError('unauthorized', 'Send an API key as `Authorization: Bearer <key>`.');
-  const principal = await authenticateApiKey(deps, key);
-  if (!principal) throw new AppError('unauthorized', 'The API key is unknown or revoked.');
-  if (principal.role !== 'admin' && !roles.includes(principal.role)) {
-    throw new AppError(
-      'forbidden',
-      `This operation needs the ${roles.join(' or ')} role; the key has the ${principal.role} role.`,
-    );
-  }
-  return principal;
+  return andThen(authenticateApiKey(deps, key), (principal) => {
+    if (!principal) throw new AppError('unauthorized', 'The API key is unknown or revoked.');
+    if (principal.role !== 'admin' && !roles.includes(principal.role)) {
+      throw new AppError(
+        'forbidden',
+        `This operation needs the ${roles.join(' or ')} role; the key has the ${principal.role} role.`,
+      );
+    }
+    return principal;
+  });
 }
 
+export type AccountCaller = { principal: Principal } | { accountToken: TokenPayload };
+
 /** Who asks about account `accountId`: an API key with one of `roles`, or its browser token. */
-export async function accountCaller(
+export function accountCaller(
   deps: Deps,
   authorization: string | undefined,
   roles: readonly Role[],
   accountId: string,
-): Promise<{ principal: Principal } | { accountToken: TokenPayload }> {
+): MaybePromise<AccountCaller> {
   const token = bearerToken(authorization);
   if (!token?.startsWith(TOKEN_PREFIX)) {
-    return { principal: await principalWithRole(deps, authorization, roles) };
+    return andThen(principalWithRole(deps, authorization, roles), (principal) => ({ principal }));
   }
-  const payload = await verifyAccountToken(deps, token);
-  if (!payload) throw new AppError('unauthorized', 'The token is invalid or has expired.');
-  if (payload.account !== accountId) {
-    throw new AppError('forbidden', 'The token was minted for another account.');
-  }
-  return { accountToken: payload };
+  return verifyAccountToken(deps, token).then((payload) => {
+    if (!payload) throw new AppError('unauthorized', 'The token is invalid or has expired.');
+    if (payload.account !== accountId) {
+      throw new AppError('forbidden', 'The token was minted for another account.');
+    }
+    return { accountToken: payload };
+  });
 }
 
 function bearerToken(header: string | undefined): string | undefined {

@@ -9,6 +9,8 @@ export type NoticeAnswer = {
   liveVersion: string;
   locale: string | null;
   etag: string;
+  /** The JSON body's length in UTF-8 bytes, known before the body is put together. */
+  bodyBytes: number;
   body(): string;
 };
 

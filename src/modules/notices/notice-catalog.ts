@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { and, inArray } from 'drizzle-orm';
 import type { Clock } from '../../clock';
 import type { Db } from '../../db/database';
@@ -13,6 +14,9 @@ export type NoticeContent = {
   cta: { label: string; url: string } | null;
 };
 
+/** A notice's JSON text, and its length in UTF-8 bytes. */
+export type NoticeJson = { text: string; bytes: number };
+
 /** A published campaign shown in apps, ready for the hot path. */
 export type LiveNotice = {
   id: string;
@@ -26,7 +30,7 @@ export type LiveNotice = {
   content: NoticeContent;
   locales: Map<string, NoticeContent>;
   /** This notice as JSON in the API's shape, for a locale, built once per compiled version. */
-  json(locale: string | null): string;
+  json(locale: string | null): NoticeJson;
 };
 
 // Most urgent first; within a severity, the newest; the catalog is kept in this order.
@@ -194,7 +198,7 @@ function toLiveNotice(row: CampaignRow): LiveNotice | null {
   const channels = row.channels.filter((c) => c === 'banner' || c === 'status');
   if (channels.length === 0 || !row.startsAt) return null;
   const cta = row.ctaUrl && row.ctaLabel ? { label: row.ctaLabel, url: row.ctaUrl } : null;
-  const jsonByLocale = new Map<string, string>();
+  const jsonByLocale = new Map<string, NoticeJson>();
   const notice: LiveNotice = {
     id: row.id,
     version: row.version,
@@ -219,7 +223,7 @@ function toLiveNotice(row: CampaignRow): LiveNotice | null {
       const key = locale?.toLowerCase() ?? '';
       let json = jsonByLocale.get(key);
       if (json === undefined) {
-        json = JSON.stringify({
+        const text = JSON.stringify({
           id: notice.id,
           channels: notice.channels,
           severity: notice.severity,
@@ -227,6 +231,7 @@ function toLiveNotice(row: CampaignRow): LiveNotice | null {
           starts_at: notice.startsAt.toISOString(),
           ends_at: notice.endsAt?.toISOString() ?? null,
         });
+        json = { text, bytes: Buffer.byteLength(text) };
         jsonByLocale.set(key, json);
       }
       return json;

@@ -1,13 +1,15 @@
+import { Buffer } from 'node:buffer';
 import { eq, sql } from 'drizzle-orm';
 import { rowsOf } from '../../db/json-param';
 import { campaigns, noticeDismissals, type Role } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { AppError, notFound } from '../../http/app-error';
+import type { MaybePromise } from '../../maybe-promise';
 import type { NoticeAccount, NoticeAnswer } from './account-cache';
 import { accountsAfter } from './account-loader';
 import { hash32 } from './hash32';
 import { isHeldOut } from './holdout';
-import { type LiveNotice, type LiveSet, versionKey } from './notice-catalog';
+import { type LiveNotice, type LiveSet, type NoticeJson, versionKey } from './notice-catalog';
 
 /** Who may read an account's notices with an API key (a browser token for it may too). */
 export const NOTICE_READERS: readonly Role[] = ['app'];
@@ -16,7 +18,7 @@ export const NOTICE_READERS: readonly Role[] = ['app'];
 export const NOTICES_CACHE_CONTROL = 'private, no-cache';
 
 /** The answer for one account: its ETag, and its JSON body (notices most urgent first). */
-export type AccountNotices = Pick<NoticeAnswer, 'etag' | 'body'>;
+export type AccountNotices = Pick<NoticeAnswer, 'etag' | 'bodyBytes' | 'body'>;
 
 /**
  * What an account should see now: live campaigns whose audience it matches, in its locale,
@@ -24,17 +26,30 @@ export type AccountNotices = Pick<NoticeAnswer, 'etag' | 'body'>;
  * (treated) and of each campaign that held it out (holdout) without waiting for the write.
  * `tokenGeneration` is set when a browser token asks: it must name this very account.
  */
-export async function noticesFor(
+export function noticesFor(
   deps: Deps,
   accountId: string,
   options: { locale?: string; tokenGeneration?: number } = {},
-): Promise<AccountNotices> {
-  const account = await noticeAccount(deps, accountId);
+): MaybePromise<AccountNotices> {
+  const account = noticeAccount(deps, accountId);
+  const live = deps.notices.catalog.current();
+  if (account instanceof Promise || live instanceof Promise) {
+    return Promise.all([account, live]).then(([a, l]) => answerFor(deps, a, l, accountId, options));
+  }
+  return answerFor(deps, account, live, accountId, options);
+}
+
+function answerFor(
+  deps: Deps,
+  account: NoticeAccount | undefined,
+  live: LiveSet,
+  accountId: string,
+  options: { locale?: string; tokenGeneration?: number },
+): AccountNotices {
   if (options.tokenGeneration !== undefined && account?.createdAtMs !== options.tokenGeneration) {
     throw new AppError('unauthorized', 'The token is no longer valid for this account.');
   }
   if (!account) throw notFound(`Account ${accountId}`);
-  const live = await deps.notices.catalog.current();
   const locale = options.locale ?? account.locale;
   // An account that asks again while nothing changed gets the answer it got last time: the
   // cached account is dropped when it changes, and `live.version` moves when notices do.
@@ -72,22 +87,42 @@ function computeAnswer(
   // The answer is a function of the account, its locale and each notice's version, so the
   // ETag is too (64 bits of MurmurHash3): no need to hash the body itself.
   const fingerprint = `${account.id}\u0000${locale ?? ''}\u0000${shown.map(versionKey).join(',')}`;
-  // Kept ready for every 200 to come: the notices' JSON strings are the catalog's, shared by
-  // every account that sees them, so this costs the account a head and an array of references.
+  // Kept ready for every 200 to come: the notices' JSON is the catalog's, shared by every
+  // account that sees them, so this costs the account a head and an array of references.
   const head = `{"account_id":${JSON.stringify(account.id)},"locale":${JSON.stringify(locale)},"notices":[`;
   const notices = shown.map((n) => n.json(locale));
+  // The head, the notices, the commas between them and the closing `]}`.
+  let bodyBytes = Buffer.byteLength(head) + Math.max(notices.length - 1, 0) + 2;
+  for (const notice of notices) bodyBytes += notice.bytes;
   return {
     liveVersion: live.version,
     locale,
     etag: `"${hash32(fingerprint, 1)}${hash32(fingerprint, 2)}"`,
-    body: () => `${head}${notices.join(',')}]}`,
+    bodyBytes,
+    body: () => joinBody(head, notices),
   };
 }
 
-async function noticeAccount(deps: Deps, id: string): Promise<NoticeAccount | undefined> {
+/**
+ * Concatenated rather than joined: V8 links the parts instead of copying them, and the one
+ * copy is made as the answer is written out.
+ */
+function joinBody(head: string, notices: NoticeJson[]): string {
+  let body = head;
+  for (let i = 0; i < notices.length; i++) {
+    if (i > 0) body += ',';
+    body += (notices[i] as NoticeJson).text;
+  }
+  return `${body}]}`;
+}
+
+function noticeAccount(deps: Deps, id: string): MaybePromise<NoticeAccount | undefined> {
+  const syncing = deps.notices.accounts.sync(deps.db);
+  return syncing ? syncing.then(() => cachedAccount(deps, id)) : cachedAccount(deps, id);
+}
+
+function cachedAccount(deps: Deps, id: string): MaybePromise<NoticeAccount | undefined> {
   const { accounts, accountLoader } = deps.notices;
-  const syncing = accounts.sync(deps.db);
-  if (syncing) await syncing;
   return accounts.get(id) ?? accounts.load(id, (key) => accountLoader.load(key));
 }
 

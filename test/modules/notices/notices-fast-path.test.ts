@@ -128,6 +128,20 @@ describe('notices API on the Node fast path', () => {
     expect(handedOn).toEqual([]);
   });
 
+  it('sends the exact length of each body, with and without notices and in any script', async () => {
+    for (const account of ['uses-api', 'other']) {
+      const response = await fetch(`${fast.url}/v1/accounts/${account}/notices`, {
+        headers: bearer(appKey),
+      });
+      const body = new Uint8Array(await response.arrayBuffer());
+      expect(Number(response.headers.get('content-length'))).toBe(body.length);
+      const { notices } = JSON.parse(new TextDecoder().decode(body));
+      expect(notices.map((n: { title: string }) => n.title)).toEqual(
+        account === 'uses-api' ? ['Erreurs de l’API'] : [],
+      );
+    }
+  });
+
   it('gives the same problem answers (401, 403, 404) and does not hand them on', async () => {
     const analystKey = await t.keyFor('analyst');
     const missing = await both('/v1/accounts/uses-api/notices');
