@@ -1,4 +1,18 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+// Linux reports a process's CPU time in /proc in ticks of USER_HZ, 100 a second on x86 Linux.
+const USER_HZ = 100;
+
+/** The CPU time (user and system) process `pid` has used, in ms; NaN without Linux's /proc. */
+function cpuMillis(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
+  } catch {
+    return Number.NaN;
+  }
+}
 
 /**
  * Runs the app (`forestall`, over a bench database) or a bare Hono route (`bare`) in its own
@@ -27,6 +41,8 @@ export async function startAppServer(mode: 'forestall' | 'bare', databaseUrl = '
   });
   return {
     base: `http://127.0.0.1:${port}`,
+    /** CPU time the server has used so far, in ms (10 ms resolution). */
+    cpuMillis: () => cpuMillis(child.pid),
     /** Stops the server; resolves to its peak resident set size in MB. */
     async stop(): Promise<number> {
       const exited = new Promise((resolve) => child.once('exit', resolve));

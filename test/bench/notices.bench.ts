@@ -15,7 +15,7 @@ import { dropBenchDatabase, freshBenchDatabase } from './bench-database';
  * with 200 active campaigns of mixed audience rules, at 64 connections against Postgres;
  * throughput as a ratio to a bare Hono JSON route served the same way in the same run, with
  * p50/p99 latency, for cache misses (a full 200 answer) and for If-None-Match hits (304);
- * peak RSS of the server. First every account asks once, in random order, which computes its
+ * each server's CPU time per request; peak RSS of the server. First every account asks once, in random order, which computes its
  * answer and records its exposures (printed as the first view); then misses and hits, each
  * right after the bare route given the same requests, take turns for BENCH_ROUNDS rounds, and
  * the ratios are the rounds' medians, since the load generator shares this machine's two
@@ -187,7 +187,16 @@ async function seed() {
   return { url: database.url, key };
 }
 
-type Run = { rps: number; p50: number; p99: number; requests: number; statuses: string };
+type Run = {
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  statuses: string;
+  /** The server's own CPU time per request, in µs. */
+  cpu: number;
+};
+type Server = Awaited<ReturnType<typeof startAppServer>>;
 type Request = { path: string; headers: Record<string, string> };
 
 /**
@@ -195,7 +204,7 @@ type Request = { path: string; headers: Record<string, string> };
  * gets what `nextRequest` sent along with each answer (a connection has one request out).
  */
 async function load(
-  base: string,
+  server: Server,
   nextRequest: () => Request & { id?: number },
   options: {
     amount?: number;
@@ -203,8 +212,9 @@ async function load(
   } = {},
 ): Promise<Run> {
   const { amount, onResponse } = options;
+  const cpuBefore = server.cpuMillis();
   const result = await autocannon({
-    url: base,
+    url: server.base,
     connections: CONNECTIONS,
     ...(amount ? { amount } : { duration: SECONDS }),
     requests: [
@@ -233,12 +243,14 @@ async function load(
     p99: result.latency.p99,
     requests: result.requests.total,
     statuses,
+    cpu: ((server.cpuMillis() - cpuBefore) * 1000) / result.requests.total,
   };
 }
 
 const show = (label: string, run: Run, baseline?: Run) =>
   console.log(
     `${label.padEnd(34)} ${run.rps.toFixed(0).padStart(7)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms` +
+      `  cpu ${run.cpu.toFixed(0)} µs/req` +
       `${baseline ? `  ratio ${(run.rps / baseline.rps).toFixed(2)}` : ''}  [${run.statuses}]`,
   );
 const median = (values: number[]) => {
@@ -270,7 +282,7 @@ let asked = 0;
 let noticesShown = 0;
 let bytes = 0;
 const firstRun = await load(
-  app.base,
+  app,
   () => {
     const id = order[asked++ % ACCOUNTS] as number;
     return { id, path: noticesPath(id), headers: auth };
@@ -301,18 +313,20 @@ const kinds = [
   { label: 'cache miss (200)', request: missRequest, status: '200' },
   { label: 'If-None-Match hit (304)', request: hitRequest, status: '304' },
 ] as const;
-await load(bare.base, missRequest); // warm-up, as the first view was for forestall
+await load(bare, missRequest); // warm-up, as the first view was for forestall
 const ratios = kinds.map(() => [] as number[]);
+const cpuRatios = kinds.map(() => [] as number[]);
 let worstMissP99 = 0;
 let allAnswered = firstRun.statuses === `200×${firstRun.requests}`;
 for (let round = 1; round <= ROUNDS; round++) {
   console.log(`round ${round}`);
   for (const [k, kind] of kinds.entries()) {
-    const bareRun = await load(bare.base, kind.request);
-    const run = await load(app.base, kind.request);
+    const bareRun = await load(bare, kind.request);
+    const run = await load(app, kind.request);
     show('  bare Hono JSON route', bareRun);
     show(`  notices, ${kind.label}`, run, bareRun);
     ratios[k]?.push(run.rps / bareRun.rps);
+    cpuRatios[k]?.push(bareRun.cpu / run.cpu);
     if (kind.status === '200') worstMissP99 = Math.max(worstMissP99, run.p99);
     allAnswered &&= run.statuses === `${kind.status}×${run.requests}`;
   }
@@ -331,3 +345,10 @@ const targets = [
 ] as const;
 console.log('');
 for (const [label, met] of targets) console.log(`${met ? 'met    ' : 'NOT MET'} ${label}`);
+// The load generator and Postgres share the two cores with the server, so throughput also
+// moves with them; CPU per request is the server's own cost.
+const [missCpu = 0, hitCpu = 0] = cpuRatios.map(median);
+console.log(
+  `\nfor information: server CPU per request, bare route / forestall (median): ` +
+    `misses ${missCpu.toFixed(2)}, hits ${hitCpu.toFixed(2)}`,
+);
