@@ -15,11 +15,11 @@ import { dropBenchDatabase, freshBenchDatabase } from './bench-database';
  * with 200 active campaigns of mixed audience rules, at 64 connections against Postgres;
  * throughput as a ratio to a bare Hono JSON route served the same way in the same run, with
  * p50/p99 latency, for cache misses (a full 200 answer) and for If-None-Match hits (304);
- * each server's CPU time per request; peak RSS of the server. First every account asks once, in random order, which computes its
- * answer and records its exposures (printed as the first view); then misses and hits, each
- * right after the bare route given the same requests, take turns for BENCH_ROUNDS rounds, and
- * the ratios are the rounds' medians, since the load generator shares this machine's two
- * cores with the server and Postgres.
+ * each server's CPU time per request; peak RSS of the server. First every account asks
+ * once, in random order, which computes its answer and records its exposures (printed as
+ * the first view); then misses and hits, each right after the bare route given the same
+ * requests, take turns for BENCH_ROUNDS rounds, and the ratios are the rounds' medians, since
+ * the load generator shares this machine's two cores with the server and Postgres.
  * BENCH_ACCOUNTS, BENCH_CAMPAIGNS, BENCH_SECONDS and BENCH_ROUNDS resize it.
  */
 
