@@ -42,7 +42,14 @@ export function principalWithRole(
   authorization: string | undefined,
   roles: readonly Role[],
 ): MaybePromise<Principal> {
-  const key = bearerToken(authorization);
+  return keyWithRole(deps, bearerToken(authorization), roles);
+}
+
+function keyWithRole(
+  deps: Deps,
+  key: string | undefined,
+  roles: readonly Role[],
+): MaybePromise<Principal> {
   if (!key) throw new AppError('unauthorized', 'Send an API key as `Authorization: Bearer <key>`.');
   return andThen(authenticateApiKey(deps, key), (principal) => {
     if (!principal) throw new AppError('unauthorized', 'The API key is unknown or revoked.');
@@ -56,7 +63,7 @@ export function principalWithRole(
   });
 }
 
-export type AccountCaller = { principal: Principal } | { accountToken: TokenPayload };
+type AccountCaller = { principal: Principal } | { accountToken: TokenPayload };
 
 /** Who asks about account `accountId`: an API key with one of `roles`, or its browser token. */
 export function accountCaller(
@@ -67,7 +74,7 @@ export function accountCaller(
 ): MaybePromise<AccountCaller> {
   const token = bearerToken(authorization);
   if (!token?.startsWith(TOKEN_PREFIX)) {
-    return andThen(principalWithRole(deps, authorization, roles), (principal) => ({ principal }));
+    return andThen(keyWithRole(deps, token, roles), (principal) => ({ principal }));
   }
   return verifyAccountToken(deps, token).then((payload) => {
     if (!payload) throw new AppError('unauthorized', 'The token is invalid or has expired.');
