@@ -83,20 +83,23 @@ type Exchange = {
 function finish(exchange: Exchange, answer: AccountNotices | undefined, error?: unknown): void {
   const { deps, next, incoming, outgoing, requestId } = exchange;
   try {
-    const problem = answer ? undefined : asAppError(error);
-    // Anything but a problem answer goes to Hono, which logs it and answers 500.
-    if (!problem && !answer) {
-      next(incoming, outgoing);
-      return;
-    }
     // What the Hono app's middleware adds to a JSON answer: the request id and nosniff.
     const headers: OutgoingHttpHeaders = {
       'x-request-id': requestId,
       'x-content-type-options': 'nosniff',
     };
-    const status = problem
-      ? sendProblem(outgoing, headers, problemAnswer(problem, requestId))
-      : sendNotices(outgoing, headers, answer as AccountNotices, incoming.headers['if-none-match']);
+    let status: number;
+    if (answer) {
+      status = sendNotices(outgoing, headers, answer, incoming.headers['if-none-match']);
+    } else {
+      const problem = asAppError(error);
+      // Anything but a problem answer goes to Hono, which logs it and answers 500.
+      if (!problem) {
+        next(incoming, outgoing);
+        return;
+      }
+      status = sendProblem(outgoing, headers, problemAnswer(problem, requestId));
+    }
     if (deps.logger.writes('info')) {
       logRequest(deps.logger, requestId, 'GET', incoming.url ?? '', status, exchange.started);
     }
