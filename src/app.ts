@@ -1,5 +1,5 @@
-import { Scalar } from '@scalar/hono-api-reference';
 import type { Deps } from './deps';
+import { type ApiReferenceAssets, apiReferenceRoutes } from './docs/api-reference';
 import { AppError } from './http/app-error';
 import { createRouter } from './http/create-router';
 import { asAppError, renderProblem } from './http/problem';
@@ -11,8 +11,11 @@ import { moduleRouters } from './modules';
 export const API_TITLE = 'forestall API';
 export const API_VERSION = '0.1.0';
 
-/** Builds the whole HTTP app over injected deps; Node and Workers call this the same way. */
-export function createApp(deps: Deps) {
+/**
+ * Builds the whole HTTP app over injected deps; Node and Workers call this the same way.
+ * Node hands over the API reference's assets, which Workers load from a CDN instead.
+ */
+export function createApp(deps: Deps, options: { apiReferenceAssets?: ApiReferenceAssets } = {}) {
   const app = createRouter();
 
   app.use('*', requestId);
@@ -50,7 +53,9 @@ export function createApp(deps: Deps) {
     },
     servers: [{ url: deps.config.publicUrl }],
   });
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: `${API_TITLE} reference` }));
+  app.route('/', apiReferenceRoutes(API_TITLE, options.apiReferenceAssets));
+  // Someone who opens the address forestall printed lands where there is something to do.
+  app.get('/', (c) => c.redirect('/console'));
 
   app.notFound((c) =>
     renderProblem(c, new AppError('not_found', `No route for ${c.req.method} ${c.req.path}.`)),

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { type Config, ConfigError, loadConfigFromProcessEnv } from './config';
 import type { Database } from './db/database';
 import { openDatabase, redactUrl } from './db/open-database';
+import type { PgliteOpening } from './db/pglite';
 import { buildDeps, type Deps } from './deps';
 import { cronTable } from './jobs/cron-table';
 import { type EmailPoller, startEmailPoller } from './jobs/email-poller';
@@ -14,9 +15,21 @@ import { prepareWorkspace } from './prepare-workspace';
 const SHUTDOWN_GRACE_MS = 10_000;
 const EXPOSURE_FLUSH_MS = 1_000;
 
+const OPENING_MESSAGES: Record<PgliteOpening, string> = {
+  opened: 'Opening the embedded database…',
+  created_from_seed: 'First start: creating the embedded database from the migrated seed…',
+  created: 'First start: creating the embedded database (up to a minute)…',
+};
+
 async function main(): Promise<void> {
+  const started = performance.now();
   const config = readConfigOrExit();
-  const database = await openDatabase(config.databaseUrl, { poolMax: config.databasePoolMax });
+  console.log(`Starting forestall with ${redactUrl(config.databaseUrl)}…`);
+  const database = await openDatabase(config.databaseUrl, {
+    poolMax: config.databasePoolMax,
+    onOpening: (opening) => console.log(OPENING_MESSAGES[opening]),
+  });
+  console.log('Applying migrations…');
   // Work requests leave running (re-contact flags) is finished before the database closes.
   const inflight = new Set<Promise<void>>();
   const deps = buildDeps(config, database.db, {
@@ -43,7 +56,8 @@ async function main(): Promise<void> {
     database_url: redactUrl(config.databaseUrl),
     email_transport: deps.mailer.name,
   });
-  console.log(`forestall is listening on ${config.publicUrl}`);
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  console.log(`forestall is listening on ${config.publicUrl} (started in ${seconds} s)`);
   console.log(`Console: ${config.publicUrl}/console (sign in with an admin, ops or analyst key)`);
   console.log(`API reference: ${config.publicUrl}/docs`);
 

@@ -1,17 +1,20 @@
 import type { Database } from './database';
+import type { PgliteOpening } from './pglite';
 import { openPostgres } from './postgres';
 
 /** Chooses the driver by URL scheme: memory:// and file:// are PGlite, postgres:// is postgres.js. */
 export async function openDatabase(
   url: string,
-  options: { poolMax?: number } = {},
+  options: { poolMax?: number; onOpening?: (opening: PgliteOpening) => void } = {},
 ): Promise<Database> {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     return openPostgres(url, options);
   }
   const { openPglite } = await import('./pglite');
   if (url.startsWith('memory://')) return openPglite({ kind: 'memory' });
-  if (url.startsWith('file://')) return openPglite({ kind: 'directory', path: fileUrlPath(url) });
+  if (url.startsWith('file://')) {
+    return openPglite({ kind: 'directory', path: fileUrlPath(url) }, options.onOpening);
+  }
   throw new Error(`Unsupported database URL scheme in ${redactUrl(url)}`);
 }
 

@@ -1,7 +1,11 @@
-import { mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle } from 'drizzle-orm/pglite';
 import type { Database } from './database';
+import { migrateDatabase } from './migrate';
+import { pgliteSeedPath, pgliteSeedPresent } from './pglite-seed';
 import * as schema from './schema';
 
 /** Node-only: loaded with a dynamic import so the Workers bundle never contains PGlite. */
@@ -11,8 +15,14 @@ export type PgliteSource =
   | { kind: 'directory'; path: string }
   | { kind: 'snapshot'; snapshot: Blob };
 
-export async function openPglite(source: PgliteSource): Promise<Database> {
-  const client = await createClient(source);
+/** How a directory database came to be: worth telling whoever waits for it. */
+export type PgliteOpening = 'opened' | 'created' | 'created_from_seed';
+
+export async function openPglite(
+  source: PgliteSource,
+  onOpening: (opening: PgliteOpening) => void = () => {},
+): Promise<Database> {
+  const client = await createClient(source, onOpening);
   return {
     db: drizzle(client, { schema }),
     driver: 'pglite',
@@ -20,13 +30,23 @@ export async function openPglite(source: PgliteSource): Promise<Database> {
   };
 }
 
-async function createClient(source: PgliteSource): Promise<PGlite> {
+async function createClient(
+  source: PgliteSource,
+  onOpening: (opening: PgliteOpening) => void,
+): Promise<PGlite> {
   switch (source.kind) {
     case 'memory':
       return PGlite.create();
-    case 'directory':
+    case 'directory': {
       await mkdir(source.path, { recursive: true });
-      return PGlite.create(source.path);
+      if (existsSync(join(source.path, 'PG_VERSION'))) {
+        onOpening('opened');
+        return PGlite.create(source.path);
+      }
+      const seed = await readSeed();
+      onOpening(seed ? 'created_from_seed' : 'created');
+      return PGlite.create(source.path, seed ? { loadDataDir: seed } : {});
+    }
     case 'snapshot':
       return PGlite.create({ loadDataDir: source.snapshot });
   }
@@ -36,4 +56,30 @@ async function createClient(source: PgliteSource): Promise<PGlite> {
 export async function snapshotPglite(database: Database): Promise<Blob> {
   const client = (database.db as unknown as { $client: PGlite }).$client;
   return client.dumpDataDir('none');
+}
+
+async function readSeed(): Promise<Blob | undefined> {
+  const path = pgliteSeedPath();
+  return pgliteSeedPresent() ? new Blob([await readFile(path)]) : undefined;
+}
+
+/** Saves the seed for the current migrations and drops the seeds of older ones. */
+export async function buildPgliteSeed(): Promise<true> {
+  const path = pgliteSeedPath();
+  const database = await openPglite({ kind: 'memory' });
+  try {
+    await migrateDatabase(database);
+    const snapshot = await snapshotPglite(database);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(`${path}.partial`, new Uint8Array(await snapshot.arrayBuffer()));
+    await rename(`${path}.partial`, path);
+  } finally {
+    await database.close();
+  }
+  for (const name of await readdir(dirname(path))) {
+    if (name.startsWith('pglite-seed-') && join(dirname(path), name) !== path) {
+      await rm(join(dirname(path), name), { force: true });
+    }
+  }
+  return true;
 }

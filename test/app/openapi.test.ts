@@ -74,6 +74,22 @@ describe('OpenAPI document and reference', () => {
     const response = await t.request('/docs', { key: null });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/html');
-    expect(await response.text()).toContain('/openapi.json');
+    const page = await response.text();
+    expect(page).toContain('/openapi.json');
+    // Offline: every script and style the page loads is served by forestall itself.
+    const assets = [...page.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1] ?? '');
+    expect(assets).toEqual(['/docs/assets/swagger-ui.css', '/docs/assets/swagger-ui-bundle.js']);
+    for (const asset of assets) {
+      const file = await t.request(asset, { key: null });
+      expect(file.status, asset).toBe(200);
+      expect((await file.arrayBuffer()).byteLength, asset).toBeGreaterThan(10_000);
+    }
+    expect((await t.request('/docs/assets/package.json', { key: null })).status).toBe(404);
+  });
+
+  it('leads a visitor of / to the console', async () => {
+    const response = await t.request('/', { key: null });
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toBe('/console');
   });
 });

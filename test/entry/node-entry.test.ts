@@ -48,6 +48,16 @@ describe('npm start (the Node entry)', () => {
     const key = first.output().match(/ADMIN API KEY: (fst_\S+)/)?.[1];
     expect(key).toBeDefined();
     expect(first.output()).toContain(`http://localhost:${first.port}/docs`);
+    // It says what it is doing before it listens, and a new database is copied from the seed.
+    const lines = first.output().split('\n');
+    const listening = lines.findIndex((line) => line.includes('forestall is listening'));
+    expect(lines.slice(0, listening).join('\n')).toMatch(
+      /Starting forestall[\s\S]*creating the embedded database from the migrated seed[\s\S]*Applying migrations/,
+    );
+    expect(lines[listening]).toMatch(/started in \d+\.\d s/);
+    const docs = await fetch(`${first.url}/docs`);
+    expect(await docs.text()).toContain('/docs/assets/swagger-ui-bundle.js');
+    expect((await fetch(`${first.url}/docs/assets/swagger-ui-bundle.js`)).status).toBe(200);
 
     expect((await fetch(`${first.url}/ready`)).status).toBe(200);
     const unauthenticated = await fetch(`${first.url}/v1/api-keys`);
@@ -75,6 +85,7 @@ describe('npm start (the Node entry)', () => {
 
     const second = await start(env);
     expect(second.output()).not.toContain('ADMIN API KEY');
+    expect(second.output()).toContain('Opening the embedded database');
     const listed = await fetch(`${second.url}/v1/api-keys`, {
       headers: { authorization: `Bearer ${key}` },
     });

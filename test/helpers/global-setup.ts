@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,8 +16,12 @@ declare module 'vitest' {
   }
 }
 
-/** Runs once per `vitest run`: migrates one template that every test file clones. */
+/**
+ * Runs once per `vitest run`: builds what `npm start` runs (the entry tests start it), and
+ * migrates one template that every test file clones.
+ */
 export default async function setup(project: TestProject) {
+  execFileSync('node_modules/.bin/tsx', ['src/build/build.ts'], { stdio: 'inherit' });
   const adminUrl = process.env.TEST_DATABASE_URL;
   if (adminUrl) {
     await dropStaleTestDatabases(adminUrl);

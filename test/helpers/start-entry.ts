@@ -5,8 +5,9 @@ export const ROOT = new URL('../..', import.meta.url).pathname;
 
 export type Started = { child: ChildProcess; output: () => string; port: number; url: string };
 
-// What `npm start` runs: one process, so signals reach the entry directly.
-export const ENTRY = [process.execPath, ['--import', 'tsx', 'src/index.ts']] as const;
+// What `npm start` runs after its build (global setup builds): one process, so signals reach
+// the entry directly.
+export const ENTRY = [process.execPath, ['--enable-source-maps', 'dist/index.js']] as const;
 
 /** Starts the Node entry exactly as `npm start` does, with the given environment. */
 export async function start(env: Record<string, string>): Promise<Started> {

@@ -1,26 +1,7 @@
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import postgres from 'postgres';
-import { MIGRATIONS_FOLDER, migrateDatabase } from '../../src/db/migrate';
+import { migrateDatabase, migrationsFingerprint } from '../../src/db/migrate';
 import { openPglite, snapshotPglite } from '../../src/db/pglite';
 import { openPostgres } from '../../src/db/postgres';
-
-/** A fingerprint of the migrations, so a template is rebuilt exactly when they change. */
-export function migrationsFingerprint(): string {
-  const hash = createHash('sha256');
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
-      a.name.localeCompare(b.name),
-    )) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else hash.update(entry.name).update(readFileSync(path));
-    }
-  };
-  walk(MIGRATIONS_FOLDER);
-  return hash.digest('hex').slice(0, 12);
-}
 
 export function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);

@@ -3,6 +3,7 @@ import { type EnvSource, loadConfig } from '../../src/config';
 import type { Database } from '../../src/db/database';
 import type { Role } from '../../src/db/schema';
 import { buildDeps } from '../../src/deps';
+import { swaggerUiFiles } from '../../src/docs/swagger-ui-files';
 import { createLogger } from '../../src/logger';
 import { createApiKey } from '../../src/modules/auth/api-keys.service';
 import { createTestClock } from './test-clock';
@@ -27,7 +28,7 @@ export async function startTestApp(options: { env?: EnvSource; database?: Databa
     clock,
     logger: createLogger('debug', (line) => logs.push(line)),
   });
-  const app = createApp(deps);
+  const app = createApp(deps, { apiReferenceAssets: swaggerUiFiles });
 
   const keyFor = async (role: Role, name = `test ${role}`) =>
     (await createApiKey(deps, { name, role, createdBy: null })).key;

@@ -1,0 +1,49 @@
+import { Hono } from 'hono';
+import { html } from 'hono/html';
+import type { AppEnv } from '../http/app-env';
+
+/** A file of the reference's browser assets, or undefined when there is no such file. */
+export type ApiReferenceAssets = (
+  name: string,
+) => Promise<{ body: Uint8Array<ArrayBuffer>; type: string } | undefined>;
+
+// Where a runtime without the files on disk (Workers) loads the same version from.
+const CDN = 'https://unpkg.com/swagger-ui-dist@5.35.0';
+
+/**
+ * The interactive API reference at /docs (Swagger UI over /openapi.json). Node serves the
+ * reference's assets from the installed package, so /docs works without internet.
+ */
+export function apiReferenceRoutes(title: string, assets?: ApiReferenceAssets) {
+  const base = assets ? '/docs/assets' : CDN;
+  const router = new Hono<AppEnv>();
+  router.get('/docs', (c) =>
+    c.html(html`<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <title>${title} reference</title>
+    <link rel="stylesheet" href="${base}/swagger-ui.css" />
+  </head>
+  <body>
+    <div id="api-reference"></div>
+    <script src="${base}/swagger-ui-bundle.js"></script>
+    <script>
+      SwaggerUIBundle({ url: '/openapi.json', dom_id: '#api-reference', deepLinking: true });
+    </script>
+  </body>
+</html>`),
+  );
+  if (assets) {
+    router.get('/docs/assets/:name', async (c) => {
+      const file = await assets(c.req.param('name'));
+      if (!file) return c.notFound();
+      return c.body(file.body, 200, {
+        'content-type': file.type,
+        'cache-control': 'public, max-age=86400',
+      });
+    });
+  }
+  return router;
+}
