@@ -5,7 +5,7 @@ import type { IngestSummary } from '../modules/tickets/ticket-input';
 
 /**
  * Where an import got to, saved after every batch the server acknowledged. A re-run of the
- * same file with the same options starts after `linesDone`; ingest is idempotent, so even a
+ * same file with the same options and server starts after `linesDone`; ingest is idempotent, so even a
  * batch sent just before a crash and sent again is counted once.
  */
 export type Checkpoint = {

@@ -21,13 +21,14 @@ import {
 import { postTicketBatch } from './ticket-api-client';
 
 const USAGE = `Usage: npm run import -- FILE.csv[.gz] [--map field=column ...] [--source NAME]
-                          [--batch-size N] [--restart]
+                          [--batch-size N] [--restart] [--progress-seconds S]
 
 Sends a CSV ticket export to a running forestall (FORESTALL_URL, default
 http://localhost:3000) with an API key of role ops or admin (FORESTALL_API_KEY).
 Columns named like ticket fields (source, external_id, account_id, reason, sub_reason,
 channel, created_at, resolved_at, csat) are used as they are; --map renames others.
-An interrupted import resumes where it stopped when run again.`;
+An interrupted import resumes where it stopped when run again (per file and server).
+On a terminal it shows a progress bar; elsewhere a progress line every S seconds (5).`;
 
 const MAX_LISTED_REJECTIONS = 20;
 
@@ -40,6 +41,7 @@ async function main(): Promise<number> {
       'batch-size': { type: 'string', default: '5000' },
       'checkpoint-dir': { type: 'string', default: './data/imports' },
       restart: { type: 'boolean', default: false },
+      'progress-seconds': { type: 'string', default: '5' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -55,11 +57,17 @@ async function main(): Promise<number> {
   const batchSize = Math.min(5_000, Math.max(1, Number(values['batch-size']) || 5_000));
   const source = values.source ?? undefined;
 
-  const checkpointFile = await checkpointPath(values['checkpoint-dir'], file, { map, source });
+  // The same file sent to another server is another import.
+  const checkpointFile = await checkpointPath(values['checkpoint-dir'], file, {
+    map,
+    source,
+    target: config.url,
+  });
   const previous = values.restart ? undefined : await readCheckpoint(checkpointFile);
   if (previous?.completed) {
     console.log(
-      `${file} was already imported (${describe(previous.summary)}); --restart to send it again.`,
+      `${file} was already imported to ${config.url} (${describe(previous.summary)}); ` +
+        '--restart to send it again.',
     );
     return 0;
   }
@@ -73,9 +81,13 @@ async function main(): Promise<number> {
     summary: emptySummary(),
   };
   const rejections: string[] = [];
-  const progress = createProgress((await stat(file)).size);
   const started = performance.now();
   let sentRows = 0;
+  const progress = createProgress(
+    (await stat(file)).size,
+    Math.max(0, Number(values['progress-seconds']) || 0) * 1000,
+    () => ({ rows: sentRows, rowsPerSecond: sentRows / ((performance.now() - started) / 1000) }),
+  );
 
   let batch: Extract<CsvTicketRow, { ok: true }>[] = [];
   const flush = async () => {
@@ -95,6 +107,7 @@ async function main(): Promise<number> {
     checkpoint.linesDone = batch.at(-1)?.line ?? checkpoint.linesDone;
     await writeCheckpoint(checkpointFile, checkpoint);
     batch = [];
+    progress.rowsSent();
   };
 
   for await (const row of readCsvTickets(await fileBytes(file, progress.advance), {
@@ -144,21 +157,49 @@ async function fileBytes(file: string, onBytes: (count: number) => void) {
   return magic[0] === 0x1f && magic[1] === 0x8b ? raw.pipe(createGunzip()) : raw;
 }
 
-function createProgress(totalBytes: number) {
-  if (!process.stderr.isTTY) return { advance: () => {}, stop: () => {} };
+type Throughput = () => { rows: number; rowsPerSecond: number };
+
+/**
+ * On a terminal, a bar of the file read with the rows sent and their rate; elsewhere (a log,
+ * a CI job) a line at most every `everyMs`, so a long import never looks stuck.
+ */
+function createProgress(totalBytes: number, everyMs: number, throughput: Throughput) {
+  let seen = 0;
+  const percent = () => Math.min(100, Math.round((seen / Math.max(totalBytes, 1)) * 100));
+  if (!process.stderr.isTTY) {
+    let lastLine = performance.now();
+    return {
+      advance: (count: number) => {
+        seen += count;
+      },
+      rowsSent: () => {
+        if (performance.now() - lastLine < everyMs) return;
+        lastLine = performance.now();
+        const { rows, rowsPerSecond } = throughput();
+        console.log(
+          `${rows.toLocaleString('en')} rows sent, ${percent()}% of the file read ` +
+            `(${Math.round(rowsPerSecond).toLocaleString('en')} rows/s)`,
+        );
+      },
+      stop: () => {},
+    };
+  }
   const bar = new SingleBar({
-    format: 'importing [{bar}] {percentage}% | {value}/{total} MB | eta {eta}s',
+    format: 'importing [{bar}] {percentage}% | {rows} rows | {rate} rows/s | eta {eta}s',
     stream: process.stderr,
     hideCursor: true,
   });
-  const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
-  let seen = 0;
-  bar.start(mb(totalBytes), 0);
+  const payload = () => {
+    const { rows, rowsPerSecond } = throughput();
+    return { rows: rows.toLocaleString('en'), rate: Math.round(rowsPerSecond) };
+  };
+  bar.start(totalBytes, 0, payload());
   return {
     advance: (count: number) => {
       seen += count;
-      bar.update(mb(seen));
+      bar.update(seen);
     },
+    rowsSent: () => bar.update(seen, payload()),
     stop: () => bar.stop(),
   };
 }

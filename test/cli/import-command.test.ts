@@ -91,6 +91,26 @@ describe('npm run import', () => {
     expect(again.output).toContain('already imported');
   });
 
+  it('imports a file already sent to another server, and says how far it got as it goes', async () => {
+    const checkpoints = join(dir, 'checkpoints-c');
+    const args = [file, '--source', 'nyc', '--batch-size', '400', '--checkpoint-dir', checkpoints];
+    const elsewhere = await runImport([...args, '--progress-seconds', '0'], {
+      ...env(),
+      FORESTALL_URL: server.url.replace('127.0.0.1', 'localhost'),
+    });
+    expect(elsewhere.code, elsewhere.output).toBe(0);
+    // Not on a terminal: a line per batch here (every 5 s by default).
+    expect(elsewhere.output).toMatch(/400 rows sent, \d+% of the file read \(\d[\d,]* rows\/s\)/);
+    expect(elsewhere.output).toMatch(/1,200 rows sent/);
+    await t.deps.db.execute(sql`truncate tickets, reason_weeks, reason_aliases, reasons cascade`);
+
+    const here = await runImport(args, env());
+    expect(here.code, here.output).toBe(0);
+    expect(here.output).not.toContain('already imported');
+    expect(await ticketCount()).toBeGreaterThan(1_150);
+    expect(here.output).not.toMatch(/rows sent,/);
+  });
+
   it('resumes after a failure without sending finished batches again or double counting', async () => {
     const checkpoints = join(dir, 'checkpoints-b');
     const args = [
