@@ -120,7 +120,7 @@ describe('notices API on the Node fast path', () => {
     const etag = answer.headers.etag ?? '';
     const unchanged = await both('/v1/accounts/uses-api/notices', {
       ...bearer(appKey),
-      'if-none-match': `"other", ${etag}`,
+      'if-none-match': `"other", W/${etag}`,
     });
     expect(unchanged.status).toBe(304);
     expect(unchanged.body).toBe('');

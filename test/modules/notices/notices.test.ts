@@ -92,6 +92,9 @@ describe('notices API', () => {
     const again = await notices('uses-api', { headers: { 'if-none-match': etag ?? '' } });
     expect(again.status).toBe(304);
     expect(await again.text()).toBe('');
+    // RFC 9110 compares If-None-Match weakly: a tag a proxy marked weak still matches.
+    const weak = await notices('uses-api', { headers: { 'if-none-match': `W/${etag}` } });
+    expect(weak.status).toBe(304);
 
     await publish({ ...apiOutage, title: 'Second notice', locales: {} });
     const changed = await notices('uses-api', { headers: { 'if-none-match': etag ?? '' } });

@@ -173,6 +173,11 @@ describe('status: components, incidents, maintenance and the public Statuspage A
       headers: { 'if-none-match': etag },
     });
     expect(again.status).toBe(304);
+    const weak = await t.request('/api/v2/summary.json', {
+      key: null,
+      headers: { 'if-none-match': `W/${etag}` },
+    });
+    expect(weak.status).toBe(304);
     await t.request(`/v1/status/components/${api.id}`, {
       method: 'PATCH',
       json: { status: 'degraded_performance' },
