@@ -14,3 +14,4 @@ export * from './spike-alerts';
 export * from './status';
 export * from './tickets';
 export * from './workspace-settings';
+export * from './spike-verdicts';

@@ -1,0 +1,21 @@
+import type { Calendar, EventTerm } from './detect';
+
+const DAY_MS = 86_400_000;
+// 1970-01-05 was a Monday: weeks are numbered from it, so model blocks are fixed in time.
+const EPOCH_MONDAY = Date.UTC(1970, 0, 5);
+
+/** The seasonal period (two-week period of the year, 0–26) of the week starting `monday`. */
+export function seasonOf(monday: string): number {
+  const thursday = new Date(Date.parse(`${monday}T00:00:00Z`) + 3 * DAY_MS);
+  const dayOfYear = (thursday.getTime() - Date.UTC(thursday.getUTCFullYear(), 0, 1)) / DAY_MS;
+  return Math.min(26, Math.floor(dayOfYear / 14));
+}
+
+export function weekNumber(monday: string): number {
+  return Math.round((Date.parse(`${monday}T00:00:00Z`) - EPOCH_MONDAY) / (7 * DAY_MS));
+}
+
+/** What detection knows of the calendar for a series whose weeks are these Mondays. */
+export function calendarOf(weeks: string[], events: EventTerm[]): Calendar {
+  return { season: weeks.map(seasonOf), firstWeek: weekNumber(weeks[0] ?? '1970-01-05'), events };
+}
