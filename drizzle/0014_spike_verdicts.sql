@@ -22,6 +22,7 @@ CREATE TABLE "reason_verdicts" (
 	"probability" real[] NOT NULL,
 	"status" text NOT NULL,
 	"history" integer[] NOT NULL,
+	"explanations" jsonb NOT NULL,
 	"computed_at" timestamp with time zone NOT NULL
 );
 --> statement-breakpoint

@@ -12,6 +12,7 @@ import { createResendTransport } from './modules/email/resend-transport';
 import { type AccountCache, createAccountCache } from './modules/notices/account-cache';
 import { type AccountLoader, createAccountLoader } from './modules/notices/account-loader';
 import { createExposureBuffer, type ExposureBuffer } from './modules/notices/exposure-buffer';
+import { type DetectionRunner, inlineDetectionRunner } from './modules/spikes/detection-job';
 import {
   type CatalogMemory,
   createCatalogMemory,
@@ -52,6 +53,8 @@ export type Deps = {
    * Node it simply runs; Workers keep the request alive until it is done.
    */
   background: (task: Promise<void>) => void;
+  /** Fits spike-detection models: worker threads on Node, inline on Workers (cron only). */
+  detection: DetectionRunner;
 };
 
 /**
@@ -85,7 +88,7 @@ export function createInstanceCaches(config: Config): InstanceCaches {
 export function buildDeps(
   config: Config,
   db: Db,
-  overrides: Partial<Pick<Deps, 'clock' | 'logger' | 'background'>> & {
+  overrides: Partial<Pick<Deps, 'clock' | 'logger' | 'background' | 'detection'>> & {
     caches?: InstanceCaches;
   } = {},
 ): Deps {
@@ -106,5 +109,6 @@ export function buildDeps(
     },
     principals: caches.principals,
     background: overrides.background ?? (() => {}),
+    detection: overrides.detection ?? inlineDetectionRunner,
   };
 }

@@ -9,6 +9,7 @@ import { type Scheduler, startScheduler } from './jobs/node-scheduler';
 import type { BootstrapResult } from './modules/auth/api-keys.service';
 import { warmNoticeAccounts } from './modules/notices/notices.service';
 import { serveNode } from './node-server';
+import { threadDetectionRunner } from './modules/spikes/detection-thread';
 import { prepareWorkspace } from './prepare-workspace';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
   // Work requests leave running (re-contact flags) is finished before the database closes.
   const inflight = new Set<Promise<void>>();
   const deps = buildDeps(config, database.db, {
+    detection: threadDetectionRunner(),
     background: (task) => {
       inflight.add(task);
       void task.finally(() => inflight.delete(task));

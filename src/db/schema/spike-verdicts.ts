@@ -28,6 +28,8 @@ export const reasonVerdicts = pgTable('reason_verdicts', {
   probability: real('probability').array().notNull(),
   status: text('status').notNull(),
   history: integer('history').array().notNull(),
+  /** Why weeks above their usual count rose (week index → attributions), for alerts. */
+  explanations: jsonb('explanations').$type<Record<string, unknown>>().notNull(),
   computedAt: timestamptz('computed_at').notNull(),
 });
 

@@ -92,7 +92,7 @@ const EVENT_PENALTY = 1;
 const OUTLIER_RESIDUAL = 2.58;
 const START_RATIO = 4;
 const EXPLAIN_BELOW = 0.05;
-const WEIGHT_POWER = Number(process.env.W ?? 0.5);
+const WEIGHT_POWER = 0.5;
 
 export function applicableEvents(events: EventTerm[], reason: string): EventTerm[] {
   return events.filter((e) => e.reasons.length === 0 || e.reasons.includes(reason));
@@ -135,7 +135,10 @@ export function reasonBaseline(
         zeros = 0;
       } else zeros++;
     }
-    if (silenceEnd < 0) continue;
+    if (silenceEnd < 0) {
+      if ((counts[t] ?? 0) > 0) result.status[t] = 'n';
+      continue;
+    }
     const start = realStart(counts, total, silenceEnd, t);
     const history = t - start;
     result.history[t] = history;
