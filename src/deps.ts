@@ -12,13 +12,13 @@ import { createResendTransport } from './modules/email/resend-transport';
 import { type AccountCache, createAccountCache } from './modules/notices/account-cache';
 import { type AccountLoader, createAccountLoader } from './modules/notices/account-loader';
 import { createExposureBuffer, type ExposureBuffer } from './modules/notices/exposure-buffer';
-import { type DetectionRunner, inlineDetectionRunner } from './modules/spikes/detection-job';
 import {
   type CatalogMemory,
   createCatalogMemory,
   createNoticeCatalog,
   type NoticeCatalog,
 } from './modules/notices/notice-catalog';
+import { type DetectionRunner, inlineDetectionRunner } from './modules/spikes/detection-job';
 
 /**
  * A key found valid: when this instance last checked it (`performance.now()`), when its use

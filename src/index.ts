@@ -8,8 +8,8 @@ import { type EmailPoller, startEmailPoller } from './jobs/email-poller';
 import { type Scheduler, startScheduler } from './jobs/node-scheduler';
 import type { BootstrapResult } from './modules/auth/api-keys.service';
 import { warmNoticeAccounts } from './modules/notices/notices.service';
-import { serveNode } from './node-server';
 import { threadDetectionRunner } from './modules/spikes/detection-thread';
+import { serveNode } from './node-server';
 import { prepareWorkspace } from './prepare-workspace';
 
 const SHUTDOWN_GRACE_MS = 10_000;

@@ -1,15 +1,15 @@
+import { upperTail } from '../../src/modules/spikes/count-tail';
 import {
   type Calendar,
   DEFAULT_DETECT_OPTIONS,
   flagSpikes,
   reasonBaseline,
 } from '../../src/modules/spikes/detect';
-import { upperTail } from '../../src/modules/spikes/count-tail';
 import { calendarOf } from '../../src/modules/spikes/season';
 import {
   naiveZScoreAlerts,
-  SPIKE_WEEK_SHARE,
   type SimulatedReason,
+  SPIKE_WEEK_SHARE,
   simulateWorkspace,
   type Tier,
   type Workspace,
@@ -157,7 +157,10 @@ console.log(
 );
 console.log(`${'tier / method'.padEnd(24)} prec.  recall F1     false alerts per reason-year`);
 const checks: [string, boolean][] = [];
-const results = new Map<string, { ours: number; oracle: number; naive: number; naiveBudget: number }>();
+const results = new Map<
+  string,
+  { ours: number; oracle: number; naive: number; naiveBudget: number }
+>();
 let oracleAll: Score = { tp: 0, fp: 0, fn: 0 };
 const oracleCuts = new Map<Tier, number>();
 for (const tier of [...TIERS, 'all'] as const) {
@@ -172,7 +175,11 @@ for (const tier of [...TIERS, 'all'] as const) {
     nb = TIERS.reduce<Score>(
       (sum, t) => {
         const subset = ws.reasons.filter((r) => r.tier === t);
-        const x = score(subset, naiveAtBudget(ws, subset, score(subset, ours, ws.weeks).fp).alerts, ws.weeks);
+        const x = score(
+          subset,
+          naiveAtBudget(ws, subset, score(subset, ours, ws.weeks).fp).alerts,
+          ws.weeks,
+        );
         return { tp: sum.tp + x.tp, fp: sum.fp + x.fp, fn: sum.fn + x.fn };
       },
       { tp: 0, fp: 0, fn: 0 },
@@ -194,10 +201,7 @@ for (const tier of [...TIERS, 'all'] as const) {
   console.log(row(`  naive, same budget${z}`, nb, reasons.length));
   const share = quietShare(quietOurs, tier);
   const shareNaive = quietShare(quietNaive, tier);
-  const shareOracle =
-    tier === 'all'
-      ? undefined
-      : quietShare([], tier, oracleCuts.get(tier));
+  const shareOracle = tier === 'all' ? undefined : quietShare([], tier, oracleCuts.get(tier));
   console.log(
     `  quiet weeks with any alert: forestall ${share.toFixed(3)}, naive ${shareNaive.toFixed(3)}` +
       (shareOracle === undefined ? '' : `, oracle ${shareOracle.toFixed(3)}`),
@@ -229,5 +233,7 @@ checks.push([
 ]);
 checks.push([`false alerts per reason-year ${allFalse.toFixed(3)} <= 0.5`, allFalse <= 0.5]);
 
-console.log(`\nDetection: ${detectMs.toFixed(0)} ms for ${ws.reasons.length} reasons x ${ws.weeks} weeks`);
+console.log(
+  `\nDetection: ${detectMs.toFixed(0)} ms for ${ws.reasons.length} reasons x ${ws.weeks} weeks`,
+);
 for (const [label, met] of checks) console.log(`${met ? 'met    ' : 'NOT MET'} ${label}`);

@@ -81,11 +81,35 @@ export function simulateWorkspace(options: {
     return date.getUTCMonth() === yearlyMonth && date.getUTCDate() >= 10 && date.getUTCDate() < 15;
   });
   const overlapOf = (flags: boolean[]) =>
-    Array.from({ length: weeks }, (_, w) => flags.slice(w * 7, w * 7 + 7).filter(Boolean).length / 7);
+    Array.from(
+      { length: weeks },
+      (_, w) => flags.slice(w * 7, w * 7 + 7).filter(Boolean).length / 7,
+    );
   const events: EventTerm[] = [
-    { eventId: 'billing', title: 'Monthly billing run', kind: 'billing_run', group: 'billing', overlap: overlapOf(billing), reasons: [] },
-    { eventId: 'yearly', title: 'Annual renewal', kind: 'price_change', group: 'yearly', overlap: overlapOf(yearly), reasons: [] },
-    { eventId: 'holidays', title: 'Public holidays', kind: 'holiday', group: 'kind:holiday', overlap: overlapOf(holidays), reasons: [] },
+    {
+      eventId: 'billing',
+      title: 'Monthly billing run',
+      kind: 'billing_run',
+      group: 'billing',
+      overlap: overlapOf(billing),
+      reasons: [],
+    },
+    {
+      eventId: 'yearly',
+      title: 'Annual renewal',
+      kind: 'price_change',
+      group: 'yearly',
+      overlap: overlapOf(yearly),
+      reasons: [],
+    },
+    {
+      eventId: 'holidays',
+      title: 'Public holidays',
+      kind: 'holiday',
+      group: 'kind:holiday',
+      overlap: overlapOf(holidays),
+      reasons: [],
+    },
   ];
   const eventFree = Array.from({ length: weeks }, (_, w) =>
     events.every((e) => (e.overlap[w] ?? 0) === 0),
@@ -98,7 +122,12 @@ export function simulateWorkspace(options: {
       const k = logBetween(2, 50);
       const dow = DOW.map((v) => v * between(0.85, 1.15));
       const dowSum = dow.reduce((a, b) => a + b, 0);
-      const [a1, p1, a2, p2] = [between(0, 0.25), between(0, 6.3), between(0, 0.12), between(0, 6.3)];
+      const [a1, p1, a2, p2] = [
+        between(0, 0.25),
+        between(0, 6.3),
+        between(0, 0.12),
+        between(0, 6.3),
+      ];
       const summer = u() < 0.5 ? between(0.2, 0.5) : 0;
       const trend = between(-0.15, 0.2);
       const breakDay = u() < 0.5 ? Math.floor(between(120, days - 60)) : -1;

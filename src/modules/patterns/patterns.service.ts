@@ -1,10 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../db/json-param';
 import type { EventKind } from '../../db/schema';
+import { reasonVerdicts } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { listOccurrences } from '../events/events.service';
 import type { Occurrence } from '../events/occurrences';
-import { reasonVerdicts } from '../../db/schema';
 import { addWeeks, currentWeek, mondayOf } from '../reasons/weeks';
 import type { ReasonResult } from '../spikes/detection-job';
 import { fromRow } from '../spikes/refresh-verdicts';

@@ -73,7 +73,8 @@ export function fitCountModel(
     cholesky(xtwx, p, factor);
     solve(factor, p, xtwz, next);
     let change = 0;
-    for (let a = 0; a < p; a++) change = Math.max(change, Math.abs((next[a] as number) - (beta[a] as number)));
+    for (let a = 0; a < p; a++)
+      change = Math.max(change, Math.abs((next[a] as number) - (beta[a] as number)));
     beta.set(next);
     if (change < TOLERANCE) break;
   }

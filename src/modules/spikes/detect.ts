@@ -1,5 +1,5 @@
-import { upperTail } from './count-tail';
 import { type CountFit, fitCountModel, linear, quadratic, type SparseRow } from './count-model';
+import { upperTail } from './count-tail';
 
 /**
  * Weekly spike detection (DESIGN.md section 5). For every week t of a reason, from the weeks
@@ -329,7 +329,9 @@ function fitModel(
   const first = fitCountModel(rows, y, weights, penaltyOf(p, seasonColumns, 1), p, previousBeta);
   const firstDispersion = dispersionOf(y, first.mu, weights, first.parameters);
   // Past spikes must not lift the baseline: upward outliers get weight (2.58 / residual)².
+  // Event weeks keep theirs: how far they rise is the event's effect, which is learned.
   const robust = weights.map((weight, i) => {
+    if ((rows[i]?.index.length ?? 0) > (seasonal ? 2 : 1)) return weight;
     const m = first.mu[i] as number;
     const residual = ((y[i] as number) - m) / Math.sqrt(firstDispersion * m);
     return residual > OUTLIER_RESIDUAL ? weight * (OUTLIER_RESIDUAL / residual) ** 2 : weight;
@@ -428,7 +430,8 @@ function shortBaseline(
     values.push(counts[w] ?? 0);
   }
   if (values.length < 4) {
-    for (let w = Math.max(start, t - 12); w < t; w++) if (!anomalies.has(w)) values.push(counts[w] ?? 0);
+    for (let w = Math.max(start, t - 12); w < t; w++)
+      if (!anomalies.has(w)) values.push(counts[w] ?? 0);
   }
   const sorted = [...values].sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)] ?? 0;

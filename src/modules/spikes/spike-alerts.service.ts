@@ -4,8 +4,8 @@ import { type SpikeAlertRow, spikeAlerts } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { type Page, type PageQuery, toPage } from '../../http/pagination';
 import { addWeeks, currentWeek } from '../reasons/weeks';
-import { postToSlack, spikeMessage } from './slack-notifier';
 import { refreshVerdicts } from './refresh-verdicts';
+import { postToSlack, spikeMessage } from './slack-notifier';
 import { findSpikes, type SpikeView } from './spikes.service';
 
 /**

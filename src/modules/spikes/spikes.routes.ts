@@ -2,8 +2,8 @@ import { z } from '@hono/zod-openapi';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json, problemResponse } from '../../http/define-route';
 import { PageQuerySchema, pageSchema } from '../../http/pagination';
-import { listSpikeAlerts } from './spike-alerts.service';
 import { recomputeAll } from './refresh-verdicts';
+import { listSpikeAlerts } from './spike-alerts.service';
 import { findSpikes } from './spikes.service';
 
 const SpikeSchema = z
@@ -24,8 +24,7 @@ const SpikeSchema = z
     }),
     severity: z.enum(['low', 'medium', 'high']),
     method: z.enum(['ears_c2', 'count_model']).openapi({
-      description:
-        'ears_c2 (recent clean weeks) under 26 weeks of history, count_model from 26.',
+      description: 'ears_c2 (recent clean weeks) under 26 weeks of history, count_model from 26.',
     }),
     events: z.array(
       z.object({

@@ -94,7 +94,8 @@ export async function findSpikes(
       where week between ${from}::date and ${to}::date ${anomalyFilter}
       order by day, reason_slug`),
   );
-  const statusWeek = state.computedThrough && state.computedThrough < to ? state.computedThrough : to;
+  const statusWeek =
+    state.computedThrough && state.computedThrough < to ? state.computedThrough : to;
   const statuses = rowsOf<{ reason_slug: string; status: string; history: number }>(
     await deps.db.execute(sql`
       select reason_slug, substr(status, i + 1, 1) as status, history[i + 1] as history

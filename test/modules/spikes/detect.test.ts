@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { addWeeks } from '../../../src/modules/reasons/weeks';
 import {
   DEFAULT_DETECT_OPTIONS,
   type EventTerm,
@@ -6,7 +7,6 @@ import {
   reasonBaseline,
 } from '../../../src/modules/spikes/detect';
 import { calendarOf } from '../../../src/modules/spikes/season';
-import { addWeeks } from '../../../src/modules/reasons/weeks';
 import { simulateWorkspace } from '../../bench/support-data';
 
 const withNoise = (weeks: number, base: number) =>
@@ -23,7 +23,10 @@ function detect(series: { reason: string; counts: number[] }[], events: EventTer
     { from: 0, to: length - 1 },
     DEFAULT_DETECT_OPTIONS,
   );
-  return { baselines, flagged: (reason: number) => flagged.filter((f) => f.reason === reason).map((f) => f.week) };
+  return {
+    baselines,
+    flagged: (reason: number) => flagged.filter((f) => f.reason === reason).map((f) => f.week),
+  };
 }
 
 describe('spike detection', () => {
