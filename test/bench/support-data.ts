@@ -2,7 +2,7 @@ import gammaRandom from '@stdlib/random-base-gamma';
 import poissonRandom from '@stdlib/random-base-poisson';
 import uniformRandom from '@stdlib/random-base-uniform';
 import Holidays from 'date-holidays';
-import type { EventTerm } from '../../src/modules/spikes/detect';
+import { type EventTerm, eventGroups } from '../../src/modules/spikes/detect';
 
 /**
  * Support-ticket series built the way real ones arise, not the way the detector models them:
@@ -72,7 +72,8 @@ export function simulateWorkspace(options: {
   const logBetween = (lo: number, hi: number) => Math.exp(between(Math.log(lo), Math.log(hi)));
   const dateOf = (day: number) => new Date(START + day * DAY_MS);
 
-  const holidays = holidayDays(days, dateOf);
+  const holidayList = publicHolidays(days, dateOf);
+  const holidays = Array.from({ length: days }, (_, d) => holidayList.some((h) => h.day === d));
   const billing = Array.from({ length: days }, (_, d) => dateOf(d).getUTCDate() <= 3);
   // A yearly event (an annual renewal, a tax deadline): five days from the 10th of a month.
   const yearlyMonth = Math.floor(between(1, 11));
@@ -90,7 +91,7 @@ export function simulateWorkspace(options: {
       eventId: 'billing',
       title: 'Monthly billing run',
       kind: 'billing_run',
-      group: 'billing',
+      groups: eventGroups({ id: 'billing', kind: 'billing_run', title: '', recurring: true }),
       overlap: overlapOf(billing),
       reasons: [],
     },
@@ -98,18 +99,23 @@ export function simulateWorkspace(options: {
       eventId: 'yearly',
       title: 'Annual renewal',
       kind: 'price_change',
-      group: 'yearly',
+      groups: eventGroups({ id: 'yearly', kind: 'price_change', title: '', recurring: true }),
       overlap: overlapOf(yearly),
       reasons: [],
     },
-    {
-      eventId: 'holidays',
-      title: 'Public holidays',
-      kind: 'holiday',
-      group: 'kind:holiday',
-      overlap: overlapOf(holidays),
-      reasons: [],
-    },
+    // One event per holiday and year, as `POST /v1/events/holidays` imports them.
+    ...holidayList.map(({ day, name }) => {
+      const title = `${name} (US)`;
+      const id = `holiday-${day}`;
+      return {
+        eventId: id,
+        title,
+        kind: 'holiday',
+        groups: eventGroups({ id, kind: 'holiday', title, recurring: false }),
+        overlap: overlapOf(Array.from({ length: days }, (_, d) => d === day)),
+        reasons: [],
+      };
+    }),
   ];
   const eventFree = Array.from({ length: weeks }, (_, w) =>
     events.every((e) => (e.overlap[w] ?? 0) === 0),
@@ -223,18 +229,23 @@ function isYearEnd(date: Date): boolean {
   return (month === 11 && day >= 23) || (month === 0 && day <= 2);
 }
 
-/** United States public holidays (as the product imports them), as day flags. */
-function holidayDays(days: number, dateOf: (day: number) => Date): boolean[] {
+/** United States public holidays (those the product imports) within the simulated days. */
+function publicHolidays(
+  days: number,
+  dateOf: (day: number) => Date,
+): { day: number; name: string }[] {
   const calendar = new Holidays('US');
-  const dates = new Set<string>();
+  const start = dateOf(0).getTime();
   const first = dateOf(0).getUTCFullYear();
   const last = dateOf(days - 1).getUTCFullYear();
+  const found: { day: number; name: string }[] = [];
   for (let year = first; year <= last; year++) {
     for (const h of calendar.getHolidays(year) || []) {
-      if (h.type === 'public') dates.add(h.date.slice(0, 10));
+      const day = Math.round((Date.parse(`${h.date.slice(0, 10)}T00:00:00Z`) - start) / DAY_MS);
+      if (h.type === 'public' && day >= 0 && day < days) found.push({ day, name: h.name });
     }
   }
-  return Array.from({ length: days }, (_, d) => dates.has(dateOf(d).toISOString().slice(0, 10)));
+  return found;
 }
 
 /** The naive reference: alert when a week exceeds mean + z sd of the 8 weeks before it. */

@@ -30,8 +30,8 @@ export type EventTerm = {
   eventId: string;
   title: string;
   kind: string;
-  /** Occurrences sharing a group share one effect: a recurring event, or a kind of one-off. */
-  group: string;
+  /** Effect groups (see `eventGroups`); an event's usual effect is the sum of theirs. */
+  groups: string[];
   /** Share of each week (0–1) inside the event's padded windows, aligned with the series. */
   overlap: number[];
   /** Reasons the event is known to affect; empty means it may affect any reason. */
@@ -41,6 +41,8 @@ export type EventTerm = {
 export type Calendar = {
   /** Seasonal period (0–26, the two-week period of the year) of each week of the series. */
   season: number[];
+  /** Share of each week between Christmas Eve and New Year's Day: a term of its own. */
+  yearEnd: number[];
   /** Absolute number of the series' first week (weeks since an epoch Monday). */
   firstWeek: number;
   events: EventTerm[];
@@ -72,6 +74,8 @@ export type ReasonBaseline = {
   /** Expected contacts with the usual effect of that week's events: what is tested against. */
   usual: Float64Array;
   probability: Float64Array;
+  /** Variance of the predictive distribution the p-value is taken from. */
+  variance: Float64Array;
   /** Weeks of history behind each week's verdict. */
   history: Int32Array;
   stage: ('short' | 'model' | null)[];
@@ -83,16 +87,36 @@ const MIN_ACTIVE_WEEKS = 8;
 const MODEL_HISTORY = 26;
 const SILENCE_WEEKS = 26;
 const TRAINING_WEEKS = 156;
-const BLOCK_WEEKS = 13;
-const LEVEL_WEEKS = 8;
-const LEVEL_PRIOR = 10;
-const SEASON_LEVEL = 1 / 0.3 ** 2;
-const SEASON_STEP = 1 / 0.1 ** 2;
+const BLOCK_WEEKS = Number(process.env.BW ?? 13);
+const LEVEL_WEEKS = Number(process.env.LW ?? 8);
+const LEVEL_PRIOR = Number(process.env.LP ?? 10);
+const LEVEL_TRIM = Number(process.env.LT ?? 2);
+const SEASON_LEVEL = 1 / Number(process.env.SL ?? 0.3) ** 2;
+const SEASON_STEP = 1 / Number(process.env.SS ?? 0.1) ** 2;
 const EVENT_PENALTY = 1;
 const OUTLIER_RESIDUAL = 2.58;
 const START_RATIO = 4;
 const EXPLAIN_BELOW = 0.05;
+// The year-end dip is seasonal, not an event: its term shapes the expected count itself.
+const YEAR_END = 'season:year-end';
 const WEIGHT_POWER = 0.5;
+
+/**
+ * The groups whose effects make up an event's: a recurring event is its own group; a one-off
+ * event shares one with every event of its kind and one with those of the same title, digits
+ * aside (each year's "Christmas Day", every "Election day 2024-…"), so a holiday learns its
+ * own effect from last year's and a new kind of election day starts from the kind's.
+ */
+export function eventGroups(event: {
+  id: string;
+  kind: string;
+  title: string;
+  recurring: boolean;
+}): string[] {
+  if (event.recurring) return [`event:${event.id}`];
+  const title = event.title.toLowerCase().replace(/\d+/g, '#').replace(/\s+/g, ' ').trim();
+  return [`kind:${event.kind}`, `title:${event.kind}:${title}`];
+}
 
 export function applicableEvents(events: EventTerm[], reason: string): EventTerm[] {
   return events.filter((e) => e.reasons.length === 0 || e.reasons.includes(reason));
@@ -108,12 +132,16 @@ export function reasonBaseline(
   const n = counts.length;
   const events = applicableEvents(calendar.events, reason);
   const groups = groupsOf(events, n);
+  if (calendar.yearEnd.some((v) => v > 0)) {
+    groups.push({ key: YEAR_END, overlap: Float64Array.from(calendar.yearEnd), events: [] });
+  }
   const result: ReasonBaseline = {
     reason,
     status: new Array<WeekStatus>(n).fill('-'),
     expected: new Float64Array(n),
     usual: new Float64Array(n),
     probability: new Float64Array(n).fill(1),
+    variance: new Float64Array(n),
     history: new Int32Array(n),
     stage: new Array(n).fill(null),
     explanations: new Map(),
@@ -167,6 +195,7 @@ export function reasonBaseline(
     const observed = counts[t] ?? 0;
     result.expected[t] = baseline.expected;
     result.usual[t] = baseline.usual;
+    result.variance[t] = baseline.variance;
     result.status[t] = anomalies.has(t) ? 'a' : 't';
     const probability = upperTail(
       observed,
@@ -255,14 +284,16 @@ type Group = { key: string; overlap: Float64Array; events: EventTerm[] };
 function groupsOf(events: EventTerm[], n: number): Group[] {
   const byKey = new Map<string, Group>();
   for (const e of events) {
-    let group = byKey.get(e.group);
-    if (!group) {
-      group = { key: e.group, overlap: new Float64Array(n), events: [] };
-      byKey.set(e.group, group);
-    }
-    group.events.push(e);
-    for (let w = 0; w < n; w++) {
-      group.overlap[w] = Math.min(1, (group.overlap[w] as number) + (e.overlap[w] ?? 0));
+    for (const key of e.groups) {
+      let group = byKey.get(key);
+      if (!group) {
+        group = { key, overlap: new Float64Array(n), events: [] };
+        byKey.set(key, group);
+      }
+      group.events.push(e);
+      for (let w = 0; w < n; w++) {
+        group.overlap[w] = Math.min(1, (group.overlap[w] as number) + (e.overlap[w] ?? 0));
+      }
     }
   }
   return [...byKey.values()];
@@ -338,36 +369,66 @@ function fitModel(
   });
   const penalty = penaltyOf(p, seasonColumns, firstDispersion);
   const fit = fitCountModel(rows, y, robust, penalty, p, first.beta);
-  const dispersion = dispersionOf(y, fit.mu, robust, fit.parameters);
+  const pearson = dispersionOf(y, fit.mu, robust, fit.parameters);
   const unseen = (w: number) => groups.some((g) => !seen.includes(g) && (g.overlap[w] ?? 0) > 0);
+  const fitted = (w: number) => Math.exp(linear(rowOf(w, true), fit.beta));
+  // The level of the weeks before t against the model's prediction for them. The two weeks
+  // that rose most are left out, so a spike moves it little while a level break is followed
+  // within weeks.
+  const levelAt = (t: number, series: number[], excluded: ReadonlySet<number>, first: number) => {
+    const weeks: { y: number; m: number; z: number }[] = [];
+    for (let w = Math.max(first, t - LEVEL_WEEKS); w < t; w++) {
+      if (excluded.has(w) || unseen(w)) continue;
+      const m = w >= from && w < block ? (fit.mu[w - from] as number) : fitted(w);
+      const y = series[w] ?? 0;
+      weeks.push({ y, m, z: (y - m) / Math.sqrt(m + 1) });
+    }
+    if (weeks.length >= LEVEL_WEEKS - 2) weeks.sort((a, b) => a.z - b.z).splice(-LEVEL_TRIM);
+    let observed = 0;
+    let predicted = 0;
+    for (const { y, m } of weeks) {
+      observed += y;
+      predicted += m;
+    }
+    return { level: (observed + LEVEL_PRIOR) / (predicted + LEVEL_PRIOR), predicted };
+  };
+  // Overdispersion as the level-tracked prediction meets the training weeks: the noise a
+  // prediction faces, without the misfit a level break leaves in the fit's own residuals.
+  let spread = 0;
+  let spreadWeight = 0;
+  for (let w = from + LEVEL_WEEKS; w < block; w++) {
+    const weight = robust[w - from] as number;
+    if (weight === 0) continue;
+    const m = levelAt(w, counts, anomalies, from).level * (fit.mu[w - from] as number);
+    spread += (weight * ((counts[w] ?? 0) - m) ** 2) / Math.max(m, 1e-6);
+    spreadWeight += weight;
+  }
+  const dispersion =
+    spreadWeight >= 13 ? Math.max(1, spread / spreadWeight) : pearson;
 
   return {
     fit,
     predict(t, series, excluded, reasonStart) {
-      // The level of the last weeks against the model's prediction for them.
-      let observed = 0;
-      let predicted = 0;
-      for (let w = Math.max(reasonStart, t - LEVEL_WEEKS); w < t; w++) {
-        if (excluded.has(w) || unseen(w)) continue;
-        const m = Math.exp(linear(rowOf(w, true), fit.beta));
-        observed += Math.min(series[w] ?? 0, m + 2 * Math.sqrt(dispersion * m));
-        predicted += m;
-      }
-      const level = (observed + LEVEL_PRIOR) / (predicted + LEVEL_PRIOR);
+      const { level, predicted } = levelAt(t, series, excluded, reasonStart);
       const full = rowOf(t, true);
-      const expected = level * Math.exp(linear(rowOf(t, false), fit.beta));
       const effects = new Map<string, number>();
       let eventLog = 0;
+      let seasonLog = 0;
       seen.forEach((g, i) => {
         const x = g.overlap[t] ?? 0;
         if (x === 0) return;
         const beta = fit.beta[1 + seasonColumns + i] as number;
-        effects.set(g.key, beta);
-        eventLog += beta * x;
+        if (g.key === YEAR_END) seasonLog += beta * x;
+        else {
+          effects.set(g.key, beta);
+          eventLog += beta * x;
+        }
       });
+      const expected = level * Math.exp(linear(rowOf(t, false), fit.beta) + seasonLog);
       const usual = expected * Math.exp(eventLog);
       const logVariance =
-        dispersion * quadratic(full, fit.covariance, p) + dispersion / (predicted + LEVEL_PRIOR);
+        dispersion * quadratic(full, fit.covariance, p) +
+        (process.env.NOLV ? 0 : dispersion / (predicted + LEVEL_PRIOR));
       return {
         expected,
         usual,
@@ -461,8 +522,9 @@ function explain(
   const learned: { event: EventTerm; contacts: number }[] = [];
   const unlearned: EventTerm[] = [];
   for (const event of overlapping) {
-    const beta = baseline.effects.get(event.group);
-    if (beta === undefined) unlearned.push(event);
+    const known = event.groups.filter((g) => baseline.effects.has(g));
+    const beta = known.reduce((sum, g) => sum + (baseline.effects.get(g) ?? 0), 0);
+    if (known.length === 0) unlearned.push(event);
     else if (beta > 0) {
       const contacts = baseline.expected * (Math.exp(beta * (event.overlap[t] ?? 0)) - 1);
       learned.push({ event, contacts });

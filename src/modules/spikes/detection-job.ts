@@ -18,6 +18,7 @@ export type ReasonResult = {
   expected: number[];
   usual: number[];
   probability: number[];
+  variance: number[];
   history: number[];
   stage: ('short' | 'model' | null)[];
   explanations: [number, Explanation][];
@@ -44,6 +45,7 @@ function toResult(b: ReasonBaseline): ReasonResult {
     expected: Array.from(b.expected),
     usual: Array.from(b.usual),
     probability: Array.from(b.probability),
+    variance: Array.from(b.variance),
     history: Array.from(b.history),
     stage: b.stage,
     explanations: [...b.explanations],
@@ -58,6 +60,7 @@ export function toBaseline(r: ReasonResult): ReasonBaseline {
     expected: Float64Array.from(r.expected),
     usual: Float64Array.from(r.usual),
     probability: Float64Array.from(r.probability),
+    variance: Float64Array.from(r.variance),
     history: Int32Array.from(r.history),
     stage: r.stage,
     explanations: new Map(r.explanations),

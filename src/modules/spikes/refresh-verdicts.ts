@@ -229,6 +229,7 @@ export function fromRow(row: typeof reasonVerdicts.$inferSelect): ReasonResult {
     expected: row.expected,
     usual: row.usual,
     probability: row.probability,
+    variance: [],
     history: row.history,
     stage: stage.split('').map((s) => (s === 'm' ? 'model' : s === 's' ? 'short' : null)),
     explanations: Object.entries(row.explanations).map(

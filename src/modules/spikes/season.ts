@@ -15,7 +15,28 @@ export function weekNumber(monday: string): number {
   return Math.round((Date.parse(`${monday}T00:00:00Z`) - EPOCH_MONDAY) / (7 * DAY_MS));
 }
 
+/**
+ * The share of the week starting `monday` that falls between Christmas Eve and New Year's
+ * Day, when support volume drops in most places whether or not the calendar says so.
+ */
+export function yearEndOf(monday: string): number {
+  const start = Date.parse(`${monday}T00:00:00Z`);
+  let days = 0;
+  for (let d = 0; d < 7; d++) {
+    const date = new Date(start + d * DAY_MS);
+    const month = date.getUTCMonth();
+    const day = date.getUTCDate();
+    if ((month === 11 && day >= 24) || (month === 0 && day === 1)) days++;
+  }
+  return days / 7;
+}
+
 /** What detection knows of the calendar for a series whose weeks are these Mondays. */
 export function calendarOf(weeks: string[], events: EventTerm[]): Calendar {
-  return { season: weeks.map(seasonOf), firstWeek: weekNumber(weeks[0] ?? '1970-01-05'), events };
+  return {
+    season: weeks.map(seasonOf),
+    yearEnd: weeks.map(yearEndOf),
+    firstWeek: weekNumber(weeks[0] ?? '1970-01-05'),
+    events,
+  };
 }

@@ -4,7 +4,7 @@ import { events as eventsTable } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { occurrencesBetween } from '../events/occurrences';
 import { addWeeks, currentWeek, weeksBetween } from '../reasons/weeks';
-import type { EventTerm } from './detect';
+import { type EventTerm, eventGroups } from './detect';
 import { weeklyOverlap, weekStarts } from './week-overlap';
 
 /** Detection looks at most this far back (weeks): twenty years, and a bound on every read. */
@@ -78,7 +78,7 @@ async function eventTerms(deps: Deps, starts: number[]): Promise<EventTerm[]> {
       eventId: event.id,
       title: event.title,
       kind: event.kind,
-      group: event.rrule ? `event:${event.id}` : `kind:${event.kind}`,
+      groups: eventGroups({ ...event, recurring: event.rrule !== null }),
       reasons: event.affectedReasons,
       overlap: weeklyOverlap(occurrences, starts),
     }))

@@ -88,7 +88,7 @@ describe('spike detection', () => {
       eventId: 'e1',
       title: 'Price change',
       kind: 'price_change',
-      group: 'event:e1',
+      groups: ['event:e1'],
       overlap,
       reasons: [],
     };
