@@ -9,21 +9,22 @@ import { upperTail } from './count-tail';
  *     fewer than 8 weeks of contacts in the year before t, or under 8 weeks since that start,
  *     the reason is new and t is not tested;
  *   - from 26 weeks of history, a quasi-Poisson count model (Farrington flexible / Noufaily):
- *     intercept, seasonal factor levels (two-week periods of the year, ridge-shrunk, once a
- *     year of history exists) and one term per event group (a recurring event, or all one-off
- *     events of a kind), so event weeks explain themselves instead of shaping the seasonal
+ *     intercept, seasonal factor levels (two-week periods of the year, a ridge-shrunk random
+ *     walk, once a year of history exists), a year-end term, and event terms (see
+ *     `eventGroups`), so event weeks explain themselves instead of shaping the seasonal
  *     baseline and each event's usual effect is learned from its past occurrences. Fitted on
  *     up to 156 weeks before the block of 13 weeks holding t (blocks are fixed on the
- *     calendar, so the fit never depends on the range asked for), with upward outliers
- *     down-weighted as Noufaily et al. do and data anomalies left out;
- *   - a level correction from the 8 weeks before t (residuals clipped at 2 sd), so a level
- *     break is followed within weeks rather than at the next refit;
+ *     calendar, so the fit never depends on the range asked for), upward outliers
+ *     down-weighted as Noufaily et al. do, data anomalies left out;
+ *   - a level correction from the 8 weeks before t (a Huber M-estimate), so a level break is
+ *     followed within weeks rather than at the next refit;
  *   - under 26 weeks, an EARS-style baseline from the clean weeks among the last 12;
  *   - the p-value of the observed count under a negative binomial whose variance carries the
- *     overdispersion and the baseline's own uncertainty (a predictive, not plug-in, tail),
- *     against the usual count: the baseline plus the usual effect of the events that week.
- * Spikes are then the weeks whose p-values pass Benjamini–Hochberg at level α over every
- * reason tested that week (`flagSpikes`).
+ *     overdispersion (measured robustly, on level-tracked predictions) and the baseline's own
+ *     uncertainty (a predictive, not plug-in, tail), against the usual count: the baseline
+ *     plus the usual effect of that week's events.
+ * Spikes are then the weeks whose p-values pass a weighted Benjamini–Hochberg step-up at
+ * level α over every reason tested that week (`flagSpikes`).
  */
 
 export type EventTerm = {
@@ -87,16 +88,22 @@ const MIN_ACTIVE_WEEKS = 8;
 const MODEL_HISTORY = 26;
 const SILENCE_WEEKS = 26;
 const TRAINING_WEEKS = 156;
-const BLOCK_WEEKS = Number(process.env.BW ?? 13);
-const LEVEL_WEEKS = Number(process.env.LW ?? 8);
-const LEVEL_PRIOR = Number(process.env.LP ?? 10);
-const LEVEL_TRIM = Number(process.env.LT ?? 2);
-const SEASON_LEVEL = 1 / Number(process.env.SL ?? 0.3) ** 2;
-const SEASON_STEP = 1 / Number(process.env.SS ?? 0.1) ** 2;
+const BLOCK_WEEKS = 13;
+const LEVEL_WEEKS = 8;
+const LEVEL_PRIOR = 10;
+const LEVEL_CLIP = 1.5;
+const SEASON_LEVEL = 1 / 0.3 ** 2;
+const SEASON_STEP = 1 / 0.1 ** 2;
 const EVENT_PENALTY = 1;
 const OUTLIER_RESIDUAL = 2.58;
+// E[Z² | |Z| < 2.58] for a normal Z: the spread left once upward outliers are set aside.
+const TRUNCATED_SPREAD = 0.95;
 const START_RATIO = 4;
 const EXPLAIN_BELOW = 0.05;
+// Variance (log scale) of the baseline's error that the fit's covariance does not see: a
+// seasonal shape learnt from one or two years, an event effect from a few occurrences.
+// bench:detect's quiet weeks are what set it (about 7%).
+const BASELINE_ERROR = 0.005;
 // The year-end dip is seasonal, not an event: its term shapes the expected count itself.
 const YEAR_END = 'season:year-end';
 const WEIGHT_POWER = 0.5;
@@ -358,7 +365,7 @@ function fitModel(
     weights.push(anomalies.has(w) ? 0 : 1);
   }
   const first = fitCountModel(rows, y, weights, penaltyOf(p, seasonColumns, 1), p, previousBeta);
-  const firstDispersion = dispersionOf(y, first.mu, weights, first.parameters);
+  const firstDispersion = robustDispersion(y, first.mu, weights);
   // Past spikes must not lift the baseline: upward outliers get weight (2.58 / residual)².
   // Event weeks keep theirs: how far they rise is the event's effect, which is learned.
   const robust = weights.map((weight, i) => {
@@ -369,42 +376,50 @@ function fitModel(
   });
   const penalty = penaltyOf(p, seasonColumns, firstDispersion);
   const fit = fitCountModel(rows, y, robust, penalty, p, first.beta);
-  const pearson = dispersionOf(y, fit.mu, robust, fit.parameters);
+  // Weeks taken for outliers count neither in the fit's spread nor in the tracked one.
+  const inliers = robust.map((w) => (w === 1 ? 1 : 0));
+  const pearson = dispersionOf(y, fit.mu, inliers, fit.parameters) / TRUNCATED_SPREAD;
   const unseen = (w: number) => groups.some((g) => !seen.includes(g) && (g.overlap[w] ?? 0) > 0);
   const fitted = (w: number) => Math.exp(linear(rowOf(w, true), fit.beta));
-  // The level of the weeks before t against the model's prediction for them. The two weeks
-  // that rose most are left out, so a spike moves it little while a level break is followed
-  // within weeks.
+  // The level of the weeks before t against the model's prediction for them: a Huber
+  // M-estimate (each week clipped at 1.5 sd around the level, starting from the median ratio),
+  // so a spike moves it little while a level break is followed within weeks, without bias.
   const levelAt = (t: number, series: number[], excluded: ReadonlySet<number>, first: number) => {
-    const weeks: { y: number; m: number; z: number }[] = [];
+    const ys: number[] = [];
+    const ms: number[] = [];
     for (let w = Math.max(first, t - LEVEL_WEEKS); w < t; w++) {
       if (excluded.has(w) || unseen(w)) continue;
-      const m = w >= from && w < block ? (fit.mu[w - from] as number) : fitted(w);
-      const y = series[w] ?? 0;
-      weeks.push({ y, m, z: (y - m) / Math.sqrt(m + 1) });
+      ms.push(w >= from && w < block ? (fit.mu[w - from] as number) : fitted(w));
+      ys.push(series[w] ?? 0);
     }
-    if (weeks.length >= LEVEL_WEEKS - 2) weeks.sort((a, b) => a.z - b.z).splice(-LEVEL_TRIM);
-    let observed = 0;
     let predicted = 0;
-    for (const { y, m } of weeks) {
-      observed += y;
-      predicted += m;
+    for (const m of ms) predicted += m;
+    if (ys.length === 0) return { level: 1, predicted };
+    let level = medianOf(ys.map((y, i) => (y + 0.5) / ((ms[i] as number) + 0.5)));
+    for (let round = 0; round < 3; round++) {
+      let observed = 0;
+      ys.forEach((y, i) => {
+        const m = level * (ms[i] as number);
+        const reach = LEVEL_CLIP * Math.sqrt(pearson * m + 0.25);
+        observed += Math.min(Math.max(y, m - reach), m + reach);
+      });
+      level = (observed + LEVEL_PRIOR) / (predicted + LEVEL_PRIOR);
     }
-    return { level: (observed + LEVEL_PRIOR) / (predicted + LEVEL_PRIOR), predicted };
+    return { level, predicted };
   };
   // Overdispersion as the level-tracked prediction meets the training weeks: the noise a
   // prediction faces, without the misfit a level break leaves in the fit's own residuals.
   let spread = 0;
   let spreadWeight = 0;
   for (let w = from + LEVEL_WEEKS; w < block; w++) {
-    const weight = robust[w - from] as number;
+    const weight = inliers[w - from] as number;
     if (weight === 0) continue;
     const m = levelAt(w, counts, anomalies, from).level * (fit.mu[w - from] as number);
     spread += (weight * ((counts[w] ?? 0) - m) ** 2) / Math.max(m, 1e-6);
     spreadWeight += weight;
   }
   const dispersion =
-    spreadWeight >= 13 ? Math.max(1, spread / spreadWeight) : pearson;
+    spreadWeight >= 13 ? Math.max(1, spread / spreadWeight / TRUNCATED_SPREAD) : pearson;
 
   return {
     fit,
@@ -428,7 +443,8 @@ function fitModel(
       const usual = expected * Math.exp(eventLog);
       const logVariance =
         dispersion * quadratic(full, fit.covariance, p) +
-        (process.env.NOLV ? 0 : dispersion / (predicted + LEVEL_PRIOR));
+        dispersion / (predicted + LEVEL_PRIOR) +
+        BASELINE_ERROR;
       return {
         expected,
         usual,
@@ -457,6 +473,22 @@ function penaltyOf(p: number, seasonColumns: number, dispersion: number): Float6
   }
   for (let a = 1 + seasonColumns; a < p; a++) penalty[a * p + a] = dispersion * EVENT_PENALTY;
   return penalty;
+}
+
+/** Overdispersion from the median squared Pearson residual: outliers do not inflate it. */
+function robustDispersion(
+  y: ArrayLike<number>,
+  mu: ArrayLike<number>,
+  weights: ArrayLike<number>,
+): number {
+  const squares: number[] = [];
+  for (let i = 0; i < y.length; i++) {
+    if (!weights[i]) continue;
+    const m = Math.max(mu[i] ?? 0, 1e-6);
+    squares.push(((y[i] ?? 0) - m) ** 2 / m);
+  }
+  // The median of a χ²₁ variable is 0.455.
+  return Math.max(1, medianOf(squares) / 0.455);
 }
 
 function dispersionOf(
@@ -563,3 +595,9 @@ function attribution(
 }
 
 export const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+function medianOf(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? 1) : ((sorted[mid - 1] ?? 1) + (sorted[mid] ?? 1)) / 2;
+}
