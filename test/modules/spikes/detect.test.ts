@@ -106,25 +106,26 @@ describe('spike detection', () => {
     expect(b?.explanations.get(112)?.attributions).toEqual([]);
   });
 
-  it('finds most injected spikes in simulated busy series, with few false alerts', () => {
-    const ws = simulateWorkspace({ seed: 3, perTier: 6 });
-    const high = ws.reasons.filter((r) => r.tier === 'high');
+  it('finds injected spikes in simulated busy series among 60 reasons, with few false alerts', () => {
+    const ws = simulateWorkspace({ seed: 3 });
+    const all = ws.reasons;
     const weeks = Array.from({ length: ws.weeks }, (_, i) => addWeeks(ws.start, i));
     const calendar = calendarOf(weeks, ws.events);
-    const baselines = high.map((r) => reasonBaseline(r.reason, r.counts, calendar));
+    const baselines = all.map((r) => reasonBaseline(r.reason, r.counts, calendar));
+    const high = all.map((r) => (r.tier === 'high' ? r : undefined));
     const flagged = flagSpikes(
       baselines,
-      high.map((r) => r.counts),
+      all.map((r) => r.counts),
       { from: 52, to: ws.weeks - 1 },
       DEFAULT_DETECT_OPTIONS,
     );
     const hits = flagged.filter((f) => high[f.reason]?.truth[f.week] === 'spike').length;
     const falseAlerts = flagged.filter((f) => high[f.reason]?.truth[f.week] === 'null').length;
     const spikes = high.reduce(
-      (sum, r) => sum + r.truth.slice(52).filter((t) => t === 'spike').length,
+      (sum, r) => sum + (r?.truth.slice(52).filter((t) => t === 'spike').length ?? 0),
       0,
     );
-    expect(hits / spikes).toBeGreaterThan(0.3);
-    expect(falseAlerts / (high.length * 2)).toBeLessThanOrEqual(1);
+    expect(hits / spikes).toBeGreaterThan(0.4);
+    expect(falseAlerts / (20 * 2)).toBeLessThanOrEqual(0.5);
   });
 });
