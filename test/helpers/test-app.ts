@@ -3,6 +3,7 @@ import { type EnvSource, loadConfig } from '../../src/config';
 import type { Database } from '../../src/db/database';
 import type { Role } from '../../src/db/schema';
 import { buildDeps } from '../../src/deps';
+import type { DetectionRunner } from '../../src/modules/spikes/detection-job';
 import { createLogger } from '../../src/logger';
 import { createApiKey } from '../../src/modules/auth/api-keys.service';
 import { createTestClock } from './test-clock';
@@ -18,7 +19,9 @@ export type RequestOptions = {
 };
 
 /** The real app over a fresh real database, with a controllable clock and captured logs. */
-export async function startTestApp(options: { env?: EnvSource; database?: Database } = {}) {
+export async function startTestApp(
+  options: { env?: EnvSource; database?: Database; detection?: DetectionRunner } = {},
+) {
   const database = options.database ?? (await createTestDatabase());
   const config = loadConfig({ LOG_LEVEL: 'debug', ...options.env });
   const clock = createTestClock();
@@ -26,6 +29,7 @@ export async function startTestApp(options: { env?: EnvSource; database?: Databa
   const deps = buildDeps(config, database.db, {
     clock,
     logger: createLogger('debug', (line) => logs.push(line)),
+    detection: options.detection,
   });
   const app = createApp(deps);
 

@@ -1,13 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../db/json-param';
 import type { EventKind } from '../../db/schema';
-import { reasonVerdicts } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { listOccurrences } from '../events/events.service';
 import type { Occurrence } from '../events/occurrences';
-import { addWeeks, currentWeek, mondayOf } from '../reasons/weeks';
-import type { ReasonResult } from '../spikes/detection-job';
-import { fromRow } from '../spikes/refresh-verdicts';
+import { addWeeks, currentWeek, mondayOf, weeksBetween } from '../reasons/weeks';
 import { verdictState } from '../spikes/spikes.service';
 import { calendarBetween } from '../spikes/verdict-input';
 import { weekStarts } from '../spikes/week-overlap';
@@ -56,18 +53,27 @@ export async function findPatterns(
     computedThrough ?? addWeeks(currentWeek(deps.clock.now(), deps.config.workspaceTimeZone), -1);
   const to = query.as_of && mondayOf(query.as_of) < latest ? mondayOf(query.as_of) : latest;
   const from = addWeeks(to, -(query.weeks - 1));
-  const stored = (await deps.db.select().from(reasonVerdicts)).map((row) => ({
-    row,
-    verdicts: fromRow(row),
-  }));
-  const labels = new Map(
-    rowsOf<{ slug: string; label: string }>(
-      await deps.db.execute(sql`select slug, label from reasons`),
-    ).map((r) => [r.slug, r.label]),
-  );
+  const weeks = weeksBetween(from, to);
   const zone = deps.config.workspaceTimeZone;
-  const fromInstant = weekStarts([from], zone)[0] ?? 0;
-  const toInstant = (weekStarts([to], zone)[0] ?? 0) + WEEK_MS;
+  const starts = weekStarts(weeks, zone);
+  const fromInstant = starts[0] ?? 0;
+  const toInstant = (starts.at(-1) ?? 0) + WEEK_MS;
+  // Each reason's stored weeks in the window, sliced by the database (1-based arrays).
+  const stored = rowsOf<{
+    reason_slug: string;
+    label: string | null;
+    observed: number[];
+    expected: number[];
+    status: string;
+  }>(
+    await deps.db.execute(sql`
+      select v.reason_slug, r.label,
+        v.observed[s.first : s.first + ${weeks.length - 1}] as observed,
+        v.expected[s.first : s.first + ${weeks.length - 1}] as expected,
+        substr(v.status, s.first, ${weeks.length}) as status
+      from reason_verdicts v left join reasons r on r.slug = v.reason_slug,
+        lateral (select (${from}::date - v.first_week) / 7 + 1 as first) as s`),
+  );
   const calendar = await calendarBetween(deps, new Date(fromInstant), new Date(toInstant));
   const facts = new Map(calendar.map(({ event }) => [event.id, event]));
   const groupOf = (eventId: string) => {
@@ -76,16 +82,12 @@ export async function findPatterns(
   };
 
   const evidence = new Map<string, { reason: string; group: string; items: Evidence[] }>();
-  for (const { row, verdicts } of stored) {
-    const reason = row.reasonSlug;
-    const starts = weekStarts(
-      Array.from({ length: row.observed.length }, (_, i) => addWeeks(row.firstWeek, i)),
-      zone,
-    );
+  for (const row of stored) {
+    const reason = row.reason_slug;
     for (const { event, occurrences } of calendar) {
       if (event.affectedReasons.length > 0 && !event.affectedReasons.includes(reason)) continue;
       for (const occurrence of occurrences) {
-        const item = occurrenceExcess(occurrence, starts, fromInstant, toInstant, row, verdicts);
+        const item = occurrenceExcess(occurrence, starts, row);
         if (!item) continue;
         const key = `${groupOf(event.id)}|${reason}`;
         const entry = evidence.get(key) ?? { reason, group: groupOf(event.id), items: [] };
@@ -94,6 +96,7 @@ export async function findPatterns(
       }
     }
   }
+  const labels = new Map(stored.map((row) => [row.reason_slug, row.label ?? row.reason_slug]));
 
   const upcoming = await listOccurrences(deps, {
     from: deps.clock.now(),
@@ -158,23 +161,25 @@ export async function findPatterns(
 function occurrenceExcess(
   occurrence: Occurrence,
   starts: number[],
-  fromInstant: number,
-  toInstant: number,
-  row: { observed: number[] },
-  verdicts: ReasonResult,
+  row: { observed: number[]; expected: number[]; status: string },
 ): Evidence | undefined {
+  const begins = Date.parse(occurrence.starts_at);
+  const ends = Date.parse(occurrence.ends_at);
+  // The first week that ends after the occurrence begins.
+  let lo = 0;
+  let hi = starts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((starts[mid] ?? 0) + WEEK_MS <= begins) lo = mid + 1;
+    else hi = mid;
+  }
   let observed = 0;
   let expected = 0;
   let weeks = 0;
-  const begins = Date.parse(occurrence.starts_at);
-  const ends = Date.parse(occurrence.ends_at);
-  for (let w = 0; w < starts.length; w++) {
-    const start = starts[w] ?? 0;
-    if (start < fromInstant || start >= toInstant || begins >= start + WEEK_MS || ends <= start)
-      continue;
-    if (verdicts.status[w] !== 't') continue;
+  for (let w = lo; w < starts.length && (starts[w] ?? 0) < ends; w++) {
+    if (row.status[w] !== 't') continue;
     observed += row.observed[w] ?? 0;
-    expected += verdicts.expected[w] ?? 0;
+    expected += row.expected[w] ?? 0;
     weeks++;
   }
   if (weeks === 0) return undefined;

@@ -20,7 +20,7 @@ export type CountFit = {
 };
 
 const MAX_ITERATIONS = 25;
-const TOLERANCE = 1e-6;
+const TOLERANCE = 1e-5;
 
 export function fitCountModel(
   rows: SparseRow[],
@@ -29,6 +29,8 @@ export function fitCountModel(
   penalty: Float64Array,
   p: number,
   start?: Float64Array,
+  /** Without it, `covariance` and `parameters` are left out (they cost a p × p inverse). */
+  withCovariance = true,
 ): CountFit {
   const n = rows.length;
   const beta = new Float64Array(p);
@@ -78,7 +80,9 @@ export function fitCountModel(
     beta.set(next);
     if (change < TOLERANCE) break;
   }
-  const covariance = new Float64Array(p * p);
+  const covariance = new Float64Array(withCovariance ? p * p : 0);
+  for (let i = 0; i < n; i++) mu[i] = Math.exp(linear(rows[i] as SparseRow, beta));
+  if (!withCovariance) return { beta, covariance, mu, parameters: Number.NaN };
   const unit = new Float64Array(p);
   const column = new Float64Array(p);
   for (let c = 0; c < p; c++) {
@@ -94,7 +98,6 @@ export function fitCountModel(
       parameters -= (penalty[a * p + b] as number) * (covariance[b * p + a] as number);
     }
   }
-  for (let i = 0; i < n; i++) mu[i] = Math.exp(linear(rows[i] as SparseRow, beta));
   return { beta, covariance, mu, parameters };
 }
 

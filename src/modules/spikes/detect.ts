@@ -1,5 +1,6 @@
 import { type CountFit, fitCountModel, linear, quadratic, type SparseRow } from './count-model';
 import { upperTail } from './count-tail';
+import { SEASON_PERIODS } from './season';
 
 /**
  * Weekly spike detection (DESIGN.md section 5). For every week t of a reason, from the weeks
@@ -88,12 +89,12 @@ const MIN_ACTIVE_WEEKS = 8;
 const MODEL_HISTORY = 26;
 const SILENCE_WEEKS = 26;
 const TRAINING_WEEKS = 156;
-const BLOCK_WEEKS = 13;
+const BLOCK_WEEKS = 26;
 const LEVEL_WEEKS = 8;
 const LEVEL_PRIOR = 10;
 const LEVEL_CLIP = 1.5;
 const SEASON_LEVEL = 1 / 0.3 ** 2;
-const SEASON_STEP = 1 / 0.1 ** 2;
+const SEASON_STEP = 1 / 0.15 ** 2;
 const EVENT_PENALTY = 1;
 const OUTLIER_RESIDUAL = 2.58;
 // E[Z² | |Z| < 2.58] for a normal Z: the spread left once upward outliers are set aside.
@@ -336,7 +337,7 @@ function fitModel(
   const from = Math.max(start, block - TRAINING_WEEKS);
   const seasonal = block - from >= 52;
   const seen = groups.filter((g) => g.overlap.subarray(from, block).some((v) => v > 0));
-  const seasonColumns = seasonal ? 27 : 0;
+  const seasonColumns = seasonal ? SEASON_PERIODS : 0;
   const p = 1 + seasonColumns + seen.length;
   const rowOf = (w: number, withEvents: boolean): SparseRow => {
     const index = [0];
@@ -364,7 +365,15 @@ function fitModel(
     y.push(counts[w] ?? 0);
     weights.push(anomalies.has(w) ? 0 : 1);
   }
-  const first = fitCountModel(rows, y, weights, penaltyOf(p, seasonColumns, 1), p, previousBeta);
+  const first = fitCountModel(
+    rows,
+    y,
+    weights,
+    penaltyOf(p, seasonColumns, 1),
+    p,
+    previousBeta,
+    false,
+  );
   const firstDispersion = robustDispersion(y, first.mu, weights);
   // Past spikes must not lift the baseline: upward outliers get weight (2.58 / residual)².
   // Event weeks keep theirs: how far they rise is the event's effect, which is learned.
@@ -379,39 +388,45 @@ function fitModel(
   // Weeks taken for outliers count neither in the fit's spread nor in the tracked one.
   const inliers = robust.map((w) => (w === 1 ? 1 : 0));
   const pearson = dispersionOf(y, fit.mu, inliers, fit.parameters) / TRUNCATED_SPREAD;
-  const unseen = (w: number) => groups.some((g) => !seen.includes(g) && (g.overlap[w] ?? 0) > 0);
+  const unseenGroups = groups.filter((g) => !seen.includes(g));
+  const unseen = (w: number) => unseenGroups.some((g) => (g.overlap[w] ?? 0) > 0);
   const fitted = (w: number) => Math.exp(linear(rowOf(w, true), fit.beta));
   // The level of the weeks before t against the model's prediction for them: a Huber
   // M-estimate (each week clipped at 1.5 sd around the level, starting from the median ratio),
   // so a spike moves it little while a level break is followed within weeks, without bias.
+  const ys = new Float64Array(LEVEL_WEEKS);
+  const ms = new Float64Array(LEVEL_WEEKS);
+  const ratios = new Float64Array(LEVEL_WEEKS);
   const levelAt = (t: number, series: number[], excluded: ReadonlySet<number>, first: number) => {
-    const ys: number[] = [];
-    const ms: number[] = [];
+    let k = 0;
+    let predicted = 0;
     for (let w = Math.max(first, t - LEVEL_WEEKS); w < t; w++) {
       if (excluded.has(w) || unseen(w)) continue;
-      ms.push(w >= from && w < block ? (fit.mu[w - from] as number) : fitted(w));
-      ys.push(series[w] ?? 0);
+      const m = w >= from && w < block ? (fit.mu[w - from] as number) : fitted(w);
+      ys[k] = series[w] ?? 0;
+      ms[k] = m;
+      ratios[k] = ((series[w] ?? 0) + 0.5) / (m + 0.5);
+      predicted += m;
+      k++;
     }
-    let predicted = 0;
-    for (const m of ms) predicted += m;
-    if (ys.length === 0) return { level: 1, predicted };
-    let level = medianOf(ys.map((y, i) => (y + 0.5) / ((ms[i] as number) + 0.5)));
+    if (k === 0) return { level: 1, predicted };
+    let level = medianOf(ratios.subarray(0, k).sort());
     for (let round = 0; round < 3; round++) {
       let observed = 0;
-      ys.forEach((y, i) => {
+      for (let i = 0; i < k; i++) {
         const m = level * (ms[i] as number);
         const reach = LEVEL_CLIP * Math.sqrt(pearson * m + 0.25);
-        observed += Math.min(Math.max(y, m - reach), m + reach);
-      });
+        observed += Math.min(Math.max(ys[i] as number, m - reach), m + reach);
+      }
       level = (observed + LEVEL_PRIOR) / (predicted + LEVEL_PRIOR);
     }
     return { level, predicted };
   };
-  // Overdispersion as the level-tracked prediction meets the training weeks: the noise a
-  // prediction faces, without the misfit a level break leaves in the fit's own residuals.
+  // Overdispersion as the level-tracked prediction meets the last year of training: the noise
+  // a prediction faces, without the misfit a level break leaves in the fit's own residuals.
   let spread = 0;
   let spreadWeight = 0;
-  for (let w = from + LEVEL_WEEKS; w < block; w++) {
+  for (let w = Math.max(from + LEVEL_WEEKS, block - 52); w < block; w++) {
     const weight = inliers[w - from] as number;
     if (weight === 0) continue;
     const m = levelAt(w, counts, anomalies, from).level * (fit.mu[w - from] as number);
@@ -488,7 +503,7 @@ function robustDispersion(
     squares.push(((y[i] ?? 0) - m) ** 2 / m);
   }
   // The median of a χ²₁ variable is 0.455.
-  return Math.max(1, medianOf(squares) / 0.455);
+  return Math.max(1, medianOf(squares.sort((a, b) => a - b)) / 0.455);
 }
 
 function dispersionOf(
@@ -596,8 +611,8 @@ function attribution(
 
 export const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
 
-function medianOf(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
+/** The median of values sorted ascending. */
+function medianOf(sorted: ArrayLike<number>): number {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? (sorted[mid] ?? 1) : ((sorted[mid - 1] ?? 1) + (sorted[mid] ?? 1)) / 2;
 }

@@ -1,5 +1,14 @@
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { DetectionRunner, DetectionWork, ReasonResult } from './detection-job';
+
+const TSX_API = pathToFileURL(
+  createRequire(import.meta.url)
+    .resolve('tsx/esm/api')
+    .replace(/\.cjs$/, '.mjs'),
+).href;
+const WORKER_URL = new URL('./detection-worker.ts', import.meta.url).href;
 
 type Pending = { resolve: (r: ReasonResult[]) => void; reject: (e: Error) => void };
 
@@ -12,9 +21,14 @@ export function threadDetectionRunner(threads = 2): DetectionRunner {
   const pool: { worker: Worker; pending: Map<number, Pending> }[] = [];
   let nextId = 0;
   const start = () => {
-    const worker = new Worker(new URL('./detection-worker.ts', import.meta.url), {
-      execArgv: ['--import', 'tsx'],
-    });
+    // The worker registers tsx itself: a thread does not inherit the loader `--import tsx`
+    // gave the main one.
+    const worker = new Worker(
+      `import(${JSON.stringify(TSX_API)})
+        .then((tsx) => tsx.register())
+        .then(() => import(${JSON.stringify(WORKER_URL)}));`,
+      { eval: true },
+    );
     worker.unref();
     const entry = { worker, pending: new Map<number, Pending>() };
     worker.on('message', ({ id, results }: { id: number; results: ReasonResult[] }) => {

@@ -4,11 +4,15 @@ const DAY_MS = 86_400_000;
 // 1970-01-05 was a Monday: weeks are numbered from it, so model blocks are fixed in time.
 const EPOCH_MONDAY = Date.UTC(1970, 0, 5);
 
-/** The seasonal period (two-week period of the year, 0–26) of the week starting `monday`. */
+const PERIOD_DAYS = 28;
+/** Seasonal factor levels: periods of `PERIOD_DAYS` days from January 1st. */
+export const SEASON_PERIODS = Math.ceil(366 / PERIOD_DAYS);
+
+/** The seasonal period of the week starting `monday` (by its Thursday's day of the year). */
 export function seasonOf(monday: string): number {
   const thursday = new Date(Date.parse(`${monday}T00:00:00Z`) + 3 * DAY_MS);
   const dayOfYear = (thursday.getTime() - Date.UTC(thursday.getUTCFullYear(), 0, 1)) / DAY_MS;
-  return Math.min(26, Math.floor(dayOfYear / 14));
+  return Math.min(SEASON_PERIODS - 1, Math.floor(dayOfYear / PERIOD_DAYS));
 }
 
 export function weekNumber(monday: string): number {
