@@ -3,9 +3,9 @@ import { type EnvSource, loadConfig } from '../../src/config';
 import type { Database } from '../../src/db/database';
 import type { Role } from '../../src/db/schema';
 import { buildDeps } from '../../src/deps';
-import type { DetectionRunner } from '../../src/modules/spikes/detection-job';
 import { createLogger } from '../../src/logger';
 import { createApiKey } from '../../src/modules/auth/api-keys.service';
+import type { DetectionRunner } from '../../src/modules/spikes/detection-job';
 import { createTestClock } from './test-clock';
 import { createTestDatabase } from './test-database';
 

@@ -4,7 +4,7 @@ import type { EventKind } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { listOccurrences } from '../events/events.service';
 import type { Occurrence } from '../events/occurrences';
-import { addWeeks, currentWeek, mondayOf, weeksBetween } from '../reasons/weeks';
+import { addWeeks, currentWeek, earlierWeek, mondayOf, weeksBetween } from '../reasons/weeks';
 import { verdictState } from '../spikes/spikes.service';
 import { calendarBetween } from '../spikes/verdict-input';
 import { weekStarts } from '../spikes/week-overlap';
@@ -51,7 +51,7 @@ export async function findPatterns(
   const { computedThrough } = await verdictState(deps);
   const latest =
     computedThrough ?? addWeeks(currentWeek(deps.clock.now(), deps.config.workspaceTimeZone), -1);
-  const to = query.as_of && mondayOf(query.as_of) < latest ? mondayOf(query.as_of) : latest;
+  const to = query.as_of ? earlierWeek(mondayOf(query.as_of), latest) : latest;
   const from = addWeeks(to, -(query.weeks - 1));
   const weeks = weeksBetween(from, to);
   const zone = deps.config.workspaceTimeZone;

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { jsonParam, rowsOf } from '../../db/json-param';
 import { reasonVerdicts } from '../../db/schema';
 import type { Deps } from '../../deps';
+import { earlierWeek, laterWeek } from '../reasons/weeks';
 import { findDataAnomalies } from './data-anomalies';
 import { DEFAULT_DETECT_OPTIONS, type Explanation, flagSpikes } from './detect';
 import { type ReasonResult, toBaseline } from './detection-job';
@@ -105,7 +106,7 @@ async function refresh(deps: Deps): Promise<{ reasons: number }> {
 
   const firstChanged = alphaChanged
     ? span.first
-    : [...dirty.values()].reduce((a, b) => (a < b ? a : b), span.last);
+    : [...dirty.values()].reduce(earlierWeek, span.last);
   await deps.db.transaction(async (tx) => {
     const txDeps = { ...deps, db: tx };
     for (const result of results) {
@@ -115,7 +116,7 @@ async function refresh(deps: Deps): Promise<{ reasons: number }> {
     const usable = all.filter((row) => row.firstWeek === span.first);
     const stored = usable.map(fromRow);
     const counts = usable.map((row) => row.observed);
-    const from = weekIndex.get(firstChanged < span.first ? span.first : firstChanged) ?? 0;
+    const from = weekIndex.get(laterWeek(firstChanged, span.first)) ?? 0;
     const flagged = flagSpikes(
       stored.map(toBaseline),
       counts,

@@ -3,7 +3,7 @@ import { rowsOf } from '../../db/json-param';
 import { events as eventsTable } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { occurrencesBetween } from '../events/occurrences';
-import { addWeeks, currentWeek, weeksBetween } from '../reasons/weeks';
+import { addWeeks, currentWeek, earlierWeek, laterWeek, weeksBetween } from '../reasons/weeks';
 import { type EventTerm, eventGroups } from './detect';
 import { weeklyOverlap, weekStarts } from './week-overlap';
 
@@ -32,9 +32,9 @@ export async function verdictHorizon(deps: Deps): Promise<{ first: string; last:
   );
   if (!span?.first || !span.last) return null;
   const complete = addWeeks(currentWeek(deps.clock.now(), deps.config.workspaceTimeZone), -1);
-  const last = span.last < complete ? span.last : complete;
+  const last = earlierWeek(span.last, complete);
   const earliest = addWeeks(last, -(MAX_VERDICT_WEEKS - 1));
-  const first = span.first > earliest ? span.first : earliest;
+  const first = laterWeek(span.first, earliest);
   return first > last ? null : { first, last };
 }
 

@@ -163,9 +163,9 @@ describe('data anomalies and new reasons in the real ticket log', () => {
     expect(byDay.get('2015-12-30')).toEqual(['governmental-operations', 'land-use-and-zoning']);
     expect(byDay.get('2016-12-29')).toEqual(['education', 'governmental-operations']);
     const backfillWeeks = ['2015-12-28', '2016-12-26'];
-    expect(
-      report.spikes.filter((s: { week: string }) => backfillWeeks.includes(s.week)),
-    ).toEqual([]);
+    expect(report.spikes.filter((s: { week: string }) => backfillWeeks.includes(s.week))).toEqual(
+      [],
+    );
   });
 
   it('calls COVID-19 new while its volume begins, not a spike', async () => {
