@@ -365,15 +365,15 @@ function fitModel(
     y.push(counts[w] ?? 0);
     weights.push(anomalies.has(w) ? 0 : 1);
   }
-  const first = fitCountModel(
-    rows,
-    y,
-    weights,
-    penaltyOf(p, seasonColumns, 1),
-    p,
-    previousBeta,
-    false,
-  );
+  // The previous block's model (same terms) finds this window's outliers well enough, which
+  // saves a fit; the first block fits without down-weighting first.
+  const first =
+    previousBeta?.length === p
+      ? {
+          beta: previousBeta,
+          mu: Float64Array.from(rows, (row) => Math.exp(linear(row, previousBeta))),
+        }
+      : fitCountModel(rows, y, weights, penaltyOf(p, seasonColumns, 1), p, previousBeta, false);
   const firstDispersion = robustDispersion(y, first.mu, weights);
   // Past spikes must not lift the baseline: upward outliers get weight (2.58 / residual)².
   // Event weeks keep theirs: how far they rise is the event's effect, which is learned.
