@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { notInArray, sql } from 'drizzle-orm';
 import { jsonParam, rowsOf } from '../../db/json-param';
 import { reasonVerdicts } from '../../db/schema';
 import type { Deps } from '../../deps';
@@ -109,13 +109,20 @@ async function refresh(deps: Deps): Promise<{ reasons: number }> {
     : [...dirty.values()].reduce(earlierWeek, span.last);
   await deps.db.transaction(async (tx) => {
     const txDeps = { ...deps, db: tx };
-    for (const result of results) {
-      await storeVerdicts(txDeps, result, input.series.get(result.reason) ?? [], span.first);
-    }
-    const all = await tx.select().from(reasonVerdicts);
-    const usable = all.filter((row) => row.firstWeek === span.first);
-    const stored = usable.map(fromRow);
-    const counts = usable.map((row) => row.observed);
+    await storeVerdicts(txDeps, results, input.series, span.first);
+    // Every reason's verdicts for the flags: the fresh ones, and the stored ones of the rest.
+    const fresh = new Set(results.map((r) => r.reason));
+    const others = (
+      await tx
+        .select()
+        .from(reasonVerdicts)
+        .where(notInArray(reasonVerdicts.reasonSlug, [...fresh, '']))
+    ).filter((row) => row.firstWeek === span.first);
+    const stored = [...results, ...others.map(fromRow)];
+    const counts = [
+      ...results.map((r) => input.series.get(r.reason) ?? []),
+      ...others.map((row) => row.observed),
+    ];
     const from = weekIndex.get(laterWeek(firstChanged, span.first)) ?? 0;
     const flagged = flagSpikes(
       stored.map(toBaseline),
@@ -192,29 +199,27 @@ async function dirtyReasons(
   return new Map(rows.map((row) => [row.reason_slug, row.from_week ?? span.first]));
 }
 
+/** One statement for every refitted reason (status and stage share one text column). */
 async function storeVerdicts(
   deps: Deps,
-  r: ReasonResult,
-  counts: number[],
+  results: ReasonResult[],
+  series: Map<string, number[]>,
   firstWeek: string,
 ): Promise<void> {
-  const values = {
-    first_week: firstWeek,
-    expected: arrayLiteral(r.expected),
-    usual: arrayLiteral(r.usual),
-    probability: arrayLiteral(r.probability),
-    history: arrayLiteral(r.history),
-    status: r.status,
-    stage: r.stage.map((s) => (s === 'model' ? 'm' : s === 'short' ? 's' : '-')).join(''),
-    explanations: Object.fromEntries(r.explanations),
-  };
+  if (results.length === 0) return;
+  const now = deps.clock.now().toISOString();
+  const rows = results.map((r) => {
+    const stage = r.stage.map((s) => (s === 'model' ? 'm' : s === 'short' ? 's' : '-')).join('');
+    return sql`(${r.reason}, ${firstWeek}::date, ${arrayLiteral(series.get(r.reason) ?? [])}::int[],
+      ${arrayLiteral(r.expected)}::real[], ${arrayLiteral(r.usual)}::real[],
+      ${arrayLiteral(r.probability)}::real[], ${`${r.status}|${stage}`},
+      ${arrayLiteral(r.history)}::int[], ${jsonParam(Object.fromEntries(r.explanations))},
+      ${now}::timestamptz)`;
+  });
   await deps.db.execute(sql`
     insert into reason_verdicts (reason_slug, first_week, observed, expected, usual, probability,
                                  status, history, explanations, computed_at)
-    select ${r.reason}, ${values.first_week}::date, ${arrayLiteral(counts)}::int[],
-      ${values.expected}::real[], ${values.usual}::real[], ${values.probability}::real[],
-      ${`${values.status}|${values.stage}`}, ${values.history}::int[],
-      ${jsonParam(values.explanations)}, ${deps.clock.now().toISOString()}::timestamptz
+    values ${sql.join(rows, sql`, `)}
     on conflict (reason_slug) do update set first_week = excluded.first_week,
       observed = excluded.observed, expected = excluded.expected, usual = excluded.usual,
       probability = excluded.probability, status = excluded.status, history = excluded.history,
