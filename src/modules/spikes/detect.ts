@@ -10,11 +10,11 @@ import { SEASON_PERIODS } from './season';
  *     fewer than 8 weeks of contacts in the year before t, or under 8 weeks since that start,
  *     the reason is new and t is not tested;
  *   - from 26 weeks of history, a quasi-Poisson count model (Farrington flexible / Noufaily):
- *     intercept, seasonal factor levels (two-week periods of the year, a ridge-shrunk random
+ *     intercept, seasonal factor levels (four-week periods of the year, a ridge-shrunk random
  *     walk, once a year of history exists), a year-end term, and event terms (see
  *     `eventGroups`), so event weeks explain themselves instead of shaping the seasonal
  *     baseline and each event's usual effect is learned from its past occurrences. Fitted on
- *     up to 156 weeks before the block of 13 weeks holding t (blocks are fixed on the
+ *     up to 156 weeks before the block of 26 weeks holding t (blocks are fixed on the
  *     calendar, so the fit never depends on the range asked for), upward outliers
  *     down-weighted as Noufaily et al. do, data anomalies left out;
  *   - a level correction from the 8 weeks before t (a Huber M-estimate), so a level break is
@@ -41,7 +41,7 @@ export type EventTerm = {
 };
 
 export type Calendar = {
-  /** Seasonal period (0–26, the two-week period of the year) of each week of the series. */
+  /** Seasonal period (the four-week period of the year, see `seasonOf`) of each week of the series. */
   season: number[];
   /** Share of each week between Christmas Eve and New Year's Day: a term of its own. */
   yearEnd: number[];
@@ -472,7 +472,7 @@ function fitModel(
 
 /**
  * Λ of the count model, in the data's own (overdispersed) units: seasonal levels follow a
- * cyclic random walk (adjacent two-week periods differ by about 10%) around the mean (within
+ * cyclic random walk (adjacent four-week periods differ by about 15%) around the mean (within
  * about 30%); event effects are shrunk towards none (within a factor of about e).
  */
 function penaltyOf(p: number, seasonColumns: number, dispersion: number): Float64Array {
