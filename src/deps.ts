@@ -18,6 +18,7 @@ import {
   createNoticeCatalog,
   type NoticeCatalog,
 } from './modules/notices/notice-catalog';
+import { type DetectionRunner, inlineDetectionRunner } from './modules/spikes/detection-job';
 
 /**
  * A key found valid: when this instance last checked it (`performance.now()`), when its use
@@ -52,6 +53,8 @@ export type Deps = {
    * Node it simply runs; Workers keep the request alive until it is done.
    */
   background: (task: Promise<void>) => void;
+  /** Fits spike-detection models: worker threads on Node, inline on Workers (cron only). */
+  detection: DetectionRunner;
 };
 
 /**
@@ -85,7 +88,7 @@ export function createInstanceCaches(config: Config): InstanceCaches {
 export function buildDeps(
   config: Config,
   db: Db,
-  overrides: Partial<Pick<Deps, 'clock' | 'logger' | 'background'>> & {
+  overrides: Partial<Pick<Deps, 'clock' | 'logger' | 'background' | 'detection'>> & {
     caches?: InstanceCaches;
   } = {},
 ): Deps {
@@ -106,5 +109,6 @@ export function buildDeps(
     },
     principals: caches.principals,
     background: overrides.background ?? (() => {}),
+    detection: overrides.detection ?? inlineDetectionRunner,
   };
 }

@@ -9,6 +9,7 @@ import { type EmailPoller, startEmailPoller } from './jobs/email-poller';
 import { type Scheduler, startScheduler } from './jobs/node-scheduler';
 import type { BootstrapResult } from './modules/auth/api-keys.service';
 import { warmNoticeAccounts } from './modules/notices/notices.service';
+import { threadDetectionRunner } from './modules/spikes/detection-thread';
 import { serveNode } from './node-server';
 import { prepareWorkspace } from './prepare-workspace';
 
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
   // Work requests leave running (re-contact flags) is finished before the database closes.
   const inflight = new Set<Promise<void>>();
   const deps = buildDeps(config, database.db, {
+    detection: threadDetectionRunner(),
     background: (task) => {
       inflight.add(task);
       void task.finally(() => inflight.delete(task));

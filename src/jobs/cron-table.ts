@@ -4,6 +4,7 @@ import type { Job } from './job';
 import { pruneAccountChangesJob } from './prune-account-changes.job';
 import { pruneIdempotencyKeysJob } from './prune-idempotency-keys.job';
 import { pruneJobRunsJob } from './prune-job-runs.job';
+import { refreshSpikesJob } from './refresh-spikes.job';
 import { sendEmailsJob } from './send-emails.job';
 import { sendReportDigestJob } from './send-report-digest.job';
 import { settleRecontactsJob } from './settle-recontacts.job';
@@ -21,4 +22,5 @@ export const cronTable: readonly Job[] = [
   sendEmailsJob,
   sendReportDigestJob,
   settleRecontactsJob,
+  refreshSpikesJob,
 ];

@@ -5,13 +5,14 @@ import { openPostgres } from '../../src/db/postgres';
 import { buildDeps } from '../../src/deps';
 import { createLogger } from '../../src/logger';
 import { warmNoticeAccounts } from '../../src/modules/notices/notices.service';
+import { threadDetectionRunner } from '../../src/modules/spikes/detection-thread';
 import { serveNode } from '../../src/node-server';
 
 /**
  * The server side of bench:notices and bench:ingest, in its own process so the load
  * generator does not share its event loop: `forestall` serves the real app over the bench
- * database as `npm start` does (its Node server, exposures flushed every second);
- * `bare` serves one Hono JSON route through the same node:http adapter. Prints the port,
+ * database as `npm start` does (its Node server, exposures flushed every second,
+ * and detection on worker threads); `bare` serves one Hono JSON route through the same node:http adapter. Prints the port,
  * and at SIGTERM the peak resident set size.
  */
 
@@ -39,7 +40,11 @@ async function start() {
   if (!databaseUrl) throw new Error('usage: serve-app.ts forestall <database url>');
   const config = loadConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' });
   const database = openPostgres(databaseUrl, { poolMax: config.databasePoolMax });
-  const deps = buildDeps(config, database.db, { logger: createLogger('warn') });
+  const deps = buildDeps(config, database.db, {
+    logger: createLogger('warn'),
+    detection: threadDetectionRunner(),
+    background: (task) => void task,
+  });
   setInterval(() => deps.notices.exposures.flush().catch(() => {}), 1_000);
   await warmNoticeAccounts(deps);
   return serveNode(deps, listen);

@@ -6,6 +6,7 @@ import { buildDeps } from '../../src/deps';
 import { swaggerUiFiles } from '../../src/docs/swagger-ui-files';
 import { createLogger } from '../../src/logger';
 import { createApiKey } from '../../src/modules/auth/api-keys.service';
+import type { DetectionRunner } from '../../src/modules/spikes/detection-job';
 import { createTestClock } from './test-clock';
 import { createTestDatabase } from './test-database';
 
@@ -19,7 +20,9 @@ export type RequestOptions = {
 };
 
 /** The real app over a fresh real database, with a controllable clock and captured logs. */
-export async function startTestApp(options: { env?: EnvSource; database?: Database } = {}) {
+export async function startTestApp(
+  options: { env?: EnvSource; database?: Database; detection?: DetectionRunner } = {},
+) {
   const database = options.database ?? (await createTestDatabase());
   const config = loadConfig({ LOG_LEVEL: 'debug', ...options.env });
   const clock = createTestClock();
@@ -27,6 +30,7 @@ export async function startTestApp(options: { env?: EnvSource; database?: Databa
   const deps = buildDeps(config, database.db, {
     clock,
     logger: createLogger('debug', (line) => logs.push(line)),
+    detection: options.detection,
   });
   const app = createApp(deps, { apiReferenceAssets: swaggerUiFiles });
 

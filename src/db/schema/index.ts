@@ -11,6 +11,7 @@ export * from './reason-aliases';
 export * from './reason-weeks';
 export * from './reasons';
 export * from './spike-alerts';
+export * from './spike-verdicts';
 export * from './status';
 export * from './tickets';
 export * from './workspace-settings';

@@ -14,6 +14,7 @@ import type { Deps } from '../../deps';
 import { AppError, type FieldError, notFound } from '../../http/app-error';
 import { type Page, toPage } from '../../http/pagination';
 import { planDeliveries } from '../email/delivery-plan.service';
+import { resolveReasonNames } from '../reasons/resolve-reasons';
 import type {
   CampaignCreate,
   CampaignPatch,
@@ -146,7 +147,7 @@ export async function createCampaign(
     endsAt,
     audience: input.audience,
     eventId: input.event_id ?? null,
-    targetReasons: input.target_reasons,
+    targetReasons: await resolveReasonNames(deps.db, input.target_reasons, 'target_reasons'),
     holdoutPercent: input.holdout_percent,
     email: emailSettings(input.channels, input.email, input.event_id),
     origin: origin.origin,
@@ -177,6 +178,12 @@ export async function patchCampaign(
 ): Promise<CampaignView> {
   const now = deps.clock.now();
   await checkEvent(db, patch.event_id);
+  if (patch.target_reasons !== undefined) {
+    patch = {
+      ...patch,
+      target_reasons: await resolveReasonNames(db, patch.target_reasons, 'target_reasons'),
+    };
+  }
   const work = async (tx: Db) => {
     const [row] = await tx.select().from(campaigns).where(eq(campaigns.id, id)).for('update');
     if (!row) throw notFound(`Campaign ${id}`);

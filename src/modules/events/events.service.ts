@@ -4,6 +4,7 @@ import { type EventKind, type EventRow, events } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { AppError, notFound } from '../../http/app-error';
 import { type Page, type PageQuery, toPage } from '../../http/pagination';
+import { resolveReasonNames } from '../reasons/resolve-reasons';
 import { type Occurrence, occurrencesBetween, rruleProblem } from './occurrences';
 
 export const MAX_OCCURRENCES = 5_000;
@@ -77,20 +78,35 @@ function toColumns(input: EventInput) {
   };
 }
 
+/** Affected reasons are stored as slugs, whichever name (label, alias, slug) was given. */
+async function withReasonSlugs<T extends { affectedReasons: string[] }>(
+  deps: Deps,
+  columns: T,
+): Promise<T> {
+  const affectedReasons = await resolveReasonNames(
+    deps.db,
+    columns.affectedReasons,
+    'affected_reasons',
+  );
+  return { ...columns, affectedReasons };
+}
+
 export async function createEvent(deps: Deps, input: EventInput): Promise<EventView> {
   const now = deps.clock.now();
+  const columns = await withReasonSlugs(deps, toColumns(input));
   const [row] = await deps.db
     .insert(events)
-    .values({ id: uuidv7(), ...toColumns(input), createdAt: now, updatedAt: now })
+    .values({ id: uuidv7(), ...columns, createdAt: now, updatedAt: now })
     .returning();
   if (!row) throw new Error('insert into events returned no row');
   return toEventView(row);
 }
 
 export async function updateEvent(deps: Deps, id: string, input: EventInput): Promise<EventView> {
+  const columns = await withReasonSlugs(deps, toColumns(input));
   const [row] = await deps.db
     .update(events)
-    .set({ ...toColumns(input), updatedAt: deps.clock.now() })
+    .set({ ...columns, updatedAt: deps.clock.now() })
     .where(eq(events.id, id))
     .returning();
   if (!row) throw notFound(`Event ${id}`);

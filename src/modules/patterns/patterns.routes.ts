@@ -46,6 +46,9 @@ const patternsRoute = defineRoute({
       weeks: z.coerce.number().int().min(8).max(520).default(104).openapi({
         description: 'How many past weeks to learn from.',
       }),
+      as_of: z.iso.date().optional().openapi({
+        description: 'Look back from this date; default: the last week with tickets.',
+      }),
     }),
   },
   responses: {

@@ -4,9 +4,10 @@ import type { EventKind } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { listOccurrences } from '../events/events.service';
 import type { Occurrence } from '../events/occurrences';
-import { addWeeks, currentWeek } from '../reasons/weeks';
-import { applicableEvents, baselinesFor } from '../spikes/detect';
-import { loadDetectionInput } from '../spikes/detection-input';
+import { addWeeks, currentWeek, earlierWeek, mondayOf, weeksBetween } from '../reasons/weeks';
+import { verdictState } from '../spikes/spikes.service';
+import { calendarBetween } from '../spikes/verdict-input';
+import { weekStarts } from '../spikes/week-overlap';
 import { type CampaignSuggestion, suggestCampaign } from './suggest-campaign';
 
 const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
@@ -36,58 +37,66 @@ export type Pattern = {
   suggestion: CampaignSuggestion;
 };
 
-type EventFacts = {
-  id: string;
-  kind: EventKind;
-  title: string;
-  rrule: string | null;
-  lead_days: number;
-  audience: Record<string, unknown> | null;
-};
-
 /**
  * Event groups (one recurring event, or all one-off events of a kind) whose occurrences keep
  * bringing excess contacts for the same reason, ranked by the excess expected at the next
- * occurrence: where a proactive message pays off most.
+ * occurrence: where a proactive message pays off most. Looks back `weeks` from the last week
+ * with verdicts (where the data ends) or from `as_of`, and reads the stored baselines: weeks
+ * without verdicts (after the data ends, before a reason starts) are missing, not zero.
  */
 export async function findPatterns(
   deps: Deps,
-  query: { weeks: number },
+  query: { weeks: number; as_of?: string },
 ): Promise<{ from: string; to: string; patterns: Pattern[] }> {
-  const to = addWeeks(currentWeek(deps.clock.now(), deps.config.workspaceTimeZone), -1);
+  const { computedThrough } = await verdictState(deps);
+  const latest =
+    computedThrough ?? addWeeks(currentWeek(deps.clock.now(), deps.config.workspaceTimeZone), -1);
+  const to = query.as_of ? earlierWeek(mondayOf(query.as_of), latest) : latest;
   const from = addWeeks(to, -(query.weeks - 1));
-  const input = await loadDetectionInput(deps, from, to);
-  const range = {
-    from: input.index.get(from) ?? 0,
-    to: input.index.get(to) ?? input.weeks.length - 1,
-  };
-  const facts = new Map(
-    rowsOf<EventFacts>(
-      await deps.db.execute(
-        sql`select id::text, kind, title, rrule, lead_days, audience from events`,
-      ),
-    ).map((e) => [e.id, e]),
+  const weeks = weeksBetween(from, to);
+  const zone = deps.config.workspaceTimeZone;
+  const starts = weekStarts(weeks, zone);
+  const fromInstant = starts[0] ?? 0;
+  const toInstant = (starts.at(-1) ?? 0) + WEEK_MS;
+  // Each reason's stored weeks in the window, sliced by the database (1-based arrays).
+  const stored = rowsOf<{
+    reason_slug: string;
+    label: string | null;
+    observed: number[];
+    expected: number[];
+    status: string;
+  }>(
+    await deps.db.execute(sql`
+      select v.reason_slug, r.label,
+        v.observed[s.first : s.first + ${weeks.length - 1}] as observed,
+        v.expected[s.first : s.first + ${weeks.length - 1}] as expected,
+        substr(v.status, s.first, ${weeks.length}) as status
+      from reason_verdicts v left join reasons r on r.slug = v.reason_slug,
+        lateral (select (${from}::date - v.first_week) / 7 + 1 as first) as s`),
   );
+  const calendar = await calendarBetween(deps, new Date(fromInstant), new Date(toInstant));
+  const facts = new Map(calendar.map(({ event }) => [event.id, event]));
   const groupOf = (eventId: string) => {
     const event = facts.get(eventId);
     return event?.rrule ? `event:${eventId}` : `kind:${event?.kind ?? 'other'}`;
   };
 
   const evidence = new Map<string, { reason: string; group: string; items: Evidence[] }>();
-  for (const { reason, counts } of input.series) {
-    const events = applicableEvents(input.terms, reason);
-    const baselines = baselinesFor(counts, events, range);
-    for (const term of events) {
-      for (const occurrence of input.occurrencesByEvent.get(term.eventId) ?? []) {
-        const item = occurrenceExcess(occurrence, input.starts, range, counts, baselines);
+  for (const row of stored) {
+    const reason = row.reason_slug;
+    for (const { event, occurrences } of calendar) {
+      if (event.affectedReasons.length > 0 && !event.affectedReasons.includes(reason)) continue;
+      for (const occurrence of occurrences) {
+        const item = occurrenceExcess(occurrence, starts, row);
         if (!item) continue;
-        const key = `${groupOf(term.eventId)}|${reason}`;
-        const entry = evidence.get(key) ?? { reason, group: groupOf(term.eventId), items: [] };
+        const key = `${groupOf(event.id)}|${reason}`;
+        const entry = evidence.get(key) ?? { reason, group: groupOf(event.id), items: [] };
         entry.items.push(item);
         evidence.set(key, entry);
       }
     }
   }
+  const labels = new Map(stored.map((row) => [row.reason_slug, row.label ?? row.reason_slug]));
 
   const upcoming = await listOccurrences(deps, {
     from: deps.clock.now(),
@@ -118,7 +127,7 @@ export async function findPatterns(
       (eventId ? facts.get(eventId) : undefined) ??
       [...facts.values()].find((e) => `kind:${e.kind}` === group);
     const kind = representative?.kind ?? 'other';
-    const label = input.labels.get(reason) ?? reason;
+    const label = labels.get(reason) ?? reason;
     patterns.push({
       group: recurring
         ? { type: 'event', event_id: eventId ?? null, kind, title: representative?.title ?? '' }
@@ -134,7 +143,7 @@ export async function findPatterns(
       evidence: items,
       suggestion: suggestCampaign(
         kind,
-        representative?.lead_days ?? 0,
+        representative?.leadDays ?? 0,
         representative?.audience ?? null,
         label,
       ),
@@ -148,28 +157,29 @@ export async function findPatterns(
   return { from, to, patterns };
 }
 
-/** Observed minus event-free expected contacts over the weeks an occurrence touches. */
+/** Observed minus event-free expected contacts over the tested weeks an occurrence touches. */
 function occurrenceExcess(
   occurrence: Occurrence,
   starts: number[],
-  range: { from: number; to: number },
-  counts: number[],
-  baselines: ReturnType<typeof baselinesFor>,
+  row: { observed: number[]; expected: number[]; status: string },
 ): Evidence | undefined {
+  const begins = Date.parse(occurrence.starts_at);
+  const ends = Date.parse(occurrence.ends_at);
+  // The first week that ends after the occurrence begins.
+  let lo = 0;
+  let hi = starts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((starts[mid] ?? 0) + WEEK_MS <= begins) lo = mid + 1;
+    else hi = mid;
+  }
   let observed = 0;
   let expected = 0;
   let weeks = 0;
-  for (let w = range.from; w <= range.to; w++) {
-    const start = starts[w] ?? 0;
-    if (
-      Date.parse(occurrence.starts_at) >= start + WEEK_MS ||
-      Date.parse(occurrence.ends_at) <= start
-    )
-      continue;
-    const baseline = baselines.get(w);
-    if (!baseline) continue;
-    observed += counts[w] ?? 0;
-    expected += baseline.expected;
+  for (let w = lo; w < starts.length && (starts[w] ?? 0) < ends; w++) {
+    if (row.status[w] !== 't') continue;
+    observed += row.observed[w] ?? 0;
+    expected += row.expected[w] ?? 0;
     weeks++;
   }
   if (weeks === 0) return undefined;

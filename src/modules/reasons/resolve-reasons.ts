@@ -1,6 +1,8 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/database';
 import { jsonParam, rowsOf } from '../../db/json-param';
+import { AppError } from '../../http/app-error';
+import { reasonKey } from './reason-key';
 
 /**
  * Maps raw reason keys to reason slugs: through an alias when one exists, otherwise to a
@@ -29,4 +31,41 @@ export async function resolveReasonSlugs(
   }
   for (const { slug } of fresh) slugs.set(slug, slug);
   return slugs;
+}
+
+/**
+ * Reasons named by people (an event's affected reasons, a campaign's targets) as slugs: each
+ * name may be a slug, a label or an alias. An unknown name is a 422 naming it and the body
+ * field, so nothing silently matches no contact.
+ */
+export async function resolveReasonNames(db: Db, names: string[], path: string): Promise<string[]> {
+  if (names.length === 0) return [];
+  const wanted = names.map((name) => ({
+    name,
+    key: reasonKey(name),
+    lower: name.trim().toLowerCase(),
+  }));
+  const rows = rowsOf<{ name: string; slug: string | null }>(
+    await db.execute(sql`
+      select w.name, coalesce(
+        (select slug from reasons where slug = w.name),
+        (select slug from reasons where slug = w.key),
+        (select reason_slug from reason_aliases where alias = w.key),
+        (select min(slug) from reasons where lower(label) = w.lower)) as slug
+      from jsonb_to_recordset(${jsonParam(wanted)}) as w(name text, key text, lower text)`),
+  );
+  const slugs = new Map(rows.map((row) => [row.name, row.slug]));
+  const unknown = names.filter((name) => !slugs.get(name));
+  if (unknown.length > 0) {
+    throw new AppError(
+      'unknown_reason',
+      `Unknown contact reason(s): ${unknown.join(', ')}. Use a reason's slug, label or alias.`,
+      names.flatMap((name, i) =>
+        slugs.get(name)
+          ? []
+          : [{ location: 'body', path: `${path}.${i}`, message: `unknown reason "${name}"` }],
+      ),
+    );
+  }
+  return [...new Set(names.map((name) => slugs.get(name) as string))];
 }

@@ -30,3 +30,9 @@ export function weekCount(fromMonday: string, toMonday: string): number {
 export function currentWeek(now: Date, timeZone: string): string {
   return mondayOf(formatInTimeZone(now, timeZone, 'yyyy-MM-dd'));
 }
+
+/** The earlier of two Mondays (YYYY-MM-DD strings compare as dates). */
+export const earlierWeek = (a: string, b: string) => (a.localeCompare(b) <= 0 ? a : b);
+
+/** The later of two Mondays. */
+export const laterWeek = (a: string, b: string) => (a.localeCompare(b) >= 0 ? a : b);

@@ -66,6 +66,7 @@ export async function loadDetectionInput(
     eventId,
     title: list[0]?.title ?? '',
     kind: list[0]?.kind ?? 'other',
+    groups: [eventId],
     reasons: list[0]?.affected_reasons ?? [],
     overlap: weeklyOverlap(list, starts),
   }));

@@ -4,18 +4,21 @@ import { type SpikeAlertRow, spikeAlerts } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { type Page, type PageQuery, toPage } from '../../http/pagination';
 import { addWeeks, currentWeek } from '../reasons/weeks';
+import { refreshVerdicts } from './refresh-verdicts';
 import { postToSlack, spikeMessage } from './slack-notifier';
 import { findSpikes, type SpikeView } from './spikes.service';
 
 /**
- * The weekly detection run: looks at the last two complete weeks (late tickets can still
- * turn the previous week into a spike), stores what it finds, and notifies Slack of each
- * spike once. A spike whose notification failed is retried on the next run.
+ * The weekly detection run: brings stored verdicts up to date, takes the spikes of the last
+ * two complete weeks (late tickets can still turn the previous week into a spike), keeps them
+ * as alerts, and notifies Slack of each spike once. A spike whose notification failed is
+ * retried on the next run.
  */
 export async function detectAndStoreSpikes(
   deps: Deps,
   now: Date,
 ): Promise<{ stored: number; notified: number }> {
+  await refreshVerdicts(deps);
   const lastWeek = addWeeks(currentWeek(now, deps.config.workspaceTimeZone), -1);
   const report = await findSpikes(deps, { from: addWeeks(lastWeek, -1), to: lastWeek });
   for (const spike of report.spikes) await storeSpike(deps, spike, now);
@@ -96,6 +99,7 @@ function toSpikeView(row: SpikeAlertRow, label: string | null): SpikeView {
     label: label ?? row.reasonSlug,
     observed: row.observed,
     expected: row.expected,
+    usual: row.expected + Math.max(0, row.excess - row.unexplained),
     excess: row.excess,
     probability: row.probability,
     severity: row.severity,

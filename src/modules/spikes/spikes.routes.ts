@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json, problemResponse } from '../../http/define-route';
 import { PageQuerySchema, pageSchema } from '../../http/pagination';
+import { recomputeAll } from './refresh-verdicts';
 import { listSpikeAlerts } from './spike-alerts.service';
 import { findSpikes } from './spikes.service';
 
@@ -12,25 +13,30 @@ const SpikeSchema = z
     label: z.string(),
     observed: z.number().int(),
     expected: z.number().openapi({ description: 'Contacts expected without any event.' }),
+    usual: z.number().openapi({
+      description:
+        'Contacts usual for the week: expected plus the effect its events usually have. ' +
+        'The probability is of the observed count against this.',
+    }),
     excess: z.number(),
     probability: z.number().openapi({
       description: 'Mid-p of the observed count under the expected one: P(Y > y) + ½P(Y = y).',
     }),
     severity: z.enum(['low', 'medium', 'high']),
     method: z.enum(['ears_c2', 'count_model']).openapi({
-      description: 'ears_c2 for reasons with 8–25 weeks of history, count_model from 26.',
+      description: 'ears_c2 (recent clean weeks) under 26 weeks of history, count_model from 26.',
     }),
     events: z.array(
       z.object({
         event_id: z.uuid(),
         title: z.string(),
         kind: z.string(),
-        occurrences: z.array(z.object({ starts_at: z.string(), ends_at: z.string() })),
         share: z.number().openapi({ description: 'Share of the excess attributed to the event.' }),
         contacts: z.number(),
         attribution: z.enum(['model', 'overlap']).openapi({
           description:
-            'model: split by the effect learned from earlier occurrences; overlap: the event ' +
+            'model: the effect the event usually has, learned from its earlier occurrences; ' +
+            'overlap: the event has no earlier occurrence to learn from, so it shares the rest. ' +
             'has no earlier occurrence to learn from.',
         }),
       }),
@@ -44,7 +50,14 @@ const ReportSchema = z
     from: z.string(),
     to: z.string(),
     time_zone: z.string(),
-    alpha: z.number(),
+    alpha: z.number().openapi({ description: 'SPIKE_ALPHA: the false-discovery rate held.' }),
+    computed_through: z.string().nullable().openapi({
+      description:
+        'The last week with verdicts: the last complete week, or the last week with tickets.',
+    }),
+    pending: z.boolean().openapi({
+      description: 'Tickets, aliases or events changed and verdicts are being recomputed.',
+    }),
     reasons_tested: z.number().int(),
     insufficient_history: z.array(
       z.object({
@@ -53,6 +66,19 @@ const ReportSchema = z
         needed_weeks: z.number().int(),
       }),
     ),
+    data_anomalies: z
+      .array(
+        z.object({
+          day: z.string(),
+          week: z.string(),
+          reasons: z.array(z.object({ reason: z.string(), contacts: z.number().int() })),
+        }),
+      )
+      .openapi({
+        description:
+          'Days on which reasons received weeks of tickets at once (backfills, re-imports): ' +
+          'not spikes, and left out of baselines.',
+      }),
     spikes: z.array(SpikeSchema),
   })
   .openapi('SpikeReport');
@@ -100,7 +126,25 @@ const alertsRoute = defineRoute({
   },
 });
 
+const recomputeRoute = defineRoute({
+  access: { roles: ['ops'] },
+  method: 'post',
+  path: '/v1/spikes/recompute',
+  tags: ['Spikes'],
+  summary: 'Recompute every stored verdict (in the background)',
+  responses: {
+    202: {
+      description: 'Queued; GET /v1/spikes says `pending` until it is done',
+      content: json(z.object({ pending: z.boolean() })),
+    },
+  },
+});
+
 export const spikeRoutes = createRouter()
+  .openapi(recomputeRoute, async (c) => {
+    await recomputeAll(c.var.deps);
+    return c.json({ pending: true }, 202);
+  })
   .openapi(spikesRoute, async (c) =>
     c.json(await findSpikes(c.var.deps, c.req.valid('query')), 200),
   )

@@ -2,9 +2,8 @@ import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../db/json-param';
 import type { Deps } from '../../deps';
 import { AppError } from '../../http/app-error';
-import { addWeeks, currentWeek, mondayOf, weekCount } from '../reasons/weeks';
-import { DEFAULT_DETECT_OPTIONS, detectSpikes } from './detect';
-import { loadDetectionInput, windowsInWeek } from './detection-input';
+import { addWeeks, mondayOf, weekCount } from '../reasons/weeks';
+import { type Attribution, round, severityOf } from './detect';
 
 export const MAX_DETECTION_WEEKS = 1_100;
 
@@ -14,6 +13,7 @@ export type SpikeView = {
   label: string;
   observed: number;
   expected: number;
+  usual: number;
   excess: number;
   probability: number;
   severity: 'low' | 'medium' | 'high';
@@ -22,7 +22,6 @@ export type SpikeView = {
     event_id: string;
     title: string;
     kind: string;
-    occurrences: { starts_at: string; ends_at: string }[];
     share: number;
     contacts: number;
     attribution: 'model' | 'overlap';
@@ -35,21 +34,37 @@ export type SpikeReport = {
   to: string;
   time_zone: string;
   alpha: number;
+  /** The last week with verdicts: the last complete week, or where the data ends. */
+  computed_through: string | null;
+  /** Changes (tickets, aliases, calendar) not reflected yet; the refresh runs in the background. */
+  pending: boolean;
   reasons_tested: number;
   insufficient_history: { reason: string; history_weeks: number; needed_weeks: number }[];
+  data_anomalies: { day: string; week: string; reasons: { reason: string; contacts: number }[] }[];
   spikes: SpikeView[];
 };
 
-/**
- * Runs detection over [from, to] for every reason (the multiple-testing correction counts
- * all of them), then keeps the asked-for reason. Reads only the weekly rollup and events.
- */
+type SpikeRow = {
+  reason_slug: string;
+  label: string | null;
+  week: string;
+  observed: number;
+  expected: number;
+  usual: number;
+  probability: number;
+  stage: 'short' | 'model';
+  events: Attribution[];
+  unexplained: number;
+};
+
+/** Stored spikes in [from, to], read, never refitted: the verdict of a week is fixed. */
 export async function findSpikes(
   deps: Deps,
   query: { from?: string; to?: string; reason?: string },
 ): Promise<SpikeReport> {
   const zone = deps.config.workspaceTimeZone;
-  const to = query.to ? mondayOf(query.to) : addWeeks(currentWeek(deps.clock.now(), zone), -1);
+  const state = await verdictState(deps);
+  const to = query.to ? mondayOf(query.to) : (state.computedThrough ?? mondayOf(today(deps)));
   const from = query.from ? mondayOf(query.from) : addWeeks(to, -12);
   if (from > to || weekCount(from, to) > MAX_DETECTION_WEEKS) {
     throw new AppError(
@@ -58,52 +73,96 @@ export async function findSpikes(
       [{ location: 'query', path: 'from', message: 'must be before to and within range' }],
     );
   }
-  const input = await loadDetectionInput(deps, from, to);
-  const { weeks, index, labels } = input;
-  if (query.reason && !labels.has(query.reason)) {
+  if (query.reason) {
     const known = await deps.db.execute(sql`select 1 from reasons where slug = ${query.reason}`);
     if (rowsOf(known).length === 0)
       throw new AppError('not_found', `Reason ${query.reason} was not found.`);
   }
-
-  const range = { from: index.get(from) ?? 0, to: index.get(to) ?? weeks.length - 1 };
-  const options = { ...DEFAULT_DETECT_OPTIONS, alpha: deps.config.spikeAlpha };
-  const verdicts = detectSpikes(input.series, input.terms, range, options);
-  const wanted = (reason: string) => !query.reason || reason === query.reason;
-
+  const reasonFilter = query.reason ? sql`and s.reason_slug = ${query.reason}` : sql``;
+  const rows = rowsOf<SpikeRow>(
+    await deps.db.execute(sql`
+      select s.reason_slug, r.label, s.week::text as week, s.observed, s.expected, s.usual,
+             s.probability, s.stage, s.events, s.unexplained
+      from spike_weeks s left join reasons r on r.slug = s.reason_slug
+      where s.week between ${from}::date and ${to}::date ${reasonFilter}
+      order by s.week, s.observed - s.expected desc`),
+  );
+  const anomalyFilter = query.reason ? sql`and reason_slug = ${query.reason}` : sql``;
+  const anomalies = rowsOf<{ day: string; week: string; reason_slug: string; contacts: number }>(
+    await deps.db.execute(sql`
+      select day::text as day, week::text as week, reason_slug, contacts from data_anomalies
+      where week between ${from}::date and ${to}::date ${anomalyFilter}
+      order by day, reason_slug`),
+  );
+  const statusWeek =
+    state.computedThrough && state.computedThrough < to ? state.computedThrough : to;
+  const statuses = rowsOf<{ reason_slug: string; status: string; history: number }>(
+    await deps.db.execute(sql`
+      select reason_slug, substr(status, i + 1, 1) as status, history[i + 1] as history
+      from reason_verdicts,
+        lateral (select ((${statusWeek}::date - first_week) / 7) as i) as at
+      where i >= 0 and i < cardinality(observed)`),
+  );
+  const byDay = new Map<string, SpikeReport['data_anomalies'][number]>();
+  for (const a of anomalies) {
+    const entry = byDay.get(a.day) ?? { day: a.day, week: a.week, reasons: [] };
+    entry.reasons.push({ reason: a.reason_slug, contacts: a.contacts });
+    byDay.set(a.day, entry);
+  }
   return {
     from,
     to,
     time_zone: zone,
-    alpha: options.alpha,
-    reasons_tested: verdicts.filter((v) => v.status === 'ok').length,
-    insufficient_history: verdicts
-      .filter((v) => v.status === 'insufficient_history' && wanted(v.reason))
-      .map((v) => ({ reason: v.reason, history_weeks: v.historyWeeks, needed_weeks: 8 })),
-    spikes: verdicts
-      .filter((v) => wanted(v.reason))
-      .flatMap((v) => v.spikes)
-      .map((spike) => ({
-        week: weeks[spike.week] ?? '',
-        reason: spike.reason,
-        label: labels.get(spike.reason) ?? spike.reason,
-        observed: spike.observed,
-        expected: spike.expected,
-        excess: spike.excess,
-        probability: spike.probability,
-        severity: spike.severity,
-        method: spike.stage === 'short' ? ('ears_c2' as const) : ('count_model' as const),
-        events: spike.attributions.map((a) => ({
-          event_id: a.eventId,
-          title: a.title,
-          kind: a.kind,
-          occurrences: windowsInWeek(input, a.eventId, input.starts[spike.week] ?? 0),
-          share: a.share,
-          contacts: a.contacts,
-          attribution: a.method,
-        })),
-        unexplained: spike.unexplained,
-      }))
-      .sort((a, b) => a.week.localeCompare(b.week) || b.excess - a.excess),
+    alpha: deps.config.spikeAlpha,
+    computed_through: state.computedThrough,
+    pending: state.pending,
+    reasons_tested: statuses.filter((s) => s.status === 't').length,
+    insufficient_history: statuses
+      .filter((s) => s.status === 'n' && (!query.reason || s.reason_slug === query.reason))
+      .map((s) => ({ reason: s.reason_slug, history_weeks: Number(s.history), needed_weeks: 8 }))
+      .sort((a, b) => a.reason.localeCompare(b.reason)),
+    data_anomalies: [...byDay.values()],
+    spikes: rows.map(toSpikeView),
   };
 }
+
+export function toSpikeView(row: SpikeRow): SpikeView {
+  return {
+    week: row.week,
+    reason: row.reason_slug,
+    label: row.label ?? row.reason_slug,
+    observed: row.observed,
+    expected: round(row.expected),
+    usual: round(row.usual),
+    excess: round(row.observed - row.expected),
+    probability: row.probability,
+    severity: severityOf(row.observed, row.usual, row.probability),
+    method: row.stage === 'short' ? 'ears_c2' : 'count_model',
+    events: row.events.map((a) => ({
+      event_id: a.eventId,
+      title: a.title,
+      kind: a.kind,
+      share: a.share,
+      contacts: a.contacts,
+      attribution: a.method,
+    })),
+    unexplained: row.unexplained,
+  };
+}
+
+/** How far stored verdicts reach, and whether changes wait for the refresh. */
+export async function verdictState(
+  deps: Deps,
+): Promise<{ computedThrough: string | null; pending: boolean }> {
+  const [row] = rowsOf<{ through: string | null; pending: boolean }>(
+    await deps.db.execute(sql`
+      select (select max(first_week + 7 * (cardinality(observed) - 1))::text
+              from reason_verdicts) as through,
+             exists (select 1 from detection_changes) as pending`),
+  );
+  return { computedThrough: row?.through ?? null, pending: Boolean(row?.pending) };
+}
+
+const today = (deps: Deps) => deps.clock.now().toISOString().slice(0, 10);
+
+export type { SpikeRow };

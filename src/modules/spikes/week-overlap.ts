@@ -2,6 +2,7 @@ import { fromZonedTime } from 'date-fns-tz';
 import type { Occurrence } from '../events/occurrences';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+const WEEK_MS = 7 * DAY_MS;
 
 /** Instants where each week (named by its Monday) starts, in the workspace time zone. */
 export function weekStarts(weeks: string[], timeZone: string): number[] {
@@ -10,24 +11,35 @@ export function weekStarts(weeks: string[], timeZone: string): number[] {
 
 /**
  * The share (0–1) of each week covered by an event's windows: the model's x_{e,t}. Weeks
- * are 7 days from their start; overlapping windows of one event do not count twice.
+ * are 7 days from their start (`starts` ascending); overlapping windows of one event do not
+ * count twice. Windows are merged first, then each is spread over the weeks it touches.
  */
 export function weeklyOverlap(occurrences: Occurrence[], starts: number[]): number[] {
-  return starts.map((start) => {
-    const end = start + 7 * DAY_MS;
-    const covered = occurrences
-      .map(
-        (o) =>
-          [Math.max(start, Date.parse(o.starts_at)), Math.min(end, Date.parse(o.ends_at))] as const,
-      )
-      .filter(([a, b]) => b > a)
-      .sort((x, y) => x[0] - y[0]);
-    let total = 0;
-    let reach = start;
-    for (const [a, b] of covered) {
-      total += Math.max(0, b - Math.max(a, reach));
-      reach = Math.max(reach, b);
+  const overlap = starts.map(() => 0);
+  const windows = occurrences
+    .map((o) => [Date.parse(o.starts_at), Date.parse(o.ends_at)] as [number, number])
+    .filter(([a, b]) => b > a)
+    .sort((x, y) => x[0] - y[0]);
+  const merged: [number, number][] = [];
+  for (const [a, b] of windows) {
+    const last = merged.at(-1);
+    if (last && a <= last[1]) last[1] = Math.max(last[1], b);
+    else merged.push([a, b]);
+  }
+  for (const [a, b] of merged) {
+    // The first week whose end is after the window's start.
+    let lo = 0;
+    let hi = starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((starts[mid] as number) + WEEK_MS <= a) lo = mid + 1;
+      else hi = mid;
     }
-    return Math.min(1, total / (7 * DAY_MS));
-  });
+    for (let w = lo; w < starts.length && (starts[w] as number) < b; w++) {
+      const start = starts[w] as number;
+      const covered = Math.min(b, start + WEEK_MS) - Math.max(a, start);
+      if (covered > 0) overlap[w] = Math.min(1, (overlap[w] as number) + covered / WEEK_MS);
+    }
+  }
+  return overlap;
 }

@@ -6,6 +6,7 @@ import type { Deps } from '../../deps';
 import { AppError, type FieldError } from '../../http/app-error';
 import { applyRollupDeltas, type RollupDelta, rollupInsert } from '../reasons/reason-weeks-rollup';
 import { resolveReasonSlugs } from '../reasons/resolve-reasons';
+import { refreshSoon } from '../spikes/refresh-verdicts';
 import { type NormalizedTicket, normalizeTickets, type PathOf } from './normalize-tickets';
 import { queueRecontactWork, settleRecontactsInBackground } from './recontact-work';
 import type { ContactPoint } from './recontacts';
@@ -50,6 +51,7 @@ export async function ingestTickets(deps: Deps, inputs: TicketInput[]): Promise<
  * of the flags settle the queue first, so none of them sees it unsettled.
  */
 export function settleAfterIngest(deps: Deps): void {
+  refreshSoon(deps);
   deps.background(
     settleRecontactsInBackground(deps.db, (error) =>
       deps.logger.error('re-contact flags not settled; the settle-recontacts job will retry', {

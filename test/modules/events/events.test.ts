@@ -18,6 +18,11 @@ describe('predictable events', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp();
+    // Reasons named by events and campaigns must exist (an unknown one is a 422).
+    await t.request('/v1/reasons/billing', {
+      method: 'PUT',
+      json: { label: 'Billing', aliases: ['Invoices'] },
+    });
   });
   afterAll(() => t.close());
   beforeEach(async () => {
@@ -25,6 +30,23 @@ describe('predictable events', () => {
   });
 
   const create = (json: unknown) => t.request('/v1/events', { method: 'POST', json });
+
+  it('stores affected reasons as slugs whether named by label, alias or slug; unknown is a 422', async () => {
+    const named = await readJson(
+      await create({ ...billingRun, affected_reasons: ['Billing', 'invoices', 'billing'] }),
+    );
+    expect(named.affected_reasons).toEqual(['billing']);
+    const unknown = await create({ ...billingRun, affected_reasons: ['Utilities'] });
+    const problem = await expectProblem(unknown, 422, 'unknown_reason');
+    expect(problem.detail).toContain('Utilities');
+    expect(problem.errors).toEqual([
+      expect.objectContaining({
+        path: 'affected_reasons.0',
+        message: 'unknown reason "Utilities"',
+      }),
+    ]);
+    expect((await readJson(await t.request('/v1/events'))).data).toHaveLength(1);
+  });
 
   it('creates, reads, replaces and deletes an event', async () => {
     const created = await create(billingRun);

@@ -16,6 +16,11 @@ describe('GET /v1/campaigns/{id}/impact', () => {
   let analystKey: string;
   beforeAll(async () => {
     t = await startTestApp();
+    // Reasons named by events and campaigns must exist (an unknown one is a 422).
+    await t.request('/v1/reasons/billing', {
+      method: 'PUT',
+      json: { label: 'Billing', aliases: ['Invoices'] },
+    });
     appKey = await t.keyFor('app');
     analystKey = await t.keyFor('analyst');
     const ids = Array.from({ length: ACCOUNTS }, (_, i) => ({ id: `a-${i}` }));

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refreshVerdicts } from '../../../src/modules/spikes/refresh-verdicts';
 import { type JsonBody, readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 import { ingestAll, ticket } from '../../helpers/tickets';
@@ -53,6 +54,7 @@ describe('GET /v1/patterns', () => {
     ]) {
       expect((await t.request('/v1/events', { method: 'POST', json: event })).status).toBe(201);
     }
+    await refreshVerdicts(t.deps);
     const response = await t.request('/v1/patterns?weeks=52');
     expect(response.status).toBe(200);
     body = await readJson(response);

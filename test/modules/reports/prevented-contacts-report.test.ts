@@ -20,6 +20,11 @@ describe('GET /v1/reports/prevented-contacts', () => {
   let ticketCount: number;
   beforeAll(async () => {
     t = await startTestApp({ env: { REPORT_DIGEST_TO: 'Lead@example.com, cfo@example.com' } });
+    // Reasons named by events and campaigns must exist (an unknown one is a 422).
+    await t.request('/v1/reasons/billing', {
+      method: 'PUT',
+      json: { label: 'Billing', aliases: ['Invoices'] },
+    });
     analystKey = await t.keyFor('analyst');
     const appKey = await t.keyFor('app');
     const accounts = Array.from({ length: ACCOUNTS }, (_, i) => ({ id: `a-${i}` }));

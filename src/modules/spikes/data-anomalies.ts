@@ -1,0 +1,83 @@
+import { sql } from 'drizzle-orm';
+import { jsonParam, rowsOf } from '../../db/json-param';
+import type { Deps } from '../../deps';
+
+/**
+ * Data-quality anomalies: a day on which a reason received weeks' worth of tickets at once (a
+ * backfill, a migration, a re-import). A day is an anomaly when at least two reasons dumped
+ * on it (each at least 3 usual weeks' worth and 15 tickets), or one reason dumped at least 5
+ * usual weeks' worth and 50 tickets. The usual week is the median of the 12 before; only a
+ * week itself and the weeks before it decide, like every verdict.
+ */
+
+export type DataAnomaly = { reason: string; day: string; week: string; contacts: number };
+
+const REFERENCE_WEEKS = 12;
+const SUSPECT_RATIO = 3;
+const SUSPECT_MIN = 15;
+const ALONE_RATIO = 5;
+const ALONE_MIN = 50;
+
+export async function findDataAnomalies(
+  deps: Deps,
+  weeks: string[],
+  starts: number[],
+  series: Map<string, number[]>,
+): Promise<DataAnomaly[]> {
+  const suspects: { reason: string; week: number; usual: number }[] = [];
+  for (const [reason, counts] of series) {
+    for (let w = 0; w < counts.length; w++) {
+      const usual = Math.max(1, median(counts.slice(Math.max(0, w - REFERENCE_WEEKS), w)));
+      if ((counts[w] ?? 0) >= Math.max(SUSPECT_MIN, SUSPECT_RATIO * usual)) {
+        suspects.push({ reason, week: w, usual });
+      }
+    }
+  }
+  if (suspects.length === 0) return [];
+  const zone = deps.config.workspaceTimeZone;
+  const days = rowsOf<{ reason: string; week: number; day: string; contacts: number }>(
+    await deps.db.execute(sql`
+      select s.reason, s.week, (t.created_at at time zone ${zone})::date::text as day,
+             count(*)::int as contacts
+      from jsonb_to_recordset(${jsonParam(
+        suspects.map((s) => ({
+          reason: s.reason,
+          week: s.week,
+          starts_at: new Date(starts[s.week] ?? 0).toISOString(),
+          ends_at: new Date((starts[s.week] ?? 0) + 7 * 86_400_000).toISOString(),
+        })),
+      )}) as s(reason text, week int, starts_at timestamptz, ends_at timestamptz)
+      join tickets t on t.reason_slug = s.reason
+        and t.created_at >= s.starts_at and t.created_at < s.ends_at
+      group by 1, 2, 3`),
+  );
+  const usualOf = new Map(suspects.map((s) => [`${s.reason}|${s.week}`, s.usual]));
+  const dumpsByDay = new Map<string, (DataAnomaly & { ratio: number })[]>();
+  for (const d of days) {
+    const usual = usualOf.get(`${d.reason}|${d.week}`) ?? 1;
+    if (d.contacts < Math.max(SUSPECT_MIN, SUSPECT_RATIO * usual)) continue;
+    const list = dumpsByDay.get(d.day) ?? [];
+    list.push({
+      reason: d.reason,
+      day: d.day,
+      week: weeks[d.week] ?? '',
+      contacts: d.contacts,
+      ratio: d.contacts / usual,
+    });
+    dumpsByDay.set(d.day, list);
+  }
+  const anomalies: DataAnomaly[] = [];
+  for (const dumps of dumpsByDay.values()) {
+    const alone = dumps.length === 1 && dumps[0];
+    if (alone && (alone.contacts < ALONE_MIN || alone.ratio < ALONE_RATIO)) continue;
+    for (const { ratio: _, ...anomaly } of dumps) anomalies.push(anomaly);
+  }
+  return anomalies.sort((a, b) => a.day.localeCompare(b.day) || a.reason.localeCompare(b.reason));
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}

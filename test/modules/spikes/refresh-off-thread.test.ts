@@ -1,0 +1,55 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { threadDetectionRunner } from '../../../src/modules/spikes/detection-thread';
+import { refreshVerdicts } from '../../../src/modules/spikes/refresh-verdicts';
+import { startTestApp, type TestApp } from '../../helpers/test-app';
+
+const REASONS = 40;
+const WEEKS = 520;
+
+describe('refreshing spike verdicts', () => {
+  let t: TestApp;
+  let appKey: string;
+
+  beforeAll(async () => {
+    t = await startTestApp({ detection: threadDetectionRunner() });
+    appKey = await t.keyFor('app');
+    await t.request('/v1/accounts/acct-1', { method: 'PUT', json: { plan: 'pro' } });
+    // Ten years of 40 reasons, straight into the weekly rollup (the triggers mark them).
+    await t.deps.db.execute(sql`
+      insert into reasons (slug, label)
+      select 'reason-' || r, 'Reason ' || r from generate_series(1, ${REASONS}) as r`);
+    await t.deps.db.execute(sql`
+      insert into reason_weeks (reason_slug, week, contacts)
+      select 'reason-' || r, date '2015-01-05' + 7 * w,
+        (20 + 10 * r + 8 * sin(w / 8.3 + r) + (w * 7919 + r * 104729) % 13)::int
+      from generate_series(1, ${REASONS}) as r, generate_series(0, ${WEEKS - 1}) as w`);
+    t.clock.set('2026-01-07T12:00:00Z');
+  });
+  afterAll(() => t.close());
+
+  it('fits on a worker thread: /health and the notices API keep answering meanwhile', async () => {
+    const started = performance.now();
+    let finished = false;
+    const refresh = refreshVerdicts(t.deps).finally(() => {
+      finished = true;
+    });
+    const waits: number[] = [];
+    while (!finished) {
+      const asked = performance.now();
+      const [health, notices] = await Promise.all([
+        t.request('/health', { key: null }),
+        t.request('/v1/accounts/acct-1/notices', { key: appKey }),
+      ]);
+      expect(health.status).toBe(200);
+      expect(notices.status).toBe(200);
+      waits.push(performance.now() - asked);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const took = performance.now() - started;
+    expect(await refresh).toEqual({ reasons: REASONS });
+    // Fitting inline would hold one of these calls for the whole fit.
+    expect(waits.length).toBeGreaterThan(10);
+    expect(Math.max(...waits)).toBeLessThan(took / 4);
+  });
+});
