@@ -17,7 +17,10 @@ for (const name of await readdir(dist).catch(() => [])) {
 }
 await build({
   absWorkingDir: projectFolder(''),
-  entryPoints: { index: 'src/index.ts' },
+  entryPoints: {
+    index: 'src/index.ts',
+    'detection-worker': 'src/modules/spikes/detection-worker.ts',
+  },
   outdir: 'dist',
   bundle: true,
   splitting: true,

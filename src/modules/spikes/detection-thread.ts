@@ -3,12 +3,13 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { DetectionRunner, DetectionWork, ReasonResult } from './detection-job';
 
-const TSX_API = pathToFileURL(
-  createRequire(import.meta.url)
-    .resolve('tsx/esm/api')
-    .replace(/\.cjs$/, '.mjs'),
+// `npm start` runs the bundle, where the worker is built beside this chunk as JavaScript;
+// tests and `npm run dev` run the sources under tsx.
+const BUNDLED = import.meta.url.endsWith('.js');
+const WORKER_URL = new URL(
+  BUNDLED ? './detection-worker.js' : './detection-worker.ts',
+  import.meta.url,
 ).href;
-const WORKER_URL = new URL('./detection-worker.ts', import.meta.url).href;
 
 type Pending = { resolve: (r: ReasonResult[]) => void; reject: (e: Error) => void };
 
@@ -21,14 +22,7 @@ export function threadDetectionRunner(threads = 2): DetectionRunner {
   const pool: { worker: Worker; pending: Map<number, Pending> }[] = [];
   let nextId = 0;
   const start = () => {
-    // The worker registers tsx itself: a thread does not inherit the loader `--import tsx`
-    // gave the main one.
-    const worker = new Worker(
-      `import(${JSON.stringify(TSX_API)})
-        .then((tsx) => tsx.register())
-        .then(() => import(${JSON.stringify(WORKER_URL)}));`,
-      { eval: true },
-    );
+    const worker = BUNDLED ? new Worker(new URL(WORKER_URL)) : workerUnderTsx();
     worker.unref();
     const entry = { worker, pending: new Map<number, Pending>() };
     worker.on('message', ({ id, results }: { id: number; results: ReasonResult[] }) => {
@@ -73,6 +67,21 @@ export function threadDetectionRunner(threads = 2): DetectionRunner {
   };
   runner.offThread = true;
   return runner;
+}
+
+/** A thread does not inherit the loader `--import tsx` gave the main one: it registers tsx. */
+function workerUnderTsx(): Worker {
+  const tsx = pathToFileURL(
+    createRequire(import.meta.url)
+      .resolve('tsx/esm/api')
+      .replace(/\.cjs$/, '.mjs'),
+  ).href;
+  return new Worker(
+    `import(${JSON.stringify(tsx)})
+      .then((tsx) => tsx.register())
+      .then(() => import(${JSON.stringify(WORKER_URL)}));`,
+    { eval: true },
+  );
 }
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
