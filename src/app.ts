@@ -4,6 +4,7 @@ import { AppError } from './http/app-error';
 import { createRouter } from './http/create-router';
 import { asAppError, renderProblem } from './http/problem';
 import { requestId } from './http/request-id';
+import { safeUrlText } from './http/request-input';
 import { logRequest } from './http/request-log';
 import { securityHeaders } from './http/security-headers';
 import { moduleRouters } from './modules';
@@ -21,6 +22,7 @@ export function createApp(deps: Deps) {
     c.set('deps', deps);
     await next();
   });
+  app.use('*', safeUrlText);
   // Skipped altogether when info lines are not written: the notices API feels every step.
   app.use('*', async (c, next) => {
     if (!deps.logger.writes('info')) return next();
@@ -57,6 +59,17 @@ export function createApp(deps: Deps) {
   );
   app.onError((error, c) => {
     const known = asAppError(error);
+    if (known && !(error instanceof AppError)) {
+      // A database failure answered as 503 (or as the input's fault): worth a line, not a 500.
+      deps.logger.warn('database error answered as a problem', {
+        request_id: c.var.requestId,
+        method: c.req.method,
+        path: c.req.path,
+        status: known.status,
+        error: error instanceof Error ? error.message : String(error),
+        cause: error instanceof Error && error.cause ? String(error.cause) : undefined,
+      });
+    }
     if (known) return renderProblem(c, known);
     deps.logger.error('unhandled error', {
       request_id: c.var.requestId,

@@ -1,11 +1,8 @@
 import type { Database } from './database';
-import { openPostgres } from './postgres';
+import { openPostgres, type PostgresOptions } from './postgres';
 
 /** Chooses the driver by URL scheme: memory:// and file:// are PGlite, postgres:// is postgres.js. */
-export async function openDatabase(
-  url: string,
-  options: { poolMax?: number } = {},
-): Promise<Database> {
+export async function openDatabase(url: string, options: PostgresOptions = {}): Promise<Database> {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     return openPostgres(url, options);
   }
