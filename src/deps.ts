@@ -28,6 +28,8 @@ export type RememberedKey = {
   checkedAt: number;
   lastUsedAt: Date | null;
   recheck?: Promise<Principal | null>;
+  /** When a check last failed for want of a database (`performance.now()`). */
+  failedAt?: number;
 };
 
 /** Everything a route, service or job needs, built once per process (Node) or per request (Workers). */
@@ -45,6 +47,11 @@ export type Deps = {
     accounts: AccountCache;
     accountLoader: AccountLoader;
   };
+  /**
+   * What `/ready` waits for beyond the database: Node warms the notices caches after it starts
+   * listening and says so here; Workers, which keep no warm caches, are ready at once.
+   */
+  readiness: Readiness;
   /** API keys recently seen valid, by hash (see `authenticateApiKey`). */
   principals: LRUCache<string, RememberedKey>;
   /**
@@ -53,6 +60,8 @@ export type Deps = {
    */
   background: (task: Promise<void>) => void;
 };
+
+export type Readiness = { noticesWarm: boolean };
 
 /**
  * How long an instance trusts a key it has checked. Revoking a key clears this cache on the
@@ -85,7 +94,7 @@ export function createInstanceCaches(config: Config): InstanceCaches {
 export function buildDeps(
   config: Config,
   db: Db,
-  overrides: Partial<Pick<Deps, 'clock' | 'logger' | 'background'>> & {
+  overrides: Partial<Pick<Deps, 'clock' | 'logger' | 'background' | 'readiness'>> & {
     caches?: InstanceCaches;
   } = {},
 ): Deps {
@@ -105,6 +114,7 @@ export function buildDeps(
       accountLoader: createAccountLoader(db),
     },
     principals: caches.principals,
+    readiness: overrides.readiness ?? { noticesWarm: true },
     background: overrides.background ?? (() => {}),
   };
 }

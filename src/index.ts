@@ -16,10 +16,14 @@ const EXPOSURE_FLUSH_MS = 1_000;
 
 async function main(): Promise<void> {
   const config = readConfigOrExit();
-  const database = await openDatabase(config.databaseUrl, { poolMax: config.databasePoolMax });
+  const database = await openDatabase(config.databaseUrl, {
+    poolMax: config.databasePoolMax,
+    statementTimeoutMs: config.databaseStatementTimeoutMs,
+  });
   // Work requests leave running (re-contact flags) is finished before the database closes.
   const inflight = new Set<Promise<void>>();
   const deps = buildDeps(config, database.db, {
+    readiness: { noticesWarm: false },
     background: (task) => {
       inflight.add(task);
       void task.finally(() => inflight.delete(task));
@@ -31,9 +35,7 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const scheduler = startScheduler(deps, cronTable);
   const emailPoller = startEmailPoller(deps);
-  warmNoticeAccounts(deps).catch((error) =>
-    deps.logger.warn('could not warm the notices account cache', { error: String(error) }),
-  );
+  void warmUntilDone(deps);
   const exposureFlusher = setInterval(() => {
     deps.notices.exposures.flush().catch(() => {});
   }, EXPOSURE_FLUSH_MS);
@@ -53,6 +55,22 @@ async function main(): Promise<void> {
   });
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+const WARM_RETRY_MS = 5_000;
+
+/** `/ready` answers 200 once this is done, so the first traffic does not take the slow path. */
+async function warmUntilDone(deps: Deps): Promise<void> {
+  for (;;) {
+    try {
+      await warmNoticeAccounts(deps);
+      deps.readiness.noticesWarm = true;
+      return;
+    } catch (error) {
+      deps.logger.warn('could not warm the notices caches; retrying', { error: String(error) });
+      await new Promise((resolve) => setTimeout(resolve, WARM_RETRY_MS).unref());
+    }
+  }
 }
 
 function readConfigOrExit(): Config {
