@@ -28,6 +28,7 @@ export type RememberedKey = {
   checkedAt: number;
   lastUsedAt: Date | null;
   recheck?: Promise<Principal | null>;
+  recheckStartedAt?: number;
   /** When a check last failed for want of a database (`performance.now()`). */
   failedAt?: number;
 };

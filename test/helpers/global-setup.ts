@@ -17,12 +17,18 @@ declare module 'vitest' {
 
 /** Runs once per `vitest run`: migrates one template that every test file clones. */
 export default async function setup(project: TestProject) {
+  const started = performance.now();
   const adminUrl = process.env.TEST_DATABASE_URL;
+  // The suite's own duration, whatever reporter runs it: CI logs show how long it took where.
+  const printDuration = () => {
+    const seconds = ((performance.now() - started) / 1000).toFixed(0);
+    console.log(`forestall test suite: ${seconds} s on ${adminUrl ? 'Postgres' : 'PGlite'}`);
+  };
   if (adminUrl) {
     await dropStaleTestDatabases(adminUrl);
     project.provide('postgresTemplate', await preparePostgresTemplate(adminUrl));
     project.provide('pgliteSnapshotPath', null);
-    return;
+    return printDuration;
   }
   const dir = await mkdtemp(join(tmpdir(), 'forestall-test-'));
   const snapshotPath = join(dir, 'migrated.tar');
@@ -31,5 +37,6 @@ export default async function setup(project: TestProject) {
   project.provide('pgliteSnapshotPath', snapshotPath);
   return async () => {
     await rm(dir, { recursive: true, force: true });
+    printDuration();
   };
 }

@@ -133,7 +133,11 @@ export function authenticateApiKey(deps: Deps, key: string): MaybePromise<Princi
     remembered.failedAt !== undefined &&
     performance.now() - remembered.failedAt < KEY_RETRY_AFTER_FAILURE_MS;
   if (remembered.recheck) {
-    if (age < PRINCIPAL_CACHE_MS || (failing && trustable)) return remembered.principal;
+    // A check already overdue is not waited for again by every request that follows.
+    const overdue = performance.now() - (remembered.recheckStartedAt ?? 0) > KEY_CHECK_WAIT_MS;
+    if (age < PRINCIPAL_CACHE_MS || ((failing || overdue) && trustable)) {
+      return remembered.principal;
+    }
     return trustable
       ? settledWithin(remembered.recheck, KEY_CHECK_WAIT_MS, remembered.principal)
       : remembered.recheck;
@@ -147,6 +151,7 @@ export function authenticateApiKey(deps: Deps, key: string): MaybePromise<Princi
       remembered.recheck = undefined;
     });
   remembered.recheck = recheck;
+  remembered.recheckStartedAt = performance.now();
   if (!trustable) return recheck;
   if (failing) {
     recheck.catch(() => {});
