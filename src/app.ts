@@ -1,4 +1,5 @@
 import { Scalar } from '@scalar/hono-api-reference';
+import { databaseErrorSummary } from './db/database-errors';
 import type { Deps } from './deps';
 import { AppError } from './http/app-error';
 import { createRouter } from './http/create-router';
@@ -66,8 +67,7 @@ export function createApp(deps: Deps) {
         method: c.req.method,
         path: c.req.path,
         status: known.status,
-        error: error instanceof Error ? error.message : String(error),
-        cause: error instanceof Error && error.cause ? String(error.cause) : undefined,
+        error: databaseErrorSummary(error),
       });
     }
     if (known) return renderProblem(c, known);

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { type Config, ConfigError, loadConfigFromProcessEnv } from './config';
 import type { Database } from './db/database';
+import { databaseErrorSummary } from './db/database-errors';
 import { openDatabase, redactUrl } from './db/open-database';
 import { buildDeps, type Deps } from './deps';
 import { cronTable } from './jobs/cron-table';
@@ -67,7 +68,9 @@ async function warmUntilDone(deps: Deps): Promise<void> {
       deps.readiness.noticesWarm = true;
       return;
     } catch (error) {
-      deps.logger.warn('could not warm the notices caches; retrying', { error: String(error) });
+      deps.logger.warn('could not warm the notices caches; retrying', {
+        error: databaseErrorSummary(error),
+      });
       await new Promise((resolve) => setTimeout(resolve, WARM_RETRY_MS).unref());
     }
   }

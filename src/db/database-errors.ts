@@ -50,3 +50,14 @@ export function databaseProblem(error: unknown): AppError | undefined {
   }
   return undefined;
 }
+
+/**
+ * What a log line should say of a database failure: the innermost message (the driver's or
+ * Postgres's own), short, without the statement and its parameters drizzle wraps it in.
+ */
+export function databaseErrorSummary(error: unknown): string {
+  let inner = error;
+  while (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause;
+  const message = inner instanceof Error ? inner.message : String(inner);
+  return message.length > 300 ? `${message.slice(0, 300)}…` : message;
+}

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/database';
+import { databaseErrorSummary } from '../../db/database-errors';
 import { jsonParam } from '../../db/json-param';
 import type { Logger } from '../../logger';
 import { murmur32 } from './hash32';
@@ -73,7 +74,7 @@ export function createExposureBuffer(db: Db, logger: Logger) {
             // Nothing from this chunk on was stored: keep it for the next flush.
             const unwritten = batch.slice(i);
             logger.error('exposure flush failed; will retry', {
-              error: String(error),
+              error: databaseErrorSummary(error),
               rows: unwritten.length,
             });
             pending = [...unwritten, ...pending];

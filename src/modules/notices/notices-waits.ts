@@ -3,7 +3,7 @@
  * has (the catalog, cached accounts) or, having nothing, with a 503. Product apps call the
  * notices API on every page view; a database that stopped answering must not hold them.
  */
-export const NOTICES_DATABASE_WAIT_MS = 1_000;
+export const NOTICES_DATABASE_WAIT_MS = 300;
 /** An account not in memory is read within this, or the request gets a 503. */
 export const NOTICES_ACCOUNT_LOAD_MS = 3_000;
 /** After a failed read, requests answer from memory without waiting while one retries. */
