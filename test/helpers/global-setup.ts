@@ -12,6 +12,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     postgresTemplate: string | null;
     pgliteSnapshotPath: string | null;
+    /** One seed for every fuzz file of a run, so one number replays the run. */
+    fuzzSeed: number;
   }
 }
 
@@ -19,6 +21,7 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const started = performance.now();
   const adminUrl = process.env.TEST_DATABASE_URL;
+  project.provide('fuzzSeed', Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31)));
   // The suite's own duration, whatever reporter runs it: CI logs show how long it took where.
   const printDuration = () => {
     const seconds = ((performance.now() - started) / 1000).toFixed(0);

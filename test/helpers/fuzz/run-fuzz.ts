@@ -1,5 +1,5 @@
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { signZendeskPayload } from '../../../src/modules/zendesk/zendesk-signature';
 import { startTestApp, type TestApp } from '../test-app';
 import { type Operation, operationsOf, type PlannedRequest, planRequest } from './plan-request';
@@ -12,7 +12,6 @@ const RESEND_SECRET = `whsec_${Buffer.from('fuzz-resend-secret-0123456789').toSt
 
 /** At least this many requests across the fuzz files (`FUZZ_REQUESTS` raises or lowers it). */
 const TOTAL_REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 20_000);
-const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
 type OpenApiDoc = Parameters<typeof operationsOf>[0] & {
   components: { schemas: Components };
@@ -26,9 +25,10 @@ type Failure = { request: PlannedRequest; status: number; problem: string };
  * ones with one hostile change (schema-aware body mutations, raw bodies, media types, NUL and
  * unpaired surrogates, `%00`, extreme dates, prototype keys, CSV and ICS bodies). Every answer
  * must be below 500 and, from 400 on, problem+json that changed nothing in the database.
- * The seed is printed; `FUZZ_SEED=<seed>` replays a run.
+ * The seed (one per run, from the global setup) is printed; `FUZZ_SEED=<seed>` replays it.
  */
 export function fuzzOperations(part: number, parts: number) {
+  const SEED = inject('fuzzSeed');
   describe(`fuzzing the API from its OpenAPI document (part ${part + 1} of ${parts})`, () => {
     let t: TestApp;
     let writes: () => Promise<number>;
@@ -38,7 +38,7 @@ export function fuzzOperations(part: number, parts: number) {
     const statuses = new Map<number, number>();
 
     beforeAll(async () => {
-      console.log(`fuzz seed ${SEED} (replay: FUZZ_SEED=${SEED} npm test -- test/app/fuzz)`);
+      console.log(`fuzz seed ${SEED} (replay: FUZZ_SEED=${SEED} npx vitest run test/app/fuzz)`);
       t = await startTestApp({
         env: { ZENDESK_WEBHOOK_SECRET: ZENDESK_SECRET, RESEND_WEBHOOK_SECRET: RESEND_SECRET },
       });
