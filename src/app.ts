@@ -1,9 +1,11 @@
+import { databaseErrorSummary } from './db/database-errors';
 import type { Deps } from './deps';
 import { type ApiReferenceAssets, apiReferenceRoutes } from './docs/api-reference';
 import { AppError } from './http/app-error';
 import { createRouter } from './http/create-router';
 import { asAppError, renderProblem } from './http/problem';
 import { requestId } from './http/request-id';
+import { safeUrlText } from './http/request-input';
 import { logRequest } from './http/request-log';
 import { securityHeaders } from './http/security-headers';
 import { moduleRouters } from './modules';
@@ -24,6 +26,7 @@ export function createApp(deps: Deps, options: { apiReferenceAssets?: ApiReferen
     c.set('deps', deps);
     await next();
   });
+  app.use('*', safeUrlText);
   // Skipped altogether when info lines are not written: the notices API feels every step.
   app.use('*', async (c, next) => {
     if (!deps.logger.writes('info')) return next();
@@ -62,6 +65,16 @@ export function createApp(deps: Deps, options: { apiReferenceAssets?: ApiReferen
   );
   app.onError((error, c) => {
     const known = asAppError(error);
+    if (known && !(error instanceof AppError)) {
+      // A database failure answered as 503 (or as the input's fault): worth a line, not a 500.
+      deps.logger.warn('database error answered as a problem', {
+        request_id: c.var.requestId,
+        method: c.req.method,
+        path: c.req.path,
+        status: known.status,
+        error: databaseErrorSummary(error),
+      });
+    }
     if (known) return renderProblem(c, known);
     deps.logger.error('unhandled error', {
       request_id: c.var.requestId,

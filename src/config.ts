@@ -42,6 +42,8 @@ const envSchema = z.object({
   HOST: z.string().trim().min(1).default('0.0.0.0'),
   DATABASE_URL: optionalString.pipe(databaseUrl.optional()),
   DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(100).default(10),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
   WORKSPACE_TIME_ZONE: timeZone.default('UTC'),
   ADMIN_API_KEY: optionalString.pipe(
@@ -122,6 +124,10 @@ export type Config = {
   host: string;
   databaseUrl: string;
   databasePoolMax: number;
+  /** Postgres cancels a statement that runs longer (0: never); a job's too. */
+  databaseStatementTimeoutMs: number;
+  /** A request not answered by then gets a 503 (streamed imports excepted). */
+  requestTimeoutMs: number;
   publicUrl: string;
   workspaceTimeZone: string;
   adminApiKey: string | undefined;
@@ -180,6 +186,8 @@ export function loadConfig(source: EnvSource): Config {
     host: env.HOST,
     databaseUrl: env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
     databasePoolMax: env.DATABASE_POOL_MAX,
+    databaseStatementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+    requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
     workspaceTimeZone: env.WORKSPACE_TIME_ZONE,
     adminApiKey: env.ADMIN_API_KEY,

@@ -29,6 +29,9 @@ export type RememberedKey = {
   checkedAt: number;
   lastUsedAt: Date | null;
   recheck?: Promise<Principal | null>;
+  recheckStartedAt?: number;
+  /** When a check last failed for want of a database (`performance.now()`). */
+  failedAt?: number;
 };
 
 /** Everything a route, service or job needs, built once per process (Node) or per request (Workers). */
@@ -46,6 +49,11 @@ export type Deps = {
     accounts: AccountCache;
     accountLoader: AccountLoader;
   };
+  /**
+   * What `/ready` waits for beyond the database: Node warms the notices caches after it starts
+   * listening and says so here; Workers, which keep no warm caches, are ready at once.
+   */
+  readiness: Readiness;
   /** API keys recently seen valid, by hash (see `authenticateApiKey`). */
   principals: LRUCache<string, RememberedKey>;
   /**
@@ -56,6 +64,8 @@ export type Deps = {
   /** Fits spike-detection models: worker threads on Node, inline on Workers (cron only). */
   detection: DetectionRunner;
 };
+
+export type Readiness = { noticesWarm: boolean };
 
 /**
  * How long an instance trusts a key it has checked. Revoking a key clears this cache on the
@@ -88,7 +98,7 @@ export function createInstanceCaches(config: Config): InstanceCaches {
 export function buildDeps(
   config: Config,
   db: Db,
-  overrides: Partial<Pick<Deps, 'clock' | 'logger' | 'background' | 'detection'>> & {
+  overrides: Partial<Pick<Deps, 'clock' | 'logger' | 'background' | 'detection' | 'readiness'>> & {
     caches?: InstanceCaches;
   } = {},
 ): Deps {
@@ -108,6 +118,7 @@ export function buildDeps(
       accountLoader: createAccountLoader(db),
     },
     principals: caches.principals,
+    readiness: overrides.readiness ?? { noticesWarm: true },
     background: overrides.background ?? (() => {}),
     detection: overrides.detection ?? inlineDetectionRunner,
   };

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { type Config, ConfigError, loadConfigFromProcessEnv } from './config';
 import type { Database } from './db/database';
+import { databaseErrorSummary } from './db/database-errors';
 import { openDatabase, redactUrl } from './db/open-database';
 import type { PgliteOpening } from './db/pglite';
 import { buildDeps, type Deps } from './deps';
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
   console.log(`Starting forestall with ${redactUrl(config.databaseUrl)}…`);
   const database = await openDatabase(config.databaseUrl, {
     poolMax: config.databasePoolMax,
+    statementTimeoutMs: config.databaseStatementTimeoutMs,
     onOpening: (opening) => console.log(OPENING_MESSAGES[opening]),
   });
   console.log('Applying migrations…');
@@ -34,6 +36,7 @@ async function main(): Promise<void> {
   const inflight = new Set<Promise<void>>();
   const deps = buildDeps(config, database.db, {
     detection: threadDetectionRunner(),
+    readiness: { noticesWarm: false },
     background: (task) => {
       inflight.add(task);
       void task.finally(() => inflight.delete(task));
@@ -45,9 +48,7 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const scheduler = startScheduler(deps, cronTable);
   const emailPoller = startEmailPoller(deps);
-  warmNoticeAccounts(deps).catch((error) =>
-    deps.logger.warn('could not warm the notices account cache', { error: String(error) }),
-  );
+  void warmUntilDone(deps);
   const exposureFlusher = setInterval(() => {
     deps.notices.exposures.flush().catch(() => {});
   }, EXPOSURE_FLUSH_MS);
@@ -69,6 +70,24 @@ async function main(): Promise<void> {
   });
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+const WARM_RETRY_MS = 5_000;
+
+/** `/ready` answers 200 once this is done, so the first traffic does not take the slow path. */
+async function warmUntilDone(deps: Deps): Promise<void> {
+  for (;;) {
+    try {
+      await warmNoticeAccounts(deps);
+      deps.readiness.noticesWarm = true;
+      return;
+    } catch (error) {
+      deps.logger.warn('could not warm the notices caches; retrying', {
+        error: databaseErrorSummary(error),
+      });
+      await new Promise((resolve) => setTimeout(resolve, WARM_RETRY_MS).unref());
+    }
+  }
 }
 
 function readConfigOrExit(): Config {

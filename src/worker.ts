@@ -29,7 +29,10 @@ function depsFor(env: Bindings) {
     throw new Error('Set a HYPERDRIVE binding or the DATABASE_URL secret for the Worker.');
   }
   const config = loadConfig({ ...env, DATABASE_URL: connectionString });
-  const database = openPostgres(connectionString, { poolMax: 1 });
+  const database = openPostgres(connectionString, {
+    poolMax: 1,
+    statementTimeoutMs: config.databaseStatementTimeoutMs,
+  });
   caches ??= createInstanceCaches(config);
   const background: Promise<void>[] = [];
   const deps = buildDeps(config, database.db, {

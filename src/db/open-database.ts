@@ -1,11 +1,11 @@
 import type { Database } from './database';
 import type { PgliteOpening } from './pglite';
-import { openPostgres } from './postgres';
+import { openPostgres, type PostgresOptions } from './postgres';
 
 /** Chooses the driver by URL scheme: memory:// and file:// are PGlite, postgres:// is postgres.js. */
 export async function openDatabase(
   url: string,
-  options: { poolMax?: number; onOpening?: (opening: PgliteOpening) => void } = {},
+  options: PostgresOptions & { onOpening?: (opening: PgliteOpening) => void } = {},
 ): Promise<Database> {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     return openPostgres(url, options);

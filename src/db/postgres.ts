@@ -7,6 +7,8 @@ export type PostgresOptions = {
   poolMax?: number;
   /** Seconds to wait for a connection before a query fails (keeps /ready from hanging). */
   connectTimeoutSeconds?: number;
+  /** Postgres cancels a statement running longer than this (0 or unset: no limit). */
+  statementTimeoutMs?: number;
 };
 
 /** postgres.js with a pool; safe for the Workers bundle (no Node-only imports). */
@@ -15,6 +17,9 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
     max: options.poolMax ?? 10,
     connect_timeout: options.connectTimeoutSeconds ?? 5,
     onnotice: () => {},
+    ...(options.statementTimeoutMs
+      ? { connection: { statement_timeout: options.statementTimeoutMs } }
+      : {}),
   });
   return {
     db: drizzle(client, { schema }),

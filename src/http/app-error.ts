@@ -15,7 +15,11 @@ export const ERROR_CODES = {
   idempotency_key_reused: 422,
   unknown_reason: 422,
   payload_too_large: 413,
+  unsupported_media_type: 415,
+  invalid_calendar: 422,
+  range_too_large: 422,
   not_ready: 503,
+  unavailable: 503,
   internal: 500,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
@@ -33,7 +37,11 @@ const TITLES: Record<ErrorCode, string> = {
   idempotency_key_reused: 'This Idempotency-Key was used for a different request',
   unknown_reason: 'Unknown contact reason',
   payload_too_large: 'Payload too large',
+  unsupported_media_type: 'Unsupported media type',
+  invalid_calendar: 'Invalid calendar or recurrence rule',
+  range_too_large: 'Range too large',
   not_ready: 'Service not ready',
+  unavailable: 'Service temporarily unavailable',
   internal: 'Internal server error',
 };
 
@@ -45,6 +53,8 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     readonly detail: string,
     readonly errors?: FieldError[],
+    /** Sent as `Retry-After` (seconds) with a 503: the condition is expected to pass. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(detail);
     this.name = 'AppError';

@@ -4,8 +4,10 @@ import type { Role } from '../db/schema';
 import { requireRole, requireRoleOrAccountToken } from '../modules/auth/require-role';
 import type { AppEnv } from './app-env';
 import { limitBody } from './body-limit';
+import { withinDeadline } from './deadline';
 import { idempotent } from './idempotency';
 import { PROBLEM_CONTENT_TYPE, ProblemSchema } from './problem';
+import { acceptMediaTypes, safeJsonBody } from './request-input';
 
 export type RouteAccess =
   | 'public'
@@ -55,14 +57,19 @@ export function defineRoute<R extends RouteConfig>(
   const bySignature = typeof access === 'object' && 'signedBy' in access ? access : undefined;
   const takesInput = Boolean(config.request);
   const takesBody = Boolean(config.request?.body);
-  // Order matters: an API key is checked before any body is read, the size before a
-  // signature (which reads the body), and only then is the body parsed.
+  const mediaTypes = Object.keys(config.request?.body?.content ?? {});
+  const takesJson = mediaTypes.includes('application/json');
+  // Order matters: an API key is checked before any body is read, the size and media type
+  // before a signature (which reads the body), and only then is the body parsed.
   const middleware = [
+    ...(bodyHandling === 'stream' ? [] : [withinDeadline]),
     ...(byRole
       ? [byRole.accountToken ? requireRoleOrAccountToken(byRole.roles) : requireRole(byRole.roles)]
       : []),
     ...(takesBody && bodyHandling !== 'stream' ? [limitBody] : []),
+    ...(takesBody ? [acceptMediaTypes(mediaTypes)] : []),
     ...(bySignature ? [bySignature.signedBy] : []),
+    ...(takesJson ? [safeJsonBody] : []),
     ...(honoursIdempotencyKey ? [idempotent] : []),
   ];
   // Handlers stay typed by the route's own responses: the added ones are produced by the
@@ -91,8 +98,16 @@ export function defineRoute<R extends RouteConfig>(
             422: problemResponse('This Idempotency-Key was used for a different request.'),
           }
         : {}),
-      ...(takesBody ? { 413: problemResponse('The request body is too large.') } : {}),
+      ...(takesBody
+        ? {
+            413: problemResponse('The request body is too large.'),
+            415: problemResponse(`The body is not ${mediaTypes.join(' or ')}.`),
+          }
+        : {}),
       500: problemResponse('Unexpected error; quote `instance` when reporting it.'),
+      503: problemResponse(
+        'The database is unavailable, or the request ran out of time; retry after `Retry-After`.',
+      ),
       ...config.responses,
     },
   }) as unknown as R & { getRoutingPath(): string };

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { databaseProblem } from '../db/database-errors';
 import { AppError, ERROR_CODES } from './app-error';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -45,6 +46,9 @@ export function toProblem(error: AppError, requestId: string): Problem {
 export function problemAnswer(error: AppError, requestId: string) {
   const headers: Record<string, string> = { 'content-type': PROBLEM_CONTENT_TYPE };
   if (error.status === 401) headers['www-authenticate'] = 'Bearer';
+  if (error.retryAfterSeconds !== undefined) {
+    headers['retry-after'] = String(error.retryAfterSeconds);
+  }
   return { status: error.status, headers, body: JSON.stringify(toProblem(error, requestId)) };
 }
 
@@ -56,6 +60,8 @@ export function renderProblem(c: Context, error: AppError): Response {
 /** Maps anything thrown inside a request to the AppError it should be shown as. */
 export function asAppError(error: unknown): AppError | undefined {
   if (error instanceof AppError) return error;
+  const database = databaseProblem(error);
+  if (database) return database;
   if (error instanceof HTTPException) {
     if (error.status === 400) return new AppError('malformed_body', error.message);
     if (error.status === 401) return new AppError('unauthorized', error.message);

@@ -20,7 +20,7 @@ describe('health and readiness', () => {
   it('answers /ready after a database round-trip', async () => {
     const response = await t.request('/ready', { key: null });
     expect(response.status).toBe(200);
-    expect(await readJson(response)).toEqual({ status: 'ready', database: 'ok' });
+    expect(await readJson(response)).toEqual({ status: 'ready', database: 'ok', notices: 'warm' });
   });
 
   it('puts a request id on every response, echoing a caller-supplied one', async () => {
@@ -41,6 +41,20 @@ describe('health and readiness', () => {
     const script = await t.request('/embed.js');
     expect(script.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
     expect(script.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+  });
+});
+
+describe('readiness while the notices caches warm', () => {
+  it('answers 503 until the instance says its notices caches are warm', async () => {
+    const t = await startTestApp();
+    const readiness = { noticesWarm: false };
+    const app = createApp({ ...t.deps, readiness });
+    const warming = await app.request('/ready');
+    expect(warming.status).toBe(503);
+    expect(await readJson(warming)).toMatchObject({ code: 'not_ready' });
+    readiness.noticesWarm = true;
+    expect((await app.request('/ready')).status).toBe(200);
+    await t.close();
   });
 });
 

@@ -7,6 +7,9 @@ import { upsertAccounts } from '../../src/modules/accounts/accounts.service';
 import { createApiKey } from '../../src/modules/auth/api-keys.service';
 import type { CampaignCreate } from '../../src/modules/campaigns/campaign-input';
 import { createCampaign } from '../../src/modules/campaigns/campaigns.service';
+import { createEvent } from '../../src/modules/events/events.service';
+import { ingestTickets } from '../../src/modules/tickets/ingest.service';
+import { startTcpProxy } from '../helpers/tcp-proxy';
 import { startAppServer } from './app-server';
 import { dropBenchDatabase, freshBenchDatabase } from './bench-database';
 
@@ -28,6 +31,9 @@ const CAMPAIGNS = Number(process.env.BENCH_CAMPAIGNS ?? 200);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = 64;
+// The steady load of the analytics and outage runs: what product apps send, not a flood.
+const STEADY_RATE = Number(process.env.BENCH_STEADY_RATE ?? 1_000);
+const STEADY_CONNECTIONS = 16;
 const DATABASE = 'forestall_bench_notices';
 
 const random = uniform.factory(0, 1, { seed: 17 });
@@ -182,9 +188,55 @@ async function seed() {
       'bench',
     );
   }
+  await seedAnalytics(deps);
   const { key } = await createApiKey(deps, { name: 'bench app', role: 'app', createdBy: null });
+  const analyst = await createApiKey(deps, {
+    name: 'bench analyst',
+    role: 'admin',
+    createdBy: null,
+  });
   await database.close();
-  return { url: database.url, key };
+  return { url: database.url, key, analystKey: analyst.key };
+}
+
+const TICKETS = Number(process.env.BENCH_TICKETS ?? 100_000);
+const REASONS = 60;
+
+/**
+ * What the analytics routes read: two years of tickets over 60 reasons (some accounts
+ * re-contacting) and a calendar of 40 recurring events, daily to monthly.
+ */
+async function seedAnalytics(deps: ReturnType<typeof buildDeps>) {
+  const start = Date.UTC(2024, 2, 1);
+  const span = 730 * 86_400_000;
+  for (let done = 0; done < TICKETS; done += 5_000) {
+    const tickets = Array.from({ length: Math.min(5_000, TICKETS - done) }, (_, i) => ({
+      source: 'bench',
+      external_id: String(done + i),
+      account_id: accountId(Math.floor(random() * ACCOUNTS)),
+      reason: `Reason ${Math.floor(random() ** 2 * REASONS)}`,
+      sub_reason: null,
+      channel: 'email',
+      created_at: new Date(start + Math.floor(random() * span)).toISOString(),
+      resolved_at: null,
+      csat: null,
+    }));
+    await ingestTickets(deps, tickets);
+  }
+  // Four daily events, the rest weekly and monthly: a year of it stays under the API's 5,000.
+  const rules = ['FREQ=DAILY', 'FREQ=WEEKLY;BYDAY=MO,TH', 'FREQ=MONTHLY;BYMONTHDAY=1,15'];
+  for (let i = 0; i < 40; i++) {
+    await createEvent(deps, {
+      kind: 'billing_run',
+      title: `Recurring ${i}`,
+      starts_at: new Date(Date.UTC(2020, 0, 1 + i, 6)).toISOString(),
+      ends_at: new Date(Date.UTC(2020, 0, 1 + i, 8)).toISOString(),
+      rrule: (i < 4 ? rules[0] : rules[1 + (i % 2)]) as string,
+      lead_days: 1,
+      lag_days: 2,
+      affected_reasons: [`reason-${i % REASONS}`],
+    });
+  }
 }
 
 type Run = {
@@ -208,14 +260,17 @@ async function load(
   nextRequest: () => Request & { id?: number },
   options: {
     amount?: number;
+    /** Requests per second over all connections (a steady product-app load, not a flood). */
+    rate?: number;
     onResponse?: (id: number, body: string, headers: Record<string, string>) => void;
   } = {},
 ): Promise<Run> {
-  const { amount, onResponse } = options;
+  const { amount, rate, onResponse } = options;
   const cpuBefore = server.cpuMillis();
   const result = await autocannon({
     url: server.base,
-    connections: CONNECTIONS,
+    connections: rate ? STEADY_CONNECTIONS : CONNECTIONS,
+    ...(rate ? { overallRate: rate } : {}),
     ...(amount ? { amount } : { duration: SECONDS }),
     requests: [
       {
@@ -331,6 +386,34 @@ for (let round = 1; round <= ROUNDS; round++) {
     allAnswered &&= run.statuses === `${kind.status}×${run.requests}`;
   }
 }
+// Product apps keep asking while analysts run the heaviest reads (idle first, then loaded).
+const steady = () => load(app, missRequest, { rate: STEADY_RATE });
+console.log(`\nsteady ${STEADY_RATE} req/s on ${STEADY_CONNECTIONS} connections`);
+const idle = await steady();
+show('notices, idle', idle);
+const analytics = runAnalytics(app.base, seeded.analystKey);
+const loaded = await steady();
+const analyticsDone = await analytics.stop();
+show('notices, under analytics load', loaded);
+console.log(`  analytics meanwhile: ${analyticsDone}`);
+const analyticsP99Ratio = loaded.p99 / Math.max(idle.p99, 1);
+
+// The same steady load on an instance whose Postgres is behind a proxy that drops it.
+const target = new URL(seeded.url);
+const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port) });
+target.port = String(proxy.port);
+const proxied = await startAppServer('forestall', target.toString());
+await load(proxied, missRequest, { rate: STEADY_RATE }); // every account asked once more
+const beforeOutage = await load(proxied, missRequest, { rate: STEADY_RATE });
+show('notices via proxy, database up', beforeOutage);
+proxy.cut();
+const outage = await load(proxied, missRequest, { rate: STEADY_RATE });
+proxy.restore();
+show('notices via proxy, database away', outage);
+const outageP99Ratio = outage.p99 / Math.max(beforeOutage.p99, 1);
+await proxied.stop();
+await proxy.close();
+
 await bare.stop();
 const rss = await app.stop();
 await dropBenchDatabase(DATABASE);
@@ -342,6 +425,14 @@ const targets = [
   [`p99 < 20 ms on misses (worst round ${worstMissP99} ms)`, worstMissP99 < 20],
   [`If-None-Match hit ratio >= 0.7 (median ${hitRatio.toFixed(2)})`, hitRatio >= 0.7],
   ['every miss answered 200 and every hit 304', allAnswered],
+  [
+    `p99 under analytics load <= 2x idle (${loaded.p99} ms vs ${idle.p99} ms: ${analyticsP99Ratio.toFixed(2)}x)`,
+    analyticsP99Ratio <= 2 && loaded.statuses === `200×${loaded.requests}`,
+  ],
+  [
+    `p99 with the database away <= 2x up (${outage.p99} ms vs ${beforeOutage.p99} ms: ${outageP99Ratio.toFixed(2)}x), all 200`,
+    outageP99Ratio <= 2 && outage.statuses === `200×${outage.requests}`,
+  ],
 ] as const;
 console.log('');
 for (const [label, met] of targets) console.log(`${met ? 'met    ' : 'NOT MET'} ${label}`);
@@ -352,3 +443,49 @@ console.log(
   `\nfor information: server CPU per request, bare route / forestall (median): ` +
     `misses ${missCpu.toFixed(2)}, hits ${hitCpu.toFixed(2)}`,
 );
+
+/**
+ * Analysts' heaviest reads, in a loop on 4 connections until stopped: occurrences of the
+ * whole calendar over a year, weekly series of every reason over two
+ * years, the leaders' report over a quarter, the console's Contact reasons page. Spikes and
+ * patterns (issue 15) join with BENCH_ANALYTICS=all.
+ */
+function runAnalytics(base: string, key: string) {
+  const paths = [
+    '/v1/events/occurrences?from=2025-03-01&to=2026-02-28',
+    '/v1/reasons/weekly?from=2024-03-04&to=2026-02-23&top=60',
+    '/v1/reports/prevented-contacts?from=2025-12-01&to=2026-02-28',
+    '/v1/reasons?limit=200',
+    ...(process.env.BENCH_ANALYTICS === 'all' ? ['/v1/spikes', '/v1/patterns'] : []),
+  ];
+  let running = true;
+  const counts = new Map<string, { n: number; ms: number; statuses: Set<number> }>();
+  const worker = async (offset: number) => {
+    for (let i = offset; running; i++) {
+      const path = paths[i % paths.length] as string;
+      const started = performance.now();
+      const response = await fetch(`${base}${path}`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      await response.arrayBuffer();
+      const entry = counts.get(path) ?? { n: 0, ms: 0, statuses: new Set<number>() };
+      entry.n++;
+      entry.ms += performance.now() - started;
+      entry.statuses.add(response.status);
+      counts.set(path, entry);
+    }
+  };
+  const workers = [0, 1, 2, 3].map(worker);
+  return {
+    async stop(): Promise<string> {
+      running = false;
+      await Promise.all(workers);
+      return [...counts]
+        .map(
+          ([path, c]) =>
+            `${path.split('?')[0]} ×${c.n} ~${(c.ms / c.n).toFixed(0)} ms [${[...c.statuses]}]`,
+        )
+        .join(', ');
+    },
+  };
+}

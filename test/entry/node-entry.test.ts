@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readJson } from '../helpers/read-json';
-import { ENTRY, ROOT, start, stop } from '../helpers/start-entry';
+import { ENTRY, ENTRY_TEST_TIMEOUT_MS, ROOT, start, stop } from '../helpers/start-entry';
 
 /** A POST whose body arrives in two halves, so the request is in flight between them. */
 function slowPost(port: number, key: string, json: unknown) {
@@ -35,7 +35,7 @@ function slowPost(port: number, key: string, json: unknown) {
   return { halfSent, status, finish: () => request.end(body.slice(half)) };
 }
 
-describe('npm start (the Node entry)', () => {
+describe('npm start (the Node entry)', { timeout: ENTRY_TEST_TIMEOUT_MS }, () => {
   let dataDir: string;
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'forestall-entry-'));

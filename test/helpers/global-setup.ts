@@ -13,6 +13,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     postgresTemplate: string | null;
     pgliteSnapshotPath: string | null;
+    /** One seed for every fuzz file of a run, so one number replays the run. */
+    fuzzSeed: number;
   }
 }
 
@@ -22,12 +24,19 @@ declare module 'vitest' {
  */
 export default async function setup(project: TestProject) {
   execFileSync('node_modules/.bin/tsx', ['src/build/build.ts'], { stdio: 'inherit' });
+  const started = performance.now();
   const adminUrl = process.env.TEST_DATABASE_URL;
+  project.provide('fuzzSeed', Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31)));
+  // The suite's own duration, whatever reporter runs it: CI logs show how long it took where.
+  const printDuration = () => {
+    const seconds = ((performance.now() - started) / 1000).toFixed(0);
+    console.log(`forestall test suite: ${seconds} s on ${adminUrl ? 'Postgres' : 'PGlite'}`);
+  };
   if (adminUrl) {
     await dropStaleTestDatabases(adminUrl);
     project.provide('postgresTemplate', await preparePostgresTemplate(adminUrl));
     project.provide('pgliteSnapshotPath', null);
-    return;
+    return printDuration;
   }
   const dir = await mkdtemp(join(tmpdir(), 'forestall-test-'));
   const snapshotPath = join(dir, 'migrated.tar');
@@ -36,5 +45,6 @@ export default async function setup(project: TestProject) {
   project.provide('pgliteSnapshotPath', snapshotPath);
   return async () => {
     await rm(dir, { recursive: true, force: true });
+    printDuration();
   };
 }

@@ -27,10 +27,16 @@ export async function startTestApp(
   const config = loadConfig({ LOG_LEVEL: 'debug', ...options.env });
   const clock = createTestClock();
   const logs: string[] = [];
+  // Work a request leaves running (re-contact flags after an ingest), so a test can wait for it.
+  const background = new Set<Promise<void>>();
   const deps = buildDeps(config, database.db, {
     clock,
     logger: createLogger('debug', (line) => logs.push(line)),
     detection: options.detection,
+    background: (task) => {
+      background.add(task);
+      void task.finally(() => background.delete(task));
+    },
   });
   const app = createApp(deps, { apiReferenceAssets: swaggerUiFiles });
 
@@ -59,7 +65,12 @@ export async function startTestApp(
     adminKey,
     keyFor,
     request,
+    /** Resolves once the work requests left running has finished. */
+    settle: async () => {
+      while (background.size > 0) await Promise.allSettled([...background]);
+    },
     close: async () => {
+      await Promise.allSettled([...background]);
       await deps.notices.exposures.flush();
       await database.close();
     },

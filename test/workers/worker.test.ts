@@ -108,7 +108,7 @@ describe('the Workers entry in workerd against real Postgres', () => {
   it('answers /ready after a round-trip to Postgres', async () => {
     const response = await fetch(`${base}/ready`);
     expect(response.status).toBe(200);
-    expect(await readJson(response)).toEqual({ status: 'ready', database: 'ok' });
+    expect(await readJson(response)).toEqual({ status: 'ready', database: 'ok', notices: 'warm' });
   });
 
   it('authenticates API keys and renders problems like on Node', async () => {

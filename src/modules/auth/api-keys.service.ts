@@ -6,6 +6,7 @@ import type { Principal } from '../../http/app-env';
 import { AppError, notFound } from '../../http/app-error';
 import { type Page, type PageQuery, toPage } from '../../http/pagination';
 import type { MaybePromise } from '../../maybe-promise';
+import { settledWithin } from '../../settle-within';
 import { generateApiKey, hashApiKey, visiblePrefix } from './api-key-secret';
 
 // Writing last_used_at on every request would turn each read into a write; a minute is
@@ -124,15 +125,45 @@ export function authenticateApiKey(deps: Deps, key: string): MaybePromise<Princi
   if (age < RECHECK_AFTER_MS && !lastUseIsStale(remembered, deps.clock.now())) {
     return remembered.principal;
   }
+  // While the database cannot confirm a key (it failed a moment ago, or takes over 300 ms),
+  // a key this instance checked in the last STALE_KEY_LIMIT_MS is trusted from memory: an
+  // outage must not lock product apps out. A key found revoked is refused at once.
+  const trustable = age < STALE_KEY_LIMIT_MS;
+  const failing =
+    remembered.failedAt !== undefined &&
+    performance.now() - remembered.failedAt < KEY_RETRY_AFTER_FAILURE_MS;
   if (remembered.recheck) {
-    return age < PRINCIPAL_CACHE_MS ? remembered.principal : remembered.recheck;
+    // A check already overdue is not waited for again by every request that follows.
+    const overdue = performance.now() - (remembered.recheckStartedAt ?? 0) > KEY_CHECK_WAIT_MS;
+    if (age < PRINCIPAL_CACHE_MS || ((failing || overdue) && trustable)) {
+      return remembered.principal;
+    }
+    return trustable
+      ? settledWithin(remembered.recheck, KEY_CHECK_WAIT_MS, remembered.principal)
+      : remembered.recheck;
   }
-  const recheck = checkKey(deps, secretHash).finally(() => {
-    remembered.recheck = undefined;
-  });
+  const recheck = checkKey(deps, secretHash)
+    .catch((error: unknown) => {
+      remembered.failedAt = performance.now();
+      throw error;
+    })
+    .finally(() => {
+      remembered.recheck = undefined;
+    });
   remembered.recheck = recheck;
-  return recheck;
+  remembered.recheckStartedAt = performance.now();
+  if (!trustable) return recheck;
+  if (failing) {
+    recheck.catch(() => {});
+    return remembered.principal;
+  }
+  return settledWithin(recheck, KEY_CHECK_WAIT_MS, remembered.principal);
 }
+
+/** How long a key checked once is trusted from memory while the database cannot answer. */
+const STALE_KEY_LIMIT_MS = 15 * 60_000;
+const KEY_CHECK_WAIT_MS = 300;
+const KEY_RETRY_AFTER_FAILURE_MS = 2_000;
 
 async function checkKey(deps: Deps, secretHash: string): Promise<Principal | null> {
   const checkedAt = performance.now();

@@ -159,6 +159,8 @@ function reader(path: string): (account: Lowered) => unknown {
     let value: unknown = account.attributes;
     for (const key of keys) {
       if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+      // Own keys only: `constructor` or `__proto__` name what every object inherits.
+      if (!Object.hasOwn(value, key)) return undefined;
       value = (value as Record<string, unknown>)[key];
     }
     return value;
@@ -195,6 +197,9 @@ function lowerDeep(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(lowerDeep);
   if (value === null || typeof value !== 'object') return value;
   const copy: Record<string, unknown> = {};
-  for (const [key, inner] of Object.entries(value)) copy[key] = lowerDeep(inner);
+  for (const [key, inner] of Object.entries(value)) {
+    // defineProperty: an own `__proto__` key stays data instead of replacing the prototype.
+    Object.defineProperty(copy, key, { value: lowerDeep(inner), enumerable: true });
+  }
   return copy;
 }

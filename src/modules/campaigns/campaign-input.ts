@@ -1,12 +1,13 @@
 import { z } from '@hono/zod-openapi';
 import { CAMPAIGN_CHANNELS, EMAIL_TEMPLATES, SEVERITIES } from '../../db/schema';
+import { instantInput } from '../../http/time-input';
 import { LocaleSchema } from '../accounts/account-input';
 import { AudienceSchema } from './audience';
 
 export const CAMPAIGN_STATUSES = ['draft', 'scheduled', 'active', 'ended', 'cancelled'] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 
-const instant = z.iso.datetime({ offset: true }).openapi({ example: '2026-12-01T09:00:00Z' });
+const instant = instantInput().openapi({ example: '2026-12-01T09:00:00Z' });
 const webUrl = z
   .url({ protocol: /^https?$/ })
   .max(2000)

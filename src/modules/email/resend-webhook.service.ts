@@ -16,12 +16,13 @@ export type ResendEvent = {
 export type WebhookResult = { duplicate: boolean; applied: boolean };
 
 /** Which delivery states an event moves from, and to. */
-const TRANSITIONS: Record<string, { to: DeliveryStatus; from: DeliveryStatus[] }> = {
-  'email.delivered': { to: 'delivered', from: ['sent'] },
-  'email.bounced': { to: 'bounced', from: ['sent', 'delivered'] },
-  'email.complained': { to: 'complained', from: ['sent', 'delivered'] },
-  'email.failed': { to: 'failed', from: ['sent'] },
-};
+// A Map: an event type is the sender's text, and `constructor` must not find Object's.
+const TRANSITIONS = new Map<string, { to: DeliveryStatus; from: DeliveryStatus[] }>([
+  ['email.delivered', { to: 'delivered', from: ['sent'] }],
+  ['email.bounced', { to: 'bounced', from: ['sent', 'delivered'] }],
+  ['email.complained', { to: 'complained', from: ['sent', 'delivered'] }],
+  ['email.failed', { to: 'failed', from: ['sent'] }],
+]);
 
 /**
  * Applies one Resend event once: the `svix-id` is recorded in the same transaction, so a
@@ -41,7 +42,7 @@ export async function applyResendEvent(
       .onConflictDoNothing()
       .returning({ id: webhookReceipts.id });
     if (!receipt) return { duplicate: true, applied: false };
-    const transition = TRANSITIONS[event.type];
+    const transition = TRANSITIONS.get(event.type);
     const emailId = event.data.email_id;
     if (!transition || !emailId) return { duplicate: false, applied: false };
     const [delivery] = await tx

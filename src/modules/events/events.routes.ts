@@ -3,6 +3,7 @@ import { EVENT_KINDS } from '../../db/schema';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json, problemResponse } from '../../http/define-route';
 import { PageQuerySchema, pageSchema } from '../../http/pagination';
+import { dayInput, instantInput } from '../../http/time-input';
 import {
   createEvent,
   deleteEvent,
@@ -14,7 +15,7 @@ import {
 import { importHolidays } from './holidays.service';
 import { importIcs } from './ics-import.service';
 
-const instant = z.iso.datetime({ offset: true }).openapi({ example: '2026-03-01T06:00:00Z' });
+const instant = instantInput().openapi({ example: '2026-03-01T06:00:00Z' });
 
 export const EventInputSchema = z
   .object({
@@ -91,10 +92,13 @@ const occurrencesRoute = defineRoute({
   path: '/v1/events/occurrences',
   tags,
   summary: 'Every event window in a date range, recurrences expanded',
+  description:
+    'At most two years at a time and 5,000 occurrences; a range whose expansion would take ' +
+    'too long is refused with 422 `range_too_large`.',
   request: {
     query: z.object({
-      from: instant.or(z.iso.date()),
-      to: instant.or(z.iso.date()),
+      from: instant.or(dayInput()),
+      to: instant.or(dayInput()),
       kind: z.enum(EVENT_KINDS).optional(),
     }),
   },
@@ -103,6 +107,7 @@ const occurrencesRoute = defineRoute({
       description: 'Occurrences, earliest first',
       content: json(z.object({ data: z.array(OccurrenceSchema) })),
     },
+    422: problemResponse('The range is too long, or too costly to expand.'),
   },
 });
 
@@ -222,7 +227,12 @@ export const eventRoutes = createRouter()
   .openapi(listRoute, async (c) => c.json(await listEvents(c.var.deps, c.req.valid('query')), 200))
   .openapi(occurrencesRoute, async (c) => {
     const { from, to, kind } = c.req.valid('query');
-    const data = await listOccurrences(c.var.deps, { from: asDate(from), to: asDate(to), kind });
+    const data = await listOccurrences(c.var.deps, {
+      from: asDate(from),
+      to: asDate(to),
+      kind,
+      limits: 'api',
+    });
     return c.json({ data }, 200);
   })
   .openapi(holidaysRoute, async (c) =>

@@ -2,10 +2,11 @@ import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import { type EventKind, type EventRow, events } from '../../db/schema';
 import type { Deps } from '../../deps';
-import { AppError, notFound } from '../../http/app-error';
+import { AppError, type FieldError, notFound } from '../../http/app-error';
 import { type Page, type PageQuery, toPage } from '../../http/pagination';
 import { resolveReasonNames } from '../reasons/resolve-reasons';
-import { type Occurrence, occurrencesBetween, rruleProblem } from './occurrences';
+import { type Occurrence, occurrencesBetween } from './occurrences';
+import { RecurrenceBudgetExceeded, recurrenceProblems, recurrenceStarts } from './recurrence-rule';
 
 export const MAX_OCCURRENCES = 5_000;
 
@@ -56,14 +57,9 @@ export const toEventView = (row: EventRow): EventView => ({
 function toColumns(input: EventInput) {
   const startsAt = new Date(input.starts_at);
   const endsAt = new Date(input.ends_at);
-  const errors = [];
-  if (endsAt < startsAt) {
-    errors.push({ location: 'body', path: 'ends_at', message: 'must not be before starts_at' });
-  }
-  const ruleProblem = input.rrule ? rruleProblem(input.rrule) : undefined;
-  if (ruleProblem) errors.push({ location: 'body', path: 'rrule', message: ruleProblem });
+  const errors = calendarProblems(startsAt, endsAt, input.rrule || null);
   if (errors.length > 0) {
-    throw new AppError('validation_failed', 'The event is not valid; nothing was saved.', errors);
+    throw new AppError('invalid_calendar', 'The event is not valid; nothing was saved.', errors);
   }
   return {
     kind: input.kind,
@@ -145,11 +141,94 @@ export async function listEvents(
   return toPage(rows.map(toEventView), query.limit);
 }
 
+/**
+ * What an event's window and recurrence must be: an end not before the start, a rule whose
+ * every part is valid (each problem naming its part) and that occurs within ten years of
+ * the start (BYMONTH=2;BYMONTHDAY=30 never does).
+ */
+export function calendarProblems(
+  startsAt: Date,
+  endsAt: Date,
+  rrule: string | null,
+  paths: { start?: string; end?: string; rule?: string } = {},
+): FieldError[] {
+  const errors: FieldError[] = [];
+  if (endsAt < startsAt) {
+    errors.push({
+      location: 'body',
+      path: paths.end ?? 'ends_at',
+      message: `must not be before ${paths.start ?? 'starts_at'}`,
+    });
+  }
+  if (!rrule) return errors;
+  const ruleErrors = recurrenceProblems(rrule, paths.rule);
+  if (ruleErrors.length === 0 && !occursWithinYears(rrule, startsAt, 10)) {
+    ruleErrors.push({
+      location: 'body',
+      path: paths.rule ?? 'rrule',
+      message: 'never occurs (no date in the ten years after the start matches every part)',
+    });
+  }
+  return [...errors, ...ruleErrors];
+}
+
+const PROBE_STEPS = 5_000;
+
+function occursWithinYears(rule: string, start: Date, years: number): boolean {
+  const end = new Date(start);
+  end.setUTCFullYear(end.getUTCFullYear() + years);
+  try {
+    const first = /COUNT=/i.test(rule) ? rule : `${rule};COUNT=1`;
+    return recurrenceStarts(first, start, start, end, PROBE_STEPS).starts.length > 0;
+  } catch (error) {
+    if (error instanceof RecurrenceBudgetExceeded) return false;
+    throw error;
+  }
+}
+
+/**
+ * How far callers may expand the calendar. The API's `GET /v1/events/occurrences` is held to
+ * two years and a budget that keeps one request to tens of milliseconds. Internal readers
+ * (spike detection, patterns, reports, the console) get 16 years and twenty times the budget:
+ * enough for a dozen years of a hundred daily events. Steps are periods rrule walks from just
+ * before the range (or from the event's start, for a rule with COUNT).
+ */
+export const OCCURRENCE_LIMITS = {
+  api: { maxRangeDays: 2 * 366, steps: 50_000 },
+  internal: { maxRangeDays: 16 * 366, steps: 1_000_000 },
+} as const;
+
 /** Every event's windows in [from, to), earliest first. */
 export async function listOccurrences(
   deps: Deps,
-  range: { from: Date; to: Date; kind?: EventKind; padded?: boolean },
+  range: {
+    from: Date;
+    to: Date;
+    kind?: EventKind;
+    padded?: boolean;
+    limits?: keyof typeof OCCURRENCE_LIMITS;
+  },
 ): Promise<Occurrence[]> {
+  const limits = OCCURRENCE_LIMITS[range.limits ?? 'internal'];
+  const days = (range.to.getTime() - range.from.getTime()) / DAY_MS;
+  if (!(days >= 0)) {
+    throw new AppError('validation_failed', 'The range ends before it starts.', [
+      { location: 'query', path: 'to', message: 'must not be before from' },
+    ]);
+  }
+  if (days > limits.maxRangeDays) {
+    throw new AppError(
+      'range_too_large',
+      `Ask for at most ${limits.maxRangeDays} days of occurrences at a time.`,
+      [
+        {
+          location: 'query',
+          path: 'to',
+          message: `at most ${limits.maxRangeDays} days after from`,
+        },
+      ],
+    );
+  }
   const rows = await deps.db
     .select()
     .from(events)
@@ -160,18 +239,22 @@ export async function listOccurrences(
         sql`(${events.rrule} is not null or ${events.startsAt} < ${range.to.toISOString()}::timestamptz)`,
       ),
     );
+  const budget = { steps: limits.steps };
   const occurrences = rows.flatMap((row) =>
     occurrencesBetween(row, range.from, range.to, {
       padded: range.padded,
       limit: MAX_OCCURRENCES + 1,
+      budget,
     }),
   );
   if (occurrences.length > MAX_OCCURRENCES) {
     throw new AppError(
-      'validation_failed',
+      'range_too_large',
       `More than ${MAX_OCCURRENCES} occurrences in that range; ask for a shorter one.`,
       [{ location: 'query', path: 'to', message: 'range too long' }],
     );
   }
   return occurrences.sort((a, b) => a.starts_at.localeCompare(b.starts_at));
 }
+
+const DAY_MS = 24 * 60 * 60 * 1000;

@@ -27,7 +27,14 @@ export async function importHolidays(
   calendar.init(country, region ?? '');
   const place = [country, region].filter(Boolean).join('-');
   const now = deps.clock.now().toISOString();
-  const rows = input.years.flatMap((year) =>
+  // One row per holiday: a year asked twice (or a holiday listed twice) would make the upsert
+  // touch a row twice in one statement, which Postgres refuses.
+  const years = [...new Set(input.years)];
+  const byOrigin = new Map<
+    string,
+    { id: string; title: string; starts_at: string; ends_at: string; origin_id: string }
+  >();
+  const all = years.flatMap((year) =>
     (calendar.getHolidays(year) || [])
       .filter((holiday) => holiday.type === 'public')
       .map((holiday) => ({
@@ -38,6 +45,8 @@ export async function importHolidays(
         origin_id: `${place}:${holiday.date.slice(0, 10)}:${holiday.name}`,
       })),
   );
+  for (const row of all) byOrigin.set(row.origin_id, row);
+  const rows = [...byOrigin.values()];
   if (rows.length === 0) return { imported: 0, updated: 0 };
   const result = rowsOf<{ inserted: boolean }>(
     await deps.db.execute(sql`

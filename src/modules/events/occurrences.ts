@@ -1,11 +1,5 @@
-import * as rruleModule from 'rrule';
 import type { EventKind } from '../../db/schema';
-
-// rrule's CommonJS build (what Node loads) puts everything on `default`; its ESM build (what
-// bundlers such as wrangler pick) has named exports only.
-const rrule = ((rruleModule as unknown as { default?: typeof rruleModule }).default ??
-  rruleModule) as typeof rruleModule;
-const { rrulestr, RRule } = rrule;
+import { recurrenceProblems, recurrenceStarts } from './recurrence-rule';
 
 export type CalendarEvent = {
   id: string;
@@ -30,20 +24,6 @@ export type Occurrence = {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** Returns an error message when the rule cannot be used, or undefined when it can. */
-export function rruleProblem(rule: string): string | undefined {
-  if (/DTSTART|RRULE:/i.test(rule))
-    return 'give only the rule parts, e.g. FREQ=MONTHLY;BYMONTHDAY=1';
-  try {
-    const parsed = rrulestr(rule, { dtstart: new Date(0) });
-    // Sub-daily recurrences are not calendar events and would expand without bound.
-    if (parsed.options.freq > RRule.DAILY) return 'FREQ must be DAILY or coarser';
-    return undefined;
-  } catch (error) {
-    return `is not a valid RFC 5545 RRULE (${(error as Error).message})`;
-  }
-}
-
 /**
  * The windows of an event that touch [from, to), widened by its lead and lag when `padded`
  * (what the spike model uses: contacts arrive before and after the event itself).
@@ -52,18 +32,24 @@ export function occurrencesBetween(
   event: CalendarEvent,
   from: Date,
   to: Date,
-  options: { padded?: boolean; limit?: number } = {},
+  options: { padded?: boolean; limit?: number; budget?: Budget } = {},
 ): Occurrence[] {
   const duration = event.endsAt.getTime() - event.startsAt.getTime();
   const lead = options.padded ? event.leadDays * DAY_MS : 0;
   const lag = options.padded ? event.lagDays * DAY_MS : 0;
-  const starts = event.rrule
-    ? rrulestr(event.rrule, { dtstart: event.startsAt }).between(
-        new Date(from.getTime() - duration - lag),
-        new Date(to.getTime() + lead),
-        true,
-      )
-    : [event.startsAt];
+  const budget = options.budget ?? { steps: DEFAULT_STEPS };
+  let starts = [event.startsAt];
+  if (event.rrule) {
+    const expanded = recurrenceStarts(
+      event.rrule,
+      event.startsAt,
+      new Date(from.getTime() - duration - lag),
+      new Date(to.getTime() + lead),
+      budget.steps,
+    );
+    budget.steps -= expanded.steps;
+    starts = expanded.starts;
+  }
   const occurrences: Occurrence[] = [];
   for (const start of starts) {
     const windowStart = start.getTime() - lead;
@@ -81,3 +67,8 @@ export function occurrencesBetween(
   }
   return occurrences;
 }
+
+/** Periods a caller may still walk across the events it expands (see `recurrenceStarts`). */
+export type Budget = { steps: number };
+
+const DEFAULT_STEPS = 100_000;

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { DATABASE_RETRY_AFTER_SECONDS } from '../../db/database-errors';
 import { pingDatabase } from '../../db/ping';
 import { AppError } from '../../http/app-error';
 import { createRouter } from '../../http/create-router';
@@ -25,13 +26,19 @@ const readyRoute = defineRoute({
   method: 'get',
   path: '/ready',
   tags: ['Health'],
-  summary: 'Readiness: the database answers a round-trip',
+  summary: 'Readiness: the database answers a round-trip and the notices caches are warm',
   responses: {
     200: {
       description: 'Ready',
-      content: json(z.object({ status: z.literal('ready'), database: z.literal('ok') })),
+      content: json(
+        z.object({
+          status: z.literal('ready'),
+          database: z.literal('ok'),
+          notices: z.literal('warm'),
+        }),
+      ),
     },
-    503: problemResponse('The database did not answer.'),
+    503: problemResponse('The database did not answer, or the notices caches are warming.'),
   },
 });
 
@@ -45,7 +52,23 @@ export const healthRoutes = createRouter()
         request_id: c.var.requestId,
         error: error instanceof Error ? error.message : String(error),
       });
-      throw new AppError('not_ready', 'The database did not answer a round-trip.');
+      throw new AppError(
+        'not_ready',
+        'The database did not answer a round-trip.',
+        undefined,
+        DATABASE_RETRY_AFTER_SECONDS,
+      );
     }
-    return c.json({ status: 'ready' as const, database: 'ok' as const }, 200);
+    if (!c.var.deps.readiness.noticesWarm) {
+      throw new AppError(
+        'not_ready',
+        'The notices caches are still warming.',
+        undefined,
+        DATABASE_RETRY_AFTER_SECONDS,
+      );
+    }
+    return c.json(
+      { status: 'ready' as const, database: 'ok' as const, notices: 'warm' as const },
+      200,
+    );
   });

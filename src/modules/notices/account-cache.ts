@@ -2,7 +2,9 @@ import { sql } from 'drizzle-orm';
 import { LRUCache } from 'lru-cache';
 import type { Db } from '../../db/database';
 import { rowsOf } from '../../db/json-param';
+import { settledWithin } from '../../settle-within';
 import type { AudienceSubject } from '../campaigns/audience';
+import { NOTICES_DATABASE_WAIT_MS, NOTICES_RETRY_AFTER_FAILURE_MS } from './notices-waits';
 
 /** The notices API's last answer for an account, valid while the live set is the same. */
 export type NoticeAnswer = {
@@ -58,6 +60,8 @@ export function createAccountCache(options: { max: number }) {
   // running meanwhile can tell whether what it read may already be out of date.
   let seq = 0;
   const recent: Change[] = [];
+  // When a read of the change feed last failed (performance.now()).
+  let failedAt = Number.NEGATIVE_INFINITY;
 
   function forget(ids: ReadonlySet<string> | 'all') {
     if (ids === 'all') entries.clear();
@@ -152,19 +156,34 @@ export function createAccountCache(options: { max: number }) {
     sync(db: Db): Promise<void> | undefined {
       const now = performance.now();
       if (now - freshAsOf < ACCOUNT_SYNC_EVERY_MS) return undefined;
+      // The database failed us a moment ago: accounts are answered as last read (nothing can
+      // change them while it is away) and requests do not wait for the read that retries.
+      const failing = now - failedAt < NOTICES_RETRY_AFTER_FAILURE_MS;
       if (!polling || now - polling.started > POLL_GIVE_UP_MS) {
         const current = {
           started: now,
-          done: poll(db, now).finally(() => {
-            if (polling === current) polling = undefined;
-          }),
+          done: poll(db, now).then(
+            () => {
+              failedAt = Number.NEGATIVE_INFINITY;
+            },
+            () => {
+              failedAt = performance.now();
+            },
+          ),
         };
+        void current.done.finally(() => {
+          if (polling === current) polling = undefined;
+        });
         polling = current;
-        // The request that starts a read waits for it: on Workers its I/O belongs to that
-        // request and would be cancelled if the request finished first.
-        return current.done;
+        if (failing || since === undefined) return failing ? undefined : current.done;
+        // The request that starts a read waits for it (on Workers its I/O belongs to that
+        // request and would be cancelled if the request finished first), but not for long.
+        return settledWithin(current.done, NOTICES_DATABASE_WAIT_MS, undefined);
       }
-      return now - freshAsOf < MAX_LAG_MS ? undefined : polling.done;
+      // A read already overdue is not waited for again by every request that follows.
+      const overdue = now - polling.started > NOTICES_DATABASE_WAIT_MS;
+      if (failing || overdue || now - freshAsOf < MAX_LAG_MS) return undefined;
+      return settledWithin(polling.done, NOTICES_DATABASE_WAIT_MS, undefined);
     },
   };
 }

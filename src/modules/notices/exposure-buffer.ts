@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/database';
+import { databaseErrorSummary } from '../../db/database-errors';
 import { jsonParam } from '../../db/json-param';
 import type { Logger } from '../../logger';
 import { murmur32 } from './hash32';
@@ -20,6 +21,9 @@ const ROWS_PER_WRITE = 250;
 // Accounts whose current sighting this instance has already logged, so repeated views cost a
 // map lookup; bounded memory, and forgetting only means logging a sighting twice (harmless).
 const REMEMBER_AT_MOST = 500_000;
+// Sightings kept while the database is away (a few hundred bytes each): written when it
+// returns, so an outage loses none unless it outlasts this many first views.
+const MAX_PENDING = 1_000_000;
 
 /**
  * Exposures leave the request path as one compact log row per account whose set of live
@@ -48,8 +52,13 @@ export function createExposureBuffer(db: Db, logger: Logger) {
       if (logged.get(sighting.account_id) === fingerprint) return;
       if (logged.size >= REMEMBER_AT_MOST) logged.clear();
       logged.set(sighting.account_id, fingerprint);
+      if (pending.length >= MAX_PENDING) {
+        // Only after a very long outage: the oldest go, and the log says how many.
+        const dropped = pending.splice(0, pending.length - MAX_PENDING + 1).length;
+        logger.error('exposure buffer full; oldest sightings dropped', { rows: dropped });
+      }
       pending.push(sighting);
-      if (pending.length >= FLUSH_AT) void buffer.flush().catch(() => {});
+      if (pending.length >= FLUSH_AT && !flushing) void buffer.flush().catch(() => {});
     },
     /** Writes everything recorded so far; resolves once it is stored. */
     async flush(): Promise<void> {
@@ -65,7 +74,7 @@ export function createExposureBuffer(db: Db, logger: Logger) {
             // Nothing from this chunk on was stored: keep it for the next flush.
             const unwritten = batch.slice(i);
             logger.error('exposure flush failed; will retry', {
-              error: String(error),
+              error: databaseErrorSummary(error),
               rows: unwritten.length,
             });
             pending = [...unwritten, ...pending];

@@ -4,9 +4,11 @@ import type { Clock } from '../../clock';
 import type { Db } from '../../db/database';
 import { type CampaignRow, campaigns, type Severity } from '../../db/schema';
 import { andThen, type MaybePromise } from '../../maybe-promise';
+import { settledWithin } from '../../settle-within';
 import { type Audience, type AudienceMatcher, compileAudience } from '../campaigns/audience';
 import { publishedCampaign, runsPast } from '../campaigns/campaign-status';
 import { hash32 } from './hash32';
+import { NOTICES_DATABASE_WAIT_MS, NOTICES_RETRY_AFTER_FAILURE_MS } from './notices-waits';
 
 export type NoticeContent = {
   title: string;
@@ -70,6 +72,8 @@ export type CatalogMemory = {
   compiled: Map<string, LiveNotice | null>;
   live?: LiveSet & { of: LiveNotice[]; from: number; until: number };
   generation: number;
+  /** When a read last failed (`performance.now()`), cleared by the next that succeeds. */
+  failedAt?: number;
 };
 
 export const createCatalogMemory = (): CatalogMemory => ({ compiled: new Map(), generation: 0 });
@@ -88,6 +92,7 @@ export function createNoticeCatalog(
   memory: CatalogMemory = createCatalogMemory(),
 ) {
   let loading: Promise<LiveNotice[]> | undefined;
+  let loadingSince = 0;
 
   async function readCompiled(): Promise<Map<string, LiveNotice | null>> {
     const liveCampaigns = and(publishedCampaign, runsPast(clock.now()));
@@ -129,22 +134,39 @@ export function createNoticeCatalog(
           memory.loaded = { startedAt, key, notices };
           memory.compiled = read;
         }
+        memory.failedAt = undefined;
         return notices;
+      })
+      .catch((error: unknown) => {
+        memory.failedAt = performance.now();
+        throw error;
       })
       .finally(() => {
         if (loading === load) loading = undefined;
       });
     loading = load;
+    loadingSince = startedAt;
     return load;
   }
 
   function loadedNotices(): MaybePromise<LiveNotice[]> {
     const { loaded } = memory;
-    const age = loaded ? performance.now() - loaded.startedAt : Number.POSITIVE_INFINITY;
+    const now = performance.now();
+    const age = loaded ? now - loaded.startedAt : Number.POSITIVE_INFINITY;
     if (loaded && age < CATALOG_REFRESH_MS) return loaded.notices;
     if (loaded && loading && age < CATALOG_MAX_AGE_MS) return loaded.notices;
-    // The request that starts a read waits for it: on Workers, its I/O is that request's.
-    return loading ?? startLoad();
+    if (!loaded) return loading ?? startLoad();
+    // The database failed us a moment ago: the catalog we have stands (an outage must not stop
+    // notices) while one request at a time tries again.
+    if (memory.failedAt !== undefined && now - memory.failedAt < NOTICES_RETRY_AFTER_FAILURE_MS) {
+      if (!loading) startLoad().catch(() => {});
+      return loaded.notices;
+    }
+    // A read already overdue is not waited for again by every request that follows.
+    if (loading && now - loadingSince > NOTICES_DATABASE_WAIT_MS) return loaded.notices;
+    // The request that starts a read waits for it (on Workers, its I/O is that request's),
+    // but not for long, and never for an error: the catalog it has is the answer then.
+    return settledWithin(loading ?? startLoad(), NOTICES_DATABASE_WAIT_MS, loaded.notices);
   }
 
   return {

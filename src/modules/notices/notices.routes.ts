@@ -136,7 +136,9 @@ noticeRoutes
   })
   .openapi(dismissRoute, async (c) => {
     const { id, noticeId } = c.req.valid('param');
-    await dismissNotice(c.var.deps, id, noticeId);
+    await dismissNotice(c.var.deps, id, noticeId, {
+      tokenGeneration: c.var.accountToken?.generation,
+    });
     return c.body(null, 204);
   })
   .openapi(tokenRoute, async (c) => {

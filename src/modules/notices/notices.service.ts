@@ -1,15 +1,18 @@
 import { Buffer } from 'node:buffer';
 import { eq, sql } from 'drizzle-orm';
+import { DATABASE_RETRY_AFTER_SECONDS } from '../../db/database-errors';
 import { rowsOf } from '../../db/json-param';
 import { campaigns, noticeDismissals, type Role } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { AppError, notFound } from '../../http/app-error';
 import type { MaybePromise } from '../../maybe-promise';
+import { within } from '../../settle-within';
 import type { NoticeAccount, NoticeAnswer } from './account-cache';
 import { accountsAfter } from './account-loader';
 import { hash32 } from './hash32';
 import { isHeldOut } from './holdout';
 import { type LiveNotice, type LiveSet, type NoticeJson, versionKey } from './notice-catalog';
+import { NOTICES_ACCOUNT_LOAD_MS } from './notices-waits';
 
 /** Who may read an account's notices with an API key (a browser token for it may too). */
 export const NOTICE_READERS: readonly Role[] = ['app'];
@@ -47,7 +50,7 @@ function answerFor(
   options: { locale?: string; tokenGeneration?: number },
 ): AccountNotices {
   if (options.tokenGeneration !== undefined && account?.createdAtMs !== options.tokenGeneration) {
-    throw new AppError('unauthorized', 'The token is no longer valid for this account.');
+    throw staleToken();
   }
   if (!account) throw notFound(`Account ${accountId}`);
   const locale = options.locale ?? account.locale;
@@ -59,6 +62,9 @@ function answerFor(
   account.answer = answer;
   return answer;
 }
+
+const staleToken = () =>
+  new AppError('unauthorized', 'The token is no longer valid for this account.');
 
 function computeAnswer(
   deps: Deps,
@@ -123,7 +129,21 @@ function noticeAccount(deps: Deps, id: string): MaybePromise<NoticeAccount | und
 
 function cachedAccount(deps: Deps, id: string): MaybePromise<NoticeAccount | undefined> {
   const { accounts, accountLoader } = deps.notices;
-  return accounts.get(id) ?? accounts.load(id, (key) => accountLoader.load(key));
+  return (
+    accounts.get(id) ??
+    // An account not in memory needs the database: a 503 rather than a wait when it is away.
+    within(
+      accounts.load(id, (key) => accountLoader.load(key)),
+      NOTICES_ACCOUNT_LOAD_MS,
+      () =>
+        new AppError(
+          'unavailable',
+          'The database did not answer in time; retry shortly.',
+          undefined,
+          DATABASE_RETRY_AFTER_SECONDS,
+        ),
+    )
+  );
 }
 
 /**
@@ -142,11 +162,25 @@ export async function warmNoticeAccounts(deps: Deps): Promise<void> {
   });
 }
 
-/** Idempotent: dismissing twice keeps the first time. */
-export async function dismissNotice(deps: Deps, accountId: string, campaignId: string) {
-  const [account] = rowsOf<{ id: string }>(
-    await deps.db.execute(sql`select id from accounts where id = ${accountId}`),
+/**
+ * Idempotent: dismissing twice keeps the first time. With a browser token, the account must
+ * be the incarnation the token was minted for (not one re-created under the same id).
+ */
+export async function dismissNotice(
+  deps: Deps,
+  accountId: string,
+  campaignId: string,
+  options: { tokenGeneration?: number } = {},
+) {
+  const [account] = rowsOf<{ id: string; created_at: string | Date }>(
+    await deps.db.execute(sql`select id, created_at from accounts where id = ${accountId}`),
   );
+  if (
+    options.tokenGeneration !== undefined &&
+    (!account || new Date(account.created_at).getTime() !== options.tokenGeneration)
+  ) {
+    throw staleToken();
+  }
   if (!account) throw notFound(`Account ${accountId}`);
   const [campaign] = await deps.db
     .select({ id: campaigns.id })

@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json, problemResponse } from '../../http/define-route';
 import { pageSchema } from '../../http/pagination';
+import { dayInput } from '../../http/time-input';
 import { REASON_SLUG_PATTERN } from './reason-key';
 import { getReason, listReasons, putReason } from './reasons.service';
 import { weeklySeries } from './weekly-series.service';
@@ -39,7 +40,7 @@ const PutReasonSchema = z
   })
   .openapi('PutReason');
 
-const isoDate = z.iso.date().openapi({ example: '2025-01-06' });
+const isoDate = dayInput().openapi({ example: '2025-01-06' });
 
 const WeeklySchema = z
   .object({

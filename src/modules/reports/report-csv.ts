@@ -1,4 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
+import { neutraliseFormula } from '../../csv-cell';
 import type { Interval } from '../impact/holdout-estimate';
 import type { PreventedContactsReport } from './prevented-contacts-report.service';
 
@@ -90,5 +91,9 @@ export function reportCsv(report: PreventedContactsReport): string {
       savings_cents: w.savings_cents,
     })),
   ];
-  return stringify(rows, { header: true, columns: [...COLUMNS] });
+  return stringify(rows, {
+    header: true,
+    columns: [...COLUMNS],
+    cast: { string: neutraliseFormula },
+  });
 }

@@ -1,11 +1,12 @@
 import { z } from '@hono/zod-openapi';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json } from '../../http/define-route';
+import { dayInput } from '../../http/time-input';
 import { preventedContactsReport } from './prevented-contacts-report.service';
 import { reportCsv } from './report-csv';
 import { renderReportPage } from './report-page';
 
-const day = z.iso.date().openapi({ example: '2026-03-01' });
+const day = dayInput().openapi({ example: '2026-03-01' });
 const Interval = z.object({ estimate: z.number(), low: z.number(), high: z.number() });
 const Rates = {
   contacts: z.number().int(),

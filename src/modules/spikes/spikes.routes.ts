@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json, problemResponse } from '../../http/define-route';
 import { PageQuerySchema, pageSchema } from '../../http/pagination';
+import { dayInput } from '../../http/time-input';
 import { recomputeAll } from './refresh-verdicts';
 import { listSpikeAlerts } from './spike-alerts.service';
 import { findSpikes } from './spikes.service';
@@ -91,8 +92,8 @@ const spikesRoute = defineRoute({
   summary: 'Weeks whose contacts for a reason were improbably high, tied to calendar events',
   request: {
     query: z.object({
-      from: z.iso.date().optional().openapi({ description: 'Default: 12 weeks before `to`.' }),
-      to: z.iso.date().optional().openapi({ description: 'Default: the last complete week.' }),
+      from: dayInput().optional().openapi({ description: 'Default: 12 weeks before `to`.' }),
+      to: dayInput().optional().openapi({ description: 'Default: the last complete week.' }),
       reason: z.string().max(100).optional(),
     }),
   },

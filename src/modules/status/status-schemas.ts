@@ -1,7 +1,8 @@
 import { z } from '@hono/zod-openapi';
 import { COMPONENT_STATUSES, IMPACTS } from '../../db/schema';
+import { instantInput } from '../../http/time-input';
 
-const instant = z.iso.datetime({ offset: true }).openapi({ example: '2026-12-06T02:00:00Z' });
+const instant = instantInput().openapi({ example: '2026-12-06T02:00:00Z' });
 const body = z.string().trim().min(1).max(10_000).openapi({ description: 'Markdown.' });
 const incidentImpact = z.enum(IMPACTS);
 

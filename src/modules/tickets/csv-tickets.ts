@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
-import { parse } from 'csv-parse';
+import { CsvError, parse } from 'csv-parse';
 import { AppError, type FieldError, fieldErrors } from '../../http/app-error';
+import { unsafeTextProblem } from '../../http/safe-text';
 import { type TicketInput, TicketInputSchema } from './ticket-input';
 
 /** Ticket fields a CSV column can fill. */
@@ -93,9 +94,9 @@ export async function* readCsvTickets(
     }
   } catch (error) {
     if (error instanceof CsvFormatError || error instanceof AppError) throw error;
-    const csvError = error as { code?: string; lines?: number; message?: string };
-    if (csvError.code?.startsWith('CSV_')) {
-      throw new CsvFormatError(csvError.message ?? 'Malformed CSV', csvError.lines);
+    // Not every CsvError code starts with CSV_ (INVALID_OPENING_QUOTE does not).
+    if (error instanceof CsvError) {
+      throw new CsvFormatError(error.message, (error as { lines?: number }).lines);
     }
     throw error;
   }
@@ -144,6 +145,13 @@ function toRow(
     resolved_at: value('resolved_at'),
     csat: csat === undefined ? undefined : Number(csat),
   };
+  // Cells are checked like JSON bodies are by the HTTP layer: text Postgres can store.
+  const unsafe = Object.entries(candidate).flatMap(([field, cell]) => {
+    const message = typeof cell === 'string' ? unsafeTextProblem(cell) : undefined;
+    const path = `line ${line}.${columnFor(field as TicketField, options)}`;
+    return message ? [{ location: 'body', path, message }] : [];
+  });
+  if (unsafe.length > 0) return { line, ok: false, errors: unsafe };
   const parsed = TicketInputSchema.safeParse(candidate);
   if (parsed.success) return { line, ok: true, ticket: parsed.data };
   return {

@@ -1,3 +1,12 @@
+/** How far a signed timestamp may be from our clock: a replay older than this is refused. */
+export const ZENDESK_TIMESTAMP_TOLERANCE_MS = 5 * 60 * 1000;
+
+/** Whether Zendesk's signature timestamp (ISO 8601) is within the tolerance of `now`. */
+export function isFreshZendeskTimestamp(timestamp: string | undefined, now: Date): boolean {
+  const sent = timestamp ? Date.parse(timestamp) : Number.NaN;
+  return Number.isFinite(sent) && Math.abs(now.getTime() - sent) <= ZENDESK_TIMESTAMP_TOLERANCE_MS;
+}
+
 /**
  * Zendesk signs each webhook as base64(HMAC-SHA256(secret, timestamp + raw body)). Web
  * Crypto's verify compares in constant time and runs on Node and Workers alike.

@@ -33,7 +33,9 @@ export function zendeskTicket(event: ZendeskEvent, reasonFrom: string) {
   const reason =
     mode === 'tag'
       ? detail.tags?.find((tag) => tag.startsWith(name))?.slice(name.length)
-      : stringOf((detail as Record<string, unknown>)[name]);
+      : Object.hasOwn(detail, name)
+        ? stringOf((detail as Record<string, unknown>)[name])
+        : undefined;
   const organization = stringOf(detail.organization_id);
   return {
     source: 'zendesk',

@@ -6,7 +6,7 @@ import { createRouter } from '../../http/create-router';
 import { defineRoute, json } from '../../http/define-route';
 import { ingestTickets } from '../tickets/ingest.service';
 import { emptySummary, IngestSummarySchema, TicketInputSchema } from '../tickets/ticket-input';
-import { isValidZendeskSignature } from './zendesk-signature';
+import { isFreshZendeskTimestamp, isValidZendeskSignature } from './zendesk-signature';
 import { TICKET_CREATED, ZendeskEventSchema, zendeskTicket } from './zendesk-ticket';
 
 /**
@@ -23,6 +23,14 @@ const zendeskSignature: MiddlewareHandler<AppEnv> = async (c, next) => {
     await c.req.text(),
   );
   if (!signed) throw new AppError('unauthorized', 'The Zendesk webhook signature does not match.');
+  // A valid signature on an old (or far future) timestamp is a replay, not a delivery.
+  const timestamp = c.req.header('x-zendesk-webhook-signature-timestamp');
+  if (!isFreshZendeskTimestamp(timestamp, c.var.deps.clock.now())) {
+    throw new AppError(
+      'unauthorized',
+      'The Zendesk webhook timestamp is more than 5 minutes from now; a replay is refused.',
+    );
+  }
   await next();
 };
 

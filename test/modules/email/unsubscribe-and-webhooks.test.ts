@@ -212,6 +212,43 @@ describe('one-click unsubscribe and Resend webhooks', () => {
     expect((await readJson(await t.request('/v1/email-suppressions'))).data).toHaveLength(1);
   });
 
+  it('emails only the accounts that own an attribute named constructor', async () => {
+    await t.request('/v1/accounts/d', {
+      method: 'PUT',
+      json: { attributes: { constructor: 'yes' }, contacts: [{ email: 'd@example.com' }] },
+    });
+    const response = await t.request('/v1/campaigns', {
+      method: 'POST',
+      json: {
+        channels: ['email'],
+        title: 'Only d',
+        body: 'Hello',
+        audience: { type: 'rule', all: [{ attribute: 'attributes.constructor', op: 'exists' }] },
+        publish: true,
+      },
+    });
+    expect(response.status).toBe(201);
+    const campaign = await readJson(response);
+    await sendDueEmails(t.deps);
+    expect((await deliveries(campaign.id)).map((d) => d.email)).toEqual(['d@example.com']);
+  });
+
+  it.each(['constructor', '__proto__', 'toString'])(
+    'acknowledges a signed event whose type is %s without applying it, on every retry',
+    async (type) => {
+      const campaign = await sendCampaign(`Typed ${type}`);
+      const [delivery] = await deliveries(campaign);
+      if (!delivery) throw new Error('expected a delivery');
+      const event = { type, data: { email_id: delivery.provider_id } };
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const response = await t.request('/v1/webhooks/resend', signedEvent(`msg_${type}`, event));
+        expect(response.status).toBe(200);
+        expect(await readJson(response)).toEqual({ duplicate: attempt > 0, applied: false });
+      }
+      expect((await deliveries(campaign))[0]?.status).toBe(delivery.status);
+    },
+  );
+
   it('answers 404 while no signing secret is configured', async () => {
     const bare = await startTestApp();
     try {

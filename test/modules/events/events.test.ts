@@ -100,21 +100,40 @@ describe('predictable events', () => {
   });
 
   it.each([
-    ['an unparseable rule', { rrule: 'FREQ=SOMETIMES' }, 'rrule'],
-    ['a sub-daily rule', { rrule: 'FREQ=HOURLY' }, 'rrule'],
+    ['an unknown kind', { kind: 'party' }, 'kind'],
+    ['a time without offset', { starts_at: '2026-01-01T06:00:00' }, 'starts_at'],
+    ['the year 0000', { starts_at: '0000-01-01T00:00:00Z' }, 'starts_at'],
+    ['the year 9999', { ends_at: '9999-12-31T00:00:00Z' }, 'ends_at'],
+  ])('rejects %s with 400 and saves nothing', async (_, overrides, field) => {
+    const body = await expectProblem(
+      await create({ ...billingRun, ...overrides }),
+      400,
+      'validation_failed',
+    );
+    expect(body.errors.map((e: { path: string }) => e.path)).toContain(field);
+    const listed = await readJson(await t.request('/v1/events'));
+    expect(listed.data).toEqual([]);
+  });
+
+  it.each([
+    ['an unparseable rule', { rrule: 'FREQ=SOMETIMES' }, 'rrule.FREQ'],
+    ['a sub-daily rule', { rrule: 'FREQ=HOURLY' }, 'rrule.FREQ'],
+    ['month 13', { rrule: 'FREQ=DAILY;BYMONTH=13' }, 'rrule.BYMONTH'],
+    ['a negative COUNT', { rrule: 'FREQ=DAILY;COUNT=-1' }, 'rrule.COUNT'],
+    ['INTERVAL 0', { rrule: 'FREQ=WEEKLY;INTERVAL=0' }, 'rrule.INTERVAL'],
+    ['an unknown part', { rrule: 'FREQ=DAILY;EVERY=2' }, 'rrule.EVERY'],
+    ['a rule that never occurs', { rrule: 'FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30' }, 'rrule'],
     [
       'a rule with its own DTSTART',
       { rrule: 'DTSTART:20260101T000000Z\nRRULE:FREQ=DAILY' },
       'rrule',
     ],
     ['an end before the start', { ends_at: '2025-12-31T00:00:00Z' }, 'ends_at'],
-    ['an unknown kind', { kind: 'party' }, 'kind'],
-    ['a time without offset', { starts_at: '2026-01-01T06:00:00' }, 'starts_at'],
-  ])('rejects %s and saves nothing', async (_, overrides, field) => {
+  ])('rejects %s with 422 naming the part, and saves nothing', async (_, overrides, field) => {
     const body = await expectProblem(
       await create({ ...billingRun, ...overrides }),
-      400,
-      'validation_failed',
+      422,
+      'invalid_calendar',
     );
     expect(body.errors.map((e: { path: string }) => e.path)).toContain(field);
     const listed = await readJson(await t.request('/v1/events'));
@@ -261,6 +280,44 @@ describe('predictable events', () => {
       expect(relisted.data.map((e: { title: string }) => e.title)).toContain('Release 4.2.1');
     });
 
+    it.each([
+      ['a garbage DTSTART', 'DTSTART:garbage', 'DTSTART'],
+      ['an unknown TZID', 'DTSTART;TZID=Mars/Olympus:20260701T060000', 'DTSTART'],
+      ['an end before the start', 'DTSTART:20260701T060000Z\r\nDTEND:20260601T060000Z', 'DTEND'],
+      ['a sub-daily RRULE', 'DTSTART:20260701T060000Z\r\nRRULE:FREQ=HOURLY', 'RRULE.FREQ'],
+      [
+        'an RRULE that never occurs',
+        'DTSTART:20260701T060000Z\r\nRRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30',
+        'RRULE',
+      ],
+      ['the year 9999', 'DTSTART:99990701T060000Z', 'DTSTART'],
+    ])('refuses a feed with %s with 422 naming it, and imports nothing', async (_, lines, part) => {
+      const body = await expectProblem(
+        await importFeed(
+          [
+            'BEGIN:VCALENDAR',
+            'VERSION:2.0',
+            'BEGIN:VEVENT',
+            'UID:good@acme.test',
+            'DTSTART:20260701T060000Z',
+            'END:VEVENT',
+            'BEGIN:VEVENT',
+            'UID:bad@acme.test',
+            lines,
+            'END:VEVENT',
+            'END:VCALENDAR',
+            '',
+          ].join('\r\n'),
+        ),
+        422,
+        'invalid_calendar',
+      );
+      expect(body.errors.map((e: { path: string }) => e.path)).toContain(
+        `VEVENT 2 (bad@acme.test).${part}`,
+      );
+      expect((await readJson(await t.request('/v1/events'))).data).toEqual([]);
+    });
+
     it('refuses what is not a calendar and writes nothing', async () => {
       const body = await expectProblem(
         await importFeed('BEGIN:VCALENDAR\r\nthis is not a property\r\n'),
@@ -285,12 +342,55 @@ describe('predictable events', () => {
     expect(body.errors[0].path).toBe('region');
   });
 
-  it('refuses a range with too many occurrences', async () => {
+  it('refuses a range longer than two years with 422', async () => {
     await create({ ...billingRun, rrule: 'FREQ=DAILY' });
-    await expectProblem(
+    const body = await expectProblem(
       await t.request('/v1/events/occurrences?from=2026-01-01&to=2045-01-01'),
+      422,
+      'range_too_large',
+    );
+    expect(body.errors[0].path).toBe('to');
+  });
+
+  it('answers a range in the year 9999 with 400 instead of expanding to it', async () => {
+    for (let i = 0; i < 5; i++) await create({ ...billingRun, rrule: 'FREQ=DAILY' });
+    const body = await expectProblem(
+      await t.request('/v1/events/occurrences?from=9999-01-01&to=9999-01-02'),
       400,
       'validation_failed',
+    );
+    expect(body.errors.map((e: { path: string }) => e.path)).toEqual(['from', 'to']);
+  });
+
+  it('walks a recurrence from just before the range, not from the event start', async () => {
+    // A daily event from 1950: 76 years of days before the range, within the API budget
+    // only because the walk starts a period before `from`.
+    await create({
+      ...billingRun,
+      starts_at: '1950-01-01T06:00:00Z',
+      ends_at: '1950-01-01T12:00:00Z',
+      rrule: 'FREQ=DAILY',
+    });
+    const body = await readJson(
+      await t.request('/v1/events/occurrences?from=2026-03-01&to=2026-03-04'),
+    );
+    expect(body.data.map((o: { starts_at: string }) => o.starts_at)).toEqual([
+      '2026-03-01T06:00:00.000Z',
+      '2026-03-02T06:00:00.000Z',
+      '2026-03-03T06:00:00.000Z',
+    ]);
+  });
+
+  it('stops a stored rule that never occurs at the step budget, with 422', async () => {
+    // Stored before rules were checked: it walks to the year 9999 without yielding.
+    await t.deps.db.execute(sql`
+      insert into events (id, kind, title, starts_at, ends_at, rrule)
+      values (gen_random_uuid(), 'other', 'never', '2026-01-01T00:00:00Z',
+              '2026-01-01T01:00:00Z', 'FREQ=DAILY;BYMONTH=13')`);
+    await expectProblem(
+      await t.request('/v1/events/occurrences?from=2026-03-01&to=2026-04-01'),
+      422,
+      'range_too_large',
     );
   });
 });

@@ -125,6 +125,25 @@ describe('notices API', () => {
     );
   });
 
+  it.each(['constructor', 'toString', 'hasOwnProperty', '__proto__'])(
+    'matches `attributes.%s exists` only on accounts that have that attribute',
+    async (key) => {
+      await t.request('/v1/accounts/has-it', {
+        method: 'PUT',
+        json: { attributes: JSON.parse(`{"${key}": "yes"}`) },
+      });
+      await publish({
+        ...apiOutage,
+        audience: { type: 'rule', all: [{ attribute: `attributes.${key}`, op: 'exists' }] },
+      });
+      expect((await readJson(await notices('uses-api'))).notices).toEqual([]);
+      expect((await readJson(await notices('dashboard-only'))).notices).toEqual([]);
+      // An attribute named __proto__ is not kept (it would be the object's prototype).
+      const owns = key !== '__proto__';
+      expect((await readJson(await notices('has-it'))).notices).toHaveLength(owns ? 1 : 0);
+    },
+  );
+
   it('answers 404 for an unknown account', async () => {
     await expectProblem(await notices('nobody'), 404, 'not_found');
   });
@@ -399,6 +418,26 @@ describe('notices API', () => {
       await t.request('/v1/accounts/uses-api', { method: 'DELETE' });
       await t.request('/v1/accounts/uses-api', { method: 'PUT', json: { components: ['API'] } });
       await expectProblem(await notices('uses-api', { key: token }), 401, 'unauthorized');
+    });
+
+    it('does not dismiss for an account deleted and re-created under the same id', async () => {
+      const campaign = await publish(apiOutage);
+      const { token } = await mint('uses-api');
+      await t.request('/v1/accounts/uses-api', { method: 'DELETE' });
+      t.clock.set('2026-03-02T09:05:00Z');
+      await t.request('/v1/accounts/uses-api', { method: 'PUT', json: { components: ['API'] } });
+      await expectProblem(
+        await t.request(`/v1/accounts/uses-api/notices/${campaign.id}/dismiss`, {
+          method: 'POST',
+          key: token,
+        }),
+        401,
+        'unauthorized',
+      );
+      const [dismissals] = rowsOf<{ n: number }>(
+        await t.deps.db.execute(sql`select count(*)::int as n from notice_dismissals`),
+      );
+      expect(dismissals?.n).toBe(0);
     });
 
     it('lets only configured origins call from the browser', async () => {

@@ -44,10 +44,10 @@ describe('POST /v1/integrations/zendesk/webhook', () => {
 
   const send = async (
     payload: unknown,
-    options: { secret?: string; body?: string; app?: TestApp } = {},
+    options: { secret?: string; body?: string; app?: TestApp; timestamp?: string } = {},
   ) => {
     const body = options.body ?? JSON.stringify(payload);
-    const timestamp = '2026-02-10T09:00:01Z';
+    const timestamp = options.timestamp ?? '2026-02-10T09:00:01Z';
     return (options.app ?? t).request(PATH, {
       method: 'POST',
       key: null,
@@ -69,6 +69,19 @@ describe('POST /v1/integrations/zendesk/webhook', () => {
         sql`select source, external_id, account_id, reason_slug, channel from tickets order by external_id`,
       ),
     );
+
+  it.each([
+    ['years old', '2023-02-10T09:00:01Z'],
+    ['years ahead', '2029-02-10T09:00:01Z'],
+    ['6 minutes old', '2026-02-10T08:59:00Z'],
+    ['not a time', 'yesterday'],
+  ])(
+    'refuses a valid signature on a timestamp %s with 401, storing nothing',
+    async (_, timestamp) => {
+      await expectProblem(await send(ticketCreated('35436'), { timestamp }), 401, 'unauthorized');
+      expect(await stored()).toEqual([]);
+    },
+  );
 
   it('ingests a signed ticket-created event, the reason from its tag', async () => {
     const response = await send(ticketCreated('35436'));

@@ -1,0 +1,84 @@
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from './app-env';
+import { AppError, type FieldError } from './app-error';
+import { unsafeTextIn, unsafeTextProblem } from './safe-text';
+
+/**
+ * The request's path segments and query parameters, decoded, must be text Postgres can hold
+ * (`%00` and encoded unpaired surrogates are refused here, once, for every route).
+ */
+export const safeUrlText: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const url = new URL(c.req.url);
+  const errors: FieldError[] = [];
+  for (const segment of url.pathname.split('/')) {
+    const message = unsafeTextProblem(decodeOrRaw(segment));
+    if (message) errors.push({ location: 'path', path: decodeSafe(segment), message });
+  }
+  for (const [name, value] of url.searchParams) {
+    const message = unsafeTextProblem(name) ?? unsafeTextProblem(value);
+    if (message) errors.push({ location: 'query', path: withoutRefused(name), message });
+  }
+  if (errors.length > 0) throw invalidText(errors);
+  await next();
+};
+
+const decodeOrRaw = (segment: string) => {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+};
+const withoutRefused = (text: string) =>
+  text.replaceAll(String.fromCharCode(0), '').replace(/[\uD800-\uDFFF]/g, '');
+const decodeSafe = (segment: string) => withoutRefused(decodeOrRaw(segment));
+
+const invalidText = (errors: FieldError[]) =>
+  new AppError(
+    'validation_failed',
+    `${errors.length} field${errors.length === 1 ? '' : 's'} with text that cannot be stored.`,
+    errors,
+  );
+
+const hasBody = (request: Request) =>
+  request.body !== null && request.headers.get('content-length') !== '0';
+
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
+
+/** The media type of the request body, lower-cased, without parameters. */
+export const mediaTypeOf = (header: string | undefined) =>
+  header?.split(';')[0]?.trim().toLowerCase() ?? '';
+
+/** 415 unless the body is one of the media types the route declares (any `+json` for JSON). */
+export function acceptMediaTypes(mediaTypes: readonly string[]): MiddlewareHandler<AppEnv> {
+  const takesJson = mediaTypes.includes('application/json');
+  return async (c, next) => {
+    const type = mediaTypeOf(c.req.header('content-type'));
+    // No body at all is the validator's to refuse (400 naming the missing body), not a 415.
+    if (type === '' && !hasBody(c.req.raw)) return next();
+    if (!(takesJson && JSON_TYPE.test(type)) && !mediaTypes.includes(type)) {
+      throw new AppError(
+        'unsupported_media_type',
+        `Send the body as ${mediaTypes.join(' or ')}${type ? `, not ${type}` : ''}.`,
+      );
+    }
+    await next();
+  };
+}
+
+/**
+ * Parses a JSON body once (400 when it is not JSON; the route's validator reads the same
+ * parse) and refuses strings, keys included, that `unsafeTextProblem` refuses.
+ */
+export const safeJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (!hasBody(c.req.raw) && c.req.header('content-type') === undefined) return next();
+  let body: unknown;
+  try {
+    body = await c.req.json();
+  } catch {
+    throw new AppError('malformed_body', 'The request body is not valid JSON.');
+  }
+  const errors = unsafeTextIn(body, 'body');
+  if (errors.length > 0) throw invalidText(errors);
+  await next();
+};

@@ -1,0 +1,57 @@
+import type { FieldError } from './app-error';
+
+// A lone high surrogate not followed by a low one, or a lone low one not preceded by a high.
+const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Why a string cannot be stored or compared as text, or undefined when it can. Postgres text
+ * holds no NUL, and UTF-8 has no encoding for an unpaired surrogate, so neither may enter.
+ */
+export function unsafeTextProblem(text: string): string | undefined {
+  if (text.includes('\u0000')) return 'must not contain a NUL character';
+  if (UNPAIRED_SURROGATE.test(text)) return 'must be valid Unicode (an unpaired surrogate)';
+  return undefined;
+}
+
+const MAX_REPORTED = 20;
+/** Deeper than any body forestall takes; deeper ones would cost validators their stack. */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Every string (keys included) in a parsed JSON value that `unsafeTextProblem` refuses, and
+ * nesting deeper than `MAX_JSON_DEPTH`. Walked with a stack of its own, not recursion.
+ */
+export function unsafeTextIn(value: unknown, location: string): FieldError[] {
+  const errors: FieldError[] = [];
+  const pending: { node: unknown; path: string; depth: number }[] = [
+    { node: value, path: '', depth: 0 },
+  ];
+  while (pending.length > 0 && errors.length < MAX_REPORTED) {
+    const { node, path, depth } = pending.pop() as (typeof pending)[number];
+    if (typeof node === 'string') {
+      const message = unsafeTextProblem(node);
+      if (message) errors.push({ location, path: path || location, message });
+      continue;
+    }
+    if (node === null || typeof node !== 'object') continue;
+    if (depth >= MAX_JSON_DEPTH) {
+      errors.push({
+        location,
+        path: path || location,
+        message: `nests deeper than ${MAX_JSON_DEPTH} levels`,
+      });
+      break;
+    }
+    for (const [key, inner] of Object.entries(node)) {
+      const keyPath = path ? `${path}.${printable(key)}` : printable(key);
+      const keyProblem = Array.isArray(node) ? undefined : unsafeTextProblem(key);
+      if (keyProblem) errors.push({ location, path: keyPath, message: `key ${keyProblem}` });
+      else pending.push({ node: inner, path: keyPath, depth: depth + 1 });
+    }
+  }
+  return errors;
+}
+
+/** A key as it can be shown back in a problem: without the characters that were refused. */
+const printable = (key: string) =>
+  key.replaceAll(String.fromCharCode(0), '\uFFFD').replace(/[\uD800-\uDFFF]/g, '\uFFFD');

@@ -1,0 +1,195 @@
+import * as rruleModule from 'rrule';
+import { AppError, type FieldError } from '../../http/app-error';
+
+// rrule's CommonJS build (what Node loads) puts everything on `default`; its ESM build (what
+// bundlers such as wrangler pick) has named exports only.
+const rrule = ((rruleModule as unknown as { default?: typeof rruleModule }).default ??
+  rruleModule) as typeof rruleModule;
+const { rrulestr } = rrule;
+
+/**
+ * RFC 5545 recurrence rules, checked part by part before they are stored, and expanded with a
+ * hard cap on the work: rrule walks from the event's start one period at a time, and a rule
+ * that can never match (BYMONTH=13, Feb 30) walks to the year 9999 without yielding, which
+ * is seconds of blocked event loop.
+ */
+
+const WEEKDAY = /^([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$/;
+const FREQUENCIES = ['DAILY', 'WEEKLY', 'MONTHLY', 'YEARLY'];
+export const MAX_COUNT = 10_000;
+export const MAX_INTERVAL = 1_000;
+
+type PartCheck = (value: string) => string | undefined;
+
+const integerList =
+  (min: number, max: number, options: { nonZero?: boolean } = {}): PartCheck =>
+  (value) => {
+    for (const item of value.split(',')) {
+      if (!/^[+-]?\d{1,4}$/.test(item)) return `"${item}" is not an integer`;
+      const n = Number(item);
+      if (n < min || n > max || (options.nonZero && n === 0)) {
+        return `${item} is outside ${min}..${max}${options.nonZero ? ' (not 0)' : ''}`;
+      }
+    }
+    return undefined;
+  };
+
+const positive =
+  (max: number): PartCheck =>
+  (value) =>
+    /^\d{1,6}$/.test(value) && Number(value) >= 1 && Number(value) <= max
+      ? undefined
+      : `must be a whole number from 1 to ${max}`;
+
+const PARTS: Record<string, PartCheck> = {
+  FREQ: (v) =>
+    FREQUENCIES.includes(v) ? undefined : `must be ${FREQUENCIES.join(', ')} (no finer)`,
+  INTERVAL: positive(MAX_INTERVAL),
+  COUNT: positive(MAX_COUNT),
+  UNTIL: (v) =>
+    /^\d{8}(T\d{6}Z?)?$/.test(v) && untilDate(v) !== undefined
+      ? undefined
+      : 'must be a date (YYYYMMDD) or UTC time (YYYYMMDDTHHMMSSZ)',
+  BYMONTH: integerList(1, 12),
+  BYMONTHDAY: integerList(-31, 31, { nonZero: true }),
+  BYYEARDAY: integerList(-366, 366, { nonZero: true }),
+  BYWEEKNO: integerList(-53, 53, { nonZero: true }),
+  BYSETPOS: integerList(-366, 366, { nonZero: true }),
+  BYHOUR: integerList(0, 23),
+  BYMINUTE: integerList(0, 59),
+  BYSECOND: integerList(0, 59),
+  BYDAY: (v) => {
+    for (const item of v.split(',')) {
+      const match = WEEKDAY.exec(item);
+      const n = match?.[1] === undefined ? undefined : Number(match[1]);
+      if (!match || (n !== undefined && (n === 0 || Math.abs(n) > 53))) {
+        return `"${item}" is not a weekday such as MO, 1MO or -1FR`;
+      }
+    }
+    return undefined;
+  },
+  WKST: (v) => (WEEKDAY.test(v) && v.length === 2 ? undefined : 'must be a weekday such as MO'),
+};
+
+function untilDate(value: string): Date | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2}))?/.exec(value);
+  if (!m) return undefined;
+  const [y, mo, d, h = 0, mi = 0, s = 0] = m.slice(1).map((part) => Number(part ?? 0));
+  const date = new Date(Date.UTC(y ?? 0, (mo ?? 0) - 1, d, h, mi, s));
+  return date.getUTCDate() === d && date.getUTCMonth() === (mo ?? 0) - 1 ? date : undefined;
+}
+
+/** Every problem with a rule, each naming its part (`rrule.BYMONTH`); empty when usable. */
+export function recurrenceProblems(rule: string, path = 'rrule'): FieldError[] {
+  const problem = (part: string, message: string): FieldError => ({
+    location: 'body',
+    path: part ? `${path}.${part}` : path,
+    message,
+  });
+  if (/DTSTART|RRULE:/i.test(rule)) {
+    return [problem('', 'give only the rule parts, e.g. FREQ=MONTHLY;BYMONTHDAY=1')];
+  }
+  const errors: FieldError[] = [];
+  const seen = new Set<string>();
+  for (const piece of rule.toUpperCase().split(';')) {
+    const [name = '', value, ...extra] = piece.split('=');
+    const check = PARTS[name];
+    if (!check || value === undefined || value === '' || extra.length > 0) {
+      errors.push(problem(name || piece, check ? 'needs one value' : 'is not an RRULE part'));
+    } else if (seen.has(name)) errors.push(problem(name, 'is given twice'));
+    else {
+      const message = check(value);
+      if (message) errors.push(problem(name, message));
+    }
+    seen.add(name);
+  }
+  if (!seen.has('FREQ')) errors.push(problem('FREQ', 'is required'));
+  if (seen.has('COUNT') && seen.has('UNTIL')) {
+    errors.push(problem('UNTIL', 'cannot be combined with COUNT'));
+  }
+  return errors;
+}
+
+/**
+ * Expanding took more periods walked (days for a daily rule, and so on) than allowed: a 422
+ * wherever it surfaces, so a caller asks for less instead of stalling the instance.
+ */
+export class RecurrenceBudgetExceeded extends AppError {
+  constructor(readonly budget: number) {
+    super(
+      'range_too_large',
+      `Expanding the calendar over that range takes more than ${budget} steps; ask for a ` +
+        'shorter range or fewer events.',
+    );
+  }
+}
+
+/**
+ * The starts of a checked rule from `dtstart` in [after, before], walking at most `budget`
+ * periods (throws `RecurrenceBudgetExceeded` past it). rrule reads the rule's `interval` once
+ * per period walked; counting those reads is the one way to stop a walk that yields nothing
+ * (a test holds it to that). A rule without COUNT starts its walk a whole number of periods
+ * after `dtstart`, just before `after`, so the walk grows with the range asked for, not with
+ * the event's age.
+ */
+export function recurrenceStarts(
+  rule: string,
+  dtstart: Date,
+  after: Date,
+  before: Date,
+  budget: number,
+): { starts: Date[]; steps: number } {
+  const first = rrulestr(rule, { dtstart });
+  const start = /COUNT=/i.test(rule) ? dtstart : laterStart(first.options, dtstart, after);
+  const parsed = start === dtstart ? first : rrulestr(rule, { dtstart: start });
+  const options = parsed.options as { interval: number };
+  const interval = options.interval;
+  let reads = 0;
+  Object.defineProperty(options, 'interval', {
+    get() {
+      // Two reads per period (the loop's check and the step forward), one more at the start.
+      if (++reads > 2 * budget + 1) throw new RecurrenceBudgetExceeded(budget);
+      return interval;
+    },
+  });
+  const starts = parsed.between(after, before, true);
+  return { starts, steps: Math.floor(reads / 2) };
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The latest start a whole number of periods after `dtstart` and at least one period before
+ * `after`, on the same time of day, weekday (weekly), day of month (monthly) and date
+ * (yearly), so the rule yields the same dates from there on; `dtstart` when there is none.
+ */
+function laterStart(options: { freq: number; interval: number }, dtstart: Date, after: Date): Date {
+  const { freq, interval } = options;
+  const gap = after.getTime() - dtstart.getTime();
+  // rrule's Frequency: YEARLY 0, MONTHLY 1, WEEKLY 2, DAILY 3.
+  if (freq === 3 || freq === 2) {
+    const periodMs = interval * (freq === 3 ? 1 : 7) * DAY_MS;
+    const periods = Math.floor(gap / periodMs) - 1;
+    return periods > 0 ? new Date(dtstart.getTime() + periods * periodMs) : dtstart;
+  }
+  const monthsPerPeriod = interval * (freq === 0 ? 12 : 1);
+  const monthsApart =
+    (after.getUTCFullYear() - dtstart.getUTCFullYear()) * 12 +
+    after.getUTCMonth() -
+    dtstart.getUTCMonth();
+  // A 29th-31st needs a month (or a leap year) that has it: try a few periods back.
+  for (
+    let periods = Math.floor(monthsApart / monthsPerPeriod) - 1, tries = 0;
+    tries < 12;
+    tries++
+  ) {
+    if (periods <= 0) return dtstart;
+    const candidate = new Date(dtstart);
+    candidate.setUTCDate(1);
+    candidate.setUTCMonth(candidate.getUTCMonth() + periods * monthsPerPeriod);
+    candidate.setUTCDate(dtstart.getUTCDate());
+    if (candidate.getUTCDate() === dtstart.getUTCDate()) return candidate;
+    periods--;
+  }
+  return dtstart;
+}

@@ -1,0 +1,4 @@
+import { fuzzOperations } from '../helpers/fuzz/run-fuzz';
+
+// The operations are split across two files so they run side by side.
+fuzzOperations(0, 2);
