@@ -1,5 +1,5 @@
 import type { EventKind } from '../../db/schema';
-import { recurrenceProblems, recurrenceStarts } from './recurrence-rule';
+import { recurrenceStarts } from './recurrence-rule';
 
 export type CalendarEvent = {
   id: string;
