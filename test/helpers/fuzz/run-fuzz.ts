@@ -162,6 +162,22 @@ async function seedData(t: TestApp, known: Known): Promise<void> {
       contacts: [{ email: 'a@example.com' }],
     },
   });
+  // Reasons exist before events and campaigns name them.
+  await ok('/v1/tickets', {
+    method: 'POST',
+    json: {
+      tickets: [
+        { source: 'fuzz', external_id: '1', reason: 'billing', created_at: '2026-02-02T10:00:00Z' },
+        {
+          source: 'fuzz',
+          external_id: '2',
+          reason: 'login',
+          created_at: '2026-02-09T10:00:00Z',
+          account_id: 'acct-1',
+        },
+      ],
+    },
+  });
   const event = await ok('/v1/events', {
     method: 'POST',
     json: {
@@ -188,21 +204,6 @@ async function seedData(t: TestApp, known: Known): Promise<void> {
   const incident = await ok('/v1/status/incidents', {
     method: 'POST',
     json: { name: 'Slow API', status: 'investigating', impact: 'minor', body: 'Looking.' },
-  });
-  await ok('/v1/tickets', {
-    method: 'POST',
-    json: {
-      tickets: [
-        { source: 'fuzz', external_id: '1', reason: 'billing', created_at: '2026-02-02T10:00:00Z' },
-        {
-          source: 'fuzz',
-          external_id: '2',
-          reason: 'login',
-          created_at: '2026-02-09T10:00:00Z',
-          account_id: 'acct-1',
-        },
-      ],
-    },
   });
   for (const made of [event, campaign, component, incident]) {
     const id = (made as { id?: string; incident?: { id: string } }).id;
