@@ -44,7 +44,7 @@ const eventChoices = (deps: Deps) =>
 async function preview(deps: Deps, input: CampaignCreate) {
   const members = await audienceMembers(deps.db, input.audience);
   const matching = members.length;
-  const warnings = await holdoutWarnings(deps, input, members);
+  const warnings = await holdoutWarnings(deps, input);
   const bodyHtml = renderMarkdown(input.body);
   let email = '';
   if (input.email) {

@@ -13,6 +13,7 @@ export const TICKET_FIELDS = [
   'channel',
   'created_at',
   'resolved_at',
+  'first_response_at',
   'csat',
 ] as const;
 export type TicketField = (typeof TICKET_FIELDS)[number];
@@ -142,6 +143,7 @@ function toRow(
     channel: value('channel'),
     created_at: value('created_at'),
     resolved_at: value('resolved_at'),
+    first_response_at: value('first_response_at'),
     csat: csat === undefined ? undefined : Number(csat),
   };
   const parsed = TicketInputSchema.safeParse(candidate);
