@@ -64,7 +64,8 @@ const quoteKey = (key: string) => `"${key.replace(/(["\\])/g, '\\$1')}"`;
 /** The JS `===` of a lowered account value and a lowered rule value. */
 function equals(value: SQL, wanted: Scalar): SQL {
   if (typeof wanted === 'string') {
-    return sql`(jsonb_typeof(${value}) = 'string' and lower(${value} #>> '{}') = ${wanted.toLowerCase()})`;
+    return sql`(jsonb_typeof(${value}) = 'string'
+      and lower(${value} #>> '{}') = ${wanted.toLowerCase()})`;
   }
   return sql`(${value} = ${JSON.stringify(wanted)}::jsonb)`;
 }
@@ -73,7 +74,7 @@ function predicate(p: Predicate): SQL {
   const value = attribute(p.attribute);
   switch (p.op) {
     case 'exists':
-      return sql`coalesce(jsonb_typeof(${value}) not in ('null') and ${value} <> '[]'::jsonb, false)`;
+      return sql`coalesce(jsonb_typeof(${value}) <> 'null' and ${value} <> '[]'::jsonb, false)`;
     case 'eq':
       return sql`coalesce(${equals(value, p.value)}, false)`;
     case 'in':

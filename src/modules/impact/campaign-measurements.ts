@@ -77,6 +77,7 @@ type Row = {
   downgraded: number;
 };
 
+const PRE_PERIOD = `${PRE_PERIOD_DAYS} days`;
 const VARIABLE_COLUMNS = ['target', 'every', 'pre_target', 'pre_every', 'weeks'];
 
 /** sum(v_i·v_j·v_k) for every monomial, as one float8[] in MONOMIALS order. */
@@ -115,6 +116,18 @@ export async function measureCampaigns(
     target_reasons: c.targetReasons,
     window_end: c.windowEnd.toISOString(),
   }));
+  // The tickets any window (or its pre-period) can reach, as literal bounds the planner can
+  // estimate.
+  const [first] = rowsOf<{ first_at: string | Date | null }>(
+    await db.execute(sql`
+      select min(first_at) as first_at from exposures
+      where campaign_id in (select (jsonb_array_elements(${jsonParam(input)}) ->> 'id')::uuid)`),
+  );
+  if (!first?.first_at) return measured;
+  const bounds = {
+    from: new Date(first.first_at),
+    to: new Date(Math.max(...campaigns.map((c) => c.windowEnd.getTime())) + 1),
+  };
   const rows = rowsOf<Row>(
     await db.execute(sql`
       with c as (
@@ -123,20 +136,25 @@ export async function measureCampaigns(
       ),
       exposed as materialized (
         select e.campaign_id, e."group", e.account_id, e.first_at, c.window_end, c.target_reasons,
-               extract(epoch from c.window_end - e.first_at) / 86400 as days
+               extract(epoch from c.window_end - e.first_at)::float8 / 86400 as days
         from c join exposures e on e.campaign_id = c.id and e.first_at <= c.window_end
       ),
       seen as materialized (
-        select x.campaign_id, x."group", x.account_id, t.id as ticket_id, t.reason_slug,
-               t.is_recontact, t.resolved_at, t.csat, t.first_response_at, t.created_at,
+        select x.campaign_id, x."group", x.account_id, t.reason_slug, t.is_recontact,
+               t.resolved_at, t.csat, t.first_response_at, t.created_at,
                t.created_at >= x.first_at as in_window,
-               to_char(date_trunc('week', t.created_at at time zone ${timeZone}), 'YYYY-MM-DD') as week,
                (jsonb_array_length(x.target_reasons) = 0
                  or x.target_reasons ? t.reason_slug) as is_target
         from exposed x
-        join tickets t
+        join (
+          select account_id, reason_slug, is_recontact, resolved_at, csat, first_response_at,
+                 created_at
+          from tickets
+          where created_at >= ${bounds.from.toISOString()}::timestamptz - ${PRE_PERIOD}::interval
+            and created_at < ${bounds.to.toISOString()}
+        ) t
           on t.account_id = x.account_id
-         and t.created_at >= x.first_at - ${`${PRE_PERIOD_DAYS} days`}::interval
+         and t.created_at >= x.first_at - ${PRE_PERIOD}::interval
          and t.created_at < x.window_end
       ),
       per_account as (
@@ -177,10 +195,10 @@ export async function measureCampaigns(
                count(*) filter (where csat >= 4)::int as csat_satisfied,
                count(first_response_at)::int as answered,
                percentile_cont(0.5) within group (
-                 order by extract(epoch from first_response_at - created_at) / 3600)
+                 order by extract(epoch from first_response_at - created_at)::float8 / 3600)
                  as median_hours,
                percentile_cont(0.9) within group (
-                 order by extract(epoch from first_response_at - created_at) / 3600)
+                 order by extract(epoch from first_response_at - created_at)::float8 / 3600)
                  as p90_hours
         from seen where in_window group by 1, 2
       )
@@ -194,8 +212,10 @@ export async function measureCampaigns(
       from groups g
       left join window_tickets w on w.campaign_id = g.campaign_id and w."group" = g."group"
       union all
-      select 'week', campaign_id, "group", week, null, count(*)::float8,
-             count(*) filter (where is_target)::float8, 0, 0, 0, 0, 0, null, null, 0, 0
+      select 'week', campaign_id, "group",
+             to_char(date_trunc('week', created_at at time zone ${timeZone}), 'YYYY-MM-DD'),
+             null, count(*)::float8, count(*) filter (where is_target)::float8, 0, 0, 0, 0, 0,
+             null, null, 0, 0
       from seen where in_window group by 2, 3, 4
       union all
       select 'reason', campaign_id, "group", reason_slug, null, count(*)::float8, 0, 0, 0, 0, 0,

@@ -51,7 +51,9 @@ export function companionWarnings(
   if (csat) {
     warnings.push({
       code: 'csat_down',
-      message: `Contacts went down but CSAT fell: ${pct(csat.lower)} of treated accounts' ratings were 4 or 5, against ${pct(csat.higher)} held out.`,
+      message:
+        `Contacts went down but CSAT fell: ${pct(csat.lower)} of treated accounts' ratings ` +
+        `were 4 or 5, against ${pct(csat.higher)} held out.`,
     });
   }
   const recontacts = exceeds(
@@ -61,14 +63,18 @@ export function companionWarnings(
   if (recontacts) {
     warnings.push({
       code: 'recontacts_up',
-      message: `Contacts went down but re-contacts within 48 h rose: ${pct(recontacts.higher)} of treated accounts' contacts, against ${pct(recontacts.lower)} held out.`,
+      message:
+        `Contacts went down but re-contacts within 48 h rose: ${pct(recontacts.higher)} of ` +
+        `treated accounts' contacts, against ${pct(recontacts.lower)} held out.`,
     });
   }
   const churn = exceeds([treated.churned, treated.accounts], [holdout.churned, holdout.accounts]);
   if (churn) {
     warnings.push({
       code: 'churn_up',
-      message: `Contacts went down but churn rose: ${pct(churn.higher)} of treated accounts churned in their window, against ${pct(churn.lower)} held out.`,
+      message:
+        `Contacts went down but churn rose: ${pct(churn.higher)} of treated accounts churned ` +
+        `in their window, against ${pct(churn.lower)} held out.`,
     });
   }
   return warnings;

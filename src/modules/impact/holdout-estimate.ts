@@ -1,4 +1,3 @@
-import normalCdf from '@stdlib/stats-base-dists-normal-cdf';
 import tCdf from '@stdlib/stats-base-dists-t-cdf';
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
 import {
@@ -89,10 +88,7 @@ export type HoldoutEstimate = {
 };
 
 const SKEW_LIMIT = 0.2;
-const Z_95 = 1.959963984540054;
 const Z_POWER = 2.801585218; // z(0.975) + z(0.80)
-const DAY_MS = 86_400_000;
-export const DAY = DAY_MS;
 
 type Outcome = { y: Variable; covariates: Variable[] };
 const OUTCOMES = {
@@ -368,7 +364,9 @@ function refuse(
     treated: nT * centralMoments(treated, raw).mean,
     holdout: nC * centralMoments(holdout, raw).mean,
   };
-  const seen = `${fmt(contacts.holdout)} ${what} among ${nC} held-out accounts, ${fmt(contacts.treated)} among ${nT} treated`;
+  const seen =
+    `${fmt(contacts.holdout)} ${what} among ${nC} held-out accounts, ` +
+    `${fmt(contacts.treated)} among ${nT} treated`;
   if (!(adjusted.pooledVariance > 0)) {
     return {
       status: 'insufficient_data',
@@ -385,7 +383,8 @@ function refuse(
         ? `a window about ${needed.moreWeeks} week(s) longer (window_days) would give one`
         : `about ${needed.moreWeeks} more week(s) at the current rate would give one`
       : needed.holdoutAccounts !== null
-        ? `more weeks would not help: a group of about ${needed.holdoutAccounts.toLocaleString('en')} accounts (now ${smaller.toLocaleString('en')}) would`
+        ? `more weeks would not help: a group of about ${fmt(needed.holdoutAccounts)} ` +
+          `accounts (now ${fmt(smaller)}) would`
         : 'more data would';
   return {
     status: 'insufficient_data',
@@ -446,6 +445,3 @@ function whatWouldDo(
 }
 
 const fmt = (value: number) => value.toLocaleString('en', { maximumFractionDigits: 1 });
-
-export const normalPValue = (z: number) => 2 * (1 - normalCdf(Math.abs(z), 0, 1));
-export { Z_95 };

@@ -48,6 +48,9 @@ export type ObservationalEstimate =
   | { status: 'insufficient_data'; reason: string };
 
 export const MIN_HISTORY_WEEKS = 52;
+export const historyTooShort = (weeks: number) =>
+  `needs ${MIN_HISTORY_WEEKS} weeks of contacts before the campaign (a year, to learn the ` +
+  `season), has ${weeks}`;
 const MAX_HISTORY_WEEKS = 156;
 const MAX_SHIFTS = 2;
 /** χ²(1) at about 0.05 / 150 candidate weeks. */
@@ -88,7 +91,7 @@ export function estimateObservational(input: ObservationalInput): ObservationalE
   if (n < MIN_HISTORY_WEEKS) {
     return {
       status: 'insufficient_data',
-      reason: `needs ${MIN_HISTORY_WEEKS} weeks of history before the campaign (a year, to learn the season), has ${n}`,
+      reason: historyTooShort(n),
     };
   }
   const horizon = input.windowShares.length;
@@ -177,11 +180,17 @@ function poorFit(fit: LocalLevelFit, n: number): string | null {
   const errors = Array.from(fit.standardized.slice(n - RECENT_WEEKS)).filter(Number.isFinite);
   const meanSquare = errors.reduce((sum, e) => sum + e * e, 0) / Math.max(1, errors.length);
   if (meanSquare > 2) {
-    return `the model predicted the ${RECENT_WEEKS} weeks before the campaign poorly (mean squared standardised error ${meanSquare.toFixed(1)}, expected about 1)`;
+    return (
+      `the model predicted the ${RECENT_WEEKS} weeks before the campaign poorly (mean ` +
+      `squared standardised error ${meanSquare.toFixed(1)}, expected about 1)`
+    );
   }
   const recent = errors.slice(-4);
   if (recent.some((e) => Math.abs(e) > 3.5)) {
-    return 'the series broke in the last 4 weeks before the campaign: a new level cannot be told from the campaign’s effect yet';
+    return (
+      'the series broke in the last 4 weeks before the campaign: a new level cannot be ' +
+      'told from the campaign’s effect yet'
+    );
   }
   // The same weeks of earlier years: a season the model cannot follow shows there.
   for (const yearsBack of [1, 2]) {
@@ -192,7 +201,10 @@ function poorFit(fit: LocalLevelFit, n: number): string | null {
     if (around.length >= 4) {
       const ms = around.reduce((sum, e) => sum + e * e, 0) / around.length;
       if (ms > 4) {
-        return `the model fitted the same weeks ${yearsBack} year(s) earlier poorly (mean squared standardised error ${ms.toFixed(1)}): a season it cannot represent`;
+        return (
+          `the model fitted the same weeks ${yearsBack} year(s) earlier poorly (mean ` +
+          `squared standardised error ${ms.toFixed(1)}): a season it cannot represent`
+        );
       }
     }
   }

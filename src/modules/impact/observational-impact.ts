@@ -8,6 +8,7 @@ import { addWeeks, currentWeek, weeksBetween } from '../reasons/weeks';
 import { weeklyOverlap, weekStarts } from '../spikes/week-overlap';
 import {
   estimateObservational,
+  historyTooShort,
   MIN_HISTORY_WEEKS,
   type ObservationalEstimate,
 } from './observational-estimate';
@@ -63,7 +64,8 @@ export async function observationalImpact(
              count(*)::int as contacts
       from tickets
       where created_at >= ${profileFrom.toISOString()} and created_at < ${windowEnd.toISOString()}
-        and (created_at >= ${start.toISOString()} or created_at < ${startWeekStart(startWeek, zone)})
+        and (created_at >= ${start.toISOString()}
+             or created_at < ${startWeekStart(startWeek, zone)})
         and ${isTarget('reason_slug')}
       group by 1, 2, 3`),
   ]);
@@ -78,7 +80,7 @@ export async function observationalImpact(
   if (history.length < MIN_HISTORY_WEEKS) {
     return {
       status: 'insufficient_data',
-      reason: `needs ${MIN_HISTORY_WEEKS} weeks of contacts before the campaign (a year, to learn the season), has ${history.length}`,
+      reason: historyTooShort(history.length),
     };
   }
   const profile = new Array<number>(HOURS_PER_WEEK).fill(0);

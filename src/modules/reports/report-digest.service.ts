@@ -9,6 +9,8 @@ import { preventedContactsReport } from './prevented-contacts-report.service';
 import { formatCount, formatHours, formatMoney, formatPercent } from './report-format';
 
 const DAY_MS = 86_400_000;
+const range = (i: { low: number; high: number }) =>
+  `${formatCount(i.low)} to ${formatCount(i.high)}`;
 
 /**
  * Mails last week's report (Monday to Sunday in the workspace zone) to REPORT_DIGEST_TO through
@@ -24,14 +26,16 @@ export async function sendReportDigest(deps: Deps, now: Date): Promise<BatchOutc
   const element = createElement(ReportDigestEmail, {
     period: `${report.from} to ${report.to}`,
     prevented: formatCount(totals.prevented.estimate),
-    preventedInterval: `${formatCount(totals.prevented.low)} to ${formatCount(totals.prevented.high)}`,
+    preventedInterval: range(totals.prevented),
     targetPrevented: formatCount(totals.target_prevented.estimate),
     shifted: formatCount(totals.shifted.estimate),
     savings: formatMoney(totals.savings_cents.estimate),
     deflectionRate: formatPercent(totals.deflection_rate),
     contacts: formatCount(totals.contacts),
     csat: formatPercent(totals.csat),
-    firstResponse: `${formatHours(totals.first_response_median_hours)} (${formatHours(totals.first_response_p90_hours)})`,
+    firstResponse:
+      `${formatHours(totals.first_response_median_hours)} ` +
+      `(${formatHours(totals.first_response_p90_hours)})`,
     recontactRate: formatPercent(totals.recontact_rate),
     resolutionRate: formatPercent(totals.resolution_rate),
     costPerResolution: formatMoney(totals.cost_per_resolution_cents),
@@ -42,7 +46,7 @@ export async function sendReportDigest(deps: Deps, now: Date): Promise<BatchOutc
       method: c.method,
       answer: c.measurement === 'final' ? 'final' : 'so far',
       prevented: c.prevented
-        ? `${formatCount(c.prevented.estimate)} (${formatCount(c.prevented.low)} to ${formatCount(c.prevented.high)})`
+        ? `${formatCount(c.prevented.estimate)} (${range(c.prevented)})`
         : 'no estimate yet',
     })),
     reportUrl: `${deps.config.publicUrl}/v1/reports/prevented-contacts?from=${report.from}&to=${report.to}&format=html`,

@@ -43,7 +43,8 @@ export const TicketInputSchema = z
       .transform((value) => value || null)
       .openapi({
         description:
-          'When an agent first answered (not before created_at). The earliest one sent is kept: a later copy of the ticket without it, or with a later one, leaves it as it is.',
+          'When an agent first answered (not before created_at). The earliest one sent is ' +
+          'kept: a later copy of the ticket without it, or with a later one, leaves it.',
       }),
     csat: z
       .number()

@@ -146,20 +146,20 @@ describe('POST /v1/tickets', () => {
         await t.deps.db.execute(sql`select first_response_at from tickets`),
       ).map((r) => (r.first_response_at ? new Date(r.first_response_at).toISOString() : null));
     const created = ticket(1).created_at as string;
-    const after = (hours: number) =>
+    const answeredAt = (hours: number) =>
       new Date(Date.parse(created) + hours * 3_600_000).toISOString();
-    await ingest([ticket(1, { first_response_at: after(5) })]);
-    expect(await responses()).toEqual([after(5)]);
+    await ingest([ticket(1, { first_response_at: answeredAt(5) })]);
+    expect(await responses()).toEqual([answeredAt(5)]);
     // A later copy without it, or with a later one, leaves it; an earlier one replaces it.
     expect(await ingest([ticket(1)])).toMatchObject({ duplicates: 1, updated: 0 });
-    expect(await ingest([ticket(1, { first_response_at: after(9) })])).toMatchObject({
+    expect(await ingest([ticket(1, { first_response_at: answeredAt(9) })])).toMatchObject({
       duplicates: 1,
     });
-    expect(await responses()).toEqual([after(5)]);
-    expect(await ingest([ticket(1, { first_response_at: after(2) })])).toMatchObject({
+    expect(await responses()).toEqual([answeredAt(5)]);
+    expect(await ingest([ticket(1, { first_response_at: answeredAt(2) })])).toMatchObject({
       updated: 1,
     });
-    expect(await responses()).toEqual([after(2)]);
+    expect(await responses()).toEqual([answeredAt(2)]);
   });
 
   it('rejects a batch over 5,000 tickets', async () => {
