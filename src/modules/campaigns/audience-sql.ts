@@ -1,5 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
-import { jsonParam } from '../../db/json-param';
+import type { Db } from '../../db/database';
+import { jsonParam, rowsOf } from '../../db/json-param';
 import type { Audience } from './audience';
 
 /**
@@ -14,6 +15,16 @@ export function audienceCondition(audience: Audience): SQL {
     return sql`a.id in (select jsonb_array_elements_text(${jsonParam(audience.account_ids)}))`;
   }
   return 'all' in audience ? group('all', audience.all) : group('any', audience.any);
+}
+
+/** How many accounts the audience matches now, counted in the database. */
+export async function audienceSize(db: Db, audience: Audience): Promise<number> {
+  const [row] = rowsOf<{ n: number }>(
+    await db.execute(
+      sql`select count(*)::int as n from accounts a where ${audienceCondition(audience)}`,
+    ),
+  );
+  return row?.n ?? 0;
 }
 
 type Condition =

@@ -19,8 +19,9 @@ import { sequenceBoundary, sequencePValue } from './confidence-sequence';
  * the 8 weeks before exposure scaled to its window and the window's length, and θ the pooled
  * within-group regression. The difference of the groups' adjusted means times the treated
  * accounts is the estimate; its variance is the unequal-variance (Welch) one of the adjusted
- * values, which assumes nothing about their distribution. The interval is for the contacts a
- * treated group of this size prevents in expectation.
+ * values, which assumes nothing about their distribution, with the treated side's spread at
+ * least the held-out one's. The interval is for the contacts these treated accounts would
+ * have made without the campaign minus those they made with it (Poisson noise averaged).
  *
  * That variance only holds once each group's mean is close to normal. With skewed counts (many
  * accounts with none, a few with many) and a small group it is not: a held-out group that has

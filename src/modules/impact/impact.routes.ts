@@ -74,13 +74,23 @@ const impactRoute = defineRoute({
                 expected: z.number().optional(),
                 observed: z.number().optional(),
                 prevented: IntervalSchema.optional(),
+                fit: z
+                  .object({
+                    weeks: z.number().int(),
+                    level_shifts: z.number().int(),
+                    seasonal: z.boolean(),
+                  })
+                  .optional(),
               })
               .optional()
               .openapi({
                 description:
-                  'Without a holdout: expected contacts from the weeks before the campaign ' +
-                  "(with the linked event's usual spike) minus observed, interval by simulation. " +
-                  'Observational: it assumes nothing else changed.',
+                  'Without a holdout, for the target reasons: the contacts a local-level ' +
+                  'model of the weeks before the campaign predicts for its window (yearly ' +
+                  "season, the linked event's usual effect, level shifts found in the history, " +
+                  'partial weeks by their hour-of-week share, only from the start) minus those ' +
+                  'observed, interval by simulation. Observational: it assumes nothing else ' +
+                  'changed; refused when the model fitted the weeks before poorly.',
               }),
           })
           .openapi('CampaignImpact'),

@@ -117,21 +117,22 @@ describe('prevented contacts end to end', () => {
   it('reports a fully shifted effect as net prevented near zero and shifted contacts', async () => {
     const { campaign, accounts, heldOut } = await campaignWithAudience('shift', 4_000, 20);
     // Held out: a billing contact in every other account. Treated: one in five; the rest of
-    // those contacts come in as shipping ones instead. Every fifth account also writes about
-    // login, untouched.
+    // those contacts come in as shipping ones instead. Every fifth account of each group also
+    // writes about login, untouched.
     const tickets: Ticket[] = [];
     let treated = 0;
     let held = 0;
     accounts.forEach((account, i) => {
       const reasons: string[] = [];
+      const inGroup = heldOut(i) ? held++ : treated++;
       if (heldOut(i)) {
-        if (held++ % 2 === 0) reasons.push('Billing');
+        if (inGroup % 2 === 0) reasons.push('Billing');
       } else {
-        const k = treated++ % 10;
+        const k = inGroup % 10;
         if (k < 2) reasons.push('Billing');
         else if (k < 5) reasons.push('Shipping');
       }
-      if (i % 5 === 0) reasons.push('Login');
+      if (inGroup % 5 === 0) reasons.push('Login');
       reasons.forEach((reason, k) => {
         tickets.push({
           source: 'shift',

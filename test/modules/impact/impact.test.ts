@@ -64,10 +64,12 @@ describe('GET /v1/campaigns/{id}/impact', () => {
     let held = 0;
     for (let i = 0; i < ACCOUNTS; i++) {
       const heldOut = isHeldOut(campaign.id, `a-${i}`, 10);
-      const billing = heldOut ? held++ % 2 : treated++ % 10 < 3 ? 1 : 0;
+      const inGroup = heldOut ? held++ : treated++;
+      const billing = heldOut ? inGroup % 2 : inGroup % 10 < 3 ? 1 : 0;
+      // One shipping contact in five accounts of each group: the same rate, not chance.
       const reasons = [
         ...Array<string>(billing).fill('Billing'),
-        ...Array<string>(i % 5 === 0 ? 1 : 0).fill('Shipping'),
+        ...Array<string>(inGroup % 5 === 0 ? 1 : 0).fill('Shipping'),
       ];
       reasons.forEach((reason, k) => {
         tickets.push({
