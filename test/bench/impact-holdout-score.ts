@@ -59,6 +59,12 @@ function estimate(look: Look, groups: Groups, windowDays: number): HoldoutEstima
   });
 }
 
+/** Whether the campaign's no-effect twin gets a number at the window's end. */
+export function answersWithoutEffect(campaign: SimulatedCampaign): boolean {
+  const look = campaign.looks.at(-1) as Look;
+  return estimate(look, look.none, campaign.windowDays).net.status === 'ok';
+}
+
 type Scored = { look: Look; effect: HoldoutEstimate; none: HoldoutEstimate };
 
 export function scoreHoldout(

@@ -1,5 +1,5 @@
 import { type CampaignScenario, campaignSimulator } from './impact-campaigns';
-import { type HoldoutScore, scoreHoldout } from './impact-holdout-score';
+import { answersWithoutEffect, type HoldoutScore, scoreHoldout } from './impact-holdout-score';
 import {
   OBSERVATIONAL_SCENARIOS,
   type ObservationalScore,
@@ -188,13 +188,15 @@ async function main() {
   for (const scenario of SCENARIOS) {
     const started = performance.now();
     const campaigns: ReturnType<typeof simulate>[] = [];
-    let score: HoldoutScore;
+    let answeredWithoutEffect = 0;
     do {
       for (let i = 0; i < CAMPAIGNS; i++) {
-        campaigns.push(simulate(scenario, (0.4 * (i + 0.5)) / CAMPAIGNS));
+        const campaign = simulate(scenario, (0.4 * (i + 0.5)) / CAMPAIGNS);
+        campaigns.push(campaign);
+        if (answersWithoutEffect(campaign)) answeredWithoutEffect++;
       }
-      score = scoreHoldout(scenario, campaigns);
-    } while (score.nullAnswered < CAMPAIGNS && campaigns.length < MAX_BATCHES * CAMPAIGNS);
+    } while (answeredWithoutEffect < CAMPAIGNS && campaigns.length < MAX_BATCHES * CAMPAIGNS);
+    const score = scoreHoldout(scenario, campaigns);
     printHoldout(scenario, score, (performance.now() - started) / 1000);
   }
   console.log('');
