@@ -63,10 +63,6 @@ export function addQuietAccount(moments: Moments, weeks: number): void {
   moments[QUIET[2]] = (moments[QUIET[2]] as number) + weeks * weeks * weeks;
 }
 
-export function addMoments(into: Moments, from: Moments): void {
-  for (let m = 0; m < into.length; m++) into[m] = (into[m] as number) + (from[m] as number);
-}
-
 export const accountsIn = (moments: Moments) => moments[0] as number;
 
 /** A linear combination of the variables, as coefficients in VARIABLES order. */
@@ -94,7 +90,7 @@ export function crossMean(moments: Moments, a: Form, b: Form): number {
   return sum / accountsIn(moments);
 }
 
-export function cubeMean(moments: Moments, a: Form): number {
+function cubeMean(moments: Moments, a: Form): number {
   let sum = 0;
   for (let i = 0; i < V; i++) {
     if (!a[i]) continue;
