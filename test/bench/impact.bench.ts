@@ -127,9 +127,16 @@ function printHoldout(scenario: CampaignScenario, score: HoldoutScore, seconds: 
     judge(Math.abs(bias.paired) < 0.02, `${name}: |bias| ${pct(Math.abs(bias.paired))} < 2%`);
   }
   if (score.nullAnswered >= MIN_ANSWERS) {
+    // A test that holds its 5% level still shows a few tenths above 5% on some seeds: the
+    // rate is measured on ~1,000 campaigns. Above 5% by more than two of its standard errors
+    // is not met.
+    const noise = Math.sqrt((0.05 * 0.95) / score.nullAnswered);
+    const rate = `${pct(score.falsePositives)} (±${pct(noise)})`;
     judge(
-      score.falsePositives <= 0.05,
-      `${name}: false positives ${pct(score.falsePositives)} <= 5%`,
+      score.falsePositives <= 0.05 + 2 * noise,
+      score.falsePositives <= 0.05
+        ? `${name}: false positives ${rate} <= 5%`
+        : `${name}: false positives ${rate} <= 5% within Monte Carlo noise`,
     );
   }
   if (score.looks) {
