@@ -14,14 +14,23 @@ import {
 /** The weekly digest of the prevented-contacts report, for leaders; figures come formatted. */
 export type ReportDigestProps = {
   period: string;
+  /** Net prevented contacts, every reason: the headline. */
   prevented: string;
   preventedInterval: string;
+  targetPrevented: string;
+  shifted: string;
   savings: string;
   deflectionRate: string;
   contacts: string;
+  csat: string;
+  firstResponse: string;
   recontactRate: string;
   resolutionRate: string;
-  campaigns: { title: string; prevented: string; method: string }[];
+  costPerResolution: string;
+  churn: string;
+  /** Deflection that came with worse service: CSAT down, re-contacts or churn up. */
+  warnings: string[];
+  campaigns: { title: string; prevented: string; method: string; answer: string }[];
   reportUrl: string;
 };
 
@@ -29,12 +38,17 @@ const cell = { padding: '4px 8px', borderBottom: '1px solid #e4e4e7', fontSize: 
 
 export default function ReportDigestEmail(props: ReportDigestProps) {
   const figures: [string, string][] = [
-    ['Contacts prevented', `${props.prevented} (95%: ${props.preventedInterval})`],
+    ['Net contacts prevented', `${props.prevented} (95%: ${props.preventedInterval})`],
+    ['For the target reasons / shifted elsewhere', `${props.targetPrevented} / ${props.shifted}`],
     ['Saved', props.savings],
     ['Deflection rate', props.deflectionRate],
     ['Contacts', props.contacts],
+    ['CSAT (ratings 4–5)', props.csat],
+    ['First response, median (p90)', props.firstResponse],
     ['Re-contacts within 48 h', props.recontactRate],
     ['Resolved', props.resolutionRate],
+    ['Cost per resolution', props.costPerResolution],
+    ['Churn in the window, treated / held out', props.churn],
   ];
   return (
     <Html lang="en">
@@ -45,6 +59,17 @@ export default function ReportDigestEmail(props: ReportDigestProps) {
           <Heading as="h1" style={{ fontSize: '20px' }}>
             Prevented contacts, {props.period}
           </Heading>
+          {props.warnings.length > 0 ? (
+            <Section
+              style={{ border: '1px solid #b45309', backgroundColor: '#fff7ed', padding: '8px' }}
+            >
+              {props.warnings.map((warning) => (
+                <Text key={warning} style={{ margin: '4px 0', color: '#8a3a00' }}>
+                  {warning}
+                </Text>
+              ))}
+            </Section>
+          ) : null}
           <Section>
             <table style={{ borderCollapse: 'collapse', width: '100%' }}>
               <tbody>
@@ -67,7 +92,9 @@ export default function ReportDigestEmail(props: ReportDigestProps) {
                   {props.campaigns.map((c) => (
                     <tr key={c.title}>
                       <td style={cell}>{c.title}</td>
-                      <td style={{ ...cell, color: '#52525b' }}>{c.method}</td>
+                      <td style={{ ...cell, color: '#52525b' }}>
+                        {c.method}, {c.answer}
+                      </td>
                       <td style={{ ...cell, textAlign: 'right' }}>{c.prevented}</td>
                     </tr>
                   ))}
@@ -91,9 +118,10 @@ export default function ReportDigestEmail(props: ReportDigestProps) {
           </Button>
           <Hr />
           <Text style={{ color: '#52525b', fontSize: '12px' }}>
-            Prevented contacts are measured against each campaign&apos;s holdout; observational
-            estimates are labelled. You receive this digest because your address is in
-            REPORT_DIGEST_TO.
+            Prevented contacts are measured against each campaign&apos;s holdout, net over every
+            reason; observational estimates are labelled. Figures of campaigns still running are so
+            far, and stay valid however often they are read. You receive this digest because your
+            address is in REPORT_DIGEST_TO.
           </Text>
         </Container>
       </Body>
@@ -105,14 +133,31 @@ ReportDigestEmail.PreviewProps = {
   period: '2026-11-16 to 2026-11-22',
   prevented: '412',
   preventedInterval: '310 to 514',
+  targetPrevented: '460',
+  shifted: '48',
   savings: '3,708.00',
   deflectionRate: '6.1%',
   contacts: '6,320',
+  csat: '91.0%',
+  firstResponse: '2.5 h (9 h)',
   recontactRate: '4.2%',
   resolutionRate: '88.0%',
+  costPerResolution: '10.23',
+  churn: '0.4% / 0.5%',
+  warnings: [],
   campaigns: [
-    { title: 'New invoice layout', prevented: '300 (220 to 380)', method: 'holdout' },
-    { title: 'Maintenance on Sunday', prevented: '112 (40 to 184)', method: 'holdout' },
+    {
+      title: 'New invoice layout',
+      prevented: '300 (220 to 380)',
+      method: 'holdout',
+      answer: 'final',
+    },
+    {
+      title: 'Maintenance on Sunday',
+      prevented: '112 (40 to 184)',
+      method: 'holdout',
+      answer: 'so far',
+    },
   ],
   reportUrl: 'https://forestall.example.com/v1/reports/prevented-contacts?format=html',
 } satisfies ReportDigestProps;

@@ -26,9 +26,9 @@ const USAGE = `Usage: npm run import -- FILE.csv[.gz] [--map field=column ...] [
 Sends a CSV ticket export to a running forestall (FORESTALL_URL, default
 http://localhost:3000) with an API key of role ops or admin (FORESTALL_API_KEY).
 Columns named like ticket fields (source, external_id, account_id, reason, sub_reason,
-channel, created_at, resolved_at, csat) are used as they are; --map renames others.
-An interrupted import resumes where it stopped when run again (per file and server).
-On a terminal it shows a progress bar; elsewhere a progress line every S seconds (5).`;
+channel, created_at, resolved_at, first_response_at, csat) are used as they are; --map
+renames others. An interrupted import resumes where it stopped when run again (per file and
+server). On a terminal it shows a progress bar; elsewhere a progress line every S seconds (5).`;
 
 const MAX_LISTED_REJECTIONS = 20;
 

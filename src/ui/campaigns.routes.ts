@@ -1,7 +1,7 @@
 import { html } from 'hono/html';
 import { events } from '../db/schema';
 import type { Deps } from '../deps';
-import { audienceMembers } from '../modules/campaigns/audience-members';
+import { audienceSize } from '../modules/campaigns/audience-sql';
 import type { CampaignCreate } from '../modules/campaigns/campaign-input';
 import { actorOf } from '../modules/campaigns/campaigns.routes';
 import {
@@ -42,9 +42,10 @@ const eventChoices = (deps: Deps) =>
 
 /** What the campaign would look like and reach, before anything is saved. */
 async function preview(deps: Deps, input: CampaignCreate) {
-  const members = await audienceMembers(deps.db, input.audience);
-  const matching = members.length;
-  const warnings = await holdoutWarnings(deps, input, members);
+  const [matching, warnings] = await Promise.all([
+    audienceSize(deps.db, input.audience),
+    holdoutWarnings(deps, input),
+  ]);
   const bodyHtml = renderMarkdown(input.body);
   let email = '';
   if (input.email) {

@@ -1,134 +1,239 @@
-import gamma from '@stdlib/random-base-gamma';
-import poisson from '@stdlib/random-base-poisson';
-import uniform from '@stdlib/random-base-uniform';
-import { estimateWithHoldout, summarise } from '../../src/modules/impact/holdout-estimate';
-import { estimateObservational } from '../../src/modules/impact/observational-estimate';
+import { type CampaignScenario, campaignSimulator } from './impact-campaigns';
+import { answersWithoutEffect, type HoldoutScore, scoreHoldout } from './impact-holdout-score';
+import {
+  OBSERVATIONAL_SCENARIOS,
+  type ObservationalScore,
+  scoreObservational,
+} from './impact-series';
 
 /**
- * npm run bench:impact — the holdout estimator on simulated campaigns with a known true
- * effect: audiences of 1k–100k accounts, base contact rates of 1–20% per account in the
- * window, holdouts of 5–20%, true lifts of 0–40%, overdispersed counts (each account's rate
- * drawn from a gamma distribution). Prints the 95% interval's coverage, the mean bias relative
- * to the true effect, and how often "prevented > 0" is claimed when the true effect is 0.
- * BENCH_CAMPAIGNS (default 1,000 of each kind) resizes it.
+ * npm run bench:impact — the prevented-contacts estimators on simulated campaigns whose truth
+ * is known, drawn from processes the estimators do not assume (impact-campaigns.ts,
+ * impact-series.ts). Per scenario: coverage of the 95% interval (refusals excluded and
+ * counted), bias relative to the truth, two-sided false positives under no effect (at the
+ * window's end, and at any of 8 weekly looks before it), the minimum detectable lift with and
+ * without the pre-period adjustment, and the estimator this replaced for comparison.
+ * BENCH_SEED picks the random numbers; BENCH_CAMPAIGNS (default 1,000) the simulated
+ * campaigns per scenario, each measured with its effect and without it. A scenario whose
+ * campaigns are mostly refused runs more batches of them (up to 4), until 1,000 campaigns
+ * without an effect were answered: rates measured on a few hundred answers are too noisy to
+ * judge against 5%.
  */
 
+const SEED = Number(process.env.BENCH_SEED ?? 1);
 const CAMPAIGNS = Number(process.env.BENCH_CAMPAIGNS ?? 1_000);
-const u = uniform.factory(0, 1, { seed: 2026 });
-const gammaDraw = gamma.factory({ seed: 7 });
-const poissonDraw = poisson.factory({ seed: 11 });
-const between = (lo: number, hi: number) => lo + (hi - lo) * u();
+/** Fewer answers than this say nothing of coverage: the scenario is reported, not judged. */
+const MIN_ANSWERS = 200;
+const MAX_BATCHES = 4;
 
-type Outcome = { truth: number; estimate: number; low: number; high: number; ok: boolean };
+const common = {
+  shape: [0.05, 1],
+  baseRate: [0.005, 0.2],
+  effect: 'homogeneous',
+  campaignDays: [7, 14],
+  daysAfter: [14, 14],
+  holdout: [0.05, 0.5],
+} as const satisfies Partial<CampaignScenario>;
 
-function simulateCampaign(lift: number): Outcome {
-  const audience = Math.round(Math.exp(between(Math.log(1_000), Math.log(100_000))));
-  const base = between(0.01, 0.2);
-  const holdoutShare = between(0.05, 0.2);
-  const shape = between(0.5, 2); // smaller shape, more overdispersion
-  const treated: number[] = [];
-  const held: number[] = [];
-  for (let i = 0; i < audience; i++) {
-    const rate = gammaDraw(shape, shape / base);
-    if (u() < holdoutShare) held.push(poissonDraw(rate));
-    else treated.push(poissonDraw(rate * (1 - lift)));
-  }
-  // The estimand: contacts the treated accounts would have made without the campaign, minus
-  // those they made, in expectation over accounts like them.
-  const truth = treated.length * base * lift;
-  const result = estimateWithHoldout(summarise(treated), summarise(held));
-  if (result.status !== 'ok') return { truth, estimate: 0, low: 0, high: 0, ok: false };
-  const { estimate, low, high } = result.prevented;
-  return { truth, estimate, low, high, ok: true };
-}
+const SCENARIOS: CampaignScenario[] = [
+  {
+    ...common,
+    name: 'small audiences (300–2k), 5% holdout',
+    audience: [300, 2_000],
+    holdout: [0.05, 0.05],
+  },
+  {
+    ...common,
+    name: 'small audiences (300–2k), 10–50% holdout',
+    audience: [300, 2_000],
+    holdout: [0.1, 0.5],
+  },
+  { ...common, name: 'large audiences (2k–100k), 5–50% holdout', audience: [2_000, 100_000] },
+  {
+    ...common,
+    name: 'very skewed (shape 0.05–0.2), rates 0.5–2%',
+    audience: [300, 20_000],
+    shape: [0.05, 0.2],
+    baseRate: [0.005, 0.02],
+  },
+  {
+    ...common,
+    name: 'effect only in the heaviest 2% of accounts',
+    audience: [2_000, 50_000],
+    effect: 'heaviest',
+  },
+  {
+    ...common,
+    name: 'effect fully shifted to another reason',
+    audience: [2_000, 50_000],
+    effect: 'shifted',
+  },
+  {
+    ...common,
+    name: 'unequal windows (28-day campaign, 7 days after)',
+    audience: [300, 20_000],
+    campaignDays: [28, 28],
+    daysAfter: [7, 7],
+  },
+  {
+    ...common,
+    name: '8 weekly looks (14-day campaign, 49 days after)',
+    audience: [300, 20_000],
+    campaignDays: [14, 14],
+    daysAfter: [49, 49],
+    looks: [7, 14, 21, 28, 35, 42, 49, 56],
+  },
+];
 
-const HISTORY_WEEKS = 156;
+const pct = (value: number, digits = 1) =>
+  Number.isFinite(value) ? `${(value * 100).toFixed(digits)}%` : '–';
+const pad = (text: string, width: number) => text.padStart(width);
 
-/** Draws a count with mean `mu` and variance dispersion·mu. */
-function overdispersed(mu: number, dispersion: number): number {
-  const rate = dispersion > 1 ? gammaDraw(mu / (dispersion - 1), 1 / (dispersion - 1)) : mu;
-  return poissonDraw(rate);
-}
+const verdicts: [boolean, string][] = [];
+const judge = (met: boolean, label: string) => verdicts.push([met, label]);
 
-/**
- * A reason's weekly contacts with a trend and a monthly event that brings a spike; the
- * campaign runs over the next two weeks (an event week and the one after) and removes a
- * share `lift` of their contacts. No holdout: the estimator only has the series.
- */
-function simulateObservational(lift: number, seed: number): Outcome {
-  const base = Math.exp(between(Math.log(20), Math.log(500)));
-  const trend = between(-0.1, 0.1);
-  const eventEffect = between(0.3, 1);
-  const dispersion = between(1, 1.5);
-  const overlap = (week: number) => (week % 4 === 0 ? 1 : 0);
-  const mean = (week: number) => base * Math.exp((trend * week) / 52 + eventEffect * overlap(week));
-  const history = Array.from({ length: HISTORY_WEEKS }, (_, w) =>
-    overdispersed(mean(w), dispersion),
+function printHoldout(scenario: CampaignScenario, score: HoldoutScore, seconds: number) {
+  const judged = score.answered >= MIN_ANSWERS;
+  const { bias } = score;
+  console.log(
+    [
+      scenario.name.padEnd(50),
+      pad(score.campaigns.toLocaleString('en'), 6),
+      pad(pct(score.refused), 7),
+      pad(judged ? pct(score.coverage) : `(${score.answered} ans.)`, 11),
+      pad(`${pct(bias.paired)} ±${pct(bias.pairedNoise)}`, 14),
+      pad(`${pct(bias.plain)} ±${pct(bias.plainNoise, 0)}`, 16),
+      pad(pct(score.falsePositives), 7),
+      pad(score.looks ? pct(score.looks.anyFalsePositive) : '', 7),
+      pad(`${pct(score.detectable.adjusted, 0)} / ${pct(score.detectable.unadjusted, 0)}`, 13),
+      pad(pct(score.detectable.targetAdjusted, 0), 7),
+      pad(`${pct(score.naive.coverage)} / ${pct(score.naive.falsePositives)}`, 15),
+      pad(`${seconds.toFixed(0)} s`, 5),
+    ].join(' '),
   );
-  const windowWeeks = [HISTORY_WEEKS, HISTORY_WEEKS + 1];
-  const truth = windowWeeks.reduce((sum, w) => sum + mean(w) * lift, 0);
-  const result = estimateObservational({
-    history,
-    historyEventOverlap: history.map((_, w) => overlap(w)),
-    window: {
-      observed: windowWeeks.map((w) => overdispersed(mean(w) * (1 - lift), dispersion)),
-      eventOverlap: windowWeeks.map(overlap),
-    },
-    draws: 1_000,
-    seed,
-  });
-  if (result.status !== 'ok') return { truth, estimate: 0, low: 0, high: 0, ok: false };
-  return { truth, ...result.prevented, ok: true };
+  const name = scenario.name;
+  if (judged) {
+    judge(
+      score.coverage >= 0.93 && score.coverage <= 0.97,
+      `${name}: coverage ${pct(score.coverage)} within 93–97%`,
+    );
+  } else {
+    judge(
+      score.refused > 0.9,
+      `${name}: refuses ${pct(score.refused)} (only ${score.answered} answers, too few to judge coverage)`,
+    );
+  }
+  if (judged && Number.isFinite(bias.paired)) {
+    judge(Math.abs(bias.paired) < 0.02, `${name}: |bias| ${pct(Math.abs(bias.paired))} < 2%`);
+  }
+  if (score.nullAnswered >= MIN_ANSWERS) {
+    // A test that holds its 5% level still shows a few tenths above 5% on some seeds: the
+    // rate is measured on ~1,000 campaigns. Above 5% by more than two of its standard errors
+    // is not met.
+    const noise = Math.sqrt((0.05 * 0.95) / score.nullAnswered);
+    const rate = `${pct(score.falsePositives)} (±${pct(noise)})`;
+    judge(
+      score.falsePositives <= 0.05 + 2 * noise,
+      score.falsePositives <= 0.05
+        ? `${name}: false positives ${rate} <= 5%`
+        : `${name}: false positives ${rate} <= 5% within Monte Carlo noise`,
+    );
+  }
+  if (score.looks) {
+    judge(
+      score.looks.anyFalsePositive <= 0.05,
+      `${name}: false positives at any of 8 weekly looks ${pct(score.looks.anyFalsePositive)} <= 5%`,
+    );
+  }
+  if (score.shifted && score.shifted.answered >= MIN_ANSWERS) {
+    judge(
+      score.shifted.coverage >= 0.93 && score.shifted.coverage <= 0.97,
+      `${name}: coverage of shifted contacts ${pct(score.shifted.coverage)} within 93–97%`,
+    );
+  }
 }
 
-function score(withEffect: Outcome[], withoutEffect: Outcome[]) {
-  const all = [...withEffect, ...withoutEffect].filter((o) => o.ok);
-  const effective = withEffect.filter((o) => o.ok);
-  const nullRuns = withoutEffect.filter((o) => o.ok);
-  return {
-    coverage: all.filter((o) => o.low <= o.truth && o.truth <= o.high).length / all.length,
-    bias:
-      effective.reduce((sum, o) => sum + (o.estimate - o.truth), 0) /
-      effective.reduce((sum, o) => sum + o.truth, 0),
-    falsePositives: nullRuns.filter((o) => o.low > 0).length / nullRuns.length,
-    undecided: withEffect.length + withoutEffect.length - all.length,
-  };
+function printObservational(name: string, score: ObservationalScore, seconds: number) {
+  console.log(
+    [
+      name.padEnd(50),
+      pad(score.series.toLocaleString('en'), 6),
+      pad(pct(score.refused), 7),
+      pad(pct(score.coverage), 9),
+      pad(`${pct(score.bias)} ±${pct(score.biasNoise)}`, 14),
+      pad(pct(score.falsePositives), 7),
+      pad(`${pct(score.naive.coverage)} / ${pct(score.naive.bias)}`, 15),
+      pad(`${seconds.toFixed(0)} s`, 5),
+    ].join(' '),
+  );
+  judge(score.coverage >= 0.9, `observational, ${name}: coverage ${pct(score.coverage)} >= 90%`);
 }
 
-const started = performance.now();
-const withEffect = Array.from({ length: CAMPAIGNS }, () => simulateCampaign(between(0, 0.4)));
-const withoutEffect = Array.from({ length: CAMPAIGNS }, () => simulateCampaign(0));
-const seconds = (performance.now() - started) / 1000;
-const holdout = score(withEffect, withoutEffect);
+async function main() {
+  console.log(
+    `bench:impact, seed ${SEED}: ${CAMPAIGNS.toLocaleString('en')} simulated campaigns per holdout scenario, each measured with its effect (lift 0–40%) and without one`,
+  );
+  console.log('');
+  console.log('Holdout estimator: net prevented contacts (every reason), the headline');
+  console.log(
+    [
+      'scenario'.padEnd(50),
+      pad('estim.', 6),
+      pad('refused', 7),
+      pad('coverage', 11),
+      pad('bias (paired)', 14),
+      pad('bias (plain)', 16),
+      pad('false+', 7),
+      pad('looks+', 7),
+      pad('MDL adj/unadj', 13),
+      pad('MDL tgt', 7),
+      pad('old: cov / f+', 15),
+      pad('time', 5),
+    ].join(' '),
+  );
+  const simulate = campaignSimulator(SEED);
+  for (const scenario of SCENARIOS) {
+    const started = performance.now();
+    const campaigns: ReturnType<typeof simulate>[] = [];
+    let answeredWithoutEffect = 0;
+    do {
+      for (let i = 0; i < CAMPAIGNS; i++) {
+        const campaign = simulate(scenario, (0.4 * (i + 0.5)) / CAMPAIGNS);
+        campaigns.push(campaign);
+        if (answersWithoutEffect(campaign)) answeredWithoutEffect++;
+      }
+    } while (answeredWithoutEffect < CAMPAIGNS && campaigns.length < MAX_BATCHES * CAMPAIGNS);
+    const score = scoreHoldout(scenario, campaigns);
+    printHoldout(scenario, score, (performance.now() - started) / 1000);
+  }
+  console.log('');
+  console.log('Observational estimator (no holdout): target-reason contacts prevented');
+  console.log(
+    [
+      'scenario'.padEnd(50),
+      pad('series', 6),
+      pad('refused', 7),
+      pad('coverage', 9),
+      pad('bias', 14),
+      pad('false+', 7),
+      pad('old: cov / bias', 15),
+      pad('time', 5),
+    ].join(' '),
+  );
+  for (const scenario of OBSERVATIONAL_SCENARIOS) {
+    const started = performance.now();
+    const score = scoreObservational(scenario, CAMPAIGNS, SEED);
+    printObservational(scenario.name, score, (performance.now() - started) / 1000);
+  }
+  console.log('');
+  console.log(
+    'coverage: share of 95% intervals holding the truth, refusals excluded; bias (paired): mean (estimate − truth) over the campaigns with an effect, each less its own no-effect twin, / mean truth, ± its Monte Carlo s.e.; bias (plain): the same without the twin (noisier); false+: p < 0.05 under no effect at the window’s end; looks+: p < 0.05 at any of 8 weekly looks before it (always-valid answers); MDL: median minimum detectable lift (80% power, 5%) of the net estimate with / without the pre-period adjustment, and of the target-reason one; old: the estimator this replaced (Welch, target reasons, no refusal).',
+  );
+  console.log('');
+  for (const [met, label] of verdicts) console.log(`${met ? 'met    ' : 'NOT MET'} ${label}`);
+}
 
-const observationalStarted = performance.now();
-const observational = score(
-  Array.from({ length: CAMPAIGNS }, (_, i) => simulateObservational(between(0, 0.4), i + 1)),
-  Array.from({ length: CAMPAIGNS }, (_, i) => simulateObservational(0, CAMPAIGNS + i + 1)),
-);
-const observationalSeconds = (performance.now() - observationalStarted) / 1000;
-const { coverage, bias, falsePositives, undecided } = holdout;
-
-const pct = (value: number) => `${(value * 100).toFixed(1)}%`;
-console.log(
-  `${2 * CAMPAIGNS} simulated campaigns (${CAMPAIGNS} with true lifts of 0–40%, ${CAMPAIGNS} with none) in ${seconds.toFixed(1)} s; ${undecided} without enough data`,
-);
-console.log(
-  'estimator                 | coverage of 95% interval | mean bias / true effect | false "prevented > 0"',
-);
-console.log(
-  `holdout (difference of means) | ${pct(coverage).padStart(24)} | ${pct(bias).padStart(23)} | ${pct(falsePositives).padStart(20)}`,
-);
-console.log(
-  `observational (no holdout)    | ${pct(observational.coverage).padStart(24)} | ${pct(observational.bias).padStart(23)} | ${pct(observational.falsePositives).padStart(20)}`,
-);
-console.log(
-  `(observational: ${2 * CAMPAIGNS} simulated series of ${HISTORY_WEEKS} weeks with a monthly event, in ${observationalSeconds.toFixed(1)} s; ${observational.undecided} without enough data; the targets apply to the holdout estimator)`,
-);
-const targets = [
-  [`coverage within 93–97% (${pct(coverage)})`, coverage >= 0.93 && coverage <= 0.97],
-  [`|mean bias| < 2% of the true effect (${pct(bias)})`, Math.abs(bias) < 0.02],
-  [`false "prevented > 0" <= 5% (${pct(falsePositives)})`, falsePositives <= 0.05],
-] as const;
-console.log('');
-for (const [label, met] of targets) console.log(`${met ? 'met    ' : 'NOT MET'} ${label}`);
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -219,6 +219,7 @@ async function seedAnalytics(deps: ReturnType<typeof buildDeps>) {
       channel: 'email',
       created_at: new Date(start + Math.floor(random() * span)).toISOString(),
       resolved_at: null,
+      first_response_at: null,
       csat: null,
     }));
     await ingestTickets(deps, tickets);

@@ -14,6 +14,9 @@ export const accounts = pgTable(
     locale: text('locale'),
     timeZone: text('time_zone'),
     attributes: jsonb('attributes').$type<Record<string, unknown>>().notNull().default({}),
+    /** Silent loss after a campaign: when the account left, or moved to a cheaper plan. */
+    churnedAt: timestamptz('churned_at'),
+    downgradedAt: timestamptz('downgraded_at'),
     createdAt: createdAt(),
     updatedAt: timestamptz('updated_at').notNull().defaultNow(),
   },

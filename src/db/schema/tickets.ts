@@ -29,6 +29,8 @@ export const tickets = pgTable(
     channel: text('channel'),
     createdAt: timestamptz('created_at').notNull(),
     resolvedAt: timestamptz('resolved_at'),
+    /** When an agent first answered; the queue's speed for the contacts that still came in. */
+    firstResponseAt: timestamptz('first_response_at'),
     csat: smallint('csat'),
     isRecontact: boolean('is_recontact').notNull().default(false),
     ingestedAt: timestamptz('ingested_at').notNull().defaultNow(),
@@ -43,7 +45,13 @@ export const tickets = pgTable(
     index('tickets_raw_reason_key_idx').on(table.rawReasonKey),
     // Data-anomaly checks count a reason's tickets by day in a few suspect weeks.
     index('tickets_reason_created_idx').on(table.reasonSlug, table.createdAt),
+    // Period reports and observational windows read tickets by time across accounts.
+    index('tickets_created_idx').on(table.createdAt),
     check('tickets_csat_check', sql`${table.csat} between 1 and 5`),
+    check(
+      'tickets_first_response_check',
+      sql`${table.firstResponseAt} is null or ${table.firstResponseAt} >= ${table.createdAt}`,
+    ),
   ],
 );
 

@@ -48,6 +48,19 @@ export const AccountInputSchema = z
       .record(z.string().min(1).max(100), z.unknown())
       .default({})
       .openapi({ description: 'Anything else audience rules may test.', example: { seats: 40 } }),
+    churned_at: z.iso
+      .datetime({ offset: true })
+      .nullish()
+      .openapi({
+        description:
+          'When the account left (churned), if it did: the report compares the share of ' +
+          'treated and held-out accounts that churned inside a campaign’s window.',
+        example: '2026-03-20T10:00:00Z',
+      }),
+    downgraded_at: z.iso
+      .datetime({ offset: true })
+      .nullish()
+      .openapi({ description: 'When the account moved to a cheaper plan, if it did.' }),
     contacts: z
       .array(
         z.object({
@@ -78,6 +91,8 @@ export const AccountSchema = AccountInputSchema.extend({
   region: z.string().nullable(),
   locale: z.string().nullable(),
   time_zone: z.string().nullable(),
+  churned_at: z.string().nullable(),
+  downgraded_at: z.string().nullable(),
   contacts: z.array(
     z.object({ email: z.string(), name: z.string().nullable(), locale: z.string().nullable() }),
   ),

@@ -44,19 +44,24 @@ function upsertStatement(latest: AccountUpsert[], now: string) {
     locale: a.locale ?? null,
     time_zone: a.time_zone ?? null,
     attributes: a.attributes,
+    churned_at: a.churned_at ? new Date(a.churned_at).toISOString() : null,
+    downgraded_at: a.downgraded_at ? new Date(a.downgraded_at).toISOString() : null,
   }));
   // xmax = 0 only for a row this statement inserted (an update leaves the old version's xid).
   return sql`
     insert into accounts (id, plan, region, components, locale, time_zone, attributes,
-                          created_at, updated_at)
-    select id, plan, region, components, locale, time_zone, attributes, ${now}, ${now}
+                          churned_at, downgraded_at, created_at, updated_at)
+    select id, plan, region, components, locale, time_zone, attributes, churned_at,
+           downgraded_at, ${now}, ${now}
     from jsonb_to_recordset(${jsonParam(rows)}) as a(id text, plan text, region text,
-      components jsonb, locale text, time_zone text, attributes jsonb)
+      components jsonb, locale text, time_zone text, attributes jsonb,
+      churned_at timestamptz, downgraded_at timestamptz)
     order by id
     on conflict (id) do update set
       plan = excluded.plan, region = excluded.region, components = excluded.components,
       locale = excluded.locale, time_zone = excluded.time_zone,
-      attributes = excluded.attributes, updated_at = excluded.updated_at
+      attributes = excluded.attributes, churned_at = excluded.churned_at,
+      downgraded_at = excluded.downgraded_at, updated_at = excluded.updated_at
     returning (xmax = 0) as created`;
 }
 
@@ -149,6 +154,8 @@ async function withContacts(db: Db, rows: AccountRow[]): Promise<AccountView[]> 
     locale: row.locale,
     time_zone: row.timeZone,
     attributes: row.attributes,
+    churned_at: row.churnedAt?.toISOString() ?? null,
+    downgraded_at: row.downgradedAt?.toISOString() ?? null,
     contacts: contacts
       .filter((c) => c.accountId === row.id)
       .map((c) => ({ email: c.email, name: c.name, locale: c.locale })),

@@ -36,8 +36,13 @@ const createRoute = defineRoute({
   responses: {
     201: {
       description:
-        'Created. `warnings` says when the holdout is too small to detect a 20% lift on the ' +
-        "audience's expected contacts (the campaign is created anyway).",
+        'Created. `warnings` says when the holdout is too small for the net (headline) ' +
+        'estimate to detect a lift of 20% of the audience’s expected target-reason contacts ' +
+        '(80% power, 5% level; the campaign is created anyway). The detectable lift comes from ' +
+        'the audience’s contacts in the last 16 weeks, summed in the database: their spread ' +
+        'beyond Poisson and the part of it each account’s own 8 weeks before predict, which the ' +
+        'estimate adjusts away (`minimum_detectable_lift`; without the adjustment, ' +
+        '`minimum_detectable_lift_unadjusted`).',
       content: json(
         CampaignSchema.extend({
           warnings: z.array(
@@ -45,6 +50,7 @@ const createRoute = defineRoute({
               code: z.literal('holdout_too_small'),
               message: z.string(),
               minimum_detectable_lift: z.number().nullable(),
+              minimum_detectable_lift_unadjusted: z.number().nullable(),
             }),
           ),
         }).openapi('CreatedCampaign'),

@@ -1,118 +1,448 @@
-import normalCdf from '@stdlib/stats-base-dists-normal-cdf';
+import tCdf from '@stdlib/stats-base-dists-t-cdf';
+import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+import {
+  accountsIn,
+  centralMoments,
+  covariance,
+  type Form,
+  type Moments,
+  unit,
+  type Variable,
+} from './account-moments';
+import { sequenceBoundary, sequencePValue } from './confidence-sequence';
 
 /**
- * Prevented contacts from a randomised holdout (DESIGN.md section 6): per-account contact
- * counts in the measurement window, treated against held-out accounts.
- *   prevented = (r_C − r_T)·n_T,  SE = n_T·√(s_T²/n_T + s_C²/n_C),  95% interval ±1.96·SE
- *   lift = 1 − r_T/r_C, interval by the delta method on log(r_T/r_C)
- * The unequal-variance standard error needs no distributional assumption about the counts,
- * so it stays honest on overdispersed ones; the bench checks its coverage by simulation.
+ * Prevented contacts from a randomised holdout (DESIGN.md section 6).
+ *
+ * Each account's contacts in its window (from its first exposure) are adjusted by what its own
+ * past predicts (CUPED; Deng, Xu, Kohavi & Walker 2013): y − θ'(z − z̄), with z its contacts in
+ * the 8 weeks before exposure scaled to its window and the window's length, and θ the pooled
+ * within-group regression. The difference of the groups' adjusted means times the treated
+ * accounts is the estimate; its variance is the unequal-variance (Welch) one of the adjusted
+ * values, which assumes nothing about their distribution, with the treated side's spread at
+ * least the held-out one's. The interval is for the contacts these treated accounts would
+ * have made without the campaign minus those they made with it (Poisson noise averaged).
+ *
+ * That variance only holds once each group's mean is close to normal. With skewed counts (many
+ * accounts with none, a few with many) and a small group it is not: a held-out group that has
+ * not yet drawn a heavy account looks certain and low. So each group's mean must pass
+ * Cochran's rule, |skewness of one account| / √n ≤ 0.2, with the skewness of the adjusted
+ * values measured on both groups together; otherwise the answer is `insufficient_data`, with
+ * how many more weeks (or how large a holdout) would get there.
+ *
+ * While the window runs the interval and p-value come from a confidence sequence, valid at
+ * every look; at the window's end, the fixed-horizon t interval (Welch–Satterthwaite degrees
+ * of freedom).
  */
-
-/** Sufficient statistics of one group's per-account counts. */
-export type GroupCounts = { accounts: number; contacts: number; sumOfSquares: number };
 
 export type Interval = { estimate: number; low: number; high: number };
 
-export type HoldoutEstimate =
-  | {
-      status: 'ok';
-      treated: { accounts: number; contacts: number; rate: number };
-      holdout: { accounts: number; contacts: number; rate: number };
-      prevented: Interval;
-      /** Relative reduction of the treated rate; null while a group has had no contacts. */
-      lift: Interval | null;
-      pValue: number;
+export type Timing = {
+  /** Whether the measurement window has closed. */
+  final: boolean;
+  /** Days of the measurement window elapsed so far, and its planned length. */
+  elapsedDays: number;
+  windowDays: number;
+};
+
+export type Needed = {
+  /** More weeks at the current rate that would make an answer possible; null if none would. */
+  moreWeeks: number | null;
+  /** Held-out accounts that would be needed when more weeks would not do. */
+  holdoutAccounts: number | null;
+};
+
+export type EffectEstimate = {
+  status: 'ok';
+  /** Contacts prevented among treated accounts (negative: contacts added). */
+  prevented: Interval;
+  standardError: number;
+  pValue: number;
+  /** prevented / the contacts treated accounts would have made without the campaign. */
+  lift: Interval | null;
+  treatedContacts: number;
+  heldOutContacts: number;
+  /** The contacts treated accounts would have made without the campaign. */
+  expectedWithout: number;
+  /** The same estimate without the pre-period adjustment. */
+  unadjusted: Interval;
+};
+
+export type Refusal = { status: 'insufficient_data'; reason: string; needed: Needed };
+
+export type Answer = EffectEstimate | Refusal;
+
+export type HoldoutEstimate = {
+  kind: 'fixed_horizon' | 'always_valid';
+  accounts: { treated: number; holdout: number };
+  /** All reasons: the headline. */
+  net: Answer;
+  /** The campaign's target reasons. */
+  target: Answer;
+  /** target − net: contacts that moved to other reasons instead of going away. */
+  shifted: Answer;
+  /** The smallest lifts (shares of the target contacts) the design detects, 80% power, 5%. */
+  detectable: {
+    net: { adjusted: number | null; unadjusted: number | null };
+    target: { adjusted: number | null; unadjusted: number | null };
+  };
+};
+
+const SKEW_LIMIT = 0.2;
+const Z_POWER = 2.801585218; // z(0.975) + z(0.80)
+
+type Outcome = { y: Variable; covariates: Variable[] };
+const OUTCOMES = {
+  net: { y: 'every', covariates: ['pre_every', 'weeks'] },
+  target: { y: 'target', covariates: ['pre_target', 'weeks'] },
+} satisfies Record<string, Outcome>;
+
+/** The adjusted value y − θ'z for one outcome, θ pooled within groups. */
+function adjustment(groups: Moments[], outcome: Outcome): Form {
+  const y = unit(outcome.y);
+  const pooled = (a: Form, b: Form) =>
+    groups.reduce((sum, g) => sum + accountsIn(g) * covariance(g, a, b), 0);
+  // Covariates with no spread (no pre-period contacts, one window length) are left out.
+  const zs = outcome.covariates
+    .map(unit)
+    .filter((z) => pooled(z, z) > 1e-9 * Math.max(1, pooled(y, y)));
+  let theta: number[] = [];
+  if (zs.length === 1) {
+    const [z] = zs as [Form];
+    theta = [pooled(z, y) / pooled(z, z)];
+  } else if (zs.length === 2) {
+    const [a, b] = zs as [Form, Form];
+    const saa = pooled(a, a);
+    const sbb = pooled(b, b);
+    const sab = pooled(a, b);
+    const det = saa * sbb - sab * sab;
+    if (det > 1e-9 * saa * sbb) {
+      const say = pooled(a, y);
+      const sby = pooled(b, y);
+      theta = [(sbb * say - sab * sby) / det, (saa * sby - sab * say) / det];
+    } else {
+      theta = [pooled(a, y) / saa];
+      zs.splice(1);
     }
-  | { status: 'insufficient_data'; reason: string };
-
-const Z_95 = 1.959963984540054;
-
-export function summarise(counts: Iterable<number>): GroupCounts {
-  const summary: GroupCounts = { accounts: 0, contacts: 0, sumOfSquares: 0 };
-  for (const count of counts) {
-    summary.accounts += 1;
-    summary.contacts += count;
-    summary.sumOfSquares += count * count;
   }
-  return summary;
+  return y.map((coefficient, i) =>
+    zs.reduce((sum, z, k) => sum - (theta[k] ?? 0) * (z[i] ?? 0), coefficient),
+  );
 }
 
-/** Sample variance of the per-account counts. */
-export function variance(group: GroupCounts): number {
-  if (group.accounts < 2) return 0;
-  const mean = group.contacts / group.accounts;
-  return Math.max(0, (group.sumOfSquares - group.accounts * mean * mean) / (group.accounts - 1));
+type Contrast = {
+  difference: number;
+  variance: number;
+  degreesOfFreedom: number;
+  /** Per-account variance pooled over both groups, for the design's detectable effect. */
+  pooledVariance: number;
+  /** Skewness of one account's adjusted value, both groups together. */
+  skewness: number;
+};
+
+/** Held-out minus treated mean of a'v, with its Welch variance. */
+function contrast(treated: Moments, holdout: Moments, a: Form): Contrast {
+  const t = centralMoments(treated, a);
+  const c = centralMoments(holdout, a);
+  const nT = accountsIn(treated);
+  const nC = accountsIn(holdout);
+  // The treated accounts' spread without the campaign is not seen; the held-out one stands in
+  // for it when larger, so the interval holds for these accounts' own prevented contacts.
+  const vT = Math.max(t.variance, c.variance) / nT;
+  const vC = c.variance / nC;
+  const variance = vT + vC;
+  const spread = (nT * t.spread + nC * c.spread) / (nT + nC);
+  const third = (nT * t.third + nC * c.third) / (nT + nC);
+  return {
+    difference: c.mean - t.mean,
+    variance,
+    degreesOfFreedom: variance ** 2 / (vT ** 2 / (nT - 1) + vC ** 2 / (nC - 1)),
+    pooledVariance: ((nT + nC) * spread) / (nT + nC - 1),
+    skewness: spread > 0 ? Math.abs(third) / spread ** 1.5 : Number.POSITIVE_INFINITY,
+  };
 }
 
-export function estimateWithHoldout(treated: GroupCounts, holdout: GroupCounts): HoldoutEstimate {
-  if (treated.accounts < 2 || holdout.accounts < 2) {
-    return {
+export function estimateWithHoldout(
+  treated: Moments,
+  holdout: Moments,
+  timing: Timing,
+): HoldoutEstimate {
+  const nT = accountsIn(treated);
+  const nC = accountsIn(holdout);
+  const kind = timing.final ? 'fixed_horizon' : 'always_valid';
+  const base = { kind, accounts: { treated: nT, holdout: nC } } as const;
+  if (nT < 2 || nC < 2) {
+    const refusal: Refusal = {
       status: 'insufficient_data',
-      reason: `needs at least 2 accounts in each group (treated ${treated.accounts}, holdout ${holdout.accounts})`,
+      reason: `needs at least 2 accounts in each group (treated ${nT}, holdout ${nC})`,
+      needed: { moreWeeks: null, holdoutAccounts: null },
+    };
+    const none = { adjusted: null, unadjusted: null };
+    return {
+      ...base,
+      net: refusal,
+      target: refusal,
+      shifted: refusal,
+      detectable: { net: none, target: none },
     };
   }
-  const rT = treated.contacts / treated.accounts;
-  const rC = holdout.contacts / holdout.accounts;
-  const vT = variance(treated) / treated.accounts;
-  const vC = variance(holdout) / holdout.accounts;
-  const seDifference = Math.sqrt(vT + vC);
-  if (seDifference === 0) {
-    return {
-      status: 'insufficient_data',
-      reason: 'no variation in contacts yet (no group has had a contact)',
-    };
-  }
-  const difference = rC - rT;
-  const prevented = difference * treated.accounts;
-  const se = seDifference * treated.accounts;
-  const z = difference / seDifference;
+  const groups = [treated, holdout];
+  const forms = {
+    net: adjustment(groups, OUTCOMES.net),
+    target: adjustment(groups, OUTCOMES.target),
+  };
+  const raw = { net: unit('every'), target: unit('target') };
+  const treatedMean = (variable: Variable) => centralMoments(treated, unit(variable)).mean;
+  const expectedTarget = (adjusted: Contrast) =>
+    nT * Math.max(0, treatedMean('target') + adjusted.difference);
+
+  const contrasts = {
+    net: contrast(treated, holdout, forms.net),
+    target: contrast(treated, holdout, forms.target),
+  };
+  const unadjusted = {
+    net: contrast(treated, holdout, raw.net),
+    target: contrast(treated, holdout, raw.target),
+  };
+  const expectedWithoutTarget = expectedTarget(contrasts.target);
+  const answer = (name: 'net' | 'target'): Answer => {
+    const adjusted = contrasts[name];
+    const refusal = refuse(adjusted, treated, holdout, raw[name], timing, name);
+    if (refusal) return refusal;
+    const y = name === 'net' ? 'every' : 'target';
+    const expectedWithout = nT * Math.max(0, treatedMean(y) + adjusted.difference);
+    return effect(adjusted, unadjusted[name], nT, timing, {
+      treatedContacts: nT * treatedMean(y),
+      heldOutContacts: nC * centralMoments(holdout, unit(y)).mean,
+      expectedWithout,
+    });
+  };
+  const net = answer('net');
+  const target = answer('target');
+  const detectable = (name: 'net' | 'target') => ({
+    adjusted: detectableLift(contrasts[name], nT, nC, expectedWithoutTarget),
+    unadjusted: detectableLift(unadjusted[name], nT, nC, expectedWithoutTarget),
+  });
+  return {
+    ...base,
+    net,
+    target,
+    shifted: shiftedContacts(net, target, treated, holdout, forms, nT, timing),
+    detectable: { net: detectable('net'), target: detectable('target') },
+  };
+}
+
+function effect(
+  adjusted: Contrast,
+  unadjusted: Contrast,
+  nT: number,
+  timing: Timing,
+  counts: { treatedContacts: number; heldOutContacts: number; expectedWithout: number },
+): EffectEstimate {
+  const { interval, pValue } = intervalOf(
+    nT * adjusted.difference,
+    nT * Math.sqrt(adjusted.variance),
+    adjusted.degreesOfFreedom,
+    timing,
+  );
+  const lift =
+    counts.expectedWithout > 0
+      ? {
+          estimate: interval.estimate / counts.expectedWithout,
+          low: interval.low / counts.expectedWithout,
+          high: interval.high / counts.expectedWithout,
+        }
+      : null;
   return {
     status: 'ok',
-    treated: { accounts: treated.accounts, contacts: treated.contacts, rate: rT },
-    holdout: { accounts: holdout.accounts, contacts: holdout.contacts, rate: rC },
-    prevented: { estimate: prevented, low: prevented - Z_95 * se, high: prevented + Z_95 * se },
-    lift: liftInterval(rT, rC, vT, vC),
-    pValue: 2 * (1 - normalCdf(Math.abs(z), 0, 1)),
+    prevented: interval,
+    standardError: nT * Math.sqrt(adjusted.variance),
+    pValue,
+    lift,
+    ...counts,
+    unadjusted: intervalOf(
+      nT * unadjusted.difference,
+      nT * Math.sqrt(unadjusted.variance),
+      unadjusted.degreesOfFreedom,
+      timing,
+    ).interval,
   };
 }
 
-function liftInterval(rT: number, rC: number, vT: number, vC: number): Interval | null {
-  // With no contacts in a group the log ratio has no spread to estimate: no interval.
-  if (rC === 0 || rT === 0) return null;
-  const logRatio = Math.log(rT / rC);
-  const seLog = Math.sqrt(vT / (rT * rT) + vC / (rC * rC));
-  // Lift falls as the ratio rises, so the interval's ends swap.
+/** Fixed-horizon t interval at the window's end, the confidence sequence before it. */
+function intervalOf(estimate: number, se: number, df: number, timing: Timing) {
+  if (!(se > 0)) {
+    return {
+      interval: { estimate, low: estimate, high: estimate },
+      pValue: estimate === 0 ? 1 : 0,
+    };
+  }
+  if (timing.final) {
+    const dof = Number.isFinite(df) && df > 1 ? df : 1;
+    const half = tQuantile(0.975, dof) * se;
+    return {
+      interval: { estimate, low: estimate - half, high: estimate + half },
+      pValue: 2 * (1 - tCdf(Math.abs(estimate / se), dof)),
+    };
+  }
+  const share = timing.windowDays > 0 ? timing.elapsedDays / timing.windowDays : 1;
+  const half = sequenceBoundary(share) * se;
   return {
-    estimate: 1 - rT / rC,
-    low: 1 - Math.exp(logRatio + Z_95 * seLog),
-    high: 1 - Math.exp(logRatio - Z_95 * seLog),
+    interval: { estimate, low: estimate - half, high: estimate + half },
+    pValue: sequencePValue(estimate / se, share),
+  };
+}
+
+/** target − net, with the covariance of the two estimates (same accounts). */
+function shiftedContacts(
+  net: Answer,
+  target: Answer,
+  treated: Moments,
+  holdout: Moments,
+  forms: { net: Form; target: Form },
+  nT: number,
+  timing: Timing,
+): Answer {
+  if (net.status !== 'ok') return net;
+  if (target.status !== 'ok') return target;
+  const estimate = target.prevented.estimate - net.prevented.estimate;
+  const variance = (g: Moments) => {
+    const n = accountsIn(g);
+    const both =
+      covariance(g, forms.target, forms.target) +
+      covariance(g, forms.net, forms.net) -
+      2 * covariance(g, forms.target, forms.net);
+    return (Math.max(0, both) * n) / (n - 1) / n;
+  };
+  const vT = variance(treated);
+  const vC = variance(holdout);
+  const df =
+    (vT + vC) ** 2 / (vT ** 2 / (accountsIn(treated) - 1) + vC ** 2 / (accountsIn(holdout) - 1));
+  const se = nT * Math.sqrt(vT + vC);
+  const { interval, pValue } = intervalOf(estimate, se, df, timing);
+  const unadjustedShift = target.unadjusted.estimate - net.unadjusted.estimate;
+  return {
+    status: 'ok',
+    prevented: interval,
+    standardError: se,
+    pValue,
+    lift: null,
+    treatedContacts: net.treatedContacts - target.treatedContacts,
+    heldOutContacts: net.heldOutContacts - target.heldOutContacts,
+    expectedWithout: net.expectedWithout - target.expectedWithout,
+    unadjusted: { estimate: unadjustedShift, low: unadjustedShift, high: unadjustedShift },
+  };
+}
+
+function detectableLift(
+  measured: Contrast,
+  nT: number,
+  nC: number,
+  expectedWithoutTarget: number,
+): number | null {
+  if (!(expectedWithoutTarget > 0) || !(measured.pooledVariance > 0)) return null;
+  const se = nT * Math.sqrt(measured.pooledVariance * (1 / nT + 1 / nC));
+  return (Z_POWER * se) / expectedWithoutTarget;
+}
+
+/**
+ * Why no calibrated answer exists yet, or null when one does: each group's mean must be close
+ * to normal (Cochran's rule on the adjusted values' skewness).
+ */
+function refuse(
+  adjusted: Contrast,
+  treated: Moments,
+  holdout: Moments,
+  raw: Form,
+  timing: Timing,
+  name: 'net' | 'target',
+): Refusal | null {
+  const nT = accountsIn(treated);
+  const nC = accountsIn(holdout);
+  const smaller = Math.min(nT, nC);
+  const what = name === 'net' ? 'contacts' : 'target-reason contacts';
+  const contacts = {
+    treated: nT * centralMoments(treated, raw).mean,
+    holdout: nC * centralMoments(holdout, raw).mean,
+  };
+  const seen =
+    `${fmt(contacts.holdout)} ${what} among ${nC} held-out accounts, ` +
+    `${fmt(contacts.treated)} among ${nT} treated`;
+  if (!(adjusted.pooledVariance > 0)) {
+    return {
+      status: 'insufficient_data',
+      reason: `no ${what} yet in either group (${nT + nC} accounts exposed)`,
+      needed: { moreWeeks: null, holdoutAccounts: null },
+    };
+  }
+  const skewOfMean = adjusted.skewness / Math.sqrt(smaller);
+  if (skewOfMean <= SKEW_LIMIT) return null;
+  const needed = whatWouldDo(adjusted.skewness, treated, holdout, raw, smaller, timing);
+  const advice =
+    needed.moreWeeks !== null
+      ? timing.final
+        ? `a window about ${needed.moreWeeks} week(s) longer (window_days) would give one`
+        : `about ${needed.moreWeeks} more week(s) at the current rate would give one`
+      : needed.holdoutAccounts !== null
+        ? `more weeks would not help: a group of about ${fmt(needed.holdoutAccounts)} ` +
+          `accounts (now ${fmt(smaller)}) would`
+        : 'more data would';
+  return {
+    status: 'insufficient_data',
+    reason: `too few or too concentrated ${what} for a calibrated interval (${seen}); ${advice}`,
+    needed,
   };
 }
 
 /**
- * The smallest difference in contact rate (contacts per account) a holdout design detects
- * with 80% power at a two-sided 5% level: 2.80·σ·√(1/n_T + 1/n_C).
+ * How the skewness of one account's count falls as its window lengthens, from the factorial
+ * moments of the pooled counts (a Poisson mixture: time scales the rate): the projection that
+ * says how many more weeks, or how many more accounts, would make the means close to normal.
  */
-export function minimumDetectableDifference(
-  sigma: number,
-  treatedAccounts: number,
-  holdoutAccounts: number,
-): number {
-  if (treatedAccounts === 0 || holdoutAccounts === 0) return Number.POSITIVE_INFINITY;
-  return 2.8 * sigma * Math.sqrt(1 / treatedAccounts + 1 / holdoutAccounts);
+function whatWouldDo(
+  skewness: number,
+  treated: Moments,
+  holdout: Moments,
+  raw: Form,
+  smaller: number,
+  timing: Timing,
+): Needed {
+  const n = accountsIn(treated) + accountsIn(holdout);
+  const moment = (power: 1 | 2 | 3) => {
+    const sum = (g: Moments) => {
+      const c = accountsIn(g);
+      if (power === 1) return c * centralMoments(g, raw).mean;
+      const m = centralMoments(g, raw);
+      const m2 = m.spread + m.mean ** 2;
+      if (power === 2) return c * m2;
+      return c * (m.third + 3 * m.mean * m2 - 2 * m.mean ** 3);
+    };
+    return (sum(treated) + sum(holdout)) / n;
+  };
+  const m1 = moment(1);
+  const f2 = moment(2) - m1;
+  const f3 = moment(3) - 3 * moment(2) + 2 * m1;
+  const heterogeneity = Math.max(0, f2 - m1 * m1);
+  const rateThird = f3 - 3 * f2 * m1 + 2 * m1 ** 3;
+  const countSkew = (scale: number) => {
+    const variance = scale * m1 + scale ** 2 * heterogeneity;
+    const third = scale * m1 + 3 * scale ** 2 * heterogeneity + scale ** 3 * rateThird;
+    return variance > 0 ? Math.abs(third) / variance ** 1.5 : Number.POSITIVE_INFINITY;
+  };
+  const now = countSkew(1);
+  const projected = (scale: number) =>
+    Number.isFinite(now) && now > 0 ? (skewness * countSkew(scale)) / now : skewness;
+  const weeksSoFar = Math.max(1 / 7, timing.elapsedDays / 7);
+  for (let extra = 1; extra <= 104; extra++) {
+    if (projected(1 + extra / weeksSoFar) / Math.sqrt(smaller) <= SKEW_LIMIT) {
+      return { moreWeeks: extra, holdoutAccounts: null };
+    }
+  }
+  const limit = projected(1e6);
+  return {
+    moreWeeks: null,
+    holdoutAccounts: Number.isFinite(limit) ? Math.ceil((limit / SKEW_LIMIT) ** 2) : null,
+  };
 }
 
-/**
- * The smallest relative lift (share of `rate`, the expected contacts per account) those group
- * sizes detect; null when no contacts are expected or a group is empty.
- */
-export function minimumDetectableLift(
-  rate: number,
-  sigma: number,
-  treatedAccounts: number,
-  holdoutAccounts: number,
-): number | null {
-  const difference = minimumDetectableDifference(sigma, treatedAccounts, holdoutAccounts);
-  return rate > 0 && Number.isFinite(difference) ? difference / rate : null;
-}
+const fmt = (value: number) => value.toLocaleString('en', { maximumFractionDigits: 1 });

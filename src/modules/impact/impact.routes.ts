@@ -2,32 +2,15 @@ import { z } from '@hono/zod-openapi';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json, problemResponse } from '../../http/define-route';
 import { campaignImpact } from './impact.service';
-
-const Interval = z.object({ estimate: z.number(), low: z.number(), high: z.number() });
-const Group = z.object({ accounts: z.number().int(), contacts: z.number(), rate: z.number() });
-const Estimate = z
-  .object({
-    status: z.enum(['ok', 'insufficient_data']),
-    reason: z.string().optional(),
-    treated: Group.optional(),
-    holdout: Group.optional(),
-    prevented: Interval.optional().openapi({
-      description: 'Contacts prevented among treated accounts, with a 95% interval.',
-    }),
-    lift: Interval.nullable().optional().openapi({
-      description: 'Relative reduction of the treated contact rate (null while a group has none).',
-    }),
-    p_value: z.number().optional(),
-    savings_cents: Interval.optional().openapi({ description: 'prevented × COST_PER_TICKET.' }),
-  })
-  .openapi('ImpactEstimate');
-
-const CompanionSchema = z.object({
-  contacts: z.number(),
-  recontact_rate: z.number().nullable(),
-  resolution_rate: z.number().nullable(),
-  cost_per_resolution_cents: z.number().int().nullable(),
-});
+import {
+  CompanionSchema,
+  DEFLECTION_RATE,
+  DetectableSchema,
+  EstimateSchema,
+  INTERVAL_KIND,
+  IntervalSchema,
+  WarningSchema,
+} from './impact-schemas';
 
 const impactRoute = defineRoute({
   access: { roles: ['analyst'] },
@@ -37,9 +20,16 @@ const impactRoute = defineRoute({
   summary: 'Contacts a campaign prevented, measured against its holdout',
   description:
     'Per exposed account, contacts from its first exposure to `window_days` after the campaign ' +
-    'ends (or now, while it runs), treated against held-out accounts: prevented contacts with a ' +
-    '95% interval (difference of means, unequal variances), relative lift (delta method), a ' +
-    'p-value, savings, and the same for all reasons so a shift to another reason does not count.',
+    'ends (or now, while it runs), treated against held-out accounts, each adjusted by its own ' +
+    'contacts in the 8 weeks before exposure. The headline is `net`: contacts prevented over ' +
+    'every reason. `target` is the same for the campaign’s target reasons, and `shifted` = ' +
+    'target − net, contacts that moved to other reasons instead of going away. When the ' +
+    'groups are too small or their contacts too concentrated for a calibrated interval, an ' +
+    'estimate is `insufficient_data` with the reason and what would be needed, never a ' +
+    'number. ' +
+    INTERVAL_KIND +
+    ' ' +
+    DEFLECTION_RATE,
   request: {
     params: z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) }),
     query: z.object({
@@ -59,24 +49,23 @@ const impactRoute = defineRoute({
             campaign_status: z.string(),
             measurement: z.enum(['final', 'so_far']),
             method: z.enum(['holdout', 'observational']),
-            window: z.object({ days: z.number().int(), ends_at: z.string() }),
+            window: z.object({
+              days: z.number().int(),
+              ends_at: z.string(),
+              elapsed_days: z.number(),
+              planned_days: z.number(),
+            }),
             target_reasons: z.array(z.string()),
-            target: Estimate,
-            all_reasons: Estimate,
-            detectable: z.object({ minimum_detectable_lift: z.number().nullable() }),
-            companion: z
-              .object({
-                treated: CompanionSchema,
-                holdout: CompanionSchema,
-                deflection_rate: z.number().nullable(),
-              })
-              .openapi({
-                description:
-                  'Re-contact rate (re-contacts within 48 h / contacts) and resolution rate ' +
-                  '(resolved / contacts) of each group over the window, all reasons, and cost per ' +
-                  'resolution (contacts × COST_PER_TICKET / resolved); deflection ' +
-                  'rate = prevented / (treated target contacts + prevented).',
-              }),
+            interval_kind: z.enum(['fixed_horizon', 'always_valid']).openapi({
+              description: INTERVAL_KIND,
+            }),
+            net: EstimateSchema,
+            target: EstimateSchema,
+            shifted: EstimateSchema,
+            deflection_rate: z.number().nullable().openapi({ description: DEFLECTION_RATE }),
+            detectable: DetectableSchema,
+            companion: z.object({ treated: CompanionSchema, holdout: CompanionSchema }),
+            warnings: z.array(WarningSchema),
             observational: z
               .object({
                 status: z.enum(['ok', 'insufficient_data']),
@@ -84,14 +73,24 @@ const impactRoute = defineRoute({
                 method: z.literal('observational').optional(),
                 expected: z.number().optional(),
                 observed: z.number().optional(),
-                prevented: Interval.optional(),
+                prevented: IntervalSchema.optional(),
+                fit: z
+                  .object({
+                    weeks: z.number().int(),
+                    level_shifts: z.number().int(),
+                    seasonal: z.boolean(),
+                  })
+                  .optional(),
               })
               .optional()
               .openapi({
                 description:
-                  'Without a holdout: expected contacts from the weeks before the campaign ' +
-                  "(with the linked event's usual spike) minus observed, interval by simulation. " +
-                  'Observational: it assumes nothing else changed.',
+                  'Without a holdout, for the target reasons: the contacts a local-level ' +
+                  'model of the weeks before the campaign predicts for its window (yearly ' +
+                  "season, the linked event's usual effect, level shifts found in the history, " +
+                  'partial weeks by their hour-of-week share, only from the start) minus those ' +
+                  'observed, interval by simulation. Observational: it assumes nothing else ' +
+                  'changed; refused when the model fitted the weeks before poorly.',
               }),
           })
           .openapi('CampaignImpact'),

@@ -1,24 +1,37 @@
 import gamma from '@stdlib/random-base-gamma';
-import poisson from '@stdlib/random-base-poisson';
-import uniform from '@stdlib/random-base-uniform';
-import { dot, fitPoissonGlm } from '../spikes/poisson-glm';
+import normal from '@stdlib/random-base-normal';
+import { cholesky, fitLocalLevel, type LocalLevelFit, likelihoodRatio } from './local-level';
 
 /**
  * Prevented contacts without a holdout (DESIGN.md section 6), always labelled observational:
- * a count model fitted on the weeks before the campaign (intercept, trend and the overlap of
- * each week with the linked event's windows, so the spike the event usually brings is part of
- * the counterfactual) predicts the window's contacts had nobody been told; prevented is that
- * prediction minus what was observed. Its interval comes from simulation: coefficients drawn
- * from their estimated distribution, then counts from an overdispersed Poisson around them.
+ * what the weeks before the campaign predict for its window, minus what was observed.
+ *
+ * The weekly counts (log(count + 1)) follow a local level (Kalman filter, so the level moves
+ * as the series does), a yearly season (Fourier terms, from a year of history on), the linked
+ * event's usual effect (the overlap of each week with its windows), and level shifts found in
+ * the history (a step wherever one improves the fit beyond chance). The counterfactual for
+ * the window comes from simulation: the state drawn from its filtered distribution, the level
+ * walking on, the noise of each week, σ² from its own sampling distribution. Partial weeks
+ * count only the share of their contacts that falls inside the window (hour-of-week profile),
+ * so days before the campaign's start never count.
+ *
+ * No number when the model cannot be trusted: too little history, an event whose effect the
+ * history never showed, weeks before the campaign it predicted poorly (a break just before the
+ * start), or the same weeks of past years it fitted poorly (a season it cannot represent).
  */
 
 export type ObservationalInput = {
-  /** Weekly contacts before the campaign, oldest first. */
+  /** Monday (YYYY-MM-DD) of the first history week; weeks follow one another. */
+  firstWeek: string;
+  /** Whole weeks of contacts before the campaign's start week, oldest first. */
   history: number[];
-  /** Overlap (0–1) of each history week with the event's windows, aligned with `history`. */
-  historyEventOverlap: number[];
-  /** Observed weekly contacts in the measurement window, and those weeks' event overlap. */
-  window: { observed: number[]; eventOverlap: number[] };
+  /** Overlap (0–1) of each week with the linked event's windows, history then window weeks. */
+  eventOverlap?: number[];
+  /** The window's weeks (from the campaign's start week): the share of each week's contacts
+   *  inside the window, from the hour-of-week profile (1 for whole weeks). */
+  windowShares: number[];
+  /** Contacts observed in the window (from the campaign's start to its window's end). */
+  observed: number;
   draws?: number;
   seed?: number;
 };
@@ -30,86 +43,212 @@ export type ObservationalEstimate =
       expected: number;
       observed: number;
       prevented: { estimate: number; low: number; high: number };
+      fit: { weeks: number; level_shifts: number; seasonal: boolean };
     }
   | { status: 'insufficient_data'; reason: string };
 
-const MIN_WEEKS = 26;
-const P = 3;
+export const MIN_HISTORY_WEEKS = 52;
+export const historyTooShort = (weeks: number) =>
+  `needs ${MIN_HISTORY_WEEKS} weeks of contacts before the campaign (a year, to learn the ` +
+  `season), has ${weeks}`;
+const MAX_HISTORY_WEEKS = 156;
+const MAX_SHIFTS = 2;
+/** χ²(1) at about 0.05 / 150 candidate weeks. */
+const SHIFT_THRESHOLD = 13;
+const RECENT_WEEKS = 26;
+const DAY_MS = 86_400_000;
 
-const row = (week: number, overlap: number) => [1, week / 52, overlap];
+function seasonalColumns(firstWeek: string, weeks: number, harmonics: number): number[][] {
+  const start = Date.parse(`${firstWeek}T00:00:00Z`);
+  return Array.from({ length: weeks }, (_, t) => {
+    const middle = start + (t * 7 + 3.5) * DAY_MS;
+    const year = new Date(middle).getUTCFullYear();
+    const angle = (2 * Math.PI * (middle - Date.UTC(year, 0, 1))) / (365.25 * DAY_MS);
+    return Array.from({ length: harmonics }, (_, k) => [
+      Math.sin((k + 1) * angle),
+      Math.cos((k + 1) * angle),
+    ]).flat();
+  });
+}
+
+type Design = { columns: number[][]; p: number };
+
+const design = (rows: number[][]): Design => ({ columns: rows, p: rows[0]?.length ?? 0 });
+const flat = (d: Design, n: number) => {
+  const x = new Float64Array(n * d.p);
+  for (let t = 0; t < n; t++) x.set(d.columns[t] ?? [], t * d.p);
+  return x;
+};
+const withColumn = (d: Design, column: (t: number) => number): Design => ({
+  columns: d.columns.map((row, t) => [...row, column(t)]),
+  p: d.p + 1,
+});
 
 export function estimateObservational(input: ObservationalInput): ObservationalEstimate {
-  const n = input.history.length;
-  if (n < MIN_WEEKS) {
-    return { status: 'insufficient_data', reason: `needs ${MIN_WEEKS} weeks of history, has ${n}` };
-  }
-  if (!input.historyEventOverlap.some((o) => o > 0)) {
+  const all = input.history.slice(-MAX_HISTORY_WEEKS);
+  const skipped = input.history.length - all.length;
+  const n = all.length;
+  if (n < MIN_HISTORY_WEEKS) {
     return {
       status: 'insufficient_data',
-      reason: 'no earlier occurrence of the event in the history to learn its spike from',
+      reason: historyTooShort(n),
     };
   }
-  const x = new Float64Array(n * P);
-  for (let t = 0; t < n; t++) x.set(row(t, input.historyEventOverlap[t] ?? 0), t * P);
-  const fit = fitPoissonGlm(x, P, input.history, new Float64Array(n).fill(1));
-  let pearson = 0;
-  for (let t = 0; t < n; t++) {
-    const mu = fit.mu[t] ?? 0;
-    pearson += ((input.history[t] ?? 0) - mu) ** 2 / Math.max(mu, 1e-9);
+  const horizon = input.windowShares.length;
+  const total = n + horizon;
+  const firstWeek = new Date(Date.parse(`${input.firstWeek}T00:00:00Z`) + skipped * 7 * DAY_MS)
+    .toISOString()
+    .slice(0, 10);
+  const harmonics = n >= 104 ? 4 : 2;
+  let columns = design(seasonalColumns(firstWeek, total, harmonics));
+  const overlap = (input.eventOverlap ?? []).slice(skipped);
+  const eventInWindow = overlap.slice(n, total).some((o) => o > 0);
+  if (overlap.slice(0, n).some((o) => o > 0)) {
+    columns = withColumn(columns, (t) => overlap[t] ?? 0);
+  } else if (eventInWindow) {
+    return {
+      status: 'insufficient_data',
+      reason: 'the linked event never happened in the history: its usual effect is unknown',
+    };
   }
-  const dispersion = Math.max(1, pearson / (n - P));
+  const y = all.map((count) => Math.log(count + 1));
+  let fit = fitLocalLevel(y, flat(columns, n), columns.p);
+  let shifts = 0;
+  while (shifts < MAX_SHIFTS) {
+    const found = bestShift(y, columns, fit);
+    if (!found) break;
+    columns = found.columns;
+    fit = found.fit;
+    shifts++;
+  }
+  const problem = poorFit(fit, n);
+  if (problem) return { status: 'insufficient_data', reason: problem };
 
-  const windowRows = input.window.observed.map((_, i) =>
-    row(n + i, input.window.eventOverlap[i] ?? 0),
+  const draws = simulateWindow(
+    fit,
+    columns,
+    n,
+    input.windowShares,
+    input.draws ?? 2_000,
+    input.seed ?? 1,
   );
-  const observed = input.window.observed.reduce((a, b) => a + b, 0);
-  const expected = windowRows.reduce((sum, r) => sum + Math.exp(dot(r, fit.beta)), 0);
-
-  const draws = input.draws ?? 2_000;
-  const seed = input.seed ?? 1;
-  const u = uniform.factory(0, 1, { seed });
-  const gammaDraw = gamma.factory({ seed: seed + 1 });
-  const poissonDraw = poisson.factory({ seed: seed + 2 });
-  const standardNormal = () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
-  const chol = cholesky(fit.covariance, P, dispersion);
-  const simulated: number[] = [];
-  for (let d = 0; d < draws; d++) {
-    const z = Array.from({ length: P }, standardNormal);
-    const beta = fit.beta.map((b, i) => {
-      let shift = 0;
-      for (let j = 0; j <= i; j++) shift += (chol[i * P + j] ?? 0) * (z[j] ?? 0);
-      return b + shift;
-    });
-    let total = 0;
-    for (const r of windowRows) {
-      const mu = Math.exp(dot(r, beta));
-      // Variance dispersion·mu: a gamma-mixed Poisson (negative binomial) when dispersion > 1.
-      const rate = dispersion > 1 ? gammaDraw(mu / (dispersion - 1), 1 / (dispersion - 1)) : mu;
-      total += poissonDraw(rate);
-    }
-    simulated.push(total - observed);
-  }
-  simulated.sort((a, b) => a - b);
-  const quantile = (q: number) => simulated[Math.min(draws - 1, Math.floor(q * draws))] ?? 0;
+  const expected = draws.reduce((sum, d) => sum + d, 0) / draws.length;
+  const prevented = draws.map((d) => d - input.observed).sort((a, b) => a - b);
+  const quantile = (q: number) =>
+    prevented[Math.min(prevented.length - 1, Math.floor(q * prevented.length))] ?? 0;
   return {
     status: 'ok',
     method: 'observational',
     expected,
-    observed,
-    prevented: { estimate: expected - observed, low: quantile(0.025), high: quantile(0.975) },
+    observed: input.observed,
+    prevented: { estimate: expected - input.observed, low: quantile(0.025), high: quantile(0.975) },
+    fit: { weeks: n, level_shifts: shifts, seasonal: harmonics > 0 },
   };
 }
 
-/** Lower Cholesky factor of scale·covariance (p × p, row-major). */
-function cholesky(covariance: Float64Array, p: number, scale: number): Float64Array {
-  const l = new Float64Array(p * p);
-  for (let i = 0; i < p; i++) {
-    for (let j = 0; j <= i; j++) {
-      let sum = scale * (covariance[i * p + j] ?? 0);
-      for (let k = 0; k < j; k++) sum -= (l[i * p + k] ?? 0) * (l[j * p + k] ?? 0);
-      l[i * p + j] =
-        i === j ? Math.sqrt(Math.max(sum, 0)) : sum / Math.max(l[j * p + j] ?? 0, 1e-12);
+/**
+ * The level shift that improves the fit most, if it does beyond chance. Candidates are the
+ * weeks after which the one-step errors run furthest to one side (a few are refitted).
+ */
+function bestShift(y: number[], columns: Design, fit: LocalLevelFit) {
+  const n = y.length;
+  const errors = fit.standardized;
+  const candidates: { week: number; drift: number }[] = [];
+  // A step needs weeks on both sides to be told from noise.
+  for (let week = 8; week <= n - 3; week++) {
+    const run = Array.from(errors.slice(week, week + 8)).filter(Number.isFinite);
+    if (run.length < 3) continue;
+    const drift = Math.abs(run.reduce((sum, e) => sum + e, 0)) / Math.sqrt(run.length);
+    candidates.push({ week, drift });
+  }
+  candidates.sort((a, b) => b.drift - a.drift);
+  let best: { columns: Design; fit: LocalLevelFit; statistic: number } | null = null;
+  for (const { week } of candidates.slice(0, 5)) {
+    const stepped = withColumn(columns, (t) => (t >= week ? 1 : 0));
+    // Each model with its own level noise: a large one could otherwise pass for the step.
+    const steppedFit = fitLocalLevel(y, flat(stepped, n), stepped.p);
+    const statistic = likelihoodRatio(fit, steppedFit);
+    if (statistic > SHIFT_THRESHOLD && (!best || statistic > best.statistic)) {
+      best = { columns: stepped, fit: steppedFit, statistic };
     }
   }
-  return l;
+  return best;
+}
+
+/** Why the model should not be trusted, or null. */
+function poorFit(fit: LocalLevelFit, n: number): string | null {
+  const errors = Array.from(fit.standardized.slice(n - RECENT_WEEKS)).filter(Number.isFinite);
+  const meanSquare = errors.reduce((sum, e) => sum + e * e, 0) / Math.max(1, errors.length);
+  if (meanSquare > 2) {
+    return (
+      `the model predicted the ${RECENT_WEEKS} weeks before the campaign poorly (mean ` +
+      `squared standardised error ${meanSquare.toFixed(1)}, expected about 1)`
+    );
+  }
+  const recent = errors.slice(-4);
+  if (recent.some((e) => Math.abs(e) > 3.5)) {
+    return (
+      'the series broke in the last 4 weeks before the campaign: a new level cannot be ' +
+      'told from the campaign’s effect yet'
+    );
+  }
+  // The same weeks of earlier years: a season the model cannot follow shows there.
+  for (const yearsBack of [1, 2]) {
+    const at = n - 52 * yearsBack;
+    const around = Array.from(fit.standardized.slice(Math.max(0, at - 1), at + 5)).filter(
+      Number.isFinite,
+    );
+    if (around.length >= 4) {
+      const ms = around.reduce((sum, e) => sum + e * e, 0) / around.length;
+      if (ms > 4) {
+        return (
+          `the model fitted the same weeks ${yearsBack} year(s) earlier poorly (mean ` +
+          `squared standardised error ${ms.toFixed(1)}): a season it cannot represent`
+        );
+      }
+    }
+  }
+  return null;
+}
+
+/** Draws of the window's counterfactual contacts. */
+function simulateWindow(
+  fit: LocalLevelFit,
+  columns: Design,
+  n: number,
+  shares: number[],
+  draws: number,
+  seed: number,
+): number[] {
+  const m = columns.p + 1;
+  const standard = normal.factory(0, 1, { seed });
+  const chiSquare = gamma.factory({ seed: seed + 1 });
+  const factor = cholesky(fit.covariance, m);
+  const dof = Math.max(1, fit.effective);
+  const out: number[] = [];
+  const z = new Float64Array(m);
+  const state = new Float64Array(m);
+  for (let d = 0; d < draws; d++) {
+    // σ² from its scaled-χ² sampling distribution, the state from its filtered one.
+    const sigma2 = (fit.sigma2 * dof) / (2 * chiSquare(dof / 2, 1));
+    const scale = Math.sqrt(sigma2);
+    for (let i = 0; i < m; i++) z[i] = standard();
+    for (let i = 0; i < m; i++) {
+      let shift = 0;
+      for (let j = 0; j <= i; j++) shift += (factor[i * m + j] as number) * (z[j] as number);
+      state[i] = (fit.state[i] as number) + scale * shift;
+    }
+    let level = state[0] as number;
+    let total = 0;
+    for (let h = 0; h < shares.length; h++) {
+      level += scale * Math.sqrt(fit.q) * standard();
+      const row = columns.columns[n + h] ?? [];
+      let mean = level;
+      for (let j = 0; j < columns.p; j++) mean += (row[j] ?? 0) * (state[j + 1] as number);
+      const count = Math.max(0, Math.exp(mean + scale * standard()) - 1);
+      total += count * (shares[h] ?? 0);
+    }
+    out.push(total);
+  }
+  return out;
 }

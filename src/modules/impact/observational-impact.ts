@@ -1,60 +1,132 @@
-import type { CampaignRow } from '../../db/schema';
+import { formatInTimeZone } from 'date-fns-tz';
+import { eq, sql } from 'drizzle-orm';
+import { jsonParam, rowsOf } from '../../db/json-param';
+import { type CampaignRow, events } from '../../db/schema';
 import type { Deps } from '../../deps';
-import { addWeeks, currentWeek } from '../reasons/weeks';
-import { loadDetectionInput } from '../spikes/detection-input';
-import { estimateObservational, type ObservationalEstimate } from './observational-estimate';
+import { occurrencesBetween } from '../events/occurrences';
+import { addWeeks, currentWeek, weeksBetween } from '../reasons/weeks';
+import { weeklyOverlap, weekStarts } from '../spikes/week-overlap';
+import {
+  estimateObservational,
+  historyTooShort,
+  MIN_HISTORY_WEEKS,
+  type ObservationalEstimate,
+} from './observational-estimate';
+import { HOURS_PER_WEEK, windowShares } from './week-shares';
+
+const HISTORY_WEEKS = 156;
+const PROFILE_WEEKS = 12;
+
+/** Hours since Monday 00:00 of the instant's week, on the workspace's clock. */
+const hourOfWeek = (instant: Date, zone: string) => {
+  const [day, hour, minute] = formatInTimeZone(instant, zone, 'i H m').split(' ').map(Number);
+  return ((day ?? 1) - 1) * 24 + (hour ?? 0) + (minute ?? 0) / 60;
+};
 
 /**
  * The observational estimate for a campaign without a holdout: the weekly contacts of its
- * target reasons (all reasons when it names none) before it started, with the linked event's
- * windows as the model term, against the weeks of its measurement window.
+ * target reasons (every reason when it names none) in up to three years of whole weeks before
+ * its start week, the linked event's windows when it has one, the hour-of-week profile of the
+ * 12 weeks before, and the contacts observed from the campaign's start to the window's end.
  */
 export async function observationalImpact(
   deps: Deps,
   campaign: CampaignRow,
   windowEnd: Date,
 ): Promise<ObservationalEstimate> {
-  if (!campaign.startsAt) {
-    return { status: 'insufficient_data', reason: 'the campaign has not been published' };
-  }
-  if (!campaign.eventId) {
-    return {
-      status: 'insufficient_data',
-      reason: 'link the campaign to its event: the counterfactual is the spike that event brings',
-    };
+  const start = campaign.startsAt;
+  if (!start) return { status: 'insufficient_data', reason: 'the campaign has not been published' };
+  if (windowEnd <= start) {
+    return { status: 'insufficient_data', reason: 'the campaign has not started yet' };
   }
   const zone = deps.config.workspaceTimeZone;
-  const firstWeek = currentWeek(campaign.startsAt, zone);
-  // Whole weeks only: the week still under way would look like prevented contacts.
-  const thisWeek = currentWeek(deps.clock.now(), zone);
-  const windowWeek = currentWeek(windowEnd, zone);
-  const lastWeek = windowWeek === thisWeek ? addWeeks(thisWeek, -1) : windowWeek;
-  if (lastWeek < firstWeek) {
-    return { status: 'insufficient_data', reason: 'no whole week of the window has passed yet' };
-  }
-  const input = await loadDetectionInput(deps, firstWeek, lastWeek);
-  const start = input.index.get(firstWeek) ?? input.weeks.length;
-  const targets = new Set(campaign.targetReasons);
-  const counts = input.weeks.map(() => 0);
-  for (const { reason, counts: series } of input.series) {
-    if (targets.size > 0 && !targets.has(reason)) continue;
-    series.forEach((count, week) => {
-      counts[week] = (counts[week] ?? 0) + count;
-    });
-  }
-  const overlap = input.terms.find((term) => term.eventId === campaign.eventId)?.overlap ?? [];
-  const firstContact = Math.max(
-    0,
-    counts.findIndex((count) => count > 0),
+  const startWeek = currentWeek(start, zone);
+  const endHour = hourOfWeek(windowEnd, zone);
+  // A window ending on a Monday at midnight ends with the week before.
+  const lastWeek =
+    endHour === 0 ? addWeeks(currentWeek(windowEnd, zone), -1) : currentWeek(windowEnd, zone);
+  const firstWeek = addWeeks(startWeek, -HISTORY_WEEKS);
+  const targets = campaign.targetReasons;
+  const isTarget = (column: string) =>
+    targets.length === 0
+      ? sql`true`
+      : sql`${sql.raw(column)} in (select jsonb_array_elements_text(${jsonParam(targets)}))`;
+  const profileFrom = new Date(start.getTime() - PROFILE_WEEKS * 7 * 86_400_000);
+  const [weekly, seen] = await Promise.all([
+    deps.db.execute(sql`
+      select week::text as week, sum(contacts)::int as contacts from reason_weeks
+      where week >= ${firstWeek}::date and week < ${startWeek}::date and ${isTarget('reason_slug')}
+      group by week`),
+    deps.db.execute(sql`
+      select (created_at >= ${start.toISOString()}) as in_window,
+             extract(isodow from created_at at time zone ${zone})::int as day,
+             extract(hour from created_at at time zone ${zone})::int as hour,
+             count(*)::int as contacts
+      from tickets
+      where created_at >= ${profileFrom.toISOString()} and created_at < ${windowEnd.toISOString()}
+        and (created_at >= ${start.toISOString()}
+             or created_at < ${startWeekStart(startWeek, zone)})
+        and ${isTarget('reason_slug')}
+      group by 1, 2, 3`),
+  ]);
+  const byWeek = new Map(
+    rowsOf<{ week: string; contacts: number }>(weekly).map((r) => [r.week, r.contacts]),
   );
+  const weeks = weeksBetween(firstWeek, addWeeks(startWeek, -1));
+  const counts = weeks.map((week) => byWeek.get(week) ?? 0);
+  // A reason's history starts with its first contact, not years of zeros before it existed.
+  const firstContact = counts.findIndex((count) => count > 0);
+  const history = firstContact < 0 ? [] : counts.slice(firstContact);
+  if (history.length < MIN_HISTORY_WEEKS) {
+    return {
+      status: 'insufficient_data',
+      reason: historyTooShort(history.length),
+    };
+  }
+  const profile = new Array<number>(HOURS_PER_WEEK).fill(0);
+  let observed = 0;
+  for (const row of rowsOf<{ in_window: boolean; day: number; hour: number; contacts: number }>(
+    seen,
+  )) {
+    if (row.in_window) observed += row.contacts;
+    else
+      profile[(row.day - 1) * 24 + row.hour] =
+        (profile[(row.day - 1) * 24 + row.hour] ?? 0) + row.contacts;
+  }
+  const historyWeeks = weeks.slice(firstContact);
+  const windowWeeks = weeksBetween(startWeek, lastWeek);
   return estimateObservational({
-    history: counts.slice(firstContact, start),
-    historyEventOverlap: input.weeks
-      .slice(firstContact, start)
-      .map((_, i) => overlap[firstContact + i] ?? 0),
-    window: {
-      observed: counts.slice(start),
-      eventOverlap: input.weeks.slice(start).map((_, i) => overlap[start + i] ?? 0),
-    },
+    firstWeek: historyWeeks[0] ?? startWeek,
+    history,
+    eventOverlap: await eventOverlap(deps, campaign.eventId, [...historyWeeks, ...windowWeeks]),
+    windowShares: windowShares(
+      profile,
+      windowWeeks.length,
+      hourOfWeek(start, zone),
+      endHour || HOURS_PER_WEEK,
+    ),
+    observed,
   });
+}
+
+const startWeekStart = (monday: string, zone: string) =>
+  new Date(weekStarts([monday], zone)[0] ?? 0).toISOString();
+
+/** The overlap of each week with the linked event's (padded) windows. */
+async function eventOverlap(
+  deps: Deps,
+  eventId: string | null,
+  weeks: string[],
+): Promise<number[] | undefined> {
+  if (!eventId || weeks.length === 0) return undefined;
+  const [event] = await deps.db.select().from(events).where(eq(events.id, eventId));
+  if (!event) return undefined;
+  const starts = weekStarts(weeks, deps.config.workspaceTimeZone);
+  const occurrences = occurrencesBetween(
+    event,
+    new Date(starts[0] ?? 0),
+    new Date((starts.at(-1) ?? 0) + 7 * 86_400_000),
+    { padded: true },
+  );
+  return weeklyOverlap(occurrences, starts);
 }

@@ -5,25 +5,24 @@ import type { Deps } from '../../deps';
 import { AppError } from '../../http/app-error';
 import { campaignStatus, publishedCampaign, runsPast } from '../campaigns/campaign-status';
 import {
+  type AnswerView,
+  assessWithHoldout,
+  measurementWindow,
+} from '../impact/campaign-assessment';
+import {
   type CampaignMeasurement,
   catchUpForMeasurement,
-  groupCompanion,
   measureCampaigns,
-  rate,
 } from '../impact/campaign-measurements';
-import { estimateWithHoldout, type Interval } from '../impact/holdout-estimate';
+import { type CompanionWarning, type GroupCompanion, rate } from '../impact/companion-metrics';
+import type { Interval } from '../impact/holdout-estimate';
 import { observationalImpact } from '../impact/observational-impact';
 import { addWeeks, mondayOf, weeksBetween } from '../reasons/weeks';
-import { type ContactCounts, periodMetrics } from './period-metrics';
+import { type ContactCounts, noContacts, periodMetrics } from './period-metrics';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const MAX_REPORT_DAYS = 3 * 366;
 export const MAX_REPORT_CAMPAIGNS = 500;
-
-type GroupView = ReturnType<typeof groupCompanion> & {
-  accounts: number;
-  target_contacts: number;
-};
 
 export type ReportCampaign = {
   id: string;
@@ -36,20 +35,28 @@ export type ReportCampaign = {
   target_reasons: string[];
   method: 'holdout' | 'observational';
   measurement: 'final' | 'so_far';
+  interval_kind: 'fixed_horizon' | 'always_valid';
+  /** Net prevented contacts over every reason: the headline. */
   prevented: Interval | null;
-  /** Why there is no estimate, when there is none. */
+  /** Why there is no estimate, when there is none, and what would give one. */
   reason: string | null;
-  lift: Interval | null;
+  needed: { more_weeks: number | null; holdout_accounts: number | null } | null;
   p_value: number | null;
   savings_cents: Interval | null;
+  /** Prevented contacts for the target reasons, and target − net: contacts shifted elsewhere. */
+  target_prevented: Interval | null;
+  shifted: Interval | null;
+  lift: Interval | null;
   deflection_rate: number | null;
-  treated: GroupView;
-  holdout: GroupView;
+  treated: GroupCompanion;
+  holdout: GroupCompanion;
+  warnings: CompanionWarning[];
 };
 
-type Companion = ContactCounts & {
+export type Companion = ContactCounts & {
   recontact_rate: number | null;
   resolution_rate: number | null;
+  csat: number | null;
 };
 
 export type PreventedContactsReport = {
@@ -60,10 +67,15 @@ export type PreventedContactsReport = {
   totals: Companion & {
     cost_per_resolution_cents: number | null;
     prevented: Interval;
+    target_prevented: Interval;
+    shifted: Interval;
     prevented_observational: Interval | null;
     savings_cents: Interval;
     deflection_rate: number | null;
+    churn_rate: { treated: number | null; holdout: number | null };
+    downgrade_rate: { treated: number | null; holdout: number | null };
     campaigns: number;
+    warnings: number;
   };
   campaigns: ReportCampaign[];
   reasons: (Companion & { reason: string; label: string; prevented: number })[];
@@ -74,6 +86,7 @@ const companion = (counts: ContactCounts): Companion => ({
   ...counts,
   recontact_rate: rate(counts.recontacts, counts.contacts),
   resolution_rate: rate(counts.resolved, counts.contacts),
+  csat: rate(counts.csat_satisfied, counts.csat_responses),
 });
 const cents = (interval: Interval, perTicket: number): Interval => ({
   estimate: Math.round(interval.estimate * perTicket),
@@ -83,11 +96,12 @@ const cents = (interval: Interval, perTicket: number): Interval => ({
 
 /**
  * The leaders' report for a period: every campaign whose measurement window touches it, with
- * prevented contacts and their interval, savings and the companion metrics (re-contacts and
- * resolutions, treated against holdout); per reason and per week, the period's contacts with
- * the same metrics and the prevented contacts measured against holdouts; and totals.
- * Period counts are for tickets created in [from, to]; campaign estimates cover each
- * campaign's whole measurement window, which may reach outside the period.
+ * net prevented contacts (every reason) and their interval, the target-reason effect and the
+ * contacts shifted to other reasons, savings and the companion metrics of treated and held-out
+ * accounts; per reason and per week, the period's contacts with the same metrics and the
+ * prevented contacts measured against holdouts (negative for reasons that received contacts);
+ * and totals. Period counts are for tickets created in [from, to]; campaign estimates cover
+ * each campaign's whole measurement window, which may reach outside the period.
  */
 export async function preventedContactsReport(
   deps: Deps,
@@ -109,7 +123,7 @@ export async function preventedContactsReport(
     ]);
   }
   await catchUpForMeasurement(deps);
-  const windowMs = deps.config.impactWindowDays * DAY_MS;
+  const windowDays = deps.config.impactWindowDays;
   const rows = await deps.db
     .select()
     .from(campaigns)
@@ -117,20 +131,19 @@ export async function preventedContactsReport(
       and(
         publishedCampaign,
         lt(campaigns.startsAt, to),
-        runsPast(new Date(from.getTime() - windowMs)),
+        runsPast(new Date(from.getTime() - windowDays * DAY_MS)),
       ),
     )
     .orderBy(asc(campaigns.startsAt), asc(campaigns.id))
     .limit(MAX_REPORT_CAMPAIGNS);
-  const windowEnd = (row: CampaignRow) =>
-    new Date(Math.min(now.getTime(), (row.endsAt ?? now).getTime() + windowMs));
+  const windows = new Map(rows.map((row) => [row.id, measurementWindow(row, now, windowDays)]));
   const [measured, period] = await Promise.all([
     measureCampaigns(
       deps.db,
       rows.map((row) => ({
         id: row.id,
         targetReasons: row.targetReasons,
-        windowEnd: windowEnd(row),
+        windowEnd: windows.get(row.id)?.end ?? now,
       })),
       zone,
     ),
@@ -143,19 +156,26 @@ export async function preventedContactsReport(
   const preventedByReason = new Map<string, number>();
   for (const row of rows) {
     const measurement = measured.get(row.id);
-    if (!measurement) continue;
-    const entry = await reportCampaign(deps, row, measurement, windowEnd(row), now);
+    const window = windows.get(row.id);
+    if (!measurement || !window) continue;
+    const entry = await reportCampaign(deps, row, measurement, window, now);
     reported.push(entry);
     if (entry.method === 'holdout' && entry.prevented) {
-      addPointEstimates(measurement, row.targetReasons, preventedByWeek, preventedByReason);
+      addPointEstimates(measurement, preventedByWeek, preventedByReason);
     }
   }
 
-  const measuredByHoldout = reported.filter((c) => c.method === 'holdout' && c.prevented);
+  const byHoldout = reported.filter((c) => c.method === 'holdout' && c.prevented);
   const observed = reported.filter((c) => c.method === 'observational' && c.prevented);
-  const prevented = sumIntervals(measuredByHoldout.map((c) => c.prevented as Interval));
+  const prevented = sumIntervals(byHoldout.map((c) => c.prevented as Interval));
+  const treatedContacts = byHoldout.reduce((sum, c) => sum + c.treated.contacts, 0);
+  const withHoldout = reported.filter((c) => c.method === 'holdout');
+  const pooledRate = (group: 'treated' | 'holdout', of: 'churn_rate' | 'downgrade_rate') =>
+    rate(
+      withHoldout.reduce((sum, c) => sum + (c[group][of] ?? 0) * c[group].accounts, 0),
+      withHoldout.reduce((sum, c) => sum + c[group].accounts, 0),
+    );
   const weeks = weeksBetween(mondayOf(fromDay), mondayOf(toDay));
-  const none = { contacts: 0, recontacts: 0, resolved: 0 };
   return {
     from: fromDay,
     to: toDay,
@@ -168,26 +188,44 @@ export async function preventedContactsReport(
           ? Math.round((period.total.contacts * perTicket) / period.total.resolved)
           : null,
       prevented,
+      target_prevented: sumIntervals(
+        reported.flatMap((c) =>
+          c.method === 'holdout' && c.target_prevented ? [c.target_prevented] : [],
+        ),
+      ),
+      shifted: sumIntervals(reported.flatMap((c) => (c.shifted ? [c.shifted] : []))),
       prevented_observational:
         observed.length > 0 ? sumIntervals(observed.map((c) => c.prevented as Interval)) : null,
       savings_cents: cents(prevented, perTicket),
-      deflection_rate: rate(prevented.estimate, period.total.contacts + prevented.estimate),
+      deflection_rate: rate(prevented.estimate, treatedContacts + prevented.estimate),
+      churn_rate: {
+        treated: pooledRate('treated', 'churn_rate'),
+        holdout: pooledRate('holdout', 'churn_rate'),
+      },
+      downgrade_rate: {
+        treated: pooledRate('treated', 'downgrade_rate'),
+        holdout: pooledRate('holdout', 'downgrade_rate'),
+      },
       campaigns: reported.length,
+      warnings: reported.reduce((sum, c) => sum + c.warnings.length, 0),
     },
     campaigns: reported,
-    reasons: [...period.byReason]
-      .map(([reason, counts]) => ({
-        reason,
-        label: counts.label,
-        ...companion(counts),
-        prevented: round1(preventedByReason.get(reason) ?? 0),
-      }))
+    reasons: [...new Set([...period.byReason.keys(), ...preventedByReason.keys()])]
+      .map((reason) => {
+        const counts = period.byReason.get(reason);
+        return {
+          reason,
+          label: counts?.label ?? reason,
+          ...companion(counts ?? noContacts()),
+          prevented: round1(preventedByReason.get(reason) ?? 0),
+        };
+      })
       .sort((a, b) => b.contacts - a.contacts || a.reason.localeCompare(b.reason)),
     weeks: weeks.map((week) => {
       const preventedThisWeek = round1(preventedByWeek.get(week) ?? 0);
       return {
         week,
-        ...companion(period.byWeek.get(week) ?? none),
+        ...companion(period.byWeek.get(week) ?? noContacts()),
         prevented: preventedThisWeek,
         savings_cents: Math.round(preventedThisWeek * perTicket),
       };
@@ -195,83 +233,86 @@ export async function preventedContactsReport(
   };
 }
 
+const interval = (view: AnswerView) => (view.status === 'ok' ? view.prevented : null);
+
 async function reportCampaign(
   deps: Deps,
   row: CampaignRow,
   measurement: CampaignMeasurement,
-  windowEnd: Date,
+  window: ReturnType<typeof measurementWindow>,
   now: Date,
 ): Promise<ReportCampaign> {
-  const status = campaignStatus(row, now);
-  const { treated, holdout } = measurement.groups;
-  const groupView = (group: typeof treated): GroupView => ({
-    accounts: group.accounts,
-    target_contacts: group.target.contacts,
-    ...groupCompanion(group, deps.config.costPerTicketCents),
-  });
+  const perTicket = deps.config.costPerTicketCents;
+  const assessment = assessWithHoldout(measurement, window, perTicket);
   const base = {
     id: row.id,
     title: row.title,
     channels: row.channels,
-    status,
+    status: campaignStatus(row, now),
     starts_at: row.startsAt?.toISOString() ?? null,
     ends_at: row.endsAt?.toISOString() ?? null,
-    window_ends_at: windowEnd.toISOString(),
+    window_ends_at: window.end.toISOString(),
     target_reasons: row.targetReasons,
-    measurement: (status === 'ended' && windowEnd < now ? 'final' : 'so_far') as 'final' | 'so_far',
-    treated: groupView(treated),
-    holdout: groupView(holdout),
+    measurement: window.measurement,
+    interval_kind: assessment.interval_kind,
+    treated: assessment.companion.treated,
+    holdout: assessment.companion.holdout,
   };
-  const perTicket = deps.config.costPerTicketCents;
   if (row.holdoutPercent === 0) {
-    const estimate = await observationalImpact(deps, row, windowEnd);
-    if (estimate.status !== 'ok')
-      return { ...base, ...noEstimate('observational', estimate.reason) };
+    const estimate = await observationalImpact(deps, row, window.end);
+    const none = {
+      target_prevented: null,
+      shifted: null,
+      lift: null,
+      p_value: null,
+      deflection_rate: null,
+      warnings: [],
+    };
+    if (estimate.status !== 'ok') {
+      return {
+        ...base,
+        ...none,
+        method: 'observational',
+        prevented: null,
+        reason: estimate.reason,
+        needed: null,
+        savings_cents: null,
+      };
+    }
     return {
       ...base,
+      ...none,
       method: 'observational',
       prevented: estimate.prevented,
       reason: null,
-      lift: null,
-      p_value: null,
+      needed: null,
       savings_cents: cents(estimate.prevented, perTicket),
-      deflection_rate: null,
     };
   }
-  const estimate = estimateWithHoldout(treated.target, holdout.target);
-  if (estimate.status !== 'ok') return { ...base, ...noEstimate('holdout', estimate.reason) };
+  const { net, target, shifted } = assessment;
   return {
     ...base,
     method: 'holdout',
-    prevented: estimate.prevented,
-    reason: null,
-    lift: estimate.lift,
-    p_value: estimate.pValue,
-    savings_cents: cents(estimate.prevented, perTicket),
-    deflection_rate: rate(
-      estimate.prevented.estimate,
-      treated.target.contacts + estimate.prevented.estimate,
-    ),
+    prevented: interval(net),
+    reason: net.status === 'ok' ? null : net.reason,
+    needed: net.status === 'ok' ? null : net.needed,
+    p_value: net.status === 'ok' ? net.p_value : null,
+    savings_cents: net.status === 'ok' ? net.savings_cents : null,
+    target_prevented: interval(target),
+    shifted: interval(shifted),
+    lift: target.status === 'ok' ? target.lift : null,
+    deflection_rate: assessment.deflection_rate,
+    warnings: assessment.warnings,
   };
 }
 
-const noEstimate = (method: 'holdout' | 'observational', reason: string) => ({
-  method,
-  prevented: null,
-  reason,
-  lift: null,
-  p_value: null,
-  savings_cents: null,
-  deflection_rate: null,
-});
-
 /**
- * Point estimates by week and by reason: (holdout rate − treated rate) × treated accounts, so
- * they add up to the campaign's own estimate (target reasons) over its window.
+ * Point estimates by week and by reason: (holdout rate − treated rate) × treated accounts,
+ * unadjusted, over every reason, so they add up to the campaign's unadjusted net estimate; a
+ * reason that received contacts shows them as negative.
  */
 function addPointEstimates(
   measurement: CampaignMeasurement,
-  targetReasons: string[],
   byWeek: Map<string, number>,
   byReason: Map<string, number>,
 ) {
@@ -279,11 +320,10 @@ function addPointEstimates(
   const prevented = (counts: { treated: number; holdout: number }) =>
     (counts.holdout / holdout.accounts - counts.treated / treated.accounts) * treated.accounts;
   for (const [week, counts] of measurement.weeks) {
-    byWeek.set(week, (byWeek.get(week) ?? 0) + prevented(counts));
+    const every = { treated: counts.treated.every, holdout: counts.holdout.every };
+    byWeek.set(week, (byWeek.get(week) ?? 0) + prevented(every));
   }
-  const targets = new Set(targetReasons);
   for (const [reason, counts] of measurement.reasons) {
-    if (targets.size > 0 && !targets.has(reason)) continue;
     byReason.set(reason, (byReason.get(reason) ?? 0) + prevented(counts));
   }
 }

@@ -1,7 +1,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { neutraliseFormula } from '../../csv-cell';
 import type { Interval } from '../impact/holdout-estimate';
-import type { PreventedContactsReport } from './prevented-contacts-report.service';
+import type { Companion, PreventedContactsReport } from './prevented-contacts-report.service';
 
 const COLUMNS = [
   'section',
@@ -12,16 +12,26 @@ const COLUMNS = [
   'recontact_rate',
   'resolved',
   'resolution_rate',
+  'csat',
+  'csat_responses',
+  'first_response_median_hours',
+  'first_response_p90_hours',
+  'churn_rate',
+  'downgrade_rate',
   'method',
+  'interval_kind',
   'prevented',
   'prevented_low',
   'prevented_high',
   'savings_cents',
   'savings_low_cents',
   'savings_high_cents',
+  'target_prevented',
+  'shifted',
   'deflection_rate',
   'lift',
   'p_value',
+  'warnings',
 ] as const;
 
 type CsvRow = Partial<Record<(typeof COLUMNS)[number], string | number | null>>;
@@ -35,7 +45,23 @@ const interval = (prefix: 'prevented' | 'savings', value: Interval | null): CsvR
         savings_high_cents: value?.high,
       };
 
-/** The same report as one CSV table; `section` says which part of the JSON a row is. */
+const rates = (r: Companion) => ({
+  contacts: r.contacts,
+  recontacts: r.recontacts,
+  recontact_rate: r.recontact_rate,
+  resolved: r.resolved,
+  resolution_rate: r.resolution_rate,
+  csat: r.csat,
+  csat_responses: r.csat_responses,
+  first_response_median_hours: r.first_response_median_hours,
+  first_response_p90_hours: r.first_response_p90_hours,
+});
+
+/**
+ * The same report as one CSV table; `section` says which part of the JSON a row is. Each
+ * campaign is followed by one `campaign_group` row per group (treated, holdout) with its
+ * companion metrics.
+ */
 export function reportCsv(report: PreventedContactsReport): string {
   const { totals } = report;
   const rows: CsvRow[] = [
@@ -43,50 +69,62 @@ export function reportCsv(report: PreventedContactsReport): string {
       section: 'total',
       key: `${report.from}..${report.to}`,
       label: 'All contacts in the period',
-      contacts: totals.contacts,
-      recontacts: totals.recontacts,
-      recontact_rate: totals.recontact_rate,
-      resolved: totals.resolved,
-      resolution_rate: totals.resolution_rate,
+      ...rates(totals),
       method: 'holdout',
       ...interval('prevented', totals.prevented),
       ...interval('savings', totals.savings_cents),
+      target_prevented: totals.target_prevented.estimate,
+      shifted: totals.shifted.estimate,
       deflection_rate: totals.deflection_rate,
+      warnings: totals.warnings,
     },
-    ...report.campaigns.map((c) => ({
-      section: 'campaign',
-      key: c.id,
-      label: c.title,
-      contacts: c.treated.target_contacts,
-      recontact_rate: c.treated.recontact_rate,
-      resolution_rate: c.treated.resolution_rate,
-      method: c.method,
-      ...interval('prevented', c.prevented),
-      ...interval('savings', c.savings_cents),
-      deflection_rate: c.deflection_rate,
-      lift: c.lift?.estimate,
-      p_value: c.p_value,
-    })),
+    ...report.campaigns.flatMap((c) => [
+      {
+        section: 'campaign',
+        key: c.id,
+        label: c.title,
+        contacts: c.treated.contacts,
+        method: c.method,
+        interval_kind: c.interval_kind,
+        ...interval('prevented', c.prevented),
+        ...interval('savings', c.savings_cents),
+        target_prevented: c.target_prevented?.estimate,
+        shifted: c.shifted?.estimate,
+        deflection_rate: c.deflection_rate,
+        lift: c.lift?.estimate,
+        p_value: c.p_value,
+        warnings: c.warnings.map((w) => w.message).join(' '),
+      },
+      ...(['treated', 'holdout'] as const).map((group) => {
+        const g = c[group];
+        return {
+          section: 'campaign_group',
+          key: c.id,
+          label: group,
+          contacts: g.contacts,
+          recontact_rate: g.recontact_rate,
+          resolution_rate: g.resolution_rate,
+          csat: g.csat,
+          csat_responses: g.csat_responses,
+          first_response_median_hours: g.first_response_median_hours,
+          first_response_p90_hours: g.first_response_p90_hours,
+          churn_rate: g.churn_rate,
+          downgrade_rate: g.downgrade_rate,
+        };
+      }),
+    ]),
     ...report.reasons.map((r) => ({
       section: 'reason',
       key: r.reason,
       label: r.label,
-      contacts: r.contacts,
-      recontacts: r.recontacts,
-      recontact_rate: r.recontact_rate,
-      resolved: r.resolved,
-      resolution_rate: r.resolution_rate,
+      ...rates(r),
       prevented: r.prevented,
     })),
     ...report.weeks.map((w) => ({
       section: 'week',
       key: w.week,
       label: `Week of ${w.week}`,
-      contacts: w.contacts,
-      recontacts: w.recontacts,
-      recontact_rate: w.recontact_rate,
-      resolved: w.resolved,
-      resolution_rate: w.resolution_rate,
+      ...rates(w),
       prevented: w.prevented,
       savings_cents: w.savings_cents,
     })),

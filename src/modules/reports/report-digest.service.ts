@@ -6,9 +6,11 @@ import type { BatchOutcome } from '../email/email-transport';
 import { renderHtmlAndText } from '../email/render-campaign-email';
 import { addWeeks, currentWeek } from '../reasons/weeks';
 import { preventedContactsReport } from './prevented-contacts-report.service';
-import { formatCount, formatMoney, formatPercent } from './report-format';
+import { formatCount, formatHours, formatMoney, formatPercent } from './report-format';
 
 const DAY_MS = 86_400_000;
+const range = (i: { low: number; high: number }) =>
+  `${formatCount(i.low)} to ${formatCount(i.high)}`;
 
 /**
  * Mails last week's report (Monday to Sunday in the workspace zone) to REPORT_DIGEST_TO through
@@ -24,17 +26,27 @@ export async function sendReportDigest(deps: Deps, now: Date): Promise<BatchOutc
   const element = createElement(ReportDigestEmail, {
     period: `${report.from} to ${report.to}`,
     prevented: formatCount(totals.prevented.estimate),
-    preventedInterval: `${formatCount(totals.prevented.low)} to ${formatCount(totals.prevented.high)}`,
+    preventedInterval: range(totals.prevented),
+    targetPrevented: formatCount(totals.target_prevented.estimate),
+    shifted: formatCount(totals.shifted.estimate),
     savings: formatMoney(totals.savings_cents.estimate),
     deflectionRate: formatPercent(totals.deflection_rate),
     contacts: formatCount(totals.contacts),
+    csat: formatPercent(totals.csat),
+    firstResponse:
+      `${formatHours(totals.first_response_median_hours)} ` +
+      `(${formatHours(totals.first_response_p90_hours)})`,
     recontactRate: formatPercent(totals.recontact_rate),
     resolutionRate: formatPercent(totals.resolution_rate),
+    costPerResolution: formatMoney(totals.cost_per_resolution_cents),
+    churn: `${formatPercent(totals.churn_rate.treated)} / ${formatPercent(totals.churn_rate.holdout)}`,
+    warnings: report.campaigns.flatMap((c) => c.warnings.map((w) => `${c.title}: ${w.message}`)),
     campaigns: report.campaigns.map((c) => ({
       title: c.title,
       method: c.method,
+      answer: c.measurement === 'final' ? 'final' : 'so far',
       prevented: c.prevented
-        ? `${formatCount(c.prevented.estimate)} (${formatCount(c.prevented.low)} to ${formatCount(c.prevented.high)})`
+        ? `${formatCount(c.prevented.estimate)} (${range(c.prevented)})`
         : 'no estimate yet',
     })),
     reportUrl: `${deps.config.publicUrl}/v1/reports/prevented-contacts?from=${report.from}&to=${report.to}&format=html`,

@@ -12,3 +12,10 @@ export const formatMoney = (cents: number | null | undefined) =>
   cents === null || cents === undefined
     ? '–'
     : (cents / 100).toLocaleString('en', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+export const formatHours = (hours: number | null | undefined) =>
+  hours === null || hours === undefined
+    ? '–'
+    : hours < 1
+      ? `${Math.round(hours * 60)} min`
+      : `${hours.toLocaleString('en', { maximumFractionDigits: 1 })} h`;

@@ -2,7 +2,7 @@ import { html, raw } from 'hono/html';
 import type { Deps } from '../../deps';
 import type { PreventedContactsReport } from './prevented-contacts-report.service';
 import { preventedPerCampaignChart, savingsChart, weeklyContactsChart } from './report-charts';
-import { formatCount, formatMoney, formatPercent } from './report-format';
+import { formatCount, formatHours, formatMoney, formatPercent } from './report-format';
 import { weeklyChartInput } from './weekly-chart-input';
 
 const STYLE = `
@@ -16,6 +16,8 @@ const STYLE = `
   th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid #e4e7eb; }
   td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
   figure { margin: 1.5rem 0; break-inside: avoid; } .label { color: #8a5a00; font-size: .8rem; }
+  .warnings { border: 1px solid #b45309; background: #fff7ed; border-radius: .5rem; padding: .25rem 1rem; margin-bottom: 1rem; }
+  .warnings h2 { font-size: 1rem; color: #8a3a00; }
   @media print { body { margin: 0; max-width: none; } a { color: inherit; text-decoration: none; } }
 `;
 
@@ -32,6 +34,11 @@ export async function reportSections(deps: Deps, report: PreventedContactsReport
   );
   const measured = report.campaigns.filter((c) => c.prevented);
   const { totals } = report;
+  const warnings = report.campaigns.flatMap((c) =>
+    c.warnings.map((w) => ({ title: c.title, message: w.message })),
+  );
+  const pair = (treated: number | null, holdout: number | null, show = formatPercent) =>
+    `${show(treated)} / ${show(holdout)}`;
   const sections = html`<style>${raw(STYLE)}</style>
     <div class="report">
     <header>
@@ -39,14 +46,25 @@ export async function reportSections(deps: Deps, report: PreventedContactsReport
       <p class="meta">${report.from} to ${report.to} (${report.time_zone}) · cost per ticket ${formatMoney(report.cost_per_ticket_cents)}</p>
     </header>
     <main>
+      ${
+        warnings.length > 0
+          ? html`<section class="warnings" aria-label="Warnings"><h2>Deflection that came with worse service</h2><ul>${warnings.map(
+              (w) => html`<li><b>${w.title}</b>: ${w.message}</li>`,
+            )}</ul></section>`
+          : ''
+      }
       <section class="tiles" aria-label="Totals">
-        <div class="tile"><b>${formatCount(totals.prevented.estimate)}</b><span>contacts prevented (95%: ${formatCount(totals.prevented.low)} to ${formatCount(totals.prevented.high)}), measured against holdouts</span></div>
+        <div class="tile"><b>${formatCount(totals.prevented.estimate)}</b><span>net contacts prevented, every reason (95%: ${formatCount(totals.prevented.low)} to ${formatCount(totals.prevented.high)}), measured against holdouts</span></div>
+        <div class="tile"><b>${formatCount(totals.target_prevented.estimate)}</b><span>prevented for the target reasons, of which ${formatCount(totals.shifted.estimate)} shifted to other reasons</span></div>
         <div class="tile"><b>${formatMoney(totals.savings_cents.estimate)}</b><span>saved (${formatMoney(totals.savings_cents.low)} to ${formatMoney(totals.savings_cents.high)})</span></div>
         <div class="tile"><b>${formatPercent(totals.deflection_rate)}</b><span>deflection rate</span></div>
         <div class="tile"><b>${formatCount(totals.contacts)}</b><span>contacts in the period</span></div>
+        <div class="tile"><b>${formatPercent(totals.csat)}</b><span>CSAT (ratings 4–5, ${formatCount(totals.csat_responses)} rated)</span></div>
+        <div class="tile"><b>${formatHours(totals.first_response_median_hours)}</b><span>median first response (p90 ${formatHours(totals.first_response_p90_hours)})</span></div>
         <div class="tile"><b>${formatPercent(totals.recontact_rate)}</b><span>re-contacts within 48 h</span></div>
         <div class="tile"><b>${formatPercent(totals.resolution_rate)}</b><span>resolved</span></div>
         <div class="tile"><b>${formatMoney(totals.cost_per_resolution_cents)}</b><span>cost per resolution</span></div>
+        <div class="tile"><b>${pair(totals.churn_rate.treated, totals.churn_rate.holdout)}</b><span>churned in the window, treated / held out</span></div>
       </section>
       ${totals.prevented_observational ? html`<p class="label">Campaigns without a holdout (observational estimates, not in the totals): ${formatCount(totals.prevented_observational.estimate)} contacts (${formatCount(totals.prevented_observational.low)} to ${formatCount(totals.prevented_observational.high)}).</p>` : ''}
       <figure>${raw(weeklyContactsChart(chart))}<figcaption>Pins mark spikes; grey bands are events, blue bands campaign windows.</figcaption></figure>
@@ -58,39 +76,43 @@ export async function reportSections(deps: Deps, report: PreventedContactsReport
         report.campaigns.length === 0
           ? html`<p>No campaign was measured in this period.</p>`
           : html`<table>
-        <thead><tr><th>Campaign</th><th>Method</th><th class="n">Prevented</th><th class="n">95% interval</th><th class="n">Saved</th><th class="n">Deflection</th><th class="n">Re-contacts treated / holdout</th><th class="n">Resolved treated / holdout</th></tr></thead>
+        <thead><tr><th>Campaign</th><th>Method</th><th class="n">Net prevented</th><th class="n">95% interval</th><th class="n">Target / shifted</th><th class="n">Saved</th><th class="n">Deflection</th><th class="n">CSAT treated / held out</th><th class="n">First response (median) treated / held out</th><th class="n">Re-contacts treated / held out</th><th class="n">Resolved treated / held out</th><th class="n">Churn treated / held out</th></tr></thead>
         <tbody>${report.campaigns.map(
           (c) => html`<tr>
-            <td>${c.title}<br /><span class="label">${c.status}, ${c.measurement === 'final' ? 'final' : 'so far'}</span></td>
+            <td>${c.title}<br /><span class="label">${c.status}, ${c.measurement === 'final' ? 'final (fixed horizon)' : 'so far (always valid)'}</span></td>
             <td>${c.method}</td>
             <td class="n">${c.prevented ? formatCount(c.prevented.estimate, 1) : html`<span title="${c.reason ?? ''}">no estimate</span>`}</td>
             <td class="n">${c.prevented ? `${formatCount(c.prevented.low, 1)} to ${formatCount(c.prevented.high, 1)}` : (c.reason ?? '')}</td>
+            <td class="n">${formatCount(c.target_prevented?.estimate, 1)} / ${formatCount(c.shifted?.estimate, 1)}</td>
             <td class="n">${formatMoney(c.savings_cents?.estimate)}</td>
             <td class="n">${formatPercent(c.deflection_rate)}</td>
-            <td class="n">${formatPercent(c.treated.recontact_rate)} / ${formatPercent(c.holdout.recontact_rate)}</td>
-            <td class="n">${formatPercent(c.treated.resolution_rate)} / ${formatPercent(c.holdout.resolution_rate)}</td>
+            <td class="n">${pair(c.treated.csat, c.holdout.csat)}</td>
+            <td class="n">${pair(c.treated.first_response_median_hours, c.holdout.first_response_median_hours, formatHours)}</td>
+            <td class="n">${pair(c.treated.recontact_rate, c.holdout.recontact_rate)}</td>
+            <td class="n">${pair(c.treated.resolution_rate, c.holdout.resolution_rate)}</td>
+            <td class="n">${pair(c.treated.churn_rate, c.holdout.churn_rate)}</td>
           </tr>`,
         )}</tbody></table>`
       }
 
       <h2>Reasons</h2>
       <table>
-        <thead><tr><th>Reason</th><th class="n">Contacts</th><th class="n">Re-contacts</th><th class="n">Resolved</th><th class="n">Prevented</th></tr></thead>
+        <thead><tr><th>Reason</th><th class="n">Contacts</th><th class="n">Re-contacts</th><th class="n">Resolved</th><th class="n">CSAT</th><th class="n">First response (median)</th><th class="n">Prevented</th></tr></thead>
         <tbody>${report.reasons.map(
           (r) =>
-            html`<tr><td>${r.label}</td><td class="n">${formatCount(r.contacts)}</td><td class="n">${formatPercent(r.recontact_rate)}</td><td class="n">${formatPercent(r.resolution_rate)}</td><td class="n">${formatCount(r.prevented, 1)}</td></tr>`,
+            html`<tr><td>${r.label}</td><td class="n">${formatCount(r.contacts)}</td><td class="n">${formatPercent(r.recontact_rate)}</td><td class="n">${formatPercent(r.resolution_rate)}</td><td class="n">${formatPercent(r.csat)}</td><td class="n">${formatHours(r.first_response_median_hours)}</td><td class="n">${formatCount(r.prevented, 1)}</td></tr>`,
         )}</tbody>
       </table>
 
       <h2>Weeks</h2>
       <table>
-        <thead><tr><th>Week of</th><th class="n">Contacts</th><th class="n">Re-contacts</th><th class="n">Resolved</th><th class="n">Prevented</th><th class="n">Saved</th></tr></thead>
+        <thead><tr><th>Week of</th><th class="n">Contacts</th><th class="n">Re-contacts</th><th class="n">Resolved</th><th class="n">CSAT</th><th class="n">First response median / p90</th><th class="n">Prevented</th><th class="n">Saved</th></tr></thead>
         <tbody>${report.weeks.map(
           (w) =>
-            html`<tr><td>${w.week}</td><td class="n">${formatCount(w.contacts)}</td><td class="n">${formatPercent(w.recontact_rate)}</td><td class="n">${formatPercent(w.resolution_rate)}</td><td class="n">${formatCount(w.prevented, 1)}</td><td class="n">${formatMoney(w.savings_cents)}</td></tr>`,
+            html`<tr><td>${w.week}</td><td class="n">${formatCount(w.contacts)}</td><td class="n">${formatPercent(w.recontact_rate)}</td><td class="n">${formatPercent(w.resolution_rate)}</td><td class="n">${formatPercent(w.csat)}</td><td class="n">${formatHours(w.first_response_median_hours)} / ${formatHours(w.first_response_p90_hours)}</td><td class="n">${formatCount(w.prevented, 1)}</td><td class="n">${formatMoney(w.savings_cents)}</td></tr>`,
         )}</tbody>
       </table>
-      <p class="meta">Prevented contacts compare each campaign's exposed accounts with its held-out accounts over the campaign's measurement window (to ${deps.config.impactWindowDays} days after it ends). Per reason and per week they are point estimates that add up to the campaigns' own. Deflection rate = prevented / (contacts + prevented).</p>
+      <p class="meta">Prevented contacts compare each campaign's exposed accounts with its held-out accounts over the campaign's measurement window (to ${deps.config.impactWindowDays} days after it ends), each account adjusted by its own contacts in the 8 weeks before; net counts every reason, so contacts that only moved to another reason (shifted) are not savings. Intervals read while a window runs stay valid however often they are read; once it closes they are fixed-horizon. Per reason and per week the figures are unadjusted point estimates over every reason; a negative one is a reason that received contacts. Deflection rate = net prevented / (treated accounts' contacts + net prevented), over the same accounts and windows. CSAT = share of ratings 4 or 5.</p>
     </main>
     </div>`;
   return String(await sections);

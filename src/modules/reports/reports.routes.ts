@@ -2,27 +2,31 @@ import { z } from '@hono/zod-openapi';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json } from '../../http/define-route';
 import { dayInput } from '../../http/time-input';
+import {
+  CompanionSchema,
+  DEFLECTION_RATE,
+  INTERVAL_KIND,
+  IntervalSchema,
+  WarningSchema,
+} from '../impact/impact-schemas';
 import { preventedContactsReport } from './prevented-contacts-report.service';
 import { reportCsv } from './report-csv';
 import { renderReportPage } from './report-page';
 
 const day = dayInput().openapi({ example: '2026-03-01' });
-const Interval = z.object({ estimate: z.number(), low: z.number(), high: z.number() });
 const Rates = {
   contacts: z.number().int(),
   recontacts: z.number().int(),
   resolved: z.number().int(),
   recontact_rate: z.number().nullable(),
   resolution_rate: z.number().nullable(),
+  csat: z.number().nullable(),
+  csat_responses: z.number().int(),
+  csat_satisfied: z.number().int(),
+  first_response_median_hours: z.number().nullable(),
+  first_response_p90_hours: z.number().nullable(),
 };
-const GroupView = z.object({
-  accounts: z.number().int(),
-  target_contacts: z.number(),
-  contacts: z.number(),
-  recontact_rate: z.number().nullable(),
-  resolution_rate: z.number().nullable(),
-  cost_per_resolution_cents: z.number().int().nullable(),
-});
+const ByGroup = z.object({ treated: z.number().nullable(), holdout: z.number().nullable() });
 
 const ReportSchema = z
   .object({
@@ -33,11 +37,22 @@ const ReportSchema = z
     totals: z.object({
       ...Rates,
       cost_per_resolution_cents: z.number().int().nullable(),
-      prevented: Interval,
-      prevented_observational: Interval.nullable(),
-      savings_cents: Interval,
-      deflection_rate: z.number().nullable(),
+      prevented: IntervalSchema.openapi({
+        description:
+          'Net prevented contacts (every reason) of the campaigns measured against a holdout, ' +
+          'with an interval (their errors added in quadrature).',
+      }),
+      target_prevented: IntervalSchema,
+      shifted: IntervalSchema.openapi({
+        description: 'target_prevented − prevented: contacts moved to other reasons.',
+      }),
+      prevented_observational: IntervalSchema.nullable(),
+      savings_cents: IntervalSchema,
+      deflection_rate: z.number().nullable().openapi({ description: DEFLECTION_RATE }),
+      churn_rate: ByGroup,
+      downgrade_rate: ByGroup,
       campaigns: z.number().int(),
+      warnings: z.number().int(),
     }),
     campaigns: z.array(
       z.object({
@@ -51,14 +66,24 @@ const ReportSchema = z
         target_reasons: z.array(z.string()),
         method: z.enum(['holdout', 'observational']),
         measurement: z.enum(['final', 'so_far']),
-        prevented: Interval.nullable(),
+        interval_kind: z.enum(['fixed_horizon', 'always_valid']),
+        prevented: IntervalSchema.nullable(),
         reason: z.string().nullable(),
-        lift: Interval.nullable(),
+        needed: z
+          .object({
+            more_weeks: z.number().int().nullable(),
+            holdout_accounts: z.number().int().nullable(),
+          })
+          .nullable(),
         p_value: z.number().nullable(),
-        savings_cents: Interval.nullable(),
+        savings_cents: IntervalSchema.nullable(),
+        target_prevented: IntervalSchema.nullable(),
+        shifted: IntervalSchema.nullable(),
+        lift: IntervalSchema.nullable(),
         deflection_rate: z.number().nullable(),
-        treated: GroupView,
-        holdout: GroupView,
+        treated: CompanionSchema,
+        holdout: CompanionSchema,
+        warnings: z.array(WarningSchema),
       }),
     ),
     reasons: z.array(
@@ -82,17 +107,22 @@ const reportRoute = defineRoute({
   tags: ['Reports'],
   summary: "The leaders' report: prevented contacts, savings and companion metrics",
   description:
-    'Per campaign whose measurement window touches the period: prevented contacts for its ' +
-    'target reasons with a 95% interval (against its holdout; observational, labelled, when it ' +
-    'has none), lift, p-value, savings = prevented × COST_PER_TICKET, deflection rate = ' +
-    'prevented / (treated contacts + prevented), and the 48-hour re-contact rate and resolution ' +
-    "rate of treated against held-out accounts. Per reason and per week: the period's contacts, " +
-    're-contact rate (re-contacts / contacts), resolution rate (resolved / contacts) and the ' +
-    'prevented contacts measured against holdouts (point estimates that add up to the ' +
-    "campaigns'). Totals: the same, cost per resolution = contacts × COST_PER_TICKET / resolved, " +
-    'and deflection rate = prevented / (contacts + prevented). Rates are fractions (0–1), money ' +
-    'in cents. `format=csv` answers the same as one CSV table (a `section` column), ' +
-    '`format=html` as a printable page with charts.',
+    'Per campaign whose measurement window touches the period: net prevented contacts (every ' +
+    'reason; the headline) with a 95% interval against its holdout (observational, labelled ' +
+    'and kept out of the totals, when it has none), the target-reason effect beside it and ' +
+    'the difference as shifted contacts, p-value, savings = net prevented × COST_PER_TICKET, ' +
+    'deflection rate, and the companion metrics of treated against held-out accounts ' +
+    '(re-contact and resolution rates, cost per resolution, CSAT, first response median and ' +
+    'p90, churn and downgrade rates), with a warning when contacts went down while CSAT fell ' +
+    'or re-contacts or churn rose. ' +
+    INTERVAL_KIND +
+    " Per reason and per week: the period's contacts with the same rates and the prevented " +
+    'contacts measured against holdouts, unadjusted point estimates over every reason that add ' +
+    "up to the campaigns' unadjusted net ones (negative for a reason that received contacts). " +
+    'Totals: the same, cost per resolution = contacts × COST_PER_TICKET / resolved. ' +
+    DEFLECTION_RATE +
+    ' Rates are fractions (0–1), money in cents, times in hours. `format=csv` answers the same ' +
+    'as one CSV table (a `section` column), `format=html` as a printable page with charts.',
   request: {
     query: z.object({
       from: day

@@ -14,6 +14,7 @@ export const TICKET_FIELDS = [
   'channel',
   'created_at',
   'resolved_at',
+  'first_response_at',
   'csat',
 ] as const;
 export type TicketField = (typeof TICKET_FIELDS)[number];
@@ -143,6 +144,7 @@ function toRow(
     channel: value('channel'),
     created_at: value('created_at'),
     resolved_at: value('resolved_at'),
+    first_response_at: value('first_response_at'),
     csat: csat === undefined ? undefined : Number(csat),
   };
   // Cells are checked like JSON bodies are by the HTTP layer: text Postgres can store.

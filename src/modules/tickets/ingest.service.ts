@@ -22,12 +22,13 @@ type StoredTicket = {
   channel: string | null;
   created_at: string;
   resolved_at: string | null;
+  first_response_at: string | null;
   csat: number | null;
 };
 
 const TICKET_RECORD = sql`(source text, external_id text, account_id text, raw_reason_key text,
   reason_slug text, sub_reason text, channel text, created_at timestamptz,
-  resolved_at timestamptz, csat smallint)`;
+  resolved_at timestamptz, first_response_at timestamptz, csat smallint)`;
 
 const batchPath: PathOf = (index, field) => `tickets.${index}.${field}`;
 
@@ -118,9 +119,12 @@ export async function writeBatch(tx: Db, deps: Deps, batch: PreparedBatch): Prom
   const seenBefore = incoming.filter((t) => !insertedKeys.has(keyOf(t)));
   const existing = await lockExisting(tx, seenBefore);
   const changed: { before: StoredTicket; after: StoredTicket }[] = [];
-  for (const ticket of seenBefore) {
-    const before = existing.get(keyOf(ticket));
-    if (before && differs(before, ticket)) changed.push({ before, after: ticket });
+  for (const incoming of seenBefore) {
+    const before = existing.get(keyOf(incoming));
+    if (!before) continue;
+    // A first response never un-happens: the earliest one seen is kept.
+    const ticket = { ...incoming, first_response_at: earliest(before, incoming) };
+    if (differs(before, ticket)) changed.push({ before, after: ticket });
   }
   await updateChanged(
     tx,
@@ -171,19 +175,32 @@ function toStored(t: NormalizedTicket, reasonSlug: string): StoredTicket {
     channel: t.channel,
     created_at: t.createdAt,
     resolved_at: t.resolvedAt,
+    first_response_at: t.firstResponseAt,
     csat: t.csat,
   };
+}
+
+function earliest(a: StoredTicket, b: StoredTicket): string | null {
+  if (!a.first_response_at) return b.first_response_at;
+  if (!b.first_response_at) return a.first_response_at;
+  return Date.parse(a.first_response_at) <= Date.parse(b.first_response_at)
+    ? a.first_response_at
+    : b.first_response_at;
 }
 
 async function lockExisting(db: Db, incoming: StoredTicket[]): Promise<Map<string, StoredTicket>> {
   if (incoming.length === 0) return new Map();
   const keys = incoming.map(({ source, external_id }) => ({ source, external_id }));
   const rows = rowsOf<
-    StoredTicket & { created_at: string | Date; resolved_at: string | Date | null }
+    StoredTicket & {
+      created_at: string | Date;
+      resolved_at: string | Date | null;
+      first_response_at: string | Date | null;
+    }
   >(
     await db.execute(sql`
       select t.source, t.external_id, t.account_id, t.raw_reason_key, t.reason_slug, t.sub_reason,
-             t.channel, t.created_at, t.resolved_at, t.csat
+             t.channel, t.created_at, t.resolved_at, t.first_response_at, t.csat
       from tickets t
       join jsonb_to_recordset(${jsonParam(keys)}) as k(source text, external_id text)
         on t.source = k.source and t.external_id = k.external_id
@@ -197,6 +214,7 @@ async function lockExisting(db: Db, incoming: StoredTicket[]): Promise<Map<strin
         ...row,
         created_at: isoOf(row.created_at),
         resolved_at: row.resolved_at && isoOf(row.resolved_at),
+        first_response_at: row.first_response_at && isoOf(row.first_response_at),
       },
     ]),
   );
@@ -237,7 +255,7 @@ function insertStatement(batch: SQL, timeZone: string, mode: 'all new' | 'skip s
   return sql`
     with inserted as (
       insert into tickets (source, external_id, account_id, raw_reason_key, reason_slug,
-                           sub_reason, channel, created_at, resolved_at, csat)
+                           sub_reason, channel, created_at, resolved_at, first_response_at, csat)
       select * from jsonb_to_recordset(${batch}) as t ${TICKET_RECORD}
       order by source, external_id
       ${mode === 'skip stored' ? sql`on conflict (source, external_id) do nothing` : sql``}
@@ -259,7 +277,7 @@ async function updateChanged(db: Db, changed: StoredTicket[]): Promise<void> {
     update tickets t set
       account_id = c.account_id, raw_reason_key = c.raw_reason_key, reason_slug = c.reason_slug,
       sub_reason = c.sub_reason, channel = c.channel, created_at = c.created_at,
-      resolved_at = c.resolved_at, csat = c.csat
+      resolved_at = c.resolved_at, first_response_at = c.first_response_at, csat = c.csat
     from jsonb_to_recordset(${jsonParam(changed)}) as c ${TICKET_RECORD}
     where t.source = c.source and t.external_id = c.external_id`);
 }
@@ -273,6 +291,7 @@ function differs(a: StoredTicket, b: StoredTicket): boolean {
     a.channel !== b.channel ||
     !sameInstant(a.created_at, b.created_at) ||
     !sameInstant(a.resolved_at, b.resolved_at) ||
+    !sameInstant(a.first_response_at, b.first_response_at) ||
     a.csat !== b.csat
   );
 }

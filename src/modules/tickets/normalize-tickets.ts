@@ -15,6 +15,7 @@ export type NormalizedTicket = {
   /** ISO 8601 instants in UTC. */
   createdAt: string;
   resolvedAt: string | null;
+  firstResponseAt: string | null;
   csat: number | null;
 };
 
@@ -45,6 +46,17 @@ export function normalizeTickets(
     if (createdAt instanceof Date && resolvedAt instanceof Date && resolvedAt < createdAt) {
       fail('resolved_at', 'must not be before created_at');
     }
+    const firstResponseAt = input.first_response_at
+      ? readTime(input.first_response_at, context)
+      : null;
+    if (typeof firstResponseAt === 'string') fail('first_response_at', firstResponseAt);
+    if (
+      createdAt instanceof Date &&
+      firstResponseAt instanceof Date &&
+      firstResponseAt < createdAt
+    ) {
+      fail('first_response_at', 'must not be before created_at');
+    }
     const rawReasonKey = reasonKey(input.reason);
     if (!rawReasonKey) fail('reason', 'must contain a letter or digit that forms a reason slug');
     if (errors.length > errorsBefore || !(createdAt instanceof Date)) continue;
@@ -58,6 +70,10 @@ export function normalizeTickets(
       channel: input.channel,
       createdAt: isoOf(createdAt, input.created_at),
       resolvedAt: resolvedAt instanceof Date ? isoOf(resolvedAt, input.resolved_at ?? '') : null,
+      firstResponseAt:
+        firstResponseAt instanceof Date
+          ? isoOf(firstResponseAt, input.first_response_at ?? '')
+          : null,
       csat: input.csat,
     });
   }

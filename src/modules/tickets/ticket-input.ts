@@ -38,6 +38,14 @@ export const TicketInputSchema = z
     channel: optionalText(50).openapi({ example: 'email' }),
     created_at: timestampText,
     resolved_at: timestampText.nullish().transform((value) => value || null),
+    first_response_at: timestampText
+      .nullish()
+      .transform((value) => value || null)
+      .openapi({
+        description:
+          'When an agent first answered (not before created_at). The earliest one sent is ' +
+          'kept: a later copy of the ticket without it, or with a later one, leaves it.',
+      }),
     csat: z
       .number()
       .int()

@@ -5,6 +5,8 @@ export const ZendeskEventSchema = z
   .object({
     type: z.string(),
     id: z.string().optional(),
+    /** When the event happened: for a comment, when it was added. */
+    time: z.string().max(40).optional(),
     detail: z
       .object({
         id: z.union([z.string(), z.number()]).transform(String),
@@ -15,12 +17,32 @@ export const ZendeskEventSchema = z
         via: z.object({ channel: z.string().nullish() }).nullish(),
       })
       .passthrough(),
+    event: z
+      .object({
+        comment: z
+          .object({
+            is_public: z.boolean().nullish(),
+            author: z.object({ is_staff: z.boolean().nullish() }).passthrough().nullish(),
+          })
+          .passthrough()
+          .nullish(),
+      })
+      .passthrough()
+      .nullish(),
   })
   .openapi('ZendeskTicketEvent');
 
 export type ZendeskEvent = z.infer<typeof ZendeskEventSchema>;
 
 export const TICKET_CREATED = 'zen:event-type:ticket.created';
+export const COMMENT_ADDED = 'zen:event-type:ticket.comment_added';
+
+/** A public comment by an agent: the ticket's first response, if none came before it. */
+export const isAgentReply = (event: ZendeskEvent) =>
+  event.type === COMMENT_ADDED &&
+  event.event?.comment?.is_public === true &&
+  event.event.comment.author?.is_staff === true &&
+  typeof event.time === 'string';
 
 /**
  * Maps the event to a ticket. The reason comes from the first tag with a prefix

@@ -7,7 +7,7 @@ import { defineRoute, json } from '../../http/define-route';
 import { ingestTickets } from '../tickets/ingest.service';
 import { emptySummary, IngestSummarySchema, TicketInputSchema } from '../tickets/ticket-input';
 import { isFreshZendeskTimestamp, isValidZendeskSignature } from './zendesk-signature';
-import { TICKET_CREATED, ZendeskEventSchema, zendeskTicket } from './zendesk-ticket';
+import { isAgentReply, TICKET_CREATED, ZendeskEventSchema, zendeskTicket } from './zendesk-ticket';
 
 /**
  * Checks the signature over the exact bytes Zendesk sent, before the body is parsed. The
@@ -39,12 +39,16 @@ const webhookRoute = defineRoute({
   method: 'post',
   path: '/v1/integrations/zendesk/webhook',
   tags: ['Integrations'],
-  summary: 'Receive Zendesk ticket-created events (signed)',
+  summary: 'Receive Zendesk ticket-created and comment-added events (signed)',
   description:
-    'Point a Zendesk webhook subscribed to `zen:event-type:ticket.created` here, with the ' +
-    'signing secret in ZENDESK_WEBHOOK_SECRET and the X-Zendesk-Webhook-Signature headers ' +
-    'Zendesk sends. Ingest is idempotent, so Zendesk retries are counted as duplicates. ' +
-    'Other event types are acknowledged and ignored. 404 while no secret is configured.',
+    'Point a Zendesk webhook subscribed to `zen:event-type:ticket.created` and ' +
+    '`zen:event-type:ticket.comment_added` here, with the signing secret in ' +
+    'ZENDESK_WEBHOOK_SECRET and the X-Zendesk-Webhook-Signature headers Zendesk sends. A ' +
+    'created event ingests the ticket; a public comment by an agent (`event.comment.is_public` ' +
+    'and `author.is_staff`) records its `time` as the ticket’s first response (the earliest ' +
+    'one is kept). Ingest is idempotent, so Zendesk retries are counted as duplicates. Other ' +
+    'events (and other comments) are acknowledged and ignored. 404 while no secret is ' +
+    'configured.',
   request: {
     body: { required: true, content: json(ZendeskEventSchema) },
   },
@@ -59,10 +63,14 @@ const webhookRoute = defineRoute({
 export const zendeskRoutes = createRouter().openapi(webhookRoute, async (c) => {
   const { deps } = c.var;
   const event = c.req.valid('json');
-  if (event.type !== TICKET_CREATED) {
+  const reply = isAgentReply(event);
+  if (event.type !== TICKET_CREATED && !reply) {
     return c.json({ ...emptySummary(), received: 1, ignored: true }, 200);
   }
-  const ticket = TicketInputSchema.safeParse(zendeskTicket(event, deps.config.zendesk.reasonFrom));
+  const ticket = TicketInputSchema.safeParse({
+    ...zendeskTicket(event, deps.config.zendesk.reasonFrom),
+    ...(reply ? { first_response_at: event.time } : {}),
+  });
   if (!ticket.success) {
     throw new AppError(
       'validation_failed',

@@ -106,6 +106,7 @@ describe('accounts', () => {
               time_zone: 'Mars/Olympus',
               locale: 'not a locale!',
               contacts: [{ email: 'nope' }],
+              churned_at: 'last week',
             },
           ],
         },
@@ -114,10 +115,22 @@ describe('accounts', () => {
       'validation_failed',
     );
     expect(body.errors.map((e: { path: string }) => e.path).sort()).toEqual([
+      'accounts.1.churned_at',
       'accounts.1.contacts.0.email',
       'accounts.1.locale',
       'accounts.1.time_zone',
     ]);
     expect(await count('accounts')).toBe(0);
+  });
+
+  it('records when an account churned or downgraded, and clears it when replaced without', async () => {
+    const put = (body: object) => t.request('/v1/accounts/acme', { method: 'PUT', json: body });
+    const churned = await readJson(
+      await put({ ...acme, churned_at: '2026-03-20T11:00:00+01:00', downgraded_at: null }),
+    );
+    expect(churned).toMatchObject({ churned_at: '2026-03-20T10:00:00.000Z', downgraded_at: null });
+    const read = await readJson(await t.request('/v1/accounts/acme'));
+    expect(read.churned_at).toBe('2026-03-20T10:00:00.000Z');
+    expect(await readJson(await put(acme))).toMatchObject({ churned_at: null });
   });
 });

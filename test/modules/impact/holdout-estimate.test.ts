@@ -1,45 +1,177 @@
 import { describe, expect, it } from 'vitest';
 import {
+  addAccount,
+  emptyMoments,
+  type Moments,
+} from '../../../src/modules/impact/account-moments';
+import { sequenceBoundary, sequencePValue } from '../../../src/modules/impact/confidence-sequence';
+import {
+  type EffectEstimate,
   estimateWithHoldout,
-  minimumDetectableDifference,
-  summarise,
+  type Timing,
 } from '../../../src/modules/impact/holdout-estimate';
 
-describe('prevented contacts from a holdout', () => {
-  it('computes the difference of means, its interval, the lift and a p-value', () => {
-    // Treated: mean 0.5, variance 1/3. Holdout: mean 1, variance 2/3. SE = 4·√(1/12 + 1/6) = 2.
-    const result = estimateWithHoldout(summarise([0, 1, 0, 1]), summarise([1, 1, 2, 0]));
-    if (result.status !== 'ok') throw new Error(result.reason);
-    expect(result.treated).toEqual({ accounts: 4, contacts: 2, rate: 0.5 });
-    expect(result.prevented.estimate).toBeCloseTo(2, 10);
-    expect(result.prevented.low).toBeCloseTo(2 - 1.959964 * 2, 5);
-    expect(result.prevented.high).toBeCloseTo(2 + 1.959964 * 2, 5);
-    expect(result.lift?.estimate).toBeCloseTo(0.5, 10);
-    expect(result.lift?.low).toBeLessThan(0.5);
-    expect(result.lift?.high).toBeGreaterThan(0.5);
-    expect(result.pValue).toBeCloseTo(0.3173, 4);
-  });
+const FINAL: Timing = { final: true, elapsedDays: 28, windowDays: 28 };
 
-  it('says when there is not enough to estimate instead of dividing by zero', () => {
-    expect(estimateWithHoldout(summarise([1, 0, 2]), summarise([]))).toMatchObject({
-      status: 'insufficient_data',
-    });
-    expect(estimateWithHoldout(summarise([0, 0, 0]), summarise([0, 0]))).toMatchObject({
-      status: 'insufficient_data',
-      reason: expect.stringContaining('no variation'),
-    });
-  });
+type Account = { target: number; every: number; preTarget?: number; preEvery?: number };
 
-  it('gives no lift interval while the holdout has had no contacts', () => {
-    const result = estimateWithHoldout(summarise([1, 0, 0, 2]), summarise([0, 0, 0]));
-    expect(result.status === 'ok' && result.lift).toBeNull();
-  });
+/** A group's moments from its accounts, all with 4-week windows. */
+function group(accounts: Account[]): Moments {
+  const moments = emptyMoments();
+  for (const a of accounts) {
+    addAccount(moments, [a.target, a.every, (a.preTarget ?? 0) / 2, (a.preEvery ?? 0) / 2, 4]);
+  }
+  return moments;
+}
 
-  it('computes the minimum detectable difference for 80% power at 5%', () => {
-    expect(minimumDetectableDifference(1, 900, 100)).toBeCloseTo(
-      2.8 * Math.sqrt(1 / 900 + 1 / 100),
-      10,
+/** n accounts whose counts cycle through `pattern` (deterministic, so the test cannot flake). */
+const cycle = (n: number, pattern: ((i: number) => Account)[]) =>
+  Array.from({ length: n }, (_, i) => (pattern[i % pattern.length] as (i: number) => Account)(i));
+
+const ok = (answer: unknown) => {
+  expect(answer).toMatchObject({ status: 'ok' });
+  return answer as EffectEstimate;
+};
+
+describe('estimateWithHoldout', () => {
+  it('refuses a held-out group with no contacts instead of calling it a certain zero', () => {
+    // The issue's case: 10 contacts among 950 treated, none among 50 held out.
+    const treated = group(
+      cycle(950, [(i) => (i < 10 ? { target: 1, every: 1 } : { target: 0, every: 0 })]),
     );
-    expect(minimumDetectableDifference(1, 900, 0)).toBe(Number.POSITIVE_INFINITY);
+    const holdout = group(cycle(50, [() => ({ target: 0, every: 0 })]));
+    const answer = estimateWithHoldout(treated, holdout, FINAL);
+    expect(answer.net).toMatchObject({ status: 'insufficient_data' });
+    if (answer.net.status !== 'insufficient_data') return;
+    expect(answer.net.reason).toMatch(/0 contacts among 50 held-out accounts, 10 among 950/);
+    expect(answer.net.needed.moreWeeks ?? answer.net.needed.holdoutAccounts).toBeGreaterThan(0);
+    expect(answer.net.reason).toMatch(/window about \d+ week\(s\) longer|group of about/);
+  });
+
+  it('says how many more weeks a running campaign needs at its current rate', () => {
+    const pattern = [
+      () => ({ target: 1, every: 1 }),
+      ...Array.from({ length: 19 }, () => () => ({ target: 0, every: 0 })),
+    ];
+    const answer = estimateWithHoldout(group(cycle(2_000, pattern)), group(cycle(100, pattern)), {
+      final: false,
+      elapsedDays: 7,
+      windowDays: 28,
+    });
+    expect(answer.net.status).toBe('insufficient_data');
+    if (answer.net.status !== 'insufficient_data') return;
+    expect(answer.net.needed.moreWeeks).toBeGreaterThan(0);
+    expect(answer.net.reason).toMatch(/about \d+ more week\(s\) at the current rate/);
+  });
+
+  it('estimates net, target and shifted contacts when the campaign moves contacts to another reason', () => {
+    // Held out: a billing contact every other account, a shipping one every fourth. Treated:
+    // a billing contact every fifth account; the ones that went are shipping contacts now.
+    const holdout = group(
+      cycle(4_000, [
+        () => ({ target: 1, every: 2 }),
+        () => ({ target: 0, every: 0 }),
+        () => ({ target: 1, every: 1 }),
+        () => ({ target: 0, every: 0 }),
+      ]),
+    );
+    const treated = group(
+      cycle(4_000, [
+        () => ({ target: 1, every: 2 }),
+        () => ({ target: 0, every: 0 }),
+        () => ({ target: 0, every: 1 }),
+        () => ({ target: 0, every: 0 }),
+      ]),
+    );
+    const answer = estimateWithHoldout(treated, holdout, FINAL);
+    const target = ok(answer.target);
+    const net = ok(answer.net);
+    const shifted = ok(answer.shifted);
+    expect(target.prevented.estimate).toBeCloseTo(1_000, 6);
+    expect(net.prevented.estimate).toBeCloseTo(0, 6);
+    expect(net.prevented.low).toBeLessThan(0);
+    expect(net.prevented.high).toBeGreaterThan(0);
+    expect(shifted.prevented.estimate).toBeCloseTo(1_000, 6);
+    expect(shifted.prevented.low).toBeGreaterThan(0);
+    expect(answer.kind).toBe('fixed_horizon');
+  });
+
+  it("narrows the interval with each account's own pre-period contacts", () => {
+    // Heavy accounts stay heavy: what they did before exposure predicts the window.
+    const heavy = (target: number) => ({ target, every: target, preTarget: 8, preEvery: 8 });
+    const light = (target: number) => ({ target, every: target, preTarget: 0, preEvery: 0 });
+    const treated = group(
+      cycle(3_000, [
+        () => heavy(3),
+        () => heavy(4),
+        () => light(0),
+        () => light(0),
+        () => light(1),
+      ]),
+    );
+    const holdout = group(
+      cycle(1_000, [
+        () => heavy(4),
+        () => heavy(5),
+        () => light(0),
+        () => light(0),
+        () => light(1),
+      ]),
+    );
+    const answer = estimateWithHoldout(treated, holdout, FINAL);
+    const net = ok(answer.net);
+    expect(net.unadjusted.high - net.unadjusted.low).toBeGreaterThan(
+      2 * (net.prevented.high - net.prevented.low),
+    );
+    expect(net.prevented.low).toBeGreaterThan(0);
+    expect(answer.detectable.net.adjusted).toBeLessThan(answer.detectable.net.unadjusted ?? 0);
+    // Treated accounts made 1.6 contacts each against 2.0 held out: 1,200 prevented.
+    expect(net.prevented.estimate).toBeCloseTo(1_200, 0);
+    expect(net.expectedWithout).toBeCloseTo(6_000, 0);
+    expect(net.lift?.estimate).toBeCloseTo(0.2, 6);
+  });
+
+  it('keeps answers read before the window closes valid under repeated looks', () => {
+    const treated = group(
+      cycle(3_000, [() => ({ target: 1, every: 1 }), () => ({ target: 0, every: 0 })]),
+    );
+    const holdout = group(
+      cycle(1_000, [
+        () => ({ target: 1, every: 1 }),
+        () => ({ target: 1, every: 1 }),
+        () => ({ target: 0, every: 0 }),
+      ]),
+    );
+    const early = estimateWithHoldout(treated, holdout, {
+      final: false,
+      elapsedDays: 14,
+      windowDays: 28,
+    });
+    const late = estimateWithHoldout(treated, holdout, FINAL);
+    expect(early.kind).toBe('always_valid');
+    const running = ok(early.net);
+    const fixed = ok(late.net);
+    expect(running.prevented.estimate).toBeCloseTo(fixed.prevented.estimate, 9);
+    expect(running.prevented.high - running.prevented.low).toBeGreaterThan(
+      1.4 * (fixed.prevented.high - fixed.prevented.low),
+    );
+    expect(running.pValue).toBeGreaterThan(fixed.pValue);
+  });
+});
+
+describe('confidence sequence', () => {
+  it('is wider than the fixed-horizon interval and narrowest at the window end', () => {
+    const widths = [0.1, 0.25, 0.5, 0.75, 1].map(sequenceBoundary);
+    for (const width of widths) expect(width).toBeGreaterThan(1.96);
+    expect([...widths].sort((a, b) => b - a)).toEqual(widths);
+    expect(sequenceBoundary(1)).toBeCloseTo(3.03, 1);
+  });
+
+  it('gives a p-value below 0.05 exactly when |z| crosses the boundary', () => {
+    for (const share of [0.2, 0.5, 1]) {
+      const boundary = sequenceBoundary(share);
+      expect(sequencePValue(boundary * 1.001, share)).toBeLessThan(0.05);
+      expect(sequencePValue(boundary * 0.999, share)).toBeGreaterThan(0.05);
+    }
   });
 });

@@ -69,10 +69,12 @@ describe('GET /v1/campaigns/{id}/impact', () => {
     let held = 0;
     for (let i = 0; i < ACCOUNTS; i++) {
       const heldOut = isHeldOut(campaign.id, `a-${i}`, 10);
-      const billing = heldOut ? held++ % 2 : treated++ % 10 < 3 ? 1 : 0;
+      const inGroup = heldOut ? held++ : treated++;
+      const billing = heldOut ? inGroup % 2 : inGroup % 10 < 3 ? 1 : 0;
+      // One shipping contact in five accounts of each group: the same rate, not chance.
       const reasons = [
         ...Array<string>(billing).fill('Billing'),
-        ...Array<string>(i % 5 === 0 ? 1 : 0).fill('Shipping'),
+        ...Array<string>(inGroup % 5 === 0 ? 1 : 0).fill('Shipping'),
       ];
       reasons.forEach((reason, k) => {
         tickets.push({
@@ -94,10 +96,11 @@ describe('GET /v1/campaigns/{id}/impact', () => {
       window: { days: 14, ends_at: '2026-03-23T09:00:00.000Z' },
       target_reasons: ['billing'],
     });
-    expect(result.target.treated.accounts).toBe(treated);
-    expect(result.target.holdout.accounts).toBe(ACCOUNTS - treated);
-    expect(result.target.holdout.accounts).toBeGreaterThan(ACCOUNTS * 0.07);
-    expect(result.target.holdout.accounts).toBeLessThan(ACCOUNTS * 0.13);
+    expect(result.companion.treated.accounts).toBe(treated);
+    expect(result.companion.holdout.accounts).toBe(ACCOUNTS - treated);
+    expect(result.companion.holdout.accounts).toBeGreaterThan(ACCOUNTS * 0.07);
+    expect(result.companion.holdout.accounts).toBeLessThan(ACCOUNTS * 0.13);
+    expect(result.interval_kind).toBe('fixed_horizon');
     const truth = treated * HOLDOUT_RATE * TRUE_LIFT;
     expect(result.target.prevented.low).toBeLessThan(truth);
     expect(result.target.prevented.high).toBeGreaterThan(truth);
@@ -105,42 +108,51 @@ describe('GET /v1/campaigns/{id}/impact', () => {
     expect(result.target.savings_cents.estimate).toBe(
       Math.round(result.target.prevented.estimate * 900),
     );
-    expect(result.all_reasons.status).toBe('ok');
-    expect(result.all_reasons.treated.contacts).toBeGreaterThan(result.target.treated.contacts);
+    // Shipping contacts are untouched: the net effect is the billing one.
+    expect(result.net.status).toBe('ok');
+    expect(result.net.treated_contacts).toBeGreaterThan(result.target.treated_contacts);
+    expect(result.net.prevented.low).toBeLessThan(truth);
+    expect(result.net.prevented.high).toBeGreaterThan(truth);
+    expect(result.shifted.prevented.low).toBeLessThan(0);
+    expect(result.shifted.prevented.high).toBeGreaterThan(0);
+    expect(result.deflection_rate).toBeCloseTo(
+      result.net.prevented.estimate / (result.net.treated_contacts + result.net.prevented.estimate),
+      10,
+    );
   });
 
   it('answers clearly when nothing can be measured yet', async () => {
     const campaign = await createCampaign(10);
     const result = await impact(campaign.id);
-    expect(result.target).toMatchObject({ status: 'insufficient_data' });
-    expect(result.target.reason).toMatch(
-      /at least 2 accounts in each group \(treated 0, holdout 0\)/,
-    );
+    expect(result.net).toMatchObject({ status: 'insufficient_data' });
+    expect(result.net.reason).toMatch(/at least 2 accounts in each group \(treated 0, holdout 0\)/);
     expect(result.measurement).toBe('so_far');
-    expect(result.companion).toEqual({
-      treated: {
-        contacts: 0,
-        recontact_rate: null,
-        resolution_rate: null,
-        cost_per_resolution_cents: null,
-      },
-      holdout: {
-        contacts: 0,
-        recontact_rate: null,
-        resolution_rate: null,
-        cost_per_resolution_cents: null,
-      },
-      deflection_rate: null,
-    });
+    expect(result.interval_kind).toBe('always_valid');
+    const empty = {
+      accounts: 0,
+      contacts: 0,
+      target_contacts: 0,
+      recontact_rate: null,
+      resolution_rate: null,
+      cost_per_resolution_cents: null,
+      csat: null,
+      csat_responses: 0,
+      first_response_median_hours: null,
+      first_response_p90_hours: null,
+      churn_rate: null,
+      downgrade_rate: null,
+    };
+    expect(result.companion).toEqual({ treated: empty, holdout: empty });
+    expect(result.deflection_rate).toBeNull();
 
     // Seen by everyone, but no tickets yet: still no number, and it says why.
     for (let i = 0; i < 200; i++) await t.request(`/v1/accounts/a-${i}/notices`, { key: appKey });
     await t.deps.notices.exposures.flush();
     const seen = await impact(campaign.id);
-    expect(seen.target).toMatchObject({ status: 'insufficient_data' });
-    expect(seen.target.reason).toMatch(/no group has had a contact/);
-    expect(seen.target.prevented).toBeUndefined();
-    expect(seen.companion.deflection_rate).toBeNull();
+    expect(seen.net).toMatchObject({ status: 'insufficient_data' });
+    expect(seen.net.reason).toMatch(/no contacts yet in either group/);
+    expect(seen.net.prevented).toBeUndefined();
+    expect(seen.deflection_rate).toBeNull();
 
     const noHoldout = await createCampaign(0);
     const answer = await impact(noHoldout.id);
@@ -166,12 +178,15 @@ describe('GET /v1/campaigns/{id}/impact', () => {
     const monday = (week: number) =>
       new Date(Date.parse('2025-06-02T00:00:00Z') + week * 7 * 86_400_000);
     const tickets: Record<string, string>[] = [];
-    // 40 weeks before the campaign, then its window: the campaign's billing week 40 and 41,
-    // and the 14 days after it ends (weeks 42 and 43).
-    for (let week = 0; week < 44; week++) {
-      const billingWeek = week % 4 === 0;
-      const usual = billingWeek ? 100 : 40;
-      const count = week === 40 ? 60 : usual;
+    // 60 weeks before the campaign (a year and more, to learn the season), then its window:
+    // the campaign's billing week 60 and week 61, and the 14 days after it ends (62).
+    // A small deterministic wobble stands in for noise; the campaign takes 40 contacts off.
+    const wobble = (week: number) => ((week * 3) % 5) - 2;
+    let observed = 0;
+    for (let week = 0; week < 63; week++) {
+      const usual = (week % 4 === 0 ? 100 : 40) + wobble(week);
+      const count = week === 60 ? usual - 40 : usual;
+      if (week >= 60) observed += count;
       for (let k = 0; k < count; k++) {
         tickets.push({
           source: 'obs',
@@ -184,10 +199,13 @@ describe('GET /v1/campaigns/{id}/impact', () => {
         });
       }
     }
-    t.clock.set(monday(44));
-    expect((await t.request('/v1/tickets', { method: 'POST', json: { tickets } })).status).toBe(
-      200,
-    );
+    t.clock.set(monday(64));
+    for (let i = 0; i < tickets.length; i += 5_000) {
+      const batch = tickets.slice(i, i + 5_000);
+      expect(
+        (await t.request('/v1/tickets', { method: 'POST', json: { tickets: batch } })).status,
+      ).toBe(200);
+    }
     const campaign = await readJson(
       await t.request('/v1/campaigns', {
         method: 'POST',
@@ -197,8 +215,8 @@ describe('GET /v1/campaigns/{id}/impact', () => {
           audience: { type: 'all' },
           event_id: event.id,
           target_reasons: ['billing'],
-          starts_at: monday(40).toISOString(),
-          ends_at: monday(41).toISOString(),
+          starts_at: monday(60).toISOString(),
+          ends_at: monday(61).toISOString(),
           publish: true,
         },
       }),
@@ -208,9 +226,9 @@ describe('GET /v1/campaigns/{id}/impact', () => {
     expect(result.observational).toMatchObject({
       status: 'ok',
       method: 'observational',
-      observed: 180,
+      observed,
     });
-    // Truth: 40 of the 100 usual billing-week contacts were prevented.
+    // Truth: 40 of the usual billing-week contacts were prevented.
     expect(result.observational.prevented.low).toBeLessThan(40);
     expect(result.observational.prevented.high).toBeGreaterThan(40);
     expect(result.observational.prevented.low).toBeGreaterThan(0);

@@ -1,50 +1,110 @@
 import { describe, expect, it } from 'vitest';
 import { estimateObservational } from '../../../src/modules/impact/observational-estimate';
+import { HOURS_PER_WEEK, weekShare, windowShares } from '../../../src/modules/impact/week-shares';
 
-// 104 weeks of 100 contacts, 150 in every fourth week (the event's week).
-const overlap = Array.from({ length: 104 }, (_, w) => (w % 4 === 0 ? 1 : 0));
-const history = overlap.map((o) => (o ? 150 : 100));
+/**
+ * A seasonal weekly series (two years from the first Monday of 2024) with a fixed wobble in
+ * place of noise, so the test cannot flake: 200 contacts a week, ±30% over the year.
+ */
+const FIRST_WEEK = '2024-01-01';
+const seasonal = (week: number) =>
+  Math.round(
+    200 *
+      Math.exp(0.3 * Math.sin((2 * Math.PI * week) / 52.18)) *
+      (1 + 0.04 * Math.sin(week * 2.3)),
+  );
+const series = (weeks: number, level = (_: number) => 1) =>
+  Array.from({ length: weeks }, (_, w) => Math.round(seasonal(w) * level(w)));
 
-describe('observational estimate of prevented contacts', () => {
-  it("counts the event's usual spike in the counterfactual", () => {
+describe('estimateObservational', () => {
+  it('predicts the window from the season and the level, and covers a 30% effect', () => {
+    const history = series(104);
+    const window = [104, 105, 106].map(seasonal);
+    const usual = window.reduce((a, b) => a + b, 0);
     const result = estimateObservational({
+      firstWeek: FIRST_WEEK,
       history,
-      historyEventOverlap: overlap,
-      window: { observed: [150, 100], eventOverlap: [1, 0] },
+      windowShares: [1, 1, 1],
+      observed: Math.round(usual * 0.7),
+      seed: 3,
     });
-    if (result.status !== 'ok') throw new Error(result.reason);
-    expect(result.method).toBe('observational');
-    expect(result.expected).toBeCloseTo(250, 0);
+    expect(result.status).toBe('ok');
+    if (result.status !== 'ok') return;
+    const truth = usual * 0.3;
+    expect(result.prevented.low).toBeLessThan(truth);
+    expect(result.prevented.high).toBeGreaterThan(truth);
+    expect(result.prevented.low).toBeGreaterThan(0);
+    expect(Math.abs(result.expected - usual) / usual).toBeLessThan(0.05);
+    expect(result.fit).toMatchObject({ weeks: 104, level_shifts: 0, seasonal: true });
+  });
+
+  it('follows a level shift in the history instead of averaging over it', () => {
+    // Volume rose by half 12 weeks before the campaign.
+    const history = series(104, (w) => (w >= 92 ? 1.5 : 1));
+    const usual = [104, 105].map((w) => seasonal(w) * 1.5).reduce((a, b) => a + b, 0);
+    const result = estimateObservational({
+      firstWeek: FIRST_WEEK,
+      history,
+      windowShares: [1, 1],
+      observed: Math.round(usual),
+      seed: 5,
+    });
+    expect(result.status).toBe('ok');
+    if (result.status !== 'ok') return;
+    expect(result.fit.level_shifts).toBeGreaterThanOrEqual(1);
     expect(result.prevented.low).toBeLessThan(0);
     expect(result.prevented.high).toBeGreaterThan(0);
+    expect(Math.abs(result.expected - usual) / usual).toBeLessThan(0.06);
   });
 
-  it('finds contacts prevented when the window stays below the counterfactual', () => {
+  it('says so instead of a number when the series broke just before the campaign', () => {
+    const history = series(104, (w) => (w >= 102 ? 2.5 : 1));
     const result = estimateObservational({
+      firstWeek: FIRST_WEEK,
       history,
-      historyEventOverlap: overlap,
-      window: { observed: [75, 50], eventOverlap: [1, 0] },
+      windowShares: [1, 1],
+      observed: 900,
     });
-    if (result.status !== 'ok') throw new Error(result.reason);
-    expect(result.prevented.estimate).toBeCloseTo(125, 0);
-    expect(result.prevented.low).toBeGreaterThan(80);
-    expect(result.prevented.high).toBeLessThan(170);
+    expect(result).toMatchObject({ status: 'insufficient_data' });
+    if (result.status === 'ok') return;
+    expect(result.reason).toMatch(/broke in the last 4 weeks|predicted the 26 weeks/);
   });
 
-  it('says when the history is too short or never saw the event', () => {
+  it('needs a year of history and the linked event in it', () => {
     expect(
       estimateObservational({
-        history: history.slice(0, 10),
-        historyEventOverlap: overlap.slice(0, 10),
-        window: { observed: [1], eventOverlap: [1] },
+        firstWeek: FIRST_WEEK,
+        history: series(40),
+        windowShares: [1],
+        observed: 1,
       }),
-    ).toMatchObject({ status: 'insufficient_data' });
+    ).toMatchObject({ status: 'insufficient_data', reason: expect.stringMatching(/52 weeks/) });
     expect(
       estimateObservational({
-        history,
-        historyEventOverlap: history.map(() => 0),
-        window: { observed: [1], eventOverlap: [1] },
+        firstWeek: FIRST_WEEK,
+        history: series(60),
+        eventOverlap: [...Array<number>(60).fill(0), 0.2],
+        windowShares: [1],
+        observed: 1,
       }),
-    ).toMatchObject({ status: 'insufficient_data', reason: expect.stringContaining('event') });
+    ).toMatchObject({ status: 'insufficient_data', reason: expect.stringMatching(/event/) });
+  });
+});
+
+describe('weekShare', () => {
+  it('counts only the part of a week inside the window, by when contacts usually come', () => {
+    // Contacts only on weekdays, 9 to 17.
+    const profile = Array.from({ length: HOURS_PER_WEEK }, (_, h) =>
+      Math.floor(h / 24) < 5 && h % 24 >= 9 && h % 24 < 17 ? 10 : 0,
+    );
+    // From Thursday 13:00: Thursday's last 4 hours and Friday's 8, of 40 working hours.
+    expect(weekShare(profile, 3 * 24 + 13, HOURS_PER_WEEK)).toBeCloseTo(12 / 40, 2);
+    // A window that starts on Saturday expects almost nothing of that week.
+    expect(weekShare(profile, 5 * 24, HOURS_PER_WEEK)).toBeLessThan(0.01);
+    expect(windowShares(profile, 3, 3 * 24 + 13, 24 + 9)).toEqual([
+      weekShare(profile, 3 * 24 + 13, HOURS_PER_WEEK),
+      1,
+      weekShare(profile, 0, 24 + 9),
+    ]);
   });
 });

@@ -85,7 +85,9 @@ describe('GET /v1/reports/prevented-contacts', () => {
             created_at: '2026-03-05T10:00:00Z',
           });
       }
-      if (i % 5 === 0)
+      // One shipping contact in five accounts of each group: the same rate, not chance.
+      const inGroup = heldOut ? held : treated;
+      if (inGroup % 5 === 0)
         tickets.push({
           source: 'test',
           external_id: `s-${i}`,
@@ -134,11 +136,17 @@ describe('GET /v1/reports/prevented-contacts', () => {
     expect(campaign.holdout.cost_per_resolution_cents).toBeGreaterThan(
       campaign.treated.cost_per_resolution_cents,
     );
+    // One definition: net prevented over the treated accounts' contacts (every reason) plus it.
     expect(campaign.deflection_rate).toBeCloseTo(
-      campaign.prevented.estimate /
-        (campaign.treated.target_contacts + campaign.prevented.estimate),
+      campaign.prevented.estimate / (campaign.treated.contacts + campaign.prevented.estimate),
       10,
     );
+    // Shipping is untouched: the target effect is the net one, and nothing shifted.
+    expect(campaign.target_prevented.low).toBeLessThan(truth);
+    expect(campaign.target_prevented.high).toBeGreaterThan(truth);
+    expect(campaign.shifted.low).toBeLessThan(0);
+    expect(campaign.shifted.high).toBeGreaterThan(0);
+    expect(campaign.interval_kind).toBe('fixed_horizon');
 
     const unmeasured = report.campaigns.find((c: { id: string }) => c.id === unmeasuredId);
     expect(unmeasured).toMatchObject({
@@ -147,6 +155,7 @@ describe('GET /v1/reports/prevented-contacts', () => {
       deflection_rate: null,
     });
     expect(unmeasured.reason).toMatch(/at least 2 accounts in each group/);
+    expect(report.totals.deflection_rate).toBeCloseTo(campaign.deflection_rate, 10);
 
     expect(report.totals.contacts).toBe(ticketCount);
     expect(report.totals.prevented.estimate).toBeCloseTo(campaign.prevented.estimate, 6);
@@ -160,12 +169,16 @@ describe('GET /v1/reports/prevented-contacts', () => {
       (sum: number, w: { prevented: number }) => sum + w.prevented,
       0,
     );
-    expect(weeklyPrevented).toBeCloseTo(campaign.prevented.estimate, 0);
-    const billing = report.reasons.find((r: { reason: string }) => r.reason === 'billing');
-    expect(billing.prevented).toBeCloseTo(campaign.prevented.estimate, 0);
-    expect(report.reasons.find((r: { reason: string }) => r.reason === 'shipping').prevented).toBe(
+    // Per week and per reason: unadjusted point estimates that add up to the net one.
+    const reasonsPrevented = report.reasons.reduce(
+      (sum: number, r: { prevented: number }) => sum + r.prevented,
       0,
     );
+    expect(weeklyPrevented).toBeCloseTo(reasonsPrevented, 0);
+    const billing = report.reasons.find((r: { reason: string }) => r.reason === 'billing');
+    expect(billing.prevented).toBeCloseTo(campaign.target_prevented.estimate, -1);
+    const shipping = report.reasons.find((r: { reason: string }) => r.reason === 'shipping');
+    expect(Math.abs(shipping.prevented)).toBeLessThan(billing.prevented / 5);
   });
 
   it('exports the same numbers as CSV and as a printable page with charts', async () => {

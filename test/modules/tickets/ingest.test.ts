@@ -125,6 +125,12 @@ describe('POST /v1/tickets', () => {
     ['a date before 1990', { created_at: '1899-12-31' }, 'created_at'],
     ['a date in the future', { created_at: '2031-01-01T00:00:00Z' }, 'created_at'],
     ['resolution before creation', { resolved_at: '2026-02-01T00:00:00Z' }, 'resolved_at'],
+    [
+      'a first response before creation',
+      { first_response_at: '2026-02-01T00:00:00Z' },
+      'first_response_at',
+    ],
+    ['a first response that is not a time', { first_response_at: 'soon' }, 'first_response_at'],
     ['a reason with no letters or digits', { reason: '!!! ???' }, 'reason'],
     ['a number as external id', { external_id: 42 }, 'external_id'],
     ['an empty source', { source: '' }, 'source'],
@@ -132,6 +138,28 @@ describe('POST /v1/tickets', () => {
     const body = await expectProblem(await post([ticket(1, overrides)]), 400, 'validation_failed');
     expect(body.errors.map((e: { path: string }) => e.path)).toContain(`tickets.0.${field}`);
     expect(await stored()).toEqual([]);
+  });
+
+  it('keeps the earliest first response a ticket was sent with', async () => {
+    const responses = async () =>
+      rowsOf<{ first_response_at: Date | string | null }>(
+        await t.deps.db.execute(sql`select first_response_at from tickets`),
+      ).map((r) => (r.first_response_at ? new Date(r.first_response_at).toISOString() : null));
+    const created = ticket(1).created_at as string;
+    const answeredAt = (hours: number) =>
+      new Date(Date.parse(created) + hours * 3_600_000).toISOString();
+    await ingest([ticket(1, { first_response_at: answeredAt(5) })]);
+    expect(await responses()).toEqual([answeredAt(5)]);
+    // A later copy without it, or with a later one, leaves it; an earlier one replaces it.
+    expect(await ingest([ticket(1)])).toMatchObject({ duplicates: 1, updated: 0 });
+    expect(await ingest([ticket(1, { first_response_at: answeredAt(9) })])).toMatchObject({
+      duplicates: 1,
+    });
+    expect(await responses()).toEqual([answeredAt(5)]);
+    expect(await ingest([ticket(1, { first_response_at: answeredAt(2) })])).toMatchObject({
+      updated: 1,
+    });
+    expect(await responses()).toEqual([answeredAt(2)]);
   });
 
   it('rejects a batch over 5,000 tickets', async () => {

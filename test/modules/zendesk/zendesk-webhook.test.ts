@@ -159,6 +159,42 @@ describe('POST /v1/integrations/zendesk/webhook', () => {
     expect(await stored()).toEqual([]);
   });
 
+  it("records an agent's first public comment as the ticket's first response", async () => {
+    const comment = (time: string, isPublic: boolean, isStaff: boolean) => ({
+      ...ticketCreated('35443'),
+      type: 'zen:event-type:ticket.comment_added',
+      time,
+      event: {
+        comment: {
+          id: 'c1',
+          body: 'On it',
+          is_public: isPublic,
+          author: { id: '7', is_staff: isStaff },
+        },
+      },
+    });
+    const responses = async () =>
+      rowsOf<{ first_response_at: Date | string | null }>(
+        await t.deps.db.execute(sql`select first_response_at from tickets`),
+      ).map((r) => (r.first_response_at ? new Date(r.first_response_at).toISOString() : null));
+    await send(ticketCreated('35443'));
+    // The requester's own comment and an internal note are not a response.
+    expect(await readJson(await send(comment('2026-02-10T09:20:00Z', true, false)))).toMatchObject({
+      ignored: true,
+    });
+    expect(await readJson(await send(comment('2026-02-10T09:25:00Z', false, true)))).toMatchObject({
+      ignored: true,
+    });
+    expect(await responses()).toEqual([null]);
+    expect((await send(comment('2026-02-10T09:40:00Z', true, true))).status).toBe(200);
+    expect(await send(comment('2026-02-10T11:00:00Z', true, true)).then(readJson)).toMatchObject({
+      duplicates: 1,
+    });
+    // A created event delivered again keeps it.
+    await send(ticketCreated('35443'));
+    expect(await responses()).toEqual(['2026-02-10T09:40:00.000Z']);
+  });
+
   it('reads the reason from a field when configured so', async () => {
     const other = await startTestApp({
       env: { ZENDESK_WEBHOOK_SECRET: SECRET, ZENDESK_REASON_FROM: 'field:type' },

@@ -1,0 +1,105 @@
+import { z } from '@hono/zod-openapi';
+
+/** Response shapes shared by the impact endpoint and the leaders' report. */
+
+export const IntervalSchema = z.object({ estimate: z.number(), low: z.number(), high: z.number() });
+
+export const DEFLECTION_RATE =
+  'Deflection rate = net prevented contacts / (the treated accounts’ contacts for every reason ' +
+  'in their windows + net prevented contacts): the share of the contacts those accounts would ' +
+  'have made that did not happen, numerator and denominator over the same accounts and window. ' +
+  'It is the one definition used everywhere (campaigns, totals, CSV, page, digest).';
+
+export const INTERVAL_KIND =
+  '`always_valid` while the window runs: a confidence sequence, so the interval and p-value ' +
+  'hold however often they are read; `fixed_horizon` once the window has closed: the t ' +
+  'interval planned for that moment.';
+
+export const EstimateSchema = z
+  .object({
+    status: z.enum(['ok', 'insufficient_data']),
+    reason: z.string().optional().openapi({
+      description: 'Why there is no number yet, with what was seen.',
+    }),
+    needed: z
+      .object({
+        more_weeks: z.number().int().nullable(),
+        holdout_accounts: z.number().int().nullable(),
+      })
+      .optional()
+      .openapi({
+        description:
+          'What would give a calibrated answer: about this many more weeks at the current ' +
+          'rate, or (when more weeks would not) a held-out group of about this many accounts.',
+      }),
+    prevented: IntervalSchema.optional().openapi({
+      description:
+        'Contacts prevented among treated accounts with a 95% interval (negative: contacts ' +
+        'added), adjusted by each account’s contacts in the 8 weeks before its exposure.',
+    }),
+    standard_error: z.number().optional(),
+    p_value: z.number().optional().openapi({
+      description: 'Two-sided; always valid while the window runs (see interval_kind).',
+    }),
+    lift: IntervalSchema.nullable().optional().openapi({
+      description: 'prevented / expected_without.',
+    }),
+    treated_contacts: z.number().optional(),
+    held_out_contacts: z.number().optional(),
+    expected_without: z.number().optional().openapi({
+      description: 'The contacts the treated accounts would have made without the campaign.',
+    }),
+    unadjusted: IntervalSchema.optional().openapi({
+      description: 'The same estimate without the pre-period adjustment.',
+    }),
+    savings_cents: IntervalSchema.optional().openapi({
+      description: 'prevented × COST_PER_TICKET.',
+    }),
+  })
+  .openapi('ImpactEstimate');
+
+export const DetectableSchema = z
+  .object({
+    net: z.object({ adjusted: z.number().nullable(), unadjusted: z.number().nullable() }),
+    target: z.object({ adjusted: z.number().nullable(), unadjusted: z.number().nullable() }),
+  })
+  .openapi('DetectableLift', {
+    description:
+      'The smallest lift (share of the target-reason contacts the treated accounts would have ' +
+      'made) the design detects with 80% power at a two-sided 5% level, with and without the ' +
+      'pre-period adjustment, from the spread of the accounts’ own counts (overdispersion ' +
+      'included): for the net (headline) estimate and the target-reason one.',
+  });
+
+export const CompanionSchema = z
+  .object({
+    accounts: z.number(),
+    contacts: z.number(),
+    target_contacts: z.number(),
+    recontact_rate: z.number().nullable(),
+    resolution_rate: z.number().nullable(),
+    cost_per_resolution_cents: z.number().int().nullable(),
+    csat: z.number().nullable(),
+    csat_responses: z.number().int(),
+    first_response_median_hours: z.number().nullable(),
+    first_response_p90_hours: z.number().nullable(),
+    churn_rate: z.number().nullable(),
+    downgrade_rate: z.number().nullable(),
+  })
+  .openapi('GroupCompanion', {
+    description:
+      'One group over the campaign’s window, all reasons: contacts, re-contact rate ' +
+      '(re-contacts within 48 h / contacts), resolution rate (resolved / contacts), cost per ' +
+      'resolution (contacts × COST_PER_TICKET / resolved), CSAT (share of ratings 4 or 5, with ' +
+      'how many were rated), median and 90th percentile of first response time (hours, over ' +
+      'the contacts answered), and the share of the group’s accounts that churned or ' +
+      'downgraded inside their window. Rates are fractions (0–1); null when nothing to divide.',
+  });
+
+export const WarningSchema = z
+  .object({ code: z.enum(['csat_down', 'recontacts_up', 'churn_up']), message: z.string() })
+  .openapi('CompanionWarning', {
+    description:
+      'Contacts went down while treated accounts’ CSAT fell, or their re-contacts or churn ' +
+      'rose, against held-out accounts (beyond chance, one-sided 5%).',
+  });

@@ -1,0 +1,148 @@
+/**
+ * A local-level model with regression effects, fitted by the Kalman filter (Durbin & Koopman,
+ * "Time Series Analysis by State Space Methods", ch. 2 and 6):
+ *   y_t = μ_t + x_t'β + ε_t,   ε_t ~ N(0, σ²)
+ *   μ_{t+1} = μ_t + η_t,       η_t ~ N(0, q·σ²)
+ * The state is (μ, β), β fixed over time; both start diffuse. σ² is concentrated out of the
+ * likelihood, q is chosen on a grid. The observational estimate uses it on log weekly counts
+ * with seasonal, event and level-shift regressors.
+ */
+
+const DIFFUSE = 1e6;
+const Q_GRID = [0, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1];
+
+export type LocalLevelFit = {
+  /** Level-noise to observation-noise variance ratio. */
+  q: number;
+  sigma2: number;
+  /** Filtered state after the last observation, and its covariance in units of σ². */
+  state: Float64Array;
+  covariance: Float64Array;
+  /** Concentrated log-likelihood. */
+  logLikelihood: number;
+  /** One-step-ahead prediction errors in standard deviations (NaN while diffuse). */
+  standardized: Float64Array;
+  /** Observations that count in the likelihood (after the diffuse start). */
+  effective: number;
+  /** Per observation: v²/F and log F (NaN while a diffuse part of the state is pinned). */
+  terms: { squares: Float64Array; logF: Float64Array };
+};
+
+/** The filter for one q; `x` is row-major n × p. */
+export function filterLocalLevel(
+  y: ArrayLike<number>,
+  x: ArrayLike<number>,
+  p: number,
+  q: number,
+): LocalLevelFit {
+  const m = p + 1;
+  const n = y.length;
+  const a = new Float64Array(m);
+  const P = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) P[i * m + i] = DIFFUSE;
+  const z = new Float64Array(m);
+  const pz = new Float64Array(m);
+  const standardized = new Float64Array(n).fill(Number.NaN);
+  const squares = new Float64Array(n).fill(Number.NaN);
+  const logF = new Float64Array(n).fill(Number.NaN);
+  let sumSquares = 0;
+  let sumLogF = 0;
+  let counted = 0;
+  for (let t = 0; t < n; t++) {
+    z[0] = 1;
+    for (let j = 0; j < p; j++) z[j + 1] = x[t * p + j] as number;
+    let prediction = 0;
+    for (let i = 0; i < m; i++) prediction += (z[i] as number) * (a[i] as number);
+    let f = 1;
+    for (let i = 0; i < m; i++) {
+      let s = 0;
+      for (let j = 0; j < m; j++) s += (P[i * m + j] as number) * (z[j] as number);
+      pz[i] = s;
+      f += (z[i] as number) * s;
+    }
+    const v = (y[t] as number) - prediction;
+    for (let i = 0; i < m; i++) a[i] = (a[i] as number) + ((pz[i] as number) * v) / f;
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < m; j++) {
+        P[i * m + j] = (P[i * m + j] as number) - ((pz[i] as number) * (pz[j] as number)) / f;
+      }
+    }
+    // An observation whose variance is still dominated by a diffuse part of the state only
+    // pins that part down (the first ones; a regressor that starts later).
+    if (f < DIFFUSE * 1e-3) {
+      sumSquares += (v * v) / f;
+      sumLogF += Math.log(f);
+      counted++;
+      standardized[t] = v / Math.sqrt(f);
+      squares[t] = (v * v) / f;
+      logF[t] = Math.log(f);
+    }
+    if (t < n - 1) P[0] = (P[0] as number) + q;
+  }
+  const sigma2 = counted > 0 ? sumSquares / counted : Number.NaN;
+  for (let t = 0; t < n; t++) standardized[t] = (standardized[t] as number) / Math.sqrt(sigma2);
+  return {
+    q,
+    sigma2,
+    state: a,
+    covariance: P,
+    logLikelihood: -0.5 * counted * Math.log(sigma2) - 0.5 * sumLogF,
+    standardized,
+    effective: counted,
+    terms: { squares, logF },
+  };
+}
+
+/** The best q on the grid (concentrated likelihood). */
+export function fitLocalLevel(
+  y: ArrayLike<number>,
+  x: ArrayLike<number>,
+  p: number,
+  grid: readonly number[] = Q_GRID,
+) {
+  let best: LocalLevelFit | null = null;
+  for (const q of grid) {
+    const fit = filterLocalLevel(y, x, p, q);
+    if (Number.isFinite(fit.logLikelihood) && (!best || fit.logLikelihood > best.logLikelihood)) {
+      best = fit;
+    }
+  }
+  return best ?? filterLocalLevel(y, x, p, 0);
+}
+
+/**
+ * The likelihood-ratio statistic of `richer` against `simpler` over the observations both
+ * count, σ² concentrated out of each: how much better the richer model predicts.
+ */
+export function likelihoodRatio(simpler: LocalLevelFit, richer: LocalLevelFit): number {
+  let count = 0;
+  let s0 = 0;
+  let s1 = 0;
+  let logF = 0;
+  const a = simpler.terms;
+  const b = richer.terms;
+  for (let t = 0; t < a.squares.length; t++) {
+    const x0 = a.squares[t] as number;
+    const x1 = b.squares[t] as number;
+    if (Number.isNaN(x0) || Number.isNaN(x1)) continue;
+    count++;
+    s0 += x0;
+    s1 += x1;
+    logF += (a.logF[t] as number) - (b.logF[t] as number);
+  }
+  return count > 0 && s1 > 0 ? count * Math.log(s0 / s1) + logF : 0;
+}
+
+/** Lower Cholesky factor of a symmetric positive semi-definite m × m matrix. */
+export function cholesky(matrix: ArrayLike<number>, m: number): Float64Array {
+  const l = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j <= i; j++) {
+      let sum = matrix[i * m + j] as number;
+      for (let k = 0; k < j; k++) sum -= (l[i * m + k] as number) * (l[j * m + k] as number);
+      l[i * m + j] =
+        i === j ? Math.sqrt(Math.max(sum, 0)) : sum / Math.max(l[j * m + j] as number, 1e-12);
+    }
+  }
+  return l;
+}
