@@ -18,6 +18,10 @@ describe('prevented contacts end to end', () => {
   let analystKey: string;
   beforeAll(async () => {
     t = await startTestApp();
+    // Reasons named by campaigns must exist (an unknown one is a 422).
+    for (const label of ['Billing', 'Shipping']) {
+      await t.request(`/v1/reasons/${label.toLowerCase()}`, { method: 'PUT', json: { label } });
+    }
     appKey = await t.keyFor('app');
     analystKey = await t.keyFor('analyst');
   });
@@ -40,21 +44,21 @@ describe('prevented contacts end to end', () => {
           .status,
       ).toBe(200);
     }
-    const campaign = await readJson(
-      await t.request('/v1/campaigns', {
-        method: 'POST',
-        json: {
-          channels: ['banner'],
-          title: `Campaign for ${prefix}`,
-          audience: { type: 'rule', all: [{ attribute: 'plan', op: 'eq', value: prefix }] },
-          target_reasons: ['billing'],
-          holdout_percent: holdout,
-          starts_at: START,
-          ends_at: '2026-03-09T09:00:00Z',
-          publish: true,
-        },
-      }),
-    );
+    const created = await t.request('/v1/campaigns', {
+      method: 'POST',
+      json: {
+        channels: ['banner'],
+        title: `Campaign for ${prefix}`,
+        audience: { type: 'rule', all: [{ attribute: 'plan', op: 'eq', value: prefix }] },
+        target_reasons: ['billing'],
+        holdout_percent: holdout,
+        starts_at: START,
+        ends_at: '2026-03-09T09:00:00Z',
+        publish: true,
+      },
+    });
+    expect(created.status).toBe(201);
+    const campaign = await readJson(created);
     for (const account of accounts) {
       await t.request(`/v1/accounts/${account.id}/notices`, { key: appKey });
     }
