@@ -1,4 +1,5 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { explainUnionIssues, type SchemaIssue } from './union-issues';
 
 export type FieldError = { location: string; path: string; message: string };
 
@@ -68,13 +69,15 @@ export class AppError extends Error {
 
 export const notFound = (what: string) => new AppError('not_found', `${what} was not found.`);
 
-type Issue = { path: PropertyKey[]; message: string };
-
 /** One FieldError per schema issue; `pathOf` renames paths (e.g. to CSV line and column). */
 export function fieldErrors(
-  issues: readonly Issue[],
+  issues: readonly SchemaIssue[],
   location: string,
   pathOf: (path: PropertyKey[]) => string = (path) => path.map(String).join('.'),
 ): FieldError[] {
-  return issues.map((issue) => ({ location, path: pathOf(issue.path), message: issue.message }));
+  return explainUnionIssues(issues).map((issue) => ({
+    location,
+    path: pathOf(issue.path),
+    message: issue.message,
+  }));
 }

@@ -1,12 +1,50 @@
+import { Buffer } from 'node:buffer';
 import { z } from '@hono/zod-openapi';
 
 /** Keyset pagination over time-ordered UUIDv7 ids: stable under inserts, cheap at any depth. */
 export const PageQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50).openapi({ example: 50 }),
-  cursor: z.uuid().optional().openapi({ description: 'The `next_cursor` of the previous page.' }),
+  cursor: z
+    .uuid({ message: 'Not a cursor this API issued: pass the `next_cursor` of the previous page.' })
+    .optional()
+    .openapi({ description: 'The `next_cursor` of the previous page.' }),
 });
 
 export type PageQuery = z.infer<typeof PageQuerySchema>;
+
+const KEY_CURSOR_PREFIX = 'k1:';
+
+/**
+ * Lists ordered by a natural key (a slug, an account id, an address) hand out opaque cursors, so
+ * a cursor the API never issued is a 400 rather than a silently empty page.
+ */
+export function encodeKeyCursor(key: string): string {
+  return Buffer.from(KEY_CURSOR_PREFIX + key, 'utf8').toString('base64url');
+}
+
+function decodeKeyCursor(cursor: string): string | undefined {
+  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) return undefined;
+  const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!decoded.startsWith(KEY_CURSOR_PREFIX)) return undefined;
+  const key = decoded.slice(KEY_CURSOR_PREFIX.length);
+  return key.length > 0 && encodeKeyCursor(key) === cursor ? key : undefined;
+}
+
+export const keyCursorSchema = z
+  .string()
+  .max(1000)
+  .transform((cursor, ctx) => {
+    const key = decodeKeyCursor(cursor);
+    if (key === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'Not a cursor this API issued: pass the `next_cursor` of the previous page.',
+      });
+      return z.NEVER;
+    }
+    return key;
+  })
+  .openapi({ type: 'string', description: 'The `next_cursor` of the previous page (opaque).' });
 
 export const pageSchema = <T extends z.ZodType>(item: T) =>
   z.object({

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json, problemResponse } from '../../http/define-route';
-import { pageSchema } from '../../http/pagination';
+import { keyCursorSchema, pageSchema } from '../../http/pagination';
 import {
   AccountBatchSchema,
   AccountIdSchema,
@@ -27,7 +27,10 @@ const putRoute = defineRoute({
   tags,
   summary: 'Create or replace an account (its contacts are replaced too)',
   request: { params: IdParams, body: { required: true, content: json(AccountInputSchema) } },
-  responses: { 200: { description: 'The account as stored', content: json(AccountSchema) } },
+  responses: {
+    200: { description: 'The account as replaced', content: json(AccountSchema) },
+    201: { description: 'The account as created', content: json(AccountSchema) },
+  },
 });
 
 const batchRoute = defineRoute({
@@ -75,7 +78,7 @@ const listRoute = defineRoute({
   request: {
     query: z.object({
       limit: z.coerce.number().int().min(1).max(200).default(50),
-      cursor: AccountIdSchema.optional().openapi({ description: 'The previous `next_cursor`.' }),
+      cursor: keyCursorSchema.optional(),
     }),
   },
   responses: {
@@ -102,7 +105,8 @@ export const accountRoutes = createRouter()
   )
   .openapi(putRoute, async (c) => {
     const account = { ...c.req.valid('json'), id: c.req.valid('param').id };
-    return c.json(await putAccount(c.var.deps, account), 200);
+    const { account: stored, created } = await putAccount(c.var.deps, account);
+    return created ? c.json(stored, 201) : c.json(stored, 200);
   })
   .openapi(getRoute, async (c) =>
     c.json(await getAccount(c.var.deps, c.req.valid('param').id), 200),

@@ -5,7 +5,7 @@ import { retryingTransaction } from '../../db/retry-transaction';
 import { type AccountRow, accountContacts, accounts } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { notFound } from '../../http/app-error';
-import { type Page, toPage } from '../../http/pagination';
+import { encodeKeyCursor, type Page, toPage } from '../../http/pagination';
 import type { AccountInput, AccountView } from './account-input';
 
 export type AccountUpsert = AccountInput & { id: string };
@@ -92,9 +92,12 @@ async function replaceContacts(tx: Db, latest: AccountUpsert[]): Promise<void> {
       as c(account_id text, email text, name text, locale text)`);
 }
 
-export async function putAccount(deps: Deps, input: AccountUpsert): Promise<AccountView> {
-  await upsertAccounts(deps, [input]);
-  return getAccount(deps, input.id);
+export async function putAccount(
+  deps: Deps,
+  input: AccountUpsert,
+): Promise<{ account: AccountView; created: boolean }> {
+  const { created } = await upsertAccounts(deps, [input]);
+  return { account: await getAccount(deps, input.id), created: created > 0 };
 }
 
 export async function getAccountRow(deps: Deps, id: string): Promise<AccountRow> {
@@ -120,7 +123,7 @@ export async function listAccounts(
     .where(query.cursor ? gt(accounts.id, query.cursor) : undefined)
     .orderBy(asc(accounts.id))
     .limit(query.limit + 1);
-  const page = toPage(rows, query.limit);
+  const page = toPage(rows, query.limit, (row) => encodeKeyCursor(row.id));
   return { data: await withContacts(deps.db, page.data), next_cursor: page.next_cursor };
 }
 

@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { DELIVERY_STATUSES } from '../../db/schema';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json, problemResponse } from '../../http/define-route';
-import { PageQuerySchema, pageSchema } from '../../http/pagination';
+import { keyCursorSchema, PageQuerySchema, pageSchema } from '../../http/pagination';
 import { listDeliveries, listOutbox } from './deliveries.service';
 import { previewCampaignEmail } from './email-preview.service';
 import { liftBounce, listSuppressions } from './suppressions.service';
@@ -145,11 +145,7 @@ const listSuppressionsRoute = defineRoute({
   request: {
     query: z.object({
       limit: z.coerce.number().int().min(1).max(200).default(50),
-      cursor: z
-        .string()
-        .max(320)
-        .optional()
-        .openapi({ description: "The previous page's `next_cursor`." }),
+      cursor: keyCursorSchema.optional(),
     }),
   },
   responses: {

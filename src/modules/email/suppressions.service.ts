@@ -4,6 +4,7 @@ import { withinTransaction } from '../../db/retry-transaction';
 import { emailDeliveries, emailSuppressions, type SuppressionReason } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { AppError, notFound } from '../../http/app-error';
+import { encodeKeyCursor, type Page, toPage } from '../../http/pagination';
 
 /**
  * Puts an address on the suppression list; its queued deliveries are marked `suppressed` at
@@ -49,22 +50,22 @@ export type SuppressionView = {
 export async function listSuppressions(
   deps: Deps,
   query: { limit: number; after?: string },
-): Promise<{ data: SuppressionView[]; next_cursor: string | null }> {
+): Promise<Page<SuppressionView>> {
   const rows = await deps.db
     .select()
     .from(emailSuppressions)
     .where(query.after ? gt(emailSuppressions.email, query.after) : undefined)
     .orderBy(emailSuppressions.email)
     .limit(query.limit + 1);
-  const page = rows.slice(0, query.limit);
+  const page = toPage(rows, query.limit, (row) => encodeKeyCursor(row.email));
   return {
-    data: page.map((row) => ({
+    next_cursor: page.next_cursor,
+    data: page.data.map((row) => ({
       email: row.email,
       reason: row.reason,
       campaign_id: row.campaignId,
       created_at: row.createdAt.toISOString(),
     })),
-    next_cursor: rows.length > query.limit ? (page.at(-1)?.email ?? null) : null,
   };
 }
 

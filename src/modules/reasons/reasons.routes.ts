@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json, problemResponse } from '../../http/define-route';
-import { pageSchema } from '../../http/pagination';
+import { keyCursorSchema, pageSchema } from '../../http/pagination';
 import { dayInput } from '../../http/time-input';
 import { REASON_SLUG_PATTERN } from './reason-key';
 import { getReason, listReasons, putReason } from './reasons.service';
@@ -68,7 +68,7 @@ const listRoute = defineRoute({
   request: {
     query: z.object({
       limit: z.coerce.number().int().min(1).max(200).default(50),
-      cursor: z.string().max(100).optional(),
+      cursor: keyCursorSchema.optional(),
     }),
   },
   responses: {

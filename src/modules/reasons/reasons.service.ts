@@ -3,7 +3,7 @@ import type { Db } from '../../db/database';
 import { jsonParam, rowsOf } from '../../db/json-param';
 import type { Deps } from '../../deps';
 import { notFound } from '../../http/app-error';
-import { type Page, toPage } from '../../http/pagination';
+import { encodeKeyCursor, type Page, toPage } from '../../http/pagination';
 import { recomputeRecontactsForReasons } from '../tickets/recompute-recontacts';
 import { lockRecontactFlags } from '../tickets/recontact-work';
 import { reasonKey } from './reason-key';
@@ -61,7 +61,7 @@ export async function listReasons(
 ): Promise<Page<ReasonView>> {
   const where = query.cursor ? sql`r.slug > ${query.cursor}` : sql`true`;
   const rows = await selectReasons(deps, where, query.limit + 1);
-  return toPage(rows, query.limit, (row) => row.slug);
+  return toPage(rows, query.limit, (row) => encodeKeyCursor(row.slug));
 }
 
 export async function getReason(deps: Deps, slug: string): Promise<ReasonView> {

@@ -113,14 +113,18 @@ export async function preventedContactsReport(
   const fromDay = query.from ?? addWeeks(mondayOf(toDay), -12);
   const from = fromZonedTime(`${fromDay}T00:00:00`, zone);
   const to = new Date(fromZonedTime(`${toDay}T00:00:00`, zone).getTime() + DAY_MS);
-  if (from >= to || (to.getTime() - from.getTime()) / DAY_MS > MAX_REPORT_DAYS) {
-    throw new AppError('validation_failed', 'The period is empty or too long.', [
-      {
-        location: 'query',
-        path: 'from',
-        message: `from must be on or before to, at most ${MAX_REPORT_DAYS} days apart`,
-      },
+  const days = Math.round((to.getTime() - from.getTime()) / DAY_MS);
+  if (from >= to) {
+    throw new AppError('validation_failed', `The period ends (${toDay}) before it starts.`, [
+      { location: 'query', path: 'from', message: `from must be on or before to (${toDay})` },
     ]);
+  }
+  if (days > MAX_REPORT_DAYS) {
+    throw new AppError(
+      'validation_failed',
+      `The period spans ${days} days; a report covers at most ${MAX_REPORT_DAYS}.`,
+      [{ location: 'query', path: 'from', message: `at most ${MAX_REPORT_DAYS} days before to` }],
+    );
   }
   await catchUpForMeasurement(deps);
   const windowDays = deps.config.impactWindowDays;

@@ -32,7 +32,7 @@ describe('accounts', () => {
 
   it('creates, reads, replaces and deletes an account with its contacts', async () => {
     const put = await t.request('/v1/accounts/acme', { method: 'PUT', json: acme });
-    expect(put.status).toBe(200);
+    expect(put.status).toBe(201);
     const account = await readJson(put);
     expect(account).toMatchObject({
       ...acme,
@@ -41,9 +41,12 @@ describe('accounts', () => {
     });
     expect(await readJson(await t.request('/v1/accounts/acme'))).toEqual(account);
 
-    const replaced = await readJson(
-      await t.request('/v1/accounts/acme', { method: 'PUT', json: { plan: 'starter' } }),
-    );
+    const replacing = await t.request('/v1/accounts/acme', {
+      method: 'PUT',
+      json: { plan: 'starter' },
+    });
+    expect(replacing.status).toBe(200);
+    const replaced = await readJson(replacing);
     expect(replaced).toMatchObject({ plan: 'starter', components: [], contacts: [], region: null });
     expect(replaced.created_at).toBe(account.created_at);
 
@@ -81,6 +84,19 @@ describe('accounts', () => {
     const next = await readJson(await t.request(`/v1/accounts?limit=1&cursor=${page.next_cursor}`));
     expect(next.data[0]).toMatchObject({ id: 'a-2', plan: 'pro', contacts: [] });
     expect(next.next_cursor).toBeNull();
+  });
+
+  it('answers 400 for a cursor it never issued instead of an empty page', async () => {
+    await t.request('/v1/accounts/a-1', { method: 'PUT', json: { plan: 'starter' } });
+    for (const path of ['/v1/accounts', '/v1/reasons', '/v1/email-suppressions']) {
+      const body = await expectProblem(
+        await t.request(`${path}?cursor=zzz`),
+        400,
+        'validation_failed',
+      );
+      expect(JSON.stringify(body)).toContain('next_cursor');
+    }
+    await expectProblem(await t.request('/v1/api-keys?cursor=zzz'), 400, 'validation_failed');
   });
 
   it('rejects a 5,001-account batch and writes nothing', async () => {

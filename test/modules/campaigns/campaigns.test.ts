@@ -148,6 +148,26 @@ describe('campaigns', () => {
     expect(await campaignCount()).toBe(0);
   });
 
+  it.each([
+    ['an unknown audience type', { type: 'segment' }, 'audience.type', '"all", "accounts", "rule"'],
+    [
+      'an unknown predicate op',
+      { type: 'rule', any: [{ all: [{ attribute: 'plan', op: 'gt', value: 1 }] }] },
+      'audience.any.0.all.0.op',
+      '"eq", "in", "not_in", "exists", "contains"',
+    ],
+    ['an accounts audience without ids', { type: 'accounts' }, 'audience.account_ids', 'array'],
+  ])('names the part of %s that is wrong', async (_, audience, path, message) => {
+    const body = await expectProblem(
+      await create({ ...banner, audience }),
+      400,
+      'validation_failed',
+    );
+    expect(body.errors).toEqual([expect.objectContaining({ path })]);
+    expect(body.errors[0].message).toContain(message);
+    expect(await campaignCount()).toBe(0);
+  });
+
   it('shows content in the locales given, rendered like the default', async () => {
     const campaign = await readJson(
       await create({

@@ -225,9 +225,20 @@ describe('GET /v1/reports/prevented-contacts', () => {
     ).toBe(401);
   });
 
-  it('rejects a period that ends before it starts', async () => {
-    await expectProblem(await get('from=2026-03-28&to=2026-03-01'), 400, 'validation_failed');
+  it('rejects a period that ends before it starts, or is too long, saying which', async () => {
+    const backwards = await expectProblem(
+      await get('from=2026-03-28&to=2026-03-01'),
+      400,
+      'validation_failed',
+    );
+    expect(backwards.detail).toBe('The period ends (2026-03-01) before it starts.');
     await expectProblem(await get('from=yesterday'), 400, 'validation_failed');
+    const long = await expectProblem(
+      await get('from=2020-01-01&to=2026-03-01'),
+      400,
+      'validation_failed',
+    );
+    expect(long.detail).toMatch(/^The period spans 2252 days; a report covers at most 1098\.$/);
   });
 
   it('answers an empty period with zeros and no fabricated estimate', async () => {
