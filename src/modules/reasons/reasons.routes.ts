@@ -45,6 +45,13 @@ const isoDate = dayInput().openapi({ example: '2025-01-06' });
 const WeeklySchema = z
   .object({
     time_zone: z.string(),
+    anchored_to: z.enum(['requested', 'latest_week_with_tickets', 'current_week']).openapi({
+      description: 'Where the series ends: `to`, else the latest week with tickets, else now.',
+    }),
+    data: z
+      .object({ first_week: z.string(), last_week: z.string() })
+      .nullable()
+      .openapi({ description: 'The first and last weeks with tickets; null before any.' }),
     weeks: z.array(z.string()).openapi({ description: 'Mondays of ISO weeks, oldest first.' }),
     series: z.array(
       z.object({
@@ -88,7 +95,9 @@ const weeklyRoute = defineRoute({
   request: {
     query: z.object({
       from: isoDate.optional().openapi({ description: 'Default: 12 weeks before `to`.' }),
-      to: isoDate.optional().openapi({ description: 'Default: the current week.' }),
+      to: isoDate.optional().openapi({
+        description: 'Default: the latest week with tickets (the current week before any).',
+      }),
       reason: z
         .string()
         .max(2000)

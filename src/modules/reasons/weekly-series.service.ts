@@ -6,18 +6,42 @@ import { addWeeks, currentWeek, mondayOf, weekCount, weeksBetween } from './week
 
 export const MAX_SERIES_WEEKS = 1_100;
 
+/** The first and last weeks with any ticket, or null before the first import. */
+export type TicketWeeks = { first_week: string; last_week: string } | null;
+
 export type WeeklySeries = {
   time_zone: string;
+  /** What `to` was when the caller left it out. */
+  anchored_to: 'requested' | 'latest_week_with_tickets' | 'current_week';
+  data: TicketWeeks;
   weeks: string[];
   series: { reason: string; label: string; total: number; counts: number[] }[];
 };
 
 export type WeeklyQuery = { from?: string; to?: string; reasons?: string[]; top: number };
 
-/** Contacts per reason per ISO week, zero-filled; the top reasons by volume unless named. */
+export async function ticketWeeks(deps: Deps): Promise<TicketWeeks> {
+  const [row] = rowsOf<{ first_week: string | null; last_week: string | null }>(
+    await deps.db.execute(sql`
+      select min(week)::text as first_week, max(week)::text as last_week
+      from reason_weeks where contacts > 0`),
+  );
+  return row?.first_week && row.last_week
+    ? { first_week: row.first_week, last_week: row.last_week }
+    : null;
+}
+
+/**
+ * Contacts per reason per ISO week, zero-filled; the top reasons by volume unless named. Without
+ * `to`, the series ends at the latest week with tickets, so an imported history is what shows.
+ */
 export async function weeklySeries(deps: Deps, query: WeeklyQuery): Promise<WeeklySeries> {
   const zone = deps.config.workspaceTimeZone;
-  const to = query.to ? mondayOf(query.to) : currentWeek(deps.clock.now(), zone);
+  const data = await ticketWeeks(deps);
+  const anchored_to = query.to ? 'requested' : data ? 'latest_week_with_tickets' : 'current_week';
+  const to = query.to
+    ? mondayOf(query.to)
+    : (data?.last_week ?? currentWeek(deps.clock.now(), zone));
   const from = query.from ? mondayOf(query.from) : addWeeks(to, -12);
   if (from > to) {
     throw new AppError('validation_failed', '`from` must not be after `to`.', [
@@ -76,5 +100,5 @@ export async function weeklySeries(deps: Deps, query: WeeklyQuery): Promise<Week
   const series = [...byReason.values()].sort(
     (a, b) => b.total - a.total || a.reason.localeCompare(b.reason),
   );
-  return { time_zone: zone, weeks, series };
+  return { time_zone: zone, anchored_to, data, weeks, series };
 }

@@ -176,10 +176,16 @@ describe('GET /v1/reasons/weekly', () => {
     ]);
   });
 
-  it('defaults to the last 13 weeks up to the current one', async () => {
+  it('defaults to the 13 weeks that end at the latest week with tickets, and says so', async () => {
+    t.clock.set('2031-06-20T12:00:00Z');
     const body = await weekly('');
+    expect(body.anchored_to).toBe('latest_week_with_tickets');
+    expect(body.data).toEqual({ first_week: '2026-01-05', last_week: '2026-02-09' });
     expect(body.weeks).toHaveLength(13);
-    expect(body.weeks.at(-1)).toBe('2026-02-16');
+    expect(body.weeks.at(-1)).toBe('2026-02-09');
+    expect(body.series.map((s: { total: number }) => s.total)).toEqual([6, 3, 1]);
+    expect((await weekly('to=2026-02-15')).anchored_to).toBe('requested');
+    t.clock.set('2026-02-20T12:00:00Z');
   });
 
   it('rejects bad ranges and unknown reasons', async () => {
