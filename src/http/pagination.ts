@@ -1,5 +1,5 @@
-import { Buffer } from 'node:buffer';
 import { z } from '@hono/zod-openapi';
+import { base64url, fromBase64url } from '../base64url';
 
 /** Keyset pagination over time-ordered UUIDv7 ids: stable under inserts, cheap at any depth. */
 export const PageQuerySchema = z.object({
@@ -19,12 +19,17 @@ const KEY_CURSOR_PREFIX = 'k1:';
  * a cursor the API never issued is a 400 rather than a silently empty page.
  */
 export function encodeKeyCursor(key: string): string {
-  return Buffer.from(KEY_CURSOR_PREFIX + key, 'utf8').toString('base64url');
+  return base64url(new TextEncoder().encode(KEY_CURSOR_PREFIX + key));
 }
 
 function decodeKeyCursor(cursor: string): string | undefined {
   if (!/^[A-Za-z0-9_-]+$/.test(cursor)) return undefined;
-  const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
+  let decoded: string;
+  try {
+    decoded = new TextDecoder('utf-8', { fatal: true }).decode(fromBase64url(cursor));
+  } catch {
+    return undefined;
+  }
   if (!decoded.startsWith(KEY_CURSOR_PREFIX)) return undefined;
   const key = decoded.slice(KEY_CURSOR_PREFIX.length);
   return key.length > 0 && encodeKeyCursor(key) === cursor ? key : undefined;

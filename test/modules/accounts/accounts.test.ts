@@ -88,12 +88,11 @@ describe('accounts', () => {
 
   it('answers 400 for a cursor it never issued instead of an empty page', async () => {
     await t.request('/v1/accounts/a-1', { method: 'PUT', json: { plan: 'starter' } });
-    for (const path of ['/v1/accounts', '/v1/reasons', '/v1/email-suppressions']) {
-      const body = await expectProblem(
-        await t.request(`${path}?cursor=zzz`),
-        400,
-        'validation_failed',
-      );
+    const cursors = ['/v1/accounts', '/v1/reasons', '/v1/email-suppressions'].flatMap((path) =>
+      ['zzz', 'zzzzz', encodeURIComponent('a/b')].map((cursor) => `${path}?cursor=${cursor}`),
+    );
+    for (const url of cursors) {
+      const body = await expectProblem(await t.request(url), 400, 'validation_failed');
       expect(JSON.stringify(body)).toContain('next_cursor');
     }
     await expectProblem(await t.request('/v1/api-keys?cursor=zzz'), 400, 'validation_failed');
