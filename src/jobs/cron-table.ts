@@ -7,6 +7,7 @@ import { pruneJobRunsJob } from './prune-job-runs.job';
 import { refreshSpikesJob } from './refresh-spikes.job';
 import { sendEmailsJob } from './send-emails.job';
 import { sendReportDigestJob } from './send-report-digest.job';
+import { sendStatusEmailsJob } from './send-status-emails.job';
 import { settleRecontactsJob } from './settle-recontacts.job';
 
 /**
@@ -20,6 +21,7 @@ export const cronTable: readonly Job[] = [
   pruneIdempotencyKeysJob,
   pruneAccountChangesJob,
   sendEmailsJob,
+  sendStatusEmailsJob,
   sendReportDigestJob,
   settleRecontactsJob,
   refreshSpikesJob,

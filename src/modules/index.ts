@@ -16,6 +16,7 @@ import { reportRoutes } from './reports/reports.routes';
 import { spikeRoutes } from './spikes/spikes.routes';
 import { publicStatusRoutes } from './status/public-status.routes';
 import { statusRoutes } from './status/status.routes';
+import { statusSubscriptionRoutes } from './status/status-subscriptions.routes';
 import { ticketRoutes } from './tickets/tickets.routes';
 import { zendeskRoutes } from './zendesk/zendesk.routes';
 
@@ -35,6 +36,7 @@ export const moduleRouters = [
   noticeRoutes,
   statusRoutes,
   publicStatusRoutes,
+  statusSubscriptionRoutes,
   impactRoutes,
   reportRoutes,
   emailRoutes,

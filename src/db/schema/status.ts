@@ -9,6 +9,7 @@ import {
   pgTable,
   primaryKey,
   text,
+  uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
 import { campaigns } from './campaigns';
@@ -120,3 +121,55 @@ export const incidentComponents = pgTable(
 export type StatusComponentRow = typeof statusComponents.$inferSelect;
 export type IncidentRow = typeof incidents.$inferSelect;
 export type IncidentUpdateRow = typeof incidentUpdates.$inferSelect;
+
+/**
+ * Every status a component has had, from when it had it, written by a trigger on
+ * `status_components` so every path that changes a status is recorded: uptime reads this.
+ */
+export const componentStatusChanges = pgTable(
+  'component_status_changes',
+  {
+    componentId: uuid('component_id')
+      .notNull()
+      .references(() => statusComponents.id, { onDelete: 'cascade' }),
+    status: text('status', { enum: COMPONENT_STATUSES }).notNull(),
+    changedAt: timestamptz('changed_at').notNull(),
+  },
+  (table) => [index('component_status_changes_idx').on(table.componentId, table.changedAt)],
+);
+
+/** Readers who asked for status updates by email; only confirmed addresses get them. */
+export const statusSubscribers = pgTable('status_subscribers', {
+  id: idColumn(),
+  email: text('email').notNull().unique(),
+  confirmedAt: timestamptz('confirmed_at'),
+  createdAt: createdAt(),
+});
+
+export const STATUS_NOTIFICATION_KINDS = ['confirm', 'update'] as const;
+
+/**
+ * One email owed to one subscriber: the opt-in request or an incident update. Senders claim
+ * rows into a batch (`batch_id`) and retry a batch with the same idempotency key until sent.
+ */
+export const statusNotifications = pgTable(
+  'status_notifications',
+  {
+    id: idColumn(),
+    subscriberId: uuid('subscriber_id')
+      .notNull()
+      .references(() => statusSubscribers.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: STATUS_NOTIFICATION_KINDS }).notNull(),
+    incidentUpdateId: uuid('incident_update_id').references(() => incidentUpdates.id, {
+      onDelete: 'cascade',
+    }),
+    batchId: uuid('batch_id'),
+    claimedAt: timestamptz('claimed_at'),
+    sentAt: timestamptz('sent_at'),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    uniqueIndex('status_notifications_update_idx').on(table.incidentUpdateId, table.subscriberId),
+    index('status_notifications_pending_idx').on(table.sentAt, table.batchId),
+  ],
+);

@@ -23,6 +23,7 @@ import {
   stopCampaign,
 } from '../campaigns/campaigns.service';
 import { incidentStatusAt } from './status-clock';
+import { queueStatusUpdateEmails } from './status-subscriptions.service';
 
 export type ComponentChange = { id: string; status: ComponentStatus };
 
@@ -398,12 +399,14 @@ async function addUpdate(
   affected: AffectedComponent[],
   now: Date,
 ) {
+  const id = uuidv7();
   await db.insert(incidentUpdates).values({
-    id: uuidv7(),
+    id,
     incidentId,
     status,
     body,
     affectedComponents: affected,
     createdAt: now,
   });
+  await queueStatusUpdateEmails(db, id, now);
 }

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { COMPONENT_STATUSES } from '../../db/schema';
 import type { AppEnv } from '../../http/app-env';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json } from '../../http/define-route';
@@ -12,6 +13,7 @@ import {
   StatuspageComponentSchema,
   StatuspageIncidentSchema,
 } from './status-schemas';
+import { UPTIME_DAYS, uptimeHistory } from './uptime.service';
 
 const tags = ['Public status (Statuspage API v2)'];
 // Status changes must reach people quickly; 30 s of caching still absorbs a stampede.
@@ -138,5 +140,53 @@ publicStatusRoutes.get('/status/history.atom', async (c) =>
     c,
     renderHistoryFeed(await publicStatus(c.var.deps)),
     'application/atom+xml; charset=utf-8',
+  ),
+);
+
+const UptimeDaySchema = z.object({
+  date: z.string(),
+  status: z.enum(COMPONENT_STATUSES).nullable(),
+  minutes: z.record(z.string(), z.number()),
+  incidents: z.array(z.object({ id: z.string(), name: z.string() })),
+});
+
+const uptimeRoute = defineRoute({
+  access: 'public',
+  method: 'get',
+  path: '/status/uptime.json',
+  tags,
+  summary: `Each component's last ${UPTIME_DAYS} days: worst status per day and uptime`,
+  description:
+    'Days in the workspace time zone, from every recorded status change. Uptime weighs a ' +
+    'major outage fully and a partial outage at 30%, as Statuspage does; maintenance and ' +
+    'degraded performance are not downtime.',
+  responses: {
+    200: {
+      description: 'The uptime history',
+      content: json(
+        z.object({
+          time_zone: z.string(),
+          from: z.string(),
+          to: z.string(),
+          components: z.array(
+            z.object({
+              id: z.string(),
+              name: z.string(),
+              uptime_percent: z.number().nullable(),
+              days: z.array(UptimeDaySchema),
+            }),
+          ),
+        }),
+      ),
+    },
+    304: { description: 'Unchanged since the ETag sent in If-None-Match.' },
+  },
+});
+
+publicStatusRoutes.openapi(uptimeRoute, async (c) =>
+  publicAnswer(
+    c,
+    JSON.stringify(await uptimeHistory(c.var.deps)),
+    'application/json; charset=utf-8',
   ),
 );

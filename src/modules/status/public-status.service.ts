@@ -16,6 +16,7 @@ import {
   pageIndicator,
   worstStatus,
 } from './status-clock';
+import { incidentUrl } from './status-links';
 
 /** The public status in Statuspage API v2 shapes (field names, enums, nesting). */
 
@@ -73,6 +74,7 @@ export async function publicStatus(deps: Deps) {
   const byId = new Map(components.map((c) => [c.id, c]));
   const incidentJson = (row: IncidentRow) =>
     toIncidentJson(
+      incidentUrl(deps, row.id),
       row,
       now,
       updates.filter((u) => u.incidentId === row.id),
@@ -135,6 +137,7 @@ export async function incidentJsonById(deps: Deps, id: string, kind: 'incident' 
   ]);
   const linked = new Set(links.map((l) => l.componentId));
   return toIncidentJson(
+    incidentUrl(deps, row.id),
     row,
     deps.clock.now(),
     updates,
@@ -180,6 +183,7 @@ function toComponentsJson(
 }
 
 function toIncidentJson(
+  shortlink: string,
   row: IncidentRow,
   now: Date,
   updates: (typeof incidentUpdates.$inferSelect)[],
@@ -232,7 +236,7 @@ function toIncidentJson(
     monitoring_at: row.monitoringAt?.toISOString() ?? null,
     resolved_at: resolvedAt,
     impact: row.impact,
-    shortlink: `/status/incidents/${row.id}`,
+    shortlink,
     started_at: (row.scheduledFor ?? row.createdAt).toISOString(),
     page_id: PAGE_ID,
     incident_updates: incidentUpdatesJson,

@@ -1,0 +1,238 @@
+import { formatInTimeZone } from 'date-fns-tz';
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import { createElement } from 'react';
+import { v7 as uuidv7 } from 'uuid';
+import StatusEmail, { type StatusEmailProps } from '../../../emails/status-update';
+import type { Db } from '../../db/database';
+import { rowsOf } from '../../db/json-param';
+import { statusNotifications, statusSubscribers } from '../../db/schema';
+import type { Deps } from '../../deps';
+import type { OutgoingEmail } from '../email/email-transport';
+import { renderHtmlAndText } from '../email/render-campaign-email';
+import { incidentUrl } from './status-links';
+import {
+  readSubscriptionToken,
+  subscriptionToken,
+  subscriptionUrl,
+} from './status-subscription-token';
+
+/** A new opt-in request for an address waits this long after the last one: no mail bombing. */
+const CONFIRM_THROTTLE_MS = 10 * 60_000;
+/** A claimed batch not marked sent after this long is sent again, with the same key. */
+const STALE_CLAIM_MS = 5 * 60_000;
+const BATCH = 100;
+
+/**
+ * Double opt-in: records the address (unconfirmed) and queues a confirmation email, at most
+ * one per address every ten minutes. The answer never says whether the address was known.
+ */
+export async function subscribeToStatus(deps: Deps, address: string): Promise<void> {
+  const email = address.trim().toLowerCase();
+  const now = deps.clock.now();
+  await deps.db.transaction(async (tx) => {
+    const [subscriber] = await tx
+      .insert(statusSubscribers)
+      .values({ id: uuidv7(), email, createdAt: now })
+      .onConflictDoUpdate({ target: statusSubscribers.email, set: { email } })
+      .returning();
+    if (!subscriber || subscriber.confirmedAt) return;
+    const [recent] = rowsOf<{ id: string }>(
+      await tx.execute(sql`
+        select id from status_notifications
+        where subscriber_id = ${subscriber.id} and kind = 'confirm'
+          and created_at > ${new Date(now.getTime() - CONFIRM_THROTTLE_MS).toISOString()}
+        limit 1`),
+    );
+    if (recent) return;
+    await tx.insert(statusNotifications).values({
+      id: uuidv7(),
+      subscriberId: subscriber.id,
+      kind: 'confirm',
+      createdAt: now,
+    });
+  });
+}
+
+/** The address the link confirmed, or undefined for a link that is not ours or was revoked. */
+export async function confirmStatusSubscription(
+  deps: Deps,
+  token: string,
+): Promise<string | undefined> {
+  const email = await readSubscriptionToken(deps, token, 'confirm');
+  if (!email) return undefined;
+  const [row] = await deps.db
+    .update(statusSubscribers)
+    .set({
+      confirmedAt: sql`coalesce(${statusSubscribers.confirmedAt}, ${deps.clock.now().toISOString()})`,
+    })
+    .where(eq(statusSubscribers.email, email))
+    .returning({ email: statusSubscribers.email });
+  return row?.email;
+}
+
+/** Forgets the address and anything still owed to it; idempotent. */
+export async function unsubscribeFromStatus(
+  deps: Deps,
+  token: string,
+): Promise<string | undefined> {
+  const email = await readSubscriptionToken(deps, token, 'unsubscribe');
+  if (!email) return undefined;
+  await deps.db.delete(statusSubscribers).where(eq(statusSubscribers.email, email));
+  return email;
+}
+
+export async function readUnsubscribeAddress(deps: Deps, token: string) {
+  return readSubscriptionToken(deps, token, 'unsubscribe');
+}
+
+/** In the transaction that posts an update: one email owed to every confirmed subscriber. */
+export async function queueStatusUpdateEmails(db: Db, incidentUpdateId: string, now: Date) {
+  await db.execute(sql`
+    insert into status_notifications (id, subscriber_id, kind, incident_update_id, created_at)
+    select gen_random_uuid(), s.id, 'update', ${incidentUpdateId}, ${now.toISOString()}
+    from status_subscribers s where s.confirmed_at is not null
+    on conflict do nothing`);
+}
+
+type Owed = {
+  id: string;
+  email: string;
+  kind: 'confirm' | 'update';
+  incident_id: string | null;
+  incident_name: string | null;
+  status: string | null;
+  body: string | null;
+  components: string[] | null;
+  posted_at: string | null;
+};
+
+/**
+ * Hands owed status emails to the transport, a claimed batch at a time: a batch keeps its id
+ * (the idempotency key) until the transport accepts it, so a crash or a retry never sends an
+ * email twice. Stops at the first batch the transport cannot take now.
+ */
+export async function sendStatusEmails(deps: Deps): Promise<{ sent: number }> {
+  let sent = 0;
+  for (;;) {
+    const batch = await claimBatch(deps);
+    if (!batch) return { sent };
+    const emails = await Promise.all(batch.rows.map((row) => composeStatusEmail(deps, row)));
+    const outcome = await deps.mailer.sendBatch(emails, `forestall-status-${batch.id}`);
+    if (outcome.kind === 'accepted' || outcome.kind === 'accepted_earlier') {
+      await markSent(deps, batch.id);
+      sent += emails.length;
+    } else if (outcome.kind === 'rejected') {
+      deps.logger.warn('status emails refused', { batch: batch.id, reason: outcome.reason });
+      await markSent(deps, batch.id);
+    } else {
+      return { sent };
+    }
+  }
+}
+
+async function claimBatch(deps: Deps): Promise<{ id: string; rows: Owed[] } | undefined> {
+  const now = deps.clock.now();
+  const staleBefore = new Date(now.getTime() - STALE_CLAIM_MS);
+  return deps.db.transaction(async (tx) => {
+    const [stale] = rowsOf<{ batch_id: string }>(
+      await tx.execute(sql`
+        select batch_id from status_notifications
+        where sent_at is null and batch_id is not null
+          and claimed_at < ${staleBefore.toISOString()}
+        order by claimed_at limit 1 for update skip locked`),
+    );
+    let batchId = stale?.batch_id;
+    if (batchId) {
+      await tx
+        .update(statusNotifications)
+        .set({ claimedAt: now })
+        .where(eq(statusNotifications.batchId, batchId));
+    } else {
+      batchId = uuidv7();
+      const claimed = await tx.execute(sql`
+        update status_notifications set batch_id = ${batchId}, claimed_at = ${now.toISOString()}
+        where id in (
+          select id from status_notifications
+          where sent_at is null and batch_id is null
+          order by created_at, id limit ${BATCH} for update skip locked)
+        returning id`);
+      if (rowsOf(claimed).length === 0) return undefined;
+    }
+    return { id: batchId, rows: await owedIn(tx, batchId) };
+  });
+}
+
+async function owedIn(db: Db, batchId: string): Promise<Owed[]> {
+  return rowsOf<Owed>(
+    await db.execute(sql`
+      select n.id::text, s.email, n.kind, i.id::text as incident_id, i.name as incident_name,
+        u.status, u.body, to_json(u.created_at) #>> '{}' as posted_at,
+        (select jsonb_agg(c->>'name') from jsonb_array_elements(u.affected_components) c)
+          as components
+      from status_notifications n
+      join status_subscribers s on s.id = n.subscriber_id
+      left join incident_updates u on u.id = n.incident_update_id
+      left join incidents i on i.id = u.incident_id
+      where n.batch_id = ${batchId}
+      order by n.id`),
+  );
+}
+
+async function markSent(deps: Deps, batchId: string) {
+  await deps.db
+    .update(statusNotifications)
+    .set({ sentAt: deps.clock.now() })
+    .where(and(eq(statusNotifications.batchId, batchId), isNull(statusNotifications.sentAt)));
+}
+
+async function composeStatusEmail(deps: Deps, owed: Owed): Promise<OutgoingEmail> {
+  const pageName = deps.config.statusPageName;
+  const base = {
+    deliveryId: owed.id,
+    campaignId: null,
+    from: deps.config.email.from,
+    to: owed.email,
+  };
+  if (owed.kind === 'confirm') {
+    const confirmUrl = subscriptionUrl(
+      deps,
+      await subscriptionToken(deps, owed.email, 'confirm'),
+      'confirm',
+    );
+    const props: StatusEmailProps = { kind: 'confirm', pageName, confirmUrl };
+    const { html, text } = await renderHtmlAndText(createElement(StatusEmail, props));
+    return { ...base, subject: `Confirm status updates from ${pageName}`, html, text, headers: {} };
+  }
+  const unsubscribeUrl = subscriptionUrl(
+    deps,
+    await subscriptionToken(deps, owed.email, 'unsubscribe'),
+    'unsubscribe',
+  );
+  const status = owed.status ?? '';
+  const props: StatusEmailProps = {
+    kind: 'update',
+    pageName,
+    incidentName: owed.incident_name ?? '',
+    status,
+    body: owed.body ?? '',
+    components: owed.components ?? [],
+    postedAt: formatInTimeZone(
+      new Date(owed.posted_at ?? 0),
+      deps.config.workspaceTimeZone,
+      'd MMM yyyy, HH:mm zzz',
+    ),
+    incidentUrl: incidentUrl(deps, owed.incident_id ?? ''),
+    unsubscribeUrl,
+  };
+  const { html, text } = await renderHtmlAndText(createElement(StatusEmail, props));
+  return {
+    ...base,
+    subject: `[${pageName}] ${props.incidentName}: ${status.replaceAll('_', ' ')}`,
+    html,
+    text,
+    headers: {
+      'List-Unsubscribe': `<${unsubscribeUrl}>`,
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    },
+  };
+}

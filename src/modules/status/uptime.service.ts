@@ -1,0 +1,192 @@
+import { addDays, format } from 'date-fns';
+import { formatInTimeZone, fromZonedTime } from 'date-fns-tz';
+import { and, asc, between, desc, eq, gte, isNull, lt, lte, or } from 'drizzle-orm';
+import {
+  type ComponentStatus,
+  componentStatusChanges,
+  incidentComponents,
+  incidents,
+  statusComponents,
+} from '../../db/schema';
+import type { Deps } from '../../deps';
+import { worstStatus } from './status-clock';
+
+export const UPTIME_DAYS = 90;
+
+/** Statuspage's weighting: a major outage is downtime, a partial outage counts for 30% of it. */
+const DOWNTIME_WEIGHT: Partial<Record<ComponentStatus, number>> = {
+  major_outage: 1,
+  partial_outage: 0.3,
+};
+
+export type UptimeDay = {
+  date: string;
+  /** The worst status the component had that day; null before it existed. */
+  status: ComponentStatus | null;
+  minutes: Partial<Record<ComponentStatus, number>>;
+  incidents: { id: string; name: string }[];
+};
+
+export type ComponentUptime = {
+  id: string;
+  name: string;
+  /** Time not down over the window, weighted as Statuspage does; null with no history. */
+  uptime_percent: number | null;
+  days: UptimeDay[];
+};
+
+export type UptimeHistory = {
+  time_zone: string;
+  from: string;
+  to: string;
+  components: ComponentUptime[];
+};
+
+type Change = { component_id: string; status: ComponentStatus; changed_at: Date };
+type ComponentRow = { id: string; name: string; created_at: Date };
+type IncidentSpan = {
+  id: string;
+  name: string;
+  component_id: string;
+  created_at: Date;
+  resolved_at: Date | null;
+};
+
+/**
+ * Per component, one entry per day of the last `UPTIME_DAYS` days in the workspace zone, from
+ * the recorded status changes: the worst status of the day, minutes in each status and the
+ * incidents that touched it. Bounded by the window, whatever the length of the history.
+ */
+export async function uptimeHistory(deps: Deps): Promise<UptimeHistory> {
+  const zone = deps.config.workspaceTimeZone;
+  const now = deps.clock.now();
+  const today = formatInTimeZone(now, zone, 'yyyy-MM-dd');
+  const first = format(addDays(new Date(`${today}T12:00:00Z`), 1 - UPTIME_DAYS), 'yyyy-MM-dd');
+  const dates = Array.from({ length: UPTIME_DAYS }, (_, i) =>
+    format(addDays(new Date(`${first}T12:00:00Z`), i), 'yyyy-MM-dd'),
+  );
+  const bounds = [...dates, format(addDays(new Date(`${today}T12:00:00Z`), 1), 'yyyy-MM-dd')].map(
+    (date) => fromZonedTime(`${date}T00:00:00`, zone).getTime(),
+  );
+  const start = new Date(bounds[0] ?? now.getTime());
+  const [components, changes, spans] = await Promise.all([
+    componentRows(deps),
+    changesSince(deps, start, now),
+    incidentSpans(deps, start, now),
+  ]);
+  return {
+    time_zone: zone,
+    from: first,
+    to: today,
+    components: components.map((component) =>
+      componentDays(
+        component,
+        changes.filter((c) => c.component_id === component.id),
+        spans.filter((s) => s.component_id === component.id),
+        dates,
+        bounds,
+        now.getTime(),
+      ),
+    ),
+  };
+}
+
+function componentDays(
+  component: ComponentRow,
+  changes: Change[],
+  spans: IncidentSpan[],
+  dates: string[],
+  bounds: number[],
+  now: number,
+): ComponentUptime {
+  const born = component.created_at.getTime();
+  const segments = changes.map((change, i) => ({
+    status: change.status,
+    from: Math.max(change.changed_at.getTime(), born),
+    to: Math.min(changes[i + 1]?.changed_at.getTime() ?? now, now),
+  }));
+  let observed = 0;
+  let down = 0;
+  const days = dates.map((date, i): UptimeDay => {
+    const dayStart = Math.max(bounds[i] ?? 0, born);
+    const dayEnd = Math.min(bounds[i + 1] ?? 0, now);
+    if (dayEnd <= dayStart) return { date, status: null, minutes: {}, incidents: [] };
+    const minutes: Partial<Record<ComponentStatus, number>> = {};
+    for (const segment of segments) {
+      const overlap = Math.min(segment.to, dayEnd) - Math.max(segment.from, dayStart);
+      if (overlap <= 0) continue;
+      minutes[segment.status] = (minutes[segment.status] ?? 0) + overlap / 60_000;
+      down += overlap * (DOWNTIME_WEIGHT[segment.status] ?? 0);
+    }
+    observed += dayEnd - dayStart;
+    const statuses = Object.keys(minutes) as ComponentStatus[];
+    return {
+      date,
+      status: worstStatus(statuses),
+      minutes: Object.fromEntries(statuses.map((s) => [s, Math.round(minutes[s] ?? 0)])),
+      incidents: spans
+        .filter(
+          (s) => s.created_at.getTime() < dayEnd && (s.resolved_at?.getTime() ?? now) > dayStart,
+        )
+        .map((s) => ({ id: s.id, name: s.name })),
+    };
+  });
+  const uptime = observed > 0 ? Math.round(10_000 * (1 - down / observed)) / 100 : null;
+  return { id: component.id, name: component.name, uptime_percent: uptime, days };
+}
+
+async function componentRows(deps: Deps): Promise<ComponentRow[]> {
+  return deps.db
+    .select({
+      id: statusComponents.id,
+      name: statusComponents.name,
+      created_at: statusComponents.createdAt,
+    })
+    .from(statusComponents)
+    .where(eq(statusComponents.isGroup, false))
+    .orderBy(asc(statusComponents.position), asc(statusComponents.name));
+}
+
+const changeColumns = {
+  component_id: componentStatusChanges.componentId,
+  status: componentStatusChanges.status,
+  changed_at: componentStatusChanges.changedAt,
+};
+
+/** The status each component had when the window opened, and every change after. */
+async function changesSince(deps: Deps, start: Date, now: Date): Promise<Change[]> {
+  const [before, within] = await Promise.all([
+    deps.db
+      .selectDistinctOn([componentStatusChanges.componentId], changeColumns)
+      .from(componentStatusChanges)
+      .where(lt(componentStatusChanges.changedAt, start))
+      .orderBy(componentStatusChanges.componentId, desc(componentStatusChanges.changedAt)),
+    deps.db
+      .select(changeColumns)
+      .from(componentStatusChanges)
+      .where(between(componentStatusChanges.changedAt, start, now))
+      .orderBy(asc(componentStatusChanges.changedAt)),
+  ]);
+  return [...before, ...within];
+}
+
+async function incidentSpans(deps: Deps, start: Date, now: Date): Promise<IncidentSpan[]> {
+  return deps.db
+    .select({
+      id: incidents.id,
+      name: incidents.name,
+      component_id: incidentComponents.componentId,
+      created_at: incidents.createdAt,
+      resolved_at: incidents.resolvedAt,
+    })
+    .from(incidents)
+    .innerJoin(incidentComponents, eq(incidentComponents.incidentId, incidents.id))
+    .where(
+      and(
+        eq(incidents.kind, 'incident'),
+        lte(incidents.createdAt, now),
+        or(isNull(incidents.resolvedAt), gte(incidents.resolvedAt, start)),
+      ),
+    )
+    .orderBy(asc(incidents.createdAt));
+}

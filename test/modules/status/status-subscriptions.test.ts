@@ -1,0 +1,175 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { rowsOf } from '../../../src/db/json-param';
+import { sendStatusEmails } from '../../../src/modules/status/status-subscriptions.service';
+import { expectProblem } from '../../helpers/problem';
+import { readJson } from '../../helpers/read-json';
+import { startTestApp, type TestApp } from '../../helpers/test-app';
+
+type OutboxMessage = { to: string; subject: string; text: string; headers: Record<string, string> };
+
+// The test clock starts at 2026-03-02T09:00:00Z.
+describe('status page: email subscriptions, incident pages and uptime', () => {
+  let t: TestApp;
+  let api: { id: string };
+  beforeAll(async () => {
+    t = await startTestApp({ env: { PUBLIC_URL: 'https://status.example.com' } });
+  });
+  afterAll(() => t.close());
+  beforeEach(async () => {
+    await t.deps.db.execute(
+      sql`truncate incidents, status_components, status_subscribers, outbox_messages cascade`,
+    );
+    t.clock.set('2026-03-02T09:00:00Z');
+    api = await readJson(
+      await t.request('/v1/status/components', { method: 'POST', json: { name: 'API' } }),
+    );
+  });
+
+  const outbox = async (): Promise<OutboxMessage[]> =>
+    (await readJson(await t.request('/v1/outbox?limit=200'))).data;
+  const subscribe = (email: string) =>
+    t.request('/status/subscriptions', { method: 'POST', json: { email }, key: null });
+  const linkIn = (message: OutboxMessage, action: string) => {
+    const match = message.text.match(
+      new RegExp(`https://status\\.example\\.com(/status/subscriptions/${action}/[^\\s\\])]+)`),
+    );
+    if (!match?.[1]) throw new Error(`no ${action} link in ${message.text}`);
+    return match[1];
+  };
+  const openIncident = () =>
+    t.request('/v1/status/incidents', {
+      method: 'POST',
+      json: {
+        name: 'Elevated API errors',
+        impact: 'major',
+        body: 'We are investigating failed requests.',
+        components: [{ id: api.id, status: 'major_outage' }],
+      },
+    });
+
+  it('sends updates only after the address is confirmed, and stops after one-click unsubscribe', async () => {
+    expect((await subscribe('Reader@Example.com')).status).toBe(202);
+    expect((await subscribe('reader@example.com')).status).toBe(202);
+    await openIncident();
+    expect(await sendStatusEmails(t.deps)).toEqual({ sent: 1 });
+    const [optIn, ...others] = await outbox();
+    expect(others).toEqual([]);
+    expect(optIn).toMatchObject({ to: 'reader@example.com' });
+    expect(optIn?.subject).toMatch(/^Confirm status updates/);
+
+    const confirmPath = optIn ? linkIn(optIn, 'confirm') : '';
+    const scanned = await t.request(confirmPath, { key: null });
+    expect(scanned.status).toBe(200);
+    expect(await scanned.text()).toContain('<form method="post">');
+    await openIncident();
+    expect(await sendStatusEmails(t.deps)).toEqual({ sent: 0 });
+
+    const confirmed = await t.request(confirmPath, { method: 'POST', key: null });
+    expect(confirmed.status).toBe(200);
+    expect(await confirmed.text()).toContain('reader@example.com');
+
+    const incident = await readJson(await openIncident());
+    await t.request(`/v1/status/incidents/${incident.id}/updates`, {
+      method: 'POST',
+      json: { status: 'resolved', body: 'Fixed.' },
+    });
+    expect(await sendStatusEmails(t.deps)).toEqual({ sent: 2 });
+    expect(await sendStatusEmails(t.deps)).toEqual({ sent: 0 });
+    const updates = (await outbox()).filter((m) => !m.subject.startsWith('Confirm'));
+    expect(updates.map((m) => m.subject).sort()).toEqual([
+      '[Status] Elevated API errors: investigating',
+      '[Status] Elevated API errors: resolved',
+    ]);
+    const [update] = updates;
+    if (!update) throw new Error('no update');
+    expect(update.text).toContain(`https://status.example.com/status/incidents/${incident.id}`);
+    expect(update.headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
+    const unsubscribePath = linkIn(update, 'unsubscribe');
+    expect(update.headers['List-Unsubscribe']).toBe(
+      `<https://status.example.com${unsubscribePath}>`,
+    );
+
+    const oneClick = await t.request(unsubscribePath, {
+      method: 'POST',
+      body: 'List-Unsubscribe=One-Click',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      key: null,
+    });
+    expect(oneClick.status).toBe(200);
+    await openIncident();
+    expect(await sendStatusEmails(t.deps)).toEqual({ sent: 0 });
+  });
+
+  it('refuses forged links and bad addresses, and throttles opt-in requests', async () => {
+    await expectProblem(await subscribe('not-an-address'), 400, 'validation_failed');
+    await subscribe('reader@example.com');
+    await subscribe('reader@example.com');
+    expect(await sendStatusEmails(t.deps)).toEqual({ sent: 1 });
+    t.clock.set('2026-03-02T09:11:00Z');
+    await subscribe('reader@example.com');
+    expect(await sendStatusEmails(t.deps)).toEqual({ sent: 1 });
+    const [optIn] = await outbox();
+    const unsubscribeForged = optIn
+      ? linkIn(optIn, 'confirm').replace('/confirm/', '/unsubscribe/')
+      : '';
+    expect((await t.request(unsubscribeForged, { method: 'POST', key: null })).status).toBe(404);
+    const tampered = `${optIn ? linkIn(optIn, 'confirm') : ''}x`;
+    expect((await t.request(tampered, { method: 'POST', key: null })).status).toBe(404);
+    const confirmed = rowsOf<{ n: number }>(
+      await t.deps.db.execute(
+        sql`select count(*)::int as n from status_subscribers where confirmed_at is not null`,
+      ),
+    );
+    expect(confirmed).toEqual([{ n: 0 }]);
+  });
+
+  it('gives every incident an absolute shortlink', async () => {
+    const incident = await readJson(await openIncident());
+    const summary = await readJson(await t.request('/api/v2/incidents.json', { key: null }));
+    expect(summary.incidents[0].shortlink).toBe(
+      `https://status.example.com/status/incidents/${incident.id}`,
+    );
+  });
+
+  it('derives each day of uptime from the status changes, weighted as Statuspage does', async () => {
+    t.clock.set('2026-03-03T00:00:00Z');
+    const incident = await readJson(await openIncident());
+    t.clock.set('2026-03-03T06:00:00Z');
+    await t.request(`/v1/status/incidents/${incident.id}/updates`, {
+      method: 'POST',
+      json: {
+        status: 'monitoring',
+        body: 'Recovering.',
+        components: [{ id: api.id, status: 'partial_outage' }],
+      },
+    });
+    t.clock.set('2026-03-03T12:00:00Z');
+    await t.request(`/v1/status/incidents/${incident.id}/updates`, {
+      method: 'POST',
+      json: { status: 'resolved', body: 'Fixed.' },
+    });
+    t.clock.set('2026-03-05T00:00:00Z');
+    const uptime = await readJson(await t.request('/status/uptime.json', { key: null }));
+    expect(uptime).toMatchObject({ time_zone: 'UTC', from: '2025-12-06', to: '2026-03-05' });
+    const [component] = uptime.components;
+    expect(component.days).toHaveLength(90);
+    const byDate = new Map(component.days.map((d: { date: string }) => [d.date, d]));
+    expect(byDate.get('2026-03-01')).toMatchObject({ status: null, minutes: {} });
+    expect(byDate.get('2026-03-02')).toMatchObject({
+      status: 'operational',
+      minutes: { operational: 900 },
+      incidents: [],
+    });
+    expect(byDate.get('2026-03-03')).toMatchObject({
+      status: 'major_outage',
+      minutes: { major_outage: 360, partial_outage: 360, operational: 720 },
+      incidents: [{ id: incident.id, name: 'Elevated API errors' }],
+    });
+    expect(byDate.get('2026-03-05')).toMatchObject({ status: null });
+    // 15 h + 24 h + 24 h observed; 6 h down and 6 h at 30%.
+    const observedHours = 15 + 24 + 24;
+    const expected = 100 * (1 - (6 + 0.3 * 6) / observedHours);
+    expect(component.uptime_percent).toBeCloseTo(expected, 2);
+  });
+});
