@@ -1,13 +1,13 @@
 import { consolidateExposuresJob } from './consolidate-exposures.job';
 import { detectSpikesJob } from './detect-spikes.job';
 import type { Job } from './job';
+import { notifyStatusSubscribersJob } from './notify-status-subscribers.job';
 import { pruneAccountChangesJob } from './prune-account-changes.job';
 import { pruneIdempotencyKeysJob } from './prune-idempotency-keys.job';
 import { pruneJobRunsJob } from './prune-job-runs.job';
 import { refreshSpikesJob } from './refresh-spikes.job';
 import { sendEmailsJob } from './send-emails.job';
 import { sendReportDigestJob } from './send-report-digest.job';
-import { sendStatusEmailsJob } from './send-status-emails.job';
 import { settleRecontactsJob } from './settle-recontacts.job';
 
 /**
@@ -21,7 +21,7 @@ export const cronTable: readonly Job[] = [
   pruneIdempotencyKeysJob,
   pruneAccountChangesJob,
   sendEmailsJob,
-  sendStatusEmailsJob,
+  notifyStatusSubscribersJob,
   sendReportDigestJob,
   settleRecontactsJob,
   refreshSpikesJob,

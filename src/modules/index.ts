@@ -17,6 +17,7 @@ import { spikeRoutes } from './spikes/spikes.routes';
 import { publicStatusRoutes } from './status/public-status.routes';
 import { statusRoutes } from './status/status.routes';
 import { statusSubscriptionRoutes } from './status/status-subscriptions.routes';
+import { statusWebhookRoutes } from './status/status-webhooks.routes';
 import { ticketRoutes } from './tickets/tickets.routes';
 import { zendeskRoutes } from './zendesk/zendesk.routes';
 
@@ -37,6 +38,7 @@ export const moduleRouters = [
   statusRoutes,
   publicStatusRoutes,
   statusSubscriptionRoutes,
+  statusWebhookRoutes,
   impactRoutes,
   reportRoutes,
   emailRoutes,

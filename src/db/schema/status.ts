@@ -173,3 +173,36 @@ export const statusNotifications = pgTable(
     index('status_notifications_pending_idx').on(table.sentAt, table.batchId),
   ],
 );
+
+/**
+ * Endpoints that get every incident and maintenance update as a signed POST. The secret
+ * signs each body, so it is kept (never shown again after creation, never logged).
+ */
+export const statusWebhooks = pgTable('status_webhooks', {
+  id: idColumn(),
+  url: text('url').notNull(),
+  secret: text('secret').notNull(),
+  createdAt: createdAt(),
+});
+
+/** One update owed to one endpoint, retried with backoff until delivered or given up. */
+export const statusWebhookDeliveries = pgTable(
+  'status_webhook_deliveries',
+  {
+    webhookId: uuid('webhook_id')
+      .notNull()
+      .references(() => statusWebhooks.id, { onDelete: 'cascade' }),
+    incidentUpdateId: uuid('incident_update_id')
+      .notNull()
+      .references(() => incidentUpdates.id, { onDelete: 'cascade' }),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamptz('next_attempt_at').notNull(),
+    lastError: text('last_error'),
+    deliveredAt: timestamptz('delivered_at'),
+    failedAt: timestamptz('failed_at'),
+  },
+  (table) => [
+    primaryKey({ columns: [table.webhookId, table.incidentUpdateId] }),
+    index('status_webhook_deliveries_due_idx').on(table.deliveredAt, table.nextAttemptAt),
+  ],
+);

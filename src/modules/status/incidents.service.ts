@@ -24,6 +24,7 @@ import {
 } from '../campaigns/campaigns.service';
 import { incidentStatusAt } from './status-clock';
 import { queueStatusUpdateEmails } from './status-subscriptions.service';
+import { queueStatusWebhooks } from './status-webhooks.service';
 
 export type ComponentChange = { id: string; status: ComponentStatus };
 
@@ -409,4 +410,5 @@ async function addUpdate(
     createdAt: now,
   });
   await queueStatusUpdateEmails(db, id, now);
+  await queueStatusWebhooks(db, id, now);
 }

@@ -61,6 +61,9 @@ const PROTECTED_ROUTES: { method: string; path: string; json?: unknown; allowed:
     allowed: ['ops'],
   },
   { method: 'POST', path: '/v1/status/maintenances', json: {}, allowed: ['ops'] },
+  { method: 'POST', path: '/v1/status/webhooks', json: {}, allowed: ['ops'] },
+  { method: 'GET', path: '/v1/status/webhooks', allowed: ['ops'] },
+  { method: 'DELETE', path: `/v1/status/webhooks/${MISSING_ID}`, allowed: ['ops'] },
   { method: 'GET', path: `/v1/campaigns/${MISSING_ID}/impact`, allowed: ['analyst'] },
   {
     method: 'GET',

@@ -1,7 +1,13 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../../src/db/json-param';
 import { sendStatusEmails } from '../../../src/modules/status/status-subscriptions.service';
+import {
+  deliverStatusWebhooks,
+  signWebhook,
+} from '../../../src/modules/status/status-webhooks.service';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
@@ -173,3 +179,111 @@ describe('status page: email subscriptions, incident pages and uptime', () => {
     expect(component.uptime_percent).toBeCloseTo(expected, 2);
   });
 });
+
+describe('status page: signed webhook subscriptions', () => {
+  let t: TestApp;
+  let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
+  beforeAll(async () => {
+    t = await startTestApp();
+    receiver = await startWebhookReceiver();
+  });
+  afterAll(async () => {
+    await receiver.close();
+    await t.close();
+  });
+
+  it('posts every update to each endpoint, signed, retrying until the endpoint takes it', async () => {
+    const created = await t.request('/v1/status/webhooks', {
+      method: 'POST',
+      json: { url: receiver.url },
+    });
+    expect(created.status).toBe(201);
+    const hook = await readJson(created);
+    expect(hook.secret).toMatch(/^whsec_/);
+    expect(JSON.stringify(await readJson(await t.request('/v1/status/webhooks')))).not.toContain(
+      hook.secret,
+    );
+    await expectProblem(
+      await t.request('/v1/status/webhooks', { method: 'POST', json: { url: 'ftp://x.example' } }),
+      400,
+      'validation_failed',
+    );
+
+    const api = await readJson(
+      await t.request('/v1/status/components', { method: 'POST', json: { name: 'Hooked API' } }),
+    );
+    receiver.state.down = true;
+    const incident = await readJson(
+      await t.request('/v1/status/incidents', {
+        method: 'POST',
+        json: {
+          name: 'Webhook outage',
+          impact: 'minor',
+          body: 'Investigating.',
+          components: [{ id: api.id, status: 'degraded_performance' }],
+        },
+      }),
+    );
+    expect(await deliverStatusWebhooks(t.deps)).toEqual({ delivered: 0 });
+    const [failing] = (await readJson(await t.request('/v1/status/webhooks'))).data;
+    expect(failing).toMatchObject({ pending: 1, delivered: 0, last_error: 'HTTP 500' });
+
+    receiver.state.down = false;
+    expect(await deliverStatusWebhooks(t.deps)).toEqual({ delivered: 0 });
+    t.clock.set(new Date(t.clock.now().getTime() + 3 * 60_000).toISOString());
+    expect(await deliverStatusWebhooks(t.deps)).toEqual({ delivered: 1 });
+    expect(await deliverStatusWebhooks(t.deps)).toEqual({ delivered: 0 });
+
+    const [received] = receiver.received;
+    if (!received) throw new Error('nothing received');
+    const [, timestamp, mac] = received.signature.match(/^t=(\d+),v1=([0-9a-f]{64})$/) ?? [];
+    expect(signWebhook(hook.secret, Number(timestamp), received.body)).toBe(
+      `t=${timestamp},v1=${mac}`,
+    );
+    expect(signWebhook('whsec_other', Number(timestamp), received.body)).not.toContain(mac);
+    const payload = JSON.parse(received.body);
+    expect(payload.incident).toMatchObject({ id: incident.id, name: 'Webhook outage' });
+    expect(payload.page.status_indicator).toBe('minor');
+    expect(receiver.received.map((r) => r.delivery)).toEqual([
+      received.delivery,
+      received.delivery,
+    ]);
+
+    expect((await t.request(`/v1/status/webhooks/${hook.id}`, { method: 'DELETE' })).status).toBe(
+      204,
+    );
+    await t.request(`/v1/status/incidents/${incident.id}/updates`, {
+      method: 'POST',
+      json: { status: 'resolved', body: 'Fixed.' },
+    });
+    expect(await deliverStatusWebhooks(t.deps)).toEqual({ delivered: 0 });
+  });
+});
+
+/** An endpoint on loopback that records what it is sent, or answers 500 while `down`. */
+async function startWebhookReceiver() {
+  const received: { body: string; signature: string; delivery: string }[] = [];
+  const state = { down: false };
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => {
+      body += chunk;
+    });
+    request.on('end', () => {
+      received.push({
+        body,
+        signature: String(request.headers['forestall-signature']),
+        delivery: String(request.headers['forestall-delivery']),
+      });
+      response.writeHead(state.down ? 500 : 204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hooks/status`,
+    received,
+    state,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

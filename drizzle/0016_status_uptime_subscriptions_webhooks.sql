@@ -23,12 +23,33 @@ CREATE TABLE "status_subscribers" (
 	CONSTRAINT "status_subscribers_email_unique" UNIQUE("email")
 );
 --> statement-breakpoint
+CREATE TABLE "status_webhook_deliveries" (
+	"webhook_id" uuid NOT NULL,
+	"incident_update_id" uuid NOT NULL,
+	"attempts" integer DEFAULT 0 NOT NULL,
+	"next_attempt_at" timestamp with time zone NOT NULL,
+	"last_error" text,
+	"delivered_at" timestamp with time zone,
+	"failed_at" timestamp with time zone,
+	CONSTRAINT "status_webhook_deliveries_webhook_id_incident_update_id_pk" PRIMARY KEY("webhook_id","incident_update_id")
+);
+--> statement-breakpoint
+CREATE TABLE "status_webhooks" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"url" text NOT NULL,
+	"secret" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 ALTER TABLE "component_status_changes" ADD CONSTRAINT "component_status_changes_component_id_status_components_id_fk" FOREIGN KEY ("component_id") REFERENCES "public"."status_components"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "status_notifications" ADD CONSTRAINT "status_notifications_subscriber_id_status_subscribers_id_fk" FOREIGN KEY ("subscriber_id") REFERENCES "public"."status_subscribers"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "status_notifications" ADD CONSTRAINT "status_notifications_incident_update_id_incident_updates_id_fk" FOREIGN KEY ("incident_update_id") REFERENCES "public"."incident_updates"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "status_webhook_deliveries" ADD CONSTRAINT "status_webhook_deliveries_webhook_id_status_webhooks_id_fk" FOREIGN KEY ("webhook_id") REFERENCES "public"."status_webhooks"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "status_webhook_deliveries" ADD CONSTRAINT "status_webhook_deliveries_incident_update_id_incident_updates_id_fk" FOREIGN KEY ("incident_update_id") REFERENCES "public"."incident_updates"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "component_status_changes_idx" ON "component_status_changes" USING btree ("component_id","changed_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "status_notifications_update_idx" ON "status_notifications" USING btree ("incident_update_id","subscriber_id");--> statement-breakpoint
 CREATE INDEX "status_notifications_pending_idx" ON "status_notifications" USING btree ("sent_at","batch_id");--> statement-breakpoint
+CREATE INDEX "status_webhook_deliveries_due_idx" ON "status_webhook_deliveries" USING btree ("delivered_at","next_attempt_at");--> statement-breakpoint
 CREATE FUNCTION "record_component_status"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 	IF TG_OP = 'INSERT' OR NEW."status" IS DISTINCT FROM OLD."status" THEN

@@ -1,0 +1,16 @@
+import { sendStatusEmails } from '../modules/status/status-subscriptions.service';
+import { deliverStatusWebhooks } from '../modules/status/status-webhooks.service';
+import type { Job } from './job';
+
+/** Every minute: what status-page subscribers are owed, by email and by webhook. */
+export const notifyStatusSubscribersJob: Job = {
+  name: 'notify-status-subscribers',
+  schedule: '* * * * *',
+  run: async (deps) => {
+    const [{ sent }, { delivered }] = await Promise.all([
+      sendStatusEmails(deps),
+      deliverStatusWebhooks(deps),
+    ]);
+    if (sent + delivered > 0) deps.logger.info('status subscribers notified', { sent, delivered });
+  },
+};

@@ -1,0 +1,94 @@
+import { z } from '@hono/zod-openapi';
+import { createRouter } from '../../http/create-router';
+import { defineRoute, json, problemResponse } from '../../http/define-route';
+import {
+  createStatusWebhook,
+  deleteStatusWebhook,
+  listStatusWebhooks,
+} from './status-webhooks.service';
+
+const ops = { roles: ['ops'] } as const;
+const tags = ['Status'];
+
+const WebhookSchema = z
+  .object({
+    id: z.string(),
+    url: z.string(),
+    created_at: z.string(),
+    pending: z.number().int(),
+    delivered: z.number().int(),
+    failed: z.number().int(),
+    last_error: z.string().nullable(),
+  })
+  .openapi('StatusWebhook');
+
+const createRoute = defineRoute({
+  access: ops,
+  method: 'post',
+  path: '/v1/status/webhooks',
+  tags,
+  summary: 'Send every incident and maintenance update to a URL, signed',
+  description:
+    'Each update is POSTed as Statuspage-shaped JSON with `Forestall-Signature: t=<unix ' +
+    'seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the secret>` and a `Forestall-Delivery` ' +
+    'id that stays the same across retries (exponential backoff, up to 10 attempts). The ' +
+    'secret is shown only in this answer.',
+  request: {
+    body: {
+      required: true,
+      content: json(
+        z.object({
+          url: z
+            .url({ protocol: /^https?$/ })
+            .max(2000)
+            .openapi({ example: 'https://example.com/hooks/status' }),
+        }),
+      ),
+    },
+  },
+  responses: {
+    201: {
+      description: 'The endpoint, with its signing secret (shown once)',
+      content: json(WebhookSchema.extend({ secret: z.string() })),
+    },
+  },
+});
+
+const listRoute = defineRoute({
+  access: ops,
+  method: 'get',
+  path: '/v1/status/webhooks',
+  tags,
+  summary: 'Webhook endpoints with their delivery counts',
+  responses: {
+    200: {
+      description: 'Every endpoint',
+      content: json(z.object({ data: z.array(WebhookSchema) })),
+    },
+  },
+});
+
+const deleteRoute = defineRoute({
+  access: ops,
+  method: 'delete',
+  path: '/v1/status/webhooks/{id}',
+  tags,
+  summary: 'Stop sending updates to an endpoint',
+  request: {
+    params: z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) }),
+  },
+  responses: {
+    204: { description: 'Removed, with what it was still owed' },
+    404: problemResponse('No such webhook.'),
+  },
+});
+
+export const statusWebhookRoutes = createRouter()
+  .openapi(createRoute, async (c) =>
+    c.json(await createStatusWebhook(c.var.deps, c.req.valid('json').url), 201),
+  )
+  .openapi(listRoute, async (c) => c.json({ data: await listStatusWebhooks(c.var.deps) }, 200))
+  .openapi(deleteRoute, async (c) => {
+    await deleteStatusWebhook(c.var.deps, c.req.valid('param').id);
+    return c.body(null, 204);
+  });
