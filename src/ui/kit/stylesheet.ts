@@ -20,7 +20,7 @@ header.bar a { color: #fff; text-decoration: none; padding: .25rem .4rem; border
 header.bar a[aria-current="page"] { background: #374151; }
 header.bar form { margin-left: auto; }
 header.bar form button { margin-top: 0; }
-.console main { max-width: 68rem; margin: 1.5rem auto; padding: 0 1.5rem; }
+body.console > main { max-width: 68rem; margin: 1.5rem auto; padding: 0 1.5rem; }
 .page-header { display: flex; flex-wrap: wrap; gap: .5rem 1.5rem; align-items: baseline; }
 .page-header h1 { margin-bottom: .5rem; }
 
@@ -51,7 +51,7 @@ button.danger { background: #b91c1c; border-color: #b91c1c; }
 [aria-invalid="true"] { border-color: #b91c1c !important; }
 form.narrow { max-width: 28rem; }
 form.inline { display: inline; }
-form.period { display: flex; flex-wrap: wrap; gap: 1rem; align-items: end; max-width: 40rem; }
+form.period { display: flex; flex-wrap: wrap; gap: 1rem; align-items: end; max-width: 48rem; }
 form.period label { margin-top: 0; }
 
 .flash { padding: .75rem 1rem; border-radius: .4rem; margin-bottom: 1rem; }
