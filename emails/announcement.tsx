@@ -1,3 +1,4 @@
+/** @jsxImportSource react */
 import { CampaignEmail, type CampaignEmailProps, previewProps } from './_components/campaign-email';
 
 /** The general announcement. */

@@ -1,3 +1,4 @@
+/** @jsxImportSource react */
 import {
   Body,
   Button,
@@ -53,7 +54,9 @@ export default function ReportDigestEmail(props: ReportDigestProps) {
   return (
     <Html lang="en">
       <Head />
-      <Preview>{`${props.prevented} contacts prevented, ${props.savings} saved (${props.period})`}</Preview>
+      <Preview>
+        {`${props.prevented} contacts prevented, ${props.savings} saved (${props.period})`}
+      </Preview>
       <Body style={{ backgroundColor: '#f4f4f5', fontFamily: 'Helvetica, Arial, sans-serif' }}>
         <Container style={{ backgroundColor: '#ffffff', padding: '24px', maxWidth: '600px' }}>
           <Heading as="h1" style={{ fontSize: '20px' }}>

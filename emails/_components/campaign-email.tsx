@@ -1,3 +1,4 @@
+/** @jsxImportSource react */
 import {
   Body,
   Button,
@@ -62,7 +63,8 @@ export function CampaignEmail({ kind, ...props }: CampaignEmailProps & { kind: E
             </Text>
           ) : null}
           <Section style={{ color: '#18181b', lineHeight: '1.5' }}>
-            {/* biome-ignore lint/security/noDangerouslySetInnerHtml: campaign bodies are Markdown that forestall renders and sanitises (allow-list) before they get here */}
+            {/* biome-ignore lint/security/noDangerouslySetInnerHtml: campaign bodies are Markdown
+                that forestall renders and sanitises (allow-list) before they get here */}
             <div dangerouslySetInnerHTML={{ __html: props.bodyHtml }} />
           </Section>
           {props.cta ? (

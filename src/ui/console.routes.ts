@@ -1,6 +1,7 @@
 import { limitBody } from '../http/body-limit';
 import { campaignRoutes } from './campaigns.routes';
 import { createConsoleRouter } from './console-router';
+import { STYLESHEET, STYLESHEET_PATH } from './kit/stylesheet';
 import { LIVE_PREVIEW_SCRIPT } from './live-preview-script';
 import { overviewRoutes } from './overview.routes';
 import { reasonRoutes } from './reasons.routes';
@@ -8,7 +9,10 @@ import { reportRoutes } from './reports.routes';
 import { signInRoutes } from './sign-in.routes';
 import { statusRoutes } from './status.routes';
 
-/** The console: server-rendered pages under /console, signed in with a session cookie. */
+/**
+ * The console: server-rendered pages under /console, signed in with a session cookie; and the
+ * stylesheet every page shares (the public ones too), named by its content.
+ */
 export const consoleRoutes = createConsoleRouter()
   .use('/console/*', limitBody)
   .route('/', signInRoutes)
@@ -17,6 +21,12 @@ export const consoleRoutes = createConsoleRouter()
   .route('/', statusRoutes)
   .route('/', reasonRoutes)
   .route('/', reportRoutes)
+  .get(STYLESHEET_PATH, (c) =>
+    c.body(STYLESHEET, 200, {
+      'Content-Type': 'text/css; charset=utf-8',
+      'Cache-Control': 'public, max-age=31536000, immutable',
+    }),
+  )
   .get('/console/assets/live-preview.js', (c) =>
     c.body(LIVE_PREVIEW_SCRIPT, 200, {
       'Content-Type': 'text/javascript; charset=utf-8',

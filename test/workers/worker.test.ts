@@ -125,6 +125,19 @@ describe('the Workers entry in workerd against real Postgres', () => {
     expect(refused.headers.get('content-type')).toBe('application/problem+json');
   });
 
+  it('renders the public status page through the view kit, with its stylesheet', async () => {
+    const page = await fetch(`${base}/status`);
+    expect(page.status).toBe(200);
+    const markup = await page.text();
+    expect(markup).toMatch(/^<!doctype html>/);
+    const stylesheet = /<link rel="stylesheet" href="([^"]+)"/.exec(markup)?.[1] ?? '';
+    expect(stylesheet).toMatch(/^\/assets\/forestall-[0-9a-f]{12}\.css$/);
+    const css = await fetch(`${base}${stylesheet}`);
+    expect(css.status).toBe(200);
+    expect(css.headers.get('content-type')).toBe('text/css; charset=utf-8');
+    expect(await css.text()).toContain('ul.components');
+  });
+
   it('runs the scheduled jobs of every Cron Trigger and records the runs in Postgres', async () => {
     const before = await sql`select count(*)::int as n from job_runs`;
     expect(before[0]?.n).toBe(0);

@@ -1,11 +1,12 @@
 import { type Context, Hono } from 'hono';
-import { html } from 'hono/html';
+import type { Child } from 'hono/jsx';
 import type { Role } from '../db/schema';
 import type { AppEnv } from '../http/app-env';
 import { AppError } from '../http/app-error';
 import { readSession, validCsrf } from './console-session';
-import { formValues } from './form-fields';
-import { type Markup, mayUse, page } from './layout';
+import type { Flash } from './kit/components';
+import { formValues } from './kit/form-state';
+import { ConsoleLayout, mayUse } from './layout';
 
 export type ConsoleEnv = AppEnv;
 export type ConsoleContext = Context<ConsoleEnv>;
@@ -21,10 +22,13 @@ export function signedIn(roles: readonly Role[]) {
     c.set('principal', session.principal);
     if (!mayUse(session.principal.role, roles)) {
       return c.html(
-        await page(
-          { title: 'Not allowed', session, path: c.req.path },
-          html`<h1>Not allowed</h1><p>This page needs the ${roles.join(' or ')} role; you signed in with a ${session.principal.role} key.</p>`,
-        ),
+        <ConsoleLayout title="Not allowed" session={session} path={c.req.path}>
+          <h1>Not allowed</h1>
+          <p>
+            This page needs the {roles.join(' or ')} role; you signed in with a{' '}
+            {session.principal.role} key.
+          </p>
+        </ConsoleLayout>,
         403,
       );
     }
@@ -44,17 +48,24 @@ export async function postedForm(c: ConsoleContext): Promise<Record<string, stri
   return values;
 }
 
-export async function render(
+export type RenderOptions = { status?: 200 | 400 | 404 | 409; flash?: Flash };
+
+/** A console page in the layout; the flash defaults to the message a redirect carried. */
+export function render(
   c: ConsoleContext,
   title: string,
-  content: Markup,
-  options: { status?: 200 | 400 | 404 | 409; flash?: { ok: boolean; text: string } } = {},
+  content: Child,
+  options: RenderOptions = {},
 ) {
   return c.html(
-    await page(
-      { title, session: c.var.session, path: c.req.path, flash: options.flash ?? flashFrom(c) },
-      content,
-    ),
+    <ConsoleLayout
+      title={title}
+      session={c.var.session}
+      path={c.req.path}
+      flash={options.flash ?? flashFrom(c)}
+    >
+      {content}
+    </ConsoleLayout>,
     options.status ?? 200,
   );
 }
@@ -63,7 +74,7 @@ export async function render(
 export const done = (c: ConsoleContext, to: string, message: string) =>
   c.redirect(`${to}${to.includes('?') ? '&' : '?'}done=${encodeURIComponent(message)}`, 303);
 
-const flashFrom = (c: ConsoleContext) => {
+const flashFrom = (c: ConsoleContext): Flash | undefined => {
   const message = c.req.query('done');
   return message ? { ok: true, text: message } : undefined;
 };

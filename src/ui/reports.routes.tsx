@@ -1,9 +1,9 @@
-import { html, raw } from 'hono/html';
 import { AppError } from '../http/app-error';
 import { preventedContactsReport } from '../modules/reports/prevented-contacts-report.service';
 import { reportCsv } from '../modules/reports/report-csv';
 import { reportSections } from '../modules/reports/report-page';
 import { type ConsoleContext, createConsoleRouter, render, signedIn } from './console-router';
+import { Message, PageHeader, PeriodControl } from './kit/components';
 
 export const reportRoutes = createConsoleRouter();
 const analyst = signedIn(['analyst']);
@@ -23,7 +23,13 @@ reportRoutes.get('/console/reports', analyst, async (c) => {
     return render(
       c,
       'Reports',
-      html`<h1>Prevented contacts</h1><p class="flash bad" role="alert">${error.detail}</p><p><a href="/console/reports">Back to the last 12 weeks</a></p>`,
+      <>
+        <PageHeader title="Prevented contacts" />
+        <Message flash={{ ok: false, text: error.detail }} />
+        <p>
+          <a href="/console/reports">Back to the last 12 weeks</a>
+        </p>
+      </>,
       { status: 400 },
     );
   }
@@ -31,20 +37,22 @@ reportRoutes.get('/console/reports', analyst, async (c) => {
   return render(
     c,
     'Reports',
-    html`<form method="get" action="/console/reports" style="display:flex; gap:1rem; align-items:end; max-width:40rem">
-        <div><label for="from">From</label><input type="text" id="from" name="from" value="${report.from}" placeholder="YYYY-MM-DD" /></div>
-        <div><label for="to">To</label><input type="text" id="to" name="to" value="${report.to}" placeholder="YYYY-MM-DD" /></div>
-        <button type="submit">Show</button>
-        <a href="/console/reports.csv?${query}" download>Download CSV</a>
-      </form>
-      ${raw(await reportSections(c.var.deps, report))}`,
+    <>
+      <PeriodControl action="/console/reports" from={report.from} to={report.to}>
+        <a href={`/console/reports.csv?${query}`} download>
+          Download CSV
+        </a>
+      </PeriodControl>
+      {await reportSections(c.var.deps, report)}
+    </>,
   );
 });
 
 reportRoutes.get('/console/reports.csv', analyst, async (c) => {
   const report = await preventedContactsReport(c.var.deps, period(c));
+  const filename = `prevented-contacts-${report.from}-${report.to}.csv`;
   return c.body(reportCsv(report), 200, {
     'Content-Type': 'text/csv; charset=utf-8',
-    'Content-Disposition': `attachment; filename="prevented-contacts-${report.from}-${report.to}.csv"`,
+    'Content-Disposition': `attachment; filename="${filename}"`,
   });
 });

@@ -1,28 +1,37 @@
 import { getCookie, setCookie } from 'hono/cookie';
-import { html } from 'hono/html';
 import { base64url } from '../base64url';
 import { authenticateApiKey } from '../modules/auth/api-keys.service';
 import { createConsoleRouter, postedForm, signedIn } from './console-router';
 import { CONSOLE_ROLES, closeSession, openSession } from './console-session';
-import { emptyForm, type FormState, formValues, textField } from './form-fields';
-import { page } from './layout';
+import { PostForm, TextField } from './kit/fields';
+import { emptyForm, type FormState, formValues } from './kit/form-state';
+import { ConsoleLayout } from './layout';
 
 /** The sign-in form is protected by a double-submit token: no session exists yet to hold one. */
 const SIGN_IN_COOKIE = 'forestall_sign_in';
 
-const signInPage = (state: FormState, token: string, next: string) =>
-  page(
-    { title: 'Sign in', session: null, path: '/console/sign-in' },
-    html`<h1>Sign in to the forestall console</h1>
-      <p>Use an API key with the <b>ops</b> role (publish banners, incidents, emails), the <b>analyst</b>
-      role (reports) or <b>admin</b>. The key stays on the server: the browser only gets a session cookie.</p>
-      <form method="post" action="/console/sign-in" style="max-width: 28rem">
-        <input type="hidden" name="_csrf" value="${token}" />
-        <input type="hidden" name="next" value="${next}" />
-        ${textField(state, 'api_key', 'API key', { type: 'password', required: true, placeholder: 'fst_…' })}
-        <button type="submit">Sign in</button>
-      </form>`,
-  );
+const SignInPage = (props: { state: FormState; token: string; next: string }) => (
+  <ConsoleLayout title="Sign in" session={null} path="/console/sign-in">
+    <h1>Sign in to the forestall console</h1>
+    <p>
+      Use an API key with the <b>ops</b> role (publish banners, incidents, emails), the{' '}
+      <b>analyst</b> role (reports) or <b>admin</b>. The key stays on the server: the browser only
+      gets a session cookie.
+    </p>
+    <PostForm action="/console/sign-in" csrf={props.token} class="narrow">
+      <input type="hidden" name="next" value={props.next} />
+      <TextField
+        state={props.state}
+        name="api_key"
+        label="API key"
+        type="password"
+        required
+        placeholder="fst_…"
+      />
+      <button type="submit">Sign in</button>
+    </PostForm>
+  </ConsoleLayout>
+);
 
 const safeNext = (next: string | undefined) =>
   next?.startsWith('/console') && !next.startsWith('//') ? next : '/console';
@@ -32,7 +41,9 @@ export const signInRoutes = createConsoleRouter();
 signInRoutes.get('/console/sign-in', async (c) => {
   const token = base64url(crypto.getRandomValues(new Uint8Array(24)));
   setCookie(c, SIGN_IN_COOKIE, token, { path: '/console', httpOnly: true, sameSite: 'Strict' });
-  return c.html(await signInPage(emptyForm(), token, safeNext(c.req.query('next'))));
+  return c.html(
+    <SignInPage state={emptyForm()} token={token} next={safeNext(c.req.query('next'))} />,
+  );
 });
 
 signInRoutes.post('/console/sign-in', async (c) => {
@@ -41,7 +52,11 @@ signInRoutes.post('/console/sign-in', async (c) => {
   const next = safeNext(values.next);
   const again = async (message: string, status: 400 | 401 | 403) =>
     c.html(
-      await signInPage({ values: {}, errors: { api_key: message } }, token ?? '', next),
+      <SignInPage
+        state={{ values: {}, errors: { api_key: message } }}
+        token={token ?? ''}
+        next={next}
+      />,
       status,
     );
   if (!token || values._csrf !== token) return again('The form expired; sign in again.', 400);
@@ -50,8 +65,10 @@ signInRoutes.post('/console/sign-in', async (c) => {
   const principal = await authenticateApiKey(c.var.deps, key);
   if (!principal) return again('This key is unknown or revoked.', 401);
   if (!CONSOLE_ROLES.includes(principal.role)) {
+    const role = principal.role;
     return again(
-      `A key with the ${principal.role} role cannot sign in to the console; use an ops, analyst or admin key.`,
+      `A key with the ${role} role cannot sign in to the console; ` +
+        'use an ops, analyst or admin key.',
       403,
     );
   }

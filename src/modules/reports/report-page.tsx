@@ -1,0 +1,233 @@
+import type { Child } from 'hono/jsx';
+import type { Deps } from '../../deps';
+import { ChartContainer, type Column, Table } from '../../ui/kit/components';
+import { Document, renderToString } from '../../ui/kit/document';
+import type { PreventedContactsReport } from './prevented-contacts-report.service';
+import { preventedPerCampaignChart, savingsChart, weeklyContactsChart } from './report-charts';
+import { formatCount, formatHours, formatMoney, formatPercent } from './report-format';
+import { weeklyChartInput } from './weekly-chart-input';
+
+type Campaign = PreventedContactsReport['campaigns'][number];
+type Totals = PreventedContactsReport['totals'];
+
+const pair = (treated: number | null, holdout: number | null, show = formatPercent) =>
+  `${show(treated)} / ${show(holdout)}`;
+
+const Tile = (props: { figure: string; children?: Child }) => (
+  <div class="tile">
+    <b>{props.figure}</b>
+    <span>{props.children}</span>
+  </div>
+);
+
+const TotalTiles = ({ totals }: { totals: Totals }) => (
+  <section class="tiles" aria-label="Totals">
+    <Tile figure={formatCount(totals.prevented.estimate)}>
+      net contacts prevented, every reason (95%: {formatCount(totals.prevented.low)} to{' '}
+      {formatCount(totals.prevented.high)}), measured against holdouts
+    </Tile>
+    <Tile figure={formatCount(totals.target_prevented.estimate)}>
+      prevented for the target reasons, of which {formatCount(totals.shifted.estimate)} shifted to
+      other reasons
+    </Tile>
+    <Tile figure={formatMoney(totals.savings_cents.estimate)}>
+      saved ({formatMoney(totals.savings_cents.low)} to {formatMoney(totals.savings_cents.high)})
+    </Tile>
+    <Tile figure={formatPercent(totals.deflection_rate)}>deflection rate</Tile>
+    <Tile figure={formatCount(totals.contacts)}>contacts in the period</Tile>
+    <Tile figure={formatPercent(totals.csat)}>
+      CSAT (ratings 4–5, {formatCount(totals.csat_responses)} rated)
+    </Tile>
+    <Tile figure={formatHours(totals.first_response_median_hours)}>
+      median first response (p90 {formatHours(totals.first_response_p90_hours)})
+    </Tile>
+    <Tile figure={formatPercent(totals.recontact_rate)}>re-contacts within 48 h</Tile>
+    <Tile figure={formatPercent(totals.resolution_rate)}>resolved</Tile>
+    <Tile figure={formatMoney(totals.cost_per_resolution_cents)}>cost per resolution</Tile>
+    <Tile figure={pair(totals.churn_rate.treated, totals.churn_rate.holdout)}>
+      churned in the window, treated / held out
+    </Tile>
+  </section>
+);
+
+const n = <Row,>(header: string, cell: (row: Row) => Child): Column<Row> => ({
+  header,
+  cell,
+  numeric: true,
+});
+
+const CAMPAIGN_COLUMNS: Column<Campaign>[] = [
+  {
+    header: 'Campaign',
+    cell: (c) => (
+      <>
+        {c.title}
+        <br />
+        <span class="label">
+          {c.status},{' '}
+          {c.measurement === 'final' ? 'final (fixed horizon)' : 'so far (always valid)'}
+        </span>
+      </>
+    ),
+  },
+  { header: 'Method', cell: (c) => c.method },
+  n('Net prevented', (c) =>
+    c.prevented ? (
+      formatCount(c.prevented.estimate, 1)
+    ) : (
+      <span title={c.reason ?? ''}>no estimate</span>
+    ),
+  ),
+  n('95% interval', (c) =>
+    c.prevented
+      ? `${formatCount(c.prevented.low, 1)} to ${formatCount(c.prevented.high, 1)}`
+      : (c.reason ?? ''),
+  ),
+  n(
+    'Target / shifted',
+    (c) =>
+      `${formatCount(c.target_prevented?.estimate, 1)} / ${formatCount(c.shifted?.estimate, 1)}`,
+  ),
+  n('Saved', (c) => formatMoney(c.savings_cents?.estimate)),
+  n('Deflection', (c) => formatPercent(c.deflection_rate)),
+  n('CSAT treated / held out', (c) => pair(c.treated.csat, c.holdout.csat)),
+  n('First response (median) treated / held out', (c) =>
+    pair(c.treated.first_response_median_hours, c.holdout.first_response_median_hours, formatHours),
+  ),
+  n('Re-contacts treated / held out', (c) =>
+    pair(c.treated.recontact_rate, c.holdout.recontact_rate),
+  ),
+  n('Resolved treated / held out', (c) =>
+    pair(c.treated.resolution_rate, c.holdout.resolution_rate),
+  ),
+  n('Churn treated / held out', (c) => pair(c.treated.churn_rate, c.holdout.churn_rate)),
+];
+
+type ReasonRow = PreventedContactsReport['reasons'][number];
+const REASON_COLUMNS: Column<ReasonRow>[] = [
+  { header: 'Reason', cell: (r) => r.label },
+  n('Contacts', (r) => formatCount(r.contacts)),
+  n('Re-contacts', (r) => formatPercent(r.recontact_rate)),
+  n('Resolved', (r) => formatPercent(r.resolution_rate)),
+  n('CSAT', (r) => formatPercent(r.csat)),
+  n('First response (median)', (r) => formatHours(r.first_response_median_hours)),
+  n('Prevented', (r) => formatCount(r.prevented, 1)),
+];
+
+type WeekRow = PreventedContactsReport['weeks'][number];
+const WEEK_COLUMNS: Column<WeekRow>[] = [
+  { header: 'Week of', cell: (w) => w.week },
+  n('Contacts', (w) => formatCount(w.contacts)),
+  n('Re-contacts', (w) => formatPercent(w.recontact_rate)),
+  n('Resolved', (w) => formatPercent(w.resolution_rate)),
+  n('CSAT', (w) => formatPercent(w.csat)),
+  n(
+    'First response median / p90',
+    (w) =>
+      `${formatHours(w.first_response_median_hours)} / ${formatHours(w.first_response_p90_hours)}`,
+  ),
+  n('Prevented', (w) => formatCount(w.prevented, 1)),
+  n('Saved', (w) => formatMoney(w.savings_cents)),
+];
+
+const Warnings = ({ campaigns }: { campaigns: Campaign[] }) => {
+  const warnings = campaigns.flatMap((c) =>
+    c.warnings.map((w) => ({ title: c.title, message: w.message })),
+  );
+  if (warnings.length === 0) return '';
+  return (
+    <section class="warnings" aria-label="Warnings">
+      <h2>Deflection that came with worse service</h2>
+      <ul>
+        {warnings.map((w) => (
+          <li>
+            <b>{w.title}</b>: {w.message}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+};
+
+const measuredInterval = (c: Campaign) => (c.prevented ? [{ title: c.title, ...c.prevented }] : []);
+
+/** The report's content (with its charts), for the page below and the console. */
+export async function reportSections(deps: Deps, report: PreventedContactsReport) {
+  const { chart } = await weeklyChartInput(
+    deps,
+    { from: report.from, to: report.to, top: 6 },
+    report.campaigns.flatMap((c) =>
+      c.starts_at
+        ? [{ title: c.title, starts_at: c.starts_at, ends_at: c.ends_at ?? c.window_ends_at }]
+        : [],
+    ),
+  );
+  const measured = report.campaigns.flatMap(measuredInterval);
+  const { totals } = report;
+  const observational = totals.prevented_observational;
+  const savings = report.weeks.map((w) => ({ week: w.week, savings: w.savings_cents / 100 }));
+  return (
+    <div class="report">
+      <header>
+        <h1>Prevented contacts</h1>
+        <p class="meta">
+          {report.from} to {report.to} ({report.time_zone}) · cost per ticket{' '}
+          {formatMoney(report.cost_per_ticket_cents)}
+        </p>
+      </header>
+      <main>
+        <Warnings campaigns={report.campaigns} />
+        <TotalTiles totals={totals} />
+        {observational ? (
+          <p class="label">
+            Campaigns without a holdout (observational estimates, not in the totals):{' '}
+            {formatCount(observational.estimate)} contacts ({formatCount(observational.low)} to{' '}
+            {formatCount(observational.high)}).
+          </p>
+        ) : (
+          ''
+        )}
+        <ChartContainer
+          svg={weeklyContactsChart(chart)}
+          caption="Pins mark spikes; grey bands are events, blue bands campaign windows."
+        />
+        {measured.length > 0 ? <ChartContainer svg={preventedPerCampaignChart(measured)} /> : ''}
+        <ChartContainer svg={savingsChart(savings)} />
+
+        <h2>Campaigns</h2>
+        <Table
+          rows={report.campaigns}
+          columns={CAMPAIGN_COLUMNS}
+          empty="No campaign was measured in this period."
+        />
+        <h2>Reasons</h2>
+        <Table rows={report.reasons} columns={REASON_COLUMNS} />
+        <h2>Weeks</h2>
+        <Table rows={report.weeks} columns={WEEK_COLUMNS} />
+        <p class="meta">
+          Prevented contacts compare each campaign's exposed accounts with its held-out accounts
+          over the campaign's measurement window (to {deps.config.impactWindowDays} days after it
+          ends), each account adjusted by its own contacts in the 8 weeks before; net counts every
+          reason, so contacts that only moved to another reason (shifted) are not savings. Intervals
+          read while a window runs stay valid however often they are read; once it closes they are
+          fixed-horizon. Per reason and per week the figures are unadjusted point estimates over
+          every reason; a negative one is a reason that received contacts. Deflection rate = net
+          prevented / (treated accounts' contacts + net prevented), over the same accounts and
+          windows. CSAT = share of ratings 4 or 5.
+        </p>
+      </main>
+    </div>
+  );
+}
+
+/** The leaders' report as a printable page: the same numbers as the JSON and the CSV. */
+export async function renderReportPage(
+  deps: Deps,
+  report: PreventedContactsReport,
+): Promise<string> {
+  return renderToString(
+    <Document title={`Prevented contacts, ${report.from} to ${report.to}`} layout="report-page">
+      {await reportSections(deps, report)}
+    </Document>,
+  );
+}

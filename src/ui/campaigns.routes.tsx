@@ -1,0 +1,376 @@
+import type { Child } from 'hono/jsx';
+import { events } from '../db/schema';
+import type { Deps } from '../deps';
+import { audienceSize } from '../modules/campaigns/audience-sql';
+import type { CampaignCreate } from '../modules/campaigns/campaign-input';
+import { actorOf } from '../modules/campaigns/campaigns.routes';
+import {
+  createCampaign,
+  getCampaign,
+  listCampaigns,
+  patchCampaign,
+} from '../modules/campaigns/campaigns.service';
+import { renderMarkdown } from '../modules/campaigns/markdown';
+import { listDeliveries } from '../modules/email/deliveries.service';
+import { personalise, renderCampaignTemplate } from '../modules/email/render-campaign-email';
+import { holdoutWarnings } from '../modules/impact/holdout-power';
+import {
+  BannerPreview,
+  CampaignForm,
+  campaignFromForm,
+  formField,
+  formFromCampaign,
+} from './campaign-form';
+import {
+  type ConsoleContext,
+  createConsoleRouter,
+  done,
+  fieldMessages,
+  postedForm,
+  render,
+  signedIn,
+} from './console-router';
+import { type FormProblem, formPost } from './form-post';
+import { Message, PageHeader, Pill, Table } from './kit/components';
+import { PostForm } from './kit/fields';
+import type { FormState } from './kit/form-state';
+
+export const campaignRoutes = createConsoleRouter();
+const pathId = (c: ConsoleContext) => c.req.param('id') ?? '';
+const ops = signedIn(['ops']);
+
+const eventChoices = (deps: Deps) =>
+  deps.db.select({ id: events.id, title: events.title }).from(events).orderBy(events.title);
+
+/** What the campaign would look like and reach, before anything is saved. */
+async function preview(deps: Deps, input: CampaignCreate) {
+  const [matching, warnings] = await Promise.all([
+    audienceSize(deps.db, input.audience),
+    holdoutWarnings(deps, input),
+  ]);
+  const bodyHtml = renderMarkdown(input.body);
+  let email = '';
+  if (input.email) {
+    const rendered = await renderCampaignTemplate(
+      {
+        title: input.title,
+        bodyHtml,
+        ctaLabel: input.cta?.label ?? null,
+        ctaUrl: input.cta?.url ?? null,
+        locales: {},
+        email: {
+          template: input.email.template,
+          subject: input.email.subject ?? null,
+          send_at: null,
+          before_event: null,
+          local_time: null,
+          send_window: null,
+        },
+      },
+      null,
+      false,
+    );
+    email = personalise(rendered, {
+      name: 'Ada',
+      email: 'ada@example.com',
+      account_id: 'example-account',
+      plan: 'pro',
+      event_time: '',
+      unsubscribe_url: `${deps.config.publicUrl}/unsubscribe/preview`,
+    }).html;
+  }
+  const heldOut = Math.round((matching * input.holdout_percent) / 100);
+  return (
+    <section class="card" aria-labelledby="preview-h" id="preview">
+      <h2 id="preview-h">Preview</h2>
+      <p role="status">
+        <strong>{matching.toLocaleString('en')}</strong> account{matching === 1 ? '' : 's'} match
+        the audience now{input.holdout_percent > 0 ? `; about ${heldOut} will be held out` : ''}.
+      </p>
+      {warnings.map((w) => (
+        <Message flash={{ ok: false, text: w.message }} />
+      ))}
+      {input.channels.some((ch) => ch !== 'email') ? (
+        <BannerPreview title={input.title} bodyHtml={bodyHtml} severity={input.severity} />
+      ) : (
+        ''
+      )}
+      {email ? (
+        <>
+          <h3>Email</h3>
+          <iframe class="email" title="Email preview" sandbox="" srcdoc={email} />
+        </>
+      ) : (
+        ''
+      )}
+    </section>
+  );
+}
+
+async function showForm(
+  c: ConsoleContext,
+  state: FormState,
+  options: { action: string; editing: boolean; preview?: Child },
+  problem?: FormProblem,
+) {
+  const title = options.editing ? 'Edit campaign' : 'New campaign';
+  return render(
+    c,
+    title,
+    <>
+      <PageHeader title={title} />
+      <CampaignForm
+        csrf={c.var.session.csrfToken}
+        state={state}
+        action={options.action}
+        editing={options.editing}
+        events={await eventChoices(c.var.deps)}
+        preview={options.preview}
+      />
+    </>,
+    {
+      status: problem?.status,
+      flash: problem ? { ok: false, text: problem.summary } : undefined,
+    },
+  );
+}
+
+const NOTHING_SAVED = 'Fix the fields marked below; nothing was saved.';
+type Campaign = Awaited<ReturnType<typeof listCampaigns>>['data'][number];
+
+const CampaignTable = ({ campaigns }: { campaigns: Campaign[] }) => (
+  <Table
+    rows={campaigns}
+    empty="No campaign yet. Create one to show a banner or send an email."
+    columns={[
+      {
+        header: 'Title',
+        cell: (cmp) => <a href={`/console/campaigns/${cmp.id}`}>{cmp.title}</a>,
+      },
+      { header: 'Status', cell: (cmp) => <Pill>{cmp.status}</Pill> },
+      { header: 'Channels', cell: (cmp) => cmp.channels.join(', ') },
+      { header: 'Starts', cell: (cmp) => cmp.starts_at?.slice(0, 16).replace('T', ' ') ?? '—' },
+      { header: 'Holdout', cell: (cmp) => `${cmp.holdout_percent}%` },
+    ]}
+  />
+);
+
+campaignRoutes.get('/console/campaigns', ops, async (c) => {
+  const page = await listCampaigns(c.var.deps, { limit: 100 });
+  return render(
+    c,
+    'Campaigns',
+    <>
+      <PageHeader title="Campaigns">
+        <p>
+          <a href="/console/campaigns/new">New campaign</a>
+        </p>
+      </PageHeader>
+      <CampaignTable campaigns={page.data} />
+    </>,
+  );
+});
+
+campaignRoutes.get('/console/campaigns/new', ops, async (c) => {
+  const query = c.req.query();
+  const values = {
+    channels: 'banner',
+    severity: 'info',
+    audience_type: 'all',
+    holdout_percent: '0',
+    email_send: 'start',
+    ...query,
+  };
+  return showForm(c, { values, errors: {} }, { action: '/console/campaigns', editing: false });
+});
+
+const NEW = { action: '/console/campaigns', editing: false };
+
+campaignRoutes.post(
+  '/console/campaigns',
+  ops,
+  formPost(campaignFromForm, {
+    page: (c, state, problem) => showForm(c, state, NEW, problem),
+    invalid: NOTHING_SAVED,
+    toField: formField,
+    save: async (c, input, values) => {
+      if (values.action === 'preview') {
+        const shown = await preview(c.var.deps, input);
+        return showForm(c, { values, errors: {} }, { ...NEW, preview: shown });
+      }
+      const publish = values.action === 'publish';
+      const campaign = await createCampaign(
+        c.var.deps,
+        { ...input, publish },
+        actorOf(c.var.session.principal),
+      );
+      const message = publish ? 'Published.' : 'Saved as a draft.';
+      return { to: `/console/campaigns/${campaign.id}`, message };
+    },
+  }),
+);
+
+/**
+ * The preview alone, for the form's script to refresh as ops type (the form works without it:
+ * "Preview and count" posts the whole form).
+ */
+campaignRoutes.post('/console/campaigns/preview', ops, async (c) => {
+  const parsed = campaignFromForm(await postedForm(c));
+  if ('errors' in parsed) {
+    const problems = Object.entries(parsed.errors).map(
+      ([field, message]) => `${field.replaceAll('_', ' ')}: ${message}`,
+    );
+    return c.html(
+      <section class="card" id="preview">
+        <h2>Preview</h2>
+        <p>Not yet: {problems.join('; ')}</p>
+      </section>,
+    );
+  }
+  return c.html(await preview(c.var.deps, parsed.data));
+});
+
+/** A button that moves the campaign to `status`. */
+const StatusButton = (props: {
+  id: string;
+  csrf: string;
+  status: string;
+  label: string;
+  danger?: boolean;
+}) => (
+  <>
+    <PostForm action={`/console/campaigns/${props.id}/status`} csrf={props.csrf} class="inline">
+      <input type="hidden" name="status" value={props.status} />
+      <button type="submit" class={props.danger ? 'danger' : ''}>
+        {props.label}
+      </button>
+    </PostForm>{' '}
+  </>
+);
+
+const deliveryCounts = (counts: Record<string, number>) =>
+  Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .map(([status, n]) => `${n} ${status}`)
+    .join(', ') || 'None planned yet (publish to plan them).';
+
+campaignRoutes.get('/console/campaigns/:id', ops, async (c) => {
+  const { deps } = c.var;
+  const campaign = await getCampaign(deps, pathId(c));
+  const deliveries = campaign.channels.includes('email')
+    ? await listDeliveries(deps, campaign.id, { limit: 1 })
+    : null;
+  const button = { id: campaign.id, csrf: c.var.session.csrfToken };
+  const { status } = campaign;
+  return render(
+    c,
+    campaign.title,
+    <>
+      <PageHeader title={campaign.title} />
+      <p>
+        <Pill>{status}</Pill> <Pill>{campaign.channels.join(', ')}</Pill>{' '}
+        <Pill>{campaign.severity}</Pill> holdout {campaign.holdout_percent}%
+      </p>
+      <p>
+        {status === 'draft' ? <StatusButton {...button} status="scheduled" label="Publish" /> : ''}
+        {status === 'active' ? (
+          <StatusButton {...button} status="ended" label="End now" danger />
+        ) : (
+          ''
+        )}
+        {status === 'draft' || status === 'scheduled' ? (
+          <StatusButton {...button} status="cancelled" label="Cancel" danger />
+        ) : (
+          ''
+        )}
+        {status === 'ended' || status === 'cancelled' ? (
+          ''
+        ) : (
+          <a href={`/console/campaigns/${campaign.id}/edit`}>Edit</a>
+        )}
+      </p>
+      <section class="card">
+        <h2>As accounts see it</h2>
+        <BannerPreview
+          title={campaign.title}
+          bodyHtml={campaign.body_html}
+          severity={campaign.severity}
+        />
+        <p>
+          Starts {campaign.starts_at ?? 'when published'}; ends {campaign.ends_at ?? 'when ended'}.
+          Target reasons: {campaign.target_reasons.join(', ') || 'none'}.
+        </p>
+      </section>
+      {deliveries ? (
+        <section class="card">
+          <h2>Emails</h2>
+          <p>
+            {deliveryCounts(deliveries.counts)}; {deliveries.held_out_accounts} held-out accounts.
+          </p>
+        </section>
+      ) : (
+        ''
+      )}
+      <p>
+        <a href="/console/reports">Prevented contacts in the report</a>
+      </p>
+    </>,
+  );
+});
+
+campaignRoutes.get('/console/campaigns/:id/edit', ops, async (c) => {
+  const campaign = await getCampaign(c.var.deps, pathId(c));
+  return showForm(
+    c,
+    { values: formFromCampaign(campaign), errors: {} },
+    { action: `/console/campaigns/${campaign.id}/edit`, editing: true },
+  );
+});
+
+campaignRoutes.post('/console/campaigns/:id/edit', ops, (c) => {
+  const id = pathId(c);
+  const form = { action: `/console/campaigns/${id}/edit`, editing: true };
+  return formPost(campaignFromForm, {
+    page: (c, state, problem) => showForm(c, state, form, problem),
+    invalid: NOTHING_SAVED,
+    toField: formField,
+    save: async (c, input, values) => {
+      if (values.action === 'preview') {
+        const shown = await preview(c.var.deps, input);
+        return showForm(c, { values, errors: {} }, { ...form, preview: shown });
+      }
+      const { publish: _publish, starts_at, ...patch } = input;
+      const current = await getCampaign(c.var.deps, id);
+      await patchCampaign(
+        c.var.deps,
+        id,
+        {
+          ...patch,
+          ...(starts_at && current.status !== 'active' ? { starts_at } : {}),
+          cta: patch.cta ?? null,
+        },
+        actorOf(c.var.session.principal),
+      );
+      return { to: `/console/campaigns/${id}`, message: 'Saved.' };
+    },
+  })(c);
+});
+campaignRoutes.post('/console/campaigns/:id/status', ops, async (c) => {
+  const id = pathId(c);
+  const values = await postedForm(c);
+  const status = values.status as 'scheduled' | 'ended' | 'cancelled';
+  try {
+    await patchCampaign(c.var.deps, id, { status }, actorOf(c.var.session.principal));
+  } catch (error) {
+    const { summary } = fieldMessages(error);
+    return c.redirect(
+      `/console/campaigns/${id}?done=${encodeURIComponent(`Not changed: ${summary}`)}`,
+      303,
+    );
+  }
+  return done(
+    c,
+    `/console/campaigns/${id}`,
+    { scheduled: 'Published.', ended: 'Ended.', cancelled: 'Cancelled.' }[status] ?? 'Done.',
+  );
+});

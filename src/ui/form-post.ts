@@ -1,0 +1,79 @@
+import { type ConsoleContext, done, fieldMessages, postedForm } from './console-router';
+import { type FormState, issuesByField } from './kit/form-state';
+
+/** A form's fields made into a service's input, or the message for each field that is wrong. */
+export type Parsed<T> = { data: T } | { errors: Record<string, string> };
+
+type SafeParse<T> =
+  | { success: true; data: T }
+  | {
+      success: false;
+      error: { issues: readonly { path: PropertyKey[]; code: string; message: string }[] };
+    };
+
+/** What a form's fields make, judged by the schema the API judges the same input with. */
+export function withSchema<T>(
+  schema: { safeParse(input: unknown): SafeParse<T> },
+  read: (values: Record<string, string>) => unknown,
+  toField?: (path: string) => string,
+): (values: Record<string, string>) => Parsed<T> {
+  return (values) => {
+    const parsed = schema.safeParse(read(values));
+    return parsed.success
+      ? { data: parsed.data }
+      : { errors: issuesByField(parsed.error.issues, toField) };
+  };
+}
+
+export type FormProblem = { status: 400 | 409; summary: string };
+
+/**
+ * A console form's POST handler: check the CSRF token, parse, re-render the form with the
+ * field messages on error, call the service, then redirect with a flash (post/redirect/get).
+ */
+export function formPost<T>(
+  parse: (values: Record<string, string>) => Parsed<T>,
+  spec: {
+    /** The page holding the form, re-rendered with what was typed and what is wrong. */
+    page: (
+      c: ConsoleContext,
+      state: FormState,
+      problem: FormProblem,
+    ) => Response | Promise<Response>;
+    /** The flash when fields are wrong, e.g. "The event was not added." */
+    invalid: string;
+    /** Calls the service; says where to go next and what to say there (or answers itself). */
+    save: (
+      c: ConsoleContext,
+      data: T,
+      values: Record<string, string>,
+    ) => Promise<{ to: string; message: string } | Response>;
+    /** A service error's field paths, as the form's field names. */
+    toField?: (path: string) => string;
+    /** For a service's refusal (a conflict, or what only the service can judge). */
+    refusedStatus?: 400 | 409;
+  },
+) {
+  return async (c: ConsoleContext) => {
+    const values = await postedForm(c);
+    const parsed = parse(values);
+    if ('errors' in parsed) {
+      return spec.page(
+        c,
+        { values, errors: parsed.errors },
+        { status: 400, summary: spec.invalid },
+      );
+    }
+    let next: { to: string; message: string } | Response;
+    try {
+      next = await spec.save(c, parsed.data, values);
+    } catch (error) {
+      const { errors, summary } = fieldMessages(error, spec.toField);
+      return spec.page(c, { values, errors }, { status: spec.refusedStatus ?? 400, summary });
+    }
+    return next instanceof Response ? next : done(c, next.to, next.message);
+  };
+}
+
+/** The first segment of a service error's path: `components.0.status` is the components field. */
+export const firstSegment = (path: string) => path.split('.')[0] ?? path;

@@ -1,0 +1,148 @@
+import type { Child } from 'hono/jsx';
+import type { FormState } from './form-state';
+
+export type Choice = string | readonly [value: string, text: string];
+const choice = (option: Choice) => (typeof option === 'string' ? [option, option] : option);
+
+const idOf = (state: FormState, name: string) => `${state.idPrefix ?? ''}${name}`;
+
+const describedBy = (state: FormState, name: string, hint?: string) => {
+  const id = idOf(state, name);
+  const ids = [hint ? `${id}-hint` : '', state.errors[name] ? `${id}-error` : ''];
+  return ids.filter(Boolean).join(' ') || undefined;
+};
+
+const invalid = (state: FormState, name: string) => (state.errors[name] ? 'true' : 'false');
+
+type FieldProps = { state: FormState; name: string; label: string; hint?: string };
+
+const Label = ({ state, name, label, hint }: FieldProps) => (
+  <label for={idOf(state, name)}>
+    {label}
+    {hint ? (
+      <>
+        {' '}
+        <span class="hint" id={`${idOf(state, name)}-hint`}>
+          {hint}
+        </span>
+      </>
+    ) : (
+      ''
+    )}
+  </label>
+);
+
+/** The field's message, next to it, named by the field's `aria-describedby`. */
+const FieldError = ({ state, name }: { state: FormState; name: string }) =>
+  state.errors[name] ? (
+    <p class="error" id={`${idOf(state, name)}-error`}>
+      {state.errors[name]}
+    </p>
+  ) : (
+    ''
+  );
+
+export const TextField = (
+  props: FieldProps & { type?: string; required?: boolean; placeholder?: string },
+) => (
+  <>
+    <Label {...props} />
+    <input
+      type={props.type ?? 'text'}
+      id={idOf(props.state, props.name)}
+      name={props.name}
+      value={props.state.values[props.name] ?? ''}
+      required={props.required ?? false}
+      placeholder={props.placeholder}
+      aria-invalid={invalid(props.state, props.name)}
+      aria-describedby={describedBy(props.state, props.name, props.hint)}
+    />
+    <FieldError {...props} />
+  </>
+);
+
+export const TextArea = (props: FieldProps) => (
+  <>
+    <Label {...props} />
+    <textarea
+      id={idOf(props.state, props.name)}
+      name={props.name}
+      aria-invalid={invalid(props.state, props.name)}
+      aria-describedby={describedBy(props.state, props.name, props.hint)}
+    >
+      {props.state.values[props.name] ?? ''}
+    </textarea>
+    <FieldError {...props} />
+  </>
+);
+
+export const SelectField = (props: FieldProps & { options: readonly Choice[] }) => {
+  const selected = props.state.values[props.name];
+  return (
+    <>
+      <Label {...props} />
+      <select
+        id={idOf(props.state, props.name)}
+        name={props.name}
+        aria-invalid={invalid(props.state, props.name)}
+        aria-describedby={describedBy(props.state, props.name, props.hint)}
+      >
+        {props.options.map(choice).map(([value, text]) => (
+          <option value={value} selected={value === selected}>
+            {text}
+          </option>
+        ))}
+      </select>
+      <FieldError {...props} />
+    </>
+  );
+};
+
+/** Several values under one name; the form's state holds them joined by commas. */
+export const Checkboxes = (props: {
+  state: FormState;
+  name: string;
+  legend: string;
+  options: readonly Choice[];
+}) => {
+  const chosen = new Set((props.state.values[props.name] ?? '').split(',').filter(Boolean));
+  return (
+    <>
+      <fieldset aria-describedby={describedBy(props.state, props.name)}>
+        <legend>{props.legend}</legend>
+        {props.options.map(choice).map(([value, text]) => (
+          <label>
+            <input type="checkbox" name={props.name} value={value} checked={chosen.has(value)} />
+            {` ${text}`}
+          </label>
+        ))}
+      </fieldset>
+      <FieldError state={props.state} name={props.name} />
+    </>
+  );
+};
+
+/** Every console form carries the session's token; a cross-site post cannot know it. */
+export const CsrfField = ({ token }: { token: string }) => (
+  <input type="hidden" name="_csrf" value={token} />
+);
+
+/** A console POST form with its CSRF token; the server says what is wrong, field by field. */
+export const PostForm = (props: {
+  action: string;
+  csrf: string;
+  class?: string;
+  livePreview?: string;
+  children?: Child;
+}) => (
+  <form
+    method="post"
+    action={props.action}
+    class={props.class}
+    novalidate
+    data-live-preview={props.livePreview}
+  >
+    <CsrfField token={props.csrf} />
+    {props.children}
+  </form>
+);

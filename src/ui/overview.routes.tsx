@@ -1,0 +1,133 @@
+import type { Child } from 'hono/jsx';
+import { listCampaigns } from '../modules/campaigns/campaigns.service';
+import { campaignsWithQueuedEmails } from '../modules/email/deliveries.service';
+import { listOccurrences } from '../modules/events/events.service';
+import { findPatterns } from '../modules/patterns/patterns.service';
+import { listSpikeAlerts } from '../modules/spikes/spike-alerts.service';
+import { publicStatus } from '../modules/status/public-status.service';
+import { campaignShortcut } from './campaign-form';
+import { createConsoleRouter, render, signedIn } from './console-router';
+import { Card, EmptyState, PageHeader, Pill } from './kit/components';
+
+const DAY_MS = 86_400_000;
+const minute = (iso: string) => iso.slice(0, 16).replace('T', ' ');
+
+/** A card listing `items`, or saying what an empty list means. */
+function ListCard<Item>(props: {
+  id: string;
+  title: string;
+  items: readonly Item[];
+  empty: string;
+  item: (item: Item) => Child;
+}) {
+  return (
+    <Card id={props.id} title={props.title}>
+      {props.items.length === 0 ? (
+        <EmptyState>{props.empty}</EmptyState>
+      ) : (
+        <ul>
+          {props.items.map((item) => (
+            <li>{props.item(item)}</li>
+          ))}
+        </ul>
+      )}
+    </Card>
+  );
+}
+
+export const overviewRoutes = createConsoleRouter();
+
+overviewRoutes.get('/console', signedIn(['ops', 'analyst']), async (c) => {
+  const { deps } = c.var;
+  const now = deps.clock.now();
+  const [active, status, occurrences, queued, spikes, patterns] = await Promise.all([
+    listCampaigns(deps, { limit: 20, status: 'active' }).then((page) => page.data),
+    publicStatus(deps),
+    listOccurrences(deps, { from: now, to: new Date(now.getTime() + 30 * DAY_MS) }),
+    campaignsWithQueuedEmails(deps, 10),
+    listSpikeAlerts(deps, { limit: 8 }).then((page) => page.data),
+    findPatterns(deps, { weeks: 52 }).then((found) => found.patterns),
+  ]);
+  return render(
+    c,
+    'Overview',
+    <>
+      <PageHeader title="Overview" />
+      <div class="grid">
+        <ListCard
+          id="active"
+          title="Active notices"
+          items={active}
+          empty="No banner or status message is showing."
+          item={(a) => (
+            <>
+              <a href={`/console/campaigns/${a.id}`}>{a.title}</a> <Pill>{a.severity}</Pill>{' '}
+              <Pill>{a.channels.join(', ')}</Pill>
+            </>
+          )}
+        />
+        <ListCard
+          id="incidents"
+          title="Open incidents"
+          items={status.unresolved}
+          empty="No open incident."
+          item={(i) => (
+            <>
+              <a href="/console/status">{i.name}</a> <Pill>{i.status}</Pill> <Pill>{i.impact}</Pill>
+            </>
+          )}
+        />
+        <ListCard
+          id="events"
+          title="Upcoming events (30 days)"
+          items={occurrences.slice(0, 10)}
+          empty="Nothing on the calendar."
+          item={(o) => (
+            <>
+              {minute(o.starts_at)} UTC — {o.title} <Pill>{o.kind}</Pill>
+            </>
+          )}
+        />
+        <ListCard
+          id="emails"
+          title="Scheduled emails"
+          items={queued}
+          empty="No email is waiting to go out."
+          item={(q) => (
+            <>
+              <a href={`/console/campaigns/${q.id}`}>{q.title}</a>: {q.queued} queued, first at{' '}
+              {minute(q.nextAt.toISOString())} UTC
+            </>
+          )}
+        />
+        <ListCard
+          id="spikes"
+          title="Latest spikes"
+          items={spikes}
+          empty="No spike detected yet (detection runs on Mondays)."
+          item={(s) => (
+            <>
+              {`Week of ${s.week}: ${s.label}, ${s.observed} contacts`}
+              {` (expected ${Math.round(s.expected)}) `}
+              <Pill>{s.severity}</Pill>
+            </>
+          )}
+        />
+        <ListCard
+          id="patterns"
+          title="Preventable patterns"
+          items={patterns.slice(0, 5)}
+          empty="No recurring pattern found in the last year."
+          item={(p) => (
+            <>
+              {`${p.label} around ${p.group.title}: `}
+              {`${p.occurrences_with_excess} of ${p.occurrences_seen} occurrences spiked; `}
+              {`about ${Math.round(p.expected_contacts_next)} contacts expected next time. `}
+              <a href={campaignShortcut(p)}>Create a campaign</a>
+            </>
+          )}
+        />
+      </div>
+    </>,
+  );
+});

@@ -1,0 +1,210 @@
+import { EVENT_KINDS } from '../db/schema';
+import { EventInputSchema } from '../modules/events/events.routes';
+import { createEvent, listOccurrences } from '../modules/events/events.service';
+import { type HolidayImport, importHolidays } from '../modules/events/holidays.service';
+import { findPatterns } from '../modules/patterns/patterns.service';
+import { weeklyContactsChart } from '../modules/reports/report-charts';
+import { weeklyChartInput } from '../modules/reports/weekly-chart-input';
+import { campaignShortcut } from './campaign-form';
+import { type ConsoleContext, createConsoleRouter, render, signedIn } from './console-router';
+import { type FormProblem, formPost, type Parsed, withSchema } from './form-post';
+import { Card, ChartContainer, EmptyState, PageHeader, Pill, Table } from './kit/components';
+import { PostForm, SelectField, TextField } from './kit/fields';
+import { emptyForm, type FormState, utcInstant } from './kit/form-state';
+
+export const reasonRoutes = createConsoleRouter();
+const DAY_MS = 86_400_000;
+
+async function reasonsPage(
+  c: ConsoleContext,
+  forms: { event?: FormState; holidays?: FormState } = {},
+  problem?: FormProblem,
+) {
+  const { deps, session } = c.var;
+  const now = deps.clock.now();
+  const reason = c.req.query('reason') || undefined;
+  const [{ weekly, chart }, upcoming, patterns] = await Promise.all([
+    weeklyChartInput(deps, {
+      top: 6,
+      reasons: reason ? [reason] : undefined,
+      from: c.req.query('from') || undefined,
+    }),
+    listOccurrences(deps, { from: now, to: new Date(now.getTime() + 90 * DAY_MS) }),
+    findPatterns(deps, { weeks: 52 }).then((found) => found.patterns),
+  ]);
+  const labels = new Map(weekly.series.map((s) => [s.reason, s.label]));
+  const eventForm = { ...(forms.event ?? emptyForm({ kind: 'billing_run' })), idPrefix: 'event-' };
+  const holidayForm = {
+    ...(forms.holidays ?? emptyForm({ year: String(now.getUTCFullYear() + 1) })),
+    idPrefix: 'holiday-',
+  };
+  const csrf = session.csrfToken;
+  return render(
+    c,
+    'Contact reasons',
+    <>
+      <PageHeader title="Contact reasons" />
+      <Card
+        id="chart"
+        title={reason ? `Weekly contacts: ${labels.get(reason) ?? reason}` : 'Top reasons by week'}
+      >
+        {weekly.series.length === 0 ? (
+          <EmptyState>
+            No tickets yet. Import them with <code>npm run import</code> or POST /v1/tickets.
+          </EmptyState>
+        ) : (
+          <ChartContainer
+            svg={weeklyContactsChart(chart)}
+            caption={
+              <>
+                Pins mark spikes; grey bands are events. Reasons:{' '}
+                {weekly.series.map((s) => (
+                  <>
+                    <a href={`/console/reasons?reason=${encodeURIComponent(s.reason)}`}>
+                      {s.label}
+                    </a>{' '}
+                  </>
+                ))}
+                {reason ? (
+                  <>
+                    {' '}
+                    · <a href="/console/reasons">top reasons</a>
+                  </>
+                ) : (
+                  ''
+                )}
+              </>
+            }
+          />
+        )}
+      </Card>
+      <Card id="patterns" title="Preventable patterns">
+        <PatternTable patterns={patterns} />
+      </Card>
+      <div class="grid">
+        <Card id="calendar" title="Next 90 days">
+          {upcoming.length === 0 ? (
+            <EmptyState>Nothing on the calendar.</EmptyState>
+          ) : (
+            <ul>
+              {upcoming.slice(0, 30).map((o) => (
+                <li>
+                  {o.starts_at.slice(0, 10)} {o.title} <Pill>{o.kind}</Pill>
+                </li>
+              ))}
+            </ul>
+          )}
+        </Card>
+        <Card id="event" title="Add an event">
+          <PostForm action="/console/reasons/events" csrf={csrf}>
+            <SelectField state={eventForm} name="kind" label="Kind" options={EVENT_KINDS} />
+            <TextField state={eventForm} name="title" label="Title" required />
+            <TextField
+              state={eventForm}
+              name="starts_at"
+              label="Starts (UTC)"
+              type="datetime-local"
+            />
+            <TextField state={eventForm} name="ends_at" label="Ends (UTC)" type="datetime-local" />
+            <TextField
+              state={eventForm}
+              name="rrule"
+              label="Repeats"
+              hint="RFC 5545 rule, e.g. FREQ=MONTHLY;BYMONTHDAY=1"
+              placeholder="FREQ=MONTHLY;BYMONTHDAY=1"
+            />
+            <button type="submit">Add event</button>
+          </PostForm>
+        </Card>
+        <Card id="holidays" title="Import public holidays">
+          <PostForm action="/console/reasons/holidays" csrf={csrf}>
+            <TextField
+              state={holidayForm}
+              name="country"
+              label="Country"
+              required
+              placeholder="DE"
+              hint="two-letter code"
+            />
+            <TextField state={holidayForm} name="year" label="Year" type="number" />
+            <button type="submit">Import</button>
+          </PostForm>
+        </Card>
+      </div>
+    </>,
+    {
+      status: problem?.status,
+      flash: problem ? { ok: false, text: problem.summary } : undefined,
+    },
+  );
+}
+
+type Pattern = Awaited<ReturnType<typeof findPatterns>>['patterns'][number];
+
+const PatternTable = ({ patterns }: { patterns: Pattern[] }) => (
+  <Table
+    rows={patterns}
+    empty="No reason spikes again and again around the same kind of event yet."
+    columns={[
+      { header: 'Reason', cell: (p) => p.label },
+      { header: 'Around', cell: (p) => p.group.title },
+      { header: 'Spiked', cell: (p) => `${p.occurrences_with_excess} of ${p.occurrences_seen}` },
+      {
+        header: 'Expected next',
+        cell: (p) =>
+          `${Math.round(p.expected_contacts_next)}${
+            p.next_occurrence ? ` (${p.next_occurrence.starts_at.slice(0, 10)})` : ''
+          }`,
+      },
+      { header: '', cell: (p) => <a href={campaignShortcut(p)}>Create campaign</a> },
+    ]}
+  />
+);
+
+const holidaysInput = (values: Record<string, string>): Parsed<HolidayImport> => {
+  const year = Number(values.year);
+  const country = (values.country ?? '').trim();
+  const errors: Record<string, string> = {};
+  if (!/^[A-Za-z]{2}$/.test(country))
+    errors.country = 'Enter a two-letter country code such as DE or US.';
+  if (!Number.isInteger(year) || year < 2000 || year > 2100)
+    errors.year = 'Enter a year between 2000 and 2100.';
+  return Object.keys(errors).length > 0 ? { errors } : { data: { country, years: [year] } };
+};
+
+reasonRoutes.get('/console/reasons', signedIn(['ops', 'analyst']), (c) => reasonsPage(c));
+
+const eventInput = withSchema(EventInputSchema, (values) => ({
+  kind: values.kind,
+  title: values.title,
+  starts_at: utcInstant(values.starts_at) ?? '',
+  ends_at: utcInstant(values.ends_at) ?? '',
+  rrule: values.rrule || null,
+}));
+
+reasonRoutes.post(
+  '/console/reasons/events',
+  signedIn(['ops']),
+  formPost(eventInput, {
+    page: (c, event, problem) => reasonsPage(c, { event }, problem),
+    invalid: 'The event was not added.',
+    save: async (c, input) => {
+      await createEvent(c.var.deps, input);
+      return { to: '/console/reasons', message: `Added "${input.title}".` };
+    },
+  }),
+);
+
+reasonRoutes.post(
+  '/console/reasons/holidays',
+  signedIn(['ops']),
+  formPost(holidaysInput, {
+    page: (c, holidays, problem) => reasonsPage(c, { holidays }, problem),
+    invalid: 'Nothing was imported.',
+    save: async (c, input) => {
+      const result = await importHolidays(c.var.deps, input);
+      const message = `Imported ${result.imported} holidays (${result.updated} updated).`;
+      return { to: '/console/reasons', message };
+    },
+  }),
+);

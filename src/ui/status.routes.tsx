@@ -1,0 +1,282 @@
+import { COMPONENT_STATUSES, IMPACTS } from '../db/schema';
+import { actorOf } from '../modules/campaigns/campaigns.routes';
+import { createComponent } from '../modules/status/components.service';
+import {
+  openIncident,
+  postIncidentUpdate,
+  scheduleMaintenance,
+} from '../modules/status/incidents.service';
+import { type PublicStatus, publicStatus } from '../modules/status/public-status.service';
+import { STATUS_LABEL } from '../modules/status/status-page';
+import {
+  ComponentInputSchema,
+  IncidentOpenSchema,
+  IncidentUpdateSchema,
+  MaintenanceScheduleSchema,
+} from '../modules/status/status-schemas';
+import { type ConsoleContext, createConsoleRouter, render, signedIn } from './console-router';
+import { type FormProblem, firstSegment, formPost, withSchema } from './form-post';
+import { Card, EmptyState, PageHeader, Pill, Table } from './kit/components';
+import { Checkboxes, type Choice, PostForm, SelectField, TextArea, TextField } from './kit/fields';
+import { emptyForm, type FormState, utcInstant } from './kit/form-state';
+
+export const statusRoutes = createConsoleRouter();
+const ops = signedIn(['ops']);
+const list = (value: string | undefined) => (value ?? '').split(',').filter(Boolean);
+
+type Forms = {
+  component?: FormState;
+  incident?: FormState;
+  maintenance?: FormState;
+  updates?: Record<string, FormState>;
+};
+
+type Component = PublicStatus['components'][number];
+type Incident = PublicStatus['unresolved'][number];
+
+const NO_COMPONENTS =
+  'No component yet. Add the parts of your product customers notice, such as API or Dashboard.';
+
+const ComponentList = ({ components }: { components: Component[] }) => (
+  <Table
+    rows={components}
+    empty={NO_COMPONENTS}
+    columns={[
+      { header: 'Component', cell: (comp) => (comp.group ? <b>{comp.name}</b> : comp.name) },
+      { header: 'Status', cell: (comp) => STATUS_LABEL[comp.status] },
+    ]}
+  />
+);
+
+const OpenIncidentForm = (props: { state: FormState; csrf: string; choices: Choice[] }) => (
+  <PostForm action="/console/status/incidents" csrf={props.csrf}>
+    <TextField
+      state={props.state}
+      name="name"
+      label="What is wrong"
+      required
+      placeholder="Elevated API error rates"
+    />
+    <TextArea
+      state={props.state}
+      name="body"
+      label="Message"
+      hint="shown on the status page and in the banner (Markdown)"
+    />
+    <SelectField state={props.state} name="impact" label="Impact" options={IMPACTS} />
+    {props.choices.length > 0 ? (
+      <Checkboxes
+        state={props.state}
+        name="components"
+        legend="Affected components"
+        options={props.choices}
+      />
+    ) : (
+      <EmptyState>Add components to mark them affected.</EmptyState>
+    )}
+    <SelectField
+      state={props.state}
+      name="component_status"
+      label="Their status"
+      options={COMPONENT_STATUSES.filter((s) => s !== 'operational').map(
+        (s) => [s, STATUS_LABEL[s]] as const,
+      )}
+    />
+    <button type="submit">Open incident and notify affected accounts</button>
+  </PostForm>
+);
+
+const OpenItem = (props: { incident: Incident; state: FormState | undefined; csrf: string }) => {
+  const { incident } = props;
+  const prefix = `u-${incident.id.slice(-8)}`;
+  const state = { ...(props.state ?? emptyForm({ status: 'resolved' })), idPrefix: `${prefix}-` };
+  return (
+    <article aria-labelledby={`${prefix}-h`}>
+      <h3 id={`${prefix}-h`}>
+        {incident.name} <Pill>{incident.scheduled_for ? 'maintenance' : 'incident'}</Pill>{' '}
+        <Pill>{incident.status}</Pill>
+      </h3>
+      {incident.scheduled_for ? (
+        <p>
+          {`Window ${incident.scheduled_for.slice(0, 16)} to `}
+          {`${incident.scheduled_until?.slice(0, 16)} UTC; it moves by itself.`}
+        </p>
+      ) : (
+        <PostForm action={`/console/status/incidents/${incident.id}/updates`} csrf={props.csrf}>
+          <SelectField
+            state={state}
+            name="status"
+            label="New state"
+            options={['investigating', 'identified', 'monitoring', 'resolved']}
+          />
+          <TextArea state={state} name="body" label="Update" hint="what changed (Markdown)" />
+          <button type="submit">Post update</button>
+        </PostForm>
+      )}
+    </article>
+  );
+};
+
+async function statusPage(c: ConsoleContext, forms: Forms = {}, problem?: FormProblem) {
+  const { deps, session } = c.var;
+  // The public view: maintenance moves with its window there, and components under it say so.
+  const status = await publicStatus(deps);
+  const { components } = status;
+  const open = [...status.unresolved, ...status.active, ...status.upcoming];
+  const choices = components
+    .filter((comp) => !comp.group)
+    .map((comp) => [comp.id, comp.name] as const);
+  // Prefixed ids: the page's forms share field names.
+  const incidentForm = {
+    ...(forms.incident ?? emptyForm({ impact: 'major', component_status: 'major_outage' })),
+    idPrefix: 'incident-',
+  };
+  const componentForm = { ...(forms.component ?? emptyForm()), idPrefix: 'component-' };
+  const maintenanceForm = { ...(forms.maintenance ?? emptyForm()), idPrefix: 'maintenance-' };
+  const csrf = session.csrfToken;
+  return render(
+    c,
+    'Status',
+    <>
+      <PageHeader title="Status" />
+      <div class="grid">
+        <Card id="components" title="Components">
+          <ComponentList components={components} />
+          <PostForm action="/console/status/components" csrf={csrf}>
+            <TextField state={componentForm} name="name" label="New component" required />
+            <button type="submit">Add component</button>
+          </PostForm>
+          <p>
+            <a href="/status">Public status page</a>
+          </p>
+        </Card>
+        <Card id="open" title="Open an incident">
+          <OpenIncidentForm state={incidentForm} csrf={csrf} choices={choices} />
+        </Card>
+      </div>
+      <Card id="incidents" title="Open incidents and maintenance">
+        {open.length === 0 ? (
+          <EmptyState>Nothing open.</EmptyState>
+        ) : (
+          open.map((incident) => (
+            <OpenItem incident={incident} state={forms.updates?.[incident.id]} csrf={csrf} />
+          ))
+        )}
+      </Card>
+      <Card id="maintenance" title="Schedule maintenance">
+        <PostForm action="/console/status/maintenances" csrf={csrf}>
+          <TextField state={maintenanceForm} name="name" label="Name" required />
+          <TextArea state={maintenanceForm} name="body" label="Message" />
+          <TextField
+            state={maintenanceForm}
+            name="scheduled_for"
+            label="From (UTC)"
+            type="datetime-local"
+          />
+          <TextField
+            state={maintenanceForm}
+            name="scheduled_until"
+            label="Until (UTC)"
+            type="datetime-local"
+          />
+          {choices.length > 0 ? (
+            <Checkboxes
+              state={maintenanceForm}
+              name="components"
+              legend="Components"
+              options={choices}
+            />
+          ) : (
+            ''
+          )}
+          <button type="submit">Schedule</button>
+        </PostForm>
+      </Card>
+    </>,
+    {
+      status: problem?.status,
+      flash: problem ? { ok: false, text: problem.summary } : undefined,
+    },
+  );
+}
+
+statusRoutes.get('/console/status', ops, (c) => statusPage(c));
+
+statusRoutes.post(
+  '/console/status/components',
+  ops,
+  formPost(
+    withSchema(ComponentInputSchema, (values) => ({ name: values.name })),
+    {
+      page: (c, component, problem) => statusPage(c, { component }, problem),
+      invalid: 'The component was not added.',
+      save: async (c, input) => {
+        await createComponent(c.var.deps, input);
+        return { to: '/console/status', message: `Added ${input.name}.` };
+      },
+    },
+  ),
+);
+
+const incidentInput = withSchema(IncidentOpenSchema, (values) => ({
+  name: values.name,
+  body: values.body,
+  impact: values.impact,
+  components: list(values.components).map((id) => ({ id, status: values.component_status })),
+}));
+
+statusRoutes.post(
+  '/console/status/incidents',
+  ops,
+  formPost(incidentInput, {
+    page: (c, incident, problem) => statusPage(c, { incident }, problem),
+    invalid: 'The incident was not opened.',
+    toField: firstSegment,
+    save: async (c, input) => {
+      await openIncident(c.var.deps, input, actorOf(c.var.session.principal));
+      return { to: '/console/status', message: `Opened "${input.name}".` };
+    },
+  }),
+);
+
+const updateInput = withSchema(IncidentUpdateSchema, (values) => ({
+  status: values.status,
+  body: values.body,
+}));
+
+statusRoutes.post('/console/status/incidents/:id/updates', ops, (c) => {
+  const id = c.req.param('id') ?? '';
+  return formPost(updateInput, {
+    page: (c, update, problem) => statusPage(c, { updates: { [id]: update } }, problem),
+    invalid: 'The update was not posted.',
+    refusedStatus: 409,
+    save: async (c, update) => {
+      await postIncidentUpdate(c.var.deps, id, update, actorOf(c.var.session.principal));
+      const message =
+        update.status === 'resolved' ? 'Resolved; its banner has ended.' : 'Update posted.';
+      return { to: '/console/status', message };
+    },
+  })(c);
+});
+
+const maintenanceInput = withSchema(MaintenanceScheduleSchema, (values) => ({
+  name: values.name,
+  body: values.body,
+  scheduled_for: utcInstant(values.scheduled_for) ?? '',
+  scheduled_until: utcInstant(values.scheduled_until) ?? '',
+  components: list(values.components),
+}));
+
+statusRoutes.post(
+  '/console/status/maintenances',
+  ops,
+  formPost(maintenanceInput, {
+    page: (c, maintenance, problem) => statusPage(c, { maintenance }, problem),
+    invalid: 'The maintenance was not scheduled.',
+    toField: firstSegment,
+    save: async (c, input) => {
+      await scheduleMaintenance(c.var.deps, input, actorOf(c.var.session.principal));
+      return { to: '/console/status', message: `Scheduled "${input.name}".` };
+    },
+  }),
+);
