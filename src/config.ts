@@ -87,6 +87,12 @@ const envSchema = z.object({
     .transform((amount) => Math.round(Number(amount) * 100)),
   IMPACT_WINDOW_DAYS: z.coerce.number().int().min(1).max(180).default(14),
   STATUS_PAGE_NAME: z.string().trim().min(1).max(100).default('Status'),
+  STATUS_PAGE_LOGO_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  STATUS_PAGE_ACCENT: z
+    .string()
+    .trim()
+    .regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour such as #1d4ed8')
+    .default('#1d4ed8'),
   NOTICE_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
   NOTICE_ACCOUNTS_CACHED: z.coerce.number().int().min(0).max(10_000_000).default(250_000),
   EMAIL_FROM: z
@@ -146,6 +152,8 @@ export type Config = {
   impactWindowDays: number;
   /** The name on the public status page and its JSON `page`. */
   statusPageName: string;
+  /** The status page's branding: a logo above its name and the colour of its links. */
+  statusPageBrand: { logoUrl: string | undefined; accent: string };
   noticeTokens: { ttlSeconds: number; secret: string | undefined };
   /** Accounts each instance keeps in memory for the notices API. */
   noticeAccountsCached: number;
@@ -199,6 +207,7 @@ export function loadConfig(source: EnvSource): Config {
     zendesk: { webhookSecret: env.ZENDESK_WEBHOOK_SECRET, reasonFrom: env.ZENDESK_REASON_FROM },
     corsOrigins: env.CORS_ORIGINS,
     statusPageName: env.STATUS_PAGE_NAME,
+    statusPageBrand: { logoUrl: env.STATUS_PAGE_LOGO_URL, accent: env.STATUS_PAGE_ACCENT },
     costPerTicketCents: env.COST_PER_TICKET,
     impactWindowDays: env.IMPACT_WINDOW_DAYS,
     noticeTokens: { ttlSeconds: env.NOTICE_TOKEN_TTL_SECONDS, secret: env.NOTICE_TOKEN_SECRET },

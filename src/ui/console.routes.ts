@@ -1,6 +1,8 @@
 import { limitBody } from '../http/body-limit';
 import { campaignRoutes } from './campaigns.routes';
 import { createConsoleRouter } from './console-router';
+import { FAVICON_SVG } from './kit/favicon';
+import { LOCAL_TIMES_PATH, LOCAL_TIMES_SCRIPT } from './kit/local-times';
 import { STYLESHEET, STYLESHEET_PATH } from './kit/stylesheet';
 import { LIVE_PREVIEW_SCRIPT } from './live-preview-script';
 import { overviewRoutes } from './overview.routes';
@@ -25,6 +27,18 @@ export const consoleRoutes = createConsoleRouter()
     c.body(STYLESHEET, 200, {
       'Content-Type': 'text/css; charset=utf-8',
       'Cache-Control': 'public, max-age=31536000, immutable',
+    }),
+  )
+  .get(LOCAL_TIMES_PATH, (c) =>
+    c.body(LOCAL_TIMES_SCRIPT, 200, {
+      'Content-Type': 'text/javascript; charset=utf-8',
+      'Cache-Control': 'public, max-age=31536000, immutable',
+    }),
+  )
+  .on('GET', ['/favicon.svg', '/favicon.ico'], (c) =>
+    c.body(FAVICON_SVG, 200, {
+      'Content-Type': 'image/svg+xml',
+      'Cache-Control': 'public, max-age=86400',
     }),
   )
   .get('/console/assets/live-preview.js', (c) =>

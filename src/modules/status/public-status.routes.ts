@@ -5,8 +5,9 @@ import type { AppEnv } from '../../http/app-env';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json } from '../../http/define-route';
 import { matchesEtag, strongEtag } from '../../http/etag';
-import { type PublicStatus, publicStatus } from './public-status.service';
-import { renderHistoryFeed, renderStatusPage } from './status-page';
+import { incidentJsonById, type PublicStatus, publicStatus } from './public-status.service';
+import { renderHistoryFeed, renderHistoryRss } from './status-feeds';
+import { renderIncidentPage, renderStatusNotice, renderStatusPage } from './status-page';
 import {
   PageSchema,
   PageStatusSchema,
@@ -128,18 +129,41 @@ for (const [route, select] of views) {
     ),
   );
 }
-publicStatusRoutes.get('/status', async (c) =>
-  publicAnswer(
-    c,
-    String(await renderStatusPage(await publicStatus(c.var.deps))),
-    'text/html; charset=utf-8',
-  ),
-);
+const HTML = 'text/html; charset=utf-8';
+
+publicStatusRoutes.get('/status', async (c) => {
+  const { deps } = c.var;
+  const [status, uptime] = await Promise.all([publicStatus(deps), uptimeHistory(deps)]);
+  const page = await renderStatusPage({ status, uptime, brand: deps.config.statusPageBrand });
+  return publicAnswer(c, page, HTML);
+});
+publicStatusRoutes.get('/status/incidents/:id', async (c) => {
+  const { deps } = c.var;
+  const id = c.req.param('id');
+  const incident = z.uuid().safeParse(id).success
+    ? ((await incidentJsonById(deps, id, 'incident')) ??
+      (await incidentJsonById(deps, id, 'maintenance')))
+    : undefined;
+  const pageName = deps.config.statusPageName;
+  const brand = deps.config.statusPageBrand;
+  if (!incident) {
+    const notice = await renderStatusNotice({ pageName, brand, title: 'No such incident' });
+    return c.body(notice, 404, { 'Content-Type': HTML, 'Cache-Control': 'no-store' });
+  }
+  return publicAnswer(c, await renderIncidentPage({ pageName, brand, incident }), HTML);
+});
 publicStatusRoutes.get('/status/history.atom', async (c) =>
   publicAnswer(
     c,
     renderHistoryFeed(await publicStatus(c.var.deps)),
     'application/atom+xml; charset=utf-8',
+  ),
+);
+publicStatusRoutes.get('/status/history.rss', async (c) =>
+  publicAnswer(
+    c,
+    renderHistoryRss(await publicStatus(c.var.deps)),
+    'application/rss+xml; charset=utf-8',
   ),
 );
 

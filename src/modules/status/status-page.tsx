@@ -1,8 +1,12 @@
+import type { Child } from 'hono/jsx';
+import type { Config } from '../../config';
 import type { ComponentStatus } from '../../db/schema';
 import { SanitizedHtml } from '../../ui/kit/components';
 import { Document, renderToString } from '../../ui/kit/document';
+import { LOCAL_TIMES_PATH } from '../../ui/kit/local-times';
 import { renderMarkdown } from '../campaigns/markdown';
 import type { PublicStatus, StatuspageIncident } from './public-status.service';
+import type { ComponentUptime, UptimeHistory } from './uptime.service';
 
 export const STATUS_LABEL: Record<ComponentStatus, string> = {
   operational: 'Operational',
@@ -14,18 +18,84 @@ export const STATUS_LABEL: Record<ComponentStatus, string> = {
 
 type Component = PublicStatus['components'][number];
 
-const ComponentRow = (props: { component: Component; member?: boolean }) => (
+type Brand = Config['statusPageBrand'];
+
+const ComponentRow = (props: {
+  component: Component;
+  member?: boolean;
+  uptime?: ComponentUptime;
+}) => (
   <li class={props.member ? 'member' : undefined}>
-    <span>{props.component.name}</span>
-    <span class={`s-${props.component.status}`}>{STATUS_LABEL[props.component.status]}</span>
+    <div class="component-line">
+      <span>{props.component.name}</span>
+      <span class={`s-${props.component.status}`}>{STATUS_LABEL[props.component.status]}</span>
+    </div>
+    {props.uptime ? <UptimeBars uptime={props.uptime} /> : ''}
   </li>
 );
 
-const When = ({ at }: { at?: string | null }) => <time datetime={at ?? undefined}>{at}</time>;
+const dayTitle = (day: ComponentUptime['days'][number]) => {
+  if (!day.status) return `${day.date}: no data`;
+  const incidents = day.incidents.map((i) => i.name).join('; ');
+  return `${day.date}: ${STATUS_LABEL[day.status]}${incidents ? ` (${incidents})` : ''}`;
+};
+
+/** Ninety days, one bar each, coloured by the day's worst status. */
+const UptimeBars = ({ uptime }: { uptime: ComponentUptime }) => {
+  const share = uptime.uptime_percent === null ? 'no data' : `${uptime.uptime_percent}% uptime`;
+  return (
+    <figure class="uptime" aria-label={`${uptime.name}: ${share} over ${uptime.days.length} days`}>
+      <ol>
+        {uptime.days.map((day) => (
+          <li class={`d-${day.status ?? 'none'}`} title={dayTitle(day)} />
+        ))}
+      </ol>
+      <figcaption>
+        <span>{uptime.days.length} days ago</span>
+        <span>{share}</span>
+        <span>Today</span>
+      </figcaption>
+    </figure>
+  );
+};
+
+/** UTC in the markup; the page's script shows it in the reader's own zone. */
+const When = ({ at }: { at?: string | null }) =>
+  at ? <time datetime={at}>{`${at.slice(0, 10)} ${at.slice(11, 16)} UTC`}</time> : '';
+
+const Masthead = ({ name, brand }: { name: string; brand: Brand }) => (
+  <header>
+    <a href="/status" class="masthead">
+      {brand.logoUrl ? <img src={brand.logoUrl} alt="" height="40" /> : ''}
+      <h1>{name}</h1>
+    </a>
+  </header>
+);
+
+const statusHead = (extra?: Child) => (
+  <>
+    <link
+      rel="alternate"
+      type="application/atom+xml"
+      title="Incident history (Atom)"
+      href="/status/history.atom"
+    />
+    <link
+      rel="alternate"
+      type="application/rss+xml"
+      title="Incident history (RSS)"
+      href="/status/history.rss"
+    />
+    <script src={LOCAL_TIMES_PATH} defer />
+    {extra}
+  </>
+);
 
 const IncidentArticle = ({ incident }: { incident: StatuspageIncident }) => (
   <article id={`incident-${incident.id}`} aria-labelledby={`title-${incident.id}`}>
-    <h3 id={`title-${incident.id}`}>{incident.name}</h3>
+    <h3 id={`title-${incident.id}`}>
+      <a href={incident.shortlink}>{incident.name}</a>
+    </h3>
     {incident.scheduled_for ? (
       <p class="meta">
         Scheduled <When at={incident.scheduled_for} /> to <When at={incident.scheduled_until} />
@@ -67,31 +137,47 @@ const Section = (props: { title: string; items: StatuspageIncident[]; empty?: st
 
 const FeedLinks = () => (
   <>
-    <a href="/api/v2/summary.json">JSON</a> · <a href="/status/history.atom">Atom feed</a>
+    <a href="/api/v2/summary.json">JSON</a> · <a href="/status/history.atom">Atom</a> ·{' '}
+    <a href="/status/history.rss">RSS</a>
   </>
 );
 
-const StatusPage = ({ status }: { status: PublicStatus }) => {
+const SubscribeForm = () => (
+  <form method="post" action="/status/subscribe" class="subscribe">
+    <label for="subscribe-email">Get an email for every update</label>
+    <input id="subscribe-email" type="email" name="email" required autocomplete="email" />
+    <button type="submit">Subscribe</button>
+  </form>
+);
+
+type StatusPageProps = {
+  status: PublicStatus;
+  uptime: UptimeHistory;
+  brand: Brand;
+  flash?: string;
+};
+
+const StatusPage = ({ status, uptime, brand, flash }: StatusPageProps) => {
+  const uptimeOf = new Map(uptime.components.map((c) => [c.id, c]));
   const topLevel = status.components.filter((c) => !c.group_id);
   const shown = (c: { status: ComponentStatus; only_show_if_degraded: boolean }) =>
     !c.only_show_if_degraded || c.status !== 'operational';
-  const head = (
-    <>
-      <meta http-equiv="refresh" content="60" />
-      <link
-        rel="alternate"
-        type="application/atom+xml"
-        title="Incident history"
-        href="/status/history.atom"
-      />
-    </>
-  );
   return (
-    <Document title={status.page.name} layout="status-page" head={head}>
-      <header>
-        <h1>{status.page.name}</h1>
-      </header>
+    <Document
+      title={status.page.name}
+      layout="status-page"
+      head={statusHead(<meta http-equiv="refresh" content="60" />)}
+      accent={brand.accent}
+    >
+      <Masthead name={status.page.name} brand={brand} />
       <main>
+        {flash ? (
+          <p class="flash ok" role="status">
+            {flash}
+          </p>
+        ) : (
+          ''
+        )}
         <p class={`indicator ${status.status.indicator}`} role="status">
           {status.status.description}
         </p>
@@ -104,11 +190,11 @@ const StatusPage = ({ status }: { status: PublicStatus }) => {
           <ul class="components">
             {topLevel.filter(shown).map((c) => (
               <>
-                <ComponentRow component={c} />
+                <ComponentRow component={c} uptime={uptimeOf.get(c.id)} />
                 {status.components
                   .filter((m) => m.group_id === c.id && shown(m))
                   .map((m) => (
-                    <ComponentRow component={m} member />
+                    <ComponentRow component={m} member uptime={uptimeOf.get(m.id)} />
                   ))}
               </>
             ))}
@@ -122,6 +208,7 @@ const StatusPage = ({ status }: { status: PublicStatus }) => {
         />
       </main>
       <footer class="meta">
+        <SubscribeForm />
         <p>
           Updated <When at={status.page.updated_at} />. <FeedLinks />
         </p>
@@ -131,42 +218,58 @@ const StatusPage = ({ status }: { status: PublicStatus }) => {
 };
 
 /** The public status page: plain HTML, readable without JavaScript, refreshing itself. */
-export const renderStatusPage = (status: PublicStatus) =>
-  renderToString(<StatusPage status={status} />);
+export const renderStatusPage = (props: StatusPageProps) =>
+  renderToString(<StatusPage {...props} />);
 
-const escapeXml = (text: string) =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+/** An incident's own page, where its `shortlink` points. */
+export const renderIncidentPage = (props: {
+  pageName: string;
+  brand: Brand;
+  incident: StatuspageIncident;
+}) =>
+  renderToString(
+    <Document
+      title={`${props.incident.name} · ${props.pageName}`}
+      layout="status-page"
+      head={statusHead()}
+      accent={props.brand.accent}
+    >
+      <Masthead name={props.pageName} brand={props.brand} />
+      <main>
+        <IncidentArticle incident={props.incident} />
+        {props.incident.components.length > 0 ? (
+          <p class="meta">Affected: {props.incident.components.map((c) => c.name).join(', ')}</p>
+        ) : (
+          ''
+        )}
+        <p>
+          <a href="/status">Current status</a>
+        </p>
+      </main>
+    </Document>,
+  );
 
-/** An Atom feed of incidents and maintenance, newest first. */
-export function renderHistoryFeed(status: PublicStatus): string {
-  const base = status.page.url;
-  const entries = [...status.incidents, ...status.scheduledMaintenances]
-    .sort((a, b) => b.updated_at.localeCompare(a.updated_at))
-    .map((incident) => {
-      const content = incident.incident_updates
-        .map((u) => {
-          const heading = `<p><strong>${escapeXml(u.status)}</strong> (${u.display_at})</p>`;
-          return `${heading}${renderMarkdown(u.body)}`;
-        })
-        .join('');
-      return `  <entry>
-    <id>urn:uuid:${incident.id}</id>
-    <title>${escapeXml(incident.name)}</title>
-    <updated>${incident.updated_at}</updated>
-    <published>${incident.created_at}</published>
-    <link rel="alternate" type="text/html" href="${escapeXml(`${base}#incident-${incident.id}`)}"/>
-    <content type="html">${escapeXml(content)}</content>
-  </entry>`;
-    });
-  return `<?xml version="1.0" encoding="utf-8"?>
-<feed xmlns="http://www.w3.org/2005/Atom">
-  <id>${escapeXml(`${base}/history.atom`)}</id>
-  <title>${escapeXml(`${status.page.name} incident history`)}</title>
-  <updated>${status.page.updated_at}</updated>
-  <author><name>${escapeXml(status.page.name)}</name></author>
-  <link rel="self" type="application/atom+xml" href="${escapeXml(`${base}/history.atom`)}"/>
-  <link rel="alternate" type="text/html" href="${escapeXml(base)}"/>
-${entries.join('\n')}
-</feed>
-`;
-}
+/** A short page of the status site: subscription answers and links that do not work. */
+export const renderStatusNotice = (props: {
+  pageName: string;
+  brand: Brand;
+  title: string;
+  children?: Child;
+}) =>
+  renderToString(
+    <Document
+      title={`${props.title} · ${props.pageName}`}
+      layout="status-page"
+      head={<meta name="robots" content="noindex" />}
+      accent={props.brand.accent}
+    >
+      <Masthead name={props.pageName} brand={props.brand} />
+      <main>
+        <h2>{props.title}</h2>
+        {props.children}
+        <p>
+          <a href="/status">Back to the status page</a>
+        </p>
+      </main>
+    </Document>,
+  );

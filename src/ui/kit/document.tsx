@@ -8,11 +8,13 @@ type DocumentProps = {
   layout: string;
   /** Extra `<head>` elements: feeds, refresh, robots. */
   head?: Child;
+  /** A brand colour for links and buttons (the status page's `STATUS_PAGE_ACCENT`). */
+  accent?: string;
   children?: Child;
 };
 
 /** Every page's frame: one stylesheet, served as a cacheable asset. */
-export const Document = ({ title, layout, head, children }: DocumentProps) => (
+export const Document = ({ title, layout, head, accent, children }: DocumentProps) => (
   <>
     {raw('<!doctype html>')}
     <html lang="en">
@@ -22,8 +24,11 @@ export const Document = ({ title, layout, head, children }: DocumentProps) => (
         {head}
         <title>{title}</title>
         <link rel="stylesheet" href={STYLESHEET_PATH} />
+        <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
       </head>
-      <body class={layout}>{children}</body>
+      <body class={layout} style={accent ? `--accent: ${accent}` : undefined}>
+        {children}
+      </body>
     </html>
   </>
 );

@@ -76,16 +76,34 @@ figure.chart { margin: 1.5rem 0; break-inside: avoid; overflow-x: auto; }
 .indicator.major { background: #b3470b; }
 .indicator.critical { background: #b01f24; }
 ul.components { list-style: none; padding: 0; border: 1px solid #d5dae1; border-radius: .5rem; }
-ul.components li { display: flex; justify-content: space-between; padding: .6rem 1rem;
+ul.components > li { display: flex; flex-direction: column; padding: .6rem 1rem;
   border-top: 1px solid #d5dae1; }
-ul.components li:first-child { border-top: 0; }
-ul.components li.member { padding-left: 2rem; }
+ul.components > li:first-child { border-top: 0; }
+ul.components > li.member { padding-left: 2rem; }
 .s-operational { color: #1e7a46; }
 .s-degraded_performance { color: #8a5a00; }
 .s-partial_outage { color: #b3470b; }
 .s-major_outage { color: #b01f24; }
 .s-under_maintenance { color: #1f5fa8; }
 .status-page article { border-left: 4px solid #d5dae1; padding-left: 1rem; margin: 1rem 0; }
+.status-page a { color: var(--accent, #1d4ed8); }
+.status-page button { background: var(--accent, #1d4ed8); border-color: var(--accent, #1d4ed8); }
+.masthead { display: flex; align-items: center; gap: .75rem; color: inherit !important;
+  text-decoration: none; }
+.component-line { display: flex; justify-content: space-between; }
+figure.uptime { margin: .4rem 0 0; }
+figure.uptime ol { display: flex; gap: 1px; list-style: none; padding: 0; margin: 0;
+  height: 1.6rem; }
+figure.uptime li { flex: 1; border-radius: 1px; background: #1e7a46; padding: 0; border: 0; }
+figure.uptime li.d-none { background: #d5dae1; }
+figure.uptime li.d-degraded_performance { background: #d4a017; }
+figure.uptime li.d-partial_outage { background: #e07b20; }
+figure.uptime li.d-major_outage { background: #b01f24; }
+figure.uptime li.d-under_maintenance { background: #1f5fa8; }
+figure.uptime figcaption { display: flex; justify-content: space-between; color: #4a5566;
+  font-size: .75rem; }
+form.subscribe { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
+form.subscribe button { margin-top: 0; }
 
 .report { max-width: 62rem; margin: 2rem auto; padding: 0 1rem; }
 .console .report { margin: 0; padding: 0; max-width: none; }

@@ -130,12 +130,44 @@ describe('status page: email subscriptions, incident pages and uptime', () => {
     expect(confirmed).toEqual([{ n: 0 }]);
   });
 
-  it('gives every incident an absolute shortlink', async () => {
+  it('gives every incident an absolute shortlink that answers with its own page', async () => {
     const incident = await readJson(await openIncident());
     const summary = await readJson(await t.request('/api/v2/incidents.json', { key: null }));
-    expect(summary.incidents[0].shortlink).toBe(
-      `https://status.example.com/status/incidents/${incident.id}`,
-    );
+    const { shortlink } = summary.incidents[0];
+    expect(shortlink).toBe(`https://status.example.com/status/incidents/${incident.id}`);
+    const page = await t.request(new URL(shortlink).pathname, { key: null });
+    expect(page.status).toBe(200);
+    const markup = await page.text();
+    expect(markup).toContain('<title>Elevated API errors · Status</title>');
+    expect(markup).toContain('We are investigating failed requests.');
+    expect(markup).toContain('Affected: API');
+    for (const missing of ['0192f0c4-0000-7000-8000-000000000000', 'not-an-id']) {
+      expect((await t.request(`/status/incidents/${missing}`, { key: null })).status).toBe(404);
+    }
+  });
+
+  it('shows uptime bars, a subscribe form that works without JavaScript, and a favicon', async () => {
+    t.clock.set('2026-03-02T10:00:00Z');
+    const page = await (await t.request('/status', { key: null })).text();
+    expect(page.match(/<li class="d-/g)).toHaveLength(90);
+    expect(page).toContain('100% uptime');
+    expect(page).toContain('<form method="post" action="/status/subscribe"');
+    expect(page).toContain('<link rel="icon" href="/favicon.svg"');
+    const form = (email: string) =>
+      t.request('/status/subscribe', {
+        method: 'POST',
+        body: new URLSearchParams({ email }).toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        key: null,
+      });
+    expect((await form('nope')).status).toBe(400);
+    const subscribed = await form('Form@Example.com');
+    expect(subscribed.status).toBe(200);
+    expect(await subscribed.text()).toContain('Check your inbox');
+    expect(await sendStatusEmails(t.deps)).toEqual({ sent: 1 });
+    expect((await outbox()).map((m) => m.to)).toEqual(['form@example.com']);
+    const icon = await t.request('/favicon.ico', { key: null });
+    expect(icon.headers.get('content-type')).toBe('image/svg+xml');
   });
 
   it('derives each day of uptime from the status changes, weighted as Statuspage does', async () => {

@@ -199,12 +199,17 @@ describe('status: components, incidents, maintenance and the public Statuspage A
     const markup = await page.text();
     expect(markup).toContain('Login &lt;failures&gt;');
     expect(markup).toContain('Minor Service Outage');
-    expect(markup).toMatch(/<li class="member"><span>API<\/span>/);
+    expect(markup).toMatch(/<li class="member"><div class="component-line"><span>API<\/span>/);
     const feed = await t.request('/status/history.atom', { key: null });
     expect(feed.headers.get('content-type')).toBe('application/atom+xml; charset=utf-8');
     const xml = await feed.text();
     expect(xml).toContain('<title>Login &lt;failures&gt;</title>');
     expect(xml.match(/<entry>/g)).toHaveLength(1);
+    const rss = await t.request('/status/history.rss', { key: null });
+    expect(rss.headers.get('content-type')).toBe('application/rss+xml; charset=utf-8');
+    const items = await rss.text();
+    expect(items).toContain('<title>Login &lt;failures&gt;</title>');
+    expect(items.match(/<item>/g)).toHaveLength(1);
   });
 
   it.each([

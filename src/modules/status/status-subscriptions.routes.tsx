@@ -1,0 +1,123 @@
+import { z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { Child } from 'hono/jsx';
+import type { AppEnv } from '../../http/app-env';
+import { createRouter } from '../../http/create-router';
+import { defineRoute, json } from '../../http/define-route';
+import { renderStatusNotice } from './status-page';
+import {
+  confirmStatusSubscription,
+  readUnsubscribeAddress,
+  subscribeToStatus,
+  unsubscribeFromStatus,
+} from './status-subscriptions.service';
+
+const EmailSchema = z.email().max(320);
+const CHECK_INBOX = 'Check your inbox for a link to confirm.';
+
+const subscribeRoute = defineRoute({
+  access: 'public',
+  method: 'post',
+  path: '/status/subscriptions',
+  tags: ['Public status (Statuspage API v2)'],
+  summary: 'Ask for status updates by email (double opt-in)',
+  description:
+    'Queues an email with a confirmation link; nothing else is sent until it is followed. ' +
+    'The answer is the same whether or not the address was known.',
+  request: { body: { required: true, content: json(z.object({ email: EmailSchema })) } },
+  responses: {
+    202: {
+      description: 'A confirmation email is on its way',
+      content: json(z.object({ message: z.string() })),
+    },
+  },
+});
+
+/** A page of the status site; links in emails lead to a form, since mail scanners follow them. */
+async function notice(
+  c: Context<AppEnv>,
+  status: 200 | 400 | 404,
+  title: string,
+  children?: Child,
+) {
+  const { config } = c.var.deps;
+  const page = await renderStatusNotice({
+    pageName: config.statusPageName,
+    brand: config.statusPageBrand,
+    title,
+    children,
+  });
+  return c.body(page, status, {
+    'Cache-Control': 'no-store',
+    'Content-Type': 'text/html; charset=utf-8',
+  });
+}
+
+const invalidLink = (c: Context<AppEnv>) =>
+  notice(c, 404, 'This link does not work', <p>It may be incomplete or changed.</p>);
+
+export const statusSubscriptionRoutes = createRouter()
+  .openapi(subscribeRoute, async (c) => {
+    await subscribeToStatus(c.var.deps, c.req.valid('json').email);
+    return c.json({ message: CHECK_INBOX }, 202);
+  })
+  .post('/status/subscribe', async (c) => {
+    const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+    const email = EmailSchema.safeParse(String(form.email ?? '').trim());
+    if (!email.success) {
+      return notice(c, 400, 'That is not an email address', <p>Go back and check it.</p>);
+    }
+    await subscribeToStatus(c.var.deps, email.data);
+    return notice(c, 200, 'Almost there', <p>{CHECK_INBOX}</p>);
+  })
+  .get('/status/subscriptions/confirm/:token', (c) =>
+    notice(
+      c,
+      200,
+      'Confirm status updates',
+      <form method="post">
+        <p>Get an email whenever an incident or maintenance is posted?</p>
+        <button type="submit">Confirm</button>
+      </form>,
+    ),
+  )
+  .post('/status/subscriptions/confirm/:token', async (c) => {
+    const email = await confirmStatusSubscription(c.var.deps, c.req.param('token'));
+    if (!email) return invalidLink(c);
+    return notice(
+      c,
+      200,
+      'You are subscribed',
+      <p>
+        <strong>{email}</strong> gets an email with every status update.
+      </p>,
+    );
+  })
+  .get('/status/subscriptions/unsubscribe/:token', async (c) => {
+    const email = await readUnsubscribeAddress(c.var.deps, c.req.param('token'));
+    if (!email) return invalidLink(c);
+    return notice(
+      c,
+      200,
+      'Unsubscribe from status updates',
+      <form method="post">
+        <p>
+          Stop sending status updates to <strong>{email}</strong>?
+        </p>
+        <input type="hidden" name="List-Unsubscribe" value="One-Click" />
+        <button type="submit">Unsubscribe</button>
+      </form>,
+    );
+  })
+  .post('/status/subscriptions/unsubscribe/:token', async (c) => {
+    const email = await unsubscribeFromStatus(c.var.deps, c.req.param('token'));
+    if (!email) return invalidLink(c);
+    return notice(
+      c,
+      200,
+      'You are unsubscribed',
+      <p>
+        <strong>{email}</strong> gets no more status updates.
+      </p>,
+    );
+  });
