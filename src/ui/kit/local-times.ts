@@ -6,8 +6,8 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
  * language. Without JavaScript the UTC text stays.
  */
 export const LOCAL_TIMES_SCRIPT = `(() => {
-  const format = new Intl.DateTimeFormat(undefined, {
-    dateStyle: 'medium', timeStyle: 'short', timeZoneName: 'short' });
+  const format = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short',
+    day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' });
   for (const element of document.querySelectorAll('time[datetime]')) {
     const at = new Date(element.getAttribute('datetime'));
     if (!Number.isNaN(at.getTime()) && element.getAttribute('datetime').length > 10) {
