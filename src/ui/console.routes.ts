@@ -9,6 +9,7 @@ import { overviewRoutes } from './overview.routes';
 import { reasonRoutes } from './reasons.routes';
 import { reportRoutes } from './reports.routes';
 import { signInRoutes } from './sign-in.routes';
+import { spikeRoutes } from './spikes.routes';
 import { statusRoutes } from './status.routes';
 
 /**
@@ -22,6 +23,7 @@ export const consoleRoutes = createConsoleRouter()
   .route('/', campaignRoutes)
   .route('/', statusRoutes)
   .route('/', reasonRoutes)
+  .route('/', spikeRoutes)
   .route('/', reportRoutes)
   .get(STYLESHEET_PATH, (c) =>
     c.body(STYLESHEET, 200, {

@@ -10,6 +10,7 @@ const NAV: { href: string; label: string; roles: Role[] }[] = [
   { href: '/console/campaigns', label: 'Campaigns', roles: ['ops'] },
   { href: '/console/status', label: 'Status', roles: ['ops'] },
   { href: '/console/reasons', label: 'Contact reasons', roles: ['ops', 'analyst'] },
+  { href: '/console/spikes', label: 'Spikes', roles: ['ops', 'analyst'] },
   { href: '/console/reports', label: 'Reports', roles: ['analyst'] },
 ];
 

@@ -1,0 +1,137 @@
+import { AppError } from '../http/app-error';
+import { recomputeAll } from '../modules/spikes/refresh-verdicts';
+import { findSpikes, type SpikeReport, type SpikeView } from '../modules/spikes/spikes.service';
+import {
+  type ConsoleContext,
+  createConsoleRouter,
+  done,
+  postedForm,
+  render,
+  signedIn,
+} from './console-router';
+import {
+  Card,
+  type Column,
+  EmptyState,
+  PageHeader,
+  PeriodControl,
+  Pill,
+  Table,
+} from './kit/components';
+import { PostForm } from './kit/fields';
+import { mayUse } from './layout';
+
+export const spikeRoutes = createConsoleRouter();
+
+const percent = (share: number) => `${Math.round(share * 100)}%`;
+
+const columns: Column<SpikeView>[] = [
+  { header: 'Week of', cell: (s) => s.week },
+  {
+    header: 'Reason',
+    cell: (s) => (
+      <a href={`/console/reasons?reason=${encodeURIComponent(s.reason)}&from=${s.week}`}>
+        {s.label}
+      </a>
+    ),
+  },
+  { header: 'Contacts', cell: (s) => s.observed, numeric: true },
+  { header: 'Expected', cell: (s) => Math.round(s.expected), numeric: true },
+  { header: 'Excess', cell: (s) => Math.round(s.excess), numeric: true },
+  {
+    header: 'Explained by',
+    cell: (s) =>
+      s.events.length === 0
+        ? 'no known event'
+        : s.events.map((e) => (
+            <>
+              {e.title} ({percent(e.share)}){' '}
+            </>
+          )),
+  },
+  { header: 'Unexplained', cell: (s) => Math.round(s.unexplained), numeric: true },
+  { header: 'Severity', cell: (s) => <Pill>{s.severity}</Pill> },
+];
+
+const DetectionState = ({ report }: { report: SpikeReport }) => (
+  <p class="meta">
+    {report.computed_through
+      ? `Verdicts cover weeks up to ${report.computed_through}`
+      : 'No verdicts yet: detection runs once tickets arrive'}
+    {report.pending ? ' · changes are being taken into account now' : ''} · {report.reasons_tested}{' '}
+    reasons tested at a false-discovery rate of {percent(report.alpha)}.
+  </p>
+);
+
+/** A period the API refuses shows the default one, with the API's reason. */
+async function spikesIn(c: ConsoleContext): Promise<{ report: SpikeReport; problem?: string }> {
+  const query = { from: c.req.query('from') || undefined, to: c.req.query('to') || undefined };
+  try {
+    return { report: await findSpikes(c.var.deps, query) };
+  } catch (error) {
+    if (!(error instanceof AppError) || error.code !== 'validation_failed') throw error;
+    return { report: await findSpikes(c.var.deps, {}), problem: error.detail };
+  }
+}
+
+async function spikesPage(c: ConsoleContext) {
+  const { session } = c.var;
+  const { report, problem } = await spikesIn(c);
+  return render(
+    c,
+    'Spikes',
+    <>
+      <PageHeader title="Spikes" meta={<DetectionState report={report} />} />
+      <PeriodControl action="/console/spikes" from={report.from} to={report.to} />
+      {mayUse(session.principal.role, ['ops']) ? (
+        <PostForm action="/console/spikes/detect" csrf={session.csrfToken}>
+          <button type="submit" class="secondary">
+            Run detection now
+          </button>
+        </PostForm>
+      ) : (
+        ''
+      )}
+      <Card id="spikes" title={`Weeks ${report.from} to ${report.to}, newest first`}>
+        <Table
+          columns={columns}
+          rows={[...report.spikes].reverse()}
+          empty="No spike in these weeks."
+        />
+      </Card>
+      <Card id="anomalies" title="Data anomalies">
+        {report.data_anomalies.length === 0 ? (
+          <EmptyState>No day where many reasons jumped at once.</EmptyState>
+        ) : (
+          <ul>
+            {report.data_anomalies.map((a) => (
+              <li>
+                {a.day}: {a.reasons.map((r) => `${r.reason} (${r.contacts})`).join(', ')}
+              </li>
+            ))}
+          </ul>
+        )}
+      </Card>
+      <Card id="new-reasons" title="Too new to judge">
+        {report.insufficient_history.length === 0 ? (
+          <EmptyState>Every reason has enough history.</EmptyState>
+        ) : (
+          <p>
+            {report.insufficient_history
+              .map((r) => `${r.reason} (${r.history_weeks} of ${r.needed_weeks} weeks)`)
+              .join(', ')}
+          </p>
+        )}
+      </Card>
+    </>,
+    problem ? { flash: { ok: false, text: problem }, status: 400 } : {},
+  );
+}
+
+spikeRoutes.get('/console/spikes', signedIn(['ops', 'analyst']), (c) => spikesPage(c));
+
+spikeRoutes.post('/console/spikes/detect', signedIn(['ops']), async (c) => {
+  await postedForm(c);
+  await recomputeAll(c.var.deps);
+  return done(c, '/console/spikes', 'Detection is running; verdicts update within a minute.');
+});

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addWeeks } from '../../src/modules/reasons/weeks';
+import { refreshVerdicts } from '../../src/modules/spikes/refresh-verdicts';
+import { consoleClient } from '../helpers/console-client';
+import { startTestApp, type TestApp } from '../helpers/test-app';
+import { ingestAll, ticket } from '../helpers/tickets';
+
+const FIRST_MONDAY = '2025-06-02';
+const WEEKS = 40;
+const DAY_MS = 86_400_000;
+const SPIKE_WEEK = addWeeks(FIRST_MONDAY, 36);
+
+describe('the console spikes page', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+    const tickets = Array.from({ length: WEEKS }, (_, w) => {
+      const monday = addWeeks(FIRST_MONDAY, w);
+      const count = monday === SPIKE_WEEK ? 70 : 10 + (w % 3);
+      return Array.from({ length: count }, (_, i) =>
+        ticket(`${w}-${i}`, {
+          reason: 'Refund requests',
+          account_id: `a${i}`,
+          created_at: new Date(
+            Date.parse(`${monday}T09:00:00Z`) + (i % 5) * DAY_MS + i * 60_000,
+          ).toISOString(),
+        }),
+      );
+    }).flat();
+    t.clock.set(`${addWeeks(FIRST_MONDAY, WEEKS)}T06:00:00Z`);
+    await ingestAll(t, tickets);
+    await refreshVerdicts(t.deps);
+  }, 120_000);
+  afterAll(() => t.close());
+
+  it('lists the stored spikes of the period where the data ends, unexplained by any event', async () => {
+    const analyst = consoleClient(t);
+    await analyst.signIn(await t.keyFor('analyst'));
+    const page = await analyst.get('/console/spikes');
+    expect(page.status).toBe(200);
+    const markup = await page.text();
+    expect(markup).toContain('<a href="/console/spikes" aria-current="page">Spikes</a>');
+    expect(markup).toContain(`value="${addWeeks(FIRST_MONDAY, WEEKS - 1)}"`);
+    const row = markup.slice(markup.indexOf(`<td>${SPIKE_WEEK}</td>`));
+    expect(row).toContain('Refund requests');
+    expect(row).toContain('no known event');
+    expect(markup).not.toContain('Run detection now');
+  });
+
+  it('shows an empty period as such, and a refused one with the reason the API gives', async () => {
+    const analyst = consoleClient(t);
+    await analyst.signIn(await t.keyFor('analyst'));
+    const quiet = await (await analyst.get('/console/spikes?from=2025-06-02&to=2025-06-30')).text();
+    expect(quiet).toContain('No spike in these weeks.');
+    const backwards = await analyst.get('/console/spikes?from=2026-01-05&to=2025-06-02');
+    expect(backwards.status).toBe(400);
+    expect(await backwards.text()).toContain('from before to');
+  });
+
+  it('lets ops run detection on demand', async () => {
+    const ops = consoleClient(t);
+    await ops.signIn(await t.keyFor('ops'));
+    const markup = await (await ops.get('/console/spikes')).text();
+    expect(markup).toContain('Run detection now');
+    const ran = await ops.post('/console/spikes/detect', { _csrf: ops.csrfOf(markup) });
+    expect(ran.status).toBe(303);
+    expect(ran.headers.get('location')).toMatch(/^\/console\/spikes\?done=Detection/);
+    const refused = await ops.post('/console/spikes/detect', { _csrf: 'forged' });
+    expect(refused.status).toBe(403);
+  });
+});
