@@ -212,10 +212,12 @@ for (const tier of [...TIERS, 'all'] as const) {
   let o: Score;
   let nb: Score;
   let ratioOracle: Score | undefined;
+  let best: Score;
   let ourCut: Score | undefined;
   let z = '';
   if (tier === 'all') {
     o = oracleAll;
+    best = oracleAll;
     nb = TIERS.reduce<Score>(
       (sum, t) => {
         const subset = ws.reasons.filter((r) => r.tier === t);
@@ -238,15 +240,23 @@ for (const tier of [...TIERS, 'all'] as const) {
       ws.weeks,
     );
     ourCut = score(reasons, oracleAtBudget(reasons, ws.weeks, s.fp, ourP).alerts, ws.weeks);
-    oracleAll = { tp: oracleAll.tp + o.tp, fp: oracleAll.fp + o.fp, fn: oracleAll.fn + o.fn };
+    // The bars are held to the better of the two oracles: the best a detector can do.
+    best = f1(ratioOracle).f > f1(o).f ? ratioOracle : o;
+    oracleAll = {
+      tp: oracleAll.tp + best.tp,
+      fp: oracleAll.fp + best.fp,
+      fn: oracleAll.fn + best.fn,
+    };
     const matched = naiveAtBudget(ws, reasons, s.fp);
     nb = score(reasons, matched.alerts, ws.weeks);
     z = ` (z ${matched.z})`;
   }
-  results.set(tier, { ours: f1(s).f, oracle: f1(o).f, naive: f1(n).f, naiveBudget: f1(nb).f });
+  results.set(tier, { ours: f1(s).f, oracle: f1(best).f, naive: f1(n).f, naiveBudget: f1(nb).f });
   console.log(`\n${tier}: ${reasons.length} reasons`);
   console.log(row('  forestall', s, reasons.length));
-  console.log(row('  oracle, same budget', o, reasons.length));
+  console.log(
+    row(tier === 'all' ? '  oracle, better of two' : '  oracle, same budget', o, reasons.length),
+  );
   if (ratioOracle) console.log(row('  oracle by LR, same', ratioOracle, reasons.length));
   if (ourCut) console.log(row('  forestall p, one cut', ourCut, reasons.length));
   console.log(row('  naive z-score (3 sd)', n, reasons.length));
@@ -264,14 +274,14 @@ const all = results.get('all');
 const allFalse = score(ws.reasons, ours, ws.weeks).fp / (ws.reasons.length * years);
 const allShare = quietShare(quietOurs, 'all');
 checks.push([
-  `all tiers: F1 ${all?.ours.toFixed(3)} >= 0.85 x oracle ${all?.oracle.toFixed(3)}`,
+  `all tiers: F1 ${all?.ours.toFixed(3)} >= 0.85 x best oracle ${all?.oracle.toFixed(3)}`,
   (all?.ours ?? 0) >= 0.85 * (all?.oracle ?? 1),
 ]);
 for (const tier of TIERS) {
   const r = results.get(tier);
   if (!r) continue;
   checks.push([
-    `${tier}: F1 ${r.ours.toFixed(3)} >= 0.8 x oracle ${r.oracle.toFixed(3)}`,
+    `${tier}: F1 ${r.ours.toFixed(3)} >= 0.8 x best oracle ${r.oracle.toFixed(3)}`,
     r.ours >= 0.8 * r.oracle,
   ]);
   checks.push([
