@@ -22,7 +22,8 @@ import {
  * npm run bench:detect — forestall's spike detector on simulated support data that does not
  * share its model (support-data.ts), against a naive z-score (mean + 3 sd of the 8 weeks
  * before, sd at least 1) and an oracle that knows every week's true expected count and
- * variance, held to forestall's false-alert budget. 60 reasons (20 per volume tier), 3 years;
+ * variance, held to forestall's false-alert budget: per tier, the better of ranking weeks by
+ * their true p-value and by the likelihood ratio of a spike. 60 reasons (20 per volume tier), 3 years;
  * the first year is history and the last two are scored. BENCH_SEED draws other data.
  *
  * Truth: a week is a spike week when the injected excess in it is at least 30% of its
