@@ -159,11 +159,11 @@ const [span] = rowsOf<{ first: string; last: string; reasons: number; events: nu
 const from = span?.first ?? '2015-01-05';
 const to = span?.last ?? '2025-01-06';
 
-const groupBy = await timed(() =>
+const groupByTickets = () =>
   database.db.execute(sql`
     select reason_slug, date_trunc('week', created_at at time zone 'UTC') as week, count(*)
-    from tickets group by 1, 2`),
-);
+    from tickets group by 1, 2`);
+const groupBy = await timed(groupByTickets);
 
 // Latency of the light calls, idle and while the heavy ones run.
 const light = {
@@ -215,8 +215,15 @@ async function recompute(): Promise<number> {
 await recompute();
 const loaded = await underLoad(async () => {
   try {
+    // Each recompute beside a GROUP BY of its own, so both meet the same load on a shared
+    // machine (minutes apart, either can run several times slower).
     const recomputeTimes: number[] = [];
-    for (let i = 0; i < 3; i++) recomputeTimes.push(await recompute());
+    const groupByBeside: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      groupByBeside.push(await timed(groupByTickets, 1));
+      recomputeTimes.push(await recompute());
+      groupByBeside.push(await timed(groupByTickets, 1));
+    }
     let spikes = 0;
     const spikesRoute = await timed(async () => {
       spikes = (JSON.parse(await call(`/v1/spikes?from=${from}&to=${to}`)) as { spikes: unknown[] })
@@ -224,7 +231,14 @@ const loaded = await underLoad(async () => {
     });
     const patterns = await timed(() => call('/v1/patterns'));
     const page = await timed(() => consolePage('/console/reasons'));
-    return { recompute: median(recomputeTimes), spikes, spikesRoute, patterns, page };
+    return {
+      recompute: median(recomputeTimes),
+      groupByBeside: median(groupByBeside),
+      spikes,
+      spikesRoute,
+      patterns,
+      page,
+    };
   } catch (error) {
     await server.stop();
     throw error;
@@ -254,17 +268,34 @@ async function consolePage(path: string) {
 await server.stop();
 await database.close();
 
-const { recompute: recomputeMs, spikes, spikesRoute, patterns, page } = loaded.result;
-const ratio = (ms: number) => ms / groupBy;
-const line = (label: string, ms: number, target: number) =>
-  `${ratio(ms) <= target ? 'met    ' : 'NOT MET'} ${label}: ${ms.toFixed(0)} ms, ${ratio(ms).toFixed(2)}x GROUP BY (target <= ${target}x)`;
+const {
+  recompute: recomputeMs,
+  groupByBeside,
+  spikes,
+  spikesRoute,
+  patterns,
+  page,
+} = loaded.result;
+const line = (label: string, ms: number, target: number, baseline = groupBy) => {
+  const ratio = ms / baseline;
+  return `${ratio <= target ? 'met    ' : 'NOT MET'} ${label}: ${ms.toFixed(0)} ms, ${ratio.toFixed(2)}x GROUP BY (target <= ${target}x)`;
+};
 console.log(
   `bench:detect-cost: ${span?.reasons} reasons, weeks ${from} … ${to}, ${span?.events} events ` +
     '(US holidays 2015–2025 and 20 recurring ones), over HTTP, medians',
 );
 console.log(`bare GROUP BY reason, week over tickets: ${groupBy.toFixed(0)} ms`);
 console.log(
-  line('computing every stored verdict (POST /v1/spikes/recompute until done)', recomputeMs, 3),
+  `GROUP BY beside each recompute (same load): ${groupByBeside.toFixed(0)} ms; ` +
+    `the recompute is held to it`,
+);
+console.log(
+  line(
+    'computing every stored verdict (POST /v1/spikes/recompute until done)',
+    recomputeMs,
+    3,
+    groupByBeside,
+  ),
 );
 console.log(line(`GET /v1/spikes over ten years (${spikes} spikes)`, spikesRoute, 0.5));
 console.log(line('GET /v1/patterns', patterns, 0.5));

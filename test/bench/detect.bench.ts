@@ -1,8 +1,11 @@
+import negativeBinomialCdf from '@stdlib/stats-base-dists-negative-binomial-cdf';
+import poissonCdf from '@stdlib/stats-base-dists-poisson-cdf';
 import { upperTail } from '../../src/modules/spikes/count-tail';
 import {
   type Calendar,
   DEFAULT_DETECT_OPTIONS,
   flagSpikes,
+  type ReasonBaseline,
   reasonBaseline,
 } from '../../src/modules/spikes/detect';
 import { calendarOf } from '../../src/modules/spikes/season';
@@ -19,7 +22,8 @@ import {
  * npm run bench:detect — forestall's spike detector on simulated support data that does not
  * share its model (support-data.ts), against a naive z-score (mean + 3 sd of the 8 weeks
  * before, sd at least 1) and an oracle that knows every week's true expected count and
- * variance, held to forestall's false-alert budget. 60 reasons (20 per volume tier), 3 years;
+ * variance, held to forestall's false-alert budget: per tier, the better of ranking weeks by
+ * their true p-value and by the likelihood ratio of a spike. 60 reasons (20 per volume tier), 3 years;
  * the first year is history and the last two are scored. BENCH_SEED draws other data.
  *
  * Truth: a week is a spike week when the injected excess in it is at least 30% of its
@@ -48,9 +52,7 @@ function calendar(ws: Workspace): Calendar {
   return calendarOf(weeks, ws.events);
 }
 
-function forestall(ws: Workspace): Alerts {
-  const cal = calendar(ws);
-  const baselines = ws.reasons.map((r) => reasonBaseline(r.reason, r.counts, cal));
+function forestall(ws: Workspace, baselines = forestallBaselines(ws)): Alerts {
   const flagged = flagSpikes(
     baselines,
     ws.reasons.map((r) => r.counts),
@@ -62,12 +64,37 @@ function forestall(ws: Workspace): Alerts {
   return alerts;
 }
 
+function forestallBaselines(ws: Workspace): ReasonBaseline[] {
+  const cal = calendar(ws);
+  return ws.reasons.map((r) => reasonBaseline(r.reason, r.counts, cal));
+}
+
 const naive = (ws: Workspace, z: number, reasons = ws.reasons): Alerts =>
   new Map(reasons.map((r) => [r.reason, naiveZScoreAlerts(r.counts, EVAL_FROM, ws.weeks - 1, z)]));
 
 function oracleP(r: SimulatedReason, w: number): number {
   const mean = r.expected[w] ?? 0;
   return upperTail(r.counts[w] ?? 0, mean, (r.variance[w] ?? 0) / Math.max(mean, 1e-9));
+}
+
+/**
+ * A check on the oracle: minus the likelihood ratio of a spike (the week's true mean times
+ * 1.3–3, as injected spikes lift a week) against none, from the same true distributions.
+ * Ranking by it rather than by the p-value spends the budget where spikes are likeliest; were
+ * it to beat the p-value oracle clearly, that oracle would not be the best a detector can do.
+ */
+function oracleRatio(r: SimulatedReason, w: number): number {
+  const mean = Math.max(r.expected[w] ?? 0, 1e-9);
+  const dispersion = (r.variance[w] ?? 0) / mean;
+  const y = r.counts[w] ?? 0;
+  const pmf = (m: number) => {
+    if (dispersion <= 1.0001) return poissonCdf(y, m) - (y > 0 ? poissonCdf(y - 1, m) : 0);
+    const size = m / (dispersion - 1);
+    const cdf = (k: number) => negativeBinomialCdf(k, size, size / (size + m));
+    return cdf(y) - (y > 0 ? cdf(y - 1) : 0);
+  };
+  const none = Math.max(pmf(mean), 1e-300);
+  return -[1.3, 1.6, 2, 2.5, 3].reduce((sum, lift) => sum + pmf(mean * lift) / none, 0);
 }
 
 function score(reasons: SimulatedReason[], alerts: Alerts, weeks: number): Score {
@@ -89,18 +116,26 @@ function f1(s: Score) {
   return { precision, recall, f: (2 * precision * recall) / Math.max(precision + recall, 1e-9) };
 }
 
-/** The oracle's alerts at the p-value cut that spends `budget` false alerts on `reasons`. */
-function oracleAtBudget(reasons: SimulatedReason[], weeks: number, budget: number) {
+type WeekScore = (r: SimulatedReason, w: number) => number;
+
+/** Alerts at the cut of a score (lower alerts first) that spends `budget` false alerts. */
+function oracleAtBudget(
+  reasons: SimulatedReason[],
+  weeks: number,
+  budget: number,
+  scoreOf: WeekScore = oracleP,
+) {
   const nulls: number[] = [];
   for (const r of reasons) {
-    for (let w = EVAL_FROM; w < weeks; w++) if (r.truth[w] === 'null') nulls.push(oracleP(r, w));
+    for (let w = EVAL_FROM; w < weeks; w++) if (r.truth[w] === 'null') nulls.push(scoreOf(r, w));
   }
   nulls.sort((a, b) => a - b);
-  const cut = budget === 0 ? (nulls[0] ?? 0) / 2 : (nulls[budget - 1] ?? 1);
+  const cut = budget === 0 ? (nulls[0] ?? 0) : (nulls[budget - 1] ?? 1);
+  const passes = (value: number) => (budget === 0 ? value < cut : value <= cut);
   const alerts: Alerts = new Map();
   for (const r of reasons) {
     const set = new Set<number>();
-    for (let w = EVAL_FROM; w < weeks; w++) if (oracleP(r, w) <= cut) set.add(w);
+    for (let w = EVAL_FROM; w < weeks; w++) if (passes(scoreOf(r, w))) set.add(w);
     alerts.set(r.reason, set);
   }
   return { alerts, cut };
@@ -117,11 +152,19 @@ function naiveAtBudget(ws: Workspace, reasons: SimulatedReason[], budget: number
 
 const ws = simulateWorkspace({ seed: SEED });
 const started = performance.now();
-const ours = forestall(ws);
+const baselines = forestallBaselines(ws);
+const ours = forestall(ws, baselines);
 const detectMs = performance.now() - started;
+const baselineOf = new Map(ws.reasons.map((r, i) => [r.reason, baselines[i]]));
+// forestall's own p-values under one cut per tier, as the oracle's are: how much of the gap
+// to the oracle is the baseline (expected count and spread) rather than the flagging rule.
+const ourP: WeekScore = (r, w) => {
+  const b = baselineOf.get(r.reason);
+  return b?.status[w] === 't' ? (b.probability[w] ?? 1) : 1;
+};
 const naiveRaw = naive(ws, 3);
 const quiet = [1, 2, 3].map((i) => simulateWorkspace({ seed: SEED * 1000 + i, spikesPerYear: 0 }));
-const quietOurs = quiet.map(forestall);
+const quietOurs = quiet.map((q) => forestall(q));
 const quietNaive = quiet.map((q) => naive(q, 3));
 const years = (ws.weeks - EVAL_FROM) / 52.1775;
 
@@ -169,9 +212,13 @@ for (const tier of [...TIERS, 'all'] as const) {
   const n = score(reasons, naiveRaw, ws.weeks);
   let o: Score;
   let nb: Score;
+  let ratioOracle: Score | undefined;
+  let best: Score;
+  let ourCut: Score | undefined;
   let z = '';
   if (tier === 'all') {
     o = oracleAll;
+    best = oracleAll;
     nb = TIERS.reduce<Score>(
       (sum, t) => {
         const subset = ws.reasons.filter((r) => r.tier === t);
@@ -188,15 +235,31 @@ for (const tier of [...TIERS, 'all'] as const) {
     const oracle = oracleAtBudget(reasons, ws.weeks, s.fp);
     oracleCuts.set(tier, oracle.cut);
     o = score(reasons, oracle.alerts, ws.weeks);
-    oracleAll = { tp: oracleAll.tp + o.tp, fp: oracleAll.fp + o.fp, fn: oracleAll.fn + o.fn };
+    ratioOracle = score(
+      reasons,
+      oracleAtBudget(reasons, ws.weeks, s.fp, oracleRatio).alerts,
+      ws.weeks,
+    );
+    ourCut = score(reasons, oracleAtBudget(reasons, ws.weeks, s.fp, ourP).alerts, ws.weeks);
+    // The bars are held to the better of the two oracles: the best a detector can do.
+    best = f1(ratioOracle).f > f1(o).f ? ratioOracle : o;
+    oracleAll = {
+      tp: oracleAll.tp + best.tp,
+      fp: oracleAll.fp + best.fp,
+      fn: oracleAll.fn + best.fn,
+    };
     const matched = naiveAtBudget(ws, reasons, s.fp);
     nb = score(reasons, matched.alerts, ws.weeks);
     z = ` (z ${matched.z})`;
   }
-  results.set(tier, { ours: f1(s).f, oracle: f1(o).f, naive: f1(n).f, naiveBudget: f1(nb).f });
+  results.set(tier, { ours: f1(s).f, oracle: f1(best).f, naive: f1(n).f, naiveBudget: f1(nb).f });
   console.log(`\n${tier}: ${reasons.length} reasons`);
   console.log(row('  forestall', s, reasons.length));
-  console.log(row('  oracle, same budget', o, reasons.length));
+  console.log(
+    row(tier === 'all' ? '  oracle, better of two' : '  oracle, same budget', o, reasons.length),
+  );
+  if (ratioOracle) console.log(row('  oracle by LR, same', ratioOracle, reasons.length));
+  if (ourCut) console.log(row('  forestall p, one cut', ourCut, reasons.length));
   console.log(row('  naive z-score (3 sd)', n, reasons.length));
   console.log(row(`  naive, same budget${z}`, nb, reasons.length));
   const share = quietShare(quietOurs, tier);
@@ -212,14 +275,14 @@ const all = results.get('all');
 const allFalse = score(ws.reasons, ours, ws.weeks).fp / (ws.reasons.length * years);
 const allShare = quietShare(quietOurs, 'all');
 checks.push([
-  `all tiers: F1 ${all?.ours.toFixed(3)} >= 0.85 x oracle ${all?.oracle.toFixed(3)}`,
+  `all tiers: F1 ${all?.ours.toFixed(3)} >= 0.85 x best oracle ${all?.oracle.toFixed(3)}`,
   (all?.ours ?? 0) >= 0.85 * (all?.oracle ?? 1),
 ]);
 for (const tier of TIERS) {
   const r = results.get(tier);
   if (!r) continue;
   checks.push([
-    `${tier}: F1 ${r.ours.toFixed(3)} >= 0.8 x oracle ${r.oracle.toFixed(3)}`,
+    `${tier}: F1 ${r.ours.toFixed(3)} >= 0.8 x best oracle ${r.oracle.toFixed(3)}`,
     r.ours >= 0.8 * r.oracle,
   ]);
   checks.push([
