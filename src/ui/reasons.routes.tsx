@@ -1,4 +1,5 @@
 import { EVENT_KINDS } from '../db/schema';
+import { AppError } from '../http/app-error';
 import { EventInputSchema } from '../modules/events/events.routes';
 import { createEvent, listOccurrences } from '../modules/events/events.service';
 import { type HolidayImport, importHolidays } from '../modules/events/holidays.service';
@@ -8,12 +9,41 @@ import { weeklyChartInput } from '../modules/reports/weekly-chart-input';
 import { campaignShortcut } from './campaign-form';
 import { type ConsoleContext, createConsoleRouter, render, signedIn } from './console-router';
 import { type FormProblem, formPost, type Parsed, withSchema } from './form-post';
-import { Card, ChartContainer, EmptyState, PageHeader, Pill, Table } from './kit/components';
+import {
+  Card,
+  ChartContainer,
+  EmptyState,
+  PageHeader,
+  PeriodControl,
+  Pill,
+  Table,
+} from './kit/components';
 import { PostForm, SelectField, TextField } from './kit/fields';
 import { emptyForm, type FormState, utcInstant } from './kit/form-state';
 
 export const reasonRoutes = createConsoleRouter();
 const DAY_MS = 86_400_000;
+
+/** The chart for the period asked for; one the API refuses shows the default, saying why. */
+async function chartForPeriod(c: ConsoleContext, reason: string | undefined) {
+  const query = {
+    top: 6,
+    reasons: reason ? [reason] : undefined,
+    from: c.req.query('from') || undefined,
+    to: c.req.query('to') || undefined,
+  };
+  try {
+    return { ...(await weeklyChartInput(c.var.deps, query)), periodProblem: undefined };
+  } catch (error) {
+    if (!(error instanceof AppError) || error.code !== 'validation_failed') throw error;
+    const fallback = await weeklyChartInput(c.var.deps, {
+      ...query,
+      from: undefined,
+      to: undefined,
+    });
+    return { ...fallback, periodProblem: error.detail };
+  }
+}
 
 async function reasonsPage(
   c: ConsoleContext,
@@ -23,12 +53,8 @@ async function reasonsPage(
   const { deps, session } = c.var;
   const now = deps.clock.now();
   const reason = c.req.query('reason') || undefined;
-  const [{ weekly, chart }, upcoming, patterns] = await Promise.all([
-    weeklyChartInput(deps, {
-      top: 6,
-      reasons: reason ? [reason] : undefined,
-      from: c.req.query('from') || undefined,
-    }),
+  const [{ weekly, chart, periodProblem }, upcoming, patterns] = await Promise.all([
+    chartForPeriod(c, reason),
     listOccurrences(deps, { from: now, to: new Date(now.getTime() + 90 * DAY_MS) }),
     findPatterns(deps, { weeks: 52 }).then((found) => found.patterns),
   ]);
@@ -39,19 +65,40 @@ async function reasonsPage(
     idPrefix: 'holiday-',
   };
   const csrf = session.csrfToken;
+  const period = { from: weekly.weeks[0] ?? '', to: weekly.weeks.at(-1) ?? '' };
+  const drill = (params: Record<string, string>) =>
+    `/console/reasons?${new URLSearchParams({ ...params, ...period })}`;
   return render(
     c,
     'Contact reasons',
     <>
-      <PageHeader title="Contact reasons" />
+      <PageHeader
+        title="Contact reasons"
+        meta={
+          weekly.anchored_to === 'latest_week_with_tickets'
+            ? `Ending at the latest week with tickets (${period.to}).`
+            : undefined
+        }
+      />
+      <PeriodControl action="/console/reasons" from={period.from} to={period.to}>
+        {reason ? <input type="hidden" name="reason" value={reason} /> : ''}
+      </PeriodControl>
       <Card
         id="chart"
         title={reason ? `Weekly contacts: ${labels.get(reason) ?? reason}` : 'Top reasons by week'}
       >
         {weekly.series.length === 0 ? (
-          <EmptyState>
-            No tickets yet. Import them with <code>npm run import</code> or POST /v1/tickets.
-          </EmptyState>
+          weekly.data ? (
+            <EmptyState>
+              No tickets in these weeks. Tickets cover {weekly.data.first_week} to{' '}
+              {weekly.data.last_week}:{' '}
+              <a href={`/console/reasons?to=${weekly.data.last_week}`}>show the latest weeks</a>.
+            </EmptyState>
+          ) : (
+            <EmptyState>
+              No tickets yet. Import them with <code>npm run import</code> or POST /v1/tickets.
+            </EmptyState>
+          )
         ) : (
           <ChartContainer
             svg={weeklyContactsChart(chart)}
@@ -60,15 +107,13 @@ async function reasonsPage(
                 Pins mark spikes; grey bands are events. Reasons:{' '}
                 {weekly.series.map((s) => (
                   <>
-                    <a href={`/console/reasons?reason=${encodeURIComponent(s.reason)}`}>
-                      {s.label}
-                    </a>{' '}
+                    <a href={drill({ reason: s.reason })}>{s.label}</a>{' '}
                   </>
                 ))}
                 {reason ? (
                   <>
                     {' '}
-                    · <a href="/console/reasons">top reasons</a>
+                    · <a href={drill({})}>top reasons</a>
                   </>
                 ) : (
                   ''
@@ -133,8 +178,11 @@ async function reasonsPage(
       </div>
     </>,
     {
-      status: problem?.status,
-      flash: problem ? { ok: false, text: problem.summary } : undefined,
+      status: problem?.status ?? (periodProblem ? 400 : undefined),
+      flash:
+        problem || periodProblem
+          ? { ok: false, text: problem?.summary ?? periodProblem ?? '' }
+          : undefined,
     },
   );
 }

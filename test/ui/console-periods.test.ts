@@ -10,7 +10,7 @@ const WEEKS = 40;
 const DAY_MS = 86_400_000;
 const SPIKE_WEEK = addWeeks(FIRST_MONDAY, 36);
 
-describe('the console spikes page', () => {
+describe('console pages anchored to the data: contact reasons and spikes', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp();
@@ -55,6 +55,26 @@ describe('the console spikes page', () => {
     const backwards = await analyst.get('/console/spikes?from=2026-01-05&to=2025-06-02');
     expect(backwards.status).toBe(400);
     expect(await backwards.text()).toContain('from before to');
+  });
+
+  it('shows contact reasons up to the latest week with tickets, the period carried by links', async () => {
+    const analyst = consoleClient(t);
+    await analyst.signIn(await t.keyFor('analyst'));
+    const last = addWeeks(FIRST_MONDAY, WEEKS - 1);
+    const markup = await (await analyst.get('/console/reasons')).text();
+    expect(markup).toContain(`Ending at the latest week with tickets (${last}).`);
+    expect(markup).toContain(`id="to" name="to" value="${last}"`);
+    const from = addWeeks(last, -12);
+    expect(markup).toContain(
+      `href="/console/reasons?reason=refund-requests&amp;from=${from}&amp;to=${last}"`,
+    );
+    const before = await (
+      await analyst.get('/console/reasons?from=2024-01-01&to=2024-03-01')
+    ).text();
+    expect(before).toContain(`Tickets cover ${FIRST_MONDAY} to`);
+    const backwards = await analyst.get('/console/reasons?from=2026-01-05&to=2025-06-02');
+    expect(backwards.status).toBe(400);
+    expect(await backwards.text()).toContain('must not be after');
   });
 
   it('lets ops run detection on demand', async () => {
