@@ -67,4 +67,8 @@ UNION ALL
 SELECT (a."change"->>'code')::uuid, a."change"->>'new_status', u."created_at"
 FROM "incident_updates" u
 CROSS JOIN LATERAL jsonb_array_elements(u."affected_components") AS a("change")
-WHERE EXISTS (SELECT 1 FROM "status_components" c WHERE c."id"::text = a."change"->>'code');
+WHERE EXISTS (SELECT 1 FROM "status_components" c WHERE c."id"::text = a."change"->>'code')
+UNION ALL
+-- A status set directly (not by an incident) is known only from its last change.
+SELECT "id", "status", "updated_at" FROM "status_components"
+WHERE NOT "is_group" AND "status" <> 'operational';

@@ -16,7 +16,7 @@ const KEY_CURSOR_PREFIX = 'k1:';
 
 /**
  * Lists ordered by a natural key (a slug, an account id, an address) hand out opaque cursors, so
- * a cursor the API never issued is a 400 rather than a silently empty page.
+ * a malformed one is a 400 rather than a silently empty page.
  */
 export function encodeKeyCursor(key: string): string {
   return base64url(new TextEncoder().encode(KEY_CURSOR_PREFIX + key));

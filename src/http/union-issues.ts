@@ -16,6 +16,7 @@ export type SchemaIssue = {
   discriminator?: string;
   options?: unknown[];
   expected?: string;
+  format?: string;
 };
 
 export function explainUnionIssues(issues: readonly SchemaIssue[]): SchemaIssue[] {
@@ -29,6 +30,12 @@ function explain(issue: SchemaIssue): SchemaIssue[] {
   }
   const branches = issue.errors ?? [];
   if (branches.length === 0) return [issue];
+  if (branches.every((branch) => branch.length === 1 && branch[0]?.path.length === 0)) {
+    const expected = branches.map((branch) => branch[0]?.expected ?? branch[0]?.format);
+    if (expected.every((e) => e !== undefined)) {
+      return [{ ...issue, message: `must be ${[...new Set(expected)].join(' or ')}` }];
+    }
+  }
   const ranked = branches
     .map((branch) => ({ branch, distance: shapeDistance(branch) }))
     .sort((a, b) => a.distance - b.distance);
@@ -38,7 +45,15 @@ function explain(issue: SchemaIssue): SchemaIssue[] {
     const allowed = branches.flatMap((branch) => tagValues(branch, tag));
     return [{ path: [...issue.path, tag], message: `must be one of ${listOf(allowed)}` }];
   }
-  return closest.flatMap((nested) => explain({ ...nested, path: [...issue.path, ...nested.path] }));
+  const explained = closest.flatMap((nested) =>
+    explain({ ...nested, path: [...issue.path, ...nested.path] }),
+  );
+  // One message per place: the branch's first complaint about it is the one to fix first.
+  const seen = new Set<string>();
+  return explained.filter((e) => {
+    const key = e.path.map(String).join('.');
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
 }
 
 /**

@@ -1,4 +1,7 @@
-import { sendStatusEmails } from '../modules/status/status-subscriptions.service';
+import {
+  forgetUnconfirmed,
+  sendStatusEmails,
+} from '../modules/status/status-subscriptions.service';
 import { deliverStatusWebhooks } from '../modules/status/status-webhooks.service';
 import type { Job } from './job';
 
@@ -7,6 +10,7 @@ export const notifyStatusSubscribersJob: Job = {
   name: 'notify-status-subscribers',
   schedule: '* * * * *',
   run: async (deps) => {
+    await forgetUnconfirmed(deps);
     const [{ sent }, { delivered }] = await Promise.all([
       sendStatusEmails(deps),
       deliverStatusWebhooks(deps),

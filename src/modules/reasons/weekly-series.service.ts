@@ -38,10 +38,16 @@ export async function ticketWeeks(deps: Deps): Promise<TicketWeeks> {
 export async function weeklySeries(deps: Deps, query: WeeklyQuery): Promise<WeeklySeries> {
   const zone = deps.config.workspaceTimeZone;
   const data = await ticketWeeks(deps);
-  const anchored_to = query.to ? 'requested' : data ? 'latest_week_with_tickets' : 'current_week';
-  const to = query.to
-    ? mondayOf(query.to)
-    : (data?.last_week ?? currentWeek(deps.clock.now(), zone));
+  const current = currentWeek(deps.clock.now(), zone);
+  // A ticket dated in the future must not move the default window past today.
+  const latest = data && data.last_week <= current ? data.last_week : current;
+  const startsLater = query.from !== undefined && mondayOf(query.from) > latest;
+  const to = query.to ? mondayOf(query.to) : startsLater ? current : latest;
+  const anchored_to = query.to
+    ? 'requested'
+    : to === data?.last_week
+      ? 'latest_week_with_tickets'
+      : 'current_week';
   const from = query.from ? mondayOf(query.from) : addWeeks(to, -12);
   if (from > to) {
     throw new AppError('validation_failed', '`from` must not be after `to`.', [

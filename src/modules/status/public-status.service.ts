@@ -119,8 +119,13 @@ export async function publicStatus(deps: Deps) {
 export type PublicStatus = Awaited<ReturnType<typeof publicStatus>>;
 
 /** One incident or maintenance, however old, in the public shape. */
-export async function incidentJsonById(deps: Deps, id: string, kind: 'incident' | 'maintenance') {
-  const status = await publicStatus(deps);
+export async function incidentJsonById(
+  deps: Deps,
+  id: string,
+  kind: 'incident' | 'maintenance',
+  known?: PublicStatus,
+) {
+  const status = known ?? (await publicStatus(deps));
   const listed = (kind === 'incident' ? status.incidents : status.scheduledMaintenances).find(
     (i) => i.id === id,
   );

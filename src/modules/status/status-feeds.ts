@@ -1,8 +1,15 @@
 import { renderMarkdown } from '../campaigns/markdown';
 import type { PublicStatus, StatuspageIncident } from './public-status.service';
 
+/** XML 1.0 has no escape for most control characters: they are dropped. */
 const escapeXml = (text: string) =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  text
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
+    .replace(/[\x00-\x08\x0B\x0C\x0E-\x1F]/g, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
 
 const newestFirst = (status: PublicStatus) =>
   [...status.incidents, ...status.scheduledMaintenances].sort((a, b) =>

@@ -2,12 +2,13 @@ import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Child } from 'hono/jsx';
 import type { AppEnv } from '../../http/app-env';
+import { limitBody } from '../../http/body-limit';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json } from '../../http/define-route';
 import { renderStatusNotice } from './status-page';
+import { readSubscriptionToken } from './status-subscription-token';
 import {
   confirmStatusSubscription,
-  readUnsubscribeAddress,
   subscribeToStatus,
   unsubscribeFromStatus,
 } from './status-subscriptions.service';
@@ -61,7 +62,7 @@ export const statusSubscriptionRoutes = createRouter()
     await subscribeToStatus(c.var.deps, c.req.valid('json').email);
     return c.json({ message: CHECK_INBOX }, 202);
   })
-  .post('/status/subscribe', async (c) => {
+  .post('/status/subscribe', limitBody, async (c) => {
     const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     const email = EmailSchema.safeParse(String(form.email ?? '').trim());
     if (!email.success) {
@@ -70,17 +71,21 @@ export const statusSubscriptionRoutes = createRouter()
     await subscribeToStatus(c.var.deps, email.data);
     return notice(c, 200, 'Almost there', <p>{CHECK_INBOX}</p>);
   })
-  .get('/status/subscriptions/confirm/:token', (c) =>
-    notice(
+  .get('/status/subscriptions/confirm/:token', async (c) => {
+    const email = await readSubscriptionToken(c.var.deps, c.req.param('token'), 'confirm');
+    if (!email) return invalidLink(c);
+    return notice(
       c,
       200,
       'Confirm status updates',
       <form method="post">
-        <p>Get an email whenever an incident or maintenance is posted?</p>
+        <p>
+          Email <strong>{email}</strong> whenever an incident or maintenance is posted?
+        </p>
         <button type="submit">Confirm</button>
       </form>,
-    ),
-  )
+    );
+  })
   .post('/status/subscriptions/confirm/:token', async (c) => {
     const email = await confirmStatusSubscription(c.var.deps, c.req.param('token'));
     if (!email) return invalidLink(c);
@@ -94,7 +99,7 @@ export const statusSubscriptionRoutes = createRouter()
     );
   })
   .get('/status/subscriptions/unsubscribe/:token', async (c) => {
-    const email = await readUnsubscribeAddress(c.var.deps, c.req.param('token'));
+    const email = await readSubscriptionToken(c.var.deps, c.req.param('token'), 'unsubscribe');
     if (!email) return invalidLink(c);
     return notice(
       c,

@@ -16,8 +16,15 @@ import {
   subscriptionUrl,
 } from './status-subscription-token';
 
-/** A new opt-in request for an address waits this long after the last one: no mail bombing. */
+/**
+ * Opt-in requests are public, so they are rationed against mail bombing: one per address every
+ * ten minutes and three per unconfirmed address in all, and a ceiling per hour for everyone.
+ */
 const CONFIRM_THROTTLE_MS = 10 * 60_000;
+const CONFIRMS_PER_ADDRESS = 3;
+const CONFIRMS_PER_HOUR = 500;
+/** An address not confirmed within a week is forgotten. */
+const UNCONFIRMED_DAYS = 7;
 /** A claimed batch not marked sent after this long is sent again, with the same key. */
 const STALE_CLAIM_MS = 5 * 60_000;
 const BATCH = 100;
@@ -36,14 +43,28 @@ export async function subscribeToStatus(deps: Deps, address: string): Promise<vo
       .onConflictDoUpdate({ target: statusSubscribers.email, set: { email } })
       .returning();
     if (!subscriber || subscriber.confirmedAt) return;
-    const [recent] = rowsOf<{ id: string }>(
+    const [sent] = rowsOf<{ total: number; recent: number; hour: number; suppressed: boolean }>(
       await tx.execute(sql`
-        select id from status_notifications
-        where subscriber_id = ${subscriber.id} and kind = 'confirm'
-          and created_at > ${new Date(now.getTime() - CONFIRM_THROTTLE_MS).toISOString()}
-        limit 1`),
+        select
+          count(*) filter (where subscriber_id = ${subscriber.id})::int as total,
+          count(*) filter (where subscriber_id = ${subscriber.id} and created_at > ${new Date(
+            now.getTime() - CONFIRM_THROTTLE_MS,
+          ).toISOString()})::int as recent,
+          count(*) filter (where created_at > ${new Date(
+            now.getTime() - 3_600_000,
+          ).toISOString()})::int as hour,
+          exists (select 1 from email_suppressions where email = ${email}) as suppressed
+        from status_notifications where kind = 'confirm'`),
     );
-    if (recent) return;
+    if (
+      !sent ||
+      sent.suppressed ||
+      sent.recent > 0 ||
+      sent.total >= CONFIRMS_PER_ADDRESS ||
+      sent.hour >= CONFIRMS_PER_HOUR
+    ) {
+      return;
+    }
     await tx.insert(statusNotifications).values({
       id: uuidv7(),
       subscriberId: subscriber.id,
@@ -81,8 +102,12 @@ export async function unsubscribeFromStatus(
   return email;
 }
 
-export async function readUnsubscribeAddress(deps: Deps, token: string) {
-  return readSubscriptionToken(deps, token, 'unsubscribe');
+/** Forgets addresses nobody confirmed within a week (and what they were owed). */
+export async function forgetUnconfirmed(deps: Deps): Promise<void> {
+  const before = new Date(deps.clock.now().getTime() - UNCONFIRMED_DAYS * 86_400_000);
+  await deps.db.execute(sql`
+    delete from status_subscribers
+    where confirmed_at is null and created_at < ${before.toISOString()}`);
 }
 
 /** In the transaction that posts an update: one email owed to every confirmed subscriber. */
@@ -91,6 +116,7 @@ export async function queueStatusUpdateEmails(db: Db, incidentUpdateId: string, 
     insert into status_notifications (id, subscriber_id, kind, incident_update_id, created_at)
     select gen_random_uuid(), s.id, 'update', ${incidentUpdateId}, ${now.toISOString()}
     from status_subscribers s where s.confirmed_at is not null
+      and not exists (select 1 from email_suppressions x where x.email = s.email)
     on conflict do nothing`);
 }
 
@@ -143,10 +169,14 @@ async function claimBatch(deps: Deps): Promise<{ id: string; rows: Owed[] } | un
     );
     let batchId = stale?.batch_id;
     if (batchId) {
-      await tx
-        .update(statusNotifications)
-        .set({ claimedAt: now })
-        .where(eq(statusNotifications.batchId, batchId));
+      // Another instance may be reclaiming the same batch: only the one whose update still
+      // finds it stale sends it.
+      const reclaimed = await tx.execute(sql`
+        update status_notifications set claimed_at = ${now.toISOString()}
+        where batch_id = ${batchId} and sent_at is null
+          and claimed_at < ${staleBefore.toISOString()}
+        returning id`);
+      if (rowsOf(reclaimed).length === 0) return undefined;
     } else {
       batchId = uuidv7();
       const claimed = await tx.execute(sql`

@@ -1,22 +1,22 @@
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
 import { asc, eq, sql } from 'drizzle-orm';
+import { Webhook } from 'standardwebhooks';
 import { v7 as uuidv7 } from 'uuid';
-import { base64url } from '../../base64url';
 import type { Db } from '../../db/database';
 import { rowsOf } from '../../db/json-param';
 import { statusWebhooks } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { notFound } from '../../http/app-error';
-import { incidentJsonById, publicStatus } from './public-status.service';
+import { incidentJsonById, type PublicStatus, publicStatus } from './public-status.service';
 
-/** A delivery is given up after this many attempts, about a day and a half of backoff. */
+/** A delivery is given up after this many attempts: 2 minutes doubling, about 17 hours. */
 const MAX_ATTEMPTS = 10;
 const TIMEOUT_MS = 10_000;
-/** A claimed delivery not settled after this long (a crash mid-call) is tried again. */
-const LEASE_MS = 5 * 60_000;
-const BATCH = 50;
+const BATCH = 20;
+/**
+ * A claimed delivery not settled after this long (a crash mid-call) is tried again; longer than
+ * a whole batch of endpoints that time out, so no other run takes a delivery still being sent.
+ */
+const LEASE_MS = BATCH * TIMEOUT_MS + 60_000;
 
 export type StatusWebhookView = {
   id: string;
@@ -32,7 +32,7 @@ export async function createStatusWebhook(
   deps: Deps,
   url: string,
 ): Promise<StatusWebhookView & { secret: string }> {
-  const secret = `whsec_${base64url(crypto.getRandomValues(new Uint8Array(32)))}`;
+  const secret = `whsec_${btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))))}`;
   const id = uuidv7();
   await deps.db.insert(statusWebhooks).values({ id, url, secret, createdAt: deps.clock.now() });
   const [view] = await webhookViews(deps, id);
@@ -98,16 +98,16 @@ export async function queueStatusWebhooks(db: Db, incidentUpdateId: string, now:
 }
 
 /**
- * `Forestall-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, with the
- * endpoint's secret; receivers reject old timestamps to stop replays.
+ * Standard Webhooks headers (`webhook-id`, `webhook-timestamp`, `webhook-signature`), so any
+ * of its libraries verifies a delivery with the endpoint's `whsec_` secret; the id stays the
+ * same across retries so receivers can drop repeats.
  */
-export function signWebhook(secret: string, timestamp: number, body: string): string {
-  const mac = hmac(
-    sha256,
-    new TextEncoder().encode(secret),
-    new TextEncoder().encode(`${timestamp}.${body}`),
-  );
-  return `t=${timestamp},v1=${bytesToHex(mac)}`;
+export function webhookHeaders(secret: string, id: string, sentAt: Date, body: string) {
+  return {
+    'webhook-id': id,
+    'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
+    'webhook-signature': new Webhook(secret).sign(id, sentAt, body),
+  };
 }
 
 type Due = {
@@ -122,8 +122,7 @@ type Due = {
 
 /**
  * Posts due deliveries: each is leased first (so two instances do not both send it), then
- * settled as delivered on a 2xx or rescheduled with exponential backoff. Delivery is at least
- * once; `Forestall-Delivery` stays the same across retries so receivers can drop repeats.
+ * settled as delivered on a 2xx or rescheduled with exponential backoff; at least once.
  */
 export async function deliverStatusWebhooks(deps: Deps): Promise<{ delivered: number }> {
   const now = deps.clock.now();
@@ -147,35 +146,40 @@ export async function deliverStatusWebhooks(deps: Deps): Promise<{ delivered: nu
       join incidents i on i.id = u.incident_id`),
   );
   if (due.length === 0) return { delivered: 0 };
-  const page = (await publicStatus(deps)).status;
+  const status = await publicStatus(deps);
   let delivered = 0;
   for (const delivery of due) {
-    const incident = await incidentJsonById(deps, delivery.incident_id, delivery.kind);
-    const body = JSON.stringify({
-      meta: { generated_at: now.toISOString() },
-      page: {
-        id: 'forestall',
-        status_indicator: page.indicator,
-        status_description: page.description,
-      },
-      [delivery.kind === 'incident' ? 'incident' : 'scheduled_maintenance']: incident,
-    });
-    const error = await post(delivery, body, Math.floor(now.getTime() / 1000));
-    await settle(deps, delivery, error, now);
-    if (!error) delivered += 1;
+    const body = await payload(deps, status, delivery);
+    const sentAt = deps.clock.now();
+    const error = await post(delivery, body, sentAt);
+    if ((await settle(deps, delivery, error, sentAt)) && !error) delivered += 1;
   }
   return { delivered };
 }
 
-async function post(delivery: Due, body: string, timestamp: number): Promise<string | null> {
+/** Statuspage's webhook shape: `meta`, `page`, and the incident (maintenance included). */
+async function payload(deps: Deps, status: PublicStatus, delivery: Due): Promise<string> {
+  const incident = await incidentJsonById(deps, delivery.incident_id, delivery.kind, status);
+  return JSON.stringify({
+    meta: { unsubscribe: null, documentation: `${deps.config.publicUrl}/docs` },
+    page: {
+      id: status.page.id,
+      status_indicator: status.status.indicator,
+      status_description: status.status.description,
+    },
+    incident,
+  });
+}
+
+async function post(delivery: Due, body: string, sentAt: Date): Promise<string | null> {
+  const id = `${delivery.webhook_id}.${delivery.incident_update_id}`;
   try {
     const response = await fetch(delivery.url, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
         'user-agent': 'forestall-status-webhooks',
-        'forestall-delivery': `${delivery.webhook_id}:${delivery.incident_update_id}`,
-        'forestall-signature': signWebhook(delivery.secret, timestamp, body),
+        ...webhookHeaders(delivery.secret, id, sentAt, body),
       },
       body,
       redirect: 'manual',
@@ -188,21 +192,23 @@ async function post(delivery: Due, body: string, timestamp: number): Promise<str
   }
 }
 
+/** Records the outcome unless another run took the delivery over; true when recorded. */
 async function settle(deps: Deps, delivery: Due, error: string | null, now: Date) {
-  const key = sql`webhook_id = ${delivery.webhook_id}
-    and incident_update_id = ${delivery.incident_update_id}`;
-  if (!error) {
-    await deps.db.execute(sql`
-      update status_webhook_deliveries
-      set delivered_at = ${now.toISOString()}, last_error = null where ${key}`);
-    return;
-  }
+  const held = sql`webhook_id = ${delivery.webhook_id}
+    and incident_update_id = ${delivery.incident_update_id} and attempts = ${delivery.attempts}
+    and delivered_at is null`;
   const giveUp = delivery.attempts >= MAX_ATTEMPTS;
-  const retryAt = new Date(now.getTime() + 60_000 * 2 ** Math.min(delivery.attempts, 11));
-  await deps.db.execute(sql`
-    update status_webhook_deliveries
-    set last_error = ${error},
-      failed_at = ${giveUp ? now.toISOString() : null},
-      next_attempt_at = ${retryAt.toISOString()}
-    where ${key}`);
+  const retryAt = new Date(now.getTime() + 60_000 * 2 ** delivery.attempts);
+  const settled = error
+    ? await deps.db.execute(sql`
+        update status_webhook_deliveries
+        set last_error = ${error},
+          failed_at = ${giveUp ? now.toISOString() : null},
+          next_attempt_at = ${retryAt.toISOString()}
+        where ${held} returning 1`)
+    : await deps.db.execute(sql`
+        update status_webhook_deliveries
+        set delivered_at = ${now.toISOString()}, last_error = null
+        where ${held} returning 1`);
+  return rowsOf(settled).length > 0;
 }

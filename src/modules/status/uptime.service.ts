@@ -1,4 +1,4 @@
-import { addDays, format } from 'date-fns';
+import { addDays } from 'date-fns';
 import { formatInTimeZone, fromZonedTime } from 'date-fns-tz';
 import { and, asc, between, desc, eq, gte, isNull, lt, lte, or } from 'drizzle-orm';
 import {
@@ -52,6 +52,10 @@ type IncidentSpan = {
   resolved_at: Date | null;
 };
 
+/** Calendar arithmetic on `yyyy-MM-dd` labels, in UTC whatever the server's own zone. */
+const dayAfter = (day: string, days: number) =>
+  formatInTimeZone(addDays(new Date(`${day}T12:00:00Z`), days), 'UTC', 'yyyy-MM-dd');
+
 /**
  * Per component, one entry per day of the last `UPTIME_DAYS` days in the workspace zone, from
  * the recorded status changes: the worst status of the day, minutes in each status and the
@@ -61,12 +65,10 @@ export async function uptimeHistory(deps: Deps): Promise<UptimeHistory> {
   const zone = deps.config.workspaceTimeZone;
   const now = deps.clock.now();
   const today = formatInTimeZone(now, zone, 'yyyy-MM-dd');
-  const first = format(addDays(new Date(`${today}T12:00:00Z`), 1 - UPTIME_DAYS), 'yyyy-MM-dd');
-  const dates = Array.from({ length: UPTIME_DAYS }, (_, i) =>
-    format(addDays(new Date(`${first}T12:00:00Z`), i), 'yyyy-MM-dd'),
-  );
-  const bounds = [...dates, format(addDays(new Date(`${today}T12:00:00Z`), 1), 'yyyy-MM-dd')].map(
-    (date) => fromZonedTime(`${date}T00:00:00`, zone).getTime(),
+  const first = dayAfter(today, 1 - UPTIME_DAYS);
+  const dates = Array.from({ length: UPTIME_DAYS }, (_, i) => dayAfter(first, i));
+  const bounds = [...dates, dayAfter(today, 1)].map((date) =>
+    fromZonedTime(`${date}T00:00:00`, zone).getTime(),
   );
   const start = new Date(bounds[0] ?? now.getTime());
   const [components, changes, spans] = await Promise.all([

@@ -185,6 +185,10 @@ describe('GET /v1/reasons/weekly', () => {
     expect(body.weeks.at(-1)).toBe('2026-02-09');
     expect(body.series.map((s: { total: number }) => s.total)).toEqual([6, 3, 1]);
     expect((await weekly('to=2026-02-15')).anchored_to).toBe('requested');
+    // Starting after the data ends is a window up to now, not a 400 for a `to` never sent.
+    const later = await weekly('from=2027-01-04');
+    expect(later.weeks.at(-1)).toBe('2031-06-16');
+    expect(later.anchored_to).toBe('current_week');
     t.clock.set('2026-02-20T12:00:00Z');
   });
 
