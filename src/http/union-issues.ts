@@ -52,7 +52,9 @@ function explain(issue: SchemaIssue): SchemaIssue[] {
   const seen = new Set<string>();
   return explained.filter((e) => {
     const key = e.path.map(String).join('.');
-    return seen.has(key) ? false : (seen.add(key), true);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
   });
 }
 

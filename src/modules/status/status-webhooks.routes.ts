@@ -8,6 +8,21 @@ import {
 } from './status-webhooks.service';
 
 const ops = { roles: ['ops'] } as const;
+
+/** Private, link-local and metadata addresses; loopback stays allowed for local development. */
+const UNROUTABLE_HOST =
+  /^(10\.|172\.(1[6-9]|2\d|3[01])\.|192\.168\.|169\.254\.|0\.|\[f[cd]|\[fe[89ab])/i;
+
+const WebhookUrlSchema = z
+  .url({ protocol: /^https?$/ })
+  .max(2000)
+  .refine((url) => !UNROUTABLE_HOST.test(new URL(url).hostname), {
+    message: 'must not point at a private or link-local address',
+  })
+  .refine((url) => !new URL(url).username && !new URL(url).password, {
+    message: 'must not carry credentials; put a token in the path instead',
+  })
+  .openapi({ example: 'https://example.com/hooks/status' });
 const tags = ['Status'];
 
 const WebhookSchema = z
@@ -38,10 +53,7 @@ const createRoute = defineRoute({
       required: true,
       content: json(
         z.object({
-          url: z
-            .url({ protocol: /^https?$/ })
-            .max(2000)
-            .openapi({ example: 'https://example.com/hooks/status' }),
+          url: WebhookUrlSchema,
         }),
       ),
     },

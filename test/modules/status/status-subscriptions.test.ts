@@ -245,11 +245,18 @@ describe('status page: signed webhook subscriptions', () => {
     expect(JSON.stringify(await readJson(await t.request('/v1/status/webhooks')))).not.toContain(
       hook.secret,
     );
-    await expectProblem(
-      await t.request('/v1/status/webhooks', { method: 'POST', json: { url: 'ftp://x.example' } }),
-      400,
-      'validation_failed',
-    );
+    for (const url of [
+      'ftp://x.example',
+      'http://169.254.169.254/latest/meta-data',
+      'http://10.0.0.5/hook',
+      'https://user:pass@hooks.example.com/status',
+    ]) {
+      await expectProblem(
+        await t.request('/v1/status/webhooks', { method: 'POST', json: { url } }),
+        400,
+        'validation_failed',
+      );
+    }
 
     const api = await readJson(
       await t.request('/v1/status/components', { method: 'POST', json: { name: 'Hooked API' } }),
