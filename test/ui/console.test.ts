@@ -1,41 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../src/db/json-param';
+import { consoleClient } from '../helpers/console-client';
 import { startTestApp, type TestApp } from '../helpers/test-app';
-
-/** A browser's cookie jar and form posts, over the real app. */
-function consoleClient(t: TestApp) {
-  const cookies = new Map<string, string>();
-  const remember = (response: Response) => {
-    for (const line of response.headers.getSetCookie()) {
-      const [pair] = line.split(';');
-      const [name, value] = (pair ?? '').split('=');
-      if (name) cookies.set(name, value ?? '');
-    }
-    return response;
-  };
-  const cookieHeader = () => [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  const get = async (path: string) =>
-    remember(await t.app.request(path, { headers: { cookie: cookieHeader() } }));
-  const post = async (path: string, fields: Record<string, string | string[]>) => {
-    const body = new URLSearchParams();
-    for (const [key, value] of Object.entries(fields))
-      for (const v of [value].flat()) body.append(key, v);
-    return remember(
-      await t.app.request(path, {
-        method: 'POST',
-        headers: { cookie: cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' },
-        body: body.toString(),
-      }),
-    );
-  };
-  const csrfOf = (markup: string) => /name="_csrf" value="([^"]+)"/.exec(markup)?.[1] ?? '';
-  const signIn = async (key: string) => {
-    const form = await (await get('/console/sign-in')).text();
-    return post('/console/sign-in', { _csrf: csrfOf(form), api_key: key, next: '/console' });
-  };
-  return { get, post, csrfOf, signIn, cookies };
-}
 
 describe('the console over HTTP', () => {
   let t: TestApp;
@@ -55,7 +22,7 @@ describe('the console over HTTP', () => {
   });
   afterAll(() => t.close());
 
-  it('sends visitors to sign in, and signs in ops with a session cookie, never the key', async () => {
+  it('sends visitors to sign in; ops sign in with a session cookie, never the key', async () => {
     const browser = consoleClient(t);
     const first = await browser.get('/console');
     expect(first.status).toBe(303);
