@@ -31,13 +31,14 @@ import {
   signedIn,
 } from './console-router';
 import { type FormProblem, formPost } from './form-post';
-import { Message, PageHeader, Pill, Table } from './kit/components';
+import { Message, PageHeader, Pager, Pill, Table } from './kit/components';
 import { PostForm } from './kit/fields';
 import type { FormState } from './kit/form-state';
+import { mayOpen, PAGE_ROLES } from './layout';
 
 export const campaignRoutes = createConsoleRouter();
 const pathId = (c: ConsoleContext) => c.req.param('id') ?? '';
-const ops = signedIn(['ops']);
+const ops = signedIn(PAGE_ROLES.campaigns);
 
 const eventChoices = (deps: Deps) =>
   deps.db.select({ id: events.id, title: events.title }).from(events).orderBy(events.title);
@@ -155,8 +156,13 @@ const CampaignTable = ({ campaigns }: { campaigns: Campaign[] }) => (
   />
 );
 
+const PAGE_SIZE = 100;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 campaignRoutes.get('/console/campaigns', ops, async (c) => {
-  const page = await listCampaigns(c.var.deps, { limit: 100 });
+  // A hand-edited cursor starts over rather than failing.
+  const cursor = UUID.test(c.req.query('cursor') ?? '') ? c.req.query('cursor') : undefined;
+  const page = await listCampaigns(c.var.deps, { limit: PAGE_SIZE, cursor });
   return render(
     c,
     'Campaigns',
@@ -167,6 +173,10 @@ campaignRoutes.get('/console/campaigns', ops, async (c) => {
         </p>
       </PageHeader>
       <CampaignTable campaigns={page.data} />
+      <Pager
+        first={cursor ? '/console/campaigns' : undefined}
+        next={page.next_cursor ? `/console/campaigns?cursor=${page.next_cursor}` : undefined}
+      />
     </>,
   );
 });
@@ -311,9 +321,13 @@ campaignRoutes.get('/console/campaigns/:id', ops, async (c) => {
       ) : (
         ''
       )}
-      <p>
-        <a href="/console/reports">Prevented contacts in the report</a>
-      </p>
+      {mayOpen(c.var.session, 'reports') ? (
+        <p>
+          <a href="/console/reports">Prevented contacts in the report</a>
+        </p>
+      ) : (
+        ''
+      )}
     </>,
   );
 });

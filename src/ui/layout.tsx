@@ -5,22 +5,52 @@ import { type Flash, Message } from './kit/components';
 import { Document } from './kit/document';
 import { PostForm } from './kit/fields';
 
-const NAV: { href: string; label: string; roles: Role[] }[] = [
-  { href: '/console', label: 'Overview', roles: ['ops', 'analyst'] },
-  { href: '/console/campaigns', label: 'Campaigns', roles: ['ops'] },
-  { href: '/console/status', label: 'Status', roles: ['ops'] },
-  { href: '/console/reasons', label: 'Contact reasons', roles: ['ops', 'analyst'] },
-  { href: '/console/spikes', label: 'Spikes', roles: ['ops', 'analyst'] },
-  { href: '/console/reports', label: 'Reports', roles: ['analyst'] },
+/**
+ * Who may open each part of the console (admin always). The routes guard with these and the
+ * pages link only where the reader may go, so no link leads to a 403.
+ */
+export const PAGE_ROLES = {
+  overview: ['ops', 'analyst'],
+  campaigns: ['ops'],
+  status: ['ops'],
+  reasons: ['ops', 'analyst'],
+  spikes: ['ops', 'analyst'],
+  /** Running detection on demand. */
+  detection: ['ops'],
+  /** Adding events and importing holidays on the Contact reasons page. */
+  calendar: ['ops'],
+  reports: ['analyst'],
+} as const satisfies Record<string, readonly Role[]>;
+export type ConsoleArea = keyof typeof PAGE_ROLES;
+
+const NAV: { href: string; label: string; area: ConsoleArea }[] = [
+  { href: '/console', label: 'Overview', area: 'overview' },
+  { href: '/console/campaigns', label: 'Campaigns', area: 'campaigns' },
+  { href: '/console/status', label: 'Status', area: 'status' },
+  { href: '/console/reasons', label: 'Contact reasons', area: 'reasons' },
+  { href: '/console/spikes', label: 'Spikes', area: 'spikes' },
+  { href: '/console/reports', label: 'Reports', area: 'reports' },
 ];
 
 export const mayUse = (role: Role, roles: readonly Role[]) =>
   role === 'admin' || roles.includes(role);
 
+export const mayOpen = (session: ConsoleSession, area: ConsoleArea) =>
+  mayUse(session.principal.role, PAGE_ROLES[area]);
+
+/** A link into an area of the console, or just its text for a reader who may not open it. */
+export const AreaLink = (props: {
+  session: ConsoleSession;
+  area: ConsoleArea;
+  href: string;
+  children?: Child;
+}) =>
+  mayOpen(props.session, props.area) ? <a href={props.href}>{props.children}</a> : props.children;
+
 /** The console's pages a role may open, the current one marked. */
 const Nav = ({ session, path }: { session: ConsoleSession; path: string }) => (
   <nav aria-label="Console">
-    {NAV.filter((item) => mayUse(session.principal.role, item.roles)).map((item) => (
+    {NAV.filter((item) => mayOpen(session, item.area)).map((item) => (
       <>
         <a href={item.href} aria-current={item.href === path ? 'page' : undefined}>
           {item.label}

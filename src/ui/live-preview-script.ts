@@ -14,7 +14,9 @@ export const LIVE_PREVIEW_SCRIPT = `(() => {
     const body = new URLSearchParams(new FormData(form));
     body.set('action', 'preview');
     try {
-      const response = await fetch(form.dataset.livePreview, { method: 'POST', body, credentials: 'same-origin' });
+      const response = await fetch(form.dataset.livePreview, {
+        method: 'POST', body, credentials: 'same-origin',
+      });
       if (response.ok && ticket === latest) slot.innerHTML = await response.text();
     } catch {}
   };

@@ -8,6 +8,7 @@ import { publicStatus } from '../modules/status/public-status.service';
 import { campaignShortcut } from './campaign-form';
 import { createConsoleRouter, render, signedIn } from './console-router';
 import { Card, EmptyState, PageHeader, Pill } from './kit/components';
+import { AreaLink, PAGE_ROLES } from './layout';
 
 const DAY_MS = 86_400_000;
 const minute = (iso: string) => iso.slice(0, 16).replace('T', ' ');
@@ -37,8 +38,8 @@ function ListCard<Item>(props: {
 
 export const overviewRoutes = createConsoleRouter();
 
-overviewRoutes.get('/console', signedIn(['ops', 'analyst']), async (c) => {
-  const { deps } = c.var;
+overviewRoutes.get('/console', signedIn(PAGE_ROLES.overview), async (c) => {
+  const { deps, session } = c.var;
   const now = deps.clock.now();
   const [active, status, occurrences, queued, spikes, patterns] = await Promise.all([
     listCampaigns(deps, { limit: 20, status: 'active' }).then((page) => page.data),
@@ -61,8 +62,10 @@ overviewRoutes.get('/console', signedIn(['ops', 'analyst']), async (c) => {
           empty="No banner or status message is showing."
           item={(a) => (
             <>
-              <a href={`/console/campaigns/${a.id}`}>{a.title}</a> <Pill>{a.severity}</Pill>{' '}
-              <Pill>{a.channels.join(', ')}</Pill>
+              <AreaLink session={session} area="campaigns" href={`/console/campaigns/${a.id}`}>
+                {a.title}
+              </AreaLink>{' '}
+              <Pill>{a.severity}</Pill> <Pill>{a.channels.join(', ')}</Pill>
             </>
           )}
         />
@@ -73,7 +76,10 @@ overviewRoutes.get('/console', signedIn(['ops', 'analyst']), async (c) => {
           empty="No open incident."
           item={(i) => (
             <>
-              <a href="/console/status">{i.name}</a> <Pill>{i.status}</Pill> <Pill>{i.impact}</Pill>
+              <AreaLink session={session} area="status" href="/console/status">
+                {i.name}
+              </AreaLink>{' '}
+              <Pill>{i.status}</Pill> <Pill>{i.impact}</Pill>
             </>
           )}
         />
@@ -95,8 +101,10 @@ overviewRoutes.get('/console', signedIn(['ops', 'analyst']), async (c) => {
           empty="No email is waiting to go out."
           item={(q) => (
             <>
-              <a href={`/console/campaigns/${q.id}`}>{q.title}</a>: {q.queued} queued, first at{' '}
-              {minute(q.nextAt.toISOString())} UTC
+              <AreaLink session={session} area="campaigns" href={`/console/campaigns/${q.id}`}>
+                {q.title}
+              </AreaLink>
+              : {q.queued} queued, first at {minute(q.nextAt.toISOString())} UTC
             </>
           )}
         />
@@ -123,7 +131,9 @@ overviewRoutes.get('/console', signedIn(['ops', 'analyst']), async (c) => {
               {`${p.label} around ${p.group.title}: `}
               {`${p.occurrences_with_excess} of ${p.occurrences_seen} occurrences spiked; `}
               {`about ${Math.round(p.expected_contacts_next)} contacts expected next time. `}
-              <a href={campaignShortcut(p)}>Create a campaign</a>
+              <AreaLink session={session} area="campaigns" href={campaignShortcut(p)}>
+                Create a campaign
+              </AreaLink>
             </>
           )}
         />

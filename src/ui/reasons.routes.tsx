@@ -8,6 +8,7 @@ import { weeklyContactsChart } from '../modules/reports/report-charts';
 import { weeklyChartInput } from '../modules/reports/weekly-chart-input';
 import { campaignShortcut } from './campaign-form';
 import { type ConsoleContext, createConsoleRouter, render, signedIn } from './console-router';
+import type { ConsoleSession } from './console-session';
 import { type FormProblem, formPost, type Parsed, withSchema } from './form-post';
 import {
   Card,
@@ -20,6 +21,7 @@ import {
 } from './kit/components';
 import { PostForm, SelectField, TextField } from './kit/fields';
 import { emptyForm, type FormState, utcInstant } from './kit/form-state';
+import { AreaLink, mayOpen, PAGE_ROLES } from './layout';
 
 export const reasonRoutes = createConsoleRouter();
 const DAY_MS = 86_400_000;
@@ -124,7 +126,7 @@ async function reasonsPage(
         )}
       </Card>
       <Card id="patterns" title="Preventable patterns">
-        <PatternTable patterns={patterns} />
+        <PatternTable patterns={patterns} session={session} />
       </Card>
       <div class="grid">
         <Card id="calendar" title="Next 90 days">
@@ -140,41 +142,11 @@ async function reasonsPage(
             </ul>
           )}
         </Card>
-        <Card id="event" title="Add an event">
-          <PostForm action="/console/reasons/events" csrf={csrf}>
-            <SelectField state={eventForm} name="kind" label="Kind" options={EVENT_KINDS} />
-            <TextField state={eventForm} name="title" label="Title" required />
-            <TextField
-              state={eventForm}
-              name="starts_at"
-              label="Starts (UTC)"
-              type="datetime-local"
-            />
-            <TextField state={eventForm} name="ends_at" label="Ends (UTC)" type="datetime-local" />
-            <TextField
-              state={eventForm}
-              name="rrule"
-              label="Repeats"
-              hint="RFC 5545 rule, e.g. FREQ=MONTHLY;BYMONTHDAY=1"
-              placeholder="FREQ=MONTHLY;BYMONTHDAY=1"
-            />
-            <button type="submit">Add event</button>
-          </PostForm>
-        </Card>
-        <Card id="holidays" title="Import public holidays">
-          <PostForm action="/console/reasons/holidays" csrf={csrf}>
-            <TextField
-              state={holidayForm}
-              name="country"
-              label="Country"
-              required
-              placeholder="DE"
-              hint="two-letter code"
-            />
-            <TextField state={holidayForm} name="year" label="Year" type="number" />
-            <button type="submit">Import</button>
-          </PostForm>
-        </Card>
+        {mayOpen(session, 'calendar') ? (
+          <CalendarForms csrf={csrf} event={eventForm} holidays={holidayForm} />
+        ) : (
+          ''
+        )}
       </div>
     </>,
     {
@@ -187,9 +159,50 @@ async function reasonsPage(
   );
 }
 
+/** Adding events and importing holidays, for the roles that may change the calendar. */
+const CalendarForms = (props: { csrf: string; event: FormState; holidays: FormState }) => (
+  <>
+    <Card id="event" title="Add an event">
+      <PostForm action="/console/reasons/events" csrf={props.csrf}>
+        <SelectField state={props.event} name="kind" label="Kind" options={EVENT_KINDS} />
+        <TextField state={props.event} name="title" label="Title" required />
+        <TextField
+          state={props.event}
+          name="starts_at"
+          label="Starts (UTC)"
+          type="datetime-local"
+        />
+        <TextField state={props.event} name="ends_at" label="Ends (UTC)" type="datetime-local" />
+        <TextField
+          state={props.event}
+          name="rrule"
+          label="Repeats"
+          hint="RFC 5545 rule, e.g. FREQ=MONTHLY;BYMONTHDAY=1"
+          placeholder="FREQ=MONTHLY;BYMONTHDAY=1"
+        />
+        <button type="submit">Add event</button>
+      </PostForm>
+    </Card>
+    <Card id="holidays" title="Import public holidays">
+      <PostForm action="/console/reasons/holidays" csrf={props.csrf}>
+        <TextField
+          state={props.holidays}
+          name="country"
+          label="Country"
+          required
+          placeholder="DE"
+          hint="two-letter code"
+        />
+        <TextField state={props.holidays} name="year" label="Year" type="number" />
+        <button type="submit">Import</button>
+      </PostForm>
+    </Card>
+  </>
+);
+
 type Pattern = Awaited<ReturnType<typeof findPatterns>>['patterns'][number];
 
-const PatternTable = ({ patterns }: { patterns: Pattern[] }) => (
+const PatternTable = ({ patterns, session }: { patterns: Pattern[]; session: ConsoleSession }) => (
   <Table
     rows={patterns}
     empty="No reason spikes again and again around the same kind of event yet."
@@ -204,7 +217,14 @@ const PatternTable = ({ patterns }: { patterns: Pattern[] }) => (
             p.next_occurrence ? ` (${p.next_occurrence.starts_at.slice(0, 10)})` : ''
           }`,
       },
-      { header: '', cell: (p) => <a href={campaignShortcut(p)}>Create campaign</a> },
+      {
+        header: '',
+        cell: (p) => (
+          <AreaLink session={session} area="campaigns" href={campaignShortcut(p)}>
+            Create campaign
+          </AreaLink>
+        ),
+      },
     ]}
   />
 );
@@ -220,7 +240,7 @@ const holidaysInput = (values: Record<string, string>): Parsed<HolidayImport> =>
   return Object.keys(errors).length > 0 ? { errors } : { data: { country, years: [year] } };
 };
 
-reasonRoutes.get('/console/reasons', signedIn(['ops', 'analyst']), (c) => reasonsPage(c));
+reasonRoutes.get('/console/reasons', signedIn(PAGE_ROLES.reasons), (c) => reasonsPage(c));
 
 const eventInput = withSchema(EventInputSchema, (values) => ({
   kind: values.kind,
@@ -232,7 +252,7 @@ const eventInput = withSchema(EventInputSchema, (values) => ({
 
 reasonRoutes.post(
   '/console/reasons/events',
-  signedIn(['ops']),
+  signedIn(PAGE_ROLES.calendar),
   formPost(eventInput, {
     page: (c, event, problem) => reasonsPage(c, { event }, problem),
     invalid: 'The event was not added.',
@@ -245,7 +265,7 @@ reasonRoutes.post(
 
 reasonRoutes.post(
   '/console/reasons/holidays',
-  signedIn(['ops']),
+  signedIn(PAGE_ROLES.calendar),
   formPost(holidaysInput, {
     page: (c, holidays, problem) => reasonsPage(c, { holidays }, problem),
     invalid: 'Nothing was imported.',

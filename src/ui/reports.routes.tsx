@@ -4,9 +4,10 @@ import { reportCsv } from '../modules/reports/report-csv';
 import { reportSections } from '../modules/reports/report-page';
 import { type ConsoleContext, createConsoleRouter, render, signedIn } from './console-router';
 import { Message, PageHeader, PeriodControl } from './kit/components';
+import { PAGE_ROLES } from './layout';
 
 export const reportRoutes = createConsoleRouter();
-const analyst = signedIn(['analyst']);
+const analyst = signedIn(PAGE_ROLES.reports);
 
 const period = (c: ConsoleContext) => {
   const day = (value: string | undefined) =>

@@ -19,7 +19,7 @@ import {
   Table,
 } from './kit/components';
 import { PostForm } from './kit/fields';
-import { mayUse } from './layout';
+import { mayOpen, PAGE_ROLES } from './layout';
 
 export const spikeRoutes = createConsoleRouter();
 
@@ -83,7 +83,7 @@ async function spikesPage(c: ConsoleContext) {
     <>
       <PageHeader title="Spikes" meta={<DetectionState report={report} />} />
       <PeriodControl action="/console/spikes" from={report.from} to={report.to} />
-      {mayUse(session.principal.role, ['ops']) ? (
+      {mayOpen(session, 'detection') ? (
         <PostForm action="/console/spikes/detect" csrf={session.csrfToken}>
           <button type="submit" class="secondary">
             Run detection now
@@ -128,9 +128,9 @@ async function spikesPage(c: ConsoleContext) {
   );
 }
 
-spikeRoutes.get('/console/spikes', signedIn(['ops', 'analyst']), (c) => spikesPage(c));
+spikeRoutes.get('/console/spikes', signedIn(PAGE_ROLES.spikes), (c) => spikesPage(c));
 
-spikeRoutes.post('/console/spikes/detect', signedIn(['ops']), async (c) => {
+spikeRoutes.post('/console/spikes/detect', signedIn(PAGE_ROLES.detection), async (c) => {
   await postedForm(c);
   await recomputeAll(c.var.deps);
   return done(c, '/console/spikes', 'Detection is running; verdicts update within a minute.');

@@ -19,9 +19,10 @@ import { type FormProblem, firstSegment, formPost, withSchema } from './form-pos
 import { Card, EmptyState, PageHeader, Pill, Table } from './kit/components';
 import { Checkboxes, type Choice, PostForm, SelectField, TextArea, TextField } from './kit/fields';
 import { emptyForm, type FormState, utcInstant } from './kit/form-state';
+import { PAGE_ROLES } from './layout';
 
 export const statusRoutes = createConsoleRouter();
-const ops = signedIn(['ops']);
+const ops = signedIn(PAGE_ROLES.status);
 const list = (value: string | undefined) => (value ?? '').split(',').filter(Boolean);
 
 type Forms = {
@@ -86,10 +87,19 @@ const OpenIncidentForm = (props: { state: FormState; csrf: string; choices: Choi
   </PostForm>
 );
 
+const UPDATE_STATES = ['investigating', 'identified', 'monitoring', 'resolved'] as const;
+
+/** An update usually moves an incident one step on: investigating, identified, monitoring. */
+const nextState = (current: string) => {
+  const at = UPDATE_STATES.findIndex((state) => state === current);
+  return (at >= 0 && UPDATE_STATES[at + 1]) || 'resolved';
+};
+
 const OpenItem = (props: { incident: Incident; state: FormState | undefined; csrf: string }) => {
   const { incident } = props;
   const prefix = `u-${incident.id.slice(-8)}`;
-  const state = { ...(props.state ?? emptyForm({ status: 'resolved' })), idPrefix: `${prefix}-` };
+  const next = nextState(incident.status);
+  const state = { ...(props.state ?? emptyForm({ status: next })), idPrefix: `${prefix}-` };
   return (
     <article aria-labelledby={`${prefix}-h`}>
       <h3 id={`${prefix}-h`}>
@@ -103,12 +113,7 @@ const OpenItem = (props: { incident: Incident; state: FormState | undefined; csr
         </p>
       ) : (
         <PostForm action={`/console/status/incidents/${incident.id}/updates`} csrf={props.csrf}>
-          <SelectField
-            state={state}
-            name="status"
-            label="New state"
-            options={['investigating', 'identified', 'monitoring', 'resolved']}
-          />
+          <SelectField state={state} name="status" label="New state" options={UPDATE_STATES} />
           <TextArea state={state} name="body" label="Update" hint="what changed (Markdown)" />
           <button type="submit">Post update</button>
         </PostForm>

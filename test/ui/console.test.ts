@@ -22,7 +22,7 @@ describe('the console over HTTP', () => {
   });
   afterAll(() => t.close());
 
-  it('sends visitors to sign in, and signs in ops with a session cookie, never the key', async () => {
+  it('sends visitors to sign in; ops sign in with a session cookie, never the key', async () => {
     const browser = consoleClient(t);
     const first = await browser.get('/console');
     expect(first.status).toBe(303);

@@ -73,11 +73,11 @@ export function Table<Row>(props: {
   );
 }
 
-/** Links to the previous and next page of a list that goes on. */
-export const Pager = (props: { previous?: string; next?: string }) =>
-  props.previous || props.next ? (
+/** Links through a list longer than a page: back to its first page, and on to the next. */
+export const Pager = (props: { first?: string; next?: string }) =>
+  props.first || props.next ? (
     <nav class="pager" aria-label="Pages">
-      {props.previous ? <a href={props.previous}>Previous page</a> : ''}
+      {props.first ? <a href={props.first}>First page</a> : ''}
       {props.next ? <a href={props.next}>Next page</a> : ''}
     </nav>
   ) : (
