@@ -9,6 +9,7 @@ import { safeUrlText } from './http/request-input';
 import { logRequest } from './http/request-log';
 import { securityHeaders } from './http/security-headers';
 import { moduleRouters } from './modules';
+import { guardAccess } from './modules/auth/require-role';
 
 export const API_TITLE = 'forestall API';
 export const API_VERSION = '0.1.0';
@@ -24,6 +25,7 @@ export function createApp(deps: Deps, options: { apiReferenceAssets?: ApiReferen
   app.use('*', securityHeaders);
   app.use('*', async (c, next) => {
     c.set('deps', deps);
+    c.set('guard', guardAccess);
     await next();
   });
   app.use('*', safeUrlText);

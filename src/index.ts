@@ -1,10 +1,11 @@
 import type { Server } from 'node:http';
+import { buildDeps } from './composition-root';
 import { type Config, ConfigError, loadConfigFromProcessEnv } from './config';
 import type { Database } from './db/database';
 import { databaseErrorSummary } from './db/database-errors';
 import { openDatabase, redactUrl } from './db/open-database';
 import type { PgliteOpening } from './db/pglite';
-import { buildDeps, type Deps } from './deps';
+import type { Deps } from './deps';
 import { cronTable } from './jobs/cron-table';
 import { type EmailPoller, startEmailPoller } from './jobs/email-poller';
 import { type Scheduler, startScheduler } from './jobs/node-scheduler';

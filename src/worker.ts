@@ -1,9 +1,9 @@
 // The importable flavour of the Workers types, so Node's globals stay Node's in the rest of the code.
 import type { ExecutionContext, ScheduledController } from '@cloudflare/workers-types/index';
 import { createApp } from './app';
+import { buildDeps, createInstanceCaches, type InstanceCaches } from './composition-root';
 import { loadConfig } from './config';
 import { openPostgres } from './db/postgres';
-import { buildDeps, createInstanceCaches, type InstanceCaches } from './deps';
 import { cronTable } from './jobs/cron-table';
 import { runJobsForCron } from './jobs/run-job';
 

@@ -10,10 +10,10 @@ import {
   listCampaigns,
   patchCampaign,
 } from '../modules/campaigns/campaigns.service';
+import { holdoutWarnings } from '../modules/campaigns/holdout-power';
 import { renderMarkdown } from '../modules/campaigns/markdown';
 import { listDeliveries } from '../modules/email/deliveries.service';
 import { personalise, renderCampaignTemplate } from '../modules/email/render-campaign-email';
-import { holdoutWarnings } from '../modules/impact/holdout-power';
 import {
   bannerPreview,
   campaignForm,

@@ -1,6 +1,6 @@
 import { getCookie, setCookie } from 'hono/cookie';
 import { html } from 'hono/html';
-import { base64url } from '../base64url';
+import { base64url } from '../lib/base64url';
 import { authenticateApiKey } from '../modules/auth/api-keys.service';
 import { createConsoleRouter, postedForm, signedIn } from './console-router';
 import { CONSOLE_ROLES, closeSession, openSession } from './console-session';

@@ -1,13 +1,14 @@
 import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import { type ApiKeyRow, apiKeys, type Role } from '../../db/schema';
-import { type Deps, PRINCIPAL_CACHE_MS, type RememberedKey } from '../../deps';
+import type { Deps } from '../../deps';
 import type { Principal } from '../../http/app-env';
 import { AppError, notFound } from '../../http/app-error';
 import { type Page, type PageQuery, toPage } from '../../http/pagination';
-import type { MaybePromise } from '../../maybe-promise';
-import { settledWithin } from '../../settle-within';
+import type { MaybePromise } from '../../lib/maybe-promise';
+import { settledWithin } from '../../lib/settle-within';
 import { generateApiKey, hashApiKey, visiblePrefix } from './api-key-secret';
+import { PRINCIPAL_CACHE_MS, type RememberedKey } from './remembered-keys';
 
 // Writing last_used_at on every request would turn each read into a write; a minute is
 // precise enough to answer "is this key still in use?".

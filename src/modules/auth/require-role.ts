@@ -1,40 +1,31 @@
-import type { MiddlewareHandler } from 'hono';
 import type { Role } from '../../db/schema';
 import type { Deps } from '../../deps';
-import type { AppEnv, Principal } from '../../http/app-env';
+import type { AccessGuard, Principal } from '../../http/app-env';
 import { AppError } from '../../http/app-error';
-import { andThen, type MaybePromise } from '../../maybe-promise';
-import { TOKEN_PREFIX, type TokenPayload, verifyAccountToken } from '../notices/account-token';
+import { andThen, type MaybePromise } from '../../lib/maybe-promise';
+import { TOKEN_PREFIX, type TokenPayload, verifyAccountToken } from './account-token';
 import { authenticateApiKey } from './api-keys.service';
 
 /**
- * Requires `Authorization: Bearer <api key>` with one of `roles`. Admin passes every check:
- * it is the role that creates the others.
+ * The app's access guard: `Authorization: Bearer <api key>` with one of the roles (admin passes
+ * every check: it is the role that creates the others), or, where the route allows it, a
+ * browser token minted for the account in the path (routes under /v1/accounts/{id}/…).
  */
-export function requireRole(roles: readonly Role[]): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    c.set('principal', await principalWithRole(c.var.deps, c.req.header('authorization'), roles));
-    await next();
-  };
-}
-
-/**
- * For routes under /v1/accounts/{id}/…: an API key with one of `roles`, or a browser token
- * minted for that very account.
- */
-export function requireRoleOrAccountToken(roles: readonly Role[]): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    const caller = await accountCaller(
-      c.var.deps,
-      c.req.header('authorization'),
-      roles,
-      c.req.param('id') ?? '',
-    );
-    if ('accountToken' in caller) c.set('accountToken', caller.accountToken);
-    else c.set('principal', caller.principal);
-    await next();
-  };
-}
+export const guardAccess: AccessGuard = async (c, access) => {
+  const authorization = c.req.header('authorization');
+  if (!access.accountToken) {
+    c.set('principal', await principalWithRole(c.var.deps, authorization, access.roles));
+    return;
+  }
+  const caller = await accountCaller(
+    c.var.deps,
+    authorization,
+    access.roles,
+    c.req.param('id') ?? '',
+  );
+  if ('accountToken' in caller) c.set('accountToken', caller.accountToken);
+  else c.set('principal', caller.principal);
+};
 
 /** The principal of the API key in `authorization`, which must have one of `roles`. */
 export function principalWithRole(

@@ -1,9 +1,9 @@
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { sql } from 'drizzle-orm';
-import { base64url } from '../../base64url';
 import type { Db } from '../../db/database';
 import { rowsOf } from '../../db/json-param';
+import { base64url } from '../../lib/base64url';
 
 /**
  * HMAC-SHA256 signatures with a workspace secret: the configured one, or one generated once

@@ -4,7 +4,7 @@ import { matchesEtag } from '../../http/etag';
 import { asAppError, problemAnswer } from '../../http/problem';
 import { requestIdFor } from '../../http/request-id';
 import { logRequest } from '../../http/request-log';
-import { andThen, type MaybePromise } from '../../maybe-promise';
+import { andThen, type MaybePromise } from '../../lib/maybe-promise';
 import { accountCaller } from '../auth/require-role';
 import {
   type AccountNotices,

@@ -8,7 +8,7 @@ import { defineRoute, json, problemResponse } from '../../http/define-route';
 import { matchesEtag } from '../../http/etag';
 import { AccountIdSchema, LocaleSchema } from '../accounts/account-input';
 import { getAccountRow } from '../accounts/accounts.service';
-import { mintAccountToken } from './account-token';
+import { mintAccountToken } from '../auth/account-token';
 import { EMBED_SCRIPT } from './embed-script';
 import {
   dismissNotice,

@@ -1,10 +1,11 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDeps } from '../../../src/composition-root';
 import { loadConfig } from '../../../src/config';
 import { apiKeys } from '../../../src/db/schema';
-import { buildDeps, PRINCIPAL_CACHE_MS } from '../../../src/deps';
 import { createLogger } from '../../../src/logger';
 import { authenticateApiKey } from '../../../src/modules/auth/api-keys.service';
+import { PRINCIPAL_CACHE_MS } from '../../../src/modules/auth/remembered-keys';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';

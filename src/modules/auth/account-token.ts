@@ -1,6 +1,6 @@
-import { base64url, fromBase64url } from '../../base64url';
 import type { Deps } from '../../deps';
-import { hasValidSignature, type SecretSource, signBody } from '../auth/workspace-signature';
+import { base64url, fromBase64url } from '../../lib/base64url';
+import { hasValidSignature, type SecretSource, signBody } from './workspace-signature';
 
 /**
  * Short-lived, per-account bearer tokens for the browser: `fnt_<payload>.<signature>`, the
