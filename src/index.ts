@@ -1,4 +1,3 @@
-import type { Server } from 'node:http';
 import { buildDeps } from './composition-root';
 import { type Config, ConfigError, loadConfigFromProcessEnv } from './config';
 import type { Database } from './db/database';
@@ -12,7 +11,7 @@ import { type Scheduler, startScheduler } from './jobs/node-scheduler';
 import type { BootstrapResult } from './modules/auth/api-keys.service';
 import { warmNoticeAccounts } from './modules/notices/notices.service';
 import { threadDetectionRunner } from './modules/spikes/detection-thread';
-import { serveNode } from './node-server';
+import { type NodeServer, serveNode } from './node-server';
 import { prepareWorkspace } from './prepare-workspace';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -124,7 +123,7 @@ function announceBootstrapKey(deps: Deps, bootstrap: BootstrapResult): void {
 /** Stop accepting, let in-flight requests and jobs finish, then close the database. */
 async function shutDown(
   deps: Deps,
-  server: Server,
+  server: NodeServer,
   scheduler: Scheduler,
   emailPoller: EmailPoller,
   database: Database,

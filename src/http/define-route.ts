@@ -49,9 +49,20 @@ export function defineRoute<R extends RouteConfig>(
     bodyHandling?: 'stream';
     /** Honours `Idempotency-Key` (routes that create something). */
     idempotent?: true;
+    /**
+     * The handler checks `access` itself, in an answer shared with another transport (the
+     * notices API); the route still documents it.
+     */
+    accessCheckedByHandler?: true;
   },
 ) {
-  const { access, bodyHandling, idempotent: honoursIdempotencyKey, ...config } = route;
+  const {
+    access,
+    bodyHandling,
+    idempotent: honoursIdempotencyKey,
+    accessCheckedByHandler,
+    ...config
+  } = route;
   const byRole = typeof access === 'object' && 'roles' in access ? access : undefined;
   const bySignature = typeof access === 'object' && 'signedBy' in access ? access : undefined;
   const takesInput = Boolean(config.request);
@@ -62,7 +73,7 @@ export function defineRoute<R extends RouteConfig>(
   // before a signature (which reads the body), and only then is the body parsed.
   const middleware = [
     ...(bodyHandling === 'stream' ? [] : [withinDeadline]),
-    ...(byRole ? [guarded(byRole)] : []),
+    ...(byRole && !accessCheckedByHandler ? [guarded(byRole)] : []),
     ...(takesBody && bodyHandling !== 'stream' ? [limitBody] : []),
     ...(takesBody ? [acceptMediaTypes(mediaTypes)] : []),
     ...(bySignature ? [bySignature.signedBy] : []),

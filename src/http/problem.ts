@@ -4,8 +4,10 @@ import { HTTPException } from 'hono/http-exception';
 import {
   DATABASE_RETRY_AFTER_SECONDS,
   type DatabaseFailure,
+  databaseErrorSummary,
   databaseFailure,
 } from '../db/database-errors';
+import type { Logger } from '../logger';
 import { AppError, ERROR_CODES } from './app-error';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -88,4 +90,31 @@ function databaseProblem(failure: DatabaseFailure): AppError {
     case 'conflict':
       return new AppError('conflict', 'The request conflicts with stored data.');
   }
+}
+
+/** The request a failure is logged under. */
+export type FailedRequest = { requestId: string; method: string; path: string };
+
+/**
+ * What anything thrown inside a request is answered as, logged as the app logs it: a database
+ * failure answered as a problem is worth a warning, anything unknown an error and a 500 (with
+ * no stack or SQL in the answer). The Hono app's `onError` and the notices answer share it.
+ */
+export function answerableError(logger: Logger, error: unknown, request: FailedRequest): AppError {
+  const known = asAppError(error);
+  const where = { request_id: request.requestId, method: request.method, path: request.path };
+  if (known && !(error instanceof AppError)) {
+    logger.warn('database error answered as a problem', {
+      ...where,
+      status: known.status,
+      error: databaseErrorSummary(error),
+    });
+  }
+  if (known) return known;
+  logger.error('unhandled error', {
+    ...where,
+    error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    cause: error instanceof Error && error.cause ? String(error.cause) : undefined,
+  });
+  return new AppError('internal', 'An unexpected error occurred.');
 }
