@@ -64,8 +64,14 @@ function send(
   // What the Hono app's middleware adds to a JSON answer: the request id and nosniff.
   reply.headers['x-request-id'] = request.requestId;
   reply.headers['x-content-type-options'] = 'nosniff';
-  outgoing.writeHead(reply.status, reply.headers);
-  outgoing.end(reply.body ?? undefined);
+  try {
+    outgoing.writeHead(reply.status, reply.headers);
+    outgoing.end(reply.body ?? undefined);
+  } catch (error) {
+    // The connection went away mid-answer: nothing more can be told to the client.
+    outgoing.destroy(error instanceof Error ? error : undefined);
+    return;
+  }
   if (deps.logger.writes('info')) {
     logRequest(deps.logger, request.requestId, 'GET', request.path, reply.status, started);
   }
