@@ -1,14 +1,14 @@
-import { databaseErrorSummary } from './db/database-errors';
 import type { Deps } from './deps';
 import { type ApiReferenceAssets, apiReferenceRoutes } from './docs/api-reference';
 import { AppError } from './http/app-error';
 import { createRouter } from './http/create-router';
-import { asAppError, renderProblem } from './http/problem';
+import { answerableError, renderProblem } from './http/problem';
 import { requestId } from './http/request-id';
 import { safeUrlText } from './http/request-input';
 import { logRequest } from './http/request-log';
 import { securityHeaders } from './http/security-headers';
 import { moduleRouters } from './modules';
+import { guardAccess } from './modules/auth/require-role';
 
 export const API_TITLE = 'forestall API';
 export const API_VERSION = '0.1.0';
@@ -24,6 +24,7 @@ export function createApp(deps: Deps, options: { apiReferenceAssets?: ApiReferen
   app.use('*', securityHeaders);
   app.use('*', async (c, next) => {
     c.set('deps', deps);
+    c.set('guard', guardAccess);
     await next();
   });
   app.use('*', safeUrlText);
@@ -63,28 +64,16 @@ export function createApp(deps: Deps, options: { apiReferenceAssets?: ApiReferen
   app.notFound((c) =>
     renderProblem(c, new AppError('not_found', `No route for ${c.req.method} ${c.req.path}.`)),
   );
-  app.onError((error, c) => {
-    const known = asAppError(error);
-    if (known && !(error instanceof AppError)) {
-      // A database failure answered as 503 (or as the input's fault): worth a line, not a 500.
-      deps.logger.warn('database error answered as a problem', {
-        request_id: c.var.requestId,
+  app.onError((error, c) =>
+    renderProblem(
+      c,
+      answerableError(deps.logger, error, {
+        requestId: c.var.requestId,
         method: c.req.method,
         path: c.req.path,
-        status: known.status,
-        error: databaseErrorSummary(error),
-      });
-    }
-    if (known) return renderProblem(c, known);
-    deps.logger.error('unhandled error', {
-      request_id: c.var.requestId,
-      method: c.req.method,
-      path: c.req.path,
-      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
-      cause: error instanceof Error && error.cause ? String(error.cause) : undefined,
-    });
-    return renderProblem(c, new AppError('internal', 'An unexpected error occurred.'));
-  });
+      }),
+    ),
+  );
 
   return app;
 }

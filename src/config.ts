@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isTimeZone } from './time-zone';
+import { isTimeZone } from './lib/time-zone';
 
 /** The only module that reads the environment; everything else receives a parsed `Config`. */
 

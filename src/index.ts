@@ -1,17 +1,17 @@
-import type { Server } from 'node:http';
+import { buildDeps } from './composition-root';
 import { type Config, ConfigError, loadConfigFromProcessEnv } from './config';
 import type { Database } from './db/database';
 import { databaseErrorSummary } from './db/database-errors';
 import { openDatabase, redactUrl } from './db/open-database';
 import type { PgliteOpening } from './db/pglite';
-import { buildDeps, type Deps } from './deps';
+import type { Deps } from './deps';
 import { cronTable } from './jobs/cron-table';
 import { type EmailPoller, startEmailPoller } from './jobs/email-poller';
 import { type Scheduler, startScheduler } from './jobs/node-scheduler';
 import type { BootstrapResult } from './modules/auth/api-keys.service';
 import { warmNoticeAccounts } from './modules/notices/notices.service';
 import { threadDetectionRunner } from './modules/spikes/detection-thread';
-import { serveNode } from './node-server';
+import { type NodeServer, serveNode } from './node-server';
 import { prepareWorkspace } from './prepare-workspace';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -123,7 +123,7 @@ function announceBootstrapKey(deps: Deps, bootstrap: BootstrapResult): void {
 /** Stop accepting, let in-flight requests and jobs finish, then close the database. */
 async function shutDown(
   deps: Deps,
-  server: Server,
+  server: NodeServer,
   scheduler: Scheduler,
   emailPoller: EmailPoller,
   database: Database,

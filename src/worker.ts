@@ -1,9 +1,12 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 // The importable flavour of the Workers types, so Node's globals stay Node's in the rest of the code.
 import type { ExecutionContext, ScheduledController } from '@cloudflare/workers-types/index';
-import { createApp } from './app';
-import { loadConfig } from './config';
+import { type App, createApp } from './app';
+import { buildDeps } from './composition-root';
+import { type Config, loadConfig } from './config';
+import type { Database, Db } from './db/database';
 import { openPostgres } from './db/postgres';
-import { buildDeps, createInstanceCaches, type InstanceCaches } from './deps';
+import type { Deps } from './deps';
 import { cronTable } from './jobs/cron-table';
 import { runJobsForCron } from './jobs/run-job';
 
@@ -14,56 +17,102 @@ type Bindings = Record<string, unknown> & {
   HYPERDRIVE?: { connectionString: string };
 };
 
-// Per isolate: requests served by this isolate share them, as requests on one Node process do.
-// Built on the first request, the first moment the bindings (configuration) are known.
-let caches: InstanceCaches | undefined;
+/**
+ * What one request (or cron run) holds: its database connection, opened on first use, and
+ * the work it started without waiting for.
+ */
+type RequestScope = { database?: Database; background: Promise<void>[] };
+
+const scopes = new AsyncLocalStorage<RequestScope>();
+
+function currentScope(): RequestScope {
+  const scope = scopes.getStore();
+  if (!scope) throw new Error('the database was used outside a request or cron run');
+  return scope;
+}
 
 /**
- * Workers cannot share a socket between requests, so each request (and each cron run) gets
- * its own small connection, closed after the response with waitUntil. With Hyperdrive the
- * pooling happens at Cloudflare's edge.
+ * Workers cannot share a socket between requests, so each request gets its own connection
+ * (pooled at Cloudflare's edge with Hyperdrive). This `Db` stands for the connection of
+ * whichever request uses it, and opens it on first use: a request answered from the
+ * instance's caches opens none.
  */
-function depsFor(env: Bindings) {
+function requestScopedDb(open: () => Database): Db {
+  const connection = (): Db => {
+    const scope = currentScope();
+    scope.database ??= open();
+    return scope.database.db;
+  };
+  return new Proxy({} as Db, {
+    get(_, property) {
+      const db = connection();
+      const value = Reflect.get(db, property, db);
+      return typeof value === 'function' ? value.bind(db) : value;
+    },
+  });
+}
+
+/**
+ * Built on the first request, the first moment the bindings (configuration) are known, then
+ * shared by every request this isolate serves, as requests on one Node process share theirs.
+ */
+let isolate: { app: App; deps: Deps } | undefined;
+
+function isolateFor(env: Bindings): { app: App; deps: Deps } {
+  if (isolate) return isolate;
   const connectionString = env.HYPERDRIVE?.connectionString ?? env.DATABASE_URL;
   if (!connectionString) {
     throw new Error('Set a HYPERDRIVE binding or the DATABASE_URL secret for the Worker.');
   }
-  const config = loadConfig({ ...env, DATABASE_URL: connectionString });
-  const database = openPostgres(connectionString, {
-    poolMax: 1,
-    statementTimeoutMs: config.databaseStatementTimeoutMs,
+  const config: Config = loadConfig({ ...env, DATABASE_URL: connectionString });
+  const db = requestScopedDb(() =>
+    openPostgres(connectionString, {
+      poolMax: 1,
+      statementTimeoutMs: config.databaseStatementTimeoutMs,
+    }),
+  );
+  const deps = buildDeps(config, db, {
+    background: (task) => currentScope().background.push(task),
   });
-  caches ??= createInstanceCaches(config);
-  const background: Promise<void>[] = [];
-  const deps = buildDeps(config, database.db, {
-    caches,
-    background: (task) => background.push(task),
+  isolate = { app: createApp(deps), deps };
+  return isolate;
+}
+
+/** Runs `work` in a request scope; its exposures, background work and connection close after. */
+function inScope<T>(
+  deps: Deps,
+  ctx: ExecutionContext,
+  work: () => Promise<T>,
+  flushExposures: boolean,
+): Promise<T> {
+  const scope: RequestScope = { background: [] };
+  return scopes.run(scope, async () => {
+    try {
+      return await work();
+    } finally {
+      const exposures = flushExposures ? deps.notices.exposures.flush() : Promise.resolve();
+      ctx.waitUntil(
+        Promise.allSettled([exposures, ...scope.background]).finally(() => scope.database?.close()),
+      );
+    }
   });
-  return { deps, database, background };
 }
 
 export default {
   async fetch(request: Request, env: Bindings, ctx: ExecutionContext): Promise<Response> {
-    const { deps, database, background } = depsFor(env);
-    const response = await createApp(deps).fetch(request, env, ctx);
-    // Each request's exposures and background work finish after its response, then the
-    // connection closes.
-    ctx.waitUntil(
-      Promise.allSettled([deps.notices.exposures.flush(), ...background]).finally(() =>
-        database.close(),
-      ),
-    );
-    return response;
+    const { app, deps } = isolateFor(env);
+    return inScope(deps, ctx, async () => app.fetch(request, env, ctx), true);
   },
 
   async scheduled(controller: ScheduledController, env: Bindings, ctx: ExecutionContext) {
-    const { deps, database } = depsFor(env);
-    const run = runJobsForCron(
+    const { deps } = isolateFor(env);
+    const when = new Date(controller.scheduledTime);
+    const run = inScope(
       deps,
-      cronTable,
-      controller.cron,
-      new Date(controller.scheduledTime),
+      ctx,
+      () => runJobsForCron(deps, cronTable, controller.cron, when),
+      false,
     );
-    ctx.waitUntil(run.finally(() => database.close()));
+    ctx.waitUntil(run);
   },
 };

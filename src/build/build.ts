@@ -2,7 +2,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { pgliteSeedPresent } from '../db/pglite-seed';
-import { projectFolder } from '../project-folder';
+import { projectFolder } from '../lib/project-folder';
 
 /**
  * `npm run build` (run by `npm install` and before `npm start`): the Node entries bundled

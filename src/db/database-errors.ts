@@ -1,4 +1,3 @@
-import { AppError } from '../http/app-error';
 import { postgresCode } from './retry-transaction';
 
 /** How long a client should wait before retrying a request the database could not serve. */
@@ -25,29 +24,21 @@ const CONNECTION_CODES = new Set([
 // serialization failures and deadlocks, a lock wait given up, a read-only standby.
 const TRANSIENT_STATES = /^(08|53|57|40001|40P01|55P03|25006)/;
 
+/** What kind of failure a database error is, for the HTTP layer to answer (see `asAppError`). */
+export type DatabaseFailure = 'transient' | 'bad_value' | 'conflict';
+
 /**
- * The answer a database failure deserves: 503 with `Retry-After` when the database is away or
- * busy, so clients retry instead of giving up on a 500. Data exceptions (class 22) and
- * integrity violations (class 23) that input validation should have caught are answered as
- * the client's problem (400, 409) rather than a 500; they are logged so the gap is closed.
+ * `transient` when the database is away or busy (worth a 503 with `Retry-After`, so clients
+ * retry instead of giving up on a 500). Data exceptions (class 22) and integrity violations
+ * (class 23) that input validation should have caught are the client's problem rather than a
+ * 500; they are logged so the gap is closed. Anything else: undefined.
  */
-export function databaseProblem(error: unknown): AppError | undefined {
+export function databaseFailure(error: unknown): DatabaseFailure | undefined {
   const code = postgresCode(error);
   if (code === undefined) return undefined;
-  if (CONNECTION_CODES.has(code) || TRANSIENT_STATES.test(code)) {
-    return new AppError(
-      'unavailable',
-      'The database is unavailable or busy; retry shortly.',
-      undefined,
-      DATABASE_RETRY_AFTER_SECONDS,
-    );
-  }
-  if (code.startsWith('22')) {
-    return new AppError('validation_failed', 'A value in the request cannot be stored.');
-  }
-  if (code.startsWith('23')) {
-    return new AppError('conflict', 'The request conflicts with stored data.');
-  }
+  if (CONNECTION_CODES.has(code) || TRANSIENT_STATES.test(code)) return 'transient';
+  if (code.startsWith('22')) return 'bad_value';
+  if (code.startsWith('23')) return 'conflict';
   return undefined;
 }
 

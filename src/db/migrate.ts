@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { PgliteDatabase } from 'drizzle-orm/pglite';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import type { Sql } from 'postgres';
-import { projectFolder } from '../project-folder';
+import { projectFolder } from '../lib/project-folder';
 import type { Database } from './database';
 
 /** Node-only: migrations are read from disk. Workers apply them with `npm run db:migrate`. */

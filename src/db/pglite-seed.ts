@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectFolder } from '../project-folder';
+import { projectFolder } from '../lib/project-folder';
 import { migrationsFingerprint } from './migrate';
 
 /**

@@ -1,15 +1,30 @@
+import type { Context } from 'hono';
 import type { Role } from '../db/schema';
 import type { Deps } from '../deps';
+import type { Principal } from './principal';
 
-/** Who is calling: resolved from the API key by the auth middleware. */
-export type Principal = { keyId: string; name: string; role: Role; prefix: string };
+export type { Principal };
 
 /** A console sign-in: who, and the CSRF token its forms carry. */
 export type ConsoleSession = { principal: Principal; csrfToken: string };
 
+/**
+ * Who may call a route: an API key with one of `roles` (admin passes every check), or, with
+ * `accountToken`, a browser token minted for the account in the path.
+ */
+export type RoleAccess = { roles: readonly Role[]; accountToken?: true };
+
+/**
+ * Checks `access` for one request and records the caller (`principal` or `accountToken`), or
+ * throws the AppError that refuses it. Auth provides it and the app hands it to every request,
+ * so the route kit names who may call without knowing how keys are checked.
+ */
+export type AccessGuard = (c: Context<AppEnv>, access: RoleAccess) => Promise<void>;
+
 export type AppEnv = {
   Variables: {
     deps: Deps;
+    guard: AccessGuard;
     requestId: string;
     principal: Principal;
     /** Set instead of `principal` when a browser token for one account is used. */

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { within } from '../settle-within';
+import { within } from '../lib/settle-within';
 import type { AppEnv } from './app-env';
 import { AppError } from './app-error';
 

@@ -1,8 +1,7 @@
 import { createRoute, type RouteConfig, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { Role } from '../db/schema';
-import { requireRole, requireRoleOrAccountToken } from '../modules/auth/require-role';
-import type { AppEnv } from './app-env';
+import type { AppEnv, RoleAccess } from './app-env';
 import { limitBody } from './body-limit';
 import { withinDeadline } from './deadline';
 import { idempotent } from './idempotency';
@@ -12,7 +11,7 @@ import { acceptMediaTypes, safeJsonBody } from './request-input';
 export type RouteAccess =
   | 'public'
   /** With `accountToken`, a browser token for the account in the path is accepted too. */
-  | { roles: readonly Role[]; accountToken?: true }
+  | RoleAccess
   /** Public, but the request must carry a valid signature (webhooks); checked before parsing. */
   | { signedBy: MiddlewareHandler<AppEnv> };
 
@@ -50,9 +49,20 @@ export function defineRoute<R extends RouteConfig>(
     bodyHandling?: 'stream';
     /** Honours `Idempotency-Key` (routes that create something). */
     idempotent?: true;
+    /**
+     * The handler checks `access` itself, in an answer shared with another transport (the
+     * notices API); the route still documents it.
+     */
+    accessCheckedByHandler?: true;
   },
 ) {
-  const { access, bodyHandling, idempotent: honoursIdempotencyKey, ...config } = route;
+  const {
+    access,
+    bodyHandling,
+    idempotent: honoursIdempotencyKey,
+    accessCheckedByHandler,
+    ...config
+  } = route;
   const byRole = typeof access === 'object' && 'roles' in access ? access : undefined;
   const bySignature = typeof access === 'object' && 'signedBy' in access ? access : undefined;
   const takesInput = Boolean(config.request);
@@ -63,9 +73,7 @@ export function defineRoute<R extends RouteConfig>(
   // before a signature (which reads the body), and only then is the body parsed.
   const middleware = [
     ...(bodyHandling === 'stream' ? [] : [withinDeadline]),
-    ...(byRole
-      ? [byRole.accountToken ? requireRoleOrAccountToken(byRole.roles) : requireRole(byRole.roles)]
-      : []),
+    ...(byRole && !accessCheckedByHandler ? [guarded(byRole)] : []),
     ...(takesBody && bodyHandling !== 'stream' ? [limitBody] : []),
     ...(takesBody ? [acceptMediaTypes(mediaTypes)] : []),
     ...(bySignature ? [bySignature.signedBy] : []),
@@ -111,6 +119,14 @@ export function defineRoute<R extends RouteConfig>(
       ...config.responses,
     },
   }) as unknown as R & { getRoutingPath(): string };
+}
+
+/** Runs the app's access guard (auth's) for `access` before the rest of the route. */
+function guarded(access: RoleAccess): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    await c.var.guard(c, access);
+    await next();
+  };
 }
 
 function roleList(access: { roles: readonly Role[] }): string {

@@ -1,5 +1,5 @@
 import { sha256 } from '@noble/hashes/sha2.js';
-import { base64url } from '../base64url';
+import { base64url } from '../lib/base64url';
 
 /** A strong validator of exactly these bytes. */
 export function strongEtag(body: string): string {

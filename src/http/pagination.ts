@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { base64url, fromBase64url } from '../base64url';
+import { base64url, fromBase64url } from '../lib/base64url';
 
 /** Keyset pagination over time-ordered UUIDv7 ids: stable under inserts, cheap at any depth. */
 export const PageQuerySchema = z.object({

@@ -1,7 +1,13 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { databaseProblem } from '../db/database-errors';
+import {
+  DATABASE_RETRY_AFTER_SECONDS,
+  type DatabaseFailure,
+  databaseErrorSummary,
+  databaseFailure,
+} from '../db/database-errors';
+import type { Logger } from '../logger';
 import { AppError, ERROR_CODES } from './app-error';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -60,12 +66,55 @@ export function renderProblem(c: Context, error: AppError): Response {
 /** Maps anything thrown inside a request to the AppError it should be shown as. */
 export function asAppError(error: unknown): AppError | undefined {
   if (error instanceof AppError) return error;
-  const database = databaseProblem(error);
-  if (database) return database;
+  const database = databaseFailure(error);
+  if (database) return databaseProblem(database);
   if (error instanceof HTTPException) {
     if (error.status === 400) return new AppError('malformed_body', error.message);
     if (error.status === 401) return new AppError('unauthorized', error.message);
     if (error.status === 413) return new AppError('payload_too_large', error.message);
   }
   return undefined;
+}
+
+function databaseProblem(failure: DatabaseFailure): AppError {
+  switch (failure) {
+    case 'transient':
+      return new AppError(
+        'unavailable',
+        'The database is unavailable or busy; retry shortly.',
+        undefined,
+        DATABASE_RETRY_AFTER_SECONDS,
+      );
+    case 'bad_value':
+      return new AppError('validation_failed', 'A value in the request cannot be stored.');
+    case 'conflict':
+      return new AppError('conflict', 'The request conflicts with stored data.');
+  }
+}
+
+/** The request a failure is logged under. */
+export type FailedRequest = { requestId: string; method: string; path: string };
+
+/**
+ * What anything thrown inside a request is answered as, logged as the app logs it: a database
+ * failure answered as a problem is worth a warning, anything unknown an error and a 500 (with
+ * no stack or SQL in the answer). The Hono app's `onError` and the notices answer share it.
+ */
+export function answerableError(logger: Logger, error: unknown, request: FailedRequest): AppError {
+  const known = asAppError(error);
+  const where = { request_id: request.requestId, method: request.method, path: request.path };
+  if (known && !(error instanceof AppError)) {
+    logger.warn('database error answered as a problem', {
+      ...where,
+      status: known.status,
+      error: databaseErrorSummary(error),
+    });
+  }
+  if (known) return known;
+  logger.error('unhandled error', {
+    ...where,
+    error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    cause: error instanceof Error && error.cause ? String(error.cause) : undefined,
+  });
+  return new AppError('internal', 'An unexpected error occurred.');
 }

@@ -1,4 +1,4 @@
-import { settleRecontacts } from '../modules/tickets/recontact-work';
+import { settleRecontacts } from '../modules/recontacts/recontact-work';
 import type { Job } from './job';
 
 /** Works off what an ingest queued and did not settle (its process stopped, or a failure). */

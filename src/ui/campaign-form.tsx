@@ -3,10 +3,10 @@ import { EMAIL_TEMPLATES, SEVERITIES } from '../db/schema';
 import type { CampaignView } from '../modules/campaigns/campaign-input';
 import { type CampaignCreate, CampaignCreateSchema } from '../modules/campaigns/campaign-input';
 import type { Pattern } from '../modules/patterns/patterns.service';
+import { SanitizedHtml } from '../view-kit/components';
+import { Checkboxes, PostForm, SelectField, TextArea, TextField } from '../view-kit/fields';
+import { type FormState, issuesByField, utcInstant } from '../view-kit/form-state';
 import type { Parsed } from './form-post';
-import { SanitizedHtml } from './kit/components';
-import { Checkboxes, PostForm, SelectField, TextArea, TextField } from './kit/fields';
-import { type FormState, issuesByField, utcInstant } from './kit/form-state';
 
 export const RULE_ROWS = 3;
 const ATTRIBUTES = ['plan', 'region', 'components', 'locale', 'time_zone', 'id'] as const;

@@ -10,10 +10,13 @@ import {
   listCampaigns,
   patchCampaign,
 } from '../modules/campaigns/campaigns.service';
+import { holdoutWarnings } from '../modules/campaigns/holdout-power';
 import { renderMarkdown } from '../modules/campaigns/markdown';
 import { listDeliveries } from '../modules/email/deliveries.service';
 import { personalise, renderCampaignTemplate } from '../modules/email/render-campaign-email';
-import { holdoutWarnings } from '../modules/impact/holdout-power';
+import { Message, PageHeader, Pager, Pill, Table } from '../view-kit/components';
+import { PostForm } from '../view-kit/fields';
+import type { FormState } from '../view-kit/form-state';
 import {
   BannerPreview,
   CampaignForm,
@@ -31,9 +34,6 @@ import {
   signedIn,
 } from './console-router';
 import { type FormProblem, formPost } from './form-post';
-import { Message, PageHeader, Pager, Pill, Table } from './kit/components';
-import { PostForm } from './kit/fields';
-import type { FormState } from './kit/form-state';
 import { mayOpen, PAGE_ROLES } from './layout';
 
 export const campaignRoutes = createConsoleRouter();

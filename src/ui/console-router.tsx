@@ -3,9 +3,9 @@ import type { Child } from 'hono/jsx';
 import type { Role } from '../db/schema';
 import type { AppEnv } from '../http/app-env';
 import { AppError } from '../http/app-error';
+import type { Flash } from '../view-kit/components';
+import { formValues } from '../view-kit/form-state';
 import { readSession, validCsrf } from './console-session';
-import type { Flash } from './kit/components';
-import { formValues } from './kit/form-state';
 import { ConsoleLayout, mayUse } from './layout';
 
 export type ConsoleEnv = AppEnv;

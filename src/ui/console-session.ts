@@ -1,10 +1,10 @@
 import { and, eq, gt, isNull, lt } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { base64url } from '../base64url';
 import { apiKeys, consoleSessions, type Role } from '../db/schema';
 import type { Deps } from '../deps';
 import type { ConsoleSession, Principal } from '../http/app-env';
+import { base64url } from '../lib/base64url';
 import { hashApiKey } from '../modules/auth/api-key-secret';
 
 export const SESSION_COOKIE = 'forestall_console';

@@ -1,9 +1,9 @@
 import { limitBody } from '../http/body-limit';
+import { FAVICON_SVG } from '../view-kit/favicon';
+import { LOCAL_TIMES_PATH, LOCAL_TIMES_SCRIPT } from '../view-kit/local-times';
+import { STYLESHEET, STYLESHEET_PATH } from '../view-kit/stylesheet';
 import { campaignRoutes } from './campaigns.routes';
 import { createConsoleRouter } from './console-router';
-import { FAVICON_SVG } from './kit/favicon';
-import { LOCAL_TIMES_PATH, LOCAL_TIMES_SCRIPT } from './kit/local-times';
-import { STYLESHEET, STYLESHEET_PATH } from './kit/stylesheet';
 import { LIVE_PREVIEW_SCRIPT } from './live-preview-script';
 import { overviewRoutes } from './overview.routes';
 import { reasonRoutes } from './reasons.routes';

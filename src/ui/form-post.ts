@@ -1,5 +1,5 @@
+import { type FormState, issuesByField } from '../view-kit/form-state';
 import { type ConsoleContext, done, fieldMessages, postedForm } from './console-router';
-import { type FormState, issuesByField } from './kit/form-state';
 
 /** A form's fields made into a service's input, or the message for each field that is wrong. */
 export type Parsed<T> = { data: T } | { errors: Record<string, string> };

@@ -1,9 +1,9 @@
 import type { Child } from 'hono/jsx';
 import type { Role } from '../db/schema';
+import { type Flash, Message } from '../view-kit/components';
+import { Document } from '../view-kit/document';
+import { PostForm } from '../view-kit/fields';
 import type { ConsoleSession } from './console-session';
-import { type Flash, Message } from './kit/components';
-import { Document } from './kit/document';
-import { PostForm } from './kit/fields';
 
 /**
  * Who may open each part of the console (admin always). The routes guard with these and the

@@ -5,9 +5,9 @@ import { listOccurrences } from '../modules/events/events.service';
 import { findPatterns } from '../modules/patterns/patterns.service';
 import { listSpikeAlerts } from '../modules/spikes/spike-alerts.service';
 import { publicStatus } from '../modules/status/public-status.service';
+import { Card, EmptyState, PageHeader, Pill } from '../view-kit/components';
 import { campaignShortcut } from './campaign-form';
 import { createConsoleRouter, render, signedIn } from './console-router';
-import { Card, EmptyState, PageHeader, Pill } from './kit/components';
 import { AreaLink, PAGE_ROLES } from './layout';
 
 const DAY_MS = 86_400_000;

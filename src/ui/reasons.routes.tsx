@@ -6,10 +6,6 @@ import { type HolidayImport, importHolidays } from '../modules/events/holidays.s
 import { findPatterns } from '../modules/patterns/patterns.service';
 import { weeklyContactsChart } from '../modules/reports/report-charts';
 import { weeklyChartInput } from '../modules/reports/weekly-chart-input';
-import { campaignShortcut } from './campaign-form';
-import { type ConsoleContext, createConsoleRouter, render, signedIn } from './console-router';
-import type { ConsoleSession } from './console-session';
-import { type FormProblem, formPost, type Parsed, withSchema } from './form-post';
 import {
   Card,
   ChartContainer,
@@ -18,9 +14,13 @@ import {
   PeriodControl,
   Pill,
   Table,
-} from './kit/components';
-import { PostForm, SelectField, TextField } from './kit/fields';
-import { emptyForm, type FormState, utcInstant } from './kit/form-state';
+} from '../view-kit/components';
+import { PostForm, SelectField, TextField } from '../view-kit/fields';
+import { emptyForm, type FormState, utcInstant } from '../view-kit/form-state';
+import { campaignShortcut } from './campaign-form';
+import { type ConsoleContext, createConsoleRouter, render, signedIn } from './console-router';
+import type { ConsoleSession } from './console-session';
+import { type FormProblem, formPost, type Parsed, withSchema } from './form-post';
 import { AreaLink, mayOpen, PAGE_ROLES } from './layout';
 
 export const reasonRoutes = createConsoleRouter();

@@ -2,8 +2,8 @@ import { AppError } from '../http/app-error';
 import { preventedContactsReport } from '../modules/reports/prevented-contacts-report.service';
 import { reportCsv } from '../modules/reports/report-csv';
 import { reportSections } from '../modules/reports/report-page';
+import { Message, PageHeader, PeriodControl } from '../view-kit/components';
 import { type ConsoleContext, createConsoleRouter, render, signedIn } from './console-router';
-import { Message, PageHeader, PeriodControl } from './kit/components';
 import { PAGE_ROLES } from './layout';
 
 export const reportRoutes = createConsoleRouter();

@@ -1,10 +1,10 @@
 import { getCookie, setCookie } from 'hono/cookie';
-import { base64url } from '../base64url';
+import { base64url } from '../lib/base64url';
 import { authenticateApiKey } from '../modules/auth/api-keys.service';
+import { PostForm, TextField } from '../view-kit/fields';
+import { emptyForm, type FormState, formValues } from '../view-kit/form-state';
 import { createConsoleRouter, postedForm, signedIn } from './console-router';
 import { CONSOLE_ROLES, closeSession, openSession } from './console-session';
-import { PostForm, TextField } from './kit/fields';
-import { emptyForm, type FormState, formValues } from './kit/form-state';
 import { ConsoleLayout } from './layout';
 
 /** The sign-in form is protected by a double-submit token: no session exists yet to hold one. */

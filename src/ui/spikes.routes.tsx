@@ -2,14 +2,6 @@ import { AppError } from '../http/app-error';
 import { recomputeAll } from '../modules/spikes/refresh-verdicts';
 import { findSpikes, type SpikeReport, type SpikeView } from '../modules/spikes/spikes.service';
 import {
-  type ConsoleContext,
-  createConsoleRouter,
-  done,
-  postedForm,
-  render,
-  signedIn,
-} from './console-router';
-import {
   Card,
   type Column,
   EmptyState,
@@ -17,8 +9,16 @@ import {
   PeriodControl,
   Pill,
   Table,
-} from './kit/components';
-import { PostForm } from './kit/fields';
+} from '../view-kit/components';
+import { PostForm } from '../view-kit/fields';
+import {
+  type ConsoleContext,
+  createConsoleRouter,
+  done,
+  postedForm,
+  render,
+  signedIn,
+} from './console-router';
 import { mayOpen, PAGE_ROLES } from './layout';
 
 export const spikeRoutes = createConsoleRouter();

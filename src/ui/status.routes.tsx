@@ -14,11 +14,18 @@ import {
   IncidentUpdateSchema,
   MaintenanceScheduleSchema,
 } from '../modules/status/status-schemas';
+import { Card, EmptyState, PageHeader, Pill, Table } from '../view-kit/components';
+import {
+  Checkboxes,
+  type Choice,
+  PostForm,
+  SelectField,
+  TextArea,
+  TextField,
+} from '../view-kit/fields';
+import { emptyForm, type FormState, utcInstant } from '../view-kit/form-state';
 import { type ConsoleContext, createConsoleRouter, render, signedIn } from './console-router';
 import { type FormProblem, firstSegment, formPost, withSchema } from './form-post';
-import { Card, EmptyState, PageHeader, Pill, Table } from './kit/components';
-import { Checkboxes, type Choice, PostForm, SelectField, TextArea, TextField } from './kit/fields';
-import { emptyForm, type FormState, utcInstant } from './kit/form-state';
 import { PAGE_ROLES } from './layout';
 
 export const statusRoutes = createConsoleRouter();

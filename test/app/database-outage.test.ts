@@ -1,11 +1,12 @@
 import type { Server } from 'node:http';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDeps } from '../../src/composition-root';
 import { loadConfig } from '../../src/config';
 import type { Database } from '../../src/db/database';
 import { rowsOf } from '../../src/db/json-param';
 import { openPostgres } from '../../src/db/postgres';
-import { buildDeps, type Deps } from '../../src/deps';
+import type { Deps } from '../../src/deps';
 import { createLogger } from '../../src/logger';
 import { createApiKey } from '../../src/modules/auth/api-keys.service';
 import { warmNoticeAccounts } from '../../src/modules/notices/notices.service';

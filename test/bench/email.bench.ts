@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
+import { buildDeps } from '../../src/composition-root';
 import { loadConfig } from '../../src/config';
 import { jsonParam } from '../../src/db/json-param';
 import { emailDeliveries } from '../../src/db/schema';
-import { buildDeps } from '../../src/deps';
 import { createLogger } from '../../src/logger';
 import { CampaignCreateSchema } from '../../src/modules/campaigns/campaign-input';
 import { createCampaign } from '../../src/modules/campaigns/campaigns.service';

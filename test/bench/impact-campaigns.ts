@@ -3,12 +3,12 @@ import normal from '@stdlib/random-base-normal';
 import poisson from '@stdlib/random-base-poisson';
 import gammaCdf from '@stdlib/stats-base-dists-gamma-cdf';
 import gammaQuantile from '@stdlib/stats-base-dists-gamma-quantile';
+import { PRE_PERIOD_DAYS } from '../../src/modules/campaigns/pre-period';
 import {
   addAccount,
   addQuietAccount,
   emptyMoments,
   type Moments,
-  PRE_PERIOD_DAYS,
 } from '../../src/modules/impact/account-moments';
 
 /**

@@ -1,7 +1,7 @@
 import uniform from '@stdlib/random-base-uniform';
 import autocannon from 'autocannon';
+import { buildDeps } from '../../src/composition-root';
 import { loadConfig } from '../../src/config';
-import { buildDeps } from '../../src/deps';
 import { createLogger } from '../../src/logger';
 import { upsertAccounts } from '../../src/modules/accounts/accounts.service';
 import { createApiKey } from '../../src/modules/auth/api-keys.service';

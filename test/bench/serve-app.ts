@@ -1,8 +1,8 @@
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
+import { buildDeps } from '../../src/composition-root';
 import { loadConfig } from '../../src/config';
 import { openPostgres } from '../../src/db/postgres';
-import { buildDeps } from '../../src/deps';
 import { createLogger } from '../../src/logger';
 import { warmNoticeAccounts } from '../../src/modules/notices/notices.service';
 import { threadDetectionRunner } from '../../src/modules/spikes/detection-thread';

@@ -1,8 +1,8 @@
 import { createApp } from '../../src/app';
+import { buildDeps } from '../../src/composition-root';
 import { type EnvSource, loadConfig } from '../../src/config';
 import type { Database } from '../../src/db/database';
 import type { Role } from '../../src/db/schema';
-import { buildDeps } from '../../src/deps';
 import { swaggerUiFiles } from '../../src/docs/swagger-ui-files';
 import { createLogger } from '../../src/logger';
 import { createApiKey } from '../../src/modules/auth/api-keys.service';

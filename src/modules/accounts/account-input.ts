@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { isTimeZone } from '../../time-zone';
+import { isTimeZone } from '../../lib/time-zone';
 
 export const MAX_ACCOUNTS_PER_BATCH = 5_000;
 

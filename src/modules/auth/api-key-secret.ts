@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { base64url } from '../../base64url';
+import { base64url } from '../../lib/base64url';
 
 /** API key material: `fst_` + 32 random base64url characters; only the SHA-256 is stored. */
 

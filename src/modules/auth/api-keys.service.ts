@@ -1,13 +1,13 @@
 import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import { type ApiKeyRow, apiKeys, type Role } from '../../db/schema';
-import { type Deps, PRINCIPAL_CACHE_MS, type RememberedKey } from '../../deps';
+import type { Deps } from '../../deps';
 import type { Principal } from '../../http/app-env';
 import { AppError, notFound } from '../../http/app-error';
 import { type Page, type PageQuery, toPage } from '../../http/pagination';
-import type { MaybePromise } from '../../maybe-promise';
-import { settledWithin } from '../../settle-within';
+import { settledWithin } from '../../lib/settle-within';
 import { generateApiKey, hashApiKey, visiblePrefix } from './api-key-secret';
+import { PRINCIPAL_CACHE_MS, type RememberedKey } from './remembered-keys';
 
 // Writing last_used_at on every request would turn each read into a write; a minute is
 // precise enough to answer "is this key still in use?".
@@ -117,7 +117,7 @@ const RECHECK_AFTER_MS = PRINCIPAL_CACHE_MS / 2;
  * writes down its use when that is due) while the others are answered from memory, so a key
  * in steady use never makes a request wait for the database.
  */
-export function authenticateApiKey(deps: Deps, key: string): MaybePromise<Principal | null> {
+export async function authenticateApiKey(deps: Deps, key: string): Promise<Principal | null> {
   const secretHash = hashApiKey(key);
   const remembered = deps.principals.get(secretHash);
   if (!remembered) return checkKey(deps, secretHash);
@@ -158,6 +158,20 @@ export function authenticateApiKey(deps: Deps, key: string): MaybePromise<Princi
     return remembered.principal;
   }
   return settledWithin(recheck, KEY_CHECK_WAIT_MS, remembered.principal);
+}
+
+/**
+ * What `authenticateApiKey` answers from memory alone, without waiting: the principal of a key
+ * checked moments ago (or being checked again, within `PRINCIPAL_CACHE_MS`); undefined when
+ * the database must be asked, or the key is unknown.
+ */
+export function principalInMemory(deps: Deps, key: string): Principal | undefined {
+  const remembered = deps.principals.get(hashApiKey(key));
+  if (!remembered) return undefined;
+  const age = performance.now() - remembered.checkedAt;
+  if (remembered.recheck) return age < PRINCIPAL_CACHE_MS ? remembered.principal : undefined;
+  const fresh = age < RECHECK_AFTER_MS && !lastUseIsStale(remembered, deps.clock.now());
+  return fresh ? remembered.principal : undefined;
 }
 
 /** How long a key checked once is trusted from memory while the database cannot answer. */

@@ -1,9 +1,9 @@
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { sql } from 'drizzle-orm';
-import { base64url } from '../../base64url';
 import type { Db } from '../../db/database';
 import { rowsOf } from '../../db/json-param';
+import { base64url } from '../../lib/base64url';
 
 /**
  * HMAC-SHA256 signatures with a workspace secret: the configured one, or one generated once
@@ -12,6 +12,8 @@ import { rowsOf } from '../../db/json-param';
 export type SecretSource = { setting: string; configured: string | undefined };
 
 const secrets = new WeakMap<Db, Map<string, Promise<Uint8Array>>>();
+// The same secrets once read, so a signature can be checked without waiting.
+const loadedSecrets = new WeakMap<Db, Map<string, Uint8Array>>();
 
 function secretFor(db: Db, source: SecretSource): Promise<Uint8Array> {
   if (source.configured) return Promise.resolve(new TextEncoder().encode(source.configured));
@@ -23,10 +25,25 @@ function secretFor(db: Db, source: SecretSource): Promise<Uint8Array> {
   let secret = bySetting.get(source.setting);
   if (!secret) {
     secret = loadOrCreateSecret(db, source.setting);
-    secret.catch(() => bySetting.delete(source.setting));
+    secret.then(
+      (loaded) => {
+        let loadedBySetting = loadedSecrets.get(db);
+        if (!loadedBySetting) {
+          loadedBySetting = new Map();
+          loadedSecrets.set(db, loadedBySetting);
+        }
+        loadedBySetting.set(source.setting, loaded);
+      },
+      () => bySetting.delete(source.setting),
+    );
     bySetting.set(source.setting, secret);
   }
   return secret;
+}
+
+function secretInMemory(db: Db, source: SecretSource): Uint8Array | undefined {
+  if (source.configured) return new TextEncoder().encode(source.configured);
+  return loadedSecrets.get(db)?.get(source.setting);
 }
 
 async function loadOrCreateSecret(db: Db, setting: string): Promise<Uint8Array> {
@@ -52,6 +69,22 @@ export async function hasValidSignature(
   signature: string,
 ): Promise<boolean> {
   return constantTimeEqual(await signBody(db, source, body), signature);
+}
+
+/**
+ * `hasValidSignature` without waiting: undefined while the secret has not been read yet on
+ * this instance (ask `hasValidSignature` then).
+ */
+export function hasValidSignatureInMemory(
+  db: Db,
+  source: SecretSource,
+  body: string,
+  signature: string,
+): boolean | undefined {
+  const secret = secretInMemory(db, source);
+  if (!secret) return undefined;
+  const expected = base64url(hmac(sha256, secret, new TextEncoder().encode(body)));
+  return constantTimeEqual(expected, signature);
 }
 
 function constantTimeEqual(a: string, b: string): boolean {

@@ -3,7 +3,6 @@ import type { Principal } from '../../http/app-env';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json, problemResponse } from '../../http/define-route';
 import { PageQuerySchema, pageSchema } from '../../http/pagination';
-import { holdoutWarnings } from '../impact/holdout-power';
 import {
   CAMPAIGN_STATUSES,
   CampaignCreateSchema,
@@ -17,6 +16,7 @@ import {
   listCampaigns,
   patchCampaign,
 } from './campaigns.service';
+import { holdoutWarnings } from './holdout-power';
 
 const ops = { roles: ['ops'] } as const;
 const readers = { roles: ['ops', 'analyst'] } as const;

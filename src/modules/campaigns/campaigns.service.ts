@@ -13,7 +13,6 @@ import {
 import type { Deps } from '../../deps';
 import { AppError, type FieldError, notFound } from '../../http/app-error';
 import { type Page, toPage } from '../../http/pagination';
-import { planDeliveries } from '../email/delivery-plan.service';
 import { resolveReasonNames } from '../reasons/resolve-reasons';
 import type {
   CampaignCreate,
@@ -162,7 +161,7 @@ export async function createCampaign(
     if (!created) throw new Error('insert into campaigns returned no row');
     const view = toCampaignView(created, now);
     await audit(tx, created.id, now, actor, 'created', diff({}, auditable(view)));
-    await planDeliveries(deps, tx, created);
+    await deps.afterCampaignChange(deps, tx, created);
     return view;
   };
   return withinTransaction(deps.db, db, write);
@@ -201,7 +200,7 @@ export async function patchCampaign(
     const view = toCampaignView(updated, now);
     const changes = diff(auditable(toCampaignView(row, now)), auditable(view));
     await audit(tx, id, now, actor, patch.status ?? 'updated', changes);
-    await planDeliveries(deps, tx, updated);
+    await deps.afterCampaignChange(deps, tx, updated);
     return view;
   };
   return withinTransaction(deps.db, db, work);

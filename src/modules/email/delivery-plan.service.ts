@@ -8,8 +8,8 @@ import { AppError } from '../../http/app-error';
 import type { Audience, AudienceSubject } from '../campaigns/audience';
 import { audienceMembers } from '../campaigns/audience-members';
 import { campaignStatus } from '../campaigns/campaign-status';
+import { isHeldOut } from '../campaigns/holdout';
 import { occurrencesBetween } from '../events/occurrences';
-import { isHeldOut } from '../notices/holdout';
 import { recipientSendTime, referenceSendTime } from './send-time';
 
 const CHUNK = 1_000;
@@ -20,6 +20,14 @@ export type DeliveryPlan = { queued: number; suppressed: number; held_out_accoun
 type Recipient = AudienceSubject & {
   contacts: { email: string; name: string | null; locale: string | null; suppressed: boolean }[];
 };
+
+/**
+ * What follows a campaign change (`Deps.afterCampaignChange`): its email deliveries are
+ * planned again, in the transaction that made the change.
+ */
+export async function followCampaignChange(deps: Deps, tx: Db, campaign: CampaignRow) {
+  await planDeliveries(deps, tx, campaign);
+}
 
 /**
  * Expands a published email campaign's audience into one delivery per recipient address, at

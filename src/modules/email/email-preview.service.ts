@@ -9,7 +9,7 @@ import {
 import type { Deps } from '../../deps';
 import { AppError, notFound } from '../../http/app-error';
 import { type Audience, compileAudience } from '../campaigns/audience';
-import { isHeldOut } from '../notices/holdout';
+import { isHeldOut } from '../campaigns/holdout';
 import { composeEmail, type EmailCampaign } from './compose-email';
 import { nextOccurrence } from './delivery-plan.service';
 import { recipientSendTime, referenceSendTime } from './send-time';

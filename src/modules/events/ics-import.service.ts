@@ -8,7 +8,7 @@ import type { Deps } from '../../deps';
 import { AppError, type FieldError } from '../../http/app-error';
 import { unsafeTextProblem } from '../../http/safe-text';
 import { EARLIEST_YEAR, LATEST_YEAR } from '../../http/time-input';
-import { isTimeZone } from '../../time-zone';
+import { isTimeZone } from '../../lib/time-zone';
 import { calendarProblems } from './events.service';
 
 export type IcsImport = { kind: EventKind; lead_days: number; lag_days: number };

@@ -19,7 +19,6 @@ export const VARIABLES = [
 ] as const;
 
 export type Variable = (typeof VARIABLES)[number];
-export const PRE_PERIOD_DAYS = 56;
 
 const V = VARIABLES.length;
 

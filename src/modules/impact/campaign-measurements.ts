@@ -3,9 +3,10 @@ import type { Db } from '../../db/database';
 import { jsonParam, rowsOf } from '../../db/json-param';
 import type { ExposureGroup } from '../../db/schema';
 import type { Deps } from '../../deps';
+import { PRE_PERIOD_DAYS } from '../campaigns/pre-period';
 import { consolidateExposures } from '../notices/consolidate-exposures';
-import { settleRecontacts } from '../tickets/recontact-work';
-import { emptyMoments, MONOMIALS, type Moments, PRE_PERIOD_DAYS } from './account-moments';
+import { settleRecontacts } from '../recontacts/recontact-work';
+import { emptyMoments, MONOMIALS, type Moments } from './account-moments';
 
 /**
  * Brings what measurements read up to date: the exposure log folded into first views, and

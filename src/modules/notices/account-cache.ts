@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { LRUCache } from 'lru-cache';
 import type { Db } from '../../db/database';
 import { rowsOf } from '../../db/json-param';
-import { settledWithin } from '../../settle-within';
+import { settledWithin } from '../../lib/settle-within';
 import type { AudienceSubject } from '../campaigns/audience';
 import { NOTICES_DATABASE_WAIT_MS, NOTICES_RETRY_AFTER_FAILURE_MS } from './notices-waits';
 

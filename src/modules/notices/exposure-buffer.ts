@@ -2,8 +2,8 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/database';
 import { databaseErrorSummary } from '../../db/database-errors';
 import { jsonParam } from '../../db/json-param';
+import { murmur32 } from '../../lib/hash32';
 import type { Logger } from '../../logger';
-import { murmur32 } from './hash32';
 
 /** What one account saw in one answer of the notices API. */
 export type Sighting = {

@@ -3,11 +3,11 @@ import { and, inArray } from 'drizzle-orm';
 import type { Clock } from '../../clock';
 import type { Db } from '../../db/database';
 import { type CampaignRow, campaigns, type Severity } from '../../db/schema';
-import { andThen, type MaybePromise } from '../../maybe-promise';
-import { settledWithin } from '../../settle-within';
+import { hash32 } from '../../lib/hash32';
+import { andThen, type MaybePromise } from '../../lib/maybe-promise';
+import { settledWithin } from '../../lib/settle-within';
 import { type Audience, type AudienceMatcher, compileAudience } from '../campaigns/audience';
 import { publishedCampaign, runsPast } from '../campaigns/campaign-status';
-import { hash32 } from './hash32';
 import { NOTICES_DATABASE_WAIT_MS, NOTICES_RETRY_AFTER_FAILURE_MS } from './notices-waits';
 
 export type NoticeContent = {

@@ -5,17 +5,12 @@ import { SEVERITIES } from '../../db/schema';
 import type { AppEnv } from '../../http/app-env';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json, problemResponse } from '../../http/define-route';
-import { matchesEtag } from '../../http/etag';
 import { AccountIdSchema, LocaleSchema } from '../accounts/account-input';
 import { getAccountRow } from '../accounts/accounts.service';
-import { mintAccountToken } from './account-token';
+import { mintAccountToken } from '../auth/account-token';
 import { EMBED_SCRIPT } from './embed-script';
-import {
-  dismissNotice,
-  NOTICE_READERS,
-  NOTICES_CACHE_CONTROL,
-  noticesFor,
-} from './notices.service';
+import { dismissNotice, NOTICE_READERS } from './notices.service';
+import { answerNotices, NOTICES_EXPOSED_HEADERS } from './notices-answer';
 
 const tags = ['Notices'];
 const AccountParams = z.object({
@@ -37,6 +32,7 @@ const NoticeSchema = z
 
 const noticesRoute = defineRoute({
   access: { roles: NOTICE_READERS, accountToken: true },
+  accessCheckedByHandler: true,
   method: 'get',
   path: '/v1/accounts/{id}/notices',
   tags,
@@ -109,30 +105,31 @@ const corsForOrigins = cors({
     c.var.deps.config.corsOrigins.includes(origin) ? origin : null,
   allowMethods: ['GET', 'POST', 'OPTIONS'],
   allowHeaders: ['Authorization', 'If-None-Match', 'Content-Type'],
-  exposeHeaders: ['ETag', 'X-Request-Id'],
+  exposeHeaders: NOTICES_EXPOSED_HEADERS.split(','),
   maxAge: 600,
 });
 
-// Apps asking from their servers send no Origin and skip CORS altogether: Hono's middleware
-// sets headers before the handler runs, which costs the response its fast path in Node.
+// Apps asking from their servers send no Origin and skip CORS altogether. The notices GET
+// carries its own CORS headers (`answerNotices`); preflights and dismissals get them here.
 const browserCors: MiddlewareHandler<AppEnv> = (c, next) =>
-  c.req.header('origin') === undefined ? next() : corsForOrigins(c, next);
+  c.req.header('origin') === undefined || c.req.method === 'GET' ? next() : corsForOrigins(c, next);
 
 export const noticeRoutes = createRouter();
-noticeRoutes.use('/v1/accounts/:id/notices', browserCors);
+// The wildcard matches `/notices` itself too, so this one line covers every notices path.
 noticeRoutes.use('/v1/accounts/:id/notices/*', browserCors);
 noticeRoutes
   .openapi(noticesRoute, async (c) => {
-    const { id } = c.req.valid('param');
-    const result = await noticesFor(c.var.deps, id, {
+    const reply = await answerNotices(c.var.deps, {
+      accountId: c.req.valid('param').id,
       locale: c.req.valid('query').locale,
-      tokenGeneration: c.var.accountToken?.generation,
+      authorization: c.req.header('authorization'),
+      ifNoneMatch: c.req.header('if-none-match'),
+      origin: c.req.header('origin'),
+      requestId: c.var.requestId,
+      path: c.req.path,
     });
-    c.header('Cache-Control', NOTICES_CACHE_CONTROL);
-    c.header('ETag', result.etag);
-    if (matchesEtag(c.req.header('if-none-match'), result.etag)) return c.body(null, 304);
-    c.header('Content-Type', 'application/json');
-    return c.body(result.body(), 200);
+    // Through the context, so what the app's middleware set (X-Request-Id) is kept.
+    return c.newResponse(reply.body, reply.status, reply.headers);
   })
   .openapi(dismissRoute, async (c) => {
     const { id, noticeId } = c.req.valid('param');

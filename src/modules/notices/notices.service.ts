@@ -5,12 +5,12 @@ import { rowsOf } from '../../db/json-param';
 import { campaigns, noticeDismissals, type Role } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { AppError, notFound } from '../../http/app-error';
-import type { MaybePromise } from '../../maybe-promise';
-import { within } from '../../settle-within';
+import { hash32 } from '../../lib/hash32';
+import type { MaybePromise } from '../../lib/maybe-promise';
+import { within } from '../../lib/settle-within';
+import { isHeldOut } from '../campaigns/holdout';
 import type { NoticeAccount, NoticeAnswer } from './account-cache';
 import { accountsAfter } from './account-loader';
-import { hash32 } from './hash32';
-import { isHeldOut } from './holdout';
 import { type LiveNotice, type LiveSet, type NoticeJson, versionKey } from './notice-catalog';
 import { NOTICES_ACCOUNT_LOAD_MS } from './notices-waits';
 

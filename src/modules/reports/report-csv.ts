@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import { neutraliseFormula } from '../../csv-cell';
+import { neutraliseFormula } from '../../lib/csv-cell';
 import type { Interval } from '../impact/holdout-estimate';
 import type { Companion, PreventedContactsReport } from './prevented-contacts-report.service';
 

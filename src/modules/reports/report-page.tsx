@@ -1,7 +1,7 @@
 import type { Child } from 'hono/jsx';
 import type { Deps } from '../../deps';
-import { ChartContainer, type Column, Table } from '../../ui/kit/components';
-import { Document, renderToString } from '../../ui/kit/document';
+import { ChartContainer, type Column, Table } from '../../view-kit/components';
+import { Document, renderToString } from '../../view-kit/document';
 import type { PreventedContactsReport } from './prevented-contacts-report.service';
 import { preventedPerCampaignChart, savingsChart, weeklyContactsChart } from './report-charts';
 import { formatCount, formatHours, formatMoney, formatPercent } from './report-format';

@@ -1,9 +1,9 @@
 import type { Child } from 'hono/jsx';
 import type { Config } from '../../config';
 import type { ComponentStatus } from '../../db/schema';
-import { SanitizedHtml } from '../../ui/kit/components';
-import { Document, renderToString } from '../../ui/kit/document';
-import { LOCAL_TIMES_PATH } from '../../ui/kit/local-times';
+import { SanitizedHtml } from '../../view-kit/components';
+import { Document, renderToString } from '../../view-kit/document';
+import { LOCAL_TIMES_PATH } from '../../view-kit/local-times';
 import { renderMarkdown } from '../campaigns/markdown';
 import type { PublicStatus, StatuspageIncident } from './public-status.service';
 import type { ComponentUptime, UptimeHistory } from './uptime.service';

@@ -1,5 +1,5 @@
-import { base64url, fromBase64url } from '../../base64url';
 import type { Deps } from '../../deps';
+import { base64url, fromBase64url } from '../../lib/base64url';
 import { hasValidSignature, type SecretSource, signBody } from '../auth/workspace-signature';
 
 /**

@@ -6,10 +6,10 @@ import type { Deps } from '../../deps';
 import { AppError, type FieldError } from '../../http/app-error';
 import { applyRollupDeltas, type RollupDelta, rollupInsert } from '../reasons/reason-weeks-rollup';
 import { resolveReasonSlugs } from '../reasons/resolve-reasons';
+import { queueRecontactWork, settleRecontactsInBackground } from '../recontacts/recontact-work';
+import type { ContactPoint } from '../recontacts/recontacts';
 import { refreshSoon } from '../spikes/refresh-verdicts';
 import { type NormalizedTicket, normalizeTickets, type PathOf } from './normalize-tickets';
-import { queueRecontactWork, settleRecontactsInBackground } from './recontact-work';
-import type { ContactPoint } from './recontacts';
 import type { IngestSummary, TicketInput } from './ticket-input';
 
 type StoredTicket = {

@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { isHeldOut } from '../../../src/modules/notices/holdout';
+import { isHeldOut } from '../../../src/modules/campaigns/holdout';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 

@@ -5,7 +5,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../../src/db/json-param';
 import { consolidateExposures } from '../../../src/modules/notices/consolidate-exposures';
-import { withNoticesFastPath } from '../../../src/modules/notices/notices-fast-path';
+import { withNoticesFastPath } from '../../../src/node-server';
 import { publishCampaign, resetNotices } from '../../helpers/notices';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
@@ -181,14 +181,38 @@ describe('notices API on the Node fast path', () => {
     expect(replaced.requestId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('hands on what it does not take: a query, an Origin, an encoded id, another method', async () => {
-    const english = await both('/v1/accounts/uses-api/notices?locale=en', bearer(appKey));
-    expect(JSON.parse(english.body).notices[0].title).toBe('API errors');
+  it('answers browsers (an Origin) itself, with CORS once', async () => {
     const fromBrowser = await both('/v1/accounts/uses-api/notices', {
       ...bearer(appKey),
       origin: 'https://app.example.com',
     });
+    expect(fromBrowser.status).toBe(200);
     expect(fromBrowser.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    expect(fromBrowser.headers.vary).toBe('Origin');
+    const elsewhere = await both('/v1/accounts/uses-api/notices', {
+      ...bearer(appKey),
+      origin: 'https://evil.example.com',
+    });
+    expect(elsewhere.headers['access-control-allow-origin']).toBeUndefined();
+    const minted = await t.request('/v1/accounts/uses-api/token', { method: 'POST', key: appKey });
+    const { token } = await readJson(minted);
+    const withToken = await both('/v1/accounts/uses-api/notices', {
+      ...bearer(token),
+      origin: 'https://app.example.com',
+    });
+    expect(withToken.status).toBe(200);
+    const refused = await both('/v1/accounts/other/notices', {
+      ...bearer(token),
+      origin: 'https://app.example.com',
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    expect(handedOn).toEqual([]);
+  });
+
+  it('hands on what it does not take: a query, an encoded id, another method', async () => {
+    const english = await both('/v1/accounts/uses-api/notices?locale=en', bearer(appKey));
+    expect(JSON.parse(english.body).notices[0].title).toBe('API errors');
     expect((await both('/v1/accounts/uses%2Dapi/notices', bearer(appKey))).status).toBe(200);
     const dismissed = await fetch(
       `${fast.url}/v1/accounts/uses-api/notices/${campaignId}/dismiss`,
@@ -197,7 +221,6 @@ describe('notices API on the Node fast path', () => {
     expect(dismissed.status).toBe(204);
     expect(handedOn).toEqual([
       'GET /v1/accounts/uses-api/notices?locale=en',
-      'GET /v1/accounts/uses-api/notices',
       'GET /v1/accounts/uses%2Dapi/notices',
       `POST /v1/accounts/uses-api/notices/${campaignId}/dismiss`,
     ]);

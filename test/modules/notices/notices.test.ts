@@ -1,12 +1,12 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/app';
+import { buildDeps } from '../../../src/composition-root';
 import { loadConfig } from '../../../src/config';
 import { rowsOf } from '../../../src/db/json-param';
-import { buildDeps } from '../../../src/deps';
 import { createLogger } from '../../../src/logger';
+import { isHeldOut } from '../../../src/modules/campaigns/holdout';
 import { consolidateExposures } from '../../../src/modules/notices/consolidate-exposures';
-import { isHeldOut } from '../../../src/modules/notices/holdout';
 import { publishCampaign, resetNotices } from '../../helpers/notices';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';

@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isHeldOut } from '../../../src/modules/notices/holdout';
+import { isHeldOut } from '../../../src/modules/campaigns/holdout';
 import { sendReportDigest } from '../../../src/modules/reports/report-digest.service';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';

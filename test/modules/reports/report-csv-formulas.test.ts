@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { neutraliseFormula } from '../../../src/csv-cell';
+import { neutraliseFormula } from '../../../src/lib/csv-cell';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 
 describe('CSV that forestall writes', () => {

@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../db/json-param';
 import type { Deps } from '../../deps';
-import type { Audience } from '../campaigns/audience';
-import { audienceCondition } from '../campaigns/audience-sql';
-import { PRE_PERIOD_DAYS } from './account-moments';
+import type { Audience } from './audience';
+import { audienceCondition } from './audience-sql';
+import { PRE_PERIOD_DAYS } from './pre-period';
 import { isTargetReason } from './target-reasons';
 
 /** The lift a holdout should be able to detect (DESIGN.md section 6). */

@@ -1,6 +1,11 @@
-import { base64url, fromBase64url } from '../../base64url';
 import type { Deps } from '../../deps';
-import { hasValidSignature, type SecretSource, signBody } from '../auth/workspace-signature';
+import { base64url, fromBase64url } from '../../lib/base64url';
+import {
+  hasValidSignature,
+  hasValidSignatureInMemory,
+  type SecretSource,
+  signBody,
+} from './workspace-signature';
 
 /**
  * Short-lived, per-account bearer tokens for the browser: `fnt_<payload>.<signature>`, the
@@ -41,10 +46,36 @@ export async function verifyAccountToken(
   deps: Deps,
   token: string,
 ): Promise<TokenPayload | undefined> {
+  const parts = tokenParts(token);
+  if (!parts) return undefined;
+  const signed = await hasValidSignature(deps.db, tokenSecret(deps), parts.body, parts.signature);
+  return signed ? validPayload(deps, parts.body) : undefined;
+}
+
+/**
+ * `verifyAccountToken` without waiting, once this instance has read the token secret: the
+ * payload of a good token, null for a bad one, undefined when the secret is still to be read.
+ */
+export function verifyAccountTokenInMemory(
+  deps: Deps,
+  token: string,
+): TokenPayload | null | undefined {
+  const parts = tokenParts(token);
+  if (!parts) return null;
+  const source = tokenSecret(deps);
+  const signed = hasValidSignatureInMemory(deps.db, source, parts.body, parts.signature);
+  if (signed === undefined) return undefined;
+  return (signed && validPayload(deps, parts.body)) || null;
+}
+
+function tokenParts(token: string): { body: string; signature: string } | undefined {
   if (!token.startsWith(TOKEN_PREFIX)) return undefined;
   const [body, signature, ...rest] = token.slice(TOKEN_PREFIX.length).split('.');
   if (!body || !signature || rest.length > 0) return undefined;
-  if (!(await hasValidSignature(deps.db, tokenSecret(deps), body, signature))) return undefined;
+  return { body, signature };
+}
+
+function validPayload(deps: Deps, body: string): TokenPayload | undefined {
   let payload: TokenPayload;
   try {
     payload = JSON.parse(new TextDecoder().decode(fromBase64url(body)));

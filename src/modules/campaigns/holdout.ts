@@ -1,4 +1,4 @@
-import { murmur32 } from './hash32';
+import { murmur32 } from '../../lib/hash32';
 
 /**
  * Where an account falls in a campaign's population, in [0, 100): MurmurHash3 (x86, 32-bit,

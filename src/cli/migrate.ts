@@ -1,7 +1,7 @@
+import { buildDeps } from '../composition-root';
 import { ConfigError, loadConfigFromProcessEnv } from '../config';
-import { buildDeps } from '../deps';
+import { openDatabase, redactUrl } from '../db/open-database';
 import { prepareWorkspace } from '../prepare-workspace';
-import { openDatabase, redactUrl } from './open-database';
 
 /** `npm run db:migrate`: what Workers deployments run before `wrangler deploy`. */
 async function main(): Promise<void> {

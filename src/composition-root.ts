@@ -1,0 +1,72 @@
+import { LRUCache } from 'lru-cache';
+import { systemClock } from './clock';
+import type { Config } from './config';
+import type { Db } from './db/database';
+import type { Deps } from './deps';
+import { createLogger } from './logger';
+import { followCampaignChange } from './modules/email/delivery-plan.service';
+import type { EmailTransport } from './modules/email/email-transport';
+import { createOutboxTransport } from './modules/email/outbox-transport';
+import { createResendTransport } from './modules/email/resend-transport';
+import { type AccountCache, createAccountCache } from './modules/notices/account-cache';
+import { createAccountLoader } from './modules/notices/account-loader';
+import { createExposureBuffer } from './modules/notices/exposure-buffer';
+import {
+  type CatalogMemory,
+  createCatalogMemory,
+  createNoticeCatalog,
+} from './modules/notices/notice-catalog';
+import { inlineDetectionRunner } from './modules/spikes/detection-job';
+
+/**
+ * Caches that outlive a request: built once per process on Node, and once per isolate on
+ * Workers (where the rest of `Deps` is built per request), so they are worth their memory.
+ */
+export type InstanceCaches = {
+  principals: Deps['principals'];
+  accounts: AccountCache;
+  /** The last read of live campaigns, compiled (a Workers isolate reads it once a second). */
+  catalog: CatalogMemory;
+  /** The Resend client and its rate gate, shared so the rate holds across requests and runs. */
+  mailer: EmailTransport | null;
+};
+
+export function createInstanceCaches(config: Config): InstanceCaches {
+  return {
+    principals: new LRUCache({ max: 10_000 }),
+    accounts: createAccountCache({ max: config.noticeAccountsCached }),
+    catalog: createCatalogMemory(),
+    mailer: config.email.resend ? createResendTransport(config.email.resend) : null,
+  };
+}
+
+/** The one place that decides which implementation stands behind each part of `Deps`. */
+export function buildDeps(
+  config: Config,
+  db: Db,
+  overrides: Partial<Pick<Deps, 'clock' | 'logger' | 'background' | 'detection' | 'readiness'>> & {
+    caches?: InstanceCaches;
+  } = {},
+): Deps {
+  const clock = overrides.clock ?? systemClock;
+  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const caches = overrides.caches ?? createInstanceCaches(config);
+  return {
+    config,
+    db,
+    clock,
+    logger,
+    mailer: caches.mailer ?? createOutboxTransport(db),
+    notices: {
+      catalog: createNoticeCatalog(db, clock, caches.catalog),
+      exposures: createExposureBuffer(db, logger),
+      accounts: caches.accounts,
+      accountLoader: createAccountLoader(db),
+    },
+    principals: caches.principals,
+    readiness: overrides.readiness ?? { noticesWarm: true },
+    background: overrides.background ?? (() => {}),
+    detection: overrides.detection ?? inlineDetectionRunner,
+    afterCampaignChange: followCampaignChange,
+  };
+}
