@@ -19,6 +19,7 @@ import {
   type NoticeCatalog,
 } from './modules/notices/notice-catalog';
 import { type DetectionRunner, inlineDetectionRunner } from './modules/spikes/detection-job';
+import { type Compute, inlineCompute } from './threads/compute';
 
 /**
  * A key found valid: when this instance last checked it (`performance.now()`), when its use
@@ -63,6 +64,11 @@ export type Deps = {
   background: (task: Promise<void>) => void;
   /** Fits spike-detection models: worker threads on Node, inline on Workers (cron only). */
   detection: DetectionRunner;
+  /**
+   * Runs work that grows with data (simulations, calendar expansion, charts): on worker
+   * threads on Node, inline on Workers, where ranges are bounded to fit the CPU limit.
+   */
+  compute: Compute;
 };
 
 export type Readiness = { noticesWarm: boolean };
@@ -98,7 +104,9 @@ export function createInstanceCaches(config: Config): InstanceCaches {
 export function buildDeps(
   config: Config,
   db: Db,
-  overrides: Partial<Pick<Deps, 'clock' | 'logger' | 'background' | 'detection' | 'readiness'>> & {
+  overrides: Partial<
+    Pick<Deps, 'clock' | 'logger' | 'background' | 'detection' | 'compute' | 'readiness'>
+  > & {
     caches?: InstanceCaches;
   } = {},
 ): Deps {
@@ -121,5 +129,6 @@ export function buildDeps(
     readiness: overrides.readiness ?? { noticesWarm: true },
     background: overrides.background ?? (() => {}),
     detection: overrides.detection ?? inlineDetectionRunner,
+    compute: overrides.compute ?? inlineCompute,
   };
 }

@@ -4,7 +4,6 @@ import { EventInputSchema } from '../modules/events/events.routes';
 import { createEvent, listOccurrences } from '../modules/events/events.service';
 import { importHolidays } from '../modules/events/holidays.service';
 import { findPatterns } from '../modules/patterns/patterns.service';
-import { weeklyContactsChart } from '../modules/reports/report-charts';
 import { weeklyChartInput } from '../modules/reports/weekly-chart-input';
 import { campaignShortcut } from './campaign-form';
 import {
@@ -47,6 +46,7 @@ async function reasonsPage(
     listOccurrences(deps, { from: now, to: new Date(now.getTime() + 90 * DAY_MS) }),
     findPatterns(deps, { weeks: 52 }).then((found) => found.patterns),
   ]);
+  const chartSvg = weekly.series.length === 0 ? '' : await deps.compute('weeklyChart', chart);
   const labels = new Map(weekly.series.map((s) => [s.reason, s.label]));
   const eventForm = { ...(forms.event ?? emptyForm({ kind: 'billing_run' })), idPrefix: 'event-' };
   const holidayForm = {
@@ -58,7 +58,7 @@ async function reasonsPage(
     'Contact reasons',
     html`<h1>Contact reasons</h1>
     <section class="card" aria-labelledby="chart-h"><h2 id="chart-h">${reason ? `Weekly contacts: ${labels.get(reason) ?? reason}` : 'Top reasons by week'}</h2>
-      ${weekly.series.length === 0 ? html`<p class="empty">No tickets yet. Import them with <code>npm run import</code> or POST /v1/tickets.</p>` : html`<figure>${raw(weeklyContactsChart(chart))}<figcaption>Pins mark spikes; grey bands are events. Reasons: ${weekly.series.map((s) => html`<a href="/console/reasons?reason=${s.reason}">${s.label}</a> `)}${reason ? html` · <a href="/console/reasons">top reasons</a>` : ''}</figcaption></figure>`}
+      ${weekly.series.length === 0 ? html`<p class="empty">No tickets yet. Import them with <code>npm run import</code> or POST /v1/tickets.</p>` : html`<figure>${raw(chartSvg)}<figcaption>Pins mark spikes; grey bands are events. Reasons: ${weekly.series.map((s) => html`<a href="/console/reasons?reason=${s.reason}">${s.label}</a> `)}${reason ? html` · <a href="/console/reasons">top reasons</a>` : ''}</figcaption></figure>`}
     </section>
     <section class="card" aria-labelledby="patterns-h"><h2 id="patterns-h">Preventable patterns</h2>
       ${

@@ -11,7 +11,7 @@ import { createEvent } from '../../src/modules/events/events.service';
 import { ingestTickets } from '../../src/modules/tickets/ingest.service';
 import { startTcpProxy } from '../helpers/tcp-proxy';
 import { startAppServer } from './app-server';
-import { dropBenchDatabase, freshBenchDatabase } from './bench-database';
+import { dropBenchDatabase, freshBenchDatabase, keptBenchDatabase } from './bench-database';
 
 /**
  * npm run bench:notices — GET /v1/accounts/{id}/notices for random accounts out of 100,000,
@@ -161,7 +161,20 @@ function broadAudience(i: number): CampaignCreate['audience'] {
   }
 }
 
+// BENCH_KEEP_DATABASE=1 keeps the seeded database and reuses it on the next run (for
+// iterating on one part: the first views then find exposures already recorded).
+const KEEP = process.env.BENCH_KEEP_DATABASE === '1';
+
 async function seed() {
+  const kept = KEEP ? await keptBenchDatabase(DATABASE) : null;
+  if (kept) {
+    const deps = buildDeps(loadConfig({ DATABASE_URL: kept.url }), kept.db, {
+      logger: createLogger('warn'),
+    });
+    const keys = await benchKeys(deps);
+    await kept.close();
+    return { url: kept.url, ...keys };
+  }
   const database = await freshBenchDatabase(DATABASE);
   const config = loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'warn' });
   const deps = buildDeps(config, database.db, { logger: createLogger('warn') });
@@ -189,14 +202,19 @@ async function seed() {
     );
   }
   await seedAnalytics(deps);
+  const keys = await benchKeys(deps);
+  await database.close();
+  return { url: database.url, ...keys };
+}
+
+async function benchKeys(deps: ReturnType<typeof buildDeps>) {
   const { key } = await createApiKey(deps, { name: 'bench app', role: 'app', createdBy: null });
   const analyst = await createApiKey(deps, {
     name: 'bench analyst',
     role: 'admin',
     createdBy: null,
   });
-  await database.close();
-  return { url: database.url, key, analystKey: analyst.key };
+  return { key, analystKey: analyst.key };
 }
 
 const TICKETS = Number(process.env.BENCH_TICKETS ?? 100_000);
@@ -417,7 +435,7 @@ await proxy.close();
 
 await bare.stop();
 const rss = await app.stop();
-await dropBenchDatabase(DATABASE);
+if (!KEEP) await dropBenchDatabase(DATABASE);
 
 const [missRatio = 0, hitRatio = 0] = ratios.map(median);
 console.log(`peak RSS of the forestall server: ${rss.toFixed(0)} MB`);

@@ -5,7 +5,7 @@ import type { Deps } from '../../deps';
 import { AppError, type FieldError, notFound } from '../../http/app-error';
 import { type Page, type PageQuery, toPage } from '../../http/pagination';
 import { resolveReasonNames } from '../reasons/resolve-reasons';
-import { type Occurrence, occurrencesBetween } from './occurrences';
+import { calendarEvent, type Occurrence } from './occurrences';
 import { RecurrenceBudgetExceeded, recurrenceProblems, recurrenceStarts } from './recurrence-rule';
 
 export const MAX_OCCURRENCES = 5_000;
@@ -239,14 +239,14 @@ export async function listOccurrences(
         sql`(${events.rrule} is not null or ${events.startsAt} < ${range.to.toISOString()}::timestamptz)`,
       ),
     );
-  const budget = { steps: limits.steps };
-  const occurrences = rows.flatMap((row) =>
-    occurrencesBetween(row, range.from, range.to, {
-      padded: range.padded,
-      limit: MAX_OCCURRENCES + 1,
-      budget,
-    }),
-  );
+  const occurrences = await deps.compute('occurrences', {
+    events: rows.map(calendarEvent),
+    from: range.from,
+    to: range.to,
+    padded: range.padded,
+    limit: MAX_OCCURRENCES + 1,
+    steps: limits.steps,
+  });
   if (occurrences.length > MAX_OCCURRENCES) {
     throw new AppError(
       'range_too_large',
@@ -254,7 +254,7 @@ export async function listOccurrences(
       [{ location: 'query', path: 'to', message: 'range too long' }],
     );
   }
-  return occurrences.sort((a, b) => a.starts_at.localeCompare(b.starts_at));
+  return occurrences;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -1,7 +1,7 @@
 import { html, raw } from 'hono/html';
 import type { Deps } from '../../deps';
+import type { Interval } from '../impact/holdout-estimate';
 import type { PreventedContactsReport } from './prevented-contacts-report.service';
-import { preventedPerCampaignChart, savingsChart, weeklyContactsChart } from './report-charts';
 import { formatCount, formatHours, formatMoney, formatPercent } from './report-format';
 import { weeklyChartInput } from './weekly-chart-input';
 
@@ -37,6 +37,20 @@ export async function reportSections(deps: Deps, report: PreventedContactsReport
   const warnings = report.campaigns.flatMap((c) =>
     c.warnings.map((w) => ({ title: c.title, message: w.message })),
   );
+  // Drawing the charts grows with the weeks and campaigns shown: off the request thread.
+  const [weeklySvg, preventedSvg, savingsSvg] = await Promise.all([
+    deps.compute('weeklyChart', chart),
+    measured.length > 0
+      ? deps.compute(
+          'preventedChart',
+          measured.map((c) => ({ title: c.title, ...(c.prevented as Interval) })),
+        )
+      : '',
+    deps.compute(
+      'savingsChart',
+      report.weeks.map((w) => ({ week: w.week, savings: w.savings_cents / 100 })),
+    ),
+  ]);
   const pair = (treated: number | null, holdout: number | null, show = formatPercent) =>
     `${show(treated)} / ${show(holdout)}`;
   const sections = html`<style>${raw(STYLE)}</style>
@@ -67,9 +81,9 @@ export async function reportSections(deps: Deps, report: PreventedContactsReport
         <div class="tile"><b>${pair(totals.churn_rate.treated, totals.churn_rate.holdout)}</b><span>churned in the window, treated / held out</span></div>
       </section>
       ${totals.prevented_observational ? html`<p class="label">Campaigns without a holdout (observational estimates, not in the totals): ${formatCount(totals.prevented_observational.estimate)} contacts (${formatCount(totals.prevented_observational.low)} to ${formatCount(totals.prevented_observational.high)}).</p>` : ''}
-      <figure>${raw(weeklyContactsChart(chart))}<figcaption>Pins mark spikes; grey bands are events, blue bands campaign windows.</figcaption></figure>
-      ${measured.length > 0 ? html`<figure>${raw(preventedPerCampaignChart(measured.map((c) => ({ title: c.title, ...(c.prevented as { estimate: number; low: number; high: number }) }))))}</figure>` : ''}
-      <figure>${raw(savingsChart(report.weeks.map((w) => ({ week: w.week, savings: w.savings_cents / 100 }))))}</figure>
+      <figure>${raw(weeklySvg)}<figcaption>Pins mark spikes; grey bands are events, blue bands campaign windows.</figcaption></figure>
+      ${measured.length > 0 ? html`<figure>${raw(preventedSvg)}</figure>` : ''}
+      <figure>${raw(savingsSvg)}</figure>
 
       <h2>Campaigns</h2>
       ${
