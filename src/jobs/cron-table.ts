@@ -1,6 +1,7 @@
 import { consolidateExposuresJob } from './consolidate-exposures.job';
 import { detectSpikesJob } from './detect-spikes.job';
 import type { Job } from './job';
+import { measureCampaignsJob } from './measure-campaigns.job';
 import { pruneAccountChangesJob } from './prune-account-changes.job';
 import { pruneIdempotencyKeysJob } from './prune-idempotency-keys.job';
 import { pruneJobRunsJob } from './prune-job-runs.job';
@@ -23,4 +24,5 @@ export const cronTable: readonly Job[] = [
   sendReportDigestJob,
   settleRecontactsJob,
   refreshSpikesJob,
+  measureCampaignsJob,
 ];

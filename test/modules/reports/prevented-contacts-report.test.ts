@@ -1,5 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { measureCampaignsJob } from '../../../src/jobs/measure-campaigns.job';
 import { isHeldOut } from '../../../src/modules/notices/holdout';
 import { sendReportDigest } from '../../../src/modules/reports/report-digest.service';
 import { expectProblem } from '../../helpers/problem';
@@ -265,5 +266,42 @@ describe('GET /v1/reports/prevented-contacts', () => {
     } finally {
       t.clock.set('2026-03-30T00:00:00Z');
     }
+  });
+
+  it('reads the measurements the measure-campaigns job stored, until they are 20 minutes old', async () => {
+    const contactsOf = (report: { campaigns: { id: string; treated: { contacts: number } }[] }) =>
+      report.campaigns.find((c) => c.id === campaignId)?.treated.contacts;
+    const live = await readJson(await get(PERIOD));
+    const jobRanAt = t.clock.now();
+    await measureCampaignsJob.run(t.deps, jobRanAt);
+    // A late ticket inside the window, from a treated account: the stored answer predates it.
+    const treatedAccount = Array.from({ length: ACCOUNTS }, (_, i) => `a-${i}`).find(
+      (id) => !isHeldOut(campaignId, id, 10),
+    );
+    const late = {
+      source: 'test',
+      external_id: 'late-1',
+      account_id: treatedAccount,
+      reason: 'Shipping',
+      created_at: '2026-03-06T10:00:00Z',
+    };
+    expect(
+      (await t.request('/v1/tickets', { method: 'POST', json: { tickets: [late] } })).status,
+    ).toBe(200);
+    t.clock.set(new Date(jobRanAt.getTime() + 19 * 60_000).toISOString());
+    const stored = await readJson(await get(PERIOD));
+    const campaign = stored.campaigns.find((c: { id: string }) => c.id === campaignId);
+    expect(campaign.measured_at).toBe(jobRanAt.toISOString());
+    expect(contactsOf(stored)).toBe(contactsOf(live));
+    expect(campaign.prevented).toEqual(
+      live.campaigns.find((c: { id: string }) => c.id === campaignId).prevented,
+    );
+
+    t.clock.set(new Date(jobRanAt.getTime() + 21 * 60_000).toISOString());
+    const measuredAgain = await readJson(await get(PERIOD));
+    expect(
+      measuredAgain.campaigns.find((c: { id: string }) => c.id === campaignId).measured_at,
+    ).toBe(t.clock.now().toISOString());
+    expect(contactsOf(measuredAgain)).toBe((contactsOf(live) ?? 0) + 1);
   });
 });
