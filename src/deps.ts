@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import pLimit, { type LimitFunction } from 'p-limit';
 import type { Clock } from './clock';
 import { systemClock } from './clock';
 import type { Config } from './config';
@@ -69,6 +70,8 @@ export type Deps = {
    * threads on Node, inline on Workers, where ranges are bounded to fit the CPU limit.
    */
   compute: Compute;
+  /** Queues heavy reads so at most ANALYTICS_CONCURRENCY run at once on this instance. */
+  heavyReads: LimitFunction;
 };
 
 export type Readiness = { noticesWarm: boolean };
@@ -90,6 +93,7 @@ export type InstanceCaches = {
   catalog: CatalogMemory;
   /** The Resend client and its rate gate, shared so the rate holds across requests and runs. */
   mailer: EmailTransport | null;
+  heavyReads: LimitFunction;
 };
 
 export function createInstanceCaches(config: Config): InstanceCaches {
@@ -98,6 +102,7 @@ export function createInstanceCaches(config: Config): InstanceCaches {
     accounts: createAccountCache({ max: config.noticeAccountsCached }),
     catalog: createCatalogMemory(),
     mailer: config.email.resend ? createResendTransport(config.email.resend) : null,
+    heavyReads: pLimit(config.analyticsConcurrency),
   };
 }
 
@@ -130,5 +135,6 @@ export function buildDeps(
     background: overrides.background ?? (() => {}),
     detection: overrides.detection ?? inlineDetectionRunner,
     compute: overrides.compute ?? inlineCompute,
+    heavyReads: caches.heavyReads,
   };
 }

@@ -1,4 +1,5 @@
 import { expandCalendar } from '../modules/events/occurrences';
+import { holdoutAssessments } from '../modules/impact/campaign-assessment';
 import { estimateObservational } from '../modules/impact/observational-estimate';
 import {
   preventedPerCampaignChart,
@@ -15,6 +16,7 @@ export const computeTasks = {
   detection: computeDetection,
   occurrences: expandCalendar,
   observational: estimateObservational,
+  holdoutAssessments,
   weeklyChart: weeklyContactsChart,
   preventedChart: preventedPerCampaignChart,
   savingsChart,
@@ -43,6 +45,19 @@ const tasks: { [K in TaskName]: (input: TaskInput<K>) => TaskOutput<K> } = compu
 
 export function runTask<K extends TaskName>(task: K, input: TaskInput<K>): TaskOutput<K> {
   return tasks[task](input);
+}
+
+/**
+ * Runs small work where it is asked for (a thread hop would cost more than it saves) and
+ * hands anything larger to `compute`.
+ */
+export function computeSized<K extends TaskName>(
+  compute: Compute,
+  task: K,
+  input: TaskInput<K>,
+  small: boolean,
+): Promise<TaskOutput<K>> {
+  return small ? Promise.resolve(runTask(task, input)) : compute(task, input);
 }
 
 export const inlineCompute: Compute = async (task, input) => runTask(task, input);

@@ -4,7 +4,9 @@ import { EventInputSchema } from '../modules/events/events.routes';
 import { createEvent, listOccurrences } from '../modules/events/events.service';
 import { importHolidays } from '../modules/events/holidays.service';
 import { findPatterns } from '../modules/patterns/patterns.service';
+import { smallWeeklyChart } from '../modules/reports/report-charts';
 import { weeklyChartInput } from '../modules/reports/weekly-chart-input';
+import { computeSized } from '../threads/compute';
 import { campaignShortcut } from './campaign-form';
 import {
   type ConsoleContext,
@@ -46,7 +48,10 @@ async function reasonsPage(
     listOccurrences(deps, { from: now, to: new Date(now.getTime() + 90 * DAY_MS) }),
     findPatterns(deps, { weeks: 52 }).then((found) => found.patterns),
   ]);
-  const chartSvg = weekly.series.length === 0 ? '' : await deps.compute('weeklyChart', chart);
+  const chartSvg =
+    weekly.series.length === 0
+      ? ''
+      : await computeSized(deps.compute, 'weeklyChart', chart, smallWeeklyChart(chart));
   const labels = new Map(weekly.series.map((s) => [s.reason, s.label]));
   const eventForm = { ...(forms.event ?? emptyForm({ kind: 'billing_run' })), idPrefix: 'event-' };
   const holidayForm = {

@@ -6,7 +6,7 @@ import { AppError } from '../../http/app-error';
 import { campaignStatus, publishedCampaign, runsPast } from '../campaigns/campaign-status';
 import {
   type AnswerView,
-  assessWithHoldout,
+  type HoldoutAssessment,
   measurementWindow,
 } from '../impact/campaign-assessment';
 import {
@@ -168,11 +168,23 @@ export async function preventedContactsReport(
   const reported: ReportCampaign[] = [];
   const preventedByWeek = new Map<string, number>();
   const preventedByReason = new Map<string, number>();
+  // Estimating each campaign (confidence sequences, adjustments) grows with their number.
+  const assessments = await deps.compute(
+    'holdoutAssessments',
+    rows.flatMap((row) => {
+      const measurement = measured.get(row.id);
+      const window = windows.get(row.id);
+      return measurement && window
+        ? [{ id: row.id, measurement, window, perTicket: deps.config.costPerTicketCents }]
+        : [];
+    }),
+  );
   for (const row of rows) {
     const measurement = measured.get(row.id);
     const window = windows.get(row.id);
-    if (!measurement || !window) continue;
-    const entry = await reportCampaign(deps, row, measurement, window, {
+    const assessment = assessments.get(row.id);
+    if (!measurement || !window || !assessment) continue;
+    const entry = await reportCampaign(deps, row, assessment, window, {
       now,
       measuredAt: stored.get(row.id)?.measuredAt ?? now,
       observational: stored.get(row.id)?.observational,
@@ -256,13 +268,12 @@ const interval = (view: AnswerView) => (view.status === 'ok' ? view.prevented : 
 async function reportCampaign(
   deps: Deps,
   row: CampaignRow,
-  measurement: CampaignMeasurement,
+  assessment: HoldoutAssessment,
   window: ReturnType<typeof measurementWindow>,
   at: { now: Date; measuredAt: Date; observational?: ObservationalEstimate | null },
 ): Promise<ReportCampaign> {
   const { now } = at;
   const perTicket = deps.config.costPerTicketCents;
-  const assessment = assessWithHoldout(measurement, window, perTicket);
   const base = {
     id: row.id,
     title: row.title,

@@ -1,7 +1,9 @@
 import { html, raw } from 'hono/html';
 import type { Deps } from '../../deps';
+import { computeSized } from '../../threads/compute';
 import type { Interval } from '../impact/holdout-estimate';
 import type { PreventedContactsReport } from './prevented-contacts-report.service';
+import { smallWeeklyChart } from './report-charts';
 import { formatCount, formatHours, formatMoney, formatPercent } from './report-format';
 import { weeklyChartInput } from './weekly-chart-input';
 
@@ -39,7 +41,7 @@ export async function reportSections(deps: Deps, report: PreventedContactsReport
   );
   // Drawing the charts grows with the weeks and campaigns shown: off the request thread.
   const [weeklySvg, preventedSvg, savingsSvg] = await Promise.all([
-    deps.compute('weeklyChart', chart),
+    computeSized(deps.compute, 'weeklyChart', chart, smallWeeklyChart(chart)),
     measured.length > 0
       ? deps.compute(
           'preventedChart',
