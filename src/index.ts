@@ -35,10 +35,11 @@ async function main(): Promise<void> {
   console.log('Applying migrations…');
   // Work requests leave running (re-contact flags) is finished before the database closes.
   const inflight = new Set<Promise<void>>();
-  const compute = threadCompute();
+  // Detection keeps its own threads at normal priority (recomputing verdicts is a job that
+  // should finish); what requests hand over runs on threads that yield to them.
   const deps = buildDeps(config, database.db, {
-    compute,
-    detection: threadDetectionRunner(compute),
+    compute: threadCompute({ background: true }),
+    detection: threadDetectionRunner(threadCompute()),
     readiness: { noticesWarm: false },
     background: (task) => {
       inflight.add(task);

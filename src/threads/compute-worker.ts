@@ -1,15 +1,15 @@
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { runTask, type TaskName } from './compute';
 import { replyError } from './thread-pool';
 
 const BACKGROUND_NICENESS = 10;
 
 /**
- * On Linux a thread has its own niceness: this one yields the CPU to the thread that answers
- * requests (on a two-core machine the compute threads, Postgres and the server share it).
- * Elsewhere it runs at the process's priority.
+ * On Linux a thread has its own niceness: a background thread yields the CPU to the thread
+ * that answers requests (on a two-core machine the compute threads, Postgres and the server
+ * share it). Elsewhere it runs at the process's priority.
  */
 function yieldToRequests() {
   try {
@@ -20,7 +20,7 @@ function yieldToRequests() {
   }
 }
 
-yieldToRequests();
+if ((workerData as { background?: boolean } | null)?.background) yieldToRequests();
 parentPort?.on('message', ({ id, task, input }: { id: number; task: TaskName; input: never }) => {
   try {
     parentPort?.postMessage({ id, result: runTask(task, input) });

@@ -9,9 +9,14 @@ const WORKER_URL = new URL(
   import.meta.url,
 );
 
-/** Node only: every compute task runs on a pool of worker threads (two by default). */
-export function threadCompute(threads = 2): Compute {
-  const pool = createThreadPool(WORKER_URL, threads);
+/**
+ * Node only: compute tasks run on a pool of worker threads (two by default), which start on
+ * first use. With `background`, the threads yield the CPU to the request thread (Linux).
+ */
+export function threadCompute(options: { threads?: number; background?: boolean } = {}): Compute {
+  const pool = createThreadPool(WORKER_URL, options.threads ?? 2, {
+    background: options.background ?? false,
+  });
   const compute: Compute = <K extends TaskName>(task: K, input: unknown, slot?: number) =>
     pool.run(task, input, slot) as Promise<TaskOutput<K>>;
   compute.offThread = true;

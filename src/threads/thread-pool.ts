@@ -23,14 +23,18 @@ type Thread = { worker: Worker; pending: Map<number, Pending> };
  * waits for it. Threads start on first use and stay, keeping the process alive only while
  * they work. A thread that fails takes its pending tasks with it and is replaced on next use.
  */
-export function createThreadPool(workerUrl: URL, size = 2): ThreadPool {
+export function createThreadPool(
+  workerUrl: URL,
+  size = 2,
+  workerData: { background: boolean } = { background: false },
+): ThreadPool {
   const threads: (Thread | undefined)[] = [];
   let nextId = 0;
   let nextSlot = 0;
   const start = (slot: number): Thread => {
     const worker = workerUrl.pathname.endsWith('.ts')
-      ? workerUnderTsx(workerUrl)
-      : new Worker(workerUrl);
+      ? workerUnderTsx(workerUrl, workerData)
+      : new Worker(workerUrl, { workerData });
     worker.unref();
     const thread: Thread = { worker, pending: new Map() };
     worker.on('message', (reply: ThreadReply) => {
@@ -81,7 +85,7 @@ function revived(error: { message: string; code?: ErrorCode; errors?: FieldError
 }
 
 /** A thread does not inherit the loader `--import tsx` gave the main one: it registers tsx. */
-function workerUnderTsx(url: URL): Worker {
+function workerUnderTsx(url: URL, workerData: unknown): Worker {
   const tsx = pathToFileURL(
     createRequire(import.meta.url)
       .resolve('tsx/esm/api')
@@ -91,6 +95,6 @@ function workerUnderTsx(url: URL): Worker {
     `import(${JSON.stringify(tsx)})
       .then((tsx) => tsx.register())
       .then(() => import(${JSON.stringify(url.href)}));`,
-    { eval: true },
+    { eval: true, workerData },
   );
 }

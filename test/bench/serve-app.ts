@@ -41,11 +41,10 @@ async function start() {
   if (!databaseUrl) throw new Error('usage: serve-app.ts forestall <database url>');
   const config = loadConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' });
   const database = openPostgres(databaseUrl, { poolMax: config.databasePoolMax });
-  const compute = threadCompute();
   const deps = buildDeps(config, database.db, {
     logger: createLogger('warn'),
-    compute,
-    detection: threadDetectionRunner(compute),
+    compute: threadCompute({ background: true }),
+    detection: threadDetectionRunner(threadCompute()),
     background: (task) => void task,
   });
   setInterval(() => deps.notices.exposures.flush().catch(() => {}), 1_000);
