@@ -13,8 +13,8 @@ const PERIOD = 'from=2026-03-01&to=2026-03-28';
 type Ticket = Record<string, string | number>;
 
 // Each test builds audiences of thousands of accounts and measures them: its time limit
-// follows how long this file's app took to start (20 starts), not a fixed 30 s.
-const paced = await startPacedApp(20);
+// follows how long this file's app took to start (40 starts), not a fixed 30 s.
+const paced = await startPacedApp(40);
 
 describe('prevented contacts end to end', { timeout: paced.timeout }, () => {
   const t = paced.t;

@@ -11,7 +11,7 @@ const HOLDOUT_RATE = 0.5; // billing contacts per account in the window without 
 const TRUE_LIFT = 0.4;
 
 // Audiences of thousands of accounts, measured: time limits follow this file's measured start.
-const paced = await startPacedApp(20);
+const paced = await startPacedApp(40);
 
 describe('GET /v1/campaigns/{id}/impact', { timeout: paced.timeout }, () => {
   const t = paced.t;
@@ -27,7 +27,7 @@ describe('GET /v1/campaigns/{id}/impact', { timeout: paced.timeout }, () => {
     analystKey = await t.keyFor('analyst');
     const ids = Array.from({ length: ACCOUNTS }, (_, i) => ({ id: `a-${i}` }));
     await t.request('/v1/accounts/batch', { method: 'POST', json: { accounts: ids } });
-  }, paced.timeout);
+  }, paced.hookTimeout);
   afterAll(() => t.close());
   beforeEach(async () => {
     await t.deps.db.execute(sql`truncate campaigns, tickets, reason_weeks, exposure_log cascade`);
