@@ -2,6 +2,7 @@ import type { Deps } from './deps';
 import { type ApiReferenceAssets, apiReferenceRoutes } from './docs/api-reference';
 import { AppError } from './http/app-error';
 import { createRouter } from './http/create-router';
+import { HEAVY_READS, heavyRead } from './http/heavy-reads';
 import { answerableError, renderProblem } from './http/problem';
 import { requestId } from './http/request-id';
 import { safeUrlText } from './http/request-input';
@@ -35,6 +36,7 @@ export function createApp(deps: Deps, options: { apiReferenceAssets?: ApiReferen
     await next();
     logRequest(deps.logger, c.var.requestId, c.req.method, c.req.path, c.res.status, started);
   });
+  for (const path of HEAVY_READS) app.use(path, heavyRead);
   for (const router of moduleRouters) app.route('/', router);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {

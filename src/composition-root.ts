@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import pLimit, { type LimitFunction } from 'p-limit';
 import { systemClock } from './clock';
 import type { Config } from './config';
 import type { Db } from './db/database';
@@ -17,6 +18,7 @@ import {
   createNoticeCatalog,
 } from './modules/notices/notice-catalog';
 import { inlineDetectionRunner } from './modules/spikes/detection-job';
+import { inlineCompute } from './threads/compute';
 
 /**
  * Caches that outlive a request: built once per process on Node, and once per isolate on
@@ -29,6 +31,7 @@ export type InstanceCaches = {
   catalog: CatalogMemory;
   /** The Resend client and its rate gate, shared so the rate holds across requests and runs. */
   mailer: EmailTransport | null;
+  heavyReads: LimitFunction;
 };
 
 export function createInstanceCaches(config: Config): InstanceCaches {
@@ -37,6 +40,7 @@ export function createInstanceCaches(config: Config): InstanceCaches {
     accounts: createAccountCache({ max: config.noticeAccountsCached }),
     catalog: createCatalogMemory(),
     mailer: config.email.resend ? createResendTransport(config.email.resend) : null,
+    heavyReads: pLimit(config.analyticsConcurrency),
   };
 }
 
@@ -44,7 +48,9 @@ export function createInstanceCaches(config: Config): InstanceCaches {
 export function buildDeps(
   config: Config,
   db: Db,
-  overrides: Partial<Pick<Deps, 'clock' | 'logger' | 'background' | 'detection' | 'readiness'>> & {
+  overrides: Partial<
+    Pick<Deps, 'clock' | 'logger' | 'background' | 'detection' | 'compute' | 'readiness'>
+  > & {
     caches?: InstanceCaches;
   } = {},
 ): Deps {
@@ -67,6 +73,8 @@ export function buildDeps(
     readiness: overrides.readiness ?? { noticesWarm: true },
     background: overrides.background ?? (() => {}),
     detection: overrides.detection ?? inlineDetectionRunner,
+    compute: overrides.compute ?? inlineCompute,
+    heavyReads: caches.heavyReads,
     afterCampaignChange: followCampaignChange,
   };
 }

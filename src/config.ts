@@ -44,6 +44,7 @@ const envSchema = z.object({
   DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(100).default(10),
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  ANALYTICS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
   WORKSPACE_TIME_ZONE: timeZone.default('UTC'),
   ADMIN_API_KEY: optionalString.pipe(
@@ -134,6 +135,8 @@ export type Config = {
   databaseStatementTimeoutMs: number;
   /** A request not answered by then gets a 503 (streamed imports excepted). */
   requestTimeoutMs: number;
+  /** Heavy reads (reports, series, patterns, occurrences) an instance runs at once. */
+  analyticsConcurrency: number;
   publicUrl: string;
   workspaceTimeZone: string;
   adminApiKey: string | undefined;
@@ -196,6 +199,7 @@ export function loadConfig(source: EnvSource): Config {
     databasePoolMax: env.DATABASE_POOL_MAX,
     databaseStatementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+    analyticsConcurrency: env.ANALYTICS_CONCURRENCY,
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
     workspaceTimeZone: env.WORKSPACE_TIME_ZONE,
     adminApiKey: env.ADMIN_API_KEY,

@@ -1,4 +1,5 @@
 import type { LRUCache } from 'lru-cache';
+import type { LimitFunction } from 'p-limit';
 import type { Clock } from './clock';
 import type { Config } from './config';
 import type { Db } from './db/database';
@@ -11,6 +12,7 @@ import type { AccountLoader } from './modules/notices/account-loader';
 import type { ExposureBuffer } from './modules/notices/exposure-buffer';
 import type { NoticeCatalog } from './modules/notices/notice-catalog';
 import type { DetectionRunner } from './modules/spikes/detection-job';
+import type { Compute } from './threads/compute';
 
 /**
  * Everything a route, service or job needs: the contract only. `composition-root.ts` builds
@@ -49,6 +51,13 @@ export type Deps = {
    * are planned again). Campaigns call this one step; the composition root names what it is.
    */
   afterCampaignChange: CampaignFollowUp;
+  /**
+   * Runs work that grows with data (simulations, calendar expansion, charts): on worker
+   * threads on Node, inline on Workers, where ranges are bounded to fit the CPU limit.
+   */
+  compute: Compute;
+  /** Queues heavy reads so at most ANALYTICS_CONCURRENCY run at once on this instance. */
+  heavyReads: LimitFunction;
 };
 
 export type CampaignFollowUp = (deps: Deps, tx: Db, campaign: CampaignRow) => Promise<void>;

@@ -13,6 +13,7 @@ import { warmNoticeAccounts } from './modules/notices/notices.service';
 import { threadDetectionRunner } from './modules/spikes/detection-thread';
 import { type NodeServer, serveNode } from './node-server';
 import { prepareWorkspace } from './prepare-workspace';
+import { threadCompute } from './threads/thread-compute';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 const EXPOSURE_FLUSH_MS = 1_000;
@@ -34,8 +35,11 @@ async function main(): Promise<void> {
   console.log('Applying migrations…');
   // Work requests leave running (re-contact flags) is finished before the database closes.
   const inflight = new Set<Promise<void>>();
+  // Detection keeps its own threads at normal priority (recomputing verdicts is a job that
+  // should finish); what requests hand over runs on threads that yield to them.
   const deps = buildDeps(config, database.db, {
-    detection: threadDetectionRunner(),
+    compute: threadCompute({ background: true }),
+    detection: threadDetectionRunner(threadCompute()),
     readiness: { noticesWarm: false },
     background: (task) => {
       inflight.add(task);

@@ -19,7 +19,7 @@ await build({
   absWorkingDir: projectFolder(''),
   entryPoints: {
     index: 'src/index.ts',
-    'detection-worker': 'src/modules/spikes/detection-worker.ts',
+    'compute-worker': 'src/threads/compute-worker.ts',
   },
   outdir: 'dist',
   bundle: true,

@@ -1,6 +1,7 @@
 import { consolidateExposuresJob } from './consolidate-exposures.job';
 import { detectSpikesJob } from './detect-spikes.job';
 import type { Job } from './job';
+import { measureCampaignsJob } from './measure-campaigns.job';
 import { notifyStatusSubscribersJob } from './notify-status-subscribers.job';
 import { pruneAccountChangesJob } from './prune-account-changes.job';
 import { pruneIdempotencyKeysJob } from './prune-idempotency-keys.job';
@@ -25,4 +26,5 @@ export const cronTable: readonly Job[] = [
   sendReportDigestJob,
   settleRecontactsJob,
   refreshSpikesJob,
+  measureCampaignsJob,
 ];

@@ -4,7 +4,7 @@ import { EventInputSchema } from '../modules/events/events.routes';
 import { createEvent, listOccurrences } from '../modules/events/events.service';
 import { type HolidayImport, importHolidays } from '../modules/events/holidays.service';
 import { findPatterns } from '../modules/patterns/patterns.service';
-import { weeklyContactsChart } from '../modules/reports/report-charts';
+import { smallWeeklyChart, weeklyContactsChart } from '../modules/reports/report-charts';
 import { weeklyChartInput } from '../modules/reports/weekly-chart-input';
 import {
   Card,
@@ -61,6 +61,12 @@ async function reasonsPage(
     findPatterns(deps, { weeks: 52 }).then((found) => found.patterns),
   ]);
   const labels = new Map(weekly.series.map((s) => [s.reason, s.label]));
+  const chartSvg =
+    weekly.series.length === 0
+      ? ''
+      : smallWeeklyChart(chart)
+        ? weeklyContactsChart(chart)
+        : await deps.compute('weeklyChart', chart);
   const eventForm = { ...(forms.event ?? emptyForm({ kind: 'billing_run' })), idPrefix: 'event-' };
   const holidayForm = {
     ...(forms.holidays ?? emptyForm({ year: String(now.getUTCFullYear() + 1) })),
@@ -103,7 +109,7 @@ async function reasonsPage(
           )
         ) : (
           <ChartContainer
-            svg={weeklyContactsChart(chart)}
+            svg={chartSvg}
             caption={
               <>
                 Pins mark spikes; grey bands are events. Reasons:{' '}

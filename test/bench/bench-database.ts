@@ -21,6 +21,18 @@ export async function freshBenchDatabase(name: string): Promise<Database & { url
   return { ...database, url };
 }
 
+/** The database `name` if an earlier run kept it, migrated to the current schema. */
+export async function keptBenchDatabase(name: string) {
+  const admin = postgres(BENCH_ADMIN_URL, { max: 1, onnotice: () => {} });
+  const [exists] = await admin`select 1 from pg_database where datname = ${name}`;
+  await admin.end();
+  if (!exists) return null;
+  const url = withDatabase(BENCH_ADMIN_URL, name);
+  const database = openPostgres(url, { poolMax: 4 });
+  await migrateDatabase(database);
+  return { ...database, url };
+}
+
 export async function dropBenchDatabase(name: string): Promise<void> {
   const admin = postgres(BENCH_ADMIN_URL, { max: 1, onnotice: () => {} });
   await admin.unsafe(`drop database if exists "${name}" with (force)`);

@@ -7,12 +7,13 @@ import { createLogger } from '../../src/logger';
 import { warmNoticeAccounts } from '../../src/modules/notices/notices.service';
 import { threadDetectionRunner } from '../../src/modules/spikes/detection-thread';
 import { serveNode } from '../../src/node-server';
+import { threadCompute } from '../../src/threads/thread-compute';
 
 /**
  * The server side of bench:notices and bench:ingest, in its own process so the load
  * generator does not share its event loop: `forestall` serves the real app over the bench
  * database as `npm start` does (its Node server, exposures flushed every second,
- * and detection on worker threads); `bare` serves one Hono JSON route through the same node:http adapter. Prints the port,
+ * and detection and other heavy work on worker threads); `bare` serves one Hono JSON route through the same node:http adapter. Prints the port,
  * and at SIGTERM the peak resident set size.
  */
 
@@ -42,7 +43,8 @@ async function start() {
   const database = openPostgres(databaseUrl, { poolMax: config.databasePoolMax });
   const deps = buildDeps(config, database.db, {
     logger: createLogger('warn'),
-    detection: threadDetectionRunner(),
+    compute: threadCompute({ background: true }),
+    detection: threadDetectionRunner(threadCompute()),
     background: (task) => void task,
   });
   setInterval(() => deps.notices.exposures.flush().catch(() => {}), 1_000);

@@ -7,6 +7,7 @@ import { swaggerUiFiles } from '../../src/docs/swagger-ui-files';
 import { createLogger } from '../../src/logger';
 import { createApiKey } from '../../src/modules/auth/api-keys.service';
 import type { DetectionRunner } from '../../src/modules/spikes/detection-job';
+import type { Compute } from '../../src/threads/compute';
 import { createTestClock } from './test-clock';
 import { createTestDatabase } from './test-database';
 
@@ -21,7 +22,12 @@ export type RequestOptions = {
 
 /** The real app over a fresh real database, with a controllable clock and captured logs. */
 export async function startTestApp(
-  options: { env?: EnvSource; database?: Database; detection?: DetectionRunner } = {},
+  options: {
+    env?: EnvSource;
+    database?: Database;
+    detection?: DetectionRunner;
+    compute?: Compute;
+  } = {},
 ) {
   const database = options.database ?? (await createTestDatabase());
   const config = loadConfig({ LOG_LEVEL: 'debug', ...options.env });
@@ -33,6 +39,7 @@ export async function startTestApp(
     clock,
     logger: createLogger('debug', (line) => logs.push(line)),
     detection: options.detection,
+    compute: options.compute,
     background: (task) => {
       background.add(task);
       void task.finally(() => background.delete(task));

@@ -1,5 +1,6 @@
 export * from './accounts';
 export * from './api-keys';
+export * from './campaign-measurements';
 export * from './campaigns';
 export * from './console-sessions';
 export * from './email';

@@ -5,7 +5,12 @@ import type { Deps } from '../../deps';
 import { AppError, type FieldError, notFound } from '../../http/app-error';
 import { type Page, type PageQuery, toPage } from '../../http/pagination';
 import { resolveReasonNames } from '../reasons/resolve-reasons';
-import { type Occurrence, occurrencesBetween } from './occurrences';
+import {
+  type CalendarExpansion,
+  calendarEvent,
+  expandCalendar,
+  type Occurrence,
+} from './occurrences';
 import { RecurrenceBudgetExceeded, recurrenceProblems, recurrenceStarts } from './recurrence-rule';
 
 export const MAX_OCCURRENCES = 5_000;
@@ -198,6 +203,23 @@ export const OCCURRENCE_LIMITS = {
   internal: { maxRangeDays: 16 * 366, steps: 1_000_000 },
 } as const;
 
+/** Periods walked on the request thread before the expansion moves to a compute thread. */
+const INLINE_STEPS = 2_000;
+
+/**
+ * Most calendar reads walk a few hundred periods: handing those to a thread would cost more
+ * than it saves. One that needs more than INLINE_STEPS is done again on a compute thread.
+ */
+async function expandSmallInline(deps: Deps, expansion: CalendarExpansion) {
+  if (expansion.steps <= INLINE_STEPS) return expandCalendar(expansion);
+  try {
+    return expandCalendar({ ...expansion, steps: INLINE_STEPS });
+  } catch (error) {
+    if (!(error instanceof RecurrenceBudgetExceeded)) throw error;
+    return deps.compute('occurrences', expansion);
+  }
+}
+
 /** Every event's windows in [from, to), earliest first. */
 export async function listOccurrences(
   deps: Deps,
@@ -239,14 +261,15 @@ export async function listOccurrences(
         sql`(${events.rrule} is not null or ${events.startsAt} < ${range.to.toISOString()}::timestamptz)`,
       ),
     );
-  const budget = { steps: limits.steps };
-  const occurrences = rows.flatMap((row) =>
-    occurrencesBetween(row, range.from, range.to, {
-      padded: range.padded,
-      limit: MAX_OCCURRENCES + 1,
-      budget,
-    }),
-  );
+  const expansion = {
+    events: rows.map(calendarEvent),
+    from: range.from,
+    to: range.to,
+    padded: range.padded,
+    limit: MAX_OCCURRENCES + 1,
+    steps: limits.steps,
+  };
+  const occurrences = await expandSmallInline(deps, expansion);
   if (occurrences.length > MAX_OCCURRENCES) {
     throw new AppError(
       'range_too_large',
@@ -254,7 +277,7 @@ export async function listOccurrences(
       [{ location: 'query', path: 'to', message: 'range too long' }],
     );
   }
-  return occurrences.sort((a, b) => a.starts_at.localeCompare(b.starts_at));
+  return occurrences;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;

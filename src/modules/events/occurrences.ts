@@ -72,3 +72,41 @@ export function occurrencesBetween(
 export type Budget = { steps: number };
 
 const DEFAULT_STEPS = 100_000;
+
+export type CalendarExpansion = {
+  events: CalendarEvent[];
+  from: Date;
+  to: Date;
+  padded?: boolean;
+  /** Occurrences kept per event (one more than a caller allows shows there are too many). */
+  limit: number;
+  /** Periods the whole expansion may walk (see `recurrenceStarts`). */
+  steps: number;
+};
+
+/** Every event's windows in [from, to), earliest first: the work a calendar read grows with. */
+export function expandCalendar(input: CalendarExpansion): Occurrence[] {
+  const budget = { steps: input.steps };
+  return input.events
+    .flatMap((event) =>
+      occurrencesBetween(event, input.from, input.to, {
+        padded: input.padded,
+        limit: input.limit,
+        budget,
+      }),
+    )
+    .sort((a, b) => a.starts_at.localeCompare(b.starts_at));
+}
+
+/** The fields of an event row that expanding it reads (what crosses to a compute thread). */
+export const calendarEvent = (row: CalendarEvent): CalendarEvent => ({
+  id: row.id,
+  kind: row.kind,
+  title: row.title,
+  startsAt: row.startsAt,
+  endsAt: row.endsAt,
+  rrule: row.rrule,
+  leadDays: row.leadDays,
+  lagDays: row.lagDays,
+  affectedReasons: row.affectedReasons,
+});

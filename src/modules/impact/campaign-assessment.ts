@@ -128,3 +128,17 @@ export function assessWithHoldout(
     ),
   };
 }
+
+/** Assessments of many campaigns at once, by id (a compute task: it grows with their number). */
+export function holdoutAssessments(
+  campaigns: {
+    id: string;
+    measurement: CampaignMeasurement;
+    window: MeasurementWindow;
+    perTicket: number;
+  }[],
+): Map<string, HoldoutAssessment> {
+  return new Map(
+    campaigns.map((c) => [c.id, assessWithHoldout(c.measurement, c.window, c.perTicket)]),
+  );
+}

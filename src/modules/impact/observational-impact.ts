@@ -7,7 +7,6 @@ import { occurrencesBetween } from '../events/occurrences';
 import { addWeeks, currentWeek, weeksBetween } from '../reasons/weeks';
 import { weeklyOverlap, weekStarts } from '../spikes/week-overlap';
 import {
-  estimateObservational,
   historyTooShort,
   MIN_HISTORY_WEEKS,
   type ObservationalEstimate,
@@ -95,7 +94,7 @@ export async function observationalImpact(
   }
   const historyWeeks = weeks.slice(firstContact);
   const windowWeeks = weeksBetween(startWeek, lastWeek);
-  return estimateObservational({
+  return deps.compute('observational', {
     firstWeek: historyWeeks[0] ?? startWeek,
     history,
     eventOverlap: await eventOverlap(deps, campaign.eventId, [...historyWeeks, ...windowWeeks]),

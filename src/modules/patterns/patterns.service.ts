@@ -81,13 +81,21 @@ export async function findPatterns(
     return event?.rrule ? `event:${eventId}` : `kind:${event?.kind ?? 'other'}`;
   };
 
+  // The weeks each occurrence touches are found once, not once per reason.
+  const spans = calendar.map(({ event, occurrences }) => ({
+    event,
+    occurrences: occurrences.map((occurrence) => ({
+      occurrence,
+      ...weeksTouched(occurrence, starts),
+    })),
+  }));
   const evidence = new Map<string, { reason: string; group: string; items: Evidence[] }>();
   for (const row of stored) {
     const reason = row.reason_slug;
-    for (const { event, occurrences } of calendar) {
+    for (const { event, occurrences } of spans) {
       if (event.affectedReasons.length > 0 && !event.affectedReasons.includes(reason)) continue;
-      for (const occurrence of occurrences) {
-        const item = occurrenceExcess(occurrence, starts, row);
+      for (const span of occurrences) {
+        const item = occurrenceExcess(span, row);
         if (!item) continue;
         const key = `${groupOf(event.id)}|${reason}`;
         const entry = evidence.get(key) ?? { reason, group: groupOf(event.id), items: [] };
@@ -157,12 +165,8 @@ export async function findPatterns(
   return { from, to, patterns };
 }
 
-/** Observed minus event-free expected contacts over the tested weeks an occurrence touches. */
-function occurrenceExcess(
-  occurrence: Occurrence,
-  starts: number[],
-  row: { observed: number[]; expected: number[]; status: string },
-): Evidence | undefined {
+/** The weeks (indices into `starts`, [first, end)) an occurrence's window touches. */
+function weeksTouched(occurrence: Occurrence, starts: number[]) {
   const begins = Date.parse(occurrence.starts_at);
   const ends = Date.parse(occurrence.ends_at);
   // The first week that ends after the occurrence begins.
@@ -173,10 +177,20 @@ function occurrenceExcess(
     if ((starts[mid] ?? 0) + WEEK_MS <= begins) lo = mid + 1;
     else hi = mid;
   }
+  let end = lo;
+  while (end < starts.length && (starts[end] ?? 0) < ends) end++;
+  return { first: lo, end };
+}
+
+/** Observed minus event-free expected contacts over the tested weeks an occurrence touches. */
+function occurrenceExcess(
+  { occurrence, first, end }: { occurrence: Occurrence; first: number; end: number },
+  row: { observed: number[]; expected: number[]; status: string },
+): Evidence | undefined {
   let observed = 0;
   let expected = 0;
   let weeks = 0;
-  for (let w = lo; w < starts.length && (starts[w] ?? 0) < ends; w++) {
+  for (let w = first; w < end; w++) {
     if (row.status[w] !== 't') continue;
     observed += row.observed[w] ?? 0;
     expected += row.expected[w] ?? 0;

@@ -6,7 +6,7 @@ import { AppError } from '../../http/app-error';
 import { campaignStatus, publishedCampaign, runsPast } from '../campaigns/campaign-status';
 import {
   type AnswerView,
-  assessWithHoldout,
+  type HoldoutAssessment,
   measurementWindow,
 } from '../impact/campaign-assessment';
 import {
@@ -16,7 +16,9 @@ import {
 } from '../impact/campaign-measurements';
 import { type CompanionWarning, type GroupCompanion, rate } from '../impact/companion-metrics';
 import type { Interval } from '../impact/holdout-estimate';
+import type { ObservationalEstimate } from '../impact/observational-estimate';
 import { observationalImpact } from '../impact/observational-impact';
+import { usableMeasurements } from '../impact/stored-measurements';
 import { addWeeks, mondayOf, weeksBetween } from '../reasons/weeks';
 import { type ContactCounts, noContacts, periodMetrics } from './period-metrics';
 
@@ -32,6 +34,8 @@ export type ReportCampaign = {
   starts_at: string | null;
   ends_at: string | null;
   window_ends_at: string;
+  /** When the measurement was taken (by the measure-campaigns job, or for this answer). */
+  measured_at: string;
   target_reasons: string[];
   method: 'holdout' | 'observational';
   measurement: 'final' | 'so_far';
@@ -126,7 +130,6 @@ export async function preventedContactsReport(
       [{ location: 'query', path: 'from', message: `at most ${MAX_REPORT_DAYS} days before to` }],
     );
   }
-  await catchUpForMeasurement(deps);
   const windowDays = deps.config.impactWindowDays;
   const rows = await deps.db
     .select()
@@ -140,11 +143,21 @@ export async function preventedContactsReport(
     )
     .orderBy(asc(campaigns.startsAt), asc(campaigns.id))
     .limit(MAX_REPORT_CAMPAIGNS);
-  const windows = new Map(rows.map((row) => [row.id, measurementWindow(row, now, windowDays)]));
+  // What the measure-campaigns job stored is read; only campaigns it has not measured
+  // lately are measured here.
+  const stored = await usableMeasurements(deps, rows, now);
+  const live = rows.filter((row) => !stored.has(row.id));
+  const windows = new Map(
+    rows.map((row) => [
+      row.id,
+      measurementWindow(row, stored.get(row.id)?.measuredAt ?? now, windowDays),
+    ]),
+  );
+  if (live.length > 0) await catchUpForMeasurement(deps);
   const [measured, period] = await Promise.all([
     measureCampaigns(
       deps.db,
-      rows.map((row) => ({
+      live.map((row) => ({
         id: row.id,
         targetReasons: row.targetReasons,
         windowEnd: windows.get(row.id)?.end ?? now,
@@ -153,16 +166,33 @@ export async function preventedContactsReport(
     ),
     periodMetrics(deps.db, { from, to }, zone),
   ]);
+  for (const [id, entry] of stored) measured.set(id, entry.measurement);
 
   const perTicket = deps.config.costPerTicketCents;
   const reported: ReportCampaign[] = [];
   const preventedByWeek = new Map<string, number>();
   const preventedByReason = new Map<string, number>();
+  // Estimating each campaign (confidence sequences, adjustments) grows with their number.
+  const assessments = await deps.compute(
+    'holdoutAssessments',
+    rows.flatMap((row) => {
+      const measurement = measured.get(row.id);
+      const window = windows.get(row.id);
+      return measurement && window
+        ? [{ id: row.id, measurement, window, perTicket: deps.config.costPerTicketCents }]
+        : [];
+    }),
+  );
   for (const row of rows) {
     const measurement = measured.get(row.id);
     const window = windows.get(row.id);
-    if (!measurement || !window) continue;
-    const entry = await reportCampaign(deps, row, measurement, window, now);
+    const assessment = assessments.get(row.id);
+    if (!measurement || !window || !assessment) continue;
+    const entry = await reportCampaign(deps, row, assessment, window, {
+      now,
+      measuredAt: stored.get(row.id)?.measuredAt ?? now,
+      observational: stored.get(row.id)?.observational,
+    });
     reported.push(entry);
     if (entry.method === 'holdout' && entry.prevented) {
       addPointEstimates(measurement, preventedByWeek, preventedByReason);
@@ -242,12 +272,12 @@ const interval = (view: AnswerView) => (view.status === 'ok' ? view.prevented : 
 async function reportCampaign(
   deps: Deps,
   row: CampaignRow,
-  measurement: CampaignMeasurement,
+  assessment: HoldoutAssessment,
   window: ReturnType<typeof measurementWindow>,
-  now: Date,
+  at: { now: Date; measuredAt: Date; observational?: ObservationalEstimate | null },
 ): Promise<ReportCampaign> {
+  const { now } = at;
   const perTicket = deps.config.costPerTicketCents;
-  const assessment = assessWithHoldout(measurement, window, perTicket);
   const base = {
     id: row.id,
     title: row.title,
@@ -256,6 +286,7 @@ async function reportCampaign(
     starts_at: row.startsAt?.toISOString() ?? null,
     ends_at: row.endsAt?.toISOString() ?? null,
     window_ends_at: window.end.toISOString(),
+    measured_at: at.measuredAt.toISOString(),
     target_reasons: row.targetReasons,
     measurement: window.measurement,
     interval_kind: assessment.interval_kind,
@@ -263,7 +294,7 @@ async function reportCampaign(
     holdout: assessment.companion.holdout,
   };
   if (row.holdoutPercent === 0) {
-    const estimate = await observationalImpact(deps, row, window.end);
+    const estimate = at.observational ?? (await observationalImpact(deps, row, window.end));
     const none = {
       target_prevented: null,
       shifted: null,

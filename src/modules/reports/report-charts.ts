@@ -39,6 +39,12 @@ function svg(option: echarts.EChartsCoreOption, height: number): string {
   return markup;
 }
 
+/** Charts of up to this many points draw in a few milliseconds: no thread needed. */
+const SMALL_CHART_POINTS = 1_000;
+
+export const smallWeeklyChart = (input: WeeklyChartInput) =>
+  input.weeks.length * Math.max(1, input.series.length) <= SMALL_CHART_POINTS;
+
 export type WeeklyChartInput = {
   weeks: string[];
   series: { label: string; counts: number[] }[];

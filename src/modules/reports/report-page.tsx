@@ -3,7 +3,7 @@ import type { Deps } from '../../deps';
 import { ChartContainer, type Column, Table } from '../../view-kit/components';
 import { Document, renderToString } from '../../view-kit/document';
 import type { PreventedContactsReport } from './prevented-contacts-report.service';
-import { preventedPerCampaignChart, savingsChart, weeklyContactsChart } from './report-charts';
+import { smallWeeklyChart, weeklyContactsChart } from './report-charts';
 import { formatCount, formatHours, formatMoney, formatPercent } from './report-format';
 import { weeklyChartInput } from './weekly-chart-input';
 
@@ -166,6 +166,12 @@ export async function reportSections(deps: Deps, report: PreventedContactsReport
   const { totals } = report;
   const observational = totals.prevented_observational;
   const savings = report.weeks.map((w) => ({ week: w.week, savings: w.savings_cents / 100 }));
+  // Drawing the charts grows with the weeks and campaigns shown: off the request thread.
+  const [weeklySvg, preventedSvg, savingsSvg] = await Promise.all([
+    smallWeeklyChart(chart) ? weeklyContactsChart(chart) : deps.compute('weeklyChart', chart),
+    measured.length > 0 ? deps.compute('preventedChart', measured) : '',
+    deps.compute('savingsChart', savings),
+  ]);
   return (
     <div class="report">
       <header>
@@ -188,11 +194,11 @@ export async function reportSections(deps: Deps, report: PreventedContactsReport
           ''
         )}
         <ChartContainer
-          svg={weeklyContactsChart(chart)}
+          svg={weeklySvg}
           caption="Pins mark spikes; grey bands are events, blue bands campaign windows."
         />
-        {measured.length > 0 ? <ChartContainer svg={preventedPerCampaignChart(measured)} /> : ''}
-        <ChartContainer svg={savingsChart(savings)} />
+        {measured.length > 0 ? <ChartContainer svg={preventedSvg} /> : ''}
+        <ChartContainer svg={savingsSvg} />
 
         <h2>Campaigns</h2>
         <Table

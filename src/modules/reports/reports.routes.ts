@@ -63,6 +63,11 @@ const ReportSchema = z
         starts_at: z.string().nullable(),
         ends_at: z.string().nullable(),
         window_ends_at: z.string(),
+        measured_at: z.string().openapi({
+          description:
+            'When the measurement was taken: by the measure-campaigns job (every 10 minutes), ' +
+            'or for this answer when the job has not measured the campaign lately.',
+        }),
         target_reasons: z.array(z.string()),
         method: z.enum(['holdout', 'observational']),
         measurement: z.enum(['final', 'so_far']),

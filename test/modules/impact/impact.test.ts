@@ -1,21 +1,23 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isHeldOut } from '../../../src/modules/campaigns/holdout';
+import { startPacedApp } from '../../helpers/paced-app';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
 
 // The test clock starts at 2026-03-02T09:00:00Z.
 const ACCOUNTS = 2_000;
 const HOLDOUT_RATE = 0.5; // billing contacts per account in the window without the campaign
 const TRUE_LIFT = 0.4;
 
-describe('GET /v1/campaigns/{id}/impact', () => {
-  let t: TestApp;
+// Audiences of thousands of accounts, measured: time limits follow this file's measured start.
+const paced = await startPacedApp(40);
+
+describe('GET /v1/campaigns/{id}/impact', { timeout: paced.timeout }, () => {
+  const t = paced.t;
   let appKey: string;
   let analystKey: string;
   beforeAll(async () => {
-    t = await startTestApp();
     // Reasons named by events and campaigns must exist (an unknown one is a 422).
     await t.request('/v1/reasons/billing', {
       method: 'PUT',
@@ -25,7 +27,7 @@ describe('GET /v1/campaigns/{id}/impact', () => {
     analystKey = await t.keyFor('analyst');
     const ids = Array.from({ length: ACCOUNTS }, (_, i) => ({ id: `a-${i}` }));
     await t.request('/v1/accounts/batch', { method: 'POST', json: { accounts: ids } });
-  });
+  }, paced.hookTimeout);
   afterAll(() => t.close());
   beforeEach(async () => {
     await t.deps.db.execute(sql`truncate campaigns, tickets, reason_weeks, exposure_log cascade`);

@@ -1,25 +1,31 @@
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { measureCampaignsJob } from '../../../src/jobs/measure-campaigns.job';
 import { isHeldOut } from '../../../src/modules/campaigns/holdout';
 import { sendReportDigest } from '../../../src/modules/reports/report-digest.service';
+import { startPacedApp } from '../../helpers/paced-app';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
 
 const ACCOUNTS = 2_000;
 const PERIOD = 'from=2026-03-01&to=2026-03-28';
 
 type CsvRow = Record<string, string>;
 
-describe('GET /v1/reports/prevented-contacts', () => {
-  let t: TestApp;
+// 2,000 accounts each ask for their notices, then are measured: time limits follow this
+// file's measured start rather than a fixed 30 s.
+const paced = await startPacedApp(40, {
+  env: { REPORT_DIGEST_TO: 'Lead@example.com, cfo@example.com' },
+});
+
+describe('GET /v1/reports/prevented-contacts', { timeout: paced.timeout }, () => {
+  const t = paced.t;
   let analystKey: string;
   let campaignId: string;
   let unmeasuredId: string;
   let truth: number;
   let ticketCount: number;
   beforeAll(async () => {
-    t = await startTestApp({ env: { REPORT_DIGEST_TO: 'Lead@example.com, cfo@example.com' } });
     // Reasons named by events and campaigns must exist (an unknown one is a 422).
     await t.request('/v1/reasons/billing', {
       method: 'PUT',
@@ -103,7 +109,7 @@ describe('GET /v1/reports/prevented-contacts', () => {
     expect((await t.request('/v1/tickets', { method: 'POST', json: { tickets } })).status).toBe(
       200,
     );
-  });
+  }, paced.hookTimeout);
   afterAll(() => t.close());
 
   const get = (query: string, key = analystKey) =>
@@ -276,5 +282,42 @@ describe('GET /v1/reports/prevented-contacts', () => {
     } finally {
       t.clock.set('2026-03-30T00:00:00Z');
     }
+  });
+
+  it('reads the measurements the measure-campaigns job stored, until they are 20 minutes old', async () => {
+    const contactsOf = (report: { campaigns: { id: string; treated: { contacts: number } }[] }) =>
+      report.campaigns.find((c) => c.id === campaignId)?.treated.contacts;
+    const live = await readJson(await get(PERIOD));
+    const jobRanAt = t.clock.now();
+    await measureCampaignsJob.run(t.deps, jobRanAt);
+    // A late ticket inside the window, from a treated account: the stored answer predates it.
+    const treatedAccount = Array.from({ length: ACCOUNTS }, (_, i) => `a-${i}`).find(
+      (id) => !isHeldOut(campaignId, id, 10),
+    );
+    const late = {
+      source: 'test',
+      external_id: 'late-1',
+      account_id: treatedAccount,
+      reason: 'Shipping',
+      created_at: '2026-03-06T10:00:00Z',
+    };
+    expect(
+      (await t.request('/v1/tickets', { method: 'POST', json: { tickets: [late] } })).status,
+    ).toBe(200);
+    t.clock.set(new Date(jobRanAt.getTime() + 19 * 60_000).toISOString());
+    const stored = await readJson(await get(PERIOD));
+    const campaign = stored.campaigns.find((c: { id: string }) => c.id === campaignId);
+    expect(campaign.measured_at).toBe(jobRanAt.toISOString());
+    expect(contactsOf(stored)).toBe(contactsOf(live));
+    expect(campaign.prevented).toEqual(
+      live.campaigns.find((c: { id: string }) => c.id === campaignId).prevented,
+    );
+
+    t.clock.set(new Date(jobRanAt.getTime() + 21 * 60_000).toISOString());
+    const measuredAgain = await readJson(await get(PERIOD));
+    expect(
+      measuredAgain.campaigns.find((c: { id: string }) => c.id === campaignId).measured_at,
+    ).toBe(t.clock.now().toISOString());
+    expect(contactsOf(measuredAgain)).toBe((contactsOf(live) ?? 0) + 1);
   });
 });

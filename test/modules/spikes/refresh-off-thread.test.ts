@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { threadDetectionRunner } from '../../../src/modules/spikes/detection-thread';
 import { refreshVerdicts } from '../../../src/modules/spikes/refresh-verdicts';
+import { threadCompute } from '../../../src/threads/thread-compute';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 
 const REASONS = 40;
@@ -12,7 +13,7 @@ describe('refreshing spike verdicts', () => {
   let appKey: string;
 
   beforeAll(async () => {
-    t = await startTestApp({ detection: threadDetectionRunner() });
+    t = await startTestApp({ detection: threadDetectionRunner(threadCompute()) });
     appKey = await t.keyFor('app');
     await t.request('/v1/accounts/acct-1', { method: 'PUT', json: { plan: 'pro' } });
     // Ten years of 40 reasons, straight into the weekly rollup (the triggers mark them).

@@ -1,0 +1,50 @@
+import { expandCalendar } from '../modules/events/occurrences';
+import { holdoutAssessments } from '../modules/impact/campaign-assessment';
+import { estimateObservational } from '../modules/impact/observational-estimate';
+import {
+  preventedPerCampaignChart,
+  savingsChart,
+  weeklyContactsChart,
+} from '../modules/reports/report-charts';
+import { computeDetection } from '../modules/spikes/detection-job';
+
+/**
+ * Pure work that may leave the request thread: each task takes plain data (what structured
+ * cloning carries: objects, arrays, Dates, Maps, typed arrays) and returns plain data.
+ */
+export const computeTasks = {
+  detection: computeDetection,
+  occurrences: expandCalendar,
+  observational: estimateObservational,
+  holdoutAssessments,
+  weeklyChart: weeklyContactsChart,
+  preventedChart: preventedPerCampaignChart,
+  savingsChart,
+};
+
+export type ComputeTasks = typeof computeTasks;
+export type TaskName = keyof ComputeTasks;
+export type TaskInput<K extends TaskName> = Parameters<ComputeTasks[K]>[0];
+export type TaskOutput<K extends TaskName> = ReturnType<ComputeTasks[K]>;
+
+/**
+ * Runs a task: on a worker thread on Node (`threadCompute`), inline where there are none
+ * (Workers, where ranges are bounded to fit the CPU limit, and tests that do not ask).
+ */
+export type Compute = (<K extends TaskName>(
+  task: K,
+  input: TaskInput<K>,
+  slot?: number,
+) => Promise<TaskOutput<K>>) & {
+  /** True when tasks leave the thread that answers requests. */
+  offThread?: boolean;
+};
+
+// A mapped type lets one call site run any task with its own input and output types.
+const tasks: { [K in TaskName]: (input: TaskInput<K>) => TaskOutput<K> } = computeTasks;
+
+export function runTask<K extends TaskName>(task: K, input: TaskInput<K>): TaskOutput<K> {
+  return tasks[task](input);
+}
+
+export const inlineCompute: Compute = async (task, input) => runTask(task, input);
