@@ -13,13 +13,16 @@ const ops = { roles: ['ops'] } as const;
 const UNROUTABLE_HOST =
   /^(10\.|172\.(1[6-9]|2\d|3[01])\.|192\.168\.|169\.254\.|0\.|\[f[cd]|\[fe[89ab])/i;
 
+/** The URL if it parses: refinements run even after the URL check has failed. */
+const parsed = (url: string) => (URL.canParse(url) ? new URL(url) : undefined);
+
 const WebhookUrlSchema = z
   .url({ protocol: /^https?$/ })
   .max(2000)
-  .refine((url) => !UNROUTABLE_HOST.test(new URL(url).hostname), {
+  .refine((url) => !UNROUTABLE_HOST.test(parsed(url)?.hostname ?? ''), {
     message: 'must not point at a private or link-local address',
   })
-  .refine((url) => !new URL(url).username && !new URL(url).password, {
+  .refine((url) => !parsed(url)?.username && !parsed(url)?.password, {
     message: 'must not carry credentials; put a token in the path instead',
   })
   .openapi({ example: 'https://example.com/hooks/status' });

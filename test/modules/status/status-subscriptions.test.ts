@@ -247,6 +247,7 @@ describe('status page: signed webhook subscriptions', () => {
     );
     for (const url of [
       'ftp://x.example',
+      'toString',
       'http://169.254.169.254/latest/meta-data',
       'http://10.0.0.5/hook',
       'https://user:pass@hooks.example.com/status',
