@@ -90,3 +90,22 @@ export function fieldMessages(error: unknown, toField: (path: string) => string 
   for (const field of error.errors ?? []) errors[toField(field.path)] ??= field.message;
   return { errors, summary: error.detail };
 }
+
+export type Period = { from?: string; to?: string };
+
+/**
+ * Reads a page's data for the period in its query; when the API refuses that period, reads the
+ * default one instead and keeps the API's reason to show, so a bad date never costs the page.
+ */
+export async function forRequestedPeriod<T>(
+  c: ConsoleContext,
+  read: (period: Period) => Promise<T>,
+): Promise<{ value: T; problem?: string }> {
+  const period = { from: c.req.query('from') || undefined, to: c.req.query('to') || undefined };
+  try {
+    return { value: await read(period) };
+  } catch (error) {
+    if (!(error instanceof AppError) || error.code !== 'validation_failed') throw error;
+    return { value: await read({}), problem: error.detail };
+  }
+}

@@ -1,5 +1,4 @@
 import { EVENT_KINDS } from '../db/schema';
-import { AppError } from '../http/app-error';
 import { EventInputSchema } from '../modules/events/events.routes';
 import { createEvent, listOccurrences } from '../modules/events/events.service';
 import { type HolidayImport, importHolidays } from '../modules/events/holidays.service';
@@ -18,34 +17,19 @@ import {
 import { PostForm, SelectField, TextField } from '../view-kit/fields';
 import { emptyForm, type FormState, utcInstant } from '../view-kit/form-state';
 import { campaignShortcut } from './campaign-form';
-import { type ConsoleContext, createConsoleRouter, render, signedIn } from './console-router';
+import {
+  type ConsoleContext,
+  createConsoleRouter,
+  forRequestedPeriod,
+  render,
+  signedIn,
+} from './console-router';
 import type { ConsoleSession } from './console-session';
 import { type FormProblem, formPost, type Parsed, withSchema } from './form-post';
 import { AreaLink, mayOpen, PAGE_ROLES } from './layout';
 
 export const reasonRoutes = createConsoleRouter();
 const DAY_MS = 86_400_000;
-
-/** The chart for the period asked for; one the API refuses shows the default, saying why. */
-async function chartForPeriod(c: ConsoleContext, reason: string | undefined) {
-  const query = {
-    top: 6,
-    reasons: reason ? [reason] : undefined,
-    from: c.req.query('from') || undefined,
-    to: c.req.query('to') || undefined,
-  };
-  try {
-    return { ...(await weeklyChartInput(c.var.deps, query)), periodProblem: undefined };
-  } catch (error) {
-    if (!(error instanceof AppError) || error.code !== 'validation_failed') throw error;
-    const fallback = await weeklyChartInput(c.var.deps, {
-      ...query,
-      from: undefined,
-      to: undefined,
-    });
-    return { ...fallback, periodProblem: error.detail };
-  }
-}
 
 async function reasonsPage(
   c: ConsoleContext,
@@ -55,11 +39,14 @@ async function reasonsPage(
   const { deps, session } = c.var;
   const now = deps.clock.now();
   const reason = c.req.query('reason') || undefined;
-  const [{ weekly, chart, periodProblem }, upcoming, patterns] = await Promise.all([
-    chartForPeriod(c, reason),
+  const [{ value: chartData, problem: periodProblem }, upcoming, patterns] = await Promise.all([
+    forRequestedPeriod(c, (period) =>
+      weeklyChartInput(deps, { top: 6, reasons: reason ? [reason] : undefined, ...period }),
+    ),
     listOccurrences(deps, { from: now, to: new Date(now.getTime() + 90 * DAY_MS) }),
     findPatterns(deps, { weeks: 52 }).then((found) => found.patterns),
   ]);
+  const { weekly, chart } = chartData;
   const labels = new Map(weekly.series.map((s) => [s.reason, s.label]));
   const chartSvg =
     weekly.series.length === 0

@@ -1,4 +1,3 @@
-import { AppError } from '../http/app-error';
 import { recomputeAll } from '../modules/spikes/refresh-verdicts';
 import { findSpikes, type SpikeReport, type SpikeView } from '../modules/spikes/spikes.service';
 import {
@@ -15,6 +14,7 @@ import {
   type ConsoleContext,
   createConsoleRouter,
   done,
+  forRequestedPeriod,
   postedForm,
   render,
   signedIn,
@@ -63,20 +63,11 @@ const DetectionState = ({ report }: { report: SpikeReport }) => (
   </p>
 );
 
-/** A period the API refuses shows the default one, with the API's reason. */
-async function spikesIn(c: ConsoleContext): Promise<{ report: SpikeReport; problem?: string }> {
-  const query = { from: c.req.query('from') || undefined, to: c.req.query('to') || undefined };
-  try {
-    return { report: await findSpikes(c.var.deps, query) };
-  } catch (error) {
-    if (!(error instanceof AppError) || error.code !== 'validation_failed') throw error;
-    return { report: await findSpikes(c.var.deps, {}), problem: error.detail };
-  }
-}
-
 async function spikesPage(c: ConsoleContext) {
   const { session } = c.var;
-  const { report, problem } = await spikesIn(c);
+  const { value: report, problem } = await forRequestedPeriod(c, (period) =>
+    findSpikes(c.var.deps, period),
+  );
   return render(
     c,
     'Spikes',
