@@ -37,9 +37,11 @@ const CONNECTIONS = 64;
 // The steady load of the analytics and outage runs: what product apps send, not a flood.
 const STEADY_RATE = Number(process.env.BENCH_STEADY_RATE ?? 1_000);
 const STEADY_CONNECTIONS = 16;
-const DATABASE = 'forestall_bench_notices';
 
-const random = uniform.factory(0, 1, { seed: 17 });
+const SEED = Number(process.env.BENCH_SEED ?? 17);
+// A kept database is the data one seed drew: another seed seeds its own.
+const DATABASE = `forestall_bench_notices_s${SEED}`;
+const random = uniform.factory(0, 1, { seed: SEED });
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 const PLANS = ['free', 'starter', 'pro', 'enterprise'] as const;
 const REGIONS = ['us-east', 'us-west', 'eu-west', 'eu-central', 'ap-south'] as const;
@@ -335,7 +337,7 @@ const median = (values: number[]) => {
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 };
 
-console.log(`Seeding ${ACCOUNTS} accounts and ${CAMPAIGNS} active campaigns…`);
+console.log(`Seeding ${ACCOUNTS} accounts and ${CAMPAIGNS} active campaigns (BENCH_SEED ${SEED})…`);
 const seeded = await seed();
 const randomAccount = () => Math.floor(random() * ACCOUNTS);
 const noticesPath = (i: number) => `/v1/accounts/${accountId(i)}/notices`;

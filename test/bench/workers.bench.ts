@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import uniform from '@stdlib/random-base-uniform';
 import autocannon from 'autocannon';
 import postgres from 'postgres';
 import { buildDeps } from '../../src/composition-root';
@@ -25,6 +26,8 @@ import { dropBenchDatabase, freshBenchDatabase } from './bench-database';
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 2_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = 32;
+const SEED = Number(process.env.BENCH_SEED ?? 17);
+const random = uniform.factory(0, 1, { seed: SEED });
 const DATABASE = 'forestall_bench_workers';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const PLANS = ['free', 'starter', 'pro', 'enterprise'] as const;
@@ -117,7 +120,7 @@ function load(base: string, key: string) {
         headers: { authorization: `Bearer ${key}` },
         setupRequest: (request) => ({
           ...request,
-          path: `/v1/accounts/${accountId(Math.floor(Math.random() * ACCOUNTS))}/notices`,
+          path: `/v1/accounts/${accountId(Math.floor(random() * ACCOUNTS))}/notices`,
         }),
       },
     ],
@@ -138,7 +141,7 @@ async function sessionsOpened(sql: postgres.Sql): Promise<number> {
   return row?.sessions ?? Number.NaN;
 }
 
-console.log(`Seeding ${ACCOUNTS} accounts and 50 live campaigns…`);
+console.log(`Seeding ${ACCOUNTS} accounts and 50 live campaigns (BENCH_SEED ${SEED})…`);
 const seeded = await seed();
 const admin = postgres(seeded.url, { max: 1, onnotice: () => {} });
 const trivial = await startWrangler('test/bench/trivial-worker.ts', {});
