@@ -140,11 +140,7 @@ publicStatusRoutes.get('/status', async (c) => {
 publicStatusRoutes.get('/status/incidents/:id', async (c) => {
   const { deps } = c.var;
   const id = c.req.param('id');
-  const status = z.uuid().safeParse(id).success ? await publicStatus(deps) : undefined;
-  const incident = status
-    ? ((await incidentJsonById(deps, id, 'incident', status)) ??
-      (await incidentJsonById(deps, id, 'maintenance', status)))
-    : undefined;
+  const incident = z.uuid().safeParse(id).success ? await incidentJsonById(deps, id) : undefined;
   const pageName = deps.config.statusPageName;
   const brand = deps.config.statusPageBrand;
   if (!incident) {

@@ -118,20 +118,23 @@ export async function publicStatus(deps: Deps) {
 
 export type PublicStatus = Awaited<ReturnType<typeof publicStatus>>;
 
-/** One incident or maintenance, however old, in the public shape. */
+/** One incident or maintenance (of `kind`, or either), however old, in the public shape. */
 export async function incidentJsonById(
   deps: Deps,
   id: string,
-  kind: 'incident' | 'maintenance',
+  kind?: 'incident' | 'maintenance',
   known?: PublicStatus,
 ) {
   const status = known ?? (await publicStatus(deps));
-  const listed = (kind === 'incident' ? status.incidents : status.scheduledMaintenances).find(
-    (i) => i.id === id,
-  );
+  const lists = {
+    incident: status.incidents,
+    maintenance: status.scheduledMaintenances,
+  };
+  const candidates = kind ? lists[kind] : [...lists.incident, ...lists.maintenance];
+  const listed = candidates.find((i) => i.id === id);
   if (listed) return listed;
   const [row] = await deps.db.select().from(incidents).where(eq(incidents.id, id));
-  if (!row || row.kind !== kind) return undefined;
+  if (!row || (kind && row.kind !== kind)) return undefined;
   const [updates, links] = await Promise.all([
     deps.db
       .select()
