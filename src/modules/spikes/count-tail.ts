@@ -10,10 +10,10 @@ import poissonCdf from '@stdlib/stats-base-dists-poisson-cdf';
  * bench:detect for +0.03 false alerts per reason-year).
  */
 export function upperTail(y: number, mu: number, dispersion: number): number {
-  if (y <= 0) return 1;
   const mean = Math.max(mu, 1e-6);
   const poisson = dispersion <= 1.0001;
   const size = poisson ? Number.POSITIVE_INFINITY : mean / (dispersion - 1);
+  if (y <= 0) return 1 - 0.5 * Math.exp(poisson ? -mean : size * Math.log(size / (size + mean)));
   const summed = y <= MAX_SUMMED ? summedTail(y, mean, size) : undefined;
   if (summed !== undefined) return summed;
   const cdf = poisson

@@ -16,7 +16,8 @@ import { SEASON_PERIODS } from './season';
  *     baseline and each event's usual effect is learned from its past occurrences. Fitted on
  *     up to 156 weeks before the block of 26 weeks holding t (blocks are fixed on the
  *     calendar, so the fit never depends on the range asked for), upward outliers
- *     down-weighted as Noufaily et al. do, data anomalies left out;
+ *     down-weighted as Noufaily et al. do, data anomalies and extreme weeks left out (see
+ *     `excludeIfExtreme`);
  *   - a level correction from the 8 weeks before t (a Huber M-estimate), so a level break is
  *     followed within weeks rather than at the next refit;
  *   - under 26 weeks, an EARS-style baseline from the clean weeks among the last 12;
@@ -51,7 +52,7 @@ export type Calendar = {
 };
 
 export type DetectOptions = { alpha: number; minExcess: number };
-export const DEFAULT_DETECT_OPTIONS: DetectOptions = { alpha: 0.1, minExcess: 2 };
+export const DEFAULT_DETECT_OPTIONS: DetectOptions = { alpha: 0.1, minExcess: 3 };
 
 export type Attribution = {
   eventId: string;
@@ -101,10 +102,15 @@ const OUTLIER_RESIDUAL = 2.58;
 const TRUNCATED_SPREAD = 0.95;
 const START_RATIO = 4;
 const EXPLAIN_BELOW = 0.05;
+// A week this far outside its prediction, either way (p below this in one tail), stays out of
+// later baselines: a spike must not lift them, nor a dip sink them. Three such weeks in a row
+// on the same side are a level change instead, which the baselines must follow.
+const EXTREME = 0.003;
+const LEVEL_CHANGE_RUN = 3;
 // Variance (log scale) of the baseline's error that the fit's covariance does not see: a
 // seasonal shape learnt from one or two years, an event effect from a few occurrences.
-// bench:detect's quiet weeks are what set it (about 7%).
-const BASELINE_ERROR = 0.005;
+// bench:detect's quiet weeks are what set it (about 13%).
+const BASELINE_ERROR = 0.017;
 // The year-end dip is seasonal, not an event: its term shapes the expected count itself.
 const YEAR_END = 'season:year-end';
 const WEIGHT_POWER = 0.5;
@@ -161,6 +167,9 @@ export function reasonBaseline(
     total[w + 1] = (total[w] as number) + (counts[w] ?? 0);
   }
   const models = new Map<string, Model>();
+  // Data anomalies and extreme weeks: left out of every later fit, level and short baseline.
+  const excluded = new Set(anomalies);
+  let run = { side: 0, weeks: 0 };
   let previousBeta: Float64Array | undefined;
   let silenceEnd = -1;
   let zeros = 0;
@@ -189,15 +198,15 @@ export function reasonBaseline(
       const key = `${block}:${start}`;
       let model = models.get(key);
       if (!model) {
-        model = fitModel(counts, groups, calendar.season, anomalies, start, block, previousBeta);
+        model = fitModel(counts, groups, calendar.season, excluded, start, block, previousBeta);
         models.set(key, model);
         previousBeta = model.fit.beta;
       }
-      baseline = model.predict(t, counts, anomalies, start);
+      baseline = model.predict(t, counts, excluded, start);
       if (baseline) result.stage[t] = 'model';
     }
     if (!baseline) {
-      baseline = shortBaseline(counts, groups, anomalies, start, t);
+      baseline = shortBaseline(counts, groups, excluded, start, t);
       result.stage[t] = 'short';
     }
     const observed = counts[t] ?? 0;
@@ -211,11 +220,34 @@ export function reasonBaseline(
       baseline.variance / Math.max(baseline.usual, 1e-9),
     );
     result.probability[t] = probability;
+    run = excludeIfExtreme(excluded, anomalies, run, t, observed - baseline.usual, probability);
     if (observed > baseline.usual && probability < EXPLAIN_BELOW) {
       result.explanations.set(t, explain(observed, baseline, events, t));
     }
   }
   return result;
+}
+
+/**
+ * Leaves week t out of later baselines when its count is extreme in either tail, unless it
+ * completes a run of `LEVEL_CHANGE_RUN` extreme weeks on the same side: then the whole run
+ * is a level change and goes back in. Returns the run as it now stands.
+ */
+function excludeIfExtreme(
+  excluded: Set<number>,
+  anomalies: ReadonlySet<number>,
+  run: { side: number; weeks: number },
+  t: number,
+  excess: number,
+  upperTail: number,
+): { side: number; weeks: number } {
+  const side = Math.sign(excess);
+  const tail = side > 0 ? upperTail : 1 - upperTail;
+  if (side === 0 || tail >= EXTREME) return { side: 0, weeks: 0 };
+  const weeks = side === run.side ? run.weeks + 1 : 1;
+  if (weeks < LEVEL_CHANGE_RUN) excluded.add(t);
+  else for (let w = t - weeks + 1; w < t; w++) if (!anomalies.has(w)) excluded.delete(w);
+  return { side, weeks };
 }
 
 /**
