@@ -1,7 +1,7 @@
 import gamma from '@stdlib/random-base-gamma';
 import poisson from '@stdlib/random-base-poisson';
 import uniform from '@stdlib/random-base-uniform';
-import { dot, fitPoissonGlm } from '../../src/modules/spikes/poisson-glm';
+import { dot, fitPoissonGlm } from './poisson-glm';
 
 /**
  * The observational estimator forestall had before (kept here as the bench's naive method):

@@ -3,6 +3,7 @@ import poissonRandom from '@stdlib/random-base-poisson';
 import uniformRandom from '@stdlib/random-base-uniform';
 import Holidays from 'date-holidays';
 import { type EventTerm, eventGroups } from '../../src/modules/spikes/detect';
+import { weekdayShares, weeklyOverlap } from '../../src/modules/spikes/week-overlap';
 
 /**
  * Support-ticket series built the way real ones arise, not the way the detector models them:
@@ -81,18 +82,18 @@ export function simulateWorkspace(options: {
     const date = dateOf(d);
     return date.getUTCMonth() === yearlyMonth && date.getUTCDate() >= 10 && date.getUTCDate() < 15;
   });
-  const overlapOf = (flags: boolean[]) =>
-    Array.from(
-      { length: weeks },
-      (_, w) => flags.slice(w * 7, w * 7 + 7).filter(Boolean).length / 7,
-    );
+  const touched = (flags: boolean[]) =>
+    Array.from({ length: weeks }, (_, w) => flags.slice(w * 7, w * 7 + 7).some(Boolean));
+  // Overlaps are filled in once the contacts are drawn: the detector learns each week's
+  // day-of-week rhythm from the contacts before it, as the product does from its rollup.
+  const eventDays = new Map<string, boolean[]>();
   const events: EventTerm[] = [
     {
       eventId: 'billing',
       title: 'Monthly billing run',
       kind: 'billing_run',
       groups: eventGroups({ id: 'billing', kind: 'billing_run', title: '', recurring: true }),
-      overlap: overlapOf(billing),
+      overlap: [],
       reasons: [],
     },
     {
@@ -100,7 +101,7 @@ export function simulateWorkspace(options: {
       title: 'Annual renewal',
       kind: 'price_change',
       groups: eventGroups({ id: 'yearly', kind: 'price_change', title: '', recurring: true }),
-      overlap: overlapOf(yearly),
+      overlap: [],
       reasons: [],
     },
     // One event per holiday and year, as `POST /v1/events/holidays` imports them.
@@ -112,14 +113,22 @@ export function simulateWorkspace(options: {
         title,
         kind: 'holiday',
         groups: eventGroups({ id, kind: 'holiday', title, recurring: false }),
-        overlap: overlapOf(Array.from({ length: days }, (_, d) => d === day)),
+        overlap: [],
         reasons: [],
       };
     }),
   ];
-  const eventFree = Array.from({ length: weeks }, (_, w) =>
-    events.every((e) => (e.overlap[w] ?? 0) === 0),
-  );
+  eventDays.set('billing', billing);
+  eventDays.set('yearly', yearly);
+  for (const { day } of holidayList) {
+    eventDays.set(
+      `holiday-${day}`,
+      Array.from({ length: days }, (_, d) => d === day),
+    );
+  }
+  const eventWeeks = [...eventDays.values()].map(touched);
+  const eventFree = Array.from({ length: weeks }, (_, w) => eventWeeks.every((e) => !e[w]));
+  const weekdayContacts = Array.from({ length: weeks }, () => [0, 0, 0, 0, 0, 0, 0]);
 
   const reasons: SimulatedReason[] = [];
   for (const tier of ['high', 'medium', 'low'] as const) {
@@ -203,7 +212,10 @@ export function simulateWorkspace(options: {
           v += m + (m * m) / k;
           extra += spikeMu[d] ?? 0;
           // Gamma–Poisson: mean total, variance total + total²/k (stdlib gamma takes a rate).
-          count += total > 0 ? pois(gam(k, k / total)) : 0;
+          const daily = total > 0 ? pois(gam(k, k / total)) : 0;
+          count += daily;
+          const week = weekdayContacts[w] as number[];
+          week[d - w * 7] = (week[d - w * 7] ?? 0) + daily;
         }
         counts.push(count);
         expected.push(mean);
@@ -213,6 +225,14 @@ export function simulateWorkspace(options: {
       }
       reasons.push({ reason: `${tier}-${i}`, tier, counts, expected, variance, excess, truth });
     }
+  }
+  const starts = Array.from({ length: weeks }, (_, w) => START + w * 7 * DAY_MS);
+  const shares = weekdayShares(weekdayContacts);
+  for (const event of events) {
+    const windows = (eventDays.get(event.eventId) ?? []).flatMap((on, d) =>
+      on ? [{ starts_at: dateOf(d).toISOString(), ends_at: dateOf(d + 1).toISOString() }] : [],
+    );
+    event.overlap = weeklyOverlap(windows, starts, shares);
   }
   return {
     weeks,

@@ -15,4 +15,5 @@ export * from './spike-alerts';
 export * from './spike-verdicts';
 export * from './status';
 export * from './tickets';
+export * from './weekday-contacts';
 export * from './workspace-settings';

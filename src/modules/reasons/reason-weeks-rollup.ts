@@ -5,8 +5,8 @@ import { jsonParam } from '../../db/json-param';
 export type RollupDelta = { reason_slug: string; created_at: string; delta: number };
 
 /**
- * Adds contacts to the weekly rollup. Keys are applied in order so concurrent batches lock
- * rollup rows in the same order and cannot deadlock.
+ * Adds contacts to the weekly rollups (per reason, and per day of the week). Keys are applied
+ * in order so concurrent batches lock rollup rows in the same order and cannot deadlock.
  */
 export async function applyRollupDeltas(
   db: Db,
@@ -14,13 +14,11 @@ export async function applyRollupDeltas(
   timeZone: string,
 ): Promise<void> {
   if (deltas.length === 0) return;
-  await db.execute(
-    rollupInsert(
-      sql`select * from jsonb_to_recordset(${jsonParam(deltas)})
-          as d(reason_slug text, created_at timestamptz, delta int)`,
-      timeZone,
-    ),
-  );
+  const changes = sql`select * from jsonb_to_recordset(${jsonParam(deltas)})
+    as d(reason_slug text, created_at timestamptz, delta int)`;
+  await db.execute(sql`
+    with weekdays as (${weekdayRollupInsert(changes, timeZone)})
+    ${rollupInsert(changes, timeZone)}`);
 }
 
 /**
@@ -39,7 +37,27 @@ export function rollupInsert(changes: SQL, timeZone: string): SQL {
     do update set contacts = reason_weeks.contacts + excluded.contacts`;
 }
 
-/** Recounts the rollup of some reasons (or all) from the tickets themselves. */
+/**
+ * The statement adding `changes` (rows of created_at, delta) to the rollup per day of the
+ * week; like `rollupInsert`, it can be a step of a larger statement.
+ */
+export function weekdayRollupInsert(changes: SQL, timeZone: string): SQL {
+  return sql`
+    insert into weekday_contacts (week, weekday, contacts)
+    select (date_trunc('week', created_at at time zone ${timeZone}))::date,
+           extract(isodow from created_at at time zone ${timeZone})::smallint, sum(delta)::int
+    from (${changes}) as d
+    group by 1, 2
+    order by 1, 2
+    on conflict (week, weekday)
+    do update set contacts = weekday_contacts.contacts + excluded.contacts`;
+}
+
+/**
+ * Recounts the rollup of some reasons (or all) from the tickets themselves. Moving tickets
+ * between reasons leaves the days they fell on as they were: the rollup per day of the week
+ * is recounted only with all reasons (a new time zone).
+ */
 export async function rebuildRollup(
   db: Db,
   timeZone: string,
@@ -53,5 +71,13 @@ export async function rebuildRollup(
     insert into reason_weeks (reason_slug, week, contacts)
     select reason_slug, (date_trunc('week', created_at at time zone ${timeZone}))::date, count(*)::int
     from tickets where ${scope}
+    group by 1, 2`);
+  if (reasonSlugs) return;
+  await db.execute(sql`delete from weekday_contacts`);
+  await db.execute(sql`
+    insert into weekday_contacts (week, weekday, contacts)
+    select (date_trunc('week', created_at at time zone ${timeZone}))::date,
+           extract(isodow from created_at at time zone ${timeZone})::smallint, count(*)::int
+    from tickets
     group by 1, 2`);
 }

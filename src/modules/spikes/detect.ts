@@ -93,7 +93,7 @@ const TRAINING_WEEKS = 156;
 const BLOCK_WEEKS = 26;
 const LEVEL_WEEKS = 8;
 const LEVEL_PRIOR = 10;
-const LEVEL_CLIP = 1.5;
+const LEVEL_CLIP = 4;
 const SEASON_LEVEL = 1 / 0.3 ** 2;
 const SEASON_STEP = 1 / 0.15 ** 2;
 const EVENT_PENALTY = 1;
@@ -109,11 +109,11 @@ const EXTREME = 0.003;
 const LEVEL_CHANGE_RUN = 3;
 // Variance (log scale) of the baseline's error that the fit's covariance does not see: a
 // seasonal shape learnt from one or two years, an event effect from a few occurrences.
-// bench:detect's quiet weeks are what set it (about 13%).
-const BASELINE_ERROR = 0.017;
+// bench:detect's quiet weeks are what set it (about 12%).
+const BASELINE_ERROR = 0.015;
 // The year-end dip is seasonal, not an event: its term shapes the expected count itself.
 const YEAR_END = 'season:year-end';
-const WEIGHT_POWER = 0.5;
+const WEIGHT_POWER = 0.25;
 
 /**
  * The groups whose effects make up an event's: a recurring event is its own group; a one-off
@@ -424,8 +424,9 @@ function fitModel(
   const unseen = (w: number) => unseenGroups.some((g) => (g.overlap[w] ?? 0) > 0);
   const fitted = (w: number) => Math.exp(linear(rowOf(w, true), fit.beta));
   // The level of the weeks before t against the model's prediction for them: a Huber
-  // M-estimate (each week clipped at 1.5 sd around the level, starting from the median ratio),
-  // so a spike moves it little while a level break is followed within weeks, without bias.
+  // M-estimate (each week clipped at 4 sd around the level, starting from the median ratio).
+  // Spikes are already left out as extreme weeks, so the clip only tames what falls just short
+  // of that, and a level break is followed within a few weeks.
   const ys = new Float64Array(LEVEL_WEEKS);
   const ms = new Float64Array(LEVEL_WEEKS);
   const ratios = new Float64Array(LEVEL_WEEKS);

@@ -5,7 +5,7 @@ import type { Deps } from '../../deps';
 import { occurrencesBetween } from '../events/occurrences';
 import { addWeeks, currentWeek, earlierWeek, laterWeek, weeksBetween } from '../reasons/weeks';
 import { type EventTerm, eventGroups } from './detect';
-import { weeklyOverlap, weekStarts } from './week-overlap';
+import { type WeekdayShares, weekdayShares, weeklyOverlap, weekStarts } from './week-overlap';
 
 /** Detection looks at most this far back (weeks): twenty years, and a bound on every read. */
 export const MAX_VERDICT_WEEKS = 1_044;
@@ -62,7 +62,29 @@ export async function loadVerdictInput(
     series.set(row.reason_slug, counts);
   }
   const starts = weekStarts(weeks, deps.config.workspaceTimeZone);
-  return { weeks, series, starts, events: await eventTerms(deps, starts) };
+  const shares = await workspaceRhythm(deps, span);
+  return { weeks, series, starts, events: await eventTerms(deps, starts, shares) };
+}
+
+/** Each week's day-of-week shares (see `weekdayShares`), from the year before it on. */
+async function workspaceRhythm(
+  deps: Deps,
+  span: { first: string; last: string },
+): Promise<WeekdayShares[]> {
+  const from = addWeeks(span.first, -52);
+  const weeks = weeksBetween(from, span.last);
+  const rows = rowsOf<{ week_offset: number; weekday: number; contacts: number }>(
+    await deps.db.execute(sql`
+      select (week - ${from}::date) / 7 as week_offset, weekday, contacts
+      from weekday_contacts
+      where week between ${from}::date and ${span.last}::date`),
+  );
+  const contacts = weeks.map(() => [0, 0, 0, 0, 0, 0, 0]);
+  for (const row of rows) {
+    const week = contacts[row.week_offset];
+    if (week) week[row.weekday - 1] = row.contacts;
+  }
+  return weekdayShares(contacts).slice(52);
 }
 
 /**
@@ -70,7 +92,11 @@ export async function loadVerdictInput(
  * lag. Occurrences share an effect by group: a recurring event is its own group, one-off
  * events of a kind form one (every election day, every outage).
  */
-async function eventTerms(deps: Deps, starts: number[]): Promise<EventTerm[]> {
+async function eventTerms(
+  deps: Deps,
+  starts: number[],
+  shares: WeekdayShares[],
+): Promise<EventTerm[]> {
   const from = new Date(starts[0] ?? 0);
   const to = new Date((starts.at(-1) ?? 0) + WEEK_MS);
   const calendar = await calendarBetween(deps, from, to);
@@ -81,7 +107,7 @@ async function eventTerms(deps: Deps, starts: number[]): Promise<EventTerm[]> {
       kind: event.kind,
       groups: eventGroups({ ...event, recurring: event.rrule !== null }),
       reasons: event.affectedReasons,
-      overlap: weeklyOverlap(occurrences, starts),
+      overlap: weeklyOverlap(occurrences, starts, shares),
     }))
     .sort((a, b) => a.eventId.localeCompare(b.eventId));
 }

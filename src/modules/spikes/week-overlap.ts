@@ -9,12 +9,46 @@ export function weekStarts(weeks: string[], timeZone: string): number[] {
   return weeks.map((monday) => fromZonedTime(`${monday}T00:00:00`, timeZone).getTime());
 }
 
+/** Share of a week's contacts falling on each day, Monday first. */
+export type WeekdayShares = readonly number[];
+
+const EVEN_WEEK: WeekdayShares = Array.from({ length: 7 }, () => 1 / 7);
+// Weeks of contacts a week's day-of-week shares are learnt from, and the weight (in
+// contacts) of an even week they start from, so a thin history barely moves them.
+const RHYTHM_WEEKS = 52;
+const EVEN_PRIOR = 70;
+
 /**
- * The share (0–1) of each week covered by an event's windows: the model's x_{e,t}. Weeks
- * are 7 days from their start (`starts` ascending); overlapping windows of one event do not
- * count twice. Windows are merged first, then each is spread over the weeks it touches.
+ * Each week's day-of-week shares, learnt from the contacts of the 52 weeks before it only (so
+ * a week's verdict never depends on what came after it). `contacts[w][d]` holds week w's
+ * contacts on day d (Monday first).
  */
-export function weeklyOverlap(occurrences: Occurrence[], starts: number[]): number[] {
+export function weekdayShares(contacts: readonly (readonly number[])[]): WeekdayShares[] {
+  const sums = new Float64Array(7);
+  return contacts.map((_, w) => {
+    const total = sums.reduce((a, b) => a + b, 0);
+    const shares = Array.from(sums, (sum) => (sum + EVEN_PRIOR / 7) / (total + EVEN_PRIOR));
+    for (let d = 0; d < 7; d++) {
+      sums[d] = (sums[d] as number) + (contacts[w]?.[d] ?? 0);
+      sums[d] = (sums[d] as number) - (contacts[w - RHYTHM_WEEKS]?.[d] ?? 0);
+    }
+    return shares;
+  });
+}
+
+/**
+ * The share (0–1) of each week's contacts that an event's windows cover: the model's
+ * x_{e,t}. Time covered on a day counts by that day's share of the week (`shares`, even when
+ * not given), so a billing run on a Sunday touches a weekday-heavy workspace far less than
+ * one on a Monday. Weeks are 7 days from their start (`starts` ascending); overlapping
+ * windows of one event do not count twice. Windows are merged first, then each is spread over
+ * the days it touches.
+ */
+export function weeklyOverlap(
+  occurrences: Pick<Occurrence, 'starts_at' | 'ends_at'>[],
+  starts: number[],
+  shares?: WeekdayShares[],
+): number[] {
   const overlap = starts.map(() => 0);
   const windows = occurrences
     .map((o) => [Date.parse(o.starts_at), Date.parse(o.ends_at)] as [number, number])
@@ -36,9 +70,14 @@ export function weeklyOverlap(occurrences: Occurrence[], starts: number[]): numb
       else hi = mid;
     }
     for (let w = lo; w < starts.length && (starts[w] as number) < b; w++) {
-      const start = starts[w] as number;
-      const covered = Math.min(b, start + WEEK_MS) - Math.max(a, start);
-      if (covered > 0) overlap[w] = Math.min(1, (overlap[w] as number) + covered / WEEK_MS);
+      const week = shares?.[w] ?? EVEN_WEEK;
+      let share = 0;
+      for (let d = 0; d < 7; d++) {
+        const day = (starts[w] as number) + d * DAY_MS;
+        const covered = Math.min(b, day + DAY_MS) - Math.max(a, day);
+        if (covered > 0) share += ((week[d] as number) * covered) / DAY_MS;
+      }
+      overlap[w] = Math.min(1, (overlap[w] as number) + share);
     }
   }
   return overlap;

@@ -4,7 +4,12 @@ import { jsonParam, rowsOf } from '../../db/json-param';
 import { postgresCode, retryingTransaction } from '../../db/retry-transaction';
 import type { Deps } from '../../deps';
 import { AppError, type FieldError } from '../../http/app-error';
-import { applyRollupDeltas, type RollupDelta, rollupInsert } from '../reasons/reason-weeks-rollup';
+import {
+  applyRollupDeltas,
+  type RollupDelta,
+  rollupInsert,
+  weekdayRollupInsert,
+} from '../reasons/reason-weeks-rollup';
 import { resolveReasonSlugs } from '../reasons/resolve-reasons';
 import { queueRecontactWork, settleRecontactsInBackground } from '../recontacts/recontact-work';
 import type { ContactPoint } from '../recontacts/recontacts';
@@ -263,6 +268,9 @@ function insertStatement(batch: SQL, timeZone: string, mode: 'all new' | 'skip s
     ),
     counted as (
       ${rollupInsert(sql`select reason_slug, created_at, 1 as delta from inserted`, timeZone)}
+    ),
+    counted_by_weekday as (
+      ${weekdayRollupInsert(sql`select created_at, 1 as delta from inserted`, timeZone)}
     ),
     queued as (
       insert into recontact_work (first_ticket_id, last_ticket_id)

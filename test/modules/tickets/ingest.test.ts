@@ -20,7 +20,7 @@ describe('POST /v1/tickets', () => {
   beforeEach(async () => {
     await settleRecontacts(t.deps.db);
     await t.deps.db.execute(
-      sql`truncate tickets, reason_weeks, reason_aliases, reasons, recontact_work cascade`,
+      sql`truncate tickets, reason_weeks, weekday_contacts, reason_aliases, reasons, recontact_work cascade`,
     );
   });
 
@@ -88,6 +88,31 @@ describe('POST /v1/tickets', () => {
     expect(weeks).toEqual([
       { reason_slug: 'billing', contacts: 0 },
       { reason_slug: 'refunds', contacts: 1 },
+    ]);
+  });
+
+  it('counts contacts by day of the week as the tickets fall, moves included', async () => {
+    const byWeekday = async () =>
+      rowsOf<{ week: string; weekday: number; contacts: number }>(
+        await t.deps.db.execute(
+          sql`select week::text, weekday, contacts from weekday_contacts
+              where contacts <> 0 order by week, weekday`,
+        ),
+      );
+    // 2026-02-02 is a Monday; 2026-02-08 a Sunday.
+    await ingest([
+      ticket(1, { created_at: '2026-02-02T10:00:00Z' }),
+      ticket(2, { created_at: '2026-02-02T15:00:00Z' }),
+      ticket(3, { created_at: '2026-02-08T10:00:00Z' }),
+    ]);
+    expect(await byWeekday()).toEqual([
+      { week: '2026-02-02', weekday: 1, contacts: 2 },
+      { week: '2026-02-02', weekday: 7, contacts: 1 },
+    ]);
+    await ingest([ticket(3, { created_at: '2026-02-10T10:00:00Z' })]);
+    expect(await byWeekday()).toEqual([
+      { week: '2026-02-02', weekday: 1, contacts: 2 },
+      { week: '2026-02-09', weekday: 2, contacts: 1 },
     ]);
   });
 
