@@ -20,10 +20,27 @@ function yieldToRequests() {
   }
 }
 
+/**
+ * The buffers behind the typed arrays of a result (in arrays and objects, a few levels
+ * deep): moved to the requesting thread rather than copied, since this thread drops them.
+ */
+function buffersOf(value: unknown, found = new Set<ArrayBuffer>(), depth = 0): ArrayBuffer[] {
+  if (ArrayBuffer.isView(value)) {
+    if (value.buffer instanceof ArrayBuffer) found.add(value.buffer);
+  } else if (depth < 3 && value !== null && typeof value === 'object') {
+    const children = Array.isArray(value) ? value : Object.values(value);
+    for (const child of children) {
+      if (child !== null && typeof child === 'object') buffersOf(child, found, depth + 1);
+    }
+  }
+  return [...found];
+}
+
 if ((workerData as { background?: boolean } | null)?.background) yieldToRequests();
 parentPort?.on('message', ({ id, task, input }: { id: number; task: TaskName; input: never }) => {
   try {
-    parentPort?.postMessage({ id, result: runTask(task, input) });
+    const result = runTask(task, input);
+    parentPort?.postMessage({ id, result }, buffersOf(result));
   } catch (error) {
     parentPort?.postMessage(replyError(id, error));
   }

@@ -39,21 +39,27 @@ async function reasonsPage(
   const { deps, session } = c.var;
   const now = deps.clock.now();
   const reason = c.req.query('reason') || undefined;
+  // The chart is drawn as soon as its data is read, while the patterns are still being read.
   const [{ value: chartData, problem: periodProblem }, upcoming, patterns] = await Promise.all([
-    forRequestedPeriod(c, (period) =>
-      weeklyChartInput(deps, { top: 6, reasons: reason ? [reason] : undefined, ...period }),
-    ),
+    forRequestedPeriod(c, async (period) => {
+      const { weekly, chart } = await weeklyChartInput(deps, {
+        top: 6,
+        reasons: reason ? [reason] : undefined,
+        ...period,
+      });
+      const svg =
+        weekly.series.length === 0
+          ? ''
+          : smallWeeklyChart(chart)
+            ? weeklyContactsChart(chart)
+            : await deps.compute('weeklyChart', chart);
+      return { weekly, svg };
+    }),
     listOccurrences(deps, { from: now, to: new Date(now.getTime() + 90 * DAY_MS) }),
     findPatterns(deps, { weeks: 52 }).then((found) => found.patterns),
   ]);
-  const { weekly, chart } = chartData;
+  const { weekly, svg: chartSvg } = chartData;
   const labels = new Map(weekly.series.map((s) => [s.reason, s.label]));
-  const chartSvg =
-    weekly.series.length === 0
-      ? ''
-      : smallWeeklyChart(chart)
-        ? weeklyContactsChart(chart)
-        : await deps.compute('weeklyChart', chart);
   const eventForm = { ...(forms.event ?? emptyForm({ kind: 'billing_run' })), idPrefix: 'event-' };
   const holidayForm = {
     ...(forms.holidays ?? emptyForm({ year: String(now.getUTCFullYear() + 1) })),

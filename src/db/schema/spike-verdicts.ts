@@ -30,6 +30,9 @@ export const reasonVerdicts = pgTable('reason_verdicts', {
   history: integer('history').array().notNull(),
   /** Why weeks above their usual count rose (week index → attributions), for alerts. */
   explanations: jsonb('explanations').$type<Record<string, unknown>>().notNull(),
+  /** Digest of the stored verdicts: a recompute rewrites only the rows whose digest changed. */
+  digest: text('digest').notNull().default(''),
+  /** When these verdicts were last computed differently (an unchanged recompute keeps it). */
   computedAt: timestamptz('computed_at').notNull(),
 });
 

@@ -139,6 +139,25 @@ export function recurrenceStarts(
   before: Date,
   budget: number,
 ): { starts: Date[]; steps: number } {
+  const key = `${rule}|${dtstart.getTime()}|${after.getTime()}|${before.getTime()}`;
+  const walk = walks.get(key) ?? walkRule(rule, dtstart, after, before, budget);
+  // A walk kept from a call with more budget fails the same way it would have walked.
+  if (walk.reads > 2 * budget + 1) throw new RecurrenceBudgetExceeded(budget);
+  walks.delete(key);
+  walks.set(key, walk);
+  if (walks.size > KEPT_WALKS) walks.delete(walks.keys().next().value as string);
+  return { starts: walk.starts.map((ms) => new Date(ms)), steps: Math.floor(walk.reads / 2) };
+}
+
+type Walk = { starts: number[]; reads: number };
+
+// Detection, patterns and the console expand the same events over the same ranges again and
+// again (a recompute walks ten years of every recurring event): the last walks are kept,
+// least recently used out first. A walk depends only on its key, so a kept one is exact.
+const KEPT_WALKS = 512;
+const walks = new Map<string, Walk>();
+
+function walkRule(rule: string, dtstart: Date, after: Date, before: Date, budget: number): Walk {
   const first = rrulestr(rule, { dtstart });
   const start = /COUNT=/i.test(rule) ? dtstart : laterStart(first.options, dtstart, after);
   const parsed = start === dtstart ? first : rrulestr(rule, { dtstart: start });
@@ -152,8 +171,8 @@ export function recurrenceStarts(
       return interval;
     },
   });
-  const starts = parsed.between(after, before, true);
-  return { starts, steps: Math.floor(reads / 2) };
+  const starts = parsed.between(after, before, true).map((date) => date.getTime());
+  return { starts, reads };
 }
 
 const DAY_MS = 86_400_000;

@@ -58,23 +58,32 @@ export async function findPatterns(
   const starts = weekStarts(weeks, zone);
   const fromInstant = starts[0] ?? 0;
   const toInstant = (starts.at(-1) ?? 0) + WEEK_MS;
-  // Each reason's stored weeks in the window, sliced by the database (1-based arrays).
-  const stored = rowsOf<{
-    reason_slug: string;
-    label: string | null;
-    observed: number[];
-    expected: number[];
-    status: string;
-  }>(
-    await deps.db.execute(sql`
-      select v.reason_slug, r.label,
-        v.observed[s.first : s.first + ${weeks.length - 1}] as observed,
-        v.expected[s.first : s.first + ${weeks.length - 1}] as expected,
-        substr(v.status, s.first, ${weeks.length}) as status
-      from reason_verdicts v left join reasons r on r.slug = v.reason_slug,
-        lateral (select (${from}::date - v.first_week) / 7 + 1 as first) as s`),
-  );
-  const calendar = await calendarBetween(deps, new Date(fromInstant), new Date(toInstant));
+  // Each reason's stored weeks in the window, sliced by the database (1-based arrays), read
+  // beside the calendar over the window and the occurrences to come.
+  const [stored, calendar, upcoming] = await Promise.all([
+    deps.db
+      .execute(sql`
+        select v.reason_slug, r.label,
+          v.observed[s.first : s.first + ${weeks.length - 1}] as observed,
+          v.expected[s.first : s.first + ${weeks.length - 1}] as expected,
+          substr(v.status, s.first, ${weeks.length}) as status
+        from reason_verdicts v left join reasons r on r.slug = v.reason_slug,
+          lateral (select (${from}::date - v.first_week) / 7 + 1 as first) as s`)
+      .then((result) =>
+        rowsOf<{
+          reason_slug: string;
+          label: string | null;
+          observed: number[];
+          expected: number[];
+          status: string;
+        }>(result),
+      ),
+    calendarBetween(deps, new Date(fromInstant), new Date(toInstant)),
+    listOccurrences(deps, {
+      from: deps.clock.now(),
+      to: new Date(deps.clock.now().getTime() + 400 * 24 * 60 * 60 * 1000),
+    }),
+  ]);
   const facts = new Map(calendar.map(({ event }) => [event.id, event]));
   const groupOf = (eventId: string) => {
     const event = facts.get(eventId);
@@ -106,10 +115,6 @@ export async function findPatterns(
   }
   const labels = new Map(stored.map((row) => [row.reason_slug, row.label ?? row.reason_slug]));
 
-  const upcoming = await listOccurrences(deps, {
-    from: deps.clock.now(),
-    to: new Date(deps.clock.now().getTime() + 400 * 24 * 60 * 60 * 1000),
-  });
   const patterns: Pattern[] = [];
   for (const { reason, group, items } of evidence.values()) {
     const withExcess = items.filter((i) => i.excess >= 1).length;

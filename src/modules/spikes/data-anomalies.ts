@@ -25,9 +25,13 @@ export async function findDataAnomalies(
   series: Map<string, number[]>,
 ): Promise<DataAnomaly[]> {
   const suspects: { reason: string; week: number; usual: number }[] = [];
+  // One scratch array sorted in place: a typed array sorts numbers natively, fast.
+  const before = new Float64Array(REFERENCE_WEEKS);
   for (const [reason, counts] of series) {
     for (let w = 0; w < counts.length; w++) {
-      const usual = Math.max(1, median(counts.slice(Math.max(0, w - REFERENCE_WEEKS), w)));
+      const from = Math.max(0, w - REFERENCE_WEEKS);
+      for (let i = from; i < w; i++) before[i - from] = counts[i] ?? 0;
+      const usual = Math.max(1, median(before.subarray(0, w - from).sort()));
       if ((counts[w] ?? 0) >= Math.max(SUSPECT_MIN, SUSPECT_RATIO * usual)) {
         suspects.push({ reason, week: w, usual });
       }
@@ -75,9 +79,9 @@ export async function findDataAnomalies(
   return anomalies.sort((a, b) => a.day.localeCompare(b.day) || a.reason.localeCompare(b.reason));
 }
 
-function median(values: number[]): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
+/** The median of values sorted ascending. */
+function median(sorted: Float64Array): number {
+  if (sorted.length === 0) return 0;
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }

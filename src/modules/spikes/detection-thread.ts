@@ -1,10 +1,11 @@
 import type { Compute } from '../../threads/compute';
-import type { DetectionRunner, DetectionWork, ReasonResult } from './detection-job';
+import type { DetectionRunner, DetectionWork, ReasonResult, ReasonWork } from './detection-job';
 
 /**
  * Node only: detection runs on the compute threads, so fitting thousands of count models never
- * holds the event loop that answers requests; reasons are dealt out over the threads, busiest
- * first.
+ * holds the event loop that answers requests. Reasons are dealt out so the threads finish
+ * together: longest first, each to the thread with the least work so far, a reason's work
+ * being about its weeks from its first contact (one model per 26 of them).
  */
 export function threadDetectionRunner(compute: Compute, threads = 2): DetectionRunner {
   const runner: DetectionRunner = async (work) => {
@@ -12,11 +13,12 @@ export function threadDetectionRunner(compute: Compute, threads = 2): DetectionR
       calendar: work.calendar,
       reasons: [],
     }));
-    [...work.reasons]
-      .sort((a, b) => sum(b.counts) - sum(a.counts))
-      .forEach((reason, i) => {
-        chunks[i % threads]?.reasons.push(reason);
-      });
+    const load = chunks.map(() => 0);
+    for (const reason of [...work.reasons].sort((a, b) => weeksActive(b) - weeksActive(a))) {
+      const lightest = load.indexOf(Math.min(...load));
+      chunks[lightest]?.reasons.push(reason);
+      load[lightest] = (load[lightest] ?? 0) + weeksActive(reason);
+    }
     const results = await Promise.all(
       chunks.map((chunk, slot) =>
         chunk.reasons.length > 0 ? compute('detection', chunk, slot) : [],
@@ -29,4 +31,7 @@ export function threadDetectionRunner(compute: Compute, threads = 2): DetectionR
   return runner;
 }
 
-const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+function weeksActive(reason: ReasonWork): number {
+  const first = reason.counts.findIndex((count) => count > 0);
+  return first < 0 ? 0 : reason.counts.length - first;
+}

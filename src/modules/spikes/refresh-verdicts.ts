@@ -84,7 +84,10 @@ async function refresh(deps: Deps): Promise<{ reasons: number }> {
     return { reasons: 0 };
   }
 
-  const input = await loadVerdictInput(deps, span);
+  const [input, storedDigests] = await Promise.all([
+    loadVerdictInput(deps, span),
+    digestsOf(deps, span.first),
+  ]);
   const anomalies = await findDataAnomalies(deps, input.weeks, input.starts, input.series);
   const anomalyWeeks = new Map<string, Set<number>>();
   const weekIndex = new Map(input.weeks.map((w, i) => [w, i]));
@@ -100,6 +103,7 @@ async function refresh(deps: Deps): Promise<{ reasons: number }> {
       reason,
       counts: input.series.get(reason) as number[],
       anomalies: [...(anomalyWeeks.get(reason) ?? [])],
+      storedDigest: storedDigests.get(reason),
     }));
   const calendar = calendarOf(input.weeks, input.events);
   const results = work.length > 0 ? await deps.detection({ calendar, reasons: work }) : [];
@@ -109,7 +113,7 @@ async function refresh(deps: Deps): Promise<{ reasons: number }> {
     : [...dirty.values()].reduce(earlierWeek, span.last);
   await deps.db.transaction(async (tx) => {
     const txDeps = { ...deps, db: tx };
-    await storeVerdicts(txDeps, results, input.series, span.first);
+    await storeVerdicts(txDeps, results, span.first);
     // Every reason's verdicts for the flags: the fresh ones, and the stored ones of the rest.
     const fresh = new Set(results.map((r) => r.reason));
     const others = (
@@ -199,31 +203,44 @@ async function dirtyReasons(
   return new Map(rows.map((row) => [row.reason_slug, row.from_week ?? span.first]));
 }
 
-/** One statement for every refitted reason (status and stage share one text column). */
+/** Digests of the stored verdicts that start at `firstWeek`, by reason. */
+async function digestsOf(deps: Deps, firstWeek: string): Promise<Map<string, string>> {
+  const rows = rowsOf<{ reason_slug: string; digest: string }>(
+    await deps.db.execute(sql`
+      select reason_slug, digest from reason_verdicts where first_week = ${firstWeek}::date`),
+  );
+  return new Map(rows.map((row) => [row.reason_slug, row.digest]));
+}
+
+/**
+ * One statement for the refitted reasons whose verdicts changed (status and stage share one
+ * text column); the detection threads encoded their rows.
+ */
 async function storeVerdicts(
   deps: Deps,
   results: ReasonResult[],
-  series: Map<string, number[]>,
   firstWeek: string,
 ): Promise<void> {
-  if (results.length === 0) return;
   const now = deps.clock.now().toISOString();
-  const rows = results.map((r) => {
-    const stage = r.stage.map((s) => (s === 'model' ? 'm' : s === 'short' ? 's' : '-')).join('');
-    return sql`(${r.reason}, ${firstWeek}::date, ${arrayLiteral(series.get(r.reason) ?? [])}::int[],
-      ${arrayLiteral(r.expected)}::real[], ${arrayLiteral(r.usual)}::real[],
-      ${arrayLiteral(r.probability)}::real[], ${`${r.status}|${stage}`},
-      ${arrayLiteral(r.history)}::int[], ${jsonParam(Object.fromEntries(r.explanations))},
-      ${now}::timestamptz)`;
+  const rows = results.flatMap(({ reason, stored }) => {
+    if (!stored?.row) return [];
+    const { row, digest } = stored;
+    return [
+      sql`(${reason}, ${firstWeek}::date, ${row.observed}::int[], ${row.expected}::real[],
+      ${row.usual}::real[], ${row.probability}::real[], ${row.status}, ${row.history}::int[],
+      ${row.explanations}::jsonb, ${digest}, ${now}::timestamptz)`,
+    ];
   });
+  if (rows.length === 0) return;
   await deps.db.execute(sql`
     insert into reason_verdicts (reason_slug, first_week, observed, expected, usual, probability,
-                                 status, history, explanations, computed_at)
+                                 status, history, explanations, digest, computed_at)
     values ${sql.join(rows, sql`, `)}
     on conflict (reason_slug) do update set first_week = excluded.first_week,
       observed = excluded.observed, expected = excluded.expected, usual = excluded.usual,
       probability = excluded.probability, status = excluded.status, history = excluded.history,
-      explanations = excluded.explanations, computed_at = excluded.computed_at`);
+      explanations = excluded.explanations, digest = excluded.digest,
+      computed_at = excluded.computed_at`);
 }
 
 /** A stored row back into a detection result (status and stage share one text column). */
@@ -232,20 +249,17 @@ export function fromRow(row: typeof reasonVerdicts.$inferSelect): ReasonResult {
   return {
     reason: row.reasonSlug,
     status,
-    expected: row.expected,
-    usual: row.usual,
-    probability: row.probability,
-    variance: [],
-    history: row.history,
+    expected: Float64Array.from(row.expected),
+    usual: Float64Array.from(row.usual),
+    probability: Float64Array.from(row.probability),
+    variance: new Float64Array(0),
+    history: Int32Array.from(row.history),
     stage: stage.split('').map((s) => (s === 'm' ? 'model' : s === 's' ? 'short' : null)),
     explanations: Object.entries(row.explanations).map(
       ([week, e]) => [Number(week), e as Explanation] as [number, Explanation],
     ),
   };
 }
-
-const arrayLiteral = (values: ArrayLike<number>) =>
-  `{${Array.from(values, (v) => (Number.isFinite(v) ? String(v) : '0')).join(',')}}`;
 
 async function claimLease(deps: Deps): Promise<boolean> {
   const now = deps.clock.now();

@@ -44,15 +44,22 @@ export async function loadVerdictInput(
   span: { first: string; last: string },
 ): Promise<VerdictInput> {
   const weeks = weeksBetween(span.first, span.last);
-  // One row per reason (weeks as offsets from the first): far less to send and parse.
-  const rows = rowsOf<{ reason_slug: string; offsets: number[]; contacts: number[] }>(
-    await deps.db.execute(sql`
-      select reason_slug, array_agg((week - ${span.first}::date) / 7) as offsets,
-             array_agg(contacts) as contacts
-      from reason_weeks
-      where week between ${span.first}::date and ${span.last}::date
-      group by reason_slug`),
-  );
+  const starts = weekStarts(weeks, deps.config.workspaceTimeZone);
+  // One row per reason (weeks as offsets from the first): far less to send and parse. The
+  // calendar is read and expanded meanwhile.
+  const [rows, events] = await Promise.all([
+    deps.db
+      .execute(sql`
+        select reason_slug, array_agg((week - ${span.first}::date) / 7) as offsets,
+               array_agg(contacts) as contacts
+        from reason_weeks
+        where week between ${span.first}::date and ${span.last}::date
+        group by reason_slug`)
+      .then((result) =>
+        rowsOf<{ reason_slug: string; offsets: number[]; contacts: number[] }>(result),
+      ),
+    workspaceRhythm(deps, span).then((shares) => eventTerms(deps, starts, shares)),
+  ]);
   const series = new Map<string, number[]>();
   for (const row of rows) {
     const counts = weeks.map(() => 0);
@@ -61,9 +68,7 @@ export async function loadVerdictInput(
     });
     series.set(row.reason_slug, counts);
   }
-  const starts = weekStarts(weeks, deps.config.workspaceTimeZone);
-  const shares = await workspaceRhythm(deps, span);
-  return { weeks, series, starts, events: await eventTerms(deps, starts, shares) };
+  return { weeks, series, starts, events };
 }
 
 /** Each week's day-of-week shares (see `weekdayShares`), from the year before it on. */

@@ -6,8 +6,26 @@ const WEEK_MS = 7 * DAY_MS;
 
 /** Instants where each week (named by its Monday) starts, in the workspace time zone. */
 export function weekStarts(weeks: string[], timeZone: string): number[] {
-  return weeks.map((monday) => fromZonedTime(`${monday}T00:00:00`, timeZone).getTime());
+  let known = startsByZone.get(timeZone);
+  if (!known || known.size > KEPT_STARTS) {
+    known = new Map();
+    startsByZone.set(timeZone, known);
+  }
+  const zone = known;
+  return weeks.map((monday) => {
+    let start = zone.get(monday);
+    if (start === undefined) {
+      start = fromZonedTime(`${monday}T00:00:00`, timeZone).getTime();
+      zone.set(monday, start);
+    }
+    return start;
+  });
 }
+
+// A time-zone conversion costs microseconds and every detection input and patterns read
+// converts hundreds of Mondays, the same ones each time: they are kept (a few decades' worth).
+const KEPT_STARTS = 5_000;
+const startsByZone = new Map<string, Map<string, number>>();
 
 /** Share of a week's contacts falling on each day, Monday first. */
 export type WeekdayShares = readonly number[];

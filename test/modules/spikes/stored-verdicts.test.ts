@@ -76,4 +76,28 @@ describe('stored spike verdicts', () => {
     expect(narrow.spikes).toEqual(inNarrow);
     expect(wide.spikes.length).toBeGreaterThan(0);
   });
+
+  it('rewrites only the verdicts a recompute changed: none when nothing did, one reason after its tickets', async () => {
+    const computedAt = async () =>
+      new Map(
+        (await t.deps.db.select().from(reasonVerdicts)).map((r) => [
+          r.reasonSlug,
+          r.computedAt.toISOString(),
+        ]),
+      );
+    const before = await computedAt();
+    t.clock.set('2026-01-01T12:00:00Z');
+    await recomputeAll(t.deps);
+    await refreshVerdicts(t.deps);
+    expect(await computedAt()).toEqual(before);
+
+    const [reason] = [...before.keys()].sort();
+    await ingestAll(t, [
+      ticket(10_000_000, { reason, account_id: 'a1', created_at: '2025-12-16T09:00:00Z' }),
+    ]);
+    await refreshVerdicts(t.deps);
+    const after = await computedAt();
+    const rewritten = [...after].filter(([slug, at]) => before.get(slug) !== at).map(([s]) => s);
+    expect(rewritten).toEqual([reason]);
+  });
 });

@@ -1,0 +1,1 @@
+ALTER TABLE "reason_verdicts" ADD COLUMN "digest" text DEFAULT '' NOT NULL;
