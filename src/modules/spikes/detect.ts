@@ -103,9 +103,10 @@ const TRUNCATED_SPREAD = 0.95;
 const START_RATIO = 4;
 const EXPLAIN_BELOW = 0.05;
 // A week this far outside its prediction, either way (p below this in one tail), stays out of
-// later baselines: a spike must not lift them, nor a dip sink them. Three such weeks in a row
-// on the same side are a level change instead, which the baselines must follow.
+// later baselines: a spike must not lift them, nor a dip sink them. Three weeks in a row on the
+// same side, each at p < 0.05, are a level change instead, which the baselines must follow.
 const EXTREME = 0.003;
+const LEVEL_CHANGE_P = 0.05;
 const LEVEL_CHANGE_RUN = 3;
 // Variance (log scale) of the baseline's error that the fit's covariance does not see: a
 // seasonal shape learnt from one or two years, an event effect from a few occurrences.
@@ -170,6 +171,8 @@ export function reasonBaseline(
   // Data anomalies and extreme weeks: left out of every later fit, level and short baseline.
   const excluded = new Set(anomalies);
   let run = { side: 0, weeks: 0 };
+  // Where the level last changed: the level correction looks no further back than that.
+  let levelSince = 0;
   let previousBeta: Float64Array | undefined;
   let silenceEnd = -1;
   let zeros = 0;
@@ -202,7 +205,7 @@ export function reasonBaseline(
         models.set(key, model);
         previousBeta = model.fit.beta;
       }
-      baseline = model.predict(t, counts, excluded, start);
+      baseline = model.predict(t, counts, excluded, Math.max(start, levelSince));
       if (baseline) result.stage[t] = 'model';
     }
     if (!baseline) {
@@ -221,6 +224,7 @@ export function reasonBaseline(
     );
     result.probability[t] = probability;
     run = excludeIfExtreme(excluded, anomalies, run, t, observed - baseline.usual, probability);
+    if (run.weeks === LEVEL_CHANGE_RUN) levelSince = t - LEVEL_CHANGE_RUN + 1;
     if (observed > baseline.usual && probability < EXPLAIN_BELOW) {
       result.explanations.set(t, explain(observed, baseline, events, t));
     }
@@ -230,8 +234,8 @@ export function reasonBaseline(
 
 /**
  * Leaves week t out of later baselines when its count is extreme in either tail, unless it
- * completes a run of `LEVEL_CHANGE_RUN` extreme weeks on the same side: then the whole run
- * is a level change and goes back in. Returns the run as it now stands.
+ * completes a run of `LEVEL_CHANGE_RUN` unusual weeks on the same side: then the run is a
+ * level change and goes back in. Returns the run as it now stands.
  */
 function excludeIfExtreme(
   excluded: Set<number>,
@@ -243,10 +247,11 @@ function excludeIfExtreme(
 ): { side: number; weeks: number } {
   const side = Math.sign(excess);
   const tail = side > 0 ? upperTail : 1 - upperTail;
-  if (side === 0 || tail >= EXTREME) return { side: 0, weeks: 0 };
+  if (side === 0 || tail >= LEVEL_CHANGE_P) return { side: 0, weeks: 0 };
   const weeks = side === run.side ? run.weeks + 1 : 1;
-  if (weeks < LEVEL_CHANGE_RUN) excluded.add(t);
-  else for (let w = t - weeks + 1; w < t; w++) if (!anomalies.has(w)) excluded.delete(w);
+  if (weeks >= LEVEL_CHANGE_RUN) {
+    for (let w = t - weeks + 1; w < t; w++) if (!anomalies.has(w)) excluded.delete(w);
+  } else if (tail < EXTREME) excluded.add(t);
   return { side, weeks };
 }
 
@@ -352,8 +357,9 @@ type Model = {
   predict(
     t: number,
     counts: number[],
-    anomalies: ReadonlySet<number>,
-    start: number,
+    excluded: ReadonlySet<number>,
+    /** The first week the level correction may look at. */
+    levelFrom: number,
   ): Prediction | undefined;
 };
 
@@ -471,8 +477,8 @@ function fitModel(
 
   return {
     fit,
-    predict(t, series, excluded, reasonStart) {
-      const { level, predicted } = levelAt(t, series, excluded, reasonStart);
+    predict(t, series, excluded, levelFrom) {
+      const { level, predicted } = levelAt(t, series, excluded, levelFrom);
       const full = rowOf(t, true);
       const effects = new Map<string, number>();
       let eventLog = 0;
