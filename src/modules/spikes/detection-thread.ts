@@ -6,7 +6,10 @@ import type { DetectionRunner, DetectionWork, ReasonResult } from './detection-j
  * holds the event loop that answers requests; reasons are dealt out over the threads, busiest
  * first.
  */
-export function threadDetectionRunner(compute: Compute, threads = 2): DetectionRunner {
+export function threadDetectionRunner(
+  compute: Compute,
+  threads = compute.threads ?? 1,
+): DetectionRunner {
   const runner: DetectionRunner = async (work) => {
     const chunks: DetectionWork[] = Array.from({ length: threads }, () => ({
       calendar: work.calendar,
