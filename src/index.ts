@@ -53,6 +53,11 @@ async function main(): Promise<void> {
   const scheduler = startScheduler(deps, cronTable);
   const emailPoller = startEmailPoller(deps);
   void warmUntilDone(deps);
+  deps.compute.warm?.().catch((error: unknown) => {
+    deps.logger.warn('could not start the compute threads; they start on first use', {
+      error: error instanceof Error ? error.message : String(error),
+    });
+  });
   const exposureFlusher = setInterval(() => {
     deps.notices.exposures.flush().catch(() => {});
   }, EXPOSURE_FLUSH_MS);

@@ -1,4 +1,4 @@
-import { expandCalendar } from '../modules/events/occurrences';
+import { expandCalendar, expandCalendarJson } from '../modules/events/occurrences';
 import { holdoutAssessments } from '../modules/impact/campaign-assessment';
 import { estimateObservational } from '../modules/impact/observational-estimate';
 import {
@@ -15,11 +15,14 @@ import { computeDetection } from '../modules/spikes/detection-job';
 export const computeTasks = {
   detection: computeDetection,
   occurrences: expandCalendar,
+  occurrencesJson: expandCalendarJson,
   observational: estimateObservational,
   holdoutAssessments,
   weeklyChart: weeklyContactsChart,
   preventedChart: preventedPerCampaignChart,
   savingsChart,
+  /** Answers once a thread has loaded the code of every task (see `Compute.warm`). */
+  ready: () => true,
 };
 
 export type ComputeTasks = typeof computeTasks;
@@ -38,6 +41,10 @@ export type Compute = (<K extends TaskName>(
 ) => Promise<TaskOutput<K>>) & {
   /** True when tasks leave the thread that answers requests. */
   offThread?: boolean;
+  /** How many tasks run at once (threads), when there is more than one. */
+  threads?: number;
+  /** Starts the threads now, so the first request that needs one does not pay for it. */
+  warm?: () => Promise<void>;
 };
 
 // A mapped type lets one call site run any task with its own input and output types.

@@ -11,6 +11,8 @@ export type ThreadReply =
 export type ThreadPool = {
   /** Runs `task` with `input` on thread `slot` (modulo the pool's size; default: the next). */
   run(task: string, input: unknown, slot?: number): Promise<unknown>;
+  /** Starts every thread and resolves once each has loaded its code and answered `task`. */
+  warm(task: string): Promise<void>;
   readonly size: number;
 };
 
@@ -54,18 +56,22 @@ export function createThreadPool(
     worker.on('exit', (code) => fail(new Error(`worker thread exited with ${code}`)));
     return thread;
   };
+  const run = (task: string, input: unknown, slot?: number) => {
+    const index = (slot ?? nextSlot++) % size;
+    const thread = threads[index] ?? start(index);
+    threads[index] = thread;
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      thread.pending.set(id, { resolve, reject });
+      thread.worker.ref();
+      thread.worker.postMessage({ id, task, input });
+    });
+  };
   return {
     size,
-    run(task, input, slot) {
-      const index = (slot ?? nextSlot++) % size;
-      const thread = threads[index] ?? start(index);
-      threads[index] = thread;
-      const id = nextId++;
-      return new Promise((resolve, reject) => {
-        thread.pending.set(id, { resolve, reject });
-        thread.worker.ref();
-        thread.worker.postMessage({ id, task, input });
-      });
+    run,
+    async warm(task) {
+      await Promise.all(Array.from({ length: size }, (_, slot) => run(task, null, slot)));
     },
   };
 }

@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { buildDeps } from '../../src/composition-root';
@@ -48,11 +49,15 @@ async function start() {
     background: (task) => void task,
   });
   setInterval(() => deps.notices.exposures.flush().catch(() => {}), 1_000);
+  // As `npm start` does: the threads requests hand work to start with the process.
+  void deps.compute.warm?.();
   await warmNoticeAccounts(deps);
   return serveNode(deps, listen);
 }
 
 const server = await start();
+// BENCH_LOOP_DELAY=1 prints the event loop's delay each second (stderr): what held it.
+if (process.env.BENCH_LOOP_DELAY) printLoopDelay();
 const announcePort = () => {
   const address = server.address();
   console.log(`PORT ${typeof address === 'object' && address ? address.port : 0}`);
@@ -64,3 +69,15 @@ process.on('SIGTERM', () => {
   // A clean exit, so `--cpu-prof` can write its profile.
   process.exit(0);
 });
+
+function printLoopDelay() {
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  const ms = (ns: number) => (ns / 1e6).toFixed(1);
+  setInterval(() => {
+    process.stderr.write(
+      `event loop delay: p50 ${ms(delay.percentile(50))} ms, p99 ${ms(delay.percentile(99))} ms, max ${ms(delay.max)} ms\n`,
+    );
+    delay.reset();
+  }, 1_000).unref();
+}

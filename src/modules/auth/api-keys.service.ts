@@ -125,23 +125,25 @@ export async function authenticateApiKey(deps: Deps, key: string): Promise<Princ
   if (age < RECHECK_AFTER_MS && !lastUseIsStale(remembered, deps.clock.now())) {
     return remembered.principal;
   }
-  // While the database cannot confirm a key (it failed a moment ago, or takes over 300 ms),
-  // a key this instance checked in the last STALE_KEY_LIMIT_MS is trusted from memory: an
-  // outage must not lock product apps out. A key found revoked is refused at once.
+  // While the database cannot confirm a key (a check failed and none has succeeded since, or
+  // the check under way takes over 300 ms), a key this instance checked in the last
+  // STALE_KEY_LIMIT_MS is trusted from memory: an outage must not lock product apps out, nor
+  // make them wait. A key found revoked is refused at once.
   const trustable = age < STALE_KEY_LIMIT_MS;
-  const failing =
-    remembered.failedAt !== undefined &&
-    performance.now() - remembered.failedAt < KEY_RETRY_AFTER_FAILURE_MS;
+  const away = remembered.failedAt !== undefined;
+  const sinceCheck = performance.now() - (remembered.recheckStartedAt ?? 0);
   if (remembered.recheck) {
     // A check already overdue is not waited for again by every request that follows.
-    const overdue = performance.now() - (remembered.recheckStartedAt ?? 0) > KEY_CHECK_WAIT_MS;
-    if (age < PRINCIPAL_CACHE_MS || ((failing || overdue) && trustable)) {
+    const overdue = sinceCheck > KEY_CHECK_WAIT_MS;
+    if (age < PRINCIPAL_CACHE_MS || ((away || overdue) && trustable)) {
       return remembered.principal;
     }
     return trustable
       ? settledWithin(remembered.recheck, KEY_CHECK_WAIT_MS, remembered.principal)
       : remembered.recheck;
   }
+  // Away: one check in the background probes for the database's return this often.
+  if (away && trustable && sinceCheck < RECHECK_AFTER_MS) return remembered.principal;
   const recheck = checkKey(deps, secretHash)
     .catch((error: unknown) => {
       remembered.failedAt = performance.now();
@@ -153,7 +155,7 @@ export async function authenticateApiKey(deps: Deps, key: string): Promise<Princ
   remembered.recheck = recheck;
   remembered.recheckStartedAt = performance.now();
   if (!trustable) return recheck;
-  if (failing) {
+  if (away) {
     recheck.catch(() => {});
     return remembered.principal;
   }
@@ -177,7 +179,6 @@ export function principalInMemory(deps: Deps, key: string): Principal | undefine
 /** How long a key checked once is trusted from memory while the database cannot answer. */
 const STALE_KEY_LIMIT_MS = 15 * 60_000;
 const KEY_CHECK_WAIT_MS = 300;
-const KEY_RETRY_AFTER_FAILURE_MS = 2_000;
 
 async function checkKey(deps: Deps, secretHash: string): Promise<Principal | null> {
   const checkedAt = performance.now();

@@ -3,17 +3,19 @@ import { EVENT_KINDS } from '../../db/schema';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json, problemResponse } from '../../http/define-route';
 import { PageQuerySchema, pageSchema } from '../../http/pagination';
+import { serializedJson } from '../../http/serialized-json';
 import { dayInput, instantInput } from '../../http/time-input';
 import {
   createEvent,
   deleteEvent,
   getEvent,
   listEvents,
-  listOccurrences,
+  occurrencesJson,
   updateEvent,
 } from './events.service';
 import { importHolidays } from './holidays.service';
 import { importIcs } from './ics-import.service';
+import type { Occurrence } from './occurrences';
 
 const instant = instantInput().openapi({ example: '2026-03-01T06:00:00Z' });
 
@@ -227,13 +229,13 @@ export const eventRoutes = createRouter()
   .openapi(listRoute, async (c) => c.json(await listEvents(c.var.deps, c.req.valid('query')), 200))
   .openapi(occurrencesRoute, async (c) => {
     const { from, to, kind } = c.req.valid('query');
-    const data = await listOccurrences(c.var.deps, {
+    const json = await occurrencesJson(c.var.deps, {
       from: asDate(from),
       to: asDate(to),
       kind,
       limits: 'api',
     });
-    return c.json({ data }, 200);
+    return serializedJson<{ data: Occurrence[] }>(c, json);
   })
   .openapi(holidaysRoute, async (c) =>
     c.json(await importHolidays(c.var.deps, c.req.valid('json')), 200),

@@ -203,34 +203,78 @@ export const OCCURRENCE_LIMITS = {
   internal: { maxRangeDays: 16 * 366, steps: 1_000_000 },
 } as const;
 
-/** Periods walked on the request thread before the expansion moves to a compute thread. */
-const INLINE_STEPS = 2_000;
+/**
+ * Periods walked on the request thread before the expansion moves to a compute thread: a
+ * millisecond or two of rrule, which is all that is wasted when the attempt runs out.
+ */
+const INLINE_STEPS = 200;
 
 /**
- * Most calendar reads walk a few hundred periods: handing those to a thread would cost more
+ * Most calendar reads walk a few dozen periods: handing those to a thread would cost more
  * than it saves. One that needs more than INLINE_STEPS is done again on a compute thread.
  */
-async function expandSmallInline(deps: Deps, expansion: CalendarExpansion) {
-  if (expansion.steps <= INLINE_STEPS) return expandCalendar(expansion);
+async function expandSmallInline<T>(
+  deps: Deps,
+  expansion: CalendarExpansion,
+  inline: (occurrences: Occurrence[]) => T,
+  onThread: (expansion: CalendarExpansion) => Promise<T>,
+): Promise<T> {
+  if (expansion.steps <= INLINE_STEPS || !deps.compute.offThread) {
+    return inline(expandCalendar(expansion));
+  }
   try {
-    return expandCalendar({ ...expansion, steps: INLINE_STEPS });
+    return inline(expandCalendar({ ...expansion, steps: INLINE_STEPS }));
   } catch (error) {
     if (!(error instanceof RecurrenceBudgetExceeded)) throw error;
-    return deps.compute('occurrences', expansion);
+    return onThread(expansion);
   }
 }
 
+type OccurrenceRange = {
+  from: Date;
+  to: Date;
+  kind?: EventKind;
+  padded?: boolean;
+  limits?: keyof typeof OCCURRENCE_LIMITS;
+};
+
 /** Every event's windows in [from, to), earliest first. */
-export async function listOccurrences(
-  deps: Deps,
-  range: {
-    from: Date;
-    to: Date;
-    kind?: EventKind;
-    padded?: boolean;
-    limits?: keyof typeof OCCURRENCE_LIMITS;
-  },
-): Promise<Occurrence[]> {
+export async function listOccurrences(deps: Deps, range: OccurrenceRange): Promise<Occurrence[]> {
+  const occurrences = await expandSmallInline(
+    deps,
+    await calendarExpansion(deps, range),
+    (expanded) => expanded,
+    (expansion) => deps.compute('occurrences', expansion),
+  );
+  if (occurrences.length > MAX_OCCURRENCES) throw tooManyOccurrences();
+  return occurrences;
+}
+
+/**
+ * `GET /v1/events/occurrences`'s body, `{"data":[…]}`: a year of a busy calendar is thousands
+ * of occurrences, so a thread that expands them serializes them too, rather than handing
+ * them back to be cloned and stringified on the request thread.
+ */
+export async function occurrencesJson(deps: Deps, range: OccurrenceRange): Promise<string> {
+  const json = await expandSmallInline(
+    deps,
+    await calendarExpansion(deps, range),
+    (data) => (data.length > MAX_OCCURRENCES ? null : JSON.stringify({ data })),
+    (expansion) => deps.compute('occurrencesJson', { ...expansion, max: MAX_OCCURRENCES }),
+  );
+  if (json === null) throw tooManyOccurrences();
+  return json;
+}
+
+const tooManyOccurrences = () =>
+  new AppError(
+    'range_too_large',
+    `More than ${MAX_OCCURRENCES} occurrences in that range; ask for a shorter one.`,
+    [{ location: 'query', path: 'to', message: 'range too long' }],
+  );
+
+/** The range checked against the caller's limits, and the events that may occur in it. */
+async function calendarExpansion(deps: Deps, range: OccurrenceRange): Promise<CalendarExpansion> {
   const limits = OCCURRENCE_LIMITS[range.limits ?? 'internal'];
   const days = (range.to.getTime() - range.from.getTime()) / DAY_MS;
   if (!(days >= 0)) {
@@ -261,7 +305,7 @@ export async function listOccurrences(
         sql`(${events.rrule} is not null or ${events.startsAt} < ${range.to.toISOString()}::timestamptz)`,
       ),
     );
-  const expansion = {
+  return {
     events: rows.map(calendarEvent),
     from: range.from,
     to: range.to,
@@ -269,15 +313,6 @@ export async function listOccurrences(
     limit: MAX_OCCURRENCES + 1,
     steps: limits.steps,
   };
-  const occurrences = await expandSmallInline(deps, expansion);
-  if (occurrences.length > MAX_OCCURRENCES) {
-    throw new AppError(
-      'range_too_large',
-      `More than ${MAX_OCCURRENCES} occurrences in that range; ask for a shorter one.`,
-      [{ location: 'query', path: 'to', message: 'range too long' }],
-    );
-  }
-  return occurrences;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;

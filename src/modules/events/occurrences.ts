@@ -98,6 +98,12 @@ export function expandCalendar(input: CalendarExpansion): Occurrence[] {
     .sort((a, b) => a.starts_at.localeCompare(b.starts_at));
 }
 
+/** `{"data":[…]}` of the expansion, serialized where it was expanded; null past `max`. */
+export function expandCalendarJson(input: CalendarExpansion & { max: number }): string | null {
+  const data = expandCalendar(input);
+  return data.length > input.max ? null : JSON.stringify({ data });
+}
+
 /** The fields of an event row that expanding it reads (what crosses to a compute thread). */
 export const calendarEvent = (row: CalendarEvent): CalendarEvent => ({
   id: row.id,

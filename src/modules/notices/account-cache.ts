@@ -4,7 +4,7 @@ import type { Db } from '../../db/database';
 import { rowsOf } from '../../db/json-param';
 import { settledWithin } from '../../lib/settle-within';
 import type { AudienceSubject } from '../campaigns/audience';
-import { NOTICES_DATABASE_WAIT_MS, NOTICES_RETRY_AFTER_FAILURE_MS } from './notices-waits';
+import { NOTICES_DATABASE_WAIT_MS } from './notices-waits';
 
 /** The notices API's last answer for an account, valid while the live set is the same. */
 export type NoticeAnswer = {
@@ -60,8 +60,10 @@ export function createAccountCache(options: { max: number }) {
   // running meanwhile can tell whether what it read may already be out of date.
   let seq = 0;
   const recent: Change[] = [];
-  // When a read of the change feed last failed (performance.now()).
-  let failedAt = Number.NEGATIVE_INFINITY;
+  // Since when the database is away (performance.now()): a read of the change feed failed or
+  // outlived NOTICES_DATABASE_WAIT_MS; cleared by the next read that succeeds.
+  let awaySince: number | undefined;
+  let lastPollStarted = Number.NEGATIVE_INFINITY;
 
   function forget(ids: ReadonlySet<string> | 'all') {
     if (ids === 'all') entries.clear();
@@ -156,18 +158,24 @@ export function createAccountCache(options: { max: number }) {
     sync(db: Db): Promise<void> | undefined {
       const now = performance.now();
       if (now - freshAsOf < ACCOUNT_SYNC_EVERY_MS) return undefined;
-      // The database failed us a moment ago: accounts are answered as last read (nothing can
-      // change them while it is away) and requests do not wait for the read that retries.
-      const failing = now - failedAt < NOTICES_RETRY_AFTER_FAILURE_MS;
+      // A read already overdue is not waited for again by any request that follows: the
+      // database counts as away until a read succeeds.
+      if (polling && now - polling.started > NOTICES_DATABASE_WAIT_MS) awaySince ??= now;
+      // The database is away: accounts are answered as last read (nothing can change them
+      // while it is away), no request waits, and a read probes for its return in the
+      // background every ACCOUNT_SYNC_EVERY_MS.
+      const away = awaySince !== undefined;
       if (!polling || now - polling.started > POLL_GIVE_UP_MS) {
+        if (away && now - lastPollStarted < ACCOUNT_SYNC_EVERY_MS) return undefined;
+        lastPollStarted = now;
         const current = {
           started: now,
           done: poll(db, now).then(
             () => {
-              failedAt = Number.NEGATIVE_INFINITY;
+              awaySince = undefined;
             },
             () => {
-              failedAt = performance.now();
+              awaySince ??= performance.now();
             },
           ),
         };
@@ -175,14 +183,12 @@ export function createAccountCache(options: { max: number }) {
           if (polling === current) polling = undefined;
         });
         polling = current;
-        if (failing || since === undefined) return failing ? undefined : current.done;
+        if (away || since === undefined) return away ? undefined : current.done;
         // The request that starts a read waits for it (on Workers its I/O belongs to that
         // request and would be cancelled if the request finished first), but not for long.
         return settledWithin(current.done, NOTICES_DATABASE_WAIT_MS, undefined);
       }
-      // A read already overdue is not waited for again by every request that follows.
-      const overdue = now - polling.started > NOTICES_DATABASE_WAIT_MS;
-      if (failing || overdue || now - freshAsOf < MAX_LAG_MS) return undefined;
+      if (away || now - freshAsOf < MAX_LAG_MS) return undefined;
       return settledWithin(polling.done, NOTICES_DATABASE_WAIT_MS, undefined);
     },
   };

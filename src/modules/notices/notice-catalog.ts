@@ -8,7 +8,7 @@ import { andThen, type MaybePromise } from '../../lib/maybe-promise';
 import { settledWithin } from '../../lib/settle-within';
 import { type Audience, type AudienceMatcher, compileAudience } from '../campaigns/audience';
 import { publishedCampaign, runsPast } from '../campaigns/campaign-status';
-import { NOTICES_DATABASE_WAIT_MS, NOTICES_RETRY_AFTER_FAILURE_MS } from './notices-waits';
+import { NOTICES_DATABASE_WAIT_MS } from './notices-waits';
 
 export type NoticeContent = {
   title: string;
@@ -72,7 +72,10 @@ export type CatalogMemory = {
   compiled: Map<string, LiveNotice | null>;
   live?: LiveSet & { of: LiveNotice[]; from: number; until: number };
   generation: number;
-  /** When a read last failed (`performance.now()`), cleared by the next that succeeds. */
+  /**
+   * When the database was found away (`performance.now()`): a read failed, or outlived
+   * NOTICES_DATABASE_WAIT_MS; cleared by the next read that succeeds.
+   */
   failedAt?: number;
 };
 
@@ -156,14 +159,19 @@ export function createNoticeCatalog(
     if (loaded && age < CATALOG_REFRESH_MS) return loaded.notices;
     if (loaded && loading && age < CATALOG_MAX_AGE_MS) return loaded.notices;
     if (!loaded) return loading ?? startLoad();
-    // The database failed us a moment ago: the catalog we have stands (an outage must not stop
-    // notices) while one request at a time tries again.
-    if (memory.failedAt !== undefined && now - memory.failedAt < NOTICES_RETRY_AFTER_FAILURE_MS) {
-      if (!loading) startLoad().catch(() => {});
+    // A read already overdue is not waited for again by any request that follows: the
+    // database counts as away until a read succeeds.
+    if (loading && now - loadingSince > NOTICES_DATABASE_WAIT_MS) {
+      memory.failedAt ??= now;
       return loaded.notices;
     }
-    // A read already overdue is not waited for again by every request that follows.
-    if (loading && now - loadingSince > NOTICES_DATABASE_WAIT_MS) return loaded.notices;
+    // The database is away (a read failed or overran): the catalog we have stands (an outage
+    // must not stop notices), no request waits, and a read in the background probes for its
+    // return as often as the catalog is refreshed.
+    if (memory.failedAt !== undefined) {
+      if (!loading && now - loadingSince >= CATALOG_REFRESH_MS) startLoad().catch(() => {});
+      return loaded.notices;
+    }
     // The request that starts a read waits for it (on Workers, its I/O is that request's),
     // but not for long, and never for an error: the catalog it has is the answer then.
     return settledWithin(loading ?? startLoad(), NOTICES_DATABASE_WAIT_MS, loaded.notices);

@@ -6,5 +6,3 @@
 export const NOTICES_DATABASE_WAIT_MS = 300;
 /** An account not in memory is read within this, or the request gets a 503. */
 export const NOTICES_ACCOUNT_LOAD_MS = 3_000;
-/** After a failed read, requests answer from memory without waiting while one retries. */
-export const NOTICES_RETRY_AFTER_FAILURE_MS = 2_000;

@@ -7,7 +7,10 @@ import type { DetectionRunner, DetectionWork, ReasonResult, ReasonWork } from '.
  * together: longest first, each to the thread with the least work so far, a reason's work
  * being about its weeks from its first contact (one model per 26 of them).
  */
-export function threadDetectionRunner(compute: Compute, threads = 2): DetectionRunner {
+export function threadDetectionRunner(
+  compute: Compute,
+  threads = compute.threads ?? 1,
+): DetectionRunner {
   const runner: DetectionRunner = async (work) => {
     const chunks: DetectionWork[] = Array.from({ length: threads }, () => ({
       calendar: work.calendar,

@@ -1,5 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Compute } from '../../../src/threads/compute';
+import { threadCompute } from '../../../src/threads/thread-compute';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
@@ -379,6 +381,29 @@ describe('predictable events', () => {
       '2026-03-02T06:00:00.000Z',
       '2026-03-03T06:00:00.000Z',
     ]);
+  });
+
+  it('expands and serializes a busy calendar on a compute thread, as the request thread would', async () => {
+    for (let i = 0; i < 8; i++) await create({ ...billingRun, rrule: 'FREQ=DAILY' });
+    const threaded = threadCompute({ threads: 1 });
+    const tasks: string[] = [];
+    const compute: Compute = Object.assign(
+      ((task, input, slot) => {
+        tasks.push(task);
+        return threaded(task, input, slot);
+      }) as Compute,
+      { offThread: true },
+    );
+    const onThreads = await startTestApp({ database: t.database, compute });
+    const path = '/v1/events/occurrences?from=2026-01-01&to=2026-12-31';
+    const fromThread = await onThreads.request(path);
+    const inline = await t.request(path);
+    expect(fromThread.status).toBe(200);
+    expect(fromThread.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(tasks).toEqual(['occurrencesJson']);
+    const body = await fromThread.text();
+    expect(JSON.parse(body).data).toHaveLength(8 * 364);
+    expect(body).toBe(await inline.text());
   });
 
   it('stops a stored rule that never occurs at the step budget, with 422', async () => {
