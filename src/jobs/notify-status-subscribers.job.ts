@@ -1,3 +1,4 @@
+import { recordMaintenanceTransitions } from '../modules/status/incidents.service';
 import {
   forgetUnconfirmed,
   sendStatusEmails,
@@ -5,11 +6,15 @@ import {
 import { deliverStatusWebhooks } from '../modules/status/status-webhooks.service';
 import type { Job } from './job';
 
-/** Every minute: what status-page subscribers are owed, by email and by webhook. */
+/**
+ * Every minute: what status-page subscribers are owed, by email and by webhook, the clock's
+ * maintenance transitions included.
+ */
 export const notifyStatusSubscribersJob: Job = {
   name: 'notify-status-subscribers',
   schedule: '* * * * *',
   run: async (deps) => {
+    await recordMaintenanceTransitions(deps);
     await forgetUnconfirmed(deps);
     const [{ sent }, { delivered }] = await Promise.all([
       sendStatusEmails(deps),

@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../../src/db/json-param';
+import { notifyStatusSubscribersJob } from '../../../src/jobs/notify-status-subscribers.job';
 import { sendStatusEmails } from '../../../src/modules/status/status-subscriptions.service';
 import { deliverStatusWebhooks } from '../../../src/modules/status/status-webhooks.service';
 import { expectProblem } from '../../helpers/problem';
@@ -104,6 +105,56 @@ describe('status page: email subscriptions, incident pages and uptime', () => {
     expect(oneClick.status).toBe(200);
     await openIncident();
     expect(await sendStatusEmails(t.deps)).toEqual({ sent: 0 });
+  });
+
+  it('tells subscribers when the clock moves a maintenance, once', async () => {
+    await subscribe('ops-watcher@example.com');
+    await sendStatusEmails(t.deps);
+    const [optIn] = await outbox();
+    if (!optIn) throw new Error('no opt-in');
+    await t.request(linkIn(optIn, 'confirm'), { method: 'POST', key: null });
+    const maintenance = await readJson(
+      await t.request('/v1/status/maintenances', {
+        method: 'POST',
+        json: {
+          name: 'Database upgrade',
+          body: 'The API will be read-only.',
+          scheduled_for: '2026-03-03T02:00:00Z',
+          scheduled_until: '2026-03-03T04:00:00Z',
+          components: [api.id],
+        },
+      }),
+    );
+    const job = () => notifyStatusSubscribersJob.run(t.deps);
+    const subjects = async () =>
+      (await outbox()).map((m) => m.subject).filter((s) => !s.startsWith('Confirm'));
+    await job();
+    t.clock.set('2026-03-03T02:07:00Z');
+    await job();
+    await job();
+    t.clock.set('2026-03-03T05:00:00Z');
+    await job();
+    await job();
+    expect((await subjects()).sort()).toEqual([
+      '[Status] Database upgrade: completed',
+      '[Status] Database upgrade: in progress',
+      '[Status] Database upgrade: scheduled',
+    ]);
+    const page = await readJson(
+      await t.request('/api/v2/scheduled-maintenances.json', { key: null }),
+    );
+    const [shown] = page.scheduled_maintenances;
+    expect(shown).toMatchObject({ id: maintenance.id, status: 'completed' });
+    expect(
+      shown.incident_updates.map((u: { status: string; created_at: string }) => [
+        u.status,
+        u.created_at,
+      ]),
+    ).toEqual([
+      ['completed', '2026-03-03T04:00:00.000Z'],
+      ['in_progress', '2026-03-03T02:00:00.000Z'],
+      ['scheduled', '2026-03-02T09:00:00.000Z'],
+    ]);
   });
 
   it('refuses forged links and bad addresses, and throttles opt-in requests', async () => {
