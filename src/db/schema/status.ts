@@ -166,11 +166,14 @@ export const statusNotifications = pgTable(
     batchId: uuid('batch_id'),
     claimedAt: timestamptz('claimed_at'),
     sentAt: timestamptz('sent_at'),
+    /** The provider's id for the email, so its bounces and complaints find the address. */
+    providerId: text('provider_id'),
     createdAt: createdAt(),
   },
   (table) => [
     uniqueIndex('status_notifications_update_idx').on(table.incidentUpdateId, table.subscriberId),
     index('status_notifications_pending_idx').on(table.sentAt, table.batchId),
+    index('status_notifications_provider_idx').on(table.providerId),
   ],
 );
 

@@ -1,4 +1,5 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { rowsOf } from '../../db/json-param';
 import {
   type DeliveryStatus,
   emailDeliveries,
@@ -59,8 +60,19 @@ export async function applyResendEvent(
         ),
       )
       .returning({ email: emailDeliveries.email, campaignId: emailDeliveries.campaignId });
-    if (!delivery) return { duplicate: false, applied: false };
     const reason = suppressionReason(event);
+    if (!delivery) {
+      // Not a campaign email: perhaps a status-page one, whose bounces suppress its address.
+      const [status] = rowsOf<{ email: string }>(
+        await tx.execute(sql`
+          select s.email from status_notifications n
+          join status_subscribers s on s.id = n.subscriber_id
+          where n.provider_id = ${emailId}`),
+      );
+      if (!status || !reason) return { duplicate: false, applied: false };
+      await suppressAddress(deps, status.email, reason, null, tx);
+      return { duplicate: false, applied: true };
+    }
     if (reason) await suppressAddress(deps, delivery.email, reason, delivery.campaignId, tx);
     return { duplicate: false, applied: true };
   });

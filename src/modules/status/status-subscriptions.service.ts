@@ -4,7 +4,7 @@ import { createElement } from 'react';
 import { v7 as uuidv7 } from 'uuid';
 import StatusEmail, { type StatusEmailProps } from '../../../emails/status-update';
 import type { Db } from '../../db/database';
-import { rowsOf } from '../../db/json-param';
+import { jsonParam, rowsOf } from '../../db/json-param';
 import { statusNotifications, statusSubscribers } from '../../db/schema';
 import type { Deps } from '../../deps';
 import type { OutgoingEmail } from '../email/email-transport';
@@ -145,7 +145,12 @@ export async function sendStatusEmails(deps: Deps): Promise<{ sent: number }> {
     const emails = await Promise.all(batch.rows.map((row) => composeStatusEmail(deps, row)));
     const outcome = await deps.mailer.sendBatch(emails, `forestall-status-${batch.id}`);
     if (outcome.kind === 'accepted' || outcome.kind === 'accepted_earlier') {
-      await markSent(deps, batch.id);
+      const ids = outcome.kind === 'accepted' ? outcome.ids : [];
+      await markSent(
+        deps,
+        batch.id,
+        batch.rows.map((row, i) => ({ id: row.id, provider: ids[i] })),
+      );
       sent += emails.length;
     } else if (outcome.kind === 'rejected') {
       deps.logger.warn('status emails refused', { batch: batch.id, reason: outcome.reason });
@@ -208,11 +213,23 @@ async function owedIn(db: Db, batchId: string): Promise<Owed[]> {
   );
 }
 
-async function markSent(deps: Deps, batchId: string) {
-  await deps.db
-    .update(statusNotifications)
-    .set({ sentAt: deps.clock.now() })
-    .where(and(eq(statusNotifications.batchId, batchId), isNull(statusNotifications.sentAt)));
+async function markSent(
+  deps: Deps,
+  batchId: string,
+  providerIds: { id: string; provider: string | undefined }[] = [],
+) {
+  await deps.db.transaction(async (tx) => {
+    await tx
+      .update(statusNotifications)
+      .set({ sentAt: deps.clock.now() })
+      .where(and(eq(statusNotifications.batchId, batchId), isNull(statusNotifications.sentAt)));
+    const known = providerIds.filter((p) => p.provider);
+    if (known.length === 0) return;
+    await tx.execute(sql`
+      update status_notifications n set provider_id = p.provider
+      from jsonb_to_recordset(${jsonParam(known)}) as p(id uuid, provider text)
+      where n.id = p.id`);
+  });
 }
 
 async function composeStatusEmail(deps: Deps, owed: Owed): Promise<OutgoingEmail> {

@@ -3,6 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../../src/db/json-param';
 import { sendDueEmails } from '../../../src/modules/email/send-due-emails';
+import { sendStatusEmails } from '../../../src/modules/status/status-subscriptions.service';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
@@ -210,6 +211,37 @@ describe('one-click unsubscribe and Resend webhooks', () => {
       (await t.request('/v1/email-suppressions/b@example.com', { method: 'DELETE' })).status,
     ).toBe(204);
     expect((await readJson(await t.request('/v1/email-suppressions'))).data).toHaveLength(1);
+  });
+
+  it('suppresses a status-page subscriber whose update bounced', async () => {
+    await t.deps.db.execute(sql`truncate status_subscribers, status_components, incidents cascade`);
+    await t.deps.db.execute(sql`
+      insert into status_subscribers (id, email, created_at, confirmed_at)
+      values (gen_random_uuid(), 'gone@example.com', now(), now())`);
+    const openIncident = (name: string) =>
+      t.request('/v1/status/incidents', {
+        method: 'POST',
+        json: { name, impact: 'minor', body: 'Investigating.', components: [] },
+      });
+    await openIncident('Slow dashboard');
+    expect(await sendStatusEmails(t.deps)).toEqual({ sent: 1 });
+    const [sent] = rowsOf<{ provider_id: string | null }>(
+      await t.deps.db.execute(sql`select provider_id from status_notifications`),
+    );
+    expect(sent?.provider_id).toBeTruthy();
+
+    const bounced = signedEvent('msg_status_bounce', {
+      type: 'email.bounced',
+      data: { email_id: sent?.provider_id, bounce: { type: 'Permanent', message: 'no mailbox' } },
+    });
+    expect(await readJson(await t.request('/v1/webhooks/resend', bounced))).toEqual({
+      duplicate: false,
+      applied: true,
+    });
+    const listed = await readJson(await t.request('/v1/email-suppressions'));
+    expect(listed.data.map((row: { email: string }) => row.email)).toEqual(['gone@example.com']);
+    await openIncident('Slow dashboard again');
+    expect(await sendStatusEmails(t.deps)).toEqual({ sent: 0 });
   });
 
   it('emails only the accounts that own an attribute named constructor', async () => {

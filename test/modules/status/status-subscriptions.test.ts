@@ -125,7 +125,7 @@ describe('status page: email subscriptions, incident pages and uptime', () => {
         },
       }),
     );
-    const job = () => notifyStatusSubscribersJob.run(t.deps);
+    const job = () => notifyStatusSubscribersJob.run(t.deps, t.clock.now());
     const subjects = async () =>
       (await outbox()).map((m) => m.subject).filter((s) => !s.startsWith('Confirm'));
     await job();
