@@ -2,6 +2,8 @@ import { limitBody } from '../http/body-limit';
 import { FAVICON_SVG } from '../view-kit/favicon';
 import { LOCAL_TIMES_PATH, LOCAL_TIMES_SCRIPT } from '../view-kit/local-times';
 import { STYLESHEET, STYLESHEET_PATH } from '../view-kit/stylesheet';
+import { accountRoutes } from './accounts.routes';
+import { apiKeyRoutes } from './api-keys.routes';
 import { campaignRoutes } from './campaigns.routes';
 import { createConsoleRouter } from './console-router';
 import { LIVE_PREVIEW_SCRIPT } from './live-preview-script';
@@ -25,6 +27,8 @@ export const consoleRoutes = createConsoleRouter()
   .route('/', reasonRoutes)
   .route('/', spikeRoutes)
   .route('/', reportRoutes)
+  .route('/', accountRoutes)
+  .route('/', apiKeyRoutes)
   .get(STYLESHEET_PATH, (c) =>
     c.body(STYLESHEET, 200, {
       'Content-Type': 'text/css; charset=utf-8',

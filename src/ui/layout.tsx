@@ -20,6 +20,9 @@ export const PAGE_ROLES = {
   /** Adding events and importing holidays on the Contact reasons page. */
   calendar: ['ops'],
   reports: ['analyst'],
+  accounts: ['ops'],
+  /** Creating, listing and revoking API keys: admin only. */
+  apiKeys: [],
 } as const satisfies Record<string, readonly Role[]>;
 export type ConsoleArea = keyof typeof PAGE_ROLES;
 
@@ -30,6 +33,8 @@ const NAV: { href: string; label: string; area: ConsoleArea }[] = [
   { href: '/console/reasons', label: 'Contact reasons', area: 'reasons' },
   { href: '/console/spikes', label: 'Spikes', area: 'spikes' },
   { href: '/console/reports', label: 'Reports', area: 'reports' },
+  { href: '/console/accounts', label: 'Accounts', area: 'accounts' },
+  { href: '/console/api-keys', label: 'API keys', area: 'apiKeys' },
 ];
 
 export const mayUse = (role: Role, roles: readonly Role[]) =>

@@ -139,3 +139,15 @@ export async function listOutbox(
     next_cursor: page.next_cursor,
   };
 }
+
+/** The emails planned or sent to one account, newest first, with their campaigns' titles. */
+export async function deliveriesToAccount(deps: Deps, accountId: string, limit = 50) {
+  const rows = await deps.db
+    .select({ delivery: emailDeliveries, title: campaigns.title })
+    .from(emailDeliveries)
+    .innerJoin(campaigns, eq(campaigns.id, emailDeliveries.campaignId))
+    .where(eq(emailDeliveries.accountId, accountId))
+    .orderBy(desc(emailDeliveries.id))
+    .limit(limit);
+  return rows.map((row) => ({ ...toView(row.delivery), campaign_title: row.title }));
+}
