@@ -4,6 +4,8 @@ import { LOCAL_TIMES_PATH, LOCAL_TIMES_SCRIPT } from '../view-kit/local-times';
 import { STYLESHEET, STYLESHEET_PATH } from '../view-kit/stylesheet';
 import { accountRoutes } from './accounts.routes';
 import { apiKeyRoutes } from './api-keys.routes';
+import { campaignEmailRoutes } from './campaign-email.routes';
+import { campaignImpactRoutes } from './campaign-impact.routes';
 import { campaignRoutes } from './campaigns.routes';
 import { createConsoleRouter } from './console-router';
 import { LIVE_PREVIEW_SCRIPT } from './live-preview-script';
@@ -23,6 +25,8 @@ export const consoleRoutes = createConsoleRouter()
   .route('/', signInRoutes)
   .route('/', overviewRoutes)
   .route('/', campaignRoutes)
+  .route('/', campaignEmailRoutes)
+  .route('/', campaignImpactRoutes)
   .route('/', statusRoutes)
   .route('/', reasonRoutes)
   .route('/', spikeRoutes)

@@ -18,6 +18,8 @@ export type DeliveryView = {
   email: string;
   status: DeliveryStatus;
   scheduled_for: string;
+  /** The recipient's zone the send time was planned in. */
+  time_zone: string;
   sent_at: string | null;
   attempts: number;
   provider_id: string | null;
@@ -30,6 +32,7 @@ const toView = (row: EmailDeliveryRow): DeliveryView => ({
   email: row.email,
   status: row.status,
   scheduled_for: row.scheduledFor.toISOString(),
+  time_zone: row.timeZone,
   sent_at: row.sentAt?.toISOString() ?? null,
   attempts: row.attempts,
   provider_id: row.providerId,
