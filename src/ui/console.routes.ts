@@ -8,6 +8,7 @@ import { campaignEmailRoutes } from './campaign-email.routes';
 import { campaignImpactRoutes } from './campaign-impact.routes';
 import { campaignRoutes } from './campaigns.routes';
 import { createConsoleRouter } from './console-router';
+import { importRoutes } from './import.routes';
 import { LIVE_PREVIEW_SCRIPT } from './live-preview-script';
 import { overviewRoutes } from './overview.routes';
 import { reasonRoutes } from './reasons.routes';
@@ -32,6 +33,7 @@ export const consoleRoutes = createConsoleRouter()
   .route('/', spikeRoutes)
   .route('/', reportRoutes)
   .route('/', accountRoutes)
+  .route('/', importRoutes)
   .route('/', apiKeyRoutes)
   .get(STYLESHEET_PATH, (c) =>
     c.body(STYLESHEET, 200, {

@@ -21,6 +21,8 @@ export const PAGE_ROLES = {
   calendar: ['ops'],
   reports: ['analyst'],
   accounts: ['ops'],
+  /** Importing a CSV of tickets. */
+  import: ['ops'],
   /** Creating, listing and revoking API keys: admin only. */
   apiKeys: [],
 } as const satisfies Record<string, readonly Role[]>;
@@ -31,6 +33,7 @@ const NAV: { href: string; label: string; area: ConsoleArea }[] = [
   { href: '/console/campaigns', label: 'Campaigns', area: 'campaigns' },
   { href: '/console/status', label: 'Status', area: 'status' },
   { href: '/console/reasons', label: 'Contact reasons', area: 'reasons' },
+  { href: '/console/import', label: 'Import', area: 'import' },
   { href: '/console/spikes', label: 'Spikes', area: 'spikes' },
   { href: '/console/reports', label: 'Reports', area: 'reports' },
   { href: '/console/accounts', label: 'Accounts', area: 'accounts' },
