@@ -56,6 +56,10 @@ const ComponentList = ({ components }: { components: Component[] }) => (
   />
 );
 
+const AFFECTED_STATUSES = COMPONENT_STATUSES.filter((s) => s !== 'operational').map(
+  (s) => [s, STATUS_LABEL[s]] as const,
+);
+
 const OpenIncidentForm = (props: { state: FormState; csrf: string; choices: Choice[] }) => (
   <PostForm action="/console/status/incidents" csrf={props.csrf}>
     <TextField
@@ -86,10 +90,23 @@ const OpenIncidentForm = (props: { state: FormState; csrf: string; choices: Choi
       state={props.state}
       name="component_status"
       label="Their status"
-      options={COMPONENT_STATUSES.filter((s) => s !== 'operational').map(
-        (s) => [s, STATUS_LABEL[s]] as const,
-      )}
+      options={AFFECTED_STATUSES}
     />
+    {props.choices.length > 1 ? (
+      <details open={props.choices.some(([id]) => props.state.values[`status_${id}`])}>
+        <summary>Give a component its own status</summary>
+        {props.choices.map(([id, name]) => (
+          <SelectField
+            state={props.state}
+            name={`status_${id}`}
+            label={`${name} status`}
+            options={[['', 'as above (when ticked)'], ...AFFECTED_STATUSES]}
+          />
+        ))}
+      </details>
+    ) : (
+      ''
+    )}
     <button type="submit">Open incident and notify affected accounts</button>
   </PostForm>
 );
@@ -234,8 +251,19 @@ const incidentInput = withSchema(IncidentOpenSchema, (values) => ({
   name: values.name,
   body: values.body,
   impact: values.impact,
-  components: list(values.components).map((id) => ({ id, status: values.component_status })),
+  components: affectedComponents(values),
 }));
+
+/** Ticked components at the common status, and any given its own status (ticked or not). */
+function affectedComponents(values: Record<string, string>) {
+  const own = Object.entries(values)
+    .filter(([field, status]) => field.startsWith('status_') && status)
+    .map(([field, status]) => ({ id: field.slice('status_'.length), status }));
+  const ticked = list(values.components)
+    .filter((id) => !own.some((o) => o.id === id))
+    .map((id) => ({ id, status: values.component_status }));
+  return [...ticked, ...own];
+}
 
 statusRoutes.post(
   '/console/status/incidents',
