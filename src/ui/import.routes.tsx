@@ -57,7 +57,7 @@ function importPage(
         title="Import tickets"
         meta={`A CSV export of tickets, up to ${limitMb} MB here (npm run import sends bigger files). Importing the same file again changes nothing.`}
       />
-      <Card id="import" title="CSV file">
+      <Card id="import" title="A CSV export of tickets">
         <PostForm action="/console/import" csrf={c.var.session.csrfToken} class="narrow" multipart>
           <label for="file">File</label>
           <input
