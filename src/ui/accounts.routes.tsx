@@ -9,7 +9,13 @@ import {
 } from '../modules/notices/notices.service';
 import { Card, PageHeader, Pager, Pill, Table } from '../view-kit/components';
 import { TextField } from '../view-kit/fields';
-import { type ConsoleContext, createConsoleRouter, render, signedIn } from './console-router';
+import {
+  type ConsoleContext,
+  createConsoleRouter,
+  foundOr,
+  render,
+  signedIn,
+} from './console-router';
 import { PAGE_ROLES } from './layout';
 
 export const accountRoutes = createConsoleRouter();
@@ -88,7 +94,12 @@ const VERDICT: Record<NoticeVerdict, string> = {
 async function accountPage(c: ConsoleContext) {
   const { deps } = c.var;
   const id = c.req.param('id') ?? '';
-  const account = await getAccount(deps, id);
+  const lookup = await foundOr(c, () => getAccount(deps, id), {
+    href: '/console/accounts',
+    label: 'Search accounts',
+  });
+  if ('page' in lookup) return lookup.page;
+  const account = lookup.found;
   const [notices, dismissals, emails] = await Promise.all([
     explainNotices(deps, id),
     dismissalsOf(deps, id),

@@ -2,13 +2,19 @@ import { formatInTimeZone } from 'date-fns-tz';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '../db/schema';
 import { AppError } from '../http/app-error';
 import { PageQuerySchema } from '../http/pagination';
-import { getCampaign } from '../modules/campaigns/campaigns.service';
 import { type DeliveryView, listDeliveries } from '../modules/email/deliveries.service';
 import { type EmailPreview, previewCampaignEmail } from '../modules/email/email-preview.service';
 import { campaignSuppressions } from '../modules/email/suppressions.service';
 import { Card, EmptyState, PageHeader, Pager, Pill, Table } from '../view-kit/components';
 import { TextField } from '../view-kit/fields';
-import { type ConsoleContext, createConsoleRouter, render, signedIn } from './console-router';
+import {
+  type ConsoleContext,
+  campaignById,
+  createConsoleRouter,
+  foundOr,
+  render,
+  signedIn,
+} from './console-router';
 import { PAGE_ROLES } from './layout';
 
 export const campaignEmailRoutes = createConsoleRouter();
@@ -45,7 +51,12 @@ const deliveryColumns = [
 
 async function emailPage(c: ConsoleContext) {
   const { deps } = c.var;
-  const campaign = await getCampaign(deps, c.req.param('id') ?? '');
+  const lookup = await foundOr(c, () => campaignById(deps, c.req.param('id') ?? ''), {
+    href: '/console/campaigns',
+    label: 'All campaigns',
+  });
+  if ('page' in lookup) return lookup.page;
+  const campaign = lookup.found;
   const base = `/console/campaigns/${campaign.id}/email`;
   if (!campaign.email) {
     return render(

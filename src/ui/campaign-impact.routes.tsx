@@ -1,7 +1,6 @@
-import { getCampaign } from '../modules/campaigns/campaigns.service';
 import { campaignImpact } from '../modules/impact/impact.service';
 import { Card, PageHeader, Table } from '../view-kit/components';
-import { createConsoleRouter, render, signedIn } from './console-router';
+import { campaignById, createConsoleRouter, foundOr, render, signedIn } from './console-router';
 import { AreaLink, PAGE_ROLES } from './layout';
 
 export const campaignImpactRoutes = createConsoleRouter();
@@ -21,7 +20,12 @@ campaignImpactRoutes.get(
   signedIn(PAGE_ROLES.reports),
   async (c) => {
     const { deps, session } = c.var;
-    const campaign = await getCampaign(deps, c.req.param('id') ?? '');
+    const lookup = await foundOr(c, () => campaignById(deps, c.req.param('id') ?? ''), {
+      href: '/console/reports',
+      label: 'The report',
+    });
+    if ('page' in lookup) return lookup.page;
+    const campaign = lookup.found;
     const impact = await campaignImpact(deps, campaign.id);
     return render(
       c,

@@ -138,6 +138,21 @@ describe('the console accounts and API keys pages', () => {
     expect(exposed?.n).toBe(0);
   });
 
+  it('says an account or campaign does not exist on a console page, with 404', async () => {
+    const browser = consoleClient(t);
+    await browser.signIn(opsKey);
+    for (const path of [
+      '/console/accounts/no-such-account',
+      '/console/campaigns/not-a-uuid/email',
+      '/console/campaigns/01900000-0000-7000-8000-000000000000/email',
+    ]) {
+      const response = await browser.get(path);
+      expect(response.status, path).toBe(404);
+      expect(response.headers.get('content-type'), path).toMatch(/^text\/html/);
+      expect(await response.text(), path).toContain('<h1>Not found</h1>');
+    }
+  });
+
   it('links only admins to API keys, and refuses ops with 403', async () => {
     const ops = consoleClient(t);
     await ops.signIn(opsKey);
@@ -147,7 +162,10 @@ describe('the console accounts and API keys pages', () => {
     expect((await ops.get('/console/api-keys')).status).toBe(403);
     const analyst = consoleClient(t);
     await analyst.signIn(await t.keyFor('analyst'));
-    expect(await (await analyst.get('/console')).text()).not.toContain('href="/console/accounts"');
+    const analystNav = await (await analyst.get('/console')).text();
+    expect(analystNav).not.toContain('href="/console/accounts"');
+    expect(analystNav).not.toContain('href="/console/import"');
+    expect((await analyst.get('/console/import')).status).toBe(403);
     expect((await analyst.get('/console/accounts')).status).toBe(403);
   });
 
