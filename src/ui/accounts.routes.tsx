@@ -7,7 +7,7 @@ import {
   explainNotices,
   type NoticeVerdict,
 } from '../modules/notices/notices.service';
-import { Card, PageHeader, Pager, Pill, Table } from '../view-kit/components';
+import { Card, Instant, PageHeader, Pager, Pill, Table } from '../view-kit/components';
 import { TextField } from '../view-kit/fields';
 import {
   type ConsoleContext,
@@ -172,11 +172,7 @@ async function accountPage(c: ConsoleContext) {
             },
             {
               header: 'Dismissed',
-              cell: (d) => (
-                <time datetime={d.dismissedAt.toISOString()}>
-                  {d.dismissedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC
-                </time>
-              ),
+              cell: (d) => <Instant at={d.dismissedAt.toISOString()} />,
             },
           ]}
         />
@@ -191,11 +187,7 @@ async function accountPage(c: ConsoleContext) {
             { header: 'State', cell: (e) => <Pill>{e.status}</Pill> },
             {
               header: 'Planned for',
-              cell: (e) => (
-                <time datetime={e.scheduled_for}>
-                  {e.scheduled_for.slice(0, 16).replace('T', ' ')} UTC
-                </time>
-              ),
+              cell: (e) => <Instant at={e.scheduled_for} />,
             },
           ]}
         />

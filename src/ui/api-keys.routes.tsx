@@ -8,7 +8,7 @@ import {
   listApiKeys,
   revokeApiKey,
 } from '../modules/auth/api-keys.service';
-import { Card, Message, PageHeader, Pager, Pill, Table } from '../view-kit/components';
+import { Card, Instant, Message, PageHeader, Pager, Pill, Table } from '../view-kit/components';
 import { PostForm, SelectField, TextField } from '../view-kit/fields';
 import { emptyForm, type FormState } from '../view-kit/form-state';
 import { type ConsoleContext, createConsoleRouter, render, signedIn } from './console-router';
@@ -26,8 +26,6 @@ const ROLE_HINTS: Record<(typeof ROLES)[number], string> = {
   analyst: 'analyst: reports and impact',
 };
 
-const minute = (iso: string | null) => (iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : '—');
-
 const KeyTable = (props: { keys: ApiKeyView[]; csrf: string; selfId: string }) => (
   <Table
     rows={props.keys}
@@ -36,13 +34,15 @@ const KeyTable = (props: { keys: ApiKeyView[]; csrf: string; selfId: string }) =
       { header: 'Name', cell: (k) => k.name },
       { header: 'Prefix', cell: (k) => <code>{k.prefix}…</code> },
       { header: 'Role', cell: (k) => <Pill>{k.role}</Pill> },
-      { header: 'Created', cell: (k) => minute(k.created_at) },
-      { header: 'Last used', cell: (k) => minute(k.last_used_at) },
+      { header: 'Created', cell: (k) => <Instant at={k.created_at} /> },
+      { header: 'Last used', cell: (k) => <Instant at={k.last_used_at} /> },
       {
         header: '',
         cell: (k) =>
           k.revoked_at ? (
-            `Revoked ${minute(k.revoked_at)}`
+            <>
+              Revoked <Instant at={k.revoked_at} />
+            </>
           ) : (
             <PostForm action={`/console/api-keys/${k.id}/revoke`} csrf={props.csrf} class="inline">
               <button type="submit" class="danger" aria-label={`Revoke ${k.name}`}>

@@ -5,7 +5,7 @@ import { PageQuerySchema } from '../http/pagination';
 import { type DeliveryView, listDeliveries } from '../modules/email/deliveries.service';
 import { type EmailPreview, previewCampaignEmail } from '../modules/email/email-preview.service';
 import { campaignSuppressions } from '../modules/email/suppressions.service';
-import { Card, EmptyState, PageHeader, Pager, Pill, Table } from '../view-kit/components';
+import { Card, EmptyState, Instant, PageHeader, Pager, Pill, Table } from '../view-kit/components';
 import { TextField } from '../view-kit/fields';
 import {
   type ConsoleContext,
@@ -21,7 +21,6 @@ export const campaignEmailRoutes = createConsoleRouter();
 const ops = signedIn(PAGE_ROLES.campaigns);
 const PAGE_SIZE = 50;
 
-const utc = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 const local = (iso: string, zone: string) =>
   `${formatInTimeZone(new Date(iso), zone, 'yyyy-MM-dd HH:mm')} ${zone}`;
 
@@ -44,8 +43,8 @@ const deliveryColumns = [
     header: 'Planned (recipient time)',
     cell: (d: DeliveryView) => local(d.scheduled_for, d.time_zone),
   },
-  { header: 'Planned (UTC)', cell: (d: DeliveryView) => utc(d.scheduled_for) },
-  { header: 'Sent', cell: (d: DeliveryView) => (d.sent_at ? utc(d.sent_at) : '—') },
+  { header: 'Planned (UTC)', cell: (d: DeliveryView) => <Instant at={d.scheduled_for} /> },
+  { header: 'Sent', cell: (d: DeliveryView) => <Instant at={d.sent_at} /> },
   { header: 'Error', cell: (d: DeliveryView) => d.error ?? '' },
 ];
 
@@ -129,7 +128,7 @@ async function emailPage(c: ConsoleContext) {
           <>
             <p>
               To <strong>{preview.to}</strong> · subject <strong>{preview.subject}</strong> ·
-              planned for {utc(preview.scheduled_for)}
+              planned for <Instant at={preview.scheduled_for} />
               {preview.delivery_status ? (
                 <>
                   {' '}
@@ -181,7 +180,7 @@ async function emailPage(c: ConsoleContext) {
           columns={[
             { header: 'Address', cell: (s) => s.email },
             { header: 'Why', cell: (s) => <Pill>{s.reason}</Pill> },
-            { header: 'Since', cell: (s) => utc(s.created_at) },
+            { header: 'Since', cell: (s) => <Instant at={s.created_at} /> },
           ]}
         />
       </Card>

@@ -15,7 +15,7 @@ import { holdoutWarnings } from '../modules/campaigns/holdout-power';
 import { renderMarkdown } from '../modules/campaigns/markdown';
 import { listDeliveries } from '../modules/email/deliveries.service';
 import { personalise, renderCampaignTemplate } from '../modules/email/render-campaign-email';
-import { Card, Message, PageHeader, Pager, Pill, Table } from '../view-kit/components';
+import { Card, Instant, Message, PageHeader, Pager, Pill, Table } from '../view-kit/components';
 import { PostForm } from '../view-kit/fields';
 import type { FormState } from '../view-kit/form-state';
 import {
@@ -151,7 +151,7 @@ const CampaignTable = ({ campaigns }: { campaigns: Campaign[] }) => (
       },
       { header: 'Status', cell: (cmp) => <Pill>{cmp.status}</Pill> },
       { header: 'Channels', cell: (cmp) => cmp.channels.join(', ') },
-      { header: 'Starts', cell: (cmp) => cmp.starts_at?.slice(0, 16).replace('T', ' ') ?? '—' },
+      { header: 'Starts', cell: (cmp) => <Instant at={cmp.starts_at} /> },
       { header: 'Holdout', cell: (cmp) => `${cmp.holdout_percent}%` },
     ]}
   />
@@ -309,8 +309,9 @@ campaignRoutes.get('/console/campaigns/:id', ops, async (c) => {
           severity={campaign.severity}
         />
         <p>
-          Starts {campaign.starts_at ?? 'when published'}; ends {campaign.ends_at ?? 'when ended'}.
-          Target reasons: {campaign.target_reasons.join(', ') || 'none'}.
+          Starts {campaign.starts_at ? <Instant at={campaign.starts_at} /> : 'when published'}; ends{' '}
+          {campaign.ends_at ? <Instant at={campaign.ends_at} /> : 'when ended'}. Target reasons:{' '}
+          {campaign.target_reasons.join(', ') || 'none'}.
         </p>
       </section>
       <Card id="reach" title="Reach">

@@ -3,6 +3,7 @@ import type { Role } from '../db/schema';
 import { type Flash, Message } from '../view-kit/components';
 import { Document } from '../view-kit/document';
 import { PostForm } from '../view-kit/fields';
+import { LOCAL_TIMES_PATH } from '../view-kit/local-times';
 import type { ConsoleSession } from './console-session';
 
 /**
@@ -76,7 +77,11 @@ export const ConsoleLayout = (props: {
   flash?: Flash;
   children?: Child;
 }) => (
-  <Document title={`${props.title} · forestall console`} layout="console">
+  <Document
+    title={`${props.title} · forestall console`}
+    layout="console"
+    head={<script src={LOCAL_TIMES_PATH} defer />}
+  >
     <header class="bar">
       <strong>forestall</strong>
       {props.session ? (

@@ -14,7 +14,7 @@ import {
   IncidentUpdateSchema,
   MaintenanceScheduleSchema,
 } from '../modules/status/status-schemas';
-import { Card, EmptyState, PageHeader, Pill, Table } from '../view-kit/components';
+import { Card, EmptyState, Instant, PageHeader, Pill, Table } from '../view-kit/components';
 import {
   Checkboxes,
   type Choice,
@@ -132,8 +132,8 @@ const OpenItem = (props: { incident: Incident; state: FormState | undefined; csr
       </h3>
       {incident.scheduled_for ? (
         <p>
-          {`Window ${incident.scheduled_for.slice(0, 16)} to `}
-          {`${incident.scheduled_until?.slice(0, 16)} UTC; it moves by itself.`}
+          Window <Instant at={incident.scheduled_for} /> to{' '}
+          <Instant at={incident.scheduled_until} />; it moves by itself.
         </p>
       ) : (
         <PostForm action={`/console/status/incidents/${incident.id}/updates`} csrf={props.csrf}>

@@ -67,7 +67,9 @@ describe("a newcomer's day in the console and on the status page", () => {
   const text = (page: Page) => page.locator('main').innerText();
 
   it('signs in, imports, reads reasons and spikes, sends an email campaign, opens an incident and follows it as a subscriber', async () => {
-    const page = await browser.newPage();
+    // The newcomer works from Berlin: the console shows times in their zone.
+    const context = await browser.newContext({ timezoneId: 'Europe/Berlin', locale: 'en-GB' });
+    const page = await context.newPage();
     page.setDefaultTimeout(20_000);
 
     // Sign in with the key forestall printed at first start.
@@ -165,7 +167,8 @@ describe("a newcomer's day in the console and on the status page", () => {
     await page.getByLabel('Account').fill('shop-2');
     await page.getByRole('button', { name: 'Preview' }).click();
     await preview.getByText('Hello Owner 2, prices change on').waitFor();
-    expect(await text(page)).toContain('planned for 2026-03-02 08:00 UTC'); // 09:00 in Berlin
+    // 08:00 UTC, shown in the reader's zone: 09:00 in Berlin.
+    expect(await text(page)).toContain('planned for 2 Mar 2026, 09:00 CET');
 
     // The sender runs: Tokyo's and Los Angeles' are due now; Berlin's at 09:00 there.
     expect((await sendDueEmails(t.deps)).sent).toBe(3);
@@ -259,6 +262,6 @@ describe("a newcomer's day in the console and on the status page", () => {
     await reader.setContent(update?.html ?? '');
     await shot(reader, '12-update-email');
     await reader.close();
-    await page.close();
+    await context.close();
   });
 });

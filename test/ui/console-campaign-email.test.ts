@@ -62,11 +62,14 @@ describe('the console email campaign view and campaign page', () => {
     expect(markup).toContain('<strong>Price change on pro</strong>');
     // Los Angeles' 09:00 on the day the campaign starts (06:00 UTC) is past: due at once.
     expect(markup).toContain('To <strong>owner3@example.com</strong>');
-    expect(markup).toContain('planned for 2026-03-02 06:00 UTC');
+    expect(markup).toContain(
+      'planned for <time datetime="2026-03-02T06:00:00.000Z">2026-03-02 06:00 UTC</time>',
+    );
     const berlin = await (
       await browser.get(`/console/campaigns/${emailId}/email?account=acct-001`)
     ).text();
-    expect(berlin).toContain('planned for 2026-03-02 08:00 UTC'); // 09:00 CET
+    // 09:00 CET
+    expect(berlin).toContain('datetime="2026-03-02T08:00:00.000Z">2026-03-02 08:00 UTC</time>');
     expect(markup).toContain('Each recipient gets it at 09:00 in their own time zone');
     const other = await (
       await browser.get(`/console/campaigns/${emailId}/email?account=acct-031`)
