@@ -16,6 +16,7 @@ import { reportRoutes } from './reports.routes';
 import { signInRoutes } from './sign-in.routes';
 import { spikeRoutes } from './spikes.routes';
 import { statusRoutes } from './status.routes';
+import { statusComponentRoutes } from './status-components.routes';
 
 /**
  * The console: server-rendered pages under /console, signed in with a session cookie; and the
@@ -29,6 +30,7 @@ export const consoleRoutes = createConsoleRouter()
   .route('/', campaignEmailRoutes)
   .route('/', campaignImpactRoutes)
   .route('/', statusRoutes)
+  .route('/', statusComponentRoutes)
   .route('/', reasonRoutes)
   .route('/', spikeRoutes)
   .route('/', reportRoutes)

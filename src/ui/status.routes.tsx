@@ -52,6 +52,14 @@ const ComponentList = ({ components }: { components: Component[] }) => (
     columns={[
       { header: 'Component', cell: (comp) => (comp.group ? <b>{comp.name}</b> : comp.name) },
       { header: 'Status', cell: (comp) => STATUS_LABEL[comp.status] },
+      {
+        header: '',
+        cell: (comp) => (
+          <a href={`/console/status/components/${comp.id}`} aria-label={`Edit ${comp.name}`}>
+            Edit
+          </a>
+        ),
+      },
     ]}
   />
 );

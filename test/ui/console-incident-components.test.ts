@@ -66,4 +66,31 @@ describe('opening an incident from the console', () => {
       Billing: 'operational',
     });
   });
+
+  it('edits a component: renames it and sets its status by hand; a bad name changes nothing', async () => {
+    const browser = consoleClient(t);
+    await browser.signIn(await t.keyFor('ops'));
+    const path = `/console/status/components/${ids.Billing}`;
+    const form = await (await browser.get(path)).text();
+    expect(form).toContain('value="Billing"');
+    const csrf = browser.csrfOf(form);
+    const taken = await browser.post(path, { _csrf: csrf, name: 'API', status: 'operational' });
+    expect(taken.status).toBe(400);
+    expect(await taken.text()).toMatch(/id="name-error"/);
+    const empty = await browser.post(path, { _csrf: csrf, name: '', status: 'operational' });
+    expect(empty.status).toBe(400);
+    expect((await componentStatuses()).Billing).toBe('operational');
+    const saved = await browser.post(path, {
+      _csrf: csrf,
+      name: 'Billing portal',
+      description: 'Invoices and payment methods',
+      status: 'under_maintenance',
+    });
+    expect(saved.status).toBe(303);
+    expect(await componentStatuses()).toMatchObject({ 'Billing portal': 'under_maintenance' });
+    expect(await (await browser.get('/console/status')).text()).toContain(
+      `href="/console/status/components/${ids.Billing}"`,
+    );
+    expect((await browser.get('/console/status/components/not-a-component')).status).toBe(404);
+  });
 });
