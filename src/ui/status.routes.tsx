@@ -147,6 +147,24 @@ const OpenItem = (props: { incident: Incident; state: FormState | undefined; csr
         <PostForm action={`/console/status/incidents/${incident.id}/updates`} csrf={props.csrf}>
           <SelectField state={state} name="status" label="New state" options={UPDATE_STATES} />
           <TextArea state={state} name="body" label="Update" hint="what changed (Markdown)" />
+          {incident.components.length > 0 ? (
+            <details>
+              <summary>Change a component's status</summary>
+              {incident.components.map((comp) => (
+                <SelectField
+                  state={state}
+                  name={`status_${comp.id}`}
+                  label={`${comp.name} now`}
+                  options={[
+                    ['', `unchanged (${STATUS_LABEL[comp.status]})`],
+                    ...COMPONENT_STATUSES.map((s) => [s, STATUS_LABEL[s]] as const),
+                  ]}
+                />
+              ))}
+            </details>
+          ) : (
+            ''
+          )}
           <button type="submit">Post update</button>
         </PostForm>
       )}
@@ -290,6 +308,7 @@ statusRoutes.post(
 const updateInput = withSchema(IncidentUpdateSchema, (values) => ({
   status: values.status,
   body: values.body,
+  components: affectedComponents(values),
 }));
 
 statusRoutes.post('/console/status/incidents/:id/updates', ops, (c) => {

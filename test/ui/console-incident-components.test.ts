@@ -67,6 +67,27 @@ describe('opening an incident from the console', () => {
     });
   });
 
+  it('moves one component on with an update while the incident goes on', async () => {
+    const browser = consoleClient(t);
+    await browser.signIn(await t.keyFor('ops'));
+    const page = await (await browser.get('/console/status')).text();
+    const action = /action="(\/console\/status\/incidents\/[0-9a-f-]+\/updates)"/.exec(page)?.[1];
+    expect(page).toContain('Dashboard now');
+    const response = await browser.post(action ?? '', {
+      _csrf: browser.csrfOf(page),
+      status: 'monitoring',
+      body: 'Dashboard is fast again; API still failing.',
+      [`status_${ids.Dashboard}`]: 'operational',
+      [`status_${ids.API}`]: '',
+    });
+    expect(response.status).toBe(303);
+    expect(await componentStatuses()).toEqual({
+      API: 'major_outage',
+      Dashboard: 'operational',
+      Billing: 'operational',
+    });
+  });
+
   it('edits a component: renames it and sets its status by hand; a bad name changes nothing', async () => {
     const browser = consoleClient(t);
     await browser.signIn(await t.keyFor('ops'));
