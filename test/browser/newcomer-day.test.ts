@@ -1,5 +1,5 @@
 import { serve } from '@hono/node-server';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendDueEmails } from '../../src/modules/email/send-due-emails';
 import { suppressAddress } from '../../src/modules/email/suppressions.service';
@@ -64,7 +64,10 @@ describe("a newcomer's day in the console and on the status page", () => {
     page.screenshot({ path: `${SCREENSHOT_DIR}/newcomer-${name}.png`, fullPage: true });
   const outbox = async (): Promise<OutboxMessage[]> =>
     (await readJson(await t.request('/v1/outbox?limit=200'))).data;
-  const text = (page: Page) => page.locator('main').innerText();
+  /** What a reader sees, cells and lines apart (Playwright's innerText, not the DOM's). */
+  // biome-ignore lint/performance/useDomNodeTextContent: a Playwright locator, laid-out text wanted
+  const seen = (locator: Locator) => locator.innerText();
+  const text = (page: Page) => seen(page.locator('main'));
 
   it('signs in, imports, reads reasons and spikes, sends an email campaign, opens an incident and follows it as a subscriber', async () => {
     // The newcomer works from Berlin: the console shows times in their zone.
@@ -125,7 +128,7 @@ describe("a newcomer's day in the console and on the status page", () => {
       await page.getByRole('heading', { name: 'Spikes' }).waitFor();
     }
     expect(await spikeRows.count()).toBeGreaterThan(0);
-    const firstSpike = await spikeRows.first().innerText();
+    const firstSpike = await seen(spikeRows.first());
     expect(firstSpike).toMatch(/^20\d\d-\d\d-\d\d\t/);
     expect(firstSpike).toMatch(/no known event|%\)/);
     await shot(page, '04b-spikes-earlier');
@@ -157,7 +160,7 @@ describe("a newcomer's day in the console and on the status page", () => {
     const firstRecipient = await page.getByLabel('Account').inputValue();
     const ownerNumber = firstRecipient.replace('shop-', '');
     await preview.getByText(`Hello Owner ${ownerNumber}, prices change on`).waitFor();
-    expect(await preview.locator('body').innerText()).not.toContain('{{');
+    expect(await seen(preview.locator('body'))).not.toContain('{{');
     expect(await text(page)).toContain('subject New prices for pro plans');
     expect(await page.getByRole('link', { name: 'queued (5)' }).count()).toBe(1);
     expect(await page.getByRole('link', { name: 'suppressed (1)' }).count()).toBe(1);
@@ -196,7 +199,7 @@ describe("a newcomer's day in the console and on the status page", () => {
       page.getByRole('button', { name: 'Open incident and notify affected accounts' }).click(),
     ]);
     expect(await text(page)).toContain(`Opened "${INCIDENT}".`);
-    const components = await page.locator('#components-h ~ table').innerText();
+    const components = await seen(page.locator('#components-h ~ table'));
     expect(components).toMatch(/Checkout\s+Major outage/);
     expect(components).toMatch(/Dashboard\s+Degraded performance/);
     expect(components).toMatch(/Webhooks\s+Operational/);
@@ -217,20 +220,20 @@ describe("a newcomer's day in the console and on the status page", () => {
       'd-degraded_performance',
     );
     expect(await bars.nth(2).locator('li').last().getAttribute('class')).toBe('d-operational');
-    expect(await reader.locator('body').innerText()).toContain(INCIDENT);
+    expect(await seen(reader.locator('body'))).toContain(INCIDENT);
     await shot(reader, '09-status-page');
     await Promise.all([
       reader.waitForURL(/\/status\/incidents\/[0-9a-f-]{36}$/),
       reader.getByRole('link', { name: INCIDENT }).click(),
     ]);
-    const incidentPage = await reader.locator('body').innerText();
+    const incidentPage = await seen(reader.locator('body'));
     expect(incidentPage).toContain('Payments fail for some shops.');
     await shot(reader, '10-incident-page');
 
     await reader.goto(`${url}/status`);
     await reader.getByLabel('Get an email for every update').fill(SUBSCRIBER);
     await reader.getByRole('button', { name: 'Subscribe' }).click();
-    expect(await reader.locator('body').innerText()).toContain('Almost there');
+    expect(await seen(reader.locator('body'))).toContain('Almost there');
     await sendStatusEmails(t.deps);
     const optIn = (await outbox()).find((m) => m.to === SUBSCRIBER);
     expect(optIn?.subject).toMatch(/^Confirm status updates/);
@@ -240,7 +243,7 @@ describe("a newcomer's day in the console and on the status page", () => {
     expect(confirm).toBeDefined();
     await reader.goto(confirm ?? '');
     await reader.getByRole('button', { name: 'Confirm' }).click();
-    expect(await reader.locator('body').innerText()).toContain('You are subscribed');
+    expect(await seen(reader.locator('body'))).toContain('You are subscribed');
     await shot(reader, '11-subscribed');
 
     // Ops post the next update; the subscriber's email is in the outbox.
