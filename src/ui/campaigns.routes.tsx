@@ -3,6 +3,7 @@ import { events } from '../db/schema';
 import type { Deps } from '../deps';
 import { audienceSize } from '../modules/campaigns/audience-sql';
 import type { CampaignCreate } from '../modules/campaigns/campaign-input';
+import { campaignReach } from '../modules/campaigns/campaign-reach.service';
 import { actorOf } from '../modules/campaigns/campaigns.routes';
 import {
   createCampaign,
@@ -14,7 +15,7 @@ import { holdoutWarnings } from '../modules/campaigns/holdout-power';
 import { renderMarkdown } from '../modules/campaigns/markdown';
 import { listDeliveries } from '../modules/email/deliveries.service';
 import { personalise, renderCampaignTemplate } from '../modules/email/render-campaign-email';
-import { Message, PageHeader, Pager, Pill, Table } from '../view-kit/components';
+import { Card, Instant, Message, PageHeader, Pager, Pill, Table } from '../view-kit/components';
 import { PostForm } from '../view-kit/fields';
 import type { FormState } from '../view-kit/form-state';
 import {
@@ -150,7 +151,7 @@ const CampaignTable = ({ campaigns }: { campaigns: Campaign[] }) => (
       },
       { header: 'Status', cell: (cmp) => <Pill>{cmp.status}</Pill> },
       { header: 'Channels', cell: (cmp) => cmp.channels.join(', ') },
-      { header: 'Starts', cell: (cmp) => cmp.starts_at?.slice(0, 16).replace('T', ' ') ?? '—' },
+      { header: 'Starts', cell: (cmp) => <Instant at={cmp.starts_at} /> },
       { header: 'Holdout', cell: (cmp) => `${cmp.holdout_percent}%` },
     ]}
   />
@@ -267,9 +268,10 @@ const deliveryCounts = (counts: Record<string, number>) =>
 campaignRoutes.get('/console/campaigns/:id', ops, async (c) => {
   const { deps } = c.var;
   const campaign = await getCampaign(deps, pathId(c));
-  const deliveries = campaign.channels.includes('email')
-    ? await listDeliveries(deps, campaign.id, { limit: 1 })
-    : null;
+  const [deliveries, reach] = await Promise.all([
+    campaign.channels.includes('email') ? listDeliveries(deps, campaign.id, { limit: 1 }) : null,
+    campaignReach(deps, campaign),
+  ]);
   const button = { id: campaign.id, csrf: c.var.session.csrfToken };
   const { status } = campaign;
   return render(
@@ -307,24 +309,50 @@ campaignRoutes.get('/console/campaigns/:id', ops, async (c) => {
           severity={campaign.severity}
         />
         <p>
-          Starts {campaign.starts_at ?? 'when published'}; ends {campaign.ends_at ?? 'when ended'}.
-          Target reasons: {campaign.target_reasons.join(', ') || 'none'}.
+          Starts {campaign.starts_at ? <Instant at={campaign.starts_at} /> : 'when published'}; ends{' '}
+          {campaign.ends_at ? <Instant at={campaign.ends_at} /> : 'when ended'}. Target reasons:{' '}
+          {campaign.target_reasons.join(', ') || 'none'}.
         </p>
       </section>
+      <Card id="reach" title="Reach">
+        <Table
+          rows={
+            [
+              ['Accounts in the audience now', reach.audience],
+              ['Accounts exposed (treated)', reach.exposed.treated],
+              ...Object.entries(reach.exposed.by_channel).map(([channel, n]): [string, number] => [
+                `… by ${channel}`,
+                n,
+              ]),
+              ['Accounts held out (would have been exposed)', reach.exposed.holdout],
+              ['Accounts that dismissed it', reach.dismissed],
+            ] as [string, number][]
+          }
+          columns={[
+            { header: 'Measure', cell: ([label]) => label },
+            { header: 'Accounts', cell: ([, n]) => n.toLocaleString('en'), numeric: true },
+          ]}
+        />
+        {mayOpen(c.var.session, 'reports') ? (
+          <p>
+            <a href={`/console/campaigns/${campaign.id}/impact`}>Contacts it prevented (impact)</a>
+          </p>
+        ) : (
+          ''
+        )}
+      </Card>
       {deliveries ? (
         <section class="card">
           <h2>Emails</h2>
           <p>
             {deliveryCounts(deliveries.counts)}; {deliveries.held_out_accounts} held-out accounts.
           </p>
+          <p>
+            <a href={`/console/campaigns/${campaign.id}/email`}>
+              Preview per recipient, send times and delivery states
+            </a>
+          </p>
         </section>
-      ) : (
-        ''
-      )}
-      {mayOpen(c.var.session, 'reports') ? (
-        <p>
-          <a href="/console/reports">Prevented contacts in the report</a>
-        </p>
       ) : (
         ''
       )}

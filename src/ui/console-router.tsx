@@ -1,8 +1,10 @@
 import { type Context, Hono } from 'hono';
 import type { Child } from 'hono/jsx';
 import type { Role } from '../db/schema';
+import type { Deps } from '../deps';
 import type { AppEnv } from '../http/app-env';
-import { AppError } from '../http/app-error';
+import { AppError, notFound } from '../http/app-error';
+import { getCampaign } from '../modules/campaigns/campaigns.service';
 import type { Flash } from '../view-kit/components';
 import { formValues } from '../view-kit/form-state';
 import { readSession, validCsrf } from './console-session';
@@ -109,3 +111,39 @@ export async function forRequestedPeriod<T>(
     return { value: await read({}), problem: error.detail };
   }
 }
+
+/**
+ * Reads what a page is about; when the service finds nothing (a mistyped or deleted id), the
+ * reader gets a console page saying so, with a way back, instead of the API's problem JSON.
+ */
+export async function foundOr<T>(
+  c: ConsoleContext,
+  read: () => Promise<T>,
+  back: { href: string; label: string },
+): Promise<{ found: T } | { page: Response }> {
+  try {
+    return { found: await read() };
+  } catch (error) {
+    if (!(error instanceof AppError) || error.code !== 'not_found') throw error;
+    return {
+      page: await render(
+        c,
+        'Not found',
+        <>
+          <h1>Not found</h1>
+          <p>{error.detail}</p>
+          <p>
+            <a href={back.href}>{back.label}</a>
+          </p>
+        </>,
+        { status: 404 },
+      ),
+    };
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A campaign named in a console path: a mistyped id is simply not found. */
+export const campaignById = (deps: Deps, id: string) =>
+  UUID.test(id) ? getCampaign(deps, id) : Promise.reject(notFound(`Campaign ${id}`));

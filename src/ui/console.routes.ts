@@ -2,8 +2,13 @@ import { limitBody } from '../http/body-limit';
 import { FAVICON_SVG } from '../view-kit/favicon';
 import { LOCAL_TIMES_PATH, LOCAL_TIMES_SCRIPT } from '../view-kit/local-times';
 import { STYLESHEET, STYLESHEET_PATH } from '../view-kit/stylesheet';
+import { accountRoutes } from './accounts.routes';
+import { apiKeyRoutes } from './api-keys.routes';
+import { campaignEmailRoutes } from './campaign-email.routes';
+import { campaignImpactRoutes } from './campaign-impact.routes';
 import { campaignRoutes } from './campaigns.routes';
 import { createConsoleRouter } from './console-router';
+import { importRoutes } from './import.routes';
 import { LIVE_PREVIEW_SCRIPT } from './live-preview-script';
 import { overviewRoutes } from './overview.routes';
 import { reasonRoutes } from './reasons.routes';
@@ -11,6 +16,7 @@ import { reportRoutes } from './reports.routes';
 import { signInRoutes } from './sign-in.routes';
 import { spikeRoutes } from './spikes.routes';
 import { statusRoutes } from './status.routes';
+import { statusComponentRoutes } from './status-components.routes';
 
 /**
  * The console: server-rendered pages under /console, signed in with a session cookie; and the
@@ -21,10 +27,16 @@ export const consoleRoutes = createConsoleRouter()
   .route('/', signInRoutes)
   .route('/', overviewRoutes)
   .route('/', campaignRoutes)
+  .route('/', campaignEmailRoutes)
+  .route('/', campaignImpactRoutes)
   .route('/', statusRoutes)
+  .route('/', statusComponentRoutes)
   .route('/', reasonRoutes)
   .route('/', spikeRoutes)
   .route('/', reportRoutes)
+  .route('/', accountRoutes)
+  .route('/', importRoutes)
+  .route('/', apiKeyRoutes)
   .get(STYLESHEET_PATH, (c) =>
     c.body(STYLESHEET, 200, {
       'Content-Type': 'text/css; charset=utf-8',

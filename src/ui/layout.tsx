@@ -3,6 +3,7 @@ import type { Role } from '../db/schema';
 import { type Flash, Message } from '../view-kit/components';
 import { Document } from '../view-kit/document';
 import { PostForm } from '../view-kit/fields';
+import { LOCAL_TIMES_PATH } from '../view-kit/local-times';
 import type { ConsoleSession } from './console-session';
 
 /**
@@ -20,6 +21,11 @@ export const PAGE_ROLES = {
   /** Adding events and importing holidays on the Contact reasons page. */
   calendar: ['ops'],
   reports: ['analyst'],
+  accounts: ['ops'],
+  /** Importing a CSV of tickets. */
+  import: ['ops'],
+  /** Creating, listing and revoking API keys: admin only. */
+  apiKeys: [],
 } as const satisfies Record<string, readonly Role[]>;
 export type ConsoleArea = keyof typeof PAGE_ROLES;
 
@@ -28,8 +34,11 @@ const NAV: { href: string; label: string; area: ConsoleArea }[] = [
   { href: '/console/campaigns', label: 'Campaigns', area: 'campaigns' },
   { href: '/console/status', label: 'Status', area: 'status' },
   { href: '/console/reasons', label: 'Contact reasons', area: 'reasons' },
+  { href: '/console/import', label: 'Import', area: 'import' },
   { href: '/console/spikes', label: 'Spikes', area: 'spikes' },
   { href: '/console/reports', label: 'Reports', area: 'reports' },
+  { href: '/console/accounts', label: 'Accounts', area: 'accounts' },
+  { href: '/console/api-keys', label: 'API keys', area: 'apiKeys' },
 ];
 
 export const mayUse = (role: Role, roles: readonly Role[]) =>
@@ -68,7 +77,11 @@ export const ConsoleLayout = (props: {
   flash?: Flash;
   children?: Child;
 }) => (
-  <Document title={`${props.title} · forestall console`} layout="console">
+  <Document
+    title={`${props.title} · forestall console`}
+    layout="console"
+    head={<script src={LOCAL_TIMES_PATH} defer />}
+  >
     <header class="bar">
       <strong>forestall</strong>
       {props.session ? (

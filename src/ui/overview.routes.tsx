@@ -5,13 +5,12 @@ import { listOccurrences } from '../modules/events/events.service';
 import { findPatterns } from '../modules/patterns/patterns.service';
 import { listSpikeAlerts } from '../modules/spikes/spike-alerts.service';
 import { publicStatus } from '../modules/status/public-status.service';
-import { Card, EmptyState, PageHeader, Pill } from '../view-kit/components';
+import { Card, EmptyState, Instant, PageHeader, Pill } from '../view-kit/components';
 import { campaignShortcut } from './campaign-form';
 import { createConsoleRouter, render, signedIn } from './console-router';
 import { AreaLink, PAGE_ROLES } from './layout';
 
 const DAY_MS = 86_400_000;
-const minute = (iso: string) => iso.slice(0, 16).replace('T', ' ');
 
 /** A card listing `items`, or saying what an empty list means. */
 function ListCard<Item>(props: {
@@ -90,7 +89,7 @@ overviewRoutes.get('/console', signedIn(PAGE_ROLES.overview), async (c) => {
           empty="Nothing on the calendar."
           item={(o) => (
             <>
-              {minute(o.starts_at)} UTC — {o.title} <Pill>{o.kind}</Pill>
+              <Instant at={o.starts_at} /> — {o.title} <Pill>{o.kind}</Pill>
             </>
           )}
         />
@@ -104,7 +103,7 @@ overviewRoutes.get('/console', signedIn(PAGE_ROLES.overview), async (c) => {
               <AreaLink session={session} area="campaigns" href={`/console/campaigns/${q.id}`}>
                 {q.title}
               </AreaLink>
-              : {q.queued} queued, first at {minute(q.nextAt.toISOString())} UTC
+              : {q.queued} queued, first at <Instant at={q.nextAt.toISOString()} />
             </>
           )}
         />

@@ -63,6 +63,23 @@ const DetectionState = ({ report }: { report: SpikeReport }) => (
   </p>
 );
 
+const WEEK_MS = 7 * 86_400_000;
+const shiftWeeks = (day: string, weeks: number) =>
+  new Date(Date.parse(`${day}T00:00:00Z`) + weeks * WEEK_MS).toISOString().slice(0, 10);
+
+/** The same number of weeks just before and just after, a click away. */
+const PeriodSteps = ({ from, to }: { from: string; to: string }) => {
+  const weeks = Math.round((Date.parse(to) - Date.parse(from)) / WEEK_MS) + 1;
+  const link = (start: string, end: string) =>
+    `/console/spikes?${new URLSearchParams({ from: start, to: end })}`;
+  return (
+    <nav class="pager" aria-label="Other weeks">
+      <a href={link(shiftWeeks(from, -weeks), shiftWeeks(from, -1))}>{weeks} weeks earlier</a>
+      <a href={link(shiftWeeks(to, 1), shiftWeeks(to, weeks))}>{weeks} weeks later</a>
+    </nav>
+  );
+};
+
 async function spikesPage(c: ConsoleContext) {
   const { session } = c.var;
   const { value: report, problem } = await forRequestedPeriod(c, (period) =>
@@ -89,6 +106,7 @@ async function spikesPage(c: ConsoleContext) {
           rows={[...report.spikes].reverse()}
           empty="No spike in these weeks."
         />
+        <PeriodSteps from={report.from} to={report.to} />
       </Card>
       <Card id="anomalies" title="Data anomalies">
         {report.data_anomalies.length === 0 ? (

@@ -14,7 +14,7 @@ import {
   IncidentUpdateSchema,
   MaintenanceScheduleSchema,
 } from '../modules/status/status-schemas';
-import { Card, EmptyState, PageHeader, Pill, Table } from '../view-kit/components';
+import { Card, EmptyState, Instant, PageHeader, Pill, Table } from '../view-kit/components';
 import {
   Checkboxes,
   type Choice,
@@ -52,8 +52,20 @@ const ComponentList = ({ components }: { components: Component[] }) => (
     columns={[
       { header: 'Component', cell: (comp) => (comp.group ? <b>{comp.name}</b> : comp.name) },
       { header: 'Status', cell: (comp) => STATUS_LABEL[comp.status] },
+      {
+        header: '',
+        cell: (comp) => (
+          <a href={`/console/status/components/${comp.id}`} aria-label={`Edit ${comp.name}`}>
+            Edit
+          </a>
+        ),
+      },
     ]}
   />
+);
+
+const AFFECTED_STATUSES = COMPONENT_STATUSES.filter((s) => s !== 'operational').map(
+  (s) => [s, STATUS_LABEL[s]] as const,
 );
 
 const OpenIncidentForm = (props: { state: FormState; csrf: string; choices: Choice[] }) => (
@@ -86,10 +98,23 @@ const OpenIncidentForm = (props: { state: FormState; csrf: string; choices: Choi
       state={props.state}
       name="component_status"
       label="Their status"
-      options={COMPONENT_STATUSES.filter((s) => s !== 'operational').map(
-        (s) => [s, STATUS_LABEL[s]] as const,
-      )}
+      options={AFFECTED_STATUSES}
     />
+    {props.choices.length > 1 ? (
+      <details open={props.choices.some(([id]) => props.state.values[`status_${id}`])}>
+        <summary>Give a component its own status</summary>
+        {props.choices.map(([id, name]) => (
+          <SelectField
+            state={props.state}
+            name={`status_${id}`}
+            label={`${name} status`}
+            options={[['', 'as above (when ticked)'], ...AFFECTED_STATUSES]}
+          />
+        ))}
+      </details>
+    ) : (
+      ''
+    )}
     <button type="submit">Open incident and notify affected accounts</button>
   </PostForm>
 );
@@ -115,13 +140,31 @@ const OpenItem = (props: { incident: Incident; state: FormState | undefined; csr
       </h3>
       {incident.scheduled_for ? (
         <p>
-          {`Window ${incident.scheduled_for.slice(0, 16)} to `}
-          {`${incident.scheduled_until?.slice(0, 16)} UTC; it moves by itself.`}
+          Window <Instant at={incident.scheduled_for} /> to{' '}
+          <Instant at={incident.scheduled_until} />; it moves by itself.
         </p>
       ) : (
         <PostForm action={`/console/status/incidents/${incident.id}/updates`} csrf={props.csrf}>
           <SelectField state={state} name="status" label="New state" options={UPDATE_STATES} />
           <TextArea state={state} name="body" label="Update" hint="what changed (Markdown)" />
+          {incident.components.length > 0 ? (
+            <details>
+              <summary>Change a component's status</summary>
+              {incident.components.map((comp) => (
+                <SelectField
+                  state={state}
+                  name={`status_${comp.id}`}
+                  label={`${comp.name} now`}
+                  options={[
+                    ['', `unchanged (${STATUS_LABEL[comp.status]})`],
+                    ...COMPONENT_STATUSES.map((s) => [s, STATUS_LABEL[s]] as const),
+                  ]}
+                />
+              ))}
+            </details>
+          ) : (
+            ''
+          )}
           <button type="submit">Post update</button>
         </PostForm>
       )}
@@ -234,8 +277,19 @@ const incidentInput = withSchema(IncidentOpenSchema, (values) => ({
   name: values.name,
   body: values.body,
   impact: values.impact,
-  components: list(values.components).map((id) => ({ id, status: values.component_status })),
+  components: affectedComponents(values),
 }));
+
+/** Ticked components at the common status, and any given its own status (ticked or not). */
+function affectedComponents(values: Record<string, string>) {
+  const own = Object.entries(values)
+    .filter(([field, status]) => field.startsWith('status_') && status)
+    .map(([field, status]) => ({ id: field.slice('status_'.length), status }));
+  const ticked = list(values.components)
+    .filter((id) => !own.some((o) => o.id === id))
+    .map((id) => ({ id, status: values.component_status }));
+  return [...ticked, ...own];
+}
 
 statusRoutes.post(
   '/console/status/incidents',
@@ -254,6 +308,7 @@ statusRoutes.post(
 const updateInput = withSchema(IncidentUpdateSchema, (values) => ({
   status: values.status,
   body: values.body,
+  components: affectedComponents(values),
 }));
 
 statusRoutes.post('/console/status/incidents/:id/updates', ops, (c) => {

@@ -121,3 +121,10 @@ export const ChartContainer = (props: { svg: string; caption?: Child }) => (
  * it anything else: the rest of the kit escapes what it is given.
  */
 export const SanitizedHtml = (props: { html: string }) => <>{raw(props.html)}</>;
+
+/**
+ * An instant, written in UTC; the pages' local-times script shows it in the reader's own zone
+ * (the UTC text stays without JavaScript).
+ */
+export const Instant = ({ at }: { at: string | null | undefined }) =>
+  at ? <time datetime={at}>{`${at.slice(0, 10)} ${at.slice(11, 16)} UTC`}</time> : '—';

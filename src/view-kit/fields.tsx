@@ -133,11 +133,14 @@ export const PostForm = (props: {
   csrf: string;
   class?: string;
   livePreview?: string;
+  /** For a form that sends a file. */
+  multipart?: boolean;
   children?: Child;
 }) => (
   <form
     method="post"
     action={props.action}
+    enctype={props.multipart ? 'multipart/form-data' : undefined}
     class={props.class}
     novalidate
     data-live-preview={props.livePreview}

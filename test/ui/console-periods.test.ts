@@ -52,6 +52,13 @@ describe('console pages anchored to the data: contact reasons and spikes', () =>
     await analyst.signIn(await t.keyFor('analyst'));
     const quiet = await (await analyst.get('/console/spikes?from=2025-06-02&to=2025-06-30')).text();
     expect(quiet).toContain('No spike in these weeks.');
+    // Five weeks before and after, a click away.
+    expect(quiet).toContain(
+      'href="/console/spikes?from=2025-04-28&amp;to=2025-05-26">5 weeks earlier',
+    );
+    expect(quiet).toContain(
+      'href="/console/spikes?from=2025-07-07&amp;to=2025-08-04">5 weeks later',
+    );
     const backwards = await analyst.get('/console/spikes?from=2026-01-05&to=2025-06-02');
     expect(backwards.status).toBe(400);
     expect(await backwards.text()).toContain('from before to');

@@ -18,7 +18,7 @@ const ApiKeySchema = z
   })
   .openapi('ApiKey');
 
-const CreateApiKeySchema = z
+export const CreateApiKeySchema = z
   .object({
     name: z.string().trim().min(1).max(100).openapi({ example: 'billing app backend' }),
     role: z.enum(ROLES),

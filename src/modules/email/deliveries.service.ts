@@ -18,6 +18,8 @@ export type DeliveryView = {
   email: string;
   status: DeliveryStatus;
   scheduled_for: string;
+  /** The recipient's zone the send time was planned in. */
+  time_zone: string;
   sent_at: string | null;
   attempts: number;
   provider_id: string | null;
@@ -30,6 +32,7 @@ const toView = (row: EmailDeliveryRow): DeliveryView => ({
   email: row.email,
   status: row.status,
   scheduled_for: row.scheduledFor.toISOString(),
+  time_zone: row.timeZone,
   sent_at: row.sentAt?.toISOString() ?? null,
   attempts: row.attempts,
   provider_id: row.providerId,
@@ -138,4 +141,16 @@ export async function listOutbox(
     })),
     next_cursor: page.next_cursor,
   };
+}
+
+/** The emails planned or sent to one account, newest first, with their campaigns' titles. */
+export async function deliveriesToAccount(deps: Deps, accountId: string, limit = 50) {
+  const rows = await deps.db
+    .select({ delivery: emailDeliveries, title: campaigns.title })
+    .from(emailDeliveries)
+    .innerJoin(campaigns, eq(campaigns.id, emailDeliveries.campaignId))
+    .where(eq(emailDeliveries.accountId, accountId))
+    .orderBy(desc(emailDeliveries.id))
+    .limit(limit);
+  return rows.map((row) => ({ ...toView(row.delivery), campaign_title: row.title }));
 }

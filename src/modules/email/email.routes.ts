@@ -66,6 +66,7 @@ const DeliverySchema = z
     email: z.string(),
     status: z.enum(DELIVERY_STATUSES),
     scheduled_for: z.string(),
+    time_zone: z.string().openapi({ description: 'The recipient zone its send time is in.' }),
     sent_at: z.string().nullable(),
     attempts: z.number().int(),
     provider_id: z.string().nullable(),

@@ -85,3 +85,23 @@ export async function liftBounce(deps: Deps, email: string): Promise<void> {
   }
   await deps.db.delete(emailSuppressions).where(eq(emailSuppressions.email, address));
 }
+
+/** Suppressed addresses among a campaign's recipients: why, and since when. */
+export async function campaignSuppressions(deps: Deps, campaignId: string, limit = 100) {
+  const rows = await deps.db
+    .selectDistinct({
+      email: emailSuppressions.email,
+      reason: emailSuppressions.reason,
+      createdAt: emailSuppressions.createdAt,
+    })
+    .from(emailSuppressions)
+    .innerJoin(emailDeliveries, eq(emailDeliveries.email, emailSuppressions.email))
+    .where(eq(emailDeliveries.campaignId, campaignId))
+    .orderBy(emailSuppressions.email)
+    .limit(limit);
+  return rows.map((row) => ({
+    email: row.email,
+    reason: row.reason,
+    created_at: row.createdAt.toISOString(),
+  }));
+}

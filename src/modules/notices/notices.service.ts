@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import { eq, sql } from 'drizzle-orm';
+import { desc, eq, inArray, sql } from 'drizzle-orm';
 import { DATABASE_RETRY_AFTER_SECONDS } from '../../db/database-errors';
 import { rowsOf } from '../../db/json-param';
 import { campaigns, noticeDismissals, type Role } from '../../db/schema';
@@ -8,6 +8,8 @@ import { AppError, notFound } from '../../http/app-error';
 import { hash32 } from '../../lib/hash32';
 import type { MaybePromise } from '../../lib/maybe-promise';
 import { within } from '../../lib/settle-within';
+import type { Audience } from '../campaigns/audience';
+import { audienceText } from '../campaigns/audience-text';
 import { isHeldOut } from '../campaigns/holdout';
 import type { NoticeAccount, NoticeAnswer } from './account-cache';
 import { accountsAfter } from './account-loader';
@@ -192,4 +194,58 @@ export async function dismissNotice(
     .values({ accountId, campaignId, dismissedAt: deps.clock.now() })
     .onConflictDoNothing();
   deps.notices.accounts.evict([accountId]);
+}
+
+/** Why an account gets, or does not get, a live notice. */
+export type NoticeVerdict = 'shown' | 'dismissed' | 'held_out' | 'not_in_audience';
+
+/**
+ * Every notice live now and what this account gets of it, judged exactly as `noticesFor`
+ * judges (the catalog's compiled audience, the holdout hash, its dismissals), but recording no
+ * exposure: ops looking at an account is not the account seeing anything.
+ */
+export async function explainNotices(
+  deps: Deps,
+  accountId: string,
+): Promise<{ notice: LiveNotice; verdict: NoticeVerdict; audience: string }[]> {
+  const [account, live] = await Promise.all([
+    noticeAccount(deps, accountId),
+    deps.notices.catalog.current(),
+  ]);
+  if (!account) throw notFound(`Account ${accountId}`);
+  const ids = live.notices.map((n) => n.id);
+  const rules =
+    ids.length === 0
+      ? []
+      : await deps.db
+          .select({ id: campaigns.id, audience: campaigns.audience })
+          .from(campaigns)
+          .where(inArray(campaigns.id, ids));
+  const ruleOf = new Map(rules.map((r) => [r.id, audienceText(r.audience as Audience)]));
+  return live.notices.map((notice) => ({
+    notice,
+    audience: ruleOf.get(notice.id) ?? '',
+    verdict: !notice.matches(account)
+      ? 'not_in_audience'
+      : isHeldOut(notice.id, account.id, notice.holdoutPercent)
+        ? 'held_out'
+        : account.dismissed.has(notice.id)
+          ? 'dismissed'
+          : 'shown',
+  }));
+}
+
+/** The notices an account dismissed, newest first, whether or not they still run. */
+export async function dismissalsOf(deps: Deps, accountId: string) {
+  return deps.db
+    .select({
+      campaignId: noticeDismissals.campaignId,
+      title: campaigns.title,
+      dismissedAt: noticeDismissals.dismissedAt,
+    })
+    .from(noticeDismissals)
+    .innerJoin(campaigns, eq(campaigns.id, noticeDismissals.campaignId))
+    .where(eq(noticeDismissals.accountId, accountId))
+    .orderBy(desc(noticeDismissals.dismissedAt))
+    .limit(200);
 }

@@ -1,0 +1,44 @@
+import { sql } from 'drizzle-orm';
+import { rowsOf } from '../../db/json-param';
+import type { Deps } from '../../deps';
+import type { Audience } from './audience';
+import { audienceSize } from './audience-sql';
+
+export type CampaignReach = {
+  /** Accounts the audience rule matches now. */
+  audience: number;
+  /** Accounts that were first shown or sent it (treated) or would have been (held out). */
+  exposed: { treated: number; holdout: number; by_channel: Record<string, number> };
+  dismissed: number;
+};
+
+/**
+ * How far a campaign went: who it is for now, who met it, who waved it away. Exposures are
+ * those already folded from the buffer (a job does that every few seconds).
+ */
+export async function campaignReach(
+  deps: Deps,
+  campaign: { id: string; audience: Audience },
+): Promise<CampaignReach> {
+  const [audience, exposed, dismissed] = await Promise.all([
+    audienceSize(deps.db, campaign.audience),
+    deps.db.execute(sql`
+      select "group", channel, count(*)::int as n from exposures
+      where campaign_id = ${campaign.id} group by "group", channel`),
+    deps.db.execute(
+      sql`select count(*)::int as n from notice_dismissals where campaign_id = ${campaign.id}`,
+    ),
+  ]);
+  const reach: CampaignReach = {
+    audience,
+    exposed: { treated: 0, holdout: 0, by_channel: {} },
+    dismissed: rowsOf<{ n: number }>(dismissed)[0]?.n ?? 0,
+  };
+  for (const row of rowsOf<{ group: 'treated' | 'holdout'; channel: string; n: number }>(exposed)) {
+    reach.exposed[row.group] += row.n;
+    if (row.group === 'treated') {
+      reach.exposed.by_channel[row.channel] = (reach.exposed.by_channel[row.channel] ?? 0) + row.n;
+    }
+  }
+  return reach;
+}

@@ -1,0 +1,153 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isHeldOut } from '../../src/modules/campaigns/holdout';
+import { sendDueEmails } from '../../src/modules/email/send-due-emails';
+import { suppressAddress } from '../../src/modules/email/suppressions.service';
+import { consolidateExposures } from '../../src/modules/notices/consolidate-exposures';
+import { consoleClient } from '../helpers/console-client';
+import { publishCampaign } from '../helpers/notices';
+import { startTestApp, type TestApp } from '../helpers/test-app';
+
+const ZONES = ['America/Los_Angeles', 'Europe/Berlin', 'Asia/Tokyo'] as const;
+
+describe('the console email campaign view and campaign page', () => {
+  let t: TestApp;
+  let opsKey: string;
+  let emailId: string;
+  let bannerId: string;
+  beforeAll(async () => {
+    t = await startTestApp();
+    opsKey = await t.keyFor('ops');
+    t.clock.set('2026-03-02T06:00:00Z');
+    const accounts = Array.from({ length: 60 }, (_, i) => ({
+      id: `acct-${String(i).padStart(3, '0')}`,
+      plan: i < 30 ? 'pro' : 'free',
+      time_zone: ZONES[i % 3],
+      contacts: [{ email: `owner${i}@example.com`, name: `Owner ${i}` }],
+    }));
+    await t.request('/v1/accounts/batch', { method: 'POST', json: { accounts } });
+    await suppressAddress(t.deps, 'owner5@example.com', 'unsubscribed', null);
+    emailId = (
+      await publishCampaign(t, {
+        channels: ['email'],
+        title: 'Price change on {{plan}}',
+        body: 'Hello {{name}}, prices change next month.',
+        severity: 'info',
+        audience: { type: 'rule', all: [{ attribute: 'plan', op: 'eq', value: 'pro' }] },
+        email: { template: 'announcement', local_time: '09:00' },
+        publish: true,
+      })
+    ).id;
+    bannerId = (
+      await publishCampaign(t, {
+        channels: ['banner'],
+        title: 'Dashboard is slow',
+        body: 'We are on it.',
+        severity: 'warning',
+        audience: { type: 'all' },
+        holdout_percent: 10,
+        publish: true,
+      })
+    ).id;
+  });
+  afterAll(() => t.close());
+
+  it('previews the email one chosen recipient gets, placeholders filled, at 09:00 their time', async () => {
+    const browser = consoleClient(t);
+    await browser.signIn(opsKey);
+    const page = await browser.get(`/console/campaigns/${emailId}/email?account=acct-003`);
+    expect(page.status).toBe(200);
+    const markup = await page.text();
+    const srcdoc = /title="Email preview" sandbox="" srcdoc="([^"]*)"/.exec(markup)?.[1] ?? '';
+    expect(srcdoc).toContain('Hello Owner 3, prices change next month.');
+    expect(srcdoc).not.toContain('{{');
+    expect(markup).toContain('<strong>Price change on pro</strong>');
+    // Los Angeles' 09:00 on the day the campaign starts (06:00 UTC) is past: due at once.
+    expect(markup).toContain('To <strong>owner3@example.com</strong>');
+    expect(markup).toContain(
+      'planned for <time datetime="2026-03-02T06:00:00.000Z">2026-03-02 06:00 UTC</time>',
+    );
+    const berlin = await (
+      await browser.get(`/console/campaigns/${emailId}/email?account=acct-001`)
+    ).text();
+    // 09:00 CET
+    expect(berlin).toContain('datetime="2026-03-02T08:00:00.000Z">2026-03-02 08:00 UTC</time>');
+    expect(markup).toContain('Each recipient gets it at 09:00 in their own time zone');
+    const other = await (
+      await browser.get(`/console/campaigns/${emailId}/email?account=acct-031`)
+    ).text();
+    expect(other).toContain('This account is not in the audience: it gets nothing.');
+  });
+
+  it('lists deliveries with their states, counts, send times per zone and suppressions', async () => {
+    const browser = consoleClient(t);
+    await browser.signIn(opsKey);
+    t.clock.set('2026-03-02T06:30:00Z'); // Berlin's 09:00 (08:00 UTC) is still to come.
+    const sent = await sendDueEmails(t.deps);
+    expect(sent.sent).toBe(19);
+    const base = `/console/campaigns/${emailId}/email`;
+    const markup = await (await browser.get(base)).text();
+    expect(markup).toContain('queued (10)');
+    expect(markup).toContain('sent (19)');
+    expect(markup).toContain('suppressed (1)');
+    const berlinRows = markup.match(
+      /<td><span class="pill">queued<\/span><\/td><td>2026-03-02 09:00 Europe\/Berlin<\/td>/g,
+    );
+    expect(berlinRows).toHaveLength(10);
+    const suppressions = markup.slice(markup.indexOf('id="suppressions-h"'));
+    expect(suppressions).toContain('owner5@example.com');
+    expect(suppressions).toContain('unsubscribed');
+    const queued = await (await browser.get(`${base}?status=queued`)).text();
+    const table = queued.slice(queued.indexOf('id="deliveries-h"'));
+    expect(table.match(/<span class="pill">queued<\/span>/g)).toHaveLength(10);
+    expect(table).not.toContain('<span class="pill">sent</span>');
+    const first = await (await browser.get(base)).text();
+    const rowsOf = (page: string) =>
+      page.match(/<td><a href="\/console\/accounts\/acct-\d+/g) ?? [];
+    expect(rowsOf(first)).toHaveLength(30);
+    const bad = await browser.get(`${base}?status=lost&cursor=zzz`);
+    expect(bad.status).toBe(400);
+    const badText = await bad.text();
+    expect(badText).toContain('&quot;lost&quot; is not a delivery state.');
+    expect(badText).toContain('That page link is not one this console made');
+  });
+
+  it('shows a campaign’s reach, exposures, dismissals and, to those who may read it, its impact', async () => {
+    for (let i = 0; i < 20; i++) {
+      const id = `acct-${String(i).padStart(3, '0')}`;
+      const read = await t.request(`/v1/accounts/${id}/notices`, { key: await t.keyFor('app') });
+      expect(read.status).toBe(200);
+    }
+    const app = await t.keyFor('app');
+    for (const id of ['acct-000', 'acct-001']) {
+      await t.request(`/v1/accounts/${id}/notices/${bannerId}/dismiss`, {
+        method: 'POST',
+        key: app,
+      });
+    }
+    await t.deps.notices.exposures.flush();
+    await consolidateExposures(t.deps);
+    const ops = consoleClient(t);
+    await ops.signIn(opsKey);
+    const markup = await (await ops.get(`/console/campaigns/${bannerId}`)).text();
+    const cell = (label: string) =>
+      new RegExp(`<td>${label}</td><td class="n">(\\d+)</td>`).exec(markup)?.[1];
+    expect(cell('Accounts in the audience now')).toBe('60');
+    const treated = Number(cell('Accounts exposed \\(treated\\)'));
+    const heldOut = Number(cell('Accounts held out \\(would have been exposed\\)'));
+    // Each account's group comes from the holdout hash of its id and the campaign's.
+    const heldOutIds = Array.from({ length: 20 }, (_, i) => `acct-${String(i).padStart(3, '0')}`);
+    const expectedHeldOut = heldOutIds.filter((id) => isHeldOut(bannerId, id, 10)).length;
+    expect(heldOut).toBe(expectedHeldOut);
+    expect(treated).toBe(20 - expectedHeldOut);
+    expect(cell('Accounts that dismissed it')).toBe('2');
+    expect(markup).not.toContain(`/console/campaigns/${bannerId}/impact`);
+    const admin = consoleClient(t);
+    await admin.signIn(t.adminKey);
+    const adminView = await (await admin.get(`/console/campaigns/${bannerId}`)).text();
+    expect(adminView).toContain(`href="/console/campaigns/${bannerId}/impact"`);
+    const impact = await admin.get(`/console/campaigns/${bannerId}/impact`);
+    expect(impact.status).toBe(200);
+    expect(await impact.text()).toContain('Net, all reasons (headline)');
+    expect((await ops.get(`/console/campaigns/${bannerId}/impact`)).status).toBe(403);
+  });
+});

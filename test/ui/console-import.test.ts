@@ -1,0 +1,87 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rowsOf } from '../../src/db/json-param';
+import { consoleClient } from '../helpers/console-client';
+import { sharedDataHead } from '../helpers/shared-data';
+import { startTestApp, type TestApp } from '../helpers/test-app';
+
+describe('importing tickets from the console', () => {
+  let t: TestApp;
+  let browser: ReturnType<typeof consoleClient>;
+  let csrf: string;
+  beforeAll(async () => {
+    t = await startTestApp();
+    t.clock.set('2026-03-02T09:00:00Z');
+    browser = consoleClient(t);
+    await browser.signIn(await t.keyFor('ops'));
+    csrf = browser.csrfOf(await (await browser.get('/console/import')).text());
+  });
+  afterAll(() => t.close());
+
+  const upload = (fields: Record<string, string>, file?: { name: string; text: string }) => {
+    const form = new FormData();
+    for (const [key, value] of Object.entries(fields)) form.append(key, value);
+    if (file) form.append('file', new File([file.text], file.name, { type: 'text/csv' }));
+    const cookie = [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    return t.app.request('/console/import', { method: 'POST', headers: { cookie }, body: form });
+  };
+  const ticketCount = async () =>
+    rowsOf<{ n: number }>(await t.deps.db.execute(sql`select count(*)::int as n from tickets`))[0]
+      ?.n;
+
+  it('says what to fix and imports nothing without a file, or with a bad row in reject mode', async () => {
+    const none = await upload({ _csrf: csrf, source: 'nyc', map: '', on_error: 'reject' });
+    expect(none.status).toBe(400);
+    const markup = await none.text();
+    expect(markup).toContain('Choose a CSV file to import.');
+    expect(markup).toMatch(/id="file-error"/);
+    const bad = await upload(
+      { _csrf: csrf, source: 'nyc', map: '', on_error: 'reject' },
+      {
+        name: 'bad.csv',
+        text: 'external_id,reason,created_at\nA1,Billing,2025-01-02\nA2,Billing,not a date\n',
+      },
+    );
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain(
+      'nothing was written. line 3.created_at: must be an ISO 8601 date',
+    );
+    const noSource = await upload({ _csrf: csrf, source: '', map: 'x', on_error: 'reject' });
+    expect(noSource.status).toBe(400);
+    expect(await noSource.text()).toMatch(/id="source-error"/);
+    expect(await ticketCount()).toBe(0);
+  });
+
+  it('refuses an upload without the form’s token', async () => {
+    const forged = await upload(
+      { _csrf: 'guess', source: 'nyc', map: '', on_error: 'reject' },
+      { name: 'a.csv', text: 'external_id,reason,created_at\nA1,Billing,2025-01-02\n' },
+    );
+    expect(forged.status).toBe(403);
+    expect(await ticketCount()).toBe(0);
+  });
+
+  it('imports a slice of the shared ticket log and leads to its contact reasons', async () => {
+    const csv = await sharedDataHead(300);
+    const response = await upload(
+      { _csrf: csrf, source: 'nyc', map: '', on_error: 'skip' },
+      { name: 'nyc.csv', text: csv },
+    );
+    expect(response.status).toBe(303);
+    const location = response.headers.get('location') ?? '';
+    expect(location).toMatch(/^\/console\/reasons\?done=/);
+    expect(decodeURIComponent(location)).toContain('Imported 300 rows: 300 new tickets');
+    expect(await ticketCount()).toBe(300);
+    const again = await upload(
+      { _csrf: csrf, source: 'nyc', map: '', on_error: 'skip' },
+      { name: 'nyc.csv', text: csv },
+    );
+    expect(decodeURIComponent(again.headers.get('location') ?? '')).toContain(
+      '0 new tickets, 300 already known',
+    );
+    const reasons = await (await browser.get(location)).text();
+    expect(reasons).toContain('Imported 300 rows');
+    expect(reasons).toContain('Governmental Operations');
+    expect(await ticketCount()).toBe(300);
+  });
+});
