@@ -193,6 +193,8 @@ export function reasonBaseline(
     const recent = (active[t] as number) - (active[Math.max(start, t - 52)] as number);
     if (recent < MIN_ACTIVE_WEEKS || history < MIN_ACTIVE_WEEKS) {
       result.status[t] = 'n';
+      // What it lacks: weeks with contacts in the year before (of `MIN_ACTIVE_WEEKS` needed).
+      result.history[t] = Math.min(history, recent);
       continue;
     }
     let baseline: Prediction | undefined;

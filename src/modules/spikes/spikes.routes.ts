@@ -63,7 +63,9 @@ const ReportSchema = z
     insufficient_history: z.array(
       z.object({
         reason: z.string(),
-        history_weeks: z.number().int(),
+        history_weeks: z.number().int().openapi({
+          description: 'Weeks with contacts in the year before the last week, since it began.',
+        }),
         needed_weeks: z.number().int(),
       }),
     ),
