@@ -49,7 +49,10 @@ export function buildDeps(
   config: Config,
   db: Db,
   overrides: Partial<
-    Pick<Deps, 'clock' | 'logger' | 'background' | 'detection' | 'compute' | 'readiness'>
+    Pick<
+      Deps,
+      'clock' | 'logger' | 'background' | 'detection' | 'compute' | 'readiness' | 'resolveHost'
+    >
   > & {
     caches?: InstanceCaches;
   } = {},
@@ -76,5 +79,6 @@ export function buildDeps(
     compute: overrides.compute ?? inlineCompute,
     heavyReads: caches.heavyReads,
     afterCampaignChange: followCampaignChange,
+    resolveHost: overrides.resolveHost ?? (async () => []),
   };
 }

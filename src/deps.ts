@@ -58,6 +58,11 @@ export type Deps = {
   compute: Compute;
   /** Queues heavy reads so at most ANALYTICS_CONCURRENCY run at once on this instance. */
   heavyReads: LimitFunction;
+  /**
+   * The addresses a host name resolves to, so outgoing webhooks can refuse private ones. On
+   * Workers it answers nothing: their requests cannot reach a private network anyway.
+   */
+  resolveHost: (hostname: string) => Promise<string[]>;
 };
 
 export type CampaignFollowUp = (deps: Deps, tx: Db, campaign: CampaignRow) => Promise<void>;

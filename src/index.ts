@@ -11,6 +11,7 @@ import { type Scheduler, startScheduler } from './jobs/node-scheduler';
 import type { BootstrapResult } from './modules/auth/api-keys.service';
 import { warmNoticeAccounts } from './modules/notices/notices.service';
 import { threadDetectionRunner } from './modules/spikes/detection-thread';
+import { resolveHost } from './node-resolve-host';
 import { type NodeServer, serveNode } from './node-server';
 import { prepareWorkspace } from './prepare-workspace';
 import { threadCompute } from './threads/thread-compute';
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
     compute: threadCompute({ background: true }),
     detection: threadDetectionRunner(threadCompute()),
     readiness: { noticesWarm: false },
+    resolveHost,
     background: (task) => {
       inflight.add(task);
       void task.finally(() => inflight.delete(task));

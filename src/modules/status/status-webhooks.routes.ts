@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json, problemResponse } from '../../http/define-route';
+import { isUnroutableAddress } from '../../lib/unroutable-address';
 import {
   createStatusWebhook,
   deleteStatusWebhook,
@@ -9,17 +10,13 @@ import {
 
 const ops = { roles: ['ops'] } as const;
 
-/** Private, link-local and metadata addresses; loopback stays allowed for local development. */
-const UNROUTABLE_HOST =
-  /^(10\.|172\.(1[6-9]|2\d|3[01])\.|192\.168\.|169\.254\.|0\.|\[f[cd]|\[fe[89ab])/i;
-
 /** The URL if it parses: refinements run even after the URL check has failed. */
 const parsed = (url: string) => (URL.canParse(url) ? new URL(url) : undefined);
 
 const WebhookUrlSchema = z
   .url({ protocol: /^https?$/ })
   .max(2000)
-  .refine((url) => !UNROUTABLE_HOST.test(parsed(url)?.hostname ?? ''), {
+  .refine((url) => !isUnroutableAddress(parsed(url)?.hostname ?? ''), {
     message: 'must not point at a private or link-local address',
   })
   .refine((url) => !parsed(url)?.username && !parsed(url)?.password, {

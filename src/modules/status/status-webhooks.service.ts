@@ -6,6 +6,7 @@ import { rowsOf } from '../../db/json-param';
 import { statusWebhooks } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { notFound } from '../../http/app-error';
+import { isUnroutableAddress } from '../../lib/unroutable-address';
 import { incidentJsonById, type PublicStatus, publicStatus } from './public-status.service';
 
 /** A delivery is given up after this many attempts: 2 minutes doubling, about 17 hours. */
@@ -151,7 +152,7 @@ export async function deliverStatusWebhooks(deps: Deps): Promise<{ delivered: nu
   for (const delivery of due) {
     const body = await payload(deps, status, delivery);
     const sentAt = deps.clock.now();
-    const error = await post(delivery, body, sentAt);
+    const error = (await privateTarget(deps, delivery.url)) ?? (await post(delivery, body, sentAt));
     if ((await settle(deps, delivery, error, sentAt)) && !error) delivered += 1;
   }
   return { delivered };
@@ -169,6 +170,20 @@ async function payload(deps: Deps, status: PublicStatus, delivery: Due): Promise
     },
     incident,
   });
+}
+
+/**
+ * Why the endpoint must not be called, when its host now resolves to a private address (the
+ * URL was checked as written when it was registered; a name can point anywhere later).
+ */
+async function privateTarget(deps: Deps, url: string): Promise<string | null> {
+  const host = new URL(url).hostname;
+  try {
+    const addresses = await deps.resolveHost(host);
+    return addresses.some(isUnroutableAddress) ? `${host} resolves to a private address` : null;
+  } catch {
+    return `${host} does not resolve`;
+  }
 }
 
 async function post(delivery: Due, body: string, sentAt: Date): Promise<string | null> {

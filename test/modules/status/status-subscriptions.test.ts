@@ -366,6 +366,40 @@ describe('status page: signed webhook subscriptions', () => {
   });
 });
 
+describe('status page: webhooks to names that resolve privately', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('refuses to post to a host that now resolves to a private address', async () => {
+    const asked: string[] = [];
+    t.deps.resolveHost = async (host) => {
+      asked.push(host);
+      return ['93.184.215.14', 'fd12:3456::7'];
+    };
+    const hook = await readJson(
+      await t.request('/v1/status/webhooks', {
+        method: 'POST',
+        json: { url: 'https://hooks.rebound.example/status' },
+      }),
+    );
+    await t.request('/v1/status/incidents', {
+      method: 'POST',
+      json: { name: 'Rebound', impact: 'minor', body: 'Investigating.', components: [] },
+    });
+    expect(await deliverStatusWebhooks(t.deps)).toEqual({ delivered: 0 });
+    expect(asked).toEqual(['hooks.rebound.example']);
+    const [listed] = (await readJson(await t.request('/v1/status/webhooks'))).data;
+    expect(listed).toMatchObject({
+      id: hook.id,
+      delivered: 0,
+      last_error: 'hooks.rebound.example resolves to a private address',
+    });
+  });
+});
+
 /** An endpoint on loopback that records what it is sent, or answers 500 while `down`. */
 async function startWebhookReceiver() {
   const received: { body: string; headers: Record<string, string> }[] = [];
