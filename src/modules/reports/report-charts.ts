@@ -8,6 +8,7 @@ import {
 } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { SVGRenderer } from 'echarts/renderers';
+import { formatMoneyAxis } from './report-format';
 
 echarts.use([
   BarChart,
@@ -24,6 +25,26 @@ echarts.use([
 
 const WIDTH = 900;
 const PALETTE = ['#1d4ed8', '#b45309', '#047857', '#7c3aed', '#be123c', '#0e7490', '#4d7c0f'];
+// With no canvas on the server, echarts lays text out with Helvetica's widths: a face of the
+// same metrics (Arial, Liberation Sans) draws each label where the layout measured it.
+// Unquoted: echarts writes it into a double-quoted style attribute.
+const FONT_FAMILY = 'Helvetica, Arial, Liberation Sans, sans-serif';
+const FONT_SIZE = 12;
+const PAD = 8;
+const TITLE_HEIGHT = 30;
+
+/**
+ * The plot area keeps clear of the chart's edges, axis labels and names included (echarts
+ * shrinks the grid to fit them), starting below the title and the legend.
+ */
+const gridBelow = (top: number) => ({
+  left: PAD,
+  right: PAD,
+  top,
+  bottom: PAD,
+  outerBoundsMode: 'same',
+  outerBoundsContain: 'all',
+});
 
 /** Charts are drawn on the server as SVG, so the report reads and prints with no JavaScript. */
 function svg(option: echarts.EChartsCoreOption, height: number): string {
@@ -31,13 +52,59 @@ function svg(option: echarts.EChartsCoreOption, height: number): string {
   chart.setOption({
     animation: false,
     color: PALETTE,
-    textStyle: { fontFamily: 'system-ui, sans-serif' },
+    textStyle: { fontFamily: FONT_FAMILY },
     ...option,
   });
   const markup = chart.renderToSVGString();
   chart.dispose();
   return markup;
 }
+
+// A plain legend's item: its icon, a gap, its label; items apart by a gap, rows of one height.
+const LEGEND = { itemWidth: 25, itemHeight: 14, itemGap: 10, iconGap: 5, rowGap: 10 };
+const LEGEND_LABEL_MAX = 280;
+
+/**
+ * Where a legend of these labels wraps, measured as echarts measures them: its rows and the
+ * height they take, so the plot starts below the last row instead of under it.
+ */
+export function legendLayout(labels: string[], width = WIDTH - 2 * PAD) {
+  const font = `${FONT_SIZE}px ${FONT_FAMILY}`;
+  let rows = labels.length > 0 ? 1 : 0;
+  let x = 0;
+  for (const label of labels) {
+    const text = Math.min(LEGEND_LABEL_MAX, echarts.format.getTextRect(label, font).width);
+    const item = LEGEND.itemWidth + LEGEND.iconGap + text;
+    if (x > 0 && x + item > width) {
+      rows += 1;
+      x = 0;
+    }
+    x += item + LEGEND.itemGap;
+  }
+  const rowHeight = Math.max(LEGEND.itemHeight, FONT_SIZE + 4);
+  return { rows, height: rows * rowHeight + Math.max(0, rows - 1) * LEGEND.rowGap };
+}
+
+/** A legend under the title, and the top of the plot area below it. */
+function legendAbove(labels: string[]) {
+  const { height } = legendLayout(labels);
+  return {
+    legend: {
+      type: 'plain',
+      top: TITLE_HEIGHT,
+      left: PAD,
+      right: PAD,
+      padding: 0,
+      itemGap: LEGEND.itemGap,
+      itemWidth: LEGEND.itemWidth,
+      itemHeight: LEGEND.itemHeight,
+      textStyle: { fontSize: FONT_SIZE, width: LEGEND_LABEL_MAX, overflow: 'truncate' },
+    },
+    gridTop: TITLE_HEIGHT + height + 2 * PAD,
+  };
+}
+
+const title = (text: string) => ({ text, left: PAD, top: 4, textStyle: { fontSize: 14 } });
 
 /** Charts of up to this many points draw in a few milliseconds: no thread needed. */
 const SMALL_CHART_POINTS = 1_000;
@@ -53,6 +120,8 @@ export type WeeklyChartInput = {
   campaigns: { title: string; fromWeek: string; toWeek: string }[];
 };
 
+const CAMPAIGN_WINDOWS = 'campaign windows';
+
 /** Weekly contacts per reason; spikes as pins, event windows in grey, campaign windows in blue. */
 export function weeklyContactsChart(input: WeeklyChartInput): string {
   const bands = (
@@ -64,13 +133,17 @@ export function weeklyContactsChart(input: WeeklyChartInput): string {
     label: { show: false },
     data: windows.map((w) => [{ name: w.title, xAxis: w.fromWeek }, { xAxis: w.toWeek }]),
   });
+  const labels = input.series
+    .map((s) => s.label)
+    .concat(input.campaigns.length > 0 ? [CAMPAIGN_WINDOWS] : []);
+  const { legend, gridTop } = legendAbove(labels);
   return svg(
     {
-      title: { text: 'Contacts per week, by reason', left: 0, textStyle: { fontSize: 14 } },
-      legend: { top: 30, left: 0, type: 'plain' },
-      grid: { left: 50, right: 20, top: 80, bottom: 40 },
+      title: title('Contacts per week, by reason'),
+      legend,
+      grid: gridBelow(gridTop),
       xAxis: { type: 'category', data: input.weeks, axisLabel: { fontSize: 10 } },
-      yAxis: { type: 'value', name: 'contacts' },
+      yAxis: { type: 'value', name: 'contacts', nameTextStyle: { align: 'left' } },
       series: input.series
         .map((series, i) => ({
           name: series.label,
@@ -94,7 +167,7 @@ export function weeklyContactsChart(input: WeeklyChartInput): string {
           input.campaigns.length > 0
             ? [
                 {
-                  name: 'campaign windows',
+                  name: CAMPAIGN_WINDOWS,
                   type: 'line',
                   showSymbol: false,
                   data: [],
@@ -104,25 +177,29 @@ export function weeklyContactsChart(input: WeeklyChartInput): string {
             : [],
         ),
     },
-    360,
+    300 + gridTop,
   );
 }
+
+/** Campaign titles wrap to this width beside the chart rather than being cut. */
+const CAMPAIGN_LABEL_WIDTH = 240;
 
 /** Prevented contacts per campaign: the estimate as a dot, its 95% interval as a bar. */
 export function preventedPerCampaignChart(
   campaigns: { title: string; estimate: number; low: number; high: number }[],
 ): string {
-  const names = campaigns.map((c) => (c.title.length > 28 ? `${c.title.slice(0, 27)}…` : c.title));
+  const names = campaigns.map((c) => (c.title.length > 90 ? `${c.title.slice(0, 89)}…` : c.title));
   return svg(
     {
-      title: {
-        text: 'Prevented contacts per campaign (95% interval)',
-        left: 0,
-        textStyle: { fontSize: 14 },
+      title: title('Prevented contacts per campaign (95% interval)'),
+      grid: gridBelow(TITLE_HEIGHT + 2 * PAD),
+      yAxis: {
+        type: 'category',
+        data: names,
+        inverse: true,
+        axisLabel: { width: CAMPAIGN_LABEL_WIDTH, overflow: 'break', lineHeight: 14 },
       },
-      grid: { left: 200, right: 30, top: 40, bottom: 30 },
-      yAxis: { type: 'category', data: names, inverse: true },
-      xAxis: { type: 'value', name: 'contacts' },
+      xAxis: { type: 'value', name: 'contacts prevented', nameLocation: 'middle', nameGap: 28 },
       series: [
         {
           type: 'custom',
@@ -154,7 +231,7 @@ export function preventedPerCampaignChart(
         },
       ],
     },
-    Math.max(160, 60 + campaigns.length * 26),
+    Math.max(180, 110 + campaigns.length * 48),
   );
 }
 
@@ -165,29 +242,45 @@ type CustomApi = {
 };
 
 /** Savings per week and their running total, in the workspace currency. */
-export function savingsChart(weeks: { week: string; savings: number }[]): string {
+export function savingsChart(input: {
+  currency: string;
+  weeks: { week: string; savings: number }[];
+}): string {
   let running = 0;
-  const cumulative = weeks.map((w) => {
+  const cumulative = input.weeks.map((w) => {
     running += w.savings;
     return Math.round(running * 100) / 100;
   });
+  const { legend, gridTop } = legendAbove(['per week', 'running total']);
   return svg(
     {
-      title: { text: 'Savings over time', left: 0, textStyle: { fontSize: 14 } },
-      legend: { top: 30, left: 0 },
-      grid: { left: 60, right: 20, top: 70, bottom: 40 },
-      xAxis: { type: 'category', data: weeks.map((w) => w.week), axisLabel: { fontSize: 10 } },
-      yAxis: { type: 'value' },
+      title: title(`Savings per week and running total (${input.currency})`),
+      legend,
+      grid: gridBelow(gridTop),
+      xAxis: {
+        type: 'category',
+        data: input.weeks.map((w) => w.week),
+        axisLabel: { fontSize: 10 },
+      },
+      yAxis: {
+        type: 'value',
+        axisLabel: { formatter: (value: number) => formatMoneyAxis(value, input.currency) },
+      },
       series: [
         {
           name: 'per week',
           type: 'bar',
-          data: weeks.map((w) => w.savings),
+          data: input.weeks.map((w) => w.savings),
           itemStyle: { color: '#86efac' },
         },
-        { name: 'running total', type: 'line', data: cumulative, itemStyle: { color: '#047857' } },
+        {
+          name: 'running total',
+          type: 'line',
+          data: cumulative,
+          itemStyle: { color: '#047857' },
+        },
       ],
     },
-    300,
+    300 + gridTop - 70,
   );
 }

@@ -1,5 +1,11 @@
 /** How the report's figures read in pages and emails (en, the workspace currency). */
 
+/**
+ * The workspace currency (ISO 4217). No setting names it yet: COST_PER_TICKET is "in the
+ * workspace currency" and its default, 9.00, is the dollar figure of the design notes.
+ */
+export const WORKSPACE_CURRENCY = 'USD';
+
 export const formatCount = (value: number | null | undefined, digits = 0) =>
   value === null || value === undefined
     ? '–'
@@ -8,10 +14,30 @@ export const formatCount = (value: number | null | undefined, digits = 0) =>
 export const formatPercent = (value: number | null) =>
   value === null ? '–' : `${(value * 100).toFixed(1)}%`;
 
-export const formatMoney = (cents: number | null | undefined) =>
+const moneyFormats = new Map<string, Intl.NumberFormat>();
+const moneyFormat = (currency: string, wholeUnits: boolean) => {
+  const key = `${currency}:${wholeUnits}`;
+  let format = moneyFormats.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat('en', {
+      style: 'currency',
+      currency,
+      ...(wholeUnits ? { maximumFractionDigits: 0, minimumFractionDigits: 0 } : {}),
+    });
+    moneyFormats.set(key, format);
+  }
+  return format;
+};
+
+/** Cents as money with its currency's symbol and decimals, e.g. $1,841.29. */
+export const formatMoney = (cents: number | null | undefined, currency = WORKSPACE_CURRENCY) =>
   cents === null || cents === undefined
     ? '–'
-    : (cents / 100).toLocaleString('en', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    : moneyFormat(currency, false).format(cents / 100 || 0);
+
+/** Whole units of money for chart axes, e.g. $1,200. */
+export const formatMoneyAxis = (units: number, currency = WORKSPACE_CURRENCY) =>
+  moneyFormat(currency, true).format(units);
 
 export const formatHours = (hours: number | null | undefined) =>
   hours === null || hours === undefined

@@ -1,10 +1,16 @@
 import type { Child } from 'hono/jsx';
 import type { Deps } from '../../deps';
-import { ChartContainer, type Column, Table } from '../../view-kit/components';
+import { ChartContainer, type Column, EmptyState, Table } from '../../view-kit/components';
 import { Document, renderToString } from '../../view-kit/document';
 import type { PreventedContactsReport } from './prevented-contacts-report.service';
 import { smallWeeklyChart, weeklyContactsChart } from './report-charts';
-import { formatCount, formatHours, formatMoney, formatPercent } from './report-format';
+import {
+  formatCount,
+  formatHours,
+  formatMoney,
+  formatPercent,
+  WORKSPACE_CURRENCY,
+} from './report-format';
 import { weeklyChartInput } from './weekly-chart-input';
 
 type Campaign = PreventedContactsReport['campaigns'][number];
@@ -151,6 +157,67 @@ const Warnings = ({ campaigns }: { campaigns: Campaign[] }) => {
 
 const measuredInterval = (c: Campaign) => (c.prevented ? [{ title: c.title, ...c.prevented }] : []);
 
+const countedInTotals = (c: Campaign) => c.method === 'holdout' && c.prevented !== null;
+
+/** Why there are no savings to chart: what was measured and what each campaign lacks. */
+const NothingMeasured = ({ report }: { report: PreventedContactsReport }) => (
+  <EmptyState>
+    {report.campaigns.length === 0
+      ? `No savings to chart: no published campaign's measurement window touches ${report.from} to ${report.to}.`
+      : `No savings to chart yet: none of the ${report.campaigns.length} campaigns in this period has an estimate against a holdout. `}
+    {report.campaigns
+      .map((c) =>
+        c.method === 'observational' && c.prevented
+          ? `${c.title}: observational (no holdout), not counted as savings.`
+          : `${c.title}: ${c.reason ?? 'no estimate yet'}.`,
+      )
+      .join(' ')}
+  </EmptyState>
+);
+
+type Reconciliation = { label: string; prevented: number; savings_cents: number };
+
+/**
+ * How the weekly rows add up to the headline. The headline counts each campaign over its whole
+ * measurement window, adjusted by each account's contacts before exposure; the weekly rows are
+ * unadjusted and cover only the period's weeks. The reason rows cover the whole windows
+ * unadjusted, so they split the difference into the weeks outside the period and the adjustment.
+ */
+function reconcile(report: PreventedContactsReport): Reconciliation[] {
+  const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+  const inPeriod = sum(report.weeks.map((w) => w.prevented));
+  const inPeriodCents = sum(report.weeks.map((w) => w.savings_cents));
+  const wholeWindows = sum(report.reasons.map((r) => r.prevented));
+  const outside = wholeWindows - inPeriod;
+  const outsideCents = Math.round(outside * report.cost_per_ticket_cents);
+  const total = report.totals.prevented.estimate;
+  const totalCents = report.totals.savings_cents.estimate;
+  return [
+    {
+      label: 'Weeks of this period (the rows above)',
+      prevented: inPeriod,
+      savings_cents: inPeriodCents,
+    },
+    {
+      label: "Weeks of the campaigns' measurement windows outside this period",
+      prevented: outside,
+      savings_cents: outsideCents,
+    },
+    {
+      label: "Adjustment for each account's contacts before exposure, and rounding",
+      prevented: total - wholeWindows,
+      savings_cents: totalCents - inPeriodCents - outsideCents,
+    },
+    { label: 'Total: the headline', prevented: total, savings_cents: totalCents },
+  ];
+}
+
+const RECONCILIATION_COLUMNS: Column<Reconciliation>[] = [
+  { header: 'Part', cell: (r) => r.label },
+  n('Prevented', (r) => formatCount(r.prevented, 1)),
+  n('Saved', (r) => formatMoney(r.savings_cents)),
+];
+
 /** The report's content (with its charts), for the page below and the console. */
 export async function reportSections(deps: Deps, report: PreventedContactsReport) {
   const { chart } = await weeklyChartInput(
@@ -165,12 +232,21 @@ export async function reportSections(deps: Deps, report: PreventedContactsReport
   const measured = report.campaigns.flatMap(measuredInterval);
   const { totals } = report;
   const observational = totals.prevented_observational;
-  const savings = report.weeks.map((w) => ({ week: w.week, savings: w.savings_cents / 100 }));
+  const anyContacts = chart.series.length > 0;
+  const anySavings = report.campaigns.some(countedInTotals);
+  const savings = {
+    currency: WORKSPACE_CURRENCY,
+    weeks: report.weeks.map((w) => ({ week: w.week, savings: w.savings_cents / 100 })),
+  };
   // Drawing the charts grows with the weeks and campaigns shown: off the request thread.
   const [weeklySvg, preventedSvg, savingsSvg] = await Promise.all([
-    smallWeeklyChart(chart) ? weeklyContactsChart(chart) : deps.compute('weeklyChart', chart),
+    !anyContacts
+      ? ''
+      : smallWeeklyChart(chart)
+        ? weeklyContactsChart(chart)
+        : deps.compute('weeklyChart', chart),
     measured.length > 0 ? deps.compute('preventedChart', measured) : '',
-    deps.compute('savingsChart', savings),
+    anySavings ? deps.compute('savingsChart', savings) : '',
   ]);
   return (
     <div class="report">
@@ -193,12 +269,25 @@ export async function reportSections(deps: Deps, report: PreventedContactsReport
         ) : (
           ''
         )}
-        <ChartContainer
-          svg={weeklySvg}
-          caption="Pins mark spikes; grey bands are events, blue bands campaign windows."
-        />
+        {anyContacts ? (
+          <ChartContainer
+            svg={weeklySvg}
+            caption="Pins mark spikes; grey bands are events, blue bands campaign windows."
+          />
+        ) : (
+          <EmptyState>
+            No contacts between {report.from} and {report.to}: nothing to chart by reason.
+          </EmptyState>
+        )}
         {measured.length > 0 ? <ChartContainer svg={preventedSvg} /> : ''}
-        <ChartContainer svg={savingsSvg} />
+        {anySavings ? (
+          <ChartContainer
+            svg={savingsSvg}
+            caption="The weeks of this period only, unadjusted: the Weeks table shows how they add up to the headline."
+          />
+        ) : (
+          <NothingMeasured report={report} />
+        )}
 
         <h2>Campaigns</h2>
         <Table
@@ -210,6 +299,15 @@ export async function reportSections(deps: Deps, report: PreventedContactsReport
         <Table rows={report.reasons} columns={REASON_COLUMNS} />
         <h2>Weeks</h2>
         <Table rows={report.weeks} columns={WEEK_COLUMNS} />
+        {anySavings ? (
+          <Table
+            rows={reconcile(report)}
+            columns={RECONCILIATION_COLUMNS}
+            caption="From the weekly rows to the headline"
+          />
+        ) : (
+          ''
+        )}
         <p class="meta">
           Prevented contacts compare each campaign's exposed accounts with its held-out accounts
           over the campaign's measurement window (to {deps.config.impactWindowDays} days after it
