@@ -44,9 +44,9 @@ export function fitCountModel(
     }
     beta[0] = Math.log(total / Math.max(weightSum, 1e-9) + 0.1);
   }
-  const xtwx = new Float64Array(p * p);
+  const xtwx = scratch(0, p * p);
   const xtwz = new Float64Array(p);
-  const factor = new Float64Array(p * p);
+  const factor = scratch(1, p * p);
   const next = new Float64Array(p);
   const mu = new Float64Array(n);
   for (let iteration = 0; iteration < MAX_ITERATIONS; iteration++) {
@@ -102,6 +102,18 @@ export function fitCountModel(
     }
   }
   return { beta, covariance, mu, parameters };
+}
+
+// Work matrices kept from fit to fit (a thread fits thousands, one at a time): every entry a
+// fit reads, it has written first.
+const scratches: Float64Array[] = [];
+function scratch(slot: number, size: number): Float64Array {
+  let buffer = scratches[slot];
+  if (!buffer || buffer.length < size) {
+    buffer = new Float64Array(size);
+    scratches[slot] = buffer;
+  }
+  return buffer;
 }
 
 export function linear(row: SparseRow, beta: ArrayLike<number>): number {
@@ -170,7 +182,7 @@ function cholesky(m: Float64Array, p: number, l: Float64Array): void {
 function inverseFromCholesky(l: Float64Array, p: number, inverse: Float64Array): void {
   // mt = (L⁻¹)ᵀ, upper triangular, row-major: column j of L⁻¹ is row j of mt, read in order.
   // Independent sums go in pairs, as in `cholesky`, each in its usual order.
-  const mt = new Float64Array(p * p);
+  const mt = scratch(2, p * p);
   for (let i = 0; i < p; i++) {
     const ri = i * p;
     const lii = l[ri + i] as number;
