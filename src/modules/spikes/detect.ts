@@ -321,8 +321,9 @@ function realStart(counts: number[], total: Float64Array, from: number, t: numbe
 
 type Group = { key: string; overlap: Float64Array; events: EventTerm[] };
 
-// Reasons with the same applicable events share their groups (read only, never changed), so
-// the overlaps are summed once per calendar rather than once per reason.
+// Reasons with the same applicable events share their groups (read only), so the overlaps
+// are summed once per calendar rather than once per reason. Keyed by the event terms
+// themselves: a calendar's terms are not changed once built.
 const groupsByFirstEvent = new WeakMap<EventTerm, Map<string, Group[]>>();
 const eventNumbers = new WeakMap<EventTerm, number>();
 let eventCount = 0;
