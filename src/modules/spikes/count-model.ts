@@ -44,14 +44,18 @@ export function fitCountModel(
     }
     beta[0] = Math.log(total / Math.max(weightSum, 1e-9) + 0.1);
   }
-  const xtwx = new Float64Array(p * p);
+  const xtwx = scratch(0, p * p);
   const xtwz = new Float64Array(p);
-  const factor = new Float64Array(p * p);
+  const factor = scratch(1, p * p);
   const next = new Float64Array(p);
   const mu = new Float64Array(n);
   for (let iteration = 0; iteration < MAX_ITERATIONS; iteration++) {
-    xtwx.fill(0);
-    xtwz.fill(0);
+    // Only the lower triangle: the Cholesky factor reads nothing else. Row indices ascend, so
+    // pair (a, b ≤ a) lands there; each cell still sums its rows in order.
+    for (let a = 0; a < p; a++) {
+      xtwx.fill(0, a * p, a * p + a + 1);
+      xtwz[a] = 0;
+    }
     for (let i = 0; i < n; i++) {
       const row = rows[i] as SparseRow;
       const eta = linear(row, beta);
@@ -65,13 +69,18 @@ export function fitCountModel(
         const ia = index[a] as number;
         const wa = w * (value[a] as number);
         xtwz[ia] = (xtwz[ia] as number) + wa * z;
-        for (let b = 0; b < index.length; b++) {
-          const cell = ia * p + (index[b] as number);
+        const offset = ia * p;
+        for (let b = 0; b <= a; b++) {
+          const cell = offset + (index[b] as number);
           xtwx[cell] = (xtwx[cell] as number) + wa * (value[b] as number);
         }
       }
     }
-    for (let a = 0; a < p * p; a++) xtwx[a] = (xtwx[a] as number) + (penalty[a] as number);
+    for (let a = 0; a < p; a++) {
+      for (let cell = a * p; cell <= a * p + a; cell++) {
+        xtwx[cell] = (xtwx[cell] as number) + (penalty[cell] as number);
+      }
+    }
     cholesky(xtwx, p, factor);
     solve(factor, p, xtwz, next);
     let change = 0;
@@ -88,10 +97,23 @@ export function fitCountModel(
   let parameters = p;
   for (let a = 0; a < p; a++) {
     for (let b = 0; b < p; b++) {
-      parameters -= (penalty[a * p + b] as number) * (covariance[b * p + a] as number);
+      const lambda = penalty[a * p + b] as number;
+      if (lambda !== 0) parameters -= lambda * (covariance[b * p + a] as number);
     }
   }
   return { beta, covariance, mu, parameters };
+}
+
+// Work matrices kept from fit to fit (a thread fits thousands, one at a time): every entry a
+// fit reads, it has written first.
+const scratches: Float64Array[] = [];
+function scratch(slot: number, size: number): Float64Array {
+  let buffer = scratches[slot];
+  if (!buffer || buffer.length < size) {
+    buffer = new Float64Array(size);
+    scratches[slot] = buffer;
+  }
+  return buffer;
 }
 
 export function linear(row: SparseRow, beta: ArrayLike<number>): number {
@@ -116,13 +138,39 @@ export function quadratic(row: SparseRow, covariance: Float64Array, p: number): 
   return Math.max(0, sum);
 }
 
+/**
+ * The lower triangle of L (L Lᵀ = m) from the lower triangle of m; the rest is not written.
+ * Rows go in pairs: each dot product is a chain of dependent subtractions, and two
+ * independent chains keep the CPU busy, while every entry sums its terms in the usual order.
+ */
 function cholesky(m: Float64Array, p: number, l: Float64Array): void {
-  l.fill(0);
-  for (let i = 0; i < p; i++) {
+  let i = 0;
+  for (; i + 1 < p; i += 2) {
+    const ri = i * p;
+    const rn = ri + p;
     for (let j = 0; j <= i; j++) {
-      let sum = m[i * p + j] as number;
-      for (let k = 0; k < j; k++) sum -= (l[i * p + k] as number) * (l[j * p + k] as number);
-      l[i * p + j] = i === j ? Math.sqrt(Math.max(sum, 1e-12)) : sum / (l[j * p + j] as number);
+      const rj = j * p;
+      let sum = m[ri + j] as number;
+      let next = m[rn + j] as number;
+      for (let k = 0; k < j; k++) {
+        const ljk = l[rj + k] as number;
+        sum -= (l[ri + k] as number) * ljk;
+        next -= (l[rn + k] as number) * ljk;
+      }
+      l[ri + j] = i === j ? Math.sqrt(Math.max(sum, 1e-12)) : sum / (l[rj + j] as number);
+      l[rn + j] = next / (l[rj + j] as number);
+    }
+    let sum = m[rn + i + 1] as number;
+    for (let k = 0; k <= i; k++) sum -= (l[rn + k] as number) * (l[rn + k] as number);
+    l[rn + i + 1] = Math.sqrt(Math.max(sum, 1e-12));
+  }
+  if (i < p) {
+    const ri = i * p;
+    for (let j = 0; j <= i; j++) {
+      const rj = j * p;
+      let sum = m[ri + j] as number;
+      for (let k = 0; k < j; k++) sum -= (l[ri + k] as number) * (l[rj + k] as number);
+      l[ri + j] = i === j ? Math.sqrt(Math.max(sum, 1e-12)) : sum / (l[rj + j] as number);
     }
   }
 }
@@ -132,24 +180,60 @@ function cholesky(m: Float64Array, p: number, l: Float64Array): void {
  * p³/3, a third of solving for each unit column (detection fits thousands of these).
  */
 function inverseFromCholesky(l: Float64Array, p: number, inverse: Float64Array): void {
-  // m = L⁻¹, lower triangular, row-major.
-  const m = new Float64Array(p * p);
+  // mt = (L⁻¹)ᵀ, upper triangular, row-major: column j of L⁻¹ is row j of mt, read in order.
+  // Independent sums go in pairs, as in `cholesky`, each in its usual order.
+  const mt = scratch(2, p * p);
   for (let i = 0; i < p; i++) {
-    const lii = l[i * p + i] as number;
-    m[i * p + i] = 1 / lii;
-    for (let j = 0; j < i; j++) {
+    const ri = i * p;
+    const lii = l[ri + i] as number;
+    mt[ri + i] = 1 / lii;
+    let j = 0;
+    for (; j + 1 < i; j += 2) {
+      const rj = j * p;
+      const rn = rj + p;
       let sum = 0;
-      for (let k = j; k < i; k++) sum += (l[i * p + k] as number) * (m[k * p + j] as number);
-      m[i * p + j] = -sum / lii;
+      let next = 0;
+      sum += (l[ri + j] as number) * (mt[rj + j] as number);
+      for (let k = j + 1; k < i; k++) {
+        const lik = l[ri + k] as number;
+        sum += lik * (mt[rj + k] as number);
+        next += lik * (mt[rn + k] as number);
+      }
+      mt[rj + i] = -sum / lii;
+      mt[rn + i] = -next / lii;
+    }
+    for (; j < i; j++) {
+      const rj = j * p;
+      let sum = 0;
+      for (let k = j; k < i; k++) sum += (l[ri + k] as number) * (mt[rj + k] as number);
+      mt[rj + i] = -sum / lii;
     }
   }
   // (L⁻ᵀ L⁻¹)_ab = Σ_k m_ka m_kb over k ≥ max(a, b).
   for (let a = 0; a < p; a++) {
-    for (let b = 0; b <= a; b++) {
+    const ra = a * p;
+    let b = 0;
+    for (; b + 1 <= a; b += 2) {
+      const rb = b * p;
+      const rn = rb + p;
       let sum = 0;
-      for (let k = a; k < p; k++) sum += (m[k * p + a] as number) * (m[k * p + b] as number);
-      inverse[a * p + b] = sum;
-      inverse[b * p + a] = sum;
+      let next = 0;
+      for (let k = a; k < p; k++) {
+        const mak = mt[ra + k] as number;
+        sum += mak * (mt[rb + k] as number);
+        next += mak * (mt[rn + k] as number);
+      }
+      inverse[ra + b] = sum;
+      inverse[rb + a] = sum;
+      inverse[ra + b + 1] = next;
+      inverse[rn + a] = next;
+    }
+    for (; b <= a; b++) {
+      const rb = b * p;
+      let sum = 0;
+      for (let k = a; k < p; k++) sum += (mt[ra + k] as number) * (mt[rb + k] as number);
+      inverse[ra + b] = sum;
+      inverse[rb + a] = sum;
     }
   }
 }

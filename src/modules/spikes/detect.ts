@@ -328,22 +328,50 @@ function realStart(counts: number[], total: Float64Array, from: number, t: numbe
 
 type Group = { key: string; overlap: Float64Array; events: EventTerm[] };
 
+// Reasons with the same applicable events share their groups (read only), so the overlaps
+// are summed once per calendar rather than once per reason. Keyed by the event terms
+// themselves: a calendar's terms are not changed once built.
+const groupsByFirstEvent = new WeakMap<EventTerm, Map<string, Group[]>>();
+const eventNumbers = new WeakMap<EventTerm, number>();
+let eventCount = 0;
+
 function groupsOf(events: EventTerm[], n: number): Group[] {
-  const byKey = new Map<string, Group>();
-  for (const e of events) {
-    for (const key of e.groups) {
-      let group = byKey.get(key);
-      if (!group) {
-        group = { key, overlap: new Float64Array(n), events: [] };
-        byKey.set(key, group);
-      }
-      group.events.push(e);
-      for (let w = 0; w < n; w++) {
-        group.overlap[w] = Math.min(1, (group.overlap[w] as number) + (e.overlap[w] ?? 0));
+  const first = events[0];
+  if (!first) return [];
+  const numberOf = (e: EventTerm) => {
+    let number = eventNumbers.get(e);
+    if (number === undefined) {
+      number = eventCount++;
+      eventNumbers.set(e, number);
+    }
+    return number;
+  };
+  const key = `${n}:${events.map(numberOf).join(',')}`;
+  let cached = groupsByFirstEvent.get(first);
+  if (!cached) {
+    cached = new Map();
+    groupsByFirstEvent.set(first, cached);
+  }
+  let groups = cached.get(key);
+  if (!groups) {
+    const byKey = new Map<string, Group>();
+    for (const e of events) {
+      for (const key of e.groups) {
+        let group = byKey.get(key);
+        if (!group) {
+          group = { key, overlap: new Float64Array(n), events: [] };
+          byKey.set(key, group);
+        }
+        group.events.push(e);
+        for (let w = 0; w < n; w++) {
+          group.overlap[w] = Math.min(1, (group.overlap[w] as number) + (e.overlap[w] ?? 0));
+        }
       }
     }
+    groups = [...byKey.values()];
+    cached.set(key, groups);
   }
-  return [...byKey.values()];
+  return [...groups];
 }
 
 type Prediction = {
@@ -376,7 +404,15 @@ function fitModel(
 ): Model {
   const from = Math.max(start, block - TRAINING_WEEKS);
   const seasonal = block - from >= 52;
-  const seen = groups.filter((g) => g.overlap.subarray(from, block).some((v) => v > 0));
+  const seen: Group[] = [];
+  for (const g of groups) {
+    for (let w = from; w < block; w++) {
+      if ((g.overlap[w] as number) > 0) {
+        seen.push(g);
+        break;
+      }
+    }
+  }
   const seasonColumns = seasonal ? SEASON_PERIODS : 0;
   const p = 1 + seasonColumns + seen.length;
   const rowOf = (w: number, withEvents: boolean): SparseRow => {
@@ -429,8 +465,31 @@ function fitModel(
   const inliers = robust.map((w) => (w === 1 ? 1 : 0));
   const pearson = dispersionOf(y, fit.mu, inliers, fit.parameters) / TRUNCATED_SPREAD;
   const unseenGroups = groups.filter((g) => !seen.includes(g));
-  const unseen = (w: number) => unseenGroups.some((g) => (g.overlap[w] ?? 0) > 0);
-  const fitted = (w: number) => Math.exp(linear(rowOf(w, true), fit.beta));
+  // Weeks touched by an event the fit never saw, worked out once each (-1: not yet).
+  const unseenWeeks = new Int8Array(counts.length).fill(-1);
+  const unseen = (w: number) => {
+    let known = unseenWeeks[w] ?? -1;
+    if (known < 0) {
+      known = unseenGroups.some((g) => (g.overlap[w] ?? 0) > 0) ? 1 : 0;
+      unseenWeeks[w] = known;
+    }
+    return known === 1;
+  };
+  // `linear(rowOf(w, withEvents), fit.beta)`, term by term in the same order, without the row.
+  const etaOf = (w: number, withEvents: boolean) => {
+    const beta = fit.beta;
+    let eta = 0;
+    eta += 1 * (beta[0] as number);
+    if (seasonal) eta += 1 * (beta[1 + (season[w] ?? 0)] as number);
+    if (withEvents) {
+      for (let i = 0; i < seen.length; i++) {
+        const x = (seen[i] as Group).overlap[w] ?? 0;
+        if (x > 0) eta += x * (beta[1 + seasonColumns + i] as number);
+      }
+    }
+    return Math.min(20, Math.max(-20, eta));
+  };
+  const fitted = (w: number) => Math.exp(etaOf(w, true));
   // The level of the weeks before t against the model's prediction for them: a Huber
   // M-estimate (each week clipped at 4 sd around the level, starting from the median ratio).
   // Spikes are already left out as extreme weeks, so the clip only tames what falls just short
@@ -451,7 +510,16 @@ function fitModel(
       k++;
     }
     if (k === 0) return { level: 1, predicted };
-    let level = medianOf(ratios.subarray(0, k).sort());
+    // The median ratio: an insertion sort of at most 8 values.
+    for (let i = 1; i < k; i++) {
+      const ratio = ratios[i] as number;
+      let j = i - 1;
+      for (; j >= 0 && (ratios[j] as number) > ratio; j--) ratios[j + 1] = ratios[j] as number;
+      ratios[j + 1] = ratio;
+    }
+    const mid = k >> 1;
+    let level =
+      k % 2 ? (ratios[mid] as number) : ((ratios[mid - 1] as number) + (ratios[mid] as number)) / 2;
     for (let round = 0; round < 3; round++) {
       let observed = 0;
       for (let i = 0; i < k; i++) {
@@ -495,7 +563,7 @@ function fitModel(
           eventLog += beta * x;
         }
       });
-      const expected = level * Math.exp(linear(rowOf(t, false), fit.beta) + seasonLog);
+      const expected = level * Math.exp(etaOf(t, false) + seasonLog);
       const usual = expected * Math.exp(eventLog);
       const logVariance =
         dispersion * quadratic(full, fit.covariance, p) +
@@ -537,14 +605,15 @@ function robustDispersion(
   mu: ArrayLike<number>,
   weights: ArrayLike<number>,
 ): number {
-  const squares: number[] = [];
+  const squares = new Float64Array(y.length);
+  let k = 0;
   for (let i = 0; i < y.length; i++) {
     if (!weights[i]) continue;
     const m = Math.max(mu[i] ?? 0, 1e-6);
-    squares.push(((y[i] ?? 0) - m) ** 2 / m);
+    squares[k++] = ((y[i] ?? 0) - m) ** 2 / m;
   }
   // The median of a χ²₁ variable is 0.455.
-  return Math.max(1, medianOf(squares.sort((a, b) => a - b)) / 0.455);
+  return Math.max(1, medianOf(squares.subarray(0, k).sort()) / 0.455);
 }
 
 function dispersionOf(

@@ -5,7 +5,8 @@ import type { DetectionRunner, DetectionWork, ReasonResult, ReasonWork } from '.
  * Node only: detection runs on the compute threads, so fitting thousands of count models never
  * holds the event loop that answers requests. Reasons are dealt out so the threads finish
  * together: longest first, each to the thread with the least work so far, a reason's work
- * being about its weeks from its first contact (one model per 26 of them).
+ * being about its weeks with contacts (a reason with a few stray tickets a year spans years
+ * but fits no model).
  */
 export function threadDetectionRunner(
   compute: Compute,
@@ -17,10 +18,11 @@ export function threadDetectionRunner(
       reasons: [],
     }));
     const load = chunks.map(() => 0);
-    for (const reason of [...work.reasons].sort((a, b) => weeksActive(b) - weeksActive(a))) {
+    const weighed = work.reasons.map((reason) => ({ reason, work: weeksWithContacts(reason) }));
+    for (const { reason, work } of weighed.sort((a, b) => b.work - a.work)) {
       const lightest = load.indexOf(Math.min(...load));
       chunks[lightest]?.reasons.push(reason);
-      load[lightest] = (load[lightest] ?? 0) + weeksActive(reason);
+      load[lightest] = (load[lightest] ?? 0) + work;
     }
     const results = await Promise.all(
       chunks.map((chunk, slot) =>
@@ -34,7 +36,8 @@ export function threadDetectionRunner(
   return runner;
 }
 
-function weeksActive(reason: ReasonWork): number {
-  const first = reason.counts.findIndex((count) => count > 0);
-  return first < 0 ? 0 : reason.counts.length - first;
+function weeksWithContacts(reason: ReasonWork): number {
+  let weeks = 0;
+  for (const count of reason.counts) if (count > 0) weeks++;
+  return weeks;
 }
