@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import type { Audience } from '../../modules/campaigns/audience';
 import { createdAt, idColumn, timestamptz } from './columns';
 import { events } from './events';
 
@@ -52,7 +53,7 @@ export const campaigns = pgTable(
     /** Null on a draft that starts when it is published. */
     startsAt: timestamptz('starts_at'),
     endsAt: timestamptz('ends_at'),
-    audience: jsonb('audience').$type<unknown>().notNull(),
+    audience: jsonb('audience').$type<Audience>().notNull(),
     eventId: uuid('event_id').references(() => events.id, { onDelete: 'set null' }),
     targetReasons: jsonb('target_reasons').$type<string[]>().notNull().default([]),
     holdoutPercent: integer('holdout_percent').notNull().default(0),

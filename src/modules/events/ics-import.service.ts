@@ -38,11 +38,13 @@ export async function importIcs(
   const rows = new Map<string, EventRow>();
   calendar.getAllSubcomponents('vevent').forEach((vevent, index) => {
     const name = `VEVENT ${index + 1} (${decoded(() => vevent.getFirstPropertyValue('uid')) ?? 'no UID'})`;
+    const unreadable: FieldError[] = [
+      { location: 'body', path: name, message: 'has a property that cannot be read' },
+    ];
     const row =
-      decoded(() => toEventRow(vevent, deps.config.workspaceTimeZone, name)) ??
-      ([{ location: 'body', path: name, message: 'has a property that cannot be read' }] as const);
+      decoded(() => toEventRow(vevent, deps.config.workspaceTimeZone, name)) ?? unreadable;
     if (typeof row === 'string') skipped.push({ location: 'body', path: name, message: row });
-    else if (Array.isArray(row)) invalid.push(...(row as FieldError[]));
+    else if (Array.isArray(row)) invalid.push(...row);
     else rows.set(row.origin_id, row);
   });
   if (invalid.length > 0) {
@@ -140,7 +142,8 @@ function parseCalendar(text: string): ICAL.Component {
   try {
     calendar = new ICAL.Component(ICAL.parse(text));
   } catch (error) {
-    throw notACalendar(`is not valid iCalendar: ${(error as Error).message}`);
+    const reason = error instanceof Error ? error.message : String(error);
+    throw notACalendar(`is not valid iCalendar: ${reason}`);
   }
   if (calendar.name !== 'vcalendar') throw notACalendar('must be a VCALENDAR');
   return calendar;

@@ -7,16 +7,9 @@ import { encodeKeyCursor, type Page, toPage } from '../../http/pagination';
 import { recomputeRecontactsForReasons } from '../recontacts/recompute-recontacts';
 import { lockRecontactFlags } from '../recontacts/recontact-work';
 import { reasonKey } from './reason-key';
+import type { ReasonView } from './reason-schemas';
 import { rebuildRollup } from './reason-weeks-rollup';
 import { addWeeks, currentWeek } from './weeks';
-
-export type ReasonView = {
-  slug: string;
-  label: string;
-  aliases: string[];
-  contacts_total: number;
-  contacts_last_4_weeks: number;
-};
 
 type ReasonRow = {
   slug: string;

@@ -1,5 +1,5 @@
 import { fromZonedTime } from 'date-fns-tz';
-import type { Occurrence } from '../events/occurrences';
+import type { Occurrence } from '../events/event-schemas';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const WEEK_MS = 7 * DAY_MS;
