@@ -15,7 +15,7 @@ import {
 import type { Deps } from '../../deps';
 import { AppError, notFound } from '../../http/app-error';
 import type { Audience } from '../campaigns/audience';
-import type { CampaignPatch } from '../campaigns/campaign-input';
+import type { CampaignCreate, CampaignPatch } from '../campaigns/campaign-input';
 import {
   type Actor,
   createCampaign,
@@ -23,41 +23,16 @@ import {
   stopCampaign,
 } from '../campaigns/campaigns.service';
 import { incidentStatusAt } from './status-clock';
+import type {
+  IncidentOpen,
+  IncidentUpdateInput,
+  MaintenanceSchedule,
+  MaintenanceUpdateInput,
+} from './status-schemas';
 import { queueStatusUpdateEmails } from './status-subscriptions.service';
 import { queueStatusWebhooks } from './status-webhooks.service';
 
 export type ComponentChange = { id: string; status: ComponentStatus };
-
-export type IncidentOpen = {
-  name: string;
-  status: 'investigating' | 'identified' | 'monitoring';
-  impact: Exclude<Impact, 'maintenance'>;
-  body: string;
-  components: ComponentChange[];
-  notify_accounts: boolean;
-};
-
-export type IncidentUpdateInput = {
-  status: 'investigating' | 'identified' | 'monitoring' | 'resolved';
-  body: string;
-  impact?: Exclude<Impact, 'maintenance'>;
-  components?: ComponentChange[];
-};
-
-export type MaintenanceSchedule = {
-  name: string;
-  body: string;
-  scheduled_for: string;
-  scheduled_until: string;
-  components: string[];
-  auto_transition: boolean;
-  notify_accounts: boolean;
-};
-
-export type MaintenanceUpdateInput = {
-  status: 'scheduled' | 'in_progress' | 'verifying' | 'completed';
-  body: string;
-};
 
 const BANNER_SEVERITY: Record<Impact, Severity> = {
   none: 'info',
@@ -251,9 +226,9 @@ function bannerFor(
   severity: Severity,
   endsAt: Date | null,
   audience: Audience,
-) {
+): CampaignCreate {
   return {
-    channels: ['banner', 'status'] as ('banner' | 'status')[],
+    channels: ['banner', 'status'],
     title,
     body,
     severity,

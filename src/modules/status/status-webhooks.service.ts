@@ -7,6 +7,7 @@ import { statusWebhooks } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { notFound } from '../../http/app-error';
 import { incidentJsonById, type PublicStatus, publicStatus } from './public-status.service';
+import type { StatusWebhookView } from './status-schemas';
 
 /** A delivery is given up after this many attempts: 2 minutes doubling, about 17 hours. */
 const MAX_ATTEMPTS = 10;
@@ -17,16 +18,6 @@ const BATCH = 20;
  * a whole batch of endpoints that time out, so no other run takes a delivery still being sent.
  */
 const LEASE_MS = BATCH * TIMEOUT_MS + 60_000;
-
-export type StatusWebhookView = {
-  id: string;
-  url: string;
-  created_at: string;
-  pending: number;
-  delivered: number;
-  failed: number;
-  last_error: string | null;
-};
 
 export async function createStatusWebhook(
   deps: Deps,
