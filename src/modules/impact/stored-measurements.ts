@@ -23,7 +23,8 @@ const CHUNK = 25;
 
 type StoredGroup = Omit<GroupMeasurement, 'moments'> & { moments: number[] };
 type ByGroup<T> = { treated: T; holdout: T };
-type StoredMeasurement = {
+/** A measurement as the jsonb column holds it (typed arrays and maps as plain arrays). */
+export type StoredMeasurement = {
   groups: ByGroup<StoredGroup>;
   weeks: [string, ByGroup<{ every: number; target: number }>][];
   reasons: [string, ByGroup<number>][];
@@ -152,8 +153,8 @@ export async function usableMeasurements(
       entry.measuredAt.getTime() - window.end.getTime() >= SETTLED_DAYS * DAY_MS;
     if (!current && !settled) continue;
     usable.set(row.id, {
-      measurement: revived(entry.measurement as StoredMeasurement),
-      observational: (entry.observational as ObservationalEstimate | null) ?? null,
+      measurement: revived(entry.measurement),
+      observational: entry.observational ?? null,
       measuredAt: entry.measuredAt,
     });
   }

@@ -25,7 +25,11 @@ export function threadDetectionRunner(compute: Compute, threads = 2): DetectionR
       ),
     );
     const byReason = new Map(results.flat().map((r) => [r.reason, r]));
-    return work.reasons.map((r) => byReason.get(r.reason) as ReasonResult);
+    return work.reasons.map((r) => {
+      const result = byReason.get(r.reason);
+      if (!result) throw new Error(`detection returned no result for ${r.reason}`);
+      return result;
+    });
   };
   runner.offThread = compute.offThread;
   return runner;
