@@ -2,9 +2,9 @@ import type { Child } from 'hono/jsx';
 import type { Deps } from '../../deps';
 import { ChartContainer, type Column, Table } from '../../view-kit/components';
 import { Document, renderToString } from '../../view-kit/document';
-import type { PreventedContactsReport } from './prevented-contacts-report.service';
 import { smallWeeklyChart, weeklyContactsChart } from './report-charts';
 import { formatCount, formatHours, formatMoney, formatPercent } from './report-format';
+import type { PreventedContactsReport } from './report-schemas';
 import { weeklyChartInput } from './weekly-chart-input';
 
 type Campaign = PreventedContactsReport['campaigns'][number];
