@@ -6,8 +6,8 @@ import { IngestSummarySchema } from '../modules/tickets/ticket-input';
 
 /**
  * Where an import got to, saved after every batch the server acknowledged. A re-run of the
- * same file with the same options and server starts after `linesDone`; ingest is idempotent, so even a
- * batch sent just before a crash and sent again is counted once.
+ * same file with the same options and server starts after `linesDone`; ingest is idempotent,
+ * so even a batch sent just before a crash and sent again is counted once.
  */
 const CheckpointSchema = z.object({
   file: z.string(),

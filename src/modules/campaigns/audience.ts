@@ -55,7 +55,8 @@ export const AudienceSchema = z
   ])
   .openapi('Audience', {
     description:
-      '`{"type":"all"}`, `{"type":"accounts","account_ids":[…]}`, or `{"type":"rule","all"|"any":[…]}` ' +
+      '`{"type":"all"}`, `{"type":"accounts","account_ids":[…]}`, ' +
+      'or `{"type":"rule","all"|"any":[…]}` ' +
       'of predicates (`eq`, `in`, `not_in`, `exists`, `contains`) or one level of nested groups.',
     example: {
       type: 'rule',

@@ -226,7 +226,8 @@ export async function listOccurrences(
       and(
         range.kind ? eq(events.kind, range.kind) : undefined,
         // A one-off event outside the range cannot touch it; recurring ones may.
-        sql`(${events.rrule} is not null or ${events.startsAt} < ${range.to.toISOString()}::timestamptz)`,
+        sql`(${events.rrule} is not null
+          or ${events.startsAt} < ${range.to.toISOString()}::timestamptz)`,
       ),
     );
   const expansion = {

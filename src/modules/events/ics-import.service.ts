@@ -20,9 +20,10 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * Adds the events of an iCalendar feed (RFC 5545), one per VEVENT, keyed by its UID: importing
  * the feed again updates them instead of adding copies. A VEVENT's RRULE is kept as the
  * event's recurrence. A feed with an invalid VEVENT (a time that is not one, an unknown TZID,
- * an end before the start, a bad RRULE) is refused whole with each problem named (422). Times with a TZID are read in that zone (from the feed's VTIMEZONE, or
- * as an IANA name), floating times and all-day dates in the workspace time zone. Cancelled
- * events and changed single occurrences (RECURRENCE-ID) are skipped and listed.
+ * an end before the start, a bad RRULE) is refused whole with each problem named (422). Times
+ * with a TZID are read in that zone (from the feed's VTIMEZONE, or as an IANA name), floating
+ * times and all-day dates in the workspace time zone. Cancelled events and changed single
+ * occurrences (RECURRENCE-ID) are skipped and listed.
  */
 export async function importIcs(
   deps: Deps,
@@ -37,7 +38,8 @@ export async function importIcs(
   const invalid: FieldError[] = [];
   const rows = new Map<string, EventRow>();
   calendar.getAllSubcomponents('vevent').forEach((vevent, index) => {
-    const name = `VEVENT ${index + 1} (${decoded(() => vevent.getFirstPropertyValue('uid')) ?? 'no UID'})`;
+    const uid = decoded(() => vevent.getFirstPropertyValue('uid')) ?? 'no UID';
+    const name = `VEVENT ${index + 1} (${uid})`;
     const unreadable: FieldError[] = [
       { location: 'body', path: name, message: 'has a property that cannot be read' },
     ];
@@ -48,9 +50,10 @@ export async function importIcs(
     else rows.set(row.origin_id, row);
   });
   if (invalid.length > 0) {
+    const problems = `${invalid.length} problem${invalid.length === 1 ? '' : 's'}`;
     throw new AppError(
       'invalid_calendar',
-      `${invalid.length} problem${invalid.length === 1 ? '' : 's'} in the calendar; nothing was imported.`,
+      `${problems} in the calendar; nothing was imported.`,
       invalid,
     );
   }

@@ -66,6 +66,7 @@ const revived = (s: StoredMeasurement): CampaignMeasurement => {
  */
 export async function measureAndStore(deps: Deps, now: Date): Promise<number> {
   const windowDays = deps.config.impactWindowDays;
+  const settledAfter = `${windowDays + SETTLED_DAYS} days`;
   const rows = await deps.db
     .select()
     .from(campaigns)
@@ -75,7 +76,7 @@ export async function measureAndStore(deps: Deps, now: Date): Promise<number> {
         // Not yet measured once settled (an open-ended campaign never is).
         sql`not exists (select 1 from campaign_measurements m
           where m.campaign_id = ${campaigns.id}
-            and m.measured_at >= ${campaigns.endsAt} + ${`${windowDays + SETTLED_DAYS} days`}::interval)`,
+            and m.measured_at >= ${campaigns.endsAt} + ${settledAfter}::interval)`,
       ),
     );
   const started = rows.filter((row) => row.startsAt && row.startsAt < now);

@@ -14,7 +14,7 @@ import {
   catchUpForMeasurement,
   measureCampaigns,
 } from '../impact/campaign-measurements';
-import { type CompanionWarning, type GroupCompanion, rate } from '../impact/companion-metrics';
+import { rate } from '../impact/companion-metrics';
 import type { Interval } from '../impact/holdout-estimate';
 import type { ObservationalEstimate } from '../impact/observational-estimate';
 import { observationalImpact } from '../impact/observational-impact';

@@ -59,9 +59,10 @@ export const reportRoutes = createRouter().openapi(reportRoute, async (c) => {
   const { format, ...period } = c.req.valid('query');
   const report = await preventedContactsReport(deps, period);
   if (format === 'csv') {
+    const fileName = `prevented-contacts-${report.from}-${report.to}.csv`;
     return c.body(reportCsv(report), 200, {
       'Content-Type': 'text/csv; charset=utf-8',
-      'Content-Disposition': `attachment; filename="prevented-contacts-${report.from}-${report.to}.csv"`,
+      'Content-Disposition': `attachment; filename="${fileName}"`,
     });
   }
   if (format === 'html') return c.html(await renderReportPage(deps, report), 200);

@@ -1,5 +1,5 @@
 import type { Compute } from '../../threads/compute';
-import type { DetectionRunner, DetectionWork, ReasonResult, ReasonWork } from './detection-job';
+import type { DetectionRunner, DetectionWork, ReasonWork } from './detection-job';
 
 /**
  * Node only: detection runs on the compute threads, so fitting thousands of count models never

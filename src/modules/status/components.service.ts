@@ -1,7 +1,7 @@
 import { asc, eq } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import type { Db } from '../../db/database';
-import { type ComponentStatus, type StatusComponentRow, statusComponents } from '../../db/schema';
+import { type StatusComponentRow, statusComponents } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { AppError, notFound } from '../../http/app-error';
 import type { ComponentInput, ComponentPatch, ComponentView } from './status-schemas';

@@ -251,12 +251,13 @@ function bannerFor(
  */
 async function audienceOf(db: Db, componentIds: string[]): Promise<Audience> {
   if (componentIds.length === 0) return { type: 'all' };
+  const ids = sql`${JSON.stringify(componentIds)}::jsonb`;
   const rows = await db
     .select({ name: statusComponents.name })
     .from(statusComponents)
     .where(
-      sql`${statusComponents.id} in (select jsonb_array_elements_text(${JSON.stringify(componentIds)}::jsonb)::uuid)
-          or ${statusComponents.groupId} in (select jsonb_array_elements_text(${JSON.stringify(componentIds)}::jsonb)::uuid)`,
+      sql`${statusComponents.id} in (select jsonb_array_elements_text(${ids})::uuid)
+          or ${statusComponents.groupId} in (select jsonb_array_elements_text(${ids})::uuid)`,
     );
   const names = [...new Set(rows.map((r) => r.name))];
   return {

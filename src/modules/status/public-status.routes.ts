@@ -1,6 +1,5 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { COMPONENT_STATUSES } from '../../db/schema';
 import type { AppEnv } from '../../http/app-env';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json } from '../../http/define-route';

@@ -1,6 +1,5 @@
 import { asc, desc, eq, inArray } from 'drizzle-orm';
 import {
-  type ComponentStatus,
   type IncidentRow,
   incidentComponents,
   incidents,

@@ -23,7 +23,8 @@ export async function createStatusWebhook(
   deps: Deps,
   url: string,
 ): Promise<StatusWebhookView & { secret: string }> {
-  const secret = `whsec_${btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))))}`;
+  const key = crypto.getRandomValues(new Uint8Array(32));
+  const secret = `whsec_${btoa(String.fromCharCode(...key))}`;
   const id = uuidv7();
   await deps.db.insert(statusWebhooks).values({ id, url, secret, createdAt: deps.clock.now() });
   const [view] = await webhookViews(deps, id);
