@@ -126,57 +126,62 @@ const envSchema = z.object({
   ),
 });
 
-export type Config = {
-  port: number;
-  host: string;
-  databaseUrl: string;
-  databasePoolMax: number;
+/** The environment, validated, in the shape the app reads. */
+const configSchema = envSchema.transform((env) => ({
+  port: env.PORT,
+  host: env.HOST,
+  databaseUrl: env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
+  databasePoolMax: env.DATABASE_POOL_MAX,
   /** Postgres cancels a statement that runs longer (0: never); a job's too. */
-  databaseStatementTimeoutMs: number;
+  databaseStatementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
   /** A request not answered by then gets a 503 (streamed imports excepted). */
-  requestTimeoutMs: number;
+  requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
   /** Heavy reads (reports, series, patterns, occurrences) an instance runs at once. */
-  analyticsConcurrency: number;
-  publicUrl: string;
-  workspaceTimeZone: string;
-  adminApiKey: string | undefined;
-  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
-  bodyLimitBytes: number;
-  importMaxBytes: number;
-  slackWebhookUrl: string | undefined;
+  analyticsConcurrency: env.ANALYTICS_CONCURRENCY,
+  publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
+  workspaceTimeZone: env.WORKSPACE_TIME_ZONE,
+  adminApiKey: env.ADMIN_API_KEY,
+  logLevel: env.LOG_LEVEL,
+  bodyLimitBytes: env.BODY_LIMIT_BYTES,
+  importMaxBytes: env.IMPORT_MAX_BYTES,
+  slackWebhookUrl: env.SLACK_WEBHOOK_URL,
   /** Spike alerts' false-discovery rate over each week's reasons (Benjamini–Hochberg). */
-  spikeAlpha: number;
-  zendesk: { webhookSecret: string | undefined; reasonFrom: string };
+  spikeAlpha: env.SPIKE_ALPHA,
+  zendesk: { webhookSecret: env.ZENDESK_WEBHOOK_SECRET, reasonFrom: env.ZENDESK_REASON_FROM },
   /** Origins whose pages may call the notices API from the browser. */
-  corsOrigins: string[];
-  /** What one support contact costs, in cents of the workspace currency. */
-  costPerTicketCents: number;
-  /** Days after a campaign ends that its measurement window still runs. */
-  impactWindowDays: number;
+  corsOrigins: env.CORS_ORIGINS,
   /** The name on the public status page and its JSON `page`. */
-  statusPageName: string;
+  statusPageName: env.STATUS_PAGE_NAME,
   /** The status page's branding: a logo above its name and the colour of its links. */
-  statusPageBrand: { logoUrl: string | undefined; accent: string };
-  noticeTokens: { ttlSeconds: number; secret: string | undefined };
+  statusPageBrand: { logoUrl: env.STATUS_PAGE_LOGO_URL, accent: env.STATUS_PAGE_ACCENT },
+  /** What one support contact costs, in cents of the workspace currency. */
+  costPerTicketCents: env.COST_PER_TICKET,
+  /** Days after a campaign ends that its measurement window still runs. */
+  impactWindowDays: env.IMPACT_WINDOW_DAYS,
+  noticeTokens: { ttlSeconds: env.NOTICE_TOKEN_TTL_SECONDS, secret: env.NOTICE_TOKEN_SECRET },
   /** Accounts each instance keeps in memory for the notices API. */
-  noticeAccountsCached: number;
+  noticeAccountsCached: env.NOTICE_ACCOUNTS_CACHED,
   /** Leaders who get the weekly prevented-contacts digest. */
-  reportDigestTo: string[];
+  reportDigestTo: env.REPORT_DIGEST_TO,
   email: {
-    from: string;
+    from: env.EMAIL_FROM,
     /** How long a claimed batch is ours before another sender may send it again. */
-    leaseSeconds: number;
+    leaseSeconds: env.EMAIL_LEASE_SECONDS,
     /** Node only: how often due emails are looked for between the minute jobs (0: only those). */
-    pollSeconds: number;
-    resend: {
-      apiKey: string;
-      baseUrl: string | undefined;
-      requestsPerSecond: number;
-      timeoutMs: number;
-    } | null;
-    webhookSecret: string | undefined;
-  };
-};
+    pollSeconds: env.EMAIL_POLL_SECONDS,
+    resend: env.RESEND_API_KEY
+      ? {
+          apiKey: env.RESEND_API_KEY,
+          baseUrl: env.RESEND_BASE_URL,
+          requestsPerSecond: env.RESEND_RATE_LIMIT,
+          timeoutMs: env.RESEND_TIMEOUT_MS,
+        }
+      : null,
+    webhookSecret: env.RESEND_WEBHOOK_SECRET,
+  },
+}));
+
+export type Config = z.output<typeof configSchema>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: { variable: string; message: string }[]) {
@@ -189,49 +194,9 @@ export class ConfigError extends Error {
 
 /** Parses configuration from any string map: `process.env` on Node, bindings on Workers. */
 export function loadConfig(source: EnvSource): Config {
-  const parsed = envSchema.safeParse(onlyStrings(source));
+  const parsed = configSchema.safeParse(onlyStrings(source));
   if (!parsed.success) throw toConfigError(parsed.error);
-  const env = parsed.data;
-  return {
-    port: env.PORT,
-    host: env.HOST,
-    databaseUrl: env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
-    databasePoolMax: env.DATABASE_POOL_MAX,
-    databaseStatementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
-    requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
-    analyticsConcurrency: env.ANALYTICS_CONCURRENCY,
-    publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
-    workspaceTimeZone: env.WORKSPACE_TIME_ZONE,
-    adminApiKey: env.ADMIN_API_KEY,
-    logLevel: env.LOG_LEVEL,
-    bodyLimitBytes: env.BODY_LIMIT_BYTES,
-    importMaxBytes: env.IMPORT_MAX_BYTES,
-    slackWebhookUrl: env.SLACK_WEBHOOK_URL,
-    spikeAlpha: env.SPIKE_ALPHA,
-    zendesk: { webhookSecret: env.ZENDESK_WEBHOOK_SECRET, reasonFrom: env.ZENDESK_REASON_FROM },
-    corsOrigins: env.CORS_ORIGINS,
-    statusPageName: env.STATUS_PAGE_NAME,
-    statusPageBrand: { logoUrl: env.STATUS_PAGE_LOGO_URL, accent: env.STATUS_PAGE_ACCENT },
-    costPerTicketCents: env.COST_PER_TICKET,
-    impactWindowDays: env.IMPACT_WINDOW_DAYS,
-    noticeTokens: { ttlSeconds: env.NOTICE_TOKEN_TTL_SECONDS, secret: env.NOTICE_TOKEN_SECRET },
-    noticeAccountsCached: env.NOTICE_ACCOUNTS_CACHED,
-    reportDigestTo: env.REPORT_DIGEST_TO,
-    email: {
-      from: env.EMAIL_FROM,
-      leaseSeconds: env.EMAIL_LEASE_SECONDS,
-      pollSeconds: env.EMAIL_POLL_SECONDS,
-      resend: env.RESEND_API_KEY
-        ? {
-            apiKey: env.RESEND_API_KEY,
-            baseUrl: env.RESEND_BASE_URL,
-            requestsPerSecond: env.RESEND_RATE_LIMIT,
-            timeoutMs: env.RESEND_TIMEOUT_MS,
-          }
-        : null,
-      webhookSecret: env.RESEND_WEBHOOK_SECRET,
-    },
-  };
+  return parsed.data;
 }
 
 export function loadConfigFromProcessEnv(): Config {
@@ -256,19 +221,21 @@ function onlyStrings(source: EnvSource): Record<string, string> {
   return strings;
 }
 
-const cliSchema = z.object({
-  FORESTALL_URL: z
-    .url({ protocol: /^https?$/ })
-    .default('http://localhost:3000')
-    .transform((url) => url.replace(/\/+$/, '')),
-  FORESTALL_API_KEY: optionalString,
-});
+const cliSchema = z
+  .object({
+    FORESTALL_URL: z
+      .url({ protocol: /^https?$/ })
+      .default('http://localhost:3000')
+      .transform((url) => url.replace(/\/+$/, '')),
+    FORESTALL_API_KEY: optionalString,
+  })
+  .transform((env) => ({ url: env.FORESTALL_URL, apiKey: env.FORESTALL_API_KEY }));
 
-export type CliConfig = { url: string; apiKey: string | undefined };
+export type CliConfig = z.output<typeof cliSchema>;
 
 /** For commands that talk to a running forestall (e.g. `npm run import`). */
 export function loadCliConfig(source: EnvSource = process.env): CliConfig {
   const parsed = cliSchema.safeParse(onlyStrings(source));
   if (!parsed.success) throw toConfigError(parsed.error);
-  return { url: parsed.data.FORESTALL_URL, apiKey: parsed.data.FORESTALL_API_KEY };
+  return parsed.data;
 }

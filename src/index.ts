@@ -125,7 +125,8 @@ function announceBootstrapKey(deps: Deps, bootstrap: BootstrapResult): void {
       '',
       'First start: created an admin API key. It is shown only this once; store it now.',
       `  ADMIN API KEY: ${bootstrap.key}`,
-      `  Try: curl -H "Authorization: Bearer ${bootstrap.key}" ${deps.config.publicUrl}/v1/api-keys`,
+      `  Try: curl -H "Authorization: Bearer ${bootstrap.key}" ` +
+        `${deps.config.publicUrl}/v1/api-keys`,
       '',
     ].join('\n'),
   );

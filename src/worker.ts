@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-// The importable flavour of the Workers types, so Node's globals stay Node's in the rest of the code.
+// The importable flavour of the Workers types, so Node's globals stay Node's in the rest of the
+// code.
 import type { ExecutionContext, ScheduledController } from '@cloudflare/workers-types/index';
 import { type App, createApp } from './app';
 import { buildDeps } from './composition-root';

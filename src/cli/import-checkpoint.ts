@@ -1,19 +1,22 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { IngestSummary } from '../modules/tickets/ticket-input';
+import { z } from 'zod';
+import { IngestSummarySchema } from '../modules/tickets/ticket-input';
 
 /**
  * Where an import got to, saved after every batch the server acknowledged. A re-run of the
- * same file with the same options and server starts after `linesDone`; ingest is idempotent, so even a
- * batch sent just before a crash and sent again is counted once.
+ * same file with the same options and server starts after `linesDone`; ingest is idempotent,
+ * so even a batch sent just before a crash and sent again is counted once.
  */
-export type Checkpoint = {
-  file: string;
-  linesDone: number;
-  completed: boolean;
-  summary: IngestSummary;
-};
+const CheckpointSchema = z.object({
+  file: z.string(),
+  linesDone: z.number(),
+  completed: z.boolean(),
+  summary: IngestSummarySchema,
+});
+
+export type Checkpoint = z.infer<typeof CheckpointSchema>;
 
 export async function checkpointPath(dir: string, file: string, options: unknown): Promise<string> {
   const info = await stat(file);
@@ -24,7 +27,7 @@ export async function checkpointPath(dir: string, file: string, options: unknown
 
 export async function readCheckpoint(path: string): Promise<Checkpoint | undefined> {
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as Checkpoint;
+    return CheckpointSchema.parse(JSON.parse(await readFile(path, 'utf8')));
   } catch {
     return undefined;
   }

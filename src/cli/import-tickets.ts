@@ -131,9 +131,8 @@ async function main(): Promise<number> {
 
   const seconds = (performance.now() - started) / 1000;
   console.log(`Imported ${file}: ${describe(checkpoint.summary)}.`);
-  console.log(
-    `${sentRows} rows sent in ${seconds.toFixed(1)} s (${Math.round(sentRows / Math.max(seconds, 0.001))} rows/s).`,
-  );
+  const rate = Math.round(sentRows / Math.max(seconds, 0.001));
+  console.log(`${sentRows} rows sent in ${seconds.toFixed(1)} s (${rate} rows/s).`);
   if (rejections.length > 0) {
     console.log(`Rejected rows (first ${Math.min(rejections.length, MAX_LISTED_REJECTIONS)}):`);
     for (const line of rejections.slice(0, MAX_LISTED_REJECTIONS)) console.log(`  ${line}`);
@@ -205,7 +204,8 @@ function createProgress(totalBytes: number, everyMs: number, throughput: Through
 }
 
 const describe = (s: IngestSummary) =>
-  `${s.received} rows: ${s.inserted} inserted, ${s.updated} updated, ${s.duplicates} duplicates, ${s.rejected} rejected`;
+  `${s.received} rows: ${s.inserted} inserted, ${s.updated} updated, ` +
+  `${s.duplicates} duplicates, ${s.rejected} rejected`;
 
 main().then(
   (code) => process.exit(code),

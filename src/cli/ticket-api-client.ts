@@ -1,9 +1,13 @@
 import type { FieldError } from '../http/app-error';
+import { ProblemSchema } from '../http/problem';
 import {
   emptySummary,
   type IngestSummary,
+  IngestSummarySchema,
   type TicketInput,
 } from '../modules/tickets/ticket-input';
+
+const RefusalSchema = ProblemSchema.pick({ detail: true, errors: true });
 
 const MAX_ATTEMPTS = 5;
 
@@ -30,11 +34,11 @@ export async function postTicketBatch(
       remaining.map((row) => row.ticket),
     ).catch((error: Error) => error);
     if (response instanceof Response && response.ok) {
-      const summary = (await response.json()) as IngestSummary;
+      const summary = IngestSummarySchema.parse(await response.json());
       return { summary, rejected: listRejected(rejected) };
     }
     if (response instanceof Response && response.status === 400) {
-      const problem = (await response.json()) as { detail: string; errors?: FieldError[] };
+      const problem = RefusalSchema.parse(await response.json());
       const bad = badRowsOf(problem.errors ?? []);
       if (bad.size === 0) throw new Error(`The server refused the batch: ${problem.detail}`);
       for (const [position, errors] of bad) {

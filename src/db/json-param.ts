@@ -10,5 +10,9 @@ export function jsonParam(value: unknown): SQL {
 
 /** Rows of a raw `execute`, which postgres.js returns as an array and PGlite as `{ rows }`. */
 export function rowsOf<T>(result: unknown): T[] {
-  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+  if (Array.isArray(result)) return result;
+  if (typeof result === 'object' && result !== null && 'rows' in result) {
+    if (Array.isArray(result.rows)) return result.rows;
+  }
+  throw new Error('a raw query returned neither an array nor { rows }');
 }

@@ -1,9 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PgliteDatabase } from 'drizzle-orm/pglite';
-import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
-import type { Sql } from 'postgres';
 import { projectFolder } from '../lib/project-folder';
 import type { Database } from './database';
 
@@ -36,21 +33,22 @@ const pgliteMigrations = new WeakMap<Database['db'], Promise<void>>();
 export async function migrateDatabase(database: Database): Promise<void> {
   if (database.driver === 'pglite') {
     const previous = pgliteMigrations.get(database.db) ?? Promise.resolve();
-    const next = previous.catch(() => {}).then(() => migratePglite(database));
+    const next = previous.catch(() => {}).then(() => migratePglite(database.native));
     pgliteMigrations.set(database.db, next);
     return next;
   }
-  return migratePostgres(database);
+  return migratePostgres(database.native);
 }
 
-async function migratePglite(database: Database): Promise<void> {
+type Native<D extends Database['driver']> = Extract<Database, { driver: D }>['native'];
+
+async function migratePglite(db: Native<'pglite'>): Promise<void> {
   const { migrate } = await import('drizzle-orm/pglite/migrator');
-  await migrate(database.db as unknown as PgliteDatabase, { migrationsFolder: MIGRATIONS_FOLDER });
+  await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
 }
 
-async function migratePostgres(database: Database): Promise<void> {
+async function migratePostgres(db: Native<'postgres'>): Promise<void> {
   const { migrate } = await import('drizzle-orm/postgres-js/migrator');
-  const db = database.db as unknown as PostgresJsDatabase & { $client: Sql };
   // Several instances starting together must not apply the same migration twice. The
   // advisory lock is held on a reserved connection while the migrator uses another one
   // from the pool (hence a pool of at least two).

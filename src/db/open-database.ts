@@ -2,7 +2,7 @@ import type { Database } from './database';
 import type { PgliteOpening } from './pglite';
 import { openPostgres, type PostgresOptions } from './postgres';
 
-/** Chooses the driver by URL scheme: memory:// and file:// are PGlite, postgres:// is postgres.js. */
+/** Picks the driver by URL scheme: memory:// and file:// are PGlite, postgres:// postgres.js. */
 export async function openDatabase(
   url: string,
   options: PostgresOptions & { onOpening?: (opening: PgliteOpening) => void } = {},

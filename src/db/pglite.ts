@@ -23,11 +23,8 @@ export async function openPglite(
   onOpening: (opening: PgliteOpening) => void = () => {},
 ): Promise<Database> {
   const client = await createClient(source, onOpening);
-  return {
-    db: drizzle(client, { schema }),
-    driver: 'pglite',
-    close: () => client.close(),
-  };
+  const db = drizzle(client, { schema });
+  return { db, native: db, driver: 'pglite', close: () => client.close() };
 }
 
 async function createClient(
@@ -54,8 +51,8 @@ async function createClient(
 
 /** A migrated database saved as a tarball, so tests can clone it in well under a second. */
 export async function snapshotPglite(database: Database): Promise<Blob> {
-  const client = (database.db as unknown as { $client: PGlite }).$client;
-  return client.dumpDataDir('none');
+  if (database.driver !== 'pglite') throw new Error('only a PGlite database can be dumped');
+  return database.native.$client.dumpDataDir('none');
 }
 
 async function readSeed(): Promise<Blob | undefined> {

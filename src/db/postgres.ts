@@ -21,9 +21,6 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
       ? { connection: { statement_timeout: options.statementTimeoutMs } }
       : {}),
   });
-  return {
-    db: drizzle(client, { schema }),
-    driver: 'postgres',
-    close: () => client.end({ timeout: 5 }),
-  };
+  const db = drizzle(client, { schema });
+  return { db, native: db, driver: 'postgres', close: () => client.end({ timeout: 5 }) };
 }

@@ -25,8 +25,7 @@ export async function retryingTransaction<T>(
 
 export function postgresCode(error: unknown): string | undefined {
   for (let current = error; current instanceof Error; current = current.cause) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
+    if ('code' in current && typeof current.code === 'string') return current.code;
   }
   return undefined;
 }

@@ -18,11 +18,8 @@ export function createRouter() {
       if (result.success) return;
       const location = LOCATIONS[result.target] ?? result.target;
       const errors = fieldErrors(result.error.issues, location);
-      throw new AppError(
-        'validation_failed',
-        `${errors.length} invalid field${errors.length === 1 ? '' : 's'} in the request ${location}.`,
-        errors,
-      );
+      const fields = `${errors.length} invalid field${errors.length === 1 ? '' : 's'}`;
+      throw new AppError('validation_failed', `${fields} in the request ${location}.`, errors);
     },
   });
 }

@@ -37,25 +37,30 @@ export const problemResponse = (description: string) => ({
   content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } },
 });
 
+type RouteOptions = {
+  access: RouteAccess;
+  /** The handler reads the body as a stream and applies its own limit (`limitStream`). */
+  bodyHandling?: 'stream';
+  /** Honours `Idempotency-Key` (routes that create something). */
+  idempotent?: true;
+  /**
+   * The handler checks `access` itself, in an answer shared with another transport (the
+   * notices API); the route still documents it.
+   */
+  accessCheckedByHandler?: true;
+};
+
 /**
  * `createRoute` plus the two things every forestall route repeats: who may call it (enforced
  * by middleware and documented as a security requirement) and the problem+json responses
- * that the shared middleware and error handler can produce for it.
+ * that the shared middleware and error handler can produce for it. Handlers stay typed by the
+ * route's own config (R): the responses added here come from the middleware and onError,
+ * never from a handler.
  */
 export function defineRoute<R extends RouteConfig>(
-  route: R & {
-    access: RouteAccess;
-    /** The handler reads the body as a stream and applies its own limit (`limitStream`). */
-    bodyHandling?: 'stream';
-    /** Honours `Idempotency-Key` (routes that create something). */
-    idempotent?: true;
-    /**
-     * The handler checks `access` itself, in an answer shared with another transport (the
-     * notices API); the route still documents it.
-     */
-    accessCheckedByHandler?: true;
-  },
-) {
+  route: R & RouteOptions,
+): R & { getRoutingPath(): string };
+export function defineRoute(route: RouteConfig & RouteOptions) {
   const {
     access,
     bodyHandling,
@@ -80,8 +85,6 @@ export function defineRoute<R extends RouteConfig>(
     ...(takesJson ? [safeJsonBody] : []),
     ...(honoursIdempotencyKey ? [idempotent] : []),
   ];
-  // Handlers stay typed by the route's own responses: the added ones are produced by the
-  // middleware and onError, never returned by a handler.
   return createRoute({
     ...config,
     ...(honoursIdempotencyKey
@@ -118,7 +121,7 @@ export function defineRoute<R extends RouteConfig>(
       ),
       ...config.responses,
     },
-  }) as unknown as R & { getRoutingPath(): string };
+  });
 }
 
 /** Runs the app's access guard (auth's) for `access` before the rest of the route. */

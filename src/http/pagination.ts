@@ -59,11 +59,16 @@ export const pageSchema = <T extends z.ZodType>(item: T) =>
 
 export type Page<T> = { data: T[]; next_cursor: string | null };
 
-/** Callers fetch `limit + 1` rows; the extra one only tells whether another page exists. */
-export function toPage<T>(
+/**
+ * Callers fetch `limit + 1` rows; the extra one only tells whether another page exists. The
+ * cursor is the last row's `id` unless `cursorOf` says otherwise.
+ */
+export function toPage<T extends { id: string }>(rows: T[], limit: number): Page<T>;
+export function toPage<T>(rows: T[], limit: number, cursorOf: (row: T) => string): Page<T>;
+export function toPage<T extends { id?: unknown }>(
   rows: T[],
   limit: number,
-  cursorOf: (row: T) => string = (row) => (row as { id: string }).id,
+  cursorOf: (row: T) => string = (row) => String(row.id),
 ): Page<T> {
   const data = rows.slice(0, limit);
   const last = data.at(-1);

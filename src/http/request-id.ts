@@ -4,7 +4,7 @@ import type { AppEnv } from './app-env';
 export const REQUEST_ID_HEADER = 'X-Request-Id';
 const SAFE_REQUEST_ID = /^[\w\-=]{1,255}$/;
 
-/** The caller's request id when it is a short plain token (so it is safe to log), else a new one. */
+/** The caller's request id when it is a short plain token (safe to log), else a new one. */
 export function requestIdFor(sent: string | undefined): string {
   return sent !== undefined && SAFE_REQUEST_ID.test(sent) ? sent : crypto.randomUUID();
 }

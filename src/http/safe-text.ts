@@ -26,8 +26,10 @@ export function unsafeTextIn(value: unknown, location: string): FieldError[] {
   const pending: { node: unknown; path: string; depth: number }[] = [
     { node: value, path: '', depth: 0 },
   ];
-  while (pending.length > 0 && errors.length < MAX_REPORTED) {
-    const { node, path, depth } = pending.pop() as (typeof pending)[number];
+  while (errors.length < MAX_REPORTED) {
+    const next = pending.pop();
+    if (!next) break;
+    const { node, path, depth } = next;
     if (typeof node === 'string') {
       const message = unsafeTextProblem(node);
       if (message) errors.push({ location, path: path || location, message });

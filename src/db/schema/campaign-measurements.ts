@@ -1,4 +1,6 @@
 import { jsonb, pgTable, uuid } from 'drizzle-orm/pg-core';
+import type { ObservationalEstimate } from '../../modules/impact/observational-estimate';
+import type { StoredMeasurement } from '../../modules/impact/stored-measurements';
 import { campaigns } from './campaigns';
 import { timestamptz } from './columns';
 
@@ -14,6 +16,6 @@ export const campaignMeasurements = pgTable('campaign_measurements', {
     .references(() => campaigns.id, { onDelete: 'cascade' }),
   windowEnd: timestamptz('window_end').notNull(),
   measuredAt: timestamptz('measured_at').notNull(),
-  measurement: jsonb('measurement').notNull(),
-  observational: jsonb('observational'),
+  measurement: jsonb('measurement').$type<StoredMeasurement>().notNull(),
+  observational: jsonb('observational').$type<ObservationalEstimate>(),
 });

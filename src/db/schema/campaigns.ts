@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import type { Audience } from '../../modules/campaigns/audience';
 import { createdAt, idColumn, timestamptz } from './columns';
 import { events } from './events';
 
@@ -52,7 +53,7 @@ export const campaigns = pgTable(
     /** Null on a draft that starts when it is published. */
     startsAt: timestamptz('starts_at'),
     endsAt: timestamptz('ends_at'),
-    audience: jsonb('audience').$type<unknown>().notNull(),
+    audience: jsonb('audience').$type<Audience>().notNull(),
     eventId: uuid('event_id').references(() => events.id, { onDelete: 'set null' }),
     targetReasons: jsonb('target_reasons').$type<string[]>().notNull().default([]),
     holdoutPercent: integer('holdout_percent').notNull().default(0),
@@ -68,21 +69,21 @@ export const campaigns = pgTable(
     createdAt: createdAt(),
     updatedAt: timestamptz('updated_at').notNull().defaultNow(),
   },
-  (table) => [
-    check('campaigns_holdout_check', sql`${table.holdoutPercent} between 0 and 50`),
-    check(
-      'campaigns_window_check',
-      sql`${table.endsAt} is null or ${table.startsAt} is null or ${table.endsAt} >= ${table.startsAt}`,
-    ),
-    check(
-      'campaigns_published_start_check',
-      sql`${table.publishedAt} is null or ${table.startsAt} is not null`,
-    ),
-    index('campaigns_live_idx')
-      .on(table.endsAt)
-      .where(sql`${table.publishedAt} is not null and ${table.cancelledAt} is null`),
-    index('campaigns_origin_idx').on(table.origin, table.originId),
-  ],
+  (table) => {
+    const unbounded = sql`${table.endsAt} is null or ${table.startsAt} is null`;
+    return [
+      check('campaigns_holdout_check', sql`${table.holdoutPercent} between 0 and 50`),
+      check('campaigns_window_check', sql`${unbounded} or ${table.endsAt} >= ${table.startsAt}`),
+      check(
+        'campaigns_published_start_check',
+        sql`${table.publishedAt} is null or ${table.startsAt} is not null`,
+      ),
+      index('campaigns_live_idx')
+        .on(table.endsAt)
+        .where(sql`${table.publishedAt} is not null and ${table.cancelledAt} is null`),
+      index('campaigns_origin_idx').on(table.origin, table.originId),
+    ];
+  },
 );
 
 /** Who changed what in a campaign, and when. */

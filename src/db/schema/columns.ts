@@ -1,4 +1,5 @@
-import { timestamp, uuid } from 'drizzle-orm/pg-core';
+import { type SQL, sql } from 'drizzle-orm';
+import { type AnyPgColumn, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /** Every timestamp is stored in UTC; services set them from the injected clock. */
 export const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -7,3 +8,7 @@ export const timestamptz = (name: string) => timestamp(name, { withTimezone: tru
 export const idColumn = () => uuid('id').primaryKey();
 
 export const createdAt = () => timestamptz('created_at').notNull().defaultNow();
+
+/** A check that a text column holds one of `values` (constants of the schema, not input). */
+export const isOneOf = (column: AnyPgColumn, values: readonly string[]): SQL =>
+  sql`${column} in ${sql.raw(`(${values.map((value) => `'${value}'`).join(', ')})`)}`;

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, jsonb, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core';
 import { campaigns } from './campaigns';
-import { createdAt, idColumn, timestamptz } from './columns';
+import { createdAt, idColumn, isOneOf, timestamptz } from './columns';
 
 export const DELIVERY_STATUSES = [
   'queued',
@@ -36,7 +36,9 @@ export const emailDeliveries = pgTable(
     timeZone: text('time_zone').notNull(),
     /** When the linked event's occurrence starts, shown in the email in the recipient's zone. */
     eventAt: timestamptz('event_at'),
-    /** The planning run that last wanted this delivery; queued ones it did not want are cancelled. */
+    /**
+     * The planning run that last wanted this delivery; queued ones it did not want are cancelled.
+     */
     planId: uuid('plan_id').notNull(),
     status: text('status', { enum: DELIVERY_STATUSES }).notNull(),
     /** When it is due; follows the campaign while it is queued. */
@@ -54,10 +56,7 @@ export const emailDeliveries = pgTable(
   },
   (table) => [
     unique('email_deliveries_recipient_unique').on(table.campaignId, table.email),
-    check(
-      'email_deliveries_status_check',
-      sql`${table.status} in ('queued', 'sending', 'sent', 'delivered', 'bounced', 'complained', 'failed', 'cancelled', 'suppressed')`,
-    ),
+    check('email_deliveries_status_check', isOneOf(table.status, DELIVERY_STATUSES)),
     index('email_deliveries_due_idx').on(table.scheduledFor).where(sql`${table.status} = 'queued'`),
     index('email_deliveries_leased_idx')
       .on(table.leaseUntil)

@@ -1,4 +1,5 @@
 import { date, index, integer, jsonb, pgTable, real, text, unique } from 'drizzle-orm/pg-core';
+import type { SpikeView } from '../../modules/spikes/spike-schemas';
 import { idColumn, timestamptz } from './columns';
 
 /** Spikes found by the weekly detection job: the history ops are alerted from. */
@@ -14,7 +15,7 @@ export const spikeAlerts = pgTable(
     probability: real('probability').notNull(),
     severity: text('severity', { enum: ['low', 'medium', 'high'] }).notNull(),
     method: text('method', { enum: ['ears_c2', 'count_model'] }).notNull(),
-    events: jsonb('events').$type<unknown[]>().notNull().default([]),
+    events: jsonb('events').$type<SpikeView['events']>().notNull().default([]),
     unexplained: real('unexplained').notNull(),
     detectedAt: timestamptz('detected_at').notNull(),
     notifiedAt: timestamptz('notified_at'),

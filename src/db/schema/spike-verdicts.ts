@@ -10,6 +10,7 @@ import {
   real,
   text,
 } from 'drizzle-orm/pg-core';
+import type { Attribution, Explanation } from '../../modules/spikes/detect';
 import { timestamptz } from './columns';
 
 /**
@@ -29,7 +30,7 @@ export const reasonVerdicts = pgTable('reason_verdicts', {
   status: text('status').notNull(),
   history: integer('history').array().notNull(),
   /** Why weeks above their usual count rose (week index → attributions), for alerts. */
-  explanations: jsonb('explanations').$type<Record<string, unknown>>().notNull(),
+  explanations: jsonb('explanations').$type<Record<string, Explanation>>().notNull(),
   /** Digest of the stored verdicts: a recompute rewrites only the rows whose digest changed. */
   digest: text('digest').notNull().default(''),
   /** When these verdicts were last computed differently (an unchanged recompute keeps it). */
@@ -47,7 +48,7 @@ export const spikeWeeks = pgTable(
     usual: real('usual').notNull(),
     probability: real('probability').notNull(),
     stage: text('stage', { enum: ['short', 'model'] }).notNull(),
-    events: jsonb('events').$type<unknown[]>().notNull().default(sql`'[]'::jsonb`),
+    events: jsonb('events').$type<Attribution[]>().notNull().default(sql`'[]'::jsonb`),
     unexplained: real('unexplained').notNull(),
   },
   (table) => [

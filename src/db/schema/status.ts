@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import {
   type AnyPgColumn,
   boolean,
@@ -13,7 +12,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import { campaigns } from './campaigns';
-import { createdAt, idColumn, timestamptz } from './columns';
+import { createdAt, idColumn, isOneOf, timestamptz } from './columns';
 
 export const COMPONENT_STATUSES = [
   'operational',
@@ -50,12 +49,7 @@ export const statusComponents = pgTable(
     createdAt: createdAt(),
     updatedAt: timestamptz('updated_at').notNull().defaultNow(),
   },
-  (table) => [
-    check(
-      'status_components_status_check',
-      sql`${table.status} in ('operational', 'degraded_performance', 'partial_outage', 'major_outage', 'under_maintenance')`,
-    ),
-  ],
+  (table) => [check('status_components_status_check', isOneOf(table.status, COMPONENT_STATUSES))],
 );
 
 /**

@@ -73,10 +73,8 @@ export const recontactWork = pgTable(
     lastTicketId: bigint('last_ticket_id', { mode: 'number' }),
     createdAt: timestamptz('created_at').notNull().defaultNow(),
   },
-  (table) => [
-    check(
-      'recontact_work_one_kind_check',
-      sql`(${table.points} is null) = (${table.firstTicketId} is not null and ${table.lastTicketId} is not null)`,
-    ),
-  ],
+  (table) => {
+    const idRange = sql`${table.firstTicketId} is not null and ${table.lastTicketId} is not null`;
+    return [check('recontact_work_one_kind_check', sql`(${table.points} is null) = (${idRange})`)];
+  },
 );

@@ -12,6 +12,7 @@ export async function audienceMembers(db: Db, audience: Audience): Promise<Audie
   const matches = compileAudience(audience);
   return rowsOf<AudienceSubject>(
     await db.execute(sql`
-      select id, plan, region, components, locale, time_zone, attributes from accounts order by id`),
+      select id, plan, region, components, locale, time_zone, attributes
+      from accounts order by id`),
   ).filter(matches);
 }

@@ -1,7 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database';
 import { jsonParam, rowsOf } from '../../db/json-param';
-import type { Audience } from './audience';
+import type { Audience, AudienceCondition, AudiencePredicate } from './audience';
 
 /**
  * An audience rule as a condition on the `accounts` table (alias `a`), with the meaning the
@@ -27,24 +27,15 @@ export async function audienceSize(db: Db, audience: Audience): Promise<number> 
   return row?.n ?? 0;
 }
 
-type Condition =
-  Extract<Audience, { type: 'rule' }> extends infer R
-    ? R extends { all: (infer C)[] }
-      ? C
-      : R extends { any: (infer C)[] }
-        ? C
-        : never
-    : never;
-type Predicate = Exclude<Condition, { all: unknown } | { any: unknown }>;
 type Scalar = string | number | boolean;
 
-function group(kind: 'all' | 'any', conditions: Condition[]): SQL {
+function group(kind: 'all' | 'any', conditions: AudienceCondition[]): SQL {
   const parts = conditions.map((condition) =>
     'all' in condition
-      ? group('all', condition.all as Condition[])
+      ? group('all', condition.all)
       : 'any' in condition
-        ? group('any', condition.any as Condition[])
-        : predicate(condition as Predicate),
+        ? group('any', condition.any)
+        : predicate(condition),
   );
   return sql`(${sql.join(parts, kind === 'all' ? sql` and ` : sql` or `)})`;
 }
@@ -81,7 +72,7 @@ function equals(value: SQL, wanted: Scalar): SQL {
   return sql`(${value} = ${JSON.stringify(wanted)}::jsonb)`;
 }
 
-function predicate(p: Predicate): SQL {
+function predicate(p: AudiencePredicate): SQL {
   const value = attribute(p.attribute);
   switch (p.op) {
     case 'exists':

@@ -55,7 +55,8 @@ export const AudienceSchema = z
   ])
   .openapi('Audience', {
     description:
-      '`{"type":"all"}`, `{"type":"accounts","account_ids":[…]}`, or `{"type":"rule","all"|"any":[…]}` ' +
+      '`{"type":"all"}`, `{"type":"accounts","account_ids":[…]}`, ' +
+      'or `{"type":"rule","all"|"any":[…]}` ' +
       'of predicates (`eq`, `in`, `not_in`, `exists`, `contains`) or one level of nested groups.',
     example: {
       type: 'rule',
@@ -67,8 +68,12 @@ export const AudienceSchema = z
   });
 
 export type Audience = z.infer<typeof AudienceSchema>;
-type Predicate = z.infer<typeof PredicateSchema>;
-type ConditionT = z.infer<typeof Condition>;
+export type AudiencePredicate = z.infer<typeof PredicateSchema>;
+export type AudienceCondition = z.infer<typeof Condition>;
+
+const LOWERED = Symbol('lowered');
+
+type Lowered = Record<string, unknown>;
 
 /** What audience rules can see of an account. */
 export type AudienceSubject = {
@@ -79,6 +84,8 @@ export type AudienceSubject = {
   locale: string | null;
   time_zone: string | null;
   attributes: Record<string, unknown>;
+  /** The fields lower-cased, kept on the object on first use. */
+  [LOWERED]?: Lowered;
 };
 
 export type AudienceMatcher = (account: AudienceSubject) => boolean;
@@ -101,10 +108,9 @@ export function compileAudience(audience: Audience): AudienceMatcher {
   return (account) => matches(lowered(account));
 }
 
-type Lowered = Record<string, unknown>;
 type Test = (account: Lowered) => boolean;
 
-function group(kind: 'all' | 'any', conditions: ConditionT[]): Test {
+function group(kind: 'all' | 'any', conditions: AudienceCondition[]): Test {
   const parts = conditions.map(compileCondition);
   // Plain loops: this runs for every live campaign on every first notices request.
   return kind === 'all'
@@ -118,13 +124,13 @@ function group(kind: 'all' | 'any', conditions: ConditionT[]): Test {
       };
 }
 
-function compileCondition(condition: ConditionT): Test {
+function compileCondition(condition: AudienceCondition): Test {
   if ('all' in condition) return group('all', condition.all);
   if ('any' in condition) return group('any', condition.any);
   return compilePredicate(condition);
 }
 
-function compilePredicate(predicate: Predicate): Test {
+function compilePredicate(predicate: AudiencePredicate): Test {
   const read = reader(predicate.attribute);
   switch (predicate.op) {
     case 'exists':
@@ -161,7 +167,7 @@ function reader(path: string): (account: Lowered) => unknown {
       if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
       // Own keys only: `constructor` or `__proto__` name what every object inherits.
       if (!Object.hasOwn(value, key)) return undefined;
-      value = (value as Record<string, unknown>)[key];
+      value = Reflect.get(value, key);
     }
     return value;
   };
@@ -170,24 +176,15 @@ function reader(path: string): (account: Lowered) => unknown {
 const isPresent = (value: unknown) =>
   value !== undefined && value !== null && !(Array.isArray(value) && value.length === 0);
 
-const LOWERED = Symbol('lowered');
-
 /** The subject's own fields lower-cased, whatever else the object carries (a cached answer…). */
 function lowered(account: AudienceSubject): Lowered {
-  const holder = account as AudienceSubject & { [LOWERED]?: Lowered };
-  if (!holder[LOWERED]) {
+  let fields = account[LOWERED];
+  if (!fields) {
     const { id, plan, region, components, locale, time_zone, attributes } = account;
-    holder[LOWERED] = lowerDeep({
-      id,
-      plan,
-      region,
-      components,
-      locale,
-      time_zone,
-      attributes,
-    }) as Lowered;
+    fields = lowerObject({ id, plan, region, components, locale, time_zone, attributes });
+    account[LOWERED] = fields;
   }
-  return holder[LOWERED] as Lowered;
+  return fields;
 }
 
 const lower = (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value);
@@ -196,7 +193,11 @@ function lowerDeep(value: unknown): unknown {
   if (typeof value === 'string') return value.toLowerCase();
   if (Array.isArray(value)) return value.map(lowerDeep);
   if (value === null || typeof value !== 'object') return value;
-  const copy: Record<string, unknown> = {};
+  return lowerObject(value);
+}
+
+function lowerObject(value: object): Lowered {
+  const copy: Lowered = {};
   for (const [key, inner] of Object.entries(value)) {
     // defineProperty: an own `__proto__` key stays data instead of replacing the prototype.
     Object.defineProperty(copy, key, { value: lowerDeep(inner), enumerable: true });

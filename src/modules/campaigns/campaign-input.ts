@@ -40,7 +40,8 @@ export const EmailSettingsSchema = z
       }),
     local_time: timeOfDay.nullish().openapi({
       description:
-        "Send at this time of day in each recipient's time zone, on the day the send time falls on there.",
+        "Send at this time of day in each recipient's time zone, " +
+        'on the day the send time falls on there.',
     }),
     send_window: z
       .object({ from: timeOfDay, to: timeOfDay })
@@ -56,7 +57,8 @@ export const EmailSettingsSchema = z
   })
   .openapi('EmailSettings', {
     description:
-      'For the `email` channel. With neither send_at nor before_event the email goes when the campaign starts.',
+      'For the `email` channel. ' +
+      'With neither send_at nor before_event the email goes when the campaign starts.',
     example: { template: 'maintenance', before_event: { days: 2, hours: 0 }, local_time: '09:00' },
   });
 

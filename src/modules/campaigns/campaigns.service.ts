@@ -40,7 +40,7 @@ export function toCampaignView(row: CampaignRow, now: Date): CampaignView {
     locales: row.locales,
     starts_at: row.startsAt?.toISOString() ?? null,
     ends_at: row.endsAt?.toISOString() ?? null,
-    audience: row.audience as CampaignView['audience'],
+    audience: row.audience,
     event_id: row.eventId,
     target_reasons: row.targetReasons,
     holdout_percent: row.holdoutPercent,

@@ -1,9 +1,8 @@
 import MarkdownIt from 'markdown-it';
 import * as xssModule from 'xss';
+import { commonJsExports } from '../../lib/common-js-exports';
 
-// xss is CommonJS: Node's ESM loader puts its exports on `default`, bundlers name them.
-const xss = ((xssModule as unknown as { default?: typeof xssModule }).default ??
-  xssModule) as typeof xssModule;
+const xss = commonJsExports(xssModule, 'FilterXSS');
 
 // Raw HTML in Markdown is escaped, not passed through; the sanitiser is the second wall.
 const markdown = new MarkdownIt({ html: false, linkify: true, breaks: false });

@@ -4,7 +4,13 @@ import { createRouter } from '../../http/create-router';
 import { defineRoute, json, problemResponse } from '../../http/define-route';
 import { PageQuerySchema, pageSchema } from '../../http/pagination';
 import { serializedJson } from '../../http/serialized-json';
-import { dayInput, instantInput } from '../../http/time-input';
+import { dayInput } from '../../http/time-input';
+import { EventInputSchema, EventSchema, instant, OccurrenceSchema } from './event-schemas';
+
+// The console's event form (src/ui) imports the input schema from here.
+export { EventInputSchema };
+
+import type { Occurrence } from './event-schemas';
 import {
   createEvent,
   deleteEvent,
@@ -15,52 +21,6 @@ import {
 } from './events.service';
 import { importHolidays } from './holidays.service';
 import { importIcs } from './ics-import.service';
-import type { Occurrence } from './occurrences';
-
-const instant = instantInput().openapi({ example: '2026-03-01T06:00:00Z' });
-
-export const EventInputSchema = z
-  .object({
-    kind: z.enum(EVENT_KINDS),
-    title: z.string().trim().min(1).max(200).openapi({ example: 'Monthly billing run' }),
-    starts_at: instant,
-    ends_at: instant,
-    rrule: z.string().trim().max(500).nullish().openapi({
-      description: 'RFC 5545 recurrence of the window, e.g. FREQ=MONTHLY;BYMONTHDAY=1',
-      example: 'FREQ=MONTHLY;BYMONTHDAY=1',
-    }),
-    lead_days: z.number().int().min(0).max(60).default(0).openapi({
-      description: 'Days before each window in which contacts already rise.',
-    }),
-    lag_days: z.number().int().min(0).max(60).default(0).openapi({
-      description: 'Days after each window in which contacts still arrive.',
-    }),
-    affected_reasons: z.array(z.string().min(1).max(100)).max(100).default([]),
-    audience: z.record(z.string(), z.unknown()).nullish(),
-  })
-  .openapi('EventInput');
-
-const EventSchema = EventInputSchema.extend({
-  id: z.uuid(),
-  starts_at: z.string(),
-  ends_at: z.string(),
-  rrule: z.string().nullable(),
-  audience: z.record(z.string(), z.unknown()).nullable(),
-  origin: z.string().openapi({ description: 'manual, or holidays for imported ones.' }),
-  created_at: z.string(),
-  updated_at: z.string(),
-}).openapi('Event');
-
-const OccurrenceSchema = z
-  .object({
-    event_id: z.uuid(),
-    kind: z.enum(EVENT_KINDS),
-    title: z.string(),
-    starts_at: z.string(),
-    ends_at: z.string(),
-    affected_reasons: z.array(z.string()),
-  })
-  .openapi('Occurrence');
 
 const IdParams = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
 const ops = { roles: ['ops'] } as const;

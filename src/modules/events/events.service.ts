@@ -5,43 +5,11 @@ import type { Deps } from '../../deps';
 import { AppError, type FieldError, notFound } from '../../http/app-error';
 import { type Page, type PageQuery, toPage } from '../../http/pagination';
 import { resolveReasonNames } from '../reasons/resolve-reasons';
-import {
-  type CalendarExpansion,
-  calendarEvent,
-  expandCalendar,
-  type Occurrence,
-} from './occurrences';
+import type { EventInput, EventView, Occurrence } from './event-schemas';
+import { type CalendarExpansion, calendarEvent, expandCalendar } from './occurrences';
 import { RecurrenceBudgetExceeded, recurrenceProblems, recurrenceStarts } from './recurrence-rule';
 
 export const MAX_OCCURRENCES = 5_000;
-
-export type EventInput = {
-  kind: EventKind;
-  title: string;
-  starts_at: string;
-  ends_at: string;
-  rrule?: string | null;
-  lead_days?: number;
-  lag_days?: number;
-  affected_reasons?: string[];
-  audience?: Record<string, unknown> | null;
-};
-
-export type EventView = {
-  id: string;
-  kind: EventKind;
-  title: string;
-  starts_at: string;
-  ends_at: string;
-  rrule: string | null;
-  lead_days: number;
-  lag_days: number;
-  affected_reasons: string[];
-  audience: Record<string, unknown> | null;
-  origin: string;
-  created_at: string;
-  updated_at: string;
-};
 
 export const toEventView = (row: EventRow): EventView => ({
   id: row.id,
@@ -302,7 +270,8 @@ async function calendarExpansion(deps: Deps, range: OccurrenceRange): Promise<Ca
       and(
         range.kind ? eq(events.kind, range.kind) : undefined,
         // A one-off event outside the range cannot touch it; recurring ones may.
-        sql`(${events.rrule} is not null or ${events.startsAt} < ${range.to.toISOString()}::timestamptz)`,
+        sql`(${events.rrule} is not null
+          or ${events.startsAt} < ${range.to.toISOString()}::timestamptz)`,
       ),
     );
   return {

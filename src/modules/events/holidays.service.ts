@@ -50,7 +50,8 @@ export async function importHolidays(
   if (rows.length === 0) return { imported: 0, updated: 0 };
   const result = rowsOf<{ inserted: boolean }>(
     await deps.db.execute(sql`
-      insert into events (id, kind, title, starts_at, ends_at, origin, origin_id, created_at, updated_at)
+      insert into events (id, kind, title, starts_at, ends_at, origin, origin_id,
+                          created_at, updated_at)
       select id::uuid, 'holiday', title, starts_at, ends_at, 'holidays', origin_id,
              ${now}::timestamptz, ${now}::timestamptz
       from jsonb_to_recordset(${jsonParam(rows)})

@@ -20,9 +20,10 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * Adds the events of an iCalendar feed (RFC 5545), one per VEVENT, keyed by its UID: importing
  * the feed again updates them instead of adding copies. A VEVENT's RRULE is kept as the
  * event's recurrence. A feed with an invalid VEVENT (a time that is not one, an unknown TZID,
- * an end before the start, a bad RRULE) is refused whole with each problem named (422). Times with a TZID are read in that zone (from the feed's VTIMEZONE, or
- * as an IANA name), floating times and all-day dates in the workspace time zone. Cancelled
- * events and changed single occurrences (RECURRENCE-ID) are skipped and listed.
+ * an end before the start, a bad RRULE) is refused whole with each problem named (422). Times
+ * with a TZID are read in that zone (from the feed's VTIMEZONE, or as an IANA name), floating
+ * times and all-day dates in the workspace time zone. Cancelled events and changed single
+ * occurrences (RECURRENCE-ID) are skipped and listed.
  */
 export async function importIcs(
   deps: Deps,
@@ -37,18 +38,22 @@ export async function importIcs(
   const invalid: FieldError[] = [];
   const rows = new Map<string, EventRow>();
   calendar.getAllSubcomponents('vevent').forEach((vevent, index) => {
-    const name = `VEVENT ${index + 1} (${decoded(() => vevent.getFirstPropertyValue('uid')) ?? 'no UID'})`;
+    const uid = decoded(() => vevent.getFirstPropertyValue('uid')) ?? 'no UID';
+    const name = `VEVENT ${index + 1} (${uid})`;
+    const unreadable: FieldError[] = [
+      { location: 'body', path: name, message: 'has a property that cannot be read' },
+    ];
     const row =
-      decoded(() => toEventRow(vevent, deps.config.workspaceTimeZone, name)) ??
-      ([{ location: 'body', path: name, message: 'has a property that cannot be read' }] as const);
+      decoded(() => toEventRow(vevent, deps.config.workspaceTimeZone, name)) ?? unreadable;
     if (typeof row === 'string') skipped.push({ location: 'body', path: name, message: row });
-    else if (Array.isArray(row)) invalid.push(...(row as FieldError[]));
+    else if (Array.isArray(row)) invalid.push(...row);
     else rows.set(row.origin_id, row);
   });
   if (invalid.length > 0) {
+    const problems = `${invalid.length} problem${invalid.length === 1 ? '' : 's'}`;
     throw new AppError(
       'invalid_calendar',
-      `${invalid.length} problem${invalid.length === 1 ? '' : 's'} in the calendar; nothing was imported.`,
+      `${problems} in the calendar; nothing was imported.`,
       invalid,
     );
   }
@@ -140,7 +145,8 @@ function parseCalendar(text: string): ICAL.Component {
   try {
     calendar = new ICAL.Component(ICAL.parse(text));
   } catch (error) {
-    throw notACalendar(`is not valid iCalendar: ${(error as Error).message}`);
+    const reason = error instanceof Error ? error.message : String(error);
+    throw notACalendar(`is not valid iCalendar: ${reason}`);
   }
   if (calendar.name !== 'vcalendar') throw notACalendar('must be a VCALENDAR');
   return calendar;

@@ -1,4 +1,5 @@
 import type { EventKind } from '../../db/schema';
+import type { Occurrence } from './event-schemas';
 import { recurrenceStarts } from './recurrence-rule';
 
 export type CalendarEvent = {
@@ -11,15 +12,6 @@ export type CalendarEvent = {
   leadDays: number;
   lagDays: number;
   affectedReasons: string[];
-};
-
-export type Occurrence = {
-  event_id: string;
-  kind: EventKind;
-  title: string;
-  starts_at: string;
-  ends_at: string;
-  affected_reasons: string[];
 };
 
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -1,10 +1,10 @@
 import * as rruleModule from 'rrule';
 import { AppError, type FieldError } from '../../http/app-error';
+import { commonJsExports } from '../../lib/common-js-exports';
 
 // rrule's CommonJS build (what Node loads) puts everything on `default`; its ESM build (what
 // bundlers such as wrangler pick) has named exports only.
-const rrule = ((rruleModule as unknown as { default?: typeof rruleModule }).default ??
-  rruleModule) as typeof rruleModule;
+const rrule = commonJsExports(rruleModule, 'rrulestr');
 const { rrulestr } = rrule;
 
 /**
@@ -145,7 +145,8 @@ export function recurrenceStarts(
   if (walk.reads > 2 * budget + 1) throw new RecurrenceBudgetExceeded(budget);
   walks.delete(key);
   walks.set(key, walk);
-  if (walks.size > KEPT_WALKS) walks.delete(walks.keys().next().value as string);
+  const oldest = walks.keys().next();
+  if (walks.size > KEPT_WALKS && !oldest.done) walks.delete(oldest.value);
   return { starts: walk.starts.map((ms) => new Date(ms)), steps: Math.floor(walk.reads / 2) };
 }
 
@@ -161,7 +162,7 @@ function walkRule(rule: string, dtstart: Date, after: Date, before: Date, budget
   const first = rrulestr(rule, { dtstart });
   const start = /COUNT=/i.test(rule) ? dtstart : laterStart(first.options, dtstart, after);
   const parsed = start === dtstart ? first : rrulestr(rule, { dtstart: start });
-  const options = parsed.options as { interval: number };
+  const options = parsed.options;
   const interval = options.interval;
   let reads = 0;
   Object.defineProperty(options, 'interval', {

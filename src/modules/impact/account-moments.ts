@@ -33,8 +33,11 @@ export const MONOMIALS: readonly (readonly number[])[] = (() => {
 })();
 
 const position = new Map(MONOMIALS.map((tuple, index) => [tuple.join(','), index]));
-const indexOf = (...tuple: number[]) =>
-  position.get([...tuple].sort((a, b) => a - b).join(',')) as number;
+function indexOf(...tuple: number[]): number {
+  const index = position.get([...tuple].sort((a, b) => a - b).join(','));
+  if (index === undefined) throw new Error(`no monomial (${tuple})`);
+  return index;
+}
 
 /** Sums of each monomial over a group's accounts; [0] is the number of accounts. */
 export type Moments = Float64Array;
@@ -43,12 +46,11 @@ export const emptyMoments = (): Moments => new Float64Array(MONOMIALS.length);
 
 /** Adds one account (its variables in VARIABLES order), `weight` times. */
 export function addAccount(moments: Moments, values: ArrayLike<number>, weight = 1): void {
-  for (let m = 0; m < MONOMIALS.length; m++) {
-    const tuple = MONOMIALS[m] as readonly number[];
+  MONOMIALS.forEach((tuple, m) => {
     let product = weight;
-    for (let k = 0; k < tuple.length; k++) product *= values[tuple[k] as number] as number;
-    moments[m] = (moments[m] as number) + product;
-  }
+    for (const variable of tuple) product *= values[variable] ?? 0;
+    moments[m] = (moments[m] ?? 0) + product;
+  });
 }
 
 const WEEKS = V - 1;
@@ -56,13 +58,13 @@ const QUIET = [indexOf(WEEKS), indexOf(WEEKS, WEEKS), indexOf(WEEKS, WEEKS, WEEK
 
 /** Adds an account with no contacts before or during its window of `weeks`. */
 export function addQuietAccount(moments: Moments, weeks: number): void {
-  moments[0] = (moments[0] as number) + 1;
-  moments[QUIET[0]] = (moments[QUIET[0]] as number) + weeks;
-  moments[QUIET[1]] = (moments[QUIET[1]] as number) + weeks * weeks;
-  moments[QUIET[2]] = (moments[QUIET[2]] as number) + weeks * weeks * weeks;
+  moments[0] = (moments[0] ?? 0) + 1;
+  moments[QUIET[0]] = (moments[QUIET[0]] ?? 0) + weeks;
+  moments[QUIET[1]] = (moments[QUIET[1]] ?? 0) + weeks * weeks;
+  moments[QUIET[2]] = (moments[QUIET[2]] ?? 0) + weeks * weeks * weeks;
 }
 
-export const accountsIn = (moments: Moments) => moments[0] as number;
+export const accountsIn = (moments: Moments) => moments[0] ?? 0;
 
 /** A linear combination of the variables, as coefficients in VARIABLES order. */
 export type Form = readonly number[];
@@ -73,7 +75,7 @@ export const unit = (variable: Variable): Form =>
 /** Raw moments E[a'v], E[(a'v)(b'v)] and E[(a'v)³] over the group's accounts. */
 export function mean(moments: Moments, a: Form): number {
   let sum = 0;
-  for (let i = 0; i < V; i++) if (a[i]) sum += (a[i] as number) * (moments[indexOf(i)] as number);
+  for (let i = 0; i < V; i++) if (a[i]) sum += (a[i] ?? 0) * (moments[indexOf(i)] ?? 0);
   return sum / accountsIn(moments);
 }
 
@@ -83,7 +85,7 @@ export function crossMean(moments: Moments, a: Form, b: Form): number {
     if (!a[i]) continue;
     for (let j = 0; j < V; j++) {
       if (!b[j]) continue;
-      sum += (a[i] as number) * (b[j] as number) * (moments[indexOf(i, j)] as number);
+      sum += (a[i] ?? 0) * (b[j] ?? 0) * (moments[indexOf(i, j)] ?? 0);
     }
   }
   return sum / accountsIn(moments);
@@ -97,8 +99,8 @@ function cubeMean(moments: Moments, a: Form): number {
       if (!a[j]) continue;
       for (let k = 0; k < V; k++) {
         if (!a[k]) continue;
-        const coefficient = (a[i] as number) * (a[j] as number) * (a[k] as number);
-        sum += coefficient * (moments[indexOf(i, j, k)] as number);
+        const coefficient = (a[i] ?? 0) * (a[j] ?? 0) * (a[k] ?? 0);
+        sum += coefficient * (moments[indexOf(i, j, k)] ?? 0);
       }
     }
   }

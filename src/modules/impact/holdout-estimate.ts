@@ -107,11 +107,10 @@ function adjustment(groups: Moments[], outcome: Outcome): Form {
     .map(unit)
     .filter((z) => pooled(z, z) > 1e-9 * Math.max(1, pooled(y, y)));
   let theta: number[] = [];
-  if (zs.length === 1) {
-    const [z] = zs as [Form];
-    theta = [pooled(z, y) / pooled(z, z)];
-  } else if (zs.length === 2) {
-    const [a, b] = zs as [Form, Form];
+  const [a, b] = zs;
+  if (zs.length === 1 && a) {
+    theta = [pooled(a, y) / pooled(a, a)];
+  } else if (zs.length === 2 && a && b) {
     const saa = pooled(a, a);
     const sbb = pooled(b, b);
     const sab = pooled(a, b);

@@ -103,3 +103,58 @@ export const WarningSchema = z
       'Contacts went down while treated accounts’ CSAT fell, or their re-contacts or churn ' +
       'rose, against held-out accounts (beyond chance, one-sided 5%).',
   });
+
+/** What `GET /v1/campaigns/{id}/impact` answers. */
+export const CampaignImpactSchema = z
+  .object({
+    campaign_id: z.string(),
+    campaign_status: z.string(),
+    measurement: z.enum(['final', 'so_far']),
+    method: z.enum(['holdout', 'observational']),
+    window: z.object({
+      days: z.number().int(),
+      ends_at: z.string(),
+      elapsed_days: z.number(),
+      planned_days: z.number(),
+    }),
+    target_reasons: z.array(z.string()),
+    interval_kind: z.enum(['fixed_horizon', 'always_valid']).openapi({
+      description: INTERVAL_KIND,
+    }),
+    net: EstimateSchema,
+    target: EstimateSchema,
+    shifted: EstimateSchema,
+    deflection_rate: z.number().nullable().openapi({ description: DEFLECTION_RATE }),
+    detectable: DetectableSchema,
+    companion: z.object({ treated: CompanionSchema, holdout: CompanionSchema }),
+    warnings: z.array(WarningSchema),
+    observational: z
+      .object({
+        status: z.enum(['ok', 'insufficient_data']),
+        reason: z.string().optional(),
+        method: z.literal('observational').optional(),
+        expected: z.number().optional(),
+        observed: z.number().optional(),
+        prevented: IntervalSchema.optional(),
+        fit: z
+          .object({
+            weeks: z.number().int(),
+            level_shifts: z.number().int(),
+            seasonal: z.boolean(),
+          })
+          .optional(),
+      })
+      .optional()
+      .openapi({
+        description:
+          'Without a holdout, for the target reasons: the contacts a local-level ' +
+          'model of the weeks before the campaign predicts for its window (yearly ' +
+          "season, the linked event's usual effect, level shifts found in the history, " +
+          'partial weeks by their hour-of-week share, only from the start) minus those ' +
+          'observed, interval by simulation. Observational: it assumes nothing else ' +
+          'changed; refused when the model fitted the weeks before poorly.',
+      }),
+  })
+  .openapi('CampaignImpact');
+
+export type CampaignImpact = z.infer<typeof CampaignImpactSchema>;

@@ -2,15 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json, problemResponse } from '../../http/define-route';
 import { campaignImpact } from './impact.service';
-import {
-  CompanionSchema,
-  DEFLECTION_RATE,
-  DetectableSchema,
-  EstimateSchema,
-  INTERVAL_KIND,
-  IntervalSchema,
-  WarningSchema,
-} from './impact-schemas';
+import { CampaignImpactSchema, DEFLECTION_RATE, INTERVAL_KIND } from './impact-schemas';
 
 const impactRoute = defineRoute({
   access: { roles: ['analyst'] },
@@ -42,59 +34,7 @@ const impactRoute = defineRoute({
   responses: {
     200: {
       description: 'The estimate so far, or final once the window has closed',
-      content: json(
-        z
-          .object({
-            campaign_id: z.string(),
-            campaign_status: z.string(),
-            measurement: z.enum(['final', 'so_far']),
-            method: z.enum(['holdout', 'observational']),
-            window: z.object({
-              days: z.number().int(),
-              ends_at: z.string(),
-              elapsed_days: z.number(),
-              planned_days: z.number(),
-            }),
-            target_reasons: z.array(z.string()),
-            interval_kind: z.enum(['fixed_horizon', 'always_valid']).openapi({
-              description: INTERVAL_KIND,
-            }),
-            net: EstimateSchema,
-            target: EstimateSchema,
-            shifted: EstimateSchema,
-            deflection_rate: z.number().nullable().openapi({ description: DEFLECTION_RATE }),
-            detectable: DetectableSchema,
-            companion: z.object({ treated: CompanionSchema, holdout: CompanionSchema }),
-            warnings: z.array(WarningSchema),
-            observational: z
-              .object({
-                status: z.enum(['ok', 'insufficient_data']),
-                reason: z.string().optional(),
-                method: z.literal('observational').optional(),
-                expected: z.number().optional(),
-                observed: z.number().optional(),
-                prevented: IntervalSchema.optional(),
-                fit: z
-                  .object({
-                    weeks: z.number().int(),
-                    level_shifts: z.number().int(),
-                    seasonal: z.boolean(),
-                  })
-                  .optional(),
-              })
-              .optional()
-              .openapi({
-                description:
-                  'Without a holdout, for the target reasons: the contacts a local-level ' +
-                  'model of the weeks before the campaign predicts for its window (yearly ' +
-                  "season, the linked event's usual effect, level shifts found in the history, " +
-                  'partial weeks by their hour-of-week share, only from the start) minus those ' +
-                  'observed, interval by simulation. Observational: it assumes nothing else ' +
-                  'changed; refused when the model fitted the weeks before poorly.',
-              }),
-          })
-          .openapi('CampaignImpact'),
-      ),
+      content: json(CampaignImpactSchema),
     },
     404: problemResponse('No such campaign.'),
   },

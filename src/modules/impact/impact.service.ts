@@ -5,6 +5,7 @@ import { notFound } from '../../http/app-error';
 import { campaignStatus } from '../campaigns/campaign-status';
 import { assessWithHoldout, measurementWindow } from './campaign-assessment';
 import { catchUpForMeasurement, measureCampaigns } from './campaign-measurements';
+import type { CampaignImpact } from './impact-schemas';
 import { observationalImpact } from './observational-impact';
 
 /**
@@ -14,7 +15,11 @@ import { observationalImpact } from './observational-impact';
  * and the difference (contacts shifted to other reasons); the companion metrics of both
  * groups. Without a holdout, the observational estimate beside it.
  */
-export async function campaignImpact(deps: Deps, id: string, windowDays?: number) {
+export async function campaignImpact(
+  deps: Deps,
+  id: string,
+  windowDays?: number,
+): Promise<CampaignImpact> {
   const [campaign] = await deps.db.select().from(campaigns).where(eq(campaigns.id, id));
   if (!campaign) throw notFound(`Campaign ${id}`);
   await catchUpForMeasurement(deps);
@@ -33,13 +38,12 @@ export async function campaignImpact(deps: Deps, id: string, windowDays?: number
     window,
     deps.config.costPerTicketCents,
   );
+  const method = campaign.holdoutPercent > 0 ? 'holdout' : 'observational';
   return {
     campaign_id: id,
     campaign_status: campaignStatus(campaign, now),
     measurement: window.measurement,
-    method: (campaign.holdoutPercent > 0 ? 'holdout' : 'observational') as
-      | 'holdout'
-      | 'observational',
+    method,
     window: {
       days,
       ends_at: window.end.toISOString(),

@@ -50,21 +50,21 @@ export function filterLocalLevel(
   let counted = 0;
   for (let t = 0; t < n; t++) {
     z[0] = 1;
-    for (let j = 0; j < p; j++) z[j + 1] = x[t * p + j] as number;
+    for (let j = 0; j < p; j++) z[j + 1] = x[t * p + j] ?? 0;
     let prediction = 0;
-    for (let i = 0; i < m; i++) prediction += (z[i] as number) * (a[i] as number);
+    for (let i = 0; i < m; i++) prediction += (z[i] ?? 0) * (a[i] ?? 0);
     let f = 1;
     for (let i = 0; i < m; i++) {
       let s = 0;
-      for (let j = 0; j < m; j++) s += (P[i * m + j] as number) * (z[j] as number);
+      for (let j = 0; j < m; j++) s += (P[i * m + j] ?? 0) * (z[j] ?? 0);
       pz[i] = s;
-      f += (z[i] as number) * s;
+      f += (z[i] ?? 0) * s;
     }
-    const v = (y[t] as number) - prediction;
-    for (let i = 0; i < m; i++) a[i] = (a[i] as number) + ((pz[i] as number) * v) / f;
+    const v = (y[t] ?? 0) - prediction;
+    for (let i = 0; i < m; i++) a[i] = (a[i] ?? 0) + ((pz[i] ?? 0) * v) / f;
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < m; j++) {
-        P[i * m + j] = (P[i * m + j] as number) - ((pz[i] as number) * (pz[j] as number)) / f;
+        P[i * m + j] = (P[i * m + j] ?? 0) - ((pz[i] ?? 0) * (pz[j] ?? 0)) / f;
       }
     }
     // An observation whose variance is still dominated by a diffuse part of the state only
@@ -77,10 +77,10 @@ export function filterLocalLevel(
       squares[t] = (v * v) / f;
       logF[t] = Math.log(f);
     }
-    if (t < n - 1) P[0] = (P[0] as number) + q;
+    if (t < n - 1) P[0] = (P[0] ?? 0) + q;
   }
   const sigma2 = counted > 0 ? sumSquares / counted : Number.NaN;
-  for (let t = 0; t < n; t++) standardized[t] = (standardized[t] as number) / Math.sqrt(sigma2);
+  for (let t = 0; t < n; t++) standardized[t] = (standardized[t] ?? 0) / Math.sqrt(sigma2);
   return {
     q,
     sigma2,
@@ -122,13 +122,13 @@ export function likelihoodRatio(simpler: LocalLevelFit, richer: LocalLevelFit): 
   const a = simpler.terms;
   const b = richer.terms;
   for (let t = 0; t < a.squares.length; t++) {
-    const x0 = a.squares[t] as number;
-    const x1 = b.squares[t] as number;
+    const x0 = a.squares[t] ?? Number.NaN;
+    const x1 = b.squares[t] ?? Number.NaN;
     if (Number.isNaN(x0) || Number.isNaN(x1)) continue;
     count++;
     s0 += x0;
     s1 += x1;
-    logF += (a.logF[t] as number) - (b.logF[t] as number);
+    logF += (a.logF[t] ?? 0) - (b.logF[t] ?? 0);
   }
   return count > 0 && s1 > 0 ? count * Math.log(s0 / s1) + logF : 0;
 }
@@ -138,10 +138,10 @@ export function cholesky(matrix: ArrayLike<number>, m: number): Float64Array {
   const l = new Float64Array(m * m);
   for (let i = 0; i < m; i++) {
     for (let j = 0; j <= i; j++) {
-      let sum = matrix[i * m + j] as number;
-      for (let k = 0; k < j; k++) sum -= (l[i * m + k] as number) * (l[j * m + k] as number);
+      let sum = matrix[i * m + j] ?? 0;
+      for (let k = 0; k < j; k++) sum -= (l[i * m + k] ?? 0) * (l[j * m + k] ?? 0);
       l[i * m + j] =
-        i === j ? Math.sqrt(Math.max(sum, 0)) : sum / Math.max(l[j * m + j] as number, 1e-12);
+        i === j ? Math.sqrt(Math.max(sum, 0)) : sum / Math.max(l[j * m + j] ?? 0, 1e-12);
     }
   }
   return l;

@@ -235,16 +235,16 @@ function simulateWindow(
     for (let i = 0; i < m; i++) z[i] = standard();
     for (let i = 0; i < m; i++) {
       let shift = 0;
-      for (let j = 0; j <= i; j++) shift += (factor[i * m + j] as number) * (z[j] as number);
-      state[i] = (fit.state[i] as number) + scale * shift;
+      for (let j = 0; j <= i; j++) shift += (factor[i * m + j] ?? 0) * (z[j] ?? 0);
+      state[i] = (fit.state[i] ?? 0) + scale * shift;
     }
-    let level = state[0] as number;
+    let level = state[0] ?? 0;
     let total = 0;
     for (let h = 0; h < shares.length; h++) {
       level += scale * Math.sqrt(fit.q) * standard();
       const row = columns.columns[n + h] ?? [];
       let mean = level;
-      for (let j = 0; j < columns.p; j++) mean += (row[j] ?? 0) * (state[j + 1] as number);
+      for (let j = 0; j < columns.p; j++) mean += (row[j] ?? 0) * (state[j + 1] ?? 0);
       const count = Math.max(0, Math.exp(mean + scale * standard()) - 1);
       total += count * (shares[h] ?? 0);
     }

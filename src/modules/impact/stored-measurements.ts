@@ -23,7 +23,8 @@ const CHUNK = 25;
 
 type StoredGroup = Omit<GroupMeasurement, 'moments'> & { moments: number[] };
 type ByGroup<T> = { treated: T; holdout: T };
-type StoredMeasurement = {
+/** A measurement as the jsonb column holds it (typed arrays and maps as plain arrays). */
+export type StoredMeasurement = {
   groups: ByGroup<StoredGroup>;
   weeks: [string, ByGroup<{ every: number; target: number }>][];
   reasons: [string, ByGroup<number>][];
@@ -65,6 +66,7 @@ const revived = (s: StoredMeasurement): CampaignMeasurement => {
  */
 export async function measureAndStore(deps: Deps, now: Date): Promise<number> {
   const windowDays = deps.config.impactWindowDays;
+  const settledAfter = `${windowDays + SETTLED_DAYS} days`;
   const rows = await deps.db
     .select()
     .from(campaigns)
@@ -74,7 +76,7 @@ export async function measureAndStore(deps: Deps, now: Date): Promise<number> {
         // Not yet measured once settled (an open-ended campaign never is).
         sql`not exists (select 1 from campaign_measurements m
           where m.campaign_id = ${campaigns.id}
-            and m.measured_at >= ${campaigns.endsAt} + ${`${windowDays + SETTLED_DAYS} days`}::interval)`,
+            and m.measured_at >= ${campaigns.endsAt} + ${settledAfter}::interval)`,
       ),
     );
   const started = rows.filter((row) => row.startsAt && row.startsAt < now);
@@ -152,8 +154,8 @@ export async function usableMeasurements(
       entry.measuredAt.getTime() - window.end.getTime() >= SETTLED_DAYS * DAY_MS;
     if (!current && !settled) continue;
     usable.set(row.id, {
-      measurement: revived(entry.measurement as StoredMeasurement),
-      observational: (entry.observational as ObservationalEstimate | null) ?? null,
+      measurement: revived(entry.measurement),
+      observational: entry.observational ?? null,
       measuredAt: entry.measuredAt,
     });
   }

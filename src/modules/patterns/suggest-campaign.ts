@@ -29,14 +29,12 @@ export function suggestCampaign(
 ): CampaignSuggestion {
   // Emails need a couple of days to be read; banners only need to be up when contacts start.
   const buffer = CHANNELS[kind][0] === 'email' ? 3 : 1;
+  const everyone = `Everyone the event reaches; past contacts about ${reasonLabel} show who asks`;
   return {
     channels: CHANNELS[kind],
     start_days_before: leadDays + buffer,
     audience: audience
       ? { description: "The event's audience", rule: audience }
-      : {
-          description: `Everyone the event reaches; past contacts about ${reasonLabel} show who asks`,
-          rule: { all: true },
-        },
+      : { description: everyone, rule: { all: true } },
   };
 }

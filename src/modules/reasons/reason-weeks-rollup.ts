@@ -69,7 +69,8 @@ export async function rebuildRollup(
   await db.execute(sql`delete from reason_weeks where ${scope}`);
   await db.execute(sql`
     insert into reason_weeks (reason_slug, week, contacts)
-    select reason_slug, (date_trunc('week', created_at at time zone ${timeZone}))::date, count(*)::int
+    select reason_slug, (date_trunc('week', created_at at time zone ${timeZone}))::date,
+           count(*)::int
     from tickets where ${scope}
     group by 1, 2`);
   if (reasonSlugs) return;

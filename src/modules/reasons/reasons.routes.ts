@@ -4,18 +4,9 @@ import { defineRoute, json, problemResponse } from '../../http/define-route';
 import { keyCursorSchema, pageSchema } from '../../http/pagination';
 import { dayInput } from '../../http/time-input';
 import { REASON_SLUG_PATTERN } from './reason-key';
+import { ReasonSchema, WeeklySchema } from './reason-schemas';
 import { getReason, listReasons, putReason } from './reasons.service';
 import { weeklySeries } from './weekly-series.service';
-
-const ReasonSchema = z
-  .object({
-    slug: z.string().openapi({ example: 'billing-double-charge' }),
-    label: z.string().openapi({ example: 'Billing: double charge' }),
-    aliases: z.array(z.string()).openapi({ description: 'Raw reasons (as slugs) mapped here.' }),
-    contacts_total: z.number().int(),
-    contacts_last_4_weeks: z.number().int(),
-  })
-  .openapi('Reason');
 
 const SlugParamSchema = z.object({
   slug: z
@@ -41,28 +32,6 @@ const PutReasonSchema = z
   .openapi('PutReason');
 
 const isoDate = dayInput().openapi({ example: '2025-01-06' });
-
-const WeeklySchema = z
-  .object({
-    time_zone: z.string(),
-    anchored_to: z.enum(['requested', 'latest_week_with_tickets', 'current_week']).openapi({
-      description: 'Where the series ends: `to`, else the latest week with tickets, else now.',
-    }),
-    data: z
-      .object({ first_week: z.string(), last_week: z.string() })
-      .nullable()
-      .openapi({ description: 'The first and last weeks with tickets; null before any.' }),
-    weeks: z.array(z.string()).openapi({ description: 'Mondays of ISO weeks, oldest first.' }),
-    series: z.array(
-      z.object({
-        reason: z.string(),
-        label: z.string(),
-        total: z.number().int(),
-        counts: z.array(z.number().int()).openapi({ description: 'One count per entry of weeks.' }),
-      }),
-    ),
-  })
-  .openapi('WeeklySeries');
 
 const readers = { roles: ['ops', 'analyst'] } as const;
 

@@ -7,16 +7,9 @@ import { encodeKeyCursor, type Page, toPage } from '../../http/pagination';
 import { recomputeRecontactsForReasons } from '../recontacts/recompute-recontacts';
 import { lockRecontactFlags } from '../recontacts/recontact-work';
 import { reasonKey } from './reason-key';
+import type { ReasonView } from './reason-schemas';
 import { rebuildRollup } from './reason-weeks-rollup';
 import { addWeeks, currentWeek } from './weeks';
-
-export type ReasonView = {
-  slug: string;
-  label: string;
-  aliases: string[];
-  contacts_total: number;
-  contacts_last_4_weeks: number;
-};
 
 type ReasonRow = {
   slug: string;
@@ -43,7 +36,8 @@ async function selectReasons(
   const rows = rowsOf<ReasonRow>(
     await deps.db.execute(sql`
       select r.slug, r.label,
-        (select array_agg(a.alias order by a.alias) from reason_aliases a where a.reason_slug = r.slug) as aliases,
+        (select array_agg(a.alias order by a.alias) from reason_aliases a
+          where a.reason_slug = r.slug) as aliases,
         (select sum(w.contacts) from reason_weeks w where w.reason_slug = r.slug) as contacts_total,
         (select sum(w.contacts) from reason_weeks w
           where w.reason_slug = r.slug and w.week >= ${since}::date) as contacts_last_4_weeks

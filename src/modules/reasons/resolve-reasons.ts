@@ -67,5 +67,5 @@ export async function resolveReasonNames(db: Db, names: string[], path: string):
       ),
     );
   }
-  return [...new Set(names.map((name) => slugs.get(name) as string))];
+  return [...new Set(names.flatMap((name) => slugs.get(name) ?? []))];
 }

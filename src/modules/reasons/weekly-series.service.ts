@@ -2,21 +2,10 @@ import { sql } from 'drizzle-orm';
 import { jsonParam, rowsOf } from '../../db/json-param';
 import type { Deps } from '../../deps';
 import { AppError } from '../../http/app-error';
+import type { TicketWeeks, WeeklySeries } from './reason-schemas';
 import { addWeeks, currentWeek, mondayOf, weekCount, weeksBetween } from './weeks';
 
 export const MAX_SERIES_WEEKS = 1_100;
-
-/** The first and last weeks with any ticket, or null before the first import. */
-export type TicketWeeks = { first_week: string; last_week: string } | null;
-
-export type WeeklySeries = {
-  time_zone: string;
-  /** What `to` was when the caller left it out. */
-  anchored_to: 'requested' | 'latest_week_with_tickets' | 'current_week';
-  data: TicketWeeks;
-  weeks: string[];
-  series: { reason: string; label: string; total: number; counts: number[] }[];
-};
 
 export type WeeklyQuery = { from?: string; to?: string; reasons?: string[]; top: number };
 

@@ -60,7 +60,8 @@ export async function periodMetrics(
       from (
         select reason_slug, is_recontact, resolved_at, csat,
                extract(epoch from first_response_at - created_at)::float8 / 3600 as response_hours,
-               to_char(date_trunc('week', created_at at time zone ${timeZone}), 'YYYY-MM-DD') as week
+               to_char(date_trunc('week', created_at at time zone ${timeZone}), 'YYYY-MM-DD')
+                 as week
         from tickets
         where created_at >= ${range.from.toISOString()} and created_at < ${range.to.toISOString()}
       ) t

@@ -14,77 +14,18 @@ import {
   catchUpForMeasurement,
   measureCampaigns,
 } from '../impact/campaign-measurements';
-import { type CompanionWarning, type GroupCompanion, rate } from '../impact/companion-metrics';
+import { rate } from '../impact/companion-metrics';
 import type { Interval } from '../impact/holdout-estimate';
 import type { ObservationalEstimate } from '../impact/observational-estimate';
 import { observationalImpact } from '../impact/observational-impact';
 import { usableMeasurements } from '../impact/stored-measurements';
 import { addWeeks, mondayOf, weeksBetween } from '../reasons/weeks';
 import { type ContactCounts, noContacts, periodMetrics } from './period-metrics';
+import type { Companion, PreventedContactsReport, ReportCampaign } from './report-schemas';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const MAX_REPORT_DAYS = 3 * 366;
 export const MAX_REPORT_CAMPAIGNS = 500;
-
-export type ReportCampaign = {
-  id: string;
-  title: string;
-  channels: string[];
-  status: string;
-  starts_at: string | null;
-  ends_at: string | null;
-  window_ends_at: string;
-  /** When the measurement was taken (by the measure-campaigns job, or for this answer). */
-  measured_at: string;
-  target_reasons: string[];
-  method: 'holdout' | 'observational';
-  measurement: 'final' | 'so_far';
-  interval_kind: 'fixed_horizon' | 'always_valid';
-  /** Net prevented contacts over every reason: the headline. */
-  prevented: Interval | null;
-  /** Why there is no estimate, when there is none, and what would give one. */
-  reason: string | null;
-  needed: { more_weeks: number | null; holdout_accounts: number | null } | null;
-  p_value: number | null;
-  savings_cents: Interval | null;
-  /** Prevented contacts for the target reasons, and target − net: contacts shifted elsewhere. */
-  target_prevented: Interval | null;
-  shifted: Interval | null;
-  lift: Interval | null;
-  deflection_rate: number | null;
-  treated: GroupCompanion;
-  holdout: GroupCompanion;
-  warnings: CompanionWarning[];
-};
-
-export type Companion = ContactCounts & {
-  recontact_rate: number | null;
-  resolution_rate: number | null;
-  csat: number | null;
-};
-
-export type PreventedContactsReport = {
-  from: string;
-  to: string;
-  time_zone: string;
-  cost_per_ticket_cents: number;
-  totals: Companion & {
-    cost_per_resolution_cents: number | null;
-    prevented: Interval;
-    target_prevented: Interval;
-    shifted: Interval;
-    prevented_observational: Interval | null;
-    savings_cents: Interval;
-    deflection_rate: number | null;
-    churn_rate: { treated: number | null; holdout: number | null };
-    downgrade_rate: { treated: number | null; holdout: number | null };
-    campaigns: number;
-    warnings: number;
-  };
-  campaigns: ReportCampaign[];
-  reasons: (Companion & { reason: string; label: string; prevented: number })[];
-  weeks: (Companion & { week: string; prevented: number; savings_cents: number })[];
-};
 
 const companion = (counts: ContactCounts): Companion => ({
   ...counts,
@@ -201,7 +142,8 @@ export async function preventedContactsReport(
 
   const byHoldout = reported.filter((c) => c.method === 'holdout' && c.prevented);
   const observed = reported.filter((c) => c.method === 'observational' && c.prevented);
-  const prevented = sumIntervals(byHoldout.map((c) => c.prevented as Interval));
+  const preventedOf = (c: ReportCampaign) => (c.prevented ? [c.prevented] : []);
+  const prevented = sumIntervals(byHoldout.flatMap(preventedOf));
   const treatedContacts = byHoldout.reduce((sum, c) => sum + c.treated.contacts, 0);
   const withHoldout = reported.filter((c) => c.method === 'holdout');
   const pooledRate = (group: 'treated' | 'holdout', of: 'churn_rate' | 'downgrade_rate') =>
@@ -229,7 +171,7 @@ export async function preventedContactsReport(
       ),
       shifted: sumIntervals(reported.flatMap((c) => (c.shifted ? [c.shifted] : []))),
       prevented_observational:
-        observed.length > 0 ? sumIntervals(observed.map((c) => c.prevented as Interval)) : null,
+        observed.length > 0 ? sumIntervals(observed.flatMap(preventedOf)) : null,
       savings_cents: cents(prevented, perTicket),
       deflection_rate: rate(prevented.estimate, treatedContacts + prevented.estimate),
       churn_rate: {

@@ -144,8 +144,8 @@ export function weeklyContactsChart(input: WeeklyChartInput): string {
       grid: gridBelow(gridTop),
       xAxis: { type: 'category', data: input.weeks, axisLabel: { fontSize: 10 } },
       yAxis: { type: 'value', name: 'contacts', nameTextStyle: { align: 'left' } },
-      series: input.series
-        .map((series, i) => ({
+      series: [
+        ...input.series.map((series, i) => ({
           name: series.label,
           type: 'line',
           showSymbol: false,
@@ -162,20 +162,19 @@ export function weeklyContactsChart(input: WeeklyChartInput): string {
               })),
           },
           ...(i === 0 ? { markArea: { ...bands(input.events, '#52525b') } } : {}),
-        }))
-        .concat(
-          input.campaigns.length > 0
-            ? [
-                {
-                  name: CAMPAIGN_WINDOWS,
-                  type: 'line',
-                  showSymbol: false,
-                  data: [],
-                  markArea: bands(input.campaigns, '#1d4ed8'),
-                } as never,
-              ]
-            : [],
-        ),
+        })),
+        ...(input.campaigns.length > 0
+          ? [
+              {
+                name: CAMPAIGN_WINDOWS,
+                type: 'line',
+                showSymbol: false,
+                data: [],
+                markArea: bands(input.campaigns, '#1d4ed8'),
+              },
+            ]
+          : []),
+      ],
     },
     300 + gridTop,
   );
@@ -207,7 +206,8 @@ export function preventedPerCampaignChart(
           renderItem: (_params: unknown, api: CustomApi) => {
             const low = api.coord([api.value(1), api.value(0)]);
             const high = api.coord([api.value(2), api.value(0)]);
-            const height = (api.size([0, 1]) as number[])[1] ?? 10;
+            const size = api.size([0, 1]);
+            const height = (Array.isArray(size) ? size[1] : undefined) ?? 10;
             return {
               type: 'rect',
               shape: {

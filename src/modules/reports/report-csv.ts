@@ -1,7 +1,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { neutraliseFormula } from '../../lib/csv-cell';
 import type { Interval } from '../impact/holdout-estimate';
-import type { Companion, PreventedContactsReport } from './prevented-contacts-report.service';
+import type { Companion, PreventedContactsReport } from './report-schemas';
 
 const COLUMNS = [
   'section',

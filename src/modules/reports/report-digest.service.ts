@@ -39,7 +39,7 @@ export async function sendReportDigest(deps: Deps, now: Date): Promise<BatchOutc
     recontactRate: formatPercent(totals.recontact_rate),
     resolutionRate: formatPercent(totals.resolution_rate),
     costPerResolution: formatMoney(totals.cost_per_resolution_cents),
-    churn: `${formatPercent(totals.churn_rate.treated)} / ${formatPercent(totals.churn_rate.holdout)}`,
+    churn: [totals.churn_rate.treated, totals.churn_rate.holdout].map(formatPercent).join(' / '),
     warnings: report.campaigns.flatMap((c) => c.warnings.map((w) => `${c.title}: ${w.message}`)),
     campaigns: report.campaigns.map((c) => ({
       title: c.title,
@@ -49,10 +49,13 @@ export async function sendReportDigest(deps: Deps, now: Date): Promise<BatchOutc
         ? `${formatCount(c.prevented.estimate)} (${range(c.prevented)})`
         : 'no estimate yet',
     })),
-    reportUrl: `${deps.config.publicUrl}/v1/reports/prevented-contacts?from=${report.from}&to=${report.to}&format=html`,
+    reportUrl:
+      `${deps.config.publicUrl}/v1/reports/prevented-contacts` +
+      `?from=${report.from}&to=${report.to}&format=html`,
   });
   const { html, text } = await renderHtmlAndText(element);
-  const subject = `Prevented contacts, ${report.from} to ${report.to}: ${formatCount(totals.prevented.estimate)}`;
+  const prevented = formatCount(totals.prevented.estimate);
+  const subject = `Prevented contacts, ${report.from} to ${report.to}: ${prevented}`;
   return deps.mailer.sendBatch(
     recipients.map((address) => ({
       deliveryId: uuidv7(),

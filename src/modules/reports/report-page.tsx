@@ -2,7 +2,6 @@ import type { Child } from 'hono/jsx';
 import type { Deps } from '../../deps';
 import { ChartContainer, type Column, EmptyState, Table } from '../../view-kit/components';
 import { Document, renderToString } from '../../view-kit/document';
-import type { PreventedContactsReport } from './prevented-contacts-report.service';
 import { smallWeeklyChart, weeklyContactsChart } from './report-charts';
 import {
   formatCount,
@@ -11,6 +10,7 @@ import {
   formatPercent,
   WORKSPACE_CURRENCY,
 } from './report-format';
+import type { PreventedContactsReport } from './report-schemas';
 import { weeklyChartInput } from './weekly-chart-input';
 
 type Campaign = PreventedContactsReport['campaigns'][number];

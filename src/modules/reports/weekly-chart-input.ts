@@ -2,11 +2,8 @@ import { and, between, inArray } from 'drizzle-orm';
 import { spikeAlerts } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { listOccurrences } from '../events/events.service';
-import {
-  type WeeklyQuery,
-  type WeeklySeries,
-  weeklySeries,
-} from '../reasons/weekly-series.service';
+import type { WeeklySeries } from '../reasons/reason-schemas';
+import { type WeeklyQuery, weeklySeries } from '../reasons/weekly-series.service';
 import { addWeeks, mondayOf } from '../reasons/weeks';
 import type { WeeklyChartInput } from './report-charts';
 

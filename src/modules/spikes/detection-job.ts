@@ -87,11 +87,16 @@ function toResult(b: ReasonBaseline, counts: number[], storedDigest?: string): R
 export const stageLetters = (stage: ReasonResult['stage']) =>
   stage.map((s) => (s === 'model' ? 'm' : s === 'short' ? 's' : '-')).join('');
 
+function weekStatus(letter: string): WeekStatus {
+  if (letter === 't' || letter === 'n' || letter === 'a' || letter === '-') return letter;
+  throw new Error(`unknown week status ${letter}`);
+}
+
 /** The stored form back into what `flagSpikes` reads. */
 export function toBaseline(r: ReasonResult): ReasonBaseline {
   return {
     reason: r.reason,
-    status: r.status.split('') as WeekStatus[],
+    status: r.status.split('').map(weekStatus),
     expected: r.expected,
     usual: r.usual,
     probability: r.probability,

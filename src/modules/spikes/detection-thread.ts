@@ -1,5 +1,5 @@
 import type { Compute } from '../../threads/compute';
-import type { DetectionRunner, DetectionWork, ReasonResult, ReasonWork } from './detection-job';
+import type { DetectionRunner, DetectionWork, ReasonWork } from './detection-job';
 
 /**
  * Node only: detection runs on the compute threads, so fitting thousands of count models never
@@ -30,7 +30,11 @@ export function threadDetectionRunner(
       ),
     );
     const byReason = new Map(results.flat().map((r) => [r.reason, r]));
-    return work.reasons.map((r) => byReason.get(r.reason) as ReasonResult);
+    return work.reasons.map((r) => {
+      const result = byReason.get(r.reason);
+      if (!result) throw new Error(`detection returned no result for ${r.reason}`);
+      return result;
+    });
   };
   runner.offThread = compute.offThread;
   return runner;

@@ -96,15 +96,12 @@ async function refresh(deps: Deps): Promise<{ reasons: number }> {
     set.add(weekIndex.get(a.week) ?? -1);
     anomalyWeeks.set(a.reason, set);
   }
-  const work = [...dirty.keys()]
-    .filter((reason) => input.series.has(reason))
-    .sort()
-    .map((reason) => ({
-      reason,
-      counts: input.series.get(reason) as number[],
-      anomalies: [...(anomalyWeeks.get(reason) ?? [])],
-      storedDigest: storedDigests.get(reason),
-    }));
+  const work = [...dirty.keys()].sort().flatMap((reason) => {
+    const counts = input.series.get(reason);
+    if (!counts) return [];
+    const anomalies = [...(anomalyWeeks.get(reason) ?? [])];
+    return [{ reason, counts, anomalies, storedDigest: storedDigests.get(reason) }];
+  });
   const calendar = calendarOf(input.weeks, input.events);
   const results = work.length > 0 ? await deps.detection({ calendar, reasons: work }) : [];
 
@@ -135,8 +132,9 @@ async function refresh(deps: Deps): Promise<{ reasons: number }> {
       { ...DEFAULT_DETECT_OPTIONS, alpha },
     );
     const rows = flagged.map(({ reason, week }) => {
-      const r = stored[reason] as ReasonResult;
-      const explanation = new Map(r.explanations).get(week) as Explanation | undefined;
+      const r = stored[reason];
+      if (!r) throw new Error(`flagSpikes named reason ${reason} of ${stored.length}`);
+      const explanation = new Map(r.explanations).get(week);
       return {
         reason_slug: r.reason,
         week: input.weeks[week],
@@ -255,9 +253,10 @@ export function fromRow(row: typeof reasonVerdicts.$inferSelect): ReasonResult {
     variance: new Float64Array(0),
     history: Int32Array.from(row.history),
     stage: stage.split('').map((s) => (s === 'm' ? 'model' : s === 's' ? 'short' : null)),
-    explanations: Object.entries(row.explanations).map(
-      ([week, e]) => [Number(week), e as Explanation] as [number, Explanation],
-    ),
+    explanations: Object.entries(row.explanations).map(([week, e]): [number, Explanation] => [
+      Number(week),
+      e,
+    ]),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { SpikeView } from './spikes.service';
+import type { SpikeView } from './spike-schemas';
 
 const TIMEOUT_MS = 5_000;
 

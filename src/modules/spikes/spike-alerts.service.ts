@@ -6,7 +6,8 @@ import { type Page, type PageQuery, toPage } from '../../http/pagination';
 import { addWeeks, currentWeek } from '../reasons/weeks';
 import { refreshVerdicts } from './refresh-verdicts';
 import { postToSlack, spikeMessage } from './slack-notifier';
-import { findSpikes, type SpikeView } from './spikes.service';
+import type { SpikeAlertView, SpikeView } from './spike-schemas';
+import { findSpikes } from './spikes.service';
 
 /**
  * The weekly detection run: brings stored verdicts up to date, takes the spikes of the last
@@ -82,12 +83,6 @@ async function notifyPending(deps: Deps, webhookUrl: string): Promise<number> {
   return sent;
 }
 
-export type SpikeAlertView = SpikeView & {
-  id: string;
-  detected_at: string;
-  notified_at: string | null;
-};
-
 const labelOf = sql<
   string | null
 >`(select label from reasons where slug = ${spikeAlerts.reasonSlug})`;
@@ -104,7 +99,7 @@ function toSpikeView(row: SpikeAlertRow, label: string | null): SpikeView {
     probability: row.probability,
     severity: row.severity,
     method: row.method,
-    events: row.events as SpikeView['events'],
+    events: row.events,
     unexplained: row.unexplained,
   };
 }

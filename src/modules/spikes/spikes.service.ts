@@ -4,45 +4,12 @@ import type { Deps } from '../../deps';
 import { AppError } from '../../http/app-error';
 import { addWeeks, mondayOf, weekCount } from '../reasons/weeks';
 import { type Attribution, round, severityOf } from './detect';
+import type { SpikeReport, SpikeView } from './spike-schemas';
 
 export const MAX_DETECTION_WEEKS = 1_100;
 
-export type SpikeView = {
-  week: string;
-  reason: string;
-  label: string;
-  observed: number;
-  expected: number;
-  usual: number;
-  excess: number;
-  probability: number;
-  severity: 'low' | 'medium' | 'high';
-  method: 'ears_c2' | 'count_model';
-  events: {
-    event_id: string;
-    title: string;
-    kind: string;
-    share: number;
-    contacts: number;
-    attribution: 'model' | 'overlap';
-  }[];
-  unexplained: number;
-};
-
-export type SpikeReport = {
-  from: string;
-  to: string;
-  time_zone: string;
-  alpha: number;
-  /** The last week with verdicts: the last complete week, or where the data ends. */
-  computed_through: string | null;
-  /** Changes (tickets, aliases, calendar) not reflected yet; the refresh runs in the background. */
-  pending: boolean;
-  reasons_tested: number;
-  insufficient_history: { reason: string; history_weeks: number; needed_weeks: number }[];
-  data_anomalies: { day: string; week: string; reasons: { reason: string; contacts: number }[] }[];
-  spikes: SpikeView[];
-};
+// The console (src/ui) imports these from here.
+export type { SpikeReport, SpikeView };
 
 type SpikeRow = {
   reason_slug: string;

@@ -122,12 +122,14 @@ async function eventTerms(
  * itself, with its own bound, rather than through the API's occurrence listing.
  */
 export async function calendarBetween(deps: Deps, from: Date, to: Date) {
+  const lookBack = new Date(from.getTime() - 60 * 86_400_000);
   const rows = await deps.db
     .select()
     .from(eventsTable)
     .where(
-      sql`(${eventsTable.rrule} is not null or (${eventsTable.startsAt} < ${to.toISOString()}::timestamptz
-        and ${eventsTable.endsAt} > ${new Date(from.getTime() - 60 * 86_400_000).toISOString()}::timestamptz))`,
+      sql`(${eventsTable.rrule} is not null
+        or (${eventsTable.startsAt} < ${to.toISOString()}::timestamptz
+          and ${eventsTable.endsAt} > ${lookBack.toISOString()}::timestamptz))`,
     );
   return rows
     .map((event) => ({

@@ -58,7 +58,7 @@ export function verdictDigest(parts: VerdictParts): string {
   const words = (view: Float64Array | Int32Array) => {
     const ints = new Int32Array(view.buffer, view.byteOffset, view.byteLength / 4);
     mix(ints.length);
-    for (let i = 0; i < ints.length; i++) mix(ints[i] as number);
+    for (const int of ints) mix(int);
   };
   const text = (value: string) => {
     mix(value.length);

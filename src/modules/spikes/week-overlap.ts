@@ -1,5 +1,5 @@
 import { fromZonedTime } from 'date-fns-tz';
-import type { Occurrence } from '../events/occurrences';
+import type { Occurrence } from '../events/event-schemas';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const WEEK_MS = 7 * DAY_MS;
@@ -46,10 +46,11 @@ export function weekdayShares(contacts: readonly (readonly number[])[]): Weekday
   return contacts.map((_, w) => {
     const total = sums.reduce((a, b) => a + b, 0);
     const shares = Array.from(sums, (sum) => (sum + EVEN_PRIOR / 7) / (total + EVEN_PRIOR));
-    for (let d = 0; d < 7; d++) {
-      sums[d] = (sums[d] as number) + (contacts[w]?.[d] ?? 0);
-      sums[d] = (sums[d] as number) - (contacts[w - RHYTHM_WEEKS]?.[d] ?? 0);
-    }
+    const week = contacts[w];
+    const dropped = contacts[w - RHYTHM_WEEKS];
+    sums.forEach((sum, d) => {
+      sums[d] = sum + (week?.[d] ?? 0) - (dropped?.[d] ?? 0);
+    });
     return shares;
   });
 }
@@ -69,7 +70,7 @@ export function weeklyOverlap(
 ): number[] {
   const overlap = starts.map(() => 0);
   const windows = occurrences
-    .map((o) => [Date.parse(o.starts_at), Date.parse(o.ends_at)] as [number, number])
+    .map((o): [number, number] => [Date.parse(o.starts_at), Date.parse(o.ends_at)])
     .filter(([a, b]) => b > a)
     .sort((x, y) => x[0] - y[0]);
   const merged: [number, number][] = [];
@@ -84,18 +85,21 @@ export function weeklyOverlap(
     let hi = starts.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if ((starts[mid] as number) + WEEK_MS <= a) lo = mid + 1;
+      const start = starts[mid];
+      if (start !== undefined && start + WEEK_MS <= a) lo = mid + 1;
       else hi = mid;
     }
-    for (let w = lo; w < starts.length && (starts[w] as number) < b; w++) {
+    for (let w = lo; w < starts.length; w++) {
+      const start = starts[w];
+      if (start === undefined || start >= b) break;
       const week = shares?.[w] ?? EVEN_WEEK;
       let share = 0;
       for (let d = 0; d < 7; d++) {
-        const day = (starts[w] as number) + d * DAY_MS;
+        const day = start + d * DAY_MS;
         const covered = Math.min(b, day + DAY_MS) - Math.max(a, day);
-        if (covered > 0) share += ((week[d] as number) * covered) / DAY_MS;
+        if (covered > 0) share += ((week[d] ?? 0) * covered) / DAY_MS;
       }
-      overlap[w] = Math.min(1, (overlap[w] as number) + share);
+      overlap[w] = Math.min(1, (overlap[w] ?? 0) + share);
     }
   }
   return overlap;

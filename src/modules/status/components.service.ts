@@ -1,33 +1,10 @@
 import { asc, eq } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import type { Db } from '../../db/database';
-import { type ComponentStatus, type StatusComponentRow, statusComponents } from '../../db/schema';
+import { type StatusComponentRow, statusComponents } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { AppError, notFound } from '../../http/app-error';
-
-export type ComponentInput = {
-  name: string;
-  description?: string | null;
-  group?: boolean;
-  group_id?: string | null;
-  position?: number;
-  only_show_if_degraded?: boolean;
-};
-
-export type ComponentPatch = Partial<Omit<ComponentInput, 'group'>> & { status?: ComponentStatus };
-
-export type ComponentView = {
-  id: string;
-  name: string;
-  description: string | null;
-  group: boolean;
-  group_id: string | null;
-  position: number;
-  status: ComponentStatus;
-  only_show_if_degraded: boolean;
-  created_at: string;
-  updated_at: string;
-};
+import type { ComponentInput, ComponentPatch, ComponentView } from './status-schemas';
 
 export const toComponentView = (row: StatusComponentRow): ComponentView => ({
   id: row.id,

@@ -15,7 +15,7 @@ import {
 import type { Deps } from '../../deps';
 import { AppError, notFound } from '../../http/app-error';
 import type { Audience } from '../campaigns/audience';
-import type { CampaignPatch } from '../campaigns/campaign-input';
+import type { CampaignCreate, CampaignPatch } from '../campaigns/campaign-input';
 import {
   type Actor,
   createCampaign,
@@ -23,41 +23,16 @@ import {
   stopCampaign,
 } from '../campaigns/campaigns.service';
 import { automaticTransitions, incidentStatusAt } from './status-clock';
+import type {
+  IncidentOpen,
+  IncidentUpdateInput,
+  MaintenanceSchedule,
+  MaintenanceUpdateInput,
+} from './status-schemas';
 import { queueStatusUpdateEmails } from './status-subscriptions.service';
 import { queueStatusWebhooks } from './status-webhooks.service';
 
 export type ComponentChange = { id: string; status: ComponentStatus };
-
-export type IncidentOpen = {
-  name: string;
-  status: 'investigating' | 'identified' | 'monitoring';
-  impact: Exclude<Impact, 'maintenance'>;
-  body: string;
-  components: ComponentChange[];
-  notify_accounts: boolean;
-};
-
-export type IncidentUpdateInput = {
-  status: 'investigating' | 'identified' | 'monitoring' | 'resolved';
-  body: string;
-  impact?: Exclude<Impact, 'maintenance'>;
-  components?: ComponentChange[];
-};
-
-export type MaintenanceSchedule = {
-  name: string;
-  body: string;
-  scheduled_for: string;
-  scheduled_until: string;
-  components: string[];
-  auto_transition: boolean;
-  notify_accounts: boolean;
-};
-
-export type MaintenanceUpdateInput = {
-  status: 'scheduled' | 'in_progress' | 'verifying' | 'completed';
-  body: string;
-};
 
 const BANNER_SEVERITY: Record<Impact, Severity> = {
   none: 'info',
@@ -296,9 +271,9 @@ function bannerFor(
   severity: Severity,
   endsAt: Date | null,
   audience: Audience,
-) {
+): CampaignCreate {
   return {
-    channels: ['banner', 'status'] as ('banner' | 'status')[],
+    channels: ['banner', 'status'],
     title,
     body,
     severity,
@@ -321,12 +296,13 @@ function bannerFor(
  */
 async function audienceOf(db: Db, componentIds: string[]): Promise<Audience> {
   if (componentIds.length === 0) return { type: 'all' };
+  const ids = sql`${JSON.stringify(componentIds)}::jsonb`;
   const rows = await db
     .select({ name: statusComponents.name })
     .from(statusComponents)
     .where(
-      sql`${statusComponents.id} in (select jsonb_array_elements_text(${JSON.stringify(componentIds)}::jsonb)::uuid)
-          or ${statusComponents.groupId} in (select jsonb_array_elements_text(${JSON.stringify(componentIds)}::jsonb)::uuid)`,
+      sql`${statusComponents.id} in (select jsonb_array_elements_text(${ids})::uuid)
+          or ${statusComponents.groupId} in (select jsonb_array_elements_text(${ids})::uuid)`,
     );
   const names = [...new Set(rows.map((r) => r.name))];
   return {

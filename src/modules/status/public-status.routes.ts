@@ -1,6 +1,5 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { COMPONENT_STATUSES } from '../../db/schema';
 import type { AppEnv } from '../../http/app-env';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json } from '../../http/define-route';
@@ -13,6 +12,7 @@ import {
   PageStatusSchema,
   StatuspageComponentSchema,
   StatuspageIncidentSchema,
+  UptimeHistorySchema,
 } from './status-schemas';
 import { UPTIME_DAYS, uptimeHistory } from './uptime.service';
 
@@ -164,13 +164,6 @@ publicStatusRoutes.get('/status/history.rss', async (c) =>
   ),
 );
 
-const UptimeDaySchema = z.object({
-  date: z.string(),
-  status: z.enum(COMPONENT_STATUSES).nullable(),
-  minutes: z.record(z.string(), z.number()),
-  incidents: z.array(z.object({ id: z.string(), name: z.string() })),
-});
-
 const uptimeRoute = defineRoute({
   access: 'public',
   method: 'get',
@@ -184,21 +177,7 @@ const uptimeRoute = defineRoute({
   responses: {
     200: {
       description: 'The uptime history',
-      content: json(
-        z.object({
-          time_zone: z.string(),
-          from: z.string(),
-          to: z.string(),
-          components: z.array(
-            z.object({
-              id: z.string(),
-              name: z.string(),
-              uptime_percent: z.number().nullable(),
-              days: z.array(UptimeDaySchema),
-            }),
-          ),
-        }),
-      ),
+      content: json(UptimeHistorySchema),
     },
     304: { description: 'Unchanged since the ETag sent in If-None-Match.' },
   },

@@ -1,6 +1,5 @@
 import { asc, desc, eq, inArray } from 'drizzle-orm';
 import {
-  type ComponentStatus,
   type IncidentRow,
   incidentComponents,
   incidents,
@@ -17,28 +16,12 @@ import {
   worstStatus,
 } from './status-clock';
 import { incidentUrl } from './status-links';
+import type { StatuspageComponent } from './status-schemas';
 
 /** The public status in Statuspage API v2 shapes (field names, enums, nesting). */
 
 const PAGE_ID = 'forestall';
 const RECENT = 50;
-
-export type StatuspageComponent = {
-  id: string;
-  name: string;
-  status: ComponentStatus;
-  created_at: string;
-  updated_at: string;
-  position: number;
-  description: string | null;
-  showcase: boolean;
-  start_date: string | null;
-  group_id: string | null;
-  page_id: string;
-  group: boolean;
-  only_show_if_degraded: boolean;
-  components?: string[];
-};
 
 export type StatuspageIncident = ReturnType<typeof toIncidentJson>;
 

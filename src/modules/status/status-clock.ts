@@ -1,16 +1,24 @@
-import type {
-  ComponentStatus,
-  IncidentRow,
-  MaintenanceStatus,
-  StatusComponentRow,
+import {
+  type ComponentStatus,
+  type IncidentRow,
+  MAINTENANCE_STATUSES,
+  type MaintenanceStatus,
+  type StatusComponentRow,
 } from '../../db/schema';
+
+/** A maintenance's stored status (the column holds incidents' statuses too). */
+function storedMaintenanceStatus(row: IncidentRow): MaintenanceStatus {
+  const stored = MAINTENANCE_STATUSES.find((status) => status === row.status);
+  if (!stored) throw new Error(`maintenance ${row.id} has the status ${row.status}`);
+  return stored;
+}
 
 /**
  * Scheduled maintenance moves by the clock: in progress from `scheduled_for`, completed at
  * `scheduled_until`, unless ops turned `auto_transition` off or already posted a later state.
  */
 export function maintenanceStatus(row: IncidentRow, now: Date): MaintenanceStatus {
-  const stored = row.status as MaintenanceStatus;
+  const stored = storedMaintenanceStatus(row);
   if (stored === 'completed' || !row.autoTransition) return stored;
   if (row.scheduledUntil && row.scheduledUntil <= now) return 'completed';
   if (stored === 'scheduled' && row.scheduledFor && row.scheduledFor <= now) return 'in_progress';
@@ -28,7 +36,7 @@ export function automaticTransitions(
 ): { status: MaintenanceStatus; at: Date; body: string }[] {
   if (row.kind !== 'maintenance' || !row.autoTransition) return [];
   const transitions: { status: MaintenanceStatus; at: Date; body: string }[] = [];
-  const stored = row.status as MaintenanceStatus;
+  const stored = storedMaintenanceStatus(row);
   if (stored === 'scheduled' && row.scheduledFor && row.scheduledFor <= now) {
     transitions.push({
       status: 'in_progress',

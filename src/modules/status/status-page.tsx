@@ -6,7 +6,7 @@ import { Document, renderToString } from '../../view-kit/document';
 import { LOCAL_TIMES_PATH } from '../../view-kit/local-times';
 import { renderMarkdown } from '../campaigns/markdown';
 import type { PublicStatus, StatuspageIncident } from './public-status.service';
-import type { ComponentUptime, UptimeHistory } from './uptime.service';
+import type { ComponentUptime, UptimeHistory } from './status-schemas';
 
 export const STATUS_LABEL: Record<ComponentStatus, string> = {
   operational: 'Operational',

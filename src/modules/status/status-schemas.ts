@@ -167,3 +167,51 @@ export const PageStatusSchema = z
     description: z.string(),
   })
   .openapi('StatuspageStatus');
+
+export const StatusWebhookSchema = z
+  .object({
+    id: z.string(),
+    url: z.string(),
+    created_at: z.string(),
+    pending: z.number().int(),
+    delivered: z.number().int(),
+    failed: z.number().int(),
+    last_error: z.string().nullable(),
+  })
+  .openapi('StatusWebhook');
+
+const UptimeDaySchema = z.object({
+  date: z.string(),
+  // The worst status the component had that day; null before it existed.
+  status: z.enum(COMPONENT_STATUSES).nullable(),
+  minutes: z.record(z.string(), z.number()),
+  incidents: z.array(z.object({ id: z.string(), name: z.string() })),
+});
+
+export const UptimeHistorySchema = z.object({
+  time_zone: z.string(),
+  from: z.string(),
+  to: z.string(),
+  components: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      // Time not down over the window, weighted as Statuspage does; null with no history.
+      uptime_percent: z.number().nullable(),
+      days: z.array(UptimeDaySchema),
+    }),
+  ),
+});
+
+export type ComponentInput = z.input<typeof ComponentInputSchema>;
+export type ComponentPatch = z.input<typeof ComponentPatchSchema>;
+export type ComponentView = z.infer<typeof ComponentSchema>;
+export type IncidentOpen = z.output<typeof IncidentOpenSchema>;
+export type IncidentUpdateInput = z.output<typeof IncidentUpdateSchema>;
+export type MaintenanceSchedule = z.output<typeof MaintenanceScheduleSchema>;
+export type MaintenanceUpdateInput = z.output<typeof MaintenanceUpdateSchema>;
+export type StatuspageComponent = z.infer<typeof StatuspageComponentSchema>;
+export type StatusWebhookView = z.infer<typeof StatusWebhookSchema>;
+export type UptimeHistory = z.infer<typeof UptimeHistorySchema>;
+export type ComponentUptime = UptimeHistory['components'][number];
+export type UptimeDay = ComponentUptime['days'][number];

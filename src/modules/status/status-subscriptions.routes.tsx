@@ -63,7 +63,7 @@ export const statusSubscriptionRoutes = createRouter()
     return c.json({ message: CHECK_INBOX }, 202);
   })
   .post('/status/subscribe', limitBody, async (c) => {
-    const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+    const form = await c.req.parseBody().catch((): Record<string, unknown> => ({}));
     const email = EmailSchema.safeParse(String(form.email ?? '').trim());
     if (!email.success) {
       return notice(c, 400, 'That is not an email address', <p>Go back and check it.</p>);

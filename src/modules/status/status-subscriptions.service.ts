@@ -84,7 +84,8 @@ export async function confirmStatusSubscription(
   const [row] = await deps.db
     .update(statusSubscribers)
     .set({
-      confirmedAt: sql`coalesce(${statusSubscribers.confirmedAt}, ${deps.clock.now().toISOString()})`,
+      confirmedAt: sql`coalesce(${statusSubscribers.confirmedAt},
+                                ${deps.clock.now().toISOString()})`,
     })
     .where(eq(statusSubscribers.email, email))
     .returning({ email: statusSubscribers.email });

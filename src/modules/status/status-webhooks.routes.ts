@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json, problemResponse } from '../../http/define-route';
 import { isUnroutableAddress } from '../../lib/unroutable-address';
+import { StatusWebhookSchema } from './status-schemas';
 import {
   createStatusWebhook,
   deleteStatusWebhook,
@@ -24,18 +25,6 @@ const WebhookUrlSchema = z
   })
   .openapi({ example: 'https://example.com/hooks/status' });
 const tags = ['Status'];
-
-const WebhookSchema = z
-  .object({
-    id: z.string(),
-    url: z.string(),
-    created_at: z.string(),
-    pending: z.number().int(),
-    delivered: z.number().int(),
-    failed: z.number().int(),
-    last_error: z.string().nullable(),
-  })
-  .openapi('StatusWebhook');
 
 const createRoute = defineRoute({
   access: ops,
@@ -61,7 +50,7 @@ const createRoute = defineRoute({
   responses: {
     201: {
       description: 'The endpoint, with its signing secret (shown once)',
-      content: json(WebhookSchema.extend({ secret: z.string() })),
+      content: json(StatusWebhookSchema.extend({ secret: z.string() })),
     },
   },
 });
@@ -75,7 +64,7 @@ const listRoute = defineRoute({
   responses: {
     200: {
       description: 'Every endpoint',
-      content: json(z.object({ data: z.array(WebhookSchema) })),
+      content: json(z.object({ data: z.array(StatusWebhookSchema) })),
     },
   },
 });

@@ -8,6 +8,7 @@ import type { Deps } from '../../deps';
 import { notFound } from '../../http/app-error';
 import { isUnroutableAddress } from '../../lib/unroutable-address';
 import { incidentJsonById, type PublicStatus, publicStatus } from './public-status.service';
+import type { StatusWebhookView } from './status-schemas';
 
 /** A delivery is given up after this many attempts: 2 minutes doubling, about 17 hours. */
 const MAX_ATTEMPTS = 10;
@@ -19,21 +20,12 @@ const BATCH = 20;
  */
 const LEASE_MS = BATCH * TIMEOUT_MS + 60_000;
 
-export type StatusWebhookView = {
-  id: string;
-  url: string;
-  created_at: string;
-  pending: number;
-  delivered: number;
-  failed: number;
-  last_error: string | null;
-};
-
 export async function createStatusWebhook(
   deps: Deps,
   url: string,
 ): Promise<StatusWebhookView & { secret: string }> {
-  const secret = `whsec_${btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))))}`;
+  const key = crypto.getRandomValues(new Uint8Array(32));
+  const secret = `whsec_${btoa(String.fromCharCode(...key))}`;
   const id = uuidv7();
   await deps.db.insert(statusWebhooks).values({ id, url, secret, createdAt: deps.clock.now() });
   const [view] = await webhookViews(deps, id);

@@ -10,6 +10,7 @@ import {
 } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { worstStatus } from './status-clock';
+import type { ComponentUptime, UptimeDay, UptimeHistory } from './status-schemas';
 
 export const UPTIME_DAYS = 90;
 
@@ -17,29 +18,6 @@ export const UPTIME_DAYS = 90;
 const DOWNTIME_WEIGHT: Partial<Record<ComponentStatus, number>> = {
   major_outage: 1,
   partial_outage: 0.3,
-};
-
-export type UptimeDay = {
-  date: string;
-  /** The worst status the component had that day; null before it existed. */
-  status: ComponentStatus | null;
-  minutes: Partial<Record<ComponentStatus, number>>;
-  incidents: { id: string; name: string }[];
-};
-
-export type ComponentUptime = {
-  id: string;
-  name: string;
-  /** Time not down over the window, weighted as Statuspage does; null with no history. */
-  uptime_percent: number | null;
-  days: UptimeDay[];
-};
-
-export type UptimeHistory = {
-  time_zone: string;
-  from: string;
-  to: string;
-  components: ComponentUptime[];
 };
 
 type Change = { component_id: string; status: ComponentStatus; changed_at: Date };
@@ -113,19 +91,18 @@ function componentDays(
     const dayStart = Math.max(bounds[i] ?? 0, born);
     const dayEnd = Math.min(bounds[i + 1] ?? 0, now);
     if (dayEnd <= dayStart) return { date, status: null, minutes: {}, incidents: [] };
-    const minutes: Partial<Record<ComponentStatus, number>> = {};
+    const minutes = new Map<ComponentStatus, number>();
     for (const segment of segments) {
       const overlap = Math.min(segment.to, dayEnd) - Math.max(segment.from, dayStart);
       if (overlap <= 0) continue;
-      minutes[segment.status] = (minutes[segment.status] ?? 0) + overlap / 60_000;
+      minutes.set(segment.status, (minutes.get(segment.status) ?? 0) + overlap / 60_000);
       down += overlap * (DOWNTIME_WEIGHT[segment.status] ?? 0);
     }
     observed += dayEnd - dayStart;
-    const statuses = Object.keys(minutes) as ComponentStatus[];
     return {
       date,
-      status: worstStatus(statuses),
-      minutes: Object.fromEntries(statuses.map((s) => [s, Math.round(minutes[s] ?? 0)])),
+      status: worstStatus([...minutes.keys()]),
+      minutes: Object.fromEntries([...minutes].map(([s, m]) => [s, Math.round(m)])),
       incidents: spans
         .filter(
           (s) => s.created_at.getTime() < dayEnd && (s.resolved_at?.getTime() ?? now) > dayStart,

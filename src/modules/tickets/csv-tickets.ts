@@ -21,6 +21,10 @@ export type TicketField = (typeof TICKET_FIELDS)[number];
 
 export type ColumnMap = Partial<Record<TicketField, string>>;
 
+/** The ticket field a name stands for, if it is one. */
+export const ticketField = (name: string): TicketField | undefined =>
+  TICKET_FIELDS.find((field) => field === name);
+
 // A real ticket row is a few hundred bytes; a multi-megabyte "line" is a broken file.
 export const MAX_CSV_RECORD_BYTES = 1024 * 1024;
 
@@ -38,13 +42,15 @@ export class CsvFormatError extends Error {
 export function parseColumnMap(pairs: string[]): ColumnMap {
   const map: ColumnMap = {};
   for (const pair of pairs.flatMap((p) => p.split(',')).filter(Boolean)) {
-    const [field, column] = pair.split(/[=:]/, 2).map((part) => part.trim());
-    if (!field || !column || !(TICKET_FIELDS as readonly string[]).includes(field)) {
+    const [name = '', column] = pair.split(/[=:]/, 2).map((part) => part.trim());
+    const field = ticketField(name);
+    if (!field || !column) {
+      const fields = TICKET_FIELDS.join(', ');
       throw new Error(
-        `Bad column mapping "${pair}": use field=column with a field among ${TICKET_FIELDS.join(', ')}.`,
+        `Bad column mapping "${pair}": use field=column with a field among ${fields}.`,
       );
     }
-    map[field as TicketField] = column;
+    map[field] = column;
   }
   return map;
 }
@@ -69,8 +75,7 @@ export async function* readCsvTickets(
     max_record_size: MAX_CSV_RECORD_BYTES,
     info: true,
   });
-  const source =
-    bytes instanceof ReadableStream ? Readable.fromWeb(bytes as never) : Readable.from(bytes);
+  const source = bytes instanceof ReadableStream ? Readable.fromWeb(bytes) : Readable.from(bytes);
   // A body that cannot be read (bad gzip, a client that went away) is bad input; a limit
   // breach keeps its own error.
   source.on('error', (error) =>
@@ -97,7 +102,8 @@ export async function* readCsvTickets(
     if (error instanceof CsvFormatError || error instanceof AppError) throw error;
     // Not every CsvError code starts with CSV_ (INVALID_OPENING_QUOTE does not).
     if (error instanceof CsvError) {
-      throw new CsvFormatError(error.message, (error as { lines?: number }).lines);
+      const lines = 'lines' in error && typeof error.lines === 'number' ? error.lines : undefined;
+      throw new CsvFormatError(error.message, lines);
     }
     throw error;
   }
@@ -107,11 +113,17 @@ function columnFor(field: TicketField, options: { map: ColumnMap }): string {
   return options.map[field] ?? field;
 }
 
+/** The column of a field named by a parse error or a cell: its own name unless it is mapped. */
+export function columnOf(name: string, options: { map: ColumnMap }): string {
+  const field = ticketField(name);
+  return field ? columnFor(field, options) : name;
+}
+
 function checkMapping(columns: string[], options: { map: ColumnMap; source?: string }): void {
   const required: TicketField[] = ['external_id', 'reason', 'created_at'];
   if (!options.source) required.push('source');
   const missing = required.filter((field) => !columns.includes(columnFor(field, options)));
-  for (const field of Object.keys(options.map) as TicketField[]) {
+  for (const field of Object.keys(options.map).flatMap((name) => ticketField(name) ?? [])) {
     const column = columnFor(field, options);
     if (!columns.includes(column) && !missing.includes(field)) missing.push(field);
   }
@@ -148,10 +160,11 @@ function toRow(
     csat: csat === undefined ? undefined : Number(csat),
   };
   // Cells are checked like JSON bodies are by the HTTP layer: text Postgres can store.
-  const unsafe = Object.entries(candidate).flatMap(([field, cell]) => {
+  const unsafe = Object.entries(candidate).flatMap(([name, cell]) => {
     const message = typeof cell === 'string' ? unsafeTextProblem(cell) : undefined;
-    const path = `line ${line}.${columnFor(field as TicketField, options)}`;
-    return message ? [{ location: 'body', path, message }] : [];
+    return message
+      ? [{ location: 'body', path: `line ${line}.${columnOf(name, options)}`, message }]
+      : [];
   });
   if (unsafe.length > 0) return { line, ok: false, errors: unsafe };
   const parsed = TicketInputSchema.safeParse(candidate);
@@ -162,7 +175,7 @@ function toRow(
     errors: fieldErrors(
       parsed.error.issues,
       'body',
-      (path) => `line ${line}.${columnFor(String(path[0]) as TicketField, options)}`,
+      (path) => `line ${line}.${columnOf(String(path[0]), options)}`,
     ),
   };
 }

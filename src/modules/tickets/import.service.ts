@@ -1,6 +1,6 @@
 import type { Deps } from '../../deps';
 import { AppError, type FieldError } from '../../http/app-error';
-import { type ColumnMap, CsvFormatError, readCsvTickets } from './csv-tickets';
+import { type ColumnMap, CsvFormatError, columnOf, readCsvTickets } from './csv-tickets';
 import { prepareBatch, settleAfterIngest, writeBatch } from './ingest.service';
 import { addSummary, emptySummary, type IngestSummary, type TicketInput } from './ticket-input';
 
@@ -34,8 +34,7 @@ export async function importCsvTickets(
         const batch = prepareBatch(
           deps,
           pending.map((row) => row.ticket),
-          (index, field) =>
-            `line ${lines[index]}.${options.map[field as keyof ColumnMap] ?? field}`,
+          (index, field) => `line ${lines[index]}.${columnOf(field, options)}`,
           mode,
         );
         report(batch.errors);

@@ -37,7 +37,8 @@ export function normalizeTickets(
     errors.push({ location: 'body', path: context.pathOf(index, field), message });
   // A plain loop with no closure per ticket: batches hold thousands of them.
   for (; index < inputs.length; index++) {
-    const input = inputs[index] as TicketInput;
+    const input = inputs[index];
+    if (!input) continue;
     const errorsBefore = errors.length;
     const createdAt = readTime(input.created_at, context);
     if (typeof createdAt === 'string') fail('created_at', createdAt);

@@ -83,8 +83,9 @@ export const ticketRoutes = createRouter()
     try {
       map = parseColumnMap(query.map ? [query.map] : []);
     } catch (error) {
-      throw new AppError('validation_failed', (error as Error).message, [
-        { location: 'query', path: 'map', message: (error as Error).message },
+      const message = error instanceof Error ? error.message : String(error);
+      throw new AppError('validation_failed', message, [
+        { location: 'query', path: 'map', message },
       ]);
     }
     const body = c.req.raw.body;

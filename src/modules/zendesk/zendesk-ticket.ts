@@ -56,7 +56,7 @@ export function zendeskTicket(event: ZendeskEvent, reasonFrom: string) {
     mode === 'tag'
       ? detail.tags?.find((tag) => tag.startsWith(name))?.slice(name.length)
       : Object.hasOwn(detail, name)
-        ? stringOf((detail as Record<string, unknown>)[name])
+        ? stringOf(Reflect.get(detail, name))
         : undefined;
   const organization = stringOf(detail.organization_id);
   return {

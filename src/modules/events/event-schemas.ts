@@ -1,0 +1,54 @@
+import { z } from '@hono/zod-openapi';
+import { EVENT_KINDS } from '../../db/schema';
+import { instantInput } from '../../http/time-input';
+
+/** The shapes of the events API: validated on the way in, documented, and typed from here. */
+
+export const instant = instantInput().openapi({ example: '2026-03-01T06:00:00Z' });
+
+export const EventInputSchema = z
+  .object({
+    kind: z.enum(EVENT_KINDS),
+    title: z.string().trim().min(1).max(200).openapi({ example: 'Monthly billing run' }),
+    starts_at: instant,
+    ends_at: instant,
+    rrule: z.string().trim().max(500).nullish().openapi({
+      description: 'RFC 5545 recurrence of the window, e.g. FREQ=MONTHLY;BYMONTHDAY=1',
+      example: 'FREQ=MONTHLY;BYMONTHDAY=1',
+    }),
+    lead_days: z.number().int().min(0).max(60).default(0).openapi({
+      description: 'Days before each window in which contacts already rise.',
+    }),
+    lag_days: z.number().int().min(0).max(60).default(0).openapi({
+      description: 'Days after each window in which contacts still arrive.',
+    }),
+    affected_reasons: z.array(z.string().min(1).max(100)).max(100).default([]),
+    audience: z.record(z.string(), z.unknown()).nullish(),
+  })
+  .openapi('EventInput');
+
+export const EventSchema = EventInputSchema.extend({
+  id: z.uuid(),
+  starts_at: z.string(),
+  ends_at: z.string(),
+  rrule: z.string().nullable(),
+  audience: z.record(z.string(), z.unknown()).nullable(),
+  origin: z.string().openapi({ description: 'manual, or holidays for imported ones.' }),
+  created_at: z.string(),
+  updated_at: z.string(),
+}).openapi('Event');
+
+export const OccurrenceSchema = z
+  .object({
+    event_id: z.uuid(),
+    kind: z.enum(EVENT_KINDS),
+    title: z.string(),
+    starts_at: z.string(),
+    ends_at: z.string(),
+    affected_reasons: z.array(z.string()),
+  })
+  .openapi('Occurrence');
+
+export type EventInput = z.input<typeof EventInputSchema>;
+export type EventView = z.infer<typeof EventSchema>;
+export type Occurrence = z.infer<typeof OccurrenceSchema>;

@@ -1,0 +1,105 @@
+import { z } from '@hono/zod-openapi';
+import {
+  CompanionSchema,
+  DEFLECTION_RATE,
+  IntervalSchema,
+  WarningSchema,
+} from '../impact/impact-schemas';
+
+/** The leaders' report as the API documents it, and as the service and pages type it. */
+
+const Rates = {
+  contacts: z.number().int(),
+  recontacts: z.number().int(),
+  resolved: z.number().int(),
+  recontact_rate: z.number().nullable(),
+  resolution_rate: z.number().nullable(),
+  csat: z.number().nullable(),
+  csat_responses: z.number().int(),
+  csat_satisfied: z.number().int(),
+  first_response_median_hours: z.number().nullable(),
+  first_response_p90_hours: z.number().nullable(),
+};
+const ByGroup = z.object({ treated: z.number().nullable(), holdout: z.number().nullable() });
+
+export const PreventedContactsReportSchema = z
+  .object({
+    from: z.string(),
+    to: z.string(),
+    time_zone: z.string(),
+    cost_per_ticket_cents: z.number().int(),
+    totals: z.object({
+      ...Rates,
+      cost_per_resolution_cents: z.number().int().nullable(),
+      prevented: IntervalSchema.openapi({
+        description:
+          'Net prevented contacts (every reason) of the campaigns measured against a holdout, ' +
+          'with an interval (their errors added in quadrature).',
+      }),
+      target_prevented: IntervalSchema,
+      shifted: IntervalSchema.openapi({
+        description: 'target_prevented − prevented: contacts moved to other reasons.',
+      }),
+      prevented_observational: IntervalSchema.nullable(),
+      savings_cents: IntervalSchema,
+      deflection_rate: z.number().nullable().openapi({ description: DEFLECTION_RATE }),
+      churn_rate: ByGroup,
+      downgrade_rate: ByGroup,
+      campaigns: z.number().int(),
+      warnings: z.number().int(),
+    }),
+    campaigns: z.array(
+      z.object({
+        id: z.string(),
+        title: z.string(),
+        channels: z.array(z.string()),
+        status: z.string(),
+        starts_at: z.string().nullable(),
+        ends_at: z.string().nullable(),
+        window_ends_at: z.string(),
+        measured_at: z.string().openapi({
+          description:
+            'When the measurement was taken: by the measure-campaigns job (every 10 minutes), ' +
+            'or for this answer when the job has not measured the campaign lately.',
+        }),
+        target_reasons: z.array(z.string()),
+        method: z.enum(['holdout', 'observational']),
+        measurement: z.enum(['final', 'so_far']),
+        interval_kind: z.enum(['fixed_horizon', 'always_valid']),
+        prevented: IntervalSchema.nullable(),
+        reason: z.string().nullable(),
+        needed: z
+          .object({
+            more_weeks: z.number().int().nullable(),
+            holdout_accounts: z.number().int().nullable(),
+          })
+          .nullable(),
+        p_value: z.number().nullable(),
+        savings_cents: IntervalSchema.nullable(),
+        target_prevented: IntervalSchema.nullable(),
+        shifted: IntervalSchema.nullable(),
+        lift: IntervalSchema.nullable(),
+        deflection_rate: z.number().nullable(),
+        treated: CompanionSchema,
+        holdout: CompanionSchema,
+        warnings: z.array(WarningSchema),
+      }),
+    ),
+    reasons: z.array(
+      z.object({ reason: z.string(), label: z.string(), ...Rates, prevented: z.number() }),
+    ),
+    weeks: z.array(
+      z.object({
+        week: z.string(),
+        ...Rates,
+        prevented: z.number(),
+        savings_cents: z.number().int(),
+      }),
+    ),
+  })
+  .openapi('PreventedContactsReport');
+
+export type PreventedContactsReport = z.infer<typeof PreventedContactsReportSchema>;
+export type ReportCampaign = PreventedContactsReport['campaigns'][number];
+/** A period's contacts with the rates that keep deflection honest. */
+export type Companion = z.infer<z.ZodObject<typeof Rates>>;
