@@ -25,7 +25,16 @@ export async function startAppServer(mode: 'forestall' | 'bare', databaseUrl = '
     : [];
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', ...profile, 'test/bench/serve-app.ts', mode, databaseUrl],
+    // The flags `npm start` gives the server (package.json), so the bench runs what ships.
+    [
+      '--max-semi-space-size=64',
+      '--import',
+      'tsx',
+      ...profile,
+      'test/bench/serve-app.ts',
+      mode,
+      databaseUrl,
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   let output = '';

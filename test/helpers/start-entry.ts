@@ -7,7 +7,10 @@ export type Started = { child: ChildProcess; output: () => string; port: number;
 
 // What `npm start` runs after its build (global setup builds): one process, so signals reach
 // the entry directly.
-export const ENTRY = [process.execPath, ['--enable-source-maps', 'dist/index.js']] as const;
+export const ENTRY = [
+  process.execPath,
+  ['--enable-source-maps', '--max-semi-space-size=64', 'dist/index.js'],
+] as const;
 
 /**
  * The ceiling for a test that starts the entry: a busy 2-core machine has taken a minute for
