@@ -7,6 +7,9 @@ export type EnvSource = Record<string, unknown>;
 
 const DEFAULT_DATABASE_URL = 'file://./data/forestall';
 
+const isCurrency = (code: string) =>
+  /^[A-Z]{3}$/.test(code) && Intl.supportedValuesOf('currency').includes(code);
+
 const optionalString = z
   .string()
   .trim()
@@ -86,6 +89,12 @@ const envSchema = z.object({
     .regex(/^\d{1,7}(\.\d{1,2})?$/, 'must be an amount such as 9.00 (workspace currency)')
     .default('9.00')
     .transform((amount) => Math.round(Number(amount) * 100)),
+  CURRENCY: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .refine(isCurrency, 'must be an ISO 4217 currency code such as USD or EUR')
+    .default('USD'),
   IMPACT_WINDOW_DAYS: z.coerce.number().int().min(1).max(180).default(14),
   STATUS_PAGE_NAME: z.string().trim().min(1).max(100).default('Status'),
   STATUS_PAGE_LOGO_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
@@ -156,6 +165,8 @@ const configSchema = envSchema.transform((env) => ({
   statusPageBrand: { logoUrl: env.STATUS_PAGE_LOGO_URL, accent: env.STATUS_PAGE_ACCENT },
   /** What one support contact costs, in cents of the workspace currency. */
   costPerTicketCents: env.COST_PER_TICKET,
+  /** The workspace currency (ISO 4217): of COST_PER_TICKET and every amount reported. */
+  currency: env.CURRENCY,
   /** Days after a campaign ends that its measurement window still runs. */
   impactWindowDays: env.IMPACT_WINDOW_DAYS,
   noticeTokens: { ttlSeconds: env.NOTICE_TOKEN_TTL_SECONDS, secret: env.NOTICE_TOKEN_SECRET },

@@ -19,6 +19,7 @@ describe('config', () => {
     expect(config.publicUrl).toBe('http://localhost:3000');
     expect(config.workspaceTimeZone).toBe('UTC');
     expect(config.adminApiKey).toBeUndefined();
+    expect(config.currency).toBe('USD');
   });
 
   it('reads every documented variable', () => {
@@ -31,6 +32,7 @@ describe('config', () => {
       ADMIN_API_KEY: 'fst_a-long-enough-admin-key-123',
       LOG_LEVEL: 'warn',
       BODY_LIMIT_BYTES: '2048',
+      CURRENCY: 'eur',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -41,6 +43,7 @@ describe('config', () => {
       adminApiKey: 'fst_a-long-enough-admin-key-123',
       logLevel: 'warn',
       bodyLimitBytes: 2048,
+      currency: 'EUR',
     });
   });
 
@@ -62,6 +65,8 @@ describe('config', () => {
     ['SPIKE_ALPHA', '0'],
     ['ZENDESK_REASON_FROM', 'column:reason'],
     ['SLACK_WEBHOOK_URL', 'hooks.slack.com/x'],
+    ['CURRENCY', 'DOLLARS'],
+    ['CURRENCY', 'XYZ'],
   ])('names %s when its value (%s) is invalid', (variable, value) => {
     const error = configError({ [variable]: value });
     expect(error.problems.map((p) => p.variable)).toEqual([variable]);

@@ -157,6 +157,7 @@ export async function preventedContactsReport(
     to: toDay,
     time_zone: zone,
     cost_per_ticket_cents: perTicket,
+    currency: deps.config.currency,
     totals: {
       ...companion(period.total),
       cost_per_resolution_cents:

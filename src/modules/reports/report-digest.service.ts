@@ -29,7 +29,7 @@ export async function sendReportDigest(deps: Deps, now: Date): Promise<BatchOutc
     preventedInterval: range(totals.prevented),
     targetPrevented: formatCount(totals.target_prevented.estimate),
     shifted: formatCount(totals.shifted.estimate),
-    savings: formatMoney(totals.savings_cents.estimate),
+    savings: formatMoney(totals.savings_cents.estimate, report.currency),
     deflectionRate: formatPercent(totals.deflection_rate),
     contacts: formatCount(totals.contacts),
     csat: formatPercent(totals.csat),
@@ -38,7 +38,7 @@ export async function sendReportDigest(deps: Deps, now: Date): Promise<BatchOutc
       `(${formatHours(totals.first_response_p90_hours)})`,
     recontactRate: formatPercent(totals.recontact_rate),
     resolutionRate: formatPercent(totals.resolution_rate),
-    costPerResolution: formatMoney(totals.cost_per_resolution_cents),
+    costPerResolution: formatMoney(totals.cost_per_resolution_cents, report.currency),
     churn: [totals.churn_rate.treated, totals.churn_rate.holdout].map(formatPercent).join(' / '),
     warnings: report.campaigns.flatMap((c) => c.warnings.map((w) => `${c.title}: ${w.message}`)),
     campaigns: report.campaigns.map((c) => ({

@@ -1,11 +1,5 @@
 /** How the report's figures read in pages and emails (en, the workspace currency). */
 
-/**
- * The workspace currency (ISO 4217). No setting names it yet: COST_PER_TICKET is "in the
- * workspace currency" and its default, 9.00, is the dollar figure of the design notes.
- */
-export const WORKSPACE_CURRENCY = 'USD';
-
 export const formatCount = (value: number | null | undefined, digits = 0) =>
   value === null || value === undefined
     ? '–'
@@ -30,13 +24,13 @@ const moneyFormat = (currency: string, wholeUnits: boolean) => {
 };
 
 /** Cents as money with its currency's symbol and decimals, e.g. $1,841.29. */
-export const formatMoney = (cents: number | null | undefined, currency = WORKSPACE_CURRENCY) =>
+export const formatMoney = (cents: number | null | undefined, currency: string) =>
   cents === null || cents === undefined
     ? '–'
     : moneyFormat(currency, false).format(cents / 100 || 0);
 
 /** Whole units of money for chart axes, e.g. $1,200. */
-export const formatMoneyAxis = (units: number, currency = WORKSPACE_CURRENCY) =>
+export const formatMoneyAxis = (units: number, currency: string) =>
   moneyFormat(currency, true).format(units);
 
 export const formatHours = (hours: number | null | undefined) =>

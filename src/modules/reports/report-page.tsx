@@ -3,13 +3,7 @@ import type { Deps } from '../../deps';
 import { ChartContainer, type Column, EmptyState, Table } from '../../view-kit/components';
 import { Document, renderToString } from '../../view-kit/document';
 import { smallWeeklyChart, weeklyContactsChart } from './report-charts';
-import {
-  formatCount,
-  formatHours,
-  formatMoney,
-  formatPercent,
-  WORKSPACE_CURRENCY,
-} from './report-format';
+import { formatCount, formatHours, formatMoney, formatPercent } from './report-format';
 import type { PreventedContactsReport } from './report-schemas';
 import { weeklyChartInput } from './weekly-chart-input';
 
@@ -26,7 +20,7 @@ const Tile = (props: { figure: string; children?: Child }) => (
   </div>
 );
 
-const TotalTiles = ({ totals }: { totals: Totals }) => (
+const TotalTiles = ({ totals, currency }: { totals: Totals; currency: string }) => (
   <section class="tiles" aria-label="Totals">
     <Tile figure={formatCount(totals.prevented.estimate)}>
       net contacts prevented, every reason (95%: {formatCount(totals.prevented.low)} to{' '}
@@ -36,8 +30,9 @@ const TotalTiles = ({ totals }: { totals: Totals }) => (
       prevented for the target reasons, of which {formatCount(totals.shifted.estimate)} shifted to
       other reasons
     </Tile>
-    <Tile figure={formatMoney(totals.savings_cents.estimate)}>
-      saved ({formatMoney(totals.savings_cents.low)} to {formatMoney(totals.savings_cents.high)})
+    <Tile figure={formatMoney(totals.savings_cents.estimate, currency)}>
+      saved ({formatMoney(totals.savings_cents.low, currency)} to{' '}
+      {formatMoney(totals.savings_cents.high, currency)})
     </Tile>
     <Tile figure={formatPercent(totals.deflection_rate)}>deflection rate</Tile>
     <Tile figure={formatCount(totals.contacts)}>contacts in the period</Tile>
@@ -49,7 +44,9 @@ const TotalTiles = ({ totals }: { totals: Totals }) => (
     </Tile>
     <Tile figure={formatPercent(totals.recontact_rate)}>re-contacts within 48 h</Tile>
     <Tile figure={formatPercent(totals.resolution_rate)}>resolved</Tile>
-    <Tile figure={formatMoney(totals.cost_per_resolution_cents)}>cost per resolution</Tile>
+    <Tile figure={formatMoney(totals.cost_per_resolution_cents, currency)}>
+      cost per resolution
+    </Tile>
     <Tile figure={pair(totals.churn_rate.treated, totals.churn_rate.holdout)}>
       churned in the window, treated / held out
     </Tile>
@@ -62,7 +59,7 @@ const n = <Row,>(header: string, cell: (row: Row) => Child): Column<Row> => ({
   numeric: true,
 });
 
-const CAMPAIGN_COLUMNS: Column<Campaign>[] = [
+const campaignColumns = (currency: string): Column<Campaign>[] => [
   {
     header: 'Campaign',
     cell: (c) => (
@@ -94,7 +91,7 @@ const CAMPAIGN_COLUMNS: Column<Campaign>[] = [
     (c) =>
       `${formatCount(c.target_prevented?.estimate, 1)} / ${formatCount(c.shifted?.estimate, 1)}`,
   ),
-  n('Saved', (c) => formatMoney(c.savings_cents?.estimate)),
+  n('Saved', (c) => formatMoney(c.savings_cents?.estimate, currency)),
   n('Deflection', (c) => formatPercent(c.deflection_rate)),
   n('CSAT treated / held out', (c) => pair(c.treated.csat, c.holdout.csat)),
   n('First response (median) treated / held out', (c) =>
@@ -121,7 +118,7 @@ const REASON_COLUMNS: Column<ReasonRow>[] = [
 ];
 
 type WeekRow = PreventedContactsReport['weeks'][number];
-const WEEK_COLUMNS: Column<WeekRow>[] = [
+const weekColumns = (currency: string): Column<WeekRow>[] => [
   { header: 'Week of', cell: (w) => w.week },
   n('Contacts', (w) => formatCount(w.contacts)),
   n('Re-contacts', (w) => formatPercent(w.recontact_rate)),
@@ -133,7 +130,7 @@ const WEEK_COLUMNS: Column<WeekRow>[] = [
       `${formatHours(w.first_response_median_hours)} / ${formatHours(w.first_response_p90_hours)}`,
   ),
   n('Prevented', (w) => formatCount(w.prevented, 1)),
-  n('Saved', (w) => formatMoney(w.savings_cents)),
+  n('Saved', (w) => formatMoney(w.savings_cents, currency)),
 ];
 
 const Warnings = ({ campaigns }: { campaigns: Campaign[] }) => {
@@ -212,10 +209,10 @@ function reconcile(report: PreventedContactsReport): Reconciliation[] {
   ];
 }
 
-const RECONCILIATION_COLUMNS: Column<Reconciliation>[] = [
+const reconciliationColumns = (currency: string): Column<Reconciliation>[] => [
   { header: 'Part', cell: (r) => r.label },
   n('Prevented', (r) => formatCount(r.prevented, 1)),
-  n('Saved', (r) => formatMoney(r.savings_cents)),
+  n('Saved', (r) => formatMoney(r.savings_cents, currency)),
 ];
 
 /** The report's content (with its charts), for the page below and the console. */
@@ -235,7 +232,7 @@ export async function reportSections(deps: Deps, report: PreventedContactsReport
   const anyContacts = chart.series.length > 0;
   const anySavings = report.campaigns.some(countedInTotals);
   const savings = {
-    currency: WORKSPACE_CURRENCY,
+    currency: report.currency,
     weeks: report.weeks.map((w) => ({ week: w.week, savings: w.savings_cents / 100 })),
   };
   // Drawing the charts grows with the weeks and campaigns shown: off the request thread.
@@ -254,12 +251,12 @@ export async function reportSections(deps: Deps, report: PreventedContactsReport
         <h1>Prevented contacts</h1>
         <p class="meta">
           {report.from} to {report.to} ({report.time_zone}) · cost per ticket{' '}
-          {formatMoney(report.cost_per_ticket_cents)}
+          {formatMoney(report.cost_per_ticket_cents, report.currency)}
         </p>
       </header>
       <main>
         <Warnings campaigns={report.campaigns} />
-        <TotalTiles totals={totals} />
+        <TotalTiles totals={totals} currency={report.currency} />
         {observational ? (
           <p class="label">
             Campaigns without a holdout (observational estimates, not in the totals):{' '}
@@ -292,17 +289,17 @@ export async function reportSections(deps: Deps, report: PreventedContactsReport
         <h2>Campaigns</h2>
         <Table
           rows={report.campaigns}
-          columns={CAMPAIGN_COLUMNS}
+          columns={campaignColumns(report.currency)}
           empty="No campaign was measured in this period."
         />
         <h2>Reasons</h2>
         <Table rows={report.reasons} columns={REASON_COLUMNS} />
         <h2>Weeks</h2>
-        <Table rows={report.weeks} columns={WEEK_COLUMNS} />
+        <Table rows={report.weeks} columns={weekColumns(report.currency)} />
         {anySavings ? (
           <Table
             rows={reconcile(report)}
-            columns={RECONCILIATION_COLUMNS}
+            columns={reconciliationColumns(report.currency)}
             caption="From the weekly rows to the headline"
           />
         ) : (

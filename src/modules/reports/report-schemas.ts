@@ -28,6 +28,10 @@ export const PreventedContactsReportSchema = z
     to: z.string(),
     time_zone: z.string(),
     cost_per_ticket_cents: z.number().int(),
+    currency: z.string().openapi({
+      description: 'ISO 4217 code of every amount in cents (CURRENCY).',
+      example: 'USD',
+    }),
     totals: z.object({
       ...Rates,
       cost_per_resolution_cents: z.number().int().nullable(),

@@ -122,6 +122,7 @@ describe('GET /v1/reports/prevented-contacts', { timeout: paced.timeout }, () =>
       to: '2026-03-28',
       time_zone: 'UTC',
       cost_per_ticket_cents: 900,
+      currency: 'USD',
     });
     const campaign = report.campaigns.find((c: { id: string }) => c.id === campaignId);
     expect(campaign).toMatchObject({
