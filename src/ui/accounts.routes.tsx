@@ -1,4 +1,5 @@
 import { AppError } from '../http/app-error';
+import { encodeKeyCursor, keyCursorSchema } from '../http/pagination';
 import { getAccount } from '../modules/accounts/accounts.service';
 import { deliveriesToAccount } from '../modules/email/deliveries.service';
 import { type AccountSummary, searchAccounts } from '../modules/notices/account-search.service';
@@ -84,6 +85,27 @@ accountRoutes.get('/console/accounts', ops, async (c) => {
   }
 });
 
+/** Rows each of an account's lists shows at a time. */
+const LIST_SIZE = 50;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The account page's list cursors, or undefined when one is not a cursor it handed out. */
+function listCursors(dismissed: string | undefined, emails: string | undefined) {
+  const key = (cursor: string | undefined) =>
+    cursor === undefined ? null : keyCursorSchema.safeParse(cursor).data;
+  const dismissedKey = key(dismissed);
+  const emailsKey = key(emails);
+  const [at, campaignId] = dismissedKey?.split('|') ?? [];
+  if (dismissedKey !== null) {
+    if (!at || !campaignId || Number.isNaN(Date.parse(at)) || !UUID.test(campaignId)) return;
+  }
+  if (emailsKey !== null && (emailsKey === undefined || !UUID.test(emailsKey))) return;
+  return {
+    dismissed: at && campaignId ? { at, campaignId } : undefined,
+    emails: emailsKey ?? undefined,
+  };
+}
+
 const VERDICT: Record<NoticeVerdict, string> = {
   shown: 'Shown',
   dismissed: 'Dismissed by the account',
@@ -100,11 +122,33 @@ async function accountPage(c: ConsoleContext) {
   });
   if ('page' in lookup) return lookup.page;
   const account = lookup.found;
-  const [notices, dismissals, emails] = await Promise.all([
+  const cursors = listCursors(c.req.query('dismissed'), c.req.query('emails'));
+  if (!cursors) {
+    return render(c, `Account ${account.id}`, <PageHeader title={`Account ${account.id}`} />, {
+      status: 400,
+      flash: { ok: false, text: 'That page link is broken: start from the first page.' },
+    });
+  }
+  const [notices, dismissalRows, emailRows] = await Promise.all([
     explainNotices(deps, id),
-    dismissalsOf(deps, id),
-    deliveriesToAccount(deps, id),
+    dismissalsOf(deps, id, { limit: LIST_SIZE + 1, after: cursors.dismissed }),
+    deliveriesToAccount(deps, id, { limit: LIST_SIZE + 1, before: cursors.emails }),
   ]);
+  const dismissals = dismissalRows.slice(0, LIST_SIZE);
+  const emails = emailRows.slice(0, LIST_SIZE);
+  const self = `/console/accounts/${encodeURIComponent(account.id)}`;
+  const lastDismissal = dismissals.at(-1);
+  const nextDismissed =
+    dismissalRows.length > LIST_SIZE && lastDismissal
+      ? `${self}?dismissed=${encodeKeyCursor(
+          `${lastDismissal.dismissedAt.toISOString()}|${lastDismissal.campaignId}`,
+        )}#dismissed`
+      : undefined;
+  const lastEmail = emails.at(-1);
+  const nextEmails =
+    emailRows.length > LIST_SIZE && lastEmail
+      ? `${self}?emails=${encodeKeyCursor(lastEmail.id)}#emails`
+      : undefined;
   const facts: [string, string][] = [
     ['Plan', account.plan ?? '—'],
     ['Region', account.region ?? '—'],
@@ -164,7 +208,7 @@ async function accountPage(c: ConsoleContext) {
       <Card id="dismissed" title="Dismissed">
         <Table
           rows={dismissals}
-          empty="It has dismissed nothing."
+          empty={cursors.dismissed ? 'Nothing older.' : 'It has dismissed nothing.'}
           columns={[
             {
               header: 'Notice',
@@ -176,11 +220,16 @@ async function accountPage(c: ConsoleContext) {
             },
           ]}
         />
+        <Pager first={cursors.dismissed ? `${self}#dismissed` : undefined} next={nextDismissed} />
       </Card>
       <Card id="emails" title="Emails">
         <Table
           rows={emails}
-          empty="No campaign email is planned for or was sent to this account."
+          empty={
+            cursors.emails
+              ? 'Nothing older.'
+              : 'No campaign email is planned for or was sent to this account.'
+          }
           columns={[
             { header: 'Campaign', cell: (e) => e.campaign_title },
             { header: 'To', cell: (e) => e.email },
@@ -191,6 +240,7 @@ async function accountPage(c: ConsoleContext) {
             },
           ]}
         />
+        <Pager first={cursors.emails ? `${self}#emails` : undefined} next={nextEmails} />
       </Card>
     </>,
   );

@@ -138,6 +138,40 @@ describe('the console accounts and API keys pages', () => {
     expect(exposed?.n).toBe(0);
   });
 
+  it("pages an account's dismissals, and refuses a forged page link with 400", async () => {
+    const appKey = await t.keyFor('app');
+    for (let i = 0; i < 51; i++) {
+      const { id } = await publishCampaign(t, {
+        channels: ['banner'],
+        title: `Notice ${String(i).padStart(2, '0')}`,
+        body: 'Read me.',
+        severity: 'info',
+        audience: { type: 'rule', all: [{ attribute: 'plan', op: 'eq', value: 'free' }] },
+        publish: true,
+      });
+      t.clock.set(new Date(Date.parse('2026-03-02T10:00:00Z') + i * 60_000).toISOString());
+      await t.request(`/v1/accounts/acct-001/notices/${id}/dismiss`, {
+        method: 'POST',
+        key: appKey,
+      });
+    }
+    const browser = consoleClient(t);
+    await browser.signIn(opsKey);
+    const first = await (await browser.get('/console/accounts/acct-001')).text();
+    const dismissedOn = (markup: string) =>
+      [...markup.slice(markup.indexOf('id="dismissed-h"')).matchAll(/>Notice (\d\d)</g)].map(
+        (m) => m[1],
+      );
+    expect(dismissedOn(first)).toHaveLength(50);
+    expect(dismissedOn(first)[0]).toBe('50');
+    const next = /href="(\/console\/accounts\/acct-001\?dismissed=[^"#]+)#dismissed"/.exec(first);
+    expect(next?.[1]).toBeDefined();
+    const second = await (await browser.get(next?.[1] ?? '')).text();
+    expect(dismissedOn(second)).toEqual(['00']);
+    const forged = await browser.get('/console/accounts/acct-001?dismissed=zzz');
+    expect(forged.status).toBe(400);
+  });
+
   it('says an account or campaign does not exist on a console page, with 404', async () => {
     const browser = consoleClient(t);
     await browser.signIn(opsKey);

@@ -144,13 +144,22 @@ export async function listOutbox(
 }
 
 /** The emails planned or sent to one account, newest first, with their campaigns' titles. */
-export async function deliveriesToAccount(deps: Deps, accountId: string, limit = 50) {
+export async function deliveriesToAccount(
+  deps: Deps,
+  accountId: string,
+  page: { limit: number; before?: string },
+) {
   const rows = await deps.db
     .select({ delivery: emailDeliveries, title: campaigns.title })
     .from(emailDeliveries)
     .innerJoin(campaigns, eq(campaigns.id, emailDeliveries.campaignId))
-    .where(eq(emailDeliveries.accountId, accountId))
+    .where(
+      and(
+        eq(emailDeliveries.accountId, accountId),
+        page.before ? lt(emailDeliveries.id, page.before) : undefined,
+      ),
+    )
     .orderBy(desc(emailDeliveries.id))
-    .limit(limit);
+    .limit(page.limit);
   return rows.map((row) => ({ ...toView(row.delivery), campaign_title: row.title }));
 }

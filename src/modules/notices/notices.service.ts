@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import { desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { DATABASE_RETRY_AFTER_SECONDS } from '../../db/database-errors';
 import { rowsOf } from '../../db/json-param';
 import { campaigns, noticeDismissals, type Role } from '../../db/schema';
@@ -235,8 +235,16 @@ export async function explainNotices(
   }));
 }
 
-/** The notices an account dismissed, newest first, whether or not they still run. */
-export async function dismissalsOf(deps: Deps, accountId: string) {
+/**
+ * The notices an account dismissed, newest first, whether or not they still run: a page of
+ * `limit`, after the dismissal `after` names (its time and campaign, as the cursor says).
+ */
+export async function dismissalsOf(
+  deps: Deps,
+  accountId: string,
+  page: { limit: number; after?: { at: string; campaignId: string } },
+) {
+  const after = page.after;
   return deps.db
     .select({
       campaignId: noticeDismissals.campaignId,
@@ -245,7 +253,15 @@ export async function dismissalsOf(deps: Deps, accountId: string) {
     })
     .from(noticeDismissals)
     .innerJoin(campaigns, eq(campaigns.id, noticeDismissals.campaignId))
-    .where(eq(noticeDismissals.accountId, accountId))
-    .orderBy(desc(noticeDismissals.dismissedAt))
-    .limit(200);
+    .where(
+      and(
+        eq(noticeDismissals.accountId, accountId),
+        after
+          ? sql`(${noticeDismissals.dismissedAt}, ${noticeDismissals.campaignId})
+              < (${after.at}::timestamptz, ${after.campaignId}::uuid)`
+          : undefined,
+      ),
+    )
+    .orderBy(desc(noticeDismissals.dismissedAt), desc(noticeDismissals.campaignId))
+    .limit(page.limit);
 }
