@@ -1,5 +1,13 @@
 import { postgresCode } from './retry-transaction';
 
+/**
+ * How long a request that can answer from memory (the notices catalog, cached accounts, a key
+ * checked before) waits for a database read before it does: a read takes a few ms, and a
+ * database that stopped answering must not hold product apps (test/bench/README.md says why
+ * 50 ms).
+ */
+export const DATABASE_WAIT_MS = 50;
+
 /** How long a client should wait before retrying a request the database could not serve. */
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
 

@@ -1,3 +1,4 @@
+import { z } from '@hono/zod-openapi';
 import { AppError } from '../http/app-error';
 import { encodeKeyCursor, keyCursorSchema } from '../http/pagination';
 import { getAccount } from '../modules/accounts/accounts.service';
@@ -85,24 +86,22 @@ accountRoutes.get('/console/accounts', ops, async (c) => {
   }
 });
 
-/** Rows each of an account's lists shows at a time. */
-const LIST_SIZE = 50;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const isUuid = (value: string) => z.uuid().safeParse(value).success;
 
 /** The account page's list cursors, or undefined when one is not a cursor it handed out. */
 function listCursors(dismissed: string | undefined, emails: string | undefined) {
-  const key = (cursor: string | undefined) =>
-    cursor === undefined ? null : keyCursorSchema.safeParse(cursor).data;
-  const dismissedKey = key(dismissed);
-  const emailsKey = key(emails);
-  const [at, campaignId] = dismissedKey?.split('|') ?? [];
-  if (dismissedKey !== null) {
-    if (!at || !campaignId || Number.isNaN(Date.parse(at)) || !UUID.test(campaignId)) return;
-  }
-  if (emailsKey !== null && (emailsKey === undefined || !UUID.test(emailsKey))) return;
+  // '' when absent; undefined when forged (a cursor's key is never empty).
+  const decode = (cursor: string | undefined) =>
+    cursor === undefined ? '' : keyCursorSchema.safeParse(cursor).data;
+  const dismissedKey = decode(dismissed);
+  const emailsKey = decode(emails);
+  if (dismissedKey === undefined || emailsKey === undefined) return;
+  const [at = '', campaignId = ''] = dismissedKey.split('|');
+  if (dismissedKey && (Number.isNaN(Date.parse(at)) || !isUuid(campaignId))) return;
+  if (emailsKey && !isUuid(emailsKey)) return;
   return {
-    dismissed: at && campaignId ? { at, campaignId } : undefined,
-    emails: emailsKey ?? undefined,
+    dismissed: dismissedKey ? { at, campaignId } : undefined,
+    emails: emailsKey || undefined,
   };
 }
 
@@ -131,22 +130,22 @@ async function accountPage(c: ConsoleContext) {
   }
   const [notices, dismissalRows, emailRows] = await Promise.all([
     explainNotices(deps, id),
-    dismissalsOf(deps, id, { limit: LIST_SIZE + 1, after: cursors.dismissed }),
-    deliveriesToAccount(deps, id, { limit: LIST_SIZE + 1, before: cursors.emails }),
+    dismissalsOf(deps, id, { limit: PAGE_SIZE + 1, after: cursors.dismissed }),
+    deliveriesToAccount(deps, id, { limit: PAGE_SIZE + 1, before: cursors.emails }),
   ]);
-  const dismissals = dismissalRows.slice(0, LIST_SIZE);
-  const emails = emailRows.slice(0, LIST_SIZE);
+  const dismissals = dismissalRows.slice(0, PAGE_SIZE);
+  const emails = emailRows.slice(0, PAGE_SIZE);
   const self = `/console/accounts/${encodeURIComponent(account.id)}`;
   const lastDismissal = dismissals.at(-1);
   const nextDismissed =
-    dismissalRows.length > LIST_SIZE && lastDismissal
+    dismissalRows.length > PAGE_SIZE && lastDismissal
       ? `${self}?dismissed=${encodeKeyCursor(
           `${lastDismissal.dismissedAt.toISOString()}|${lastDismissal.campaignId}`,
         )}#dismissed`
       : undefined;
   const lastEmail = emails.at(-1);
   const nextEmails =
-    emailRows.length > LIST_SIZE && lastEmail
+    emailRows.length > PAGE_SIZE && lastEmail
       ? `${self}?emails=${encodeKeyCursor(lastEmail.id)}#emails`
       : undefined;
   const facts: [string, string][] = [

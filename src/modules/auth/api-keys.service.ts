@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
+import { DATABASE_WAIT_MS } from '../../db/database-errors';
 import { type ApiKeyRow, apiKeys, type Role } from '../../db/schema';
 import type { Deps } from '../../deps';
 import type { Principal } from '../../http/app-env';
@@ -126,7 +127,7 @@ export async function authenticateApiKey(deps: Deps, key: string): Promise<Princ
     return remembered.principal;
   }
   // While the database cannot confirm a key (a check failed and none has succeeded since, or
-  // the check under way takes over KEY_CHECK_WAIT_MS), a key this instance checked in the last
+  // the check under way takes over DATABASE_WAIT_MS), a key this instance checked in the last
   // STALE_KEY_LIMIT_MS is trusted from memory: an outage must not lock product apps out, nor
   // make them wait. A key found revoked is refused at once.
   const trustable = age < STALE_KEY_LIMIT_MS;
@@ -134,12 +135,12 @@ export async function authenticateApiKey(deps: Deps, key: string): Promise<Princ
   const sinceCheck = performance.now() - (remembered.recheckStartedAt ?? 0);
   if (remembered.recheck) {
     // A check already overdue is not waited for again by every request that follows.
-    const overdue = sinceCheck > KEY_CHECK_WAIT_MS;
+    const overdue = sinceCheck > DATABASE_WAIT_MS;
     if (age < PRINCIPAL_CACHE_MS || ((away || overdue) && trustable)) {
       return remembered.principal;
     }
     return trustable
-      ? settledWithin(remembered.recheck, KEY_CHECK_WAIT_MS, remembered.principal)
+      ? settledWithin(remembered.recheck, DATABASE_WAIT_MS, remembered.principal)
       : remembered.recheck;
   }
   // Away: one check in the background probes for the database's return this often.
@@ -159,7 +160,7 @@ export async function authenticateApiKey(deps: Deps, key: string): Promise<Princ
     recheck.catch(() => {});
     return remembered.principal;
   }
-  return settledWithin(recheck, KEY_CHECK_WAIT_MS, remembered.principal);
+  return settledWithin(recheck, DATABASE_WAIT_MS, remembered.principal);
 }
 
 /**
@@ -178,9 +179,6 @@ export function principalInMemory(deps: Deps, key: string): Principal | undefine
 
 /** How long a key checked once is trusted from memory while the database cannot answer. */
 const STALE_KEY_LIMIT_MS = 15 * 60_000;
-// A key check takes a few ms; past this the remembered principal answers (see
-// test/bench/README.md, the 50 ms database wait of the notices API).
-const KEY_CHECK_WAIT_MS = 50;
 
 async function checkKey(deps: Deps, secretHash: string): Promise<Principal | null> {
   const checkedAt = performance.now();

@@ -1,10 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { LRUCache } from 'lru-cache';
 import type { Db } from '../../db/database';
+import { DATABASE_WAIT_MS } from '../../db/database-errors';
 import { rowsOf } from '../../db/json-param';
 import { settledWithin } from '../../lib/settle-within';
 import type { AudienceSubject } from '../campaigns/audience';
-import { NOTICES_DATABASE_WAIT_MS } from './notices-waits';
 
 /** The notices API's last answer for an account, valid while the live set is the same. */
 export type NoticeAnswer = {
@@ -61,7 +61,7 @@ export function createAccountCache(options: { max: number }) {
   let seq = 0;
   const recent: Change[] = [];
   // Since when the database is away (performance.now()): a read of the change feed failed or
-  // outlived NOTICES_DATABASE_WAIT_MS; cleared by the next read that succeeds.
+  // outlived DATABASE_WAIT_MS; cleared by the next read that succeeds.
   let awaySince: number | undefined;
   let lastPollStarted = Number.NEGATIVE_INFINITY;
 
@@ -160,7 +160,7 @@ export function createAccountCache(options: { max: number }) {
       if (now - freshAsOf < ACCOUNT_SYNC_EVERY_MS) return undefined;
       // A read already overdue is not waited for again by any request that follows: the
       // database counts as away until a read succeeds.
-      if (polling && now - polling.started > NOTICES_DATABASE_WAIT_MS) awaySince ??= now;
+      if (polling && now - polling.started > DATABASE_WAIT_MS) awaySince ??= now;
       // The database is away: accounts are answered as last read (nothing can change them
       // while it is away), no request waits, and a read probes for its return in the
       // background every ACCOUNT_SYNC_EVERY_MS.
@@ -186,10 +186,10 @@ export function createAccountCache(options: { max: number }) {
         if (away || since === undefined) return away ? undefined : current.done;
         // The request that starts a read waits for it (on Workers its I/O belongs to that
         // request and would be cancelled if the request finished first), but not for long.
-        return settledWithin(current.done, NOTICES_DATABASE_WAIT_MS, undefined);
+        return settledWithin(current.done, DATABASE_WAIT_MS, undefined);
       }
       if (away || now - freshAsOf < MAX_LAG_MS) return undefined;
-      return settledWithin(polling.done, NOTICES_DATABASE_WAIT_MS, undefined);
+      return settledWithin(polling.done, DATABASE_WAIT_MS, undefined);
     },
   };
 }

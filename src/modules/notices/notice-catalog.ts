@@ -2,13 +2,13 @@ import { Buffer } from 'node:buffer';
 import { and, inArray } from 'drizzle-orm';
 import type { Clock } from '../../clock';
 import type { Db } from '../../db/database';
+import { DATABASE_WAIT_MS } from '../../db/database-errors';
 import { type CampaignRow, campaigns, type Severity } from '../../db/schema';
 import { hash32 } from '../../lib/hash32';
 import { andThen, type MaybePromise } from '../../lib/maybe-promise';
 import { settledWithin } from '../../lib/settle-within';
 import { type Audience, type AudienceMatcher, compileAudience } from '../campaigns/audience';
 import { publishedCampaign, runsPast } from '../campaigns/campaign-status';
-import { NOTICES_DATABASE_WAIT_MS } from './notices-waits';
 
 export type NoticeContent = {
   title: string;
@@ -74,7 +74,7 @@ export type CatalogMemory = {
   generation: number;
   /**
    * When the database was found away (`performance.now()`): a read failed, or outlived
-   * NOTICES_DATABASE_WAIT_MS; cleared by the next read that succeeds.
+   * DATABASE_WAIT_MS; cleared by the next read that succeeds.
    */
   failedAt?: number;
 };
@@ -161,7 +161,7 @@ export function createNoticeCatalog(
     if (!loaded) return loading ?? startLoad();
     // A read already overdue is not waited for again by any request that follows: the
     // database counts as away until a read succeeds.
-    if (loading && now - loadingSince > NOTICES_DATABASE_WAIT_MS) {
+    if (loading && now - loadingSince > DATABASE_WAIT_MS) {
       memory.failedAt ??= now;
       return loaded.notices;
     }
@@ -174,7 +174,7 @@ export function createNoticeCatalog(
     }
     // The request that starts a read waits for it (on Workers, its I/O is that request's),
     // but not for long, and never for an error: the catalog it has is the answer then.
-    return settledWithin(loading ?? startLoad(), NOTICES_DATABASE_WAIT_MS, loaded.notices);
+    return settledWithin(loading ?? startLoad(), DATABASE_WAIT_MS, loaded.notices);
   }
 
   return {

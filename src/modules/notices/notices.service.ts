@@ -14,7 +14,9 @@ import { isHeldOut } from '../campaigns/holdout';
 import type { NoticeAccount, NoticeAnswer } from './account-cache';
 import { accountsAfter } from './account-loader';
 import { type LiveNotice, type LiveSet, type NoticeJson, versionKey } from './notice-catalog';
-import { NOTICES_ACCOUNT_LOAD_MS } from './notices-waits';
+
+/** An account not in memory is read within this, or the request gets a 503. */
+const NOTICES_ACCOUNT_LOAD_MS = 3_000;
 
 /** Who may read an account's notices with an API key (a browser token for it may too). */
 export const NOTICE_READERS: readonly Role[] = ['app'];
