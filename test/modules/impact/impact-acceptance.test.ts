@@ -193,7 +193,9 @@ describe('prevented contacts end to end', { timeout: paced.timeout }, () => {
     accounts.forEach((account, i) => {
       const isHeld = heldOut(i);
       const k = isHeld ? held++ : treated++;
-      const writes = isHeld ? k % 2 === 0 : k % 5 === 0;
+      // Held-out accounts write clearly more tickets in all (about 450 against 350 whatever the
+      // holdout hash draws), so the week's median falls among their 10-hour answers.
+      const writes = isHeld ? k % 2 === 0 : k % 6 === 0;
       if (writes) {
         const created = `2026-03-0${3 + (i % 5)}T10:00:00Z`;
         const answered = isHeld
