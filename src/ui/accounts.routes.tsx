@@ -160,14 +160,12 @@ async function accountPage(c: ConsoleContext) {
     ]),
   ];
   const shown = notices.filter((n) => n.verdict === 'shown').length;
+  const live = `${notices.length} live notice${notices.length === 1 ? '' : 's'}`;
   return render(
     c,
     `Account ${account.id}`,
     <>
-      <PageHeader
-        title={`Account ${account.id}`}
-        meta={`Sees ${shown} of ${notices.length} live notice${notices.length === 1 ? '' : 's'} now.`}
-      >
+      <PageHeader title={`Account ${account.id}`} meta={`Sees ${shown} of ${live} now.`}>
         <p>
           <a href="/console/accounts">All accounts</a>
         </p>

@@ -104,7 +104,9 @@ async function emailPage(c: ConsoleContext) {
         title={`${campaign.title}: email`}
         meta={
           settings.local_time
-            ? `Each recipient gets it at ${settings.local_time} in their own time zone (the workspace's when the account has none) on the day it goes out, or at once where that hour has already passed.`
+            ? `Each recipient gets it at ${settings.local_time} in their own time zone ` +
+              "(the workspace's when the account has none) on the day it goes out, " +
+              'or at once where that hour has already passed.'
             : 'Each recipient gets it at the campaign’s send time.'
         }
       >

@@ -12,7 +12,8 @@ const round = (n: number) => (Math.round(n * 10) / 10).toLocaleString('en');
 /** A number with its interval, or why there is none yet. */
 const answerText = (answer: Answer) =>
   answer.status === 'ok' && 'prevented' in answer && answer.prevented
-    ? `${round(answer.prevented.estimate)} (95% interval ${round(answer.prevented.low)} to ${round(answer.prevented.high)})`
+    ? `${round(answer.prevented.estimate)} ` +
+      `(95% interval ${round(answer.prevented.low)} to ${round(answer.prevented.high)})`
     : `No number yet: ${'reason' in answer ? answer.reason : 'insufficient data'}`;
 
 campaignImpactRoutes.get(
@@ -33,7 +34,11 @@ campaignImpactRoutes.get(
       <>
         <PageHeader
           title={`${campaign.title}: impact`}
-          meta={`Measured ${impact.method === 'holdout' ? 'against its holdout' : 'observationally'}, over ${impact.window.elapsed_days} of ${impact.window.planned_days} days.`}
+          meta={
+            `Measured ${impact.method === 'holdout' ? 'against its holdout' : 'observationally'},` +
+            ' ' +
+            `over ${impact.window.elapsed_days} of ${impact.window.planned_days} days.`
+          }
         >
           <p>
             <AreaLink session={session} area="campaigns" href={`/console/campaigns/${campaign.id}`}>

@@ -274,6 +274,8 @@ campaignRoutes.get('/console/campaigns/:id', ops, async (c) => {
   ]);
   const button = { id: campaign.id, csrf: c.var.session.csrfToken };
   const { status } = campaign;
+  const starts = campaign.starts_at ? <Instant at={campaign.starts_at} /> : 'when published';
+  const ends = campaign.ends_at ? <Instant at={campaign.ends_at} /> : 'when ended';
   return render(
     c,
     campaign.title,
@@ -309,8 +311,7 @@ campaignRoutes.get('/console/campaigns/:id', ops, async (c) => {
           severity={campaign.severity}
         />
         <p>
-          Starts {campaign.starts_at ? <Instant at={campaign.starts_at} /> : 'when published'}; ends{' '}
-          {campaign.ends_at ? <Instant at={campaign.ends_at} /> : 'when ended'}. Target reasons:{' '}
+          Starts {starts}; ends {ends}. Target reasons:{' '}
           {campaign.target_reasons.join(', ') || 'none'}.
         </p>
       </section>

@@ -55,7 +55,10 @@ function importPage(
     <>
       <PageHeader
         title="Import tickets"
-        meta={`A CSV export of tickets, up to ${limitMb} MB here (npm run import sends bigger files). Importing the same file again changes nothing.`}
+        meta={
+          `A CSV export of tickets, up to ${limitMb} MB here ` +
+          '(npm run import sends bigger files). Importing the same file again changes nothing.'
+        }
       />
       <Card id="import" title="A CSV export of tickets">
         <PostForm action="/console/import" csrf={c.var.session.csrfToken} class="narrow" multipart>
@@ -141,7 +144,8 @@ importRoutes.post(
       return {
         to: '/console/reasons',
         message:
-          `Imported ${result.received.toLocaleString('en')} rows: ${result.inserted.toLocaleString('en')} new tickets, ` +
+          `Imported ${result.received.toLocaleString('en')} rows: ` +
+          `${result.inserted.toLocaleString('en')} new tickets, ` +
           `${result.updated + result.duplicates} already known${skipped}. ` +
           'Spike detection runs on the new history in the background.',
       };

@@ -58,8 +58,9 @@ const DetectionState = ({ report }: { report: SpikeReport }) => (
     {report.computed_through
       ? `Verdicts cover weeks up to ${report.computed_through}`
       : 'No verdicts yet: detection runs once tickets arrive'}
-    {report.pending ? ' · changes are being taken into account now' : ''} · {report.reasons_tested}{' '}
-    reasons tested at a false-discovery rate of {percent(report.alpha)}.
+    {report.pending ? ' · changes are being taken into account now' : ''}
+    {` · ${report.reasons_tested} reasons tested at a false-discovery rate of `}
+    {percent(report.alpha)}.
   </p>
 );
 

@@ -10,7 +10,7 @@ export type RememberedKey = {
   lastUsedAt: Date | null;
   recheck?: Promise<Principal | null>;
   recheckStartedAt?: number;
-  /** When a check failed for want of a database (`performance.now()`); a success replaces the entry. */
+  /** When a check failed for want of a database (`performance.now()`); a success replaces it. */
   failedAt?: number;
 };
 

@@ -51,7 +51,8 @@ async function keyWithRole(
   if (!hasRole(principal, roles)) {
     throw new AppError(
       'forbidden',
-      `This operation needs the ${roles.join(' or ')} role; the key has the ${principal.role} role.`,
+      `This operation needs the ${roles.join(' or ')} role; ` +
+        `the key has the ${principal.role} role.`,
     );
   }
   return principal;
