@@ -6,7 +6,7 @@ import type { Db } from './db/database';
 import type { CampaignRow } from './db/schema';
 import type { Logger } from './logger';
 import type { RememberedKey } from './modules/auth/remembered-keys';
-import type { EmailTransport } from './modules/email/email-transport';
+import type { EmailTransport } from './modules/email/transport/email-transport';
 import type { AccountCache } from './modules/notices/account-cache';
 import type { AccountLoader } from './modules/notices/account-loader';
 import type { ExposureBuffer } from './modules/notices/exposure-buffer';

@@ -1,5 +1,5 @@
 import type { Deps } from '../deps';
-import { sendDueEmails } from '../modules/email/send-due-emails';
+import { sendDueEmails } from '../modules/email/delivery/send-due-emails';
 
 export type EmailPoller = { stop(): Promise<void> };
 

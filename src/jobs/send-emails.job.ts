@@ -1,4 +1,4 @@
-import { sendDueEmails } from '../modules/email/send-due-emails';
+import { sendDueEmails } from '../modules/email/delivery/send-due-emails';
 import type { Job } from './job';
 
 /** Every minute on Node and Workers alike; Node also polls between runs (EMAIL_POLL_SECONDS). */

@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { AppError } from '../http/app-error';
 import { encodeKeyCursor, keyCursorSchema } from '../http/pagination';
 import { getAccount } from '../modules/accounts/accounts.service';
-import { deliveriesToAccount } from '../modules/email/deliveries.service';
+import { deliveriesToAccount } from '../modules/email/delivery/deliveries.service';
 import { type AccountSummary, searchAccounts } from '../modules/notices/account-search.service';
 import {
   dismissalsOf,

@@ -2,9 +2,12 @@ import { formatInTimeZone } from 'date-fns-tz';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '../db/schema';
 import { AppError } from '../http/app-error';
 import { PageQuerySchema } from '../http/pagination';
-import { type DeliveryView, listDeliveries } from '../modules/email/deliveries.service';
-import { type EmailPreview, previewCampaignEmail } from '../modules/email/email-preview.service';
-import { campaignSuppressions } from '../modules/email/suppressions.service';
+import {
+  type EmailPreview,
+  previewCampaignEmail,
+} from '../modules/email/compose/email-preview.service';
+import { type DeliveryView, listDeliveries } from '../modules/email/delivery/deliveries.service';
+import { campaignSuppressions } from '../modules/email/recipients/suppressions.service';
 import { Card, EmptyState, Instant, PageHeader, Pager, Pill, Table } from '../view-kit/components';
 import { TextField } from '../view-kit/fields';
 import {

@@ -13,8 +13,11 @@ import {
 } from '../modules/campaigns/campaigns.service';
 import { holdoutWarnings } from '../modules/campaigns/holdout-power';
 import { renderMarkdown } from '../modules/campaigns/markdown';
-import { listDeliveries } from '../modules/email/deliveries.service';
-import { personalise, renderCampaignTemplate } from '../modules/email/render-campaign-email';
+import {
+  personalise,
+  renderCampaignTemplate,
+} from '../modules/email/compose/render-campaign-email';
+import { listDeliveries } from '../modules/email/delivery/deliveries.service';
 import { Card, Instant, Message, PageHeader, Pager, Pill, Table } from '../view-kit/components';
 import { PostForm } from '../view-kit/fields';
 import type { FormState } from '../view-kit/form-state';

@@ -1,6 +1,6 @@
 import type { Child } from 'hono/jsx';
 import { listCampaigns } from '../modules/campaigns/campaigns.service';
-import { campaignsWithQueuedEmails } from '../modules/email/deliveries.service';
+import { campaignsWithQueuedEmails } from '../modules/email/delivery/deliveries.service';
 import { listOccurrences } from '../modules/events/events.service';
 import { findPatterns } from '../modules/patterns/patterns.service';
 import { listSpikeAlerts } from '../modules/spikes/spike-alerts.service';

@@ -6,8 +6,8 @@ import { emailDeliveries } from '../../src/db/schema';
 import { createLogger } from '../../src/logger';
 import { CampaignCreateSchema } from '../../src/modules/campaigns/campaign-input';
 import { createCampaign } from '../../src/modules/campaigns/campaigns.service';
-import { composeEmail, type EmailCampaign } from '../../src/modules/email/compose-email';
-import { sendDueEmails } from '../../src/modules/email/send-due-emails';
+import { composeEmail, type EmailCampaign } from '../../src/modules/email/compose/compose-email';
+import { sendDueEmails } from '../../src/modules/email/delivery/send-due-emails';
 import { startFakeResend } from '../helpers/fake-resend';
 import { dropBenchDatabase, freshBenchDatabase } from './bench-database';
 

@@ -1,8 +1,8 @@
 import { serve } from '@hono/node-server';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sendDueEmails } from '../../src/modules/email/send-due-emails';
-import { suppressAddress } from '../../src/modules/email/suppressions.service';
+import { sendDueEmails } from '../../src/modules/email/delivery/send-due-emails';
+import { suppressAddress } from '../../src/modules/email/recipients/suppressions.service';
 import { refreshVerdicts } from '../../src/modules/spikes/refresh-verdicts';
 import { sendStatusEmails } from '../../src/modules/status/status-subscriptions.service';
 import { launchChromium, SCREENSHOT_DIR } from '../helpers/browser';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isHeldOut } from '../../src/modules/campaigns/holdout';
-import { sendDueEmails } from '../../src/modules/email/send-due-emails';
-import { suppressAddress } from '../../src/modules/email/suppressions.service';
+import { sendDueEmails } from '../../src/modules/email/delivery/send-due-emails';
+import { suppressAddress } from '../../src/modules/email/recipients/suppressions.service';
 import { consolidateExposures } from '../../src/modules/notices/consolidate-exposures';
 import { consoleClient } from '../helpers/console-client';
 import { publishCampaign } from '../helpers/notices';

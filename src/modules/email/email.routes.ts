@@ -3,9 +3,9 @@ import { DELIVERY_STATUSES } from '../../db/schema';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json, problemResponse } from '../../http/define-route';
 import { keyCursorSchema, PageQuerySchema, pageSchema } from '../../http/pagination';
-import { listDeliveries, listOutbox } from './deliveries.service';
-import { previewCampaignEmail } from './email-preview.service';
-import { liftBounce, listSuppressions } from './suppressions.service';
+import { previewCampaignEmail } from './compose/email-preview.service';
+import { listDeliveries, listOutbox } from './delivery/deliveries.service';
+import { liftBounce, listSuppressions } from './recipients/suppressions.service';
 
 /** An email as composed: what the preview and the outbox both show. */
 const MessageFields = {

@@ -7,8 +7,8 @@ import type { Db } from '../../db/database';
 import { jsonParam, rowsOf } from '../../db/json-param';
 import { statusNotifications, statusSubscribers } from '../../db/schema';
 import type { Deps } from '../../deps';
-import type { OutgoingEmail } from '../email/email-transport';
-import { renderHtmlAndText } from '../email/render-campaign-email';
+import { renderHtmlAndText } from '../email/compose/render-campaign-email';
+import type { OutgoingEmail } from '../email/transport/email-transport';
 import { incidentUrl } from './status-links';
 import {
   readSubscriptionToken,

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../../src/db/json-param';
 import { isHeldOut } from '../../../src/modules/campaigns/holdout';
-import { sendDueEmails } from '../../../src/modules/email/send-due-emails';
+import { sendDueEmails } from '../../../src/modules/email/delivery/send-due-emails';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDeps } from '../../../src/composition-root';
 import { loadConfig } from '../../../src/config';
 import { createLogger } from '../../../src/logger';
-import { sendDueEmails } from '../../../src/modules/email/send-due-emails';
+import { sendDueEmails } from '../../../src/modules/email/delivery/send-due-emails';
 import { type FakeResend, startFakeResend } from '../../helpers/fake-resend';
 import { readJson } from '../../helpers/read-json';
 import { type Started, start, stop } from '../../helpers/start-entry';

@@ -1,8 +1,8 @@
-import type { CampaignRow, EmailDeliveryRow, EmailSettings } from '../../db/schema';
-import type { Deps } from '../../deps';
-import type { OutgoingEmail } from './email-transport';
+import type { CampaignRow, EmailDeliveryRow, EmailSettings } from '../../../db/schema';
+import type { Deps } from '../../../deps';
+import { unsubscribeToken, unsubscribeUrl } from '../recipients/unsubscribe-token';
+import type { OutgoingEmail } from '../transport/email-transport';
 import { personalise, renderCampaignEmail } from './render-campaign-email';
-import { unsubscribeToken, unsubscribeUrl } from './unsubscribe-token';
 
 export type EmailCampaign = CampaignRow & { email: EmailSettings };
 

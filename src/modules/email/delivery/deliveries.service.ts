@@ -1,5 +1,5 @@
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
-import { rowsOf } from '../../db/json-param';
+import { rowsOf } from '../../../db/json-param';
 import {
   campaigns,
   DELIVERY_STATUSES,
@@ -7,10 +7,10 @@ import {
   type EmailDeliveryRow,
   emailDeliveries,
   outboxMessages,
-} from '../../db/schema';
-import type { Deps } from '../../deps';
-import { notFound } from '../../http/app-error';
-import { type Page, toPage } from '../../http/pagination';
+} from '../../../db/schema';
+import type { Deps } from '../../../deps';
+import { notFound } from '../../../http/app-error';
+import { type Page, toPage } from '../../../http/pagination';
 
 export type DeliveryView = {
   id: string;

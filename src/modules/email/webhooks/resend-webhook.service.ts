@@ -1,13 +1,13 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { rowsOf } from '../../db/json-param';
+import { rowsOf } from '../../../db/json-param';
 import {
   type DeliveryStatus,
   emailDeliveries,
   type SuppressionReason,
   webhookReceipts,
-} from '../../db/schema';
-import type { Deps } from '../../deps';
-import { suppressAddress } from './suppressions.service';
+} from '../../../db/schema';
+import type { Deps } from '../../../deps';
+import { suppressAddress } from '../recipients/suppressions.service';
 
 export type ResendEvent = {
   type: string;

@@ -2,17 +2,17 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
-import { jsonParam } from '../../db/json-param';
+import { jsonParam } from '../../../db/json-param';
 import {
   accounts,
   campaigns,
   type EmailDeliveryRow,
   emailDeliveries,
   emailSuppressions,
-} from '../../db/schema';
-import type { Deps } from '../../deps';
-import { composeEmail, type EmailCampaign } from './compose-email';
-import { type BatchOutcome, MAX_BATCH } from './email-transport';
+} from '../../../db/schema';
+import type { Deps } from '../../../deps';
+import { composeEmail, type EmailCampaign } from '../compose/compose-email';
+import { type BatchOutcome, MAX_BATCH } from '../transport/email-transport';
 
 export type SendReport = { requests: number; sent: number; failed: number; deferred: number };
 

@@ -1,10 +1,10 @@
 import { and, eq, gt } from 'drizzle-orm';
-import type { Db } from '../../db/database';
-import { withinTransaction } from '../../db/retry-transaction';
-import { emailDeliveries, emailSuppressions, type SuppressionReason } from '../../db/schema';
-import type { Deps } from '../../deps';
-import { AppError, notFound } from '../../http/app-error';
-import { encodeKeyCursor, type Page, toPage } from '../../http/pagination';
+import type { Db } from '../../../db/database';
+import { withinTransaction } from '../../../db/retry-transaction';
+import { emailDeliveries, emailSuppressions, type SuppressionReason } from '../../../db/schema';
+import type { Deps } from '../../../deps';
+import { AppError, notFound } from '../../../http/app-error';
+import { encodeKeyCursor, type Page, toPage } from '../../../http/pagination';
 
 /**
  * Puts an address on the suppression list; its queued deliveries are marked `suppressed` at

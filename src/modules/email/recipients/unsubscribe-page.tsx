@@ -1,5 +1,5 @@
 import type { Child } from 'hono/jsx';
-import { Document, renderToString } from '../../view-kit/document';
+import { Document, renderToString } from '../../../view-kit/document';
 
 const Page = (props: { title: string; children?: Child }) => (
   <Document

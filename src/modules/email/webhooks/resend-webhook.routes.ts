@@ -1,10 +1,10 @@
 import { z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { Webhook } from 'standardwebhooks';
-import type { AppEnv } from '../../http/app-env';
-import { AppError } from '../../http/app-error';
-import { createRouter } from '../../http/create-router';
-import { defineRoute, json } from '../../http/define-route';
+import type { AppEnv } from '../../../http/app-env';
+import { AppError } from '../../../http/app-error';
+import { createRouter } from '../../../http/create-router';
+import { defineRoute, json } from '../../../http/define-route';
 import { applyResendEvent } from './resend-webhook.service';
 
 /**

@@ -1,7 +1,7 @@
 import { render } from '@react-email/render';
 import { LRUCache } from 'lru-cache';
 import { createElement, type ReactElement } from 'react';
-import type { CampaignRow, EmailSettings } from '../../db/schema';
+import type { CampaignRow, EmailSettings } from '../../../db/schema';
 import { EMAIL_TEMPLATE_COMPONENTS } from './email-templates';
 
 /** A rendered email whose per-recipient parts are still `{{placeholders}}`. */

@@ -1,6 +1,6 @@
-import type { Deps } from '../../deps';
-import { readSignedStrings, signStrings } from '../auth/signed-token';
-import type { SecretSource } from '../auth/workspace-signature';
+import type { Deps } from '../../../deps';
+import { readSignedStrings, signStrings } from '../../auth/signed-token';
+import type { SecretSource } from '../../auth/workspace-signature';
 
 /**
  * The token in an email's unsubscribe link: the address and the campaign that sent it, signed.

@@ -5,15 +5,15 @@ import {
   campaigns,
   type DeliveryStatus,
   emailDeliveries,
-} from '../../db/schema';
-import type { Deps } from '../../deps';
-import { AppError, notFound } from '../../http/app-error';
-import { type Audience, compileAudience } from '../campaigns/audience';
-import { isHeldOut } from '../campaigns/holdout';
+} from '../../../db/schema';
+import type { Deps } from '../../../deps';
+import { AppError, notFound } from '../../../http/app-error';
+import { type Audience, compileAudience } from '../../campaigns/audience';
+import { isHeldOut } from '../../campaigns/holdout';
+import { nextOccurrence } from '../delivery/delivery-plan.service';
+import { recipientSendTime, referenceSendTime } from '../delivery/send-time';
+import { isSuppressed } from '../recipients/suppressions.service';
 import { composeEmail, type EmailCampaign } from './compose-email';
-import { nextOccurrence } from './delivery-plan.service';
-import { recipientSendTime, referenceSendTime } from './send-time';
-import { isSuppressed } from './suppressions.service';
 
 export type EmailPreview = {
   account_id: string;

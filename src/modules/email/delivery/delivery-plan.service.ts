@@ -1,15 +1,15 @@
 import { sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
-import type { Db } from '../../db/database';
-import { jsonParam, rowsOf } from '../../db/json-param';
-import { type CampaignRow, type EmailSettings, events } from '../../db/schema';
-import type { Deps } from '../../deps';
-import { AppError } from '../../http/app-error';
-import type { Audience, AudienceSubject } from '../campaigns/audience';
-import { audienceMembers } from '../campaigns/audience-members';
-import { campaignStatus } from '../campaigns/campaign-status';
-import { isHeldOut } from '../campaigns/holdout';
-import { occurrencesBetween } from '../events/occurrences';
+import type { Db } from '../../../db/database';
+import { jsonParam, rowsOf } from '../../../db/json-param';
+import { type CampaignRow, type EmailSettings, events } from '../../../db/schema';
+import type { Deps } from '../../../deps';
+import { AppError } from '../../../http/app-error';
+import type { Audience, AudienceSubject } from '../../campaigns/audience';
+import { audienceMembers } from '../../campaigns/audience-members';
+import { campaignStatus } from '../../campaigns/campaign-status';
+import { isHeldOut } from '../../campaigns/holdout';
+import { occurrencesBetween } from '../../events/occurrences';
 import { recipientSendTime, referenceSendTime } from './send-time';
 
 const CHUNK = 1_000;

@@ -1,4 +1,4 @@
-import { createRouter } from '../../http/create-router';
+import { createRouter } from '../../../http/create-router';
 import { isSuppressed, suppressAddress } from './suppressions.service';
 import { confirmPage, donePage, invalidLinkPage } from './unsubscribe-page';
 import { readUnsubscribeToken } from './unsubscribe-token';

@@ -1,7 +1,7 @@
 import { inArray } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
-import type { Db } from '../../db/database';
-import { outboxMessages } from '../../db/schema';
+import type { Db } from '../../../db/database';
+import { outboxMessages } from '../../../db/schema';
 import type { BatchOutcome, EmailTransport, OutgoingEmail } from './email-transport';
 
 /**
