@@ -1,9 +1,9 @@
-import { recordMaintenanceTransitions } from '../modules/status/incidents.service';
+import { recordMaintenanceTransitions } from '../modules/status/incidents/incidents.service';
 import {
   forgetUnconfirmed,
   sendStatusEmails,
-} from '../modules/status/status-subscriptions.service';
-import { deliverStatusWebhooks } from '../modules/status/status-webhooks.service';
+} from '../modules/status/subscribers/status-subscriptions.service';
+import { deliverStatusWebhooks } from '../modules/status/subscribers/status-webhooks.service';
 import type { Job } from './job';
 
 /**

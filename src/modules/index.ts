@@ -14,10 +14,10 @@ import { patternRoutes } from './patterns/patterns.routes';
 import { reasonRoutes } from './reasons/reasons.routes';
 import { reportRoutes } from './reports/reports.routes';
 import { spikeRoutes } from './spikes/spikes.routes';
-import { publicStatusRoutes } from './status/public-status.routes';
+import { publicStatusRoutes } from './status/public/public-status.routes';
 import { statusRoutes } from './status/status.routes';
-import { statusSubscriptionRoutes } from './status/status-subscriptions.routes';
-import { statusWebhookRoutes } from './status/status-webhooks.routes';
+import { statusSubscriptionRoutes } from './status/subscribers/status-subscriptions.routes';
+import { statusWebhookRoutes } from './status/subscribers/status-webhooks.routes';
 import { ticketRoutes } from './tickets/tickets.routes';
 import { zendeskRoutes } from './zendesk/zendesk.routes';
 

@@ -4,7 +4,7 @@ import { campaignsWithQueuedEmails } from '../modules/email/delivery/deliveries.
 import { listOccurrences } from '../modules/events/events.service';
 import { findPatterns } from '../modules/patterns/patterns.service';
 import { listSpikeAlerts } from '../modules/spikes/spike-alerts.service';
-import { publicStatus } from '../modules/status/public-status.service';
+import { publicStatus } from '../modules/status/public/public-status.service';
 import { Card, EmptyState, Instant, PageHeader, Pill } from '../view-kit/components';
 import { campaignShortcut } from './campaign-form';
 import { createConsoleRouter, render, signedIn } from './console-router';

@@ -1,7 +1,7 @@
 import { COMPONENT_STATUSES, type StatusComponentRow } from '../db/schema';
 import { notFound } from '../http/app-error';
 import { listComponentRows, updateComponent } from '../modules/status/components.service';
-import { STATUS_LABEL } from '../modules/status/status-page';
+import { STATUS_LABEL } from '../modules/status/public/status-page';
 import { ComponentPatchSchema } from '../modules/status/status-schemas';
 import { Card, PageHeader } from '../view-kit/components';
 import { PostForm, SelectField, TextArea, TextField } from '../view-kit/fields';

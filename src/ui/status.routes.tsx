@@ -5,9 +5,9 @@ import {
   openIncident,
   postIncidentUpdate,
   scheduleMaintenance,
-} from '../modules/status/incidents.service';
-import { type PublicStatus, publicStatus } from '../modules/status/public-status.service';
-import { STATUS_LABEL } from '../modules/status/status-page';
+} from '../modules/status/incidents/incidents.service';
+import { type PublicStatus, publicStatus } from '../modules/status/public/public-status.service';
+import { STATUS_LABEL } from '../modules/status/public/status-page';
 import {
   ComponentInputSchema,
   IncidentOpenSchema,

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendDueEmails } from '../../src/modules/email/delivery/send-due-emails';
 import { suppressAddress } from '../../src/modules/email/recipients/suppressions.service';
 import { refreshVerdicts } from '../../src/modules/spikes/refresh-verdicts';
-import { sendStatusEmails } from '../../src/modules/status/status-subscriptions.service';
+import { sendStatusEmails } from '../../src/modules/status/subscribers/status-subscriptions.service';
 import { launchChromium, SCREENSHOT_DIR } from '../helpers/browser';
 import { freePort } from '../helpers/free-port';
 import { readJson } from '../helpers/read-json';

@@ -15,8 +15,8 @@ import {
   postIncidentUpdate,
   postMaintenanceUpdate,
   scheduleMaintenance,
-} from './incidents.service';
-import { incidentJsonById, publicStatus } from './public-status.service';
+} from './incidents/incidents.service';
+import { incidentJsonById, publicStatus } from './public/public-status.service';
 import {
   ComponentInputSchema,
   ComponentPatchSchema,

@@ -3,7 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../../src/db/json-param';
 import { sendDueEmails } from '../../../src/modules/email/delivery/send-due-emails';
-import { sendStatusEmails } from '../../../src/modules/status/status-subscriptions.service';
+import { sendStatusEmails } from '../../../src/modules/status/subscribers/status-subscriptions.service';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';

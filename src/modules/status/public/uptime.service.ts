@@ -7,10 +7,10 @@ import {
   incidentComponents,
   incidents,
   statusComponents,
-} from '../../db/schema';
-import type { Deps } from '../../deps';
-import { worstStatus } from './status-clock';
-import type { ComponentUptime, UptimeDay, UptimeHistory } from './status-schemas';
+} from '../../../db/schema';
+import type { Deps } from '../../../deps';
+import { worstStatus } from '../status-clock';
+import type { ComponentUptime, UptimeDay, UptimeHistory } from '../status-schemas';
 
 export const UPTIME_DAYS = 90;
 

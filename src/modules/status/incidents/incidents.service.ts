@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
-import type { Db } from '../../db/database';
-import { retryingTransaction } from '../../db/retry-transaction';
+import type { Db } from '../../../db/database';
+import { retryingTransaction } from '../../../db/retry-transaction';
 import {
   type AffectedComponent,
   type ComponentStatus,
@@ -11,26 +11,26 @@ import {
   incidentUpdates,
   type Severity,
   statusComponents,
-} from '../../db/schema';
-import type { Deps } from '../../deps';
-import { AppError, notFound } from '../../http/app-error';
-import type { Audience } from '../campaigns/audience';
-import type { CampaignCreate, CampaignPatch } from '../campaigns/campaign-input';
+} from '../../../db/schema';
+import type { Deps } from '../../../deps';
+import { AppError, notFound } from '../../../http/app-error';
+import type { Audience } from '../../campaigns/audience';
+import type { CampaignCreate, CampaignPatch } from '../../campaigns/campaign-input';
 import {
   type Actor,
   createCampaign,
   patchCampaign,
   stopCampaign,
-} from '../campaigns/campaigns.service';
-import { automaticTransitions, incidentStatusAt } from './status-clock';
+} from '../../campaigns/campaigns.service';
+import { automaticTransitions, incidentStatusAt } from '../status-clock';
 import type {
   IncidentOpen,
   IncidentUpdateInput,
   MaintenanceSchedule,
   MaintenanceUpdateInput,
-} from './status-schemas';
-import { queueStatusUpdateEmails } from './status-subscriptions.service';
-import { queueStatusWebhooks } from './status-webhooks.service';
+} from '../status-schemas';
+import { queueStatusUpdateEmails } from '../subscribers/status-subscriptions.service';
+import { queueStatusWebhooks } from '../subscribers/status-webhooks.service';
 
 export type ComponentChange = { id: string; status: ComponentStatus };
 

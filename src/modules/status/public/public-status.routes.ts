@@ -1,19 +1,19 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { AppEnv } from '../../http/app-env';
-import { createRouter } from '../../http/create-router';
-import { defineRoute, json } from '../../http/define-route';
-import { matchesEtag, strongEtag } from '../../http/etag';
-import { incidentJsonById, type PublicStatus, publicStatus } from './public-status.service';
-import { renderHistoryFeed, renderHistoryRss } from './status-feeds';
-import { renderIncidentPage, renderStatusNotice, renderStatusPage } from './status-page';
+import type { AppEnv } from '../../../http/app-env';
+import { createRouter } from '../../../http/create-router';
+import { defineRoute, json } from '../../../http/define-route';
+import { matchesEtag, strongEtag } from '../../../http/etag';
 import {
   PageSchema,
   PageStatusSchema,
   StatuspageComponentSchema,
   StatuspageIncidentSchema,
   UptimeHistorySchema,
-} from './status-schemas';
+} from '../status-schemas';
+import { incidentJsonById, type PublicStatus, publicStatus } from './public-status.service';
+import { renderHistoryFeed, renderHistoryRss } from './status-feeds';
+import { renderIncidentPage, renderStatusNotice, renderStatusPage } from './status-page';
 import { UPTIME_DAYS, uptimeHistory } from './uptime.service';
 
 const tags = ['Public status (Statuspage API v2)'];

@@ -1,14 +1,14 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
 import { v7 as uuidv7 } from 'uuid';
-import type { Db } from '../../db/database';
-import { rowsOf } from '../../db/json-param';
-import { statusWebhooks } from '../../db/schema';
-import type { Deps } from '../../deps';
-import { notFound } from '../../http/app-error';
-import { isUnroutableAddress } from '../../lib/unroutable-address';
-import { incidentJsonById, type PublicStatus, publicStatus } from './public-status.service';
-import type { StatusWebhookView } from './status-schemas';
+import type { Db } from '../../../db/database';
+import { rowsOf } from '../../../db/json-param';
+import { statusWebhooks } from '../../../db/schema';
+import type { Deps } from '../../../deps';
+import { notFound } from '../../../http/app-error';
+import { isUnroutableAddress } from '../../../lib/unroutable-address';
+import { incidentJsonById, type PublicStatus, publicStatus } from '../public/public-status.service';
+import type { StatusWebhookView } from '../status-schemas';
 
 /** A delivery is given up after this many attempts: 2 minutes doubling, about 17 hours. */
 const MAX_ATTEMPTS = 10;

@@ -1,4 +1,4 @@
-import { renderMarkdown } from '../campaigns/markdown';
+import { renderMarkdown } from '../../campaigns/markdown';
 import type { PublicStatus, StatuspageIncident } from './public-status.service';
 
 /** XML 1.0 has no escape for most control characters: they are dropped. */

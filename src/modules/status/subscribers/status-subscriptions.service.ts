@@ -2,14 +2,14 @@ import { formatInTimeZone } from 'date-fns-tz';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { createElement } from 'react';
 import { v7 as uuidv7 } from 'uuid';
-import StatusEmail, { type StatusEmailProps } from '../../../emails/status-update';
-import type { Db } from '../../db/database';
-import { jsonParam, rowsOf } from '../../db/json-param';
-import { statusNotifications, statusSubscribers } from '../../db/schema';
-import type { Deps } from '../../deps';
-import { renderHtmlAndText } from '../email/compose/render-campaign-email';
-import type { OutgoingEmail } from '../email/transport/email-transport';
-import { incidentUrl } from './status-links';
+import StatusEmail, { type StatusEmailProps } from '../../../../emails/status-update';
+import type { Db } from '../../../db/database';
+import { jsonParam, rowsOf } from '../../../db/json-param';
+import { statusNotifications, statusSubscribers } from '../../../db/schema';
+import type { Deps } from '../../../deps';
+import { renderHtmlAndText } from '../../email/compose/render-campaign-email';
+import type { OutgoingEmail } from '../../email/transport/email-transport';
+import { incidentUrl } from '../status-links';
 import {
   readSubscriptionToken,
   subscriptionToken,

@@ -5,18 +5,18 @@ import {
   incidents,
   incidentUpdates,
   type StatusComponentRow,
-} from '../../db/schema';
-import type { Deps } from '../../deps';
-import { listComponentRows } from './components.service';
+} from '../../../db/schema';
+import type { Deps } from '../../../deps';
+import { listComponentRows } from '../components.service';
 import {
   automaticTransitions,
   componentStatusAt,
   incidentStatusAt,
   pageIndicator,
   worstStatus,
-} from './status-clock';
-import { incidentUrl } from './status-links';
-import type { StatuspageComponent } from './status-schemas';
+} from '../status-clock';
+import { incidentUrl } from '../status-links';
+import type { StatuspageComponent } from '../status-schemas';
 
 /** The public status in Statuspage API v2 shapes (field names, enums, nesting). */
 

@@ -1,6 +1,6 @@
-import type { Deps } from '../../deps';
-import { readSignedStrings, signStrings } from '../auth/signed-token';
-import type { SecretSource } from '../auth/workspace-signature';
+import type { Deps } from '../../../deps';
+import { readSignedStrings, signStrings } from '../../auth/signed-token';
+import type { SecretSource } from '../../auth/workspace-signature';
 
 /**
  * The credential in a status email's links: the address and what the link does, signed. It

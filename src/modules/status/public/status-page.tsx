@@ -1,12 +1,12 @@
 import type { Child } from 'hono/jsx';
-import type { Config } from '../../config';
-import type { ComponentStatus } from '../../db/schema';
-import { SanitizedHtml } from '../../view-kit/components';
-import { Document, renderToString } from '../../view-kit/document';
-import { LOCAL_TIMES_PATH } from '../../view-kit/local-times';
-import { renderMarkdown } from '../campaigns/markdown';
+import type { Config } from '../../../config';
+import type { ComponentStatus } from '../../../db/schema';
+import { SanitizedHtml } from '../../../view-kit/components';
+import { Document, renderToString } from '../../../view-kit/document';
+import { LOCAL_TIMES_PATH } from '../../../view-kit/local-times';
+import { renderMarkdown } from '../../campaigns/markdown';
+import type { ComponentUptime, UptimeHistory } from '../status-schemas';
 import type { PublicStatus, StatuspageIncident } from './public-status.service';
-import type { ComponentUptime, UptimeHistory } from './status-schemas';
 
 export const STATUS_LABEL: Record<ComponentStatus, string> = {
   operational: 'Operational',

@@ -1,8 +1,8 @@
 import { z } from '@hono/zod-openapi';
-import { createRouter } from '../../http/create-router';
-import { defineRoute, json, problemResponse } from '../../http/define-route';
-import { isUnroutableAddress } from '../../lib/unroutable-address';
-import { StatusWebhookSchema } from './status-schemas';
+import { createRouter } from '../../../http/create-router';
+import { defineRoute, json, problemResponse } from '../../../http/define-route';
+import { isUnroutableAddress } from '../../../lib/unroutable-address';
+import { StatusWebhookSchema } from '../status-schemas';
 import {
   createStatusWebhook,
   deleteStatusWebhook,

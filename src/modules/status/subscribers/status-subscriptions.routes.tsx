@@ -1,11 +1,11 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Child } from 'hono/jsx';
-import type { AppEnv } from '../../http/app-env';
-import { limitBody } from '../../http/body-limit';
-import { createRouter } from '../../http/create-router';
-import { defineRoute, json } from '../../http/define-route';
-import { renderStatusNotice } from './status-page';
+import type { AppEnv } from '../../../http/app-env';
+import { limitBody } from '../../../http/body-limit';
+import { createRouter } from '../../../http/create-router';
+import { defineRoute, json } from '../../../http/define-route';
+import { renderStatusNotice } from '../public/status-page';
 import { readSubscriptionToken } from './status-subscription-token';
 import {
   confirmStatusSubscription,
