@@ -1,4 +1,4 @@
-import { recordMaintenanceTransitions } from '../modules/status/incidents/incidents.service';
+import { recordMaintenanceTransitions } from '../modules/status/incidents/maintenance-transitions.service';
 import {
   forgetUnconfirmed,
   sendStatusEmails,

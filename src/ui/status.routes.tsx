@@ -1,11 +1,8 @@
 import { COMPONENT_STATUSES, IMPACTS } from '../db/schema';
 import { actorOf } from '../modules/campaigns/campaigns.routes';
 import { createComponent } from '../modules/status/components.service';
-import {
-  openIncident,
-  postIncidentUpdate,
-  scheduleMaintenance,
-} from '../modules/status/incidents/incidents.service';
+import { openIncident, postIncidentUpdate } from '../modules/status/incidents/incidents.service';
+import { scheduleMaintenance } from '../modules/status/incidents/maintenance.service';
 import { type PublicStatus, publicStatus } from '../modules/status/public/public-status.service';
 import { STATUS_LABEL } from '../modules/status/public/status-page';
 import {

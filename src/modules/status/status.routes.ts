@@ -10,12 +10,8 @@ import {
   toComponentView,
   updateComponent,
 } from './components.service';
-import {
-  openIncident,
-  postIncidentUpdate,
-  postMaintenanceUpdate,
-  scheduleMaintenance,
-} from './incidents/incidents.service';
+import { openIncident, postIncidentUpdate } from './incidents/incidents.service';
+import { postMaintenanceUpdate, scheduleMaintenance } from './incidents/maintenance.service';
 import { incidentJsonById, publicStatus } from './public/public-status.service';
 import {
   ComponentInputSchema,

@@ -1,0 +1,97 @@
+import { eq, sql } from 'drizzle-orm';
+import type { Db } from '../../../db/database';
+import { type Impact, incidents, type Severity, statusComponents } from '../../../db/schema';
+import type { Deps } from '../../../deps';
+import type { Audience } from '../../campaigns/audience';
+import type { CampaignCreate, CampaignPatch } from '../../campaigns/campaign-input';
+import {
+  type Actor,
+  createCampaign,
+  patchCampaign,
+  stopCampaign,
+} from '../../campaigns/campaigns.service';
+
+export const BANNER_SEVERITY: Record<Impact, Severity> = {
+  none: 'info',
+  minor: 'warning',
+  major: 'critical',
+  critical: 'critical',
+  maintenance: 'maintenance',
+};
+
+export type BannerContent = {
+  title: string;
+  body: string;
+  severity: Severity;
+  endsAt: Date | null;
+  /** Accounts that use these components see it; everyone when none is named. */
+  componentIds: string[];
+};
+
+/** Publishes the banner of an incident or maintenance and links the two. */
+export async function openBanner(
+  deps: Deps,
+  tx: Db,
+  incidentId: string,
+  origin: 'incident' | 'maintenance',
+  content: BannerContent,
+  actor: Actor,
+) {
+  const banner = bannerFor(deps, content, await audienceOf(tx, content.componentIds));
+  const campaign = await createCampaign(deps, banner, actor, { origin, originId: incidentId }, tx);
+  await tx.update(incidents).set({ campaignId: campaign.id }).where(eq(incidents.id, incidentId));
+}
+
+/** The banner follows its incident: new text and severity, or it stops when the incident does. */
+export async function followBanner(
+  deps: Deps,
+  tx: Db,
+  campaignId: string | null,
+  actor: Actor,
+  finished: boolean,
+  change: CampaignPatch,
+) {
+  if (!campaignId) return;
+  if (finished) await stopCampaign(deps, campaignId, actor, tx);
+  else await patchCampaign(deps, campaignId, change, actor, tx);
+}
+
+function bannerFor(deps: Deps, content: BannerContent, audience: Audience): CampaignCreate {
+  return {
+    channels: ['banner', 'status'],
+    title: content.title,
+    body: content.body,
+    severity: content.severity,
+    cta: { label: 'Status page', url: `${deps.config.publicUrl}/status` },
+    locales: {},
+    starts_at: null,
+    ends_at: content.endsAt?.toISOString() ?? null,
+    audience,
+    event_id: null,
+    target_reasons: [],
+    // An outage is never hidden from anyone to measure it.
+    holdout_percent: 0,
+    publish: true,
+  };
+}
+
+/**
+ * Accounts that list an affected component (or a component of an affected group) among the
+ * components they use; everyone when no component was named.
+ */
+async function audienceOf(db: Db, componentIds: string[]): Promise<Audience> {
+  if (componentIds.length === 0) return { type: 'all' };
+  const ids = sql`${JSON.stringify(componentIds)}::jsonb`;
+  const rows = await db
+    .select({ name: statusComponents.name })
+    .from(statusComponents)
+    .where(
+      sql`${statusComponents.id} in (select jsonb_array_elements_text(${ids})::uuid)
+          or ${statusComponents.groupId} in (select jsonb_array_elements_text(${ids})::uuid)`,
+    );
+  const names = [...new Set(rows.map((r) => r.name))];
+  return {
+    type: 'rule',
+    any: names.map((name) => ({ attribute: 'components', op: 'contains' as const, value: name })),
+  };
+}

@@ -1,0 +1,45 @@
+import { and, eq } from 'drizzle-orm';
+import { v7 as uuidv7 } from 'uuid';
+import type { Db } from '../../../db/database';
+import { type AffectedComponent, incidents, incidentUpdates } from '../../../db/schema';
+import { AppError, notFound } from '../../../http/app-error';
+import { queueStatusUpdateEmails } from '../subscribers/status-subscriptions.service';
+import { queueStatusWebhooks } from '../subscribers/status-webhooks.service';
+
+export const invalidInput = (path: string, message: string) =>
+  new AppError('validation_failed', 'The request is not valid; nothing was saved.', [
+    { location: 'body', path, message },
+  ]);
+
+export async function lockIncident(db: Db, id: string, kind: 'incident' | 'maintenance') {
+  const [row] = await db
+    .select()
+    .from(incidents)
+    .where(and(eq(incidents.id, id), eq(incidents.kind, kind)))
+    .for('update');
+  if (!row) throw notFound(`${kind === 'incident' ? 'Incident' : 'Maintenance'} ${id}`);
+  return row;
+}
+
+/** Records an update dated `at` and queues what subscribers and webhooks are owed for it. */
+export async function addUpdate(
+  db: Db,
+  incidentId: string,
+  status: string,
+  body: string,
+  affected: AffectedComponent[],
+  at: Date,
+  now = at,
+) {
+  const id = uuidv7();
+  await db.insert(incidentUpdates).values({
+    id,
+    incidentId,
+    status,
+    body,
+    affectedComponents: affected,
+    createdAt: at,
+  });
+  await queueStatusUpdateEmails(db, id, now);
+  await queueStatusWebhooks(db, id, now);
+}

@@ -1,0 +1,83 @@
+import { eq } from 'drizzle-orm';
+import { v7 as uuidv7 } from 'uuid';
+import { retryingTransaction } from '../../../db/retry-transaction';
+import { incidents } from '../../../db/schema';
+import type { Deps } from '../../../deps';
+import { AppError } from '../../../http/app-error';
+import type { Actor } from '../../campaigns/campaigns.service';
+import { incidentStatusAt } from '../status-clock';
+import type { MaintenanceSchedule, MaintenanceUpdateInput } from '../status-schemas';
+import { followBanner, openBanner } from './incident-banner';
+import { linkComponents } from './incident-components';
+import { addUpdate, invalidInput, lockIncident } from './incident-records';
+
+/** Schedules maintenance; its banner shows from now until the window closes. */
+export async function scheduleMaintenance(deps: Deps, input: MaintenanceSchedule, actor: Actor) {
+  const scheduledFor = new Date(input.scheduled_for);
+  const scheduledUntil = new Date(input.scheduled_until);
+  if (scheduledUntil <= scheduledFor) {
+    throw invalidInput('scheduled_until', 'must be after scheduled_for');
+  }
+  if (scheduledUntil <= deps.clock.now()) {
+    throw invalidInput('scheduled_until', 'must be in the future');
+  }
+  const id = await retryingTransaction(deps.db, async (tx) => {
+    const now = deps.clock.now();
+    const maintenanceId = uuidv7();
+    await tx.insert(incidents).values({
+      id: maintenanceId,
+      kind: 'maintenance',
+      name: input.name,
+      status: 'scheduled',
+      impact: 'maintenance',
+      scheduledFor,
+      scheduledUntil,
+      autoTransition: input.auto_transition,
+      createdAt: now,
+      updatedAt: now,
+    });
+    await linkComponents(tx, maintenanceId, input.components);
+    await addUpdate(tx, maintenanceId, 'scheduled', input.body, [], now);
+    if (input.notify_accounts) {
+      const banner = {
+        title: input.name,
+        body: input.body,
+        severity: 'maintenance' as const,
+        endsAt: scheduledUntil,
+        componentIds: input.components,
+      };
+      await openBanner(deps, tx, maintenanceId, 'maintenance', banner, actor);
+    }
+    return maintenanceId;
+  });
+  deps.notices.catalog.invalidate();
+  return id;
+}
+
+export async function postMaintenanceUpdate(
+  deps: Deps,
+  id: string,
+  input: MaintenanceUpdateInput,
+  actor: Actor,
+) {
+  await retryingTransaction(deps.db, async (tx) => {
+    const now = deps.clock.now();
+    const maintenance = await lockIncident(tx, id, 'maintenance');
+    if (incidentStatusAt(maintenance, now) === 'completed') {
+      throw new AppError('conflict', 'The maintenance is completed.');
+    }
+    await tx
+      .update(incidents)
+      .set({
+        status: input.status,
+        updatedAt: now,
+        ...(input.status === 'completed' ? { resolvedAt: now } : {}),
+      })
+      .where(eq(incidents.id, id));
+    await addUpdate(tx, id, input.status, input.body, [], now);
+    await followBanner(deps, tx, maintenance.campaignId, actor, input.status === 'completed', {
+      body: input.body,
+    });
+  });
+  deps.notices.catalog.invalidate();
+}
