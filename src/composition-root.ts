@@ -1,9 +1,9 @@
 import { LRUCache } from 'lru-cache';
 import pLimit, { type LimitFunction } from 'p-limit';
-import { systemClock } from './clock';
 import type { Config } from './config';
 import type { Db } from './db/database';
 import type { Deps } from './deps';
+import { systemClock } from './lib/clock';
 import { createLogger } from './logger';
 import { followCampaignChange } from './modules/email/delivery/delivery-plan.service';
 import type { EmailTransport } from './modules/email/transport/email-transport';

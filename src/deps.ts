@@ -1,9 +1,9 @@
 import type { LRUCache } from 'lru-cache';
 import type { LimitFunction } from 'p-limit';
-import type { Clock } from './clock';
 import type { Config } from './config';
 import type { Db } from './db/database';
 import type { CampaignRow } from './db/schema';
+import type { Clock } from './lib/clock';
 import type { Logger } from './logger';
 import type { RememberedKey } from './modules/auth/remembered-keys';
 import type { EmailTransport } from './modules/email/transport/email-transport';

@@ -8,8 +8,8 @@ import { type Config, loadConfig } from './config';
 import type { Database, Db } from './db/database';
 import { openPostgres } from './db/postgres';
 import type { Deps } from './deps';
-import { cronTable } from './jobs/cron-table';
-import { runJobsForCron } from './jobs/run-job';
+import { cronTable } from './modules/jobs/cron-table';
+import { runJobsForCron } from './modules/jobs/run-job';
 
 /** Cloudflare Workers entry. Imports nothing Node-only: PGlite and the migrator stay out. */
 

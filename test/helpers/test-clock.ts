@@ -1,4 +1,4 @@
-import type { Clock } from '../../src/clock';
+import type { Clock } from '../../src/lib/clock';
 
 export type TestClock = Clock & { set(date: Date | string): void; advance(ms: number): void };
 

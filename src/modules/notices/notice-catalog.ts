@@ -1,9 +1,9 @@
 import { Buffer } from 'node:buffer';
 import { and, inArray } from 'drizzle-orm';
-import type { Clock } from '../../clock';
 import type { Db } from '../../db/database';
 import { DATABASE_WAIT_MS } from '../../db/database-errors';
 import { type CampaignRow, campaigns, type Severity } from '../../db/schema';
+import type { Clock } from '../../lib/clock';
 import { hash32 } from '../../lib/hash32';
 import { andThen, type MaybePromise } from '../../lib/maybe-promise';
 import { settledWithin } from '../../lib/settle-within';

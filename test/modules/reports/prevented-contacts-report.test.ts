@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { measureCampaignsJob } from '../../../src/jobs/measure-campaigns.job';
 import { isHeldOut } from '../../../src/modules/campaigns/holdout';
+import { measureCampaignsJob } from '../../../src/modules/jobs/definitions/measure-campaigns.job';
 import { sendReportDigest } from '../../../src/modules/reports/report-digest.service';
 import { startPacedApp } from '../../helpers/paced-app';
 import { expectProblem } from '../../helpers/problem';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { detectSpikesJob } from '../../../src/jobs/detect-spikes.job';
-import { runJob } from '../../../src/jobs/run-job';
+import { detectSpikesJob } from '../../../src/modules/jobs/definitions/detect-spikes.job';
+import { runJob } from '../../../src/modules/jobs/run-job';
 import { startFakeSlack } from '../../helpers/fake-slack';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';

@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../../src/db/json-param';
-import { notifyStatusSubscribersJob } from '../../../src/jobs/notify-status-subscribers.job';
+import { notifyStatusSubscribersJob } from '../../../src/modules/jobs/definitions/notify-status-subscribers.job';
 import { sendStatusEmails } from '../../../src/modules/status/subscribers/status-subscriptions.service';
 import { deliverStatusWebhooks } from '../../../src/modules/status/subscribers/status-webhooks.service';
 import { expectProblem } from '../../helpers/problem';

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../../src/db/json-param';
-import { settleRecontactsJob } from '../../../src/jobs/settle-recontacts.job';
+import { settleRecontactsJob } from '../../../src/modules/jobs/definitions/settle-recontacts.job';
 import { settleRecontacts } from '../../../src/modules/recontacts/recontact-work';
 import { prepareBatch, writeBatch } from '../../../src/modules/tickets/ingest.service';
 import { TicketInputSchema } from '../../../src/modules/tickets/ticket-input';

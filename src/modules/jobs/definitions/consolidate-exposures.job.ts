@@ -1,5 +1,5 @@
-import { consolidateExposures } from '../modules/notices/consolidate-exposures';
-import type { Job } from './job';
+import { consolidateExposures } from '../../notices/consolidate-exposures';
+import type { Job } from '../job';
 
 export const consolidateExposuresJob: Job = {
   name: 'consolidate-exposures',

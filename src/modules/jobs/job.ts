@@ -1,4 +1,4 @@
-import type { Deps } from '../deps';
+import type { Deps } from '../../deps';
 
 /** A scheduled job is a plain function; node-cron or a Cron Trigger only decides when. */
 export type Job = {

@@ -1,5 +1,5 @@
-import { measureAndStore } from '../modules/impact/stored-measurements';
-import type { Job } from './job';
+import { measureAndStore } from '../../impact/stored-measurements';
+import type { Job } from '../job';
 
 /** The leaders' report reads these measurements rather than measuring on a request. */
 export const measureCampaignsJob: Job = {

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
-import { jobRuns } from '../db/schema';
-import type { Deps } from '../deps';
+import { jobRuns } from '../../db/schema';
+import type { Deps } from '../../deps';
 import type { Job } from './job';
 
 export type JobOutcome = 'succeeded' | 'failed' | 'skipped';

@@ -1,5 +1,5 @@
-import { detectAndStoreSpikes } from '../modules/spikes/spike-alerts.service';
-import type { Job } from './job';
+import { detectAndStoreSpikes } from '../../spikes/spike-alerts.service';
+import type { Job } from '../job';
 
 /** Mondays 06:00 UTC: last week is complete in every workspace time zone by then. */
 export const detectSpikesJob: Job = {

@@ -1,5 +1,5 @@
 import cron from 'node-cron';
-import type { Deps } from '../deps';
+import type { Deps } from '../../deps';
 import type { Job } from './job';
 import { runJob } from './run-job';
 

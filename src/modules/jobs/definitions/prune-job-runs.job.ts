@@ -1,6 +1,6 @@
 import { lt } from 'drizzle-orm';
-import { jobRuns } from '../db/schema';
-import type { Job } from './job';
+import { jobRuns } from '../../../db/schema';
+import type { Job } from '../job';
 
 const KEEP_DAYS = 30;
 

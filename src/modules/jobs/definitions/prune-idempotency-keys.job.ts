@@ -1,5 +1,5 @@
-import { pruneIdempotencyKeys } from '../http/idempotency';
-import type { Job } from './job';
+import { pruneIdempotencyKeys } from '../../../http/idempotency';
+import type { Job } from '../job';
 
 export const pruneIdempotencyKeysJob: Job = {
   name: 'prune-idempotency-keys',

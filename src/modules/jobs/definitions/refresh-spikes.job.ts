@@ -1,5 +1,5 @@
-import { refreshVerdicts } from '../modules/spikes/refresh-verdicts';
-import type { Job } from './job';
+import { refreshVerdicts } from '../../spikes/refresh-verdicts';
+import type { Job } from '../job';
 
 /** Every minute: recomputes the verdicts of reasons whose tickets, aliases or calendar changed. */
 export const refreshSpikesJob: Job = {

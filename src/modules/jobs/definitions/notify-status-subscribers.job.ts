@@ -1,10 +1,10 @@
-import { recordMaintenanceTransitions } from '../modules/status/incidents/maintenance-transitions.service';
+import { recordMaintenanceTransitions } from '../../status/incidents/maintenance-clock.service';
 import {
   forgetUnconfirmed,
   sendStatusEmails,
-} from '../modules/status/subscribers/status-subscriptions.service';
-import { deliverStatusWebhooks } from '../modules/status/subscribers/status-webhooks.service';
-import type { Job } from './job';
+} from '../../status/subscribers/status-subscriptions.service';
+import { deliverStatusWebhooks } from '../../status/subscribers/status-webhooks.service';
+import type { Job } from '../job';
 
 /**
  * Every minute: what status-page subscribers are owed, by email and by webhook, the clock's

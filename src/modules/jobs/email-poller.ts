@@ -1,5 +1,5 @@
-import type { Deps } from '../deps';
-import { sendDueEmails } from '../modules/email/delivery/send-due-emails';
+import type { Deps } from '../../deps';
+import { sendDueEmails } from '../email/delivery/send-due-emails';
 
 export type EmailPoller = { stop(): Promise<void> };
 

@@ -1,5 +1,5 @@
-import { settleRecontacts } from '../modules/recontacts/recontact-work';
-import type { Job } from './job';
+import { settleRecontacts } from '../../recontacts/recontact-work';
+import type { Job } from '../job';
 
 /** Works off what an ingest queued and did not settle (its process stopped, or a failure). */
 export const settleRecontactsJob: Job = {

@@ -1,5 +1,5 @@
-import { sendReportDigest } from '../modules/reports/report-digest.service';
-import type { Job } from './job';
+import { sendReportDigest } from '../../reports/report-digest.service';
+import type { Job } from '../job';
 
 /** Mondays 07:00 UTC, after spike detection: last week's report to REPORT_DIGEST_TO. */
 export const sendReportDigestJob: Job = {

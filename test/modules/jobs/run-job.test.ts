@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jobRuns } from '../../src/db/schema';
-import { cronTable } from '../../src/jobs/cron-table';
-import type { Job } from '../../src/jobs/job';
-import { startScheduler } from '../../src/jobs/node-scheduler';
-import { runJob, runJobsForCron } from '../../src/jobs/run-job';
-import { readJson } from '../helpers/read-json';
-import { startTestApp, type TestApp } from '../helpers/test-app';
+import { jobRuns } from '../../../src/db/schema';
+import { cronTable } from '../../../src/modules/jobs/cron-table';
+import type { Job } from '../../../src/modules/jobs/job';
+import { startScheduler } from '../../../src/modules/jobs/node-scheduler';
+import { runJob, runJobsForCron } from '../../../src/modules/jobs/run-job';
+import { readJson } from '../../helpers/read-json';
+import { startTestApp, type TestApp } from '../../helpers/test-app';
 
 describe('scheduled jobs', () => {
   let t: TestApp;
@@ -89,7 +89,7 @@ describe('scheduled jobs', () => {
   });
 
   it('lists every cron table schedule as a Workers Cron Trigger in wrangler.toml', async () => {
-    const toml = await readFile(new URL('../../wrangler.toml', import.meta.url), 'utf8');
+    const toml = await readFile(new URL('../../../wrangler.toml', import.meta.url), 'utf8');
     const crons = toml.match(/^crons\s*=\s*\[(.*)\]/m)?.[1] ?? '';
     const triggers = [...crons.matchAll(/"([^"]+)"/g)].map((match) => match[1]);
     const schedules = [...new Set(cronTable.map((job) => job.schedule))];

@@ -1,5 +1,5 @@
-import { sendDueEmails } from '../modules/email/delivery/send-due-emails';
-import type { Job } from './job';
+import { sendDueEmails } from '../../email/delivery/send-due-emails';
+import type { Job } from '../job';
 
 /** Every minute on Node and Workers alike; Node also polls between runs (EMAIL_POLL_SECONDS). */
 export const sendEmailsJob: Job = {

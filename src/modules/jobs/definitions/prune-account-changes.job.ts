@@ -1,5 +1,5 @@
-import { pruneAccountChanges } from '../modules/notices/account-cache';
-import type { Job } from './job';
+import { pruneAccountChanges } from '../../notices/account-cache';
+import type { Job } from '../job';
 
 export const pruneAccountChangesJob: Job = {
   name: 'prune-account-changes',
