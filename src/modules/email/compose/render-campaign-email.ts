@@ -22,10 +22,7 @@ export type RecipientVariables = Record<(typeof RECIPIENT_VARIABLES)[number], st
 const placeholder = (name: (typeof RECIPIENT_VARIABLES)[number]) => `{{${name}}}`;
 const PLACEHOLDER = /\{\{\s*(name|email|account_id|plan|event_time|unsubscribe_url)\s*\}\}/gi;
 
-/**
- * Rendering React once per campaign version, locale and whether an event time shows, then
- * filling in each recipient, keeps a 20,000-recipient send from spending minutes in React.
- */
+/** React once per campaign version, locale and event time (test/bench/README.md, Email). */
 const rendered = new LRUCache<string, Promise<RenderedEmail>>({ max: 500 });
 
 type TemplateCampaign = Pick<

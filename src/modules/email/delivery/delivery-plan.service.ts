@@ -128,12 +128,13 @@ export async function nextOccurrence(
 
 async function audienceRecipients(db: Db, audience: Audience): Promise<Recipient[]> {
   const members = await audienceMembers(db, audience);
+  const memberIds = jsonParam(members.map((m) => m.id));
   const contacts = rowsOf<Recipient['contacts'][number] & { account_id: string }>(
     await db.execute(sql`
       select c.account_id, c.email, c.name, c.locale, s.email is not null as suppressed
       from account_contacts c
       left join email_suppressions s on s.email = c.email
-      where c.account_id in (select jsonb_array_elements_text(${jsonParam(members.map((m) => m.id))}))
+      where c.account_id in (select jsonb_array_elements_text(${memberIds}))
       order by c.account_id, c.email`),
   );
   const byAccount = new Map<string, typeof contacts>();

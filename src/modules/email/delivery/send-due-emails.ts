@@ -20,7 +20,7 @@ const MAX_ATTEMPTS = 10;
 const BACKOFF_BASE_MS = 1_000;
 const BACKOFF_CAP_MS = 5 * 60 * 1000;
 const IN_FLIGHT_WAIT_MS = 2_000;
-/** Two claim-send-record loops, so one records its batch while the other waits for the rate gate. */
+/** Two claim-send-record loops: one records its batch while the other waits for the gate. */
 const LANES = 2;
 
 /**
@@ -171,19 +171,21 @@ async function recordOutcome(
     case 'accepted_earlier': {
       const providerIds = outcome.kind === 'accepted' ? outcome.ids : [];
       const note = outcome.kind === 'accepted_earlier' ? outcome.reason : null;
+      const sent = batch.map((d, i) => ({ id: d.id, provider_id: providerIds[i] ?? null }));
+      const reached = batch.map((d) => ({ campaign_id: d.campaignId, account_id: d.accountId }));
+      const at = now.toISOString();
       await deps.db.transaction(async (tx) => {
         await tx.execute(sql`
           update email_deliveries d
-          set status = 'sent', provider_id = r.provider_id, sent_at = ${now.toISOString()},
+          set status = 'sent', provider_id = r.provider_id, sent_at = ${at},
               lease_until = null, attempts = d.attempts + 1, error = ${note},
-              updated_at = ${now.toISOString()}
-          from jsonb_to_recordset(${jsonParam(batch.map((d, i) => ({ id: d.id, provider_id: providerIds[i] ?? null })))})
-            as r(id uuid, provider_id text)
+              updated_at = ${at}
+          from jsonb_to_recordset(${jsonParam(sent)}) as r(id uuid, provider_id text)
           where d.id = r.id and d.status = 'sending' and d.batch_key = ${batchKey}`);
         await tx.execute(sql`
           insert into exposures (campaign_id, account_id, "group", channel, first_at)
-          select distinct r.campaign_id, r.account_id, 'treated', 'email', ${now.toISOString()}::timestamptz
-          from jsonb_to_recordset(${jsonParam(batch.map((d) => ({ campaign_id: d.campaignId, account_id: d.accountId })))})
+          select distinct r.campaign_id, r.account_id, 'treated', 'email', ${at}::timestamptz
+          from jsonb_to_recordset(${jsonParam(reached)})
             as r(campaign_id uuid, account_id text)
           where exists (select 1 from campaigns c where c.id = r.campaign_id)
           on conflict (campaign_id, account_id) do nothing`);
@@ -216,7 +218,7 @@ async function recordOutcome(
         report.failed += batch.length;
         return;
       }
-      // Still `sending`: the provider may have accepted it, so only this batch, as it is, may retry.
+      // Still `sending`: the provider may have accepted it, so only this very batch may retry.
       await deps.db
         .update(emailDeliveries)
         .set({

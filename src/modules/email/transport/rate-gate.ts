@@ -4,11 +4,7 @@
  */
 export type RateGate = { wait(): Promise<void>; pause(ms: number): void };
 
-/**
- * A request leaves its slot a few milliseconds late when the event loop is busy, and the next
- * one may not: 5% of headroom keeps arrivals under the provider's window, where a single 429
- * would cost a whole `retry-after`.
- */
+/** Late slots must not crowd the next into a 429 (test/bench/README.md, Email). */
 const HEADROOM = 1.05;
 
 export function createRateGate(perSecond: number, now: () => number = Date.now): RateGate {
