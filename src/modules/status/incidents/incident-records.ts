@@ -1,10 +1,19 @@
 import { and, eq } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import type { Db } from '../../../db/database';
+import { retryingTransaction } from '../../../db/retry-transaction';
 import { type AffectedComponent, incidents, incidentUpdates } from '../../../db/schema';
+import type { Deps } from '../../../deps';
 import { AppError, notFound } from '../../../http/app-error';
 import { queueStatusUpdateEmails } from '../subscribers/status-subscriptions.service';
 import { queueStatusWebhooks } from '../subscribers/status-webhooks.service';
+
+/** Runs one change in a retried transaction; banners may have changed, so notices re-read. */
+export async function changeStatus<T>(deps: Deps, change: (tx: Db) => Promise<T>): Promise<T> {
+  const result = await retryingTransaction(deps.db, change);
+  deps.notices.catalog.invalidate();
+  return result;
+}
 
 export const invalidInput = (path: string, message: string) =>
   new AppError('validation_failed', 'The request is not valid; nothing was saved.', [

@@ -1,6 +1,5 @@
 import { eq } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
-import { retryingTransaction } from '../../../db/retry-transaction';
 import { incidents } from '../../../db/schema';
 import type { Deps } from '../../../deps';
 import { AppError } from '../../../http/app-error';
@@ -8,14 +7,14 @@ import type { Actor } from '../../campaigns/campaigns.service';
 import type { IncidentOpen, IncidentUpdateInput } from '../status-schemas';
 import { BANNER_SEVERITY, followBanner, openBanner } from './incident-banner';
 import { restoreComponents, setComponentStatuses } from './incident-components';
-import { addUpdate, lockIncident } from './incident-records';
+import { addUpdate, changeStatus, lockIncident } from './incident-records';
 
 /**
  * Opens an incident: records the first update, sets the affected components' status and,
  * unless asked not to, publishes a banner to the accounts that use those components.
  */
 export async function openIncident(deps: Deps, input: IncidentOpen, actor: Actor) {
-  const id = await retryingTransaction(deps.db, async (tx) => {
+  return changeStatus(deps, async (tx) => {
     const now = deps.clock.now();
     const incidentId = uuidv7();
     await tx.insert(incidents).values({
@@ -42,8 +41,6 @@ export async function openIncident(deps: Deps, input: IncidentOpen, actor: Actor
     }
     return incidentId;
   });
-  deps.notices.catalog.invalidate();
-  return id;
 }
 
 export async function postIncidentUpdate(
@@ -52,7 +49,7 @@ export async function postIncidentUpdate(
   input: IncidentUpdateInput,
   actor: Actor,
 ) {
-  await retryingTransaction(deps.db, async (tx) => {
+  await changeStatus(deps, async (tx) => {
     const now = deps.clock.now();
     const incident = await lockIncident(tx, id, 'incident');
     if (incident.status === 'resolved') {
@@ -77,5 +74,4 @@ export async function postIncidentUpdate(
       severity: BANNER_SEVERITY[input.impact ?? incident.impact],
     });
   });
-  deps.notices.catalog.invalidate();
 }

@@ -1,6 +1,5 @@
 import { eq } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
-import { retryingTransaction } from '../../../db/retry-transaction';
 import { incidents } from '../../../db/schema';
 import type { Deps } from '../../../deps';
 import { AppError } from '../../../http/app-error';
@@ -9,7 +8,7 @@ import { incidentStatusAt } from '../status-clock';
 import type { MaintenanceSchedule, MaintenanceUpdateInput } from '../status-schemas';
 import { followBanner, openBanner } from './incident-banner';
 import { linkComponents } from './incident-components';
-import { addUpdate, invalidInput, lockIncident } from './incident-records';
+import { addUpdate, changeStatus, invalidInput, lockIncident } from './incident-records';
 
 /** Schedules maintenance; its banner shows from now until the window closes. */
 export async function scheduleMaintenance(deps: Deps, input: MaintenanceSchedule, actor: Actor) {
@@ -21,7 +20,7 @@ export async function scheduleMaintenance(deps: Deps, input: MaintenanceSchedule
   if (scheduledUntil <= deps.clock.now()) {
     throw invalidInput('scheduled_until', 'must be in the future');
   }
-  const id = await retryingTransaction(deps.db, async (tx) => {
+  return changeStatus(deps, async (tx) => {
     const now = deps.clock.now();
     const maintenanceId = uuidv7();
     await tx.insert(incidents).values({
@@ -50,8 +49,6 @@ export async function scheduleMaintenance(deps: Deps, input: MaintenanceSchedule
     }
     return maintenanceId;
   });
-  deps.notices.catalog.invalidate();
-  return id;
 }
 
 export async function postMaintenanceUpdate(
@@ -60,7 +57,7 @@ export async function postMaintenanceUpdate(
   input: MaintenanceUpdateInput,
   actor: Actor,
 ) {
-  await retryingTransaction(deps.db, async (tx) => {
+  await changeStatus(deps, async (tx) => {
     const now = deps.clock.now();
     const maintenance = await lockIncident(tx, id, 'maintenance');
     if (incidentStatusAt(maintenance, now) === 'completed') {
@@ -79,5 +76,4 @@ export async function postMaintenanceUpdate(
       body: input.body,
     });
   });
-  deps.notices.catalog.invalidate();
 }
