@@ -2,11 +2,11 @@ import { formatInTimeZone } from 'date-fns-tz';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '../db/schema';
 import { AppError } from '../http/app-error';
 import { PageQuerySchema } from '../http/pagination';
+import { type DeliveryView, listDeliveries } from '../modules/email/delivery/deliveries.service';
 import {
   type EmailPreview,
   previewCampaignEmail,
-} from '../modules/email/compose/email-preview.service';
-import { type DeliveryView, listDeliveries } from '../modules/email/delivery/deliveries.service';
+} from '../modules/email/delivery/email-preview.service';
 import { campaignSuppressions } from '../modules/email/recipients/suppressions.service';
 import { Card, EmptyState, Instant, PageHeader, Pager, Pill, Table } from '../view-kit/components';
 import { TextField } from '../view-kit/fields';

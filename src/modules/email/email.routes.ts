@@ -3,8 +3,8 @@ import { DELIVERY_STATUSES } from '../../db/schema';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json, problemResponse } from '../../http/define-route';
 import { keyCursorSchema, PageQuerySchema, pageSchema } from '../../http/pagination';
-import { previewCampaignEmail } from './compose/email-preview.service';
 import { listDeliveries, listOutbox } from './delivery/deliveries.service';
+import { previewCampaignEmail } from './delivery/email-preview.service';
 import { liftBounce, listSuppressions } from './recipients/suppressions.service';
 
 /** An email as composed: what the preview and the outbox both show. */

@@ -10,10 +10,10 @@ import type { Deps } from '../../../deps';
 import { AppError, notFound } from '../../../http/app-error';
 import { type Audience, compileAudience } from '../../campaigns/audience';
 import { isHeldOut } from '../../campaigns/holdout';
-import { nextOccurrence } from '../delivery/delivery-plan.service';
-import { recipientSendTime, referenceSendTime } from '../delivery/send-time';
+import { composeEmail, type EmailCampaign } from '../compose/compose-email';
 import { isSuppressed } from '../recipients/suppressions.service';
-import { composeEmail, type EmailCampaign } from './compose-email';
+import { nextOccurrence } from './delivery-plan.service';
+import { recipientSendTime, referenceSendTime } from './send-time';
 
 export type EmailPreview = {
   account_id: string;
