@@ -51,7 +51,7 @@ export function buildDeps(
   overrides: Partial<
     Pick<
       Deps,
-      'clock' | 'logger' | 'background' | 'detection' | 'compute' | 'readiness' | 'resolveHost'
+      'clock' | 'logger' | 'background' | 'detection' | 'compute' | 'readiness' | 'webhookFetch'
     >
   > & {
     caches?: InstanceCaches;
@@ -79,6 +79,6 @@ export function buildDeps(
     compute: overrides.compute ?? inlineCompute,
     heavyReads: caches.heavyReads,
     afterCampaignChange: followCampaignChange,
-    resolveHost: overrides.resolveHost ?? (async () => []),
+    webhookFetch: overrides.webhookFetch ?? ((input, init) => fetch(input, init)),
   };
 }

@@ -59,10 +59,10 @@ export type Deps = {
   /** Queues heavy reads so at most ANALYTICS_CONCURRENCY run at once on this instance. */
   heavyReads: LimitFunction;
   /**
-   * The addresses a host name resolves to, so outgoing webhooks can refuse private ones. On
-   * Workers it answers nothing: their requests cannot reach a private network anyway.
+   * `fetch` for URLs users register (status webhooks). On Node it connects only to public
+   * addresses it resolved itself; Workers' own `fetch` cannot reach a private network anyway.
    */
-  resolveHost: (hostname: string) => Promise<string[]>;
+  webhookFetch: typeof fetch;
 };
 
 export type CampaignFollowUp = (deps: Deps, tx: Db, campaign: CampaignRow) => Promise<void>;

@@ -11,8 +11,8 @@ import { type EmailPoller, startEmailPoller } from './modules/jobs/email-poller'
 import { type Scheduler, startScheduler } from './modules/jobs/node-scheduler';
 import { warmNoticeAccounts } from './modules/notices/notices.service';
 import { threadDetectionRunner } from './modules/spikes/detection-thread';
-import { resolveHost } from './node-resolve-host';
 import { type NodeServer, serveNode } from './node-server';
+import { webhookFetch } from './node-webhook-fetch';
 import { prepareWorkspace } from './prepare-workspace';
 import { threadCompute } from './threads/thread-compute';
 
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     compute: threadCompute({ background: true }),
     detection: threadDetectionRunner(threadCompute()),
     readiness: { noticesWarm: false },
-    resolveHost,
+    webhookFetch: webhookFetch(),
     background: (task) => {
       inflight.add(task);
       void task.finally(() => inflight.delete(task));

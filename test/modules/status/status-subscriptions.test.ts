@@ -7,6 +7,7 @@ import { rowsOf } from '../../../src/db/json-param';
 import { notifyStatusSubscribersJob } from '../../../src/modules/jobs/definitions/notify-status-subscribers.job';
 import { sendStatusEmails } from '../../../src/modules/status/subscribers/status-subscriptions.service';
 import { deliverStatusWebhooks } from '../../../src/modules/status/subscribers/status-webhooks.service';
+import { webhookFetch } from '../../../src/node-webhook-fetch';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
@@ -375,10 +376,10 @@ describe('status page: webhooks to names that resolve privately', () => {
 
   it('refuses to post to a host that now resolves to a private address', async () => {
     const asked: string[] = [];
-    t.deps.resolveHost = async (host) => {
+    t.deps.webhookFetch = webhookFetch(async (host) => {
       asked.push(host);
       return ['93.184.215.14', 'fd12:3456::7'];
-    };
+    });
     const hook = await readJson(
       await t.request('/v1/status/webhooks', {
         method: 'POST',
@@ -397,6 +398,33 @@ describe('status page: webhooks to names that resolve privately', () => {
       delivered: 0,
       last_error: 'hooks.rebound.example resolves to a private address',
     });
+  });
+
+  it('connects to the address it checked, not to a second answer for the name', async () => {
+    const receiver = await startWebhookReceiver();
+    const { port } = new URL(receiver.url);
+    // A rebinding resolver: the name's first answer is loopback, any later one private (the
+    // earlier test's host stays private throughout).
+    let answers = 0;
+    t.deps.webhookFetch = webhookFetch(async (host) => {
+      if (host !== 'hooks.pinned.example') return ['10.0.0.1'];
+      return answers++ === 0 ? ['127.0.0.1'] : ['10.0.0.9'];
+    });
+    await t.request('/v1/status/webhooks', {
+      method: 'POST',
+      json: { url: `http://hooks.pinned.example:${port}/hooks/status` },
+    });
+    await t.request('/v1/status/incidents', {
+      method: 'POST',
+      json: { name: 'Pinned', impact: 'minor', body: 'Investigating.', components: [] },
+    });
+    try {
+      expect(await deliverStatusWebhooks(t.deps)).toEqual({ delivered: 1 });
+      expect(receiver.received).toHaveLength(1);
+      expect(answers).toBe(1);
+    } finally {
+      await receiver.close();
+    }
   });
 });
 

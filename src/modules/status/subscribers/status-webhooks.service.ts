@@ -6,7 +6,6 @@ import { rowsOf } from '../../../db/json-param';
 import { statusWebhooks } from '../../../db/schema';
 import type { Deps } from '../../../deps';
 import { notFound } from '../../../http/app-error';
-import { isUnroutableAddress } from '../../../lib/unroutable-address';
 import { incidentJsonById, type PublicStatus, publicStatus } from '../public/public-status.service';
 import type { StatusWebhookView } from '../status-schemas';
 
@@ -144,7 +143,7 @@ export async function deliverStatusWebhooks(deps: Deps): Promise<{ delivered: nu
   for (const delivery of due) {
     const body = await payload(deps, status, delivery);
     const sentAt = deps.clock.now();
-    const error = (await privateTarget(deps, delivery.url)) ?? (await post(delivery, body, sentAt));
+    const error = await post(deps, delivery, body, sentAt);
     if ((await settle(deps, delivery, error, sentAt)) && !error) delivered += 1;
   }
   return { delivered };
@@ -164,24 +163,11 @@ async function payload(deps: Deps, status: PublicStatus, delivery: Due): Promise
   });
 }
 
-/**
- * Why the endpoint must not be called, when its host now resolves to a private address (the
- * URL was checked as written when it was registered; a name can point anywhere later).
- */
-async function privateTarget(deps: Deps, url: string): Promise<string | null> {
-  const host = new URL(url).hostname;
-  try {
-    const addresses = await deps.resolveHost(host);
-    return addresses.some(isUnroutableAddress) ? `${host} resolves to a private address` : null;
-  } catch {
-    return `${host} does not resolve`;
-  }
-}
-
-async function post(delivery: Due, body: string, sentAt: Date): Promise<string | null> {
+/** Posts one delivery; the error to record, or null when the endpoint took it. */
+async function post(deps: Deps, delivery: Due, body: string, sentAt: Date) {
   const id = `${delivery.webhook_id}.${delivery.incident_update_id}`;
   try {
-    const response = await fetch(delivery.url, {
+    const response = await deps.webhookFetch(delivery.url, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
@@ -195,7 +181,9 @@ async function post(delivery: Due, body: string, sentAt: Date): Promise<string |
     await response.body?.cancel();
     return response.ok ? null : `HTTP ${response.status}`;
   } catch (error) {
-    return error instanceof Error ? error.message.slice(0, 200) : 'request failed';
+    // fetch reports a refused or failed connection as "fetch failed", with the reason beneath.
+    const reason = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+    return reason instanceof Error ? reason.message.slice(0, 200) : 'request failed';
   }
 }
 
