@@ -6,8 +6,7 @@ import poissonCdf from '@stdlib/stats-base-dists-poisson-cdf';
  * `dispersion · mu`: Poisson when dispersion ≤ 1, otherwise the negative binomial with that
  * mean and variance. The count distribution (not a normal approximation) keeps low-volume
  * reasons honest; the mid-p keeps a discrete test from being needlessly conservative at the
- * small counts where every contact matters (+30% recall on low-volume reasons in
- * bench:detect for +0.03 false alerts per reason-year).
+ * small counts where every contact matters (figures: test/bench/README.md).
  */
 export function upperTail(y: number, mu: number, dispersion: number): number {
   const mean = Math.max(mu, 1e-6);

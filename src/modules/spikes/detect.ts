@@ -170,7 +170,7 @@ export function reasonBaseline(
   const models = new Map<string, Model>();
   // Data anomalies and extreme weeks: left out of every later fit, level and short baseline.
   const excluded = new Set(anomalies);
-  let run = { side: 0, weeks: 0 };
+  let run = { side: 0, weeks: 0, last: -1 };
   // Where the level last changed: the level correction looks no further back than that.
   let levelSince = 0;
   let previousBeta: Float64Array | undefined;
@@ -198,6 +198,8 @@ export function reasonBaseline(
       continue;
     }
     let baseline: Prediction | undefined;
+    // What t is tested against when it differs from the baseline that tracks the level.
+    let provisional: Prediction | undefined;
     const block = blockStart(t, calendar.firstWeek);
     if (history >= MODEL_HISTORY && block - start >= BLOCK_WEEKS) {
       const key = `${block}:${start}`;
@@ -209,29 +211,58 @@ export function reasonBaseline(
       }
       baseline = model.predict(t, counts, excluded, Math.max(start, levelSince));
       if (baseline) result.stage[t] = 'model';
+      if (baseline && followsRise(result, run, t)) {
+        const kept = new Set(excluded);
+        for (let w = t - run.weeks; w < t; w++) if (!anomalies.has(w)) kept.delete(w);
+        provisional = model.predict(t, counts, kept, t - run.weeks);
+      }
     }
     if (!baseline) {
       baseline = shortBaseline(counts, groups, excluded, start, t);
       result.stage[t] = 'short';
     }
     const observed = counts[t] ?? 0;
+    const tailOf = (b: Prediction) =>
+      upperTail(observed, b.usual, b.variance / Math.max(b.usual, 1e-9));
+    // The level is tracked (extreme weeks, level changes) against the usual baseline, so a
+    // provisional verdict changes no later week's.
+    const tracked = tailOf(baseline);
+    run = {
+      ...excludeIfExtreme(excluded, anomalies, run, t, observed - baseline.usual, tracked),
+      last: t,
+    };
+    if (run.weeks === LEVEL_CHANGE_RUN) levelSince = t - LEVEL_CHANGE_RUN + 1;
+    if (provisional) baseline = provisional;
+    const probability = provisional ? tailOf(provisional) : tracked;
     result.expected[t] = baseline.expected;
     result.usual[t] = baseline.usual;
     result.variance[t] = baseline.variance;
     result.status[t] = anomalies.has(t) ? 'a' : 't';
-    const probability = upperTail(
-      observed,
-      baseline.usual,
-      baseline.variance / Math.max(baseline.usual, 1e-9),
-    );
     result.probability[t] = probability;
-    run = excludeIfExtreme(excluded, anomalies, run, t, observed - baseline.usual, probability);
-    if (run.weeks === LEVEL_CHANGE_RUN) levelSince = t - LEVEL_CHANGE_RUN + 1;
     if (observed > baseline.usual && probability < EXPLAIN_BELOW) {
       result.explanations.set(t, explain(observed, baseline, events, t));
     }
   }
   return result;
+}
+
+/**
+ * Whether t comes right after two weeks in a row far above their usual counts (each extreme):
+ * a spike seldom lasts into a third week, a rise in level does, so t is tested against the
+ * level those two weeks suggest rather than the one before them.
+ */
+function followsRise(
+  result: ReasonBaseline,
+  run: { side: number; weeks: number; last: number },
+  t: number,
+): boolean {
+  return (
+    run.side > 0 &&
+    run.weeks === LEVEL_CHANGE_RUN - 1 &&
+    run.last === t - 1 &&
+    (result.probability[t - 1] as number) < EXTREME &&
+    (result.probability[t - 2] as number) < EXTREME
+  );
 }
 
 /**

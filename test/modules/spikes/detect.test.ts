@@ -75,6 +75,15 @@ describe('spike detection', () => {
     expect(crowd.flagged(0)).toEqual([]);
   });
 
+  it('tests the third week of a sustained rise against the new level, a two-week spike against the old', () => {
+    const rise = [...withNoise(60, 40), ...withNoise(6, 70)];
+    const spike = [...withNoise(60, 40), 75, 72, ...withNoise(4, 40)];
+    const risen = detect([{ reason: 'rise', counts: rise }]);
+    expect(risen.flagged(0)).toEqual([60, 61]);
+    expect(risen.baselines[0]?.usual[62]).toBeGreaterThan(55);
+    expect(detect([{ reason: 'spike', counts: spike }]).flagged(0)).toEqual([60, 61]);
+  });
+
   it("tests an event week against the event's usual effect and explains the excess", () => {
     const weeks = 120;
     const overlap = Array.from({ length: weeks }, (_, w) => (w % 10 === 5 ? 1 : 0));
