@@ -173,7 +173,7 @@ export function reasonBaseline(
   let run = { side: 0, weeks: 0, last: -1 };
   // Where the level last changed: the level correction looks no further back than that.
   let levelSince = 0;
-  let previousBeta: Float64Array | undefined;
+  let previous: Terms | undefined;
   let silenceEnd = -1;
   let zeros = 0;
   for (let t = 0; t < n; t++) {
@@ -205,9 +205,9 @@ export function reasonBaseline(
       const key = `${block}:${start}`;
       let model = models.get(key);
       if (!model) {
-        model = fitModel(counts, groups, calendar.season, excluded, start, block, previousBeta);
+        model = fitModel(counts, groups, calendar.season, excluded, start, block, previous);
         models.set(key, model);
-        previousBeta = model.fit.beta;
+        previous = model.terms;
       }
       baseline = model.predict(t, counts, excluded, Math.max(start, levelSince));
       if (baseline) result.stage[t] = 'model';
@@ -413,8 +413,15 @@ type Prediction = {
   effects: Map<string, number>;
 };
 
+/**
+ * A model's coefficients by term (`intercept`, `season:<period>`, event group keys) and the
+ * week its history started.
+ */
+type Terms = { names: string[]; beta: Float64Array; start: number };
+
 type Model = {
   fit: CountFit;
+  terms: Terms;
   predict(
     t: number,
     counts: number[],
@@ -431,7 +438,7 @@ function fitModel(
   anomalies: ReadonlySet<number>,
   start: number,
   block: number,
-  previousBeta: Float64Array | undefined,
+  previous: Terms | undefined,
 ): Model {
   const from = Math.max(start, block - TRAINING_WEEKS);
   const seasonal = block - from >= 52;
@@ -472,15 +479,18 @@ function fitModel(
     y.push(counts[w] ?? 0);
     weights.push(anomalies.has(w) ? 0 : 1);
   }
-  // The previous block's model (same terms) finds this window's outliers well enough, which
-  // saves a fit; the first block fits without down-weighting first.
+  // The previous block's model (same history start) finds this window's outliers well
+  // enough, which saves a fit: outlier weights read only the intercept and seasonal terms, and
+  // an event group it has not seen yet starts at no effect. Without its seasonal terms (the
+  // first block, the first year of seasons) the window is fitted first, from what it has.
+  const names = ['intercept'];
+  for (let s = 0; s < seasonColumns; s++) names.push(`season:${s}`);
+  for (const g of seen) names.push(g.key);
+  const carried = previous?.start === start ? carriedOver(previous, names) : undefined;
   const first =
-    previousBeta?.length === p
-      ? {
-          beta: previousBeta,
-          mu: Float64Array.from(rows, (row) => Math.exp(linear(row, previousBeta))),
-        }
-      : fitCountModel(rows, y, weights, penaltyOf(p, seasonColumns, 1), p, previousBeta, false);
+    carried && (!seasonal || previous?.names.includes('season:0'))
+      ? { beta: carried, mu: Float64Array.from(rows, (row) => Math.exp(linear(row, carried))) }
+      : fitCountModel(rows, y, weights, penaltyOf(p, seasonColumns, 1), p, carried, false);
   const firstDispersion = robustDispersion(y, first.mu, weights);
   // Past spikes must not lift the baseline: upward outliers get weight (2.58 / residual)².
   // Event weeks keep theirs: how far they rise is the event's effect, which is learned.
@@ -578,6 +588,7 @@ function fitModel(
 
   return {
     fit,
+    terms: { names, beta: fit.beta, start },
     predict(t, series, excluded, levelFrom) {
       const { level, predicted } = levelAt(t, series, excluded, levelFrom);
       const full = rowOf(t, true);
@@ -608,6 +619,17 @@ function fitModel(
       };
     },
   };
+}
+
+/** The previous model's coefficients laid out for `names`; a term it lacked starts at 0. */
+function carriedOver(previous: Terms, names: string[]): Float64Array {
+  const beta = new Float64Array(names.length);
+  const at = new Map(previous.names.map((name, i) => [name, i]));
+  names.forEach((name, i) => {
+    const j = at.get(name);
+    if (j !== undefined) beta[i] = previous.beta[j] as number;
+  });
+  return beta;
 }
 
 /**
