@@ -38,6 +38,20 @@ const CONNECTIONS = 64;
 const STEADY_RATE = Number(process.env.BENCH_STEADY_RATE ?? 1_000);
 const STEADY_CONNECTIONS = 16;
 
+/**
+ * Analysts' heaviest reads: occurrences of the whole calendar over a year, weekly series of
+ * every reason over two years, the leaders' report over the last 12 weeks (the 200 live
+ * campaigns), the reasons. Spikes and patterns (issue 15) join with BENCH_ANALYTICS=all.
+ */
+const ANALYTICS_PATHS = [
+  '/v1/events/occurrences?from=2025-03-01&to=2026-02-28',
+  '/v1/reasons/weekly?from=2024-03-04&to=2026-02-23&top=60',
+  '/v1/reports/prevented-contacts',
+  '/v1/reasons?limit=200',
+  ...(process.env.BENCH_ANALYTICS === 'all' ? ['/v1/spikes', '/v1/patterns'] : []),
+];
+const ANALYTICS_COST_REQUESTS = 20;
+
 const SEED = Number(process.env.BENCH_SEED ?? 17);
 // A kept database is the data one seed drew: another seed seeds its own.
 const DATABASE = `forestall_bench_notices_s${SEED}`;
@@ -473,20 +487,6 @@ console.log(
   `\nfor information: server CPU per request, bare route / forestall (median): ` +
     `misses ${missCpu.toFixed(2)}, hits ${hitCpu.toFixed(2)}`,
 );
-
-/**
- * Analysts' heaviest reads: occurrences of the whole calendar over a year, weekly series of
- * every reason over two years, the leaders' report over the last 12 weeks (the 200 live
- * campaigns), the reasons. Spikes and patterns (issue 15) join with BENCH_ANALYTICS=all.
- */
-const ANALYTICS_PATHS = [
-  '/v1/events/occurrences?from=2025-03-01&to=2026-02-28',
-  '/v1/reasons/weekly?from=2024-03-04&to=2026-02-23&top=60',
-  '/v1/reports/prevented-contacts',
-  '/v1/reasons?limit=200',
-  ...(process.env.BENCH_ANALYTICS === 'all' ? ['/v1/spikes', '/v1/patterns'] : []),
-];
-const ANALYTICS_COST_REQUESTS = 20;
 
 /**
  * Each analytics read ANALYTICS_COST_REQUESTS times in a row: the server's main-thread CPU
