@@ -9,5 +9,8 @@ export function commonJsExports<T extends object>(namespace: T, probe: keyof T):
 }
 
 function hasExport<T>(value: unknown, name: PropertyKey): value is T {
-  return typeof value === 'object' && value !== null && name in value;
+  // A package whose `module.exports` is a function (xss) carries its other exports on it.
+  return (
+    (typeof value === 'object' || typeof value === 'function') && value !== null && name in value
+  );
 }

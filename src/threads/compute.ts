@@ -1,6 +1,7 @@
 import { expandCalendar, expandCalendarJson } from '../modules/events/occurrences';
 import { holdoutAssessments } from '../modules/impact/campaign-assessment';
 import { estimateObservational } from '../modules/impact/observational-estimate';
+import { assembleReport, preventedContactsReportJson } from '../modules/reports/report-assembly';
 import {
   preventedPerCampaignChart,
   savingsChart,
@@ -18,6 +19,8 @@ export const computeTasks = {
   occurrencesJson: expandCalendarJson,
   observational: estimateObservational,
   holdoutAssessments,
+  preventedContactsReport: assembleReport,
+  preventedContactsReportJson,
   weeklyChart: weeklyContactsChart,
   preventedChart: preventedPerCampaignChart,
   savingsChart,

@@ -4,10 +4,14 @@ import { readFileSync } from 'node:fs';
 // Linux reports a process's CPU time in /proc in ticks of USER_HZ, 100 a second on x86 Linux.
 const USER_HZ = 100;
 
-/** The CPU time (user and system) process `pid` has used, in ms; NaN without Linux's /proc. */
-function cpuMillis(pid: number | undefined): number {
+/**
+ * The CPU time (user and system) process `pid` has used, in ms, or only its main thread's
+ * (whose thread id is the pid); NaN without Linux's /proc.
+ */
+function cpuMillis(pid: number | undefined, thread: 'all' | 'main' = 'all'): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    const path = thread === 'main' ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`;
+    const fields = readFileSync(path, 'utf8').split(') ')[1]?.split(' ') ?? [];
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
   } catch {
     return Number.NaN;
@@ -23,6 +27,9 @@ export async function startAppServer(mode: 'forestall' | 'bare', databaseUrl = '
   const profile = process.env.BENCH_CPU_PROF
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
     : [];
+  // BENCH_TRACE_GC=1 prints the server's garbage collections (stderr), beside the event loop's
+  // delay of BENCH_LOOP_DELAY=1: which pause held the loop.
+  const traceGc = process.env.BENCH_TRACE_GC === '1' && mode === 'forestall';
   const child: ChildProcess = spawn(
     process.execPath,
     // The flags `npm start` gives the server (package.json), so the bench runs what ships.
@@ -31,6 +38,7 @@ export async function startAppServer(mode: 'forestall' | 'bare', databaseUrl = '
       '--import',
       'tsx',
       ...profile,
+      ...(traceGc ? ['--trace-gc'] : []),
       'test/bench/serve-app.ts',
       mode,
       databaseUrl,
@@ -40,6 +48,11 @@ export async function startAppServer(mode: 'forestall' | 'bare', databaseUrl = '
   let output = '';
   child.stdout?.on('data', (chunk) => {
     output += chunk;
+    if (traceGc) {
+      for (const line of String(chunk).split('\n')) {
+        if (/Scavenge|Mark-Compact/.test(line)) process.stderr.write(`gc: ${line.trim()}\n`);
+      }
+    }
   });
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout?.on('data', () => {
@@ -52,6 +65,8 @@ export async function startAppServer(mode: 'forestall' | 'bare', databaseUrl = '
     base: `http://127.0.0.1:${port}`,
     /** CPU time the server has used so far, in ms (10 ms resolution). */
     cpuMillis: () => cpuMillis(child.pid),
+    /** CPU time of the thread that answers requests alone (not the compute threads). */
+    mainThreadCpuMillis: () => cpuMillis(child.pid, 'main'),
     /** Stops the server; resolves to its peak resident set size in MB. */
     async stop(): Promise<number> {
       const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -38,6 +38,20 @@ const CONNECTIONS = 64;
 const STEADY_RATE = Number(process.env.BENCH_STEADY_RATE ?? 1_000);
 const STEADY_CONNECTIONS = 16;
 
+/**
+ * Analysts' heaviest reads: occurrences of the whole calendar over a year, weekly series of
+ * every reason over two years, the leaders' report over the last 12 weeks (the 200 live
+ * campaigns), the reasons. Spikes and patterns (issue 15) join with BENCH_ANALYTICS=all.
+ */
+const ANALYTICS_PATHS = [
+  '/v1/events/occurrences?from=2025-03-01&to=2026-02-28',
+  '/v1/reasons/weekly?from=2024-03-04&to=2026-02-23&top=60',
+  '/v1/reports/prevented-contacts',
+  '/v1/reasons?limit=200',
+  ...(process.env.BENCH_ANALYTICS === 'all' ? ['/v1/spikes', '/v1/patterns'] : []),
+];
+const ANALYTICS_COST_REQUESTS = 20;
+
 const SEED = Number(process.env.BENCH_SEED ?? 17);
 // A kept database is the data one seed drew: another seed seeds its own.
 const DATABASE = `forestall_bench_notices_s${SEED}`;
@@ -413,6 +427,9 @@ for (let round = 1; round <= ROUNDS; round++) {
 // What the scheduler of a running instance keeps up to date: the exposure log folded into
 // first views (every minute) and the campaigns' measurements (every 10 minutes).
 await runScheduledJobs(seeded.url);
+// What each analytics read costs the thread that answers requests, one at a time: CPU time
+// rather than latency, so it reads the same on a busy machine.
+await analyticsCost(app, seeded.analystKey);
 // Product apps keep asking while analysts run the heaviest reads (idle first, then loaded).
 const steady = () => load(app, missRequest, { rate: STEADY_RATE });
 console.log(`\nsteady ${STEADY_RATE} req/s on ${STEADY_CONNECTIONS} connections`);
@@ -472,19 +489,36 @@ console.log(
 );
 
 /**
- * Analysts' heaviest reads, in a loop on 4 connections until stopped: occurrences of the
- * whole calendar over a year, weekly series of every reason over two
- * years, the leaders' report over the last 12 weeks (the 200 live campaigns), the reasons. Spikes and
- * patterns (issue 15) join with BENCH_ANALYTICS=all.
+ * Each analytics read ANALYTICS_COST_REQUESTS times in a row: the server's main-thread CPU
+ * per request (what holds the event loop) beside its whole CPU (compute threads too).
  */
+async function analyticsCost(server: Server, key: string) {
+  const get = async (path: string) => {
+    const response = await fetch(`${server.base}${path}`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    return { status: response.status, bytes: (await response.arrayBuffer()).byteLength };
+  };
+  console.log(
+    `\nanalytics, one at a time (${ANALYTICS_COST_REQUESTS} each), server CPU per request:`,
+  );
+  for (const path of ANALYTICS_PATHS) {
+    await get(path); // a first answer may load code or warm a cache
+    const main = server.mainThreadCpuMillis();
+    const all = server.cpuMillis();
+    let last = { status: 0, bytes: 0 };
+    for (let i = 0; i < ANALYTICS_COST_REQUESTS; i++) last = await get(path);
+    const perRequest = (ms: number) => (ms / ANALYTICS_COST_REQUESTS).toFixed(1);
+    console.log(
+      `  ${(path.split('?')[0] ?? path).padEnd(32)} main thread ${perRequest(server.mainThreadCpuMillis() - main)} ms` +
+        `  all threads ${perRequest(server.cpuMillis() - all)} ms  [${last.status}, ${(last.bytes / 1024).toFixed(0)} KB]`,
+    );
+  }
+}
+
+/** The analytics reads in a loop on 4 connections until stopped. */
 function runAnalytics(base: string, key: string) {
-  const paths = [
-    '/v1/events/occurrences?from=2025-03-01&to=2026-02-28',
-    '/v1/reasons/weekly?from=2024-03-04&to=2026-02-23&top=60',
-    '/v1/reports/prevented-contacts',
-    '/v1/reasons?limit=200',
-    ...(process.env.BENCH_ANALYTICS === 'all' ? ['/v1/spikes', '/v1/patterns'] : []),
-  ];
+  const paths = ANALYTICS_PATHS;
   let running = true;
   const counts = new Map<string, { n: number; ms: number; statuses: Set<number> }>();
   const worker = async (offset: number) => {

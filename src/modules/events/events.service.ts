@@ -179,7 +179,9 @@ const INLINE_STEPS = 200;
 
 /**
  * Most calendar reads walk a few dozen periods: handing those to a thread would cost more
- * than it saves. One that needs more than INLINE_STEPS is done again on a compute thread.
+ * than it saves. One that needs more than INLINE_STEPS is done again on a compute thread, and
+ * one whose rules and range already say so goes there first (a failed attempt costs several
+ * milliseconds of rrule on the request thread).
  */
 async function expandSmallInline<T>(
   deps: Deps,
@@ -190,12 +192,31 @@ async function expandSmallInline<T>(
   if (expansion.steps <= INLINE_STEPS || !deps.compute.offThread) {
     return inline(expandCalendar(expansion));
   }
+  if (periodsAtLeast(expansion) > INLINE_STEPS) return onThread(expansion);
   try {
     return inline(expandCalendar({ ...expansion, steps: INLINE_STEPS }));
   } catch (error) {
     if (!(error instanceof RecurrenceBudgetExceeded)) throw error;
     return onThread(expansion);
   }
+}
+
+const PERIOD_DAYS: Record<string, number> = { DAILY: 1, WEEKLY: 7, MONTHLY: 31, YEARLY: 366 };
+
+/**
+ * A lower bound on the periods rrule walks to expand `expansion`: the range over the longest
+ * period of each rule that runs through it (one with COUNT or UNTIL may stop sooner).
+ */
+function periodsAtLeast(expansion: CalendarExpansion): number {
+  const days = (expansion.to.getTime() - expansion.from.getTime()) / DAY_MS;
+  let periods = 0;
+  for (const { rrule } of expansion.events) {
+    if (!rrule || /COUNT=|UNTIL=/i.test(rrule)) continue;
+    const freq = /FREQ=([A-Z]+)/i.exec(rrule)?.[1]?.toUpperCase() ?? '';
+    const interval = Number(/INTERVAL=(\d+)/i.exec(rrule)?.[1] ?? 1);
+    periods += days / ((PERIOD_DAYS[freq] ?? 366) * interval);
+  }
+  return periods;
 }
 
 type OccurrenceRange = {
@@ -220,11 +241,14 @@ export async function listOccurrences(deps: Deps, range: OccurrenceRange): Promi
 
 /**
  * `GET /v1/events/occurrences`'s body, `{"data":[…]}`: a year of a busy calendar is thousands
- * of occurrences, so a thread that expands them serializes them too, rather than handing
- * them back to be cloned and stringified on the request thread.
+ * of occurrences, so a thread that expands them serializes them too (as UTF-8), rather than
+ * handing them back to be cloned, stringified and encoded on the request thread.
  */
-export async function occurrencesJson(deps: Deps, range: OccurrenceRange): Promise<string> {
-  const json = await expandSmallInline(
+export async function occurrencesJson(
+  deps: Deps,
+  range: OccurrenceRange,
+): Promise<string | Uint8Array<ArrayBuffer>> {
+  const json = await expandSmallInline<string | Uint8Array<ArrayBuffer> | null>(
     deps,
     await calendarExpansion(deps, range),
     (data) => (data.length > MAX_OCCURRENCES ? null : JSON.stringify({ data })),

@@ -90,10 +90,15 @@ export function expandCalendar(input: CalendarExpansion): Occurrence[] {
     .sort((a, b) => a.starts_at.localeCompare(b.starts_at));
 }
 
-/** `{"data":[…]}` of the expansion, serialized where it was expanded; null past `max`. */
-export function expandCalendarJson(input: CalendarExpansion & { max: number }): string | null {
+/**
+ * `{"data":[…]}` of the expansion in UTF-8, serialized where it was expanded (and moved, not
+ * copied, to the thread that sends it); null past `max`.
+ */
+export function expandCalendarJson(
+  input: CalendarExpansion & { max: number },
+): Uint8Array<ArrayBuffer> | null {
   const data = expandCalendar(input);
-  return data.length > input.max ? null : JSON.stringify({ data });
+  return data.length > input.max ? null : new TextEncoder().encode(JSON.stringify({ data }));
 }
 
 /** The fields of an event row that expanding it reads (what crosses to a compute thread). */

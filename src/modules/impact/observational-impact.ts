@@ -30,7 +30,7 @@ const hourOfWeek = (instant: Date, zone: string) => {
  */
 export async function observationalImpact(
   deps: Deps,
-  campaign: CampaignRow,
+  campaign: Pick<CampaignRow, 'startsAt' | 'targetReasons' | 'eventId'>,
   windowEnd: Date,
 ): Promise<ObservationalEstimate> {
   const start = campaign.startsAt;

@@ -1,4 +1,4 @@
-import { and, inArray, sql } from 'drizzle-orm';
+import { and, sql } from 'drizzle-orm';
 import { type CampaignRow, campaignMeasurements, campaigns } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { publishedCampaign } from '../campaigns/campaign-status';
@@ -9,7 +9,6 @@ import {
   type GroupMeasurement,
   measureCampaigns,
 } from './campaign-measurements';
-import type { ObservationalEstimate } from './observational-estimate';
 import { observationalImpact } from './observational-impact';
 
 const MINUTE_MS = 60_000;
@@ -28,14 +27,6 @@ export type StoredMeasurement = {
   groups: ByGroup<StoredGroup>;
   weeks: [string, ByGroup<{ every: number; target: number }>][];
   reasons: [string, ByGroup<number>][];
-};
-
-export type Measured = {
-  measurement: CampaignMeasurement;
-  /** The observational estimate, for a campaign without a holdout. */
-  observational: ObservationalEstimate | null;
-  /** When the measurement was taken: its window runs to then, or to its end. */
-  measuredAt: Date;
 };
 
 const stored = (m: CampaignMeasurement): StoredMeasurement => {
@@ -125,39 +116,63 @@ export async function measureAndStore(deps: Deps, now: Date): Promise<number> {
   return started.length;
 }
 
+/** A stored measurement as the column holds it, left as JSON text for the thread that reads it. */
+export type StoredMeasurementJson = {
+  /** A `StoredMeasurement` (see `revivedMeasurement`). */
+  measurement: string;
+  /** The observational estimate, for a campaign without a holdout. */
+  observational: string | null;
+  /** When the measurement was taken: its window runs to then, or to its end. */
+  measuredAt: Date;
+};
+
+/** A stored measurement's JSON as the estimators read it (typed arrays and maps). */
+export const revivedMeasurement = (json: string): CampaignMeasurement =>
+  revived(JSON.parse(json) as StoredMeasurement);
+
 /**
- * Stored measurements a reader may use at `now` in place of measuring: taken after the
- * campaign last changed, and either current (younger than two job runs) or final and settled
- * (taken 30 days or more after the window closed).
+ * A campaign's stored measurement as a reader selects it beside the campaign (a left join
+ * on `campaign_measurements`), its JSON left as text for the thread that reads it.
  */
-export async function usableMeasurements(
-  deps: Deps,
-  rows: CampaignRow[],
+export const storedMeasurementColumns = {
+  storedWindowEnd: campaignMeasurements.windowEnd,
+  storedAt: campaignMeasurements.measuredAt,
+  storedMeasurement: sql<string | null>`${campaignMeasurements.measurement}::text`,
+  storedObservational: sql<string | null>`${campaignMeasurements.observational}::text`,
+};
+
+type WithStored = Pick<CampaignRow, 'startsAt' | 'endsAt' | 'updatedAt'> & {
+  storedWindowEnd: Date | null;
+  storedAt: Date | null;
+  storedMeasurement: string | null;
+  storedObservational: string | null;
+};
+
+/**
+ * The stored measurement a reader may use at `now` in place of measuring, or null: taken
+ * after the campaign last changed, and either current (younger than two job runs) or final
+ * and settled (taken 30 days or more after the window closed). Its JSON is not parsed here: a
+ * report reads 500 of them, and the request thread only passes them on to a compute thread.
+ */
+export function usableMeasurement(
+  row: WithStored,
   now: Date,
-): Promise<Map<string, Measured>> {
-  if (rows.length === 0) return new Map();
-  const byId = new Map(rows.map((row) => [row.id, row]));
-  const found = await deps.db
-    .select()
-    .from(campaignMeasurements)
-    .where(inArray(campaignMeasurements.campaignId, [...byId.keys()]));
-  const windowDays = deps.config.impactWindowDays;
-  const usable = new Map<string, Measured>();
-  for (const entry of found) {
-    const row = byId.get(entry.campaignId);
-    if (!row || row.updatedAt > entry.measuredAt) continue;
-    const window = measurementWindow(row, entry.measuredAt, windowDays);
-    if (window.end.getTime() !== entry.windowEnd.getTime()) continue;
-    const current = now.getTime() - entry.measuredAt.getTime() <= MEASUREMENT_MAX_AGE_MS;
-    const settled =
-      window.measurement === 'final' &&
-      entry.measuredAt.getTime() - window.end.getTime() >= SETTLED_DAYS * DAY_MS;
-    if (!current && !settled) continue;
-    usable.set(row.id, {
-      measurement: revived(entry.measurement),
-      observational: entry.observational ?? null,
-      measuredAt: entry.measuredAt,
-    });
-  }
-  return usable;
+  windowDays: number,
+): StoredMeasurementJson | null {
+  const { storedAt, storedWindowEnd, storedMeasurement } = row;
+  if (!storedAt || !storedWindowEnd || storedMeasurement === null) return null;
+  if (row.updatedAt > storedAt) return null;
+  const window = measurementWindow(row, storedAt, windowDays);
+  if (window.end.getTime() !== storedWindowEnd.getTime()) return null;
+  const current = now.getTime() - storedAt.getTime() <= MEASUREMENT_MAX_AGE_MS;
+  const settled =
+    window.measurement === 'final' &&
+    storedAt.getTime() - window.end.getTime() >= SETTLED_DAYS * DAY_MS;
+  if (!current && !settled) return null;
+  return {
+    measurement: storedMeasurement,
+    // A JSON null in the column reads as no estimate, as the parsed column did.
+    observational: row.storedObservational === 'null' ? null : row.storedObservational,
+    measuredAt: storedAt,
+  };
 }

@@ -57,35 +57,30 @@ export async function weeklySeries(deps: Deps, query: WeeklyQuery): Promise<Week
           group by reason_slug
           order by sum(contacts) desc, reason_slug
           limit ${query.top}`;
-  const rows = rowsOf<{
-    reason_slug: string;
-    label: string;
-    week: string | null;
-    contacts: number | null;
-  }>(
+  // Postgres zero-fills and orders each reason's weeks: one row per reason comes back (at most
+  // `top`, or the named ones), not one per reason and week.
+  const rows = rowsOf<{ reason_slug: string; label: string; counts: number[] }>(
     await deps.db.execute(sql`
       with chosen as (${chosen})
-      select c.reason_slug, r.label, w.week::text as week, w.contacts
+      select c.reason_slug, r.label,
+        (select json_agg(coalesce(w.contacts, 0) order by k.week)
+          from generate_series(${from}::date, ${to}::date, interval '7 days') as k(week)
+          left join reason_weeks w
+            on w.reason_slug = c.reason_slug and w.week = k.week::date) as counts
       from chosen c
-      join reasons r on r.slug = c.reason_slug
-      left join reason_weeks w
-        on w.reason_slug = c.reason_slug and w.week between ${from}::date and ${to}::date`),
+      join reasons r on r.slug = c.reason_slug`),
   );
 
   const weeks = weeksBetween(from, to);
-  const index = new Map(weeks.map((week, i) => [week, i]));
   const byReason = new Map<string, WeeklySeries['series'][number]>();
   for (const row of rows) {
-    let entry = byReason.get(row.reason_slug);
-    if (!entry) {
-      entry = { reason: row.reason_slug, label: row.label, total: 0, counts: weeks.map(() => 0) };
-      byReason.set(row.reason_slug, entry);
-    }
-    const i = row.week === null ? undefined : index.get(row.week);
-    if (i !== undefined && row.contacts) {
-      entry.counts[i] = row.contacts;
-      entry.total += row.contacts;
-    }
+    const total = row.counts.reduce((sum, count) => sum + count, 0);
+    byReason.set(row.reason_slug, {
+      reason: row.reason_slug,
+      label: row.label,
+      total,
+      counts: row.counts,
+    });
   }
   if (query.reasons) {
     const missing = query.reasons.filter((slug) => !byReason.has(slug));

@@ -1,12 +1,16 @@
 import { z } from '@hono/zod-openapi';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json } from '../../http/define-route';
+import { serializedJson } from '../../http/serialized-json';
 import { dayInput } from '../../http/time-input';
 import { DEFLECTION_RATE, INTERVAL_KIND } from '../impact/impact-schemas';
-import { preventedContactsReport } from './prevented-contacts-report.service';
+import {
+  preventedContactsReport,
+  preventedContactsReportJson,
+} from './prevented-contacts-report.service';
 import { reportCsv } from './report-csv';
 import { renderReportPage } from './report-page';
-import { PreventedContactsReportSchema } from './report-schemas';
+import { type PreventedContactsReport, PreventedContactsReportSchema } from './report-schemas';
 
 const day = dayInput().openapi({ example: '2026-03-01' });
 
@@ -57,6 +61,12 @@ const reportRoute = defineRoute({
 export const reportRoutes = createRouter().openapi(reportRoute, async (c) => {
   const { deps } = c.var;
   const { format, ...period } = c.req.valid('query');
+  if (format === 'json') {
+    return serializedJson<PreventedContactsReport>(
+      c,
+      await preventedContactsReportJson(deps, period),
+    );
+  }
   const report = await preventedContactsReport(deps, period);
   if (format === 'csv') {
     const fileName = `prevented-contacts-${report.from}-${report.to}.csv`;
@@ -65,6 +75,5 @@ export const reportRoutes = createRouter().openapi(reportRoute, async (c) => {
       'Content-Disposition': `attachment; filename="${fileName}"`,
     });
   }
-  if (format === 'html') return c.html(await renderReportPage(deps, report), 200);
-  return c.json(report, 200);
+  return c.html(await renderReportPage(deps, report), 200);
 });

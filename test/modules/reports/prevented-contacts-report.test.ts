@@ -3,9 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isHeldOut } from '../../../src/modules/campaigns/holdout';
 import { measureCampaignsJob } from '../../../src/modules/jobs/definitions/measure-campaigns.job';
 import { sendReportDigest } from '../../../src/modules/reports/report-digest.service';
+import type { Compute } from '../../../src/threads/compute';
+import { threadCompute } from '../../../src/threads/thread-compute';
 import { startPacedApp } from '../../helpers/paced-app';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';
+import { startTestApp } from '../../helpers/test-app';
 
 const ACCOUNTS = 2_000;
 const PERIOD = 'from=2026-03-01&to=2026-03-28';
@@ -320,5 +323,43 @@ describe('GET /v1/reports/prevented-contacts', { timeout: paced.timeout }, () =>
       measuredAgain.campaigns.find((c: { id: string }) => c.id === campaignId).measured_at,
     ).toBe(t.clock.now().toISOString());
     expect(contactsOf(measuredAgain)).toBe((contactsOf(live) ?? 0) + 1);
+  });
+
+  it('assembles and serializes the report on a compute thread, byte for byte as inline', async () => {
+    const threaded = threadCompute({ threads: 1 });
+    const tasks: string[] = [];
+    const compute: Compute = Object.assign(
+      ((task, input, slot) => {
+        tasks.push(task);
+        return threaded(task, input, slot);
+      }) as Compute,
+      { offThread: true },
+    );
+    // The same database, so no close: that would close it for the other tests too.
+    const onThreads = await startTestApp({ database: t.database, compute });
+    const onThreadsKey = await onThreads.keyFor('analyst');
+    const both = async (query: string) => {
+      onThreads.clock.set(t.clock.now().toISOString());
+      const fromThread = await onThreads.request(`/v1/reports/prevented-contacts?${query}`, {
+        key: onThreadsKey,
+      });
+      expect(fromThread.status).toBe(200);
+      expect(fromThread.headers.get('content-type')).toMatch(/^application\/json/);
+      return { fromThread: await fromThread.text(), inline: await (await get(query)).text() };
+    };
+    // Measured for the answer (the stored measurements are old by now), then as stored.
+    const measuredNow = await both(PERIOD);
+    expect(JSON.parse(measuredNow.fromThread).campaigns.length).toBeGreaterThan(0);
+    expect(measuredNow.fromThread).toBe(measuredNow.inline);
+    await measureCampaignsJob.run(t.deps, t.clock.now());
+    const stored = await both(PERIOD);
+    expect(JSON.parse(stored.fromThread).campaigns[0].measured_at).toBe(
+      t.clock.now().toISOString(),
+    );
+    expect(stored.fromThread).toBe(stored.inline);
+    expect(tasks.filter((task) => task.startsWith('preventedContactsReport'))).toEqual([
+      'preventedContactsReportJson',
+      'preventedContactsReportJson',
+    ]);
   });
 });
