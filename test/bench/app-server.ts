@@ -38,8 +38,9 @@ export async function startAppServer(mode: 'forestall' | 'bare', databaseUrl = '
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   let output = '';
+  // Only the tail is kept: at BENCH_LOG_LEVEL=info the server logs every request.
   child.stdout?.on('data', (chunk) => {
-    output += chunk;
+    output = (output + chunk).slice(-4096);
   });
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout?.on('data', () => {
