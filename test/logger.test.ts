@@ -44,16 +44,23 @@ describe('the structured logger (pino)', () => {
     expect(silent.lines).toEqual([]);
   });
 
-  it('censors credentials whoever passes them, at the top and one level down', () => {
+  it('censors credentials whoever passes them, at the top and in headers', () => {
     const { logger, lines } = captured('debug');
     logger.warn('odd request', {
       authorization: 'Bearer fst_top-secret-key',
       headers: { authorization: 'Bearer fst_nested-secret', cookie: 'session=abc' },
       token: 'tok_123',
+      password: 'hunter2',
       prefix: 'fst_abcd',
     });
     const text = JSON.stringify(lines);
-    for (const secret of ['fst_top-secret-key', 'fst_nested-secret', 'session=abc', 'tok_123']) {
+    for (const secret of [
+      'fst_top-secret-key',
+      'fst_nested-secret',
+      'session=abc',
+      'tok_123',
+      'hunter2',
+    ]) {
       expect(text).not.toContain(secret);
     }
     expect(lines[0]?.record).toMatchObject({
