@@ -37,7 +37,7 @@ export type InstanceCaches = {
 export function createInstanceCaches(config: Config): InstanceCaches {
   return {
     principals: new LRUCache({ max: 10_000 }),
-    accounts: createAccountCache({ max: config.noticeAccountsCached }),
+    accounts: createAccountCache({ maxBytes: config.noticeAccountsCacheBytes }),
     catalog: createCatalogMemory(),
     mailer: config.email.resend ? createResendTransport(config.email.resend) : null,
     heavyReads: pLimit(config.analyticsConcurrency),

@@ -104,7 +104,7 @@ const envSchema = z.object({
     .regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour such as #1d4ed8')
     .default('#1d4ed8'),
   NOTICE_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
-  NOTICE_ACCOUNTS_CACHED: z.coerce.number().int().min(0).max(10_000_000).default(250_000),
+  NOTICE_ACCOUNTS_CACHE_MB: z.coerce.number().int().min(0).max(65_536).default(1_024),
   EMAIL_FROM: z
     .string()
     .trim()
@@ -170,8 +170,8 @@ const configSchema = envSchema.transform((env) => ({
   /** Days after a campaign ends that its measurement window still runs. */
   impactWindowDays: env.IMPACT_WINDOW_DAYS,
   noticeTokens: { ttlSeconds: env.NOTICE_TOKEN_TTL_SECONDS, secret: env.NOTICE_TOKEN_SECRET },
-  /** Accounts each instance keeps in memory for the notices API. */
-  noticeAccountsCached: env.NOTICE_ACCOUNTS_CACHED,
+  /** Memory for the notices API's account records, per instance (about 2.5M accounts a GiB). */
+  noticeAccountsCacheBytes: env.NOTICE_ACCOUNTS_CACHE_MB * 2 ** 20,
   /** Leaders who get the weekly prevented-contacts digest. */
   reportDigestTo: env.REPORT_DIGEST_TO,
   email: {

@@ -144,6 +144,7 @@ async function shutDown(
   deps.logger.info('shutting down');
   const forced = setTimeout(() => {
     deps.logger.error('shutdown grace period elapsed; exiting');
+    deps.logger.flush();
     process.exit(1);
   }, SHUTDOWN_GRACE_MS);
   forced.unref();
@@ -159,6 +160,8 @@ async function shutDown(
   });
   await database.close();
   deps.logger.info('stopped');
+  // The log is written asynchronously: what is still buffered goes out before the exit.
+  deps.logger.flush();
   process.exit(0);
 }
 

@@ -8,9 +8,8 @@ export function commonJsExports<T extends object>(namespace: T, probe: keyof T):
   return hasExport<T>(inner, probe) ? inner : namespace;
 }
 
+// A package may export a function with properties (xss: `module.exports = filterXSS`).
 function hasExport<T>(value: unknown, name: PropertyKey): value is T {
-  // A package whose `module.exports` is a function (xss) carries its other exports on it.
-  return (
-    (typeof value === 'object' || typeof value === 'function') && value !== null && name in value
-  );
+  const container = typeof value === 'object' || typeof value === 'function';
+  return container && value !== null && name in value;
 }

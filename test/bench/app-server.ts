@@ -46,8 +46,9 @@ export async function startAppServer(mode: 'forestall' | 'bare', databaseUrl = '
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   let output = '';
+  // Only the tail is kept: at BENCH_LOG_LEVEL=info the server logs every request.
   child.stdout?.on('data', (chunk) => {
-    output += chunk;
+    output = (output + chunk).slice(-4096);
     if (traceGc) {
       for (const line of String(chunk).split('\n')) {
         if (/Scavenge|Mark-Compact/.test(line)) process.stderr.write(`gc: ${line.trim()}\n`);

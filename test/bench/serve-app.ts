@@ -40,10 +40,12 @@ async function start() {
     return serve({ fetch: bare.fetch, ...listen });
   }
   if (!databaseUrl) throw new Error('usage: serve-app.ts forestall <database url>');
-  const config = loadConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' });
+  // BENCH_LOG_LEVEL=info logs every request, as a default deployment does.
+  const logLevel = process.env.BENCH_LOG_LEVEL ?? 'warn';
+  const config = loadConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: logLevel });
   const database = openPostgres(databaseUrl, { poolMax: config.databasePoolMax });
   const deps = buildDeps(config, database.db, {
-    logger: createLogger('warn'),
+    logger: createLogger(config.logLevel),
     compute: threadCompute({ background: true }),
     detection: threadDetectionRunner(threadCompute()),
     background: (task) => void task,

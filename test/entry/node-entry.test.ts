@@ -105,6 +105,18 @@ describe('npm start (the Node entry)', { timeout: ENTRY_TEST_TIMEOUT_MS }, () =>
     });
     expect(response.status).toBe(200);
     expect(await stop(started, 'SIGTERM')).toBe(0);
+    // The log is written asynchronously and flushed at shutdown: the request's line is there,
+    // the key it carried is not.
+    const lines = started
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line));
+    expect(lines).toContainEqual(
+      expect.objectContaining({ level: 'info', message: 'request', path: '/v1/api-keys' }),
+    );
+    expect(lines.at(-1)).toMatchObject({ level: 'info', message: 'stopped' });
+    expect(started.output()).not.toContain(adminKey);
   });
 
   it('refuses to start on bad configuration and names the variable', async () => {

@@ -160,6 +160,25 @@ describe('the Workers entry in workerd against real Postgres', () => {
     );
   });
 
+  it('writes structured log lines through pino in workerd', async () => {
+    const fired = await fetch(`${base}/__scheduled?cron=${encodeURIComponent('1 2 3 4 5')}`);
+    expect(fired.status).toBe(200);
+    let line: Record<string, unknown> | undefined;
+    for (let i = 0; i < 40 && !line; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      const logged = output.split('\n').find((l) => l.includes('no job has this schedule'));
+      line = logged
+        ? JSON.parse(logged.slice(logged.indexOf('{'), logged.lastIndexOf('}') + 1))
+        : undefined;
+    }
+    expect(line).toMatchObject({
+      level: 'warn',
+      message: 'no job has this schedule',
+      cron: '1 2 3 4 5',
+    });
+    expect(line?.time).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+
   it('serves notices with the same holdout as Node and logs exposures after the response', async () => {
     const call = (path: string, init: { method?: string; json?: unknown } = {}) =>
       fetch(`${base}${path}`, {

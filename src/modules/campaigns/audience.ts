@@ -187,6 +187,26 @@ function lowered(account: AudienceSubject): Lowered {
   return fields;
 }
 
+/**
+ * Lower-cases a subject kept in memory ahead of its first match. A subject whose fields are
+ * lower-case already is its own lowered view and costs nothing more; otherwise the view's
+ * values go through `share`, so identical values are held once.
+ */
+export function lowerAhead<T extends AudienceSubject>(
+  subject: T,
+  share: (value: unknown) => unknown,
+): T {
+  const { id, plan, region, components, locale, time_zone, attributes } = subject;
+  const fields = { id, plan, region, components, locale, time_zone, attributes };
+  const view = lowerObject(fields);
+  if (JSON.stringify(view) === JSON.stringify(fields)) {
+    subject[LOWERED] = subject;
+    return subject;
+  }
+  subject[LOWERED] = Object.fromEntries(Object.entries(view).map(([k, v]) => [k, share(v)]));
+  return subject;
+}
+
 const lower = (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value);
 
 function lowerDeep(value: unknown): unknown {

@@ -5,6 +5,7 @@ import { DATABASE_WAIT_MS } from '../../db/database-errors';
 import { rowsOf } from '../../db/json-param';
 import { settledWithin } from '../../lib/settle-within';
 import type { AudienceSubject } from '../campaigns/audience';
+import { accountBytes } from './compact-account';
 
 /** The notices API's last answer for an account, valid while the live set is the same. */
 export type NoticeAnswer = {
@@ -22,7 +23,7 @@ export type NoticeAnswer = {
  */
 export type NoticeAccount = AudienceSubject & {
   createdAtMs: number;
-  dismissed: Set<string>;
+  dismissed: ReadonlySet<string>;
   answer?: NoticeAnswer;
 };
 
@@ -48,11 +49,16 @@ type Change = { seq: number; ids: ReadonlySet<string> | 'all' };
  * `notice_dismissals` is appended to `account_changes` by triggers, with its transaction id.
  * `sync` reads the ids changed since the last read, at most every `ACCOUNT_SYNC_EVERY_MS`,
  * from every transaction at or above the oldest one that was still running at that read
- * (`pg_snapshot_xmin`), so a transaction that commits late is still seen. Bounded by `max`
- * (least recently used out).
+ * (`pg_snapshot_xmin`), so a transaction that commits late is still seen. Bounded by the
+ * memory its records take, `maxBytes` (least recently used out; see `accountBytes`).
  */
-export function createAccountCache(options: { max: number }) {
-  const entries = new LRUCache<string, NoticeAccount>({ max: options.max });
+export function createAccountCache(options: { maxBytes: number }) {
+  const entries = new LRUCache<string, NoticeAccount>({
+    maxSize: Math.max(Math.floor(options.maxBytes), 1),
+    sizeCalculation: accountBytes,
+  });
+  const roomFor = (account: NoticeAccount) =>
+    entries.calculatedSize + accountBytes(account) <= options.maxBytes;
   let since: string | undefined;
   let freshAsOf = Number.NEGATIVE_INFINITY;
   let polling: { started: number; done: Promise<void> } | undefined;
@@ -105,6 +111,9 @@ export function createAccountCache(options: { max: number }) {
   return {
     get: (id: string) => entries.get(id),
 
+    /** How many accounts are held, and the bytes they are estimated to take. */
+    size: () => ({ accounts: entries.size, bytes: entries.calculatedSize }),
+
     /**
      * Reads an account through `load` and keeps it, unless the account changed while it was
      * being read (the result may predate that change) or the feed has not been read yet.
@@ -121,7 +130,7 @@ export function createAccountCache(options: { max: number }) {
     },
 
     /**
-     * Fills the cache in pages from `nextPage` until it is full or the accounts run out, so
+     * Fills the cache in pages from `nextPage` until its budget or the accounts run out, so
      * an instance that starts under load does not send its first requests to the database.
      * Pages arrive in id order; an account that changed while its page was read is skipped.
      */
@@ -130,11 +139,12 @@ export function createAccountCache(options: { max: number }) {
       if (since === undefined) return 0;
       let afterId = '';
       let added = 0;
-      while (entries.size < options.max) {
+      for (let room = true; room; ) {
         const mark = seq;
         const page = await nextPage(afterId);
         for (const account of page) {
-          if (entries.size >= options.max) break;
+          room = roomFor(account);
+          if (!room) break;
           if (entries.has(account.id) || changedSince(mark, account.id)) continue;
           entries.set(account.id, account);
           added++;

@@ -2,10 +2,8 @@ import DataLoader from 'dataloader';
 import { type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database';
 import { jsonParam, rowsOf } from '../../db/json-param';
-import type { AudienceSubject } from '../campaigns/audience';
 import type { NoticeAccount } from './account-cache';
-
-type AccountRow = AudienceSubject & { created_at: string | Date; dismissed: string[] | null };
+import { type AccountRow, compactAccount } from './compact-account';
 
 // Loads asked for while the event loop handles one round of I/O go out as one query.
 const nextRound = (run: () => void) =>
@@ -23,7 +21,7 @@ async function selectNoticeAccounts(db: Db, where: SQL, limit = 5_000) {
       order by a.id
       limit ${limit}`),
   );
-  return rows.map(toNoticeAccount);
+  return rows.map(compactAccount);
 }
 
 /**
@@ -49,11 +47,3 @@ export type AccountLoader = ReturnType<typeof createAccountLoader>;
 /** Accounts in id order after `afterId`, a page at a time, to fill a cache at start-up. */
 export const accountsAfter = (db: Db, afterId: string) =>
   selectNoticeAccounts(db, sql`a.id > ${afterId}`);
-
-function toNoticeAccount({ created_at, dismissed, ...subject }: AccountRow): NoticeAccount {
-  return {
-    ...subject,
-    createdAtMs: new Date(created_at).getTime(),
-    dismissed: new Set(dismissed ?? []),
-  };
-}

@@ -13,7 +13,7 @@ import { audienceText } from '../campaigns/audience-text';
 import { isHeldOut } from '../campaigns/holdout';
 import type { NoticeAccount, NoticeAnswer } from './account-cache';
 import { accountsAfter } from './account-loader';
-import { type LiveNotice, type LiveSet, type NoticeJson, versionKey } from './notice-catalog';
+import { type LiveNotice, type LiveSet, versionKey } from './notice-catalog';
 
 /** An account not in memory is read within this, or the request gets a 503. */
 const NOTICES_ACCOUNT_LOAD_MS = 3_000;
@@ -76,7 +76,7 @@ function computeAnswer(
   live: LiveSet,
   locale: string | null,
 ): NoticeAnswer {
-  const shown: LiveNotice[] = [];
+  const shown: number[] = [];
   const sighting = {
     account_id: account.id,
     channel: 'in_app',
@@ -84,47 +84,62 @@ function computeAnswer(
     treated: [] as string[],
     held_out: [] as string[],
   };
-  for (const notice of live.notices) {
+  for (const [i, notice] of live.notices.entries()) {
     if (!notice.matches(account)) continue;
     if (isHeldOut(notice.id, account.id, notice.holdoutPercent)) {
       sighting.held_out.push(notice.id);
       continue;
     }
     sighting.treated.push(notice.id);
-    if (!account.dismissed.has(notice.id)) shown.push(notice);
+    if (!account.dismissed.has(notice.id)) shown.push(i);
   }
   deps.notices.exposures.record(sighting);
+  const notices = shown.map((i) => live.notices[i] as LiveNotice);
   // The answer is a function of the account, its locale and each notice's version, so the
   // ETag is too (64 bits of MurmurHash3): no need to hash the body itself.
-  const fingerprint = `${account.id}\u0000${locale ?? ''}\u0000${shown.map(versionKey).join(',')}`;
-  // Kept ready for every 200 to come: the notices' JSON is the catalog's, shared by every
-  // account that sees them, so this costs the account a head and an array of references.
-  const head = `{"account_id":${JSON.stringify(account.id)},"locale":${JSON.stringify(locale)},"notices":[`;
-  const notices = shown.map((n) => n.json(locale));
+  const fingerprint = `${account.id}\u0000${locale ?? ''}\u0000${notices.map(versionKey).join(',')}`;
   // The head, the notices, the commas between them and the closing `]}`.
-  let bodyBytes = Buffer.byteLength(head) + Math.max(notices.length - 1, 0) + 2;
-  for (const notice of notices) bodyBytes += notice.bytes;
-  return {
-    liveVersion: live.version,
-    locale,
-    etag: `"${hash32(fingerprint, 1)}${hash32(fingerprint, 2)}"`,
-    bodyBytes,
-    body: () => joinBody(head, notices),
-  };
+  let bodyBytes =
+    Buffer.byteLength(bodyHead(account.id, locale)) + Math.max(shown.length - 1, 0) + 2;
+  for (const notice of notices) bodyBytes += notice.json(locale).bytes;
+  const etag = `"${hash32(fingerprint, 1)}${hash32(fingerprint, 2)}"`;
+  return new KeptAnswer(live, locale, etag, bodyBytes, account.id, String.fromCharCode(...shown));
 }
 
 /**
- * Concatenated rather than joined: V8 links the parts instead of copying them, and the one
- * copy is made as the answer is written out.
+ * The answer an account keeps until it or the live notices change, in a few fields: which
+ * of the live notices it is shown, one character each (test/bench/README.md).
  */
-function joinBody(head: string, notices: NoticeJson[]): string {
-  let body = head;
-  for (let i = 0; i < notices.length; i++) {
-    if (i > 0) body += ',';
-    body += (notices[i] as NoticeJson).text;
+class KeptAnswer implements NoticeAnswer {
+  constructor(
+    private readonly live: LiveSet,
+    readonly locale: string | null,
+    readonly etag: string,
+    readonly bodyBytes: number,
+    private readonly accountId: string,
+    private readonly shown: string,
+  ) {}
+
+  get liveVersion(): string {
+    return this.live.version;
   }
-  return `${body}]}`;
+
+  /**
+   * Concatenated rather than joined: V8 links the parts instead of copying them, and the one
+   * copy is made as the answer is written out. The notices' JSON is the catalog's.
+   */
+  body(): string {
+    let body = bodyHead(this.accountId, this.locale);
+    for (let i = 0; i < this.shown.length; i++) {
+      if (i > 0) body += ',';
+      body += (this.live.notices[this.shown.charCodeAt(i)] as LiveNotice).json(this.locale).text;
+    }
+    return `${body}]}`;
+  }
 }
+
+const bodyHead = (accountId: string, locale: string | null) =>
+  `{"account_id":${JSON.stringify(accountId)},"locale":${JSON.stringify(locale)},"notices":[`;
 
 function noticeAccount(deps: Deps, id: string): MaybePromise<NoticeAccount | undefined> {
   const syncing = deps.notices.accounts.sync(deps.db);

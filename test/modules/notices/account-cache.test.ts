@@ -31,7 +31,7 @@ describe('the notices account cache when the database goes away', () => {
 
   it('stops making requests wait once a read has failed, and probes in the background until one succeeds', async () => {
     const { db, state } = database();
-    const cache = createAccountCache({ max: 10 });
+    const cache = createAccountCache({ maxBytes: 2 ** 20 });
     await cache.sync(db);
     state.away = true;
     await vi.advanceTimersByTimeAsync(ACCOUNT_SYNC_EVERY_MS);
