@@ -7,6 +7,6 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
  * thread come over without a copy and go out without being encoded again.
  */
 export function serializedJson<T>(c: Context, text: string | Uint8Array<ArrayBuffer>) {
-  return c.body(text, 200, { 'content-type': 'application/json' }) as unknown as Response &
-    TypedResponse<T, 200 & ContentfulStatusCode, 'json'>;
+  const response: Response = c.body(text, 200, { 'content-type': 'application/json' });
+  return response as Response & TypedResponse<T, 200 & ContentfulStatusCode, 'json'>;
 }

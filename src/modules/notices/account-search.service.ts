@@ -74,7 +74,8 @@ export async function searchAccounts(
     await deps.db.execute(sql`
       select a.id, a.plan, a.region, a.components, a.attributes
       from accounts a
-      where ${searchCondition(input.query)} ${after === undefined ? sql`` : sql`and a.id > ${after}`}
+      where ${searchCondition(input.query)}
+        ${after === undefined ? sql`` : sql`and a.id > ${after}`}
       order by a.id
       limit ${input.limit + 1}`),
   );

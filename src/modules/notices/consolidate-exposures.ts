@@ -26,7 +26,8 @@ export async function consolidateExposures(deps: Deps): Promise<number> {
           select distinct on (campaign_id, account_id)
                  campaign_id, account_id, "group", channel, seen_at
           from (
-            select t.value::uuid as campaign_id, c.account_id, 'treated' as "group", c.channel, c.seen_at
+            select t.value::uuid as campaign_id, c.account_id, 'treated' as "group",
+                   c.channel, c.seen_at
             from claimed c cross join lateral jsonb_array_elements_text(c.treated) t
             union all
             select h.value::uuid, c.account_id, 'holdout', c.channel, c.seen_at

@@ -35,8 +35,8 @@ export const EMBED_SCRIPT = String.raw`(() => {
     '.maintenance { background: #eef1f6; border-color: #4a5566; }',
     '.content { flex: 1; } .title { font-weight: 700; margin: 0 0 .25rem; }',
     '.body p { margin: 0 0 .25rem; } a { color: #174f8c; }',
-    'button { font: inherit; background: none; border: 1px solid transparent; border-radius: .3rem;',
-    '  cursor: pointer; padding: .1rem .45rem; color: #1d2430; }',
+    'button { font: inherit; background: none; border: 1px solid transparent;',
+    '  border-radius: .3rem; cursor: pointer; padding: .1rem .45rem; color: #1d2430; }',
     'button:focus-visible, a:focus-visible { outline: 3px solid #174f8c; outline-offset: 2px; }',
   ].join('\n');
   const list = document.createElement('div');

@@ -97,7 +97,8 @@ function computeAnswer(
   const notices = shown.map((i) => live.notices[i] as LiveNotice);
   // The answer is a function of the account, its locale and each notice's version, so the
   // ETag is too (64 bits of MurmurHash3): no need to hash the body itself.
-  const fingerprint = `${account.id}\u0000${locale ?? ''}\u0000${notices.map(versionKey).join(',')}`;
+  const versions = notices.map(versionKey).join(',');
+  const fingerprint = `${account.id}\u0000${locale ?? ''}\u0000${versions}`;
   // The head, the notices, the commas between them and the closing `]}`.
   let bodyBytes =
     Buffer.byteLength(bodyHead(account.id, locale)) + Math.max(shown.length - 1, 0) + 2;

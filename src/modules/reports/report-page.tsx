@@ -160,8 +160,10 @@ const countedInTotals = (c: Campaign) => c.method === 'holdout' && c.prevented !
 const NothingMeasured = ({ report }: { report: PreventedContactsReport }) => (
   <EmptyState>
     {report.campaigns.length === 0
-      ? `No savings to chart: no published campaign's measurement window touches ${report.from} to ${report.to}.`
-      : `No savings to chart yet: none of the ${report.campaigns.length} campaigns in this period has an estimate against a holdout. `}
+      ? "No savings to chart: no published campaign's measurement window touches " +
+        `${report.from} to ${report.to}.`
+      : `No savings to chart yet: none of the ${report.campaigns.length} campaigns in this ` +
+        'period has an estimate against a holdout. '}
     {report.campaigns
       .map((c) =>
         c.method === 'observational' && c.prevented
@@ -280,7 +282,10 @@ export async function reportSections(deps: Deps, report: PreventedContactsReport
         {anySavings ? (
           <ChartContainer
             svg={savingsSvg}
-            caption="The weeks of this period only, unadjusted: the Weeks table shows how they add up to the headline."
+            caption={
+              'The weeks of this period only, unadjusted: ' +
+              'the Weeks table shows how they add up to the headline.'
+            }
           />
         ) : (
           <NothingMeasured report={report} />
