@@ -167,7 +167,7 @@ export function reasonBaseline(
     active[w + 1] = (active[w] as number) + ((counts[w] ?? 0) > 0 ? 1 : 0);
     total[w + 1] = (total[w] as number) + (counts[w] ?? 0);
   }
-  const models = new Map<string, Model>();
+  const models = new Map<number, Model>();
   // Data anomalies and extreme weeks: left out of every later fit, level and short baseline.
   const excluded = new Set(anomalies);
   let run = { side: 0, weeks: 0, last: -1 };
@@ -202,7 +202,8 @@ export function reasonBaseline(
     let provisional: Prediction | undefined;
     const block = blockStart(t, calendar.firstWeek);
     if (history >= MODEL_HISTORY && block - start >= BLOCK_WEEKS) {
-      const key = `${block}:${start}`;
+      // A number, not a string: this runs for every week (block ≥ -26, start < 4096).
+      const key = (block + BLOCK_WEEKS) * 4096 + start;
       let model = models.get(key);
       if (!model) {
         model = fitModel(counts, groups, calendar.season, excluded, start, block, previous);
@@ -227,10 +228,8 @@ export function reasonBaseline(
     // The level is tracked (extreme weeks, level changes) against the usual baseline, so a
     // provisional verdict changes no later week's.
     const tracked = tailOf(baseline);
-    run = {
-      ...excludeIfExtreme(excluded, anomalies, run, t, observed - baseline.usual, tracked),
-      last: t,
-    };
+    const now = excludeIfExtreme(excluded, anomalies, run, t, observed - baseline.usual, tracked);
+    run = { side: now.side, weeks: now.weeks, last: t };
     if (run.weeks === LEVEL_CHANGE_RUN) levelSince = t - LEVEL_CHANGE_RUN + 1;
     if (provisional) baseline = provisional;
     const probability = provisional ? tailOf(provisional) : tracked;
@@ -410,8 +409,11 @@ type Prediction = {
   usual: number;
   variance: number;
   /** Learned multiplicative effect (log scale) of each event group in the model. */
-  effects: Map<string, number>;
+  effects: ReadonlyMap<string, number>;
 };
+
+// Most weeks have no event: their predictions share one empty map rather than each its own.
+const NO_EFFECTS: ReadonlyMap<string, number> = new Map();
 
 /**
  * A model's coefficients by term (`intercept`, `season:<period>`, event group keys) and the
@@ -461,13 +463,13 @@ function fitModel(
       value.push(1);
     }
     if (withEvents) {
-      seen.forEach((g, i) => {
-        const x = g.overlap[w] ?? 0;
+      for (let i = 0; i < seen.length; i++) {
+        const x = (seen[i] as Group).overlap[w] ?? 0;
         if (x > 0) {
           index.push(1 + seasonColumns + i);
           value.push(x);
         }
-      });
+      }
     }
     return { index, value };
   };
@@ -489,7 +491,7 @@ function fitModel(
   const carried = previous?.start === start ? carriedOver(previous, names) : undefined;
   const first =
     carried && (!seasonal || previous?.names.includes('season:0'))
-      ? { beta: carried, mu: Float64Array.from(rows, (row) => Math.exp(linear(row, carried))) }
+      ? { beta: carried, mu: fittedMeans(rows, carried) }
       : fitCountModel(rows, y, weights, penaltyOf(p, seasonColumns, 1), p, carried, false);
   const firstDispersion = robustDispersion(y, first.mu, weights);
   // Past spikes must not lift the baseline: upward outliers get weight (2.58 / residual)².
@@ -592,19 +594,21 @@ function fitModel(
     predict(t, series, excluded, levelFrom) {
       const { level, predicted } = levelAt(t, series, excluded, levelFrom);
       const full = rowOf(t, true);
-      const effects = new Map<string, number>();
+      let effects: Map<string, number> | undefined;
       let eventLog = 0;
       let seasonLog = 0;
-      seen.forEach((g, i) => {
+      for (let i = 0; i < seen.length; i++) {
+        const g = seen[i] as Group;
         const x = g.overlap[t] ?? 0;
-        if (x === 0) return;
+        if (x === 0) continue;
         const beta = fit.beta[1 + seasonColumns + i] as number;
         if (g.key === YEAR_END) seasonLog += beta * x;
         else {
+          effects ??= new Map();
           effects.set(g.key, beta);
           eventLog += beta * x;
         }
-      });
+      }
       const expected = level * Math.exp(etaOf(t, false) + seasonLog);
       const usual = expected * Math.exp(eventLog);
       const logVariance =
@@ -615,20 +619,34 @@ function fitModel(
         expected,
         usual,
         variance: dispersion * usual + usual * usual * logVariance,
-        effects,
+        effects: effects ?? NO_EFFECTS,
       };
     },
   };
 }
 
+/** exp(xβ) of each row (a plain loop: `Float64Array.from` with a map function is slow). */
+function fittedMeans(rows: SparseRow[], beta: Float64Array): Float64Array {
+  const mu = new Float64Array(rows.length);
+  for (let i = 0; i < rows.length; i++) mu[i] = Math.exp(linear(rows[i] as SparseRow, beta));
+  return mu;
+}
+
 /** The previous model's coefficients laid out for `names`; a term it lacked starts at 0. */
 function carriedOver(previous: Terms, names: string[]): Float64Array {
   const beta = new Float64Array(names.length);
+  // Mostly the same terms in the same order: a name map only once they part.
+  let same = 0;
+  while (same < names.length && names[same] === previous.names[same]) {
+    beta[same] = previous.beta[same] as number;
+    same++;
+  }
+  if (same === names.length) return beta;
   const at = new Map(previous.names.map((name, i) => [name, i]));
-  names.forEach((name, i) => {
-    const j = at.get(name);
+  for (let i = same; i < names.length; i++) {
+    const j = at.get(names[i] as string);
     if (j !== undefined) beta[i] = previous.beta[j] as number;
-  });
+  }
   return beta;
 }
 
@@ -716,7 +734,7 @@ function shortBaseline(
     expected,
     usual: expected,
     variance: dispersion * expected + (expected * dispersion) / Math.max(kept.length, 1),
-    effects: new Map(),
+    effects: NO_EFFECTS,
   };
 }
 
