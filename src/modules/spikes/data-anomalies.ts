@@ -25,13 +25,19 @@ export async function findDataAnomalies(
   series: Map<string, number[]>,
 ): Promise<DataAnomaly[]> {
   const suspects: { reason: string; week: number; usual: number }[] = [];
-  // One scratch array sorted in place: a typed array sorts numbers natively, fast.
+  // One scratch array, kept sorted by insertion as it fills: at most 12 values a week, for
+  // every week of every reason, on the request thread.
   const before = new Float64Array(REFERENCE_WEEKS);
   for (const [reason, counts] of series) {
     for (let w = 0; w < counts.length; w++) {
       const from = Math.max(0, w - REFERENCE_WEEKS);
-      for (let i = from; i < w; i++) before[i - from] = counts[i] ?? 0;
-      const usual = Math.max(1, median(before.subarray(0, w - from).sort()));
+      for (let i = from; i < w; i++) {
+        const count = counts[i] ?? 0;
+        let j = i - from - 1;
+        for (; j >= 0 && (before[j] as number) > count; j--) before[j + 1] = before[j] as number;
+        before[j + 1] = count;
+      }
+      const usual = Math.max(1, median(before.subarray(0, w - from)));
       if ((counts[w] ?? 0) >= Math.max(SUSPECT_MIN, SUSPECT_RATIO * usual)) {
         suspects.push({ reason, week: w, usual });
       }

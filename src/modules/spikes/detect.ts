@@ -35,8 +35,11 @@ export type EventTerm = {
   kind: string;
   /** Effect groups (see `eventGroups`); an event's usual effect is the sum of theirs. */
   groups: string[];
-  /** Share of each week (0–1) inside the event's padded windows, aligned with the series. */
-  overlap: number[];
+  /**
+   * Share of each week (0–1) inside the event's padded windows, aligned with the series (a
+   * typed array crosses to the detection thread as one copy, not element by element).
+   */
+  overlap: ArrayLike<number>;
   /** Reasons the event is known to affect; empty means it may affect any reason. */
   reasons: string[];
 };
@@ -302,19 +305,25 @@ export function flagSpikes(
 ): { reason: number; week: number }[] {
   const flagged: { reason: number; week: number }[] = [];
   for (let week = weeks.from; week <= weeks.to; week++) {
-    const tested: { reason: number; probability: number; weight: number; excess: number }[] = [];
+    // Every reason tested that week counts in m and the weights; only those far enough
+    // above their usual count are candidates (a plain loop: this runs weeks × reasons).
+    const above: { reason: number; probability: number; weight: number }[] = [];
     let weightSum = 0;
-    baselines.forEach((b, reason) => {
-      if (b.status[week] !== 't') return;
+    let m = 0;
+    for (let reason = 0; reason < baselines.length; reason++) {
+      const b = baselines[reason] as ReasonBaseline;
+      if (b.status[week] !== 't') continue;
       const usual = b.usual[week] as number;
       const weight = (usual + 1) ** -WEIGHT_POWER;
       weightSum += weight;
+      m++;
       const excess = (counts[reason]?.[week] ?? 0) - usual;
-      tested.push({ reason, probability: b.probability[week] as number, weight, excess });
-    });
-    const m = tested.length;
-    const candidates = tested
-      .filter((c) => c.excess >= options.minExcess)
+      if (excess >= options.minExcess) {
+        above.push({ reason, probability: b.probability[week] as number, weight });
+      }
+    }
+    if (above.length === 0) continue;
+    const candidates = above
       .map((c) => ({ reason: c.reason, q: (c.probability * weightSum) / (c.weight * m) }))
       .sort((a, b) => a.q - b.q || a.reason - b.reason);
     let k = 0;
