@@ -149,10 +149,7 @@ export function reasonBaseline(
 ): ReasonBaseline {
   const n = counts.length;
   const events = applicableEvents(calendar.events, reason);
-  const groups = groupsOf(events, n);
-  if (calendar.yearEnd.some((v) => v > 0)) {
-    groups.push({ key: YEAR_END, overlap: Float64Array.from(calendar.yearEnd), events: [] });
-  }
+  const groups = groupsOf(events, calendar, n);
   const result: ReasonBaseline = {
     reason,
     status: new Array<WeekStatus>(n).fill('-'),
@@ -367,16 +364,15 @@ function realStart(counts: number[], total: Float64Array, from: number, t: numbe
 
 type Group = { key: string; overlap: Float64Array; events: EventTerm[] };
 
-// Reasons with the same applicable events share their groups (read only), so the overlaps
-// are summed once per calendar rather than once per reason. Keyed by the event terms
-// themselves: a calendar's terms are not changed once built.
-const groupsByFirstEvent = new WeakMap<EventTerm, Map<string, Group[]>>();
+// Reasons with the same applicable events share their groups (read only), and with them the
+// design of every model window (see `designOf`), so overlaps are summed and rows built once
+// per calendar rather than once per reason. Keyed by the calendar's year-end shares (one
+// array per calendar) and the events' numbers: a calendar is not changed once built.
+const groupsByCalendar = new WeakMap<number[], Map<string, Group[]>>();
 const eventNumbers = new WeakMap<EventTerm, number>();
 let eventCount = 0;
 
-function groupsOf(events: EventTerm[], n: number): Group[] {
-  const first = events[0];
-  if (!first) return [];
+function groupsOf(events: EventTerm[], calendar: Calendar, n: number): readonly Group[] {
   const numberOf = (e: EventTerm) => {
     let number = eventNumbers.get(e);
     if (number === undefined) {
@@ -386,10 +382,10 @@ function groupsOf(events: EventTerm[], n: number): Group[] {
     return number;
   };
   const key = `${n}:${events.map(numberOf).join(',')}`;
-  let cached = groupsByFirstEvent.get(first);
+  let cached = groupsByCalendar.get(calendar.yearEnd);
   if (!cached) {
     cached = new Map();
-    groupsByFirstEvent.set(first, cached);
+    groupsByCalendar.set(calendar.yearEnd, cached);
   }
   let groups = cached.get(key);
   if (!groups) {
@@ -408,9 +404,87 @@ function groupsOf(events: EventTerm[], n: number): Group[] {
       }
     }
     groups = [...byKey.values()];
+    if (calendar.yearEnd.some((v) => v > 0)) {
+      groups.push({ key: YEAR_END, overlap: Float64Array.from(calendar.yearEnd), events: [] });
+    }
     cached.set(key, groups);
   }
-  return [...groups];
+  return groups;
+}
+
+/**
+ * What a model window's fit is built from, whatever the reason's counts: the groups its
+ * weeks touch, its rows (intercept, seasonal level, event overlaps) and term names.
+ */
+type Design = {
+  seen: Group[];
+  unseenGroups: Group[];
+  rows: SparseRow[];
+  names: string[];
+};
+
+const designs = new WeakMap<readonly Group[], Map<number, Design>>();
+
+function designOf(
+  groups: readonly Group[],
+  season: number[],
+  from: number,
+  block: number,
+  seasonal: boolean,
+): Design {
+  let byWindow = designs.get(groups);
+  if (!byWindow) {
+    byWindow = new Map();
+    designs.set(groups, byWindow);
+  }
+  // from < block ≤ 2^20 weeks: one number for the window.
+  const key = (from * 2 ** 20 + block) * 2 + (seasonal ? 1 : 0);
+  let design = byWindow.get(key);
+  if (design) return design;
+  const seen: Group[] = [];
+  for (const g of groups) {
+    for (let w = from; w < block; w++) {
+      if ((g.overlap[w] as number) > 0) {
+        seen.push(g);
+        break;
+      }
+    }
+  }
+  const seasonColumns = seasonal ? SEASON_PERIODS : 0;
+  const rows: SparseRow[] = [];
+  for (let w = from; w < block; w++) rows.push(rowOf(w, seen, season, seasonColumns, true));
+  const names = ['intercept'];
+  for (let s = 0; s < seasonColumns; s++) names.push(`season:${s}`);
+  for (const g of seen) names.push(g.key);
+  design = { seen, unseenGroups: groups.filter((g) => !seen.includes(g)), rows, names };
+  byWindow.set(key, design);
+  return design;
+}
+
+/** Week w's row: the intercept, its seasonal level, and (`withEvents`) the seen groups. */
+function rowOf(
+  w: number,
+  seen: Group[],
+  season: number[],
+  seasonColumns: number,
+  withEvents: boolean,
+): SparseRow {
+  const index = [0];
+  const value = [1];
+  if (seasonColumns > 0) {
+    index.push(1 + (season[w] ?? 0));
+    value.push(1);
+  }
+  if (withEvents) {
+    for (let i = 0; i < seen.length; i++) {
+      const x = (seen[i] as Group).overlap[w] ?? 0;
+      if (x > 0) {
+        index.push(1 + seasonColumns + i);
+        value.push(x);
+      }
+    }
+  }
+  return { index, value };
 }
 
 type Prediction = {
@@ -444,7 +518,7 @@ type Model = {
 
 function fitModel(
   counts: number[],
-  groups: Group[],
+  groups: readonly Group[],
   season: number[],
   anomalies: ReadonlySet<number>,
   start: number,
@@ -453,40 +527,12 @@ function fitModel(
 ): Model {
   const from = Math.max(start, block - TRAINING_WEEKS);
   const seasonal = block - from >= 52;
-  const seen: Group[] = [];
-  for (const g of groups) {
-    for (let w = from; w < block; w++) {
-      if ((g.overlap[w] as number) > 0) {
-        seen.push(g);
-        break;
-      }
-    }
-  }
+  const { seen, unseenGroups, rows, names } = designOf(groups, season, from, block, seasonal);
   const seasonColumns = seasonal ? SEASON_PERIODS : 0;
   const p = 1 + seasonColumns + seen.length;
-  const rowOf = (w: number, withEvents: boolean): SparseRow => {
-    const index = [0];
-    const value = [1];
-    if (seasonal) {
-      index.push(1 + (season[w] ?? 0));
-      value.push(1);
-    }
-    if (withEvents) {
-      for (let i = 0; i < seen.length; i++) {
-        const x = (seen[i] as Group).overlap[w] ?? 0;
-        if (x > 0) {
-          index.push(1 + seasonColumns + i);
-          value.push(x);
-        }
-      }
-    }
-    return { index, value };
-  };
-  const rows: SparseRow[] = [];
   const y: number[] = [];
   const weights: number[] = [];
   for (let w = from; w < block; w++) {
-    rows.push(rowOf(w, true));
     y.push(counts[w] ?? 0);
     weights.push(anomalies.has(w) ? 0 : 1);
   }
@@ -494,9 +540,6 @@ function fitModel(
   // enough, which saves a fit: outlier weights read only the intercept and seasonal terms, and
   // an event group it has not seen yet starts at no effect. Without its seasonal terms (the
   // first block, the first year of seasons) the window is fitted first, from what it has.
-  const names = ['intercept'];
-  for (let s = 0; s < seasonColumns; s++) names.push(`season:${s}`);
-  for (const g of seen) names.push(g.key);
   const carried = previous?.start === start ? carriedOver(previous, names) : undefined;
   const first =
     carried && (!seasonal || previous?.names.includes('season:0'))
@@ -516,7 +559,6 @@ function fitModel(
   // Weeks taken for outliers count neither in the fit's spread nor in the tracked one.
   const inliers = robust.map((w) => (w === 1 ? 1 : 0));
   const pearson = dispersionOf(y, fit.mu, inliers, fit.parameters) / TRUNCATED_SPREAD;
-  const unseenGroups = groups.filter((g) => !seen.includes(g));
   // Weeks touched by an event the fit never saw, worked out once each (-1: not yet).
   const unseenWeeks = new Int8Array(counts.length).fill(-1);
   const unseen = (w: number) => {
@@ -602,7 +644,7 @@ function fitModel(
     terms: { names, beta: fit.beta, start },
     predict(t, series, excluded, levelFrom) {
       const { level, predicted } = levelAt(t, series, excluded, levelFrom);
-      const full = rowOf(t, true);
+      const full = rowOf(t, seen, season, seasonColumns, true);
       let effects: Map<string, number> | undefined;
       let eventLog = 0;
       let seasonLog = 0;
@@ -717,7 +759,7 @@ function dispersionOf(
 /** EARS-style: the mean of the clean weeks among the last 12, with its own uncertainty. */
 function shortBaseline(
   counts: number[],
-  groups: Group[],
+  groups: readonly Group[],
   anomalies: ReadonlySet<number>,
   start: number,
   t: number,
