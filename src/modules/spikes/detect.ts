@@ -583,7 +583,19 @@ function fitModel(
     }
     return Math.min(20, Math.max(-20, eta));
   };
-  const fitted = (w: number) => Math.exp(etaOf(w, true));
+  // Weeks of the block the model predicts for, each worked out once (NaN: not yet): every
+  // week's level correction reads the eight before it.
+  const ahead = new Float64Array(BLOCK_WEEKS).fill(Number.NaN);
+  const fitted = (w: number) => {
+    const i = w - block;
+    if (i < 0 || i >= BLOCK_WEEKS) return Math.exp(etaOf(w, true));
+    let m = ahead[i] as number;
+    if (Number.isNaN(m)) {
+      m = Math.exp(etaOf(w, true));
+      ahead[i] = m;
+    }
+    return m;
+  };
   // The level of the weeks before t against the model's prediction for them: a Huber
   // M-estimate (each week clipped at 4 sd around the level, starting from the median ratio).
   // Spikes are already left out as extreme weeks, so the clip only tames what falls just short
