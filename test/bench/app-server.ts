@@ -43,8 +43,16 @@ export async function startAppServer(mode: 'forestall' | 'bare', databaseUrl = '
       mode,
       databaseUrl,
     ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    // Its own session, as a service runs: Linux's autogroups share the CPU between sessions
+    // (Postgres has its own), not between the bench's processes within one.
+    { stdio: ['ignore', 'pipe', 'inherit'], detached: true },
   );
+  // Its process group, so nothing outlives the bench (Ctrl-C no longer reaches a new session).
+  const stopGroup = () => {
+    if (child.pid && child.exitCode === null && child.signalCode === null)
+      process.kill(-child.pid, 'SIGTERM');
+  };
+  process.once('exit', stopGroup);
   let output = '';
   // Only the tail is kept: at BENCH_LOG_LEVEL=info the server logs every request.
   child.stdout?.on('data', (chunk) => {
@@ -71,7 +79,7 @@ export async function startAppServer(mode: 'forestall' | 'bare', databaseUrl = '
     /** Stops the server; resolves to its peak resident set size in MB. */
     async stop(): Promise<number> {
       const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
+      stopGroup();
       await exited;
       return Number(output.match(/MAX_RSS_KB (\d+)/)?.[1] ?? Number.NaN) / 1024;
     },

@@ -25,13 +25,22 @@ export async function findDataAnomalies(
   series: Map<string, number[]>,
 ): Promise<DataAnomaly[]> {
   const suspects: { reason: string; week: number; usual: number }[] = [];
-  // One scratch array sorted in place: a typed array sorts numbers natively, fast.
-  const before = new Float64Array(REFERENCE_WEEKS);
+  // The 12 weeks before w, kept sorted as the window slides (one week in, one out): every
+  // week of every reason, on the request thread.
+  const before = new Float64Array(REFERENCE_WEEKS + 1);
   for (const [reason, counts] of series) {
+    let size = 0;
     for (let w = 0; w < counts.length; w++) {
-      const from = Math.max(0, w - REFERENCE_WEEKS);
-      for (let i = from; i < w; i++) before[i - from] = counts[i] ?? 0;
-      const usual = Math.max(1, median(before.subarray(0, w - from).sort()));
+      const leaving = w - 1 - REFERENCE_WEEKS;
+      if (w > 0) {
+        size = slide(
+          before,
+          size,
+          counts[w - 1] ?? 0,
+          leaving >= 0 ? (counts[leaving] ?? 0) : undefined,
+        );
+      }
+      const usual = Math.max(1, median(before.subarray(0, size)));
       if ((counts[w] ?? 0) >= Math.max(SUSPECT_MIN, SUSPECT_RATIO * usual)) {
         suspects.push({ reason, week: w, usual });
       }
@@ -77,6 +86,25 @@ export async function findDataAnomalies(
     for (const { ratio: _, ...anomaly } of dumps) anomalies.push(anomaly);
   }
   return anomalies.sort((a, b) => a.day.localeCompare(b.day) || a.reason.localeCompare(b.reason));
+}
+
+/**
+ * Inserts `incoming` into the first `size` values of `sorted` (ascending) and, when a week
+ * leaves the window, removes one value equal to `outgoing`. Returns the new size.
+ */
+function slide(
+  sorted: Float64Array,
+  size: number,
+  incoming: number,
+  outgoing: number | undefined,
+): number {
+  let j = size - 1;
+  for (; j >= 0 && (sorted[j] as number) > incoming; j--) sorted[j + 1] = sorted[j] as number;
+  sorted[j + 1] = incoming;
+  if (outgoing === undefined) return size + 1;
+  let k = sorted.indexOf(outgoing);
+  for (; k < size; k++) sorted[k] = sorted[k + 1] as number;
+  return size;
 }
 
 /** The median of values sorted ascending. */

@@ -35,8 +35,11 @@ export type EventTerm = {
   kind: string;
   /** Effect groups (see `eventGroups`); an event's usual effect is the sum of theirs. */
   groups: string[];
-  /** Share of each week (0–1) inside the event's padded windows, aligned with the series. */
-  overlap: number[];
+  /**
+   * Share of each week (0–1) inside the event's padded windows, aligned with the series (a
+   * typed array crosses to the detection thread as one copy, not element by element).
+   */
+  overlap: ArrayLike<number>;
   /** Reasons the event is known to affect; empty means it may affect any reason. */
   reasons: string[];
 };
@@ -146,10 +149,7 @@ export function reasonBaseline(
 ): ReasonBaseline {
   const n = counts.length;
   const events = applicableEvents(calendar.events, reason);
-  const groups = groupsOf(events, n);
-  if (calendar.yearEnd.some((v) => v > 0)) {
-    groups.push({ key: YEAR_END, overlap: Float64Array.from(calendar.yearEnd), events: [] });
-  }
+  const groups = groupsOf(events, calendar, n);
   const result: ReasonBaseline = {
     reason,
     status: new Array<WeekStatus>(n).fill('-'),
@@ -167,7 +167,7 @@ export function reasonBaseline(
     active[w + 1] = (active[w] as number) + ((counts[w] ?? 0) > 0 ? 1 : 0);
     total[w + 1] = (total[w] as number) + (counts[w] ?? 0);
   }
-  const models = new Map<string, Model>();
+  const models = new Map<number, Model>();
   // Data anomalies and extreme weeks: left out of every later fit, level and short baseline.
   const excluded = new Set(anomalies);
   let run = { side: 0, weeks: 0, last: -1 };
@@ -202,7 +202,8 @@ export function reasonBaseline(
     let provisional: Prediction | undefined;
     const block = blockStart(t, calendar.firstWeek);
     if (history >= MODEL_HISTORY && block - start >= BLOCK_WEEKS) {
-      const key = `${block}:${start}`;
+      // A number, not a string: this runs for every week (block ≥ -26, start < 4096).
+      const key = (block + BLOCK_WEEKS) * 4096 + start;
       let model = models.get(key);
       if (!model) {
         model = fitModel(counts, groups, calendar.season, excluded, start, block, previous);
@@ -227,10 +228,8 @@ export function reasonBaseline(
     // The level is tracked (extreme weeks, level changes) against the usual baseline, so a
     // provisional verdict changes no later week's.
     const tracked = tailOf(baseline);
-    run = {
-      ...excludeIfExtreme(excluded, anomalies, run, t, observed - baseline.usual, tracked),
-      last: t,
-    };
+    const now = excludeIfExtreme(excluded, anomalies, run, t, observed - baseline.usual, tracked);
+    run = { side: now.side, weeks: now.weeks, last: t };
     if (run.weeks === LEVEL_CHANGE_RUN) levelSince = t - LEVEL_CHANGE_RUN + 1;
     if (provisional) baseline = provisional;
     const probability = provisional ? tailOf(provisional) : tracked;
@@ -303,19 +302,25 @@ export function flagSpikes(
 ): { reason: number; week: number }[] {
   const flagged: { reason: number; week: number }[] = [];
   for (let week = weeks.from; week <= weeks.to; week++) {
-    const tested: { reason: number; probability: number; weight: number; excess: number }[] = [];
+    // Every reason tested that week counts in m and the weights; only those far enough
+    // above their usual count are candidates (a plain loop: this runs weeks × reasons).
+    const above: { reason: number; probability: number; weight: number }[] = [];
     let weightSum = 0;
-    baselines.forEach((b, reason) => {
-      if (b.status[week] !== 't') return;
+    let m = 0;
+    for (let reason = 0; reason < baselines.length; reason++) {
+      const b = baselines[reason] as ReasonBaseline;
+      if (b.status[week] !== 't') continue;
       const usual = b.usual[week] as number;
       const weight = (usual + 1) ** -WEIGHT_POWER;
       weightSum += weight;
+      m++;
       const excess = (counts[reason]?.[week] ?? 0) - usual;
-      tested.push({ reason, probability: b.probability[week] as number, weight, excess });
-    });
-    const m = tested.length;
-    const candidates = tested
-      .filter((c) => c.excess >= options.minExcess)
+      if (excess >= options.minExcess) {
+        above.push({ reason, probability: b.probability[week] as number, weight });
+      }
+    }
+    if (above.length === 0) continue;
+    const candidates = above
       .map((c) => ({ reason: c.reason, q: (c.probability * weightSum) / (c.weight * m) }))
       .sort((a, b) => a.q - b.q || a.reason - b.reason);
     let k = 0;
@@ -359,16 +364,15 @@ function realStart(counts: number[], total: Float64Array, from: number, t: numbe
 
 type Group = { key: string; overlap: Float64Array; events: EventTerm[] };
 
-// Reasons with the same applicable events share their groups (read only), so the overlaps
-// are summed once per calendar rather than once per reason. Keyed by the event terms
-// themselves: a calendar's terms are not changed once built.
-const groupsByFirstEvent = new WeakMap<EventTerm, Map<string, Group[]>>();
+// Reasons with the same applicable events share their groups (read only), and with them the
+// design of every model window (see `designOf`), so overlaps are summed and rows built once
+// per calendar rather than once per reason. Keyed by the calendar's year-end shares (one
+// array per calendar) and the events' numbers: a calendar is not changed once built.
+const groupsByCalendar = new WeakMap<number[], Map<string, Group[]>>();
 const eventNumbers = new WeakMap<EventTerm, number>();
 let eventCount = 0;
 
-function groupsOf(events: EventTerm[], n: number): Group[] {
-  const first = events[0];
-  if (!first) return [];
+function groupsOf(events: EventTerm[], calendar: Calendar, n: number): readonly Group[] {
   const numberOf = (e: EventTerm) => {
     let number = eventNumbers.get(e);
     if (number === undefined) {
@@ -378,10 +382,10 @@ function groupsOf(events: EventTerm[], n: number): Group[] {
     return number;
   };
   const key = `${n}:${events.map(numberOf).join(',')}`;
-  let cached = groupsByFirstEvent.get(first);
+  let cached = groupsByCalendar.get(calendar.yearEnd);
   if (!cached) {
     cached = new Map();
-    groupsByFirstEvent.set(first, cached);
+    groupsByCalendar.set(calendar.yearEnd, cached);
   }
   let groups = cached.get(key);
   if (!groups) {
@@ -400,9 +404,87 @@ function groupsOf(events: EventTerm[], n: number): Group[] {
       }
     }
     groups = [...byKey.values()];
+    if (calendar.yearEnd.some((v) => v > 0)) {
+      groups.push({ key: YEAR_END, overlap: Float64Array.from(calendar.yearEnd), events: [] });
+    }
     cached.set(key, groups);
   }
-  return [...groups];
+  return groups;
+}
+
+/**
+ * What a model window's fit is built from, whatever the reason's counts: the groups its
+ * weeks touch, its rows (intercept, seasonal level, event overlaps) and term names.
+ */
+type Design = {
+  seen: Group[];
+  unseenGroups: Group[];
+  rows: SparseRow[];
+  names: string[];
+};
+
+const designs = new WeakMap<readonly Group[], Map<number, Design>>();
+
+function designOf(
+  groups: readonly Group[],
+  season: number[],
+  from: number,
+  block: number,
+  seasonal: boolean,
+): Design {
+  let byWindow = designs.get(groups);
+  if (!byWindow) {
+    byWindow = new Map();
+    designs.set(groups, byWindow);
+  }
+  // from < block ≤ 2^20 weeks: one number for the window.
+  const key = (from * 2 ** 20 + block) * 2 + (seasonal ? 1 : 0);
+  let design = byWindow.get(key);
+  if (design) return design;
+  const seen: Group[] = [];
+  for (const g of groups) {
+    for (let w = from; w < block; w++) {
+      if ((g.overlap[w] as number) > 0) {
+        seen.push(g);
+        break;
+      }
+    }
+  }
+  const seasonColumns = seasonal ? SEASON_PERIODS : 0;
+  const rows: SparseRow[] = [];
+  for (let w = from; w < block; w++) rows.push(rowOf(w, seen, season, seasonColumns, true));
+  const names = ['intercept'];
+  for (let s = 0; s < seasonColumns; s++) names.push(`season:${s}`);
+  for (const g of seen) names.push(g.key);
+  design = { seen, unseenGroups: groups.filter((g) => !seen.includes(g)), rows, names };
+  byWindow.set(key, design);
+  return design;
+}
+
+/** Week w's row: the intercept, its seasonal level, and (`withEvents`) the seen groups. */
+function rowOf(
+  w: number,
+  seen: Group[],
+  season: number[],
+  seasonColumns: number,
+  withEvents: boolean,
+): SparseRow {
+  const index = [0];
+  const value = [1];
+  if (seasonColumns > 0) {
+    index.push(1 + (season[w] ?? 0));
+    value.push(1);
+  }
+  if (withEvents) {
+    for (let i = 0; i < seen.length; i++) {
+      const x = (seen[i] as Group).overlap[w] ?? 0;
+      if (x > 0) {
+        index.push(1 + seasonColumns + i);
+        value.push(x);
+      }
+    }
+  }
+  return { index, value };
 }
 
 type Prediction = {
@@ -410,8 +492,11 @@ type Prediction = {
   usual: number;
   variance: number;
   /** Learned multiplicative effect (log scale) of each event group in the model. */
-  effects: Map<string, number>;
+  effects: ReadonlyMap<string, number>;
 };
+
+// Most weeks have no event: their predictions share one empty map rather than each its own.
+const NO_EFFECTS: ReadonlyMap<string, number> = new Map();
 
 /**
  * A model's coefficients by term (`intercept`, `season:<period>`, event group keys) and the
@@ -433,7 +518,7 @@ type Model = {
 
 function fitModel(
   counts: number[],
-  groups: Group[],
+  groups: readonly Group[],
   season: number[],
   anomalies: ReadonlySet<number>,
   start: number,
@@ -442,40 +527,12 @@ function fitModel(
 ): Model {
   const from = Math.max(start, block - TRAINING_WEEKS);
   const seasonal = block - from >= 52;
-  const seen: Group[] = [];
-  for (const g of groups) {
-    for (let w = from; w < block; w++) {
-      if ((g.overlap[w] as number) > 0) {
-        seen.push(g);
-        break;
-      }
-    }
-  }
+  const { seen, unseenGroups, rows, names } = designOf(groups, season, from, block, seasonal);
   const seasonColumns = seasonal ? SEASON_PERIODS : 0;
   const p = 1 + seasonColumns + seen.length;
-  const rowOf = (w: number, withEvents: boolean): SparseRow => {
-    const index = [0];
-    const value = [1];
-    if (seasonal) {
-      index.push(1 + (season[w] ?? 0));
-      value.push(1);
-    }
-    if (withEvents) {
-      seen.forEach((g, i) => {
-        const x = g.overlap[w] ?? 0;
-        if (x > 0) {
-          index.push(1 + seasonColumns + i);
-          value.push(x);
-        }
-      });
-    }
-    return { index, value };
-  };
-  const rows: SparseRow[] = [];
   const y: number[] = [];
   const weights: number[] = [];
   for (let w = from; w < block; w++) {
-    rows.push(rowOf(w, true));
     y.push(counts[w] ?? 0);
     weights.push(anomalies.has(w) ? 0 : 1);
   }
@@ -483,13 +540,10 @@ function fitModel(
   // enough, which saves a fit: outlier weights read only the intercept and seasonal terms, and
   // an event group it has not seen yet starts at no effect. Without its seasonal terms (the
   // first block, the first year of seasons) the window is fitted first, from what it has.
-  const names = ['intercept'];
-  for (let s = 0; s < seasonColumns; s++) names.push(`season:${s}`);
-  for (const g of seen) names.push(g.key);
   const carried = previous?.start === start ? carriedOver(previous, names) : undefined;
   const first =
     carried && (!seasonal || previous?.names.includes('season:0'))
-      ? { beta: carried, mu: Float64Array.from(rows, (row) => Math.exp(linear(row, carried))) }
+      ? { beta: carried, mu: fittedMeans(rows, carried) }
       : fitCountModel(rows, y, weights, penaltyOf(p, seasonColumns, 1), p, carried, false);
   const firstDispersion = robustDispersion(y, first.mu, weights);
   // Past spikes must not lift the baseline: upward outliers get weight (2.58 / residual)².
@@ -505,7 +559,6 @@ function fitModel(
   // Weeks taken for outliers count neither in the fit's spread nor in the tracked one.
   const inliers = robust.map((w) => (w === 1 ? 1 : 0));
   const pearson = dispersionOf(y, fit.mu, inliers, fit.parameters) / TRUNCATED_SPREAD;
-  const unseenGroups = groups.filter((g) => !seen.includes(g));
   // Weeks touched by an event the fit never saw, worked out once each (-1: not yet).
   const unseenWeeks = new Int8Array(counts.length).fill(-1);
   const unseen = (w: number) => {
@@ -530,7 +583,19 @@ function fitModel(
     }
     return Math.min(20, Math.max(-20, eta));
   };
-  const fitted = (w: number) => Math.exp(etaOf(w, true));
+  // Weeks of the block the model predicts for, each worked out once (NaN: not yet): every
+  // week's level correction reads the eight before it.
+  const ahead = new Float64Array(BLOCK_WEEKS).fill(Number.NaN);
+  const fitted = (w: number) => {
+    const i = w - block;
+    if (i < 0 || i >= BLOCK_WEEKS) return Math.exp(etaOf(w, true));
+    let m = ahead[i] as number;
+    if (Number.isNaN(m)) {
+      m = Math.exp(etaOf(w, true));
+      ahead[i] = m;
+    }
+    return m;
+  };
   // The level of the weeks before t against the model's prediction for them: a Huber
   // M-estimate (each week clipped at 4 sd around the level, starting from the median ratio).
   // Spikes are already left out as extreme weeks, so the clip only tames what falls just short
@@ -591,20 +656,22 @@ function fitModel(
     terms: { names, beta: fit.beta, start },
     predict(t, series, excluded, levelFrom) {
       const { level, predicted } = levelAt(t, series, excluded, levelFrom);
-      const full = rowOf(t, true);
-      const effects = new Map<string, number>();
+      const full = rowOf(t, seen, season, seasonColumns, true);
+      let effects: Map<string, number> | undefined;
       let eventLog = 0;
       let seasonLog = 0;
-      seen.forEach((g, i) => {
+      for (let i = 0; i < seen.length; i++) {
+        const g = seen[i] as Group;
         const x = g.overlap[t] ?? 0;
-        if (x === 0) return;
+        if (x === 0) continue;
         const beta = fit.beta[1 + seasonColumns + i] as number;
         if (g.key === YEAR_END) seasonLog += beta * x;
         else {
+          effects ??= new Map();
           effects.set(g.key, beta);
           eventLog += beta * x;
         }
-      });
+      }
       const expected = level * Math.exp(etaOf(t, false) + seasonLog);
       const usual = expected * Math.exp(eventLog);
       const logVariance =
@@ -615,20 +682,34 @@ function fitModel(
         expected,
         usual,
         variance: dispersion * usual + usual * usual * logVariance,
-        effects,
+        effects: effects ?? NO_EFFECTS,
       };
     },
   };
 }
 
+/** exp(xβ) of each row (a plain loop: `Float64Array.from` with a map function is slow). */
+function fittedMeans(rows: SparseRow[], beta: Float64Array): Float64Array {
+  const mu = new Float64Array(rows.length);
+  for (let i = 0; i < rows.length; i++) mu[i] = Math.exp(linear(rows[i] as SparseRow, beta));
+  return mu;
+}
+
 /** The previous model's coefficients laid out for `names`; a term it lacked starts at 0. */
 function carriedOver(previous: Terms, names: string[]): Float64Array {
   const beta = new Float64Array(names.length);
+  // Mostly the same terms in the same order: a name map only once they part.
+  let same = 0;
+  while (same < names.length && names[same] === previous.names[same]) {
+    beta[same] = previous.beta[same] as number;
+    same++;
+  }
+  if (same === names.length) return beta;
   const at = new Map(previous.names.map((name, i) => [name, i]));
-  names.forEach((name, i) => {
-    const j = at.get(name);
+  for (let i = same; i < names.length; i++) {
+    const j = at.get(names[i] as string);
     if (j !== undefined) beta[i] = previous.beta[j] as number;
-  });
+  }
   return beta;
 }
 
@@ -690,7 +771,7 @@ function dispersionOf(
 /** EARS-style: the mean of the clean weeks among the last 12, with its own uncertainty. */
 function shortBaseline(
   counts: number[],
-  groups: Group[],
+  groups: readonly Group[],
   anomalies: ReadonlySet<number>,
   start: number,
   t: number,
@@ -716,7 +797,7 @@ function shortBaseline(
     expected,
     usual: expected,
     variance: dispersion * expected + (expected * dispersion) / Math.max(kept.length, 1),
-    effects: new Map(),
+    effects: NO_EFFECTS,
   };
 }
 

@@ -112,7 +112,7 @@ async function eventTerms(
       kind: event.kind,
       groups: eventGroups({ ...event, recurring: event.rrule !== null }),
       reasons: event.affectedReasons,
-      overlap: weeklyOverlap(occurrences, starts, shares),
+      overlap: Float64Array.from(weeklyOverlap(occurrences, starts, shares)),
     }))
     .sort((a, b) => a.eventId.localeCompare(b.eventId));
 }
