@@ -53,6 +53,8 @@ export async function startAppServer(mode: 'forestall' | 'bare', databaseUrl = '
       process.kill(-child.pid, 'SIGTERM');
   };
   process.once('exit', stopGroup);
+  // Ctrl-C exits through 'exit', so every server started here is stopped with the bench.
+  if (process.listenerCount('SIGINT') === 0) process.once('SIGINT', () => process.exit(130));
   let output = '';
   // Only the tail is kept: at BENCH_LOG_LEVEL=info the server logs every request.
   child.stdout?.on('data', (chunk) => {

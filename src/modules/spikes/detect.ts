@@ -45,7 +45,7 @@ export type EventTerm = {
 };
 
 export type Calendar = {
-  /** Seasonal period (the four-week period of the year, see `seasonOf`) of each week of the series. */
+  /** Seasonal period of each week of the series (the four-week period of the year, `seasonOf`). */
   season: number[];
   /** Share of each week between Christmas Eve and New Year's Day: a term of its own. */
   yearEnd: number[];
