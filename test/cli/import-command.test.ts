@@ -62,7 +62,9 @@ describe('npm run import', () => {
     await rm(dir, { recursive: true, force: true });
   });
   beforeEach(async () => {
-    await t.deps.db.execute(sql`truncate tickets, reason_weeks, reason_aliases, reasons cascade`);
+    await t.deps.db.execute(
+      sql`truncate tickets, reason_weeks, reason_days, reason_aliases, reasons cascade`,
+    );
     posts = 0;
     failAfter = Number.POSITIVE_INFINITY;
   });
@@ -102,7 +104,9 @@ describe('npm run import', () => {
     // Not on a terminal: a line per batch here (every 5 s by default).
     expect(elsewhere.output).toMatch(/400 rows sent, \d+% of the file read \(\d[\d,]* rows\/s\)/);
     expect(elsewhere.output).toMatch(/1,200 rows sent/);
-    await t.deps.db.execute(sql`truncate tickets, reason_weeks, reason_aliases, reasons cascade`);
+    await t.deps.db.execute(
+      sql`truncate tickets, reason_weeks, reason_days, reason_aliases, reasons cascade`,
+    );
 
     const here = await runImport(args, env());
     expect(here.code, here.output).toBe(0);

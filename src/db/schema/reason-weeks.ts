@@ -13,3 +13,18 @@ export const reasonWeeks = pgTable(
   },
   (table) => [primaryKey({ columns: [table.reasonSlug, table.week] })],
 );
+
+/**
+ * Contacts per reason per day (workspace time zone), kept current at ingest beside
+ * `reason_weeks`: what tells a backfill dumped on one day from a week of real contacts
+ * (`findDataAnomalies`) without reading the tickets.
+ */
+export const reasonDays = pgTable(
+  'reason_days',
+  {
+    reasonSlug: text('reason_slug').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    contacts: integer('contacts').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.reasonSlug, table.day] })],
+);

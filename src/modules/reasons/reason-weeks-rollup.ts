@@ -5,7 +5,8 @@ import { jsonParam } from '../../db/json-param';
 export type RollupDelta = { reason_slug: string; created_at: string; delta: number };
 
 /**
- * Adds contacts to the weekly rollups (per reason, and per day of the week). Keys are applied
+ * Adds contacts to the rollups (per reason and week, per reason and day, and per day of the
+ * week). Keys are applied
  * in order so concurrent batches lock rollup rows in the same order and cannot deadlock.
  */
 export async function applyRollupDeltas(
@@ -17,7 +18,8 @@ export async function applyRollupDeltas(
   const changes = sql`select * from jsonb_to_recordset(${jsonParam(deltas)})
     as d(reason_slug text, created_at timestamptz, delta int)`;
   await db.execute(sql`
-    with weekdays as (${weekdayRollupInsert(changes, timeZone)})
+    with weekdays as (${weekdayRollupInsert(changes, timeZone)}),
+      days as (${dayRollupInsert(changes, timeZone)})
     ${rollupInsert(changes, timeZone)}`);
 }
 
@@ -37,6 +39,18 @@ export function rollupInsert(changes: SQL, timeZone: string): SQL {
     do update set contacts = reason_weeks.contacts + excluded.contacts`;
 }
 
+/** Like `rollupInsert`, for the rollup per reason and day. */
+export function dayRollupInsert(changes: SQL, timeZone: string): SQL {
+  return sql`
+    insert into reason_days (reason_slug, day, contacts)
+    select reason_slug, (created_at at time zone ${timeZone})::date, sum(delta)::int
+    from (${changes}) as d
+    group by 1, 2
+    order by 1, 2
+    on conflict (reason_slug, day)
+    do update set contacts = reason_days.contacts + excluded.contacts`;
+}
+
 /**
  * The statement adding `changes` (rows of created_at, delta) to the rollup per day of the
  * week; like `rollupInsert`, it can be a step of a larger statement.
@@ -54,7 +68,7 @@ export function weekdayRollupInsert(changes: SQL, timeZone: string): SQL {
 }
 
 /**
- * Recounts the rollup of some reasons (or all) from the tickets themselves. Moving tickets
+ * Recounts the rollups of some reasons (or all) from the tickets themselves. Moving tickets
  * between reasons leaves the days they fell on as they were: the rollup per day of the week
  * is recounted only with all reasons (a new time zone).
  */
@@ -66,12 +80,17 @@ export async function rebuildRollup(
   const scope = reasonSlugs
     ? sql`reason_slug in (select jsonb_array_elements_text(${jsonParam(reasonSlugs)}))`
     : sql`true`;
+  await db.execute(sql`delete from reason_days where ${scope}`);
+  await db.execute(sql`
+    insert into reason_days (reason_slug, day, contacts)
+    select reason_slug, (created_at at time zone ${timeZone})::date, count(*)::int
+    from tickets where ${scope}
+    group by 1, 2`);
   await db.execute(sql`delete from reason_weeks where ${scope}`);
   await db.execute(sql`
     insert into reason_weeks (reason_slug, week, contacts)
-    select reason_slug, (date_trunc('week', created_at at time zone ${timeZone}))::date,
-           count(*)::int
-    from tickets where ${scope}
+    select reason_slug, date_trunc('week', day)::date, sum(contacts)::int
+    from reason_days where ${scope}
     group by 1, 2`);
   if (reasonSlugs) return;
   await db.execute(sql`delete from weekday_contacts`);

@@ -21,7 +21,6 @@ const ALONE_MIN = 50;
 export async function findDataAnomalies(
   deps: Deps,
   weeks: string[],
-  starts: number[],
   series: Map<string, number[]>,
 ): Promise<DataAnomaly[]> {
   const suspects: { reason: string; week: number; usual: number }[] = [];
@@ -47,22 +46,14 @@ export async function findDataAnomalies(
     }
   }
   if (suspects.length === 0) return [];
-  const zone = deps.config.workspaceTimeZone;
   const days = rowsOf<{ reason: string; week: number; day: string; contacts: number }>(
     await deps.db.execute(sql`
-      select s.reason, s.week, (t.created_at at time zone ${zone})::date::text as day,
-             count(*)::int as contacts
+      select s.reason, s.week, d.day::text as day, d.contacts
       from jsonb_to_recordset(${jsonParam(
-        suspects.map((s) => ({
-          reason: s.reason,
-          week: s.week,
-          starts_at: new Date(starts[s.week] ?? 0).toISOString(),
-          ends_at: new Date((starts[s.week] ?? 0) + 7 * 86_400_000).toISOString(),
-        })),
-      )}) as s(reason text, week int, starts_at timestamptz, ends_at timestamptz)
-      join tickets t on t.reason_slug = s.reason
-        and t.created_at >= s.starts_at and t.created_at < s.ends_at
-      group by 1, 2, 3`),
+        suspects.map((s) => ({ reason: s.reason, week: s.week, monday: weeks[s.week] })),
+      )}) as s(reason text, week int, monday date)
+      join reason_days d on d.reason_slug = s.reason
+        and d.day >= s.monday and d.day < s.monday + 7`),
   );
   const usualOf = new Map(suspects.map((s) => [`${s.reason}|${s.week}`, s.usual]));
   const dumpsByDay = new Map<string, (DataAnomaly & { ratio: number })[]>();

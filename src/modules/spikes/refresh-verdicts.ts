@@ -88,7 +88,7 @@ async function refresh(deps: Deps): Promise<{ reasons: number }> {
     loadVerdictInput(deps, span),
     digestsOf(deps, span.first),
   ]);
-  const anomalies = await findDataAnomalies(deps, input.weeks, input.starts, input.series);
+  const anomalies = await findDataAnomalies(deps, input.weeks, input.series);
   const anomalyWeeks = new Map<string, Set<number>>();
   const weekIndex = new Map(input.weeks.map((w, i) => [w, i]));
   for (const a of anomalies) {
@@ -271,6 +271,16 @@ async function claimLease(deps: Deps): Promise<boolean> {
       returning key`),
   );
   return claimed.length > 0;
+}
+
+/** Whether no change awaits detection within `ms`: checked every 10 ms, one row read each. */
+export async function verdictsSettled(deps: Deps, ms: number): Promise<boolean> {
+  const deadline = performance.now() + ms;
+  while (await pendingChanges(deps)) {
+    if (performance.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return true;
 }
 
 async function pendingChanges(deps: Deps): Promise<boolean> {

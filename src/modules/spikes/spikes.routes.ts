@@ -3,7 +3,7 @@ import { createRouter } from '../../http/create-router';
 import { defineRoute, json, problemResponse } from '../../http/define-route';
 import { PageQuerySchema, pageSchema } from '../../http/pagination';
 import { dayInput } from '../../http/time-input';
-import { recomputeAll } from './refresh-verdicts';
+import { recomputeAll, verdictsSettled } from './refresh-verdicts';
 import { listSpikeAlerts } from './spike-alerts.service';
 import { SpikeAlertSchema, SpikeReportSchema } from './spike-schemas';
 import { findSpikes } from './spikes.service';
@@ -51,7 +51,25 @@ const recomputeRoute = defineRoute({
   path: '/v1/spikes/recompute',
   tags: ['Spikes'],
   summary: 'Recompute every stored verdict (in the background)',
+  request: {
+    headers: z.object({
+      prefer: z
+        .string()
+        .max(200)
+        .optional()
+        .openapi({
+          description:
+            'RFC 7240 `wait=N`: hold the answer until every verdict is recomputed, for up to N ' +
+            'seconds (at most 60, and within the request timeout).',
+          example: 'wait=30',
+        }),
+    }),
+  },
   responses: {
+    200: {
+      description: 'Recomputed within the preferred wait',
+      content: json(z.object({ pending: z.boolean() })),
+    },
     202: {
       description: 'Queued; GET /v1/spikes says `pending` until it is done',
       content: json(z.object({ pending: z.boolean() })),
@@ -61,7 +79,13 @@ const recomputeRoute = defineRoute({
 
 export const spikeRoutes = createRouter()
   .openapi(recomputeRoute, async (c) => {
-    await recomputeAll(c.var.deps);
+    const { deps } = c.var;
+    await recomputeAll(deps);
+    const seconds = preferredWait(c.req.valid('header').prefer, deps.config.requestTimeoutMs);
+    // Only an instance that recomputes in the background can wait for it (not Workers).
+    if (seconds > 0 && deps.detection.offThread && (await verdictsSettled(deps, seconds * 1000))) {
+      return c.json({ pending: false }, 200, { 'preference-applied': `wait=${seconds}` });
+    }
     return c.json({ pending: true }, 202);
   })
   .openapi(spikesRoute, async (c) =>
@@ -70,3 +94,9 @@ export const spikeRoutes = createRouter()
   .openapi(alertsRoute, async (c) =>
     c.json(await listSpikeAlerts(c.var.deps, c.req.valid('query')), 200),
   );
+
+/** Seconds of an RFC 7240 `wait` preference, capped below the request timeout; 0 without one. */
+function preferredWait(prefer: string | undefined, requestTimeoutMs: number): number {
+  const asked = Number(prefer?.match(/(?:^|[\s,;])wait\s*=\s*"?(\d{1,6})"?/i)?.[1] ?? 0);
+  return Math.max(0, Math.min(asked, 60, Math.floor(requestTimeoutMs / 1000) - 1));
+}

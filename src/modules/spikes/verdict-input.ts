@@ -17,7 +17,6 @@ export type VerdictInput = {
   weeks: string[];
   series: Map<string, number[]>;
   events: EventTerm[];
-  starts: number[];
 };
 
 /**
@@ -68,7 +67,7 @@ export async function loadVerdictInput(
     });
     series.set(row.reason_slug, counts);
   }
-  return { weeks, series, starts, events };
+  return { weeks, series, events };
 }
 
 /** Each week's day-of-week shares (see `weekdayShares`), from the year before it on. */

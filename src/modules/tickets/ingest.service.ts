@@ -6,6 +6,7 @@ import type { Deps } from '../../deps';
 import { AppError, type FieldError } from '../../http/app-error';
 import {
   applyRollupDeltas,
+  dayRollupInsert,
   type RollupDelta,
   rollupInsert,
   weekdayRollupInsert,
@@ -271,6 +272,9 @@ function insertStatement(batch: SQL, timeZone: string, mode: 'all new' | 'skip s
     ),
     counted_by_weekday as (
       ${weekdayRollupInsert(sql`select created_at, 1 as delta from inserted`, timeZone)}
+    ),
+    counted_by_day as (
+      ${dayRollupInsert(sql`select reason_slug, created_at, 1 as delta from inserted`, timeZone)}
     ),
     queued as (
       insert into recontact_work (first_ticket_id, last_ticket_id)

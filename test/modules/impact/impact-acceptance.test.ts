@@ -31,7 +31,7 @@ describe('prevented contacts end to end', { timeout: paced.timeout }, () => {
   afterAll(() => t.close());
   beforeEach(async () => {
     await t.deps.db.execute(
-      sql`truncate campaigns, tickets, reason_weeks, exposure_log, accounts cascade`,
+      sql`truncate campaigns, tickets, reason_weeks, reason_days, exposure_log, accounts cascade`,
     );
     t.deps.notices.catalog.invalidate();
     t.clock.set(START);

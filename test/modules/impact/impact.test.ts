@@ -30,7 +30,9 @@ describe('GET /v1/campaigns/{id}/impact', { timeout: paced.timeout }, () => {
   }, paced.hookTimeout);
   afterAll(() => t.close());
   beforeEach(async () => {
-    await t.deps.db.execute(sql`truncate campaigns, tickets, reason_weeks, exposure_log cascade`);
+    await t.deps.db.execute(
+      sql`truncate campaigns, tickets, reason_weeks, reason_days, exposure_log cascade`,
+    );
     t.deps.notices.catalog.invalidate();
     t.clock.set('2026-03-02T09:00:00Z');
   });

@@ -15,7 +15,9 @@ describe('contact reasons and aliases', () => {
   });
   afterAll(() => t.close());
   beforeEach(async () => {
-    await t.deps.db.execute(sql`truncate tickets, reason_weeks, reason_aliases, reasons cascade`);
+    await t.deps.db.execute(
+      sql`truncate tickets, reason_weeks, reason_days, reason_aliases, reasons cascade`,
+    );
   });
 
   const ingest = async (tickets: unknown[]) => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { threadDetectionRunner } from '../../../src/modules/spikes/detection-thread';
 import { refreshVerdicts } from '../../../src/modules/spikes/refresh-verdicts';
 import { threadCompute } from '../../../src/threads/thread-compute';
+import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 
 const REASONS = 40;
@@ -52,5 +53,21 @@ describe('refreshing spike verdicts', () => {
     // Fitting inline would hold one of these calls for the whole fit.
     expect(waits.length).toBeGreaterThan(10);
     expect(Math.max(...waits)).toBeLessThan(took / 4);
+  });
+
+  it('holds a recompute until it is done when asked to wait (RFC 7240), else answers at once', async () => {
+    const queued = await t.request('/v1/spikes/recompute', { method: 'POST' });
+    expect(queued.status).toBe(202);
+    expect(await queued.json()).toEqual({ pending: true });
+    const waited = await t.request('/v1/spikes/recompute', {
+      method: 'POST',
+      headers: { prefer: 'respond-async, wait=25' },
+    });
+    expect(waited.status).toBe(200);
+    expect(waited.headers.get('preference-applied')).toBe('wait=25');
+    expect(await waited.json()).toEqual({ pending: false });
+    const week = '2024-06-03';
+    const state = await readJson(await t.request(`/v1/spikes?from=${week}&to=${week}`));
+    expect(state.pending).toBe(false);
   });
 });

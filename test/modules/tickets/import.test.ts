@@ -17,7 +17,9 @@ describe('POST /v1/tickets/import', () => {
   });
   afterAll(() => t.close());
   beforeEach(async () => {
-    await t.deps.db.execute(sql`truncate tickets, reason_weeks, reason_aliases, reasons cascade`);
+    await t.deps.db.execute(
+      sql`truncate tickets, reason_weeks, reason_days, reason_aliases, reasons cascade`,
+    );
   });
 
   const MAP = 'external_id=id,account_id=customer,reason=type,created_at=opened,resolved_at=closed';

@@ -20,7 +20,7 @@ describe('POST /v1/tickets', () => {
   beforeEach(async () => {
     await settleRecontacts(t.deps.db);
     await t.deps.db.execute(
-      sql`truncate tickets, reason_weeks, weekday_contacts, reason_aliases, reasons, recontact_work cascade`,
+      sql`truncate tickets, reason_weeks, reason_days, weekday_contacts, reason_aliases, reasons, recontact_work cascade`,
     );
   });
 
@@ -113,6 +113,34 @@ describe('POST /v1/tickets', () => {
     expect(await byWeekday()).toEqual([
       { week: '2026-02-02', weekday: 1, contacts: 2 },
       { week: '2026-02-09', weekday: 2, contacts: 1 },
+    ]);
+  });
+
+  it('counts contacts per reason and day, moves between reasons and days included', async () => {
+    const byDay = async () =>
+      rowsOf<{ reason_slug: string; day: string; contacts: number }>(
+        await t.deps.db.execute(
+          sql`select reason_slug, day::text, contacts from reason_days
+              where contacts <> 0 order by 1, 2`,
+        ),
+      );
+    await ingest([
+      ticket(1, { created_at: '2026-02-02T10:00:00Z' }),
+      ticket(2, { created_at: '2026-02-02T15:00:00Z' }),
+      ticket(3, { created_at: '2026-02-08T10:00:00Z' }),
+    ]);
+    expect(await byDay()).toEqual([
+      { reason_slug: 'billing', day: '2026-02-02', contacts: 2 },
+      { reason_slug: 'billing', day: '2026-02-08', contacts: 1 },
+    ]);
+    await ingest([
+      ticket(2, { created_at: '2026-02-02T15:00:00Z', reason: 'Refunds' }),
+      ticket(3, { created_at: '2026-02-10T10:00:00Z' }),
+    ]);
+    expect(await byDay()).toEqual([
+      { reason_slug: 'billing', day: '2026-02-02', contacts: 1 },
+      { reason_slug: 'billing', day: '2026-02-10', contacts: 1 },
+      { reason_slug: 'refunds', day: '2026-02-02', contacts: 1 },
     ]);
   });
 

@@ -39,7 +39,9 @@ describe('POST /v1/integrations/zendesk/webhook', () => {
   });
   afterAll(() => t.close());
   beforeEach(async () => {
-    await t.deps.db.execute(sql`truncate tickets, reason_weeks, reason_aliases, reasons cascade`);
+    await t.deps.db.execute(
+      sql`truncate tickets, reason_weeks, reason_days, reason_aliases, reasons cascade`,
+    );
   });
 
   const send = async (
