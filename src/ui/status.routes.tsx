@@ -117,10 +117,11 @@ const OpenIncidentForm = (props: { state: FormState; csrf: string; choices: Choi
 );
 
 const UPDATE_STATES = ['investigating', 'identified', 'monitoring', 'resolved'] as const;
+const UPDATE_STATE_NAMES: readonly string[] = UPDATE_STATES;
 
 /** An update usually moves an incident one step on: investigating, identified, monitoring. */
 const nextState = (current: string) => {
-  const at = UPDATE_STATES.findIndex((state) => state === current);
+  const at = UPDATE_STATE_NAMES.indexOf(current);
   return (at >= 0 && UPDATE_STATES[at + 1]) || 'resolved';
 };
 
