@@ -182,6 +182,9 @@ export function weeklyContactsChart(input: WeeklyChartInput): string {
 
 /** Campaign titles wrap to this width beside the chart rather than being cut. */
 const CAMPAIGN_LABEL_WIDTH = 240;
+// echarts sizes labels by Helvetica's metrics; where the browser has none of FONT_FAMILY's fonts
+// it falls back to a wider one (DejaVu Sans, ~12% wider), which must still fit on the left.
+const FALLBACK_FONT_SLACK = Math.ceil(CAMPAIGN_LABEL_WIDTH * 0.15);
 
 /** Prevented contacts per campaign: the estimate as a dot, its 95% interval as a bar. */
 export function preventedPerCampaignChart(
@@ -191,7 +194,7 @@ export function preventedPerCampaignChart(
   return svg(
     {
       title: title('Prevented contacts per campaign (95% interval)'),
-      grid: gridBelow(TITLE_HEIGHT + 2 * PAD),
+      grid: { ...gridBelow(TITLE_HEIGHT + 2 * PAD), left: PAD + FALLBACK_FONT_SLACK },
       yAxis: {
         type: 'category',
         data: names,
