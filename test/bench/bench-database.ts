@@ -9,6 +9,13 @@ export const BENCH_ADMIN_URL =
   process.env.TEST_DATABASE_URL ??
   'postgres://postgres@127.0.0.1:5432/postgres';
 
+/**
+ * The database bench:notices seeds for a seed and an account count, which
+ * bench:notices-memory reads again: another seed or size seeds its own.
+ */
+export const noticesBenchDatabase = (seed: number, accounts: number) =>
+  `forestall_bench_notices_s${seed}${accounts === 100_000 ? '' : `_a${accounts}`}`;
+
 /** A fresh, migrated Postgres database for one benchmark measurement. */
 export async function freshBenchDatabase(name: string): Promise<Database & { url: string }> {
   const admin = postgres(BENCH_ADMIN_URL, { max: 1, onnotice: () => {} });

@@ -1,10 +1,8 @@
 import { buildDeps } from '../../src/composition-root';
 import { loadConfig } from '../../src/config';
-import { openPostgres } from '../../src/db/postgres';
 import { createLogger } from '../../src/logger';
 import { noticesFor, warmNoticeAccounts } from '../../src/modules/notices/notices.service';
-import { withDatabase } from '../helpers/template-databases';
-import { BENCH_ADMIN_URL } from './bench-database';
+import { keptBenchDatabase, noticesBenchDatabase } from './bench-database';
 
 /**
  * npm run bench:notices-memory — what the notices account cache costs per account: the heap
@@ -16,7 +14,7 @@ import { BENCH_ADMIN_URL } from './bench-database';
 
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 100_000);
 const SEED = Number(process.env.BENCH_SEED ?? 17);
-const DATABASE = `forestall_bench_notices_s${SEED}${ACCOUNTS === 100_000 ? '' : `_a${ACCOUNTS}`}`;
+const DATABASE = noticesBenchDatabase(SEED, ACCOUNTS);
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
 
@@ -26,9 +24,11 @@ const heapUsed = () => {
   return process.memoryUsage().heapUsed;
 };
 
-const url = withDatabase(BENCH_ADMIN_URL, DATABASE);
-const database = openPostgres(url, { poolMax: 4 });
-const config = loadConfig({ ...process.env, LOG_LEVEL: 'warn', DATABASE_URL: url });
+const database = await keptBenchDatabase(DATABASE);
+if (!database) {
+  throw new Error(`no ${DATABASE}: run BENCH_KEEP_DATABASE=1 npm run bench:notices first`);
+}
+const config = loadConfig({ ...process.env, LOG_LEVEL: 'warn', DATABASE_URL: database.url });
 const deps = buildDeps(config, database.db, { logger: createLogger('warn') });
 // Sightings are not the cache's: none is kept or written.
 deps.notices.exposures.record = () => {};

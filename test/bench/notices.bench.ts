@@ -14,7 +14,12 @@ import { measureCampaignsJob } from '../../src/modules/jobs/definitions/measure-
 import { ingestTickets } from '../../src/modules/tickets/ingest.service';
 import { startTcpProxy } from '../helpers/tcp-proxy';
 import { startAppServer } from './app-server';
-import { dropBenchDatabase, freshBenchDatabase, keptBenchDatabase } from './bench-database';
+import {
+  dropBenchDatabase,
+  freshBenchDatabase,
+  keptBenchDatabase,
+  noticesBenchDatabase,
+} from './bench-database';
 
 /**
  * npm run bench:notices — GET /v1/accounts/{id}/notices for random accounts out of 100,000,
@@ -53,8 +58,7 @@ const ANALYTICS_PATHS = [
 const ANALYTICS_COST_REQUESTS = 20;
 
 const SEED = Number(process.env.BENCH_SEED ?? 17);
-// A kept database is the data one seed and size drew: another seeds its own.
-const DATABASE = `forestall_bench_notices_s${SEED}${ACCOUNTS === 100_000 ? '' : `_a${ACCOUNTS}`}`;
+const DATABASE = noticesBenchDatabase(SEED, ACCOUNTS);
 const random = uniform.factory(0, 1, { seed: SEED });
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 const PLANS = ['free', 'starter', 'pro', 'enterprise'] as const;
@@ -510,21 +514,22 @@ async function analyticsCost(server: Server, key: string) {
     let last = { status: 0, bytes: 0 };
     for (let i = 0; i < ANALYTICS_COST_REQUESTS; i++) last = await get(path);
     const perRequest = (ms: number) => (ms / ANALYTICS_COST_REQUESTS).toFixed(1);
+    const route = (path.split('?')[0] ?? path).padEnd(32);
+    const size = `${(last.bytes / 1024).toFixed(0)} KB`;
     console.log(
-      `  ${(path.split('?')[0] ?? path).padEnd(32)} main thread ${perRequest(server.mainThreadCpuMillis() - main)} ms` +
-        `  all threads ${perRequest(server.cpuMillis() - all)} ms  [${last.status}, ${(last.bytes / 1024).toFixed(0)} KB]`,
+      `  ${route} main thread ${perRequest(server.mainThreadCpuMillis() - main)} ms` +
+        `  all threads ${perRequest(server.cpuMillis() - all)} ms  [${last.status}, ${size}]`,
     );
   }
 }
 
 /** The analytics reads in a loop on 4 connections until stopped. */
 function runAnalytics(base: string, key: string) {
-  const paths = ANALYTICS_PATHS;
   let running = true;
   const counts = new Map<string, { n: number; ms: number; statuses: Set<number> }>();
   const worker = async (offset: number) => {
     for (let i = offset; running; i++) {
-      const path = paths[i % paths.length] as string;
+      const path = ANALYTICS_PATHS[i % ANALYTICS_PATHS.length] as string;
       const started = performance.now();
       const response = await fetch(`${base}${path}`, {
         headers: { authorization: `Bearer ${key}` },
