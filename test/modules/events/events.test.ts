@@ -1,9 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Compute } from '../../../src/threads/compute';
-import { threadCompute } from '../../../src/threads/thread-compute';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';
+import { recordingThreadCompute } from '../../helpers/recording-compute';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 
 const billingRun = {
@@ -385,15 +384,7 @@ describe('predictable events', () => {
 
   it('expands and serializes a busy calendar on a compute thread, as the request thread would', async () => {
     for (let i = 0; i < 8; i++) await create({ ...billingRun, rrule: 'FREQ=DAILY' });
-    const threaded = threadCompute({ threads: 1 });
-    const tasks: string[] = [];
-    const compute: Compute = Object.assign(
-      ((task, input, slot) => {
-        tasks.push(task);
-        return threaded(task, input, slot);
-      }) as Compute,
-      { offThread: true },
-    );
+    const { compute, tasks } = recordingThreadCompute();
     const onThreads = await startTestApp({ database: t.database, compute });
     const path = '/v1/events/occurrences?from=2026-01-01&to=2026-12-31';
     const fromThread = await onThreads.request(path);

@@ -3,11 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isHeldOut } from '../../../src/modules/campaigns/holdout';
 import { measureCampaignsJob } from '../../../src/modules/jobs/definitions/measure-campaigns.job';
 import { sendReportDigest } from '../../../src/modules/reports/report-digest.service';
-import type { Compute } from '../../../src/threads/compute';
-import { threadCompute } from '../../../src/threads/thread-compute';
 import { startPacedApp } from '../../helpers/paced-app';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';
+import { recordingThreadCompute } from '../../helpers/recording-compute';
 import { startTestApp } from '../../helpers/test-app';
 
 const ACCOUNTS = 2_000;
@@ -326,15 +325,7 @@ describe('GET /v1/reports/prevented-contacts', { timeout: paced.timeout }, () =>
   });
 
   it('assembles and serializes the report on a compute thread, byte for byte as inline', async () => {
-    const threaded = threadCompute({ threads: 1 });
-    const tasks: string[] = [];
-    const compute: Compute = Object.assign(
-      ((task, input, slot) => {
-        tasks.push(task);
-        return threaded(task, input, slot);
-      }) as Compute,
-      { offThread: true },
-    );
+    const { compute, tasks } = recordingThreadCompute();
     // The same database, so no close: that would close it for the other tests too.
     const onThreads = await startTestApp({ database: t.database, compute });
     const onThreadsKey = await onThreads.keyFor('analyst');
