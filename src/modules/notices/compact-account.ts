@@ -13,6 +13,8 @@ export type AccountRow = AudienceSubject & {
 // nothing, and their fields are usually lower-case already, so rules match them as they are.
 const INTERNED_MAX = 200_000;
 const interned = new Map<string, unknown>();
+// The objects held in `interned`, so a record's size is told without serializing it again.
+const sharedObjects = new WeakSet<object>();
 const NOTHING_DISMISSED: ReadonlySet<string> = new Set();
 
 /** The one shared copy of `value` (strings, arrays and plain objects, compared as JSON). */
@@ -24,7 +26,10 @@ function share<T>(value: T): T {
   if (known !== undefined) return known as T;
   // Past the bound, new values are kept as they are: rare values (names, ids) would only
   // grow the table.
-  if (interned.size < INTERNED_MAX) interned.set(key, freeze(value));
+  if (interned.size < INTERNED_MAX) {
+    interned.set(key, freeze(value));
+    if (typeof value === 'object') sharedObjects.add(value as object);
+  }
   return value;
 }
 
@@ -60,7 +65,7 @@ export function compactAccount(row: AccountRow): NoticeAccount {
 export function accountBytes(account: NoticeAccount): number {
   let bytes = ACCOUNT_BASE_BYTES + account.id.length;
   if (account.dismissed !== NOTHING_DISMISSED) bytes += 120 + 60 * account.dismissed.size;
-  if (!interned.has(`\u0000${JSON.stringify(account.attributes)}`)) {
+  if (!sharedObjects.has(account.attributes)) {
     bytes += 48 + 24 * Object.keys(account.attributes).length;
   }
   return bytes;
