@@ -9,6 +9,7 @@ import { createLogger } from '../../src/logger';
 import { upsertAccounts } from '../../src/modules/accounts/accounts.service';
 import { createApiKey } from '../../src/modules/auth/api-keys.service';
 import { createCampaign } from '../../src/modules/campaigns/campaigns.service';
+import { childOutput } from '../helpers/child-output';
 import { freePort } from '../helpers/free-port';
 import { dropBenchDatabase, freshBenchDatabase } from './bench-database';
 
@@ -86,19 +87,7 @@ async function startWrangler(script: string, vars: Record<string, string>): Prom
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  const deadline = Date.now() + 120_000;
-  while (!/Ready on/.test(output)) {
-    if (child.exitCode !== null) throw new Error(`wrangler exited:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`wrangler not ready after 120 s:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  await childOutput(child).waitFor(/Ready on/, 120_000, 'wrangler');
   return {
     base: `http://127.0.0.1:${port}`,
     async stop() {

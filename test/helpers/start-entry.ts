@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { childOutput } from './child-output';
 import { freePort } from './free-port';
 
 export const ROOT = new URL('../..', import.meta.url).pathname;
@@ -38,25 +39,12 @@ export async function start(env: Record<string, string>): Promise<Started> {
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  const started = performance.now();
-  const allowance = startAllowanceMs();
-  while (!output.includes('forestall is listening')) {
-    if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}:\n${output}`);
-    if (performance.now() - started > allowance) {
-      child.kill('SIGKILL');
-      throw new Error(`not listening after ${Math.round(allowance / 1000)} s:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  measuredStarts.push(performance.now() - started);
-  return { child, output: () => output, port, url: `http://127.0.0.1:${port}` };
+  const output = childOutput(child);
+  const took = await output.waitFor(/forestall is listening/, startAllowanceMs(), 'entry', () =>
+    child.kill('SIGKILL'),
+  );
+  measuredStarts.push(took);
+  return { child, output: output.text, port, url: `http://127.0.0.1:${port}` };
 }
 
 export async function stop(started: Started, signal: NodeJS.Signals): Promise<number | null> {
