@@ -8,6 +8,15 @@ export function jsonParam(value: unknown): SQL {
   return sql`${JSON.stringify(value)}::jsonb`;
 }
 
+/**
+ * `jsonParam` as json rather than jsonb, for a large batch read once with json_to_recordset:
+ * Postgres only checks json text on the way in, where jsonb first builds a binary document
+ * (test/bench/README.md, bench:ingest).
+ */
+export function jsonRecordsParam(value: unknown): SQL {
+  return sql`${JSON.stringify(value)}::json`;
+}
+
 /** Rows of a raw `execute`, which postgres.js returns as an array and PGlite as `{ rows }`. */
 export function rowsOf<T>(result: unknown): T[] {
   if (Array.isArray(result)) return result;

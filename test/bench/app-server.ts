@@ -1,6 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
+/** The page origin bench:notices' browser requests come from; the bench server allows it. */
+export const BENCH_BROWSER_ORIGIN = 'https://app.example.com';
+
 // Linux reports a process's CPU time in /proc in ticks of USER_HZ, 100 a second on x86 Linux.
 const USER_HZ = 100;
 

@@ -3,8 +3,10 @@ import autocannon from 'autocannon';
 import { buildDeps } from '../../src/composition-root';
 import { loadConfig } from '../../src/config';
 import { openPostgres } from '../../src/db/postgres';
+import { accounts } from '../../src/db/schema';
 import { createLogger } from '../../src/logger';
 import { upsertAccounts } from '../../src/modules/accounts/accounts.service';
+import { mintAccountToken } from '../../src/modules/auth/account-token';
 import { createApiKey } from '../../src/modules/auth/api-keys.service';
 import type { CampaignCreate } from '../../src/modules/campaigns/campaign-input';
 import { createCampaign } from '../../src/modules/campaigns/campaigns.service';
@@ -13,7 +15,7 @@ import { consolidateExposuresJob } from '../../src/modules/jobs/definitions/cons
 import { measureCampaignsJob } from '../../src/modules/jobs/definitions/measure-campaigns.job';
 import { ingestTickets } from '../../src/modules/tickets/ingest.service';
 import { startTcpProxy } from '../helpers/tcp-proxy';
-import { startAppServer } from './app-server';
+import { BENCH_BROWSER_ORIGIN, startAppServer } from './app-server';
 import {
   dropBenchDatabase,
   freshBenchDatabase,
@@ -25,7 +27,9 @@ import {
  * npm run bench:notices — GET /v1/accounts/{id}/notices for random accounts out of 100,000,
  * with 200 active campaigns of mixed audience rules, at 64 connections against Postgres;
  * throughput as a ratio to a bare Hono JSON route served the same way in the same run, with
- * p50/p99 latency, for cache misses (a full 200 answer) and for If-None-Match hits (304);
+ * p50/p99 latency, for cache misses (a full 200 answer), for If-None-Match hits (304) and for
+ * the browser's call (what /embed.js sends: an Origin and a browser token, also as a ratio to
+ * the same requests with the API key);
  * each server's CPU time per request; peak RSS of the server. First every account asks
  * once, in random order, which computes its answer and records its exposures (printed as
  * the first view); then misses and hits, each right after the bare route given the same
@@ -407,10 +411,22 @@ const hitRequest = () => {
 };
 // The bare route gets the very requests forestall gets, so the load generator does the same
 // work for both and the ratio compares the servers alone.
+const browser = await browserCalls(seeded.url, app);
+// A page polls with its token until it expires (15 minutes by default): only its first call
+// verifies the signature, so each token calls once before the rounds, as each account did.
+let browserFirstCalls = 0;
+show(
+  'browser, first call of each token',
+  await load(app, () => browser.requestFor(order[browserFirstCalls++ % ACCOUNTS] as number), {
+    amount: ACCOUNTS,
+  }),
+);
 const kinds = [
   { label: 'cache miss (200)', request: missRequest, status: '200' },
+  { label: 'browser call (200)', request: browser.request, status: '200' },
   { label: 'If-None-Match hit (304)', request: hitRequest, status: '304' },
 ] as const;
+const browserToKey: number[] = [];
 await load(bare, missRequest); // warm-up, as the first view was for forestall
 const ratios = kinds.map(() => [] as number[]);
 const cpuRatios = kinds.map(() => [] as number[]);
@@ -418,11 +434,22 @@ let worstMissP99 = 0;
 let allAnswered = firstRun.statuses === `200×${firstRun.requests}`;
 for (let round = 1; round <= ROUNDS; round++) {
   console.log(`round ${round}`);
+  const runs: Run[] = [];
   for (const [k, kind] of kinds.entries()) {
     const bareRun = await load(bare, kind.request);
     const run = await load(app, kind.request);
+    runs.push(run);
     show('  bare Hono JSON route', bareRun);
     show(`  notices, ${kind.label}`, run, bareRun);
+    if (kind.request === browser.request) {
+      const keyRun = runs[0] as Run;
+      browserToKey.push(run.rps / keyRun.rps);
+      console.log(
+        `  browser / API key (same accounts, this round): throughput ` +
+          `${(run.rps / keyRun.rps).toFixed(2)}, server CPU per request ` +
+          `${(run.cpu / keyRun.cpu).toFixed(2)}x`,
+      );
+    }
     ratios[k]?.push(run.rps / bareRun.rps);
     cpuRatios[k]?.push(bareRun.cpu / run.cpu);
     if (kind.status === '200') worstMissP99 = Math.max(worstMissP99, run.p99);
@@ -467,13 +494,20 @@ await bare.stop();
 const rss = await app.stop();
 if (!KEEP) await dropBenchDatabase(DATABASE);
 
-const [missRatio = 0, hitRatio = 0] = ratios.map(median);
+const [missRatio = 0, browserRatio = 0, hitRatio = 0] = ratios.map(median);
+const browserToKeyRatio = median(browserToKey);
 console.log(`peak RSS of the forestall server: ${rss.toFixed(0)} MB`);
 const targets = [
   [`cache-miss ratio >= 0.5 (median ${missRatio.toFixed(2)})`, missRatio >= 0.5],
   [`p99 < 20 ms on misses (worst round ${worstMissP99} ms)`, worstMissP99 < 20],
   [`If-None-Match hit ratio >= 0.7 (median ${hitRatio.toFixed(2)})`, hitRatio >= 0.7],
-  ['every miss answered 200 and every hit 304', allAnswered],
+  [
+    `browser call >= 0.9x the API key's (median ${browserToKeyRatio.toFixed(2)}; ` +
+      `${browserRatio.toFixed(2)} of the bare route)`,
+    browserToKeyRatio >= 0.9,
+  ],
+  [`browser answers carry CORS once (${browser.corsHeaders})`, browser.corsOnce],
+  ['every miss and browser call answered 200 and every hit 304', allAnswered],
   [
     `p99 under analytics load <= 2x idle (${loaded.p99} ms vs ${idle.p99} ms: ${analyticsP99Ratio.toFixed(2)}x)`,
     analyticsP99Ratio <= 2 && loaded.statuses === `200×${loaded.requests}`,
@@ -571,4 +605,49 @@ async function runScheduledJobs(url: string) {
       `${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
   await database.close();
+}
+
+/**
+ * What a product page with /embed.js sends: its Origin and a browser token for the account,
+ * minted by the function behind POST /v1/accounts/{id}/token (a day's validity, so none
+ * expires during the run). Checks once that the answer carries its CORS headers once.
+ */
+async function browserCalls(url: string, server: Server) {
+  const database = openPostgres(url, { poolMax: 2 });
+  const config = loadConfig({
+    DATABASE_URL: url,
+    LOG_LEVEL: 'warn',
+    NOTICE_TOKEN_TTL_SECONDS: '86400',
+  });
+  const deps = buildDeps(config, database.db, { logger: createLogger('warn') });
+  const rows = await database.db
+    .select({ id: accounts.id, createdAt: accounts.createdAt })
+    .from(accounts);
+  const tokens = new Map<string, string>();
+  for (const row of rows) tokens.set(row.id, (await mintAccountToken(deps, row)).token);
+  await database.close();
+  const headersFor = (id: number) => ({
+    authorization: `Bearer ${tokens.get(accountId(id))}`,
+    origin: BENCH_BROWSER_ORIGIN,
+  });
+  const response = await fetch(`${server.base}${noticesPath(0)}`, { headers: headersFor(0) });
+  await response.arrayBuffer();
+  const cors = {
+    vary: response.headers.get('vary'),
+    'access-control-allow-origin': response.headers.get('access-control-allow-origin'),
+    'access-control-expose-headers': response.headers.get('access-control-expose-headers'),
+  };
+  const requestFor = (id: number) => ({ path: noticesPath(id), headers: headersFor(id) });
+  return {
+    requestFor,
+    request: () => requestFor(randomAccount()),
+    corsHeaders: Object.entries(cors)
+      .map(([name, value]) => `${name}: ${value}`)
+      .join(', '),
+    corsOnce:
+      response.status === 200 &&
+      cors.vary === 'Origin' &&
+      cors['access-control-allow-origin'] === BENCH_BROWSER_ORIGIN &&
+      cors['access-control-expose-headers'] === 'ETag,X-Request-Id',
+  };
 }

@@ -9,6 +9,7 @@ import { warmNoticeAccounts } from '../../src/modules/notices/notices.service';
 import { threadDetectionRunner } from '../../src/modules/spikes/detection-thread';
 import { serveNode } from '../../src/node-server';
 import { threadCompute } from '../../src/threads/thread-compute';
+import { BENCH_BROWSER_ORIGIN } from './app-server';
 
 /**
  * The server side of bench:notices and bench:ingest, in its own process so the load
@@ -42,7 +43,11 @@ async function start() {
   if (!databaseUrl) throw new Error('usage: serve-app.ts forestall <database url>');
   // BENCH_LOG_LEVEL=info logs every request, as a default deployment does.
   const logLevel = process.env.BENCH_LOG_LEVEL ?? 'warn';
-  const config = loadConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: logLevel });
+  const config = loadConfig({
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: logLevel,
+    CORS_ORIGINS: BENCH_BROWSER_ORIGIN,
+  });
   const database = openPostgres(databaseUrl, { poolMax: config.databasePoolMax });
   const deps = buildDeps(config, database.db, {
     logger: createLogger(config.logLevel),

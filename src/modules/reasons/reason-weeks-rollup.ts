@@ -6,8 +6,8 @@ export type RollupDelta = { reason_slug: string; created_at: string; delta: numb
 
 /**
  * Adds contacts to the rollups (per reason and week, per reason and day, and per day of the
- * week). Keys are applied
- * in order so concurrent batches lock rollup rows in the same order and cannot deadlock.
+ * week). Keys are applied in order so concurrent batches lock rollup rows in the same order
+ * and cannot deadlock.
  */
 export async function applyRollupDeltas(
   db: Db,
@@ -17,54 +17,48 @@ export async function applyRollupDeltas(
   if (deltas.length === 0) return;
   const changes = sql`select * from jsonb_to_recordset(${jsonParam(deltas)})
     as d(reason_slug text, created_at timestamptz, delta int)`;
-  await db.execute(sql`
-    with weekdays as (${weekdayRollupInsert(changes, timeZone)}),
-      days as (${dayRollupInsert(changes, timeZone)})
-    ${rollupInsert(changes, timeZone)}`);
+  await db.execute(sql`with ${rollupSteps(changes, timeZone)} select 1`);
 }
 
 /**
- * The statement adding `changes` (rows of reason_slug, created_at, delta) to the rollup;
- * it can stand alone or be a step of a larger statement.
+ * The steps adding `changes` (rows of reason_slug, created_at, delta) to the three rollups,
+ * as common table expressions for a statement to start with `with` and end after. The changes
+ * are summed per reason and local day once; weeks and weekdays are summed from those days.
  */
-export function rollupInsert(changes: SQL, timeZone: string): SQL {
+export function rollupSteps(changes: SQL, timeZone: string): SQL {
   return sql`
-    insert into reason_weeks (reason_slug, week, contacts)
-    select reason_slug, (date_trunc('week', created_at at time zone ${timeZone}))::date as week,
-           sum(delta)::int
-    from (${changes}) as d
-    group by 1, 2
-    order by 1, 2
-    on conflict (reason_slug, week)
-    do update set contacts = reason_weeks.contacts + excluded.contacts`;
-}
-
-/** Like `rollupInsert`, for the rollup per reason and day. */
-export function dayRollupInsert(changes: SQL, timeZone: string): SQL {
-  return sql`
-    insert into reason_days (reason_slug, day, contacts)
-    select reason_slug, (created_at at time zone ${timeZone})::date, sum(delta)::int
-    from (${changes}) as d
-    group by 1, 2
-    order by 1, 2
-    on conflict (reason_slug, day)
-    do update set contacts = reason_days.contacts + excluded.contacts`;
-}
-
-/**
- * The statement adding `changes` (rows of created_at, delta) to the rollup per day of the
- * week; like `rollupInsert`, it can be a step of a larger statement.
- */
-export function weekdayRollupInsert(changes: SQL, timeZone: string): SQL {
-  return sql`
-    insert into weekday_contacts (week, weekday, contacts)
-    select (date_trunc('week', created_at at time zone ${timeZone}))::date,
-           extract(isodow from created_at at time zone ${timeZone})::smallint, sum(delta)::int
-    from (${changes}) as d
-    group by 1, 2
-    order by 1, 2
-    on conflict (week, weekday)
-    do update set contacts = weekday_contacts.contacts + excluded.contacts`;
+    changes_by_day as (
+      select reason_slug, (created_at at time zone ${timeZone})::date as day,
+             sum(delta)::int as delta
+      from (${changes}) as d
+      group by 1, 2
+    ),
+    counted_by_day as (
+      insert into reason_days (reason_slug, day, contacts)
+      select reason_slug, day, delta from changes_by_day
+      order by 1, 2
+      on conflict (reason_slug, day)
+      do update set contacts = reason_days.contacts + excluded.contacts
+    ),
+    counted_by_week as (
+      insert into reason_weeks (reason_slug, week, contacts)
+      select reason_slug, date_trunc('week', day::timestamp)::date, sum(delta)::int
+      from changes_by_day
+      group by 1, 2
+      order by 1, 2
+      on conflict (reason_slug, week)
+      do update set contacts = reason_weeks.contacts + excluded.contacts
+    ),
+    counted_by_weekday as (
+      insert into weekday_contacts (week, weekday, contacts)
+      select date_trunc('week', day::timestamp)::date, extract(isodow from day)::smallint,
+             sum(delta)::int
+      from changes_by_day
+      group by 1, 2
+      order by 1, 2
+      on conflict (week, weekday)
+      do update set contacts = weekday_contacts.contacts + excluded.contacts
+    )`;
 }
 
 /**

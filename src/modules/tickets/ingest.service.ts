@@ -1,16 +1,10 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database';
-import { jsonParam, rowsOf } from '../../db/json-param';
+import { jsonParam, jsonRecordsParam, rowsOf } from '../../db/json-param';
 import { postgresCode, retryingTransaction } from '../../db/retry-transaction';
 import type { Deps } from '../../deps';
 import { AppError, type FieldError } from '../../http/app-error';
-import {
-  applyRollupDeltas,
-  dayRollupInsert,
-  type RollupDelta,
-  rollupInsert,
-  weekdayRollupInsert,
-} from '../reasons/reason-weeks-rollup';
+import { applyRollupDeltas, type RollupDelta, rollupSteps } from '../reasons/reason-weeks-rollup';
 import { resolveReasonSlugs } from '../reasons/resolve-reasons';
 import { queueRecontactWork, settleRecontactsInBackground } from '../recontacts/recontact-work';
 import type { ContactPoint } from '../recontacts/recontacts';
@@ -227,7 +221,7 @@ async function lockExisting(db: Db, incoming: StoredTicket[]): Promise<Map<strin
 }
 
 /**
- * Inserts the tickets not stored yet, counts them into the weekly rollup and queues them for
+ * Inserts the tickets not stored yet, counts them into the rollups and queues them for
  * their re-contact flags in the same statement, so the batch is not sent to Postgres twice.
  * The usual batch is all new: it goes in as a plain insert, which costs Postgres less than
  * ON CONFLICT's speculative insertion per row; a duplicate anywhere undoes it (a savepoint)
@@ -239,7 +233,7 @@ async function insertFresh(
   timeZone: string,
 ): Promise<StoredTicket[]> {
   if (fresh.length === 0) return [];
-  const batch = jsonParam(fresh);
+  const batch = jsonRecordsParam(fresh);
   try {
     await db.transaction((savepoint) =>
       savepoint.execute(insertStatement(batch, timeZone, 'all new')),
@@ -262,20 +256,12 @@ function insertStatement(batch: SQL, timeZone: string, mode: 'all new' | 'skip s
     with inserted as (
       insert into tickets (source, external_id, account_id, raw_reason_key, reason_slug,
                            sub_reason, channel, created_at, resolved_at, first_response_at, csat)
-      select * from jsonb_to_recordset(${batch}) as t ${TICKET_RECORD}
+      select * from json_to_recordset(${batch}) as t ${TICKET_RECORD}
       order by source, external_id
       ${mode === 'skip stored' ? sql`on conflict (source, external_id) do nothing` : sql``}
       returning id, source, external_id, reason_slug, created_at
     ),
-    counted as (
-      ${rollupInsert(sql`select reason_slug, created_at, 1 as delta from inserted`, timeZone)}
-    ),
-    counted_by_weekday as (
-      ${weekdayRollupInsert(sql`select created_at, 1 as delta from inserted`, timeZone)}
-    ),
-    counted_by_day as (
-      ${dayRollupInsert(sql`select reason_slug, created_at, 1 as delta from inserted`, timeZone)}
-    ),
+    ${rollupSteps(sql`select reason_slug, created_at, 1 as delta from inserted`, timeZone)},
     queued as (
       insert into recontact_work (first_ticket_id, last_ticket_id)
       select min(id), max(id) from inserted having count(*) > 0

@@ -201,6 +201,17 @@ describe('notices API on the Node fast path', () => {
       origin: 'https://app.example.com',
     });
     expect(withToken.status).toBe(200);
+    expect(withToken.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    expect(withToken.headers['access-control-expose-headers']).toBe('ETag,X-Request-Id');
+    expect(withToken.headers.vary).toBe('Origin');
+    const revalidated = await both('/v1/accounts/uses-api/notices', {
+      ...bearer(token),
+      origin: 'https://app.example.com',
+      'if-none-match': withToken.headers.etag ?? '',
+    });
+    expect(revalidated.status).toBe(304);
+    expect(revalidated.headers.vary).toBe('Origin');
+    expect(revalidated.headers['access-control-allow-origin']).toBe('https://app.example.com');
     const refused = await both('/v1/accounts/other/notices', {
       ...bearer(token),
       origin: 'https://app.example.com',

@@ -394,6 +394,19 @@ describe('notices API', () => {
       expect(dismissed.status).toBe(204);
     });
 
+    it('refuses a token it answered before once the token expires', async () => {
+      const campaign = await publish(apiOutage);
+      const { token } = await mint('uses-api');
+      expect((await notices('uses-api', { key: token })).status).toBe(200);
+      t.clock.set('2026-03-02T09:14:59Z');
+      expect((await notices('uses-api', { key: token })).status).toBe(200);
+      t.clock.set('2026-03-02T09:15:00Z');
+      await expectProblem(await notices('uses-api', { key: token }), 401, 'unauthorized');
+      const dismissal = `/v1/accounts/uses-api/notices/${campaign.id}/dismiss`;
+      const dismissed = await t.request(dismissal, { method: 'POST', key: token });
+      await expectProblem(dismissed, 401, 'unauthorized');
+    });
+
     it('refuses a forged, expired or orphaned token', async () => {
       const { token } = await mint('uses-api');
       const [body, signature] = token.slice(4).split('.');
