@@ -4,7 +4,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { runTask, type TaskName } from './compute';
 import { replyError } from './thread-pool';
 
-const BACKGROUND_NICENESS = 10;
+// The lowest priority: the request thread wins the CPU whenever both want it.
+const BACKGROUND_NICENESS = 19;
 
 /**
  * On Linux a thread has its own niceness: a background thread yields the CPU to the thread
