@@ -63,7 +63,8 @@ export function occurrencesBetween(
 /** Periods a caller may still walk across the events it expands (see `recurrenceStarts`). */
 export type Budget = { steps: number };
 
-const DEFAULT_STEPS = 100_000;
+/** What one event may walk when its caller sets no budget. */
+export const DEFAULT_STEPS = 100_000;
 
 export type CalendarExpansion = {
   events: CalendarEvent[];

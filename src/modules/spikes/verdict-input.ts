@@ -2,7 +2,8 @@ import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../db/json-param';
 import { events as eventsTable } from '../../db/schema';
 import type { Deps } from '../../deps';
-import { occurrencesBetween } from '../events/occurrences';
+import type { Occurrence } from '../events/event-schemas';
+import { calendarEvent, DEFAULT_STEPS } from '../events/occurrences';
 import { addWeeks, currentWeek, earlierWeek, laterWeek, weeksBetween } from '../reasons/weeks';
 import { type EventTerm, eventGroups } from './detect';
 import { type WeekdayShares, weekdayShares, weeklyOverlap, weekStarts } from './week-overlap';
@@ -117,8 +118,9 @@ async function eventTerms(
 }
 
 /**
- * Every event with its padded windows touching [from, to). Detection reads the calendar
- * itself, with its own bound, rather than through the API's occurrence listing.
+ * Every event with its padded windows touching [from, to). Detection and patterns read the
+ * calendar themselves, with their own bound, rather than through the API's occurrence
+ * listing; a window of years is thousands of windows, so they are built on a compute thread.
  */
 export async function calendarBetween(deps: Deps, from: Date, to: Date) {
   const lookBack = new Date(from.getTime() - 60 * 86_400_000);
@@ -130,10 +132,23 @@ export async function calendarBetween(deps: Deps, from: Date, to: Date) {
         or (${eventsTable.startsAt} < ${to.toISOString()}::timestamptz
           and ${eventsTable.endsAt} > ${lookBack.toISOString()}::timestamptz))`,
     );
-  return rows
-    .map((event) => ({
-      event,
-      occurrences: occurrencesBetween(event, from, to, { padded: true, limit: OCCURRENCE_LIMIT }),
-    }))
-    .filter((e) => e.occurrences.length > 0);
+  const expanded = await deps.compute('occurrences', {
+    events: rows.map(calendarEvent),
+    from,
+    to,
+    padded: true,
+    limit: OCCURRENCE_LIMIT,
+    // Each event the walk it would have on its own.
+    steps: DEFAULT_STEPS * rows.length,
+  });
+  const byEvent = new Map<string, Occurrence[]>();
+  for (const occurrence of expanded) {
+    const list = byEvent.get(occurrence.event_id);
+    if (list) list.push(occurrence);
+    else byEvent.set(occurrence.event_id, [occurrence]);
+  }
+  return rows.flatMap((event) => {
+    const occurrences = byEvent.get(event.id);
+    return occurrences ? [{ event, occurrences }] : [];
+  });
 }

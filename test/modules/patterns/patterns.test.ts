@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refreshVerdicts } from '../../../src/modules/spikes/refresh-verdicts';
 import { type JsonBody, readJson } from '../../helpers/read-json';
+import { recordingThreadCompute } from '../../helpers/recording-compute';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 import { ingestAll, ticket } from '../../helpers/tickets';
 
@@ -82,5 +83,15 @@ describe('GET /v1/patterns', () => {
     expect(found).not.toContain('release/login');
     expect(found).not.toContain('release/billing');
     expect(found.filter((f: string) => f.endsWith('/login'))).toEqual([]);
+  });
+
+  it('builds the occurrences of its window on a compute thread, with the same answer', async () => {
+    const { compute, tasks } = recordingThreadCompute();
+    const onThreads = await startTestApp({ database: t.database, compute });
+    onThreads.clock.set('2026-03-04T12:00:00Z');
+    const response = await onThreads.request('/v1/patterns?weeks=52');
+    expect(response.status).toBe(200);
+    expect(tasks).toContain('occurrences');
+    expect(await readJson(response)).toEqual(body);
   });
 });
