@@ -227,14 +227,22 @@ type OccurrenceRange = {
   limits?: keyof typeof OCCURRENCE_LIMITS;
 };
 
+/** A calendar's windows, expanded on the request thread only when that is cheap. */
+export function expandCalendarWhereCheap(
+  deps: Deps,
+  expansion: CalendarExpansion,
+): Promise<Occurrence[]> {
+  return expandSmallInline(
+    deps,
+    expansion,
+    (expanded) => expanded,
+    (onThread) => deps.compute('occurrences', onThread),
+  );
+}
+
 /** Every event's windows in [from, to), earliest first. */
 export async function listOccurrences(deps: Deps, range: OccurrenceRange): Promise<Occurrence[]> {
-  const occurrences = await expandSmallInline(
-    deps,
-    await calendarExpansion(deps, range),
-    (expanded) => expanded,
-    (expansion) => deps.compute('occurrences', expansion),
-  );
+  const occurrences = await expandCalendarWhereCheap(deps, await calendarExpansion(deps, range));
   if (occurrences.length > MAX_OCCURRENCES) throw tooManyOccurrences();
   return occurrences;
 }

@@ -3,6 +3,7 @@ import { rowsOf } from '../../db/json-param';
 import { events as eventsTable } from '../../db/schema';
 import type { Deps } from '../../deps';
 import type { Occurrence } from '../events/event-schemas';
+import { expandCalendarWhereCheap } from '../events/events.service';
 import { calendarEvent, DEFAULT_STEPS } from '../events/occurrences';
 import { addWeeks, currentWeek, earlierWeek, laterWeek, weeksBetween } from '../reasons/weeks';
 import { type EventTerm, eventGroups } from './detect';
@@ -120,7 +121,8 @@ async function eventTerms(
 /**
  * Every event with its padded windows touching [from, to). Detection and patterns read the
  * calendar themselves, with their own bound, rather than through the API's occurrence
- * listing; a window of years is thousands of windows, so they are built on a compute thread.
+ * listing; a window of years of a busy calendar is thousands of windows, built on a compute
+ * thread.
  */
 export async function calendarBetween(deps: Deps, from: Date, to: Date) {
   const lookBack = new Date(from.getTime() - 60 * 86_400_000);
@@ -132,7 +134,7 @@ export async function calendarBetween(deps: Deps, from: Date, to: Date) {
         or (${eventsTable.startsAt} < ${to.toISOString()}::timestamptz
           and ${eventsTable.endsAt} > ${lookBack.toISOString()}::timestamptz))`,
     );
-  const expanded = await deps.compute('occurrences', {
+  const expanded = await expandCalendarWhereCheap(deps, {
     events: rows.map(calendarEvent),
     from,
     to,

@@ -85,13 +85,28 @@ describe('GET /v1/patterns', () => {
     expect(found.filter((f: string) => f.endsWith('/login'))).toEqual([]);
   });
 
-  it('builds the occurrences of its window on a compute thread, with the same answer', async () => {
+  it('expands a small calendar on the request thread, a busy one on a compute thread', async () => {
     const { compute, tasks } = recordingThreadCompute();
     const onThreads = await startTestApp({ database: t.database, compute });
     onThreads.clock.set('2026-03-04T12:00:00Z');
-    const response = await onThreads.request('/v1/patterns?weeks=52');
-    expect(response.status).toBe(200);
+    const small = await onThreads.request('/v1/patterns?weeks=52');
+    expect(small.status).toBe(200);
+    expect(await readJson(small)).toEqual(body);
+    expect(tasks).not.toContain('occurrences');
+
+    // A daily stand-up over the 60 weeks: hundreds of windows to build.
+    const standUp = {
+      kind: 'maintenance',
+      title: 'Daily stand-up window',
+      starts_at: '2025-01-06T08:00:00Z',
+      ends_at: '2025-01-06T08:15:00Z',
+      rrule: 'FREQ=DAILY',
+      affected_reasons: ['login'],
+    };
+    expect((await t.request('/v1/events', { method: 'POST', json: standUp })).status).toBe(201);
+    const busy = await onThreads.request('/v1/patterns?weeks=52');
+    expect(busy.status).toBe(200);
     expect(tasks).toContain('occurrences');
-    expect(await readJson(response)).toEqual(body);
+    expect(await readJson(busy)).toEqual(await readJson(await t.request('/v1/patterns?weeks=52')));
   });
 });
