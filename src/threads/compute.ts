@@ -1,6 +1,7 @@
 import { expandCalendar, expandCalendarJson } from '../modules/events/occurrences';
 import { holdoutAssessments } from '../modules/impact/campaign-assessment';
 import { estimateObservational } from '../modules/impact/observational-estimate';
+import { matchPatterns } from '../modules/patterns/match-patterns';
 import { assembleReport, preventedContactsReportJson } from '../modules/reports/report-assembly';
 import {
   preventedPerCampaignChart,
@@ -17,6 +18,7 @@ export const computeTasks = {
   detection: computeDetection,
   occurrences: expandCalendar,
   occurrencesJson: expandCalendarJson,
+  patterns: matchPatterns,
   observational: estimateObservational,
   holdoutAssessments,
   preventedContactsReport: assembleReport,

@@ -179,26 +179,41 @@ const INLINE_STEPS = 200;
 
 /**
  * Most calendar reads walk a few dozen periods: handing those to a thread would cost more
- * than it saves. One that needs more than INLINE_STEPS is done again on a compute thread, and
- * one whose rules and range already say so goes there first (a failed attempt costs several
- * milliseconds of rrule on the request thread).
+ * than it saves. `work` (pure: it expands `expansions` itself) runs on the request thread when
+ * it walks at most INLINE_STEPS periods; otherwise `onThread` runs it on a compute thread,
+ * first when the rules and ranges already say so (a failed attempt costs several milliseconds
+ * of rrule on the request thread), else once the attempt runs out of periods.
  */
-async function expandSmallInline<T>(
+export async function inlineWhenCheap<T>(
   deps: Deps,
-  expansion: CalendarExpansion,
-  inline: (occurrences: Occurrence[]) => T,
-  onThread: (expansion: CalendarExpansion) => Promise<T>,
+  expansions: CalendarExpansion[],
+  work: (expansions: CalendarExpansion[]) => T,
+  onThread: () => Promise<T>,
 ): Promise<T> {
-  if (expansion.steps <= INLINE_STEPS || !deps.compute.offThread) {
-    return inline(expandCalendar(expansion));
-  }
-  if (periodsAtLeast(expansion) > INLINE_STEPS) return onThread(expansion);
+  const steps = expansions.reduce((sum, e) => sum + e.steps, 0);
+  if (steps <= INLINE_STEPS || !deps.compute.offThread) return work(expansions);
+  const periods = expansions.reduce((sum, e) => sum + periodsAtLeast(e), 0);
+  if (periods > INLINE_STEPS) return onThread();
   try {
-    return inline(expandCalendar({ ...expansion, steps: INLINE_STEPS }));
+    const share = Math.max(1, Math.floor(INLINE_STEPS / expansions.length));
+    return work(expansions.map((e) => ({ ...e, steps: Math.min(e.steps, share) })));
   } catch (error) {
     if (!(error instanceof RecurrenceBudgetExceeded)) throw error;
-    return onThread(expansion);
+    return onThread();
   }
+}
+
+/** A calendar's windows, expanded on the request thread only when that is cheap. */
+export function expandCalendarWhereCheap(
+  deps: Deps,
+  expansion: CalendarExpansion,
+): Promise<Occurrence[]> {
+  return inlineWhenCheap(
+    deps,
+    [expansion],
+    ([capped]) => expandCalendar(capped ?? expansion),
+    () => deps.compute('occurrences', expansion),
+  );
 }
 
 const PERIOD_DAYS: Record<string, number> = { DAILY: 1, WEEKLY: 7, MONTHLY: 31, YEARLY: 366 };
@@ -219,26 +234,13 @@ function periodsAtLeast(expansion: CalendarExpansion): number {
   return periods;
 }
 
-type OccurrenceRange = {
+export type OccurrenceRange = {
   from: Date;
   to: Date;
   kind?: EventKind;
   padded?: boolean;
   limits?: keyof typeof OCCURRENCE_LIMITS;
 };
-
-/** A calendar's windows, expanded on the request thread only when that is cheap. */
-export function expandCalendarWhereCheap(
-  deps: Deps,
-  expansion: CalendarExpansion,
-): Promise<Occurrence[]> {
-  return expandSmallInline(
-    deps,
-    expansion,
-    (expanded) => expanded,
-    (onThread) => deps.compute('occurrences', onThread),
-  );
-}
 
 /** Every event's windows in [from, to), earliest first. */
 export async function listOccurrences(deps: Deps, range: OccurrenceRange): Promise<Occurrence[]> {
@@ -256,11 +258,15 @@ export async function occurrencesJson(
   deps: Deps,
   range: OccurrenceRange,
 ): Promise<string | Uint8Array<ArrayBuffer>> {
-  const json = await expandSmallInline<string | Uint8Array<ArrayBuffer> | null>(
+  const expansion = await calendarExpansion(deps, range);
+  const json = await inlineWhenCheap<string | Uint8Array<ArrayBuffer> | null>(
     deps,
-    await calendarExpansion(deps, range),
-    (data) => (data.length > MAX_OCCURRENCES ? null : JSON.stringify({ data })),
-    (expansion) => deps.compute('occurrencesJson', { ...expansion, max: MAX_OCCURRENCES }),
+    [expansion],
+    ([capped]) => {
+      const data = expandCalendar(capped ?? expansion);
+      return data.length > MAX_OCCURRENCES ? null : JSON.stringify({ data });
+    },
+    () => deps.compute('occurrencesJson', { ...expansion, max: MAX_OCCURRENCES }),
   );
   if (json === null) throw tooManyOccurrences();
   return json;
@@ -274,7 +280,10 @@ const tooManyOccurrences = () =>
   );
 
 /** The range checked against the caller's limits, and the events that may occur in it. */
-async function calendarExpansion(deps: Deps, range: OccurrenceRange): Promise<CalendarExpansion> {
+export async function calendarExpansion(
+  deps: Deps,
+  range: OccurrenceRange,
+): Promise<CalendarExpansion> {
   const limits = OCCURRENCE_LIMITS[range.limits ?? 'internal'];
   const days = (range.to.getTime() - range.from.getTime()) / DAY_MS;
   if (!(days >= 0)) {

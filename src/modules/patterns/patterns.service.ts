@@ -1,48 +1,23 @@
 import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../db/json-param';
-import type { EventKind } from '../../db/schema';
 import type { Deps } from '../../deps';
-import type { Occurrence } from '../events/event-schemas';
-import { listOccurrences } from '../events/events.service';
+import { calendarExpansion, inlineWhenCheap } from '../events/events.service';
 import { addWeeks, currentWeek, earlierWeek, mondayOf, weeksBetween } from '../reasons/weeks';
 import { verdictState } from '../spikes/spikes.service';
-import { calendarBetween } from '../spikes/verdict-input';
+import { calendarWindow } from '../spikes/verdict-input';
 import { weekStarts } from '../spikes/week-overlap';
-import { type CampaignSuggestion, suggestCampaign } from './suggest-campaign';
+import { matchPatterns, type Pattern, type PatternInput, type StoredWeeks } from './match-patterns';
+
+export type { Pattern } from './match-patterns';
 
 const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
-const MIN_OCCURRENCES = 2;
-const MIN_CONSISTENCY = 0.6;
-const MIN_MEAN_EXCESS = 2;
-const RECENT_OCCURRENCES = 4;
-
-type Evidence = {
-  title: string;
-  starts_at: string;
-  ends_at: string;
-  observed: number;
-  expected: number;
-  excess: number;
-};
-
-export type Pattern = {
-  group: { type: 'event' | 'kind'; event_id: string | null; kind: EventKind; title: string };
-  reason: string;
-  label: string;
-  occurrences_seen: number;
-  occurrences_with_excess: number;
-  expected_contacts_next: number;
-  next_occurrence: { title: string; starts_at: string; ends_at: string } | null;
-  evidence: Evidence[];
-  suggestion: CampaignSuggestion;
-};
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * Event groups (one recurring event, or all one-off events of a kind) whose occurrences keep
- * bringing excess contacts for the same reason, ranked by the excess expected at the next
- * occurrence: where a proactive message pays off most. Looks back `weeks` from the last week
- * with verdicts (where the data ends) or from `as_of`, and reads the stored baselines: weeks
- * without verdicts (after the data ends, before a reason starts) are missing, not zero.
+ * Event groups whose occurrences keep bringing excess contacts for the same reason (see
+ * `matchPatterns`). Looks back `weeks` from the last week with verdicts (where the data ends)
+ * or from `as_of`, and reads the stored baselines: weeks without verdicts (after the data
+ * ends, before a reason starts) are missing, not zero.
  */
 export async function findPatterns(
   deps: Deps,
@@ -54,13 +29,13 @@ export async function findPatterns(
   const to = query.as_of ? earlierWeek(mondayOf(query.as_of), latest) : latest;
   const from = addWeeks(to, -(query.weeks - 1));
   const weeks = weeksBetween(from, to);
-  const zone = deps.config.workspaceTimeZone;
-  const starts = weekStarts(weeks, zone);
+  const starts = weekStarts(weeks, deps.config.workspaceTimeZone);
   const fromInstant = starts[0] ?? 0;
   const toInstant = (starts.at(-1) ?? 0) + WEEK_MS;
+  const now = deps.clock.now();
   // Each reason's stored weeks in the window, sliced by the database (1-based arrays), read
   // beside the calendar over the window and the occurrences to come.
-  const [stored, calendar, upcoming] = await Promise.all([
+  const [stored, window, upcoming] = await Promise.all([
     deps.db
       .execute(sql`
         select v.reason_slug, r.label,
@@ -69,147 +44,27 @@ export async function findPatterns(
           substr(v.status, s.first, ${weeks.length}) as status
         from reason_verdicts v left join reasons r on r.slug = v.reason_slug,
           lateral (select (${from}::date - v.first_week) / 7 + 1 as first) as s`)
-      .then((result) =>
-        rowsOf<{
-          reason_slug: string;
-          label: string | null;
-          observed: number[];
-          expected: number[];
-          status: string;
-        }>(result),
-      ),
-    calendarBetween(deps, new Date(fromInstant), new Date(toInstant)),
-    listOccurrences(deps, {
-      from: deps.clock.now(),
-      to: new Date(deps.clock.now().getTime() + 400 * 24 * 60 * 60 * 1000),
-    }),
+      .then((result) => rowsOf<StoredWeeks>(result)),
+    calendarWindow(deps, new Date(fromInstant), new Date(toInstant)),
+    calendarExpansion(deps, { from: now, to: new Date(now.getTime() + 400 * DAY_MS) }),
   ]);
-  const facts = new Map(calendar.map(({ event }) => [event.id, event]));
-  const groupOf = (eventId: string) => {
-    const event = facts.get(eventId);
-    return event?.rrule ? `event:${eventId}` : `kind:${event?.kind ?? 'other'}`;
+  const input: PatternInput = {
+    stored,
+    starts,
+    window: window.expansion,
+    upcoming,
+    audiences: Object.fromEntries(window.rows.map((row) => [row.id, row.audience ?? null])),
   };
-
-  // The weeks each occurrence touches are found once, not once per reason.
-  const spans = calendar.map(({ event, occurrences }) => ({
-    event,
-    occurrences: occurrences.map((occurrence) => ({
-      occurrence,
-      ...weeksTouched(occurrence, starts),
-    })),
-  }));
-  const evidence = new Map<string, { reason: string; group: string; items: Evidence[] }>();
-  for (const row of stored) {
-    const reason = row.reason_slug;
-    for (const { event, occurrences } of spans) {
-      if (event.affectedReasons.length > 0 && !event.affectedReasons.includes(reason)) continue;
-      for (const span of occurrences) {
-        const item = occurrenceExcess(span, row);
-        if (!item) continue;
-        const key = `${groupOf(event.id)}|${reason}`;
-        const entry = evidence.get(key) ?? { reason, group: groupOf(event.id), items: [] };
-        entry.items.push(item);
-        evidence.set(key, entry);
-      }
-    }
-  }
-  const labels = new Map(stored.map((row) => [row.reason_slug, row.label ?? row.reason_slug]));
-
-  const patterns: Pattern[] = [];
-  for (const { reason, group, items } of evidence.values()) {
-    const withExcess = items.filter((i) => i.excess >= 1).length;
-    const meanExcess = items.reduce((sum, i) => sum + i.excess, 0) / items.length;
-    if (
-      items.length < MIN_OCCURRENCES ||
-      withExcess / items.length < MIN_CONSISTENCY ||
-      meanExcess < MIN_MEAN_EXCESS
-    ) {
-      continue;
-    }
-    items.sort((a, b) => a.starts_at.localeCompare(b.starts_at));
-    const recent = items.slice(-RECENT_OCCURRENCES);
-    const expectedNext = Math.max(0, recent.reduce((sum, i) => sum + i.excess, 0) / recent.length);
-    const next = upcoming.find(
-      (o) =>
-        groupOf(o.event_id) === group &&
-        (o.affected_reasons.length === 0 || o.affected_reasons.includes(reason)),
-    );
-    const recurring = group.startsWith('event:');
-    const eventId = recurring ? group.slice('event:'.length) : next?.event_id;
-    const representative =
-      (eventId ? facts.get(eventId) : undefined) ??
-      [...facts.values()].find((e) => `kind:${e.kind}` === group);
-    const kind = representative?.kind ?? 'other';
-    const label = labels.get(reason) ?? reason;
-    patterns.push({
-      group: recurring
-        ? { type: 'event', event_id: eventId ?? null, kind, title: representative?.title ?? '' }
-        : { type: 'kind', event_id: null, kind, title: `Every ${kind.replace('_', ' ')} event` },
-      reason,
-      label,
-      occurrences_seen: items.length,
-      occurrences_with_excess: withExcess,
-      expected_contacts_next: round(expectedNext),
-      next_occurrence: next
-        ? { title: next.title, starts_at: next.starts_at, ends_at: next.ends_at }
-        : null,
-      evidence: items,
-      suggestion: suggestCampaign(
-        kind,
-        representative?.leadDays ?? 0,
-        representative?.audience ?? null,
-        label,
-      ),
-    });
-  }
-  patterns.sort(
-    (a, b) =>
-      Number(b.next_occurrence !== null) - Number(a.next_occurrence !== null) ||
-      b.expected_contacts_next - a.expected_contacts_next,
+  const patterns = await inlineWhenCheap(
+    deps,
+    [input.window, input.upcoming],
+    ([capped, cappedUpcoming]) =>
+      matchPatterns({
+        ...input,
+        window: capped ?? input.window,
+        upcoming: cappedUpcoming ?? input.upcoming,
+      }),
+    () => deps.compute('patterns', input),
   );
   return { from, to, patterns };
 }
-
-/** The weeks (indices into `starts`, [first, end)) an occurrence's window touches. */
-function weeksTouched(occurrence: Occurrence, starts: number[]) {
-  const begins = Date.parse(occurrence.starts_at);
-  const ends = Date.parse(occurrence.ends_at);
-  // The first week that ends after the occurrence begins.
-  let lo = 0;
-  let hi = starts.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((starts[mid] ?? 0) + WEEK_MS <= begins) lo = mid + 1;
-    else hi = mid;
-  }
-  let end = lo;
-  while (end < starts.length && (starts[end] ?? 0) < ends) end++;
-  return { first: lo, end };
-}
-
-/** Observed minus event-free expected contacts over the tested weeks an occurrence touches. */
-function occurrenceExcess(
-  { occurrence, first, end }: { occurrence: Occurrence; first: number; end: number },
-  row: { observed: number[]; expected: number[]; status: string },
-): Evidence | undefined {
-  let observed = 0;
-  let expected = 0;
-  let weeks = 0;
-  for (let w = first; w < end; w++) {
-    if (row.status[w] !== 't') continue;
-    observed += row.observed[w] ?? 0;
-    expected += row.expected[w] ?? 0;
-    weeks++;
-  }
-  if (weeks === 0) return undefined;
-  return {
-    title: occurrence.title,
-    starts_at: occurrence.starts_at,
-    ends_at: occurrence.ends_at,
-    observed,
-    expected: round(expected),
-    excess: round(observed - expected),
-  };
-}
-
-const round = (value: number) => Math.round(value * 100) / 100;

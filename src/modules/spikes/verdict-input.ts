@@ -1,10 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../db/json-param';
-import { events as eventsTable } from '../../db/schema';
+import { type EventRow, events as eventsTable } from '../../db/schema';
 import type { Deps } from '../../deps';
 import type { Occurrence } from '../events/event-schemas';
 import { expandCalendarWhereCheap } from '../events/events.service';
-import { calendarEvent, DEFAULT_STEPS } from '../events/occurrences';
+import { type CalendarExpansion, calendarEvent, DEFAULT_STEPS } from '../events/occurrences';
 import { addWeeks, currentWeek, earlierWeek, laterWeek, weeksBetween } from '../reasons/weeks';
 import { type EventTerm, eventGroups } from './detect';
 import { type WeekdayShares, weekdayShares, weeklyOverlap, weekStarts } from './week-overlap';
@@ -119,12 +119,15 @@ async function eventTerms(
 }
 
 /**
- * Every event with its padded windows touching [from, to). Detection and patterns read the
- * calendar themselves, with their own bound, rather than through the API's occurrence
- * listing; a window of years of a busy calendar is thousands of windows, built on a compute
- * thread.
+ * The events that may have padded windows touching [from, to), as an expansion to run.
+ * Detection and patterns read the calendar themselves, with their own bound, rather than
+ * through the API's occurrence listing.
  */
-export async function calendarBetween(deps: Deps, from: Date, to: Date) {
+export async function calendarWindow(
+  deps: Deps,
+  from: Date,
+  to: Date,
+): Promise<{ rows: EventRow[]; expansion: CalendarExpansion }> {
   const lookBack = new Date(from.getTime() - 60 * 86_400_000);
   const rows = await deps.db
     .select()
@@ -134,7 +137,7 @@ export async function calendarBetween(deps: Deps, from: Date, to: Date) {
         or (${eventsTable.startsAt} < ${to.toISOString()}::timestamptz
           and ${eventsTable.endsAt} > ${lookBack.toISOString()}::timestamptz))`,
     );
-  const expanded = await expandCalendarWhereCheap(deps, {
+  const expansion = {
     events: rows.map(calendarEvent),
     from,
     to,
@@ -142,15 +145,26 @@ export async function calendarBetween(deps: Deps, from: Date, to: Date) {
     limit: OCCURRENCE_LIMIT,
     // Each event the walk it would have on its own.
     steps: DEFAULT_STEPS * rows.length,
-  });
-  const byEvent = new Map<string, Occurrence[]>();
-  for (const occurrence of expanded) {
-    const list = byEvent.get(occurrence.event_id);
+  };
+  return { rows, expansion };
+}
+
+/** Each event that has windows, with them (in the order of `events`). */
+export function byEvent<E extends { id: string }>(events: E[], occurrences: Occurrence[]) {
+  const windows = new Map<string, Occurrence[]>();
+  for (const occurrence of occurrences) {
+    const list = windows.get(occurrence.event_id);
     if (list) list.push(occurrence);
-    else byEvent.set(occurrence.event_id, [occurrence]);
+    else windows.set(occurrence.event_id, [occurrence]);
   }
-  return rows.flatMap((event) => {
-    const occurrences = byEvent.get(event.id);
-    return occurrences ? [{ event, occurrences }] : [];
+  return events.flatMap((event) => {
+    const found = windows.get(event.id);
+    return found ? [{ event, occurrences: found }] : [];
   });
+}
+
+/** Every event with its padded windows touching [from, to); a busy calendar's on a thread. */
+async function calendarBetween(deps: Deps, from: Date, to: Date) {
+  const { expansion } = await calendarWindow(deps, from, to);
+  return byEvent(expansion.events, await expandCalendarWhereCheap(deps, expansion));
 }

@@ -85,14 +85,14 @@ describe('GET /v1/patterns', () => {
     expect(found.filter((f: string) => f.endsWith('/login'))).toEqual([]);
   });
 
-  it('expands a small calendar on the request thread, a busy one on a compute thread', async () => {
+  it('matches over a small calendar on the request thread, a busy one on a compute thread', async () => {
     const { compute, tasks } = recordingThreadCompute();
     const onThreads = await startTestApp({ database: t.database, compute });
     onThreads.clock.set('2026-03-04T12:00:00Z');
     const small = await onThreads.request('/v1/patterns?weeks=52');
     expect(small.status).toBe(200);
     expect(await readJson(small)).toEqual(body);
-    expect(tasks).not.toContain('occurrences');
+    expect(tasks).not.toContain('patterns');
 
     // A daily stand-up over the 60 weeks: hundreds of windows to build.
     const standUp = {
@@ -106,7 +106,7 @@ describe('GET /v1/patterns', () => {
     expect((await t.request('/v1/events', { method: 'POST', json: standUp })).status).toBe(201);
     const busy = await onThreads.request('/v1/patterns?weeks=52');
     expect(busy.status).toBe(200);
-    expect(tasks).toContain('occurrences');
+    expect(tasks).toContain('patterns');
     expect(await readJson(busy)).toEqual(await readJson(await t.request('/v1/patterns?weeks=52')));
   });
 });

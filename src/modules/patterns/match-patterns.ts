@@ -1,0 +1,192 @@
+import type { EventKind } from '../../db/schema';
+import type { Occurrence } from '../events/event-schemas';
+import { type CalendarExpansion, expandCalendar } from '../events/occurrences';
+import { byEvent } from '../spikes/verdict-input';
+import { type CampaignSuggestion, suggestCampaign } from './suggest-campaign';
+
+const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
+const MIN_OCCURRENCES = 2;
+const MIN_CONSISTENCY = 0.6;
+const MIN_MEAN_EXCESS = 2;
+const RECENT_OCCURRENCES = 4;
+
+type Evidence = {
+  title: string;
+  starts_at: string;
+  ends_at: string;
+  observed: number;
+  expected: number;
+  excess: number;
+};
+
+export type Pattern = {
+  group: { type: 'event' | 'kind'; event_id: string | null; kind: EventKind; title: string };
+  reason: string;
+  label: string;
+  occurrences_seen: number;
+  occurrences_with_excess: number;
+  expected_contacts_next: number;
+  next_occurrence: { title: string; starts_at: string; ends_at: string } | null;
+  evidence: Evidence[];
+  suggestion: CampaignSuggestion;
+};
+
+/** A reason's stored weeks over the window (see `findPatterns`). */
+export type StoredWeeks = {
+  reason_slug: string;
+  label: string | null;
+  observed: number[];
+  expected: number[];
+  status: string;
+};
+
+export type PatternInput = {
+  stored: StoredWeeks[];
+  /** Start (epoch ms) of each week of the window. */
+  starts: number[];
+  /** The events' padded windows over the window. */
+  window: CalendarExpansion;
+  /** The occurrences to come, for each pattern's next one. */
+  upcoming: CalendarExpansion;
+  /** The audience each event of the window names, for the campaign it suggests. */
+  audiences: Record<string, Record<string, unknown> | null>;
+};
+
+/**
+ * Event groups (one recurring event, or all one-off events of a kind) whose occurrences keep
+ * bringing excess contacts for the same reason, ranked by the excess expected at the next
+ * occurrence. Pure, and it expands the calendar itself: over years of a busy calendar that is
+ * thousands of windows, so it runs on a compute thread and only the patterns come back.
+ */
+export function matchPatterns(input: PatternInput): Pattern[] {
+  const { stored, starts } = input;
+  const calendar = byEvent(input.window.events, expandCalendar(input.window));
+  const upcoming = expandCalendar(input.upcoming);
+  const facts = new Map(calendar.map(({ event }) => [event.id, event]));
+  const groupOf = (eventId: string) => {
+    const event = facts.get(eventId);
+    return event?.rrule ? `event:${eventId}` : `kind:${event?.kind ?? 'other'}`;
+  };
+
+  // The weeks each occurrence touches are found once, not once per reason.
+  const spans = calendar.map(({ event, occurrences }) => ({
+    event,
+    occurrences: occurrences.map((occurrence) => ({
+      occurrence,
+      ...weeksTouched(occurrence, starts),
+    })),
+  }));
+  const evidence = new Map<string, { reason: string; group: string; items: Evidence[] }>();
+  for (const row of stored) {
+    const reason = row.reason_slug;
+    for (const { event, occurrences } of spans) {
+      if (event.affectedReasons.length > 0 && !event.affectedReasons.includes(reason)) continue;
+      for (const span of occurrences) {
+        const item = occurrenceExcess(span, row);
+        if (!item) continue;
+        const key = `${groupOf(event.id)}|${reason}`;
+        const entry = evidence.get(key) ?? { reason, group: groupOf(event.id), items: [] };
+        entry.items.push(item);
+        evidence.set(key, entry);
+      }
+    }
+  }
+  const labels = new Map(stored.map((row) => [row.reason_slug, row.label ?? row.reason_slug]));
+
+  const patterns: Pattern[] = [];
+  for (const { reason, group, items } of evidence.values()) {
+    const withExcess = items.filter((i) => i.excess >= 1).length;
+    const meanExcess = items.reduce((sum, i) => sum + i.excess, 0) / items.length;
+    if (
+      items.length < MIN_OCCURRENCES ||
+      withExcess / items.length < MIN_CONSISTENCY ||
+      meanExcess < MIN_MEAN_EXCESS
+    ) {
+      continue;
+    }
+    items.sort((a, b) => a.starts_at.localeCompare(b.starts_at));
+    const recent = items.slice(-RECENT_OCCURRENCES);
+    const expectedNext = Math.max(0, recent.reduce((sum, i) => sum + i.excess, 0) / recent.length);
+    const next = upcoming.find(
+      (o) =>
+        groupOf(o.event_id) === group &&
+        (o.affected_reasons.length === 0 || o.affected_reasons.includes(reason)),
+    );
+    const recurring = group.startsWith('event:');
+    const eventId = recurring ? group.slice('event:'.length) : next?.event_id;
+    const representative =
+      (eventId ? facts.get(eventId) : undefined) ??
+      [...facts.values()].find((e) => `kind:${e.kind}` === group);
+    const kind = representative?.kind ?? 'other';
+    const label = labels.get(reason) ?? reason;
+    patterns.push({
+      group: recurring
+        ? { type: 'event', event_id: eventId ?? null, kind, title: representative?.title ?? '' }
+        : { type: 'kind', event_id: null, kind, title: `Every ${kind.replace('_', ' ')} event` },
+      reason,
+      label,
+      occurrences_seen: items.length,
+      occurrences_with_excess: withExcess,
+      expected_contacts_next: round(expectedNext),
+      next_occurrence: next
+        ? { title: next.title, starts_at: next.starts_at, ends_at: next.ends_at }
+        : null,
+      evidence: items,
+      suggestion: suggestCampaign(
+        kind,
+        representative?.leadDays ?? 0,
+        (representative && input.audiences[representative.id]) ?? null,
+        label,
+      ),
+    });
+  }
+  return patterns.sort(
+    (a, b) =>
+      Number(b.next_occurrence !== null) - Number(a.next_occurrence !== null) ||
+      b.expected_contacts_next - a.expected_contacts_next,
+  );
+}
+
+/** The weeks (indices into `starts`, [first, end)) an occurrence's window touches. */
+function weeksTouched(occurrence: Occurrence, starts: number[]) {
+  const begins = Date.parse(occurrence.starts_at);
+  const ends = Date.parse(occurrence.ends_at);
+  // The first week that ends after the occurrence begins.
+  let lo = 0;
+  let hi = starts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((starts[mid] ?? 0) + WEEK_MS <= begins) lo = mid + 1;
+    else hi = mid;
+  }
+  let end = lo;
+  while (end < starts.length && (starts[end] ?? 0) < ends) end++;
+  return { first: lo, end };
+}
+
+/** Observed minus event-free expected contacts over the tested weeks an occurrence touches. */
+function occurrenceExcess(
+  { occurrence, first, end }: { occurrence: Occurrence; first: number; end: number },
+  row: StoredWeeks,
+): Evidence | undefined {
+  let observed = 0;
+  let expected = 0;
+  let weeks = 0;
+  for (let w = first; w < end; w++) {
+    if (row.status[w] !== 't') continue;
+    observed += row.observed[w] ?? 0;
+    expected += row.expected[w] ?? 0;
+    weeks++;
+  }
+  if (weeks === 0) return undefined;
+  return {
+    title: occurrence.title,
+    starts_at: occurrence.starts_at,
+    ends_at: occurrence.ends_at,
+    observed,
+    expected: round(expected),
+    excess: round(observed - expected),
+  };
+}
+
+const round = (value: number) => Math.round(value * 100) / 100;
