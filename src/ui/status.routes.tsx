@@ -1,4 +1,4 @@
-import { COMPONENT_STATUSES, IMPACTS } from '../db/schema';
+import { COMPONENT_STATUSES, IMPACTS, INCIDENT_STATUSES } from '../db/schema';
 import { actorOf } from '../modules/campaigns/campaigns.routes';
 import { createComponent } from '../modules/status/components.service';
 import { openIncident, postIncidentUpdate } from '../modules/status/incidents/incidents.service';
@@ -116,13 +116,10 @@ const OpenIncidentForm = (props: { state: FormState; csrf: string; choices: Choi
   </PostForm>
 );
 
-const UPDATE_STATES = ['investigating', 'identified', 'monitoring', 'resolved'] as const;
-const UPDATE_STATE_NAMES: readonly string[] = UPDATE_STATES;
-
 /** An update usually moves an incident one step on: investigating, identified, monitoring. */
 const nextState = (current: string) => {
-  const at = UPDATE_STATE_NAMES.indexOf(current);
-  return (at >= 0 && UPDATE_STATES[at + 1]) || 'resolved';
+  const at = INCIDENT_STATUSES.findIndex((state) => state === current);
+  return (at >= 0 && INCIDENT_STATUSES[at + 1]) || 'resolved';
 };
 
 const OpenItem = (props: { incident: Incident; state: FormState | undefined; csrf: string }) => {
@@ -143,7 +140,7 @@ const OpenItem = (props: { incident: Incident; state: FormState | undefined; csr
         </p>
       ) : (
         <PostForm action={`/console/status/incidents/${incident.id}/updates`} csrf={props.csrf}>
-          <SelectField state={state} name="status" label="New state" options={UPDATE_STATES} />
+          <SelectField state={state} name="status" label="New state" options={INCIDENT_STATUSES} />
           <TextArea state={state} name="body" label="Update" hint="what changed (Markdown)" />
           {incident.components.length > 0 ? (
             <details>

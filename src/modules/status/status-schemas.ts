@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { COMPONENT_STATUSES, IMPACTS } from '../../db/schema';
+import { COMPONENT_STATUSES, IMPACTS, INCIDENT_STATUSES } from '../../db/schema';
 import { instantInput } from '../../http/time-input';
 
 const instant = instantInput().openapi({ example: '2026-12-06T02:00:00Z' });
@@ -51,7 +51,7 @@ const ComponentChangeSchema = z.object({
 export const IncidentOpenSchema = z
   .object({
     name: z.string().trim().min(1).max(200).openapi({ example: 'Elevated API error rates' }),
-    status: z.enum(['investigating', 'identified', 'monitoring']).default('investigating'),
+    status: z.enum(INCIDENT_STATUSES).exclude(['resolved']).default('investigating'),
     impact: incidentImpact.default('minor'),
     body,
     components: z.array(ComponentChangeSchema).max(100).default([]),
@@ -63,7 +63,7 @@ export const IncidentOpenSchema = z
 
 export const IncidentUpdateSchema = z
   .object({
-    status: z.enum(['investigating', 'identified', 'monitoring', 'resolved']),
+    status: z.enum(INCIDENT_STATUSES),
     body,
     impact: incidentImpact.optional(),
     components: z.array(ComponentChangeSchema).max(100).optional(),
