@@ -118,7 +118,8 @@ const OpenIncidentForm = (props: { state: FormState; csrf: string; choices: Choi
 
 /** An update usually moves an incident one step on: investigating, identified, monitoring. */
 const nextState = (current: string) => {
-  const at = INCIDENT_STATUSES.findIndex((state) => state === current);
+  const states: readonly string[] = INCIDENT_STATUSES;
+  const at = states.indexOf(current);
   return (at >= 0 && INCIDENT_STATUSES[at + 1]) || 'resolved';
 };
 
