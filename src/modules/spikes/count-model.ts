@@ -59,7 +59,8 @@ export function fitCountModel(
       xtwz[a] = 0;
     }
     for (let i = 0; i < n; i++) {
-      const row = rows[i] as SparseRow;
+      const row = rows[i];
+      if (!row) continue;
       const eta = linear(row, beta);
       const m = Math.exp(eta);
       mu[i] = m;
@@ -68,39 +69,41 @@ export function fitCountModel(
       const z = eta + ((y[i] ?? 0) - m) / m;
       const { index, value } = row;
       for (let a = 0; a < index.length; a++) {
-        const ia = index[a] as number;
-        const wa = w * (value[a] as number);
-        xtwz[ia] = (xtwz[ia] as number) + wa * z;
+        const ia = index[a] ?? 0;
+        const wa = w * (value[a] ?? 0);
+        xtwz[ia] = (xtwz[ia] ?? 0) + wa * z;
         const offset = ia * p;
         for (let b = 0; b <= a; b++) {
-          const cell = offset + (index[b] as number);
-          xtwx[cell] = (xtwx[cell] as number) + wa * (value[b] as number);
+          const cell = offset + (index[b] ?? 0);
+          xtwx[cell] = (xtwx[cell] ?? 0) + wa * (value[b] ?? 0);
         }
       }
     }
     for (let a = 0; a < p; a++) {
       for (let cell = a * p; cell <= a * p + a; cell++) {
-        xtwx[cell] = (xtwx[cell] as number) + (penalty[cell] as number);
+        xtwx[cell] = (xtwx[cell] ?? 0) + (penalty[cell] ?? 0);
       }
     }
     cholesky(xtwx, p, factor);
     solve(factor, p, xtwz, next);
     let change = 0;
     for (let a = 0; a < p; a++)
-      change = Math.max(change, Math.abs((next[a] as number) - (beta[a] as number)));
+      change = Math.max(change, Math.abs((next[a] ?? 0) - (beta[a] ?? 0)));
     beta.set(next);
     if (change < TOLERANCE) break;
   }
   const covariance = new Float64Array(withCovariance ? p * p : 0);
-  for (let i = 0; i < n; i++) mu[i] = Math.exp(linear(rows[i] as SparseRow, beta));
+  rows.forEach((row, i) => {
+    mu[i] = Math.exp(linear(row, beta));
+  });
   if (!withCovariance) return { beta, covariance, mu, parameters: Number.NaN };
   inverseFromCholesky(factor, p, covariance);
   // trace(H) = p − trace(Λ Σ).
   let parameters = p;
   for (let a = 0; a < p; a++) {
     for (let b = 0; b < p; b++) {
-      const lambda = penalty[a * p + b] as number;
-      if (lambda !== 0) parameters -= lambda * (covariance[b * p + a] as number);
+      const lambda = penalty[a * p + b] ?? 0;
+      if (lambda !== 0) parameters -= lambda * (covariance[b * p + a] ?? 0);
     }
   }
   return { beta, covariance, mu, parameters };
@@ -121,7 +124,7 @@ function scratch(slot: number, size: number): Float64Array {
 export function linear(row: SparseRow, beta: ArrayLike<number>): number {
   let eta = 0;
   for (let a = 0; a < row.index.length; a++) {
-    eta += (row.value[a] as number) * ((beta[row.index[a] as number] as number) ?? 0);
+    eta += (row.value[a] ?? 0) * (beta[row.index[a] ?? 0] ?? 0);
   }
   return Math.min(20, Math.max(-20, eta));
 }
@@ -132,9 +135,9 @@ export function quadratic(row: SparseRow, covariance: Float64Array, p: number): 
   for (let a = 0; a < row.index.length; a++) {
     for (let b = 0; b < row.index.length; b++) {
       sum +=
-        (row.value[a] as number) *
-        (row.value[b] as number) *
-        (covariance[(row.index[a] as number) * p + (row.index[b] as number)] as number);
+        (row.value[a] ?? 0) *
+        (row.value[b] ?? 0) *
+        (covariance[(row.index[a] ?? 0) * p + (row.index[b] ?? 0)] ?? 0);
     }
   }
   return Math.max(0, sum);
@@ -152,27 +155,27 @@ function cholesky(m: Float64Array, p: number, l: Float64Array): void {
     const rn = ri + p;
     for (let j = 0; j <= i; j++) {
       const rj = j * p;
-      let sum = m[ri + j] as number;
-      let next = m[rn + j] as number;
+      let sum = m[ri + j] ?? 0;
+      let next = m[rn + j] ?? 0;
       for (let k = 0; k < j; k++) {
-        const ljk = l[rj + k] as number;
-        sum -= (l[ri + k] as number) * ljk;
-        next -= (l[rn + k] as number) * ljk;
+        const ljk = l[rj + k] ?? 0;
+        sum -= (l[ri + k] ?? 0) * ljk;
+        next -= (l[rn + k] ?? 0) * ljk;
       }
-      l[ri + j] = i === j ? Math.sqrt(Math.max(sum, 1e-12)) : sum / (l[rj + j] as number);
-      l[rn + j] = next / (l[rj + j] as number);
+      l[ri + j] = i === j ? Math.sqrt(Math.max(sum, 1e-12)) : sum / (l[rj + j] ?? 0);
+      l[rn + j] = next / (l[rj + j] ?? 0);
     }
-    let sum = m[rn + i + 1] as number;
-    for (let k = 0; k <= i; k++) sum -= (l[rn + k] as number) * (l[rn + k] as number);
+    let sum = m[rn + i + 1] ?? 0;
+    for (let k = 0; k <= i; k++) sum -= (l[rn + k] ?? 0) * (l[rn + k] ?? 0);
     l[rn + i + 1] = Math.sqrt(Math.max(sum, 1e-12));
   }
   if (i < p) {
     const ri = i * p;
     for (let j = 0; j <= i; j++) {
       const rj = j * p;
-      let sum = m[ri + j] as number;
-      for (let k = 0; k < j; k++) sum -= (l[ri + k] as number) * (l[rj + k] as number);
-      l[ri + j] = i === j ? Math.sqrt(Math.max(sum, 1e-12)) : sum / (l[rj + j] as number);
+      let sum = m[ri + j] ?? 0;
+      for (let k = 0; k < j; k++) sum -= (l[ri + k] ?? 0) * (l[rj + k] ?? 0);
+      l[ri + j] = i === j ? Math.sqrt(Math.max(sum, 1e-12)) : sum / (l[rj + j] ?? 0);
     }
   }
 }
@@ -187,7 +190,7 @@ function inverseFromCholesky(l: Float64Array, p: number, inverse: Float64Array):
   const mt = scratch(2, p * p);
   for (let i = 0; i < p; i++) {
     const ri = i * p;
-    const lii = l[ri + i] as number;
+    const lii = l[ri + i] ?? 0;
     mt[ri + i] = 1 / lii;
     let j = 0;
     for (; j + 1 < i; j += 2) {
@@ -195,11 +198,11 @@ function inverseFromCholesky(l: Float64Array, p: number, inverse: Float64Array):
       const rn = rj + p;
       let sum = 0;
       let next = 0;
-      sum += (l[ri + j] as number) * (mt[rj + j] as number);
+      sum += (l[ri + j] ?? 0) * (mt[rj + j] ?? 0);
       for (let k = j + 1; k < i; k++) {
-        const lik = l[ri + k] as number;
-        sum += lik * (mt[rj + k] as number);
-        next += lik * (mt[rn + k] as number);
+        const lik = l[ri + k] ?? 0;
+        sum += lik * (mt[rj + k] ?? 0);
+        next += lik * (mt[rn + k] ?? 0);
       }
       mt[rj + i] = -sum / lii;
       mt[rn + i] = -next / lii;
@@ -207,7 +210,7 @@ function inverseFromCholesky(l: Float64Array, p: number, inverse: Float64Array):
     for (; j < i; j++) {
       const rj = j * p;
       let sum = 0;
-      for (let k = j; k < i; k++) sum += (l[ri + k] as number) * (mt[rj + k] as number);
+      for (let k = j; k < i; k++) sum += (l[ri + k] ?? 0) * (mt[rj + k] ?? 0);
       mt[rj + i] = -sum / lii;
     }
   }
@@ -221,9 +224,9 @@ function inverseFromCholesky(l: Float64Array, p: number, inverse: Float64Array):
       let sum = 0;
       let next = 0;
       for (let k = a; k < p; k++) {
-        const mak = mt[ra + k] as number;
-        sum += mak * (mt[rb + k] as number);
-        next += mak * (mt[rn + k] as number);
+        const mak = mt[ra + k] ?? 0;
+        sum += mak * (mt[rb + k] ?? 0);
+        next += mak * (mt[rn + k] ?? 0);
       }
       inverse[ra + b] = sum;
       inverse[rb + a] = sum;
@@ -233,7 +236,7 @@ function inverseFromCholesky(l: Float64Array, p: number, inverse: Float64Array):
     for (; b <= a; b++) {
       const rb = b * p;
       let sum = 0;
-      for (let k = a; k < p; k++) sum += (mt[ra + k] as number) * (mt[rb + k] as number);
+      for (let k = a; k < p; k++) sum += (mt[ra + k] ?? 0) * (mt[rb + k] ?? 0);
       inverse[ra + b] = sum;
       inverse[rb + a] = sum;
     }
@@ -243,13 +246,13 @@ function inverseFromCholesky(l: Float64Array, p: number, inverse: Float64Array):
 /** Solves L Lᵀ x = b. */
 function solve(l: Float64Array, p: number, b: ArrayLike<number>, x: Float64Array): void {
   for (let i = 0; i < p; i++) {
-    let sum = b[i] as number;
-    for (let k = 0; k < i; k++) sum -= (l[i * p + k] as number) * (x[k] as number);
-    x[i] = sum / (l[i * p + i] as number);
+    let sum = b[i] ?? 0;
+    for (let k = 0; k < i; k++) sum -= (l[i * p + k] ?? 0) * (x[k] ?? 0);
+    x[i] = sum / (l[i * p + i] ?? 0);
   }
   for (let i = p - 1; i >= 0; i--) {
-    let sum = x[i] as number;
-    for (let k = i + 1; k < p; k++) sum -= (l[k * p + i] as number) * (x[k] as number);
-    x[i] = sum / (l[i * p + i] as number);
+    let sum = x[i] ?? 0;
+    for (let k = i + 1; k < p; k++) sum -= (l[k * p + i] ?? 0) * (x[k] ?? 0);
+    x[i] = sum / (l[i * p + i] ?? 0);
   }
 }

@@ -164,8 +164,8 @@ export function reasonBaseline(
   const active = new Int32Array(n + 1);
   const total = new Float64Array(n + 1);
   for (let w = 0; w < n; w++) {
-    active[w + 1] = (active[w] as number) + ((counts[w] ?? 0) > 0 ? 1 : 0);
-    total[w + 1] = (total[w] as number) + (counts[w] ?? 0);
+    active[w + 1] = (active[w] ?? 0) + ((counts[w] ?? 0) > 0 ? 1 : 0);
+    total[w + 1] = (total[w] ?? 0) + (counts[w] ?? 0);
   }
   const models = new Map<number, Model>();
   // Data anomalies and extreme weeks: left out of every later fit, level and short baseline.
@@ -190,7 +190,7 @@ export function reasonBaseline(
     const start = realStart(counts, total, silenceEnd, t);
     const history = t - start;
     result.history[t] = history;
-    const recent = (active[t] as number) - (active[Math.max(start, t - 52)] as number);
+    const recent = (active[t] ?? 0) - (active[Math.max(start, t - 52)] ?? 0);
     if (recent < MIN_ACTIVE_WEEKS || history < MIN_ACTIVE_WEEKS) {
       result.status[t] = 'n';
       // What it lacks: weeks with contacts in the year before (of `MIN_ACTIVE_WEEKS` needed).
@@ -259,8 +259,8 @@ function followsRise(
     run.side > 0 &&
     run.weeks === LEVEL_CHANGE_RUN - 1 &&
     run.last === t - 1 &&
-    (result.probability[t - 1] as number) < EXTREME &&
-    (result.probability[t - 2] as number) < EXTREME
+    (result.probability[t - 1] ?? 0) < EXTREME &&
+    (result.probability[t - 2] ?? 0) < EXTREME
   );
 }
 
@@ -307,16 +307,15 @@ export function flagSpikes(
     const above: { reason: number; probability: number; weight: number }[] = [];
     let weightSum = 0;
     let m = 0;
-    for (let reason = 0; reason < baselines.length; reason++) {
-      const b = baselines[reason] as ReasonBaseline;
+    for (const [reason, b] of baselines.entries()) {
       if (b.status[week] !== 't') continue;
-      const usual = b.usual[week] as number;
+      const usual = b.usual[week] ?? 0;
       const weight = (usual + 1) ** -WEIGHT_POWER;
       weightSum += weight;
       m++;
       const excess = (counts[reason]?.[week] ?? 0) - usual;
       if (excess >= options.minExcess) {
-        above.push({ reason, probability: b.probability[week] as number, weight });
+        above.push({ reason, probability: b.probability[week] ?? 0, weight });
       }
     }
     if (above.length === 0) continue;
@@ -356,7 +355,7 @@ function realStart(counts: number[], total: Float64Array, from: number, t: numbe
     const count = counts[s] ?? 0;
     if (count < 2) break;
     least = Math.min(least, count);
-    const before = ((total[s] as number) - (total[from] as number)) / (s - from);
+    const before = ((total[s] ?? 0) - (total[from] ?? 0)) / (s - from);
     if (t - s >= 2 && least >= START_RATIO * before) start = s;
   }
   return start;
@@ -399,7 +398,7 @@ function groupsOf(events: EventTerm[], calendar: Calendar, n: number): readonly 
         }
         group.events.push(e);
         for (let w = 0; w < n; w++) {
-          group.overlap[w] = Math.min(1, (group.overlap[w] as number) + (e.overlap[w] ?? 0));
+          group.overlap[w] = Math.min(1, (group.overlap[w] ?? 0) + (e.overlap[w] ?? 0));
         }
       }
     }
@@ -444,7 +443,7 @@ function designOf(
   const seen: Group[] = [];
   for (const g of groups) {
     for (let w = from; w < block; w++) {
-      if ((g.overlap[w] as number) > 0) {
+      if ((g.overlap[w] ?? 0) > 0) {
         seen.push(g);
         break;
       }
@@ -477,7 +476,7 @@ function rowOf(
   }
   if (withEvents) {
     for (let i = 0; i < seen.length; i++) {
-      const x = (seen[i] as Group).overlap[w] ?? 0;
+      const x = seen[i]?.overlap[w] ?? 0;
       if (x > 0) {
         index.push(1 + seasonColumns + i);
         value.push(x);
@@ -550,8 +549,8 @@ function fitModel(
   // Event weeks keep theirs: how far they rise is the event's effect, which is learned.
   const robust = weights.map((weight, i) => {
     if ((rows[i]?.index.length ?? 0) > (seasonal ? 2 : 1)) return weight;
-    const m = first.mu[i] as number;
-    const residual = ((y[i] as number) - m) / Math.sqrt(firstDispersion * m);
+    const m = first.mu[i] ?? 0;
+    const residual = ((y[i] ?? 0) - m) / Math.sqrt(firstDispersion * m);
     return residual > OUTLIER_RESIDUAL ? weight * (OUTLIER_RESIDUAL / residual) ** 2 : weight;
   });
   const penalty = penaltyOf(p, seasonColumns, firstDispersion);
@@ -573,12 +572,12 @@ function fitModel(
   const etaOf = (w: number, withEvents: boolean) => {
     const beta = fit.beta;
     let eta = 0;
-    eta += 1 * (beta[0] as number);
-    if (seasonal) eta += 1 * (beta[1 + (season[w] ?? 0)] as number);
+    eta += 1 * (beta[0] ?? 0);
+    if (seasonal) eta += 1 * (beta[1 + (season[w] ?? 0)] ?? 0);
     if (withEvents) {
       for (let i = 0; i < seen.length; i++) {
-        const x = (seen[i] as Group).overlap[w] ?? 0;
-        if (x > 0) eta += x * (beta[1 + seasonColumns + i] as number);
+        const x = seen[i]?.overlap[w] ?? 0;
+        if (x > 0) eta += x * (beta[1 + seasonColumns + i] ?? 0);
       }
     }
     return Math.min(20, Math.max(-20, eta));
@@ -589,7 +588,7 @@ function fitModel(
   const fitted = (w: number) => {
     const i = w - block;
     if (i < 0 || i >= BLOCK_WEEKS) return Math.exp(etaOf(w, true));
-    let m = ahead[i] as number;
+    let m = ahead[i] ?? 0;
     if (Number.isNaN(m)) {
       m = Math.exp(etaOf(w, true));
       ahead[i] = m;
@@ -608,7 +607,7 @@ function fitModel(
     let predicted = 0;
     for (let w = Math.max(first, t - LEVEL_WEEKS); w < t; w++) {
       if (excluded.has(w) || unseen(w)) continue;
-      const m = w >= from && w < block ? (fit.mu[w - from] as number) : fitted(w);
+      const m = w >= from && w < block ? (fit.mu[w - from] ?? 0) : fitted(w);
       ys[k] = series[w] ?? 0;
       ms[k] = m;
       ratios[k] = ((series[w] ?? 0) + 0.5) / (m + 0.5);
@@ -618,20 +617,19 @@ function fitModel(
     if (k === 0) return { level: 1, predicted };
     // The median ratio: an insertion sort of at most 8 values.
     for (let i = 1; i < k; i++) {
-      const ratio = ratios[i] as number;
+      const ratio = ratios[i] ?? 0;
       let j = i - 1;
-      for (; j >= 0 && (ratios[j] as number) > ratio; j--) ratios[j + 1] = ratios[j] as number;
+      for (; j >= 0 && (ratios[j] ?? 0) > ratio; j--) ratios[j + 1] = ratios[j] ?? 0;
       ratios[j + 1] = ratio;
     }
     const mid = k >> 1;
-    let level =
-      k % 2 ? (ratios[mid] as number) : ((ratios[mid - 1] as number) + (ratios[mid] as number)) / 2;
+    let level = k % 2 ? (ratios[mid] ?? 0) : ((ratios[mid - 1] ?? 0) + (ratios[mid] ?? 0)) / 2;
     for (let round = 0; round < 3; round++) {
       let observed = 0;
       for (let i = 0; i < k; i++) {
-        const m = level * (ms[i] as number);
+        const m = level * (ms[i] ?? 0);
         const reach = LEVEL_CLIP * Math.sqrt(pearson * m + 0.25);
-        observed += Math.min(Math.max(ys[i] as number, m - reach), m + reach);
+        observed += Math.min(Math.max(ys[i] ?? 0, m - reach), m + reach);
       }
       level = (observed + LEVEL_PRIOR) / (predicted + LEVEL_PRIOR);
     }
@@ -642,9 +640,9 @@ function fitModel(
   let spread = 0;
   let spreadWeight = 0;
   for (let w = Math.max(from + LEVEL_WEEKS, block - 52); w < block; w++) {
-    const weight = inliers[w - from] as number;
+    const weight = inliers[w - from] ?? 0;
     if (weight === 0) continue;
-    const m = levelAt(w, counts, anomalies, from).level * (fit.mu[w - from] as number);
+    const m = levelAt(w, counts, anomalies, from).level * (fit.mu[w - from] ?? 0);
     spread += (weight * ((counts[w] ?? 0) - m) ** 2) / Math.max(m, 1e-6);
     spreadWeight += weight;
   }
@@ -660,11 +658,10 @@ function fitModel(
       let effects: Map<string, number> | undefined;
       let eventLog = 0;
       let seasonLog = 0;
-      for (let i = 0; i < seen.length; i++) {
-        const g = seen[i] as Group;
+      for (const [i, g] of seen.entries()) {
         const x = g.overlap[t] ?? 0;
         if (x === 0) continue;
-        const beta = fit.beta[1 + seasonColumns + i] as number;
+        const beta = fit.beta[1 + seasonColumns + i] ?? 0;
         if (g.key === YEAR_END) seasonLog += beta * x;
         else {
           effects ??= new Map();
@@ -691,7 +688,9 @@ function fitModel(
 /** exp(xβ) of each row (a plain loop: `Float64Array.from` with a map function is slow). */
 function fittedMeans(rows: SparseRow[], beta: Float64Array): Float64Array {
   const mu = new Float64Array(rows.length);
-  for (let i = 0; i < rows.length; i++) mu[i] = Math.exp(linear(rows[i] as SparseRow, beta));
+  rows.forEach((row, i) => {
+    mu[i] = Math.exp(linear(row, beta));
+  });
   return mu;
 }
 
@@ -701,14 +700,14 @@ function carriedOver(previous: Terms, names: string[]): Float64Array {
   // Mostly the same terms in the same order: a name map only once they part.
   let same = 0;
   while (same < names.length && names[same] === previous.names[same]) {
-    beta[same] = previous.beta[same] as number;
+    beta[same] = previous.beta[same] ?? 0;
     same++;
   }
   if (same === names.length) return beta;
   const at = new Map(previous.names.map((name, i) => [name, i]));
   for (let i = same; i < names.length; i++) {
     const j = at.get(names[i] as string);
-    if (j !== undefined) beta[i] = previous.beta[j] as number;
+    if (j !== undefined) beta[i] = previous.beta[j] ?? 0;
   }
   return beta;
 }
@@ -724,10 +723,10 @@ function penaltyOf(p: number, seasonColumns: number, dispersion: number): Float6
   for (let a = 0; a < seasonColumns; a++) {
     const i = 1 + a;
     const j = 1 + ((a + 1) % seasonColumns);
-    penalty[i * p + i] = (penalty[i * p + i] as number) + dispersion * (SEASON_LEVEL + SEASON_STEP);
-    penalty[j * p + j] = (penalty[j * p + j] as number) + dispersion * SEASON_STEP;
-    penalty[i * p + j] = (penalty[i * p + j] as number) - dispersion * SEASON_STEP;
-    penalty[j * p + i] = (penalty[j * p + i] as number) - dispersion * SEASON_STEP;
+    penalty[i * p + i] = (penalty[i * p + i] ?? 0) + dispersion * (SEASON_LEVEL + SEASON_STEP);
+    penalty[j * p + j] = (penalty[j * p + j] ?? 0) + dispersion * SEASON_STEP;
+    penalty[i * p + j] = (penalty[i * p + j] ?? 0) - dispersion * SEASON_STEP;
+    penalty[j * p + i] = (penalty[j * p + i] ?? 0) - dispersion * SEASON_STEP;
   }
   for (let a = 1 + seasonColumns; a < p; a++) penalty[a * p + a] = dispersion * EVENT_PENALTY;
   return penalty;
