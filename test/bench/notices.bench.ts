@@ -30,8 +30,8 @@ import {
  * with 200 active campaigns of mixed audience rules, at 64 connections against Postgres;
  * throughput as a ratio to a bare Hono JSON route served the same way in the same run, with
  * p50/p99 latency, for cache misses (a full 200 answer), for If-None-Match hits (304) and for
- * the browser's call (what /embed.js sends: an Origin and a browser token, also as a ratio to
- * the same requests with the API key);
+ * the browser's call (what /embed.js sends: an Origin and a browser token, held to the API
+ * key's call by the two ratios to the bare route);
  * each server's CPU time per request; peak RSS of the server. First every account asks
  * once, in random order, which computes its answer and records its exposures (printed as
  * the first view); then misses and hits, each right after the bare route given the same
@@ -514,10 +514,15 @@ const targets = [
   [`cache-miss ratio >= 0.5 (median ${missRatio.toFixed(2)})`, missRatio >= 0.5],
   [`p99 < 20 ms on misses (worst round ${worstMissP99} ms)`, worstMissP99 < 20],
   [`If-None-Match hit ratio >= 0.7 (median ${hitRatio.toFixed(2)})`, hitRatio >= 0.7],
+  // Each call against the bare route given its own requests right before it: the windows in
+  // between drift (the bare route alone moved 0.83x from one window to the next), so two
+  // ratios measured in adjacent windows compare the code paths, not the moments.
   [
-    `browser call >= 0.9x the API key's (median ${browserToKeyRatio.toFixed(2)}; ` +
-      `${browserRatio.toFixed(2)} of the bare route)`,
-    browserToKeyRatio >= 0.9,
+    `browser call >= 0.9x the API key's, each as a ratio to the bare route (medians ` +
+      `${browserRatio.toFixed(2)} and ${missRatio.toFixed(2)}: ` +
+      `${(browserRatio / Math.max(missRatio, 1e-9)).toFixed(2)}x; raw throughput ` +
+      `${browserToKeyRatio.toFixed(2)}x)`,
+    browserRatio >= 0.9 * missRatio,
   ],
   [`browser answers carry CORS once (${browser.corsHeaders})`, browser.corsOnce],
   ['every miss and browser call answered 200 and every hit 304', allAnswered],

@@ -22,6 +22,8 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     track(client);
     if (down) return;
     const upstream = connect(target.port, target.host);
+    client.setNoDelay(true);
+    upstream.setNoDelay(true);
     track(upstream);
     upstream.on('close', () => client.destroy());
     client.on('close', () => upstream.destroy());
