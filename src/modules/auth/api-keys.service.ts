@@ -110,6 +110,9 @@ export async function revokeApiKey(deps: Deps, id: string): Promise<ApiKeyView> 
 
 // A key is checked again once its check is this old, by one request while the others go on.
 const RECHECK_AFTER_MS = PRINCIPAL_CACHE_MS / 2;
+// While that check is under way, the others go on until the key is this old: a check that
+// starts just before PRINCIPAL_CACHE_MS must not hold every request behind it.
+const RECHECKING_TRUST_MS = PRINCIPAL_CACHE_MS + DATABASE_WAIT_MS;
 
 /**
  * Resolves a presented key to its principal; revoked and unknown keys resolve to null. A valid
@@ -134,9 +137,10 @@ export async function authenticateApiKey(deps: Deps, key: string): Promise<Princ
   const away = remembered.failedAt !== undefined;
   const sinceCheck = performance.now() - (remembered.recheckStartedAt ?? 0);
   if (remembered.recheck) {
-    // A check already overdue is not waited for again by every request that follows.
+    // A check already overdue is not waited for again by every request that follows, nor is
+    // one that started before the key left its trust window: only its starter waits.
     const overdue = sinceCheck > DATABASE_WAIT_MS;
-    if (age < PRINCIPAL_CACHE_MS || ((away || overdue) && trustable)) {
+    if (age < RECHECKING_TRUST_MS || ((away || overdue) && trustable)) {
       return remembered.principal;
     }
     return trustable
@@ -172,7 +176,7 @@ export function principalInMemory(deps: Deps, key: string): Principal | undefine
   const remembered = deps.principals.get(hashApiKey(key));
   if (!remembered) return undefined;
   const age = performance.now() - remembered.checkedAt;
-  if (remembered.recheck) return age < PRINCIPAL_CACHE_MS ? remembered.principal : undefined;
+  if (remembered.recheck) return age < RECHECKING_TRUST_MS ? remembered.principal : undefined;
   const fresh = age < RECHECK_AFTER_MS && !lastUseIsStale(remembered, deps.clock.now());
   return fresh ? remembered.principal : undefined;
 }

@@ -4,6 +4,7 @@ import { buildDeps } from '../../../src/composition-root';
 import { loadConfig } from '../../../src/config';
 import { apiKeys } from '../../../src/db/schema';
 import { createLogger } from '../../../src/logger';
+import { hashApiKey } from '../../../src/modules/auth/api-key-secret';
 import { authenticateApiKey, principalInMemory } from '../../../src/modules/auth/api-keys.service';
 import { PRINCIPAL_CACHE_MS } from '../../../src/modules/auth/remembered-keys';
 import { expectProblem } from '../../helpers/problem';
@@ -106,6 +107,25 @@ describe('API keys', () => {
     expect(principalInMemory(t.deps, created.key)).toEqual(first);
     expect(await recheck).toEqual(first);
     expect(principalInMemory(t.deps, created.key)).toEqual(first);
+  });
+
+  it('answers at once the requests that follow a check begun as the trust window closed', async () => {
+    const created = await createKey('app');
+    const principal = await authenticateApiKey(t.deps, created.key);
+    const remembered = t.deps.principals.get(hashApiKey(created.key));
+    if (!remembered) throw new Error('the key was not remembered');
+    // The check started just as the key left its trust window, and the database has not
+    // answered it yet (as when a connection drops under it).
+    remembered.checkedAt = performance.now() - PRINCIPAL_CACHE_MS - 1;
+    remembered.recheck = new Promise(() => {});
+    remembered.recheckStartedAt = performance.now();
+    expect(principalInMemory(t.deps, created.key)).toEqual(principal);
+    const next = await Promise.race([
+      authenticateApiKey(t.deps, created.key),
+      new Promise((resolve) => setImmediate(() => resolve('waited for the check'))),
+    ]);
+    expect(next).toEqual(principal);
+    remembered.recheck = undefined;
   });
 
   it('treats a repeated revocation as done', async () => {
