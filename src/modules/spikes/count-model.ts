@@ -93,9 +93,7 @@ export function fitCountModel(
     if (change < TOLERANCE) break;
   }
   const covariance = new Float64Array(withCovariance ? p * p : 0);
-  rows.forEach((row, i) => {
-    mu[i] = Math.exp(linear(row, beta));
-  });
+  fittedMeans(rows, beta, mu);
   if (!withCovariance) return { beta, covariance, mu, parameters: Number.NaN };
   inverseFromCholesky(factor, p, covariance);
   // trace(H) = p − trace(Λ Σ).
@@ -119,6 +117,16 @@ function scratch(slot: number, size: number): Float64Array {
     scratches[slot] = buffer;
   }
   return buffer;
+}
+
+/** exp(xβ) of each row, into `mu` (a plain loop: `Float64Array.from` with a map is slow). */
+export function fittedMeans(
+  rows: SparseRow[],
+  beta: ArrayLike<number>,
+  mu = new Float64Array(rows.length),
+): Float64Array {
+  for (const [i, row] of rows.entries()) mu[i] = Math.exp(linear(row, beta));
+  return mu;
 }
 
 export function linear(row: SparseRow, beta: ArrayLike<number>): number {

@@ -1,4 +1,10 @@
-import { type CountFit, fitCountModel, linear, quadratic, type SparseRow } from './count-model';
+import {
+  type CountFit,
+  fitCountModel,
+  fittedMeans,
+  quadratic,
+  type SparseRow,
+} from './count-model';
 import { upperTail } from './count-tail';
 import { SEASON_PERIODS } from './season';
 
@@ -259,8 +265,8 @@ function followsRise(
     run.side > 0 &&
     run.weeks === LEVEL_CHANGE_RUN - 1 &&
     run.last === t - 1 &&
-    (result.probability[t - 1] ?? 0) < EXTREME &&
-    (result.probability[t - 2] ?? 0) < EXTREME
+    (result.probability[t - 1] ?? 1) < EXTREME &&
+    (result.probability[t - 2] ?? 1) < EXTREME
   );
 }
 
@@ -315,7 +321,7 @@ export function flagSpikes(
       m++;
       const excess = (counts[reason]?.[week] ?? 0) - usual;
       if (excess >= options.minExcess) {
-        above.push({ reason, probability: b.probability[week] ?? 0, weight });
+        above.push({ reason, probability: b.probability[week] ?? 1, weight });
       }
     }
     if (above.length === 0) continue;
@@ -588,7 +594,7 @@ function fitModel(
   const fitted = (w: number) => {
     const i = w - block;
     if (i < 0 || i >= BLOCK_WEEKS) return Math.exp(etaOf(w, true));
-    let m = ahead[i] ?? 0;
+    let m = ahead[i] ?? Number.NaN;
     if (Number.isNaN(m)) {
       m = Math.exp(etaOf(w, true));
       ahead[i] = m;
@@ -683,15 +689,6 @@ function fitModel(
       };
     },
   };
-}
-
-/** exp(xβ) of each row (a plain loop: `Float64Array.from` with a map function is slow). */
-function fittedMeans(rows: SparseRow[], beta: Float64Array): Float64Array {
-  const mu = new Float64Array(rows.length);
-  rows.forEach((row, i) => {
-    mu[i] = Math.exp(linear(row, beta));
-  });
-  return mu;
 }
 
 /** The previous model's coefficients laid out for `names`; a term it lacked starts at 0. */
