@@ -32,9 +32,12 @@ import {
  * other week is a false alert, event weeks included (a billing run's usual excess is not a
  * spike). The share of quiet weeks with any alert is measured on three more workspaces drawn
  * without spikes, over the weeks no calendar event touches.
+ *
+ * BENCH_SEED takes one seed (the full tables), or a list and ranges (`1,2,3`, `1-10`): then a
+ * line per seed and how many seeds meet each bar, since one seed's figures move by ±0.03.
  */
 
-const SEED = Number(process.env.BENCH_SEED ?? 1);
+const SEEDS = seedsOf(process.env.BENCH_SEED ?? '1');
 const OPTIONS = {
   ...DEFAULT_DETECT_OPTIONS,
   alpha: Number(process.env.SPIKE_ALPHA ?? DEFAULT_DETECT_OPTIONS.alpha),
@@ -150,153 +153,222 @@ function naiveAtBudget(ws: Workspace, reasons: SimulatedReason[], budget: number
   return { alerts: new Map() as Alerts, z: Number.POSITIVE_INFINITY };
 }
 
-const ws = simulateWorkspace({ seed: SEED });
-const started = performance.now();
-const baselines = forestallBaselines(ws);
-const ours = forestall(ws, baselines);
-const detectMs = performance.now() - started;
-const baselineOf = new Map(ws.reasons.map((r, i) => [r.reason, baselines[i]]));
-// forestall's own p-values under one cut per tier, as the oracle's are: how much of the gap
-// to the oracle is the baseline (expected count and spread) rather than the flagging rule.
-const ourP: WeekScore = (r, w) => {
-  const b = baselineOf.get(r.reason);
-  return b?.status[w] === 't' ? (b.probability[w] ?? 1) : 1;
-};
-const naiveRaw = naive(ws, 3);
-const quiet = [1, 2, 3].map((i) => simulateWorkspace({ seed: SEED * 1000 + i, spikesPerYear: 0 }));
-const quietOurs = quiet.map((q) => forestall(q));
-const quietNaive = quiet.map((q) => naive(q, 3));
-const years = (ws.weeks - EVAL_FROM) / 52.1775;
-
-const row = (label: string, s: Score, reasons: number) => {
-  const { precision, recall, f } = f1(s);
-  return `${label.padEnd(24)} ${precision.toFixed(3)}  ${recall.toFixed(3)}  ${f.toFixed(3)}  ${(s.fp / (reasons * years)).toFixed(3)}`;
+type Check = { bar: string; label: string; met: boolean };
+type SeedResult = {
+  seed: number;
+  checks: Check[];
+  ratio: number;
+  quiet: number;
+  falseAlerts: number;
 };
 
-/** Share of quiet weeks (no spike, no event) in which any of `reasons` alerts. */
-function quietShare(alertsByWorkspace: Alerts[], tier: Tier | 'all', oracleCut?: number): number {
-  let weeks = 0;
-  let alerted = 0;
-  quiet.forEach((q, i) => {
-    const reasons = q.reasons.filter((r) => tier === 'all' || r.tier === tier);
-    for (let w = EVAL_FROM; w < q.weeks; w++) {
-      if (!q.eventFree[w]) continue;
-      weeks++;
-      const any = reasons.some((r) =>
-        oracleCut === undefined
-          ? alertsByWorkspace[i]?.get(r.reason)?.has(w)
-          : oracleP(r, w) <= oracleCut,
-      );
-      if (any) alerted++;
-    }
-  });
-  return alerted / Math.max(weeks, 1);
-}
+function benchSeed(seed: number, print: (line: string) => void): SeedResult {
+  const checks: Check[] = [];
+  const ws = simulateWorkspace({ seed });
+  const started = performance.now();
+  const baselines = forestallBaselines(ws);
+  const ours = forestall(ws, baselines);
+  const detectMs = performance.now() - started;
+  const baselineOf = new Map(ws.reasons.map((r, i) => [r.reason, baselines[i]]));
+  // forestall's own p-values under one cut per tier, as the oracle's are: how much of the gap
+  // to the oracle is the baseline (expected count and spread) rather than the flagging rule.
+  const ourP: WeekScore = (r, w) => {
+    const b = baselineOf.get(r.reason);
+    return b?.status[w] === 't' ? (b.probability[w] ?? 1) : 1;
+  };
+  const naiveRaw = naive(ws, 3);
+  const quiet = [1, 2, 3].map((i) =>
+    simulateWorkspace({ seed: seed * 1000 + i, spikesPerYear: 0 }),
+  );
+  const quietOurs = quiet.map((q) => forestall(q));
+  const quietNaive = quiet.map((q) => naive(q, 3));
+  const years = (ws.weeks - EVAL_FROM) / 52.1775;
 
-console.log(
-  `bench:detect seed ${SEED}, alpha ${OPTIONS.alpha}: ${ws.reasons.length} reasons x ${ws.weeks} weeks ` +
-    `(daily NB, k 2–50), weeks ${EVAL_FROM}–${ws.weeks - 1} scored; a spike week holds an ` +
-    `injected excess >= ${SPIKE_WEEK_SHARE} of its expected count`,
-);
-console.log(`${'tier / method'.padEnd(24)} prec.  recall F1     false alerts per reason-year`);
-const checks: [string, boolean][] = [];
-const results = new Map<
-  string,
-  { ours: number; oracle: number; naive: number; naiveBudget: number }
->();
-let oracleAll: Score = { tp: 0, fp: 0, fn: 0 };
-const oracleCuts = new Map<Tier, number>();
-for (const tier of [...TIERS, 'all'] as const) {
-  const reasons = ws.reasons.filter((r) => tier === 'all' || r.tier === tier);
-  const s = score(reasons, ours, ws.weeks);
-  const n = score(reasons, naiveRaw, ws.weeks);
-  let o: Score;
-  let nb: Score;
-  let ratioOracle: Score | undefined;
-  let best: Score;
-  let ourCut: Score | undefined;
-  let z = '';
-  if (tier === 'all') {
-    o = oracleAll;
-    best = oracleAll;
-    nb = TIERS.reduce<Score>(
-      (sum, t) => {
-        const subset = ws.reasons.filter((r) => r.tier === t);
-        const x = score(
-          subset,
-          naiveAtBudget(ws, subset, score(subset, ours, ws.weeks).fp).alerts,
-          ws.weeks,
+  const row = (label: string, s: Score, reasons: number) => {
+    const { precision, recall, f } = f1(s);
+    return `${label.padEnd(24)} ${precision.toFixed(3)}  ${recall.toFixed(3)}  ${f.toFixed(3)}  ${(s.fp / (reasons * years)).toFixed(3)}`;
+  };
+
+  /** Share of quiet weeks (no spike, no event) in which any of `reasons` alerts. */
+  function quietShare(alertsByWorkspace: Alerts[], tier: Tier | 'all', oracleCut?: number): number {
+    let weeks = 0;
+    let alerted = 0;
+    quiet.forEach((q, i) => {
+      const reasons = q.reasons.filter((r) => tier === 'all' || r.tier === tier);
+      for (let w = EVAL_FROM; w < q.weeks; w++) {
+        if (!q.eventFree[w]) continue;
+        weeks++;
+        const any = reasons.some((r) =>
+          oracleCut === undefined
+            ? alertsByWorkspace[i]?.get(r.reason)?.has(w)
+            : oracleP(r, w) <= oracleCut,
         );
-        return { tp: sum.tp + x.tp, fp: sum.fp + x.fp, fn: sum.fn + x.fn };
-      },
-      { tp: 0, fp: 0, fn: 0 },
-    );
-  } else {
-    const oracle = oracleAtBudget(reasons, ws.weeks, s.fp);
-    oracleCuts.set(tier, oracle.cut);
-    o = score(reasons, oracle.alerts, ws.weeks);
-    ratioOracle = score(
-      reasons,
-      oracleAtBudget(reasons, ws.weeks, s.fp, oracleRatio).alerts,
-      ws.weeks,
-    );
-    ourCut = score(reasons, oracleAtBudget(reasons, ws.weeks, s.fp, ourP).alerts, ws.weeks);
-    // The bars are held to the better of the two oracles: the best a detector can do.
-    best = f1(ratioOracle).f > f1(o).f ? ratioOracle : o;
-    oracleAll = {
-      tp: oracleAll.tp + best.tp,
-      fp: oracleAll.fp + best.fp,
-      fn: oracleAll.fn + best.fn,
-    };
-    const matched = naiveAtBudget(ws, reasons, s.fp);
-    nb = score(reasons, matched.alerts, ws.weeks);
-    z = ` (z ${matched.z})`;
+        if (any) alerted++;
+      }
+    });
+    return alerted / Math.max(weeks, 1);
   }
-  results.set(tier, { ours: f1(s).f, oracle: f1(best).f, naive: f1(n).f, naiveBudget: f1(nb).f });
-  console.log(`\n${tier}: ${reasons.length} reasons`);
-  console.log(row('  forestall', s, reasons.length));
-  console.log(
-    row(tier === 'all' ? '  oracle, better of two' : '  oracle, same budget', o, reasons.length),
+
+  print(
+    `bench:detect seed ${seed}, alpha ${OPTIONS.alpha}: ${ws.reasons.length} reasons x ${ws.weeks} weeks ` +
+      `(daily NB, k 2–50), weeks ${EVAL_FROM}–${ws.weeks - 1} scored; a spike week holds an ` +
+      `injected excess >= ${SPIKE_WEEK_SHARE} of its expected count`,
   );
-  if (ratioOracle) console.log(row('  oracle by LR, same', ratioOracle, reasons.length));
-  if (ourCut) console.log(row('  forestall p, one cut', ourCut, reasons.length));
-  console.log(row('  naive z-score (3 sd)', n, reasons.length));
-  console.log(row(`  naive, same budget${z}`, nb, reasons.length));
-  const share = quietShare(quietOurs, tier);
-  const shareNaive = quietShare(quietNaive, tier);
-  const shareOracle = tier === 'all' ? undefined : quietShare([], tier, oracleCuts.get(tier));
-  console.log(
-    `  quiet weeks with any alert: forestall ${share.toFixed(3)}, naive ${shareNaive.toFixed(3)}` +
-      (shareOracle === undefined ? '' : `, oracle ${shareOracle.toFixed(3)}`),
+  print(`${'tier / method'.padEnd(24)} prec.  recall F1     false alerts per reason-year`);
+  const results = new Map<
+    string,
+    { ours: number; oracle: number; naive: number; naiveBudget: number }
+  >();
+  let oracleAll: Score = { tp: 0, fp: 0, fn: 0 };
+  const oracleCuts = new Map<Tier, number>();
+  for (const tier of [...TIERS, 'all'] as const) {
+    const reasons = ws.reasons.filter((r) => tier === 'all' || r.tier === tier);
+    const s = score(reasons, ours, ws.weeks);
+    const n = score(reasons, naiveRaw, ws.weeks);
+    let o: Score;
+    let nb: Score;
+    let ratioOracle: Score | undefined;
+    let best: Score;
+    let ourCut: Score | undefined;
+    let z = '';
+    if (tier === 'all') {
+      o = oracleAll;
+      best = oracleAll;
+      nb = TIERS.reduce<Score>(
+        (sum, t) => {
+          const subset = ws.reasons.filter((r) => r.tier === t);
+          const x = score(
+            subset,
+            naiveAtBudget(ws, subset, score(subset, ours, ws.weeks).fp).alerts,
+            ws.weeks,
+          );
+          return { tp: sum.tp + x.tp, fp: sum.fp + x.fp, fn: sum.fn + x.fn };
+        },
+        { tp: 0, fp: 0, fn: 0 },
+      );
+    } else {
+      const oracle = oracleAtBudget(reasons, ws.weeks, s.fp);
+      oracleCuts.set(tier, oracle.cut);
+      o = score(reasons, oracle.alerts, ws.weeks);
+      ratioOracle = score(
+        reasons,
+        oracleAtBudget(reasons, ws.weeks, s.fp, oracleRatio).alerts,
+        ws.weeks,
+      );
+      ourCut = score(reasons, oracleAtBudget(reasons, ws.weeks, s.fp, ourP).alerts, ws.weeks);
+      // The bars are held to the better of the two oracles: the best a detector can do.
+      best = f1(ratioOracle).f > f1(o).f ? ratioOracle : o;
+      oracleAll = {
+        tp: oracleAll.tp + best.tp,
+        fp: oracleAll.fp + best.fp,
+        fn: oracleAll.fn + best.fn,
+      };
+      const matched = naiveAtBudget(ws, reasons, s.fp);
+      nb = score(reasons, matched.alerts, ws.weeks);
+      z = ` (z ${matched.z})`;
+    }
+    results.set(tier, { ours: f1(s).f, oracle: f1(best).f, naive: f1(n).f, naiveBudget: f1(nb).f });
+    print(`\n${tier}: ${reasons.length} reasons`);
+    print(row('  forestall', s, reasons.length));
+    print(
+      row(tier === 'all' ? '  oracle, better of two' : '  oracle, same budget', o, reasons.length),
+    );
+    if (ratioOracle) print(row('  oracle by LR, same', ratioOracle, reasons.length));
+    if (ourCut) print(row('  forestall p, one cut', ourCut, reasons.length));
+    print(row('  naive z-score (3 sd)', n, reasons.length));
+    print(row(`  naive, same budget${z}`, nb, reasons.length));
+    const share = quietShare(quietOurs, tier);
+    const shareNaive = quietShare(quietNaive, tier);
+    const shareOracle = tier === 'all' ? undefined : quietShare([], tier, oracleCuts.get(tier));
+    print(
+      `  quiet weeks with any alert: forestall ${share.toFixed(3)}, naive ${shareNaive.toFixed(3)}` +
+        (shareOracle === undefined ? '' : `, oracle ${shareOracle.toFixed(3)}`),
+    );
+  }
+
+  const all = results.get('all');
+  const allFalse = score(ws.reasons, ours, ws.weeks).fp / (ws.reasons.length * years);
+  const allShare = quietShare(quietOurs, 'all');
+  checks.push({
+    bar: 'all tiers >= 0.85 x oracle',
+    label: `all tiers: F1 ${all?.ours.toFixed(3)} >= 0.85 x best oracle ${all?.oracle.toFixed(3)}`,
+    met: (all?.ours ?? 0) >= 0.85 * (all?.oracle ?? 1),
+  });
+  for (const tier of TIERS) {
+    const r = results.get(tier);
+    if (!r) continue;
+    checks.push({
+      bar: `${tier} >= 0.8 x oracle`,
+      label: `${tier}: F1 ${r.ours.toFixed(3)} >= 0.8 x best oracle ${r.oracle.toFixed(3)}`,
+      met: r.ours >= 0.8 * r.oracle,
+    });
+    checks.push({
+      bar: `${tier} > naive, raw and at equal false alerts`,
+      label: `${tier}: F1 ${r.ours.toFixed(3)} > naive ${r.naive.toFixed(3)} and > naive at equal false alerts ${r.naiveBudget.toFixed(3)}`,
+      met: r.ours > r.naive && r.ours > r.naiveBudget,
+    });
+  }
+  checks.push({
+    bar: 'quiet weeks with an alert <= alpha + 0.03',
+    label: `quiet weeks with any of ${ws.reasons.length} reasons alerting: ${allShare.toFixed(3)} <= alpha + 0.03`,
+    met: allShare <= OPTIONS.alpha + 0.03,
+  });
+  checks.push({
+    bar: 'false alerts per reason-year <= 0.5',
+    label: `false alerts per reason-year ${allFalse.toFixed(3)} <= 0.5`,
+    met: allFalse <= 0.5,
+  });
+
+  print(
+    `\nDetection: ${detectMs.toFixed(0)} ms for ${ws.reasons.length} reasons x ${ws.weeks} weeks`,
   );
+  for (const { label, met } of checks) print(`${met ? 'met    ' : 'NOT MET'} ${label}`);
+  return {
+    seed,
+    checks,
+    ratio: (all?.ours ?? 0) / (all?.oracle ?? 1),
+    quiet: allShare,
+    falseAlerts: allFalse,
+  };
 }
 
-const all = results.get('all');
-const allFalse = score(ws.reasons, ours, ws.weeks).fp / (ws.reasons.length * years);
-const allShare = quietShare(quietOurs, 'all');
-checks.push([
-  `all tiers: F1 ${all?.ours.toFixed(3)} >= 0.85 x best oracle ${all?.oracle.toFixed(3)}`,
-  (all?.ours ?? 0) >= 0.85 * (all?.oracle ?? 1),
-]);
-for (const tier of TIERS) {
-  const r = results.get(tier);
-  if (!r) continue;
-  checks.push([
-    `${tier}: F1 ${r.ours.toFixed(3)} >= 0.8 x best oracle ${r.oracle.toFixed(3)}`,
-    r.ours >= 0.8 * r.oracle,
-  ]);
-  checks.push([
-    `${tier}: F1 ${r.ours.toFixed(3)} > naive ${r.naive.toFixed(3)} and > naive at equal false alerts ${r.naiveBudget.toFixed(3)}`,
-    r.ours > r.naive && r.ours > r.naiveBudget,
-  ]);
+/** `1`, `1,2,3`, `1-10` or a mix: the seeds in the order given. */
+function seedsOf(text: string): number[] {
+  const seeds: number[] = [];
+  for (const part of text.split(',')) {
+    const match = /^\s*(\d+)(?:-(\d+))?\s*$/.exec(part);
+    const from = Number(match?.[1]);
+    const to = Number(match?.[2] ?? match?.[1]);
+    if (!match || to < from) {
+      throw new Error(`BENCH_SEED must be seeds or ranges such as 1,2,3 or 1-10, not "${text}"`);
+    }
+    for (let seed = from; seed <= to; seed++) seeds.push(seed);
+  }
+  return seeds;
 }
-checks.push([
-  `quiet weeks with any of ${ws.reasons.length} reasons alerting: ${allShare.toFixed(3)} <= alpha + 0.03`,
-  allShare <= OPTIONS.alpha + 0.03,
-]);
-checks.push([`false alerts per reason-year ${allFalse.toFixed(3)} <= 0.5`, allFalse <= 0.5]);
 
-console.log(
-  `\nDetection: ${detectMs.toFixed(0)} ms for ${ws.reasons.length} reasons x ${ws.weeks} weeks`,
-);
-for (const [label, met] of checks) console.log(`${met ? 'met    ' : 'NOT MET'} ${label}`);
+if (SEEDS.length === 1) benchSeed(SEEDS[0] ?? 1, console.log);
+else {
+  console.log(`bench:detect seeds ${SEEDS.join(', ')}, alpha ${OPTIONS.alpha}`);
+  const bySeed = SEEDS.map((seed) => benchSeed(seed, () => {}));
+  for (const r of bySeed) {
+    const failed = r.checks.filter((c) => !c.met).map((c) => c.bar);
+    console.log(
+      `seed ${String(r.seed).padEnd(3)} all tiers ${r.ratio.toFixed(3)} x oracle, quiet weeks ` +
+        `with an alert ${r.quiet.toFixed(3)}, false alerts per reason-year ` +
+        `${r.falseAlerts.toFixed(3)}${failed.length ? `; not met: ${failed.join('; ')}` : '; every bar met'}`,
+    );
+  }
+  const mean = (f: (r: SeedResult) => number) =>
+    (bySeed.reduce((sum, r) => sum + f(r), 0) / bySeed.length).toFixed(3);
+  console.log(
+    `\nmean over ${bySeed.length} seeds: all tiers ${mean((r) => r.ratio)} x oracle, quiet ` +
+      `${mean((r) => r.quiet)}, false alerts per reason-year ${mean((r) => r.falseAlerts)}`,
+  );
+  for (const [i, { bar }] of (bySeed[0]?.checks ?? []).entries()) {
+    const met = bySeed.filter((r) => r.checks[i]?.met).length;
+    console.log(
+      `${met === bySeed.length ? 'met    ' : 'NOT MET'} ${bar}: ${met} of ${bySeed.length} seeds`,
+    );
+  }
+}
