@@ -32,6 +32,11 @@ export type SimulatedReason = {
   expected: number[];
   /** True variance of each week's count. */
   variance: number[];
+  /**
+   * True expected count of each week had the level never broken: what a detector could know
+   * from history (shape, trend, events), without the break it can only learn as weeks come.
+   */
+  unbroken: number[];
   excess: number[];
   truth: WeekTruth[];
 };
@@ -151,6 +156,7 @@ export function simulateWorkspace(options: {
       const yearlyEffect = u() < 0.3 ? between(1.5, 3) : 1;
 
       const mu = new Float64Array(days);
+      const broken = (d: number) => breakDay >= 0 && d >= breakDay;
       for (let d = 0; d < days; d++) {
         const date = dateOf(d);
         const t = d / 365.25;
@@ -159,7 +165,7 @@ export function simulateWorkspace(options: {
         let m = (base * 7 * (dow[(d % 7) as 0] ?? 1)) / dowSum;
         m *= Math.exp(trend * t + a1 * Math.sin(angle + p1) + a2 * Math.sin(2 * angle + p2));
         m *= 1 + summer * Math.exp(-(((doy - 200) / 20) ** 2));
-        if (breakDay >= 0 && d >= breakDay) m *= breakFactor;
+        if (broken(d)) m *= breakFactor;
         if (isYearEnd(date)) m *= 0.55;
         if (billing[d]) m *= billingEffect;
         if (yearly[d]) m *= yearlyEffect;
@@ -197,6 +203,7 @@ export function simulateWorkspace(options: {
 
       const counts: number[] = [];
       const expected: number[] = [];
+      const unbroken: number[] = [];
       const variance: number[] = [];
       const excess: number[] = [];
       const truth: WeekTruth[] = [];
@@ -205,8 +212,10 @@ export function simulateWorkspace(options: {
         let mean = 0;
         let v = 0;
         let extra = 0;
+        let withoutBreak = 0;
         for (let d = w * 7; d < w * 7 + 7; d++) {
           const m = mu[d] ?? 0;
+          withoutBreak += broken(d) ? m / breakFactor : m;
           const total = m + (spikeMu[d] ?? 0);
           mean += m;
           v += m + (m * m) / k;
@@ -219,11 +228,21 @@ export function simulateWorkspace(options: {
         }
         counts.push(count);
         expected.push(mean);
+        unbroken.push(withoutBreak);
         variance.push(v);
         excess.push(extra);
         truth.push(extra === 0 ? 'null' : extra >= SPIKE_WEEK_SHARE * mean ? 'spike' : 'ambiguous');
       }
-      reasons.push({ reason: `${tier}-${i}`, tier, counts, expected, variance, excess, truth });
+      reasons.push({
+        reason: `${tier}-${i}`,
+        tier,
+        counts,
+        expected,
+        variance,
+        unbroken,
+        excess,
+        truth,
+      });
     }
   }
   const starts = Array.from({ length: weeks }, (_, w) => START + w * 7 * DAY_MS);
