@@ -399,7 +399,7 @@ else {
     const failed = r.checks.filter((c) => !c.met).map((c) => c.bar);
     console.log(
       `seed ${String(r.seed).padEnd(3)} all tiers ${r.ratio.toFixed(3)} x oracle ` +
-        `(learning breaks: ${r.reachable.toFixed(3)}), quiet weeks ` +
+        `(an oracle learning breaks: ${r.reachable.toFixed(3)}), quiet weeks ` +
         `with an alert ${r.quiet.toFixed(3)}, false alerts per reason-year ` +
         `${r.falseAlerts.toFixed(3)}${failed.length ? `; not met: ${failed.join('; ')}` : '; every bar met'}`,
     );
@@ -408,7 +408,7 @@ else {
     (bySeed.reduce((sum, r) => sum + f(r), 0) / bySeed.length).toFixed(3);
   console.log(
     `\nmean over ${bySeed.length} seeds: all tiers ${mean((r) => r.ratio)} x oracle ` +
-      `(learning breaks: ${mean((r) => r.reachable)}), quiet ` +
+      `(an oracle learning breaks: ${mean((r) => r.reachable)}), quiet ` +
       `${mean((r) => r.quiet)}, false alerts per reason-year ${mean((r) => r.falseAlerts)}`,
   );
   for (const [i, { bar }] of (bySeed[0]?.checks ?? []).entries()) {
