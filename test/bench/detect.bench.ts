@@ -35,6 +35,8 @@ import {
  *
  * BENCH_SEED takes one seed (the full tables), or a list and ranges (`1,2,3`, `1-10`): then a
  * line per seed and how many seeds meet each bar, since one seed's figures move by ±0.03.
+ * BENCH_SCORE_FROM=104 scores only the last year, where two years of history stand behind
+ * every week.
  */
 
 const SEEDS = seedsOf(process.env.BENCH_SEED ?? '1');
@@ -42,7 +44,11 @@ const OPTIONS = {
   ...DEFAULT_DETECT_OPTIONS,
   alpha: Number(process.env.SPIKE_ALPHA ?? DEFAULT_DETECT_OPTIONS.alpha),
 };
-const EVAL_FROM = 52;
+// The first scored week: 52 leaves a year of history before it; 104 scores only weeks with two.
+const EVAL_FROM = Number(process.env.BENCH_SCORE_FROM ?? 52);
+if (!Number.isInteger(EVAL_FROM) || EVAL_FROM < 8 || EVAL_FROM > 150) {
+  throw new Error('BENCH_SCORE_FROM must be a week from 8 to 150 (52 by default)');
+}
 const TIERS: Tier[] = ['high', 'medium', 'low'];
 
 type Alerts = Map<string, Set<number>>;
