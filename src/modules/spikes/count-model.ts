@@ -125,7 +125,10 @@ export function fittedMeans(
   beta: ArrayLike<number>,
   mu = new Float64Array(rows.length),
 ): Float64Array {
-  for (const [i, row] of rows.entries()) mu[i] = Math.exp(linear(row, beta));
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    if (row) mu[i] = Math.exp(linear(row, beta));
+  }
   return mu;
 }
 
