@@ -140,6 +140,9 @@ function score(reasons: SimulatedReason[], alerts: Alerts, weeks: number): Score
   return s;
 }
 
+const NO_SCORE: Score = { tp: 0, fp: 0, fn: 0 };
+const plus = (a: Score, b: Score): Score => ({ tp: a.tp + b.tp, fp: a.fp + b.fp, fn: a.fn + b.fn });
+
 function f1(s: Score) {
   const precision = s.tp / Math.max(s.tp + s.fp, 1);
   const recall = s.tp / Math.max(s.tp + s.fn, 1);
@@ -248,8 +251,8 @@ function benchSeed(seed: number, print: (line: string) => void): SeedResult {
     string,
     { ours: number; oracle: number; learning: number; naive: number; naiveBudget: number }
   >();
-  let oracleAll: Score = { tp: 0, fp: 0, fn: 0 };
-  let learningAll: Score = { tp: 0, fp: 0, fn: 0 };
+  let oracleAll = NO_SCORE;
+  let learningAll = NO_SCORE;
   const oracleCuts = new Map<Tier, number>();
   for (const tier of [...TIERS, 'all'] as const) {
     const reasons = ws.reasons.filter((r) => tier === 'all' || r.tier === tier);
@@ -266,18 +269,11 @@ function benchSeed(seed: number, print: (line: string) => void): SeedResult {
       o = oracleAll;
       best = oracleAll;
       learning = learningAll;
-      nb = TIERS.reduce<Score>(
-        (sum, t) => {
-          const subset = ws.reasons.filter((r) => r.tier === t);
-          const x = score(
-            subset,
-            naiveAtBudget(ws, subset, score(subset, ours, ws.weeks).fp).alerts,
-            ws.weeks,
-          );
-          return { tp: sum.tp + x.tp, fp: sum.fp + x.fp, fn: sum.fn + x.fn };
-        },
-        { tp: 0, fp: 0, fn: 0 },
-      );
+      nb = TIERS.reduce((sum, t) => {
+        const subset = ws.reasons.filter((r) => r.tier === t);
+        const budget = score(subset, ours, ws.weeks).fp;
+        return plus(sum, score(subset, naiveAtBudget(ws, subset, budget).alerts, ws.weeks));
+      }, NO_SCORE);
     } else {
       const oracle = oracleAtBudget(reasons, ws.weeks, s.fp);
       oracleCuts.set(tier, oracle.cut);
@@ -293,18 +289,10 @@ function benchSeed(seed: number, print: (line: string) => void): SeedResult {
         oracleAtBudget(reasons, ws.weeks, s.fp, oracleLearningLevel).alerts,
         ws.weeks,
       );
-      learningAll = {
-        tp: learningAll.tp + learning.tp,
-        fp: learningAll.fp + learning.fp,
-        fn: learningAll.fn + learning.fn,
-      };
+      learningAll = plus(learningAll, learning);
       // The bars are held to the better of the two oracles: the best a detector can do.
       best = f1(ratioOracle).f > f1(o).f ? ratioOracle : o;
-      oracleAll = {
-        tp: oracleAll.tp + best.tp,
-        fp: oracleAll.fp + best.fp,
-        fn: oracleAll.fn + best.fn,
-      };
+      oracleAll = plus(oracleAll, best);
       const matched = naiveAtBudget(ws, reasons, s.fp);
       nb = score(reasons, matched.alerts, ws.weeks);
       z = ` (z ${matched.z})`;
