@@ -7,7 +7,9 @@ import { z } from '@hono/zod-openapi';
 export const EARLIEST_YEAR = 1900;
 export const LATEST_YEAR = 2199;
 
+// Text that is no date at all gets the format's message alone, not this one beside it.
 const yearInRange = (text: string) => {
+  if (!/^\d{4}-/.test(text)) return true;
   const year = Number(text.slice(0, 4));
   return year >= EARLIEST_YEAR && year <= LATEST_YEAR;
 };

@@ -44,6 +44,16 @@ describe('every error is application/problem+json with a stable code', () => {
     expect(param.errors).toEqual([expect.objectContaining({ location: 'path', path: 'id' })]);
   });
 
+  it('400 names a date that is no date once, by its format', async () => {
+    const body = await expectProblem(
+      await t.request('/v1/spikes?from=abc'),
+      400,
+      'validation_failed',
+    );
+    expect(body.errors).toEqual([expect.objectContaining({ location: 'query', path: 'from' })]);
+    expect(body.errors[0].message).not.toContain('year');
+  });
+
   it('400 for a body that is not JSON', async () => {
     const response = await t.request('/v1/api-keys', {
       method: 'POST',

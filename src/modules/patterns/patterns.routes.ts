@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { EVENT_KINDS } from '../../db/schema';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json } from '../../http/define-route';
+import { dayInput } from '../../http/time-input';
 import { findPatterns } from './patterns.service';
 
 const window = z.object({ title: z.string(), starts_at: z.string(), ends_at: z.string() });
@@ -46,7 +47,7 @@ const patternsRoute = defineRoute({
       weeks: z.coerce.number().int().min(8).max(520).default(104).openapi({
         description: 'How many past weeks to learn from.',
       }),
-      as_of: z.iso.date().optional().openapi({
+      as_of: dayInput().optional().openapi({
         description: 'Look back from this date; default: the last week with tickets.',
       }),
     }),

@@ -17,9 +17,9 @@ export function addWeeks(monday: string, weeks: number): string {
 }
 
 export function weeksBetween(fromMonday: string, toMonday: string): string[] {
-  const weeks: string[] = [];
-  for (let week = fromMonday; week <= toMonday; week = addWeeks(week, 1)) weeks.push(week);
-  return weeks;
+  // Counted, not compared as strings: before year 1000 the ISO strings stop sorting as dates.
+  const count = weekCount(fromMonday, toMonday);
+  return Array.from({ length: Math.max(count, 0) }, (_, i) => addWeeks(fromMonday, i));
 }
 
 export function weekCount(fromMonday: string, toMonday: string): number {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refreshVerdicts } from '../../../src/modules/spikes/refresh-verdicts';
+import { expectProblem } from '../../helpers/problem';
 import { type JsonBody, readJson } from '../../helpers/read-json';
 import { recordingThreadCompute } from '../../helpers/recording-compute';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
@@ -83,6 +84,25 @@ describe('GET /v1/patterns', () => {
     expect(found).not.toContain('release/login');
     expect(found).not.toContain('release/billing');
     expect(found.filter((f: string) => f.endsWith('/login'))).toEqual([]);
+  });
+
+  it('refuses an as_of outside the years it can walk, before any work', async () => {
+    // Year 1 once walked weeks forever on the request thread (the ISO strings stop sorting).
+    for (const asOf of ['1899-12-31', '2200-01-01', '0001-01-01']) {
+      const body = await expectProblem(
+        await t.request(`/v1/patterns?as_of=${asOf}`),
+        400,
+        'validation_failed',
+      );
+      expect(body.errors).toEqual([
+        expect.objectContaining({
+          location: 'query',
+          path: 'as_of',
+          message: 'the year must be from 1900 to 2199',
+        }),
+      ]);
+    }
+    expect((await t.request('/v1/patterns?as_of=1900-03-01&weeks=8')).status).toBe(200);
   });
 
   it('matches over a small calendar on the request thread, a busy one on a compute thread', async () => {
