@@ -18,6 +18,7 @@ import {
   createNoticeCatalog,
 } from './modules/notices/notice-catalog';
 import { inlineDetectionRunner } from './modules/spikes/detection-job';
+import { refreshSoon } from './modules/spikes/refresh-verdicts';
 import { inlineCompute } from './threads/compute';
 
 /**
@@ -79,6 +80,7 @@ export function buildDeps(
     compute: overrides.compute ?? inlineCompute,
     heavyReads: caches.heavyReads,
     afterCampaignChange: followCampaignChange,
+    afterDetectionInputChange: refreshSoon,
     webhookFetch: overrides.webhookFetch ?? ((input, init) => fetch(input, init)),
   };
 }

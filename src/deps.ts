@@ -52,6 +52,11 @@ export type Deps = {
    */
   afterCampaignChange: CampaignFollowUp;
   /**
+   * What follows a committed change to what spike detection reads besides tickets (events,
+   * holidays, aliases): stored verdicts are refreshed soon, off the request.
+   */
+  afterDetectionInputChange: (deps: Deps) => void;
+  /**
    * Runs work that grows with data (simulations, calendar expansion, charts): on worker
    * threads on Node, inline on Workers, where ranges are bounded to fit the CPU limit.
    */

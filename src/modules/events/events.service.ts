@@ -68,6 +68,7 @@ export async function createEvent(deps: Deps, input: EventInput): Promise<EventV
     .values({ id: uuidv7(), ...columns, createdAt: now, updatedAt: now })
     .returning();
   if (!row) throw new Error('insert into events returned no row');
+  deps.afterDetectionInputChange(deps);
   return toEventView(row);
 }
 
@@ -79,6 +80,7 @@ export async function updateEvent(deps: Deps, id: string, input: EventInput): Pr
     .where(eq(events.id, id))
     .returning();
   if (!row) throw notFound(`Event ${id}`);
+  deps.afterDetectionInputChange(deps);
   return toEventView(row);
 }
 
@@ -88,6 +90,7 @@ export async function deleteEvent(deps: Deps, id: string): Promise<void> {
     .where(eq(events.id, id))
     .returning({ id: events.id });
   if (deleted.length === 0) throw notFound(`Event ${id}`);
+  deps.afterDetectionInputChange(deps);
 }
 
 export async function getEvent(deps: Deps, id: string): Promise<EventView> {

@@ -61,6 +61,7 @@ export async function importHolidays(
             updated_at = excluded.updated_at
       returning (xmax = 0) as inserted`),
   );
+  deps.afterDetectionInputChange(deps);
   const imported = result.filter((row) => row.inserted).length;
   return { imported, updated: result.length - imported };
 }

@@ -75,6 +75,7 @@ export async function importIcs(
             lag_days = excluded.lag_days, updated_at = excluded.updated_at
       returning (xmax = 0) as inserted`),
   );
+  deps.afterDetectionInputChange(deps);
   const imported = result.filter((row) => row.inserted).length;
   return { imported, updated: result.length - imported, skipped };
 }

@@ -1,8 +1,8 @@
-import { sql } from 'drizzle-orm';
+import { type SQLWrapper, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database';
 import { jsonParam, rowsOf } from '../../db/json-param';
 import type { Deps } from '../../deps';
-import { notFound } from '../../http/app-error';
+import { AppError, notFound } from '../../http/app-error';
 import { encodeKeyCursor, type Page, toPage } from '../../http/pagination';
 import { recomputeRecontactsForReasons } from '../recontacts/recompute-recontacts';
 import { lockRecontactFlags } from '../recontacts/recontact-work';
@@ -87,13 +87,84 @@ export async function putReason(
       // Before any ticket row is locked: a settle holding this lock may be waiting for them.
       await lockRecontactFlags(tx);
       const keys = [...new Set(input.aliases.map(reasonKey))].filter((key) => key && key !== slug);
+      if (keys.length > 0) await refuseAliasChains(tx, slug, keys);
       const touched = await replaceAliases(tx, slug, keys);
+      await renameInCalendarAndCampaigns(tx, slug, keys, now);
       await rebuildRollup(tx, deps.config.workspaceTimeZone, touched);
       await recomputeRecontactsForReasons(tx, touched);
     }
     return upserted[0]?.inserted ?? false;
   });
+  if (input.aliases) deps.afterDetectionInputChange(deps);
   return { reason: await getReason(deps, slug), created };
+}
+
+/**
+ * Aliases are one level deep: a reason that is itself an alias takes none, and a reason with
+ * aliases of its own cannot become one (each would otherwise hold the other's contacts).
+ */
+async function refuseAliasChains(tx: Db, slug: string, keys: string[]): Promise<void> {
+  const [aliasOf] = rowsOf<{ reason_slug: string }>(
+    await tx.execute(sql`select reason_slug from reason_aliases where alias = ${slug}`),
+  );
+  if (aliasOf && aliasOf.reason_slug !== slug) {
+    throw new AppError(
+      'conflict',
+      `Reason ${slug} is an alias of ${aliasOf.reason_slug}: give the aliases to ` +
+        `${aliasOf.reason_slug}, or first take ${slug} out of its aliases.`,
+      [{ location: 'path', path: 'slug', message: `an alias of ${aliasOf.reason_slug}` }],
+    );
+  }
+  const targets = rowsOf<{ reason_slug: string }>(
+    await tx.execute(sql`
+      select distinct reason_slug from reason_aliases
+      where reason_slug in (select jsonb_array_elements_text(${jsonParam(keys)}))
+      order by reason_slug`),
+  ).map((row) => row.reason_slug);
+  if (targets.length > 0) {
+    throw new AppError(
+      'conflict',
+      `${targets.join(', ')} ${targets.length === 1 ? 'has' : 'have'} aliases of ${
+        targets.length === 1 ? 'its' : 'their'
+      } own, so cannot become an alias of ${slug}: move those aliases first.`,
+      targets.map((target) => ({
+        location: 'body',
+        path: 'aliases',
+        message: `${target} has aliases of its own`,
+      })),
+    );
+  }
+}
+
+/**
+ * Events and campaigns that named a reason now made an alias name the reason it joins, so
+ * neither is left pointing at a reason that no longer holds a contact.
+ */
+async function renameInCalendarAndCampaigns(
+  tx: Db,
+  slug: string,
+  keys: string[],
+  now: string,
+): Promise<void> {
+  if (keys.length === 0) return;
+  const keysParam = jsonParam(keys);
+  const named = (column: SQLWrapper) =>
+    sql`exists (select 1 from jsonb_array_elements_text(${column}) as r
+                where r in (select jsonb_array_elements_text(${keysParam})))`;
+  const renamed = (column: SQLWrapper) => sql`(
+    select coalesce(jsonb_agg(distinct name order by name), '[]'::jsonb)
+    from (select case when r in (select jsonb_array_elements_text(${keysParam}))
+                      then ${slug} else r end as name
+          from jsonb_array_elements_text(${column}) as r) as names)`;
+  const affected = sql.identifier('affected_reasons');
+  const targets = sql.identifier('target_reasons');
+  await tx.execute(sql`
+    update events set ${affected} = ${renamed(affected)}, updated_at = ${now}::timestamptz
+    where ${named(affected)}`);
+  await tx.execute(sql`
+    update campaigns
+    set ${targets} = ${renamed(targets)}, version = version + 1, updated_at = ${now}::timestamptz
+    where ${named(targets)}`);
 }
 
 /** Returns every reason whose tickets changed. */

@@ -34,12 +34,14 @@ export async function resolveReasonSlugs(
 }
 
 /**
- * Reasons named by people (an event's affected reasons, a campaign's targets) as slugs: each
- * name may be a slug, a label or an alias. An unknown name is a 422 naming it and the body
- * field, so nothing silently matches no contact.
+ * The slug each name stands for (or null): an alias first, since a raw reason made an alias
+ * keeps its row but no longer holds a contact; then a slug; then a label, in any case.
  */
-export async function resolveReasonNames(db: Db, names: string[], path: string): Promise<string[]> {
-  if (names.length === 0) return [];
+export async function lookupReasonSlugs(
+  db: Db,
+  names: string[],
+): Promise<Map<string, string | null>> {
+  if (names.length === 0) return new Map();
   const wanted = names.map((name) => ({
     name,
     key: reasonKey(name),
@@ -48,13 +50,22 @@ export async function resolveReasonNames(db: Db, names: string[], path: string):
   const rows = rowsOf<{ name: string; slug: string | null }>(
     await db.execute(sql`
       select w.name, coalesce(
+        (select reason_slug from reason_aliases where alias = w.key),
         (select slug from reasons where slug = w.name),
         (select slug from reasons where slug = w.key),
-        (select reason_slug from reason_aliases where alias = w.key),
         (select min(slug) from reasons where lower(label) = w.lower)) as slug
       from jsonb_to_recordset(${jsonParam(wanted)}) as w(name text, key text, lower text)`),
   );
-  const slugs = new Map(rows.map((row) => [row.name, row.slug]));
+  return new Map(rows.map((row) => [row.name, row.slug]));
+}
+
+/**
+ * Reasons named by people (an event's affected reasons, a campaign's targets) as slugs: each
+ * name may be a slug, a label or an alias. An unknown name is a 422 naming it and the body
+ * field, so nothing silently matches no contact.
+ */
+export async function resolveReasonNames(db: Db, names: string[], path: string): Promise<string[]> {
+  const slugs = await lookupReasonSlugs(db, names);
   const unknown = names.filter((name) => !slugs.get(name));
   if (unknown.length > 0) {
     throw new AppError(

@@ -32,8 +32,7 @@ export const SpikeSchema = z
         attribution: z.enum(['model', 'overlap']).openapi({
           description:
             'model: the effect the event usually has, learned from its earlier occurrences; ' +
-            'overlap: the event has no earlier occurrence to learn from, so it shares the rest. ' +
-            'has no earlier occurrence to learn from.',
+            'overlap: the event has no earlier occurrence to learn from, so it shares the rest.',
         }),
       }),
     ),

@@ -18,7 +18,11 @@ const spikesRoute = defineRoute({
     query: z.object({
       from: dayInput().optional().openapi({ description: 'Default: 12 weeks before `to`.' }),
       to: dayInput().optional().openapi({ description: 'Default: the last complete week.' }),
-      reason: z.string().max(100).optional(),
+      reason: z
+        .string()
+        .max(100)
+        .optional()
+        .openapi({ description: 'Only this reason: its slug, its label or one of its aliases.' }),
     }),
   },
   responses: {

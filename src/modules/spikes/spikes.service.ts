@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../db/json-param';
 import type { Deps } from '../../deps';
 import { AppError } from '../../http/app-error';
+import { lookupReasonSlugs } from '../reasons/resolve-reasons';
 import { addWeeks, mondayOf, weekCount } from '../reasons/weeks';
 import { type Attribution, round, severityOf } from './detect';
 import type { SpikeReport, SpikeView } from './spike-schemas';
@@ -40,12 +41,14 @@ export async function findSpikes(
       [{ location: 'query', path: 'from', message: 'must be before to and within range' }],
     );
   }
-  if (query.reason) {
-    const known = await deps.db.execute(sql`select 1 from reasons where slug = ${query.reason}`);
-    if (rowsOf(known).length === 0)
-      throw new AppError('not_found', `Reason ${query.reason} was not found.`);
+  // A slug, a label or an alias, as events and campaigns take them.
+  const reason = query.reason
+    ? (await lookupReasonSlugs(deps.db, [query.reason])).get(query.reason)
+    : undefined;
+  if (query.reason && !reason) {
+    throw new AppError('not_found', `Reason ${query.reason} was not found.`);
   }
-  const reasonFilter = query.reason ? sql`and s.reason_slug = ${query.reason}` : sql``;
+  const reasonFilter = reason ? sql`and s.reason_slug = ${reason}` : sql``;
   const rows = rowsOf<SpikeRow>(
     await deps.db.execute(sql`
       select s.reason_slug, r.label, s.week::text as week, s.observed, s.expected, s.usual,
@@ -54,7 +57,7 @@ export async function findSpikes(
       where s.week between ${from}::date and ${to}::date ${reasonFilter}
       order by s.week, s.observed - s.expected desc`),
   );
-  const anomalyFilter = query.reason ? sql`and reason_slug = ${query.reason}` : sql``;
+  const anomalyFilter = reason ? sql`and reason_slug = ${reason}` : sql``;
   const anomalies = rowsOf<{ day: string; week: string; reason_slug: string; contacts: number }>(
     await deps.db.execute(sql`
       select day::text as day, week::text as week, reason_slug, contacts from data_anomalies
@@ -85,7 +88,7 @@ export async function findSpikes(
     pending: state.pending,
     reasons_tested: statuses.filter((s) => s.status === 't').length,
     insufficient_history: statuses
-      .filter((s) => s.status === 'n' && (!query.reason || s.reason_slug === query.reason))
+      .filter((s) => s.status === 'n' && (!reason || s.reason_slug === reason))
       .map((s) => ({ reason: s.reason_slug, history_weeks: Number(s.history), needed_weeks: 8 }))
       .sort((a, b) => a.reason.localeCompare(b.reason)),
     data_anomalies: [...byDay.values()],

@@ -104,6 +104,60 @@ describe('contact reasons and aliases', () => {
     expect(flags).toEqual([false, true]);
   });
 
+  it("keeps aliases one level deep: no reason holds another's contacts", async () => {
+    await ingest([
+      ticket(1, { reason: 'Alpha' }),
+      ticket(2, { reason: 'Beta' }),
+      ticket(3, { reason: 'Gamma' }),
+    ]);
+    expect((await putReason('alpha', { label: 'Alpha', aliases: ['Beta'] })).status).toBe(200);
+    const before = await ticketReasons();
+
+    // Beta is now an alias of alpha: giving it aliases would swap the two reasons' tickets.
+    const aliasTakingAliases = await expectProblem(
+      await putReason('beta', { label: 'Beta', aliases: ['alpha'] }),
+      409,
+      'conflict',
+    );
+    expect(aliasTakingAliases.detail).toContain('beta is an alias of alpha');
+    // Alpha has aliases of its own: it cannot become one.
+    const targetBecomingAlias = await expectProblem(
+      await putReason('gamma', { label: 'Gamma', aliases: ['Alpha'] }),
+      409,
+      'conflict',
+    );
+    expect(targetBecomingAlias.errors).toEqual([
+      expect.objectContaining({ path: 'aliases', message: 'alpha has aliases of its own' }),
+    ]);
+    expect(await ticketReasons()).toEqual(before);
+    expect((await reason('alpha')).aliases).toEqual(['beta']);
+    expect((await reason('gamma')).aliases).toEqual([]);
+  });
+
+  it('points events at the reason an alias joins, before and after the alias', async () => {
+    await ingest([ticket(1, { reason: 'DWI' }), ticket(2, { reason: 'Jury duty' })]);
+    const event = (affected: string[]) =>
+      t.request('/v1/events', {
+        method: 'POST',
+        json: {
+          kind: 'other',
+          title: 'Court week',
+          starts_at: '2026-02-02T00:00:00Z',
+          ends_at: '2026-02-03T00:00:00Z',
+          affected_reasons: affected,
+        },
+      });
+    const earlier = await readJson(await event(['DWI', 'Jury duty']));
+    expect(earlier.affected_reasons).toEqual(['dwi', 'jury-duty']);
+
+    await putReason('jury-duty', { label: 'Jury duty', aliases: ['dwi'] });
+    const later = await event(['DWI']);
+    expect(later.status).toBe(201);
+    expect((await readJson(later)).affected_reasons).toEqual(['jury-duty']);
+    const stored = await readJson(await t.request(`/v1/events/${earlier.id}`));
+    expect(stored.affected_reasons).toEqual(['jury-duty']);
+  });
+
   it('rejects a slug that is not a slug, and a missing label', async () => {
     const badSlug = await expectProblem(
       await putReason('Not A Slug', { label: 'x' }),

@@ -70,4 +70,36 @@ describe('refreshing spike verdicts', () => {
     const state = await readJson(await t.request(`/v1/spikes?from=${week}&to=${week}`));
     expect(state.pending).toBe(false);
   });
+
+  it('refreshes after a calendar or alias change without waiting for the minute job', async () => {
+    const week = '2024-06-03';
+    const settledWithin = async (ms: number) => {
+      const deadline = performance.now() + ms;
+      while (performance.now() < deadline) {
+        const state = await readJson(await t.request(`/v1/spikes?from=${week}&to=${week}`));
+        if (!state.pending) return true;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return false;
+    };
+    const created = await t.request('/v1/events', {
+      method: 'POST',
+      json: {
+        kind: 'release',
+        title: 'App 9',
+        starts_at: '2024-06-04T09:00:00Z',
+        ends_at: '2024-06-04T10:00:00Z',
+        affected_reasons: ['Reason 1'],
+      },
+    });
+    expect(created.status).toBe(201);
+    expect(await settledWithin(20_000)).toBe(true);
+
+    const aliased = await t.request('/v1/reasons/reason-2', {
+      method: 'PUT',
+      json: { label: 'Reason 2', aliases: ['reason-3'] },
+    });
+    expect(aliased.status).toBe(200);
+    expect(await settledWithin(20_000)).toBe(true);
+  });
 });

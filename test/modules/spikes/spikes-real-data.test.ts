@@ -119,6 +119,14 @@ describe('spikes in the real ticket log', () => {
   it('answers 404 for an unknown reason', async () => {
     await expectProblem(await t.request('/v1/spikes?reason=no-such-reason'), 404, 'not_found');
   });
+
+  it('takes a reason by its label too, as events and campaigns do', async () => {
+    const byLabel = await t.request(
+      '/v1/spikes?from=2016-01-04&to=2023-12-25&reason=Voting%20Information',
+    );
+    expect(byLabel.status).toBe(200);
+    expect(await readJson(byLabel)).toEqual(report);
+  });
 });
 
 describe('data anomalies and new reasons in the real ticket log', () => {
