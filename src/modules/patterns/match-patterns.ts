@@ -71,23 +71,24 @@ export function matchPatterns(input: PatternInput): Pattern[] {
   // The weeks each occurrence touches are found once, not once per reason.
   const spans = calendar.map(({ event, occurrences }) => ({
     event,
-    occurrences: occurrences.map((occurrence) => ({
-      occurrence,
-      ...weeksTouched(occurrence, starts),
-    })),
+    group: groupOf(event.id),
+    spans: weekSpans(occurrences, starts),
   }));
   const evidence = new Map<string, { reason: string; group: string; items: Evidence[] }>();
   for (const row of stored) {
     const reason = row.reason_slug;
-    for (const { event, occurrences } of spans) {
+    for (const { event, group, spans: eventSpans } of spans) {
       if (event.affectedReasons.length > 0 && !event.affectedReasons.includes(reason)) continue;
-      for (const span of occurrences) {
+      let entry: { reason: string; group: string; items: Evidence[] } | undefined;
+      for (const span of eventSpans) {
         const item = occurrenceExcess(span, row);
         if (!item) continue;
-        const key = `${groupOf(event.id)}|${reason}`;
-        const entry = evidence.get(key) ?? { reason, group: groupOf(event.id), items: [] };
+        if (!entry) {
+          const key = `${group}|${reason}`;
+          entry = evidence.get(key) ?? { reason, group, items: [] };
+          evidence.set(key, entry);
+        }
         entry.items.push(item);
-        evidence.set(key, entry);
       }
     }
   }
@@ -147,6 +148,25 @@ export function matchPatterns(input: PatternInput): Pattern[] {
   );
 }
 
+type WeekSpan = { occurrence: Occurrence; first: number; end: number };
+
+/**
+ * The weeks each occurrence touches, earliest first; occurrences in a row that touch the same
+ * weeks (a daily stand-up, an hourly job) are one piece of evidence, since weeks are what the
+ * contacts are counted in: it starts with the first of them and ends with the last.
+ */
+function weekSpans(occurrences: Occurrence[], starts: number[]): WeekSpan[] {
+  const spans: WeekSpan[] = [];
+  for (const occurrence of occurrences) {
+    const { first, end } = weeksTouched(occurrence, starts);
+    const last = spans.at(-1);
+    if (last && last.first === first && last.end === end) {
+      last.occurrence = { ...last.occurrence, ends_at: occurrence.ends_at };
+    } else spans.push({ occurrence, first, end });
+  }
+  return spans;
+}
+
 /** The weeks (indices into `starts`, [first, end)) an occurrence's window touches. */
 function weeksTouched(occurrence: Occurrence, starts: number[]) {
   const begins = Date.parse(occurrence.starts_at);
@@ -166,7 +186,7 @@ function weeksTouched(occurrence: Occurrence, starts: number[]) {
 
 /** Observed minus event-free expected contacts over the tested weeks an occurrence touches. */
 function occurrenceExcess(
-  { occurrence, first, end }: { occurrence: Occurrence; first: number; end: number },
+  { occurrence, first, end }: WeekSpan,
   row: StoredWeeks,
 ): Evidence | undefined {
   let observed = 0;

@@ -19,7 +19,14 @@ const PatternSchema = z
     }),
     reason: z.string(),
     label: z.string(),
-    occurrences_seen: z.number().int(),
+    occurrences_seen: z
+      .number()
+      .int()
+      .openapi({
+        description:
+          'Occurrences with tested weeks in the window; occurrences in a row that touch the same ' +
+          'weeks (a daily job) count once, as one piece of evidence.',
+      }),
     occurrences_with_excess: z.number().int(),
     expected_contacts_next: z.number().openapi({
       description: 'Excess contacts expected at the next occurrence (mean of the last four).',

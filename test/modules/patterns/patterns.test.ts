@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mondayOf } from '../../../src/modules/reasons/weeks';
 import { refreshVerdicts } from '../../../src/modules/spikes/refresh-verdicts';
 import { expectProblem } from '../../helpers/problem';
 import { type JsonBody, readJson } from '../../helpers/read-json';
@@ -128,5 +129,29 @@ describe('GET /v1/patterns', () => {
     expect(busy.status).toBe(200);
     expect(tasks).toContain('patterns');
     expect(await readJson(busy)).toEqual(await readJson(await t.request('/v1/patterns?weeks=52')));
+  });
+
+  it('counts a week once however many occurrences of an event fall in it', async () => {
+    // A job on the first three days of every month, each day an occurrence of its own.
+    const job = {
+      kind: 'other',
+      title: 'Statement job',
+      starts_at: '2025-01-01T02:00:00Z',
+      ends_at: '2025-01-01T03:00:00Z',
+      rrule: 'FREQ=DAILY;BYMONTHDAY=1,2,3',
+      affected_reasons: ['billing'],
+    };
+    const created = await readJson(await t.request('/v1/events', { method: 'POST', json: job }));
+    const found = await readJson(await t.request('/v1/patterns?weeks=52'));
+    const pattern = found.patterns.find((p: JsonBody) => p.group.event_id === created.id);
+    expect(pattern).toBeDefined();
+    const weeksOf = (e: JsonBody) =>
+      `${mondayOf(e.starts_at.slice(0, 10))}..${mondayOf(e.ends_at.slice(0, 10))}`;
+    const spans = pattern.evidence.map(weeksOf);
+    // About 36 occurrences in the year, in 12–24 distinct runs of weeks.
+    expect(spans.length).toBeGreaterThanOrEqual(12);
+    expect(spans.length).toBeLessThanOrEqual(24);
+    expect(spans.every((span: string, i: number) => span !== spans[i - 1])).toBe(true);
+    expect(pattern.occurrences_seen).toBe(spans.length);
   });
 });
