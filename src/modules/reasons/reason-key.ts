@@ -11,9 +11,38 @@ const REMEMBER_AT_MOST = 10_000;
 export function reasonKey(raw: string): string {
   let key = remembered.get(raw);
   if (key === undefined) {
-    key = slugify(raw, { separator: '-' }).slice(0, 100);
+    // NFKC first: "ﬁnance" is "finance" and full-width "Ａｂｃ" is "Abc", not "nance" and "".
+    key = slugify(spellOutUnlatinized(raw.normalize('NFKC')), { separator: '-' }).slice(0, 100);
     if (remembered.size >= REMEMBER_AT_MOST) remembered.clear();
     remembered.set(raw, key);
   }
   return key;
+}
+
+const LETTER_OR_DIGIT = /[\p{L}\p{N}\p{M}]/u;
+const LATIN = /[a-z0-9]/i;
+const latinized = new Map<string, boolean>();
+
+/**
+ * Letters slugify has no Latin spelling for (Chinese, Japanese, Korean, Hebrew, Thai,
+ * Devanagari…) would vanish, so "결제 문제" had no slug and "VIP 결제" was "VIP": each run of
+ * them is spelled as its code points, four base-36 digits each (every code point fits), so
+ * distinct reasons keep distinct slugs and the label keeps the words.
+ */
+function spellOutUnlatinized(text: string): string {
+  let out = '';
+  let run = '';
+  for (const char of text) {
+    let spelled = latinized.get(char);
+    if (spelled === undefined) {
+      spelled = !LETTER_OR_DIGIT.test(char) || LATIN.test(slugify(char));
+      if (latinized.size < REMEMBER_AT_MOST) latinized.set(char, spelled);
+    }
+    if (spelled) {
+      if (run) out += ` ${run} `;
+      run = '';
+      out += char;
+    } else run += (char.codePointAt(0) ?? 0).toString(36).padStart(4, '0');
+  }
+  return run ? `${out} ${run}` : out;
 }

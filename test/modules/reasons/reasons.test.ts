@@ -50,6 +50,27 @@ describe('contact reasons and aliases', () => {
     ]);
   });
 
+  it('gives every script a slug: compatibility forms folded, untransliterable words spelled out', async () => {
+    await ingest([
+      ticket(1, { reason: 'Finance' }),
+      ticket(2, { reason: 'ﬁnance' }),
+      ticket(3, { reason: '결제 문제' }),
+      ticket(4, { reason: 'VIP 결제 문제' }),
+      ticket(5, { reason: 'VIP' }),
+      ticket(6, { reason: 'בעיה' }),
+      ticket(7, { reason: '日本語の理由' }),
+    ]);
+    const page = await readJson(await t.request('/v1/reasons'));
+    type Reason = { label: string; slug: string; contacts_total: number };
+    const byLabel = new Map<string, Reason>(page.data.map((r: Reason) => [r.label, r]));
+    expect(byLabel.get('Finance')).toMatchObject({ slug: 'finance', contacts_total: 2 });
+    for (const label of ['결제 문제', 'VIP 결제 문제', 'VIP', 'בעיה', '日本語の理由']) {
+      expect(byLabel.get(label), label).toMatchObject({ contacts_total: 1 });
+    }
+    expect(page.data).toHaveLength(6);
+    expect(byLabel.get('VIP 결제 문제')?.slug).toMatch(/^vip-[a-z0-9]+-[a-z0-9]+$/);
+  });
+
   it('maps aliases retroactively and at ingest, and keeps the weekly counts in step', async () => {
     await ingest([
       ticket(1, { reason: 'Double charge' }),
