@@ -54,6 +54,23 @@ describe('every error is application/problem+json with a stable code', () => {
     expect(body.errors[0].message).not.toContain('year');
   });
 
+  it('400 tells a reversed range from one too long', async () => {
+    const reversed = await expectProblem(
+      await t.request('/v1/spikes?from=2026-01-05&to=2025-01-05'),
+      400,
+      'validation_failed',
+    );
+    expect(reversed.errors).toEqual([
+      { location: 'query', path: 'from', message: 'must not be after to' },
+    ]);
+    const long = await expectProblem(
+      await t.request('/v1/spikes?from=1990-01-01&to=2026-01-05'),
+      400,
+      'validation_failed',
+    );
+    expect(long.errors[0].message).toMatch(/^range exceeds \d+ weeks$/);
+  });
+
   it('400 for a body that is not JSON', async () => {
     const response = await t.request('/v1/api-keys', {
       method: 'POST',

@@ -61,7 +61,7 @@ describe('console pages anchored to the data: contact reasons and spikes', () =>
     );
     const backwards = await analyst.get('/console/spikes?from=2026-01-05&to=2025-06-02');
     expect(backwards.status).toBe(400);
-    expect(await backwards.text()).toContain('from before to');
+    expect(await backwards.text()).toContain('must not be after');
   });
 
   it('shows contact reasons up to the latest week with tickets, the period carried by links', async () => {

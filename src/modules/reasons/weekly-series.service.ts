@@ -3,7 +3,8 @@ import { jsonParam, rowsOf } from '../../db/json-param';
 import type { Deps } from '../../deps';
 import { AppError } from '../../http/app-error';
 import type { TicketWeeks, WeeklySeries } from './reason-schemas';
-import { addWeeks, currentWeek, mondayOf, weekCount, weeksBetween } from './weeks';
+import { checkWeekRange } from './week-range';
+import { addWeeks, currentWeek, mondayOf, weeksBetween } from './weeks';
 
 export const MAX_SERIES_WEEKS = 1_100;
 
@@ -38,16 +39,7 @@ export async function weeklySeries(deps: Deps, query: WeeklyQuery): Promise<Week
       ? 'latest_week_with_tickets'
       : 'current_week';
   const from = query.from ? mondayOf(query.from) : addWeeks(to, -12);
-  if (from > to) {
-    throw new AppError('validation_failed', '`from` must not be after `to`.', [
-      { location: 'query', path: 'from', message: 'must not be after to' },
-    ]);
-  }
-  if (weekCount(from, to) > MAX_SERIES_WEEKS) {
-    throw new AppError('validation_failed', `At most ${MAX_SERIES_WEEKS} weeks per request.`, [
-      { location: 'query', path: 'from', message: `range exceeds ${MAX_SERIES_WEEKS} weeks` },
-    ]);
-  }
+  checkWeekRange(from, to, MAX_SERIES_WEEKS);
 
   const chosen = query.reasons
     ? sql`select slug as reason_slug from reasons

@@ -3,7 +3,8 @@ import { rowsOf } from '../../db/json-param';
 import type { Deps } from '../../deps';
 import { AppError } from '../../http/app-error';
 import { lookupReasonSlugs } from '../reasons/resolve-reasons';
-import { addWeeks, mondayOf, weekCount } from '../reasons/weeks';
+import { checkWeekRange } from '../reasons/week-range';
+import { addWeeks, mondayOf } from '../reasons/weeks';
 import { type Attribution, round, severityOf } from './detect';
 import type { SpikeReport, SpikeView } from './spike-schemas';
 
@@ -34,13 +35,7 @@ export async function findSpikes(
   const state = await verdictState(deps);
   const to = query.to ? mondayOf(query.to) : (state.computedThrough ?? mondayOf(today(deps)));
   const from = query.from ? mondayOf(query.from) : addWeeks(to, -12);
-  if (from > to || weekCount(from, to) > MAX_DETECTION_WEEKS) {
-    throw new AppError(
-      'validation_failed',
-      `Ask for 1 to ${MAX_DETECTION_WEEKS} weeks, from before to.`,
-      [{ location: 'query', path: 'from', message: 'must be before to and within range' }],
-    );
-  }
+  checkWeekRange(from, to, MAX_DETECTION_WEEKS);
   // A slug, a label or an alias, as events and campaigns take them.
   const reason = query.reason
     ? (await lookupReasonSlugs(deps.db, [query.reason])).get(query.reason)
