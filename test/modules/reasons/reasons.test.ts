@@ -155,7 +155,7 @@ describe('contact reasons and aliases', () => {
     expect((await reason('gamma')).aliases).toEqual([]);
   });
 
-  it('points events at the reason an alias joins, before and after the alias', async () => {
+  it('points events and campaigns at the reason an alias joins, before and after the alias', async () => {
     await ingest([ticket(1, { reason: 'DWI' }), ticket(2, { reason: 'Jury duty' })]);
     const event = (affected: string[]) =>
       t.request('/v1/events', {
@@ -170,6 +170,20 @@ describe('contact reasons and aliases', () => {
       });
     const earlier = await readJson(await event(['DWI', 'Jury duty']));
     expect(earlier.affected_reasons).toEqual(['dwi', 'jury-duty']);
+    const campaign = await readJson(
+      await t.request('/v1/campaigns', {
+        method: 'POST',
+        json: {
+          channels: ['banner'],
+          title: 'Court week notice',
+          audience: { type: 'all' },
+          target_reasons: ['DWI'],
+          starts_at: '2026-03-02T09:00:00Z',
+          ends_at: '2026-03-09T09:00:00Z',
+        },
+      }),
+    );
+    expect(campaign.target_reasons).toEqual(['dwi']);
 
     await putReason('jury-duty', { label: 'Jury duty', aliases: ['dwi'] });
     const later = await event(['DWI']);
@@ -177,6 +191,11 @@ describe('contact reasons and aliases', () => {
     expect((await readJson(later)).affected_reasons).toEqual(['jury-duty']);
     const stored = await readJson(await t.request(`/v1/events/${earlier.id}`));
     expect(stored.affected_reasons).toEqual(['jury-duty']);
+    const retargeted = await readJson(await t.request(`/v1/campaigns/${campaign.id}`));
+    expect(retargeted).toMatchObject({
+      target_reasons: ['jury-duty'],
+      version: campaign.version + 1,
+    });
   });
 
   it('rejects a slug that is not a slug, and a missing label', async () => {
