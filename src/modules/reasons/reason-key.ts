@@ -12,7 +12,9 @@ export function reasonKey(raw: string): string {
   let key = remembered.get(raw);
   if (key === undefined) {
     // NFKC first: "ﬁnance" is "finance" and full-width "Ａｂｃ" is "Abc", not "nance" and "".
-    key = slugify(spellOutUnlatinized(raw.normalize('NFKC')), { separator: '-' }).slice(0, 100);
+    key = slugify(spellOutUnlatinized(raw.normalize('NFKC')), { separator: '-' })
+      .slice(0, 100)
+      .replace(/-+$/, '');
     if (remembered.size >= REMEMBER_AT_MOST) remembered.clear();
     remembered.set(raw, key);
   }

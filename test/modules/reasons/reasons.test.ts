@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../../src/db/json-param';
+import { REASON_SLUG_PATTERN } from '../../../src/modules/reasons/reason-key';
 import { settleRecontacts } from '../../../src/modules/recontacts/recontact-work';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';
@@ -59,6 +60,8 @@ describe('contact reasons and aliases', () => {
       ticket(5, { reason: 'VIP' }),
       ticket(6, { reason: 'בעיה' }),
       ticket(7, { reason: '日本語の理由' }),
+      // Cut at 100 characters where a word ends: no slug may end with its separator.
+      ticket(8, { reason: `${'a'.repeat(99)} ${'결'.repeat(30)}` }),
     ]);
     const page = await readJson(await t.request('/v1/reasons'));
     type Reason = { label: string; slug: string; contacts_total: number };
@@ -67,7 +70,8 @@ describe('contact reasons and aliases', () => {
     for (const label of ['결제 문제', 'VIP 결제 문제', 'VIP', 'בעיה', '日本語の理由']) {
       expect(byLabel.get(label), label).toMatchObject({ contacts_total: 1 });
     }
-    expect(page.data).toHaveLength(6);
+    expect(page.data).toHaveLength(7);
+    for (const { slug } of page.data) expect(slug).toMatch(REASON_SLUG_PATTERN);
     expect(byLabel.get('VIP 결제 문제')?.slug).toMatch(/^vip-[a-z0-9]+-[a-z0-9]+$/);
   });
 
