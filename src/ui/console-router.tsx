@@ -4,6 +4,7 @@ import type { Role } from '../db/schema';
 import type { Deps } from '../deps';
 import type { AppEnv } from '../http/app-env';
 import { AppError, notFound } from '../http/app-error';
+import { dayInput } from '../http/time-input';
 import { getCampaign } from '../modules/campaigns/campaigns.service';
 import type { Flash } from '../view-kit/components';
 import { formValues } from '../view-kit/form-state';
@@ -104,6 +105,17 @@ export async function forRequestedPeriod<T>(
   read: (period: Period) => Promise<T>,
 ): Promise<{ value: T; problem?: string }> {
   const period = { from: c.req.query('from') || undefined, to: c.req.query('to') || undefined };
+  // Dates are held to what the API takes: an unparseable or far-off one is a message, not a 500.
+  for (const [name, value] of Object.entries(period)) {
+    const checked = value === undefined ? undefined : dayInput().safeParse(value);
+    if (checked && !checked.success) {
+      const reason = checked.error.issues[0]?.message ?? 'not a date';
+      return {
+        value: await read({}),
+        problem: `\`${name}\` is not a date we can read: ${reason}.`,
+      };
+    }
+  }
   try {
     return { value: await read(period) };
   } catch (error) {

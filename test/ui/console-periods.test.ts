@@ -62,6 +62,11 @@ describe('console pages anchored to the data: contact reasons and spikes', () =>
     const backwards = await analyst.get('/console/spikes?from=2026-01-05&to=2025-06-02');
     expect(backwards.status).toBe(400);
     expect(await backwards.text()).toContain('must not be after');
+    for (const from of ['abc', '0500-01-01', '2025-02-30']) {
+      const unreadable = await analyst.get(`/console/spikes?from=${from}&to=2025-06-02`);
+      expect(unreadable.status, from).toBe(400);
+      expect(await unreadable.text()).toContain('is not a date we can read');
+    }
   });
 
   it('shows contact reasons up to the latest week with tickets, the period carried by links', async () => {
@@ -82,6 +87,11 @@ describe('console pages anchored to the data: contact reasons and spikes', () =>
     const backwards = await analyst.get('/console/reasons?from=2026-01-05&to=2025-06-02');
     expect(backwards.status).toBe(400);
     expect(await backwards.text()).toContain('must not be after');
+    for (const from of ['abc', '0500-01-01', '2025-02-30']) {
+      const unreadable = await analyst.get(`/console/spikes?from=${from}&to=2025-06-02`);
+      expect(unreadable.status, from).toBe(400);
+      expect(await unreadable.text()).toContain('is not a date we can read');
+    }
   });
 
   it('lets ops run detection on demand', async () => {
