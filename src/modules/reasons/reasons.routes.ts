@@ -67,11 +67,10 @@ const weeklyRoute = defineRoute({
       to: isoDate.optional().openapi({
         description: 'Default: the latest week with tickets (the current week before any).',
       }),
-      reason: z
-        .string()
-        .max(2000)
-        .optional()
-        .openapi({ description: 'Comma-separated slugs; default: the top reasons by volume.' }),
+      reason: z.string().max(2000).optional().openapi({
+        description:
+          'Comma-separated slugs, labels or aliases; default: the top reasons by volume.',
+      }),
       top: z.coerce.number().int().min(1).max(100).default(10),
     }),
   },

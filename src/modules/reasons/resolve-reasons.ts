@@ -34,8 +34,8 @@ export async function resolveReasonSlugs(
 }
 
 /**
- * The slug each name stands for (or null): an alias first, since a raw reason made an alias
- * keeps its row but no longer holds a contact; then a slug; then a label, in any case.
+ * The slug each name stands for (or null): a slug, or a label in any case, taken through the
+ * aliases, since a raw reason made an alias keeps its row but no longer holds a contact.
  */
 export async function lookupReasonSlugs(
   db: Db,
@@ -51,10 +51,13 @@ export async function lookupReasonSlugs(
     await db.execute(sql`
       select w.name, coalesce(
         (select reason_slug from reason_aliases where alias = w.key),
+        (select reason_slug from reason_aliases where alias = found.slug),
+        found.slug) as slug
+      from jsonb_to_recordset(${jsonParam(wanted)}) as w(name text, key text, lower text)
+      cross join lateral (select coalesce(
         (select slug from reasons where slug = w.name),
         (select slug from reasons where slug = w.key),
-        (select min(slug) from reasons where lower(label) = w.lower)) as slug
-      from jsonb_to_recordset(${jsonParam(wanted)}) as w(name text, key text, lower text)`),
+        (select min(slug) from reasons where lower(label) = w.lower)) as slug) as found`),
   );
   return new Map(rows.map((row) => [row.name, row.slug]));
 }

@@ -205,6 +205,16 @@ describe('contact reasons and aliases', () => {
       target_reasons: ['jury-duty'],
       version: campaign.version + 1,
     });
+
+    // The alias's own row, even relabelled, names the reason it joins; so does the series.
+    expect((await putReason('dwi', { label: 'Drunk driving' })).status).toBe(200);
+    expect((await readJson(await event(['drunk driving']))).affected_reasons).toEqual([
+      'jury-duty',
+    ]);
+    const series = await readJson(
+      await t.request('/v1/reasons/weekly?from=2026-01-05&to=2026-02-16&reason=DWI'),
+    );
+    expect(series.series).toEqual([expect.objectContaining({ reason: 'jury-duty', total: 2 })]);
   });
 
   it('rejects a slug that is not a slug, and a missing label', async () => {
