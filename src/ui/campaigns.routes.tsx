@@ -1,10 +1,10 @@
 import type { Child } from 'hono/jsx';
 import { events } from '../db/schema';
 import type { Deps } from '../deps';
+import { actorOf } from '../http/principal';
 import { audienceSize } from '../modules/campaigns/audience-sql';
 import type { CampaignCreate } from '../modules/campaigns/campaign-input';
 import { campaignReach } from '../modules/campaigns/campaign-reach.service';
-import { actorOf } from '../modules/campaigns/campaigns.routes';
 import {
   createCampaign,
   getCampaign,

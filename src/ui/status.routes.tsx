@@ -1,5 +1,5 @@
 import { COMPONENT_STATUSES, IMPACTS, INCIDENT_STATUSES } from '../db/schema';
-import { actorOf } from '../modules/campaigns/campaigns.routes';
+import { actorOf } from '../http/principal';
 import { createComponent } from '../modules/status/components.service';
 import { openIncident, postIncidentUpdate } from '../modules/status/incidents/incidents.service';
 import { scheduleMaintenance } from '../modules/status/incidents/maintenance.service';

@@ -1,8 +1,8 @@
 import { z } from '@hono/zod-openapi';
-import type { Principal } from '../../http/app-env';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json, problemResponse } from '../../http/define-route';
 import { PageQuerySchema, pageSchema } from '../../http/pagination';
+import { actorOf } from '../../http/principal';
 import {
   CAMPAIGN_STATUSES,
   CampaignCreateSchema,
@@ -22,8 +22,6 @@ const ops = { roles: ['ops'] } as const;
 const readers = { roles: ['ops', 'analyst'] } as const;
 const tags = ['Campaigns'];
 const IdParams = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
-
-export const actorOf = (principal: Principal) => `${principal.name} (${principal.prefix}…)`;
 
 const createRoute = defineRoute({
   access: ops,

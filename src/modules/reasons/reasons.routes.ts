@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json, problemResponse } from '../../http/define-route';
 import { keyCursorSchema, pageSchema } from '../../http/pagination';
+import { actorOf } from '../../http/principal';
 import { dayInput } from '../../http/time-input';
 import { REASON_SLUG_PATTERN } from './reason-key';
 import { ReasonSchema, WeeklySchema } from './reason-schemas';
@@ -127,6 +128,7 @@ export const reasonRoutes = createRouter()
       c.var.deps,
       c.req.valid('param').slug,
       c.req.valid('json'),
+      actorOf(c.var.principal),
     );
     return created ? c.json(reason, 201) : c.json(reason, 200);
   });

@@ -1,6 +1,8 @@
 import { type SQLWrapper, sql } from 'drizzle-orm';
+import { v7 as uuidv7 } from 'uuid';
 import type { Db } from '../../db/database';
 import { jsonParam, rowsOf } from '../../db/json-param';
+import { campaignAudit } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { AppError, notFound } from '../../http/app-error';
 import { encodeKeyCursor, type Page, toPage } from '../../http/pagination';
@@ -73,6 +75,7 @@ export async function putReason(
   deps: Deps,
   slug: string,
   input: { label: string; aliases?: string[] },
+  actor: string,
 ): Promise<{ reason: ReasonView; created: boolean }> {
   const now = deps.clock.now().toISOString();
   const created = await deps.db.transaction(async (tx) => {
@@ -85,11 +88,12 @@ export async function putReason(
     );
     if (input.aliases) {
       // Before any ticket row is locked: a settle holding this lock may be waiting for them.
+      // Every alias change takes it, so two can never build a chain between them.
       await lockRecontactFlags(tx);
       const keys = [...new Set(input.aliases.map(reasonKey))].filter((key) => key && key !== slug);
       if (keys.length > 0) await refuseAliasChains(tx, slug, keys);
       const touched = await replaceAliases(tx, slug, keys);
-      await renameInCalendarAndCampaigns(tx, slug, keys, now);
+      await renameInCalendarAndCampaigns(tx, { slug, keys, now, actor });
       await rebuildRollup(tx, deps.config.workspaceTimeZone, touched);
       await recomputeRecontactsForReasons(tx, touched);
     }
@@ -107,7 +111,7 @@ async function refuseAliasChains(tx: Db, slug: string, keys: string[]): Promise<
   const [aliasOf] = rowsOf<{ reason_slug: string }>(
     await tx.execute(sql`select reason_slug from reason_aliases where alias = ${slug}`),
   );
-  if (aliasOf && aliasOf.reason_slug !== slug) {
+  if (aliasOf) {
     throw new AppError(
       'conflict',
       `Reason ${slug} is an alias of ${aliasOf.reason_slug}: give the aliases to ` +
@@ -137,34 +141,57 @@ async function refuseAliasChains(tx: Db, slug: string, keys: string[]): Promise<
 }
 
 /**
- * Events and campaigns that named a reason now made an alias name the reason it joins, so
- * neither is left pointing at a reason that no longer holds a contact.
+ * Events, and campaigns still to run or running, that named a reason now made an alias name
+ * the reason it joins, so none is left pointing at a reason that no longer holds a contact.
+ * An ended campaign keeps its targets, as its measurements were taken with them; each
+ * campaign changed gets a version and an audit entry, as any other change does.
  */
 async function renameInCalendarAndCampaigns(
   tx: Db,
-  slug: string,
-  keys: string[],
-  now: string,
+  change: { slug: string; keys: string[]; now: string; actor: string },
 ): Promise<void> {
+  const { slug, keys, now, actor } = change;
   if (keys.length === 0) return;
-  const keysParam = jsonParam(keys);
-  const named = (column: SQLWrapper) =>
+  const aliased = new Set(keys);
+  const renamed = (names: string[]) => [...new Set(names.map((n) => (aliased.has(n) ? slug : n)))];
+  const naming = (column: SQLWrapper) =>
     sql`exists (select 1 from jsonb_array_elements_text(${column}) as r
-                where r in (select jsonb_array_elements_text(${keysParam})))`;
-  const renamed = (column: SQLWrapper) => sql`(
-    select coalesce(jsonb_agg(distinct name order by name), '[]'::jsonb)
-    from (select case when r in (select jsonb_array_elements_text(${keysParam}))
-                      then ${slug} else r end as name
-          from jsonb_array_elements_text(${column}) as r) as names)`;
-  const affected = sql.identifier('affected_reasons');
-  const targets = sql.identifier('target_reasons');
-  await tx.execute(sql`
-    update events set ${affected} = ${renamed(affected)}, updated_at = ${now}::timestamptz
-    where ${named(affected)}`);
-  await tx.execute(sql`
-    update campaigns
-    set ${targets} = ${renamed(targets)}, version = version + 1, updated_at = ${now}::timestamptz
-    where ${named(targets)}`);
+                where r in (select jsonb_array_elements_text(${jsonParam(keys)})))`;
+
+  const namingEvents = rowsOf<{ id: string; affected_reasons: string[] }>(
+    await tx.execute(sql`
+      select id, affected_reasons from events
+      where ${naming(sql.identifier('affected_reasons'))} for update`),
+  );
+  for (const event of namingEvents) {
+    await tx.execute(sql`
+      update events set affected_reasons = ${jsonParam(renamed(event.affected_reasons))},
+        updated_at = ${now}::timestamptz
+      where id = ${event.id}`);
+  }
+
+  const namingCampaigns = rowsOf<{ id: string; target_reasons: string[] }>(
+    await tx.execute(sql`
+      select id, target_reasons from campaigns
+      where ${naming(sql.identifier('target_reasons'))}
+        and cancelled_at is null and (ends_at is null or ends_at > ${now}::timestamptz)
+      for update`),
+  );
+  for (const campaign of namingCampaigns) {
+    const targets = renamed(campaign.target_reasons);
+    await tx.execute(sql`
+      update campaigns set target_reasons = ${jsonParam(targets)}, version = version + 1,
+        updated_at = ${now}::timestamptz
+      where id = ${campaign.id}`);
+    await tx.insert(campaignAudit).values({
+      id: uuidv7(),
+      campaignId: campaign.id,
+      at: new Date(now),
+      actor,
+      action: 'reason_aliased',
+      changes: { target_reasons: { from: campaign.target_reasons, to: targets } },
+    });
+  }
 }
 
 /** Returns every reason whose tickets changed. */

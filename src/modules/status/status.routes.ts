@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { notFound } from '../../http/app-error';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json, problemResponse } from '../../http/define-route';
-import { actorOf } from '../campaigns/campaigns.routes';
+import { actorOf } from '../../http/principal';
 import {
   createComponent,
   deleteComponent,

@@ -193,8 +193,22 @@ describe('contact reasons and aliases', () => {
       }),
     );
     expect(campaign.target_reasons).toEqual(['dwi']);
+    await ingest([ticket(3, { reason: 'Jury duty old' })]);
+    const ended = await readJson(
+      await t.request('/v1/campaigns', {
+        method: 'POST',
+        json: {
+          channels: ['banner'],
+          title: 'Last winter',
+          audience: { type: 'all' },
+          target_reasons: ['jury-duty-old'],
+          starts_at: '2025-12-01T09:00:00Z',
+          ends_at: '2025-12-08T09:00:00Z',
+        },
+      }),
+    );
 
-    await putReason('jury-duty', { label: 'Jury duty', aliases: ['dwi'] });
+    await putReason('jury-duty', { label: 'Jury duty', aliases: ['dwi', 'jury-duty-old'] });
     const later = await event(['DWI']);
     expect(later.status).toBe(201);
     expect((await readJson(later)).affected_reasons).toEqual(['jury-duty']);
@@ -205,6 +219,18 @@ describe('contact reasons and aliases', () => {
       target_reasons: ['jury-duty'],
       version: campaign.version + 1,
     });
+    const audit = await readJson(await t.request(`/v1/campaigns/${campaign.id}/audit`));
+    expect(audit.data ?? audit).toContainEqual(
+      expect.objectContaining({
+        action: 'reason_aliased',
+        changes: { target_reasons: { from: ['dwi'], to: ['jury-duty'] } },
+      }),
+    );
+    // An ended campaign keeps the targets its measurements were taken with.
+    expect(await readJson(await t.request(`/v1/campaigns/${ended.id}`))).toMatchObject({
+      target_reasons: ['jury-duty-old'],
+      version: ended.version,
+    });
 
     // The alias's own row, even relabelled, names the reason it joins; so does the series.
     expect((await putReason('dwi', { label: 'Drunk driving' })).status).toBe(200);
@@ -214,7 +240,7 @@ describe('contact reasons and aliases', () => {
     const series = await readJson(
       await t.request('/v1/reasons/weekly?from=2026-01-05&to=2026-02-16&reason=DWI'),
     );
-    expect(series.series).toEqual([expect.objectContaining({ reason: 'jury-duty', total: 2 })]);
+    expect(series.series).toEqual([expect.objectContaining({ reason: 'jury-duty', total: 3 })]);
   });
 
   it('rejects a slug that is not a slug, and a missing label', async () => {
