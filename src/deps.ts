@@ -52,8 +52,8 @@ export type Deps = {
    */
   afterCampaignChange: CampaignFollowUp;
   /**
-   * What follows a committed change to what spike detection reads besides tickets (events,
-   * holidays, aliases): stored verdicts are refreshed soon, off the request.
+   * What follows a committed change to what spike detection reads (tickets, events, holidays,
+   * aliases): stored verdicts are refreshed soon, off the request.
    */
   afterDetectionInputChange: (deps: Deps) => void;
   /**

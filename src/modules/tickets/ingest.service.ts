@@ -8,7 +8,6 @@ import { applyRollupDeltas, type RollupDelta, rollupSteps } from '../reasons/rea
 import { resolveReasonSlugs } from '../reasons/resolve-reasons';
 import { queueRecontactWork, settleRecontactsInBackground } from '../recontacts/recontact-work';
 import type { ContactPoint } from '../recontacts/recontacts';
-import { refreshSoon } from '../spikes/refresh-verdicts';
 import { type NormalizedTicket, normalizeTickets, type PathOf } from './normalize-tickets';
 import type { IngestSummary, TicketInput } from './ticket-input';
 
@@ -52,7 +51,7 @@ export async function ingestTickets(deps: Deps, inputs: TicketInput[]): Promise<
  * of the flags settle the queue first, so none of them sees it unsettled.
  */
 export function settleAfterIngest(deps: Deps): void {
-  refreshSoon(deps);
+  deps.afterDetectionInputChange(deps);
   deps.background(
     settleRecontactsInBackground(deps.db, (error) =>
       deps.logger.error('re-contact flags not settled; the settle-recontacts job will retry', {
