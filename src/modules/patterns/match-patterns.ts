@@ -72,15 +72,28 @@ export function matchPatterns(input: PatternInput): Pattern[] {
   const spans = calendar.map(({ event, occurrences }) => ({
     event,
     group: groupOf(event.id),
-    spans: weekSpans(occurrences, starts),
+    spans: mergeOverlapping(
+      occurrences.map((o) => ({ occurrence: o, ...weeksTouched(o, starts) })),
+    ),
   }));
   const evidence = new Map<string, { reason: string; group: string; items: Evidence[] }>();
   for (const row of stored) {
     const reason = row.reason_slug;
+    // A group's events (one-off events of a kind) may touch the same weeks: merged again.
+    const byGroup = new Map<string, WeekSpan[][]>();
     for (const { event, group, spans: eventSpans } of spans) {
       if (event.affectedReasons.length > 0 && !event.affectedReasons.includes(reason)) continue;
+      const lists = byGroup.get(group);
+      if (lists) lists.push(eventSpans);
+      else byGroup.set(group, [eventSpans]);
+    }
+    for (const [group, lists] of byGroup) {
+      const groupSpans =
+        lists.length === 1
+          ? (lists[0] ?? [])
+          : mergeOverlapping(lists.flat().sort((a, b) => a.first - b.first || a.end - b.end));
       let entry: { reason: string; group: string; items: Evidence[] } | undefined;
-      for (const span of eventSpans) {
+      for (const span of groupSpans) {
         const item = occurrenceExcess(span, row);
         if (!item) continue;
         if (!entry) {
@@ -151,20 +164,31 @@ export function matchPatterns(input: PatternInput): Pattern[] {
 type WeekSpan = { occurrence: Occurrence; first: number; end: number };
 
 /**
- * The weeks each occurrence touches, earliest first; occurrences in a row that touch the same
- * weeks (a daily stand-up, an hourly job) are one piece of evidence, since weeks are what the
- * contacts are counted in: it starts with the first of them and ends with the last.
+ * Occurrences (ordered by their first week) merged where they touch a week in common: weeks
+ * are what contacts are counted in, so a week is one piece of evidence however many
+ * occurrences fall in it (a daily stand-up, three releases in one week). A merged span starts
+ * with its first occurrence and ends with the last to end. The spans given are not changed.
  */
-function weekSpans(occurrences: Occurrence[], starts: number[]): WeekSpan[] {
-  const spans: WeekSpan[] = [];
-  for (const occurrence of occurrences) {
-    const { first, end } = weeksTouched(occurrence, starts);
-    const last = spans.at(-1);
-    if (last && last.first === first && last.end === end) {
-      last.occurrence = { ...last.occurrence, ends_at: occurrence.ends_at };
-    } else spans.push({ occurrence, first, end });
+function mergeOverlapping(spans: WeekSpan[]): WeekSpan[] {
+  const merged: WeekSpan[] = [];
+  for (const span of spans) {
+    const last = merged.at(-1);
+    if (!last || span.first >= last.end) {
+      merged.push(span);
+      continue;
+    }
+    // ISO instants in UTC compare as text.
+    const endsAt =
+      span.occurrence.ends_at.localeCompare(last.occurrence.ends_at) > 0
+        ? span.occurrence.ends_at
+        : last.occurrence.ends_at;
+    merged[merged.length - 1] = {
+      occurrence: { ...last.occurrence, ends_at: endsAt },
+      first: last.first,
+      end: Math.max(last.end, span.end),
+    };
   }
-  return spans;
+  return merged;
 }
 
 /** The weeks (indices into `starts`, [first, end)) an occurrence's window touches. */

@@ -154,4 +154,26 @@ describe('GET /v1/patterns', () => {
     expect(spans.every((span: string, i: number) => span !== spans[i - 1])).toBe(true);
     expect(pattern.occurrences_seen).toBe(spans.length);
   });
+
+  it('counts a week once when several one-off events of a kind fall in it', async () => {
+    // Three maintenance windows in the week of a billing run, and one in the next run's week.
+    for (const day of ['2025-07-01', '2025-07-02', '2025-07-03', '2025-08-01']) {
+      const window = {
+        kind: 'maintenance',
+        title: `Maintenance ${day}`,
+        starts_at: `${day}T01:00:00Z`,
+        ends_at: `${day}T02:00:00Z`,
+        affected_reasons: ['billing'],
+      };
+      expect((await t.request('/v1/events', { method: 'POST', json: window })).status).toBe(201);
+    }
+    const found = await readJson(await t.request('/v1/patterns?weeks=52'));
+    const pattern = found.patterns.find(
+      (p: JsonBody) => p.group.type === 'kind' && p.group.kind === 'maintenance',
+    );
+    expect(pattern?.evidence.map((e: JsonBody) => e.starts_at.slice(0, 10))).toEqual([
+      '2025-07-01',
+      '2025-08-01',
+    ]);
+  });
 });
