@@ -22,7 +22,7 @@ export const EventInputSchema = z
     lag_days: z.number().int().min(0).max(60).default(0).openapi({
       description: 'Days after each window in which contacts still arrive.',
     }),
-    affected_reasons: z.array(z.string().min(1).max(100)).max(100).default([]),
+    affected_reasons: z.array(z.string().trim().min(1).max(100)).max(100).default([]),
     audience: z.record(z.string(), z.unknown()).nullish(),
   })
   .openapi('EventInput');

@@ -46,6 +46,13 @@ describe('predictable events', () => {
         message: 'unknown reason "Utilities"',
       }),
     ]);
+    // A blank name is a malformed body, as it is in a campaign's target reasons.
+    const blank = await expectProblem(
+      await create({ ...billingRun, affected_reasons: [' '] }),
+      400,
+      'validation_failed',
+    );
+    expect(blank.errors).toEqual([expect.objectContaining({ path: 'affected_reasons.0' })]);
     expect((await readJson(await t.request('/v1/events'))).data).toHaveLength(1);
   });
 
