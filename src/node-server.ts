@@ -1,8 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { getRequestListener } from '@hono/node-server';
 import { createApp } from './app';
 import type { Deps } from './deps';
 import { swaggerUiFiles } from './docs/swagger-ui-files';
+import { AppError } from './http/app-error';
+import { problemAnswer } from './http/problem';
 import { requestIdFor } from './http/request-id';
 import { logRequest } from './http/request-log';
 import { answerNotices, type NoticesReply } from './modules/notices/notices-answer';
@@ -15,8 +18,41 @@ export function serveNode(deps: Deps, options: { port: number; hostname?: string
   const app = createApp(deps, { apiReferenceAssets: swaggerUiFiles });
   const honoListener = getRequestListener(app.fetch, { hostname: options.hostname });
   const server = createServer(withNoticesFastPath(deps, honoListener));
+  server.on('clientError', answerClientError);
   server.listen(options.port, options.hostname);
   return server;
+}
+
+/**
+ * A request node:http cannot take never reaches the app. Node would answer a request line and
+ * headers over its 16 KB limit (a query string that long) with a bare 431 and no body: this
+ * says the same as problem+json, like every other refusal. Anything else is left as Node
+ * leaves it: a bare 400 while the socket can still be written to, else the socket closed.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  if (error.code !== 'HPE_HEADER_OVERFLOW') {
+    socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    return;
+  }
+  const refusal = new AppError(
+    'headers_too_large',
+    'The request line and headers exceed 16 KB; send long inputs in a body.',
+  );
+  const requestId = requestIdFor(undefined);
+  const { status, headers, body } = problemAnswer(refusal, requestId);
+  const head = Object.entries({
+    ...headers,
+    'x-request-id': requestId,
+    'content-length': String(Buffer.byteLength(body)),
+    connection: 'close',
+  })
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  socket.end(`HTTP/1.1 ${status} ${refusal.title}\r\n${head}\r\n${body}`);
 }
 
 /**

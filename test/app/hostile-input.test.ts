@@ -6,6 +6,7 @@ import { buildDeps } from '../../src/composition-root';
 import { loadConfig } from '../../src/config';
 import { rowsOf } from '../../src/db/json-param';
 import { openPostgres } from '../../src/db/postgres';
+import { serveNode } from '../../src/node-server';
 import { expectProblem } from '../helpers/problem';
 import { readJson } from '../helpers/read-json';
 import { startTestApp, type TestApp } from '../helpers/test-app';
@@ -91,6 +92,21 @@ describe('hostile input gets a 4xx problem and changes nothing', () => {
     });
     const problem = await expectProblem(response, 400, 'validation_failed');
     expect(problem.errors.map((e: { path: string }) => e.path)).toContain(field);
+  });
+
+  it('answers a request line over 16 KB with a 431 problem from the Node server', async () => {
+    const server = serveNode(t.deps, { port: 0, hostname: '127.0.0.1' });
+    await new Promise<void>((resolve) => server.once('listening', resolve));
+    const address = server.address();
+    const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    try {
+      const long = await fetch(`${base}/v1/spikes?reason=${'x'.repeat(20_000)}`);
+      const problem = await expectProblem(long, 431, 'headers_too_large');
+      expect(problem.detail).toContain('16 KB');
+      expect((await fetch(`${base}/health`)).status).toBe(200);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('refuses JSON nested deeper than any body forestall takes', async () => {
