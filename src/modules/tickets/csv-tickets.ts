@@ -169,13 +169,32 @@ function toRow(
   if (unsafe.length > 0) return { line, ok: false, errors: unsafe };
   const parsed = TicketInputSchema.safeParse(candidate);
   if (parsed.success) return { line, ok: true, ticket: parsed.data };
+  // An empty cell the row needs says so, rather than what the schema received (undefined).
+  const empty: TicketField[] = REQUIRED_CELLS.filter((field) => candidate[field] === undefined);
+  const issues = parsed.error.issues.filter(
+    (issue) => !empty.includes(String(issue.path[0]) as TicketField),
+  );
   return {
     line,
     ok: false,
-    errors: fieldErrors(
-      parsed.error.issues,
-      'body',
-      (path) => `line ${line}.${columnOf(String(path[0]), options)}`,
-    ),
+    errors: [
+      ...empty.map((field) => ({
+        location: 'body',
+        path: `line ${line}.${columnFor(field, options)}`,
+        message: 'is empty; every row needs one',
+      })),
+      ...fieldErrors(
+        issues,
+        'body',
+        (path) => `line ${line}.${columnOf(String(path[0]), options)}`,
+      ),
+    ],
   };
 }
+
+const REQUIRED_CELLS = [
+  'source',
+  'external_id',
+  'reason',
+  'created_at',
+] as const satisfies TicketField[];

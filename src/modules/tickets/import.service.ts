@@ -61,6 +61,8 @@ export async function importCsvTickets(
       await flush();
     });
     settleAfterIngest(deps);
+    // Rows are checked as read, reasons as each batch is written: reported in line order.
+    result.errors.sort((a, b) => lineOf(a.path) - lineOf(b.path));
   } catch (error) {
     if (error instanceof CsvFormatError) {
       const where = error.line ? `line ${error.line}` : 'body';
@@ -72,3 +74,5 @@ export async function importCsvTickets(
   }
   return result;
 }
+
+const lineOf = (path: string) => Number(/^line (\d+)/.exec(path)?.[1] ?? 0);

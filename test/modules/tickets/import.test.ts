@@ -91,14 +91,22 @@ describe('POST /v1/tickets/import', () => {
     expect(await ticketCount()).toBe(0);
   });
 
+  it('says a required cell is empty, in the column it was read from', async () => {
+    const csv = `${HEADER}1,a,Billing,,\n`;
+    const body = await expectProblem(await post(csv), 400, 'validation_failed');
+    expect(body.errors).toEqual([
+      { location: 'body', path: 'line 2.opened', message: 'is empty; every row needs one' },
+    ]);
+  });
+
   it('skips and counts bad rows when asked to', async () => {
     const csv = `${HEADER}1,a,Billing,2026-02-02,\n2,b,Login,2026-02-31,\n3,c,???,2026-02-03,\n4,d,Login,2026-02-04,\n`;
     const response = await post(csv, `source=crm&on_error=skip&map=${MAP}`);
     const body = await readJson(response);
     expect(body).toMatchObject({ received: 4, inserted: 2, rejected: 2 });
     expect(body.errors.map((e: { path: string }) => e.path)).toEqual([
-      'line 4.type',
       'line 3.opened',
+      'line 4.type',
     ]);
     expect(await ticketCount()).toBe(2);
   });
