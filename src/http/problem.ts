@@ -86,7 +86,10 @@ function databaseProblem(failure: DatabaseFailure): AppError {
         DATABASE_RETRY_AFTER_SECONDS,
       );
     case 'bad_value':
-      return new AppError('validation_failed', 'A value in the request cannot be stored.');
+      return new AppError(
+        'validation_failed',
+        'A value in the request is not one the database can hold (a date or number out of range).',
+      );
     case 'conflict':
       return new AppError('conflict', 'The request conflicts with stored data.');
   }

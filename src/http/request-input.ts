@@ -36,7 +36,8 @@ const decodeSafe = (segment: string) => withoutRefused(decodeOrRaw(segment));
 const invalidText = (errors: FieldError[]) =>
   new AppError(
     'validation_failed',
-    `${errors.length} field${errors.length === 1 ? '' : 's'} with text that cannot be stored.`,
+    `${errors.length} field${errors.length === 1 ? '' : 's'} with text forestall cannot read ` +
+      '(a NUL character or an unpaired surrogate).',
     errors,
   );
 
