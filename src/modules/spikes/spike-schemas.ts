@@ -53,7 +53,15 @@ export const SpikeReportSchema = z
     pending: z.boolean().openapi({
       description: 'Tickets, aliases or events changed and verdicts are being recomputed.',
     }),
-    reasons_tested: z.number().int(),
+    reasons_tested: z
+      .number()
+      .int()
+      .openapi({
+        description:
+          "Reasons tested in the range's last week, every one of them even when `reason` narrows " +
+          'the spikes: each week is flagged across all reasons tested (Benjamini–Hochberg), so ' +
+          'this is how many tests stand behind its cut.',
+      }),
     insufficient_history: z.array(
       z.object({
         reason: z.string(),
