@@ -29,7 +29,7 @@ export function serveNode(deps: Deps, options: { port: number; hostname?: string
  * says the same as problem+json, like every other refusal. Anything else is left as Node
  * leaves it: a bare 400 while the socket can still be written to, else the socket closed.
  */
-export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
   if (!socket.writable) {
     socket.destroy();
     return;
