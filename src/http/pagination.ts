@@ -1,9 +1,10 @@
 import { z } from '@hono/zod-openapi';
 import { base64url, fromBase64url } from '../lib/base64url';
+import { wholeNumberInput } from './number-input';
 
 /** Keyset pagination over time-ordered UUIDv7 ids: stable under inserts, cheap at any depth. */
 export const PageQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50).openapi({ example: 50 }),
+  limit: wholeNumberInput(1, 200).default(50).openapi({ example: 50 }),
   cursor: z
     .uuid({ message: 'Not a cursor this API issued: pass the `next_cursor` of the previous page.' })
     .optional()

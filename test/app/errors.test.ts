@@ -71,6 +71,20 @@ describe('every error is application/problem+json with a stable code', () => {
     expect(long.errors[0].message).toMatch(/^range exceeds \d+ weeks$/);
   });
 
+  it('400 for a count that is not written in digits', async () => {
+    for (const limit of ['', '0x10', '1e2', '2.5', ' 5']) {
+      const body = await expectProblem(
+        await t.request(`/v1/api-keys?limit=${encodeURIComponent(limit)}`),
+        400,
+        'validation_failed',
+      );
+      expect(body.errors, limit).toEqual([
+        expect.objectContaining({ location: 'query', path: 'limit' }),
+      ]);
+    }
+    expect((await t.request('/v1/api-keys?limit=16')).status).toBe(200);
+  });
+
   it('400 for a body that is not JSON', async () => {
     const response = await t.request('/v1/api-keys', {
       method: 'POST',

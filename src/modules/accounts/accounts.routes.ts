@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json, problemResponse } from '../../http/define-route';
+import { wholeNumberInput } from '../../http/number-input';
 import { keyCursorSchema, pageSchema } from '../../http/pagination';
 import {
   AccountBatchSchema,
@@ -77,7 +78,7 @@ const listRoute = defineRoute({
   summary: 'List accounts by id',
   request: {
     query: z.object({
-      limit: z.coerce.number().int().min(1).max(200).default(50),
+      limit: wholeNumberInput(1, 200).default(50),
       cursor: keyCursorSchema.optional(),
     }),
   },

@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { DELIVERY_STATUSES } from '../../db/schema';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json, problemResponse } from '../../http/define-route';
+import { wholeNumberInput } from '../../http/number-input';
 import { keyCursorSchema, PageQuerySchema, pageSchema } from '../../http/pagination';
 import { listDeliveries, listOutbox } from './delivery/deliveries.service';
 import { previewCampaignEmail } from './delivery/email-preview.service';
@@ -145,7 +146,7 @@ const listSuppressionsRoute = defineRoute({
   summary: 'Addresses no campaign email goes to (bounced, complained, unsubscribed)',
   request: {
     query: z.object({
-      limit: z.coerce.number().int().min(1).max(200).default(50),
+      limit: wholeNumberInput(1, 200).default(50),
       cursor: keyCursorSchema.optional(),
     }),
   },

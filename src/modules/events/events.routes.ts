@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { EVENT_KINDS } from '../../db/schema';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json, problemResponse } from '../../http/define-route';
+import { wholeNumberInput } from '../../http/number-input';
 import { PageQuerySchema, pageSchema } from '../../http/pagination';
 import { serializedJson } from '../../http/serialized-json';
 import { dayInput } from '../../http/time-input';
@@ -154,8 +155,8 @@ const icsRoute = defineRoute({
   request: {
     query: z.object({
       kind: z.enum(EVENT_KINDS).default('other').openapi({ description: 'Kind of every event.' }),
-      lead_days: z.coerce.number().int().min(0).max(60).default(0),
-      lag_days: z.coerce.number().int().min(0).max(60).default(0),
+      lead_days: wholeNumberInput(0, 60).default(0),
+      lag_days: wholeNumberInput(0, 60).default(0),
     }),
     body: {
       required: true,

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json, problemResponse } from '../../http/define-route';
+import { wholeNumberInput } from '../../http/number-input';
 import { campaignImpact } from './impact.service';
 import { CampaignImpactSchema, DEFLECTION_RATE, INTERVAL_KIND } from './impact-schemas';
 
@@ -25,7 +26,7 @@ const impactRoute = defineRoute({
   request: {
     params: z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) }),
     query: z.object({
-      window_days: z.coerce.number().int().min(1).max(180).optional().openapi({
+      window_days: wholeNumberInput(1, 180).optional().openapi({
         description:
           'Days after the campaign ends that still count (default IMPACT_WINDOW_DAYS, 14).',
       }),

@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { EVENT_KINDS } from '../../db/schema';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json } from '../../http/define-route';
+import { wholeNumberInput } from '../../http/number-input';
 import { dayInput } from '../../http/time-input';
 import { findPatterns } from './patterns.service';
 
@@ -51,7 +52,7 @@ const patternsRoute = defineRoute({
   summary: 'Preventable patterns: events that keep bringing excess contacts, ranked',
   request: {
     query: z.object({
-      weeks: z.coerce.number().int().min(8).max(520).default(104).openapi({
+      weeks: wholeNumberInput(8, 520).default(104).openapi({
         description: 'How many past weeks to learn from.',
       }),
       as_of: dayInput().optional().openapi({

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json, problemResponse } from '../../http/define-route';
+import { wholeNumberInput } from '../../http/number-input';
 import { keyCursorSchema, pageSchema } from '../../http/pagination';
 import { actorOf } from '../../http/principal';
 import { dayInput } from '../../http/time-input';
@@ -44,7 +45,7 @@ const listRoute = defineRoute({
   summary: 'Contact reasons with their aliases and volume',
   request: {
     query: z.object({
-      limit: z.coerce.number().int().min(1).max(200).default(50),
+      limit: wholeNumberInput(1, 200).default(50),
       cursor: keyCursorSchema.optional(),
     }),
   },
@@ -72,7 +73,7 @@ const weeklyRoute = defineRoute({
         description:
           'Comma-separated slugs, labels or aliases; default: the top reasons by volume.',
       }),
-      top: z.coerce.number().int().min(1).max(100).default(10),
+      top: wholeNumberInput(1, 100).default(10),
     }),
   },
   responses: {
