@@ -34,14 +34,15 @@ export async function resolveReasonSlugs(
 }
 
 /**
- * The slug each name stands for (or null): a slug, or a label in any case, taken through the
- * aliases, since a raw reason made an alias keeps its row but no longer holds a contact.
+ * The reasons named (each by a slug, or a label in any case), taken through the aliases, since a
+ * raw reason made an alias keeps its row but no longer holds a contact: their slugs, once
+ * each, in the order named, and the names that match no reason.
  */
 export async function lookupReasonSlugs(
   db: Db,
   names: string[],
-): Promise<Map<string, string | null>> {
-  if (names.length === 0) return new Map();
+): Promise<{ slugs: string[]; unknown: string[] }> {
+  if (names.length === 0) return { slugs: [], unknown: [] };
   const wanted = names.map((name) => ({
     name,
     key: reasonKey(name),
@@ -59,27 +60,38 @@ export async function lookupReasonSlugs(
         (select slug from reasons where slug = w.key),
         (select min(slug) from reasons where lower(label) = w.lower)) as slug) as found`),
   );
-  return new Map(rows.map((row) => [row.name, row.slug]));
+  const found = new Map(rows.map((row) => [row.name, row.slug]));
+  return {
+    slugs: [...new Set(names.flatMap((name) => found.get(name) ?? []))],
+    unknown: names.filter((name) => !found.get(name)),
+  };
 }
 
 /**
- * Reasons named by people (an event's affected reasons, a campaign's targets) as slugs: each
- * name may be a slug, a label or an alias. An unknown name is a 422 naming it and the body
- * field, so nothing silently matches no contact.
+ * Reasons named in a body (an event's affected reasons, a campaign's targets) as slugs. An
+ * unknown name is a 422 naming it and the body field, so nothing silently matches no contact.
  */
 export async function resolveReasonNames(db: Db, names: string[], path: string): Promise<string[]> {
-  const slugs = await lookupReasonSlugs(db, names);
-  const unknown = names.filter((name) => !slugs.get(name));
+  const { slugs, unknown } = await lookupReasonSlugs(db, names);
   if (unknown.length > 0) {
     throw new AppError(
       'unknown_reason',
       `Unknown contact reason(s): ${unknown.join(', ')}. Use a reason's slug, label or alias.`,
       names.flatMap((name, i) =>
-        slugs.get(name)
-          ? []
-          : [{ location: 'body', path: `${path}.${i}`, message: `unknown reason "${name}"` }],
+        unknown.includes(name)
+          ? [{ location: 'body', path: `${path}.${i}`, message: `unknown reason "${name}"` }]
+          : [],
       ),
     );
   }
-  return [...new Set(names.flatMap((name) => slugs.get(name) ?? []))];
+  return slugs;
+}
+
+/** Reasons named in a query (`?reason=`) as slugs; an unknown one is a 404 naming it. */
+export async function findReasonSlugs(db: Db, names: string[]): Promise<string[]> {
+  const { slugs, unknown } = await lookupReasonSlugs(db, names);
+  if (unknown.length > 0) {
+    throw new AppError('not_found', `Unknown reason(s): ${unknown.join(', ')}.`);
+  }
+  return slugs;
 }

@@ -1,9 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { jsonParam, rowsOf } from '../../db/json-param';
 import type { Deps } from '../../deps';
-import { AppError } from '../../http/app-error';
 import type { TicketWeeks, WeeklySeries } from './reason-schemas';
-import { lookupReasonSlugs } from './resolve-reasons';
+import { findReasonSlugs } from './resolve-reasons';
 import { checkWeekRange } from './week-range';
 import { addWeeks, currentWeek, mondayOf, weeksBetween } from './weeks';
 
@@ -42,7 +41,7 @@ export async function weeklySeries(deps: Deps, query: WeeklyQuery): Promise<Week
   const from = query.from ? mondayOf(query.from) : addWeeks(to, -12);
   checkWeekRange(from, to, MAX_SERIES_WEEKS);
 
-  const named = query.reasons && (await namedSlugs(deps, query.reasons));
+  const named = query.reasons && (await findReasonSlugs(deps.db, query.reasons));
   const chosen = named
     ? sql`select slug as reason_slug from reasons
           where slug in (select jsonb_array_elements_text(${jsonParam(named)}))`
@@ -80,14 +79,4 @@ export async function weeklySeries(deps: Deps, query: WeeklyQuery): Promise<Week
     (a, b) => b.total - a.total || a.reason.localeCompare(b.reason),
   );
   return { time_zone: zone, anchored_to, data, weeks, series };
-}
-
-/** The slugs of reasons named by slug, label or alias; an unknown name is a 404 naming it. */
-async function namedSlugs(deps: Deps, names: string[]): Promise<string[]> {
-  const slugs = await lookupReasonSlugs(deps.db, names);
-  const missing = names.filter((name) => !slugs.get(name));
-  if (missing.length > 0) {
-    throw new AppError('not_found', `Unknown reason(s): ${missing.join(', ')}.`);
-  }
-  return [...new Set(names.flatMap((name) => slugs.get(name) ?? []))];
 }

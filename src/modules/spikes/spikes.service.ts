@@ -1,8 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../db/json-param';
 import type { Deps } from '../../deps';
-import { AppError } from '../../http/app-error';
-import { lookupReasonSlugs } from '../reasons/resolve-reasons';
+import { findReasonSlugs } from '../reasons/resolve-reasons';
 import { checkWeekRange } from '../reasons/week-range';
 import { addWeeks, mondayOf } from '../reasons/weeks';
 import { type Attribution, round, severityOf } from './detect';
@@ -37,12 +36,7 @@ export async function findSpikes(
   const from = query.from ? mondayOf(query.from) : addWeeks(to, -12);
   checkWeekRange(from, to, MAX_DETECTION_WEEKS);
   // A slug, a label or an alias, as events and campaigns take them.
-  const reason = query.reason
-    ? (await lookupReasonSlugs(deps.db, [query.reason])).get(query.reason)
-    : undefined;
-  if (query.reason && !reason) {
-    throw new AppError('not_found', `Reason ${query.reason} was not found.`);
-  }
+  const [reason] = query.reason ? await findReasonSlugs(deps.db, [query.reason]) : [];
   const reasonFilter = reason ? sql`and s.reason_slug = ${reason}` : sql``;
   const rows = rowsOf<SpikeRow>(
     await deps.db.execute(sql`

@@ -179,33 +179,27 @@ describe('contact reasons and aliases', () => {
       });
     const earlier = await readJson(await event(['DWI', 'Jury duty']));
     expect(earlier.affected_reasons).toEqual(['dwi', 'jury-duty']);
-    const campaign = await readJson(
-      await t.request('/v1/campaigns', {
-        method: 'POST',
-        json: {
-          channels: ['banner'],
-          title: 'Court week notice',
-          audience: { type: 'all' },
-          target_reasons: ['DWI'],
-          starts_at: '2026-03-02T09:00:00Z',
-          ends_at: '2026-03-09T09:00:00Z',
-        },
-      }),
-    );
+    const bannerTargeting = async (targets: string[], starts: string, ends: string) =>
+      readJson(
+        await t.request('/v1/campaigns', {
+          method: 'POST',
+          json: {
+            channels: ['banner'],
+            title: 'Court week notice',
+            audience: { type: 'all' },
+            target_reasons: targets,
+            starts_at: starts,
+            ends_at: ends,
+          },
+        }),
+      );
+    const campaign = await bannerTargeting(['DWI'], '2026-03-02T09:00:00Z', '2026-03-09T09:00:00Z');
     expect(campaign.target_reasons).toEqual(['dwi']);
     await ingest([ticket(3, { reason: 'Jury duty old' })]);
-    const ended = await readJson(
-      await t.request('/v1/campaigns', {
-        method: 'POST',
-        json: {
-          channels: ['banner'],
-          title: 'Last winter',
-          audience: { type: 'all' },
-          target_reasons: ['jury-duty-old'],
-          starts_at: '2025-12-01T09:00:00Z',
-          ends_at: '2025-12-08T09:00:00Z',
-        },
-      }),
+    const ended = await bannerTargeting(
+      ['jury-duty-old'],
+      '2025-12-01T09:00:00Z',
+      '2025-12-08T09:00:00Z',
     );
 
     await putReason('jury-duty', { label: 'Jury duty', aliases: ['dwi', 'jury-duty-old'] });
