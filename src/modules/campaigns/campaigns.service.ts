@@ -146,7 +146,6 @@ export async function createCampaign(
     endsAt,
     audience: input.audience,
     eventId: input.event_id ?? null,
-    targetReasons: await resolveReasonNames(deps.db, input.target_reasons, 'target_reasons'),
     holdoutPercent: input.holdout_percent,
     email: emailSettings(input.channels, input.email, input.event_id),
     origin: origin.origin,
@@ -157,7 +156,11 @@ export async function createCampaign(
     updatedAt: now,
   };
   const write = async (tx: Db) => {
-    const [created] = await tx.insert(campaigns).values(row).returning();
+    const targetReasons = await resolveReasonNames(tx, input.target_reasons, 'target_reasons');
+    const [created] = await tx
+      .insert(campaigns)
+      .values({ ...row, targetReasons })
+      .returning();
     if (!created) throw new Error('insert into campaigns returned no row');
     const view = toCampaignView(created, now);
     await audit(tx, created.id, now, actor, 'created', diff({}, auditable(view)));
@@ -177,20 +180,19 @@ export async function patchCampaign(
 ): Promise<CampaignView> {
   const now = deps.clock.now();
   await checkEvent(db, patch.event_id);
-  if (patch.target_reasons !== undefined) {
-    patch = {
-      ...patch,
-      target_reasons: await resolveReasonNames(db, patch.target_reasons, 'target_reasons'),
-    };
-  }
   const work = async (tx: Db) => {
+    const named = patch.target_reasons;
+    const change: CampaignPatch =
+      named === undefined
+        ? patch
+        : { ...patch, target_reasons: await resolveReasonNames(tx, named, 'target_reasons') };
     const [row] = await tx.select().from(campaigns).where(eq(campaigns.id, id)).for('update');
     if (!row) throw notFound(`Campaign ${id}`);
     const status = campaignStatus(row, now);
     if (status === 'ended' || status === 'cancelled') {
       throw new AppError('conflict', `The campaign has ${status}; it can no longer change.`);
     }
-    const next = applyPatch(row, patch, status, now);
+    const next = applyPatch(row, change, status, now);
     const [updated] = await tx
       .update(campaigns)
       .set({ ...next, version: row.version + 1, updatedAt: now })

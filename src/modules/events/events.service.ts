@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
+import type { Db } from '../../db/database';
 import { type EventKind, type EventRow, events } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { AppError, type FieldError, notFound } from '../../http/app-error';
@@ -49,36 +50,38 @@ function toColumns(input: EventInput) {
 
 /** Affected reasons are stored as slugs, whichever name (label, alias, slug) was given. */
 async function withReasonSlugs<T extends { affectedReasons: string[] }>(
-  deps: Deps,
+  tx: Db,
   columns: T,
 ): Promise<T> {
-  const affectedReasons = await resolveReasonNames(
-    deps.db,
-    columns.affectedReasons,
-    'affected_reasons',
-  );
+  const affectedReasons = await resolveReasonNames(tx, columns.affectedReasons, 'affected_reasons');
   return { ...columns, affectedReasons };
 }
 
 export async function createEvent(deps: Deps, input: EventInput): Promise<EventView> {
   const now = deps.clock.now();
-  const columns = await withReasonSlugs(deps, toColumns(input));
-  const [row] = await deps.db
-    .insert(events)
-    .values({ id: uuidv7(), ...columns, createdAt: now, updatedAt: now })
-    .returning();
+  const row = await deps.db.transaction(async (tx) => {
+    const columns = await withReasonSlugs(tx, toColumns(input));
+    const [inserted] = await tx
+      .insert(events)
+      .values({ id: uuidv7(), ...columns, createdAt: now, updatedAt: now })
+      .returning();
+    return inserted;
+  });
   if (!row) throw new Error('insert into events returned no row');
   deps.afterDetectionInputChange(deps);
   return toEventView(row);
 }
 
 export async function updateEvent(deps: Deps, id: string, input: EventInput): Promise<EventView> {
-  const columns = await withReasonSlugs(deps, toColumns(input));
-  const [row] = await deps.db
-    .update(events)
-    .set({ ...columns, updatedAt: deps.clock.now() })
-    .where(eq(events.id, id))
-    .returning();
+  const row = await deps.db.transaction(async (tx) => {
+    const columns = await withReasonSlugs(tx, toColumns(input));
+    const [updated] = await tx
+      .update(events)
+      .set({ ...columns, updatedAt: deps.clock.now() })
+      .where(eq(events.id, id))
+      .returning();
+    return updated;
+  });
   if (!row) throw notFound(`Event ${id}`);
   deps.afterDetectionInputChange(deps);
   return toEventView(row);

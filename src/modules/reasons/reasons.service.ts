@@ -8,6 +8,7 @@ import { AppError, notFound } from '../../http/app-error';
 import { encodeKeyCursor, type Page, toPage } from '../../http/pagination';
 import { recomputeRecontactsForReasons } from '../recontacts/recompute-recontacts';
 import { lockRecontactFlags } from '../recontacts/recontact-work';
+import { lockAliases } from './alias-lock';
 import { reasonKey } from './reason-key';
 import type { ReasonView } from './reason-schemas';
 import { rebuildRollup } from './reason-weeks-rollup';
@@ -87,8 +88,11 @@ export async function putReason(
         returning (xmax = 0) as inserted`),
     );
     if (input.aliases) {
+      // Alone among alias changes and writes that map names, so two changes can never build
+      // a chain between them, nor a write store a name this change aliases after it moved
+      // what was stored under it.
+      await lockAliases(tx);
       // Before any ticket row is locked: a settle holding this lock may be waiting for them.
-      // Every alias change takes it, so two can never build a chain between them.
       await lockRecontactFlags(tx);
       const keys = [...new Set(input.aliases.map(reasonKey))].filter((key) => key && key !== slug);
       if (keys.length > 0) await refuseAliasChains(tx, slug, keys);

@@ -2,19 +2,22 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/database';
 import { jsonParam, rowsOf } from '../../db/json-param';
 import { AppError } from '../../http/app-error';
+import { holdAliasesSteady } from './alias-lock';
 import { reasonKey } from './reason-key';
 
 /**
  * Maps raw reason keys to reason slugs: through an alias when one exists, otherwise to a
- * reason of the same slug, created on first sight with the raw text as its label.
+ * reason of the same slug, created on first sight with the raw text as its label. The
+ * aliases read hold until the caller's transaction, which stores the slugs, ends.
  */
 export async function resolveReasonSlugs(
-  db: Db,
+  tx: Db,
   labelsByKey: Map<string, string>,
 ): Promise<Map<string, string>> {
+  await holdAliasesSteady(tx);
   const keys = [...labelsByKey.keys()];
   const aliased = rowsOf<{ alias: string; reason_slug: string }>(
-    await db.execute(sql`
+    await tx.execute(sql`
       select alias, reason_slug from reason_aliases
       where alias in (select jsonb_array_elements_text(${jsonParam(keys)}))`),
   );
@@ -24,7 +27,7 @@ export async function resolveReasonSlugs(
     .sort()
     .map((key) => ({ slug: key, label: labelsByKey.get(key) ?? key }));
   if (fresh.length > 0) {
-    await db.execute(sql`
+    await tx.execute(sql`
       insert into reasons (slug, label)
       select slug, label from jsonb_to_recordset(${jsonParam(fresh)}) as r(slug text, label text)
       on conflict (slug) do nothing`);
@@ -68,11 +71,14 @@ export async function lookupReasonSlugs(
 }
 
 /**
- * Reasons named in a body (an event's affected reasons, a campaign's targets) as slugs. An
- * unknown name is a 422 naming it and the body field, so nothing silently matches no contact.
+ * Reasons named in a body (an event's affected reasons, a campaign's targets) as slugs, for
+ * the caller's transaction to store (the aliases read hold until it ends). An unknown name is
+ * a 422 naming it and the body field, so nothing silently matches no contact.
  */
-export async function resolveReasonNames(db: Db, names: string[], path: string): Promise<string[]> {
-  const { slugs, unknown } = await lookupReasonSlugs(db, names);
+export async function resolveReasonNames(tx: Db, names: string[], path: string): Promise<string[]> {
+  if (names.length === 0) return [];
+  await holdAliasesSteady(tx);
+  const { slugs, unknown } = await lookupReasonSlugs(tx, names);
   if (unknown.length > 0) {
     throw new AppError(
       'unknown_reason',

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../../src/db/json-param';
 import { REASON_SLUG_PATTERN } from '../../../src/modules/reasons/reason-key';
 import { settleRecontacts } from '../../../src/modules/recontacts/recontact-work';
+import { prepareBatch, writeBatch } from '../../../src/modules/tickets/ingest.service';
+import { TicketInputSchema } from '../../../src/modules/tickets/ticket-input';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
@@ -251,6 +253,72 @@ describe('contact reasons and aliases', () => {
   it('answers 404 for an unknown reason', async () => {
     await expectProblem(await t.request('/v1/reasons/nothing-like-this'), 404, 'not_found');
   });
+
+  /** A ticket batch written by the ingest's own code, its transaction held open. */
+  async function batchInFlight(tickets: unknown[]) {
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let written = () => {};
+    const stored = new Promise<void>((resolve) => {
+      written = resolve;
+    });
+    const done = t.deps.db.transaction(async (tx) => {
+      const inputs = tickets.map((row) => TicketInputSchema.parse(row));
+      await writeBatch(
+        tx,
+        t.deps,
+        prepareBatch(t.deps, inputs, (i, field) => `${i}.${field}`),
+      );
+      written();
+      await held;
+    });
+    await stored;
+    return { release, done };
+  }
+  const settles = async (promise: Promise<unknown>, ms: number) =>
+    Promise.race([
+      promise.then(() => true),
+      new Promise((resolve) => setTimeout(() => resolve(false), ms)),
+    ]);
+
+  it('waits for a ticket batch in flight, then moves the tickets it stored under a name made an alias', async () => {
+    await ingest([ticket(1, { reason: 'Jury Duty' }), ticket(2, { reason: 'DWI' })]);
+    const batch = await batchInFlight([ticket(3, { reason: 'DWI' })]);
+    const change = putReason('jury-duty', { label: 'Jury Duty', aliases: ['DWI'] });
+    // Were nothing to stop it, the change would be done well within this.
+    expect(await settles(change, 500)).toBe(false);
+    batch.release();
+    await batch.done;
+    expect((await change).status).toBe(200);
+    expect(await ticketReasons()).toEqual([
+      { external_id: '1', reason_slug: 'jury-duty' },
+      { external_id: '2', reason_slug: 'jury-duty' },
+      { external_id: '3', reason_slug: 'jury-duty' },
+    ]);
+    expect((await reason('jury-duty')).contacts_total).toBe(3);
+    expect((await reason('dwi')).contacts_total).toBe(0);
+  });
+
+  // The embedded database runs one transaction at a time: there a change simply waits its turn.
+  describe.runIf(process.env.TEST_DATABASE_URL)(
+    'on a server that runs transactions at once',
+    () => {
+      it('answers 503 to an alias change when writes in flight outlast its wait, and changes nothing', async () => {
+        await ingest([ticket(1, { reason: 'Jury Duty' }), ticket(2, { reason: 'DWI' })]);
+        const batch = await batchInFlight([ticket(3, { reason: 'DWI' })]);
+        const refused = await putReason('jury-duty', { label: 'Jury Duty', aliases: ['DWI'] });
+        batch.release();
+        await batch.done;
+        const problem = await expectProblem(refused, 503, 'unavailable');
+        expect(problem.detail).toMatch(/being written/);
+        expect(refused.headers.get('retry-after')).toBe('5');
+        expect((await reason('jury-duty')).aliases).toEqual([]);
+        expect((await reason('dwi')).contacts_total).toBe(2);
+      }, 20_000);
+    },
+  );
 });
 
 describe('GET /v1/reasons/weekly', () => {
