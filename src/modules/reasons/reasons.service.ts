@@ -150,7 +150,7 @@ async function refuseAliasChains(tx: Db, slug: string, keys: string[]): Promise<
  * An ended campaign keeps its targets, as its measurements were taken with them; each
  * campaign changed gets a version and an audit entry, as any other change does.
  */
-async function renameInCalendarAndCampaigns(
+export async function renameInCalendarAndCampaigns(
   tx: Db,
   change: { slug: string; keys: string[]; now: string; actor: string },
 ): Promise<void> {

@@ -1,7 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../../src/db/json-param';
+import { mendAliases } from '../../../src/modules/reasons/alias-mend';
 import { REASON_SLUG_PATTERN } from '../../../src/modules/reasons/reason-key';
+import { rebuildRollup } from '../../../src/modules/reasons/reason-weeks-rollup';
 import { settleRecontacts } from '../../../src/modules/recontacts/recontact-work';
 import { prepareBatch, writeBatch } from '../../../src/modules/tickets/ingest.service';
 import { TicketInputSchema } from '../../../src/modules/tickets/ticket-input';
@@ -239,6 +241,94 @@ describe('contact reasons and aliases', () => {
     expect(series.series).toEqual([expect.objectContaining({ reason: 'jury-duty', total: 3 })]);
   });
 
+  it('mends, once, aliases and tickets an older forestall left in chains and loops', async () => {
+    await ingest(
+      ['Alpha', 'Beta', 'Gamma', 'Loop one', 'Loop two'].map((reason, i) => ticket(i, { reason })),
+    );
+    const event = await readJson(
+      await t.request('/v1/events', {
+        method: 'POST',
+        json: {
+          kind: 'other',
+          title: 'Release',
+          starts_at: '2026-03-02T00:00:00Z',
+          ends_at: '2026-03-03T00:00:00Z',
+          affected_reasons: ['Gamma'],
+        },
+      }),
+    );
+    const campaign = await readJson(
+      await t.request('/v1/campaigns', {
+        method: 'POST',
+        json: {
+          channels: ['banner'],
+          title: 'Release notice',
+          audience: { type: 'all' },
+          target_reasons: ['Gamma'],
+          starts_at: '2026-03-02T09:00:00Z',
+          ends_at: '2026-03-09T09:00:00Z',
+        },
+      }),
+    );
+    // What aliases set before they were kept one level deep left: a chain alpha → beta →
+    // gamma, a loop whose reasons held each other's tickets, and names of aliases stored.
+    await t.deps.db.execute(sql`
+      insert into reason_aliases (alias, reason_slug)
+      values ('alpha', 'beta'), ('beta', 'gamma'), ('loop-one', 'loop-two'), ('loop-two', 'loop-one')`);
+    await t.deps.db.execute(sql`
+      update tickets set reason_slug = case raw_reason_key
+        when 'alpha' then 'beta' when 'beta' then 'gamma'
+        when 'loop-one' then 'loop-two' when 'loop-two' then 'loop-one' else reason_slug end`);
+    await rebuildRollup(t.deps.db, t.deps.config.workspaceTimeZone);
+    await t.deps.db.execute(
+      sql`update events set affected_reasons = '["beta","alpha"]' where id = ${event.id}`,
+    );
+    await t.deps.db.execute(
+      sql`update campaigns set target_reasons = '["alpha"]' where id = ${campaign.id}`,
+    );
+    await t.deps.db.execute(
+      sql`delete from workspace_settings where key = 'aliases_one_level_deep'`,
+    );
+
+    expect(await mendAliases(t.deps)).toEqual({
+      aliasesChanged: 2,
+      ticketsMoved: 2,
+      reasonsRecounted: 4,
+    });
+    expect((await reason('gamma')).aliases).toEqual(['alpha', 'beta']);
+    expect((await reason('loop-one')).aliases).toEqual(['loop-two']);
+    expect((await reason('loop-two')).aliases).toEqual([]);
+    expect(await ticketReasons()).toEqual([
+      { external_id: '0', reason_slug: 'gamma' },
+      { external_id: '1', reason_slug: 'gamma' },
+      { external_id: '2', reason_slug: 'gamma' },
+      { external_id: '3', reason_slug: 'loop-one' },
+      { external_id: '4', reason_slug: 'loop-one' },
+    ]);
+    for (const [slug, contacts] of [
+      ['gamma', 3],
+      ['beta', 0],
+      ['loop-one', 2],
+      ['loop-two', 0],
+    ] as const) {
+      expect((await reason(slug)).contacts_total, slug).toBe(contacts);
+    }
+    const stored = await readJson(await t.request(`/v1/events/${event.id}`));
+    expect(stored.affected_reasons).toEqual(['gamma']);
+    const audit = await readJson(await t.request(`/v1/campaigns/${campaign.id}/audit`));
+    expect(audit.data ?? audit).toContainEqual(
+      expect.objectContaining({
+        action: 'reason_aliased',
+        changes: { target_reasons: { from: ['alpha'], to: ['gamma'] } },
+      }),
+    );
+
+    // Once: a later start finds it done and leaves everything as it is.
+    await t.deps.db.execute(sql`update tickets set reason_slug = 'beta' where external_id = '1'`);
+    expect(await mendAliases(t.deps)).toBeNull();
+    expect((await ticketReasons())[1]).toEqual({ external_id: '1', reason_slug: 'beta' });
+  });
+
   it('rejects a slug that is not a slug, and a missing label', async () => {
     const badSlug = await expectProblem(
       await putReason('Not A Slug', { label: 'x' }),
@@ -286,7 +376,9 @@ describe('contact reasons and aliases', () => {
   it('waits for a ticket batch in flight, then moves the tickets it stored under a name made an alias', async () => {
     await ingest([ticket(1, { reason: 'Jury Duty' }), ticket(2, { reason: 'DWI' })]);
     const batch = await batchInFlight([ticket(3, { reason: 'DWI' })]);
-    const change = putReason('jury-duty', { label: 'Jury Duty', aliases: ['DWI'] });
+    const change = Promise.resolve(
+      putReason('jury-duty', { label: 'Jury Duty', aliases: ['DWI'] }),
+    );
     // Were nothing to stop it, the change would be done well within this.
     expect(await settles(change, 500)).toBe(false);
     batch.release();
