@@ -27,6 +27,7 @@ import {
 import type { ConsoleSession } from './console-session';
 import { type FormProblem, formPost, type Parsed, withSchema } from './form-post';
 import { AreaLink, mayOpen, PAGE_ROLES } from './layout';
+import { TrailNote } from './ticket-trail';
 
 export const reasonRoutes = createConsoleRouter();
 const DAY_MS = 86_400_000;
@@ -78,9 +79,12 @@ async function reasonsPage(
         meta={
           weekly.anchored_to === 'latest_week_with_tickets'
             ? `Ending at the latest week with tickets (${period.to}).`
-            : undefined
+            : weekly.anchored_to === 'end_of_usual_volume'
+              ? `Ending at the last week of usual volume (${period.to}).`
+              : undefined
         }
       />
+      <TrailNote data={weekly.data} to={period.to} page="/console/reasons" />
       <PeriodControl action="/console/reasons" from={period.from} to={period.to}>
         {reason ? <input type="hidden" name="reason" value={reason} /> : ''}
       </PeriodControl>

@@ -20,6 +20,7 @@ import {
   signedIn,
 } from './console-router';
 import { mayOpen, PAGE_ROLES } from './layout';
+import { TrailNote } from './ticket-trail';
 
 export const spikeRoutes = createConsoleRouter();
 
@@ -91,6 +92,7 @@ async function spikesPage(c: ConsoleContext) {
     'Spikes',
     <>
       <PageHeader title="Spikes" meta={<DetectionState report={report} />} />
+      <TrailNote data={report.data} to={report.to} page="/console/spikes" />
       <PeriodControl action="/console/spikes" from={report.from} to={report.to} />
       {mayOpen(session, 'detection') ? (
         <PostForm action="/console/spikes/detect" csrf={session.csrfToken}>
@@ -122,11 +124,13 @@ async function spikesPage(c: ConsoleContext) {
           </ul>
         )}
       </Card>
-      <Card id="new-reasons" title="Too new to judge">
+      <Card id="new-reasons" title="Too few recent weeks to judge">
         {report.insufficient_history.length === 0 ? (
           <EmptyState>Every reason has enough history.</EmptyState>
         ) : (
           <p>
+            Reasons with contacts in fewer than 8 of the last 52 weeks: new ones, and ones that went
+            quiet. Weeks with contacts, of the 8 needed:{' '}
             {report.insufficient_history
               .map((r) => `${r.reason} (${r.history_weeks} of ${r.needed_weeks} weeks)`)
               .join(', ')}

@@ -23,6 +23,9 @@ export const EmptyState = (props: { children?: Child }) => <p class="empty">{pro
 
 export const Pill = (props: { children?: Child }) => <span class="pill">{props.children}</span>;
 
+/** Something about the data on the page the reader should know before reading it. */
+export const Note = (props: { children?: Child }) => <aside class="note">{props.children}</aside>;
+
 export type Flash = { ok: boolean; text: string };
 
 /** The outcome of what was just done, or the problem that stopped it. */

@@ -57,6 +57,7 @@ form.period label { margin-top: 0; }
 .flash { padding: .75rem 1rem; border-radius: .4rem; margin-bottom: 1rem; }
 .flash.ok { background: #dcfce7; }
 .flash.bad { background: #fee2e2; }
+.note { padding: .75rem 1rem; border-radius: .4rem; margin-bottom: 1rem; background: #fef9c3; }
 .empty { color: #4a5566; font-style: italic; }
 .pill { display: inline-block; padding: 0 .45rem; border-radius: 1rem; background: #e5e7eb;
   font-size: .8rem; }

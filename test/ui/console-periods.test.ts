@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addWeeks } from '../../src/modules/reasons/weeks';
 import { refreshVerdicts } from '../../src/modules/spikes/refresh-verdicts';
 import { consoleClient } from '../helpers/console-client';
+import { readJson } from '../helpers/read-json';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 import { ingestAll, ticket } from '../helpers/tickets';
 
@@ -104,5 +105,66 @@ describe('console pages anchored to the data: contact reasons and spikes', () =>
     expect(ran.headers.get('location')).toMatch(/^\/console\/spikes\?done=Detection/);
     const refused = await ops.post('/console/spikes/detect', { _csrf: 'forged' });
     expect(refused.status).toBe(403);
+  });
+});
+
+describe('a history that trails off after its usual volume', () => {
+  const USUAL_WEEKS = 60;
+  const TRAIL_WEEKS = 8;
+  const usualEnd = addWeeks(FIRST_MONDAY, USUAL_WEEKS - 1);
+  const lastWeek = addWeeks(FIRST_MONDAY, USUAL_WEEKS + TRAIL_WEEKS - 1);
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+    // Twenty contacts a week for 60 weeks, then one a week: what an export's stragglers look like.
+    const tickets = Array.from({ length: USUAL_WEEKS + TRAIL_WEEKS }, (_, w) => {
+      const monday = addWeeks(FIRST_MONDAY, w);
+      return Array.from({ length: w < USUAL_WEEKS ? 20 : 1 }, (_, i) =>
+        ticket(`${w}-${i}`, {
+          reason: 'Refund requests',
+          created_at: new Date(Date.parse(`${monday}T09:00:00Z`) + (i % 5) * DAY_MS).toISOString(),
+        }),
+      );
+    }).flat();
+    t.clock.set(`${addWeeks(lastWeek, 30)}T06:00:00Z`);
+    await ingestAll(t, tickets);
+    await refreshVerdicts(t.deps);
+  }, 120_000);
+  afterAll(() => t.close());
+
+  const data = {
+    first_week: FIRST_MONDAY,
+    last_week: lastWeek,
+    usual_through: usualEnd,
+    after_usual: { weeks: TRAIL_WEEKS, contacts: TRAIL_WEEKS, usual_weekly: 20 },
+  };
+
+  it('ends the default windows of the API at the last week of usual volume, and says so', async () => {
+    const weekly = await readJson(await t.request('/v1/reasons/weekly'));
+    expect(weekly).toMatchObject({ anchored_to: 'end_of_usual_volume', data });
+    expect(weekly.weeks.at(-1)).toBe(usualEnd);
+    const spikes = await readJson(await t.request('/v1/spikes'));
+    expect(spikes).toMatchObject({ to: usualEnd, computed_through: lastWeek, data });
+    expect((await readJson(await t.request('/v1/patterns'))).to).toBe(usualEnd);
+    // Asked for, the trail is there.
+    const trail = await readJson(await t.request(`/v1/reasons/weekly?to=${lastWeek}`));
+    expect(trail.series[0].counts.slice(-TRAIL_WEEKS)).toEqual(Array(TRAIL_WEEKS).fill(1));
+  });
+
+  it('tells the console reader what came after, with a link to it', async () => {
+    const analyst = consoleClient(t);
+    await analyst.signIn(await t.keyFor('analyst'));
+    const after = `from=${addWeeks(usualEnd, 1)}&amp;to=${lastWeek}`;
+    for (const page of ['/console/spikes', '/console/reasons']) {
+      const markup = await (await analyst.get(page)).text();
+      expect(markup, page).toContain(`id="to" name="to" value="${usualEnd}"`);
+      expect(markup, page).toContain(
+        `After the week of ${usualEnd}, contacts fall to about 1 a week (8 in 8 weeks, up to ${lastWeek}), against about 20 a week before`,
+      );
+      expect(markup, page).toContain(`href="${page}?${after}">Show the weeks after it`);
+      // Once the reader asks for the weeks after, the note has said what it had to.
+      const later = await (await analyst.get(`${page}?${after.replace('&amp;', '&')}`)).text();
+      expect(later, page).not.toContain('contacts fall to about');
+    }
   });
 });

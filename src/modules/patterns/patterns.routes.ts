@@ -55,9 +55,13 @@ const patternsRoute = defineRoute({
       weeks: wholeNumberInput(8, 520).default(104).openapi({
         description: 'How many past weeks to learn from.',
       }),
-      as_of: dayInput().optional().openapi({
-        description: 'Look back from this date; default: the last week with tickets.',
-      }),
+      as_of: dayInput()
+        .optional()
+        .openapi({
+          description:
+            'Look back from this date; default: the last week with tickets, or the last week of ' +
+            'their usual volume when they trail off after it.',
+        }),
     }),
   },
   responses: {

@@ -2,8 +2,9 @@ import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../db/json-param';
 import type { Deps } from '../../deps';
 import { calendarExpansion, inlineWhenCheap } from '../events/events.service';
-import { addWeeks, currentWeek, earlierWeek, mondayOf, weeksBetween } from '../reasons/weeks';
-import { verdictState } from '../spikes/spikes.service';
+import { ticketWeeks } from '../reasons/ticket-weeks';
+import { addWeeks, earlierWeek, mondayOf, weeksBetween } from '../reasons/weeks';
+import { defaultLastWeek, verdictState } from '../spikes/spikes.service';
 import { calendarWindow } from '../spikes/verdict-input';
 import { weekStarts } from '../spikes/week-overlap';
 import { matchPatterns, type Pattern, type PatternInput, type StoredWeeks } from './match-patterns';
@@ -15,17 +16,16 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Event groups whose occurrences keep bringing excess contacts for the same reason (see
- * `matchPatterns`). Looks back `weeks` from the last week with verdicts (where the data ends)
- * or from `as_of`, and reads the stored baselines: weeks without verdicts (after the data
+ * `matchPatterns`). Looks back `weeks` from the last week with verdicts (where the data ends,
+ * or its usual volume: see `defaultLastWeek`) or from `as_of`, and reads the stored baselines: weeks without verdicts (after the data
  * ends, before a reason starts) are missing, not zero.
  */
 export async function findPatterns(
   deps: Deps,
   query: { weeks: number; as_of?: string },
 ): Promise<{ from: string; to: string; patterns: Pattern[] }> {
-  const { computedThrough } = await verdictState(deps);
-  const latest =
-    computedThrough ?? addWeeks(currentWeek(deps.clock.now(), deps.config.workspaceTimeZone), -1);
+  const [{ computedThrough }, data] = await Promise.all([verdictState(deps), ticketWeeks(deps)]);
+  const latest = defaultLastWeek(computedThrough, data, deps);
   const to = query.as_of ? earlierWeek(mondayOf(query.as_of), latest) : latest;
   const from = addWeeks(to, -(query.weeks - 1));
   const weeks = weeksBetween(from, to);

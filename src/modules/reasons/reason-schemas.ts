@@ -12,17 +12,42 @@ export const ReasonSchema = z
   })
   .openapi('Reason');
 
-/** The first and last weeks with any ticket, or null before the first import. */
-const TicketWeeksSchema = z.object({ first_week: z.string(), last_week: z.string() }).nullable();
+/** The weeks tickets span, and where their usual volume ends; null before the first import. */
+export const TicketWeeksSchema = z
+  .object({
+    first_week: z.string(),
+    last_week: z.string().openapi({ description: 'The latest week with any ticket.' }),
+    usual_through: z.string().openapi({
+      description:
+        'The last week of the usual volume: `last_week`, unless the tickets trail off after ' +
+        'it (at least 4 weeks holding on average under a tenth of the median week of the year ' +
+        'before). Default windows end here.',
+    }),
+    after_usual: z
+      .object({
+        weeks: z.number().int(),
+        contacts: z.number().int(),
+        usual_weekly: z.number().openapi({ description: 'The median week of the year before.' }),
+      })
+      .nullable()
+      .openapi({
+        description: 'What the weeks after `usual_through` hold, when it is not last_week.',
+      }),
+  })
+  .nullable();
 
 export const WeeklySchema = z
   .object({
     time_zone: z.string(),
-    anchored_to: z.enum(['requested', 'latest_week_with_tickets', 'current_week']).openapi({
-      description: 'Where the series ends: `to`, else the latest week with tickets, else now.',
-    }),
+    anchored_to: z
+      .enum(['requested', 'latest_week_with_tickets', 'end_of_usual_volume', 'current_week'])
+      .openapi({
+        description:
+          'Where the series ends: `to`, else the latest week with tickets (or, when the tickets ' +
+          'trail off, the last week of their usual volume), else now.',
+      }),
     data: TicketWeeksSchema.openapi({
-      description: 'The first and last weeks with tickets; null before any.',
+      description: 'The weeks tickets span and where their usual volume ends; null before any.',
     }),
     weeks: z.array(z.string()).openapi({ description: 'Mondays of ISO weeks, oldest first.' }),
     series: z.array(

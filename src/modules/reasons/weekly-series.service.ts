@@ -1,8 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { jsonParam, rowsOf } from '../../db/json-param';
 import type { Deps } from '../../deps';
-import type { TicketWeeks, WeeklySeries } from './reason-schemas';
+import type { WeeklySeries } from './reason-schemas';
 import { findReasonSlugs } from './resolve-reasons';
+import { ticketWeeks } from './ticket-weeks';
 import { checkWeekRange } from './week-range';
 import { addWeeks, currentWeek, mondayOf, weeksBetween } from './weeks';
 
@@ -10,34 +11,26 @@ export const MAX_SERIES_WEEKS = 1_100;
 
 export type WeeklyQuery = { from?: string; to?: string; reasons?: string[]; top: number };
 
-export async function ticketWeeks(deps: Deps): Promise<TicketWeeks> {
-  const [row] = rowsOf<{ first_week: string | null; last_week: string | null }>(
-    await deps.db.execute(sql`
-      select min(week)::text as first_week, max(week)::text as last_week
-      from reason_weeks where contacts > 0`),
-  );
-  return row?.first_week && row.last_week
-    ? { first_week: row.first_week, last_week: row.last_week }
-    : null;
-}
-
 /**
  * Contacts per reason per ISO week, zero-filled; the top reasons by volume unless named. Without
- * `to`, the series ends at the latest week with tickets, so an imported history is what shows.
+ * `to`, the series ends at the latest week with tickets (or where their usual volume ends), so
+ * an imported history is what shows.
  */
 export async function weeklySeries(deps: Deps, query: WeeklyQuery): Promise<WeeklySeries> {
   const zone = deps.config.workspaceTimeZone;
   const data = await ticketWeeks(deps);
   const current = currentWeek(deps.clock.now(), zone);
   // A ticket dated in the future must not move the default window past today.
-  const latest = data && data.last_week <= current ? data.last_week : current;
+  const latest = data && data.usual_through <= current ? data.usual_through : current;
   const startsLater = query.from !== undefined && mondayOf(query.from) > latest;
   const to = query.to ? mondayOf(query.to) : startsLater ? current : latest;
   const anchored_to = query.to
     ? 'requested'
     : to === data?.last_week
       ? 'latest_week_with_tickets'
-      : 'current_week';
+      : to === data?.usual_through
+        ? 'end_of_usual_volume'
+        : 'current_week';
   const from = query.from ? mondayOf(query.from) : addWeeks(to, -12);
   checkWeekRange(from, to, MAX_SERIES_WEEKS);
 

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { TicketWeeksSchema } from '../reasons/reason-schemas';
 
 /** The shapes of the spikes API: documented, and typed from here. */
 
@@ -49,6 +50,9 @@ export const SpikeReportSchema = z
     computed_through: z.string().nullable().openapi({
       description:
         'The last week with verdicts: the last complete week, or the last week with tickets.',
+    }),
+    data: TicketWeeksSchema.openapi({
+      description: 'The weeks tickets span and where their usual volume ends; null before any.',
     }),
     pending: z.boolean().openapi({
       description: 'Tickets, aliases or events changed and verdicts are being recomputed.',

@@ -17,7 +17,13 @@ const spikesRoute = defineRoute({
   request: {
     query: z.object({
       from: dayInput().optional().openapi({ description: 'Default: 12 weeks before `to`.' }),
-      to: dayInput().optional().openapi({ description: 'Default: the last complete week.' }),
+      to: dayInput()
+        .optional()
+        .openapi({
+          description:
+            'Default: the last week with verdicts, or the last week of usual volume when the ' +
+            'tickets trail off after it (`data.usual_through`).',
+        }),
       reason: z
         .string()
         .max(100)

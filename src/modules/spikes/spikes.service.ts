@@ -1,9 +1,11 @@
 import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../db/json-param';
 import type { Deps } from '../../deps';
+import type { TicketWeeks } from '../reasons/reason-schemas';
 import { findReasonSlugs } from '../reasons/resolve-reasons';
+import { ticketWeeks } from '../reasons/ticket-weeks';
 import { checkWeekRange } from '../reasons/week-range';
-import { addWeeks, mondayOf } from '../reasons/weeks';
+import { addWeeks, earlierWeek, mondayOf } from '../reasons/weeks';
 import { type Attribution, round, severityOf } from './detect';
 import type { SpikeReport, SpikeView } from './spike-schemas';
 
@@ -31,8 +33,8 @@ export async function findSpikes(
   query: { from?: string; to?: string; reason?: string },
 ): Promise<SpikeReport> {
   const zone = deps.config.workspaceTimeZone;
-  const state = await verdictState(deps);
-  const to = query.to ? mondayOf(query.to) : (state.computedThrough ?? mondayOf(today(deps)));
+  const [state, data] = await Promise.all([verdictState(deps), ticketWeeks(deps)]);
+  const to = query.to ? mondayOf(query.to) : defaultLastWeek(state.computedThrough, data, deps);
   const from = query.from ? mondayOf(query.from) : addWeeks(to, -12);
   checkWeekRange(from, to, MAX_DETECTION_WEEKS);
   // A slug, a label or an alias, as events and campaigns take them.
@@ -74,6 +76,7 @@ export async function findSpikes(
     time_zone: zone,
     alpha: deps.config.spikeAlpha,
     computed_through: state.computedThrough,
+    data,
     pending: state.pending,
     reasons_tested: statuses.filter((s) => s.status === 't').length,
     insufficient_history: statuses
@@ -122,6 +125,18 @@ export async function verdictState(
   return { computedThrough: row?.through ?? null, pending: Boolean(row?.pending) };
 }
 
-const today = (deps: Deps) => deps.clock.now().toISOString().slice(0, 10);
+/**
+ * Where a window asked for without an end ends: the last week with verdicts, or earlier where
+ * the tickets' usual volume ends (a trail of stray tickets after it would fill the window with
+ * weeks too thin to judge).
+ */
+export function defaultLastWeek(
+  computedThrough: string | null,
+  data: TicketWeeks,
+  deps: Deps,
+): string {
+  const last = computedThrough ?? mondayOf(deps.clock.now().toISOString().slice(0, 10));
+  return data ? earlierWeek(data.usual_through, last) : last;
+}
 
 export type { SpikeRow };

@@ -475,7 +475,12 @@ describe('GET /v1/reasons/weekly', () => {
     t.clock.set('2031-06-20T12:00:00Z');
     const body = await weekly('');
     expect(body.anchored_to).toBe('latest_week_with_tickets');
-    expect(body.data).toEqual({ first_week: '2026-01-05', last_week: '2026-02-09' });
+    expect(body.data).toEqual({
+      first_week: '2026-01-05',
+      last_week: '2026-02-09',
+      usual_through: '2026-02-09',
+      after_usual: null,
+    });
     expect(body.weeks).toHaveLength(13);
     expect(body.weeks.at(-1)).toBe('2026-02-09');
     expect(body.series.map((s: { total: number }) => s.total)).toEqual([6, 3, 1]);
