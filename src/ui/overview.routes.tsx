@@ -3,7 +3,7 @@ import { listCampaigns } from '../modules/campaigns/campaigns.service';
 import { campaignsWithQueuedEmails } from '../modules/email/delivery/deliveries.service';
 import { listOccurrences } from '../modules/events/events.service';
 import { findPatterns } from '../modules/patterns/patterns.service';
-import { listSpikeAlerts } from '../modules/spikes/spike-alerts.service';
+import { findSpikes } from '../modules/spikes/spikes.service';
 import { publicStatus } from '../modules/status/public/public-status.service';
 import { Card, EmptyState, Instant, PageHeader, Pill } from '../view-kit/components';
 import { campaignShortcut } from './campaign-form';
@@ -45,7 +45,8 @@ overviewRoutes.get('/console', signedIn(PAGE_ROLES.overview), async (c) => {
     publicStatus(deps),
     listOccurrences(deps, { from: now, to: new Date(now.getTime() + 30 * DAY_MS) }),
     campaignsWithQueuedEmails(deps, 10),
-    listSpikeAlerts(deps, { limit: 8 }).then((page) => page.data),
+    // Stored verdicts, not the Monday job's alerts: an imported history has spikes and no alerts.
+    findSpikes(deps, {}),
     findPatterns(deps, { weeks: 52 }).then((found) => found.patterns),
   ]);
   return render(
@@ -110,8 +111,12 @@ overviewRoutes.get('/console', signedIn(PAGE_ROLES.overview), async (c) => {
         <ListCard
           id="spikes"
           title="Latest spikes"
-          items={spikes}
-          empty="No spike detected yet (detection runs on Mondays)."
+          items={[...spikes.spikes].reverse().slice(0, 8)}
+          empty={
+            spikes.computed_through
+              ? `No spike in the weeks ${spikes.from} to ${spikes.to}.`
+              : 'No verdicts yet: detection runs once tickets arrive.'
+          }
           item={(s) => (
             <>
               {`Week of ${s.week}: ${s.label}, ${s.observed} contacts`}

@@ -46,6 +46,9 @@ describe('console pages anchored to the data: contact reasons and spikes', () =>
     expect(row).toContain('Refund requests');
     expect(row).toContain('no known event');
     expect(markup).not.toContain('Run detection now');
+    // The overview lists them too, though no Monday job has raised an alert for them.
+    const overview = await (await analyst.get('/console')).text();
+    expect(overview).toContain(`Week of ${SPIKE_WEEK}: Refund requests, 70 contacts`);
   });
 
   it('shows an empty period as such, and a refused one with the reason the API gives', async () => {
