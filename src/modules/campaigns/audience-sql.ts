@@ -72,6 +72,25 @@ function equals(value: SQL, wanted: Scalar): SQL {
   return sql`(${value} = ${JSON.stringify(wanted)}::jsonb)`;
 }
 
+/**
+ * `equals` against any of a list, the list sent as one parameter: a rule may list a thousand
+ * values, and one condition per value made statements deep enough to overflow the stack that
+ * builds them, and plans whose JIT compilation outran every timeout.
+ */
+function equalsAny(value: SQL, wanted: Scalar[]): SQL {
+  const strings = wanted.flatMap((v) => (typeof v === 'string' ? [v.toLowerCase()] : []));
+  const others = wanted.filter((v) => typeof v !== 'string');
+  const parts: SQL[] = [];
+  if (strings.length > 0) {
+    parts.push(sql`(jsonb_typeof(${value}) = 'string' and lower(${value} #>> '{}') in
+      (select jsonb_array_elements_text(${jsonParam(strings)})))`);
+  }
+  if (others.length > 0) {
+    parts.push(sql`(${value} in (select jsonb_array_elements(${jsonParam(others)})))`);
+  }
+  return parts.length === 0 ? sql`false` : sql`(${sql.join(parts, sql` or `)})`;
+}
+
 function predicate(p: AudiencePredicate): SQL {
   const value = attribute(p.attribute);
   switch (p.op) {
@@ -80,15 +99,9 @@ function predicate(p: AudiencePredicate): SQL {
     case 'eq':
       return sql`coalesce(${equals(value, p.value)}, false)`;
     case 'in':
-      return sql`coalesce((${sql.join(
-        p.value.map((v) => equals(value, v)),
-        sql` or `,
-      )}), false)`;
+      return sql`coalesce(${equalsAny(value, p.value)}, false)`;
     case 'not_in':
-      return sql`not coalesce((${sql.join(
-        p.value.map((v) => equals(value, v)),
-        sql` or `,
-      )}), false)`;
+      return sql`not coalesce(${equalsAny(value, p.value)}, false)`;
     case 'contains': {
       const wanted = p.value;
       const element =

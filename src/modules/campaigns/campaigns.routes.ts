@@ -45,7 +45,11 @@ const createRoute = defineRoute({
         CampaignSchema.extend({
           warnings: z.array(
             z.object({
-              code: z.literal('holdout_too_small'),
+              code: z.enum(['holdout_too_small', 'holdout_not_checked']).openapi({
+                description:
+                  '`holdout_not_checked` when the check could not finish within 5 s: the ' +
+                  'campaign is created all the same.',
+              }),
               message: z.string(),
               minimum_detectable_lift: z.number().nullable(),
               minimum_detectable_lift_unadjusted: z.number().nullable(),

@@ -178,7 +178,6 @@ export async function patchCampaign(
   actor: Actor,
   db: Db = deps.db,
 ): Promise<CampaignView> {
-  const now = deps.clock.now();
   await checkEvent(db, patch.event_id);
   const work = async (tx: Db) => {
     const named = patch.target_reasons;
@@ -188,6 +187,9 @@ export async function patchCampaign(
         : { ...patch, target_reasons: await resolveReasonNames(tx, named, 'target_reasons') };
     const [row] = await tx.select().from(campaigns).where(eq(campaigns.id, id)).for('update');
     if (!row) throw notFound(`Campaign ${id}`);
+    // Read once the row is ours: a time read before waiting for the lock can predate an end
+    // just committed, and the campaign would look active still.
+    const now = deps.clock.now();
     const status = campaignStatus(row, now);
     if (status === 'ended' || status === 'cancelled') {
       throw new AppError('conflict', `The campaign has ${status}; it can no longer change.`);

@@ -1,5 +1,7 @@
 import { sql } from 'drizzle-orm';
+import { databaseErrorSummary } from '../../db/database-errors';
 import { rowsOf } from '../../db/json-param';
+import { withinStatementTimeout } from '../../db/statement-timeout';
 import type { Deps } from '../../deps';
 import type { Audience } from './audience';
 import { audienceCondition } from './audience-sql';
@@ -11,8 +13,11 @@ export const HOPED_FOR_LIFT = 0.2;
 const DAY_MS = 24 * 60 * 60 * 1000;
 const Z_POWER = 2.801585218; // z(0.975) + z(0.80)
 
+/** How long the check may keep the database busy: it runs beside a create already stored. */
+export const HOLDOUT_CHECK_MS = 5_000;
+
 export type CampaignWarning = {
-  code: 'holdout_too_small';
+  code: 'holdout_too_small' | 'holdout_not_checked';
   message: string;
   minimum_detectable_lift: number | null;
   /** Without the adjustment by each account's own past contacts. */
@@ -41,20 +46,47 @@ type Sums = {
  */
 export async function holdoutWarnings(
   deps: Deps,
-  campaign: {
-    audience: Audience;
-    holdout_percent: number;
-    target_reasons: string[];
-    starts_at?: string | null;
-    ends_at?: string | null;
-  },
+  campaign: HoldoutDesign,
 ): Promise<CampaignWarning[]> {
   if (campaign.holdout_percent === 0) return [];
+  try {
+    return await holdoutPowerWarnings(deps, campaign);
+  } catch (error) {
+    // A warning, never an error: a campaign stored must not be answered with a 5xx a client
+    // would retry, creating it twice.
+    deps.logger.warn('holdout power not checked', { error: databaseErrorSummary(error) });
+    return [
+      {
+        code: 'holdout_not_checked',
+        message:
+          `Whether the ${campaign.holdout_percent}% holdout can show a ` +
+          `${HOPED_FOR_LIFT * 100}% lift could not be worked out within ` +
+          `${HOLDOUT_CHECK_MS / 1000} s; the campaign was created as asked.`,
+        minimum_detectable_lift: null,
+        minimum_detectable_lift_unadjusted: null,
+      },
+    ];
+  }
+}
+
+type HoldoutDesign = {
+  audience: Audience;
+  holdout_percent: number;
+  target_reasons: string[];
+  starts_at?: string | null;
+  ends_at?: string | null;
+};
+
+async function holdoutPowerWarnings(
+  deps: Deps,
+  campaign: HoldoutDesign,
+): Promise<CampaignWarning[]> {
   const now = deps.clock.now();
   const middle = new Date(now.getTime() - PRE_PERIOD_DAYS * DAY_MS);
   const from = new Date(now.getTime() - 2 * PRE_PERIOD_DAYS * DAY_MS);
   const [sums] = rowsOf<Sums>(
-    await deps.db.execute(sql`
+    await withinStatementTimeout(deps.db, HOLDOUT_CHECK_MS, (tx) =>
+      tx.execute(sql`
       with audience as (select a.id from accounts a where ${audienceCondition(campaign.audience)}),
       per_account as (
         select t.account_id,
@@ -79,6 +111,7 @@ export async function holdoutWarnings(
              coalesce(sum(e2 * e2), 0)::float8 as every22,
              coalesce(sum(e1 * e2), 0)::float8 as every12
       from per_account`),
+    ),
   );
   const accounts = sums?.accounts ?? 0;
   const starts = campaign.starts_at ? new Date(campaign.starts_at) : now;

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../../src/db/json-param';
+import { audienceSize } from '../../../src/modules/campaigns/audience-sql';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
@@ -42,6 +43,65 @@ describe('campaigns', () => {
   const campaignCount = async () =>
     rowsOf<{ n: number }>(await t.deps.db.execute(sql`select count(*)::int as n from campaigns`))[0]
       ?.n;
+
+  it('takes a rule as large as the schema allows, with a holdout, in one statement per question', async () => {
+    // 50 predicates of 1,000 values each: one condition per value overflowed the stack that
+    // builds the statement (a 500, the campaign stored anyway).
+    const values = (p: number) => Array.from({ length: 998 }, (_, v) => `plan-${p}-${v}`);
+    const all = Array.from({ length: 50 }, (_, p) => ({
+      attribute: p % 2 === 0 ? 'plan' : `attributes.tier${p}`,
+      op: p % 3 === 0 ? 'in' : 'not_in',
+      value: p % 3 === 0 ? [...values(p), 'pro', 7] : [...values(p), 'a', 'b'],
+    }));
+    const response = await create({
+      ...banner,
+      audience: { type: 'rule', all },
+      holdout_percent: 10,
+    });
+    expect(response.status, await response.clone().text()).toBe(201);
+    const created = await readJson(response);
+    expect(created.warnings).toEqual([expect.objectContaining({ code: 'holdout_too_small' })]);
+    expect(await campaignCount()).toBe(1);
+    // The console's reach counts the audience with the same condition.
+    expect(await audienceSize(t.deps.db, created.audience)).toBe(0);
+  });
+
+  // Two transactions at once need two connections: the embedded database runs one at a time.
+  it.runIf(process.env.TEST_DATABASE_URL)(
+    'refuses an edit that waited on a campaign ended meanwhile, rather than reopen it',
+    async () => {
+      const campaign = await readJson(
+        await create({ ...banner, starts_at: '2026-03-02T08:00:00Z' }),
+      );
+      await patch(campaign.id, { status: 'scheduled' });
+      expect(await statusOf(campaign.id)).toBe('active');
+      let release = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let locked = () => {};
+      const rowLocked = new Promise<void>((resolve) => {
+        locked = resolve;
+      });
+      // Another request ends the campaign, holding its row until it commits.
+      const ending = t.deps.db.transaction(async (tx) => {
+        await tx.execute(sql`select 1 from campaigns where id = ${campaign.id} for update`);
+        locked();
+        await held;
+        await tx.execute(
+          sql`update campaigns set ends_at = '2026-03-02T09:00:01Z' where id = ${campaign.id}`,
+        );
+      });
+      await rowLocked;
+      const edit = Promise.resolve(patch(campaign.id, { ends_at: '2027-01-01T00:00:00Z' }));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      t.clock.set('2026-03-02T09:00:02Z');
+      release();
+      await ending;
+      await expectProblem(await edit, 409, 'conflict');
+      expect(await statusOf(campaign.id)).toBe('ended');
+    },
+  );
 
   it('renders the Markdown body to sanitised HTML', async () => {
     const campaign = await readJson(
