@@ -18,14 +18,22 @@ const timeOfDay = z
   .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day HH:MM, e.g. 09:00')
   .openapi({ example: '09:00' });
 
+/**
+ * A title or subject is one line: a line break in an email subject would start a header of
+ * its own, and other control characters show as nothing or break what carries them.
+ */
+const oneLine = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .regex(/^[^\p{Cc}]*$/u, 'must be one line, without control characters');
+
 export const EmailSettingsSchema = z
   .object({
     template: z.enum(EMAIL_TEMPLATES).default('announcement'),
-    subject: z
-      .string()
-      .trim()
-      .min(1)
-      .max(200)
+    subject: oneLine(200)
       .nullish()
       .openapi({ description: 'Default: the title. May use {{name}}, {{account_id}}, {{plan}}.' }),
     send_at: instant.nullish().openapi({ description: 'Send at this time.' }),
@@ -65,7 +73,7 @@ export const EmailSettingsSchema = z
 export type EmailSettingsInput = z.output<typeof EmailSettingsSchema>;
 
 const LocaleVariantSchema = z.object({
-  title: z.string().trim().min(1).max(200),
+  title: oneLine(200),
   body: z.string().max(10_000).openapi({ description: 'Markdown.' }),
   cta_label: z.string().trim().min(1).max(60).nullish(),
 });
@@ -76,7 +84,7 @@ const campaignFields = {
     .min(1)
     .max(CAMPAIGN_CHANNELS.length)
     .refine((c) => new Set(c).size === c.length, 'must not repeat a channel'),
-  title: z.string().trim().min(1).max(200).openapi({ example: 'Scheduled maintenance on Sunday' }),
+  title: oneLine(200).openapi({ example: 'Scheduled maintenance on Sunday' }),
   body: z
     .string()
     .max(10_000)

@@ -103,6 +103,31 @@ describe('campaigns', () => {
     },
   );
 
+  it('refuses a title or email subject that is not one line, and stores nothing', async () => {
+    const subject = await expectProblem(
+      await create({
+        ...banner,
+        channels: ['email'],
+        email: { subject: 'Hi {{name}}\r\nBcc: someone@example.com' },
+      }),
+      400,
+      'validation_failed',
+    );
+    expect(subject.errors).toEqual([
+      expect.objectContaining({
+        path: 'email.subject',
+        message: expect.stringMatching(/one line/),
+      }),
+    ]);
+    const title = await expectProblem(
+      await create({ ...banner, title: 'Maintenance\nBcc: x' }),
+      400,
+      'validation_failed',
+    );
+    expect(title.errors).toEqual([expect.objectContaining({ path: 'title' })]);
+    expect(await campaignCount()).toBe(0);
+  });
+
   it('renders the Markdown body to sanitised HTML', async () => {
     const campaign = await readJson(
       await create({
