@@ -9,6 +9,7 @@ import {
 } from '../db/database-errors';
 import type { Logger } from '../logger';
 import { AppError, ERROR_CODES } from './app-error';
+import { loggablePath } from './request-log';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -105,7 +106,11 @@ export type FailedRequest = { requestId: string; method: string; path: string };
  */
 export function answerableError(logger: Logger, error: unknown, request: FailedRequest): AppError {
   const known = asAppError(error);
-  const where = { request_id: request.requestId, method: request.method, path: request.path };
+  const where = {
+    request_id: request.requestId,
+    method: request.method,
+    path: loggablePath(request.path),
+  };
   if (known && !(error instanceof AppError)) {
     logger.warn('database error answered as a problem', {
       ...where,

@@ -1,5 +1,12 @@
 import type { Logger } from '../logger';
 
+// Links sent by email carry a signed token in their path (an unsubscribe, a status
+// subscription's confirmation): it names the address and acts for its owner.
+const TOKEN_PATH = /^(\/unsubscribe|\/status\/subscriptions\/(?:confirm|unsubscribe))\/[^/]+/;
+
+/** A request path as logs may keep it: with the token of an emailed link left out. */
+export const loggablePath = (path: string) => path.replace(TOKEN_PATH, '$1/[token]');
+
 /** One info line per answered request; the Hono app and the Node notices fast path share it. */
 export function logRequest(
   logger: Logger,
@@ -12,7 +19,7 @@ export function logRequest(
   logger.info('request', {
     request_id: requestId,
     method,
-    path,
+    path: loggablePath(path),
     status,
     ms: Math.round(performance.now() - startedAt),
   });

@@ -94,6 +94,10 @@ describe('one-click unsubscribe and Resend webhooks', () => {
       'a@example.com',
       'c@example.com',
     ]);
+    // The link acts for its owner and names the address: request logs leave its token out.
+    const token = path.slice('/unsubscribe/'.length);
+    expect(t.logs.some((line) => line.includes('"path":"/unsubscribe/[token]"'))).toBe(true);
+    expect(t.logs.filter((line) => line.includes(token))).toEqual([]);
   });
 
   it('refuses a tampered unsubscribe link and changes nothing', async () => {
