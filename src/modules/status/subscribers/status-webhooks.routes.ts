@@ -33,10 +33,11 @@ const createRoute = defineRoute({
   tags,
   summary: 'Send every incident and maintenance update to a URL, signed',
   description:
-    'Each update is POSTed as Statuspage-shaped JSON with `Forestall-Signature: t=<unix ' +
-    'seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the secret>` and a `Forestall-Delivery` ' +
-    'id that stays the same across retries (exponential backoff, up to 10 attempts). The ' +
-    'secret is shown only in this answer.',
+    'Each update is POSTed as Statuspage-shaped JSON with Standard Webhooks headers: ' +
+    '`webhook-id` (the same across retries), `webhook-timestamp` (unix seconds) and ' +
+    '`webhook-signature: v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`, keyed with ' +
+    'the base64 part of the `whsec_` secret, so any Standard Webhooks library verifies it ' +
+    '(exponential backoff, up to 10 attempts). The secret is shown only in this answer.',
   request: {
     body: {
       required: true,
