@@ -210,6 +210,27 @@ describe('email campaigns', () => {
     expect((await sendDueEmails(t.deps)).sent).toBe(0);
   });
 
+  it('sends nothing for a campaign that ended on its own schedule before its email was due', async () => {
+    const campaign = await create(
+      maintenanceEmail({
+        holdout_percent: 0,
+        event_id: undefined,
+        ends_at: '2026-03-04T00:00:00Z',
+        email: { template: 'maintenance', send_at: '2026-03-05T12:00:00Z' },
+      }),
+    );
+    expect(new Set((await deliveries(campaign.id)).map((d) => d.status))).toEqual(
+      new Set(['queued']),
+    );
+    t.clock.set('2026-03-06T00:00:00Z');
+    expect((await sendDueEmails(t.deps)).sent).toBe(0);
+    expect(new Set((await deliveries(campaign.id)).map((d) => d.status))).toEqual(
+      new Set(['cancelled']),
+    );
+    const outbox = await readJson(await t.request(`/v1/outbox?campaign_id=${campaign.id}`));
+    expect(outbox.data).toEqual([]);
+  });
+
   it('fails a claimed batch whose campaign stopped sending email instead of retrying it forever', async () => {
     const campaign = await create(maintenanceEmail({ holdout_percent: 0 }));
     // As if a sender had claimed every delivery and crashed just before the channel was removed.

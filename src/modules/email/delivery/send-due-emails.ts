@@ -87,6 +87,13 @@ async function claimBatch(deps: Deps): Promise<EmailDeliveryRow[]> {
         ),
       ),
     );
+  // So is a campaign that ended on its own schedule, or was cancelled, before its email was
+  // due (ending one by hand cancels its queue at once).
+  await deps.db.execute(sql`
+    update email_deliveries d set status = 'cancelled', updated_at = ${now.toISOString()}
+    where d.status = 'queued' and d.scheduled_for <= ${now.toISOString()}
+      and exists (select 1 from campaigns c where c.id = d.campaign_id
+        and (c.cancelled_at is not null or c.ends_at <= ${now.toISOString()}))`);
   const claimed = await deps.db
     .update(emailDeliveries)
     .set({ status: 'sending', batchKey: uuidv7(), leaseUntil, updatedAt: now })
