@@ -60,14 +60,52 @@ export type CsvTicketRow =
   | { line: number; ok: false; errors: FieldError[] };
 
 /**
+ * The CSV's bytes as UTF-8: checked as they pass when the file is UTF-8 (the default), so
+ * no byte is silently replaced, and converted when `charset` names another encoding.
+ */
+async function* utf8Chunks(
+  bytes: AsyncIterable<Uint8Array>,
+  charset = 'utf-8',
+): AsyncGenerator<Uint8Array> {
+  let decoder: InstanceType<typeof TextDecoder>;
+  try {
+    decoder = new TextDecoder(charset, { fatal: true });
+  } catch {
+    throw new AppError(
+      'unsupported_media_type',
+      `The CSV's charset "${charset}" is not one forestall reads; send UTF-8 or name another ` +
+        'encoding such as windows-1252 or iso-8859-1.',
+    );
+  }
+  const utf8 = decoder.encoding === 'utf-8';
+  const encoder = new TextEncoder();
+  try {
+    for await (const chunk of bytes) {
+      const decoded = decoder.decode(chunk, { stream: true });
+      yield utf8 ? chunk : encoder.encode(decoded);
+    }
+    const rest = decoder.decode();
+    if (!utf8 && rest) yield encoder.encode(rest);
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    throw new AppError(
+      'validation_failed',
+      `The CSV is not valid ${decoder.encoding}: name its encoding in Content-Type ` +
+        '(e.g. text/csv; charset=windows-1252).',
+    );
+  }
+}
+
+/**
  * Streams tickets out of CSV bytes (any size: one record at a time). Columns named like a
  * ticket field fill it unless `map` says otherwise; `source` may come from the options.
  * Malformed CSV throws CsvFormatError with the line; a bad row is yielded with its errors.
  */
 export async function* readCsvTickets(
   bytes: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
-  options: { map: ColumnMap; source?: string },
+  options: { map: ColumnMap; source?: string; charset?: string },
 ): AsyncGenerator<CsvTicketRow> {
+  const text = utf8Chunks(bytes as AsyncIterable<Uint8Array>, options.charset);
   const parser = parse({
     bom: true,
     columns: (header: string[]) => header.map((name) => name.trim()),
@@ -75,7 +113,7 @@ export async function* readCsvTickets(
     max_record_size: MAX_CSV_RECORD_BYTES,
     info: true,
   });
-  const source = bytes instanceof ReadableStream ? Readable.fromWeb(bytes) : Readable.from(bytes);
+  const source = Readable.from(text);
   // A body that cannot be read (bad gzip, a client that went away) is bad input; a limit
   // breach keeps its own error.
   source.on('error', (error) =>

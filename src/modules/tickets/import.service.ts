@@ -7,7 +7,13 @@ import { addSummary, emptySummary, type IngestSummary, type TicketInput } from '
 const IMPORT_BATCH_SIZE = 2_000;
 const MAX_REPORTED_ERRORS = 50;
 
-export type ImportOptions = { map: ColumnMap; source?: string; onError: 'reject' | 'skip' };
+export type ImportOptions = {
+  map: ColumnMap;
+  source?: string;
+  onError: 'reject' | 'skip';
+  /** The file's encoding (UTF-8 unless named). */
+  charset?: string;
+};
 export type ImportResult = IngestSummary & { errors: FieldError[] };
 
 /**

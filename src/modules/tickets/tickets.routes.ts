@@ -95,10 +95,12 @@ export const ticketRoutes = createRouter()
       c.req.header('content-encoding')?.toLowerCase() === 'gzip' ||
       /gzip/i.test(c.req.header('content-type') ?? '');
     const bytes = gzipped ? limited.pipeThrough(new DecompressionStream('gzip')) : limited;
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(c.req.header('content-type') ?? '')?.[1];
     const result = await importCsvTickets(c.var.deps, bytes, {
       map,
       source: query.source,
       onError: query.on_error,
+      charset,
     });
     return c.json(result, 200);
   });

@@ -65,6 +65,22 @@ describe('POST /v1/tickets/import', () => {
     expect(reasons.data.map((r: { slug: string }) => r.slug)).toContain('housing-and-buildings');
   });
 
+  it('reads the charset a CSV names, and refuses one that is not UTF-8 without saying so', async () => {
+    const latin1 = Buffer.from(`${HEADER}1,a,Caf\u00e9 cr\u00e8me,2026-02-02,\n`, 'latin1');
+    const unnamed = await expectProblem(await post(latin1), 400, 'validation_failed');
+    expect(unnamed.detail).toContain('not valid utf-8');
+    expect(await ticketCount()).toBe(0);
+    await expectProblem(
+      await post(latin1, undefined, { 'content-type': 'text/csv; charset=x-klingon' }),
+      415,
+      'unsupported_media_type',
+    );
+    const named = await post(latin1, undefined, { 'content-type': 'text/csv; charset=ISO-8859-1' });
+    expect(named.status).toBe(200);
+    const reasons = await readJson(await t.request('/v1/reasons'));
+    expect(reasons.data).toEqual([expect.objectContaining({ label: 'Caf\u00e9 cr\u00e8me' })]);
+  });
+
   it('rejects a malformed CSV with its line and writes nothing', async () => {
     const csv = `${HEADER}1,a,Billing,2026-02-02,\n2,b,"unclosed,2026-02-03,\n3,c,Login,2026-02-03,\n`;
     const body = await expectProblem(await post(csv), 400, 'malformed_body');
