@@ -43,7 +43,8 @@ const importRoute = defineRoute({
   summary: 'Import tickets from a CSV file (optionally gzip), streamed',
   description:
     'Columns named like ticket fields are used as they are; `map` renames others ' +
-    '(`created_at=opendate,reason=type`). Send gzip with `Content-Encoding: gzip` or ' +
+    '(`created_at=opendate,reason=type`). UTF-8 unless Content-Type names another charset ' +
+    '(`text/csv; charset=windows-1252`). Send gzip with `Content-Encoding: gzip` or ' +
     '`Content-Type: application/gzip`. Idempotent like POST /v1/tickets, so a failed or ' +
     'repeated import can simply be sent again.',
   request: {
