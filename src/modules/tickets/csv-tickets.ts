@@ -108,7 +108,12 @@ export async function* readCsvTickets(
   const text = utf8Chunks(bytes as AsyncIterable<Uint8Array>, options.charset);
   const parser = parse({
     bom: true,
-    columns: (header: string[]) => header.map((name) => name.trim()),
+    // Checked as the header is read: a file with a header and no rows is still refused.
+    columns: (header: string[]) => {
+      const columns = header.map((name) => name.trim());
+      checkMapping(columns, options);
+      return columns;
+    },
     skip_empty_lines: true,
     max_record_size: MAX_CSV_RECORD_BYTES,
     info: true,
@@ -124,16 +129,11 @@ export async function* readCsvTickets(
     ),
   );
   source.pipe(parser);
-  let checkedHeader = false;
   try {
     for await (const { record, info } of parser as AsyncIterable<{
       record: Record<string, string>;
       info: { lines: number };
     }>) {
-      if (!checkedHeader) {
-        checkMapping(Object.keys(record), options);
-        checkedHeader = true;
-      }
       yield toRow(record, info.lines, options);
     }
   } catch (error) {

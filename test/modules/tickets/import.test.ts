@@ -81,6 +81,15 @@ describe('POST /v1/tickets/import', () => {
     expect(reasons.data).toEqual([expect.objectContaining({ label: 'Caf\u00e9 cr\u00e8me' })]);
   });
 
+  it('refuses a header without the columns it needs, even with no row under it', async () => {
+    for (const csv of ['id,customer\n', 'id,customer\n1,a\n']) {
+      const problem = await expectProblem(await post(csv), 400, 'malformed_body');
+      expect(problem.detail, csv).toContain(
+        'The header has no column for reason (looked for "type")',
+      );
+    }
+  });
+
   it('rejects a malformed CSV with its line and writes nothing', async () => {
     const csv = `${HEADER}1,a,Billing,2026-02-02,\n2,b,"unclosed,2026-02-03,\n3,c,Login,2026-02-03,\n`;
     const body = await expectProblem(await post(csv), 400, 'malformed_body');
