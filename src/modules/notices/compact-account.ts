@@ -12,9 +12,17 @@ export type AccountRow = AudienceSubject & {
 // component lists and attribute sets, so one copy of each is shared, most accounts dismissed
 // nothing, and their fields are usually lower-case already, so rules match them as they are.
 const INTERNED_MAX = 200_000;
+// The table is never emptied, so it is bounded in characters too, and a value longer than
+// a few lines (a large attribute set) is likely an account's own: it stays unshared, and goes
+// with its account.
+const INTERNED_MAX_CHARS = 4_000_000;
+const SHARED_MAX_CHARS = 1_000;
 const interned = new Map<string, unknown>();
+let internedChars = 0;
 // The objects held in `interned`, so a record's size is told without serializing it again.
 const sharedObjects = new WeakSet<object>();
+// The JSON length of objects left unshared, for the cache's budget.
+const ownChars = new WeakMap<object, number>();
 const NOTHING_DISMISSED: ReadonlySet<string> = new Set();
 
 /** The one shared copy of `value` (strings, arrays and plain objects, compared as JSON). */
@@ -24,11 +32,18 @@ function share<T>(value: T): T {
   const key = typeof value === 'string' ? value : `\u0000${JSON.stringify(value)}`;
   const known = interned.get(key);
   if (known !== undefined) return known as T;
-  // Past the bound, new values are kept as they are: rare values (names, ids) would only
+  // Past the bounds, new values are kept as they are: rare values (names, ids) would only
   // grow the table.
-  if (interned.size < INTERNED_MAX) {
+  if (
+    key.length <= SHARED_MAX_CHARS &&
+    interned.size < INTERNED_MAX &&
+    internedChars + key.length <= INTERNED_MAX_CHARS
+  ) {
     interned.set(key, freeze(value));
+    internedChars += key.length;
     if (typeof value === 'object') sharedObjects.add(value as object);
+  } else if (typeof value === 'object') {
+    ownChars.set(value as object, key.length);
   }
   return value;
 }
@@ -66,7 +81,9 @@ export function accountBytes(account: NoticeAccount): number {
   let bytes = ACCOUNT_BASE_BYTES + account.id.length;
   if (account.dismissed !== NOTHING_DISMISSED) bytes += 120 + 60 * account.dismissed.size;
   if (!sharedObjects.has(account.attributes)) {
-    bytes += 48 + 24 * Object.keys(account.attributes).length;
+    // Two bytes a character, and as much again for the lower-cased view rules match.
+    const chars = ownChars.get(account.attributes);
+    bytes += chars === undefined ? 48 + 24 * Object.keys(account.attributes).length : 4 * chars;
   }
   return bytes;
 }

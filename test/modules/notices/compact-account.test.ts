@@ -82,6 +82,17 @@ describe('compact notices account records', () => {
     expect(second.dismissed.has('c-1')).toBe(false);
     expect(accountBytes(first)).toBeGreaterThan(accountBytes(second));
   });
+
+  it('leave a large attribute set unshared, charged by its size, so it goes with its account', () => {
+    const notes = 'x'.repeat(100_000);
+    const large = () => row('a-big', { attributes: { notes, seats: 3 } });
+    const first = compactAccount(large());
+    const again = compactAccount(large());
+    // Not held by the table that outlives every account: each record has its own.
+    expect(again.attributes).not.toBe(first.attributes);
+    expect(accountBytes(first)).toBeGreaterThan(2 * notes.length);
+    expect(accountBytes(compactAccount(row('a-small')))).toBeLessThan(2_000);
+  });
 });
 
 describe('the notices account cache, bounded by memory', () => {
