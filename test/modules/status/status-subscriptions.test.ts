@@ -365,6 +365,24 @@ describe('status page: signed webhook subscriptions', () => {
     });
     expect(await deliverStatusWebhooks(t.deps)).toEqual({ delivered: 0 });
   });
+  it('reaches every endpoint in one run, more than a batch of them, at once', async () => {
+    for (let i = 0; i < 45; i++) {
+      const created = await t.request('/v1/status/webhooks', {
+        method: 'POST',
+        json: { url: `${receiver.url}?endpoint=${i}` },
+      });
+      expect(created.status).toBe(201);
+    }
+    await t.request('/v1/status/incidents', {
+      method: 'POST',
+      json: { name: 'Many listeners', impact: 'minor', body: 'Investigating.', components: [] },
+    });
+    t.clock.set(new Date(t.clock.now().getTime() + 60_000).toISOString());
+    const run = await deliverStatusWebhooks(t.deps);
+    const reached = receiver.received.filter((r) => r.body.includes('Many listeners'));
+    expect(reached).toHaveLength(45);
+    expect(run.delivered).toBeGreaterThanOrEqual(45);
+  });
 });
 
 describe('status page: webhooks to names that resolve privately', () => {

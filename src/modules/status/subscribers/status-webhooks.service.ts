@@ -12,12 +12,15 @@ import type { StatusWebhookView } from '../status-schemas';
 /** A delivery is given up after this many attempts: 2 minutes doubling, about 17 hours. */
 const MAX_ATTEMPTS = 10;
 const TIMEOUT_MS = 10_000;
+/** Deliveries claimed, and sent at once, at a time. */
 const BATCH = 20;
+/** A run claims batch after batch for this long: an outage's update reaches every endpoint now. */
+const RUN_MS = 40_000;
 /**
  * A claimed delivery not settled after this long (a crash mid-call) is tried again; longer than
- * a whole batch of endpoints that time out, so no other run takes a delivery still being sent.
+ * a batch whose endpoints all time out, so no other run takes a delivery still being sent.
  */
-const LEASE_MS = BATCH * TIMEOUT_MS + 60_000;
+const LEASE_MS = TIMEOUT_MS + 60_000;
 
 export async function createStatusWebhook(
   deps: Deps,
@@ -113,10 +116,23 @@ type Due = {
 };
 
 /**
- * Posts due deliveries: each is leased first (so two instances do not both send it), then
- * settled as delivered on a 2xx or rescheduled with exponential backoff; at least once.
+ * Posts due deliveries, a batch at a time, each batch's at once (one slow endpoint does not hold
+ * the others), until none is due or the run has had `RUN_MS`. Each is leased first (so two
+ * instances do not both send it), then settled as delivered on a 2xx or rescheduled with
+ * exponential backoff; at least once.
  */
 export async function deliverStatusWebhooks(deps: Deps): Promise<{ delivered: number }> {
+  const started = performance.now();
+  let delivered = 0;
+  while (performance.now() - started < RUN_MS) {
+    const batch = await deliverBatch(deps);
+    delivered += batch.delivered;
+    if (batch.claimed < BATCH) break;
+  }
+  return { delivered };
+}
+
+async function deliverBatch(deps: Deps): Promise<{ claimed: number; delivered: number }> {
   const now = deps.clock.now();
   const due = rowsOf<Due>(
     await deps.db.execute(sql`
@@ -137,16 +153,17 @@ export async function deliverStatusWebhooks(deps: Deps): Promise<{ delivered: nu
       join incident_updates u on u.id = c.incident_update_id
       join incidents i on i.id = u.incident_id`),
   );
-  if (due.length === 0) return { delivered: 0 };
+  if (due.length === 0) return { claimed: 0, delivered: 0 };
   const status = await publicStatus(deps);
-  let delivered = 0;
-  for (const delivery of due) {
-    const body = await payload(deps, status, delivery);
-    const sentAt = deps.clock.now();
-    const error = await post(deps, delivery, body, sentAt);
-    if ((await settle(deps, delivery, error, sentAt)) && !error) delivered += 1;
-  }
-  return { delivered };
+  const outcomes = await Promise.all(
+    due.map(async (delivery) => {
+      const body = await payload(deps, status, delivery);
+      const sentAt = deps.clock.now();
+      const error = await post(deps, delivery, body, sentAt);
+      return (await settle(deps, delivery, error, sentAt)) && !error;
+    }),
+  );
+  return { claimed: due.length, delivered: outcomes.filter(Boolean).length };
 }
 
 /** Statuspage's webhook shape: `meta`, `page`, and the incident (maintenance included). */
