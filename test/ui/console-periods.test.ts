@@ -149,6 +149,8 @@ describe('a history that trails off after its usual volume', () => {
     const spikes = await readJson(await t.request('/v1/spikes'));
     expect(spikes).toMatchObject({ to: usualEnd, computed_through: lastWeek, data });
     expect((await readJson(await t.request('/v1/patterns'))).to).toBe(usualEnd);
+    const asked = await readJson(await t.request(`/v1/patterns?as_of=${lastWeek}`));
+    expect(asked.to).toBe(lastWeek);
     // Asked for, the trail is there.
     const trail = await readJson(await t.request(`/v1/reasons/weekly?to=${lastWeek}`));
     expect(trail.series[0].counts.slice(-TRAIL_WEEKS)).toEqual(Array(TRAIL_WEEKS).fill(1));

@@ -17,8 +17,9 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /**
  * Event groups whose occurrences keep bringing excess contacts for the same reason (see
  * `matchPatterns`). Looks back `weeks` from the last week with verdicts (where the data ends,
- * or its usual volume: see `defaultLastWeek`) or from `as_of`, and reads the stored baselines: weeks without verdicts (after the data
- * ends, before a reason starts) are missing, not zero.
+ * or its usual volume: see `defaultLastWeek`) or from `as_of`, and reads the stored
+ * baselines: weeks without verdicts (after the data ends, before a reason starts) are
+ * missing, not zero.
  */
 export async function findPatterns(
   deps: Deps,
@@ -26,7 +27,8 @@ export async function findPatterns(
 ): Promise<{ from: string; to: string; patterns: Pattern[] }> {
   const [{ computedThrough }, data] = await Promise.all([verdictState(deps), ticketWeeks(deps)]);
   const latest = defaultLastWeek(computedThrough, data, deps);
-  const to = query.as_of ? earlierWeek(mondayOf(query.as_of), latest) : latest;
+  // A date asked for is taken as it is, up to where verdicts reach.
+  const to = query.as_of ? earlierWeek(mondayOf(query.as_of), computedThrough ?? latest) : latest;
   const from = addWeeks(to, -(query.weeks - 1));
   const weeks = weeksBetween(from, to);
   const starts = weekStarts(weeks, deps.config.workspaceTimeZone);

@@ -5,7 +5,7 @@ import type { TicketWeeks } from './reason-schemas';
 import { addWeeks, weekCount } from './weeks';
 
 // An export often trails off: stray tickets dated weeks or months after the rest (the shared
-// NYC log holds ~12 a week for a year after ~600 a week). Default windows that end at the very
+// NYC log holds ~9 a week for a year after ~690 a week). Default windows that end at the very
 // last of them show next to nothing, so they end where the usual volume does.
 const THIN = 0.1;
 const BASE_WEEKS = 52;
