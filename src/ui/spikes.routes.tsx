@@ -65,6 +65,17 @@ const DetectionState = ({ report }: { report: SpikeReport }) => (
   </p>
 );
 
+/** Reasons by label, with their weeks with contacts; nothing when there are none. */
+const ReasonList = (props: { title: string; reasons: SpikeReport['insufficient_history'] }) =>
+  props.reasons.length === 0 ? (
+    ''
+  ) : (
+    <p>
+      <strong>{props.title}:</strong>{' '}
+      {props.reasons.map((r) => `${r.label} (${r.history_weeks})`).join(', ')}
+    </p>
+  );
+
 const WEEK_MS = 7 * 86_400_000;
 const shiftWeeks = (day: string, weeks: number) =>
   new Date(Date.parse(`${day}T00:00:00Z`) + weeks * WEEK_MS).toISOString().slice(0, 10);
@@ -128,13 +139,20 @@ async function spikesPage(c: ConsoleContext) {
         {report.insufficient_history.length === 0 ? (
           <EmptyState>Every reason has enough history.</EmptyState>
         ) : (
-          <p>
-            Reasons with contacts in fewer than 8 of the last 52 weeks: new ones, and ones that went
-            quiet. Weeks with contacts, of the 8 needed:{' '}
-            {report.insufficient_history
-              .map((r) => `${r.reason} (${r.history_weeks} of ${r.needed_weeks} weeks)`)
-              .join(', ')}
-          </p>
+          <>
+            <p class="meta">
+              Reasons with contacts in fewer than {report.insufficient_history[0]?.needed_weeks} of
+              the last 52 weeks; in brackets, how many weeks they had.
+            </p>
+            <ReasonList
+              title="New"
+              reasons={report.insufficient_history.filter((r) => !r.went_quiet)}
+            />
+            <ReasonList
+              title="Gone quiet"
+              reasons={report.insufficient_history.filter((r) => r.went_quiet)}
+            />
+          </>
         )}
       </Card>
     </>,

@@ -69,10 +69,16 @@ export const SpikeReportSchema = z
     insufficient_history: z.array(
       z.object({
         reason: z.string(),
+        label: z.string(),
         history_weeks: z.number().int().openapi({
           description: 'Weeks with contacts in the year before the last week, since it began.',
         }),
         needed_weeks: z.number().int(),
+        went_quiet: z.boolean().openapi({
+          description:
+            'True for a reason whose weeks were judged before and that has had too few weeks ' +
+            'with contacts since; false for a new one.',
+        }),
       }),
     ),
     data_anomalies: z

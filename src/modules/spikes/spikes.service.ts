@@ -57,12 +57,19 @@ export async function findSpikes(
   );
   const statusWeek =
     state.computedThrough && state.computedThrough < to ? state.computedThrough : to;
-  const statuses = rowsOf<{ reason_slug: string; status: string; history: number }>(
+  const statuses = rowsOf<{
+    reason_slug: string;
+    label: string | null;
+    status: string;
+    history: number;
+    judged_before: boolean;
+  }>(
     await deps.db.execute(sql`
-      select reason_slug, substr(status, i + 1, 1) as status, history[i + 1] as history
-      from reason_verdicts,
-        lateral (select ((${statusWeek}::date - first_week) / 7) as i) as at
-      where i >= 0 and i < cardinality(observed)`),
+      select v.reason_slug, r.label, substr(v.status, i + 1, 1) as status,
+        v.history[i + 1] as history, strpos(substr(v.status, 1, i), 't') > 0 as judged_before
+      from reason_verdicts v left join reasons r on r.slug = v.reason_slug,
+        lateral (select ((${statusWeek}::date - v.first_week) / 7) as i) as at
+      where i >= 0 and i < cardinality(v.observed)`),
   );
   const byDay = new Map<string, SpikeReport['data_anomalies'][number]>();
   for (const a of anomalies) {
@@ -81,7 +88,13 @@ export async function findSpikes(
     reasons_tested: statuses.filter((s) => s.status === 't').length,
     insufficient_history: statuses
       .filter((s) => s.status === 'n' && (!reason || s.reason_slug === reason))
-      .map((s) => ({ reason: s.reason_slug, history_weeks: Number(s.history), needed_weeks: 8 }))
+      .map((s) => ({
+        reason: s.reason_slug,
+        label: s.label ?? s.reason_slug,
+        history_weeks: Number(s.history),
+        needed_weeks: 8,
+        went_quiet: Boolean(s.judged_before),
+      }))
       .sort((a, b) => a.reason.localeCompare(b.reason)),
     data_anomalies: [...byDay.values()],
     spikes: rows.map(toSpikeView),

@@ -176,14 +176,25 @@ describe('data anomalies and new reasons in the real ticket log', () => {
     );
   });
 
-  it('calls COVID-19 new while its volume begins, not a spike', async () => {
+  it('calls COVID-19 new while its volume begins, not a spike, and gone quiet once it fades', async () => {
     const report = await readJson(
       await t.request('/v1/spikes?from=2020-03-09&to=2020-04-06&reason=covid-19'),
     );
     expect(report.spikes).toEqual([]);
     expect(report.insufficient_history).toEqual([
-      { reason: 'covid-19', history_weeks: expect.any(Number), needed_weeks: 8 },
+      {
+        reason: 'covid-19',
+        label: 'COVID-19',
+        history_weeks: expect.any(Number),
+        needed_weeks: 8,
+        went_quiet: false,
+      },
     ]);
     expect(report.insufficient_history[0].history_weeks).toBeLessThan(8);
+    const later = await readJson(await t.request('/v1/spikes?from=2024-10-07&to=2025-01-06'));
+    // In the log's year of stragglers it has too few weeks again: gone quiet, not new.
+    expect(later.insufficient_history).toContainEqual(
+      expect.objectContaining({ reason: 'covid-19', went_quiet: true }),
+    );
   });
 });
