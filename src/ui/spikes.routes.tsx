@@ -149,7 +149,7 @@ async function spikesPage(c: ConsoleContext) {
               reasons={report.insufficient_history.filter((r) => !r.went_quiet)}
             />
             <ReasonList
-              title="Gone quiet"
+              title="Gone quiet or rare"
               reasons={report.insufficient_history.filter((r) => r.went_quiet)}
             />
           </>

@@ -76,8 +76,8 @@ export const SpikeReportSchema = z
         needed_weeks: z.number().int(),
         went_quiet: z.boolean().openapi({
           description:
-            'True for a reason whose weeks were judged before and that has had too few weeks ' +
-            'with contacts since; false for a new one.',
+            'False for a reason whose volume is beginning (more weeks with contacts in the last ' +
+            '52 than in the 52 before); true for one that went quiet or stays rare.',
         }),
       }),
     ),

@@ -62,11 +62,14 @@ export async function findSpikes(
     label: string | null;
     status: string;
     history: number;
-    judged_before: boolean;
+    not_rising: boolean;
   }>(
     await deps.db.execute(sql`
       select v.reason_slug, r.label, substr(v.status, i + 1, 1) as status,
-        v.history[i + 1] as history, strpos(substr(v.status, 1, i), 't') > 0 as judged_before
+        v.history[i + 1] as history,
+        (select count(*) filter (where k > i + 1 - 52) <= count(*) filter (where k <= i + 1 - 52)
+         from generate_subscripts(v.observed, 1) as k
+         where k > i + 1 - 104 and k <= i + 1 and v.observed[k] > 0) as not_rising
       from reason_verdicts v left join reasons r on r.slug = v.reason_slug,
         lateral (select ((${statusWeek}::date - v.first_week) / 7) as i) as at
       where i >= 0 and i < cardinality(v.observed)`),
@@ -93,7 +96,7 @@ export async function findSpikes(
         label: s.label ?? s.reason_slug,
         history_weeks: Number(s.history),
         needed_weeks: 8,
-        went_quiet: Boolean(s.judged_before),
+        went_quiet: Boolean(s.not_rising),
       }))
       .sort((a, b) => a.reason.localeCompare(b.reason)),
     data_anomalies: [...byDay.values()],
