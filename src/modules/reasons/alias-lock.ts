@@ -7,7 +7,7 @@ import { AppError } from '../../http/app-error';
 const ALIASES_LOCK_ID = 7_234_003;
 
 /** How long an alias change waits for the ticket and calendar writes in flight. */
-export const ALIAS_CHANGE_WAIT_MS = 5_000;
+const ALIAS_CHANGE_WAIT_MS = 5_000;
 
 const LOCK_NOT_AVAILABLE = '55P03';
 

@@ -18,22 +18,32 @@ const SEARCH_WEEKS = 156;
  * `trailingOff`), with what came after it; null before any ticket.
  */
 export async function ticketWeeks(deps: Deps): Promise<TicketWeeks> {
-  const [row] = rowsOf<{ first_week: string | null; last_week: string | null }>(
+  // One statement: the span, and the weekly totals of the years before its end.
+  const rows = rowsOf<{
+    first_week: string | null;
+    last_week: string | null;
+    week: string | null;
+    contacts: number | null;
+  }>(
     await deps.db.execute(sql`
-      select min(week)::text as first_week, max(week)::text as last_week
-      from reason_weeks where contacts > 0`),
+      with span as (
+        select min(week) as first_week, max(week) as last_week
+        from reason_weeks where contacts > 0)
+      select s.first_week::text as first_week, s.last_week::text as last_week,
+        w.week::text as week, w.contacts
+      from span s left join lateral (
+        select week, sum(contacts)::int as contacts from reason_weeks
+        where week >= s.last_week - ${7 * (SEARCH_WEEKS + BASE_WEEKS)}::int and contacts > 0
+        group by week) as w on true`),
   );
-  if (!row?.first_week || !row.last_week) return null;
-  const { first_week, last_week } = row;
+  const first_week = rows[0]?.first_week;
+  const last_week = rows[0]?.last_week;
+  if (!first_week || !last_week) return null;
   const since = addWeeks(last_week, -(SEARCH_WEEKS + BASE_WEEKS));
-  const rows = rowsOf<{ week: string; contacts: number }>(
-    await deps.db.execute(sql`
-      select week::text as week, sum(contacts)::int as contacts from reason_weeks
-      where week >= ${since}::date and contacts > 0
-      group by week`),
-  );
   const totals = new Array<number>(weekCount(since, last_week)).fill(0);
-  for (const { week, contacts } of rows) totals[weekCount(since, week) - 1] = contacts;
+  for (const { week, contacts } of rows) {
+    if (week) totals[weekCount(since, week) - 1] = contacts ?? 0;
+  }
   const trail = trailingOff(totals);
   return {
     first_week,

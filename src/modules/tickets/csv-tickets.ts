@@ -158,8 +158,10 @@ export function columnOf(name: string, options: { map: ColumnMap }): string {
 }
 
 function checkMapping(columns: string[], options: { map: ColumnMap; source?: string }): void {
-  const required: TicketField[] = ['external_id', 'reason', 'created_at'];
-  if (!options.source) required.push('source');
+  // A source given for the whole file needs no column.
+  const required: TicketField[] = REQUIRED_CELLS.filter(
+    (field) => field !== 'source' || !options.source,
+  );
   const missing = required.filter((field) => !columns.includes(columnFor(field, options)));
   for (const field of Object.keys(options.map).flatMap((name) => ticketField(name) ?? [])) {
     const column = columnFor(field, options);
