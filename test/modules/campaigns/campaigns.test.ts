@@ -4,6 +4,7 @@ import { rowsOf } from '../../../src/db/json-param';
 import { audienceSize } from '../../../src/modules/campaigns/audience-sql';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';
+import { signal } from '../../helpers/signal';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 
 // The test clock starts at 2026-03-02T09:00:00Z.
@@ -75,28 +76,22 @@ describe('campaigns', () => {
       );
       await patch(campaign.id, { status: 'scheduled' });
       expect(await statusOf(campaign.id)).toBe('active');
-      let release = () => {};
-      const held = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      let locked = () => {};
-      const rowLocked = new Promise<void>((resolve) => {
-        locked = resolve;
-      });
+      const held = signal();
+      const rowLocked = signal();
       // Another request ends the campaign, holding its row until it commits.
       const ending = t.deps.db.transaction(async (tx) => {
         await tx.execute(sql`select 1 from campaigns where id = ${campaign.id} for update`);
-        locked();
-        await held;
+        rowLocked.fire();
+        await held.fired;
         await tx.execute(
           sql`update campaigns set ends_at = '2026-03-02T09:00:01Z' where id = ${campaign.id}`,
         );
       });
-      await rowLocked;
+      await rowLocked.fired;
       const edit = Promise.resolve(patch(campaign.id, { ends_at: '2027-01-01T00:00:00Z' }));
       await new Promise((resolve) => setTimeout(resolve, 300));
       t.clock.set('2026-03-02T09:00:02Z');
-      release();
+      held.fire();
       await ending;
       await expectProblem(await edit, 409, 'conflict');
       expect(await statusOf(campaign.id)).toBe('ended');

@@ -9,6 +9,7 @@ import { prepareBatch, writeBatch } from '../../../src/modules/tickets/ingest.se
 import { TicketInputSchema } from '../../../src/modules/tickets/ticket-input';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';
+import { signal } from '../../helpers/signal';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 import { ticket } from '../../helpers/tickets';
 
@@ -346,14 +347,8 @@ describe('contact reasons and aliases', () => {
 
   /** A ticket batch written by the ingest's own code, its transaction held open. */
   async function batchInFlight(tickets: unknown[]) {
-    let release = () => {};
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let written = () => {};
-    const stored = new Promise<void>((resolve) => {
-      written = resolve;
-    });
+    const held = signal();
+    const stored = signal();
     const done = t.deps.db.transaction(async (tx) => {
       const inputs = tickets.map((row) => TicketInputSchema.parse(row));
       await writeBatch(
@@ -361,11 +356,11 @@ describe('contact reasons and aliases', () => {
         t.deps,
         prepareBatch(t.deps, inputs, (i, field) => `${i}.${field}`),
       );
-      written();
-      await held;
+      stored.fire();
+      await held.fired;
     });
-    await stored;
-    return { release, done };
+    await stored.fired;
+    return { release: held.fire, done };
   }
   const settles = async (promise: Promise<unknown>, ms: number) =>
     Promise.race([
