@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../db/json-param';
 import type { Deps } from '../../deps';
 import type { TicketWeeks } from './reason-schemas';
-import { addWeeks, weekCount } from './weeks';
+import { addWeeks, earlierWeek, mondayOf, weekCount } from './weeks';
 
 // An export often trails off: stray tickets dated weeks or months after the rest (the shared
 // NYC log holds ~9 a week for a year after ~690 a week). Default windows that end at the very
@@ -53,6 +53,20 @@ export async function ticketWeeks(deps: Deps): Promise<TicketWeeks> {
       ? { weeks: trail.weeks, contacts: trail.contacts, usual_weekly: trail.usualWeekly }
       : null,
   };
+}
+
+/**
+ * Where a window asked for without an end ends: the last week with verdicts, or earlier where
+ * the tickets' usual volume ends (a trail of stray tickets after it would fill the window with
+ * weeks too thin to judge).
+ */
+export function defaultLastWeek(
+  computedThrough: string | null,
+  data: TicketWeeks,
+  deps: Deps,
+): string {
+  const last = computedThrough ?? mondayOf(deps.clock.now().toISOString().slice(0, 10));
+  return data ? earlierWeek(data.usual_through, last) : last;
 }
 
 /**

@@ -1,11 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../db/json-param';
 import type { Deps } from '../../deps';
-import type { TicketWeeks } from '../reasons/reason-schemas';
 import { findReasonSlugs } from '../reasons/resolve-reasons';
-import { ticketWeeks } from '../reasons/ticket-weeks';
+import { defaultLastWeek, ticketWeeks } from '../reasons/ticket-weeks';
 import { checkWeekRange } from '../reasons/week-range';
-import { addWeeks, earlierWeek, mondayOf } from '../reasons/weeks';
+import { addWeeks, mondayOf } from '../reasons/weeks';
 import { type Attribution, round, severityOf } from './detect';
 import type { SpikeReport, SpikeView } from './spike-schemas';
 
@@ -139,20 +138,6 @@ export async function verdictState(
              exists (select 1 from detection_changes) as pending`),
   );
   return { computedThrough: row?.through ?? null, pending: Boolean(row?.pending) };
-}
-
-/**
- * Where a window asked for without an end ends: the last week with verdicts, or earlier where
- * the tickets' usual volume ends (a trail of stray tickets after it would fill the window with
- * weeks too thin to judge).
- */
-export function defaultLastWeek(
-  computedThrough: string | null,
-  data: TicketWeeks,
-  deps: Deps,
-): string {
-  const last = computedThrough ?? mondayOf(deps.clock.now().toISOString().slice(0, 10));
-  return data ? earlierWeek(data.usual_through, last) : last;
 }
 
 export type { SpikeRow };

@@ -7,6 +7,7 @@ import { rebuildRollup } from '../../../src/modules/reasons/reason-weeks-rollup'
 import { settleRecontacts } from '../../../src/modules/recontacts/recontact-work';
 import { prepareBatch, writeBatch } from '../../../src/modules/tickets/ingest.service';
 import { TicketInputSchema } from '../../../src/modules/tickets/ticket-input';
+import { prepareWorkspace } from '../../../src/prepare-workspace';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';
 import { signal } from '../../helpers/signal';
@@ -403,6 +404,28 @@ describe('contact reasons and aliases', () => {
         expect(refused.headers.get('retry-after')).toBe('5');
         expect((await reason('jury-duty')).aliases).toEqual([]);
         expect((await reason('dwi')).contacts_total).toBe(2);
+      }, 20_000);
+
+      it('defers the start-up mend while ticket writes outlast its wait, and mends at the next start', async () => {
+        await ingest([ticket(1, { reason: 'Alpha' }), ticket(2, { reason: 'Beta' })]);
+        await t.deps.db.execute(sql`
+          insert into reason_aliases (alias, reason_slug) values ('alpha', 'beta'), ('beta', 'alpha')`);
+        await t.deps.db.execute(
+          sql`delete from workspace_settings where key = 'aliases_one_level_deep'`,
+        );
+        const batch = await batchInFlight([ticket(3, { reason: 'Gamma' })]);
+        await prepareWorkspace(t.deps, t.database);
+        batch.release();
+        await batch.done;
+        expect(t.logs.some((line) => line.includes('alias mend deferred to the next start'))).toBe(
+          true,
+        );
+        expect((await reason('beta')).aliases).toEqual(['alpha']);
+
+        await prepareWorkspace(t.deps, t.database);
+        expect((await reason('alpha')).aliases).toEqual(['beta']);
+        expect((await reason('beta')).aliases).toEqual([]);
+        expect(await mendAliases(t.deps)).toBeNull();
       }, 20_000);
     },
   );
