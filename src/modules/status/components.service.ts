@@ -1,19 +1,26 @@
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, eq, ne } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import type { Db } from '../../db/database';
-import { type StatusComponentRow, statusComponents } from '../../db/schema';
+import {
+  type ComponentStatus,
+  incidentComponents,
+  incidents,
+  type StatusComponentRow,
+  statusComponents,
+} from '../../db/schema';
 import type { Deps } from '../../deps';
 import { AppError, notFound } from '../../http/app-error';
+import { maintenanceStatus, shownComponentStatuses } from './status-clock';
 import type { ComponentInput, ComponentPatch, ComponentView } from './status-schemas';
 
-export const toComponentView = (row: StatusComponentRow): ComponentView => ({
+const toComponentView = (row: StatusComponentRow, status: ComponentStatus): ComponentView => ({
   id: row.id,
   name: row.name,
   description: row.description,
   group: row.isGroup,
   group_id: row.groupId,
   position: row.position,
-  status: row.status,
+  status,
   only_show_if_degraded: row.onlyShowIfDegraded,
   created_at: row.createdAt.toISOString(),
   updated_at: row.updatedAt.toISOString(),
@@ -60,7 +67,7 @@ export async function createComponent(deps: Deps, input: ComponentInput): Promis
     })
     .returning();
   if (!row) throw new Error('insert into status_components returned no row');
-  return toComponentView(row);
+  return componentView(deps, row.id);
 }
 
 export async function updateComponent(
@@ -94,7 +101,7 @@ export async function updateComponent(
     .where(eq(statusComponents.id, id))
     .returning();
   if (!row) throw notFound(`Component ${id}`);
-  return toComponentView(row);
+  return componentView(deps, row.id);
 }
 
 export async function deleteComponent(deps: Deps, id: string): Promise<void> {
@@ -110,4 +117,41 @@ export async function listComponentRows(db: Db): Promise<StatusComponentRow[]> {
     .select()
     .from(statusComponents)
     .orderBy(asc(statusComponents.position), asc(statusComponents.name));
+}
+
+export type ShownComponents = {
+  rows: StatusComponentRow[];
+  /** By id, the status the component shows at that moment (see `shownComponentStatuses`). */
+  statuses: Map<string, ComponentStatus>;
+};
+
+/** Every component in page order with the status it shows at `now`. */
+export async function componentsShownAt(db: Db, now: Date): Promise<ShownComponents> {
+  const [rows, maintenanceLinks] = await Promise.all([
+    listComponentRows(db),
+    db
+      .select({ maintenance: incidents, componentId: incidentComponents.componentId })
+      .from(incidentComponents)
+      .innerJoin(incidents, eq(incidents.id, incidentComponents.incidentId))
+      .where(and(eq(incidents.kind, 'maintenance'), ne(incidents.status, 'completed'))),
+  ]);
+  const inMaintenance = new Set(
+    maintenanceLinks
+      .filter(({ maintenance }) =>
+        ['in_progress', 'verifying'].includes(maintenanceStatus(maintenance, now)),
+      )
+      .map((link) => link.componentId),
+  );
+  return { rows, statuses: shownComponentStatuses(rows, inMaintenance) };
+}
+
+export async function listComponentViews(deps: Deps): Promise<ComponentView[]> {
+  const { rows, statuses } = await componentsShownAt(deps.db, deps.clock.now());
+  return rows.map((row) => toComponentView(row, statuses.get(row.id) ?? row.status));
+}
+
+async function componentView(deps: Deps, id: string): Promise<ComponentView> {
+  const view = (await listComponentViews(deps)).find((c) => c.id === id);
+  if (!view) throw notFound(`Component ${id}`);
+  return view;
 }

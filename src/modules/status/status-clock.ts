@@ -55,7 +55,7 @@ export function automaticTransitions(
 }
 
 /** A component under a maintenance in progress shows `under_maintenance` unless it is worse. */
-export function componentStatusAt(
+function componentStatusAt(
   component: StatusComponentRow,
   inMaintenance: Set<string>,
 ): ComponentStatus {
@@ -63,6 +63,25 @@ export function componentStatusAt(
     return 'under_maintenance';
   }
   return component.status;
+}
+
+/**
+ * The status each component shows, by id: what ops set, `under_maintenance` during a
+ * maintenance in progress, and for a group the worst of its members. Every view of a
+ * component (ops API, console, public API, status page, webhooks) reads this one answer.
+ */
+export function shownComponentStatuses(
+  rows: StatusComponentRow[],
+  inMaintenance: Set<string>,
+): Map<string, ComponentStatus> {
+  const shown = new Map(
+    rows.filter((r) => !r.isGroup).map((r) => [r.id, componentStatusAt(r, inMaintenance)]),
+  );
+  for (const group of rows.filter((r) => r.isGroup)) {
+    const members = rows.filter((r) => r.groupId === group.id);
+    shown.set(group.id, worstStatus(members.map((m) => shown.get(m.id) ?? 'operational')));
+  }
+  return shown;
 }
 
 const SEVERITY: Record<ComponentStatus, number> = {

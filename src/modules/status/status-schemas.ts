@@ -36,7 +36,11 @@ export const ComponentSchema = z
     group: z.boolean(),
     group_id: z.string().nullable(),
     position: z.number().int(),
-    status: z.enum(COMPONENT_STATUSES),
+    status: z.enum(COMPONENT_STATUSES).openapi({
+      description:
+        'The status the public API shows now: `under_maintenance` during a maintenance in ' +
+        'progress (unless worse), and for a group the worst status of its components.',
+    }),
     only_show_if_degraded: z.boolean(),
     created_at: z.string(),
     updated_at: z.string(),

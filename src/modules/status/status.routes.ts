@@ -6,8 +6,7 @@ import { actorOf } from '../../http/principal';
 import {
   createComponent,
   deleteComponent,
-  listComponentRows,
-  toComponentView,
+  listComponentViews,
   updateComponent,
 } from './components.service';
 import { openIncident, postIncidentUpdate } from './incidents/incidents.service';
@@ -169,7 +168,7 @@ export const statusRoutes = createRouter()
     c.json(await createComponent(c.var.deps, c.req.valid('json')), 201),
   )
   .openapi(listComponentsRoute, async (c) =>
-    c.json({ data: (await listComponentRows(c.var.deps.db)).map(toComponentView) }, 200),
+    c.json({ data: await listComponentViews(c.var.deps) }, 200),
   )
   .openapi(patchComponentRoute, async (c) =>
     c.json(await updateComponent(c.var.deps, c.req.valid('param').id, c.req.valid('json')), 200),

@@ -51,6 +51,22 @@ describe('status: components, incidents, maintenance and the public Statuspage A
     (await readJson(await t.request(`/v1/accounts/${account}/notices`, { key: appKey }))).notices;
   const publicJson = async (path: string) =>
     readJson(await t.request(`/api/v2/${path}`, { key: null }));
+  const byName = (components: { name: string; status: string }[]) =>
+    Object.fromEntries(components.map((c) => [c.name, c.status]));
+  const opsStatuses = async () =>
+    byName((await readJson(await t.request('/v1/status/components'))).data);
+  const publicStatuses = async () => byName((await publicJson('components.json')).components);
+  const scheduleMaintenance = (components: string[]) =>
+    t.request('/v1/status/maintenances', {
+      method: 'POST',
+      json: {
+        name: 'Database upgrade',
+        body: 'Read-only for a while.',
+        scheduled_for: '2026-03-03T02:00:00Z',
+        scheduled_until: '2026-03-03T04:00:00Z',
+        components,
+      },
+    });
 
   it('an incident on API shows a banner to accounts that use API and to no others, until resolved', async () => {
     const opened = await t.request('/v1/status/incidents', {
@@ -161,6 +177,28 @@ describe('status: components, incidents, maintenance and the public Statuspage A
     const all = (await publicJson('scheduled-maintenances.json')).scheduled_maintenances;
     expect(all[0]).toMatchObject({ status: 'completed', resolved_at: '2026-03-03T04:00:00.000Z' });
     expect(await banners('dashboard-only')).toEqual([]);
+  });
+
+  it('shows each component at the same status in the ops API as in the public API, through a maintenance', async () => {
+    expect((await scheduleMaintenance([dashboard.id])).status).toBe(201);
+    const moments = [
+      ['2026-03-02T12:00:00Z', 'operational'],
+      ['2026-03-03T02:30:00Z', 'under_maintenance'],
+      ['2026-03-03T04:00:00Z', 'operational'],
+    ] as const;
+    for (const [at, shown] of moments) {
+      t.clock.set(at);
+      const ops = await opsStatuses();
+      expect(ops).toEqual(await publicStatuses());
+      expect(ops).toEqual({ Core: shown, API: 'operational', Dashboard: shown });
+    }
+
+    t.clock.set('2026-03-03T03:00:00Z');
+    const edited = await t.request(`/v1/status/components/${dashboard.id}`, {
+      method: 'PATCH',
+      json: { description: 'The web app' },
+    });
+    expect(await readJson(edited)).toMatchObject({ status: 'under_maintenance' });
   });
 
   it('answers 304 to the public ETag and lets any origin read it, cached briefly', async () => {

@@ -4,17 +4,10 @@ import {
   incidentComponents,
   incidents,
   incidentUpdates,
-  type StatusComponentRow,
 } from '../../../db/schema';
 import type { Deps } from '../../../deps';
-import { listComponentRows } from '../components.service';
-import {
-  automaticTransitions,
-  componentStatusAt,
-  incidentStatusAt,
-  pageIndicator,
-  worstStatus,
-} from '../status-clock';
+import { componentsShownAt, type ShownComponents } from '../components.service';
+import { automaticTransitions, incidentStatusAt, pageIndicator } from '../status-clock';
 import { incidentUrl } from '../status-links';
 import type { StatuspageComponent } from '../status-schemas';
 
@@ -27,8 +20,8 @@ export type StatuspageIncident = ReturnType<typeof toIncidentJson>;
 
 export async function publicStatus(deps: Deps) {
   const now = deps.clock.now();
-  const [componentRows, incidentRows, maintenanceRows] = await Promise.all([
-    listComponentRows(deps.db),
+  const [shown, incidentRows, maintenanceRows] = await Promise.all([
+    componentsShownAt(deps.db, now),
     recent(deps, 'incident'),
     recent(deps, 'maintenance'),
   ]);
@@ -48,12 +41,7 @@ export async function publicStatus(deps: Deps) {
       ])
     : [[], []];
 
-  const inMaintenance = new Set(
-    maintenanceRows
-      .filter((m) => ['in_progress', 'verifying'].includes(incidentStatusAt(m, now)))
-      .flatMap((m) => links.filter((l) => l.incidentId === m.id).map((l) => l.componentId)),
-  );
-  const components = toComponentsJson(componentRows, inMaintenance);
+  const components = toComponentsJson(shown);
   const byId = new Map(components.map((c) => [c.id, c]));
   const incidentJson = (row: IncidentRow) =>
     toIncidentJson(
@@ -145,19 +133,13 @@ function recent(deps: Deps, kind: 'incident' | 'maintenance') {
     .limit(RECENT);
 }
 
-function toComponentsJson(
-  rows: StatusComponentRow[],
-  inMaintenance: Set<string>,
-): StatuspageComponent[] {
-  const status = new Map(rows.map((r) => [r.id, componentStatusAt(r, inMaintenance)]));
+function toComponentsJson({ rows, statuses }: ShownComponents): StatuspageComponent[] {
   return rows.map((row) => {
     const members = rows.filter((r) => r.groupId === row.id);
     return {
       id: row.id,
       name: row.name,
-      status: row.isGroup
-        ? worstStatus(members.map((m) => status.get(m.id) ?? 'operational'))
-        : (status.get(row.id) ?? row.status),
+      status: statuses.get(row.id) ?? row.status,
       created_at: row.createdAt.toISOString(),
       updated_at: row.updatedAt.toISOString(),
       position: row.position,
