@@ -47,9 +47,18 @@ export const ComponentSchema = z
   })
   .openapi('Component');
 
+/** A component, or a group standing for every component in it when the change is posted. */
+const componentReference = z.uuid().openapi({
+  description:
+    'A component, or a group: every component in the group at that moment (the group itself ' +
+    'has no status of its own). An unknown id or an empty group is refused with 400.',
+});
+
 const ComponentChangeSchema = z.object({
-  id: z.uuid(),
-  status: z.enum(COMPONENT_STATUSES),
+  id: componentReference,
+  status: z.enum(COMPONENT_STATUSES).openapi({
+    description: 'For a group, of each of its components unless one is also named on its own.',
+  }),
 });
 
 export const IncidentOpenSchema = z
@@ -80,7 +89,7 @@ export const MaintenanceScheduleSchema = z
     body,
     scheduled_for: instant,
     scheduled_until: instant,
-    components: z.array(z.uuid()).max(100).default([]),
+    components: z.array(componentReference).max(100).default([]),
     auto_transition: z.boolean().default(true).openapi({
       description: 'Move to in_progress and completed with the window.',
     }),

@@ -8,6 +8,7 @@ import { startTestApp, type TestApp } from '../../helpers/test-app';
 describe('status: components, incidents, maintenance and the public Statuspage API', () => {
   let t: TestApp;
   let appKey: string;
+  let core: { id: string };
   let api: { id: string };
   let dashboard: { id: string };
   beforeAll(async () => {
@@ -21,7 +22,7 @@ describe('status: components, incidents, maintenance and the public Statuspage A
     );
     t.clock.set('2026-03-02T09:00:00Z');
     t.deps.notices.catalog.invalidate();
-    const core = await readJson(
+    core = await readJson(
       await t.request('/v1/status/components', {
         method: 'POST',
         json: { name: 'Core', group: true },
@@ -199,6 +200,97 @@ describe('status: components, incidents, maintenance and the public Statuspage A
       json: { description: 'The web app' },
     });
     expect(await readJson(edited)).toMatchObject({ status: 'under_maintenance' });
+  });
+
+  it('an incident naming a group sets each of its components, except one named with its own status', async () => {
+    const opened = await t.request('/v1/status/incidents', {
+      method: 'POST',
+      json: {
+        name: 'Core is down',
+        impact: 'critical',
+        body: 'Everything in Core fails.',
+        components: [
+          { id: dashboard.id, status: 'degraded_performance' },
+          { id: core.id, status: 'major_outage' },
+        ],
+      },
+    });
+    expect(opened.status).toBe(201);
+    const incident = await readJson(opened);
+    const affected = incident.incident_updates[0].affected_components;
+    expect(
+      byName(
+        affected.map((a: { name: string; new_status: string }) => ({
+          name: a.name,
+          status: a.new_status,
+        })),
+      ),
+    ).toEqual({
+      API: 'major_outage',
+      Dashboard: 'degraded_performance',
+    });
+    expect(incident.components.map((c: { name: string }) => c.name).sort()).toEqual([
+      'API',
+      'Dashboard',
+    ]);
+    const during = { Core: 'major_outage', API: 'major_outage', Dashboard: 'degraded_performance' };
+    expect(await publicStatuses()).toEqual(during);
+    expect(await opsStatuses()).toEqual(during);
+    expect(await banners('uses-api')).toHaveLength(1);
+    expect(await banners('dashboard-only')).toHaveLength(1);
+
+    await t.request(`/v1/status/incidents/${incident.id}/updates`, {
+      method: 'POST',
+      json: { status: 'resolved', body: 'Fixed.' },
+    });
+    const after = { Core: 'operational', API: 'operational', Dashboard: 'operational' };
+    expect(await publicStatuses()).toEqual(after);
+  });
+
+  it('a maintenance naming a group puts each of its components under maintenance', async () => {
+    const scheduled = await readJson(await scheduleMaintenance([core.id]));
+    expect(scheduled.components.map((c: { name: string }) => c.name).sort()).toEqual([
+      'API',
+      'Dashboard',
+    ]);
+    t.clock.set('2026-03-03T02:30:00Z');
+    const during = {
+      Core: 'under_maintenance',
+      API: 'under_maintenance',
+      Dashboard: 'under_maintenance',
+    };
+    expect(await publicStatuses()).toEqual(during);
+    expect(await opsStatuses()).toEqual(during);
+  });
+
+  it('refuses an unknown component or an empty group alike in incidents and maintenance, and changes nothing', async () => {
+    const empty = await readJson(
+      await t.request('/v1/status/components', {
+        method: 'POST',
+        json: { name: 'Empty', group: true },
+      }),
+    );
+    const unknown = '0192f0c4-0000-7000-8000-000000000000';
+    for (const id of [unknown, empty.id]) {
+      const incident = await expectProblem(
+        await t.request('/v1/status/incidents', {
+          method: 'POST',
+          json: { name: 'x', body: 'y', components: [{ id, status: 'major_outage' }] },
+        }),
+        400,
+        'validation_failed',
+      );
+      const maintenance = await expectProblem(
+        await scheduleMaintenance([id]),
+        400,
+        'validation_failed',
+      );
+      expect(maintenance.errors).toEqual(incident.errors);
+      expect(incident.errors).toMatchObject([{ path: 'components' }]);
+    }
+    expect((await publicJson('incidents.json')).incidents).toEqual([]);
+    expect((await publicJson('scheduled-maintenances.json')).scheduled_maintenances).toEqual([]);
+    expect((await readJson(await t.request('/v1/campaigns'))).data).toEqual([]);
   });
 
   it('answers 304 to the public ETag and lets any origin read it, cached briefly', async () => {

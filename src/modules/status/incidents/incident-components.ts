@@ -1,65 +1,102 @@
-import { and, asc, eq, inArray, isNull, ne } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, ne, or } from 'drizzle-orm';
 import type { Db } from '../../../db/database';
 import {
   type AffectedComponent,
   type ComponentStatus,
   incidentComponents,
   incidents,
+  type StatusComponentRow,
   statusComponents,
 } from '../../../db/schema';
 import { invalidInput } from './incident-records';
 
 export type ComponentChange = { id: string; status: ComponentStatus };
 
-/** Locks the named components (in id order) and links them to the incident. */
-export async function linkComponents(db: Db, incidentId: string, ids: string[]) {
-  if (ids.length === 0) return [];
+type Named = { group: boolean; components: StatusComponentRow[] };
+
+/**
+ * Locks the named components and the components of the named groups (in id order) and gives,
+ * by named id, what it stands for: a component itself; a group, every component in it at this
+ * moment, as ticking a group does in Statuspage. Unknown ids and empty groups are refused the
+ * same way whether an incident or a maintenance names them.
+ */
+async function resolveComponents(db: Db, ids: string[]): Promise<Map<string, Named>> {
   const rows = await db
     .select()
     .from(statusComponents)
-    .where(inArray(statusComponents.id, ids))
+    .where(or(inArray(statusComponents.id, ids), inArray(statusComponents.groupId, ids)))
     .orderBy(asc(statusComponents.id))
     .for('update');
-  const missing = ids.filter((id) => !rows.some((r) => r.id === id));
-  if (missing.length > 0) {
-    throw invalidInput('components', `no component has id ${missing.join(', ')}`);
+  const named = new Map<string, Named>();
+  const missing: string[] = [];
+  for (const id of ids) {
+    const row = rows.find((r) => r.id === id);
+    if (!row) missing.push(id);
+    else if (!row.isGroup) named.set(id, { group: false, components: [row] });
+    else {
+      const components = rows.filter((r) => r.groupId === id);
+      if (components.length === 0) {
+        throw invalidInput('components', `the group ${row.name} has no components to affect`);
+      }
+      named.set(id, { group: true, components });
+    }
   }
-  await db
-    .insert(incidentComponents)
-    .values(rows.map((r) => ({ incidentId, componentId: r.id })))
-    .onConflictDoNothing();
-  return rows;
+  if (missing.length > 0) {
+    throw invalidInput('components', `no component or group has id ${missing.join(', ')}`);
+  }
+  return named;
 }
 
-/** Sets each named component's status and links it to the incident; returns what changed. */
+async function link(db: Db, incidentId: string, componentIds: Iterable<string>) {
+  const values = [...new Set(componentIds)].map((componentId) => ({ incidentId, componentId }));
+  if (values.length === 0) return;
+  await db.insert(incidentComponents).values(values).onConflictDoNothing();
+}
+
+/** Links the named components (a group: its components) to the incident or maintenance. */
+export async function linkComponents(db: Db, incidentId: string, ids: string[]) {
+  if (ids.length === 0) return;
+  const named = await resolveComponents(db, ids);
+  const components = [...named.values()].flatMap((n) => n.components);
+  await link(
+    db,
+    incidentId,
+    components.map((c) => c.id),
+  );
+}
+
+/**
+ * Sets each named component's status (a group's: each of its components', unless a component
+ * is also named with a status of its own) and links it to the incident; returns what changed.
+ */
 export async function setComponentStatuses(
   db: Db,
   incidentId: string,
   changes: ComponentChange[],
   now: Date,
 ): Promise<AffectedComponent[]> {
-  const rows = await linkComponents(
+  if (changes.length === 0) return [];
+  const named = await resolveComponents(
     db,
-    incidentId,
     changes.map((c) => c.id),
   );
-  if (rows.some((r) => r.isGroup)) {
-    throw invalidInput('components', 'name the components of a group, not the group itself');
+  const targets = new Map<string, { row: StatusComponentRow; status: ComponentStatus }>();
+  // Groups first: a component named on its own keeps its own status.
+  const isGroup = (change: ComponentChange) => named.get(change.id)?.group ?? false;
+  for (const change of [...changes.filter(isGroup), ...changes.filter((c) => !isGroup(c))]) {
+    for (const row of named.get(change.id)?.components ?? []) {
+      targets.set(row.id, { row, status: change.status });
+    }
   }
+  await link(db, incidentId, targets.keys());
   const affected: AffectedComponent[] = [];
-  for (const change of changes) {
-    const row = rows.find((r) => r.id === change.id);
-    if (!row || row.status === change.status) continue;
+  for (const { row, status } of targets.values()) {
+    if (row.status === status) continue;
     await db
       .update(statusComponents)
-      .set({ status: change.status, updatedAt: now })
+      .set({ status, updatedAt: now })
       .where(eq(statusComponents.id, row.id));
-    affected.push({
-      code: row.id,
-      name: row.name,
-      old_status: row.status,
-      new_status: change.status,
-    });
+    affected.push({ code: row.id, name: row.name, old_status: row.status, new_status: status });
   }
   return affected;
 }
