@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isTimeZone } from './lib/time-zone';
+import { isLoopbackHost } from './lib/unroutable-address';
 
 /** The only module that reads the environment; everything else receives a parsed `Config`. */
 
@@ -28,6 +29,15 @@ const commaList = z
       .filter(Boolean),
   );
 
+/** `true` or `false`; unset is false. */
+const flag = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum(['true', 'false', ''], { message: 'must be true or false' }))
+  .default('false')
+  .transform((value) => value === 'true');
+
 const timeZone = z
   .string()
   .trim()
@@ -49,6 +59,7 @@ const envSchema = z.object({
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   ANALYTICS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  WEBHOOKS_ALLOW_LOOPBACK: flag,
   WORKSPACE_TIME_ZONE: timeZone.default('UTC'),
   ADMIN_API_KEY: optionalString.pipe(
     z.string().min(24, 'must be at least 24 characters so it cannot be guessed').optional(),
@@ -135,6 +146,9 @@ const envSchema = z.object({
   ),
 });
 
+const publicUrlOf = (env: z.output<typeof envSchema>) =>
+  (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
+
 /** The environment, validated, in the shape the app reads. */
 const configSchema = envSchema.transform((env) => ({
   port: env.PORT,
@@ -147,7 +161,13 @@ const configSchema = envSchema.transform((env) => ({
   requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
   /** Heavy reads (reports, series, patterns, occurrences) an instance runs at once. */
   analyticsConcurrency: env.ANALYTICS_CONCURRENCY,
-  publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
+  publicUrl: publicUrlOf(env),
+  /**
+   * Status webhooks may go to this machine (loopback) only on a local deployment, one whose
+   * public URL is unset or itself loopback, or when WEBHOOKS_ALLOW_LOOPBACK says so.
+   */
+  webhooksAllowLoopback:
+    env.WEBHOOKS_ALLOW_LOOPBACK || isLoopbackHost(new URL(publicUrlOf(env)).hostname),
   workspaceTimeZone: env.WORKSPACE_TIME_ZONE,
   adminApiKey: env.ADMIN_API_KEY,
   logLevel: env.LOG_LEVEL,

@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     compute: threadCompute({ background: true }),
     detection: threadDetectionRunner(threadCompute()),
     readiness: { noticesWarm: false },
-    webhookFetch: webhookFetch(),
+    webhookFetch: webhookFetch({ allowLoopback: config.webhooksAllowLoopback }),
     background: (task) => {
       inflight.add(task);
       void task.finally(() => inflight.delete(task));

@@ -1,7 +1,7 @@
 import type { LookupAddress } from 'node:dns';
 import { lookup } from 'node:dns/promises';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { isUnroutableAddress } from './lib/unroutable-address';
+import { isLoopbackHost, isUnroutableAddress } from './lib/unroutable-address';
 
 /** Every address a host name resolves to (Node's resolver, as `fetch` itself would use). */
 export async function resolveHost(hostname: string): Promise<string[]> {
@@ -15,12 +15,25 @@ type LookupCallback = (
   family?: number,
 ) => void;
 
+export type WebhookFetchOptions = {
+  /** Whether this machine may be reached (a local deployment: see `webhooksAllowLoopback`). */
+  allowLoopback: boolean;
+  resolve?: (hostname: string) => Promise<string[]>;
+};
+
 /**
  * `fetch` for URLs users register (status webhooks). The name is resolved when the connection
  * opens and the connection goes to the address that was checked, so a name that changes
- * between a check and the connection (DNS rebinding) cannot reach a private address.
+ * between a check and the connection (DNS rebinding) cannot reach a private address, nor
+ * loopback unless allowed. An address written in the URL is checked before anything is sent,
+ * so an endpoint stored under other rules is refused as well.
  */
-export function webhookFetch(resolve: (hostname: string) => Promise<string[]> = resolveHost) {
+export function webhookFetch({ allowLoopback, resolve = resolveHost }: WebhookFetchOptions) {
+  const refusal = (address: string) => {
+    if (isUnroutableAddress(address)) return 'a private address';
+    if (!allowLoopback && isLoopbackHost(address)) return 'a loopback address';
+    return null;
+  };
   const agent = new Agent({
     connect: {
       lookup(hostname: string, options: { all?: boolean }, callback: LookupCallback) {
@@ -28,9 +41,8 @@ export function webhookFetch(resolve: (hostname: string) => Promise<string[]> = 
           const addresses = await resolve(hostname);
           const address = addresses[0];
           if (!address) throw new Error(`${hostname} does not resolve`);
-          if (addresses.some(isUnroutableAddress)) {
-            throw new Error(`${hostname} resolves to a private address`);
-          }
+          const refused = addresses.map(refusal).find(Boolean);
+          if (refused) throw new Error(`${hostname} resolves to ${refused}`);
           return { address, family: address.includes(':') ? 6 : 4 };
         };
         answer().then(
@@ -41,8 +53,10 @@ export function webhookFetch(resolve: (hostname: string) => Promise<string[]> = 
       },
     },
   });
-  return ((input: string | URL, init?: RequestInit) =>
-    undiciFetch(input, { ...init, dispatcher: agent } as Parameters<
-      typeof undiciFetch
-    >[1])) as typeof fetch;
+  return (async (input: string | URL, init?: RequestInit) => {
+    const { hostname } = new URL(input);
+    const refused = refusal(hostname);
+    if (refused) throw new Error(`${hostname} is ${refused}`);
+    return undiciFetch(input, { ...init, dispatcher: agent } as Parameters<typeof undiciFetch>[1]);
+  }) as typeof fetch;
 }

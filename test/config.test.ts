@@ -67,10 +67,25 @@ describe('config', () => {
     ['SLACK_WEBHOOK_URL', 'hooks.slack.com/x'],
     ['CURRENCY', 'DOLLARS'],
     ['CURRENCY', 'XYZ'],
+    ['WEBHOOKS_ALLOW_LOOPBACK', 'yes'],
   ])('names %s when its value (%s) is invalid', (variable, value) => {
     const error = configError({ [variable]: value });
     expect(error.problems.map((p) => p.variable)).toEqual([variable]);
     expect(error.message).toContain(`${variable}:`);
+  });
+
+  it('lets status webhooks reach loopback only on a local deployment or when told to', () => {
+    const allows = (env: Record<string, string>) => loadConfig(env).webhooksAllowLoopback;
+    expect(allows({})).toBe(true);
+    expect(allows({ PUBLIC_URL: 'http://127.0.0.1:8080' })).toBe(true);
+    expect(allows({ PUBLIC_URL: 'http://[::1]:3000/' })).toBe(true);
+    expect(allows({ PUBLIC_URL: 'https://status.example.com' })).toBe(false);
+    expect(
+      allows({ PUBLIC_URL: 'https://status.example.com', WEBHOOKS_ALLOW_LOOPBACK: 'false' }),
+    ).toBe(false);
+    expect(
+      allows({ PUBLIC_URL: 'https://status.example.com', WEBHOOKS_ALLOW_LOOPBACK: 'true' }),
+    ).toBe(true);
   });
 
   it('lists every bad variable at once', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isUnroutableAddress } from '../../src/lib/unroutable-address';
+import { isLoopbackHost, isUnroutableAddress } from '../../src/lib/unroutable-address';
 
 describe('isUnroutableAddress', () => {
   it.each([
@@ -29,4 +29,27 @@ describe('isUnroutableAddress', () => {
   ])('allows %s', (address) => {
     expect(isUnroutableAddress(address)).toBe(false);
   });
+});
+
+describe('isLoopbackHost', () => {
+  it.each([
+    '127.0.0.1',
+    '127.255.0.9',
+    '[::1]',
+    new URL('http://127.1/').hostname,
+    new URL('http://0x7f000001/').hostname,
+    new URL('http://[::ffff:127.0.0.1]/').hostname,
+    'localhost',
+    'LOCALHOST.',
+    'hooks.localhost',
+  ])('takes %s for this machine', (host) => {
+    expect(isLoopbackHost(host)).toBe(true);
+  });
+
+  it.each(['93.184.215.14', '10.0.0.5', '[fd00::1]', 'hooks.example.com', 'localhost.example.com'])(
+    'does not take %s for this machine',
+    (host) => {
+      expect(isLoopbackHost(host)).toBe(false);
+    },
+  );
 });

@@ -394,9 +394,12 @@ describe('status page: webhooks to names that resolve privately', () => {
 
   it('refuses to post to a host that now resolves to a private address', async () => {
     const asked: string[] = [];
-    t.deps.webhookFetch = webhookFetch(async (host) => {
-      asked.push(host);
-      return ['93.184.215.14', 'fd12:3456::7'];
+    t.deps.webhookFetch = webhookFetch({
+      allowLoopback: t.deps.config.webhooksAllowLoopback,
+      resolve: async (host) => {
+        asked.push(host);
+        return ['93.184.215.14', 'fd12:3456::7'];
+      },
     });
     const hook = await readJson(
       await t.request('/v1/status/webhooks', {
@@ -424,9 +427,12 @@ describe('status page: webhooks to names that resolve privately', () => {
     // A rebinding resolver: the name's first answer is loopback, any later one private (the
     // earlier test's host stays private throughout).
     let answers = 0;
-    t.deps.webhookFetch = webhookFetch(async (host) => {
-      if (host !== 'hooks.pinned.example') return ['10.0.0.1'];
-      return answers++ === 0 ? ['127.0.0.1'] : ['10.0.0.9'];
+    t.deps.webhookFetch = webhookFetch({
+      allowLoopback: t.deps.config.webhooksAllowLoopback,
+      resolve: async (host) => {
+        if (host !== 'hooks.pinned.example') return ['10.0.0.1'];
+        return answers++ === 0 ? ['127.0.0.1'] : ['10.0.0.9'];
+      },
     });
     await t.request('/v1/status/webhooks', {
       method: 'POST',
@@ -443,6 +449,106 @@ describe('status page: webhooks to names that resolve privately', () => {
     } finally {
       await receiver.close();
     }
+  });
+});
+
+describe('status page: webhooks to this machine on a public deployment', () => {
+  let t: TestApp;
+  let allowing: TestApp;
+  const publicUrl = 'https://status.example.com';
+  beforeAll(async () => {
+    t = await startTestApp({ env: { PUBLIC_URL: publicUrl } });
+    allowing = await startTestApp({
+      env: { PUBLIC_URL: publicUrl, WEBHOOKS_ALLOW_LOOPBACK: 'true' },
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+    await allowing.close();
+  });
+
+  const loopbackUrls = [
+    'http://127.0.0.1:8080/hooks/status',
+    'http://127.1/hooks/status',
+    'http://[::1]/hooks/status',
+    'http://0x7f000001/hooks/status',
+    'http://2130706433/hooks/status',
+    'http://[::ffff:127.0.0.1]/hooks/status',
+    'http://localhost:3000/hooks/status',
+    'http://LOCALHOST./hooks/status',
+    'http://hooks.localhost/status',
+  ];
+
+  it('refuses loopback endpoints, however written, and stores nothing unless WEBHOOKS_ALLOW_LOOPBACK=true', async () => {
+    for (const url of loopbackUrls) {
+      const problem = await expectProblem(
+        await t.request('/v1/status/webhooks', { method: 'POST', json: { url } }),
+        400,
+        'validation_failed',
+      );
+      expect(problem.errors).toMatchObject([
+        { path: 'url', message: expect.stringContaining('loopback') },
+      ]);
+    }
+    expect((await readJson(await t.request('/v1/status/webhooks'))).data).toEqual([]);
+    const [stored] = rowsOf<{ count: number }>(
+      await t.deps.db.execute(sql`select count(*)::int as count from status_webhooks`),
+    );
+    expect(stored?.count).toBe(0);
+
+    for (const url of loopbackUrls) {
+      const created = await allowing.request('/v1/status/webhooks', {
+        method: 'POST',
+        json: { url },
+      });
+      expect(created.status).toBe(201);
+    }
+    const listed = (await readJson(await allowing.request('/v1/status/webhooks'))).data;
+    expect(listed).toHaveLength(loopbackUrls.length);
+    // The switch opens loopback only: private and metadata addresses stay refused.
+    await expectProblem(
+      await allowing.request('/v1/status/webhooks', {
+        method: 'POST',
+        json: { url: 'http://169.254.169.254/latest/meta-data' },
+      }),
+      400,
+      'validation_failed',
+    );
+  });
+
+  it('posts nothing to a name that resolves to loopback, nor to a loopback endpoint stored earlier', async () => {
+    const receiver = await startWebhookReceiver();
+    const { port } = new URL(receiver.url);
+    t.deps.webhookFetch = webhookFetch({
+      allowLoopback: t.deps.config.webhooksAllowLoopback,
+      resolve: async () => ['127.0.0.1'],
+    });
+    const named = await t.request('/v1/status/webhooks', {
+      method: 'POST',
+      json: { url: `http://hooks.inward.example:${port}/hooks/status` },
+    });
+    expect(named.status).toBe(201);
+    // As stored by an instance whose PUBLIC_URL was still local.
+    await t.deps.db.execute(sql`
+      insert into status_webhooks (id, url, secret, created_at)
+      values (gen_random_uuid(), ${receiver.url}, 'whsec_c2VjcmV0', now())`);
+    await t.request('/v1/status/incidents', {
+      method: 'POST',
+      json: { name: 'Inward', impact: 'minor', body: 'Investigating.', components: [] },
+    });
+    try {
+      expect(await deliverStatusWebhooks(t.deps)).toEqual({ delivered: 0 });
+      expect(receiver.received).toEqual([]);
+    } finally {
+      await receiver.close();
+    }
+    const errors = (await readJson(await t.request('/v1/status/webhooks'))).data.map(
+      (hook: { last_error: string }) => hook.last_error,
+    );
+    expect(errors.sort()).toEqual([
+      '127.0.0.1 is a loopback address',
+      'hooks.inward.example resolves to a loopback address',
+    ]);
   });
 });
 

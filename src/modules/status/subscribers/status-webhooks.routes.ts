@@ -37,7 +37,11 @@ const createRoute = defineRoute({
     '`webhook-id` (the same across retries), `webhook-timestamp` (unix seconds) and ' +
     '`webhook-signature: v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`, keyed with ' +
     'the base64 part of the `whsec_` secret, so any Standard Webhooks library verifies it ' +
-    '(exponential backoff, up to 10 attempts). The secret is shown only in this answer.',
+    '(exponential backoff, up to 10 attempts). The secret is shown only in this answer. ' +
+    'A URL on a private, link-local or metadata address is refused with 400, and so is one on ' +
+    'this machine (127.0.0.0/8, ::1, localhost) unless the deployment is local (`PUBLIC_URL` ' +
+    'unset or itself loopback) or `WEBHOOKS_ALLOW_LOOPBACK=true`. A name is checked again ' +
+    'each time it is resolved for a delivery.',
   request: {
     body: {
       required: true,

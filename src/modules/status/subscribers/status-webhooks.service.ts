@@ -5,7 +5,8 @@ import type { Db } from '../../../db/database';
 import { rowsOf } from '../../../db/json-param';
 import { statusWebhooks } from '../../../db/schema';
 import type { Deps } from '../../../deps';
-import { notFound } from '../../../http/app-error';
+import { AppError, notFound } from '../../../http/app-error';
+import { isLoopbackHost } from '../../../lib/unroutable-address';
 import { incidentJsonById, type PublicStatus, publicStatus } from '../public/public-status.service';
 import type { StatusWebhookView } from '../status-schemas';
 
@@ -22,10 +23,28 @@ const RUN_MS = 40_000;
  */
 const LEASE_MS = TIMEOUT_MS + 60_000;
 
+/**
+ * This machine is a target only on a local deployment (or when allowed outright): elsewhere a
+ * loopback URL reaches the server's own services. Names are checked again once resolved.
+ */
+function refuseLoopback(deps: Deps, url: string) {
+  if (deps.config.webhooksAllowLoopback || !isLoopbackHost(new URL(url).hostname)) return;
+  throw new AppError('validation_failed', 'The webhook was not added.', [
+    {
+      location: 'body',
+      path: 'url',
+      message:
+        'must not point at a loopback address (this machine) unless PUBLIC_URL is local or ' +
+        'WEBHOOKS_ALLOW_LOOPBACK=true',
+    },
+  ]);
+}
+
 export async function createStatusWebhook(
   deps: Deps,
   url: string,
 ): Promise<StatusWebhookView & { secret: string }> {
+  refuseLoopback(deps, url);
   const key = crypto.getRandomValues(new Uint8Array(32));
   const secret = `whsec_${btoa(String.fromCharCode(...key))}`;
   const id = uuidv7();
