@@ -4,6 +4,7 @@ import { limitStream } from '../../http/body-limit';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json } from '../../http/define-route';
 import { type ColumnMap, parseColumnMap } from './csv-tickets';
+import { gunzip } from './gunzip';
 import { importCsvTickets } from './import.service';
 import { ingestTickets } from './ingest.service';
 import { IngestSummarySchema, TicketBatchSchema } from './ticket-input';
@@ -45,8 +46,9 @@ const importRoute = defineRoute({
     'Columns named like ticket fields are used as they are; `map` renames others ' +
     '(`created_at=opendate,reason=type`). UTF-8 unless Content-Type names another charset ' +
     '(`text/csv; charset=windows-1252`). Send gzip with `Content-Encoding: gzip` or ' +
-    '`Content-Type: application/gzip`. Idempotent like POST /v1/tickets, so a failed or ' +
-    'repeated import can simply be sent again.',
+    '`Content-Type: application/gzip`; the size limit (`IMPORT_MAX_BYTES`) counts the CSV as ' +
+    'it expands, and past it the answer is 413 with nothing stored. Idempotent like ' +
+    'POST /v1/tickets, so a failed or repeated import can simply be sent again.',
   request: {
     query: z.object({
       source: z.string().trim().min(1).max(100).optional().openapi({
@@ -91,11 +93,14 @@ export const ticketRoutes = createRouter()
     }
     const body = c.req.raw.body;
     if (!body) throw new AppError('validation_failed', 'Send the CSV file as the request body.');
-    const limited = limitStream(body, c.var.deps.config.importMaxBytes);
+    const maxBytes = c.var.deps.config.importMaxBytes;
+    const limited = limitStream(body, maxBytes);
     const gzipped =
       c.req.header('content-encoding')?.toLowerCase() === 'gzip' ||
       /gzip/i.test(c.req.header('content-type') ?? '');
-    const bytes = gzipped ? limited.pipeThrough(new DecompressionStream('gzip')) : limited;
+    // A gzip body can expand a thousandfold: the limit holds for the expanded bytes too,
+    // counted as they stream, so reading stops as soon as they pass it.
+    const bytes = gzipped ? limitStream(gunzip(limited), maxBytes) : limited;
     const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(c.req.header('content-type') ?? '')?.[1];
     const result = await importCsvTickets(c.var.deps, bytes, {
       map,

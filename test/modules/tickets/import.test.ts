@@ -8,6 +8,7 @@ import { sharedDataHead } from '../../helpers/shared-data';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 
 const HEADER = 'id,customer,type,opened,closed\n';
+const MAP = 'external_id=id,account_id=customer,reason=type,created_at=opened,resolved_at=closed';
 
 describe('POST /v1/tickets/import', () => {
   let t: TestApp;
@@ -22,7 +23,6 @@ describe('POST /v1/tickets/import', () => {
     );
   });
 
-  const MAP = 'external_id=id,account_id=customer,reason=type,created_at=opened,resolved_at=closed';
   const post = (body: string | Uint8Array, query = `source=crm&map=${MAP}`, headers = {}) =>
     t.request(`/v1/tickets/import?${query}`, {
       method: 'POST',
@@ -183,6 +183,75 @@ describe('import size limit', () => {
       await t.deps.db.execute(sql`select count(*)::int as n from tickets`),
     );
     expect(count[0]?.n).toBe(0);
+    await t.close();
+  });
+
+  it('counts a gzip body against IMPORT_MAX_BYTES as it expands, stops reading, and stores nothing', async () => {
+    const limit = 128 * 1024;
+    const t = await startTestApp({ env: { IMPORT_MAX_BYTES: String(limit) } });
+    const path = `/v1/tickets/import?source=crm&map=${encodeURIComponent(MAP)}`;
+    const csvOf = (rows: number) =>
+      `${HEADER}${Array.from({ length: rows }, (_, i) => `${i},acct,Billing,2026-02-02,\n`).join('')}`;
+    const count = async (table: 'tickets' | 'reasons') =>
+      rowsOf<{ n: number }>(
+        await t.deps.db.execute(sql`select count(*)::int as n from ${sql.identifier(table)}`),
+      )[0]?.n;
+    // Sent in small pieces, counted as the server pulls them.
+    let pulled = 0;
+    const send = (bytes: Uint8Array, headers: Record<string, string>) => {
+      const pieces = Array.from({ length: Math.ceil(bytes.length / 1024) }, (_, i) =>
+        bytes.subarray(i * 1024, (i + 1) * 1024),
+      );
+      pulled = 0;
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          const piece = pieces[pulled++];
+          if (piece) controller.enqueue(piece);
+          else controller.close();
+        },
+      });
+      const request = new Request(`http://localhost${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${t.adminKey}`, ...headers },
+        body,
+        duplex: 'half',
+      } as RequestInit);
+      return { response: t.app.request(request), pieces: pieces.length };
+    };
+
+    // Under the limit compressed, nine times over it expanded: some 4,000 rows (two import
+    // batches) are read and written before the limit is reached.
+    const csv = csvOf(40_000);
+    const bomb = gzipSync(csv);
+    expect(bomb.length).toBeLessThan(limit);
+    expect(Buffer.byteLength(csv)).toBeGreaterThan(limit * 9);
+    const gzipHeaders: Record<string, string>[] = [
+      { 'content-type': 'application/gzip' },
+      { 'content-type': 'text/csv', 'content-encoding': 'gzip' },
+    ];
+    for (const headers of gzipHeaders) {
+      const { response, pieces } = send(bomb, headers);
+      const problem = await expectProblem(await response, 413, 'payload_too_large');
+      expect(problem.detail).toContain(String(limit));
+      // Reading stopped at the limit: the rest of the body was never pulled.
+      expect(pulled, JSON.stringify(headers)).toBeLessThan(pieces / 2);
+      expect(await count('tickets')).toBe(0);
+      expect(await count('reasons')).toBe(0);
+    }
+    // The same rows uncompressed are refused the same way.
+    await expectProblem(
+      await t.request(path, {
+        method: 'POST',
+        body: csv,
+        headers: { 'content-type': 'text/csv' },
+      }),
+      413,
+      'payload_too_large',
+    );
+    expect(await count('tickets')).toBe(0);
+
+    const small = send(gzipSync(csvOf(100)), { 'content-type': 'application/gzip' });
+    expect(await readJson(await small.response)).toMatchObject({ inserted: 100 });
     await t.close();
   });
 });
