@@ -33,7 +33,8 @@ const batchPath: PathOf = (index, field) => `tickets.${index}.${field}`;
 
 /**
  * Ingests a batch all-or-nothing, idempotent on (source, external_id): a ticket seen before
- * with the same content is a duplicate, with different content an update; the weekly rollup
+ * with the same content is a duplicate, with different content an update (copies of one
+ * ticket in the batch count as if sent one after another: `prepareBatch`); the weekly rollup
  * follows both at once, and re-contact flags right after (`settleAfterIngest`). Every lock
  * (reasons, tickets, rollup rows) is taken in key order, so concurrent overlapping batches
  * wait for each other; a deadlock left is resolved by running the transaction again.
@@ -61,11 +62,20 @@ export function settleAfterIngest(deps: Deps): void {
   );
 }
 
-export type PreparedBatch = { received: number; rejected: number; tickets: NormalizedTicket[] };
+export type PreparedBatch = {
+  received: number;
+  rejected: number;
+  /** One per ticket: the last copy sent, with the earliest first response of any copy. */
+  tickets: NormalizedTicket[];
+  /** Every copy, in order, of the tickets sent more than once. */
+  copies: Map<string, NormalizedTicket[]>;
+};
 
 /**
  * Validates what the schema could not. Strictly (the API) any bad field fails the batch
  * with a 400 naming each one; leniently (an import asked to skip) bad rows are counted out.
+ * Copies of one ticket are applied in order, as if sent one after another: the last wins,
+ * keeping the earliest first response, as a ticket stored already would.
  */
 export function prepareBatch(
   deps: Deps,
@@ -88,7 +98,7 @@ export function prepareBatch(
   return {
     received: inputs.length,
     rejected: inputs.length - tickets.length,
-    tickets: lastOccurrenceByKey(tickets),
+    ...collapseCopies(tickets),
     errors,
   };
 }
@@ -100,7 +110,7 @@ export async function writeBatch(tx: Db, deps: Deps, batch: PreparedBatch): Prom
     received: batch.received,
     inserted: 0,
     updated: 0,
-    duplicates: batch.received - batch.rejected - latest.length,
+    duplicates: 0,
     rejected: batch.rejected,
   };
   if (latest.length === 0) return summary;
@@ -122,16 +132,21 @@ export async function writeBatch(tx: Db, deps: Deps, batch: PreparedBatch): Prom
     const before = existing.get(keyOf(incoming));
     if (!before) continue;
     // A first response never un-happens: the earliest one seen is kept.
-    const ticket = { ...incoming, first_response_at: earliest(before, incoming) };
+    const ticket = {
+      ...incoming,
+      first_response_at: earliestTime(before.first_response_at, incoming.first_response_at),
+    };
     if (differs(before, ticket)) changed.push({ before, after: ticket });
   }
   await updateChanged(
     tx,
     changed.map((c) => c.after),
   );
-  summary.inserted = inserted.length;
-  summary.updated = changed.length;
-  summary.duplicates += seenBefore.length - changed.length;
+  countOutcomes(summary, batch.copies, incoming, {
+    insertedKeys,
+    changedKeys: new Set(changed.map(({ after }) => keyOf(after))),
+    existing,
+  });
 
   const deltas: RollupDelta[] = [];
   // New tickets were queued for their re-contact flags by the insert itself.
@@ -150,17 +165,73 @@ export async function writeBatch(tx: Db, deps: Deps, batch: PreparedBatch): Prom
   return summary;
 }
 
-const keyOf = (t: { source: string; external_id: string }) => `${t.source}\u0000${t.external_id}`;
+const ticketKey = (source: string, externalId: string) => `${source}\u0000${externalId}`;
+const keyOf = (t: { source: string; external_id: string }) => ticketKey(t.source, t.external_id);
 
-/** Within one batch the last copy of a ticket wins; earlier copies count as duplicates. */
-function lastOccurrenceByKey(tickets: NormalizedTicket[]): NormalizedTicket[] {
-  const byKey = new Map<string, NormalizedTicket>();
+function collapseCopies(tickets: NormalizedTicket[]): Omit<PreparedBatch, 'received' | 'rejected'> {
+  const latest = new Map<string, NormalizedTicket>();
+  const copies = new Map<string, NormalizedTicket[]>();
   for (const ticket of tickets) {
-    const key = `${ticket.source}\u0000${ticket.externalId}`;
-    byKey.delete(key);
-    byKey.set(key, ticket);
+    const key = ticketKey(ticket.source, ticket.externalId);
+    const previous = latest.get(key);
+    if (previous) {
+      const sent = copies.get(key) ?? [previous];
+      sent.push(ticket);
+      copies.set(key, sent);
+      latest.delete(key);
+      const firstResponseAt = earliestTime(previous.firstResponseAt, ticket.firstResponseAt);
+      latest.set(key, { ...ticket, firstResponseAt });
+    } else {
+      latest.set(key, ticket);
+    }
   }
-  return [...byKey.values()];
+  return { tickets: [...latest.values()], copies };
+}
+
+/**
+ * Counts each ticket sent into the summary: inserted, updated or a duplicate of what is
+ * stored. A ticket sent more than once counts each copy in order against the one before it
+ * (the first against what was stored): a new ticket sent twice with a change is one insert
+ * and one update. A batch that leaves a ticket as it was stored (a replay) counts every copy
+ * as a duplicate.
+ */
+function countOutcomes(
+  summary: IngestSummary,
+  copies: Map<string, NormalizedTicket[]>,
+  incoming: StoredTicket[],
+  written: {
+    insertedKeys: Set<string>;
+    changedKeys: Set<string>;
+    existing: Map<string, StoredTicket>;
+  },
+): void {
+  for (const ticket of incoming) {
+    const key = keyOf(ticket);
+    const outcome = written.insertedKeys.has(key)
+      ? 'inserted'
+      : written.changedKeys.has(key)
+        ? 'updated'
+        : 'duplicates';
+    const sent = copies.get(key);
+    if (!sent || outcome === 'duplicates') {
+      summary[outcome] += sent?.length ?? 1;
+      continue;
+    }
+    let state = outcome === 'updated' ? written.existing.get(key) : undefined;
+    for (const copy of sent) {
+      const asSent = toStored(copy, '');
+      const next = state
+        ? {
+            ...asSent,
+            first_response_at: earliestTime(state.first_response_at, asSent.first_response_at),
+          }
+        : asSent;
+      if (!state) summary.inserted++;
+      else if (differsAsSent(state, next)) summary.updated++;
+      else summary.duplicates++;
+      state = next;
+    }
+  }
 }
 
 function toStored(t: NormalizedTicket, reasonSlug: string): StoredTicket {
@@ -179,12 +250,10 @@ function toStored(t: NormalizedTicket, reasonSlug: string): StoredTicket {
   };
 }
 
-function earliest(a: StoredTicket, b: StoredTicket): string | null {
-  if (!a.first_response_at) return b.first_response_at;
-  if (!b.first_response_at) return a.first_response_at;
-  return Date.parse(a.first_response_at) <= Date.parse(b.first_response_at)
-    ? a.first_response_at
-    : b.first_response_at;
+function earliestTime(a: string | null, b: string | null): string | null {
+  if (!a) return b;
+  if (!b) return a;
+  return Date.parse(a) <= Date.parse(b) ? a : b;
 }
 
 async function lockExisting(db: Db, incoming: StoredTicket[]): Promise<Map<string, StoredTicket>> {
@@ -280,10 +349,14 @@ async function updateChanged(db: Db, changed: StoredTicket[]): Promise<void> {
 }
 
 function differs(a: StoredTicket, b: StoredTicket): boolean {
+  return a.reason_slug !== b.reason_slug || differsAsSent(a, b);
+}
+
+/** Whether what was sent differs; the slug follows the raw reason (copies are not resolved). */
+function differsAsSent(a: StoredTicket, b: StoredTicket): boolean {
   return (
     a.account_id !== b.account_id ||
     a.raw_reason_key !== b.raw_reason_key ||
-    a.reason_slug !== b.reason_slug ||
     a.sub_reason !== b.sub_reason ||
     a.channel !== b.channel ||
     !sameInstant(a.created_at, b.created_at) ||

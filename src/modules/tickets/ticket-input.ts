@@ -65,9 +65,18 @@ export const TicketBatchSchema = z
 export const IngestSummarySchema = z
   .object({
     received: z.number().int(),
-    inserted: z.number().int(),
-    updated: z.number().int(),
-    duplicates: z.number().int(),
+    inserted: z.number().int().openapi({ description: 'Tickets stored for the first time.' }),
+    updated: z
+      .number()
+      .int()
+      .openapi({
+        description:
+          'Tickets sent with a change, counting each copy of a ticket in the batch that ' +
+          'changes the one before it.',
+      }),
+    duplicates: z.number().int().openapi({
+      description: 'Tickets sent as they were already stored (or sent just before).',
+    }),
     rejected: z.number().int(),
   })
   .openapi('IngestSummary');

@@ -23,7 +23,11 @@ const ingestRoute = defineRoute({
   summary: 'Ingest a batch of up to 5,000 tickets (idempotent on source + external_id)',
   description:
     'All or nothing: one bad ticket rejects the batch with a 400 naming its index and field. ' +
-    'Replays are counted as duplicates; changed tickets as updates.',
+    'Replays are counted as duplicates; changed tickets as updates. Copies of one ticket in ' +
+    'a batch are taken in order, as if sent one after another: the last is stored (with the ' +
+    'earliest `first_response_at` of any), and each copy counts against the one before it, ' +
+    'so a new ticket sent twice with a change is one insert and one update. A batch that ' +
+    'leaves a ticket as stored (a replay) counts all its copies as duplicates.',
   request: {
     body: { required: true, content: json(TicketBatchSchema) },
   },
@@ -48,7 +52,9 @@ const importRoute = defineRoute({
     '(`text/csv; charset=windows-1252`). Send gzip with `Content-Encoding: gzip` or ' +
     '`Content-Type: application/gzip`; the size limit (`IMPORT_MAX_BYTES`) counts the CSV as ' +
     'it expands, and past it the answer is 413 with nothing stored. Idempotent like ' +
-    'POST /v1/tickets, so a failed or repeated import can simply be sent again.',
+    'POST /v1/tickets, so a failed or repeated import can simply be sent again. Rows are ' +
+    'taken 2,000 at a time: a repeated file counts differing copies of one ticket in ' +
+    'different stretches as updates again, though what it stores is the same.',
   request: {
     query: z.object({
       source: z.string().trim().min(1).max(100).optional().openapi({

@@ -51,6 +51,32 @@ describe('POST /v1/tickets/import', () => {
     expect(await ticketCount()).toBe(2);
   });
 
+  it('takes copies of a ticket within one file in order, as if sent one after another', async () => {
+    const csv = `${HEADER}1,a,Billing,2026-02-02,\n1,a,Refunds,2026-02-02,2026-02-03\n2,b,Login,2026-02-03,\n2,b,Login,2026-02-03,\n`;
+    expect(await readJson(await post(csv))).toEqual({
+      received: 4,
+      inserted: 2,
+      updated: 1,
+      duplicates: 1,
+      rejected: 0,
+      errors: [],
+    });
+    const rows = async () =>
+      rowsOf<{ external_id: string; reason_slug: string }>(
+        await t.deps.db.execute(sql`select external_id, reason_slug from tickets order by 1`),
+      );
+    expect(await rows()).toEqual([
+      { external_id: '1', reason_slug: 'refunds' },
+      { external_id: '2', reason_slug: 'login' },
+    ]);
+    expect(await readJson(await post(csv))).toMatchObject({
+      inserted: 0,
+      updated: 0,
+      duplicates: 4,
+    });
+    expect(await rows()).toHaveLength(2);
+  });
+
   it('imports the shared data set, gzip-compressed, with column mapping only', async () => {
     const csv = await sharedDataHead(3_000);
     const response = await post(gzipSync(csv), 'source=nyc-council', {

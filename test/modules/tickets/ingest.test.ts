@@ -144,10 +144,41 @@ describe('POST /v1/tickets', () => {
     ]);
   });
 
-  it('keeps the last copy of a ticket repeated within one batch', async () => {
-    const summary = await ingest([ticket(1, { reason: 'First' }), ticket(1, { reason: 'Second' })]);
-    expect(summary).toMatchObject({ received: 2, inserted: 1, duplicates: 1 });
-    expect((await stored())[0]?.reason_slug).toBe('second');
+  it('takes copies of a ticket within one batch in order, as if sent one after another', async () => {
+    const answered = '2026-02-02T12:00:00.000Z';
+    const firstResponses = async () =>
+      rowsOf<{ first_response_at: Date | string | null }>(
+        await t.deps.db.execute(sql`select first_response_at from tickets order by external_id`),
+      ).map((r) => r.first_response_at && new Date(r.first_response_at).toISOString());
+    const versions = [
+      ticket(1, { reason: 'First', first_response_at: answered }),
+      ticket(1, { reason: 'Second' }),
+      ticket(2),
+      ticket(2),
+    ];
+    expect(await ingest(versions)).toEqual({
+      received: 4,
+      inserted: 2,
+      updated: 1,
+      duplicates: 1,
+      rejected: 0,
+    });
+    expect((await stored()).map((row) => row.reason_slug)).toEqual(['second', 'billing']);
+    expect(await firstResponses()).toEqual([answered, null]);
+    expect(await rollupTotal()).toBe(2);
+
+    expect(await ingest(versions)).toMatchObject({ inserted: 0, updated: 0, duplicates: 4 });
+    expect((await stored()).map((row) => row.reason_slug)).toEqual(['second', 'billing']);
+
+    const later = [
+      ticket(1, { reason: 'Third' }),
+      ticket(1, { reason: 'Third' }),
+      ticket(1, { reason: 'Fourth' }),
+    ];
+    expect(await ingest(later)).toMatchObject({ inserted: 0, updated: 2, duplicates: 1 });
+    expect((await stored()).map((row) => row.reason_slug)).toEqual(['fourth', 'billing']);
+    expect(await firstResponses()).toEqual([answered, null]);
+    expect(await rollupTotal()).toBe(2);
   });
 
   it('rejects the whole batch when one ticket is bad, naming its index and field', async () => {
