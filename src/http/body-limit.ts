@@ -3,8 +3,8 @@ import { bodyLimit } from 'hono/body-limit';
 import type { AppEnv } from './app-env';
 import { AppError } from './app-error';
 
-const tooLarge = (maxBytes: number) =>
-  new AppError('payload_too_large', `The request body exceeds ${maxBytes} bytes.`);
+const tooLarge = (maxBytes: number, what = 'The request body') =>
+  new AppError('payload_too_large', `${what} exceeds ${maxBytes} bytes.`);
 
 /** For bodies parsed whole (JSON): refuses anything over BODY_LIMIT_BYTES. */
 export const limitBody: MiddlewareHandler<AppEnv> = (c, next) => {
@@ -17,17 +17,21 @@ export const limitBody: MiddlewareHandler<AppEnv> = (c, next) => {
   })(c, next);
 };
 
-/** For bodies read as a stream (imports): passes bytes through and fails past `maxBytes`. */
+/**
+ * For bodies read as a stream (imports): passes bytes through and fails past `maxBytes`;
+ * `what` names the bytes counted in the answer (an expanded gzip body is not what was sent).
+ */
 export function limitStream(
   body: ReadableStream<Uint8Array>,
   maxBytes: number,
+  what?: string,
 ): ReadableStream<Uint8Array> {
   let seen = 0;
   return body.pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({
       transform(chunk, controller) {
         seen += chunk.byteLength;
-        if (seen > maxBytes) controller.error(tooLarge(maxBytes));
+        if (seen > maxBytes) controller.error(tooLarge(maxBytes, what));
         else controller.enqueue(chunk);
       },
     }),

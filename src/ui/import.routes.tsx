@@ -146,7 +146,8 @@ importRoutes.post(
         message:
           `Imported ${result.received.toLocaleString('en')} rows: ` +
           `${result.inserted.toLocaleString('en')} new tickets, ` +
-          `${result.updated + result.duplicates} already known${skipped}. ` +
+          (result.updated > 0 ? `${result.updated.toLocaleString('en')} updated, ` : '') +
+          `${result.duplicates.toLocaleString('en')} already known${skipped}. ` +
           'Spike detection runs on the new history in the background.',
       };
     },

@@ -84,4 +84,15 @@ describe('importing tickets from the console', () => {
     expect(reasons).toContain('Governmental Operations');
     expect(await ticketCount()).toBe(300);
   });
+
+  it('tells tickets changed since an earlier import from those already known', async () => {
+    const csvWith = (reason: string) =>
+      `external_id,reason,created_at\nU1,${reason},2025-01-02\nU2,Billing,2025-01-02\n`;
+    const form = { _csrf: csrf, source: 'mail', map: '', on_error: 'reject' };
+    await upload(form, { name: 'a.csv', text: csvWith('Billing') });
+    const again = await upload(form, { name: 'a.csv', text: csvWith('Shipping') });
+    expect(decodeURIComponent(again.headers.get('location') ?? '')).toContain(
+      'Imported 2 rows: 0 new tickets, 1 updated, 1 already known.',
+    );
+  });
 });

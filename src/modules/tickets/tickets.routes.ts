@@ -106,7 +106,9 @@ export const ticketRoutes = createRouter()
       /gzip/i.test(c.req.header('content-type') ?? '');
     // A gzip body can expand a thousandfold: the limit holds for the expanded bytes too,
     // counted as they stream, so reading stops as soon as they pass it.
-    const bytes = gzipped ? limitStream(gunzip(limited), maxBytes) : limited;
+    const bytes = gzipped
+      ? limitStream(gunzip(limited), maxBytes, 'The CSV, once decompressed,')
+      : limited;
     const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(c.req.header('content-type') ?? '')?.[1];
     const result = await importCsvTickets(c.var.deps, bytes, {
       map,
