@@ -1,6 +1,6 @@
 import { and, gt, isNotNull, isNull, lte, or, type SQL } from 'drizzle-orm';
 import { type CampaignRow, campaigns } from '../../db/schema';
-import type { CampaignStatus } from './campaign-input';
+import type { CampaignPatch, CampaignStatus } from './campaign-input';
 
 /** The lifecycle state at `now`: derived, never stored, so the clock alone moves it. */
 export function campaignStatus(
@@ -11,6 +11,36 @@ export function campaignStatus(
   if (!row.publishedAt) return 'draft';
   if (row.endsAt && row.endsAt <= now) return 'ended';
   return row.startsAt && row.startsAt <= now ? 'active' : 'scheduled';
+}
+
+/**
+ * Why a campaign in `status` cannot take this change (a conflict with its state, answered 409),
+ * or undefined: an ended or cancelled campaign takes none, and `move` must be a step of the
+ * lifecycle from where the campaign is.
+ */
+export function lifecycleConflict(
+  status: CampaignStatus,
+  move: CampaignPatch['status'],
+): string | undefined {
+  if (status === 'ended') return 'The campaign has ended; it can no longer change.';
+  if (status === 'cancelled') return 'The campaign was cancelled; it can no longer change.';
+  switch (move) {
+    case 'scheduled':
+      return status === 'draft'
+        ? undefined
+        : `The campaign is ${status} already; only a draft can be published.`;
+    case 'ended':
+      return status === 'active'
+        ? undefined
+        : `The campaign is ${status === 'draft' ? 'a draft' : status}; only an active ` +
+            'campaign can end. One that has not started is cancelled (status cancelled).';
+    case 'cancelled':
+      return status === 'active'
+        ? 'The campaign is active; an active campaign ends (status ended), it is not cancelled.'
+        : undefined;
+    case undefined:
+      return undefined;
+  }
 }
 
 /** Published and not cancelled: scheduled, active or ended, by the clock. */

@@ -163,7 +163,7 @@ describe('campaigns', () => {
     const live = await readJson(await create({ ...banner, starts_at: undefined, publish: true }));
     expect(live.status).toBe('active');
     expect(live.starts_at).toBe('2026-03-02T09:00:00.000Z');
-    await expectProblem(await patch(live.id, { status: 'cancelled' }), 400, 'validation_failed');
+    await expectProblem(await patch(live.id, { status: 'cancelled' }), 409, 'conflict');
     const ended = await readJson(await patch(live.id, { status: 'ended' }));
     expect(ended).toMatchObject({ status: 'ended', ends_at: '2026-03-02T09:00:00.000Z' });
 
@@ -172,6 +172,72 @@ describe('campaigns', () => {
     expect((await readJson(await patch(later.id, { status: 'cancelled' }))).status).toBe(
       'cancelled',
     );
+  });
+
+  /** A campaign in `state`, made through the API as ops would. */
+  const campaignIn = async (state: 'draft' | 'scheduled' | 'active' | 'ended' | 'cancelled') => {
+    const live = state === 'active' || state === 'ended';
+    const created = await readJson(
+      await create(
+        state === 'draft'
+          ? banner
+          : { ...banner, publish: true, starts_at: live ? undefined : banner.starts_at },
+      ),
+    );
+    if (state === 'ended') await patch(created.id, { status: 'ended' });
+    if (state === 'cancelled') await patch(created.id, { status: 'cancelled' });
+    const campaign = await readJson(await t.request(`/v1/campaigns/${created.id}`));
+    expect(campaign.status).toBe(state);
+    return campaign;
+  };
+  const auditLength = async (id: string) =>
+    (await readJson(await t.request(`/v1/campaigns/${id}/audit`))).data.length;
+
+  it.each([
+    ['draft', 'ended', /a draft; only an active campaign can end/],
+    ['scheduled', 'ended', /scheduled; only an active campaign can end/],
+    ['scheduled', 'scheduled', /scheduled already; only a draft can be published/],
+    ['active', 'scheduled', /active already; only a draft can be published/],
+    ['active', 'cancelled', /an active campaign ends \(status ended\)/],
+    ['ended', 'scheduled', /has ended/],
+    ['ended', 'ended', /has ended/],
+    ['ended', 'cancelled', /has ended/],
+    ['cancelled', 'scheduled', /was cancelled/],
+    ['cancelled', 'ended', /was cancelled/],
+    ['cancelled', 'cancelled', /was cancelled/],
+  ] as const)(
+    'answers a move from %s to %s with 409 and changes nothing',
+    async (state, move, detail) => {
+      const before = await campaignIn(state);
+      const trail = await auditLength(before.id);
+      const body = await expectProblem(
+        await patch(before.id, { status: move, title: 'Changed on the way' }),
+        409,
+        'conflict',
+      );
+      expect(body.title).toBe('Conflict');
+      expect(body.detail).toMatch(detail);
+      expect(await readJson(await t.request(`/v1/campaigns/${before.id}`))).toEqual(before);
+      expect(await auditLength(before.id)).toBe(trail);
+    },
+  );
+
+  it('still answers a status the schema does not know, or a malformed change, with 400', async () => {
+    const draft = await campaignIn('draft');
+    const active = await expectProblem(
+      await patch(draft.id, { status: 'active' }),
+      400,
+      'validation_failed',
+    );
+    expect(active.errors).toEqual([expect.objectContaining({ path: 'status' })]);
+    // A body that is wrong in itself is refused as such, whatever the move it asks.
+    const both = await expectProblem(
+      await patch(draft.id, { status: 'ended', title: '' }),
+      400,
+      'validation_failed',
+    );
+    expect(both.errors).toEqual([expect.objectContaining({ path: 'title' })]);
+    expect(await statusOf(draft.id)).toBe('draft');
   });
 
   it('keeps an audit trail of who changed what and when', async () => {
