@@ -6,6 +6,7 @@ import { wholeNumberInput } from '../../http/number-input';
 import { keyCursorSchema, PageQuerySchema, pageSchema } from '../../http/pagination';
 import { listDeliveries, listOutbox } from './delivery/deliveries.service';
 import { previewCampaignEmail } from './delivery/email-preview.service';
+import { deliveryAsSeenBy } from './delivery/recipient-mask';
 import { liftBounce, listSuppressions } from './recipients/suppressions.service';
 
 /** An email as composed: what the preview and the outbox both show. */
@@ -64,14 +65,26 @@ const DeliverySchema = z
   .object({
     id: z.uuid(),
     account_id: z.string(),
-    email: z.string(),
+    email: z.string().openapi({
+      description: 'Masked for analyst keys (`j•••@example.com`); whole for ops and admin.',
+    }),
     status: z.enum(DELIVERY_STATUSES),
     scheduled_for: z.string(),
-    time_zone: z.string().openapi({ description: 'The recipient zone its send time is in.' }),
+    time_zone: z.string().optional().openapi({
+      description: 'The recipient zone its send time is in. Left out for analyst keys.',
+    }),
     sent_at: z.string().nullable(),
     attempts: z.number().int(),
     provider_id: z.string().nullable(),
-    error: z.string().nullable(),
+    error: z
+      .string()
+      .nullable()
+      .optional()
+      .openapi({
+        description:
+          "The provider's reason for a failure or bounce (it may quote the address). " +
+          'Left out for analyst keys.',
+      }),
   })
   .openapi('EmailDelivery');
 
@@ -81,6 +94,10 @@ const deliveriesRoute = defineRoute({
   path: '/v1/campaigns/{id}/deliveries',
   tags: ['Email'],
   summary: "An email campaign's deliveries and how many are in each state",
+  description:
+    'Analyst keys read the counts and states, not who the recipients are: each address is ' +
+    'masked (`j•••@example.com`) and `time_zone` and `error` are left out. Ops and admin keys ' +
+    'see them whole.',
   request: {
     params: CampaignParams,
     query: PageQuerySchema.extend({ status: z.enum(DELIVERY_STATUSES).optional() }),
@@ -186,9 +203,14 @@ export const emailRoutes = createRouter()
     if (query.format === 'html') return c.html(preview.html, 200);
     return c.json(preview, 200);
   })
-  .openapi(deliveriesRoute, async (c) =>
-    c.json(await listDeliveries(c.var.deps, c.req.valid('param').id, c.req.valid('query')), 200),
-  )
+  .openapi(deliveriesRoute, async (c) => {
+    const page = await listDeliveries(c.var.deps, c.req.valid('param').id, c.req.valid('query'));
+    const { role } = c.var.principal;
+    return c.json(
+      { ...page, data: page.data.map((delivery) => deliveryAsSeenBy(role, delivery)) },
+      200,
+    );
+  })
   .openapi(outboxRoute, async (c) =>
     c.json(await listOutbox(c.var.deps, c.req.valid('query')), 200),
   )

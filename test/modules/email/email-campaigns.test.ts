@@ -270,6 +270,44 @@ describe('email campaigns', () => {
     expect(count?.n).toBe(0);
   });
 
+  it('shows an analyst key masked recipients, without their time zone or error, and an ops key the whole recipient', async () => {
+    const campaign = await create(maintenanceEmail({ holdout_percent: 0 }));
+    // A bounce stores the provider's message, which quotes the address it bounced from.
+    await t.deps.db.execute(sql`
+      update email_deliveries
+      set status = 'bounced', error = '550 5.1.1 <' || email || '>: Recipient address rejected'
+      where campaign_id = ${campaign.id} and account_id = 'acct-001'`);
+    const list = async (key: string) =>
+      readJson(await t.request(`/v1/campaigns/${campaign.id}/deliveries?limit=200`, { key }));
+    type Listed = { account_id: string; email: string; time_zone?: string; error?: string };
+
+    const asAnalyst = await list(await t.keyFor('analyst'));
+    expect(asAnalyst.data).toHaveLength(90);
+    expect(asAnalyst.counts).toMatchObject({ queued: 89, bounced: 1 });
+    for (const delivery of asAnalyst.data as Listed[]) {
+      expect(delivery.email).toBe('o•••@example.com');
+      expect(delivery).not.toHaveProperty('time_zone');
+      expect(delivery).not.toHaveProperty('error');
+    }
+    const answer = JSON.stringify(asAnalyst);
+    expect(answer).not.toMatch(/owner\d+@/);
+    expect(answer).not.toContain('America/Los_Angeles');
+
+    for (const key of [await t.keyFor('ops'), t.adminKey]) {
+      const whole = (await list(key)).data as Listed[];
+      expect(whole).toHaveLength(90);
+      const bounced = whole.find((d) => d.account_id === 'acct-001');
+      expect(bounced).toMatchObject({
+        email: 'owner1@example.com',
+        time_zone: 'Europe/Berlin',
+        error: '550 5.1.1 <owner1@example.com>: Recipient address rejected',
+      });
+      for (const delivery of whole) {
+        expect(delivery.email).toBe(`owner${Number(delivery.account_id.slice(5))}@example.com`);
+      }
+    }
+  });
+
   it('lets only ops preview and list deliveries', async () => {
     const campaign = await create(maintenanceEmail());
     const appKey = await t.keyFor('app');
