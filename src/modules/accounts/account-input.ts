@@ -26,6 +26,25 @@ export const LocaleSchema = z
   .refine(isLocale, 'must be a BCP 47 language tag such as en or fr-CA')
   .openapi({ example: 'fr-CA' });
 
+const isJsonObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Kept as the request's JSON gave them, not copied: a zod record drops a key named `__proto__`
+ * without a word (so that the copy it builds keeps its prototype), yet in JSON that is a key
+ * like any other, and audience rules may name it. JSON.parse made it an own data property; it
+ * goes to the database as JSON text, and what reads attributes back reads own keys only.
+ */
+const AttributesSchema = z
+  .custom<Record<string, unknown>>(isJsonObject, 'must be an object')
+  .superRefine((attributes, ctx) => {
+    for (const key of Object.keys(attributes)) {
+      if (key.length === 0 || key.length > 100) {
+        ctx.addIssue({ code: 'custom', path: [key], message: 'a key has 1 to 100 characters' });
+      }
+    }
+  });
+
 const nullableText = (max: number) => z.string().trim().min(1).max(max).nullish();
 
 export const AccountInputSchema = z
@@ -44,10 +63,13 @@ export const AccountInputSchema = z
       .max(64)
       .refine(isTimeZone, 'must be an IANA time zone such as Europe/Paris')
       .nullish(),
-    attributes: z
-      .record(z.string().min(1).max(100), z.unknown())
-      .default({})
-      .openapi({ description: 'Anything else audience rules may test.', example: { seats: 40 } }),
+    attributes: AttributesSchema.default({}).openapi({
+      type: 'object',
+      additionalProperties: {},
+      default: {},
+      description: 'Anything else audience rules may test (keys of 1 to 100 characters).',
+      example: { seats: 40 },
+    }),
     churned_at: z.iso
       .datetime({ offset: true })
       .nullish()

@@ -78,6 +78,25 @@ const LocaleVariantSchema = z.object({
   cta_label: z.string().trim().min(1).max(60).nullish(),
 });
 
+/**
+ * Content per BCP 47 tag. A zod record skips a `__proto__` key without a word (so that the copy
+ * it builds keeps its prototype); no tag is spelled so, and it is refused like any other.
+ */
+const LocalesSchema = z.preprocess(
+  (value, ctx) => {
+    if (typeof value === 'object' && value !== null && Object.hasOwn(value, '__proto__')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['__proto__'],
+        message: 'must be a BCP 47 language tag such as en or fr-CA',
+        input: value,
+      });
+    }
+    return value;
+  },
+  z.record(LocaleSchema, LocaleVariantSchema),
+);
+
 const campaignFields = {
   channels: z
     .array(z.enum(CAMPAIGN_CHANNELS))
@@ -95,10 +114,9 @@ const campaignFields = {
     .object({ label: z.string().trim().min(1).max(60), url: webUrl })
     .nullish()
     .openapi({ description: 'An optional call-to-action link.' }),
-  locales: z
-    .record(LocaleSchema, LocaleVariantSchema)
-    .default({})
-    .openapi({ description: 'Content per locale; accounts in other locales get the default.' }),
+  locales: LocalesSchema.default({}).openapi({
+    description: 'Content per locale; accounts in other locales get the default.',
+  }),
   starts_at: instant.nullish().openapi({ description: 'Default: when it is published.' }),
   ends_at: instant.nullish().openapi({ description: 'Default: until ended by hand.' }),
   audience: AudienceSchema,
@@ -126,7 +144,7 @@ export const CampaignPatchSchema = z
     body: z.string().max(10_000).optional(),
     severity: z.enum(SEVERITIES).optional(),
     cta: campaignFields.cta,
-    locales: z.record(LocaleSchema, LocaleVariantSchema).optional(),
+    locales: LocalesSchema.optional(),
     channels: campaignFields.channels.optional(),
     starts_at: instant.optional(),
     ends_at: instant.nullish(),

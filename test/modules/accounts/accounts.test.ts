@@ -1,6 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../../src/db/json-param';
+import type { Audience } from '../../../src/modules/campaigns/audience';
+import { audienceSize } from '../../../src/modules/campaigns/audience-sql';
+import { publishCampaign } from '../../helpers/notices';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
@@ -22,7 +25,8 @@ describe('accounts', () => {
   });
   afterAll(() => t.close());
   beforeEach(async () => {
-    await t.deps.db.execute(sql`truncate accounts cascade`);
+    await t.deps.db.execute(sql`truncate accounts, campaigns cascade`);
+    t.deps.notices.catalog.invalidate();
   });
 
   const count = async (table: string) =>
@@ -122,7 +126,9 @@ describe('accounts', () => {
               locale: 'not a locale!',
               contacts: [{ email: 'nope' }],
               churned_at: 'last week',
+              attributes: { ['k'.repeat(101)]: 1 },
             },
+            { id: 'not-an-object', attributes: ['plan'] },
           ],
         },
       }),
@@ -130,12 +136,74 @@ describe('accounts', () => {
       'validation_failed',
     );
     expect(body.errors.map((e: { path: string }) => e.path).sort()).toEqual([
+      `accounts.1.attributes.${'k'.repeat(101)}`,
       'accounts.1.churned_at',
       'accounts.1.contacts.0.email',
       'accounts.1.locale',
       'accounts.1.time_zone',
+      'accounts.2.attributes',
     ]);
     expect(await count('accounts')).toBe(0);
+  });
+
+  it('stores an attribute named __proto__ like any other key, and audience rules match it without polluting a prototype', async () => {
+    // Sent as text: a `__proto__` key in an object literal would set the literal's prototype.
+    const sendJson = (path: string, method: string, body: string) =>
+      t.request(path, { method, body, headers: { 'content-type': 'application/json' } });
+    const put = await sendJson(
+      '/v1/accounts/odd-keys',
+      'PUT',
+      '{"attributes":{"__proto__":{"polluted":"yes"},"constructor":"custom","seats":3}}',
+    );
+    expect(put.status).toBe(201);
+    const batch = await sendJson(
+      '/v1/accounts/batch',
+      'POST',
+      '{"accounts":[{"id":"batched","attributes":{"__proto__":{"polluted":"yes"}}},' +
+        '{"id":"plain","attributes":{"seats":3}}]}',
+    );
+    expect(batch.status).toBe(200);
+
+    const attributes = (await readJson(await t.request('/v1/accounts/odd-keys'))).attributes;
+    expect(Object.keys(attributes).sort()).toEqual(['__proto__', 'constructor', 'seats']);
+    expect(Object.getOwnPropertyDescriptor(attributes, '__proto__')?.value).toEqual({
+      polluted: 'yes',
+    });
+    const stored = rowsOf<{ id: string; polluted: string | null }>(
+      await t.deps.db.execute(sql`
+        select id, attributes #>> '{__proto__,polluted}' as polluted from accounts order by id`),
+    );
+    expect(stored).toEqual([
+      { id: 'batched', polluted: 'yes' },
+      { id: 'odd-keys', polluted: 'yes' },
+      { id: 'plain', polluted: null },
+    ]);
+
+    const appKey = await t.keyFor('app');
+    const noticesOf = async (id: string) =>
+      (await readJson(await t.request(`/v1/accounts/${id}/notices`, { key: appKey }))).notices.map(
+        (notice: { title: string }) => notice.title,
+      );
+    const banner = { channels: ['banner'], title: 'Odd keys', publish: true };
+    const byProto: Audience = {
+      type: 'rule',
+      all: [{ attribute: 'attributes.__proto__.polluted', op: 'eq', value: 'yes' }],
+    };
+    await publishCampaign(t, { ...banner, title: 'By __proto__', audience: byProto });
+    await publishCampaign(t, {
+      ...banner,
+      title: 'By constructor',
+      audience: { type: 'rule', all: [{ attribute: 'attributes.constructor', op: 'exists' }] },
+    });
+    expect((await noticesOf('odd-keys')).sort()).toEqual(['By __proto__', 'By constructor']);
+    expect(await noticesOf('batched')).toEqual(['By __proto__']);
+    // An inherited `constructor` is no attribute.
+    expect(await noticesOf('plain')).toEqual([]);
+    // Counting in the database agrees with the notices API.
+    expect(await audienceSize(t.deps.db, byProto)).toBe(2);
+
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect('polluted' in Object.prototype).toBe(false);
   });
 
   it('records when an account churned or downgraded, and clears it when replaced without', async () => {

@@ -314,6 +314,29 @@ describe('campaigns', () => {
     expect(await campaignCount()).toBe(0);
   });
 
+  it('refuses a locale named __proto__ with 400 naming it, rather than drop it, and stores nothing', async () => {
+    // Sent as text: a `__proto__` key in an object literal would set the literal's prototype.
+    const body = JSON.stringify({ ...banner, locales: { fr: { title: 'Maintenance', body: '' } } });
+    const withProto = body.replace('"fr":', '"__proto__":{"title":"Oups","body":""},"fr":');
+    const refused = await expectProblem(
+      await t.request('/v1/campaigns', {
+        method: 'POST',
+        key: opsKey,
+        body: withProto,
+        headers: { 'content-type': 'application/json' },
+      }),
+      400,
+      'validation_failed',
+    );
+    expect(refused.errors).toEqual([
+      expect.objectContaining({
+        path: 'locales.__proto__',
+        message: expect.stringMatching(/BCP 47/),
+      }),
+    ]);
+    expect(await campaignCount()).toBe(0);
+  });
+
   it('shows content in the locales given, rendered like the default', async () => {
     const campaign = await readJson(
       await create({
