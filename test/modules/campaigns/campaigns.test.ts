@@ -98,6 +98,42 @@ describe('campaigns', () => {
     },
   );
 
+  // The lock is held from a second connection: the embedded database runs one at a time.
+  it.runIf(process.env.TEST_DATABASE_URL)(
+    'creates a campaign with a holdout_not_checked warning when the holdout check cannot finish within 5 s',
+    async () => {
+      const locked = signal();
+      const release = signal();
+      // As a migration rewriting the tickets table would: the check's read of tickets waits.
+      const holder = t.deps.db.transaction(async (tx) => {
+        await tx.execute(sql`lock table tickets in access exclusive mode`);
+        locked.fire();
+        await release.fired;
+      });
+      await locked.fired;
+      try {
+        const response = await create(banner);
+        expect(response.status).toBe(201);
+        const created = await readJson(response);
+        expect(created.warnings).toEqual([
+          {
+            code: 'holdout_not_checked',
+            message: expect.stringContaining('could not be worked out within 5 s'),
+            minimum_detectable_lift: null,
+            minimum_detectable_lift_unadjusted: null,
+          },
+        ]);
+        expect(await statusOf(created.id)).toBe('draft');
+        expect(await campaignCount()).toBe(1);
+        const warned = t.logs.filter((line) => line.includes('holdout power not checked'));
+        expect(warned).toEqual([expect.stringContaining('statement timeout')]);
+      } finally {
+        release.fire();
+        await holder;
+      }
+    },
+  );
+
   it('refuses a title or email subject that is not one line, and stores nothing', async () => {
     const subject = await expectProblem(
       await create({
