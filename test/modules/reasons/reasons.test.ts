@@ -406,6 +406,39 @@ describe('contact reasons and aliases', () => {
         expect((await reason('dwi')).contacts_total).toBe(2);
       }, 20_000);
 
+      it('answers 503 to an alias change that cannot move its tickets within the request deadline, and changes nothing', async () => {
+        // The same database, served with a 2 s deadline (closed with the suite's own app).
+        const quick = await startTestApp({
+          env: { REQUEST_TIMEOUT_MS: '2000' },
+          database: t.database,
+        });
+        await ingest([ticket(1, { reason: 'Jury Duty' }), ticket(2, { reason: 'DWI' })]);
+        // A ticket the change must move stays locked past the deadline.
+        const held = signal();
+        const locked = signal();
+        const holder = t.deps.db.transaction(async (tx) => {
+          await tx.execute(sql`select id from tickets where external_id = '2' for update`);
+          locked.fire();
+          await held.fired;
+        });
+        await locked.fired;
+        const refused = await quick.request('/v1/reasons/jury-duty', {
+          method: 'PUT',
+          json: { label: 'Jury Duty renamed', aliases: ['DWI'] },
+        });
+        held.fire();
+        await holder;
+        const problem = await expectProblem(refused, 503, 'unavailable');
+        expect(problem.detail).toMatch(/nothing changed/);
+        // Nothing commits after the caller was told to retry.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(await reason('jury-duty')).toMatchObject({ label: 'Jury Duty', aliases: [] });
+        expect(await ticketReasons()).toEqual([
+          { external_id: '1', reason_slug: 'jury-duty' },
+          { external_id: '2', reason_slug: 'dwi' },
+        ]);
+      }, 20_000);
+
       it('defers the start-up mend while ticket writes outlast its wait, and mends at the next start', async () => {
         await ingest([ticket(1, { reason: 'Alpha' }), ticket(2, { reason: 'Beta' })]);
         await t.deps.db.execute(sql`
