@@ -119,7 +119,10 @@ export async function forRequestedPeriod<T>(
   try {
     return { value: await read(period) };
   } catch (error) {
-    if (!(error instanceof AppError) || error.code !== 'validation_failed') throw error;
+    const aboutThePeriod =
+      error instanceof AppError &&
+      (error.code === 'validation_failed' || error.code === 'range_too_large');
+    if (!aboutThePeriod) throw error;
     return { value: await read({}), problem: error.detail };
   }
 }

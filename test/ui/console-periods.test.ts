@@ -91,6 +91,11 @@ describe('console pages anchored to the data: contact reasons and spikes', () =>
     const backwards = await analyst.get('/console/reasons?from=2026-01-05&to=2025-06-02');
     expect(backwards.status).toBe(400);
     expect(await backwards.text()).toContain('must not be after');
+    // Longer than the calendar is expanded for at once, though the weekly series takes it.
+    const decades = await analyst.get('/console/reasons?from=2004-01-05&to=2025-01-06');
+    expect(decades.status).toBe(400);
+    expect(decades.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await decades.text()).toContain('Ask for at most');
     for (const from of ['abc', '0500-01-01', '2025-02-30']) {
       const unreadable = await analyst.get(`/console/spikes?from=${from}&to=2025-06-02`);
       expect(unreadable.status, from).toBe(400);

@@ -3,7 +3,7 @@ import { rowsOf } from '../../db/json-param';
 import type { Deps } from '../../deps';
 import { calendarExpansion, inlineWhenCheap } from '../events/events.service';
 import { defaultLastWeek, ticketWeeks } from '../reasons/ticket-weeks';
-import { addWeeks, earlierWeek, mondayOf, weeksBetween } from '../reasons/weeks';
+import { earlierWeek, mondayOf, weeksBack, weeksBetween } from '../reasons/weeks';
 import { verdictState } from '../spikes/spikes.service';
 import { calendarWindow } from '../spikes/verdict-input';
 import { weekStarts } from '../spikes/week-overlap';
@@ -29,7 +29,7 @@ export async function findPatterns(
   const latest = defaultLastWeek(computedThrough, data, deps);
   // A date asked for is taken as it is, up to where verdicts reach.
   const to = query.as_of ? earlierWeek(mondayOf(query.as_of), computedThrough ?? latest) : latest;
-  const from = addWeeks(to, -(query.weeks - 1));
+  const from = weeksBack(to, query.weeks - 1);
   const weeks = weeksBetween(from, to);
   const starts = weekStarts(weeks, deps.config.workspaceTimeZone);
   const fromInstant = starts[0] ?? 0;

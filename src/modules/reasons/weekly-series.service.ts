@@ -5,7 +5,7 @@ import type { WeeklySeries } from './reason-schemas';
 import { findReasonSlugs } from './resolve-reasons';
 import { ticketWeeks } from './ticket-weeks';
 import { checkWeekRange } from './week-range';
-import { addWeeks, currentWeek, mondayOf, weeksBetween } from './weeks';
+import { currentWeek, mondayOf, weeksBack, weeksBetween } from './weeks';
 
 export const MAX_SERIES_WEEKS = 1_100;
 
@@ -31,7 +31,7 @@ export async function weeklySeries(deps: Deps, query: WeeklyQuery): Promise<Week
       : to === data?.usual_through
         ? 'end_of_usual_volume'
         : 'current_week';
-  const from = query.from ? mondayOf(query.from) : addWeeks(to, -12);
+  const from = query.from ? mondayOf(query.from) : weeksBack(to, 12);
   checkWeekRange(from, to, MAX_SERIES_WEEKS);
 
   const named = query.reasons && (await findReasonSlugs(deps.db, query.reasons));

@@ -16,6 +16,17 @@ export function addWeeks(monday: string, weeks: number): string {
     .slice(0, 10);
 }
 
+// The first Monday callers may name (dates are held to 1900–2199: `time-input.ts`).
+const EARLIEST_MONDAY = '1900-01-01';
+
+/**
+ * The Monday `weeks` before `monday`, or the earliest a caller may name: a default window
+ * derived from an early `to` starts there rather than in 1899.
+ */
+export function weeksBack(monday: string, weeks: number): string {
+  return laterWeek(addWeeks(monday, -weeks), EARLIEST_MONDAY);
+}
+
 export function weeksBetween(fromMonday: string, toMonday: string): string[] {
   // Counted, not compared as strings: before year 1000 the ISO strings stop sorting as dates.
   const count = weekCount(fromMonday, toMonday);

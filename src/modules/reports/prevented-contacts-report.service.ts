@@ -13,7 +13,7 @@ import {
   storedMeasurementColumns,
   usableMeasurement,
 } from '../impact/stored-measurements';
-import { addWeeks, mondayOf } from '../reasons/weeks';
+import { mondayOf, weeksBack } from '../reasons/weeks';
 import { periodMetrics } from './period-metrics';
 import type { ReportCampaignRow, ReportInput } from './report-assembly';
 import type { PreventedContactsReport } from './report-schemas';
@@ -62,7 +62,7 @@ async function reportInput(
   const zone = deps.config.workspaceTimeZone;
   const now = deps.clock.now();
   const toDay = query.to ?? formatInTimeZone(now, zone, 'yyyy-MM-dd');
-  const fromDay = query.from ?? addWeeks(mondayOf(toDay), -12);
+  const fromDay = query.from ?? weeksBack(mondayOf(toDay), 12);
   const from = fromZonedTime(`${fromDay}T00:00:00`, zone);
   const to = new Date(fromZonedTime(`${toDay}T00:00:00`, zone).getTime() + DAY_MS);
   const days = Math.round((to.getTime() - from.getTime()) / DAY_MS);

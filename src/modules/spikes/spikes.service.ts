@@ -4,7 +4,7 @@ import type { Deps } from '../../deps';
 import { findReasonSlugs } from '../reasons/resolve-reasons';
 import { defaultLastWeek, ticketWeeks } from '../reasons/ticket-weeks';
 import { checkWeekRange } from '../reasons/week-range';
-import { addWeeks, mondayOf } from '../reasons/weeks';
+import { mondayOf, weeksBack } from '../reasons/weeks';
 import { type Attribution, round, severityOf } from './detect';
 import type { SpikeReport, SpikeView } from './spike-schemas';
 
@@ -34,7 +34,7 @@ export async function findSpikes(
   const zone = deps.config.workspaceTimeZone;
   const [state, data] = await Promise.all([verdictState(deps), ticketWeeks(deps)]);
   const to = query.to ? mondayOf(query.to) : defaultLastWeek(state.computedThrough, data, deps);
-  const from = query.from ? mondayOf(query.from) : addWeeks(to, -12);
+  const from = query.from ? mondayOf(query.from) : weeksBack(to, 12);
   checkWeekRange(from, to, MAX_DETECTION_WEEKS);
   // A slug, a label or an alias, as events and campaigns take them.
   const [reason] = query.reason ? await findReasonSlugs(deps.db, [query.reason]) : [];

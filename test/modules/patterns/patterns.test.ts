@@ -87,6 +87,16 @@ describe('GET /v1/patterns', () => {
     expect(found.filter((f: string) => f.endsWith('/login'))).toEqual([]);
   });
 
+  it('starts windows derived from the earliest dates a caller may name no earlier than 1900', async () => {
+    const patterns = await readJson(await t.request('/v1/patterns?as_of=1900-01-01'));
+
+    expect(patterns.from).toBe('1900-01-01');
+    const spikes = await readJson(await t.request('/v1/spikes?to=1900-01-08'));
+    expect(spikes.from).toBe('1900-01-01');
+    const weekly = await readJson(await t.request('/v1/reasons/weekly?to=1900-01-01'));
+    expect(weekly.weeks[0]).toBe('1900-01-01');
+  });
+
   it('refuses an as_of outside the years it can walk, before any work', async () => {
     // Year 1 once walked weeks forever on the request thread (the ISO strings stop sorting).
     for (const asOf of ['1899-12-31', '2200-01-01', '0001-01-01']) {
