@@ -1,3 +1,4 @@
+import { readIcsFeed } from '../modules/events/ics-feed';
 import { expandCalendar, expandCalendarJson } from '../modules/events/occurrences';
 import { holdoutAssessments } from '../modules/impact/campaign-assessment';
 import { estimateObservational } from '../modules/impact/observational-estimate';
@@ -18,6 +19,7 @@ export const computeTasks = {
   detection: computeDetection,
   occurrences: expandCalendar,
   occurrencesJson: expandCalendarJson,
+  icsFeed: readIcsFeed,
   patterns: matchPatterns,
   observational: estimateObservational,
   holdoutAssessments,

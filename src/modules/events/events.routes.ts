@@ -21,7 +21,9 @@ import {
   updateEvent,
 } from './events.service';
 import { importHolidays } from './holidays.service';
+import { MAX_FEED_EVENTS, MAX_FEED_RULES, MAX_UID_LENGTH } from './ics-feed';
 import { importIcs } from './ics-import.service';
+import { MAX_FEED_ZONE_CHANGES } from './ics-time-zones';
 
 const IdParams = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
 const ops = { roles: ['ops'] } as const;
@@ -149,9 +151,16 @@ const icsRoute = defineRoute({
   summary: 'Import the events of an iCalendar (.ics) feed',
   description:
     'One event per VEVENT, keyed by its UID, so sending the feed again updates them. RRULEs ' +
-    'are kept; times with a TZID are read in that zone, floating times and all-day dates in ' +
-    'the workspace time zone. Cancelled events and changed single occurrences are skipped ' +
-    'and listed.',
+    'are kept; a TZID that is an IANA name is read by the IANA database, any other by the ' +
+    "feed's own VTIMEZONE (which applies to that feed only); floating times and all-day " +
+    'dates are read in the workspace time zone. Cancelled events, changed single ' +
+    'occurrences (RECURRENCE-ID) and events with EXDATE or RDATE (not supported) are skipped ' +
+    `and listed. A feed may have at most ${MAX_FEED_EVENTS} VEVENTs, ${MAX_FEED_RULES} of ` +
+    `them with an RRULE, and ${MAX_FEED_ZONE_CHANGES} STANDARD and DAYLIGHT parts in its ` +
+    'VTIMEZONEs (413 beyond). A VEVENT is held to the limits of `POST /v1/events` (such as ' +
+    `the length of an RRULE) and a UID of at most ${MAX_UID_LENGTH} characters; a feed with an ` +
+    'invalid VEVENT, or two VEVENTs with one UID (besides changed occurrences), is refused ' +
+    'whole with 422 naming each problem.',
   request: {
     query: z.object({
       kind: z.enum(EVENT_KINDS).default('other').openapi({ description: 'Kind of every event.' }),
@@ -178,6 +187,8 @@ const icsRoute = defineRoute({
           .openapi('IcsImportResult'),
       ),
     },
+    413: problemResponse('The body, or the feed (VEVENTs, RRULEs, VTIMEZONE parts), is too large.'),
+    422: problemResponse('A VEVENT is invalid, or two share a UID; nothing was imported.'),
   },
 });
 

@@ -1,0 +1,265 @@
+import ICAL from 'ical.js';
+import { AppError, type FieldError } from '../../http/app-error';
+import { unsafeTextProblem } from '../../http/safe-text';
+import { EARLIEST_YEAR, LATEST_YEAR } from '../../http/time-input';
+import { EventInputSchema } from './event-schemas';
+import { calendarProblems } from './events.service';
+import {
+  feedZoneReader,
+  MAX_FEED_ZONE_CHANGES,
+  type ZoneReader,
+  zoneChangesIn,
+} from './ics-time-zones';
+
+/** VEVENTs one feed may hold: a feed is imported whole, in one request. */
+export const MAX_FEED_EVENTS = 5_000;
+/** VEVENTs with an RRULE one feed may hold: checking that a rule occurs takes milliseconds. */
+export const MAX_FEED_RULES = 200;
+/** Longer UIDs are not identifiers but payloads (CalDAV servers store 255 characters). */
+export const MAX_UID_LENGTH = 255;
+/** How much of a UID names its VEVENT in an answer. */
+const UID_SHOWN = 60;
+
+const TITLE_MAX = EventInputSchema.shape.title.maxLength ?? Number.POSITIVE_INFINITY;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** An event a feed describes, as stored (its id is given when it is stored). */
+export type IcsEventRow = {
+  title: string;
+  starts_at: string;
+  ends_at: string;
+  rrule: string | null;
+  origin_id: string;
+};
+
+export type IcsFeed = { rows: IcsEventRow[]; skipped: FieldError[] };
+
+/**
+ * The events of an iCalendar feed (RFC 5545), one per VEVENT, and the VEVENTs skipped with
+ * why. Pure, so it runs on a compute thread: parsing a few megabytes and checking hundreds of
+ * rules is seconds of work. A feed past a limit is refused (413) before its VEVENTs are read;
+ * one with an invalid VEVENT is refused whole with each problem named (422).
+ */
+export function readIcsFeed(input: { text: string; workspaceZone: string }): IcsFeed {
+  const calendar = parseCalendar(input.text);
+  const vevents = calendar.getAllSubcomponents('vevent');
+  refuseOverLimits(
+    vevents.length,
+    vevents.filter((vevent) => vevent.hasProperty('rrule')).length,
+    zoneChangesIn(calendar),
+  );
+  const zones = feedZoneReader(calendar);
+  const skipped: FieldError[] = [];
+  const invalid: FieldError[] = [];
+  const rows: IcsEventRow[] = [];
+  const firstWithUid = new Map<string, string>();
+  vevents.forEach((vevent, index) => {
+    const uid = decoded(() => vevent.getFirstPropertyValue('uid'));
+    const shown = typeof uid === 'string' ? shortened(uid) : 'no UID';
+    const name = `VEVENT ${index + 1} (${shown})`;
+    const unreadable: FieldError[] = [
+      { location: 'body', path: name, message: 'has a property that cannot be read' },
+    ];
+    // One VEVENT per UID, apart from changed occurrences (RFC 5545 3.8.4.7): which of two
+    // copies is meant would be a guess.
+    if (typeof uid === 'string' && !vevent.hasProperty('recurrence-id')) {
+      const first = firstWithUid.get(uid);
+      if (first !== undefined) {
+        invalid.push({
+          location: 'body',
+          path: `${name}.UID`,
+          message: `is the UID of ${first} too`,
+        });
+        return;
+      }
+      firstWithUid.set(uid, `VEVENT ${index + 1}`);
+    }
+    const row = decoded(() => toEventRow(vevent, zones, input.workspaceZone, name)) ?? unreadable;
+    if (typeof row === 'string') skipped.push({ location: 'body', path: name, message: row });
+    else if (Array.isArray(row)) invalid.push(...row);
+    else rows.push(row);
+  });
+  if (invalid.length > 0) {
+    const problems = `${invalid.length} problem${invalid.length === 1 ? '' : 's'}`;
+    throw new AppError(
+      'invalid_calendar',
+      `${problems} in the calendar; nothing was imported.`,
+      invalid,
+    );
+  }
+  return { rows, skipped };
+}
+
+/**
+ * VEVENTs in a feed's text, counted without parsing it, so that a feed far past the limit
+ * costs no more than a scan (a folded BEGIN line escapes the count, not the limit).
+ */
+export function countVevents(text: string): number {
+  return text.replace(/\r?\n[ \t]/g, '').match(/^BEGIN:VEVENT\r?$/gim)?.length ?? 0;
+}
+
+export function refuseOverLimits(events: number, rules = 0, zoneChanges = 0): void {
+  const over = (message: string) =>
+    new AppError('payload_too_large', `The feed is too large to import at once; ${message}.`, [
+      { location: 'body', path: 'body', message },
+    ]);
+  if (events > MAX_FEED_EVENTS) {
+    throw over(`it has ${events} VEVENTs, and a feed may have at most ${MAX_FEED_EVENTS}`);
+  }
+  if (rules > MAX_FEED_RULES) {
+    throw over(
+      `it has ${rules} VEVENTs with an RRULE, and a feed may have at most ${MAX_FEED_RULES}`,
+    );
+  }
+  if (zoneChanges > MAX_FEED_ZONE_CHANGES) {
+    throw over(
+      `its VTIMEZONEs have ${zoneChanges} STANDARD and DAYLIGHT parts, and a feed may have at ` +
+        `most ${MAX_FEED_ZONE_CHANGES}`,
+    );
+  }
+}
+
+const shortened = (uid: string) => (uid.length > UID_SHOWN ? `${uid.slice(0, UID_SHOWN)}…` : uid);
+
+/**
+ * The event a VEVENT describes; why it is skipped (a string); or what is wrong with it (each
+ * problem naming the property), which refuses the whole feed.
+ */
+function toEventRow(
+  vevent: ICAL.Component,
+  zones: ZoneReader,
+  workspaceZone: string,
+  name: string,
+): IcsEventRow | string | FieldError[] {
+  // Read property by property: ical.js's ICAL.Event looks through every other VEVENT of the
+  // feed for its changed occurrences, which made a feed's cost grow with its square.
+  const uid = vevent.getFirstPropertyValue('uid');
+  if (typeof uid !== 'string' || uid === '' || !vevent.hasProperty('dtstart')) {
+    return 'has no UID or DTSTART';
+  }
+  if (vevent.hasProperty('recurrence-id')) return 'changes one occurrence (RECURRENCE-ID)';
+  if (String(vevent.getFirstPropertyValue('status') ?? '').toUpperCase() === 'CANCELLED') {
+    return 'is cancelled';
+  }
+  // An event stores one rule: its dates added or taken out would be lost, not kept.
+  if (vevent.hasProperty('exdate') || vevent.hasProperty('rdate')) {
+    return 'has EXDATE or RDATE, which are not supported (only RRULE)';
+  }
+  const problems: FieldError[] = [];
+  const problem = (property: string, message: string) =>
+    problems.push({ location: 'body', path: `${name}.${property}`, message });
+  if (uid.length > MAX_UID_LENGTH) problem('UID', `must be at most ${MAX_UID_LENGTH} characters`);
+  const start = instantOf(vevent, 'dtstart', zones, workspaceZone, problem);
+  const startsAt = start?.instant;
+  // Without DTEND or DURATION an all-day event lasts its day, a timed one is an instant
+  // (RFC 5545 3.6.1).
+  const endsAt = vevent.hasProperty('dtend')
+    ? instantOf(vevent, 'dtend', zones, workspaceZone, problem)?.instant
+    : startsAt &&
+      (vevent.hasProperty('duration')
+        ? durationEnd(startsAt, vevent, problem)
+        : new Date(startsAt.getTime() + (start.isDate ? DAY_MS : 0)));
+  const rule = vevent.getFirstPropertyValue('rrule');
+  const rrule = rule ? String(rule) : null;
+  const ruleShape = EventInputSchema.shape.rrule.safeParse(rrule);
+  for (const issue of ruleShape.error?.issues ?? []) problem('RRULE', issue.message);
+  if (startsAt && endsAt && problems.length === 0) {
+    const calendar = calendarProblems(startsAt, endsAt, rrule, {
+      start: 'DTSTART',
+      end: 'DTEND',
+      rule: `${name}.RRULE`,
+    });
+    for (const found of calendar) {
+      problems.push(found.path === 'DTEND' ? { ...found, path: `${name}.DTEND` } : found);
+    }
+  }
+  if (problems.length > 0 || !startsAt || !endsAt) return problems;
+  const summary = String(vevent.getFirstPropertyValue('summary') ?? '').trim();
+  return {
+    title: (summary || 'Untitled event').slice(0, TITLE_MAX),
+    starts_at: startsAt.toISOString(),
+    ends_at: endsAt.toISOString(),
+    rrule,
+    origin_id: uid,
+  };
+}
+
+function parseCalendar(text: string): ICAL.Component {
+  const unsafe = unsafeTextProblem(text);
+  if (unsafe) throw notACalendar(unsafe);
+  let calendar: ICAL.Component;
+  try {
+    calendar = new ICAL.Component(ICAL.parse(text));
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw notACalendar(`is not valid iCalendar: ${reason}`);
+  }
+  if (calendar.name !== 'vcalendar') throw notACalendar('must be a VCALENDAR');
+  return calendar;
+}
+
+/** ical.js decodes a value when it is first read, and throws then if it is not one. */
+function decoded<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined;
+  }
+}
+
+function durationEnd(
+  startsAt: Date,
+  vevent: ICAL.Component,
+  problem: (property: string, message: string) => void,
+): Date | undefined {
+  const duration = decoded(() => vevent.getFirstPropertyValue('duration'));
+  const seconds = duration instanceof ICAL.Duration ? duration.toSeconds() : undefined;
+  if (seconds === undefined || !Number.isFinite(seconds)) {
+    problem('DURATION', 'is not a duration such as PT2H');
+    return undefined;
+  }
+  return new Date(startsAt.getTime() + seconds * 1000);
+}
+
+const notACalendar = (message: string) =>
+  new AppError('validation_failed', 'The body is not an iCalendar feed; nothing was imported.', [
+    { location: 'body', path: 'body', message },
+  ]);
+
+/**
+ * The instant of an iCalendar time: UTC; in its TZID (see `feedZoneReader`); otherwise
+ * (floating times, all-day dates) on the workspace's clock. A TZID the feed cannot resolve,
+ * a time that is not one, or a year outside 1900–2199 is a problem.
+ */
+function instantOf(
+  vevent: ICAL.Component,
+  property: string,
+  zones: ZoneReader,
+  workspaceZone: string,
+  problem: (property: string, message: string) => void,
+): { instant: Date; isDate: boolean } | undefined {
+  const name = property.toUpperCase();
+  const found = vevent.getFirstProperty(property);
+  // The value as written: ical.js would look its TZID up in a process-wide registry.
+  const raw = found?.jCal[3];
+  const time = typeof raw === 'string' ? decoded(() => ICAL.Time.fromString(raw, null)) : undefined;
+  const tzid = found?.getParameter('tzid');
+  const wall = time?.toString() ?? '';
+  let instant: Date | string | undefined;
+  if (!time || !/^\d{4}-\d{2}-\d{2}/.test(wall)) {
+    problem(name, 'is not a date or date-time');
+  } else if (time.zone === ICAL.Timezone.utcTimezone) {
+    instant = time.toJSDate();
+  } else {
+    const local = time.isDate ? `${wall}T00:00:00` : wall;
+    instant = typeof tzid === 'string' ? zones(local, tzid) : zones(local, workspaceZone);
+    if (typeof instant === 'string') problem(name, instant);
+  }
+  if (!(instant instanceof Date) || !time) return undefined;
+  const year = instant.getUTCFullYear();
+  if (Number.isNaN(year) || year < EARLIEST_YEAR || year > LATEST_YEAR) {
+    problem(name, `the year must be from ${EARLIEST_YEAR} to ${LATEST_YEAR}`);
+    return undefined;
+  }
+  return { instant, isDate: time.isDate };
+}
