@@ -287,7 +287,7 @@ function auditable(view: CampaignView): Record<string, unknown> {
   return { ...rest, locales: Object.keys(rest.locales).length > 0 ? rest.locales : undefined };
 }
 
-function diff(
+export function diff(
   before: Record<string, unknown>,
   after: Record<string, unknown>,
 ): Record<string, { from: unknown; to: unknown }> {
@@ -300,7 +300,7 @@ function diff(
   return changes;
 }
 
-async function audit(
+export async function audit(
   db: Db,
   campaignId: string,
   at: Date,

@@ -4,6 +4,7 @@ import { createRouter } from '../../http/create-router';
 import { defineRoute, json, problemResponse } from '../../http/define-route';
 import { wholeNumberInput } from '../../http/number-input';
 import { PageQuerySchema, pageSchema } from '../../http/pagination';
+import { actorOf } from '../../http/principal';
 import { serializedJson } from '../../http/serialized-json';
 import { dayInput } from '../../http/time-input';
 import { EventInputSchema, EventSchema, instant, OccurrenceSchema } from './event-schemas';
@@ -95,10 +96,19 @@ const putRoute = defineRoute({
   path: '/v1/events/{id}',
   tags,
   summary: 'Replace an event',
+  description:
+    'Campaigns linked to the event follow it in the same transaction: the queued emails of ' +
+    'each scheduled or active one are planned again (send time and the event time they show; ' +
+    'sent emails stay as sent), and each whose plan moved gets an `event_moved` audit entry. ' +
+    'A campaign’s own window does not follow the event.',
   request: { params: IdParams, body: { required: true, content: json(EventInputSchema) } },
   responses: {
     200: { description: 'Updated', content: json(EventSchema) },
     404: problemResponse('No such event.'),
+    409: problemResponse(
+      'A campaign times its queued emails by this event and the change leaves no occurrence ' +
+        'to time them by; nothing was saved.',
+    ),
   },
 });
 
@@ -108,10 +118,16 @@ const deleteRoute = defineRoute({
   path: '/v1/events/{id}',
   tags,
   summary: 'Delete an event',
+  description:
+    'Refused with 409 `conflict` while a scheduled or active campaign is linked to the event, ' +
+    'or a draft whose email is timed by it (`before_event`): end, cancel or unlink them first. ' +
+    'Ended, cancelled and other draft campaigns are unlinked (`event_id` null), each with a new ' +
+    'version and an `event_deleted` audit entry.',
   request: { params: IdParams },
   responses: {
     204: { description: 'Deleted' },
     404: problemResponse('No such event.'),
+    409: problemResponse('Campaigns still need the event (each named); nothing was deleted.'),
   },
 });
 
@@ -217,9 +233,17 @@ export const eventRoutes = createRouter()
   )
   .openapi(getRoute, async (c) => c.json(await getEvent(c.var.deps, c.req.valid('param').id), 200))
   .openapi(putRoute, async (c) =>
-    c.json(await updateEvent(c.var.deps, c.req.valid('param').id, c.req.valid('json')), 200),
+    c.json(
+      await updateEvent(
+        c.var.deps,
+        c.req.valid('param').id,
+        c.req.valid('json'),
+        actorOf(c.var.principal),
+      ),
+      200,
+    ),
   )
   .openapi(deleteRoute, async (c) => {
-    await deleteEvent(c.var.deps, c.req.valid('param').id);
+    await deleteEvent(c.var.deps, c.req.valid('param').id, actorOf(c.var.principal));
     return c.body(null, 204);
   });

@@ -1,10 +1,13 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import type { Db } from '../../db/database';
+import { retryingTransaction } from '../../db/retry-transaction';
 import { type EventKind, type EventRow, events } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { AppError, type FieldError, notFound } from '../../http/app-error';
 import { type Page, type PageQuery, toPage } from '../../http/pagination';
+import type { Actor } from '../campaigns/campaigns.service';
+import { followLinkedEventChange, releaseLinkedCampaigns } from '../campaigns/linked-event.service';
 import { resolveReasonNames } from '../reasons/resolve-reasons';
 import type { EventInput, EventView, Occurrence } from './event-schemas';
 import { type CalendarExpansion, calendarEvent, expandCalendar } from './occurrences';
@@ -72,14 +75,24 @@ export async function createEvent(deps: Deps, input: EventInput): Promise<EventV
   return toEventView(row);
 }
 
-export async function updateEvent(deps: Deps, id: string, input: EventInput): Promise<EventView> {
-  const row = await deps.db.transaction(async (tx) => {
+export async function updateEvent(
+  deps: Deps,
+  id: string,
+  input: EventInput,
+  actor: Actor,
+): Promise<EventView> {
+  const row = await retryingTransaction(deps.db, async (tx) => {
     const columns = await withReasonSlugs(tx, toColumns(input));
+    // FOR UPDATE, stronger than the update's own lock: a campaign linking to the event waits
+    // for this change to commit, so none is planned on the event as it was, unseen here.
+    const [before] = await tx.select().from(events).where(eq(events.id, id)).for('update');
+    if (!before) return undefined;
     const [updated] = await tx
       .update(events)
       .set({ ...columns, updatedAt: deps.clock.now() })
       .where(eq(events.id, id))
       .returning();
+    if (updated) await followLinkedEventChange(deps, tx, { before, after: updated }, actor);
     return updated;
   });
   if (!row) throw notFound(`Event ${id}`);
@@ -87,12 +100,15 @@ export async function updateEvent(deps: Deps, id: string, input: EventInput): Pr
   return toEventView(row);
 }
 
-export async function deleteEvent(deps: Deps, id: string): Promise<void> {
-  const deleted = await deps.db
-    .delete(events)
-    .where(eq(events.id, id))
-    .returning({ id: events.id });
-  if (deleted.length === 0) throw notFound(`Event ${id}`);
+export async function deleteEvent(deps: Deps, id: string, actor: Actor): Promise<void> {
+  const deleted = await retryingTransaction(deps.db, async (tx) => {
+    const [event] = await tx.select().from(events).where(eq(events.id, id)).for('update');
+    if (!event) return false;
+    await releaseLinkedCampaigns(deps, tx, id, actor);
+    await tx.delete(events).where(eq(events.id, id));
+    return true;
+  });
+  if (!deleted) throw notFound(`Event ${id}`);
   deps.afterDetectionInputChange(deps);
 }
 

@@ -2,6 +2,9 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../../src/db/json-param';
 import { audienceSize } from '../../../src/modules/campaigns/audience-sql';
+import { CampaignCreateSchema } from '../../../src/modules/campaigns/campaign-input';
+import { createCampaign } from '../../../src/modules/campaigns/campaigns.service';
+import { sendDueEmails } from '../../../src/modules/email/delivery/send-due-emails';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';
 import { signal } from '../../helpers/signal';
@@ -385,6 +388,331 @@ describe('campaigns', () => {
       body: '*Lecture seule*',
       body_html: '<p><em>Lecture seule</em></p>',
       cta_label: null,
+    });
+  });
+
+  describe('linked to an event', () => {
+    const maintenance = {
+      kind: 'maintenance',
+      title: 'Database upgrade',
+      starts_at: '2026-12-28T10:00:00Z',
+      ends_at: '2026-12-28T12:00:00Z',
+    };
+    let eventId: string;
+    beforeEach(async () => {
+      await t.deps.db.execute(sql`truncate events, accounts, outbox_messages cascade`);
+      const accounts = [
+        {
+          id: 'acct-ny',
+          time_zone: 'America/New_York',
+          contacts: [{ email: 'ny@example.com', name: 'Nia' }],
+        },
+        {
+          id: 'acct-tokyo',
+          time_zone: 'Asia/Tokyo',
+          contacts: [{ email: 'tokyo@example.com', name: 'Taro' }],
+        },
+      ];
+      const batch = await t.request('/v1/accounts/batch', { method: 'POST', json: { accounts } });
+      expect(batch.status).toBe(200);
+      const event = await t.request('/v1/events', {
+        method: 'POST',
+        json: maintenance,
+        key: opsKey,
+      });
+      expect(event.status).toBe(201);
+      eventId = (await readJson(event)).id;
+    });
+
+    const opsActor = () => `Dana from ops (fst_${opsKey.slice(4, 12)}…)`;
+    const putEvent = (changes: Record<string, unknown>) =>
+      t.request(`/v1/events/${eventId}`, {
+        method: 'PUT',
+        json: { ...maintenance, ...changes },
+        key: opsKey,
+      });
+    const deleteEvent = () => t.request(`/v1/events/${eventId}`, { method: 'DELETE', key: opsKey });
+    const emailCampaign = (overrides: Record<string, unknown> = {}) => ({
+      channels: ['email'],
+      title: 'Database upgrade',
+      body: 'The dashboard is **read-only** for two hours.',
+      severity: 'maintenance',
+      audience: { type: 'all' },
+      event_id: eventId,
+      holdout_percent: 0,
+      email: { template: 'maintenance', before_event: { days: 2 } },
+      publish: true,
+      ...overrides,
+    });
+    const created = async (json: unknown) => {
+      const response = await create(json);
+      expect(response.status, await response.clone().text()).toBe(201);
+      return readJson(response);
+    };
+    const get = async (id: string) => readJson(await t.request(`/v1/campaigns/${id}`));
+    const trail = async (id: string) =>
+      (await readJson(await t.request(`/v1/campaigns/${id}/audit`))).data;
+    const deliveries = async (campaignId: string) =>
+      rowsOf<{
+        email: string;
+        status: string;
+        scheduled_for: Date | string;
+        event_at: Date | string | null;
+      }>(
+        await t.deps.db.execute(sql`
+          select email, status, scheduled_for, event_at from email_deliveries
+          where campaign_id = ${campaignId} order by email`),
+      ).map((d) => ({
+        email: d.email,
+        status: d.status,
+        scheduled_for: new Date(d.scheduled_for).toISOString(),
+        event_at: d.event_at === null ? null : new Date(d.event_at).toISOString(),
+      }));
+    const preview = async (campaignId: string, account: string) => {
+      const response = await t.request(
+        `/v1/campaigns/${campaignId}/email-preview?account=${account}&format=json`,
+        { key: opsKey },
+      );
+      expect(response.status).toBe(200);
+      return readJson(response);
+    };
+
+    it('moves the queued emails of a campaign whose event moves, preview and all, and says so in its audit trail', async () => {
+      const campaign = await created(emailCampaign());
+      const queuedFor = (scheduledFor: string, eventAt: string) =>
+        ['ny@example.com', 'tokyo@example.com'].map((email) => ({
+          email,
+          status: 'queued',
+          scheduled_for: scheduledFor,
+          event_at: eventAt,
+        }));
+      expect(await deliveries(campaign.id)).toEqual(
+        queuedFor('2026-12-26T10:00:00.000Z', '2026-12-28T10:00:00.000Z'),
+      );
+      expect((await preview(campaign.id, 'acct-ny')).html).toMatch(
+        /When: Monday, December 28, 2026 at 5:00\sAM/,
+      );
+
+      const moved = await putEvent({
+        starts_at: '2027-01-18T10:00:00Z',
+        ends_at: '2027-01-18T12:00:00Z',
+      });
+      expect(moved.status).toBe(200);
+
+      expect(await deliveries(campaign.id)).toEqual(
+        queuedFor('2027-01-16T10:00:00.000Z', '2027-01-18T10:00:00.000Z'),
+      );
+      const shown = await preview(campaign.id, 'acct-ny');
+      expect(shown.scheduled_for).toBe('2027-01-16T10:00:00.000Z');
+      expect(shown.html).toMatch(/When: Monday, January 18, 2027 at 5:00\sAM/);
+      expect(shown.html).not.toContain('December 28');
+      const entries = await trail(campaign.id);
+      expect(entries.map((e: { action: string }) => e.action)).toEqual(['created', 'event_moved']);
+      expect(entries[1]).toEqual({
+        at: '2026-03-02T09:00:00.000Z',
+        actor: opsActor(),
+        action: 'event_moved',
+        changes: {
+          event: {
+            from: {
+              starts_at: '2026-12-28T10:00:00.000Z',
+              ends_at: '2026-12-28T12:00:00.000Z',
+              rrule: null,
+            },
+            to: {
+              starts_at: '2027-01-18T10:00:00.000Z',
+              ends_at: '2027-01-18T12:00:00.000Z',
+              rrule: null,
+            },
+          },
+          queued_emails: {
+            from: {
+              count: 2,
+              event_at: '2026-12-28T10:00:00.000Z',
+              first_send_at: '2026-12-26T10:00:00.000Z',
+              last_send_at: '2026-12-26T10:00:00.000Z',
+            },
+            to: {
+              count: 2,
+              event_at: '2027-01-18T10:00:00.000Z',
+              first_send_at: '2027-01-16T10:00:00.000Z',
+              last_send_at: '2027-01-16T10:00:00.000Z',
+            },
+          },
+        },
+      });
+      // The campaign's own window is not the event's: it stays as it was.
+      expect(await get(campaign.id)).toMatchObject({
+        event_id: eventId,
+        starts_at: campaign.starts_at,
+        ends_at: null,
+        version: campaign.version,
+      });
+
+      // A change the emails take nothing from moves nothing and writes no entry.
+      const renamed = await putEvent({
+        title: 'Database upgrade (Postgres 18)',
+        starts_at: '2027-01-18T10:00:00Z',
+        ends_at: '2027-01-18T12:00:00Z',
+      });
+      expect(renamed.status).toBe(200);
+      expect(await trail(campaign.id)).toHaveLength(2);
+    });
+
+    it('leaves an email already sent as it was sent, and moves the one still queued', async () => {
+      const campaign = await created(
+        emailCampaign({
+          email: { template: 'maintenance', before_event: { days: 2 }, local_time: '09:00' },
+        }),
+      );
+      // 09:00 on 12-26 comes first in Tokyo (00:00 UTC), then in New York (14:00 UTC).
+      t.clock.set('2026-12-26T01:00:00Z');
+      expect((await sendDueEmails(t.deps)).sent).toBe(1);
+      const sent = {
+        email: 'tokyo@example.com',
+        status: 'sent',
+        scheduled_for: '2026-12-26T00:00:00.000Z',
+        event_at: '2026-12-28T10:00:00.000Z',
+      };
+
+      expect(
+        (await putEvent({ starts_at: '2027-01-18T10:00:00Z', ends_at: '2027-01-18T12:00:00Z' }))
+          .status,
+      ).toBe(200);
+      expect(await deliveries(campaign.id)).toEqual([
+        {
+          email: 'ny@example.com',
+          status: 'queued',
+          scheduled_for: '2027-01-16T14:00:00.000Z',
+          event_at: '2027-01-18T10:00:00.000Z',
+        },
+        sent,
+      ]);
+      const tokyo = await preview(campaign.id, 'acct-tokyo');
+      expect(tokyo).toMatchObject({
+        delivery_status: 'sent',
+        scheduled_for: '2026-12-26T00:00:00.000Z',
+      });
+      expect(tokyo.html).toMatch(/Monday, December 28, 2026 at 7:00\sPM/);
+      const [, moved] = await trail(campaign.id);
+      expect(moved.changes.queued_emails).toEqual({
+        from: expect.objectContaining({ count: 1, first_send_at: '2026-12-26T14:00:00.000Z' }),
+        to: expect.objectContaining({ count: 1, first_send_at: '2027-01-16T14:00:00.000Z' }),
+      });
+
+      t.clock.set('2027-01-16T15:00:00Z');
+      expect((await sendDueEmails(t.deps)).sent).toBe(1);
+      expect((await deliveries(campaign.id))[1]).toEqual(sent);
+    });
+
+    // Two transactions at once need two connections: the embedded database runs one at a time.
+    it.runIf(process.env.TEST_DATABASE_URL)(
+      'moves the emails of a campaign linked to the event while the move waited on it',
+      async () => {
+        const planned = signal();
+        const release = signal();
+        let campaignId = '';
+        // Another request creates a campaign on the event and plans it, still uncommitted.
+        const creating = t.deps.db.transaction(async (tx) => {
+          const input = CampaignCreateSchema.parse(emailCampaign());
+          campaignId = (await createCampaign(t.deps, input, 'another request', undefined, tx)).id;
+          planned.fire();
+          await release.fired;
+        });
+        await planned.fired;
+        const move = Promise.resolve(
+          putEvent({ starts_at: '2027-01-18T10:00:00Z', ends_at: '2027-01-18T12:00:00Z' }),
+        );
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        release.fire();
+        await creating;
+        expect((await move).status).toBe(200);
+        expect(new Set((await deliveries(campaignId)).map((d) => d.scheduled_for))).toEqual(
+          new Set(['2027-01-16T10:00:00.000Z']),
+        );
+      },
+    );
+
+    it('refuses with 409 a move that leaves emails timed by the event no occurrence, and changes nothing', async () => {
+      const campaign = await created(emailCampaign());
+      const planned = await deliveries(campaign.id);
+      const problem = await expectProblem(
+        await putEvent({ starts_at: '2026-02-01T10:00:00Z', ends_at: '2026-02-01T12:00:00Z' }),
+        409,
+        'conflict',
+      );
+      expect(problem.detail).toContain(campaign.id);
+      const event = await readJson(await t.request(`/v1/events/${eventId}`));
+      expect(event.starts_at).toBe('2026-12-28T10:00:00.000Z');
+      expect(await deliveries(campaign.id)).toEqual(planned);
+      expect(await trail(campaign.id)).toHaveLength(1);
+    });
+
+    it('refuses with 409 to delete an event that scheduled, active or draft-timed campaigns need, naming them, and changes nothing', async () => {
+      const scheduled = await created(emailCampaign({ starts_at: '2026-06-01T00:00:00Z' }));
+      const active = await created({ ...banner, starts_at: undefined, publish: true });
+      await patch(active.id, { event_id: eventId });
+      const timedDraft = await created(emailCampaign({ publish: false }));
+      const ended = await created({ ...banner, starts_at: undefined, publish: true });
+      await patch(ended.id, { event_id: eventId });
+      await patch(ended.id, { status: 'ended' });
+      const needing = [scheduled, active, timedDraft];
+      const before = await Promise.all([...needing, ended].map((c) => get(c.id)));
+      const trails = await Promise.all([...needing, ended].map((c) => trail(c.id)));
+      const planned = await deliveries(scheduled.id);
+      expect(planned.map((d) => d.status)).toEqual(['queued', 'queued']);
+
+      const problem = await expectProblem(await deleteEvent(), 409, 'conflict');
+      for (const campaign of needing) expect(problem.detail).toContain(campaign.id);
+      expect(problem.detail).not.toContain(ended.id);
+      expect(problem.errors.map((e: { message: string }) => e.message)).toEqual([
+        `linked to campaign ${scheduled.id} (scheduled)`,
+        `linked to campaign ${active.id} (active)`,
+        `linked to campaign ${timedDraft.id} (a draft whose email is timed by this event)`,
+      ]);
+
+      expect((await t.request(`/v1/events/${eventId}`)).status).toBe(200);
+      expect(await Promise.all([...needing, ended].map((c) => get(c.id)))).toEqual(before);
+      expect(await Promise.all([...needing, ended].map((c) => trail(c.id)))).toEqual(trails);
+      expect(await deliveries(scheduled.id)).toEqual(planned);
+    });
+
+    it('deletes an event only ended, cancelled or draft campaigns link to, unlinking each with an audit entry and a new version', async () => {
+      const ended = await created({ ...banner, starts_at: undefined, publish: true });
+      await patch(ended.id, { event_id: eventId });
+      await patch(ended.id, { status: 'ended' });
+      const cancelled = await created(emailCampaign({ starts_at: '2026-06-01T00:00:00Z' }));
+      await patch(cancelled.id, { status: 'cancelled' });
+      const draft = await created({ ...banner, event_id: eventId });
+      const linked = await Promise.all([ended, cancelled, draft].map((c) => get(c.id)));
+      expect(linked.map((c) => [c.status, c.event_id])).toEqual([
+        ['ended', eventId],
+        ['cancelled', eventId],
+        ['draft', eventId],
+      ]);
+      t.clock.advance(60_000);
+
+      expect((await deleteEvent()).status).toBe(204);
+
+      expect((await t.request(`/v1/events/${eventId}`)).status).toBe(404);
+      for (const before of linked) {
+        const after = await get(before.id);
+        expect(after).toMatchObject({
+          status: before.status,
+          event_id: null,
+          version: before.version + 1,
+          updated_at: '2026-03-02T09:01:00.000Z',
+        });
+        expect((await trail(before.id)).at(-1)).toEqual({
+          at: '2026-03-02T09:01:00.000Z',
+          actor: opsActor(),
+          action: 'event_deleted',
+          changes: { event_id: { from: eventId, to: null } },
+        });
+      }
+      expect(new Set((await deliveries(cancelled.id)).map((d) => d.status))).toEqual(
+        new Set(['cancelled']),
+      );
     });
   });
 });
