@@ -229,7 +229,15 @@ export const eventRoutes = createRouter()
     c.json(await importHolidays(c.var.deps, c.req.valid('json')), 200),
   )
   .openapi(icsRoute, async (c) =>
-    c.json(await importIcs(c.var.deps, await c.req.text(), c.req.valid('query')), 200),
+    c.json(
+      await importIcs(
+        c.var.deps,
+        await c.req.text(),
+        c.req.valid('query'),
+        actorOf(c.var.principal),
+      ),
+      200,
+    ),
   )
   .openapi(getRoute, async (c) => c.json(await getEvent(c.var.deps, c.req.valid('param').id), 200))
   .openapi(putRoute, async (c) =>

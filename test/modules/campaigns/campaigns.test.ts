@@ -477,6 +477,55 @@ describe('campaigns', () => {
       return readJson(response);
     };
 
+    it('moves the queued emails of a campaign whose event a calendar feed sent again moves', async () => {
+      const feed = (start: string) =>
+        [
+          'BEGIN:VCALENDAR',
+          'VERSION:2.0',
+          'PRODID:-//forestall test//EN',
+          'BEGIN:VEVENT',
+          'UID:upgrade@example.com',
+          `DTSTART:${start}T100000Z`,
+          `DTEND:${start}T120000Z`,
+          'SUMMARY:Database upgrade',
+          'END:VEVENT',
+          'END:VCALENDAR',
+          '',
+        ].join('\r\n');
+      const importFeed = async (start: string) => {
+        const response = await t.request('/v1/events/ics?kind=maintenance', {
+          method: 'POST',
+          body: feed(start),
+          headers: { 'content-type': 'text/calendar' },
+          key: opsKey,
+        });
+        expect(response.status, await response.clone().text()).toBe(200);
+        return readJson(response);
+      };
+      expect(await importFeed('20261228')).toMatchObject({ imported: 1 });
+      const [fromFeed] = rowsOf<{ id: string }>(
+        await t.deps.db.execute(sql`select id from events where origin = 'ics'`),
+      );
+      const campaign = await created(emailCampaign({ event_id: fromFeed?.id }));
+      expect((await deliveries(campaign.id)).map((d) => d.scheduled_for)).toEqual([
+        '2026-12-26T10:00:00.000Z',
+        '2026-12-26T10:00:00.000Z',
+      ]);
+
+      expect(await importFeed('20270118')).toMatchObject({ imported: 0, updated: 1 });
+      expect(await deliveries(campaign.id)).toEqual(
+        ['ny@example.com', 'tokyo@example.com'].map((email) => ({
+          email,
+          status: 'queued',
+          scheduled_for: '2027-01-16T10:00:00.000Z',
+          event_at: '2027-01-18T10:00:00.000Z',
+        })),
+      );
+      const entries = await trail(campaign.id);
+      expect(entries.map((e: { action: string }) => e.action)).toEqual(['created', 'event_moved']);
+      expect(entries[1].actor).toBe(opsActor());
+    });
+
     it('moves the queued emails of a campaign whose event moves, preview and all, and says so in its audit trail', async () => {
       const campaign = await created(emailCampaign());
       const queuedFor = (scheduledFor: string, eventAt: string) =>
