@@ -12,10 +12,17 @@ export const EventInputSchema = z
     title: z.string().trim().min(1).max(200).openapi({ example: 'Monthly billing run' }),
     starts_at: instant,
     ends_at: instant,
-    rrule: z.string().trim().max(500).nullish().openapi({
-      description: 'RFC 5545 recurrence of the window, e.g. FREQ=MONTHLY;BYMONTHDAY=1',
-      example: 'FREQ=MONTHLY;BYMONTHDAY=1',
-    }),
+    rrule: z
+      .string()
+      .trim()
+      .max(500)
+      .nullish()
+      .openapi({
+        description:
+          'RFC 5545 recurrence of the window, e.g. FREQ=MONTHLY;BYMONTHDAY=1: daily to yearly, at ' +
+          'most once a day, kept at its local time in the workspace time zone.',
+        example: 'FREQ=MONTHLY;BYMONTHDAY=1',
+      }),
     lead_days: z.number().int().min(0).max(60).default(0).openapi({
       description: 'Days before each window in which contacts already rise.',
     }),

@@ -173,8 +173,10 @@ function occursWithinYears(rule: string, start: Date, years: number): boolean {
   const end = new Date(start);
   end.setUTCFullYear(end.getUTCFullYear() + years);
   try {
-    const first = /COUNT=/i.test(rule) ? rule : `${rule};COUNT=1`;
-    return recurrenceStarts(first, start, start, end, PROBE_STEPS).starts.length > 0;
+    // Whether it occurs at all hardly depends on the zone, and an ICS feed's events are
+    // checked here too: UTC, as before zones were kept.
+    const limits = { budget: PROBE_STEPS, max: 1, timeZone: 'UTC' };
+    return recurrenceStarts(rule, start, start, end, limits).starts.length > 0;
   } catch (error) {
     if (error instanceof RecurrenceBudgetExceeded) return false;
     throw error;
@@ -266,7 +268,8 @@ export type OccurrenceRange = {
 
 /** Every event's windows in [from, to), earliest first. */
 export async function listOccurrences(deps: Deps, range: OccurrenceRange): Promise<Occurrence[]> {
-  const occurrences = await expandCalendarWhereCheap(deps, await calendarExpansion(deps, range));
+  const expansion = { ...(await calendarExpansion(deps, range)), max: MAX_OCCURRENCES };
+  const occurrences = await expandCalendarWhereCheap(deps, expansion);
   if (occurrences.length > MAX_OCCURRENCES) throw tooManyOccurrences();
   return occurrences;
 }
@@ -280,7 +283,7 @@ export async function occurrencesJson(
   deps: Deps,
   range: OccurrenceRange,
 ): Promise<string | Uint8Array<ArrayBuffer>> {
-  const expansion = await calendarExpansion(deps, range);
+  const expansion = { ...(await calendarExpansion(deps, range)), max: MAX_OCCURRENCES };
   const json = await inlineWhenCheap<string | Uint8Array<ArrayBuffer> | null>(
     deps,
     [expansion],
@@ -288,7 +291,7 @@ export async function occurrencesJson(
       const data = expandCalendar(capped ?? expansion);
       return data.length > MAX_OCCURRENCES ? null : JSON.stringify({ data });
     },
-    () => deps.compute('occurrencesJson', { ...expansion, max: MAX_OCCURRENCES }),
+    () => deps.compute('occurrencesJson', expansion),
   );
   if (json === null) throw tooManyOccurrences();
   return json;
@@ -344,6 +347,7 @@ export async function calendarExpansion(
     padded: range.padded,
     limit: MAX_OCCURRENCES + 1,
     steps: limits.steps,
+    timeZone: deps.config.workspaceTimeZone,
   };
 }
 

@@ -18,17 +18,20 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * The windows of an event that touch [from, to), widened by its lead and lag when `padded`
- * (what the spike model uses: contacts arrive before and after the event itself).
+ * (what the spike model uses: contacts arrive before and after the event itself). A recurring
+ * event keeps its wall-clock time in `timeZone` (the workspace's) across daylight-saving
+ * changes. At most `limit` windows, the earliest: the expansion stops there.
  */
 export function occurrencesBetween(
   event: CalendarEvent,
   from: Date,
   to: Date,
-  options: { padded?: boolean; limit?: number; budget?: Budget } = {},
+  options: { timeZone: string; padded?: boolean; limit?: number; budget?: Budget },
 ): Occurrence[] {
   const duration = event.endsAt.getTime() - event.startsAt.getTime();
   const lead = options.padded ? event.leadDays * DAY_MS : 0;
   const lag = options.padded ? event.lagDays * DAY_MS : 0;
+  const limit = options.limit ?? DEFAULT_LIMIT;
   const budget = options.budget ?? { steps: DEFAULT_STEPS };
   let starts = [event.startsAt];
   if (event.rrule) {
@@ -37,7 +40,8 @@ export function occurrencesBetween(
       event.startsAt,
       new Date(from.getTime() - duration - lag),
       new Date(to.getTime() + lead),
-      budget.steps,
+      // One more: a start on the range's first instant has a window that ends as it begins.
+      { budget: budget.steps, max: limit + 1, timeZone: options.timeZone },
     );
     budget.steps -= expanded.steps;
     starts = expanded.starts;
@@ -55,10 +59,13 @@ export function occurrencesBetween(
       ends_at: new Date(windowEnd).toISOString(),
       affected_reasons: event.affectedReasons,
     });
-    if (options.limit && occurrences.length >= options.limit) break;
+    if (occurrences.length >= limit) break;
   }
   return occurrences;
 }
+
+/** Windows one event yields when its caller sets no limit: 27 years of a daily event. */
+const DEFAULT_LIMIT = 10_000;
 
 /** Periods a caller may still walk across the events it expands (see `recurrenceStarts`). */
 export type Budget = { steps: number };
@@ -73,6 +80,13 @@ export type CalendarExpansion = {
   padded?: boolean;
   /** Occurrences kept per event (one more than a caller allows shows there are too many). */
   limit: number;
+  /**
+   * Occurrences kept in all, when the caller refuses more: the expansion stops at one more
+   * than this, so what it makes stays bounded however many events there are.
+   */
+  max?: number;
+  /** The workspace's zone, whose wall clock recurring events keep. */
+  timeZone: string;
   /** Periods the whole expansion may walk (see `recurrenceStarts`). */
   steps: number;
 };
@@ -80,15 +94,19 @@ export type CalendarExpansion = {
 /** Every event's windows in [from, to), earliest first: the work a calendar read grows with. */
 export function expandCalendar(input: CalendarExpansion): Occurrence[] {
   const budget = { steps: input.steps };
-  return input.events
-    .flatMap((event) =>
-      occurrencesBetween(event, input.from, input.to, {
-        padded: input.padded,
-        limit: input.limit,
-        budget,
-      }),
-    )
-    .sort((a, b) => a.starts_at.localeCompare(b.starts_at));
+  const max = input.max ?? Number.POSITIVE_INFINITY;
+  const occurrences: Occurrence[] = [];
+  for (const event of input.events) {
+    if (occurrences.length > max) break;
+    const windows = occurrencesBetween(event, input.from, input.to, {
+      timeZone: input.timeZone,
+      padded: input.padded,
+      limit: Math.min(input.limit, max + 1 - occurrences.length),
+      budget,
+    });
+    for (const window of windows) occurrences.push(window);
+  }
+  return occurrences.sort((a, b) => a.starts_at.localeCompare(b.starts_at));
 }
 
 /**

@@ -1,6 +1,7 @@
 import * as rruleModule from 'rrule';
 import { AppError, type FieldError } from '../../http/app-error';
 import { commonJsExports } from '../../lib/common-js-exports';
+import { zoneClock } from '../../lib/time-zone';
 
 // rrule's CommonJS build (what Node loads) puts everything on `default`; its ESM build (what
 // bundlers such as wrangler pick) has named exports only.
@@ -11,7 +12,9 @@ const { rrulestr } = rrule;
  * RFC 5545 recurrence rules, checked part by part before they are stored, and expanded with a
  * hard cap on the work: rrule walks from the event's start one period at a time, and a rule
  * that can never match (BYMONTH=13, Feb 30) walks to the year 9999 without yielding, which
- * is seconds of blocked event loop.
+ * is seconds of blocked event loop. A rule recurs at most once a day: BYHOUR, BYMINUTE and
+ * BYSECOND take one value each, or a daily rule would be a per-second one (24 x 60 x 60
+ * times a day), and an expansion stops at the occurrences its caller can use.
  */
 
 const WEEKDAY = /^([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$/;
@@ -34,6 +37,13 @@ const integerList =
     return undefined;
   };
 
+const oneOf =
+  (check: PartCheck): PartCheck =>
+  (value) =>
+    value.includes(',')
+      ? 'takes one value: an event recurs at most once a day (add an event per time of day)'
+      : check(value);
+
 const positive =
   (max: number): PartCheck =>
   (value) =>
@@ -55,9 +65,9 @@ const PARTS: Record<string, PartCheck> = {
   BYYEARDAY: integerList(-366, 366, { nonZero: true }),
   BYWEEKNO: integerList(-53, 53, { nonZero: true }),
   BYSETPOS: integerList(-366, 366, { nonZero: true }),
-  BYHOUR: integerList(0, 23),
-  BYMINUTE: integerList(0, 59),
-  BYSECOND: integerList(0, 59),
+  BYHOUR: oneOf(integerList(0, 23)),
+  BYMINUTE: oneOf(integerList(0, 59)),
+  BYSECOND: oneOf(integerList(0, 59)),
   BYDAY: (v) => {
     for (const item of v.split(',')) {
       const match = WEEKDAY.exec(item);
@@ -124,9 +134,19 @@ export class RecurrenceBudgetExceeded extends AppError {
   }
 }
 
+/** How far one expansion may go, and in which zone's local time it runs. */
+export type WalkLimits = {
+  /** Periods it may walk (past it, `RecurrenceBudgetExceeded`). */
+  budget: number;
+  /** Starts it keeps: the walk stops at the last one, whatever is left of the range. */
+  max: number;
+  /** The zone whose wall clock the rule follows (RFC 5545: across daylight-saving changes). */
+  timeZone: string;
+};
+
 /**
- * The starts of a checked rule from `dtstart` in [after, before], walking at most `budget`
- * periods (throws `RecurrenceBudgetExceeded` past it). rrule reads the rule's `interval` once
+ * The starts of a checked rule from `dtstart` in [after, before], earliest first: at most
+ * `max` of them, walking at most `budget` periods. rrule reads the rule's `interval` once
  * per period walked; counting those reads is the one way to stop a walk that yields nothing
  * (a test holds it to that). A rule without COUNT starts its walk a whole number of periods
  * after `dtstart`, just before `after`, so the walk grows with the range asked for, not with
@@ -137,10 +157,11 @@ export function recurrenceStarts(
   dtstart: Date,
   after: Date,
   before: Date,
-  budget: number,
+  limits: WalkLimits,
 ): { starts: Date[]; steps: number } {
-  const key = `${rule}|${dtstart.getTime()}|${after.getTime()}|${before.getTime()}`;
-  const walk = walks.get(key) ?? walkRule(rule, dtstart, after, before, budget);
+  const { budget, max, timeZone } = limits;
+  const key = `${rule}|${timeZone}|${max}|${dtstart.getTime()}|${after.getTime()}|${before.getTime()}`;
+  const walk = walks.get(key) ?? walkRule(rule, dtstart, after, before, limits);
   // A walk kept from a call with more budget fails the same way it would have walked.
   if (walk.reads > 2 * budget + 1) throw new RecurrenceBudgetExceeded(budget);
   walks.delete(key);
@@ -158,21 +179,55 @@ type Walk = { starts: number[]; reads: number };
 const KEPT_WALKS = 512;
 const walks = new Map<string, Walk>();
 
-function walkRule(rule: string, dtstart: Date, after: Date, before: Date, budget: number): Walk {
-  const first = rrulestr(rule, { dtstart });
-  const start = /COUNT=/i.test(rule) ? dtstart : laterStart(first.options, dtstart, after);
-  const parsed = start === dtstart ? first : rrulestr(rule, { dtstart: start });
+/**
+ * rrule expands "floating" times (a Date's UTC fields read as the zone's wall clock), so the
+ * rule's weekdays, month days and hours are the zone's; each start is then read back as an
+ * instant. In a zone that is always UTC the two are the same and nothing is converted.
+ */
+function walkRule(rule: string, dtstart: Date, after: Date, before: Date, limits: WalkLimits) {
+  const clock = zoneClock(limits.timeZone);
+  const local = (date: Date) => (clock ? new Date(clock.toWallClock(date.getTime())) : date);
+  const parse = (start: Date) => {
+    const parsed = rrulestr(rule, { dtstart: start });
+    // An UNTIL in UTC is an instant; the walk compares it with wall-clock times.
+    if (parsed.options.until && /UNTIL=\d{8}T\d{6}Z/i.test(rule)) {
+      parsed.options.until = local(parsed.options.until);
+    }
+    return parsed;
+  };
+  const localStart = local(dtstart);
+  // Offsets shift the local range against [after, before]: widened by two days, every start
+  // is checked against the range itself.
+  const [localAfter, localBefore] = clock
+    ? [
+        new Date(local(after).getTime() - 2 * DAY_MS),
+        new Date(local(before).getTime() + 2 * DAY_MS),
+      ]
+    : [after, before];
+  const first = parse(localStart);
+  const start = /COUNT=/i.test(rule)
+    ? localStart
+    : laterStart(first.options, localStart, localAfter);
+  const parsed = start === localStart ? first : parse(start);
   const options = parsed.options;
   const interval = options.interval;
   let reads = 0;
   Object.defineProperty(options, 'interval', {
     get() {
       // Two reads per period (the loop's check and the step forward), one more at the start.
-      if (++reads > 2 * budget + 1) throw new RecurrenceBudgetExceeded(budget);
+      if (++reads > 2 * limits.budget + 1) throw new RecurrenceBudgetExceeded(limits.budget);
       return interval;
     },
   });
-  const starts = parsed.between(after, before, true).map((date) => date.getTime());
+  const starts: number[] = [];
+  const [from, to] = [after.getTime(), before.getTime()];
+  // Lazily: returning false ends the walk, so no more than `max` starts are ever made.
+  parsed.between(localAfter, localBefore, true, (date) => {
+    const instant = clock ? clock.toInstant(date.getTime()) : date.getTime();
+    if (instant < from || instant > to || instant === starts.at(-1)) return true;
+    starts.push(instant);
+    return starts.length < limits.max;
+  });
   return { starts, reads };
 }
 

@@ -125,7 +125,7 @@ async function eventOverlap(
     event,
     new Date(starts[0] ?? 0),
     new Date((starts.at(-1) ?? 0) + 7 * 86_400_000),
-    { padded: true },
+    { padded: true, timeZone: deps.config.workspaceTimeZone },
   );
   return weeklyOverlap(occurrences, starts);
 }

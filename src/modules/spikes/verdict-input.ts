@@ -145,6 +145,7 @@ export async function calendarWindow(
     limit: OCCURRENCE_LIMIT,
     // Each event the walk it would have on its own.
     steps: DEFAULT_STEPS * rows.length,
+    timeZone: deps.config.workspaceTimeZone,
   };
   return { rows, expansion };
 }

@@ -350,6 +350,89 @@ describe('predictable events', () => {
     expect(body.errors[0].path).toBe('region');
   });
 
+  it('refuses a rule that recurs more than once a day, naming each part, and saves nothing', async () => {
+    // Daily in name, every second in effect: 86,400 occurrences a day.
+    const list = (n: number) => Array.from({ length: n }, (_, i) => i).join(',');
+    const rrule = `FREQ=DAILY;BYHOUR=${list(24)};BYMINUTE=${list(60)};BYSECOND=${list(60)}`;
+    const body = await expectProblem(
+      await create({
+        kind: 'maintenance',
+        title: 's',
+        starts_at: '2026-01-01T00:00:00Z',
+        ends_at: '2026-01-01T00:00:01Z',
+        rrule,
+      }),
+      422,
+      'invalid_calendar',
+    );
+    expect(body.errors.map((e: { path: string }) => e.path)).toEqual([
+      'rrule.BYHOUR',
+      'rrule.BYMINUTE',
+      'rrule.BYSECOND',
+    ]);
+    expect(body.errors[0].message).toContain('at most once a day');
+    expect((await readJson(await t.request('/v1/events'))).data).toEqual([]);
+    // One time of day is a rule like any other.
+    expect((await create({ ...billingRun, rrule: 'FREQ=DAILY;BYHOUR=9;BYMINUTE=30' })).status).toBe(
+      201,
+    );
+  });
+
+  describe('in a workspace time zone (America/New_York)', () => {
+    let newYork: TestApp;
+    beforeAll(async () => {
+      newYork = await startTestApp({
+        database: t.database,
+        env: { WORKSPACE_TIME_ZONE: 'America/New_York' },
+      });
+    });
+    const startsIn = async (app: TestApp, from: string, to: string) =>
+      (await readJson(await app.request(`/v1/events/occurrences?from=${from}&to=${to}`))).data.map(
+        (o: { starts_at: string }) => o.starts_at,
+      );
+
+    it('keeps a recurring event at its local time across the change to daylight saving', async () => {
+      // 09:00 in New York: 14:00Z in winter, 13:00Z from 8 March.
+      await create({
+        ...billingRun,
+        starts_at: '2026-03-02T09:00:00-05:00',
+        ends_at: '2026-03-02T10:00:00-05:00',
+        rrule: 'FREQ=WEEKLY;COUNT=3',
+      });
+      const body = await readJson(
+        await newYork.request('/v1/events/occurrences?from=2026-03-01&to=2026-04-01'),
+      );
+      expect(
+        body.data.map((o: { starts_at: string; ends_at: string }) => [o.starts_at, o.ends_at]),
+      ).toEqual([
+        ['2026-03-02T14:00:00.000Z', '2026-03-02T15:00:00.000Z'],
+        ['2026-03-09T13:00:00.000Z', '2026-03-09T14:00:00.000Z'],
+        ['2026-03-16T13:00:00.000Z', '2026-03-16T14:00:00.000Z'],
+      ]);
+      // A UTC workspace expands in UTC, as it always has.
+      expect(await startsIn(t, '2026-03-01', '2026-04-01')).toEqual([
+        '2026-03-02T14:00:00.000Z',
+        '2026-03-09T14:00:00.000Z',
+        '2026-03-16T14:00:00.000Z',
+      ]);
+    });
+
+    it('reads BYDAY as the local weekday of a late-evening event', async () => {
+      // Monday 22:00 in New York is Tuesday 03:00Z.
+      await create({
+        ...billingRun,
+        starts_at: '2026-01-05T22:00:00-05:00',
+        ends_at: '2026-01-05T23:00:00-05:00',
+        rrule: 'FREQ=WEEKLY;BYDAY=MO;COUNT=3',
+      });
+      expect(await startsIn(newYork, '2026-01-01', '2026-02-01')).toEqual([
+        '2026-01-06T03:00:00.000Z',
+        '2026-01-13T03:00:00.000Z',
+        '2026-01-20T03:00:00.000Z',
+      ]);
+    });
+  });
+
   it('refuses a range longer than two years with 422', async () => {
     await create({ ...billingRun, rrule: 'FREQ=DAILY' });
     const body = await expectProblem(

@@ -51,7 +51,8 @@ export async function planDeliveries(
     await cancelQueued(db, campaign.id, now);
     return { queued: 0, suppressed: 0, held_out_accounts: 0 };
   }
-  const occurrence = await nextOccurrence(db, campaign, campaign.email, now);
+  const zone = deps.config.workspaceTimeZone;
+  const occurrence = await nextOccurrence(db, campaign, campaign.email, now, zone);
   const reference = referenceSendTime(campaign.email, campaign.startsAt, occurrence);
   const planId = uuidv7();
   const rows: Record<string, unknown>[] = [];
@@ -101,18 +102,23 @@ async function cancelQueued(db: Db, campaignId: string, now: Date): Promise<void
     where campaign_id = ${campaignId} and status = 'queued'`);
 }
 
-/** The start of the linked event's next occurrence, when the email is timed by it. */
+/**
+ * The start of the linked event's next occurrence, when the email is timed by it (a recurring
+ * event keeps its wall-clock time in `timeZone`, the workspace's).
+ */
 export async function nextOccurrence(
   db: Db,
   campaign: CampaignRow,
   settings: EmailSettings,
   now: Date,
+  timeZone: string,
 ): Promise<Date | null> {
   if (!campaign.eventId) return null;
   const [event] = await db.select().from(events).where(sql`${events.id} = ${campaign.eventId}`);
   if (!event) return null;
   const [next] = occurrencesBetween(event, now, new Date(now.getTime() + OCCURRENCE_HORIZON_MS), {
     limit: 1,
+    timeZone,
   }).filter((occurrence) => new Date(occurrence.starts_at) >= now);
   if (!next && settings.before_event) {
     throw new AppError('validation_failed', 'The email cannot be timed by its event.', [

@@ -70,7 +70,7 @@ export async function previewCampaignEmail(
   const timeZone = delivery?.timeZone ?? account.timeZone ?? deps.config.workspaceTimeZone;
   const eventAt = delivery
     ? delivery.eventAt
-    : await nextOccurrence(deps.db, campaign, settings, now);
+    : await nextOccurrence(deps.db, campaign, settings, now, deps.config.workspaceTimeZone);
   const scheduledFor =
     delivery?.scheduledFor ??
     recipientSendTime(
