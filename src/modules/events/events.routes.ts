@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { fromZonedTime } from 'date-fns-tz';
 import { EVENT_KINDS } from '../../db/schema';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json, problemResponse } from '../../http/define-route';
@@ -59,6 +60,9 @@ const occurrencesRoute = defineRoute({
   tags,
   summary: 'Every event window in a date range, recurrences expanded',
   description:
+    'Occurrences whose window touches [`from`, `to`); a day (YYYY-MM-DD) is its midnight in ' +
+    'the workspace time zone (`WORKSPACE_TIME_ZONE`), as in reports and weekly series. ' +
+    'Recurring events keep their local time in that zone across daylight-saving changes. ' +
     'At most two years at a time and 5,000 occurrences; a range whose expansion would take ' +
     'too long is refused with 422 `range_too_large`.',
   request: {
@@ -208,7 +212,9 @@ const icsRoute = defineRoute({
   },
 });
 
-const asDate = (value: string) => new Date(value.length === 10 ? `${value}T00:00:00Z` : value);
+/** An instant as given, or a day as its midnight in the workspace's zone. */
+const asDate = (value: string, timeZone: string) =>
+  value.length === 10 ? fromZonedTime(`${value}T00:00:00`, timeZone) : new Date(value);
 
 export const eventRoutes = createRouter()
   .openapi(createRoute, async (c) =>
@@ -217,9 +223,10 @@ export const eventRoutes = createRouter()
   .openapi(listRoute, async (c) => c.json(await listEvents(c.var.deps, c.req.valid('query')), 200))
   .openapi(occurrencesRoute, async (c) => {
     const { from, to, kind } = c.req.valid('query');
+    const zone = c.var.deps.config.workspaceTimeZone;
     const json = await occurrencesJson(c.var.deps, {
-      from: asDate(from),
-      to: asDate(to),
+      from: asDate(from, zone),
+      to: asDate(to, zone),
       kind,
       limits: 'api',
     });

@@ -431,6 +431,24 @@ describe('predictable events', () => {
         '2026-01-20T03:00:00.000Z',
       ]);
     });
+
+    it('reads from and to as days in the workspace time zone', async () => {
+      // 22:00 on 1 March in New York is 03:00Z on 2 March.
+      await create({
+        kind: 'release',
+        title: 'Evening release',
+        starts_at: '2026-03-01T22:00:00-05:00',
+        ends_at: '2026-03-01T23:00:00-05:00',
+      });
+      expect(await startsIn(newYork, '2026-03-01', '2026-03-02')).toEqual([
+        '2026-03-02T03:00:00.000Z',
+      ]);
+      expect(await startsIn(newYork, '2026-03-02', '2026-03-03')).toEqual([]);
+      // An instant is taken as given.
+      expect(await startsIn(newYork, '2026-03-02T03:00:00Z', '2026-03-02T04:00:00Z')).toHaveLength(
+        1,
+      );
+    });
   });
 
   it('refuses a range longer than two years with 422', async () => {
