@@ -80,22 +80,32 @@ export async function listApiKeys(
 /** Idempotent: revoking a revoked key returns it unchanged. */
 export async function revokeApiKey(deps: Deps, id: string): Promise<ApiKeyView> {
   return deps.db.transaction(async (tx) => {
+    // A key's role never changes, so it can be read before anything is locked.
+    const [target] = await tx
+      .select({ role: apiKeys.role })
+      .from(apiKeys)
+      .where(eq(apiKeys.id, id));
+    if (!target) throw notFound(`API key ${id}`);
+    // Every active admin key is locked, in id order, before the key itself, so two concurrent
+    // revocations cannot both pass the last-admin check. Locking its own key first, then the
+    // rest, made two admins revoking each other deadlock.
+    const activeAdmins =
+      target.role === 'admin'
+        ? await tx
+            .select({ id: apiKeys.id })
+            .from(apiKeys)
+            .where(and(eq(apiKeys.role, 'admin'), isNull(apiKeys.revokedAt)))
+            .orderBy(asc(apiKeys.id))
+            .for('update')
+        : [];
     const [row] = await tx.select().from(apiKeys).where(eq(apiKeys.id, id)).for('update');
     if (!row) throw notFound(`API key ${id}`);
     if (row.revokedAt) return toApiKeyView(row);
-    if (row.role === 'admin') {
-      // Lock every active admin key so two concurrent revocations cannot both pass this check.
-      const activeAdmins = await tx
-        .select({ id: apiKeys.id })
-        .from(apiKeys)
-        .where(and(eq(apiKeys.role, 'admin'), isNull(apiKeys.revokedAt)))
-        .for('update');
-      if (activeAdmins.length <= 1) {
-        throw new AppError(
-          'last_admin_key',
-          'This is the last active admin key; create another admin key before revoking it.',
-        );
-      }
+    if (row.role === 'admin' && activeAdmins.length <= 1) {
+      throw new AppError(
+        'last_admin_key',
+        'This is the last active admin key; create another admin key before revoking it.',
+      );
     }
     const [revoked] = await tx
       .update(apiKeys)

@@ -1,7 +1,8 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDeps } from '../../../src/composition-root';
 import { loadConfig } from '../../../src/config';
+import { rowsOf } from '../../../src/db/json-param';
 import { apiKeys } from '../../../src/db/schema';
 import { createLogger } from '../../../src/logger';
 import { hashApiKey } from '../../../src/modules/auth/api-key-secret';
@@ -9,6 +10,7 @@ import { authenticateApiKey, principalInMemory } from '../../../src/modules/auth
 import { PRINCIPAL_CACHE_MS } from '../../../src/modules/auth/remembered-keys';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';
+import { signal } from '../../helpers/signal';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 
 describe('API keys', () => {
@@ -179,4 +181,82 @@ describe('API keys', () => {
     expect(t.logs.join('\n')).not.toContain(created.key);
     expect(t.logs.join('\n')).not.toContain(t.adminKey);
   });
+});
+
+// The embedded database runs one transaction at a time: there revocations simply take turns.
+describe.runIf(process.env.TEST_DATABASE_URL)('revoking admin keys at the same moment', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  const createAdmin = async (asKey: string, name: string) => {
+    const response = await t.request('/v1/api-keys', {
+      method: 'POST',
+      key: asKey,
+      json: { name, role: 'admin' },
+    });
+    expect(response.status).toBe(201);
+    const created = (await readJson(response)) as { id: string; key: string };
+    // Used once now, so neither revocation below writes its caller's last_used_at.
+    expect((await t.request('/v1/job-runs', { key: created.key })).status).toBe(200);
+    return created;
+  };
+
+  /**
+   * Both revocations sent while another transaction holds both keys, so each has started and
+   * waits when that one ends: they then run truly at once, every time.
+   */
+  async function revokeEachOther(a: { id: string; key: string }, b: { id: string; key: string }) {
+    const locked = signal();
+    const release = signal();
+    const holder = t.deps.db.transaction(async (tx) => {
+      await tx
+        .select()
+        .from(apiKeys)
+        .where(inArray(apiKeys.id, [a.id, b.id]))
+        .for('update');
+      locked.fire();
+      await release.fired;
+    });
+    await locked.fired;
+    const revocations = Promise.all([
+      t.request(`/v1/api-keys/${a.id}`, { method: 'DELETE', key: b.key }),
+      t.request(`/v1/api-keys/${b.id}`, { method: 'DELETE', key: a.key }),
+    ]);
+    while (true) {
+      const [waiting] = rowsOf<{ count: number }>(
+        await t.deps.db.execute(sql`
+          select count(*)::int as count from pg_stat_activity
+          where datname = current_database() and wait_event_type = 'Lock'`),
+      );
+      if (waiting?.count === 2) break;
+    }
+    release.fire();
+    await holder;
+    return revocations;
+  }
+
+  it('keeps one of the last two admin keys: one revocation 200, the other 409, each time', async () => {
+    let survivor = await createAdmin(t.adminKey, 'admin 0');
+    const [testAdmin] = await t.deps.db
+      .select()
+      .from(apiKeys)
+      .where(eq(apiKeys.name, 'test admin'));
+    await t.request(`/v1/api-keys/${testAdmin?.id}`, { method: 'DELETE', key: survivor.key });
+    for (let round = 1; round <= 4; round++) {
+      const other = await createAdmin(survivor.key, `admin ${round}`);
+      const [first, second] = await revokeEachOther(survivor, other);
+      expect([first.status, second.status].sort()).toEqual([200, 409]);
+      await expectProblem(first.status === 409 ? first : second, 409, 'last_admin_key');
+      if (first.status === 200) survivor = other;
+      const active = await t.deps.db
+        .select({ id: apiKeys.id })
+        .from(apiKeys)
+        .where(and(eq(apiKeys.role, 'admin'), isNull(apiKeys.revokedAt)));
+      expect(active).toEqual([{ id: survivor.id }]);
+    }
+    expect(t.logs.join('\n')).not.toContain('deadlock');
+  }, 30_000);
 });
