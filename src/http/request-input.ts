@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from './app-env';
 import { AppError, type FieldError } from './app-error';
-import { unsafeTextIn, unsafeTextProblem } from './safe-text';
+import { TOO_DEEP, unsafeTextIn, unsafeTextProblem } from './safe-text';
 
 /**
  * The request's path segments and query parameters, decoded, must be text Postgres can hold
@@ -33,13 +33,26 @@ const withoutRefused = (text: string) =>
   text.replaceAll(String.fromCharCode(0), '').replace(/[\uD800-\uDFFF]/g, '');
 const decodeSafe = (segment: string) => withoutRefused(decodeOrRaw(segment));
 
-const invalidText = (errors: FieldError[]) =>
-  new AppError(
+/** One summary of what was refused: unreadable text, nesting too deep, or both. */
+function invalidText(errors: FieldError[]): AppError {
+  const tooDeep = errors.filter((error) => error.message === TOO_DEEP);
+  const badText = errors.length - tooDeep.length;
+  const parts = [
+    ...(badText > 0
+      ? [
+          `${badText} field${badText === 1 ? '' : 's'} with text forestall cannot read ` +
+            '(a NUL character or an unpaired surrogate)',
+        ]
+      : []),
+    ...tooDeep.map((error) => `the ${error.location} ${TOO_DEEP}`),
+  ];
+  const detail = parts.join(', and ');
+  return new AppError(
     'validation_failed',
-    `${errors.length} field${errors.length === 1 ? '' : 's'} with text forestall cannot read ` +
-      '(a NUL character or an unpaired surrogate).',
+    `${detail[0]?.toUpperCase()}${detail.slice(1)}.`,
     errors,
   );
+}
 
 const hasBody = (request: Request) =>
   request.body !== null && request.headers.get('content-length') !== '0';

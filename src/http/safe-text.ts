@@ -16,6 +16,8 @@ export function unsafeTextProblem(text: string): string | undefined {
 const MAX_REPORTED = 20;
 /** Deeper than any body forestall takes; deeper ones would cost validators their stack. */
 export const MAX_JSON_DEPTH = 64;
+/** The message of the error `unsafeTextIn` reports for nesting past `MAX_JSON_DEPTH`. */
+export const TOO_DEEP = `nests deeper than ${MAX_JSON_DEPTH} levels`;
 
 /**
  * Every string (keys included) in a parsed JSON value that `unsafeTextProblem` refuses, and
@@ -37,11 +39,7 @@ export function unsafeTextIn(value: unknown, location: string): FieldError[] {
     }
     if (node === null || typeof node !== 'object') continue;
     if (depth >= MAX_JSON_DEPTH) {
-      errors.push({
-        location,
-        path: path || location,
-        message: `nests deeper than ${MAX_JSON_DEPTH} levels`,
-      });
+      errors.push({ location, path: path || location, message: TOO_DEEP });
       break;
     }
     for (const [key, inner] of Object.entries(node)) {

@@ -120,6 +120,28 @@ describe('hostile input gets a 4xx problem and changes nothing', () => {
     await expectProblem(response, 400, 'validation_failed');
   });
 
+  it('says the body nests too deep, not that its text is unreadable', async () => {
+    const nested = (depth: number): unknown => (depth === 0 ? [] : [nested(depth - 1)]);
+    const response = await t.request('/v1/api-keys', {
+      method: 'POST',
+      json: { name: 'x', role: 'ops', z: nested(70) },
+    });
+    const problem = await expectProblem(response, 400, 'validation_failed');
+    expect(problem.errors).toEqual([
+      expect.objectContaining({ location: 'body', message: 'nests deeper than 64 levels' }),
+    ]);
+    expect(problem.detail).toBe('The body nests deeper than 64 levels.');
+
+    const both = await t.request('/v1/api-keys', {
+      method: 'POST',
+      json: { z: nested(70), name: 'x\u0000', role: 'ops' },
+    });
+    expect((await expectProblem(both, 400, 'validation_failed')).detail).toBe(
+      '1 field with text forestall cannot read (a NUL character or an unpaired surrogate), ' +
+        'and the body nests deeper than 64 levels.',
+    );
+  });
+
   it.each([
     ['a quote inside a field', 'external_id,created_at,reason\n1,2025-01-01,a"b\n'],
     ['a quote opening a field mid-way', 'external_id,created_at,reason\n1,2025-01-01,x"=A1"\n'],
