@@ -8,14 +8,15 @@ export function isFreshZendeskTimestamp(timestamp: string | undefined, now: Date
 }
 
 /**
- * Zendesk signs each webhook as base64(HMAC-SHA256(secret, timestamp + raw body)). Web
+ * Zendesk signs each webhook as base64(HMAC-SHA256(secret, timestamp + raw body)): the bytes
+ * as sent, so a body is checked before it is decoded (decoding drops a byte order mark). Web
  * Crypto's verify compares in constant time and runs on Node and Workers alike.
  */
 export async function isValidZendeskSignature(
   secret: string,
   signature: string | undefined,
   timestamp: string | undefined,
-  rawBody: string,
+  rawBody: Uint8Array,
 ): Promise<boolean> {
   if (!signature || !timestamp) return false;
   let provided: Uint8Array;
@@ -25,14 +26,27 @@ export async function isValidZendeskSignature(
     return false;
   }
   const key = await hmacKey(secret, 'verify');
-  return crypto.subtle.verify('HMAC', key, provided, new TextEncoder().encode(timestamp + rawBody));
+  return crypto.subtle.verify('HMAC', key, provided, signedBytes(timestamp, rawBody));
 }
 
 /** What Zendesk sends; used by tests and by anyone replaying a delivery by hand. */
-export async function signZendeskPayload(secret: string, timestamp: string, rawBody: string) {
+export async function signZendeskPayload(
+  secret: string,
+  timestamp: string,
+  rawBody: string | Uint8Array,
+) {
   const key = await hmacKey(secret, 'sign');
-  const mac = await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(timestamp + rawBody));
+  const body = typeof rawBody === 'string' ? new TextEncoder().encode(rawBody) : rawBody;
+  const mac = await crypto.subtle.sign('HMAC', key, signedBytes(timestamp, body));
   return btoa(String.fromCharCode(...new Uint8Array(mac)));
+}
+
+function signedBytes(timestamp: string, rawBody: Uint8Array): Uint8Array<ArrayBuffer> {
+  const prefix = new TextEncoder().encode(timestamp);
+  const bytes = new Uint8Array(prefix.byteLength + rawBody.byteLength);
+  bytes.set(prefix);
+  bytes.set(rawBody, prefix.byteLength);
+  return bytes;
 }
 
 function hmacKey(secret: string, usage: 'sign' | 'verify') {

@@ -10,8 +10,9 @@ import { isFreshZendeskTimestamp, isValidZendeskSignature } from './zendesk-sign
 import { isAgentReply, TICKET_CREATED, ZendeskEventSchema, zendeskTicket } from './zendesk-ticket';
 
 /**
- * Checks the signature over the exact bytes Zendesk sent, before the body is parsed. The
- * text read here is cached by Hono, so the JSON validator that follows parses the same bytes.
+ * Checks the signature over the exact bytes Zendesk sent (within the body limit), before they
+ * are decoded or parsed. Hono keeps the bytes read here, so the JSON parse that follows decodes
+ * the same ones.
  */
 const zendeskSignature: MiddlewareHandler<AppEnv> = async (c, next) => {
   const secret = c.var.deps.config.zendesk.webhookSecret;
@@ -20,7 +21,7 @@ const zendeskSignature: MiddlewareHandler<AppEnv> = async (c, next) => {
     secret,
     c.req.header('x-zendesk-webhook-signature'),
     c.req.header('x-zendesk-webhook-signature-timestamp'),
-    await c.req.text(),
+    new Uint8Array(await c.req.arrayBuffer()),
   );
   if (!signed) throw new AppError('unauthorized', 'The Zendesk webhook signature does not match.');
   // A valid signature on an old (or far future) timestamp is a replay, not a delivery.

@@ -120,9 +120,30 @@ describe('POST /v1/integrations/zendesk/webhook', () => {
     expect(await stored()).toEqual([]);
   });
 
-  it('checks the signature before it reads the body', async () => {
+  it('checks the signature before it parses the body', async () => {
     const response = await send(null, { body: '{"not": "an event"', secret: 'someone-else' });
     await expectProblem(response, 401, 'unauthorized');
+  });
+
+  it('checks the signature over the bytes sent, a leading byte order mark included', async () => {
+    const response = await send(null, { body: `\uFEFF${JSON.stringify(ticketCreated('35441'))}` });
+    expect(response.status).toBe(200);
+    expect(await readJson(response)).toMatchObject({ inserted: 1, ignored: false });
+    expect(await stored()).toEqual([expect.objectContaining({ external_id: '35441' })]);
+    // Signed over the text without its mark, it is not what was sent.
+    const body = `\uFEFF${JSON.stringify(ticketCreated('35442'))}`;
+    const timestamp = '2026-02-10T09:00:01Z';
+    const unmarked = await t.request(PATH, {
+      method: 'POST',
+      key: null,
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'x-zendesk-webhook-signature-timestamp': timestamp,
+        'x-zendesk-webhook-signature': await signZendeskPayload(SECRET, timestamp, body.slice(1)),
+      },
+    });
+    await expectProblem(unmarked, 401, 'unauthorized');
   });
 
   it('refuses a request without signature headers', async () => {
