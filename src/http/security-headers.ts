@@ -20,3 +20,16 @@ export const securityHeaders: MiddlewareHandler = async (c, next) => {
   if (type === null || type.includes('json')) headers.set('X-Content-Type-Options', 'nosniff');
   else await documentHeaders(c, nothingMore);
 };
+
+/**
+ * Sets `policy` as the Content-Security-Policy of the HTML documents a router answers with;
+ * its other answers (scripts, stylesheets, JSON, redirects) need none.
+ */
+export function documentPolicy(policy: string): MiddlewareHandler {
+  return async (c, next) => {
+    await next();
+    if (c.res.headers.get('content-type')?.startsWith('text/html')) {
+      c.res.headers.set('Content-Security-Policy', policy);
+    }
+  };
+}

@@ -79,5 +79,6 @@ export function validCsrf(session: ConsoleSession, presented: unknown): boolean 
   return difference === 0;
 }
 
-const isHttps = (deps: Deps, c: Context) =>
+/** Whether the console is served over https, so its cookies are marked Secure. */
+export const isHttps = (deps: Deps, c: Context) =>
   deps.config.publicUrl.startsWith('https:') || new URL(c.req.url).protocol === 'https:';

@@ -1,4 +1,5 @@
 import { limitBody } from '../http/body-limit';
+import { documentPolicy } from '../http/security-headers';
 import { FAVICON_SVG } from '../view-kit/favicon';
 import { LOCAL_TIMES_PATH, LOCAL_TIMES_SCRIPT } from '../view-kit/local-times';
 import { STYLESHEET, STYLESHEET_PATH } from '../view-kit/stylesheet';
@@ -19,11 +20,29 @@ import { statusRoutes } from './status.routes';
 import { statusComponentRoutes } from './status-components.routes';
 
 /**
+ * What console pages may load: their own scripts (no inline script at all) and images, and no
+ * framing by any site. Inline styles are allowed: the charts are drawn on the server as SVG
+ * with a `<style>` of their own, and the email previews are `srcdoc` frames, which take this
+ * policy, styled by attributes as emails are.
+ */
+const CONSOLE_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/**
  * The console: server-rendered pages under /console, signed in with a session cookie; and the
  * stylesheet every page shares (the public ones too), named by its content.
  */
 export const consoleRoutes = createConsoleRouter()
   .use('/console/*', limitBody)
+  .use('/console/*', documentPolicy(CONSOLE_POLICY))
   .route('/', signInRoutes)
   .route('/', overviewRoutes)
   .route('/', campaignRoutes)

@@ -1,10 +1,10 @@
-import { getCookie, setCookie } from 'hono/cookie';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { base64url } from '../lib/base64url';
 import { authenticateApiKey } from '../modules/auth/api-keys.service';
 import { PostForm, TextField } from '../view-kit/fields';
 import { emptyForm, type FormState, formValues } from '../view-kit/form-state';
 import { createConsoleRouter, postedForm, signedIn } from './console-router';
-import { CONSOLE_ROLES, closeSession, openSession } from './console-session';
+import { CONSOLE_ROLES, closeSession, isHttps, openSession } from './console-session';
 import { ConsoleLayout } from './layout';
 
 /** The sign-in form is protected by a double-submit token: no session exists yet to hold one. */
@@ -40,7 +40,12 @@ export const signInRoutes = createConsoleRouter();
 
 signInRoutes.get('/console/sign-in', async (c) => {
   const token = base64url(crypto.getRandomValues(new Uint8Array(24)));
-  setCookie(c, SIGN_IN_COOKIE, token, { path: '/console', httpOnly: true, sameSite: 'Strict' });
+  setCookie(c, SIGN_IN_COOKIE, token, {
+    path: '/console',
+    httpOnly: true,
+    sameSite: 'Strict',
+    secure: isHttps(c.var.deps, c),
+  });
   return c.html(
     <SignInPage state={emptyForm()} token={token} next={safeNext(c.req.query('next'))} />,
   );
@@ -73,6 +78,8 @@ signInRoutes.post('/console/sign-in', async (c) => {
     );
   }
   await openSession(c.var.deps, c, principal);
+  // The token has done its one job; the session's own token protects the forms from here.
+  deleteCookie(c, SIGN_IN_COOKIE, { path: '/console', secure: isHttps(c.var.deps, c) });
   return c.redirect(next, 303);
 });
 

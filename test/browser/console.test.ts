@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, SCREENSHOT_DIR } from '../helpers/browser';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { collectPolicyRefusals, launchChromium, SCREENSHOT_DIR } from '../helpers/browser';
 import { startDemoPage } from '../helpers/demo-page';
 import { readJson } from '../helpers/read-json';
 import { serveTestApp } from '../helpers/serve-app';
@@ -46,7 +46,18 @@ describe('the console in a real browser', () => {
     await t?.close();
   });
 
+  // Console pages load all they need under their policy: Chromium reports what it refused.
+  const refused: string[] = [];
+  const watched = new WeakSet<Page>();
+  afterEach(() => {
+    expect(refused).toEqual([]);
+  });
+
   const signIn = async (page: Page, key: string) => {
+    if (!watched.has(page)) {
+      watched.add(page);
+      collectPolicyRefusals(page, refused);
+    }
     await page.goto(`${served.url}/console`);
     await page.getByLabel('API key').fill(key);
     await page.getByRole('button', { name: 'Sign in' }).click();

@@ -5,7 +5,7 @@ import { sendDueEmails } from '../../src/modules/email/delivery/send-due-emails'
 import { suppressAddress } from '../../src/modules/email/recipients/suppressions.service';
 import { refreshVerdicts } from '../../src/modules/spikes/refresh-verdicts';
 import { sendStatusEmails } from '../../src/modules/status/subscribers/status-subscriptions.service';
-import { launchChromium, SCREENSHOT_DIR } from '../helpers/browser';
+import { collectPolicyRefusals, launchChromium, SCREENSHOT_DIR } from '../helpers/browser';
 import { freePort } from '../helpers/free-port';
 import { readJson } from '../helpers/read-json';
 import { sharedDataHead } from '../helpers/shared-data';
@@ -74,6 +74,9 @@ describe("a newcomer's day in the console and on the status page", () => {
     const context = await browser.newContext({ timezoneId: 'Europe/Berlin', locale: 'en-GB' });
     const page = await context.newPage();
     page.setDefaultTimeout(20_000);
+    // Every page, the email preview's frame included, loads all it needs under its policy.
+    const refused: string[] = [];
+    collectPolicyRefusals(page, refused);
 
     // Sign in with the key forestall printed at first start.
     await page.goto(`${url}/`);
@@ -219,6 +222,7 @@ describe("a newcomer's day in the console and on the status page", () => {
     // incident's own page, a subscription.
     t.clock.set('2026-03-02T07:30:00Z');
     const reader = await browser.newPage();
+    collectPolicyRefusals(reader, refused);
     await reader.goto(`${url}/status`);
     const bars = reader.locator('figure.uptime');
     expect(await bars.count()).toBe(3);
@@ -272,6 +276,7 @@ describe("a newcomer's day in the console and on the status page", () => {
       (m) => m.to === SUBSCRIBER && m.text.includes('faulty payment-provider certificate'),
     );
     expect(update?.subject).toContain(INCIDENT);
+    expect(refused).toEqual([]);
     await reader.setContent(update?.html ?? '');
     await shot(reader, '12-update-email');
     await reader.close();

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -26,3 +26,12 @@ export async function launchChromium(): Promise<Browser> {
 
 /** Where screenshots for reviewers go (ignored by git). */
 export const SCREENSHOT_DIR = 'test-results/screenshots';
+
+/** Collects into `refused` what the page's Content-Security-Policy refuses, as Chromium says it. */
+export function collectPolicyRefusals(page: Page, refused: string[]): void {
+  page.on('console', (message) => {
+    if (message.text().includes('Content Security Policy')) {
+      refused.push(`${page.url()}: ${message.text()}`);
+    }
+  });
+}

@@ -163,4 +163,58 @@ describe('the console over HTTP', () => {
     for (const [k, v] of stale) browser.cookies.set(k, v);
     expect((await browser.get('/console')).status).toBe(303);
   });
+
+  it('serves its pages under a strict content security policy, never framed', async () => {
+    const browser = consoleClient(t);
+    const pages = [await browser.get('/console/sign-in')];
+    await browser.signIn(opsKey);
+    for (const path of ['/console', '/console/campaigns/new', '/console/reports']) {
+      pages.push(await browser.get(path));
+    }
+    expect(pages.map((page) => page.status)).toEqual([200, 200, 200, 403]);
+    for (const page of pages) {
+      const policy = page.headers.get('content-security-policy') ?? '';
+      expect(policy.split('; ')).toEqual(
+        expect.arrayContaining([
+          "default-src 'self'",
+          "script-src 'self'",
+          "object-src 'none'",
+          "frame-ancestors 'none'",
+        ]),
+      );
+      expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+      // Nothing the policy blocks: every script is a file of the console's own.
+      expect(await page.text()).not.toMatch(/<script(?![^>]*\bsrc="\/)/);
+    }
+    // The embeddable script runs in other sites' pages, under their policies.
+    const embed = await t.request('/embed.js', { key: null });
+    expect(embed.status).toBe(200);
+    expect(embed.headers.get('content-security-policy')).toBeNull();
+  });
+
+  it('marks the sign-in cookie Secure behind https, and clears it once signed in', async () => {
+    const signInCookie = (response: Response) =>
+      response.headers.getSetCookie().find((line) => line.startsWith('forestall_sign_in='));
+    const plain = consoleClient(t);
+    expect(signInCookie(await plain.get('/console/sign-in'))).not.toMatch(/Secure/);
+
+    const https = await startTestApp({ env: { PUBLIC_URL: 'https://forestall.example' } });
+    try {
+      const browser = consoleClient(https);
+      const issued = signInCookie(await browser.get('/console/sign-in'));
+      expect(issued).toMatch(/HttpOnly/);
+      expect(issued).toMatch(/; Secure/);
+      const signedIn = await browser.signIn(await https.keyFor('ops'));
+      expect(signedIn.status).toBe(303);
+      const cleared = signInCookie(signedIn);
+      expect(cleared).toMatch(/^forestall_sign_in=;/);
+      expect(cleared).toMatch(/Max-Age=0/);
+      expect(cleared).toMatch(/Path=\/console/);
+      expect(cleared).toMatch(/; Secure/);
+      expect((await browser.get('/console')).status).toBe(200);
+    } finally {
+      await https.close();
+    }
+  });
 });

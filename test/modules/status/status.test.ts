@@ -342,6 +342,24 @@ describe('status: components, incidents, maintenance and the public Statuspage A
     expect(items.match(/<item>/g)).toHaveLength(1);
   });
 
+  it('serves its pages under a content security policy that still lets sites frame them', async () => {
+    const incident = await readJson(
+      await t.request('/v1/status/incidents', {
+        method: 'POST',
+        json: { name: 'Slow exports', body: 'Looking into it.', notify_accounts: false },
+      }),
+    );
+    for (const path of ['/status', `/status/incidents/${incident.id}`, '/status/incidents/x']) {
+      const page = await t.request(path, { key: null });
+      const policy = page.headers.get('content-security-policy') ?? '';
+      expect(policy.split('; '), path).toEqual(
+        expect.arrayContaining(["default-src 'self'", "script-src 'self'", "img-src 'self'"]),
+      );
+      expect(policy, path).not.toContain('frame-ancestors');
+      expect(await page.text(), path).not.toMatch(/<script(?![^>]*\bsrc="\/)/);
+    }
+  });
+
   it.each([
     [
       'a group inside a group',

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import type { Config } from '../../../config';
 import type { AppEnv } from '../../../http/app-env';
 import { createRouter } from '../../../http/create-router';
 import { defineRoute, json } from '../../../http/define-route';
@@ -131,10 +132,27 @@ for (const [route, select] of views) {
 }
 const HTML = 'text/html; charset=utf-8';
 
+/**
+ * What the status pages may load: their own script and stylesheet, the configured logo, and
+ * style attributes (the accent colour). Framing is left open: sites embed status pages.
+ */
+const statusPagePolicy = (brand: Config['statusPageBrand']) =>
+  [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "style-src-attr 'unsafe-inline'",
+    `img-src 'self'${brand.logoUrl ? ` ${new URL(brand.logoUrl).origin}` : ''}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+  ].join('; ');
+
 publicStatusRoutes.get('/status', async (c) => {
   const { deps } = c.var;
   const [status, uptime] = await Promise.all([publicStatus(deps), uptimeHistory(deps)]);
   const page = await renderStatusPage({ status, uptime, brand: deps.config.statusPageBrand });
+  c.header('Content-Security-Policy', statusPagePolicy(deps.config.statusPageBrand));
   return publicAnswer(c, page, HTML);
 });
 publicStatusRoutes.get('/status/incidents/:id', async (c) => {
@@ -143,6 +161,7 @@ publicStatusRoutes.get('/status/incidents/:id', async (c) => {
   const incident = z.uuid().safeParse(id).success ? await incidentJsonById(deps, id) : undefined;
   const pageName = deps.config.statusPageName;
   const brand = deps.config.statusPageBrand;
+  c.header('Content-Security-Policy', statusPagePolicy(brand));
   if (!incident) {
     const notice = await renderStatusNotice({ pageName, brand, title: 'No such incident' });
     return c.body(notice, 404, { 'Content-Type': HTML, 'Cache-Control': 'no-store' });
