@@ -9,6 +9,7 @@ import { safeUrlText } from './http/request-input';
 import { logRequest } from './http/request-log';
 import { securityHeaders } from './http/security-headers';
 import { moduleRouters } from './modules';
+import { cursorSeal } from './modules/auth/cursor-seal';
 import { guardAccess } from './modules/auth/require-role';
 
 export const API_TITLE = 'forestall API';
@@ -26,6 +27,7 @@ export function createApp(deps: Deps, options: { apiReferenceAssets?: ApiReferen
   app.use('*', async (c, next) => {
     c.set('deps', deps);
     c.set('guard', guardAccess);
+    c.set('cursorSeal', cursorSeal);
     await next();
   });
   app.use('*', safeUrlText);

@@ -21,10 +21,20 @@ export type RoleAccess = { roles: readonly Role[]; accountToken?: true };
  */
 export type AccessGuard = (c: Context<AppEnv>, access: RoleAccess) => Promise<void>;
 
+/**
+ * Signs what a list hands out as `next_cursor` and checks a cursor handed back, so one the API
+ * did not issue is refused. Auth provides it (a workspace secret), as it provides `guard`.
+ */
+export type CursorSeal = {
+  sign(deps: Deps, body: string): Promise<string>;
+  verify(deps: Deps, body: string, signature: string): Promise<boolean>;
+};
+
 export type AppEnv = {
   Variables: {
     deps: Deps;
     guard: AccessGuard;
+    cursorSeal: CursorSeal;
     requestId: string;
     principal: Principal;
     /** Set instead of `principal` when a browser token for one account is used. */

@@ -5,6 +5,7 @@ import type { AppEnv, RoleAccess } from './app-env';
 import { limitBody } from './body-limit';
 import { withinDeadline } from './deadline';
 import { idempotent } from './idempotency';
+import { signedCursors } from './pagination';
 import { PROBLEM_CONTENT_TYPE, ProblemSchema } from './problem';
 import { acceptMediaTypes, safeJsonBody } from './request-input';
 
@@ -74,11 +75,14 @@ export function defineRoute(route: RouteConfig & RouteOptions) {
   const takesBody = Boolean(config.request?.body);
   const mediaTypes = Object.keys(config.request?.body?.content ?? {});
   const takesJson = mediaTypes.includes('application/json');
+  const query = config.request?.query;
+  const paginated = query instanceof z.ZodObject && 'cursor' in query.shape;
   // Order matters: an API key is checked before any body is read, the size and media type
   // before a signature (which reads the body), and only then is the body parsed.
   const middleware = [
     ...(bodyHandling === 'stream' ? [] : [withinDeadline]),
     ...(byRole && !accessCheckedByHandler ? [guarded(byRole)] : []),
+    ...(paginated ? [signedCursors] : []),
     ...(takesBody && bodyHandling !== 'stream' ? [limitBody] : []),
     ...(takesBody ? [acceptMediaTypes(mediaTypes)] : []),
     ...(bySignature ? [bySignature.signedBy] : []),

@@ -1,14 +1,64 @@
 import { z } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import { base64url, fromBase64url } from '../lib/base64url';
+import type { AppEnv } from './app-env';
+import { AppError } from './app-error';
 import { wholeNumberInput } from './number-input';
+
+const NOT_ISSUED = 'Not a cursor this API issued: pass the `next_cursor` of the previous page.';
+const CURSOR_DESCRIPTION = 'The `next_cursor` of the previous page (opaque).';
+
+/**
+ * A list route's cursors travel signed, `<cursor>.<signature>`, the signature over the route's
+ * path and the cursor: one comes back only as the API issued it, to the list that issued it.
+ * `defineRoute` puts this before validation on every route whose query takes a `cursor`; the
+ * `next_cursor` the route answers with is signed on its way out.
+ */
+export const signedCursors: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const { deps, cursorSeal } = c.var;
+  const presented = c.req.query('cursor');
+  if (presented !== undefined) {
+    const [cursor, signature, ...rest] = presented.split('.');
+    const issued =
+      cursor &&
+      signature &&
+      rest.length === 0 &&
+      (await cursorSeal.verify(deps, `${c.req.path}\n${cursor}`, signature));
+    if (!issued) {
+      throw new AppError('validation_failed', '1 invalid field in the request query.', [
+        { location: 'query', path: 'cursor', message: NOT_ISSUED },
+      ]);
+    }
+  }
+  await next();
+  const type = c.res.headers.get('content-type');
+  if (c.res.status !== 200 || !type?.startsWith('application/json')) return;
+  const page = (await c.res.json()) as { next_cursor?: unknown };
+  if (typeof page.next_cursor === 'string') {
+    const signature = await cursorSeal.sign(deps, `${c.req.path}\n${page.next_cursor}`);
+    page.next_cursor = `${page.next_cursor}.${signature}`;
+  }
+  const headers = new Headers(c.res.headers);
+  headers.delete('content-length');
+  c.res = new Response(JSON.stringify(page), { status: 200, headers });
+};
+
+/**
+ * A cursor as `inner` reads it: the part before its signature, which `signedCursors` checked.
+ * The console hands out the services' cursors unsigned, and reads them with the same schemas.
+ */
+const unsigned = (cursor: string) => cursor.split('.')[0] ?? '';
 
 /** Keyset pagination over time-ordered UUIDv7 ids: stable under inserts, cheap at any depth. */
 export const PageQuerySchema = z.object({
   limit: wholeNumberInput(1, 200).default(50).openapi({ example: 50 }),
   cursor: z
-    .uuid({ message: 'Not a cursor this API issued: pass the `next_cursor` of the previous page.' })
+    .string()
+    .max(1000)
+    .transform(unsigned)
+    .pipe(z.uuid({ message: NOT_ISSUED }))
     .optional()
-    .openapi({ description: 'The `next_cursor` of the previous page.' }),
+    .openapi({ type: 'string', description: CURSOR_DESCRIPTION }),
 });
 
 export type PageQuery = z.infer<typeof PageQuerySchema>;
@@ -40,17 +90,14 @@ export const keyCursorSchema = z
   .string()
   .max(1000)
   .transform((cursor, ctx) => {
-    const key = decodeKeyCursor(cursor);
+    const key = decodeKeyCursor(unsigned(cursor));
     if (key === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'Not a cursor this API issued: pass the `next_cursor` of the previous page.',
-      });
+      ctx.addIssue({ code: 'custom', message: NOT_ISSUED });
       return z.NEVER;
     }
     return key;
   })
-  .openapi({ type: 'string', description: 'The `next_cursor` of the previous page (opaque).' });
+  .openapi({ type: 'string', description: CURSOR_DESCRIPTION });
 
 export const pageSchema = <T extends z.ZodType>(item: T) =>
   z.object({

@@ -72,6 +72,25 @@ export async function hasValidSignature(
 }
 
 /**
+ * `hasValidSignature` that never creates the secret: while none exists, nothing was signed with
+ * it, so nothing is valid, and a request refused for it writes nothing.
+ */
+export async function hasValidSignatureOnceSigning(
+  db: Db,
+  source: SecretSource,
+  body: string,
+  signature: string,
+): Promise<boolean> {
+  if (!secretInMemory(db, source) && !source.configured) {
+    const [row] = rowsOf<{ key: string }>(
+      await db.execute(sql`select key from workspace_settings where key = ${source.setting}`),
+    );
+    if (!row) return false;
+  }
+  return hasValidSignature(db, source, body, signature);
+}
+
+/**
  * `hasValidSignature` without waiting: undefined while the secret has not been read yet on
  * this instance (ask `hasValidSignature` then).
  */
