@@ -65,7 +65,13 @@ const AFFECTED_STATUSES = COMPONENT_STATUSES.filter((s) => s !== 'operational').
   (s) => [s, STATUS_LABEL[s]] as const,
 );
 
-const OpenIncidentForm = (props: { state: FormState; csrf: string; choices: Choice[] }) => (
+/** `choices` may be ticked (groups too); `components` may each be given a status of their own. */
+const OpenIncidentForm = (props: {
+  state: FormState;
+  csrf: string;
+  choices: Choice[];
+  components: Choice[];
+}) => (
   <PostForm action="/console/status/incidents" csrf={props.csrf}>
     <TextField
       state={props.state}
@@ -97,10 +103,10 @@ const OpenIncidentForm = (props: { state: FormState; csrf: string; choices: Choi
       label="Their status"
       options={AFFECTED_STATUSES}
     />
-    {props.choices.length > 1 ? (
-      <details open={props.choices.some(([id]) => props.state.values[`status_${id}`])}>
+    {props.components.length > 1 ? (
+      <details open={props.components.some(([id]) => props.state.values[`status_${id}`])}>
         <summary>Give a component its own status</summary>
-        {props.choices.map(([id, name]) => (
+        {props.components.map(([id, name]) => (
           <SelectField
             state={props.state}
             name={`status_${id}`}
@@ -174,7 +180,11 @@ async function statusPage(c: ConsoleContext, forms: Forms = {}, problem?: FormPr
   const status = await publicStatus(deps);
   const { components } = status;
   const open = [...status.unresolved, ...status.active, ...status.upcoming];
-  const choices = components
+  // A group ticked stands for every component in it; only components take a status of their own.
+  const choices = components.map(
+    (comp) => [comp.id, comp.group ? `${comp.name} (every component in it)` : comp.name] as const,
+  );
+  const ownStatus = components
     .filter((comp) => !comp.group)
     .map((comp) => [comp.id, comp.name] as const);
   // Prefixed ids: the page's forms share field names.
@@ -202,7 +212,12 @@ async function statusPage(c: ConsoleContext, forms: Forms = {}, problem?: FormPr
           </p>
         </Card>
         <Card id="open" title="Open an incident">
-          <OpenIncidentForm state={incidentForm} csrf={csrf} choices={choices} />
+          <OpenIncidentForm
+            state={incidentForm}
+            csrf={csrf}
+            choices={choices}
+            components={ownStatus}
+          />
         </Card>
       </div>
       <Card id="incidents" title="Open incidents and maintenance">

@@ -114,4 +114,39 @@ describe('opening an incident from the console', () => {
     );
     expect((await browser.get('/console/status/components/not-a-component')).status).toBe(404);
   });
+
+  it('offers a group, which marks every component in it', async () => {
+    const group = await readJson(
+      await t.request('/v1/status/components', {
+        method: 'POST',
+        json: { name: 'Payments', group: true },
+      }),
+    );
+    for (const name of ['Checkout', 'Refunds']) {
+      const created = await t.request('/v1/status/components', {
+        method: 'POST',
+        json: { name, group_id: group.id },
+      });
+      expect(created.status).toBe(201);
+    }
+    const browser = consoleClient(t);
+    await browser.signIn(await t.keyFor('ops'));
+    const page = await (await browser.get('/console/status')).text();
+    expect(page).toContain('Payments (every component in it)');
+    // A group has no status of its own to give.
+    expect(page).not.toContain(`name="status_${group.id}"`);
+    const response = await browser.post('/console/status/incidents', {
+      _csrf: browser.csrfOf(page),
+      name: 'Payments failing',
+      body: 'Card payments fail.',
+      impact: 'major',
+      components: [group.id],
+      component_status: 'partial_outage',
+    });
+    expect(response.status).toBe(303);
+    expect(await componentStatuses()).toMatchObject({
+      Checkout: 'partial_outage',
+      Refunds: 'partial_outage',
+    });
+  });
 });
