@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, SCREENSHOT_DIR } from '../helpers/browser';
+import { collectPolicyRefusals, launchChromium, SCREENSHOT_DIR } from '../helpers/browser';
 import { REPORT_REASONS, seedReportData } from '../helpers/report-data';
 import { serveTestApp } from '../helpers/serve-app';
 import { startTestApp, type TestApp } from '../helpers/test-app';
@@ -53,8 +53,12 @@ describe("the leaders' report in a real browser", () => {
       viewport: { width: 1200, height: 900 },
       extraHTTPHeaders: { authorization: `Bearer ${analystKey}` },
     });
+    const refused: string[] = [];
+    collectPolicyRefusals(page, refused);
     await page.goto(`${served.url}/v1/reports/prevented-contacts?${query}&format=html`);
     await page.screenshot({ path: `${SCREENSHOT_DIR}/report-${name}.png`, fullPage: true });
+    // Nothing the page needs is blocked by its Content-Security-Policy.
+    expect(refused).toEqual([]);
     return page;
   };
 

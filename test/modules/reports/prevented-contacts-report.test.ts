@@ -210,6 +210,7 @@ describe('GET /v1/reports/prevented-contacts', { timeout: paced.timeout }, () =>
 
     const page = await get(`${PERIOD}&format=html`);
     expect(page.headers.get('content-type')).toContain('text/html');
+    expect(page.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
     const markup = await page.text();
     expect(markup.match(/<svg/g)?.length).toBe(3);
     expect(markup).toContain('New invoice layout');
