@@ -23,6 +23,8 @@ export const events = pgTable(
     endsAt: timestamptz('ends_at').notNull(),
     /** RFC 5545 RRULE (without DTSTART: the first window's start is DTSTART). */
     rrule: text('rrule'),
+    /** IANA zone whose local time a recurring event keeps; null: the workspace's. */
+    timeZone: text('time_zone'),
     /** Days before each window and after it in which the event still moves contacts. */
     leadDays: integer('lead_days').notNull().default(0),
     lagDays: integer('lag_days').notNull().default(0),
