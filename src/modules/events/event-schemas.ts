@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { EVENT_KINDS } from '../../db/schema';
 import { instantInput } from '../../http/time-input';
+import { isTimeZone } from '../../lib/time-zone';
 
 /** The shapes of the events API: validated on the way in, documented, and typed from here. */
 
@@ -20,8 +21,19 @@ export const EventInputSchema = z
       .openapi({
         description:
           'RFC 5545 recurrence of the window, e.g. FREQ=MONTHLY;BYMONTHDAY=1: daily to yearly, at ' +
-          'most once a day, kept at its local time in the workspace time zone.',
+          'most once a day, kept at its local time in `time_zone`.',
         example: 'FREQ=MONTHLY;BYMONTHDAY=1',
+      }),
+    time_zone: z
+      .string()
+      .trim()
+      .max(64)
+      .refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin')
+      .nullish()
+      .openapi({
+        description:
+          'The zone a recurring event keeps its local time in; default WORKSPACE_TIME_ZONE.',
+        example: 'Europe/Berlin',
       }),
     lead_days: z.number().int().min(0).max(60).default(0).openapi({
       description: 'Days before each window in which contacts already rise.',
@@ -39,6 +51,7 @@ export const EventSchema = EventInputSchema.extend({
   starts_at: z.string(),
   ends_at: z.string(),
   rrule: z.string().nullable(),
+  time_zone: z.string().nullable(),
   audience: z.record(z.string(), z.unknown()).nullable(),
   origin: z.string().openapi({ description: 'manual, or holidays for imported ones.' }),
   created_at: z.string(),

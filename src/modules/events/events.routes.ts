@@ -62,7 +62,8 @@ const occurrencesRoute = defineRoute({
   description:
     'Occurrences whose window touches [`from`, `to`); a day (YYYY-MM-DD) is its midnight in ' +
     'the workspace time zone (`WORKSPACE_TIME_ZONE`), as in reports and weekly series. ' +
-    'Recurring events keep their local time in that zone across daylight-saving changes. ' +
+    'Recurring events keep their local time in that zone, or in their own `time_zone`, across ' +
+    'daylight-saving changes. ' +
     'At most two years at a time and 5,000 occurrences; a range whose expansion would take ' +
     'too long is refused with 422 `range_too_large`.',
   request: {
@@ -171,9 +172,10 @@ const icsRoute = defineRoute({
   summary: 'Import the events of an iCalendar (.ics) feed',
   description:
     'One event per VEVENT, keyed by its UID, so sending the feed again updates them. RRULEs ' +
-    'are kept; a TZID that is an IANA name is read by the IANA database, any other by the ' +
-    "feed's own VTIMEZONE (which applies to that feed only); floating times and all-day " +
-    'dates are read in the workspace time zone. Cancelled events, changed single ' +
+    'are kept; a TZID that is an IANA name is read by the IANA database and kept as the ' +
+    "event's `time_zone` (the zone its recurrences keep their local time in), any other is " +
+    "read by the feed's own VTIMEZONE (which applies to that feed only); floating times and " +
+    'all-day dates are read in the workspace time zone. Cancelled events, changed single ' +
     'occurrences (RECURRENCE-ID) and events with EXDATE or RDATE (not supported) are skipped ' +
     `and listed. A feed may have at most ${MAX_FEED_EVENTS} VEVENTs, ${MAX_FEED_RULES} of ` +
     `them with an RRULE, and ${MAX_FEED_ZONE_CHANGES} STANDARD and DAYLIGHT parts in its ` +

@@ -2,6 +2,7 @@ import ICAL from 'ical.js';
 import { AppError, type FieldError } from '../../http/app-error';
 import { unsafeTextProblem } from '../../http/safe-text';
 import { EARLIEST_YEAR, LATEST_YEAR } from '../../http/time-input';
+import { isTimeZone } from '../../lib/time-zone';
 import { EventInputSchema } from './event-schemas';
 import { calendarProblems } from './events.service';
 import {
@@ -29,6 +30,8 @@ export type IcsEventRow = {
   starts_at: string;
   ends_at: string;
   rrule: string | null;
+  /** DTSTART's TZID when it is an IANA name: the zone the event's recurrences keep. */
+  time_zone: string | null;
   origin_id: string;
 };
 
@@ -180,6 +183,7 @@ function toEventRow(
     starts_at: startsAt.toISOString(),
     ends_at: endsAt.toISOString(),
     rrule,
+    time_zone: start.zone,
     origin_id: uid,
   };
 }
@@ -229,7 +233,8 @@ const notACalendar = (message: string) =>
 /**
  * The instant of an iCalendar time: UTC; in its TZID (see `feedZoneReader`); otherwise
  * (floating times, all-day dates) on the workspace's clock. A TZID the feed cannot resolve,
- * a time that is not one, or a year outside 1900–2199 is a problem.
+ * a time that is not one, or a year outside 1900–2199 is a problem. `zone` is the TZID of a
+ * date-time read by the IANA database; null for any other, which is read once and not kept.
  */
 function instantOf(
   vevent: ICAL.Component,
@@ -237,7 +242,7 @@ function instantOf(
   zones: ZoneReader,
   workspaceZone: string,
   problem: (property: string, message: string) => void,
-): { instant: Date; isDate: boolean } | undefined {
+): { instant: Date; isDate: boolean; zone: string | null } | undefined {
   const name = property.toUpperCase();
   const found = vevent.getFirstProperty(property);
   // The value as written: ical.js would look its TZID up in a process-wide registry.
@@ -261,5 +266,7 @@ function instantOf(
     problem(name, `the year must be from ${EARLIEST_YEAR} to ${LATEST_YEAR}`);
     return undefined;
   }
-  return { instant, isDate: time.isDate };
+  const local = typeof tzid === 'string' && time.zone !== ICAL.Timezone.utcTimezone;
+  const zone = local && !time.isDate && isTimeZone(tzid) ? tzid : null;
+  return { instant, isDate: time.isDate, zone };
 }

@@ -54,17 +54,18 @@ export async function importIcs(
       .for('update');
     const upserted = rowsOf<{ inserted: boolean }>(
       await tx.execute(sql`
-        insert into events (id, kind, title, starts_at, ends_at, rrule, lead_days, lag_days,
-                            origin, origin_id, created_at, updated_at)
-        select id::uuid, ${options.kind}, title, starts_at, ends_at, rrule,
+        insert into events (id, kind, title, starts_at, ends_at, rrule, time_zone, lead_days,
+                            lag_days, origin, origin_id, created_at, updated_at)
+        select id::uuid, ${options.kind}, title, starts_at, ends_at, rrule, time_zone,
                ${options.lead_days}, ${options.lag_days}, 'ics', origin_id,
                ${now}::timestamptz, ${now}::timestamptz
         from jsonb_to_recordset(${jsonParam(stored)})
           as e(id text, title text, starts_at timestamptz, ends_at timestamptz, rrule text,
-               origin_id text)
+               time_zone text, origin_id text)
         on conflict (origin, origin_id) do update
           set kind = excluded.kind, title = excluded.title, starts_at = excluded.starts_at,
-              ends_at = excluded.ends_at, rrule = excluded.rrule, lead_days = excluded.lead_days,
+              ends_at = excluded.ends_at, rrule = excluded.rrule,
+              time_zone = excluded.time_zone, lead_days = excluded.lead_days,
               lag_days = excluded.lag_days, updated_at = excluded.updated_at
         returning (xmax = 0) as inserted`),
     );

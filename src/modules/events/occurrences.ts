@@ -9,6 +9,8 @@ export type CalendarEvent = {
   startsAt: Date;
   endsAt: Date;
   rrule: string | null;
+  /** The zone whose wall clock the event keeps, when not the workspace's. */
+  timeZone: string | null;
   leadDays: number;
   lagDays: number;
   affectedReasons: string[];
@@ -19,8 +21,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /**
  * The windows of an event that touch [from, to), widened by its lead and lag when `padded`
  * (what the spike model uses: contacts arrive before and after the event itself). A recurring
- * event keeps its wall-clock time in `timeZone` (the workspace's) across daylight-saving
- * changes. At most `limit` windows, the earliest: the expansion stops there.
+ * event keeps its wall-clock time in its own zone, else in `timeZone` (the workspace's), across
+ * daylight-saving changes. At most `limit` windows, the earliest: the expansion stops there.
  */
 export function occurrencesBetween(
   event: CalendarEvent,
@@ -41,7 +43,7 @@ export function occurrencesBetween(
       new Date(from.getTime() - duration - lag),
       new Date(to.getTime() + lead),
       // One more: a start on the range's first instant has a window that ends as it begins.
-      { budget: budget.steps, max: limit + 1, timeZone: options.timeZone },
+      { budget: budget.steps, max: limit + 1, timeZone: event.timeZone ?? options.timeZone },
     );
     budget.steps -= expanded.steps;
     starts = expanded.starts;
@@ -85,7 +87,7 @@ export type CalendarExpansion = {
    * than this, so what it makes stays bounded however many events there are.
    */
   max?: number;
-  /** The workspace's zone, whose wall clock recurring events keep. */
+  /** The workspace's zone, whose wall clock recurring events without a zone of their own keep. */
   timeZone: string;
   /** Periods the whole expansion may walk (see `recurrenceStarts`). */
   steps: number;
@@ -128,6 +130,7 @@ export const calendarEvent = (row: CalendarEvent): CalendarEvent => ({
   startsAt: row.startsAt,
   endsAt: row.endsAt,
   rrule: row.rrule,
+  timeZone: row.timeZone,
   leadDays: row.leadDays,
   lagDays: row.lagDays,
   affectedReasons: row.affectedReasons,

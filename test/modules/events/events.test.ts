@@ -432,6 +432,146 @@ describe('predictable events', () => {
       ]);
     });
 
+    // Berlin moves its clocks on 29 March 2026 (last Sunday), New York on 8 March (second).
+    const berlinMondays = [
+      '2026-03-02T08:00:00.000Z',
+      '2026-03-09T08:00:00.000Z',
+      '2026-03-16T08:00:00.000Z',
+      '2026-03-23T08:00:00.000Z',
+      '2026-03-30T07:00:00.000Z',
+      '2026-04-06T07:00:00.000Z',
+    ];
+    const aroundBothChanges = async (title = billingRun.title) =>
+      (
+        await readJson(
+          await newYork.request('/v1/events/occurrences?from=2026-03-01&to=2026-04-13'),
+        )
+      ).data
+        .filter((o: { title: string }) => o.title === title)
+        .map((o: { starts_at: string }) => o.starts_at);
+
+    it("keeps an event with its own time_zone at that zone's local time, across that zone's change", async () => {
+      const created = await create({
+        ...billingRun,
+        starts_at: '2026-03-02T09:00:00+01:00',
+        ends_at: '2026-03-02T10:00:00+01:00',
+        rrule: 'FREQ=WEEKLY;COUNT=6',
+        time_zone: 'Europe/Berlin',
+      });
+      expect(created.status).toBe(201);
+      const event = await readJson(created);
+      expect(event.time_zone).toBe('Europe/Berlin');
+      expect((await readJson(await newYork.request(`/v1/events/${event.id}`))).time_zone).toBe(
+        'Europe/Berlin',
+      );
+      // 09:00 in Berlin: 08:00Z until 29 March, 07:00Z after; New York's change moves nothing.
+      expect(await aroundBothChanges()).toEqual(berlinMondays);
+
+      // Without one, the event follows the workspace's clock, as before.
+      const replaced = await newYork.request(`/v1/events/${event.id}`, {
+        method: 'PUT',
+        json: {
+          ...billingRun,
+          starts_at: event.starts_at,
+          ends_at: event.ends_at,
+          rrule: event.rrule,
+        },
+      });
+      expect((await readJson(replaced)).time_zone).toBeNull();
+      expect(await aroundBothChanges()).toEqual([
+        '2026-03-02T08:00:00.000Z',
+        '2026-03-09T07:00:00.000Z',
+        '2026-03-16T07:00:00.000Z',
+        '2026-03-23T07:00:00.000Z',
+        '2026-03-30T07:00:00.000Z',
+        '2026-04-06T07:00:00.000Z',
+      ]);
+    });
+
+    it("reads BYDAY as the weekday in the event's own time_zone", async () => {
+      // Tuesday 01:00 in Berlin is Monday 19:00 in New York.
+      await create({
+        ...billingRun,
+        starts_at: '2026-01-06T01:00:00+01:00',
+        ends_at: '2026-01-06T02:00:00+01:00',
+        rrule: 'FREQ=WEEKLY;BYDAY=TU;COUNT=2',
+        time_zone: 'Europe/Berlin',
+      });
+      expect(await startsIn(newYork, '2026-01-01', '2026-02-01')).toEqual([
+        '2026-01-06T00:00:00.000Z',
+        '2026-01-13T00:00:00.000Z',
+      ]);
+    });
+
+    it('refuses a time_zone that is not an IANA zone with 400 naming it, and saves nothing', async () => {
+      const refused = await expectProblem(
+        await create({ ...billingRun, time_zone: 'Mars/Olympus' }),
+        400,
+        'validation_failed',
+      );
+      expect(refused.errors).toEqual([expect.objectContaining({ path: 'time_zone' })]);
+      expect((await readJson(await t.request('/v1/events'))).data).toEqual([]);
+
+      const event = await readJson(await create({ ...billingRun, time_zone: 'Europe/Berlin' }));
+      await expectProblem(
+        await t.request(`/v1/events/${event.id}`, {
+          method: 'PUT',
+          json: { ...billingRun, title: 'Renamed', time_zone: 'Berlin' },
+        }),
+        400,
+        'validation_failed',
+      );
+      expect(await readJson(await t.request(`/v1/events/${event.id}`))).toEqual(event);
+    });
+
+    it("keeps an imported event's IANA TZID as its time_zone; UTC, floating, all-day and feed-only zones get none", async () => {
+      const feed = [
+        'BEGIN:VCALENDAR',
+        'VERSION:2.0',
+        ...['BEGIN:VTIMEZONE', 'TZID:W. Europe Standard Time', 'BEGIN:STANDARD'],
+        ...['DTSTART:16010101T000000', 'TZOFFSETFROM:+0100', 'TZOFFSETTO:+0100'],
+        ...['END:STANDARD', 'END:VTIMEZONE'],
+        ...['BEGIN:VEVENT', 'UID:berlin@acme.test', 'SUMMARY:Berlin release'],
+        ...[
+          'DTSTART;TZID=Europe/Berlin:20260302T090000',
+          'DTEND;TZID=Europe/Berlin:20260302T100000',
+        ],
+        ...['RRULE:FREQ=WEEKLY;COUNT=6', 'END:VEVENT'],
+        ...['BEGIN:VEVENT', 'UID:utc@acme.test', 'SUMMARY:UTC', 'DTSTART:20260302T090000Z'],
+        'END:VEVENT',
+        ...['BEGIN:VEVENT', 'UID:floating@acme.test', 'SUMMARY:Floating'],
+        ...['DTSTART:20260302T090000', 'END:VEVENT'],
+        ...['BEGIN:VEVENT', 'UID:all-day@acme.test', 'SUMMARY:All day'],
+        ...['DTSTART;VALUE=DATE:20260302', 'END:VEVENT'],
+        ...['BEGIN:VEVENT', 'UID:outlook@acme.test', 'SUMMARY:Outlook'],
+        ...['DTSTART;TZID=W. Europe Standard Time:20260302T090000', 'END:VEVENT'],
+        'END:VCALENDAR',
+        '',
+      ].join('\r\n');
+      const imported = await newYork.request('/v1/events/ics?kind=release', {
+        method: 'POST',
+        body: feed,
+        headers: { 'content-type': 'text/calendar' },
+      });
+      expect(await readJson(imported)).toMatchObject({ imported: 5, updated: 0 });
+      const listed = await readJson(await newYork.request('/v1/events?limit=50'));
+      expect(
+        Object.fromEntries(
+          listed.data.map((e: { title: string; time_zone: string | null }) => [
+            e.title,
+            e.time_zone,
+          ]),
+        ),
+      ).toEqual({
+        'Berlin release': 'Europe/Berlin',
+        UTC: null,
+        Floating: null,
+        'All day': null,
+        Outlook: null,
+      });
+      expect(await aroundBothChanges('Berlin release')).toEqual(berlinMondays);
+    });
+
     it('reads from and to as days in the workspace time zone', async () => {
       // 22:00 on 1 March in New York is 03:00Z on 2 March.
       await create({
