@@ -102,6 +102,7 @@ const timing = (event: EventRow) => ({
   starts_at: event.startsAt.toISOString(),
   ends_at: event.endsAt.toISOString(),
   rrule: event.rrule,
+  time_zone: event.timeZone,
 });
 
 /**

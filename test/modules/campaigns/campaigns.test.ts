@@ -567,11 +567,13 @@ describe('campaigns', () => {
               starts_at: '2026-12-28T10:00:00.000Z',
               ends_at: '2026-12-28T12:00:00.000Z',
               rrule: null,
+              time_zone: null,
             },
             to: {
               starts_at: '2027-01-18T10:00:00.000Z',
               ends_at: '2027-01-18T12:00:00.000Z',
               rrule: null,
+              time_zone: null,
             },
           },
           queued_emails: {
