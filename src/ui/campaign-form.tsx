@@ -82,7 +82,7 @@ export function campaignFromForm(values: Record<string, string>): Parsed<Campaig
   };
   const parsed = CampaignCreateSchema.safeParse(candidate);
   if (parsed.success) return { data: parsed.data };
-  return { errors: issuesByField(parsed.error.issues, formField) };
+  return { errors: issuesByField(parsed.error.issues, candidate, formField) };
 }
 
 /** API paths to the form fields that hold them, so messages show next to what to fix. */

@@ -18,10 +18,11 @@ export function withSchema<T>(
   toField?: (path: string) => string,
 ): (values: Record<string, string>) => Parsed<T> {
   return (values) => {
-    const parsed = schema.safeParse(read(values));
+    const input = read(values);
+    const parsed = schema.safeParse(input);
     return parsed.success
       ? { data: parsed.data }
-      : { errors: issuesByField(parsed.error.issues, toField) };
+      : { errors: issuesByField(parsed.error.issues, input, toField) };
   };
 }
 

@@ -146,7 +146,12 @@ async function reasonsPage(
           )}
         </Card>
         {mayOpen(session, 'calendar') ? (
-          <CalendarForms csrf={csrf} event={eventForm} holidays={holidayForm} />
+          <CalendarForms
+            csrf={csrf}
+            event={eventForm}
+            holidays={holidayForm}
+            workspaceZone={deps.config.workspaceTimeZone}
+          />
         ) : (
           ''
         )}
@@ -163,7 +168,12 @@ async function reasonsPage(
 }
 
 /** Adding events and importing holidays, for the roles that may change the calendar. */
-const CalendarForms = (props: { csrf: string; event: FormState; holidays: FormState }) => (
+const CalendarForms = (props: {
+  csrf: string;
+  event: FormState;
+  holidays: FormState;
+  workspaceZone: string;
+}) => (
   <>
     <Card id="event" title="Add an event">
       <PostForm action="/console/reasons/events" csrf={props.csrf}>
@@ -182,6 +192,13 @@ const CalendarForms = (props: { csrf: string; event: FormState; holidays: FormSt
           label="Repeats"
           hint="RFC 5545 rule, e.g. FREQ=MONTHLY;BYMONTHDAY=1"
           placeholder="FREQ=MONTHLY;BYMONTHDAY=1"
+        />
+        <TextField
+          state={props.event}
+          name="time_zone"
+          label="Repeats in time zone"
+          hint={`keeps its local time there across daylight-saving changes; empty: ${props.workspaceZone}`}
+          placeholder={props.workspaceZone}
         />
         <button type="submit">Add event</button>
       </PostForm>
@@ -251,6 +268,7 @@ const eventInput = withSchema(EventInputSchema, (values) => ({
   starts_at: utcInstant(values.starts_at) ?? '',
   ends_at: utcInstant(values.ends_at) ?? '',
   rrule: values.rrule || null,
+  time_zone: values.time_zone || null,
 }));
 
 reasonRoutes.post(

@@ -14,31 +14,36 @@ export const emptyForm = (values: Record<string, string> = {}, idPrefix?: string
   idPrefix,
 });
 
-/** Zod's messages in words a form can show: "required", not "expected string to have >=1". */
-export function friendlyMessage(issue: {
-  code: string;
-  message: string;
-  minimum?: unknown;
-  input?: unknown;
-}): string {
-  if (
-    (issue.code === 'too_small' && issue.minimum === 1) ||
-    issue.input === undefined ||
-    issue.input === ''
-  ) {
-    return 'This is required.';
-  }
+/**
+ * Zod's messages in words a form can show: "required" where the field was left empty (zod's
+ * issues do not carry the value, so it is looked up in what was parsed), its own message
+ * otherwise ("must be an IANA time zone…").
+ */
+export function friendlyMessage(
+  issue: { path: PropertyKey[]; code: string; message: string; minimum?: unknown },
+  parsed: unknown,
+): string {
+  const given = issue.path.reduce<unknown>(
+    (value, key) =>
+      value !== null && typeof value === 'object'
+        ? (value as Record<PropertyKey, unknown>)[key]
+        : undefined,
+    parsed,
+  );
+  const empty = given === undefined || given === null || given === '';
+  if (empty || (issue.code === 'too_small' && issue.minimum === 1)) return 'This is required.';
   return issue.message;
 }
 
 /** Zod issues keyed by the form field (by default the first path segment) they belong to. */
 export function issuesByField(
   issues: readonly { path: PropertyKey[]; code: string; message: string }[],
+  parsed: unknown,
   toField: (path: string) => string = (path) => path.split('.')[0] ?? path,
 ): Record<string, string> {
   const errors: Record<string, string> = {};
   for (const issue of issues) {
-    errors[toField(issue.path.map(String).join('.'))] ??= friendlyMessage(issue);
+    errors[toField(issue.path.map(String).join('.'))] ??= friendlyMessage(issue, parsed);
   }
   return errors;
 }
