@@ -12,7 +12,12 @@ export function withinStatementTimeout<T>(
   work: (tx: Db) => Promise<T>,
 ): Promise<T> {
   return db.transaction(async (tx) => {
-    await tx.execute(sql`select set_config('statement_timeout', ${`${ms}ms`}, true)`);
+    await setStatementTimeout(tx, ms);
     return work(tx);
   });
+}
+
+/** Postgres cancels each later statement of the caller's transaction that runs past `ms`. */
+export async function setStatementTimeout(tx: Db, ms: number): Promise<void> {
+  await tx.execute(sql`select set_config('statement_timeout', ${`${ms}ms`}, true)`);
 }

@@ -4,6 +4,7 @@ import type { Db } from '../../db/database';
 import { jsonParam, rowsOf } from '../../db/json-param';
 import { postgresCode } from '../../db/retry-transaction';
 import { campaignAudit } from '../../db/schema';
+import { setStatementTimeout } from '../../db/statement-timeout';
 import type { Deps } from '../../deps';
 import { AppError, notFound } from '../../http/app-error';
 import { encodeKeyCursor, type Page, toPage } from '../../http/pagination';
@@ -80,7 +81,7 @@ export async function putReason(
   actor: string,
 ): Promise<{ reason: ReasonView; created: boolean }> {
   const now = deps.clock.now().toISOString();
-  const budget = aliasChangeBudget(deps.config.requestTimeoutMs);
+  const inTime = aliasChangeDeadline(deps.config.requestTimeoutMs);
   const created = await deps.db.transaction(async (tx) => {
     const upserted = rowsOf<{ inserted: boolean }>(
       await tx.execute(sql`
@@ -98,12 +99,10 @@ export async function putReason(
       await lockRecontactFlags(tx);
       const keys = [...new Set(input.aliases.map(reasonKey))].filter((key) => key && key !== slug);
       if (keys.length > 0) await refuseAliasChains(tx, slug, keys);
-      await budget.within(tx, async (step) => {
-        const touched = await step(() => replaceAliases(tx, slug, keys));
-        await step(() => renameInCalendarAndCampaigns(tx, { slug, keys, now, actor }));
-        await step(() => rebuildRollup(tx, deps.config.workspaceTimeZone, touched));
-        await step(() => recomputeRecontactsForReasons(tx, touched));
-      });
+      const touched = await inTime(tx, () => replaceAliases(tx, slug, keys));
+      await inTime(tx, () => renameInCalendarAndCampaigns(tx, { slug, keys, now, actor }));
+      await inTime(tx, () => rebuildRollup(tx, deps.config.workspaceTimeZone, touched));
+      await inTime(tx, () => recomputeRecontactsForReasons(tx, touched));
     }
     return upserted[0]?.inserted ?? false;
   });
@@ -115,42 +114,32 @@ const QUERY_CANCELED = '57014';
 
 /**
  * Moving a large reason's tickets can take longer than a caller waits (REQUEST_TIMEOUT_MS),
- * and ticket writes queue behind it meanwhile. Past the request's deadline (less a margin to
- * roll back in) Postgres cancels the work, so the 503 the caller gets means nothing changed,
- * rather than a change committing after its caller was told to retry.
+ * and ticket writes queue behind it meanwhile. Each step of the change runs with what is left
+ * of the request's deadline (less a margin to roll back in) as its statement timeout (Postgres
+ * 15 has none for a whole transaction), so past it Postgres cancels the work and the 503 the
+ * caller gets means nothing changed, rather than a change committing after its caller was told
+ * to retry.
  */
-function aliasChangeBudget(requestTimeoutMs: number) {
+function aliasChangeDeadline(requestTimeoutMs: number) {
   const until = Date.now() + requestTimeoutMs - Math.max(500, requestTimeoutMs / 10);
-  // Postgres 15 has no timeout for a whole transaction: each step gets what is left.
-  const stepWithin =
-    (tx: Db) =>
-    async <T>(work: () => Promise<T>): Promise<T> => {
-      const left = Math.floor(until - Date.now());
-      if (left <= 0)
-        throw Object.assign(new Error('alias change out of time'), { code: QUERY_CANCELED });
-      await tx.execute(sql`select set_config('statement_timeout', ${`${left}ms`}, true)`);
-      return work();
-    };
-  return {
-    async within(
-      tx: Db,
-      work: (step: ReturnType<typeof stepWithin>) => Promise<void>,
-    ): Promise<void> {
-      try {
-        await work(stepWithin(tx));
-      } catch (error) {
-        if (postgresCode(error) !== QUERY_CANCELED) throw error;
-        throw new AppError(
-          'unavailable',
-          `Moving the tickets under these aliases did not finish within ${requestTimeoutMs} ms, ` +
-            'so nothing changed. Try again when fewer tickets are being written, or raise ' +
-            'REQUEST_TIMEOUT_MS.',
-          undefined,
-          30,
-        );
-      }
-      await tx.execute(sql`select set_config('statement_timeout', '0', true)`);
-    },
+  const outOfTime = () =>
+    new AppError(
+      'unavailable',
+      `Moving the tickets under these aliases did not finish within ${requestTimeoutMs} ms, ` +
+        'so nothing changed. Try again when fewer tickets are being written, or raise ' +
+        'REQUEST_TIMEOUT_MS.',
+      undefined,
+      30,
+    );
+  return async <T>(tx: Db, work: () => Promise<T>): Promise<T> => {
+    const left = Math.floor(until - Date.now());
+    if (left <= 0) throw outOfTime();
+    await setStatementTimeout(tx, left);
+    try {
+      return await work();
+    } catch (error) {
+      throw postgresCode(error) === QUERY_CANCELED ? outOfTime() : error;
+    }
   };
 }
 
