@@ -76,6 +76,24 @@ const ReasonList = (props: { title: string; reasons: SpikeReport['insufficient_h
     </p>
   );
 
+/**
+ * Reasons without a contact in the year, folded away: a retired reason would otherwise head the
+ * list for good, though there is nothing left to judge.
+ */
+const SilentReasons = (props: { reasons: SpikeReport['insufficient_history'] }) =>
+  props.reasons.length === 0 ? (
+    ''
+  ) : (
+    <details>
+      <summary>
+        {props.reasons.length === 1
+          ? '1 reason had no contact in the year before the last week shown'
+          : `${props.reasons.length} reasons had no contact in the year before the last week shown`}
+      </summary>
+      <p>{props.reasons.map((r) => r.label).join(', ')}</p>
+    </details>
+  );
+
 const WEEK_MS = 7 * 86_400_000;
 const shiftWeeks = (day: string, weeks: number) =>
   new Date(Date.parse(`${day}T00:00:00Z`) + weeks * WEEK_MS).toISOString().slice(0, 10);
@@ -150,7 +168,14 @@ async function spikesPage(c: ConsoleContext) {
             />
             <ReasonList
               title="Gone quiet or rare"
-              reasons={report.insufficient_history.filter((r) => r.went_quiet)}
+              reasons={report.insufficient_history.filter(
+                (r) => r.went_quiet && r.history_weeks > 0,
+              )}
+            />
+            <SilentReasons
+              reasons={report.insufficient_history.filter(
+                (r) => r.went_quiet && r.history_weeks === 0,
+              )}
             />
           </>
         )}

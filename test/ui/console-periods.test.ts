@@ -178,3 +178,49 @@ describe('a history that trails off after its usual volume', () => {
     }
   });
 });
+
+describe('reasons that fell silent', () => {
+  const WEEKS_SHOWN = 70;
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+    const weekOf = (w: number, i: number) =>
+      new Date(
+        Date.parse(`${addWeeks(FIRST_MONDAY, w)}T09:00:00Z`) + (i % 5) * DAY_MS,
+      ).toISOString();
+    const tickets = Array.from({ length: WEEKS_SHOWN }, (_, w) => [
+      ...Array.from({ length: 10 }, (_, i) =>
+        ticket(`steady-${w}-${i}`, { reason: 'Refund requests', created_at: weekOf(w, i) }),
+      ),
+      // Retired after its first months: nothing in the last year.
+      ...(w < 12
+        ? [ticket(`legacy-${w}`, { reason: 'Legacy plan', created_at: weekOf(w, 1) })]
+        : []),
+      // Still seen now and then, less than before.
+      ...([2, 8, 14, 30, 50].includes(w)
+        ? [ticket(`rare-${w}`, { reason: 'Fax orders', created_at: weekOf(w, 2) })]
+        : []),
+    ]).flat();
+    t.clock.set(`${addWeeks(FIRST_MONDAY, WEEKS_SHOWN)}T06:00:00Z`);
+    await ingestAll(t, tickets);
+    await refreshVerdicts(t.deps);
+  }, 120_000);
+  afterAll(() => t.close());
+
+  it('folds reasons without a contact in the year away from those gone quiet or rare', async () => {
+    const report = await readJson(await t.request('/v1/spikes'));
+    expect(report.insufficient_history).toEqual([
+      expect.objectContaining({ reason: 'fax-orders', went_quiet: true }),
+      expect.objectContaining({ reason: 'legacy-plan', history_weeks: 0, went_quiet: true }),
+    ]);
+    const analyst = consoleClient(t);
+    await analyst.signIn(await t.keyFor('analyst'));
+    const markup = await (await analyst.get('/console/spikes')).text();
+    const gone = markup.slice(markup.indexOf('Gone quiet or rare:'));
+    expect(gone.slice(0, gone.indexOf('</p>'))).toContain('Fax orders (');
+    expect(gone.slice(0, gone.indexOf('</p>'))).not.toContain('Legacy plan');
+    expect(markup).toMatch(
+      /<details><summary>1 reason had no contact in the year before the last week shown<\/summary><p>Legacy plan<\/p><\/details>/,
+    );
+  });
+});
