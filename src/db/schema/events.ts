@@ -25,6 +25,14 @@ export const events = pgTable(
     rrule: text('rrule'),
     /** IANA zone whose local time a recurring event keeps; null: the workspace's. */
     timeZone: text('time_zone'),
+    /**
+     * A recurring event's starts taken out (RFC 5545 EXDATE): ISO instants, each matching the
+     * start at that instant, or days (YYYY-MM-DD), each matching the start on that day in the
+     * event's zone. Sorted, each once.
+     */
+    excludedStarts: jsonb('excluded_starts').$type<string[]>().notNull().default([]),
+    /** A recurring event's starts added beside its rule (RFC 5545 RDATE): ISO instants. */
+    extraStarts: jsonb('extra_starts').$type<string[]>().notNull().default([]),
     /** Days before each window and after it in which the event still moves contacts. */
     leadDays: integer('lead_days').notNull().default(0),
     lagDays: integer('lag_days').notNull().default(0),
