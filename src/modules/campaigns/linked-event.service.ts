@@ -1,7 +1,13 @@
-import { and, asc, eq, exists, sql } from 'drizzle-orm';
+import { and, asc, eq, exists, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database';
 import { rowsOf } from '../../db/json-param';
-import { type CampaignRow, campaigns, type EventRow, emailDeliveries } from '../../db/schema';
+import {
+  type CampaignRow,
+  campaigns,
+  type EventRow,
+  emailDeliveries,
+  events,
+} from '../../db/schema';
 import type { Deps } from '../../deps';
 import { AppError, type FieldError } from '../../http/app-error';
 import { campaignStatus, publishedCampaign, runsPast } from './campaign-status';
@@ -16,13 +22,42 @@ type QueuedPlan = {
 };
 
 /**
+ * Changes events with the campaigns linked to them following (in the caller's transaction):
+ * the events `which` selects are locked first, FOR UPDATE, stronger than a change's own lock,
+ * so a campaign linking to one waits for the change to commit and none is planned on the event
+ * as it was, unseen here; then `change` runs with them (earliest id first); then each locked
+ * event still there has its linked campaigns follow it (see `followLinkedEventChange`). An edit
+ * and an .ics import change events this one way.
+ */
+export async function changeEventsFollowed<T>(
+  deps: Deps,
+  tx: Db,
+  which: SQL | undefined,
+  change: (locked: EventRow[]) => Promise<T>,
+  actor: Actor,
+): Promise<T> {
+  const locked = await tx.select().from(events).where(which).orderBy(asc(events.id)).for('update');
+  const result = await change(locked);
+  if (locked.length === 0) return result;
+  const ids = locked.map((event) => event.id);
+  const after = new Map(
+    (await tx.select().from(events).where(inArray(events.id, ids))).map((e) => [e.id, e]),
+  );
+  for (const before of locked) {
+    const changed = after.get(before.id);
+    if (changed) await followLinkedEventChange(deps, tx, { before, after: changed }, actor);
+  }
+  return result;
+}
+
+/**
  * After a linked event changed (in its transaction): the queued emails of each campaign still
  * to run or running are planned again, as a change to the campaign plans them, and each
  * campaign whose plan moved says so in its audit trail. Sent emails stay as they were sent.
  * Only the emails follow the event: a campaign's own window (`starts_at`, `ends_at`) is set
  * apart from it.
  */
-export async function followLinkedEventChange(
+async function followLinkedEventChange(
   deps: Deps,
   tx: Db,
   change: { before: EventRow; after: EventRow },
@@ -103,6 +138,8 @@ const timing = (event: EventRow) => ({
   ends_at: event.endsAt.toISOString(),
   rrule: event.rrule,
   time_zone: event.timeZone,
+  excluded_starts: event.excludedStarts,
+  extra_starts: event.extraStarts,
 });
 
 /**

@@ -1,7 +1,8 @@
 import { z } from '@hono/zod-openapi';
 import { EVENT_KINDS } from '../../db/schema';
-import { instantInput } from '../../http/time-input';
+import { dayInput, instantInput } from '../../http/time-input';
 import { isTimeZone } from '../../lib/time-zone';
+import { MAX_EXCEPTIONS } from './recurrence-exceptions';
 
 /** The shapes of the events API: validated on the way in, documented, and typed from here. */
 
@@ -35,6 +36,27 @@ export const EventInputSchema = z
           'The zone a recurring event keeps its local time in; default WORKSPACE_TIME_ZONE.',
         example: 'Europe/Berlin',
       }),
+    excluded_starts: z
+      .array(instantInput().or(dayInput()))
+      .max(MAX_EXCEPTIONS)
+      .default([])
+      .openapi({
+        description:
+          'Starts a recurring event skips (RFC 5545 EXDATE), such as a cancelled release: an ' +
+          'instant takes out the start at that instant, a day (YYYY-MM-DD) the start on that ' +
+          `day in the event's zone. At most ${MAX_EXCEPTIONS}; only with \`rrule\`.`,
+        example: ['2026-12-24T09:00:00Z', '2026-12-31'],
+      }),
+    extra_starts: z
+      .array(instantInput())
+      .max(MAX_EXCEPTIONS)
+      .default([])
+      .openapi({
+        description:
+          'Starts a recurring event has beside its rule (RFC 5545 RDATE), each a window as long ' +
+          `as the first. At most ${MAX_EXCEPTIONS}; only with \`rrule\`.`,
+        example: ['2026-12-28T09:00:00Z'],
+      }),
     lead_days: z.number().int().min(0).max(60).default(0).openapi({
       description: 'Days before each window in which contacts already rise.',
     }),
@@ -52,6 +74,8 @@ export const EventSchema = EventInputSchema.extend({
   ends_at: z.string(),
   rrule: z.string().nullable(),
   time_zone: z.string().nullable(),
+  excluded_starts: z.array(z.string()),
+  extra_starts: z.array(z.string()),
   audience: z.record(z.string(), z.unknown()).nullable(),
   origin: z.string().openapi({ description: 'manual, or holidays for imported ones.' }),
   created_at: z.string(),

@@ -23,7 +23,12 @@ import {
   updateEvent,
 } from './events.service';
 import { importHolidays } from './holidays.service';
-import { MAX_FEED_EVENTS, MAX_FEED_RULES, MAX_UID_LENGTH } from './ics-feed';
+import {
+  MAX_FEED_EVENTS,
+  MAX_FEED_EXCEPTION_DATES,
+  MAX_FEED_RULES,
+  MAX_UID_LENGTH,
+} from './ics-feed';
 import { importIcs } from './ics-import.service';
 import { MAX_FEED_ZONE_CHANGES } from './ics-time-zones';
 
@@ -63,7 +68,7 @@ const occurrencesRoute = defineRoute({
     'Occurrences whose window touches [`from`, `to`); a day (YYYY-MM-DD) is its midnight in ' +
     'the workspace time zone (`WORKSPACE_TIME_ZONE`), as in reports and weekly series. ' +
     'Recurring events keep their local time in that zone, or in their own `time_zone`, across ' +
-    'daylight-saving changes. ' +
+    'daylight-saving changes, skip their `excluded_starts` and add their `extra_starts`. ' +
     'At most two years at a time and 5,000 occurrences; a range whose expansion would take ' +
     'too long is refused with 422 `range_too_large`.',
   request: {
@@ -175,11 +180,14 @@ const icsRoute = defineRoute({
     'are kept; a TZID that is an IANA name is read by the IANA database and kept as the ' +
     "event's `time_zone` (the zone its recurrences keep their local time in), any other is " +
     "read by the feed's own VTIMEZONE (which applies to that feed only); floating times and " +
-    'all-day dates are read in the workspace time zone. Cancelled events, changed single ' +
-    'occurrences (RECURRENCE-ID) and events with EXDATE or RDATE (not supported) are skipped ' +
-    `and listed. A feed may have at most ${MAX_FEED_EVENTS} VEVENTs, ${MAX_FEED_RULES} of ` +
-    `them with an RRULE, and ${MAX_FEED_ZONE_CHANGES} STANDARD and DAYLIGHT parts in its ` +
-    'VTIMEZONEs (413 beyond). A VEVENT is held to the limits of `POST /v1/events` (such as ' +
+    'all-day dates are read in the workspace time zone. A recurring event keeps its EXDATEs ' +
+    'as `excluded_starts` (a DATE value as its day) and its RDATEs as `extra_starts`, read as ' +
+    'DTSTART is. Cancelled events, changed single occurrences (RECURRENCE-ID), EXDATE or ' +
+    'RDATE without an RRULE, RDATE periods (VALUE=PERIOD) and RDATE dates on a timed event ' +
+    `are skipped and listed. A feed may have at most ${MAX_FEED_EVENTS} VEVENTs, ` +
+    `${MAX_FEED_RULES} of them with an RRULE, ${MAX_FEED_EXCEPTION_DATES} EXDATE and RDATE ` +
+    `values, and ${MAX_FEED_ZONE_CHANGES} STANDARD and DAYLIGHT parts in its VTIMEZONEs ` +
+    '(413 beyond). A VEVENT is held to the limits of `POST /v1/events` (such as ' +
     `the length of an RRULE) and a UID of at most ${MAX_UID_LENGTH} characters; a feed with an ` +
     'invalid VEVENT, or two VEVENTs with one UID (besides changed occurrences), is refused ' +
     'whole with 422 naming each problem.',
@@ -209,7 +217,10 @@ const icsRoute = defineRoute({
           .openapi('IcsImportResult'),
       ),
     },
-    413: problemResponse('The body, or the feed (VEVENTs, RRULEs, VTIMEZONE parts), is too large.'),
+    413: problemResponse(
+      'The body, or the feed (VEVENTs, RRULEs, EXDATE and RDATE values, VTIMEZONE parts), is ' +
+        'too large.',
+    ),
     422: problemResponse('A VEVENT is invalid, or two share a UID; nothing was imported.'),
   },
 });

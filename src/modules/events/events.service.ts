@@ -7,10 +7,11 @@ import type { Deps } from '../../deps';
 import { AppError, type FieldError, notFound } from '../../http/app-error';
 import { type Page, type PageQuery, toPage } from '../../http/pagination';
 import type { Actor } from '../campaigns/campaigns.service';
-import { followLinkedEventChange, releaseLinkedCampaigns } from '../campaigns/linked-event.service';
+import { changeEventsFollowed, releaseLinkedCampaigns } from '../campaigns/linked-event.service';
 import { resolveReasonNames } from '../reasons/resolve-reasons';
 import type { EventInput, EventView, Occurrence } from './event-schemas';
 import { type CalendarExpansion, calendarEvent, expandCalendar } from './occurrences';
+import { isDay, type RecurrenceExceptions } from './recurrence-exceptions';
 import { RecurrenceBudgetExceeded, recurrenceProblems, recurrenceStarts } from './recurrence-rule';
 
 export const MAX_OCCURRENCES = 5_000;
@@ -23,6 +24,8 @@ export const toEventView = (row: EventRow): EventView => ({
   ends_at: row.endsAt.toISOString(),
   rrule: row.rrule,
   time_zone: row.timeZone,
+  excluded_starts: row.excludedStarts,
+  extra_starts: row.extraStarts,
   lead_days: row.leadDays,
   lag_days: row.lagDays,
   affected_reasons: row.affectedReasons,
@@ -35,7 +38,14 @@ export const toEventView = (row: EventRow): EventView => ({
 function toColumns(input: EventInput) {
   const startsAt = new Date(input.starts_at);
   const endsAt = new Date(input.ends_at);
-  const errors = calendarProblems(startsAt, endsAt, input.rrule || null);
+  const rrule = input.rrule || null;
+  const excludedStarts = startList(input.excluded_starts);
+  const extraStarts = startList(input.extra_starts);
+  const unruled = exceptionsWithoutRule(rrule, { excludedStarts, extraStarts });
+  if (unruled.length > 0) {
+    throw new AppError('validation_failed', 'The event is not valid; nothing was saved.', unruled);
+  }
+  const errors = calendarProblems(startsAt, endsAt, rrule);
   if (errors.length > 0) {
     throw new AppError('invalid_calendar', 'The event is not valid; nothing was saved.', errors);
   }
@@ -44,13 +54,39 @@ function toColumns(input: EventInput) {
     title: input.title,
     startsAt,
     endsAt,
-    rrule: input.rrule || null,
+    rrule,
     timeZone: input.time_zone ?? null,
+    excludedStarts,
+    extraStarts,
     leadDays: input.lead_days ?? 0,
     lagDays: input.lag_days ?? 0,
     affectedReasons: input.affected_reasons ?? [],
     audience: input.audience ?? null,
   };
+}
+
+/** Instants in one form (UTC, milliseconds) and days as given, sorted, each once. */
+const startList = (values: string[] | undefined = []) =>
+  [...new Set(values.map((v) => (isDay(v) ? v : new Date(v).toISOString())))].sort();
+
+/** Starts to take out of, or add to, a rule need the rule: a one-off event has none. */
+function exceptionsWithoutRule(rrule: string | null, exceptions: RecurrenceExceptions) {
+  if (rrule) return [];
+  const fields = {
+    excluded_starts: exceptions.excludedStarts,
+    extra_starts: exceptions.extraStarts,
+  };
+  return Object.entries(fields).flatMap(([path, list]): FieldError[] =>
+    list.length > 0
+      ? [
+          {
+            location: 'body',
+            path,
+            message: 'needs an rrule: a one-off event has only its own start',
+          },
+        ]
+      : [],
+  );
 }
 
 /** Affected reasons are stored as slugs, whichever name (label, alias, slug) was given. */
@@ -85,17 +121,21 @@ export async function updateEvent(
 ): Promise<EventView> {
   const row = await retryingTransaction(deps.db, async (tx) => {
     const columns = await withReasonSlugs(tx, toColumns(input));
-    // FOR UPDATE, stronger than the update's own lock: a campaign linking to the event waits
-    // for this change to commit, so none is planned on the event as it was, unseen here.
-    const [before] = await tx.select().from(events).where(eq(events.id, id)).for('update');
-    if (!before) return undefined;
-    const [updated] = await tx
-      .update(events)
-      .set({ ...columns, updatedAt: deps.clock.now() })
-      .where(eq(events.id, id))
-      .returning();
-    if (updated) await followLinkedEventChange(deps, tx, { before, after: updated }, actor);
-    return updated;
+    return changeEventsFollowed(
+      deps,
+      tx,
+      eq(events.id, id),
+      async ([before]) => {
+        if (!before) return undefined;
+        const [updated] = await tx
+          .update(events)
+          .set({ ...columns, updatedAt: deps.clock.now() })
+          .where(eq(events.id, id))
+          .returning();
+        return updated;
+      },
+      actor,
+    );
   });
   if (!row) throw notFound(`Event ${id}`);
   deps.afterDetectionInputChange(deps);

@@ -11,11 +11,17 @@ import {
   type ZoneReader,
   zoneChangesIn,
 } from './ics-time-zones';
+import { MAX_EXCEPTIONS } from './recurrence-exceptions';
 
 /** VEVENTs one feed may hold: a feed is imported whole, in one request. */
 export const MAX_FEED_EVENTS = 5_000;
 /** VEVENTs with an RRULE one feed may hold: checking that a rule occurs takes milliseconds. */
 export const MAX_FEED_RULES = 200;
+/**
+ * EXDATE and RDATE values one feed may hold: each is read, and stored, one by one (an event
+ * itself may have at most MAX_EXCEPTIONS of each).
+ */
+export const MAX_FEED_EXCEPTION_DATES = 20_000;
 /** Longer UIDs are not identifiers but payloads (CalDAV servers store 255 characters). */
 export const MAX_UID_LENGTH = 255;
 /** How much of a UID names its VEVENT in an answer. */
@@ -32,6 +38,10 @@ export type IcsEventRow = {
   rrule: string | null;
   /** DTSTART's TZID when it is an IANA name: the zone the event's recurrences keep. */
   time_zone: string | null;
+  /** EXDATE's values: instants, or days for DATE values (see `recurrenceSet`). */
+  excluded_starts: string[];
+  /** RDATE's values, as instants. */
+  extra_starts: string[];
   origin_id: string;
 };
 
@@ -50,6 +60,7 @@ export function readIcsFeed(input: { text: string; workspaceZone: string }): Ics
     vevents.length,
     vevents.filter((vevent) => vevent.hasProperty('rrule')).length,
     zoneChangesIn(calendar),
+    vevents.reduce((sum, vevent) => sum + exceptionDatesIn(vevent), 0),
   );
   const zones = feedZoneReader(calendar);
   const skipped: FieldError[] = [];
@@ -101,7 +112,12 @@ export function countVevents(text: string): number {
   return text.replace(/\r?\n[ \t]/g, '').match(/^BEGIN:VEVENT\r?$/gim)?.length ?? 0;
 }
 
-export function refuseOverLimits(events: number, rules = 0, zoneChanges = 0): void {
+export function refuseOverLimits(
+  events: number,
+  rules = 0,
+  zoneChanges = 0,
+  exceptionDates = 0,
+): void {
   const over = (message: string) =>
     new AppError('payload_too_large', `The feed is too large to import at once; ${message}.`, [
       { location: 'body', path: 'body', message },
@@ -120,6 +136,23 @@ export function refuseOverLimits(events: number, rules = 0, zoneChanges = 0): vo
         `most ${MAX_FEED_ZONE_CHANGES}`,
     );
   }
+  if (exceptionDates > MAX_FEED_EXCEPTION_DATES) {
+    throw over(
+      `its VEVENTs have ${exceptionDates} EXDATE and RDATE values, and a feed may have at ` +
+        `most ${MAX_FEED_EXCEPTION_DATES}`,
+    );
+  }
+}
+
+const EXCEPTION_PROPERTIES = ['exdate', 'rdate'] as const;
+
+/** EXDATE and RDATE values of a VEVENT, counted as parsed (one property may list many). */
+function exceptionDatesIn(vevent: ICAL.Component): number {
+  let count = 0;
+  for (const name of EXCEPTION_PROPERTIES) {
+    for (const property of vevent.getAllProperties(name)) count += property.jCal.length - 3;
+  }
+  return count;
 }
 
 const shortened = (uid: string) => (uid.length > UID_SHOWN ? `${uid.slice(0, UID_SHOWN)}…` : uid);
@@ -144,9 +177,13 @@ function toEventRow(
   if (String(vevent.getFirstPropertyValue('status') ?? '').toUpperCase() === 'CANCELLED') {
     return 'is cancelled';
   }
-  // An event stores one rule: its dates added or taken out would be lost, not kept.
-  if (vevent.hasProperty('exdate') || vevent.hasProperty('rdate')) {
-    return 'has EXDATE or RDATE, which are not supported (only RRULE)';
+  const rule = vevent.getFirstPropertyValue('rrule');
+  const rrule = rule ? String(rule) : null;
+  const exceptions = EXCEPTION_PROPERTIES.flatMap((p) => vevent.getAllProperties(p));
+  // An event's starts are its rule's: dates alone, or a change to the one start, are not kept.
+  if (!rrule && exceptions.length > 0) return 'has EXDATE or RDATE without an RRULE';
+  if (exceptions.some((property) => property.type === 'period')) {
+    return 'has RDATE periods (VALUE=PERIOD), which are not supported';
   }
   const problems: FieldError[] = [];
   const problem = (property: string, message: string) =>
@@ -162,8 +199,6 @@ function toEventRow(
       (vevent.hasProperty('duration')
         ? durationEnd(startsAt, vevent, problem)
         : new Date(startsAt.getTime() + (start.isDate ? DAY_MS : 0)));
-  const rule = vevent.getFirstPropertyValue('rrule');
-  const rrule = rule ? String(rule) : null;
   const ruleShape = EventInputSchema.shape.rrule.safeParse(rrule);
   for (const issue of ruleShape.error?.issues ?? []) problem('RRULE', issue.message);
   if (startsAt && endsAt && problems.length === 0) {
@@ -176,7 +211,9 @@ function toEventRow(
       problems.push(found.path === 'DTEND' ? { ...found, path: `${name}.DTEND` } : found);
     }
   }
-  if (problems.length > 0 || !startsAt || !endsAt) return problems;
+  const dates = start && exceptionStarts(vevent, start.isDate, zones, workspaceZone, problem);
+  if (typeof dates === 'string') return dates;
+  if (problems.length > 0 || !startsAt || !endsAt || !dates) return problems;
   const summary = String(vevent.getFirstPropertyValue('summary') ?? '').trim();
   return {
     title: (summary || 'Untitled event').slice(0, TITLE_MAX),
@@ -184,6 +221,7 @@ function toEventRow(
     ends_at: endsAt.toISOString(),
     rrule,
     time_zone: start.zone,
+    ...dates,
     origin_id: uid,
   };
 }
@@ -231,9 +269,55 @@ const notACalendar = (message: string) =>
   ]);
 
 /**
- * The instant of an iCalendar time: UTC; in its TZID (see `feedZoneReader`); otherwise
- * (floating times, all-day dates) on the workspace's clock. A TZID the feed cannot resolve,
- * a time that is not one, or a year outside 1900–2199 is a problem. `zone` is the TZID of a
+ * A VEVENT's EXDATE values as excluded starts (a DATE value as its day, which the expansion
+ * reads on the event's wall clock) and its RDATE values as extra starts, each read as DTSTART
+ * is; why it is skipped (an RDATE of dates on a timed event has no time of day); or undefined,
+ * with each problem reported (a value that is not a date, more than an event may have).
+ */
+function exceptionStarts(
+  vevent: ICAL.Component,
+  allDay: boolean,
+  zones: ZoneReader,
+  workspaceZone: string,
+  problem: (property: string, message: string) => void,
+): { excluded_starts: string[]; extra_starts: string[] } | string | undefined {
+  const read = (name: 'exdate' | 'rdate') => {
+    const property = name.toUpperCase();
+    const starts: string[] = [];
+    let valid = true;
+    for (const found of vevent.getAllProperties(name)) {
+      if (name === 'rdate' && found.type === 'date' && !allDay) {
+        return 'has RDATE dates (VALUE=DATE) on a timed event, which give no time of day';
+      }
+      const tzid = found.getParameter('tzid');
+      for (const raw of found.jCal.slice(3)) {
+        const time = timeOf(raw, tzid, zones, workspaceZone);
+        if (typeof time === 'string') {
+          problem(property, time);
+          valid = false;
+        } else if (name === 'exdate' && time.isDate) starts.push(time.wall.slice(0, 10));
+        else starts.push(time.instant.toISOString());
+      }
+    }
+    const unique = [...new Set(starts)].sort();
+    if (unique.length > MAX_EXCEPTIONS) {
+      problem(
+        property,
+        `has ${unique.length} dates, and an event may have at most ${MAX_EXCEPTIONS}`,
+      );
+      valid = false;
+    }
+    return valid ? unique : undefined;
+  };
+  const excluded = read('exdate');
+  const extra = read('rdate');
+  if (typeof excluded === 'string') return excluded;
+  if (typeof extra === 'string') return extra;
+  return excluded && extra ? { excluded_starts: excluded, extra_starts: extra } : undefined;
+}
+
+/**
+ * The instant of an iCalendar property's first value (see `timeOf`). `zone` is the TZID of a
  * date-time read by the IANA database; null for any other, which is read once and not kept.
  */
 function instantOf(
@@ -243,30 +327,42 @@ function instantOf(
   workspaceZone: string,
   problem: (property: string, message: string) => void,
 ): { instant: Date; isDate: boolean; zone: string | null } | undefined {
-  const name = property.toUpperCase();
   const found = vevent.getFirstProperty(property);
-  // The value as written: ical.js would look its TZID up in a process-wide registry.
-  const raw = found?.jCal[3];
-  const time = typeof raw === 'string' ? decoded(() => ICAL.Time.fromString(raw, null)) : undefined;
   const tzid = found?.getParameter('tzid');
-  const wall = time?.toString() ?? '';
-  let instant: Date | string | undefined;
-  if (!time || !/^\d{4}-\d{2}-\d{2}/.test(wall)) {
-    problem(name, 'is not a date or date-time');
-  } else if (time.zone === ICAL.Timezone.utcTimezone) {
-    instant = time.toJSDate();
-  } else {
-    const local = time.isDate ? `${wall}T00:00:00` : wall;
-    instant = typeof tzid === 'string' ? zones(local, tzid) : zones(local, workspaceZone);
-    if (typeof instant === 'string') problem(name, instant);
-  }
-  if (!(instant instanceof Date) || !time) return undefined;
-  const year = instant.getUTCFullYear();
-  if (Number.isNaN(year) || year < EARLIEST_YEAR || year > LATEST_YEAR) {
-    problem(name, `the year must be from ${EARLIEST_YEAR} to ${LATEST_YEAR}`);
+  const time = timeOf(found?.jCal[3], tzid, zones, workspaceZone);
+  if (typeof time === 'string') {
+    problem(property.toUpperCase(), time);
     return undefined;
   }
-  const local = typeof tzid === 'string' && time.zone !== ICAL.Timezone.utcTimezone;
-  const zone = local && !time.isDate && isTimeZone(tzid) ? tzid : null;
-  return { instant, isDate: time.isDate, zone };
+  const zone = time.local && !time.isDate && typeof tzid === 'string' && isTimeZone(tzid);
+  return { instant: time.instant, isDate: time.isDate, zone: zone ? tzid : null };
+}
+
+/**
+ * The instant of an iCalendar time as written (ical.js would look its TZID up in a
+ * process-wide registry): UTC; in its TZID (see `feedZoneReader`); otherwise (floating times,
+ * all-day dates) on the workspace's clock. A TZID the feed cannot resolve, a time that is not
+ * one, or a year outside 1900–2199 is a problem (what is returned).
+ */
+function timeOf(
+  raw: unknown,
+  tzid: unknown,
+  zones: ZoneReader,
+  workspaceZone: string,
+): { instant: Date; isDate: boolean; wall: string; local: boolean } | string {
+  const time = typeof raw === 'string' ? decoded(() => ICAL.Time.fromString(raw, null)) : undefined;
+  const wall = time?.toString() ?? '';
+  if (!time || !/^\d{4}-\d{2}-\d{2}/.test(wall)) return 'is not a date or date-time';
+  const local = time.zone !== ICAL.Timezone.utcTimezone;
+  let instant: Date | string = time.toJSDate();
+  if (local) {
+    const localWall = time.isDate ? `${wall}T00:00:00` : wall;
+    instant = zones(localWall, typeof tzid === 'string' ? tzid : workspaceZone);
+    if (typeof instant === 'string') return instant;
+  }
+  const year = instant.getUTCFullYear();
+  if (Number.isNaN(year) || year < EARLIEST_YEAR || year > LATEST_YEAR) {
+    return `the year must be from ${EARLIEST_YEAR} to ${LATEST_YEAR}`;
+  }
+  return { instant, isDate: time.isDate, wall, local };
 }

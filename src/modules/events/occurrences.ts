@@ -1,5 +1,6 @@
 import type { EventKind } from '../../db/schema';
 import type { Occurrence } from './event-schemas';
+import { recurrenceSet } from './recurrence-exceptions';
 import { recurrenceStarts } from './recurrence-rule';
 
 export type CalendarEvent = {
@@ -11,6 +12,10 @@ export type CalendarEvent = {
   rrule: string | null;
   /** The zone whose wall clock the event keeps, when not the workspace's. */
   timeZone: string | null;
+  /** Starts taken out of the rule's (see `recurrenceSet`): instants, or days. */
+  excludedStarts: string[];
+  /** Starts added beside the rule's. */
+  extraStarts: string[];
   leadDays: number;
   lagDays: number;
   affectedReasons: string[];
@@ -22,7 +27,9 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * The windows of an event that touch [from, to), widened by its lead and lag when `padded`
  * (what the spike model uses: contacts arrive before and after the event itself). A recurring
  * event keeps its wall-clock time in its own zone, else in `timeZone` (the workspace's), across
- * daylight-saving changes. At most `limit` windows, the earliest: the expansion stops there.
+ * daylight-saving changes, less its excluded starts and with its extra ones: every reader of
+ * an event's occurrences comes here. At most `limit` windows, the earliest: the expansion
+ * stops there.
  */
 export function occurrencesBetween(
   event: CalendarEvent,
@@ -37,16 +44,24 @@ export function occurrencesBetween(
   const budget = options.budget ?? { steps: DEFAULT_STEPS };
   let starts = [event.startsAt];
   if (event.rrule) {
-    const expanded = recurrenceStarts(
-      event.rrule,
-      event.startsAt,
-      new Date(from.getTime() - duration - lag),
-      new Date(to.getTime() + lead),
-      // One more: a start on the range's first instant has a window that ends as it begins.
-      { budget: budget.steps, max: limit + 1, timeZone: event.timeZone ?? options.timeZone },
-    );
+    const after = new Date(from.getTime() - duration - lag);
+    const before = new Date(to.getTime() + lead);
+    const timeZone = event.timeZone ?? options.timeZone;
+    // One more: a start on the range's first instant has a window that ends as it begins.
+    // And one more per excluded start, each of which may take one out.
+    const max = limit + 1 + event.excludedStarts.length;
+    const expanded = recurrenceStarts(event.rrule, event.startsAt, after, before, {
+      budget: budget.steps,
+      max,
+      timeZone,
+    });
     budget.steps -= expanded.steps;
-    starts = expanded.starts;
+    starts = recurrenceSet(expanded.starts, event, {
+      after,
+      before,
+      timeZone,
+      walkedTo: expanded.starts.length >= max ? expanded.starts.at(-1) : undefined,
+    });
   }
   const occurrences: Occurrence[] = [];
   for (const start of starts) {
@@ -131,6 +146,8 @@ export const calendarEvent = (row: CalendarEvent): CalendarEvent => ({
   endsAt: row.endsAt,
   rrule: row.rrule,
   timeZone: row.timeZone,
+  excludedStarts: row.excludedStarts,
+  extraStarts: row.extraStarts,
   leadDays: row.leadDays,
   lagDays: row.lagDays,
   affectedReasons: row.affectedReasons,

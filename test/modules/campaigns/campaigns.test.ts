@@ -568,12 +568,16 @@ describe('campaigns', () => {
               ends_at: '2026-12-28T12:00:00.000Z',
               rrule: null,
               time_zone: null,
+              excluded_starts: [],
+              extra_starts: [],
             },
             to: {
               starts_at: '2027-01-18T10:00:00.000Z',
               ends_at: '2027-01-18T12:00:00.000Z',
               rrule: null,
               time_zone: null,
+              excluded_starts: [],
+              extra_starts: [],
             },
           },
           queued_emails: {
@@ -608,6 +612,43 @@ describe('campaigns', () => {
       });
       expect(renamed.status).toBe(200);
       expect(await trail(campaign.id)).toHaveLength(2);
+    });
+
+    it('times its emails by the next start the event does not exclude, and re-plans when one is excluded or added', async () => {
+      const weekly = { rrule: 'FREQ=WEEKLY', excluded_starts: ['2026-12-28T10:00:00Z'] };
+      expect((await putEvent(weekly)).status).toBe(200);
+      const campaign = await created(emailCampaign());
+      const queuedFor = (scheduledFor: string, eventAt: string) =>
+        ['ny@example.com', 'tokyo@example.com'].map((email) => ({
+          email,
+          status: 'queued',
+          scheduled_for: scheduledFor,
+          event_at: eventAt,
+        }));
+      // 28 December is excluded: the emails go two days before 4 January.
+      expect(await deliveries(campaign.id)).toEqual(
+        queuedFor('2027-01-02T10:00:00.000Z', '2027-01-04T10:00:00.000Z'),
+      );
+
+      // Excluding 4 January too (as a day) and adding 6 January moves them to the 6th.
+      const moved = await putEvent({
+        ...weekly,
+        excluded_starts: ['2026-12-28T10:00:00Z', '2027-01-04'],
+        extra_starts: ['2027-01-06T10:00:00Z'],
+      });
+      expect(moved.status).toBe(200);
+      expect(await deliveries(campaign.id)).toEqual(
+        queuedFor('2027-01-04T10:00:00.000Z', '2027-01-06T10:00:00.000Z'),
+      );
+      const [, entry] = await trail(campaign.id);
+      expect(entry).toMatchObject({ action: 'event_moved' });
+      expect(entry.changes.event.to).toMatchObject({
+        excluded_starts: ['2026-12-28T10:00:00.000Z', '2027-01-04'],
+        extra_starts: ['2027-01-06T10:00:00.000Z'],
+      });
+      expect(entry.changes.queued_emails.to).toMatchObject({
+        event_at: '2027-01-06T10:00:00.000Z',
+      });
     });
 
     it('leaves an email already sent as it was sent, and moves the one still queued', async () => {

@@ -107,6 +107,146 @@ describe('predictable events', () => {
     expect(body.data[0].ends_at).toBe('2026-02-01T12:00:00.000Z');
   });
 
+  describe('excluded and extra starts', () => {
+    // Mondays at 21:00 in New York: Tuesday 02:00Z in winter, 01:00Z from 8 March.
+    const evening = {
+      ...billingRun,
+      title: 'Evening release',
+      starts_at: '2026-03-02T21:00:00-05:00',
+      ends_at: '2026-03-02T22:00:00-05:00',
+      rrule: 'FREQ=WEEKLY;COUNT=6',
+      time_zone: 'America/New_York',
+    };
+    const starts = async () =>
+      (
+        await readJson(await t.request('/v1/events/occurrences?from=2026-03-01&to=2026-04-15'))
+      ).data.map((o: { starts_at: string }) => o.starts_at);
+
+    it("skips an excluded instant, or any start on an excluded day of the event's zone, and adds extra starts", async () => {
+      const created = await create({
+        ...evening,
+        excluded_starts: [
+          '2026-03-09T21:00:00-04:00',
+          // Monday in New York is Tuesday in UTC: the day is the zone's.
+          '2026-03-23',
+          // Not a start (21:00 UTC): an excluded instant matches exactly, or nothing.
+          '2026-03-16T21:00:00Z',
+          '2026-03-23',
+        ],
+        extra_starts: ['2026-03-19T13:00:00Z'],
+      });
+      expect(created.status, await created.clone().text()).toBe(201);
+      const event = await readJson(created);
+      expect(event).toMatchObject({
+        excluded_starts: ['2026-03-10T01:00:00.000Z', '2026-03-16T21:00:00.000Z', '2026-03-23'],
+        extra_starts: ['2026-03-19T13:00:00.000Z'],
+      });
+      expect(await starts()).toEqual([
+        '2026-03-03T02:00:00.000Z',
+        '2026-03-17T01:00:00.000Z',
+        '2026-03-19T13:00:00.000Z',
+        '2026-03-31T01:00:00.000Z',
+        '2026-04-07T01:00:00.000Z',
+      ]);
+      const occurrences = await readJson(
+        await t.request('/v1/events/occurrences?from=2026-03-19&to=2026-03-20'),
+      );
+      // An extra start's window is as long as the first.
+      expect(occurrences.data).toEqual([
+        expect.objectContaining({
+          starts_at: '2026-03-19T13:00:00.000Z',
+          ends_at: '2026-03-19T14:00:00.000Z',
+        }),
+      ]);
+
+      const replaced = await t.request(`/v1/events/${event.id}`, {
+        method: 'PUT',
+        json: { ...evening, excluded_starts: ['2026-04-06'] },
+      });
+      expect(await readJson(replaced)).toMatchObject({
+        excluded_starts: ['2026-04-06'],
+        extra_starts: [],
+      });
+      expect(await starts()).toEqual([
+        '2026-03-03T02:00:00.000Z',
+        '2026-03-10T01:00:00.000Z',
+        '2026-03-17T01:00:00.000Z',
+        '2026-03-24T01:00:00.000Z',
+        '2026-03-31T01:00:00.000Z',
+      ]);
+    });
+
+    it('keeps 500 of each', async () => {
+      const days = Array.from({ length: 500 }, (_, i) =>
+        new Date(Date.UTC(2027, 0, 1 + i)).toISOString().slice(0, 10),
+      );
+      const created = await create({
+        ...evening,
+        excluded_starts: days,
+        extra_starts: days.map((day) => `${day}T12:00:00Z`),
+      });
+      expect(created.status).toBe(201);
+      expect((await readJson(created)).extra_starts).toHaveLength(500);
+    });
+
+    it.each([
+      [
+        'excluded starts without a rule',
+        { rrule: null, excluded_starts: ['2026-03-09'] },
+        'excluded_starts',
+      ],
+      [
+        'extra starts without a rule',
+        { rrule: null, extra_starts: ['2026-03-19T13:00:00Z'] },
+        'extra_starts',
+      ],
+      [
+        'an excluded start that is no time',
+        { excluded_starts: ['next monday'] },
+        'excluded_starts.0',
+      ],
+      [
+        'an excluded time without offset',
+        { excluded_starts: ['2026-03-09T21:00:00'] },
+        'excluded_starts.0',
+      ],
+      [
+        'an excluded start in the year 9999',
+        { excluded_starts: ['9999-03-09'] },
+        'excluded_starts.0',
+      ],
+      ['an extra start that is a day', { extra_starts: ['2026-03-19'] }, 'extra_starts.0'],
+      [
+        '501 excluded starts',
+        { excluded_starts: Array.from({ length: 501 }, () => '2026-03-09') },
+        'excluded_starts',
+      ],
+      [
+        '501 extra starts',
+        { extra_starts: Array.from({ length: 501 }, () => '2026-03-19T13:00:00Z') },
+        'extra_starts',
+      ],
+    ])('refuses %s with 400 naming the field, and saves nothing', async (_, overrides, field) => {
+      const body = await expectProblem(
+        await create({ ...evening, ...overrides }),
+        400,
+        'validation_failed',
+      );
+      expect(body.errors.map((e: { path: string }) => e.path)).toEqual([field]);
+      expect((await readJson(await t.request('/v1/events'))).data).toEqual([]);
+      const event = await readJson(await create(evening));
+      await expectProblem(
+        await t.request(`/v1/events/${event.id}`, {
+          method: 'PUT',
+          json: { ...evening, ...overrides },
+        }),
+        400,
+        'validation_failed',
+      );
+      expect(await readJson(await t.request(`/v1/events/${event.id}`))).toEqual(event);
+    });
+  });
+
   it.each([
     ['an unknown kind', { kind: 'party' }, 'kind'],
     ['a time without offset', { starts_at: '2026-01-01T06:00:00' }, 'starts_at'],
@@ -286,6 +426,104 @@ describe('predictable events', () => {
       const relisted = await readJson(await t.request('/v1/events?limit=50'));
       expect(relisted.data).toHaveLength(4);
       expect(relisted.data.map((e: { title: string }) => e.title)).toContain('Release 4.2.1');
+    });
+
+    // As Google Calendar exports a series with cancelled instances: one EXDATE line each, in
+    // DTSTART's TZID, beside the zone's VTIMEZONE.
+    const googleFeed = (exceptions: string[]) =>
+      [
+        'BEGIN:VCALENDAR',
+        'PRODID:-//Google Inc//Google Calendar 70.9054//EN',
+        'VERSION:2.0',
+        'X-WR-TIMEZONE:America/New_York',
+        ...['BEGIN:VTIMEZONE', 'TZID:America/New_York', 'BEGIN:DAYLIGHT'],
+        ...['TZOFFSETFROM:-0500', 'TZOFFSETTO:-0400', 'TZNAME:EDT'],
+        ...['DTSTART:19700308T020000', 'RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=2SU', 'END:DAYLIGHT'],
+        ...['BEGIN:STANDARD', 'TZOFFSETFROM:-0400', 'TZOFFSETTO:-0500', 'TZNAME:EST'],
+        ...['DTSTART:19701101T020000', 'RRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=1SU', 'END:STANDARD'],
+        'END:VTIMEZONE',
+        'BEGIN:VEVENT',
+        'DTSTART;TZID=America/New_York:20260302T100000',
+        'DTEND;TZID=America/New_York:20260302T110000',
+        'RRULE:FREQ=WEEKLY;BYDAY=MO',
+        ...exceptions,
+        'DTSTAMP:20260301T120000Z',
+        'UID:7kukuqrfedlm2f9t3vmb4bsa3k@google.com',
+        'SUMMARY:Release train',
+        'STATUS:CONFIRMED',
+        'END:VEVENT',
+        'BEGIN:VEVENT',
+        'DTSTART;VALUE=DATE:20260305',
+        'DTEND;VALUE=DATE:20260306',
+        'RRULE:FREQ=WEEKLY;UNTIL=20260402',
+        'EXDATE;VALUE=DATE:20260312,20260326',
+        'UID:maintenance-day@google.com',
+        'SUMMARY:Maintenance day',
+        'END:VEVENT',
+        'END:VCALENDAR',
+        '',
+      ].join('\r\n');
+    const startsByTitle = async () => {
+      const listed = await readJson(
+        await t.request('/v1/events/occurrences?from=2026-03-01&to=2026-04-10'),
+      );
+      const byTitle: Record<string, string[]> = {};
+      for (const o of listed.data as { title: string; starts_at: string }[]) {
+        byTitle[o.title] = [...(byTitle[o.title] ?? []), o.starts_at];
+      }
+      return byTitle;
+    };
+
+    it("keeps a Google series' EXDATEs and RDATEs, lists no occurrence on an excluded day, and updates them when sent again", async () => {
+      const first = await readJson(
+        await importFeed(
+          googleFeed([
+            'EXDATE;TZID=America/New_York:20260316T100000',
+            'EXDATE;TZID=America/New_York:20260330T100000',
+            'RDATE;TZID=America/New_York:20260319T100000',
+          ]),
+        ),
+      );
+      expect(first).toEqual({ imported: 2, updated: 0, skipped: [] });
+      // 10:00 in New York: 15:00Z before 8 March, 14:00Z after.
+      expect(await startsByTitle()).toEqual({
+        'Release train': [
+          '2026-03-02T15:00:00.000Z',
+          '2026-03-09T14:00:00.000Z',
+          '2026-03-19T14:00:00.000Z',
+          '2026-03-23T14:00:00.000Z',
+          '2026-04-06T14:00:00.000Z',
+        ],
+        'Maintenance day': [
+          '2026-03-05T00:00:00.000Z',
+          '2026-03-19T00:00:00.000Z',
+          '2026-04-02T00:00:00.000Z',
+        ],
+      });
+      const listed = await readJson(await t.request('/v1/events?limit=50'));
+      const byTitle = Object.fromEntries(listed.data.map((e: { title: string }) => [e.title, e]));
+      expect(byTitle['Release train']).toMatchObject({
+        time_zone: 'America/New_York',
+        excluded_starts: ['2026-03-16T14:00:00.000Z', '2026-03-30T14:00:00.000Z'],
+        extra_starts: ['2026-03-19T14:00:00.000Z'],
+      });
+      expect(byTitle['Maintenance day']).toMatchObject({
+        excluded_starts: ['2026-03-12', '2026-03-26'],
+        extra_starts: [],
+      });
+
+      // The 30 March release is back on, 16 March still off, and no extra one.
+      const again = await readJson(
+        await importFeed(googleFeed(['EXDATE;TZID=America/New_York:20260316T100000'])),
+      );
+      expect(again).toEqual({ imported: 0, updated: 2, skipped: [] });
+      expect((await startsByTitle())['Release train']).toEqual([
+        '2026-03-02T15:00:00.000Z',
+        '2026-03-09T14:00:00.000Z',
+        '2026-03-23T14:00:00.000Z',
+        '2026-03-30T14:00:00.000Z',
+        '2026-04-06T14:00:00.000Z',
+      ]);
     });
 
     it.each([
@@ -632,6 +870,13 @@ describe('predictable events', () => {
 
   it('expands and serializes a busy calendar on a compute thread, as the request thread would', async () => {
     for (let i = 0; i < 8; i++) await create({ ...billingRun, rrule: 'FREQ=DAILY' });
+    // Exceptions cross to the thread with their event: two starts fewer, one more.
+    await create({
+      ...billingRun,
+      rrule: 'FREQ=DAILY',
+      excluded_starts: ['2026-06-01', '2026-07-01T06:00:00Z'],
+      extra_starts: ['2026-06-02T18:00:00Z'],
+    });
     const { compute, tasks } = recordingThreadCompute();
     const onThreads = await startTestApp({ database: t.database, compute });
     const path = '/v1/events/occurrences?from=2026-01-01&to=2026-12-31';
@@ -641,7 +886,7 @@ describe('predictable events', () => {
     expect(fromThread.headers.get('content-type')).toMatch(/^application\/json/);
     expect(tasks).toEqual(['occurrencesJson']);
     const body = await fromThread.text();
-    expect(JSON.parse(body).data).toHaveLength(8 * 364);
+    expect(JSON.parse(body).data).toHaveLength(9 * 364 - 2 + 1);
     expect(body).toBe(await inline.text());
   });
 

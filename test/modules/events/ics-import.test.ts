@@ -170,13 +170,14 @@ describe('iCalendar import limits', () => {
     expect(await stored()).toEqual([]);
   });
 
-  it('skips and lists events with EXDATE or RDATE, which an event cannot keep', async () => {
+  it('skips and lists EXDATE or RDATE without an RRULE, RDATE periods, and RDATE dates on a timed event', async () => {
     const answer = await readJson(
       await importFeed(
         calendar(
-          ...vevent('weekly', at, 'RRULE:FREQ=WEEKLY', 'EXDATE:20260708T060000Z'),
-          ...vevent('extra', at, 'RRULE:FREQ=MONTHLY', 'RDATE:20260703T060000Z'),
-          ...vevent('plain', at, 'SUMMARY:Plain'),
+          ...vevent('no-rule', at, 'EXDATE:20260708T060000Z'),
+          ...vevent('period', at, 'RRULE:FREQ=WEEKLY', 'RDATE;VALUE=PERIOD:20260703T060000Z/PT1H'),
+          ...vevent('day', at, 'RRULE:FREQ=WEEKLY', 'RDATE;VALUE=DATE:20260703'),
+          ...vevent('kept', at, 'RRULE:FREQ=WEEKLY', 'EXDATE:20260708T060000Z', 'SUMMARY:Kept'),
         ),
       ),
     );
@@ -184,16 +185,84 @@ describe('iCalendar import limits', () => {
     expect(answer.skipped).toEqual([
       {
         location: 'body',
-        path: 'VEVENT 1 (weekly)',
-        message: 'has EXDATE or RDATE, which are not supported (only RRULE)',
+        path: 'VEVENT 1 (no-rule)',
+        message: 'has EXDATE or RDATE without an RRULE',
       },
       {
         location: 'body',
-        path: 'VEVENT 2 (extra)',
-        message: 'has EXDATE or RDATE, which are not supported (only RRULE)',
+        path: 'VEVENT 2 (period)',
+        message: 'has RDATE periods (VALUE=PERIOD), which are not supported',
+      },
+      {
+        location: 'body',
+        path: 'VEVENT 3 (day)',
+        message: 'has RDATE dates (VALUE=DATE) on a timed event, which give no time of day',
       },
     ]);
-    expect((await stored()).map((e) => e.title)).toEqual(['Plain']);
+    expect((await stored()).map((e) => e.title)).toEqual(['Kept']);
+  });
+
+  it('refuses a feed of more than 20,000 EXDATE and RDATE values with 413 and imports nothing', async () => {
+    // 41 series of 500 each: every one within an event's limit, the feed past its own.
+    const dates = Array.from({ length: 500 }, (_, i) =>
+      new Date(Date.UTC(2026, 6, 1 + i, 6)).toISOString().replace(/[-:]|\.000/g, ''),
+    );
+    const series = Array.from({ length: 41 }, (_, i) =>
+      vevent(
+        `s${i}`,
+        at,
+        'RRULE:FREQ=DAILY',
+        `EXDATE:${dates.slice(0, 250).join(',')}`,
+        `RDATE:${dates.slice(250).join(',')}`,
+      ),
+    );
+    const body = await expectProblem(
+      await importFeed(calendar(...series.flat())),
+      413,
+      'payload_too_large',
+    );
+    expect(body.errors[0].message).toBe(
+      'its VEVENTs have 20500 EXDATE and RDATE values, and a feed may have at most 20000',
+    );
+    expect(await stored()).toEqual([]);
+    const within = await importFeed(calendar(...series.slice(0, 40).flat()));
+    expect(await readJson(within)).toMatchObject({ imported: 40, skipped: [] });
+  });
+
+  it('refuses a VEVENT with more than 500 EXDATEs, or one that is no date, naming it, and imports nothing', async () => {
+    const dates = Array.from({ length: 501 }, (_, i) =>
+      new Date(Date.UTC(2026, 6, 1 + i, 6)).toISOString().replace(/[-:]|\.000/g, ''),
+    );
+    const body = await expectProblem(
+      await importFeed(
+        calendar(
+          ...vevent('many', at, 'RRULE:FREQ=DAILY', `EXDATE:${dates.join(',')}`),
+          ...vevent('garbage', at, 'RRULE:FREQ=DAILY', 'EXDATE:20260708T060000Z', 'EXDATE:garbage'),
+          ...vevent('mars', at, 'RRULE:FREQ=DAILY', 'RDATE;TZID=Mars/Olympus:20260703T060000'),
+          ...vevent('plain', at, 'SUMMARY:Plain'),
+        ),
+      ),
+      422,
+      'invalid_calendar',
+    );
+    expect(body.errors).toEqual([
+      {
+        location: 'body',
+        path: 'VEVENT 1 (many).EXDATE',
+        message: 'has 501 dates, and an event may have at most 500',
+      },
+      {
+        location: 'body',
+        path: 'VEVENT 2 (garbage).EXDATE',
+        message: 'is not a date or date-time',
+      },
+      {
+        location: 'body',
+        path: 'VEVENT 3 (mars).RDATE',
+        message: 'TZID Mars/Olympus is neither a VTIMEZONE of the feed nor an IANA time zone',
+      },
+    ]);
+    expect(await stored()).toEqual([]);
   });
 
   it("holds a VEVENT to the JSON API's limits: an RRULE of at most 500 characters, a UID of 255", async () => {
