@@ -1,5 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { expandCalendar } from '../../../src/modules/events/occurrences';
+import { calendarWindow } from '../../../src/modules/spikes/verdict-input';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';
 import { recordingThreadCompute } from '../../helpers/recording-compute';
@@ -173,6 +175,28 @@ describe('predictable events', () => {
         '2026-03-17T01:00:00.000Z',
         '2026-03-24T01:00:00.000Z',
         '2026-03-31T01:00:00.000Z',
+      ]);
+    });
+
+    it("gives spike detection's and patterns' calendar the same starts", async () => {
+      await create({
+        ...evening,
+        excluded_starts: ['2026-03-09T21:00:00-04:00', '2026-03-23'],
+        extra_starts: ['2026-03-19T13:00:00Z'],
+      });
+      const { expansion } = await calendarWindow(
+        t.deps,
+        new Date('2026-03-01T00:00:00Z'),
+        new Date('2026-04-15T00:00:00Z'),
+      );
+      // Padded by the event's lag: each window starts at its start.
+      expect(expandCalendar(expansion).map((o) => o.starts_at)).toEqual(await starts());
+      expect(await starts()).toEqual([
+        '2026-03-03T02:00:00.000Z',
+        '2026-03-17T01:00:00.000Z',
+        '2026-03-19T13:00:00.000Z',
+        '2026-03-31T01:00:00.000Z',
+        '2026-04-07T01:00:00.000Z',
       ]);
     });
 
