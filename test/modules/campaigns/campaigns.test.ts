@@ -614,6 +614,17 @@ describe('campaigns', () => {
       expect(await trail(campaign.id)).toHaveLength(2);
     });
 
+    it('times its emails by the next start while an occurrence of the event is under way', async () => {
+      expect((await putEvent({ rrule: 'FREQ=WEEKLY' })).status).toBe(200);
+      // The 28 December upgrade runs 10:00–12:00; the next one is on 4 January.
+      t.clock.set('2026-12-28T11:00:00Z');
+      const campaign = await created(emailCampaign());
+      expect((await deliveries(campaign.id)).map((d) => [d.scheduled_for, d.event_at])).toEqual([
+        ['2027-01-02T10:00:00.000Z', '2027-01-04T10:00:00.000Z'],
+        ['2027-01-02T10:00:00.000Z', '2027-01-04T10:00:00.000Z'],
+      ]);
+    });
+
     it('times its emails by the next start the event does not exclude, and re-plans when one is excluded or added', async () => {
       const weekly = { rrule: 'FREQ=WEEKLY', excluded_starts: ['2026-12-28T10:00:00Z'] };
       expect((await putEvent(weekly)).status).toBe(200);

@@ -116,10 +116,15 @@ export async function nextOccurrence(
   if (!campaign.eventId) return null;
   const [event] = await db.select().from(events).where(sql`${events.id} = ${campaign.eventId}`);
   if (!event) return null;
-  const [next] = occurrencesBetween(event, now, new Date(now.getTime() + OCCURRENCE_HORIZON_MS), {
-    limit: 1,
-    timeZone,
-  }).filter((occurrence) => new Date(occurrence.starts_at) >= now);
+  // Occurrences are the windows that touch a range; only those ending a duration or more after
+  // now start at now or later, so one under way is not the first found (and the only one kept).
+  const duration = event.endsAt.getTime() - event.startsAt.getTime();
+  const [next] = occurrencesBetween(
+    event,
+    new Date(now.getTime() + duration - 1),
+    new Date(now.getTime() + OCCURRENCE_HORIZON_MS),
+    { limit: 1, timeZone },
+  );
   if (!next && settings.before_event) {
     throw new AppError('validation_failed', 'The email cannot be timed by its event.', [
       {
