@@ -1,0 +1,1 @@
+CREATE INDEX "campaigns_event_idx" ON "campaigns" USING btree ("event_id") WHERE "campaigns"."event_id" is not null;
