@@ -177,8 +177,9 @@ const icsRoute = defineRoute({
   summary: 'Import the events of an iCalendar (.ics) feed',
   description:
     'One event per VEVENT, keyed by its UID, so sending the feed again updates them. RRULEs ' +
-    'are kept; a TZID that is an IANA name is read by the IANA database and kept as the ' +
-    "event's `time_zone` (the zone its recurrences keep their local time in), any other is " +
+    'are kept; a TZID that is an IANA name, or a Windows one as Outlook writes them ' +
+    '(`W. Europe Standard Time` is `Europe/Berlin`), is read by the IANA database and kept ' +
+    "as the event's `time_zone` (the zone its recurrences keep their local time in), any other is " +
     "read by the feed's own VTIMEZONE (which applies to that feed only); floating times and " +
     'all-day dates are read in the workspace time zone. A recurring event keeps its EXDATEs ' +
     'as `excluded_starts` (a DATE value as its day) and its RDATEs as `extra_starts`, read as ' +

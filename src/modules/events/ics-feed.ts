@@ -2,11 +2,11 @@ import ICAL from 'ical.js';
 import { AppError, type FieldError } from '../../http/app-error';
 import { unsafeTextProblem } from '../../http/safe-text';
 import { EARLIEST_YEAR, LATEST_YEAR } from '../../http/time-input';
-import { isTimeZone } from '../../lib/time-zone';
 import { EventInputSchema } from './event-schemas';
 import { calendarProblems } from './events.service';
 import {
   feedZoneReader,
+  ianaZoneOf,
   MAX_FEED_ZONE_CHANGES,
   type ZoneReader,
   zoneChangesIn,
@@ -334,8 +334,8 @@ function instantOf(
     problem(property.toUpperCase(), time);
     return undefined;
   }
-  const zone = time.local && !time.isDate && typeof tzid === 'string' && isTimeZone(tzid);
-  return { instant: time.instant, isDate: time.isDate, zone: zone ? tzid : null };
+  const zone = time.local && !time.isDate && typeof tzid === 'string' ? ianaZoneOf(tzid) : null;
+  return { instant: time.instant, isDate: time.isDate, zone: zone ?? null };
 }
 
 /**

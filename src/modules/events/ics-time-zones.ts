@@ -1,5 +1,6 @@
 import { fromZonedTime } from 'date-fns-tz';
 import ICAL from 'ical.js';
+import { findIana } from 'windows-iana';
 import { LATEST_YEAR } from '../../http/time-input';
 import { isTimeZone } from '../../lib/time-zone';
 
@@ -12,16 +13,28 @@ const EARLIEST_ZONE_YEAR = 1600;
 export type ZoneReader = (wall: string, tzid: string) => Date | string;
 
 /**
- * How one feed's TZIDs read: an IANA name by the IANA database, whatever the feed says about
- * it (a feed's copy of Europe/Berlin is at best a stale extract of it); any other id by the
- * feed's own VTIMEZONE of that id (Outlook's "W. Europe Standard Time"). Nothing is
- * registered with ical.js's process-wide TimezoneService, so one feed, even a refused one,
- * cannot change how another is read.
+ * The IANA zone a TZID names: an IANA name itself, or a Windows zone name as Outlook and
+ * Exchange write them ("W. Europe Standard Time" is Europe/Berlin, CLDR's zone for it);
+ * undefined for any other id.
+ */
+export function ianaZoneOf(tzid: string): string | undefined {
+  if (isTimeZone(tzid)) return tzid;
+  const [zone] = findIana(tzid);
+  return zone && isTimeZone(zone) ? zone : undefined;
+}
+
+/**
+ * How one feed's TZIDs read: an IANA or Windows zone name by the IANA database (see
+ * `ianaZoneOf`), whatever the feed says about it (a feed's copy of a zone is at best a stale
+ * extract of it), so a recurring event keeps the zone its times were read in; any other id by
+ * the feed's own VTIMEZONE of that id. Nothing is registered with ical.js's process-wide
+ * TimezoneService, so one feed, even a refused one, cannot change how another is read.
  */
 export function feedZoneReader(calendar: ICAL.Component): ZoneReader {
   const zones = new Map<string, ICAL.Timezone | string>();
   return (wall, tzid) => {
-    if (isTimeZone(tzid)) return fromZonedTime(wall, tzid);
+    const iana = ianaZoneOf(tzid);
+    if (iana) return fromZonedTime(wall, iana);
     let zone = zones.get(tzid);
     if (zone === undefined) {
       zone = feedZone(calendar, tzid);

@@ -786,7 +786,7 @@ describe('predictable events', () => {
       expect(await readJson(await t.request(`/v1/events/${event.id}`))).toEqual(event);
     });
 
-    it("keeps an imported event's IANA TZID as its time_zone; UTC, floating, all-day and feed-only zones get none", async () => {
+    it("keeps an imported event's IANA or Windows TZID as its time_zone; UTC, floating, all-day and feed-only zones get none", async () => {
       const feed = [
         'BEGIN:VCALENDAR',
         'VERSION:2.0',
@@ -805,8 +805,15 @@ describe('predictable events', () => {
         ...['DTSTART:20260302T090000', 'END:VEVENT'],
         ...['BEGIN:VEVENT', 'UID:all-day@acme.test', 'SUMMARY:All day'],
         ...['DTSTART;VALUE=DATE:20260302', 'END:VEVENT'],
+        // Outlook names zones the Windows way, with a VTIMEZONE that holds only this winter.
         ...['BEGIN:VEVENT', 'UID:outlook@acme.test', 'SUMMARY:Outlook'],
-        ...['DTSTART;TZID=W. Europe Standard Time:20260302T090000', 'END:VEVENT'],
+        ...['DTSTART;TZID=W. Europe Standard Time:20260302T090000'],
+        ...['RRULE:FREQ=WEEKLY;COUNT=6', 'END:VEVENT'],
+        ...['BEGIN:VEVENT', 'UID:own-zone@acme.test', 'SUMMARY:Own zone'],
+        ...['DTSTART;TZID=Acme Standard Time:20260302T090000', 'END:VEVENT'],
+        ...['BEGIN:VTIMEZONE', 'TZID:Acme Standard Time', 'BEGIN:STANDARD'],
+        ...['DTSTART:16010101T000000', 'TZOFFSETFROM:+0300', 'TZOFFSETTO:+0300'],
+        ...['END:STANDARD', 'END:VTIMEZONE'],
         'END:VCALENDAR',
         '',
       ].join('\r\n');
@@ -815,7 +822,7 @@ describe('predictable events', () => {
         body: feed,
         headers: { 'content-type': 'text/calendar' },
       });
-      expect(await readJson(imported)).toMatchObject({ imported: 5, updated: 0 });
+      expect(await readJson(imported)).toMatchObject({ imported: 6, updated: 0 });
       const listed = await readJson(await newYork.request('/v1/events?limit=50'));
       expect(
         Object.fromEntries(
@@ -829,9 +836,11 @@ describe('predictable events', () => {
         UTC: null,
         Floating: null,
         'All day': null,
-        Outlook: null,
+        Outlook: 'Europe/Berlin',
+        'Own zone': null,
       });
       expect(await aroundBothChanges('Berlin release')).toEqual(berlinMondays);
+      expect(await aroundBothChanges('Outlook')).toEqual(berlinMondays);
     });
 
     it('reads from and to as days in the workspace time zone', async () => {
