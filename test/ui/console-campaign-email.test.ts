@@ -150,4 +150,20 @@ describe('the console email campaign view and campaign page', () => {
     expect(await impact.text()).toContain('Net, all reasons (headline)');
     expect((await ops.get(`/console/campaigns/${bannerId}/impact`)).status).toBe(403);
   });
+
+  it('refuses an analyst session the email view and campaign page, naming no recipient', async () => {
+    const analyst = consoleClient(t);
+    await analyst.signIn(await t.keyFor('analyst'));
+    for (const path of [
+      `/console/campaigns/${emailId}/email`,
+      `/console/campaigns/${emailId}/email?account=acct-003`,
+      `/console/campaigns/${emailId}`,
+    ]) {
+      const page = await analyst.get(path);
+      expect(page.status).toBe(403);
+      const markup = await page.text();
+      expect(markup).toContain('This page needs the ops role');
+      expect(markup).not.toMatch(/owner\d+@|acct-\d+/);
+    }
+  });
 });

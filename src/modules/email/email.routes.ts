@@ -64,7 +64,10 @@ const previewRoute = defineRoute({
 const DeliverySchema = z
   .object({
     id: z.uuid(),
-    account_id: z.string(),
+    account_id: z
+      .string()
+      .optional()
+      .openapi({ description: 'The recipient account. Left out for analyst keys.' }),
     email: z.string().openapi({
       description: 'Masked for analyst keys (`j•••@example.com`); whole for ops and admin.',
     }),
@@ -75,7 +78,15 @@ const DeliverySchema = z
     }),
     sent_at: z.string().nullable(),
     attempts: z.number().int(),
-    provider_id: z.string().nullable(),
+    provider_id: z
+      .string()
+      .nullable()
+      .optional()
+      .openapi({
+        description:
+          "The provider's message id (Resend's), whose log names the recipient. " +
+          'Left out for analyst keys.',
+      }),
     error: z
       .string()
       .nullable()
@@ -96,8 +107,8 @@ const deliveriesRoute = defineRoute({
   summary: "An email campaign's deliveries and how many are in each state",
   description:
     'Analyst keys read the counts and states, not who the recipients are: each address is ' +
-    'masked (`j•••@example.com`) and `time_zone` and `error` are left out. Ops and admin keys ' +
-    'see them whole.',
+    'masked (`j•••@example.com`), and `account_id`, `provider_id`, `time_zone` and `error`, ' +
+    'which name the recipient another way, are left out. Ops and admin keys see them whole.',
   request: {
     params: CampaignParams,
     query: PageQuerySchema.extend({ status: z.enum(DELIVERY_STATUSES).optional() }),

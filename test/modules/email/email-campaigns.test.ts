@@ -270,27 +270,40 @@ describe('email campaigns', () => {
     expect(count?.n).toBe(0);
   });
 
-  it('shows an analyst key masked recipients, without their time zone or error, and an ops key the whole recipient', async () => {
+  it('shows an analyst key masked recipients, without their account, provider message id, time zone or error, and an ops key the whole recipient', async () => {
     const campaign = await create(maintenanceEmail({ holdout_percent: 0 }));
     // A bounce stores the provider's message, which quotes the address it bounced from.
     await t.deps.db.execute(sql`
       update email_deliveries
       set status = 'bounced', error = '550 5.1.1 <' || email || '>: Recipient address rejected'
       where campaign_id = ${campaign.id} and account_id = 'acct-001'`);
+    // Resend's message id: its log names the recipient.
+    await t.deps.db.execute(sql`
+      update email_deliveries set provider_id = 'resend-msg-' || account_id
+      where campaign_id = ${campaign.id}`);
     const list = async (key: string) =>
       readJson(await t.request(`/v1/campaigns/${campaign.id}/deliveries?limit=200`, { key }));
-    type Listed = { account_id: string; email: string; time_zone?: string; error?: string };
+    type Listed = {
+      account_id?: string;
+      email: string;
+      provider_id?: string | null;
+      time_zone?: string;
+      error?: string;
+    };
 
     const asAnalyst = await list(await t.keyFor('analyst'));
     expect(asAnalyst.data).toHaveLength(90);
     expect(asAnalyst.counts).toMatchObject({ queued: 89, bounced: 1 });
     for (const delivery of asAnalyst.data as Listed[]) {
       expect(delivery.email).toBe('o•••@example.com');
-      expect(delivery).not.toHaveProperty('time_zone');
-      expect(delivery).not.toHaveProperty('error');
+      expect(delivery).toHaveProperty('status');
+      for (const field of ['account_id', 'provider_id', 'time_zone', 'error']) {
+        expect(delivery).not.toHaveProperty(field);
+      }
     }
     const answer = JSON.stringify(asAnalyst);
     expect(answer).not.toMatch(/owner\d+@/);
+    expect(answer).not.toContain('acct-');
     expect(answer).not.toContain('America/Los_Angeles');
 
     for (const key of [await t.keyFor('ops'), t.adminKey]) {
@@ -299,11 +312,12 @@ describe('email campaigns', () => {
       const bounced = whole.find((d) => d.account_id === 'acct-001');
       expect(bounced).toMatchObject({
         email: 'owner1@example.com',
+        provider_id: 'resend-msg-acct-001',
         time_zone: 'Europe/Berlin',
         error: '550 5.1.1 <owner1@example.com>: Recipient address rejected',
       });
       for (const delivery of whole) {
-        expect(delivery.email).toBe(`owner${Number(delivery.account_id.slice(5))}@example.com`);
+        expect(delivery.email).toBe(`owner${Number(delivery.account_id?.slice(5))}@example.com`);
       }
     }
   });

@@ -15,19 +15,23 @@ export function maskedAddress(address: string): string {
 }
 
 /** A delivery with what names its recipient masked or left out. */
-export type MaskedDeliveryView = Omit<DeliveryView, 'time_zone' | 'error'>;
+export type MaskedDeliveryView = Omit<
+  DeliveryView,
+  'account_id' | 'provider_id' | 'time_zone' | 'error'
+>;
 
 /**
  * A delivery as `role` may read it. Analysts read deliveries for their counts and states, not
  * to learn who the recipients are (accounts and suppressions are ops' to read): their address
- * is masked, and the fields that can carry it or the account's own data are left out, the
- * provider's error (a bounce message quotes the address) and the account's time zone.
+ * is masked, and what names the recipient another way is left out: the account id, the
+ * provider's message id (the provider's log shows the recipient for it), the provider's error
+ * (a bounce message quotes the address) and the account's time zone.
  */
 export function deliveryAsSeenBy(
   role: Role,
   delivery: DeliveryView,
 ): DeliveryView | MaskedDeliveryView {
   if (SEE_RECIPIENTS.includes(role)) return delivery;
-  const { time_zone, error, email, ...rest } = delivery;
+  const { account_id, provider_id, time_zone, error, email, ...rest } = delivery;
   return { ...rest, email: maskedAddress(email) };
 }
