@@ -96,14 +96,16 @@ const patchRoute = defineRoute({
     'Lifecycle: draft → scheduled → active → ended, or cancelled before it starts. ' +
     'Scheduled becomes active and active becomes ended by the clock alone. A move the ' +
     'campaign’s state does not allow (ending a draft, cancelling an active campaign, ' +
-    'publishing one already published, any change to an ended or cancelled campaign) is a ' +
-    '409 `conflict` and changes nothing; a body the schema refuses is a 400.',
+    'publishing one already published, a new `starts_at` or `holdout_percent` for an active ' +
+    'campaign, any change to an ended or cancelled campaign) is a 409 `conflict` and changes ' +
+    'nothing; a body the schema refuses is a 400. An active campaign takes its own `starts_at` ' +
+    'and `holdout_percent` sent back unchanged.',
   request: { params: IdParams, body: { required: true, content: json(CampaignPatchSchema) } },
   responses: {
     200: { description: 'The campaign after the change', content: json(CampaignSchema) },
     404: problemResponse('No such campaign.'),
     409: problemResponse(
-      'The campaign has ended or was cancelled, or its state does not allow the move asked.',
+      'The campaign has ended or was cancelled, or its state does not allow the change asked.',
     ),
   },
 });

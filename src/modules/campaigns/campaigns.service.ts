@@ -191,7 +191,7 @@ export async function patchCampaign(
     // just committed, and the campaign would look active still.
     const now = deps.clock.now();
     const status = campaignStatus(row, now);
-    const conflict = lifecycleConflict(status, change.status);
+    const conflict = lifecycleConflict(status, change, row);
     if (conflict) throw new AppError('conflict', conflict);
     const next = applyPatch(row, change, status, now);
     const [updated] = await tx
@@ -215,7 +215,6 @@ function applyPatch(
   status: CampaignStatus,
   now: Date,
 ): Partial<typeof campaigns.$inferInsert> {
-  const errors: FieldError[] = [];
   const next: Partial<typeof campaigns.$inferInsert> = {};
   if (patch.title !== undefined) next.title = patch.title;
   if (patch.body !== undefined) {
@@ -242,20 +241,12 @@ function applyPatch(
       next.eventId === undefined ? row.eventId : next.eventId,
     );
   }
-  if (patch.holdout_percent !== undefined && patch.holdout_percent !== row.holdoutPercent) {
-    // Moving accounts between groups after exposure would corrupt the measurement.
-    if (status === 'active') {
-      errors.push(bodyError('holdout_percent', 'cannot change once the campaign is active'));
-    }
-    next.holdoutPercent = patch.holdout_percent;
-  }
-  if (patch.starts_at !== undefined) {
-    if (status === 'active') errors.push(bodyError('starts_at', 'the campaign has started'));
-    next.startsAt = new Date(patch.starts_at);
-  }
+  // What the campaign's state allows (its moves, an active one's start and holdout) was
+  // settled before (lifecycleConflict).
+  if (patch.holdout_percent !== undefined) next.holdoutPercent = patch.holdout_percent;
+  if (patch.starts_at !== undefined) next.startsAt = new Date(patch.starts_at);
   if (patch.ends_at !== undefined) next.endsAt = patch.ends_at ? new Date(patch.ends_at) : null;
 
-  // Which moves the campaign's state allows was settled before (lifecycleConflict).
   switch (patch.status) {
     case 'scheduled':
       next.publishedAt = now;
@@ -268,7 +259,6 @@ function applyPatch(
       next.cancelledAt = now;
       break;
   }
-  if (errors.length > 0) invalid(errors);
   const publishing = patch.status === 'scheduled' || status !== 'draft';
   if (patch.status !== 'ended') {
     checkWindow(

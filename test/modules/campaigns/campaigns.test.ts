@@ -298,10 +298,33 @@ describe('campaigns', () => {
     expect(Object.keys(trail[2].changes).sort()).toEqual(['published_at']);
   });
 
-  it('refuses to change the holdout of an active campaign', async () => {
+  it('answers 409 to a change of the holdout or start of an active campaign, changes nothing, and takes them unchanged', async () => {
     const live = await readJson(await create({ ...banner, starts_at: undefined, publish: true }));
-    await expectProblem(await patch(live.id, { holdout_percent: 20 }), 400, 'validation_failed');
-    expect((await readJson(await t.request(`/v1/campaigns/${live.id}`))).holdout_percent).toBe(10);
+    t.clock.set('2026-03-02T10:00:00Z');
+    for (const change of [
+      { holdout_percent: 20 },
+      { starts_at: '2026-03-02T09:30:00Z' },
+      { starts_at: '2026-03-04T00:00:00Z', title: 'Moved' },
+    ]) {
+      const problem = await expectProblem(await patch(live.id, change), 409, 'conflict');
+      expect(problem.detail).toContain('The campaign is active');
+      expect(problem.detail).toContain(Object.keys(change)[0]);
+    }
+    const after = await readJson(await t.request(`/v1/campaigns/${live.id}`));
+    expect(after).toMatchObject({
+      holdout_percent: 10,
+      starts_at: '2026-03-02T09:00:00.000Z',
+      title: banner.title,
+      version: live.version,
+    });
+    // A client sending the campaign back whole repeats them as they are.
+    const same = await patch(live.id, {
+      holdout_percent: 10,
+      starts_at: '2026-03-02T09:00:00Z',
+      title: 'Maintenance, now with a new title',
+    });
+    expect(same.status).toBe(200);
+    expect((await readJson(same)).title).toBe('Maintenance, now with a new title');
   });
 
   it.each([
