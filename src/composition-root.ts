@@ -4,6 +4,7 @@ import type { Config } from './config';
 import type { Db } from './db/database';
 import type { Deps } from './deps';
 import { systemClock } from './lib/clock';
+import { hostCheckedFetch } from './lib/webhook-address';
 import { createLogger } from './logger';
 import { followCampaignChange } from './modules/email/delivery/delivery-plan.service';
 import type { EmailTransport } from './modules/email/transport/email-transport';
@@ -81,6 +82,7 @@ export function buildDeps(
     heavyReads: caches.heavyReads,
     afterCampaignChange: followCampaignChange,
     afterDetectionInputChange: refreshSoon,
-    webhookFetch: overrides.webhookFetch ?? ((input, init) => fetch(input, init)),
+    // Node's entry passes one that also checks what names resolve to; Workers cannot resolve.
+    webhookFetch: overrides.webhookFetch ?? hostCheckedFetch(config.webhooksAllowLoopback),
   };
 }

@@ -1,7 +1,7 @@
 import type { LookupAddress } from 'node:dns';
 import { lookup } from 'node:dns/promises';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { isLoopbackHost, isUnroutableAddress } from './lib/unroutable-address';
+import { hostCheckedFetch, webhookAddressRefusal } from './lib/webhook-address';
 
 /** Every address a host name resolves to (Node's resolver, as `fetch` itself would use). */
 export async function resolveHost(hostname: string): Promise<string[]> {
@@ -22,18 +22,14 @@ export type WebhookFetchOptions = {
 };
 
 /**
- * `fetch` for URLs users register (status webhooks). The name is resolved when the connection
- * opens and the connection goes to the address that was checked, so a name that changes
- * between a check and the connection (DNS rebinding) cannot reach a private address, nor
- * loopback unless allowed. An address written in the URL is checked before anything is sent,
- * so an endpoint stored under other rules is refused as well.
+ * `fetch` for URLs users register (status webhooks), holding every address to the webhook rule
+ * (`webhookAddressRefusal`). The name is resolved when the connection opens and the connection
+ * goes to the address that was checked, so a name that changes between a check and the
+ * connection (DNS rebinding) cannot reach a private address, nor loopback unless allowed. An
+ * address written in the URL is checked before anything is sent (`hostCheckedFetch`, the
+ * whole check on Workers), so an endpoint stored under other rules is refused as well.
  */
 export function webhookFetch({ allowLoopback, resolve = resolveHost }: WebhookFetchOptions) {
-  const refusal = (address: string) => {
-    if (isUnroutableAddress(address)) return 'a private address';
-    if (!allowLoopback && isLoopbackHost(address)) return 'a loopback address';
-    return null;
-  };
   const agent = new Agent({
     connect: {
       lookup(hostname: string, options: { all?: boolean }, callback: LookupCallback) {
@@ -41,7 +37,9 @@ export function webhookFetch({ allowLoopback, resolve = resolveHost }: WebhookFe
           const addresses = await resolve(hostname);
           const address = addresses[0];
           if (!address) throw new Error(`${hostname} does not resolve`);
-          const refused = addresses.map(refusal).find(Boolean);
+          const refused = addresses
+            .map((each) => webhookAddressRefusal(each, allowLoopback))
+            .find(Boolean);
           if (refused) throw new Error(`${hostname} resolves to ${refused}`);
           return { address, family: address.includes(':') ? 6 : 4 };
         };
@@ -53,10 +51,7 @@ export function webhookFetch({ allowLoopback, resolve = resolveHost }: WebhookFe
       },
     },
   });
-  return (async (input: string | URL, init?: RequestInit) => {
-    const { hostname } = new URL(input);
-    const refused = refusal(hostname);
-    if (refused) throw new Error(`${hostname} is ${refused}`);
-    return undiciFetch(input, { ...init, dispatcher: agent } as Parameters<typeof undiciFetch>[1]);
-  }) as typeof fetch;
+  return hostCheckedFetch(allowLoopback, (input, init) =>
+    undiciFetch(input, { ...init, dispatcher: agent } as Parameters<typeof undiciFetch>[1]),
+  );
 }

@@ -552,6 +552,58 @@ describe('status page: webhooks to this machine on a public deployment', () => {
   });
 });
 
+describe('status page: webhooks where names cannot be resolved (the fetch Workers get)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // No webhookFetch of Node's: the composition root's default, as the Workers entry builds it.
+    t = await startTestApp({ env: { PUBLIC_URL: 'https://status.example.com' } });
+  });
+  afterAll(() => t.close());
+
+  it('refuses at sending an endpoint whose URL names a loopback address, stored under other rules', async () => {
+    const receiver = await startWebhookReceiver();
+    // As stored by an instance whose PUBLIC_URL was still local.
+    await t.deps.db.execute(sql`
+      insert into status_webhooks (id, url, secret, created_at)
+      values (gen_random_uuid(), ${receiver.url}, 'whsec_c2VjcmV0', now())`);
+    await t.request('/v1/status/incidents', {
+      method: 'POST',
+      json: { name: 'Inward', impact: 'minor', body: 'Investigating.', components: [] },
+    });
+    try {
+      expect(await deliverStatusWebhooks(t.deps)).toEqual({ delivered: 0 });
+      expect(receiver.received).toEqual([]);
+    } finally {
+      await receiver.close();
+    }
+    const [hook] = (await readJson(await t.request('/v1/status/webhooks'))).data;
+    expect(hook).toMatchObject({ delivered: 0, last_error: '127.0.0.1 is a loopback address' });
+  });
+
+  it('refuses a private and a loopback URL when added, each by the same rule, and stores neither', async () => {
+    for (const [url, says] of [
+      ['http://[::ffff:10.0.0.5]/hooks', 'private, link-local or reserved'],
+      ['http://169.254.169.254/latest/meta-data', 'private, link-local or reserved'],
+      ['http://127.0.0.1:8080/hooks', 'loopback'],
+    ] as const) {
+      const problem = await expectProblem(
+        await t.request('/v1/status/webhooks', { method: 'POST', json: { url } }),
+        400,
+        'validation_failed',
+      );
+      expect(problem.errors).toMatchObject([
+        { path: 'url', message: expect.stringContaining(says) },
+      ]);
+    }
+    const [stored] = rowsOf<{ count: number }>(
+      await t.deps.db.execute(
+        sql`select count(*)::int as count from status_webhooks where url not like '%/hooks/status'`,
+      ),
+    );
+    expect(stored?.count).toBe(0);
+  });
+});
+
 /** An endpoint on loopback that records what it is sent, or answers 500 while `down`. */
 async function startWebhookReceiver() {
   const received: { body: string; headers: Record<string, string> }[] = [];

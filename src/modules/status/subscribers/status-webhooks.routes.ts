@@ -1,7 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { createRouter } from '../../../http/create-router';
 import { defineRoute, json, problemResponse } from '../../../http/define-route';
-import { isUnroutableAddress } from '../../../lib/unroutable-address';
 import { StatusWebhookSchema } from '../status-schemas';
 import {
   createStatusWebhook,
@@ -17,9 +16,6 @@ const parsed = (url: string) => (URL.canParse(url) ? new URL(url) : undefined);
 const WebhookUrlSchema = z
   .url({ protocol: /^https?$/ })
   .max(2000)
-  .refine((url) => !isUnroutableAddress(parsed(url)?.hostname ?? ''), {
-    message: 'must not point at a private or link-local address',
-  })
   .refine((url) => !parsed(url)?.username && !parsed(url)?.password, {
     message: 'must not carry credentials; put a token in the path instead',
   })
@@ -40,8 +36,11 @@ const createRoute = defineRoute({
     '(exponential backoff, up to 10 attempts). The secret is shown only in this answer. ' +
     'A URL on a private, link-local or metadata address is refused with 400, and so is one on ' +
     'this machine (127.0.0.0/8, ::1, localhost) unless the deployment is local (`PUBLIC_URL` ' +
-    'unset or itself loopback) or `WEBHOOKS_ALLOW_LOOPBACK=true`. A name is checked again ' +
-    'each time it is resolved for a delivery.',
+    'unset or itself loopback) or `WEBHOOKS_ALLOW_LOOPBACK=true`. The same rule is applied ' +
+    'again before each delivery: to the address in the URL everywhere, and on Node to every ' +
+    'address its name resolves to, each time it is resolved. On Cloudflare Workers names ' +
+    'cannot be resolved before sending, so a name that resolves to a private or loopback ' +
+    'address is not refused there.',
   request: {
     body: {
       required: true,

@@ -6,7 +6,7 @@ import { rowsOf } from '../../../db/json-param';
 import { statusWebhooks } from '../../../db/schema';
 import type { Deps } from '../../../deps';
 import { AppError, notFound } from '../../../http/app-error';
-import { isLoopbackHost } from '../../../lib/unroutable-address';
+import { webhookAddressRefusal } from '../../../lib/webhook-address';
 import { incidentJsonById, type PublicStatus, publicStatus } from '../public/public-status.service';
 import type { StatusWebhookView } from '../status-schemas';
 
@@ -23,20 +23,19 @@ const RUN_MS = 40_000;
  */
 const LEASE_MS = TIMEOUT_MS + 60_000;
 
-/**
- * This machine is a target only on a local deployment (or when allowed outright): elsewhere a
- * loopback URL reaches the server's own services. Names are checked again once resolved.
- */
-function refuseLoopback(deps: Deps, url: string) {
-  if (deps.config.webhooksAllowLoopback || !isLoopbackHost(new URL(url).hostname)) return;
+const REFUSALS = {
+  'a private address': 'must not point at a private, link-local or reserved address',
+  'a loopback address':
+    'must not point at a loopback address (this machine) unless PUBLIC_URL is local or ' +
+    'WEBHOOKS_ALLOW_LOOPBACK=true',
+};
+
+/** The webhook rule, for the address written in the URL; names are checked once resolved. */
+function refuseAddress(deps: Deps, url: string) {
+  const refused = webhookAddressRefusal(new URL(url).hostname, deps.config.webhooksAllowLoopback);
+  if (!refused) return;
   throw new AppError('validation_failed', 'The webhook was not added.', [
-    {
-      location: 'body',
-      path: 'url',
-      message:
-        'must not point at a loopback address (this machine) unless PUBLIC_URL is local or ' +
-        'WEBHOOKS_ALLOW_LOOPBACK=true',
-    },
+    { location: 'body', path: 'url', message: REFUSALS[refused] },
   ]);
 }
 
@@ -44,7 +43,7 @@ export async function createStatusWebhook(
   deps: Deps,
   url: string,
 ): Promise<StatusWebhookView & { secret: string }> {
-  refuseLoopback(deps, url);
+  refuseAddress(deps, url);
   const key = crypto.getRandomValues(new Uint8Array(32));
   const secret = `whsec_${btoa(String.fromCharCode(...key))}`;
   const id = uuidv7();
