@@ -13,6 +13,9 @@ a { color: #1d4ed8; }
 h1 { font-size: 1.5rem; margin-top: 0; }
 :focus-visible { outline: 3px solid #f59e0b; outline-offset: 2px; }
 .meta, time { color: #4a5566; font-size: .9rem; }
+/* Read by screen readers, not shown: what a bar or a colour says to sighted readers. */
+.visually-hidden { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0;
+  overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
 
 header.bar { display: flex; gap: 1.5rem; align-items: center; padding: .6rem 1.5rem;
   background: #111827; color: #fff; }
@@ -100,7 +103,9 @@ figure.uptime li.d-none { background: #d5dae1; }
 figure.uptime li.d-degraded_performance { background: #d4a017; }
 figure.uptime li.d-partial_outage { background: #e07b20; }
 figure.uptime li.d-major_outage { background: #b01f24; }
-figure.uptime li.d-under_maintenance { background: #1f5fa8; }
+/* Striped as well as blue: maintenance is told apart from operational without colour. */
+figure.uptime li.d-under_maintenance { background: repeating-linear-gradient(135deg, #1f5fa8 0 3px,
+  #6f9bd6 3px 6px); }
 figure.uptime figcaption { display: flex; justify-content: space-between; color: #4a5566;
   font-size: .75rem; }
 form.subscribe { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }

@@ -195,10 +195,24 @@ export const StatusWebhookSchema = z
 
 const UptimeDaySchema = z.object({
   date: z.string(),
-  // The worst status the component had that day; null before it existed.
-  status: z.enum(COMPONENT_STATUSES).nullable(),
-  minutes: z.record(z.string(), z.number()),
+  status: z
+    .enum(COMPONENT_STATUSES)
+    .nullable()
+    .openapi({
+      description:
+        'The worst status the component had that day; null before it existed. ' +
+        '`under_maintenance` for a day whose only departure from operational was a maintenance ' +
+        'window in progress (not downtime).',
+    }),
+  minutes: z.record(z.string(), z.number()).openapi({
+    description:
+      'Minutes in each status that day; an operational component inside a maintenance in ' +
+      'progress counts as `under_maintenance`.',
+  }),
   incidents: z.array(z.object({ id: z.string(), name: z.string() })),
+  maintenance: z.array(z.object({ id: z.string(), name: z.string() })).openapi({
+    description: 'The scheduled maintenance in progress on the component that day.',
+  }),
 });
 
 export const UptimeHistorySchema = z.object({
@@ -209,8 +223,15 @@ export const UptimeHistorySchema = z.object({
     z.object({
       id: z.string(),
       name: z.string(),
-      // Time not down over the window, weighted as Statuspage does; null with no history.
-      uptime_percent: z.number().nullable(),
+      uptime_percent: z
+        .number()
+        .nullable()
+        .openapi({
+          description:
+            'Observed time not down over the window, in percent: 100 × (1 − (major outage + ' +
+            '0.3 × partial outage) / observed), as Statuspage weighs it. Maintenance and degraded ' +
+            'performance count as observed time that is not downtime. Null with no history.',
+        }),
       days: z.array(UptimeDaySchema),
     }),
   ),

@@ -272,6 +272,88 @@ describe('status page: email subscriptions, incident pages and uptime', () => {
     const expected = 100 * (1 - (6 + 0.3 * 6) / observedHours);
     expect(component.uptime_percent).toBeCloseTo(expected, 2);
   });
+
+  it('shows days with maintenance in progress as maintenance, named, and not as downtime', async () => {
+    const schedule = async (name: string, from: string, until: string, auto = true) => {
+      const response = await t.request('/v1/status/maintenances', {
+        method: 'POST',
+        json: {
+          name,
+          body: 'Planned work.',
+          scheduled_for: from,
+          scheduled_until: until,
+          components: [api.id],
+          auto_transition: auto,
+          notify_accounts: false,
+        },
+      });
+      expect(response.status).toBe(201);
+      return (await readJson(response)).id as string;
+    };
+    // Moved by the clock alone, never recorded by its job.
+    const upgrade = await schedule(
+      'Database upgrade',
+      '2026-03-03T02:00:00Z',
+      '2026-03-03T06:00:00Z',
+    );
+    // Moved by ops: under way from in_progress through verifying to completed (60 minutes).
+    const manual = await schedule(
+      'Network change',
+      '2026-03-04T10:00:00Z',
+      '2026-03-04T12:00:00Z',
+      false,
+    );
+    for (const [at, status] of [
+      ['2026-03-04T10:30:00Z', 'in_progress'],
+      ['2026-03-04T11:00:00Z', 'verifying'],
+      ['2026-03-04T11:30:00Z', 'completed'],
+    ]) {
+      t.clock.set(at as string);
+      const posted = await t.request(`/v1/status/maintenances/${manual}/updates`, {
+        method: 'POST',
+        json: { status, body: `Now ${status}.` },
+      });
+      expect(posted.status).toBe(200);
+    }
+    // Still in progress when the page is read: its first hour falls on 2026-03-04.
+    const ongoing = await schedule('Cache flush', '2026-03-04T23:00:00Z', '2026-03-05T02:00:00Z');
+    t.clock.set('2026-03-05T00:00:00Z');
+
+    const uptime = await readJson(await t.request('/status/uptime.json', { key: null }));
+    const [component] = uptime.components;
+    const byDate = new Map(component.days.map((d: { date: string }) => [d.date, d]));
+    expect(byDate.get('2026-03-02')).toMatchObject({
+      status: 'operational',
+      minutes: { operational: 900 },
+      maintenance: [],
+    });
+    expect(byDate.get('2026-03-03')).toEqual({
+      date: '2026-03-03',
+      status: 'under_maintenance',
+      minutes: { operational: 1200, under_maintenance: 240 },
+      incidents: [],
+      maintenance: [{ id: upgrade, name: 'Database upgrade' }],
+    });
+    expect(byDate.get('2026-03-04')).toMatchObject({
+      status: 'under_maintenance',
+      minutes: { operational: 1320, under_maintenance: 120 },
+      maintenance: [
+        { id: manual, name: 'Network change' },
+        { id: ongoing, name: 'Cache flush' },
+      ],
+    });
+    expect(component.uptime_percent).toBe(100);
+
+    const page = await (await t.request('/status', { key: null })).text();
+    const label = '2026-03-03: Under maintenance (not downtime) (Maintenance: Database upgrade)';
+    expect(page).toContain(
+      `<li class="d-under_maintenance" title="${label}"><span class="visually-hidden">${label}</span></li>`,
+    );
+    expect(page.match(/<li class="d-under_maintenance"/g)).toHaveLength(2);
+    expect(page).toContain(
+      'aria-label="API: 100% uptime over 90 days, maintenance on 2 days (not downtime)"',
+    );
+  });
 });
 
 describe('status page: signed webhook subscriptions', () => {

@@ -190,9 +190,11 @@ const uptimeRoute = defineRoute({
   tags,
   summary: `Each component's last ${UPTIME_DAYS} days: worst status per day and uptime`,
   description:
-    'Days in the workspace time zone, from every recorded status change. Uptime weighs a ' +
-    'major outage fully and a partial outage at 30%, as Statuspage does; maintenance and ' +
-    'degraded performance are not downtime.',
+    'Days in the workspace time zone, from every recorded status change and every scheduled ' +
+    'maintenance in progress: an operational component inside a maintenance window counts ' +
+    'as `under_maintenance` (a day with nothing worse shows that status), as Statuspage ' +
+    'shows maintenance on its uptime bars. Uptime weighs a major outage fully and a partial ' +
+    'outage at 30%, as Statuspage does; maintenance and degraded performance are not downtime.',
   responses: {
     200: {
       description: 'The uptime history',

@@ -34,25 +34,50 @@ const ComponentRow = (props: {
   </li>
 );
 
-const dayTitle = (day: ComponentUptime['days'][number]) => {
+type UptimeDay = ComponentUptime['days'][number];
+
+const names = (items: { name: string }[]) => items.map((item) => item.name).join('; ');
+
+/** What a day's bar says, as its tooltip and as text for screen readers. */
+const dayLabel = (day: UptimeDay) => {
   if (!day.status) return `${day.date}: no data`;
-  const incidents = day.incidents.map((i) => i.name).join('; ');
-  return `${day.date}: ${STATUS_LABEL[day.status]}${incidents ? ` (${incidents})` : ''}`;
+  const state =
+    day.status === 'under_maintenance'
+      ? 'Under maintenance (not downtime)'
+      : STATUS_LABEL[day.status];
+  const touched = [
+    ...(day.incidents.length > 0 ? [names(day.incidents)] : []),
+    ...(day.maintenance.length > 0 ? [`Maintenance: ${names(day.maintenance)}`] : []),
+  ];
+  return `${day.date}: ${state}${touched.length > 0 ? ` (${touched.join('; ')})` : ''}`;
 };
 
-/** Ninety days, one bar each, coloured by the day's worst status. */
+/** Ninety days, one bar each, coloured by the day's worst status; maintenance is striped. */
 const UptimeBars = ({ uptime }: { uptime: ComponentUptime }) => {
   const share = uptime.uptime_percent === null ? 'no data' : `${uptime.uptime_percent}% uptime`;
+  const maintained = uptime.days.filter((day) => day.maintenance.length > 0).length;
+  const maintenance =
+    maintained > 0
+      ? `, maintenance on ${maintained} ${maintained === 1 ? 'day' : 'days'} (not downtime)`
+      : '';
   return (
-    <figure class="uptime" aria-label={`${uptime.name}: ${share} over ${uptime.days.length} days`}>
+    <figure
+      class="uptime"
+      aria-label={`${uptime.name}: ${share} over ${uptime.days.length} days${maintenance}`}
+    >
       <ol>
         {uptime.days.map((day) => (
-          <li class={`d-${day.status ?? 'none'}`} title={dayTitle(day)} />
+          <li class={`d-${day.status ?? 'none'}`} title={dayLabel(day)}>
+            <span class="visually-hidden">{dayLabel(day)}</span>
+          </li>
         ))}
       </ol>
       <figcaption>
         <span>{uptime.days.length} days ago</span>
-        <span>{share}</span>
+        <span>
+          {share}
+          {maintenance}
+        </span>
         <span>Today</span>
       </figcaption>
     </figure>

@@ -11,10 +11,14 @@ import {
 import type { Deps } from '../../../deps';
 import { worstStatus } from '../status-clock';
 import type { ComponentUptime, UptimeDay, UptimeHistory } from '../status-schemas';
+import { type MaintenanceSpan, maintenanceSpans } from './maintenance-spans';
 
 export const UPTIME_DAYS = 90;
 
-/** Statuspage's weighting: a major outage is downtime, a partial outage counts for 30% of it. */
+/**
+ * Statuspage's weighting: a major outage is downtime, a partial outage counts for 30% of it.
+ * Time under maintenance, like degraded performance, is observed time that is not downtime.
+ */
 const DOWNTIME_WEIGHT: Partial<Record<ComponentStatus, number>> = {
   major_outage: 1,
   partial_outage: 0.3,
@@ -36,8 +40,11 @@ const dayAfter = (day: string, days: number) =>
 
 /**
  * Per component, one entry per day of the last `UPTIME_DAYS` days in the workspace zone, from
- * the recorded status changes: the worst status of the day, minutes in each status and the
- * incidents that touched it. Bounded by the window, whatever the length of the history.
+ * the recorded status changes and the maintenance windows: the worst status of the day,
+ * minutes in each status and the incidents and maintenance that touched it. An operational
+ * component inside a maintenance in progress counts as `under_maintenance`, as the live page
+ * shows it (a worse status recorded meanwhile stays what it was). Bounded by the window,
+ * whatever the length of the history.
  */
 export async function uptimeHistory(deps: Deps): Promise<UptimeHistory> {
   const zone = deps.config.workspaceTimeZone;
@@ -49,10 +56,11 @@ export async function uptimeHistory(deps: Deps): Promise<UptimeHistory> {
     fromZonedTime(`${date}T00:00:00`, zone).getTime(),
   );
   const start = new Date(bounds[0] ?? now.getTime());
-  const [components, changes, spans] = await Promise.all([
+  const [components, changes, spans, maintenance] = await Promise.all([
     componentRows(deps),
     changesSince(deps, start, now),
     incidentSpans(deps, start, now),
+    maintenanceSpans(deps, start, now),
   ]);
   return {
     time_zone: zone,
@@ -63,6 +71,7 @@ export async function uptimeHistory(deps: Deps): Promise<UptimeHistory> {
         component,
         changes.filter((c) => c.component_id === component.id),
         spans.filter((s) => s.component_id === component.id),
+        maintenance.filter((m) => m.component_id === component.id),
         dates,
         bounds,
         now.getTime(),
@@ -71,10 +80,26 @@ export async function uptimeHistory(deps: Deps): Promise<UptimeHistory> {
   };
 }
 
+/** Intervals made disjoint and sorted, so the time they cover is counted once. */
+function merged(intervals: { from: number; to: number }[]): { from: number; to: number }[] {
+  const sorted = [...intervals].sort((a, b) => a.from - b.from);
+  const out: { from: number; to: number }[] = [];
+  for (const interval of sorted) {
+    const last = out.at(-1);
+    if (last && interval.from <= last.to) last.to = Math.max(last.to, interval.to);
+    else out.push({ ...interval });
+  }
+  return out;
+}
+
+const coveredBy = (from: number, to: number, intervals: { from: number; to: number }[]) =>
+  intervals.reduce((sum, i) => sum + Math.max(0, Math.min(to, i.to) - Math.max(from, i.from)), 0);
+
 function componentDays(
   component: ComponentRow,
   changes: Change[],
   spans: IncidentSpan[],
+  maintenance: MaintenanceSpan[],
   dates: string[],
   bounds: number[],
   now: number,
@@ -85,29 +110,40 @@ function componentDays(
     from: Math.max(change.changed_at.getTime(), born),
     to: Math.min(changes[i + 1]?.changed_at.getTime() ?? now, now),
   }));
+  const underWay = merged(maintenance);
   let observed = 0;
   let down = 0;
   const days = dates.map((date, i): UptimeDay => {
     const dayStart = Math.max(bounds[i] ?? 0, born);
     const dayEnd = Math.min(bounds[i + 1] ?? 0, now);
-    if (dayEnd <= dayStart) return { date, status: null, minutes: {}, incidents: [] };
+    if (dayEnd <= dayStart) {
+      return { date, status: null, minutes: {}, incidents: [], maintenance: [] };
+    }
     const minutes = new Map<ComponentStatus, number>();
+    const add = (status: ComponentStatus, ms: number) => {
+      if (ms > 0) minutes.set(status, (minutes.get(status) ?? 0) + ms / 60_000);
+    };
     for (const segment of segments) {
-      const overlap = Math.min(segment.to, dayEnd) - Math.max(segment.from, dayStart);
-      if (overlap <= 0) continue;
-      minutes.set(segment.status, (minutes.get(segment.status) ?? 0) + overlap / 60_000);
-      down += overlap * (DOWNTIME_WEIGHT[segment.status] ?? 0);
+      const from = Math.max(segment.from, dayStart);
+      const to = Math.min(segment.to, dayEnd);
+      if (to <= from) continue;
+      const maintained = segment.status === 'operational' ? coveredBy(from, to, underWay) : 0;
+      add(segment.status, to - from - maintained);
+      add('under_maintenance', maintained);
+      down += (to - from) * (DOWNTIME_WEIGHT[segment.status] ?? 0);
     }
     observed += dayEnd - dayStart;
+    const touching = (from: number, to: number | null) => from < dayEnd && (to ?? now) > dayStart;
     return {
       date,
       status: worstStatus([...minutes.keys()]),
       minutes: Object.fromEntries([...minutes].map(([s, m]) => [s, Math.round(m)])),
       incidents: spans
-        .filter(
-          (s) => s.created_at.getTime() < dayEnd && (s.resolved_at?.getTime() ?? now) > dayStart,
-        )
+        .filter((s) => touching(s.created_at.getTime(), s.resolved_at?.getTime() ?? null))
         .map((s) => ({ id: s.id, name: s.name })),
+      maintenance: [
+        ...new Map(maintenance.filter((m) => touching(m.from, m.to)).map((m) => [m.id, m.name])),
+      ].map(([id, name]) => ({ id, name })),
     };
   });
   const uptime = observed > 0 ? Math.round(10_000 * (1 - down / observed)) / 100 : null;
