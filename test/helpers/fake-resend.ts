@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 /**
  * A Resend API on loopback that enforces the parts of Resend's contract forestall relies on:
  * bearer auth, `POST /emails` and `POST /emails/batch` (1–100 emails, no attachments, each
- * with from, to, subject and html or text), `Idempotency-Key` (1–256 characters, kept: the
+ * with from, to, a one-line subject and html or text), `Idempotency-Key` (1–256 characters, kept: the
  * same key and body answer the first response again, another body 409
  * `invalid_idempotent_request`, a request still in progress 409
  * `concurrent_idempotent_requests`), and a per-second rate limit answered with 429 and
@@ -286,6 +286,12 @@ function validate(emails: unknown, batch: boolean): { name: string; message: str
     }
     if (typeof e.subject !== 'string' || e.subject === '')
       return { name: 'missing_required_field', message: `Missing \`subject\` field${at}.` };
+    // Resend refuses a subject that would break its header, and with it the whole batch.
+    if (/[\r\n]/.test(e.subject))
+      return {
+        name: 'validation_error',
+        message: `The \`subject\` field must not contain line breaks${at}.`,
+      };
     if (typeof e.html !== 'string' && typeof e.text !== 'string')
       return {
         name: 'missing_required_field',

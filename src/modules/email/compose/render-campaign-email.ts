@@ -3,6 +3,7 @@ import { LRUCache } from 'lru-cache';
 import { createElement, type ReactElement } from 'react';
 import type { CampaignRow, EmailSettings } from '../../../db/schema';
 import { EMAIL_TEMPLATE_COMPONENTS } from './email-templates';
+import { subjectLine } from './subject-line';
 
 /** A rendered email whose per-recipient parts are still `{{placeholders}}`. */
 export type EmailContent = { subject: string; html: string; text: string };
@@ -85,7 +86,7 @@ export async function renderHtmlAndText(
   return { html, text };
 }
 
-/** Fills in one recipient: escaped in the HTML, as is in the subject and the text. */
+/** Fills in one recipient: escaped in the HTML, on one line in the subject, as is in the text. */
 export function personalise(content: EmailContent, variables: RecipientVariables): EmailContent {
   const fill = (template: string, encode: (value: string) => string) =>
     // Case-insensitive: the text part upper-cases headings.
@@ -93,7 +94,7 @@ export function personalise(content: EmailContent, variables: RecipientVariables
       encode(variables[name.toLowerCase() as keyof RecipientVariables]),
     );
   return {
-    subject: fill(content.subject, (v) => v),
+    subject: subjectLine(fill(content.subject, (v) => v)),
     html: fill(content.html, escapeHtml),
     text: fill(content.text, (v) => v),
   };

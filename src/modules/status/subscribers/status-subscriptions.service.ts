@@ -8,6 +8,7 @@ import { jsonParam, rowsOf } from '../../../db/json-param';
 import { statusNotifications, statusSubscribers } from '../../../db/schema';
 import type { Deps } from '../../../deps';
 import { renderHtmlAndText } from '../../email/compose/render-campaign-email';
+import { subjectLine } from '../../email/compose/subject-line';
 import type { OutgoingEmail } from '../../email/transport/email-transport';
 import { incidentUrl } from '../status-links';
 import {
@@ -249,7 +250,13 @@ async function composeStatusEmail(deps: Deps, owed: Owed): Promise<OutgoingEmail
     );
     const props: StatusEmailProps = { kind: 'confirm', pageName, confirmUrl };
     const { html, text } = await renderHtmlAndText(createElement(StatusEmail, props));
-    return { ...base, subject: `Confirm status updates from ${pageName}`, html, text, headers: {} };
+    return {
+      ...base,
+      subject: subjectLine(`Confirm status updates from ${pageName}`),
+      html,
+      text,
+      headers: {},
+    };
   }
   const unsubscribeUrl = subscriptionUrl(
     deps,
@@ -275,7 +282,7 @@ async function composeStatusEmail(deps: Deps, owed: Owed): Promise<OutgoingEmail
   const { html, text } = await renderHtmlAndText(createElement(StatusEmail, props));
   return {
     ...base,
-    subject: `[${pageName}] ${props.incidentName}: ${status.replaceAll('_', ' ')}`,
+    subject: subjectLine(`[${pageName}] ${props.incidentName}: ${status.replaceAll('_', ' ')}`),
     html,
     text,
     headers: {

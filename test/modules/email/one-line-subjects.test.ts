@@ -1,0 +1,94 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { rowsOf } from '../../../src/db/json-param';
+import { sendDueEmails } from '../../../src/modules/email/delivery/send-due-emails';
+import { sendStatusEmails } from '../../../src/modules/status/subscribers/status-subscriptions.service';
+import { type FakeResend, startFakeResend } from '../../helpers/fake-resend';
+import { readJson } from '../../helpers/read-json';
+import { startTestApp, type TestApp } from '../../helpers/test-app';
+
+const INJECTED = 'Eve\r\nBcc: attacker@evil.example';
+
+describe('email subjects stay one header line, whatever a merge field or a name holds', () => {
+  let fake: FakeResend;
+  let t: TestApp;
+  beforeAll(async () => {
+    fake = await startFakeResend({ requestsPerSecond: 20 });
+    t = await startTestApp({
+      env: {
+        RESEND_API_KEY: fake.apiKey,
+        RESEND_BASE_URL: fake.url,
+        RESEND_RATE_LIMIT: '20',
+        RESEND_TIMEOUT_MS: '2000',
+      },
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+    await fake.close();
+  });
+  beforeEach(async () => {
+    await t.deps.db.execute(
+      sql`truncate campaigns, accounts, incidents, status_subscribers cascade`,
+    );
+    fake.accepted.length = 0;
+    t.clock.set('2026-03-02T09:00:00Z');
+  });
+
+  it("sends a {{name}} subject on one line when a contact's name holds a line break, and the rest of the batch with it", async () => {
+    const accounts = [
+      { id: 'acct-eve', contacts: [{ email: 'eve@example.com', name: INJECTED }] },
+      { id: 'acct-bob', contacts: [{ email: 'bob@example.com', name: 'Bob' }] },
+    ];
+    expect(
+      (await t.request('/v1/accounts/batch', { method: 'POST', json: { accounts } })).status,
+    ).toBe(200);
+    const created = await t.request('/v1/campaigns', {
+      method: 'POST',
+      json: {
+        channels: ['email'],
+        title: 'Price change',
+        body: 'New prices from April.',
+        audience: { type: 'all' },
+        email: { template: 'billing', subject: 'Hello {{name}}' },
+        publish: true,
+      },
+    });
+    expect(created.status).toBe(201);
+    const campaign = (await readJson(created)).id as string;
+
+    await sendDueEmails(t.deps);
+
+    const subjects = fake.accepted.map((email) => [email.to[0], email.subject]);
+    expect(subjects.sort()).toEqual([
+      ['bob@example.com', 'Hello Bob'],
+      ['eve@example.com', 'Hello Eve Bcc: attacker@evil.example'],
+    ]);
+    const statuses = rowsOf<{ status: string }>(
+      await t.deps.db.execute(
+        sql`select status from email_deliveries where campaign_id = ${campaign}`,
+      ),
+    ).map((row) => row.status);
+    expect(statuses).toEqual(['sent', 'sent']);
+  });
+
+  it('sends a status update on one subject line for an incident name stored with a line break', async () => {
+    await t.deps.db.execute(sql`
+      insert into status_subscribers (id, email, confirmed_at, created_at)
+      values (gen_random_uuid(), 'reader@example.com', now(), now())`);
+    const opened = await t.request('/v1/status/incidents', {
+      method: 'POST',
+      json: { name: 'Login errors', impact: 'minor', body: 'Looking into it.' },
+    });
+    expect(opened.status).toBe(201);
+    const incident = (await readJson(opened)).id as string;
+    // As a name stored before names were checked for line breaks would be.
+    await t.deps.db.execute(sql`update incidents set name = ${INJECTED} where id = ${incident}`);
+
+    expect(await sendStatusEmails(t.deps)).toEqual({ sent: 1 });
+
+    expect(fake.accepted.map((email) => email.subject)).toEqual([
+      '[Status] Eve Bcc: attacker@evil.example: investigating',
+    ]);
+  });
+});
