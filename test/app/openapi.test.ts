@@ -70,6 +70,33 @@ describe('OpenAPI document and reference', () => {
     }
   });
 
+  it('writes each pattern as JSON Schema reads it, so the values the API takes match it', () => {
+    const patterns = new Map<string, string>();
+    const walk = (node: unknown, path: string) => {
+      // Arrays too: their entries are their indexes.
+      if (node && typeof node === 'object') {
+        for (const [key, value] of Object.entries(node)) {
+          if (key === 'pattern' && typeof value === 'string') patterns.set(path, value);
+          else walk(value, `${path}.${key}`);
+        }
+      }
+    };
+    walk(document, '');
+    const schemas = (document as unknown as { components: { schemas: Record<string, Schema> } })
+      .components.schemas;
+    type Schema = { properties: Record<string, { pattern?: string }> };
+    const matches = (pattern: string | undefined, value: string) =>
+      new RegExp(pattern ?? '(?!)', 'u').test(value);
+
+    expect([...patterns].filter(([, pattern]) => /\/[dgimsuvy]+$/.test(pattern))).toEqual([]);
+    expect(
+      matches(schemas.CampaignCreate?.properties.title?.pattern, 'Maintenance on Sunday'),
+    ).toBe(true);
+    expect(matches(schemas.CampaignCreate?.properties.title?.pattern, 'Two\nlines')).toBe(false);
+    expect(matches(schemas.TicketInput?.properties.reason?.pattern, 'Billing')).toBe(true);
+    expect(matches(schemas.IncidentOpen?.properties.name?.pattern, 'Login errors')).toBe(true);
+  });
+
   it('serves an interactive reference at /docs over the same document', async () => {
     const response = await t.request('/docs', { key: null });
     expect(response.status).toBe(200);

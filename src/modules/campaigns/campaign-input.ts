@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { CAMPAIGN_CHANNELS, EMAIL_TEMPLATES, SEVERITIES } from '../../db/schema';
+import { oneLineText as oneLine } from '../../http/text-input';
 import { instantInput } from '../../http/time-input';
 import { LocaleSchema } from '../accounts/account-input';
 import { AudienceSchema } from './audience';
@@ -17,18 +18,6 @@ const timeOfDay = z
   .string()
   .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day HH:MM, e.g. 09:00')
   .openapi({ example: '09:00' });
-
-/**
- * A title or subject is one line: a line break in an email subject would start a header of
- * its own, and other control characters show as nothing or break what carries them.
- */
-const oneLine = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1)
-    .max(max)
-    .regex(/^[^\p{Cc}]*$/u, 'must be one line, without control characters');
 
 export const EmailSettingsSchema = z
   .object({

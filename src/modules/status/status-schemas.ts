@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { COMPONENT_STATUSES, IMPACTS, INCIDENT_STATUSES } from '../../db/schema';
+import { oneLineText } from '../../http/text-input';
 import { instantInput } from '../../http/time-input';
 
 const instant = instantInput().openapi({ example: '2026-12-06T02:00:00Z' });
@@ -8,7 +9,7 @@ const incidentImpact = z.enum(IMPACTS);
 
 export const ComponentInputSchema = z
   .object({
-    name: z.string().trim().min(1).max(100).openapi({ example: 'API' }),
+    name: oneLineText(100).openapi({ example: 'API' }),
     description: z.string().trim().max(500).nullish(),
     group: z.boolean().default(false).openapi({ description: 'A group of components.' }),
     group_id: z.uuid().nullish(),
@@ -19,7 +20,7 @@ export const ComponentInputSchema = z
 
 export const ComponentPatchSchema = z
   .object({
-    name: z.string().trim().min(1).max(100).optional(),
+    name: oneLineText(100).optional(),
     description: z.string().trim().max(500).nullish(),
     group_id: z.uuid().nullish(),
     position: z.number().int().min(0).max(10_000).optional(),
@@ -63,7 +64,7 @@ const ComponentChangeSchema = z.object({
 
 export const IncidentOpenSchema = z
   .object({
-    name: z.string().trim().min(1).max(200).openapi({ example: 'Elevated API error rates' }),
+    name: oneLineText(200).openapi({ example: 'Elevated API error rates' }),
     status: z.enum(INCIDENT_STATUSES).exclude(['resolved']).default('investigating'),
     impact: incidentImpact.default('minor'),
     body,
@@ -85,7 +86,7 @@ export const IncidentUpdateSchema = z
 
 export const MaintenanceScheduleSchema = z
   .object({
-    name: z.string().trim().min(1).max(200).openapi({ example: 'Database upgrade' }),
+    name: oneLineText(200).openapi({ example: 'Database upgrade' }),
     body,
     scheduled_for: instant,
     scheduled_until: instant,

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { patternOf } from '../../http/text-input';
 
 export const MAX_TICKETS_PER_BATCH = 5_000;
 export const UNSPECIFIED_REASON = 'Unspecified';
@@ -17,6 +18,8 @@ const timestampText = z.string().trim().max(40).openapi({
   example: '2025-01-09T14:30:00Z',
 });
 
+const LETTER_OR_DIGIT = /^$|[\p{L}\p{N}]/u;
+
 export const TicketInputSchema = z
   .object({
     source: z.string().trim().min(1).max(100).openapi({ example: 'zendesk' }),
@@ -26,7 +29,8 @@ export const TicketInputSchema = z
       .string()
       .trim()
       .max(200)
-      .regex(/^$|[\p{L}\p{N}]/u, 'must contain a letter or digit')
+      .regex(LETTER_OR_DIGIT, 'must contain a letter or digit')
+      .openapi(patternOf(LETTER_OR_DIGIT))
       .nullish()
       // Untagged contacts still count (they are part of every rate): they get a reason too.
       .transform((value) => value || UNSPECIFIED_REASON)

@@ -293,6 +293,36 @@ describe('status: components, incidents, maintenance and the public Statuspage A
     expect((await readJson(await t.request('/v1/campaigns'))).data).toEqual([]);
   });
 
+  it('refuses an incident, maintenance or component name with a line break (a banner title and an email subject), and changes nothing', async () => {
+    const name = 'Login errors\r\nBcc: attacker@evil.example';
+    const refused = [
+      await t.request('/v1/status/incidents', { method: 'POST', json: { name, body: 'y' } }),
+      await t.request('/v1/status/maintenances', {
+        method: 'POST',
+        json: {
+          name,
+          body: 'y',
+          scheduled_for: '2026-03-05T02:00:00Z',
+          scheduled_until: '2026-03-05T04:00:00Z',
+        },
+      }),
+      await t.request('/v1/status/components', { method: 'POST', json: { name } }),
+      await t.request(`/v1/status/components/${api.id}`, { method: 'PATCH', json: { name } }),
+    ];
+    for (const response of refused) {
+      const problem = await expectProblem(response, 400, 'validation_failed');
+      expect(problem.errors).toMatchObject([
+        { path: 'name', message: 'must be one line, without control characters' },
+      ]);
+    }
+    expect((await publicJson('incidents.json')).incidents).toEqual([]);
+    expect((await publicJson('scheduled-maintenances.json')).scheduled_maintenances).toEqual([]);
+    expect(
+      (await publicJson('components.json')).components.map((c: { name: string }) => c.name),
+    ).toEqual(['Core', 'API', 'Dashboard']);
+    expect((await readJson(await t.request('/v1/campaigns'))).data).toEqual([]);
+  });
+
   it('answers 304 to the public ETag and lets any origin read it, cached briefly', async () => {
     const first = await t.request('/api/v2/summary.json', { key: null });
     expect(first.headers.get('cache-control')).toBe('public, max-age=30');
