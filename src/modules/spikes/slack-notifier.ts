@@ -2,12 +2,22 @@ import type { SpikeView } from './spike-schemas';
 
 const TIMEOUT_MS = 5_000;
 
+/**
+ * Text as Slack shows it, not as markup: in a message `<…>` is a link or a mention, so a
+ * reason label from a ticket (`<!channel>`, `<https://evil.example|Sign in again>`) would ping
+ * everyone or disguise a link. Slack's rule: escape these three, nothing else.
+ */
+const slackText = (text: string) =>
+  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+
 /** One Slack incoming-webhook message for a new spike. */
 export function spikeMessage(spike: SpikeView, publicUrl: string): { text: string } {
-  const events = spike.events.map((e) => `${e.title} (${Math.round(e.share * 100)}%)`).join(', ');
+  const events = spike.events
+    .map((e) => `${slackText(e.title)} (${Math.round(e.share * 100)}%)`)
+    .join(', ');
   return {
     text: [
-      `:chart_with_upwards_trend: *${spike.label}* spiked in the week of ${spike.week}: ` +
+      `:chart_with_upwards_trend: *${slackText(spike.label)}* spiked in the week of ${spike.week}: ` +
         `${spike.observed} contacts against ${spike.expected} expected (${spike.severity}).`,
       events ? `Lines up with ${events}.` : 'No calendar event explains it.',
       `${publicUrl}/v1/spikes?reason=${spike.reason}&from=${spike.week}&to=${spike.week}`,
