@@ -323,6 +323,59 @@ describe('status: components, incidents, maintenance and the public Statuspage A
     expect((await readJson(await t.request('/v1/campaigns'))).data).toEqual([]);
   });
 
+  it('lists an incident left unresolved and a maintenance still to come behind 50 newer ones, as Statuspage does', async () => {
+    const opened = await t.request('/v1/status/incidents', {
+      method: 'POST',
+      json: {
+        name: 'Forgotten outage',
+        impact: 'major',
+        body: 'Still looking.',
+        notify_accounts: false,
+      },
+    });
+    expect(opened.status).toBe(201);
+    const forgotten = (await readJson(opened)).id;
+    const scheduled = await t.request('/v1/status/maintenances', {
+      method: 'POST',
+      json: {
+        name: 'Data centre move',
+        body: 'Planned long ago.',
+        scheduled_for: '2026-06-01T02:00:00Z',
+        scheduled_until: '2026-06-01T04:00:00Z',
+        notify_accounts: false,
+      },
+    });
+    expect(scheduled.status).toBe(201);
+    const planned = (await readJson(scheduled)).id;
+    // 50 newer incidents, all resolved, and 50 newer maintenances, all over.
+    await t.deps.db.execute(sql`
+      insert into incidents (id, kind, name, status, impact, scheduled_for, scheduled_until,
+        created_at, updated_at, resolved_at)
+      select gen_random_uuid(), kind, kind || ' ' || n,
+        case kind when 'incident' then 'resolved' else 'completed' end,
+        case kind when 'incident' then 'minor' else 'maintenance' end,
+        case kind when 'maintenance' then timestamptz '2026-03-01T02:00:00Z' end,
+        case kind when 'maintenance' then timestamptz '2026-03-01T04:00:00Z' end,
+        timestamptz '2026-03-02T09:00:00Z' + n * interval '1 second',
+        timestamptz '2026-03-02T09:00:00Z' + n * interval '1 second',
+        timestamptz '2026-03-02T09:00:00Z' + n * interval '1 second'
+      from generate_series(1, 50) n, (values ('incident'), ('maintenance')) k(kind)`);
+
+    const ids = (list: { id: string }[]) => list.map((item) => item.id);
+    expect(ids((await publicJson('incidents/unresolved.json')).incidents)).toEqual([forgotten]);
+    const summary = await publicJson('summary.json');
+    expect(ids(summary.incidents)).toEqual([forgotten]);
+    expect(summary.status.indicator).toBe('major');
+    expect((await publicJson('status.json')).status.indicator).toBe('major');
+    const recent = ids((await publicJson('incidents.json')).incidents);
+    expect(recent).toHaveLength(51);
+    expect(recent.at(-1)).toBe(forgotten);
+    expect(
+      ids((await publicJson('scheduled-maintenances/upcoming.json')).scheduled_maintenances),
+    ).toEqual([planned]);
+    expect(ids(summary.scheduled_maintenances)).toEqual([planned]);
+  });
+
   it('answers 304 to the public ETag and lets any origin read it, cached briefly', async () => {
     const first = await t.request('/api/v2/summary.json', { key: null });
     expect(first.headers.get('cache-control')).toBe('public, max-age=30');

@@ -1,4 +1,4 @@
-import { asc, desc, eq, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, ne, or } from 'drizzle-orm';
 import {
   type IncidentRow,
   incidentComponents,
@@ -22,8 +22,8 @@ export async function publicStatus(deps: Deps) {
   const now = deps.clock.now();
   const [shown, incidentRows, maintenanceRows] = await Promise.all([
     componentsShownAt(deps.db, now),
-    recent(deps, 'incident'),
-    recent(deps, 'maintenance'),
+    recent(deps, 'incident', now),
+    recent(deps, 'maintenance', now),
   ]);
   const all = [...incidentRows, ...maintenanceRows];
   const ids = all.map((r) => r.id);
@@ -124,13 +124,40 @@ export async function incidentJsonById(
   );
 }
 
-function recent(deps: Deps, kind: 'incident' | 'maintenance') {
-  return deps.db
-    .select()
-    .from(incidents)
-    .where(eq(incidents.kind, kind))
-    .orderBy(desc(incidents.createdAt), asc(incidents.id))
-    .limit(RECENT);
+/**
+ * The 50 latest of a kind and, however old, every one not finished yet: as Statuspage's
+ * incidents.json includes all unresolved incidents, so an outage left open behind 50 newer
+ * ones still counts in unresolved.json, the summary and the page's indicator.
+ */
+async function recent(deps: Deps, kind: 'incident' | 'maintenance', now: Date) {
+  const unfinished =
+    kind === 'incident'
+      ? ne(incidents.status, 'resolved')
+      : and(
+          ne(incidents.status, 'completed'),
+          or(
+            eq(incidents.autoTransition, false),
+            isNull(incidents.scheduledUntil),
+            gt(incidents.scheduledUntil, now),
+          ),
+        );
+  const newestFirst = [desc(incidents.createdAt), asc(incidents.id)] as const;
+  const [latest, open] = await Promise.all([
+    deps.db
+      .select()
+      .from(incidents)
+      .where(eq(incidents.kind, kind))
+      .orderBy(...newestFirst)
+      .limit(RECENT),
+    deps.db
+      .select()
+      .from(incidents)
+      .where(and(eq(incidents.kind, kind), unfinished))
+      .orderBy(...newestFirst),
+  ]);
+  const listed = new Set(latest.map((row) => row.id));
+  const older = open.filter((row) => !listed.has(row.id));
+  return [...latest, ...older];
 }
 
 function toComponentsJson({ rows, statuses }: ShownComponents): StatuspageComponent[] {
