@@ -202,6 +202,19 @@ const liftBounceRoute = defineRoute({
   responses: { 204: { description: 'Lifted' }, 409: problemResponse('Not a bounce') },
 });
 
+/**
+ * An email opened from forestall's own origin: styled by its own attributes and `<style>`,
+ * with images from anywhere as in a mail client, and never a script, a form or a frame.
+ */
+const EMAIL_PREVIEW_POLICY = [
+  "default-src 'none'",
+  "style-src 'unsafe-inline'",
+  'img-src https: data:',
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
 export const emailRoutes = createRouter()
   .openapi(previewRoute, async (c) => {
     const query = c.req.valid('query');
@@ -211,7 +224,9 @@ export const emailRoutes = createRouter()
       query.account,
       query.email,
     );
-    if (query.format === 'html') return c.html(preview.html, 200);
+    if (query.format === 'html') {
+      return c.html(preview.html, 200, { 'Content-Security-Policy': EMAIL_PREVIEW_POLICY });
+    }
     return c.json(preview, 200);
   })
   .openapi(deliveriesRoute, async (c) => {

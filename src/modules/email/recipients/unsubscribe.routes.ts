@@ -11,7 +11,20 @@ import { readUnsubscribeToken } from './unsubscribe-token';
 export const unsubscribeRoutes = createRouter();
 
 const HTML = 'text/html; charset=utf-8';
-const NO_STORE = { 'Cache-Control': 'no-store', 'Content-Type': HTML };
+/** The pages load only forestall's stylesheet and post only back to themselves. */
+const POLICY = [
+  "default-src 'none'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+const NO_STORE = {
+  'Cache-Control': 'no-store',
+  'Content-Type': HTML,
+  'Content-Security-Policy': POLICY,
+};
 
 unsubscribeRoutes.get('/unsubscribe/:token', async (c) => {
   const { deps } = c.var;

@@ -1,6 +1,5 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { Config } from '../../../config';
 import type { AppEnv } from '../../../http/app-env';
 import { createRouter } from '../../../http/create-router';
 import { defineRoute, json } from '../../../http/define-route';
@@ -15,6 +14,7 @@ import {
 import { incidentJsonById, type PublicStatus, publicStatus } from './public-status.service';
 import { renderHistoryFeed, renderHistoryRss } from './status-feeds';
 import { renderIncidentPage, renderStatusNotice, renderStatusPage } from './status-page';
+import { statusPagePolicy } from './status-page-policy';
 import { UPTIME_DAYS, uptimeHistory } from './uptime.service';
 
 const tags = ['Public status (Statuspage API v2)'];
@@ -131,22 +131,6 @@ for (const [route, select] of views) {
   );
 }
 const HTML = 'text/html; charset=utf-8';
-
-/**
- * What the status pages may load: their own script and stylesheet, the configured logo, and
- * style attributes (the accent colour). Framing is left open: sites embed status pages.
- */
-const statusPagePolicy = (brand: Config['statusPageBrand']) =>
-  [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "style-src-attr 'unsafe-inline'",
-    `img-src 'self'${brand.logoUrl ? ` ${new URL(brand.logoUrl).origin}` : ''}`,
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-  ].join('; ');
 
 publicStatusRoutes.get('/status', async (c) => {
   const { deps } = c.var;

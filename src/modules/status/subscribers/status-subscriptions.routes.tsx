@@ -6,6 +6,7 @@ import { limitBody } from '../../../http/body-limit';
 import { createRouter } from '../../../http/create-router';
 import { defineRoute, json } from '../../../http/define-route';
 import { renderStatusNotice } from '../public/status-page';
+import { statusPagePolicy } from '../public/status-page-policy';
 import { readSubscriptionToken } from './status-subscription-token';
 import {
   confirmStatusSubscription,
@@ -51,6 +52,7 @@ async function notice(
   return c.body(page, status, {
     'Cache-Control': 'no-store',
     'Content-Type': 'text/html; charset=utf-8',
+    'Content-Security-Policy': statusPagePolicy(config.statusPageBrand),
   });
 }
 

@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readJson } from '../helpers/read-json';
+import { startTestApp, type TestApp } from '../helpers/test-app';
+
+/** The directives of a Content-Security-Policy header, by name. */
+const directives = (policy: string | null) =>
+  new Map(
+    (policy ?? '')
+      .split(';')
+      .map((part) => part.trim().split(/\s+/))
+      .filter(([name]) => name)
+      .map(([name, ...sources]) => [name ?? '', sources]),
+  );
+
+/** A policy under which text that slipped into the page as markup cannot run as a script. */
+function expectNoInjectedScript(response: Response, where: string) {
+  expect(response.headers.get('content-type'), where).toContain('text/html');
+  const policy = directives(response.headers.get('content-security-policy'));
+  const scripts = policy.get('script-src') ?? policy.get('default-src');
+  expect(scripts, `${where}: script-src or default-src`).toBeDefined();
+  expect(scripts, where).not.toContain("'unsafe-inline'");
+  expect(scripts, where).not.toContain('*');
+  expect(policy.get('base-uri'), where).toEqual(["'none'"]);
+}
+
+describe('HTML documents that show text from ops, accounts or recipients', () => {
+  let t: TestApp;
+  let campaign: string;
+  let unsubscribePath: string;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { PUBLIC_URL: 'https://forestall.example.com' } });
+    await t.request('/v1/accounts/batch', {
+      method: 'POST',
+      json: { accounts: [{ id: 'acct-1', contacts: [{ email: 'ada@example.com', name: 'Ada' }] }] },
+    });
+    const created = await t.request('/v1/campaigns', {
+      method: 'POST',
+      json: {
+        channels: ['email'],
+        title: 'Price change',
+        body: 'New prices from April.',
+        audience: { type: 'all' },
+        publish: true,
+      },
+    });
+    campaign = (await readJson(created)).id;
+    const preview = await readJson(
+      await t.request(`/v1/campaigns/${campaign}/email-preview?account=acct-1`),
+    );
+    const link = /^<https:\/\/forestall\.example\.com(\/unsubscribe\/[^>]+)>$/.exec(
+      preview.headers['List-Unsubscribe'],
+    );
+    unsubscribePath = link?.[1] ?? '';
+    expect(unsubscribePath).not.toBe('');
+  });
+  afterAll(() => t.close());
+
+  it("serves an email preview opened from forestall's origin under a policy with no script", async () => {
+    const response = await t.request(
+      `/v1/campaigns/${campaign}/email-preview?account=acct-1&format=html`,
+    );
+    expect(response.status).toBe(200);
+    expectNoInjectedScript(response, 'email preview');
+    expect(directives(response.headers.get('content-security-policy')).get('default-src')).toEqual([
+      "'none'",
+    ]);
+  });
+
+  it('serves the unsubscribe pages under a policy with no injected script', async () => {
+    expectNoInjectedScript(await t.request(unsubscribePath, { key: null }), 'unsubscribe GET');
+    expectNoInjectedScript(
+      await t.request('/unsubscribe/not-a-token', { key: null }),
+      'unsubscribe, bad link',
+    );
+    const oneClick = await t.request(unsubscribePath, {
+      method: 'POST',
+      key: null,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
+    expect(oneClick.status).toBe(200);
+    expectNoInjectedScript(oneClick, 'unsubscribe POST');
+  });
+
+  it('serves the status subscription pages under the status page policy', async () => {
+    const subscribed = await t.request('/status/subscribe', {
+      method: 'POST',
+      key: null,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'email=reader%40example.com',
+    });
+    expect(subscribed.status).toBe(200);
+    expectNoInjectedScript(subscribed, 'status subscribe');
+    for (const action of ['confirm', 'unsubscribe']) {
+      const response = await t.request(`/status/subscriptions/${action}/not-a-token`, {
+        key: null,
+      });
+      expect(response.status).toBe(404);
+      expectNoInjectedScript(response, `status ${action}, bad link`);
+    }
+    const statusPage = await t.request('/status', { key: null });
+    expect(subscribed.headers.get('content-security-policy')).toBe(
+      statusPage.headers.get('content-security-policy'),
+    );
+  });
+});
