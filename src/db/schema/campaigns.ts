@@ -83,9 +83,7 @@ export const campaigns = pgTable(
         .where(sql`${table.publishedAt} is not null and ${table.cancelledAt} is null`),
       index('campaigns_origin_idx').on(table.origin, table.originId),
       // An event's move or deletion finds its campaigns (and the foreign key's ON DELETE).
-      index('campaigns_event_idx')
-        .on(table.eventId)
-        .where(sql`${table.eventId} is not null`),
+      index('campaigns_event_idx').on(table.eventId).where(sql`${table.eventId} is not null`),
     ];
   },
 );
