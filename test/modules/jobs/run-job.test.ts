@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { jobRuns } from '../../../src/db/schema';
 import { cronTable } from '../../../src/modules/jobs/cron-table';
 import type { Job } from '../../../src/modules/jobs/job';
@@ -73,6 +73,30 @@ describe('scheduled jobs', () => {
     expect(everySecond.calls.length).toBe(ran);
     const rows = await t.deps.db.select().from(jobRuns);
     expect(rows.filter((row) => row.job === 'every-second').length).toBe(ran);
+  });
+
+  it('still runs a minute job whose moment came while the process was busy', async () => {
+    // Only Date is faked (timers stay real): the clock jumps 5 s past the minute before
+    // node-cron's timer gets to run, as it does when the event loop is blocked by other work.
+    vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+    vi.setSystemTime(new Date('2026-03-02T09:00:59.700Z'));
+    const late = countingJob('late-minute', '* * * * *');
+    const scheduler = startScheduler({ ...t.deps, clock: { now: () => new Date() } }, [late.job]);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      vi.setSystemTime(new Date('2026-03-02T09:01:05.000Z'));
+      for (let i = 0; i < 40 && late.calls.length === 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } finally {
+      await scheduler.stop();
+      vi.useRealTimers();
+    }
+    expect(late.calls.map((call) => call.toISOString().slice(0, 16))).toEqual(['2026-03-02T09:01']);
+    const runs = await t.request('/v1/job-runs?job=late-minute');
+    expect((await readJson(runs)).data).toEqual([
+      expect.objectContaining({ scheduled_for: '2026-03-02T09:01:00.000Z', status: 'succeeded' }),
+    ]);
   });
 
   it('prunes job runs older than 30 days', async () => {
