@@ -33,7 +33,9 @@ function explain(issue: SchemaIssue): SchemaIssue[] {
   if (branches.every((branch) => branch.length === 1 && branch[0]?.path.length === 0)) {
     const expected = branches.map((branch) => branch[0]?.expected ?? branch[0]?.format);
     if (expected.every((e) => e !== undefined)) {
-      return [{ ...issue, message: `must be ${[...new Set(expected)].join(' or ')}` }];
+      const shape = [...new Set(expected)].join(' or ');
+      const missing = branches.every((branch) => branch[0]?.message.endsWith('received undefined'));
+      return [{ ...issue, message: missing ? `is required (${shape})` : `must be ${shape}` }];
     }
   }
   const ranked = branches

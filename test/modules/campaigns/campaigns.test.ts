@@ -365,6 +365,7 @@ describe('campaigns', () => {
       '"eq", "in", "not_in", "exists", "contains"',
     ],
     ['an accounts audience without ids', { type: 'accounts' }, 'audience.account_ids', 'array'],
+    ['a missing audience', undefined, 'audience', 'is required'],
   ])('names the part of %s that is wrong', async (_, audience, path, message) => {
     const body = await expectProblem(
       await create({ ...banner, audience }),
