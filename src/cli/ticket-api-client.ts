@@ -53,8 +53,10 @@ export async function postTicketBatch(
       throw new Error(`The server answered ${response.status}: ${await response.text()}`);
     }
     if (attempt >= MAX_ATTEMPTS) {
-      const reason = response instanceof Response ? `HTTP ${response.status}` : response.message;
-      throw new Error(`Giving up on a batch after ${MAX_ATTEMPTS} attempts (${reason}).`);
+      if (!(response instanceof Response)) throw unreachable(api.url, response);
+      throw new Error(
+        `Giving up on a batch after ${MAX_ATTEMPTS} attempts (HTTP ${response.status}).`,
+      );
     }
     const retryAfter =
       response instanceof Response ? Number(response.headers.get('retry-after')) : 0;
@@ -69,6 +71,16 @@ function send(api: { url: string; apiKey: string }, tickets: TicketInput[]): Pro
     headers: { authorization: `Bearer ${api.apiKey}`, 'content-type': 'application/json' },
     body: JSON.stringify({ tickets }),
   });
+}
+
+/** fetch says only "fetch failed"; the cause (ECONNREFUSED, ENOTFOUND…) is what helps. */
+function unreachable(url: string, error: Error): Error {
+  const cause = error.cause as { code?: string; message?: string } | undefined;
+  const why = cause?.code ?? cause?.message ?? error.message;
+  return new Error(
+    `Could not reach forestall at ${url} after ${MAX_ATTEMPTS} attempts (${why}). ` +
+      'Is it running there? FORESTALL_URL names another address.',
+  );
 }
 
 const retryable = (status: number) => status === 429 || status >= 500;

@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../src/db/json-param';
+import { freePort } from '../helpers/free-port';
 import { serveTestApp } from '../helpers/serve-app';
 import { sharedDataHead } from '../helpers/shared-data';
 import { startTestApp, type TestApp } from '../helpers/test-app';
@@ -158,5 +159,20 @@ describe('npm run import', () => {
     const noFile = await runImport([], env());
     expect(noFile.code).toBe(2);
     expect(noFile.output).toContain('Usage');
+  });
+
+  it('names the address it could not reach and how to point it elsewhere', async () => {
+    const nowhere = `http://127.0.0.1:${await freePort()}`;
+    const { code, output } = await runImport(
+      [file, '--source', 'nyc-council', '--checkpoint-dir', join(dir, 'nowhere')],
+      {
+        FORESTALL_URL: nowhere,
+        FORESTALL_API_KEY: t.adminKey,
+      },
+    );
+    expect(code).toBe(1);
+    expect(output).toContain(`Could not reach forestall at ${nowhere}`);
+    expect(output).toContain('ECONNREFUSED');
+    expect(output).toContain('FORESTALL_URL');
   });
 });
