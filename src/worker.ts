@@ -75,6 +75,13 @@ function isolateFor(env: Bindings): { app: App; deps: Deps } {
   const deps = buildDeps(config, db, {
     background: (task) => currentScope().background.push(task),
   });
+  if (!env.PUBLIC_URL) {
+    // Node's default (localhost and its port) is never where a Worker is reached.
+    deps.logger.warn('PUBLIC_URL is not set: links will point to the wrong address', {
+      public_url: config.publicUrl,
+      affects: 'incident shortlinks, the status page url, outage banner links, email links',
+    });
+  }
   isolate = { app: createApp(deps), deps };
   return isolate;
 }

@@ -179,6 +179,16 @@ describe('the Workers entry in workerd against real Postgres', () => {
     expect(line?.time).toMatch(/^\d{4}-\d\d-\d\dT/);
   });
 
+  it('warns that PUBLIC_URL is unset, naming the address its links carry instead', async () => {
+    // This Worker runs without PUBLIC_URL, as the README's first `wrangler dev` did.
+    const incident = await fetch(`${base}/api/v2/summary.json`);
+    expect((await readJson(incident)).page.url).toBe('http://localhost:3000/status');
+    const logged = output.split('\n').find((l) => l.includes('PUBLIC_URL is not set'));
+    expect(
+      logged && JSON.parse(logged.slice(logged.indexOf('{'), logged.lastIndexOf('}') + 1)),
+    ).toMatchObject({ level: 'warn', public_url: 'http://localhost:3000' });
+  });
+
   it('serves notices with the same holdout as Node and logs exposures after the response', async () => {
     const call = (path: string, init: { method?: string; json?: unknown } = {}) =>
       fetch(`${base}${path}`, {
