@@ -108,6 +108,8 @@ function writeToConsole(record: LogFields, sink: LogSink | undefined): void {
   const level = (record.level as LogLevel | undefined) ?? 'info';
   const line = JSON.stringify(record);
   if (sink) sink(line, level);
-  else if (level === 'error' || level === 'warn') console.error(line);
+  // Workers label a line by the console method that wrote it: a warning is not an error.
+  else if (level === 'error') console.error(line);
+  else if (level === 'warn') console.warn(line);
   else console.log(line);
 }

@@ -171,6 +171,9 @@ describe('the Workers entry in workerd against real Postgres', () => {
         ? JSON.parse(logged.slice(logged.indexOf('{'), logged.lastIndexOf('}') + 1))
         : undefined;
     }
+    // Written with console.warn, so workerd (and Workers Logs) do not label it an error.
+    const shown = output.split('\n').find((l) => l.includes('no job has this schedule'));
+    expect(shown).not.toMatch(/ERROR/);
     expect(line).toMatchObject({
       level: 'warn',
       message: 'no job has this schedule',
