@@ -41,5 +41,7 @@ export type AppEnv = {
     accountToken?: { account: string; generation: number; expires: number };
     /** Set by the console's sign-in check on /console pages. */
     session: ConsoleSession;
+    /** What the route's handler answered, kept even when the deadline answered first. */
+    handlerAnswer?: Response;
   };
 };

@@ -15,7 +15,8 @@ export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
  * `Idempotency-Key` for routes that create things: the first request with a key runs and its
  * answer (below 500) is stored; a retry with the same key and the same request gets that
  * answer again (`Idempotent-Replayed: true`) without running; the same key with a different
- * request is a 422; a retry while the first is still running is a 409. A 5xx frees the key.
+ * request is a 422; a retry while the first is still running is a 409 (also after the request's
+ * deadline answered 503: the work may still finish). A 5xx from the work itself frees the key.
  */
 export const idempotent: MiddlewareHandler<AppEnv> = async (c, next) => {
   const key = c.req.header(IDEMPOTENCY_HEADER);
@@ -51,16 +52,20 @@ export const idempotent: MiddlewareHandler<AppEnv> = async (c, next) => {
 
   await next();
   const where = and(eq(idempotencyKeys.apiKeyId, apiKeyId), eq(idempotencyKeys.key, key));
-  if (c.res.status >= 500) {
+  // The deadline may have answered 503 while the handler ran on and did the work: what the
+  // handler answered is then what a retry must get, not a second run.
+  const handled = c.get('handlerAnswer');
+  const answer = c.res.status >= 500 && handled && handled.status < 500 ? handled : c.res;
+  if (answer.status >= 500) {
     await db.delete(idempotencyKeys).where(where);
     return;
   }
   await db
     .update(idempotencyKeys)
     .set({
-      status: c.res.status,
-      contentType: c.res.headers.get('content-type'),
-      body: await c.res.clone().text(),
+      status: answer.status,
+      contentType: answer.headers.get('content-type'),
+      body: await answer.clone().text(),
     })
     .where(where);
 };

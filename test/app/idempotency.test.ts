@@ -113,3 +113,45 @@ describe('Idempotency-Key', () => {
     expect(await campaigns()).toBe(2);
   });
 });
+
+describe('Idempotency-Key past the request deadline', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { REQUEST_TIMEOUT_MS: '200' } });
+    // Each new campaign takes longer than the deadline to write (inside its transaction), so
+    // the caller gets a 503 while the work goes on and commits.
+    const follow = t.deps.afterCampaignChange;
+    t.deps.afterCampaignChange = async (deps, tx, row) => {
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      await follow(deps, tx, row);
+    };
+  });
+  afterAll(() => t.close());
+
+  const count = async (table: 'campaigns' | 'stored') => {
+    const query =
+      table === 'campaigns'
+        ? sql`select count(*)::int as n from campaigns`
+        : sql`select count(*)::int as n from idempotency_keys where status is not null`;
+    return rowsOf<{ n: number }>(await t.deps.db.execute(query))[0]?.n;
+  };
+
+  it('replays what the first request did after it outlived its 503, instead of doing it again', async () => {
+    const create = () =>
+      t.request('/v1/campaigns', {
+        method: 'POST',
+        json: campaign,
+        headers: { 'idempotency-key': 'slow-launch' },
+      });
+    await expectProblem(await create(), 503, 'unavailable');
+    // The retry the 503 invites comes once the first attempt has finished and stored its answer.
+    for (let tries = 0; (await count('stored')) === 0 && tries < 200; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(await count('campaigns')).toBe(1);
+    const retry = await create();
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(await count('campaigns')).toBe(1);
+  });
+});
