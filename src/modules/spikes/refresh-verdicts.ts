@@ -11,7 +11,12 @@ import { loadVerdictInput, verdictHorizon } from './verdict-input';
 
 const LEASE = 'detection_lease';
 const ALPHA = 'spike_alpha';
-const LEASE_SECONDS = 600;
+/**
+ * A refresh holds the lease this long and renews it four times as often while it runs, so a
+ * long refresh keeps it while one whose process died holds others back for at most this long.
+ */
+const LEASE_MS = 60_000;
+const RENEW_MS = LEASE_MS / 4;
 
 /**
  * Brings stored verdicts up to date: every reason whose tickets, aliases or calendar changed
@@ -22,7 +27,15 @@ const LEASE_SECONDS = 600;
  * lease in the database). Returns the number of reasons refitted.
  */
 export async function refreshVerdicts(deps: Deps): Promise<{ reasons: number }> {
-  if (!(await claimLease(deps))) return { reasons: 0 };
+  const holder = crypto.randomUUID();
+  if (!(await claimLease(deps, holder))) return { reasons: 0 };
+  const renewal = setInterval(() => {
+    renewLease(deps, holder).catch((error: unknown) =>
+      deps.logger.warn('could not renew the detection lease', { error: String(error) }),
+    );
+  }, RENEW_MS);
+  // A refresh must not keep a stopping process alive; its lease simply runs out.
+  (renewal as { unref?: () => void }).unref?.();
   try {
     let reasons = 0;
     // Changes that arrived while a round ran (an import still going) get another round.
@@ -33,7 +46,11 @@ export async function refreshVerdicts(deps: Deps): Promise<{ reasons: number }> 
     }
     return { reasons };
   } finally {
-    await deps.db.execute(sql`delete from workspace_settings where key = ${LEASE}`);
+    clearInterval(renewal);
+    // Only its own: a lease that ran out may since be another refresh's.
+    await deps.db.execute(
+      sql`delete from workspace_settings where key = ${LEASE} and value like ${`%${holder}`}`,
+    );
   }
 }
 
@@ -260,17 +277,32 @@ export function fromRow(row: typeof reasonVerdicts.$inferSelect): ReasonResult {
   };
 }
 
-async function claimLease(deps: Deps): Promise<boolean> {
+/** The lease's value: until when (ISO, so it compares as text) and which refresh holds it. */
+function leaseValue(deps: Deps, holder: string): { now: string; value: string } {
   const now = deps.clock.now();
-  const until = new Date(now.getTime() + LEASE_SECONDS * 1000).toISOString();
+  return {
+    now: now.toISOString(),
+    value: `${new Date(now.getTime() + LEASE_MS).toISOString()} ${holder}`,
+  };
+}
+
+async function claimLease(deps: Deps, holder: string): Promise<boolean> {
+  const { now, value } = leaseValue(deps, holder);
   const claimed = rowsOf(
     await deps.db.execute(sql`
-      insert into workspace_settings (key, value) values (${LEASE}, ${until})
+      insert into workspace_settings (key, value) values (${LEASE}, ${value})
       on conflict (key) do update set value = excluded.value, updated_at = now()
-        where workspace_settings.value < ${now.toISOString()}
+        where workspace_settings.value < ${now}
       returning key`),
   );
   return claimed.length > 0;
+}
+
+async function renewLease(deps: Deps, holder: string): Promise<void> {
+  const { value } = leaseValue(deps, holder);
+  await deps.db.execute(sql`
+    update workspace_settings set value = ${value}, updated_at = now()
+    where key = ${LEASE} and value like ${`%${holder}`}`);
 }
 
 /** Whether no change awaits detection within `ms`: checked every 10 ms, one row read each. */
