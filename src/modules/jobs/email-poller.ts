@@ -13,10 +13,11 @@ export function startEmailPoller(deps: Deps): EmailPoller {
   if (seconds === 0) return { stop: async () => {} };
   let current: Promise<unknown> = Promise.resolve();
   let running = false;
+  const stopping = new AbortController();
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    current = sendDueEmails(deps)
+    current = sendDueEmails(deps, { stop: stopping.signal })
       .catch((error: unknown) => deps.logger.error('email poll failed', { error: String(error) }))
       .finally(() => {
         running = false;
@@ -25,6 +26,7 @@ export function startEmailPoller(deps: Deps): EmailPoller {
   return {
     async stop() {
       clearInterval(timer);
+      stopping.abort();
       await current;
     },
   };

@@ -5,5 +5,9 @@ export type Job = {
   name: string;
   /** Five-field cron expression, evaluated in UTC on Node and on Workers alike. */
   schedule: string;
-  run: (deps: Deps, now: Date) => Promise<void>;
+  /**
+   * `stop` is aborted when the process is shutting down: a job that loops over work stops
+   * taking more and lets what it has in hand finish, so the shutdown ends within its grace.
+   */
+  run: (deps: Deps, now: Date, stop?: AbortSignal) => Promise<void>;
 };

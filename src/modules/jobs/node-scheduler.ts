@@ -23,11 +23,14 @@ export function startScheduler(deps: Deps, jobs: readonly Job[]): Scheduler {
     error: (message: string | Error, error?: Error) =>
       deps.logger.error(String(message), { source: 'node-cron', error: error?.message }),
   };
+  const stopping = new AbortController();
   const tasks = jobs.map((job) =>
     cron.schedule(
       job.schedule,
       () => {
-        const run = runJob(deps, job, deps.clock.now()).finally(() => running.delete(run));
+        const run = runJob(deps, job, deps.clock.now(), stopping.signal).finally(() =>
+          running.delete(run),
+        );
         running.add(run);
         return run;
       },
@@ -42,6 +45,7 @@ export function startScheduler(deps: Deps, jobs: readonly Job[]): Scheduler {
   );
   return {
     async stop() {
+      stopping.abort();
       await Promise.all(tasks.map((task) => task.stop()));
       await Promise.allSettled(running);
     },

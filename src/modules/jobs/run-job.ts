@@ -10,7 +10,12 @@ export type JobOutcome = 'succeeded' | 'failed' | 'skipped';
  * Claims the (job, minute) slot in the database and runs the job only if the claim is ours,
  * so several instances (or a retried Cron Trigger) run each scheduled minute once.
  */
-export async function runJob(deps: Deps, job: Job, now: Date): Promise<JobOutcome> {
+export async function runJob(
+  deps: Deps,
+  job: Job,
+  now: Date,
+  stop?: AbortSignal,
+): Promise<JobOutcome> {
   const scheduledFor = new Date(Math.floor(now.getTime() / 60_000) * 60_000);
   const [claim] = await deps.db
     .insert(jobRuns)
@@ -22,7 +27,7 @@ export async function runJob(deps: Deps, job: Job, now: Date): Promise<JobOutcom
     return 'skipped';
   }
   try {
-    await job.run(deps, now);
+    await job.run(deps, now, stop);
     await finish(deps, claim.id, 'succeeded', null);
     return 'succeeded';
   } catch (error) {

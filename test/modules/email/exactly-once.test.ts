@@ -152,4 +152,65 @@ describe('exactly once under faults (5,000 recipients, the fake Resend)', () => 
       await t.close();
     }
   }, 120_000);
+  it('stops claiming at SIGTERM, exits cleanly within the grace period, and a restart sends the rest exactly once', async () => {
+    fake.accepted.length = 0;
+    // Slow requests, so the campaign takes far longer to send than the shutdown may take.
+    fake.faults.latencyMs = 1_000;
+    let database: TestDatabase | undefined;
+    let dataDir: string | undefined;
+    let databaseUrl: string;
+    if (process.env.TEST_DATABASE_URL) {
+      database = await createTestDatabase();
+      databaseUrl = database.url ?? '';
+    } else {
+      dataDir = await mkdtemp(join(tmpdir(), 'forestall-sigterm-'));
+      databaseUrl = `file://${join(dataDir, 'db')}`;
+    }
+    const env = {
+      DATABASE_URL: databaseUrl,
+      ADMIN_API_KEY: ADMIN_KEY,
+      RESEND_API_KEY: fake.apiKey,
+      RESEND_BASE_URL: fake.url,
+      RESEND_RATE_LIMIT: '4',
+      EMAIL_POLL_SECONDS: '1',
+      EMAIL_LEASE_SECONDS: '3',
+      LOG_LEVEL: 'warn',
+    };
+    let running: Started | undefined;
+    try {
+      running = await start(env);
+      const call = (path: string, json: unknown) =>
+        fetch(`${running?.url}${path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+          body: JSON.stringify(json),
+        });
+      expect((await call('/v1/accounts/batch', { accounts })).status).toBe(200);
+      const created = await call('/v1/campaigns', campaign);
+      expect(created.status).toBe(201);
+      const { id } = await readJson(created);
+
+      await until('the first emails', () => fake.accepted.length >= 300);
+      const stopping = running;
+      expect(await stop(stopping, 'SIGTERM')).toBe(0);
+      expect(stopping.output()).not.toContain('shutdown grace period elapsed');
+      expect(fake.accepted.length).toBeLessThan(RECIPIENTS);
+
+      fake.faults.latencyMs = 40;
+      running = await start(env);
+      const url = running.url;
+      await until('every delivery recorded as sent', async () => {
+        const answer = await fetch(`${url}/v1/campaigns/${id}/deliveries?limit=1`, {
+          headers: { authorization: `Bearer ${ADMIN_KEY}` },
+        });
+        return (await readJson(answer)).counts.sent === RECIPIENTS;
+      });
+      expectEachRecipientOnce(fake);
+    } finally {
+      fake.faults.latencyMs = 40;
+      if (running?.child.exitCode === null) await stop(running, 'SIGTERM');
+      await database?.close();
+      if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 240_000);
 });

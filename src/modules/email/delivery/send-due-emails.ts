@@ -28,15 +28,16 @@ const LANES = 2;
  * Safe to run in several processes at once: batches are claimed with SKIP LOCKED and leased,
  * and a batch keeps its members and idempotency key until the provider has answered, so a
  * batch whose lease ran out (a crash, a timeout) is sent again as the very same request.
+ * Once `stop` is aborted (the process is shutting down), no further batch is claimed.
  */
 export async function sendDueEmails(
   deps: Deps,
-  options: { budgetMs?: number } = {},
+  options: { budgetMs?: number; stop?: AbortSignal } = {},
 ): Promise<SendReport> {
   const report: SendReport = { requests: 0, sent: 0, failed: 0, deferred: 0 };
   const deadline = Date.now() + (options.budgetMs ?? 50_000);
   const lane = async () => {
-    while (Date.now() < deadline) {
+    while (Date.now() < deadline && !options.stop?.aborted) {
       const batch = await claimBatch(deps);
       if (batch.length === 0) return;
       await sendBatch(deps, batch, report);

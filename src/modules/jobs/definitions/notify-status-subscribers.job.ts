@@ -13,12 +13,12 @@ import type { Job } from '../job';
 export const notifyStatusSubscribersJob: Job = {
   name: 'notify-status-subscribers',
   schedule: '* * * * *',
-  run: async (deps) => {
+  run: async (deps, _now, stop) => {
     await recordMaintenanceTransitions(deps);
     await forgetUnconfirmed(deps);
     const [{ sent }, { delivered }] = await Promise.all([
-      sendStatusEmails(deps),
-      deliverStatusWebhooks(deps),
+      sendStatusEmails(deps, stop),
+      deliverStatusWebhooks(deps, stop),
     ]);
     if (sent + delivered > 0) deps.logger.info('status subscribers notified', { sent, delivered });
   },

@@ -5,8 +5,8 @@ import type { Job } from '../job';
 export const sendEmailsJob: Job = {
   name: 'send-emails',
   schedule: '* * * * *',
-  run: async (deps) => {
-    const report = await sendDueEmails(deps);
+  run: async (deps, _now, stop) => {
+    const report = await sendDueEmails(deps, { stop });
     if (report.requests > 0) deps.logger.info('emails handed over', report);
   },
 };

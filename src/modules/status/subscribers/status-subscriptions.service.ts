@@ -139,9 +139,9 @@ type Owed = {
  * (the idempotency key) until the transport accepts it, so a crash or a retry never sends an
  * email twice. Stops at the first batch the transport cannot take now.
  */
-export async function sendStatusEmails(deps: Deps): Promise<{ sent: number }> {
+export async function sendStatusEmails(deps: Deps, stop?: AbortSignal): Promise<{ sent: number }> {
   let sent = 0;
-  for (;;) {
+  while (!stop?.aborted) {
     const batch = await claimBatch(deps);
     if (!batch) return { sent };
     const emails = await Promise.all(batch.rows.map((row) => composeStatusEmail(deps, row)));
@@ -161,6 +161,7 @@ export async function sendStatusEmails(deps: Deps): Promise<{ sent: number }> {
       return { sent };
     }
   }
+  return { sent };
 }
 
 async function claimBatch(deps: Deps): Promise<{ id: string; rows: Owed[] } | undefined> {

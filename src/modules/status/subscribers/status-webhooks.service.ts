@@ -137,12 +137,15 @@ type Due = {
  * Posts due deliveries, a batch at a time, each batch's at once (one slow endpoint does not hold
  * the others), until none is due or the run has had `RUN_MS`. Each is leased first (so two
  * instances do not both send it), then settled as delivered on a 2xx or rescheduled with
- * exponential backoff; at least once.
+ * exponential backoff; at least once. No batch is claimed once `stop` is aborted.
  */
-export async function deliverStatusWebhooks(deps: Deps): Promise<{ delivered: number }> {
+export async function deliverStatusWebhooks(
+  deps: Deps,
+  stop?: AbortSignal,
+): Promise<{ delivered: number }> {
   const started = performance.now();
   let delivered = 0;
-  while (performance.now() - started < RUN_MS) {
+  while (performance.now() - started < RUN_MS && !stop?.aborted) {
     const batch = await deliverBatch(deps);
     delivered += batch.delivered;
     if (batch.claimed < BATCH) break;
