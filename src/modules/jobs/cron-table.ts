@@ -1,3 +1,4 @@
+import { abandonedRunsJob } from './abandoned-runs';
 import { consolidateExposuresJob } from './definitions/consolidate-exposures.job';
 import { detectSpikesJob } from './definitions/detect-spikes.job';
 import { measureCampaignsJob } from './definitions/measure-campaigns.job';
@@ -27,4 +28,5 @@ export const cronTable: readonly Job[] = [
   settleRecontactsJob,
   refreshSpikesJob,
   measureCampaignsJob,
+  abandonedRunsJob(() => cronTable),
 ];

@@ -10,4 +10,9 @@ export type Job = {
    * taking more and lets what it has in hand finish, so the shutdown ends within its grace.
    */
   run: (deps: Deps, now: Date, stop?: AbortSignal) => Promise<void>;
+  /**
+   * Run again as soon as a run is found abandoned (its process died mid-run), rather than at
+   * the next scheduled time: for jobs whose next run is a day or a week away.
+   */
+  rerunIfAbandoned?: true;
 };

@@ -5,6 +5,7 @@ import type { Job } from '../job';
 export const detectSpikesJob: Job = {
   name: 'detect-spikes',
   schedule: '0 6 * * 1',
+  rerunIfAbandoned: true,
   run: async (deps, now) => {
     const result = await detectAndStoreSpikes(deps, now);
     deps.logger.info('spike detection finished', result);

@@ -5,6 +5,7 @@ import type { Job } from '../job';
 export const sendReportDigestJob: Job = {
   name: 'send-report-digest',
   schedule: '0 7 * * 1',
+  rerunIfAbandoned: true,
   run: async (deps, now) => {
     const outcome = await sendReportDigest(deps, now);
     if (outcome && outcome.kind !== 'accepted' && outcome.kind !== 'accepted_earlier') {

@@ -1,0 +1,53 @@
+import { and, eq, lt } from 'drizzle-orm';
+import { jobRuns } from '../../db/schema';
+import type { Deps } from '../../deps';
+import type { Job } from './job';
+import { runJob } from './run-job';
+
+/**
+ * A run still `running` this long after it started was left by a process that stopped
+ * mid-run (killed, crashed, or shut down past its grace period). Longer than any job takes.
+ */
+export const ABANDONED_AFTER_MS = 30 * 60_000;
+export const ABANDONED_ERROR = 'abandoned: the process running it stopped before it finished';
+
+/**
+ * Every minute: marks abandoned runs failed, so no run says `running` forever, and runs again
+ * now the jobs among them whose next scheduled run is too far off to wait for (a weekly digest
+ * killed mid-send would otherwise be lost for the week). The update claims each abandoned run
+ * for one instance; what is run again is claimed for this minute like any run.
+ */
+export function abandonedRunsJob(jobs: () => readonly Job[]): Job {
+  return {
+    name: 'settle-abandoned-runs',
+    schedule: '* * * * *',
+    run: async (deps, now, stop) => {
+      const abandoned = await settleAbandonedRuns(deps, now);
+      const names = new Set(abandoned.map((run) => run.job));
+      for (const job of jobs()) {
+        if (stop?.aborted) return;
+        if (job.rerunIfAbandoned && names.has(job.name)) await runJob(deps, job, now, stop);
+      }
+    },
+  };
+}
+
+async function settleAbandonedRuns(deps: Deps, now: Date): Promise<{ job: string }[]> {
+  const abandoned = await deps.db
+    .update(jobRuns)
+    .set({ status: 'failed', error: ABANDONED_ERROR, finishedAt: now })
+    .where(
+      and(
+        eq(jobRuns.status, 'running'),
+        lt(jobRuns.startedAt, new Date(now.getTime() - ABANDONED_AFTER_MS)),
+      ),
+    )
+    .returning({ job: jobRuns.job, scheduledFor: jobRuns.scheduledFor });
+  for (const run of abandoned) {
+    deps.logger.warn('job run abandoned', {
+      job: run.job,
+      scheduled_for: run.scheduledFor.toISOString(),
+    });
+  }
+  return abandoned;
+}
