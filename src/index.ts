@@ -1,7 +1,7 @@
 import { buildDeps } from './composition-root';
 import { type Config, ConfigError, loadConfigFromProcessEnv } from './config';
 import type { Database } from './db/database';
-import { databaseErrorSummary } from './db/database-errors';
+import { databaseErrorSummary, isConnectionLoss } from './db/database-errors';
 import { openDatabase, redactUrl } from './db/open-database';
 import type { PgliteOpening } from './db/pglite';
 import type { Deps } from './deps';
@@ -48,6 +48,7 @@ async function main(): Promise<void> {
       void task.finally(() => inflight.delete(task));
     },
   });
+  survivesConnectionLoss(deps);
   announceBootstrapKey(deps, await prepareWorkspace(deps, database));
 
   const server = serveNode(deps, { port: config.port, hostname: config.host });
@@ -178,3 +179,20 @@ main().catch((error: unknown) => {
   console.error('forestall failed to start:', error);
   process.exit(1);
 });
+
+/**
+ * When Postgres ends connections under a busy server (a restart, a failover, a pooler, an
+ * administrator), postgres.js rejects a promise of its own that nothing awaits with the
+ * server's "terminating connection" error; by Node's default that unhandled rejection ends
+ * the process that serves every product app's notices, though the queries caught in the
+ * connection already failed to their callers. Those are logged; any other unhandled rejection
+ * still ends the process.
+ */
+function survivesConnectionLoss(deps: Deps): void {
+  process.on('unhandledRejection', (reason) => {
+    if (!isConnectionLoss(reason)) throw reason;
+    deps.logger.warn('a database connection ended under a query nothing awaited', {
+      error: databaseErrorSummary(reason),
+    });
+  });
+}

@@ -50,6 +50,15 @@ export function databaseFailure(error: unknown): DatabaseFailure | undefined {
   return undefined;
 }
 
+// The server ended the connection (an administrator, a shutdown, a failover) or it was lost.
+const CONNECTION_ENDED_STATES = /^(08|57P0[123])/;
+
+/** Whether a database error says its connection ended, not that the statement was refused. */
+export function isConnectionLoss(error: unknown): boolean {
+  const code = postgresCode(error);
+  return code !== undefined && (CONNECTION_CODES.has(code) || CONNECTION_ENDED_STATES.test(code));
+}
+
 /**
  * What a log line should say of a database failure: the innermost message (the driver's or
  * Postgres's own), short, without the statement and its parameters drizzle wraps it in.
