@@ -1,7 +1,7 @@
 import { buildDeps } from './composition-root';
 import { type Config, ConfigError, loadConfigFromProcessEnv } from './config';
 import type { Database } from './db/database';
-import { databaseErrorSummary, isConnectionLoss } from './db/database-errors';
+import { databaseErrorSummary, isDatabaseConnectionEnd } from './db/database-errors';
 import { openDatabase, redactUrl } from './db/open-database';
 import type { PgliteOpening } from './db/pglite';
 import type { Deps } from './deps';
@@ -190,7 +190,7 @@ main().catch((error: unknown) => {
  */
 function survivesConnectionLoss(deps: Deps): void {
   process.on('unhandledRejection', (reason) => {
-    if (!isConnectionLoss(reason)) throw reason;
+    if (!isDatabaseConnectionEnd(reason)) throw reason;
     deps.logger.warn('a database connection ended under a query nothing awaited', {
       error: databaseErrorSummary(reason),
     });

@@ -1,3 +1,4 @@
+import postgres from 'postgres';
 import { postgresCode } from './retry-transaction';
 
 /**
@@ -50,13 +51,41 @@ export function databaseFailure(error: unknown): DatabaseFailure | undefined {
   return undefined;
 }
 
-// The server ended the connection (an administrator, a shutdown, a failover) or it was lost.
+// Postgres ended the connection (an administrator, a shutdown, a failover), or postgres.js
+// found it closed: what the driver rejects queries caught in a connection's end with.
 const CONNECTION_ENDED_STATES = /^(08|57P0[123])/;
+const DRIVER_CONNECTION_ENDED = new Set([
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+]);
 
-/** Whether a database error says its connection ended, not that the statement was refused. */
-export function isConnectionLoss(error: unknown): boolean {
-  const code = postgresCode(error);
-  return code !== undefined && (CONNECTION_CODES.has(code) || CONNECTION_ENDED_STATES.test(code));
+// A socket's own error, as postgres.js rejects with it when the server resets the connection.
+const SOCKET_ENDED = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+
+/**
+ * Whether an error is postgres.js saying a database connection ended, and nothing else: a
+ * network error of another client (a `fetch` reset, a name not found) is not one. A bare
+ * socket error counts: the server's HTTP clients (fetch) wrap theirs in a `TypeError`.
+ */
+export function isDatabaseConnectionEnd(error: unknown): boolean {
+  if (
+    error instanceof Error &&
+    'syscall' in error &&
+    'code' in error &&
+    typeof error.code === 'string' &&
+    SOCKET_ENDED.has(error.code)
+  ) {
+    return true;
+  }
+  for (let current = error; current instanceof Error; current = current.cause) {
+    if (current instanceof postgres.PostgresError) {
+      return CONNECTION_ENDED_STATES.test(current.code);
+    }
+    const code = 'code' in current ? current.code : undefined;
+    if (typeof code === 'string' && DRIVER_CONNECTION_ENDED.has(code)) return true;
+  }
+  return false;
 }
 
 /**

@@ -220,7 +220,8 @@ function toEventRow(
     starts_at: startsAt.toISOString(),
     ends_at: endsAt.toISOString(),
     rrule,
-    time_zone: start.zone,
+    // A single event written in UTC needs no zone; a rule written in UTC keeps UTC's clock.
+    time_zone: start.zone === 'UTC' && !rrule ? null : start.zone,
     ...dates,
     origin_id: uid,
   };
@@ -317,8 +318,9 @@ function exceptionStarts(
 }
 
 /**
- * The instant of an iCalendar property's first value (see `timeOf`). `zone` is the TZID of a
- * date-time read by the IANA database; null for any other, which is read once and not kept.
+ * The instant of an iCalendar property's first value (see `timeOf`). `zone` is what the
+ * date-time's clock is: `UTC` for a UTC time, the IANA zone its TZID names (see `ianaZoneOf`);
+ * null for floating times, dates and TZIDs only the feed defines, read once and not kept.
  */
 function instantOf(
   vevent: ICAL.Component,
@@ -334,8 +336,11 @@ function instantOf(
     problem(property.toUpperCase(), time);
     return undefined;
   }
-  const zone = time.local && !time.isDate && typeof tzid === 'string' ? ianaZoneOf(tzid) : null;
-  return { instant: time.instant, isDate: time.isDate, zone: zone ?? null };
+  if (time.isDate) return { instant: time.instant, isDate: true, zone: null };
+  // A UTC date-time repeats at the same UTC time (RFC 5545 3.3.10), not on the workspace's clock.
+  if (!time.local) return { instant: time.instant, isDate: false, zone: 'UTC' };
+  const zone = typeof tzid === 'string' ? ianaZoneOf(tzid) : undefined;
+  return { instant: time.instant, isDate: false, zone: zone ?? null };
 }
 
 /**

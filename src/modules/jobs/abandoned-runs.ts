@@ -1,4 +1,4 @@
-import { and, eq, lt } from 'drizzle-orm';
+import { and, desc, eq, lt } from 'drizzle-orm';
 import { jobRuns } from '../../db/schema';
 import type { Deps } from '../../deps';
 import type { Job } from './job';
@@ -15,7 +15,9 @@ export const ABANDONED_ERROR = 'abandoned: the process running it stopped before
  * Every minute: marks abandoned runs failed, so no run says `running` forever, and runs again
  * now the jobs among them whose next scheduled run is too far off to wait for (a weekly digest
  * killed mid-send would otherwise be lost for the week). The update claims each abandoned run
- * for one instance; what is run again is claimed for this minute like any run.
+ * for one instance; what is run again is claimed for this minute like any run. A job whose run
+ * before was abandoned too is not run again: what kills it (memory, a platform's CPU limit)
+ * would kill it every half hour, and the process serving notices with it.
  */
 export function abandonedRunsJob(jobs: () => readonly Job[]): Job {
   return {
@@ -23,16 +25,34 @@ export function abandonedRunsJob(jobs: () => readonly Job[]): Job {
     schedule: '* * * * *',
     run: async (deps, now, stop) => {
       const abandoned = await settleAbandonedRuns(deps, now);
-      const names = new Set(abandoned.map((run) => run.job));
       for (const job of jobs()) {
         if (stop?.aborted) return;
-        if (job.rerunIfAbandoned && names.has(job.name)) await runJob(deps, job, now, stop);
+        const run = abandoned.findLast((r) => r.job === job.name);
+        if (!job.rerunIfAbandoned || !run) continue;
+        if (await abandonedBefore(deps, run)) {
+          deps.logger.error('job run abandoned twice in a row: not run again until its schedule', {
+            job: job.name,
+          });
+        } else await runJob(deps, job, now, stop);
       }
     },
   };
 }
 
-async function settleAbandonedRuns(deps: Deps, now: Date): Promise<{ job: string }[]> {
+/** Whether the job's run before this one was abandoned too. */
+async function abandonedBefore(deps: Deps, run: AbandonedRun): Promise<boolean> {
+  const [previous] = await deps.db
+    .select({ error: jobRuns.error })
+    .from(jobRuns)
+    .where(and(eq(jobRuns.job, run.job), lt(jobRuns.scheduledFor, run.scheduledFor)))
+    .orderBy(desc(jobRuns.scheduledFor))
+    .limit(1);
+  return previous?.error === ABANDONED_ERROR;
+}
+
+type AbandonedRun = { job: string; scheduledFor: Date };
+
+async function settleAbandonedRuns(deps: Deps, now: Date): Promise<AbandonedRun[]> {
   const abandoned = await deps.db
     .update(jobRuns)
     .set({ status: 'failed', error: ABANDONED_ERROR, finishedAt: now })
@@ -49,5 +69,5 @@ async function settleAbandonedRuns(deps: Deps, now: Date): Promise<{ job: string
       scheduled_for: run.scheduledFor.toISOString(),
     });
   }
-  return abandoned;
+  return abandoned.sort((a, b) => a.scheduledFor.getTime() - b.scheduledFor.getTime());
 }

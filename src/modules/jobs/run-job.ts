@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import { jobRuns } from '../../db/schema';
 import type { Deps } from '../../deps';
@@ -47,7 +47,8 @@ async function finish(
   await deps.db
     .update(jobRuns)
     .set({ status, error, finishedAt: deps.clock.now() })
-    .where(eq(jobRuns.id, id));
+    // A run marked abandoned (it outlived ABANDONED_AFTER_MS) keeps saying so.
+    .where(and(eq(jobRuns.id, id), eq(jobRuns.status, 'running')));
 }
 
 /** What the Workers `scheduled()` handler runs: every job whose schedule fired. */

@@ -786,7 +786,7 @@ describe('predictable events', () => {
       expect(await readJson(await t.request(`/v1/events/${event.id}`))).toEqual(event);
     });
 
-    it("keeps an imported event's IANA or Windows TZID as its time_zone; UTC, floating, all-day and feed-only zones get none", async () => {
+    it("keeps an imported event's IANA or Windows TZID as its time_zone, and UTC for a rule written in UTC; single UTC, floating, all-day and feed-only zones get none", async () => {
       const feed = [
         'BEGIN:VCALENDAR',
         'VERSION:2.0',
@@ -809,6 +809,10 @@ describe('predictable events', () => {
         ...['BEGIN:VEVENT', 'UID:outlook@acme.test', 'SUMMARY:Outlook'],
         ...['DTSTART;TZID=W. Europe Standard Time:20260302T090000'],
         ...['RRULE:FREQ=WEEKLY;COUNT=6', 'END:VEVENT'],
+        // A rule written in UTC repeats at the same UTC time (RFC 5545), so its EXDATE matches.
+        ...['BEGIN:VEVENT', 'UID:utc-weekly@acme.test', 'SUMMARY:UTC weekly'],
+        ...['DTSTART:20260302T090000Z', 'RRULE:FREQ=WEEKLY;COUNT=6', 'EXDATE:20260323T090000Z'],
+        'END:VEVENT',
         ...['BEGIN:VEVENT', 'UID:own-zone@acme.test', 'SUMMARY:Own zone'],
         ...['DTSTART;TZID=Acme Standard Time:20260302T090000', 'END:VEVENT'],
         ...['BEGIN:VTIMEZONE', 'TZID:Acme Standard Time', 'BEGIN:STANDARD'],
@@ -822,7 +826,7 @@ describe('predictable events', () => {
         body: feed,
         headers: { 'content-type': 'text/calendar' },
       });
-      expect(await readJson(imported)).toMatchObject({ imported: 6, updated: 0 });
+      expect(await readJson(imported)).toMatchObject({ imported: 7, updated: 0 });
       const listed = await readJson(await newYork.request('/v1/events?limit=50'));
       expect(
         Object.fromEntries(
@@ -837,8 +841,12 @@ describe('predictable events', () => {
         Floating: null,
         'All day': null,
         Outlook: 'Europe/Berlin',
+        'UTC weekly': 'UTC',
         'Own zone': null,
       });
+      expect(await aroundBothChanges('UTC weekly')).toEqual(
+        ['03-02', '03-09', '03-16', '03-30', '04-06'].map((day) => `2026-${day}T09:00:00.000Z`),
+      );
       expect(await aroundBothChanges('Berlin release')).toEqual(berlinMondays);
       expect(await aroundBothChanges('Outlook')).toEqual(berlinMondays);
     });
