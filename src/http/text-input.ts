@@ -1,6 +1,9 @@
 import { z } from '@hono/zod-openapi';
 
-const ONE_LINE = /^[^\p{Cc}]*$/u;
+// Unicode's control characters (\p{Cc}) spelled as ranges: JSON Schema validators that read
+// patterns without Unicode mode (Python's re, ECMAScript without /u) understand ranges alike.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+const ONE_LINE = /^[^\u0000-\u001F\u007F-\u009F]*$/;
 
 /**
  * A JSON Schema `pattern` for a regular expression. The OpenAPI generator writes a pattern's

@@ -95,6 +95,9 @@ describe('OpenAPI document and reference', () => {
     expect(matches(schemas.CampaignCreate?.properties.title?.pattern, 'Two\nlines')).toBe(false);
     expect(matches(schemas.TicketInput?.properties.reason?.pattern, 'Billing')).toBe(true);
     expect(matches(schemas.IncidentOpen?.properties.name?.pattern, 'Login errors')).toBe(true);
+    // Read without Unicode mode too, as Python's re and plain ECMAScript read patterns.
+    const title = new RegExp(schemas.CampaignCreate?.properties.title?.pattern ?? '(?!)');
+    expect([title.test('Maintenance on Sunday'), title.test('Two\nlines')]).toEqual([true, false]);
   });
 
   it('serves an interactive reference at /docs over the same document', async () => {
