@@ -46,6 +46,14 @@ export function underWayIntervals(
   return intervals.filter((interval) => interval.to > interval.from);
 }
 
+/** Incidents or maintenances of `kind` open at some moment of `[start, now]`. */
+export const openWithin = (kind: 'incident' | 'maintenance', start: Date, now: Date) =>
+  and(
+    eq(incidents.kind, kind),
+    lte(incidents.createdAt, now),
+    or(isNull(incidents.resolvedAt), gte(incidents.resolvedAt, start)),
+  );
+
 /** Per linked component, when each maintenance touching `[start, now]` was under way. */
 export async function maintenanceSpans(
   deps: Deps,
@@ -56,15 +64,10 @@ export async function maintenanceSpans(
     .select({ maintenance: incidents, componentId: incidentComponents.componentId })
     .from(incidents)
     .innerJoin(incidentComponents, eq(incidentComponents.incidentId, incidents.id))
-    .where(
-      and(
-        eq(incidents.kind, 'maintenance'),
-        lte(incidents.createdAt, now),
-        or(isNull(incidents.resolvedAt), gte(incidents.resolvedAt, start)),
-      ),
-    );
+    .where(openWithin('maintenance', start, now));
   if (linked.length === 0) return [];
-  const ids = [...new Set(linked.map((link) => link.maintenance.id))];
+  const rows = new Map(linked.map((link) => [link.maintenance.id, link.maintenance]));
+  const ids = [...rows.keys()];
   const updates = await deps.db
     .select({
       incidentId: incidentUpdates.incidentId,
@@ -74,12 +77,14 @@ export async function maintenanceSpans(
     .from(incidentUpdates)
     .where(and(inArray(incidentUpdates.incidentId, ids), lte(incidentUpdates.createdAt, now)))
     .orderBy(asc(incidentUpdates.createdAt), asc(incidentUpdates.id));
+  const updatesOf = new Map<string, typeof updates>();
+  for (const update of updates) {
+    const own = updatesOf.get(update.incidentId);
+    if (own) own.push(update);
+    else updatesOf.set(update.incidentId, [update]);
+  }
   const intervalsOf = new Map(
-    ids.map((id) => {
-      const row = linked.find((link) => link.maintenance.id === id)?.maintenance;
-      const own = updates.filter((update) => update.incidentId === id);
-      return [id, row ? underWayIntervals(row, own, now) : []];
-    }),
+    [...rows].map(([id, row]) => [id, underWayIntervals(row, updatesOf.get(id) ?? [], now)]),
   );
   return linked.flatMap(({ maintenance, componentId }) =>
     (intervalsOf.get(maintenance.id) ?? []).map((interval) => ({

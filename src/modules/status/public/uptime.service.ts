@@ -1,6 +1,6 @@
 import { addDays } from 'date-fns';
 import { formatInTimeZone, fromZonedTime } from 'date-fns-tz';
-import { and, asc, between, desc, eq, gte, isNull, lt, lte, or } from 'drizzle-orm';
+import { asc, between, desc, eq, lt } from 'drizzle-orm';
 import {
   type ComponentStatus,
   componentStatusChanges,
@@ -11,7 +11,7 @@ import {
 import type { Deps } from '../../../deps';
 import { worstStatus } from '../status-clock';
 import type { ComponentUptime, UptimeDay, UptimeHistory } from '../status-schemas';
-import { type MaintenanceSpan, maintenanceSpans } from './maintenance-spans';
+import { type MaintenanceSpan, maintenanceSpans, openWithin } from './maintenance-spans';
 
 export const UPTIME_DAYS = 90;
 
@@ -196,12 +196,6 @@ async function incidentSpans(deps: Deps, start: Date, now: Date): Promise<Incide
     })
     .from(incidents)
     .innerJoin(incidentComponents, eq(incidentComponents.incidentId, incidents.id))
-    .where(
-      and(
-        eq(incidents.kind, 'incident'),
-        lte(incidents.createdAt, now),
-        or(isNull(incidents.resolvedAt), gte(incidents.resolvedAt, start)),
-      ),
-    )
+    .where(openWithin('incident', start, now))
     .orderBy(asc(incidents.createdAt));
 }
