@@ -12,16 +12,17 @@ export const DATABASE_WAIT_MS = 50;
 /** How long a client should wait before retrying a request the database could not serve. */
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
+// What postgres.js rejects a query with when it finds its connection ended.
+const DRIVER_CONNECTION_ENDED = ['CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED'];
+// A socket's own error, as postgres.js rejects with it when the server resets the connection.
+const SOCKET_ENDED = ['ECONNRESET', 'EPIPE', 'ETIMEDOUT'];
+
 // postgres.js and Node name a lost or refused connection by these codes, not by a SQLSTATE.
 const CONNECTION_CODES = new Set([
-  'CONNECTION_CLOSED',
-  'CONNECTION_ENDED',
-  'CONNECTION_DESTROYED',
+  ...DRIVER_CONNECTION_ENDED,
+  ...SOCKET_ENDED,
   'CONNECT_TIMEOUT',
   'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
   'EHOSTUNREACH',
   'ENETUNREACH',
   'ENOTFOUND',
@@ -51,17 +52,9 @@ export function databaseFailure(error: unknown): DatabaseFailure | undefined {
   return undefined;
 }
 
-// Postgres ended the connection (an administrator, a shutdown, a failover), or postgres.js
-// found it closed: what the driver rejects queries caught in a connection's end with.
+// Postgres ended the connection: a connection exception, or an administrator, a shutdown or a
+// failover (57P01–03).
 const CONNECTION_ENDED_STATES = /^(08|57P0[123])/;
-const DRIVER_CONNECTION_ENDED = new Set([
-  'CONNECTION_CLOSED',
-  'CONNECTION_ENDED',
-  'CONNECTION_DESTROYED',
-]);
-
-// A socket's own error, as postgres.js rejects with it when the server resets the connection.
-const SOCKET_ENDED = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
 
 /**
  * Whether an error is postgres.js saying a database connection ended, and nothing else: a
@@ -74,7 +67,7 @@ export function isDatabaseConnectionEnd(error: unknown): boolean {
     'syscall' in error &&
     'code' in error &&
     typeof error.code === 'string' &&
-    SOCKET_ENDED.has(error.code)
+    SOCKET_ENDED.includes(error.code)
   ) {
     return true;
   }
@@ -83,7 +76,7 @@ export function isDatabaseConnectionEnd(error: unknown): boolean {
       return CONNECTION_ENDED_STATES.test(current.code);
     }
     const code = 'code' in current ? current.code : undefined;
-    if (typeof code === 'string' && DRIVER_CONNECTION_ENDED.has(code)) return true;
+    if (typeof code === 'string' && DRIVER_CONNECTION_ENDED.includes(code)) return true;
   }
   return false;
 }
