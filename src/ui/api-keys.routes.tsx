@@ -163,7 +163,6 @@ apiKeyRoutes.post('/console/api-keys/:id/revoke', admin, (c) => {
   return formPost(() => ({ data: id }), {
     page: (c, _state, problem) => keysPage(c, undefined, problem),
     invalid: 'Nothing was revoked.',
-    refusedStatus: 409,
     save: async (c, keyId) => {
       if (!/^[0-9a-f-]{36}$/i.test(keyId)) throw new AppError('conflict', 'No such key.');
       let revoked: ApiKeyView;

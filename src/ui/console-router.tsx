@@ -91,7 +91,8 @@ export function fieldMessages(error: unknown, toField: (path: string) => string 
     throw error;
   const errors: Record<string, string> = {};
   for (const field of error.errors ?? []) errors[toField(field.path)] ??= field.message;
-  return { errors, summary: error.detail };
+  const status: 400 | 409 = error.code === 'conflict' ? 409 : 400;
+  return { errors, summary: error.detail, status };
 }
 
 export type Period = { from?: string; to?: string };

@@ -51,8 +51,6 @@ export function formPost<T>(
     ) => Promise<{ to: string; message: string } | Response>;
     /** A service error's field paths, as the form's field names. */
     toField?: (path: string) => string;
-    /** For a service's refusal (a conflict, or what only the service can judge). */
-    refusedStatus?: 400 | 409;
   },
 ) {
   return async (c: ConsoleContext) => {
@@ -69,8 +67,8 @@ export function formPost<T>(
     try {
       next = await spec.save(c, parsed.data, values);
     } catch (error) {
-      const { errors, summary } = fieldMessages(error, spec.toField);
-      return spec.page(c, { values, errors }, { status: spec.refusedStatus ?? 400, summary });
+      const { errors, summary, status } = fieldMessages(error, spec.toField);
+      return spec.page(c, { values, errors }, { status, summary });
     }
     return next instanceof Response ? next : done(c, next.to, next.message);
   };

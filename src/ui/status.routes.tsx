@@ -327,7 +327,6 @@ statusRoutes.post('/console/status/incidents/:id/updates', ops, (c) => {
   return formPost(updateInput, {
     page: (c, update, problem) => statusPage(c, { updates: { [id]: update } }, problem),
     invalid: 'The update was not posted.',
-    refusedStatus: 409,
     save: async (c, update) => {
       await postIncidentUpdate(c.var.deps, id, update, actorOf(c.var.session.principal));
       const message =

@@ -144,6 +144,39 @@ describe('the console over HTTP', () => {
     expect(await detail.text()).toContain('Published.');
   });
 
+  it('answers a refused edit of a running campaign with 409, keeping what was typed', async () => {
+    const browser = consoleClient(t);
+    await browser.signIn(opsKey);
+    const csrf = browser.csrfOf(await (await browser.get('/console/campaigns/new')).text());
+    const fields = {
+      _csrf: csrf,
+      channels: 'banner',
+      title: 'Invoices delayed',
+      body: 'Invoices arrive a day late.',
+      severity: 'info',
+      audience_type: 'all',
+      holdout_percent: '10',
+    };
+    const published = await browser.post('/console/campaigns', { ...fields, action: 'publish' });
+    expect(published.status).toBe(303);
+    const id = published.headers.get('location')?.match(/campaigns\/([0-9a-f-]{36})/)?.[1];
+    expect(id).toBeDefined();
+    const edited = await browser.post(`/console/campaigns/${id}/edit`, {
+      ...fields,
+      title: 'Invoices delayed by a day',
+      holdout_percent: '30',
+      action: 'save',
+    });
+    expect(edited.status).toBe(409);
+    const markup = await edited.text();
+    expect(markup).toContain('holdout_percent cannot change');
+    expect(markup).toContain('value="Invoices delayed by a day"');
+    const [row] = rowsOf<{ title: string; holdout_percent: number }>(
+      await t.deps.db.execute(sql`select title, holdout_percent from campaigns where id = ${id}`),
+    );
+    expect(row).toEqual({ title: 'Invoices delayed', holdout_percent: 10 });
+  });
+
   it('refuses a form body over BODY_LIMIT_BYTES with 413', async () => {
     const browser = consoleClient(t);
     await browser.signIn(opsKey);
