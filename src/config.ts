@@ -224,6 +224,12 @@ export class ConfigError extends Error {
 }
 
 /** Parses configuration from any string map: `process.env` on Node, bindings on Workers. */
+/**
+ * Where a Worker's defaults differ from Node's: an isolate has 128 MB for everything, so the
+ * notices API's account records get a share of that, not the gigabyte a Node process gives them.
+ */
+export const WORKER_DEFAULTS: EnvSource = { NOTICE_ACCOUNTS_CACHE_MB: '32' };
+
 export function loadConfig(source: EnvSource): Config {
   const parsed = configSchema.safeParse(onlyStrings(source));
   if (!parsed.success) throw toConfigError(parsed.error);

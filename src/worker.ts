@@ -4,7 +4,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ExecutionContext, ScheduledController } from '@cloudflare/workers-types/index';
 import { type App, createApp } from './app';
 import { buildDeps } from './composition-root';
-import { type Config, loadConfig } from './config';
+import { type Config, loadConfig, WORKER_DEFAULTS } from './config';
 import type { Database, Db } from './db/database';
 import { openPostgres } from './db/postgres';
 import type { Deps } from './deps';
@@ -65,7 +65,11 @@ function isolateFor(env: Bindings): { app: App; deps: Deps } {
   if (!connectionString) {
     throw new Error('Set a HYPERDRIVE binding or the DATABASE_URL secret for the Worker.');
   }
-  const config: Config = loadConfig({ ...env, DATABASE_URL: connectionString });
+  const config: Config = loadConfig({
+    ...WORKER_DEFAULTS,
+    ...env,
+    DATABASE_URL: connectionString,
+  });
   const db = requestScopedDb(() =>
     openPostgres(connectionString, {
       poolMax: 1,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config';
+import { ConfigError, loadConfig, WORKER_DEFAULTS } from '../src/config';
 
 function configError(env: Record<string, string>): ConfigError {
   try {
@@ -91,6 +91,16 @@ describe('config', () => {
   it('lists every bad variable at once', () => {
     const error = configError({ PORT: '-1', WORKSPACE_TIME_ZONE: 'Nowhere' });
     expect(error.problems.map((p) => p.variable).sort()).toEqual(['PORT', 'WORKSPACE_TIME_ZONE']);
+  });
+
+  it('gives a Worker a notices account cache that fits its isolate, unless told otherwise', () => {
+    const isolateBytes = 128 * 2 ** 20;
+    expect(loadConfig({}).noticeAccountsCacheBytes).toBe(1024 * 2 ** 20);
+    const worker = loadConfig({ ...WORKER_DEFAULTS });
+    expect(worker.noticeAccountsCacheBytes).toBeLessThanOrEqual(isolateBytes / 4);
+    expect(worker.noticeAccountsCacheBytes).toBeGreaterThan(0);
+    const told = loadConfig({ ...WORKER_DEFAULTS, NOTICE_ACCOUNTS_CACHE_MB: '8' });
+    expect(told.noticeAccountsCacheBytes).toBe(8 * 2 ** 20);
   });
 
   it('ignores non-string bindings such as a Workers Hyperdrive object', () => {
