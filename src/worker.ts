@@ -10,6 +10,7 @@ import { openPostgres } from './db/postgres';
 import type { Deps } from './deps';
 import { cronTable } from './modules/jobs/cron-table';
 import { runJobsForCron } from './modules/jobs/run-job';
+import { warnIfRollupZoneDiffers } from './modules/reasons/reasons.service';
 
 /** Cloudflare Workers entry. Imports nothing Node-only: PGlite and the migrator stay out. */
 
@@ -90,6 +91,9 @@ function isolateFor(env: Bindings): { app: App; deps: Deps } {
   return isolate;
 }
 
+/** What `npm start` checks once on Node, checked in the isolate's first request or cron run. */
+const checkedOnStart = new WeakSet<Deps>();
+
 /** Runs `work` in a request scope; its exposures, background work and connection close after. */
 function inScope<T>(
   deps: Deps,
@@ -99,6 +103,14 @@ function inScope<T>(
 ): Promise<T> {
   const scope: RequestScope = { background: [] };
   return scopes.run(scope, async () => {
+    if (!checkedOnStart.has(deps)) {
+      checkedOnStart.add(deps);
+      // A failed check (the database away) is tried again by the next request.
+      const retryLater = () => {
+        checkedOnStart.delete(deps);
+      };
+      scope.background.push(warnIfRollupZoneDiffers(deps).catch(retryLater));
+    }
     try {
       return await work();
     } finally {

@@ -46,6 +46,8 @@ describe('the Workers entry in workerd against real Postgres', () => {
     );
     await database.close();
     sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
+    // The rollup counted in another zone than the Worker's (db:migrate run with another one).
+    await sql`update workspace_settings set value = 'Pacific/Auckland' where key = 'rollup_time_zone'`;
 
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
@@ -190,6 +192,25 @@ describe('the Workers entry in workerd against real Postgres', () => {
     expect(
       logged && JSON.parse(logged.slice(logged.indexOf('{'), logged.lastIndexOf('}') + 1)),
     ).toMatchObject({ level: 'warn', public_url: 'http://localhost:3000' });
+  });
+
+  it('warns once that the weekly rollup is counted in another zone than its own', async () => {
+    await fetch(`${base}/ready`);
+    const lines = () => output.split('\n').filter((l) => l.includes('another time zone'));
+    const deadline = Date.now() + 5_000;
+    while (lines().length === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const [logged] = lines();
+    expect(
+      logged && JSON.parse(logged.slice(logged.indexOf('{'), logged.lastIndexOf('}') + 1)),
+    ).toMatchObject({
+      level: 'warn',
+      workspace_time_zone: 'UTC',
+      rollup_time_zone: 'Pacific/Auckland',
+    });
+    await fetch(`${base}/ready`);
+    expect(lines()).toHaveLength(1);
   });
 
   it('serves notices with the same holdout as Node and logs exposures after the response', async () => {

@@ -282,6 +282,27 @@ async function replaceAliases(tx: Db, slug: string, keys: string[]): Promise<str
 const ROLLUP_TIME_ZONE = 'rollup_time_zone';
 
 /**
+ * Warns when the stored rollup was counted in another zone than this instance's: a Worker
+ * never recounts it (`npm run db:migrate` does), so it would add new tickets to weeks cut
+ * in its own zone beside weeks cut in the old one.
+ */
+export async function warnIfRollupZoneDiffers(deps: Deps): Promise<void> {
+  const [row] = rowsOf<{ value: string }>(
+    await deps.db.execute(
+      sql`select value from workspace_settings where key = ${ROLLUP_TIME_ZONE}`,
+    ),
+  );
+  const zone = deps.config.workspaceTimeZone;
+  if (row && row.value !== zone) {
+    deps.logger.warn('the weekly rollup is counted in another time zone than WORKSPACE_TIME_ZONE', {
+      workspace_time_zone: zone,
+      rollup_time_zone: row.value,
+      fix: 'run npm run db:migrate with the WORKSPACE_TIME_ZONE this instance gets',
+    });
+  }
+}
+
+/**
  * The rollup is counted in the workspace time zone; when that setting changes, recount it
  * once (at start-up or on `db:migrate`) rather than serve weeks cut in the old zone.
  */
