@@ -8,6 +8,7 @@ import { openPostgres } from '../../src/db/postgres';
 import { createLogger } from '../../src/logger';
 import { isHeldOut } from '../../src/modules/campaigns/holdout';
 import { cronTable } from '../../src/modules/jobs/cron-table';
+import { latestMoment } from '../../src/modules/jobs/schedule-moments';
 import { prepareWorkspace } from '../../src/prepare-workspace';
 import { type FakeResend, startFakeResend } from '../helpers/fake-resend';
 import { freePort } from '../helpers/free-port';
@@ -249,6 +250,32 @@ describe('the Workers entry in workerd against real Postgres', () => {
       stored = rows[0]?.n ?? 0;
     }
     expect(stored).toBe(ids.length);
+  });
+
+  it('catches up on the minute trigger a Monday run missed while no trigger fired', async () => {
+    // The digest last ran two Mondays before its latest one; this minute's settle runs anew.
+    const missed = latestMoment('0 7 * * 1', new Date(Date.now() - 60_000));
+    if (!missed) throw new Error('no Monday 07:00 before now');
+    const earlier = new Date(missed.getTime() - 14 * 86_400_000);
+    await sql`delete from job_runs where job in ('send-report-digest', 'settle-abandoned-runs')`;
+    await sql`insert into job_runs (id, job, scheduled_for, status, started_at, finished_at)
+      values (gen_random_uuid(), 'send-report-digest', ${earlier}, 'succeeded', ${earlier}, ${earlier})`;
+    expect(
+      (await fetch(`${base}/__scheduled?cron=${encodeURIComponent('* * * * *')}`)).status,
+    ).toBe(200);
+    let runs: { scheduled_for: Date; status: string }[] = [];
+    for (let i = 0; i < 40 && runs.length < 2; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      runs = [
+        ...(await sql<{ scheduled_for: Date; status: string }[]>`
+          select scheduled_for, status from job_runs
+          where job = 'send-report-digest' and status <> 'running' order by scheduled_for`),
+      ];
+    }
+    expect(runs).toEqual([
+      { scheduled_for: earlier, status: 'succeeded' },
+      { scheduled_for: missed, status: 'succeeded' },
+    ]);
   });
 
   it('sends a due email campaign through Resend from the Cron Trigger, once per recipient', async () => {

@@ -2,7 +2,9 @@ import { and, desc, eq, lt } from 'drizzle-orm';
 import { jobRuns } from '../../db/schema';
 import type { Deps } from '../../deps';
 import type { Job } from './job';
+import { catchUpMissedRuns } from './missed-runs';
 import { runJob } from './run-job';
+import { latestMoment } from './schedule-moments';
 
 /**
  * A run still `running` this long after it started was left by a process that stopped
@@ -15,9 +17,10 @@ export const ABANDONED_ERROR = 'abandoned: the process running it stopped before
  * Every minute: marks abandoned runs failed, so no run says `running` forever, and runs again
  * now the jobs among them whose next scheduled run is too far off to wait for (a weekly digest
  * killed mid-send would otherwise be lost for the week). The update claims each abandoned run
- * for one instance; what is run again is claimed for this minute like any run. A job whose run
- * before was abandoned too is not run again: what kills it (memory, a platform's CPU limit)
- * would kill it every half hour, and the process serving notices with it.
+ * for one instance; what is run again is claimed for this minute like any run, and covers the
+ * abandoned run's moment. A job whose run before was abandoned too is not run again: what kills
+ * it (memory, a platform's CPU limit) would kill it every half hour, and the process serving
+ * notices with it. Then it catches up the runs missed while no process was up.
  */
 export function abandonedRunsJob(jobs: () => readonly Job[]): Job {
   return {
@@ -29,14 +32,30 @@ export function abandonedRunsJob(jobs: () => readonly Job[]): Job {
         if (stop?.aborted) return;
         const run = abandoned.findLast((r) => r.job === job.name);
         if (!job.rerunIfAbandoned || !run) continue;
-        if (await abandonedBefore(deps, run)) {
+        if (superseded(job, run, now)) {
+          deps.logger.info('abandoned job run not run again: a later scheduled run stands for it', {
+            job: job.name,
+            scheduled_for: run.scheduledFor.toISOString(),
+          });
+        } else if (await abandonedBefore(deps, run)) {
           deps.logger.error('job run abandoned twice in a row: not run again until its schedule', {
             job: job.name,
           });
-        } else await runJob(deps, job, now, stop);
+        } else await runJob(deps, job, now, { stop, standsFor: run.scheduledFor });
       }
+      await catchUpMissedRuns(deps, jobs(), now, stop);
     },
   };
+}
+
+/**
+ * Whether the job was scheduled again since the abandoned run's moment (its process stayed
+ * down past it): that later moment's run, on time or caught up, is the one to have, as a
+ * weekly job down for weeks runs once, for its latest week.
+ */
+function superseded(job: Job, run: AbandonedRun, now: Date): boolean {
+  const latest = latestMoment(job.schedule, now);
+  return latest !== undefined && latest > run.scheduledFor;
 }
 
 /** Whether the job's run before this one was abandoned too. */

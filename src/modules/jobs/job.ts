@@ -6,6 +6,9 @@ export type Job = {
   /** Five-field cron expression, evaluated in UTC on Node and on Workers alike. */
   schedule: string;
   /**
+   * `now` is the moment the run stands for: when it started, or, for a run that makes up for
+   * a missed or abandoned one, that run's scheduled moment, so a weekly job covers the week
+   * its scheduled run would have (`deps.clock` still tells the time).
    * `stop` is aborted when the process is shutting down: a job that loops over work stops
    * taking more and lets what it has in hand finish, so the shutdown ends within its grace.
    */
@@ -15,4 +18,10 @@ export type Job = {
    * the next scheduled time: for jobs whose next run is a day or a week away.
    */
   rerunIfAbandoned?: true;
+  /**
+   * Run once, late, when no run started at or after its latest scheduled moment (no process
+   * was up then): for jobs whose run covers a period no later run covers in time, as a week's
+   * spike alerts or digest. A prune needs none: its next run removes what this one would have.
+   */
+  catchUpIfMissed?: true;
 };

@@ -28,7 +28,7 @@ export function startScheduler(deps: Deps, jobs: readonly Job[]): Scheduler {
     cron.schedule(
       job.schedule,
       () => {
-        const run = runJob(deps, job, deps.clock.now(), stopping.signal).finally(() =>
+        const run = runJob(deps, job, deps.clock.now(), { stop: stopping.signal }).finally(() =>
           running.delete(run),
         );
         running.add(run);

@@ -3,20 +3,31 @@ import { v7 as uuidv7 } from 'uuid';
 import { jobRuns } from '../../db/schema';
 import type { Deps } from '../../deps';
 import type { Job } from './job';
+import { minuteOf } from './schedule-moments';
 
 export type JobOutcome = 'succeeded' | 'failed' | 'skipped';
 
+export type RunOptions = {
+  stop?: AbortSignal;
+  /** The slot claimed: the minute of `now` unless given. */
+  scheduledFor?: Date;
+  /** The moment the job is run for (its `now`): `scheduledFor` when given, else `now`. */
+  standsFor?: Date;
+};
+
 /**
  * Claims the (job, minute) slot in the database and runs the job only if the claim is ours,
- * so several instances (or a retried Cron Trigger) run each scheduled minute once.
+ * so several instances (or a retried Cron Trigger) run each scheduled minute once. A run that
+ * makes up for a missed one claims the slot of the moment it stands for, so it is that run.
  */
 export async function runJob(
   deps: Deps,
   job: Job,
   now: Date,
-  stop?: AbortSignal,
+  options: RunOptions = {},
 ): Promise<JobOutcome> {
-  const scheduledFor = new Date(Math.floor(now.getTime() / 60_000) * 60_000);
+  const scheduledFor = options.scheduledFor ?? minuteOf(now);
+  const standsFor = options.standsFor ?? options.scheduledFor ?? now;
   const [claim] = await deps.db
     .insert(jobRuns)
     .values({ id: uuidv7(), job: job.name, scheduledFor, status: 'running', startedAt: now })
@@ -27,7 +38,7 @@ export async function runJob(
     return 'skipped';
   }
   try {
-    await job.run(deps, now, stop);
+    await job.run(deps, standsFor, options.stop);
     await finish(deps, claim.id, 'succeeded', null);
     return 'succeeded';
   } catch (error) {

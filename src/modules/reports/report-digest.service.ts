@@ -13,13 +13,18 @@ const range = (i: { low: number; high: number }) =>
   `${formatCount(i.low)} to ${formatCount(i.high)}`;
 
 /**
- * Mails last week's report (Monday to Sunday in the workspace zone) to REPORT_DIGEST_TO through
- * the email transport. The idempotency key names the week, so a retried run is not sent twice.
+ * Mails the report of the week before `scheduledAt`'s (Monday to Sunday in the workspace zone)
+ * to REPORT_DIGEST_TO through the email transport: a run made up late reports the week its
+ * scheduled run would have. The idempotency key names the week, so a retried run is not sent
+ * twice.
  */
-export async function sendReportDigest(deps: Deps, now: Date): Promise<BatchOutcome | null> {
+export async function sendReportDigest(
+  deps: Deps,
+  scheduledAt: Date,
+): Promise<BatchOutcome | null> {
   const recipients = deps.config.reportDigestTo;
   if (recipients.length === 0) return null;
-  const lastWeek = addWeeks(currentWeek(now, deps.config.workspaceTimeZone), -1);
+  const lastWeek = addWeeks(currentWeek(scheduledAt, deps.config.workspaceTimeZone), -1);
   const to = new Date(Date.parse(`${lastWeek}T00:00:00Z`) + 6 * DAY_MS).toISOString().slice(0, 10);
   const report = await preventedContactsReport(deps, { from: lastWeek, to });
   const { totals } = report;

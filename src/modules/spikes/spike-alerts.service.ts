@@ -13,23 +13,24 @@ import { findSpikes } from './spikes.service';
  * The weekly detection run: brings stored verdicts up to date, takes the spikes of the last
  * two complete weeks (late tickets can still turn the previous week into a spike), keeps them
  * as alerts, and notifies Slack of each spike once. A spike whose notification failed is
- * retried on the next run.
+ * retried on the next run. The weeks are those before `scheduledAt`'s, the moment the run
+ * stands for, which is earlier than now for a run made up late.
  */
 export async function detectAndStoreSpikes(
   deps: Deps,
-  now: Date,
+  scheduledAt: Date,
 ): Promise<{ stored: number; notified: number }> {
   await refreshVerdicts(deps);
-  const lastWeek = addWeeks(currentWeek(now, deps.config.workspaceTimeZone), -1);
+  const lastWeek = addWeeks(currentWeek(scheduledAt, deps.config.workspaceTimeZone), -1);
   const report = await findSpikes(deps, { from: addWeeks(lastWeek, -1), to: lastWeek });
-  for (const spike of report.spikes) await storeSpike(deps, spike, now);
+  for (const spike of report.spikes) await storeSpike(deps, spike);
   const notified = deps.config.slackWebhookUrl
     ? await notifyPending(deps, deps.config.slackWebhookUrl)
     : 0;
   return { stored: report.spikes.length, notified };
 }
 
-async function storeSpike(deps: Deps, spike: SpikeView, now: Date): Promise<void> {
+async function storeSpike(deps: Deps, spike: SpikeView): Promise<void> {
   const values = {
     observed: spike.observed,
     expected: spike.expected,
@@ -46,7 +47,7 @@ async function storeSpike(deps: Deps, spike: SpikeView, now: Date): Promise<void
       id: uuidv7(),
       reasonSlug: spike.reason,
       week: spike.week,
-      detectedAt: now,
+      detectedAt: deps.clock.now(),
       ...values,
     })
     .onConflictDoUpdate({ target: [spikeAlerts.reasonSlug, spikeAlerts.week], set: values });

@@ -6,6 +6,7 @@ export const detectSpikesJob: Job = {
   name: 'detect-spikes',
   schedule: '0 6 * * 1',
   rerunIfAbandoned: true,
+  catchUpIfMissed: true,
   run: async (deps, now) => {
     const result = await detectAndStoreSpikes(deps, now);
     deps.logger.info('spike detection finished', result);

@@ -6,6 +6,7 @@ export const sendReportDigestJob: Job = {
   name: 'send-report-digest',
   schedule: '0 7 * * 1',
   rerunIfAbandoned: true,
+  catchUpIfMissed: true,
   run: async (deps, now) => {
     const outcome = await sendReportDigest(deps, now);
     if (outcome && outcome.kind !== 'accepted' && outcome.kind !== 'accepted_earlier') {
