@@ -1,4 +1,5 @@
 import { readIcsFeed } from '../modules/events/ics-feed';
+import { movedExclusions } from '../modules/events/moved-exclusions';
 import { expandCalendar, expandCalendarJson } from '../modules/events/occurrences';
 import { holdoutAssessments } from '../modules/impact/campaign-assessment';
 import { estimateObservational } from '../modules/impact/observational-estimate';
@@ -19,6 +20,7 @@ export const computeTasks = {
   detection: computeDetection,
   occurrences: expandCalendar,
   occurrencesJson: expandCalendarJson,
+  movedExclusions,
   icsFeed: readIcsFeed,
   patterns: matchPatterns,
   observational: estimateObservational,

@@ -44,7 +44,13 @@ export const EventInputSchema = z
         description:
           'Starts a recurring event skips (RFC 5545 EXDATE), such as a cancelled release: an ' +
           'instant takes out the start at that instant, a day (YYYY-MM-DD) the start on that ' +
-          `day in the event's zone. At most ${MAX_EXCEPTIONS}; only with \`rrule\`.`,
+          "day in the event's zone. Each names one start of the series, and moves with it: a " +
+          'PUT that changes `starts_at` or `time_zone` and sends this list as stored (as read) ' +
+          'stores each at the start of the moved series it names, so a cancelled occurrence ' +
+          'stays cancelled: the same start where the series still has it, else the one the ' +
+          "move's shift of local time (and day) in the event's zone brings it to; one that " +
+          'names no start either way is kept as it was. A PUT that sends another list has that ' +
+          `list as sent. At most ${MAX_EXCEPTIONS}; only with \`rrule\`.`,
         example: ['2026-12-24T09:00:00Z', '2026-12-31'],
       }),
     extra_starts: z

@@ -10,7 +10,13 @@ import type { Actor } from '../campaigns/campaigns.service';
 import { changeEventsFollowed, releaseLinkedCampaigns } from '../campaigns/linked-event.service';
 import { resolveReasonNames } from '../reasons/resolve-reasons';
 import type { EventInput, EventView, Occurrence } from './event-schemas';
-import { type CalendarExpansion, calendarEvent, expandCalendar } from './occurrences';
+import { exclusionsMove, movedExclusions } from './moved-exclusions';
+import {
+  type CalendarEvent,
+  type CalendarExpansion,
+  calendarEvent,
+  expandCalendar,
+} from './occurrences';
 import { isDay, type RecurrenceExceptions } from './recurrence-exceptions';
 import { RecurrenceBudgetExceeded, recurrenceProblems, recurrenceStarts } from './recurrence-rule';
 
@@ -127,9 +133,10 @@ export async function updateEvent(
       eq(events.id, id),
       async ([before]) => {
         if (!before) return undefined;
+        const excludedStarts = await excludedAfterMove(deps, before, { id, ...columns });
         const [updated] = await tx
           .update(events)
-          .set({ ...columns, updatedAt: deps.clock.now() })
+          .set({ ...columns, excludedStarts, updatedAt: deps.clock.now() })
           .where(eq(events.id, id))
           .returning();
         return updated;
@@ -140,6 +147,36 @@ export async function updateEvent(
   if (!row) throw notFound(`Event ${id}`);
   deps.afterDetectionInputChange(deps);
   return toEventView(row);
+}
+
+/**
+ * The excluded starts a replaced event keeps. A body that sends them as stored (what a client
+ * read and sends back) while moving the series (a new `starts_at` or zone) gets them moved
+ * with it (see `ExclusionsMove`): each named a start the client did not mean to bring back. A
+ * body that sends others has them as sent.
+ */
+async function excludedAfterMove(
+  deps: Deps,
+  before: EventRow,
+  after: CalendarEvent,
+): Promise<string[]> {
+  const workspaceZone = deps.config.workspaceTimeZone;
+  const moved =
+    before.startsAt.getTime() !== after.startsAt.getTime() ||
+    (before.timeZone ?? workspaceZone) !== (after.timeZone ?? workspaceZone);
+  const asStored = startList(before.excludedStarts).join() === after.excludedStarts.join();
+  if (!moved || !asStored || after.excludedStarts.length === 0) return after.excludedStarts;
+  const move = exclusionsMove(calendarEvent(before), calendarEvent(after), {
+    timeZone: workspaceZone,
+    steps: OCCURRENCE_LIMITS.internal.steps,
+  });
+  const excluded = await inlineWhenCheap(
+    deps,
+    [move.before, move.after],
+    ([was = move.before, is = move.after]) => movedExclusions({ ...move, before: was, after: is }),
+    () => deps.compute('movedExclusions', move),
+  );
+  return startList(excluded);
 }
 
 export async function deleteEvent(deps: Deps, id: string, actor: Actor): Promise<void> {

@@ -178,6 +178,134 @@ describe('predictable events', () => {
       ]);
     });
 
+    describe('when the series moves', () => {
+      const replace = async (id: string, json: unknown) => {
+        const response = await t.request(`/v1/events/${id}`, { method: 'PUT', json });
+        expect(response.status, await response.clone().text()).toBe(200);
+        return readJson(response);
+      };
+
+      it('keeps its cancelled occurrences cancelled, moving an excluded instant or day as the series moves; a body with its own list has it as sent', async () => {
+        const event = await readJson(
+          await create({
+            ...evening,
+            excluded_starts: ['2026-03-09T21:00:00-04:00', '2026-03-23'],
+          }),
+        );
+        // An hour later: 22:00 in New York, in winter and in summer time.
+        const later = {
+          ...evening,
+          starts_at: '2026-03-02T22:00:00-05:00',
+          ends_at: '2026-03-02T23:00:00-05:00',
+        };
+        const moved = await replace(event.id, { ...later, excluded_starts: event.excluded_starts });
+        expect(moved.excluded_starts).toEqual(['2026-03-10T02:00:00.000Z', '2026-03-23']);
+        expect(await starts()).toEqual([
+          '2026-03-03T03:00:00.000Z',
+          '2026-03-17T02:00:00.000Z',
+          '2026-03-31T02:00:00.000Z',
+          '2026-04-07T02:00:00.000Z',
+        ]);
+
+        // To Tuesdays: the excluded day moves too.
+        const tuesdays = {
+          ...later,
+          starts_at: '2026-03-03T22:00:00-05:00',
+          ends_at: '2026-03-03T23:00:00-05:00',
+        };
+        const again = await replace(event.id, {
+          ...tuesdays,
+          excluded_starts: moved.excluded_starts,
+        });
+        expect(again.excluded_starts).toEqual(['2026-03-11T02:00:00.000Z', '2026-03-24']);
+        expect(await readJson(await t.request(`/v1/events/${event.id}`))).toEqual(again);
+        expect(await starts()).toEqual([
+          '2026-03-04T03:00:00.000Z',
+          '2026-03-18T02:00:00.000Z',
+          '2026-04-01T02:00:00.000Z',
+          '2026-04-08T02:00:00.000Z',
+        ]);
+
+        const own = await replace(event.id, { ...evening, excluded_starts: ['2026-03-16'] });
+        expect(own.excluded_starts).toEqual(['2026-03-16']);
+        expect(await starts()).toEqual([
+          '2026-03-03T02:00:00.000Z',
+          '2026-03-10T01:00:00.000Z',
+          '2026-03-24T01:00:00.000Z',
+          '2026-03-31T01:00:00.000Z',
+          '2026-04-07T01:00:00.000Z',
+        ]);
+      });
+
+      it('moves an excluded instant by local time across the change to daylight saving', async () => {
+        // Daily at 01:30 in New York, moved to 03:30: on 8 March 01:30 is EST and 03:30 EDT.
+        const nightly = {
+          ...evening,
+          starts_at: '2026-03-05T01:30:00-05:00',
+          ends_at: '2026-03-05T02:00:00-05:00',
+          rrule: 'FREQ=DAILY;COUNT=6',
+          excluded_starts: ['2026-03-08T01:30:00-05:00'],
+        };
+        const event = await readJson(await create(nightly));
+        const moved = await replace(event.id, {
+          ...nightly,
+          starts_at: '2026-03-05T03:30:00-05:00',
+          ends_at: '2026-03-05T04:00:00-05:00',
+          excluded_starts: event.excluded_starts,
+        });
+        expect(moved.excluded_starts).toEqual(['2026-03-08T07:30:00.000Z']);
+        expect(await starts()).toEqual([
+          '2026-03-05T08:30:00.000Z',
+          '2026-03-06T08:30:00.000Z',
+          '2026-03-07T08:30:00.000Z',
+          '2026-03-09T07:30:00.000Z',
+          '2026-03-10T07:30:00.000Z',
+        ]);
+      });
+
+      it('moves an excluded start to the start of the moved series it names, not past one the series still has, and cancels none it did not', async () => {
+        // Mondays and Thursdays; the series now starts on the first Thursday, an hour later.
+        const twiceWeekly = {
+          ...evening,
+          rrule: 'FREQ=WEEKLY;BYDAY=MO,TH;COUNT=6',
+          excluded_starts: ['2026-03-12T21:00:00-04:00', '2026-03-16'],
+        };
+        const event = await readJson(await create(twiceWeekly));
+        const moved = await replace(event.id, {
+          ...twiceWeekly,
+          starts_at: '2026-03-05T22:00:00-05:00',
+          ends_at: '2026-03-05T23:00:00-05:00',
+          excluded_starts: event.excluded_starts,
+        });
+        // Thursday the 12th at the new time, and Monday the 16th still: not three days on.
+        expect(moved.excluded_starts).toEqual(['2026-03-13T02:00:00.000Z', '2026-03-16']);
+        expect(await starts()).toEqual([
+          '2026-03-06T03:00:00.000Z',
+          '2026-03-10T02:00:00.000Z',
+          '2026-03-20T02:00:00.000Z',
+          '2026-03-24T02:00:00.000Z',
+        ]);
+
+        // Two weeks later: the series keeps its grid, so its excluded starts (now before its
+        // first) name none of its starts, and two weeks on would cancel ones nobody cancelled.
+        const trimmed = await replace(event.id, {
+          ...twiceWeekly,
+          starts_at: '2026-03-19T22:00:00-04:00',
+          ends_at: '2026-03-19T23:00:00-04:00',
+          excluded_starts: moved.excluded_starts,
+        });
+        expect(trimmed.excluded_starts).toEqual(moved.excluded_starts);
+        expect(await starts()).toEqual([
+          '2026-03-20T02:00:00.000Z',
+          '2026-03-24T02:00:00.000Z',
+          '2026-03-27T02:00:00.000Z',
+          '2026-03-31T02:00:00.000Z',
+          '2026-04-03T02:00:00.000Z',
+          '2026-04-07T02:00:00.000Z',
+        ]);
+      });
+    });
+
     it("gives spike detection's and patterns' calendar the same starts", async () => {
       await create({
         ...evening,
@@ -929,6 +1057,33 @@ describe('predictable events', () => {
     const body = await fromThread.text();
     expect(JSON.parse(body).data).toHaveLength(9 * 364 - 2 + 1);
     expect(body).toBe(await inline.text());
+  });
+
+  it('moves the excluded starts of a series on a compute thread when they are a long walk apart', async () => {
+    const daily = {
+      ...billingRun,
+      rrule: 'FREQ=DAILY',
+      excluded_starts: ['2026-03-10T06:00:00Z', '2026-12-25', '2027-03-10T06:00:00Z'],
+    };
+    const event = await readJson(await create(daily));
+    const { compute, tasks } = recordingThreadCompute();
+    const onThreads = await startTestApp({ database: t.database, compute });
+    const moved = await onThreads.request(`/v1/events/${event.id}`, {
+      method: 'PUT',
+      json: {
+        ...daily,
+        starts_at: '2026-01-01T07:00:00Z',
+        ends_at: '2026-01-01T13:00:00Z',
+        excluded_starts: event.excluded_starts,
+      },
+    });
+    expect(moved.status).toBe(200);
+    expect(tasks).toContain('movedExclusions');
+    expect((await readJson(moved)).excluded_starts).toEqual([
+      '2026-03-10T07:00:00.000Z',
+      '2026-12-25',
+      '2027-03-10T07:00:00.000Z',
+    ]);
   });
 
   it('stops a stored rule that never occurs at the step budget, with 422', async () => {
