@@ -39,7 +39,7 @@ export function createApp(deps: Deps, options: { apiReferenceAssets?: ApiReferen
     logRequest(deps.logger, c.var.requestId, c.req.method, c.req.path, c.res.status, started);
   });
   for (const path of HEAVY_READS) app.use(path, heavyRead);
-  for (const router of moduleRouters) app.route('/', router);
+  for (const router of moduleRouters(deps.config)) app.route('/', router);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
     type: 'http',

@@ -1,3 +1,4 @@
+import type { Config } from '../config';
 import { consoleRoutes } from '../ui/console.routes';
 import { accountRoutes } from './accounts/accounts.routes';
 import { apiKeyRoutes } from './auth/api-keys.routes';
@@ -14,15 +15,18 @@ import { patternRoutes } from './patterns/patterns.routes';
 import { reasonRoutes } from './reasons/reasons.routes';
 import { reportRoutes } from './reports/reports.routes';
 import { spikeRoutes } from './spikes/spikes.routes';
-import { publicStatusRoutes } from './status/public/public-status.routes';
+import { publicStatusRoutes, statusPageRoutes } from './status/public/public-status.routes';
 import { statusRoutes } from './status/status.routes';
 import { statusSubscriptionRoutes } from './status/subscribers/status-subscriptions.routes';
 import { statusWebhookRoutes } from './status/subscribers/status-webhooks.routes';
 import { ticketRoutes } from './tickets/tickets.routes';
 import { zendeskRoutes } from './zendesk/zendesk.routes';
 
-/** Each capability contributes a router; adding a module is one line here. */
-export const moduleRouters = [
+/**
+ * Each capability contributes a router; adding a module is one line here. The few that depend
+ * on configuration are built from it once per app (configuration is fixed per process).
+ */
+export const moduleRouters = (config: Config) => [
   healthRoutes,
   apiKeyRoutes,
   jobRunRoutes,
@@ -37,7 +41,8 @@ export const moduleRouters = [
   noticeRoutes,
   statusRoutes,
   publicStatusRoutes,
-  statusSubscriptionRoutes,
+  statusPageRoutes(config.statusPageBrand),
+  statusSubscriptionRoutes(config.statusPageBrand),
   statusWebhookRoutes,
   impactRoutes,
   reportRoutes,

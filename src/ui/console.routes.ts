@@ -1,4 +1,5 @@
 import { limitBody } from '../http/body-limit';
+import { CONSOLE_POLICY } from '../http/content-security-policies';
 import { documentPolicy } from '../http/security-headers';
 import { FAVICON_SVG } from '../view-kit/favicon';
 import { LOCAL_TIMES_PATH, LOCAL_TIMES_SCRIPT } from '../view-kit/local-times';
@@ -18,23 +19,6 @@ import { signInRoutes } from './sign-in.routes';
 import { spikeRoutes } from './spikes.routes';
 import { statusRoutes } from './status.routes';
 import { statusComponentRoutes } from './status-components.routes';
-
-/**
- * What console pages may load: their own scripts (no inline script at all) and images, and no
- * framing by any site. Inline styles are allowed: the charts are drawn on the server as SVG
- * with a `<style>` of their own, and the email previews are `srcdoc` frames, which take this
- * policy, styled by attributes as emails are.
- */
-const CONSOLE_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
 
 /**
  * The console: server-rendered pages under /console, signed in with a session cookie; and the

@@ -104,3 +104,30 @@ describe('HTML documents that show text from ops, accounts or recipients', () =>
     );
   });
 });
+
+describe('the status site with a logo configured', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({
+      env: { STATUS_PAGE_LOGO_URL: 'https://cdn.example.net/brand/logo.svg' },
+    });
+  });
+  afterAll(() => t.close());
+
+  it("lets every page of the status site show the logo from its origin, and nothing else's", async () => {
+    const status = await t.request('/status', { key: null });
+    expect(await status.text()).toContain('src="https://cdn.example.net/brand/logo.svg"');
+    const pages: Record<string, Response> = { '/status': status };
+    for (const path of [
+      '/status/incidents/not-an-incident',
+      '/status/subscriptions/confirm/not-a-token',
+    ]) {
+      pages[path] = await t.request(path, { key: null });
+    }
+    for (const [path, page] of Object.entries(pages)) {
+      expectNoInjectedScript(page, path);
+      const policy = directives(page.headers.get('content-security-policy'));
+      expect(policy.get('img-src'), path).toEqual(["'self'", 'https://cdn.example.net']);
+    }
+  });
+});

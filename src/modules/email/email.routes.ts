@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { DELIVERY_STATUSES } from '../../db/schema';
+import { EMAIL_PREVIEW_POLICY } from '../../http/content-security-policies';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json, problemResponse } from '../../http/define-route';
 import { wholeNumberInput } from '../../http/number-input';
@@ -201,19 +202,6 @@ const liftBounceRoute = defineRoute({
   },
   responses: { 204: { description: 'Lifted' }, 409: problemResponse('Not a bounce') },
 });
-
-/**
- * An email opened from forestall's own origin: styled by its own attributes and `<style>`,
- * with images from anywhere as in a mail client, and never a script, a form or a frame.
- */
-const EMAIL_PREVIEW_POLICY = [
-  "default-src 'none'",
-  "style-src 'unsafe-inline'",
-  'img-src https: data:',
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
 
 export const emailRoutes = createRouter()
   .openapi(previewRoute, async (c) => {

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { REPORT_PAGE_POLICY } from '../../http/content-security-policies';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json } from '../../http/define-route';
 import { serializedJson } from '../../http/serialized-json';
@@ -57,16 +58,6 @@ const reportRoute = defineRoute({
     },
   },
 });
-
-// The page runs no script: its stylesheet comes from /assets, its charts are inline SVG.
-const REPORT_PAGE_POLICY = [
-  "default-src 'none'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
 
 export const reportRoutes = createRouter().openapi(reportRoute, async (c) => {
   const { deps } = c.var;

@@ -1,3 +1,4 @@
+import { UNSUBSCRIBE_PAGE_POLICY } from '../../../http/content-security-policies';
 import { createRouter } from '../../../http/create-router';
 import { isSuppressed, suppressAddress } from './suppressions.service';
 import { confirmPage, donePage, invalidLinkPage } from './unsubscribe-page';
@@ -11,19 +12,10 @@ import { readUnsubscribeToken } from './unsubscribe-token';
 export const unsubscribeRoutes = createRouter();
 
 const HTML = 'text/html; charset=utf-8';
-/** The pages load only forestall's stylesheet and post only back to themselves. */
-const POLICY = [
-  "default-src 'none'",
-  "style-src 'self'",
-  "img-src 'self'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
 const NO_STORE = {
   'Cache-Control': 'no-store',
   'Content-Type': HTML,
-  'Content-Security-Policy': POLICY,
+  'Content-Security-Policy': UNSUBSCRIBE_PAGE_POLICY,
 };
 
 unsubscribeRoutes.get('/unsubscribe/:token', async (c) => {

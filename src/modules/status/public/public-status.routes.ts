@@ -1,6 +1,8 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import type { Config } from '../../../config';
 import type { AppEnv } from '../../../http/app-env';
+import { statusPagePolicy } from '../../../http/content-security-policies';
 import { createRouter } from '../../../http/create-router';
 import { defineRoute, json } from '../../../http/define-route';
 import { matchesEtag, strongEtag } from '../../../http/etag';
@@ -14,7 +16,6 @@ import {
 import { incidentJsonById, type PublicStatus, publicStatus } from './public-status.service';
 import { renderHistoryFeed, renderHistoryRss } from './status-feeds';
 import { renderIncidentPage, renderStatusNotice, renderStatusPage } from './status-page';
-import { statusPagePolicy } from './status-page-policy';
 import { UPTIME_DAYS, uptimeHistory } from './uptime.service';
 
 const tags = ['Public status (Statuspage API v2)'];
@@ -132,26 +133,33 @@ for (const [route, select] of views) {
 }
 const HTML = 'text/html; charset=utf-8';
 
-publicStatusRoutes.get('/status', async (c) => {
-  const { deps } = c.var;
-  const [status, uptime] = await Promise.all([publicStatus(deps), uptimeHistory(deps)]);
-  const page = await renderStatusPage({ status, uptime, brand: deps.config.statusPageBrand });
-  c.header('Content-Security-Policy', statusPagePolicy(deps.config.statusPageBrand));
-  return publicAnswer(c, page, HTML);
-});
-publicStatusRoutes.get('/status/incidents/:id', async (c) => {
-  const { deps } = c.var;
-  const id = c.req.param('id');
-  const incident = z.uuid().safeParse(id).success ? await incidentJsonById(deps, id) : undefined;
-  const pageName = deps.config.statusPageName;
-  const brand = deps.config.statusPageBrand;
-  c.header('Content-Security-Policy', statusPagePolicy(brand));
-  if (!incident) {
-    const notice = await renderStatusNotice({ pageName, brand, title: 'No such incident' });
-    return c.body(notice, 404, { 'Content-Type': HTML, 'Cache-Control': 'no-store' });
-  }
-  return publicAnswer(c, await renderIncidentPage({ pageName, brand, incident }), HTML);
-});
+/** The status page and each incident's page, under the policy of the configured brand. */
+export function statusPageRoutes(brand: Config['statusPageBrand']) {
+  const policy = statusPagePolicy(brand.logoUrl);
+  return createRouter()
+    .get('/status', async (c) => {
+      const { deps } = c.var;
+      const [status, uptime] = await Promise.all([publicStatus(deps), uptimeHistory(deps)]);
+      const page = await renderStatusPage({ status, uptime, brand });
+      c.header('Content-Security-Policy', policy);
+      return publicAnswer(c, page, HTML);
+    })
+    .get('/status/incidents/:id', async (c) => {
+      const { deps } = c.var;
+      const id = c.req.param('id');
+      const incident = z.uuid().safeParse(id).success
+        ? await incidentJsonById(deps, id)
+        : undefined;
+      const pageName = deps.config.statusPageName;
+      c.header('Content-Security-Policy', policy);
+      if (!incident) {
+        const notice = await renderStatusNotice({ pageName, brand, title: 'No such incident' });
+        return c.body(notice, 404, { 'Content-Type': HTML, 'Cache-Control': 'no-store' });
+      }
+      return publicAnswer(c, await renderIncidentPage({ pageName, brand, incident }), HTML);
+    });
+}
+
 publicStatusRoutes.get('/status/history.atom', async (c) =>
   publicAnswer(
     c,

@@ -1,12 +1,13 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Child } from 'hono/jsx';
+import type { Config } from '../../../config';
 import type { AppEnv } from '../../../http/app-env';
 import { limitBody } from '../../../http/body-limit';
+import { statusPagePolicy } from '../../../http/content-security-policies';
 import { createRouter } from '../../../http/create-router';
 import { defineRoute, json } from '../../../http/define-route';
 import { renderStatusNotice } from '../public/status-page';
-import { statusPagePolicy } from '../public/status-page-policy';
 import { readSubscriptionToken } from './status-subscription-token';
 import {
   confirmStatusSubscription,
@@ -35,96 +36,98 @@ const subscribeRoute = defineRoute({
   },
 });
 
-/** A page of the status site; links in emails lead to a form, since mail scanners follow them. */
-async function notice(
-  c: Context<AppEnv>,
-  status: 200 | 400 | 404,
-  title: string,
-  children?: Child,
-) {
-  const { config } = c.var.deps;
-  const page = await renderStatusNotice({
-    pageName: config.statusPageName,
-    brand: config.statusPageBrand,
-    title,
-    children,
-  });
-  return c.body(page, status, {
-    'Cache-Control': 'no-store',
-    'Content-Type': 'text/html; charset=utf-8',
-    'Content-Security-Policy': statusPagePolicy(config.statusPageBrand),
-  });
+/**
+ * The status site's subscription pages, under the status page's policy. Links in emails lead
+ * to a form, since mail scanners follow them.
+ */
+export function statusSubscriptionRoutes(brand: Config['statusPageBrand']) {
+  const policy = statusPagePolicy(brand.logoUrl);
+
+  async function notice(
+    c: Context<AppEnv>,
+    status: 200 | 400 | 404,
+    title: string,
+    children?: Child,
+  ) {
+    const pageName = c.var.deps.config.statusPageName;
+    const page = await renderStatusNotice({ pageName, brand, title, children });
+    return c.body(page, status, {
+      'Cache-Control': 'no-store',
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Security-Policy': policy,
+    });
+  }
+
+  const invalidLink = (c: Context<AppEnv>) =>
+    notice(c, 404, 'This link does not work', <p>It may be incomplete or changed.</p>);
+
+  return createRouter()
+    .openapi(subscribeRoute, async (c) => {
+      await subscribeToStatus(c.var.deps, c.req.valid('json').email);
+      return c.json({ message: CHECK_INBOX }, 202);
+    })
+    .post('/status/subscribe', limitBody, async (c) => {
+      const form = await c.req.parseBody().catch((): Record<string, unknown> => ({}));
+      const email = EmailSchema.safeParse(String(form.email ?? '').trim());
+      if (!email.success) {
+        return notice(c, 400, 'That is not an email address', <p>Go back and check it.</p>);
+      }
+      await subscribeToStatus(c.var.deps, email.data);
+      return notice(c, 200, 'Almost there', <p>{CHECK_INBOX}</p>);
+    })
+    .get('/status/subscriptions/confirm/:token', async (c) => {
+      const email = await readSubscriptionToken(c.var.deps, c.req.param('token'), 'confirm');
+      if (!email) return invalidLink(c);
+      return notice(
+        c,
+        200,
+        'Confirm status updates',
+        <form method="post">
+          <p>
+            Email <strong>{email}</strong> whenever an incident or maintenance is posted?
+          </p>
+          <button type="submit">Confirm</button>
+        </form>,
+      );
+    })
+    .post('/status/subscriptions/confirm/:token', async (c) => {
+      const email = await confirmStatusSubscription(c.var.deps, c.req.param('token'));
+      if (!email) return invalidLink(c);
+      return notice(
+        c,
+        200,
+        'You are subscribed',
+        <p>
+          <strong>{email}</strong> gets an email with every status update.
+        </p>,
+      );
+    })
+    .get('/status/subscriptions/unsubscribe/:token', async (c) => {
+      const email = await readSubscriptionToken(c.var.deps, c.req.param('token'), 'unsubscribe');
+      if (!email) return invalidLink(c);
+      return notice(
+        c,
+        200,
+        'Unsubscribe from status updates',
+        <form method="post">
+          <p>
+            Stop sending status updates to <strong>{email}</strong>?
+          </p>
+          <input type="hidden" name="List-Unsubscribe" value="One-Click" />
+          <button type="submit">Unsubscribe</button>
+        </form>,
+      );
+    })
+    .post('/status/subscriptions/unsubscribe/:token', async (c) => {
+      const email = await unsubscribeFromStatus(c.var.deps, c.req.param('token'));
+      if (!email) return invalidLink(c);
+      return notice(
+        c,
+        200,
+        'You are unsubscribed',
+        <p>
+          <strong>{email}</strong> gets no more status updates.
+        </p>,
+      );
+    });
 }
-
-const invalidLink = (c: Context<AppEnv>) =>
-  notice(c, 404, 'This link does not work', <p>It may be incomplete or changed.</p>);
-
-export const statusSubscriptionRoutes = createRouter()
-  .openapi(subscribeRoute, async (c) => {
-    await subscribeToStatus(c.var.deps, c.req.valid('json').email);
-    return c.json({ message: CHECK_INBOX }, 202);
-  })
-  .post('/status/subscribe', limitBody, async (c) => {
-    const form = await c.req.parseBody().catch((): Record<string, unknown> => ({}));
-    const email = EmailSchema.safeParse(String(form.email ?? '').trim());
-    if (!email.success) {
-      return notice(c, 400, 'That is not an email address', <p>Go back and check it.</p>);
-    }
-    await subscribeToStatus(c.var.deps, email.data);
-    return notice(c, 200, 'Almost there', <p>{CHECK_INBOX}</p>);
-  })
-  .get('/status/subscriptions/confirm/:token', async (c) => {
-    const email = await readSubscriptionToken(c.var.deps, c.req.param('token'), 'confirm');
-    if (!email) return invalidLink(c);
-    return notice(
-      c,
-      200,
-      'Confirm status updates',
-      <form method="post">
-        <p>
-          Email <strong>{email}</strong> whenever an incident or maintenance is posted?
-        </p>
-        <button type="submit">Confirm</button>
-      </form>,
-    );
-  })
-  .post('/status/subscriptions/confirm/:token', async (c) => {
-    const email = await confirmStatusSubscription(c.var.deps, c.req.param('token'));
-    if (!email) return invalidLink(c);
-    return notice(
-      c,
-      200,
-      'You are subscribed',
-      <p>
-        <strong>{email}</strong> gets an email with every status update.
-      </p>,
-    );
-  })
-  .get('/status/subscriptions/unsubscribe/:token', async (c) => {
-    const email = await readSubscriptionToken(c.var.deps, c.req.param('token'), 'unsubscribe');
-    if (!email) return invalidLink(c);
-    return notice(
-      c,
-      200,
-      'Unsubscribe from status updates',
-      <form method="post">
-        <p>
-          Stop sending status updates to <strong>{email}</strong>?
-        </p>
-        <input type="hidden" name="List-Unsubscribe" value="One-Click" />
-        <button type="submit">Unsubscribe</button>
-      </form>,
-    );
-  })
-  .post('/status/subscriptions/unsubscribe/:token', async (c) => {
-    const email = await unsubscribeFromStatus(c.var.deps, c.req.param('token'));
-    if (!email) return invalidLink(c);
-    return notice(
-      c,
-      200,
-      'You are unsubscribed',
-      <p>
-        <strong>{email}</strong> gets no more status updates.
-      </p>,
-    );
-  });

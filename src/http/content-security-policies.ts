@@ -1,0 +1,81 @@
+/**
+ * Every Content-Security-Policy forestall sends, each stated once. Each document gets the
+ * least it needs; none runs a script of its own page (no inline script, nothing injected).
+ */
+
+const policy = (...directives: string[]) => directives.join('; ');
+
+/** No `<base>`: injected markup cannot point the page's relative URLs elsewhere. */
+const NO_BASE = "base-uri 'none'";
+const NOT_FRAMED = "frame-ancestors 'none'";
+/** Loads nothing the policy does not name. */
+const NOTHING_BY_DEFAULT = "default-src 'none'";
+/** Loads what forestall itself serves, scripts only as its own files. */
+const OWN_FILES = ["default-src 'self'", "script-src 'self'"];
+const NO_PLUGINS = "object-src 'none'";
+const POSTS_BACK = "form-action 'self'";
+const POSTS_NOWHERE = "form-action 'none'";
+
+/**
+ * Console pages: their own scripts and images. Inline styles are allowed: the charts are drawn
+ * on the server as SVG with a `<style>` of their own, and the email previews are `srcdoc`
+ * frames, which take this policy, styled by attributes as emails are.
+ */
+export const CONSOLE_POLICY = policy(
+  ...OWN_FILES,
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self'",
+  NO_PLUGINS,
+  NO_BASE,
+  POSTS_BACK,
+  NOT_FRAMED,
+);
+
+/**
+ * The public status pages (and the subscription pages beside them): their own script and
+ * stylesheet, the configured logo, and style attributes (the accent colour). No
+ * frame-ancestors: sites embed status pages.
+ */
+export const statusPagePolicy = (logoUrl: string | undefined) =>
+  policy(
+    ...OWN_FILES,
+    "style-src 'self'",
+    "style-src-attr 'unsafe-inline'",
+    `img-src 'self'${logoUrl ? ` ${new URL(logoUrl).origin}` : ''}`,
+    NO_PLUGINS,
+    NO_BASE,
+    POSTS_BACK,
+  );
+
+/**
+ * An email opened from forestall's own origin: styled by its own attributes and `<style>`,
+ * with images from anywhere as in a mail client, and never a script, a form or a frame.
+ */
+export const EMAIL_PREVIEW_POLICY = policy(
+  NOTHING_BY_DEFAULT,
+  "style-src 'unsafe-inline'",
+  'img-src https: data:',
+  NO_BASE,
+  POSTS_NOWHERE,
+  NOT_FRAMED,
+);
+
+/** The unsubscribe pages load only forestall's stylesheet and post only back to themselves. */
+export const UNSUBSCRIBE_PAGE_POLICY = policy(
+  NOTHING_BY_DEFAULT,
+  "style-src 'self'",
+  "img-src 'self'",
+  NO_BASE,
+  POSTS_BACK,
+  NOT_FRAMED,
+);
+
+/** The printable report: its stylesheet comes from /assets, its charts are inline SVG. */
+export const REPORT_PAGE_POLICY = policy(
+  NOTHING_BY_DEFAULT,
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  NO_BASE,
+  POSTS_NOWHERE,
+  NOT_FRAMED,
+);
