@@ -6,6 +6,7 @@ import { openDatabase, redactUrl } from './db/open-database';
 import type { PgliteOpening } from './db/pglite';
 import type { Deps } from './deps';
 import type { BootstrapResult } from './modules/auth/api-keys.service';
+import { warnWithoutOneClickUnsubscribe } from './modules/email/compose/list-unsubscribe';
 import { cronTable } from './modules/jobs/cron-table';
 import { type EmailPoller, startEmailPoller } from './modules/jobs/email-poller';
 import { type Scheduler, startScheduler } from './modules/jobs/node-scheduler';
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
     },
   });
   survivesConnectionLoss(deps);
+  warnWithoutOneClickUnsubscribe(deps);
   announceBootstrapKey(deps, await prepareWorkspace(deps, database));
 
   const server = serveNode(deps, { port: config.port, hostname: config.host });

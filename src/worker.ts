@@ -8,6 +8,7 @@ import { type Config, loadConfig, WORKER_DEFAULTS } from './config';
 import type { Database, Db } from './db/database';
 import { openPostgres } from './db/postgres';
 import type { Deps } from './deps';
+import { warnWithoutOneClickUnsubscribe } from './modules/email/compose/list-unsubscribe';
 import { cronTable } from './modules/jobs/cron-table';
 import { runJobsForCron } from './modules/jobs/run-job';
 import { warnIfRollupZoneDiffers } from './modules/reasons/reasons.service';
@@ -87,6 +88,7 @@ function isolateFor(env: Bindings): { app: App; deps: Deps } {
       affects: 'incident shortlinks, the status page url, outage banner links, email links',
     });
   }
+  warnWithoutOneClickUnsubscribe(deps);
   isolate = { app: createApp(deps), deps };
   return isolate;
 }

@@ -55,6 +55,8 @@ describe('npm start (the Node entry)', { timeout: ENTRY_TEST_TIMEOUT_MS }, () =>
       /Starting forestall[\s\S]*creating the embedded database from the migrated seed[\s\S]*Applying migrations/,
     );
     expect(lines[listening]).toMatch(/started in \d+\.\d s/);
+    // Emails stay in the local outbox: one-click unsubscribe is nobody's concern yet.
+    expect(first.output()).not.toContain('one-click');
     const docs = await fetch(`${first.url}/docs`);
     expect(await docs.text()).toContain('/docs/assets/swagger-ui-bundle.js');
     expect((await fetch(`${first.url}/docs/assets/swagger-ui-bundle.js`)).status).toBe(200);
@@ -117,6 +119,28 @@ describe('npm start (the Node entry)', { timeout: ENTRY_TEST_TIMEOUT_MS }, () =>
     );
     expect(lines.at(-1)).toMatchObject({ level: 'info', message: 'stopped' });
     expect(started.output()).not.toContain(adminKey);
+  });
+
+  it('warns once at start when emails go out through Resend without one-click unsubscribe', async () => {
+    // PUBLIC_URL unset: http://localhost and the port, as a first deployment easily leaves it.
+    const started = await start({
+      DATABASE_URL: 'memory://',
+      RESEND_API_KEY: 're_entry_test',
+      RESEND_BASE_URL: 'http://127.0.0.1:9',
+    });
+    expect(await stop(started, 'SIGTERM')).toBe(0);
+    const warnings = started
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{') && line.includes('one-click'))
+      .map((line) => JSON.parse(line));
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        public_url: `http://localhost:${started.port}`,
+        affects: expect.stringContaining('Gmail and Yahoo'),
+      }),
+    ]);
   });
 
   it('refuses to start on bad configuration and names the variable', async () => {

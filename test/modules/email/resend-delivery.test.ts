@@ -15,6 +15,7 @@ describe('delivery through Resend (a fake that enforces its contract)', () => {
     fake = await startFakeResend({ requestsPerSecond: 20 });
     t = await startTestApp({
       env: {
+        PUBLIC_URL: 'https://forestall.example.com',
         RESEND_API_KEY: fake.apiKey,
         RESEND_BASE_URL: fake.url,
         RESEND_RATE_LIMIT: '20',
@@ -94,6 +95,9 @@ describe('delivery through Resend (a fake that enforces its contract)', () => {
     expect(keys.size).toBe(3);
     expect([...keys].every((key) => key?.startsWith('forestall-batch-'))).toBe(true);
     const email = fake.accepted[0];
+    expect(email?.headers['List-Unsubscribe']).toMatch(
+      /^<https:\/\/forestall\.example\.com\/unsubscribe\/[\w.-]+>$/,
+    );
     expect(email?.headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
     expect(email?.tags).toContainEqual({ name: 'campaign_id', value: campaign });
     expect(email?.text).toContain('New prices from April.');
@@ -137,6 +141,64 @@ describe('delivery through Resend (a fake that enforces its contract)', () => {
     expect(counts).toEqual({ sent: RECIPIENTS });
     expect(fake.stats.rateLimited + fake.stats.failed).toBeGreaterThan(0);
     expectEveryoneExactlyOnce();
+  });
+});
+
+describe('one-click unsubscribe (RFC 8058) by the scheme of PUBLIC_URL', () => {
+  let fake: FakeResend;
+  beforeAll(async () => {
+    fake = await startFakeResend();
+  });
+  afterAll(() => fake.close());
+
+  /** The headers of the one email an app with this PUBLIC_URL sends through Resend. */
+  const headersSentUnder = async (publicUrl: string) => {
+    const t = await startTestApp({
+      env: { PUBLIC_URL: publicUrl, RESEND_API_KEY: fake.apiKey, RESEND_BASE_URL: fake.url },
+    });
+    try {
+      const to = `reader@${new URL(publicUrl).hostname}`;
+      await t.request('/v1/accounts/batch', {
+        method: 'POST',
+        json: { accounts: [{ id: 'acct-1', contacts: [{ email: to }] }] },
+      });
+      const published = await t.request('/v1/campaigns', {
+        method: 'POST',
+        json: {
+          channels: ['email'],
+          title: 'Price change',
+          body: 'New prices from April.',
+          audience: { type: 'all' },
+          publish: true,
+        },
+      });
+      expect(published.status).toBe(201);
+      // A busy machine can time a request out; the retry, after its backoff, is the same one.
+      const sentTo = () => fake.accepted.filter((email) => email.to.includes(to));
+      for (let round = 0; round < 10 && sentTo().length === 0; round++) {
+        await sendDueEmails(t.deps);
+        t.clock.advance(10 * 60 * 1000);
+      }
+      const [email, ...others] = sentTo();
+      expect(others).toEqual([]);
+      return email?.headers ?? {};
+    } finally {
+      await t.close();
+    }
+  };
+
+  it('claims one-click only for an https link; an http one is still listed, for people', async () => {
+    const https = await headersSentUnder('https://forestall.example.com');
+    expect(https['List-Unsubscribe']).toMatch(
+      /^<https:\/\/forestall\.example\.com\/unsubscribe\/[\w.-]+>$/,
+    );
+    expect(https['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
+
+    const http = await headersSentUnder('http://forestall.example.org');
+    expect(http['List-Unsubscribe']).toMatch(
+      /^<http:\/\/forestall\.example\.org\/unsubscribe\/[\w.-]+>$/,
+    );
+    expect(http).not.toHaveProperty('List-Unsubscribe-Post');
   });
 });
 

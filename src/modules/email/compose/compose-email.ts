@@ -2,6 +2,7 @@ import type { CampaignRow, EmailDeliveryRow, EmailSettings } from '../../../db/s
 import type { Deps } from '../../../deps';
 import { unsubscribeToken, unsubscribeUrl } from '../recipients/unsubscribe-token';
 import type { OutgoingEmail } from '../transport/email-transport';
+import { listUnsubscribeHeaders } from './list-unsubscribe';
 import { personalise, renderCampaignEmail } from './render-campaign-email';
 
 export type EmailCampaign = CampaignRow & { email: EmailSettings };
@@ -41,10 +42,7 @@ export async function composeEmail(
     from: deps.config.email.from,
     to: recipient.email,
     ...message,
-    headers: {
-      'List-Unsubscribe': `<${link}>`,
-      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-    },
+    headers: listUnsubscribeHeaders(link),
   };
 }
 

@@ -7,6 +7,7 @@ import type { Db } from '../../../db/database';
 import { jsonParam, rowsOf } from '../../../db/json-param';
 import { statusNotifications, statusSubscribers } from '../../../db/schema';
 import type { Deps } from '../../../deps';
+import { listUnsubscribeHeaders } from '../../email/compose/list-unsubscribe';
 import { renderHtmlAndText } from '../../email/compose/render-campaign-email';
 import { subjectLine } from '../../email/compose/subject-line';
 import type { OutgoingEmail } from '../../email/transport/email-transport';
@@ -286,9 +287,6 @@ async function composeStatusEmail(deps: Deps, owed: Owed): Promise<OutgoingEmail
     subject: subjectLine(`[${pageName}] ${props.incidentName}: ${status.replaceAll('_', ' ')}`),
     html,
     text,
-    headers: {
-      'List-Unsubscribe': `<${unsubscribeUrl}>`,
-      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-    },
+    headers: listUnsubscribeHeaders(unsubscribeUrl),
   };
 }
