@@ -33,8 +33,9 @@ export const CONSOLE_POLICY = policy(
 
 /**
  * The public status pages (and the subscription pages beside them): their own script and
- * stylesheet, the configured logo, and style attributes (the accent colour). No
- * frame-ancestors: sites embed status pages.
+ * stylesheet, the configured logo, and style attributes (the accent colour). Any site may
+ * frame them (help centres embed status pages): stated here, because browsers obey the
+ * `X-Frame-Options: SAMEORIGIN` every document gets unless the policy names frame-ancestors.
  */
 export const statusPagePolicy = (logoUrl: string | undefined) =>
   policy(
@@ -45,6 +46,7 @@ export const statusPagePolicy = (logoUrl: string | undefined) =>
     NO_PLUGINS,
     NO_BASE,
     POSTS_BACK,
+    'frame-ancestors *',
   );
 
 /**

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -95,5 +97,23 @@ describe('/embed.js in a real browser', () => {
       ),
     );
     expect(rows).toEqual([{ campaign_id: campaign.id }]);
+  });
+  it('lets a site on another origin frame the public status page', async () => {
+    const site = createServer((_, response) => {
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      response.end(`<!doctype html><html lang="en"><head><title>Help centre</title></head>
+        <body><iframe title="Service status" src="${served.url}/status"></iframe></body></html>`);
+    });
+    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+    const page = await browser.newPage();
+    try {
+      await page.goto(`http://127.0.0.1:${(site.address() as AddressInfo).port}/`);
+      const framed = page.frameLocator('iframe[title="Service status"]');
+      await framed.getByRole('heading', { level: 1 }).waitFor({ timeout: 10_000 });
+      expect(await framed.getByRole('heading', { level: 1 }).textContent()).toBeTruthy();
+    } finally {
+      await page.close();
+      await new Promise((resolve) => site.close(resolve));
+    }
   });
 });
