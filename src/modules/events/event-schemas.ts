@@ -47,8 +47,10 @@ export const EventInputSchema = z
           "day in the event's zone. Each names one start of the series, and moves with it: a " +
           'PUT that changes `starts_at` or `time_zone` and sends this list as stored (as read) ' +
           'stores each at the start of the moved series it names, so a cancelled occurrence ' +
-          'stays cancelled: the same start where the series still has it, else the one the ' +
-          "move's shift of local time (and day) in the event's zone brings it to; one that " +
+          'stays cancelled: the same start where the series still has it, else the ' +
+          'nearest start of the moved series at its new time of day, within half the rule’s ' +
+          'period, that the series did not have before (Mondays moved to Tuesdays: the ' +
+          'Tuesday after each cancelled Monday); one that ' +
           'names no start either way is kept as it was. A PUT that sends another list has that ' +
           `list as sent. At most ${MAX_EXCEPTIONS}; only with \`rrule\`.`,
         example: ['2026-12-24T09:00:00Z', '2026-12-31'],

@@ -237,6 +237,28 @@ describe('predictable events', () => {
         ]);
       });
 
+      it('moves an excluded start to the nearest start of a series moved a day and more than a week', async () => {
+        const event = await readJson(
+          await create({
+            ...evening,
+            excluded_starts: ['2026-03-16T21:00:00-04:00', '2026-03-30'],
+          }),
+        );
+        // From Monday 2 March to Tuesday 10 March: each cancelled Monday's Tuesday, not a week on.
+        const moved = await replace(event.id, {
+          ...evening,
+          starts_at: '2026-03-10T21:00:00-04:00',
+          ends_at: '2026-03-10T22:00:00-04:00',
+          excluded_starts: event.excluded_starts,
+        });
+        expect(moved.excluded_starts).toEqual(['2026-03-18T01:00:00.000Z', '2026-03-31']);
+        const after = await starts();
+        expect(after).toContain('2026-03-25T01:00:00.000Z');
+        expect(after).toContain('2026-04-08T01:00:00.000Z');
+        expect(after).not.toContain('2026-03-18T01:00:00.000Z');
+        expect(after).not.toContain('2026-04-01T01:00:00.000Z');
+      });
+
       it('moves an excluded instant by local time across the change to daylight saving', async () => {
         // Daily at 01:30 in New York, moved to 03:30: on 8 March 01:30 is EST and 03:30 EDT.
         const nightly = {
