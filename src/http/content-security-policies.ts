@@ -34,10 +34,11 @@ export const CONSOLE_POLICY = policy(
 /**
  * The public status pages (and the subscription pages beside them): their own script and
  * stylesheet, the configured logo, and style attributes (the accent colour). Any site may
- * frame them (help centres embed status pages): stated here, because browsers obey the
+ * frame the status pages (help centres embed them): said here, because browsers obey the
  * `X-Frame-Options: SAMEORIGIN` every document gets unless the policy names frame-ancestors.
+ * The subscription pages, whose buttons confirm or unsubscribe, are never framed.
  */
-export const statusPagePolicy = (logoUrl: string | undefined) =>
+export const statusPagePolicy = (logoUrl: string | undefined, framing: 'framed' | 'not framed') =>
   policy(
     ...OWN_FILES,
     "style-src 'self'",
@@ -46,7 +47,7 @@ export const statusPagePolicy = (logoUrl: string | undefined) =>
     NO_PLUGINS,
     NO_BASE,
     POSTS_BACK,
-    'frame-ancestors *',
+    framing === 'framed' ? 'frame-ancestors *' : NOT_FRAMED,
   );
 
 /**

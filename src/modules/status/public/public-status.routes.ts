@@ -135,7 +135,7 @@ const HTML = 'text/html; charset=utf-8';
 
 /** The status page and each incident's page, under the policy of the configured brand. */
 export function statusPageRoutes(brand: Config['statusPageBrand']) {
-  const policy = statusPagePolicy(brand.logoUrl);
+  const policy = statusPagePolicy(brand.logoUrl, 'framed');
   return createRouter()
     .get('/status', async (c) => {
       const { deps } = c.var;

@@ -41,7 +41,7 @@ const subscribeRoute = defineRoute({
  * to a form, since mail scanners follow them.
  */
 export function statusSubscriptionRoutes(brand: Config['statusPageBrand']) {
-  const policy = statusPagePolicy(brand.logoUrl);
+  const policy = statusPagePolicy(brand.logoUrl, 'not framed');
 
   async function notice(
     c: Context<AppEnv>,
