@@ -223,13 +223,13 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses configuration from any string map: `process.env` on Node, bindings on Workers. */
 /**
  * Where a Worker's defaults differ from Node's: an isolate has 128 MB for everything, so the
  * notices API's account records get a share of that, not the gigabyte a Node process gives them.
  */
 export const WORKER_DEFAULTS: EnvSource = { NOTICE_ACCOUNTS_CACHE_MB: '32' };
 
+/** Parses configuration from `process.env` on Node, or a Worker's bindings. */
 export function loadConfig(source: EnvSource): Config {
   const parsed = configSchema.safeParse(onlyStrings(source));
   if (!parsed.success) throw toConfigError(parsed.error);
@@ -250,10 +250,15 @@ function toConfigError(error: z.ZodError): ConfigError {
 }
 
 /** Workers bindings mix strings with objects (Hyperdrive, KV); only strings are configuration. */
+/**
+ * Variables as text. A Worker's `[vars]` may be TOML numbers or booleans (`PORT = 3001`),
+ * read as written; other bindings (a Hyperdrive object, a KV namespace) are not variables.
+ */
 function onlyStrings(source: EnvSource): Record<string, string> {
   const strings: Record<string, string> = {};
   for (const [key, value] of Object.entries(source)) {
     if (typeof value === 'string') strings[key] = value;
+    else if (typeof value === 'number' || typeof value === 'boolean') strings[key] = String(value);
   }
   return strings;
 }

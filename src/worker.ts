@@ -93,7 +93,7 @@ function isolateFor(env: Bindings): { app: App; deps: Deps } {
   return isolate;
 }
 
-/** What `npm start` checks once on Node, checked in the isolate's first request or cron run. */
+/** What Node settles at start (it recounts the rollup), a Worker can only warn about, once. */
 const checkedOnStart = new WeakSet<Deps>();
 
 /** Runs `work` in a request scope; its exposures, background work and connection close after. */

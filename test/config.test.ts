@@ -101,6 +101,9 @@ describe('config', () => {
     expect(worker.noticeAccountsCacheBytes).toBeGreaterThan(0);
     const told = loadConfig({ ...WORKER_DEFAULTS, NOTICE_ACCOUNTS_CACHE_MB: '8' });
     expect(told.noticeAccountsCacheBytes).toBe(8 * 2 ** 20);
+    // wrangler.toml's [vars] may hold a number.
+    const asNumber = loadConfig({ ...WORKER_DEFAULTS, NOTICE_ACCOUNTS_CACHE_MB: 64 });
+    expect(asNumber.noticeAccountsCacheBytes).toBe(64 * 2 ** 20);
   });
 
   it('ignores non-string bindings such as a Workers Hyperdrive object', () => {
