@@ -15,3 +15,16 @@ BEGIN
 	GROUP BY r."reason";
 	RETURN NULL;
 END $$;
+--> statement-breakpoint
+-- Events stored before this function with an extra start before starts_at left the verdicts
+-- of their earlier weeks computed without them: those weeks are recomputed once.
+INSERT INTO "detection_changes" ("reason_slug", "from_week")
+SELECT r."reason", min((f."first_start" - make_interval(days => e."lead_days" + 7))::date)
+FROM "events" e
+CROSS JOIN LATERAL (
+	SELECT min(x."start"::timestamptz) AS "first_start"
+	FROM jsonb_array_elements_text(e."extra_starts") AS x("start")
+) f
+LEFT JOIN LATERAL jsonb_array_elements_text(e."affected_reasons") AS r("reason") ON true
+WHERE f."first_start" < e."starts_at"
+GROUP BY r."reason";
