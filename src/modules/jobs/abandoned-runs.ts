@@ -4,7 +4,7 @@ import type { Deps } from '../../deps';
 import type { Job } from './job';
 import { catchUpMissedRuns } from './missed-runs';
 import { runJob } from './run-job';
-import { latestMoment } from './schedule-moments';
+import { latestMoment, scheduleZone } from './schedule-moments';
 
 /**
  * A run still `running` this long after it started was left by a process that stopped
@@ -32,7 +32,7 @@ export function abandonedRunsJob(jobs: () => readonly Job[]): Job {
         if (stop?.aborted) return;
         const run = abandoned.findLast((r) => r.job === job.name);
         if (!job.rerunIfAbandoned || !run) continue;
-        if (superseded(job, run, now)) {
+        if (superseded(deps, job, run, now)) {
           deps.logger.info('abandoned job run not run again: a later scheduled run stands for it', {
             job: job.name,
             scheduled_for: run.scheduledFor.toISOString(),
@@ -53,8 +53,8 @@ export function abandonedRunsJob(jobs: () => readonly Job[]): Job {
  * down past it): that later moment's run, on time or caught up, is the one to have, as a
  * weekly job down for weeks runs once, for its latest week.
  */
-function superseded(job: Job, run: AbandonedRun, now: Date): boolean {
-  const latest = latestMoment(job.schedule, now);
+function superseded(deps: Deps, job: Job, run: AbandonedRun, now: Date): boolean {
+  const latest = latestMoment(job.schedule, now, scheduleZone(job, deps.config));
   return latest !== undefined && latest > run.scheduledFor;
 }
 

@@ -13,8 +13,8 @@ import { settleRecontactsJob } from './definitions/settle-recontacts.job';
 import type { Job } from './job';
 
 /**
- * Every scheduled job. On Workers, each distinct schedule must also be listed under
- * `[triggers] crons` in wrangler.toml (a test keeps the two in step).
+ * Every scheduled job. On Workers, each distinct trigger (`triggerOf`) must also be listed
+ * under `[triggers] crons` in wrangler.toml (a test keeps the two in step).
  */
 export const cronTable: readonly Job[] = [
   pruneJobRunsJob,

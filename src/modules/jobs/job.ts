@@ -3,8 +3,17 @@ import type { Deps } from '../../deps';
 /** A scheduled job is a plain function; node-cron or a Cron Trigger only decides when. */
 export type Job = {
   name: string;
-  /** Five-field cron expression, evaluated in UTC on Node and on Workers alike. */
+  /**
+   * Five-field cron expression, evaluated in UTC on Node and on Workers alike, unless
+   * `inWorkspaceZone`.
+   */
   schedule: string;
+  /**
+   * `schedule` names local times in WORKSPACE_TIME_ZONE: for a job whose run covers the
+   * workspace's week, which ends at a different UTC moment in each zone. The minute trigger
+   * fires it (see `triggerOf`), and it runs in the minutes its schedule names there.
+   */
+  inWorkspaceZone?: true;
   /**
    * `now` is the moment the run stands for: when it started, or, for a run that makes up for
    * a missed or abandoned one, that run's scheduled moment, so a weekly job covers the week

@@ -3,7 +3,7 @@ import { jobRuns } from '../../db/schema';
 import type { Deps } from '../../deps';
 import type { Job } from './job';
 import { runJob } from './run-job';
-import { latestMoment, minuteOf } from './schedule-moments';
+import { latestMoment, minuteOf, scheduleZone } from './schedule-moments';
 
 /**
  * Runs now each `catchUpIfMissed` job whose latest scheduled moment passed with no run at or
@@ -39,7 +39,7 @@ export async function catchUpMissedRuns(
   for (const job of candidates) {
     if (stop?.aborted) return;
     const lastRun = latestRuns.find((run) => run.job === job.name)?.scheduledFor;
-    const moment = latestMoment(job.schedule, beforeThisMinute);
+    const moment = latestMoment(job.schedule, beforeThisMinute, scheduleZone(job, deps.config));
     if (!lastRun || !moment || lastRun >= moment) continue;
     const outcome = await runJob(deps, job, now, { stop, scheduledFor: moment });
     if (outcome === 'skipped') continue;

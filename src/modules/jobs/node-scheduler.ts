@@ -2,6 +2,7 @@ import cron from 'node-cron';
 import type { Deps } from '../../deps';
 import type { Job } from './job';
 import { runJob } from './run-job';
+import { dueAt, triggerOf } from './schedule-moments';
 
 export type Scheduler = { stop(): Promise<void> };
 
@@ -26,9 +27,11 @@ export function startScheduler(deps: Deps, jobs: readonly Job[]): Scheduler {
   const stopping = new AbortController();
   const tasks = jobs.map((job) =>
     cron.schedule(
-      job.schedule,
+      triggerOf(job),
       () => {
-        const run = runJob(deps, job, deps.clock.now(), { stop: stopping.signal }).finally(() =>
+        const now = deps.clock.now();
+        if (!dueAt(job, deps.config, now)) return;
+        const run = runJob(deps, job, now, { stop: stopping.signal }).finally(() =>
           running.delete(run),
         );
         running.add(run);

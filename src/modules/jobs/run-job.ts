@@ -3,7 +3,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { jobRuns } from '../../db/schema';
 import type { Deps } from '../../deps';
 import type { Job } from './job';
-import { minuteOf } from './schedule-moments';
+import { dueAt, minuteOf, triggerOf } from './schedule-moments';
 
 export type JobOutcome = 'succeeded' | 'failed' | 'skipped';
 
@@ -62,14 +62,15 @@ async function finish(
     .where(and(eq(jobRuns.id, id), eq(jobRuns.status, 'running')));
 }
 
-/** What the Workers `scheduled()` handler runs: every job whose schedule fired. */
+/** What the Workers `scheduled()` handler runs: every job whose trigger fired and is due. */
 export async function runJobsForCron(
   deps: Deps,
   jobs: readonly Job[],
   cron: string,
   now: Date,
 ): Promise<JobOutcome[]> {
-  const due = jobs.filter((job) => job.schedule === cron);
-  if (due.length === 0) deps.logger.warn('no job has this schedule', { cron });
+  const fired = jobs.filter((job) => triggerOf(job) === cron);
+  if (fired.length === 0) deps.logger.warn('no job has this schedule', { cron });
+  const due = fired.filter((job) => dueAt(job, deps.config, now));
   return Promise.all(due.map((job) => runJob(deps, job, now)));
 }

@@ -18,7 +18,8 @@ const settle = jobNamed('settle-abandoned-runs');
 // Auckland (UTC+13 in March) is a day ahead: Sunday noon UTC is already next Monday there, so
 // a run that reads its week from the time it is made up reports another week than Monday's.
 const env = { REPORT_DIGEST_TO: 'lead@example.com', WORKSPACE_TIME_ZONE: 'Pacific/Auckland' };
-const MONDAY_DIGEST = '2026-03-02T07:00:00.000Z';
+// The digest's Monday 07:00 there is Sunday 18:00 UTC.
+const MONDAY_DIGEST = '2026-03-01T18:00:00.000Z';
 const MONDAYS_WEEK = '2026-02-23 to 2026-03-01';
 
 describe('scheduled runs missed while no process was up', () => {
@@ -63,14 +64,14 @@ describe('scheduled runs missed while no process was up', () => {
 
   it('runs a weekly job whose Monday passed while the process was down once, for that Monday', async () => {
     // The digest last ran three Mondays before the process came back on Sunday.
-    await t.deps.db.insert(jobRuns).values(pastRun('send-report-digest', '2026-02-09T07:00:00Z'));
+    await t.deps.db.insert(jobRuns).values(pastRun('send-report-digest', '2026-02-08T18:00:00Z'));
 
     expect(await minuteJobAt('2026-03-08T12:00:00Z')).toBe('succeeded');
     expect(await minuteJobAt('2026-03-08T12:01:00Z')).toBe('succeeded');
     expect(await minuteJobAt('2026-03-08T12:02:00Z')).toBe('succeeded');
 
     expect(await runsOf('send-report-digest')).toEqual([
-      expect.objectContaining({ scheduled_for: '2026-02-09T07:00:00.000Z' }),
+      expect.objectContaining({ scheduled_for: '2026-02-08T18:00:00.000Z' }),
       {
         scheduled_for: MONDAY_DIGEST,
         started_at: '2026-03-08T12:00:00.000Z',
@@ -97,14 +98,14 @@ describe('scheduled runs missed while no process was up', () => {
     await t.deps.db
       .insert(jobRuns)
       .values([
-        pastRun('send-report-digest', '2026-02-23T07:00:00Z'),
+        pastRun('send-report-digest', '2026-02-22T18:00:00Z'),
         pastRun('send-report-digest', MONDAY_DIGEST),
       ]);
     expect(await minuteJobAt('2026-03-03T10:00:00Z')).toBe('succeeded');
     // Next Monday's 07:00 is its scheduler's: the minute job leaves that minute alone.
-    expect(await minuteJobAt('2026-03-09T07:00:00Z')).toBe('succeeded');
+    expect(await minuteJobAt('2026-03-08T18:00:00Z')).toBe('succeeded');
     expect((await runsOf('send-report-digest')).map((run) => run.scheduled_for)).toEqual([
-      '2026-02-23T07:00:00.000Z',
+      '2026-02-22T18:00:00.000Z',
       MONDAY_DIGEST,
     ]);
     expect(await digestSubjects()).toEqual([]);
@@ -118,7 +119,7 @@ describe('scheduled runs missed while no process was up', () => {
   });
 
   it('runs a missed Monday once when two instances catch it up together', async () => {
-    await t.deps.db.insert(jobRuns).values(pastRun('send-report-digest', '2026-02-23T07:00:00Z'));
+    await t.deps.db.insert(jobRuns).values(pastRun('send-report-digest', '2026-02-22T18:00:00Z'));
     t.clock.set('2026-03-03T10:01:00Z');
     const outcomes = await Promise.all([
       runJob(t.deps, settle, new Date('2026-03-03T10:00:00Z')),
@@ -126,7 +127,7 @@ describe('scheduled runs missed while no process was up', () => {
     ]);
     expect(outcomes).toEqual(['succeeded', 'succeeded']);
     expect((await runsOf('send-report-digest')).map((run) => run.scheduled_for)).toEqual([
-      '2026-02-23T07:00:00.000Z',
+      '2026-02-22T18:00:00.000Z',
       MONDAY_DIGEST,
     ]);
     expect(await digestSubjects()).toEqual([expect.stringContaining(MONDAYS_WEEK)]);
@@ -135,7 +136,7 @@ describe('scheduled runs missed while no process was up', () => {
   it('runs a caught-up run that was abandoned again once, for the same Monday', async () => {
     // Caught up on Sunday at 11:00 UTC, and killed mid-send.
     await t.deps.db.insert(jobRuns).values([
-      pastRun('send-report-digest', '2026-02-23T07:00:00Z'),
+      pastRun('send-report-digest', '2026-02-22T18:00:00Z'),
       {
         ...pastRun('send-report-digest', MONDAY_DIGEST, 'running'),
         startedAt: new Date('2026-03-08T11:00:00Z'),
@@ -144,7 +145,7 @@ describe('scheduled runs missed while no process was up', () => {
     expect(await minuteJobAt('2026-03-08T11:31:00Z')).toBe('succeeded');
     expect(await minuteJobAt('2026-03-08T11:32:00Z')).toBe('succeeded');
     expect(await runsOf('send-report-digest')).toEqual([
-      expect.objectContaining({ scheduled_for: '2026-02-23T07:00:00.000Z' }),
+      expect.objectContaining({ scheduled_for: '2026-02-22T18:00:00.000Z' }),
       expect.objectContaining({ scheduled_for: MONDAY_DIGEST, status: 'failed' }),
       expect.objectContaining({ scheduled_for: '2026-03-08T11:31:00.000Z', status: 'succeeded' }),
     ]);
@@ -156,14 +157,14 @@ describe('scheduled runs missed while no process was up', () => {
     await t.deps.db
       .insert(jobRuns)
       .values([
-        pastRun('send-report-digest', '2026-02-16T07:00:00Z'),
-        pastRun('send-report-digest', '2026-02-23T07:00:00Z', 'running'),
+        pastRun('send-report-digest', '2026-02-15T18:00:00Z'),
+        pastRun('send-report-digest', '2026-02-22T18:00:00Z', 'running'),
       ]);
     expect(await minuteJobAt('2026-03-03T10:00:00Z')).toBe('succeeded');
     expect(await minuteJobAt('2026-03-03T10:01:00Z')).toBe('succeeded');
     expect(await runsOf('send-report-digest')).toEqual([
-      expect.objectContaining({ scheduled_for: '2026-02-16T07:00:00.000Z' }),
-      expect.objectContaining({ scheduled_for: '2026-02-23T07:00:00.000Z', status: 'failed' }),
+      expect.objectContaining({ scheduled_for: '2026-02-15T18:00:00.000Z' }),
+      expect.objectContaining({ scheduled_for: '2026-02-22T18:00:00.000Z', status: 'failed' }),
       expect.objectContaining({ scheduled_for: MONDAY_DIGEST, status: 'succeeded' }),
     ]);
     expect(await digestSubjects()).toEqual([expect.stringContaining(MONDAYS_WEEK)]);

@@ -5,6 +5,7 @@ import { cronTable } from '../../../src/modules/jobs/cron-table';
 import type { Job } from '../../../src/modules/jobs/job';
 import { startScheduler } from '../../../src/modules/jobs/node-scheduler';
 import { runJob, runJobsForCron } from '../../../src/modules/jobs/run-job';
+import { triggerOf } from '../../../src/modules/jobs/schedule-moments';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 
@@ -99,6 +100,42 @@ describe('scheduled jobs', () => {
     ]);
   });
 
+  it('runs a job read in the workspace zone at its local time there, not in UTC', async () => {
+    const losAngeles = {
+      ...t.deps,
+      config: { ...t.deps.config, workspaceTimeZone: 'America/Los_Angeles' },
+      clock: { now: () => new Date() },
+    };
+    const monday = countingJob('monday-0600-local', '0 6 * * 1');
+    const local: Job = { ...monday.job, inWorkspaceZone: true };
+    const minutes = countingJob('every-utc-minute', '* * * * *');
+    // Runs node-cron across one minute's start (Date faked, timers real, as above).
+    const schedulerAt = async (minute: string) => {
+      const ran = minutes.calls.length;
+      vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+      vi.setSystemTime(new Date(Date.parse(minute) - 300));
+      const scheduler = startScheduler(losAngeles, [local, minutes.job]);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        vi.setSystemTime(new Date(Date.parse(minute) + 5_000));
+        for (let i = 0; i < 40 && minutes.calls.length === ran; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      } finally {
+        await scheduler.stop();
+        vi.useRealTimers();
+      }
+      expect(minutes.calls).toHaveLength(ran + 1);
+    };
+    // Monday 06:00 UTC is Sunday 22:00 in Los Angeles; its Monday 06:00 is 14:00 UTC.
+    await schedulerAt('2026-02-23T06:00:00Z');
+    expect(monday.calls).toEqual([]);
+    await schedulerAt('2026-02-23T14:00:00Z');
+    expect(monday.calls.map((call) => call.toISOString().slice(0, 16))).toEqual([
+      '2026-02-23T14:00',
+    ]);
+  });
+
   it('prunes job runs older than 30 days', async () => {
     const prune = cronTable.find((job) => job.name === 'prune-job-runs');
     expect(prune).toBeDefined();
@@ -116,7 +153,7 @@ describe('scheduled jobs', () => {
     const toml = await readFile(new URL('../../../wrangler.toml', import.meta.url), 'utf8');
     const crons = toml.match(/^crons\s*=\s*\[(.*)\]/m)?.[1] ?? '';
     const triggers = [...crons.matchAll(/"([^"]+)"/g)].map((match) => match[1]);
-    const schedules = [...new Set(cronTable.map((job) => job.schedule))];
+    const schedules = [...new Set(cronTable.map(triggerOf))];
     expect(triggers.sort()).toEqual(schedules.sort());
   });
 });
