@@ -7,6 +7,7 @@ import { pruneAccountChangesJob } from './definitions/prune-account-changes.job'
 import { pruneIdempotencyKeysJob } from './definitions/prune-idempotency-keys.job';
 import { pruneJobRunsJob } from './definitions/prune-job-runs.job';
 import { refreshSpikesJob } from './definitions/refresh-spikes.job';
+import { retrySpikeAlertsJob } from './definitions/retry-spike-alerts.job';
 import { sendEmailsJob } from './definitions/send-emails.job';
 import { sendReportDigestJob } from './definitions/send-report-digest.job';
 import { settleRecontactsJob } from './definitions/settle-recontacts.job';
@@ -19,6 +20,7 @@ import type { Job } from './job';
 export const cronTable: readonly Job[] = [
   pruneJobRunsJob,
   detectSpikesJob,
+  retrySpikeAlertsJob,
   consolidateExposuresJob,
   pruneIdempotencyKeysJob,
   pruneAccountChangesJob,

@@ -54,7 +54,7 @@ async function storeSpike(deps: Deps, spike: SpikeView): Promise<void> {
 }
 
 /** Claims unnotified alerts (SKIP LOCKED: two instances never send the same one). */
-async function notifyPending(deps: Deps, webhookUrl: string): Promise<number> {
+export async function notifyPending(deps: Deps, webhookUrl: string): Promise<number> {
   let sent = 0;
   await deps.db.transaction(async (tx) => {
     const pending = await tx

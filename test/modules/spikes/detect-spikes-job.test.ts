@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectSpikesJob } from '../../../src/modules/jobs/definitions/detect-spikes.job';
+import { retrySpikeAlertsJob } from '../../../src/modules/jobs/definitions/retry-spike-alerts.job';
 import { runJob } from '../../../src/modules/jobs/run-job';
 import { startFakeSlack } from '../../helpers/fake-slack';
 import { readJson } from '../../helpers/read-json';
@@ -37,7 +38,7 @@ describe('the weekly spike detection job', () => {
     await slack.close();
   });
 
-  it("stores last week's spike and tells Slack once, retrying a failed message next run", async () => {
+  it("stores last week's spike and tells Slack once, retrying a failed message within minutes", async () => {
     slack.state.down = true;
     expect(await runJob(t.deps, detectSpikesJob, new Date('2026-02-23T06:00:00Z'))).toBe(
       'succeeded',
@@ -54,15 +55,23 @@ describe('the weekly spike detection job', () => {
       }),
     ]);
 
+    // Slack still down at the first retry: nothing sent, the alert still owed.
+    expect(await runJob(t.deps, retrySpikeAlertsJob, new Date('2026-02-23T06:10:00Z'))).toBe(
+      'succeeded',
+    );
+    expect(slack.messages).toEqual([]);
     slack.state.down = false;
-    expect(await runJob(t.deps, detectSpikesJob, new Date('2026-02-23T07:00:00Z'))).toBe(
+    expect(await runJob(t.deps, retrySpikeAlertsJob, new Date('2026-02-23T06:20:00Z'))).toBe(
       'succeeded',
     );
     expect(slack.messages).toHaveLength(1);
     expect(slack.messages[0]?.text).toContain('Shipping');
     expect(slack.messages[0]?.text).toContain('70 contacts');
 
-    expect(await runJob(t.deps, detectSpikesJob, new Date('2026-02-23T08:00:00Z'))).toBe(
+    expect(await runJob(t.deps, detectSpikesJob, new Date('2026-03-02T06:00:00Z'))).toBe(
+      'succeeded',
+    );
+    expect(await runJob(t.deps, retrySpikeAlertsJob, new Date('2026-03-02T06:10:00Z'))).toBe(
       'succeeded',
     );
     expect(slack.messages).toHaveLength(1);
