@@ -23,3 +23,26 @@ export async function ingestAll(t: TestApp, tickets: unknown[]): Promise<void> {
     expect(response.status).toBe(200);
   }
 }
+
+/**
+ * 40 weeks of about 20 contacts a week for `reason` from Monday 12 May 2025, then 70 in the
+ * week of 16 February 2026: one clear spike. Each ticket at `hourUtc` on a weekday.
+ */
+export function weeksWithASpike(reason: string, hourUtc = 1) {
+  const tickets = [];
+  let id = 0;
+  for (let week = 0; week < 41; week++) {
+    const monday = Date.UTC(2025, 4, 12) + week * 7 * 86_400_000;
+    const count = week === 40 ? 70 : 18 + (week % 5);
+    for (let i = 0; i < count; i++) {
+      tickets.push(
+        ticket(id++, {
+          reason,
+          account_id: `acct-${id}`,
+          created_at: new Date(monday + (i % 5) * 86_400_000 + hourUtc * 3_600_000).toISOString(),
+        }),
+      );
+    }
+  }
+  return tickets;
+}

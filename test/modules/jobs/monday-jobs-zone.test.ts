@@ -7,7 +7,7 @@ import { latestMoment } from '../../../src/modules/jobs/schedule-moments';
 import { startFakeSlack } from '../../helpers/fake-slack';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
-import { ingestAll, ticket } from '../../helpers/tickets';
+import { ingestAll, weeksWithASpike } from '../../helpers/tickets';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -54,23 +54,8 @@ describe.each(zones)('the Monday jobs with WORKSPACE_TIME_ZONE=$zone', (local) =
         REPORT_DIGEST_TO: 'lead@example.com',
       },
     });
-    // 40 weeks of about 20 "Shipping" contacts a week, then 70 in the week of 16 February;
-    // each at 20:00 UTC, a weekday afternoon in Los Angeles and the next morning in Auckland.
-    const tickets = [];
-    let id = 0;
-    for (let week = 0; week < 41; week++) {
-      const monday = Date.UTC(2025, 4, 12) + week * 7 * 86_400_000;
-      const count = week === 40 ? 70 : 18 + (week % 5);
-      for (let i = 0; i < count; i++) {
-        tickets.push(
-          ticket(id++, {
-            reason: 'Shipping',
-            account_id: `acct-${id}`,
-            created_at: new Date(monday + (i % 5) * 86_400_000 + 20 * HOUR).toISOString(),
-          }),
-        );
-      }
-    }
+    // At 20:00 UTC: a weekday afternoon in Los Angeles, the next morning in Auckland.
+    const tickets = weeksWithASpike('Shipping', 20);
     t.clock.set('2026-02-21T12:00:00Z');
     await ingestAll(t, tickets);
   });

@@ -5,7 +5,7 @@ import { runJob } from '../../../src/modules/jobs/run-job';
 import { startFakeSlack } from '../../helpers/fake-slack';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
-import { ingestAll, ticket } from '../../helpers/tickets';
+import { ingestAll, weeksWithASpike } from '../../helpers/tickets';
 
 describe('the weekly spike detection job', () => {
   let t: TestApp;
@@ -14,22 +14,7 @@ describe('the weekly spike detection job', () => {
   beforeAll(async () => {
     slack = await startFakeSlack();
     t = await startTestApp({ env: { SLACK_WEBHOOK_URL: slack.url } });
-    // 40 weeks of about 20 "Shipping" contacts a week, then 70 in the week of 2026-02-16.
-    const tickets = [];
-    let id = 0;
-    for (let week = 0; week < 41; week++) {
-      const monday = Date.UTC(2025, 4, 12) + week * 7 * 86_400_000;
-      const count = week === 40 ? 70 : 18 + (week % 5);
-      for (let i = 0; i < count; i++) {
-        tickets.push(
-          ticket(id++, {
-            reason: 'Shipping',
-            account_id: `acct-${id}`,
-            created_at: new Date(monday + (i % 5) * 86_400_000 + 3_600_000).toISOString(),
-          }),
-        );
-      }
-    }
+    const tickets = weeksWithASpike('Shipping');
     t.clock.set('2026-02-23T06:00:00Z');
     await ingestAll(t, tickets);
   });

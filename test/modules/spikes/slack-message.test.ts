@@ -3,7 +3,7 @@ import { detectSpikesJob } from '../../../src/modules/jobs/definitions/detect-sp
 import { runJob } from '../../../src/modules/jobs/run-job';
 import { startFakeSlack } from '../../helpers/fake-slack';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
-import { ingestAll, ticket } from '../../helpers/tickets';
+import { ingestAll, weeksWithASpike } from '../../helpers/tickets';
 
 // What tickets and calendars bring, written as Slack would read markup: a mention and a link.
 const REASON = 'Login <!channel> <https://evil.example|Sign in again> & more';
@@ -16,22 +16,7 @@ describe('the Slack message of a spike', () => {
   beforeAll(async () => {
     slack = await startFakeSlack();
     t = await startTestApp({ env: { SLACK_WEBHOOK_URL: slack.url } });
-    // 40 weeks of about 20 contacts a week for the reason, then 70 in the week of 2026-02-16.
-    const tickets = [];
-    let id = 0;
-    for (let week = 0; week < 41; week++) {
-      const monday = Date.UTC(2025, 4, 12) + week * 7 * 86_400_000;
-      const count = week === 40 ? 70 : 18 + (week % 5);
-      for (let i = 0; i < count; i++) {
-        tickets.push(
-          ticket(id++, {
-            reason: REASON,
-            account_id: `acct-${id}`,
-            created_at: new Date(monday + (i % 5) * 86_400_000 + 3_600_000).toISOString(),
-          }),
-        );
-      }
-    }
+    const tickets = weeksWithASpike(REASON);
     t.clock.set('2026-02-23T06:00:00Z');
     await ingestAll(t, tickets);
     const event = await t.request('/v1/events', {
