@@ -249,7 +249,6 @@ function toConfigError(error: z.ZodError): ConfigError {
   );
 }
 
-/** Workers bindings mix strings with objects (Hyperdrive, KV); only strings are configuration. */
 /**
  * Variables as text. A Worker's `[vars]` may be TOML numbers or booleans (`PORT = 3001`),
  * read as written; other bindings (a Hyperdrive object, a KV namespace) are not variables.

@@ -281,22 +281,26 @@ async function replaceAliases(tx: Db, slug: string, keys: string[]): Promise<str
 
 const ROLLUP_TIME_ZONE = 'rollup_time_zone';
 
+/** The zone the stored weekly rollup was counted in; undefined before it was first counted. */
+async function rollupZone(db: Db): Promise<string | undefined> {
+  const [row] = rowsOf<{ value: string }>(
+    await db.execute(sql`select value from workspace_settings where key = ${ROLLUP_TIME_ZONE}`),
+  );
+  return row?.value;
+}
+
 /**
  * Warns when the stored rollup was counted in another zone than this instance's: a Worker
  * never recounts it (`npm run db:migrate` does), so it would add new tickets to weeks cut
  * in its own zone beside weeks cut in the old one.
  */
 export async function warnIfRollupZoneDiffers(deps: Deps): Promise<void> {
-  const [row] = rowsOf<{ value: string }>(
-    await deps.db.execute(
-      sql`select value from workspace_settings where key = ${ROLLUP_TIME_ZONE}`,
-    ),
-  );
+  const counted = await rollupZone(deps.db);
   const zone = deps.config.workspaceTimeZone;
-  if (row && row.value !== zone) {
+  if (counted !== undefined && counted !== zone) {
     deps.logger.warn('the weekly rollup is counted in another time zone than WORKSPACE_TIME_ZONE', {
       workspace_time_zone: zone,
-      rollup_time_zone: row.value,
+      rollup_time_zone: counted,
       fix: 'run npm run db:migrate with the WORKSPACE_TIME_ZONE this instance gets',
     });
   }
@@ -309,15 +313,13 @@ export async function warnIfRollupZoneDiffers(deps: Deps): Promise<void> {
 export async function syncRollupTimeZone(deps: Deps): Promise<'unchanged' | 'rebuilt'> {
   return deps.db.transaction(async (tx) => {
     await tx.execute(sql`lock table workspace_settings in exclusive mode`);
-    const [row] = rowsOf<{ value: string }>(
-      await tx.execute(sql`select value from workspace_settings where key = ${ROLLUP_TIME_ZONE}`),
-    );
+    const counted = await rollupZone(tx);
     const zone = deps.config.workspaceTimeZone;
-    if (row?.value === zone) return 'unchanged';
-    if (row) await rebuildRollup(tx, zone);
+    if (counted === zone) return 'unchanged';
+    if (counted !== undefined) await rebuildRollup(tx, zone);
     await tx.execute(sql`
       insert into workspace_settings (key, value) values (${ROLLUP_TIME_ZONE}, ${zone})
       on conflict (key) do update set value = excluded.value, updated_at = now()`);
-    return row ? 'rebuilt' : 'unchanged';
+    return counted !== undefined ? 'rebuilt' : 'unchanged';
   });
 }

@@ -13,7 +13,7 @@ import { findSpikes } from './spikes.service';
  * The weekly detection run: brings stored verdicts up to date, takes the spikes of the last
  * two complete weeks (late tickets can still turn the previous week into a spike), keeps them
  * as alerts, and notifies Slack of each spike once. A spike whose notification failed is
- * retried on the next run. The weeks are those before `scheduledAt`'s, the moment the run
+ * sent again by the retry-spike-alerts job. The weeks are those before `scheduledAt`'s, the moment the run
  * stands for, which is earlier than now for a run made up late.
  */
 export async function detectAndStoreSpikes(
