@@ -33,6 +33,11 @@ import {
  * spike). The share of quiet weeks with any alert is measured on three more workspaces drawn
  * without spikes, over the weeks no calendar event touches.
  *
+ * "oracle in quiet bar" is the true-p oracle on one tier at its best cut that keeps the
+ * quiet-week share (with forestall's alerts in the other tiers) within alpha + 0.03: when it
+ * does not beat the naive z-score's raw F1, that bar is out of any detector's reach on the
+ * seed, and the multi-seed lines say "beyond the oracle too".
+ *
  * BENCH_SEED takes one seed (the full tables), or a list and ranges (`1,2,3`, `1-10`): then a
  * line per seed and how many seeds meet each bar, since one seed's figures move by ±0.03.
  * BENCH_SCORE_FROM=104 scores only the last year, where two years of history stand behind
@@ -183,7 +188,8 @@ function naiveAtBudget(ws: Workspace, reasons: SimulatedReason[], budget: number
   return { alerts: new Map() as Alerts, z: Number.POSITIVE_INFINITY };
 }
 
-type Check = { bar: string; label: string; met: boolean };
+/** `reachable: false` when the oracle itself cannot meet the bar on these data. */
+type Check = { bar: string; label: string; met: boolean; reachable?: boolean };
 type SeedResult = {
   seed: number;
   checks: Check[];
@@ -243,6 +249,52 @@ function benchSeed(seed: number, print: (line: string) => void): SeedResult {
     return alerted / Math.max(weeks, 1);
   }
 
+  /**
+   * The true-p oracle on one tier at the best cut the quiet-week bar allows it, with forestall's
+   * alerts in the other tiers: what the tier's raw F1 can reach without breaking that bar.
+   */
+  function oracleWithinQuietBar(tier: Tier): Score {
+    const bar = OPTIONS.alpha + 0.03;
+    // Per quiet week: whether another tier already alerts, and the tier's smallest true p.
+    const quietWeeks: { others: boolean; p: number }[] = [];
+    quiet.forEach((q, i) => {
+      for (let w = EVAL_FROM; w < q.weeks; w++) {
+        if (!q.eventFree[w]) continue;
+        let others = false;
+        let p = 1;
+        for (const r of q.reasons) {
+          if (r.tier !== tier) others ||= quietOurs[i]?.get(r.reason)?.has(w) ?? false;
+          else p = Math.min(p, oracleP(r, w));
+        }
+        quietWeeks.push({ others, p });
+      }
+    });
+    const shareAt = (cut: number) =>
+      quietWeeks.filter((q) => q.others || q.p <= cut).length / Math.max(quietWeeks.length, 1);
+    const weeks: { p: number; truth: string }[] = [];
+    for (const r of ws.reasons.filter((x) => x.tier === tier)) {
+      for (let w = EVAL_FROM; w < ws.weeks; w++) {
+        const truth = r.truth[w] ?? 'null';
+        if (truth !== 'ambiguous') weeks.push({ p: oracleP(r, w), truth });
+      }
+    }
+    weeks.sort((a, b) => a.p - b.p);
+    const spikes = weeks.filter((x) => x.truth === 'spike').length;
+    let best: Score = { tp: 0, fp: 0, fn: spikes };
+    let taken: Score = { ...best };
+    for (let i = 0; i < weeks.length; i++) {
+      const week = weeks[i] as { p: number; truth: string };
+      taken =
+        week.truth === 'spike'
+          ? { ...taken, tp: taken.tp + 1, fn: taken.fn - 1 }
+          : { ...taken, fp: taken.fp + 1 };
+      if (weeks[i + 1]?.p === week.p) continue;
+      if (shareAt(week.p) > bar) break;
+      if (f1(taken).f > f1(best).f) best = taken;
+    }
+    return best;
+  }
+
   print(
     `bench:detect seed ${seed}, alpha ${OPTIONS.alpha}: ${ws.reasons.length} reasons x ${ws.weeks} weeks ` +
       `(daily NB, k 2–50), weeks ${EVAL_FROM}–${ws.weeks - 1} scored; a spike week holds an ` +
@@ -251,7 +303,14 @@ function benchSeed(seed: number, print: (line: string) => void): SeedResult {
   print(`${'tier / method'.padEnd(24)} prec.  recall F1     false alerts per reason-year`);
   const results = new Map<
     string,
-    { ours: number; oracle: number; learning: number; naive: number; naiveBudget: number }
+    {
+      ours: number;
+      oracle: number;
+      learning: number;
+      naive: number;
+      naiveBudget: number;
+      withinQuietBar?: number;
+    }
   >();
   let oracleAll = NO_SCORE;
   let learningAll = NO_SCORE;
@@ -266,6 +325,7 @@ function benchSeed(seed: number, print: (line: string) => void): SeedResult {
     let learning: Score;
     let best: Score;
     let ourCut: Score | undefined;
+    let withinQuietBar: Score | undefined;
     let z = '';
     if (tier === 'all') {
       o = oracleAll;
@@ -292,6 +352,7 @@ function benchSeed(seed: number, print: (line: string) => void): SeedResult {
         ws.weeks,
       );
       learningAll = plus(learningAll, learning);
+      withinQuietBar = oracleWithinQuietBar(tier);
       // The bars are held to the better of the two oracles: the best a detector can do.
       best = f1(ratioOracle).f > f1(o).f ? ratioOracle : o;
       oracleAll = plus(oracleAll, best);
@@ -305,6 +366,7 @@ function benchSeed(seed: number, print: (line: string) => void): SeedResult {
       learning: f1(learning).f,
       naive: f1(n).f,
       naiveBudget: f1(nb).f,
+      withinQuietBar: withinQuietBar && f1(withinQuietBar).f,
     });
     print(`\n${tier}: ${reasons.length} reasons`);
     print(row('  forestall', s, reasons.length));
@@ -314,6 +376,7 @@ function benchSeed(seed: number, print: (line: string) => void): SeedResult {
     if (ratioOracle) print(row('  oracle by LR, same', ratioOracle, reasons.length));
     print(row('  oracle learning breaks', learning, reasons.length));
     if (ourCut) print(row('  forestall p, one cut', ourCut, reasons.length));
+    if (withinQuietBar) print(row('  oracle in quiet bar', withinQuietBar, reasons.length));
     print(row('  naive z-score (3 sd)', n, reasons.length));
     print(row(`  naive, same budget${z}`, nb, reasons.length));
     const share = quietShare(quietOurs, tier);
@@ -343,8 +406,11 @@ function benchSeed(seed: number, print: (line: string) => void): SeedResult {
     });
     checks.push({
       bar: `${tier} > naive, raw and at equal false alerts`,
-      label: `${tier}: F1 ${r.ours.toFixed(3)} > naive ${r.naive.toFixed(3)} and > naive at equal false alerts ${r.naiveBudget.toFixed(3)}`,
+      label:
+        `${tier}: F1 ${r.ours.toFixed(3)} > naive ${r.naive.toFixed(3)} and > naive at equal false alerts ${r.naiveBudget.toFixed(3)}` +
+        ` (the oracle's best within the quiet-week bar: ${r.withinQuietBar?.toFixed(3)})`,
       met: r.ours > r.naive && r.ours > r.naiveBudget,
+      reachable: (r.withinQuietBar ?? 1) > r.naive,
     });
   }
   checks.push({
@@ -393,7 +459,9 @@ else {
   console.log(`bench:detect seeds ${SEEDS.join(', ')}, alpha ${OPTIONS.alpha}`);
   const bySeed = SEEDS.map((seed) => benchSeed(seed, () => {}));
   for (const r of bySeed) {
-    const failed = r.checks.filter((c) => !c.met).map((c) => c.bar);
+    const failed = r.checks
+      .filter((c) => !c.met)
+      .map((c) => (c.reachable === false ? `${c.bar} (beyond the oracle too)` : c.bar));
     console.log(
       `seed ${String(r.seed).padEnd(3)} all tiers ${r.ratio.toFixed(3)} x oracle ` +
         `(an oracle learning breaks: ${r.reachable.toFixed(3)}, forestall ` +
