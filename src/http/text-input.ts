@@ -4,6 +4,11 @@ import { z } from '@hono/zod-openapi';
 // patterns without Unicode mode (Python's re, ECMAScript without /u) understand ranges alike.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
 const ONE_LINE = /^[^\u0000-\u001F\u007F-\u009F]*$/;
+// The explicit bidirectional embeddings, overrides and isolates (see lib/display-line.ts).
+const NO_BIDI_CONTROLS = /^[^\u202A-\u202E\u2066-\u2069]*$/;
+// Both at once, for the OpenAPI document: a schema has one pattern.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+const DISPLAY_LINE = /^[^\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*$/;
 
 /**
  * A JSON Schema `pattern` for a regular expression. The OpenAPI generator writes a pattern's
@@ -13,9 +18,10 @@ const ONE_LINE = /^[^\u0000-\u001F\u007F-\u009F]*$/;
 export const patternOf = (regex: RegExp) => ({ pattern: regex.source });
 
 /**
- * A name or title shown as one line (a page heading, a banner, an email subject): trimmed,
- * without line breaks or other control characters, which an email subject would split on and
- * which show as nothing elsewhere.
+ * A name or title shown as one line (a page heading, a banner, an email subject, a contact's
+ * name in a greeting): trimmed, without line breaks or other control characters, which an
+ * email subject would split on and which show as nothing elsewhere, and without bidirectional
+ * overrides, which would reverse the words shown after it.
  */
 export const oneLineText = (max: number) =>
   z
@@ -24,4 +30,9 @@ export const oneLineText = (max: number) =>
     .min(1)
     .max(max)
     .regex(ONE_LINE, 'must be one line, without control characters')
-    .openapi(patternOf(ONE_LINE));
+    .regex(
+      NO_BIDI_CONTROLS,
+      'must not contain bidirectional embedding, override or isolate characters ' +
+        '(U+202A–U+202E, U+2066–U+2069), which reorder the text shown after it',
+    )
+    .openapi(patternOf(DISPLAY_LINE));

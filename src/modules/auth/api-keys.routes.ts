@@ -3,6 +3,7 @@ import { ROLES } from '../../db/schema';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json, problemResponse } from '../../http/define-route';
 import { PageQuerySchema, pageSchema } from '../../http/pagination';
+import { oneLineText } from '../../http/text-input';
 import { createApiKey, listApiKeys, revokeApiKey } from './api-keys.service';
 
 const ApiKeySchema = z
@@ -20,7 +21,7 @@ const ApiKeySchema = z
 
 export const CreateApiKeySchema = z
   .object({
-    name: z.string().trim().min(1).max(100).openapi({ example: 'billing app backend' }),
+    name: oneLineText(100).openapi({ example: 'billing app backend' }),
     role: z.enum(ROLES),
   })
   .openapi('CreateApiKey');

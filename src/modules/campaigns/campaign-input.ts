@@ -64,7 +64,7 @@ export type EmailSettingsInput = z.output<typeof EmailSettingsSchema>;
 const LocaleVariantSchema = z.object({
   title: oneLine(200),
   body: z.string().max(10_000).openapi({ description: 'Markdown.' }),
-  cta_label: z.string().trim().min(1).max(60).nullish(),
+  cta_label: oneLine(60).nullish(),
 });
 
 /**
@@ -100,7 +100,7 @@ const campaignFields = {
     .openapi({ description: 'Markdown; rendered to sanitised HTML.' }),
   severity: z.enum(SEVERITIES).default('info'),
   cta: z
-    .object({ label: z.string().trim().min(1).max(60), url: webUrl })
+    .object({ label: oneLine(60), url: webUrl })
     .nullish()
     .openapi({ description: 'An optional call-to-action link.' }),
   locales: LocalesSchema.default({}).openapi({

@@ -4,6 +4,7 @@ import { defineRoute, json, problemResponse } from '../../http/define-route';
 import { wholeNumberInput } from '../../http/number-input';
 import { keyCursorSchema, pageSchema } from '../../http/pagination';
 import { actorOf } from '../../http/principal';
+import { oneLineText } from '../../http/text-input';
 import { dayInput } from '../../http/time-input';
 import { REASON_SLUG_PATTERN } from './reason-key';
 import { ReasonSchema, WeeklySchema } from './reason-schemas';
@@ -20,7 +21,7 @@ const SlugParamSchema = z.object({
 
 const PutReasonSchema = z
   .object({
-    label: z.string().trim().min(1).max(200),
+    label: oneLineText(200),
     aliases: z
       .array(z.string().trim().min(1).max(200))
       .max(500)

@@ -2,12 +2,14 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/database';
 import { jsonParam, rowsOf } from '../../db/json-param';
 import { AppError } from '../../http/app-error';
+import { displayLine } from '../../lib/display-line';
 import { holdAliasesSteady } from './alias-lock';
 import { reasonKey } from './reason-key';
 
 /**
  * Maps raw reason keys to reason slugs: through an alias when one exists, otherwise to a
- * reason of the same slug, created on first sight with the raw text as its label. The
+ * reason of the same slug, created on first sight with the raw text, on one line, as its
+ * label (a reason from a ticket is shown in the console, in alerts and in the report). The
  * aliases read hold until the caller's transaction, which stores the slugs, ends.
  */
 export async function resolveReasonSlugs(
@@ -25,7 +27,7 @@ export async function resolveReasonSlugs(
   const fresh = keys
     .filter((key) => !slugs.has(key))
     .sort()
-    .map((key) => ({ slug: key, label: labelsByKey.get(key) ?? key }));
+    .map((key) => ({ slug: key, label: displayLine(labelsByKey.get(key) ?? '') || key }));
   if (fresh.length > 0) {
     await tx.execute(sql`
       insert into reasons (slug, label)

@@ -1,3 +1,4 @@
+import { displayLine } from '../../lib/display-line';
 import type { SpikeView } from './spike-schemas';
 
 const TIMEOUT_MS = 5_000;
@@ -5,10 +6,11 @@ const TIMEOUT_MS = 5_000;
 /**
  * Text as Slack shows it, not as markup: in a message `<…>` is a link or a mention, so a
  * reason label from a ticket (`<!channel>`, `<https://evil.example|Sign in again>`) would ping
- * everyone or disguise a link. Slack's rule: escape these three, nothing else.
+ * everyone or disguise a link. Slack's rule: escape these three, nothing else. On one line,
+ * too: a label with a line break would add a line of its own to the alert.
  */
 const slackText = (text: string) =>
-  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+  displayLine(text).replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 
 /** One Slack incoming-webhook message for a new spike. */
 export function spikeMessage(spike: SpikeView, publicUrl: string): { text: string } {
