@@ -26,13 +26,16 @@ export async function upsertAccounts(
   }
   const latest = [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const now = deps.clock.now().toISOString();
-  const created = await retryingTransaction(deps.db, async (tx) => {
-    const rows = rowsOf<{ created: boolean }>(await tx.execute(upsertStatement(latest, now)));
-    await replaceContacts(tx, latest);
-    return rows.filter((row) => row.created).length;
-  });
+  const created = await retryingTransaction(deps.db, (tx) => writeAccounts(tx, latest, now));
   deps.notices.accounts.evict(latest.map((account) => account.id));
   return { received: inputs.length, created, updated: latest.length - created };
+}
+
+/** Upserts the accounts (one copy of each) and replaces their contacts; how many were new. */
+async function writeAccounts(tx: Db, latest: AccountUpsert[], now: string): Promise<number> {
+  const rows = rowsOf<{ created: boolean }>(await tx.execute(upsertStatement(latest, now)));
+  await replaceContacts(tx, latest);
+  return rows.filter((row) => row.created).length;
 }
 
 function upsertStatement(latest: AccountUpsert[], now: string) {
@@ -96,19 +99,26 @@ export async function putAccount(
   deps: Deps,
   input: AccountUpsert,
 ): Promise<{ account: AccountView; created: boolean }> {
-  const { created } = await upsertAccounts(deps, [input]);
-  return { account: await getAccount(deps, input.id), created: created > 0 };
+  const now = deps.clock.now().toISOString();
+  // Read before the commit: a PUT racing this one must not lend this answer its values.
+  const answer = await retryingTransaction(deps.db, async (tx) => ({
+    created: (await writeAccounts(tx, [input], now)) > 0,
+    account: await getAccount(deps, input.id, tx),
+  }));
+  deps.notices.accounts.evict([input.id]);
+  return answer;
 }
 
-export async function getAccountRow(deps: Deps, id: string): Promise<AccountRow> {
-  const [row] = await deps.db.select().from(accounts).where(eq(accounts.id, id));
+export async function getAccountRow(deps: Deps, id: string, db: Db = deps.db): Promise<AccountRow> {
+  const [row] = await db.select().from(accounts).where(eq(accounts.id, id));
   if (!row) throw notFound(`Account ${id}`);
   return row;
 }
 
-export async function getAccount(deps: Deps, id: string): Promise<AccountView> {
-  const row = await getAccountRow(deps, id);
-  const [view] = await withContacts(deps.db, [row]);
+/** One account with its contacts; read through `db` when it is a transaction that changed it. */
+export async function getAccount(deps: Deps, id: string, db: Db = deps.db): Promise<AccountView> {
+  const row = await getAccountRow(deps, id, db);
+  const [view] = await withContacts(db, [row]);
   if (!view) throw notFound(`Account ${id}`);
   return view;
 }

@@ -36,10 +36,11 @@ async function selectReasons(
   deps: Deps,
   where: ReturnType<typeof sql>,
   limit: number,
+  db: Db = deps.db,
 ): Promise<ReasonView[]> {
   const since = addWeeks(currentWeek(deps.clock.now(), deps.config.workspaceTimeZone), -3);
   const rows = rowsOf<ReasonRow>(
-    await deps.db.execute(sql`
+    await db.execute(sql`
       select r.slug, r.label,
         (select array_agg(a.alias order by a.alias) from reason_aliases a
           where a.reason_slug = r.slug) as aliases,
@@ -63,8 +64,9 @@ export async function listReasons(
   return toPage(rows, query.limit, (row) => encodeKeyCursor(row.slug));
 }
 
-export async function getReason(deps: Deps, slug: string): Promise<ReasonView> {
-  const [reason] = await selectReasons(deps, sql`r.slug = ${slug}`, 1);
+/** One reason; read through `db` when it is a transaction that just changed it. */
+export async function getReason(deps: Deps, slug: string, db: Db = deps.db): Promise<ReasonView> {
+  const [reason] = await selectReasons(deps, sql`r.slug = ${slug}`, 1, db);
   if (!reason) throw notFound(`Reason ${slug}`);
   return reason;
 }
@@ -82,7 +84,7 @@ export async function putReason(
 ): Promise<{ reason: ReasonView; created: boolean }> {
   const now = deps.clock.now().toISOString();
   const inTime = aliasChangeDeadline(deps.config.requestTimeoutMs);
-  const created = await deps.db.transaction(async (tx) => {
+  const { created, reason } = await deps.db.transaction(async (tx) => {
     const upserted = rowsOf<{ inserted: boolean }>(
       await tx.execute(sql`
         insert into reasons (slug, label, created_at, updated_at)
@@ -104,10 +106,11 @@ export async function putReason(
       await inTime(tx, () => rebuildRollup(tx, deps.config.workspaceTimeZone, touched));
       await inTime(tx, () => recomputeRecontactsForReasons(tx, touched));
     }
-    return upserted[0]?.inserted ?? false;
+    // Read before the commit: a PUT racing this one must not lend this answer its label.
+    return { created: upserted[0]?.inserted ?? false, reason: await getReason(deps, slug, tx) };
   });
   if (input.aliases) deps.afterDetectionInputChange(deps);
-  return { reason: await getReason(deps, slug), created };
+  return { reason, created };
 }
 
 const QUERY_CANCELED = '57014';
