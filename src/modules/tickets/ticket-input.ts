@@ -3,6 +3,7 @@ import { patternOf } from '../../http/text-input';
 
 export const MAX_TICKETS_PER_BATCH = 5_000;
 export const UNSPECIFIED_REASON = 'Unspecified';
+export const MAX_REASON_LENGTH = 200;
 
 const optionalText = (max: number) =>
   z
@@ -18,7 +19,7 @@ const timestampText = z.string().trim().max(40).openapi({
   example: '2025-01-09T14:30:00Z',
 });
 
-const LETTER_OR_DIGIT = /^$|[\p{L}\p{N}]/u;
+export const LETTER_OR_DIGIT = /^$|[\p{L}\p{N}]/u;
 
 export const TicketInputSchema = z
   .object({
@@ -28,7 +29,7 @@ export const TicketInputSchema = z
     reason: z
       .string()
       .trim()
-      .max(200)
+      .max(MAX_REASON_LENGTH)
       .regex(LETTER_OR_DIGIT, 'must contain a letter or digit')
       .openapi(patternOf(LETTER_OR_DIGIT))
       .nullish()

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { LETTER_OR_DIGIT, MAX_REASON_LENGTH } from '../tickets/ticket-input';
 
 /** The parts of Zendesk's `zen:event-type:ticket.created` event that forestall reads. */
 export const ZendeskEventSchema = z
@@ -64,7 +65,7 @@ export function zendeskTicket(event: ZendeskEvent, reasonFrom: string) {
     external_id: detail.id,
     account_id:
       organization && organization !== '0' ? organization : (stringOf(detail.requester_id) ?? null),
-    reason: reason ?? null,
+    reason: reason === undefined ? null : reasonWithin(reason),
     channel: detail.via?.channel ?? null,
     created_at: detail.created_at,
   };
@@ -72,4 +73,21 @@ export function zendeskTicket(event: ZendeskEvent, reasonFrom: string) {
 
 function stringOf(value: unknown): string | undefined {
   return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
+}
+
+/**
+ * A reason a ticket can carry. Zendesk retries a refused delivery and then drops it, so a
+ * field value no ticket may have (longer than a reason may be, or without a letter or digit)
+ * must not cost the ticket: a long one is cut, whole characters kept, and one without any
+ * letter or digit is no reason ("Unspecified").
+ */
+function reasonWithin(raw: string): string | null {
+  let text = raw.trim();
+  if (text.length > MAX_REASON_LENGTH) {
+    text = text.slice(0, MAX_REASON_LENGTH);
+    // Not half of a character written as a surrogate pair.
+    if (/[\uD800-\uDBFF]$/.test(text)) text = text.slice(0, -1);
+    text = text.trim();
+  }
+  return LETTER_OR_DIGIT.test(text) ? text : null;
 }
