@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { AppError } from '../http/app-error';
+import { limitStream } from '../http/body-limit';
 import { type ColumnMap, parseColumnMap } from '../modules/tickets/csv-tickets';
+import { gunzip } from '../modules/tickets/gunzip';
 import { importCsvTickets } from '../modules/tickets/import.service';
 import { Card, PageHeader } from '../view-kit/components';
-import { PostForm, SelectField, TextField } from '../view-kit/fields';
+import { FileField, PostForm, SelectField, TextField } from '../view-kit/fields';
 import { emptyForm, type FormState } from '../view-kit/form-state';
 import { type ConsoleContext, createConsoleRouter, render, signedIn } from './console-router';
 import { type FormProblem, formPost } from './form-post';
@@ -12,19 +14,39 @@ import { PAGE_ROLES } from './layout';
 export const importRoutes = createConsoleRouter();
 const ops = signedIn(PAGE_ROLES.import);
 
+// What spreadsheets and help desks commonly export; the API takes any charset it can read.
+const ENCODINGS = [
+  ['utf-8', 'UTF-8'],
+  ['windows-1252', 'Windows-1252 (Excel on Windows, Western Europe)'],
+  ['windows-1250', 'Windows-1250 (Central Europe)'],
+  ['windows-1251', 'Windows-1251 (Cyrillic)'],
+  ['utf-16le', 'UTF-16 (Excel "Unicode text")'],
+  ['shift_jis', 'Shift JIS (Japanese)'],
+  ['gb18030', 'GB18030 (Chinese)'],
+  ['euc-kr', 'EUC-KR (Korean)'],
+] as const;
+type Encoding = (typeof ENCODINGS)[number][0];
+
 const ImportFieldsSchema = z.object({
   source: z.string().trim().min(1).max(100),
   map: z.string().max(2000),
   on_error: z.enum(['reject', 'skip']),
+  charset: z.enum(ENCODINGS.map(([value]) => value) as [Encoding, ...Encoding[]]),
 });
 
-type ImportFields = { source: string; map: ColumnMap; onError: 'reject' | 'skip' };
+type ImportFields = {
+  source: string;
+  map: ColumnMap;
+  onError: 'reject' | 'skip';
+  charset: Encoding;
+};
 
 function importFromForm(values: Record<string, string>) {
   const parsed = ImportFieldsSchema.safeParse({
     source: values.source ?? '',
     map: values.map ?? '',
     on_error: values.on_error ?? 'reject',
+    charset: values.charset ?? 'utf-8',
   });
   if (!parsed.success) {
     const errors: Record<string, string> = {};
@@ -37,7 +59,8 @@ function importFromForm(values: Record<string, string>) {
   }
   try {
     const map = parseColumnMap(parsed.data.map ? [parsed.data.map] : []);
-    return { data: { source: parsed.data.source, map, onError: parsed.data.on_error } };
+    const { source, on_error: onError, charset } = parsed.data;
+    return { data: { source, map, onError, charset } };
   } catch (error) {
     return { errors: { map: (error as Error).message } };
   }
@@ -45,7 +68,7 @@ function importFromForm(values: Record<string, string>) {
 
 function importPage(
   c: ConsoleContext,
-  form: FormState = emptyForm({ source: 'csv', on_error: 'reject' }),
+  form: FormState = emptyForm({ source: 'csv', on_error: 'reject', charset: 'utf-8' }),
   problem?: FormProblem,
 ) {
   const limitMb = Math.floor(c.var.deps.config.bodyLimitBytes / 1024 / 1024);
@@ -56,28 +79,27 @@ function importPage(
       <PageHeader
         title="Import tickets"
         meta={
-          `A CSV export of tickets, up to ${limitMb} MB here ` +
-          '(npm run import sends bigger files). Importing the same file again changes nothing.'
+          `A CSV export of tickets, or the same compressed as .csv.gz, up to ${limitMb} MB ` +
+          'here (npm run import sends bigger files). Importing the same file again changes ' +
+          'nothing.'
         }
       />
       <Card id="import" title="A CSV export of tickets">
         <PostForm action="/console/import" csrf={c.var.session.csrfToken} class="narrow" multipart>
-          <label for="file">File</label>
-          <input
-            type="file"
-            id="file"
+          <FileField
+            state={form}
             name="file"
-            accept=".csv,text/csv"
-            aria-invalid={form.errors.file ? 'true' : 'false'}
-            aria-describedby={form.errors.file ? 'file-error' : undefined}
+            label="File"
+            hint=".csv or .csv.gz"
+            accept=".csv,.gz,text/csv,application/gzip"
           />
-          {form.errors.file ? (
-            <p class="error" id="file-error">
-              {form.errors.file}
-            </p>
-          ) : (
-            ''
-          )}
+          <SelectField
+            state={form}
+            name="charset"
+            label="Encoding"
+            hint="of the CSV text; UTF-8 unless the export says otherwise"
+            options={ENCODINGS}
+          />
           <TextField
             state={form}
             name="source"
@@ -109,8 +131,26 @@ function importPage(
 
 importRoutes.get('/console/import', ops, (c) => importPage(c));
 
-const fileProblem = (message: string) =>
-  new AppError('validation_failed', message, [{ location: 'body', path: 'file', message }]);
+const fieldProblem = (field: 'file' | 'charset', message: string) =>
+  new AppError('validation_failed', message, [{ location: 'body', path: field, message }]);
+const fileProblem = (message: string) => fieldProblem('file', message);
+
+/** A gzip file starts with these two bytes, whatever it is named. */
+const isGzip = async (file: File) => {
+  const [first, second] = new Uint8Array(await file.slice(0, 2).arrayBuffer());
+  return first === 0x1f && second === 0x8b;
+};
+
+/** The CSV's bytes: a .csv.gz expanded as it is read, under the API's limit on expanded bytes. */
+const csvBytes = async (c: ConsoleContext, file: File) => {
+  if (!(await isGzip(file))) return file.stream();
+  const maxBytes = c.var.deps.config.importMaxBytes;
+  return limitStream(gunzip(file.stream()), maxBytes, 'The CSV, once decompressed,');
+};
+
+// The service names the HTTP fix (a charset in Content-Type); a console reader picks the
+// Encoding field instead.
+const NOT_IN_ENCODING = /^The CSV is not valid ([^:]+):/;
 
 importRoutes.post(
   '/console/import',
@@ -127,10 +167,18 @@ importRoutes.post(
       }
       let result: Awaited<ReturnType<typeof importCsvTickets>>;
       try {
-        result = await importCsvTickets(c.var.deps, file.stream(), input);
+        result = await importCsvTickets(c.var.deps, await csvBytes(c, file), input);
       } catch (error) {
         if (error instanceof AppError && error.code === 'malformed_body') {
           throw fileProblem(error.detail);
+        }
+        const notInEncoding = error instanceof AppError ? NOT_IN_ENCODING.exec(error.detail) : null;
+        if (notInEncoding) {
+          throw fieldProblem(
+            'charset',
+            `The file is not valid ${notInEncoding[1]}: choose the encoding it was saved in ` +
+              '(a spreadsheet saved as CSV on Windows is often Windows-1252).',
+          );
         }
         if (error instanceof AppError && error.code === 'validation_failed') {
           const detail = error.errors?.[0];

@@ -61,6 +61,22 @@ export const TextField = (
   </>
 );
 
+/** A file to upload (in a `PostForm` with `multipart`); `accept` lists the types offered. */
+export const FileField = (props: FieldProps & { accept?: string }) => (
+  <>
+    <Label {...props} />
+    <input
+      type="file"
+      id={idOf(props.state, props.name)}
+      name={props.name}
+      accept={props.accept}
+      aria-invalid={invalid(props.state, props.name)}
+      aria-describedby={describedBy(props.state, props.name, props.hint)}
+    />
+    <FieldError {...props} />
+  </>
+);
+
 export const TextArea = (props: FieldProps) => (
   <>
     <Label {...props} />

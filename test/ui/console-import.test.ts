@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../src/db/json-param';
@@ -18,7 +19,10 @@ describe('importing tickets from the console', () => {
   });
   afterAll(() => t.close());
 
-  const upload = (fields: Record<string, string>, file?: { name: string; text: string }) => {
+  const upload = (
+    fields: Record<string, string>,
+    file?: { name: string; text: string | Uint8Array<ArrayBuffer> },
+  ) => {
     const form = new FormData();
     for (const [key, value] of Object.entries(fields)) form.append(key, value);
     if (file) form.append('file', new File([file.text], file.name, { type: 'text/csv' }));
@@ -94,5 +98,56 @@ describe('importing tickets from the console', () => {
     expect(decodeURIComponent(again.headers.get('location') ?? '')).toContain(
       'Imported 2 rows: 0 new tickets, 1 updated, 1 already known.',
     );
+  });
+
+  it('imports a .csv.gz as the export came, expanded as it is read', async () => {
+    const csv = await sharedDataHead(40);
+    const response = await upload(
+      { _csrf: csrf, source: 'nyc-gz', map: '', on_error: 'reject', charset: 'utf-8' },
+      { name: 'nyc-council-complaints.csv.gz', text: new Uint8Array(gzipSync(csv)) },
+    );
+    expect(response.status).toBe(303);
+    expect(decodeURIComponent(response.headers.get('location') ?? '')).toContain(
+      'Imported 40 rows: 40 new tickets',
+    );
+  });
+
+  it('asks for the encoding of a file that is not UTF-8, and reads it in the one chosen', async () => {
+    // "Café" in Windows-1252: é is the single byte 0xE9, never valid UTF-8.
+    const latin1 = new Uint8Array([
+      ...new TextEncoder().encode('external_id,reason,created_at\nW1,Caf'),
+      0xe9,
+      ...new TextEncoder().encode(',2025-01-02\n'),
+    ]);
+    const before = await ticketCount();
+    const refused = await upload(
+      { _csrf: csrf, source: 'win', map: '', on_error: 'reject', charset: 'utf-8' },
+      { name: 'export.csv', text: latin1 },
+    );
+    expect(refused.status).toBe(400);
+    const markup = await refused.text();
+    expect(markup).toMatch(
+      /id="charset-error"[^>]*>The file is not valid utf-8: choose the encoding/,
+    );
+    expect(markup).not.toContain('Content-Type');
+    expect(await ticketCount()).toBe(before);
+    const read = await upload(
+      { _csrf: csrf, source: 'win', map: '', on_error: 'reject', charset: 'windows-1252' },
+      { name: 'export.csv', text: latin1 },
+    );
+    expect(read.status).toBe(303);
+    const reasons = await (
+      await browser.get('/console/reasons?from=2024-12-30&to=2025-01-05')
+    ).text();
+    expect(reasons).toContain('Café');
+  });
+
+  it('refuses an encoding it does not offer, naming the field', async () => {
+    const response = await upload(
+      { _csrf: csrf, source: 'x', map: '', on_error: 'reject', charset: 'klingon' },
+      { name: 'a.csv', text: 'external_id,reason,created_at\nK1,Billing,2025-01-02\n' },
+    );
+    expect(response.status).toBe(400);
+    expect(await response.text()).toMatch(/id="charset-error"/);
   });
 });
