@@ -54,25 +54,27 @@ export function Table<Row>(props: {
   }
   const numeric = (column: Column<Row>) => (column.numeric ? 'n' : undefined);
   return (
-    <table>
-      {props.caption ? <caption>{props.caption}</caption> : ''}
-      <thead>
-        <tr>
-          {props.columns.map((column) => (
-            <th class={numeric(column)}>{column.header}</th>
-          ))}
-        </tr>
-      </thead>
-      <tbody>
-        {props.rows.map((row) => (
+    <div class="table-scroll">
+      <table>
+        {props.caption ? <caption>{props.caption}</caption> : ''}
+        <thead>
           <tr>
             {props.columns.map((column) => (
-              <td class={numeric(column)}>{column.cell(row)}</td>
+              <th class={numeric(column)}>{column.header}</th>
             ))}
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {props.rows.map((row) => (
+            <tr>
+              {props.columns.map((column) => (
+                <td class={numeric(column)}>{column.cell(row)}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 

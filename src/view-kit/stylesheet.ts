@@ -17,21 +17,32 @@ h1 { font-size: 1.5rem; margin-top: 0; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0;
   overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
 
-header.bar { display: flex; gap: 1.5rem; align-items: center; padding: .6rem 1.5rem;
-  background: #111827; color: #fff; }
-header.bar a { color: #fff; text-decoration: none; padding: .25rem .4rem; border-radius: .25rem; }
+header.bar { display: flex; flex-wrap: wrap; gap: .5rem 1.5rem; align-items: center;
+  padding: .6rem 1.5rem; background: #111827; color: #fff; }
+header.bar nav { display: flex; flex-wrap: wrap; gap: .25rem; }
+/* A label breaks between links, never inside one ("API / keys"). */
+header.bar a { color: #fff; text-decoration: none; padding: .25rem .4rem; border-radius: .25rem;
+  white-space: nowrap; }
 header.bar a[aria-current="page"] { background: #374151; }
-header.bar form { margin-left: auto; }
-header.bar form button { margin-top: 0; }
+header.bar form { margin-left: auto; display: flex; flex-wrap: wrap; gap: .5rem;
+  align-items: center; }
+header.bar form button { margin-top: 0; white-space: nowrap; }
 body.console > main { max-width: 68rem; margin: 1.5rem auto; padding: 0 1.5rem; }
+@media (max-width: 40rem) {
+  header.bar { padding: .5rem .75rem; }
+  body.console > main { padding: 0 .75rem; }
+  section.card { padding: .75rem; }
+}
 .page-header { display: flex; flex-wrap: wrap; gap: .5rem 1.5rem; align-items: baseline; }
 .page-header h1 { margin-bottom: .5rem; }
 
 section.card { border: 1px solid #d5dae1; border-radius: .5rem; padding: 1rem 1.25rem;
   margin-bottom: 1.25rem; }
-.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(20rem, 1fr));
+.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(20rem, 100%), 1fr));
   gap: 1.25rem; }
 table { border-collapse: collapse; width: 100%; font-size: .92rem; }
+/* A table wider than a phone scrolls sideways inside its box instead of widening the page. */
+.table-scroll { overflow-x: auto; max-width: 100%; }
 th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid #e4e7eb;
   vertical-align: top; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
