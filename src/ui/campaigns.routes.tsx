@@ -262,11 +262,19 @@ const StatusButton = (props: {
   </>
 );
 
-const deliveryCounts = (counts: Record<string, number>) =>
-  Object.entries(counts)
+/** The campaign's emails by delivery state, or why there are none. */
+const deliveryCounts = (counts: Record<string, number>, status: string, audience: number) => {
+  const planned = Object.entries(counts)
     .filter(([, n]) => n > 0)
-    .map(([status, n]) => `${n} ${status}`)
-    .join(', ') || 'None planned yet (publish to plan them).';
+    .map(([state, n]) => `${n} ${state}`)
+    .join(', ');
+  if (planned) return planned;
+  // Publishing plans every email at once, so a published campaign without any has no one to send to.
+  if (status === 'draft') return 'None planned yet (publish to plan them)';
+  if (status === 'ended' || status === 'cancelled') return 'None was sent';
+  if (audience === 0) return 'None planned: no account is in the audience';
+  return 'None planned: no account in the audience, outside the holdout, has an email contact';
+};
 
 campaignRoutes.get('/console/campaigns/:id', ops, async (c) => {
   const { deps } = c.var;
@@ -349,7 +357,8 @@ campaignRoutes.get('/console/campaigns/:id', ops, async (c) => {
         <section class="card">
           <h2>Emails</h2>
           <p>
-            {deliveryCounts(deliveries.counts)}; {deliveries.held_out_accounts} held-out accounts.
+            {deliveryCounts(deliveries.counts, status, reach.audience)};{' '}
+            {deliveries.held_out_accounts} held-out accounts.
           </p>
           <p>
             <a href={`/console/campaigns/${campaign.id}/email`}>

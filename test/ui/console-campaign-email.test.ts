@@ -166,4 +166,34 @@ describe('the console email campaign view and campaign page', () => {
       expect(markup).not.toMatch(/owner\d+@|acct-\d+/);
     }
   });
+
+  it('says why a published email campaign has no email planned, instead of asking to publish it', async () => {
+    await t.request('/v1/accounts/batch', {
+      method: 'POST',
+      json: { accounts: [{ id: 'no-mail', plan: 'trial' }] },
+    });
+    const publishEmail = async (account_ids: string[]) =>
+      (
+        await publishCampaign(t, {
+          channels: ['email'],
+          title: 'Trial ends soon',
+          body: 'Your trial ends next week.',
+          severity: 'info',
+          audience: { type: 'accounts', account_ids },
+          email: { template: 'announcement' },
+          publish: true,
+        })
+      ).id;
+    const browser = consoleClient(t);
+    await browser.signIn(opsKey);
+    const pageOf = async (id: string) =>
+      (await (await browser.get(`/console/campaigns/${id}`)).text()).replace(/\s+/g, ' ');
+    const withoutContacts = await pageOf(await publishEmail(['no-mail']));
+    expect(withoutContacts).toContain(
+      'None planned: no account in the audience, outside the holdout, has an email contact; 0 held-out accounts.',
+    );
+    expect(withoutContacts).not.toContain('publish to plan them');
+    const nobody = await pageOf(await publishEmail(['not-an-account']));
+    expect(nobody).toContain('None planned: no account is in the audience; 0 held-out accounts.');
+  });
 });
