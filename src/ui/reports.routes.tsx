@@ -1,8 +1,11 @@
+import type { Deps } from '../deps';
 import { AppError } from '../http/app-error';
+import { ticketWeeks } from '../modules/reasons/ticket-weeks';
+import { addWeeks } from '../modules/reasons/weeks';
 import { preventedContactsReport } from '../modules/reports/prevented-contacts-report.service';
 import { reportCsv } from '../modules/reports/report-csv';
 import { reportSections } from '../modules/reports/report-page';
-import { Message, PageHeader, PeriodControl } from '../view-kit/components';
+import { Message, Note, PageHeader, PeriodControl } from '../view-kit/components';
 import { type ConsoleContext, createConsoleRouter, render, signedIn } from './console-router';
 import { PAGE_ROLES } from './layout';
 
@@ -15,21 +18,57 @@ const period = (c: ConsoleContext) => {
   return { from: day(c.req.query('from')), to: day(c.req.query('to')) };
 };
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The default period is the last 12 weeks of the calendar; an imported history that ended
+ * before them would show a report of zeros. Said, with a link to where the tickets are.
+ */
+const TicketsElsewhere = async (props: {
+  deps: Deps;
+  report: { from: string; to: string; totals: { contacts: number } };
+}) => {
+  if (props.report.totals.contacts > 0) return '';
+  const data = await ticketWeeks(props.deps);
+  if (!data) return '';
+  const to = new Date(Date.parse(addWeeks(data.usual_through, 1)) - DAY_MS);
+  const last12 = new URLSearchParams({
+    from: addWeeks(data.usual_through, -11),
+    to: to.toISOString().slice(0, 10),
+  });
+  return (
+    <Note>
+      No contacts between {props.report.from} and {props.report.to}: your tickets run from the week
+      of {data.first_week} to the week of {data.last_week}.{' '}
+      <a href={`/console/reports?${last12}`}>
+        Show the last 12 weeks of usual volume, to {last12.get('to')}
+      </a>
+      .
+    </Note>
+  );
+};
+
 reportRoutes.get('/console/reports', analyst, async (c) => {
   let report: Awaited<ReturnType<typeof preventedContactsReport>>;
+  const asked = period(c);
   try {
-    report = await preventedContactsReport(c.var.deps, period(c));
+    report = await preventedContactsReport(c.var.deps, asked);
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
+    // The form keeps the days asked for, so they can be put right where they were typed.
     return render(
       c,
       'Reports',
       <>
         <PageHeader title="Prevented contacts" />
         <Message flash={{ ok: false, text: error.detail }} />
-        <p>
+        <PeriodControl
+          action="/console/reports"
+          from={c.req.query('from') ?? ''}
+          to={c.req.query('to') ?? ''}
+        >
           <a href="/console/reports">Back to the last 12 weeks</a>
-        </p>
+        </PeriodControl>
       </>,
       { status: 400 },
     );
@@ -44,6 +83,7 @@ reportRoutes.get('/console/reports', analyst, async (c) => {
           Download CSV
         </a>
       </PeriodControl>
+      <TicketsElsewhere deps={c.var.deps} report={report} />
       {await reportSections(c.var.deps, report)}
     </>,
   );

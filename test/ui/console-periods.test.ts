@@ -103,6 +103,30 @@ describe('console pages anchored to the data: contact reasons and spikes', () =>
     }
   });
 
+  it('points a report of a period without tickets to where the tickets are, and keeps a refused period in its form', async () => {
+    const analyst = consoleClient(t);
+    await analyst.signIn(await t.keyFor('analyst'));
+    const last = addWeeks(FIRST_MONDAY, WEEKS - 1);
+    const sunday = new Date(Date.parse(last) + 6 * DAY_MS).toISOString().slice(0, 10);
+    const before = await (
+      await analyst.get('/console/reports?from=2024-01-01&to=2024-03-31')
+    ).text();
+    expect(before).toContain(
+      `No contacts between 2024-01-01 and 2024-03-31: your tickets run from the week of ${FIRST_MONDAY} to the week of ${last}.`,
+    );
+    expect(before).toContain(
+      `href="/console/reports?from=${addWeeks(last, -11)}&amp;to=${sunday}">Show the last 12 weeks of usual volume, to ${sunday}</a>`,
+    );
+    const covered = await (await analyst.get(`/console/reports?from=${last}&to=${sunday}`)).text();
+    expect(covered).not.toContain('your tickets run from');
+    const decade = await analyst.get('/console/reports?from=2015-01-05&to=2025-01-06');
+    expect(decade.status).toBe(400);
+    const refused = await decade.text();
+    expect(refused).toContain('a report covers at most');
+    expect(refused).toContain('id="from" name="from" value="2015-01-05"');
+    expect(refused).toContain('id="to" name="to" value="2025-01-06"');
+  });
+
   it('lets ops run detection on demand', async () => {
     const ops = consoleClient(t);
     await ops.signIn(await t.keyFor('ops'));
