@@ -90,7 +90,6 @@ function importPage(
             state={form}
             name="file"
             label="File"
-            hint=".csv or .csv.gz"
             accept=".csv,.gz,text/csv,application/gzip"
           />
           <SelectField

@@ -135,7 +135,7 @@ describe("a newcomer's day in the console and on the status page", () => {
     expect(spikes).toMatch(/Verdicts cover weeks up to 2025-01-/);
     await shot(page, '04-spikes');
     // The weeks before may be quiet: step back, by clicks, to the slice's spikes.
-    const spikeRows = page.locator('#spikes-h ~ table tbody tr');
+    const spikeRows = page.locator('#spikes-h ~ .table-scroll table tbody tr');
     for (let step = 0; step < 8 && (await spikeRows.count()) === 0; step++) {
       await page.getByRole('link', { name: /weeks earlier$/ }).click();
       await page.getByRole('heading', { name: 'Spikes' }).waitFor();
@@ -195,7 +195,7 @@ describe("a newcomer's day in the console and on the status page", () => {
     expect(states).toContain('2026-03-02 09:00 Europe/Berlin');
     expect(states).toMatch(/owner4@shop\.example\s+bounced/);
     await page.getByRole('link', { name: 'sent (3)' }).click();
-    expect(await page.locator('#deliveries-h ~ table tbody tr').count()).toBe(3);
+    expect(await page.locator('#deliveries-h ~ .table-scroll table tbody tr').count()).toBe(3);
     await shot(page, '07-email-deliveries');
 
     // An incident: checkout down, dashboard only slow.
@@ -212,7 +212,7 @@ describe("a newcomer's day in the console and on the status page", () => {
       page.getByRole('button', { name: 'Open incident and notify affected accounts' }).click(),
     ]);
     expect(await text(page)).toContain(`Opened "${INCIDENT}".`);
-    const components = await seen(page.locator('#components-h ~ table'));
+    const components = await seen(page.locator('#components-h ~ .table-scroll table'));
     expect(components).toMatch(/Checkout\s+Major outage/);
     expect(components).toMatch(/Dashboard\s+Degraded performance/);
     expect(components).toMatch(/Webhooks\s+Operational/);
