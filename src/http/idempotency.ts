@@ -73,7 +73,7 @@ export const idempotent: MiddlewareHandler<AppEnv> = async (c, next) => {
 /** A first request that has not answered in this long is taken to have died with its process. */
 const ABANDONED_AFTER_MS = 5 * 60 * 1000;
 
-/** The stored answer; undefined when an abandoned claim was cleared for this request to run. */
+/** The stored answer; undefined when the key is free again for this request to run. */
 async function replay(
   db: Db,
   apiKeyId: string,
@@ -85,7 +85,9 @@ async function replay(
     .select()
     .from(idempotencyKeys)
     .where(and(eq(idempotencyKeys.apiKeyId, apiKeyId), eq(idempotencyKeys.key, key)));
-  if (!stored || stored.requestHash !== requestHash) {
+  // The first request failed (a 5xx frees its key) between this one's claim and this read.
+  if (!stored) return undefined;
+  if (stored.requestHash !== requestHash) {
     throw new AppError(
       'idempotency_key_reused',
       'This Idempotency-Key was already used for a different request; use a new key.',

@@ -95,6 +95,31 @@ describe('Idempotency-Key', () => {
     expect(await campaigns()).toBe(1);
   });
 
+  it('runs a retry whose key the first request freed just after the retry tried to claim it', async () => {
+    await create('vanishing', campaign);
+    await t.deps.db.execute(sql`update idempotency_keys set status = null, body = null`);
+    await t.deps.db.execute(sql`delete from campaigns`);
+    // The retry's claim meets the first request's row; a trigger then deletes it, as a first
+    // request that answered 500 does, before the retry reads the row.
+    await t.deps.db.execute(sql`
+      create function free_claim() returns trigger language plpgsql as $$
+      begin
+        delete from idempotency_keys where key = 'vanishing' and status is null;
+        return null;
+      end $$`);
+    await t.deps.db.execute(sql`
+      create trigger free_claim after insert on idempotency_keys
+      for each statement execute function free_claim()`);
+    try {
+      const retry = await create('vanishing', campaign);
+      expect(retry.status).toBe(201);
+      expect(await campaigns()).toBe(1);
+    } finally {
+      await t.deps.db.execute(sql`drop trigger free_claim on idempotency_keys`);
+      await t.deps.db.execute(sql`drop function free_claim()`);
+    }
+  });
+
   it('rejects a malformed key', async () => {
     const body = await expectProblem(
       await create('x'.repeat(256), campaign),
