@@ -117,7 +117,8 @@ const putRoute = defineRoute({
     404: problemResponse('No such event.'),
     409: problemResponse(
       'A campaign times its queued emails by this event and the change leaves no occurrence ' +
-        'to time them by; nothing was saved.',
+        'to time them by, or the event changed each time its excluded starts were moved; ' +
+        'nothing was saved.',
     ),
   },
 });

@@ -119,35 +119,76 @@ export async function createEvent(deps: Deps, input: EventInput): Promise<EventV
   return toEventView(row);
 }
 
+/**
+ * Replaces an event. The excluded starts it keeps (see `excludedAfterMove`) are worked out
+ * before its transaction, from the event as read then, so no expansion runs while its row is
+ * locked; the transaction checks that the series it locks is the one they were worked out
+ * from, and when another change came between, they are worked out again from that one (as a
+ * replace that came after it would have them), a few times before a 409.
+ */
 export async function updateEvent(
   deps: Deps,
   id: string,
   input: EventInput,
   actor: Actor,
 ): Promise<EventView> {
-  const row = await retryingTransaction(deps.db, async (tx) => {
-    const columns = await withReasonSlugs(tx, toColumns(input));
-    return changeEventsFollowed(
-      deps,
-      tx,
-      eq(events.id, id),
-      async ([before]) => {
-        if (!before) return undefined;
-        const excludedStarts = await excludedAfterMove(deps, before, { id, ...columns });
-        const [updated] = await tx
-          .update(events)
-          .set({ ...columns, excludedStarts, updatedAt: deps.clock.now() })
-          .where(eq(events.id, id))
-          .returning();
-        return updated;
-      },
-      actor,
-    );
-  });
-  if (!row) throw notFound(`Event ${id}`);
-  deps.afterDetectionInputChange(deps);
-  return toEventView(row);
+  const columns = toColumns(input);
+  for (let attempt = 1; ; attempt++) {
+    const [read] = await deps.db.select().from(events).where(eq(events.id, id));
+    const excludedStarts = read
+      ? await excludedAfterMove(deps, read, { id, ...columns })
+      : columns.excludedStarts;
+    try {
+      const row = await retryingTransaction(deps.db, async (tx) => {
+        const named = await withReasonSlugs(tx, columns);
+        return changeEventsFollowed(
+          deps,
+          tx,
+          eq(events.id, id),
+          async ([before]) => {
+            if (!before) return undefined;
+            if (!read || seriesOf(before) !== seriesOf(read)) throw new SeriesChanged();
+            const [updated] = await tx
+              .update(events)
+              .set({ ...named, excludedStarts, updatedAt: deps.clock.now() })
+              .where(eq(events.id, id))
+              .returning();
+            return updated;
+          },
+          actor,
+        );
+      });
+      if (!row) throw notFound(`Event ${id}`);
+      deps.afterDetectionInputChange(deps);
+      return toEventView(row);
+    } catch (error) {
+      if (!(error instanceof SeriesChanged)) throw error;
+      if (attempt >= SERIES_READS) {
+        throw new AppError(
+          'conflict',
+          `Event ${id} changed each time this change was prepared; nothing was saved. Send it again.`,
+        );
+      }
+    }
+  }
 }
+
+/** How often a replace reads the event's series again when changes keep coming between. */
+const SERIES_READS = 3;
+
+/** The locked event is not the one a replace worked out its excluded starts from. */
+class SeriesChanged extends Error {}
+
+/** What `excludedAfterMove` reads of the stored event, in one comparable string. */
+const seriesOf = (row: EventRow) =>
+  JSON.stringify([
+    row.startsAt.getTime(),
+    row.endsAt.getTime(),
+    row.rrule,
+    row.timeZone,
+    row.excludedStarts,
+    row.extraStarts,
+  ]);
 
 /**
  * The excluded starts a replaced event keeps. A body that sends them as stored (what a client
@@ -170,10 +211,16 @@ async function excludedAfterMove(
     timeZone: workspaceZone,
     steps: OCCURRENCE_LIMITS.internal.steps,
   });
+  const stretches = move.before.length;
   const excluded = await inlineWhenCheap(
     deps,
-    [move.before, move.after],
-    ([was = move.before, is = move.after]) => movedExclusions({ ...move, before: was, after: is }),
+    [...move.before, ...move.after],
+    (capped) =>
+      movedExclusions({
+        ...move,
+        before: capped.slice(0, stretches),
+        after: capped.slice(stretches),
+      }),
     () => deps.compute('movedExclusions', move),
   );
   return startList(excluded);

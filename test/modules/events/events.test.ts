@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { expandCalendar } from '../../../src/modules/events/occurrences';
 import { calendarWindow } from '../../../src/modules/spikes/verdict-input';
+import { type Compute, runTask } from '../../../src/threads/compute';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';
 import { recordingThreadCompute } from '../../helpers/recording-compute';
@@ -1081,31 +1082,150 @@ describe('predictable events', () => {
     expect(body).toBe(await inline.text());
   });
 
-  it('moves the excluded starts of a series on a compute thread when they are a long walk apart', async () => {
-    const daily = {
-      ...billingRun,
-      rrule: 'FREQ=DAILY',
-      excluded_starts: ['2026-03-10T06:00:00Z', '2026-12-25', '2027-03-10T06:00:00Z'],
-    };
-    const event = await readJson(await create(daily));
-    const { compute, tasks } = recordingThreadCompute();
-    const onThreads = await startTestApp({ database: t.database, compute });
-    const moved = await onThreads.request(`/v1/events/${event.id}`, {
-      method: 'PUT',
-      json: {
-        ...daily,
-        starts_at: '2026-01-01T07:00:00Z',
-        ends_at: '2026-01-01T13:00:00Z',
-        excluded_starts: event.excluded_starts,
-      },
+  describe('moving the excluded starts of a series', () => {
+    const daily = { ...billingRun, rrule: 'FREQ=DAILY' };
+    const anHourLater = { starts_at: '2026-01-01T07:00:00Z', ends_at: '2026-01-01T13:00:00Z' };
+
+    it('walks a few days around each excluded start, on the request thread, however many years lie between them', async () => {
+      const event = await readJson(
+        await create({
+          ...daily,
+          excluded_starts: ['2026-03-10T06:00:00Z', '2041-12-25', '2056-03-10T06:00:00Z'],
+        }),
+      );
+      const { compute, tasks } = recordingThreadCompute();
+      const onThreads = await startTestApp({ database: t.database, compute });
+      const moved = await onThreads.request(`/v1/events/${event.id}`, {
+        method: 'PUT',
+        json: { ...daily, ...anHourLater, excluded_starts: event.excluded_starts },
+      });
+      expect(moved.status, await moved.clone().text()).toBe(200);
+      expect((await readJson(moved)).excluded_starts).toEqual([
+        '2026-03-10T07:00:00.000Z',
+        '2041-12-25',
+        '2056-03-10T07:00:00.000Z',
+      ]);
+      // Thirty years of days, before the move and after, took a compute thread; three
+      // stretches of five days do not.
+      expect(tasks).not.toContain('movedExclusions');
+      const occurrences = await readJson(
+        await t.request('/v1/events/occurrences?from=2056-03-09&to=2056-03-12'),
+      );
+      expect(occurrences.data.map((o: { starts_at: string }) => o.starts_at)).toEqual([
+        '2056-03-09T07:00:00.000Z',
+        '2056-03-11T07:00:00.000Z',
+      ]);
     });
-    expect(moved.status).toBe(200);
-    expect(tasks).toContain('movedExclusions');
-    expect((await readJson(moved)).excluded_starts).toEqual([
-      '2026-03-10T07:00:00.000Z',
-      '2026-12-25',
-      '2027-03-10T07:00:00.000Z',
-    ]);
+
+    it('moves many excluded starts on a compute thread as the request thread would', async () => {
+      const excluded = Array.from({ length: 60 }, (_, i) =>
+        new Date(Date.UTC(2026, 0, 3 + 20 * i, 6)).toISOString(),
+      );
+      const body = { ...daily, excluded_starts: excluded };
+      const inline = await readJson(await create(body));
+      const threaded = await readJson(await create(body));
+      const { compute, tasks } = recordingThreadCompute();
+      const onThreads = await startTestApp({ database: t.database, compute });
+      const move = { ...daily, ...anHourLater, excluded_starts: excluded };
+      const moved = async (app: TestApp, id: string) =>
+        readJson(await app.request(`/v1/events/${id}`, { method: 'PUT', json: move }));
+      const fromThread = await moved(onThreads, threaded.id);
+      expect(tasks).toContain('movedExclusions');
+      const fromRequest = await moved(t, inline.id);
+      expect(fromThread.excluded_starts).toEqual(fromRequest.excluded_starts);
+      expect(fromThread.excluded_starts).toEqual(excluded.map((s) => s.replace('T06', 'T07')));
+    });
+
+    describe('when the event changes while the move is worked out', () => {
+      // Mondays at 06:00; every other Monday for four years cancelled (enough to take a thread).
+      const mondays = {
+        ...billingRun,
+        starts_at: '2026-01-05T06:00:00Z',
+        ends_at: '2026-01-05T07:00:00Z',
+        rrule: 'FREQ=WEEKLY',
+        excluded_starts: Array.from({ length: 100 }, (_, i) =>
+          new Date(Date.UTC(2026, 0, 12 + 14 * i, 6)).toISOString(),
+        ),
+      };
+      const toTuesdays = {
+        ...mondays,
+        starts_at: '2026-01-06T06:00:00Z',
+        ends_at: '2026-01-06T07:00:00Z',
+      };
+      const withMondaysAndTuesdays = { ...mondays, rrule: 'FREQ=WEEKLY;BYDAY=MO,TU' };
+
+      /**
+       * The request thread's compute, handing over long work as a thread would, that lets
+       * `meanwhile` (another client's change) commit each time it is given a move to work out.
+       */
+      const computeWith = (meanwhile: (moves: number) => Promise<void>) => {
+        let moves = 0;
+        const compute: Compute = Object.assign(
+          (async (task, input) => {
+            if (task === 'movedExclusions') await meanwhile(++moves);
+            return runTask(task, input);
+          }) as Compute,
+          { offThread: true },
+        );
+        return { compute, moves: () => moves };
+      };
+      const replace = (app: TestApp, id: string, json: unknown) =>
+        app.request(`/v1/events/${id}`, { method: 'PUT', json });
+
+      it('moves them as the event it replaces has them, not as it was read before', async () => {
+        const event = await readJson(await create(mondays));
+        // Meanwhile the series gets Tuesdays too: the Tuesday after each cancelled Monday was
+        // a start nobody cancelled, so the Mondays-to-Tuesdays move must not cancel it.
+        const { compute, moves } = computeWith(async (n) => {
+          if (n > 1) return;
+          const added = await replace(t, event.id, withMondaysAndTuesdays);
+          expect(added.status, await added.clone().text()).toBe(200);
+        });
+        const app = await startTestApp({ database: t.database, compute });
+        const moved = await replace(app, event.id, {
+          ...toTuesdays,
+          excluded_starts: event.excluded_starts,
+        });
+        expect(moved.status, await moved.clone().text()).toBe(200);
+        expect(moves()).toBe(2);
+        const stored = await readJson(moved);
+        expect(stored).toMatchObject({
+          rrule: 'FREQ=WEEKLY',
+          starts_at: '2026-01-06T06:00:00.000Z',
+        });
+        expect(stored.excluded_starts).toEqual(event.excluded_starts);
+        const occurrences = await readJson(
+          await t.request('/v1/events/occurrences?from=2026-01-12&to=2026-01-21'),
+        );
+        expect(occurrences.data.map((o: { starts_at: string }) => o.starts_at)).toEqual([
+          '2026-01-13T06:00:00.000Z',
+          '2026-01-20T06:00:00.000Z',
+        ]);
+      });
+
+      it('answers 409 and saves nothing when the event changes each time the move is worked out', async () => {
+        const event = await readJson(await create(mondays));
+        const { compute, moves } = computeWith(async (n) => {
+          const other = n % 2 === 1 ? withMondaysAndTuesdays : mondays;
+          expect((await replace(t, event.id, other)).status).toBe(200);
+        });
+        const app = await startTestApp({ database: t.database, compute });
+        const refused = await replace(app, event.id, {
+          ...toTuesdays,
+          title: 'Moved to Tuesdays',
+          excluded_starts: event.excluded_starts,
+        });
+        await expectProblem(refused, 409, 'conflict');
+        expect(moves()).toBe(3);
+        const stored = await readJson(await t.request(`/v1/events/${event.id}`));
+        expect(stored).toMatchObject({
+          title: mondays.title,
+          starts_at: '2026-01-05T06:00:00.000Z',
+          rrule: withMondaysAndTuesdays.rrule,
+          excluded_starts: event.excluded_starts,
+        });
+      });
+    });
   });
 
   it('stops a stored rule that never occurs at the step budget, with 422', async () => {
