@@ -62,7 +62,9 @@ export const EventInputSchema = z
       .openapi({
         description:
           'Starts a recurring event has beside its rule (RFC 5545 RDATE), each a window as long ' +
-          `as the first. At most ${MAX_EXCEPTIONS}; only with \`rrule\`.`,
+          'as the first. Each is an instant of its own, not a start of the rule: a PUT that ' +
+          'moves the series keeps them where they are (send them moved to move them). At most ' +
+          `${MAX_EXCEPTIONS}; only with \`rrule\`.`,
         example: ['2026-12-28T09:00:00Z'],
       }),
     lead_days: z.number().int().min(0).max(60).default(0).openapi({

@@ -110,7 +110,12 @@ const putRoute = defineRoute({
     'Campaigns linked to the event follow it in the same transaction: the queued emails of ' +
     'each scheduled or active one are planned again (send time and the event time they show; ' +
     'sent emails stay as sent), and each whose plan moved gets an `event_moved` audit entry. ' +
-    'A campaign’s own window does not follow the event.',
+    'A campaign’s own window does not follow the event. ' +
+    'A PUT that moves a recurring event (a new `starts_at` or `time_zone`) and sends ' +
+    '`excluded_starts` as stored moves each with the series (see the field); `extra_starts` ' +
+    'are instants of their own (RFC 5545 RDATE) and stay where they are, as sent: an extra ' +
+    'release at 21:00, or a hotfix at 13:00, keeps its time when the weekly release moves to ' +
+    '22:00. To move them too, send them moved.',
   request: { params: IdParams, body: { required: true, content: json(EventInputSchema) } },
   responses: {
     200: { description: 'Updated', content: json(EventSchema) },

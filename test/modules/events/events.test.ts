@@ -1226,6 +1226,44 @@ describe('predictable events', () => {
         });
       });
     });
+
+    it('leaves extra starts where they are: each is an instant of its own, not one of the rule', async () => {
+      // Weekly releases at 21:00, an extra one on a Thursday at 21:00 and a hotfix at 13:00.
+      const releases = {
+        ...billingRun,
+        kind: 'release',
+        title: 'Weekly release',
+        starts_at: '2026-03-02T21:00:00Z',
+        ends_at: '2026-03-02T22:00:00Z',
+        rrule: 'FREQ=WEEKLY;COUNT=3',
+        excluded_starts: ['2026-03-09T21:00:00Z'],
+        extra_starts: ['2026-03-05T21:00:00Z', '2026-03-12T13:00:00Z'],
+      };
+      const event = await readJson(await create(releases));
+      const moved = await t.request(`/v1/events/${event.id}`, {
+        method: 'PUT',
+        json: {
+          ...releases,
+          starts_at: '2026-03-02T22:00:00Z',
+          ends_at: '2026-03-02T23:00:00Z',
+          excluded_starts: event.excluded_starts,
+          extra_starts: event.extra_starts,
+        },
+      });
+      expect(await readJson(moved)).toMatchObject({
+        excluded_starts: ['2026-03-09T22:00:00.000Z'],
+        extra_starts: ['2026-03-05T21:00:00.000Z', '2026-03-12T13:00:00.000Z'],
+      });
+      const occurrences = await readJson(
+        await t.request('/v1/events/occurrences?from=2026-03-01&to=2026-03-20'),
+      );
+      expect(occurrences.data.map((o: { starts_at: string }) => o.starts_at)).toEqual([
+        '2026-03-02T22:00:00.000Z',
+        '2026-03-05T21:00:00.000Z',
+        '2026-03-12T13:00:00.000Z',
+        '2026-03-16T22:00:00.000Z',
+      ]);
+    });
   });
 
   it('stops a stored rule that never occurs at the step budget, with 422', async () => {
