@@ -70,7 +70,7 @@ export const zendeskRoutes = createRouter().openapi(webhookRoute, async (c) => {
   }
   const ticket = TicketInputSchema.safeParse({
     ...zendeskTicket(event, deps.config.zendesk.reasonFrom),
-    ...(reply ? { first_response_at: event.time } : {}),
+    ...(reply ? { first_response_at: responseTime(event.time, event.detail.created_at) } : {}),
   });
   if (!ticket.success) {
     throw new AppError(
@@ -81,3 +81,13 @@ export const zendeskRoutes = createRouter().openapi(webhookRoute, async (c) => {
   }
   return c.json({ ...(await ingestTickets(deps, [ticket.data])), ignored: false }, 200);
 });
+
+/**
+ * Zendesk stamps a comment and its ticket on different clocks: a reply a second "before" the
+ * ticket was created answered it at once, and refusing it would lose the ticket's response
+ * (Zendesk drops a delivery after its retries).
+ */
+function responseTime(time: string | undefined, createdAt: string): string | undefined {
+  const [reply, created] = [Date.parse(time ?? ''), Date.parse(createdAt)];
+  return reply < created ? createdAt : time;
+}

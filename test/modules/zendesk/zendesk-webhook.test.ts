@@ -218,6 +218,24 @@ describe('POST /v1/integrations/zendesk/webhook', () => {
     expect(await responses()).toEqual(['2026-02-10T09:40:00.000Z']);
   });
 
+  it("takes a reply stamped before the ticket's creation (clock skew) as a response at creation", async () => {
+    const early = {
+      ...ticketCreated('35444'),
+      type: 'zen:event-type:ticket.comment_added',
+      time: '2026-02-10T08:59:58Z',
+      event: { comment: { is_public: true, author: { is_staff: true } } },
+    };
+    expect((await send(early)).status).toBe(200);
+    const rows = rowsOf<{ first_response_at: Date | string }>(
+      await t.deps.db.execute(
+        sql`select first_response_at from tickets where external_id = '35444'`,
+      ),
+    );
+    expect(rows.map((r) => new Date(r.first_response_at).toISOString())).toEqual([
+      '2026-02-10T09:00:00.000Z',
+    ]);
+  });
+
   it('reads the reason from a field when configured so', async () => {
     const other = await startTestApp({
       env: { ZENDESK_WEBHOOK_SECRET: SECRET, ZENDESK_REASON_FROM: 'field:type' },
