@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { html } from 'hono/html';
 import type { AppEnv } from '../http/app-env';
+import { apiReferencePolicy } from '../http/content-security-policies';
 
 /** A file of the reference's browser assets, or undefined when there is no such file. */
 export type ApiReferenceAssets = (
@@ -10,15 +11,20 @@ export type ApiReferenceAssets = (
 // Where a runtime without the files on disk (Workers) loads the same version from.
 const CDN = 'https://unpkg.com/swagger-ui-dist@5.35.0';
 
+// A file of its own rather than an inline script, so the page's policy allows no inline script.
+const START_SCRIPT = `SwaggerUIBundle({ url: '/openapi.json', dom_id: '#api-reference', deepLinking: true });\n`;
+
 /**
  * The interactive API reference at /docs (Swagger UI over /openapi.json). Node serves the
  * reference's assets from the installed package, so /docs works without internet.
  */
 export function apiReferenceRoutes(title: string, assets?: ApiReferenceAssets) {
   const base = assets ? '/docs/assets' : CDN;
+  const policy = apiReferencePolicy(assets ? undefined : new URL(CDN).origin);
   const router = new Hono<AppEnv>();
   router.get('/docs', (c) =>
-    c.html(html`<!doctype html>
+    c.html(
+      html`<!doctype html>
 <html lang="en">
   <head>
     <meta charset="utf-8" />
@@ -29,11 +35,18 @@ export function apiReferenceRoutes(title: string, assets?: ApiReferenceAssets) {
   <body>
     <div id="api-reference"></div>
     <script src="${base}/swagger-ui-bundle.js"></script>
-    <script>
-      SwaggerUIBundle({ url: '/openapi.json', dom_id: '#api-reference', deepLinking: true });
-    </script>
+    <script src="/docs/start.js"></script>
   </body>
-</html>`),
+</html>`,
+      200,
+      { 'Content-Security-Policy': policy },
+    ),
+  );
+  router.get('/docs/start.js', (c) =>
+    c.body(START_SCRIPT, 200, {
+      'content-type': 'text/javascript; charset=utf-8',
+      'cache-control': 'public, max-age=86400',
+    }),
   );
   if (assets) {
     router.get('/docs/assets/:name', async (c) => {

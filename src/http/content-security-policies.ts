@@ -82,3 +82,24 @@ export const REPORT_PAGE_POLICY = policy(
   POSTS_NOWHERE,
   NOT_FRAMED,
 );
+
+/**
+ * The API reference (Swagger UI, /docs): its bundle and stylesheet from forestall or, on
+ * Workers, from `cdnOrigin`, and its start script beside the page; the icons its stylesheet
+ * draws as data: images; requests to its own origin only, /openapi.json and "Try it out" (the
+ * API answers no other origin anyway). No inline style: React sets styles through the DOM,
+ * which the policy does not govern (the browser test expands operations and schemas).
+ */
+export const apiReferencePolicy = (cdnOrigin: string | undefined) => {
+  const from = cdnOrigin ? `'self' ${cdnOrigin}` : "'self'";
+  return policy(
+    NOTHING_BY_DEFAULT,
+    `script-src ${from}`,
+    `style-src ${from}`,
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    NO_BASE,
+    POSTS_NOWHERE,
+    NOT_FRAMED,
+  );
+};

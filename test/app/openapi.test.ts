@@ -1,5 +1,6 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app';
 import { readJson } from '../helpers/read-json';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 
@@ -105,16 +106,54 @@ describe('OpenAPI document and reference', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/html');
     const page = await response.text();
-    expect(page).toContain('/openapi.json');
     // Offline: every script and style the page loads is served by forestall itself.
     const assets = [...page.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1] ?? '');
-    expect(assets).toEqual(['/docs/assets/swagger-ui.css', '/docs/assets/swagger-ui-bundle.js']);
-    for (const asset of assets) {
+    expect(assets).toEqual([
+      '/docs/assets/swagger-ui.css',
+      '/docs/assets/swagger-ui-bundle.js',
+      '/docs/start.js',
+    ]);
+    for (const asset of assets.slice(0, 2)) {
       const file = await t.request(asset, { key: null });
       expect(file.status, asset).toBe(200);
       expect((await file.arrayBuffer()).byteLength, asset).toBeGreaterThan(10_000);
     }
+    const start = await t.request('/docs/start.js', { key: null });
+    expect(start.headers.get('content-type')).toContain('text/javascript');
+    expect(await start.text()).toContain("SwaggerUIBundle({ url: '/openapi.json'");
     expect((await t.request('/docs/assets/package.json', { key: null })).status).toBe(404);
+  });
+
+  it('serves /docs under a policy with no inline script, no framing, no base and no plugins', async () => {
+    const response = await t.request('/docs', { key: null });
+    const policy = response.headers.get('content-security-policy') ?? '';
+    expect(policy.split('; ')).toEqual(
+      expect.arrayContaining([
+        "default-src 'none'",
+        "script-src 'self'",
+        "connect-src 'self'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+      ]),
+    );
+    // Every script is a file: the one that starts Swagger UI is served beside the page.
+    expect((await response.text()).match(/<script[^>]*>/g)).toEqual([
+      '<script src="/docs/assets/swagger-ui-bundle.js">',
+      '<script src="/docs/start.js">',
+    ]);
+  });
+
+  it('allows the CDN in the /docs policy only where the assets come from it (Workers)', async () => {
+    const onWorkers = createApp(t.deps);
+    const response = await onWorkers.request('/docs');
+    const policy = response.headers.get('content-security-policy') ?? '';
+    expect(policy).toContain("script-src 'self' https://unpkg.com;");
+    expect(policy).toContain("style-src 'self' https://unpkg.com;");
+    expect(await response.text()).toContain(
+      '<script src="https://unpkg.com/swagger-ui-dist@5.35.0/swagger-ui-bundle.js">',
+    );
+    const onNode = await t.request('/docs', { key: null });
+    expect(onNode.headers.get('content-security-policy')).not.toContain('unpkg');
   });
 
   it('leads a visitor of / to the console', async () => {
