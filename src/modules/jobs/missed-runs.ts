@@ -14,7 +14,8 @@ import { latestMoment, minuteOf, scheduleZone } from './schedule-moments';
  * Only the latest moment is made up for: down for three weeks, a weekly job runs once, as it
  * would have on time. A job with no run recorded at all is new to this database (a fresh
  * install, or a job a release added): it waits for its schedule rather than firing at first
- * start.
+ * start. (Pruning keeps each job's latest run, so an outage longer than the runs are kept
+ * does not make a job look new.)
  */
 export async function catchUpMissedRuns(
   deps: Deps,

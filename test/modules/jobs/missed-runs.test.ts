@@ -94,6 +94,19 @@ describe('scheduled runs missed while no process was up', () => {
     expect(await runsOf('detect-spikes')).toEqual([]);
   });
 
+  it('catches up a weekly job whose last run, before a 40-day outage, outlived the pruning', async () => {
+    await t.deps.db.insert(jobRuns).values(pastRun('send-report-digest', '2026-01-25T18:00:00Z'));
+    // Back in the daily prune's minute: the prune runs before the minute job reads the runs.
+    t.clock.set('2026-03-06T03:17:00Z');
+    expect(await runJob(t.deps, jobNamed('prune-job-runs'), t.clock.now())).toBe('succeeded');
+    expect(await minuteJobAt('2026-03-06T03:17:00Z')).toBe('succeeded');
+    expect((await runsOf('send-report-digest')).map((run) => run.scheduled_for)).toEqual([
+      '2026-01-25T18:00:00.000Z',
+      MONDAY_DIGEST,
+    ]);
+    expect(await digestSubjects()).toEqual([expect.stringContaining(MONDAYS_WEEK)]);
+  });
+
   it('does not catch up a run the scheduler made, nor one of the minute it is due', async () => {
     await t.deps.db
       .insert(jobRuns)

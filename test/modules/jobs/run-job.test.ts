@@ -136,17 +136,20 @@ describe('scheduled jobs', () => {
     ]);
   });
 
-  it('prunes job runs older than 30 days', async () => {
+  it("prunes job runs older than 30 days but each job's latest", async () => {
     const prune = cronTable.find((job) => job.name === 'prune-job-runs');
     expect(prune).toBeDefined();
     const { job: old } = countingJob('ancient');
     await runJob(t.deps, old, new Date('2026-01-01T00:00:00Z'));
+    await runJob(t.deps, old, new Date('2026-01-08T00:00:00Z'));
     const { job: recent } = countingJob('recent');
+    await runJob(t.deps, recent, new Date('2026-01-15T00:00:00Z'));
     await runJob(t.deps, recent, new Date('2026-02-25T00:00:00Z'));
     if (prune) await runJob(t.deps, prune, new Date('2026-03-02T03:17:00Z'));
-    const jobs = (await t.deps.db.select().from(jobRuns)).map((row) => row.job);
-    expect(jobs).not.toContain('ancient');
-    expect(jobs).toContain('recent');
+    const runs = (await t.deps.db.select().from(jobRuns))
+      .filter((row) => row.job === 'ancient' || row.job === 'recent')
+      .map((row) => `${row.job} ${row.scheduledFor.toISOString().slice(0, 10)}`);
+    expect(runs.sort()).toEqual(['ancient 2026-01-08', 'recent 2026-02-25']);
   });
 
   it('lists every cron table schedule as a Workers Cron Trigger in wrangler.toml', async () => {
