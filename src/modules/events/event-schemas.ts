@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { EVENT_KINDS } from '../../db/schema';
+import { oneLineText } from '../../http/text-input';
 import { dayInput, instantInput } from '../../http/time-input';
 import { isTimeZone } from '../../lib/time-zone';
 import { MAX_EXCEPTIONS } from './recurrence-exceptions';
@@ -11,7 +12,7 @@ export const instant = instantInput().openapi({ example: '2026-03-01T06:00:00Z' 
 export const EventInputSchema = z
   .object({
     kind: z.enum(EVENT_KINDS),
-    title: z.string().trim().min(1).max(200).openapi({ example: 'Monthly billing run' }),
+    title: oneLineText(200).openapi({ example: 'Monthly billing run' }),
     starts_at: instant,
     ends_at: instant,
     rrule: z

@@ -2,6 +2,7 @@ import ICAL from 'ical.js';
 import { AppError, type FieldError } from '../../http/app-error';
 import { unsafeTextProblem } from '../../http/safe-text';
 import { EARLIEST_YEAR, LATEST_YEAR } from '../../http/time-input';
+import { displayLine } from '../../lib/display-line';
 import { EventInputSchema } from './event-schemas';
 import { calendarProblems } from './events.service';
 import {
@@ -214,9 +215,8 @@ function toEventRow(
   const dates = start && exceptionStarts(vevent, start.isDate, zones, workspaceZone, problem);
   if (typeof dates === 'string') return dates;
   if (problems.length > 0 || !startsAt || !endsAt || !dates) return problems;
-  const summary = String(vevent.getFirstPropertyValue('summary') ?? '').trim();
   return {
-    title: (summary || 'Untitled event').slice(0, TITLE_MAX),
+    title: titleOf(String(vevent.getFirstPropertyValue('summary') ?? '')),
     starts_at: startsAt.toISOString(),
     ends_at: endsAt.toISOString(),
     rrule,
@@ -225,6 +225,23 @@ function toEventRow(
     ...dates,
     origin_id: uid,
   };
+}
+
+/**
+ * A SUMMARY as an event title. It is text another system wrote (Google Calendar keeps a
+ * title's line breaks), so it is taken on one line, as ticket reasons are, rather than
+ * refused: breaks become spaces and bidirectional overrides go (see `displayLine`). A long one
+ * is cut to a title's length, whole characters kept.
+ */
+function titleOf(summary: string): string {
+  let title = displayLine(summary);
+  if (title.length > TITLE_MAX) {
+    title = title.slice(0, TITLE_MAX);
+    // Not half of a character written as a surrogate pair.
+    if (/[\uD800-\uDBFF]$/.test(title)) title = title.slice(0, -1);
+    title = title.trim();
+  }
+  return title || 'Untitled event';
 }
 
 function parseCalendar(text: string): ICAL.Component {

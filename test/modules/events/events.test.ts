@@ -439,6 +439,31 @@ describe('predictable events', () => {
   });
 
   it.each([
+    ['a line break', 'Billing\nrun'],
+    ['a tab', 'Billing\trun'],
+    ['a right-to-left override', 'invoice\u202Egnp.exe'],
+    ['a left-to-right isolate', 'Billing \u2066run'],
+  ])(
+    'refuses a title with %s with 400 naming it, on create and replace, and saves nothing',
+    async (_, title) => {
+      const refused = async (response: Response) => {
+        const body = await expectProblem(response, 400, 'validation_failed');
+        expect(body.errors.map((e: { path: string }) => e.path)).toEqual(['title']);
+      };
+      await refused(await create({ ...billingRun, title }));
+      expect((await readJson(await t.request('/v1/events'))).data).toEqual([]);
+      const event = await readJson(await create(billingRun));
+      await refused(
+        await t.request(`/v1/events/${event.id}`, {
+          method: 'PUT',
+          json: { ...billingRun, title },
+        }),
+      );
+      expect(await readJson(await t.request(`/v1/events/${event.id}`))).toEqual(event);
+    },
+  );
+
+  it.each([
     ['an unparseable rule', { rrule: 'FREQ=SOMETIMES' }, 'rrule.FREQ'],
     ['a sub-daily rule', { rrule: 'FREQ=HOURLY' }, 'rrule.FREQ'],
     ['month 13', { rrule: 'FREQ=DAILY;BYMONTH=13' }, 'rrule.BYMONTH'],

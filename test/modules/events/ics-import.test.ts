@@ -104,6 +104,28 @@ describe('iCalendar import limits', () => {
     expect((await stored()).map((e) => e.title)).toEqual(['Billing']);
   });
 
+  it('imports a SUMMARY with line breaks, control characters or bidi overrides on one line, without them', async () => {
+    // Google Calendar writes a title's line break as \n; the rest come from sloppy exports.
+    const answer = await readJson(
+      await importFeed(
+        calendar(
+          ...vevent('google', at, 'SUMMARY:Billing run\\nannual plans too'),
+          ...vevent('tabbed', at, 'SUMMARY:Release\t4.2\u0007'),
+          ...vevent('reversed', at, 'SUMMARY:invoice\u202Egnp.exe \u2066isolated\u2069'),
+          // Cut at the title's 200 characters, which would split the emoji's surrogate pair.
+          ...vevent('long', at, `SUMMARY:${'a'.repeat(199)}\u{1F600} and more`),
+        ),
+      ),
+    );
+    expect(answer).toEqual({ imported: 4, updated: 0, skipped: [] });
+    expect((await stored()).map((e) => e.title)).toEqual([
+      'Billing run annual plans too',
+      'Release 4.2',
+      'invoicegnp.exe isolated',
+      'a'.repeat(199),
+    ]);
+  });
+
   it("keeps a feed's VTIMEZONE to that feed, even a refused one, and reads IANA names by IANA", async () => {
     // Refused (its end is before its start), after defining Europe/Berlin as UTC+14.
     await expectProblem(
