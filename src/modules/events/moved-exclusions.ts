@@ -89,6 +89,8 @@ export function exclusionsMove(
         limit: Number.MAX_SAFE_INTEGER,
         steps: calendar.steps,
         timeZone: calendar.timeZone,
+        // Hundreds of stretches walked once would push out the walks detection asks for.
+        oneOff: true,
       }),
     );
   };

@@ -35,7 +35,13 @@ export function occurrencesBetween(
   event: CalendarEvent,
   from: Date,
   to: Date,
-  options: { timeZone: string; padded?: boolean; limit?: number; budget?: Budget },
+  options: {
+    timeZone: string;
+    padded?: boolean;
+    limit?: number;
+    budget?: Budget;
+    oneOff?: boolean;
+  },
 ): Occurrence[] {
   const duration = event.endsAt.getTime() - event.startsAt.getTime();
   const lead = options.padded ? event.leadDays * DAY_MS : 0;
@@ -54,6 +60,7 @@ export function occurrencesBetween(
       budget: budget.steps,
       max,
       timeZone,
+      oneOff: options.oneOff,
     });
     budget.steps -= expanded.steps;
     starts = recurrenceSet(expanded.starts, event, {
@@ -106,6 +113,8 @@ export type CalendarExpansion = {
   timeZone: string;
   /** Periods the whole expansion may walk (see `recurrenceStarts`). */
   steps: number;
+  /** Nobody will expand this range again: its walks are not kept (see `WalkLimits`). */
+  oneOff?: boolean;
 };
 
 /** Every event's windows in [from, to), earliest first: the work a calendar read grows with. */
@@ -120,6 +129,7 @@ export function expandCalendar(input: CalendarExpansion): Occurrence[] {
       padded: input.padded,
       limit: Math.min(input.limit, max + 1 - occurrences.length),
       budget,
+      oneOff: input.oneOff,
     });
     for (const window of windows) occurrences.push(window);
   }

@@ -5,8 +5,7 @@ import { zoneClock } from '../../lib/time-zone';
 
 // rrule's CommonJS build (what Node loads) puts everything on `default`; its ESM build (what
 // bundlers such as wrangler pick) has named exports only.
-const rrule = commonJsExports(rruleModule, 'rrulestr');
-const { rrulestr } = rrule;
+const { RRule } = commonJsExports(rruleModule, 'RRule');
 
 /**
  * RFC 5545 recurrence rules, checked part by part before they are stored, and expanded with a
@@ -142,6 +141,11 @@ export type WalkLimits = {
   max: number;
   /** The zone whose wall clock the rule follows (RFC 5545: across daylight-saving changes). */
   timeZone: string;
+  /**
+   * Nobody will ask for this walk again (a stretch of a series being moved, whether a new
+   * rule occurs): it is not kept, so it does not push out walks that are asked for again.
+   */
+  oneOff?: boolean;
 };
 
 /**
@@ -164,14 +168,20 @@ export function recurrenceStarts(
   const walk = walks.get(key) ?? walkRule(rule, dtstart, after, before, limits);
   // A walk kept from a call with more budget fails the same way it would have walked.
   if (walk.reads > 2 * budget + 1) throw new RecurrenceBudgetExceeded(budget);
+  if (limits.oneOff) return startsOf(walk);
   walks.delete(key);
   walks.set(key, walk);
   const oldest = walks.keys().next();
   if (walks.size > KEPT_WALKS && !oldest.done) walks.delete(oldest.value);
-  return { starts: walk.starts.map((ms) => new Date(ms)), steps: Math.floor(walk.reads / 2) };
+  return startsOf(walk);
 }
 
 type Walk = { starts: number[]; reads: number };
+
+const startsOf = (walk: Walk) => ({
+  starts: walk.starts.map((ms) => new Date(ms)),
+  steps: Math.floor(walk.reads / 2),
+});
 
 // Detection, patterns and the console expand the same events over the same ranges again and
 // again (a recompute walks ten years of every recurring event): the last walks are kept,
@@ -187,14 +197,9 @@ const walks = new Map<string, Walk>();
 function walkRule(rule: string, dtstart: Date, after: Date, before: Date, limits: WalkLimits) {
   const clock = zoneClock(limits.timeZone);
   const local = (date: Date) => (clock ? new Date(clock.toWallClock(date.getTime())) : date);
-  const parse = (start: Date) => {
-    const parsed = rrulestr(rule, { dtstart: start });
-    // An UNTIL in UTC is an instant; the walk compares it with wall-clock times.
-    if (parsed.options.until && /UNTIL=\d{8}T\d{6}Z/i.test(rule)) {
-      parsed.options.until = local(parsed.options.until);
-    }
-    return parsed;
-  };
+  const parts = RRule.parseString(rule);
+  // An UNTIL in UTC is an instant; the walk compares it with wall-clock times.
+  if (parts.until && /UNTIL=\d{8}T\d{6}Z/i.test(rule)) parts.until = local(parts.until);
   const localStart = local(dtstart);
   // Offsets shift the local range against [after, before]: widened by two days, every start
   // is checked against the range itself.
@@ -204,11 +209,15 @@ function walkRule(rule: string, dtstart: Date, after: Date, before: Date, limits
         new Date(local(before).getTime() + 2 * DAY_MS),
       ]
     : [after, before];
-  const first = parse(localStart);
   const start = /COUNT=/i.test(rule)
     ? localStart
-    : laterStart(first.options, localStart, localAfter);
-  const parsed = start === localStart ? first : parse(start);
+    : laterStart(
+        { freq: parts.freq ?? RRule.YEARLY, interval: parts.interval ?? 1 },
+        localStart,
+        localAfter,
+      );
+  // Without a cache of its own: the walk is read once, through the callback below.
+  const parsed = new RRule({ ...parts, dtstart: start }, true);
   const options = parsed.options;
   const interval = options.interval;
   let reads = 0;

@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import * as rruleModule from 'rrule';
+import { describe, expect, it, vi } from 'vitest';
+import { commonJsExports } from '../../../src/lib/common-js-exports';
 import { exclusionsMove, movedExclusions } from '../../../src/modules/events/moved-exclusions';
 import {
   type CalendarEvent,
@@ -97,6 +99,44 @@ describe('moving the excluded starts of a series', () => {
       '2026-12-01T07:00:00.000Z',
       '2027-03-01',
     ]);
+  });
+
+  it("walks each stretch once, with the rule read once, and keeps none of them: the calendar's kept walks stay", () => {
+    const { RRule } = commonJsExports(rruleModule, 'RRule');
+    const walks = vi.spyOn(RRule.prototype, 'between');
+    const parses = vi.spyOn(RRule, 'parseString');
+    try {
+      const weekly = { ...daily, id: '0190d5a0-0000-7000-8000-000000000002', rrule: 'FREQ=WEEKLY' };
+      const year = {
+        events: [weekly],
+        from: new Date('2026-01-01T00:00:00Z'),
+        to: new Date('2027-01-01T00:00:00Z'),
+        limit: 1_000,
+        ...calendar,
+      };
+      const weeks = expandCalendar(year);
+      expect(walks).toHaveBeenCalledTimes(1);
+      // 400 excluded starts 40 days apart: 400 stretches before the move and 400 after.
+      const spread = {
+        ...daily,
+        excludedStarts: Array.from({ length: 400 }, (_, i) =>
+          new Date(Date.UTC(2026, 2, 10 + 40 * i, 6)).toISOString(),
+        ),
+      };
+      walks.mockClear();
+      parses.mockClear();
+      const move = exclusionsMove(spread, anHourLater(spread), calendar);
+      expect(movedExclusions(move)).toHaveLength(400);
+      expect(walks).toHaveBeenCalledTimes(800);
+      expect(parses).toHaveBeenCalledTimes(800);
+      // The year of the weekly event is still kept: expanding it again walks nothing.
+      walks.mockClear();
+      expect(expandCalendar(year)).toEqual(weeks);
+      expect(walks).not.toHaveBeenCalled();
+    } finally {
+      walks.mockRestore();
+      parses.mockRestore();
+    }
   });
 
   describe('gives the answer it gave over one range from the first excluded start to the last', () => {
