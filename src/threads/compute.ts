@@ -1,3 +1,4 @@
+import { walkProbe } from '../modules/events/calendar-check';
 import { readIcsFeed } from '../modules/events/ics-feed';
 import { movedExclusions } from '../modules/events/moved-exclusions';
 import { expandCalendar, expandCalendarJson } from '../modules/events/occurrences';
@@ -21,6 +22,7 @@ export const computeTasks = {
   occurrences: expandCalendar,
   occurrencesJson: expandCalendarJson,
   movedExclusions,
+  occurrenceProbe: walkProbe,
   icsFeed: readIcsFeed,
   patterns: matchPatterns,
   observational: estimateObservational,

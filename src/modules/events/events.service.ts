@@ -9,6 +9,7 @@ import { type Page, type PageQuery, toPage } from '../../http/pagination';
 import type { Actor } from '../campaigns/campaigns.service';
 import { changeEventsFollowed, releaseLinkedCampaigns } from '../campaigns/linked-event.service';
 import { resolveReasonNames } from '../reasons/resolve-reasons';
+import { checkCalendar, walkProbe } from './calendar-check';
 import type { EventInput, EventView, Occurrence } from './event-schemas';
 import { exclusionsMove, movedExclusions } from './moved-exclusions';
 import {
@@ -18,7 +19,7 @@ import {
   expandCalendar,
 } from './occurrences';
 import { isDay, type RecurrenceExceptions } from './recurrence-exceptions';
-import { RecurrenceBudgetExceeded, recurrenceProblems, recurrenceStarts } from './recurrence-rule';
+import { RecurrenceBudgetExceeded } from './recurrence-rule';
 
 export const MAX_OCCURRENCES = 5_000;
 
@@ -41,7 +42,7 @@ export const toEventView = (row: EventRow): EventView => ({
   updated_at: row.updatedAt.toISOString(),
 });
 
-function toColumns(input: EventInput) {
+async function toColumns(deps: Deps, input: EventInput) {
   const startsAt = new Date(input.starts_at);
   const endsAt = new Date(input.ends_at);
   const rrule = input.rrule || null;
@@ -51,7 +52,7 @@ function toColumns(input: EventInput) {
   if (unruled.length > 0) {
     throw new AppError('validation_failed', 'The event is not valid; nothing was saved.', unruled);
   }
-  const errors = calendarProblems(startsAt, endsAt, rrule);
+  const errors = await calendarProblemsWhereCheap(deps, startsAt, endsAt, rrule);
   if (errors.length > 0) {
     throw new AppError('invalid_calendar', 'The event is not valid; nothing was saved.', errors);
   }
@@ -69,6 +70,26 @@ function toColumns(input: EventInput) {
     affectedReasons: input.affected_reasons ?? [],
     audience: input.audience ?? null,
   };
+}
+
+/**
+ * `calendarProblems` on the request thread: a rule that occurs soon, and one whose probe is
+ * short (a yearly rule's thirteen periods), are walked here; a longer walk that has found no
+ * start within INLINE_STEPS periods (BYMONTH=2;BYMONTHDAY=30 of a daily rule, 3,655 days)
+ * goes on on a compute thread.
+ */
+async function calendarProblemsWhereCheap(
+  deps: Deps,
+  startsAt: Date,
+  endsAt: Date,
+  rrule: string | null,
+): Promise<FieldError[]> {
+  const { problems, probe, neverOccurs } = checkCalendar(startsAt, endsAt, rrule);
+  if (!probe) return problems;
+  const inline = walkProbe(probe, deps.compute.offThread ? INLINE_STEPS : probe.periods);
+  const { occurs } =
+    inline.occurs === undefined ? await deps.compute('occurrenceProbe', probe) : inline;
+  return occurs ? problems : [...problems, neverOccurs];
 }
 
 /** Instants in one form (UTC, milliseconds) and days as given, sorted, each once. */
@@ -106,8 +127,10 @@ async function withReasonSlugs<T extends { affectedReasons: string[] }>(
 
 export async function createEvent(deps: Deps, input: EventInput): Promise<EventView> {
   const now = deps.clock.now();
+  // Before the transaction: checking the rule may take a compute thread.
+  const checked = await toColumns(deps, input);
   const row = await deps.db.transaction(async (tx) => {
-    const columns = await withReasonSlugs(tx, toColumns(input));
+    const columns = await withReasonSlugs(tx, checked);
     const [inserted] = await tx
       .insert(events)
       .values({ id: uuidv7(), ...columns, createdAt: now, updatedAt: now })
@@ -132,7 +155,7 @@ export async function updateEvent(
   input: EventInput,
   actor: Actor,
 ): Promise<EventView> {
-  const columns = toColumns(input);
+  const columns = await toColumns(deps, input);
   for (let attempt = 1; ; attempt++) {
     const [read] = await deps.db.select().from(events).where(eq(events.id, id));
     const excludedStarts = read
@@ -260,53 +283,6 @@ export async function listEvents(
     .orderBy(asc(events.id))
     .limit(query.limit + 1);
   return toPage(rows.map(toEventView), query.limit);
-}
-
-/**
- * What an event's window and recurrence must be: an end not before the start, a rule whose
- * every part is valid (each problem naming its part) and that occurs within ten years of
- * the start (BYMONTH=2;BYMONTHDAY=30 never does).
- */
-export function calendarProblems(
-  startsAt: Date,
-  endsAt: Date,
-  rrule: string | null,
-  paths: { start?: string; end?: string; rule?: string } = {},
-): FieldError[] {
-  const errors: FieldError[] = [];
-  if (endsAt < startsAt) {
-    errors.push({
-      location: 'body',
-      path: paths.end ?? 'ends_at',
-      message: `must not be before ${paths.start ?? 'starts_at'}`,
-    });
-  }
-  if (!rrule) return errors;
-  const ruleErrors = recurrenceProblems(rrule, paths.rule);
-  if (ruleErrors.length === 0 && !occursWithinYears(rrule, startsAt, 10)) {
-    ruleErrors.push({
-      location: 'body',
-      path: paths.rule ?? 'rrule',
-      message: 'never occurs (no date in the ten years after the start matches every part)',
-    });
-  }
-  return [...errors, ...ruleErrors];
-}
-
-const PROBE_STEPS = 5_000;
-
-function occursWithinYears(rule: string, start: Date, years: number): boolean {
-  const end = new Date(start);
-  end.setUTCFullYear(end.getUTCFullYear() + years);
-  try {
-    // Whether it occurs at all hardly depends on the zone, and an ICS feed's events are
-    // checked here too: UTC, as before zones were kept.
-    const limits = { budget: PROBE_STEPS, max: 1, timeZone: 'UTC' };
-    return recurrenceStarts(rule, start, start, end, limits).starts.length > 0;
-  } catch (error) {
-    if (error instanceof RecurrenceBudgetExceeded) return false;
-    throw error;
-  }
 }
 
 /**

@@ -3,8 +3,8 @@ import { AppError, type FieldError } from '../../http/app-error';
 import { unsafeTextProblem } from '../../http/safe-text';
 import { EARLIEST_YEAR, LATEST_YEAR } from '../../http/time-input';
 import { displayLine } from '../../lib/display-line';
+import { calendarProblems } from './calendar-check';
 import { EventInputSchema } from './event-schemas';
-import { calendarProblems } from './events.service';
 import {
   feedZoneReader,
   ianaZoneOf,

@@ -488,6 +488,27 @@ describe('predictable events', () => {
     expect(listed.data).toEqual([]);
   });
 
+  it('checks that a rule occurs on the request thread while that is short, on a compute thread when it is not', async () => {
+    const { compute, tasks } = recordingThreadCompute();
+    const onThreads = await startTestApp({ database: t.database, compute });
+    const post = (rrule: string) =>
+      onThreads.request('/v1/events', { method: 'POST', json: { ...billingRun, rrule } });
+    // A yearly rule's ten years are thirteen periods: walked here, and refused.
+    for (const rrule of [
+      'FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30',
+      'FREQ=YEARLY;BYYEARDAY=366;BYMONTH=2',
+    ]) {
+      const body = await expectProblem(await post(rrule), 422, 'invalid_calendar');
+      expect(body.errors).toEqual([expect.objectContaining({ path: 'rrule' })]);
+    }
+    // A daily rule's first start comes at once; when none comes, 3,600 days are left to walk.
+    expect((await post('FREQ=DAILY')).status).toBe(201);
+    expect(tasks).toEqual([]);
+    await expectProblem(await post('FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30'), 422, 'invalid_calendar');
+    expect(tasks).toEqual(['occurrenceProbe']);
+    expect((await readJson(await t.request('/v1/events'))).data).toHaveLength(1);
+  });
+
   it('imports public holidays once, however often it is asked', async () => {
     const first = await t.request('/v1/events/holidays', {
       method: 'POST',
