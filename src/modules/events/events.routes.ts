@@ -103,6 +103,7 @@ const getRoute = defineRoute({
 const putRoute = defineRoute({
   access: ops,
   method: 'put',
+  idempotent: true,
   path: '/v1/events/{id}',
   tags,
   summary: 'Replace an event',
@@ -115,7 +116,9 @@ const putRoute = defineRoute({
     '`excluded_starts` as stored moves each with the series (see the field); `extra_starts` ' +
     'are instants of their own (RFC 5545 RDATE) and stay where they are, as sent: an extra ' +
     'release at 21:00, or a hotfix at 13:00, keeps its time when the weekly release moves to ' +
-    '22:00. To move them too, send them moved.',
+    '22:00. To move them too, send them moved. A move sent again reads the moved series and ' +
+    'stores its `excluded_starts` as sent, which no longer name its starts: send an ' +
+    '`Idempotency-Key` so a retried move gets the first answer instead.',
   request: { params: IdParams, body: { required: true, content: json(EventInputSchema) } },
   responses: {
     200: { description: 'Updated', content: json(EventSchema) },

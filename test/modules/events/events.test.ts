@@ -238,6 +238,33 @@ describe('predictable events', () => {
         ]);
       });
 
+      it('answers a move retried with its Idempotency-Key as the first time, keeping its cancelled occurrence cancelled', async () => {
+        const event = await readJson(
+          await create({ ...evening, excluded_starts: ['2026-03-09T21:00:00-04:00'] }),
+        );
+        const move = {
+          ...evening,
+          starts_at: '2026-03-02T22:00:00-05:00',
+          ends_at: '2026-03-02T23:00:00-05:00',
+          excluded_starts: event.excluded_starts,
+        };
+        const send = () =>
+          t.request(`/v1/events/${event.id}`, {
+            method: 'PUT',
+            json: move,
+            headers: { 'idempotency-key': 'move-to-22' },
+          });
+        const first = await send();
+        expect(first.status).toBe(200);
+        const retry = await send();
+        expect(retry.headers.get('idempotent-replayed')).toBe('true');
+        expect(await readJson(retry)).toEqual(await readJson(first));
+        expect((await readJson(await t.request(`/v1/events/${event.id}`))).excluded_starts).toEqual(
+          ['2026-03-10T02:00:00.000Z'],
+        );
+        expect(await starts()).not.toContain('2026-03-10T02:00:00.000Z');
+      });
+
       it('moves an excluded start to the nearest start of a series moved a day and more than a week', async () => {
         const event = await readJson(
           await create({
