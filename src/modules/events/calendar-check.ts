@@ -1,5 +1,10 @@
 import type { FieldError } from '../../http/app-error';
-import { RecurrenceBudgetExceeded, recurrenceProblems, recurrenceStarts } from './recurrence-rule';
+import {
+  RecurrenceBudgetExceeded,
+  recurrenceProblems,
+  recurrenceStarts,
+  rulePeriod,
+} from './recurrence-rule';
 
 /** How soon after its start a rule must first occur (BYMONTH=2;BYMONTHDAY=30 never does). */
 export const FIRST_START_WITHIN_YEARS = 10;
@@ -81,8 +86,7 @@ const SHORTEST_PERIOD_DAYS: Record<string, number> = {
 export function occurrenceProbe(rule: string, start: Date): OccurrenceProbe {
   const end = new Date(start);
   end.setUTCFullYear(end.getUTCFullYear() + FIRST_START_WITHIN_YEARS);
-  const freq = /FREQ=(\w+)/i.exec(rule)?.[1]?.toUpperCase() ?? 'DAILY';
-  const interval = Number(/INTERVAL=(\d+)/i.exec(rule)?.[1] ?? 1) || 1;
+  const { freq, interval } = rulePeriod(rule);
   const periodMs = (SHORTEST_PERIOD_DAYS[freq] ?? 1) * interval * DAY_MS;
   // The period that holds `end`, and one more for the step past it.
   const periods = Math.ceil((end.getTime() - start.getTime()) / periodMs) + 2;

@@ -19,7 +19,7 @@ import {
   expandCalendar,
 } from './occurrences';
 import { isDay, type RecurrenceExceptions } from './recurrence-exceptions';
-import { RecurrenceBudgetExceeded } from './recurrence-rule';
+import { RecurrenceBudgetExceeded, rulePeriod } from './recurrence-rule';
 
 export const MAX_OCCURRENCES = 5_000;
 
@@ -353,8 +353,7 @@ function periodsAtLeast(expansion: CalendarExpansion): number {
   let periods = 0;
   for (const { rrule } of expansion.events) {
     if (!rrule || /COUNT=|UNTIL=/i.test(rrule)) continue;
-    const freq = /FREQ=([A-Z]+)/i.exec(rrule)?.[1]?.toUpperCase() ?? '';
-    const interval = Number(/INTERVAL=(\d+)/i.exec(rrule)?.[1] ?? 1);
+    const { freq, interval } = rulePeriod(rrule);
     periods += days / ((PERIOD_DAYS[freq] ?? 366) * interval);
   }
   return periods;

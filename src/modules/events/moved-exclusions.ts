@@ -1,6 +1,7 @@
 import { zoneClock } from '../../lib/time-zone';
 import { type CalendarEvent, type CalendarExpansion, expandCalendar } from './occurrences';
 import { isDay } from './recurrence-exceptions';
+import { rulePeriod } from './recurrence-rule';
 
 /**
  * An excluded start names one start of a series, as RFC 5545's RECURRENCE-ID does: when the
@@ -38,8 +39,7 @@ const timeOfDay = (wall: number) => wall - Math.floor(wall / DAY_MS) * DAY_MS;
 const dayOfWall = (wall: number) => new Date(wall).toISOString().slice(0, 10);
 
 function halfPeriodMs(rrule: string | null): number {
-  const freq = /FREQ=(\w+)/i.exec(rrule ?? '')?.[1]?.toUpperCase() ?? 'DAILY';
-  const interval = Number(/INTERVAL=(\d+)/i.exec(rrule ?? '')?.[1] ?? 1) || 1;
+  const { freq, interval } = rulePeriod(rrule);
   return ((PERIOD_DAYS[freq] ?? 1) * interval * DAY_MS) / 2;
 }
 

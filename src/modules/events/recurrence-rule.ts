@@ -21,6 +21,16 @@ const FREQUENCIES = ['DAILY', 'WEEKLY', 'MONTHLY', 'YEARLY'];
 export const MAX_COUNT = 10_000;
 export const MAX_INTERVAL = 1_000;
 
+/**
+ * A stored rule's frequency and interval, read from its text without parsing the rest: what
+ * sizes the periods a walk over a range takes (DAILY, the shortest, when the rule has none).
+ */
+export function rulePeriod(rrule: string | null | undefined): { freq: string; interval: number } {
+  const freq = /FREQ=(\w+)/i.exec(rrule ?? '')?.[1]?.toUpperCase() ?? 'DAILY';
+  const interval = Number(/INTERVAL=(\d+)/i.exec(rrule ?? '')?.[1] ?? 1) || 1;
+  return { freq, interval };
+}
+
 type PartCheck = (value: string) => string | undefined;
 
 const integerList =
