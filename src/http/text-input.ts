@@ -36,3 +36,22 @@ export const oneLineText = (max: number) =>
         '(U+202A–U+202E, U+2066–U+2069), which reorder the text shown after it',
     )
     .openapi(patternOf(DISPLAY_LINE));
+
+// The control characters a text with line breaks may not hold: all but tab, line feed and
+// carriage return. NUL is among them, and PostgreSQL cannot store it in text.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+const MULTI_LINE = /^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$/;
+
+/** Whether a text with line breaks (a Markdown body, a form's textarea) holds no other control character. */
+export const isMultiLineText = (text: string) => MULTI_LINE.test(text);
+
+export const MULTI_LINE_MESSAGE =
+  'must not contain control characters other than line breaks and tabs';
+
+/**
+ * A text of several lines (a Markdown body): line breaks and tabs are kept, any other control
+ * character, NUL among them, is refused, as the database could not store it or it would show
+ * as nothing.
+ */
+export const multiLineText = (max: number) =>
+  z.string().max(max).regex(MULTI_LINE, MULTI_LINE_MESSAGE);

@@ -1,5 +1,5 @@
 import { ROLES } from '../db/schema';
-import { AppError } from '../http/app-error';
+import { AppError, notFound } from '../http/app-error';
 import { PageQuerySchema } from '../http/pagination';
 import { CreateApiKeySchema } from '../modules/auth/api-keys.routes';
 import {
@@ -11,7 +11,13 @@ import {
 import { Card, Instant, Message, PageHeader, Pager, Pill, Table } from '../view-kit/components';
 import { PostForm, SelectField, TextField } from '../view-kit/fields';
 import { emptyForm, type FormState } from '../view-kit/form-state';
-import { type ConsoleContext, createConsoleRouter, render, signedIn } from './console-router';
+import {
+  type ConsoleContext,
+  createConsoleRouter,
+  isUuid,
+  render,
+  signedIn,
+} from './console-router';
 import { type FormProblem, formPost, withSchema } from './form-post';
 import { PAGE_ROLES } from './layout';
 
@@ -164,13 +170,15 @@ apiKeyRoutes.post('/console/api-keys/:id/revoke', admin, (c) => {
     page: (c, _state, problem) => keysPage(c, undefined, problem),
     invalid: 'Nothing was revoked.',
     save: async (c, keyId) => {
-      if (!/^[0-9a-f-]{36}$/i.test(keyId)) throw new AppError('conflict', 'No such key.');
+      // A mistyped id is no key (the database would refuse it as a uuid).
+      if (!isUuid(keyId)) throw notFound(`API key ${keyId}`);
       let revoked: ApiKeyView;
       try {
         revoked = await revokeApiKey(c.var.deps, keyId);
       } catch (error) {
-        // The last admin key, or a key that is gone: said on the page, nothing changed.
-        if (error instanceof AppError && error.code !== 'validation_failed') {
+        // The last admin key: said on the page, nothing changed. A key that is gone is the
+        // console's not-found page.
+        if (error instanceof AppError && error.code === 'last_admin_key') {
           throw new AppError('conflict', error.detail);
         }
         throw error;

@@ -1,13 +1,13 @@
 import type { Child } from 'hono/jsx';
 import { events } from '../db/schema';
 import type { Deps } from '../deps';
+import { AppError } from '../http/app-error';
 import { actorOf } from '../http/principal';
 import { audienceSize } from '../modules/campaigns/audience-sql';
 import type { CampaignCreate } from '../modules/campaigns/campaign-input';
 import { campaignReach } from '../modules/campaigns/campaign-reach.service';
 import {
   createCampaign,
-  getCampaign,
   listCampaigns,
   patchCampaign,
 } from '../modules/campaigns/campaigns.service';
@@ -30,6 +30,7 @@ import {
 } from './campaign-form';
 import {
   type ConsoleContext,
+  campaignById,
   createConsoleRouter,
   done,
   fieldMessages,
@@ -278,7 +279,7 @@ const deliveryCounts = (counts: Record<string, number>, status: string, audience
 
 campaignRoutes.get('/console/campaigns/:id', ops, async (c) => {
   const { deps } = c.var;
-  const campaign = await getCampaign(deps, pathId(c));
+  const campaign = await campaignById(deps, pathId(c));
   const [deliveries, reach] = await Promise.all([
     campaign.channels.includes('email') ? listDeliveries(deps, campaign.id, { limit: 1 }) : null,
     campaignReach(deps, campaign),
@@ -374,7 +375,7 @@ campaignRoutes.get('/console/campaigns/:id', ops, async (c) => {
 });
 
 campaignRoutes.get('/console/campaigns/:id/edit', ops, async (c) => {
-  const campaign = await getCampaign(c.var.deps, pathId(c));
+  const campaign = await campaignById(c.var.deps, pathId(c));
   return showForm(
     c,
     { values: formFromCampaign(campaign), errors: {} },
@@ -395,7 +396,7 @@ campaignRoutes.post('/console/campaigns/:id/edit', ops, (c) => {
         return showForm(c, { values, errors: {} }, { ...form, preview: shown });
       }
       const { publish: _publish, starts_at, ...patch } = input;
-      const current = await getCampaign(c.var.deps, id);
+      const current = await campaignById(c.var.deps, id);
       await patchCampaign(
         c.var.deps,
         id,
@@ -410,10 +411,20 @@ campaignRoutes.post('/console/campaigns/:id/edit', ops, (c) => {
     },
   })(c);
 });
+/** The statuses the campaign page's buttons move a campaign to. */
+const STATUS_MOVES = ['scheduled', 'ended', 'cancelled'] as const;
+
 campaignRoutes.post('/console/campaigns/:id/status', ops, async (c) => {
   const id = pathId(c);
   const values = await postedForm(c);
-  const status = values.status as 'scheduled' | 'ended' | 'cancelled';
+  await campaignById(c.var.deps, id);
+  const status = STATUS_MOVES.find((s) => s === values.status);
+  if (!status) {
+    throw new AppError(
+      'validation_failed',
+      `A campaign is moved to ${STATUS_MOVES.join(', ')} from its page; "${values.status ?? ''}" is none of them.`,
+    );
+  }
   try {
     await patchCampaign(c.var.deps, id, { status }, actorOf(c.var.session.principal));
   } catch (error) {
@@ -426,6 +437,6 @@ campaignRoutes.post('/console/campaigns/:id/status', ops, async (c) => {
   return done(
     c,
     `/console/campaigns/${id}`,
-    { scheduled: 'Published.', ended: 'Ended.', cancelled: 'Cancelled.' }[status] ?? 'Done.',
+    { scheduled: 'Published.', ended: 'Ended.', cancelled: 'Cancelled.' }[status],
   );
 });

@@ -4,6 +4,7 @@ import type { Role } from '../db/schema';
 import type { Deps } from '../deps';
 import type { AppEnv } from '../http/app-env';
 import { AppError, notFound } from '../http/app-error';
+import { answerableError, asAppError } from '../http/problem';
 import { dayInput } from '../http/time-input';
 import { getCampaign } from '../modules/campaigns/campaigns.service';
 import type { Flash } from '../view-kit/components';
@@ -39,8 +40,49 @@ export function signedIn(roles: readonly Role[]) {
   };
 }
 
+/**
+ * More fields than any console form sends (the incident form, the largest, has two per status
+ * component and a dozen more): a body with more is refused before it is parsed, as parsing and
+ * reading hundreds of thousands of fields would hold the request thread for seconds.
+ */
+export const MAX_FORM_FIELDS = 1000;
+
+/** How many fields a form body holds, counted up to one past `limit` without parsing it. */
+export function countFormFields(body: Buffer, contentType: string, limit: number): number {
+  const boundary = /;\s*boundary="?([^";]+)"?/i.exec(contentType)?.[1];
+  if (/^multipart\/form-data/i.test(contentType) && boundary) {
+    // Each part opens with the boundary, and one more closes the last.
+    return Math.max(0, occurrences(body, Buffer.from(`--${boundary}`), limit + 2) - 1);
+  }
+  // urlencoded: fields are separated by `&`.
+  return occurrences(body, Buffer.from('&'), limit + 1) + 1;
+}
+
+/** How often `part` occurs in `body`, counted up to `most`. */
+function occurrences(body: Buffer, part: Buffer, most: number): number {
+  let count = 0;
+  for (
+    let at = body.indexOf(part);
+    at !== -1 && count < most;
+    at = body.indexOf(part, at + part.length)
+  ) {
+    count += 1;
+  }
+  return count;
+}
+
 /** A form post's fields, after its CSRF token has been checked (403 without a valid one). */
 export async function postedForm(c: ConsoleContext): Promise<Record<string, string>> {
+  // Read once: the parse below takes the same bytes from the request's cache.
+  const body = Buffer.from(await c.req.arrayBuffer());
+  if (
+    countFormFields(body, c.req.header('content-type') ?? '', MAX_FORM_FIELDS) > MAX_FORM_FIELDS
+  ) {
+    throw new AppError(
+      'payload_too_large',
+      `The form has more than ${MAX_FORM_FIELDS} fields; no console form sends that many.`,
+    );
+  }
   const values = formValues(await c.req.parseBody({ all: true }));
   if (!validCsrf(c.var.session, values._csrf)) {
     throw new AppError(
@@ -93,6 +135,56 @@ export function fieldMessages(error: unknown, toField: (path: string) => string 
   for (const field of error.errors ?? []) errors[toField(field.path)] ??= field.message;
   const status: 400 | 409 = error.code === 'conflict' ? 409 : 400;
   return { errors, summary: error.detail, status };
+}
+
+const failedRequest = (c: ConsoleContext) => ({
+  requestId: c.var.requestId,
+  method: c.req.method,
+  path: c.req.path,
+});
+
+/**
+ * A database failure the API answers as a problem (a value it cannot hold, a conflict), as that
+ * AppError, logged as the API logs it, so a form can say it; anything else unchanged.
+ */
+export const knownFailure = (c: ConsoleContext, error: unknown): unknown =>
+  !(error instanceof AppError) && asAppError(error)
+    ? answerableError(c.var.deps.logger, error, failedRequest(c))
+    : error;
+
+/**
+ * What the console answers when a page or form fails: a console page with the status the API
+ * would answer with and its words, a way back, and the request id to quote; never the API's
+ * problem JSON, which a browser shows as raw text.
+ */
+export function consoleErrorPage(error: Error, c: ConsoleContext) {
+  const problem = answerableError(c.var.deps.logger, error, failedRequest(c));
+  if (problem.retryAfterSeconds !== undefined) {
+    c.header('Retry-After', String(problem.retryAfterSeconds));
+  }
+  const heading = problem.code === 'internal' ? 'Something went wrong' : problem.title;
+  return c.html(
+    <ConsoleLayout title={heading} session={c.var.session ?? null} path={c.req.path}>
+      <h1>{heading}</h1>
+      <p>{problem.detail}</p>
+      {problem.errors?.length ? (
+        <ul>
+          {problem.errors.map((field) => (
+            <li>
+              <code>{field.path}</code>: {field.message}
+            </li>
+          ))}
+        </ul>
+      ) : (
+        ''
+      )}
+      <p>
+        <a href="/console">Back to the overview</a>
+      </p>
+      <p class="hint">Request id {c.var.requestId}: quote it when reporting a problem.</p>
+    </ConsoleLayout>,
+    problem.status,
+  );
 }
 
 export type Period = { from?: string; to?: string };
@@ -160,6 +252,9 @@ export async function foundOr<T>(
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** Whether an id in a console path can name a row at all (the database refuses any other). */
+export const isUuid = (id: string) => UUID.test(id);
+
 /** A campaign named in a console path: a mistyped id is simply not found. */
 export const campaignById = (deps: Deps, id: string) =>
-  UUID.test(id) ? getCampaign(deps, id) : Promise.reject(notFound(`Campaign ${id}`));
+  isUuid(id) ? getCampaign(deps, id) : Promise.reject(notFound(`Campaign ${id}`));

@@ -9,7 +9,7 @@ import { apiKeyRoutes } from './api-keys.routes';
 import { campaignEmailRoutes } from './campaign-email.routes';
 import { campaignImpactRoutes } from './campaign-impact.routes';
 import { campaignRoutes } from './campaigns.routes';
-import { createConsoleRouter } from './console-router';
+import { consoleErrorPage, createConsoleRouter } from './console-router';
 import { importRoutes } from './import.routes';
 import { LIVE_PREVIEW_SCRIPT } from './live-preview-script';
 import { overviewRoutes } from './overview.routes';
@@ -25,6 +25,8 @@ import { statusComponentRoutes } from './status-components.routes';
  * stylesheet every page shares (the public ones too), named by its content.
  */
 export const consoleRoutes = createConsoleRouter()
+  // Set before the routes: each is wrapped with it as it is added to the app.
+  .onError(consoleErrorPage)
   .use('/console/*', limitBody)
   .use('/console/*', documentPolicy(CONSOLE_POLICY))
   .route('/', signInRoutes)

@@ -1,5 +1,12 @@
+import { isMultiLineText, MULTI_LINE_MESSAGE } from '../http/text-input';
 import { type FormState, issuesByField } from '../view-kit/form-state';
-import { type ConsoleContext, done, fieldMessages, postedForm } from './console-router';
+import {
+  type ConsoleContext,
+  done,
+  fieldMessages,
+  knownFailure,
+  postedForm,
+} from './console-router';
 
 /** A form's fields made into a service's input, or the message for each field that is wrong. */
 export type Parsed<T> = { data: T } | { errors: Record<string, string> };
@@ -56,22 +63,33 @@ export function formPost<T>(
   return async (c: ConsoleContext) => {
     const values = await postedForm(c);
     const parsed = parse(values);
-    if ('errors' in parsed) {
-      return spec.page(
-        c,
-        { values, errors: parsed.errors },
-        { status: 400, summary: spec.invalid },
-      );
+    const unstorable = fieldsWithControlCharacters(values);
+    if ('errors' in parsed || Object.keys(unstorable).length > 0) {
+      const errors = { ...('errors' in parsed ? parsed.errors : {}), ...unstorable };
+      return spec.page(c, { values, errors }, { status: 400, summary: spec.invalid });
     }
     let next: { to: string; message: string } | Response;
     try {
       next = await spec.save(c, parsed.data, values);
     } catch (error) {
-      const { errors, summary, status } = fieldMessages(error, spec.toField);
+      const { errors, summary, status } = fieldMessages(knownFailure(c, error), spec.toField);
       return spec.page(c, { values, errors }, { status, summary });
     }
     return next instanceof Response ? next : done(c, next.to, next.message);
   };
+}
+
+/**
+ * Fields holding a control character a browser's text field never sends (NUL, escape…; line
+ * breaks and tabs are fine): refused on the form whatever the service would do with them, as
+ * PostgreSQL cannot store NUL and the others show as nothing.
+ */
+function fieldsWithControlCharacters(values: Record<string, string>): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const [field, value] of Object.entries(values)) {
+    if (!isMultiLineText(value)) errors[field] = `This ${MULTI_LINE_MESSAGE}.`;
+  }
+  return errors;
 }
 
 /** The first segment of a service error's path: `components.0.status` is the components field. */

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { CAMPAIGN_CHANNELS, EMAIL_TEMPLATES, SEVERITIES } from '../../db/schema';
-import { oneLineText as oneLine } from '../../http/text-input';
+import { multiLineText, oneLineText as oneLine } from '../../http/text-input';
 import { instantInput } from '../../http/time-input';
 import { LocaleSchema } from '../accounts/account-input';
 import { AudienceSchema } from './audience';
@@ -63,7 +63,7 @@ export type EmailSettingsInput = z.output<typeof EmailSettingsSchema>;
 
 const LocaleVariantSchema = z.object({
   title: oneLine(200),
-  body: z.string().max(10_000).openapi({ description: 'Markdown.' }),
+  body: multiLineText(10_000).openapi({ description: 'Markdown.' }),
   cta_label: oneLine(60).nullish(),
 });
 
@@ -93,9 +93,7 @@ const campaignFields = {
     .max(CAMPAIGN_CHANNELS.length)
     .refine((c) => new Set(c).size === c.length, 'must not repeat a channel'),
   title: oneLine(200).openapi({ example: 'Scheduled maintenance on Sunday' }),
-  body: z
-    .string()
-    .max(10_000)
+  body: multiLineText(10_000)
     .default('')
     .openapi({ description: 'Markdown; rendered to sanitised HTML.' }),
   severity: z.enum(SEVERITIES).default('info'),
@@ -130,7 +128,7 @@ export type CampaignCreate = z.output<typeof CampaignCreateSchema>;
 export const CampaignPatchSchema = z
   .object({
     title: campaignFields.title.optional(),
-    body: z.string().max(10_000).optional(),
+    body: multiLineText(10_000).optional(),
     severity: z.enum(SEVERITIES).optional(),
     cta: campaignFields.cta,
     locales: LocalesSchema.optional(),
