@@ -180,9 +180,21 @@ async function accountPage(c: ConsoleContext) {
         />
         <p>
           Contacts:{' '}
-          {account.contacts
-            .map((ct) => `${ct.name ? `${ct.name} ` : ''}<${ct.email}>`)
-            .join(', ') || 'none (no email reaches this account)'}
+          {account.contacts.length === 0
+            ? 'none (no email reaches this account)'
+            : account.contacts.map((ct, i) => (
+                <>
+                  {i > 0 ? ', ' : ''}
+                  {ct.name ? (
+                    <>
+                      <bdi>{ct.name}</bdi>{' '}
+                    </>
+                  ) : (
+                    ''
+                  )}
+                  &lt;<bdi>{ct.email}</bdi>&gt;
+                </>
+              ))}
         </p>
       </Card>
       <Card id="notices" title="What it sees now, and why">

@@ -253,7 +253,7 @@ export const CampaignForm = (props: {
             state={state}
             name="target_reasons"
             label="Target reasons"
-            hint="contact reason slugs, comma-separated"
+            hint="contact reasons by label, alias or slug, comma-separated"
           />
           <TextField
             state={state}
@@ -263,7 +263,8 @@ export const CampaignForm = (props: {
             hint="0–50; held-out accounts measure what the campaign prevents"
           />
         </section>
-        <section class="card">
+        {/* Hidden by the stylesheet while Email is unticked: no script needed. */}
+        <section class="card email-settings">
           <h2>Email</h2>
           <SelectField
             state={state}
@@ -299,24 +300,26 @@ export const CampaignForm = (props: {
       <div id="preview-slot" aria-live="polite">
         {props.preview ?? ''}
       </div>
-      <button type="submit" name="action" value="preview" class="secondary">
-        Preview and count
-      </button>
-      <script src="/console/assets/live-preview.js" defer />
-      {props.editing ? (
-        <button type="submit" name="action" value="save">
-          Save changes
+      <div class="actions">
+        <button type="submit" name="action" value="preview" class="secondary">
+          Preview and count
         </button>
-      ) : (
-        <>
-          <button type="submit" name="action" value="draft" class="secondary">
-            Save draft
-          </button>{' '}
-          <button type="submit" name="action" value="publish">
-            Publish
+        {props.editing ? (
+          <button type="submit" name="action" value="save">
+            Save changes
           </button>
-        </>
-      )}
+        ) : (
+          <>
+            <button type="submit" name="action" value="draft" class="secondary">
+              Save draft
+            </button>
+            <button type="submit" name="action" value="publish">
+              Publish
+            </button>
+          </>
+        )}
+      </div>
+      <script src="/console/assets/live-preview.js" defer />
     </PostForm>
   );
 };

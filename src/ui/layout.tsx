@@ -56,12 +56,21 @@ export const AreaLink = (props: {
 }) =>
   mayOpen(props.session, props.area) ? <a href={props.href}>{props.children}</a> : props.children;
 
+/**
+ * Where the reader is: "page" on the area's own page, "true" on a page under it (a campaign, a
+ * new campaign's form), so the area stays marked. The overview has no pages under it.
+ */
+export function navMark(href: string, path: string): 'page' | 'true' | undefined {
+  if (href === path) return 'page';
+  return href !== '/console' && path.startsWith(`${href}/`) ? 'true' : undefined;
+}
+
 /** The console's pages a role may open, the current one marked. */
 const Nav = ({ session, path }: { session: ConsoleSession; path: string }) => (
   <nav aria-label="Console">
     {NAV.filter((item) => mayOpen(session, item.area)).map((item) => (
       <>
-        <a href={item.href} aria-current={item.href === path ? 'page' : undefined}>
+        <a href={item.href} aria-current={navMark(item.href, path)}>
           {item.label}
         </a>{' '}
       </>

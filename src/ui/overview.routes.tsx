@@ -9,6 +9,7 @@ import { Card, EmptyState, Instant, PageHeader, Pill } from '../view-kit/compone
 import { campaignShortcut } from './campaign-form';
 import { createConsoleRouter, render, signedIn } from './console-router';
 import { AreaLink, PAGE_ROLES } from './layout';
+import { expectedContacts, SpikeChance } from './spike-figures';
 
 const DAY_MS = 86_400_000;
 
@@ -17,7 +18,7 @@ function ListCard<Item>(props: {
   id: string;
   title: string;
   items: readonly Item[];
-  empty: string;
+  empty: Child;
   item: (item: Item) => Child;
 }) {
   return (
@@ -63,7 +64,7 @@ overviewRoutes.get('/console', signedIn(PAGE_ROLES.overview), async (c) => {
           item={(a) => (
             <>
               <AreaLink session={session} area="campaigns" href={`/console/campaigns/${a.id}`}>
-                {a.title}
+                <bdi>{a.title}</bdi>
               </AreaLink>{' '}
               <Pill>{a.severity}</Pill> <Pill>{a.channels.join(', ')}</Pill>
             </>
@@ -77,7 +78,7 @@ overviewRoutes.get('/console', signedIn(PAGE_ROLES.overview), async (c) => {
           item={(i) => (
             <>
               <AreaLink session={session} area="status" href="/console/status">
-                {i.name}
+                <bdi>{i.name}</bdi>
               </AreaLink>{' '}
               <Pill>{i.status}</Pill> <Pill>{i.impact}</Pill>
             </>
@@ -90,7 +91,7 @@ overviewRoutes.get('/console', signedIn(PAGE_ROLES.overview), async (c) => {
           empty="Nothing on the calendar."
           item={(o) => (
             <>
-              <Instant at={o.starts_at} /> — {o.title} <Pill>{o.kind}</Pill>
+              <Instant at={o.starts_at} /> — <bdi>{o.title}</bdi> <Pill>{o.kind}</Pill>
             </>
           )}
         />
@@ -102,7 +103,7 @@ overviewRoutes.get('/console', signedIn(PAGE_ROLES.overview), async (c) => {
           item={(q) => (
             <>
               <AreaLink session={session} area="campaigns" href={`/console/campaigns/${q.id}`}>
-                {q.title}
+                <bdi>{q.title}</bdi>
               </AreaLink>
               : {q.queued} queued, first at <Instant at={q.nextAt.toISOString()} />
             </>
@@ -113,14 +114,22 @@ overviewRoutes.get('/console', signedIn(PAGE_ROLES.overview), async (c) => {
           title="Latest spikes"
           items={[...spikes.spikes].reverse().slice(0, 8)}
           empty={
-            spikes.computed_through
-              ? `No spike in the weeks ${spikes.from} to ${spikes.to}.`
-              : 'No verdicts yet: detection runs once tickets arrive.'
+            spikes.computed_through ? (
+              `No spike in the weeks ${spikes.from} to ${spikes.to}.`
+            ) : (
+              <>
+                No verdicts yet: detection runs once tickets arrive.{' '}
+                <AreaLink session={session} area="import" href="/console/import">
+                  Import a ticket history
+                </AreaLink>{' '}
+                or send tickets to <code>POST /v1/tickets</code>.
+              </>
+            )
           }
           item={(s) => (
             <>
-              {`Week of ${s.week}: ${s.label}, ${s.observed} contacts`}
-              {` (expected ${Math.round(s.expected)}) `}
+              Week of {s.week}: <bdi>{s.label}</bdi>, {s.observed} contacts (expected{' '}
+              {expectedContacts(s.expected)}; chance <SpikeChance spike={s} />){' '}
               <Pill>{s.severity}</Pill>
             </>
           )}
@@ -132,7 +141,7 @@ overviewRoutes.get('/console', signedIn(PAGE_ROLES.overview), async (c) => {
           empty="No recurring pattern found in the last year."
           item={(p) => (
             <>
-              {`${p.label} around ${p.group.title}: `}
+              <bdi>{p.label}</bdi> around <bdi>{p.group.title}</bdi>:{' '}
               {`${p.occurrences_with_excess} of ${p.occurrences_seen} occurrences spiked; `}
               {`about ${Math.round(p.expected_contacts_next)} contacts expected next time. `}
               <AreaLink session={session} area="campaigns" href={campaignShortcut(p)}>

@@ -139,7 +139,7 @@ async function reasonsPage(
             <ul>
               {upcoming.slice(0, 30).map((o) => (
                 <li>
-                  {o.starts_at.slice(0, 10)} {o.title} <Pill>{o.kind}</Pill>
+                  {o.starts_at.slice(0, 10)} <bdi>{o.title}</bdi> <Pill>{o.kind}</Pill>
                 </li>
               ))}
             </ul>

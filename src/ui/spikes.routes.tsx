@@ -20,6 +20,7 @@ import {
   signedIn,
 } from './console-router';
 import { mayOpen, PAGE_ROLES } from './layout';
+import { expectedContacts, SpikeChance } from './spike-figures';
 import { TrailNote } from './ticket-trail';
 
 export const spikeRoutes = createConsoleRouter();
@@ -37,7 +38,8 @@ const columns: Column<SpikeView>[] = [
     ),
   },
   { header: 'Contacts', cell: (s) => s.observed, numeric: true },
-  { header: 'Expected', cell: (s) => Math.round(s.expected), numeric: true },
+  { header: 'Expected', cell: (s) => expectedContacts(s.expected), numeric: true },
+  { header: 'Chance in a usual week', cell: (s) => <SpikeChance spike={s} />, numeric: true },
   { header: 'Excess', cell: (s) => Math.round(s.excess), numeric: true },
   {
     header: 'Explained by',
@@ -46,7 +48,7 @@ const columns: Column<SpikeView>[] = [
         ? 'no known event'
         : s.events.map((e) => (
             <>
-              {e.title} ({percent(e.share)}){' '}
+              <bdi>{e.title}</bdi> ({percent(e.share)}){' '}
             </>
           )),
   },
@@ -72,7 +74,12 @@ const ReasonList = (props: { title: string; reasons: SpikeReport['insufficient_h
   ) : (
     <p>
       <strong>{props.title}:</strong>{' '}
-      {props.reasons.map((r) => `${r.label} (${r.history_weeks})`).join(', ')}
+      {props.reasons.map((r, i) => (
+        <>
+          {i > 0 ? ', ' : ''}
+          <bdi>{r.label}</bdi> ({r.history_weeks})
+        </>
+      ))}
     </p>
   );
 
@@ -90,7 +97,14 @@ const SilentReasons = (props: { reasons: SpikeReport['insufficient_history'] }) 
           ? '1 reason had no contact in the year before the last week shown'
           : `${props.reasons.length} reasons had no contact in the year before the last week shown`}
       </summary>
-      <p>{props.reasons.map((r) => r.label).join(', ')}</p>
+      <p>
+        {props.reasons.map((r, i) => (
+          <>
+            {i > 0 ? ', ' : ''}
+            <bdi>{r.label}</bdi>
+          </>
+        ))}
+      </p>
     </details>
   );
 
@@ -147,7 +161,13 @@ async function spikesPage(c: ConsoleContext) {
           <ul>
             {report.data_anomalies.map((a) => (
               <li>
-                {a.day}: {a.reasons.map((r) => `${r.reason} (${r.contacts})`).join(', ')}
+                {a.day}:{' '}
+                {a.reasons.map((r, i) => (
+                  <>
+                    {i > 0 ? ', ' : ''}
+                    <bdi>{r.reason}</bdi> ({r.contacts})
+                  </>
+                ))}
               </li>
             ))}
           </ul>

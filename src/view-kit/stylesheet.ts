@@ -10,6 +10,10 @@ export const STYLESHEET = `
 :root { color-scheme: light; font-family: system-ui, sans-serif; color: #1d2430; }
 body { margin: 0; line-height: 1.45; }
 a { color: #1d4ed8; }
+/* Names and labels come from other systems and may hold a bidirectional override (U+202E…):
+   each link, cell, item and pill is its own island, so one cannot reverse the words after it.
+   Text among other words is wrapped in <bdi>, which isolates by itself. */
+a, td, th, li, .pill, .tile b { unicode-bidi: isolate; }
 h1 { font-size: 1.5rem; margin-top: 0; }
 :focus-visible { outline: 3px solid #f59e0b; outline-offset: 2px; }
 .meta, time { color: #4a5566; font-size: .9rem; }
@@ -23,7 +27,7 @@ header.bar nav { display: flex; flex-wrap: wrap; gap: .25rem; }
 /* A label breaks between links, never inside one ("API / keys"). */
 header.bar a { color: #fff; text-decoration: none; padding: .25rem .4rem; border-radius: .25rem;
   white-space: nowrap; }
-header.bar a[aria-current="page"] { background: #374151; }
+header.bar a[aria-current] { background: #374151; }
 header.bar form { margin-left: auto; display: flex; flex-wrap: wrap; gap: .5rem;
   align-items: center; }
 header.bar form button { margin-top: 0; white-space: nowrap; }
@@ -64,6 +68,9 @@ button.danger { background: #b91c1c; border-color: #b91c1c; }
 .error { color: #b91c1c; font-size: .88rem; margin: .2rem 0 0; }
 [aria-invalid="true"] { border-color: #b91c1c !important; }
 form.narrow { max-width: 28rem; }
+.actions { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
+/* The campaign form's email settings, only while Email is among its channels. */
+form:has(input[name="channels"][value="email"]:not(:checked)) .email-settings { display: none; }
 form.inline { display: inline; }
 form.period { display: flex; flex-wrap: wrap; gap: 1rem; align-items: end; max-width: 48rem; }
 form.period label { margin-top: 0; }

@@ -160,6 +160,37 @@ describe('the console in a real browser', () => {
     await page.close();
   });
 
+  it('the campaign form shows its email settings only with Email ticked, without any script', async () => {
+    for (const width of [1280, 390]) {
+      const context = await browser.newContext({
+        javaScriptEnabled: false,
+        viewport: { width, height: 900 },
+      });
+      const page = await context.newPage();
+      await signIn(page, keys.ops);
+      await page.goto(`${served.url}/console/campaigns/new`);
+      expect(await page.getByRole('link', { name: 'Campaigns' }).getAttribute('aria-current')).toBe(
+        'true',
+      );
+      const email = page.getByRole('heading', { name: 'Email', exact: true });
+      expect(await email.isVisible()).toBe(false);
+      await page.getByRole('checkbox', { name: 'Email' }).check();
+      expect(await email.isVisible()).toBe(true);
+      // The buttons stand apart, however the row wraps.
+      const preview = await page.getByRole('button', { name: 'Preview and count' }).boundingBox();
+      const draft = await page.getByRole('button', { name: 'Save draft' }).boundingBox();
+      if (!preview || !draft) throw new Error('the form has no buttons');
+      const apart =
+        draft.x >= preview.x + preview.width + 4 || draft.y >= preview.y + preview.height + 4;
+      expect(apart, JSON.stringify({ preview, draft })).toBe(true);
+      await page.screenshot({
+        path: `${SCREENSHOT_DIR}/console-campaign-email-${width}.png`,
+        fullPage: true,
+      });
+      await context.close();
+    }
+  });
+
   it('ops schedules maintenance in their own time zone and it is stored in UTC', async () => {
     const context = await browser.newContext({ timezoneId: 'Europe/Berlin' });
     const page = await context.newPage();

@@ -48,7 +48,11 @@ describe('console pages anchored to the data: contact reasons and spikes', () =>
     expect(markup).not.toContain('Run detection now');
     // The overview lists them too, though no Monday job has raised an alert for them.
     const overview = await (await analyst.get('/console')).text();
-    expect(overview).toContain(`Week of ${SPIKE_WEEK}: Refund requests, 70 contacts`);
+    expect(overview).toContain(`Week of ${SPIKE_WEEK}: <bdi>Refund requests</bdi>, 70 contacts`);
+    // How surprising it is, in words a leader reads, the p-value on hover.
+    expect(overview).toMatch(
+      /70 contacts \(expected [\d.,]+; chance <span title="p (=|&lt;) [\d.e+-]+">(1 in [\d,]+|under 1 in a million)<\/span>\)/,
+    );
   });
 
   it('shows an empty period as such, and a refused one with the reason the API gives', async () => {
@@ -241,10 +245,10 @@ describe('reasons that fell silent', () => {
     await analyst.signIn(await t.keyFor('analyst'));
     const markup = await (await analyst.get('/console/spikes')).text();
     const gone = markup.slice(markup.indexOf('Gone quiet or rare:'));
-    expect(gone.slice(0, gone.indexOf('</p>'))).toContain('Fax orders (');
+    expect(gone.slice(0, gone.indexOf('</p>'))).toContain('<bdi>Fax orders</bdi> (');
     expect(gone.slice(0, gone.indexOf('</p>'))).not.toContain('Legacy plan');
     expect(markup).toMatch(
-      /<details><summary>1 reason had no contact in the year before the last week shown<\/summary><p>Legacy plan<\/p><\/details>/,
+      /<details><summary>1 reason had no contact in the year before the last week shown<\/summary><p><bdi>Legacy plan<\/bdi><\/p><\/details>/,
     );
   });
 });

@@ -81,6 +81,49 @@ describe('the console over HTTP', () => {
     expect(count?.n).toBe(0);
   });
 
+  it('keeps an area marked in the bar on the pages under it', async () => {
+    const browser = consoleClient(t);
+    await browser.signIn(t.adminKey);
+    const campaigns = '<a href="/console/campaigns" aria-current';
+    expect(await (await browser.get('/console/campaigns')).text()).toContain(
+      `${campaigns}="page">Campaigns</a>`,
+    );
+    const form = await (await browser.get('/console/campaigns/new')).text();
+    expect(form).toContain(`${campaigns}="true">Campaigns</a>`);
+    expect(form).not.toContain('<a href="/console" aria-current');
+    const reports = await (await browser.get('/console/reports')).text();
+    expect(reports).toContain('<a href="/console/reports" aria-current="page">Reports</a>');
+    expect(reports).not.toMatch(/href="\/console\/(campaigns|status)" aria-current/);
+  });
+
+  it('sends a fresh install from the empty spikes card to Import', async () => {
+    const browser = consoleClient(t);
+    await browser.signIn(opsKey);
+    const overview = await (await browser.get('/console')).text();
+    const spikes = overview.slice(overview.indexOf('id="spikes-h"'));
+    expect(spikes.slice(0, spikes.indexOf('</section>'))).toMatch(
+      /No verdicts yet: detection runs once tickets arrive\. <a href="\/console\/import">Import a ticket history<\/a>/,
+    );
+  });
+
+  it('heads the report with its title, the period form below it', async () => {
+    const browser = consoleClient(t);
+    await browser.signIn(await t.keyFor('analyst'));
+    const markup = await (await browser.get('/console/reports')).text();
+    const heading = markup.indexOf('<h1>Prevented contacts</h1>');
+    expect(heading).toBeGreaterThan(0);
+    expect(markup.indexOf('action="/console/reports"')).toBeGreaterThan(heading);
+  });
+
+  it('says the campaign form takes reasons by label or alias, and groups its buttons apart', async () => {
+    const browser = consoleClient(t);
+    await browser.signIn(opsKey);
+    const form = await (await browser.get('/console/campaigns/new')).text();
+    expect(form).toContain('contact reasons by label, alias or slug, comma-separated');
+    expect(form).toMatch(/<div class="actions"><button[^>]*value="preview"/);
+    expect(form).toContain('<section class="card email-settings">');
+  });
+
   it('keeps what was typed and says what to fix next to the field, saving nothing', async () => {
     const browser = consoleClient(t);
     await browser.signIn(opsKey);

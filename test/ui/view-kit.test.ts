@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consoleClient } from '../helpers/console-client';
 import { startTestApp, type TestApp } from '../helpers/test-app';
@@ -110,5 +111,37 @@ describe('the view kit', () => {
     const markup = await (await browser.get('/console/status')).text();
     expect(markup).toMatch(/<option value="identified" selected="">identified<\/option>/);
     expect(markup).toContain('<span class="pill">investigating</span>');
+  });
+
+  it('isolates names and labels from other systems, so an override reverses nothing after them', async () => {
+    // Stored before the API refused bidirectional overrides, or written by another system.
+    const reversed = 'Ada \u202Eecnaniflo';
+    await t.request('/v1/accounts/batch', {
+      method: 'POST',
+      json: { accounts: [{ id: 'initech', contacts: [{ email: 'ada@initech.test' }] }] },
+    });
+    await t.deps.db.execute(
+      sql`update account_contacts set name = ${reversed} where email = 'ada@initech.test'`,
+    );
+    const startsAt = new Date(t.deps.clock.now().getTime() + 2 * 86_400_000);
+    const event = await t.request('/v1/events', {
+      method: 'POST',
+      json: {
+        kind: 'release',
+        title: 'Release',
+        starts_at: startsAt.toISOString(),
+        ends_at: new Date(startsAt.getTime() + 3_600_000).toISOString(),
+      },
+    });
+    expect(event.status).toBe(201);
+    await t.deps.db.execute(sql`update events set title = ${reversed} where title = 'Release'`);
+    const browser = consoleClient(t);
+    await browser.signIn(await t.keyFor('ops'));
+    const account = await (await browser.get('/console/accounts/initech')).text();
+    expect(account).toContain(`<bdi>${reversed}</bdi> &lt;<bdi>ada@initech.test</bdi>&gt;`);
+    const overview = await (await browser.get('/console')).text();
+    expect(overview).toContain(`<bdi>${reversed}</bdi>`);
+    const css = await (await t.request(stylesheetOf(overview), { key: null })).text();
+    expect(css).toMatch(/a, td, th, li, \.pill[^{]*\{ unicode-bidi: isolate; \}/);
   });
 });

@@ -64,7 +64,7 @@ const campaignColumns = (currency: string): Column<Campaign>[] => [
     header: 'Campaign',
     cell: (c) => (
       <>
-        {c.title}
+        <bdi>{c.title}</bdi>
         <br />
         <span class="label">
           {c.status},{' '}
@@ -164,13 +164,15 @@ const NothingMeasured = ({ report }: { report: PreventedContactsReport }) => (
         `${report.from} to ${report.to}.`
       : `No savings to chart yet: none of the ${report.campaigns.length} campaigns in this ` +
         'period has an estimate against a holdout. '}
-    {report.campaigns
-      .map((c) =>
-        c.method === 'observational' && c.prevented
-          ? `${c.title}: observational (no holdout), not counted as savings.`
-          : `${c.title}: ${c.reason ?? 'no estimate yet'}.`,
-      )
-      .join(' ')}
+    {report.campaigns.map((c) => (
+      <>
+        {' '}
+        <bdi>{c.title}</bdi>:{' '}
+        {c.method === 'observational' && c.prevented
+          ? 'observational (no holdout), not counted as savings.'
+          : `${c.reason ?? 'no estimate yet'}.`}
+      </>
+    ))}
   </EmptyState>
 );
 
@@ -218,7 +220,12 @@ const reconciliationColumns = (currency: string): Column<Reconciliation>[] => [
 ];
 
 /** The report's content (with its charts), for the page below and the console. */
-export async function reportSections(deps: Deps, report: PreventedContactsReport) {
+export async function reportSections(
+  deps: Deps,
+  report: PreventedContactsReport,
+  /** Shown under the heading, before the figures: the console's period form and notes. */
+  controls: Child = '',
+) {
   const { chart } = await weeklyChartInput(
     deps,
     { from: report.from, to: report.to, top: 6 },
@@ -256,6 +263,7 @@ export async function reportSections(deps: Deps, report: PreventedContactsReport
           {formatMoney(report.cost_per_ticket_cents, report.currency)}
         </p>
       </header>
+      {controls}
       <main>
         <Warnings campaigns={report.campaigns} />
         <TotalTiles totals={totals} currency={report.currency} />
