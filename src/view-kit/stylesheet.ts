@@ -72,7 +72,8 @@ form.narrow { max-width: 28rem; }
 /* The campaign form's email settings, only while Email is among its channels. */
 form:has(input[name="channels"][value="email"]:not(:checked)) .email-settings { display: none; }
 form.inline { display: inline; }
-form.period { display: flex; flex-wrap: wrap; gap: 1rem; align-items: end; max-width: 48rem; }
+form.period { display: flex; flex-wrap: wrap; gap: 1rem; align-items: end; max-width: 48rem;
+  margin-bottom: 1rem; }
 form.period label { margin-top: 0; }
 
 .flash { padding: .75rem 1rem; border-radius: .4rem; margin-bottom: 1rem; }

@@ -20,6 +20,8 @@ const PAGES = [
   '/console/reports?from=2025-01-01&to=2025-03-31',
   '/console/accounts?q=plan%3Dpro',
   '/console/api-keys',
+  // A mistyped link: the console's own not-found page.
+  '/console/campaigns/not-a-uuid',
 ];
 
 describe('the console on a phone and a desktop', () => {
