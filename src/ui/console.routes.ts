@@ -9,7 +9,9 @@ import { apiKeyRoutes } from './api-keys.routes';
 import { campaignEmailRoutes } from './campaign-email.routes';
 import { campaignImpactRoutes } from './campaign-impact.routes';
 import { campaignRoutes } from './campaigns.routes';
+import { AppError } from '../http/app-error';
 import { consoleErrorPage, createConsoleRouter } from './console-router';
+import { readSession } from './console-session';
 import { importRoutes } from './import.routes';
 import { LIVE_PREVIEW_SCRIPT } from './live-preview-script';
 import { overviewRoutes } from './overview.routes';
@@ -65,4 +67,10 @@ export const consoleRoutes = createConsoleRouter()
       'Content-Type': 'text/javascript; charset=utf-8',
       'Cache-Control': 'public, max-age=300',
     }),
-  );
+  )
+  // Last: a mistyped console address is a console page saying so, with the bar when signed in.
+  .all('/console/*', async (c) => {
+    const session = await readSession(c.var.deps, c);
+    if (session) c.set('session', session);
+    throw new AppError('not_found', `There is no console page at ${c.req.path}.`);
+  });

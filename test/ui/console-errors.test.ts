@@ -149,6 +149,19 @@ describe('console forms that cannot be done', () => {
     expect((await readJson(await t.request(`/v1/campaigns/${id}`))).status).toBe('draft');
   });
 
+  it('answers a mistyped console address with a console page, the bar shown when signed in', async () => {
+    const { browser } = await admin();
+    const response = await browser.get('/console/campaings');
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    const markup = await response.text();
+    expect(markup).toContain('There is no console page at /console/campaings.');
+    expect(markup).toContain('<nav aria-label="Console">');
+    const stranger = await consoleClient(t).get('/console/nowhere');
+    expect(stranger.status).toBe(404);
+    expect(await stranger.text()).not.toContain('<nav aria-label="Console">');
+  });
+
   it('says a stale form is stale on a console page, with 403', async () => {
     const { browser } = await admin();
     const response = await browser.post('/console/status/components', { name: 'Billing' });
