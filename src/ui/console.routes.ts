@@ -1,3 +1,4 @@
+import { AppError } from '../http/app-error';
 import { limitBody } from '../http/body-limit';
 import { CONSOLE_POLICY } from '../http/content-security-policies';
 import { documentPolicy } from '../http/security-headers';
@@ -9,7 +10,6 @@ import { apiKeyRoutes } from './api-keys.routes';
 import { campaignEmailRoutes } from './campaign-email.routes';
 import { campaignImpactRoutes } from './campaign-impact.routes';
 import { campaignRoutes } from './campaigns.routes';
-import { AppError } from '../http/app-error';
 import { consoleErrorPage, createConsoleRouter } from './console-router';
 import { readSession } from './console-session';
 import { importRoutes } from './import.routes';

@@ -77,22 +77,18 @@ reportRoutes.get('/console/reports', analyst, async (c) => {
   return render(
     c,
     'Reports',
-    <>
-      {
-        await reportSections(
-          c.var.deps,
-          report,
-          <>
-            <PeriodControl action="/console/reports" from={report.from} to={report.to}>
-              <a href={`/console/reports.csv?${query}`} download>
-                Download CSV
-              </a>
-            </PeriodControl>
-            <TicketsElsewhere deps={c.var.deps} report={report} />
-          </>,
-        )
-      }
-    </>,
+    await reportSections(
+      c.var.deps,
+      report,
+      <>
+        <PeriodControl action="/console/reports" from={report.from} to={report.to}>
+          <a href={`/console/reports.csv?${query}`} download>
+            Download CSV
+          </a>
+        </PeriodControl>
+        <TicketsElsewhere deps={c.var.deps} report={report} />
+      </>,
+    ),
   );
 });
 
