@@ -35,6 +35,7 @@ import {
   done,
   fieldMessages,
   postedForm,
+  type RenderOptions,
   render,
   signedIn,
 } from './console-router';
@@ -277,9 +278,12 @@ const deliveryCounts = (counts: Record<string, number>, status: string, audience
   return 'None planned: no account in the audience, outside the holdout, has an email contact';
 };
 
-campaignRoutes.get('/console/campaigns/:id', ops, async (c) => {
+campaignRoutes.get('/console/campaigns/:id', ops, (c) => campaignPage(c, pathId(c)));
+
+/** A campaign's page; `options` carries why a move from its buttons was refused. */
+async function campaignPage(c: ConsoleContext, id: string, options: RenderOptions = {}) {
   const { deps } = c.var;
-  const campaign = await campaignById(deps, pathId(c));
+  const campaign = await campaignById(deps, id);
   const [deliveries, reach] = await Promise.all([
     campaign.channels.includes('email') ? listDeliveries(deps, campaign.id, { limit: 1 }) : null,
     campaignReach(deps, campaign),
@@ -371,8 +375,9 @@ campaignRoutes.get('/console/campaigns/:id', ops, async (c) => {
         ''
       )}
     </>,
+    options,
   );
-});
+}
 
 campaignRoutes.get('/console/campaigns/:id/edit', ops, async (c) => {
   const campaign = await campaignById(c.var.deps, pathId(c));
@@ -428,11 +433,11 @@ campaignRoutes.post('/console/campaigns/:id/status', ops, async (c) => {
   try {
     await patchCampaign(c.var.deps, id, { status }, actorOf(c.var.session.principal));
   } catch (error) {
-    const { summary } = fieldMessages(error);
-    return c.redirect(
-      `/console/campaigns/${id}?done=${encodeURIComponent(`Not changed: ${summary}`)}`,
-      303,
-    );
+    const { summary, status: refused } = fieldMessages(error);
+    return campaignPage(c, id, {
+      status: refused,
+      flash: { ok: false, text: `Not changed: ${summary}` },
+    });
   }
   return done(
     c,

@@ -149,6 +149,26 @@ describe('console forms that cannot be done', () => {
     expect((await readJson(await t.request(`/v1/campaigns/${id}`))).status).toBe('draft');
   });
 
+  it('shows a move the campaign refuses (a stale page) as a problem on its page, with 409', async () => {
+    const { browser, csrf } = await admin();
+    const created = await t.request('/v1/campaigns', {
+      method: 'POST',
+      json: { channels: ['banner'], title: 'Stale', audience: { type: 'all' } },
+    });
+    const { id } = await readJson(created);
+    // Cancelled meanwhile by someone else; the open page still offers "Publish".
+    await t.request(`/v1/campaigns/${id}`, { method: 'PATCH', json: { status: 'cancelled' } });
+    const response = await browser.post(`/console/campaigns/${id}/status`, {
+      _csrf: csrf,
+      status: 'scheduled',
+    });
+    expect(response.status).toBe(409);
+    const markup = await response.text();
+    expect(markup).toMatch(/<p class="flash bad" role="alert">Not changed: /);
+    expect(markup).toContain('<h1>Stale</h1>');
+    expect((await readJson(await t.request(`/v1/campaigns/${id}`))).status).toBe('cancelled');
+  });
+
   it('answers a mistyped console address with a console page, the bar shown when signed in', async () => {
     const { browser } = await admin();
     const response = await browser.get('/console/campaings');
