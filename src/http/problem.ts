@@ -89,7 +89,7 @@ function databaseProblem(failure: DatabaseFailure): AppError {
     case 'bad_value':
       return new AppError(
         'validation_failed',
-        'A value in the request is not one the database can hold (a date or number out of range).',
+        'A value in the request is not one the database can hold (a date or number out of range, or text with a character it cannot store).',
       );
     case 'conflict':
       return new AppError('conflict', 'The request conflicts with stored data.');
