@@ -12,11 +12,11 @@ export const IDEMPOTENCY_HEADER = 'idempotency-key';
 export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
 
 /**
- * `Idempotency-Key` for routes that create things: the first request with a key runs and its
- * answer (below 500) is stored; a retry with the same key and the same request gets that
+ * `Idempotency-Key` for routes that create things (and the PUT that moves an event): the first
+ * request with a key runs and its answer (below 500, other than a 409) is stored; a retry with the same key and the same request gets that
  * answer again (`Idempotent-Replayed: true`) without running; the same key with a different
  * request is a 422; a retry while the first is still running is a 409 (also after the request's
- * deadline answered 503: the work may still finish). A 5xx from the work itself frees the key.
+ * deadline answered 503: the work may still finish). A 5xx or a 409 from the work frees the key.
  */
 export const idempotent: MiddlewareHandler<AppEnv> = async (c, next) => {
   const key = c.req.header(IDEMPOTENCY_HEADER);
@@ -56,7 +56,9 @@ export const idempotent: MiddlewareHandler<AppEnv> = async (c, next) => {
   // handler answered is then what a retry must get, not a second run.
   const handled = c.get('handlerAnswer');
   const answer = c.res.status >= 500 && handled && handled.status < 500 ? handled : c.res;
-  if (answer.status >= 500) {
+  // A conflict depends on what the stored data was at that moment (a row changed meanwhile, a
+  // name then taken): the same request may succeed later, so the key stays free for it.
+  if (answer.status >= 500 || answer.status === 409) {
     await db.delete(idempotencyKeys).where(where);
     return;
   }

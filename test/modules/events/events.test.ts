@@ -1276,18 +1276,26 @@ describe('predictable events', () => {
         ]);
       });
 
-      it('answers 409 and saves nothing when the event changes each time the move is worked out', async () => {
+      it('answers 409 and saves nothing when the event changes each time the move is worked out, and runs its retry with the same Idempotency-Key', async () => {
         const event = await readJson(await create(mondays));
+        let busy = true;
         const { compute, moves } = computeWith(async (n) => {
+          if (!busy) return;
           const other = n % 2 === 1 ? withMondaysAndTuesdays : mondays;
           expect((await replace(t, event.id, other)).status).toBe(200);
         });
         const app = await startTestApp({ database: t.database, compute });
-        const refused = await replace(app, event.id, {
-          ...toTuesdays,
-          title: 'Moved to Tuesdays',
-          excluded_starts: event.excluded_starts,
-        });
+        const move = () =>
+          app.request(`/v1/events/${event.id}`, {
+            method: 'PUT',
+            json: {
+              ...toTuesdays,
+              title: 'Moved to Tuesdays',
+              excluded_starts: event.excluded_starts,
+            },
+            headers: { 'idempotency-key': 'to-tuesdays' },
+          });
+        const refused = await move();
         await expectProblem(refused, 409, 'conflict');
         expect(moves()).toBe(3);
         const stored = await readJson(await t.request(`/v1/events/${event.id}`));
@@ -1297,6 +1305,13 @@ describe('predictable events', () => {
           rrule: withMondaysAndTuesdays.rrule,
           excluded_starts: event.excluded_starts,
         });
+
+        // The other client is done: the retry runs (a stored 409 would be replayed instead).
+        busy = false;
+        const retried = await move();
+        expect(retried.status).toBe(200);
+        expect(retried.headers.get('idempotent-replayed')).toBeNull();
+        expect(await readJson(retried)).toMatchObject({ title: 'Moved to Tuesdays' });
       });
     });
 
