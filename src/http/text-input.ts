@@ -1,14 +1,12 @@
 import { z } from '@hono/zod-openapi';
+import { BIDI_CONTROL_RANGE, LINE_BREAK_RANGE } from '../lib/display-line';
 
-// Unicode's control characters (\p{Cc}) spelled as ranges: JSON Schema validators that read
-// patterns without Unicode mode (Python's re, ECMAScript without /u) understand ranges alike.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
-const ONE_LINE = /^[^\u0000-\u001F\u007F-\u009F]*$/;
-// The explicit bidirectional embeddings, overrides and isolates (see lib/display-line.ts).
-const NO_BIDI_CONTROLS = /^[^\u202A-\u202E\u2066-\u2069]*$/;
+// Ranges, not \p{Cc}: JSON Schema validators that read patterns without Unicode mode (Python's
+// re, ECMAScript without /u) understand them alike.
+const ONE_LINE = new RegExp(`^[^${LINE_BREAK_RANGE}]*$`);
+const NO_BIDI_CONTROLS = new RegExp(`^[^${BIDI_CONTROL_RANGE}]*$`);
 // Both at once, for the OpenAPI document: a schema has one pattern.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
-const DISPLAY_LINE = /^[^\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*$/;
+const DISPLAY_LINE = new RegExp(`^[^${LINE_BREAK_RANGE}${BIDI_CONTROL_RANGE}]*$`);
 
 /**
  * A JSON Schema `pattern` for a regular expression. The OpenAPI generator writes a pattern's

@@ -97,6 +97,8 @@ describe('text shown among other words', () => {
   it.each([
     ['/v1/reasons/billing', 'PUT', { label: 'Billing\nrun' }, 'label'],
     ['/v1/api-keys', 'POST', { name: 'backend\tapp', role: 'ops' }, 'name'],
+    ['/v1/status/incidents', 'POST', { name: 'API\u2028errors', status: 'investigating' }, 'name'],
+    ['/v1/reasons/billing', 'PUT', { label: 'Billing\u2029run' }, 'label'],
     [
       '/v1/campaigns',
       'POST',
@@ -109,7 +111,7 @@ describe('text shown among other words', () => {
       'cta.label',
     ],
   ])(
-    'refuses a control character in %s (%s) as a field not on one line',
+    'refuses a control character or a line separator in %s (%s) as a field not on one line',
     async (path, method, json, field) => {
       const body = await expectProblem(
         await t.request(path, { method, json }),

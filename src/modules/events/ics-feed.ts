@@ -2,7 +2,7 @@ import ICAL from 'ical.js';
 import { AppError, type FieldError } from '../../http/app-error';
 import { unsafeTextProblem } from '../../http/safe-text';
 import { EARLIEST_YEAR, LATEST_YEAR } from '../../http/time-input';
-import { displayLine } from '../../lib/display-line';
+import { cutToLength, displayLine } from '../../lib/display-line';
 import { calendarProblems } from './calendar-check';
 import { EventInputSchema } from './event-schemas';
 import {
@@ -234,14 +234,7 @@ function toEventRow(
  * is cut to a title's length, whole characters kept.
  */
 function titleOf(summary: string): string {
-  let title = displayLine(summary);
-  if (title.length > TITLE_MAX) {
-    title = title.slice(0, TITLE_MAX);
-    // Not half of a character written as a surrogate pair.
-    if (/[\uD800-\uDBFF]$/.test(title)) title = title.slice(0, -1);
-    title = title.trim();
-  }
-  return title || 'Untitled event';
+  return cutToLength(displayLine(summary), TITLE_MAX) || 'Untitled event';
 }
 
 function parseCalendar(text: string): ICAL.Component {

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { cutToLength } from '../../lib/display-line';
 import { LETTER_OR_DIGIT, MAX_REASON_LENGTH } from '../tickets/ticket-input';
 
 /** The parts of Zendesk's `zen:event-type:ticket.created` event that forestall reads. */
@@ -82,12 +83,6 @@ function stringOf(value: unknown): string | undefined {
  * letter or digit is no reason ("Unspecified").
  */
 function reasonWithin(raw: string): string | null {
-  let text = raw.trim();
-  if (text.length > MAX_REASON_LENGTH) {
-    text = text.slice(0, MAX_REASON_LENGTH);
-    // Not half of a character written as a surrogate pair.
-    if (/[\uD800-\uDBFF]$/.test(text)) text = text.slice(0, -1);
-    text = text.trim();
-  }
+  const text = cutToLength(raw.trim(), MAX_REASON_LENGTH);
   return LETTER_OR_DIGIT.test(text) ? text : null;
 }
