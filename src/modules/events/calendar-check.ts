@@ -7,7 +7,7 @@ import {
 } from './recurrence-rule';
 
 /** How soon after its start a rule must first occur (BYMONTH=2;BYMONTHDAY=30 never does). */
-export const FIRST_START_WITHIN_YEARS = 10;
+const FIRST_START_WITHIN_YEARS = 10;
 
 /**
  * Whether a rule occurs is found by walking it from its start. rrule stops a walk only at a
@@ -15,12 +15,12 @@ export const FIRST_START_WITHIN_YEARS = 10;
  * the years the rule must occur within and no more (thirteen of a yearly rule, 3,655 days of a
  * daily one), and past those it has its answer.
  */
-export type OccurrenceProbe = { rule: string; start: Date; end: Date; periods: number };
+type OccurrenceProbe = { rule: string; start: Date; end: Date; periods: number };
 
-export type CalendarPaths = { start?: string; end?: string; rule?: string };
+type CalendarPaths = { start?: string; end?: string; rule?: string };
 
 /** What checking an event's window and rule finds before walking the rule. */
-export type CalendarCheck = {
+type CalendarCheck = {
   problems: FieldError[];
   /** The walk that tells whether the rule occurs, when its parts are valid. */
   probe?: OccurrenceProbe;
@@ -51,7 +51,7 @@ export function checkCalendar(
   const neverOccurs: FieldError = {
     location: 'body',
     path: paths.rule ?? 'rrule',
-    message: 'never occurs (no date in the ten years after the start matches every part)',
+    message: `never occurs (no date in the ${FIRST_START_WITHIN_YEARS} years after the start matches every part)`,
   };
   if (!rrule) return { problems, neverOccurs };
   const ruleProblems = recurrenceProblems(rrule, paths.rule);

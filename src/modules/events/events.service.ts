@@ -19,7 +19,7 @@ import {
   expandCalendar,
 } from './occurrences';
 import { isDay, type RecurrenceExceptions } from './recurrence-exceptions';
-import { RecurrenceBudgetExceeded, rulePeriod } from './recurrence-rule';
+import { longestPeriodDays, RecurrenceBudgetExceeded } from './recurrence-rule';
 
 export const MAX_OCCURRENCES = 5_000;
 
@@ -76,7 +76,7 @@ async function toColumns(deps: Deps, input: EventInput) {
  * `calendarProblems` on the request thread: a rule that occurs soon, and one whose probe is
  * short (a yearly rule's thirteen periods), are walked here; a longer walk that has found no
  * start within INLINE_STEPS periods (BYMONTH=2;BYMONTHDAY=30 of a daily rule, 3,655 days)
- * goes on on a compute thread.
+ * is walked again, whole, on a compute thread.
  */
 async function calendarProblemsWhereCheap(
   deps: Deps,
@@ -342,8 +342,6 @@ export function expandCalendarWhereCheap(
   );
 }
 
-const PERIOD_DAYS: Record<string, number> = { DAILY: 1, WEEKLY: 7, MONTHLY: 31, YEARLY: 366 };
-
 /**
  * A lower bound on the periods rrule walks to expand `expansion`: the range over the longest
  * period of each rule that runs through it (one with COUNT or UNTIL may stop sooner).
@@ -353,8 +351,7 @@ function periodsAtLeast(expansion: CalendarExpansion): number {
   let periods = 0;
   for (const { rrule } of expansion.events) {
     if (!rrule || /COUNT=|UNTIL=/i.test(rrule)) continue;
-    const { freq, interval } = rulePeriod(rrule);
-    periods += days / ((PERIOD_DAYS[freq] ?? 366) * interval);
+    periods += days / longestPeriodDays(rrule);
   }
   return periods;
 }

@@ -1,7 +1,7 @@
 import { zoneClock } from '../../lib/time-zone';
 import { type CalendarEvent, type CalendarExpansion, expandCalendar } from './occurrences';
 import { isDay } from './recurrence-exceptions';
-import { rulePeriod } from './recurrence-rule';
+import { longestPeriodDays } from './recurrence-rule';
 
 /**
  * An excluded start names one start of a series, as RFC 5545's RECURRENCE-ID does: when the
@@ -33,14 +33,11 @@ export type ExclusionsMove = {
 
 const DAY_MS = 86_400_000;
 
-const PERIOD_DAYS: Record<string, number> = { DAILY: 1, WEEKLY: 7, MONTHLY: 31, YEARLY: 366 };
-
 const timeOfDay = (wall: number) => wall - Math.floor(wall / DAY_MS) * DAY_MS;
 const dayOfWall = (wall: number) => new Date(wall).toISOString().slice(0, 10);
 
 function halfPeriodMs(rrule: string | null): number {
-  const { freq, interval } = rulePeriod(rrule);
-  return ((PERIOD_DAYS[freq] ?? 1) * interval * DAY_MS) / 2;
+  return (longestPeriodDays(rrule) * DAY_MS) / 2;
 }
 
 /**

@@ -31,6 +31,19 @@ export function rulePeriod(rrule: string | null | undefined): { freq: string; in
   return { freq, interval };
 }
 
+const LONGEST_PERIOD_DAYS: Record<string, number> = {
+  DAILY: 1,
+  WEEKLY: 7,
+  MONTHLY: 31,
+  YEARLY: 366,
+};
+
+/** The days of a rule's longest period (a 31-day month, a leap year) times its interval. */
+export function longestPeriodDays(rrule: string | null | undefined): number {
+  const { freq, interval } = rulePeriod(rrule);
+  return (LONGEST_PERIOD_DAYS[freq] ?? 1) * interval;
+}
+
 type PartCheck = (value: string) => string | undefined;
 
 const integerList =
