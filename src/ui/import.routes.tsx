@@ -168,7 +168,10 @@ importRoutes.post(
       try {
         result = await importCsvTickets(c.var.deps, await csvBytes(c, file), input);
       } catch (error) {
-        if (error instanceof AppError && error.code === 'malformed_body') {
+        if (
+          error instanceof AppError &&
+          (error.code === 'malformed_body' || error.code === 'payload_too_large')
+        ) {
           throw fileProblem(error.detail);
         }
         const notInEncoding = error instanceof AppError ? NOT_IN_ENCODING.exec(error.detail) : null;

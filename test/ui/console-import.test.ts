@@ -112,6 +112,42 @@ describe('importing tickets from the console', () => {
     );
   });
 
+  it('refuses a .csv.gz that expands past the import limit on the form, importing nothing', async () => {
+    const small = await startTestApp({ env: { IMPORT_MAX_BYTES: '2000' } });
+    try {
+      const ops = consoleClient(small);
+      await ops.signIn(await small.keyFor('ops'));
+      const token = ops.csrfOf(await (await ops.get('/console/import')).text());
+      const form = new FormData();
+      for (const [key, value] of Object.entries({
+        _csrf: token,
+        source: 'nyc-gz',
+        map: '',
+        on_error: 'reject',
+        charset: 'utf-8',
+      }))
+        form.append(key, value);
+      const gz = new Uint8Array(gzipSync(await sharedDataHead(40)));
+      form.append('file', new File([gz], 'big.csv.gz', { type: 'application/gzip' }));
+      const cookie = [...ops.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+      const response = await small.app.request('/console/import', {
+        method: 'POST',
+        headers: { cookie },
+        body: form,
+      });
+      expect(response.status).toBe(400);
+      const markup = await response.text();
+      expect(markup).toContain('<h1>Import tickets</h1>');
+      expect(markup).toMatch(/once decompressed/);
+      const [row] = rowsOf<{ n: number }>(
+        await small.deps.db.execute(sql`select count(*)::int as n from tickets`),
+      );
+      expect(row?.n).toBe(0);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('asks for the encoding of a file that is not UTF-8, and reads it in the one chosen', async () => {
     // "Café" in Windows-1252: é is the single byte 0xE9, never valid UTF-8.
     const latin1 = new Uint8Array([
