@@ -271,11 +271,15 @@ const deliveryCounts = (counts: Record<string, number>, status: string, audience
     .map(([state, n]) => `${n} ${state}`)
     .join(', ');
   if (planned) return planned;
-  // Publishing plans every email at once, so a published campaign without any has no one to send to.
+  // Publishing or saving plans every email at once, for the audience as it is then: accounts
+  // the product sends afterwards wait for the campaign's next save.
   if (status === 'draft') return 'None planned yet (publish to plan them)';
   if (status === 'ended' || status === 'cancelled') return 'None was sent';
   if (audience === 0) return 'None planned: no account is in the audience';
-  return 'None planned: no account in the audience, outside the holdout, has an email contact';
+  return (
+    'None planned: when the campaign was published or last saved, no account in its audience, ' +
+    'outside the holdout, had an email contact (save it again to plan accounts added since)'
+  );
 };
 
 campaignRoutes.get('/console/campaigns/:id', ops, (c) => campaignPage(c, pathId(c)));
