@@ -20,7 +20,7 @@ const START_SCRIPT = `SwaggerUIBundle({ url: '/openapi.json', dom_id: '#api-refe
  */
 export function apiReferenceRoutes(title: string, assets?: ApiReferenceAssets) {
   const base = assets ? '/docs/assets' : CDN;
-  const policy = apiReferencePolicy(assets ? undefined : new URL(CDN).origin);
+  const policy = apiReferencePolicy(assets ? undefined : `${CDN}/`);
   const router = new Hono<AppEnv>();
   router.get('/docs', (c) =>
     c.html(

@@ -147,8 +147,8 @@ describe('OpenAPI document and reference', () => {
     const onWorkers = createApp(t.deps);
     const response = await onWorkers.request('/docs');
     const policy = response.headers.get('content-security-policy') ?? '';
-    expect(policy).toContain("script-src 'self' https://unpkg.com;");
-    expect(policy).toContain("style-src 'self' https://unpkg.com;");
+    expect(policy).toContain("script-src 'self' https://unpkg.com/swagger-ui-dist@5.35.0/;");
+    expect(policy).toContain("style-src 'self' https://unpkg.com/swagger-ui-dist@5.35.0/;");
     expect(await response.text()).toContain(
       '<script src="https://unpkg.com/swagger-ui-dist@5.35.0/swagger-ui-bundle.js">',
     );
