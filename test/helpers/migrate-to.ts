@@ -14,7 +14,7 @@ type Journal = { entries: { tag: string }[] };
  * so it is given a copy of drizzle/ whose journal ends at `lastTag`.
  */
 export async function migrateEmptyDatabaseTo(database: Database, lastTag: string): Promise<void> {
-  await database.db.execute(sql`drop schema drizzle cascade`);
+  await database.db.execute(sql`drop schema if exists drizzle cascade`);
   await database.db.execute(sql`drop schema public cascade`);
   await database.db.execute(sql`create schema public`);
   const journal: Journal = JSON.parse(
