@@ -88,8 +88,8 @@ export const REPORT_PAGE_POLICY = policy(
  * Workers, from `cdnFolder` (the pinned package's folder, not every package on the CDN), and
  * its start script beside the page; the icons its stylesheet draws as data: images; requests
  * to its own origin only, /openapi.json and "Try it out" (the API answers no other origin
- * anyway). No inline style: React sets styles through the DOM,
- * which the policy does not govern (the browser test expands operations and schemas).
+ * anyway). No inline style: React sets styles through the DOM, which the policy does not
+ * govern (the browser test expands operations and schemas).
  */
 export const apiReferencePolicy = (cdnFolder: string | undefined) => {
   const from = cdnFolder ? `'self' ${cdnFolder}` : "'self'";

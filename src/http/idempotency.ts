@@ -13,9 +13,9 @@ export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
 
 /**
  * `Idempotency-Key` for routes that create things (and the PUT that moves an event): the first
- * request with a key runs and its answer (below 500, other than a 409) is stored; a retry with the same key and the same request gets that
- * answer again (`Idempotent-Replayed: true`) without running; the same key with a different
- * request is a 422; a retry while the first is still running is a 409 (also after the request's
+ * request with a key runs and its answer (below 500, other than a 409) is stored; a retry with
+ * the same key and the same request gets that answer again (`Idempotent-Replayed: true`)
+ * without running; the same key with a different request is a 422; a retry while the first is still running is a 409 (also after the request's
  * deadline answered 503: the work may still finish). A 5xx or a 409 from the work frees the key.
  */
 export const idempotent: MiddlewareHandler<AppEnv> = async (c, next) => {

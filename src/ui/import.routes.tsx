@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { AppError } from '../http/app-error';
-import { limitStream } from '../http/body-limit';
-import { type ColumnMap, parseColumnMap } from '../modules/tickets/csv-tickets';
-import { gunzip } from '../modules/tickets/gunzip';
+import { CHARSET_FIELD, type ColumnMap, parseColumnMap } from '../modules/tickets/csv-tickets';
+import { gunzippedCsv } from '../modules/tickets/gunzip';
 import { importCsvTickets } from '../modules/tickets/import.service';
 import { Card, PageHeader } from '../view-kit/components';
 import { FileField, PostForm, SelectField, TextField } from '../view-kit/fields';
@@ -141,15 +140,10 @@ const isGzip = async (file: File) => {
 };
 
 /** The CSV's bytes: a .csv.gz expanded as it is read, under the API's limit on expanded bytes. */
-const csvBytes = async (c: ConsoleContext, file: File) => {
-  if (!(await isGzip(file))) return file.stream();
-  const maxBytes = c.var.deps.config.importMaxBytes;
-  return limitStream(gunzip(file.stream()), maxBytes, 'The CSV, once decompressed,');
-};
-
-// The service names the HTTP fix (a charset in Content-Type); a console reader picks the
-// Encoding field instead.
-const NOT_IN_ENCODING = /^The CSV is not valid ([^:]+):/;
+const csvBytes = async (c: ConsoleContext, file: File) =>
+  (await isGzip(file))
+    ? gunzippedCsv(file.stream(), c.var.deps.config.importMaxBytes)
+    : file.stream();
 
 importRoutes.post(
   '/console/import',
@@ -174,12 +168,14 @@ importRoutes.post(
         ) {
           throw fileProblem(error.detail);
         }
-        const notInEncoding = error instanceof AppError ? NOT_IN_ENCODING.exec(error.detail) : null;
+        // The service names the HTTP fix (a charset in Content-Type); here it is the Encoding field.
+        const notInEncoding =
+          error instanceof AppError && error.errors?.find((e) => e.path === CHARSET_FIELD);
         if (notInEncoding) {
           throw fieldProblem(
             'charset',
-            `The file is not valid ${notInEncoding[1]}: choose the encoding it was saved in ` +
-              '(a spreadsheet saved as CSV on Windows is often Windows-1252).',
+            `${notInEncoding.message.replace('The CSV', 'The file')}: choose the encoding it ` +
+              'was saved in (a spreadsheet saved as CSV on Windows is often Windows-1252).',
           );
         }
         if (error instanceof AppError && error.code === 'validation_failed') {

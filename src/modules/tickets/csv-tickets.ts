@@ -59,6 +59,9 @@ export type CsvTicketRow =
   | { line: number; ok: true; ticket: TicketInput }
   | { line: number; ok: false; errors: FieldError[] };
 
+/** Where a CSV's encoding is named; an error on it means the bytes are not in that encoding. */
+export const CHARSET_FIELD = 'Content-Type';
+
 /**
  * The CSV's bytes as UTF-8: checked as they pass when the file is UTF-8 (the default), so
  * no byte is silently replaced, and converted when `charset` names another encoding.
@@ -88,10 +91,11 @@ async function* utf8Chunks(
     if (!utf8 && rest) yield encoder.encode(rest);
   } catch (error) {
     if (!(error instanceof TypeError)) throw error;
+    const message = `The CSV is not valid ${decoder.encoding}`;
     throw new AppError(
       'validation_failed',
-      `The CSV is not valid ${decoder.encoding}: name its encoding in Content-Type ` +
-        '(e.g. text/csv; charset=windows-1252).',
+      `${message}: name its encoding in Content-Type (e.g. text/csv; charset=windows-1252).`,
+      [{ location: 'header', path: CHARSET_FIELD, message }],
     );
   }
 }

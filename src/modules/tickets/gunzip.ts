@@ -1,3 +1,5 @@
+import { limitStream } from '../../http/body-limit';
+
 /**
  * The gzip stream's expanded bytes, read from `compressed` only as fast as they are consumed.
  * `pipeThrough(new DecompressionStream('gzip'))` is not enough on Node: its writable side
@@ -24,3 +26,10 @@ export function gunzip(compressed: ReadableStream<Uint8Array>): ReadableStream<U
   });
   return decompression.readable;
 }
+
+/**
+ * A .csv.gz's CSV bytes, under the import limit on expanded bytes: gzip can expand a
+ * thousandfold, so they are counted as they stream and reading stops once they pass it.
+ */
+export const gunzippedCsv = (compressed: ReadableStream<Uint8Array>, maxBytes: number) =>
+  limitStream(gunzip(compressed), maxBytes, 'The CSV, once decompressed,');

@@ -95,6 +95,9 @@ describe('POST /v1/tickets/import', () => {
     const latin1 = Buffer.from(`${HEADER}1,a,Caf\u00e9 cr\u00e8me,2026-02-02,\n`, 'latin1');
     const unnamed = await expectProblem(await post(latin1), 400, 'validation_failed');
     expect(unnamed.detail).toContain('not valid utf-8');
+    expect(unnamed.errors).toEqual([
+      { location: 'header', path: 'Content-Type', message: 'The CSV is not valid utf-8' },
+    ]);
     expect(await ticketCount()).toBe(0);
     await expectProblem(
       await post(latin1, undefined, { 'content-type': 'text/csv; charset=x-klingon' }),
