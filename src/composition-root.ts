@@ -6,7 +6,10 @@ import type { Deps } from './deps';
 import { systemClock } from './lib/clock';
 import { hostCheckedFetch } from './lib/webhook-address';
 import { createLogger } from './logger';
-import { followCampaignChange } from './modules/email/delivery/delivery-plan.service';
+import {
+  followAccountsChange,
+  followCampaignChange,
+} from './modules/email/delivery/delivery-plan.service';
 import type { EmailTransport } from './modules/email/transport/email-transport';
 import { createOutboxTransport } from './modules/email/transport/outbox-transport';
 import { createResendTransport } from './modules/email/transport/resend-transport';
@@ -81,6 +84,7 @@ export function buildDeps(
     compute: overrides.compute ?? inlineCompute,
     heavyReads: caches.heavyReads,
     afterCampaignChange: followCampaignChange,
+    afterAccountsChange: followAccountsChange,
     afterDetectionInputChange: refreshSoon,
     // Node's entry passes one that also checks what names resolve to; Workers cannot resolve.
     webhookFetch: overrides.webhookFetch ?? hostCheckedFetch(config.webhooksAllowLoopback),

@@ -52,6 +52,11 @@ export type Deps = {
    */
   afterCampaignChange: CampaignFollowUp;
   /**
+   * What follows every change to accounts (synced, replaced or deleted), inside the
+   * transaction that made it: the email campaigns still to send plan those accounts again.
+   */
+  afterAccountsChange: AccountsFollowUp;
+  /**
    * What follows a committed change to what spike detection reads (tickets, events, holidays,
    * aliases): stored verdicts are refreshed soon, off the request.
    */
@@ -71,5 +76,6 @@ export type Deps = {
 };
 
 export type CampaignFollowUp = (deps: Deps, tx: Db, campaign: CampaignRow) => Promise<void>;
+export type AccountsFollowUp = (deps: Deps, tx: Db, accountIds: string[]) => Promise<void>;
 
 export type Readiness = { noticesWarm: boolean };

@@ -26,15 +26,28 @@ export async function upsertAccounts(
   }
   const latest = [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const now = deps.clock.now().toISOString();
-  const created = await retryingTransaction(deps.db, (tx) => writeAccounts(tx, latest, now));
+  const created = await retryingTransaction(deps.db, (tx) => writeAccounts(deps, tx, latest, now));
   deps.notices.accounts.evict(latest.map((account) => account.id));
   return { received: inputs.length, created, updated: latest.length - created };
 }
 
-/** Upserts the accounts (one copy of each) and replaces their contacts; how many were new. */
-async function writeAccounts(tx: Db, latest: AccountUpsert[], now: string): Promise<number> {
+/**
+ * Upserts the accounts (one copy of each), replaces their contacts and plans their emails
+ * again; how many were new.
+ */
+async function writeAccounts(
+  deps: Deps,
+  tx: Db,
+  latest: AccountUpsert[],
+  now: string,
+): Promise<number> {
   const rows = rowsOf<{ created: boolean }>(await tx.execute(upsertStatement(latest, now)));
   await replaceContacts(tx, latest);
+  await deps.afterAccountsChange(
+    deps,
+    tx,
+    latest.map((account) => account.id),
+  );
   return rows.filter((row) => row.created).length;
 }
 
@@ -102,7 +115,7 @@ export async function putAccount(
   const now = deps.clock.now().toISOString();
   // Read before the commit: a PUT racing this one must not lend this answer its values.
   const answer = await retryingTransaction(deps.db, async (tx) => ({
-    created: (await writeAccounts(tx, [input], now)) > 0,
+    created: (await writeAccounts(deps, tx, [input], now)) > 0,
     account: await getAccount(deps, input.id, tx),
   }));
   deps.notices.accounts.evict([input.id]);
@@ -137,13 +150,19 @@ export async function listAccounts(
   return { data: await withContacts(deps.db, page.data), next_cursor: page.next_cursor };
 }
 
-/** Deleting an account removes its contacts and dismissals; its tokens stop working. */
+/**
+ * Deleting an account removes its contacts and dismissals and cancels its queued emails; its
+ * tokens stop working.
+ */
 export async function deleteAccount(deps: Deps, id: string): Promise<void> {
-  const deleted = await deps.db
-    .delete(accounts)
-    .where(eq(accounts.id, id))
-    .returning({ id: accounts.id });
-  if (deleted.length === 0) throw notFound(`Account ${id}`);
+  await retryingTransaction(deps.db, async (tx) => {
+    const deleted = await tx
+      .delete(accounts)
+      .where(eq(accounts.id, id))
+      .returning({ id: accounts.id });
+    if (deleted.length === 0) throw notFound(`Account ${id}`);
+    await deps.afterAccountsChange(deps, tx, [id]);
+  });
   deps.notices.accounts.evict([id]);
 }
 

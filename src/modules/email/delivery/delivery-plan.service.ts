@@ -1,13 +1,13 @@
-import { sql } from 'drizzle-orm';
+import { and, asc, isNotNull, sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import type { Db } from '../../../db/database';
 import { jsonParam, rowsOf } from '../../../db/json-param';
-import { type CampaignRow, type EmailSettings, events } from '../../../db/schema';
+import { type CampaignRow, campaigns, events } from '../../../db/schema';
 import type { Deps } from '../../../deps';
 import { AppError } from '../../../http/app-error';
 import type { Audience, AudienceSubject } from '../../campaigns/audience';
 import { audienceMembers } from '../../campaigns/audience-members';
-import { campaignStatus } from '../../campaigns/campaign-status';
+import { campaignStatus, publishedCampaign, runsPast } from '../../campaigns/campaign-status';
 import { isHeldOut } from '../../campaigns/holdout';
 import { occurrencesBetween } from '../../events/occurrences';
 import { recipientSendTime, referenceSendTime } from './send-time';
@@ -30,17 +30,48 @@ export async function followCampaignChange(deps: Deps, tx: Db, campaign: Campaig
 }
 
 /**
+ * What follows a change to accounts (`Deps.afterAccountsChange`): every email campaign still
+ * to send plans those accounts again, in the transaction that changed them. An account that
+ * joins an audience after the campaign was published is sent its email, one that leaves it or
+ * is deleted is not, and a new contact address is added.
+ */
+export async function followAccountsChange(deps: Deps, tx: Db, accountIds: string[]) {
+  if (accountIds.length === 0) return;
+  const now = deps.clock.now();
+  // A campaign change holds its row for update while it plans the whole audience; sharing the
+  // lock makes this plan wait for it (and it for this one), so neither cancels deliveries the
+  // other queued in a transaction it could not see.
+  const sending = await tx
+    .select()
+    .from(campaigns)
+    .where(
+      and(
+        publishedCampaign,
+        runsPast(now),
+        isNotNull(campaigns.email),
+        sql`${campaigns.channels} ? 'email'`,
+      ),
+    )
+    .orderBy(asc(campaigns.id))
+    .for('share');
+  for (const campaign of sending) await planDeliveries(deps, tx, campaign, accountIds);
+}
+
+/**
  * Expands a published email campaign's audience into one delivery per recipient address, at
  * each recipient's due time; held-out accounts get a holdout exposure at the time they would
  * have been sent to. Run again after any change: queued deliveries follow the new schedule and
- * audience, those no longer wanted are cancelled, and sent ones are left alone. Called inside
- * the transaction that changed the campaign.
+ * audience, those no longer wanted are cancelled (and come back when wanted again), and sent
+ * ones are left alone. With `accountIds`, only those accounts are planned (after they changed).
+ * Called inside the transaction that made the change.
  */
 export async function planDeliveries(
   deps: Deps,
   db: Db,
   campaign: CampaignRow,
+  accountIds?: string[],
 ): Promise<DeliveryPlan> {
+  const nothing = { queued: 0, suppressed: 0, held_out_accounts: 0 };
   const now = deps.clock.now();
   const status = campaignStatus(campaign, now);
   const sending =
@@ -48,17 +79,23 @@ export async function planDeliveries(
     campaign.channels.includes('email') &&
     (status === 'scheduled' || status === 'active');
   if (!sending || !campaign.email || !campaign.startsAt) {
-    await cancelQueued(db, campaign.id, now);
-    return { queued: 0, suppressed: 0, held_out_accounts: 0 };
+    if (!accountIds) await cancelQueued(db, campaign.id, now);
+    return nothing;
   }
   const zone = deps.config.workspaceTimeZone;
-  const occurrence = await nextOccurrence(db, campaign, campaign.email, now, zone);
+  const occurrence = await nextOccurrence(db, campaign, now, zone);
+  if (!occurrence && campaign.email.before_event) {
+    // The campaign's own change is refused for it; an account's change leaves its plan alone.
+    if (accountIds) return nothing;
+    throw untimedEmail();
+  }
   const reference = referenceSendTime(campaign.email, campaign.startsAt, occurrence);
   const planId = uuidv7();
   const rows: Record<string, unknown>[] = [];
   const heldOut: { account_id: string; first_at: string }[] = [];
   const seen = new Set<string>();
-  for (const recipient of await audienceRecipients(db, campaign.audience as Audience)) {
+  const audience = campaign.audience as Audience;
+  for (const recipient of await audienceRecipients(db, audience, accountIds)) {
     const reachable = recipient.contacts.some((c) => !c.suppressed && !seen.has(c.email));
     const timeZone = recipient.time_zone ?? deps.config.workspaceTimeZone;
     const due = recipientSendTime(campaign.email, reference, timeZone, now).toISOString();
@@ -87,11 +124,15 @@ export async function planDeliveries(
     await upsertDeliveries(db, campaign.id, planId, now, rows.slice(i, i + CHUNK));
   }
   for (let i = 0; i < heldOut.length; i += CHUNK) {
-    await recordHoldoutExposures(db, campaign.id, heldOut.slice(i, i + CHUNK));
+    await recordHoldoutExposures(db, campaign.id, now, heldOut.slice(i, i + CHUNK));
   }
+  const ofTheseAccounts = accountIds
+    ? sql`and account_id in (select jsonb_array_elements_text(${jsonParam(accountIds)}))`
+    : sql``;
   await db.execute(sql`
     update email_deliveries set status = 'cancelled', updated_at = ${now.toISOString()}
-    where campaign_id = ${campaign.id} and status = 'queued' and plan_id <> ${planId}`);
+    where campaign_id = ${campaign.id} and status = 'queued' and plan_id <> ${planId}
+      ${ofTheseAccounts}`);
   const queued = rows.filter((row) => row.status === 'queued').length;
   return { queued, suppressed: rows.length - queued, held_out_accounts: heldOut.length };
 }
@@ -104,12 +145,11 @@ async function cancelQueued(db: Db, campaignId: string, now: Date): Promise<void
 
 /**
  * The start of the linked event's next occurrence, when the email is timed by it (a recurring
- * event keeps its wall-clock time in `timeZone`, the workspace's).
+ * event keeps its wall-clock time in `timeZone`, the workspace's), or null when there is none.
  */
 export async function nextOccurrence(
   db: Db,
   campaign: CampaignRow,
-  settings: EmailSettings,
   now: Date,
   timeZone: string,
 ): Promise<Date | null> {
@@ -125,20 +165,21 @@ export async function nextOccurrence(
     new Date(now.getTime() + OCCURRENCE_HORIZON_MS),
     { limit: 1, timeZone },
   );
-  if (!next && settings.before_event) {
-    throw new AppError('validation_failed', 'The email cannot be timed by its event.', [
-      {
-        location: 'body',
-        path: 'event_id',
-        message: 'the linked event has no upcoming occurrence',
-      },
-    ]);
-  }
   return next ? new Date(next.starts_at) : null;
 }
 
-async function audienceRecipients(db: Db, audience: Audience): Promise<Recipient[]> {
-  const members = await audienceMembers(db, audience);
+/** An email timed by its event when the event has no upcoming occurrence. */
+export const untimedEmail = () =>
+  new AppError('validation_failed', 'The email cannot be timed by its event.', [
+    { location: 'body', path: 'event_id', message: 'the linked event has no upcoming occurrence' },
+  ]);
+
+async function audienceRecipients(
+  db: Db,
+  audience: Audience,
+  accountIds?: string[],
+): Promise<Recipient[]> {
+  const members = await audienceMembers(db, audience, accountIds);
   const memberIds = jsonParam(members.map((m) => m.id));
   const contacts = rowsOf<Recipient['contacts'][number] & { account_id: string }>(
     await db.execute(sql`
@@ -174,22 +215,26 @@ async function upsertDeliveries(
       id uuid, account_id text, email text, name text, locale text, time_zone text, status text,
       scheduled_for timestamptz, event_at timestamptz)
     on conflict (campaign_id, email) do update
-      set scheduled_for = excluded.scheduled_for, event_at = excluded.event_at,
-          name = excluded.name, locale = excluded.locale, time_zone = excluded.time_zone,
-          plan_id = excluded.plan_id, updated_at = excluded.updated_at
-      where email_deliveries.status = 'queued'`);
+      set status = excluded.status, scheduled_for = excluded.scheduled_for,
+          event_at = excluded.event_at, name = excluded.name, locale = excluded.locale,
+          time_zone = excluded.time_zone, plan_id = excluded.plan_id,
+          updated_at = excluded.updated_at
+      where email_deliveries.status in ('queued', 'cancelled')`);
 }
 
 async function recordHoldoutExposures(
   db: Db,
   campaignId: string,
+  now: Date,
   rows: { account_id: string; first_at: string }[],
 ): Promise<void> {
-  // A reschedule moves the moment the holdout would have been sent to, as it moves the sends.
+  // A reschedule moves the moment the holdout would have been sent to, as it moves the sends;
+  // one already past stays, as a sent email does, however often the account syncs after it.
   await db.execute(sql`
     insert into exposures (campaign_id, account_id, "group", channel, first_at)
     select ${campaignId}, r.account_id, 'holdout', 'email', r.first_at
     from jsonb_to_recordset(${jsonParam(rows)}) as r(account_id text, first_at timestamptz)
     on conflict (campaign_id, account_id) do update set first_at = excluded.first_at
-      where exposures.channel = 'email' and exposures."group" = 'holdout'`);
+      where exposures.channel = 'email' and exposures."group" = 'holdout'
+        and exposures.first_at > ${now.toISOString()}`);
 }

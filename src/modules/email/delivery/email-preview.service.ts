@@ -12,7 +12,7 @@ import { type Audience, compileAudience } from '../../campaigns/audience';
 import { isHeldOut } from '../../campaigns/holdout';
 import { composeEmail, type EmailCampaign } from '../compose/compose-email';
 import { isSuppressed } from '../recipients/suppressions.service';
-import { nextOccurrence } from './delivery-plan.service';
+import { nextOccurrence, untimedEmail } from './delivery-plan.service';
 import { recipientSendTime, referenceSendTime } from './send-time';
 
 export type EmailPreview = {
@@ -70,7 +70,8 @@ export async function previewCampaignEmail(
   const timeZone = delivery?.timeZone ?? account.timeZone ?? deps.config.workspaceTimeZone;
   const eventAt = delivery
     ? delivery.eventAt
-    : await nextOccurrence(deps.db, campaign, settings, now, deps.config.workspaceTimeZone);
+    : await nextOccurrence(deps.db, campaign, now, deps.config.workspaceTimeZone);
+  if (!delivery && !eventAt && settings.before_event) throw untimedEmail();
   const scheduledFor =
     delivery?.scheduledFor ??
     recipientSendTime(
