@@ -271,14 +271,12 @@ const deliveryCounts = (counts: Record<string, number>, status: string, audience
     .map(([state, n]) => `${n} ${state}`)
     .join(', ');
   if (planned) return planned;
-  // Publishing or saving plans every email at once, for the audience as it is then: accounts
-  // the product sends afterwards wait for the campaign's next save.
   if (status === 'draft') return 'None planned yet (publish to plan them)';
   if (status === 'ended' || status === 'cancelled') return 'None was sent';
   if (audience === 0) return 'None planned: no account is in the audience';
   return (
-    'None planned: when the campaign was published or last saved, no account in its audience, ' +
-    'outside the holdout, had an email contact (save it again to plan accounts added since)'
+    'None planned: no account in its audience, outside the holdout, has an email contact ' +
+    '(accounts are planned as the product syncs them)'
   );
 };
 

@@ -142,6 +142,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)('a 10-second database outage', () 
       readyAgain = (await call('GET', '/ready', admin)).status;
       if (readyAgain !== 200) await new Promise((resolve) => setTimeout(resolve, 200));
     }
+    if (readyAgain !== 200) console.log('LOGS', logs.slice(-15).join('\n'));
     expect(readyAgain).toBe(200);
     expect((await call('PUT', '/v1/accounts/acct-0', admin, { plan: 'team' })).status).toBe(200);
     await deps.notices.exposures.flush();

@@ -190,17 +190,16 @@ describe('the console email campaign view and campaign page', () => {
       (await (await browser.get(`/console/campaigns/${id}`)).text()).replace(/\s+/g, ' ');
     const withoutContacts = await pageOf(await publishEmail(['no-mail']));
     expect(withoutContacts).toContain(
-      'None planned: when the campaign was published or last saved, no account in its audience, outside the holdout, had an email contact (save it again to plan accounts added since); 0 held-out accounts.',
+      'None planned: no account in its audience, outside the holdout, has an email contact (accounts are planned as the product syncs them); 0 held-out accounts.',
     );
     expect(withoutContacts).not.toContain('publish to plan them');
-    // An account the product sends after publishing, with an address: the page says how to
-    // plan it rather than that it has none.
+    // An account the product sends after publishing, with an address, is planned as it comes.
     const early = await publishEmail(['late']);
     await t.request('/v1/accounts/batch', {
       method: 'POST',
       json: { accounts: [{ id: 'late', plan: 'pro', contacts: [{ email: 'late@example.com' }] }] },
     });
-    expect(await pageOf(early)).toContain('save it again to plan accounts added since');
+    expect(await pageOf(early)).toContain('1 queued');
     const nobody = await pageOf(await publishEmail(['not-an-account']));
     expect(nobody).toContain('None planned: no account is in the audience; 0 held-out accounts.');
   });
