@@ -8,6 +8,9 @@ import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 
 const INJECTED = 'Eve\r\nBcc: attacker@evil.example';
+// RIGHT-TO-LEFT OVERRIDE: what follows it, up to the end of the line, reads backwards.
+const RLO = '\u202E';
+const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/;
 
 describe('email subjects stay one header line, whatever a merge field or a name holds', () => {
   let fake: FakeResend;
@@ -90,5 +93,65 @@ describe('email subjects stay one header line, whatever a merge field or a name 
     expect(fake.accepted.map((email) => email.subject)).toEqual([
       '[Status] Eve Bcc: attacker@evil.example: investigating',
     ]);
+  });
+
+  it('sends {{plan}} and {{account_id}} stored with a line break or an override on one line in every part, the words after them in order, and previews them so', async () => {
+    const put = await t.request('/v1/accounts/acct-legacy', {
+      method: 'PUT',
+      json: { plan: 'pro', contacts: [{ email: 'lee@example.com', name: 'Lee' }] },
+    });
+    expect(put.status).toBe(201);
+    // As rows stored before plans were checked at the API would be; no API ever took such an
+    // id, but a row written by hand is read the same way.
+    await t.deps.db.execute(
+      sql`update accounts set plan = ${`Pro\r\nBcc: attacker@evil.example ${RLO}ylhtnom`}`,
+    );
+    const oddId = `acct\u2028${RLO}7`;
+    await t.deps.db.execute(sql`
+      insert into accounts (id, plan) values (${oddId}, ${'team\u2029yearly'})`);
+    await t.deps.db.execute(sql`
+      insert into account_contacts (account_id, email) values (${oddId}, 'seven@example.com')`);
+    const created = await t.request('/v1/campaigns', {
+      method: 'POST',
+      json: {
+        channels: ['email'],
+        title: 'Price change',
+        body: 'Your {{plan}} plan on account {{account_id}} renews in April.',
+        audience: { type: 'all' },
+        email: { template: 'billing', subject: 'Your {{plan}} plan ({{account_id}}) changes' },
+        publish: true,
+      },
+    });
+    expect(created.status).toBe(201);
+    const campaign = (await readJson(created)).id as string;
+
+    await sendDueEmails(t.deps);
+
+    const sent = [...fake.accepted].sort((a, b) => (a.to[0] ?? '').localeCompare(b.to[0] ?? ''));
+    expect(sent.map((email) => [email.to[0], email.subject])).toEqual([
+      ['lee@example.com', 'Your Pro Bcc: attacker@evil.example ylhtnom plan (acct-legacy) changes'],
+      ['seven@example.com', 'Your team yearly plan (acct 7) changes'],
+    ]);
+    const sentences = [
+      'Your Pro Bcc: attacker@evil.example ylhtnom plan on account acct-legacy renews in April.',
+      'Your team yearly plan on account acct 7 renews in April.',
+    ];
+    sent.forEach((email, i) => {
+      expect(email.text).toContain(sentences[i]);
+      expect(email.html).toContain(sentences[i]);
+      for (const part of [email.text, email.html]) {
+        expect(part).not.toMatch(BIDI_CONTROL);
+        expect(part).not.toMatch(/evil\.example\s*[\r\n]|[\u2028\u2029]/);
+      }
+    });
+
+    const preview = await readJson(
+      await t.request(`/v1/campaigns/${campaign}/email-preview?account=acct-legacy`),
+    );
+    expect(preview).toMatchObject({
+      subject: sent[0]?.subject,
+      text: sent[0]?.text,
+      html: sent[0]?.html,
+    });
   });
 });

@@ -1,6 +1,5 @@
 import type { CampaignRow, EmailDeliveryRow, EmailSettings } from '../../../db/schema';
 import type { Deps } from '../../../deps';
-import { displayLine } from '../../../lib/display-line';
 import { unsubscribeToken, unsubscribeUrl } from '../recipients/unsubscribe-token';
 import type { OutgoingEmail } from '../transport/email-transport';
 import { listUnsubscribeHeaders } from './list-unsubscribe';
@@ -28,9 +27,7 @@ export async function composeEmail(
     await unsubscribeToken(deps, { email: recipient.email, campaign: campaign.id }),
   );
   const message = personalise(content, {
-    // Names come from the product's users; one stored before names were held to one line
-    // must not break the greeting or reverse the words after it.
-    name: displayLine(recipient.name ?? recipient.email.split('@')[0] ?? recipient.email),
+    name: recipient.name ?? recipient.email.split('@')[0] ?? recipient.email,
     email: recipient.email,
     account_id: recipient.accountId,
     plan: recipient.plan ?? '',

@@ -2,6 +2,7 @@ import { render } from '@react-email/render';
 import { LRUCache } from 'lru-cache';
 import { createElement, type ReactElement } from 'react';
 import type { CampaignRow, EmailSettings } from '../../../db/schema';
+import { displayLine } from '../../../lib/display-line';
 import { EMAIL_TEMPLATE_COMPONENTS } from './email-templates';
 import { subjectLine } from './subject-line';
 
@@ -86,12 +87,20 @@ export async function renderHtmlAndText(
   return { html, text };
 }
 
-/** Fills in one recipient: escaped in the HTML, on one line in the subject, as is in the text. */
+/**
+ * Fills in one recipient, each value first made one line without bidirectional controls (a
+ * contact's name is taken as the product sends it; a plan stored before plans were checked
+ * may hold anything), so that none can split the subject header, break its sentence in the
+ * text part or reverse the words after it in any part; then escaped in the HTML.
+ */
 export function personalise(content: EmailContent, variables: RecipientVariables): EmailContent {
+  const lines = Object.fromEntries(
+    Object.entries(variables).map(([name, value]) => [name, displayLine(value)]),
+  ) as RecipientVariables;
   const fill = (template: string, encode: (value: string) => string) =>
     // Case-insensitive: the text part upper-cases headings.
     template.replace(PLACEHOLDER, (_, name: string) =>
-      encode(variables[name.toLowerCase() as keyof RecipientVariables]),
+      encode(lines[name.toLowerCase() as keyof RecipientVariables]),
     );
   return {
     subject: subjectLine(fill(content.subject, (v) => v)),
