@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { oneLineText } from '../../http/text-input';
 import { isTimeZone } from '../../lib/time-zone';
 
 export const MAX_ACCOUNTS_PER_BATCH = 5_000;
@@ -46,11 +47,18 @@ const AttributesSchema = z
   });
 
 const nullableText = (max: number) => z.string().trim().min(1).max(max).nullish();
+/**
+ * The product's own names for its plans and regions, which emails show among other words
+ * ({{plan}}) and audience rules compare: a line break or a bidirectional override in one is a
+ * bug in the sync, told back by field rather than stored. Contacts' names stay as the product's
+ * users wrote them: refusing one would fail the whole sync over what someone typed.
+ */
+const productLabel = () => oneLineText(100).nullish();
 
 export const AccountInputSchema = z
   .object({
-    plan: nullableText(100).openapi({ example: 'enterprise' }),
-    region: nullableText(100).openapi({ example: 'eu-west' }),
+    plan: productLabel().openapi({ example: 'enterprise' }),
+    region: productLabel().openapi({ example: 'eu-west' }),
     components: z
       .array(z.string().trim().min(1).max(100))
       .max(200)

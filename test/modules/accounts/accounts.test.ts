@@ -146,6 +146,51 @@ describe('accounts', () => {
     expect(await count('accounts')).toBe(0);
   });
 
+  const ONE_LINE = 'must be one line, without control characters';
+  const NO_BIDI = expect.stringMatching(/^must not contain bidirectional/);
+  it.each([
+    ['a line break in a plan', 'PUT', { plan: 'pro\r\nBcc: x@evil.example' }, 'plan', ONE_LINE],
+    ['a right-to-left override in a region', 'PUT', { region: 'eu\u202Etsew' }, 'region', NO_BIDI],
+    [
+      'a line separator in a batched plan',
+      'POST',
+      {
+        accounts: [
+          { id: 'ok', plan: 'pro' },
+          { id: 'bad', plan: 'pro\u2028team' },
+        ],
+      },
+      'accounts.1.plan',
+      ONE_LINE,
+    ],
+    [
+      'an isolate in a batched region',
+      'POST',
+      { accounts: [{ id: 'bad', region: '\u2066eu-west' }] },
+      'accounts.0.region',
+      NO_BIDI,
+    ],
+    [
+      'an override in a batched id',
+      'POST',
+      { accounts: [{ id: 'acct\u202E1' }] },
+      'accounts.0.id',
+      'must be printable ASCII without spaces',
+    ],
+  ])(
+    'refuses %s with 400 naming the field, storing nothing',
+    async (_, method, json, path, message) => {
+      const url = method === 'PUT' ? '/v1/accounts/acct-1' : '/v1/accounts/batch';
+      const body = await expectProblem(
+        await t.request(url, { method, json }),
+        400,
+        'validation_failed',
+      );
+      expect(body.errors).toContainEqual({ location: 'body', path, message });
+      expect(await count('accounts')).toBe(0);
+    },
+  );
+
   it('stores an attribute named __proto__ like any other key, and audience rules match it without polluting a prototype', async () => {
     // Sent as text: a `__proto__` key in an object literal would set the literal's prototype.
     const sendJson = (path: string, method: string, body: string) =>
