@@ -3,13 +3,17 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { pgliteSeedPresent } from '../db/pglite-seed';
 import { projectFolder } from '../lib/project-folder';
+import { writeSwaggerUiDistModule } from './swagger-ui-dist';
 
 /**
  * `npm run build` (run by `npm install` and before `npm start`): the Node entries bundled
- * into `dist/` so a start loads compiled JavaScript, and the migrated seed every new
- * embedded database is copied from.
+ * into `dist/` so a start loads compiled JavaScript, the migrated seed every new embedded
+ * database is copied from, and the version and hashes of swagger-ui-dist that /docs on Workers
+ * names (bundled by wrangler from src/).
  */
 const started = performance.now();
+// First: the Node bundle below takes in src/docs, which imports it.
+writeSwaggerUiDistModule(projectFolder(''));
 const dist = projectFolder('dist');
 // Chunks are named by content: the previous build's would pile up.
 for (const name of await readdir(dist).catch(() => [])) {
