@@ -85,22 +85,20 @@ export const REPORT_PAGE_POLICY = policy(
 
 /**
  * The API reference (Swagger UI, /docs): its bundle and stylesheet from forestall or, on
- * Workers, from `cdnFolder` (the pinned package's folder, not every package on the CDN), and
- * its start script beside the page; the icons its stylesheet draws as data: images; requests
- * to its own origin only, /openapi.json and "Try it out" (the API answers no other origin
- * anyway). No inline style: React sets styles through the DOM, which the policy does not
- * govern (the browser test expands operations and schemas).
+ * Workers, those two files of the pinned package on the CDN (not the package's other
+ * scripts, nor other packages), and its start script beside the page; the icons its
+ * stylesheet draws as data: images; requests to its own origin only, /openapi.json and "Try it
+ * out" (the API answers no other origin anyway). No inline style: React sets styles through
+ * the DOM, which the policy does not govern (the browser test expands operations and schemas).
  */
-export const apiReferencePolicy = (cdnFolder: string | undefined) => {
-  const from = cdnFolder ? `'self' ${cdnFolder}` : "'self'";
-  return policy(
+export const apiReferencePolicy = (cdn: { script: string; stylesheet: string } | undefined) =>
+  policy(
     NOTHING_BY_DEFAULT,
-    `script-src ${from}`,
-    `style-src ${from}`,
+    `script-src 'self'${cdn ? ` ${cdn.script}` : ''}`,
+    `style-src 'self'${cdn ? ` ${cdn.stylesheet}` : ''}`,
     "img-src 'self' data:",
     "connect-src 'self'",
     NO_BASE,
     POSTS_NOWHERE,
     NOT_FRAMED,
   );
-};

@@ -1,3 +1,7 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app';
@@ -143,15 +147,27 @@ describe('OpenAPI document and reference', () => {
     ]);
   });
 
-  it('allows the CDN in the /docs policy only where the assets come from it (Workers)', async () => {
-    const onWorkers = createApp(t.deps);
-    const response = await onWorkers.request('/docs');
+  it('on Workers, loads the installed swagger-ui-dist from the CDN, each file under its hash', async () => {
+    const folder = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+    const installed = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')).version;
+    const cdn = `https://unpkg.com/swagger-ui-dist@${installed}`;
+    const sha384 = (name: string) =>
+      `sha384-${createHash('sha384')
+        .update(readFileSync(join(folder, name)))
+        .digest('base64')}`;
+
+    const response = await createApp(t.deps).request('/docs');
+    const tags = (await response.text()).match(/<(?:script|link)[^>]*>/g);
+    // A stale build names another version or other hashes: `npm run build` writes them.
+    expect(tags, 'the version and hashes of node_modules/swagger-ui-dist').toEqual([
+      `<link rel="stylesheet" href="${cdn}/swagger-ui.css" integrity="${sha384('swagger-ui.css')}" crossorigin="anonymous" />`,
+      `<script src="${cdn}/swagger-ui-bundle.js" integrity="${sha384('swagger-ui-bundle.js')}" crossorigin="anonymous">`,
+      '<script src="/docs/start.js">',
+    ]);
+    // The policy names the two files, not the package's folder of other scripts.
     const policy = response.headers.get('content-security-policy') ?? '';
-    expect(policy).toContain("script-src 'self' https://unpkg.com/swagger-ui-dist@5.35.0/;");
-    expect(policy).toContain("style-src 'self' https://unpkg.com/swagger-ui-dist@5.35.0/;");
-    expect(await response.text()).toContain(
-      '<script src="https://unpkg.com/swagger-ui-dist@5.35.0/swagger-ui-bundle.js">',
-    );
+    expect(policy).toContain(`script-src 'self' ${cdn}/swagger-ui-bundle.js;`);
+    expect(policy).toContain(`style-src 'self' ${cdn}/swagger-ui.css;`);
     const onNode = await t.request('/docs', { key: null });
     expect(onNode.headers.get('content-security-policy')).not.toContain('unpkg');
   });

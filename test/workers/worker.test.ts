@@ -1,4 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -139,6 +143,20 @@ describe('the Workers entry in workerd against real Postgres', () => {
     expect(css.status).toBe(200);
     expect(css.headers.get('content-type')).toBe('text/css; charset=utf-8');
     expect(await css.text()).toContain('ul.components');
+  });
+
+  it('serves /docs with Swagger UI from unpkg, each file under the hash of the installed one', async () => {
+    const folder = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+    const version = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')).version;
+    const page = await fetch(`${base}/docs`);
+    const markup = await page.text();
+    for (const name of ['swagger-ui.css', 'swagger-ui-bundle.js']) {
+      const file = readFileSync(join(folder, name));
+      const integrity = `sha384-${createHash('sha384').update(file).digest('base64')}`;
+      const url = `https://unpkg.com/swagger-ui-dist@${version}/${name}`;
+      expect(markup).toContain(`"${url}" integrity="${integrity}" crossorigin="anonymous"`);
+      expect(page.headers.get('content-security-policy')).toContain(`'self' ${url};`);
+    }
   });
 
   it('runs the scheduled jobs of every Cron Trigger and records the runs in Postgres', async () => {
