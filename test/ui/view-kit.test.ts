@@ -90,6 +90,20 @@ describe('the view kit', () => {
     },
   );
 
+  it('gives every page one main landmark, the report inside the console too', async () => {
+    const browser = consoleClient(t);
+    await browser.signIn(await t.keyFor('analyst'));
+    const pages = {
+      overview: await (await browser.get('/console')).text(),
+      report: await (await browser.get('/console/reports')).text(),
+      'report page': await (await t.request('/v1/reports/prevented-contacts?format=html')).text(),
+      status: await (await t.request('/status', { key: null })).text(),
+    };
+    for (const [name, markup] of Object.entries(pages)) {
+      expect(markup.match(/<main[\s>]/g), name).toHaveLength(1);
+    }
+  });
+
   it('pages through more campaigns than one page holds', async () => {
     const browser = consoleClient(t);
     await browser.signIn(await t.keyFor('ops'));

@@ -264,7 +264,7 @@ export async function reportSections(
         </p>
       </header>
       {controls}
-      <main>
+      <div>
         <Warnings campaigns={report.campaigns} />
         <TotalTiles totals={totals} currency={report.currency} />
         {observational ? (
@@ -329,7 +329,7 @@ export async function reportSections(
           prevented / (treated accounts' contacts + net prevented), over the same accounts and
           windows. CSAT = share of ratings 4 or 5.
         </p>
-      </main>
+      </div>
     </div>
   );
 }
@@ -341,7 +341,8 @@ export async function renderReportPage(
 ): Promise<string> {
   return renderToString(
     <Document title={`Prevented contacts, ${report.from} to ${report.to}`} layout="report-page">
-      {await reportSections(deps, report)}
+      {/* The console puts the same sections inside its own main. */}
+      <main>{await reportSections(deps, report)}</main>
     </Document>,
   );
 }
