@@ -2,6 +2,21 @@ import { z } from '@hono/zod-openapi';
 import { cutToLength } from '../../lib/display-line';
 import { LETTER_OR_DIGIT, MAX_REASON_LENGTH } from '../tickets/ticket-input';
 
+/**
+ * A Zendesk id (tickets, organizations, users are 64-bit integers). As a JSON number it must
+ * be one JavaScript reads exactly: a larger one would be rounded, and two tickets could then
+ * share an id; such an id arrives as a string.
+ */
+const ZendeskId = z.union([
+  z.string(),
+  z
+    .number()
+    .refine(
+      Number.isSafeInteger,
+      'a number id must be a whole number up to 2^53; send it as a string',
+    ),
+]);
+
 /** The parts of Zendesk's `zen:event-type:ticket.created` event that forestall reads. */
 export const ZendeskEventSchema = z
   .object({
@@ -11,10 +26,10 @@ export const ZendeskEventSchema = z
     time: z.string().max(40).optional(),
     detail: z
       .object({
-        id: z.union([z.string(), z.number()]).transform(String),
+        id: ZendeskId.transform(String),
         created_at: z.string(),
-        organization_id: z.union([z.string(), z.number()]).nullish(),
-        requester_id: z.union([z.string(), z.number()]).nullish(),
+        organization_id: ZendeskId.nullish(),
+        requester_id: ZendeskId.nullish(),
         tags: z.array(z.string()).nullish(),
         via: z.object({ channel: z.string().nullish() }).nullish(),
       })

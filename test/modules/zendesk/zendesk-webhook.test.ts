@@ -173,6 +173,41 @@ describe('POST /v1/integrations/zendesk/webhook', () => {
     expect(await stored()).toEqual([]);
   });
 
+  it('takes ids as whole numbers, and refuses a number id JavaScript would round, naming it', async () => {
+    const numeric = await send({
+      ...ticketCreated('x'),
+      detail: {
+        ...ticketCreated('x').detail,
+        id: 35442,
+        organization_id: 4002,
+        requester_id: 9002,
+      },
+    });
+    expect(numeric.status).toBe(200);
+    // 2^53 + 1 and 2^53 + 2 would both be read as 2^53: two tickets, one id.
+    for (const [field, raw] of [
+      ['id', '9007199254740993'],
+      ['id', '1e308'],
+      ['id', '35443.5'],
+      ['organization_id', '9007199254740994'],
+      ['requester_id', '-1.5'],
+    ] as const) {
+      const detail = JSON.stringify({ ...ticketCreated('35444').detail, [field]: 0 }).replace(
+        `"${field}":0`,
+        `"${field}":${raw}`,
+      );
+      const body = await expectProblem(
+        await send(null, { body: `{"type":"zen:event-type:ticket.created","detail":${detail}}` }),
+        400,
+        'validation_failed',
+      );
+      expect(body.errors[0].path, raw).toBe(`detail.${field}`);
+    }
+    expect(await stored()).toEqual([
+      expect.objectContaining({ external_id: '35442', account_id: '4002' }),
+    ]);
+  });
+
   it('acknowledges other event types without ingesting them', async () => {
     const response = await send({
       ...ticketCreated('35442'),
