@@ -1,4 +1,5 @@
 import type { Db } from './database';
+import { transactionStep } from './transaction-step';
 
 // deadlock_detected and serialization_failure: Postgres rolled the transaction back whole,
 // so running it again is safe and is the documented remedy.
@@ -7,14 +8,24 @@ const MAX_ATTEMPTS = 5;
 
 type Transaction = Parameters<Parameters<Db['transaction']>[0]>[0];
 
-/** `db.transaction` that re-runs the work when Postgres aborts it for a deadlock. */
+/**
+ * `db.transaction` that re-runs the work when Postgres aborts it for a deadlock, and takes the
+ * caller's `withTransactionStep` first.
+ */
 export async function retryingTransaction<T>(
   db: Db,
   work: (tx: Transaction) => Promise<T>,
 ): Promise<T> {
+  const step = transactionStep();
+  const withStep = step
+    ? async (tx: Transaction) => {
+        await step(tx);
+        return work(tx);
+      }
+    : work;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.transaction(work);
+      return await db.transaction(withStep);
     } catch (error) {
       if (attempt >= MAX_ATTEMPTS || !RETRYABLE_CODES.has(postgresCode(error) ?? '')) throw error;
       const backoffMs = 2 ** attempt * 10 * (0.5 + Math.random());

@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   conflict: 409,
   last_admin_key: 409,
   idempotency_key_in_use: 409,
+  idempotency_answer_lost: 409,
   idempotency_key_reused: 422,
   unknown_reason: 422,
   payload_too_large: 413,
@@ -36,6 +37,8 @@ const TITLES: Record<ErrorCode, string> = {
   conflict: 'Conflict',
   last_admin_key: 'Cannot revoke the last admin key',
   idempotency_key_in_use: 'A request with this Idempotency-Key is still being processed',
+  idempotency_answer_lost:
+    'The request with this Idempotency-Key was carried out; its answer was lost',
   idempotency_key_reused: 'This Idempotency-Key was used for a different request',
   unknown_reason: 'Unknown contact reason',
   payload_too_large: 'Payload too large',

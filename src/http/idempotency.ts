@@ -4,6 +4,7 @@ import { and, eq, isNull, lt } from 'drizzle-orm';
 import type { MiddlewareHandler } from 'hono';
 import type { Db } from '../db/database';
 import { idempotencyKeys } from '../db/schema';
+import { withTransactionStep } from '../db/transaction-step';
 import type { AppEnv } from './app-env';
 import { AppError } from './app-error';
 
@@ -15,8 +16,11 @@ export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
  * `Idempotency-Key` for routes that create things (and the PUT that moves an event): the first
  * request with a key runs and its answer (below 500, other than a 409) is stored; a retry with
  * the same key and the same request gets that answer again (`Idempotent-Replayed: true`)
- * without running; the same key with a different request is a 422; a retry while the first is still running is a 409 (also after the request's
- * deadline answered 503: the work may still finish). A 5xx or a 409 from the work frees the key.
+ * without running; the same key with a different request is a 422; a retry while the first is
+ * still running is a 409 (also after the request's deadline answered 503: the work may still
+ * finish). A 5xx or a 409 from the work frees the key. A first request whose process stopped
+ * runs again on a retry once it has not answered for five minutes, unless its transaction had
+ * committed (its mark says so): that retry is a 409 saying the answer was lost.
  */
 export const idempotent: MiddlewareHandler<AppEnv> = async (c, next) => {
   const key = c.req.header(IDEMPOTENCY_HEADER);
@@ -50,8 +54,10 @@ export const idempotent: MiddlewareHandler<AppEnv> = async (c, next) => {
     }
   }
 
-  await next();
   const where = and(eq(idempotencyKeys.apiKeyId, apiKeyId), eq(idempotencyKeys.key, key));
+  const markCommitted = (tx: Db) =>
+    tx.update(idempotencyKeys).set({ workCommitted: true }).where(where);
+  await withTransactionStep(markCommitted, next);
   // The deadline may have answered 503 while the handler ran on and did the work: what the
   // handler answered is then what a retry must get, not a second run.
   const handled = c.get('handlerAnswer');
@@ -95,7 +101,18 @@ async function replay(
       'This Idempotency-Key was already used for a different request; use a new key.',
     );
   }
-  if (stored.status === null && now.getTime() - stored.createdAt.getTime() > ABANDONED_AFTER_MS) {
+  const abandoned =
+    stored.status === null && now.getTime() - stored.createdAt.getTime() > ABANDONED_AFTER_MS;
+  if (abandoned && stored.workCommitted) {
+    // Its process stopped after the work committed and before the answer was stored: running
+    // it again would do the work twice, and the answer cannot be told now.
+    throw new AppError(
+      'idempotency_answer_lost',
+      'The first request with this key was carried out, but its answer was lost when its ' +
+        'process stopped. Look up what it made or changed instead of sending it again.',
+    );
+  }
+  if (abandoned) {
     await db
       .delete(idempotencyKeys)
       .where(

@@ -22,7 +22,7 @@ describe('Idempotency-Key', () => {
   });
   afterAll(() => t.close());
   beforeEach(async () => {
-    await t.deps.db.execute(sql`truncate campaigns, idempotency_keys cascade`);
+    await t.deps.db.execute(sql`truncate campaigns, status_components, idempotency_keys cascade`);
   });
 
   const create = (key: string, json: unknown, apiKey = opsKey) =>
@@ -129,6 +129,50 @@ describe('Idempotency-Key', () => {
       await t.deps.db.execute(sql`drop function free_claim()`);
       await t.deps.db.execute(sql`drop table free_claim_once`);
     }
+  });
+
+  it('does not do the work again when the first request committed it and stopped before storing its answer', async () => {
+    // The answer's write fails, as if the process had stopped between the commit and it.
+    await t.deps.db.execute(sql`
+      create function lose_answer() returns trigger language plpgsql as $$
+      begin
+        if new.status is not null then raise exception 'the process stopped'; end if;
+        return new;
+      end $$`);
+    await t.deps.db.execute(sql`
+      create trigger lose_answer before update on idempotency_keys
+      for each row execute function lose_answer()`);
+    const component = (key: string) =>
+      t.request('/v1/status/components', {
+        method: 'POST',
+        json: { name: 'Billing API' },
+        key: opsKey,
+        headers: { 'idempotency-key': key },
+      });
+    const components = async () =>
+      rowsOf<{ n: number }>(
+        await t.deps.db.execute(sql`select count(*)::int as n from status_components`),
+      )[0]?.n;
+    try {
+      expect((await create('stopped', campaign)).status).toBe(500);
+      expect((await component('stopped-too')).status).toBe(500);
+    } finally {
+      await t.deps.db.execute(sql`drop trigger lose_answer on idempotency_keys`);
+      await t.deps.db.execute(sql`drop function lose_answer()`);
+    }
+    expect(await campaigns()).toBe(1);
+    expect(await components()).toBe(1);
+    await expectProblem(await create('stopped', campaign), 409, 'idempotency_key_in_use');
+    t.clock.advance(6 * 60_000);
+    const lost = await expectProblem(
+      await create('stopped', campaign),
+      409,
+      'idempotency_answer_lost',
+    );
+    expect(lost.detail).toContain('was carried out');
+    await expectProblem(await component('stopped-too'), 409, 'idempotency_answer_lost');
+    expect(await campaigns()).toBe(1);
+    expect(await components()).toBe(1);
   });
 
   it('rejects a malformed key', async () => {

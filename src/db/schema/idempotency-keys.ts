@@ -1,4 +1,4 @@
-import { integer, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
+import { boolean, integer, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
 import { createdAt } from './columns';
 
 /**
@@ -14,6 +14,11 @@ export const idempotencyKeys = pgTable(
     status: integer('status'),
     contentType: text('content_type'),
     body: text('body'),
+    /**
+     * Set by the first request's own transaction, so true exactly when its work committed:
+     * a retry after a crash between that commit and the stored answer must not do it again.
+     */
+    workCommitted: boolean('work_committed').notNull().default(false),
     createdAt: createdAt(),
   },
   (table) => [primaryKey({ columns: [table.apiKeyId, table.key] })],

@@ -1,6 +1,7 @@
 import { and, asc, eq, ne } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import type { Db } from '../../db/database';
+import { retryingTransaction } from '../../db/retry-transaction';
 import {
   type ComponentStatus,
   incidentComponents,
@@ -52,20 +53,23 @@ export async function createComponent(deps: Deps, input: ComponentInput): Promis
   await checkGroup(deps.db, input.group_id, input.group ?? false);
   await checkNameFree(deps.db, input.name);
   const now = deps.clock.now();
-  const [row] = await deps.db
-    .insert(statusComponents)
-    .values({
-      id: uuidv7(),
-      name: input.name,
-      description: input.description ?? null,
-      isGroup: input.group ?? false,
-      groupId: input.group_id ?? null,
-      position: input.position ?? 0,
-      onlyShowIfDegraded: input.only_show_if_degraded ?? false,
-      createdAt: now,
-      updatedAt: now,
-    })
-    .returning();
+  // In a transaction of its own, so a retry with the same Idempotency-Key knows it committed.
+  const [row] = await retryingTransaction(deps.db, (tx) =>
+    tx
+      .insert(statusComponents)
+      .values({
+        id: uuidv7(),
+        name: input.name,
+        description: input.description ?? null,
+        isGroup: input.group ?? false,
+        groupId: input.group_id ?? null,
+        position: input.position ?? 0,
+        onlyShowIfDegraded: input.only_show_if_degraded ?? false,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning(),
+  );
   if (!row) throw new Error('insert into status_components returned no row');
   return componentView(deps, row.id);
 }
