@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { Role } from '../db/schema';
 import type { Deps } from '../deps';
+import type { IfMatch } from './etag';
 import type { Principal } from './principal';
 
 export type { Principal };
@@ -41,6 +42,8 @@ export type AppEnv = {
     accountToken?: { account: string; generation: number; expires: number };
     /** Set by the console's sign-in check on /console pages. */
     session: ConsoleSession;
+    /** A route that honours `If-Match` (`conditional`): what it asks for, when sent. */
+    ifMatch?: IfMatch;
     /** What the route's handler answered, kept even when the deadline answered first. */
     handlerAnswer?: Response;
   };

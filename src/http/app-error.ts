@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   idempotency_key_in_use: 409,
   idempotency_answer_lost: 409,
   idempotency_key_reused: 422,
+  precondition_failed: 412,
   unknown_reason: 422,
   payload_too_large: 413,
   headers_too_large: 431,
@@ -40,6 +41,7 @@ const TITLES: Record<ErrorCode, string> = {
   idempotency_answer_lost:
     'The request with this Idempotency-Key was carried out; its answer was lost',
   idempotency_key_reused: 'This Idempotency-Key was used for a different request',
+  precondition_failed: 'Precondition failed: the resource has changed',
   unknown_reason: 'Unknown contact reason',
   payload_too_large: 'Payload too large',
   headers_too_large: 'Request header fields too large',

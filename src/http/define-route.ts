@@ -5,6 +5,7 @@ import type { AppEnv, RoleAccess } from './app-env';
 import { limitBody } from './body-limit';
 import { withinDeadline } from './deadline';
 import { idempotent } from './idempotency';
+import { readIfMatch } from './if-match';
 import { signedCursors } from './pagination';
 import { PROBLEM_CONTENT_TYPE, ProblemSchema } from './problem';
 import { acceptMediaTypes, safeJsonBody } from './request-input';
@@ -30,6 +31,30 @@ const IdempotencyHeaders = z.object({
     }),
 });
 
+const IfMatchHeaders = z.object({
+  'if-match': z
+    .string()
+    .optional()
+    .openapi({
+      description:
+        'Change only the version read: the `ETag` of the GET (or of the last write) it was ' +
+        'read from, a comma-separated list of them, or `*` for any. A stored version it does ' +
+        'not name (compared strongly: a weak `W/"…"` tag never matches) is a 412 ' +
+        '`precondition_failed` and nothing changes. Without it the write is unconditional.',
+      example: '"3"',
+    }),
+});
+
+/** The `ETag` header of an answer carrying one versioned resource (`versionEtag`). */
+export const etagHeader = {
+  ETag: {
+    description:
+      'A strong validator naming the stored version; send it back as `If-Match` to change ' +
+      'only that version.',
+    schema: { type: 'string' as const, example: '"3"' },
+  },
+};
+
 /** A JSON request or response body of this schema. */
 export const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 
@@ -44,6 +69,11 @@ type RouteOptions = {
   bodyHandling?: 'stream';
   /** Honours `Idempotency-Key` (routes that create something). */
   idempotent?: true;
+  /**
+   * Honours `If-Match` (writes of one versioned resource): read into `c.var.ifMatch`, for the
+   * service to compare with the row it locks (`requireIfMatch`).
+   */
+  conditional?: true;
   /**
    * The handler checks `access` itself, in an answer shared with another transport (the
    * notices API); the route still documents it.
@@ -66,6 +96,7 @@ export function defineRoute(route: RouteConfig & RouteOptions) {
     access,
     bodyHandling,
     idempotent: honoursIdempotencyKey,
+    conditional,
     accessCheckedByHandler,
     ...config
   } = route;
@@ -87,13 +118,20 @@ export function defineRoute(route: RouteConfig & RouteOptions) {
     ...(takesBody ? [acceptMediaTypes(mediaTypes)] : []),
     ...(bySignature ? [bySignature.signedBy] : []),
     ...(takesJson ? [safeJsonBody] : []),
+    // Before the key is claimed: an unreadable If-Match is not kept as the key's answer.
+    ...(conditional ? [readIfMatch] : []),
     ...(honoursIdempotencyKey ? [idempotent] : []),
   ];
+  const headers = [
+    ...(honoursIdempotencyKey ? [IdempotencyHeaders] : []),
+    ...(conditional ? [IfMatchHeaders] : []),
+  ].reduce<z.ZodObject | undefined>(
+    (all, more) => (all ? all.extend(more.shape) : more),
+    undefined,
+  );
   return createRoute({
     ...config,
-    ...(honoursIdempotencyKey
-      ? { request: { ...config.request, headers: IdempotencyHeaders } }
-      : {}),
+    ...(headers ? { request: { ...config.request, headers } } : {}),
     ...(middleware.length > 0 ? { middleware } : {}),
     ...(byRole
       ? { security: [{ apiKey: [] }, ...(byRole.accountToken ? [{ accountToken: [] }] : [])] }
@@ -111,6 +149,14 @@ export function defineRoute(route: RouteConfig & RouteOptions) {
         ? {
             409: problemResponse('A request with this Idempotency-Key is still running.'),
             422: problemResponse('This Idempotency-Key was used for a different request.'),
+          }
+        : {}),
+      ...(conditional
+        ? {
+            412: problemResponse(
+              'The stored version is not one If-Match names: it changed since it was read; ' +
+                'nothing was changed.',
+            ),
           }
         : {}),
       ...(takesBody

@@ -21,3 +21,36 @@ export function matchesEtag(ifNoneMatch: string | undefined, etag: string): bool
 }
 
 const withoutWeakness = (tag: string) => (tag.startsWith('W/') ? tag.slice(2) : tag);
+
+/** The strong ETag of a row that counts its changes in a `version` column. */
+export const versionEtag = (version: number): string => `"${version}"`;
+
+/**
+ * What `If-Match` asks for: any current representation (`*`), or one of the entity-tags listed
+ * (weak ones kept as sent: the strong comparison RFC 9110 §13.1.1 requires never matches them).
+ */
+export type IfMatch = '*' | readonly string[];
+
+// One list element and the comma (or end) after it; an element may be empty, as lists allow
+// (RFC 9110 §5.6.1), and a tag may hold a comma.
+const LIST_ELEMENT = /[ \t]*((?:W\/)?"[\x21\x23-\x7e\x80-\xff]*")?[ \t]*(,|$)/y;
+
+/** `If-Match` as RFC 9110 writes it; null when it is not, or names no entity-tag. */
+export function parseIfMatch(value: string): IfMatch | null {
+  if (value.trim() === '*') return '*';
+  const tags: string[] = [];
+  LIST_ELEMENT.lastIndex = 0;
+  for (;;) {
+    const element = LIST_ELEMENT.exec(value);
+    if (!element) return null;
+    if (element[1]) tags.push(element[1]);
+    if (element[2] === '') break;
+  }
+  return tags.length > 0 ? tags : null;
+}
+
+/** Whether `If-Match` holds for a current representation whose strong ETag is `etag`. */
+export function ifMatchHolds(ifMatch: IfMatch, etag: string): boolean {
+  // Strong comparison: both tags strong and the same; `etag` is strong, so equality is it.
+  return ifMatch === '*' || ifMatch.includes(etag);
+}

@@ -14,13 +14,14 @@ export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
 
 /**
  * `Idempotency-Key` for routes that create things (and the PUT that moves an event): the first
- * request with a key runs and its answer (below 500, other than a 409) is stored; a retry with
- * the same key and the same request gets that answer again (`Idempotent-Replayed: true`)
- * without running; the same key with a different request is a 422; a retry while the first is
- * still running is a 409 (also after the request's deadline answered 503: the work may still
- * finish). A 5xx or a 409 from the work frees the key. A first request whose process stopped
- * runs again on a retry once it has not answered for five minutes, unless its transaction had
- * committed (its mark says so): that retry is a 409 saying the answer was lost.
+ * request with a key runs and its answer (below 500, other than a 409 or a 412) is stored,
+ * with its ETag; a retry with the same key and the same request gets that answer again
+ * (`Idempotent-Replayed: true`) without running; the same key with a different request is a
+ * 422; a retry while the first is still running is a 409 (also after the request's deadline
+ * answered 503: the work may still finish). A 5xx, a 409 or a 412 from the work frees the key.
+ * A first request whose process stopped runs again on a retry once it has not answered for
+ * five minutes, unless its transaction had committed (its mark says so): that retry is a 409
+ * saying the answer was lost.
  */
 export const idempotent: MiddlewareHandler<AppEnv> = async (c, next) => {
   const key = c.req.header(IDEMPOTENCY_HEADER);
@@ -63,8 +64,11 @@ export const idempotent: MiddlewareHandler<AppEnv> = async (c, next) => {
   const handled = c.get('handlerAnswer');
   const answer = c.res.status >= 500 && handled && handled.status < 500 ? handled : c.res;
   // A conflict depends on what the stored data was at that moment (a row changed meanwhile, a
-  // name then taken): the same request may succeed later, so the key stays free for it.
-  if (answer.status >= 500 || answer.status === 409) {
+  // name then taken): the same request may succeed later, so the key stays free for it. So
+  // does a 412: sent again as it was, it is refused again (versions only grow), while one
+  // whose If-Match was corrected after reading again (headers are not in the request's hash)
+  // must run rather than get the kept 412.
+  if (answer.status >= 500 || answer.status === 409 || answer.status === 412) {
     await db.delete(idempotencyKeys).where(where);
     return;
   }
@@ -73,6 +77,7 @@ export const idempotent: MiddlewareHandler<AppEnv> = async (c, next) => {
     .set({
       status: answer.status,
       contentType: answer.headers.get('content-type'),
+      etag: answer.headers.get('etag'),
       body: await answer.clone().text(),
     })
     .where(where);
@@ -134,6 +139,7 @@ async function replay(
     status: stored.status,
     headers: {
       ...(stored.contentType ? { 'content-type': stored.contentType } : {}),
+      ...(stored.etag ? { etag: stored.etag } : {}),
       'idempotent-replayed': 'true',
     },
   });

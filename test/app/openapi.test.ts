@@ -75,6 +75,43 @@ describe('OpenAPI document and reference', () => {
     }
   });
 
+  it('documents If-Match and its 412 on the writes of one event or campaign, and the ETag they answer with', () => {
+    const operation = (method: string, path: string) => {
+      const found = document.paths[path]?.[method];
+      expect(found, `${method} ${path}`).toBeDefined();
+      return found as Omit<Operation, 'parameters' | 'responses'> & {
+        parameters?: { in: string; name: string }[];
+        responses: Record<
+          string,
+          { content?: Record<string, unknown>; headers?: Record<string, unknown> }
+        >;
+      };
+    };
+    const conditional = [
+      ['put', '/v1/events/{id}', '200'],
+      ['delete', '/v1/events/{id}', '204'],
+      ['patch', '/v1/campaigns/{id}', '200'],
+    ] as const;
+    for (const [method, path, ok] of conditional) {
+      const op = operation(method, path);
+      const where = `${method} ${path}`;
+      const headers = (op.parameters ?? []).filter((p) => p.in === 'header').map((p) => p.name);
+      expect(headers, where).toContain('if-match');
+      expect(op.responses['412']?.content?.['application/problem+json'], where).toBeDefined();
+      if (ok === '200') expect(op.responses[ok]?.headers, where).toHaveProperty('ETag');
+    }
+    for (const [method, path, ok] of [
+      ['get', '/v1/events/{id}', '200'],
+      ['post', '/v1/events', '201'],
+      ['get', '/v1/campaigns/{id}', '200'],
+      ['post', '/v1/campaigns', '201'],
+    ] as const) {
+      expect(operation(method, path).responses[ok]?.headers, `${method} ${path}`).toHaveProperty(
+        'ETag',
+      );
+    }
+  });
+
   it('writes each pattern as JSON Schema reads it, so the values the API takes match it', () => {
     const patterns = new Map<string, string>();
     const walk = (node: unknown, path: string) => {

@@ -63,7 +63,7 @@ export const campaigns = pgTable(
     originId: uuid('origin_id'),
     publishedAt: timestamptz('published_at'),
     cancelledAt: timestamptz('cancelled_at'),
-    /** Bumped on every change; part of the notices ETag. */
+    /** Bumped on every change; the campaign's ETag (`If-Match`), and part of the notices one. */
     version: integer('version').notNull().default(1),
     createdBy: text('created_by').notNull(),
     createdAt: createdAt(),

@@ -41,6 +41,12 @@ export const events = pgTable(
     /** Where an imported event came from, so importing again updates instead of duplicating. */
     origin: text('origin').notNull().default('manual'),
     originId: text('origin_id'),
+    /**
+     * Bumped by every write (an edit, an import, a reason renamed): the event's ETag, which
+     * `If-Match` compares. Not `updated_at`: the clock gives two writes in one millisecond, or
+     * from two instances whose clocks differ, the same time, and a validator must differ.
+     */
+    version: integer('version').notNull().default(1),
     createdAt: createdAt(),
     updatedAt: timestamptz('updated_at').notNull().defaultNow(),
   },

@@ -14,6 +14,8 @@ export const idempotencyKeys = pgTable(
     status: integer('status'),
     contentType: text('content_type'),
     body: text('body'),
+    /** The answer's ETag, replayed with it: the version a retried write left. */
+    etag: text('etag'),
     /**
      * Set by the first request's own transaction, so true exactly when its work committed:
      * a retry after a crash between that commit and the stored answer must not do it again.

@@ -192,7 +192,9 @@ export const CampaignSchema = z
     origin_id: z.string().nullable(),
     published_at: z.string().nullable(),
     cancelled_at: z.string().nullable(),
-    version: z.number().int(),
+    version: z.number().int().openapi({
+      description: 'Counts the changes to the campaign; the `ETag` of its answers names it.',
+    }),
     created_by: z.string(),
     created_at: z.string(),
     updated_at: z.string(),

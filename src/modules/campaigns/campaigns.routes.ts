@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { createRouter } from '../../http/create-router';
-import { defineRoute, json, problemResponse } from '../../http/define-route';
+import { defineRoute, etagHeader, json, problemResponse } from '../../http/define-route';
+import { versionEtag } from '../../http/etag';
 import { PageQuerySchema, pageSchema } from '../../http/pagination';
 import { actorOf } from '../../http/principal';
 import {
@@ -41,6 +42,7 @@ const createRoute = defineRoute({
         'beyond Poisson and the part of it each account’s own 8 weeks before predict, which the ' +
         'estimate adjusts away (`minimum_detectable_lift`; without the adjustment, ' +
         '`minimum_detectable_lift_unadjusted`).',
+      headers: etagHeader,
       content: json(
         CampaignSchema.extend({
           warnings: z.array(
@@ -81,7 +83,7 @@ const getRoute = defineRoute({
   summary: 'One campaign',
   request: { params: IdParams },
   responses: {
-    200: { description: 'The campaign', content: json(CampaignSchema) },
+    200: { description: 'The campaign', content: json(CampaignSchema), headers: etagHeader },
     404: problemResponse('No such campaign.'),
   },
 });
@@ -89,6 +91,7 @@ const getRoute = defineRoute({
 const patchRoute = defineRoute({
   access: ops,
   method: 'patch',
+  conditional: true,
   path: '/v1/campaigns/{id}',
   tags,
   summary: 'Change a campaign, publish it, end it or cancel it',
@@ -102,7 +105,11 @@ const patchRoute = defineRoute({
     'and `holdout_percent` sent back unchanged.',
   request: { params: IdParams, body: { required: true, content: json(CampaignPatchSchema) } },
   responses: {
-    200: { description: 'The campaign after the change', content: json(CampaignSchema) },
+    200: {
+      description: 'The campaign after the change',
+      content: json(CampaignSchema),
+      headers: etagHeader,
+    },
     404: problemResponse('No such campaign.'),
     409: problemResponse(
       'The campaign has ended or was cancelled, or its state does not allow the change asked.',
@@ -141,18 +148,22 @@ export const campaignRoutes = createRouter()
   .openapi(createRoute, async (c) => {
     const input = c.req.valid('json');
     const campaign = await createCampaign(c.var.deps, input, actorOf(c.var.principal));
-    return c.json({ ...campaign, warnings: await holdoutWarnings(c.var.deps, input) }, 201);
+    const warnings = await holdoutWarnings(c.var.deps, input);
+    return c.json({ ...campaign, warnings }, 201, { ETag: versionEtag(campaign.version) });
   })
   .openapi(listRoute, async (c) =>
     c.json(await listCampaigns(c.var.deps, c.req.valid('query')), 200),
   )
-  .openapi(getRoute, async (c) =>
-    c.json(await getCampaign(c.var.deps, c.req.valid('param').id), 200),
-  )
+  .openapi(getRoute, async (c) => {
+    const campaign = await getCampaign(c.var.deps, c.req.valid('param').id);
+    return c.json(campaign, 200, { ETag: versionEtag(campaign.version) });
+  })
   .openapi(patchRoute, async (c) => {
     const { id } = c.req.valid('param');
     const patch = c.req.valid('json');
-    return c.json(await patchCampaign(c.var.deps, id, patch, actorOf(c.var.principal)), 200);
+    const { deps, principal, ifMatch } = c.var;
+    const campaign = await patchCampaign(deps, id, patch, actorOf(principal), deps.db, ifMatch);
+    return c.json(campaign, 200, { ETag: versionEtag(campaign.version) });
   })
   .openapi(auditRoute, async (c) =>
     c.json({ data: await listCampaignAudit(c.var.deps, c.req.valid('param').id) }, 200),

@@ -12,6 +12,8 @@ import {
 } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { AppError, type FieldError, notFound } from '../../http/app-error';
+import { type IfMatch, versionEtag } from '../../http/etag';
+import { requireIfMatch } from '../../http/if-match';
 import { type Page, toPage } from '../../http/pagination';
 import { resolveReasonNames } from '../reasons/resolve-reasons';
 import type {
@@ -170,13 +172,18 @@ export async function createCampaign(
   return withinTransaction(deps.db, db, write);
 }
 
-/** Applies a partial change and, optionally, a lifecycle move; audited field by field. */
+/**
+ * Applies a partial change and, optionally, a lifecycle move; audited field by field. With
+ * `ifMatch`, the locked campaign must still be a version it names (else 412, before its state
+ * is judged: a move refused for a state the caller never saw would mislead it).
+ */
 export async function patchCampaign(
   deps: Deps,
   id: string,
   patch: CampaignPatch,
   actor: Actor,
   db: Db = deps.db,
+  ifMatch?: IfMatch,
 ): Promise<CampaignView> {
   await checkEvent(db, patch.event_id);
   const work = async (tx: Db) => {
@@ -187,6 +194,7 @@ export async function patchCampaign(
         : { ...patch, target_reasons: await resolveReasonNames(tx, named, 'target_reasons') };
     const [row] = await tx.select().from(campaigns).where(eq(campaigns.id, id)).for('update');
     if (!row) throw notFound(`Campaign ${id}`);
+    requireIfMatch(ifMatch, versionEtag(row.version), `Campaign ${id}`);
     // Read once the row is ours: a time read before waiting for the lock can predate an end
     // just committed, and the campaign would look active still.
     const now = deps.clock.now();

@@ -89,6 +89,9 @@ export const EventSchema = EventInputSchema.extend({
   extra_starts: z.array(z.string()),
   audience: z.record(z.string(), z.unknown()).nullable(),
   origin: z.string().openapi({ description: 'manual, or holidays for imported ones.' }),
+  version: z.number().int().openapi({
+    description: 'Counts the writes to the event; the `ETag` of its answers names it.',
+  }),
   created_at: z.string(),
   updated_at: z.string(),
 }).openapi('Event');

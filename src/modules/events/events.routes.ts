@@ -2,7 +2,8 @@ import { z } from '@hono/zod-openapi';
 import { fromZonedTime } from 'date-fns-tz';
 import { EVENT_KINDS } from '../../db/schema';
 import { createRouter } from '../../http/create-router';
-import { defineRoute, json, problemResponse } from '../../http/define-route';
+import { defineRoute, etagHeader, json, problemResponse } from '../../http/define-route';
+import { versionEtag } from '../../http/etag';
 import { wholeNumberInput } from '../../http/number-input';
 import { PageQuerySchema, pageSchema } from '../../http/pagination';
 import { actorOf } from '../../http/principal';
@@ -45,7 +46,7 @@ const createRoute = defineRoute({
   tags,
   summary: 'Add a predictable event (optionally recurring)',
   request: { body: { required: true, content: json(EventInputSchema) } },
-  responses: { 201: { description: 'Created', content: json(EventSchema) } },
+  responses: { 201: { description: 'Created', content: json(EventSchema), headers: etagHeader } },
 });
 
 const listRoute = defineRoute({
@@ -95,7 +96,7 @@ const getRoute = defineRoute({
   summary: 'One event',
   request: { params: IdParams },
   responses: {
-    200: { description: 'The event', content: json(EventSchema) },
+    200: { description: 'The event', content: json(EventSchema), headers: etagHeader },
     404: problemResponse('No such event.'),
   },
 });
@@ -104,6 +105,7 @@ const putRoute = defineRoute({
   access: ops,
   method: 'put',
   idempotent: true,
+  conditional: true,
   path: '/v1/events/{id}',
   tags,
   summary: 'Replace an event',
@@ -117,11 +119,13 @@ const putRoute = defineRoute({
     'are instants of their own (RFC 5545 RDATE) and stay where they are, as sent: an extra ' +
     'release at 21:00, or a hotfix at 13:00, keeps its time when the weekly release moves to ' +
     '22:00. To move them too, send them moved. A move sent again reads the moved series and ' +
-    'stores its `excluded_starts` as sent, which no longer name its starts: send an ' +
-    '`Idempotency-Key` so a retried move gets the first answer instead.',
+    'stores its `excluded_starts` as sent, which no longer name its starts: send the ' +
+    '`ETag` it was read with as `If-Match`, so a move sent again is refused with 412 (the ' +
+    'series has moved, its version with it), or an `Idempotency-Key`, so a retried move gets ' +
+    'the first answer instead.',
   request: { params: IdParams, body: { required: true, content: json(EventInputSchema) } },
   responses: {
-    200: { description: 'Updated', content: json(EventSchema) },
+    200: { description: 'Updated', content: json(EventSchema), headers: etagHeader },
     404: problemResponse('No such event.'),
     409: problemResponse(
       'A campaign times its queued emails by this event and the change leaves no occurrence ' +
@@ -134,6 +138,7 @@ const putRoute = defineRoute({
 const deleteRoute = defineRoute({
   access: ops,
   method: 'delete',
+  conditional: true,
   path: '/v1/events/{id}',
   tags,
   summary: 'Delete an event',
@@ -240,9 +245,10 @@ const asDate = (value: string, timeZone: string) =>
   value.length === 10 ? fromZonedTime(`${value}T00:00:00`, timeZone) : new Date(value);
 
 export const eventRoutes = createRouter()
-  .openapi(createRoute, async (c) =>
-    c.json(await createEvent(c.var.deps, c.req.valid('json')), 201),
-  )
+  .openapi(createRoute, async (c) => {
+    const event = await createEvent(c.var.deps, c.req.valid('json'));
+    return c.json(event, 201, { ETag: versionEtag(event.version) });
+  })
   .openapi(listRoute, async (c) => c.json(await listEvents(c.var.deps, c.req.valid('query')), 200))
   .openapi(occurrencesRoute, async (c) => {
     const { from, to, kind } = c.req.valid('query');
@@ -269,19 +275,22 @@ export const eventRoutes = createRouter()
       200,
     ),
   )
-  .openapi(getRoute, async (c) => c.json(await getEvent(c.var.deps, c.req.valid('param').id), 200))
-  .openapi(putRoute, async (c) =>
-    c.json(
-      await updateEvent(
-        c.var.deps,
-        c.req.valid('param').id,
-        c.req.valid('json'),
-        actorOf(c.var.principal),
-      ),
-      200,
-    ),
-  )
+  .openapi(getRoute, async (c) => {
+    const event = await getEvent(c.var.deps, c.req.valid('param').id);
+    return c.json(event, 200, { ETag: versionEtag(event.version) });
+  })
+  .openapi(putRoute, async (c) => {
+    const event = await updateEvent(
+      c.var.deps,
+      c.req.valid('param').id,
+      c.req.valid('json'),
+      actorOf(c.var.principal),
+      c.var.ifMatch,
+    );
+    return c.json(event, 200, { ETag: versionEtag(event.version) });
+  })
   .openapi(deleteRoute, async (c) => {
-    await deleteEvent(c.var.deps, c.req.valid('param').id, actorOf(c.var.principal));
+    const { id } = c.req.valid('param');
+    await deleteEvent(c.var.deps, id, actorOf(c.var.principal), c.var.ifMatch);
     return c.body(null, 204);
   });

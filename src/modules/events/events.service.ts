@@ -5,6 +5,8 @@ import { retryingTransaction } from '../../db/retry-transaction';
 import { type EventKind, type EventRow, events } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { AppError, type FieldError, notFound } from '../../http/app-error';
+import { type IfMatch, versionEtag } from '../../http/etag';
+import { requireIfMatch } from '../../http/if-match';
 import { type Page, type PageQuery, toPage } from '../../http/pagination';
 import type { Actor } from '../campaigns/campaigns.service';
 import { changeEventsFollowed, releaseLinkedCampaigns } from '../campaigns/linked-event.service';
@@ -38,6 +40,7 @@ export const toEventView = (row: EventRow): EventView => ({
   affected_reasons: row.affectedReasons,
   audience: row.audience ?? null,
   origin: row.origin,
+  version: row.version,
   created_at: row.createdAt.toISOString(),
   updated_at: row.updatedAt.toISOString(),
 });
@@ -147,13 +150,16 @@ export async function createEvent(deps: Deps, input: EventInput): Promise<EventV
  * before its transaction, from the event as read then, so no expansion runs while its row is
  * locked; the transaction checks that the series it locks is the one they were worked out
  * from, and when another change came between, they are worked out again from that one (as a
- * replace that came after it would have them), a few times before a 409.
+ * replace that came after it would have them), a few times before a 409. With `ifMatch`, the
+ * locked event must still be a version it names (else 412): a move sent again with the
+ * version it was sent with finds the series moved and changes nothing.
  */
 export async function updateEvent(
   deps: Deps,
   id: string,
   input: EventInput,
   actor: Actor,
+  ifMatch?: IfMatch,
 ): Promise<EventView> {
   const columns = await toColumns(deps, input);
   for (let attempt = 1; ; attempt++) {
@@ -170,10 +176,16 @@ export async function updateEvent(
           eq(events.id, id),
           async ([before]) => {
             if (!before) return undefined;
+            requireIfMatch(ifMatch, versionEtag(before.version), `Event ${id}`);
             if (!read || seriesOf(before) !== seriesOf(read)) throw new SeriesChanged();
             const [updated] = await tx
               .update(events)
-              .set({ ...named, excludedStarts, updatedAt: deps.clock.now() })
+              .set({
+                ...named,
+                excludedStarts,
+                version: before.version + 1,
+                updatedAt: deps.clock.now(),
+              })
               .where(eq(events.id, id))
               .returning();
             return updated;
@@ -249,10 +261,16 @@ async function excludedAfterMove(
   return startList(excluded);
 }
 
-export async function deleteEvent(deps: Deps, id: string, actor: Actor): Promise<void> {
+export async function deleteEvent(
+  deps: Deps,
+  id: string,
+  actor: Actor,
+  ifMatch?: IfMatch,
+): Promise<void> {
   const deleted = await retryingTransaction(deps.db, async (tx) => {
     const [event] = await tx.select().from(events).where(eq(events.id, id)).for('update');
     if (!event) return false;
+    requireIfMatch(ifMatch, versionEtag(event.version), `Event ${id}`);
     await releaseLinkedCampaigns(deps, tx, id, actor);
     await tx.delete(events).where(eq(events.id, id));
     return true;

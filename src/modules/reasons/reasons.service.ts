@@ -186,8 +186,9 @@ async function refuseAliasChains(tx: Db, slug: string, keys: string[]): Promise<
 /**
  * Events, and campaigns still to run or running, that named a reason now made an alias name
  * the reason it joins, so none is left pointing at a reason that no longer holds a contact.
- * An ended campaign keeps its targets, as its measurements were taken with them; each
- * campaign changed gets a version and an audit entry, as any other change does.
+ * An ended campaign keeps its targets, as its measurements were taken with them; each event
+ * changed gets a version, and each campaign a version and an audit entry, as any other change
+ * does.
  */
 export async function renameInCalendarAndCampaigns(
   tx: Db,
@@ -209,7 +210,7 @@ export async function renameInCalendarAndCampaigns(
   for (const event of namingEvents) {
     await tx.execute(sql`
       update events set affected_reasons = ${jsonParam(renamed(event.affected_reasons))},
-        updated_at = ${now}::timestamptz
+        version = version + 1, updated_at = ${now}::timestamptz
       where id = ${event.id}`);
   }
 

@@ -144,8 +144,9 @@ export function planRequest(
     }
   }
   if (mode === 'headers') {
-    headers[random.pick(['idempotency-key', 'if-none-match', 'x-request-id', 'svix-id'])] =
-      random.pick(['', ' ', 'x'.repeat(400), '"', '*', 'é', 'constructor', '\t']);
+    headers[
+      random.pick(['idempotency-key', 'if-none-match', 'if-match', 'x-request-id', 'svix-id'])
+    ] = random.pick(['', ' ', 'x'.repeat(400), '"', '*', 'é', 'constructor', '\t']);
   }
 
   let body: string | Uint8Array | undefined;

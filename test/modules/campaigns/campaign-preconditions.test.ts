@@ -1,0 +1,135 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { rowsOf } from '../../../src/db/json-param';
+import { expectProblem } from '../../helpers/problem';
+import { readJson } from '../../helpers/read-json';
+import { startTestApp, type TestApp } from '../../helpers/test-app';
+
+// The test clock starts at 2026-03-02T09:00:00Z.
+const banner = {
+  channels: ['banner'],
+  title: 'Maintenance on Sunday',
+  body: 'The dashboard is read-only from 02:00 to 04:00 UTC.',
+  severity: 'maintenance',
+  starts_at: '2026-03-08T02:00:00Z',
+  ends_at: '2026-03-08T04:00:00Z',
+  audience: { type: 'all' },
+};
+
+describe('conditional changes of a campaign (ETag, If-Match)', () => {
+  let t: TestApp;
+  let opsKey: string;
+  beforeAll(async () => {
+    t = await startTestApp();
+    opsKey = await t.keyFor('ops', 'Dana from ops');
+  });
+  afterAll(() => t.close());
+  beforeEach(async () => {
+    await t.deps.db.execute(sql`truncate campaigns cascade`);
+    t.clock.set('2026-03-02T09:00:00Z');
+  });
+
+  const create = async (json: unknown = banner) => {
+    const response = await t.request('/v1/campaigns', { method: 'POST', json, key: opsKey });
+    expect(response.status).toBe(201);
+    return { campaign: await readJson(response), etag: response.headers.get('etag') ?? '' };
+  };
+  const patch = (id: string, json: unknown, headers: Record<string, string> = {}) =>
+    t.request(`/v1/campaigns/${id}`, { method: 'PATCH', json, key: opsKey, headers });
+  /** The stored row and its audit trail, to compare before and after a refused change. */
+  const stored = async (id: string) => ({
+    row: rowsOf<Record<string, unknown>>(
+      await t.deps.db.execute(sql`select * from campaigns where id = ${id}`),
+    )[0],
+    audit: rowsOf<Record<string, unknown>>(
+      await t.deps.db.execute(sql`select * from campaign_audit where campaign_id = ${id}`),
+    ),
+  });
+
+  it('answers its creation, its GET and each change with a strong ETag naming its version', async () => {
+    const { campaign, etag } = await create();
+    expect(etag).toMatch(/^"[^"]+"$/);
+    expect((await t.request(`/v1/campaigns/${campaign.id}`)).headers.get('etag')).toBe(etag);
+
+    const changed = await patch(campaign.id, { title: 'Maintenance on Sunday night' });
+    expect(changed.status).toBe(200);
+    const next = changed.headers.get('etag');
+    expect(next).toMatch(/^"[^"]+"$/);
+    expect(next).not.toBe(etag);
+    expect((await readJson(changed)).version).toBe(campaign.version + 1);
+    expect((await t.request(`/v1/campaigns/${campaign.id}`)).headers.get('etag')).toBe(next);
+  });
+
+  it('changes with a current If-Match, and refuses a stale or weak one with 412, changing nothing', async () => {
+    const { campaign, etag } = await create();
+    const first = await patch(campaign.id, { title: 'Ops one' }, { 'if-match': etag });
+    expect(first.status).toBe(200);
+    const current = first.headers.get('etag') ?? '';
+
+    const before = await stored(campaign.id);
+    const problem = await expectProblem(
+      await patch(campaign.id, { title: 'Ops two', holdout_percent: 20 }, { 'if-match': etag }),
+      412,
+      'precondition_failed',
+    );
+    expect(problem.detail).toContain(campaign.id);
+    await expectProblem(
+      await patch(campaign.id, { title: 'Ops two' }, { 'if-match': `W/${current}` }),
+      412,
+      'precondition_failed',
+    );
+    // A stale validator is refused before the move it asks for is judged (a 409 here).
+    await expectProblem(
+      await patch(campaign.id, { status: 'ended' }, { 'if-match': etag }),
+      412,
+      'precondition_failed',
+    );
+    expect(await stored(campaign.id)).toEqual(before);
+
+    const listed = await patch(
+      campaign.id,
+      { title: 'Ops two' },
+      { 'if-match': `"elsewhere", ${current}` },
+    );
+    expect(listed.status).toBe(200);
+    expect((await readJson(listed)).title).toBe('Ops two');
+  });
+
+  it('changes an existing campaign with If-Match: *, and answers 404 for a missing one whatever If-Match says', async () => {
+    const { campaign } = await create();
+    const changed = await patch(campaign.id, { status: 'scheduled' }, { 'if-match': '*' });
+    expect(changed.status).toBe(200);
+    expect((await readJson(changed)).status).toBe('scheduled');
+    expect(changed.headers.get('etag')).toMatch(/^"[^"]+"$/);
+    const missing = '0190a000-0000-7000-8000-000000000000';
+    await expectProblem(
+      await patch(missing, { title: 'x' }, { 'if-match': '*' }),
+      404,
+      'not_found',
+    );
+  });
+
+  it('moves the ETag when a change comes from elsewhere: its linked event deleted', async () => {
+    const event = await readJson(
+      await t.request('/v1/events', {
+        method: 'POST',
+        json: {
+          kind: 'maintenance',
+          title: 'Sunday maintenance',
+          starts_at: '2026-03-08T02:00:00Z',
+          ends_at: '2026-03-08T04:00:00Z',
+        },
+      }),
+    );
+    const { campaign, etag } = await create({ ...banner, event_id: event.id });
+    expect((await t.request(`/v1/events/${event.id}`, { method: 'DELETE' })).status).toBe(204);
+    const read = await t.request(`/v1/campaigns/${campaign.id}`);
+    expect((await readJson(read)).event_id).toBeNull();
+    expect(read.headers.get('etag')).not.toBe(etag);
+    await expectProblem(
+      await patch(campaign.id, { title: 'Linked no more' }, { 'if-match': etag }),
+      412,
+      'precondition_failed',
+    );
+  });
+});
