@@ -99,9 +99,10 @@ export function formField(path: string): string {
   return head ?? path;
 }
 
-/** The form's values for an existing campaign (editing). */
+/** The form's values for an existing campaign (editing), with the version it was opened at. */
 export function formFromCampaign(campaign: CampaignView): Record<string, string> {
   const values: Record<string, string> = {
+    version: String(campaign.version),
     channels: campaign.channels.join(','),
     title: campaign.title,
     body: campaign.body,
@@ -154,6 +155,12 @@ export const CampaignForm = (props: {
   const { state } = props;
   return (
     <PostForm action={props.action} csrf={props.csrf} livePreview="/console/campaigns/preview">
+      {/* Saved only over this version: a save someone made since is not overwritten unseen. */}
+      {props.editing && state.values.version ? (
+        <input type="hidden" name="version" value={state.values.version} />
+      ) : (
+        ''
+      )}
       <div class="grid">
         <section class="card">
           <h2>Message</h2>

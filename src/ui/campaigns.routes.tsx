@@ -2,6 +2,7 @@ import type { Child } from 'hono/jsx';
 import { events } from '../db/schema';
 import type { Deps } from '../deps';
 import { AppError } from '../http/app-error';
+import { type IfMatch, versionEtag } from '../http/etag';
 import { actorOf } from '../http/principal';
 import { audienceSize } from '../modules/campaigns/audience-sql';
 import type { CampaignCreate } from '../modules/campaigns/campaign-input';
@@ -137,7 +138,7 @@ async function showForm(
     </>,
     {
       status: problem?.status,
-      flash: problem ? { ok: false, text: problem.summary } : undefined,
+      flash: problem ? { ok: false, text: problem.summary, link: problem.link } : undefined,
     },
   );
 }
@@ -403,21 +404,73 @@ campaignRoutes.post('/console/campaigns/:id/edit', ops, (c) => {
         return showForm(c, { values, errors: {} }, { ...form, preview: shown });
       }
       const { publish: _publish, starts_at, ...patch } = input;
+      const ifMatch = openedVersion(values.version);
       const current = await campaignById(c.var.deps, id);
-      await patchCampaign(
-        c.var.deps,
-        id,
-        {
-          ...patch,
-          ...(starts_at && current.status !== 'active' ? { starts_at } : {}),
-          cta: patch.cta ?? null,
-        },
-        actorOf(c.var.session.principal),
-      );
+      try {
+        await patchCampaign(
+          c.var.deps,
+          id,
+          {
+            ...patch,
+            ...(starts_at && current.status !== 'active' ? { starts_at } : {}),
+            cta: patch.cta ?? null,
+          },
+          actorOf(c.var.session.principal),
+          c.var.deps.db,
+          ifMatch,
+        );
+      } catch (error) {
+        if (!(error instanceof AppError) || error.code !== 'precondition_failed') throw error;
+        return changedMeanwhile(c, id, values, form);
+      }
       return { to: `/console/campaigns/${id}`, message: 'Saved.' };
     },
   })(c);
 });
+
+/** The version the edit form was opened at, as its save's If-Match; none from a form without. */
+function openedVersion(value: string | undefined): IfMatch | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[1-9][0-9]{0,9}$/.test(value)) {
+    throw new AppError(
+      'validation_failed',
+      'The form does not say which version of the campaign it was opened at; reload it.',
+      [
+        {
+          location: 'body',
+          path: 'version',
+          message: 'must be the version the form was opened at',
+        },
+      ],
+    );
+  }
+  return [versionEtag(Number(value))];
+}
+
+/**
+ * Someone saved the campaign after this form was opened: the form again, with what was typed
+ * and the version now stored, so a second save replaces their change knowingly, never unseen.
+ */
+async function changedMeanwhile(
+  c: ConsoleContext,
+  id: string,
+  values: Record<string, string>,
+  form: { action: string; editing: boolean },
+) {
+  const stored = await campaignById(c.var.deps, id);
+  return showForm(c, { values: { ...values, version: String(stored.version) }, errors: {} }, form, {
+    status: 409,
+    summary:
+      'This campaign changed since you opened it: someone else saved it meanwhile, and ' +
+      'nothing of yours was saved. Your changes are kept below; saving them again replaces ' +
+      'what they saved.',
+    link: {
+      href: `/console/campaigns/${id}/edit`,
+      label: 'Reload the form as it is saved now (your changes here are dropped).',
+    },
+  });
+}
+
 /** The statuses the campaign page's buttons move a campaign to. */
 const STATUS_MOVES = ['scheduled', 'ended', 'cancelled'] as const;
 

@@ -1,4 +1,5 @@
 import { isMultiLineText, MULTI_LINE_MESSAGE } from '../http/text-input';
+import type { Flash } from '../view-kit/components';
 import { type FormState, issuesByField } from '../view-kit/form-state';
 import {
   type ConsoleContext,
@@ -33,7 +34,7 @@ export function withSchema<T>(
   };
 }
 
-export type FormProblem = { status: 400 | 409; summary: string };
+export type FormProblem = { status: 400 | 409; summary: string; link?: Flash['link'] };
 
 /**
  * A console form's POST handler: check the CSRF token, parse, re-render the form with the

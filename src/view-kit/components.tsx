@@ -26,12 +26,21 @@ export const Pill = (props: { children?: Child }) => <span class="pill">{props.c
 /** Something about the data on the page the reader should know before reading it. */
 export const Note = (props: { children?: Child }) => <aside class="note">{props.children}</aside>;
 
-export type Flash = { ok: boolean; text: string };
+/** `link`: where to go about it, shown after the text. */
+export type Flash = { ok: boolean; text: string; link?: { href: string; label: string } };
 
 /** The outcome of what was just done, or the problem that stopped it. */
 export const Message = ({ flash }: { flash: Flash }) => (
   <p class={`flash ${flash.ok ? 'ok' : 'bad'}`} role={flash.ok ? 'status' : 'alert'}>
     {flash.text}
+    {flash.link ? (
+      <>
+        {' '}
+        <a href={flash.link.href}>{flash.link.label}</a>
+      </>
+    ) : (
+      ''
+    )}
   </p>
 );
 
