@@ -22,7 +22,9 @@ describe('Idempotency-Key', () => {
   });
   afterAll(() => t.close());
   beforeEach(async () => {
-    await t.deps.db.execute(sql`truncate campaigns, status_components, idempotency_keys cascade`);
+    await t.deps.db.execute(
+      sql`truncate campaigns, status_components, events, idempotency_keys cascade`,
+    );
   });
 
   const create = (key: string, json: unknown, apiKey = opsKey) =>
@@ -153,15 +155,32 @@ describe('Idempotency-Key', () => {
       rowsOf<{ n: number }>(
         await t.deps.db.execute(sql`select count(*)::int as n from status_components`),
       )[0]?.n;
+    const event = (key: string) =>
+      t.request('/v1/events', {
+        method: 'POST',
+        json: {
+          kind: 'billing_run',
+          title: 'Billing run',
+          starts_at: '2026-05-01T00:00:00Z',
+          ends_at: '2026-05-02T00:00:00Z',
+        },
+        key: opsKey,
+        headers: { 'idempotency-key': key },
+      });
+    const events = async () =>
+      rowsOf<{ n: number }>(await t.deps.db.execute(sql`select count(*)::int as n from events`))[0]
+        ?.n;
     try {
       expect((await create('stopped', campaign)).status).toBe(500);
       expect((await component('stopped-too')).status).toBe(500);
+      expect((await event('stopped-event')).status).toBe(500);
     } finally {
       await t.deps.db.execute(sql`drop trigger lose_answer on idempotency_keys`);
       await t.deps.db.execute(sql`drop function lose_answer()`);
     }
     expect(await campaigns()).toBe(1);
     expect(await components()).toBe(1);
+    expect(await events()).toBe(1);
     await expectProblem(await create('stopped', campaign), 409, 'idempotency_key_in_use');
     t.clock.advance(6 * 60_000);
     const lost = await expectProblem(
@@ -171,8 +190,10 @@ describe('Idempotency-Key', () => {
     );
     expect(lost.detail).toContain('was carried out');
     await expectProblem(await component('stopped-too'), 409, 'idempotency_answer_lost');
+    await expectProblem(await event('stopped-event'), 409, 'idempotency_answer_lost');
     expect(await campaigns()).toBe(1);
     expect(await components()).toBe(1);
+    expect(await events()).toBe(1);
   });
 
   it('rejects a malformed key', async () => {

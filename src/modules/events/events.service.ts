@@ -132,7 +132,7 @@ export async function createEvent(deps: Deps, input: EventInput): Promise<EventV
   const now = deps.clock.now();
   // Before the transaction: checking the rule may take a compute thread.
   const checked = await toColumns(deps, input);
-  const row = await deps.db.transaction(async (tx) => {
+  const row = await retryingTransaction(deps.db, async (tx) => {
     const columns = await withReasonSlugs(tx, checked);
     const [inserted] = await tx
       .insert(events)
