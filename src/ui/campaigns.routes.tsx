@@ -47,8 +47,32 @@ export const campaignRoutes = createConsoleRouter();
 const pathId = (c: ConsoleContext) => c.req.param('id') ?? '';
 const ops = signedIn(PAGE_ROLES.campaigns);
 
-const eventChoices = (deps: Deps) =>
-  deps.db.select({ id: events.id, title: events.title }).from(events).orderBy(events.title);
+/**
+ * The events a campaign may link to, each named with its start day in its own zone: a holidays
+ * import gives every year's Christmas one title, and a title alone cannot tell them apart.
+ */
+async function eventChoices(deps: Deps) {
+  const rows = await deps.db
+    .select({
+      id: events.id,
+      title: events.title,
+      startsAt: events.startsAt,
+      rrule: events.rrule,
+      timeZone: events.timeZone,
+    })
+    .from(events)
+    .orderBy(events.title, events.startsAt);
+  return rows.map((event) => {
+    const day = new Intl.DateTimeFormat('en-CA', {
+      timeZone: event.timeZone ?? deps.config.workspaceTimeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    }).format(event.startsAt);
+    const when = event.rrule ? `repeats from ${day}` : day;
+    return { id: event.id, title: `${event.title}, ${when}` };
+  });
+}
 
 /** What the campaign would look like and reach, before anything is saved. */
 async function preview(deps: Deps, input: CampaignCreate) {
