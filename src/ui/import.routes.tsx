@@ -139,6 +139,9 @@ const isGzip = async (file: File) => {
   return first === 0x1f && second === 0x8b;
 };
 
+/** `1 row`, `2 rows`, `341,299 rows`. */
+const count = (n: number, noun: string) => `${n.toLocaleString('en')} ${noun}${n === 1 ? '' : 's'}`;
+
 /** The CSV's bytes: a .csv.gz expanded as it is read, under the API's limit on expanded bytes. */
 const csvBytes = async (c: ConsoleContext, file: File) =>
   (await isGzip(file))
@@ -186,15 +189,16 @@ importRoutes.post(
         }
         throw error;
       }
-      const skipped = result.rejected > 0 ? `, ${result.rejected} bad rows skipped` : '';
+      const skipped = result.rejected > 0 ? `, ${count(result.rejected, 'bad row')} skipped` : '';
+      const changed = result.inserted + result.updated > 0;
       return {
         to: '/console/reasons',
         message:
-          `Imported ${result.received.toLocaleString('en')} rows: ` +
-          `${result.inserted.toLocaleString('en')} new tickets, ` +
+          `Imported ${count(result.received, 'row')}: ` +
+          `${count(result.inserted, 'new ticket')}, ` +
           (result.updated > 0 ? `${result.updated.toLocaleString('en')} updated, ` : '') +
-          `${result.duplicates.toLocaleString('en')} already known${skipped}. ` +
-          'Spike detection runs on the new history in the background.',
+          `${result.duplicates.toLocaleString('en')} already known${skipped}.` +
+          (changed ? ' Spike detection runs on the new history in the background.' : ''),
       };
     },
   }),

@@ -100,6 +100,21 @@ describe('importing tickets from the console', () => {
     );
   });
 
+  it('counts one of each in the singular, and promises no spike detection when nothing changed', async () => {
+    const form = { _csrf: csrf, source: 'single', map: '', on_error: 'skip' };
+    const csv = 'external_id,reason,created_at\nS1,Billing,2025-01-02\nS2,Billing,not-a-date\n';
+    const first = await upload(form, { name: 's.csv', text: csv });
+    expect(decodeURIComponent(first.headers.get('location') ?? '')).toContain(
+      'Imported 2 rows: 1 new ticket, 0 already known, 1 bad row skipped. Spike detection runs',
+    );
+    const again = await upload(form, { name: 's.csv', text: csv });
+    const message = decodeURIComponent(again.headers.get('location') ?? '');
+    expect(message).toContain(
+      'Imported 2 rows: 0 new tickets, 1 already known, 1 bad row skipped.',
+    );
+    expect(message).not.toContain('Spike detection');
+  });
+
   it('imports a .csv.gz as the export came, expanded as it is read', async () => {
     const csv = await sharedDataHead(40);
     const response = await upload(
