@@ -143,8 +143,9 @@ async function holdoutPowerWarnings(
       code: 'holdout_too_small',
       message:
         mde === null
-          ? `The audience (${accounts} accounts) had no contacts for the target reasons in ` +
-            `the last ${PRE_PERIOD_DAYS} days, so no holdout can show a ` +
+          ? `The audience (${accounts} accounts) had no contacts ` +
+            (campaign.target_reasons.length > 0 ? 'for the target reasons ' : '') +
+            `in the last ${PRE_PERIOD_DAYS} days, so no holdout can show a ` +
             `${HOPED_FOR_LIFT * 100}% lift.`
           : `With ${accounts} accounts and a ${campaign.holdout_percent}% holdout, the ` +
             'smallest lift this campaign can show in net prevented contacts is about ' +

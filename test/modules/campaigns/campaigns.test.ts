@@ -70,6 +70,43 @@ describe('campaigns', () => {
     expect(await audienceSize(t.deps.db, created.audience)).toBe(0);
   });
 
+  it('warns of a holdout that cannot show a lift naming target reasons only when the campaign has some', async () => {
+    for (const id of ['quiet-1', 'quiet-2']) {
+      await t.request(`/v1/accounts/${id}`, { method: 'PUT', json: { plan: 'pro' }, key: opsKey });
+    }
+    // A reason the campaign may target, from a ticket long before the weeks the check reads.
+    await t.request('/v1/tickets', {
+      method: 'POST',
+      json: {
+        tickets: [
+          {
+            source: 'old',
+            external_id: 'o1',
+            account_id: 'quiet-1',
+            reason: 'Billing',
+            created_at: '2024-01-02',
+          },
+        ],
+      },
+      key: opsKey,
+    });
+    const audience = { type: 'accounts', account_ids: ['quiet-1', 'quiet-2'] };
+    const warningOf = async (json: unknown) => {
+      const response = await create(json);
+      expect(response.status, await response.clone().text()).toBe(201);
+      const [warning] = (await readJson(response)).warnings;
+      expect(warning.code).toBe('holdout_too_small');
+      return warning.message as string;
+    };
+    expect(await warningOf({ ...banner, audience })).toBe(
+      'The audience (2 accounts) had no contacts in the last 56 days, so no holdout can show a 20% lift.',
+    );
+    expect(await warningOf({ ...banner, audience, target_reasons: ['Billing'] })).toBe(
+      'The audience (2 accounts) had no contacts for the target reasons in the last 56 days, so ' +
+        'no holdout can show a 20% lift.',
+    );
+  });
+
   // Two transactions at once need two connections: the embedded database runs one at a time.
   it.runIf(process.env.TEST_DATABASE_URL)(
     'refuses an edit that waited on a campaign ended meanwhile, rather than reopen it',
