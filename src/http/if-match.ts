@@ -32,6 +32,16 @@ export const readIfMatch: MiddlewareHandler<AppEnv> = async (c, next) => {
  */
 export function requireIfMatch(ifMatch: IfMatch | undefined, etag: string, what: string): void {
   if (ifMatch === undefined || ifMatchHolds(ifMatch, etag)) return;
+  // A weak copy of the stored tag (a proxy may have marked it so) would fail again however
+  // often it is read afresh: say so rather than that the resource changed.
+  if (ifMatch.includes(`W/${etag}`)) {
+    throw new AppError(
+      'precondition_failed',
+      `${what} is at the version If-Match names, but W/${etag} is a weak tag, which If-Match ` +
+        `never matches (the comparison is strong); nothing was saved. To write over that ` +
+        `version, send ${etag}.`,
+    );
+  }
   throw new AppError(
     'precondition_failed',
     `${what} has changed since the version If-Match names; nothing was saved. Read it again ` +

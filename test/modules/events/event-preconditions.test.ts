@@ -126,11 +126,15 @@ describe('conditional writes of an event (ETag, If-Match)', () => {
     const problem = await expectProblem(stale, 412, 'precondition_failed');
     expect(problem.detail).toContain(event.id);
     // Strong comparison (RFC 9110 §13.1.1): a weak tag never matches, whatever it names.
-    await expectProblem(
+    const weak = await expectProblem(
       await put(event.id, { ...evening, title: 'Lost update' }, { 'if-match': `W/${current}` }),
       412,
       'precondition_failed',
     );
+    // It names the version stored: reading again and sending it weak again would loop, so the
+    // answer says why it failed and what to send instead.
+    expect(weak.detail).toContain(`W/${current} is a weak tag`);
+    expect(weak.detail).toContain(`send ${current}`);
     expect(await stored(event.id)).toEqual(before);
 
     // A list matches when any of its tags does.
