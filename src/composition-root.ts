@@ -6,10 +6,8 @@ import type { Deps } from './deps';
 import { systemClock } from './lib/clock';
 import { hostCheckedFetch } from './lib/webhook-address';
 import { createLogger } from './logger';
-import {
-  followAccountsChange,
-  followCampaignChange,
-} from './modules/email/delivery/delivery-plan.service';
+import { followAccountsChange } from './modules/email/delivery/accounts-follow-up';
+import { followCampaignChange } from './modules/email/delivery/delivery-plan.service';
 import type { EmailTransport } from './modules/email/transport/email-transport';
 import { createOutboxTransport } from './modules/email/transport/outbox-transport';
 import { createResendTransport } from './modules/email/transport/resend-transport';

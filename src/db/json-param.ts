@@ -25,3 +25,14 @@ export function rowsOf<T>(result: unknown): T[] {
   }
   throw new Error('a raw query returned neither an array nor { rows }');
 }
+
+/**
+ * A list as one array parameter, for `column = any(...)`: each value is looked up by index or
+ * hash. Matched against a jsonb_array_elements_text subquery instead, the join is the
+ * planner's choice, and on statistics not yet updated after a large write (a campaign just
+ * published) it compared every row with every value: 74 s for one sync of 5,000 accounts.
+ */
+export function arrayParam(values: string[], type: 'text' | 'uuid' = 'text'): SQL {
+  const items = values.map((value) => `"${value.replace(/["\\]/g, '\\$&')}"`);
+  return sql`${`{${items.join(',')}}`}::${sql.raw(type)}[]`;
+}

@@ -63,6 +63,10 @@ export const emailDeliveries = pgTable(
       .where(sql`${table.status} = 'sending'`),
     index('email_deliveries_provider_idx').on(table.providerId),
     index('email_deliveries_batch_idx').on(table.batchKey),
+    // An account's sync finds the emails still queued for it, in every campaign.
+    index('email_deliveries_queued_account_idx')
+      .on(table.accountId)
+      .where(sql`${table.status} = 'queued'`),
   ],
 );
 

@@ -1,26 +1,18 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/database';
-import { jsonParam, rowsOf } from '../../db/json-param';
+import { rowsOf } from '../../db/json-param';
 import { type Audience, type AudienceSubject, compileAudience } from './audience';
 
 /**
- * The accounts an audience matches now (of `accountIds` only, when given), judged by the same
- * compiled rule as the notices API, in id order. Audience rules are evaluated in JavaScript
- * (one rule language for the hot path and for these batch uses), so this reads every account
- * once.
+ * The accounts an audience matches now, judged by the same compiled rule as the notices API,
+ * in id order. Audience rules are evaluated in JavaScript (one rule language for the hot path
+ * and for these batch uses), so this reads every account once.
  */
-export async function audienceMembers(
-  db: Db,
-  audience: Audience,
-  accountIds?: string[],
-): Promise<AudienceSubject[]> {
+export async function audienceMembers(db: Db, audience: Audience): Promise<AudienceSubject[]> {
   const matches = compileAudience(audience);
-  const ofThese = accountIds
-    ? sql`where id in (select jsonb_array_elements_text(${jsonParam(accountIds)}))`
-    : sql``;
   return rowsOf<AudienceSubject>(
     await db.execute(sql`
       select id, plan, region, components, locale, time_zone, attributes
-      from accounts ${ofThese} order by id`),
+      from accounts order by id`),
   ).filter(matches);
 }

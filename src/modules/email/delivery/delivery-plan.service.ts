@@ -1,13 +1,13 @@
-import { and, asc, isNotNull, sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import type { Db } from '../../../db/database';
-import { jsonParam, rowsOf } from '../../../db/json-param';
-import { type CampaignRow, campaigns, events } from '../../../db/schema';
+import { arrayParam, jsonParam, rowsOf } from '../../../db/json-param';
+import { type CampaignRow, events } from '../../../db/schema';
 import type { Deps } from '../../../deps';
 import { AppError } from '../../../http/app-error';
-import type { Audience, AudienceSubject } from '../../campaigns/audience';
+import { type Audience, type AudienceSubject, compileAudience } from '../../campaigns/audience';
 import { audienceMembers } from '../../campaigns/audience-members';
-import { campaignStatus, publishedCampaign, runsPast } from '../../campaigns/campaign-status';
+import { campaignStatus } from '../../campaigns/campaign-status';
 import { isHeldOut } from '../../campaigns/holdout';
 import { occurrencesBetween } from '../../events/occurrences';
 import { recipientSendTime, referenceSendTime } from './send-time';
@@ -17,7 +17,16 @@ const OCCURRENCE_HORIZON_MS = 2 * 366 * 24 * 60 * 60 * 1000;
 
 export type DeliveryPlan = { queued: number; suppressed: number; held_out_accounts: number };
 
-type Recipient = AudienceSubject & {
+/** Some accounts to plan after they changed, read once for every campaign. */
+export type AccountsScope = {
+  /** The changed accounts still there, in id order. */
+  recipients: Recipient[];
+  ids: string[];
+  /** Their queued deliveries when the change began, by campaign. */
+  queued: Map<string, { id: string; email: string }[]>;
+};
+
+export type Recipient = AudienceSubject & {
   contacts: { email: string; name: string | null; locale: string | null; suppressed: boolean }[];
 };
 
@@ -30,63 +39,30 @@ export async function followCampaignChange(deps: Deps, tx: Db, campaign: Campaig
 }
 
 /**
- * What follows a change to accounts (`Deps.afterAccountsChange`): every email campaign still
- * to send plans those accounts again, in the transaction that changed them. An account that
- * joins an audience after the campaign was published is sent its email, one that leaves it or
- * is deleted is not, and a new contact address is added.
- */
-export async function followAccountsChange(deps: Deps, tx: Db, accountIds: string[]) {
-  if (accountIds.length === 0) return;
-  const now = deps.clock.now();
-  // A campaign change holds its row for update while it plans the whole audience; sharing the
-  // lock makes this plan wait for it (and it for this one), so neither cancels deliveries the
-  // other queued in a transaction it could not see.
-  const sending = await tx
-    .select()
-    .from(campaigns)
-    .where(
-      and(
-        publishedCampaign,
-        runsPast(now),
-        isNotNull(campaigns.email),
-        sql`${campaigns.channels} ? 'email'`,
-      ),
-    )
-    .orderBy(asc(campaigns.id))
-    .for('share');
-  for (const campaign of sending) await planDeliveries(deps, tx, campaign, accountIds);
-}
-
-/**
  * Expands a published email campaign's audience into one delivery per recipient address, at
  * each recipient's due time; held-out accounts get a holdout exposure at the time they would
  * have been sent to. Run again after any change: queued deliveries follow the new schedule and
  * audience, those no longer wanted are cancelled (and come back when wanted again), and sent
- * ones are left alone. With `accountIds`, only those accounts are planned (after they changed).
+ * ones are left alone. With `accounts`, only those accounts are planned (after they changed).
  * Called inside the transaction that made the change.
  */
 export async function planDeliveries(
   deps: Deps,
   db: Db,
   campaign: CampaignRow,
-  accountIds?: string[],
+  accounts?: AccountsScope,
 ): Promise<DeliveryPlan> {
   const nothing = { queued: 0, suppressed: 0, held_out_accounts: 0 };
   const now = deps.clock.now();
-  const status = campaignStatus(campaign, now);
-  const sending =
-    campaign.email &&
-    campaign.channels.includes('email') &&
-    (status === 'scheduled' || status === 'active');
-  if (!sending || !campaign.email || !campaign.startsAt) {
-    if (!accountIds) await cancelQueued(db, campaign.id, now);
+  if (!sendsEmail(campaign, now) || !campaign.email || !campaign.startsAt) {
+    if (!accounts) await cancelQueued(db, campaign.id, now);
     return nothing;
   }
   const zone = deps.config.workspaceTimeZone;
   const occurrence = await nextOccurrence(db, campaign, now, zone);
   if (!occurrence && campaign.email.before_event) {
     // The campaign's own change is refused for it; an account's change leaves its plan alone.
-    if (accountIds) return nothing;
+    if (accounts) return nothing;
     throw untimedEmail();
   }
   const reference = referenceSendTime(campaign.email, campaign.startsAt, occurrence);
@@ -95,10 +71,18 @@ export async function planDeliveries(
   const heldOut: { account_id: string; first_at: string }[] = [];
   const seen = new Set<string>();
   const audience = campaign.audience as Audience;
-  for (const recipient of await audienceRecipients(db, audience, accountIds)) {
+  const recipients = accounts
+    ? accounts.recipients.filter(compileAudience(audience))
+    : await audienceRecipients(db, audience);
+  // Everyone in one time zone is due at the same moment; working it out takes tens of µs.
+  const dueIn = new Map<string, string>();
+  for (const recipient of recipients) {
     const reachable = recipient.contacts.some((c) => !c.suppressed && !seen.has(c.email));
     const timeZone = recipient.time_zone ?? deps.config.workspaceTimeZone;
-    const due = recipientSendTime(campaign.email, reference, timeZone, now).toISOString();
+    const due =
+      dueIn.get(timeZone) ??
+      recipientSendTime(campaign.email, reference, timeZone, now).toISOString();
+    dueIn.set(timeZone, due);
     // Measurement compares like with like: only accounts the email could reach are held out.
     if (reachable && isHeldOut(campaign.id, recipient.id, campaign.holdoutPercent)) {
       heldOut.push({ account_id: recipient.id, first_at: due });
@@ -126,15 +110,41 @@ export async function planDeliveries(
   for (let i = 0; i < heldOut.length; i += CHUNK) {
     await recordHoldoutExposures(db, campaign.id, now, heldOut.slice(i, i + CHUNK));
   }
-  const ofTheseAccounts = accountIds
-    ? sql`and account_id in (select jsonb_array_elements_text(${jsonParam(accountIds)}))`
-    : sql``;
-  await db.execute(sql`
-    update email_deliveries set status = 'cancelled', updated_at = ${now.toISOString()}
-    where campaign_id = ${campaign.id} and status = 'queued' and plan_id <> ${planId}
-      ${ofTheseAccounts}`);
+  if (accounts) {
+    const wanted = new Set(rows.map((row) => row.email));
+    const dropped = (accounts.queued.get(campaign.id) ?? []).filter((d) => !wanted.has(d.email));
+    await cancelDeliveries(
+      db,
+      now,
+      dropped.map((d) => d.id),
+      accounts.ids,
+    );
+  } else {
+    await db.execute(sql`
+      update email_deliveries set status = 'cancelled', updated_at = ${now.toISOString()}
+      where campaign_id = ${campaign.id} and status = 'queued' and plan_id <> ${planId}`);
+  }
   const queued = rows.filter((row) => row.status === 'queued').length;
   return { queued, suppressed: rows.length - queued, held_out_accounts: heldOut.length };
+}
+
+/** Whether the campaign sends email at `now`: scheduled or active, with the email channel. */
+export function sendsEmail(campaign: CampaignRow, now: Date): boolean {
+  const status = campaignStatus(campaign, now);
+  return (
+    !!campaign.email &&
+    campaign.channels.includes('email') &&
+    (status === 'scheduled' || status === 'active')
+  );
+}
+
+/** Cancels these deliveries if they are still queued for one of `accountIds`. */
+async function cancelDeliveries(db: Db, now: Date, ids: string[], accountIds: string[]) {
+  if (ids.length === 0) return;
+  await db.execute(sql`
+    update email_deliveries set status = 'cancelled', updated_at = ${now.toISOString()}
+    where id = any(${arrayParam(ids, 'uuid')}) and status = 'queued'
+      and account_id = any(${arrayParam(accountIds)})`);
 }
 
 async function cancelQueued(db: Db, campaignId: string, now: Date): Promise<void> {
@@ -174,19 +184,35 @@ export const untimedEmail = () =>
     { location: 'body', path: 'event_id', message: 'the linked event has no upcoming occurrence' },
   ]);
 
-async function audienceRecipients(
-  db: Db,
-  audience: Audience,
-  accountIds?: string[],
-): Promise<Recipient[]> {
-  const members = await audienceMembers(db, audience, accountIds);
+async function audienceRecipients(db: Db, audience: Audience): Promise<Recipient[]> {
+  const members = await audienceMembers(db, audience);
   const memberIds = jsonParam(members.map((m) => m.id));
+  return withContacts(
+    db,
+    members,
+    sql`c.account_id in (select jsonb_array_elements_text(${memberIds}))`,
+  );
+}
+
+/** These accounts (those still there), in id order, with their contact addresses. */
+export async function recipientsOf(db: Db, ids: string[]): Promise<Recipient[]> {
+  const these = arrayParam(ids);
+  const accounts = rowsOf<AudienceSubject>(
+    await db.execute(sql`
+      select id, plan, region, components, locale, time_zone, attributes
+      from accounts where id = any(${these}) order by id`),
+  );
+  return withContacts(db, accounts, sql`c.account_id = any(${these})`);
+}
+
+/** Each account with the contacts `whose` selects, and whether each address is suppressed. */
+async function withContacts(db: Db, members: AudienceSubject[], whose: SQL): Promise<Recipient[]> {
   const contacts = rowsOf<Recipient['contacts'][number] & { account_id: string }>(
     await db.execute(sql`
       select c.account_id, c.email, c.name, c.locale, s.email is not null as suppressed
       from account_contacts c
       left join email_suppressions s on s.email = c.email
-      where c.account_id in (select jsonb_array_elements_text(${memberIds}))
+      where ${whose}
       order by c.account_id, c.email`),
   );
   const byAccount = new Map<string, typeof contacts>();

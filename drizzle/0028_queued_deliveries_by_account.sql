@@ -1,0 +1,1 @@
+CREATE INDEX "email_deliveries_queued_account_idx" ON "email_deliveries" USING btree ("account_id") WHERE "email_deliveries"."status" = 'queued';

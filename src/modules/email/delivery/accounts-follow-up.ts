@@ -1,0 +1,58 @@
+import { and, asc, isNotNull, sql } from 'drizzle-orm';
+import type { Db } from '../../../db/database';
+import { arrayParam, rowsOf } from '../../../db/json-param';
+import { campaigns } from '../../../db/schema';
+import type { Deps } from '../../../deps';
+import { publishedCampaign, runsPast } from '../../campaigns/campaign-status';
+import { type AccountsScope, planDeliveries, recipientsOf } from './delivery-plan.service';
+
+/**
+ * What follows a change to accounts (`Deps.afterAccountsChange`): every email campaign still
+ * to send plans those accounts again, in the transaction that changed them. An account that
+ * joins an audience after the campaign was published is sent its email, one that leaves it or
+ * is deleted is not, and a new contact address is added.
+ */
+export async function followAccountsChange(deps: Deps, tx: Db, accountIds: string[]) {
+  if (accountIds.length === 0) return;
+  const now = deps.clock.now();
+  // A campaign change holds its row for update while it plans the whole audience; sharing the
+  // lock makes this plan wait for it (and it for this one), so neither cancels deliveries the
+  // other queued in a transaction it could not see.
+  const sending = await tx
+    .select()
+    .from(campaigns)
+    .where(
+      and(
+        publishedCampaign,
+        runsPast(now),
+        isNotNull(campaigns.email),
+        sql`${campaigns.channels} ? 'email'`,
+      ),
+    )
+    .orderBy(asc(campaigns.id))
+    .for('share');
+  if (sending.length === 0) return;
+  const scope = await readScope(
+    tx,
+    accountIds,
+    sending.map((campaign) => campaign.id),
+  );
+  for (const campaign of sending) await planDeliveries(deps, tx, campaign, scope);
+}
+
+/** The changed accounts and their queued emails, read once for all the campaigns. */
+async function readScope(tx: Db, ids: string[], campaignIds: string[]): Promise<AccountsScope> {
+  const queued = new Map<string, { id: string; email: string }[]>();
+  const rows = rowsOf<{ id: string; campaign_id: string; email: string }>(
+    await tx.execute(sql`
+      select id, campaign_id, email from email_deliveries
+      where account_id = any(${arrayParam(ids)}) and status = 'queued'
+        and campaign_id = any(${arrayParam(campaignIds, 'uuid')})`),
+  );
+  for (const row of rows) {
+    const list = queued.get(row.campaign_id);
+    if (list) list.push(row);
+    else queued.set(row.campaign_id, [row]);
+  }
+  return { recipients: await recipientsOf(tx, ids), ids, queued };
+}
