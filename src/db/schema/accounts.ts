@@ -33,7 +33,11 @@ export const accountContacts = pgTable(
     name: text('name'),
     locale: text('locale'),
   },
-  (table) => [primaryKey({ columns: [table.accountId, table.email] })],
+  (table) => [
+    primaryKey({ columns: [table.accountId, table.email] }),
+    // An account's sync finds the other accounts with one of its addresses.
+    index('account_contacts_email_idx').on(table.email),
+  ],
 );
 
 export type AccountRow = typeof accounts.$inferSelect;

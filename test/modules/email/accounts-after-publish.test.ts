@@ -174,6 +174,85 @@ describe('email campaigns and accounts synced after publishing', () => {
     ]);
   });
 
+  it('keeps the email to an address two accounts share while either is in the audience, timed and counted for one that is', async () => {
+    await syncAccounts([
+      { id: 'acct-a', plan: 'pro', time_zone: 'Europe/Berlin', contacts: ['shared'] },
+      { id: 'acct-b', plan: 'pro', time_zone: 'Asia/Tokyo', contacts: ['shared'] },
+    ]);
+    const campaign = await publishProEmail();
+    const shared = async () =>
+      (await deliveries(campaign)).find((d) => d.email === 'shared@example.com');
+    // Berlin's 09:00 on 03-08 for acct-a, the first account with the address; Tokyo's for b.
+    const forA = {
+      account_id: 'acct-a',
+      status: 'queued',
+      scheduled_for: '2026-03-08T08:00:00.000Z',
+    };
+    const forB = {
+      account_id: 'acct-b',
+      status: 'queued',
+      scheduled_for: '2026-03-08T00:00:00.000Z',
+    };
+    expect(await shared()).toMatchObject(forA);
+
+    await putAccount({ id: 'acct-b', plan: 'pro', time_zone: 'Asia/Tokyo', contacts: ['shared'] });
+    expect(await shared()).toMatchObject(forA);
+    await putAccount({
+      id: 'acct-a',
+      plan: 'free',
+      time_zone: 'Europe/Berlin',
+      contacts: ['shared'],
+    });
+    expect(await shared()).toMatchObject(forB);
+    await putAccount({
+      id: 'acct-a',
+      plan: 'pro',
+      time_zone: 'Europe/Berlin',
+      contacts: ['shared'],
+    });
+    expect(await shared()).toMatchObject(forA);
+
+    // The campaign's own change hands the address on as well.
+    const audience = async (json: unknown) =>
+      expect(
+        (
+          await t.request(`/v1/campaigns/${campaign}`, {
+            method: 'PATCH',
+            json: { audience: json },
+          })
+        ).status,
+      ).toBe(200);
+    await audience({ type: 'accounts', account_ids: ['acct-b', 'acct-early'] });
+    expect(await shared()).toMatchObject(forB);
+    await audience({ type: 'rule', all: [{ attribute: 'plan', op: 'eq', value: 'pro' }] });
+    expect(await shared()).toMatchObject(forA);
+
+    expect((await t.request('/v1/accounts/acct-a', { method: 'DELETE' })).status).toBe(204);
+    expect(await shared()).toMatchObject(forB);
+    t.clock.set('2026-03-08T14:00:00Z');
+    expect((await sendDueEmails(t.deps)).sent).toBe(2);
+    const treated = rowsOf<{ account_id: string }>(
+      await t.deps.db.execute(sql`
+        select account_id from exposures
+        where campaign_id = ${campaign} and "group" = 'treated' order by account_id`),
+    );
+    expect(treated.map((e) => e.account_id)).toEqual(['acct-b', 'acct-early']);
+  });
+
+  it('cancels the email to an address once none of its accounts has it', async () => {
+    await syncAccounts([
+      { id: 'acct-a', plan: 'pro', contacts: ['shared'] },
+      { id: 'acct-b', plan: 'pro', contacts: ['shared'] },
+    ]);
+    const campaign = await publishProEmail();
+    await putAccount({ id: 'acct-a', plan: 'pro', contacts: ['a-own'] });
+    expect(await statusOf(campaign, 'shared@example.com')).toBe('queued');
+    await putAccount({ id: 'acct-b', plan: 'pro', contacts: ['b-own'] });
+    expect(await statusOf(campaign, 'shared@example.com')).toBe('cancelled');
+    expect(await statusOf(campaign, 'a-own@example.com')).toBe('queued');
+    expect(await statusOf(campaign, 'b-own@example.com')).toBe('queued');
+  });
+
   it('holds out a late account as it would a first one, and keeps its holdout moment once passed', async () => {
     const campaign = await publishProEmail({ holdout_percent: 50 });
     const ids = Array.from({ length: 12 }, (_, i) => `acct-late-${i}`);

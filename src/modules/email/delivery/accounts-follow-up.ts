@@ -40,19 +40,54 @@ export async function followAccountsChange(deps: Deps, tx: Db, accountIds: strin
   for (const campaign of sending) await planDeliveries(deps, tx, campaign, scope);
 }
 
-/** The changed accounts and their queued emails, read once for all the campaigns. */
+/**
+ * The changed accounts, the addresses they have or had queued, and the other accounts with one
+ * of those addresses, read once for all the campaigns.
+ */
 async function readScope(tx: Db, ids: string[], campaignIds: string[]): Promise<AccountsScope> {
-  const queued = new Map<string, { id: string; email: string }[]>();
-  const rows = rowsOf<{ id: string; campaign_id: string; email: string }>(
+  const changed = new Set(ids);
+  const queuedRows = rowsOf<{ id: string; campaign_id: string; email: string }>(
     await tx.execute(sql`
       select id, campaign_id, email from email_deliveries
       where account_id = any(${arrayParam(ids)}) and status = 'queued'
         and campaign_id = any(${arrayParam(campaignIds, 'uuid')})`),
   );
-  for (const row of rows) {
+  const contacts = rowsOf<{ email: string }>(
+    await tx.execute(
+      sql`select email from account_contacts where account_id = any(${arrayParam(ids)})`,
+    ),
+  );
+  const addresses = new Set([...contacts, ...queuedRows].map((row) => row.email));
+  const others = await steadyAccountsWith(tx, addresses, changed);
+  const queued = new Map<string, { id: string; email: string }[]>();
+  for (const row of queuedRows) {
     const list = queued.get(row.campaign_id);
     if (list) list.push(row);
     else queued.set(row.campaign_id, [row]);
   }
-  return { recipients: await recipientsOf(tx, ids), ids, queued };
+  return { recipients: await recipientsOf(tx, [...ids, ...others]), changed, addresses, queued };
+}
+
+/**
+ * The other accounts with one of these addresses, locked so they cannot change before this
+ * plan commits. One a concurrent sync is changing is left to that sync, which plans it as it
+ * becomes (and leaves these to this one): waiting for it could deadlock.
+ */
+async function steadyAccountsWith(
+  tx: Db,
+  addresses: Set<string>,
+  changed: Set<string>,
+): Promise<string[]> {
+  if (addresses.size === 0) return [];
+  const sharing = rowsOf<{ account_id: string }>(
+    await tx.execute(sql`
+      select distinct account_id from account_contacts
+      where email = any(${arrayParam([...addresses])})`),
+  ).flatMap((row) => (changed.has(row.account_id) ? [] : [row.account_id]));
+  if (sharing.length === 0) return [];
+  return rowsOf<{ id: string }>(
+    await tx.execute(sql`
+      select id from accounts where id = any(${arrayParam(sharing)})
+      order by id for share skip locked`),
+  ).map((row) => row.id);
 }

@@ -17,12 +17,18 @@ const OCCURRENCE_HORIZON_MS = 2 * 366 * 24 * 60 * 60 * 1000;
 
 export type DeliveryPlan = { queued: number; suppressed: number; held_out_accounts: number };
 
-/** Some accounts to plan after they changed, read once for every campaign. */
+/** Accounts to plan after they changed, read once for every campaign. */
 export type AccountsScope = {
-  /** The changed accounts still there, in id order. */
+  /**
+   * In id order: the changed accounts still there, and the others that share an address with
+   * them (an address gets one email, from the first of its accounts that wants it).
+   */
   recipients: Recipient[];
-  ids: string[];
-  /** Their queued deliveries when the change began, by campaign. */
+  /** The changed accounts, whose deliveries and exposures are planned anew. */
+  changed: Set<string>;
+  /** The addresses they have or had queued: the others are planned for these alone. */
+  addresses: Set<string>;
+  /** The changed accounts' queued deliveries when the change began, by campaign. */
   queued: Map<string, { id: string; email: string }[]>;
 };
 
@@ -77,6 +83,7 @@ export async function planDeliveries(
   // Everyone in one time zone is due at the same moment; working it out takes tens of µs.
   const dueIn = new Map<string, string>();
   for (const recipient of recipients) {
+    const changed = !accounts || accounts.changed.has(recipient.id);
     const reachable = recipient.contacts.some((c) => !c.suppressed && !seen.has(c.email));
     const timeZone = recipient.time_zone ?? deps.config.workspaceTimeZone;
     const due =
@@ -85,12 +92,13 @@ export async function planDeliveries(
     dueIn.set(timeZone, due);
     // Measurement compares like with like: only accounts the email could reach are held out.
     if (reachable && isHeldOut(campaign.id, recipient.id, campaign.holdoutPercent)) {
-      heldOut.push({ account_id: recipient.id, first_at: due });
+      if (changed) heldOut.push({ account_id: recipient.id, first_at: due });
       continue;
     }
     for (const contact of recipient.contacts) {
       if (seen.has(contact.email)) continue;
       seen.add(contact.email);
+      if (!changed && !accounts?.addresses.has(contact.email)) continue;
       rows.push({
         id: uuidv7(),
         account_id: recipient.id,
@@ -117,7 +125,7 @@ export async function planDeliveries(
       db,
       now,
       dropped.map((d) => d.id),
-      accounts.ids,
+      [...accounts.changed],
     );
   } else {
     await db.execute(sql`
@@ -138,7 +146,10 @@ export function sendsEmail(campaign: CampaignRow, now: Date): boolean {
   );
 }
 
-/** Cancels these deliveries if they are still queued for one of `accountIds`. */
+/**
+ * Cancels these deliveries if they are still queued for one of `accountIds` (a change to an
+ * account sharing the address may have taken one over meanwhile).
+ */
 async function cancelDeliveries(db: Db, now: Date, ids: string[], accountIds: string[]) {
   if (ids.length === 0) return;
   await db.execute(sql`
@@ -231,6 +242,8 @@ async function upsertDeliveries(
   now: Date,
   rows: Record<string, unknown>[],
 ): Promise<void> {
+  // A queued email follows the account that wants it now (another with the same address may
+  // have left): its plan and time zone are the ones the email uses, its the exposure sent.
   await db.execute(sql`
     insert into email_deliveries
       (id, campaign_id, account_id, email, name, locale, time_zone, status, scheduled_for,
@@ -241,10 +254,10 @@ async function upsertDeliveries(
       id uuid, account_id text, email text, name text, locale text, time_zone text, status text,
       scheduled_for timestamptz, event_at timestamptz)
     on conflict (campaign_id, email) do update
-      set status = excluded.status, scheduled_for = excluded.scheduled_for,
-          event_at = excluded.event_at, name = excluded.name, locale = excluded.locale,
-          time_zone = excluded.time_zone, plan_id = excluded.plan_id,
-          updated_at = excluded.updated_at
+      set account_id = excluded.account_id, status = excluded.status,
+          scheduled_for = excluded.scheduled_for, event_at = excluded.event_at,
+          name = excluded.name, locale = excluded.locale, time_zone = excluded.time_zone,
+          plan_id = excluded.plan_id, updated_at = excluded.updated_at
       where email_deliveries.status in ('queued', 'cancelled')`);
 }
 

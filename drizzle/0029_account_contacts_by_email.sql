@@ -1,0 +1,1 @@
+CREATE INDEX "account_contacts_email_idx" ON "account_contacts" USING btree ("email");
