@@ -48,7 +48,8 @@ export type Deps = {
   detection: DetectionRunner;
   /**
    * What follows every change to a campaign, inside the transaction that made it (its emails
-   * are planned again). Campaigns call this one step; the composition root names what it is.
+   * are planned again), told the campaign as it was before (null for a new one). Campaigns
+   * call this one step; the composition root names what it is.
    */
   afterCampaignChange: CampaignFollowUp;
   /**
@@ -75,7 +76,12 @@ export type Deps = {
   webhookFetch: typeof fetch;
 };
 
-export type CampaignFollowUp = (deps: Deps, tx: Db, campaign: CampaignRow) => Promise<void>;
+export type CampaignFollowUp = (
+  deps: Deps,
+  tx: Db,
+  campaign: CampaignRow,
+  before: CampaignRow | null,
+) => Promise<void>;
 export type AccountsFollowUp = (deps: Deps, tx: Db, accountIds: string[]) => Promise<void>;
 
 export type Readiness = { noticesWarm: boolean };

@@ -222,9 +222,9 @@ describe('Idempotency-Key past the request deadline', () => {
     // Each new campaign takes longer than the deadline to write (inside its transaction), so
     // the caller gets a 503 while the work goes on and commits.
     const follow = t.deps.afterCampaignChange;
-    t.deps.afterCampaignChange = async (deps, tx, row) => {
+    t.deps.afterCampaignChange = async (deps, tx, row, before) => {
       await new Promise((resolve) => setTimeout(resolve, 600));
-      await follow(deps, tx, row);
+      await follow(deps, tx, row, before);
     };
   });
   afterAll(() => t.close());

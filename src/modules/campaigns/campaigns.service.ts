@@ -166,7 +166,7 @@ export async function createCampaign(
     if (!created) throw new Error('insert into campaigns returned no row');
     const view = toCampaignView(created, now);
     await audit(tx, created.id, now, actor, 'created', diff({}, auditable(view)));
-    await deps.afterCampaignChange(deps, tx, created);
+    await deps.afterCampaignChange(deps, tx, created, null);
     return view;
   };
   return withinTransaction(deps.db, db, write);
@@ -211,7 +211,7 @@ export async function patchCampaign(
     const view = toCampaignView(updated, now);
     const changes = diff(auditable(toCampaignView(row, now)), auditable(view));
     await audit(tx, id, now, actor, patch.status ?? 'updated', changes);
-    await deps.afterCampaignChange(deps, tx, updated);
+    await deps.afterCampaignChange(deps, tx, updated, row);
     return view;
   };
   return withinTransaction(deps.db, db, work);

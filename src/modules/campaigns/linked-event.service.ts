@@ -91,7 +91,7 @@ async function followLinkedEventChange(
 
 async function replan(deps: Deps, tx: Db, campaign: CampaignRow): Promise<void> {
   try {
-    await deps.afterCampaignChange(deps, tx, campaign);
+    await deps.afterCampaignChange(deps, tx, campaign, campaign);
   } catch (error) {
     // Planning refuses emails timed by an event with no occurrence left: here that is this
     // change's doing, a conflict with the campaign rather than a bad field of it.
@@ -194,7 +194,7 @@ export async function releaseLinkedCampaigns(
     await audit(tx, campaign.id, now, actor, 'event_deleted', {
       event_id: { from: eventId, to: null },
     });
-    await deps.afterCampaignChange(deps, tx, unlinked);
+    await deps.afterCampaignChange(deps, tx, unlinked, campaign);
   }
 }
 

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../../src/db/json-param';
+import type { Deps } from '../../../src/deps';
 import { isHeldOut } from '../../../src/modules/campaigns/holdout';
 import { sendDueEmails } from '../../../src/modules/email/delivery/send-due-emails';
 import { readJson } from '../../helpers/read-json';
@@ -57,21 +58,22 @@ describe('email campaigns and accounts synced after publishing', () => {
     expect(response.status, await response.clone().text()).toBeLessThan(300);
   }
   /** Pro accounts, two days before the event at 09:00 local time. */
+  const proEmail = (overrides: Record<string, unknown> = {}) => ({
+    channels: ['email'],
+    title: 'Database upgrade',
+    body: 'The dashboard will be read-only for two hours.',
+    severity: 'maintenance',
+    audience: { type: 'rule', all: [{ attribute: 'plan', op: 'eq', value: 'pro' }] },
+    event_id: eventId,
+    holdout_percent: 0,
+    email: { template: 'maintenance', before_event: { days: 2 }, local_time: '09:00' },
+    publish: true,
+    ...overrides,
+  });
   async function publishProEmail(overrides: Record<string, unknown> = {}) {
     const response = await t.request('/v1/campaigns', {
       method: 'POST',
-      json: {
-        channels: ['email'],
-        title: 'Database upgrade',
-        body: 'The dashboard will be read-only for two hours.',
-        severity: 'maintenance',
-        audience: { type: 'rule', all: [{ attribute: 'plan', op: 'eq', value: 'pro' }] },
-        event_id: eventId,
-        holdout_percent: 0,
-        email: { template: 'maintenance', before_event: { days: 2 }, local_time: '09:00' },
-        publish: true,
-        ...overrides,
-      },
+      json: proEmail(overrides),
     });
     expect(response.status).toBe(201);
     return (await readJson(response)).id as string;
@@ -311,6 +313,62 @@ describe('email campaigns and accounts synced after publishing', () => {
     expect(await statusOf(campaign, 'early@example.com')).toBe('queued');
   });
 
+  /**
+   * Runs `first`, and `second` once `first` has planned (its `step`), while `first` holds its
+   * transaction open 300 ms longer, as a large batch or audience would.
+   */
+  async function whilePlanning<K extends 'afterAccountsChange' | 'afterCampaignChange'>(
+    step: K,
+    first: () => Response | Promise<Response>,
+    second: () => Response | Promise<Response>,
+  ) {
+    const follow = t.deps[step] as (...args: Parameters<Deps[K]>) => Promise<void>;
+    let planned = () => {};
+    const planning = new Promise<void>((resolve) => {
+      planned = resolve;
+    });
+    t.deps[step] = (async (...args: Parameters<Deps[K]>) => {
+      await follow(...args);
+      planned();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }) as Deps[K];
+    try {
+      const firstDone = first();
+      await planning;
+      const answers: [Response, Response] = [await second(), await firstDone];
+      for (const answer of answers) {
+        expect(answer.status, await answer.clone().text()).toBeLessThan(300);
+      }
+      return answers;
+    } finally {
+      t.deps[step] = follow as Deps[K];
+    }
+  }
+
+  it('plans an account synced while a campaign is published, by POST or PATCH, by that campaign', async () => {
+    const sync = (id: string) => () =>
+      t.request('/v1/accounts/batch', {
+        method: 'POST',
+        json: { accounts: [asInput({ id, plan: 'pro', contacts: [id] })] },
+      });
+    const publish = () => t.request('/v1/campaigns', { method: 'POST', json: proEmail() });
+    const [byPost] = await whilePlanning('afterAccountsChange', sync('synced'), publish);
+    const [, publishing] = await whilePlanning('afterCampaignChange', publish, sync('syncing'));
+    const draft = await t.request('/v1/campaigns', {
+      method: 'POST',
+      json: proEmail({ publish: false }),
+    });
+    const draftId = (await readJson(draft)).id as string;
+    await whilePlanning('afterAccountsChange', sync('patched'), () =>
+      t.request(`/v1/campaigns/${draftId}`, { method: 'PATCH', json: { status: 'scheduled' } }),
+    );
+
+    const id = async (response: Response) => (await readJson(response)).id as string;
+    expect(await statusOf(await id(byPost), 'synced@example.com')).toBe('queued');
+    expect(await statusOf(await id(publishing), 'syncing@example.com')).toBe('queued');
+    expect(await statusOf(draftId, 'patched@example.com')).toBe('queued');
+  });
+
   it('plans an account synced while a campaign change is being written by the changed campaign', async () => {
     const campaign = await publishProEmail({
       event_id: undefined,
@@ -323,8 +381,8 @@ describe('email campaigns and accounts synced after publishing', () => {
     const planning = new Promise<void>((resolve) => {
       planned = resolve;
     });
-    t.deps.afterCampaignChange = async (deps, tx, row) => {
-      await follow(deps, tx, row);
+    t.deps.afterCampaignChange = async (deps, tx, row, before) => {
+      await follow(deps, tx, row, before);
       planned();
       await new Promise((resolve) => setTimeout(resolve, 300));
     };

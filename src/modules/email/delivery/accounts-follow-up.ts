@@ -17,7 +17,9 @@ export async function followAccountsChange(deps: Deps, tx: Db, accountIds: strin
   const now = deps.clock.now();
   // A campaign change holds its row for update while it plans the whole audience; sharing the
   // lock makes this plan wait for it (and it for this one), so neither cancels deliveries the
-  // other queued in a transaction it could not see.
+  // other queued in a transaction it could not see. One this select cannot see yet (being
+  // published) waits for this sync instead, on the accounts table (followCampaignChange).
+  // Read after this sync's own writes, so a publish that held the table is seen here.
   const sending = await tx
     .select()
     .from(campaigns)

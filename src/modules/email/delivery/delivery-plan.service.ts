@@ -40,7 +40,20 @@ export type Recipient = AudienceSubject & {
  * What follows a campaign change (`Deps.afterCampaignChange`): its email deliveries are
  * planned again, in the transaction that made the change.
  */
-export async function followCampaignChange(deps: Deps, tx: Db, campaign: CampaignRow) {
+export async function followCampaignChange(
+  deps: Deps,
+  tx: Db,
+  campaign: CampaignRow,
+  before: CampaignRow | null,
+) {
+  const now = deps.clock.now();
+  if (sendsEmail(campaign, now) && !(before && sendsEmail(before, now))) {
+    // An account sync plans the campaigns that sent email when it looked (and waits on their
+    // rows); this one only starts to here (published, or given the channel), so it waits for
+    // the syncs under way and holds new ones back until it commits, or neither would plan
+    // the accounts the other is writing.
+    await tx.execute(sql`lock table accounts in share mode`);
+  }
   await planDeliveries(deps, tx, campaign);
 }
 
