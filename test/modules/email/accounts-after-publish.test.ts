@@ -369,6 +369,48 @@ describe('email campaigns and accounts synced after publishing', () => {
     expect(await statusOf(draftId, 'patched@example.com')).toBe('queued');
   });
 
+  it('syncs two batches at once whose accounts share addresses in opposite orders without a deadlock', async () => {
+    await publishProEmail({ event_id: undefined, email: { template: 'maintenance' } });
+    // Each batch's insert pauses half-way (a trigger sleeps on the "pause" addresses), so the
+    // two always overlap: each has written its first shared address when it reaches the other.
+    await t.deps.db.execute(sql`
+      create function pause_delivery() returns trigger language plpgsql as $$
+      begin
+        if new.email like 'pause-%' then perform pg_sleep(0.5); end if;
+        return new;
+      end $$`);
+    await t.deps.db.execute(sql`
+      create trigger pause_delivery before insert on email_deliveries
+      for each row execute function pause_delivery()`);
+    const follow = t.deps.afterAccountsChange;
+    let plans = 0;
+    t.deps.afterAccountsChange = async (deps, tx, ids) => {
+      plans++;
+      await follow(deps, tx, ids);
+    };
+    try {
+      const batch = (prefix: string, contacts: string[]) =>
+        t.request('/v1/accounts/batch', {
+          method: 'POST',
+          json: {
+            accounts: contacts.map((contact, i) =>
+              asInput({ id: `${prefix}-${i}`, plan: 'pro', contacts: [contact] }),
+            ),
+          },
+        });
+      const answers = await Promise.all([
+        batch('first', ['cross-1', 'pause-1', 'cross-2']),
+        batch('second', ['cross-2', 'pause-2', 'cross-1']),
+      ]);
+      expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
+    } finally {
+      t.deps.afterAccountsChange = follow;
+      await t.deps.db.execute(sql`drop function pause_delivery cascade`);
+    }
+    // A deadlock is retried, so it shows as a third plan, the victim's second attempt.
+    expect(plans).toBe(2);
+  });
+
   it('plans an account synced while a campaign change is being written by the changed campaign', async () => {
     const campaign = await publishProEmail({
       event_id: undefined,

@@ -86,7 +86,7 @@ export async function planDeliveries(
   }
   const reference = referenceSendTime(campaign.email, campaign.startsAt, occurrence);
   const planId = uuidv7();
-  const rows: Record<string, unknown>[] = [];
+  const rows: (Record<string, unknown> & { email: string })[] = [];
   const heldOut: { account_id: string; first_at: string }[] = [];
   const seen = new Set<string>();
   const audience = campaign.audience as Audience;
@@ -125,6 +125,9 @@ export async function planDeliveries(
       });
     }
   }
+  // Written in address order, the order of the key they conflict on, so two syncs whose
+  // accounts share addresses wait for one another rather than deadlock.
+  rows.sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
   for (let i = 0; i < rows.length; i += CHUNK) {
     await upsertDeliveries(db, campaign.id, planId, now, rows.slice(i, i + CHUNK));
   }
