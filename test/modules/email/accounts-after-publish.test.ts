@@ -411,6 +411,72 @@ describe('email campaigns and accounts synced after publishing', () => {
     expect(plans).toBe(2);
   });
 
+  it('lets the sender record a batch while a sync plans the same emails, without a deadlock', async () => {
+    // Beta's email is planned at publishing and alpha's by a later sync, so the sender's batch
+    // holds beta's first; a sync writes alpha's first (in account and in address order alike).
+    await syncAccounts([{ id: 'acct-2', plan: 'pro', contacts: ['beta'] }]);
+    await publishProEmail({ event_id: undefined, email: { template: 'maintenance' } });
+    await syncAccounts([{ id: 'acct-1', plan: 'pro', contacts: ['alpha'] }]);
+    await t.deps.db.execute(sql`
+      create function pause_delivery() returns trigger language plpgsql as $$
+      begin
+        if new.email like 'apause%' then perform pg_sleep(1); end if;
+        return new;
+      end $$`);
+    await t.deps.db.execute(sql`
+      create trigger pause_delivery before insert on email_deliveries
+      for each row execute function pause_delivery()`);
+    const { sendBatch } = t.deps.mailer;
+    const follow = t.deps.afterAccountsChange;
+    let plans = 0;
+    t.deps.afterAccountsChange = async (deps, tx, ids) => {
+      plans++;
+      await follow(deps, tx, ids);
+    };
+    let sent = () => {};
+    const sending = new Promise<void>((resolve) => {
+      sent = resolve;
+    });
+    let synced = false;
+    // The batch is recorded once the sync has written alpha's email and paused before beta's.
+    t.deps.mailer.sendBatch = async (emails, key) => {
+      const outcome = await sendBatch(emails, key);
+      sent();
+      while (!synced) {
+        const [paused] = rowsOf<{ count: number }>(
+          await t.deps.db.execute(sql`
+            select count(*)::int as count from pg_stat_activity
+            where datname = current_database() and wait_event = 'PgSleep'`),
+        );
+        if (paused?.count) break;
+      }
+      return outcome;
+    };
+    try {
+      const report = sendDueEmails(t.deps);
+      await sending;
+      const sync = await t.request('/v1/accounts/batch', {
+        method: 'POST',
+        json: {
+          accounts: [
+            asInput({ id: 'acct-1', plan: 'pro', contacts: ['alpha'] }),
+            asInput({ id: 'acct-1p', plan: 'pro', contacts: ['apause'] }),
+            asInput({ id: 'acct-2', plan: 'pro', contacts: ['beta'] }),
+          ],
+        },
+      });
+      synced = true;
+      expect(sync.status).toBe(200);
+      expect((await report).sent).toBe(4);
+    } finally {
+      t.deps.mailer.sendBatch = sendBatch;
+      t.deps.afterAccountsChange = follow;
+      await t.deps.db.execute(sql`drop function pause_delivery cascade`);
+    }
+    // The sync ran once: it was not a deadlock's victim either.
+    expect(plans).toBe(1);
+  });
+
   it('plans an account synced while a campaign change is being written by the changed campaign', async () => {
     const campaign = await publishProEmail({
       event_id: undefined,

@@ -125,8 +125,9 @@ export async function planDeliveries(
       });
     }
   }
-  // Written in address order, the order of the key they conflict on, so two syncs whose
-  // accounts share addresses wait for one another rather than deadlock.
+  // Written in address order (code units, as collate "C" sorts), the order of the key they
+  // conflict on, so two syncs whose accounts share addresses, or a sync and the sender
+  // recording a batch (lockedBatch), wait for one another rather than deadlock.
   rows.sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
   for (let i = 0; i < rows.length; i += CHUNK) {
     await upsertDeliveries(db, campaign.id, planId, now, rows.slice(i, i + CHUNK));

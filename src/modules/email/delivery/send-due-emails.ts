@@ -1,7 +1,8 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, lte, type SQL, sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
+import type { Db } from '../../../db/database';
 import { jsonParam } from '../../../db/json-param';
 import {
   accounts,
@@ -168,11 +169,7 @@ async function recordOutcome(
   const now = deps.clock.now();
   const batchKey = batch[0]?.batchKey ?? '';
   const ids = batch.map((d) => d.id);
-  const mine = and(
-    inArray(emailDeliveries.id, ids),
-    eq(emailDeliveries.status, 'sending'),
-    eq(emailDeliveries.batchKey, batchKey),
-  );
+  const mine = inArray(emailDeliveries.id, lockedBatch(deps.db, ids, batchKey));
   const attempts = batch[0]?.attempts ?? 0;
   switch (outcome.kind) {
     case 'accepted':
@@ -183,6 +180,7 @@ async function recordOutcome(
       const reached = batch.map((d) => ({ campaign_id: d.campaignId, account_id: d.accountId }));
       const at = now.toISOString();
       await deps.db.transaction(async (tx) => {
+        await lockedBatch(tx, ids, batchKey);
         await tx.execute(sql`
           update email_deliveries d
           set status = 'sent', provider_id = r.provider_id, sent_at = ${at},
@@ -250,7 +248,28 @@ async function recordOutcome(
   }
 }
 
-async function fail(deps: Deps, which: ReturnType<typeof and>, reason: string, now: Date) {
+/**
+ * The batch's rows still sending under its key, locked in the order plans write deliveries
+ * (campaign, then address). A plan writing one of these addresses again (an account sync)
+ * locks the row though it leaves it alone, so this record waits for the plan, or the plan for
+ * this record, never each for the other.
+ */
+function lockedBatch(db: Db, ids: string[], batchKey: string) {
+  return db
+    .select({ id: emailDeliveries.id })
+    .from(emailDeliveries)
+    .where(
+      and(
+        inArray(emailDeliveries.id, ids),
+        eq(emailDeliveries.status, 'sending'),
+        eq(emailDeliveries.batchKey, batchKey),
+      ),
+    )
+    .orderBy(asc(emailDeliveries.campaignId), sql`${emailDeliveries.email} collate "C"`)
+    .for('update');
+}
+
+async function fail(deps: Deps, which: SQL, reason: string, now: Date) {
   await deps.db
     .update(emailDeliveries)
     .set({ status: 'failed', error: reason, leaseUntil: null, updatedAt: now })
