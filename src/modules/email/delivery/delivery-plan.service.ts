@@ -111,6 +111,7 @@ export async function planDeliveries(
     for (const contact of recipient.contacts) {
       if (seen.has(contact.email)) continue;
       seen.add(contact.email);
+      // An account that only shares an address is planned for the shared ones alone.
       if (!changed && !accounts?.addresses.has(contact.email)) continue;
       rows.push({
         id: uuidv7(),
