@@ -1,4 +1,5 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { UNKNOWN_FIELD } from './strict-body';
 import { explainUnionIssues, type SchemaIssue } from './union-issues';
 
 export type FieldError = { location: string; path: string; message: string };
@@ -82,9 +83,18 @@ export function fieldErrors(
   location: string,
   pathOf: (path: PropertyKey[]) => string = (path) => path.map(String).join('.'),
 ): FieldError[] {
-  return explainUnionIssues(issues).map((issue) => ({
-    location,
-    path: pathOf(issue.path),
-    message: issue.message,
+  return explainUnionIssues(issues)
+    .flatMap(eachUnknownKey)
+    .map((issue) => ({ location, path: pathOf(issue.path), message: issue.message }));
+}
+
+/** An object's unknown keys are one issue to zod; a caller fixes them one field at a time. */
+function eachUnknownKey(issue: SchemaIssue): SchemaIssue[] {
+  if (issue.code !== 'unrecognized_keys' || !issue.keys) return [issue];
+  // `strictBody` writes a line per key; an object closed elsewhere has zod's one message.
+  const lines = issue.message.split('\n');
+  return issue.keys.map((key, i) => ({
+    path: [...issue.path, key],
+    message: lines.length === issue.keys?.length ? (lines[i] ?? UNKNOWN_FIELD) : UNKNOWN_FIELD,
   }));
 }

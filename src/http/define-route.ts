@@ -9,6 +9,7 @@ import { readIfMatch } from './if-match';
 import { signedCursors } from './pagination';
 import { PROBLEM_CONTENT_TYPE, ProblemSchema } from './problem';
 import { acceptMediaTypes, safeJsonBody } from './request-input';
+import { strictBody } from './strict-body';
 
 export type RouteAccess =
   | 'public'
@@ -129,9 +130,14 @@ export function defineRoute(route: RouteConfig & RouteOptions) {
     (all, more) => (all ? all.extend(more.shape) : more),
     undefined,
   );
+  const request = config.request && {
+    ...config.request,
+    ...(takesJson ? { body: closedJsonBody(config.request.body) } : {}),
+    ...(headers ? { headers } : {}),
+  };
   return createRoute({
     ...config,
-    ...(headers ? { request: { ...config.request, headers } } : {}),
+    ...(request ? { request } : {}),
     ...(middleware.length > 0 ? { middleware } : {}),
     ...(byRole
       ? { security: [{ apiKey: [] }, ...(byRole.accountToken ? [{ accountToken: [] }] : [])] }
@@ -180,6 +186,14 @@ function guarded(access: RoleAccess): MiddlewareHandler<AppEnv> {
     await c.var.guard(c, access);
     await next();
   };
+}
+
+/** The JSON body's schema with every object closed to keys it does not name (`strictBody`). */
+function closedJsonBody(body: NonNullable<RouteConfig['request']>['body']) {
+  const jsonBody = body?.content['application/json'];
+  if (!body || !jsonBody || !('schema' in jsonBody) || !jsonBody.schema) return body;
+  const schema = strictBody(jsonBody.schema as z.ZodType);
+  return { ...body, content: { ...body.content, 'application/json': { ...jsonBody, schema } } };
 }
 
 function roleList(access: { roles: readonly Role[] }): string {

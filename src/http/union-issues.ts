@@ -53,7 +53,7 @@ function explain(issue: SchemaIssue): SchemaIssue[] {
   // One message per place: the branch's first complaint about it is the one to fix first.
   const seen = new Set<string>();
   return explained.filter((e) => {
-    const key = e.path.map(String).join('.');
+    const key = `${e.path.map(String).join('.')}${e.code === 'unrecognized_keys' ? ` ${e.keys}` : ''}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

@@ -31,7 +31,7 @@ export const ZendeskEventSchema = z
         organization_id: ZendeskId.nullish(),
         requester_id: ZendeskId.nullish(),
         tags: z.array(z.string()).nullish(),
-        via: z.object({ channel: z.string().nullish() }).nullish(),
+        via: z.object({ channel: z.string().nullish() }).passthrough().nullish(),
       })
       .passthrough(),
     event: z
@@ -47,6 +47,9 @@ export const ZendeskEventSchema = z
       .passthrough()
       .nullish(),
   })
+  // Zendesk's events carry more than forestall reads (and gain fields): every level is open,
+  // where a body of forestall's own API refuses keys it does not name (`strictBody`).
+  .passthrough()
   .openapi('ZendeskTicketEvent');
 
 export type ZendeskEvent = z.infer<typeof ZendeskEventSchema>;
