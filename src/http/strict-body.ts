@@ -1,3 +1,4 @@
+import { getRefId } from '@asteasolutions/zod-to-openapi';
 import { z } from '@hono/zod-openapi';
 
 /**
@@ -88,16 +89,20 @@ function changed(schema: z.ZodType, parts: Record<string, unknown>): z.ZodType {
 }
 
 /**
- * A copy with `parts` replaced, keeping the schema's description and examples but not its
- * component name (nor the component it extends): that name stays the open original's, which
- * answers may use, so the closed copy is written out in place.
+ * A copy with `parts` replaced, keeping the schema's description and examples. A named
+ * component's closed copy is named `<name>Request`: the plain name stays the open original's,
+ * which answers use (and extend), while SDK generators still get a named request type.
  */
 function rebuilt(schema: z.ZodType, parts: Record<string, unknown>): z.ZodType {
   const def = { ...(schema._zod.def as Def), ...parts };
   const copy = schema.clone(def as typeof schema._zod.def, { parent: true });
-  // The options argument is typed for users; unsetting zod-to-openapi's internal refId and
-  // extendedFrom through it is how the copy is told it is not the named component.
-  return copy.openapi({}, { refId: undefined, extendedFrom: undefined } as OpenApiOptions);
+  const name = getRefId(schema);
+  // The options argument is typed for users; setting zod-to-openapi's internal refId and
+  // unsetting extendedFrom through it is how the copy gets a component of its own.
+  return copy.openapi({}, {
+    refId: name ? `${name}Request` : undefined,
+    extendedFrom: undefined,
+  } as OpenApiOptions);
 }
 
 function mapValues<T, U>(record: Record<string, T>, f: (value: T) => U): Record<string, U> {
