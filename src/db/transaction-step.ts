@@ -10,9 +10,9 @@ const steps = new AsyncLocalStorage<Step>();
  * `step`, which then commits or rolls back with that transaction's own writes: a request can
  * leave a mark that exists exactly when its work was committed.
  */
-// Work that `work` starts and does not await (deps.background) inherits the step too; none of
-// it uses retryingTransaction today, and one that did would mark the request's work as done.
 export function withTransactionStep<T>(step: Step, work: () => Promise<T>): Promise<T> {
+  // Work that `work` starts and does not await (deps.background) inherits the step too; none
+  // of it uses retryingTransaction today, and one that did would mark the request's work done.
   return steps.run(step, work);
 }
 
