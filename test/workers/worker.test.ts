@@ -319,7 +319,6 @@ describe('the Workers entry in workerd against real Postgres', () => {
     }));
     expect((await call('/v1/accounts/batch', { accounts })).status).toBe(200);
     const created = await call('/v1/campaigns', {
-      method: 'POST',
       channels: ['email'],
       title: 'Billing moves to the 1st',
       body: 'From next month you are billed on the 1st.',
