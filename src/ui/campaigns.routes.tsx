@@ -1,3 +1,4 @@
+import { formatInTimeZone } from 'date-fns-tz';
 import type { Child } from 'hono/jsx';
 import { events } from '../db/schema';
 import type { Deps } from '../deps';
@@ -63,12 +64,8 @@ async function eventChoices(deps: Deps) {
     .from(events)
     .orderBy(events.title, events.startsAt);
   return rows.map((event) => {
-    const day = new Intl.DateTimeFormat('en-CA', {
-      timeZone: event.timeZone ?? deps.config.workspaceTimeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-    }).format(event.startsAt);
+    const zone = event.timeZone ?? deps.config.workspaceTimeZone;
+    const day = formatInTimeZone(event.startsAt, zone, 'yyyy-MM-dd');
     const when = event.rrule ? `repeats from ${day}` : day;
     return { id: event.id, title: `${event.title}, ${when}` };
   });

@@ -31,7 +31,7 @@ export const ZendeskEventSchema = z
         organization_id: ZendeskId.nullish(),
         requester_id: ZendeskId.nullish(),
         tags: z.array(z.string()).nullish(),
-        via: z.object({ channel: z.string().nullish() }).passthrough().nullish(),
+        via: z.object({ channel: z.string().nullish() }).nullish(),
       })
       .passthrough(),
     event: z
