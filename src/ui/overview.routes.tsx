@@ -42,7 +42,10 @@ overviewRoutes.get('/console', signedIn(PAGE_ROLES.overview), async (c) => {
   const { deps, session } = c.var;
   const now = deps.clock.now();
   const [active, status, occurrences, queued, spikes, patterns] = await Promise.all([
-    listCampaigns(deps, { limit: 20, status: 'active' }).then((page) => page.data),
+    // Email-only campaigns show nothing in the product; their emails have a card of their own.
+    listCampaigns(deps, { limit: 20, status: 'active', channels: ['banner', 'status'] }).then(
+      (page) => page.data,
+    ),
     publicStatus(deps),
     listOccurrences(deps, { from: now, to: new Date(now.getTime() + 30 * DAY_MS) }),
     campaignsWithQueuedEmails(deps, 10),

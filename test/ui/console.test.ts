@@ -187,6 +187,31 @@ describe('the console over HTTP', () => {
     expect(await detail.text()).toContain('Published.');
   });
 
+  it('lists under Active notices what shows in the product, not email-only campaigns', async () => {
+    const publish = async (title: string, channels: string[]) => {
+      const created = await t.request('/v1/campaigns', {
+        method: 'POST',
+        json: {
+          channels,
+          title,
+          body: 'New prices from April.',
+          audience: { type: 'all' },
+          ...(channels.includes('email') ? { email: { template: 'billing' } } : {}),
+          publish: true,
+        },
+      });
+      expect(created.status).toBe(201);
+    };
+    await publish('Price letter only', ['email']);
+    await publish('Price banner', ['banner']);
+    const browser = consoleClient(t);
+    await browser.signIn(opsKey);
+    const overview = await (await browser.get('/console')).text();
+    const active = /aria-labelledby="active-h"[\s\S]*?<\/section>/.exec(overview)?.[0] ?? '';
+    expect(active).toContain('Price banner');
+    expect(active).not.toContain('Price letter only');
+  });
+
   it('answers a refused edit of a running campaign with 409, keeping what was typed', async () => {
     const browser = consoleClient(t);
     await browser.signIn(opsKey);

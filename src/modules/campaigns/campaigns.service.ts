@@ -1,8 +1,10 @@
-import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, or, sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import type { Db } from '../../db/database';
+import { jsonParam } from '../../db/json-param';
 import { withinTransaction } from '../../db/retry-transaction';
 import {
+  type CampaignChannel,
   type CampaignRow,
   campaignAudit,
   campaigns,
@@ -328,7 +330,13 @@ export async function getCampaign(deps: Deps, id: string): Promise<CampaignView>
 
 export async function listCampaigns(
   deps: Deps,
-  query: { limit: number; cursor?: string; status?: CampaignStatus },
+  query: {
+    limit: number;
+    cursor?: string;
+    status?: CampaignStatus;
+    /** Only campaigns with at least one of these channels. */
+    channels?: readonly CampaignChannel[];
+  },
 ): Promise<Page<CampaignView>> {
   const now = deps.clock.now();
   const rows = await deps.db
@@ -338,6 +346,9 @@ export async function listCampaigns(
       and(
         query.cursor ? sql`${campaigns.id} < ${query.cursor}` : undefined,
         query.status ? statusCondition(query.status, now) : undefined,
+        query.channels
+          ? or(...query.channels.map((c) => sql`${campaigns.channels} @> ${jsonParam([c])}`))
+          : undefined,
       ),
     )
     .orderBy(desc(campaigns.id))
