@@ -2,6 +2,7 @@ import { LRUCache } from 'lru-cache';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Config } from './config';
 import type { Db } from './db/database';
+import { outsideTransactionStep } from './db/transaction-step';
 import type { Deps } from './deps';
 import { systemClock } from './lib/clock';
 import { hostCheckedFetch } from './lib/webhook-address';
@@ -52,12 +53,11 @@ export function buildDeps(
   config: Config,
   db: Db,
   overrides: Partial<
-    Pick<
-      Deps,
-      'clock' | 'logger' | 'background' | 'detection' | 'compute' | 'readiness' | 'webhookFetch'
-    >
+    Pick<Deps, 'clock' | 'logger' | 'detection' | 'compute' | 'readiness' | 'webhookFetch'>
   > & {
     caches?: InstanceCaches;
+    /** Given each background task once it runs, to keep the request (Workers) or a test alive. */
+    keepAlive?: (running: Promise<void>) => void;
   } = {},
 ): Deps {
   const clock = overrides.clock ?? systemClock;
@@ -77,7 +77,10 @@ export function buildDeps(
     },
     principals: caches.principals,
     readiness: overrides.readiness ?? { noticesWarm: true },
-    background: overrides.background ?? (() => {}),
+    background: (task) => {
+      const running = outsideTransactionStep(task);
+      overrides.keepAlive?.(running);
+    },
     detection: overrides.detection ?? inlineDetectionRunner,
     compute: overrides.compute ?? inlineCompute,
     heavyReads: caches.heavyReads,

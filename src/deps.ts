@@ -40,10 +40,10 @@ export type Deps = {
   /** API keys recently seen valid, by hash (see `authenticateApiKey`). */
   principals: LRUCache<string, RememberedKey>;
   /**
-   * Hands over work a request starts and does not wait for (it handles its own errors). On
-   * Node it simply runs; Workers keep the request alive until it is done.
+   * Starts work a request does not wait for (it handles its own errors), outside the request's
+   * transaction step. On Node it simply runs; Workers keep the request alive until it is done.
    */
-  background: (task: Promise<void>) => void;
+  background: (task: () => Promise<void>) => void;
   /** Fits spike-detection models: worker threads on Node, inline on Workers (cron only). */
   detection: DetectionRunner;
   /**

@@ -44,9 +44,9 @@ async function main(): Promise<void> {
     detection: threadDetectionRunner(threadCompute()),
     readiness: { noticesWarm: false },
     webhookFetch: webhookFetch({ allowLoopback: config.webhooksAllowLoopback }),
-    background: (task) => {
-      inflight.add(task);
-      void task.finally(() => inflight.delete(task));
+    keepAlive: (running) => {
+      inflight.add(running);
+      void running.finally(() => inflight.delete(running));
     },
   });
   survivesConnectionLoss(deps);

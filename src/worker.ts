@@ -79,7 +79,7 @@ function isolateFor(env: Bindings): { app: App; deps: Deps } {
     }),
   );
   const deps = buildDeps(config, db, {
-    background: (task) => currentScope().background.push(task),
+    keepAlive: (running) => currentScope().background.push(running),
   });
   if (!env.PUBLIC_URL) {
     // Node's default (localhost and its port) is never where a Worker is reached.

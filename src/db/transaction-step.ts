@@ -11,9 +11,15 @@ const steps = new AsyncLocalStorage<Step>();
  * leave a mark that exists exactly when its work was committed.
  */
 export function withTransactionStep<T>(step: Step, work: () => Promise<T>): Promise<T> {
-  // Work that `work` starts and does not await (deps.background) inherits the step too; none
-  // of it uses retryingTransaction today, and one that did would mark the request's work done.
   return steps.run(step, work);
+}
+
+/**
+ * Starts `work` with no step, for work a request leaves running (`deps.background`): it would
+ * otherwise inherit the request's step, and its transactions would mark the request's work done.
+ */
+export function outsideTransactionStep<T>(work: () => Promise<T>): Promise<T> {
+  return steps.exit(work);
 }
 
 /** The step the current work asked its transactions to take, if any. */

@@ -53,7 +53,6 @@ async function start() {
     logger: createLogger(config.logLevel),
     compute: threadCompute({ background: true }),
     detection: threadDetectionRunner(threadCompute()),
-    background: (task) => void task,
   });
   setInterval(() => deps.notices.exposures.flush().catch(() => {}), 1_000);
   // As `npm start` does: the threads requests hand work to start with the process.

@@ -40,9 +40,9 @@ export async function startTestApp(
     logger: createLogger('debug', (line) => logs.push(line)),
     detection: options.detection,
     compute: options.compute,
-    background: (task) => {
-      background.add(task);
-      void task.finally(() => background.delete(task));
+    keepAlive: (running) => {
+      background.add(running);
+      void running.finally(() => background.delete(running));
     },
   });
   const app = createApp(deps, { apiReferenceAssets: swaggerUiFiles });

@@ -61,7 +61,7 @@ export async function refreshVerdicts(deps: Deps): Promise<{ reasons: number }> 
  */
 export function refreshSoon(deps: Deps): void {
   if (!deps.detection.offThread) return;
-  deps.background(
+  deps.background(() =>
     refreshVerdicts(deps).then(
       () => {},
       (error) =>

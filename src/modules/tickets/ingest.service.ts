@@ -53,7 +53,7 @@ export async function ingestTickets(deps: Deps, inputs: TicketInput[]): Promise<
  */
 export function settleAfterIngest(deps: Deps): void {
   deps.afterDetectionInputChange(deps);
-  deps.background(
+  deps.background(() =>
     settleRecontactsInBackground(deps.db, (error) =>
       deps.logger.error('re-contact flags not settled; the settle-recontacts job will retry', {
         error: String(error),
