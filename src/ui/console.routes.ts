@@ -12,6 +12,7 @@ import { campaignImpactRoutes } from './campaign-impact.routes';
 import { campaignRoutes } from './campaigns.routes';
 import { consoleErrorPage, createConsoleRouter } from './console-router';
 import { readSession } from './console-session';
+import { eventRoutes } from './events.routes';
 import { importRoutes } from './import.routes';
 import { LIVE_PREVIEW_SCRIPT } from './live-preview-script';
 import { overviewRoutes } from './overview.routes';
@@ -39,6 +40,7 @@ export const consoleRoutes = createConsoleRouter()
   .route('/', statusRoutes)
   .route('/', statusComponentRoutes)
   .route('/', reasonRoutes)
+  .route('/', eventRoutes)
   .route('/', spikeRoutes)
   .route('/', reportRoutes)
   .route('/', accountRoutes)

@@ -15,10 +15,12 @@ export const PAGE_ROLES = {
   campaigns: ['ops'],
   status: ['ops'],
   reasons: ['ops', 'analyst'],
+  /** The calendar's events, as `GET /v1/events` reads them. */
+  events: ['ops', 'analyst'],
   spikes: ['ops', 'analyst'],
   /** Running detection on demand. */
   detection: ['ops'],
-  /** Adding events and importing holidays on the Contact reasons page. */
+  /** Adding, editing and deleting events and importing holidays, as the events API's writes. */
   calendar: ['ops'],
   reports: ['analyst'],
   accounts: ['ops'],
@@ -34,6 +36,7 @@ const NAV: { href: string; label: string; area: ConsoleArea }[] = [
   { href: '/console/campaigns', label: 'Campaigns', area: 'campaigns' },
   { href: '/console/status', label: 'Status', area: 'status' },
   { href: '/console/reasons', label: 'Contact reasons', area: 'reasons' },
+  { href: '/console/events', label: 'Events', area: 'events' },
   { href: '/console/import', label: 'Import', area: 'import' },
   { href: '/console/spikes', label: 'Spikes', area: 'spikes' },
   { href: '/console/reports', label: 'Reports', area: 'reports' },

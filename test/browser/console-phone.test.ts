@@ -15,6 +15,8 @@ const PAGES = [
   '/console/campaigns/new',
   '/console/status',
   '/console/reasons',
+  '/console/events',
+  '/console/events/new',
   '/console/import',
   '/console/spikes',
   '/console/reports?from=2025-01-01&to=2025-03-31',

@@ -22,11 +22,11 @@ describe('adding an event from the console', () => {
   it('keeps a repeating event in the time zone asked for, and refuses one that is none', async () => {
     const ops = consoleClient(t);
     await ops.signIn(await t.keyFor('ops'));
-    const page = await (await ops.get('/console/reasons')).text();
+    const page = await (await ops.get('/console/events/new')).text();
     expect(page).toContain('name="time_zone"');
     expect(page).toContain('placeholder="America/New_York"');
 
-    const refused = await ops.post('/console/reasons/events', {
+    const refused = await ops.post('/console/events', {
       _csrf: ops.csrfOf(page),
       ...release,
       time_zone: 'Mars/Olympus_Mons',
@@ -37,7 +37,7 @@ describe('adding an event from the console', () => {
     // The field's own message: forms once said "This is required." of every wrong value.
     expect(markup).toContain('must be an IANA time zone');
     expect(markup).not.toContain('This is required.');
-    const untitled = await ops.post('/console/reasons/events', {
+    const untitled = await ops.post('/console/events', {
       _csrf: ops.csrfOf(page),
       ...release,
       title: '',
@@ -46,7 +46,7 @@ describe('adding an event from the console', () => {
     expect(await untitled.text()).toContain('This is required.');
     expect(await events()).toEqual([]);
 
-    const added = await ops.post('/console/reasons/events', {
+    const added = await ops.post('/console/events', {
       _csrf: ops.csrfOf(page),
       ...release,
       time_zone: 'Europe/Berlin',

@@ -53,7 +53,7 @@ describe('console forms that cannot be done', () => {
         },
       ],
       [
-        '/console/reasons/events',
+        '/console/events',
         'title',
         {
           kind: 'release',

@@ -13,8 +13,8 @@ describe("the console's event form", () => {
   it('shows a title with a bidirectional override as a wrong field, and adds nothing', async () => {
     const ops = consoleClient(t);
     await ops.signIn(await t.keyFor('ops'));
-    const page = await (await ops.get('/console/reasons')).text();
-    const refused = await ops.post('/console/reasons/events', {
+    const page = await (await ops.get('/console/events/new')).text();
+    const refused = await ops.post('/console/events', {
       _csrf: ops.csrfOf(page),
       kind: 'release',
       title: 'invoice\u202Egnp.exe',

@@ -1,0 +1,98 @@
+import { sql } from 'drizzle-orm';
+import { events } from '../../db/schema';
+import type { Deps } from '../../deps';
+import type { Page } from '../../http/pagination';
+import { base64url, fromBase64url } from '../../lib/base64url';
+import type { EventView } from './event-schemas';
+import { expandCalendarWhereCheap, OCCURRENCE_LIMITS, toEventView } from './events.service';
+import { calendarEvent } from './occurrences';
+
+/** An event as the console lists it: a series with the window it opens next, if any. */
+export type CalendarEntry = EventView & { next: { starts_at: string; ends_at: string } | null };
+
+/**
+ * The console's calendar, a page at a time: recurring series first (by title), then one-off
+ * events not yet over (soonest first), then those past (latest first). The cursor is the last
+ * row's place in that order; one the console did not hand out starts from the top.
+ */
+export async function listCalendar(
+  deps: Deps,
+  query: { limit: number; cursor?: string },
+): Promise<Page<CalendarEntry>> {
+  const now = deps.clock.now();
+  const at = now.toISOString();
+  const group = sql<number>`(case when ${events.rrule} is not null then 0
+    when ${events.endsAt} > ${at}::timestamptz then 1 else 2 end)`;
+  const title = sql<string>`(case when ${events.rrule} is not null then ${events.title} else '' end)`;
+  const time = sql<string>`(case when ${events.rrule} is not null then 0
+    when ${events.endsAt} > ${at}::timestamptz then extract(epoch from ${events.startsAt})
+    else -extract(epoch from ${events.startsAt}) end)`;
+  const after = decodePlace(query.cursor);
+  const rows = await deps.db
+    .select({
+      row: events,
+      group: sql<number>`${group}::int`,
+      title,
+      time: sql<string>`${time}::text`,
+    })
+    .from(events)
+    .where(
+      after
+        ? sql`(${group}, ${title}, ${time}, ${events.id}) >
+            (${after.group}::int, ${after.title}::text, ${after.time}::numeric, ${after.id}::uuid)`
+        : undefined,
+    )
+    .orderBy(group, title, time, events.id)
+    .limit(query.limit + 1);
+  const data = rows.slice(0, query.limit);
+  const next = await nextWindows(
+    deps,
+    data.map((r) => r.row),
+    now,
+  );
+  const last = data.at(-1);
+  return {
+    data: data.map(({ row }) => ({ ...toEventView(row), next: next.get(row.id) ?? null })),
+    next_cursor:
+      rows.length > query.limit && last
+        ? encodePlace({ group: last.group, title: last.title, time: last.time, id: last.row.id })
+        : null,
+  };
+}
+
+type Place = { group: number; title: string; time: string; id: string };
+
+const encodePlace = (place: Place) => base64url(new TextEncoder().encode(JSON.stringify(place)));
+
+function decodePlace(cursor: string | undefined): Place | undefined {
+  if (!cursor || !/^[A-Za-z0-9_-]{1,2000}$/.test(cursor)) return undefined;
+  try {
+    const place = JSON.parse(new TextDecoder().decode(fromBase64url(cursor))) as Place;
+    const valid =
+      [0, 1, 2].includes(place.group) &&
+      typeof place.title === 'string' &&
+      /^-?\d+(\.\d+)?$/.test(String(place.time)) &&
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(String(place.id));
+    return valid ? place : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The window each recurring event opens next (or is open now), within the internal range. */
+async function nextWindows(deps: Deps, rows: (typeof events.$inferSelect)[], now: Date) {
+  const recurring = rows.filter((row) => row.rrule);
+  if (recurring.length === 0) return new Map<string, { starts_at: string; ends_at: string }>();
+  const occurrences = await expandCalendarWhereCheap(deps, {
+    events: recurring.map(calendarEvent),
+    from: now,
+    to: new Date(now.getTime() + OCCURRENCE_LIMITS.internal.maxRangeDays * 86_400_000),
+    limit: 1,
+    steps: OCCURRENCE_LIMITS.internal.steps,
+    timeZone: deps.config.workspaceTimeZone,
+    oneOff: true,
+  });
+  return new Map(
+    occurrences.map((o) => [o.event_id, { starts_at: o.starts_at, ends_at: o.ends_at }]),
+  );
+}
