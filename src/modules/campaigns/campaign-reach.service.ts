@@ -7,7 +7,10 @@ import { audienceSize } from './audience-sql';
 export type CampaignReach = {
   /** Accounts the audience rule matches now. */
   audience: number;
-  /** Accounts that were first shown or sent it (treated) or would have been (held out). */
+  /**
+   * Accounts that were first shown or sent it (treated) or would have been (held out), by now:
+   * a held-out account's email moment still to come counts no more than a queued email does.
+   */
   exposed: { treated: number; holdout: number; by_channel: Record<string, number> };
   dismissed: number;
 };
@@ -20,11 +23,12 @@ export async function campaignReach(
   deps: Deps,
   campaign: { id: string; audience: Audience },
 ): Promise<CampaignReach> {
+  const now = deps.clock.now().toISOString();
   const [audience, exposed, dismissed] = await Promise.all([
     audienceSize(deps.db, campaign.audience),
     deps.db.execute(sql`
       select "group", channel, count(*)::int as n from exposures
-      where campaign_id = ${campaign.id} group by "group", channel`),
+      where campaign_id = ${campaign.id} and first_at <= ${now} group by "group", channel`),
     deps.db.execute(
       sql`select count(*)::int as n from notice_dismissals where campaign_id = ${campaign.id}`,
     ),

@@ -24,7 +24,10 @@ export type AccountsScope = {
    * them (an address gets one email, from the first of its accounts that wants it).
    */
   recipients: Recipient[];
-  /** The changed accounts, whose deliveries and exposures are planned anew. */
+  /**
+   * The changed accounts, whose deliveries are planned anew; holdout exposures are planned
+   * anew for the others as well, since who holds an address decides who can be held out.
+   */
   changed: Set<string>;
   /** The addresses they have or had queued: the others are planned for these alone. */
   addresses: Set<string>;
@@ -74,7 +77,10 @@ export async function planDeliveries(
   const nothing = { queued: 0, suppressed: 0, held_out_accounts: 0 };
   const now = deps.clock.now();
   if (!sendsEmail(campaign, now) || !campaign.email || !campaign.startsAt) {
-    if (!accounts) await cancelQueued(db, campaign.id, now);
+    if (!accounts) {
+      await cancelQueued(db, campaign.id, now);
+      await withdrawHoldoutExposures(db, campaign.id, now, []);
+    }
     return nothing;
   }
   const zone = deps.config.workspaceTimeZone;
@@ -104,8 +110,13 @@ export async function planDeliveries(
       recipientSendTime(campaign.email, reference, timeZone, now).toISOString();
     dueIn.set(timeZone, due);
     // Measurement compares like with like: only accounts the email could reach are held out.
+    // An account that only shares an address is held out as the whole audience's plan would
+    // hold it out (it may have just been left the address an account that took it gave up).
+    // One due when the campaign has ended would have been sent nothing (the sender cancels it).
     if (reachable && isHeldOut(campaign.id, recipient.id, campaign.holdoutPercent)) {
-      if (changed) heldOut.push({ account_id: recipient.id, first_at: due });
+      if (!campaign.endsAt || new Date(due) < campaign.endsAt) {
+        heldOut.push({ account_id: recipient.id, first_at: due });
+      }
       continue;
     }
     for (const contact of recipient.contacts) {
@@ -133,9 +144,6 @@ export async function planDeliveries(
   for (let i = 0; i < rows.length; i += CHUNK) {
     await upsertDeliveries(db, campaign.id, planId, now, rows.slice(i, i + CHUNK));
   }
-  for (let i = 0; i < heldOut.length; i += CHUNK) {
-    await recordHoldoutExposures(db, campaign.id, now, heldOut.slice(i, i + CHUNK));
-  }
   if (accounts) {
     const wanted = new Set(rows.map((row) => row.email));
     const dropped = (accounts.queued.get(campaign.id) ?? []).filter((d) => !wanted.has(d.email));
@@ -149,6 +157,19 @@ export async function planDeliveries(
     await db.execute(sql`
       update email_deliveries set status = 'cancelled', updated_at = ${now.toISOString()}
       where campaign_id = ${campaign.id} and status = 'queued' and plan_id <> ${planId}`);
+  }
+  // Held-out accounts mirror the treated ones: a moment still to come is withdrawn when the
+  // account's email would have been cancelled above, and recorded again when it would return.
+  const scope = accounts && [...accounts.changed, ...accounts.recipients.map((r) => r.id)];
+  await withdrawHoldoutExposures(
+    db,
+    campaign.id,
+    now,
+    heldOut.map((h) => h.account_id),
+    scope,
+  );
+  for (let i = 0; i < heldOut.length; i += CHUNK) {
+    await recordHoldoutExposures(db, campaign.id, now, heldOut.slice(i, i + CHUNK));
   }
   const queued = rows.filter((row) => row.status === 'queued').length;
   return { queued, suppressed: rows.length - queued, held_out_accounts: heldOut.length };
@@ -277,6 +298,28 @@ async function upsertDeliveries(
           name = excluded.name, locale = excluded.locale, time_zone = excluded.time_zone,
           plan_id = excluded.plan_id, updated_at = excluded.updated_at
       where email_deliveries.status in ('queued', 'cancelled')`);
+}
+
+/**
+ * Withdraws the holdout exposures whose moment is still to come, of the accounts in `scope`
+ * (all of the campaign's without it) other than those held out in `kept`. One whose moment has
+ * passed stays, as a sent email does: the account was in the holdout by then, and whatever it
+ * did after (leaving the audience, churning, being deleted) is part of what is measured.
+ */
+export async function withdrawHoldoutExposures(
+  db: Db,
+  campaignId: string,
+  now: Date,
+  kept: string[],
+  scope?: string[],
+): Promise<void> {
+  if (scope?.length === 0) return;
+  await db.execute(sql`
+    delete from exposures
+    where campaign_id = ${campaignId} and "group" = 'holdout' and channel = 'email'
+      and first_at > ${now.toISOString()}
+      ${scope ? sql`and account_id = any(${arrayParam(scope)})` : sql``}
+      ${kept.length > 0 ? sql`and not (account_id = any(${arrayParam(kept)}))` : sql``}`);
 }
 
 async function recordHoldoutExposures(

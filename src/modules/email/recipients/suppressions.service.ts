@@ -1,4 +1,4 @@
-import { and, eq, gt } from 'drizzle-orm';
+import { and, eq, gt, sql } from 'drizzle-orm';
 import type { Db } from '../../../db/database';
 import { withinTransaction } from '../../../db/retry-transaction';
 import { emailDeliveries, emailSuppressions, type SuppressionReason } from '../../../db/schema';
@@ -8,7 +8,9 @@ import { encodeKeyCursor, type Page, toPage } from '../../../http/pagination';
 
 /**
  * Puts an address on the suppression list; its queued deliveries are marked `suppressed` at
- * once so ops see the count, and any later plan or send skips it. Idempotent.
+ * once so ops see the count, and any later plan or send skips it. A held-out account left with
+ * no address an email could reach loses its holdout moments still to come, as a treated one
+ * loses its email. Idempotent.
  */
 export async function suppressAddress(
   deps: Deps,
@@ -28,7 +30,19 @@ export async function suppressAddress(
       .update(emailDeliveries)
       .set({ status: 'suppressed', updatedAt: now })
       .where(and(eq(emailDeliveries.email, address), eq(emailDeliveries.status, 'queued')));
+    await withdrawUnreachableHoldouts(tx, address, now);
   });
+}
+
+async function withdrawUnreachableHoldouts(db: Db, address: string, now: Date) {
+  await db.execute(sql`
+    delete from exposures e
+    where e."group" = 'holdout' and e.channel = 'email' and e.first_at > ${now.toISOString()}
+      and e.account_id in (select account_id from account_contacts where email = ${address})
+      and not exists (
+        select 1 from account_contacts c
+        where c.account_id = e.account_id
+          and not exists (select 1 from email_suppressions s where s.email = c.email))`);
 }
 
 export async function isSuppressed(deps: Deps, email: string): Promise<boolean> {

@@ -1,0 +1,336 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { rowsOf } from '../../../src/db/json-param';
+import { isHeldOut } from '../../../src/modules/campaigns/holdout';
+import { sendDueEmails } from '../../../src/modules/email/delivery/send-due-emails';
+import { consoleClient } from '../../helpers/console-client';
+import { readJson } from '../../helpers/read-json';
+import { startTestApp, type TestApp } from '../../helpers/test-app';
+
+const TOKYO_MOMENT = '2026-03-08T00:00:00.000Z';
+const NEW_YORK_MOMENT = '2026-03-07T14:00:00.000Z';
+/** Two days before the event, at 09:00 in each recipient's zone. */
+const EMAIL = { template: 'maintenance', before_event: { days: 2 }, local_time: '09:00' };
+
+/**
+ * A held-out account's exposure is the moment it would have been sent the email: it follows
+ * what happens to a treated account's queued email, or the groups stop being alike.
+ */
+describe('holdout exposures of email campaigns', () => {
+  let t: TestApp;
+  let eventId: string;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+  beforeEach(async () => {
+    await t.deps.db.execute(
+      sql`truncate campaigns, accounts, events, tickets, email_suppressions, outbox_messages cascade`,
+    );
+    t.clock.set('2026-03-02T09:00:00Z');
+    const event = await t.request('/v1/events', {
+      method: 'POST',
+      json: {
+        kind: 'maintenance',
+        title: 'Database upgrade',
+        starts_at: '2026-03-10T02:00:00Z',
+        ends_at: '2026-03-10T04:00:00Z',
+      },
+    });
+    expect(event.status).toBe(201);
+    eventId = (await readJson(event)).id;
+  });
+
+  type Account = { id: string; plan?: string; time_zone?: string; contacts?: string[] };
+  const asInput = (a: Account) => ({
+    id: a.id,
+    plan: a.plan ?? 'pro',
+    time_zone: a.time_zone ?? 'Asia/Tokyo',
+    contacts: (a.contacts ?? [a.id]).map((name) => ({ email: `${name}@example.com`, name })),
+  });
+  async function syncAccounts(accounts: Account[]) {
+    const response = await t.request('/v1/accounts/batch', {
+      method: 'POST',
+      json: { accounts: accounts.map(asInput) },
+    });
+    expect(response.status, await response.clone().text()).toBe(200);
+  }
+  async function patch(campaignId: string, json: Record<string, unknown>) {
+    const response = await t.request(`/v1/campaigns/${campaignId}`, { method: 'PATCH', json });
+    expect(response.status, await response.clone().text()).toBe(200);
+  }
+
+  /**
+   * A 50% holdout email for pro accounts, 09:00 local two days before the event, drafted first
+   * so its accounts can be named for the group the holdout hash puts them in: `held(prefix)`
+   * and `treated(prefix)` give the first such id `prefix-n`, to sync before publishing.
+   */
+  async function draftEmail(overrides: Record<string, unknown> = {}) {
+    const response = await t.request('/v1/campaigns', {
+      method: 'POST',
+      json: {
+        channels: ['email'],
+        title: 'Database upgrade',
+        body: 'The dashboard will be read-only for two hours.',
+        severity: 'maintenance',
+        audience: { type: 'rule', all: [{ attribute: 'plan', op: 'eq', value: 'pro' }] },
+        event_id: eventId,
+        holdout_percent: 50,
+        email: EMAIL,
+        publish: false,
+        ...overrides,
+      },
+    });
+    expect(response.status, await response.clone().text()).toBe(201);
+    const id = (await readJson(response)).id as string;
+    const named = (prefix: string, held: boolean) => {
+      for (let n = 0; ; n++) {
+        if (isHeldOut(id, `${prefix}-${n}`, 50) === held) return `${prefix}-${n}`;
+      }
+    };
+    return {
+      id,
+      held: (prefix: string) => named(prefix, true),
+      treated: (prefix: string) => named(prefix, false),
+      publish: () => patch(id, { status: 'scheduled' }),
+    };
+  }
+
+  const holdoutExposures = async (campaignId: string) =>
+    Object.fromEntries(
+      rowsOf<{ account_id: string; first_at: string }>(
+        await t.deps.db.execute(sql`
+          select account_id, first_at::text as first_at from exposures
+          where campaign_id = ${campaignId} and "group" = 'holdout' and channel = 'email'
+          order by account_id`),
+      ).map((e) => [e.account_id, new Date(e.first_at).toISOString()]),
+    );
+  const deliveryStatus = async (campaignId: string, accountId: string) =>
+    rowsOf<{ status: string }>(
+      await t.deps.db.execute(sql`
+        select status from email_deliveries
+        where campaign_id = ${campaignId} and account_id = ${accountId}`),
+    ).map((d) => d.status);
+
+  it('withdraws the future holdout moment of an account that leaves the audience, loses its addresses or is deleted, and gives it back when it returns', async () => {
+    const campaign = await draftEmail();
+    const leaves = campaign.held('leaves');
+    const unreachable = campaign.held('unreachable');
+    const deleted = campaign.held('deleted');
+    const stays = campaign.held('stays');
+    const treated = campaign.treated('treated');
+    await syncAccounts([{ id: leaves }, { id: unreachable }, { id: deleted }, { id: stays }]);
+    await syncAccounts([{ id: treated }]);
+    await campaign.publish();
+    const all = {
+      [deleted]: TOKYO_MOMENT,
+      [leaves]: TOKYO_MOMENT,
+      [stays]: TOKYO_MOMENT,
+      [unreachable]: TOKYO_MOMENT,
+    };
+    expect(await holdoutExposures(campaign.id)).toEqual(all);
+
+    await syncAccounts([
+      { id: leaves, plan: 'free' },
+      { id: unreachable, contacts: [] },
+      { id: treated, plan: 'free' },
+    ]);
+    expect((await t.request(`/v1/accounts/${deleted}`, { method: 'DELETE' })).status).toBe(204);
+    // The treated account's email is cancelled; its held-out counterparts are no longer exposed.
+    expect(await deliveryStatus(campaign.id, treated)).toEqual(['cancelled']);
+    expect(await holdoutExposures(campaign.id)).toEqual({ [stays]: TOKYO_MOMENT });
+
+    await syncAccounts([{ id: leaves }, { id: unreachable }, { id: deleted }, { id: treated }]);
+    expect(await deliveryStatus(campaign.id, treated)).toEqual(['queued']);
+    expect(await holdoutExposures(campaign.id)).toEqual(all);
+
+    // Once the moment has passed, the held-out accounts were exposed, as the treated one was
+    // sent its email: leaving or being deleted after it changes neither group.
+    t.clock.set('2026-03-08T01:00:00Z');
+    expect((await sendDueEmails(t.deps)).sent).toBe(1);
+    await syncAccounts([
+      { id: leaves, plan: 'free' },
+      { id: unreachable, contacts: [] },
+      { id: treated, plan: 'free' },
+    ]);
+    expect((await t.request(`/v1/accounts/${deleted}`, { method: 'DELETE' })).status).toBe(204);
+    expect(await deliveryStatus(campaign.id, treated)).toEqual(['sent']);
+    expect(await holdoutExposures(campaign.id)).toEqual(all);
+  });
+
+  it('gives a held-out account sharing an address the moment a full plan gives it when the account that took the address leaves, and takes it back when that one returns', async () => {
+    const campaign = await draftEmail();
+    // The treated account sorts first, so a full plan sends it the shared address and the
+    // held-out one has no address left to be held out from.
+    const taker = campaign.treated('a-taker');
+    const sharer = campaign.held('b-sharer');
+    await syncAccounts([
+      { id: taker, contacts: ['shared'] },
+      { id: sharer, contacts: ['shared'] },
+    ]);
+    await campaign.publish();
+    expect(await holdoutExposures(campaign.id)).toEqual({});
+
+    await syncAccounts([{ id: taker, plan: 'free', contacts: ['shared'] }]);
+    expect(await deliveryStatus(campaign.id, taker)).toEqual(['cancelled']);
+    expect(await holdoutExposures(campaign.id)).toEqual({ [sharer]: TOKYO_MOMENT });
+    // The campaign's own plan of its whole audience agrees.
+    await patch(campaign.id, { title: 'Database upgrade on Tuesday' });
+    expect(await holdoutExposures(campaign.id)).toEqual({ [sharer]: TOKYO_MOMENT });
+
+    await syncAccounts([{ id: taker, contacts: ['shared'] }]);
+    expect(await deliveryStatus(campaign.id, taker)).toEqual(['queued']);
+    expect(await holdoutExposures(campaign.id)).toEqual({});
+    await patch(campaign.id, { title: 'Database upgrade' });
+    expect(await holdoutExposures(campaign.id)).toEqual({});
+  });
+
+  it('withdraws future holdout moments when an edit narrows the audience or takes the email channel off, gives them back with it, and keeps those passed', async () => {
+    const campaign = await draftEmail();
+    const tokyo = campaign.held('tokyo');
+    const newYork = campaign.held('new-york');
+    const treated = campaign.treated('treated');
+    await syncAccounts([{ id: tokyo }, { id: newYork, time_zone: 'America/New_York' }]);
+    await syncAccounts([{ id: treated }]);
+    await campaign.publish();
+    const both = { [newYork]: NEW_YORK_MOMENT, [tokyo]: TOKYO_MOMENT };
+    expect(await holdoutExposures(campaign.id)).toEqual(both);
+    // New York's moment has passed, Tokyo's has not.
+    t.clock.set('2026-03-07T20:00:00Z');
+    // The console counts those held out by now, as it counts the treated sent to by now; the
+    // deliveries count those planned, beside the emails queued.
+    const ops = consoleClient(t);
+    await ops.signIn(t.adminKey);
+    const page = await (await ops.get(`/console/campaigns/${campaign.id}`)).text();
+    const cell = (label: string) =>
+      new RegExp(`<td>${label}</td><td class="n">(\\d+)</td>`).exec(page)?.[1];
+    expect(cell('Accounts exposed \\(treated\\)')).toBe('0');
+    expect(cell('Accounts held out \\(would have been exposed\\)')).toBe('1');
+    const heldOutAccounts = async () =>
+      (await readJson(await t.request(`/v1/campaigns/${campaign.id}/deliveries`)))
+        .held_out_accounts;
+    expect(await heldOutAccounts()).toBe(2);
+
+    const nobody = { type: 'accounts', account_ids: ['nobody'] };
+    const pro = { type: 'rule', all: [{ attribute: 'plan', op: 'eq', value: 'pro' }] };
+
+    await patch(campaign.id, { audience: nobody });
+    expect(await deliveryStatus(campaign.id, treated)).toEqual(['cancelled']);
+    expect(await holdoutExposures(campaign.id)).toEqual({ [newYork]: NEW_YORK_MOMENT });
+    expect(await heldOutAccounts()).toBe(1);
+    await patch(campaign.id, { audience: pro });
+    expect(await deliveryStatus(campaign.id, treated)).toEqual(['queued']);
+    expect(await holdoutExposures(campaign.id)).toEqual(both);
+
+    await patch(campaign.id, { channels: ['banner'] });
+    expect(await deliveryStatus(campaign.id, treated)).toEqual(['cancelled']);
+    expect(await holdoutExposures(campaign.id)).toEqual({ [newYork]: NEW_YORK_MOMENT });
+    // The email settings went with the channel; they come back with it.
+    await patch(campaign.id, { channels: ['email'], email: EMAIL });
+    expect(await deliveryStatus(campaign.id, treated)).toEqual(['queued']);
+    expect(await holdoutExposures(campaign.id)).toEqual(both);
+
+    await patch(campaign.id, { status: 'ended' });
+    expect(await deliveryStatus(campaign.id, treated)).toEqual(['cancelled']);
+    expect(await holdoutExposures(campaign.id)).toEqual({ [newYork]: NEW_YORK_MOMENT });
+  });
+
+  it('holds out no account from an email the campaign ends or is cancelled before', async () => {
+    // Ends on its own schedule before the email is due: the sender cancels the treated email.
+    const ending = await draftEmail({ ends_at: '2026-03-07T12:00:00Z' });
+    const held = ending.held('held');
+    const treated = ending.treated('treated');
+    await syncAccounts([{ id: held }, { id: treated }]);
+    await ending.publish();
+    // Cancelled before it starts: its queue is cancelled at once.
+    const cancelled = await draftEmail({ starts_at: '2026-03-05T00:00:00Z' });
+    await syncAccounts([{ id: cancelled.held('other-held') }]);
+    await cancelled.publish();
+    expect(await holdoutExposures(cancelled.id)).not.toEqual({});
+    await patch(cancelled.id, { status: 'cancelled' });
+    expect(await holdoutExposures(cancelled.id)).toEqual({});
+
+    t.clock.set('2026-03-08T01:00:00Z');
+    expect((await sendDueEmails(t.deps)).sent).toBe(0);
+    expect(await deliveryStatus(ending.id, treated)).toEqual(['cancelled']);
+    expect(await holdoutExposures(ending.id)).toEqual({});
+  });
+
+  it('withdraws the holdout moment of an account whose last address is suppressed before it', async () => {
+    const campaign = await draftEmail();
+    const lost = campaign.held('lost');
+    const kept = campaign.held('kept');
+    const treated = campaign.treated('treated');
+    await syncAccounts([
+      { id: lost, contacts: ['lost'] },
+      { id: kept, contacts: ['kept', 'kept-other'] },
+      { id: treated, contacts: ['treated'] },
+    ]);
+    await campaign.publish();
+    // An email from another campaign, now, carries the links its recipients unsubscribe by.
+    const notice = await t.request('/v1/campaigns', {
+      method: 'POST',
+      json: {
+        channels: ['email'],
+        title: 'Welcome',
+        body: 'Hello',
+        audience: { type: 'all' },
+        publish: true,
+      },
+    });
+    expect(notice.status).toBe(201);
+    expect((await sendDueEmails(t.deps)).sent).toBe(4);
+    for (const address of ['lost', 'kept', 'treated']) {
+      const [message] = rowsOf<{ headers: Record<string, string> }>(
+        await t.deps.db.execute(sql`
+          select headers from outbox_messages where "to" = ${`${address}@example.com`}`),
+      );
+      const link = new URL((message?.headers['List-Unsubscribe'] ?? '').slice(1, -1)).pathname;
+      const unsubscribed = await t.request(link, {
+        method: 'POST',
+        key: null,
+        body: 'List-Unsubscribe=One-Click',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
+      expect(unsubscribed.status).toBe(200);
+    }
+    expect(await deliveryStatus(campaign.id, treated)).toEqual(['suppressed']);
+    expect(await holdoutExposures(campaign.id)).toEqual({ [kept]: TOKYO_MOMENT });
+  });
+
+  it('measures impact without a held-out account that left the audience before its moment', async () => {
+    await t.request('/v1/reasons/billing', { method: 'PUT', json: { label: 'Billing' } });
+    const campaign = await draftEmail({ target_reasons: ['billing'] });
+    const stay = ['a', 'b', 'c'].map((prefix) => campaign.held(`stay-${prefix}`));
+    const leaves = campaign.held('leaves');
+    const treated = ['a', 'b', 'c'].map((prefix) => campaign.treated(`treated-${prefix}`));
+    await syncAccounts([...stay, leaves, ...treated].map((id) => ({ id })));
+    await campaign.publish();
+
+    // The account that leaves is one that would have contacted support after the moment.
+    await syncAccounts([{ id: leaves, plan: 'free' }]);
+    t.clock.set('2026-03-08T01:00:00Z');
+    expect((await sendDueEmails(t.deps)).sent).toBe(3);
+    t.clock.set('2026-03-09T12:00:00Z');
+    const tickets = await t.request('/v1/tickets', {
+      method: 'POST',
+      json: {
+        tickets: [leaves, leaves, stay[0]].map((account_id, i) => ({
+          source: 'api',
+          external_id: `t-${i}`,
+          account_id,
+          reason: 'Billing',
+          created_at: '2026-03-09T10:00:00Z',
+        })),
+      },
+    });
+    expect(tickets.status).toBe(200);
+
+    const analyst = await t.keyFor('analyst');
+    const impact = await t.request(`/v1/campaigns/${campaign.id}/impact`, { key: analyst });
+    expect(impact.status).toBe(200);
+    const { companion } = await readJson(impact);
+    expect(companion.treated).toMatchObject({ accounts: 3, contacts: 0 });
+    expect(companion.holdout).toMatchObject({ accounts: 3, contacts: 1 });
+  });
+});
