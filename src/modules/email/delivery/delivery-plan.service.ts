@@ -79,7 +79,7 @@ export async function planDeliveries(
   if (!sendsEmail(campaign, now) || !campaign.email || !campaign.startsAt) {
     if (!accounts) {
       await cancelQueued(db, campaign.id, now);
-      await withdrawHoldoutExposures(db, campaign.id, now, []);
+      await withdrawHoldoutExposures(db, campaign.id, now);
     }
     return nothing;
   }
@@ -158,18 +158,13 @@ export async function planDeliveries(
       update email_deliveries set status = 'cancelled', updated_at = ${now.toISOString()}
       where campaign_id = ${campaign.id} and status = 'queued' and plan_id <> ${planId}`);
   }
-  // Held-out accounts mirror the treated ones: a moment still to come is withdrawn when the
-  // account's email would have been cancelled above, and recorded again when it would return.
+  // Held-out accounts mirror the treated ones: the moments still to come of the accounts
+  // planned here are withdrawn, as their emails would have been cancelled above, and those
+  // still held out are recorded again, as their emails would have been queued again.
   const scope = accounts && [...accounts.changed, ...accounts.recipients.map((r) => r.id)];
-  await withdrawHoldoutExposures(
-    db,
-    campaign.id,
-    now,
-    heldOut.map((h) => h.account_id),
-    scope,
-  );
+  await withdrawHoldoutExposures(db, campaign.id, now, scope);
   for (let i = 0; i < heldOut.length; i += CHUNK) {
-    await recordHoldoutExposures(db, campaign.id, now, heldOut.slice(i, i + CHUNK));
+    await recordHoldoutExposures(db, campaign.id, heldOut.slice(i, i + CHUNK));
   }
   const queued = rows.filter((row) => row.status === 'queued').length;
   return { queued, suppressed: rows.length - queued, held_out_accounts: heldOut.length };
@@ -302,15 +297,14 @@ async function upsertDeliveries(
 
 /**
  * Withdraws the holdout exposures whose moment is still to come, of the accounts in `scope`
- * (all of the campaign's without it) other than those held out in `kept`. One whose moment has
- * passed stays, as a sent email does: the account was in the holdout by then, and whatever it
- * did after (leaving the audience, churning, being deleted) is part of what is measured.
+ * (all of the campaign's without it). One whose moment has passed stays, as a sent email does:
+ * the account was in the holdout by then, and whatever it did after (leaving the audience,
+ * churning, being deleted) is part of what is measured, in both groups alike.
  */
-export async function withdrawHoldoutExposures(
+async function withdrawHoldoutExposures(
   db: Db,
   campaignId: string,
   now: Date,
-  kept: string[],
   scope?: string[],
 ): Promise<void> {
   if (scope?.length === 0) return;
@@ -318,23 +312,21 @@ export async function withdrawHoldoutExposures(
     delete from exposures
     where campaign_id = ${campaignId} and "group" = 'holdout' and channel = 'email'
       and first_at > ${now.toISOString()}
-      ${scope ? sql`and account_id = any(${arrayParam(scope)})` : sql``}
-      ${kept.length > 0 ? sql`and not (account_id = any(${arrayParam(kept)}))` : sql``}`);
+      ${scope ? sql`and account_id = any(${arrayParam(scope)})` : sql``}`);
 }
 
+/** Run after `withdrawHoldoutExposures` over the same accounts: what it left is kept. */
 async function recordHoldoutExposures(
   db: Db,
   campaignId: string,
-  now: Date,
   rows: { account_id: string; first_at: string }[],
 ): Promise<void> {
-  // A reschedule moves the moment the holdout would have been sent to, as it moves the sends;
-  // one already past stays, as a sent email does, however often the account syncs after it.
+  // The moments still to come were withdrawn, so a reschedule moves them as it moves the sends;
+  // one already past stays, as a sent email does, however often the account syncs after it (as
+  // does an exposure to another channel of the campaign).
   await db.execute(sql`
     insert into exposures (campaign_id, account_id, "group", channel, first_at)
     select ${campaignId}, r.account_id, 'holdout', 'email', r.first_at
     from jsonb_to_recordset(${jsonParam(rows)}) as r(account_id text, first_at timestamptz)
-    on conflict (campaign_id, account_id) do update set first_at = excluded.first_at
-      where exposures.channel = 'email' and exposures."group" = 'holdout'
-        and exposures.first_at > ${now.toISOString()}`);
+    on conflict (campaign_id, account_id) do nothing`);
 }
