@@ -5,6 +5,7 @@ import { arrayParam, jsonParam, rowsOf } from '../../../db/json-param';
 import { type CampaignRow, events } from '../../../db/schema';
 import type { Deps } from '../../../deps';
 import { AppError } from '../../../http/app-error';
+import { byCodePoint } from '../../../lib/code-point-order';
 import { type Audience, type AudienceSubject, compileAudience } from '../../campaigns/audience';
 import { audienceMembers } from '../../campaigns/audience-members';
 import { campaignStatus } from '../../campaigns/campaign-status';
@@ -137,10 +138,10 @@ export async function planDeliveries(
       });
     }
   }
-  // Written in address order (code units, as collate "C" sorts), the order of the key they
+  // Written in address order (by code point, as collate "C" sorts), the order of the key they
   // conflict on, so two syncs whose accounts share addresses, or a sync and the sender
   // recording a batch (lockedBatch), wait for one another rather than deadlock.
-  rows.sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
+  rows.sort((a, b) => byCodePoint(a.email, b.email));
   for (let i = 0; i < rows.length; i += CHUNK) {
     await upsertDeliveries(db, campaign.id, planId, now, rows.slice(i, i + CHUNK));
   }
