@@ -63,7 +63,10 @@ export const campaigns = pgTable(
     originId: uuid('origin_id'),
     publishedAt: timestamptz('published_at'),
     cancelledAt: timestamptz('cancelled_at'),
-    /** Bumped on every change; the campaign's ETag (`If-Match`), and part of the notices one. */
+    /**
+     * The campaign's ETag (`If-Match`), and part of the notices one. Kept by the database
+     * (trigger `campaigns_version`, drizzle/0030): any update that changes a column moves it.
+     */
     version: integer('version').notNull().default(1),
     createdBy: text('created_by').notNull(),
     createdAt: createdAt(),

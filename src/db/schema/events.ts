@@ -42,9 +42,10 @@ export const events = pgTable(
     origin: text('origin').notNull().default('manual'),
     originId: text('origin_id'),
     /**
-     * Bumped by every write (an edit, an import, a reason renamed): the event's ETag, which
-     * `If-Match` compares. Not `updated_at`: the clock gives two writes in one millisecond, or
-     * from two instances whose clocks differ, the same time, and a validator must differ.
+     * The event's ETag, which `If-Match` compares. Kept by the database (trigger
+     * `events_version`, drizzle/0030): any update that changes what the API shows moves it.
+     * Not `updated_at`: the clock gives two writes in one millisecond, or from two instances
+     * whose clocks differ, the same time, and a validator must differ.
      */
     version: integer('version').notNull().default(1),
     createdAt: createdAt(),

@@ -206,7 +206,7 @@ export async function patchCampaign(
     const next = applyPatch(row, change, status, now);
     const [updated] = await tx
       .update(campaigns)
-      .set({ ...next, version: row.version + 1, updatedAt: now })
+      .set({ ...next, updatedAt: now })
       .where(eq(campaigns.id, id))
       .returning();
     if (!updated) throw notFound(`Campaign ${id}`);

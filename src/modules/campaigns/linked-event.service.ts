@@ -187,7 +187,7 @@ export async function releaseLinkedCampaigns(
   for (const campaign of linked) {
     const [unlinked] = await tx
       .update(campaigns)
-      .set({ eventId: null, version: campaign.version + 1, updatedAt: now })
+      .set({ eventId: null, updatedAt: now })
       .where(eq(campaigns.id, campaign.id))
       .returning();
     if (!unlinked) throw new Error(`campaign ${campaign.id} vanished while locked`);

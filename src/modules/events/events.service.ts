@@ -183,7 +183,6 @@ export async function updateEvent(
               .set({
                 ...named,
                 excludedStarts,
-                version: before.version + 1,
                 updatedAt: deps.clock.now(),
               })
               .where(eq(events.id, id))

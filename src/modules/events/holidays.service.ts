@@ -58,7 +58,7 @@ export async function importHolidays(
         as h(id text, title text, starts_at timestamptz, ends_at timestamptz, origin_id text)
       on conflict (origin, origin_id) do update
         set title = excluded.title, starts_at = excluded.starts_at, ends_at = excluded.ends_at,
-            version = events.version + 1, updated_at = excluded.updated_at
+            updated_at = excluded.updated_at
       returning (xmax = 0) as inserted`),
   );
   deps.afterDetectionInputChange(deps);

@@ -63,8 +63,7 @@ export async function importIcs(
                   ends_at = excluded.ends_at, rrule = excluded.rrule,
                   time_zone = excluded.time_zone, excluded_starts = excluded.excluded_starts,
                   extra_starts = excluded.extra_starts, lead_days = excluded.lead_days,
-                  lag_days = excluded.lag_days, version = events.version + 1,
-                  updated_at = excluded.updated_at
+                  lag_days = excluded.lag_days, updated_at = excluded.updated_at
             returning (xmax = 0) as inserted`),
         ),
       actor,

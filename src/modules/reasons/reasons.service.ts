@@ -210,7 +210,7 @@ export async function renameInCalendarAndCampaigns(
   for (const event of namingEvents) {
     await tx.execute(sql`
       update events set affected_reasons = ${jsonParam(renamed(event.affected_reasons))},
-        version = version + 1, updated_at = ${now}::timestamptz
+        updated_at = ${now}::timestamptz
       where id = ${event.id}`);
   }
 
@@ -224,7 +224,7 @@ export async function renameInCalendarAndCampaigns(
   for (const campaign of namingCampaigns) {
     const targets = renamed(campaign.target_reasons);
     await tx.execute(sql`
-      update campaigns set target_reasons = ${jsonParam(targets)}, version = version + 1,
+      update campaigns set target_reasons = ${jsonParam(targets)},
         updated_at = ${now}::timestamptz
       where id = ${campaign.id}`);
     await tx.insert(campaignAudit).values({
