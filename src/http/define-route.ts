@@ -56,6 +56,12 @@ export const etagHeader = {
   },
 };
 
+/** The 304 of a GET that compares `If-None-Match` with the `ETag` it would answer with. */
+export const notModifiedResponse = {
+  description: 'Unchanged since the `ETag` sent in `If-None-Match`; no body.',
+  headers: etagHeader,
+};
+
 /** A JSON request or response body of this schema. */
 export const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 

@@ -110,6 +110,12 @@ describe('OpenAPI document and reference', () => {
         'ETag',
       );
     }
+    for (const path of ['/v1/events/{id}', '/v1/campaigns/{id}']) {
+      const notModified = operation('get', path).responses['304'];
+      expect(notModified, `get ${path}`).toBeDefined();
+      expect(notModified?.content, `get ${path}`).toBeUndefined();
+      expect(notModified?.headers, `get ${path}`).toHaveProperty('ETag');
+    }
   });
 
   it('closes every object of every JSON request body, but the webhooks that take another system’s payload', () => {

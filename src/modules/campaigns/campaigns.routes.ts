@@ -1,7 +1,13 @@
 import { z } from '@hono/zod-openapi';
 import { createRouter } from '../../http/create-router';
-import { defineRoute, etagHeader, json, problemResponse } from '../../http/define-route';
-import { versionEtag } from '../../http/etag';
+import {
+  defineRoute,
+  etagHeader,
+  json,
+  notModifiedResponse,
+  problemResponse,
+} from '../../http/define-route';
+import { matchesEtag, versionEtag } from '../../http/etag';
 import { PageQuerySchema, pageSchema } from '../../http/pagination';
 import { actorOf } from '../../http/principal';
 import {
@@ -12,10 +18,10 @@ import {
 } from './campaign-input';
 import {
   createCampaign,
-  getCampaign,
   listCampaignAudit,
   listCampaigns,
   patchCampaign,
+  readCampaign,
 } from './campaigns.service';
 import { holdoutWarnings } from './holdout-power';
 
@@ -81,9 +87,14 @@ const getRoute = defineRoute({
   path: '/v1/campaigns/{id}',
   tags,
   summary: 'One campaign',
+  description:
+    'Send `If-None-Match` with the last `ETag` to get a 304 while it is unchanged. A campaign ' +
+    'that the clock alone moved on (scheduled to active, active to ended) keeps its version, ' +
+    'and is answered in full, so the status a client holds is never kept past its change.',
   request: { params: IdParams },
   responses: {
     200: { description: 'The campaign', content: json(CampaignSchema), headers: etagHeader },
+    304: notModifiedResponse,
     404: problemResponse('No such campaign.'),
   },
 });
@@ -155,8 +166,12 @@ export const campaignRoutes = createRouter()
     c.json(await listCampaigns(c.var.deps, c.req.valid('query')), 200),
   )
   .openapi(getRoute, async (c) => {
-    const campaign = await getCampaign(c.var.deps, c.req.valid('param').id);
-    return c.json(campaign, 200, { ETag: versionEtag(campaign.version) });
+    const { campaign, etagNamesAnswer } = await readCampaign(c.var.deps, c.req.valid('param').id);
+    const etag = versionEtag(campaign.version);
+    if (etagNamesAnswer && matchesEtag(c.req.header('if-none-match'), etag)) {
+      return c.body(null, 304, { ETag: etag });
+    }
+    return c.json(campaign, 200, { ETag: etag });
   })
   .openapi(patchRoute, async (c) => {
     const { id } = c.req.valid('param');

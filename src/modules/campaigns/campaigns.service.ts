@@ -25,7 +25,12 @@ import type {
   CampaignView,
   EmailSettingsInput,
 } from './campaign-input';
-import { campaignStatus, lifecycleConflict, statusCondition } from './campaign-status';
+import {
+  campaignStatus,
+  lifecycleConflict,
+  statusCondition,
+  statusKeptSinceWritten,
+} from './campaign-status';
 import { renderMarkdown } from './markdown';
 
 /** Who made a change, as the audit trail shows it. */
@@ -323,9 +328,22 @@ export async function stopCampaign(deps: Deps, id: string, actor: Actor, db: Db)
 }
 
 export async function getCampaign(deps: Deps, id: string): Promise<CampaignView> {
+  return (await readCampaign(deps, id)).campaign;
+}
+
+/**
+ * One campaign, and whether its ETag (its version) names this very answer: not when the clock
+ * has moved its status since the version was written (`statusKeptSinceWritten`), so a client
+ * holding that ETag from before gets the campaign again rather than a 304.
+ */
+export async function readCampaign(
+  deps: Deps,
+  id: string,
+): Promise<{ campaign: CampaignView; etagNamesAnswer: boolean }> {
   const [row] = await deps.db.select().from(campaigns).where(eq(campaigns.id, id));
   if (!row) throw notFound(`Campaign ${id}`);
-  return toCampaignView(row, deps.clock.now());
+  const now = deps.clock.now();
+  return { campaign: toCampaignView(row, now), etagNamesAnswer: statusKeptSinceWritten(row, now) };
 }
 
 export async function listCampaigns(

@@ -60,6 +60,46 @@ describe('conditional changes of a campaign (ETag, If-Match)', () => {
     expect((await t.request(`/v1/campaigns/${campaign.id}`)).headers.get('etag')).toBe(next);
   });
 
+  it('answers a GET whose If-None-Match names its ETag with 304, no body and the ETag; a changed campaign in full', async () => {
+    const { campaign, etag } = await create();
+    const get = (ifNoneMatch: string) =>
+      t.request(`/v1/campaigns/${campaign.id}`, { headers: { 'if-none-match': ifNoneMatch } });
+    for (const ifNoneMatch of [etag, `W/${etag}`, `"elsewhere", ${etag}`, '*']) {
+      const unchanged = await get(ifNoneMatch);
+      expect(unchanged.status, ifNoneMatch).toBe(304);
+      expect(unchanged.headers.get('etag')).toBe(etag);
+      expect(await unchanged.text()).toBe('');
+    }
+    expect((await get('"elsewhere"')).status).toBe(200);
+
+    await patch(campaign.id, { title: 'Maintenance on Sunday night' });
+    const fresh = await get(etag);
+    expect(fresh.status).toBe(200);
+    expect((await readJson(fresh)).title).toBe('Maintenance on Sunday night');
+  });
+
+  it('answers in full, not 304, a campaign the clock moved on since its version was written', async () => {
+    const { campaign, etag } = await create({ ...banner, publish: true });
+    const get = (ifNoneMatch: string) =>
+      t.request(`/v1/campaigns/${campaign.id}`, { headers: { 'if-none-match': ifNoneMatch } });
+    expect((await get(etag)).status).toBe(304);
+
+    // Sunday 03:00: started by the clock alone, at the version a client read it scheduled.
+    t.clock.set('2026-03-08T03:00:00Z');
+    const started = await get(etag);
+    expect(started.status).toBe(200);
+    expect(started.headers.get('etag')).toBe(etag);
+    expect((await readJson(started)).status).toBe('active');
+
+    // A version written while it is active was only ever sent active.
+    const changed = await patch(campaign.id, { title: 'Maintenance under way' });
+    expect((await get(changed.headers.get('etag') ?? '')).status).toBe(304);
+    t.clock.set('2026-03-08T05:00:00Z');
+    const ended = await get(changed.headers.get('etag') ?? '');
+    expect(ended.status).toBe(200);
+    expect((await readJson(ended)).status).toBe('ended');
+  });
+
   it('changes with a current If-Match, and refuses a stale or weak one with 412, changing nothing', async () => {
     const { campaign, etag } = await create();
     const first = await patch(campaign.id, { title: 'Ops one' }, { 'if-match': etag });

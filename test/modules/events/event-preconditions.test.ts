@@ -65,6 +65,26 @@ describe('conditional writes of an event (ETag, If-Match)', () => {
     expect(later.headers.get('etag')).not.toBe(next);
   });
 
+  it('answers a GET whose If-None-Match names its ETag with 304, no body and the ETag; a changed event in full', async () => {
+    const { event, etag } = await create();
+    const get = (ifNoneMatch: string) =>
+      t.request(`/v1/events/${event.id}`, { headers: { 'if-none-match': ifNoneMatch } });
+    // Weak comparison (RFC 9110 §13.1.2): a copy a proxy marked weak still earns its 304.
+    for (const ifNoneMatch of [etag, `W/${etag}`, `"elsewhere", ${etag}`, '*']) {
+      const unchanged = await get(ifNoneMatch);
+      expect(unchanged.status, ifNoneMatch).toBe(304);
+      expect(unchanged.headers.get('etag')).toBe(etag);
+      expect(await unchanged.text()).toBe('');
+    }
+    expect((await get('"elsewhere"')).status).toBe(200);
+
+    const renamed = await put(event.id, { ...evening, title: 'Renamed since' });
+    const fresh = await get(etag);
+    expect(fresh.status).toBe(200);
+    expect((await readJson(fresh)).title).toBe('Renamed since');
+    expect(fresh.headers.get('etag')).toBe(renamed.headers.get('etag'));
+  });
+
   it('moves the ETag when an .ics import, a holidays import or a reason joining another changes the event', async () => {
     const etagOf = async (id: string) =>
       (await t.request(`/v1/events/${id}`)).headers.get('etag') ?? '';
