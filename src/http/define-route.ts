@@ -74,7 +74,7 @@ type RouteOptions = {
   access: RouteAccess;
   /** The handler reads the body as a stream and applies its own limit (`limitStream`). */
   bodyHandling?: 'stream';
-  /** Honours `Idempotency-Key` (routes that create something). */
+  /** Honours `Idempotency-Key` (routes that create something, and a few changes). */
   idempotent?: true;
   /**
    * Honours `If-Match` (writes of one versioned resource): read into `c.var.ifMatch`, for the

@@ -13,7 +13,8 @@ export const IDEMPOTENCY_HEADER = 'idempotency-key';
 export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
 
 /**
- * `Idempotency-Key` for routes that create things (and the PUT that moves an event): the first
+ * `Idempotency-Key` for routes that create things, and for the PUT of an event and the PATCH of
+ * a campaign (whose retry would otherwise meet a 412 or 409 for its own change): the first
  * request with a key runs and its answer (below 500, other than a 409 or a 412) is stored,
  * with its ETag; a retry with the same key and the same request gets that answer again
  * (`Idempotent-Replayed: true`) without running; the same key with a different request is a

@@ -97,6 +97,7 @@ describe('OpenAPI document and reference', () => {
       const where = `${method} ${path}`;
       const headers = (op.parameters ?? []).filter((p) => p.in === 'header').map((p) => p.name);
       expect(headers, where).toContain('if-match');
+      if (method !== 'delete') expect(headers, where).toContain('idempotency-key');
       expect(op.responses['412']?.content?.['application/problem+json'], where).toBeDefined();
       if (ok === '200') expect(op.responses[ok]?.headers, where).toHaveProperty('ETag');
     }

@@ -102,6 +102,7 @@ const getRoute = defineRoute({
 const patchRoute = defineRoute({
   access: ops,
   method: 'patch',
+  idempotent: true,
   conditional: true,
   path: '/v1/campaigns/{id}',
   tags,

@@ -25,7 +25,7 @@ describe('conditional changes of a campaign (ETag, If-Match)', () => {
   });
   afterAll(() => t.close());
   beforeEach(async () => {
-    await t.deps.db.execute(sql`truncate campaigns cascade`);
+    await t.deps.db.execute(sql`truncate campaigns, idempotency_keys cascade`);
     t.clock.set('2026-03-02T09:00:00Z');
   });
 
@@ -147,6 +147,29 @@ describe('conditional changes of a campaign (ETag, If-Match)', () => {
       404,
       'not_found',
     );
+  });
+
+  it('replays a PATCH retried with its Idempotency-Key, with its ETag, instead of publishing twice', async () => {
+    const { campaign, etag } = await create();
+    const headers = { 'if-match': etag, 'idempotency-key': 'publish-sunday' };
+    const first = await patch(campaign.id, { status: 'scheduled' }, headers);
+    expect(first.status).toBe(200);
+    const published = await stored(campaign.id);
+
+    // The answer was lost; the script sends the same request again, stale If-Match and all.
+    const retry = await patch(campaign.id, { status: 'scheduled' }, headers);
+    expect(retry.status).toBe(200);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(retry.headers.get('etag')).toBe(first.headers.get('etag'));
+    expect(await readJson(retry)).toEqual(await readJson(first));
+    expect(await stored(campaign.id)).toEqual(published);
+
+    await expectProblem(
+      await patch(campaign.id, { status: 'cancelled' }, headers),
+      422,
+      'idempotency_key_reused',
+    );
+    expect(await stored(campaign.id)).toEqual(published);
   });
 
   it('moves the ETag when a change comes from elsewhere: its linked event deleted', async () => {
