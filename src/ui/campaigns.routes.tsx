@@ -268,9 +268,13 @@ campaignRoutes.post('/console/campaigns/preview', ops, async (c) => {
   return c.html(await preview(c.var.deps, parsed.data));
 });
 
-/** A button that moves the campaign to `status`. */
+/**
+ * A button that moves the campaign to `status`, only at the version the page shows: a press
+ * after someone changed the campaign meanwhile moves nothing (see `changedSinceShown`).
+ */
 const StatusButton = (props: {
   id: string;
+  version: number;
   csrf: string;
   status: string;
   label: string;
@@ -279,6 +283,7 @@ const StatusButton = (props: {
   <>
     <PostForm action={`/console/campaigns/${props.id}/status`} csrf={props.csrf} class="inline">
       <input type="hidden" name="status" value={props.status} />
+      <input type="hidden" name="version" value={String(props.version)} />
       <button type="submit" class={props.danger ? 'danger' : ''}>
         {props.label}
       </button>
@@ -312,7 +317,7 @@ async function campaignPage(c: ConsoleContext, id: string, options: RenderOption
     campaign.channels.includes('email') ? listDeliveries(deps, campaign.id, { limit: 1 }) : null,
     campaignReach(deps, campaign),
   ]);
-  const button = { id: campaign.id, csrf: c.var.session.csrfToken };
+  const button = { id: campaign.id, version: campaign.version, csrf: c.var.session.csrfToken };
   const { status } = campaign;
   const starts = campaign.starts_at ? <Instant at={campaign.starts_at} /> : 'when published';
   const ends = campaign.ends_at ? <Instant at={campaign.ends_at} /> : 'when ended';
@@ -449,18 +454,21 @@ campaignRoutes.post('/console/campaigns/:id/edit', ops, (c) => {
   })(c);
 });
 
-/** The version the edit form was opened at, as its save's If-Match; none from a form without. */
+/**
+ * The version a form (the edit form, a status button) was shown at, as its If-Match; none from
+ * a form without.
+ */
 function openedVersion(value: string | undefined): IfMatch | undefined {
   if (value === undefined) return undefined;
   if (!/^[1-9][0-9]{0,9}$/.test(value)) {
     throw new AppError(
       'validation_failed',
-      'The form does not say which version of the campaign it was opened at; reload it.',
+      'The form does not say which version of the campaign it was shown at; reload the page.',
       [
         {
           location: 'body',
           path: 'version',
-          message: 'must be the version the form was opened at',
+          message: 'must be the version the form was shown at',
         },
       ],
     );
@@ -492,6 +500,24 @@ async function changedMeanwhile(
   });
 }
 
+/**
+ * Someone changed the campaign after its page was shown: the press asked for a move judged on
+ * what that page showed, so nothing moves, and the page is shown again as the campaign is now.
+ */
+function changedSinceShown(c: ConsoleContext, id: string, status: (typeof STATUS_MOVES)[number]) {
+  const move = { scheduled: 'published', ended: 'ended', cancelled: 'cancelled' }[status];
+  return campaignPage(c, id, {
+    status: 409,
+    flash: {
+      ok: false,
+      text:
+        `Nothing changed: the campaign was not ${move}. Someone changed it after this page ` +
+        'was shown; it is shown below as it is now. Look it over, and press again if you ' +
+        'still mean to.',
+    },
+  });
+}
+
 /** The statuses the campaign page's buttons move a campaign to. */
 const STATUS_MOVES = ['scheduled', 'ended', 'cancelled'] as const;
 
@@ -506,9 +532,14 @@ campaignRoutes.post('/console/campaigns/:id/status', ops, async (c) => {
       `A campaign is moved to ${STATUS_MOVES.join(', ')} from its page; "${values.status ?? ''}" is none of them.`,
     );
   }
+  const ifMatch = openedVersion(values.version);
+  const { deps, session } = c.var;
   try {
-    await patchCampaign(c.var.deps, id, { status }, actorOf(c.var.session.principal));
+    await patchCampaign(deps, id, { status }, actorOf(session.principal), deps.db, ifMatch);
   } catch (error) {
+    if (error instanceof AppError && error.code === 'precondition_failed') {
+      return changedSinceShown(c, id, status);
+    }
     const { summary, status: refused } = fieldMessages(error);
     return campaignPage(c, id, {
       status: refused,

@@ -85,6 +85,47 @@ describe('editing a campaign someone else saved meanwhile, in the console', () =
     });
   });
 
+  it('publishes nothing when Publish is pressed on a page shown before someone else’s change, and says so', async () => {
+    const campaign = await readJson(
+      await t.request('/v1/campaigns', {
+        method: 'POST',
+        key: opsKey,
+        json: { channels: ['banner'], title: 'Price change', audience: { type: 'all' } },
+      }),
+    );
+    const browser = consoleClient(t);
+    await browser.signIn(opsKey);
+    const page = await (await browser.get(`/console/campaigns/${campaign.id}`)).text();
+    expect(hiddenVersion(page)).toBe(String(campaign.version));
+
+    // A colleague changes the draft while the page is open.
+    const theirs = await t.request(`/v1/campaigns/${campaign.id}`, {
+      method: 'PATCH',
+      key: opsKey,
+      json: { title: 'Price change (legacy plans only)' },
+    });
+    expect(theirs.status).toBe(200);
+    const before = await stored(campaign.id);
+
+    const press = (markup: string) =>
+      browser.post(`/console/campaigns/${campaign.id}/status`, {
+        _csrf: browser.csrfOf(markup),
+        status: 'scheduled',
+        version: hiddenVersion(markup) ?? '',
+      });
+    const refused = await press(page);
+    expect(refused.status).toBe(409);
+    const markup = await refused.text();
+    expect(markup).toContain('Nothing changed: the campaign was not published.');
+    expect(markup).toContain('Price change (legacy plans only)');
+    expect(await stored(campaign.id)).toEqual(before);
+
+    // The page shown with the refusal is the campaign as it is now: pressed there, it publishes.
+    expect(hiddenVersion(markup)).toBe(String((await readJson(theirs)).version));
+    expect((await press(markup)).status).toBe(303);
+    expect((await stored(campaign.id))?.published_at).not.toBeNull();
+  });
+
   it('refuses a version that is not one with 400, and saves nothing', async () => {
     const campaign = await readJson(
       await t.request('/v1/campaigns', {
