@@ -15,8 +15,8 @@ export function campaignStatus(
 
 /**
  * Whether every answer sent of the campaign's current version showed the status it has at
- * `now`: it had that status already when the version was written (`updatedAt`; the writes
- * that leave it older only make this say no more often), and the clock moves a status only
+ * `now`: it had that status already when the version was written (`updatedAt`; a writer that
+ * left it behind only makes this answer false more often), and the clock moves a status only
  * forward. Once the clock has moved it since (scheduled to active, active to ended), one
  * version was sent with two statuses, and the version alone cannot say a copy is current.
  */
