@@ -93,7 +93,7 @@ export async function postedForm(c: ConsoleContext): Promise<Record<string, stri
   return values;
 }
 
-export type RenderOptions = { status?: 200 | 400 | 404 | 409; flash?: Flash };
+export type RenderOptions = { status?: 200 | 400 | 404 | 409; flash?: Flash; head?: Child };
 
 /** A console page in the layout; the flash defaults to the message a redirect carried. */
 export function render(
@@ -108,6 +108,7 @@ export function render(
       session={c.var.session}
       path={c.req.path}
       flash={options.flash ?? flashFrom(c)}
+      head={options.head}
     >
       {content}
     </ConsoleLayout>,

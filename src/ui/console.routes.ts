@@ -14,8 +14,10 @@ import { consoleErrorPage, createConsoleRouter } from './console-router';
 import { readSession } from './console-session';
 import { eventRoutes } from './events.routes';
 import { importRoutes } from './import.routes';
+import { importRunRoutes } from './import-run.routes';
 import { LIVE_PREVIEW_SCRIPT } from './live-preview-script';
 import { overviewRoutes } from './overview.routes';
+import { PENDING_FORMS_PATH, PENDING_FORMS_SCRIPT } from './pending-forms-script';
 import { reasonRoutes } from './reasons.routes';
 import { reportRoutes } from './reports.routes';
 import { signInRoutes } from './sign-in.routes';
@@ -45,6 +47,7 @@ export const consoleRoutes = createConsoleRouter()
   .route('/', reportRoutes)
   .route('/', accountRoutes)
   .route('/', importRoutes)
+  .route('/', importRunRoutes)
   .route('/', apiKeyRoutes)
   .get(STYLESHEET_PATH, (c) =>
     c.body(STYLESHEET, 200, {
@@ -66,6 +69,12 @@ export const consoleRoutes = createConsoleRouter()
   )
   .get('/console/assets/live-preview.js', (c) =>
     c.body(LIVE_PREVIEW_SCRIPT, 200, {
+      'Content-Type': 'text/javascript; charset=utf-8',
+      'Cache-Control': 'public, max-age=300',
+    }),
+  )
+  .get(PENDING_FORMS_PATH, (c) =>
+    c.body(PENDING_FORMS_SCRIPT, 200, {
       'Content-Type': 'text/javascript; charset=utf-8',
       'Cache-Control': 'public, max-age=300',
     }),

@@ -1,14 +1,21 @@
 import { z } from 'zod';
 import { AppError } from '../http/app-error';
 import { CHARSET_FIELD, type ColumnMap, parseColumnMap } from '../modules/tickets/csv-tickets';
-import { gunzippedCsv } from '../modules/tickets/gunzip';
-import { importCsvTickets } from '../modules/tickets/import.service';
+import {
+  checkCsvUpload,
+  importRunByToken,
+  recentImportRuns,
+  runImport,
+  startImportRun,
+} from '../modules/tickets/import-runs.service';
 import { Card, PageHeader } from '../view-kit/components';
 import { FileField, PostForm, SelectField, TextField } from '../view-kit/fields';
 import { emptyForm, type FormState } from '../view-kit/form-state';
 import { type ConsoleContext, createConsoleRouter, render, signedIn } from './console-router';
 import { type FormProblem, formPost } from './form-post';
+import { count, RecentImports, runPath } from './import-run.routes';
 import { PAGE_ROLES } from './layout';
+import { PENDING_FORMS_PATH } from './pending-forms-script';
 
 export const importRoutes = createConsoleRouter();
 const ops = signedIn(PAGE_ROLES.import);
@@ -27,6 +34,7 @@ const ENCODINGS = [
 type Encoding = (typeof ENCODINGS)[number][0];
 
 const ImportFieldsSchema = z.object({
+  import_token: z.uuid(),
   source: z.string().trim().min(1).max(100),
   map: z.string().max(2000),
   on_error: z.enum(['reject', 'skip']),
@@ -34,6 +42,8 @@ const ImportFieldsSchema = z.object({
 });
 
 type ImportFields = {
+  /** The form's one-time token: a second submit of the same form starts no second import. */
+  token: string;
   source: string;
   map: ColumnMap;
   onError: 'reject' | 'skip';
@@ -42,6 +52,7 @@ type ImportFields = {
 
 function importFromForm(values: Record<string, string>) {
   const parsed = ImportFieldsSchema.safeParse({
+    import_token: values.import_token ?? '',
     source: values.source ?? '',
     map: values.map ?? '',
     on_error: values.on_error ?? 'reject',
@@ -50,6 +61,10 @@ function importFromForm(values: Record<string, string>) {
   if (!parsed.success) {
     const errors: Record<string, string> = {};
     for (const issue of parsed.error.issues) {
+      if (issue.path[0] === 'import_token') {
+        errors.file ??= 'This form is out of date: reload the page and choose the file again.';
+        continue;
+      }
       errors[String(issue.path[0])] ??= values[String(issue.path[0])]
         ? issue.message
         : 'This is required.';
@@ -58,19 +73,20 @@ function importFromForm(values: Record<string, string>) {
   }
   try {
     const map = parseColumnMap(parsed.data.map ? [parsed.data.map] : []);
-    const { source, on_error: onError, charset } = parsed.data;
-    return { data: { source, map, onError, charset } };
+    const { import_token: token, source, on_error: onError, charset } = parsed.data;
+    return { data: { token, source, map, onError, charset } };
   } catch (error) {
     return { errors: { map: (error as Error).message } };
   }
 }
 
-function importPage(
+async function importPage(
   c: ConsoleContext,
   form: FormState = emptyForm({ source: 'csv', on_error: 'reject', charset: 'utf-8' }),
   problem?: FormProblem,
 ) {
   const limitMb = Math.floor(c.var.deps.config.bodyLimitBytes / 1024 / 1024);
+  const recent = await recentImportRuns(c.var.deps, 5);
   return render(
     c,
     'Import tickets',
@@ -84,7 +100,15 @@ function importPage(
         }
       />
       <Card id="import" title="A CSV export of tickets">
-        <PostForm action="/console/import" csrf={c.var.session.csrfToken} class="narrow" multipart>
+        <PostForm
+          action="/console/import"
+          csrf={c.var.session.csrfToken}
+          class="narrow"
+          multipart
+          pending="Importing…"
+        >
+          {/* New on every page: a repeat of this submit finds the import it started. */}
+          <input type="hidden" name="import_token" value={crypto.randomUUID()} />
           <FileField
             state={form}
             name="file"
@@ -121,6 +145,10 @@ function importPage(
           />
           <button type="submit">Import</button>
         </PostForm>
+        <script src={PENDING_FORMS_PATH} defer />
+      </Card>
+      <Card id="recent" title="Recent imports">
+        <RecentImports runs={recent} />
       </Card>
     </>,
     problem ? { status: problem.status, flash: { ok: false, text: problem.summary } } : {},
@@ -133,20 +161,30 @@ const fieldProblem = (field: 'file' | 'charset', message: string) =>
   new AppError('validation_failed', message, [{ location: 'body', path: field, message }]);
 const fileProblem = (message: string) => fieldProblem('file', message);
 
-/** A gzip file starts with these two bytes, whatever it is named. */
-const isGzip = async (file: File) => {
-  const [first, second] = new Uint8Array(await file.slice(0, 2).arrayBuffer());
-  return first === 0x1f && second === 0x8b;
-};
-
-/** `1 row`, `2 rows`, `341,299 rows`. */
-const count = (n: number, noun: string) => `${n.toLocaleString('en')} ${noun}${n === 1 ? '' : 's'}`;
-
-/** The CSV's bytes: a .csv.gz expanded as it is read, under the API's limit on expanded bytes. */
-const csvBytes = async (c: ConsoleContext, file: File) =>
-  (await isGzip(file))
-    ? gunzippedCsv(file.stream(), c.var.deps.config.importMaxBytes)
-    : file.stream();
+/** The file's problem on the form's fields: what the API says of a body, said of the file. */
+function asFieldProblem(error: unknown): unknown {
+  if (
+    error instanceof AppError &&
+    (error.code === 'malformed_body' || error.code === 'payload_too_large')
+  ) {
+    return fileProblem(error.detail);
+  }
+  // The service names the HTTP fix (a charset in Content-Type); here it is the Encoding field.
+  const notInEncoding =
+    error instanceof AppError && error.errors?.find((e) => e.path === CHARSET_FIELD);
+  if (notInEncoding) {
+    return fieldProblem(
+      'charset',
+      `${notInEncoding.message.replace('The CSV', 'The file')}: choose the encoding it ` +
+        'was saved in (a spreadsheet saved as CSV on Windows is often Windows-1252).',
+    );
+  }
+  if (error instanceof AppError && error.code === 'validation_failed') {
+    const detail = error.errors?.[0];
+    return fileProblem(detail ? `${error.detail} ${detail.path}: ${detail.message}` : error.detail);
+  }
+  return error;
+}
 
 importRoutes.post(
   '/console/import',
@@ -155,51 +193,42 @@ importRoutes.post(
     page: (c, state, problem) => importPage(c, state, problem),
     invalid: 'Fix the fields marked below; nothing was imported.',
     save: async (c, input) => {
+      const { deps } = c.var;
+      const running = await importRunByToken(deps, input.token);
+      if (running) return { to: runPath(running.id), message: ALREADY_STARTED };
       // The body is parsed once (and kept) by the form handler; the file is in it.
       const field = (await c.req.parseBody({ all: true })).file;
       const file = Array.isArray(field) ? field[0] : field;
       if (!(file instanceof File) || file.size === 0) {
         throw fileProblem('Choose a CSV file to import.');
       }
-      let result: Awaited<ReturnType<typeof importCsvTickets>>;
+      const upload = new Uint8Array(await file.arrayBuffer());
+      const { token, ...options } = input;
+      const checkedAt = deps.clock.now();
+      let rows: number;
       try {
-        result = await importCsvTickets(c.var.deps, await csvBytes(c, file), input);
+        ({ rows } = await checkCsvUpload(deps, upload, options));
       } catch (error) {
-        if (
-          error instanceof AppError &&
-          (error.code === 'malformed_body' || error.code === 'payload_too_large')
-        ) {
-          throw fileProblem(error.detail);
-        }
-        // The service names the HTTP fix (a charset in Content-Type); here it is the Encoding field.
-        const notInEncoding =
-          error instanceof AppError && error.errors?.find((e) => e.path === CHARSET_FIELD);
-        if (notInEncoding) {
-          throw fieldProblem(
-            'charset',
-            `${notInEncoding.message.replace('The CSV', 'The file')}: choose the encoding it ` +
-              'was saved in (a spreadsheet saved as CSV on Windows is often Windows-1252).',
-          );
-        }
-        if (error instanceof AppError && error.code === 'validation_failed') {
-          const detail = error.errors?.[0];
-          throw fileProblem(
-            detail ? `${error.detail} ${detail.path}: ${detail.message}` : error.detail,
-          );
-        }
-        throw error;
+        throw asFieldProblem(error);
       }
-      const skipped = result.rejected > 0 ? `, ${count(result.rejected, 'bad row')} skipped` : '';
-      const changed = result.inserted + result.updated > 0;
+      const run = await startImportRun(deps, {
+        formToken: token,
+        apiKeyId: c.var.session.principal.keyId,
+        fileName: file.name || 'upload.csv',
+        upload,
+        options,
+        rowsTotal: rows,
+        checkedAt,
+      });
+      if (run.started) deps.background(() => runImport(deps, run.id));
       return {
-        to: '/console/reasons',
-        message:
-          `Imported ${count(result.received, 'row')}: ` +
-          `${count(result.inserted, 'new ticket')}, ` +
-          (result.updated > 0 ? `${result.updated.toLocaleString('en')} updated, ` : '') +
-          `${result.duplicates.toLocaleString('en')} already known${skipped}.` +
-          (changed ? ' Spike detection runs on the new history in the background.' : ''),
+        to: runPath(run.id),
+        message: run.started
+          ? `${file.name || 'The file'} is read: ${count(rows, 'row')} to import.`
+          : ALREADY_STARTED,
       };
     },
   }),
 );
+
+const ALREADY_STARTED = 'This upload was sent before; here is the import it started.';

@@ -87,12 +87,19 @@ export const ConsoleLayout = (props: {
   session: ConsoleSession | null;
   path: string;
   flash?: Flash;
+  /** More `<head>` elements (a refresh while work runs). */
+  head?: Child;
   children?: Child;
 }) => (
   <Document
     title={`${props.title} · forestall console`}
     layout="console"
-    head={<script src={LOCAL_TIMES_PATH} defer />}
+    head={
+      <>
+        <script src={LOCAL_TIMES_PATH} defer />
+        {props.head}
+      </>
+    }
   >
     <header class="bar">
       <strong>forestall</strong>

@@ -151,6 +151,11 @@ export const PostForm = (props: {
   livePreview?: string;
   /** For a form that sends a file. */
   multipart?: boolean;
+  /**
+   * The submit button's text while the form is sent; the button is disabled meanwhile (with
+   * the page's `PENDING_FORMS_PATH` script; without it, the server turns a repeat away).
+   */
+  pending?: string;
   children?: Child;
 }) => (
   <form
@@ -160,6 +165,7 @@ export const PostForm = (props: {
     class={props.class}
     novalidate
     data-live-preview={props.livePreview}
+    data-pending={props.pending}
   >
     <CsrfField token={props.csrf} />
     {props.children}

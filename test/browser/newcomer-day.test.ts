@@ -95,11 +95,33 @@ describe("a newcomer's day in the console and on the status page", () => {
     await page.getByLabel('Source').fill('nyc-council');
     await page.getByLabel('A bad row').selectOption('skip');
     await shot(page, '02-import');
-    await Promise.all([
-      page.waitForURL(/\/console\/reasons\?/),
-      page.getByRole('button', { name: 'Import' }).click(),
-    ]);
+    // Once sent, the button is disabled and says so: a second click sends nothing.
+    const sent = await page.evaluate<{ disabled: boolean; label: string }>(`(() => {
+      const button = document.querySelector('form[data-pending] button');
+      button.click();
+      button.click();
+      return { disabled: button.disabled, label: button.textContent };
+    })()`);
+    expect(sent).toEqual({ disabled: true, label: 'Importing…' });
+    // The import runs in the background; its page follows it until it is done.
+    await page.waitForURL(/\/console\/import\/runs\//);
+    await page.getByRole('heading', { name: 'Imported tickets.csv' }).waitFor();
     expect(await text(page)).toContain(`Imported ${IMPORTED_ROWS.toLocaleString('en')} rows`);
+    await shot(page, '02-imported');
+    expect(await page.getByRole('link', { name: 'Contact reasons in those weeks' }).count()).toBe(
+      1,
+    );
+    // One import for the two clicks, listed on the import page.
+    await page
+      .getByRole('navigation', { name: 'Console' })
+      .getByRole('link', { name: 'Import' })
+      .click();
+    expect(await text(page)).toMatch(/tickets\.csv\s+\S.*\s+done: [\d,]+ rows/);
+    expect((await text(page)).match(/tickets\.csv/g)?.length).toBe(1);
+    await page
+      .getByRole('navigation', { name: 'Console' })
+      .getByRole('link', { name: 'Contact reasons' })
+      .click();
 
     // The imported period shows without typing a date. The slice's last tickets are stragglers
     // after its usual volume: the view ends where that volume does, and says what came after.

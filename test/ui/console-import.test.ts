@@ -19,11 +19,17 @@ describe('importing tickets from the console', () => {
   });
   afterAll(() => t.close());
 
-  const upload = (
+  /** A fresh import form's one-time token, as the page gives it. */
+  const formToken = async () =>
+    /name="import_token" value="([^"]+)"/.exec(
+      await (await browser.get('/console/import')).text(),
+    )?.[1] ?? '';
+  const upload = async (
     fields: Record<string, string>,
     file?: { name: string; text: string | Uint8Array<ArrayBuffer> },
   ) => {
     const form = new FormData();
+    if (!('import_token' in fields)) form.append('import_token', await formToken());
     for (const [key, value] of Object.entries(fields)) form.append(key, value);
     if (file) form.append('file', new File([file.text], file.name, { type: 'text/csv' }));
     const cookie = [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
@@ -32,6 +38,18 @@ describe('importing tickets from the console', () => {
   const ticketCount = async () =>
     rowsOf<{ n: number }>(await t.deps.db.execute(sql`select count(*)::int as n from tickets`))[0]
       ?.n;
+  const runCount = async () =>
+    rowsOf<{ n: number }>(
+      await t.deps.db.execute(sql`select count(*)::int as n from ticket_imports`),
+    )[0]?.n;
+  /** The page an accepted upload leads to, once its import has run. */
+  const resultOf = async (response: Response) => {
+    expect(response.status).toBe(303);
+    const location = response.headers.get('location') ?? '';
+    expect(location).toMatch(/^\/console\/import\/runs\/[0-9a-f-]{36}\?done=/);
+    await t.settle();
+    return (await browser.get(location)).text();
+  };
 
   it('says what to fix and imports nothing without a file, or with a bad row in reject mode', async () => {
     const none = await upload({ _csrf: csrf, source: 'nyc', map: '', on_error: 'reject' });
@@ -53,7 +71,14 @@ describe('importing tickets from the console', () => {
     const noSource = await upload({ _csrf: csrf, source: '', map: 'x', on_error: 'reject' });
     expect(noSource.status).toBe(400);
     expect(await noSource.text()).toMatch(/id="source-error"/);
+    const malformed = await upload(
+      { _csrf: csrf, source: 'nyc', map: '', on_error: 'skip' },
+      { name: 'broken.csv', text: 'external_id,reason,created_at\nA1,"Billing,2025-01-02\n' },
+    );
+    expect(malformed.status).toBe(400);
+    expect(await malformed.text()).toMatch(/id="file-error"[^>]*>Malformed CSV/);
     expect(await ticketCount()).toBe(0);
+    expect(await runCount()).toBe(0);
   });
 
   it('refuses an upload without the form’s token', async () => {
@@ -65,27 +90,43 @@ describe('importing tickets from the console', () => {
     expect(await ticketCount()).toBe(0);
   });
 
-  it('imports a slice of the shared ticket log and leads to its contact reasons', async () => {
+  it('imports a slice of the shared ticket log and links to the weeks it covers', async () => {
     const csv = await sharedDataHead(300);
     const response = await upload(
       { _csrf: csrf, source: 'nyc', map: '', on_error: 'skip' },
       { name: 'nyc.csv', text: csv },
     );
-    expect(response.status).toBe(303);
-    const location = response.headers.get('location') ?? '';
-    expect(location).toMatch(/^\/console\/reasons\?done=/);
-    expect(decodeURIComponent(location)).toContain('Imported 300 rows: 300 new tickets');
+    expect(decodeURIComponent(response.headers.get('location') ?? '')).toContain(
+      'nyc.csv is read: 300 rows to import.',
+    );
+    const page = await resultOf(response);
+    expect(page).toContain('<h1>Imported nyc.csv</h1>');
+    expect(page).toContain('Imported 300 rows: 300 new tickets, 0 already known.');
     expect(await ticketCount()).toBe(300);
-    const again = await upload(
-      { _csrf: csrf, source: 'nyc', map: '', on_error: 'skip' },
-      { name: 'nyc.csv', text: csv },
+    // The days its tickets were opened on: the slice's first and last, not the log's.
+    const days = csv
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split(',')[5]?.replaceAll('"', '') ?? '')
+      .sort();
+    const range = `from=${days[0]}&amp;to=${days.at(-1)}`;
+    const weeks = /href="(\/console\/reasons\?from=[^"&]+&amp;to=[^"]+)"/.exec(page)?.[1];
+    expect(weeks).toBe(`/console/reasons?${range}`);
+    const reasons = await (await browser.get(weeks?.replaceAll('&amp;', '&') ?? '')).text();
+    expect(reasons).toContain('Top reasons by week');
+    expect(reasons).toContain('Housing and Buildings');
+    expect(page).toContain(`href="/console/spikes?${range}"`);
+    expect(page).toMatch(
+      /<a href="\/console\/reasons\?reason=Housing[^"]*">Housing and Buildings<\/a>/,
     );
-    expect(decodeURIComponent(again.headers.get('location') ?? '')).toContain(
-      '0 new tickets, 300 already known',
+    const again = await resultOf(
+      await upload(
+        { _csrf: csrf, source: 'nyc', map: '', on_error: 'skip' },
+        { name: 'nyc.csv', text: csv },
+      ),
     );
-    const reasons = await (await browser.get(location)).text();
-    expect(reasons).toContain('Imported 300 rows');
-    expect(reasons).toContain('Governmental Operations');
+    expect(again).toContain('Imported 300 rows: 0 new tickets, 300 already known.');
     expect(await ticketCount()).toBe(300);
   });
 
@@ -93,26 +134,22 @@ describe('importing tickets from the console', () => {
     const csvWith = (reason: string) =>
       `external_id,reason,created_at\nU1,${reason},2025-01-02\nU2,Billing,2025-01-02\n`;
     const form = { _csrf: csrf, source: 'mail', map: '', on_error: 'reject' };
-    await upload(form, { name: 'a.csv', text: csvWith('Billing') });
-    const again = await upload(form, { name: 'a.csv', text: csvWith('Shipping') });
-    expect(decodeURIComponent(again.headers.get('location') ?? '')).toContain(
-      'Imported 2 rows: 0 new tickets, 1 updated, 1 already known.',
-    );
+    await resultOf(await upload(form, { name: 'a.csv', text: csvWith('Billing') }));
+    const again = await resultOf(await upload(form, { name: 'a.csv', text: csvWith('Shipping') }));
+    expect(again).toContain('Imported 2 rows: 0 new tickets, 1 updated, 1 already known.');
   });
 
   it('counts one of each in the singular, and promises no spike detection when nothing changed', async () => {
     const form = { _csrf: csrf, source: 'single', map: '', on_error: 'skip' };
     const csv = 'external_id,reason,created_at\nS1,Billing,2025-01-02\nS2,Billing,not-a-date\n';
-    const first = await upload(form, { name: 's.csv', text: csv });
-    expect(decodeURIComponent(first.headers.get('location') ?? '')).toContain(
+    const first = await resultOf(await upload(form, { name: 's.csv', text: csv }));
+    expect(first).toContain(
       'Imported 2 rows: 1 new ticket, 0 already known, 1 bad row skipped. Spike detection runs',
     );
-    const again = await upload(form, { name: 's.csv', text: csv });
-    const message = decodeURIComponent(again.headers.get('location') ?? '');
-    expect(message).toContain(
-      'Imported 2 rows: 0 new tickets, 1 already known, 1 bad row skipped.',
-    );
-    expect(message).not.toContain('Spike detection');
+    expect(first).toContain('line 3.created_at');
+    const again = await resultOf(await upload(form, { name: 's.csv', text: csv }));
+    expect(again).toContain('Imported 2 rows: 0 new tickets, 1 already known, 1 bad row skipped.');
+    expect(again).not.toContain('Spike detection');
   });
 
   it('imports a .csv.gz as the export came, expanded as it is read', async () => {
@@ -121,10 +158,7 @@ describe('importing tickets from the console', () => {
       { _csrf: csrf, source: 'nyc-gz', map: '', on_error: 'reject', charset: 'utf-8' },
       { name: 'nyc-council-complaints.csv.gz', text: new Uint8Array(gzipSync(csv)) },
     );
-    expect(response.status).toBe(303);
-    expect(decodeURIComponent(response.headers.get('location') ?? '')).toContain(
-      'Imported 40 rows: 40 new tickets',
-    );
+    expect(await resultOf(response)).toContain('Imported 40 rows: 40 new tickets');
   });
 
   it('refuses a .csv.gz that expands past the import limit on the form, importing nothing', async () => {
@@ -132,10 +166,11 @@ describe('importing tickets from the console', () => {
     try {
       const ops = consoleClient(small);
       await ops.signIn(await small.keyFor('ops'));
-      const token = ops.csrfOf(await (await ops.get('/console/import')).text());
+      const importPage = await (await ops.get('/console/import')).text();
       const form = new FormData();
       for (const [key, value] of Object.entries({
-        _csrf: token,
+        _csrf: ops.csrfOf(importPage),
+        import_token: /name="import_token" value="([^"]+)"/.exec(importPage)?.[1] ?? '',
         source: 'nyc-gz',
         map: '',
         on_error: 'reject',
@@ -186,7 +221,7 @@ describe('importing tickets from the console', () => {
       { _csrf: csrf, source: 'win', map: '', on_error: 'reject', charset: 'windows-1252' },
       { name: 'export.csv', text: latin1 },
     );
-    expect(read.status).toBe(303);
+    await resultOf(read);
     const reasons = await (
       await browser.get('/console/reasons?from=2024-12-30&to=2025-01-05')
     ).text();

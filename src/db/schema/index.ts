@@ -14,6 +14,7 @@ export * from './reasons';
 export * from './spike-alerts';
 export * from './spike-verdicts';
 export * from './status';
+export * from './ticket-imports';
 export * from './tickets';
 export * from './weekday-contacts';
 export * from './workspace-settings';

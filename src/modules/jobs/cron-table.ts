@@ -7,6 +7,7 @@ import { pruneAccountChangesJob } from './definitions/prune-account-changes.job'
 import { pruneIdempotencyKeysJob } from './definitions/prune-idempotency-keys.job';
 import { pruneJobRunsJob } from './definitions/prune-job-runs.job';
 import { refreshSpikesJob } from './definitions/refresh-spikes.job';
+import { resumeImportsJob } from './definitions/resume-imports.job';
 import { retrySpikeAlertsJob } from './definitions/retry-spike-alerts.job';
 import { sendEmailsJob } from './definitions/send-emails.job';
 import { sendReportDigestJob } from './definitions/send-report-digest.job';
@@ -28,6 +29,7 @@ export const cronTable: readonly Job[] = [
   notifyStatusSubscribersJob,
   sendReportDigestJob,
   settleRecontactsJob,
+  resumeImportsJob,
   refreshSpikesJob,
   measureCampaignsJob,
   abandonedRunsJob(() => cronTable),
