@@ -220,7 +220,8 @@ const walks = new Map<string, Walk>();
 function walkRule(rule: string, dtstart: Date, after: Date, before: Date, limits: WalkLimits) {
   const clock = zoneClock(limits.timeZone);
   const local = (date: Date) => (clock ? new Date(clock.toWallClock(date.getTime())) : date);
-  const parts = RRule.parseString(rule);
+  // Parts and values are case-insensitive (RFC 5545), as checked; rrule reads values upper case.
+  const parts = RRule.parseString(rule.toUpperCase());
   // An UNTIL in UTC is an instant; the walk compares it with wall-clock times.
   if (parts.until && /UNTIL=\d{8}T\d{6}Z/i.test(rule)) parts.until = local(parts.until);
   const localStart = local(dtstart);

@@ -864,6 +864,22 @@ describe('predictable events', () => {
     );
   });
 
+  it('reads a rule’s values in any case, as RFC 5545 has them, instead of failing with 500', async () => {
+    // Checked case-insensitively, these were walked as typed: rrule knows only MO and 20270301T…Z.
+    const created = await create({
+      ...billingRun,
+      rrule: 'freq=weekly;byday=mo;until=20260301t000000z',
+    });
+    expect(created.status).toBe(201);
+    const occurrences = await readJson(
+      await t.request('/v1/events/occurrences?from=2026-01-01T00:00:00Z&to=2026-04-01T00:00:00Z'),
+    );
+    const starts = occurrences.data.map((o: { starts_at: string }) => o.starts_at);
+    expect(starts[0]).toBe('2026-01-05T06:00:00.000Z');
+    expect(starts.at(-1)).toBe('2026-02-23T06:00:00.000Z');
+    expect(starts).toHaveLength(8);
+  });
+
   describe('in a workspace time zone (America/New_York)', () => {
     let newYork: TestApp;
     beforeAll(async () => {
