@@ -99,6 +99,26 @@ describe('the console’s events page', () => {
     expect(rows[1]).toContain(`/console/events/${upcoming.id}/delete`);
   });
 
+  it('says a rule in words only where the words say all of it, at the time of day the rule keeps', async () => {
+    const series = (title: string, rrule: string) =>
+      addByApi({ ...billingRun, title, rrule, affected_reasons: [] });
+    await series('A last weekday', 'FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1');
+    await series('B standup', 'FREQ=WEEKLY;BYDAY=MO;BYHOUR=9;BYMINUTE=30');
+    await series('C lower case', 'freq=monthly;bymonthday=1');
+    const page = await (await (await signedIn()).get('/console/events')).text();
+    const rows = page.split('<tr>').slice(2);
+    // rrule's words drop BYSETPOS ("every month on weekdays"): the rule is shown as stored.
+    expect(rows[0]).toContain(
+      'FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1, at 07:00 Europe/Berlin',
+    );
+    expect(rows[0]).not.toContain('every month on weekdays');
+    // Its starts are at 09:30 in Berlin whatever time of day the first window had (the one
+    // under way now is the next).
+    expect(rows[1]).toContain('every week on Monday, at 09:30 Europe/Berlin');
+    expect(rows[1]).toContain('next <time datetime="2026-03-02T08:30:00.000Z">');
+    expect(rows[2]).toContain('every month on the 1st, at 07:00 Europe/Berlin');
+  });
+
   it('pages through a long calendar, each event once, series first, then to come, then past', async () => {
     await t.deps.db.execute(sql`
       insert into events (id, kind, title, starts_at, ends_at, rrule)
