@@ -64,7 +64,9 @@ const When = (props: { event: CalendarEntry; zone: string }) => {
     <>
       {ruleInWords(event.rrule, event.starts_at, zone)}
       <br />
-      {event.next ? (
+      {event.next === 'unknown' ? (
+        'next start not worked out (its rule takes too long to walk there)'
+      ) : event.next ? (
         <>
           next <Instant at={event.next.starts_at} />
         </>

@@ -119,6 +119,33 @@ describe('the console’s events page', () => {
     expect(rows[2]).toContain('every month on the 1st, at 07:00 Europe/Berlin');
   });
 
+  it('lists a calendar whose series take too long to walk to their next start, saying so for those alone', async () => {
+    // A rule with COUNT is walked from its first start: a leap day counted from 1904 walks every
+    // day to 2042 (the sixteen years ahead) without reaching its 10,000th. Twenty-five of them
+    // are more than the whole expansion may walk; the page stays, with the other series' starts.
+    const leapDays = await addByApi({
+      ...billingRun,
+      title: 'Leap day',
+      starts_at: '1904-02-29T06:00:00Z',
+      ends_at: '1904-02-29T07:00:00Z',
+      rrule: 'FREQ=DAILY;COUNT=10000;BYMONTH=2;BYMONTHDAY=29',
+      affected_reasons: [],
+    });
+    await t.deps.db.execute(sql`
+      insert into events (id, kind, title, starts_at, ends_at, rrule)
+      select gen_random_uuid(), kind, title || ' ' || n, starts_at, ends_at, rrule
+      from events, generate_series(1, 24) as n where id = ${leapDays.id}`);
+    await addByApi(billingRun);
+    const response = await (await signedIn()).get('/console/events');
+    expect(response.status).toBe(200);
+    const rows = (await response.text()).split('<tr>').slice(2);
+    expect(rows).toHaveLength(26);
+    expect(rows[0]).toContain('Leap day');
+    expect(rows[0]).toContain('next start not worked out');
+    expect(rows[25]).toContain('Monthly billing run');
+    expect(rows[25]).toContain('next <time datetime="2026-04-01T05:00:00.000Z">');
+  }, 30_000);
+
   it('pages through a long calendar, each event once, series first, then to come, then past', async () => {
     await t.deps.db.execute(sql`
       insert into events (id, kind, title, starts_at, ends_at, rrule)

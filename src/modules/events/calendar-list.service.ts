@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { events } from '../../db/schema';
 import type { Deps } from '../../deps';
+import { AppError } from '../../http/app-error';
 import type { Page } from '../../http/pagination';
 import { base64url, fromBase64url } from '../../lib/base64url';
 import type { EventView } from './event-schemas';
@@ -8,7 +9,10 @@ import { expandCalendarWhereCheap, OCCURRENCE_LIMITS, toEventView } from './even
 import { calendarEvent } from './occurrences';
 
 /** An event as the console lists it: a series with the window it opens next, if any. */
-export type CalendarEntry = EventView & { next: { starts_at: string; ends_at: string } | null };
+export type CalendarEntry = EventView & { next: NextWindow | null };
+
+/** A series' next window, or `unknown` when walking its rule there takes too long. */
+type NextWindow = { starts_at: string; ends_at: string } | 'unknown';
 
 /**
  * The console's calendar, a page at a time: recurring series first (by title), then one-off
@@ -79,20 +83,37 @@ function decodePlace(cursor: string | undefined): Place | undefined {
   }
 }
 
-/** The window each recurring event opens next (or is open now), within the internal range. */
+/**
+ * The window each recurring event opens next (or is open now), within the internal range, or
+ * `unknown` when its walk there runs past its share of the expansion's steps: a rule with COUNT
+ * is walked from its first start, and a series that occurs rarely walks far to find its next
+ * start. Each series has a share of the budget, so one such series is said, not the page lost.
+ */
 async function nextWindows(deps: Deps, rows: (typeof events.$inferSelect)[], now: Date) {
+  const next = new Map<string, NextWindow>();
   const recurring = rows.filter((row) => row.rrule);
-  if (recurring.length === 0) return new Map<string, { starts_at: string; ends_at: string }>();
-  const occurrences = await expandCalendarWhereCheap(deps, {
-    events: recurring.map(calendarEvent),
-    from: now,
-    to: new Date(now.getTime() + OCCURRENCE_LIMITS.internal.maxRangeDays * 86_400_000),
-    limit: 1,
-    steps: OCCURRENCE_LIMITS.internal.steps,
-    timeZone: deps.config.workspaceTimeZone,
-    oneOff: true,
-  });
-  return new Map(
-    occurrences.map((o) => [o.event_id, { starts_at: o.starts_at, ends_at: o.ends_at }]),
+  if (recurring.length === 0) return next;
+  const steps = Math.floor(OCCURRENCE_LIMITS.internal.steps / recurring.length);
+  const to = new Date(now.getTime() + OCCURRENCE_LIMITS.internal.maxRangeDays * 86_400_000);
+  await Promise.all(
+    recurring.map(async (row) => {
+      try {
+        const [first] = await expandCalendarWhereCheap(deps, {
+          events: [calendarEvent(row)],
+          from: now,
+          to,
+          limit: 1,
+          steps,
+          timeZone: deps.config.workspaceTimeZone,
+          oneOff: true,
+        });
+        if (first) next.set(row.id, { starts_at: first.starts_at, ends_at: first.ends_at });
+      } catch (error) {
+        // From a compute thread the budget's error comes back as the AppError it is.
+        if (!(error instanceof AppError) || error.code !== 'range_too_large') throw error;
+        next.set(row.id, 'unknown');
+      }
+    }),
   );
+  return next;
 }
