@@ -185,6 +185,32 @@ describe('holdout exposures of email campaigns', () => {
     expect(await holdoutExposures(campaign.id)).toEqual({});
   });
 
+  it('holds out no account a sync plans beside a changed one when a full plan finds its other address taken', async () => {
+    const campaign = await draftEmail();
+    // In id order: one account takes address y, the changed one takes x, and the held-out one
+    // after them, with x and y, has no address left: a full plan holds it out from nothing.
+    const other = campaign.treated('a-other');
+    const changed = campaign.treated('b-changed');
+    const both = campaign.held('c-both');
+    await syncAccounts([
+      { id: other, contacts: ['y'] },
+      { id: changed, contacts: ['x'] },
+      { id: both, contacts: ['x', 'y'] },
+    ]);
+    await campaign.publish();
+    expect(await holdoutExposures(campaign.id)).toEqual({});
+    // A sync of the account with x plans the one sharing x beside it; y is still taken.
+    await syncAccounts([{ id: changed, contacts: ['x', 'z'] }]);
+    expect(await deliveryStatus(campaign.id, changed)).toEqual(['queued', 'queued']);
+    expect(await holdoutExposures(campaign.id)).toEqual({});
+    // The campaign's own plan of its whole audience agrees.
+    await patch(campaign.id, { title: 'Database upgrade on Tuesday' });
+    expect(await holdoutExposures(campaign.id)).toEqual({});
+    // Once the account with y gives it up, the held-out one can be reached, and is held out.
+    await syncAccounts([{ id: other, contacts: ['w'] }]);
+    expect(await holdoutExposures(campaign.id)).toEqual({ [both]: TOKYO_MOMENT });
+  });
+
   it('withdraws future holdout moments when an edit narrows the audience or takes the email channel off, gives them back with it, and keeps those passed', async () => {
     const campaign = await draftEmail();
     const tokyo = campaign.held('tokyo');

@@ -61,13 +61,39 @@ async function readScope(tx: Db, ids: string[], campaignIds: string[]): Promise<
   );
   const addresses = new Set([...contacts, ...queuedRows].map((row) => row.email));
   const others = await steadyAccountsWith(tx, addresses, changed);
+  const beside = await holdersOfOtherAddresses(tx, others, addresses);
   const queued = new Map<string, { id: string; email: string }[]>();
   for (const row of queuedRows) {
     const list = queued.get(row.campaign_id);
     if (list) list.push(row);
     else queued.set(row.campaign_id, [row]);
   }
-  return { recipients: await recipientsOf(tx, [...ids, ...others]), changed, addresses, queued };
+  const recipients = await recipientsOf(tx, [...ids, ...others, ...beside]);
+  return { recipients, changed, addresses, queued, beside: new Set(beside) };
+}
+
+/**
+ * The accounts holding another address of the accounts sharing one with the changed ones, and
+ * none of `addresses` (whose holders are planned, or left to the sync changing them): whether
+ * a sharer can still be reached, and so held out, depends on whether an account before it is
+ * sent those. Read, not locked: they are not planned here.
+ */
+async function holdersOfOtherAddresses(
+  tx: Db,
+  sharers: string[],
+  addresses: Set<string>,
+): Promise<string[]> {
+  if (sharers.length === 0) return [];
+  return rowsOf<{ account_id: string }>(
+    await tx.execute(sql`
+      select distinct other.account_id from account_contacts own
+      join account_contacts other on other.email = own.email
+      where own.account_id = any(${arrayParam(sharers)})
+        and not exists (
+          select 1 from account_contacts held
+          where held.account_id = other.account_id
+            and held.email = any(${arrayParam([...addresses])}))`),
+  ).map((row) => row.account_id);
 }
 
 /**

@@ -21,10 +21,16 @@ export type DeliveryPlan = { queued: number; suppressed: number; held_out_accoun
 /** Accounts to plan after they changed, read once for every campaign. */
 export type AccountsScope = {
   /**
-   * In id order: the changed accounts still there, and the others that share an address with
-   * them (an address gets one email, from the first of its accounts that wants it).
+   * In id order: the changed accounts still there, the others that share an address with
+   * them (an address gets one email, from the first of its accounts that wants it), and those
+   * `beside` them.
    */
   recipients: Recipient[];
+  /**
+   * Accounts holding the sharers' other addresses: not planned, only read for the addresses
+   * they take, which decide whether a sharer can be reached and so held out.
+   */
+  beside: Set<string>;
   /**
    * The changed accounts, whose deliveries are planned anew; holdout exposures are planned
    * anew for the others as well, since who holds an address decides who can be held out.
@@ -115,6 +121,7 @@ export async function planDeliveries(
     // hold it out (it may have just been left the address an account that took it gave up).
     // One due when the campaign has ended would have been sent nothing (the sender cancels it).
     if (reachable && isHeldOut(campaign.id, recipient.id, campaign.holdoutPercent)) {
+      if (accounts?.beside.has(recipient.id)) continue;
       if (!campaign.endsAt || new Date(due) < campaign.endsAt) {
         heldOut.push({ account_id: recipient.id, first_at: due });
       }
@@ -123,7 +130,8 @@ export async function planDeliveries(
     for (const contact of recipient.contacts) {
       if (seen.has(contact.email)) continue;
       seen.add(contact.email);
-      // An account that only shares an address is planned for the shared ones alone.
+      // An account that only shares an address is planned for the shared ones alone; one
+      // beside those, for none (it holds none of them).
       if (!changed && !accounts?.addresses.has(contact.email)) continue;
       rows.push({
         id: uuidv7(),
@@ -162,7 +170,10 @@ export async function planDeliveries(
   // Held-out accounts mirror the treated ones: the moments still to come of the accounts
   // planned here are withdrawn, as their emails would have been cancelled above, and those
   // still held out are recorded again, as their emails would have been queued again.
-  const scope = accounts && [...accounts.changed, ...accounts.recipients.map((r) => r.id)];
+  const scope = accounts && [
+    ...accounts.changed,
+    ...accounts.recipients.flatMap((r) => (accounts.beside.has(r.id) ? [] : [r.id])),
+  ];
   await withdrawHoldoutExposures(db, campaign.id, now, scope);
   for (let i = 0; i < heldOut.length; i += CHUNK) {
     await recordHoldoutExposures(db, campaign.id, heldOut.slice(i, i + CHUNK));
