@@ -1,6 +1,7 @@
 import { EVENT_KINDS } from '../db/schema';
 import type { EventInput, EventView } from '../modules/events/event-schemas';
 import { EventInputSchema } from '../modules/events/events.routes';
+import { MAX_EXCEPTIONS } from '../modules/events/recurrence-exceptions';
 import type { ReasonChoice } from '../modules/reasons/reason-choices';
 import { Card } from '../view-kit/components';
 import { Checkboxes, PostForm, SelectField, TextArea, TextField } from '../view-kit/fields';
@@ -57,6 +58,12 @@ export function eventFromForm(values: Record<string, string>): Parsed<EventInput
   for (const field of Object.keys(errors)) {
     const message = FIELD_MESSAGES[field];
     if (message && errors[field] !== 'This is required.') errors[field] = message;
+  }
+  // The format's message would hide a list that is too long, each line well formed.
+  for (const field of ['excluded_starts', 'extra_starts']) {
+    if (list(values[field]).length > MAX_EXCEPTIONS) {
+      errors[field] = `Enter at most ${MAX_EXCEPTIONS} starts, one a line.`;
+    }
   }
   return { errors };
 }

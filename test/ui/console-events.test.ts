@@ -264,6 +264,19 @@ describe('the console’s events page', () => {
     });
     expect(unknown.status).toBe(400);
     expect(fieldError(await unknown.text(), 'affected_reasons')).toContain('no-such-reason');
+    // Too many skipped starts, each well formed, is said as such, not as a bad format.
+    const minutes = Array.from({ length: 501 }, (_, i) =>
+      new Date(Date.UTC(2026, 3, 1, 9, i)).toISOString().slice(0, 16),
+    );
+    const tooMany = await browser.post('/console/events', {
+      ...fields,
+      rrule: 'FREQ=DAILY',
+      excluded_starts: minutes.join('\n'),
+    });
+    expect(tooMany.status).toBe(400);
+    expect(fieldError(await tooMany.text(), 'excluded_starts')).toBe(
+      'Enter at most 500 starts, one a line.',
+    );
     expect(await eventCount()).toBe(0);
   });
 
