@@ -211,6 +211,40 @@ describe('holdout exposures of email campaigns', () => {
     expect(await holdoutExposures(campaign.id)).toEqual({ [both]: TOKYO_MOMENT });
   });
 
+  it('leaves, after a sync and an edit at once over accounts sharing addresses, the plan the campaign itself would make', async () => {
+    const campaign = await draftEmail();
+    // 200 accounts, each with one to three of 120 addresses: chains of shared addresses.
+    let seed = 7;
+    const draw = (n: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed % n;
+    };
+    const account = (n: number): Account => ({
+      id: `acct-${String(n).padStart(3, '0')}`,
+      contacts: Array.from({ length: 1 + draw(3) }, () => `shared-${draw(120)}`),
+    });
+    await syncAccounts(Array.from({ length: 200 }, (_, n) => account(n)));
+    await campaign.publish();
+    const plan = async () => ({
+      heldOut: await holdoutExposures(campaign.id),
+      queued: rowsOf<{ account_id: string; email: string }>(
+        await t.deps.db.execute(sql`
+          select account_id, email from email_deliveries
+          where campaign_id = ${campaign.id} and status = 'queued' order by email`),
+      ),
+    });
+    for (let round = 0; round < 5; round++) {
+      const changed = Array.from({ length: 5 }, () => account(draw(200)));
+      await Promise.all([
+        patch(campaign.id, { title: `Database upgrade ${round}` }),
+        syncAccounts(changed),
+      ]);
+      const afterSync = await plan();
+      await patch(campaign.id, { title: 'Database upgrade' });
+      expect(afterSync, `round ${round}`).toEqual(await plan());
+    }
+  });
+
   it('withdraws future holdout moments when an edit narrows the audience or takes the email channel off, gives them back with it, and keeps those passed', async () => {
     const campaign = await draftEmail();
     const tokyo = campaign.held('tokyo');
