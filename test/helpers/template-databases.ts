@@ -46,8 +46,8 @@ async function markUsed(admin: postgres.Sql, template: string) {
 
 /**
  * Removes what interrupted runs and older migrations left behind: test and Workers-test
- * databases, and templates of other migration fingerprints unused for six hours. Ones still
- * in use are kept.
+ * databases whose run has ended, and templates of other migration fingerprints unused for six
+ * hours. Ones still in use are kept.
  */
 export async function dropStaleTestDatabases(adminUrl: string): Promise<void> {
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
@@ -59,7 +59,7 @@ export async function dropStaleTestDatabases(adminUrl: string): Promise<void> {
              or datname like 'forestall\\_template\\_%')
         and datname <> ${current}`;
     const stale = candidates.filter(({ datname, note }) => {
-      if (!datname.startsWith('forestall_template_')) return true;
+      if (!datname.startsWith('forestall_template_')) return !ownerAlive(datname);
       const usedAt = Number(note?.match(/^used (\d+)$/)?.[1] ?? 0);
       return Date.now() - usedAt > TEMPLATE_KEPT_MS;
     });
@@ -68,6 +68,24 @@ export async function dropStaleTestDatabases(adminUrl: string): Promise<void> {
     }
   } finally {
     await admin.end();
+  }
+}
+
+/**
+ * Whether the test process that named a database (`forestall_test_<pid>_…`,
+ * `forestall_workers_<pid>`) still runs: another run's database is left alone even between its
+ * connections (a child process started on it has not connected yet), or a second run on the
+ * same machine drops it under the first.
+ */
+function ownerAlive(datname: string): boolean {
+  const pid = Number(/^forestall_(?:test|workers)_(\d+)/.exec(datname)?.[1]);
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
