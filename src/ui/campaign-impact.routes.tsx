@@ -1,20 +1,131 @@
+import type { Child } from 'hono/jsx';
 import { campaignImpact } from '../modules/impact/impact.service';
-import { Card, PageHeader, Table } from '../view-kit/components';
+import type { CampaignImpact } from '../modules/impact/impact-schemas';
+import {
+  formatCount,
+  formatHours,
+  formatMoney,
+  formatPercent,
+} from '../modules/reports/report-format';
+import { Card, type Column, Note, PageHeader, Table } from '../view-kit/components';
 import { campaignById, createConsoleRouter, foundOr, render, signedIn } from './console-router';
 import { AreaLink, PAGE_ROLES } from './layout';
 
 export const campaignImpactRoutes = createConsoleRouter();
 
-type Answer = Awaited<ReturnType<typeof campaignImpact>>['net'];
+type Answer = CampaignImpact['net'];
+type Group = CampaignImpact['companion']['treated'];
 
-const round = (n: number) => (Math.round(n * 10) / 10).toLocaleString('en');
+const round = (n: number) => formatCount(n, 1);
+
+const elapsedDays = (days: number) => (days < 1 ? 'less than one' : formatCount(Math.floor(days)));
 
 /** A number with its interval, or why there is none yet. */
 const answerText = (answer: Answer) =>
-  answer.status === 'ok' && 'prevented' in answer && answer.prevented
+  answer.status === 'ok' && answer.prevented
     ? `${round(answer.prevented.estimate)} ` +
       `(95% interval ${round(answer.prevented.low)} to ${round(answer.prevented.high)})`
-    : `No number yet: ${'reason' in answer ? answer.reason : 'insufficient data'}`;
+    : `No number yet: ${answer.reason ?? 'insufficient data'}`;
+
+const preventedColumns = (currency: string): Column<[string, Answer]>[] => [
+  { header: 'Measure', cell: ([label]) => label },
+  { header: 'Contacts prevented', cell: ([, answer]) => answerText(answer) },
+  {
+    header: 'Saved',
+    numeric: true,
+    cell: ([, answer]) => formatMoney(answer.savings_cents?.estimate, currency),
+  },
+];
+
+/** The companion metrics of both groups, a row each, as the report shows them per campaign. */
+const groupRows = (currency: string): [string, (g: Group) => Child][] => [
+  ['Accounts', (g) => formatCount(g.accounts)],
+  ['Contacts, all reasons', (g) => formatCount(g.contacts)],
+  ['Contacts, target reasons', (g) => formatCount(g.target_contacts)],
+  ['Re-contacts within 48 h', (g) => formatPercent(g.recontact_rate)],
+  ['Resolved', (g) => formatPercent(g.resolution_rate)],
+  ['Cost per resolution', (g) => formatMoney(g.cost_per_resolution_cents, currency)],
+  [
+    'CSAT (ratings 4–5)',
+    (g) => (g.csat === null ? '–' : `${formatPercent(g.csat)} of ${formatCount(g.csat_responses)}`),
+  ],
+  [
+    'First response, median / p90',
+    (g) =>
+      `${formatHours(g.first_response_median_hours)} / ${formatHours(g.first_response_p90_hours)}`,
+  ],
+  ['Churned in the window', (g) => formatPercent(g.churn_rate)],
+  ['Downgraded in the window', (g) => formatPercent(g.downgrade_rate)],
+];
+
+const DesignNotes = ({ impact }: { impact: CampaignImpact }) => {
+  const lift = impact.detectable.net.adjusted;
+  const reached = impact.holdout_reached;
+  return (
+    <>
+      {impact.deflection_rate === null ? (
+        ''
+      ) : (
+        <p>
+          Deflection rate: {formatPercent(impact.deflection_rate)} of the contacts the treated
+          accounts would have made did not happen.
+        </p>
+      )}
+      {lift === null ? (
+        ''
+      ) : (
+        <p>
+          With these groups the measurement detects a lift of {formatPercent(lift)} or more of the
+          contacts (80% power, 5% level); a smaller effect may read as no effect.
+        </p>
+      )}
+      {reached.accounts > 0 ? (
+        <Note>
+          {formatCount(reached.accounts)} of the {formatCount(reached.held_out)} held-out accounts
+          got this email anyway, at an address they share with a treated account. They stay held out
+          as assigned, so the figures understate the contacts prevented by about{' '}
+          {formatPercent(reached.accounts / reached.held_out)}.
+        </Note>
+      ) : (
+        ''
+      )}
+    </>
+  );
+};
+
+const Warnings = ({ impact }: { impact: CampaignImpact }) =>
+  impact.warnings.length === 0 ? (
+    ''
+  ) : (
+    <section class="warnings" aria-label="Warnings">
+      <h2>Deflection that came with worse service</h2>
+      <ul>
+        {impact.warnings.map((w) => (
+          <li>{w.message}</li>
+        ))}
+      </ul>
+    </section>
+  );
+
+const Observational = ({ impact }: { impact: CampaignImpact }) => {
+  const estimate = impact.observational;
+  if (!estimate) return '';
+  return (
+    <Card id="observational" title="Without a holdout">
+      {estimate.status === 'ok' && estimate.prevented ? (
+        <p>
+          For the target reasons, the weeks before the campaign predict{' '}
+          {formatCount(estimate.expected, 1)} contacts over its window;{' '}
+          {formatCount(estimate.observed)} came:{' '}
+          {answerText({ status: 'ok', prevented: estimate.prevented })} prevented. This assumes
+          nothing else changed in that time.
+        </p>
+      ) : (
+        <p>No number yet: {estimate.reason ?? 'insufficient data'}</p>
+      )}
+    </Card>
+  );
+};
 
 campaignImpactRoutes.get(
   '/console/campaigns/:id/impact',
@@ -28,6 +139,8 @@ campaignImpactRoutes.get(
     if ('page' in lookup) return lookup.page;
     const campaign = lookup.found;
     const impact = await campaignImpact(deps, campaign.id);
+    const currency = deps.config.currency;
+    const { treated, holdout } = impact.companion;
     return render(
       c,
       `${campaign.title}: impact`,
@@ -37,7 +150,8 @@ campaignImpactRoutes.get(
           meta={
             `Measured ${impact.method === 'holdout' ? 'against its holdout' : 'observationally'},` +
             ' ' +
-            `over ${impact.window.elapsed_days} of ${impact.window.planned_days} days.`
+            `over ${elapsedDays(impact.window.elapsed_days)} of ${impact.window.planned_days} days` +
+            (impact.measurement === 'final' ? ' (final).' : ' so far.')
           }
         >
           <p>
@@ -47,6 +161,7 @@ campaignImpactRoutes.get(
             · <a href="/console/reports">All campaigns in the report</a>
           </p>
         </PageHeader>
+        <Warnings impact={impact} />
         <Card id="prevented" title="Contacts prevented">
           <Table
             rows={
@@ -56,12 +171,24 @@ campaignImpactRoutes.get(
                 ['Shifted to other reasons', impact.shifted],
               ] as [string, Answer][]
             }
-            columns={[
-              { header: 'Measure', cell: ([label]) => label },
-              { header: 'Contacts', cell: ([, answer]) => answerText(answer) },
-            ]}
+            columns={preventedColumns(currency)}
           />
+          <DesignNotes impact={impact} />
         </Card>
+        {impact.method === 'holdout' ? (
+          <Card id="groups" title="Treated and held-out accounts">
+            <Table
+              rows={groupRows(currency)}
+              columns={[
+                { header: 'Over each account’s window', cell: ([label]) => label },
+                { header: 'Treated', numeric: true, cell: ([, show]) => show(treated) },
+                { header: 'Held out', numeric: true, cell: ([, show]) => show(holdout) },
+              ]}
+            />
+          </Card>
+        ) : (
+          <Observational impact={impact} />
+        )}
       </>,
     );
   },
