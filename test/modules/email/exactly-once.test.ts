@@ -10,7 +10,7 @@ import { type FakeResend, startFakeResend } from '../../helpers/fake-resend';
 import { readJson } from '../../helpers/read-json';
 import { type Started, start, stop } from '../../helpers/start-entry';
 import { startTestApp } from '../../helpers/test-app';
-import { createTestDatabase, type TestDatabase } from '../../helpers/test-database';
+import { createTestDatabase } from '../../helpers/test-database';
 
 const RECIPIENTS = 5_000;
 const ADMIN_KEY = 'exactly-once-admin-key-0123456789';
@@ -36,6 +36,52 @@ const until = async (what: string, done: () => boolean | Promise<boolean>, ms = 
   }
 };
 
+/** A database that outlives the process using it: Postgres when the suite runs on it, else a PGlite directory. */
+async function databaseAcrossRestarts(prefix: string) {
+  if (process.env.TEST_DATABASE_URL) {
+    const database = await createTestDatabase();
+    return { url: database.url ?? '', remove: () => database.close() };
+  }
+  const dataDir = await mkdtemp(join(tmpdir(), prefix));
+  return {
+    url: `file://${join(dataDir, 'db')}`,
+    remove: () => rm(dataDir, { recursive: true, force: true }),
+  };
+}
+
+const serverEnv = (fake: FakeResend, databaseUrl: string, rateLimit: string) => ({
+  DATABASE_URL: databaseUrl,
+  ADMIN_API_KEY: ADMIN_KEY,
+  RESEND_API_KEY: fake.apiKey,
+  RESEND_BASE_URL: fake.url,
+  RESEND_RATE_LIMIT: rateLimit,
+  EMAIL_POLL_SECONDS: '1',
+  EMAIL_LEASE_SECONDS: '3',
+  LOG_LEVEL: 'warn',
+});
+
+/** The accounts and the campaign, through the server's API; the campaign's id. */
+async function publishToEveryone(running: Started): Promise<string> {
+  const call = (path: string, json: unknown) =>
+    fetch(`${running.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify(json),
+    });
+  expect((await call('/v1/accounts/batch', { accounts })).status).toBe(200);
+  const created = await call('/v1/campaigns', campaign);
+  expect(created.status).toBe(201);
+  return (await readJson(created)).id;
+}
+
+const untilEverySent = (running: Started, campaignId: string) =>
+  until('every delivery recorded as sent', async () => {
+    const answer = await fetch(`${running.url}/v1/campaigns/${campaignId}/deliveries?limit=1`, {
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
+    return (await readJson(answer)).counts.sent === RECIPIENTS;
+  });
+
 const expectEachRecipientOnce = (fake: FakeResend) => {
   const counts = fake.countsByRecipient();
   expect(counts.size).toBe(RECIPIENTS);
@@ -52,40 +98,12 @@ describe('exactly once under faults (5,000 recipients, the fake Resend)', () => 
   afterAll(() => fake.close());
 
   it('sends every recipient exactly one email when the sending process is killed with SIGKILL mid-send and restarted', async () => {
-    // The same database across the crash: Postgres when the suite runs on it, else a PGlite directory.
-    let database: TestDatabase | undefined;
-    let dataDir: string | undefined;
-    let databaseUrl: string;
-    if (process.env.TEST_DATABASE_URL) {
-      database = await createTestDatabase();
-      databaseUrl = database.url ?? '';
-    } else {
-      dataDir = await mkdtemp(join(tmpdir(), 'forestall-crash-'));
-      databaseUrl = `file://${join(dataDir, 'db')}`;
-    }
-    const env = {
-      DATABASE_URL: databaseUrl,
-      ADMIN_API_KEY: ADMIN_KEY,
-      RESEND_API_KEY: fake.apiKey,
-      RESEND_BASE_URL: fake.url,
-      RESEND_RATE_LIMIT: '20',
-      EMAIL_POLL_SECONDS: '1',
-      EMAIL_LEASE_SECONDS: '3',
-      LOG_LEVEL: 'warn',
-    };
+    const database = await databaseAcrossRestarts('forestall-crash-');
+    const env = serverEnv(fake, database.url, '20');
     let running: Started | undefined;
     try {
       running = await start(env);
-      const call = (path: string, json: unknown) =>
-        fetch(`${running?.url}${path}`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
-          body: JSON.stringify(json),
-        });
-      expect((await call('/v1/accounts/batch', { accounts })).status).toBe(200);
-      const created = await call('/v1/campaigns', campaign);
-      expect(created.status).toBe(201);
-      const { id } = await readJson(created);
+      const id = await publishToEveryone(running);
 
       await until('the first thousand emails', () => fake.accepted.length >= 1_000);
       expect(await stop(running, 'SIGKILL')).toBe(null);
@@ -93,18 +111,11 @@ describe('exactly once under faults (5,000 recipients, the fake Resend)', () => 
       expect(atCrash).toBeLessThan(RECIPIENTS);
 
       running = await start(env);
-      const url = running.url;
-      await until('every delivery recorded as sent', async () => {
-        const answer = await fetch(`${url}/v1/campaigns/${id}/deliveries?limit=1`, {
-          headers: { authorization: `Bearer ${ADMIN_KEY}` },
-        });
-        return (await readJson(answer)).counts.sent === RECIPIENTS;
-      });
+      await untilEverySent(running, id);
       expectEachRecipientOnce(fake);
     } finally {
       if (running?.child.exitCode === null) await stop(running, 'SIGTERM');
-      await database?.close();
-      if (dataDir) await rm(dataDir, { recursive: true, force: true });
+      await database.remove();
     }
   }, 180_000);
 
@@ -156,39 +167,12 @@ describe('exactly once under faults (5,000 recipients, the fake Resend)', () => 
     fake.accepted.length = 0;
     // Slow requests, so the campaign takes far longer to send than the shutdown may take.
     fake.faults.latencyMs = 1_000;
-    let database: TestDatabase | undefined;
-    let dataDir: string | undefined;
-    let databaseUrl: string;
-    if (process.env.TEST_DATABASE_URL) {
-      database = await createTestDatabase();
-      databaseUrl = database.url ?? '';
-    } else {
-      dataDir = await mkdtemp(join(tmpdir(), 'forestall-sigterm-'));
-      databaseUrl = `file://${join(dataDir, 'db')}`;
-    }
-    const env = {
-      DATABASE_URL: databaseUrl,
-      ADMIN_API_KEY: ADMIN_KEY,
-      RESEND_API_KEY: fake.apiKey,
-      RESEND_BASE_URL: fake.url,
-      RESEND_RATE_LIMIT: '4',
-      EMAIL_POLL_SECONDS: '1',
-      EMAIL_LEASE_SECONDS: '3',
-      LOG_LEVEL: 'warn',
-    };
+    const database = await databaseAcrossRestarts('forestall-sigterm-');
+    const env = serverEnv(fake, database.url, '4');
     let running: Started | undefined;
     try {
       running = await start(env);
-      const call = (path: string, json: unknown) =>
-        fetch(`${running?.url}${path}`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
-          body: JSON.stringify(json),
-        });
-      expect((await call('/v1/accounts/batch', { accounts })).status).toBe(200);
-      const created = await call('/v1/campaigns', campaign);
-      expect(created.status).toBe(201);
-      const { id } = await readJson(created);
+      const id = await publishToEveryone(running);
 
       await until('the first emails', () => fake.accepted.length >= 300);
       const stopping = running;
@@ -198,19 +182,12 @@ describe('exactly once under faults (5,000 recipients, the fake Resend)', () => 
 
       fake.faults.latencyMs = 40;
       running = await start(env);
-      const url = running.url;
-      await until('every delivery recorded as sent', async () => {
-        const answer = await fetch(`${url}/v1/campaigns/${id}/deliveries?limit=1`, {
-          headers: { authorization: `Bearer ${ADMIN_KEY}` },
-        });
-        return (await readJson(answer)).counts.sent === RECIPIENTS;
-      });
+      await untilEverySent(running, id);
       expectEachRecipientOnce(fake);
     } finally {
       fake.faults.latencyMs = 40;
       if (running?.child.exitCode === null) await stop(running, 'SIGTERM');
-      await database?.close();
-      if (dataDir) await rm(dataDir, { recursive: true, force: true });
+      await database.remove();
     }
   }, 240_000);
 });
