@@ -95,6 +95,8 @@ export type HoldoutAssessment = {
   detectable: HoldoutEstimate['detectable'];
   companion: { treated: GroupCompanion; holdout: GroupCompanion };
   warnings: CompanionWarning[];
+  /** Of the accounts held out so far, those the campaign's email reached anyway. */
+  holdout_reached: { accounts: number; held_out: number };
 };
 
 /** Everything the impact endpoint and the report say of a campaign measured by its holdout. */
@@ -126,6 +128,7 @@ export function assessWithHoldout(
       treated,
       holdout,
     ),
+    holdout_reached: { accounts: holdout.emailedAnyway, held_out: holdout.accounts },
   };
 }
 

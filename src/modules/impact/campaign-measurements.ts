@@ -32,6 +32,11 @@ export type GroupMeasurement = {
   /** Accounts that churned, or downgraded, inside their window. */
   churned: number;
   downgraded: number;
+  /**
+   * Held-out accounts emailed anyway: at an address they share with a treated account, which
+   * the campaign emailed for it (an address gets a campaign's email once). Zero when treated.
+   */
+  emailedAnyway: number;
 };
 
 type ByGroup<T> = Record<ExposureGroup, T>;
@@ -57,6 +62,7 @@ const emptyGroup = (): GroupMeasurement => ({
   firstResponse: { answered: 0, medianHours: null, p90Hours: null },
   churned: 0,
   downgraded: 0,
+  emailedAnyway: 0,
 });
 
 type Row = {
@@ -76,6 +82,7 @@ type Row = {
   p90_hours: number | null;
   churned: number;
   downgraded: number;
+  emailed_anyway: number;
 };
 
 const PRE_PERIOD = `${PRE_PERIOD_DAYS} days`;
@@ -174,7 +181,12 @@ export async function measureCampaigns(
                coalesce(p.pre_every, 0) * x.days / ${PRE_PERIOD_DAYS} as pre_every,
                x.days / 7 as weeks,
                (acc.churned_at >= x.first_at and acc.churned_at < x.window_end) as churned,
-               (acc.downgraded_at >= x.first_at and acc.downgraded_at < x.window_end) as downgraded
+               (acc.downgraded_at >= x.first_at and acc.downgraded_at < x.window_end) as downgraded,
+               (x."group" = 'holdout' and exists (
+                 select 1 from account_contacts ac
+                 join email_deliveries d on d.campaign_id = x.campaign_id and d.email = ac.email
+                 where ac.account_id = x.account_id
+                   and d.status in ('sent', 'delivered', 'complained'))) as emailed_anyway
         from exposed x
         left join per_account p
           on p.campaign_id = x.campaign_id and p."group" = x."group" and p.account_id = x.account_id
@@ -183,7 +195,8 @@ export async function measureCampaigns(
       groups as (
         select campaign_id, "group", ${momentSums} as moments,
                count(*) filter (where churned)::int as churned,
-               count(*) filter (where downgraded)::int as downgraded
+               count(*) filter (where downgraded)::int as downgraded,
+               count(*) filter (where emailed_anyway)::int as emailed_anyway
         from a group by 1, 2
       ),
       window_tickets as (
@@ -209,18 +222,18 @@ export async function measureCampaigns(
              coalesce(w.csat_responses, 0) as csat_responses,
              coalesce(w.csat_satisfied, 0) as csat_satisfied,
              coalesce(w.answered, 0) as answered, w.median_hours, w.p90_hours,
-             g.churned, g.downgraded
+             g.churned, g.downgraded, g.emailed_anyway
       from groups g
       left join window_tickets w on w.campaign_id = g.campaign_id and w."group" = g."group"
       union all
       select 'week', campaign_id, "group",
              to_char(date_trunc('week', created_at at time zone ${timeZone}), 'YYYY-MM-DD'),
              null, count(*)::float8, count(*) filter (where is_target)::float8, 0, 0, 0, 0, 0,
-             null, null, 0, 0
+             null, null, 0, 0, 0
       from seen where in_window group by 2, 3, 4
       union all
       select 'reason', campaign_id, "group", reason_slug, null, count(*)::float8, 0, 0, 0, 0, 0,
-             0, null, null, 0, 0
+             0, null, null, 0, 0, 0
       from seen where in_window group by 2, 3, 4`),
   );
   for (const row of rows) {
@@ -243,6 +256,7 @@ export async function measureCampaigns(
         },
         churned: row.churned,
         downgraded: row.downgraded,
+        emailedAnyway: row.emailed_anyway,
       };
     } else if (row.kind === 'week') {
       const week = campaign.weeks.get(row.key ?? '') ?? {

@@ -104,6 +104,16 @@ export const WarningSchema = z
       'rose, against held-out accounts (beyond chance, one-sided 5%).',
   });
 
+export const HoldoutReachedSchema = z
+  .object({ accounts: z.number().int(), held_out: z.number().int() })
+  .openapi('HoldoutReached', {
+    description:
+      'Of the `held_out` accounts held out so far, `accounts` got the campaign’s email anyway, ' +
+      'at an address they share with a treated account (an address gets a campaign’s email ' +
+      'once). They stay in the holdout as assigned, so the estimate leans towards zero: it ' +
+      'understates the contacts prevented by about their share.',
+  });
+
 /** What `GET /v1/campaigns/{id}/impact` answers. */
 export const CampaignImpactSchema = z
   .object({
@@ -128,18 +138,7 @@ export const CampaignImpactSchema = z
     detectable: DetectableSchema,
     companion: z.object({ treated: CompanionSchema, holdout: CompanionSchema }),
     warnings: z.array(WarningSchema),
-    holdout_reached: z
-      .object({
-        accounts: z.number().int(),
-        held_out: z.number().int(),
-      })
-      .openapi({
-        description:
-          'Of the `held_out` accounts held out so far, `accounts` got the campaign’s email ' +
-          'anyway, at an address they share with a treated account (an address gets a ' +
-          'campaign’s email once). They stay in the holdout as assigned, so the estimate leans ' +
-          'towards zero: it understates the contacts prevented by about their share.',
-      }),
+    holdout_reached: HoldoutReachedSchema,
     observational: z
       .object({
         status: z.enum(['ok', 'insufficient_data']),

@@ -5,7 +5,6 @@ import { notFound } from '../../http/app-error';
 import { campaignStatus } from '../campaigns/campaign-status';
 import { assessWithHoldout, measurementWindow } from './campaign-assessment';
 import { catchUpForMeasurement, measureCampaigns } from './campaign-measurements';
-import { holdoutReach } from './holdout-reach';
 import type { CampaignImpact } from './impact-schemas';
 import { observationalImpact } from './observational-impact';
 
@@ -53,7 +52,6 @@ export async function campaignImpact(
     },
     target_reasons: campaign.targetReasons,
     ...assessment,
-    holdout_reached: await holdoutReach(deps.db, id, now),
     ...(campaign.holdoutPercent === 0
       ? { observational: await observationalImpact(deps, campaign, window.end) }
       : {}),

@@ -20,7 +20,11 @@ const SETTLED_DAYS = 30;
 /** Campaigns measured per statement, so one statement stays well under its timeout. */
 const CHUNK = 25;
 
-type StoredGroup = Omit<GroupMeasurement, 'moments'> & { moments: number[] };
+/** `emailedAnyway` is missing from measurements stored before it was counted. */
+type StoredGroup = Omit<GroupMeasurement, 'moments' | 'emailedAnyway'> & {
+  moments: number[];
+  emailedAnyway?: number;
+};
 type ByGroup<T> = { treated: T; holdout: T };
 /** A measurement as the jsonb column holds it (typed arrays and maps as plain arrays). */
 export type StoredMeasurement = {
@@ -41,6 +45,7 @@ const stored = (m: CampaignMeasurement): StoredMeasurement => {
 const revived = (s: StoredMeasurement): CampaignMeasurement => {
   const group = (g: StoredGroup): GroupMeasurement => ({
     ...g,
+    emailedAnyway: g.emailedAnyway ?? 0,
     moments: Float64Array.from(g.moments),
   });
   return {
@@ -64,10 +69,12 @@ export async function measureAndStore(deps: Deps, now: Date): Promise<number> {
     .where(
       and(
         publishedCampaign,
-        // Not yet measured once settled (an open-ended campaign never is).
+        // Not yet measured once settled (an open-ended campaign never is), or settled before
+        // held-out accounts emailed anyway were counted.
         sql`not exists (select 1 from campaign_measurements m
           where m.campaign_id = ${campaigns.id}
-            and m.measured_at >= ${campaigns.endsAt} + ${settledAfter}::interval)`,
+            and m.measured_at >= ${campaigns.endsAt} + ${settledAfter}::interval
+            and m.measurement -> 'groups' -> 'holdout' ? 'emailedAnyway')`,
       ),
     );
   const started = rows.filter((row) => row.startsAt && row.startsAt < now);

@@ -223,6 +223,7 @@ function reportCampaign(
     interval_kind: assessment.interval_kind,
     treated: assessment.companion.treated,
     holdout: assessment.companion.holdout,
+    holdout_reached: assessment.holdout_reached,
   };
   if (row.holdoutPercent === 0) {
     const estimate = at.observational();

@@ -18,6 +18,7 @@ const COLUMNS = [
   'first_response_p90_hours',
   'churn_rate',
   'downgrade_rate',
+  'emailed_anyway',
   'method',
   'interval_kind',
   'prevented',
@@ -60,7 +61,7 @@ const rates = (r: Companion) => ({
 /**
  * The same report as one CSV table; `section` says which part of the JSON a row is. Each
  * campaign is followed by one `campaign_group` row per group (treated, holdout) with its
- * companion metrics.
+ * companion metrics; the holdout's counts its accounts emailed anyway (`holdout_reached`).
  */
 export function reportCsv(report: PreventedContactsReport): string {
   const { totals } = report;
@@ -110,6 +111,7 @@ export function reportCsv(report: PreventedContactsReport): string {
           first_response_p90_hours: g.first_response_p90_hours,
           churn_rate: g.churn_rate,
           downgrade_rate: g.downgrade_rate,
+          ...(group === 'holdout' ? { emailed_anyway: c.holdout_reached.accounts } : {}),
         };
       }),
     ]),

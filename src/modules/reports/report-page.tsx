@@ -70,6 +70,17 @@ const campaignColumns = (currency: string): Column<Campaign>[] => [
           {c.status},{' '}
           {c.measurement === 'final' ? 'final (fixed horizon)' : 'so far (always valid)'}
         </span>
+        {c.holdout_reached.accounts > 0 ? (
+          <>
+            <br />
+            <span class="label">
+              {formatCount(c.holdout_reached.accounts)} of {formatCount(c.holdout_reached.held_out)}{' '}
+              held out were emailed anyway (shared addresses): understated
+            </span>
+          </>
+        ) : (
+          ''
+        )}
       </>
     ),
   },

@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import {
   CompanionSchema,
   DEFLECTION_RATE,
+  HoldoutReachedSchema,
   IntervalSchema,
   WarningSchema,
 } from '../impact/impact-schemas';
@@ -86,6 +87,7 @@ export const PreventedContactsReportSchema = z
         deflection_rate: z.number().nullable(),
         treated: CompanionSchema,
         holdout: CompanionSchema,
+        holdout_reached: HoldoutReachedSchema,
         warnings: z.array(WarningSchema),
       }),
     ),

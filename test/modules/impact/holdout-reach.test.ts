@@ -1,7 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rowsOf } from '../../../src/db/json-param';
 import { isHeldOut } from '../../../src/modules/campaigns/holdout';
 import { sendDueEmails } from '../../../src/modules/email/delivery/send-due-emails';
+import { measureAndStore } from '../../../src/modules/impact/stored-measurements';
 import { consoleClient } from '../../helpers/console-client';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
@@ -29,6 +31,7 @@ describe('held-out accounts emailed through a shared address', () => {
         severity: 'info',
         audience: { type: 'all' },
         starts_at: '2026-03-03T09:00:00Z',
+        ends_at: '2026-03-05T09:00:00Z',
         holdout_percent: 50,
         email: { template: 'announcement' },
         publish: false,
@@ -84,9 +87,41 @@ describe('held-out accounts emailed through a shared address', () => {
     expect(markup).toContain(
       '1 of the 2 held-out accounts got this email anyway, at an address they share',
     );
-    expect(markup).toContain('over less than one of 56 days so far');
+    expect(markup).toContain('over less than one of 16 days so far');
     const groups = markup.slice(markup.indexOf('Treated and held-out accounts'));
     expect(groups.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ')).toContain('Accounts 1 2');
+
+    // The leaders' report says it too, from the measurement the job stores.
+    const report = (format = 'json') =>
+      t.request(`/v1/reports/prevented-contacts?from=2026-03-01&to=2026-03-31&format=${format}`, {
+        key: analyst,
+      });
+    const [measured] = (await readJson(await report())).campaigns;
+    expect(measured.holdout_reached).toEqual({ accounts: 1, held_out: 2 });
+    const csv = await (await report('csv')).text();
+    const header = (csv.split('\n')[0] ?? '').split(',');
+    const holdoutRow = csv
+      .split('\n')
+      .find((line) => line.startsWith('campaign_group,') && line.includes(',holdout,'));
+    expect(holdoutRow?.split(',')[header.indexOf('emailed_anyway')]).toBe('1');
+    expect(await (await report('html')).text()).toContain(
+      '1 of 2 held out were emailed anyway (shared addresses): understated',
+    );
+
+    // A settled measurement stored before the count existed is measured again by the job.
+    t.clock.set('2026-04-20T00:00:00Z');
+    expect(await measureAndStore(t.deps, t.clock.now())).toBe(1);
+    expect(await measureAndStore(t.deps, t.clock.now())).toBe(0);
+    await t.deps.db.execute(sql`
+      update campaign_measurements
+      set measurement = measurement #- '{groups,holdout,emailedAnyway}'`);
+    expect(await measureAndStore(t.deps, t.clock.now())).toBe(1);
+    const [stored] = rowsOf<{ emailed: number }>(
+      await t.deps.db.execute(sql`
+        select (measurement -> 'groups' -> 'holdout' ->> 'emailedAnyway')::int as emailed
+        from campaign_measurements`),
+    );
+    expect(stored?.emailed).toBe(1);
   });
 
   it('shows a campaign without a holdout its observational estimate instead of the groups', async () => {
