@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AppEnv } from './app-env';
 import { AppError } from './app-error';
@@ -36,4 +36,26 @@ export function limitStream(
       },
     }),
   );
+}
+
+/**
+ * `limitBody` for a route that answers an over-limit body itself (a form shown again with
+ * the field marked), given the size the request declared when it declared one. The body is
+ * not read past the limit either way.
+ */
+export const limitBodyOr =
+  (
+    answer: (c: Context<AppEnv>, declaredBytes: number | undefined) => Response | Promise<Response>,
+  ): MiddlewareHandler<AppEnv> =>
+  (c, next) =>
+    bodyLimit({
+      maxSize: c.var.deps.config.bodyLimitBytes,
+      onError: (c) => answer(c, declaredLength(c)),
+    })(c, next);
+
+/** Content-Length as hono's bodyLimit trusts it: only without a Transfer-Encoding. */
+function declaredLength(c: Context<AppEnv>): number | undefined {
+  if (c.req.header('transfer-encoding')) return undefined;
+  const length = Number(c.req.header('content-length'));
+  return Number.isSafeInteger(length) && length > 0 ? length : undefined;
 }

@@ -1,4 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { countOf } from '../lib/count-words';
 import type { AppEnv } from './app-env';
 import { AppError, fieldErrors } from './app-error';
 
@@ -18,7 +19,7 @@ export function createRouter() {
       if (result.success) return;
       const location = LOCATIONS[result.target] ?? result.target;
       const errors = fieldErrors(result.error.issues, location);
-      const fields = `${errors.length} invalid field${errors.length === 1 ? '' : 's'}`;
+      const fields = countOf(errors.length, 'invalid field');
       throw new AppError('validation_failed', `${fields} in the request ${location}.`, errors);
     },
   });

@@ -1,3 +1,4 @@
+import { except } from 'hono/combine';
 import { AppError } from '../http/app-error';
 import { limitBody } from '../http/body-limit';
 import { CONSOLE_POLICY } from '../http/content-security-policies';
@@ -13,7 +14,7 @@ import { campaignRoutes } from './campaigns.routes';
 import { consoleErrorPage, createConsoleRouter } from './console-router';
 import { readSession } from './console-session';
 import { eventRoutes } from './events.routes';
-import { importRoutes } from './import.routes';
+import { IMPORT_PATH, importRoutes } from './import.routes';
 import { importRunRoutes } from './import-run.routes';
 import { LIVE_PREVIEW_SCRIPT } from './live-preview-script';
 import { overviewRoutes } from './overview.routes';
@@ -32,7 +33,8 @@ import { statusComponentRoutes } from './status-components.routes';
 export const consoleRoutes = createConsoleRouter()
   // Set before the routes: each is wrapped with it as it is added to the app.
   .onError(consoleErrorPage)
-  .use('/console/*', limitBody)
+  // The import form limits its upload itself, to answer with the form rather than this page.
+  .use('/console/*', except(IMPORT_PATH, limitBody))
   .use('/console/*', documentPolicy(CONSOLE_POLICY))
   .route('/', signInRoutes)
   .route('/', overviewRoutes)

@@ -34,7 +34,7 @@ export function withSchema<T>(
   };
 }
 
-export type FormProblem = { status: 400 | 409; summary: string; link?: Flash['link'] };
+export type FormProblem = { status: 400 | 409 | 413; summary: string; link?: Flash['link'] };
 
 /**
  * A console form's POST handler: check the CSRF token, parse, re-render the form with the

@@ -1,5 +1,6 @@
 import { formatInTimeZone } from 'date-fns-tz';
 import { AppError, type FieldError } from '../http/app-error';
+import { countOf } from '../lib/count-words';
 import {
   type ImportRun,
   importRunById,
@@ -24,16 +25,12 @@ const REFRESH_SECONDS = 2;
 
 export const runPath = (id: string) => `/console/import/runs/${id}`;
 
-/** `1 row`, `2 rows`, `341,299 rows`. */
-export const count = (n: number, noun: string) =>
-  `${n.toLocaleString('en')} ${noun}${n === 1 ? '' : 's'}`;
-
 /** What the rows came to: new, updated, already known and skipped. */
 const outcome = (run: ImportRun) =>
-  `${count(run.inserted, 'new ticket')}, ` +
+  `${countOf(run.inserted, 'new ticket')}, ` +
   (run.updated > 0 ? `${run.updated.toLocaleString('en')} updated, ` : '') +
   `${run.duplicates.toLocaleString('en')} already known` +
-  (run.rejected > 0 ? `, ${count(run.rejected, 'bad row')} skipped` : '');
+  (run.rejected > 0 ? `, ${countOf(run.rejected, 'bad row')} skipped` : '');
 
 const percent = (run: ImportRun) =>
   run.rowsTotal === 0 ? 100 : Math.floor((100 * run.received) / run.rowsTotal);
@@ -52,8 +49,8 @@ export const RecentImports = (props: { runs: Awaited<ReturnType<typeof recentImp
         header: 'State',
         cell: (run) =>
           run.status === 'running'
-            ? `running: ${run.received.toLocaleString('en')} of ${count(run.rowsTotal, 'row')}`
-            : `${STATUS_LABELS[run.status]}: ${count(run.received, 'row')}`,
+            ? `running: ${run.received.toLocaleString('en')} of ${countOf(run.rowsTotal, 'row')}`
+            : `${STATUS_LABELS[run.status]}: ${countOf(run.received, 'row')}`,
       },
     ]}
     rows={props.runs}
@@ -141,7 +138,7 @@ function runningPage(c: ConsoleContext, run: ImportRun) {
       <Card id="progress" title="Progress">
         <progress max={run.rowsTotal} value={run.received} aria-labelledby="progress-text" />
         <p id="progress-text" role="status">
-          {run.received.toLocaleString('en')} of {count(run.rowsTotal, 'row')} written (
+          {run.received.toLocaleString('en')} of {countOf(run.rowsTotal, 'row')} written (
           {percent(run)}%): {outcome(run)}.
         </p>
         {run.failure ? (
@@ -188,7 +185,7 @@ function finishedPage(c: ConsoleContext, run: ImportRun) {
             <p role="alert">{run.failure}</p>
             <p>
               {run.received > 0
-                ? `${count(run.received, 'row')} of ${run.rowsTotal.toLocaleString('en')} ` +
+                ? `${countOf(run.received, 'row')} of ${run.rowsTotal.toLocaleString('en')} ` +
                   `were written before it stopped (${outcome(run)}). `
                 : 'Nothing from it was written. '}
               Importing the file again adds what is missing: tickets already stored are known by
@@ -197,7 +194,7 @@ function finishedPage(c: ConsoleContext, run: ImportRun) {
           </>
         ) : (
           <p role="status">
-            Imported {count(run.received, 'row')}: {outcome(run)}.
+            Imported {countOf(run.received, 'row')}: {outcome(run)}.
             {run.inserted + run.updated > 0
               ? ' Spike detection runs on the new history in the background.'
               : ''}

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { AppError } from '../http/app-error';
+import { limitBodyOr } from '../http/body-limit';
+import { countOf, sizeInWords } from '../lib/count-words';
 import { CHARSET_FIELD, type ColumnMap, parseColumnMap } from '../modules/tickets/csv-tickets';
 import {
   checkCsvUpload,
@@ -13,11 +15,12 @@ import { FileField, PostForm, SelectField, TextField } from '../view-kit/fields'
 import { emptyForm, type FormState } from '../view-kit/form-state';
 import { type ConsoleContext, createConsoleRouter, render, signedIn } from './console-router';
 import { type FormProblem, formPost } from './form-post';
-import { count, RecentImports, runPath } from './import-run.routes';
+import { RecentImports, runPath } from './import-run.routes';
 import { PAGE_ROLES } from './layout';
 import { PENDING_FORMS_PATH } from './pending-forms-script';
 
 export const importRoutes = createConsoleRouter();
+export const IMPORT_PATH = '/console/import';
 const ops = signedIn(PAGE_ROLES.import);
 
 // What spreadsheets and help desks commonly export; the API takes any charset it can read.
@@ -80,12 +83,10 @@ function importFromForm(values: Record<string, string>) {
   }
 }
 
-async function importPage(
-  c: ConsoleContext,
-  form: FormState = emptyForm({ source: 'csv', on_error: 'reject', charset: 'utf-8' }),
-  problem?: FormProblem,
-) {
-  const limitMb = Math.floor(c.var.deps.config.bodyLimitBytes / 1024 / 1024);
+const blankForm = () => emptyForm({ source: 'csv', on_error: 'reject', charset: 'utf-8' });
+
+async function importPage(c: ConsoleContext, form: FormState = blankForm(), problem?: FormProblem) {
+  const limit = sizeInWords(c.var.deps.config.bodyLimitBytes);
   const recent = await recentImportRuns(c.var.deps, 5);
   return render(
     c,
@@ -94,7 +95,7 @@ async function importPage(
       <PageHeader
         title="Import tickets"
         meta={
-          `A CSV export of tickets, or the same compressed as .csv.gz, up to ${limitMb} MB ` +
+          `A CSV export of tickets, or the same compressed as .csv.gz, up to ${limit} ` +
           'here (npm run import sends bigger files). Importing the same file again changes ' +
           'nothing.'
         }
@@ -155,7 +156,27 @@ async function importPage(
   );
 }
 
-importRoutes.get('/console/import', ops, (c) => importPage(c));
+importRoutes.get(IMPORT_PATH, ops, (c) => importPage(c));
+
+/**
+ * An upload over BODY_LIMIT_BYTES, answered with the form (413, nothing read past the limit,
+ * so the other fields are back at their defaults) and the file's size against the limit.
+ */
+function tooLargePage(c: ConsoleContext, declaredBytes: number | undefined) {
+  const { bodyLimitBytes, importMaxBytes } = c.var.deps.config;
+  const size = declaredBytes
+    ? `about ${sizeInWords(declaredBytes, 'up')}`
+    : `over ${sizeInWords(bodyLimitBytes)}`;
+  const message =
+    `The file is ${size}; this server takes up to ${sizeInWords(bodyLimitBytes)} per upload ` +
+    `here. Split it, or send it with npm run import or POST /v1/tickets/import, which take ` +
+    `up to ${sizeInWords(importMaxBytes)}.`;
+  return importPage(
+    c,
+    { ...blankForm(), errors: { file: message } },
+    { status: 413, summary: 'The file is too large for this form; nothing was imported.' },
+  );
+}
 
 const fieldProblem = (field: 'file' | 'charset', message: string) =>
   new AppError('validation_failed', message, [{ location: 'body', path: field, message }]);
@@ -187,8 +208,9 @@ function asFieldProblem(error: unknown): unknown {
 }
 
 importRoutes.post(
-  '/console/import',
+  IMPORT_PATH,
   ops,
+  limitBodyOr(tooLargePage),
   formPost<ImportFields>(importFromForm, {
     page: (c, state, problem) => importPage(c, state, problem),
     invalid: 'Fix the fields marked below; nothing was imported.',
@@ -224,7 +246,7 @@ importRoutes.post(
       return {
         to: runPath(run.id),
         message: run.started
-          ? `${file.name || 'The file'} is read: ${count(rows, 'row')} to import.`
+          ? `${file.name || 'The file'} is read: ${countOf(rows, 'row')} to import.`
           : ALREADY_STARTED,
       };
     },

@@ -66,7 +66,7 @@ describe('importing tickets from the console', () => {
     );
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain(
-      'nothing was written. line 3.created_at: must be an ISO 8601 date',
+      '1 invalid field; nothing was written. line 3.created_at: must be an ISO 8601 date',
     );
     const noSource = await upload({ _csrf: csrf, source: '', map: 'x', on_error: 'reject' });
     expect(noSource.status).toBe(400);
@@ -193,6 +193,74 @@ describe('importing tickets from the console', () => {
         await small.deps.db.execute(sql`select count(*)::int as n from tickets`),
       );
       expect(row?.n).toBe(0);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('answers a file over BODY_LIMIT_BYTES with the form, the file field saying its size against the limit', async () => {
+    const small = await startTestApp({ env: { BODY_LIMIT_BYTES: String(64 * 1024) } });
+    try {
+      const ops = consoleClient(small);
+      await ops.signIn(await small.keyFor('ops'));
+      const importPage = await (await ops.get('/console/import')).text();
+      expect(importPage).toContain('up to 64 KB here');
+      const form = new FormData();
+      for (const [key, value] of Object.entries({
+        _csrf: ops.csrfOf(importPage),
+        import_token: /name="import_token" value="([^"]+)"/.exec(importPage)?.[1] ?? '',
+        source: 'big',
+        map: '',
+        on_error: 'reject',
+        charset: 'utf-8',
+      }))
+        form.append(key, value);
+      const csv = `external_id,reason,created_at\n${'B1,Billing,2025-01-02\n'.repeat(5_000)}`;
+      form.append('file', new File([csv], 'big.csv', { type: 'text/csv' }));
+      const cookie = [...ops.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+      // As a browser sends it, its length declared; and streamed, its length unknown.
+      const encoded = new Response(form);
+      const bytes = new Uint8Array(await encoded.arrayBuffer());
+      const declared = await small.app.request('/console/import', {
+        method: 'POST',
+        headers: {
+          cookie,
+          'content-type': encoded.headers.get('content-type') ?? '',
+          'content-length': String(bytes.byteLength),
+        },
+        body: bytes,
+      });
+      const streamed = await small.app.request('/console/import', {
+        method: 'POST',
+        headers: { cookie },
+        body: form,
+      });
+      for (const [response, size] of [
+        [declared, `about ${Math.ceil((bytes.byteLength / 1024) * 10) / 10} KB`],
+        [streamed, 'over 64 KB'],
+      ] as const) {
+        expect(response.status).toBe(413);
+        const markup = await response.text();
+        expect(markup).toContain('<h1>Import tickets</h1>');
+        expect(markup).toContain('The file is too large for this form; nothing was imported.');
+        expect(markup).toMatch(/<input type="file" id="file" name="file"[^>]*aria-invalid="true"/);
+        expect(markup).toContain(
+          `id="file-error">The file is ${size}; this server takes up to 64 KB per upload here. ` +
+            'Split it, or send it with npm run import or POST /v1/tickets/import, which take up ' +
+            'to 1 GB.',
+        );
+        expect(markup).not.toContain('Back to the overview');
+      }
+      const [row] = rowsOf<{ tickets: number; runs: number }>(
+        await small.deps.db.execute(
+          sql`select (select count(*)::int from tickets) as tickets,
+            (select count(*)::int from ticket_imports) as runs`,
+        ),
+      );
+      expect(row).toEqual({ tickets: 0, runs: 0 });
+      // Signed out, the upload is not answered with the form, and not read either.
+      const stranger = await small.app.request('/console/import', { method: 'POST', body: form });
+      expect(stranger.status).toBe(303);
     } finally {
       await small.close();
     }

@@ -4,6 +4,7 @@ import { jsonParam, jsonRecordsParam, rowsOf } from '../../db/json-param';
 import { postgresCode, retryingTransaction } from '../../db/retry-transaction';
 import type { Deps } from '../../deps';
 import { AppError, type FieldError } from '../../http/app-error';
+import { countOf } from '../../lib/count-words';
 import { applyRollupDeltas, type RollupDelta, rollupSteps } from '../reasons/reason-weeks-rollup';
 import { resolveReasonSlugs } from '../reasons/resolve-reasons';
 import { queueRecontactWork, settleRecontactsInBackground } from '../recontacts/recontact-work';
@@ -91,7 +92,7 @@ export function prepareBatch(
   if (errors.length > 0 && mode === 'strict') {
     throw new AppError(
       'validation_failed',
-      `${errors.length} invalid field(s); nothing was written.`,
+      `${countOf(errors.length, 'invalid field')}; nothing was written.`,
       errors,
     );
   }
