@@ -1,6 +1,7 @@
 import { formatInTimeZone } from 'date-fns-tz';
 import { AppError, type FieldError } from '../http/app-error';
 import { countOf } from '../lib/count-words';
+import { type ImportWait, importWait } from '../modules/tickets/import-run-wait';
 import {
   type ImportRun,
   importRunById,
@@ -122,7 +123,20 @@ const SkippedRows = (props: { errors: FieldError[]; rejected: number }) =>
     </Card>
   );
 
+/** A run that wrote nothing lately: since when, and when resume-imports takes it up. */
+const Waiting = (props: { wait: ImportWait; failure: string | null }) => (
+  <Note>
+    No rows written since <Instant at={props.wait.since.toISOString()} />
+    {props.wait.lapsed
+      ? `: its server stopped${props.failure ? ` (${props.failure})` : ''}. It is taken up again`
+      : '. If its server stopped, it is taken up again'}{' '}
+    by about <Instant at={props.wait.resumesBy.toISOString()} />, after the last rows written
+    {props.wait.lapsed ? '' : ', once its claim lapses'}.
+  </Note>
+);
+
 function runningPage(c: ConsoleContext, run: ImportRun) {
+  const wait = importWait(run, c.var.deps.clock.now());
   return render(
     c,
     `Importing ${run.fileName}`,
@@ -141,7 +155,9 @@ function runningPage(c: ConsoleContext, run: ImportRun) {
           {run.received.toLocaleString('en')} of {countOf(run.rowsTotal, 'row')} written (
           {percent(run)}%): {outcome(run)}.
         </p>
-        {run.failure ? (
+        {wait ? (
+          <Waiting wait={wait} failure={run.failure} />
+        ) : run.failure ? (
           <Note>
             It stopped once ({run.failure}); it is taken up again within a minute, after the last
             rows written.
@@ -150,8 +166,9 @@ function runningPage(c: ConsoleContext, run: ImportRun) {
           ''
         )}
         <p class="hint">
-          The import goes on if you leave this page; it refreshes itself every {REFRESH_SECONDS}{' '}
-          seconds, and <a href="/console/import">Import</a> lists it under recent imports.
+          {wait ? 'This page' : 'The import goes on if you leave this page; it'} refreshes itself
+          every {REFRESH_SECONDS} seconds, and <a href="/console/import">Import</a> lists it under
+          recent imports.
         </p>
       </Card>
     </>,

@@ -30,6 +30,14 @@ describe('a console import as it runs, is sent again, and is taken up after a cr
           : sql`select count(*)::int as n from ticket_imports`,
       ),
     )[0]?.n ?? 0;
+  /** What a run keeps: its state, its counts, and whether it still holds its file. */
+  const storedRun = async (id: string) =>
+    rowsOf<{ status: string; received: number; upload: boolean }>(
+      await t.deps.db.execute(
+        sql`select status, received, upload is not null as upload from ticket_imports
+          where id = ${id}`,
+      ),
+    )[0];
   /** The import form's fields as the page gives them, with the file. */
   const filledForm = async (source: string, csv: string) => {
     const page = await (await browser.get('/console/import')).text();
@@ -104,6 +112,52 @@ describe('a console import as it runs, is sent again, and is taken up after a cr
     expect(done).toContain('Imported 300 rows: 300 new tickets, 0 already known.');
     expect(done).not.toContain('http-equiv="refresh"');
     expect(await (await browser.get('/console/import')).text()).toContain('done: 300 rows');
+    // Done, the run keeps its counts but no longer its file.
+    expect(await storedRun(run.id)).toEqual({ status: 'succeeded', received: 300, upload: false });
+  });
+
+  it('says a run that wrote nothing lately waits, and until when', async () => {
+    t.clock.set('2026-03-02T10:00:20Z');
+    const run = await recordedRun('waits', await sharedDataHead(300));
+    // An instance took it up at 10:00:20 and died before its first batch: its claim holds
+    // until 10:02:20, and resume-imports (each minute) takes it up at 10:03.
+    await t.deps.db.execute(sql`
+      update ticket_imports set claim = ${crypto.randomUUID()}, attempts = 1,
+        lease_until = '2026-03-02T10:02:20Z', progress_at = '2026-03-02T10:00:20Z'
+      where id = ${run.id}`);
+    const pageAt = async (at: string) => {
+      t.clock.set(at);
+      const markup = await (await browser.get(`/console/import/runs/${run.id}`)).text();
+      return markup.replace(/<[^>]+>/g, '');
+    };
+    const fresh = await pageAt('2026-03-02T10:00:30Z');
+    expect(fresh).toContain('The import goes on if you leave this page');
+    expect(fresh).not.toContain('No rows written');
+    expect(await pageAt('2026-03-02T10:01:00Z')).toContain(
+      'No rows written since 2026-03-02 10:00 UTC. If its server stopped, it is taken up ' +
+        'again by about 2026-03-02 10:03 UTC, after the last rows written, once its claim lapses.',
+    );
+    const lapsed = await pageAt('2026-03-02T10:02:30Z');
+    expect(lapsed).toContain(
+      'No rows written since 2026-03-02 10:00 UTC: its server stopped. It is taken up again ' +
+        'by about 2026-03-02 10:03 UTC, after the last rows written.',
+    );
+    expect(lapsed).not.toContain('The import goes on');
+    await resumeImportsJob.run(t.deps, new Date('2026-03-02T10:03:00Z'));
+    expect(await pageAt('2026-03-02T10:03:01Z')).toContain(
+      'Imported 300 rows: 300 new tickets, 0 already known.',
+    );
+  });
+
+  it('gives up on a run that failed three times, dropping its file and keeping what it counted', async () => {
+    const run = await recordedRun('gives-up', await sharedDataHead(10));
+    await t.deps.db.execute(sql`
+      update ticket_imports set attempts = 3, failure = 'connection reset', received = 4
+      where id = ${run.id}`);
+    await resumeImportsJob.run(t.deps, t.clock.now());
+    expect(await storedRun(run.id)).toEqual({ status: 'failed', received: 4, upload: false });
+    const page = await (await browser.get(`/console/import/runs/${run.id}`)).text();
+    expect(page).toContain('Stopped after 3 attempts: connection reset');
   });
 
   it('takes up an import whose instance died mid-file after its last committed batch, storing each ticket once', async () => {

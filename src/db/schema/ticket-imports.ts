@@ -43,6 +43,11 @@ export const ticketImports = pgTable(
     lastCreatedAt: timestamptz('last_created_at'),
     /** The moment the file was checked: the rows are read against it again when written. */
     checkedAt: timestamptz('checked_at').notNull(),
+    /**
+     * When the run was last seen working: started, taken up, or a batch committed. A running
+     * import whose progress is old has stopped, or is about to be taken up again.
+     */
+    progressAt: timestamptz('progress_at').notNull().defaultNow(),
     claim: uuid('claim'),
     leaseUntil: timestamptz('lease_until'),
     attempts: integer('attempts').notNull().default(0),

@@ -66,6 +66,7 @@ export async function startImportRun(
       id: uuidv7(),
       status: 'running',
       createdAt: deps.clock.now(),
+      progressAt: deps.clock.now(),
       ...input,
       upload: Buffer.from(input.upload).toString('base64'),
     })
@@ -139,6 +140,7 @@ export async function runImport(deps: Deps, id: string): Promise<void> {
     .set({
       claim,
       leaseUntil: leaseFrom(deps),
+      progressAt: deps.clock.now(),
       attempts: sql`${ticketImports.attempts} + 1`,
     })
     .where(
@@ -206,7 +208,12 @@ async function importBatches(deps: Deps, run: TicketImportRow, claim: string): P
       const next = advance(progress, summary, batch);
       const [held] = await tx
         .update(ticketImports)
-        .set({ ...next, linesDone: batch.lastLine, leaseUntil: leaseFrom(deps) })
+        .set({
+          ...next,
+          linesDone: batch.lastLine,
+          leaseUntil: leaseFrom(deps),
+          progressAt: deps.clock.now(),
+        })
         .where(and(eq(ticketImports.id, run.id), eq(ticketImports.claim, claim)))
         .returning({ id: ticketImports.id });
       if (!held) throw new LostClaim();
