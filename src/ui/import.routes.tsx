@@ -10,8 +10,9 @@ import {
   runImport,
   startImportRun,
 } from '../modules/tickets/import-runs.service';
+import { type OtherSource, storedUnderOtherSource } from '../modules/tickets/other-source';
 import { Card, PageHeader } from '../view-kit/components';
-import { FileField, PostForm, SelectField, TextField } from '../view-kit/fields';
+import { Checkboxes, FileField, PostForm, SelectField, TextField } from '../view-kit/fields';
 import { emptyForm, type FormState } from '../view-kit/form-state';
 import { type ConsoleContext, createConsoleRouter, render, signedIn } from './console-router';
 import { type FormProblem, formPost } from './form-post';
@@ -42,6 +43,7 @@ const ImportFieldsSchema = z.object({
   map: z.string().max(2000),
   on_error: z.enum(['reject', 'skip']),
   charset: z.enum(ENCODINGS.map(([value]) => value) as [Encoding, ...Encoding[]]),
+  store_anyway: z.enum(['yes']).optional(),
 });
 
 type ImportFields = {
@@ -51,6 +53,8 @@ type ImportFields = {
   map: ColumnMap;
   onError: 'reject' | 'skip';
   charset: Encoding;
+  /** Ticked after being told the file's ids are stored under another source already. */
+  storeAnyway: boolean;
 };
 
 function importFromForm(values: Record<string, string>) {
@@ -60,6 +64,7 @@ function importFromForm(values: Record<string, string>) {
     map: values.map ?? '',
     on_error: values.on_error ?? 'reject',
     charset: values.charset ?? 'utf-8',
+    store_anyway: values.store_anyway || undefined,
   });
   if (!parsed.success) {
     const errors: Record<string, string> = {};
@@ -77,7 +82,8 @@ function importFromForm(values: Record<string, string>) {
   try {
     const map = parseColumnMap(parsed.data.map ? [parsed.data.map] : []);
     const { import_token: token, source, on_error: onError, charset } = parsed.data;
-    return { data: { token, source, map, onError, charset } };
+    const storeAnyway = parsed.data.store_anyway === 'yes';
+    return { data: { token, source, map, onError, charset, storeAnyway } };
   } catch (error) {
     return { errors: { map: (error as Error).message } };
   }
@@ -129,6 +135,16 @@ async function importPage(c: ConsoleContext, form: FormState = blankForm(), prob
             label="Source"
             hint="where the tickets come from, for rows without a source column"
           />
+          {form.errors.store_anyway || form.values.store_anyway ? (
+            <Checkboxes
+              state={form}
+              name="store_anyway"
+              legend="Ids stored under another source"
+              options={[['yes', 'Import anyway: they are other tickets that share ids']]}
+            />
+          ) : (
+            ''
+          )}
           <TextField
             state={form}
             name="map"
@@ -227,12 +243,17 @@ importRoutes.post(
       const upload = new Uint8Array(await file.arrayBuffer());
       const { token, ...options } = input;
       const checkedAt = deps.clock.now();
-      let rows: number;
+      let checked: Awaited<ReturnType<typeof checkCsvUpload>>;
       try {
-        ({ rows } = await checkCsvUpload(deps, upload, options));
+        checked = await checkCsvUpload(deps, upload, options);
       } catch (error) {
         throw asFieldProblem(error);
       }
+      const { rows } = checked;
+      const other = input.storeAnyway
+        ? undefined
+        : await storedUnderOtherSource(deps, checked.firstTickets);
+      if (other) throw storedAlready(other);
       const run = await startImportRun(deps, {
         formToken: token,
         apiKeyId: c.var.session.principal.keyId,
@@ -252,5 +273,22 @@ importRoutes.post(
     },
   }),
 );
+
+/** The file's tickets look stored already under another source: asked, not imported twice. */
+function storedAlready(other: OtherSource) {
+  const share = Math.round((100 * other.matched) / other.sampled);
+  const message =
+    `${countOf(other.matched, 'ticket')} of the first ${other.sampled.toLocaleString('en')} ` +
+    `in this file (${share}%) have ids stored already under the source "${other.source}". ` +
+    `Tickets are known by source and id, so under "${other.as}" they would be stored a ` +
+    `second time and counted twice. If they are the same tickets, choose "${other.source}" ` +
+    'as Source; if they are other tickets that happen to share ids, tick this box. Then ' +
+    'choose the file again.';
+  return new AppError(
+    'conflict',
+    `Nothing was imported: this file looks imported already under "${other.source}".`,
+    [{ location: 'body', path: 'store_anyway', message }],
+  );
+}
 
 const ALREADY_STARTED = 'This upload was sent before; here is the import it started.';

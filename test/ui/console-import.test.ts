@@ -152,10 +152,51 @@ describe('importing tickets from the console', () => {
     expect(again).not.toContain('Spike detection');
   });
 
+  it('asks before storing a file’s tickets a second time under another source, naming it', async () => {
+    const csv = (ids: string[]) =>
+      `external_id,reason,created_at\n${ids.map((id) => `${id},Billing,2025-01-02\n`).join('')}`;
+    const file = { name: 'export.csv', text: csv(['D1', 'D2', 'D3', 'D4']) };
+    const form = (source: string) => ({ _csrf: csrf, source, map: '', on_error: 'reject' });
+    await resultOf(await upload(form('desk'), file));
+    const [tickets, runs] = [await ticketCount(), await runCount()];
+    const asked = await upload(form('desk-export'), file);
+    expect(asked.status).toBe(409);
+    const markup = await asked.text();
+    expect(markup).toContain(
+      'Nothing was imported: this file looks imported already under &quot;desk&quot;.',
+    );
+    expect(markup.replaceAll('&quot;', '"')).toContain(
+      'id="store_anyway-error">4 tickets of the first 4 in this file (100%) have ids stored ' +
+        'already under the source "desk". Tickets are known by source and id, so under ' +
+        '"desk-export" they would be stored a second time and counted twice. If they are the ' +
+        'same tickets, choose "desk" as Source',
+    );
+    expect(markup).toContain('<input type="checkbox" name="store_anyway" value="yes"/>');
+    expect(markup).toContain('value="desk-export"');
+    expect([await ticketCount(), await runCount()]).toEqual([tickets, runs]);
+    // Under its own source again, or ticked, or with few ids in common, it is imported.
+    expect(await resultOf(await upload(form('desk'), file))).toContain('4 already known');
+    expect(
+      await resultOf(await upload({ ...form('desk-export'), store_anyway: 'yes' }, file)),
+    ).toContain('Imported 4 rows: 4 new tickets');
+    const fewInCommon = { name: 'other.csv', text: csv(['D1', 'E2', 'E3', 'E4', 'E5']) };
+    expect(await resultOf(await upload(form('elsewhere'), fewInCommon))).toContain(
+      'Imported 5 rows: 5 new tickets',
+    );
+  });
+
   it('imports a .csv.gz as the export came, expanded as it is read', async () => {
     const csv = await sharedDataHead(40);
+    // The same rows as the plain import above, under another source on purpose.
     const response = await upload(
-      { _csrf: csrf, source: 'nyc-gz', map: '', on_error: 'reject', charset: 'utf-8' },
+      {
+        _csrf: csrf,
+        source: 'nyc-gz',
+        map: '',
+        on_error: 'reject',
+        charset: 'utf-8',
+        store_anyway: 'yes',
+      },
       { name: 'nyc-council-complaints.csv.gz', text: new Uint8Array(gzipSync(csv)) },
     );
     expect(await resultOf(response)).toContain('Imported 40 rows: 40 new tickets');

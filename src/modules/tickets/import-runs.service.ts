@@ -8,6 +8,7 @@ import { type CsvBatch, csvBatches, type ImportOptions } from './csv-batches';
 import { gunzippedCsv } from './gunzip';
 import { keepErrors } from './import.service';
 import { settleAfterIngest, writeBatch } from './ingest.service';
+import type { NormalizedTicket } from './normalize-tickets';
 import { addSummary, type IngestSummary } from './ticket-input';
 
 /** A run not heard from for this long is taken to have stopped, and another may take it. */
@@ -29,18 +30,21 @@ export function csvOfUpload(deps: Deps, upload: Uint8Array): ReadableStream<Uint
 
 /**
  * Reads the whole file as the import will, writing nothing: a malformed file, or a bad row
- * when bad rows reject the import, is refused here, before any run starts.
+ * when bad rows reject the import, is refused here, before any run starts. `firstTickets`:
+ * the good rows of its first batch, as they would be stored.
  */
 export async function checkCsvUpload(
   deps: Deps,
   upload: Uint8Array,
   options: ImportOptions,
-): Promise<{ rows: number }> {
+): Promise<{ rows: number; firstTickets: NormalizedTicket[] }> {
   let rows = 0;
+  let firstTickets: NormalizedTicket[] | undefined;
   for await (const batch of csvBatches(deps, csvOfUpload(deps, upload), options)) {
     rows += batch.prepared.received + batch.unreadable;
+    firstTickets ??= batch.prepared.tickets;
   }
-  return { rows };
+  return { rows, firstTickets: firstTickets ?? [] };
 }
 
 /**
