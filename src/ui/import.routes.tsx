@@ -245,7 +245,9 @@ importRoutes.post(
       const checkedAt = deps.clock.now();
       let checked: Awaited<ReturnType<typeof checkCsvUpload>>;
       try {
-        checked = await checkCsvUpload(deps, upload, options);
+        // Judged at checkedAt, as the run judges them: its batches are the run's to write.
+        const asChecked = { ...deps, clock: { now: () => checkedAt } };
+        checked = await checkCsvUpload(asChecked, upload, options);
       } catch (error) {
         throw asFieldProblem(error);
       }
@@ -263,7 +265,7 @@ importRoutes.post(
         rowsTotal: rows,
         checkedAt,
       });
-      if (run.started) deps.background(() => runImport(deps, run.id));
+      if (run.started) deps.background(() => runImport(deps, run.id, checked.batches));
       return {
         to: runPath(run.id),
         message: run.started

@@ -188,6 +188,38 @@ describe('a console import as it runs, is sent again, and is taken up after a cr
     expect(page).toContain('Imported 5,000 rows: 5,000 new tickets, 0 already known.');
   });
 
+  it('writes the batches its check read rather than reading the stored file again', async () => {
+    const csv = 'external_id,reason,created_at\nK1,Billing,2025-01-02\nK2,Billing,2025-01-03\n';
+    const upload = new TextEncoder().encode(csv);
+    const options = { map: {}, source: 'kept', onError: 'skip' as const };
+    const checked = await checkCsvUpload(t.deps, upload, options);
+    expect(checked.batches).toHaveLength(1);
+    const run = await startImportRun(
+      { ...t.deps, background: () => {} },
+      {
+        formToken: crypto.randomUUID(),
+        apiKeyId: null,
+        fileName: 'kept.csv',
+        upload,
+        options,
+        rowsTotal: checked.rows,
+        checkedAt: t.clock.now(),
+      },
+    );
+    // Another file in its place: read again, it would store Z1 and no K ticket.
+    const other = Buffer.from('external_id,reason,created_at\nZ1,Billing,2025-01-02\n');
+    await t.deps.db.execute(
+      sql`update ticket_imports set upload = ${other.toString('base64')} where id = ${run.id}`,
+    );
+    await runImport(t.deps, run.id, checked.batches);
+    const stored = rowsOf<{ external_id: string }>(
+      await t.deps.db.execute(
+        sql`select external_id from tickets where source = 'kept' order by external_id`,
+      ),
+    );
+    expect(stored.map((row) => row.external_id)).toEqual(['K1', 'K2']);
+  });
+
   it('refuses a form without its one-time token, importing nothing', async () => {
     const form = await filledForm(
       'stale',

@@ -15,6 +15,11 @@ import { addSummary, type IngestSummary } from './ticket-input';
 const LEASE_MS = 2 * 60_000;
 /** A run that failed this often (not for its data) is given up on. */
 const MAX_ATTEMPTS = 3;
+/**
+ * Rows whose checked batches are handed to the run rather than read again: about 20 MB of
+ * heap (30,000 rows of the shared data set hold 10 MB), the body limit's worth of CSV.
+ */
+const KEPT_ROWS_MAX = 60_000;
 /** Reasons kept per run: more than any file of real contact reasons names. */
 const MAX_REASONS = 500;
 
@@ -31,20 +36,24 @@ export function csvOfUpload(deps: Deps, upload: Uint8Array): ReadableStream<Uint
 /**
  * Reads the whole file as the import will, writing nothing: a malformed file, or a bad row
  * when bad rows reject the import, is refused here, before any run starts. `firstTickets`:
- * the good rows of its first batch, as they would be stored.
+ * the good rows of its first batch, as they would be stored. `batches`: all of them, for the
+ * run to write without reading the file again, unless the file is too large to keep so.
  */
 export async function checkCsvUpload(
   deps: Deps,
   upload: Uint8Array,
   options: ImportOptions,
-): Promise<{ rows: number; firstTickets: NormalizedTicket[] }> {
+): Promise<{ rows: number; firstTickets: NormalizedTicket[]; batches?: CsvBatch[] }> {
   let rows = 0;
   let firstTickets: NormalizedTicket[] | undefined;
+  let batches: CsvBatch[] | undefined = [];
   for await (const batch of csvBatches(deps, csvOfUpload(deps, upload), options)) {
     rows += batch.prepared.received + batch.unreadable;
     firstTickets ??= batch.prepared.tickets;
+    if (batches && rows <= KEPT_ROWS_MAX) batches.push(batch);
+    else batches = undefined;
   }
-  return { rows, firstTickets: firstTickets ?? [] };
+  return { rows, firstTickets: firstTickets ?? [], batches };
 }
 
 /**
@@ -135,9 +144,11 @@ class LostClaim extends Error {}
 /**
  * Imports a run's upload batch by batch, each batch committed with the line it reached and
  * the running totals, only while this claim holds. Taken over after a crash, a run skips the
- * batches committed already: the same lines end the same batches on every read.
+ * batches committed already: the same lines end the same batches on every read. `checked`:
+ * the batches the check read from this upload, at the run's checkedAt, written instead of
+ * reading the file a second time (a run taken over reads its stored upload).
  */
-export async function runImport(deps: Deps, id: string): Promise<void> {
+export async function runImport(deps: Deps, id: string, checked?: CsvBatch[]): Promise<void> {
   const claim = uuidv7();
   const [run] = await deps.db
     .update(ticketImports)
@@ -167,7 +178,7 @@ export async function runImport(deps: Deps, id: string): Promise<void> {
     return;
   }
   try {
-    await importBatches(deps, run, claim);
+    await importBatches(deps, run, claim, checked);
   } catch (error) {
     if (error instanceof LostClaim) return;
     const message = error instanceof Error ? error.message : String(error);
@@ -187,7 +198,12 @@ export async function runImport(deps: Deps, id: string): Promise<void> {
   }
 }
 
-async function importBatches(deps: Deps, run: TicketImportRow, claim: string): Promise<void> {
+async function importBatches(
+  deps: Deps,
+  run: TicketImportRow,
+  claim: string,
+  checked: CsvBatch[] | undefined,
+): Promise<void> {
   if (!run.upload) throw new AppError('malformed_body', 'The upload is gone.');
   // Rows are judged against the moment the file was checked, as they were then.
   const asChecked: Deps = { ...deps, clock: { now: () => run.checkedAt } };
@@ -204,8 +220,9 @@ async function importBatches(deps: Deps, run: TicketImportRow, claim: string): P
     lastCreatedAt: run.lastCreatedAt,
   };
   let changed = false;
-  const upload = new Uint8Array(Buffer.from(run.upload, 'base64'));
-  for await (const batch of csvBatches(asChecked, csvOfUpload(deps, upload), options)) {
+  const batches =
+    checked ?? csvBatches(asChecked, csvOfUpload(deps, Buffer.from(run.upload, 'base64')), options);
+  for await (const batch of batches) {
     if (batch.lastLine <= run.linesDone) continue;
     await retryingTransaction(deps.db, async (tx) => {
       const summary = await writeBatch(tx, asChecked, batch.prepared);
