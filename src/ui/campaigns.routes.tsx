@@ -3,9 +3,9 @@ import type { Child } from 'hono/jsx';
 import { events } from '../db/schema';
 import type { Deps } from '../deps';
 import { AppError } from '../http/app-error';
-import { type IfMatch, versionEtag } from '../http/etag';
 import { actorOf } from '../http/principal';
 import { audienceSize } from '../modules/campaigns/audience-sql';
+import type { CampaignPrecondition } from '../modules/campaigns/campaign-etag';
 import type { CampaignCreate } from '../modules/campaigns/campaign-input';
 import { campaignReach } from '../modules/campaigns/campaign-reach.service';
 import {
@@ -455,10 +455,10 @@ campaignRoutes.post('/console/campaigns/:id/edit', ops, (c) => {
 });
 
 /**
- * The version a form (the edit form, a status button) was shown at, as its If-Match; none from
- * a form without.
+ * The version a form (the edit form, a status button) was shown at, as its precondition; none
+ * from a form without.
  */
-function openedVersion(value: string | undefined): IfMatch | undefined {
+function openedVersion(value: string | undefined): CampaignPrecondition | undefined {
   if (value === undefined) return undefined;
   if (!/^[1-9][0-9]{0,9}$/.test(value)) {
     throw new AppError(
@@ -473,7 +473,7 @@ function openedVersion(value: string | undefined): IfMatch | undefined {
       ],
     );
   }
-  return [versionEtag(Number(value))];
+  return { shownVersion: Number(value) };
 }
 
 /**

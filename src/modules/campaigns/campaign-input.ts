@@ -193,7 +193,8 @@ export const CampaignSchema = z
     published_at: z.string().nullable(),
     cancelled_at: z.string().nullable(),
     version: z.number().int().openapi({
-      description: 'Counts the changes to the campaign; the `ETag` of its answers names it.',
+      description:
+        'Counts the changes to the campaign; the `ETag` of its answers names it, with `status`.',
     }),
     created_by: z.string(),
     created_at: z.string(),

@@ -14,18 +14,6 @@ export function campaignStatus(
 }
 
 /**
- * Whether every answer sent of the campaign's current version showed the status it has at
- * `now`: it had that status already when the version was written (`updatedAt`; a writer that
- * left it behind only makes this answer false more often), and the clock moves a status only
- * forward. Once the clock has moved it since (scheduled to active, active to ended), one
- * version was sent with two statuses, and the version alone cannot say a copy is current.
- */
-export const statusKeptSinceWritten = (
-  row: Pick<CampaignRow, 'publishedAt' | 'cancelledAt' | 'startsAt' | 'endsAt' | 'updatedAt'>,
-  now: Date,
-): boolean => campaignStatus(row, row.updatedAt) === campaignStatus(row, now);
-
-/**
  * Why a campaign in `status` cannot take this change (a conflict with its state, answered 409),
  * or undefined: an ended or cancelled campaign takes none, `status` must be a step of the
  * lifecycle from where the campaign is, and an active one keeps the start and holdout it

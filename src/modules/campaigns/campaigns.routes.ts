@@ -7,7 +7,7 @@ import {
   notModifiedResponse,
   problemResponse,
 } from '../../http/define-route';
-import { matchesEtag, versionEtag } from '../../http/etag';
+import { matchesEtag } from '../../http/etag';
 import { PageQuerySchema, pageSchema } from '../../http/pagination';
 import { actorOf } from '../../http/principal';
 import {
@@ -16,12 +16,13 @@ import {
   CampaignPatchSchema,
   CampaignSchema,
 } from './campaign-input';
+import { campaignEtag } from './campaign-etag';
 import {
   createCampaign,
+  getCampaign,
   listCampaignAudit,
   listCampaigns,
   patchCampaign,
-  readCampaign,
 } from './campaigns.service';
 import { holdoutWarnings } from './holdout-power';
 
@@ -88,9 +89,9 @@ const getRoute = defineRoute({
   tags,
   summary: 'One campaign',
   description:
-    'Send `If-None-Match` with the last `ETag` to get a 304 while it is unchanged. A campaign ' +
-    'that the clock alone moved on (scheduled to active, active to ended) keeps its version, ' +
-    'and is answered in full, so the status a client holds is never kept past its change.',
+    'Send `If-None-Match` with the last `ETag` to get a 304 while it is unchanged. The ETag ' +
+    'names the version and the status (`"4-active"`): a campaign the clock alone moved on ' +
+    '(scheduled to active, active to ended) has a new one, and is answered in full.',
   request: { params: IdParams },
   responses: {
     200: { description: 'The campaign', content: json(CampaignSchema), headers: etagHeader },
@@ -114,7 +115,8 @@ const patchRoute = defineRoute({
     'publishing one already published, a new `starts_at` or `holdout_percent` for an active ' +
     'campaign, any change to an ended or cancelled campaign) is a 409 `conflict` and changes ' +
     'nothing; a body the schema refuses is a 400. An active campaign takes its own `starts_at` ' +
-    'and `holdout_percent` sent back unchanged.',
+    'and `holdout_percent` sent back unchanged. `If-Match` holds while the campaign has the ' +
+    'version and the status its ETag names: one the clock moved on since is a 412 as well.',
   request: { params: IdParams, body: { required: true, content: json(CampaignPatchSchema) } },
   responses: {
     200: {
@@ -161,17 +163,15 @@ export const campaignRoutes = createRouter()
     const input = c.req.valid('json');
     const campaign = await createCampaign(c.var.deps, input, actorOf(c.var.principal));
     const warnings = await holdoutWarnings(c.var.deps, input);
-    return c.json({ ...campaign, warnings }, 201, { ETag: versionEtag(campaign.version) });
+    return c.json({ ...campaign, warnings }, 201, { ETag: campaignEtag(campaign) });
   })
   .openapi(listRoute, async (c) =>
     c.json(await listCampaigns(c.var.deps, c.req.valid('query')), 200),
   )
   .openapi(getRoute, async (c) => {
-    const { campaign, etagNamesAnswer } = await readCampaign(c.var.deps, c.req.valid('param').id);
-    const etag = versionEtag(campaign.version);
-    if (etagNamesAnswer && matchesEtag(c.req.header('if-none-match'), etag)) {
-      return c.body(null, 304, { ETag: etag });
-    }
+    const campaign = await getCampaign(c.var.deps, c.req.valid('param').id);
+    const etag = campaignEtag(campaign);
+    if (matchesEtag(c.req.header('if-none-match'), etag)) return c.body(null, 304, { ETag: etag });
     return c.json(campaign, 200, { ETag: etag });
   })
   .openapi(patchRoute, async (c) => {
@@ -179,7 +179,7 @@ export const campaignRoutes = createRouter()
     const patch = c.req.valid('json');
     const { deps, principal, ifMatch } = c.var;
     const campaign = await patchCampaign(deps, id, patch, actorOf(principal), deps.db, ifMatch);
-    return c.json(campaign, 200, { ETag: versionEtag(campaign.version) });
+    return c.json(campaign, 200, { ETag: campaignEtag(campaign) });
   })
   .openapi(auditRoute, async (c) =>
     c.json({ data: await listCampaignAudit(c.var.deps, c.req.valid('param').id) }, 200),

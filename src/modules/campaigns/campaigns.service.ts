@@ -14,10 +14,9 @@ import {
 } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { AppError, type FieldError, notFound } from '../../http/app-error';
-import { type IfMatch, versionEtag } from '../../http/etag';
-import { requireIfMatch } from '../../http/if-match';
 import { type Page, toPage } from '../../http/pagination';
 import { resolveReasonNames } from '../reasons/resolve-reasons';
+import { type CampaignPrecondition, requireCampaignPrecondition } from './campaign-etag';
 import type {
   CampaignCreate,
   CampaignPatch,
@@ -25,12 +24,7 @@ import type {
   CampaignView,
   EmailSettingsInput,
 } from './campaign-input';
-import {
-  campaignStatus,
-  lifecycleConflict,
-  statusCondition,
-  statusKeptSinceWritten,
-} from './campaign-status';
+import { campaignStatus, lifecycleConflict, statusCondition } from './campaign-status';
 import { renderMarkdown } from './markdown';
 
 /** Who made a change, as the audit trail shows it. */
@@ -181,8 +175,8 @@ export async function createCampaign(
 
 /**
  * Applies a partial change and, optionally, a lifecycle move; audited field by field. With
- * `ifMatch`, the locked campaign must still be a version it names (else 412, before its state
- * is judged: a move refused for a state the caller never saw would mislead it).
+ * `expected`, the locked campaign must still be what it names (else 412, before its state is
+ * judged: a move refused for a state the caller never saw would mislead it).
  */
 export async function patchCampaign(
   deps: Deps,
@@ -190,7 +184,7 @@ export async function patchCampaign(
   patch: CampaignPatch,
   actor: Actor,
   db: Db = deps.db,
-  ifMatch?: IfMatch,
+  expected?: CampaignPrecondition,
 ): Promise<CampaignView> {
   await checkEvent(db, patch.event_id);
   const work = async (tx: Db) => {
@@ -201,11 +195,11 @@ export async function patchCampaign(
         : { ...patch, target_reasons: await resolveReasonNames(tx, named, 'target_reasons') };
     const [row] = await tx.select().from(campaigns).where(eq(campaigns.id, id)).for('update');
     if (!row) throw notFound(`Campaign ${id}`);
-    requireIfMatch(ifMatch, versionEtag(row.version), `Campaign ${id}`);
     // Read once the row is ours: a time read before waiting for the lock can predate an end
     // just committed, and the campaign would look active still.
     const now = deps.clock.now();
     const status = campaignStatus(row, now);
+    requireCampaignPrecondition(expected, { id, version: row.version, status });
     const conflict = lifecycleConflict(status, change, row);
     if (conflict) throw new AppError('conflict', conflict);
     const next = applyPatch(row, change, status, now);
@@ -328,22 +322,9 @@ export async function stopCampaign(deps: Deps, id: string, actor: Actor, db: Db)
 }
 
 export async function getCampaign(deps: Deps, id: string): Promise<CampaignView> {
-  return (await readCampaign(deps, id)).campaign;
-}
-
-/**
- * One campaign, and whether its ETag (its version) names this very answer: not when the clock
- * has moved its status since the version was written (`statusKeptSinceWritten`), so a client
- * holding that ETag from before gets the campaign again rather than a 304.
- */
-export async function readCampaign(
-  deps: Deps,
-  id: string,
-): Promise<{ campaign: CampaignView; etagNamesAnswer: boolean }> {
   const [row] = await deps.db.select().from(campaigns).where(eq(campaigns.id, id));
   if (!row) throw notFound(`Campaign ${id}`);
-  const now = deps.clock.now();
-  return { campaign: toCampaignView(row, now), etagNamesAnswer: statusKeptSinceWritten(row, now) };
+  return toCampaignView(row, deps.clock.now());
 }
 
 export async function listCampaigns(

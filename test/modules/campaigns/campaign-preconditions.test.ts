@@ -78,8 +78,9 @@ describe('conditional changes of a campaign (ETag, If-Match)', () => {
     expect((await readJson(fresh)).title).toBe('Maintenance on Sunday night');
   });
 
-  it('answers in full, not 304, a campaign the clock moved on since its version was written', async () => {
+  it('gives a campaign the clock moved on a new ETag, so a copy from before is answered in full and a 304 is always right', async () => {
     const { campaign, etag } = await create({ ...banner, publish: true });
+    expect(etag).toBe(`"${campaign.version}-scheduled"`);
     const get = (ifNoneMatch: string) =>
       t.request(`/v1/campaigns/${campaign.id}`, { headers: { 'if-none-match': ifNoneMatch } });
     expect((await get(etag)).status).toBe(304);
@@ -88,16 +89,50 @@ describe('conditional changes of a campaign (ETag, If-Match)', () => {
     t.clock.set('2026-03-08T03:00:00Z');
     const started = await get(etag);
     expect(started.status).toBe(200);
-    expect(started.headers.get('etag')).toBe(etag);
     expect((await readJson(started)).status).toBe('active');
+    const active = started.headers.get('etag') ?? '';
+    expect(active).toBe(`"${campaign.version}-active"`);
+    // The copy read since the clock moved it is current: revalidated, not sent again.
+    expect((await get(active)).status).toBe(304);
 
-    // A version written while it is active was only ever sent active.
-    const changed = await patch(campaign.id, { title: 'Maintenance under way' });
-    expect((await get(changed.headers.get('etag') ?? '')).status).toBe(304);
     t.clock.set('2026-03-08T05:00:00Z');
-    const ended = await get(changed.headers.get('etag') ?? '');
+    const ended = await get(active);
     expect(ended.status).toBe(200);
     expect((await readJson(ended)).status).toBe('ended');
+    expect((await get(ended.headers.get('etag') ?? '')).status).toBe(304);
+  });
+
+  it('changes with the ETag of a GET after the clock moved the campaign on, and refuses the one from before with 412, saying why', async () => {
+    const { campaign, etag } = await create({ ...banner, publish: true });
+    t.clock.set('2026-03-08T03:00:00Z');
+    const before = await stored(campaign.id);
+    const problem = await expectProblem(
+      await patch(campaign.id, { title: 'Maintenance under way' }, { 'if-match': etag }),
+      412,
+      'precondition_failed',
+    );
+    expect(problem.detail).toContain('the clock has moved it from scheduled to active');
+    // A bare version, as campaigns' ETags were, names no answer a GET gives any more.
+    const bare = await expectProblem(
+      await patch(
+        campaign.id,
+        { title: 'Maintenance under way' },
+        { 'if-match': `"${campaign.version}"` },
+      ),
+      412,
+      'precondition_failed',
+    );
+    expect(bare.detail).toContain(`"${campaign.version}-active"`);
+    expect(await stored(campaign.id)).toEqual(before);
+
+    const read = await t.request(`/v1/campaigns/${campaign.id}`);
+    const changed = await patch(
+      campaign.id,
+      { title: 'Maintenance under way' },
+      { 'if-match': read.headers.get('etag') ?? '' },
+    );
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('etag')).toBe(`"${campaign.version + 1}-active"`);
   });
 
   it('changes with a current If-Match, and refuses a stale or weak one with 412, changing nothing', async () => {
