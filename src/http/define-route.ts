@@ -46,20 +46,47 @@ const IfMatchHeaders = z.object({
     }),
 });
 
-/** The `ETag` header of an answer carrying one versioned resource (`versionEtag`). */
+/** The `ETag` header of an answer carrying one versioned resource. */
 export const etagHeader = {
   ETag: {
     description:
-      'A strong validator naming the stored version; send it back as `If-Match` to change ' +
-      'only that version.',
+      'A strong validator of this answer: send it as `If-None-Match` to get a 304 while it ' +
+      'is unchanged, and as `If-Match` to change only what it names.',
     schema: { type: 'string' as const, example: '"3"' },
   },
 };
 
+/** The `ETag` header of a read-only answer that a client revalidates with `If-None-Match`. */
+export const answerEtagHeader = {
+  ETag: {
+    description:
+      'A strong validator of this answer: send it as `If-None-Match` to get a 304 while it ' +
+      'is unchanged.',
+    schema: { type: 'string' as const, example: '"pVj3OaRr5u2Ki1aFmBvbjCuq"' },
+  },
+};
+
+// A plain OpenAPI parameter, not a zod header schema: nothing about it is ever refused, so it
+// needs no validator (the notices GET is the hottest route).
+const IfNoneMatchParameter = {
+  name: 'if-none-match',
+  in: 'header' as const,
+  required: false,
+  description:
+    'The `ETag` of the answer held (or a comma-separated list of them, or `*`): while the ' +
+    'answer still has it, a 304 with no body. Compared weakly, so `W/"…"` matches too. A ' +
+    'value that is not `*` or a list of quoted entity-tags is ignored: the full answer comes.',
+  schema: { type: 'string' as const, example: '"3"' },
+};
+
 /** The 304 of a GET that compares `If-None-Match` with the `ETag` it would answer with. */
 export const notModifiedResponse = {
-  description: 'Unchanged since the `ETag` sent in `If-None-Match`; no body.',
-  headers: etagHeader,
+  description:
+    'Unchanged since the `ETag` sent in `If-None-Match`; no body, no `Content-Type`, and the ' +
+    'ETag and caching headers the 200 would carry.',
+  headers: {
+    ETag: { description: 'The ETag the 200 would carry.', schema: { type: 'string' as const } },
+  },
 };
 
 /** A JSON request or response body of this schema. */
@@ -69,6 +96,11 @@ export const problemResponse = (description: string) => ({
   description,
   content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } },
 });
+
+/** A `revalidated` route's config as its handler sees it: one that may answer 304. */
+type WithNotModified<R extends RouteConfig> = R extends { revalidated: true }
+  ? Omit<R, 'responses'> & { responses: R['responses'] & { 304: typeof notModifiedResponse } }
+  : R;
 
 type RouteOptions = {
   access: RouteAccess;
@@ -82,6 +114,11 @@ type RouteOptions = {
    */
   conditional?: true;
   /**
+   * Honours `If-None-Match` (a GET answered with an `ETag`, through `unlessNotModified`):
+   * documents the header and the 304.
+   */
+  revalidated?: true;
+  /**
    * The handler checks `access` itself, in an answer shared with another transport (the
    * notices API); the route still documents it.
    */
@@ -93,17 +130,18 @@ type RouteOptions = {
  * by middleware and documented as a security requirement) and the problem+json responses
  * that the shared middleware and error handler can produce for it. Handlers stay typed by the
  * route's own config (R): the responses added here come from the middleware and onError,
- * never from a handler.
+ * never from a handler, but for the 304 of a `revalidated` route (`unlessNotModified`).
  */
 export function defineRoute<R extends RouteConfig>(
   route: R & RouteOptions,
-): R & { getRoutingPath(): string };
+): WithNotModified<R> & { getRoutingPath(): string };
 export function defineRoute(route: RouteConfig & RouteOptions) {
   const {
     access,
     bodyHandling,
     idempotent: honoursIdempotencyKey,
     conditional,
+    revalidated,
     accessCheckedByHandler,
     ...config
   } = route;
@@ -143,6 +181,14 @@ export function defineRoute(route: RouteConfig & RouteOptions) {
   };
   return createRoute({
     ...config,
+    ...(revalidated
+      ? {
+          parameters: [
+            ...(config.parameters ?? []),
+            IfNoneMatchParameter,
+          ] as RouteConfig['parameters'],
+        }
+      : {}),
     ...(request ? { request } : {}),
     ...(middleware.length > 0 ? { middleware } : {}),
     ...(byRole
@@ -177,6 +223,7 @@ export function defineRoute(route: RouteConfig & RouteOptions) {
             415: problemResponse(`The body is not ${mediaTypes.join(' or ')}.`),
           }
         : {}),
+      ...(revalidated ? { 304: notModifiedResponse } : {}),
       500: problemResponse('Unexpected error; quote `instance` when reporting it.'),
       503: problemResponse(
         'The database is unavailable, or the request ran out of time; retry after `Retry-After`.',

@@ -9,15 +9,20 @@ export function strongEtag(body: string): string {
 /**
  * Whether `If-None-Match` names this ETag (or is `*`), by the weak comparison RFC 9110
  * prescribes for it: `W/"x"` and `"x"` match, so an answer a proxy or CDN marked weak (as
- * they do when they compress it) still earns its 304.
+ * they do when they compress it) still earns its 304. A value `If-Match` would refuse as
+ * unreadable names nothing here: the full answer is always a right one, so it is sent rather
+ * than a 400 (HTTP lets a server ignore a precondition it cannot read; caches and the notices
+ * script must never be refused over one).
  */
 export function matchesEtag(ifNoneMatch: string | undefined, etag: string): boolean {
   if (!ifNoneMatch) return false;
+  // What clients send back almost always: the tag itself, checked without parsing.
+  if (ifNoneMatch === etag) return true;
+  const tags = parseEntityTags(ifNoneMatch);
+  if (tags === null) return false;
+  if (tags === '*') return true;
   const opaque = withoutWeakness(etag);
-  return (
-    ifNoneMatch.trim() === '*' ||
-    ifNoneMatch.split(',').some((candidate) => withoutWeakness(candidate.trim()) === opaque)
-  );
+  return tags.some((tag) => withoutWeakness(tag) === opaque);
 }
 
 const withoutWeakness = (tag: string) => (tag.startsWith('W/') ? tag.slice(2) : tag);
@@ -35,8 +40,11 @@ export type IfMatch = '*' | readonly string[];
 // (RFC 9110 §5.6.1), and a tag may hold a comma.
 const LIST_ELEMENT = /[ \t]*((?:W\/)?"[\x21\x23-\x7e\x80-\xff]*")?[ \t]*(,|$)/y;
 
-/** `If-Match` as RFC 9110 writes it; null when it is not, or names no entity-tag. */
-export function parseIfMatch(value: string): IfMatch | null {
+/**
+ * `If-Match` or `If-None-Match` as RFC 9110 writes them (`*`, or a list of entity-tags); null
+ * when it is not, or names no entity-tag.
+ */
+function parseEntityTags(value: string): IfMatch | null {
   if (value.trim() === '*') return '*';
   const tags: string[] = [];
   LIST_ELEMENT.lastIndex = 0;
@@ -48,6 +56,9 @@ export function parseIfMatch(value: string): IfMatch | null {
   }
   return tags.length > 0 ? tags : null;
 }
+
+/** `If-Match` as RFC 9110 writes it; null when it is not, or names no entity-tag. */
+export const parseIfMatch = (value: string): IfMatch | null => parseEntityTags(value);
 
 /** Whether `If-Match` holds for a current representation whose strong ETag is `etag`. */
 export function ifMatchHolds(ifMatch: IfMatch, etag: string): boolean {

@@ -59,8 +59,11 @@ describe('OpenAPI document and reference', () => {
       const where = `${method} ${path}`;
       expect(codes, where).toContain('500');
       if (operation.security) expect(codes, where).toEqual(expect.arrayContaining(['401', '403']));
-      if (operation.parameters?.length || operation.requestBody)
-        expect(codes, where).toContain('400');
+      // If-None-Match is never refused (one that cannot be read is ignored).
+      const refusable = (operation.parameters ?? []).filter(
+        (p) => (p as { name?: string }).name !== 'if-none-match',
+      );
+      if (refusable.length || operation.requestBody) expect(codes, where).toContain('400');
       if (operation.requestBody) {
         expect(codes, where).toContain('413');
         const schemas = Object.values(operation.requestBody.content).map((c) => c.schema);
@@ -116,6 +119,50 @@ describe('OpenAPI document and reference', () => {
       expect(notModified, `get ${path}`).toBeDefined();
       expect(notModified?.content, `get ${path}`).toBeUndefined();
       expect(notModified?.headers, `get ${path}`).toHaveProperty('ETag');
+    }
+  });
+
+  it('declares If-None-Match on every GET that honours it, with its 304 and the ETag of its 200', () => {
+    type Revalidated = {
+      parameters?: { in: string; name: string; required?: boolean }[];
+      responses: Record<string, { content?: unknown; headers?: Record<string, unknown> }>;
+    };
+    const honouring = operations()
+      .filter(({ operation }) =>
+        (operation as Revalidated).parameters?.some(
+          (p) => p.in === 'header' && p.name === 'if-none-match',
+        ),
+      )
+      .map(({ method, path }) => `${method} ${path}`);
+    expect(honouring.sort()).toEqual(
+      [
+        'get /v1/events/{id}',
+        'get /v1/campaigns/{id}',
+        'get /v1/accounts/{id}/notices',
+        'get /status/uptime.json',
+        ...[
+          'summary',
+          'status',
+          'components',
+          'incidents',
+          'incidents/unresolved',
+          'scheduled-maintenances',
+          'scheduled-maintenances/upcoming',
+          'scheduled-maintenances/active',
+        ].map((name) => `get /api/v2/${name}.json`),
+      ].sort(),
+    );
+    for (const { path, method, operation } of operations()) {
+      const where = `${method} ${path}`;
+      const { parameters, responses } = operation as Revalidated;
+      const header = parameters?.find((p) => p.in === 'header' && p.name === 'if-none-match');
+      // A 304 is only ever the answer to If-None-Match: one without the header is undeclared.
+      expect(Boolean(header), where).toBe('304' in responses);
+      if (!header) continue;
+      expect(header.required ?? false, where).toBe(false);
+      expect(responses['304']?.content, where).toBeUndefined();
+      expect(responses['304']?.headers, where).toHaveProperty('ETag');
+      expect(responses['200']?.headers, where).toHaveProperty('ETag');
     }
   });
 

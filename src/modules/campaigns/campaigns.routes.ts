@@ -1,22 +1,16 @@
 import { z } from '@hono/zod-openapi';
 import { createRouter } from '../../http/create-router';
-import {
-  defineRoute,
-  etagHeader,
-  json,
-  notModifiedResponse,
-  problemResponse,
-} from '../../http/define-route';
-import { matchesEtag } from '../../http/etag';
+import { defineRoute, etagHeader, json, problemResponse } from '../../http/define-route';
+import { unlessNotModified } from '../../http/not-modified';
 import { PageQuerySchema, pageSchema } from '../../http/pagination';
 import { actorOf } from '../../http/principal';
+import { campaignEtag } from './campaign-etag';
 import {
   CAMPAIGN_STATUSES,
   CampaignCreateSchema,
   CampaignPatchSchema,
   CampaignSchema,
 } from './campaign-input';
-import { campaignEtag } from './campaign-etag';
 import {
   createCampaign,
   getCampaign,
@@ -92,10 +86,10 @@ const getRoute = defineRoute({
     'Send `If-None-Match` with the last `ETag` to get a 304 while it is unchanged. The ETag ' +
     'names the version and the status (`"4-active"`): a campaign the clock alone moved on ' +
     '(scheduled to active, active to ended) has a new one, and is answered in full.',
+  revalidated: true,
   request: { params: IdParams },
   responses: {
     200: { description: 'The campaign', content: json(CampaignSchema), headers: etagHeader },
-    304: notModifiedResponse,
     404: problemResponse('No such campaign.'),
   },
 });
@@ -170,9 +164,7 @@ export const campaignRoutes = createRouter()
   )
   .openapi(getRoute, async (c) => {
     const campaign = await getCampaign(c.var.deps, c.req.valid('param').id);
-    const etag = campaignEtag(campaign);
-    if (matchesEtag(c.req.header('if-none-match'), etag)) return c.body(null, 304, { ETag: etag });
-    return c.json(campaign, 200, { ETag: etag });
+    return unlessNotModified(c, campaignEtag(campaign), () => c.json(campaign, 200));
   })
   .openapi(patchRoute, async (c) => {
     const { id } = c.req.valid('param');

@@ -2,14 +2,9 @@ import { z } from '@hono/zod-openapi';
 import { fromZonedTime } from 'date-fns-tz';
 import { EVENT_KINDS } from '../../db/schema';
 import { createRouter } from '../../http/create-router';
-import {
-  defineRoute,
-  etagHeader,
-  json,
-  notModifiedResponse,
-  problemResponse,
-} from '../../http/define-route';
-import { matchesEtag, versionEtag } from '../../http/etag';
+import { defineRoute, etagHeader, json, problemResponse } from '../../http/define-route';
+import { versionEtag } from '../../http/etag';
+import { unlessNotModified } from '../../http/not-modified';
 import { wholeNumberInput } from '../../http/number-input';
 import { PageQuerySchema, pageSchema } from '../../http/pagination';
 import { actorOf } from '../../http/principal';
@@ -101,10 +96,10 @@ const getRoute = defineRoute({
   tags,
   summary: 'One event',
   description: 'Send `If-None-Match` with the last `ETag` to get a 304 while it is unchanged.',
+  revalidated: true,
   request: { params: IdParams },
   responses: {
     200: { description: 'The event', content: json(EventSchema), headers: etagHeader },
-    304: notModifiedResponse,
     404: problemResponse('No such event.'),
   },
 });
@@ -285,9 +280,7 @@ export const eventRoutes = createRouter()
   )
   .openapi(getRoute, async (c) => {
     const event = await getEvent(c.var.deps, c.req.valid('param').id);
-    const etag = versionEtag(event.version);
-    if (matchesEtag(c.req.header('if-none-match'), etag)) return c.body(null, 304, { ETag: etag });
-    return c.json(event, 200, { ETag: etag });
+    return unlessNotModified(c, versionEtag(event.version), () => c.json(event, 200));
   })
   .openapi(putRoute, async (c) => {
     const event = await updateEvent(

@@ -4,7 +4,7 @@ import { cors } from 'hono/cors';
 import { SEVERITIES } from '../../db/schema';
 import type { AppEnv } from '../../http/app-env';
 import { createRouter } from '../../http/create-router';
-import { defineRoute, json, problemResponse } from '../../http/define-route';
+import { answerEtagHeader, defineRoute, json, problemResponse } from '../../http/define-route';
 import { AccountIdSchema, LocaleSchema } from '../accounts/account-input';
 import { getAccountRow } from '../accounts/accounts.service';
 import { mintAccountToken } from '../auth/account-token';
@@ -40,6 +40,7 @@ const noticesRoute = defineRoute({
   description:
     'Audience rules matched, holdout applied, dismissed notices left out, content in the ' +
     "account's locale (or `locale`). Send `If-None-Match` with the last `ETag` to get a 304.",
+  revalidated: true,
   request: {
     params: AccountParams,
     query: z.object({
@@ -58,8 +59,8 @@ const noticesRoute = defineRoute({
           })
           .openapi('AccountNotices'),
       ),
+      headers: answerEtagHeader,
     },
-    304: { description: 'Unchanged since the ETag sent in If-None-Match.' },
     404: problemResponse('No such account.'),
   },
 });

@@ -4,8 +4,9 @@ import type { Config } from '../../../config';
 import type { AppEnv } from '../../../http/app-env';
 import { statusPagePolicy } from '../../../http/content-security-policies';
 import { createRouter } from '../../../http/create-router';
-import { defineRoute, json } from '../../../http/define-route';
-import { matchesEtag, strongEtag } from '../../../http/etag';
+import { answerEtagHeader, defineRoute, json } from '../../../http/define-route';
+import { strongEtag } from '../../../http/etag';
+import { unlessNotModified } from '../../../http/not-modified';
 import {
   PageSchema,
   PageStatusSchema,
@@ -31,12 +32,13 @@ function statusRoute<S extends Shape>(path: string, summary: string, shape: S) {
     path: `/api/v2/${path}`,
     tags,
     summary,
+    revalidated: true,
     responses: {
       200: {
         description: 'Same field names, enums and shapes as Atlassian Statuspage',
         content: json(z.object({ page: PageSchema, ...shape })),
+        headers: answerEtagHeader,
       },
-      304: { description: 'Unchanged since the ETag sent in If-None-Match.' },
     },
   });
 }
@@ -112,13 +114,11 @@ const views: [ReturnType<typeof statusRoute>, (s: PublicStatus) => object][] = [
 
 /** A cacheable public answer: ETag, 304, short shared caching, readable from any origin. */
 function publicAnswer(c: Context<AppEnv>, body: string, contentType: string) {
-  const etag = strongEtag(body);
-  c.header('ETag', etag);
   c.header('Cache-Control', PUBLIC_CACHE);
   c.header('Access-Control-Allow-Origin', '*');
-  if (matchesEtag(c.req.header('if-none-match'), etag)) return c.body(null, 304);
-  c.header('Content-Type', contentType);
-  return c.body(body, 200);
+  return unlessNotModified(c, strongEtag(body), () =>
+    c.body(body, 200, { 'Content-Type': contentType }),
+  );
 }
 
 export const publicStatusRoutes = createRouter();
@@ -187,12 +187,13 @@ const uptimeRoute = defineRoute({
     'as `under_maintenance` (a day with nothing worse shows that status), as Statuspage ' +
     'shows maintenance on its uptime bars. Uptime weighs a major outage fully and a partial ' +
     'outage at 30%, as Statuspage does; maintenance and degraded performance are not downtime.',
+  revalidated: true,
   responses: {
     200: {
       description: 'The uptime history',
       content: json(UptimeHistorySchema),
+      headers: answerEtagHeader,
     },
-    304: { description: 'Unchanged since the ETag sent in If-None-Match.' },
   },
 });
 
