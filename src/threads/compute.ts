@@ -1,7 +1,7 @@
 import { walkProbe } from '../modules/events/calendar-check';
 import { readIcsFeed } from '../modules/events/ics-feed';
 import { movedExclusions } from '../modules/events/moved-exclusions';
-import { expandCalendar, expandCalendarJson } from '../modules/events/occurrences';
+import { expandCalendar, expandCalendarJson, nextWindows } from '../modules/events/occurrences';
 import { holdoutAssessments } from '../modules/impact/campaign-assessment';
 import { estimateObservational } from '../modules/impact/observational-estimate';
 import { matchPatterns } from '../modules/patterns/match-patterns';
@@ -21,6 +21,7 @@ export const computeTasks = {
   detection: computeDetection,
   occurrences: expandCalendar,
   occurrencesJson: expandCalendarJson,
+  nextWindows,
   movedExclusions,
   occurrenceProbe: walkProbe,
   icsFeed: readIcsFeed,

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../src/db/json-param';
 import { consoleClient } from '../helpers/console-client';
 import { readJson } from '../helpers/read-json';
+import { recordingThreadCompute } from '../helpers/recording-compute';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 
 describe('the console’s events page', () => {
@@ -119,10 +120,11 @@ describe('the console’s events page', () => {
     expect(rows[2]).toContain('every month on the 1st, at 07:00 Europe/Berlin');
   });
 
-  it('lists a calendar whose series take too long to walk to their next start, saying so for those alone', async () => {
+  it('lists a calendar whose series take too long to walk to their next start, saying so for those alone, in one compute task', async () => {
     // A rule with COUNT is walked from its first start: a leap day counted from 1904 walks every
-    // day to 2042 (the sixteen years ahead) without reaching its 10,000th. Twenty-five of them
-    // are more than the whole expansion may walk; the page stays, with the other series' starts.
+    // day to 2028 (46,752 of them) to reach its next start. Each series walks its own share of
+    // the page's steps: twenty-five of them each run out of theirs, and no other series loses
+    // its next start to them.
     const leapDays = await addByApi({
       ...billingRun,
       title: 'Leap day',
@@ -136,14 +138,44 @@ describe('the console’s events page', () => {
       select gen_random_uuid(), kind, title || ' ' || n, starts_at, ends_at, rrule
       from events, generate_series(1, 24) as n where id = ${leapDays.id}`);
     await addByApi(billingRun);
-    const response = await (await signedIn()).get('/console/events');
+    await t.deps.db.execute(sql`
+      insert into events (id, kind, title, starts_at, ends_at, rrule)
+      select gen_random_uuid(), 'release', 'Weekly release ' || n,
+        timestamptz '2026-01-05 09:00Z', timestamptz '2026-01-05 10:00Z', 'FREQ=WEEKLY'
+      from generate_series(10, 19) as n`);
+    const { compute, tasks } = recordingThreadCompute();
+    const onThreads = await startTestApp({
+      database: t.database,
+      compute,
+      env: { WORKSPACE_TIME_ZONE: 'Europe/Berlin' },
+    });
+    onThreads.clock.set('2026-03-02T09:00:00Z');
+    const browser = consoleClient(onThreads);
+    await browser.signIn(await onThreads.keyFor('ops'));
+    const response = await browser.get('/console/events');
     expect(response.status).toBe(200);
     const rows = (await response.text()).split('<tr>').slice(2);
-    expect(rows).toHaveLength(26);
-    expect(rows[0]).toContain('Leap day');
-    expect(rows[0]).toContain('next start not worked out');
+    expect(rows).toHaveLength(36);
+    for (const row of rows.slice(0, 25)) {
+      expect(row).toContain('Leap day');
+      expect(row).toContain('next start not worked out');
+    }
     expect(rows[25]).toContain('Monthly billing run');
     expect(rows[25]).toContain('next <time datetime="2026-04-01T05:00:00.000Z">');
+    for (const row of rows.slice(26)) {
+      expect(row).toContain('Weekly release');
+      expect(row).toContain('next <time datetime="2026-03-02T09:00:00.000Z">');
+    }
+    // The page's series were walked in one task on a compute thread, not one task each.
+    expect(tasks).toEqual(['nextWindows']);
+
+    // A few series near their next start are walked on the request thread.
+    await t.deps.db.execute(sql`delete from events where title like 'Leap day%'
+      or title like 'Weekly release 1_' and title <> 'Weekly release 10'`);
+    const few = await (await browser.get('/console/events')).text();
+    expect(few).toContain('next <time datetime="2026-04-01T05:00:00.000Z">');
+    expect(few).toContain('next <time datetime="2026-03-02T09:00:00.000Z">');
+    expect(tasks).toEqual(['nextWindows']);
   }, 30_000);
 
   it('pages through a long calendar, each event once, series first, then to come, then past', async () => {

@@ -1,18 +1,17 @@
 import { sql } from 'drizzle-orm';
 import { events } from '../../db/schema';
 import type { Deps } from '../../deps';
-import { AppError } from '../../http/app-error';
 import type { Page } from '../../http/pagination';
 import { base64url, fromBase64url } from '../../lib/base64url';
 import type { EventView } from './event-schemas';
-import { expandCalendarWhereCheap, OCCURRENCE_LIMITS, toEventView } from './events.service';
-import { calendarEvent } from './occurrences';
+import { INLINE_STEPS, OCCURRENCE_LIMITS, toEventView } from './events.service';
+import { calendarEvent, type NextWindow, type NextWindowsInput, nextWindows } from './occurrences';
 
-/** An event as the console lists it: a series with the window it opens next, if any. */
-export type CalendarEntry = EventView & { next: NextWindow | null };
-
-/** A series' next window, or `unknown` when walking its rule there takes too long. */
-type NextWindow = { starts_at: string; ends_at: string } | 'unknown';
+/**
+ * An event as the console lists it: a series with the window it opens next, if any, or
+ * `unknown` when walking its rule there takes too long.
+ */
+export type CalendarEntry = EventView & { next: NextWindow };
 
 /**
  * The console's calendar, a page at a time: recurring series first (by title), then one-off
@@ -49,7 +48,7 @@ export async function listCalendar(
     .orderBy(group, title, time, events.id)
     .limit(query.limit + 1);
   const data = rows.slice(0, query.limit);
-  const next = await nextWindows(
+  const next = await nextWindowsOf(
     deps,
     data.map((r) => r.row),
     now,
@@ -84,36 +83,51 @@ function decodePlace(cursor: string | undefined): Place | undefined {
 }
 
 /**
- * The window each recurring event opens next (or is open now), within the internal range, or
- * `unknown` when its walk there runs past its share of the expansion's steps: a rule with COUNT
- * is walked from its first start, and a series that occurs rarely walks far to find its next
- * start. Each series has a share of the budget, so one such series is said, not the page lost.
+ * Steps the next starts of a page's series may walk in all, shared out evenly: a rule with
+ * COUNT is walked from its first start, and a series that occurs rarely walks far to find its
+ * next start; past its share, a series' next start is said to be unknown, not the page lost.
  */
-async function nextWindows(deps: Deps, rows: (typeof events.$inferSelect)[], now: Date) {
+const NEXT_START_STEPS = OCCURRENCE_LIMITS.internal.steps;
+
+/**
+ * Series a page walks to their next starts on the request thread, when each gets there within
+ * its part of INLINE_STEPS: about a millisecond of rrule, most of it each rule's setting up.
+ */
+const INLINE_SERIES = 8;
+
+/** The window each recurring event opens next (or is open now), within the internal range. */
+async function nextWindowsOf(deps: Deps, rows: (typeof events.$inferSelect)[], now: Date) {
   const next = new Map<string, NextWindow>();
   const recurring = rows.filter((row) => row.rrule);
   if (recurring.length === 0) return next;
-  const steps = Math.floor(OCCURRENCE_LIMITS.internal.steps / recurring.length);
-  const to = new Date(now.getTime() + OCCURRENCE_LIMITS.internal.maxRangeDays * 86_400_000);
-  await Promise.all(
-    recurring.map(async (row) => {
-      try {
-        const [first] = await expandCalendarWhereCheap(deps, {
-          events: [calendarEvent(row)],
-          from: now,
-          to,
-          limit: 1,
-          steps,
-          timeZone: deps.config.workspaceTimeZone,
-          oneOff: true,
-        });
-        if (first) next.set(row.id, { starts_at: first.starts_at, ends_at: first.ends_at });
-      } catch (error) {
-        // From a compute thread the budget's error comes back as the AppError it is.
-        if (!(error instanceof AppError) || error.code !== 'range_too_large') throw error;
-        next.set(row.id, 'unknown');
-      }
-    }),
-  );
+  const windows = await nextWindowsWhereCheap(deps, {
+    events: recurring.map(calendarEvent),
+    from: now,
+    to: new Date(now.getTime() + OCCURRENCE_LIMITS.internal.maxRangeDays * 86_400_000),
+    timeZone: deps.config.workspaceTimeZone,
+    stepsPerEvent: Math.floor(NEXT_START_STEPS / recurring.length),
+  });
+  recurring.forEach((row, i) => {
+    const window = windows[i];
+    if (window) next.set(row.id, window);
+  });
   return next;
+}
+
+/**
+ * `nextWindows` in one compute task for the whole page; a few series are tried on the request
+ * thread first, and only those that need more than that try are walked again on a thread.
+ */
+async function nextWindowsWhereCheap(deps: Deps, input: NextWindowsInput) {
+  if (!deps.compute.offThread) return nextWindows(input);
+  if (input.events.length > INLINE_SERIES) return deps.compute('nextWindows', input);
+  const share = Math.floor(INLINE_STEPS / input.events.length);
+  if (share >= input.stepsPerEvent) return nextWindows(input);
+  const tried = nextWindows({ ...input, stepsPerEvent: share });
+  const rest = input.events.filter((_, i) => tried[i] === 'unknown');
+  if (rest.length === 0) return tried;
+  const walked = (await deps.compute('nextWindows', { ...input, events: rest })).values();
+  return tried.map((window) =>
+    window === 'unknown' ? (walked.next().value ?? 'unknown') : window,
+  );
 }

@@ -318,7 +318,7 @@ export const OCCURRENCE_LIMITS = {
  * Periods walked on the request thread before the expansion moves to a compute thread: a
  * millisecond or two of rrule, which is all that is wasted when the attempt runs out.
  */
-const INLINE_STEPS = 200;
+export const INLINE_STEPS = 200;
 
 /**
  * Most calendar reads walk a few dozen periods: handing those to a thread would cost more

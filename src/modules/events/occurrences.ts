@@ -1,7 +1,7 @@
 import type { EventKind } from '../../db/schema';
 import type { Occurrence } from './event-schemas';
 import { recurrenceSet } from './recurrence-exceptions';
-import { recurrenceStarts } from './recurrence-rule';
+import { RecurrenceBudgetExceeded, recurrenceStarts } from './recurrence-rule';
 
 export type CalendarEvent = {
   id: string;
@@ -145,6 +145,44 @@ export function expandCalendarJson(
 ): Uint8Array<ArrayBuffer> | null {
   const data = expandCalendar(input);
   return data.length > input.max ? null : new TextEncoder().encode(JSON.stringify({ data }));
+}
+
+/** An event's next window; `unknown` when walking its rule there takes more than its share. */
+export type NextWindow = { starts_at: string; ends_at: string } | 'unknown' | null;
+
+export type NextWindowsInput = {
+  events: CalendarEvent[];
+  from: Date;
+  to: Date;
+  /** The workspace's zone (see `CalendarExpansion`). */
+  timeZone: string;
+  /**
+   * Periods each event may walk: one whose walk needs more is `unknown`, and the others keep
+   * their own share, so a rule that walks far (COUNT from a distant start) costs no other its
+   * answer, and the whole costs at most this times the events.
+   */
+  stepsPerEvent: number;
+};
+
+/**
+ * Each event's first window that ends after `from` and starts before `to` (null when it has
+ * none there), in the order given.
+ */
+export function nextWindows(input: NextWindowsInput): NextWindow[] {
+  return input.events.map((event) => {
+    try {
+      const [first] = occurrencesBetween(event, input.from, input.to, {
+        timeZone: input.timeZone,
+        limit: 1,
+        budget: { steps: input.stepsPerEvent },
+        oneOff: true,
+      });
+      return first ? { starts_at: first.starts_at, ends_at: first.ends_at } : null;
+    } catch (error) {
+      if (!(error instanceof RecurrenceBudgetExceeded)) throw error;
+      return 'unknown';
+    }
+  });
 }
 
 /** The fields of an event row that expanding it reads (what crosses to a compute thread). */
