@@ -1,6 +1,7 @@
 import type { Deps } from './deps';
 import { type ApiReferenceAssets, apiReferenceRoutes } from './docs/api-reference';
 import { AppError } from './http/app-error';
+import { CONSOLE_POLICY } from './http/content-security-policies';
 import { createRouter } from './http/create-router';
 import { HEAVY_READS, heavyRead } from './http/heavy-reads';
 import { answerableError, renderProblem } from './http/problem';
@@ -11,9 +12,11 @@ import { securityHeaders } from './http/security-headers';
 import { moduleRouters } from './modules';
 import { cursorSeal } from './modules/auth/cursor-seal';
 import { guardAccess } from './modules/auth/require-role';
+import { consoleErrorPage } from './ui/console-router';
 
 export const API_TITLE = 'forestall API';
 export const API_VERSION = '0.1.0';
+const CONSOLE_PATH = /^\/console(\/|$)/;
 
 /**
  * Builds the whole HTTP app over injected deps; Node and Workers call this the same way.
@@ -68,16 +71,23 @@ export function createApp(deps: Deps, options: { apiReferenceAssets?: ApiReferen
   app.notFound((c) =>
     renderProblem(c, new AppError('not_found', `No route for ${c.req.method} ${c.req.path}.`)),
   );
-  app.onError((error, c) =>
-    renderProblem(
+  app.onError(async (error, c) => {
+    // Refused before the console's router (a URL with text it cannot carry): a console page
+    // still, under the console's policy, not problem JSON a browser shows as raw text.
+    if (CONSOLE_PATH.test(c.req.path)) {
+      const page = await consoleErrorPage(error, c);
+      page.headers.set('Content-Security-Policy', CONSOLE_POLICY);
+      return page;
+    }
+    return renderProblem(
       c,
       answerableError(deps.logger, error, {
         requestId: c.var.requestId,
         method: c.req.method,
         path: c.req.path,
       }),
-    ),
-  );
+    );
+  });
 
   return app;
 }

@@ -81,9 +81,13 @@ async function listPage(c: ConsoleContext, holidays?: FormState, problem?: FormP
   const { deps, session } = c.var;
   const cursor = c.req.query('cursor') || undefined;
   const [page, reasons] = await Promise.all([
-    listCalendar(deps, { limit: PAGE_SIZE, cursor }),
+    listCalendar(deps, { limit: PAGE_SIZE, cursor }).catch((error: unknown) => {
+      if (!(error instanceof AppError) || error.code !== 'validation_failed') throw error;
+      return error;
+    }),
     reasonChoices(deps),
   ]);
+  if (page instanceof AppError) return brokenLink(c, page.detail);
   const label = labelOf(reasons);
   const writer = mayOpen(session, 'calendar');
   const zone = deps.config.workspaceTimeZone;
@@ -160,6 +164,20 @@ async function listPage(c: ConsoleContext, holidays?: FormState, problem?: FormP
     },
   );
 }
+
+/** A page link whose cursor the list did not hand out (mistyped, cut short, forged). */
+const brokenLink = (c: ConsoleContext, text: string) =>
+  render(
+    c,
+    'Events',
+    <>
+      <PageHeader title="Events" />
+      <p>
+        <a href="/console/events">First page</a>
+      </p>
+    </>,
+    { status: 400, flash: { ok: false, text } },
+  );
 
 const HolidaysForm = (props: { csrf: string; state: FormState }) => (
   <Card id="holidays" title="Import public holidays">

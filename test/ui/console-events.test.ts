@@ -206,10 +206,47 @@ describe('the console’s events page', () => {
       ...Array.from({ length: 60 }, (_, i) => `Event ${i + 1}`),
       ...Array.from({ length: 60 }, (_, i) => `Event -${i + 1}`),
     ]);
-    // A cursor the console did not hand out starts from the top rather than failing.
-    const forged = await browser.get('/console/events?cursor=bm90LWEtY3Vyc29y');
-    expect(forged.status).toBe(200);
-    expect(titles(await forged.text())[0]).toBe('Series 1');
+  });
+
+  it('refuses a page link whose cursor the page did not hand out, with a 400 saying so', async () => {
+    const browser = await signedIn();
+    const cursorOf = (place: Record<string, unknown>) =>
+      Buffer.from(JSON.stringify(place)).toString('base64url');
+    const place = {
+      group: 0,
+      title: 'Series',
+      time: '0',
+      id: '0190a1b2-0000-7000-8000-000000000000',
+    };
+    for (const cursor of [
+      'bm90LWEtY3Vyc29y',
+      cursorOf({ ...place, title: 'Series\u0000' }),
+      cursorOf({ ...place, group: 7 }),
+      '!!',
+    ]) {
+      const refused = await browser.get(`/console/events?cursor=${cursor}`);
+      expect(refused.status, cursor).toBe(400);
+      expect(refused.headers.get('content-type')).toMatch(/^text\/html/);
+      const markup = await refused.text();
+      expect(markup).toContain('That page link is broken: start from the first page.');
+      expect(markup).toContain('<a href="/console/events">First page</a>');
+    }
+    // A NUL in the link itself is refused before the page reads it: still a console page.
+    const nul = await browser.get('/console/events?cursor=%00');
+    expect(nul.status).toBe(400);
+    expect(nul.headers.get('content-type')).toMatch(/^text\/html/);
+    const policy = (await browser.get('/console/events')).headers.get('content-security-policy');
+    expect(nul.headers.get('content-security-policy')).toBe(policy);
+    const markup = await nul.text();
+    expect(markup).toContain('<code>cursor</code>: must not contain a NUL character');
+    // The API's list refuses both as a problem naming the cursor.
+    for (const cursor of ['%00', cursorOf(place)]) {
+      const api = await t.request(`/v1/events?cursor=${cursor}`, { key: opsKey });
+      expect(api.status).toBe(400);
+      expect((await readJson(api)).errors).toEqual([
+        expect.objectContaining({ location: 'query', path: 'cursor' }),
+      ]);
+    }
   });
 
   it('adds an event with lead and lag days and affected reasons chosen by label, stored as slugs', async () => {

@@ -1,7 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { events } from '../../db/schema';
 import type { Deps } from '../../deps';
+import { AppError } from '../../http/app-error';
 import type { Page } from '../../http/pagination';
+import { unsafeTextProblem } from '../../http/safe-text';
 import { base64url, fromBase64url } from '../../lib/base64url';
 import type { EventView } from './event-schemas';
 import { INLINE_STEPS, OCCURRENCE_LIMITS, toEventView } from './events.service';
@@ -16,7 +18,7 @@ export type CalendarEntry = EventView & { next: NextWindow };
 /**
  * The console's calendar, a page at a time: recurring series first (by title), then one-off
  * events not yet over (soonest first), then those past (latest first). The cursor is the last
- * row's place in that order; one the console did not hand out starts from the top.
+ * row's place in that order; one the console did not hand out is a 400.
  */
 export async function listCalendar(
   deps: Deps,
@@ -67,19 +69,33 @@ type Place = { group: number; title: string; time: string; id: string };
 
 const encodePlace = (place: Place) => base64url(new TextEncoder().encode(JSON.stringify(place)));
 
+/** The place a cursor names; one the console did not hand out is refused, not read from the top. */
 function decodePlace(cursor: string | undefined): Place | undefined {
-  if (!cursor || !/^[A-Za-z0-9_-]{1,2000}$/.test(cursor)) return undefined;
+  if (cursor === undefined) return undefined;
+  const place = /^[A-Za-z0-9_-]{1,2000}$/.test(cursor) ? placeIn(cursor) : undefined;
+  if (place) return place;
+  throw new AppError('validation_failed', 'That page link is broken: start from the first page.', [
+    { location: 'query', path: 'cursor', message: 'not a cursor this list handed out' },
+  ]);
+}
+
+function placeIn(cursor: string): Place | undefined {
+  let place: Partial<Place> | null;
   try {
-    const place = JSON.parse(new TextDecoder().decode(fromBase64url(cursor))) as Place;
-    const valid =
-      [0, 1, 2].includes(place.group) &&
-      typeof place.title === 'string' &&
-      /^-?\d+(\.\d+)?$/.test(String(place.time)) &&
-      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(String(place.id));
-    return valid ? place : undefined;
+    place = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(fromBase64url(cursor)));
   } catch {
     return undefined;
   }
+  const valid =
+    typeof place === 'object' &&
+    place !== null &&
+    [0, 1, 2].includes(place.group as number) &&
+    typeof place.title === 'string' &&
+    // What the database cannot compare as text (a NUL) no title it handed out holds.
+    unsafeTextProblem(place.title) === undefined &&
+    /^-?\d{1,20}(\.\d{1,6})?$/.test(String(place.time)) &&
+    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(String(place.id));
+  return valid ? (place as Place) : undefined;
 }
 
 /**
