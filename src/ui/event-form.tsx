@@ -1,14 +1,14 @@
 import { EVENT_KINDS } from '../db/schema';
 import type { EventInput, EventView } from '../modules/events/event-schemas';
 import { EventInputSchema } from '../modules/events/events.routes';
-import { MAX_EXCEPTIONS } from '../modules/events/recurrence-exceptions';
+import { isDay, MAX_EXCEPTIONS } from '../modules/events/recurrence-exceptions';
 import type { ReasonChoice } from '../modules/reasons/reason-choices';
 import { Card } from '../view-kit/components';
 import { Checkboxes, PostForm, SelectField, TextArea, TextField } from '../view-kit/fields';
 import { type FormState, utcInstant } from '../view-kit/form-state';
 import { firstSegment, type Parsed, withSchema } from './form-post';
 
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/;
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/;
 const WHOLE = /^\s*\d+\s*$/;
 
 const list = (value: string | undefined) =>
@@ -68,9 +68,20 @@ export function eventFromForm(values: Record<string, string>): Parsed<EventInput
   return { errors };
 }
 
-/** A stored instant as the form's UTC field shows it: to the minute, or the second if it has one. */
+/**
+ * A stored instant as the form's UTC fields show it: to the minute, or to the second or
+ * millisecond where it has one, so a form saved unchanged stores the instant it showed.
+ */
 const utcField = (iso: string) =>
-  iso.slice(17, 23) === '00.000' ? iso.slice(0, 16) : iso.slice(0, 19);
+  iso.slice(17, 23) === '00.000'
+    ? iso.slice(0, 16)
+    : iso.slice(20, 23) === '000'
+      ? iso.slice(0, 19)
+      : iso.slice(0, 23);
+
+/** Skipped or extra starts, one a line as the hints ask for them: days as they are. */
+const startLines = (starts: string[]) =>
+  starts.map((start) => (isDay(start) ? start : utcField(start))).join('\n');
 
 /** The form's values for a stored event (editing), with the version it was opened at. */
 export const formFromEvent = (event: EventView): Record<string, string> => ({
@@ -82,8 +93,8 @@ export const formFromEvent = (event: EventView): Record<string, string> => ({
   rrule: event.rrule ?? '',
   time_zone: event.time_zone ?? '',
   // As stored: sent back unchanged, they move with the series when its start moves.
-  excluded_starts: event.excluded_starts.join('\n'),
-  extra_starts: event.extra_starts.join('\n'),
+  excluded_starts: startLines(event.excluded_starts),
+  extra_starts: startLines(event.extra_starts),
   lead_days: String(event.lead_days),
   lag_days: String(event.lag_days),
   affected_reasons: event.affected_reasons.join(','),

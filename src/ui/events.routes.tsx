@@ -299,9 +299,15 @@ eventRoutes.post('/console/events/:id/edit', writers, async (c) => {
       const event: EventInput = { ...input, audience: stored.audience };
       try {
         await asFieldProblems(() =>
-          updateEvent(c.var.deps, id, event, actorOf(c.var.session.principal), [
-            versionEtag(opened),
-          ]),
+          updateEvent(
+            c.var.deps,
+            id,
+            event,
+            actorOf(c.var.session.principal),
+            [versionEtag(opened)],
+            // Saved as opened, the form changes nothing, not even the version.
+            { keepUnchanged: true },
+          ),
         );
       } catch (error) {
         if (!(error instanceof AppError) || error.code !== 'precondition_failed') throw error;

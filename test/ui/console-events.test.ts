@@ -390,6 +390,67 @@ describe('the console’s events page', () => {
     });
   });
 
+  /** The fields a browser sends for the form posting to `action` in `page`, as it shows them. */
+  const formFields = (page: string, action: string) => {
+    const markup =
+      new RegExp(`<form [^>]*action="${action}"[^>]*>(.*?)</form>`, 's').exec(page)?.[1] ?? '';
+    const text = (value: string) =>
+      value
+        .replaceAll('&quot;', '"')
+        .replaceAll('&#39;', "'")
+        .replaceAll('&lt;', '<')
+        .replaceAll('&gt;', '>')
+        .replaceAll('&amp;', '&');
+    const fields: Record<string, string | string[]> = {};
+    const add = (name: string, value: string) => {
+      const had = fields[name];
+      fields[name] = had === undefined ? value : [had, value].flat();
+    };
+    for (const [tag] of markup.matchAll(/<input [^>]*>/g)) {
+      const name = /name="([^"]*)"/.exec(tag)?.[1];
+      const value = /value="([^"]*)"/.exec(tag)?.[1] ?? '';
+      if (!name || (/type="checkbox"/.test(tag) && !/ checked/.test(tag))) continue;
+      add(name, text(value));
+    }
+    for (const [, name, value] of markup.matchAll(/<textarea [^>]*name="([^"]*)"[^>]*>([^<]*)</g))
+      add(name ?? '', text(value ?? ''));
+    for (const [, name, options] of markup.matchAll(
+      /<select [^>]*name="([^"]*)"[^>]*>(.*?)<\/select>/gs,
+    ))
+      add(name ?? '', /<option value="([^"]*)" selected/.exec(options ?? '')?.[1] ?? '');
+    return fields;
+  };
+
+  it('saves an unchanged form as nothing changed: times to the millisecond, version and all', async () => {
+    const event = await addByApi({
+      ...billingRun,
+      starts_at: '2026-01-01T06:00:30.250Z',
+      ends_at: '2026-01-01T08:15:45Z',
+      time_zone: 'America/New_York',
+      excluded_starts: ['2026-05-01', '2026-06-01T10:00:30.250Z'],
+      extra_starts: ['2026-02-03T09:15:00Z', '2026-02-04T09:15:30.125Z'],
+      audience: { plan: 'pro', region: 'eu' },
+    });
+    const before = await stored(event.id);
+    const browser = await signedIn();
+    const form = await (await browser.get(`/console/events/${event.id}/edit`)).text();
+    // Extra and skipped starts as the hints ask for them (…T09:00), to the second or
+    // millisecond where they have one.
+    expect(form).toContain('>2026-02-03T09:15\n2026-02-04T09:15:30.125</textarea>');
+    expect(form).toContain('>2026-05-01\n2026-06-01T10:00:30.250</textarea>');
+    expect(form).toContain('value="2026-01-01T06:00:30.250"');
+    expect(form).toContain('value="2026-01-01T08:15:45"');
+    t.clock.set('2026-03-02T10:00:00Z');
+    const saved = await browser.post(
+      `/console/events/${event.id}/edit`,
+      formFields(form, `/console/events/${event.id}/edit`),
+    );
+    expect(saved.status, await saved.clone().text()).toBe(303);
+    expect(await stored(event.id)).toEqual(before);
+    const reread = await (await browser.get(`/console/events/${event.id}/edit`)).text();
+    expect(reread).toBe(form.replaceAll(browser.csrfOf(form), browser.csrfOf(reread)));
+  });
+
   it('keeps what was typed when someone saved the event meanwhile, saves nothing, and offers a reload', async () => {
     const event = await addByApi(billingRun);
     const browser = await signedIn();

@@ -152,7 +152,9 @@ export async function createEvent(deps: Deps, input: EventInput): Promise<EventV
  * from, and when another change came between, they are worked out again from that one (as a
  * replace that came after it would have them), a few times before a 409. With `ifMatch`, the
  * locked event must still be a version it names (else 412): a move sent again with the
- * version it was sent with finds the series moved and changes nothing.
+ * version it was sent with finds the series moved and changes nothing. With `keepUnchanged`
+ * (the console's form saved as it was opened), a replace with what is stored writes nothing,
+ * so the version and `updated_at` stay; the API's PUT is a write whatever it sends.
  */
 export async function updateEvent(
   deps: Deps,
@@ -160,6 +162,7 @@ export async function updateEvent(
   input: EventInput,
   actor: Actor,
   ifMatch?: IfMatch,
+  options: { keepUnchanged?: boolean } = {},
 ): Promise<EventView> {
   const columns = await toColumns(deps, input);
   for (let attempt = 1; ; attempt++) {
@@ -170,6 +173,15 @@ export async function updateEvent(
     try {
       const row = await retryingTransaction(deps.db, async (tx) => {
         const named = await withReasonSlugs(tx, columns);
+        const replacement = { ...named, excludedStarts };
+        // Read locked again to compare, as a write compares its If-Match.
+        if (options.keepUnchanged && read && storedAlready(read, replacement)) {
+          const [locked] = await tx.select().from(events).where(eq(events.id, id)).for('update');
+          if (locked && storedAlready(locked, replacement)) {
+            requireIfMatch(ifMatch, versionEtag(locked.version), `Event ${id}`);
+            return { ...locked, unchanged: true };
+          }
+        }
         return changeEventsFollowed(
           deps,
           tx,
@@ -180,11 +192,7 @@ export async function updateEvent(
             if (!read || seriesOf(before) !== seriesOf(read)) throw new SeriesChanged();
             const [updated] = await tx
               .update(events)
-              .set({
-                ...named,
-                excludedStarts,
-                updatedAt: deps.clock.now(),
-              })
+              .set({ ...replacement, updatedAt: deps.clock.now() })
               .where(eq(events.id, id))
               .returning();
             return updated;
@@ -193,7 +201,7 @@ export async function updateEvent(
         );
       });
       if (!row) throw notFound(`Event ${id}`);
-      deps.afterDetectionInputChange(deps);
+      if (!('unchanged' in row)) deps.afterDetectionInputChange(deps);
       return toEventView(row);
     } catch (error) {
       if (!(error instanceof SeriesChanged)) throw error;
@@ -205,6 +213,29 @@ export async function updateEvent(
       }
     }
   }
+}
+
+/** Whether `row` holds every column a replace would write, as it would write them. */
+function storedAlready(row: EventRow, columns: Awaited<ReturnType<typeof toColumns>>): boolean {
+  const written = Object.keys(columns) as (keyof typeof columns)[];
+  return written.every((key) => sameValue(row[key], columns[key]));
+}
+
+/** Dates by instant; arrays and objects (jsonb, whose key order is its own) by content. */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a instanceof Date || b instanceof Date) {
+    return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
+  }
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return a === b;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keys = Object.keys(a);
+  return (
+    keys.length === Object.keys(b).length &&
+    keys.every(
+      (key) =>
+        Object.hasOwn(b, key) && sameValue(a[key as keyof typeof a], b[key as keyof typeof b]),
+    )
+  );
 }
 
 /** How often a replace reads the event's series again when changes keep coming between. */
