@@ -3,7 +3,11 @@ import { AppError, notFound } from '../http/app-error';
 import { versionEtag } from '../http/etag';
 import { actorOf } from '../http/principal';
 import { type CalendarEntry, listCalendar } from '../modules/events/calendar-list.service';
-import type { EventInput, EventView } from '../modules/events/event-schemas';
+import {
+  type EventInput,
+  type EventView,
+  HolidayImportSchema,
+} from '../modules/events/event-schemas';
 import { createEvent, deleteEvent, getEvent, updateEvent } from '../modules/events/events.service';
 import { type HolidayImport, importHolidays } from '../modules/events/holidays.service';
 import { type ReasonChoice, reasonChoices } from '../modules/reasons/reason-choices';
@@ -47,14 +51,50 @@ const labelOf = (reasons: ReasonChoice[]) => {
   return (slug: string) => labels.get(slug) ?? slug;
 };
 
+const DAY = 'EEE yyyy-MM-dd';
+const atMidnight = (iso: string, zone: string) =>
+  formatInTimeZone(new Date(iso), zone, 'HH:mm:ss.SSS') === '00:00:00.000';
+
+/**
+ * An imported holiday by its days where it is one: from midnight to midnight in New York is
+ * 05:00 to 05:00 UTC, which said as a time would look like a mistake.
+ */
+const HolidayDays = (props: {
+  event: EventView;
+  holiday: { place: string; zone: string | null };
+}) => {
+  const { event, holiday } = props;
+  const where = `${holiday.place} holidays`;
+  const zone = holiday.zone;
+  if (!zone || !atMidnight(event.starts_at, zone) || !atMidnight(event.ends_at, zone)) {
+    return (
+      <>
+        {where}
+        <br />
+        <Instant at={event.starts_at} />
+      </>
+    );
+  }
+  const first = formatInTimeZone(new Date(event.starts_at), zone, DAY);
+  const last = formatInTimeZone(new Date(new Date(event.ends_at).getTime() - 1), zone, DAY);
+  return (
+    <>
+      {last === first ? first : `${first} to ${last}`}
+      <br />
+      all day, {where} ({zone})
+    </>
+  );
+};
+
 /** When an event happens: a series in words with its next window, a one-off event by its day. */
 const When = (props: { event: CalendarEntry; zone: string }) => {
   const { event } = props;
   const zone = event.time_zone ?? props.zone;
+  if (event.holiday && !event.rrule) return <HolidayDays event={event} holiday={event.holiday} />;
   if (!event.rrule) {
     return (
       <>
-        {formatInTimeZone(new Date(event.starts_at), zone, 'EEE yyyy-MM-dd')}
+        {formatInTimeZone(new Date(event.starts_at), zone, DAY)}
         <br />
         <Instant at={event.starts_at} />
       </>
@@ -102,7 +142,7 @@ async function listPage(c: ConsoleContext, holidays?: FormState, problem?: FormP
     <>
       <PageHeader
         title="Events"
-        meta={`Recurring series first, then what is coming, then what is past. Times in UTC; days in ${zone} or the event's own zone.`}
+        meta={`Recurring series first, then what is coming, then what is past. Times in UTC; days in ${zone} or the event's own zone, a holiday's where it is one.`}
       >
         {writer ? (
           <p>
@@ -189,6 +229,13 @@ const HolidaysForm = (props: { csrf: string; state: FormState }) => (
         required
         placeholder="DE"
         hint="two-letter code"
+      />
+      <TextField
+        state={props.state}
+        name="region"
+        label="Region"
+        placeholder="NY"
+        hint="optional: a state or province code; empty: the country's nationwide holidays"
       />
       <TextField state={props.state} name="year" label="Year" type="number" />
       <button type="submit">Import</button>
@@ -424,12 +471,16 @@ eventRoutes.post('/console/events/:id/delete', writers, async (c) => {
 const holidaysInput = (values: Record<string, string>): Parsed<HolidayImport> => {
   const year = Number(values.year);
   const country = (values.country ?? '').trim();
+  const region = values.region?.trim() || undefined;
   const errors: Record<string, string> = {};
   if (!/^[A-Za-z]{2}$/.test(country))
     errors.country = 'Enter a two-letter country code such as DE or US.';
+  // As the API takes it; whether the country has such a region is the service's to say.
+  if (region !== undefined && !HolidayImportSchema.shape.region.safeParse(region).success)
+    errors.region = 'Enter a region code of up to 10 characters, such as NY or BY, or none.';
   if (!Number.isInteger(year) || year < 2000 || year > 2100)
     errors.year = 'Enter a year between 2000 and 2100.';
-  return Object.keys(errors).length > 0 ? { errors } : { data: { country, years: [year] } };
+  return Object.keys(errors).length > 0 ? { errors } : { data: { country, region, years: [year] } };
 };
 
 eventRoutes.post(

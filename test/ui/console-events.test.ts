@@ -631,4 +631,61 @@ describe('the console’s events page', () => {
     const edit = /href="(\/console\/events\/[0-9a-f-]+\/edit)"/.exec(list)?.[1] ?? '';
     expect(await (await browser.get(edit)).text()).toContain('Imported (holidays)');
   });
+
+  it('lists a holiday by its day where it is a holiday, saying the place and its zone', async () => {
+    const browser = await signedIn();
+    const page = await (await browser.get('/console/events')).text();
+    const imported = await browser.post('/console/events/holidays', {
+      _csrf: browser.csrfOf(page),
+      country: 'US',
+      year: '2027',
+    });
+    expect(imported.status).toBe(303);
+    // Imported before holidays kept their zone: the zone is found from the place.
+    await t.deps.db.execute(sql`
+      insert into events (id, kind, title, starts_at, ends_at, origin, origin_id)
+      values (gen_random_uuid(), 'holiday', 'Cesar Chavez Day (US-CA)',
+        timestamptz '2027-03-31 07:00Z', timestamptz '2027-04-01 07:00Z', 'holidays',
+        'US-CA:2027-03-31:Cesar Chavez Day')`);
+    const rows = (await (await browser.get('/console/events')).text()).split('<tr>');
+    // New Year's Day starts at 05:00 UTC, midnight in New York: a Friday there and in Berlin.
+    const newYear = rows.find((row) => row.includes('New Year&#39;s Day (US)')) ?? '';
+    expect(newYear).toContain('Fri 2027-01-01');
+    expect(newYear).toContain('all day, US holidays (America/New_York)');
+    expect(newYear).not.toContain('<time');
+    const cesarChavez = rows.find((row) => row.includes('Cesar Chavez Day')) ?? '';
+    expect(cesarChavez).toContain('Wed 2027-03-31');
+    expect(cesarChavez).toContain('all day, US-CA holidays (America/Los_Angeles)');
+    const [event] = (await readJson(await t.request('/v1/events?kind=holiday'))).data;
+    expect(event.time_zone).toBe('America/New_York');
+  });
+
+  it('imports a region’s public holidays, refusing a region as the API does', async () => {
+    const browser = await signedIn();
+    const page = await (await browser.get('/console/events')).text();
+    expect(page).toMatch(/<input type="text" id="holiday-region" name="region"/);
+    const post = (fields: Record<string, string>) =>
+      browser.post('/console/events/holidays', { _csrf: browser.csrfOf(page), ...fields });
+    for (const [region, message] of [
+      ['a-region-too-long', 'up to 10'],
+      ['ZZ', 'ZZ is not a region of US'],
+    ] as const) {
+      const refused = await post({ country: 'US', region, year: '2027' });
+      expect(refused.status, region).toBe(400);
+      const markup = await refused.text();
+      expect(fieldError(markup, 'holiday-region'), region).toContain(message);
+      expect(markup).toContain(`value="${region}"`);
+    }
+    expect(await eventCount()).toBe(0);
+    const imported = await post({ country: 'us', region: ' ca ', year: '2027' });
+    expect(imported.status).toBe(303);
+    const titles = rowsOf<{ title: string; time_zone: string }>(
+      await t.deps.db.execute(sql`select title, time_zone from events`),
+    );
+    expect(titles).toContainEqual({
+      title: 'César Chávez Day (US-CA)',
+      time_zone: 'America/Los_Angeles',
+    });
+    expect(titles.every((row) => row.title.endsWith('(US-CA)'))).toBe(true);
+  });
 });

@@ -7,13 +7,18 @@ import { unsafeTextProblem } from '../../http/safe-text';
 import { base64url, fromBase64url } from '../../lib/base64url';
 import type { EventView } from './event-schemas';
 import { INLINE_STEPS, OCCURRENCE_LIMITS, toEventView } from './events.service';
+import { holidayZone } from './holidays.service';
 import { calendarEvent, type NextWindow, type NextWindowsInput, nextWindows } from './occurrences';
 
 /**
  * An event as the console lists it: a series with the window it opens next, if any, or
- * `unknown` when walking its rule there takes too long.
+ * `unknown` when walking its rule there takes too long; an imported holiday with the place it
+ * is a holiday in and that place's zone (null when date-holidays does not know the place).
  */
-export type CalendarEntry = EventView & { next: NextWindow };
+export type CalendarEntry = EventView & {
+  next: NextWindow;
+  holiday?: { place: string; zone: string | null };
+};
 
 /**
  * The console's calendar, a page at a time: recurring series first (by title), then one-off
@@ -57,12 +62,23 @@ export async function listCalendar(
   );
   const last = data.at(-1);
   return {
-    data: data.map(({ row }) => ({ ...toEventView(row), next: next.get(row.id) ?? null })),
+    data: data.map(({ row }) => ({
+      ...toEventView(row),
+      next: next.get(row.id) ?? null,
+      ...holidayOf(row),
+    })),
     next_cursor:
       rows.length > query.limit && last
         ? encodePlace({ group: last.group, title: last.title, time: last.time, id: last.row.id })
         : null,
   };
+}
+
+/** Where an imported holiday is one: the place its import named (`US-CA`), and its zone. */
+function holidayOf(row: typeof events.$inferSelect): Pick<CalendarEntry, 'holiday'> {
+  const place = row.origin === 'holidays' ? row.originId?.split(':')[0] : undefined;
+  if (!place) return {};
+  return { holiday: { place, zone: row.timeZone ?? holidayZone(place) } };
 }
 
 type Place = { group: number; title: string; time: string; id: string };

@@ -96,6 +96,14 @@ export const EventSchema = EventInputSchema.extend({
   updated_at: z.string(),
 }).openapi('Event');
 
+export const HolidayImportSchema = z
+  .object({
+    country: z.string().trim().min(2).max(3).openapi({ example: 'US' }),
+    region: z.string().trim().min(1).max(10).optional().openapi({ example: 'NY' }),
+    years: z.array(z.number().int().min(1990).max(2100)).min(1).max(30),
+  })
+  .openapi('HolidayImport');
+
 export const OccurrenceSchema = z
   .object({
     event_id: z.uuid(),

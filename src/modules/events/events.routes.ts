@@ -10,7 +10,13 @@ import { PageQuerySchema, pageSchema } from '../../http/pagination';
 import { actorOf } from '../../http/principal';
 import { serializedJson } from '../../http/serialized-json';
 import { dayInput } from '../../http/time-input';
-import { EventInputSchema, EventSchema, instant, OccurrenceSchema } from './event-schemas';
+import {
+  EventInputSchema,
+  EventSchema,
+  HolidayImportSchema,
+  instant,
+  OccurrenceSchema,
+} from './event-schemas';
 
 // The console's event form (src/ui) imports the input schema from here.
 export { EventInputSchema };
@@ -167,15 +173,7 @@ const holidaysRoute = defineRoute({
   request: {
     body: {
       required: true,
-      content: json(
-        z
-          .object({
-            country: z.string().trim().min(2).max(3).openapi({ example: 'US' }),
-            region: z.string().trim().min(1).max(10).optional().openapi({ example: 'NY' }),
-            years: z.array(z.number().int().min(1990).max(2100)).min(1).max(30),
-          })
-          .openapi('HolidayImport'),
-      ),
+      content: json(HolidayImportSchema),
     },
   },
   responses: {
