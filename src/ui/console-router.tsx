@@ -71,6 +71,23 @@ function occurrences(body: Buffer, part: Buffer, most: number): number {
   return count;
 }
 
+/**
+ * The posted form, parsed once (later reads take it from the request's cache); a body its
+ * Content-Type does not describe (a multipart one without its boundary, or cut short) is a
+ * 400, not the parser's TypeError.
+ */
+export async function formBody(c: Context<AppEnv>) {
+  try {
+    return await c.req.parseBody({ all: true });
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw new AppError(
+      'malformed_body',
+      'The body cannot be read as a form; nothing was saved. Reload the page and send it again.',
+    );
+  }
+}
+
 /** A form post's fields, after its CSRF token has been checked (403 without a valid one). */
 export async function postedForm(c: ConsoleContext): Promise<Record<string, string>> {
   // Read once: the parse below takes the same bytes from the request's cache.
@@ -83,7 +100,7 @@ export async function postedForm(c: ConsoleContext): Promise<Record<string, stri
       `The form has more than ${MAX_FORM_FIELDS} fields; no console form sends that many.`,
     );
   }
-  const values = formValues(await c.req.parseBody({ all: true }));
+  const values = formValues(await formBody(c));
   if (!validCsrf(c.var.session, values._csrf)) {
     throw new AppError(
       'forbidden',

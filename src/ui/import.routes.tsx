@@ -14,7 +14,13 @@ import { type OtherSource, storedUnderOtherSource } from '../modules/tickets/oth
 import { Card, PageHeader } from '../view-kit/components';
 import { Checkboxes, FileField, PostForm, SelectField, TextField } from '../view-kit/fields';
 import { emptyForm, type FormState } from '../view-kit/form-state';
-import { type ConsoleContext, createConsoleRouter, render, signedIn } from './console-router';
+import {
+  type ConsoleContext,
+  createConsoleRouter,
+  formBody,
+  render,
+  signedIn,
+} from './console-router';
 import { type FormProblem, formPost } from './form-post';
 import { RecentImports, runPath } from './import-run.routes';
 import { PAGE_ROLES } from './layout';
@@ -235,7 +241,7 @@ importRoutes.post(
       const running = await importRunByToken(deps, input.token);
       if (running) return { to: runPath(running.id), message: ALREADY_STARTED };
       // The body is parsed once (and kept) by the form handler; the file is in it.
-      const field = (await c.req.parseBody({ all: true })).file;
+      const field = (await formBody(c)).file;
       const file = Array.isArray(field) ? field[0] : field;
       if (!(file instanceof File) || file.size === 0) {
         throw fileProblem('Choose a CSV file to import.');

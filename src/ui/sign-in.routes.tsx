@@ -3,7 +3,7 @@ import { base64url } from '../lib/base64url';
 import { authenticateApiKey } from '../modules/auth/api-keys.service';
 import { PostForm, TextField } from '../view-kit/fields';
 import { emptyForm, type FormState, formValues } from '../view-kit/form-state';
-import { createConsoleRouter, postedForm, signedIn } from './console-router';
+import { createConsoleRouter, formBody, postedForm, signedIn } from './console-router';
 import { CONSOLE_ROLES, closeSession, isHttps, openSession } from './console-session';
 import { ConsoleLayout } from './layout';
 
@@ -52,7 +52,7 @@ signInRoutes.get('/console/sign-in', async (c) => {
 });
 
 signInRoutes.post('/console/sign-in', async (c) => {
-  const values = formValues(await c.req.parseBody({ all: true }));
+  const values = formValues(await formBody(c));
   const token = getCookie(c, SIGN_IN_COOKIE);
   const next = safeNext(values.next);
   const again = async (message: string, status: 400 | 401 | 403) =>

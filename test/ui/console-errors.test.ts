@@ -218,4 +218,28 @@ describe('console forms that cannot be done', () => {
     expect(preview.status).toBe(200);
     expect(await preview.text()).toContain('match');
   });
+  it('answers a multipart body that cannot be read with a 400 console page, signed in or not', async () => {
+    const { browser } = await admin();
+    const cookie = [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const bodies: [contentType: string, body: string][] = [
+      ['multipart/form-data; boundary=zz', 'not a multipart body'],
+      ['multipart/form-data', '--zz\r\n'],
+      [
+        'multipart/form-data; boundary=zz',
+        '--zz\r\nContent-Disposition: form-data; name="a"\r\n\r\nx',
+      ],
+    ];
+    for (const path of ['/console/sign-in', '/console/import', '/console/events']) {
+      for (const [contentType, body] of bodies) {
+        const response = await t.app.request(path, {
+          method: 'POST',
+          headers: { cookie, 'content-type': contentType },
+          body,
+        });
+        expect(response.status, `${path} ${contentType}`).toBe(400);
+        expect(response.headers.get('content-type'), path).toMatch(/^text\/html/);
+        expect(await response.text(), path).toContain('cannot be read as a form');
+      }
+    }
+  });
 });
