@@ -345,4 +345,30 @@ describe('importing tickets from the console', () => {
     expect(response.status).toBe(400);
     expect(await response.text()).toMatch(/id="charset-error"/);
   });
+  // Last: the sources stored here would be looked up by every import after it.
+  it('looks up fewer of a file’s ids under more stored sources, so the look-up stays small', async () => {
+    const ticket = (source: string, id: string) => ({
+      source,
+      external_id: id,
+      reason: 'Billing',
+      created_at: '2025-01-02T00:00:00Z',
+    });
+    const spread = Array.from({ length: 2_001 }, (_, i) => ticket(`spread-${i}`, `X${i}`));
+    const helpdesk = Array.from({ length: 100 }, (_, i) => ticket('helpdesk', `H${i}`));
+    for (const tickets of [spread, helpdesk]) {
+      const stored = await t.request('/v1/tickets', { method: 'POST', json: { tickets } });
+      expect(stored.status).toBe(200);
+    }
+    const csv = `external_id,reason,created_at\n${helpdesk.map((h) => `${h.external_id},Billing,2025-01-02\n`).join('')}`;
+    const asked = await upload(
+      { _csrf: csrf, source: 'helpdesk-export', map: '', on_error: 'reject' },
+      { name: 'helpdesk.csv', text: csv },
+    );
+    expect(asked.status).toBe(409);
+    const said = /(\d+) tickets of the first (\d+) in this file \(100%\)/.exec(await asked.text());
+    // 2,002 sources or more: 100,000 probes at most leave 49 ids of the 100.
+    expect(said?.[1]).toBe(said?.[2]);
+    expect(Number(said?.[2])).toBeLessThanOrEqual(49);
+    expect(Number(said?.[2])).toBeGreaterThanOrEqual(20);
+  });
 });
