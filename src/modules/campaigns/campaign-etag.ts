@@ -1,7 +1,7 @@
 import { AppError } from '../../http/app-error';
 import { type IfMatch, versionEtag } from '../../http/etag';
 import { requireIfMatch } from '../../http/if-match';
-import { CAMPAIGN_STATUSES, type CampaignStatus } from './campaign-input';
+import type { CampaignStatus } from './campaign-input';
 
 /**
  * A campaign's strong ETag: its version and the status it has now (`"4-active"`). The clock
@@ -10,6 +10,12 @@ import { CAMPAIGN_STATUSES, type CampaignStatus } from './campaign-input';
  */
 export const campaignEtag = (campaign: { version: number; status: CampaignStatus }): string =>
   `"${campaign.version}-${campaign.status}"`;
+
+/** The statuses the clock alone moves a campaign out of, by the status it moves it to. */
+const CLOCK_MOVES_TO: Partial<Record<CampaignStatus, CampaignStatus[]>> = {
+  active: ['scheduled'],
+  ended: ['scheduled', 'active'],
+};
 
 /**
  * What a change expects to find: `If-Match` (ETags, so the version and the status read), or
@@ -36,7 +42,9 @@ export function requireCampaignPrecondition(
   const etag = campaignEtag(current);
   if (expected.includes(etag)) return;
   const sameVersion = `"${current.version}-`;
-  const before = CAMPAIGN_STATUSES.find((status) => expected.includes(`${sameVersion}${status}"`));
+  const before = (CLOCK_MOVES_TO[current.status] ?? []).find((status) =>
+    expected.includes(`${sameVersion}${status}"`),
+  );
   if (before !== undefined) {
     throw new AppError(
       'precondition_failed',

@@ -123,6 +123,17 @@ describe('conditional changes of a campaign (ETag, If-Match)', () => {
       'precondition_failed',
     );
     expect(bare.detail).toContain(`"${campaign.version}-active"`);
+    // A tag of a status the clock never moves a campaign out of is only stale.
+    const made = await expectProblem(
+      await patch(
+        campaign.id,
+        { title: 'Maintenance under way' },
+        { 'if-match': `"${campaign.version}-draft"` },
+      ),
+      412,
+      'precondition_failed',
+    );
+    expect(made.detail).not.toContain('clock');
     expect(await stored(campaign.id)).toEqual(before);
 
     const read = await t.request(`/v1/campaigns/${campaign.id}`);
