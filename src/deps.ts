@@ -82,6 +82,12 @@ export type CampaignFollowUp = (
   campaign: CampaignRow,
   before: CampaignRow | null,
 ) => Promise<void>;
-export type AccountsFollowUp = (deps: Deps, tx: Db, accountIds: string[]) => Promise<void>;
+/** `addresses`: those the accounts had before the change and have after it. */
+export type AccountsFollowUp = (
+  deps: Deps,
+  tx: Db,
+  accountIds: string[],
+  addresses: string[],
+) => Promise<void>;
 
 export type Readiness = { noticesWarm: boolean };

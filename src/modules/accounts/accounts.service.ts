@@ -1,6 +1,6 @@
 import { asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database';
-import { jsonParam, rowsOf } from '../../db/json-param';
+import { arrayParam, jsonParam, rowsOf } from '../../db/json-param';
 import { retryingTransaction } from '../../db/retry-transaction';
 import { type AccountRow, accountContacts, accounts } from '../../db/schema';
 import type { Deps } from '../../deps';
@@ -42,11 +42,12 @@ async function writeAccounts(
   now: string,
 ): Promise<number> {
   const rows = rowsOf<{ created: boolean }>(await tx.execute(upsertStatement(latest, now)));
-  await replaceContacts(tx, latest);
+  const addresses = await replaceContacts(tx, latest);
   await deps.afterAccountsChange(
     deps,
     tx,
     latest.map((account) => account.id),
+    addresses,
   );
   return rows.filter((row) => row.created).length;
 }
@@ -81,10 +82,12 @@ function upsertStatement(latest: AccountUpsert[], now: string) {
     returning (xmax = 0) as created`;
 }
 
-async function replaceContacts(tx: Db, latest: AccountUpsert[]): Promise<void> {
-  await tx.execute(sql`
-    delete from account_contacts
-    where account_id in (select jsonb_array_elements_text(${jsonParam(latest.map((a) => a.id))}))`);
+/** Replaces the accounts' contacts; the addresses they had and have. */
+async function replaceContacts(tx: Db, latest: AccountUpsert[]): Promise<string[]> {
+  const former = await dropContacts(
+    tx,
+    latest.map((a) => a.id),
+  );
   const contacts = latest.flatMap((a) => {
     const byEmail = new Map<
       string,
@@ -101,11 +104,26 @@ async function replaceContacts(tx: Db, latest: AccountUpsert[]): Promise<void> {
     }
     return [...byEmail.values()];
   });
-  if (contacts.length === 0) return;
-  await tx.execute(sql`
-    insert into account_contacts (account_id, email, name, locale)
-    select * from jsonb_to_recordset(${jsonParam(contacts)})
-      as c(account_id text, email text, name text, locale text)`);
+  if (contacts.length > 0) {
+    await tx.execute(sql`
+      insert into account_contacts (account_id, email, name, locale)
+      select * from jsonb_to_recordset(${jsonParam(contacts)})
+        as c(account_id text, email text, name text, locale text)`);
+  }
+  return [...new Set([...former, ...contacts.map((contact) => contact.email)])];
+}
+
+/**
+ * Deletes the accounts' contacts; the addresses they had. The accounts are locked first (by
+ * the caller), so no other change to their contacts is under way.
+ */
+async function dropContacts(tx: Db, ids: string[]): Promise<string[]> {
+  return rowsOf<{ email: string }>(
+    await tx.execute(sql`
+      delete from account_contacts
+      where account_id = any(${arrayParam(ids)})
+      returning email`),
+  ).map((row) => row.email);
 }
 
 export async function putAccount(
@@ -156,12 +174,16 @@ export async function listAccounts(
  */
 export async function deleteAccount(deps: Deps, id: string): Promise<void> {
   await retryingTransaction(deps.db, async (tx) => {
-    const deleted = await tx
-      .delete(accounts)
+    const [locked] = await tx
+      .select({ id: accounts.id })
+      .from(accounts)
       .where(eq(accounts.id, id))
-      .returning({ id: accounts.id });
-    if (deleted.length === 0) throw notFound(`Account ${id}`);
-    await deps.afterAccountsChange(deps, tx, [id]);
+      .for('update');
+    if (!locked) throw notFound(`Account ${id}`);
+    // Read as they are deleted, with the account locked (its contacts would go with it).
+    const addresses = await dropContacts(tx, [id]);
+    await tx.delete(accounts).where(eq(accounts.id, id));
+    await deps.afterAccountsChange(deps, tx, [id], addresses);
   });
   deps.notices.accounts.evict([id]);
 }

@@ -384,9 +384,9 @@ describe('email campaigns and accounts synced after publishing', () => {
       for each row execute function pause_delivery()`);
     const follow = t.deps.afterAccountsChange;
     let plans = 0;
-    t.deps.afterAccountsChange = async (deps, tx, ids) => {
+    t.deps.afterAccountsChange = async (...args) => {
       plans++;
-      await follow(deps, tx, ids);
+      await follow(...args);
     };
     try {
       const batch = (prefix: string, contacts: string[]) =>
@@ -429,9 +429,9 @@ describe('email campaigns and accounts synced after publishing', () => {
     const { sendBatch } = t.deps.mailer;
     const follow = t.deps.afterAccountsChange;
     let plans = 0;
-    t.deps.afterAccountsChange = async (deps, tx, ids) => {
+    t.deps.afterAccountsChange = async (...args) => {
       plans++;
-      await follow(deps, tx, ids);
+      await follow(...args);
     };
     let sent = () => {};
     const sending = new Promise<void>((resolve) => {

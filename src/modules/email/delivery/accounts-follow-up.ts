@@ -4,23 +4,46 @@ import { arrayParam, rowsOf } from '../../../db/json-param';
 import { campaigns } from '../../../db/schema';
 import type { Deps } from '../../../deps';
 import { publishedCampaign, runsPast } from '../../campaigns/campaign-status';
+import { holdAddresses } from './address-locks';
 import { type AccountsScope, planDeliveries, recipientsOf } from './delivery-plan.service';
 
 /**
  * What follows a change to accounts (`Deps.afterAccountsChange`): every email campaign still
  * to send plans those accounts again, in the transaction that changed them. An account that
  * joins an audience after the campaign was published is sent its email, one that leaves it or
- * is deleted is not, and a new contact address is added.
+ * is deleted is not, and a new contact address is added. `addresses` are those the accounts
+ * had before the change and have after it.
  */
-export async function followAccountsChange(deps: Deps, tx: Db, accountIds: string[]) {
+export async function followAccountsChange(
+  deps: Deps,
+  tx: Db,
+  accountIds: string[],
+  addresses: string[],
+) {
   if (accountIds.length === 0) return;
   const now = deps.clock.now();
+  if (!(await anySending(tx, now))) return;
+  // Before the campaigns' rows: a campaign change waits for no address lock, so one holding
+  // its row never waits for this sync while this sync waits for it.
+  await holdAddresses(tx, addresses);
   // A campaign change holds its row for update while it plans the whole audience; sharing the
   // lock makes this plan wait for it (and it for this one), so neither cancels deliveries the
   // other queued in a transaction it could not see. One this select cannot see yet (being
   // published) waits for this sync instead, on the accounts table (followCampaignChange).
   // Read after this sync's own writes, so a publish that held the table is seen here.
-  const sending = await tx
+  const sending = await sendingCampaigns(tx, now).for('share');
+  if (sending.length === 0) return;
+  const scope = await readScope(
+    tx,
+    accountIds,
+    addresses,
+    sending.map((campaign) => campaign.id),
+  );
+  for (const campaign of sending) await planDeliveries(deps, tx, campaign, scope);
+}
+
+const sendingCampaigns = (tx: Db, now: Date) =>
+  tx
     .select()
     .from(campaigns)
     .where(
@@ -31,22 +54,24 @@ export async function followAccountsChange(deps: Deps, tx: Db, accountIds: strin
         sql`${campaigns.channels} ? 'email'`,
       ),
     )
-    .orderBy(asc(campaigns.id))
-    .for('share');
-  if (sending.length === 0) return;
-  const scope = await readScope(
-    tx,
-    accountIds,
-    sending.map((campaign) => campaign.id),
-  );
-  for (const campaign of sending) await planDeliveries(deps, tx, campaign, scope);
+    .orderBy(asc(campaigns.id));
+
+/** Whether a campaign sends email, read without a lock: most syncs need take none. */
+async function anySending(tx: Db, now: Date): Promise<boolean> {
+  return (await sendingCampaigns(tx, now).limit(1)).length > 0;
 }
 
 /**
- * The changed accounts, the addresses they have or had queued, and the other accounts with one
- * of those addresses, read once for all the campaigns.
+ * The changed accounts, the addresses they had, have or have queued, and the other accounts
+ * with one of those addresses, read once for all the campaigns. Every account read holds an
+ * address `holdAddresses` holds, so none changes before this plan commits.
  */
-async function readScope(tx: Db, ids: string[], campaignIds: string[]): Promise<AccountsScope> {
+async function readScope(
+  tx: Db,
+  ids: string[],
+  own: string[],
+  campaignIds: string[],
+): Promise<AccountsScope> {
   const changed = new Set(ids);
   const queuedRows = rowsOf<{ id: string; campaign_id: string; email: string }>(
     await tx.execute(sql`
@@ -54,13 +79,8 @@ async function readScope(tx: Db, ids: string[], campaignIds: string[]): Promise<
       where account_id = any(${arrayParam(ids)}) and status = 'queued'
         and campaign_id = any(${arrayParam(campaignIds, 'uuid')})`),
   );
-  const contacts = rowsOf<{ email: string }>(
-    await tx.execute(
-      sql`select email from account_contacts where account_id = any(${arrayParam(ids)})`,
-    ),
-  );
-  const addresses = new Set([...contacts, ...queuedRows].map((row) => row.email));
-  const others = await steadyAccountsWith(tx, addresses, changed);
+  const addresses = new Set([...own, ...queuedRows.map((row) => row.email)]);
+  const others = await otherAccountsWith(tx, addresses, changed);
   const beside = await holdersOfOtherAddresses(tx, others, addresses);
   const queued = new Map<string, { id: string; email: string }[]>();
   for (const row of queuedRows) {
@@ -76,7 +96,7 @@ async function readScope(tx: Db, ids: string[], campaignIds: string[]): Promise<
  * The accounts holding another address of the accounts sharing one with the changed ones, and
  * none of `addresses` (whose holders are planned, or left to the sync changing them): whether
  * a sharer can still be reached, and so held out, depends on whether an account before it is
- * sent those. Read, not locked: they are not planned here.
+ * sent those. Read, not planned: their addresses are held shared (`holdAddresses`).
  */
 async function holdersOfOtherAddresses(
   tx: Db,
@@ -96,26 +116,16 @@ async function holdersOfOtherAddresses(
   ).map((row) => row.account_id);
 }
 
-/**
- * The other accounts with one of these addresses, locked so they cannot change before this
- * plan commits. One a concurrent sync is changing is left to that sync, which plans it as it
- * becomes (and leaves these to this one): waiting for it could deadlock.
- */
-async function steadyAccountsWith(
+/** The other accounts with one of these addresses. */
+async function otherAccountsWith(
   tx: Db,
   addresses: Set<string>,
   changed: Set<string>,
 ): Promise<string[]> {
   if (addresses.size === 0) return [];
-  const sharing = rowsOf<{ account_id: string }>(
+  return rowsOf<{ account_id: string }>(
     await tx.execute(sql`
       select distinct account_id from account_contacts
       where email = any(${arrayParam([...addresses])})`),
   ).flatMap((row) => (changed.has(row.account_id) ? [] : [row.account_id]));
-  if (sharing.length === 0) return [];
-  return rowsOf<{ id: string }>(
-    await tx.execute(sql`
-      select id from accounts where id = any(${arrayParam(sharing)})
-      order by id for share skip locked`),
-  ).map((row) => row.id);
 }
