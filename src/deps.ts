@@ -82,12 +82,14 @@ export type CampaignFollowUp = (
   campaign: CampaignRow,
   before: CampaignRow | null,
 ) => Promise<void>;
-/** `addresses`: those the accounts had before the change and have after it. */
+/** `addresses`: those the accounts had before the change, and have after it. */
 export type AccountsFollowUp = (
   deps: Deps,
   tx: Db,
   accountIds: string[],
-  addresses: string[],
+  addresses: ChangedAddresses,
 ) => Promise<void>;
+
+export type ChangedAddresses = { former: string[]; current: string[] };
 
 export type Readiness = { noticesWarm: boolean };

@@ -3,7 +3,7 @@ import type { Db } from '../../db/database';
 import { arrayParam, jsonParam, rowsOf } from '../../db/json-param';
 import { retryingTransaction } from '../../db/retry-transaction';
 import { type AccountRow, accountContacts, accounts } from '../../db/schema';
-import type { Deps } from '../../deps';
+import type { ChangedAddresses, Deps } from '../../deps';
 import { notFound } from '../../http/app-error';
 import { encodeKeyCursor, type Page, toPage } from '../../http/pagination';
 import type { AccountInput, AccountView } from './account-input';
@@ -83,7 +83,7 @@ function upsertStatement(latest: AccountUpsert[], now: string) {
 }
 
 /** Replaces the accounts' contacts; the addresses they had and have. */
-async function replaceContacts(tx: Db, latest: AccountUpsert[]): Promise<string[]> {
+async function replaceContacts(tx: Db, latest: AccountUpsert[]): Promise<ChangedAddresses> {
   const former = await dropContacts(
     tx,
     latest.map((a) => a.id),
@@ -110,7 +110,7 @@ async function replaceContacts(tx: Db, latest: AccountUpsert[]): Promise<string[
       select * from jsonb_to_recordset(${jsonParam(contacts)})
         as c(account_id text, email text, name text, locale text)`);
   }
-  return [...new Set([...former, ...contacts.map((contact) => contact.email)])];
+  return { former, current: contacts.map((contact) => contact.email) };
 }
 
 /**
@@ -181,9 +181,9 @@ export async function deleteAccount(deps: Deps, id: string): Promise<void> {
       .for('update');
     if (!locked) throw notFound(`Account ${id}`);
     // Read as they are deleted, with the account locked (its contacts would go with it).
-    const addresses = await dropContacts(tx, [id]);
+    const former = await dropContacts(tx, [id]);
     await tx.delete(accounts).where(eq(accounts.id, id));
-    await deps.afterAccountsChange(deps, tx, [id], addresses);
+    await deps.afterAccountsChange(deps, tx, [id], { former, current: [] });
   });
   deps.notices.accounts.evict([id]);
 }

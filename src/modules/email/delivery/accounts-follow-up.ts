@@ -2,7 +2,7 @@ import { and, asc, isNotNull, sql } from 'drizzle-orm';
 import type { Db } from '../../../db/database';
 import { arrayParam, rowsOf } from '../../../db/json-param';
 import { campaigns } from '../../../db/schema';
-import type { Deps } from '../../../deps';
+import type { ChangedAddresses, Deps } from '../../../deps';
 import { publishedCampaign, runsPast } from '../../campaigns/campaign-status';
 import { holdAddresses } from './address-locks';
 import { type AccountsScope, planDeliveries, recipientsOf } from './delivery-plan.service';
@@ -11,21 +11,20 @@ import { type AccountsScope, planDeliveries, recipientsOf } from './delivery-pla
  * What follows a change to accounts (`Deps.afterAccountsChange`): every email campaign still
  * to send plans those accounts again, in the transaction that changed them. An account that
  * joins an audience after the campaign was published is sent its email, one that leaves it or
- * is deleted is not, and a new contact address is added. `addresses` are those the accounts
- * had before the change and have after it.
+ * is deleted is not, and a new contact address is added.
  */
 export async function followAccountsChange(
   deps: Deps,
   tx: Db,
   accountIds: string[],
-  addresses: string[],
+  addresses: ChangedAddresses,
 ) {
   if (accountIds.length === 0) return;
   const now = deps.clock.now();
   if (!(await anySending(tx, now))) return;
   // Before the campaigns' rows: a campaign change waits for no address lock, so one holding
   // its row never waits for this sync while this sync waits for it.
-  await holdAddresses(tx, addresses);
+  await holdAddresses(tx, [...new Set([...addresses.former, ...addresses.current])]);
   // A campaign change holds its row for update while it plans the whole audience; sharing the
   // lock makes this plan wait for it (and it for this one), so neither cancels deliveries the
   // other queued in a transaction it could not see. One this select cannot see yet (being
@@ -36,7 +35,7 @@ export async function followAccountsChange(
   const scope = await readScope(
     tx,
     accountIds,
-    addresses,
+    addresses.current,
     sending.map((campaign) => campaign.id),
   );
   for (const campaign of sending) await planDeliveries(deps, tx, campaign, scope);
@@ -62,14 +61,14 @@ async function anySending(tx: Db, now: Date): Promise<boolean> {
 }
 
 /**
- * The changed accounts, the addresses they had, have or have queued, and the other accounts
- * with one of those addresses, read once for all the campaigns. Every account read holds an
+ * The changed accounts, the addresses they have or had queued, and the other accounts with
+ * one of those addresses, read once for all the campaigns. Every account read holds an
  * address `holdAddresses` holds, so none changes before this plan commits.
  */
 async function readScope(
   tx: Db,
   ids: string[],
-  own: string[],
+  current: string[],
   campaignIds: string[],
 ): Promise<AccountsScope> {
   const changed = new Set(ids);
@@ -79,7 +78,7 @@ async function readScope(
       where account_id = any(${arrayParam(ids)}) and status = 'queued'
         and campaign_id = any(${arrayParam(campaignIds, 'uuid')})`),
   );
-  const addresses = new Set([...own, ...queuedRows.map((row) => row.email)]);
+  const addresses = new Set([...current, ...queuedRows.map((row) => row.email)]);
   const others = await otherAccountsWith(tx, addresses, changed);
   const beside = await holdersOfOtherAddresses(tx, others, addresses);
   const queued = new Map<string, { id: string; email: string }[]>();

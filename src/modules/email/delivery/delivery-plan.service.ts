@@ -36,7 +36,7 @@ export type AccountsScope = {
    * anew for the others as well, since who holds an address decides who can be held out.
    */
   changed: Set<string>;
-  /** The addresses they had, have or have queued: the others are planned for these alone. */
+  /** The addresses they have or had queued: the others are planned for these alone. */
   addresses: Set<string>;
   /** The changed accounts' queued deliveries when the change began, by campaign. */
   queued: Map<string, { id: string; email: string }[]>;
