@@ -257,27 +257,37 @@ importRoutes.post(
       } catch (error) {
         throw asFieldProblem(error);
       }
-      const { rows } = checked;
-      const other = input.storeAnyway
-        ? undefined
-        : await storedUnderOtherSource(deps, checked.firstTickets);
-      if (other) throw storedAlready(other);
-      const run = await startImportRun(deps, {
-        formToken: token,
-        apiKeyId: c.var.session.principal.keyId,
-        fileName: file.name || 'upload.csv',
-        upload,
-        options,
-        rowsTotal: rows,
-        checkedAt,
-      });
-      if (run.started) deps.background(() => runImport(deps, run.id, checked.batches));
-      return {
-        to: runPath(run.id),
-        message: run.started
-          ? `${file.name || 'The file'} is read: ${countOf(rows, 'row')} to import.`
-          : ALREADY_STARTED,
-      };
+      // Kept batches are handed to the run, or dropped here: they hold the budget until then.
+      let handedOver = false;
+      try {
+        const { rows } = checked;
+        if (rows === 0) throw fileProblem(NO_ROWS);
+        const other = input.storeAnyway
+          ? undefined
+          : await storedUnderOtherSource(deps, checked.firstTickets);
+        if (other) throw storedAlready(other);
+        const run = await startImportRun(deps, {
+          formToken: token,
+          apiKeyId: c.var.session.principal.keyId,
+          fileName: file.name || 'upload.csv',
+          upload,
+          options,
+          rowsTotal: rows,
+          checkedAt,
+        });
+        if (run.started) {
+          handedOver = true;
+          deps.background(() => runImport(deps, run.id, checked.batches));
+        }
+        return {
+          to: runPath(run.id),
+          message: run.started
+            ? `${file.name || 'The file'} is read: ${countOf(rows, 'row')} to import.`
+            : ALREADY_STARTED,
+        };
+      } finally {
+        if (!handedOver) checked.batches?.drop();
+      }
     },
   }),
 );
@@ -298,5 +308,10 @@ function storedAlready(other: OtherSource) {
     [{ location: 'body', path: 'store_anyway', message }],
   );
 }
+
+/** A file of no rows (empty, even once decompressed, or only a header) starts no import. */
+const NO_ROWS =
+  'The file has no rows to import: it is empty, or holds only its header. Choose the export ' +
+  'again; nothing was imported.';
 
 const ALREADY_STARTED = 'This upload was sent before; here is the import it started.';

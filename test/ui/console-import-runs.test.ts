@@ -7,6 +7,11 @@ import {
   runImport,
   startImportRun,
 } from '../../src/modules/tickets/import-runs.service';
+import {
+  KEPT_BYTES_MAX,
+  KeptBatches,
+  keptBatchBytes,
+} from '../../src/modules/tickets/kept-batches';
 import { consoleClient } from '../helpers/console-client';
 import { sharedDataHead } from '../helpers/shared-data';
 import { startTestApp, type TestApp } from '../helpers/test-app';
@@ -62,7 +67,9 @@ describe('a console import as it runs, is sent again, and is taken up after a cr
   const recordedRun = async (source: string, csv: string) => {
     const upload = new TextEncoder().encode(csv);
     const options = { map: {}, source, onError: 'skip' as const };
-    const { rows } = await checkCsvUpload(t.deps, upload, options);
+    const { rows, batches } = await checkCsvUpload(t.deps, upload, options);
+    // Its run will read the stored file, as one taken up after a crash does.
+    batches?.drop();
     return startImportRun(
       { ...t.deps, background: () => {} },
       {
@@ -218,6 +225,65 @@ describe('a console import as it runs, is sent again, and is taken up after a cr
       ),
     );
     expect(stored.map((row) => row.external_id)).toEqual(['K1', 'K2']);
+  });
+
+  it('keeps checked batches only within the budget of the process, and gives them back once written or refused', async () => {
+    const csv = 'external_id,reason,created_at\nM1,Billing,2025-01-02\nM2,Billing,2025-01-03\n';
+    const upload = new TextEncoder().encode(csv);
+    const options = { map: {}, source: 'budget', onError: 'skip' as const };
+    // Other uploads' batches hold all but a few bytes of the budget.
+    const others = new KeptBatches();
+    const ticket = {
+      ...{ source: 'other', externalId: 'x'.repeat(KEPT_BYTES_MAX - 1_000), accountId: null },
+      ...{ rawReasonKey: 'billing', reasonLabel: 'Billing', subReason: null, channel: null },
+      ...{ createdAt: '2025-01-02T00:00:00.000Z', resolvedAt: null, firstResponseAt: null },
+      csat: null,
+    };
+    const prepared = { tickets: [ticket], copies: new Map(), received: 1, rejected: 0 };
+    expect(others.keep({ prepared, lastLine: 2, unreadable: 0, errors: [] })).toBe(true);
+    try {
+      const checked = await checkCsvUpload(t.deps, upload, options);
+      expect(checked.rows).toBe(2);
+      expect(checked.batches).toBeUndefined();
+      expect(keptBatchBytes()).toBe(others.bytes);
+      const run = await startImportRun(
+        { ...t.deps, background: () => {} },
+        {
+          formToken: crypto.randomUUID(),
+          apiKeyId: null,
+          fileName: 'budget.csv',
+          upload,
+          options,
+          rowsTotal: checked.rows,
+          checkedAt: t.clock.now(),
+        },
+      );
+      // Nothing kept, the run reads what is stored.
+      const other = Buffer.from('external_id,reason,created_at\nN1,Billing,2025-01-02\n');
+      await t.deps.db.execute(
+        sql`update ticket_imports set upload = ${other.toString('base64')} where id = ${run.id}`,
+      );
+      await runImport(t.deps, run.id, checked.batches);
+      const stored = rowsOf<{ external_id: string }>(
+        await t.deps.db.execute(
+          sql`select external_id from tickets where source = 'budget' order by external_id`,
+        ),
+      );
+      expect(stored.map((row) => row.external_id)).toEqual(['N1']);
+    } finally {
+      others.drop();
+    }
+    expect(keptBatchBytes()).toBe(0);
+    // Through the form: kept while the run waits, given back once it is written.
+    const response = await send(await filledForm('budget-form', csv.replaceAll('M', 'F')));
+    expect(response.status).toBe(303);
+    await t.settle();
+    expect(await count('tickets', 'budget-form')).toBe(2);
+    expect(keptBatchBytes()).toBe(0);
+    // Refused after its check (stored under another source), the upload keeps nothing either.
+    const again = await send(await filledForm('budget-again', csv.replaceAll('M', 'F')));
+    expect(again.status).toBe(409);
+    expect(keptBatchBytes()).toBe(0);
   });
 
   it('refuses a form without its one-time token, importing nothing', async () => {

@@ -81,6 +81,27 @@ describe('importing tickets from the console', () => {
     expect(await runCount()).toBe(0);
   });
 
+  it('refuses a file with no rows, empty once decompressed or only a byte-order mark, as it refuses an empty .csv', async () => {
+    const fields = { _csrf: csrf, source: 'nyc', map: '', on_error: 'skip' };
+    const header = 'external_id,reason,created_at\n';
+    for (const file of [
+      { name: 'empty.csv.gz', text: new Uint8Array(gzipSync('')) },
+      { name: 'bom.csv', text: '\ufeff' },
+      { name: 'bom.csv.gz', text: new Uint8Array(gzipSync('\ufeff')) },
+      { name: 'blank.csv', text: '\n\n' },
+      { name: 'header.csv', text: header },
+      { name: 'header.csv.gz', text: new Uint8Array(gzipSync(`\ufeff${header}`)) },
+    ]) {
+      const response = await upload(fields, file);
+      expect(response.status, file.name).toBe(400);
+      expect(await response.text()).toMatch(
+        /id="file-error"[^>]*>The file has no rows to import: it is empty, or holds only its header\./,
+      );
+    }
+    expect(await ticketCount()).toBe(0);
+    expect(await runCount()).toBe(0);
+  });
+
   it('refuses an upload without the form’s token', async () => {
     const forged = await upload(
       { _csrf: 'guess', source: 'nyc', map: '', on_error: 'reject' },

@@ -8,6 +8,7 @@ import { type CsvBatch, csvBatches, type ImportOptions } from './csv-batches';
 import { gunzippedCsv } from './gunzip';
 import { keepErrors } from './import.service';
 import { settleAfterIngest, writeBatch } from './ingest.service';
+import { KeptBatches } from './kept-batches';
 import type { NormalizedTicket } from './normalize-tickets';
 import { addSummary, type IngestSummary } from './ticket-input';
 
@@ -15,11 +16,6 @@ import { addSummary, type IngestSummary } from './ticket-input';
 const LEASE_MS = 2 * 60_000;
 /** A run that failed this often (not for its data) is given up on. */
 const MAX_ATTEMPTS = 3;
-/**
- * Rows whose checked batches are handed to the run rather than read again: about 20 MB of
- * heap (30,000 rows of the shared data set hold 10 MB), the body limit's worth of CSV.
- */
-const KEPT_ROWS_MAX = 60_000;
 /** Reasons kept per run: more than any file of real contact reasons names. */
 const MAX_REASONS = 500;
 
@@ -35,23 +31,31 @@ export function csvOfUpload(deps: Deps, upload: Uint8Array): ReadableStream<Uint
 
 /**
  * Reads the whole file as the import will, writing nothing: a malformed file, or a bad row
- * when bad rows reject the import, is refused here, before any run starts. `firstTickets`:
- * the good rows of its first batch, as they would be stored. `batches`: all of them, for the
- * run to write without reading the file again, unless the file is too large to keep so.
+ * when bad rows reject the import, is refused here, before any run starts. `firstTickets`: the
+ * good rows of its first batch, as they would be stored. `batches`: all of them, for the run
+ * to write without reading the file again, while the process-wide budget for kept batches has room for them
+ * (see `KeptBatches`); the caller hands them to the run or drops them.
  */
 export async function checkCsvUpload(
   deps: Deps,
   upload: Uint8Array,
   options: ImportOptions,
-): Promise<{ rows: number; firstTickets: NormalizedTicket[]; batches?: CsvBatch[] }> {
+): Promise<{ rows: number; firstTickets: NormalizedTicket[]; batches?: KeptBatches }> {
   let rows = 0;
   let firstTickets: NormalizedTicket[] | undefined;
-  let batches: CsvBatch[] | undefined = [];
-  for await (const batch of csvBatches(deps, csvOfUpload(deps, upload), options)) {
-    rows += batch.prepared.received + batch.unreadable;
-    firstTickets ??= batch.prepared.tickets;
-    if (batches && rows <= KEPT_ROWS_MAX) batches.push(batch);
-    else batches = undefined;
+  let batches: KeptBatches | undefined = new KeptBatches();
+  try {
+    for await (const batch of csvBatches(deps, csvOfUpload(deps, upload), options)) {
+      rows += batch.prepared.received + batch.unreadable;
+      firstTickets ??= batch.prepared.tickets;
+      if (batches && !batches.keep(batch)) {
+        batches.drop();
+        batches = undefined;
+      }
+    }
+  } catch (error) {
+    batches?.drop();
+    throw error;
   }
   return { rows, firstTickets: firstTickets ?? [], batches };
 }
@@ -146,9 +150,18 @@ class LostClaim extends Error {}
  * the running totals, only while this claim holds. Taken over after a crash, a run skips the
  * batches committed already: the same lines end the same batches on every read. `checked`:
  * the batches the check read from this upload, at the run's checkedAt, written instead of
- * reading the file a second time (a run taken over reads its stored upload).
+ * reading the file a second time (a run taken over reads its stored upload). They are dropped
+ * one by one as they are written, and all of them once the run ends, however it ends.
  */
-export async function runImport(deps: Deps, id: string, checked?: CsvBatch[]): Promise<void> {
+export async function runImport(deps: Deps, id: string, checked?: KeptBatches): Promise<void> {
+  try {
+    await claimAndImport(deps, id, checked);
+  } finally {
+    checked?.drop();
+  }
+}
+
+async function claimAndImport(deps: Deps, id: string, checked?: KeptBatches): Promise<void> {
   const claim = uuidv7();
   const [run] = await deps.db
     .update(ticketImports)
@@ -202,7 +215,7 @@ async function importBatches(
   deps: Deps,
   run: TicketImportRow,
   claim: string,
-  checked: CsvBatch[] | undefined,
+  checked: KeptBatches | undefined,
 ): Promise<void> {
   if (!run.upload) throw new AppError('malformed_body', 'The upload is gone.');
   // Rows are judged against the moment the file was checked, as they were then.
@@ -221,7 +234,8 @@ async function importBatches(
   };
   let changed = false;
   const batches =
-    checked ?? csvBatches(asChecked, csvOfUpload(deps, Buffer.from(run.upload, 'base64')), options);
+    checked?.take() ??
+    csvBatches(asChecked, csvOfUpload(deps, Buffer.from(run.upload, 'base64')), options);
   for await (const batch of batches) {
     if (batch.lastLine <= run.linesDone) continue;
     await retryingTransaction(deps.db, async (tx) => {
