@@ -40,18 +40,88 @@ export function limitStream(
 
 /**
  * `limitBody` for a route that answers an over-limit body itself (a form shown again with
- * the field marked), given the size the request declared when it declared one. The body is
- * not read past the limit either way.
+ * the field marked), given the size the request declared when it declared one. Nothing past
+ * the limit is kept; the rest is read and thrown away before answering (up to four times the
+ * limit, for 30 seconds), as a browser still sending its upload when the server hangs up (and
+ * Node's adapter hangs up half a second after an answer sent early) shows a connection reset,
+ * not the answer. Past those bounds the answer closes the connection.
  */
 export const limitBodyOr =
   (
     answer: (c: Context<AppEnv>, declaredBytes: number | undefined) => Response | Promise<Response>,
   ): MiddlewareHandler<AppEnv> =>
-  (c, next) =>
-    bodyLimit({
-      maxSize: c.var.deps.config.bodyLimitBytes,
-      onError: (c) => answer(c, declaredLength(c)),
-    })(c, next);
+  async (c, next) => {
+    const body = c.req.raw.body;
+    if (!body) return next();
+    const maxBytes = c.var.deps.config.bodyLimitBytes;
+    const declared = declaredLength(c);
+    const hasLength = c.req.header('content-length') !== undefined;
+    if (hasLength && !c.req.header('transfer-encoding')) {
+      if ((declared ?? 0) <= maxBytes) return next();
+      const read = declared !== undefined && declared <= maxBytes * DISCARD_FACTOR;
+      const drained = read && (await discardRest(body.getReader(), maxBytes * DISCARD_FACTOR));
+      return closingUnless(drained, await answer(c, declared));
+    }
+    const reader = body.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) {
+        const drained = await discardRest(reader, maxBytes * DISCARD_FACTOR - size);
+        return closingUnless(drained, await answer(c, undefined));
+      }
+      chunks.push(value);
+    }
+    c.req.raw = new Request(c.req.raw, { body: concat(chunks, size) });
+    return next();
+  };
+
+/** How many times the body limit an over-limit upload is read to its end before the answer. */
+const DISCARD_FACTOR = 4;
+const DISCARD_MS = 30_000;
+
+/** Reads `reader` to its end, discarding it: true if it ended within `maxBytes` and time. */
+async function discardRest(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  maxBytes: number,
+): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), DISCARD_MS);
+  });
+  let left = maxBytes;
+  try {
+    for (;;) {
+      const read = await Promise.race([reader.read(), late]);
+      if (read === 'late') return false;
+      if (read.done) return true;
+      left -= read.value.byteLength;
+      if (left < 0) return false;
+    }
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function closingUnless(drained: boolean, response: Response): Response {
+  if (!drained) response.headers.set('connection', 'close');
+  return response;
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
 
 /** Content-Length as hono's bodyLimit trusts it: only without a Transfer-Encoding. */
 function declaredLength(c: Context<AppEnv>): number | undefined {

@@ -1,7 +1,10 @@
+import { createServer } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../src/db/json-param';
+import { honoListener } from '../../src/node-server';
 import { consoleClient } from '../helpers/console-client';
 import { sharedDataHead } from '../helpers/shared-data';
 import { startTestApp, type TestApp } from '../helpers/test-app';
@@ -324,6 +327,71 @@ describe('importing tickets from the console', () => {
       const stranger = await small.app.request('/console/import', { method: 'POST', body: form });
       expect(stranger.status).toBe(303);
     } finally {
+      await small.close();
+    }
+  });
+
+  it('reads an upload over BODY_LIMIT_BYTES to its end before answering, so a client still sending it gets the 413 page, not a reset', async () => {
+    const small = await startTestApp({ env: { BODY_LIMIT_BYTES: String(64 * 1024) } });
+    const server = createServer(honoListener(small.app));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const ops = consoleClient(small);
+      await ops.signIn(await small.keyFor('ops'));
+      const form = new FormData();
+      form.append('_csrf', ops.csrfOf(await (await ops.get('/console/import')).text()));
+      const csv = `external_id,reason,created_at\n${'B1,Billing,2025-01-02\n'.repeat(10_000)}`;
+      form.append('file', new File([csv], 'big.csv', { type: 'text/csv' }));
+      const encoded = new Response(form);
+      const body = Buffer.from(await encoded.arrayBuffer());
+      expect(body.byteLength).toBeGreaterThan(3 * 64 * 1024);
+      const cookie = [...ops.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+      const socket = connect({
+        port: (server.address() as AddressInfo).port,
+        host: '127.0.0.1',
+        allowHalfOpen: true,
+      });
+      const received: Buffer[] = [];
+      let hungUpAt: number | undefined;
+      let sent = 0;
+      const errors: string[] = [];
+      socket.on('data', (chunk: Buffer) => received.push(chunk));
+      socket.on('error', (error) => errors.push(error.message));
+      const hungUp = new Promise<void>((resolve) =>
+        socket.on('end', () => {
+          hungUpAt = sent;
+          resolve();
+        }),
+      );
+      const write = (bytes: Buffer) =>
+        new Promise<void>((resolve) => {
+          sent += bytes.byteLength;
+          socket.write(bytes, () => resolve());
+        });
+      await new Promise<void>((resolve) => socket.once('connect', resolve));
+      await write(
+        Buffer.from(
+          'POST /console/import HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n' +
+            `Cookie: ${cookie}\r\nContent-Type: ${encoded.headers.get('content-type')}\r\n` +
+            `Content-Length: ${body.byteLength}\r\n\r\n`,
+        ),
+      );
+      await write(body.subarray(0, body.byteLength / 2));
+      // A slow upload: Node's adapter hangs up half a second after an answer it sent early,
+      // so the client pauses longer than that, unless the server hangs up first.
+      await Promise.race([hungUp, new Promise((resolve) => setTimeout(resolve, 2_000))]);
+      if (!socket.destroyed) await write(body.subarray(body.byteLength / 2));
+      await hungUp;
+      expect(errors).toEqual([]);
+      expect(hungUpAt).toBe(sent);
+      const answer = Buffer.concat(received).toString();
+      expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+      expect(answer).toContain(
+        `id="file-error">The file is about ${Math.ceil((body.byteLength / 1024) * 10) / 10} KB`,
+      );
+      expect(answer).toContain('</html>');
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
       await small.close();
     }
   });
