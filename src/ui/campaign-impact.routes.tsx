@@ -19,6 +19,8 @@ type Group = CampaignImpact['companion']['treated'];
 const round = (n: number) => formatCount(n, 1);
 
 const elapsedDays = (days: number) => (days < 1 ? 'less than one' : formatCount(Math.floor(days)));
+/** A window's planned days: a campaign may end at any hour, so to a tenth where not whole. */
+const plannedDays = (days: number) => formatCount(days, Number.isInteger(days) ? 0 : 1);
 
 /** A number with its interval, or why there is none yet. */
 const answerText = (answer: Answer) =>
@@ -150,7 +152,7 @@ campaignImpactRoutes.get(
           meta={
             `Measured ${impact.method === 'holdout' ? 'against its holdout' : 'observationally'},` +
             ' ' +
-            `over ${elapsedDays(impact.window.elapsed_days)} of ${impact.window.planned_days} days` +
+            `over ${elapsedDays(impact.window.elapsed_days)} of ${plannedDays(impact.window.planned_days)} days` +
             (impact.measurement === 'final' ? ' (final).' : ' so far.')
           }
         >

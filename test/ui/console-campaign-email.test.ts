@@ -151,6 +151,25 @@ describe('the console email campaign view and campaign page', () => {
     expect((await ops.get(`/console/campaigns/${bannerId}/impact`)).status).toBe(403);
   });
 
+  it('states the impact window in days as a reader writes them, not as a float', async () => {
+    // Ending 3 days 4 hours after it starts: a window of 17.1666… days with the default 14.
+    const { id } = await publishCampaign(t, {
+      channels: ['banner'],
+      title: 'Short notice',
+      body: 'Soon over.',
+      severity: 'info',
+      audience: { type: 'all' },
+      holdout_percent: 10,
+      starts_at: '2026-03-02T06:00:00Z',
+      ends_at: '2026-03-05T10:00:00Z',
+      publish: true,
+    });
+    const admin = consoleClient(t);
+    await admin.signIn(t.adminKey);
+    const page = await (await admin.get(`/console/campaigns/${id}/impact`)).text();
+    expect(page).toContain('over less than one of 17.2 days so far.');
+  });
+
   it('refuses an analyst session the email view and campaign page, naming no recipient', async () => {
     const analyst = consoleClient(t);
     await analyst.signIn(await t.keyFor('analyst'));
