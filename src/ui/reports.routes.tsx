@@ -88,6 +88,7 @@ reportRoutes.get('/console/reports', analyst, async (c) => {
         </PeriodControl>
         <TicketsElsewhere deps={c.var.deps} report={report} />
       </>,
+      (campaignId) => `/console/campaigns/${campaignId}/impact`,
     ),
   );
 });

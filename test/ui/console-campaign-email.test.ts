@@ -151,6 +151,15 @@ describe('the console email campaign view and campaign page', () => {
     expect((await ops.get(`/console/campaigns/${bannerId}/impact`)).status).toBe(403);
   });
 
+  it('leads an analyst from the report to each campaign’s impact page', async () => {
+    const analyst = consoleClient(t);
+    await analyst.signIn(await t.keyFor('analyst'));
+    const report = await (await analyst.get('/console/reports')).text();
+    // The campaign page is ops' alone: the report is the analyst's way to the impact page.
+    expect(report).toContain(`href="/console/campaigns/${bannerId}/impact"`);
+    expect((await analyst.get(`/console/campaigns/${bannerId}/impact`)).status).toBe(200);
+  });
+
   it('states the impact window in days as a reader writes them, not as a float', async () => {
     // Ending 3 days 4 hours after it starts: a window of 17.1666… days with the default 14.
     const { id } = await publishCampaign(t, {

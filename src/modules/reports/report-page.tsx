@@ -59,12 +59,21 @@ const n = <Row,>(header: string, cell: (row: Row) => Child): Column<Row> => ({
   numeric: true,
 });
 
-const campaignColumns = (currency: string): Column<Campaign>[] => [
+const campaignColumns = (
+  currency: string,
+  impactHref?: (campaignId: string) => string,
+): Column<Campaign>[] => [
   {
     header: 'Campaign',
     cell: (c) => (
       <>
-        <bdi>{c.title}</bdi>
+        {impactHref ? (
+          <a href={impactHref(c.id)}>
+            <bdi>{c.title}</bdi>
+          </a>
+        ) : (
+          <bdi>{c.title}</bdi>
+        )}
         <br />
         <span class="label">
           {c.status},{' '}
@@ -236,6 +245,8 @@ export async function reportSections(
   report: PreventedContactsReport,
   /** Shown under the heading, before the figures: the console's period form and notes. */
   controls: Child = '',
+  /** Where a campaign's title leads (the console's impact page); the API's page links none. */
+  impactHref?: (campaignId: string) => string,
 ) {
   const { chart } = await weeklyChartInput(
     deps,
@@ -313,7 +324,7 @@ export async function reportSections(
         <h2>Campaigns</h2>
         <Table
           rows={report.campaigns}
-          columns={campaignColumns(report.currency)}
+          columns={campaignColumns(report.currency, impactHref)}
           empty="No campaign was measured in this period."
         />
         <h2>Reasons</h2>
