@@ -39,7 +39,9 @@ const IfMatchHeaders = z.object({
     .openapi({
       description:
         'Change only the version read: the `ETag` of the GET (or of the last write) it was ' +
-        'read from, a comma-separated list of them, or `*` for any. A stored version it does ' +
+        'read from, exactly as it came (an event’s is its version, `"3"`; a campaign’s its ' +
+        'version and status, `"3-active"`), a comma-separated list of them, or `*` for any. ' +
+        'A stored version it does ' +
         'not name (compared strongly: a weak `W/"…"` tag never matches) is a 412 ' +
         '`precondition_failed` and nothing changes. Without it the write is unconditional.',
       example: '"3"',
