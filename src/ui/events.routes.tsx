@@ -491,7 +491,9 @@ eventRoutes.post(
     invalid: 'Nothing was imported.',
     save: async (c, input) => {
       const result = await importHolidays(c.var.deps, input);
-      const message = `Imported ${result.imported} holidays (${result.updated} updated).`;
+      const message =
+        `Holidays: ${result.imported} added, ${result.updated} changed, ` +
+        `${result.unchanged} already as stored.`;
       return { to: '/console/events', message };
     },
   }),

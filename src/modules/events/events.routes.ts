@@ -178,8 +178,14 @@ const holidaysRoute = defineRoute({
   },
   responses: {
     200: {
-      description: 'How many holidays were added or refreshed',
-      content: json(z.object({ imported: z.number().int(), updated: z.number().int() })),
+      description: 'How many holidays were added, changed, or found as stored already',
+      content: json(
+        z.object({
+          imported: z.number().int(),
+          updated: z.number().int(),
+          unchanged: z.number().int(),
+        }),
+      ),
     },
   },
 });

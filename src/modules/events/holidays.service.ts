@@ -9,12 +9,12 @@ export type HolidayImport = { country: string; region?: string; years: number[] 
 
 /**
  * Adds a country's (or region's) public holidays as `holiday` events, one per day. Importing
- * the same country and year again updates them instead of adding copies.
+ * the same country and year again updates those that changed instead of adding copies.
  */
 export async function importHolidays(
   deps: Deps,
   input: HolidayImport,
-): Promise<{ imported: number; updated: number }> {
+): Promise<{ imported: number; updated: number; unchanged: number }> {
   const calendar = new Holidays();
   const country = input.country.toUpperCase();
   const region = input.region?.toUpperCase();
@@ -57,7 +57,7 @@ export async function importHolidays(
   );
   for (const row of all) byOrigin.set(row.origin_id, row);
   const rows = [...byOrigin.values()];
-  if (rows.length === 0) return { imported: 0, updated: 0 };
+  if (rows.length === 0) return { imported: 0, updated: 0, unchanged: 0 };
   const result = rowsOf<{ inserted: boolean }>(
     await deps.db.execute(sql`
       insert into events (id, kind, title, starts_at, ends_at, time_zone, origin, origin_id,
@@ -70,11 +70,15 @@ export async function importHolidays(
       on conflict (origin, origin_id) do update
         set title = excluded.title, starts_at = excluded.starts_at, ends_at = excluded.ends_at,
             time_zone = excluded.time_zone, updated_at = excluded.updated_at
+        -- A holiday as stored already is left alone: its version and updated_at stay.
+        where (events.title, events.starts_at, events.ends_at, events.time_zone)
+          is distinct from (excluded.title, excluded.starts_at, excluded.ends_at, excluded.time_zone)
       returning (xmax = 0) as inserted`),
   );
-  deps.afterDetectionInputChange(deps);
+  if (result.length > 0) deps.afterDetectionInputChange(deps);
   const imported = result.filter((row) => row.inserted).length;
-  return { imported, updated: result.length - imported };
+  const updated = result.length - imported;
+  return { imported, updated, unchanged: rows.length - result.length };
 }
 
 const unknownPlace = (path: string, message: string) =>

@@ -550,7 +550,12 @@ describe('predictable events', () => {
         json: { country: 'us', region: 'ny', years: [2020] },
       }),
     );
-    expect(again).toEqual({ imported: 0, updated: counts.imported });
+    expect(again).toEqual({ imported: 0, updated: 0, unchanged: counts.imported });
+    // As stored already, the holidays keep their versions.
+    const listed = await readJson(await t.request('/v1/events?kind=holiday'));
+    expect(listed.data.map((e: { version: number }) => e.version)).toEqual(
+      listed.data.map(() => 1),
+    );
     const occurrences = await readJson(
       await t.request('/v1/events/occurrences?from=2020-12-24&to=2020-12-27&kind=holiday'),
     );
