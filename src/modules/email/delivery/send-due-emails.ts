@@ -1,6 +1,6 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { and, asc, eq, inArray, lte, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, lte, not, type SQL, sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import type { Db } from '../../../db/database';
 import { jsonParam } from '../../../db/json-param';
@@ -75,27 +75,14 @@ async function claimBatch(deps: Deps): Promise<EmailDeliveryRow[]> {
     .returning();
   if (expired.length > 0) return expired.sort(byId);
 
-  // An address suppressed after its delivery was planned is skipped, and counted, here.
-  await deps.db
-    .update(emailDeliveries)
-    .set({ status: 'suppressed', updatedAt: now })
-    .where(
-      and(
-        eq(emailDeliveries.status, 'queued'),
-        lte(emailDeliveries.scheduledFor, now),
-        inArray(
-          emailDeliveries.email,
-          deps.db.select({ email: emailSuppressions.email }).from(emailSuppressions),
-        ),
-      ),
-    );
-  // So is a campaign that ended on its own schedule, or was cancelled, before its email was
-  // due (ending one by hand cancels its queue at once).
-  await deps.db.execute(sql`
-    update email_deliveries d set status = 'cancelled', updated_at = ${now.toISOString()}
-    where d.status = 'queued' and d.scheduled_for <= ${now.toISOString()}
-      and exists (select 1 from campaigns c where c.id = d.campaign_id
-        and (c.cancelled_at is not null or c.ends_at <= ${now.toISOString()}))`);
+  // An address suppressed after its delivery was planned is skipped, and counted, here. So is
+  // a campaign that ended on its own schedule, or was cancelled, before its email was due
+  // (ending one by hand cancels its queue at once). A row an account sync holds (re-planning
+  // it) is skipped and tidied on a later poll: waiting for it would stall the sender, and the
+  // sync, taking rows in its own order, could wait for one this statement already holds. The
+  // claim leaves such rows queued meanwhile, so skipping one never sends it.
+  await tidyDue(deps, now, toSuppressedAddress, 'suppressed');
+  await tidyDue(deps, now, ofEndedCampaign(now), 'cancelled');
   const claimed = await deps.db
     .update(emailDeliveries)
     .set({ status: 'sending', batchKey: uuidv7(), leaseUntil, updatedAt: now })
@@ -105,7 +92,14 @@ async function claimBatch(deps: Deps): Promise<EmailDeliveryRow[]> {
         deps.db
           .select({ id: emailDeliveries.id })
           .from(emailDeliveries)
-          .where(and(eq(emailDeliveries.status, 'queued'), lte(emailDeliveries.scheduledFor, now)))
+          .where(
+            and(
+              eq(emailDeliveries.status, 'queued'),
+              lte(emailDeliveries.scheduledFor, now),
+              not(toSuppressedAddress),
+              not(ofEndedCampaign(now)),
+            ),
+          )
           .orderBy(asc(emailDeliveries.scheduledFor), asc(emailDeliveries.id))
           .limit(MAX_BATCH)
           .for('update', { skipLocked: true }),
@@ -113,6 +107,36 @@ async function claimBatch(deps: Deps): Promise<EmailDeliveryRow[]> {
     )
     .returning();
   return claimed.sort(byId);
+}
+
+const toSuppressedAddress = sql`exists (
+  select 1 from ${emailSuppressions} where ${emailSuppressions.email} = ${emailDeliveries.email})`;
+
+const ofEndedCampaign = (now: Date) => sql`exists (
+  select 1 from ${campaigns} where ${campaigns.id} = ${emailDeliveries.campaignId}
+    and (${campaigns.cancelledAt} is not null or ${campaigns.endsAt} <= ${now.toISOString()}))`;
+
+/** Gives the due queued deliveries matching `which` their final `status`, skipping locked ones. */
+async function tidyDue(deps: Deps, now: Date, which: SQL, status: 'suppressed' | 'cancelled') {
+  await deps.db
+    .update(emailDeliveries)
+    .set({ status, updatedAt: now })
+    .where(
+      inArray(
+        emailDeliveries.id,
+        deps.db
+          .select({ id: emailDeliveries.id })
+          .from(emailDeliveries)
+          .where(
+            and(
+              eq(emailDeliveries.status, 'queued'),
+              lte(emailDeliveries.scheduledFor, now),
+              which,
+            ),
+          )
+          .for('update', { skipLocked: true }),
+      ),
+    );
 }
 
 const byId = (a: EmailDeliveryRow, b: EmailDeliveryRow) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
