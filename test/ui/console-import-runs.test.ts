@@ -195,36 +195,48 @@ describe('a console import as it runs, is sent again, and is taken up after a cr
     expect(page).toContain('Imported 5,000 rows: 5,000 new tickets, 0 already known.');
   });
 
-  it('writes the batches its check read rather than reading the stored file again', async () => {
-    const csv = 'external_id,reason,created_at\nK1,Billing,2025-01-02\nK2,Billing,2025-01-03\n';
-    const upload = new TextEncoder().encode(csv);
-    const options = { map: {}, source: 'kept', onError: 'skip' as const };
-    const checked = await checkCsvUpload(t.deps, upload, options);
-    expect(checked.batches).toHaveLength(1);
+  /**
+   * Starts a run of `upload` as checked, puts a one-ticket file (`externalId`) in its stored
+   * place, runs it with the check's batches, and gives the ids stored under its source.
+   */
+  async function runOverAnotherFile(
+    upload: Uint8Array,
+    options: { map: Record<string, never>; source: string; onError: 'skip' },
+    checked: Awaited<ReturnType<typeof checkCsvUpload>>,
+    externalId: string,
+  ) {
     const run = await startImportRun(
       { ...t.deps, background: () => {} },
       {
         formToken: crypto.randomUUID(),
         apiKeyId: null,
-        fileName: 'kept.csv',
+        fileName: `${options.source}.csv`,
         upload,
         options,
         rowsTotal: checked.rows,
         checkedAt: t.clock.now(),
       },
     );
-    // Another file in its place: read again, it would store Z1 and no K ticket.
-    const other = Buffer.from('external_id,reason,created_at\nZ1,Billing,2025-01-02\n');
+    const other = Buffer.from(`external_id,reason,created_at\n${externalId},Billing,2025-01-02\n`);
     await t.deps.db.execute(
       sql`update ticket_imports set upload = ${other.toString('base64')} where id = ${run.id}`,
     );
     await runImport(t.deps, run.id, checked.batches);
-    const stored = rowsOf<{ external_id: string }>(
+    return rowsOf<{ external_id: string }>(
       await t.deps.db.execute(
-        sql`select external_id from tickets where source = 'kept' order by external_id`,
+        sql`select external_id from tickets where source = ${options.source} order by external_id`,
       ),
-    );
-    expect(stored.map((row) => row.external_id)).toEqual(['K1', 'K2']);
+    ).map((row) => row.external_id);
+  }
+
+  it('writes the batches its check read rather than reading the stored file again', async () => {
+    const csv = 'external_id,reason,created_at\nK1,Billing,2025-01-02\nK2,Billing,2025-01-03\n';
+    const upload = new TextEncoder().encode(csv);
+    const options = { map: {}, source: 'kept', onError: 'skip' as const };
+    const checked = await checkCsvUpload(t.deps, upload, options);
+    expect(checked.batches).toHaveLength(1);
+    // Another file in its place: read again, it would store Z1 and no K ticket.
+    expect(await runOverAnotherFile(upload, options, checked, 'Z1')).toEqual(['K1', 'K2']);
   });
 
   it('keeps checked batches only within the budget of the process, and gives them back once written or refused', async () => {
@@ -246,30 +258,8 @@ describe('a console import as it runs, is sent again, and is taken up after a cr
       expect(checked.rows).toBe(2);
       expect(checked.batches).toBeUndefined();
       expect(keptBatchBytes()).toBe(others.bytes);
-      const run = await startImportRun(
-        { ...t.deps, background: () => {} },
-        {
-          formToken: crypto.randomUUID(),
-          apiKeyId: null,
-          fileName: 'budget.csv',
-          upload,
-          options,
-          rowsTotal: checked.rows,
-          checkedAt: t.clock.now(),
-        },
-      );
       // Nothing kept, the run reads what is stored.
-      const other = Buffer.from('external_id,reason,created_at\nN1,Billing,2025-01-02\n');
-      await t.deps.db.execute(
-        sql`update ticket_imports set upload = ${other.toString('base64')} where id = ${run.id}`,
-      );
-      await runImport(t.deps, run.id, checked.batches);
-      const stored = rowsOf<{ external_id: string }>(
-        await t.deps.db.execute(
-          sql`select external_id from tickets where source = 'budget' order by external_id`,
-        ),
-      );
-      expect(stored.map((row) => row.external_id)).toEqual(['N1']);
+      expect(await runOverAnotherFile(upload, options, checked, 'N1')).toEqual(['N1']);
     } finally {
       others.drop();
     }

@@ -92,14 +92,7 @@ async function claimBatch(deps: Deps): Promise<EmailDeliveryRow[]> {
         deps.db
           .select({ id: emailDeliveries.id })
           .from(emailDeliveries)
-          .where(
-            and(
-              eq(emailDeliveries.status, 'queued'),
-              lte(emailDeliveries.scheduledFor, now),
-              not(toSuppressedAddress),
-              not(ofEndedCampaign(now)),
-            ),
-          )
+          .where(dueQueued(now, not(toSuppressedAddress), not(ofEndedCampaign(now))))
           .orderBy(asc(emailDeliveries.scheduledFor), asc(emailDeliveries.id))
           .limit(MAX_BATCH)
           .for('update', { skipLocked: true }),
@@ -108,6 +101,10 @@ async function claimBatch(deps: Deps): Promise<EmailDeliveryRow[]> {
     .returning();
   return claimed.sort(byId);
 }
+
+/** Queued deliveries due by `now` that meet every one of `more`. */
+const dueQueued = (now: Date, ...more: SQL[]) =>
+  and(eq(emailDeliveries.status, 'queued'), lte(emailDeliveries.scheduledFor, now), ...more);
 
 const toSuppressedAddress = sql`exists (
   select 1 from ${emailSuppressions} where ${emailSuppressions.email} = ${emailDeliveries.email})`;
@@ -127,13 +124,7 @@ async function tidyDue(deps: Deps, now: Date, which: SQL, status: 'suppressed' |
         deps.db
           .select({ id: emailDeliveries.id })
           .from(emailDeliveries)
-          .where(
-            and(
-              eq(emailDeliveries.status, 'queued'),
-              lte(emailDeliveries.scheduledFor, now),
-              which,
-            ),
-          )
+          .where(dueQueued(now, which))
           .for('update', { skipLocked: true }),
       ),
     );
