@@ -108,6 +108,22 @@ async function discardRest(
   }
 }
 
+/**
+ * `answer` to a request whose body it does not want (a form sent by someone signed out), once
+ * that body is read and thrown away within the bounds an over-limit upload gets, for the same
+ * reason: a browser still sending it when the server hangs up shows a reset, not the answer.
+ */
+export async function answerAfterBody(
+  c: Context<AppEnv>,
+  answer: () => Response | Promise<Response>,
+): Promise<Response> {
+  const body = c.req.raw.body;
+  if (!body || body.locked) return answer();
+  const maxBytes = c.var.deps.config.bodyLimitBytes * DISCARD_FACTOR;
+  const drained = await discardRest(body.getReader(), maxBytes);
+  return closingUnless(drained, await answer());
+}
+
 function closingUnless(drained: boolean, response: Response): Response {
   if (!drained) response.headers.set('connection', 'close');
   return response;

@@ -4,6 +4,7 @@ import type { Role } from '../db/schema';
 import type { Deps } from '../deps';
 import type { AppEnv } from '../http/app-env';
 import { AppError, notFound } from '../http/app-error';
+import { answerAfterBody } from '../http/body-limit';
 import { answerableError, asAppError } from '../http/problem';
 import { dayInput } from '../http/time-input';
 import { getCampaign } from '../modules/campaigns/campaigns.service';
@@ -21,7 +22,11 @@ export const createConsoleRouter = () => new Hono<ConsoleEnv>();
 export function signedIn(roles: readonly Role[]) {
   return async (c: ConsoleContext, next: () => Promise<void>) => {
     const session = await readSession(c.var.deps, c);
-    if (!session) return c.redirect(`/console/sign-in?next=${encodeURIComponent(c.req.path)}`, 303);
+    if (!session) {
+      return answerAfterBody(c, () =>
+        c.redirect(`/console/sign-in?next=${encodeURIComponent(c.req.path)}`, 303),
+      );
+    }
     c.set('session', session);
     c.set('principal', session.principal);
     if (!mayUse(session.principal.role, roles)) {

@@ -323,7 +323,7 @@ describe('importing tickets from the console', () => {
         ),
       );
       expect(row).toEqual({ tickets: 0, runs: 0 });
-      // Signed out, the upload is not answered with the form, and not read either.
+      // Signed out, the upload is not answered with the form.
       const stranger = await small.app.request('/console/import', { method: 'POST', body: form });
       expect(stranger.status).toBe(303);
     } finally {
@@ -331,10 +331,60 @@ describe('importing tickets from the console', () => {
     }
   });
 
+  /**
+   * POSTs `body` to `/console/import` over a real socket as a slow browser does: half of it,
+   * a pause longer than Node's adapter waits after an answer it sent early (half a second)
+   * unless the server hangs up first, then the rest; what came back and how it ended.
+   */
+  async function slowUpload(
+    app: TestApp['app'],
+    headers: Record<string, string>,
+    body: Buffer,
+  ): Promise<{ answer: string; errors: string[]; hungUpAt?: number; sent: number }> {
+    const server = createServer(honoListener(app));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const socket = connect({
+        port: (server.address() as AddressInfo).port,
+        host: '127.0.0.1',
+        allowHalfOpen: true,
+      });
+      const received: Buffer[] = [];
+      const result = { errors: [] as string[], hungUpAt: undefined as number | undefined, sent: 0 };
+      socket.on('data', (chunk: Buffer) => received.push(chunk));
+      socket.on('error', (error) => result.errors.push(error.message));
+      const hungUp = new Promise<void>((resolve) =>
+        socket.on('end', () => {
+          result.hungUpAt = result.sent;
+          resolve();
+        }),
+      );
+      const write = (bytes: Buffer) =>
+        new Promise<void>((resolve) => {
+          result.sent += bytes.byteLength;
+          socket.write(bytes, () => resolve());
+        });
+      await new Promise<void>((resolve) => socket.once('connect', resolve));
+      const head = Object.entries({ ...headers, 'Content-Length': String(body.byteLength) })
+        .map(([name, value]) => `${name}: ${value}\r\n`)
+        .join('');
+      await write(
+        Buffer.from(
+          `POST /console/import HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n${head}\r\n`,
+        ),
+      );
+      await write(body.subarray(0, body.byteLength / 2));
+      await Promise.race([hungUp, new Promise((resolve) => setTimeout(resolve, 2_000))]);
+      if (!socket.destroyed) await write(body.subarray(body.byteLength / 2));
+      await hungUp;
+      return { ...result, answer: Buffer.concat(received).toString() };
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }
+
   it('reads an upload over BODY_LIMIT_BYTES to its end before answering, so a client still sending it gets the 413 page, not a reset', async () => {
     const small = await startTestApp({ env: { BODY_LIMIT_BYTES: String(64 * 1024) } });
-    const server = createServer(honoListener(small.app));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const ops = consoleClient(small);
       await ops.signIn(await small.keyFor('ops'));
@@ -346,52 +396,28 @@ describe('importing tickets from the console', () => {
       const body = Buffer.from(await encoded.arrayBuffer());
       expect(body.byteLength).toBeGreaterThan(3 * 64 * 1024);
       const cookie = [...ops.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-      const socket = connect({
-        port: (server.address() as AddressInfo).port,
-        host: '127.0.0.1',
-        allowHalfOpen: true,
-      });
-      const received: Buffer[] = [];
-      let hungUpAt: number | undefined;
-      let sent = 0;
-      const errors: string[] = [];
-      socket.on('data', (chunk: Buffer) => received.push(chunk));
-      socket.on('error', (error) => errors.push(error.message));
-      const hungUp = new Promise<void>((resolve) =>
-        socket.on('end', () => {
-          hungUpAt = sent;
-          resolve();
-        }),
+      const contentType = encoded.headers.get('content-type') ?? '';
+      const upload = await slowUpload(
+        small.app,
+        { Cookie: cookie, 'Content-Type': contentType },
+        body,
       );
-      const write = (bytes: Buffer) =>
-        new Promise<void>((resolve) => {
-          sent += bytes.byteLength;
-          socket.write(bytes, () => resolve());
-        });
-      await new Promise<void>((resolve) => socket.once('connect', resolve));
-      await write(
-        Buffer.from(
-          'POST /console/import HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n' +
-            `Cookie: ${cookie}\r\nContent-Type: ${encoded.headers.get('content-type')}\r\n` +
-            `Content-Length: ${body.byteLength}\r\n\r\n`,
-        ),
-      );
-      await write(body.subarray(0, body.byteLength / 2));
-      // A slow upload: Node's adapter hangs up half a second after an answer it sent early,
-      // so the client pauses longer than that, unless the server hangs up first.
-      await Promise.race([hungUp, new Promise((resolve) => setTimeout(resolve, 2_000))]);
-      if (!socket.destroyed) await write(body.subarray(body.byteLength / 2));
-      await hungUp;
-      expect(errors).toEqual([]);
-      expect(hungUpAt).toBe(sent);
-      const answer = Buffer.concat(received).toString();
-      expect(answer).toMatch(/^HTTP\/1\.1 413 /);
-      expect(answer).toContain(
+      expect(upload.errors).toEqual([]);
+      expect(upload.hungUpAt).toBe(upload.sent);
+      expect(upload.answer).toMatch(/^HTTP\/1\.1 413 /);
+      expect(upload.answer).toContain(
         `id="file-error">The file is about ${Math.ceil((body.byteLength / 1024) * 10) / 10} KB`,
       );
-      expect(answer).toContain('</html>');
+      expect(upload.answer).toContain('</html>');
+
+      // Signed out (a session that lapsed while the form was open): sent to sign in, the
+      // same way, once the upload is read.
+      const signedOut = await slowUpload(small.app, { 'Content-Type': contentType }, body);
+      expect(signedOut.errors).toEqual([]);
+      expect(signedOut.hungUpAt).toBe(signedOut.sent);
+      expect(signedOut.answer).toMatch(/^HTTP\/1\.1 303 /);
+      expect(signedOut.answer).toContain('location: /console/sign-in?next=%2Fconsole%2Fimport');
     } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
       await small.close();
     }
   });
