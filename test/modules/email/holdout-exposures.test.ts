@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../../src/db/json-param';
 import { isHeldOut } from '../../../src/modules/campaigns/holdout';
 import { sendDueEmails } from '../../../src/modules/email/delivery/send-due-emails';
+import { suppressAddress } from '../../../src/modules/email/recipients/suppressions.service';
 import { consoleClient } from '../../helpers/console-client';
 import { readJson } from '../../helpers/read-json';
 import { signal } from '../../helpers/signal';
@@ -450,6 +451,36 @@ describe('holdout exposures of email campaigns', () => {
     }
     expect(await deliveryStatus(campaign.id, treated)).toEqual(['suppressed']);
     expect(await holdoutExposures(campaign.id)).toEqual({ [kept]: TOKYO_MOMENT });
+  });
+
+  it('gives back a treated email and a holdout moment alike when a bounce is lifted before the moment', async () => {
+    const campaign = await draftEmail();
+    const held = campaign.held('held');
+    const treated = campaign.treated('treated');
+    await syncAccounts([{ id: held }, { id: treated }]);
+    await campaign.publish();
+    // Both addresses bounce (as a Resend webhook's hard bounce records it).
+    for (const id of [held, treated]) {
+      await suppressAddress(t.deps, `${id}@example.com`, 'bounced', null);
+    }
+    expect(await deliveryStatus(campaign.id, treated)).toEqual(['suppressed']);
+    expect(await holdoutExposures(campaign.id)).toEqual({});
+
+    // Lifting a bounce plans its accounts again at once: both groups are back as they were.
+    for (const id of [held, treated]) {
+      const lifted = await t.request(`/v1/email-suppressions/${id}@example.com`, {
+        method: 'DELETE',
+      });
+      expect(lifted.status).toBe(204);
+    }
+    expect(await deliveryStatus(campaign.id, treated)).toEqual(['queued']);
+    expect(await holdoutExposures(campaign.id)).toEqual({ [held]: TOKYO_MOMENT });
+    // A later plan of the whole audience agrees.
+    await patch(campaign.id, { title: 'Database upgrade on Tuesday' });
+    expect(await deliveryStatus(campaign.id, treated)).toEqual(['queued']);
+    expect(await holdoutExposures(campaign.id)).toEqual({ [held]: TOKYO_MOMENT });
+    t.clock.set('2026-03-08T01:00:00Z');
+    expect((await sendDueEmails(t.deps)).sent).toBe(1);
   });
 
   it('measures impact without a held-out account that left the audience before its moment', async () => {

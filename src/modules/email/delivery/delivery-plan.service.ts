@@ -71,9 +71,10 @@ export async function followCampaignChange(
  * Expands a published email campaign's audience into one delivery per recipient address, at
  * each recipient's due time; held-out accounts get a holdout exposure at the time they would
  * have been sent to. Run again after any change: queued deliveries follow the new schedule and
- * audience, those no longer wanted are cancelled (and come back when wanted again), and sent
- * ones are left alone. With `accounts`, only those accounts are planned (after they changed).
- * Called inside the transaction that made the change.
+ * audience, those no longer wanted are cancelled (and come back when wanted again, as do
+ * suppressed ones once their address is no longer suppressed), and sent ones are left alone.
+ * With `accounts`, only those accounts are planned (after they changed). Called inside the
+ * transaction that made the change.
  */
 export async function planDeliveries(
   deps: Deps,
@@ -289,7 +290,8 @@ async function upsertDeliveries(
   rows: Record<string, unknown>[],
 ): Promise<void> {
   // A queued email follows the account that wants it now (another with the same address may
-  // have left): its plan and time zone are the ones the email uses, its the exposure sent.
+  // have left): its plan and time zone are the ones the email uses, its the exposure sent. A
+  // suppressed one is planned again too, and queued again if its suppression was lifted.
   await db.execute(sql`
     insert into email_deliveries
       (id, campaign_id, account_id, email, name, locale, time_zone, status, scheduled_for,
@@ -304,7 +306,7 @@ async function upsertDeliveries(
           scheduled_for = excluded.scheduled_for, event_at = excluded.event_at,
           name = excluded.name, locale = excluded.locale, time_zone = excluded.time_zone,
           plan_id = excluded.plan_id, updated_at = excluded.updated_at
-      where email_deliveries.status in ('queued', 'cancelled')`);
+      where email_deliveries.status in ('queued', 'cancelled', 'suppressed')`);
 }
 
 /**

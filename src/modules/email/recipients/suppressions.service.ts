@@ -1,7 +1,12 @@
 import { and, eq, gt, sql } from 'drizzle-orm';
 import type { Db } from '../../../db/database';
-import { withinTransaction } from '../../../db/retry-transaction';
-import { emailDeliveries, emailSuppressions, type SuppressionReason } from '../../../db/schema';
+import { retryingTransaction, withinTransaction } from '../../../db/retry-transaction';
+import {
+  accountContacts,
+  emailDeliveries,
+  emailSuppressions,
+  type SuppressionReason,
+} from '../../../db/schema';
 import type { Deps } from '../../../deps';
 import { AppError, notFound } from '../../../http/app-error';
 import { encodeKeyCursor, type Page, toPage } from '../../../http/pagination';
@@ -85,7 +90,9 @@ export async function listSuppressions(
 
 /**
  * Lifts a hard bounce (the mailbox works again). Unsubscribes and complaints are the
- * recipient's own wish and stay: only they can undo them, by asking.
+ * recipient's own wish and stay: only they can undo them, by asking. The accounts with the
+ * address are planned again at once, as an account sync would plan them: a treated one's
+ * suppressed email is queued again and a held-out one gets its moment back, alike.
  */
 export async function liftBounce(deps: Deps, email: string): Promise<void> {
   const address = email.toLowerCase();
@@ -97,7 +104,19 @@ export async function liftBounce(deps: Deps, email: string): Promise<void> {
   if (row.reason !== 'bounced') {
     throw new AppError('conflict', `${address} ${row.reason}; only a bounce can be lifted by ops.`);
   }
-  await deps.db.delete(emailSuppressions).where(eq(emailSuppressions.email, address));
+  await retryingTransaction(deps.db, async (tx) => {
+    await tx.delete(emailSuppressions).where(eq(emailSuppressions.email, address));
+    const holders = await tx
+      .selectDistinct({ id: accountContacts.accountId })
+      .from(accountContacts)
+      .where(eq(accountContacts.email, address));
+    await deps.afterAccountsChange(
+      deps,
+      tx,
+      holders.map((holder) => holder.id),
+      { former: [], current: [address] },
+    );
+  });
 }
 
 /** Suppressed addresses among a campaign's recipients: why, and since when. */
