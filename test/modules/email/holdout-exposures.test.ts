@@ -483,6 +483,39 @@ describe('holdout exposures of email campaigns', () => {
     expect((await sendDueEmails(t.deps)).sent).toBe(1);
   });
 
+  it('leaves a treated email due but not yet sent to the sender, as a held-out moment just passed is kept', async () => {
+    const campaign = await draftEmail();
+    const leavesHeld = campaign.held('leaves-held');
+    const leavesTreated = campaign.treated('leaves-treated');
+    const staysHeld = campaign.held('stays-held');
+    const staysTreated = campaign.treated('stays-treated');
+    await syncAccounts([leavesHeld, leavesTreated, staysHeld, staysTreated].map((id) => ({ id })));
+    await campaign.publish();
+    const all = { [leavesHeld]: TOKYO_MOMENT, [staysHeld]: TOKYO_MOMENT };
+    expect(await holdoutExposures(campaign.id)).toEqual(all);
+    const scheduledFor = async (accountId: string) =>
+      rowsOf<{ scheduled_for: string }>(
+        await t.deps.db.execute(sql`
+          select scheduled_for::text as scheduled_for from email_deliveries
+          where campaign_id = ${campaign.id} and account_id = ${accountId}`),
+      ).map((d) => new Date(d.scheduled_for).toISOString());
+
+    // The moment has just passed and the sender has not polled since.
+    t.clock.set('2026-03-08T00:00:05Z');
+    // Leaving the audience, or a new send time, comes too late for either group.
+    await syncAccounts([
+      { id: leavesHeld, plan: 'free' },
+      { id: leavesTreated, plan: 'free' },
+    ]);
+    expect(await deliveryStatus(campaign.id, leavesTreated)).toEqual(['queued']);
+    await patch(campaign.id, { email: { ...EMAIL, local_time: '10:00' } });
+    expect(await scheduledFor(staysTreated)).toEqual([TOKYO_MOMENT]);
+    await patch(campaign.id, { audience: { type: 'accounts', account_ids: ['nobody'] } });
+    expect(await deliveryStatus(campaign.id, staysTreated)).toEqual(['queued']);
+    expect(await holdoutExposures(campaign.id)).toEqual(all);
+    expect((await sendDueEmails(t.deps)).sent).toBe(2);
+  });
+
   it('measures impact without a held-out account that left the audience before its moment', async () => {
     await t.request('/v1/reasons/billing', { method: 'PUT', json: { label: 'Billing' } });
     const campaign = await draftEmail({ target_reasons: ['billing'] });

@@ -72,9 +72,11 @@ export async function followCampaignChange(
  * each recipient's due time; held-out accounts get a holdout exposure at the time they would
  * have been sent to. Run again after any change: queued deliveries follow the new schedule and
  * audience, those no longer wanted are cancelled (and come back when wanted again, as do
- * suppressed ones once their address is no longer suppressed), and sent ones are left alone.
- * With `accounts`, only those accounts are planned (after they changed). Called inside the
- * transaction that made the change.
+ * suppressed ones once their address is no longer suppressed), and those due by now are left
+ * to the sender, as sent ones are: a held-out account's moment that has passed is kept, so a
+ * treated email whose moment has passed goes as planned, or the groups would differ by what
+ * the sender had not yet reached. With `accounts`, only those accounts are planned (after
+ * they changed). Called inside the transaction that made the change.
  */
 export async function planDeliveries(
   deps: Deps,
@@ -166,7 +168,8 @@ export async function planDeliveries(
   } else {
     await db.execute(sql`
       update email_deliveries set status = 'cancelled', updated_at = ${now.toISOString()}
-      where campaign_id = ${campaign.id} and status = 'queued' and plan_id <> ${planId}`);
+      where campaign_id = ${campaign.id} and status = 'queued' and plan_id <> ${planId}
+        and scheduled_for > ${now.toISOString()}`);
   }
   // Held-out accounts mirror the treated ones: the moments still to come of the accounts
   // planned here are withdrawn, as their emails would have been cancelled above, and those
@@ -195,14 +198,14 @@ export function sendsEmail(campaign: CampaignRow, now: Date): boolean {
 
 /**
  * Cancels these deliveries if they are still queued for one of `accountIds` (a change to an
- * account sharing the address may have taken one over meanwhile).
+ * account sharing the address may have taken one over meanwhile) and not yet due.
  */
 async function cancelDeliveries(db: Db, now: Date, ids: string[], accountIds: string[]) {
   if (ids.length === 0) return;
   await db.execute(sql`
     update email_deliveries set status = 'cancelled', updated_at = ${now.toISOString()}
     where id = any(${arrayParam(ids, 'uuid')}) and status = 'queued'
-      and account_id = any(${arrayParam(accountIds)})`);
+      and scheduled_for > ${now.toISOString()} and account_id = any(${arrayParam(accountIds)})`);
 }
 
 async function cancelQueued(db: Db, campaignId: string, now: Date): Promise<void> {
@@ -306,7 +309,9 @@ async function upsertDeliveries(
           scheduled_for = excluded.scheduled_for, event_at = excluded.event_at,
           name = excluded.name, locale = excluded.locale, time_zone = excluded.time_zone,
           plan_id = excluded.plan_id, updated_at = excluded.updated_at
-      where email_deliveries.status in ('queued', 'cancelled', 'suppressed')`);
+      where email_deliveries.status in ('cancelled', 'suppressed')
+        or (email_deliveries.status = 'queued'
+          and email_deliveries.scheduled_for > ${now.toISOString()})`);
 }
 
 /**
