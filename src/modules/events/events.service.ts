@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import type { Db } from '../../db/database';
@@ -215,27 +216,13 @@ export async function updateEvent(
   }
 }
 
-/** Whether `row` holds every column a replace would write, as it would write them. */
+/**
+ * Whether `row` holds every column a replace would write, as it would write them: dates by
+ * instant, jsonb by content whatever its key order.
+ */
 function storedAlready(row: EventRow, columns: Awaited<ReturnType<typeof toColumns>>): boolean {
   const written = Object.keys(columns) as (keyof typeof columns)[];
-  return written.every((key) => sameValue(row[key], columns[key]));
-}
-
-/** Dates by instant; arrays and objects (jsonb, whose key order is its own) by content. */
-function sameValue(a: unknown, b: unknown): boolean {
-  if (a instanceof Date || b instanceof Date) {
-    return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
-  }
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return a === b;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const keys = Object.keys(a);
-  return (
-    keys.length === Object.keys(b).length &&
-    keys.every(
-      (key) =>
-        Object.hasOwn(b, key) && sameValue(a[key as keyof typeof a], b[key as keyof typeof b]),
-    )
-  );
+  return written.every((key) => isDeepStrictEqual(row[key], columns[key]));
 }
 
 /** How often a replace reads the event's series again when changes keep coming between. */
