@@ -1,4 +1,4 @@
-import { and, eq, gt, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../../db/database';
 import { retryingTransaction, withinTransaction } from '../../../db/retry-transaction';
 import {
@@ -106,15 +106,25 @@ export async function liftBounce(deps: Deps, email: string): Promise<void> {
   }
   await retryingTransaction(deps.db, async (tx) => {
     await tx.delete(emailSuppressions).where(eq(emailSuppressions.email, address));
-    const holders = await tx
-      .selectDistinct({ id: accountContacts.accountId })
+    // Every address of the accounts holding it, as the sync of a change to them would hold.
+    const contacts = await tx
+      .select({ accountId: accountContacts.accountId, email: accountContacts.email })
       .from(accountContacts)
-      .where(eq(accountContacts.email, address));
+      .where(
+        inArray(
+          accountContacts.accountId,
+          tx
+            .select({ id: accountContacts.accountId })
+            .from(accountContacts)
+            .where(eq(accountContacts.email, address)),
+        ),
+      );
+    const addresses = contacts.map((contact) => contact.email);
     await deps.afterAccountsChange(
       deps,
       tx,
-      holders.map((holder) => holder.id),
-      { former: [], current: [address] },
+      [...new Set(contacts.map((contact) => contact.accountId))],
+      { former: addresses, current: addresses },
     );
   });
 }
