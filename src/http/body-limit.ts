@@ -55,12 +55,12 @@ export const limitBodyOr =
     if (!body) return next();
     const maxBytes = c.var.deps.config.bodyLimitBytes;
     const declared = declaredLength(c);
-    const hasLength = c.req.header('content-length') !== undefined;
-    if (hasLength && !c.req.header('transfer-encoding')) {
-      if ((declared ?? 0) <= maxBytes) return next();
-      const read = declared !== undefined && declared <= maxBytes * DISCARD_FACTOR;
-      const drained = read && (await discardRest(body.getReader(), maxBytes * DISCARD_FACTOR));
-      return closingUnless(drained, await answer(c, declared));
+    if (declared !== undefined) {
+      if (declared <= maxBytes) return next();
+      // Longer than the rest would be read for: answered at once, the connection closed.
+      if (declared > maxBytes * DISCARD_FACTOR)
+        return closingUnless(false, await answer(c, declared));
+      return answerOnceRead(body.getReader(), maxBytes * DISCARD_FACTOR, () => answer(c, declared));
     }
     const reader = body.getReader();
     const chunks: Uint8Array[] = [];
@@ -70,8 +70,7 @@ export const limitBodyOr =
       if (done) break;
       size += value.byteLength;
       if (size > maxBytes) {
-        const drained = await discardRest(reader, maxBytes * DISCARD_FACTOR - size);
-        return closingUnless(drained, await answer(c, undefined));
+        return answerOnceRead(reader, maxBytes * DISCARD_FACTOR - size, () => answer(c, undefined));
       }
       chunks.push(value);
     }
@@ -119,8 +118,20 @@ export async function answerAfterBody(
 ): Promise<Response> {
   const body = c.req.raw.body;
   if (!body || body.locked) return answer();
-  const maxBytes = c.var.deps.config.bodyLimitBytes * DISCARD_FACTOR;
-  const drained = await discardRest(body.getReader(), maxBytes);
+  return answerOnceRead(
+    body.getReader(),
+    c.var.deps.config.bodyLimitBytes * DISCARD_FACTOR,
+    answer,
+  );
+}
+
+/** `answer`, once the rest of `reader` is read and thrown away, or closing the connection. */
+async function answerOnceRead(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  maxBytes: number,
+  answer: () => Response | Promise<Response>,
+): Promise<Response> {
+  const drained = await discardRest(reader, maxBytes);
   return closingUnless(drained, await answer());
 }
 

@@ -181,7 +181,7 @@ async function importPage(c: ConsoleContext, form: FormState = blankForm(), prob
 importRoutes.get(IMPORT_PATH, ops, (c) => importPage(c));
 
 /**
- * An upload over BODY_LIMIT_BYTES, answered with the form (413, nothing read past the limit,
+ * An upload over BODY_LIMIT_BYTES, answered with the form (413, nothing kept past the limit,
  * so the other fields are back at their defaults) and the file's size against the limit.
  */
 function tooLargePage(c: ConsoleContext, declaredBytes: number | undefined) {
