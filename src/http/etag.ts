@@ -44,7 +44,7 @@ const LIST_ELEMENT = /[ \t]*((?:W\/)?"[\x21\x23-\x7e\x80-\xff]*")?[ \t]*(,|$)/y;
  * `If-Match` or `If-None-Match` as RFC 9110 writes them (`*`, or a list of entity-tags); null
  * when it is not, or names no entity-tag.
  */
-function parseEntityTags(value: string): IfMatch | null {
+export function parseEntityTags(value: string): IfMatch | null {
   if (value.trim() === '*') return '*';
   const tags: string[] = [];
   LIST_ELEMENT.lastIndex = 0;
@@ -56,9 +56,6 @@ function parseEntityTags(value: string): IfMatch | null {
   }
   return tags.length > 0 ? tags : null;
 }
-
-/** `If-Match` as RFC 9110 writes it; null when it is not, or names no entity-tag. */
-export const parseIfMatch = (value: string): IfMatch | null => parseEntityTags(value);
 
 /** Whether `If-Match` holds for a current representation whose strong ETag is `etag`. */
 export function ifMatchHolds(ifMatch: IfMatch, etag: string): boolean {

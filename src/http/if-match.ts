@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from './app-env';
 import { AppError } from './app-error';
-import { type IfMatch, ifMatchHolds, parseIfMatch } from './etag';
+import { type IfMatch, ifMatchHolds, parseEntityTags } from './etag';
 
 /**
  * Reads `If-Match` for a route that honours it (`c.var.ifMatch`; unset without one). One it
@@ -11,7 +11,7 @@ import { type IfMatch, ifMatchHolds, parseIfMatch } from './etag';
 export const readIfMatch: MiddlewareHandler<AppEnv> = async (c, next) => {
   const header = c.req.header('if-match');
   if (header !== undefined) {
-    const ifMatch = parseIfMatch(header);
+    const ifMatch = parseEntityTags(header);
     if (ifMatch === null) {
       throw new AppError('validation_failed', 'The If-Match header is not valid.', [
         {

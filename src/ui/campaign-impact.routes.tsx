@@ -7,6 +7,7 @@ import {
   formatMoney,
   formatPercent,
 } from '../modules/reports/report-format';
+import { ServiceWarnings } from '../modules/reports/report-page';
 import { Card, type Column, Note, PageHeader, Table } from '../view-kit/components';
 import { campaignById, createConsoleRouter, foundOr, render, signedIn } from './console-router';
 import { AreaLink, PAGE_ROLES } from './layout';
@@ -95,20 +96,6 @@ const DesignNotes = ({ impact }: { impact: CampaignImpact }) => {
   );
 };
 
-const Warnings = ({ impact }: { impact: CampaignImpact }) =>
-  impact.warnings.length === 0 ? (
-    ''
-  ) : (
-    <section class="warnings" aria-label="Warnings">
-      <h2>Deflection that came with worse service</h2>
-      <ul>
-        {impact.warnings.map((w) => (
-          <li>{w.message}</li>
-        ))}
-      </ul>
-    </section>
-  );
-
 const Observational = ({ impact }: { impact: CampaignImpact }) => {
   const estimate = impact.observational;
   if (!estimate) return '';
@@ -163,7 +150,7 @@ campaignImpactRoutes.get(
             · <a href="/console/reports">All campaigns in the report</a>
           </p>
         </PageHeader>
-        <Warnings impact={impact} />
+        <ServiceWarnings warnings={impact.warnings} />
         <Card id="prevented" title="Contacts prevented">
           <Table
             rows={

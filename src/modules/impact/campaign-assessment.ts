@@ -14,6 +14,7 @@ import {
   type Interval,
   type Timing,
 } from './holdout-estimate';
+import type { HoldoutReached } from './impact-schemas';
 
 const DAY_MS = 86_400_000;
 /** The planning horizon of a campaign with no end, for its always-valid intervals. */
@@ -96,7 +97,7 @@ export type HoldoutAssessment = {
   companion: { treated: GroupCompanion; holdout: GroupCompanion };
   warnings: CompanionWarning[];
   /** Of the accounts held out so far, those the campaign's email reached anyway. */
-  holdout_reached: { accounts: number; held_out: number };
+  holdout_reached: HoldoutReached;
 };
 
 /** Everything the impact endpoint and the report say of a campaign measured by its holdout. */

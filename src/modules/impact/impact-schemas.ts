@@ -114,6 +114,8 @@ export const HoldoutReachedSchema = z
       'understates the contacts prevented by about their share.',
   });
 
+export type HoldoutReached = z.infer<typeof HoldoutReachedSchema>;
+
 /** What `GET /v1/campaigns/{id}/impact` answers. */
 export const CampaignImpactSchema = z
   .object({

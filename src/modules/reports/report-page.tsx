@@ -59,6 +59,8 @@ const n = <Row,>(header: string, cell: (row: Row) => Child): Column<Row> => ({
   numeric: true,
 });
 
+const title = (c: Campaign) => <bdi>{c.title}</bdi>;
+
 const campaignColumns = (
   currency: string,
   impactHref?: (campaignId: string) => string,
@@ -67,13 +69,7 @@ const campaignColumns = (
     header: 'Campaign',
     cell: (c) => (
       <>
-        {impactHref ? (
-          <a href={impactHref(c.id)}>
-            <bdi>{c.title}</bdi>
-          </a>
-        ) : (
-          <bdi>{c.title}</bdi>
-        )}
+        {impactHref ? <a href={impactHref(c.id)}>{title(c)}</a> : title(c)}
         <br />
         <span class="label">
           {c.status},{' '}
@@ -153,24 +149,36 @@ const weekColumns = (currency: string): Column<WeekRow>[] => [
   n('Saved', (w) => formatMoney(w.savings_cents, currency)),
 ];
 
-const Warnings = ({ campaigns }: { campaigns: Campaign[] }) => {
-  const warnings = campaigns.flatMap((c) =>
-    c.warnings.map((w) => ({ title: c.title, message: w.message })),
-  );
-  if (warnings.length === 0) return '';
-  return (
+/**
+ * Companion warnings (contacts down while service got worse), each under the campaign it is
+ * about where more than one is shown; nothing when there are none.
+ */
+export const ServiceWarnings = ({
+  warnings,
+}: {
+  warnings: { title?: string; message: string }[];
+}) =>
+  warnings.length === 0 ? (
+    ''
+  ) : (
     <section class="warnings" aria-label="Warnings">
       <h2>Deflection that came with worse service</h2>
       <ul>
         {warnings.map((w) => (
           <li>
-            <b>{w.title}</b>: {w.message}
+            {w.title ? (
+              <>
+                <b>{w.title}</b>:{' '}
+              </>
+            ) : (
+              ''
+            )}
+            {w.message}
           </li>
         ))}
       </ul>
     </section>
   );
-};
 
 const measuredInterval = (c: Campaign) => (c.prevented ? [{ title: c.title, ...c.prevented }] : []);
 
@@ -287,7 +295,11 @@ export async function reportSections(
       </header>
       {controls}
       <div>
-        <Warnings campaigns={report.campaigns} />
+        <ServiceWarnings
+          warnings={report.campaigns.flatMap((c) =>
+            c.warnings.map((w) => ({ title: c.title, message: w.message })),
+          )}
+        />
         <TotalTiles totals={totals} currency={report.currency} />
         {observational ? (
           <p class="label">
