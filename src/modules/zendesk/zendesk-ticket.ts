@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { cutToLength } from '../../lib/display-line';
-import { LETTER_OR_DIGIT, MAX_REASON_LENGTH } from '../tickets/ticket-input';
+import { reasonKey } from '../reasons/reason-key';
+import { MAX_REASON_LENGTH } from '../tickets/ticket-input';
 
 /**
  * A Zendesk id (tickets, organizations, users are 64-bit integers). As a JSON number it must
@@ -97,10 +98,10 @@ function stringOf(value: unknown): string | undefined {
 /**
  * A reason a ticket can carry. Zendesk retries a refused delivery and then drops it, so a
  * field value no ticket may have (longer than a reason may be, or without a letter or digit)
- * must not cost the ticket: a long one is cut, whole characters kept, and one without any
- * letter or digit is no reason ("Unspecified").
+ * must not cost the ticket: a long one is cut, whole characters kept, and one that spells no
+ * reason slug is no reason ("Unspecified"): a letter or digit is not enough (`²`, `Ⅻ` spell none).
  */
 function reasonWithin(raw: string): string | null {
   const text = cutToLength(raw.trim(), MAX_REASON_LENGTH);
-  return LETTER_OR_DIGIT.test(text) ? text : null;
+  return reasonKey(text) ? text : null;
 }

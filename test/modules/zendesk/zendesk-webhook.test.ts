@@ -114,6 +114,23 @@ describe('POST /v1/integrations/zendesk/webhook', () => {
     ]);
   });
 
+  it('files a ticket whose reason tag forms no slug under "unspecified", rather than refusing it', async () => {
+    // Each has a letter or digit, but none that spells a slug: refused, Zendesk retries and drops.
+    for (const [id, tag] of [
+      ['35450', 'reason_²'],
+      ['35451', 'reason_Ⅻ'],
+      ['35452', 'reason_ǃ'],
+    ]) {
+      const response = await send(ticketCreated(String(id), { tags: [String(tag)] }));
+      expect(response.status, tag).toBe(200);
+    }
+    expect((await stored()).map((row) => row.reason_slug)).toEqual([
+      'unspecified',
+      'unspecified',
+      'unspecified',
+    ]);
+  });
+
   it('refuses a wrong signature and writes nothing', async () => {
     const response = await send(ticketCreated('35439'), { secret: 'someone-else' });
     await expectProblem(response, 401, 'unauthorized');
