@@ -40,9 +40,13 @@ const batchPath: PathOf = (index, field) => `tickets.${index}.${field}`;
  * (reasons, tickets, rollup rows) is taken in key order, so concurrent overlapping batches
  * wait for each other; a deadlock left is resolved by running the transaction again.
  */
-export async function ingestTickets(deps: Deps, inputs: TicketInput[]): Promise<IngestSummary> {
+export async function ingestTickets(
+  deps: Deps,
+  inputs: TicketInput[],
+  stored: StoredTickets = 'update',
+): Promise<IngestSummary> {
   const batch = prepareBatch(deps, inputs, batchPath);
-  const summary = await retryingTransaction(deps.db, (tx) => writeBatch(tx, deps, batch));
+  const summary = await retryingTransaction(deps.db, (tx) => writeBatch(tx, deps, batch, stored));
   settleAfterIngest(deps);
   return summary;
 }
@@ -104,8 +108,20 @@ export function prepareBatch(
   };
 }
 
+/**
+ * What a batch does to tickets stored already: `update` them to what it sends, or `keep` them
+ * (counted as duplicates), for a source whose message describes a ticket as it was created
+ * and may arrive after later ones (a webhook delivery retried).
+ */
+export type StoredTickets = 'update' | 'keep';
+
 /** Writes a prepared batch inside the caller's transaction. */
-export async function writeBatch(tx: Db, deps: Deps, batch: PreparedBatch): Promise<IngestSummary> {
+export async function writeBatch(
+  tx: Db,
+  deps: Deps,
+  batch: PreparedBatch,
+  stored: StoredTickets = 'update',
+): Promise<IngestSummary> {
   const latest = batch.tickets;
   const summary: IngestSummary = {
     received: batch.received,
@@ -126,7 +142,7 @@ export async function writeBatch(tx: Db, deps: Deps, batch: PreparedBatch): Prom
   // Insert first: in the usual batch every ticket is new and nothing else has to be read.
   const inserted = await insertFresh(tx, incoming, deps.config.workspaceTimeZone);
   const insertedKeys = new Set(inserted.map(keyOf));
-  const seenBefore = incoming.filter((t) => !insertedKeys.has(keyOf(t)));
+  const seenBefore = stored === 'keep' ? [] : incoming.filter((t) => !insertedKeys.has(keyOf(t)));
   const existing = await lockExisting(tx, seenBefore);
   const changed: { before: StoredTicket; after: StoredTicket }[] = [];
   for (const incoming of seenBefore) {

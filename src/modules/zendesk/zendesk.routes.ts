@@ -47,7 +47,9 @@ const webhookRoute = defineRoute({
     'ZENDESK_WEBHOOK_SECRET and the X-Zendesk-Webhook-Signature headers Zendesk sends. A ' +
     'created event ingests the ticket; a public comment by an agent (`event.comment.is_public` ' +
     'and `author.is_staff`) records its `time` as the ticket’s first response (the earliest ' +
-    'one is kept). Ingest is idempotent, so Zendesk retries are counted as duplicates. Other ' +
+    'one is kept). Ingest is idempotent, so Zendesk retries are counted as duplicates; a ' +
+    'created event for a ticket stored already (a retry after later events, or one delivered ' +
+    'late) changes nothing. Other ' +
     'events (and other comments) are acknowledged and ignored. 404 while no secret is ' +
     'configured.',
   request: {
@@ -79,7 +81,10 @@ export const zendeskRoutes = createRouter().openapi(webhookRoute, async (c) => {
       fieldErrors(ticket.error.issues, 'body'),
     );
   }
-  return c.json({ ...(await ingestTickets(deps, [ticket.data])), ignored: false }, 200);
+  // A created event shows the ticket as it was created: delivered again after later events
+  // (Zendesk retries a delivery it saw fail), it must not take the ticket back to that.
+  const stored = reply ? 'update' : 'keep';
+  return c.json({ ...(await ingestTickets(deps, [ticket.data], stored)), ignored: false }, 200);
 });
 
 /**

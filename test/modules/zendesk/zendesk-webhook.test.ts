@@ -270,6 +270,36 @@ describe('POST /v1/integrations/zendesk/webhook', () => {
     expect(await responses()).toEqual(['2026-02-10T09:40:00.000Z']);
   });
 
+  it('keeps a ticket as a later event left it when its created event is delivered again', async () => {
+    const reply = {
+      ...ticketCreated('35445', { tags: ['reason_billing'], updated_at: '2026-02-10T09:03:00Z' }),
+      type: 'zen:event-type:ticket.comment_added',
+      time: '2026-02-10T09:03:00Z',
+      event: { comment: { is_public: true, author: { is_staff: true } } },
+    };
+    const weeks = async () =>
+      rowsOf<{ reason_slug: string; contacts: number }>(
+        await t.deps.db.execute(
+          sql`select reason_slug, contacts from reason_weeks where contacts <> 0 order by 1`,
+        ),
+      );
+    await send(ticketCreated('35445'));
+    await send(reply);
+    expect(await weeks()).toEqual([{ reason_slug: 'billing', contacts: 1 }]);
+    // Zendesk retries a delivery it saw fail (a timeout, a 5xx) after later events went through.
+    const retried = await send(ticketCreated('35445'));
+    expect(await readJson(retried)).toMatchObject({ inserted: 0, updated: 0, duplicates: 1 });
+    expect(await stored()).toEqual([expect.objectContaining({ reason_slug: 'billing' })]);
+    expect(await weeks()).toEqual([{ reason_slug: 'billing', contacts: 1 }]);
+    // Delivered out of order, the reply stores the ticket and the created event changes nothing.
+    await send({ ...reply, detail: { ...reply.detail, id: '35446' } });
+    expect(await readJson(await send(ticketCreated('35446')))).toMatchObject({ duplicates: 1 });
+    expect(await stored()).toEqual([
+      expect.objectContaining({ external_id: '35445', reason_slug: 'billing' }),
+      expect.objectContaining({ external_id: '35446', reason_slug: 'billing' }),
+    ]);
+  });
+
   it("takes a reply stamped before the ticket's creation (clock skew) as a response at creation", async () => {
     const early = {
       ...ticketCreated('35444'),
