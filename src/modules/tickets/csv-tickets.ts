@@ -175,10 +175,30 @@ function checkMapping(columns: string[], options: { map: ColumnMap; source?: str
     throw new CsvFormatError(
       `The header has no column for ${missing
         .map((field) => `${field} (looked for "${columnFor(field, options)}")`)
-        .join(', ')}; map one with field=column.`,
+        .join(', ')}; map one with field=column.${otherDelimiterHint(columns)}`,
       1,
     );
   }
+  // The reader keeps the last of two same-named cells: which one a field got would be a guess.
+  const read = new Set(TICKET_FIELDS.map((field) => columnFor(field, options)));
+  const twice = columns.find((name, i) => read.has(name) && columns.indexOf(name) !== i);
+  if (twice !== undefined) {
+    throw new CsvFormatError(
+      `The header names the column "${twice}" twice; rename one, or map the field to another.`,
+      1,
+    );
+  }
+}
+
+/** Exports from spreadsheets in many locales separate cells with semicolons (or tabs). */
+function otherDelimiterHint(columns: string[]): string {
+  const [only] = columns;
+  if (columns.length !== 1 || only === undefined) return '';
+  const delimiter = only.includes(';') ? 'semicolons' : only.includes('\t') ? 'tabs' : undefined;
+  return delimiter
+    ? ` The header is one column, "${only}": the file seems separated by ${delimiter}; ` +
+        'save it separated by commas.'
+    : '';
 }
 
 function toRow(

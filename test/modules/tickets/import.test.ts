@@ -119,6 +119,25 @@ describe('POST /v1/tickets/import', () => {
     }
   });
 
+  it('refuses a header that names a column it reads twice, rather than taking one silently', async () => {
+    const csv = 'id,customer,type,opened,closed,type\n1,a,Billing,2026-02-02,,Refund\n';
+    const problem = await expectProblem(await post(csv), 400, 'malformed_body');
+    expect(problem.detail).toContain('"type" twice');
+    expect(await ticketCount()).toBe(0);
+    // A column no field reads may repeat.
+    const notes = 'id,customer,type,opened,closed,note,note\n1,a,Billing,2026-02-02,,x,y\n';
+    expect((await post(notes)).status).toBe(200);
+  });
+
+  it('says a header of one column holding semicolons or tabs may be another delimiter', async () => {
+    for (const delimiter of [';', '\t']) {
+      const csv = `${HEADER.trim().replaceAll(',', delimiter)}\n1${delimiter}a${delimiter}Billing${delimiter}2026-02-02${delimiter}\n`;
+      const problem = await expectProblem(await post(csv), 400, 'malformed_body');
+      expect(problem.detail, delimiter).toContain('separated by commas');
+    }
+    expect(await ticketCount()).toBe(0);
+  });
+
   it('rejects a malformed CSV with its line and writes nothing', async () => {
     const csv = `${HEADER}1,a,Billing,2026-02-02,\n2,b,"unclosed,2026-02-03,\n3,c,Login,2026-02-03,\n`;
     const body = await expectProblem(await post(csv), 400, 'malformed_body');
