@@ -1,6 +1,7 @@
 import type { FieldError } from '../http/app-error';
 import { ProblemSchema } from '../http/problem';
 import {
+  addSummary,
   emptySummary,
   type IngestSummary,
   IngestSummarySchema,
@@ -18,7 +19,8 @@ export type BatchResult = {
 
 /**
  * Sends one batch to POST /v1/tickets. Rows the server rejects (400 naming `tickets.N`) are
- * set aside and the rest sent again; 429, 5xx and network errors are retried with backoff.
+ * set aside and the rest sent again; a batch over the server's body limit (413) is sent in two
+ * halves, one after the other; 429, 5xx and network errors are retried with backoff.
  */
 export async function postTicketBatch(
   api: { url: string; apiKey: string },
@@ -36,6 +38,10 @@ export async function postTicketBatch(
     if (response instanceof Response && response.ok) {
       const summary = IngestSummarySchema.parse(await response.json());
       return { summary, rejected: listRejected(rejected) };
+    }
+    if (response instanceof Response && response.status === 413 && remaining.length > 1) {
+      // Wide rows (long reasons, non-Latin text) make 5,000 tickets more than BODY_LIMIT_BYTES.
+      return sendInHalves(api, remaining, rejected);
     }
     if (response instanceof Response && response.status === 400) {
       const problem = RefusalSchema.parse(await response.json());
@@ -63,6 +69,27 @@ export async function postTicketBatch(
     const backoff = retryAfter > 0 ? retryAfter * 1000 : 2 ** attempt * 100 * (0.5 + Math.random());
     await new Promise((resolve) => setTimeout(resolve, backoff));
   }
+}
+
+async function sendInHalves(
+  api: { url: string; apiKey: string },
+  rows: { ticket: TicketInput; index: number }[],
+  rejected: Map<number, FieldError[]>,
+): Promise<BatchResult> {
+  const summary = emptySummary();
+  const half = Math.ceil(rows.length / 2);
+  for (const part of [rows.slice(0, half), rows.slice(half)]) {
+    const result = await postTicketBatch(
+      api,
+      part.map((row) => row.ticket),
+    );
+    addSummary(summary, result.summary);
+    for (const { index, errors } of result.rejected) {
+      const row = part[index];
+      if (row) rejected.set(row.index, errors);
+    }
+  }
+  return { summary, rejected: listRejected(rejected) };
 }
 
 function send(api: { url: string; apiKey: string }, tickets: TicketInput[]): Promise<Response> {
