@@ -1,5 +1,5 @@
 import type { Deps } from '../../deps';
-import type { FieldError } from '../../http/app-error';
+import { AppError, type FieldError } from '../../http/app-error';
 import { csvBatches, type ImportOptions, lineOf } from './csv-batches';
 import { settleAfterIngest, writeBatch } from './ingest.service';
 import { addSummary, emptySummary, type IngestSummary } from './ticket-input';
@@ -11,8 +11,9 @@ export const MAX_REPORTED_ERRORS = 50;
 export type ImportResult = IngestSummary & { errors: FieldError[] };
 
 /**
- * Imports a CSV stream in one transaction: with `reject`, a malformed file or any bad row
- * writes nothing (400 naming the line); with `skip`, bad rows are counted and listed.
+ * Imports a CSV stream in one transaction: with `reject`, a malformed file, a file of no rows
+ * or any bad row writes nothing (400 naming the line); with `skip`, bad rows are counted and
+ * listed.
  * Memory stays flat whatever the file size: rows are written in batches as they arrive.
  */
 export async function importCsvTickets(
@@ -27,6 +28,13 @@ export async function importCsvTickets(
       addSummary(result, await writeBatch(tx, deps, batch.prepared));
       result.received += batch.unreadable;
       result.rejected += batch.unreadable;
+    }
+    // Most often the wrong file, or an export cut short: a 200 of zeros would hide it.
+    if (result.received === 0) {
+      const message = 'The file has no rows to import: it is empty, or holds only its header.';
+      throw new AppError('validation_failed', `${message} Nothing was imported.`, [
+        { location: 'body', path: 'body', message },
+      ]);
     }
   });
   settleAfterIngest(deps);

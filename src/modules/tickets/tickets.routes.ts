@@ -51,7 +51,8 @@ const importRoute = defineRoute({
     '(`created_at=opendate,reason=type`). UTF-8 unless Content-Type names another charset ' +
     '(`text/csv; charset=windows-1252`). Send gzip with `Content-Encoding: gzip` or ' +
     '`Content-Type: application/gzip`; the size limit (`IMPORT_MAX_BYTES`) counts the CSV as ' +
-    'it expands, and past it the answer is 413 with nothing stored. Idempotent like ' +
+    'it expands, and past it the answer is 413 with nothing stored. A file of no rows (empty, ' +
+    'or only its header) is a 400. Idempotent like ' +
     'POST /v1/tickets, so a failed or repeated import can simply be sent again. Rows are ' +
     'taken 2,000 at a time: a repeated file counts differing copies of one ticket in ' +
     'different stretches as updates again, though what it stores is the same.',

@@ -138,6 +138,21 @@ describe('POST /v1/tickets/import', () => {
     expect(await ticketCount()).toBe(0);
   });
 
+  it('refuses a file of no rows, as the console does, rather than answering 200 with nothing', async () => {
+    for (const [csv, headers] of [
+      ['', {}],
+      [HEADER, {}],
+      [gzipSync(HEADER), { 'content-type': 'application/gzip' }],
+    ] as const) {
+      const problem = await expectProblem(
+        await post(csv, undefined, headers),
+        400,
+        'validation_failed',
+      );
+      expect(problem.detail).toContain('no rows');
+    }
+  });
+
   it('rejects a malformed CSV with its line and writes nothing', async () => {
     const csv = `${HEADER}1,a,Billing,2026-02-02,\n2,b,"unclosed,2026-02-03,\n3,c,Login,2026-02-03,\n`;
     const body = await expectProblem(await post(csv), 400, 'malformed_body');
