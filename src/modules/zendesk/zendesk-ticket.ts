@@ -58,6 +58,17 @@ export type ZendeskEvent = z.infer<typeof ZendeskEventSchema>;
 export const TICKET_CREATED = 'zen:event-type:ticket.created';
 export const COMMENT_ADDED = 'zen:event-type:ticket.comment_added';
 
+/**
+ * Changes to what forestall reads of a ticket (its reason from tags or its type, its account):
+ * each event's `detail` holds the ticket as the change left it.
+ */
+export const TICKET_CHANGES: ReadonlySet<string> = new Set([
+  'zen:event-type:ticket.tags_changed',
+  'zen:event-type:ticket.type_changed',
+  'zen:event-type:ticket.organization_changed',
+  'zen:event-type:ticket.requester_changed',
+]);
+
 /** A public comment by an agent: the ticket's first response, if none came before it. */
 export const isAgentReply = (event: ZendeskEvent) =>
   event.type === COMMENT_ADDED &&

@@ -7,7 +7,13 @@ import { defineRoute, json } from '../../http/define-route';
 import { ingestTickets } from '../tickets/ingest.service';
 import { emptySummary, IngestSummarySchema, TicketInputSchema } from '../tickets/ticket-input';
 import { isFreshZendeskTimestamp, isValidZendeskSignature } from './zendesk-signature';
-import { isAgentReply, TICKET_CREATED, ZendeskEventSchema, zendeskTicket } from './zendesk-ticket';
+import {
+  isAgentReply,
+  TICKET_CHANGES,
+  TICKET_CREATED,
+  ZendeskEventSchema,
+  zendeskTicket,
+} from './zendesk-ticket';
 
 /**
  * Checks the signature over the exact bytes Zendesk sent (within the body limit), before they
@@ -40,18 +46,20 @@ const webhookRoute = defineRoute({
   method: 'post',
   path: '/v1/integrations/zendesk/webhook',
   tags: ['Integrations'],
-  summary: 'Receive Zendesk ticket-created and comment-added events (signed)',
+  summary: 'Receive Zendesk ticket events: created, comment added, tags and more changed (signed)',
   description:
-    'Point a Zendesk webhook subscribed to `zen:event-type:ticket.created` and ' +
-    '`zen:event-type:ticket.comment_added` here, with the signing secret in ' +
-    'ZENDESK_WEBHOOK_SECRET and the X-Zendesk-Webhook-Signature headers Zendesk sends. A ' +
-    'created event ingests the ticket; a public comment by an agent (`event.comment.is_public` ' +
-    'and `author.is_staff`) records its `time` as the ticket’s first response (the earliest ' +
-    'one is kept). Ingest is idempotent, so Zendesk retries are counted as duplicates; a ' +
+    'Point a Zendesk webhook subscribed to `zen:event-type:ticket.created`, ' +
+    '`zen:event-type:ticket.comment_added` and `zen:event-type:ticket.tags_changed` here ' +
+    '(with `type_changed`, `organization_changed` and `requester_changed` when the reason or ' +
+    'account comes from them), with the signing secret in ZENDESK_WEBHOOK_SECRET and the ' +
+    'X-Zendesk-Webhook-Signature headers Zendesk sends. A created event ingests the ticket; a ' +
+    'public comment by an agent (`event.comment.is_public` and `author.is_staff`) records its ' +
+    '`time` as the ticket’s first response (the earliest one is kept); a comment and a change ' +
+    'store the ticket as the event’s `detail` shows it, moving it to the reason its tags (or ' +
+    'field) name now. Ingest is idempotent, so Zendesk retries are counted as duplicates; a ' +
     'created event for a ticket stored already (a retry after later events, or one delivered ' +
-    'late) changes nothing. Other ' +
-    'events (and other comments) are acknowledged and ignored. 404 while no secret is ' +
-    'configured.',
+    'late) changes nothing. Other events (and other comments) are acknowledged and ignored. ' +
+    '404 while no secret is configured.',
   request: {
     body: { required: true, content: json(ZendeskEventSchema) },
   },
@@ -67,7 +75,8 @@ export const zendeskRoutes = createRouter().openapi(webhookRoute, async (c) => {
   const { deps } = c.var;
   const event = c.req.valid('json');
   const reply = isAgentReply(event);
-  if (event.type !== TICKET_CREATED && !reply) {
+  const change = TICKET_CHANGES.has(event.type);
+  if (event.type !== TICKET_CREATED && !reply && !change) {
     return c.json({ ...emptySummary(), received: 1, ignored: true }, 200);
   }
   const ticket = TicketInputSchema.safeParse({
@@ -83,7 +92,7 @@ export const zendeskRoutes = createRouter().openapi(webhookRoute, async (c) => {
   }
   // A created event shows the ticket as it was created: delivered again after later events
   // (Zendesk retries a delivery it saw fail), it must not take the ticket back to that.
-  const stored = reply ? 'update' : 'keep';
+  const stored = event.type === TICKET_CREATED ? 'keep' : 'update';
   return c.json({ ...(await ingestTickets(deps, [ticket.data], stored)), ignored: false }, 200);
 });
 

@@ -300,6 +300,38 @@ describe('POST /v1/integrations/zendesk/webhook', () => {
     ]);
   });
 
+  it('moves a ticket to the reason its tags changed to, once however often the change is delivered', async () => {
+    const weeks = async () =>
+      rowsOf<{ reason_slug: string; contacts: number }>(
+        await t.deps.db.execute(
+          sql`select reason_slug, contacts from reason_weeks where contacts <> 0 order by 1`,
+        ),
+      );
+    const retagged = (type: string) => ({
+      ...ticketCreated('35447', { tags: ['vip', 'reason_billing'], organization_id: '4002' }),
+      type,
+      time: '2026-02-10T09:02:00Z',
+      event: { tags_added: ['reason_billing'], tags_removed: ['reason_refund_request'] },
+    });
+    await send(ticketCreated('35447'));
+    expect(await weeks()).toEqual([{ reason_slug: 'refund-request', contacts: 1 }]);
+    const moved = await send(retagged('zen:event-type:ticket.tags_changed'));
+    expect(await readJson(moved)).toMatchObject({ updated: 1, ignored: false });
+    const again = await send(retagged('zen:event-type:ticket.tags_changed'));
+    expect(await readJson(again)).toMatchObject({ updated: 0, duplicates: 1 });
+    expect(await weeks()).toEqual([{ reason_slug: 'billing', contacts: 1 }]);
+    expect(await stored()).toEqual([
+      expect.objectContaining({ reason_slug: 'billing', account_id: '4002' }),
+    ]);
+    // The change of an organization is one too; a status change is not read.
+    const status = await send({
+      ...retagged('zen:event-type:ticket.status_changed'),
+      detail: { ...retagged('x').detail, tags: [], status: 'SOLVED' },
+    });
+    expect(await readJson(status)).toMatchObject({ ignored: true });
+    expect(await weeks()).toEqual([{ reason_slug: 'billing', contacts: 1 }]);
+  });
+
   it("takes a reply stamped before the ticket's creation (clock skew) as a response at creation", async () => {
     const early = {
       ...ticketCreated('35444'),
