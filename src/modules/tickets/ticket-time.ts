@@ -15,7 +15,9 @@ export function parseTicketTime(value: string, timeZone: string): Date | undefin
   const trimmed = value.trim();
   const match = DATE_OR_DATETIME.exec(trimmed);
   if (!match || !isCalendarDate(trimmed)) return undefined;
-  const text = trimmed.replace(' ', 'T');
+  // Milliseconds are what a Date holds; the zone conversion rounds longer fractions, and
+  // .9999999 (seven digits, as .NET writes) became the next second, day and week.
+  const text = trimmed.replace(' ', 'T').replace(/(\.\d{3})\d+/, '$1');
   const date = match.groups?.offset ? new Date(text) : fromZonedTime(text, timeZone);
   return Number.isNaN(date.getTime()) ? undefined : date;
 }

@@ -9,6 +9,11 @@ describe('parseTicketTime', () => {
     ['2025-07-09 14:30', 'Europe/Berlin', '2025-07-09T12:30:00.000Z'],
     ['2025-01-09T10:00:00+0200', 'America/New_York', '2025-01-09T08:00:00.000Z'],
     [' 2025-01-09T10:00:00.123456Z ', 'UTC', '2025-01-09T10:00:00.123Z'],
+    // Seven digits (.NET, SQL Server's datetime2) or nine are cut to the millisecond, never
+    // rounded into the next second, day or week.
+    ['2026-11-01T23:59:59.9999999', 'UTC', '2026-11-01T23:59:59.999Z'],
+    ['2026-11-01 23:59:59.999999999', 'America/New_York', '2026-11-02T04:59:59.999Z'],
+    ['2026-11-01T23:59:59.9999999Z', 'UTC', '2026-11-01T23:59:59.999Z'],
   ])('reads %s in %s', (value, zone, expected) => {
     expect(parseTicketTime(value, zone)?.toISOString()).toBe(expected);
   });
