@@ -171,7 +171,11 @@ export const PageSchema = z
     name: z.string(),
     url: z.string(),
     time_zone: z.string(),
-    updated_at: z.string(),
+    updated_at: z.string().openapi({
+      description:
+        'When a component, incident or maintenance last changed; 1970-01-01T00:00:00.000Z ' +
+        'while the page has none, so that an unchanged page keeps its ETag.',
+    }),
   })
   .openapi('StatuspagePage');
 

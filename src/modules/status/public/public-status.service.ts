@@ -15,6 +15,12 @@ import type { StatuspageComponent } from '../status-schemas';
 
 const PAGE_ID = 'forestall';
 const RECENT = 50;
+/**
+ * `page.updated_at` of a page where nothing was ever recorded. A fixed instant, not "now":
+ * every answer is validated by the hash of its bytes, and a page that has not changed must
+ * keep its ETag (and earn its 304) on every instance and at every moment.
+ */
+export const NEVER_UPDATED = new Date(0).toISOString();
 
 export type StatuspageIncident = ReturnType<typeof toIncidentJson>;
 
@@ -69,7 +75,7 @@ export async function publicStatus(deps: Deps) {
     name: deps.config.statusPageName,
     url: `${deps.config.publicUrl}/status`,
     time_zone: deps.config.workspaceTimeZone,
-    updated_at: updatedAt ?? now.toISOString(),
+    updated_at: updatedAt ?? NEVER_UPDATED,
   };
   const status = pageIndicator(
     components.filter((c) => !c.group).map((c) => c.status),

@@ -6,7 +6,7 @@ import { Document, renderToString } from '../../../view-kit/document';
 import { LOCAL_TIMES_PATH } from '../../../view-kit/local-times';
 import { renderMarkdown } from '../../campaigns/markdown';
 import type { ComponentUptime, UptimeHistory } from '../status-schemas';
-import type { PublicStatus, StatuspageIncident } from './public-status.service';
+import { NEVER_UPDATED, type PublicStatus, type StatuspageIncident } from './public-status.service';
 
 export const STATUS_LABEL: Record<ComponentStatus, string> = {
   operational: 'Operational',
@@ -235,7 +235,14 @@ const StatusPage = ({ status, uptime, brand, flash }: StatusPageProps) => {
       <footer class="meta">
         <SubscribeForm />
         <p>
-          Updated <When at={status.page.updated_at} />. <FeedLinks />
+          {status.page.updated_at === NEVER_UPDATED ? (
+            ''
+          ) : (
+            <>
+              Updated <When at={status.page.updated_at} />.{' '}
+            </>
+          )}
+          <FeedLinks />
         </p>
       </footer>
     </Document>
