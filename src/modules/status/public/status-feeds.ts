@@ -1,11 +1,14 @@
 import { renderMarkdown } from '../../campaigns/markdown';
 import type { PublicStatus, StatuspageIncident } from './public-status.service';
 
-/** XML 1.0 has no escape for most control characters: they are dropped. */
+/**
+ * XML 1.0 has no escape for most control characters, nor for U+FFFE and U+FFFF (which
+ * incident text may hold): they are dropped, as one of them would make the whole feed unreadable.
+ */
 const escapeXml = (text: string) =>
   text
     // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
-    .replace(/[\x00-\x08\x0B\x0C\x0E-\x1F]/g, '')
+    .replace(/[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]/g, '')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
