@@ -37,4 +37,40 @@ describe('status: odd input and the incident and maintenance lifecycles', () => 
       expect(xml, path).toContain('an emoji 🔥 and Ωmega');
     }
   });
+
+  const maintenanceUpdate = (id: string, status: string, body: string) =>
+    t.request(`/v1/status/maintenances/${id}/updates`, {
+      method: 'POST',
+      json: { status, body },
+    });
+
+  it('keeps the start the clock gave a maintenance when ops post an update before the job records it', async () => {
+    const maintenance = await readJson(
+      await t.request('/v1/status/maintenances', {
+        method: 'POST',
+        json: {
+          name: 'Upgrade',
+          body: 'Read-only for an hour.',
+          scheduled_for: '2026-03-02T10:00:00Z',
+          scheduled_until: '2026-03-02T11:00:00Z',
+          components: [api.id],
+          notify_accounts: false,
+        },
+      }),
+    );
+    t.clock.set('2026-03-02T10:20:00Z');
+    const verifying = await maintenanceUpdate(maintenance.id, 'verifying', 'Checking.');
+    expect(verifying.status).toBe(200);
+    const shown = (await readJson(verifying)).incident_updates.map(
+      (u: { status: string; display_at: string }) => `${u.status} ${u.display_at}`,
+    );
+    expect(shown).toEqual([
+      'verifying 2026-03-02T10:20:00.000Z',
+      'in_progress 2026-03-02T10:00:00.000Z',
+      'scheduled 2026-03-02T09:00:00.000Z',
+    ]);
+    const uptime = await readJson(await t.request('/status/uptime.json', { key: null }));
+    const today = uptime.components[0].days.at(-1);
+    expect(today.minutes).toMatchObject({ under_maintenance: 20 });
+  });
 });

@@ -1,6 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
+import type { Db } from '../../../db/database';
 import { retryingTransaction } from '../../../db/retry-transaction';
-import { incidents } from '../../../db/schema';
+import { type IncidentRow, incidents } from '../../../db/schema';
 import type { Deps } from '../../../deps';
 import { stopCampaign } from '../../campaigns/campaigns.service';
 import { automaticTransitions } from '../status-clock';
@@ -30,18 +31,8 @@ export async function recordMaintenanceTransitions(deps: Deps): Promise<number> 
   for (const { id } of due) {
     recorded += await retryingTransaction(deps.db, async (tx) => {
       const maintenance = await lockIncident(tx, id, 'maintenance');
-      const transitions = automaticTransitions(maintenance, now);
-      const last = transitions.at(-1);
-      if (!last) return 0;
-      for (const transition of transitions) {
-        await addUpdate(tx, id, transition.status, transition.body, [], transition.at, now);
-      }
-      const completed = last.status === 'completed';
-      await tx
-        .update(incidents)
-        .set({ status: last.status, updatedAt: now, ...(completed ? { resolvedAt: last.at } : {}) })
-        .where(eq(incidents.id, id));
-      if (completed && maintenance.campaignId) {
+      const transitions = await recordClockTransitions(tx, maintenance, now);
+      if (transitions.at(-1)?.status === 'completed' && maintenance.campaignId) {
         await stopCampaign(deps, maintenance.campaignId, CLOCK_ACTOR, tx);
       }
       return transitions.length;
@@ -49,4 +40,24 @@ export async function recordMaintenanceTransitions(deps: Deps): Promise<number> 
   }
   if (recorded > 0) deps.notices.catalog.invalidate();
   return recorded;
+}
+
+/**
+ * Records what the clock did to a locked maintenance and has not been recorded yet, and stores
+ * the status it reached: before ops post an update of their own, so the start the clock gave
+ * the window stays in its history (and its uptime) once the stored status moves on.
+ */
+export async function recordClockTransitions(tx: Db, maintenance: IncidentRow, now: Date) {
+  const transitions = automaticTransitions(maintenance, now);
+  const last = transitions.at(-1);
+  if (!last) return transitions;
+  for (const transition of transitions) {
+    await addUpdate(tx, maintenance.id, transition.status, transition.body, [], transition.at, now);
+  }
+  const completed = last.status === 'completed';
+  await tx
+    .update(incidents)
+    .set({ status: last.status, updatedAt: now, ...(completed ? { resolvedAt: last.at } : {}) })
+    .where(eq(incidents.id, maintenance.id));
+  return transitions;
 }

@@ -9,6 +9,7 @@ import type { MaintenanceSchedule, MaintenanceUpdateInput } from '../status-sche
 import { followBanner, openBanner } from './incident-banner';
 import { linkComponents } from './incident-components';
 import { addUpdate, changeStatus, invalidInput, lockIncident } from './incident-records';
+import { recordClockTransitions } from './maintenance-clock.service';
 
 /** Schedules maintenance; its banner shows from now until the window closes. */
 export async function scheduleMaintenance(deps: Deps, input: MaintenanceSchedule, actor: Actor) {
@@ -63,6 +64,7 @@ export async function postMaintenanceUpdate(
     if (incidentStatusAt(maintenance, now) === 'completed') {
       throw new AppError('conflict', 'The maintenance is completed.');
     }
+    await recordClockTransitions(tx, maintenance, now);
     await tx
       .update(incidents)
       .set({
