@@ -73,4 +73,69 @@ describe('status: odd input and the incident and maintenance lifecycles', () => 
     const today = uptime.components[0].days.at(-1);
     expect(today.minutes).toMatchObject({ under_maintenance: 20 });
   });
+
+  it('refuses to put a maintenance back to scheduled once its window has started by the clock, and changes nothing', async () => {
+    const maintenance = await readJson(
+      await t.request('/v1/status/maintenances', {
+        method: 'POST',
+        json: {
+          name: 'Upgrade',
+          body: 'Read-only for an hour.',
+          scheduled_for: '2026-03-02T10:00:00Z',
+          scheduled_until: '2026-03-02T11:00:00Z',
+          notify_accounts: false,
+        },
+      }),
+    );
+    t.clock.set('2026-03-02T10:20:00Z');
+    const back = await maintenanceUpdate(maintenance.id, 'scheduled', 'Postponed.');
+    expect(back.status).toBe(400);
+    const listed = (await readJson(await t.request('/api/v2/scheduled-maintenances.json')))
+      .scheduled_maintenances[0];
+    expect(listed.status).toBe('in_progress');
+    expect(listed.incident_updates.map((u: { status: string }) => u.status)).toEqual([
+      'in_progress',
+      'scheduled',
+    ]);
+  });
+
+  it('resolves an incident with the component statuses the resolving update names, restoring the others', async () => {
+    const web = await readJson(
+      await t.request('/v1/status/components', { method: 'POST', json: { name: 'Web' } }),
+    );
+    const incident = await readJson(
+      await t.request('/v1/status/incidents', {
+        method: 'POST',
+        json: {
+          name: 'Outage',
+          body: 'Down.',
+          notify_accounts: false,
+          components: [
+            { id: api.id, status: 'major_outage' },
+            { id: web.id, status: 'major_outage' },
+          ],
+        },
+      }),
+    );
+    const resolved = await t.request(`/v1/status/incidents/${incident.id}/updates`, {
+      method: 'POST',
+      json: {
+        status: 'resolved',
+        body: 'Back, the API still slow while caches warm.',
+        components: [{ id: api.id, status: 'degraded_performance' }],
+      },
+    });
+    expect(resolved.status).toBe(200);
+    const components = (await readJson(await t.request('/api/v2/components.json', { key: null })))
+      .components;
+    expect(
+      Object.fromEntries(
+        components.map((c: { name: string; status: string }) => [c.name, c.status]),
+      ),
+    ).toEqual({ API: 'degraded_performance', Web: 'operational' });
+    expect((await readJson(resolved)).incident_updates[0].affected_components).toEqual([
+      { code: api.id, name: 'API', old_status: 'major_outage', new_status: 'degraded_performance' },
+      { code: web.id, name: 'Web', old_status: 'major_outage', new_status: 'operational' },
+    ]);
+  });
 });

@@ -67,15 +67,16 @@ export async function linkComponents(db: Db, incidentId: string, ids: string[]) 
 
 /**
  * Sets each named component's status (a group's: each of its components', unless a component
- * is also named with a status of its own) and links it to the incident; returns what changed.
+ * is also named with a status of its own) and links it to the incident; returns what changed,
+ * and every component given a status (changed or not).
  */
 export async function setComponentStatuses(
   db: Db,
   incidentId: string,
   changes: ComponentChange[],
   now: Date,
-): Promise<AffectedComponent[]> {
-  if (changes.length === 0) return [];
+): Promise<{ affected: AffectedComponent[]; set: Set<string> }> {
+  if (changes.length === 0) return { affected: [], set: new Set() };
   const named = await resolveComponents(
     db,
     changes.map((c) => c.id),
@@ -98,14 +99,18 @@ export async function setComponentStatuses(
       .where(eq(statusComponents.id, row.id));
     affected.push({ code: row.id, name: row.name, old_status: row.status, new_status: status });
   }
-  return affected;
+  return { affected, set: new Set(targets.keys()) };
 }
 
-/** On resolution, components go back to operational unless another open incident holds them. */
+/**
+ * On resolution, components go back to operational unless another open incident holds them
+ * or the resolving update gave them a status of its own (`keep`).
+ */
 export async function restoreComponents(
   db: Db,
   incidentId: string,
   now: Date,
+  keep: ReadonlySet<string> = new Set(),
 ): Promise<AffectedComponent[]> {
   const linked = await db
     .select({ component: statusComponents })
@@ -114,7 +119,7 @@ export async function restoreComponents(
     .where(eq(incidentComponents.incidentId, incidentId));
   const affected: AffectedComponent[] = [];
   for (const { component } of linked) {
-    if (component.status === 'operational') continue;
+    if (component.status === 'operational' || keep.has(component.id)) continue;
     const [heldElsewhere] = await db
       .select({ id: incidents.id })
       .from(incidentComponents)

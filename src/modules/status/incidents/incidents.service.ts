@@ -27,7 +27,7 @@ export async function openIncident(deps: Deps, input: IncidentOpen, actor: Actor
       updatedAt: now,
       monitoringAt: input.status === 'monitoring' ? now : null,
     });
-    const affected = await setComponentStatuses(tx, incidentId, input.components, now);
+    const { affected } = await setComponentStatuses(tx, incidentId, input.components, now);
     await addUpdate(tx, incidentId, input.status, input.body, affected, now);
     if (input.notify_accounts) {
       const banner = {
@@ -55,9 +55,11 @@ export async function postIncidentUpdate(
     if (incident.status === 'resolved') {
       throw new AppError('conflict', 'The incident is resolved; open a new one.');
     }
-    let affected = await setComponentStatuses(tx, id, input.components ?? [], now);
-    if (input.status === 'resolved')
-      affected = [...affected, ...(await restoreComponents(tx, id, now))];
+    const named = await setComponentStatuses(tx, id, input.components ?? [], now);
+    const affected =
+      input.status === 'resolved'
+        ? [...named.affected, ...(await restoreComponents(tx, id, now, named.set))]
+        : named.affected;
     await tx
       .update(incidents)
       .set({

@@ -64,6 +64,18 @@ export async function postMaintenanceUpdate(
     if (incidentStatusAt(maintenance, now) === 'completed') {
       throw new AppError('conflict', 'The maintenance is completed.');
     }
+    if (
+      input.status === 'scheduled' &&
+      maintenance.autoTransition &&
+      maintenance.scheduledFor &&
+      maintenance.scheduledFor <= now
+    ) {
+      throw invalidInput(
+        'status',
+        'the window has started and moves with the clock (auto_transition): a maintenance ' +
+          'in it cannot be scheduled again',
+      );
+    }
     await recordClockTransitions(tx, maintenance, now);
     await tx
       .update(incidents)
