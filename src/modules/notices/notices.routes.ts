@@ -5,6 +5,8 @@ import { SEVERITIES } from '../../db/schema';
 import type { AppEnv } from '../../http/app-env';
 import { createRouter } from '../../http/create-router';
 import { answerEtagHeader, defineRoute, json, problemResponse } from '../../http/define-route';
+import { strongEtag } from '../../http/etag';
+import { unlessNotModified } from '../../http/not-modified';
 import { AccountIdSchema, LocaleSchema } from '../accounts/account-input';
 import { getAccountRow } from '../accounts/accounts.service';
 import { mintAccountToken } from '../auth/account-token';
@@ -144,10 +146,14 @@ noticeRoutes
     return c.json(await mintAccountToken(c.var.deps, account), 201);
   });
 
+// Every product page loads it again once its 5 minutes of caching are up: a 304 then.
+const EMBED_ETAG = strongEtag(EMBED_SCRIPT);
+
 noticeRoutes.get('/embed.js', (c) => {
-  c.header('Content-Type', 'text/javascript; charset=utf-8');
   c.header('Cache-Control', 'public, max-age=300');
   // Product pages on other origins load it; the default same-origin policy would block them.
   c.header('Cross-Origin-Resource-Policy', 'cross-origin');
-  return c.body(EMBED_SCRIPT);
+  return unlessNotModified(c, EMBED_ETAG, () =>
+    c.body(EMBED_SCRIPT, 200, { 'Content-Type': 'text/javascript; charset=utf-8' }),
+  );
 });
