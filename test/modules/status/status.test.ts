@@ -144,6 +144,33 @@ describe('status: components, incidents, maintenance and the public Statuspage A
     );
   });
 
+  it('shows the banner to the accounts of a component an update adds to the incident, still to the first ones', async () => {
+    const incident = await readJson(
+      await t.request('/v1/status/incidents', {
+        method: 'POST',
+        json: {
+          name: 'Elevated API errors',
+          body: 'Investigating.',
+          components: [{ id: api.id, status: 'partial_outage' }],
+        },
+      }),
+    );
+    expect(await banners('dashboard-only')).toEqual([]);
+    const spread = await t.request(`/v1/status/incidents/${incident.id}/updates`, {
+      method: 'POST',
+      json: {
+        status: 'identified',
+        body: 'The dashboard is down too.',
+        components: [{ id: dashboard.id, status: 'major_outage' }],
+      },
+    });
+    expect(spread.status).toBe(200);
+    expect(await banners('dashboard-only')).toMatchObject([
+      { title: 'Elevated API errors', body_html: '<p>The dashboard is down too.</p>' },
+    ]);
+    expect(await banners('uses-api')).toMatchObject([{ title: 'Elevated API errors' }]);
+  });
+
   it('moves scheduled maintenance to in progress and completed with its window', async () => {
     const scheduled = await readJson(
       await t.request('/v1/status/maintenances', {

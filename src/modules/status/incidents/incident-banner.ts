@@ -1,6 +1,12 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../../../db/database';
-import { type Impact, incidents, type Severity, statusComponents } from '../../../db/schema';
+import {
+  campaigns,
+  type Impact,
+  incidents,
+  type Severity,
+  statusComponents,
+} from '../../../db/schema';
 import type { Deps } from '../../../deps';
 import type { Audience } from '../../campaigns/audience';
 import type { CampaignCreate, CampaignPatch } from '../../campaigns/campaign-input';
@@ -54,6 +60,39 @@ export async function followBanner(
   if (!campaignId) return;
   if (finished) await stopCampaign(deps, campaignId, actor, tx);
   else await patchCampaign(deps, campaignId, change, actor, tx);
+}
+
+/**
+ * The banner's audience once `componentIds` are affected too: the accounts of components an
+ * update adds to the incident see its banner, and whoever saw it still does. Undefined when
+ * nothing is added, or the audience is not the component rule `openBanner` wrote (everyone,
+ * or one ops rewrote by hand, which is theirs to keep).
+ */
+export async function widenedAudience(
+  tx: Db,
+  campaignId: string | null,
+  componentIds: string[],
+): Promise<Audience | undefined> {
+  if (!campaignId || componentIds.length === 0) return undefined;
+  const [campaign] = await tx
+    .select({ audience: campaigns.audience })
+    .from(campaigns)
+    .where(eq(campaigns.id, campaignId));
+  const audience = campaign?.audience as Audience | undefined;
+  if (audience?.type !== 'rule' || !('any' in audience)) return undefined;
+  const added = await audienceOf(tx, componentIds);
+  if (added.type !== 'rule' || !('any' in added)) return undefined;
+  const named = new Set(
+    audience.any.flatMap((c) =>
+      'op' in c && c.op === 'contains' && c.attribute === 'components'
+        ? [String(c.value).toLowerCase()]
+        : [],
+    ),
+  );
+  const fresh = added.any.filter(
+    (c) => 'op' in c && c.op === 'contains' && !named.has(String(c.value).toLowerCase()),
+  );
+  return fresh.length === 0 ? undefined : { type: 'rule', any: [...audience.any, ...fresh] };
 }
 
 function bannerFor(deps: Deps, content: BannerContent, audience: Audience): CampaignCreate {

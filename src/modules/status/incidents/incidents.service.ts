@@ -5,7 +5,7 @@ import type { Deps } from '../../../deps';
 import { AppError } from '../../../http/app-error';
 import type { Actor } from '../../campaigns/campaigns.service';
 import type { IncidentOpen, IncidentUpdateInput } from '../status-schemas';
-import { BANNER_SEVERITY, followBanner, openBanner } from './incident-banner';
+import { BANNER_SEVERITY, followBanner, openBanner, widenedAudience } from './incident-banner';
 import { restoreComponents, setComponentStatuses } from './incident-components';
 import { addUpdate, changeStatus, lockIncident } from './incident-records';
 
@@ -71,9 +71,18 @@ export async function postIncidentUpdate(
       })
       .where(eq(incidents.id, id));
     await addUpdate(tx, id, input.status, input.body, affected, now);
-    await followBanner(deps, tx, incident.campaignId, actor, input.status === 'resolved', {
+    const resolved = input.status === 'resolved';
+    const audience = resolved
+      ? undefined
+      : await widenedAudience(
+          tx,
+          incident.campaignId,
+          (input.components ?? []).map((c) => c.id),
+        );
+    await followBanner(deps, tx, incident.campaignId, actor, resolved, {
       body: input.body,
       severity: BANNER_SEVERITY[input.impact ?? incident.impact],
+      ...(audience ? { audience } : {}),
     });
   });
 }
