@@ -91,9 +91,14 @@ export const MaintenanceScheduleSchema = z
     scheduled_for: instant,
     scheduled_until: instant,
     components: z.array(componentReference).max(100).default([]),
-    auto_transition: z.boolean().default(true).openapi({
-      description: 'Move to in_progress and completed with the window.',
-    }),
+    auto_transition: z
+      .boolean()
+      .default(true)
+      .openapi({
+        description:
+          'Move to in_progress and completed with the window. Off, ops post each status, and ' +
+          'the banner lasts until they post completed, even past the window.',
+      }),
     notify_accounts: z.boolean().default(true),
   })
   .openapi('MaintenanceSchedule');

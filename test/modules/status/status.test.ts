@@ -207,6 +207,35 @@ describe('status: components, incidents, maintenance and the public Statuspage A
     expect(await banners('dashboard-only')).toEqual([]);
   });
 
+  it('keeps the banner of a maintenance ops move by hand (auto_transition off) until they complete it, past its window', async () => {
+    const maintenance = await readJson(
+      await t.request('/v1/status/maintenances', {
+        method: 'POST',
+        json: {
+          name: 'Database upgrade',
+          body: 'The dashboard will be read-only.',
+          scheduled_for: '2026-03-03T02:00:00Z',
+          scheduled_until: '2026-03-03T04:00:00Z',
+          components: [dashboard.id],
+          auto_transition: false,
+        },
+      }),
+    );
+    t.clock.set('2026-03-03T02:10:00Z');
+    const update = (status: string, body: string) =>
+      t.request(`/v1/status/maintenances/${maintenance.id}/updates`, {
+        method: 'POST',
+        json: { status, body },
+      });
+    expect((await update('in_progress', 'Started.')).status).toBe(200);
+    t.clock.set('2026-03-03T05:00:00Z');
+    const overrun = (await publicJson('scheduled-maintenances/active.json')).scheduled_maintenances;
+    expect(overrun).toMatchObject([{ id: maintenance.id, status: 'in_progress' }]);
+    expect(await banners('dashboard-only')).toMatchObject([{ severity: 'maintenance' }]);
+    expect((await update('completed', 'Done.')).status).toBe(200);
+    expect(await banners('dashboard-only')).toEqual([]);
+  });
+
   it('shows each component at the same status in the ops API as in the public API, through a maintenance', async () => {
     expect((await scheduleMaintenance([dashboard.id])).status).toBe(201);
     const moments = [

@@ -11,7 +11,10 @@ import { linkComponents } from './incident-components';
 import { addUpdate, changeStatus, invalidInput, lockIncident } from './incident-records';
 import { recordClockTransitions } from './maintenance-clock.service';
 
-/** Schedules maintenance; its banner shows from now until the window closes. */
+/**
+ * Schedules maintenance; its banner shows from now until the window closes (or, with
+ * `auto_transition` off, until ops complete it).
+ */
 export async function scheduleMaintenance(deps: Deps, input: MaintenanceSchedule, actor: Actor) {
   const scheduledFor = new Date(input.scheduled_for);
   const scheduledUntil = new Date(input.scheduled_until);
@@ -43,7 +46,8 @@ export async function scheduleMaintenance(deps: Deps, input: MaintenanceSchedule
         title: input.name,
         body: input.body,
         severity: 'maintenance' as const,
-        endsAt: scheduledUntil,
+        // Moved by hand, it may overrun its window: its banner ends when ops complete it.
+        endsAt: input.auto_transition ? scheduledUntil : null,
         componentIds: input.components,
       };
       await openBanner(deps, tx, maintenanceId, 'maintenance', banner, actor);
