@@ -138,4 +138,35 @@ describe('status: odd input and the incident and maintenance lifecycles', () => 
       { code: web.id, name: 'Web', old_status: 'major_outage', new_status: 'operational' },
     ]);
   });
+
+  it("lists an incident's components in page order, whatever order they were named in", async () => {
+    const web = await readJson(
+      await t.request('/v1/status/components', {
+        method: 'POST',
+        json: { name: 'Web', position: 5 },
+      }),
+    );
+    await t.request(`/v1/status/components/${api.id}`, {
+      method: 'PATCH',
+      json: { position: 1 },
+    });
+    const opened = await t.request('/v1/status/incidents', {
+      method: 'POST',
+      json: {
+        name: 'Outage',
+        body: 'Down.',
+        notify_accounts: false,
+        components: [
+          { id: web.id, status: 'major_outage' },
+          { id: api.id, status: 'major_outage' },
+        ],
+      },
+    });
+    const names = (incident: { components: { name: string }[] }) =>
+      incident.components.map((c) => c.name);
+    expect(names(await readJson(opened))).toEqual(['API', 'Web']);
+    const listed = (await readJson(await t.request('/api/v2/incidents.json', { key: null })))
+      .incidents[0];
+    expect(names(listed)).toEqual(['API', 'Web']);
+  });
 });

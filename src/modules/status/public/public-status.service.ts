@@ -48,14 +48,17 @@ export async function publicStatus(deps: Deps) {
     : [[], []];
 
   const components = toComponentsJson(shown);
-  const byId = new Map(components.map((c) => [c.id, c]));
+  const linkedTo = new Map<string, Set<string>>();
+  for (const l of links)
+    linkedTo.set(l.incidentId, (linkedTo.get(l.incidentId) ?? new Set()).add(l.componentId));
+  // In page order, as components.json lists them: the links' own order is the table's.
   const incidentJson = (row: IncidentRow) =>
     toIncidentJson(
       incidentUrl(deps, row.id),
       row,
       now,
       updates.filter((u) => u.incidentId === row.id),
-      links.flatMap((l) => (l.incidentId === row.id && byId.get(l.componentId)) || []),
+      components.filter((c) => linkedTo.get(row.id)?.has(c.id)),
     );
 
   const incidentsJson = incidentRows.map(incidentJson);
