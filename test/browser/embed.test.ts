@@ -16,9 +16,10 @@ describe('/embed.js in a real browser', () => {
   let demo: Awaited<ReturnType<typeof startDemoPage>>;
   let browser: Browser;
   let token = '';
+  let layout: { inHead?: boolean; target?: string } = {};
 
   beforeAll(async () => {
-    demo = await startDemoPage(() => ({ forestall: served.url, token }));
+    demo = await startDemoPage(() => ({ forestall: served.url, token, ...layout }));
     t = await startTestApp({ env: { CORS_ORIGINS: demo.url } });
     served = await serveTestApp(t);
     browser = await launchChromium();
@@ -98,6 +99,45 @@ describe('/embed.js in a real browser', () => {
     );
     expect(rows).toEqual([{ campaign_id: campaign.id }]);
   });
+  it('puts notices where data-target says even when the script runs before the body is parsed, and in the page for a selector it cannot read', async () => {
+    await t.request('/v1/accounts/acme', { method: 'PUT', json: { components: ['API'] } });
+    await t.request('/v1/campaigns', {
+      method: 'POST',
+      json: {
+        channels: ['banner'],
+        title: 'Exports are slow',
+        body: 'We are on it.',
+        severity: 'warning',
+        audience: { type: 'all' },
+        publish: true,
+      },
+    });
+    t.deps.notices.catalog.invalidate();
+    const appKey = await t.keyFor('app');
+    token = (
+      await readJson(await t.request('/v1/accounts/acme/token', { method: 'POST', key: appKey }))
+    ).token;
+    const page = await browser.newPage();
+    try {
+      layout = { inHead: true };
+      await page.goto(demo.url);
+      await page.locator('#notices [data-forestall] .notice').waitFor({ timeout: 10_000 });
+      expect(await page.locator('#notices [data-forestall] .notice').textContent()).toContain(
+        'Exports are slow',
+      );
+
+      layout = { target: '#notices[' };
+      await page.goto(demo.url);
+      await page.locator('[data-forestall] .notice').waitFor({ timeout: 10_000 });
+      expect(await page.locator('[data-forestall] .notice').textContent()).toContain(
+        'Exports are slow',
+      );
+    } finally {
+      layout = {};
+      await page.close();
+    }
+  });
+
   it('lets a site on another origin frame the public status page', async () => {
     const site = createServer((_, response) => {
       response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });

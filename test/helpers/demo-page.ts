@@ -1,14 +1,22 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** A product page on another origin that includes /embed.js with a token, as a customer would. */
-export function startDemoPage(page: () => { forestall: string; token: string }) {
+/**
+ * A product page on another origin that includes /embed.js with a token, as a customer would:
+ * at the end of its body, or in its head (`inHead`), where it runs before the body is parsed.
+ */
+export function startDemoPage(
+  page: () => { forestall: string; token: string; inHead?: boolean; target?: string },
+) {
   const server: Server = createServer((_, response) => {
-    const { forestall, token } = page();
+    const { forestall, token, inHead = false, target = '#notices' } = page();
+    const script = `<script src="${forestall}/embed.js" data-token="${token}"
+      data-target="${target}" data-poll-seconds="0"></script>`;
     response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    response.end(`<!doctype html><html lang="en"><head><title>Acme dashboard</title></head>
+    response.end(`<!doctype html><html lang="en"><head><title>Acme dashboard</title>
+      ${inHead ? script : ''}</head>
       <body><h1>Acme dashboard</h1><div id="notices"></div>
-      <script src="${forestall}/embed.js" data-token="${token}" data-target="#notices" data-poll-seconds="0"></script>
+      ${inHead ? '' : script}
       </body></html>`);
   });
   return new Promise<{ url: string; close: () => Promise<void> }>((resolve) => {

@@ -43,10 +43,18 @@ export const EMBED_SCRIPT = String.raw`(() => {
   list.setAttribute('role', 'region');
   list.setAttribute('aria-label', 'Service notices');
   root.append(style, list);
-  const target = script.dataset.target && document.querySelector(script.dataset.target);
-  const mount = () => (target ? target.append(host) : document.body.prepend(host));
-  if (document.body) mount();
-  else document.addEventListener('DOMContentLoaded', mount);
+  // Looked up once the page is parsed (a script in the head runs before its target exists);
+  // a selector the browser cannot read puts notices at the top of the page, as none does.
+  const mount = () => {
+    let target = null;
+    try {
+      target = script.dataset.target ? document.querySelector(script.dataset.target) : null;
+    } catch {}
+    if (target) target.append(host);
+    else document.body.prepend(host);
+  };
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', mount);
+  else mount();
 
   let etag = '';
   const call = (path, init = {}) =>
