@@ -72,3 +72,37 @@ async function addressesBeside(tx: Db, own: string[]): Promise<string[]> {
       where mine.email = any(${arrayParam(own)})`),
   ).map((row) => row.email);
 }
+
+/**
+ * Holds `address` and every address of the accounts holding it, exclusively, as a sync of
+ * those accounts holds them (`holdAddresses`); those accounts' contacts, read once held. Who
+ * holds the address is read before the locks are taken, so it is read again once they are:
+ * when a sync committed meanwhile changed it, they are given back and all taken again.
+ */
+export async function holdAccountsWith(
+  tx: Db,
+  address: string,
+): Promise<{ accountId: string; email: string }[]> {
+  let own = [address, ...(await contactsOfHolders(tx, address)).map((c) => c.email)];
+  for (;;) {
+    await tx.execute(sql`savepoint account_locks`);
+    await holdAddresses(tx, [...new Set(own)]);
+    const contacts = await contactsOfHolders(tx, address);
+    if (contacts.every((contact) => own.includes(contact.email))) {
+      await tx.execute(sql`release savepoint account_locks`);
+      return contacts;
+    }
+    await tx.execute(sql`rollback to savepoint account_locks`);
+    own = [...own, ...contacts.map((contact) => contact.email)];
+  }
+}
+
+/** Every contact of the accounts holding `address`. */
+async function contactsOfHolders(tx: Db, address: string) {
+  return rowsOf<{ accountId: string; email: string }>(
+    await tx.execute(sql`
+      select other.account_id as "accountId", other.email from account_contacts mine
+      join account_contacts other on other.account_id = mine.account_id
+      where mine.email = ${address}`),
+  );
+}

@@ -1,21 +1,22 @@
-import { and, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, eq, gt, sql } from 'drizzle-orm';
 import type { Db } from '../../../db/database';
 import { retryingTransaction, withinTransaction } from '../../../db/retry-transaction';
-import {
-  accountContacts,
-  emailDeliveries,
-  emailSuppressions,
-  type SuppressionReason,
-} from '../../../db/schema';
+import { emailDeliveries, emailSuppressions, type SuppressionReason } from '../../../db/schema';
 import type { Deps } from '../../../deps';
 import { AppError, notFound } from '../../../http/app-error';
 import { encodeKeyCursor, type Page, toPage } from '../../../http/pagination';
+import { holdAccountsWith, holdAddresses } from '../delivery/address-locks';
 
 /**
  * Puts an address on the suppression list; its queued deliveries are marked `suppressed` at
  * once so ops see the count, and any later plan or send skips it. A held-out account left with
  * no address an email could reach loses its holdout moments still to come, as a treated one
  * loses its email. Idempotent.
+ *
+ * The address is held as an account sync changing it would hold it (and the other addresses
+ * of its accounts, shared), before anything is written: a sync planning an account with it
+ * reads whether it can be reached, and so held out, and a suppression of another of its
+ * addresses reads whether any is left, so each plans what the other committed.
  */
 export async function suppressAddress(
   deps: Deps,
@@ -27,6 +28,7 @@ export async function suppressAddress(
   const now = deps.clock.now();
   const address = email.toLowerCase();
   await withinTransaction(deps.db, db, async (tx) => {
+    await holdAddresses(tx, [address]);
     await tx
       .insert(emailSuppressions)
       .values({ email: address, reason, campaignId, createdAt: now })
@@ -105,21 +107,12 @@ export async function liftBounce(deps: Deps, email: string): Promise<void> {
     throw new AppError('conflict', `${address} ${row.reason}; only a bounce can be lifted by ops.`);
   }
   await retryingTransaction(deps.db, async (tx) => {
+    // Every address of the accounts holding it, as the sync of a change to them would hold
+    // them, before the suppression goes: a sync giving an account the address meanwhile plans
+    // it suppressed and commits first, and its account is planned here with the rest.
+    const contacts = await holdAccountsWith(tx, address);
     await tx.delete(emailSuppressions).where(eq(emailSuppressions.email, address));
-    // Every address of the accounts holding it, as the sync of a change to them would hold.
-    const contacts = await tx
-      .select({ accountId: accountContacts.accountId, email: accountContacts.email })
-      .from(accountContacts)
-      .where(
-        inArray(
-          accountContacts.accountId,
-          tx
-            .select({ id: accountContacts.accountId })
-            .from(accountContacts)
-            .where(eq(accountContacts.email, address)),
-        ),
-      );
-    const addresses = contacts.map((contact) => contact.email);
+    const addresses = [address, ...contacts.map((contact) => contact.email)];
     await deps.afterAccountsChange(
       deps,
       tx,

@@ -1,4 +1,5 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Db } from '../../../db/database';
 import { rowsOf } from '../../../db/json-param';
 import {
   type DeliveryStatus,
@@ -7,6 +8,7 @@ import {
   webhookReceipts,
 } from '../../../db/schema';
 import type { Deps } from '../../../deps';
+import { holdAddresses } from '../delivery/address-locks';
 import { suppressAddress } from '../recipients/suppressions.service';
 
 export type ResendEvent = {
@@ -46,6 +48,11 @@ export async function applyResendEvent(
     const transition = TRANSITIONS.get(event.type);
     const emailId = event.data.email_id;
     if (!transition || !emailId) return { duplicate: false, applied: false };
+    const reason = suppressionReason(event);
+    // The address a suppression is for is held before the delivery's row is written: a sync
+    // planning it holds the address, then that row, so taking them the other way round here
+    // could leave each waiting for the other.
+    if (reason) await holdAddresses(tx, await addressesSent(tx, emailId));
     const [delivery] = await tx
       .update(emailDeliveries)
       .set({
@@ -60,7 +67,6 @@ export async function applyResendEvent(
         ),
       )
       .returning({ email: emailDeliveries.email, campaignId: emailDeliveries.campaignId });
-    const reason = suppressionReason(event);
     if (!delivery) {
       // Not a campaign email: perhaps a status-page one, whose bounces suppress its address.
       const [status] = rowsOf<{ email: string }>(
@@ -76,6 +82,18 @@ export async function applyResendEvent(
     if (reason) await suppressAddress(deps, delivery.email, reason, delivery.campaignId, tx);
     return { duplicate: false, applied: true };
   });
+}
+
+/** The addresses the provider's email went to: a campaign's delivery, or a status email. */
+async function addressesSent(tx: Db, emailId: string): Promise<string[]> {
+  return rowsOf<{ email: string }>(
+    await tx.execute(sql`
+      select email from email_deliveries where provider_id = ${emailId}
+      union
+      select s.email from status_notifications n
+      join status_subscribers s on s.id = n.subscriber_id
+      where n.provider_id = ${emailId}`),
+  ).map((row) => row.email.toLowerCase());
 }
 
 function suppressionReason(event: ResendEvent): SuppressionReason | null {

@@ -1,0 +1,189 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { rowsOf } from '../../../src/db/json-param';
+import { isHeldOut } from '../../../src/modules/campaigns/holdout';
+import { suppressAddress } from '../../../src/modules/email/recipients/suppressions.service';
+import { unsubscribeToken } from '../../../src/modules/email/recipients/unsubscribe-token';
+import { readJson } from '../../helpers/read-json';
+import { signal } from '../../helpers/signal';
+import { startTestApp, type TestApp } from '../../helpers/test-app';
+
+const TOKYO_MOMENT = '2026-03-08T00:00:00.000Z';
+
+/**
+ * A held-out account is held out only while the email could reach it, so a suppression (or its
+ * lifting) and a sync planning an account with the address must each plan what the other
+ * committed. Each test lines up the unlucky moment: one has planned and not yet committed when
+ * the other starts, and commits once the other waits for it (or is done). PGlite runs one
+ * transaction at a time, so there the two run one after the other.
+ */
+describe('suppressions beside account syncs', () => {
+  let t: TestApp;
+  let campaignId: string;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+  beforeEach(async () => {
+    await t.deps.db.execute(
+      sql`truncate campaigns, accounts, events, email_suppressions, outbox_messages cascade`,
+    );
+    t.clock.set('2026-03-02T09:00:00Z');
+    const response = await t.request('/v1/campaigns', {
+      method: 'POST',
+      json: {
+        channels: ['email'],
+        title: 'Database upgrade',
+        body: 'The dashboard will be read-only for two hours.',
+        audience: { type: 'all' },
+        holdout_percent: 50,
+        email: { template: 'maintenance', send_at: TOKYO_MOMENT },
+        publish: true,
+      },
+    });
+    expect(response.status, await response.clone().text()).toBe(201);
+    campaignId = (await readJson(response)).id;
+  });
+
+  const held = (prefix: string) => {
+    for (let n = 0; ; n++) if (isHeldOut(campaignId, `${prefix}-${n}`, 50)) return `${prefix}-${n}`;
+  };
+  async function syncAccount(id: string, addresses: string[]) {
+    const contacts = addresses.map((address) => ({ email: `${address}@example.com` }));
+    const response = await t.request('/v1/accounts/batch', {
+      method: 'POST',
+      json: { accounts: [{ id, contacts }] },
+    });
+    expect(response.status, await response.clone().text()).toBe(200);
+  }
+  const holdoutExposures = async () =>
+    Object.fromEntries(
+      rowsOf<{ account_id: string; first_at: string }>(
+        await t.deps.db.execute(sql`
+          select account_id, first_at::text as first_at from exposures
+          where campaign_id = ${campaignId} and "group" = 'holdout' and channel = 'email'
+          order by account_id`),
+      ).map((e) => [e.account_id, new Date(e.first_at).toISOString()]),
+    );
+
+  const postgres = () => t.database.driver === 'postgres';
+  /** Whether a transaction of this test's database waits for a lock. */
+  const someoneWaits = async () =>
+    rowsOf(
+      await t.deps.db.execute(sql`
+        select 1 from pg_locks l join pg_stat_activity a on a.pid = l.pid
+        where not l.granted and a.datname = current_database()`),
+    ).length > 0;
+  /** Resolves once `other` waits for a lock or is done. */
+  async function untilWaitingOrDone(other: Promise<unknown>) {
+    let settled = false;
+    void other.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    while (!settled && !(await someoneWaits())) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /**
+   * Runs a sync of `id` that plans, then lets `other()` start and commits once it waits or is
+   * done; on PGlite, the sync and then `other()`.
+   */
+  async function syncBeside(id: string, addresses: string[], other: () => Promise<unknown>) {
+    if (!postgres()) {
+      await syncAccount(id, addresses);
+      await other();
+      return;
+    }
+    const follow = t.deps.afterAccountsChange;
+    const planned = signal();
+    const started = signal();
+    let running: Promise<unknown> = Promise.resolve();
+    // Only the sync waits: a lifted bounce plans its accounts through the same follow-up.
+    let paused = false;
+    t.deps.afterAccountsChange = async (deps, tx, ids, changed) => {
+      await follow(deps, tx, ids, changed);
+      if (paused) return;
+      paused = true;
+      planned.fire();
+      await started.fired;
+      await untilWaitingOrDone(running);
+    };
+    try {
+      const syncing = syncAccount(id, addresses);
+      await planned.fired;
+      running = other();
+      started.fire();
+      await Promise.all([syncing, running]);
+    } finally {
+      t.deps.afterAccountsChange = follow;
+    }
+  }
+
+  const unsubscribe = async (address: string) => {
+    const token = await unsubscribeToken(t.deps, {
+      email: `${address}@example.com`,
+      campaign: campaignId,
+    });
+    const response = await t.request(`/unsubscribe/${token}`, {
+      method: 'POST',
+      key: null,
+      body: 'List-Unsubscribe=One-Click',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(response.status).toBe(200);
+  };
+
+  it('withdraws the holdout moment of an account whose only address unsubscribes while a sync plans it', async () => {
+    const account = held('held');
+    await syncAccount(account, ['only']);
+    expect(await holdoutExposures()).toEqual({ [account]: TOKYO_MOMENT });
+
+    await syncBeside(account, ['only'], () => unsubscribe('only'));
+    // The email could not reach it: a plan of the whole audience holds it out from nothing.
+    expect(await holdoutExposures()).toEqual({});
+    await t.request(`/v1/campaigns/${campaignId}`, { method: 'PATCH', json: { title: 'Again' } });
+    expect(await holdoutExposures()).toEqual({});
+  });
+
+  it('gives the holdout moment back to an account a sync gives an address whose bounce is lifted meanwhile', async () => {
+    // The address bounced for an account that no longer has it; ops lift the bounce as the
+    // customer's sync gives it to a held-out account.
+    await suppressAddress(t.deps, 'fixed@example.com', 'bounced', null);
+    const account = held('held');
+    await syncAccount(account, ['old']);
+    expect(await holdoutExposures()).toEqual({ [account]: TOKYO_MOMENT });
+
+    await syncBeside(account, ['fixed'], async () => {
+      const lifted = await t.request('/v1/email-suppressions/fixed@example.com', {
+        method: 'DELETE',
+      });
+      expect(lifted.status).toBe(204);
+    });
+    expect(await holdoutExposures()).toEqual({ [account]: TOKYO_MOMENT });
+    await t.request(`/v1/campaigns/${campaignId}`, { method: 'PATCH', json: { title: 'Again' } });
+    expect(await holdoutExposures()).toEqual({ [account]: TOKYO_MOMENT });
+  });
+
+  it('withdraws the holdout moment of an account whose two addresses are suppressed at once', async () => {
+    const account = held('held');
+    await syncAccount(account, ['first', 'second']);
+    expect(await holdoutExposures()).toEqual({ [account]: TOKYO_MOMENT });
+
+    if (postgres()) {
+      // One suppression has withdrawn what it could and not yet committed when the other starts.
+      let second: Promise<void> = Promise.resolve();
+      await t.deps.db.transaction(async (tx) => {
+        await suppressAddress(t.deps, 'first@example.com', 'bounced', null, tx);
+        second = unsubscribe('second');
+        await untilWaitingOrDone(second);
+      });
+      await second;
+    } else {
+      await suppressAddress(t.deps, 'first@example.com', 'bounced', null);
+      await unsubscribe('second');
+    }
+    expect(await holdoutExposures()).toEqual({});
+  });
+});
