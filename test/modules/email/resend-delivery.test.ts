@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../../src/db/json-param';
 import { sendDueEmails } from '../../../src/modules/email/delivery/send-due-emails';
+import { suppressAddress } from '../../../src/modules/email/recipients/suppressions.service';
 import { type FakeResend, startFakeResend } from '../../helpers/fake-resend';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
@@ -33,7 +34,7 @@ describe('delivery through Resend (a fake that enforces its contract)', () => {
     await fake.close();
   });
   beforeEach(async () => {
-    await t.deps.db.execute(sql`truncate campaigns cascade`);
+    await t.deps.db.execute(sql`truncate campaigns, email_suppressions cascade`);
     fake.accepted.length = 0;
     Object.assign(fake.faults, {
       failNext: 0,
@@ -111,6 +112,83 @@ describe('delivery through Resend (a fake that enforces its contract)', () => {
     expect(counts).toEqual({ sent: RECIPIENTS });
     expect(fake.stats.replayed).toBeGreaterThanOrEqual(2);
     expectEveryoneExactlyOnce();
+  });
+
+  /** The first batch fails as `fault` says; one of its members is suppressed by `suppress`. */
+  const suppressMidRetry = async (
+    fault: 'failNext' | 'acceptThenFailNext',
+    suppress: (campaignId: string, email: string) => Promise<void>,
+  ) => {
+    const campaign = await publishToEveryone();
+    fake.faults[fault] = 1;
+    await sendDueEmails(t.deps, { budgetMs: 10_000 });
+    const [member] = rowsOf<{ email: string }>(
+      await t.deps.db.execute(sql`
+        select email from email_deliveries where status = 'sending' order by id limit 1`),
+    );
+    const email = member?.email ?? '';
+    expect(email).not.toBe('');
+    await suppress(campaign, email);
+    return { campaign, email, counts: await sendUntilDone(campaign) };
+  };
+  const deliveryOf = async (email: string) =>
+    rowsOf<{ status: string; provider_id: string | null }>(
+      await t.deps.db.execute(sql`
+        select status, provider_id from email_deliveries where email = ${email}`),
+    )[0];
+
+  it('leaves out of a retried batch an address suppressed since its first attempt, which never reached Resend', async () => {
+    const { email, counts } = await suppressMidRetry('failNext', (_, address) =>
+      suppressAddress(t.deps, address, 'bounced', null),
+    );
+    expect(fake.accepted.filter((sent) => sent.to.includes(email))).toEqual([]);
+    expect(counts).toEqual({ sent: RECIPIENTS - 1, suppressed: 1 });
+    expect(fake.countsByRecipient().size).toBe(RECIPIENTS - 1);
+    expect([...fake.countsByRecipient().values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it('records the whole of a retried batch Resend had accepted as sent, an address suppressed since included', async () => {
+    const { email, counts } = await suppressMidRetry('acceptThenFailNext', (_, address) =>
+      suppressAddress(t.deps, address, 'unsubscribed', null),
+    );
+    // The retry, another body under the same key, was answered 409: the first one went.
+    expect(counts).toEqual({ sent: RECIPIENTS });
+    expect((await deliveryOf(email))?.status).toBe('sent');
+    expectEveryoneExactlyOnce();
+  });
+
+  it('sends a retried batch again unchanged when a member unsubscribed through its own email', async () => {
+    const { email, counts } = await suppressMidRetry('acceptThenFailNext', (campaign, address) =>
+      suppressAddress(t.deps, address, 'unsubscribed', campaign),
+    );
+    // The same request, answered again as it was: the provider's ids are known.
+    expect(counts).toEqual({ sent: RECIPIENTS });
+    expect(await deliveryOf(email)).toMatchObject({
+      status: 'sent',
+      provider_id: expect.any(String),
+    });
+    expectEveryoneExactlyOnce();
+  });
+
+  it('sends nothing again for a batch whose every member was suppressed since its first attempt', async () => {
+    const response = await t.request('/v1/campaigns', {
+      method: 'POST',
+      json: {
+        channels: ['email'],
+        title: 'Price change',
+        body: 'New prices from April.',
+        audience: { type: 'accounts', account_ids: ['acct-7'] },
+        publish: true,
+      },
+    });
+    expect(response.status).toBe(201);
+    const campaign = (await readJson(response)).id as string;
+    fake.faults.failNext = 1;
+    await sendDueEmails(t.deps, { budgetMs: 10_000 });
+    await suppressAddress(t.deps, 'person7@example.com', 'complained', null);
+    expect(await sendUntilDone(campaign)).toEqual({ suppressed: 1 });
+    expect(fake.accepted).toEqual([]);
+    expect((await deliveryOf('person7@example.com'))?.status).toBe('suppressed');
   });
 
   it('times out a request that hangs and retries it without sending twice', async () => {
