@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../../src/db/json-param';
+import type { Deps } from '../../../src/deps';
 import { isHeldOut } from '../../../src/modules/campaigns/holdout';
 import { suppressAddress } from '../../../src/modules/email/recipients/suppressions.service';
 import { unsubscribeToken } from '../../../src/modules/email/recipients/unsubscribe-token';
@@ -87,38 +88,48 @@ describe('suppressions beside account syncs', () => {
   }
 
   /**
-   * Runs a sync of `id` that plans, then lets `other()` start and commits once it waits or is
-   * done; on PGlite, the sync and then `other()`.
+   * Runs `first` (a change whose follow-up `step` plans), lets `other()` start once it has
+   * planned, and lets it commit once `other()` waits or is done; on PGlite, one then the other.
    */
-  async function syncBeside(id: string, addresses: string[], other: () => Promise<unknown>) {
+  async function beside<K extends 'afterAccountsChange' | 'afterCampaignChange'>(
+    step: K,
+    first: () => Promise<unknown>,
+    other: () => Promise<unknown>,
+  ) {
     if (!postgres()) {
-      await syncAccount(id, addresses);
+      await first();
       await other();
       return;
     }
-    const follow = t.deps.afterAccountsChange;
+    const follow = t.deps[step] as (...args: Parameters<Deps[K]>) => Promise<void>;
     const planned = signal();
     const started = signal();
     let running: Promise<unknown> = Promise.resolve();
-    // Only the sync waits: a lifted bounce plans its accounts through the same follow-up.
+    // Only the first waits: a lifted bounce plans its accounts through the same follow-up.
     let paused = false;
-    t.deps.afterAccountsChange = async (deps, tx, ids, changed) => {
-      await follow(deps, tx, ids, changed);
+    t.deps[step] = (async (...args: Parameters<Deps[K]>) => {
+      await follow(...args);
       if (paused) return;
       paused = true;
       planned.fire();
       await started.fired;
       await untilWaitingOrDone(running);
-    };
+    }) as Deps[K];
     try {
-      const syncing = syncAccount(id, addresses);
+      const changing = first();
       await planned.fired;
       running = other();
       started.fire();
-      await Promise.all([syncing, running]);
+      await Promise.all([changing, running]);
     } finally {
-      t.deps.afterAccountsChange = follow;
+      t.deps[step] = follow as Deps[K];
     }
+  }
+  const syncBeside = (id: string, addresses: string[], other: () => Promise<unknown>) =>
+    beside('afterAccountsChange', () => syncAccount(id, addresses), other);
+  async function patch(id: string, json: Record<string, unknown>) {
+    const response = await t.request(`/v1/campaigns/${id}`, { method: 'PATCH', json });
+    expect(response.status, await response.clone().text()).toBe(200);
   }
 
   const unsubscribe = async (address: string) => {
@@ -143,7 +154,7 @@ describe('suppressions beside account syncs', () => {
     await syncBeside(account, ['only'], () => unsubscribe('only'));
     // The email could not reach it: a plan of the whole audience holds it out from nothing.
     expect(await holdoutExposures()).toEqual({});
-    await t.request(`/v1/campaigns/${campaignId}`, { method: 'PATCH', json: { title: 'Again' } });
+    await patch(campaignId, { title: 'Again' });
     expect(await holdoutExposures()).toEqual({});
   });
 
@@ -162,7 +173,7 @@ describe('suppressions beside account syncs', () => {
       expect(lifted.status).toBe(204);
     });
     expect(await holdoutExposures()).toEqual({ [account]: TOKYO_MOMENT });
-    await t.request(`/v1/campaigns/${campaignId}`, { method: 'PATCH', json: { title: 'Again' } });
+    await patch(campaignId, { title: 'Again' });
     expect(await holdoutExposures()).toEqual({ [account]: TOKYO_MOMENT });
   });
 
@@ -185,5 +196,52 @@ describe('suppressions beside account syncs', () => {
       await unsubscribe('second');
     }
     expect(await holdoutExposures()).toEqual({});
+  });
+
+  it('withdraws the holdout moment of an account whose only address unsubscribes while its campaign is edited', async () => {
+    const account = held('held');
+    await syncAccount(account, ['only']);
+    expect(await holdoutExposures()).toEqual({ [account]: TOKYO_MOMENT });
+
+    await beside(
+      'afterCampaignChange',
+      () => patch(campaignId, { title: 'Database upgrade on Tuesday' }),
+      () => unsubscribe('only'),
+    );
+    expect(await holdoutExposures()).toEqual({});
+  });
+
+  it('holds out no account whose only address unsubscribes while its campaign is published', async () => {
+    const draft = await t.request('/v1/campaigns', {
+      method: 'POST',
+      json: {
+        channels: ['email'],
+        title: 'Billing change',
+        body: 'New prices from April.',
+        audience: { type: 'all' },
+        holdout_percent: 50,
+        email: { template: 'billing', send_at: TOKYO_MOMENT },
+        publish: false,
+      },
+    });
+    expect(draft.status).toBe(201);
+    const draftId = (await readJson(draft)).id as string;
+    let account = '';
+    for (let n = 0; !account; n++) {
+      const id = `draft-held-${n}`;
+      if (isHeldOut(draftId, id, 50) && !isHeldOut(campaignId, id, 50)) account = id;
+    }
+    await syncAccount(account, ['only']);
+
+    await beside(
+      'afterCampaignChange',
+      () => patch(draftId, { status: 'scheduled' }),
+      () => unsubscribe('only'),
+    );
+    const exposures = rowsOf<{ campaign_id: string }>(
+      await t.deps.db.execute(sql`
+        select campaign_id from exposures where account_id = ${account} and "group" = 'holdout'`),
+    );
+    expect(exposures).toEqual([]);
   });
 });

@@ -55,6 +55,14 @@ const sendingCampaigns = (tx: Db, now: Date) =>
     )
     .orderBy(asc(campaigns.id));
 
+/**
+ * Waits for the changes under way to campaigns that send email (each holds its row while it
+ * plans its whole audience) and holds new ones back until this transaction ends.
+ */
+export async function holdSendingCampaigns(tx: Db, now: Date): Promise<void> {
+  await sendingCampaigns(tx, now).for('share');
+}
+
 /** Whether a campaign sends email, read without a lock: most syncs need take none. */
 async function anySending(tx: Db, now: Date): Promise<boolean> {
   return (await sendingCampaigns(tx, now).limit(1)).length > 0;

@@ -61,8 +61,9 @@ export async function followCampaignChange(
     // An account sync plans the campaigns that sent email when it looked (and waits on their
     // rows); this one only starts to here (published, or given the channel), so it waits for
     // the syncs under way and holds new ones back until it commits, or neither would plan
-    // the accounts the other is writing.
-    await tx.execute(sql`lock table accounts in share mode`);
+    // the accounts the other is writing. So with suppressions (which wait on the rows too):
+    // one committed while this plan reads the list would not withdraw what it plans.
+    await tx.execute(sql`lock table accounts, email_suppressions in share mode`);
   }
   await planDeliveries(deps, tx, campaign);
 }

@@ -5,6 +5,7 @@ import { emailDeliveries, emailSuppressions, type SuppressionReason } from '../.
 import type { Deps } from '../../../deps';
 import { AppError, notFound } from '../../../http/app-error';
 import { encodeKeyCursor, type Page, toPage } from '../../../http/pagination';
+import { holdSendingCampaigns } from '../delivery/accounts-follow-up';
 import { holdAccountsWith, holdAddresses } from '../delivery/address-locks';
 
 /**
@@ -16,7 +17,8 @@ import { holdAccountsWith, holdAddresses } from '../delivery/address-locks';
  * The address is held as an account sync changing it would hold it (and the other addresses
  * of its accounts, shared), before anything is written: a sync planning an account with it
  * reads whether it can be reached, and so held out, and a suppression of another of its
- * addresses reads whether any is left, so each plans what the other committed.
+ * addresses reads whether any is left, so each plans what the other committed. Campaign
+ * changes are waited for alike (`holdSendingCampaigns`).
  */
 export async function suppressAddress(
   deps: Deps,
@@ -29,6 +31,9 @@ export async function suppressAddress(
   const address = email.toLowerCase();
   await withinTransaction(deps.db, db, async (tx) => {
     await holdAddresses(tx, [address]);
+    // A campaign planning its whole audience reads the list too: this waits for one under way
+    // (one being published holds the list itself), so it withdraws what that one planned.
+    await holdSendingCampaigns(tx, now);
     await tx
       .insert(emailSuppressions)
       .values({ email: address, reason, campaignId, createdAt: now })
