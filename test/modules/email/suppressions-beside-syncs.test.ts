@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../../src/db/json-param';
 import type { Deps } from '../../../src/deps';
@@ -8,8 +9,28 @@ import { unsubscribeToken } from '../../../src/modules/email/recipients/unsubscr
 import { readJson } from '../../helpers/read-json';
 import { signal } from '../../helpers/signal';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { createTestDatabase, type TestDatabase } from '../../helpers/test-database';
 
 const TOKYO_MOMENT = '2026-03-08T00:00:00.000Z';
+const SECRET = `whsec_${Buffer.from('a-test-signing-secret-of-32-bytes!').toString('base64')}`;
+/** The advisory lock a test holds to pause a bounce once it has written its delivery's row. */
+const BOUNCE_PAUSED = 8_102;
+
+const signedEvent = (id: string, event: unknown) => {
+  const body = JSON.stringify(event);
+  const sentAt = new Date();
+  return {
+    method: 'POST',
+    key: null,
+    body,
+    headers: {
+      'content-type': 'application/json',
+      'svix-id': id,
+      'svix-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
+      'svix-signature': new Webhook(SECRET).sign(id, sentAt, body),
+    },
+  };
+};
 
 /**
  * A held-out account is held out only while the email could reach it, so a suppression (or its
@@ -19,15 +40,17 @@ const TOKYO_MOMENT = '2026-03-08T00:00:00.000Z';
  * transaction at a time, so there the two run one after the other.
  */
 describe('suppressions beside account syncs', () => {
+  let database: TestDatabase;
   let t: TestApp;
   let campaignId: string;
   beforeAll(async () => {
-    t = await startTestApp();
+    database = await createTestDatabase();
+    t = await startTestApp({ database, env: { RESEND_WEBHOOK_SECRET: SECRET } });
   });
   afterAll(() => t.close());
   beforeEach(async () => {
     await t.deps.db.execute(
-      sql`truncate campaigns, accounts, events, email_suppressions, outbox_messages cascade`,
+      sql`truncate campaigns, accounts, events, email_suppressions, outbox_messages, webhook_receipts cascade`,
     );
     t.clock.set('2026-03-02T09:00:00Z');
     const response = await t.request('/v1/campaigns', {
@@ -75,6 +98,13 @@ describe('suppressions beside account syncs', () => {
         select 1 from pg_locks l join pg_stat_activity a on a.pid = l.pid
         where not l.granted and a.datname = current_database()`),
     ).length > 0;
+  /** How many transactions of this test's database wait for a lock. */
+  const waiting = async () =>
+    rowsOf(
+      await t.deps.db.execute(sql`
+        select 1 from pg_locks l join pg_stat_activity a on a.pid = l.pid
+        where not l.granted and a.datname = current_database()`),
+    ).length;
   /** Resolves once `other` waits for a lock or is done. */
   async function untilWaitingOrDone(other: Promise<unknown>) {
     let settled = false;
@@ -244,4 +274,71 @@ describe('suppressions beside account syncs', () => {
     );
     expect(exposures).toEqual([]);
   });
+
+  it.runIf(process.env.TEST_DATABASE_URL)(
+    'applies a bounce while its campaign is edited without a deadlock',
+    async () => {
+      const account = `treated-${[...Array(50).keys()].find((n) => !isHeldOut(campaignId, `treated-${n}`, 50))}`;
+      await syncAccount(account, ['bouncing']);
+      // As the sender records it: sent, with the provider's id.
+      await t.deps.db.execute(sql`
+        update email_deliveries set status = 'sent', provider_id = 'email-1', sent_at = now()
+        where campaign_id = ${campaignId} and email = 'bouncing@example.com'`);
+      // The bounce waits, holding the delivery's row, until the edit waits for it too.
+      await t.deps.db.execute(
+        sql.raw(`
+          create function pause_bounce() returns trigger language plpgsql as $$
+          begin
+            perform pg_advisory_xact_lock_shared(${BOUNCE_PAUSED});
+            return null;
+          end $$`),
+      );
+      await t.deps.db.execute(sql`
+        create trigger pause_bounce after update of status on email_deliveries
+        for each row when (new.status = 'bounced') execute function pause_bounce()`);
+      const other = await database.openAnother();
+      const held = signal();
+      const letGo = signal();
+      const holding = other.db.transaction(async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock(${BOUNCE_PAUSED})`);
+        held.fire();
+        await letGo.fired;
+      });
+      try {
+        await held.fired;
+        const bounce = t.request(
+          '/v1/webhooks/resend',
+          signedEvent('msg-bounce', {
+            type: 'email.bounced',
+            data: { email_id: 'email-1', bounce: { type: 'Permanent' } },
+          }),
+        );
+        while ((await waiting()) < 1) await new Promise((resolve) => setTimeout(resolve, 20));
+        const edit = t.request(`/v1/campaigns/${campaignId}`, {
+          method: 'PATCH',
+          json: { title: 'Database upgrade on Tuesday' },
+        });
+        while ((await waiting()) < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+        // Past the edit's one look for a deadlock, so a cycle the bounce closes is the bounce's.
+        await new Promise((resolve) => setTimeout(resolve, 1_200));
+        letGo.fire();
+        await holding;
+        const [bounced, edited] = await Promise.all([bounce, edit]);
+        expect(bounced.status, await bounced.clone().text()).toBe(200);
+        expect(edited.status, await edited.clone().text()).toBe(200);
+        const suppressed = rowsOf(
+          await t.deps.db.execute(
+            sql`select 1 from email_suppressions where email = 'bouncing@example.com'`,
+          ),
+        );
+        expect(suppressed).toHaveLength(1);
+      } finally {
+        letGo.fire();
+        await holding.catch(() => {});
+        await other.close();
+        await t.deps.db.execute(sql`drop trigger pause_bounce on email_deliveries`);
+        await t.deps.db.execute(sql`drop function pause_bounce()`);
+      }
+    },
+  );
 });

@@ -18,7 +18,7 @@ import { holdAccountsWith, holdAddresses } from '../delivery/address-locks';
  * of its accounts, shared), before anything is written: a sync planning an account with it
  * reads whether it can be reached, and so held out, and a suppression of another of its
  * addresses reads whether any is left, so each plans what the other committed. Campaign
- * changes are waited for alike (`holdSendingCampaigns`).
+ * changes are waited for alike (`holdForSuppression`).
  */
 export async function suppressAddress(
   deps: Deps,
@@ -30,10 +30,7 @@ export async function suppressAddress(
   const now = deps.clock.now();
   const address = email.toLowerCase();
   await withinTransaction(deps.db, db, async (tx) => {
-    await holdAddresses(tx, [address]);
-    // A campaign planning its whole audience reads the list too: this waits for one under way
-    // (one being published holds the list itself), so it withdraws what that one planned.
-    await holdSendingCampaigns(tx, now);
+    await holdForSuppression(tx, [address], now);
     await tx
       .insert(emailSuppressions)
       .values({ email: address, reason, campaignId, createdAt: now })
@@ -44,6 +41,17 @@ export async function suppressAddress(
       .where(and(eq(emailDeliveries.email, address), eq(emailDeliveries.status, 'queued')));
     await withdrawUnreachableHoldouts(tx, address, now);
   });
+}
+
+/**
+ * What a suppression of `addresses` holds before it writes: the addresses, as a sync changing
+ * them would, and the rows of the campaigns sending email. A campaign planning its whole
+ * audience reads the list too and holds its row meanwhile (one being published holds the list
+ * itself), so the suppression waits for it and withdraws what it planned.
+ */
+export async function holdForSuppression(tx: Db, addresses: string[], now: Date) {
+  await holdAddresses(tx, addresses);
+  await holdSendingCampaigns(tx, now);
 }
 
 async function withdrawUnreachableHoldouts(db: Db, address: string, now: Date) {

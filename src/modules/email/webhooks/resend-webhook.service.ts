@@ -8,8 +8,7 @@ import {
   webhookReceipts,
 } from '../../../db/schema';
 import type { Deps } from '../../../deps';
-import { holdAddresses } from '../delivery/address-locks';
-import { suppressAddress } from '../recipients/suppressions.service';
+import { holdForSuppression, suppressAddress } from '../recipients/suppressions.service';
 
 export type ResendEvent = {
   type: string;
@@ -49,10 +48,10 @@ export async function applyResendEvent(
     const emailId = event.data.email_id;
     if (!transition || !emailId) return { duplicate: false, applied: false };
     const reason = suppressionReason(event);
-    // The address a suppression is for is held before the delivery's row is written: a sync
-    // planning it holds the address, then that row, so taking them the other way round here
-    // could leave each waiting for the other.
-    if (reason) await holdAddresses(tx, await addressesSent(tx, emailId));
+    // What a suppression holds is held before the delivery's row is written: a sync or a
+    // campaign change planning it holds the address or the campaign's row, then this row, so
+    // taking them the other way round here could leave each waiting for the other.
+    if (reason) await holdForSuppression(tx, await addressesSent(tx, emailId), now);
     const [delivery] = await tx
       .update(emailDeliveries)
       .set({
