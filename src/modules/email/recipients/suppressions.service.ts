@@ -27,20 +27,34 @@ export async function suppressAddress(
   campaignId: string | null,
   db: Db = deps.db,
 ): Promise<void> {
+  await withinTransaction(deps.db, db, async (tx) => {
+    await holdForSuppression(tx, [email.toLowerCase()], deps.clock.now());
+    await suppressHeldAddress(deps, tx, email, reason, campaignId);
+  });
+}
+
+/**
+ * `suppressAddress` in the caller's transaction, which already holds what `holdForSuppression`
+ * holds for the address.
+ */
+export async function suppressHeldAddress(
+  deps: Deps,
+  tx: Db,
+  email: string,
+  reason: SuppressionReason,
+  campaignId: string | null,
+): Promise<void> {
   const now = deps.clock.now();
   const address = email.toLowerCase();
-  await withinTransaction(deps.db, db, async (tx) => {
-    await holdForSuppression(tx, [address], now);
-    await tx
-      .insert(emailSuppressions)
-      .values({ email: address, reason, campaignId, createdAt: now })
-      .onConflictDoNothing();
-    await tx
-      .update(emailDeliveries)
-      .set({ status: 'suppressed', updatedAt: now })
-      .where(and(eq(emailDeliveries.email, address), eq(emailDeliveries.status, 'queued')));
-    await withdrawUnreachableHoldouts(tx, address, now);
-  });
+  await tx
+    .insert(emailSuppressions)
+    .values({ email: address, reason, campaignId, createdAt: now })
+    .onConflictDoNothing();
+  await tx
+    .update(emailDeliveries)
+    .set({ status: 'suppressed', updatedAt: now })
+    .where(and(eq(emailDeliveries.email, address), eq(emailDeliveries.status, 'queued')));
+  await withdrawUnreachableHoldouts(tx, address, now);
 }
 
 /**

@@ -8,7 +8,7 @@ import {
   webhookReceipts,
 } from '../../../db/schema';
 import type { Deps } from '../../../deps';
-import { holdForSuppression, suppressAddress } from '../recipients/suppressions.service';
+import { holdForSuppression, suppressHeldAddress } from '../recipients/suppressions.service';
 
 export type ResendEvent = {
   type: string;
@@ -75,10 +75,10 @@ export async function applyResendEvent(
           where n.provider_id = ${emailId}`),
       );
       if (!status || !reason) return { duplicate: false, applied: false };
-      await suppressAddress(deps, status.email, reason, null, tx);
+      await suppressHeldAddress(deps, tx, status.email, reason, null);
       return { duplicate: false, applied: true };
     }
-    if (reason) await suppressAddress(deps, delivery.email, reason, delivery.campaignId, tx);
+    if (reason) await suppressHeldAddress(deps, tx, delivery.email, reason, delivery.campaignId);
     return { duplicate: false, applied: true };
   });
 }
