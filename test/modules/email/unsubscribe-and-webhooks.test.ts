@@ -217,6 +217,50 @@ describe('one-click unsubscribe and Resend webhooks', () => {
     expect((await readJson(await t.request('/v1/email-suppressions'))).data).toHaveLength(1);
   });
 
+  it('finds by its delivery_id tag an email recorded sent without the provider id, and suppresses its bounce', async () => {
+    const campaign = await sendCampaign('Lost answer');
+    const [a, b] = await deliveries(campaign);
+    if (!a || !b) throw new Error('expected deliveries');
+    // What a batch whose first answer was lost looks like once Resend's 409 says it went.
+    await t.deps.db.execute(sql`
+      update email_deliveries set provider_id = null where id in (${a.id}, ${b.id})`);
+
+    const bounced = signedEvent('msg_lost_bounce', {
+      type: 'email.bounced',
+      data: {
+        email_id: 're_never_recorded',
+        to: [a.email],
+        bounce: { type: 'Permanent', message: 'no mailbox' },
+        tags: [
+          { name: 'campaign_id', value: campaign },
+          { name: 'delivery_id', value: a.id },
+        ],
+      },
+    });
+    expect(await readJson(await t.request('/v1/webhooks/resend', bounced))).toEqual({
+      duplicate: false,
+      applied: true,
+    });
+    // Tags as an object, and a tag that is no delivery's id, find nothing else to change.
+    const stray = signedEvent('msg_stray_tag', {
+      type: 'email.bounced',
+      data: { email_id: 're_other', tags: { delivery_id: 'not-a-uuid' } },
+    });
+    expect(await readJson(await t.request('/v1/webhooks/resend', stray))).toEqual({
+      duplicate: false,
+      applied: false,
+    });
+
+    const after = await deliveries(campaign);
+    expect(after.find((d) => d.id === a.id)).toMatchObject({
+      status: 'bounced',
+      provider_id: 're_never_recorded',
+    });
+    expect(after.find((d) => d.id === b.id)).toMatchObject({ status: 'sent', provider_id: null });
+    const listed = await readJson(await t.request('/v1/email-suppressions'));
+    expect(listed.data.map((row: { email: string }) => row.email)).toEqual([a.email]);
+  });
+
   it('suppresses a status-page subscriber whose update bounced', async () => {
     await t.deps.db.execute(sql`truncate status_subscribers, status_components, incidents cascade`);
     await t.deps.db.execute(sql`

@@ -50,7 +50,8 @@ const resendWebhookRoute = defineRoute({
   description:
     'Point a Resend webhook here with its signing secret in RESEND_WEBHOOK_SECRET. ' +
     '`email.delivered`, `email.bounced`, `email.complained` and `email.failed` update the ' +
-    'delivery; hard bounces and complaints suppress the address. Each `svix-id` is applied ' +
+    'delivery (found by `email_id`, or by its `delivery_id` tag when no id was recorded); hard ' +
+    'bounces and complaints suppress the address. Each `svix-id` is applied ' +
     'once; a retry is acknowledged and changes nothing. 401 for a bad signature, 404 while ' +
     'no secret is configured.',
   request: {

@@ -1,4 +1,5 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
+import { validate as isUuid } from 'uuid';
 import type { Db } from '../../../db/database';
 import { rowsOf } from '../../../db/json-param';
 import {
@@ -12,7 +13,7 @@ import { holdForSuppression, suppressHeldAddress } from '../recipients/suppressi
 
 export type ResendEvent = {
   type: string;
-  data: { email_id?: string; bounce?: { type?: string; message?: string } };
+  data: { email_id?: string; bounce?: { type?: string; message?: string }; tags?: unknown };
 };
 
 export type WebhookResult = { duplicate: boolean; applied: boolean };
@@ -48,23 +49,20 @@ export async function applyResendEvent(
     const emailId = event.data.email_id;
     if (!transition || !emailId) return { duplicate: false, applied: false };
     const reason = suppressionReason(event);
+    const sentAs = deliveryOf(emailId, deliveryIdTag(event.data.tags));
     // What a suppression holds is held before the delivery's row is written: a sync or a
     // campaign change planning it holds the address or the campaign's row, then this row, so
     // taking them the other way round here could leave each waiting for the other.
-    if (reason) await holdForSuppression(tx, await addressesSent(tx, emailId), now);
+    if (reason) await holdForSuppression(tx, await addressesSent(tx, emailId, sentAs), now);
     const [delivery] = await tx
       .update(emailDeliveries)
       .set({
         status: transition.to,
+        providerId: emailId,
         error: event.data.bounce?.message ?? null,
         updatedAt: now,
       })
-      .where(
-        and(
-          eq(emailDeliveries.providerId, emailId),
-          inArray(emailDeliveries.status, transition.from),
-        ),
-      )
+      .where(and(sentAs, inArray(emailDeliveries.status, transition.from)))
       .returning({ email: emailDeliveries.email, campaignId: emailDeliveries.campaignId });
     if (!delivery) {
       // Not a campaign email: perhaps a status-page one, whose bounces suppress its address.
@@ -83,11 +81,37 @@ export async function applyResendEvent(
   });
 }
 
+/**
+ * The delivery the provider's email was: the one holding its id or, when no id was recorded
+ * (a batch whose first answer was lost is recorded sent without ids), the one its
+ * `delivery_id` tag names, or its bounce would suppress nothing.
+ */
+function deliveryOf(emailId: string, deliveryId: string | undefined): SQL | undefined {
+  const byId = eq(emailDeliveries.providerId, emailId);
+  if (!deliveryId) return byId;
+  return or(byId, and(isNull(emailDeliveries.providerId), eq(emailDeliveries.id, deliveryId)));
+}
+
+/** The `delivery_id` tag the transport sets, as Resend's events carry tags (a list of pairs). */
+function deliveryIdTag(tags: unknown): string | undefined {
+  const pairs: unknown[] = Array.isArray(tags)
+    ? tags
+    : tags && typeof tags === 'object'
+      ? Object.entries(tags).map(([name, value]) => ({ name, value }))
+      : [];
+  for (const pair of pairs) {
+    if (!pair || typeof pair !== 'object') continue;
+    const { name, value } = pair as { name?: unknown; value?: unknown };
+    if (name === 'delivery_id' && typeof value === 'string' && isUuid(value)) return value;
+  }
+  return undefined;
+}
+
 /** The addresses the provider's email went to: a campaign's delivery, or a status email. */
-async function addressesSent(tx: Db, emailId: string): Promise<string[]> {
+async function addressesSent(tx: Db, emailId: string, sentAs: SQL | undefined): Promise<string[]> {
   return rowsOf<{ email: string }>(
     await tx.execute(sql`
-      select email from email_deliveries where provider_id = ${emailId}
+      select email from ${emailDeliveries} where ${sentAs}
       union
       select s.email from status_notifications n
       join status_subscribers s on s.id = n.subscriber_id
