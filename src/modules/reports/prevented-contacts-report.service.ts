@@ -3,6 +3,7 @@ import { and, asc, eq, lt } from 'drizzle-orm';
 import { campaignMeasurements, campaigns } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { AppError } from '../../http/app-error';
+import { dayInput, EARLIEST_YEAR, LATEST_YEAR } from '../../http/time-input';
 import { publishedCampaign, runsPast } from '../campaigns/campaign-status';
 import { measurementWindow } from '../impact/campaign-assessment';
 import { catchUpForMeasurement, measureCampaigns } from '../impact/campaign-measurements';
@@ -51,6 +52,20 @@ export async function preventedContactsReportJson(
 }
 
 /**
+ * A day the caller asked for, checked as the API's query schema checks it: the console's
+ * period form passes what was typed, and a well-formed day that does not exist (30 February)
+ * would otherwise become an invalid instant.
+ */
+function calendarDay(day: string | undefined, field: 'from' | 'to'): string | undefined {
+  if (day === undefined || dayInput().safeParse(day).success) return day;
+  throw new AppError(
+    'validation_failed',
+    `${day} is not a day of the calendar (YYYY-MM-DD, years ${EARLIEST_YEAR} to ${LATEST_YEAR}).`,
+    [{ location: 'query', path: field, message: 'a calendar day, YYYY-MM-DD' }],
+  );
+}
+
+/**
  * What the report reads: the period's campaigns (the columns it shows), their stored
  * measurements as JSON text, measurements and estimates made now for campaigns the
  * measure-campaigns job has not measured lately, and the period's contacts.
@@ -61,8 +76,8 @@ async function reportInput(
 ): Promise<ReportInput> {
   const zone = deps.config.workspaceTimeZone;
   const now = deps.clock.now();
-  const toDay = query.to ?? formatInTimeZone(now, zone, 'yyyy-MM-dd');
-  const fromDay = query.from ?? weeksBack(mondayOf(toDay), 12);
+  const toDay = calendarDay(query.to, 'to') ?? formatInTimeZone(now, zone, 'yyyy-MM-dd');
+  const fromDay = calendarDay(query.from, 'from') ?? weeksBack(mondayOf(toDay), 12);
   const from = fromZonedTime(`${fromDay}T00:00:00`, zone);
   const to = new Date(fromZonedTime(`${toDay}T00:00:00`, zone).getTime() + DAY_MS);
   const days = Math.round((to.getTime() - from.getTime()) / DAY_MS);

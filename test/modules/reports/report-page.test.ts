@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consoleClient } from '../../helpers/console-client';
 import { readJson } from '../../helpers/read-json';
 import { seedReportData } from '../../helpers/report-data';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
@@ -100,5 +101,19 @@ describe('the report page', () => {
     const empty: string = await get('from=2025-06-02&to=2025-06-29', 'html');
     expect(empty).not.toContain('<svg');
     expect(empty).toContain('No contacts between 2025-06-02 and 2025-06-29');
+  });
+
+  it('answers a day that does not exist in the console with a 400, not a 500', async () => {
+    const analyst = consoleClient(t);
+    await analyst.signIn(analystKey);
+    // Well formed, but February has no 30th: the API's schema refuses it, the console's
+    // period form must too.
+    const page = await analyst.get('/console/reports?from=2026-02-30&to=2026-03-15');
+    expect(page.status).toBe(400);
+    expect(asRead(await page.text())).toContain('2026-02-30 is not a day of the calendar');
+    const backwards = await analyst.get('/console/reports?from=2026-03-01&to=2026-04-31');
+    expect(backwards.status).toBe(400);
+    const csv = await analyst.get('/console/reports.csv?from=2026-02-30');
+    expect(csv.status).toBe(400);
   });
 });
