@@ -370,7 +370,11 @@ function refuse(
   if (!(adjusted.pooledVariance > 0)) {
     return {
       status: 'insufficient_data',
-      reason: `no ${what} yet in either group (${nT + nC} accounts exposed)`,
+      reason:
+        contacts.treated + contacts.holdout > 0
+          ? `every account made the same number of ${what} (${seen}): no spread to base an ` +
+            'interval on'
+          : `no ${what} yet in either group (${nT + nC} accounts exposed)`,
       needed: { moreWeeks: null, holdoutAccounts: null },
     };
   }
@@ -422,7 +426,9 @@ function whatWouldDo(
   const f2 = moment(2) - m1;
   const f3 = moment(3) - 3 * moment(2) + 2 * m1;
   const heterogeneity = Math.max(0, f2 - m1 * m1);
-  const rateThird = f3 - 3 * f2 * m1 + 2 * m1 ** 3;
+  // Rates with no spread have no skew either: counts as even as Poisson ones (or more) would
+  // otherwise project a skewness that grows with time.
+  const rateThird = heterogeneity > 0 ? f3 - 3 * f2 * m1 + 2 * m1 ** 3 : 0;
   const countSkew = (scale: number) => {
     const variance = scale * m1 + scale ** 2 * heterogeneity;
     const third = scale * m1 + 3 * scale ** 2 * heterogeneity + scale ** 3 * rateThird;
@@ -437,10 +443,11 @@ function whatWouldDo(
       return { moreWeeks: extra, holdoutAccounts: null };
     }
   }
-  const limit = projected(1e6);
+  // The group that would do at this window's length: one as long as the window can ever
+  // be would need fewer, but that window is out of reach.
   return {
     moreWeeks: null,
-    holdoutAccounts: Number.isFinite(limit) ? Math.ceil((limit / SKEW_LIMIT) ** 2) : null,
+    holdoutAccounts: Number.isFinite(skewness) ? Math.ceil((skewness / SKEW_LIMIT) ** 2) : null,
   };
 }
 

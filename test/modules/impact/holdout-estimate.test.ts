@@ -64,6 +64,49 @@ describe('estimateWithHoldout', () => {
     expect(answer.net.reason).toMatch(/about \d+ more week\(s\) at the current rate/);
   });
 
+  it('tells a tiny holdout of single contacts how much longer would do, not a group of 10^17', () => {
+    // 60 accounts, 5 held out; one target contact in every fourth account, none more: the
+    // counts are as even as counts get, so a longer window makes the means normal.
+    const pattern = [
+      () => ({ target: 1, every: 1 }),
+      () => ({ target: 0, every: 0 }),
+      () => ({ target: 0, every: 0 }),
+      () => ({ target: 0, every: 0 }),
+    ];
+    const answer = estimateWithHoldout(group(cycle(55, pattern)), group(cycle(5, pattern)), FINAL);
+    expect(answer.target.status).toBe('insufficient_data');
+    if (answer.target.status !== 'insufficient_data') return;
+    expect(answer.target.needed.moreWeeks).toBeGreaterThan(0);
+    expect(answer.target.needed.moreWeeks).toBeLessThan(104);
+    expect(answer.target.reason).toMatch(/a window about \d+ week\(s\) longer/);
+  });
+
+  it('asks for a group it could reach when more weeks would not do', () => {
+    // 10 single contacts among 1,000 accounts, 50 held out: years would not make the held-out
+    // mean normal; the group that would at this window's length is about (skewness / 0.2)².
+    const treated = group(
+      cycle(950, [(i) => (i < 10 ? { target: 1, every: 1 } : { target: 0, every: 0 })]),
+    );
+    const holdout = group(cycle(50, [() => ({ target: 0, every: 0 })]));
+    const answer = estimateWithHoldout(treated, holdout, FINAL);
+    if (answer.net.status !== 'insufficient_data') throw new Error('expected a refusal');
+    expect(answer.net.needed.moreWeeks).toBeNull();
+    // Skewness of a 1% Bernoulli: 0.98 / √0.0099 ≈ 9.85, so about 2,400 accounts.
+    expect(answer.net.needed.holdoutAccounts).toBeGreaterThan(1_500);
+    expect(answer.net.needed.holdoutAccounts).toBeLessThan(4_000);
+  });
+
+  it('says the accounts made contacts when they only all made the same number', () => {
+    const every = () => ({ target: 1, every: 1 });
+    const answer = estimateWithHoldout(group(cycle(70, [every])), group(cycle(30, [every])), FINAL);
+    expect(answer.net.status).toBe('insufficient_data');
+    if (answer.net.status !== 'insufficient_data') return;
+    expect(answer.net.reason).not.toMatch(/no contacts yet/);
+    expect(answer.net.reason).toMatch(
+      /every account made the same number of contacts \(30 contacts among 30 held-out accounts, 70 among 70 treated\)/,
+    );
+  });
+
   it('estimates net, target and shifted contacts when the campaign moves contacts to another reason', () => {
     // Held out: a billing contact every other account, a shipping one every fourth. Treated:
     // a billing contact every fifth account; the ones that went are shipping contacts now.
