@@ -140,10 +140,10 @@ export function assembleReport(input: ReportInput): PreventedContactsReport {
           ? Math.round((period.total.contacts * perTicket) / period.total.resolved)
           : null,
       prevented,
+      // Over the campaigns with both a net and a target answer (those with a shifted one), so
+      // the target contacts prevented less those shifted are those campaigns' net.
       target_prevented: sumIntervals(
-        reported.flatMap((c) =>
-          c.method === 'holdout' && c.target_prevented ? [c.target_prevented] : [],
-        ),
+        reported.flatMap((c) => (c.shifted && c.target_prevented ? [c.target_prevented] : [])),
       ),
       shifted: sumIntervals(reported.flatMap((c) => (c.shifted ? [c.shifted] : []))),
       prevented_observational:

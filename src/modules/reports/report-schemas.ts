@@ -41,9 +41,15 @@ export const PreventedContactsReportSchema = z
           'Net prevented contacts (every reason) of the campaigns measured against a holdout, ' +
           'with an interval (their errors added in quadrature).',
       }),
-      target_prevented: IntervalSchema,
+      target_prevented: IntervalSchema.openapi({
+        description:
+          'Target-reason prevented contacts of the campaigns with both a net and a target ' +
+          'answer (a campaign with only one counts in neither this nor `shifted`).',
+      }),
       shifted: IntervalSchema.openapi({
-        description: 'target_prevented − prevented: contacts moved to other reasons.',
+        description:
+          'target_prevented − the net prevented contacts of the same campaigns: contacts moved ' +
+          'to other reasons.',
       }),
       prevented_observational: IntervalSchema.nullable(),
       savings_cents: IntervalSchema,
