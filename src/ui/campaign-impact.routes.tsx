@@ -151,31 +151,34 @@ campaignImpactRoutes.get(
           </p>
         </PageHeader>
         <ServiceWarnings warnings={impact.warnings} />
-        <Card id="prevented" title="Contacts prevented">
-          <Table
-            rows={
-              [
-                ['Net, all reasons (headline)', impact.net],
-                ['Target reasons', impact.target],
-                ['Shifted to other reasons', impact.shifted],
-              ] as [string, Answer][]
-            }
-            columns={preventedColumns(currency)}
-          />
-          <DesignNotes impact={impact} />
-        </Card>
         {impact.method === 'holdout' ? (
-          <Card id="groups" title="Treated and held-out accounts">
-            <Table
-              rows={groupRows(currency)}
-              columns={[
-                { header: 'Over each account’s window', cell: ([label]) => label },
-                { header: 'Treated', numeric: true, cell: ([, show]) => show(treated) },
-                { header: 'Held out', numeric: true, cell: ([, show]) => show(holdout) },
-              ]}
-            />
-          </Card>
+          <>
+            <Card id="prevented" title="Contacts prevented">
+              <Table
+                rows={
+                  [
+                    ['Net, all reasons (headline)', impact.net],
+                    ['Target reasons', impact.target],
+                    ['Shifted to other reasons', impact.shifted],
+                  ] as [string, Answer][]
+                }
+                columns={preventedColumns(currency)}
+              />
+              <DesignNotes impact={impact} />
+            </Card>
+            <Card id="groups" title="Treated and held-out accounts">
+              <Table
+                rows={groupRows(currency)}
+                columns={[
+                  { header: 'Over each account’s window', cell: ([label]) => label },
+                  { header: 'Treated', numeric: true, cell: ([, show]) => show(treated) },
+                  { header: 'Held out', numeric: true, cell: ([, show]) => show(holdout) },
+                ]}
+              />
+            </Card>
+          </>
         ) : (
+          // No holdout: the observational estimate is the only one there will be.
           <Observational impact={impact} />
         )}
       </>,

@@ -53,7 +53,21 @@ export async function campaignImpact(
     target_reasons: campaign.targetReasons,
     ...assessment,
     ...(campaign.holdoutPercent === 0
-      ? { observational: await observationalImpact(deps, campaign, window.end) }
+      ? {
+          net: NO_HOLDOUT,
+          target: NO_HOLDOUT,
+          shifted: NO_HOLDOUT,
+          observational: await observationalImpact(deps, campaign, window.end),
+        }
       : {}),
   };
 }
+
+/** What the holdout estimates say of a campaign that holds no one out: where its answer is. */
+const NO_HOLDOUT = {
+  status: 'insufficient_data',
+  reason:
+    'the campaign has no holdout: its estimate is observational, for its target reasons ' +
+    '(see observational)',
+  needed: { more_weeks: null, holdout_accounts: null },
+} as const;

@@ -144,5 +144,8 @@ describe('held-out accounts emailed through a shared address', () => {
     expect(markup).toContain('Measured observationally');
     expect(markup).toContain('Without a holdout');
     expect(markup).not.toContain('Treated and held-out accounts');
+    // Nor holdout estimates that can never come, as if they were waiting for accounts.
+    expect(markup).not.toContain('Net, all reasons (headline)');
+    expect(markup).not.toContain('accounts in each group');
   });
 });

@@ -162,6 +162,16 @@ describe('GET /v1/campaigns/{id}/impact', { timeout: paced.timeout }, () => {
     const answer = await impact(noHoldout.id);
     expect(answer.method).toBe('observational');
     expect(answer.observational).toMatchObject({ status: 'insufficient_data' });
+    // Without a holdout there is nothing to wait for: the estimate is the observational one.
+    for (const name of ['net', 'target', 'shifted']) {
+      expect(answer[name]).toEqual({
+        status: 'insufficient_data',
+        reason:
+          'the campaign has no holdout: its estimate is observational, for its target reasons ' +
+          '(see observational)',
+        needed: { more_weeks: null, holdout_accounts: null },
+      });
+    }
   });
 
   it('estimates without a holdout from the spike the linked event usually brings', async () => {
