@@ -251,6 +251,8 @@ function reportCampaign(
       ...none,
       method: 'observational',
       prevented: estimate.prevented,
+      // The observational estimate is of the target reasons: said where target ones are.
+      target_prevented: estimate.prevented,
       reason: null,
       needed: null,
       savings_cents: cents(estimate.prevented, perTicket),

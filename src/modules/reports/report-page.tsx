@@ -91,10 +91,17 @@ const campaignColumns = (
   },
   { header: 'Method', cell: (c) => c.method },
   n('Net prevented', (c) =>
-    c.prevented ? (
-      formatCount(c.prevented.estimate, 1)
-    ) : (
+    !c.prevented ? (
       <span title={c.reason ?? ''}>no estimate</span>
+    ) : c.method === 'observational' ? (
+      // Without a holdout only the target reasons are estimated: not a net figure.
+      <>
+        {formatCount(c.prevented.estimate, 1)}
+        <br />
+        <span class="label">target reasons, observational</span>
+      </>
+    ) : (
+      formatCount(c.prevented.estimate, 1)
     ),
   ),
   n('95% interval', (c) =>

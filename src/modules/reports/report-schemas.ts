@@ -77,7 +77,11 @@ export const PreventedContactsReportSchema = z
         method: z.enum(['holdout', 'observational']),
         measurement: z.enum(['final', 'so_far']),
         interval_kind: z.enum(['fixed_horizon', 'always_valid']),
-        prevented: IntervalSchema.nullable(),
+        prevented: IntervalSchema.nullable().openapi({
+          description:
+            'With a holdout, net prevented contacts (every reason); without one, the ' +
+            'observational estimate, which is of the target reasons only (also `target_prevented`).',
+        }),
         reason: z.string().nullable(),
         needed: z
           .object({

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addAccount, emptyMoments } from '../../../src/modules/impact/account-moments';
 import type {
   CampaignMeasurement,
@@ -9,6 +10,9 @@ import {
   assembleReport,
   type ReportCampaignRow,
 } from '../../../src/modules/reports/report-assembly';
+import { reportCsv } from '../../../src/modules/reports/report-csv';
+import { renderReportPage } from '../../../src/modules/reports/report-page';
+import { startTestApp, type TestApp } from '../../helpers/test-app';
 
 type Counts = { target: number; every: number };
 
@@ -132,5 +136,60 @@ describe("the report's totals", () => {
       first?.prevented?.estimate ?? 0,
       9,
     );
+  });
+});
+
+describe('a campaign without a holdout in the report', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('says its prevented contacts are the target reasons’ and observational, on the page and in the CSV', async () => {
+    const report = assembleReport({
+      fromDay: '2026-03-01',
+      toDay: '2026-03-31',
+      zone: 'UTC',
+      currency: 'USD',
+      perTicket: 900,
+      windowDays: 14,
+      now: new Date('2026-04-15T00:00:00Z'),
+      campaigns: [{ ...campaign('observed'), title: 'Price change', holdoutPercent: 0 }],
+      stored: new Map(),
+      measured: new Map([
+        [
+          'observed',
+          measurement(measuredGroup(10, [{ target: 0, every: 0 }]), measuredGroup(0, [])),
+        ],
+      ]),
+      observational: new Map([
+        [
+          'observed',
+          {
+            status: 'ok',
+            method: 'observational',
+            expected: 194,
+            observed: 122,
+            prevented: { estimate: 72, low: 38, high: 108 },
+            fit: { weeks: 66, level_shifts: 0, seasonal: true },
+          },
+        ],
+      ]),
+      period: { total: noContacts(), byReason: new Map(), byWeek: new Map() },
+    });
+    const markup = await renderReportPage(t.deps, report);
+    const table = markup.slice(markup.indexOf('<h2>Campaigns</h2>'));
+    const row = table.slice(table.indexOf('<bdi>Price change</bdi>'));
+    expect(row.slice(0, row.indexOf('</tr>'))).toMatch(
+      /72\.0<br\/?><span class="label">target reasons, observational<\/span>/,
+    );
+    const csv = parse(reportCsv(report), { columns: true }) as Record<string, string>[];
+    const line = csv.find((r) => r.section === 'campaign');
+    expect(line).toMatchObject({
+      method: 'observational',
+      prevented: '72',
+      target_prevented: '72',
+    });
   });
 });
