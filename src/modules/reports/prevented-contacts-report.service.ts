@@ -119,7 +119,16 @@ async function reportInput(
       ),
     )
     .orderBy(asc(campaigns.startsAt), asc(campaigns.id))
-    .limit(MAX_REPORT_CAMPAIGNS);
+    .limit(MAX_REPORT_CAMPAIGNS + 1);
+  // Totals over some of the period's campaigns would read as all of them.
+  if (selected.length > MAX_REPORT_CAMPAIGNS) {
+    throw new AppError(
+      'validation_failed',
+      `The period has more than ${MAX_REPORT_CAMPAIGNS} campaigns; a report covers at most ` +
+        `${MAX_REPORT_CAMPAIGNS}: choose a shorter period.`,
+      [{ location: 'query', path: 'from', message: 'a period with fewer campaigns' }],
+    );
+  }
   // What the measure-campaigns job stored is read; only campaigns it has not measured
   // lately are measured here.
   const rows: ReportCampaignRow[] = [];

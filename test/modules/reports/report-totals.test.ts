@@ -1,4 +1,5 @@
 import { parse } from 'csv-parse/sync';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addAccount, emptyMoments } from '../../../src/modules/impact/account-moments';
 import type {
@@ -6,12 +7,14 @@ import type {
   GroupMeasurement,
 } from '../../../src/modules/impact/campaign-measurements';
 import { noContacts } from '../../../src/modules/reports/period-metrics';
+import { MAX_REPORT_CAMPAIGNS } from '../../../src/modules/reports/prevented-contacts-report.service';
 import {
   assembleReport,
   type ReportCampaignRow,
 } from '../../../src/modules/reports/report-assembly';
 import { reportCsv } from '../../../src/modules/reports/report-csv';
 import { renderReportPage } from '../../../src/modules/reports/report-page';
+import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 
 type Counts = { target: number; every: number };
@@ -191,5 +194,38 @@ describe('a campaign without a holdout in the report', () => {
       prevented: '72',
       target_prevented: '72',
     });
+  });
+});
+
+describe('a period with more campaigns than a report holds', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('is refused, not summed over the first 500', async () => {
+    await t.deps.db.execute(sql`
+      insert into campaigns (id, channels, title, body_markdown, body_html, severity, audience,
+                             created_by, starts_at, ends_at, published_at, holdout_percent)
+      select gen_random_uuid(), '["banner"]'::jsonb, 'Campaign ' || g, '', '', 'info', '{"type": "all"}'::jsonb, 'test',
+             timestamptz '2026-03-02T09:00:00Z' + g * interval '1 minute',
+             timestamptz '2026-03-09T09:00:00Z', timestamptz '2026-03-01T09:00:00Z', 10
+      from generate_series(1, ${MAX_REPORT_CAMPAIGNS + 1}::int) g`);
+    const analyst = await t.keyFor('analyst');
+    const answer = await t.request('/v1/reports/prevented-contacts?from=2026-03-01&to=2026-03-31', {
+      key: analyst,
+    });
+    expect(answer.status).toBe(400);
+    const problem = await readJson(answer);
+    expect(problem.detail).toContain(`more than ${MAX_REPORT_CAMPAIGNS} campaigns`);
+    await t.deps.db.execute(
+      sql`delete from campaigns where title = ${`Campaign ${MAX_REPORT_CAMPAIGNS + 1}`}`,
+    );
+    const fits = await t.request('/v1/reports/prevented-contacts?from=2026-03-01&to=2026-03-31', {
+      key: analyst,
+    });
+    expect(fits.status).toBe(200);
+    expect((await readJson(fits)).totals.campaigns).toBe(MAX_REPORT_CAMPAIGNS);
   });
 });
