@@ -62,6 +62,7 @@ const rates = (r: Companion) => ({
  * The same report as one CSV table; `section` says which part of the JSON a row is. Each
  * campaign is followed by one `campaign_group` row per group (treated, holdout) with its
  * companion metrics; the holdout's counts its accounts emailed anyway (`holdout_reached`).
+ * As in the JSON, a campaign's `lift` is its target reasons' and `deflection_rate` its net one.
  */
 export function reportCsv(report: PreventedContactsReport): string {
   const { totals } = report;

@@ -93,8 +93,12 @@ export const PreventedContactsReportSchema = z
         savings_cents: IntervalSchema.nullable(),
         target_prevented: IntervalSchema.nullable(),
         shifted: IntervalSchema.nullable(),
-        lift: IntervalSchema.nullable(),
-        deflection_rate: z.number().nullable(),
+        lift: IntervalSchema.nullable().openapi({
+          description:
+            'Of the target reasons: target_prevented / the target contacts the treated accounts ' +
+            'would have made without the campaign. The net counterpart is deflection_rate.',
+        }),
+        deflection_rate: z.number().nullable().openapi({ description: DEFLECTION_RATE }),
         treated: CompanionSchema,
         holdout: CompanionSchema,
         holdout_reached: HoldoutReachedSchema,
