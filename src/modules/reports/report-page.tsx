@@ -187,7 +187,17 @@ export const ServiceWarnings = ({
     </section>
   );
 
-const measuredInterval = (c: Campaign) => (c.prevented ? [{ title: c.title, ...c.prevented }] : []);
+const measuredInterval = (c: Campaign) =>
+  c.prevented
+    ? [
+        {
+          // Charted beside net figures: an observational one is of the target reasons only.
+          title:
+            c.method === 'observational' ? `${c.title} (observational, target reasons)` : c.title,
+          ...c.prevented,
+        },
+      ]
+    : [];
 
 const countedInTotals = (c: Campaign) => c.method === 'holdout' && c.prevented !== null;
 

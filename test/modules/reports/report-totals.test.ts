@@ -187,6 +187,8 @@ describe('a campaign without a holdout in the report', () => {
     expect(row.slice(0, row.indexOf('</tr>'))).toMatch(
       /72\.0<br\/?><span class="label">target reasons, observational<\/span>/,
     );
+    // The chart of prevented contacts per campaign, beside net figures, says it too.
+    expect(markup).toContain('Price change (observational, target reasons)');
     const csv = parse(reportCsv(report), { columns: true }) as Record<string, string>[];
     const line = csv.find((r) => r.section === 'campaign');
     expect(line).toMatchObject({
