@@ -206,7 +206,7 @@ export function estimateWithHoldout(
   const expectedWithoutTarget = expectedTarget(contrasts.target);
   const answer = (name: 'net' | 'target'): Answer => {
     const adjusted = contrasts[name];
-    const refusal = refuse(adjusted, treated, holdout, raw[name], timing, name);
+    const refusal = refuse(adjusted, forms[name], treated, holdout, raw[name], timing, name);
     if (refusal) return refusal;
     const y = name === 'net' ? 'every' : 'target';
     const expectedWithout = nT * Math.max(0, treatedMean(y) + adjusted.difference);
@@ -350,6 +350,7 @@ function detectableLift(
  */
 function refuse(
   adjusted: Contrast,
+  adjustedForm: Form,
   treated: Moments,
   holdout: Moments,
   raw: Form,
@@ -379,6 +380,19 @@ function refuse(
     };
   }
   const skewOfMean = adjusted.skewness / Math.sqrt(smaller);
+  // A held-out group with no spread of its own while the treated one has some is not a mean
+  // known exactly: its spread is unseen (a few accounts that happened to write alike), and
+  // the interval would stand on the treated side's alone.
+  const heldOutSpread = centralMoments(holdout, adjustedForm).variance;
+  if (skewOfMean <= SKEW_LIMIT && !(heldOutSpread > 1e-9 * adjusted.pooledVariance)) {
+    return {
+      status: 'insufficient_data',
+      reason:
+        `the ${fmt(nC)} held-out accounts all made the same number of ${what} (${seen}): ` +
+        'their spread is unseen; more held-out accounts or a longer window would give one',
+      needed: { moreWeeks: null, holdoutAccounts: null },
+    };
+  }
   if (skewOfMean <= SKEW_LIMIT) return null;
   const needed = whatWouldDo(adjusted.skewness, treated, holdout, raw, smaller, timing);
   const advice =

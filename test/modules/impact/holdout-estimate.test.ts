@@ -107,6 +107,22 @@ describe('estimateWithHoldout', () => {
     );
   });
 
+  it('refuses a tiny holdout whose accounts all made the same number of contacts', () => {
+    // Half the treated accounts wrote once; all 5 held-out ones did. With no spread among them
+    // the held-out mean looked exact (27.5 prevented, p < 1e-9), though 5 accounts that each
+    // write with a chance of one half all do once in 32 campaigns.
+    const treated = group(
+      cycle(55, [() => ({ target: 1, every: 1 }), () => ({ target: 0, every: 0 })]),
+    );
+    const holdout = group(cycle(5, [() => ({ target: 1, every: 1 })]));
+    const answer = estimateWithHoldout(treated, holdout, FINAL);
+    expect(answer.net.status).toBe('insufficient_data');
+    if (answer.net.status !== 'insufficient_data') return;
+    expect(answer.net.reason).toMatch(
+      /the 5 held-out accounts all made the same number of contacts/,
+    );
+  });
+
   it('estimates net, target and shifted contacts when the campaign moves contacts to another reason', () => {
     // Held out: a billing contact every other account, a shipping one every fourth. Treated:
     // a billing contact every fifth account; the ones that went are shipping contacts now.
