@@ -32,6 +32,11 @@ export const tickets = pgTable(
     /** When an agent first answered; the queue's speed for the contacts that still came in. */
     firstResponseAt: timestamptz('first_response_at'),
     csat: smallint('csat'),
+    /**
+     * When the source last changed the ticket, as the latest event applied says (Zendesk's
+     * `updated_at`): an older event delivered after it changes nothing. Null for the API and CSV.
+     */
+    sourceUpdatedAt: timestamptz('source_updated_at'),
     isRecontact: boolean('is_recontact').notNull().default(false),
     ingestedAt: timestamptz('ingested_at').notNull().defaultNow(),
   },

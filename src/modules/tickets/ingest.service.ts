@@ -24,11 +24,13 @@ type StoredTicket = {
   resolved_at: string | null;
   first_response_at: string | null;
   csat: number | null;
+  source_updated_at: string | null;
 };
 
 const TICKET_RECORD = sql`(source text, external_id text, account_id text, raw_reason_key text,
   reason_slug text, sub_reason text, channel text, created_at timestamptz,
-  resolved_at timestamptz, first_response_at timestamptz, csat smallint)`;
+  resolved_at timestamptz, first_response_at timestamptz, csat smallint,
+  source_updated_at timestamptz)`;
 
 const batchPath: PathOf = (index, field) => `tickets.${index}.${field}`;
 
@@ -43,10 +45,15 @@ const batchPath: PathOf = (index, field) => `tickets.${index}.${field}`;
 export async function ingestTickets(
   deps: Deps,
   inputs: TicketInput[],
-  stored: StoredTickets = 'update',
+  options: IngestOptions = {},
 ): Promise<IngestSummary> {
-  const batch = prepareBatch(deps, inputs, batchPath);
-  const summary = await retryingTransaction(deps.db, (tx) => writeBatch(tx, deps, batch, stored));
+  const prepared = prepareBatch(deps, inputs, batchPath);
+  const { sourceUpdatedAt = null } = options;
+  const batch = {
+    ...prepared,
+    tickets: prepared.tickets.map((ticket) => ({ ...ticket, sourceUpdatedAt })),
+  };
+  const summary = await retryingTransaction(deps.db, (tx) => writeBatch(tx, deps, batch, options));
   settleAfterIngest(deps);
   return summary;
 }
@@ -115,13 +122,32 @@ export function prepareBatch(
  */
 export type StoredTickets = 'update' | 'keep';
 
+/** How a source's messages are applied; the API and CSV take the defaults. */
+export type IngestOptions = {
+  stored?: StoredTickets;
+  /**
+   * `kept while resolved`: a ticket stored resolved keeps its resolution time when a later
+   * message still shows it resolved (solved, then closed), for a source that stamps each
+   * message with its own time rather than the ticket's resolution. A message that shows it
+   * unresolved (reopened) clears it either way.
+   */
+  resolution?: 'as sent' | 'kept while resolved';
+  /**
+   * When the source changed the ticket(s) as sent (a webhook event's time). A message older
+   * than the one stored changes nothing but an earlier first response: the source does not
+   * promise to deliver in order.
+   */
+  sourceUpdatedAt?: string | null;
+};
+
 /** Writes a prepared batch inside the caller's transaction. */
 export async function writeBatch(
   tx: Db,
   deps: Deps,
   batch: PreparedBatch,
-  stored: StoredTickets = 'update',
+  options: IngestOptions = {},
 ): Promise<IngestSummary> {
+  const { stored = 'update', resolution = 'as sent' } = options;
   const latest = batch.tickets;
   const summary: IngestSummary = {
     received: batch.received,
@@ -145,20 +171,30 @@ export async function writeBatch(
   const seenBefore = stored === 'keep' ? [] : incoming.filter((t) => !insertedKeys.has(keyOf(t)));
   const existing = await lockExisting(tx, seenBefore);
   const changed: { before: StoredTicket; after: StoredTicket }[] = [];
+  // Tickets whose content is as stored but whose source's time moved on: written, not counted.
+  const advanced: StoredTicket[] = [];
   for (const incoming of seenBefore) {
     const before = existing.get(keyOf(incoming));
     if (!before) continue;
-    // A first response never un-happens: the earliest one seen is kept.
-    const ticket = {
-      ...incoming,
-      first_response_at: earliestTime(before.first_response_at, incoming.first_response_at),
-    };
+    // A first response never un-happens: the earliest one seen is kept, in any order.
+    const first_response_at = earliestTime(before.first_response_at, incoming.first_response_at);
+    const ticket = isOlder(incoming.source_updated_at, before.source_updated_at)
+      ? { ...before, first_response_at }
+      : {
+          ...incoming,
+          first_response_at,
+          resolved_at:
+            resolution === 'kept while resolved' && before.resolved_at && incoming.resolved_at
+              ? before.resolved_at
+              : incoming.resolved_at,
+          source_updated_at: incoming.source_updated_at ?? before.source_updated_at,
+        };
     if (differs(before, ticket)) changed.push({ before, after: ticket });
+    else if (!sameInstant(before.source_updated_at, ticket.source_updated_at)) {
+      advanced.push(ticket);
+    }
   }
-  await updateChanged(
-    tx,
-    changed.map((c) => c.after),
-  );
+  await updateChanged(tx, [...changed.map((c) => c.after), ...advanced]);
   countOutcomes(summary, batch.copies, incoming, {
     insertedKeys,
     changedKeys: new Set(changed.map(({ after }) => keyOf(after))),
@@ -264,8 +300,13 @@ function toStored(t: NormalizedTicket, reasonSlug: string): StoredTicket {
     resolved_at: t.resolvedAt,
     first_response_at: t.firstResponseAt,
     csat: t.csat,
+    source_updated_at: t.sourceUpdatedAt ?? null,
   };
 }
+
+/** Whether a source's time is before the one stored (either unknown: not older). */
+const isOlder = (sent: string | null, stored: string | null) =>
+  sent !== null && stored !== null && Date.parse(sent) < Date.parse(stored);
 
 function earliestTime(a: string | null, b: string | null): string | null {
   if (!a) return b;
@@ -281,11 +322,13 @@ async function lockExisting(db: Db, incoming: StoredTicket[]): Promise<Map<strin
       created_at: string | Date;
       resolved_at: string | Date | null;
       first_response_at: string | Date | null;
+      source_updated_at: string | Date | null;
     }
   >(
     await db.execute(sql`
       select t.source, t.external_id, t.account_id, t.raw_reason_key, t.reason_slug, t.sub_reason,
-             t.channel, t.created_at, t.resolved_at, t.first_response_at, t.csat
+             t.channel, t.created_at, t.resolved_at, t.first_response_at, t.csat,
+             t.source_updated_at
       from tickets t
       join jsonb_to_recordset(${jsonParam(keys)}) as k(source text, external_id text)
         on t.source = k.source and t.external_id = k.external_id
@@ -300,6 +343,7 @@ async function lockExisting(db: Db, incoming: StoredTicket[]): Promise<Map<strin
         created_at: isoOf(row.created_at),
         resolved_at: row.resolved_at && isoOf(row.resolved_at),
         first_response_at: row.first_response_at && isoOf(row.first_response_at),
+        source_updated_at: row.source_updated_at && isoOf(row.source_updated_at),
       },
     ]),
   );
@@ -340,7 +384,8 @@ function insertStatement(batch: SQL, timeZone: string, mode: 'all new' | 'skip s
   return sql`
     with inserted as (
       insert into tickets (source, external_id, account_id, raw_reason_key, reason_slug,
-                           sub_reason, channel, created_at, resolved_at, first_response_at, csat)
+                           sub_reason, channel, created_at, resolved_at, first_response_at, csat,
+                           source_updated_at)
       select * from json_to_recordset(${batch}) as t ${TICKET_RECORD}
       order by source, external_id
       ${mode === 'skip stored' ? sql`on conflict (source, external_id) do nothing` : sql``}
@@ -360,7 +405,8 @@ async function updateChanged(db: Db, changed: StoredTicket[]): Promise<void> {
     update tickets t set
       account_id = c.account_id, raw_reason_key = c.raw_reason_key, reason_slug = c.reason_slug,
       sub_reason = c.sub_reason, channel = c.channel, created_at = c.created_at,
-      resolved_at = c.resolved_at, first_response_at = c.first_response_at, csat = c.csat
+      resolved_at = c.resolved_at, first_response_at = c.first_response_at, csat = c.csat,
+      source_updated_at = c.source_updated_at
     from jsonb_to_recordset(${jsonParam(changed)}) as c ${TICKET_RECORD}
     where t.source = c.source and t.external_id = c.external_id`);
 }

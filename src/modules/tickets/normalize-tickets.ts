@@ -17,6 +17,8 @@ export type NormalizedTicket = {
   resolvedAt: string | null;
   firstResponseAt: string | null;
   csat: number | null;
+  /** When the source last changed the ticket (a webhook's event); null from the API and CSV. */
+  sourceUpdatedAt?: string | null;
 };
 
 /** Where a bad field is reported: `tickets.3.created_at` for the API, `line 12.opened` for CSV. */

@@ -18,7 +18,7 @@ const ZendeskId = z.union([
     ),
 ]);
 
-/** The parts of Zendesk's `zen:event-type:ticket.created` event that forestall reads. */
+/** The parts of Zendesk's ticket events (`zen:event-type:ticket.*`) that forestall reads. */
 export const ZendeskEventSchema = z
   .object({
     type: z.string(),
@@ -29,6 +29,9 @@ export const ZendeskEventSchema = z
       .object({
         id: ZendeskId.transform(String),
         created_at: z.string(),
+        /** When the ticket last changed: orders the events, which Zendesk may deliver out of order. */
+        updated_at: z.string().max(40).nullish(),
+        status: z.string().max(40).nullish(),
         organization_id: ZendeskId.nullish(),
         requester_id: ZendeskId.nullish(),
         tags: z.array(z.string()).nullish(),
@@ -59,10 +62,11 @@ export const TICKET_CREATED = 'zen:event-type:ticket.created';
 export const COMMENT_ADDED = 'zen:event-type:ticket.comment_added';
 
 /**
- * Changes to what forestall reads of a ticket (its reason from tags or its type, its account):
- * each event's `detail` holds the ticket as the change left it.
+ * Changes to what forestall reads of a ticket (its reason from tags or its type, its account,
+ * whether it is resolved): each event's `detail` holds the ticket as the change left it.
  */
 export const TICKET_CHANGES: ReadonlySet<string> = new Set([
+  'zen:event-type:ticket.status_changed',
   'zen:event-type:ticket.tags_changed',
   'zen:event-type:ticket.type_changed',
   'zen:event-type:ticket.organization_changed',
@@ -99,7 +103,38 @@ export function zendeskTicket(event: ZendeskEvent, reasonFrom: string) {
     reason: reason === undefined ? null : reasonWithin(reason),
     channel: detail.via?.channel ?? null,
     created_at: detail.created_at,
+    resolved_at: isResolved(detail.status)
+      ? notBefore(event.time ?? detail.updated_at ?? undefined, detail.created_at)
+      : null,
   };
+}
+
+/** Solved, or closed after it: the statuses a support team counts as resolved. */
+const RESOLVED_STATUSES: ReadonlySet<string> = new Set(['solved', 'closed']);
+
+const isResolved = (status: string | null | undefined) =>
+  RESOLVED_STATUSES.has(status?.trim().toLowerCase() ?? '');
+
+/**
+ * When the event says the ticket was last changed, for ordering events; undefined when it
+ * says nothing readable (the event is then applied in the order it arrives).
+ */
+export function zendeskUpdatedAt(event: ZendeskEvent): string | undefined {
+  for (const text of [event.detail.updated_at, event.time]) {
+    const time = text ? Date.parse(text) : Number.NaN;
+    if (Number.isFinite(time)) return new Date(time).toISOString();
+  }
+  return undefined;
+}
+
+/**
+ * Zendesk stamps an event and its ticket on different clocks: a reply or a resolution a
+ * second "before" the ticket was created happened at once, and refusing it would lose it
+ * (Zendesk drops a delivery after its retries).
+ */
+export function notBefore(time: string | undefined, createdAt: string): string | undefined {
+  const [at, created] = [Date.parse(time ?? ''), Date.parse(createdAt)];
+  return at < created ? createdAt : time;
 }
 
 function stringOf(value: unknown): string | undefined {

@@ -9,10 +9,12 @@ import { emptySummary, IngestSummarySchema, TicketInputSchema } from '../tickets
 import { isFreshZendeskTimestamp, isValidZendeskSignature } from './zendesk-signature';
 import {
   isAgentReply,
+  notBefore,
   TICKET_CHANGES,
   TICKET_CREATED,
   ZendeskEventSchema,
   zendeskTicket,
+  zendeskUpdatedAt,
 } from './zendesk-ticket';
 
 /**
@@ -46,20 +48,26 @@ const webhookRoute = defineRoute({
   method: 'post',
   path: '/v1/integrations/zendesk/webhook',
   tags: ['Integrations'],
-  summary: 'Receive Zendesk ticket events: created, comment added, tags and more changed (signed)',
+  summary:
+    'Receive Zendesk ticket events: created, comment added, status, tags and more changed (signed)',
   description:
     'Point a Zendesk webhook subscribed to `zen:event-type:ticket.created`, ' +
-    '`zen:event-type:ticket.comment_added` and `zen:event-type:ticket.tags_changed` here ' +
-    '(with `type_changed`, `organization_changed` and `requester_changed` when the reason or ' +
-    'account comes from them), with the signing secret in ZENDESK_WEBHOOK_SECRET and the ' +
-    'X-Zendesk-Webhook-Signature headers Zendesk sends. A created event ingests the ticket; a ' +
-    'public comment by an agent (`event.comment.is_public` and `author.is_staff`) records its ' +
-    '`time` as the ticket’s first response (the earliest one is kept); a comment and a change ' +
-    'store the ticket as the event’s `detail` shows it, moving it to the reason its tags (or ' +
-    'field) name now. Ingest is idempotent, so Zendesk retries are counted as duplicates; a ' +
-    'created event for a ticket stored already (a retry after later events, or one delivered ' +
-    'late) changes nothing. Other events (and other comments) are acknowledged and ignored. ' +
-    '404 while no secret is configured.',
+    '`zen:event-type:ticket.comment_added`, `zen:event-type:ticket.tags_changed` and ' +
+    '`zen:event-type:ticket.status_changed` here (with `type_changed`, `organization_changed` ' +
+    'and `requester_changed` when the reason or account comes from them), with the signing ' +
+    'secret in ZENDESK_WEBHOOK_SECRET and the X-Zendesk-Webhook-Signature headers Zendesk ' +
+    'sends. A created event ingests the ticket; a public comment by an agent ' +
+    '(`event.comment.is_public` and `author.is_staff`) records its `time` as the ticket’s ' +
+    'first response (the earliest one is kept); a comment and a change store the ticket as the ' +
+    'event’s `detail` shows it, moving it to the reason its tags (or field) name now. A ' +
+    '`detail.status` of solved or closed resolves the ticket at the `time` of the first event ' +
+    'that showed it so (closing a solved ticket keeps its solve time); open, pending, hold or ' +
+    'new again unresolves it. Events are ordered by `detail.updated_at` (else `time`): one ' +
+    'older than the latest applied to the ticket is a duplicate and changes nothing but an ' +
+    'earlier first response. Ingest is idempotent, so Zendesk retries are counted as ' +
+    'duplicates; a created event for a ticket stored already (a retry after later events, or ' +
+    'one delivered late) changes nothing. Other events (and other comments) are acknowledged ' +
+    'and ignored. 404 while no secret is configured.',
   request: {
     body: { required: true, content: json(ZendeskEventSchema) },
   },
@@ -81,7 +89,7 @@ export const zendeskRoutes = createRouter().openapi(webhookRoute, async (c) => {
   }
   const ticket = TicketInputSchema.safeParse({
     ...zendeskTicket(event, deps.config.zendesk.reasonFrom),
-    ...(reply ? { first_response_at: responseTime(event.time, event.detail.created_at) } : {}),
+    ...(reply ? { first_response_at: notBefore(event.time, event.detail.created_at) } : {}),
   });
   if (!ticket.success) {
     throw new AppError(
@@ -92,16 +100,10 @@ export const zendeskRoutes = createRouter().openapi(webhookRoute, async (c) => {
   }
   // A created event shows the ticket as it was created: delivered again after later events
   // (Zendesk retries a delivery it saw fail), it must not take the ticket back to that.
-  const stored = event.type === TICKET_CREATED ? 'keep' : 'update';
-  return c.json({ ...(await ingestTickets(deps, [ticket.data], stored)), ignored: false }, 200);
+  const summary = await ingestTickets(deps, [ticket.data], {
+    stored: event.type === TICKET_CREATED ? 'keep' : 'update',
+    resolution: 'kept while resolved',
+    sourceUpdatedAt: zendeskUpdatedAt(event) ?? null,
+  });
+  return c.json({ ...summary, ignored: false }, 200);
 });
-
-/**
- * Zendesk stamps a comment and its ticket on different clocks: a reply a second "before" the
- * ticket was created answered it at once, and refusing it would lose the ticket's response
- * (Zendesk drops a delivery after its retries).
- */
-function responseTime(time: string | undefined, createdAt: string): string | undefined {
-  const [reply, created] = [Date.parse(time ?? ''), Date.parse(createdAt)];
-  return reply < created ? createdAt : time;
-}

@@ -228,7 +228,7 @@ describe('POST /v1/integrations/zendesk/webhook', () => {
   it('acknowledges other event types without ingesting them', async () => {
     const response = await send({
       ...ticketCreated('35442'),
-      type: 'zen:event-type:ticket.status_changed',
+      type: 'zen:event-type:ticket.priority_changed',
     });
     expect(await readJson(response)).toMatchObject({ ignored: true, inserted: 0 });
     expect(await stored()).toEqual([]);
@@ -323,13 +323,137 @@ describe('POST /v1/integrations/zendesk/webhook', () => {
     expect(await stored()).toEqual([
       expect.objectContaining({ reason_slug: 'billing', account_id: '4002' }),
     ]);
-    // The change of an organization is one too; a status change is not read.
-    const status = await send({
-      ...retagged('zen:event-type:ticket.status_changed'),
-      detail: { ...retagged('x').detail, tags: [], status: 'SOLVED' },
+    // The change of an organization is one too; a priority change is not read.
+    const priority = await send({
+      ...retagged('zen:event-type:ticket.priority_changed'),
+      detail: { ...retagged('x').detail, tags: [], priority: 'high' },
     });
-    expect(await readJson(status)).toMatchObject({ ignored: true });
+    expect(await readJson(priority)).toMatchObject({ ignored: true });
     expect(await weeks()).toEqual([{ reason_slug: 'billing', contacts: 1 }]);
+  });
+
+  /** A change event for ticket `id`, stamped as Zendesk stamps it: event time = ticket update. */
+  const changed = (
+    id: string,
+    type: string,
+    at: string,
+    detail: Record<string, unknown> = {},
+    event: Record<string, unknown> = {},
+  ) => ({
+    ...ticketCreated(id, { updated_at: at, ...detail }),
+    type: `zen:event-type:ticket.${type}`,
+    time: at,
+    event,
+  });
+  const resolvedAt = async (id: string) => {
+    const rows = rowsOf<{ resolved_at: Date | string | null }>(
+      await t.deps.db.execute(sql`select resolved_at from tickets where external_id = ${id}`),
+    );
+    return rows.map((r) => (r.resolved_at ? new Date(r.resolved_at).toISOString() : null));
+  };
+
+  it("resolves a ticket when it is solved and unresolves it when reopened, as the leaders' report reads it", async () => {
+    const analyst = await t.keyFor('analyst');
+    const totals = async () => {
+      const response = await t.request(
+        '/v1/reports/prevented-contacts?from=2026-02-09&to=2026-02-10',
+        { key: analyst },
+      );
+      expect(response.status).toBe(200);
+      const { totals } = await readJson(response);
+      return {
+        contacts: totals.contacts,
+        resolution_rate: totals.resolution_rate,
+        cost_per_resolution_cents: totals.cost_per_resolution_cents,
+      };
+    };
+    await send(ticketCreated('35460'));
+    await send(ticketCreated('35461'));
+    expect(await totals()).toEqual({
+      contacts: 2,
+      resolution_rate: 0,
+      cost_per_resolution_cents: null,
+    });
+    const solved = changed('35460', 'status_changed', '2026-02-10T09:30:00Z', {
+      status: 'SOLVED',
+    });
+    expect(await readJson(await send(solved))).toMatchObject({ updated: 1, ignored: false });
+    expect(await readJson(await send(solved))).toMatchObject({ updated: 0, duplicates: 1 });
+    expect(await resolvedAt('35460')).toEqual(['2026-02-10T09:30:00.000Z']);
+    // Two contacts at 9.00 each, one resolved: 18.00 per resolution.
+    expect(await totals()).toEqual({
+      contacts: 2,
+      resolution_rate: 0.5,
+      cost_per_resolution_cents: 1800,
+    });
+    // Closed after it was solved, or retagged while solved, it stays resolved when it was solved.
+    const closed = changed('35460', 'status_changed', '2026-02-10T12:00:00Z', {
+      status: 'CLOSED',
+    });
+    expect(await readJson(await send(closed))).toMatchObject({ updated: 0, duplicates: 1 });
+    const retagged = changed('35460', 'tags_changed', '2026-02-10T12:30:00Z', {
+      status: 'CLOSED',
+      tags: ['reason_billing'],
+    });
+    expect(await readJson(await send(retagged))).toMatchObject({ updated: 1 });
+    expect(await resolvedAt('35460')).toEqual(['2026-02-10T09:30:00.000Z']);
+    // Reopened by the customer's reply: no longer resolved.
+    await send(changed('35461', 'status_changed', '2026-02-10T10:00:00Z', { status: 'solved' }));
+    await send(changed('35461', 'status_changed', '2026-02-10T11:00:00Z', { status: 'open' }));
+    expect(await resolvedAt('35461')).toEqual([null]);
+    expect(await totals()).toEqual({
+      contacts: 2,
+      resolution_rate: 0.5,
+      cost_per_resolution_cents: 1800,
+    });
+  });
+
+  it('applies events in the order Zendesk changed the ticket, not the order they arrive', async () => {
+    const weeks = async () =>
+      rowsOf<{ reason_slug: string; contacts: number }>(
+        await t.deps.db.execute(
+          sql`select reason_slug, contacts from reason_weeks where contacts <> 0 order by 1`,
+        ),
+      );
+    await send(ticketCreated('35462'));
+    const toBilling = changed('35462', 'tags_changed', '2026-02-10T09:02:00Z', {
+      tags: ['reason_billing'],
+    });
+    const toShipping = changed('35462', 'tags_changed', '2026-02-10T09:04:00Z', {
+      tags: ['reason_shipping'],
+    });
+    expect(await readJson(await send(toShipping))).toMatchObject({ updated: 1 });
+    // The older change, delivered late, is a duplicate that changes nothing.
+    expect(await readJson(await send(toBilling))).toMatchObject({ updated: 0, duplicates: 1 });
+    expect(await stored()).toEqual([expect.objectContaining({ reason_slug: 'shipping' })]);
+    expect(await weeks()).toEqual([{ reason_slug: 'shipping', contacts: 1 }]);
+    // Solved, then reopened: the reopening delivered first leaves it unresolved.
+    const tags = ['reason_shipping'];
+    await send(
+      changed('35462', 'status_changed', '2026-02-10T09:20:00Z', { status: 'OPEN', tags }),
+    );
+    const solved = changed('35462', 'status_changed', '2026-02-10T09:10:00Z', {
+      status: 'SOLVED',
+      tags,
+    });
+    expect(await readJson(await send(solved))).toMatchObject({ updated: 0, duplicates: 1 });
+    expect(await resolvedAt('35462')).toEqual([null]);
+    // A first response is a fact of its own time: recorded even when its event comes late.
+    const reply = changed(
+      '35462',
+      'comment_added',
+      '2026-02-10T09:03:00Z',
+      { tags: ['reason_billing'] },
+      { comment: { is_public: true, author: { is_staff: true } } },
+    );
+    expect(await readJson(await send(reply))).toMatchObject({ updated: 1 });
+    const rows = rowsOf<{ first_response_at: Date | string; reason_slug: string }>(
+      await t.deps.db.execute(sql`select first_response_at, reason_slug from tickets`),
+    );
+    expect(rows.map((r) => [new Date(r.first_response_at).toISOString(), r.reason_slug])).toEqual([
+      ['2026-02-10T09:03:00.000Z', 'shipping'],
+    ]);
+    expect(await weeks()).toEqual([{ reason_slug: 'shipping', contacts: 1 }]);
   });
 
   it("takes a reply stamped before the ticket's creation (clock skew) as a response at creation", async () => {
