@@ -11,6 +11,7 @@ export * from './notices';
 export * from './reason-aliases';
 export * from './reason-weeks';
 export * from './reasons';
+export * from './removed-tickets';
 export * from './spike-alerts';
 export * from './spike-verdicts';
 export * from './status';

@@ -10,7 +10,9 @@ import { resolveReasonSlugs } from '../reasons/resolve-reasons';
 import { queueRecontactWork, settleRecontactsInBackground } from '../recontacts/recontact-work';
 import type { ContactPoint } from '../recontacts/recontacts';
 import { type NormalizedTicket, normalizeTickets, type PathOf } from './normalize-tickets';
+import { removedKeys } from './removed-tickets';
 import type { IngestSummary, TicketInput } from './ticket-input';
+import { isOlder } from './ticket-time';
 
 type StoredTicket = {
   source: string;
@@ -138,6 +140,8 @@ export type IngestOptions = {
    * promise to deliver in order.
    */
   sourceUpdatedAt?: string | null;
+  /** Tickets the source removed (`removeTicket`) are not stored again: counted as duplicates. */
+  skipRemoved?: boolean;
 };
 
 /** Writes a prepared batch inside the caller's transaction. */
@@ -148,7 +152,13 @@ export async function writeBatch(
   options: IngestOptions = {},
 ): Promise<IngestSummary> {
   const { stored = 'update', resolution = 'as sent' } = options;
-  const latest = batch.tickets;
+  const removed = options.skipRemoved
+    ? await removedKeys(
+        tx,
+        batch.tickets.map(({ source, externalId }) => ({ source, externalId })),
+      )
+    : new Set<string>();
+  const latest = batch.tickets.filter((t) => !removed.has(ticketKey(t.source, t.externalId)));
   const summary: IngestSummary = {
     received: batch.received,
     inserted: 0,
@@ -156,6 +166,7 @@ export async function writeBatch(
     duplicates: 0,
     rejected: batch.rejected,
   };
+  for (const key of removed) summary.duplicates += batch.copies.get(key)?.length ?? 1;
   if (latest.length === 0) return summary;
 
   // A new reason is labelled with the first spelling seen.
@@ -303,10 +314,6 @@ function toStored(t: NormalizedTicket, reasonSlug: string): StoredTicket {
     source_updated_at: t.sourceUpdatedAt ?? null,
   };
 }
-
-/** Whether a source's time is before the one stored (either unknown: not older). */
-const isOlder = (sent: string | null, stored: string | null) =>
-  sent !== null && stored !== null && Date.parse(sent) < Date.parse(stored);
 
 function earliestTime(a: string | null, b: string | null): string | null {
   if (!a) return b;

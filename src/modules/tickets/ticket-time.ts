@@ -39,3 +39,7 @@ function isCalendarDate(text: string): boolean {
   const days = month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0);
   return day >= 1 && day <= days;
 }
+
+/** Whether a source's time is before the one stored (either unknown: not older). */
+export const isOlder = (sent: string | null, stored: string | null) =>
+  sent !== null && stored !== null && Date.parse(sent) < Date.parse(stored);

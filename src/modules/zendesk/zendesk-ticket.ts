@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { cutToLength } from '../../lib/display-line';
 import { reasonKey } from '../reasons/reason-key';
+import type { Removal } from '../tickets/remove-tickets.service';
 import { MAX_REASON_LENGTH } from '../tickets/ticket-input';
 
 /**
@@ -72,6 +73,32 @@ export const TICKET_CHANGES: ReadonlySet<string> = new Set([
   'zen:event-type:ticket.organization_changed',
   'zen:event-type:ticket.requester_changed',
 ]);
+
+/**
+ * Events after which a ticket is no contact: a deleted ticket or spam was never a customer's
+ * question, and a merged ticket is counted once, as the ticket it was merged into.
+ */
+const TICKET_REMOVALS: ReadonlyMap<string, Removal> = new Map([
+  ['zen:event-type:ticket.soft_deleted', 'deleted'],
+  ['zen:event-type:ticket.permanently_deleted', 'deleted'],
+  ['zen:event-type:ticket.marked_as_spam', 'spam'],
+  ['zen:event-type:ticket.merged', 'merged'],
+]);
+
+/** A deleted ticket restored: a contact again, stored as its `detail` shows it. */
+export const TICKET_UNDELETED = 'zen:event-type:ticket.undeleted';
+
+/**
+ * Why the event removes its ticket from the contacts, if it does. Zendesk closes the ticket
+ * merged away; a merge event showing an open ticket is about the one kept, which stays.
+ */
+export function zendeskRemoval(event: ZendeskEvent): Removal | undefined {
+  const removal = TICKET_REMOVALS.get(event.type);
+  if (removal === 'merged' && event.detail.status?.trim().toLowerCase() !== 'closed') {
+    return undefined;
+  }
+  return removal;
+}
 
 /** A public comment by an agent: the ticket's first response, if none came before it. */
 export const isAgentReply = (event: ZendeskEvent) =>

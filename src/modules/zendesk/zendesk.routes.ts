@@ -5,6 +5,7 @@ import { AppError, fieldErrors } from '../../http/app-error';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json } from '../../http/define-route';
 import { ingestTickets } from '../tickets/ingest.service';
+import { forgetRemoval, removeTicket } from '../tickets/remove-tickets.service';
 import { emptySummary, IngestSummarySchema, TicketInputSchema } from '../tickets/ticket-input';
 import { isFreshZendeskTimestamp, isValidZendeskSignature } from './zendesk-signature';
 import {
@@ -12,7 +13,9 @@ import {
   notBefore,
   TICKET_CHANGES,
   TICKET_CREATED,
+  TICKET_UNDELETED,
   ZendeskEventSchema,
+  zendeskRemoval,
   zendeskTicket,
   zendeskUpdatedAt,
 } from './zendesk-ticket';
@@ -49,7 +52,7 @@ const webhookRoute = defineRoute({
   path: '/v1/integrations/zendesk/webhook',
   tags: ['Integrations'],
   summary:
-    'Receive Zendesk ticket events: created, comment added, status, tags and more changed (signed)',
+    'Receive Zendesk ticket events: created, commented, changed (status, tags, more), removed (signed)',
   description:
     'Point a Zendesk webhook subscribed to `zen:event-type:ticket.created`, ' +
     '`zen:event-type:ticket.comment_added`, `zen:event-type:ticket.tags_changed` and ' +
@@ -64,17 +67,27 @@ const webhookRoute = defineRoute({
     'that showed it so (closing a solved ticket keeps its solve time); open, pending, hold or ' +
     'new again unresolves it. Events are ordered by `detail.updated_at` (else `time`): one ' +
     'older than the latest applied to the ticket is a duplicate and changes nothing but an ' +
-    'earlier first response. Ingest is idempotent, so Zendesk retries are counted as ' +
-    'duplicates; a created event for a ticket stored already (a retry after later events, or ' +
-    'one delivered late) changes nothing. Other events (and other comments) are acknowledged ' +
-    'and ignored. 404 while no secret is configured.',
+    'earlier first response. A ticket soft or permanently deleted, marked as spam or merged ' +
+    'away (`soft_deleted`, `permanently_deleted`, `marked_as_spam`, `merged` showing it closed) ' +
+    'is taken out of the contacts once (`removed: 1`; later deliveries are duplicates) and ' +
+    'stores nothing again until `undeleted` restores it. Ingest is idempotent, so Zendesk ' +
+    'retries are counted as duplicates; a created event for a ticket stored already (a retry ' +
+    'after later events, or one delivered late) changes nothing. Other events (and other ' +
+    'comments) are acknowledged and ignored. 404 while no secret is configured.',
   request: {
     body: { required: true, content: json(ZendeskEventSchema) },
   },
   responses: {
     200: {
       description: 'Ingested (or ignored, for other event types)',
-      content: json(IngestSummarySchema.extend({ ignored: z.boolean() })),
+      content: json(
+        IngestSummarySchema.extend({
+          removed: z.number().int().openapi({
+            description: 'Tickets taken out of the contacts (deleted, spam, merged) now.',
+          }),
+          ignored: z.boolean(),
+        }),
+      ),
     },
   },
 });
@@ -82,10 +95,18 @@ const webhookRoute = defineRoute({
 export const zendeskRoutes = createRouter().openapi(webhookRoute, async (c) => {
   const { deps } = c.var;
   const event = c.req.valid('json');
+  const key = { source: 'zendesk', externalId: event.detail.id };
+  const updatedAt = zendeskUpdatedAt(event) ?? null;
+  const removal = zendeskRemoval(event);
+  if (removal) {
+    const removed = (await removeTicket(deps, key, removal, updatedAt)) ? 1 : 0;
+    const summary = { ...emptySummary(), received: 1, duplicates: 1 - removed };
+    return c.json({ ...summary, removed, ignored: false }, 200);
+  }
   const reply = isAgentReply(event);
-  const change = TICKET_CHANGES.has(event.type);
+  const change = TICKET_CHANGES.has(event.type) || event.type === TICKET_UNDELETED;
   if (event.type !== TICKET_CREATED && !reply && !change) {
-    return c.json({ ...emptySummary(), received: 1, ignored: true }, 200);
+    return c.json({ ...emptySummary(), received: 1, removed: 0, ignored: true }, 200);
   }
   const ticket = TicketInputSchema.safeParse({
     ...zendeskTicket(event, deps.config.zendesk.reasonFrom),
@@ -100,10 +121,12 @@ export const zendeskRoutes = createRouter().openapi(webhookRoute, async (c) => {
   }
   // A created event shows the ticket as it was created: delivered again after later events
   // (Zendesk retries a delivery it saw fail), it must not take the ticket back to that.
+  if (event.type === TICKET_UNDELETED) await forgetRemoval(deps, key, updatedAt);
   const summary = await ingestTickets(deps, [ticket.data], {
     stored: event.type === TICKET_CREATED ? 'keep' : 'update',
     resolution: 'kept while resolved',
-    sourceUpdatedAt: zendeskUpdatedAt(event) ?? null,
+    sourceUpdatedAt: updatedAt,
+    skipRemoved: true,
   });
-  return c.json({ ...summary, ignored: false }, 200);
+  return c.json({ ...summary, removed: 0, ignored: false }, 200);
 });

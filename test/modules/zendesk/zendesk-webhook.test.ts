@@ -40,7 +40,7 @@ describe('POST /v1/integrations/zendesk/webhook', () => {
   afterAll(() => t.close());
   beforeEach(async () => {
     await t.deps.db.execute(
-      sql`truncate tickets, reason_weeks, reason_days, reason_aliases, reasons cascade`,
+      sql`truncate tickets, removed_tickets, reason_weeks, reason_days, reason_aliases, reasons cascade`,
     );
   });
 
@@ -454,6 +454,74 @@ describe('POST /v1/integrations/zendesk/webhook', () => {
       ['2026-02-10T09:03:00.000Z', 'shipping'],
     ]);
     expect(await weeks()).toEqual([{ reason_slug: 'shipping', contacts: 1 }]);
+  });
+
+  it('takes a deleted, spam or merged ticket out of the contacts once, however often or late its events come', async () => {
+    const counts = async () => {
+      const [weeks, days] = await Promise.all(
+        ['reason_weeks', 'reason_days'].map(async (table) =>
+          rowsOf<{ reason_slug: string; contacts: number }>(
+            await t.deps.db.execute(
+              sql`select reason_slug, sum(contacts)::int as contacts from ${sql.identifier(table)}
+                  group by 1 having sum(contacts) <> 0 order by 1`,
+            ),
+          ),
+        ),
+      );
+      expect(days).toEqual(weeks);
+      return weeks;
+    };
+    const analyst = await t.keyFor('analyst');
+    const reportedContacts = async () => {
+      const report = await t.request(
+        '/v1/reports/prevented-contacts?from=2026-02-09&to=2026-02-10',
+        {
+          key: analyst,
+        },
+      );
+      return (await readJson(report)).totals.contacts;
+    };
+    const billing = { tags: ['reason_billing'] };
+    await send(ticketCreated('35470'));
+    await send(ticketCreated('35471'));
+    await send(ticketCreated('35472', billing));
+    await send(ticketCreated('35473', billing));
+    expect(await counts()).toEqual([
+      { reason_slug: 'billing', contacts: 2 },
+      { reason_slug: 'refund-request', contacts: 2 },
+    ]);
+    const deleted = changed('35470', 'soft_deleted', '2026-02-10T09:10:00Z', { status: 'DELETED' });
+    expect(await readJson(await send(deleted))).toMatchObject({ removed: 1, ignored: false });
+    expect(await readJson(await send(deleted))).toMatchObject({ removed: 0, duplicates: 1 });
+    const spam = changed('35471', 'marked_as_spam', '2026-02-10T09:10:00Z');
+    expect(await readJson(await send(spam))).toMatchObject({ removed: 1 });
+    // Merged: the ticket merged away (Zendesk closes it) goes; the one it went into stays.
+    const into = changed('35473', 'merged', '2026-02-10T09:11:00Z', { ...billing, status: 'OPEN' });
+    expect(await readJson(await send(into))).toMatchObject({ removed: 0, ignored: true });
+    const away = changed('35472', 'merged', '2026-02-10T09:11:00Z', {
+      ...billing,
+      status: 'CLOSED',
+    });
+    expect(await readJson(await send(away))).toMatchObject({ removed: 1 });
+    expect(await stored()).toEqual([expect.objectContaining({ external_id: '35473' })]);
+    expect(await counts()).toEqual([{ reason_slug: 'billing', contacts: 1 }]);
+    expect(await reportedContacts()).toBe(1);
+    // Late or retried events about a removed ticket store nothing.
+    expect(await readJson(await send(ticketCreated('35470')))).toMatchObject({ duplicates: 1 });
+    const retag = changed('35471', 'tags_changed', '2026-02-10T09:05:00Z', billing);
+    expect(await readJson(await send(retag))).toMatchObject({ inserted: 0, duplicates: 1 });
+    const gone = changed('35470', 'permanently_deleted', '2026-02-10T09:20:00Z');
+    expect(await readJson(await send(gone))).toMatchObject({ removed: 0, duplicates: 1 });
+    expect(await counts()).toEqual([{ reason_slug: 'billing', contacts: 1 }]);
+    // Restored, a deleted ticket is a contact again; the deletion retried after it is not.
+    const undeleted = changed('35471', 'undeleted', '2026-02-10T09:30:00Z', { status: 'OPEN' });
+    expect(await readJson(await send(undeleted))).toMatchObject({ inserted: 1 });
+    expect(await readJson(await send(spam))).toMatchObject({ removed: 0, duplicates: 1 });
+    expect(await counts()).toEqual([
+      { reason_slug: 'billing', contacts: 1 },
+      { reason_slug: 'refund-request', contacts: 1 },
+    ]);
+    expect(await reportedContacts()).toBe(2);
   });
 
   it("takes a reply stamped before the ticket's creation (clock skew) as a response at creation", async () => {
