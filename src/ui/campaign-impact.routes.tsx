@@ -61,8 +61,23 @@ const groupRows = (currency: string): [string, (g: Group) => Child][] => [
   ['Downgraded in the window', (g) => formatPercent(g.downgrade_rate)],
 ];
 
+/** What the groups can show; past 100% no figure is worth quoting: nothing could show. */
+export const DetectableLift = ({ lift }: { lift: number | null }) =>
+  lift === null ? (
+    ''
+  ) : lift >= 1 ? (
+    <Note>
+      These groups are too small to show any effect: even a campaign that prevented every contact
+      would likely read as no effect (80% power, 5% level). A larger holdout would help.
+    </Note>
+  ) : (
+    <p>
+      With these groups the measurement detects a lift of {formatPercent(lift)} or more of the
+      contacts (80% power, 5% level); a smaller effect may read as no effect.
+    </p>
+  );
+
 const DesignNotes = ({ impact }: { impact: CampaignImpact }) => {
-  const lift = impact.detectable.net.adjusted;
   const reached = impact.holdout_reached;
   return (
     <>
@@ -74,14 +89,7 @@ const DesignNotes = ({ impact }: { impact: CampaignImpact }) => {
           accounts would have made did not happen.
         </p>
       )}
-      {lift === null ? (
-        ''
-      ) : (
-        <p>
-          With these groups the measurement detects a lift of {formatPercent(lift)} or more of the
-          contacts (80% power, 5% level); a smaller effect may read as no effect.
-        </p>
-      )}
+      <DetectableLift lift={impact.detectable.net.adjusted} />
       {reached.accounts > 0 ? (
         <Note>
           {formatCount(reached.accounts)} of the {formatCount(reached.held_out)} held-out accounts

@@ -147,10 +147,14 @@ async function holdoutPowerWarnings(
             (campaign.target_reasons.length > 0 ? 'for the target reasons ' : '') +
             `in the last ${PRE_PERIOD_DAYS} days, so no holdout can show a ` +
             `${HOPED_FOR_LIFT * 100}% lift.`
-          : `With ${accounts} accounts and a ${campaign.holdout_percent}% holdout, the ` +
-            'smallest lift this campaign can show in net prevented contacts is about ' +
-            `${Math.round(mde * 100)}% of its target contacts; a ${HOPED_FOR_LIFT * 100}% ` +
-            'lift would go unnoticed. Raise the holdout or widen the audience.',
+          : `With ${accounts} accounts and a ${campaign.holdout_percent}% holdout, ` +
+            (mde >= 1
+              ? 'this campaign cannot show a lift in net prevented contacts: even preventing ' +
+                'every one of its target contacts would likely go unnoticed.'
+              : 'the smallest lift this campaign can show in net prevented contacts is about ' +
+                `${Math.round(mde * 100)}% of its target contacts; a ` +
+                `${HOPED_FOR_LIFT * 100}% lift would go unnoticed.`) +
+            ' Raise the holdout or widen the audience.',
       minimum_detectable_lift: mde,
       minimum_detectable_lift_unadjusted: lift(net.unadjusted),
     },

@@ -290,6 +290,28 @@ describe('GET /v1/campaigns/{id}/impact', { timeout: paced.timeout }, () => {
     expect(small.warnings[0].code).toBe('holdout_too_small');
     expect(small.warnings[0].minimum_detectable_lift).toBeGreaterThan(0.2);
     expect(small.warnings[0].message).toContain('5% holdout');
+    // Past 100%, a lift is not a figure to quote: nothing the campaign could do would show.
+    const few = await readJson(
+      await t.request('/v1/campaigns', {
+        method: 'POST',
+        json: {
+          channels: ['banner'],
+          title: 'Price change for a few',
+          audience: { type: 'accounts', account_ids: ['a-0', 'a-1', 'a-2', 'a-3', 'a-4', 'a-5'] },
+          target_reasons: ['billing'],
+          holdout_percent: 50,
+          starts_at: '2026-03-02T09:00:00Z',
+          ends_at: '2026-03-09T09:00:00Z',
+        },
+      }),
+    );
+    const [hopeless] = few.warnings;
+    expect(hopeless.minimum_detectable_lift).toBeGreaterThanOrEqual(1);
+    expect(hopeless.message).toBe(
+      'With 6 accounts and a 50% holdout, this campaign cannot show a lift in net prevented ' +
+        'contacts: even preventing every one of its target contacts would likely go unnoticed. ' +
+        'Raise the holdout or widen the audience.',
+    );
   });
 
   it('answers 404 for an unknown campaign', async () => {
