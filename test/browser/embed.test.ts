@@ -16,7 +16,7 @@ describe('/embed.js in a real browser', () => {
   let demo: Awaited<ReturnType<typeof startDemoPage>>;
   let browser: Browser;
   let token = '';
-  let layout: { inHead?: boolean; target?: string } = {};
+  let layout: { inHead?: boolean; target?: string; pollSeconds?: string } = {};
 
   beforeAll(async () => {
     demo = await startDemoPage(() => ({ forestall: served.url, token, ...layout }));
@@ -132,6 +132,82 @@ describe('/embed.js in a real browser', () => {
       expect(await page.locator('[data-forestall] .notice').textContent()).toContain(
         'Exports are slow',
       );
+    } finally {
+      layout = {};
+      await page.close();
+    }
+  });
+
+  it('keeps what it shows and backs off quietly while the notices API is unreachable, polling no faster than every 15 s', async () => {
+    await t.request('/v1/accounts/acme', { method: 'PUT', json: { components: ['API'] } });
+    await t.request('/v1/campaigns', {
+      method: 'POST',
+      json: {
+        channels: ['banner'],
+        title: 'Imports are delayed',
+        body: 'We are on it.',
+        severity: 'warning',
+        audience: { type: 'all' },
+        publish: true,
+      },
+    });
+    t.deps.notices.catalog.invalidate();
+    const appKey = await t.keyFor('app');
+    token = (
+      await readJson(await t.request('/v1/accounts/acme/token', { method: 'POST', key: appKey }))
+    ).token;
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.addInitScript(
+      "window.rejections = 0; addEventListener('unhandledrejection', () => { window.rejections += 1; });",
+    );
+    let offline = false;
+    let polls = 0;
+    let settled = 0;
+    await page.route('**/v1/accounts/acme/notices', (route) => {
+      polls += 1;
+      return offline ? route.abort('internetdisconnected') : route.continue();
+    });
+    const settle = () => {
+      settled += 1;
+    };
+    page.on('requestfinished', (r) => r.url().endsWith('/notices') && settle());
+    page.on('requestfailed', (r) => r.url().endsWith('/notices') && settle());
+    // Time stands still between steps, so each poll is due exactly when the script scheduled it.
+    const pollsAfter = async (ms: number) => {
+      await page.clock.runFor(ms);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await expect.poll(() => settled === polls).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return polls;
+    };
+    try {
+      await page.clock.install({ time: new Date('2026-03-02T09:00:00Z') });
+      await page.clock.pauseAt(new Date('2026-03-02T09:00:01Z'));
+      layout = { pollSeconds: '1' };
+      await page.goto(demo.url);
+      const notice = page.locator('[data-forestall] .notice', { hasText: 'Imports are delayed' });
+      await notice.waitFor({ timeout: 10_000 });
+      expect(await pollsAfter(0)).toBe(1);
+      // A page asking for a poll every second gets one every 15 s.
+      expect(await pollsAfter(14_000)).toBe(1);
+      expect(await pollsAfter(1_000)).toBe(2);
+      offline = true;
+      expect(await pollsAfter(15_000)).toBe(3);
+      // Each failure doubles the wait: 30 s, then 60 s.
+      expect(await pollsAfter(29_000)).toBe(3);
+      expect(await pollsAfter(1_000)).toBe(4);
+      expect(await pollsAfter(59_000)).toBe(4);
+      expect(await pollsAfter(1_000)).toBe(5);
+      expect(await notice.count()).toBe(1);
+      // A success brings the normal interval back.
+      offline = false;
+      expect(await pollsAfter(120_000)).toBe(6);
+      expect(await pollsAfter(15_000)).toBe(7);
+      expect(await notice.count()).toBe(1);
+      expect(await page.evaluate('window.rejections')).toBe(0);
+      expect(errors).toEqual([]);
     } finally {
       layout = {};
       await page.close();

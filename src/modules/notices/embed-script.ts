@@ -4,7 +4,9 @@
  * the ETag), renders them in a shadow root so page styles neither leak in nor out, and
  * dismisses them. Plain browser JavaScript kept as text: no build step, and bundlers must
  * not rewrite it. Optional attributes: `data-target` (a CSS selector for where notices go)
- * and `data-poll-seconds` (default 60; 0 turns polling off).
+ * and `data-poll-seconds` (default 60, at least 15; 0 turns polling off). A poll that fails
+ * keeps what is shown, raises nothing in the page, and doubles the wait (up to 10 minutes)
+ * until one succeeds, so an outage does not fill consoles or hammer the notices API.
  */
 export const EMBED_SCRIPT = String.raw`(() => {
   'use strict';
@@ -12,7 +14,9 @@ export const EMBED_SCRIPT = String.raw`(() => {
   if (!script) return;
   const base = new URL(script.src).origin;
   let token = script.dataset.token || '';
-  const pollSeconds = Number(script.dataset.pollSeconds ?? 60);
+  const asked = Number(script.dataset.pollSeconds ?? 60);
+  const pollSeconds = asked === 0 ? 0 : Number.isFinite(asked) && asked > 0 ? Math.max(asked, 15) : 60;
+  const backoffCapSeconds = Math.max(pollSeconds, 600);
   const accountOf = (t) => {
     try {
       const body = t.slice(4).split('.')[0].replace(/-/g, '+').replace(/_/g, '/');
@@ -96,7 +100,7 @@ export const EMBED_SCRIPT = String.raw`(() => {
           const account = encodeURIComponent(accountOf(token));
           await call('/v1/accounts/' + account + '/notices/' + notice.id + '/dismiss', {
             method: 'POST',
-          });
+          }).catch(() => {});
         });
         item.append(content, dismiss);
         return item;
@@ -104,20 +108,37 @@ export const EMBED_SCRIPT = String.raw`(() => {
     );
   };
 
-  const refresh = async () => {
+  // Resolves true when the notices shown are current; never rejects.
+  const load = async () => {
     const account = accountOf(token);
-    if (!account) return;
-    const response = await call('/v1/accounts/' + encodeURIComponent(account) + '/notices', {
-      headers: etag ? { 'if-none-match': etag } : {},
-    });
-    if (response.status === 304) return;
-    if (response.status === 401) {
-      script.dispatchEvent(new CustomEvent('forestall:token-expired', { bubbles: true }));
-      return;
+    if (!account) return false;
+    try {
+      const response = await call('/v1/accounts/' + encodeURIComponent(account) + '/notices', {
+        headers: etag ? { 'if-none-match': etag } : {},
+      });
+      if (response.status === 304) return true;
+      if (response.status === 401) {
+        script.dispatchEvent(new CustomEvent('forestall:token-expired', { bubbles: true }));
+        return false;
+      }
+      if (!response.ok) return false;
+      const body = await response.json();
+      etag = response.headers.get('etag') || '';
+      render(body.notices);
+      return true;
+    } catch {
+      return false;
     }
-    if (!response.ok) return;
-    etag = response.headers.get('etag') || '';
-    render((await response.json()).notices);
+  };
+  const refresh = async () => {
+    await load();
+  };
+
+  let delaySeconds = pollSeconds;
+  const poll = async () => {
+    const current = await load();
+    delaySeconds = current ? pollSeconds : Math.min(delaySeconds * 2, backoffCapSeconds);
+    setTimeout(poll, delaySeconds * 1000);
   };
 
   window.forestall = {
@@ -128,7 +149,7 @@ export const EMBED_SCRIPT = String.raw`(() => {
       return refresh();
     },
   };
-  refresh();
-  if (pollSeconds > 0) setInterval(refresh, pollSeconds * 1000);
+  if (pollSeconds > 0) poll();
+  else refresh();
 })();
 `;
