@@ -214,6 +214,25 @@ describe('/embed.js in a real browser', () => {
     }
   });
 
+  it('lets a widget on another origin revalidate the public status JSON with its ETag', async () => {
+    const page = await browser.newPage();
+    try {
+      await page.goto(demo.url);
+      // A string, so the test's TypeScript needs no DOM types.
+      const answers = await page.evaluate(`(async () => {
+        const url = ${JSON.stringify(`${served.url}/api/v2/status.json`)};
+        const first = await fetch(url);
+        await first.json();
+        const etag = first.headers.get('etag');
+        const again = await fetch(url, { headers: { 'if-none-match': etag }, cache: 'no-store' });
+        return [first.status, etag, again.status];
+      })()`);
+      expect(answers).toEqual([200, expect.stringMatching(/^"[^"]+"$/), 304]);
+    } finally {
+      await page.close();
+    }
+  });
+
   it('lets a site on another origin frame the public status page', async () => {
     const site = createServer((_, response) => {
       response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });

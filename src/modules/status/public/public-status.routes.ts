@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { cors } from 'hono/cors';
 import type { Config } from '../../../config';
 import type { AppEnv } from '../../../http/app-env';
 import { statusPagePolicy } from '../../../http/content-security-policies';
@@ -112,6 +113,19 @@ const views: [ReturnType<typeof statusRoute>, (s: PublicStatus) => object][] = [
   ],
 ];
 
+/**
+ * Widgets on any origin read these without credentials, revalidating with `If-None-Match`:
+ * that header needs a preflight, and a script sees `ETag` (and `Retry-After` on a 503) only
+ * when exposed. Cache-Control and Content-Type are readable anyway.
+ */
+const publicCors = cors({
+  origin: '*',
+  allowMethods: ['GET', 'HEAD', 'OPTIONS'],
+  allowHeaders: ['If-None-Match'],
+  exposeHeaders: ['ETag', 'Retry-After'],
+  maxAge: 7200,
+});
+
 /** A cacheable public answer: ETag, 304, short shared caching, readable from any origin. */
 function publicAnswer(c: Context<AppEnv>, body: string, contentType: string) {
   c.header('Cache-Control', PUBLIC_CACHE);
@@ -122,6 +136,14 @@ function publicAnswer(c: Context<AppEnv>, body: string, contentType: string) {
 }
 
 export const publicStatusRoutes = createRouter();
+for (const path of [
+  '/api/v2/*',
+  '/status/uptime.json',
+  '/status/history.atom',
+  '/status/history.rss',
+]) {
+  publicStatusRoutes.use(path, publicCors);
+}
 for (const [route, select] of views) {
   publicStatusRoutes.openapi(route, async (c) =>
     publicAnswer(
