@@ -145,6 +145,10 @@ const maintenanceUpdateRoute = defineRoute({
   path: '/v1/status/maintenances/{id}/updates',
   tags,
   summary: 'Post a maintenance update; `completed` ends its banner',
+  description:
+    'Before a maintenance is in progress it can be `scheduled`, `in_progress` (started early) ' +
+    'or `completed` (called off); `verifying` is refused with 400. Once the clock has started ' +
+    'a window (`auto_transition`), `scheduled` is refused.',
   request: { params: IdParams, body: { required: true, content: json(MaintenanceUpdateSchema) } },
   responses: {
     200: incidentResponse('The maintenance after the update'),

@@ -74,6 +74,72 @@ describe('status: odd input and the incident and maintenance lifecycles', () => 
     expect(today.minutes).toMatchObject({ under_maintenance: 20 });
   });
 
+  it('refuses verifying for a maintenance whose window has not begun, naming what it may become, and changes nothing', async () => {
+    for (const autoTransition of [true, false]) {
+      const maintenance = await readJson(
+        await t.request('/v1/status/maintenances', {
+          method: 'POST',
+          json: {
+            name: `Upgrade ${autoTransition}`,
+            body: 'Read-only for an hour.',
+            scheduled_for: '2026-03-02T10:00:00Z',
+            scheduled_until: '2026-03-02T11:00:00Z',
+            components: [api.id],
+            auto_transition: autoTransition,
+            notify_accounts: false,
+          },
+        }),
+      );
+      const early = await maintenanceUpdate(maintenance.id, 'verifying', 'Checking.');
+      expect(early.status).toBe(400);
+      const problem = await readJson(early);
+      expect(problem.errors[0].path).toBe('status');
+      expect(problem.errors[0].message).toContain('scheduled, in_progress or completed');
+      const listed = (
+        await readJson(await t.request('/api/v2/scheduled-maintenances/upcoming.json'))
+      ).scheduled_maintenances.find((m: { id: string }) => m.id === maintenance.id);
+      expect(listed.status).toBe('scheduled');
+      expect(listed.incident_updates.map((u: { status: string }) => u.status)).toEqual([
+        'scheduled',
+      ]);
+      const components = (await readJson(await t.request('/api/v2/components.json'))).components;
+      expect(components[0].status).toBe('operational');
+      // Started early by hand, it may then be verified.
+      expect((await maintenanceUpdate(maintenance.id, 'in_progress', 'Starting now.')).status).toBe(
+        200,
+      );
+      expect((await maintenanceUpdate(maintenance.id, 'verifying', 'Checking.')).status).toBe(200);
+      await maintenanceUpdate(maintenance.id, 'completed', 'Done.');
+    }
+  });
+
+  it('lets ops call off a maintenance before its window with completed: it never shows as under way', async () => {
+    const maintenance = await readJson(
+      await t.request('/v1/status/maintenances', {
+        method: 'POST',
+        json: {
+          name: 'Upgrade',
+          body: 'Read-only for an hour.',
+          scheduled_for: '2026-03-02T10:00:00Z',
+          scheduled_until: '2026-03-02T11:00:00Z',
+          components: [api.id],
+          notify_accounts: false,
+        },
+      }),
+    );
+    expect((await maintenanceUpdate(maintenance.id, 'completed', 'Called off.')).status).toBe(200);
+    t.clock.set('2026-03-02T10:30:00Z');
+    const listed = (await readJson(await t.request('/api/v2/scheduled-maintenances.json')))
+      .scheduled_maintenances[0];
+    expect(listed.status).toBe('completed');
+    expect(listed.incident_updates.map((u: { status: string }) => u.status)).toEqual([
+      'completed',
+      'scheduled',
+    ]);
+    const components = (await readJson(await t.request('/api/v2/components.json'))).components;
+    expect(components[0].status).toBe('operational');
+  });
+
   it('refuses to put a maintenance back to scheduled once its window has started by the clock, and changes nothing', async () => {
     const maintenance = await readJson(
       await t.request('/v1/status/maintenances', {

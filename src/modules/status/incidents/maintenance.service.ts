@@ -65,8 +65,18 @@ export async function postMaintenanceUpdate(
   await changeStatus(deps, async (tx) => {
     const now = deps.clock.now();
     const maintenance = await lockIncident(tx, id, 'maintenance');
-    if (incidentStatusAt(maintenance, now) === 'completed') {
+    const current = incidentStatusAt(maintenance, now);
+    if (current === 'completed') {
       throw new AppError('conflict', 'The maintenance is completed.');
+    }
+    // Verifying before it began would skip in_progress in its history and put its components
+    // under maintenance ahead of the window; completed stays open, to call it off.
+    if (current === 'scheduled' && input.status === 'verifying') {
+      throw invalidInput(
+        'status',
+        'the maintenance has not begun: it can be scheduled, in_progress or completed ' +
+          '(called off) until it is in progress',
+      );
     }
     if (
       input.status === 'scheduled' &&
