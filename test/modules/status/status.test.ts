@@ -171,6 +171,66 @@ describe('status: components, incidents, maintenance and the public Statuspage A
     expect(await banners('uses-api')).toMatchObject([{ title: 'Elevated API errors' }]);
   });
 
+  it('keeps the banner audience of an incident naming more than 50 components valid, reaching their accounts, when it opens and when it spreads', async () => {
+    const many: { id: string }[] = [];
+    for (let n = 1; n <= 70; n += 1) {
+      many.push(
+        await readJson(
+          await t.request('/v1/status/components', { method: 'POST', json: { name: `C${n}` } }),
+        ),
+      );
+    }
+    await t.request('/v1/accounts/batch', {
+      method: 'POST',
+      json: {
+        accounts: [
+          { id: 'uses-c55', components: ['C55'] },
+          { id: 'uses-c70', components: ['C70'] },
+        ],
+      },
+    });
+    const incident = await readJson(
+      await t.request('/v1/status/incidents', {
+        method: 'POST',
+        json: {
+          name: 'Region down',
+          body: 'Investigating.',
+          components: many.slice(0, 60).map(({ id }) => ({ id, status: 'major_outage' })),
+        },
+      }),
+    );
+    expect(incident.id).toBeTruthy();
+    const campaignOf = async () =>
+      (await readJson(await t.request('/v1/campaigns?limit=100'))).data.find(
+        (c: { title: string }) => c.title === 'Region down',
+      );
+    // The console sends the audience back as it read it when ops edit the banner.
+    const edit = async () => {
+      const campaign = await campaignOf();
+      return t.request(`/v1/campaigns/${campaign.id}`, {
+        method: 'PATCH',
+        json: { audience: campaign.audience },
+      });
+    };
+    expect((await edit()).status).toBe(200);
+    expect(await banners('uses-c55')).toMatchObject([{ title: 'Region down' }]);
+    expect(await banners('dashboard-only')).toEqual([]);
+
+    const spread = await t.request(`/v1/status/incidents/${incident.id}/updates`, {
+      method: 'POST',
+      json: {
+        status: 'identified',
+        body: 'More services are down.',
+        components: many.slice(60).map(({ id }) => ({ id, status: 'major_outage' })),
+      },
+    });
+    expect(spread.status).toBe(200);
+    expect((await edit()).status).toBe(200);
+    expect(await banners('uses-c70')).toMatchObject([{ title: 'Region down' }]);
+    expect(await banners('uses-c55')).toMatchObject([{ title: 'Region down' }]);
+    expect(await banners('dashboard-only')).toEqual([]);
+  });
+
   it('moves scheduled maintenance to in progress and completed with its window', async () => {
     const scheduled = await readJson(
       await t.request('/v1/status/maintenances', {

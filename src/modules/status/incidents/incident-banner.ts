@@ -8,7 +8,7 @@ import {
   statusComponents,
 } from '../../../db/schema';
 import type { Deps } from '../../../deps';
-import type { Audience } from '../../campaigns/audience';
+import type { Audience, AudienceCondition } from '../../campaigns/audience';
 import type { CampaignCreate, CampaignPatch } from '../../campaigns/campaign-input';
 import {
   type Actor,
@@ -80,19 +80,17 @@ export async function widenedAudience(
     .where(eq(campaigns.id, campaignId));
   const audience = campaign?.audience as Audience | undefined;
   if (audience?.type !== 'rule' || !('any' in audience)) return undefined;
-  const added = await audienceOf(tx, componentIds);
-  if (added.type !== 'rule' || !('any' in added)) return undefined;
-  const named = new Set(
-    audience.any.flatMap((c) =>
-      'op' in c && c.op === 'contains' && c.attribute === 'components'
-        ? [String(c.value).toLowerCase()]
-        : [],
-    ),
-  );
-  const fresh = added.any.filter(
-    (c) => 'op' in c && c.op === 'contains' && !named.has(String(c.value).toLowerCase()),
-  );
-  return fresh.length === 0 ? undefined : { type: 'rule', any: [...audience.any, ...fresh] };
+  const current = componentPredicates(audience.any);
+  const added = await componentNames(tx, componentIds);
+  const named = new Set((current ?? []).map((name) => name.toLowerCase()));
+  const fresh = added.filter((name) => !named.has(name.toLowerCase()));
+  if (fresh.length === 0) return undefined;
+  if (current) return componentAudience([...current, ...fresh]);
+  // Ops mixed in conditions of their own: theirs stay, the new components' groups follow.
+  const more = componentAudience(fresh);
+  if (more.type !== 'rule' || !('any' in more)) return undefined;
+  const any = [...audience.any, ...more.any];
+  return any.length <= RULE_LIMIT ? { type: 'rule', any } : undefined;
 }
 
 function bannerFor(deps: Deps, content: BannerContent, audience: Audience): CampaignCreate {
@@ -120,6 +118,11 @@ function bannerFor(deps: Deps, content: BannerContent, audience: Audience): Camp
  */
 async function audienceOf(db: Db, componentIds: string[]): Promise<Audience> {
   if (componentIds.length === 0) return { type: 'all' };
+  return componentAudience(await componentNames(db, componentIds));
+}
+
+async function componentNames(db: Db, componentIds: string[]): Promise<string[]> {
+  if (componentIds.length === 0) return [];
   const ids = sql`${JSON.stringify(componentIds)}::jsonb`;
   const rows = await db
     .select({ name: statusComponents.name })
@@ -128,9 +131,51 @@ async function audienceOf(db: Db, componentIds: string[]): Promise<Audience> {
       sql`${statusComponents.id} in (select jsonb_array_elements_text(${ids})::uuid)
           or ${statusComponents.groupId} in (select jsonb_array_elements_text(${ids})::uuid)`,
     );
-  const names = [...new Set(rows.map((r) => r.name))];
-  return {
-    type: 'rule',
-    any: names.map((name) => ({ attribute: 'components', op: 'contains' as const, value: name })),
-  };
+  return [...new Set(rows.map((r) => r.name))];
+}
+
+// The campaign schema allows 50 conditions in a rule and 50 predicates in a nested group.
+const RULE_LIMIT = 50;
+
+/**
+ * Accounts using any of the components `names`, as an audience the campaign schema accepts
+ * (so ops can still edit the banner): flat up to 50 names, then ORed groups of 50 (up to
+ * 2,500), and beyond that everyone, which still reaches every one of those accounts.
+ */
+export function componentAudience(names: string[]): Audience {
+  const predicates = names.map((name) => ({
+    attribute: 'components',
+    op: 'contains' as const,
+    value: name,
+  }));
+  if (predicates.length === 0) return { type: 'all' };
+  if (predicates.length <= RULE_LIMIT) return { type: 'rule', any: predicates };
+  if (predicates.length > RULE_LIMIT * RULE_LIMIT) return { type: 'all' };
+  const groups = [];
+  for (let at = 0; at < predicates.length; at += RULE_LIMIT) {
+    groups.push({ any: predicates.slice(at, at + RULE_LIMIT) });
+  }
+  return { type: 'rule', any: groups };
+}
+
+/**
+ * The component names of a rule `componentAudience` wrote, flat or grouped; undefined when
+ * the rule holds anything else.
+ */
+function componentPredicates(conditions: AudienceCondition[]): string[] | undefined {
+  const names: string[] = [];
+  for (const condition of conditions) {
+    if ('any' in condition) {
+      const inner = componentPredicates(condition.any);
+      if (!inner) return undefined;
+      names.push(...inner);
+    } else if (
+      'op' in condition &&
+      condition.op === 'contains' &&
+      condition.attribute === 'components'
+    ) {
+      names.push(String(condition.value));
+    } else return undefined;
+  }
+  return names;
 }
