@@ -44,11 +44,13 @@ describe('migration 0025 over events stored before it', () => {
   beforeAll(async () => {
     const database = await createTestDatabase();
     await migrateEmptyDatabaseTo(database, '0024_campaigns_event_index');
-    // Today's code reads events.version, which 0027 adds: the column stands in for the steps
-    // run over 0024 and is dropped before the later migrations add it (0025 reads none of it).
+    // Today's code reads events.version, which 0027 adds, and writes tickets.source_updated_at,
+    // which 0033 adds: the columns stand in for the steps run over 0024 and are dropped before
+    // the later migrations add them (0025 reads neither).
     await database.db.execute(
       sql`alter table events add column version integer not null default 1`,
     );
+    await database.db.execute(sql`alter table tickets add column source_updated_at timestamptz`);
     t = await startTestApp({ database });
     let id = 0;
     const tickets = Array.from({ length: WEEKS }, (_, w) => {
@@ -103,6 +105,7 @@ describe('migration 0025 over events stored before it', () => {
     expect(await queued()).toEqual([]);
 
     await t.deps.db.execute(sql`alter table events drop column version`);
+    await t.deps.db.execute(sql`alter table tickets drop column source_updated_at`);
     await migrateDatabase(t.database);
 
     // For the event's reason only, from a week before its extra start's window: the extra
