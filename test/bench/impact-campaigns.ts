@@ -18,6 +18,8 @@ import {
  * gamma factor, other reasons at an account-specific multiple of it; accounts exposed over the
  * campaign's days (most early), so windows differ in length; the effect either the same share
  * for everyone, concentrated in the heaviest 2% of accounts, or moved whole to another reason.
+ * One scenario draws rates of two kinds instead of the gamma: a few heavy accounts among many
+ * light ones, so that a small holdout holds one or two of them, or none.
  *
  * The truth is what the estimator claims to estimate: the contacts these treated accounts
  * would have made without the campaign minus those they were expected to make with it, given
@@ -38,6 +40,11 @@ export type CampaignScenario = {
   daysAfter: [number, number];
   /** Days from the campaign's start of the looks taken before the window closes. */
   looks?: number[];
+  /**
+   * Rates from two kinds of account instead of a gamma: a share of heavy accounts writing
+   * `ratio` times as often as the light rest (shape is then unused).
+   */
+  heavy?: { share: [number, number]; ratio: [number, number] };
 };
 
 export type Truth = { net: number; target: number; shifted: number };
@@ -99,6 +106,9 @@ export function campaignSimulator(seed: number) {
     const windowDays = campaignDays + Math.round(between(scenario.daysAfter));
     const otherRatio = between([1, 4]);
     const daily = base / windowDays;
+    const heavyAccounts = scenario.heavy && between(scenario.heavy.share);
+    const heavyRatio = scenario.heavy ? logBetween(scenario.heavy.ratio) : 1;
+    const lightDaily = heavyAccounts ? daily / (1 - heavyAccounts + heavyAccounts * heavyRatio) : 0;
     const rateScale = daily / shape; // gamma(shape, rate = 1/scale) has mean `daily`
     // The heaviest 2% (by their usual rate) and their share of all contacts.
     const heavy = gammaQuantile(0.98, shape, 1 / rateScale);
@@ -125,7 +135,9 @@ export function campaignSimulator(seed: number) {
     for (let i = 0; i < audience; i++) {
       const heldOut = u() < holdoutShare;
       // Gamma(k) as Gamma(k + 1)·U^(1/k): the same law, drawn faster for shapes below 1.
-      const rate = gammaDraw(shape + 1, 1 / rateScale) * u() ** (1 / shape);
+      const rate = heavyAccounts
+        ? lightDaily * (u() < heavyAccounts ? heavyRatio : 1)
+        : gammaDraw(shape + 1, 1 / rateScale) * u() ** (1 / shape);
       const drift = Math.exp(0.5 * normalDraw() - 0.125);
       const otherShare = otherRatio * Math.exp(0.7 * normalDraw() - 0.245);
       const exposed = exposureDay();

@@ -83,6 +83,14 @@ const SCENARIOS: CampaignScenario[] = [
     daysAfter: [49, 49],
     looks: [7, 14, 21, 28, 35, 42, 49, 56],
   },
+  {
+    ...common,
+    name: 'few heavy accounts (1–5%, 50–300×), small audiences',
+    audience: [300, 2_000],
+    holdout: [0.05, 0.2],
+    baseRate: [0.05, 0.5],
+    heavy: { share: [0.01, 0.05], ratio: [50, 300] },
+  },
 ];
 
 const pct = (value: number, digits = 1) =>
