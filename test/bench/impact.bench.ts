@@ -85,7 +85,7 @@ const SCENARIOS: CampaignScenario[] = [
   },
   {
     ...common,
-    name: 'few heavy accounts (1–5%, 50–300×), small audiences',
+    name: 'few heavy accounts (1–5% at 50–300×), 300–2k',
     audience: [300, 2_000],
     holdout: [0.05, 0.2],
     baseRate: [0.05, 0.5],

@@ -125,6 +125,50 @@ describe('GET /v1/campaigns/{id}/impact', { timeout: paced.timeout }, () => {
     );
   });
 
+  it('refuses when a few heavy accounts make most of the contacts, saying how large a group would do', async () => {
+    // One account in 50 is heavy: 40 billing contacts in the 8 weeks before exposure and 15 in
+    // the window; of the others one in four writes once in the window. Each account's past
+    // predicts it, so the adjusted values are not skewed, but ~4 heavy accounts in a holdout
+    // of ~200 decide its mean (simulated, such holdouts cover the truth ~88% of the time).
+    const campaign = await createCampaign(10);
+    const tickets: Record<string, string>[] = [];
+    const groups = { held: 0, treated: 0 };
+    for (let i = 0; i < ACCOUNTS; i++) {
+      const inGroup = isHeldOut(campaign.id, `a-${i}`, 10) ? groups.held++ : groups.treated++;
+      const heavy = inGroup % 50 === 0;
+      const dates = [
+        ...Array.from({ length: heavy ? 40 : 0 }, (_, k) => `2026-02-${10 + (k % 18)}T10:00:00Z`),
+        ...Array.from({ length: heavy ? 15 : inGroup % 4 === 1 ? 1 : 0 }, (_, k) => {
+          return `2026-03-0${3 + (k % 5)}T10:00:00Z`;
+        }),
+      ];
+      dates.forEach((created_at, k) => {
+        tickets.push({
+          source: 'test',
+          external_id: `${i}-${k}`,
+          account_id: `a-${i}`,
+          reason: 'Billing',
+          created_at,
+        });
+      });
+    }
+    for (let i = 0; i < ACCOUNTS; i++) {
+      await t.request(`/v1/accounts/a-${i}/notices`, { key: appKey });
+    }
+    await t.deps.notices.exposures.flush();
+    t.clock.set('2026-03-30T00:00:00Z');
+    const ingested = await t.request('/v1/tickets', { method: 'POST', json: { tickets } });
+    expect(ingested.status).toBe(200);
+    const result = await impact(campaign.id);
+    expect(result.companion.holdout.accounts).toBe(groups.held);
+    for (const name of ['net', 'target']) {
+      expect(result[name]).toMatchObject({ status: 'insufficient_data' });
+      expect(result[name].reason).toMatch(/a few accounts make most of the .*contacts/);
+      expect(result[name].needed.more_weeks).toBeNull();
+      expect(result[name].needed.holdout_accounts).toBeGreaterThan(groups.held);
+    }
+  });
+
   it('answers clearly when nothing can be measured yet', async () => {
     const campaign = await createCampaign(10);
     const result = await impact(campaign.id);
