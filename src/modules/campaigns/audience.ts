@@ -36,9 +36,12 @@ const PredicateSchema = z
     example: { attribute: 'components', op: 'contains', value: 'API' },
   });
 
+/** The most conditions a rule, or a group inside it, may hold. */
+export const MAX_RULE_CONDITIONS = 50;
+
 const InnerGroupSchema = z.union([
-  z.strictObject({ all: z.array(PredicateSchema).min(1).max(50) }),
-  z.strictObject({ any: z.array(PredicateSchema).min(1).max(50) }),
+  z.strictObject({ all: z.array(PredicateSchema).min(1).max(MAX_RULE_CONDITIONS) }),
+  z.strictObject({ any: z.array(PredicateSchema).min(1).max(MAX_RULE_CONDITIONS) }),
 ]);
 
 const Condition = z.union([PredicateSchema, InnerGroupSchema]);
@@ -50,8 +53,14 @@ export const AudienceSchema = z
       type: z.literal('accounts'),
       account_ids: z.array(z.string().min(1).max(200)).min(1).max(10_000),
     }),
-    z.strictObject({ type: z.literal('rule'), all: z.array(Condition).min(1).max(50) }),
-    z.strictObject({ type: z.literal('rule'), any: z.array(Condition).min(1).max(50) }),
+    z.strictObject({
+      type: z.literal('rule'),
+      all: z.array(Condition).min(1).max(MAX_RULE_CONDITIONS),
+    }),
+    z.strictObject({
+      type: z.literal('rule'),
+      any: z.array(Condition).min(1).max(MAX_RULE_CONDITIONS),
+    }),
   ])
   .openapi('Audience', {
     description:

@@ -119,10 +119,10 @@ export const zendeskRoutes = createRouter().openapi(webhookRoute, async (c) => {
       fieldErrors(ticket.error.issues, 'body'),
     );
   }
-  // A created event shows the ticket as it was created: delivered again after later events
-  // (Zendesk retries a delivery it saw fail), it must not take the ticket back to that.
   if (event.type === TICKET_UNDELETED) await forgetRemoval(deps, key, updatedAt);
   const summary = await ingestTickets(deps, [ticket.data], {
+    // A created event shows the ticket as it was created: delivered again after later events
+    // (Zendesk retries a delivery it saw fail), it must not take the ticket back to that.
     stored: event.type === TICKET_CREATED ? 'keep' : 'update',
     resolution: 'kept while resolved',
     sourceUpdatedAt: updatedAt,

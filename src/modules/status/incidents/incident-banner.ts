@@ -8,7 +8,11 @@ import {
   statusComponents,
 } from '../../../db/schema';
 import type { Deps } from '../../../deps';
-import type { Audience, AudienceCondition } from '../../campaigns/audience';
+import {
+  type Audience,
+  type AudienceCondition,
+  MAX_RULE_CONDITIONS,
+} from '../../campaigns/audience';
 import type { CampaignCreate, CampaignPatch } from '../../campaigns/campaign-input';
 import {
   type Actor,
@@ -90,7 +94,7 @@ export async function widenedAudience(
   const more = componentAudience(fresh);
   if (more.type !== 'rule' || !('any' in more)) return undefined;
   const any = [...audience.any, ...more.any];
-  return any.length <= RULE_LIMIT ? { type: 'rule', any } : undefined;
+  return any.length <= MAX_RULE_CONDITIONS ? { type: 'rule', any } : undefined;
 }
 
 function bannerFor(deps: Deps, content: BannerContent, audience: Audience): CampaignCreate {
@@ -134,9 +138,6 @@ async function componentNames(db: Db, componentIds: string[]): Promise<string[]>
   return [...new Set(rows.map((r) => r.name))];
 }
 
-// The campaign schema allows 50 conditions in a rule and 50 predicates in a nested group.
-const RULE_LIMIT = 50;
-
 /**
  * Accounts using any of the components `names`, as an audience the campaign schema accepts
  * (so ops can still edit the banner): flat up to 50 names, then ORed groups of 50 (up to
@@ -149,11 +150,11 @@ export function componentAudience(names: string[]): Audience {
     value: name,
   }));
   if (predicates.length === 0) return { type: 'all' };
-  if (predicates.length <= RULE_LIMIT) return { type: 'rule', any: predicates };
-  if (predicates.length > RULE_LIMIT * RULE_LIMIT) return { type: 'all' };
+  if (predicates.length <= MAX_RULE_CONDITIONS) return { type: 'rule', any: predicates };
+  if (predicates.length > MAX_RULE_CONDITIONS * MAX_RULE_CONDITIONS) return { type: 'all' };
   const groups = [];
-  for (let at = 0; at < predicates.length; at += RULE_LIMIT) {
-    groups.push({ any: predicates.slice(at, at + RULE_LIMIT) });
+  for (let at = 0; at < predicates.length; at += MAX_RULE_CONDITIONS) {
+    groups.push({ any: predicates.slice(at, at + MAX_RULE_CONDITIONS) });
   }
   return { type: 'rule', any: groups };
 }
