@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,33 +6,10 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../src/db/json-param';
 import { freePort } from '../helpers/free-port';
+import { runImportCommand as runImport } from '../helpers/run-import-command';
 import { serveTestApp } from '../helpers/serve-app';
 import { sharedDataHead } from '../helpers/shared-data';
 import { startTestApp, type TestApp } from '../helpers/test-app';
-
-const ROOT = new URL('../..', import.meta.url).pathname;
-
-function runImport(args: string[], env: Record<string, string>) {
-  return new Promise<{ code: number | null; output: string }>((resolve) => {
-    const child = spawn(
-      join(ROOT, 'node_modules/.bin/tsx'),
-      ['src/cli/import-tickets.ts', ...args],
-      {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH ?? '', ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let output = '';
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.on('exit', (code) => resolve({ code, output }));
-  });
-}
 
 describe('npm run import', () => {
   let t: TestApp;
