@@ -18,17 +18,20 @@ import {
   readCheckpoint,
   writeCheckpoint,
 } from './import-checkpoint';
-import { postTicketBatch } from './ticket-api-client';
+import { postTicketBatch, StoredUnderOtherSourceError } from './ticket-api-client';
 
 const USAGE = `Usage: npm run import -- FILE.csv[.gz] [--map field=column ...] [--source NAME]
                           [--batch-size N] [--restart] [--progress-seconds S]
+                          [--store-anyway]
 
 Sends a CSV ticket export to a running forestall (FORESTALL_URL, default
 http://localhost:3000) with an API key of role ops or admin (FORESTALL_API_KEY).
 Columns named like ticket fields (source, external_id, account_id, reason, sub_reason,
 channel, created_at, resolved_at, first_response_at, csat) are used as they are; --map
 renames others. An interrupted import resumes where it stopped when run again (per file and
-server). On a terminal it shows a progress bar; elsewhere a progress line every S seconds (5).`;
+server). On a terminal it shows a progress bar; elsewhere a progress line every S seconds (5).
+A file under a source new to the server whose ids are mostly stored under another source is
+refused (the same tickets would count twice): --store-anyway imports it as other tickets.`;
 
 const MAX_LISTED_REJECTIONS = 20;
 
@@ -41,6 +44,7 @@ async function main(): Promise<number> {
       'batch-size': { type: 'string', default: '5000' },
       'checkpoint-dir': { type: 'string', default: './data/imports' },
       restart: { type: 'boolean', default: false },
+      'store-anyway': { type: 'boolean', default: false },
       'progress-seconds': { type: 'string', default: '5' },
       help: { type: 'boolean', default: false },
     },
@@ -56,6 +60,7 @@ async function main(): Promise<number> {
   const map = parseColumnMap(values.map);
   const batchSize = Math.min(5_000, Math.max(1, Number(values['batch-size']) || 5_000));
   const source = values.source ?? undefined;
+  const storeAnyway = values['store-anyway'];
 
   // The same file sent to another server is another import.
   const checkpointFile = await checkpointPath(values['checkpoint-dir'], file, {
@@ -93,7 +98,12 @@ async function main(): Promise<number> {
   const flush = async () => {
     if (batch.length === 0) return;
     const tickets: TicketInput[] = batch.map((row) => row.ticket);
-    const result = await postTicketBatch({ url: config.url, apiKey: config.apiKey ?? '' }, tickets);
+    const api = { url: config.url, apiKey: config.apiKey ?? '', storeAnyway };
+    const result = await postTicketBatch(api, tickets).catch((error: unknown) => {
+      throw error instanceof StoredUnderOtherSourceError
+        ? storedUnderOtherSource(file, error, checkpoint.linesDone)
+        : error;
+    });
     addSummary(checkpoint.summary, result.summary);
     checkpoint.summary.received += result.rejected.length;
     checkpoint.summary.rejected += result.rejected.length;
@@ -138,6 +148,16 @@ async function main(): Promise<number> {
     for (const line of rejections.slice(0, MAX_LISTED_REJECTIONS)) console.log(`  ${line}`);
   }
   return 0;
+}
+
+/** The server's refusal, and what to run instead. */
+function storedUnderOtherSource(file: string, refusal: Error, linesDone: number): Error {
+  const done = linesDone > 0 ? `Lines up to ${linesDone} are imported; the rest is not. ` : '';
+  return new Error(
+    `${file} was refused: ${refusal.message}\n${done}If they are the same tickets, import ` +
+      'the file under that source (--source NAME); if they are other tickets that share ids, ' +
+      'run the command again with --store-anyway.',
+  );
 }
 
 /** The file's bytes, gunzipped when it starts with the gzip magic number. */

@@ -8,9 +8,15 @@ import {
   type TicketInput,
 } from '../modules/tickets/ticket-input';
 
-const RefusalSchema = ProblemSchema.pick({ detail: true, errors: true });
+const RefusalSchema = ProblemSchema.pick({ code: true, detail: true, errors: true });
+
+/** The server's 409 `stored_under_other_source`: its detail names the source and the share. */
+export class StoredUnderOtherSourceError extends Error {}
 
 const MAX_ATTEMPTS = 5;
+
+/** Where to send, and whether to store tickets whose ids are stored under another source. */
+export type Api = { url: string; apiKey: string; storeAnyway?: boolean };
 
 export type BatchResult = {
   summary: IngestSummary;
@@ -22,10 +28,7 @@ export type BatchResult = {
  * set aside and the rest sent again; a batch over the server's body limit (413) is sent in two
  * halves, one after the other; 429, 5xx and network errors are retried with backoff.
  */
-export async function postTicketBatch(
-  api: { url: string; apiKey: string },
-  tickets: TicketInput[],
-): Promise<BatchResult> {
+export async function postTicketBatch(api: Api, tickets: TicketInput[]): Promise<BatchResult> {
   const rejected = new Map<number, FieldError[]>();
   let remaining = tickets.map((ticket, index) => ({ ticket, index }));
   for (let attempt = 1; ; attempt++) {
@@ -42,6 +45,13 @@ export async function postTicketBatch(
     if (response instanceof Response && response.status === 413 && remaining.length > 1) {
       // Wide rows (long reasons, non-Latin text) make 5,000 tickets more than BODY_LIMIT_BYTES.
       return sendInHalves(api, remaining, rejected);
+    }
+    if (response instanceof Response && response.status === 409) {
+      const problem = RefusalSchema.safeParse(await response.json().catch(() => undefined));
+      if (problem.data?.code === 'stored_under_other_source') {
+        throw new StoredUnderOtherSourceError(problem.data.detail);
+      }
+      throw new Error(`The server refused the batch: ${problem.data?.detail ?? 'HTTP 409'}`);
     }
     if (response instanceof Response && response.status === 400) {
       const problem = RefusalSchema.parse(await response.json());
@@ -72,7 +82,7 @@ export async function postTicketBatch(
 }
 
 async function sendInHalves(
-  api: { url: string; apiKey: string },
+  api: Api,
   rows: { ticket: TicketInput; index: number }[],
   rejected: Map<number, FieldError[]>,
 ): Promise<BatchResult> {
@@ -92,11 +102,12 @@ async function sendInHalves(
   return { summary, rejected: listRejected(rejected) };
 }
 
-function send(api: { url: string; apiKey: string }, tickets: TicketInput[]): Promise<Response> {
+function send(api: Api, tickets: TicketInput[]): Promise<Response> {
+  const body = api.storeAnyway ? { tickets, store_anyway: true } : { tickets };
   return fetch(`${api.url}/v1/tickets`, {
     method: 'POST',
     headers: { authorization: `Bearer ${api.apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ tickets }),
+    body: JSON.stringify(body),
   });
 }
 

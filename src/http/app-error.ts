@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  stored_under_other_source: 409,
   last_admin_key: 409,
   idempotency_key_in_use: 409,
   idempotency_answer_lost: 409,
@@ -37,6 +38,7 @@ const TITLES: Record<ErrorCode, string> = {
   forbidden: 'Forbidden',
   not_found: 'Not found',
   conflict: 'Conflict',
+  stored_under_other_source: 'Tickets stored already under another source',
   last_admin_key: 'Cannot revoke the last admin key',
   idempotency_key_in_use: 'A request with this Idempotency-Key is still being processed',
   idempotency_answer_lost:

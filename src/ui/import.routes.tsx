@@ -10,7 +10,7 @@ import {
   runImport,
   startImportRun,
 } from '../modules/tickets/import-runs.service';
-import { type OtherSource, storedUnderOtherSource } from '../modules/tickets/other-source';
+import { type OtherSource, shareOf, storedUnderOtherSource } from '../modules/tickets/other-source';
 import { Card, PageHeader } from '../view-kit/components';
 import { Checkboxes, FileField, PostForm, SelectField, TextField } from '../view-kit/fields';
 import { emptyForm, type FormState } from '../view-kit/form-state';
@@ -264,7 +264,7 @@ importRoutes.post(
         if (rows === 0) throw fileProblem(NO_ROWS);
         const other = input.storeAnyway
           ? undefined
-          : await storedUnderOtherSource(deps, checked.firstTickets);
+          : await storedUnderOtherSource(deps.db, checked.firstTickets);
         if (other) throw storedAlready(other);
         const run = await startImportRun(deps, {
           formToken: token,
@@ -294,7 +294,7 @@ importRoutes.post(
 
 /** The file's tickets look stored already under another source: asked, not imported twice. */
 function storedAlready(other: OtherSource) {
-  const share = Math.round((100 * other.matched) / other.sampled);
+  const share = shareOf(other);
   const message =
     `${countOf(other.matched, 'ticket')} of the first ${other.sampled.toLocaleString('en')} ` +
     `in this file (${share}%) have ids stored already under the source "${other.source}". ` +

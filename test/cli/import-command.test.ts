@@ -128,6 +128,28 @@ describe('npm run import', () => {
     expect(ids?.n).toBe(ids?.d);
   });
 
+  it('refuses a file stored already under another source, and imports it with --store-anyway', async () => {
+    const checkpoints = join(dir, 'checkpoints-d');
+    const under = (source: string, ...more: string[]) =>
+      runImport([file, '--source', source, '--checkpoint-dir', checkpoints, ...more], env());
+    expect((await under('nyc-council')).code).toBe(0);
+    const stored = await ticketCount();
+
+    const refused = await under('csv');
+    expect(refused.code).toBe(1);
+    expect(refused.output).toMatch(
+      /refused: [\d,]+ of the first [\d,]+ tickets in this batch \(100%\) have ids stored already under the source "nyc-council"/,
+    );
+    expect(refused.output).toContain('--store-anyway');
+    expect(await ticketCount()).toBe(stored);
+
+    const anyway = await under('csv', '--store-anyway');
+    expect(anyway.code, anyway.output).toBe(0);
+    expect(await ticketCount()).toBe(2 * (stored ?? 0));
+    // Resumed or sent again under its source, the file is not looked up again.
+    expect((await under('csv', '--restart')).output).toMatch(/0 inserted/);
+  });
+
   it('explains what it needs when the key or file is missing', async () => {
     const noKey = await runImport([file], { FORESTALL_URL: server.url });
     expect(noKey.code).toBe(1);

@@ -2,6 +2,7 @@ import type { Deps } from '../../deps';
 import { AppError, type FieldError } from '../../http/app-error';
 import { csvBatches, type ImportOptions, lineOf } from './csv-batches';
 import { settleAfterIngest, writeBatch } from './ingest.service';
+import { storedUnderOtherSource, storedUnderOtherSourceProblem } from './other-source';
 import { addSummary, emptySummary, type IngestSummary } from './ticket-input';
 
 export type { ImportOptions } from './csv-batches';
@@ -13,17 +14,22 @@ export type ImportResult = IngestSummary & { errors: FieldError[] };
 /**
  * Imports a CSV stream in one transaction: with `reject`, a malformed file, a file of no rows
  * or any bad row writes nothing (400 naming the line); with `skip`, bad rows are counted and
- * listed.
+ * listed. A file whose first tickets look stored already under another source writes nothing
+ * (409), unless `storeAnyway`: as the console asks, only its first batch is looked up.
  * Memory stays flat whatever the file size: rows are written in batches as they arrive.
  */
 export async function importCsvTickets(
   deps: Deps,
   bytes: ReadableStream<Uint8Array>,
-  options: ImportOptions,
+  options: ImportOptions & { storeAnyway?: boolean },
 ): Promise<ImportResult> {
   const result: ImportResult = { ...emptySummary(), errors: [] };
   await deps.db.transaction(async (tx) => {
+    let first = !options.storeAnyway;
     for await (const batch of csvBatches(deps, bytes, options)) {
+      const other = first && (await storedUnderOtherSource(tx, batch.prepared.tickets));
+      if (other) throw storedUnderOtherSourceProblem(other, IN_A_FILE);
+      first = false;
       keepErrors(result.errors, batch.errors);
       addSummary(result, await writeBatch(tx, deps, batch.prepared));
       result.received += batch.unreadable;
@@ -42,6 +48,11 @@ export async function importCsvTickets(
   result.errors.sort((a, b) => lineOf(a.path) - lineOf(b.path));
   return result;
 }
+
+const IN_A_FILE = {
+  in: 'file',
+  flag: { location: 'query', example: 'store_anyway=true' },
+} as const;
 
 /** Adds bad fields to those kept, up to the number reported. */
 export function keepErrors(kept: FieldError[], more: FieldError[]): void {

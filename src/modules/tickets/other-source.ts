@@ -1,6 +1,8 @@
 import { sql } from 'drizzle-orm';
+import type { Db } from '../../db/database';
 import { jsonParam, rowsOf } from '../../db/json-param';
-import type { Deps } from '../../deps';
+import { AppError } from '../../http/app-error';
+import { countOf } from '../../lib/count-words';
 
 /** From this share of a file's first tickets on, they are taken to be tickets stored already. */
 const LARGE_SHARE = 0.5;
@@ -16,6 +18,8 @@ const SAMPLE_MIN = 20;
 /** Sources looked at, the first by name: each then gets SAMPLE_MIN probes. */
 const SOURCES_MAX = PROBES_MAX / SAMPLE_MIN;
 
+type TicketKey = { source: string; externalId: string };
+
 /** Of a file's first `sampled` tickets, `matched` have their id stored under `source`. */
 export type OtherSource = { source: string; matched: number; sampled: number; as: string };
 
@@ -28,12 +32,12 @@ export type OtherSource = { source: string; matched: number; sampled: number; as
  * and does not grow with the tickets stored.
  */
 export async function storedUnderOtherSource(
-  deps: Deps,
-  tickets: { source: string; externalId: string }[],
+  db: Db,
+  tickets: TicketKey[],
 ): Promise<OtherSource | undefined> {
   if (tickets.length === 0) return undefined;
   const sources = rowsOf<{ source: string }>(
-    await deps.db.execute(sql`
+    await db.execute(sql`
       with recursive sources(source, depth) as (
         (select source, 1 from tickets order by source limit 1)
         union all
@@ -49,7 +53,7 @@ export async function storedUnderOtherSource(
     .slice(0, size)
     .map((t) => ({ source: t.source, external_id: t.externalId }));
   const [top] = rowsOf<{ source: string; as: string; matched: number }>(
-    await deps.db.execute(sql`
+    await db.execute(sql`
       with sources as (select value as source from jsonb_array_elements_text(${jsonParam(sources)})),
       sample as (
         select * from jsonb_to_recordset(${jsonParam(sample)}) as x(source text, external_id text)
@@ -71,4 +75,50 @@ export async function storedUnderOtherSource(
   return top && top.matched >= LARGE_SHARE * sample.length
     ? { ...top, sampled: sample.length }
     : undefined;
+}
+
+/**
+ * `storedUnderOtherSource` for the tickets of sources nothing is stored under yet. The batch
+ * API has no first batch of a file: a source's first tickets are where its doubling starts,
+ * and later batches of a source (a feed, an import resumed) cost one index probe per source.
+ */
+export async function storedUnderOtherSourceWhenNew(
+  db: Db,
+  tickets: TicketKey[],
+): Promise<OtherSource | undefined> {
+  const sources = [...new Set(tickets.map((t) => t.source))];
+  const known = new Set(
+    rowsOf<{ source: string }>(
+      await db.execute(sql`
+        select value as source from jsonb_array_elements_text(${jsonParam(sources)})
+        where exists (select 1 from tickets t where t.source = value)`),
+    ).map((row) => row.source),
+  );
+  return storedUnderOtherSource(
+    db,
+    tickets.filter((t) => !known.has(t.source)),
+  );
+}
+
+export const shareOf = (other: OtherSource) => Math.round((100 * other.matched) / other.sampled);
+
+/**
+ * The API's 409 for tickets that look stored already under another source: what to send
+ * for the same tickets, and the field that stores them anyway as other tickets.
+ */
+export function storedUnderOtherSourceProblem(
+  other: OtherSource,
+  sent: { in: 'file' | 'batch'; flag: { location: 'query' | 'body'; example: string } },
+): AppError {
+  const found =
+    `${other.matched.toLocaleString('en')} of the first ${countOf(other.sampled, 'ticket')} ` +
+    `in this ${sent.in} (${shareOf(other)}%) have ids stored already under the source ` +
+    `"${other.source}": tickets are known by source and id, so under "${other.as}" they ` +
+    'would be stored a second time and counted twice.';
+  const way =
+    `If they are the same tickets, send them under "${other.source}"; if they are other ` +
+    `tickets that happen to share ids, send the ${sent.in} again with ${sent.flag.example}.`;
+  return new AppError('stored_under_other_source', `${found} Nothing was stored.`, [
+    { location: sent.flag.location, path: 'store_anyway', message: way },
+  ]);
 }

@@ -64,7 +64,17 @@ export const TicketInputSchema = z
 export type TicketInput = z.output<typeof TicketInputSchema>;
 
 export const TicketBatchSchema = z
-  .object({ tickets: z.array(TicketInputSchema).min(1).max(MAX_TICKETS_PER_BATCH) })
+  .object({
+    tickets: z.array(TicketInputSchema).min(1).max(MAX_TICKETS_PER_BATCH),
+    store_anyway: z
+      .boolean()
+      .default(false)
+      .openapi({
+        description:
+          '`true`: store the tickets of a new source even though most of them have ids stored ' +
+          'under another source (they are other tickets that share ids).',
+      }),
+  })
   .openapi('TicketBatch');
 
 export const IngestSummarySchema = z

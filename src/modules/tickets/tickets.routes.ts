@@ -2,11 +2,12 @@ import { z } from '@hono/zod-openapi';
 import { AppError } from '../../http/app-error';
 import { limitStream } from '../../http/body-limit';
 import { createRouter } from '../../http/create-router';
-import { defineRoute, json } from '../../http/define-route';
+import { defineRoute, json, problemResponse } from '../../http/define-route';
 import { type ColumnMap, parseColumnMap } from './csv-tickets';
 import { gunzippedCsv } from './gunzip';
 import { importCsvTickets } from './import.service';
 import { ingestTickets } from './ingest.service';
+import { storedUnderOtherSourceProblem, storedUnderOtherSourceWhenNew } from './other-source';
 import { IngestSummarySchema, TicketBatchSchema } from './ticket-input';
 
 const ImportResultSchema = IngestSummarySchema.extend({
@@ -14,6 +15,23 @@ const ImportResultSchema = IngestSummarySchema.extend({
     .array(z.object({ location: z.string(), path: z.string(), message: z.string() }))
     .openapi({ description: 'Up to 50 bad fields, with on_error=skip.' }),
 }).openapi('ImportResult');
+
+// Tickets are known by source and id: the same tickets under a second source count twice.
+const OTHER_SOURCE_BATCH =
+  'The tickets of a source nothing is stored under yet are looked up first: when most of ' +
+  'them (of the first 2,000 or so) have ids stored under another source, the answer is 409 ' +
+  '`stored_under_other_source` naming that source and the share, and nothing is stored. ' +
+  'Send them under that source if they are the same tickets, or with `store_anyway: true` ' +
+  'if they are other tickets that share ids. Later batches of a source are not looked up.';
+const OTHER_SOURCE_FILE =
+  'When most of the first 2,000 rows have ids stored under another source than their own, ' +
+  'the answer is 409 `stored_under_other_source` naming that source and the share, and ' +
+  'nothing is stored: send the file under that source if they are the same tickets, or ' +
+  'with `store_anyway=true` if they are other tickets that share ids.';
+const IN_A_BATCH = {
+  in: 'batch',
+  flag: { location: 'body', example: '"store_anyway": true' },
+} as const;
 
 const ingestRoute = defineRoute({
   access: { roles: ['ops'] },
@@ -27,7 +45,8 @@ const ingestRoute = defineRoute({
     'a batch are taken in order, as if sent one after another: the last is stored (with the ' +
     'earliest `first_response_at` of any), and each copy counts against the one before it, ' +
     'so a new ticket sent twice with a change is one insert and one update. A batch that ' +
-    'leaves a ticket as stored (a replay) counts all its copies as duplicates.',
+    'leaves a ticket as stored (a replay) counts all its copies as duplicates. ' +
+    OTHER_SOURCE_BATCH,
   request: {
     body: { required: true, content: json(TicketBatchSchema) },
   },
@@ -36,6 +55,10 @@ const ingestRoute = defineRoute({
       description: 'What happened to each ticket',
       content: json(IngestSummarySchema),
     },
+    409: problemResponse(
+      '`stored_under_other_source`: the tickets of a new source look stored already under ' +
+        'another; nothing was stored.',
+    ),
   },
 });
 
@@ -55,7 +78,8 @@ const importRoute = defineRoute({
     'or only its header) is a 400. Idempotent like ' +
     'POST /v1/tickets, so a failed or repeated import can simply be sent again. Rows are ' +
     'taken 2,000 at a time: a repeated file counts differing copies of one ticket in ' +
-    'different stretches as updates again, though what it stores is the same.',
+    'different stretches as updates again, though what it stores is the same. ' +
+    OTHER_SOURCE_FILE,
   request: {
     query: z.object({
       source: z.string().trim().min(1).max(100).optional().openapi({
@@ -65,6 +89,15 @@ const importRoute = defineRoute({
       on_error: z.enum(['reject', 'skip']).default('reject').openapi({
         description: '`reject`: any bad row fails the import. `skip`: bad rows are counted.',
       }),
+      store_anyway: z
+        .enum(['true', 'false'])
+        .default('false')
+        .transform((value) => value === 'true')
+        .openapi({
+          description:
+            '`true`: import the file even though most of its first tickets have ids stored ' +
+            'under another source (they are other tickets that share ids).',
+        }),
     }),
     body: {
       required: true,
@@ -79,13 +112,25 @@ const importRoute = defineRoute({
       description: 'What happened to the rows',
       content: json(ImportResultSchema),
     },
+    409: problemResponse(
+      '`stored_under_other_source`: the file looks imported already under another source; ' +
+        'nothing was stored.',
+    ),
   },
 });
 
 export const ticketRoutes = createRouter()
   .openapi(ingestRoute, async (c) => {
-    const { tickets } = c.req.valid('json');
-    return c.json(await ingestTickets(c.var.deps, tickets), 200);
+    const { tickets, store_anyway: storeAnyway } = c.req.valid('json');
+    const { deps } = c.var;
+    const other =
+      !storeAnyway &&
+      (await storedUnderOtherSourceWhenNew(
+        deps.db,
+        tickets.map((t) => ({ source: t.source, externalId: t.external_id })),
+      ));
+    if (other) throw storedUnderOtherSourceProblem(other, IN_A_BATCH);
+    return c.json(await ingestTickets(deps, tickets), 200);
   })
   .openapi(importRoute, async (c) => {
     const query = c.req.valid('query');
@@ -112,6 +157,7 @@ export const ticketRoutes = createRouter()
       source: query.source,
       onError: query.on_error,
       charset,
+      storeAnyway: query.store_anyway,
     });
     return c.json(result, 200);
   });

@@ -77,6 +77,54 @@ describe('POST /v1/tickets/import', () => {
     expect(await rows()).toHaveLength(2);
   });
 
+  it('refuses, with 409 naming it, a file whose tickets are stored under another source, unless told', async () => {
+    const csv = `${HEADER}1,a,Billing,2026-02-02,\n2,b,Billing,2026-02-03,\n3,c,Login,2026-02-03,\n`;
+    const fed = await t.request('/v1/tickets', {
+      method: 'POST',
+      json: {
+        tickets: [
+          ['1', 'a', 'Billing', '2026-02-02'],
+          ['2', 'b', 'Billing', '2026-02-03'],
+          ['3', 'c', 'Login', '2026-02-03'],
+        ].map(([id, account, reason, created]) => ({
+          source: 'zendesk',
+          external_id: id,
+          account_id: account,
+          reason,
+          created_at: created,
+        })),
+      },
+    });
+    expect(fed.status).toBe(200);
+    const billing = async () =>
+      (
+        await readJson(
+          await t.request('/v1/reasons/weekly?from=2026-02-02&to=2026-02-02&reason=billing'),
+        )
+      ).series[0].total;
+    expect(await billing()).toBe(2);
+
+    const refused = await expectProblem(await post(csv), 409, 'stored_under_other_source');
+    expect(refused.detail).toContain('3 of the first 3 tickets in this file (100%)');
+    expect(refused.detail).toContain('"zendesk"');
+    expect(refused.errors).toEqual([
+      expect.objectContaining({ location: 'query', path: 'store_anyway' }),
+    ]);
+    expect(await ticketCount()).toBe(3);
+
+    // Under the source they are stored under, they are the same tickets.
+    expect(await readJson(await post(csv, `source=zendesk&map=${MAP}`))).toMatchObject({
+      inserted: 0,
+      duplicates: 3,
+    });
+    // Told they are other tickets, stored twice and counted twice; a retry changes nothing.
+    const anyway = `source=crm&store_anyway=true&map=${MAP}`;
+    expect(await readJson(await post(csv, anyway))).toMatchObject({ inserted: 3 });
+    expect(await readJson(await post(csv, anyway))).toMatchObject({ inserted: 0, duplicates: 3 });
+    expect(await ticketCount()).toBe(6);
+    expect(await billing()).toBe(4);
+  });
+
   it('imports the shared data set, gzip-compressed, with column mapping only', async () => {
     const csv = await sharedDataHead(3_000);
     const response = await post(gzipSync(csv), 'source=nyc-council', {

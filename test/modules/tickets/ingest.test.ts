@@ -181,6 +181,31 @@ describe('POST /v1/tickets', () => {
     expect(await rollupTotal()).toBe(2);
   });
 
+  it('refuses, with 409 naming it, the first tickets of a new source whose ids are stored under another', async () => {
+    const batch = [ticket(1), ticket(2), ticket(3, { reason: 'Login' })];
+    await ingest(batch);
+    const again = batch.map((sent) => ({ ...sent, source: 'csv' }));
+    const refused = await expectProblem(await post(again), 409, 'stored_under_other_source');
+    expect(refused.detail).toContain('3 of the first 3 tickets in this batch (100%)');
+    expect(refused.detail).toContain('"helpdesk"');
+    expect(refused.errors).toEqual([
+      expect.objectContaining({ location: 'body', path: 'store_anyway' }),
+    ]);
+    expect(await rollupTotal()).toBe(3);
+
+    // Told they are other tickets, stored twice; a replay is a replay, flag or not.
+    const anyway = (tickets: unknown[]) =>
+      t.request('/v1/tickets', { method: 'POST', json: { tickets, store_anyway: true } });
+    expect(await readJson(await anyway(again))).toMatchObject({ inserted: 3 });
+    expect(await readJson(await anyway(again))).toMatchObject({ duplicates: 3 });
+    expect(await ingest(batch)).toMatchObject({ duplicates: 3 });
+    expect(await rollupTotal()).toBe(6);
+    // Only a source new to the workspace is looked up: later batches of a source pass.
+    expect(await ingest([ticket(4), { ...ticket(4), source: 'csv' }])).toMatchObject({
+      inserted: 2,
+    });
+  });
+
   it('rejects the whole batch when one ticket is bad, naming its index and field', async () => {
     const response = await post([
       ticket(1),
