@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { IngestSummarySchema } from '../modules/tickets/ticket-input';
+import { AnySummarySchema } from './ticket-api-client';
 
 /**
  * Where an import got to, saved after every batch the server acknowledged. A re-run of the
@@ -13,7 +13,8 @@ const CheckpointSchema = z.object({
   file: z.string(),
   linesDone: z.number(),
   completed: z.boolean(),
-  summary: IngestSummarySchema,
+  // Checkpoints written before `repeated` was counted are resumed, not started over.
+  summary: AnySummarySchema,
 });
 
 export type Checkpoint = z.infer<typeof CheckpointSchema>;

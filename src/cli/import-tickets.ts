@@ -225,7 +225,11 @@ function createProgress(totalBytes: number, everyMs: number, throughput: Through
 
 const describe = (s: IngestSummary) =>
   `${s.received} rows: ${s.inserted} inserted, ${s.updated} updated, ` +
-  `${s.duplicates} duplicates, ${s.rejected} rejected`;
+  `${s.duplicates} duplicates, ${s.rejected} rejected` +
+  (s.repeated > 0
+    ? ` (${s.repeated} of the updated and duplicates repeated a ticket earlier in their ` +
+      'batch; the last copy is stored)'
+    : '');
 
 main().then(
   (code) => process.exit(code),

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { FieldError } from '../http/app-error';
 import { ProblemSchema } from '../http/problem';
 import {
@@ -7,6 +8,11 @@ import {
   IngestSummarySchema,
   type TicketInput,
 } from '../modules/tickets/ticket-input';
+
+/** A summary from this server or an older one, which did not count `repeated`. */
+export const AnySummarySchema = IngestSummarySchema.extend({
+  repeated: z.number().int().default(0),
+});
 
 const RefusalSchema = ProblemSchema.pick({ code: true, detail: true, errors: true });
 
@@ -39,7 +45,7 @@ export async function postTicketBatch(api: Api, tickets: TicketInput[]): Promise
       remaining.map((row) => row.ticket),
     ).catch((error: Error) => error);
     if (response instanceof Response && response.ok) {
-      const summary = IngestSummarySchema.parse(await response.json());
+      const summary = AnySummarySchema.parse(await response.json());
       return { summary, rejected: listRejected(rejected) };
     }
     if (response instanceof Response && response.status === 413 && remaining.length > 1) {

@@ -31,7 +31,11 @@ const outcome = (run: ImportRun) =>
   `${countOf(run.inserted, 'new ticket')}, ` +
   (run.updated > 0 ? `${run.updated.toLocaleString('en')} updated, ` : '') +
   `${run.duplicates.toLocaleString('en')} already known` +
-  (run.rejected > 0 ? `, ${countOf(run.rejected, 'bad row')} skipped` : '');
+  (run.rejected > 0 ? `, ${countOf(run.rejected, 'bad row')} skipped` : '') +
+  (run.repeated > 0
+    ? ` (${run.repeated.toLocaleString('en')} of these repeated a ticket earlier in the ` +
+      'file; the last copy is kept)'
+    : '');
 
 const percent = (run: ImportRun) =>
   run.rowsTotal === 0 ? 100 : Math.floor((100 * run.received) / run.rowsTotal);

@@ -130,8 +130,10 @@ describe('npm run import', () => {
 
   it('refuses a file stored already under another source, and imports it with --store-anyway', async () => {
     const checkpoints = join(dir, 'checkpoints-d');
+    const slice = join(dir, 'slice.csv');
+    await writeFile(slice, await sharedDataHead(200));
     const under = (source: string, ...more: string[]) =>
-      runImport([file, '--source', source, '--checkpoint-dir', checkpoints, ...more], env());
+      runImport([slice, '--source', source, '--checkpoint-dir', checkpoints, ...more], env());
     expect((await under('nyc-council')).code).toBe(0);
     const stored = await ticketCount();
 
@@ -146,8 +148,24 @@ describe('npm run import', () => {
     const anyway = await under('csv', '--store-anyway');
     expect(anyway.code, anyway.output).toBe(0);
     expect(await ticketCount()).toBe(2 * (stored ?? 0));
-    // Resumed or sent again under its source, the file is not looked up again.
-    expect((await under('csv', '--restart')).output).toMatch(/0 inserted/);
+  });
+
+  it('says how many rows repeated a ticket earlier in their batch', async () => {
+    const copies = join(dir, 'copies.csv');
+    await writeFile(
+      copies,
+      'external_id,reason,created_at\nR1,Billing,2025-01-02\nR1,Shipping,2025-01-02\n' +
+        'R2,Billing,2025-01-02\nR2,Billing,2025-01-02\n',
+    );
+    const { code, output } = await runImport(
+      [copies, '--source', 'copies', '--checkpoint-dir', join(dir, 'checkpoints-e')],
+      env(),
+    );
+    expect(code, output).toBe(0);
+    expect(output).toContain(
+      '4 rows: 2 inserted, 1 updated, 1 duplicates, 0 rejected (2 of the updated and ' +
+        'duplicates repeated a ticket earlier in their batch; the last copy is stored)',
+    );
   });
 
   it('explains what it needs when the key or file is missing', async () => {

@@ -163,6 +163,18 @@ describe('importing tickets from the console', () => {
     expect(again).toContain('Imported 2 rows: 0 new tickets, 1 updated, 1 already known.');
   });
 
+  it('says how many rows repeated a ticket earlier in the file, so the counts add up', async () => {
+    const form = { _csrf: csrf, source: 'copies', map: '', on_error: 'reject' };
+    const csv =
+      'external_id,reason,created_at\nR1,Billing,2025-01-02\nR1,Shipping,2025-01-02\n' +
+      'R2,Billing,2025-01-02\nR2,Billing,2025-01-02\n';
+    const page = await resultOf(await upload(form, { name: 'r.csv', text: csv }));
+    expect(page).toContain(
+      'Imported 4 rows: 2 new tickets, 1 updated, 1 already known (2 of these repeated a ' +
+        'ticket earlier in the file; the last copy is kept).',
+    );
+  });
+
   it('counts one of each in the singular, and promises no spike detection when nothing changed', async () => {
     const form = { _csrf: csrf, source: 'single', map: '', on_error: 'skip' };
     const csv = 'external_id,reason,created_at\nS1,Billing,2025-01-02\nS2,Billing,not-a-date\n';

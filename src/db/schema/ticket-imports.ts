@@ -35,6 +35,8 @@ export const ticketImports = pgTable(
     updated: integer('updated').notNull().default(0),
     duplicates: integer('duplicates').notNull().default(0),
     rejected: integer('rejected').notNull().default(0),
+    /** Of updated and duplicates, rows repeating a ticket earlier in their batch. */
+    repeated: integer('repeated').notNull().default(0),
     /** Up to 50 bad fields of skipped rows. */
     errors: jsonb('errors').notNull().default(sql`'[]'::jsonb`),
     /** Rows per reason as the file names it (the first spelling of each). */

@@ -227,6 +227,7 @@ async function importBatches(
     updated: run.updated,
     duplicates: run.duplicates,
     rejected: run.rejected,
+    repeated: run.repeated,
     errors: run.errors as FieldError[],
     reasons: run.reasons as Record<string, number>,
     firstCreatedAt: run.firstCreatedAt,
@@ -268,6 +269,7 @@ function advance(
     updated: number;
     duplicates: number;
     rejected: number;
+    repeated: number;
     errors: FieldError[];
     reasons: Record<string, number>;
     firstCreatedAt: Date | null;

@@ -165,6 +165,7 @@ export async function writeBatch(
     updated: 0,
     duplicates: 0,
     rejected: batch.rejected,
+    repeated: [...batch.copies.values()].reduce((sum, sent) => sum + sent.length - 1, 0),
   };
   for (const key of removed) summary.duplicates += batch.copies.get(key)?.length ?? 1;
   if (latest.length === 0) return summary;

@@ -93,6 +93,15 @@ export const IngestSummarySchema = z
       description: 'Tickets sent as they were already stored (or sent just before).',
     }),
     rejected: z.number().int(),
+    repeated: z
+      .number()
+      .int()
+      .openapi({
+        description:
+          'Of the updated and duplicates, rows that repeated a ticket (source and id) sent ' +
+          'before them in the same batch; the last copy is stored. An import counts them ' +
+          'within each 2,000 rows it takes at a time.',
+      }),
   })
   .openapi('IngestSummary');
 
@@ -104,11 +113,19 @@ export const emptySummary = (): IngestSummary => ({
   updated: 0,
   duplicates: 0,
   rejected: 0,
+  repeated: 0,
 });
 
 /** Adds `part` into `total`: imports and the import command sum batch after batch. */
 export function addSummary(total: IngestSummary, part: IngestSummary): void {
-  for (const key of ['received', 'inserted', 'updated', 'duplicates', 'rejected'] as const) {
+  for (const key of [
+    'received',
+    'inserted',
+    'updated',
+    'duplicates',
+    'rejected',
+    'repeated',
+  ] as const) {
     total[key] += part[key];
   }
 }

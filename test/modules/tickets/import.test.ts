@@ -45,6 +45,7 @@ describe('POST /v1/tickets/import', () => {
       updated: 0,
       duplicates: 0,
       rejected: 0,
+      repeated: 0,
       errors: [],
     });
     expect(await readJson(await post(csv))).toMatchObject({ inserted: 0, duplicates: 2 });
@@ -59,6 +60,7 @@ describe('POST /v1/tickets/import', () => {
       updated: 1,
       duplicates: 1,
       rejected: 0,
+      repeated: 2,
       errors: [],
     });
     const rows = async () =>
@@ -73,6 +75,7 @@ describe('POST /v1/tickets/import', () => {
       inserted: 0,
       updated: 0,
       duplicates: 4,
+      repeated: 2,
     });
     expect(await rows()).toHaveLength(2);
   });

@@ -54,7 +54,14 @@ describe('POST /v1/tickets', () => {
 
   it('inserts a batch and says what happened to each ticket', async () => {
     const summary = await ingest([ticket(1), ticket(2, { reason: 'Password reset' })]);
-    expect(summary).toEqual({ received: 2, inserted: 2, updated: 0, duplicates: 0, rejected: 0 });
+    expect(summary).toEqual({
+      received: 2,
+      inserted: 2,
+      updated: 0,
+      duplicates: 0,
+      rejected: 0,
+      repeated: 0,
+    });
     expect((await stored()).map((row) => row.reason_slug)).toEqual(['billing', 'password-reset']);
     expect(await rollupTotal()).toBe(2);
   });
@@ -162,12 +169,19 @@ describe('POST /v1/tickets', () => {
       updated: 1,
       duplicates: 1,
       rejected: 0,
+      // Said apart, so that the two copies are not taken for tickets stored before.
+      repeated: 2,
     });
     expect((await stored()).map((row) => row.reason_slug)).toEqual(['second', 'billing']);
     expect(await firstResponses()).toEqual([answered, null]);
     expect(await rollupTotal()).toBe(2);
 
-    expect(await ingest(versions)).toMatchObject({ inserted: 0, updated: 0, duplicates: 4 });
+    expect(await ingest(versions)).toMatchObject({
+      inserted: 0,
+      updated: 0,
+      duplicates: 4,
+      repeated: 2,
+    });
     expect((await stored()).map((row) => row.reason_slug)).toEqual(['second', 'billing']);
 
     const later = [
@@ -175,7 +189,12 @@ describe('POST /v1/tickets', () => {
       ticket(1, { reason: 'Third' }),
       ticket(1, { reason: 'Fourth' }),
     ];
-    expect(await ingest(later)).toMatchObject({ inserted: 0, updated: 2, duplicates: 1 });
+    expect(await ingest(later)).toMatchObject({
+      inserted: 0,
+      updated: 2,
+      duplicates: 1,
+      repeated: 2,
+    });
     expect((await stored()).map((row) => row.reason_slug)).toEqual(['fourth', 'billing']);
     expect(await firstResponses()).toEqual([answered, null]);
     expect(await rollupTotal()).toBe(2);

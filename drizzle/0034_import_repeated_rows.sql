@@ -1,0 +1,1 @@
+ALTER TABLE "ticket_imports" ADD COLUMN "repeated" integer DEFAULT 0 NOT NULL;
