@@ -124,6 +124,18 @@ const Observational = ({ impact }: { impact: CampaignImpact }) => {
   );
 };
 
+/** A draft or cancelled campaign: why there are no figures, rather than empty ones. */
+const NotRun = ({ impact }: { impact: CampaignImpact }) => (
+  <Card id="not-run" title="Contacts prevented">
+    <p>
+      This campaign has not run: there is nothing to measure.{' '}
+      {impact.campaign_status === 'draft'
+        ? 'It is a draft, never published, so no account was shown or sent it. Once published, its figures appear here as its window runs.'
+        : 'It was cancelled before it started, so no account was shown or sent it.'}
+    </p>
+  </Card>
+);
+
 campaignImpactRoutes.get(
   '/console/campaigns/:id/impact',
   signedIn(PAGE_ROLES.reports),
@@ -145,10 +157,12 @@ campaignImpactRoutes.get(
         <PageHeader
           title={`${campaign.title}: impact`}
           meta={
-            `Measured ${impact.method === 'holdout' ? 'against its holdout' : 'observationally'},` +
-            ' ' +
-            `over ${elapsedDays(impact.window.elapsed_days)} of ${plannedDays(impact.window.planned_days)} days` +
-            (impact.measurement === 'final' ? ' (final).' : ' so far.')
+            impact.measurement === 'not_run'
+              ? `Not measured: the campaign is ${impact.campaign_status === 'draft' ? 'a draft' : 'cancelled'}.`
+              : `Measured ${impact.method === 'holdout' ? 'against its holdout' : 'observationally'},` +
+                ' ' +
+                `over ${elapsedDays(impact.window.elapsed_days)} of ${plannedDays(impact.window.planned_days)} days` +
+                (impact.measurement === 'final' ? ' (final).' : ' so far.')
           }
         >
           <p>
@@ -159,7 +173,9 @@ campaignImpactRoutes.get(
           </p>
         </PageHeader>
         <ServiceWarnings warnings={impact.warnings} />
-        {impact.method === 'holdout' ? (
+        {impact.measurement === 'not_run' ? (
+          <NotRun impact={impact} />
+        ) : impact.method === 'holdout' ? (
           <>
             <Card id="prevented" title="Contacts prevented">
               <Table

@@ -51,7 +51,7 @@ export type CampaignMeasurement = {
 
 export type MeasuredCampaign = { id: string; targetReasons: string[]; windowEnd: Date };
 
-const emptyGroup = (): GroupMeasurement => ({
+export const emptyGroup = (): GroupMeasurement => ({
   accounts: 0,
   moments: emptyMoments(),
   contacts: 0,

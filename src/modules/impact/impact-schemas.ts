@@ -121,7 +121,12 @@ export const CampaignImpactSchema = z
   .object({
     campaign_id: z.string(),
     campaign_status: z.string(),
-    measurement: z.enum(['final', 'so_far']),
+    measurement: z.enum(['final', 'so_far', 'not_run']).openapi({
+      description:
+        '`so_far` while the window runs, `final` once it has closed; `not_run` for a draft or ' +
+        'a campaign cancelled before it started: no account was shown or sent it, so every ' +
+        'estimate is `insufficient_data` saying so, whenever its planned window was.',
+    }),
     method: z.enum(['holdout', 'observational']),
     window: z.object({
       days: z.number().int(),
@@ -130,9 +135,10 @@ export const CampaignImpactSchema = z
       planned_days: z.number(),
     }),
     target_reasons: z.array(z.string()),
-    interval_kind: z.enum(['fixed_horizon', 'always_valid']).openapi({
-      description: INTERVAL_KIND,
-    }),
+    interval_kind: z
+      .enum(['fixed_horizon', 'always_valid'])
+      .nullable()
+      .openapi({ description: `${INTERVAL_KIND} Null when the campaign has not run.` }),
     net: EstimateSchema,
     target: EstimateSchema,
     shifted: EstimateSchema,

@@ -34,7 +34,9 @@ const impactRoute = defineRoute({
   },
   responses: {
     200: {
-      description: 'The estimate so far, or final once the window has closed',
+      description:
+        'The estimate so far, final once the window has closed, or none (`not_run`) for a ' +
+        'draft or a campaign cancelled before it started',
       content: json(CampaignImpactSchema),
     },
     404: problemResponse('No such campaign.'),

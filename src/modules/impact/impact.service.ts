@@ -6,6 +6,7 @@ import { campaignStatus } from '../campaigns/campaign-status';
 import { assessWithHoldout, measurementWindow } from './campaign-assessment';
 import { catchUpForMeasurement, measureCampaigns } from './campaign-measurements';
 import type { CampaignImpact } from './impact-schemas';
+import { neverRan, notRunImpact } from './not-run-impact';
 import { observationalImpact } from './observational-impact';
 
 /**
@@ -13,7 +14,8 @@ import { observationalImpact } from './observational-impact';
  * to `window_days` after the campaign ends (or now, while it runs), adjusted by its own
  * contacts in the 8 weeks before; net over all reasons (the headline), for the target reasons,
  * and the difference (contacts shifted to other reasons); the companion metrics of both
- * groups. Without a holdout, the observational estimate beside it.
+ * groups. Without a holdout, the observational estimate beside it. A campaign that never ran
+ * (a draft, or cancelled before it started) is not measured: it says so.
  */
 export async function campaignImpact(
   deps: Deps,
@@ -22,10 +24,12 @@ export async function campaignImpact(
 ): Promise<CampaignImpact> {
   const [campaign] = await deps.db.select().from(campaigns).where(eq(campaigns.id, id));
   if (!campaign) throw notFound(`Campaign ${id}`);
-  await catchUpForMeasurement(deps);
   const now = deps.clock.now();
   const days = windowDays ?? deps.config.impactWindowDays;
   const window = measurementWindow(campaign, now, days);
+  const status = campaignStatus(campaign, now);
+  if (neverRan(status)) return notRunImpact(campaign, status, window, days);
+  await catchUpForMeasurement(deps);
   const measured = await measureCampaigns(
     deps.db,
     [{ id, targetReasons: campaign.targetReasons, windowEnd: window.end }],
@@ -41,7 +45,7 @@ export async function campaignImpact(
   const method = campaign.holdoutPercent > 0 ? 'holdout' : 'observational';
   return {
     campaign_id: id,
-    campaign_status: campaignStatus(campaign, now),
+    campaign_status: status,
     measurement: window.measurement,
     method,
     window: {

@@ -133,6 +133,8 @@ describe('held-out accounts emailed through a shared address', () => {
         body: 'Prices change on the first.',
         audience: { type: 'all' },
         holdout_percent: 0,
+        // A draft has not run: its page says so instead (not-run-impact.test.ts).
+        publish: true,
       },
     });
     expect(created.status, await created.clone().text()).toBe(201);
