@@ -120,11 +120,12 @@ export function assembleReport(input: ReportInput): PreventedContactsReport {
   const preventedOf = (c: ReportCampaign) => (c.prevented ? [c.prevented] : []);
   const prevented = sumIntervals(byHoldout.flatMap(preventedOf));
   const treatedContacts = byHoldout.reduce((sum, c) => sum + c.treated.contacts, 0);
-  const withHoldout = reported.filter((c) => c.method === 'holdout');
+  // Over the campaigns in `prevented`, as the deflection rate is: a campaign whose estimate
+  // was refused is in neither.
   const pooledRate = (group: 'treated' | 'holdout', of: 'churn_rate' | 'downgrade_rate') =>
     rate(
-      withHoldout.reduce((sum, c) => sum + (c[group][of] ?? 0) * c[group].accounts, 0),
-      withHoldout.reduce((sum, c) => sum + c[group].accounts, 0),
+      byHoldout.reduce((sum, c) => sum + (c[group][of] ?? 0) * c[group].accounts, 0),
+      byHoldout.reduce((sum, c) => sum + c[group].accounts, 0),
     );
   const weeks = weeksBetween(mondayOf(input.fromDay), mondayOf(input.toDay));
   return {

@@ -12,6 +12,7 @@ const COLUMNS = [
   'recontact_rate',
   'resolved',
   'resolution_rate',
+  'cost_per_resolution_cents',
   'csat',
   'csat_responses',
   'first_response_median_hours',
@@ -19,11 +20,13 @@ const COLUMNS = [
   'churn_rate',
   'downgrade_rate',
   'emailed_anyway',
+  'status',
   'method',
   'interval_kind',
   'prevented',
   'prevented_low',
   'prevented_high',
+  'why_no_estimate',
   'savings_cents',
   'savings_low_cents',
   'savings_high_cents',
@@ -59,7 +62,9 @@ const rates = (r: Companion) => ({
 });
 
 /**
- * The same report as one CSV table; `section` says which part of the JSON a row is. Each
+ * The same report as one CSV table; `section` says which part of the JSON a row is. The total
+ * is followed by one `total_group` row per group with the churn and downgrade totals, and a
+ * `total_observational` row when campaigns without a holdout have estimates. Each
  * campaign is followed by one `campaign_group` row per group (treated, holdout) with its
  * companion metrics; the holdout's counts its accounts emailed anyway (`holdout_reached`).
  * As in the JSON, a campaign's `lift` is its target reasons' and `deflection_rate` its net one.
@@ -72,6 +77,7 @@ export function reportCsv(report: PreventedContactsReport): string {
       key: `${report.from}..${report.to}`,
       label: 'All contacts in the period',
       ...rates(totals),
+      cost_per_resolution_cents: totals.cost_per_resolution_cents,
       method: 'holdout',
       ...interval('prevented', totals.prevented),
       ...interval('savings', totals.savings_cents),
@@ -80,15 +86,36 @@ export function reportCsv(report: PreventedContactsReport): string {
       deflection_rate: totals.deflection_rate,
       warnings: totals.warnings,
     },
+    // The churn and downgrade totals, over the campaigns in the total's prevented contacts.
+    ...(['treated', 'holdout'] as const).map((group) => ({
+      section: 'total_group',
+      key: `${report.from}..${report.to}`,
+      label: group,
+      churn_rate: totals.churn_rate[group],
+      downgrade_rate: totals.downgrade_rate[group],
+    })),
+    ...(totals.prevented_observational
+      ? [
+          {
+            section: 'total_observational',
+            key: `${report.from}..${report.to}`,
+            label: 'Campaigns without a holdout (target reasons, not in the totals)',
+            method: 'observational',
+            ...interval('prevented', totals.prevented_observational),
+          },
+        ]
+      : []),
     ...report.campaigns.flatMap((c) => [
       {
         section: 'campaign',
         key: c.id,
         label: c.title,
         contacts: c.treated.contacts,
+        status: c.status,
         method: c.method,
         interval_kind: c.interval_kind,
         ...interval('prevented', c.prevented),
+        why_no_estimate: c.reason,
         ...interval('savings', c.savings_cents),
         target_prevented: c.target_prevented?.estimate,
         shifted: c.shifted?.estimate,
@@ -106,6 +133,7 @@ export function reportCsv(report: PreventedContactsReport): string {
           contacts: g.contacts,
           recontact_rate: g.recontact_rate,
           resolution_rate: g.resolution_rate,
+          cost_per_resolution_cents: g.cost_per_resolution_cents,
           csat: g.csat,
           csat_responses: g.csat_responses,
           first_response_median_hours: g.first_response_median_hours,

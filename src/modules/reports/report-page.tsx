@@ -20,11 +20,21 @@ const Tile = (props: { figure: string; children?: Child }) => (
   </div>
 );
 
-const TotalTiles = ({ totals, currency }: { totals: Totals; currency: string }) => (
+const TotalTiles = ({
+  totals,
+  currency,
+  counted,
+}: {
+  totals: Totals;
+  currency: string;
+  /** How many campaigns are in the net total (and so in its savings, deflection and churn). */
+  counted: number;
+}) => (
   <section class="tiles" aria-label="Totals">
     <Tile figure={formatCount(totals.prevented.estimate)}>
       net contacts prevented, every reason (95%: {formatCount(totals.prevented.low)} to{' '}
-      {formatCount(totals.prevented.high)}), measured against holdouts
+      {formatCount(totals.prevented.high)}), measured against holdouts: {formatCount(counted)} of{' '}
+      {formatCount(totals.campaigns)} campaigns
     </Tile>
     <Tile figure={formatCount(totals.target_prevented.estimate)}>
       prevented for the target reasons, of which {formatCount(totals.shifted.estimate)} shifted to
@@ -48,7 +58,9 @@ const TotalTiles = ({ totals, currency }: { totals: Totals; currency: string }) 
       cost per resolution
     </Tile>
     <Tile figure={pair(totals.churn_rate.treated, totals.churn_rate.holdout)}>
-      churned in the window, treated / held out
+      churned in the window, treated / held out (downgraded{' '}
+      {pair(totals.downgrade_rate.treated, totals.downgrade_rate.holdout)}), of the campaigns in the
+      net total
     </Tile>
   </section>
 );
@@ -317,7 +329,11 @@ export async function reportSections(
             c.warnings.map((w) => ({ title: c.title, message: w.message })),
           )}
         />
-        <TotalTiles totals={totals} currency={report.currency} />
+        <TotalTiles
+          totals={totals}
+          currency={report.currency}
+          counted={report.campaigns.filter(countedInTotals).length}
+        />
         {observational ? (
           <p class="label">
             Campaigns without a holdout (observational estimates, not in the totals):{' '}

@@ -38,7 +38,8 @@ export const PreventedContactsReportSchema = z
       cost_per_resolution_cents: z.number().int().nullable(),
       prevented: IntervalSchema.openapi({
         description:
-          'Net prevented contacts (every reason) of the campaigns measured against a holdout, ' +
+          'Net prevented contacts (every reason) of the campaigns measured against a holdout ' +
+          'whose net estimate was answered (one refused as insufficient data is in no total), ' +
           'with an interval (their errors added in quadrature).',
       }),
       target_prevented: IntervalSchema.openapi({
@@ -51,12 +52,31 @@ export const PreventedContactsReportSchema = z
           'target_prevented − the net prevented contacts of the same campaigns: contacts moved ' +
           'to other reasons.',
       }),
-      prevented_observational: IntervalSchema.nullable(),
-      savings_cents: IntervalSchema,
-      deflection_rate: z.number().nullable().openapi({ description: DEFLECTION_RATE }),
-      churn_rate: ByGroup,
-      downgrade_rate: ByGroup,
-      campaigns: z.number().int(),
+      prevented_observational: IntervalSchema.nullable().openapi({
+        description:
+          'The observational estimates (target reasons) of the campaigns without a holdout, ' +
+          'summed; kept out of every other total. Null when none has an estimate.',
+      }),
+      savings_cents: IntervalSchema.openapi({
+        description: '`prevented` × COST_PER_TICKET: the same campaigns.',
+      }),
+      deflection_rate: z
+        .number()
+        .nullable()
+        .openapi({ description: `Over the campaigns in \`prevented\`. ${DEFLECTION_RATE}` }),
+      churn_rate: ByGroup.openapi({
+        description:
+          'Of the treated and of the held-out accounts of the campaigns in `prevented` (those ' +
+          'measured against a holdout with a net answer; a campaign whose estimate was refused ' +
+          'is in neither), the share that churned inside their windows. An account in two ' +
+          'campaigns counts in each.',
+      }),
+      downgrade_rate: ByGroup.openapi({
+        description: 'The same as `churn_rate`, over the same campaigns, for downgrades.',
+      }),
+      campaigns: z.number().int().openapi({
+        description: 'Every campaign in `campaigns`, with an estimate or not.',
+      }),
       warnings: z.number().int(),
     }),
     campaigns: z.array(

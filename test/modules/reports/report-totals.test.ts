@@ -142,6 +142,151 @@ describe("the report's totals", () => {
   });
 });
 
+/** Billing halves among 2,000 treated accounts; 1 in 100 churned, 2 in 100 held out. */
+const answered = () =>
+  measurement(
+    {
+      ...measuredGroup(2_000, [
+        { target: 1, every: 2 },
+        { target: 0, every: 0 },
+        { target: 0, every: 1 },
+        { target: 0, every: 0 },
+      ]),
+      churned: 20,
+      downgraded: 10,
+      resolved: 1_000,
+    },
+    {
+      ...measuredGroup(2_000, [
+        { target: 1, every: 2 },
+        { target: 0, every: 0 },
+        { target: 1, every: 2 },
+        { target: 0, every: 0 },
+      ]),
+      churned: 40,
+      downgraded: 10,
+    },
+  );
+
+/** Refused: one held-out account in 100 wrote 60 times; half the treated accounts churned. */
+const refused = () =>
+  measurement(
+    {
+      ...measuredGroup(800, [
+        { target: 1, every: 1 },
+        { target: 0, every: 0 },
+        { target: 0, every: 0 },
+        { target: 0, every: 0 },
+      ]),
+      churned: 400,
+      downgraded: 400,
+    },
+    {
+      ...measuredGroup(200, [
+        { target: 1, every: 60 },
+        ...Array.from({ length: 99 }, (_, i) => ({ target: i % 2, every: i % 2 })),
+      ]),
+      churned: 0,
+      downgraded: 0,
+    },
+  );
+
+const OBSERVED = {
+  status: 'ok',
+  method: 'observational',
+  expected: 194,
+  observed: 122,
+  prevented: { estimate: 72, low: 38, high: 108 },
+  fit: { weeks: 66, level_shifts: 0, seasonal: true },
+} as const;
+
+/** A month with an answered campaign, a refused one and one without a holdout. */
+const mixedReport = () =>
+  assembleReport({
+    fromDay: '2026-03-01',
+    toDay: '2026-03-31',
+    zone: 'UTC',
+    currency: 'USD',
+    perTicket: 900,
+    windowDays: 14,
+    now: new Date('2026-04-15T00:00:00Z'),
+    campaigns: [
+      campaign('answered'),
+      campaign('refused'),
+      { ...campaign('observed'), title: 'Price change', holdoutPercent: 0 },
+    ],
+    stored: new Map(),
+    measured: new Map([
+      ['answered', answered()],
+      ['refused', refused()],
+      ['observed', measurement(measuredGroup(10, [{ target: 0, every: 0 }]), measuredGroup(0, []))],
+    ]),
+    observational: new Map([['observed', OBSERVED]]),
+    period: {
+      total: { ...noContacts(), contacts: 300, resolved: 200 },
+      byReason: new Map(),
+      byWeek: new Map(),
+    },
+  });
+
+describe("the report's churn and downgrade totals", () => {
+  it('cover the campaigns whose net prevented contacts are in the total, not those refused', () => {
+    const report = mixedReport();
+    const [first, second] = report.campaigns;
+    expect(first?.prevented).not.toBeNull();
+    expect(second?.prevented).toBeNull();
+    expect(report.totals.prevented.estimate).toBe(first?.prevented?.estimate);
+    // The answered campaign's accounts alone: the refused one's half churned is left out.
+    expect(report.totals.churn_rate).toEqual({ treated: 0.01, holdout: 0.02 });
+    expect(report.totals.downgrade_rate).toEqual({ treated: 0.005, holdout: 0.005 });
+  });
+});
+
+describe("the report's page and CSV", () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('carry the totals the JSON has, and why a campaign has no estimate', async () => {
+    const report = mixedReport();
+    const { totals } = report;
+    const csv = parse(reportCsv(report), { columns: true }) as Record<string, string>[];
+    const cell = (value: number | null) => (value === null ? '' : String(value));
+    const total = csv.find((r) => r.section === 'total');
+    expect(total?.cost_per_resolution_cents).toBe(cell(totals.cost_per_resolution_cents));
+    for (const group of ['treated', 'holdout'] as const) {
+      expect(csv.find((r) => r.section === 'total_group' && r.label === group)).toMatchObject({
+        churn_rate: cell(totals.churn_rate[group]),
+        downgrade_rate: cell(totals.downgrade_rate[group]),
+      });
+    }
+    const observed = totals.prevented_observational;
+    expect(observed?.estimate).toBe(72);
+    expect(csv.find((r) => r.section === 'total_observational')).toMatchObject({
+      method: 'observational',
+      prevented: cell(observed?.estimate ?? null),
+      prevented_low: cell(observed?.low ?? null),
+      prevented_high: cell(observed?.high ?? null),
+    });
+    const refusedRow = csv.find((r) => r.section === 'campaign' && r.key === 'refused');
+    expect(refusedRow?.why_no_estimate).toBe(report.campaigns[1]?.reason);
+    expect(refusedRow?.why_no_estimate).not.toBe('');
+    expect(refusedRow?.status).toBe('ended');
+    const treatedRow = csv.find((r) => r.section === 'campaign_group' && r.key === 'answered');
+    expect(treatedRow?.cost_per_resolution_cents).toBe(
+      cell(report.campaigns[0]?.treated.cost_per_resolution_cents ?? null),
+    );
+
+    const markup = await renderReportPage(t.deps, report);
+    const tiles = markup.slice(markup.indexOf('aria-label="Totals"'));
+    expect(tiles).toContain('measured against holdouts: 1 of 3 campaigns');
+    expect(tiles).toContain('1.0% / 2.0%</b><span>churned in the window, treated / held out');
+    expect(tiles).toContain('(downgraded 0.5% / 0.5%), of the campaigns in the net total');
+  });
+});
+
 describe('a campaign without a holdout in the report', () => {
   let t: TestApp;
   beforeAll(async () => {
