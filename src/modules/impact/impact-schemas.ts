@@ -123,9 +123,10 @@ export const CampaignImpactSchema = z
     campaign_status: z.string(),
     measurement: z.enum(['final', 'so_far', 'not_run']).openapi({
       description:
-        '`so_far` while the window runs, `final` once it has closed; `not_run` for a draft or ' +
-        'a campaign cancelled before it started: no account was shown or sent it, so every ' +
-        'estimate is `insufficient_data` saying so, whenever its planned window was.',
+        '`so_far` while the window runs, `final` once it has closed; `not_run` for a draft, or ' +
+        'a campaign cancelled before it started and before any email went out: no account was ' +
+        'shown or sent it, so every estimate is `insufficient_data` saying so, whenever its ' +
+        'planned window was. A cancelled campaign that had sent emails is measured.',
     }),
     method: z.enum(['holdout', 'observational']),
     window: z.object({

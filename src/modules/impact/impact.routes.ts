@@ -36,7 +36,7 @@ const impactRoute = defineRoute({
     200: {
       description:
         'The estimate so far, final once the window has closed, or none (`not_run`) for a ' +
-        'draft or a campaign cancelled before it started',
+        'draft or a campaign cancelled before anything went out',
       content: json(CampaignImpactSchema),
     },
     404: problemResponse('No such campaign.'),

@@ -15,7 +15,7 @@ import { observationalImpact } from './observational-impact';
  * contacts in the 8 weeks before; net over all reasons (the headline), for the target reasons,
  * and the difference (contacts shifted to other reasons); the companion metrics of both
  * groups. Without a holdout, the observational estimate beside it. A campaign that never ran
- * (a draft, or cancelled before it started) is not measured: it says so.
+ * (a draft, or cancelled before anything went out) is not measured: it says so.
  */
 export async function campaignImpact(
   deps: Deps,
@@ -28,8 +28,8 @@ export async function campaignImpact(
   const days = windowDays ?? deps.config.impactWindowDays;
   const window = measurementWindow(campaign, now, days);
   const status = campaignStatus(campaign, now);
-  if (neverRan(status)) return notRunImpact(campaign, status, window, days);
   await catchUpForMeasurement(deps);
+  if (await neverRan(deps.db, id, status, now)) return notRunImpact(campaign, status, window, days);
   const measured = await measureCampaigns(
     deps.db,
     [{ id, targetReasons: campaign.targetReasons, windowEnd: window.end }],

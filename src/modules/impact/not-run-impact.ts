@@ -1,4 +1,6 @@
-import type { CampaignRow } from '../../db/schema';
+import { and, eq, lte } from 'drizzle-orm';
+import type { Db } from '../../db/database';
+import { type CampaignRow, exposures } from '../../db/schema';
 import type { CampaignStatus } from '../campaigns/campaign-input';
 import type { MeasurementWindow } from './campaign-assessment';
 import { emptyGroup } from './campaign-measurements';
@@ -6,18 +8,28 @@ import { groupCompanion } from './companion-metrics';
 import type { CampaignImpact } from './impact-schemas';
 
 /**
- * A draft or a cancelled campaign never ran: no account was shown or sent it (a campaign is
- * cancelled only before it starts), so there is nothing to measure, however long ago its
- * planned window closed. Published ones are what the job measures and the report reads.
+ * Whether a campaign never ran, so there is nothing to measure however long ago its planned
+ * window closed: a draft (notices and emails go out only once published), or a campaign
+ * cancelled before it started that had not sent an email or taken an exposure yet (a
+ * scheduled campaign's email may go out before its start).
  */
-export const neverRan = (status: CampaignStatus) => status === 'draft' || status === 'cancelled';
+export async function neverRan(db: Db, id: string, status: CampaignStatus, now: Date) {
+  if (status === 'draft') return true;
+  if (status !== 'cancelled') return false;
+  const [exposed] = await db
+    .select({ id: exposures.campaignId })
+    .from(exposures)
+    .where(and(eq(exposures.campaignId, id), lte(exposures.firstAt, now)))
+    .limit(1);
+  return !exposed;
+}
 
 const whyNotRun = (status: CampaignStatus) =>
   status === 'draft'
     ? 'the campaign is a draft: it was never published, so it has not run and no account was ' +
       'shown or sent it; publish it to measure it'
-    : 'the campaign was cancelled before it started: it has not run and no account was shown ' +
-      'or sent it';
+    : 'the campaign was cancelled before it started, and before any account was shown or sent ' +
+      'it: it has not run';
 
 /** What the impact endpoint says of a campaign that never ran: why, and no number. */
 export function notRunImpact(

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sendDueEmails } from '../../../src/modules/email/delivery/send-due-emails';
 import { consoleClient } from '../../helpers/console-client';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
@@ -8,7 +9,7 @@ const monday = (week: number) =>
   new Date(Date.parse('2025-06-02T00:00:00Z') + week * 7 * 86_400_000);
 
 /**
- * A campaign that never ran (a draft, or cancelled before it started) has nothing to measure,
+ * A campaign that never ran (a draft, or cancelled before anything went out) has nothing to measure,
  * however long ago its planned window closed: no final measurement and no estimate, where a
  * leader reads impact (the API and the console) and in the report.
  */
@@ -58,6 +59,43 @@ describe('the impact of a campaign that never ran', () => {
         })
       ).status,
     ).toBe(200);
+    // Cancelled after its heads-up email went out (a day before its start): it ran.
+    await t.request('/v1/accounts/batch', {
+      method: 'POST',
+      json: {
+        accounts: ['e-0', 'e-1', 'e-2'].map((id) => ({
+          id,
+          plan: 'pro',
+          contacts: [{ email: `${id}@example.com`, name: id }],
+        })),
+      },
+    });
+    const emailed = await readJson(
+      await t.request('/v1/campaigns', {
+        method: 'POST',
+        json: {
+          channels: ['email'],
+          title: 'Heads-up, then cancelled',
+          audience: { type: 'rule', all: [{ attribute: 'plan', op: 'eq', value: 'pro' }] },
+          target_reasons: ['billing'],
+          starts_at: monday(60).toISOString(),
+          ends_at: monday(61).toISOString(),
+          email: { template: 'announcement', send_at: monday(59).toISOString() },
+          publish: true,
+        },
+      }),
+    );
+    t.clock.set(new Date(monday(59).getTime() + 3_600_000));
+    expect((await sendDueEmails(t.deps)).sent).toBe(3);
+    expect(
+      (
+        await t.request(`/v1/campaigns/${emailed.id}`, {
+          method: 'PATCH',
+          json: { status: 'cancelled' },
+        })
+      ).status,
+    ).toBe(200);
+
     // Long after the windows would have closed (14 days after the planned end), 63 weeks of
     // billing contacts, 40 a week with a small wobble, 20 fewer in week 60: history enough for
     // an observational estimate of a campaign planned for weeks 60–61.
@@ -99,6 +137,10 @@ describe('the impact of a campaign that never ran', () => {
       expect(answer.companion.treated.accounts).toBe(0);
       expect(answer.deflection_rate).toBeNull();
     }
+    const sent = await impact(emailed.id);
+    expect(sent).toMatchObject({ campaign_status: 'cancelled', measurement: 'final' });
+    expect(sent.companion.treated.accounts).toBe(3);
+
     // The weeks before predict more than came: no campaign prevented them, so no number.
     const observed = await impact(draftWithoutHoldout.id);
     expect(observed.observational.status).toBe('insufficient_data');
