@@ -119,11 +119,15 @@ const incidentUpdateRoute = defineRoute({
   path: '/v1/status/incidents/{id}/updates',
   tags,
   summary: 'Post an incident update; `resolved` restores components and ends the banner',
+  description:
+    'On a resolved incident, an update with another status reopens it: its components return ' +
+    'to the status they had when it was resolved (unless the update names theirs), and if it ' +
+    'had a banner a new one shows to the same accounts.',
   request: { params: IdParams, body: { required: true, content: json(IncidentUpdateSchema) } },
   responses: {
     200: incidentResponse('The incident after the update'),
     404: problemResponse('No such incident.'),
-    409: problemResponse('The incident is already resolved.'),
+    409: problemResponse('The incident is already resolved and the update resolves it again.'),
   },
 });
 

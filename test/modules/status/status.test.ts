@@ -137,11 +137,136 @@ describe('status: components, incidents, maintenance and the public Statuspage A
     await expectProblem(
       await t.request(`/v1/status/incidents/${incident.id}/updates`, {
         method: 'POST',
-        json: { status: 'monitoring', body: 'Again?' },
+        json: { status: 'resolved', body: 'Fixed twice?' },
       }),
       409,
       'conflict',
     );
+  });
+
+  it('reopens a resolved incident when the problem returns: status, components, banner, history, uptime and feeds follow', async () => {
+    const incident = await readJson(
+      await t.request('/v1/status/incidents', {
+        method: 'POST',
+        json: {
+          name: 'Elevated API errors',
+          impact: 'major',
+          body: 'Investigating.',
+          components: [{ id: api.id, status: 'partial_outage' }],
+        },
+      }),
+    );
+    const [firstBanner] = await banners('uses-api');
+    const dismissed = await t.request(`/v1/accounts/uses-api/notices/${firstBanner.id}/dismiss`, {
+      method: 'POST',
+      key: appKey,
+    });
+    expect(dismissed.status).toBeLessThan(300);
+    expect(await banners('uses-api')).toEqual([]);
+    t.clock.set('2026-03-02T10:00:00Z');
+    await t.request(`/v1/status/incidents/${incident.id}/updates`, {
+      method: 'POST',
+      json: { status: 'resolved', body: 'Fixed.' },
+    });
+    const feedWhenResolved = await t.request('/status/history.atom', { key: null });
+    const etagWhenResolved = feedWhenResolved.headers.get('etag');
+
+    t.clock.set('2026-03-02T11:00:00Z');
+    const reopened = await t.request(`/v1/status/incidents/${incident.id}/updates`, {
+      method: 'POST',
+      json: { status: 'identified', body: 'The errors are back.' },
+    });
+    expect(reopened.status).toBe(200);
+    expect(await readJson(reopened)).toMatchObject({
+      status: 'identified',
+      resolved_at: null,
+      monitoring_at: null,
+      incident_updates: [
+        {
+          status: 'identified',
+          body: 'The errors are back.',
+          affected_components: [
+            { name: 'API', old_status: 'operational', new_status: 'partial_outage' },
+          ],
+        },
+        { status: 'resolved' },
+        { status: 'investigating' },
+      ],
+    });
+    expect(await opsStatuses()).toMatchObject({ API: 'partial_outage', Dashboard: 'operational' });
+    expect(await publicStatuses()).toMatchObject({ API: 'partial_outage', Core: 'partial_outage' });
+    expect((await publicJson('status.json')).status.indicator).toBe('major');
+    expect(
+      (await publicJson('incidents/unresolved.json')).incidents.map((i: { id: string }) => i.id),
+    ).toEqual([incident.id]);
+
+    // A new banner, shown again to the account that dismissed the first, still to no others.
+    expect(await banners('uses-api')).toMatchObject([
+      { title: 'Elevated API errors', body_html: '<p>The errors are back.</p>' },
+    ]);
+    expect((await banners('uses-api'))[0].id).not.toBe(firstBanner.id);
+    expect(await banners('dashboard-only')).toEqual([]);
+
+    const feed = await t.request('/status/history.atom', {
+      key: null,
+      headers: { 'if-none-match': etagWhenResolved ?? '' },
+    });
+    expect(feed.status).toBe(200);
+    expect(await feed.text()).toContain('The errors are back.');
+
+    t.clock.set('2026-03-02T12:00:00Z');
+    const uptime = await readJson(await t.request('/status/uptime.json', { key: null }));
+    const apiToday = uptime.components
+      .find((c: { name: string }) => c.name === 'API')
+      .days.find((d: { date: string }) => d.date === '2026-03-02');
+    // Down 09:00–10:00, then again from 11:00 to now.
+    expect(apiToday.minutes.partial_outage).toBe(120);
+    expect(apiToday.incidents).toEqual([{ id: incident.id, name: 'Elevated API errors' }]);
+
+    t.clock.set('2026-03-02T12:30:00Z');
+    const resolvedAgain = await t.request(`/v1/status/incidents/${incident.id}/updates`, {
+      method: 'POST',
+      json: { status: 'resolved', body: 'Fixed for good.' },
+    });
+    expect(await readJson(resolvedAgain)).toMatchObject({
+      status: 'resolved',
+      resolved_at: '2026-03-02T12:30:00.000Z',
+    });
+    expect(await opsStatuses()).toMatchObject({ API: 'operational' });
+    expect(await banners('uses-api')).toEqual([]);
+  });
+
+  it('reopens an incident with the component statuses its update names, and no banner if it had none', async () => {
+    const incident = await readJson(
+      await t.request('/v1/status/incidents', {
+        method: 'POST',
+        json: {
+          name: 'Slow dashboard',
+          body: 'Investigating.',
+          notify_accounts: false,
+          components: [{ id: dashboard.id, status: 'degraded_performance' }],
+        },
+      }),
+    );
+    await t.request(`/v1/status/incidents/${incident.id}/updates`, {
+      method: 'POST',
+      json: { status: 'resolved', body: 'Fixed.' },
+    });
+    const reopened = await t.request(`/v1/status/incidents/${incident.id}/updates`, {
+      method: 'POST',
+      json: {
+        status: 'monitoring',
+        body: 'Down now; a fix is out.',
+        components: [{ id: dashboard.id, status: 'major_outage' }],
+      },
+    });
+    expect(await readJson(reopened)).toMatchObject({
+      status: 'monitoring',
+      resolved_at: null,
+      monitoring_at: '2026-03-02T09:00:00.000Z',
+    });
+    expect(await opsStatuses()).toMatchObject({ Dashboard: 'major_outage' });
+    expect(await banners('dashboard-only')).toEqual([]);
   });
 
   it('shows the banner to the accounts of a component an update adds to the incident, still to the first ones', async () => {

@@ -67,6 +67,38 @@ export async function followBanner(
 }
 
 /**
+ * A reopened incident's banner: a new one, as the last ended with the resolution, so accounts
+ * that saw or dismissed it before see it again. It keeps the title and audience the last one
+ * had (ops may have edited them), widened to the components the reopening update adds.
+ */
+export async function reopenBanner(
+  deps: Deps,
+  tx: Db,
+  incidentId: string,
+  previousCampaignId: string,
+  content: Omit<BannerContent, 'title'>,
+  actor: Actor,
+) {
+  const [previous] = await tx
+    .select({ title: campaigns.title, audience: campaigns.audience })
+    .from(campaigns)
+    .where(eq(campaigns.id, previousCampaignId));
+  if (!previous) return;
+  const audience =
+    (await widenedAudience(tx, previousCampaignId, content.componentIds)) ??
+    (previous.audience as Audience);
+  const banner = bannerFor(deps, { ...content, title: previous.title }, audience);
+  const campaign = await createCampaign(
+    deps,
+    banner,
+    actor,
+    { origin: 'incident', originId: incidentId },
+    tx,
+  );
+  await tx.update(incidents).set({ campaignId: campaign.id }).where(eq(incidents.id, incidentId));
+}
+
+/**
  * The banner's audience once `componentIds` are affected too: the accounts of components an
  * update adds to the incident see its banner, and whoever saw it still does. Undefined when
  * nothing is added, or the audience is not the component rule `openBanner` wrote (everyone,

@@ -1,10 +1,11 @@
-import { and, asc, eq, inArray, isNull, ne, or } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, ne, or } from 'drizzle-orm';
 import type { Db } from '../../../db/database';
 import {
   type AffectedComponent,
   type ComponentStatus,
   incidentComponents,
   incidents,
+  incidentUpdates,
   type StatusComponentRow,
   statusComponents,
 } from '../../../db/schema';
@@ -142,6 +143,56 @@ export async function restoreComponents(
       name: component.name,
       old_status: component.status,
       new_status: 'operational',
+    });
+  }
+  return affected;
+}
+
+/**
+ * On reopening, the components the resolution gave back (operational since) return to the
+ * status they had when it did, unless the reopening update gave them a status of its own
+ * (`keep`): the problem is back, and so is what the page said about it.
+ */
+export async function reinstateComponents(
+  db: Db,
+  incidentId: string,
+  now: Date,
+  keep: ReadonlySet<string>,
+): Promise<AffectedComponent[]> {
+  const [resolution] = await db
+    .select({ affected: incidentUpdates.affectedComponents })
+    .from(incidentUpdates)
+    .where(and(eq(incidentUpdates.incidentId, incidentId), eq(incidentUpdates.status, 'resolved')))
+    .orderBy(desc(incidentUpdates.createdAt), desc(incidentUpdates.id))
+    .limit(1);
+  const restored = (resolution?.affected ?? []).filter(
+    (a) => a.new_status === 'operational' && a.old_status !== 'operational' && !keep.has(a.code),
+  );
+  if (restored.length === 0) return [];
+  const rows = await db
+    .select()
+    .from(statusComponents)
+    .where(
+      inArray(
+        statusComponents.id,
+        restored.map((a) => a.code),
+      ),
+    )
+    .orderBy(asc(statusComponents.id))
+    .for('update');
+  const affected: AffectedComponent[] = [];
+  for (const row of rows) {
+    const before = restored.find((a) => a.code === row.id);
+    if (!before || row.status !== 'operational') continue;
+    await db
+      .update(statusComponents)
+      .set({ status: before.old_status, updatedAt: now })
+      .where(eq(statusComponents.id, row.id));
+    affected.push({
+      code: row.id,
+      name: row.name,
+      old_status: row.status,
+      new_status: before.old_status,
     });
   }
   return affected;

@@ -1,12 +1,23 @@
 import { eq } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
-import { incidents } from '../../../db/schema';
+import type { Db } from '../../../db/database';
+import { type IncidentRow, incidents } from '../../../db/schema';
 import type { Deps } from '../../../deps';
 import { AppError } from '../../../http/app-error';
 import type { Actor } from '../../campaigns/campaigns.service';
 import type { IncidentOpen, IncidentUpdateInput } from '../status-schemas';
-import { BANNER_SEVERITY, followBanner, openBanner, widenedAudience } from './incident-banner';
-import { restoreComponents, setComponentStatuses } from './incident-components';
+import {
+  BANNER_SEVERITY,
+  followBanner,
+  openBanner,
+  reopenBanner,
+  widenedAudience,
+} from './incident-banner';
+import {
+  reinstateComponents,
+  restoreComponents,
+  setComponentStatuses,
+} from './incident-components';
 import { addUpdate, changeStatus, lockIncident } from './incident-records';
 
 /**
@@ -43,6 +54,10 @@ export async function openIncident(deps: Deps, input: IncidentOpen, actor: Actor
   });
 }
 
+/**
+ * Records an update. One that is not `resolved` on a resolved incident reopens it, as
+ * Statuspage allows when a problem returns: see `reopenIncident`.
+ */
 export async function postIncidentUpdate(
   deps: Deps,
   id: string,
@@ -53,7 +68,13 @@ export async function postIncidentUpdate(
     const now = deps.clock.now();
     const incident = await lockIncident(tx, id, 'incident');
     if (incident.status === 'resolved') {
-      throw new AppError('conflict', 'The incident is resolved; open a new one.');
+      if (input.status === 'resolved') {
+        throw new AppError(
+          'conflict',
+          'The incident is resolved already; an update with another status reopens it.',
+        );
+      }
+      return reopenIncident(deps, tx, incident, input, actor, now);
     }
     const named = await setComponentStatuses(tx, id, input.components ?? [], now);
     const affected =
@@ -85,4 +106,49 @@ export async function postIncidentUpdate(
       ...(audience ? { audience } : {}),
     });
   });
+}
+
+/**
+ * Reopens a resolved incident: it is open again (no `resolved_at`; `monitoring_at` only if it
+ * reopens in monitoring), the components its resolution gave back return to the status they
+ * had unless the update names theirs, and, if it had a banner, a new one shows.
+ */
+async function reopenIncident(
+  deps: Deps,
+  tx: Db,
+  incident: IncidentRow,
+  input: IncidentUpdateInput,
+  actor: Actor,
+  now: Date,
+) {
+  const named = await setComponentStatuses(tx, incident.id, input.components ?? [], now);
+  const reinstated = await reinstateComponents(tx, incident.id, now, named.set);
+  const impact = input.impact ?? incident.impact;
+  await tx
+    .update(incidents)
+    .set({
+      status: input.status,
+      impact,
+      updatedAt: now,
+      resolvedAt: null,
+      monitoringAt: input.status === 'monitoring' ? now : null,
+    })
+    .where(eq(incidents.id, incident.id));
+  await addUpdate(
+    tx,
+    incident.id,
+    input.status,
+    input.body,
+    [...named.affected, ...reinstated],
+    now,
+  );
+  if (incident.campaignId) {
+    const banner = {
+      body: input.body,
+      severity: BANNER_SEVERITY[impact],
+      endsAt: null,
+      componentIds: (input.components ?? []).map((c) => c.id),
+    };
+    await reopenBanner(deps, tx, incident.id, incident.campaignId, banner, actor);
+  }
 }
