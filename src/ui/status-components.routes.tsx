@@ -1,5 +1,6 @@
 import { COMPONENT_STATUSES, type StatusComponentRow } from '../db/schema';
 import { notFound } from '../http/app-error';
+import { actorOf } from '../http/principal';
 import { listComponentRows, updateComponent } from '../modules/status/components.service';
 import { STATUS_LABEL } from '../modules/status/public/status-page';
 import { ComponentPatchSchema } from '../modules/status/status-schemas';
@@ -92,7 +93,7 @@ statusComponentRoutes.post(
     save: async (c, patch) => {
       const id = c.req.param('id') ?? '';
       await componentById(c, id);
-      const saved = await updateComponent(c.var.deps, id, patch);
+      const saved = await updateComponent(c.var.deps, id, patch, actorOf(c.var.session.principal));
       return { to: '/console/status', message: `Saved ${saved.name}.` };
     },
   }),

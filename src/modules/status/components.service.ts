@@ -11,6 +11,9 @@ import {
 } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { AppError, notFound } from '../../http/app-error';
+import type { Actor } from '../campaigns/campaigns.service';
+import { followRenamedComponent } from './incidents/incident-banner';
+import { changeStatus } from './incidents/incident-records';
 import { maintenanceStatus, shownComponentStatuses } from './status-clock';
 import type { ComponentInput, ComponentPatch, ComponentView } from './status-schemas';
 
@@ -78,6 +81,7 @@ export async function updateComponent(
   deps: Deps,
   id: string,
   patch: ComponentPatch,
+  actor: Actor,
 ): Promise<ComponentView> {
   const [existing] = await deps.db
     .select()
@@ -89,23 +93,30 @@ export async function updateComponent(
   if (patch.status !== undefined && existing.isGroup) {
     throw fieldError('status', 'a group shows the worst status of its components');
   }
-  const [row] = await deps.db
-    .update(statusComponents)
-    .set({
-      ...(patch.name !== undefined ? { name: patch.name } : {}),
-      ...(patch.description !== undefined ? { description: patch.description } : {}),
-      ...(patch.group_id !== undefined ? { groupId: patch.group_id } : {}),
-      ...(patch.position !== undefined ? { position: patch.position } : {}),
-      ...(patch.status !== undefined ? { status: patch.status } : {}),
-      ...(patch.only_show_if_degraded !== undefined
-        ? { onlyShowIfDegraded: patch.only_show_if_degraded }
-        : {}),
-      updatedAt: deps.clock.now(),
-    })
-    .where(eq(statusComponents.id, id))
-    .returning();
-  if (!row) throw notFound(`Component ${id}`);
-  return componentView(deps, row.id);
+  const renamed = patch.name !== undefined && patch.name !== existing.name ? patch.name : null;
+  const write = async (db: Db) => {
+    const [row] = await db
+      .update(statusComponents)
+      .set({
+        ...(patch.name !== undefined ? { name: patch.name } : {}),
+        ...(patch.description !== undefined ? { description: patch.description } : {}),
+        ...(patch.group_id !== undefined ? { groupId: patch.group_id } : {}),
+        ...(patch.position !== undefined ? { position: patch.position } : {}),
+        ...(patch.status !== undefined ? { status: patch.status } : {}),
+        ...(patch.only_show_if_degraded !== undefined
+          ? { onlyShowIfDegraded: patch.only_show_if_degraded }
+          : {}),
+        updatedAt: deps.clock.now(),
+      })
+      .where(eq(statusComponents.id, id))
+      .returning();
+    if (!row) throw notFound(`Component ${id}`);
+    if (renamed) await followRenamedComponent(deps, db, existing.name, renamed, actor);
+  };
+  // Open banners name components in their audience: a rename changes them with it.
+  if (renamed) await changeStatus(deps, write);
+  else await write(deps.db);
+  return componentView(deps, id);
 }
 
 export async function deleteComponent(deps: Deps, id: string): Promise<void> {

@@ -179,7 +179,15 @@ export const statusRoutes = createRouter()
     c.json({ data: await listComponentViews(c.var.deps) }, 200),
   )
   .openapi(patchComponentRoute, async (c) =>
-    c.json(await updateComponent(c.var.deps, c.req.valid('param').id, c.req.valid('json')), 200),
+    c.json(
+      await updateComponent(
+        c.var.deps,
+        c.req.valid('param').id,
+        c.req.valid('json'),
+        actorOf(c.var.principal),
+      ),
+      200,
+    ),
   )
   .openapi(deleteComponentRoute, async (c) => {
     await deleteComponent(c.var.deps, c.req.valid('param').id);

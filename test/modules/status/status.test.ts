@@ -296,6 +296,46 @@ describe('status: components, incidents, maintenance and the public Statuspage A
     expect(await banners('uses-api')).toMatchObject([{ title: 'Elevated API errors' }]);
   });
 
+  it('an open banner follows a renamed component: accounts listing the new name see it, those listing the old one still do', async () => {
+    await t.request('/v1/status/incidents', {
+      method: 'POST',
+      json: {
+        name: 'Elevated API errors',
+        body: 'Investigating.',
+        components: [{ id: api.id, status: 'partial_outage' }],
+      },
+    });
+    await scheduleMaintenance([dashboard.id]);
+    const rename = async (id: string, name: string) =>
+      (await t.request(`/v1/status/components/${id}`, { method: 'PATCH', json: { name } })).status;
+    expect(await rename(api.id, 'Public API')).toBe(200);
+    expect(await rename(dashboard.id, 'Console')).toBe(200);
+    await t.request('/v1/accounts/batch', {
+      method: 'POST',
+      json: {
+        accounts: [
+          { id: 'uses-public-api', components: ['Public API'] },
+          { id: 'uses-console', components: ['console'] },
+        ],
+      },
+    });
+    expect(await banners('uses-public-api')).toMatchObject([{ title: 'Elevated API errors' }]);
+    expect(await banners('uses-api')).toMatchObject([{ title: 'Elevated API errors' }]);
+    expect(await banners('uses-console')).toMatchObject([{ title: 'Database upgrade' }]);
+    expect(await banners('dashboard-only')).toMatchObject([{ title: 'Database upgrade' }]);
+    const campaigns = (await readJson(await t.request('/v1/campaigns?limit=100'))).data;
+    const incidentBanner = campaigns.find(
+      (c: { title: string }) => c.title === 'Elevated API errors',
+    );
+    expect(incidentBanner.audience).toEqual({
+      type: 'rule',
+      any: [
+        { attribute: 'components', op: 'contains', value: 'API' },
+        { attribute: 'components', op: 'contains', value: 'Public API' },
+      ],
+    });
+  });
+
   it('keeps the banner audience of an incident naming more than 50 components valid, reaching their accounts, when it opens and when it spreads', async () => {
     const many: { id: string }[] = [];
     for (let n = 1; n <= 70; n += 1) {

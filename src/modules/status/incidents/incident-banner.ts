@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../../db/database';
 import {
   campaigns,
@@ -11,9 +11,11 @@ import type { Deps } from '../../../deps';
 import {
   type Audience,
   type AudienceCondition,
+  type AudiencePredicate,
   MAX_RULE_CONDITIONS,
 } from '../../campaigns/audience';
 import type { CampaignCreate, CampaignPatch } from '../../campaigns/campaign-input';
+import { campaignStatus } from '../../campaigns/campaign-status';
 import {
   type Actor,
   createCampaign,
@@ -128,6 +130,61 @@ export async function widenedAudience(
   const any = [...audience.any, ...more.any];
   return any.length <= MAX_RULE_CONDITIONS ? { type: 'rule', any } : undefined;
 }
+
+/**
+ * After a component is renamed from `previous` to `renamed`, the open incident and maintenance
+ * banners whose audience names it name it both ways: accounts the product now lists under the
+ * new name see them, and accounts not relisted yet keep seeing them (no one loses an outage
+ * banner to a rename). Audiences ops rewrote beyond ORed conditions are theirs to keep.
+ */
+export async function followRenamedComponent(
+  deps: Deps,
+  tx: Db,
+  previous: string,
+  renamed: string,
+  actor: Actor,
+) {
+  // `contains` ignores case: a rename in case only changes no one's banner.
+  if (previous.toLowerCase() === renamed.toLowerCase()) return;
+  const open = await tx
+    .select({ campaign: campaigns })
+    .from(incidents)
+    .innerJoin(campaigns, eq(campaigns.id, incidents.campaignId))
+    .where(isNull(incidents.resolvedAt));
+  const now = deps.clock.now();
+  for (const { campaign } of open) {
+    if (!['active', 'scheduled'].includes(campaignStatus(campaign, now))) continue;
+    const audience = audienceNamingAlso(campaign.audience as Audience, previous, renamed);
+    if (audience) await patchCampaign(deps, campaign.id, { audience }, actor, tx);
+  }
+}
+
+/**
+ * The audience naming `renamed` too, when it reaches the accounts of `previous` through ORed
+ * conditions only (its component rule, or one ops added to); undefined otherwise.
+ */
+function audienceNamingAlso(
+  audience: Audience,
+  previous: string,
+  renamed: string,
+): Audience | undefined {
+  if (audience.type !== 'rule' || !('any' in audience)) return undefined;
+  if (!audience.any.some((condition) => ored(condition).some(named(previous)))) return undefined;
+  const names = componentPredicates(audience.any);
+  if (names) return componentAudience([...names, renamed]);
+  if (audience.any.length >= MAX_RULE_CONDITIONS) return undefined;
+  const also = { attribute: 'components', op: 'contains' as const, value: renamed };
+  return { type: 'rule', any: [...audience.any, also] };
+}
+
+/** The predicates a condition ORs together: itself, or an `any` group's; none of an `all`. */
+const ored = (condition: AudienceCondition): AudiencePredicate[] =>
+  'any' in condition ? condition.any : 'all' in condition ? [] : [condition];
+
+const named = (name: string) => (predicate: AudiencePredicate) =>
+  predicate.op === 'contains' &&
+  predicate.attribute === 'components' &&
+  String(predicate.value).toLowerCase() === name.toLowerCase();
 
 function bannerFor(deps: Deps, content: BannerContent, audience: Audience): CampaignCreate {
   return {
