@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../src/db/json-param';
 import { launchChromium, SCREENSHOT_DIR } from '../helpers/browser';
@@ -9,6 +9,32 @@ import { startDemoPage } from '../helpers/demo-page';
 import { readJson } from '../helpers/read-json';
 import { serveTestApp } from '../helpers/serve-app';
 import { startTestApp, type TestApp } from '../helpers/test-app';
+
+/**
+ * Counts the page's requests for acme's notices (failing them while `offline()`), and gives
+ * how many there were once the page's paused clock has run `ms` further and each has settled.
+ * Time stands still between steps, so each poll is due exactly when the script scheduled it.
+ */
+async function countPolls(page: Page, offline = () => false) {
+  let polls = 0;
+  let settled = 0;
+  await page.route('**/v1/accounts/acme/notices', (route) => {
+    polls += 1;
+    return offline() ? route.abort('internetdisconnected') : route.continue();
+  });
+  const settle = () => {
+    settled += 1;
+  };
+  page.on('requestfinished', (r) => r.url().endsWith('/notices') && settle());
+  page.on('requestfailed', (r) => r.url().endsWith('/notices') && settle());
+  return async (ms: number) => {
+    await page.clock.runFor(ms);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await expect.poll(() => settled === polls).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    return polls;
+  };
+}
 
 describe('/embed.js in a real browser', () => {
   let t: TestApp;
@@ -163,25 +189,7 @@ describe('/embed.js in a real browser', () => {
       "window.rejections = 0; addEventListener('unhandledrejection', () => { window.rejections += 1; });",
     );
     let offline = false;
-    let polls = 0;
-    let settled = 0;
-    await page.route('**/v1/accounts/acme/notices', (route) => {
-      polls += 1;
-      return offline ? route.abort('internetdisconnected') : route.continue();
-    });
-    const settle = () => {
-      settled += 1;
-    };
-    page.on('requestfinished', (r) => r.url().endsWith('/notices') && settle());
-    page.on('requestfailed', (r) => r.url().endsWith('/notices') && settle());
-    // Time stands still between steps, so each poll is due exactly when the script scheduled it.
-    const pollsAfter = async (ms: number) => {
-      await page.clock.runFor(ms);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      await expect.poll(() => settled === polls).toBe(true);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      return polls;
-    };
+    const pollsAfter = await countPolls(page, () => offline);
     try {
       await page.clock.install({ time: new Date('2026-03-02T09:00:00Z') });
       await page.clock.pauseAt(new Date('2026-03-02T09:00:01Z'));
@@ -208,6 +216,70 @@ describe('/embed.js in a real browser', () => {
       expect(await notice.count()).toBe(1);
       expect(await page.evaluate('window.rejections')).toBe(0);
       expect(errors).toEqual([]);
+    } finally {
+      layout = {};
+      await page.close();
+    }
+  });
+
+  it('fires forestall:token-expired once per expired token and stops polling until the page gives a new one', async () => {
+    await t.request('/v1/accounts/acme', { method: 'PUT', json: { components: ['API'] } });
+    await t.request('/v1/campaigns', {
+      method: 'POST',
+      json: {
+        channels: ['banner'],
+        title: 'Invoices are late',
+        body: 'We are on it.',
+        severity: 'warning',
+        audience: { type: 'all' },
+        publish: true,
+      },
+    });
+    t.deps.notices.catalog.invalidate();
+    const appKey = await t.keyFor('app');
+    const mint = async () =>
+      (await readJson(await t.request('/v1/accounts/acme/token', { method: 'POST', key: appKey })))
+        .token as string;
+    const expireTokens = () => t.clock.advance(t.deps.config.noticeTokens.ttlSeconds * 1000 + 1);
+    token = await mint();
+    const page = await browser.newPage();
+    await page.addInitScript(
+      "window.expired = 0; document.addEventListener('forestall:token-expired', (e) => { window.expired += 1; window.expiredAccount = e.detail && e.detail.account; });",
+    );
+    const pollsAfter = await countPolls(page);
+    const expired = () => page.evaluate('window.expired');
+    try {
+      await page.clock.install({ time: new Date('2026-03-02T09:00:00Z') });
+      await page.clock.pauseAt(new Date('2026-03-02T09:00:01Z'));
+      layout = { pollSeconds: '15' };
+      await page.goto(demo.url);
+      const notice = page.locator('[data-forestall] .notice', { hasText: 'Invoices are late' });
+      await notice.waitFor({ timeout: 10_000 });
+      expect(await pollsAfter(0)).toBe(1);
+
+      expireTokens();
+      expect(await pollsAfter(15_000)).toBe(2);
+      expect(await expired()).toBe(1);
+      expect(await page.evaluate('window.expiredAccount')).toBe('acme');
+      // Asking again with a refused token would only be refused again: the script waits.
+      expect(await pollsAfter(3_600_000)).toBe(2);
+      expect(await expired()).toBe(1);
+      expect(await notice.count()).toBe(1);
+
+      // The same token handed back is still the same expiry: nothing is asked, nothing fired.
+      await page.evaluate(`window.forestall.setToken(${JSON.stringify(token)})`);
+      expect(await pollsAfter(60_000)).toBe(2);
+      expect(await expired()).toBe(1);
+
+      await page.evaluate(`window.forestall.setToken(${JSON.stringify(await mint())})`);
+      expect(await pollsAfter(0)).toBe(3);
+      expect(await pollsAfter(15_000)).toBe(4);
+      expect(await notice.count()).toBe(1);
+
+      expireTokens();
+      expect(await pollsAfter(15_000)).toBe(5);
+      expect(await pollsAfter(600_000)).toBe(5);
+      expect(await expired()).toBe(2);
     } finally {
       layout = {};
       await page.close();

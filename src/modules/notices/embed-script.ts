@@ -6,7 +6,10 @@
  * not rewrite it. Optional attributes: `data-target` (a CSS selector for where notices go)
  * and `data-poll-seconds` (default 60, at least 15; 0 turns polling off). A poll that fails
  * keeps what is shown, raises nothing in the page, and doubles the wait (up to 10 minutes)
- * until one succeeds, so an outage does not fill consoles or hammer the notices API.
+ * until one succeeds, so an outage does not fill consoles or hammer the notices API. A token
+ * the API refuses (expired, or its account re-created) fires `forestall:token-expired` once,
+ * and polling waits for `window.forestall.setToken(next)`: asking again with it would only be
+ * refused again, and a page that listens mints one new token per expiry, not one per poll.
  */
 export const EMBED_SCRIPT = String.raw`(() => {
   'use strict';
@@ -61,10 +64,12 @@ export const EMBED_SCRIPT = String.raw`(() => {
   else mount();
 
   let etag = '';
-  const call = (path, init = {}) =>
+  // The token the API last refused: it is not used to poll again, nor reported twice.
+  let refused = '';
+  const call = (path, init = {}, bearer = token) =>
     fetch(base + path, {
       ...init,
-      headers: { ...(init.headers || {}), authorization: 'Bearer ' + token },
+      headers: { ...(init.headers || {}), authorization: 'Bearer ' + bearer },
     });
 
   const render = (notices) => {
@@ -108,37 +113,54 @@ export const EMBED_SCRIPT = String.raw`(() => {
     );
   };
 
-  // Resolves true when the notices shown are current; never rejects.
+  // Resolves 'current' when the notices shown are, 'refused' when the token is, and 'failed'
+  // otherwise; never rejects.
   const load = async () => {
-    const account = accountOf(token);
-    if (!account) return false;
+    const used = token;
+    const account = accountOf(used);
+    if (!account) return 'failed';
+    if (used === refused) return 'refused';
     try {
-      const response = await call('/v1/accounts/' + encodeURIComponent(account) + '/notices', {
-        headers: etag ? { 'if-none-match': etag } : {},
-      });
-      if (response.status === 304) return true;
+      const response = await call(
+        '/v1/accounts/' + encodeURIComponent(account) + '/notices',
+        { headers: etag ? { 'if-none-match': etag } : {} },
+        used,
+      );
+      // Answered for a token the page has replaced since: whatever it says is stale.
+      if (used !== token) return 'failed';
+      if (response.status === 304) return 'current';
       if (response.status === 401) {
-        script.dispatchEvent(new CustomEvent('forestall:token-expired', { bubbles: true }));
-        return false;
+        refused = used;
+        script.dispatchEvent(
+          new CustomEvent('forestall:token-expired', { bubbles: true, detail: { account } }),
+        );
+        return 'refused';
       }
-      if (!response.ok) return false;
+      if (!response.ok) return 'failed';
       const body = await response.json();
+      if (used !== token) return 'failed';
       etag = response.headers.get('etag') || '';
       render(body.notices);
-      return true;
+      return 'current';
     } catch {
-      return false;
+      return 'failed';
     }
   };
   const refresh = async () => {
     await load();
   };
 
+  // One chain of polls at a time: a new token restarts it, and an older chain stops.
+  let chain = 0;
+  let timer = 0;
   let delaySeconds = pollSeconds;
   const poll = async () => {
-    const current = await load();
-    delaySeconds = current ? pollSeconds : Math.min(delaySeconds * 2, backoffCapSeconds);
-    setTimeout(poll, delaySeconds * 1000);
+    const mine = ++chain;
+    clearTimeout(timer);
+    const state = await load();
+    if (mine !== chain || pollSeconds === 0 || state === 'refused') return;
+    delaySeconds = state === 'current' ? pollSeconds : Math.min(delaySeconds * 2, backoffCapSeconds);
+    timer = setTimeout(poll, delaySeconds * 1000);
   };
 
   window.forestall = {
@@ -146,10 +168,10 @@ export const EMBED_SCRIPT = String.raw`(() => {
     setToken(next) {
       token = next;
       etag = '';
-      return refresh();
+      delaySeconds = pollSeconds;
+      return poll();
     },
   };
-  if (pollSeconds > 0) poll();
-  else refresh();
+  poll();
 })();
 `;
