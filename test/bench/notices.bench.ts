@@ -704,6 +704,6 @@ async function browserCalls(url: string, server: Server) {
       response.status === 200 &&
       cors.vary === 'Origin' &&
       cors['access-control-allow-origin'] === BENCH_BROWSER_ORIGIN &&
-      cors['access-control-expose-headers'] === 'ETag,X-Request-Id',
+      cors['access-control-expose-headers'] === 'ETag,Retry-After,X-Request-Id',
   };
 }

@@ -31,8 +31,11 @@ export type NoticesReply = {
   body: string | null;
 };
 
-/** What browsers may read of the answer, for origins in CORS_ORIGINS (as the CORS preflight). */
-export const NOTICES_EXPOSED_HEADERS = 'ETag,X-Request-Id';
+/**
+ * What browsers may read of an answer, for origins in CORS_ORIGINS (as the CORS preflight):
+ * `Retry-After` too, so a page told 503 can wait as long as it is asked to.
+ */
+export const NOTICES_EXPOSED_HEADERS = 'ETag,Retry-After,X-Request-Id';
 
 /**
  * The one answer to `GET /v1/accounts/{id}/notices`, for the Hono route and the Node adapter

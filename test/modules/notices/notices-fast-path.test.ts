@@ -194,7 +194,9 @@ describe('notices API on the Node fast path', () => {
     });
     expect(withToken.status).toBe(200);
     expect(withToken.headers['access-control-allow-origin']).toBe('https://app.example.com');
-    expect(withToken.headers['access-control-expose-headers']).toBe('ETag,X-Request-Id');
+    expect(withToken.headers['access-control-expose-headers']).toBe(
+      'ETag,Retry-After,X-Request-Id',
+    );
     expect(withToken.headers.vary).toBe('Origin');
     const revalidated = await both('/v1/accounts/uses-api/notices', {
       ...bearer(token),

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveTestApp } from '../../helpers/serve-app';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
@@ -65,6 +66,42 @@ describe('public status JSON read by a widget on another origin', () => {
       expect(again.headers.get('access-control-expose-headers')?.toLowerCase(), path).toContain(
         'etag',
       );
+    }
+  });
+
+  it('lets the widget read an error too: a 404, and a 503 with its Retry-After', async () => {
+    const readable = async (answer: Response, status: number, path: string) => {
+      expect(answer.status, path).toBe(status);
+      expect(answer.headers.get('access-control-allow-origin'), path).toBe('*');
+      expect(answer.headers.get('content-type'), path).toContain('application/problem+json');
+      expect(await answer.json(), path).toMatchObject({ status });
+    };
+    const missing = '/api/v2/incidents/nope.json';
+    await readable(
+      await fetch(served.url + missing, { headers: { origin: WIDGET } }),
+      404,
+      missing,
+    );
+    // The database answers as one with no connection left would (SQLSTATE 53300): a 503.
+    await t.request('/v1/status/components', { method: 'POST', json: { name: 'API' } });
+    await t.deps.db.execute(sql`
+      create function database_too_busy() returns boolean language plpgsql as $$
+      begin raise exception 'too many connections' using errcode = '53300'; end $$`);
+    await t.deps.db.execute(sql`alter table status_components rename to components_stored`);
+    await t.deps.db.execute(
+      sql`create view status_components as select * from components_stored where database_too_busy()`,
+    );
+    try {
+      for (const path of [...PUBLIC_JSON, '/status/history.atom', '/status/history.rss']) {
+        const busy = await fetch(served.url + path, { headers: { origin: WIDGET } });
+        expect(busy.headers.get('retry-after'), path).toMatch(/^\d+$/);
+        const exposed = (busy.headers.get('access-control-expose-headers') ?? '').toLowerCase();
+        expect(exposed.split(','), path).toContain('retry-after');
+        await readable(busy, 503, path);
+      }
+    } finally {
+      await t.deps.db.execute(sql`drop view status_components`);
+      await t.deps.db.execute(sql`alter table components_stored rename to status_components`);
     }
   });
 
