@@ -336,6 +336,50 @@ describe('status: components, incidents, maintenance and the public Statuspage A
     });
   });
 
+  it('a rename reaches a banner audience ops ORed conditions into, and leaves one they ANDed alone', async () => {
+    const open = async (name: string) =>
+      readJson(
+        await t.request('/v1/status/incidents', {
+          method: 'POST',
+          json: {
+            name,
+            body: 'Investigating.',
+            components: [{ id: api.id, status: 'major_outage' }],
+          },
+        }),
+      );
+    await open('Ored');
+    await open('Anded');
+    const campaignOf = async (title: string) =>
+      (await readJson(await t.request('/v1/campaigns?limit=100'))).data.find(
+        (c: { title: string }) => c.title === title,
+      );
+    const usesApi = { attribute: 'components', op: 'contains', value: 'API' };
+    const enterprise = { attribute: 'plan', op: 'eq', value: 'enterprise' };
+    const ored = { type: 'rule', any: [usesApi, enterprise] };
+    const anded = { type: 'rule', all: [usesApi, enterprise] };
+    for (const [title, audience] of [
+      ['Ored', ored],
+      ['Anded', anded],
+    ] as const) {
+      const edited = await t.request(`/v1/campaigns/${(await campaignOf(title)).id}`, {
+        method: 'PATCH',
+        json: { audience },
+      });
+      expect(edited.status).toBe(200);
+    }
+    const renamed = await t.request(`/v1/status/components/${api.id}`, {
+      method: 'PATCH',
+      json: { name: 'Public API' },
+    });
+    expect(renamed.status).toBe(200);
+    expect((await campaignOf('Ored')).audience).toEqual({
+      type: 'rule',
+      any: [usesApi, enterprise, { attribute: 'components', op: 'contains', value: 'Public API' }],
+    });
+    expect((await campaignOf('Anded')).audience).toEqual(anded);
+  });
+
   it('keeps the banner audience of an incident naming more than 50 components valid, reaching their accounts, when it opens and when it spreads', async () => {
     const many: { id: string }[] = [];
     for (let n = 1; n <= 70; n += 1) {
