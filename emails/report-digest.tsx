@@ -28,6 +28,7 @@ export type ReportDigestProps = {
   recontactRate: string;
   resolutionRate: string;
   costPerResolution: string;
+  /** Treated / held out, over the campaigns in the net total (as `prevented`). */
   churn: string;
   /** Deflection that came with worse service: CSAT down, re-contacts or churn up. */
   warnings: string[];
@@ -49,7 +50,7 @@ export default function ReportDigestEmail(props: ReportDigestProps) {
     ['Re-contacts within 48 h', props.recontactRate],
     ['Resolved', props.resolutionRate],
     ['Cost per resolution', props.costPerResolution],
-    ['Churn in the window, treated / held out', props.churn],
+    ['Churn in the window, treated / held out, of the campaigns in the net total', props.churn],
   ];
   return (
     <Html lang="en">
@@ -123,8 +124,8 @@ export default function ReportDigestEmail(props: ReportDigestProps) {
           <Text style={{ color: '#52525b', fontSize: '12px' }}>
             Prevented contacts are measured against each campaign&apos;s holdout, net over every
             reason; observational estimates are labelled. Figures of campaigns still running are so
-            far, and stay valid however often they are read. You receive this digest because your
-            address is in REPORT_DIGEST_TO.
+            far; those against a holdout stay valid however often they are read. You receive this
+            digest because your address is in REPORT_DIGEST_TO.
           </Text>
         </Container>
       </Body>

@@ -221,7 +221,8 @@ function reportCampaign(
     measured_at: at.measuredAt.toISOString(),
     target_reasons: row.targetReasons,
     measurement: window.measurement,
-    interval_kind: assessment.interval_kind,
+    // Without a holdout, `prevented` is the observational estimate: its interval is simulated.
+    interval_kind: row.holdoutPercent === 0 ? ('simulated' as const) : assessment.interval_kind,
     treated: assessment.companion.treated,
     holdout: assessment.companion.holdout,
     holdout_reached: assessment.holdout_reached,

@@ -73,6 +73,14 @@ const n = <Row,>(header: string, cell: (row: Row) => Child): Column<Row> => ({
 
 const title = (c: Campaign) => <bdi>{c.title}</bdi>;
 
+/** Final or so far, and the kind of interval: a holdout's, or an observational simulation. */
+const answerLabel = (c: Campaign) =>
+  c.method === 'observational'
+    ? `${c.measurement === 'final' ? 'final' : 'so far'}, observational estimate`
+    : c.measurement === 'final'
+      ? 'final (fixed horizon)'
+      : 'so far (always valid)';
+
 const campaignColumns = (
   currency: string,
   impactHref?: (campaignId: string) => string,
@@ -84,8 +92,7 @@ const campaignColumns = (
         {impactHref ? <a href={impactHref(c.id)}>{title(c)}</a> : title(c)}
         <br />
         <span class="label">
-          {c.status},{' '}
-          {c.measurement === 'final' ? 'final (fixed horizon)' : 'so far (always valid)'}
+          {c.status}, {answerLabel(c)}
         </span>
         {c.holdout_reached.accounts > 0 ? (
           <>
@@ -391,10 +398,11 @@ export async function reportSections(
           ends), each account adjusted by its own contacts in the 8 weeks before; net counts every
           reason, so contacts that only moved to another reason (shifted) are not savings. Intervals
           read while a window runs stay valid however often they are read; once it closes they are
-          fixed-horizon. Per reason and per week the figures are unadjusted point estimates over
-          every reason; a negative one is a reason that received contacts. Deflection rate = net
-          prevented / (treated accounts' contacts + net prevented), over the same accounts and
-          windows. CSAT = share of ratings 4 or 5.
+          fixed-horizon. A campaign without a holdout has an observational estimate instead, of its
+          target reasons, with an interval from simulation. Per reason and per week the figures are
+          unadjusted point estimates over every reason; a negative one is a reason that received
+          contacts. Deflection rate = net prevented / (treated accounts' contacts + net prevented),
+          over the same accounts and windows. CSAT = share of ratings 4 or 5.
         </p>
       </div>
     </div>

@@ -3,6 +3,7 @@ import {
   CompanionSchema,
   DEFLECTION_RATE,
   HoldoutReachedSchema,
+  INTERVAL_KIND,
   IntervalSchema,
   WarningSchema,
 } from '../impact/impact-schemas';
@@ -96,7 +97,11 @@ export const PreventedContactsReportSchema = z
         target_reasons: z.array(z.string()),
         method: z.enum(['holdout', 'observational']),
         measurement: z.enum(['final', 'so_far']),
-        interval_kind: z.enum(['fixed_horizon', 'always_valid']),
+        interval_kind: z.enum(['fixed_horizon', 'always_valid', 'simulated']).openapi({
+          description:
+            `Of \`prevented\`'s interval. Against a holdout: ${INTERVAL_KIND} Without one, ` +
+            "`simulated`: the observational estimate's interval, from simulating its model.",
+        }),
         prevented: IntervalSchema.nullable().openapi({
           description:
             'With a holdout, net prevented contacts (every reason); without one, the ' +

@@ -283,6 +283,10 @@ describe('GET /v1/reports/prevented-contacts', { timeout: paced.timeout }, () =>
       expect(digest.subject).toBe(`Prevented contacts, 2026-03-02 to 2026-03-08: ${prevented}`);
       expect(digest.html).toContain('New invoice layout');
       expect(digest.text).toContain(`${(week.totals.recontact_rate * 100).toFixed(1)}%`);
+      // The churn totals are over the campaigns in the net total, not every campaign: it says so.
+      expect(digest.text).toContain(
+        'Churn in the window, treated / held out, of the campaigns in the net total',
+      );
     } finally {
       t.clock.set('2026-03-30T00:00:00Z');
     }

@@ -342,6 +342,26 @@ describe('a campaign without a holdout in the report', () => {
       target_prevented: '72',
     });
   });
+
+  it('labels its answer an observational estimate, not a holdout interval, on the page, in the JSON and CSV', async () => {
+    const report = mixedReport();
+    const [answered, , observed] = report.campaigns;
+    expect(answered?.interval_kind).toBe('fixed_horizon');
+    expect(observed?.interval_kind).toBe('simulated');
+    const markup = await renderReportPage(t.deps, report);
+    const table = markup.slice(markup.indexOf('<h2>Campaigns</h2>'));
+    const rowOf = (title: string) => {
+      const row = table.slice(table.indexOf(`<bdi>${title}</bdi>`));
+      return row.slice(0, row.indexOf('</tr>'));
+    };
+    expect(rowOf('Price change')).toContain('ended, final, observational estimate');
+    expect(rowOf('Price change')).not.toMatch(/fixed horizon|always valid/);
+    expect(rowOf('answered')).toContain('ended, final (fixed horizon)');
+    const csv = parse(reportCsv(report), { columns: true }) as Record<string, string>[];
+    const line = (key: string) => csv.find((r) => r.section === 'campaign' && r.key === key);
+    expect(line('observed')?.interval_kind).toBe('simulated');
+    expect(line('answered')?.interval_kind).toBe('fixed_horizon');
+  });
 });
 
 describe('a period with more campaigns than a report holds', () => {
