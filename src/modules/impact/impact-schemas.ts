@@ -137,9 +137,13 @@ export const CampaignImpactSchema = z
     }),
     target_reasons: z.array(z.string()),
     interval_kind: z
-      .enum(['fixed_horizon', 'always_valid'])
+      .enum(['fixed_horizon', 'always_valid', 'simulated'])
       .nullable()
-      .openapi({ description: `${INTERVAL_KIND} Null when the campaign has not run.` }),
+      .openapi({
+        description:
+          `${INTERVAL_KIND} \`simulated\` for a campaign without a holdout: its observational ` +
+          "estimate's interval, from simulating its model. Null when the campaign has not run.",
+      }),
     net: EstimateSchema,
     target: EstimateSchema,
     shifted: EstimateSchema,

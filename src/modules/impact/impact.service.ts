@@ -58,6 +58,8 @@ export async function campaignImpact(
     ...assessment,
     ...(campaign.holdoutPercent === 0
       ? {
+          // The observational estimate's interval comes from simulating its model.
+          interval_kind: 'simulated' as const,
           net: NO_HOLDOUT,
           target: NO_HOLDOUT,
           shifted: NO_HOLDOUT,

@@ -281,6 +281,8 @@ describe('GET /v1/campaigns/{id}/impact', { timeout: paced.timeout }, () => {
     );
     const result = await impact(campaign.id);
     expect(result.method).toBe('observational');
+    // Its interval comes from simulating the observational model, as the report says too.
+    expect(result.interval_kind).toBe('simulated');
     expect(result.observational).toMatchObject({
       status: 'ok',
       method: 'observational',
