@@ -45,6 +45,8 @@ export type CampaignScenario = {
    * `ratio` times as often as the light rest (shape is then unused).
    */
   heavy?: { share: [number, number]; ratio: [number, number] };
+  /** Whether the target-reason intervals' coverage is judged too, not only the headline's. */
+  judgeTarget?: boolean;
 };
 
 export type Truth = { net: number; target: number; shifted: number };
