@@ -40,9 +40,13 @@ import { sequenceBoundary, sequencePValue } from './confidence-sequence';
  * group's accounts must amount to EFFECTIVE_ACCOUNTS equally active ones in one of the two,
  * or the answer is `insufficient_data` with the group size that would do.
  *
- * While the window runs the interval and p-value come from a confidence sequence, valid at
- * every look; at the window's end, the fixed-horizon t interval (Welch–Satterthwaite degrees
- * of freedom).
+ * Groups past that count still carry the skew into the interval, for the difference is then
+ * the mean of a few dozen heavy accounts' values: a held-out mean that drew few of the tail
+ * reads low exactly when its spread does. So at the window's end the interval is the
+ * fixed-horizon t interval (Welch–Satterthwaite degrees of freedom) after Hall's (1992)
+ * monotone transformation of the t statistic, which removes the skewness the difference of
+ * means inherits from one account's: a wider interval on the side the tail is. While the
+ * window runs the interval and p-value come from a confidence sequence, valid at every look.
  */
 
 export type Interval = { estimate: number; low: number; high: number };
@@ -153,6 +157,8 @@ type Contrast = {
   pooledVariance: number;
   /** Skewness of one account's adjusted value, both groups together. */
   skewness: number;
+  /** Skewness of the difference of the groups' means (signed), from the pooled moments. */
+  skewOfDifference: number;
 };
 
 /** Held-out minus treated mean of a'v, with its Welch variance. */
@@ -174,6 +180,8 @@ function contrast(treated: Moments, holdout: Moments, a: Form): Contrast {
     degreesOfFreedom: variance ** 2 / (vT ** 2 / (nT - 1) + vC ** 2 / (nC - 1)),
     pooledVariance: ((nT + nC) * spread) / (nT + nC - 1),
     skewness: spread > 0 ? Math.abs(third) / spread ** 1.5 : Number.POSITIVE_INFINITY,
+    skewOfDifference:
+      spread > 0 ? (third * (1 / nC ** 2 - 1 / nT ** 2)) / (spread * (1 / nC + 1 / nT)) ** 1.5 : 0,
   };
 }
 
@@ -211,6 +219,10 @@ export function estimateWithHoldout(
   const expectedTarget = (adjusted: Contrast) =>
     nT * Math.max(0, treatedMean('target') + adjusted.difference);
 
+  const effective = {
+    net: effectiveAccounts(treated, holdout, 'net'),
+    target: effectiveAccounts(treated, holdout, 'target'),
+  };
   const contrasts = {
     net: contrast(treated, holdout, forms.net),
     target: contrast(treated, holdout, forms.target),
@@ -222,7 +234,10 @@ export function estimateWithHoldout(
   const expectedWithoutTarget = expectedTarget(contrasts.target);
   const answer = (name: 'net' | 'target'): Answer => {
     const adjusted = contrasts[name];
-    const refusal = refuse(adjusted, forms[name], treated, holdout, raw[name], timing, name);
+    const refusal = refuse(adjusted, forms[name], effective[name], treated, holdout, raw[name], {
+      timing,
+      name,
+    });
     if (refusal) return refusal;
     const y = name === 'net' ? 'every' : 'target';
     const expectedWithout = nT * Math.max(0, treatedMean(y) + adjusted.difference);
@@ -259,6 +274,7 @@ function effect(
     nT * Math.sqrt(adjusted.variance),
     adjusted.degreesOfFreedom,
     timing,
+    adjusted.skewOfDifference,
   );
   const lift =
     counts.expectedWithout > 0
@@ -284,8 +300,11 @@ function effect(
   };
 }
 
-/** Fixed-horizon t interval at the window's end, the confidence sequence before it. */
-function intervalOf(estimate: number, se: number, df: number, timing: Timing) {
+/**
+ * Fixed-horizon t interval at the window's end (skewness removed when given: the skewness of
+ * the estimate), the confidence sequence before it.
+ */
+function intervalOf(estimate: number, se: number, df: number, timing: Timing, skewness = 0) {
   if (!(se > 0)) {
     return {
       interval: { estimate, low: estimate, high: estimate },
@@ -294,10 +313,16 @@ function intervalOf(estimate: number, se: number, df: number, timing: Timing) {
   }
   if (timing.final) {
     const dof = Number.isFinite(df) && df > 1 ? df : 1;
-    const half = tQuantile(0.975, dof) * se;
+    const q = tQuantile(0.975, dof);
+    const t = hallTransform(skewness);
     return {
-      interval: { estimate, low: estimate - half, high: estimate + half },
-      pValue: 2 * (1 - tCdf(Math.abs(estimate / se), dof)),
+      // (estimate − truth) / se = T: T ≤ t⁻¹(q) puts the truth above estimate − t⁻¹(q)·se.
+      interval: {
+        estimate,
+        low: estimate - t.inverse(q) * se,
+        high: estimate - t.inverse(-q) * se,
+      },
+      pValue: 2 * (1 - tCdf(Math.abs(t.apply(estimate / se)), dof)),
     };
   }
   const share = timing.windowDays > 0 ? timing.elapsedDays / timing.windowDays : 1;
@@ -349,6 +374,20 @@ function shiftedContacts(
   };
 }
 
+/**
+ * Hall's (1992) transformation of a studentised mean whose estimate has skewness γ:
+ * T + aT² + a²T³/3 + a/2 with a = γ/3 is as close to normal as T is to t when γ is 0, one
+ * order of 1/√n closer otherwise, and increasing (its slope is (1 + aT)²), so it inverts.
+ */
+function hallTransform(skewness: number) {
+  const a = skewness / 3;
+  if (!(Math.abs(a) > 1e-9)) return { apply: (t: number) => t, inverse: (y: number) => y };
+  return {
+    apply: (t: number) => ((1 + a * t) ** 3 - 1) / (3 * a) + a / 2,
+    inverse: (y: number) => (Math.cbrt(1 + 3 * a * (y - a / 2)) - 1) / a,
+  };
+}
+
 function detectableLift(
   measured: Contrast,
   nT: number,
@@ -367,11 +406,11 @@ function detectableLift(
 function refuse(
   adjusted: Contrast,
   adjustedForm: Form,
+  effective: number,
   treated: Moments,
   holdout: Moments,
   raw: Form,
-  timing: Timing,
-  name: 'net' | 'target',
+  { timing, name }: { timing: Timing; name: 'net' | 'target' },
 ): Refusal | null {
   const nT = accountsIn(treated);
   const nC = accountsIn(holdout);
@@ -409,16 +448,13 @@ function refuse(
       needed: { moreWeeks: null, holdoutAccounts: null },
     };
   }
-  const before = unit(name === 'net' ? 'pre_every' : 'pre_target');
-  // Accounts new to the service have few contacts before: the window's may be even.
-  const share = Math.max(equalShare(treated, holdout, raw), equalShare(treated, holdout, before));
-  if (skewOfMean <= SKEW_LIMIT && smaller * share < EFFECTIVE_ACCOUNTS) {
-    const needed = Math.ceil(EFFECTIVE_ACCOUNTS / share);
+  if (skewOfMean <= SKEW_LIMIT && effective < EFFECTIVE_ACCOUNTS) {
+    const needed = Math.ceil((EFFECTIVE_ACCOUNTS * smaller) / effective);
     return {
       status: 'insufficient_data',
       reason:
         `a few accounts make most of the ${what} (${seen}): the ${fmt(smaller)} ` +
-        `${nC <= nT ? 'held-out' : 'treated'} accounts count as ${fmt(smaller * share)} ` +
+        `${nC <= nT ? 'held-out' : 'treated'} accounts count as ${fmt(effective)} ` +
         'equally active ones, too few for a calibrated interval; a group of about ' +
         `${fmt(needed)} accounts would give one`,
       needed: { moreWeeks: null, holdoutAccounts: needed },
@@ -440,6 +476,20 @@ function refuse(
     reason: `too few or too concentrated ${what} for a calibrated interval (${seen}); ${advice}`,
     needed,
   };
+}
+
+/**
+ * The equally active accounts the smaller group amounts to, by its contacts in the window or
+ * in the 8 weeks before (accounts new to the service have few contacts before: the window's
+ * may be even), whichever counts more.
+ */
+function effectiveAccounts(treated: Moments, holdout: Moments, name: 'net' | 'target'): number {
+  const smaller = Math.min(accountsIn(treated), accountsIn(holdout));
+  const window = unit(name === 'net' ? 'every' : 'target');
+  const before = unit(name === 'net' ? 'pre_every' : 'pre_target');
+  return (
+    smaller * Math.max(equalShare(treated, holdout, window), equalShare(treated, holdout, before))
+  );
 }
 
 /**

@@ -190,6 +190,30 @@ describe('estimateWithHoldout', () => {
     expect(net.lift?.estimate).toBeCloseTo(0.2, 6);
   });
 
+  it("widens the interval towards a few heavy accounts' tail", () => {
+    // 3% of accounts write about 12 times in the window (the same 30 times before), in a
+    // right-skewed spread, the rest 1 time in 20: the 1,000 held-out accounts amount to about
+    // 30 equally active ones, whose mean is skewed.
+    const heavy = [6, 8, 10, 12, 22].map((target) => () => ({
+      target,
+      every: target,
+      preTarget: 30,
+      preEvery: 30,
+    }));
+    const light = (i: number) => ({ target: i % 20 === 0 ? 1 : 0, every: i % 20 === 0 ? 1 : 0 });
+    const accounts = (n: number) =>
+      cycle(n, [...heavy, ...Array.from({ length: 162 }, () => light)]);
+    const answer = estimateWithHoldout(group(accounts(9_000)), group(accounts(1_000)), FINAL);
+    const net = ok(answer.net);
+    const below = net.prevented.estimate - net.prevented.low;
+    const above = net.prevented.high - net.prevented.estimate;
+    // A held-out mean that drew few of the tail reads low: the truth is more often above.
+    expect(above).toBeGreaterThan(1.1 * below);
+    // The p-value says what the interval says: 0 inside it.
+    expect(net.prevented.low).toBeLessThan(0);
+    expect(net.pValue).toBeGreaterThan(0.05);
+  });
+
   it('keeps answers read before the window closes valid under repeated looks', () => {
     const treated = group(
       cycle(3_000, [() => ({ target: 1, every: 1 }), () => ({ target: 0, every: 0 })]),
