@@ -197,7 +197,7 @@ export function estimateWithHoldout(
   if (nT < 2 || nC < 2) {
     const refusal: Refusal = {
       status: 'insufficient_data',
-      reason: `needs at least 2 accounts in each group (treated ${nT}, holdout ${nC})`,
+      reason: tooFewAccounts(nT, nC),
       needed: { moreWeeks: null, holdoutAccounts: null },
     };
     const none = { adjusted: null, unadjusted: null };
@@ -372,6 +372,15 @@ function shiftedContacts(
     expectedWithout: net.expectedWithout - target.expectedWithout,
     unadjusted: { estimate: unadjustedShift, low: unadjustedShift, high: unadjustedShift },
   };
+}
+
+/** Why groups of fewer than 2 accounts give no answer, in a leader's words. */
+function tooFewAccounts(treated: number, heldOut: number): string {
+  const counts = `(treated ${treated}, held out ${heldOut})`;
+  return treated + heldOut === 0
+    ? `no account has been shown or sent the campaign yet ${counts}: there is nothing to ` +
+        'compare until at least 2 accounts are in each group'
+    : `needs at least 2 accounts in each group ${counts}`;
 }
 
 /**

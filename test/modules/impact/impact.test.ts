@@ -173,7 +173,10 @@ describe('GET /v1/campaigns/{id}/impact', { timeout: paced.timeout }, () => {
     const campaign = await createCampaign(10);
     const result = await impact(campaign.id);
     expect(result.net).toMatchObject({ status: 'insufficient_data' });
-    expect(result.net.reason).toMatch(/at least 2 accounts in each group \(treated 0, holdout 0\)/);
+    expect(result.net.reason).toBe(
+      'no account has been shown or sent the campaign yet (treated 0, held out 0): there is ' +
+        'nothing to compare until at least 2 accounts are in each group',
+    );
     expect(result.measurement).toBe('so_far');
     expect(result.interval_kind).toBe('always_valid');
     const empty = {
