@@ -100,6 +100,13 @@ export type HoldoutAssessment = {
   holdout_reached: HoldoutReached;
 };
 
+/**
+ * The kind of a campaign's headline interval: its holdout's, or, without a holdout, the
+ * observational estimate's, which comes from simulating its model.
+ */
+export const intervalKindOf = (holdoutPercent: number, holdout: HoldoutEstimate['kind']) =>
+  holdoutPercent === 0 ? ('simulated' as const) : holdout;
+
 /** Everything the impact endpoint and the report say of a campaign measured by its holdout. */
 export function assessWithHoldout(
   measurement: CampaignMeasurement,

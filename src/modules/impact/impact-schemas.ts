@@ -15,6 +15,12 @@ export const INTERVAL_KIND =
   'hold however often they are read; `fixed_horizon` once the window has closed: the t ' +
   'interval planned for that moment.';
 
+/** The kinds of a campaign's headline interval: a holdout's two, or an observational one. */
+export const IntervalKindSchema = z.enum(['fixed_horizon', 'always_valid', 'simulated']);
+export const SIMULATED_INTERVAL =
+  "`simulated` for a campaign without a holdout: its observational estimate's interval, " +
+  'from simulating its model.';
+
 export const EstimateSchema = z
   .object({
     status: z.enum(['ok', 'insufficient_data']),
@@ -136,14 +142,9 @@ export const CampaignImpactSchema = z
       planned_days: z.number(),
     }),
     target_reasons: z.array(z.string()),
-    interval_kind: z
-      .enum(['fixed_horizon', 'always_valid', 'simulated'])
-      .nullable()
-      .openapi({
-        description:
-          `${INTERVAL_KIND} \`simulated\` for a campaign without a holdout: its observational ` +
-          "estimate's interval, from simulating its model. Null when the campaign has not run.",
-      }),
+    interval_kind: IntervalKindSchema.nullable().openapi({
+      description: `${INTERVAL_KIND} ${SIMULATED_INTERVAL} Null when the campaign has not run.`,
+    }),
     net: EstimateSchema,
     target: EstimateSchema,
     shifted: EstimateSchema,

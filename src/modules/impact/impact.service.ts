@@ -3,7 +3,7 @@ import { campaigns } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { notFound } from '../../http/app-error';
 import { campaignStatus } from '../campaigns/campaign-status';
-import { assessWithHoldout, measurementWindow } from './campaign-assessment';
+import { assessWithHoldout, intervalKindOf, measurementWindow } from './campaign-assessment';
 import { catchUpForMeasurement, measureCampaigns } from './campaign-measurements';
 import type { CampaignImpact } from './impact-schemas';
 import { neverRan, notRunImpact } from './not-run-impact';
@@ -56,10 +56,9 @@ export async function campaignImpact(
     },
     target_reasons: campaign.targetReasons,
     ...assessment,
+    interval_kind: intervalKindOf(campaign.holdoutPercent, assessment.interval_kind),
     ...(campaign.holdoutPercent === 0
       ? {
-          // The observational estimate's interval comes from simulating its model.
-          interval_kind: 'simulated' as const,
           net: NO_HOLDOUT,
           target: NO_HOLDOUT,
           shifted: NO_HOLDOUT,

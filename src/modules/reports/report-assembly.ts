@@ -4,6 +4,7 @@ import {
   type AnswerView,
   type HoldoutAssessment,
   holdoutAssessments,
+  intervalKindOf,
   type MeasurementWindow,
   measurementWindow,
 } from '../impact/campaign-assessment';
@@ -221,8 +222,7 @@ function reportCampaign(
     measured_at: at.measuredAt.toISOString(),
     target_reasons: row.targetReasons,
     measurement: window.measurement,
-    // Without a holdout, `prevented` is the observational estimate: its interval is simulated.
-    interval_kind: row.holdoutPercent === 0 ? ('simulated' as const) : assessment.interval_kind,
+    interval_kind: intervalKindOf(row.holdoutPercent, assessment.interval_kind),
     treated: assessment.companion.treated,
     holdout: assessment.companion.holdout,
     holdout_reached: assessment.holdout_reached,

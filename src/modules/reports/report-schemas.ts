@@ -4,7 +4,9 @@ import {
   DEFLECTION_RATE,
   HoldoutReachedSchema,
   INTERVAL_KIND,
+  IntervalKindSchema,
   IntervalSchema,
+  SIMULATED_INTERVAL,
   WarningSchema,
 } from '../impact/impact-schemas';
 
@@ -97,10 +99,8 @@ export const PreventedContactsReportSchema = z
         target_reasons: z.array(z.string()),
         method: z.enum(['holdout', 'observational']),
         measurement: z.enum(['final', 'so_far']),
-        interval_kind: z.enum(['fixed_horizon', 'always_valid', 'simulated']).openapi({
-          description:
-            `Of \`prevented\`'s interval. Against a holdout: ${INTERVAL_KIND} Without one, ` +
-            "`simulated`: the observational estimate's interval, from simulating its model.",
+        interval_kind: IntervalKindSchema.openapi({
+          description: `Of \`prevented\`'s interval. ${INTERVAL_KIND} ${SIMULATED_INTERVAL}`,
         }),
         prevented: IntervalSchema.nullable().openapi({
           description:
