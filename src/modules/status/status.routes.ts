@@ -152,12 +152,17 @@ const maintenanceUpdateRoute = defineRoute({
   description:
     'Before a maintenance is in progress it can be `scheduled`, `in_progress` (started early) ' +
     'or `completed` (called off); `verifying` is refused with 400. Once the clock has started ' +
-    'a window (`auto_transition`), `scheduled` is refused.',
+    'a window (`auto_transition`), `scheduled` is refused. On a completed maintenance, ' +
+    '`in_progress` or `verifying` reopens it (`verifying` only if it had begun): its components ' +
+    'are under maintenance again and, if it had a banner, a new one shows to the same accounts. ' +
+    'Inside its window it still completes with the clock; past it, when ops post `completed`.',
   request: { params: IdParams, body: { required: true, content: json(MaintenanceUpdateSchema) } },
   responses: {
     200: incidentResponse('The maintenance after the update'),
     404: problemResponse('No such maintenance.'),
-    409: problemResponse('The maintenance is completed.'),
+    409: problemResponse(
+      'The maintenance is completed and the update is `completed` or `scheduled`.',
+    ),
   },
 });
 

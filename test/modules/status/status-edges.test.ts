@@ -140,6 +140,39 @@ describe('status: odd input and the incident and maintenance lifecycles', () => 
     expect(components[0].status).toBe('operational');
   });
 
+  it('reopens a maintenance called off before it began with in_progress only: verifying is refused with 400 and changes nothing', async () => {
+    const maintenance = await readJson(
+      await t.request('/v1/status/maintenances', {
+        method: 'POST',
+        json: {
+          name: 'Upgrade',
+          body: 'Read-only for an hour.',
+          scheduled_for: '2026-03-02T10:00:00Z',
+          scheduled_until: '2026-03-02T11:00:00Z',
+          components: [api.id],
+          notify_accounts: false,
+        },
+      }),
+    );
+    await maintenanceUpdate(maintenance.id, 'completed', 'Called off.');
+    const statuses = async () =>
+      (
+        await readJson(await t.request('/api/v2/scheduled-maintenances.json'))
+      ).scheduled_maintenances[0].incident_updates.map((u: { status: string }) => u.status);
+    const verifying = await maintenanceUpdate(maintenance.id, 'verifying', 'Checking.');
+    expect(verifying.status).toBe(400);
+    expect((await readJson(verifying)).errors[0].message).toContain('in_progress reopens it');
+    expect(await statuses()).toEqual(['completed', 'scheduled']);
+
+    t.clock.set('2026-03-02T09:30:00Z');
+    const started = await maintenanceUpdate(maintenance.id, 'in_progress', 'On after all.');
+    expect(started.status).toBe(200);
+    expect(await readJson(started)).toMatchObject({ status: 'in_progress', resolved_at: null });
+    expect(await statuses()).toEqual(['in_progress', 'completed', 'scheduled']);
+    const components = (await readJson(await t.request('/api/v2/components.json'))).components;
+    expect(components[0].status).toBe('under_maintenance');
+  });
+
   it('refuses to put a maintenance back to scheduled once its window has started by the clock, and changes nothing', async () => {
     const maintenance = await readJson(
       await t.request('/v1/status/maintenances', {

@@ -505,6 +505,120 @@ describe('status: components, incidents, maintenance and the public Statuspage A
     expect(await banners('dashboard-only')).toEqual([]);
   });
 
+  it('reopens a maintenance completed too early when ops post in_progress: components, banner, feeds and uptime follow, and the clock still ends it', async () => {
+    const maintenance = await readJson(await scheduleMaintenance([dashboard.id]));
+    const update = (status: string, body: string) =>
+      t.request(`/v1/status/maintenances/${maintenance.id}/updates`, {
+        method: 'POST',
+        json: { status, body },
+      });
+    t.clock.set('2026-03-03T02:30:00Z');
+    const [firstBanner] = await banners('dashboard-only');
+    const dismissed = await t.request(
+      `/v1/accounts/dashboard-only/notices/${firstBanner.id}/dismiss`,
+      { method: 'POST', key: appKey },
+    );
+    expect(dismissed.status).toBeLessThan(300);
+    t.clock.set('2026-03-03T03:00:00Z');
+    expect((await update('completed', 'Done early.')).status).toBe(200);
+    expect(await opsStatuses()).toMatchObject({ Dashboard: 'operational' });
+    const etagWhenCompleted = (await t.request('/status/history.atom', { key: null })).headers.get(
+      'etag',
+    );
+
+    t.clock.set('2026-03-03T03:10:00Z');
+    const reopened = await update('in_progress', 'Not done after all: the replica lags.');
+    expect(reopened.status).toBe(200);
+    expect(await readJson(reopened)).toMatchObject({
+      status: 'in_progress',
+      resolved_at: null,
+      incident_updates: [
+        { status: 'in_progress', body: 'Not done after all: the replica lags.' },
+        { status: 'completed' },
+        { status: 'in_progress' },
+        { status: 'scheduled' },
+      ],
+    });
+    expect(await opsStatuses()).toMatchObject({ Dashboard: 'under_maintenance' });
+    expect(await publicStatuses()).toMatchObject({ Dashboard: 'under_maintenance' });
+    expect((await publicJson('status.json')).status.description).toBe('Service Under Maintenance');
+    expect(
+      (await publicJson('scheduled-maintenances/active.json')).scheduled_maintenances,
+    ).toMatchObject([{ id: maintenance.id, status: 'in_progress' }]);
+    // A new banner, shown again to the account that dismissed the first, still to no others.
+    const [again] = await banners('dashboard-only');
+    expect(again).toMatchObject({
+      title: 'Database upgrade',
+      severity: 'maintenance',
+      body_html: '<p>Not done after all: the replica lags.</p>',
+    });
+    expect(again.id).not.toBe(firstBanner.id);
+    expect(await banners('uses-api')).toEqual([]);
+    const feed = await t.request('/status/history.atom', {
+      key: null,
+      headers: { 'if-none-match': etagWhenCompleted ?? '' },
+    });
+    expect(feed.status).toBe(200);
+    expect(await feed.text()).toContain('Not done after all');
+
+    t.clock.set('2026-03-03T03:40:00Z');
+    const uptime = await readJson(await t.request('/status/uptime.json', { key: null }));
+    const day = uptime.components
+      .find((c: { name: string }) => c.name === 'Dashboard')
+      .days.find((d: { date: string }) => d.date === '2026-03-03');
+    // Under way 02:00–03:00, then again from 03:10 to now.
+    expect(day.minutes.under_maintenance).toBe(90);
+
+    // Still inside its window, it still moves with the clock: completed at 04:00.
+    t.clock.set('2026-03-03T04:00:00Z');
+    expect(
+      (await publicJson('scheduled-maintenances.json')).scheduled_maintenances[0],
+    ).toMatchObject({ status: 'completed', resolved_at: '2026-03-03T04:00:00.000Z' });
+    expect(await banners('dashboard-only')).toEqual([]);
+    expect(await opsStatuses()).toMatchObject({ Dashboard: 'operational' });
+  });
+
+  it('reopens a maintenance the clock completed when ops post verifying past its window, and keeps it open until they complete it', async () => {
+    const maintenance = await readJson(await scheduleMaintenance([dashboard.id]));
+    const update = (status: string, body: string) =>
+      t.request(`/v1/status/maintenances/${maintenance.id}/updates`, {
+        method: 'POST',
+        json: { status, body },
+      });
+    t.clock.set('2026-03-03T04:30:00Z');
+    expect(await banners('dashboard-only')).toEqual([]);
+    const reopened = await update('verifying', 'Still checking the replica.');
+    expect(reopened.status).toBe(200);
+    const shown = (await readJson(reopened)).incident_updates.map(
+      (u: { status: string; display_at: string }) => `${u.status} ${u.display_at}`,
+    );
+    expect(shown).toEqual([
+      'verifying 2026-03-03T04:30:00.000Z',
+      'completed 2026-03-03T04:00:00.000Z',
+      'in_progress 2026-03-03T02:00:00.000Z',
+      'scheduled 2026-03-02T09:00:00.000Z',
+    ]);
+
+    // Past its window, it is in ops' hands now: the clock does not complete it again.
+    t.clock.set('2026-03-03T06:00:00Z');
+    expect(
+      (await publicJson('scheduled-maintenances/active.json')).scheduled_maintenances,
+    ).toMatchObject([{ id: maintenance.id, status: 'verifying', resolved_at: null }]);
+    expect(await publicStatuses()).toMatchObject({ Dashboard: 'under_maintenance' });
+    expect(await banners('dashboard-only')).toMatchObject([
+      { severity: 'maintenance', body_html: '<p>Still checking the replica.</p>' },
+    ]);
+
+    expect((await update('completed', 'Done.')).status).toBe(200);
+    expect(
+      (await publicJson('scheduled-maintenances.json')).scheduled_maintenances[0],
+    ).toMatchObject({ status: 'completed', resolved_at: '2026-03-03T06:00:00.000Z' });
+    expect(await banners('dashboard-only')).toEqual([]);
+    expect(await publicStatuses()).toMatchObject({ Dashboard: 'operational' });
+    await expectProblem(await update('completed', 'Done twice?'), 409, 'conflict');
+    await expectProblem(await update('scheduled', 'Back to the plan?'), 409, 'conflict');
+  });
+
   it('shows each component at the same status in the ops API as in the public API, through a maintenance', async () => {
     expect((await scheduleMaintenance([dashboard.id])).status).toBe(201);
     const moments = [

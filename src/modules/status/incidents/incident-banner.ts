@@ -69,14 +69,15 @@ export async function followBanner(
 }
 
 /**
- * A reopened incident's banner: a new one, as the last ended with the resolution, so accounts
- * that saw or dismissed it before see it again. It keeps the title and audience the last one
- * had (ops may have edited them), widened to the components the reopening update adds.
+ * A reopened incident's or maintenance's banner: a new one, as the last ended when it was
+ * resolved or completed, so accounts that saw or dismissed it before see it again. It keeps
+ * the title and audience the last one had (ops may have edited them), widened to the
+ * components the reopening update adds.
  */
 export async function reopenBanner(
   deps: Deps,
   tx: Db,
-  incidentId: string,
+  reopened: { id: string; kind: 'incident' | 'maintenance' },
   previousCampaignId: string,
   content: Omit<BannerContent, 'title'>,
   actor: Actor,
@@ -90,14 +91,9 @@ export async function reopenBanner(
     (await widenedAudience(tx, previousCampaignId, content.componentIds)) ??
     (previous.audience as Audience);
   const banner = bannerFor(deps, { ...content, title: previous.title }, audience);
-  const campaign = await createCampaign(
-    deps,
-    banner,
-    actor,
-    { origin: 'incident', originId: incidentId },
-    tx,
-  );
-  await tx.update(incidents).set({ campaignId: campaign.id }).where(eq(incidents.id, incidentId));
+  const origin = { origin: reopened.kind, originId: reopened.id };
+  const campaign = await createCampaign(deps, banner, actor, origin, tx);
+  await tx.update(incidents).set({ campaignId: campaign.id }).where(eq(incidents.id, reopened.id));
 }
 
 /**

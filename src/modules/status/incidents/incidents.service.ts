@@ -6,19 +6,14 @@ import type { Deps } from '../../../deps';
 import { AppError } from '../../../http/app-error';
 import type { Actor } from '../../campaigns/campaigns.service';
 import type { IncidentOpen, IncidentUpdateInput } from '../status-schemas';
-import {
-  BANNER_SEVERITY,
-  followBanner,
-  openBanner,
-  reopenBanner,
-  widenedAudience,
-} from './incident-banner';
+import { BANNER_SEVERITY, followBanner, openBanner, widenedAudience } from './incident-banner';
 import {
   reinstateComponents,
   restoreComponents,
   setComponentStatuses,
 } from './incident-components';
 import { addUpdate, changeStatus, lockIncident } from './incident-records';
+import { reopen } from './reopen';
 
 /**
  * Opens an incident: records the first update, sets the affected components' status and,
@@ -109,9 +104,9 @@ export async function postIncidentUpdate(
 }
 
 /**
- * Reopens a resolved incident: it is open again (no `resolved_at`; `monitoring_at` only if it
- * reopens in monitoring), the components its resolution gave back return to the status they
- * had unless the update names theirs, and, if it had a banner, a new one shows.
+ * Reopens a resolved incident (see `reopen`): `monitoring_at` is kept only if it reopens in
+ * monitoring, and the components its resolution gave back return to the status they had
+ * unless the update names theirs.
  */
 async function reopenIncident(
   deps: Deps,
@@ -124,31 +119,16 @@ async function reopenIncident(
   const named = await setComponentStatuses(tx, incident.id, input.components ?? [], now);
   const reinstated = await reinstateComponents(tx, incident.id, now, named.set);
   const impact = input.impact ?? incident.impact;
-  await tx
-    .update(incidents)
-    .set({
-      status: input.status,
-      impact,
-      updatedAt: now,
-      resolvedAt: null,
-      monitoringAt: input.status === 'monitoring' ? now : null,
-    })
-    .where(eq(incidents.id, incident.id));
-  await addUpdate(
-    tx,
-    incident.id,
-    input.status,
-    input.body,
-    [...named.affected, ...reinstated],
-    now,
-  );
-  if (incident.campaignId) {
-    const banner = {
-      body: input.body,
+  const reopening = {
+    status: input.status,
+    body: input.body,
+    affected: [...named.affected, ...reinstated],
+    columns: { impact, monitoringAt: input.status === 'monitoring' ? now : null },
+    banner: {
       severity: BANNER_SEVERITY[impact],
       endsAt: null,
       componentIds: (input.components ?? []).map((c) => c.id),
-    };
-    await reopenBanner(deps, tx, incident.id, incident.campaignId, banner, actor);
-  }
+    },
+  };
+  await reopen(deps, tx, incident, reopening, actor, now);
 }

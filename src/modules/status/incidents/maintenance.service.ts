@@ -1,6 +1,7 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
-import { incidents } from '../../../db/schema';
+import type { Db } from '../../../db/database';
+import { type IncidentRow, incidents, incidentUpdates } from '../../../db/schema';
 import type { Deps } from '../../../deps';
 import { AppError } from '../../../http/app-error';
 import type { Actor } from '../../campaigns/campaigns.service';
@@ -10,6 +11,7 @@ import { followBanner, openBanner } from './incident-banner';
 import { linkComponents } from './incident-components';
 import { addUpdate, changeStatus, invalidInput, lockIncident } from './incident-records';
 import { recordClockTransitions } from './maintenance-clock.service';
+import { reopen } from './reopen';
 
 /**
  * Schedules maintenance; its banner shows from now until the window closes (or, with
@@ -56,6 +58,10 @@ export async function scheduleMaintenance(deps: Deps, input: MaintenanceSchedule
   });
 }
 
+/**
+ * Records an update. `in_progress` or `verifying` on a completed maintenance reopens it, as
+ * for an incident: see `reopenMaintenance`.
+ */
 export async function postMaintenanceUpdate(
   deps: Deps,
   id: string,
@@ -67,7 +73,7 @@ export async function postMaintenanceUpdate(
     const maintenance = await lockIncident(tx, id, 'maintenance');
     const current = incidentStatusAt(maintenance, now);
     if (current === 'completed') {
-      throw new AppError('conflict', 'The maintenance is completed.');
+      return reopenMaintenance(deps, tx, maintenance, input, actor, now);
     }
     // Verifying before it began would skip in_progress in its history and put its components
     // under maintenance ahead of the window; completed stays open, to call it off.
@@ -104,4 +110,59 @@ export async function postMaintenanceUpdate(
       body: input.body,
     });
   });
+}
+
+/**
+ * Reopens a completed maintenance whose work turned out unfinished (see `reopen`): its
+ * components are under maintenance again while it is under way. Inside its window it still
+ * completes with the clock (`auto_transition`); past it, the clock would complete it at once,
+ * so it is in ops' hands until they post `completed`, its banner showing until then.
+ */
+async function reopenMaintenance(
+  deps: Deps,
+  tx: Db,
+  maintenance: IncidentRow,
+  input: MaintenanceUpdateInput,
+  actor: Actor,
+  now: Date,
+) {
+  if (input.status === 'completed' || input.status === 'scheduled') {
+    throw new AppError(
+      'conflict',
+      'The maintenance is completed; an update in_progress or verifying reopens it.',
+    );
+  }
+  // The clock's completion goes into its history first, so the reopening follows it there.
+  await recordClockTransitions(tx, maintenance, now);
+  if (input.status === 'verifying' && !(await hasBegun(tx, maintenance.id))) {
+    throw invalidInput(
+      'status',
+      'the maintenance was called off before it began: in_progress reopens it',
+    );
+  }
+  const autoTransition =
+    maintenance.autoTransition && !!maintenance.scheduledUntil && maintenance.scheduledUntil > now;
+  const reopening = {
+    status: input.status,
+    body: input.body,
+    affected: [],
+    columns: { autoTransition },
+    banner: {
+      severity: 'maintenance' as const,
+      endsAt: autoTransition ? maintenance.scheduledUntil : null,
+      componentIds: [],
+    },
+  };
+  await reopen(deps, tx, maintenance, reopening, actor, now);
+}
+
+async function hasBegun(tx: Db, maintenanceId: string) {
+  const [begun] = await tx
+    .select({ id: incidentUpdates.id })
+    .from(incidentUpdates)
+    .where(
+      and(eq(incidentUpdates.incidentId, maintenanceId), eq(incidentUpdates.status, 'in_progress')),
+    )
+    .limit(1);
+  return begun !== undefined;
 }
