@@ -219,7 +219,11 @@ const UptimeDaySchema = z.object({
       'Minutes in each status that day; an operational component inside a maintenance in ' +
       'progress counts as `under_maintenance`.',
   }),
-  incidents: z.array(z.object({ id: z.string(), name: z.string() })),
+  incidents: z.array(z.object({ id: z.string(), name: z.string() })).openapi({
+    description:
+      'The incidents open on the component that day: a reopened one on the days it was open, ' +
+      'not those between its resolution and its reopening.',
+  }),
   maintenance: z.array(z.object({ id: z.string(), name: z.string() })).openapi({
     description: 'The scheduled maintenance in progress on the component that day.',
   }),

@@ -269,6 +269,49 @@ describe('status: components, incidents, maintenance and the public Statuspage A
     expect(await banners('dashboard-only')).toEqual([]);
   });
 
+  it('lists a reopened incident in the uptime history on the days it was open, not the days between its resolution and reopening', async () => {
+    const incident = await readJson(
+      await t.request('/v1/status/incidents', {
+        method: 'POST',
+        json: {
+          name: 'Elevated API errors',
+          body: 'Investigating.',
+          notify_accounts: false,
+          components: [{ id: api.id, status: 'partial_outage' }],
+        },
+      }),
+    );
+    const update = (status: string, body: string) =>
+      t.request(`/v1/status/incidents/${incident.id}/updates`, {
+        method: 'POST',
+        json: { status, body },
+      });
+    t.clock.set('2026-03-02T10:00:00Z');
+    await update('resolved', 'Fixed.');
+    t.clock.set('2026-03-05T11:00:00Z');
+    expect((await update('identified', 'The errors are back.')).status).toBe(200);
+    t.clock.set('2026-03-05T12:00:00Z');
+    await update('resolved', 'Fixed for good.');
+    t.clock.set('2026-03-06T12:00:00Z');
+    const uptime = await readJson(await t.request('/status/uptime.json', { key: null }));
+    const days = uptime.components
+      .find((c: { name: string }) => c.name === 'API')
+      .days.filter((d: { date: string }) => d.date >= '2026-03-02');
+    expect(
+      days.map((d: { date: string; incidents: { id: string }[]; minutes: object }) => [
+        d.date,
+        d.incidents.map((i) => i.id),
+        d.minutes,
+      ]),
+    ).toEqual([
+      ['2026-03-02', [incident.id], { operational: 840, partial_outage: 60 }],
+      ['2026-03-03', [], { operational: 1440 }],
+      ['2026-03-04', [], { operational: 1440 }],
+      ['2026-03-05', [incident.id], { operational: 1380, partial_outage: 60 }],
+      ['2026-03-06', [], { operational: 720 }],
+    ]);
+  });
+
   it('shows the banner to the accounts of a component an update adds to the incident, still to the first ones', async () => {
     const incident = await readJson(
       await t.request('/v1/status/incidents', {

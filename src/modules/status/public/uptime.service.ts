@@ -1,17 +1,11 @@
 import { addDays } from 'date-fns';
 import { formatInTimeZone, fromZonedTime } from 'date-fns-tz';
 import { asc, between, desc, eq, lt } from 'drizzle-orm';
-import {
-  type ComponentStatus,
-  componentStatusChanges,
-  incidentComponents,
-  incidents,
-  statusComponents,
-} from '../../../db/schema';
+import { type ComponentStatus, componentStatusChanges, statusComponents } from '../../../db/schema';
 import type { Deps } from '../../../deps';
 import { worstStatus } from '../status-clock';
 import type { ComponentUptime, UptimeDay, UptimeHistory } from '../status-schemas';
-import { type MaintenanceSpan, maintenanceSpans, openWithin } from './maintenance-spans';
+import { incidentSpans, maintenanceSpans, type StatusSpan } from './status-spans';
 
 export const UPTIME_DAYS = 90;
 
@@ -26,13 +20,6 @@ const DOWNTIME_WEIGHT: Partial<Record<ComponentStatus, number>> = {
 
 type Change = { component_id: string; status: ComponentStatus; changed_at: Date };
 type ComponentRow = { id: string; name: string; created_at: Date };
-type IncidentSpan = {
-  id: string;
-  name: string;
-  component_id: string;
-  created_at: Date;
-  resolved_at: Date | null;
-};
 
 /** Calendar arithmetic on `yyyy-MM-dd` labels, in UTC whatever the server's own zone. */
 const dayAfter = (day: string, days: number) =>
@@ -41,7 +28,8 @@ const dayAfter = (day: string, days: number) =>
 /**
  * Per component, one entry per day of the last `UPTIME_DAYS` days in the workspace zone, from
  * the recorded status changes and the maintenance windows: the worst status of the day,
- * minutes in each status and the incidents and maintenance that touched it. An operational
+ * minutes in each status and the incidents and maintenance that touched it while open or
+ * under way (`status-spans`). An operational
  * component inside a maintenance in progress counts as `under_maintenance`, as the live page
  * shows it (a worse status recorded meanwhile stays what it was). Bounded by the window,
  * whatever the length of the history.
@@ -98,8 +86,8 @@ const coveredBy = (from: number, to: number, intervals: { from: number; to: numb
 function componentDays(
   component: ComponentRow,
   changes: Change[],
-  spans: IncidentSpan[],
-  maintenance: MaintenanceSpan[],
+  spans: StatusSpan[],
+  maintenance: StatusSpan[],
   dates: string[],
   bounds: number[],
   now: number,
@@ -133,17 +121,17 @@ function componentDays(
       down += (to - from) * (DOWNTIME_WEIGHT[segment.status] ?? 0);
     }
     observed += dayEnd - dayStart;
-    const touching = (from: number, to: number | null) => from < dayEnd && (to ?? now) > dayStart;
+    // Once each, however many of its intervals the day holds.
+    const touching = (of: StatusSpan[]) =>
+      [
+        ...new Map(of.filter((s) => s.from < dayEnd && s.to > dayStart).map((s) => [s.id, s.name])),
+      ].map(([id, name]) => ({ id, name }));
     return {
       date,
       status: worstStatus([...minutes.keys()]),
       minutes: Object.fromEntries([...minutes].map(([s, m]) => [s, Math.round(m)])),
-      incidents: spans
-        .filter((s) => touching(s.created_at.getTime(), s.resolved_at?.getTime() ?? null))
-        .map((s) => ({ id: s.id, name: s.name })),
-      maintenance: [
-        ...new Map(maintenance.filter((m) => touching(m.from, m.to)).map((m) => [m.id, m.name])),
-      ].map(([id, name]) => ({ id, name })),
+      incidents: touching(spans),
+      maintenance: touching(maintenance),
     };
   });
   const uptime = observed > 0 ? Math.round(10_000 * (1 - down / observed)) / 100 : null;
@@ -183,19 +171,4 @@ async function changesSince(deps: Deps, start: Date, now: Date): Promise<Change[
       .orderBy(asc(componentStatusChanges.changedAt)),
   ]);
   return [...before, ...within];
-}
-
-async function incidentSpans(deps: Deps, start: Date, now: Date): Promise<IncidentSpan[]> {
-  return deps.db
-    .select({
-      id: incidents.id,
-      name: incidents.name,
-      component_id: incidentComponents.componentId,
-      created_at: incidents.createdAt,
-      resolved_at: incidents.resolvedAt,
-    })
-    .from(incidents)
-    .innerJoin(incidentComponents, eq(incidentComponents.incidentId, incidents.id))
-    .where(openWithin('incident', start, now))
-    .orderBy(asc(incidents.createdAt));
 }
