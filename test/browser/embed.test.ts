@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../src/db/json-param';
 import { launchChromium, SCREENSHOT_DIR } from '../helpers/browser';
@@ -11,16 +11,17 @@ import { serveTestApp } from '../helpers/serve-app';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 
 /**
- * Counts the page's requests for acme's notices (failing them while `offline()`), and gives
- * how many there were once the page's paused clock has run `ms` further and each has settled.
- * Time stands still between steps, so each poll is due exactly when the script scheduled it.
+ * Counts the page's requests for acme's notices (each answered by `answer`, the API itself by
+ * default), and gives how many there were once the page's paused clock has run `ms` further
+ * and each has settled. Time stands still between steps, so each poll is due exactly when the
+ * script scheduled it.
  */
-async function countPolls(page: Page, offline = () => false) {
+async function countPolls(page: Page, answer = (route: Route) => route.continue()) {
   let polls = 0;
   let settled = 0;
   await page.route('**/v1/accounts/acme/notices', (route) => {
     polls += 1;
-    return offline() ? route.abort('internetdisconnected') : route.continue();
+    return answer(route);
   });
   const settle = () => {
     settled += 1;
@@ -189,7 +190,9 @@ describe('/embed.js in a real browser', () => {
       "window.rejections = 0; addEventListener('unhandledrejection', () => { window.rejections += 1; });",
     );
     let offline = false;
-    const pollsAfter = await countPolls(page, () => offline);
+    const pollsAfter = await countPolls(page, (route) =>
+      offline ? route.abort('internetdisconnected') : route.continue(),
+    );
     try {
       await page.clock.install({ time: new Date('2026-03-02T09:00:00Z') });
       await page.clock.pauseAt(new Date('2026-03-02T09:00:01Z'));
@@ -218,6 +221,98 @@ describe('/embed.js in a real browser', () => {
       expect(errors).toEqual([]);
     } finally {
       layout = {};
+      await page.close();
+    }
+  });
+
+  it('waits at least the Retry-After of a 503, in seconds or as a date, up to an hour, and its own back-off otherwise', async () => {
+    await t.request('/v1/accounts/acme', { method: 'PUT', json: { components: ['API'] } });
+    await t.request('/v1/campaigns', {
+      method: 'POST',
+      json: {
+        channels: ['banner'],
+        title: 'Reports are slow',
+        body: 'We are on it.',
+        severity: 'warning',
+        audience: { type: 'all' },
+        publish: true,
+      },
+    });
+    t.deps.notices.catalog.invalidate();
+    const appKey = await t.keyFor('app');
+    token = (
+      await readJson(await t.request('/v1/accounts/acme/token', { method: 'POST', key: appKey }))
+    ).token;
+    // The database answers as one with no connection left would: the API says 503, Retry-After 5.
+    const databaseBusy = async () => {
+      await t.deps.db.execute(sql`
+        create or replace function database_too_busy_row() returns boolean language plpgsql as $$
+        begin raise exception 'too many connections' using errcode = '53300'; end $$`);
+      await t.deps.db.execute(sql`alter table campaigns rename to campaigns_stored`);
+      await t.deps.db.execute(
+        sql`create view campaigns as select * from campaigns_stored where database_too_busy_row()`,
+      );
+      t.deps.notices.catalog.invalidate();
+    };
+    const databaseBack = async () => {
+      await t.deps.db.execute(sql`
+        do $$ begin
+          if to_regclass('campaigns_stored') is not null then
+            drop view campaigns;
+            alter table campaigns_stored rename to campaigns;
+          end if;
+        end $$`);
+      t.deps.notices.catalog.invalidate();
+    };
+    // The API's own 5 s is shorter than any back-off; a proxy in front of it may ask for longer.
+    let retryAfter: string | undefined;
+    const statuses: number[] = [];
+    const page = await browser.newPage();
+    const pollsAfter = await countPolls(page, async (route) => {
+      const response = await route.fetch();
+      statuses.push(response.status());
+      const headers = {
+        ...response.headers(),
+        ...(retryAfter ? { 'retry-after': retryAfter } : {}),
+      };
+      await route.fulfill({ response, headers });
+    });
+    try {
+      await page.clock.install({ time: new Date('2026-03-02T09:00:00Z') });
+      await page.clock.pauseAt(new Date('2026-03-02T09:00:01Z'));
+      layout = { pollSeconds: '15' };
+      await page.goto(demo.url);
+      const notice = page.locator('[data-forestall] .notice', { hasText: 'Reports are slow' });
+      await notice.waitFor({ timeout: 10_000 });
+      expect(await pollsAfter(0)).toBe(1);
+
+      await databaseBusy();
+      retryAfter = '300';
+      expect(await pollsAfter(15_000)).toBe(2); // at 09:00:16, told to wait 5 minutes
+      expect(statuses.at(-1)).toBe(503);
+      expect(await pollsAfter(299_000)).toBe(2);
+      retryAfter = 'Mon, 02 Mar 2026 09:13:16 GMT';
+      expect(await pollsAfter(1_000)).toBe(3); // at 09:05:16, told to wait until 09:13:16
+      expect(await pollsAfter(479_000)).toBe(3);
+      retryAfter = '86400';
+      expect(await pollsAfter(1_000)).toBe(4); // told to wait a day: an hour at most
+      expect(await pollsAfter(3_599_000)).toBe(4);
+      retryAfter = undefined;
+      // The API's 5 s: the script's own back-off, doubled on each failure (30, 60, 120, 240 s).
+      expect(await pollsAfter(1_000)).toBe(5);
+      expect(await pollsAfter(239_000)).toBe(5);
+      expect(await pollsAfter(1_000)).toBe(6);
+      expect(await notice.count()).toBe(1);
+
+      await databaseBack();
+      expect(await pollsAfter(480_000)).toBe(7);
+      // Its notices did not change meanwhile: the ETag it kept still holds.
+      expect(statuses.at(-1)).toBe(304);
+      expect(await pollsAfter(15_000)).toBe(8);
+      expect(await notice.count()).toBe(1);
+    } finally {
+      layout = {};
+      await databaseBack();
       await page.close();
     }
   });

@@ -6,7 +6,9 @@
  * not rewrite it. Optional attributes: `data-target` (a CSS selector for where notices go)
  * and `data-poll-seconds` (default 60, at least 15; 0 turns polling off). A poll that fails
  * keeps what is shown, raises nothing in the page, and doubles the wait (up to 10 minutes)
- * until one succeeds, so an outage does not fill consoles or hammer the notices API. A token
+ * until one succeeds, so an outage does not fill consoles or hammer the notices API; an answer
+ * with `Retry-After` (seconds or an HTTP date) is waited for at least that long, up to an hour
+ * (or the poll interval, if longer), so a busy API or a proxy in front of it is heard. A token
  * the API refuses (expired, or its account re-created) fires `forestall:token-expired` once,
  * and polling waits for `window.forestall.setToken(next)`: asking again with it would only be
  * refused again, and a page that listens mints one new token per expiry, not one per poll.
@@ -20,6 +22,8 @@ export const EMBED_SCRIPT = String.raw`(() => {
   const asked = Number(script.dataset.pollSeconds ?? 60);
   const pollSeconds = asked === 0 ? 0 : Number.isFinite(asked) && asked > 0 ? Math.max(asked, 15) : 60;
   const backoffCapSeconds = Math.max(pollSeconds, 600);
+  // A Retry-After of days (a misconfigured proxy) must not hide an outage banner for days.
+  const retryAfterCapSeconds = Math.max(pollSeconds, 3600);
   const accountOf = (t) => {
     try {
       const body = t.slice(4).split('.')[0].replace(/-/g, '+').replace(/_/g, '/');
@@ -113,13 +117,23 @@ export const EMBED_SCRIPT = String.raw`(() => {
     );
   };
 
-  // Resolves 'current' when the notices shown are, 'refused' when the token is, and 'failed'
-  // otherwise; never rejects.
+  // How long a failed answer asks to be left alone: its Retry-After in seconds or as an HTTP
+  // date, 0 without one.
+  const retryAfterSeconds = (response) => {
+    const value = (response.headers.get('retry-after') || '').trim();
+    if (/^\d+$/.test(value)) return Number(value);
+    const at = Date.parse(value);
+    return Number.isFinite(at) ? Math.max(0, (at - Date.now()) / 1000) : 0;
+  };
+
+  const failed = (waitSeconds = 0) => ({ state: 'failed', waitSeconds });
+  // Resolves state 'current' when the notices shown are, 'refused' when the token is, and
+  // 'failed' otherwise, with the wait the API asked for; never rejects.
   const load = async () => {
     const used = token;
     const account = accountOf(used);
-    if (!account) return 'failed';
-    if (used === refused) return 'refused';
+    if (!account) return failed();
+    if (used === refused) return { state: 'refused' };
     try {
       const response = await call(
         '/v1/accounts/' + encodeURIComponent(account) + '/notices',
@@ -127,23 +141,23 @@ export const EMBED_SCRIPT = String.raw`(() => {
         used,
       );
       // Answered for a token the page has replaced since: whatever it says is stale.
-      if (used !== token) return 'failed';
-      if (response.status === 304) return 'current';
+      if (used !== token) return failed();
+      if (response.status === 304) return { state: 'current' };
       if (response.status === 401) {
         refused = used;
         script.dispatchEvent(
           new CustomEvent('forestall:token-expired', { bubbles: true, detail: { account } }),
         );
-        return 'refused';
+        return { state: 'refused' };
       }
-      if (!response.ok) return 'failed';
+      if (!response.ok) return failed(retryAfterSeconds(response));
       const body = await response.json();
-      if (used !== token) return 'failed';
+      if (used !== token) return failed();
       etag = response.headers.get('etag') || '';
       render(body.notices);
-      return 'current';
+      return { state: 'current' };
     } catch {
-      return 'failed';
+      return failed();
     }
   };
   const refresh = async () => {
@@ -157,10 +171,11 @@ export const EMBED_SCRIPT = String.raw`(() => {
   const poll = async () => {
     const mine = ++chain;
     clearTimeout(timer);
-    const state = await load();
+    const { state, waitSeconds = 0 } = await load();
     if (mine !== chain || pollSeconds === 0 || state === 'refused') return;
     delaySeconds = state === 'current' ? pollSeconds : Math.min(delaySeconds * 2, backoffCapSeconds);
-    timer = setTimeout(poll, delaySeconds * 1000);
+    const wait = Math.min(Math.max(delaySeconds, waitSeconds), retryAfterCapSeconds);
+    timer = setTimeout(poll, wait * 1000);
   };
 
   window.forestall = {
