@@ -10,6 +10,11 @@ import { resolveReasonSlugs } from '../reasons/resolve-reasons';
 import { queueRecontactWork, settleRecontactsInBackground } from '../recontacts/recontact-work';
 import type { ContactPoint } from '../recontacts/recontacts';
 import { type NormalizedTicket, normalizeTickets, type PathOf } from './normalize-tickets';
+import {
+  type BatchLookUp,
+  storedUnderOtherSourceInBatch,
+  storedUnderOtherSourceProblem,
+} from './other-source';
 import { removedKeys } from './removed-tickets';
 import type { IngestSummary, TicketInput } from './ticket-input';
 import { isOlder } from './ticket-time';
@@ -35,6 +40,10 @@ const TICKET_RECORD = sql`(source text, external_id text, account_id text, raw_r
   source_updated_at timestamptz)`;
 
 const batchPath: PathOf = (index, field) => `tickets.${index}.${field}`;
+const IN_A_BATCH = {
+  in: 'batch',
+  flag: { location: 'body', example: '"store_anyway": true' },
+} as const;
 
 /**
  * Ingests a batch all-or-nothing, idempotent on (source, external_id): a ticket seen before
@@ -42,20 +51,28 @@ const batchPath: PathOf = (index, field) => `tickets.${index}.${field}`;
  * ticket in the batch count as if sent one after another: `prepareBatch`); the weekly rollup
  * follows both at once, and re-contact flags right after (`settleAfterIngest`). Every lock
  * (reasons, tickets, rollup rows) is taken in key order, so concurrent overlapping batches
- * wait for each other; a deadlock left is resolved by running the transaction again.
+ * wait for each other; a deadlock left is resolved by running the transaction again. Asked
+ * to (`lookUpOtherSource`), it first refuses, with a 409, tickets that look stored already
+ * under another source.
  */
 export async function ingestTickets(
   deps: Deps,
   inputs: TicketInput[],
-  options: IngestOptions = {},
+  options: IngestOptions & { lookUpOtherSource?: BatchLookUp } = {},
 ): Promise<IngestSummary> {
   const prepared = prepareBatch(deps, inputs, batchPath);
-  const { sourceUpdatedAt = null } = options;
+  const { sourceUpdatedAt = null, lookUpOtherSource } = options;
   const batch = {
     ...prepared,
     tickets: prepared.tickets.map((ticket) => ({ ...ticket, sourceUpdatedAt })),
   };
-  const summary = await retryingTransaction(deps.db, (tx) => writeBatch(tx, deps, batch, options));
+  const summary = await retryingTransaction(deps.db, async (tx) => {
+    const other =
+      lookUpOtherSource &&
+      (await storedUnderOtherSourceInBatch(tx, batch.tickets, lookUpOtherSource));
+    if (other) throw storedUnderOtherSourceProblem(other, IN_A_BATCH);
+    return writeBatch(tx, deps, batch, options);
+  });
   settleAfterIngest(deps);
   return summary;
 }

@@ -78,14 +78,34 @@ export async function storedUnderOtherSource(
 }
 
 /**
- * `storedUnderOtherSource` for the tickets of sources nothing is stored under yet. The batch
- * API has no first batch of a file: a source's first tickets are where its doubling starts,
- * and later batches of a source (a feed, an import resumed) cost one index probe per source.
+ * Which tickets of a batch are looked up: those of sources nothing is stored under yet (the
+ * batch API has no first batch of a file: a source's first tickets are where its doubling
+ * starts), or all of them, for a batch its sender says is the first of a file.
  */
-export async function storedUnderOtherSourceWhenNew(
-  db: Db,
+export type BatchLookUp = 'new sources' | 'first of file';
+
+// Any constant works; it only has to be the same for every forestall instance.
+const LOOK_UPS_LOCK_ID = 7_234_005;
+
+/**
+ * `storedUnderOtherSource` for a batch, in the transaction that stores it. Batches looked up
+ * take turns until each commits, so each sees the tickets of the one before: the same tickets
+ * sent at once under two new sources cannot both pass, as neither would see the other's
+ * tickets before they are committed. Later batches of a source (a feed, an import resumed)
+ * cost one index probe per source and take no turn.
+ */
+export async function storedUnderOtherSourceInBatch(
+  tx: Db,
   tickets: TicketKey[],
+  lookUp: BatchLookUp,
 ): Promise<OtherSource | undefined> {
+  const lookedUp = lookUp === 'first of file' ? tickets : await ofNewSources(tx, tickets);
+  if (lookedUp.length === 0) return undefined;
+  await tx.execute(sql`select pg_advisory_xact_lock(${LOOK_UPS_LOCK_ID})`);
+  return storedUnderOtherSource(tx, lookedUp);
+}
+
+async function ofNewSources(db: Db, tickets: TicketKey[]): Promise<TicketKey[]> {
   const sources = [...new Set(tickets.map((t) => t.source))];
   const known = new Set(
     rowsOf<{ source: string }>(
@@ -94,10 +114,7 @@ export async function storedUnderOtherSourceWhenNew(
         where exists (select 1 from tickets t where t.source = value)`),
     ).map((row) => row.source),
   );
-  return storedUnderOtherSource(
-    db,
-    tickets.filter((t) => !known.has(t.source)),
-  );
+  return tickets.filter((t) => !known.has(t.source));
 }
 
 export const shareOf = (other: OtherSource) => Math.round((100 * other.matched) / other.sampled);

@@ -71,8 +71,18 @@ export const TicketBatchSchema = z
       .default(false)
       .openapi({
         description:
-          '`true`: store the tickets of a new source even though most of them have ids stored ' +
+          '`true`: store the tickets looked up even though most of them have ids stored ' +
           'under another source (they are other tickets that share ids).',
+      }),
+    first_of_file: z
+      .boolean()
+      .default(false)
+      .openapi({
+        description:
+          '`true`: this batch is the first of a file sent batch by batch (`npm run import` ' +
+          'says so). Its tickets are looked up whatever their source, as the first rows of ' +
+          '`POST /v1/tickets/import` are, so a file sent under a source with tickets stored ' +
+          'already is refused too when its ids are stored under another.',
       }),
   })
   .openapi('TicketBatch');

@@ -7,7 +7,6 @@ import { type ColumnMap, parseColumnMap } from './csv-tickets';
 import { gunzippedCsv } from './gunzip';
 import { importCsvTickets } from './import.service';
 import { ingestTickets } from './ingest.service';
-import { storedUnderOtherSourceProblem, storedUnderOtherSourceWhenNew } from './other-source';
 import { IngestSummarySchema, TicketBatchSchema } from './ticket-input';
 
 const ImportResultSchema = IngestSummarySchema.extend({
@@ -22,16 +21,14 @@ const OTHER_SOURCE_BATCH =
   'them (of the first 2,000 or so) have ids stored under another source, the answer is 409 ' +
   '`stored_under_other_source` naming that source and the share, and nothing is stored. ' +
   'Send them under that source if they are the same tickets, or with `store_anyway: true` ' +
-  'if they are other tickets that share ids. Later batches of a source are not looked up.';
+  'if they are other tickets that share ids. Later batches of a source are not looked up, ' +
+  'unless the batch says it is the first of a file (`first_of_file`). Batches looked up ' +
+  'take turns, so the same tickets sent at once under two new sources are stored once.';
 const OTHER_SOURCE_FILE =
   'When most of the first 2,000 rows have ids stored under another source than their own, ' +
   'the answer is 409 `stored_under_other_source` naming that source and the share, and ' +
   'nothing is stored: send the file under that source if they are the same tickets, or ' +
   'with `store_anyway=true` if they are other tickets that share ids.';
-const IN_A_BATCH = {
-  in: 'batch',
-  flag: { location: 'body', example: '"store_anyway": true' },
-} as const;
 
 const ingestRoute = defineRoute({
   access: { roles: ['ops'] },
@@ -56,8 +53,8 @@ const ingestRoute = defineRoute({
       content: json(IngestSummarySchema),
     },
     409: problemResponse(
-      '`stored_under_other_source`: the tickets of a new source look stored already under ' +
-        'another; nothing was stored.',
+      '`stored_under_other_source`: the tickets looked up (of a new source, or the first ' +
+        'of a file) look stored already under another source; nothing was stored.',
     ),
   },
 });
@@ -121,16 +118,13 @@ const importRoute = defineRoute({
 
 export const ticketRoutes = createRouter()
   .openapi(ingestRoute, async (c) => {
-    const { tickets, store_anyway: storeAnyway } = c.req.valid('json');
-    const { deps } = c.var;
-    const other =
-      !storeAnyway &&
-      (await storedUnderOtherSourceWhenNew(
-        deps.db,
-        tickets.map((t) => ({ source: t.source, externalId: t.external_id })),
-      ));
-    if (other) throw storedUnderOtherSourceProblem(other, IN_A_BATCH);
-    return c.json(await ingestTickets(deps, tickets), 200);
+    const { tickets, store_anyway: storeAnyway, first_of_file: firstOfFile } = c.req.valid('json');
+    const lookUpOtherSource = storeAnyway
+      ? undefined
+      : firstOfFile
+        ? 'first of file'
+        : 'new sources';
+    return c.json(await ingestTickets(c.var.deps, tickets, { lookUpOtherSource }), 200);
   })
   .openapi(importRoute, async (c) => {
     const query = c.req.valid('query');

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../../src/db/json-param';
+import { withTransactionStep } from '../../../src/db/transaction-step';
 import { settleRecontactsJob } from '../../../src/modules/jobs/definitions/settle-recontacts.job';
 import { settleRecontacts } from '../../../src/modules/recontacts/recontact-work';
 import { prepareBatch, writeBatch } from '../../../src/modules/tickets/ingest.service';
@@ -8,6 +9,7 @@ import { TicketInputSchema } from '../../../src/modules/tickets/ticket-input';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';
 import { sharedDataHead } from '../../helpers/shared-data';
+import { signal } from '../../helpers/signal';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 import { ticket } from '../../helpers/tickets';
 
@@ -224,6 +226,62 @@ describe('POST /v1/tickets', () => {
       inserted: 2,
     });
   });
+
+  it("looks up a file's first batch whatever its source when told, so a known source is refused too", async () => {
+    const helpdesk = [ticket(1), ticket(2), ticket(3)];
+    await ingest(helpdesk);
+    await ingest([ticket('c-1', { source: 'csv' })]);
+    const firstOfFile = (tickets: unknown[], more: Record<string, unknown> = {}) =>
+      t.request('/v1/tickets', { method: 'POST', json: { tickets, first_of_file: true, ...more } });
+    // A file sent again under the source it is stored under is a replay.
+    expect(await readJson(await firstOfFile(helpdesk))).toMatchObject({ duplicates: 3 });
+
+    const exported = helpdesk.map((sent) => ({ ...sent, source: 'csv' }));
+    const refused = await expectProblem(
+      await firstOfFile(exported),
+      409,
+      'stored_under_other_source',
+    );
+    expect(refused.detail).toContain('3 of the first 3 tickets in this batch (100%)');
+    expect(refused.detail).toContain('"helpdesk"');
+    expect(await rollupTotal()).toBe(4);
+    const anyway = await firstOfFile(exported, { store_anyway: true });
+    expect(await readJson(anyway)).toMatchObject({ inserted: 3 });
+    expect(await rollupTotal()).toBe(7);
+  });
+
+  it('stores one of two first batches of the same tickets sent at once under two new sources', async () => {
+    const batch = [ticket(1), ticket(2), ticket(3)];
+    const answers = await Promise.all(
+      ['zendesk', 'csv'].map((source) => post(batch.map((sent) => ({ ...sent, source })))),
+    );
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409]);
+    expect(await rollupTotal()).toBe(3);
+  });
+
+  // The embedded database runs one transaction at a time: there the batches simply take turns.
+  describe.runIf(process.env.TEST_DATABASE_URL)(
+    'on a server that runs transactions at once',
+    () => {
+      it('stores one of two first batches of the same tickets under two new sources whose transactions are open at once', async () => {
+        const batch = [ticket(1), ticket(2), ticket(3)];
+        const begun = [signal(), signal()];
+        const answers = await Promise.all(
+          ['zendesk', 'csv'].map((source, i) =>
+            withTransactionStep(
+              async () => {
+                begun[i]?.fire();
+                await Promise.all(begun.map((s) => s.fired));
+              },
+              async () => post(batch.map((sent) => ({ ...sent, source }))),
+            ),
+          ),
+        );
+        expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409]);
+        expect(await rollupTotal()).toBe(3);
+      });
+    },
+  );
 
   it('rejects the whole batch when one ticket is bad, naming its index and field', async () => {
     const response = await post([
