@@ -30,8 +30,9 @@ Columns named like ticket fields (source, external_id, account_id, reason, sub_r
 channel, created_at, resolved_at, first_response_at, csat) are used as they are; --map
 renames others. An interrupted import resumes where it stopped when run again (per file and
 server). On a terminal it shows a progress bar; elsewhere a progress line every S seconds (5).
-A file under a source new to the server whose ids are mostly stored under another source is
-refused (the same tickets would count twice): --store-anyway imports it as other tickets.`;
+A file whose first tickets mostly have ids stored under another source than the one they are
+sent under is refused (the same tickets would count twice): --store-anyway imports it as other
+tickets.`;
 
 const MAX_LISTED_REJECTIONS = 20;
 
@@ -99,7 +100,9 @@ async function main(): Promise<number> {
     if (batch.length === 0) return;
     const tickets: TicketInput[] = batch.map((row) => row.ticket);
     const api = { url: config.url, apiKey: config.apiKey ?? '', storeAnyway };
-    const result = await postTicketBatch(api, tickets).catch((error: unknown) => {
+    // The server looks up a file's first batch, as its own import does, whatever the source.
+    const firstOfFile = checkpoint.linesDone === 0;
+    const result = await postTicketBatch(api, tickets, { firstOfFile }).catch((error: unknown) => {
       throw error instanceof StoredUnderOtherSourceError
         ? storedUnderOtherSource(file, error, checkpoint.linesDone)
         : error;

@@ -24,6 +24,9 @@ const MAX_ATTEMPTS = 5;
 /** Where to send, and whether to store tickets whose ids are stored under another source. */
 export type Api = { url: string; apiKey: string; storeAnyway?: boolean };
 
+/** `firstOfFile`: the server looks the batch up whatever its source, as a file's first rows. */
+export type BatchOptions = { firstOfFile?: boolean };
+
 export type BatchResult = {
   summary: IngestSummary;
   rejected: { index: number; errors: FieldError[] }[];
@@ -34,7 +37,11 @@ export type BatchResult = {
  * set aside and the rest sent again; a batch over the server's body limit (413) is sent in two
  * halves, one after the other; 429, 5xx and network errors are retried with backoff.
  */
-export async function postTicketBatch(api: Api, tickets: TicketInput[]): Promise<BatchResult> {
+export async function postTicketBatch(
+  api: Api,
+  tickets: TicketInput[],
+  options: BatchOptions = {},
+): Promise<BatchResult> {
   const rejected = new Map<number, FieldError[]>();
   let remaining = tickets.map((ticket, index) => ({ ticket, index }));
   for (let attempt = 1; ; attempt++) {
@@ -43,6 +50,7 @@ export async function postTicketBatch(api: Api, tickets: TicketInput[]): Promise
     const response = await send(
       api,
       remaining.map((row) => row.ticket),
+      options,
     ).catch((error: Error) => error);
     if (response instanceof Response && response.ok) {
       const summary = AnySummarySchema.parse(await response.json());
@@ -50,7 +58,7 @@ export async function postTicketBatch(api: Api, tickets: TicketInput[]): Promise
     }
     if (response instanceof Response && response.status === 413 && remaining.length > 1) {
       // Wide rows (long reasons, non-Latin text) make 5,000 tickets more than BODY_LIMIT_BYTES.
-      return sendInHalves(api, remaining, rejected);
+      return sendInHalves(api, remaining, rejected, options);
     }
     if (response instanceof Response && response.status === 409) {
       const problem = RefusalSchema.safeParse(await response.json().catch(() => undefined));
@@ -91,6 +99,7 @@ async function sendInHalves(
   api: Api,
   rows: { ticket: TicketInput; index: number }[],
   rejected: Map<number, FieldError[]>,
+  options: BatchOptions,
 ): Promise<BatchResult> {
   const summary = emptySummary();
   const half = Math.ceil(rows.length / 2);
@@ -98,6 +107,7 @@ async function sendInHalves(
     const result = await postTicketBatch(
       api,
       part.map((row) => row.ticket),
+      options,
     );
     addSummary(summary, result.summary);
     for (const { index, errors } of result.rejected) {
@@ -108,8 +118,12 @@ async function sendInHalves(
   return { summary, rejected: listRejected(rejected) };
 }
 
-function send(api: Api, tickets: TicketInput[]): Promise<Response> {
-  const body = api.storeAnyway ? { tickets, store_anyway: true } : { tickets };
+function send(api: Api, tickets: TicketInput[], options: BatchOptions): Promise<Response> {
+  const body = {
+    tickets,
+    ...(api.storeAnyway && { store_anyway: true }),
+    ...(options.firstOfFile && { first_of_file: true }),
+  };
   return fetch(`${api.url}/v1/tickets`, {
     method: 'POST',
     headers: { authorization: `Bearer ${api.apiKey}`, 'content-type': 'application/json' },

@@ -10,6 +10,7 @@ import { runImportCommand as runImport } from '../helpers/run-import-command';
 import { serveTestApp } from '../helpers/serve-app';
 import { sharedDataHead } from '../helpers/shared-data';
 import { startTestApp, type TestApp } from '../helpers/test-app';
+import { ticket } from '../helpers/tickets';
 
 describe('npm run import', () => {
   let t: TestApp;
@@ -148,6 +149,33 @@ describe('npm run import', () => {
     const anyway = await under('csv', '--store-anyway');
     expect(anyway.code, anyway.output).toBe(0);
     expect(await ticketCount()).toBe(2 * (stored ?? 0));
+  });
+
+  it('refuses a file sent under a source with tickets already when its ids are stored under another', async () => {
+    const checkpoints = join(dir, 'checkpoints-f');
+    const slice = join(dir, 'slice-known.csv');
+    await writeFile(slice, await sharedDataHead(200));
+    const under = (source: string, ...more: string[]) =>
+      runImport([slice, '--source', source, '--checkpoint-dir', checkpoints, ...more], env());
+    expect((await under('nyc-council')).code).toBe(0);
+    const known = await t.request('/v1/tickets', {
+      method: 'POST',
+      json: { tickets: [ticket('csv-1', { source: 'csv' })] },
+    });
+    expect(known.status).toBe(200);
+    const stored = await ticketCount();
+
+    const refused = await under('csv');
+    expect(refused.code).toBe(1);
+    expect(refused.output).toMatch(
+      /refused: [\d,]+ of the first [\d,]+ tickets in this batch \(100%\) have ids stored already under the source "nyc-council"/,
+    );
+    expect(refused.output).toContain('--store-anyway');
+    expect(await ticketCount()).toBe(stored);
+
+    const anyway = await under('csv', '--store-anyway');
+    expect(anyway.code, anyway.output).toBe(0);
+    expect(await ticketCount()).toBe(2 * (stored ?? 0) - 1);
   });
 
   it('says how many rows repeated a ticket earlier in their batch', async () => {
