@@ -29,7 +29,7 @@ export async function campaignImpact(
   const window = measurementWindow(campaign, now, days);
   const status = campaignStatus(campaign, now);
   await catchUpForMeasurement(deps);
-  if (await neverRan(deps.db, id, status, now)) return notRunImpact(campaign, status, window, days);
+  if (await neverRan(deps.db, id, now)) return notRunImpact(campaign, status, window, days);
   const measured = await measureCampaigns(
     deps.db,
     [{ id, targetReasons: campaign.targetReasons, windowEnd: window.end }],

@@ -1,6 +1,6 @@
-import { and, eq, lte } from 'drizzle-orm';
+import { and, eq, isNotNull, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database';
-import { type CampaignRow, exposures } from '../../db/schema';
+import { type CampaignRow, campaigns, exposures } from '../../db/schema';
 import type { CampaignStatus } from '../campaigns/campaign-input';
 import type { MeasurementWindow } from './campaign-assessment';
 import { emptyGroup } from './campaign-measurements';
@@ -8,20 +8,33 @@ import { groupCompanion } from './companion-metrics';
 import type { CampaignImpact } from './impact-schemas';
 
 /**
- * Whether a campaign never ran, so there is nothing to measure however long ago its planned
- * window closed: a draft (notices and emails go out only once published), or a campaign
- * cancelled before it started that had not sent an email or taken an exposure yet (a
- * scheduled campaign's email may go out before its start).
+ * Campaigns that ran by `now`, so they have an effect to measure: published and not
+ * cancelled, or cancelled after an account was shown or sent them (a scheduled campaign's
+ * email may go out before its start) or held out from that. Drafts, and campaigns cancelled
+ * before anything went out, never ran. The impact API, the measure-campaigns job and the
+ * leaders' report measure the same campaigns by it.
  */
-export async function neverRan(db: Db, id: string, status: CampaignStatus, now: Date) {
-  if (status === 'draft') return true;
-  if (status !== 'cancelled') return false;
-  const [exposed] = await db
-    .select({ id: exposures.campaignId })
-    .from(exposures)
-    .where(and(eq(exposures.campaignId, id), lte(exposures.firstAt, now)))
+export const ranBy = (now: Date) =>
+  and(
+    isNotNull(campaigns.publishedAt),
+    or(
+      isNull(campaigns.cancelledAt),
+      sql`exists (select 1 from ${exposures} e
+        where e.campaign_id = ${campaigns.id} and e.first_at <= ${now.toISOString()}::timestamptz)`,
+    ),
+  );
+
+/**
+ * Whether a campaign never ran (see `ranBy`): there is nothing to measure, however long ago
+ * its planned window closed.
+ */
+export async function neverRan(db: Db, id: string, now: Date) {
+  const [ran] = await db
+    .select({ id: campaigns.id })
+    .from(campaigns)
+    .where(and(eq(campaigns.id, id), ranBy(now)))
     .limit(1);
-  return !exposed;
+  return !ran;
 }
 
 const whyNotRun = (status: CampaignStatus) =>

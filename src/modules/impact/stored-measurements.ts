@@ -1,7 +1,6 @@
 import { and, sql } from 'drizzle-orm';
 import { type CampaignRow, campaignMeasurements, campaigns } from '../../db/schema';
 import type { Deps } from '../../deps';
-import { publishedCampaign } from '../campaigns/campaign-status';
 import { measurementWindow } from './campaign-assessment';
 import {
   type CampaignMeasurement,
@@ -9,6 +8,7 @@ import {
   type GroupMeasurement,
   measureCampaigns,
 } from './campaign-measurements';
+import { ranBy } from './not-run-impact';
 import { observationalImpact } from './observational-impact';
 
 const MINUTE_MS = 60_000;
@@ -56,9 +56,10 @@ const revived = (s: StoredMeasurement): CampaignMeasurement => {
 };
 
 /**
- * The `measure-campaigns` job: every published campaign that has started and was not measured
- * 30 days or more after its window closed, measured to now (to its window's end once closed)
- * and stored with its observational estimate, a chunk of campaigns per statement.
+ * The `measure-campaigns` job: every campaign that ran (see `ranBy`), has started or was
+ * cancelled after it reached accounts, and was not measured 30 days or more after its window
+ * closed, measured to now (to its window's end once closed) and stored with its observational
+ * estimate, a chunk of campaigns per statement.
  */
 export async function measureAndStore(deps: Deps, now: Date): Promise<number> {
   const windowDays = deps.config.impactWindowDays;
@@ -68,7 +69,7 @@ export async function measureAndStore(deps: Deps, now: Date): Promise<number> {
     .from(campaigns)
     .where(
       and(
-        publishedCampaign,
+        ranBy(now),
         // Not yet measured once settled (an open-ended campaign never is), or settled before
         // held-out accounts emailed anyway were counted.
         sql`not exists (select 1 from campaign_measurements m
@@ -77,7 +78,8 @@ export async function measureAndStore(deps: Deps, now: Date): Promise<number> {
             and m.measurement -> 'groups' -> 'holdout' ? 'emailedAnyway')`,
       ),
     );
-  const started = rows.filter((row) => row.startsAt && row.startsAt < now);
+  // A cancelled campaign never starts; it is here because it reached accounts before that.
+  const started = rows.filter((row) => row.cancelledAt || (row.startsAt && row.startsAt < now));
   if (started.length === 0) return 0;
   await catchUpForMeasurement(deps);
   for (let i = 0; i < started.length; i += CHUNK) {

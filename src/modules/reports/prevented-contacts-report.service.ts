@@ -4,9 +4,10 @@ import { campaignMeasurements, campaigns } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { AppError } from '../../http/app-error';
 import { dayInput, EARLIEST_YEAR, LATEST_YEAR } from '../../http/time-input';
-import { publishedCampaign, runsPast } from '../campaigns/campaign-status';
+import { runsPast } from '../campaigns/campaign-status';
 import { measurementWindow } from '../impact/campaign-assessment';
 import { catchUpForMeasurement, measureCampaigns } from '../impact/campaign-measurements';
+import { ranBy } from '../impact/not-run-impact';
 import type { ObservationalEstimate } from '../impact/observational-estimate';
 import { observationalImpact } from '../impact/observational-impact';
 import {
@@ -113,7 +114,7 @@ async function reportInput(
     .leftJoin(campaignMeasurements, eq(campaignMeasurements.campaignId, campaigns.id))
     .where(
       and(
-        publishedCampaign,
+        ranBy(now),
         lt(campaigns.startsAt, to),
         runsPast(new Date(from.getTime() - windowDays * DAY_MS)),
       ),

@@ -87,7 +87,11 @@ export const PreventedContactsReportSchema = z
         id: z.string(),
         title: z.string(),
         channels: z.array(z.string()),
-        status: z.string(),
+        status: z.string().openapi({
+          description:
+            'Its lifecycle state now: scheduled, active, ended, or cancelled (one cancelled ' +
+            'before its start after its email went out reached accounts, so it is measured).',
+        }),
         starts_at: z.string().nullable(),
         ends_at: z.string().nullable(),
         window_ends_at: z.string(),

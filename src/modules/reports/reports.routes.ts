@@ -22,7 +22,9 @@ const reportRoute = defineRoute({
   tags: ['Reports'],
   summary: "The leaders' report: prevented contacts, savings and companion metrics",
   description:
-    'Per campaign whose measurement window touches the period: net prevented contacts (every ' +
+    'Per campaign that ran (not a draft, nor one cancelled before any account was shown or ' +
+    'sent it: one cancelled after its email went out is here, `status` cancelled) and whose ' +
+    'measurement window touches the period: net prevented contacts (every ' +
     'reason; the headline) with a 95% interval against its holdout (observational, labelled ' +
     'and kept out of the totals, when it has none), the target-reason effect beside it and ' +
     'the difference as shifted contacts, p-value, savings = net prevented × COST_PER_TICKET, ' +

@@ -11,7 +11,8 @@ const monday = (week: number) =>
 /**
  * A campaign that never ran (a draft, or cancelled before anything went out) has nothing to measure,
  * however long ago its planned window closed: no final measurement and no estimate, where a
- * leader reads impact (the API and the console) and in the report.
+ * leader reads impact (the API and the console), and no line in the report. One cancelled after
+ * its email went out ran: it is measured, and in the report as cancelled.
  */
 describe('the impact of a campaign that never ran', () => {
   let t: TestApp;
@@ -164,8 +165,13 @@ describe('the impact of a campaign that never ran', () => {
         { key: analystKey },
       ),
     );
-    expect(report.campaigns).toEqual([]);
-    expect(report.totals.campaigns).toBe(0);
-    expect(report.totals.prevented_observational).toBeNull();
+    // Only the campaign that reached accounts before it was cancelled, shown as cancelled.
+    expect(report.campaigns.map((c: { id: string; status: string }) => [c.id, c.status])).toEqual([
+      [emailed.id, 'cancelled'],
+    ]);
+    expect(report.totals.campaigns).toBe(1);
+    // Without a holdout: its observational estimate, as the impact API gives it.
+    expect(sent.observational.status).toBe('ok');
+    expect(report.campaigns[0].prevented).toEqual(sent.observational.prevented);
   });
 });
