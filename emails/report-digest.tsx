@@ -21,7 +21,14 @@ export type ReportDigestProps = {
   targetPrevented: string;
   shifted: string;
   savings: string;
+  savingsInterval: string;
   deflectionRate: string;
+  /**
+   * Which campaigns each total covers, as the report page's tiles say it: the net total's
+   * (`net`, e.g. "measured against holdouts: 2 of 3 campaigns"), savings', deflection's and
+   * churn's (`sameAsNet`), and the target-reason and shifted totals' (`target`).
+   */
+  covers: { net: string; sameAsNet: string; target: string };
   contacts: string;
   csat: string;
   firstResponse: string;
@@ -40,17 +47,23 @@ const cell = { padding: '4px 8px', borderBottom: '1px solid #e4e4e7', fontSize: 
 
 export default function ReportDigestEmail(props: ReportDigestProps) {
   const figures: [string, string][] = [
-    ['Net contacts prevented', `${props.prevented} (95%: ${props.preventedInterval})`],
-    ['For the target reasons / shifted elsewhere', `${props.targetPrevented} / ${props.shifted}`],
-    ['Saved', props.savings],
-    ['Deflection rate', props.deflectionRate],
-    ['Contacts', props.contacts],
+    [
+      `Net contacts prevented, every reason, ${props.covers.net}`,
+      `${props.prevented} (95%: ${props.preventedInterval})`,
+    ],
+    [
+      `For the target reasons / shifted elsewhere, ${props.covers.target}`,
+      `${props.targetPrevented} / ${props.shifted}`,
+    ],
+    [`Saved, ${props.covers.sameAsNet}`, `${props.savings} (95%: ${props.savingsInterval})`],
+    [`Deflection rate, ${props.covers.sameAsNet}`, props.deflectionRate],
+    ['Contacts in the period', props.contacts],
     ['CSAT (ratings 4–5)', props.csat],
     ['First response, median (p90)', props.firstResponse],
     ['Re-contacts within 48 h', props.recontactRate],
     ['Resolved', props.resolutionRate],
     ['Cost per resolution', props.costPerResolution],
-    ['Churn in the window, treated / held out, of the campaigns in the net total', props.churn],
+    [`Churn in the window, treated / held out, ${props.covers.sameAsNet}`, props.churn],
   ];
   return (
     <Html lang="en">
@@ -140,7 +153,13 @@ ReportDigestEmail.PreviewProps = {
   targetPrevented: '460',
   shifted: '48',
   savings: '3,708.00',
+  savingsInterval: '2,790.00 to 4,626.00',
   deflectionRate: '6.1%',
+  covers: {
+    net: 'measured against holdouts: 2 of 3 campaigns',
+    sameAsNet: 'of the 2 campaigns in the net total',
+    target: 'of the 2 campaigns with a target and a net answer',
+  },
   contacts: '6,320',
   csat: '91.0%',
   firstResponse: '2.5 h (9 h)',

@@ -16,6 +16,7 @@ import { revivedMeasurement, type StoredMeasurementJson } from '../impact/stored
 import { mondayOf, weeksBetween } from '../reasons/weeks';
 import { type ContactCounts, noContacts, type PeriodMetrics } from './period-metrics';
 import type { Companion, PreventedContactsReport, ReportCampaign } from './report-schemas';
+import { inNetTotal, inTargetTotal } from './totals-coverage';
 
 /** The columns of a campaign the report reads. */
 export type ReportCampaignRow = Pick<
@@ -116,7 +117,8 @@ export function assembleReport(input: ReportInput): PreventedContactsReport {
   }
 
   const { period } = input;
-  const byHoldout = reported.filter((c) => c.method === 'holdout' && c.prevented);
+  const byHoldout = reported.filter(inNetTotal);
+  const byTarget = reported.filter(inTargetTotal);
   const observed = reported.filter((c) => c.method === 'observational' && c.prevented);
   const preventedOf = (c: ReportCampaign) => (c.prevented ? [c.prevented] : []);
   const prevented = sumIntervals(byHoldout.flatMap(preventedOf));
@@ -144,10 +146,8 @@ export function assembleReport(input: ReportInput): PreventedContactsReport {
       prevented,
       // Over the campaigns with both a net and a target answer (those with a shifted one), so
       // the target contacts prevented less those shifted are those campaigns' net.
-      target_prevented: sumIntervals(
-        reported.flatMap((c) => (c.shifted && c.target_prevented ? [c.target_prevented] : [])),
-      ),
-      shifted: sumIntervals(reported.flatMap((c) => (c.shifted ? [c.shifted] : []))),
+      target_prevented: sumIntervals(byTarget.flatMap((c) => c.target_prevented ?? [])),
+      shifted: sumIntervals(byTarget.flatMap((c) => c.shifted ?? [])),
       prevented_observational:
         observed.length > 0 ? sumIntervals(observed.flatMap(preventedOf)) : null,
       savings_cents: cents(prevented, perTicket),

@@ -31,23 +31,34 @@ const COLUMNS = [
   'savings_low_cents',
   'savings_high_cents',
   'target_prevented',
+  'target_prevented_low',
+  'target_prevented_high',
   'shifted',
+  'shifted_low',
+  'shifted_high',
   'deflection_rate',
   'lift',
+  'lift_low',
+  'lift_high',
   'p_value',
   'warnings',
 ] as const;
 
 type CsvRow = Partial<Record<(typeof COLUMNS)[number], string | number | null>>;
 
-const interval = (prefix: 'prevented' | 'savings', value: Interval | null): CsvRow =>
-  prefix === 'prevented'
-    ? { prevented: value?.estimate, prevented_low: value?.low, prevented_high: value?.high }
-    : {
-        savings_cents: value?.estimate,
-        savings_low_cents: value?.low,
-        savings_high_cents: value?.high,
-      };
+/** The columns of each interval the JSON has: its estimate, low and high. */
+const INTERVAL_COLUMNS = {
+  prevented: ['prevented', 'prevented_low', 'prevented_high'],
+  savings: ['savings_cents', 'savings_low_cents', 'savings_high_cents'],
+  target_prevented: ['target_prevented', 'target_prevented_low', 'target_prevented_high'],
+  shifted: ['shifted', 'shifted_low', 'shifted_high'],
+  lift: ['lift', 'lift_low', 'lift_high'],
+} as const;
+
+const interval = (name: keyof typeof INTERVAL_COLUMNS, value: Interval | null): CsvRow => {
+  const [estimate, low, high] = INTERVAL_COLUMNS[name];
+  return { [estimate]: value?.estimate, [low]: value?.low, [high]: value?.high };
+};
 
 const rates = (r: Companion) => ({
   contacts: r.contacts,
@@ -68,6 +79,7 @@ const rates = (r: Companion) => ({
  * campaign is followed by one `campaign_group` row per group (treated, holdout) with its
  * companion metrics; the holdout's counts its accounts emailed anyway (`holdout_reached`).
  * As in the JSON, a campaign's `lift` is its target reasons' and `deflection_rate` its net one.
+ * Every interval the JSON has comes as three columns: its estimate, `_low` and `_high`.
  */
 export function reportCsv(report: PreventedContactsReport): string {
   const { totals } = report;
@@ -81,8 +93,8 @@ export function reportCsv(report: PreventedContactsReport): string {
       method: 'holdout',
       ...interval('prevented', totals.prevented),
       ...interval('savings', totals.savings_cents),
-      target_prevented: totals.target_prevented.estimate,
-      shifted: totals.shifted.estimate,
+      ...interval('target_prevented', totals.target_prevented),
+      ...interval('shifted', totals.shifted),
       deflection_rate: totals.deflection_rate,
       warnings: totals.warnings,
     },
@@ -117,10 +129,10 @@ export function reportCsv(report: PreventedContactsReport): string {
         ...interval('prevented', c.prevented),
         why_no_estimate: c.reason,
         ...interval('savings', c.savings_cents),
-        target_prevented: c.target_prevented?.estimate,
-        shifted: c.shifted?.estimate,
+        ...interval('target_prevented', c.target_prevented),
+        ...interval('shifted', c.shifted),
         deflection_rate: c.deflection_rate,
-        lift: c.lift?.estimate,
+        ...interval('lift', c.lift),
         p_value: c.p_value,
         warnings: c.warnings.map((w) => w.message).join(' '),
       },

@@ -7,6 +7,7 @@ import type { BatchOutcome } from '../email/transport/email-transport';
 import { addWeeks, currentWeek } from '../reasons/weeks';
 import { preventedContactsReport } from './prevented-contacts-report.service';
 import { formatCount, formatHours, formatMoney, formatPercent } from './report-format';
+import { totalsCoverage } from './totals-coverage';
 
 const DAY_MS = 86_400_000;
 const range = (i: { low: number; high: number }) =>
@@ -35,6 +36,10 @@ export async function sendReportDigest(
     targetPrevented: formatCount(totals.target_prevented.estimate),
     shifted: formatCount(totals.shifted.estimate),
     savings: formatMoney(totals.savings_cents.estimate, report.currency),
+    savingsInterval:
+      `${formatMoney(totals.savings_cents.low, report.currency)} to ` +
+      formatMoney(totals.savings_cents.high, report.currency),
+    covers: totalsCoverage(report),
     deflectionRate: formatPercent(totals.deflection_rate),
     contacts: formatCount(totals.contacts),
     csat: formatPercent(totals.csat),

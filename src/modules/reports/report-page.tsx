@@ -5,6 +5,7 @@ import { Document, renderToString } from '../../view-kit/document';
 import { smallWeeklyChart, weeklyContactsChart } from './report-charts';
 import { formatCount, formatHours, formatMoney, formatPercent } from './report-format';
 import type { PreventedContactsReport } from './report-schemas';
+import { inNetTotal, type TotalsCoverage, totalsCoverage } from './totals-coverage';
 import { weeklyChartInput } from './weekly-chart-input';
 
 type Campaign = PreventedContactsReport['campaigns'][number];
@@ -23,28 +24,27 @@ const Tile = (props: { figure: string; children?: Child }) => (
 const TotalTiles = ({
   totals,
   currency,
-  counted,
+  covers,
 }: {
   totals: Totals;
   currency: string;
-  /** How many campaigns are in the net total (and so in its savings, deflection and churn). */
-  counted: number;
+  /** Which campaigns each total covers (the digest says the same). */
+  covers: TotalsCoverage;
 }) => (
   <section class="tiles" aria-label="Totals">
     <Tile figure={formatCount(totals.prevented.estimate)}>
       net contacts prevented, every reason (95%: {formatCount(totals.prevented.low)} to{' '}
-      {formatCount(totals.prevented.high)}), measured against holdouts: {formatCount(counted)} of{' '}
-      {formatCount(totals.campaigns)} campaigns
+      {formatCount(totals.prevented.high)}), {covers.net}
     </Tile>
     <Tile figure={formatCount(totals.target_prevented.estimate)}>
       prevented for the target reasons, of which {formatCount(totals.shifted.estimate)} shifted to
-      other reasons
+      other reasons, {covers.target}
     </Tile>
     <Tile figure={formatMoney(totals.savings_cents.estimate, currency)}>
       saved ({formatMoney(totals.savings_cents.low, currency)} to{' '}
-      {formatMoney(totals.savings_cents.high, currency)})
+      {formatMoney(totals.savings_cents.high, currency)}), {covers.sameAsNet}
     </Tile>
-    <Tile figure={formatPercent(totals.deflection_rate)}>deflection rate</Tile>
+    <Tile figure={formatPercent(totals.deflection_rate)}>deflection rate, {covers.sameAsNet}</Tile>
     <Tile figure={formatCount(totals.contacts)}>contacts in the period</Tile>
     <Tile figure={formatPercent(totals.csat)}>
       CSAT (ratings 4–5, {formatCount(totals.csat_responses)} rated)
@@ -59,8 +59,7 @@ const TotalTiles = ({
     </Tile>
     <Tile figure={pair(totals.churn_rate.treated, totals.churn_rate.holdout)}>
       churned in the window, treated / held out (downgraded{' '}
-      {pair(totals.downgrade_rate.treated, totals.downgrade_rate.holdout)}), of the campaigns in the
-      net total
+      {pair(totals.downgrade_rate.treated, totals.downgrade_rate.holdout)}), {covers.sameAsNet}
     </Tile>
   </section>
 );
@@ -218,8 +217,6 @@ const measuredInterval = (c: Campaign) =>
       ]
     : [];
 
-const countedInTotals = (c: Campaign) => c.method === 'holdout' && c.prevented !== null;
-
 /** Why there are no savings to chart: what was measured and what each campaign lacks. */
 const NothingMeasured = ({ report }: { report: PreventedContactsReport }) => (
   <EmptyState>
@@ -305,7 +302,7 @@ export async function reportSections(
   const { totals } = report;
   const observational = totals.prevented_observational;
   const anyContacts = chart.series.length > 0;
-  const anySavings = report.campaigns.some(countedInTotals);
+  const anySavings = report.campaigns.some(inNetTotal);
   const savings = {
     currency: report.currency,
     weeks: report.weeks.map((w) => ({ week: w.week, savings: w.savings_cents / 100 })),
@@ -336,11 +333,7 @@ export async function reportSections(
             c.warnings.map((w) => ({ title: c.title, message: w.message })),
           )}
         />
-        <TotalTiles
-          totals={totals}
-          currency={report.currency}
-          counted={report.campaigns.filter(countedInTotals).length}
-        />
+        <TotalTiles totals={totals} currency={report.currency} covers={totalsCoverage(report)} />
         {observational ? (
           <p class="label">
             Campaigns without a holdout (observational estimates, not in the totals):{' '}

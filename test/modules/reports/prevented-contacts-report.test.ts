@@ -285,7 +285,7 @@ describe('GET /v1/reports/prevented-contacts', { timeout: paced.timeout }, () =>
       expect(digest.text).toContain(`${(week.totals.recontact_rate * 100).toFixed(1)}%`);
       // The churn totals are over the campaigns in the net total, not every campaign: it says so.
       expect(digest.text).toContain(
-        'Churn in the window, treated / held out, of the campaigns in the net total',
+        'Churn in the window, treated / held out, of the 1 campaign in the net total',
       );
     } finally {
       t.clock.set('2026-03-30T00:00:00Z');

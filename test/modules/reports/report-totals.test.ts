@@ -283,7 +283,7 @@ describe("the report's page and CSV", () => {
     const tiles = markup.slice(markup.indexOf('aria-label="Totals"'));
     expect(tiles).toContain('measured against holdouts: 1 of 3 campaigns');
     expect(tiles).toContain('1.0% / 2.0%</b><span>churned in the window, treated / held out');
-    expect(tiles).toContain('(downgraded 0.5% / 0.5%), of the campaigns in the net total');
+    expect(tiles).toContain('(downgraded 0.5% / 0.5%), of the 1 campaign in the net total');
   });
 });
 

@@ -1,0 +1,33 @@
+import { formatCount } from './report-format';
+import type { PreventedContactsReport, ReportCampaign } from './report-schemas';
+
+/**
+ * In the net total, and so in savings, deflection rate and the churn and downgrade totals:
+ * measured against a holdout, with a net answer (one refused as insufficient data is not).
+ */
+export const inNetTotal = (c: ReportCampaign) => c.method === 'holdout' && c.prevented !== null;
+
+/** In the target-reason and shifted totals: with both a net and a target answer. */
+export const inTargetTotal = (c: ReportCampaign) =>
+  c.shifted !== null && c.target_prevented !== null;
+
+const campaignCount = (n: number) => `${formatCount(n)} campaign${n === 1 ? '' : 's'}`;
+
+/**
+ * Which campaigns each headline total covers, in the words the report page's tiles and the
+ * emailed digest both use: a total over some campaigns must not read as one over all of them.
+ */
+export function totalsCoverage(report: PreventedContactsReport) {
+  const net = report.campaigns.filter(inNetTotal).length;
+  const target = report.campaigns.filter(inTargetTotal).length;
+  return {
+    /** Of the net total. */
+    net: `measured against holdouts: ${formatCount(net)} of ${campaignCount(report.totals.campaigns)}`,
+    /** Of savings, deflection rate and the churn and downgrade totals. */
+    sameAsNet: `of the ${campaignCount(net)} in the net total`,
+    /** Of the target-reason and shifted totals. */
+    target: `of the ${campaignCount(target)} with a target and a net answer`,
+  };
+}
+
+export type TotalsCoverage = ReturnType<typeof totalsCoverage>;
