@@ -39,7 +39,8 @@ export type ReportDigestProps = {
   churn: string;
   /** Deflection that came with worse service: CSAT down, re-contacts or churn up. */
   warnings: string[];
-  campaigns: { title: string; prevented: string; method: string; answer: string }[];
+  /** `status` as on the report page: a campaign cancelled after its email went out is here. */
+  campaigns: { title: string; status: string; prevented: string; method: string; answer: string }[];
   reportUrl: string;
 };
 
@@ -110,7 +111,7 @@ export default function ReportDigestEmail(props: ReportDigestProps) {
                     <tr key={c.title}>
                       <td style={cell}>{c.title}</td>
                       <td style={{ ...cell, color: '#52525b' }}>
-                        {c.method}, {c.answer}
+                        {c.status}, {c.method}, {c.answer}
                       </td>
                       <td style={{ ...cell, textAlign: 'right' }}>{c.prevented}</td>
                     </tr>
@@ -171,12 +172,14 @@ ReportDigestEmail.PreviewProps = {
   campaigns: [
     {
       title: 'New invoice layout',
+      status: 'ended',
       prevented: '300 (220 to 380)',
       method: 'holdout',
       answer: 'final',
     },
     {
       title: 'Maintenance on Sunday',
+      status: 'active',
       prevented: '112 (40 to 184)',
       method: 'holdout',
       answer: 'so far',

@@ -53,6 +53,7 @@ export async function sendReportDigest(
     warnings: report.campaigns.flatMap((c) => c.warnings.map((w) => `${c.title}: ${w.message}`)),
     campaigns: report.campaigns.map((c) => ({
       title: c.title,
+      status: c.status,
       method: c.method,
       answer: c.measurement === 'final' ? 'final' : 'so far',
       prevented: c.prevented

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isHeldOut } from '../../../src/modules/campaigns/holdout';
 import { measureCampaignsJob } from '../../../src/modules/jobs/definitions/measure-campaigns.job';
 import { sendEmailsJob } from '../../../src/modules/jobs/definitions/send-emails.job';
+import { sendReportDigest } from '../../../src/modules/reports/report-digest.service';
 import { type FakeResend, startFakeResend } from '../../helpers/fake-resend';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
@@ -29,6 +30,7 @@ describe('a campaign cancelled after its email went out', () => {
         RESEND_API_KEY: fake.apiKey,
         RESEND_BASE_URL: fake.url,
         RESEND_RATE_LIMIT: '20',
+        REPORT_DIGEST_TO: 'lead@example.com',
       },
     });
     analystKey = await t.keyFor('analyst');
@@ -134,5 +136,13 @@ describe('a campaign cancelled after its email went out', () => {
     const [stored] = (await readJson(await report())).campaigns;
     expect(stored.measured_at).toBe(jobRanAt.toISOString());
     expect(stored.prevented).toEqual(impact.net.prevented);
+
+    // The weekly digest of its start week lists it as cancelled too.
+    fake.accepted.length = 0;
+    expect((await sendReportDigest(t.deps, new Date('2026-03-16T07:00:00Z')))?.kind).toBe(
+      'accepted',
+    );
+    const [digest] = fake.accepted;
+    expect(digest?.text).toMatch(/New invoices from the 9th\s+cancelled, holdout, final/);
   });
 });
