@@ -2,7 +2,10 @@ import { COMPONENT_STATUSES, IMPACTS, INCIDENT_STATUSES } from '../db/schema';
 import { actorOf } from '../http/principal';
 import { createComponent } from '../modules/status/components.service';
 import { openIncident, postIncidentUpdate } from '../modules/status/incidents/incidents.service';
-import { scheduleMaintenance } from '../modules/status/incidents/maintenance.service';
+import {
+  postMaintenanceUpdate,
+  scheduleMaintenance,
+} from '../modules/status/incidents/maintenance.service';
 import { type PublicStatus, publicStatus } from '../modules/status/public/public-status.service';
 import { STATUS_LABEL } from '../modules/status/public/status-page';
 import {
@@ -10,6 +13,7 @@ import {
   IncidentOpenSchema,
   IncidentUpdateSchema,
   MaintenanceScheduleSchema,
+  MaintenanceUpdateSchema,
 } from '../modules/status/status-schemas';
 import { Card, EmptyState, Instant, PageHeader, Pill, Table } from '../view-kit/components';
 import {
@@ -38,6 +42,21 @@ type Forms = {
 
 type Component = PublicStatus['components'][number];
 type Incident = PublicStatus['unresolved'][number];
+
+const DAY_MS = 86_400_000;
+/** A resolution found premature soon after can be undone here; older ones through the API. */
+const REOPENABLE_DAYS = 7;
+const REOPENABLE_AT_MOST = 10;
+
+/** The states that reopen each kind; the service refuses the others, this only offers these. */
+const REOPEN_STATUSES = {
+  incident: INCIDENT_STATUSES.filter((s) => s !== 'resolved'),
+  maintenance: ['in_progress', 'verifying'],
+} as const;
+
+const kindOf = (item: Incident) => (item.scheduled_for === undefined ? 'incident' : 'maintenance');
+const updatesPath = (item: Incident) =>
+  `/console/status/${kindOf(item) === 'incident' ? 'incidents' : 'maintenances'}/${item.id}/updates`;
 
 const NO_COMPONENTS =
   'No component yet. Add the parts of your product customers notice, such as API or Dashboard.';
@@ -129,7 +148,12 @@ const nextState = (current: string) => {
   return (at >= 0 && INCIDENT_STATUSES[at + 1]) || 'resolved';
 };
 
-const OpenItem = (props: { incident: Incident; state: FormState | undefined; csrf: string }) => {
+const OpenItem = (props: {
+  incident: Incident;
+  state: FormState | undefined;
+  csrf: string;
+  now: string;
+}) => {
   const { incident } = props;
   const prefix = `u-${incident.id.slice(-8)}`;
   const next = nextState(incident.status);
@@ -141,10 +165,14 @@ const OpenItem = (props: { incident: Incident; state: FormState | undefined; csr
         <Pill>{incident.status}</Pill>
       </h3>
       {incident.scheduled_for ? (
-        <p>
-          Window <Instant at={incident.scheduled_for} /> to{' '}
-          <Instant at={incident.scheduled_until} />; it moves by itself.
-        </p>
+        (incident.scheduled_until ?? '') <= props.now ? (
+          <OverrunMaintenance maintenance={incident} state={props.state} csrf={props.csrf} />
+        ) : (
+          <p>
+            Window <Instant at={incident.scheduled_for} /> to{' '}
+            <Instant at={incident.scheduled_until} />; it moves by itself.
+          </p>
+        )
       ) : (
         <PostForm action={`/console/status/incidents/${incident.id}/updates`} csrf={props.csrf}>
           <SelectField state={state} name="status" label="New state" options={INCIDENT_STATUSES} />
@@ -174,12 +202,79 @@ const OpenItem = (props: { incident: Incident; state: FormState | undefined; csr
   );
 };
 
+/**
+ * A maintenance still under way after its window: reopened past it, the clock no longer moves
+ * it, so ops complete it here.
+ */
+const OverrunMaintenance = (props: {
+  maintenance: Incident;
+  state: FormState | undefined;
+  csrf: string;
+}) => {
+  const { maintenance } = props;
+  const idPrefix = `u-${maintenance.id.slice(-8)}-`;
+  const state = { ...(props.state ?? emptyForm({ status: 'completed' })), idPrefix };
+  return (
+    <>
+      <p>
+        Its window ended <Instant at={maintenance.scheduled_until} />; it stays open until you
+        complete it.
+      </p>
+      <PostForm action={updatesPath(maintenance)} csrf={props.csrf}>
+        <SelectField
+          state={state}
+          name="status"
+          label="New state"
+          options={[...REOPEN_STATUSES.maintenance, 'completed']}
+        />
+        <TextArea state={state} name="body" label="Update" hint="what changed (Markdown)" />
+        <button type="submit">Post update</button>
+      </PostForm>
+    </>
+  );
+};
+
+/** The newest resolved incidents and completed maintenance of the last days, to reopen. */
+function recentlyResolved(status: PublicStatus, now: Date) {
+  const since = new Date(now.getTime() - REOPENABLE_DAYS * DAY_MS).toISOString();
+  const finished = (item: Incident) => item.status === 'resolved' || item.status === 'completed';
+  return [...status.incidents, ...status.scheduledMaintenances]
+    .filter((item) => finished(item) && (item.resolved_at ?? '') >= since)
+    .sort((a, b) => (b.resolved_at ?? '').localeCompare(a.resolved_at ?? ''))
+    .slice(0, REOPENABLE_AT_MOST);
+}
+
+const ResolvedItem = (props: { item: Incident; state: FormState | undefined; csrf: string }) => {
+  const { item } = props;
+  const prefix = `r-${item.id.slice(-8)}`;
+  const kind = kindOf(item);
+  const statuses = REOPEN_STATUSES[kind];
+  const state = { ...(props.state ?? emptyForm({ status: statuses[0] })), idPrefix: `${prefix}-` };
+  return (
+    <article aria-labelledby={`${prefix}-h`}>
+      <h3 id={`${prefix}-h`}>
+        {item.name} <Pill>{kind}</Pill> <Pill>{item.status}</Pill>
+      </h3>
+      <p>
+        {kind === 'incident' ? 'Resolved' : 'Completed'} <Instant at={item.resolved_at} />.
+      </p>
+      <PostForm action={updatesPath(item)} csrf={props.csrf}>
+        <SelectField state={state} name="status" label="Reopen as" options={statuses} />
+        <TextArea state={state} name="body" label="Update" hint="why it is open again (Markdown)" />
+        <button type="submit">Reopen</button>
+      </PostForm>
+    </article>
+  );
+};
+
 async function statusPage(c: ConsoleContext, forms: Forms = {}, problem?: FormProblem) {
   const { deps, session } = c.var;
   // The public view: maintenance moves with its window there, and components under it say so.
   const status = await publicStatus(deps);
+  const now = deps.clock.now();
   const { components } = status;
   const open = [...status.unresolved, ...status.active, ...status.upcoming];
+  const resolved = recentlyResolved(status, now);
   // A group ticked stands for every component in it; only components take a status of their own.
   const choices = components.map(
     (comp) => [comp.id, comp.group ? `${comp.name} (every component in it)` : comp.name] as const,
@@ -225,7 +320,21 @@ async function statusPage(c: ConsoleContext, forms: Forms = {}, problem?: FormPr
           <EmptyState>Nothing open.</EmptyState>
         ) : (
           open.map((incident) => (
-            <OpenItem incident={incident} state={forms.updates?.[incident.id]} csrf={csrf} />
+            <OpenItem
+              incident={incident}
+              state={forms.updates?.[incident.id]}
+              csrf={csrf}
+              now={now.toISOString()}
+            />
+          ))
+        )}
+      </Card>
+      <Card id="resolved" title="Recently resolved">
+        {resolved.length === 0 ? (
+          <EmptyState>Nothing resolved in the last {REOPENABLE_DAYS} days.</EmptyState>
+        ) : (
+          resolved.map((item) => (
+            <ResolvedItem item={item} state={forms.updates?.[item.id]} csrf={csrf} />
           ))
         )}
       </Card>
@@ -357,3 +466,22 @@ statusRoutes.post(
     },
   }),
 );
+
+const maintenanceUpdateInput = withSchema(MaintenanceUpdateSchema, (values) => ({
+  status: values.status,
+  body: values.body,
+}));
+
+statusRoutes.post('/console/status/maintenances/:id/updates', ops, (c) => {
+  const id = c.req.param('id') ?? '';
+  return formPost(maintenanceUpdateInput, {
+    page: (c, update, problem) => statusPage(c, { updates: { [id]: update } }, problem),
+    invalid: 'The update was not posted.',
+    save: async (c, update) => {
+      await postMaintenanceUpdate(c.var.deps, id, update, actorOf(c.var.session.principal));
+      const message =
+        update.status === 'completed' ? 'Completed; its banner has ended.' : 'Update posted.';
+      return { to: '/console/status', message };
+    },
+  })(c);
+});

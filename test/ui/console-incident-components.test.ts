@@ -150,3 +150,186 @@ describe('opening an incident from the console', () => {
     });
   });
 });
+
+describe('reopening from the console what was resolved too early', () => {
+  let t: TestApp;
+  let apiId = '';
+  /** The maintenance reopened and completed again below. */
+  let maintenanceId = '';
+  beforeAll(async () => {
+    t = await startTestApp();
+    const created = await t.request('/v1/status/components', {
+      method: 'POST',
+      json: { name: 'API' },
+    });
+    apiId = (await readJson(created)).id;
+  });
+  afterAll(() => t.close());
+
+  const DAY = 24 * 60 * 60 * 1000;
+  const post = async (path: string, json: unknown) =>
+    readJson(await t.request(path, { method: 'POST', json }));
+
+  /** An incident opened with API at major outage, then resolved. */
+  const resolvedIncident = async (name: string) => {
+    const incident = await post('/v1/status/incidents', {
+      name,
+      body: 'API errors.',
+      impact: 'major',
+      components: [{ id: apiId, status: 'major_outage' }],
+    });
+    await post(`/v1/status/incidents/${incident.id}/updates`, {
+      status: 'resolved',
+      body: 'Fixed.',
+    });
+    return incident.id as string;
+  };
+
+  const unresolvedIds = async () =>
+    (
+      await readJson(await t.request('/api/v2/incidents/unresolved.json', { key: null }))
+    ).incidents.map((i: { id: string }) => i.id);
+
+  /** The page's "Recently resolved" card, and the form it holds for `id`. */
+  const recentlyResolved = (page: string) =>
+    /<section[^>]*aria-labelledby="resolved-h"[\s\S]*?<\/section>/.exec(page)?.[0] ?? '';
+  const reopenForm = (card: string, id: string) =>
+    new RegExp(`<form[^>]*action="/console/status/[a-z]+/${id}/updates"[\\s\\S]*?</form>`).exec(
+      card,
+    )?.[0] ?? '';
+
+  const signedInAs = async (role: 'ops' | 'analyst') => {
+    const browser = consoleClient(t);
+    await browser.signIn(await t.keyFor(role));
+    return browser;
+  };
+
+  it('lists an incident resolved this week under recently resolved and reopens it from there', async () => {
+    const id = await resolvedIncident('Errors on the API');
+    t.clock.advance(DAY);
+    const browser = await signedInAs('ops');
+    const page = await (await browser.get('/console/status')).text();
+    const form = reopenForm(recentlyResolved(page), id);
+    expect(recentlyResolved(page)).toContain('Errors on the API');
+    // Only the states that reopen it are offered.
+    expect(form).toContain('value="investigating"');
+    expect(form).not.toContain('value="resolved"');
+    const response = await browser.post(`/console/status/incidents/${id}/updates`, {
+      _csrf: browser.csrfOf(page),
+      status: 'identified',
+      body: 'The errors are back.',
+    });
+    expect(response.status).toBe(303);
+    expect(await unresolvedIds()).toContain(id);
+    const components = await readJson(await t.request('/api/v2/components.json', { key: null }));
+    expect(components.components[0].status).toBe('major_outage');
+    const after = await (await browser.get('/console/status')).text();
+    expect(recentlyResolved(after)).not.toContain('Errors on the API');
+    // Resolved again, so the next test starts from a resolved page.
+    await post(`/v1/status/incidents/${id}/updates`, { status: 'resolved', body: 'Fixed.' });
+  });
+
+  it('reopens a maintenance the clock completed, then completes it past its window', async () => {
+    const maintenance = await post('/v1/status/maintenances', {
+      name: 'Database upgrade',
+      body: 'Upgrading.',
+      scheduled_for: new Date(t.clock.now().getTime() + 60_000).toISOString(),
+      scheduled_until: new Date(t.clock.now().getTime() + 3_600_000).toISOString(),
+      components: [apiId],
+    });
+    maintenanceId = maintenance.id;
+    t.clock.advance(2 * 3_600_000);
+    const browser = await signedInAs('ops');
+    const page = await (await browser.get('/console/status')).text();
+    const form = reopenForm(recentlyResolved(page), maintenance.id);
+    expect(form).toContain('value="in_progress"');
+    expect(form).toContain('value="verifying"');
+    expect(form).not.toContain('value="completed"');
+    const response = await browser.post(`/console/status/maintenances/${maintenance.id}/updates`, {
+      _csrf: browser.csrfOf(page),
+      status: 'in_progress',
+      body: 'Not finished after all.',
+    });
+    expect(response.status).toBe(303);
+    const active = await readJson(
+      await t.request('/api/v2/scheduled-maintenances/active.json', { key: null }),
+    );
+    expect(active.scheduled_maintenances.map((m: { id: string }) => m.id)).toEqual([
+      maintenance.id,
+    ]);
+    // Past its window the clock no longer completes it: the page offers to.
+    const open = await (await browser.get('/console/status')).text();
+    expect(open).toContain('it stays open until you complete it');
+    const completed = await browser.post(`/console/status/maintenances/${maintenance.id}/updates`, {
+      _csrf: browser.csrfOf(open),
+      status: 'completed',
+      body: 'Done now.',
+    });
+    expect(completed.status).toBe(303);
+    const after = await readJson(
+      await t.request('/api/v2/scheduled-maintenances/active.json', { key: null }),
+    );
+    expect(after.scheduled_maintenances).toEqual([]);
+  });
+
+  it('shows what is wrong with a reopening and changes nothing', async () => {
+    const id = await resolvedIncident('Slow API');
+    const browser = await signedInAs('ops');
+    const page = await (await browser.get('/console/status')).text();
+    const csrf = browser.csrfOf(page);
+    const empty = await browser.post(`/console/status/incidents/${id}/updates`, {
+      _csrf: csrf,
+      status: 'investigating',
+      body: '',
+    });
+    expect(empty.status).toBe(400);
+    const shown = await empty.text();
+    expect(shown).toContain('The update was not posted.');
+    // The message sits by the field, in the resolved incident's own form.
+    expect(reopenForm(recentlyResolved(shown), id)).toMatch(/class="error" id="[^"]*body-error"/);
+    const resolvedAgain = await browser.post(`/console/status/incidents/${id}/updates`, {
+      _csrf: csrf,
+      status: 'resolved',
+      body: 'Still fixed.',
+    });
+    expect(resolvedAgain.status).toBe(409);
+    expect(await resolvedAgain.text()).toContain('an update with another status reopens it');
+    expect(await unresolvedIds()).not.toContain(id);
+  });
+
+  it('leaves out what was resolved more than a week ago', async () => {
+    const id = await resolvedIncident('Last month');
+    t.clock.advance(8 * DAY);
+    const browser = await signedInAs('ops');
+    const card = recentlyResolved(await (await browser.get('/console/status')).text());
+    expect(card).toContain('Nothing resolved in the last 7 days.');
+    expect(card).not.toContain(id);
+  });
+
+  it('neither shows nor takes a reopening from an analyst', async () => {
+    const id = await resolvedIncident('Analyst tries');
+    const browser = await signedInAs('analyst');
+    expect((await browser.get('/console/status')).status).toBe(403);
+    const csrf = browser.csrfOf(await (await browser.get('/console/events')).text());
+    const response = await browser.post(`/console/status/incidents/${id}/updates`, {
+      _csrf: csrf,
+      status: 'investigating',
+      body: 'Reopen please.',
+    });
+    expect(response.status).toBe(403);
+    expect(await unresolvedIds()).not.toContain(id);
+    const maintenance = await browser.post(
+      `/console/status/maintenances/${maintenanceId}/updates`,
+      {
+        _csrf: csrf,
+        status: 'in_progress',
+        body: 'Reopen please.',
+      },
+    );
+    expect(maintenance.status).toBe(403);
+    const active = await readJson(
+      await t.request('/api/v2/scheduled-maintenances/active.json', { key: null }),
+    );
+    expect(active.scheduled_maintenances).toEqual([]);
+  });
+});
