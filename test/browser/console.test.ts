@@ -136,6 +136,31 @@ describe('the console in a real browser', () => {
     await page.waitForTimeout(1_100);
     expect(await bannerShownTo('acme')).toBe(false);
 
+    // Resolved too early: reopened from the recently resolved list, its banner is back.
+    const resolved = page
+      .getByRole('region', { name: 'Recently resolved' })
+      .getByRole('article')
+      .filter({ hasText: INCIDENT });
+    await resolved.getByLabel('Reopen as').selectOption('identified');
+    await resolved.getByLabel('Update').fill('The errors are back after the rollback.');
+    await page.screenshot({
+      path: `${SCREENSHOT_DIR}/console-status-resolved.png`,
+      fullPage: true,
+    });
+    await Promise.all([
+      page.waitForURL(/\/console\/status\?done=/),
+      resolved.getByRole('button', { name: 'Reopen' }).click(),
+    ]);
+    expect(await page.getByRole('article').filter({ hasText: INCIDENT }).textContent()).toContain(
+      'identified',
+    );
+    await page.screenshot({
+      path: `${SCREENSHOT_DIR}/console-status-reopened.png`,
+      fullPage: true,
+    });
+    await page.waitForTimeout(1_100);
+    expect(await bannerShownTo('acme')).toBe(true);
+
     // The campaign form refreshes its preview as ops type (progressive enhancement).
     await page.goto(`${served.url}/console/campaigns/new`);
     await page.getByLabel('Title').fill('Live preview check');
