@@ -32,6 +32,8 @@ export type ObservationalScore = {
   coverage: number;
   bias: number;
   biasNoise: number;
+  /** Campaigns without an effect that got an answer: the false-positive rate's denominator. */
+  nullAnswered: number;
   falsePositives: number;
   naive: { coverage: number; bias: number };
 };
@@ -201,6 +203,7 @@ export function scoreObservational(
     coverage: answered.filter((r) => covers(r.estimate, r.truth)).length / answered.length,
     bias: error / truth,
     biasNoise: Math.sqrt(noise) / truth,
+    nullAnswered: nullAnswered.length,
     falsePositives: nullAnswered.filter((r) => !covers(r.estimate, 0)).length / nullAnswered.length,
     naive: {
       coverage: naiveAnswered.filter((r) => covers(r.naive, r.truth)).length / naiveAnswered.length,
