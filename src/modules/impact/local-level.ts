@@ -101,13 +101,31 @@ export function fitLocalLevel(
   grid: readonly number[] = Q_GRID,
 ) {
   let best: LocalLevelFit | null = null;
-  for (const q of grid) {
-    const fit = filterLocalLevel(y, x, p, q);
-    if (Number.isFinite(fit.logLikelihood) && (!best || fit.logLikelihood > best.logLikelihood)) {
-      best = fit;
-    }
+  for (const { fit } of weighLocalLevels(y, x, p, grid)) {
+    if (!best || fit.logLikelihood > best.logLikelihood) best = fit;
   }
   return best ?? filterLocalLevel(y, x, p, 0);
+}
+
+/**
+ * Every q on the grid with its posterior weight: a flat prior over the (log-spaced) grid, σ²
+ * integrated out under its 1/σ² prior, which leaves the concentrated likelihood. The best q
+ * alone understates how far the level may wander: its estimate piles up at 0 even when the
+ * level does move (Shephard & Harvey 1990), and a forecast from q = 0 holds the level still.
+ */
+export function weighLocalLevels(
+  y: ArrayLike<number>,
+  x: ArrayLike<number>,
+  p: number,
+  grid: readonly number[] = Q_GRID,
+): { fit: LocalLevelFit; weight: number }[] {
+  const fits = grid
+    .map((q) => filterLocalLevel(y, x, p, q))
+    .filter((fit) => Number.isFinite(fit.logLikelihood));
+  const top = Math.max(...fits.map((fit) => fit.logLikelihood));
+  const odds = fits.map((fit) => Math.exp(fit.logLikelihood - top));
+  const sum = odds.reduce((a, b) => a + b, 0);
+  return fits.map((fit, i) => ({ fit, weight: (odds[i] ?? 0) / sum }));
 }
 
 /**

@@ -1,6 +1,12 @@
 import gamma from '@stdlib/random-base-gamma';
 import normal from '@stdlib/random-base-normal';
-import { cholesky, fitLocalLevel, type LocalLevelFit, likelihoodRatio } from './local-level';
+import {
+  cholesky,
+  fitLocalLevel,
+  type LocalLevelFit,
+  likelihoodRatio,
+  weighLocalLevels,
+} from './local-level';
 
 /**
  * Prevented contacts without a holdout (DESIGN.md section 6), always labelled observational:
@@ -11,7 +17,9 @@ import { cholesky, fitLocalLevel, type LocalLevelFit, likelihoodRatio } from './
  * event's usual effect (the overlap of each week with its windows), and level shifts found in
  * the history (a step wherever one improves the fit beyond chance). The counterfactual for
  * the window comes from simulation: the state drawn from its filtered distribution, the level
- * walking on, the noise of each week, σ² from its own sampling distribution. Partial weeks
+ * walking on, the noise of each week, σ² from its own sampling distribution; and, since the
+ * history cannot pin them down, over the level's pace (q) and over a shift in the recent
+ * weeks too small to pass the search, each as likely as the history makes it. Partial weeks
  * count only the share of their contacts that falls inside the window (hour-of-week profile),
  * so days before the campaign's start never count.
  *
@@ -56,6 +64,8 @@ const MAX_SHIFTS = 2;
 /** χ²(1) at about 0.05 / 150 candidate weeks. */
 const SHIFT_THRESHOLD = 13;
 const RECENT_WEEKS = 26;
+/** Prior odds of a level shift in any one week: about one a year. */
+const SHIFT_ODDS_PER_WEEK = 1 / 52;
 const DAY_MS = 86_400_000;
 
 function seasonalColumns(firstWeek: string, weeks: number, harmonics: number): number[][] {
@@ -113,25 +123,28 @@ export function estimateObservational(input: ObservationalInput): ObservationalE
   }
   const y = all.map((count) => Math.log(count + 1));
   let fit = fitLocalLevel(y, flat(columns, n), columns.p);
-  let shifts = 0;
-  while (shifts < MAX_SHIFTS) {
+  const shiftWeeks: number[] = [];
+  while (shiftWeeks.length < MAX_SHIFTS) {
     const found = bestShift(y, columns, fit);
     if (!found) break;
     columns = found.columns;
     fit = found.fit;
-    shifts++;
+    shiftWeeks.push(found.week);
   }
   const problem = poorFit(fit, n);
   if (problem) return { status: 'insufficient_data', reason: problem };
 
-  const draws = simulateWindow(
-    fit,
-    columns,
-    n,
-    input.windowShares,
-    input.draws ?? 2_000,
-    input.seed ?? 1,
-  );
+  const wanted = input.draws ?? 2_000;
+  const draws: number[] = [];
+  let cumulative = 0;
+  for (const [i, model] of counterfactualModels(y, columns, fit, shiftWeeks).entries()) {
+    // Each model gets its share of the draws (rounded so that they add up to `wanted`).
+    const count = Math.round(cumulative + model.weight * wanted) - Math.round(cumulative);
+    cumulative += model.weight * wanted;
+    if (count <= 0) continue;
+    const seed = (input.seed ?? 1) + 7 * i;
+    draws.push(...simulateWindow(model.fit, model.columns, n, input.windowShares, count, seed));
+  }
   const expected = draws.reduce((sum, d) => sum + d, 0) / draws.length;
   const prevented = draws.map((d) => d - input.observed).sort((a, b) => a - b);
   const quantile = (q: number) =>
@@ -142,7 +155,7 @@ export function estimateObservational(input: ObservationalInput): ObservationalE
     expected,
     observed: input.observed,
     prevented: { estimate: expected - input.observed, low: quantile(0.025), high: quantile(0.975) },
-    fit: { weeks: n, level_shifts: shifts, seasonal: harmonics > 0 },
+    fit: { weeks: n, level_shifts: shiftWeeks.length, seasonal: harmonics > 0 },
   };
 }
 
@@ -162,17 +175,52 @@ function bestShift(y: number[], columns: Design, fit: LocalLevelFit) {
     candidates.push({ week, drift });
   }
   candidates.sort((a, b) => b.drift - a.drift);
-  let best: { columns: Design; fit: LocalLevelFit; statistic: number } | null = null;
+  let best: { columns: Design; fit: LocalLevelFit; statistic: number; week: number } | null = null;
   for (const { week } of candidates.slice(0, 5)) {
     const stepped = withColumn(columns, (t) => (t >= week ? 1 : 0));
     // Each model with its own level noise: a large one could otherwise pass for the step.
     const steppedFit = fitLocalLevel(y, flat(stepped, n), stepped.p);
     const statistic = likelihoodRatio(fit, steppedFit);
     if (statistic > SHIFT_THRESHOLD && (!best || statistic > best.statistic)) {
-      best = { columns: stepped, fit: steppedFit, statistic };
+      best = { columns: stepped, fit: steppedFit, statistic, week };
     }
   }
   return best;
+}
+
+/**
+ * The models the window's counterfactual is drawn from, with their posterior weights: the
+ * fitted one, and the same with a level shift after one of the last RECENT_WEEKS weeks. A
+ * shift that recent is often too small, on too few weeks, to pass the search's threshold, yet
+ * it moves the level the window starts from; left out, a drop just before the campaign reads
+ * as contacts prevented. Each shift is weighed by its BIC Bayes factor against the fitted
+ * model (Raftery 1995) and prior odds of about one shift a year; each model's q by its
+ * likelihood.
+ */
+function counterfactualModels(
+  y: number[],
+  columns: Design,
+  fit: LocalLevelFit,
+  shiftWeeks: number[],
+): { columns: Design; fit: LocalLevelFit; weight: number }[] {
+  const n = y.length;
+  const models = [{ columns, odds: 1, weighed: weighLocalLevels(y, flat(columns, n), columns.p) }];
+  for (let week = n - RECENT_WEEKS; week < n; week++) {
+    if (shiftWeeks.includes(week)) continue;
+    const stepped = withColumn(columns, (t) => (t >= week ? 1 : 0));
+    const weighed = weighLocalLevels(y, flat(stepped, n), stepped.p);
+    const likeliest = weighed.reduce((a, b) => (b.weight > a.weight ? b : a));
+    const bayesFactor = Math.exp((likelihoodRatio(fit, likeliest.fit) - Math.log(n)) / 2);
+    models.push({ columns: stepped, odds: SHIFT_ODDS_PER_WEEK * bayesFactor, weighed });
+  }
+  const total = models.reduce((sum, model) => sum + model.odds, 0);
+  return models.flatMap((model) =>
+    model.weighed.map(({ fit, weight }) => ({
+      columns: model.columns,
+      fit,
+      weight: (weight * model.odds) / total,
+    })),
+  );
 }
 
 /** Why the model should not be trusted, or null. */

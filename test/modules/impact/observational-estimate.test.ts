@@ -57,6 +57,33 @@ describe('estimateObservational', () => {
     expect(Math.abs(result.expected - usual) / usual).toBeLessThan(0.06);
   });
 
+  it('claims nothing prevented when volume dropped a little just before the campaign', () => {
+    // Week-to-week wobble of up to 8% (in place of noise), and 10% fewer contacts from five
+    // weeks before the campaign on: too small, on too few weeks, for the shift search, yet the
+    // window is at the new level and the campaign changed nothing. Counting it at the old
+    // level said "prevented 62 (20 to 105)".
+    const noisy = (week: number) =>
+      200 *
+      Math.exp(0.3 * Math.sin((2 * Math.PI * week) / 52.18)) *
+      (1 + 0.08 * Math.sin(week * 2.3) * Math.cos(week * 0.7));
+    const history = Array.from({ length: 104 }, (_, w) =>
+      Math.round(noisy(w) * (w >= 99 ? 0.9 : 1)),
+    );
+    const usual = [104, 105, 106, 107].map((w) => noisy(w) * 0.9).reduce((a, b) => a + b, 0);
+    const result = estimateObservational({
+      firstWeek: FIRST_WEEK,
+      history,
+      windowShares: [1, 1, 1, 1],
+      observed: Math.round(usual),
+      seed: 3,
+    });
+    expect(result.status).toBe('ok');
+    if (result.status !== 'ok') return;
+    expect(result.fit.level_shifts).toBe(0);
+    expect(result.prevented.low).toBeLessThan(0);
+    expect(result.prevented.high).toBeGreaterThan(0);
+  });
+
   it('says so instead of a number when the series broke just before the campaign', () => {
     const history = series(104, (w) => (w >= 102 ? 2.5 : 1));
     const result = estimateObservational({
