@@ -257,7 +257,7 @@ export function estimateWithHoldout(
     ...base,
     net,
     target,
-    shifted: shiftedContacts(net, target, treated, holdout, forms, nT, timing),
+    shifted: shiftedContacts(net, target, treated, holdout, { adjusted: forms, raw }, timing),
     detectable: { net: detectable('net'), target: detectable('target') },
   };
 }
@@ -333,45 +333,52 @@ function intervalOf(estimate: number, se: number, df: number, timing: Timing, sk
   };
 }
 
-/** target − net, with the covariance of the two estimates (same accounts). */
+/**
+ * target − net, with the covariance of the two estimates (same accounts); unadjusted the same
+ * way from the raw counts, so each interval carries its own uncertainty.
+ */
 function shiftedContacts(
   net: Answer,
   target: Answer,
   treated: Moments,
   holdout: Moments,
-  forms: { net: Form; target: Form },
-  nT: number,
+  forms: { adjusted: Outcomes; raw: Outcomes },
   timing: Timing,
 ): Answer {
   if (net.status !== 'ok') return net;
   if (target.status !== 'ok') return target;
-  const estimate = target.prevented.estimate - net.prevented.estimate;
+  const adjusted = differenceOf(treated, holdout, forms.adjusted, timing);
+  return {
+    status: 'ok',
+    prevented: adjusted.interval,
+    standardError: adjusted.standardError,
+    pValue: adjusted.pValue,
+    lift: null,
+    treatedContacts: net.treatedContacts - target.treatedContacts,
+    heldOutContacts: net.heldOutContacts - target.heldOutContacts,
+    expectedWithout: net.expectedWithout - target.expectedWithout,
+    unadjusted: differenceOf(treated, holdout, forms.raw, timing).interval,
+  };
+}
+
+type Outcomes = { net: Form; target: Form };
+
+/** Prevented contacts of target minus those of net, and their interval, for one pair of forms. */
+function differenceOf(treated: Moments, holdout: Moments, forms: Outcomes, timing: Timing) {
+  const nT = accountsIn(treated);
+  const shift = forms.target.map((coefficient, i) => coefficient - (forms.net[i] ?? 0));
+  const mean = (g: Moments) => centralMoments(g, shift).mean;
   const variance = (g: Moments) => {
     const n = accountsIn(g);
-    const both =
-      covariance(g, forms.target, forms.target) +
-      covariance(g, forms.net, forms.net) -
-      2 * covariance(g, forms.target, forms.net);
-    return (Math.max(0, both) * n) / (n - 1) / n;
+    return (Math.max(0, covariance(g, shift, shift)) * n) / (n - 1) / n;
   };
   const vT = variance(treated);
   const vC = variance(holdout);
   const df =
     (vT + vC) ** 2 / (vT ** 2 / (accountsIn(treated) - 1) + vC ** 2 / (accountsIn(holdout) - 1));
-  const se = nT * Math.sqrt(vT + vC);
-  const { interval, pValue } = intervalOf(estimate, se, df, timing);
-  const unadjustedShift = target.unadjusted.estimate - net.unadjusted.estimate;
-  return {
-    status: 'ok',
-    prevented: interval,
-    standardError: se,
-    pValue,
-    lift: null,
-    treatedContacts: net.treatedContacts - target.treatedContacts,
-    heldOutContacts: net.heldOutContacts - target.heldOutContacts,
-    expectedWithout: net.expectedWithout - target.expectedWithout,
-    unadjusted: { estimate: unadjustedShift, low: unadjustedShift, high: unadjustedShift },
-  };
+  const standardError = nT * Math.sqrt(vT + vC);
+  const estimate = nT * (mean(holdout) - mean(treated));
+  return { ...intervalOf(estimate, standardError, df, timing), standardError };
 }
 
 /** Why groups of fewer than 2 accounts give no answer, in a leader's words. */

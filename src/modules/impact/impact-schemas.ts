@@ -56,7 +56,9 @@ export const EstimateSchema = z
       description: 'The contacts the treated accounts would have made without the campaign.',
     }),
     unadjusted: IntervalSchema.optional().openapi({
-      description: 'The same estimate without the pre-period adjustment.',
+      description:
+        'The same estimate without the pre-period adjustment, with a 95% interval of its own ' +
+        '(for shifted too: from the spread of the raw counts, not a point).',
     }),
     savings_cents: IntervalSchema.optional().openapi({
       description: 'prevented × COST_PER_TICKET.',

@@ -363,6 +363,46 @@ describe('GET /v1/campaigns/{id}/impact', { timeout: paced.timeout }, () => {
     );
   });
 
+  it('gives the unadjusted shifted contacts an interval of their own, not a point', async () => {
+    const campaign = await createCampaign(10);
+    for (let i = 0; i < ACCOUNTS; i++) {
+      await t.request(`/v1/accounts/a-${i}/notices`, { key: appKey });
+    }
+    await t.deps.notices.exposures.flush();
+    // Held out: a billing contact in every other account. Treated: one in five, and shipping
+    // contacts in three of ten instead. Nobody wrote before exposure, so the adjustment has
+    // nothing to adjust by: the unadjusted estimates are the adjusted ones, intervals included.
+    const tickets: Record<string, string>[] = [];
+    const seen = { treated: 0, held: 0 };
+    for (let i = 0; i < ACCOUNTS; i++) {
+      const heldOut = isHeldOut(campaign.id, `a-${i}`, 10);
+      const inGroup = heldOut ? seen.held++ : seen.treated++;
+      const reason = heldOut
+        ? inGroup % 2 === 0 && 'Billing'
+        : inGroup % 10 < 2
+          ? 'Billing'
+          : inGroup % 10 < 5 && 'Shipping';
+      if (!reason) continue;
+      tickets.push({
+        source: 'test',
+        external_id: `${i}`,
+        account_id: `a-${i}`,
+        reason,
+        created_at: `2026-03-0${3 + (i % 5)}T10:00:00Z`,
+      });
+    }
+    t.clock.set('2026-03-30T00:00:00Z');
+    expect((await t.request('/v1/tickets', { method: 'POST', json: { tickets } })).status).toBe(
+      200,
+    );
+    const { shifted } = await impact(campaign.id);
+    expect(shifted.status).toBe('ok');
+    expect(shifted.prevented.high - shifted.prevented.low).toBeGreaterThan(0);
+    for (const end of ['estimate', 'low', 'high'] as const) {
+      expect(shifted.unadjusted[end]).toBeCloseTo(shifted.prevented[end], 6);
+    }
+  });
+
   it('answers 404 for an unknown campaign', async () => {
     await expectProblem(
       await t.request('/v1/campaigns/0192f0c4-0000-7000-8000-000000000000/impact', {
