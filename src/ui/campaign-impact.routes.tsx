@@ -1,4 +1,9 @@
 import type { Child } from 'hono/jsx';
+import {
+  deflectionInterval,
+  indistinguishableFromNone,
+  notDistinguishableText,
+} from '../modules/impact/effect-reading';
 import { campaignImpact } from '../modules/impact/impact.service';
 import type { CampaignImpact } from '../modules/impact/impact-schemas';
 import {
@@ -23,22 +28,67 @@ const elapsedDays = (days: number) => (days < 1 ? 'less than one' : formatCount(
 /** A window's planned days: a campaign may end at any hour, so to a tenth where not whole. */
 const plannedDays = (days: number) => formatCount(days, Number.isInteger(days) ? 0 : 1);
 
-/** A number with its interval, or why there is none yet. */
-const answerText = (answer: Answer) =>
-  answer.status === 'ok' && answer.prevented
-    ? `${round(answer.prevented.estimate)} ` +
-      `(95% interval ${round(answer.prevented.low)} to ${round(answer.prevented.high)})`
-    : `No number yet: ${answer.reason ?? 'insufficient data'}`;
+/**
+ * A number with its interval, or why there is none yet. An interval that holds zero is said
+ * to in words: a leader reads the figure alone as an effect.
+ */
+const answerText = (answer: Answer) => {
+  const { prevented } = answer;
+  if (answer.status !== 'ok' || !prevented) {
+    return `No number yet: ${answer.reason ?? 'insufficient data'}`;
+  }
+  const [low, high] = [round(prevented.low), round(prevented.high)];
+  return indistinguishableFromNone(prevented)
+    ? `${round(prevented.estimate)}: ${notDistinguishableText(low, high)}`
+    : `${round(prevented.estimate)} (95% interval ${low} to ${high})`;
+};
+
+/** Savings with their interval; none claimed when the contacts prevented could be none. */
+const savedText = (answer: Answer, currency: string) => {
+  const saved = answer.savings_cents;
+  if (!saved || !answer.prevented) return '–';
+  const range = `${formatMoney(saved.low, currency)} to ${formatMoney(saved.high, currency)}`;
+  return indistinguishableFromNone(answer.prevented)
+    ? `not distinguishable from ${formatMoney(0, currency)} (${range})`
+    : `${formatMoney(saved.estimate, currency)} (95% interval ${range})`;
+};
 
 const preventedColumns = (currency: string): Column<[string, Answer]>[] => [
   { header: 'Measure', cell: ([label]) => label },
   { header: 'Contacts prevented', cell: ([, answer]) => answerText(answer) },
-  {
-    header: 'Saved',
-    numeric: true,
-    cell: ([, answer]) => formatMoney(answer.savings_cents?.estimate, currency),
-  },
+  { header: 'Saved', numeric: true, cell: ([, answer]) => savedText(answer, currency) },
 ];
+
+const ratePercent = (value: number | null, unbounded: string) =>
+  value === null ? unbounded : formatPercent(value);
+
+/**
+ * The deflection rate with its interval, from net prevented's. While net prevented could be
+ * none, the rate's estimate is no result: it is muted, and says why.
+ */
+const Deflection = ({ net }: { net: Answer }) => {
+  const { prevented } = net;
+  if (net.status !== 'ok' || !prevented || net.treated_contacts === undefined) return '';
+  const rate = deflectionInterval(prevented, net.treated_contacts);
+  const low = ratePercent(rate.low, 'unbounded below');
+  const high = ratePercent(rate.high, 'unbounded above');
+  if (!indistinguishableFromNone(prevented)) {
+    return (
+      <p>
+        Deflection rate: {ratePercent(rate.estimate, '–')} (95% interval {low} to {high}) of the
+        contacts the treated accounts would have made did not happen.
+      </p>
+    );
+  }
+  return (
+    <Note>
+      Deflection rate: not distinguishable from none. Net contacts prevented are{' '}
+      {notDistinguishableText(round(prevented.low), round(prevented.high))}, so the rate's estimate
+      of {ratePercent(rate.estimate, '–')} is not an achieved result: its interval runs from {low}{' '}
+      to {high}. Savings are not claimed either.
+    </Note>
+  );
+};
 
 /** The companion metrics of both groups, a row each, as the report shows them per campaign. */
 const groupRows = (currency: string): [string, (g: Group) => Child][] => [
@@ -81,14 +131,7 @@ const DesignNotes = ({ impact }: { impact: CampaignImpact }) => {
   const reached = impact.holdout_reached;
   return (
     <>
-      {impact.deflection_rate === null ? (
-        ''
-      ) : (
-        <p>
-          Deflection rate: {formatPercent(impact.deflection_rate)} of the contacts the treated
-          accounts would have made did not happen.
-        </p>
-      )}
+      <Deflection net={impact.net} />
       <DetectableLift lift={impact.detectable.net.adjusted} />
       {reached.accounts > 0 ? (
         <Note>
