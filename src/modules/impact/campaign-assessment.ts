@@ -7,6 +7,7 @@ import {
   groupCompanion,
   rate,
 } from './companion-metrics';
+import { exposurePeriod } from './exposure-period';
 import {
   type Answer,
   estimateWithHoldout,
@@ -28,17 +29,20 @@ export type MeasurementWindow = {
 };
 
 /**
- * A campaign's measurement window: from its start to `windowDays` after it ends. Before that
- * end the answer is so far (always valid); after it, final (fixed horizon).
+ * A campaign's measurement window: from the start of its exposure period to `windowDays`
+ * after that period ends (see `exposurePeriod`: a cancelled campaign's ends at its
+ * cancellation). Before that end the answer is so far (always valid); after it, final (fixed
+ * horizon).
  */
 export function measurementWindow(
-  row: Pick<CampaignRow, 'startsAt' | 'endsAt'>,
+  row: Pick<CampaignRow, 'startsAt' | 'endsAt' | 'cancelledAt'>,
   now: Date,
   windowDays: number,
 ): MeasurementWindow {
-  const plannedEnd = row.endsAt ? new Date(row.endsAt.getTime() + windowDays * DAY_MS) : null;
+  const exposed = exposurePeriod(row);
+  const plannedEnd = exposed.end ? new Date(exposed.end.getTime() + windowDays * DAY_MS) : null;
   const end = new Date(Math.min(now.getTime(), (plannedEnd ?? now).getTime()));
-  const start = row.startsAt?.getTime() ?? now.getTime();
+  const start = exposed.start?.getTime() ?? now.getTime();
   const final = plannedEnd !== null && plannedEnd < now;
   return {
     end,

@@ -134,7 +134,8 @@ export const CampaignImpactSchema = z
         '`so_far` while the window runs, `final` once it has closed; `not_run` for a draft, or ' +
         'a campaign cancelled before it started and before any email went out: no account was ' +
         'shown or sent it, so every estimate is `insufficient_data` saying so, whenever its ' +
-        'planned window was. A cancelled campaign that had sent emails is measured.',
+        'planned window was. A cancelled campaign that had sent emails is measured, its ' +
+        'window ending `window.days` after its cancellation.',
     }),
     method: z.enum(['holdout', 'observational']),
     window: z.object({

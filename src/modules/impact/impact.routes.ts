@@ -13,7 +13,8 @@ const impactRoute = defineRoute({
   summary: 'Contacts a campaign prevented, measured against its holdout',
   description:
     'Per exposed account, contacts from its first exposure to `window_days` after the campaign ' +
-    'ends (or now, while it runs), treated against held-out accounts, each adjusted by its own ' +
+    'ends (or now, while it runs; a cancelled campaign ends at its cancellation, not at its ' +
+    'planned end), treated against held-out accounts, each adjusted by its own ' +
     'contacts in the 8 weeks before exposure. The headline is `net`: contacts prevented over ' +
     'every reason. `target` is the same for the campaign’s target reasons, and `shifted` = ' +
     'target − net, contacts that moved to other reasons instead of going away. When the ' +
@@ -26,10 +27,13 @@ const impactRoute = defineRoute({
   request: {
     params: z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) }),
     query: z.object({
-      window_days: wholeNumberInput(1, 180).optional().openapi({
-        description:
-          'Days after the campaign ends that still count (default IMPACT_WINDOW_DAYS, 14).',
-      }),
+      window_days: wholeNumberInput(1, 180)
+        .optional()
+        .openapi({
+          description:
+            'Days after the campaign ends (or was cancelled) that still count (default ' +
+            'IMPACT_WINDOW_DAYS, 14).',
+        }),
     }),
   },
   responses: {

@@ -8,6 +8,7 @@ import {
   type GroupMeasurement,
   measureCampaigns,
 } from './campaign-measurements';
+import { exposureEndSql } from './exposure-period';
 import { ranBy } from './not-run-impact';
 import { observationalImpact } from './observational-impact';
 
@@ -70,11 +71,11 @@ export async function measureAndStore(deps: Deps, now: Date): Promise<number> {
     .where(
       and(
         ranBy(now),
-        // Not yet measured once settled (an open-ended campaign never is), or settled before
-        // held-out accounts emailed anyway were counted.
+        // Not yet measured once settled (an open-ended campaign never is, until cancelled), or
+        // settled before held-out accounts emailed anyway were counted.
         sql`not exists (select 1 from campaign_measurements m
           where m.campaign_id = ${campaigns.id}
-            and m.measured_at >= ${campaigns.endsAt} + ${settledAfter}::interval
+            and m.measured_at >= ${exposureEndSql} + ${settledAfter}::interval
             and m.measurement -> 'groups' -> 'holdout' ? 'emailedAnyway')`,
       ),
     );
@@ -150,7 +151,7 @@ export const storedMeasurementColumns = {
   storedObservational: sql<string | null>`${campaignMeasurements.observational}::text`,
 };
 
-type WithStored = Pick<CampaignRow, 'startsAt' | 'endsAt' | 'updatedAt'> & {
+type WithStored = Pick<CampaignRow, 'startsAt' | 'endsAt' | 'cancelledAt' | 'updatedAt'> & {
   storedWindowEnd: Date | null;
   storedAt: Date | null;
   storedMeasurement: string | null;

@@ -1,12 +1,12 @@
 import { formatInTimeZone, fromZonedTime } from 'date-fns-tz';
-import { and, asc, eq, lt } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import { campaignMeasurements, campaigns } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { AppError } from '../../http/app-error';
 import { dayInput, EARLIEST_YEAR, LATEST_YEAR } from '../../http/time-input';
-import { runsPast } from '../campaigns/campaign-status';
 import { measurementWindow } from '../impact/campaign-assessment';
 import { catchUpForMeasurement, measureCampaigns } from '../impact/campaign-measurements';
+import { exposedBefore, exposedPast } from '../impact/exposure-period';
 import { ranBy } from '../impact/not-run-impact';
 import type { ObservationalEstimate } from '../impact/observational-estimate';
 import { observationalImpact } from '../impact/observational-impact';
@@ -115,8 +115,9 @@ async function reportInput(
     .where(
       and(
         ranBy(now),
-        lt(campaigns.startsAt, to),
-        runsPast(new Date(from.getTime() - windowDays * DAY_MS)),
+        // Its measurement window (its exposure period and the days after) touches the period.
+        exposedBefore(to),
+        exposedPast(new Date(from.getTime() - windowDays * DAY_MS)),
       ),
     )
     .orderBy(asc(campaigns.startsAt), asc(campaigns.id))

@@ -90,7 +90,8 @@ export const PreventedContactsReportSchema = z
         status: z.string().openapi({
           description:
             'Its lifecycle state now: scheduled, active, ended, or cancelled (one cancelled ' +
-            'before its start after its email went out reached accounts, so it is measured).',
+            'before its start after its email went out reached accounts, so it is measured, ' +
+            'from its cancellation to its window_ends_at).',
         }),
         starts_at: z.string().nullable(),
         ends_at: z.string().nullable(),

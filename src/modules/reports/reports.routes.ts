@@ -24,7 +24,8 @@ const reportRoute = defineRoute({
   description:
     'Per campaign that ran (not a draft, nor one cancelled before any account was shown or ' +
     'sent it: one cancelled after its email went out is here, `status` cancelled) and whose ' +
-    'measurement window touches the period: net prevented contacts (every ' +
+    'measurement window touches the period (to IMPACT_WINDOW_DAYS after its end, or after its ' +
+    'cancellation for a cancelled one): net prevented contacts (every ' +
     'reason; the headline) with a 95% interval against its holdout (observational, labelled ' +
     'and kept out of the totals, when it has none), the target-reason effect beside it and ' +
     'the difference as shifted contacts, p-value, savings = net prevented × COST_PER_TICKET, ' +
