@@ -29,6 +29,11 @@ export type ReportDigestProps = {
    * churn's (`sameAsNet`), and the target-reason and shifted totals' (`target`).
    */
   covers: { net: string; sameAsNet: string; target: string };
+  /**
+   * The observational estimates of the campaigns without a holdout, summed apart from the
+   * totals, labelled and with the caveat the report page gives them; null when there are none.
+   */
+  observational: { label: string; sum: string; caveat: string } | null;
   contacts: string;
   csat: string;
   firstResponse: string;
@@ -99,6 +104,12 @@ export default function ReportDigestEmail(props: ReportDigestProps) {
                 ))}
               </tbody>
             </table>
+            {props.observational ? (
+              <Text style={{ fontSize: '14px' }}>
+                {`${props.observational.label}: ${props.observational.sum}. ` +
+                  props.observational.caveat}
+              </Text>
+            ) : null}
           </Section>
           {props.campaigns.length > 0 ? (
             <Section>
@@ -160,6 +171,14 @@ ReportDigestEmail.PreviewProps = {
     net: 'measured against holdouts: 2 of 3 campaigns',
     sameAsNet: 'of the 2 campaigns in the net total',
     target: 'of the 2 campaigns with a target and a net answer',
+  },
+  observational: {
+    label: 'Campaigns without a holdout (observational estimates, not in the totals)',
+    sum: '64 contacts (30 to 98)',
+    caveat:
+      'A campaign without a holdout has an observational estimate instead, of its target ' +
+      'reasons, with an interval from simulation, not one that stays valid however often it ' +
+      'is read.',
   },
   contacts: '6,320',
   csat: '91.0%',

@@ -7,11 +7,23 @@ import type { BatchOutcome } from '../email/transport/email-transport';
 import { addWeeks, currentWeek } from '../reasons/weeks';
 import { preventedContactsReport } from './prevented-contacts-report.service';
 import { formatCount, formatHours, formatMoney, formatPercent } from './report-format';
-import { totalsCoverage } from './totals-coverage';
+import type { PreventedContactsReport } from './report-schemas';
+import {
+  OBSERVATIONAL_CAVEAT,
+  OBSERVATIONAL_SUM_LABEL,
+  observationalSum,
+  totalsCoverage,
+} from './totals-coverage';
 
 const DAY_MS = 86_400_000;
 const range = (i: { low: number; high: number }) =>
   `${formatCount(i.low)} to ${formatCount(i.high)}`;
+
+/** The page's observational sum, in its words and with its caveat, or null without one. */
+function observationalOf(report: PreventedContactsReport) {
+  const sum = observationalSum(report);
+  return sum ? { label: OBSERVATIONAL_SUM_LABEL, sum, caveat: OBSERVATIONAL_CAVEAT } : null;
+}
 
 /**
  * Mails the report of the week before `scheduledAt`'s (Monday to Sunday in the workspace zone)
@@ -40,6 +52,7 @@ export async function sendReportDigest(
       `${formatMoney(totals.savings_cents.low, report.currency)} to ` +
       formatMoney(totals.savings_cents.high, report.currency),
     covers: totalsCoverage(report),
+    observational: observationalOf(report),
     deflectionRate: formatPercent(totals.deflection_rate),
     contacts: formatCount(totals.contacts),
     csat: formatPercent(totals.csat),

@@ -5,7 +5,14 @@ import { Document, renderToString } from '../../view-kit/document';
 import { smallWeeklyChart, weeklyContactsChart } from './report-charts';
 import { formatCount, formatHours, formatMoney, formatPercent } from './report-format';
 import type { PreventedContactsReport } from './report-schemas';
-import { inNetTotal, type TotalsCoverage, totalsCoverage } from './totals-coverage';
+import {
+  inNetTotal,
+  OBSERVATIONAL_CAVEAT,
+  OBSERVATIONAL_SUM_LABEL,
+  observationalSum,
+  type TotalsCoverage,
+  totalsCoverage,
+} from './totals-coverage';
 import { weeklyChartInput } from './weekly-chart-input';
 
 type Campaign = PreventedContactsReport['campaigns'][number];
@@ -300,7 +307,7 @@ export async function reportSections(
   );
   const measured = report.campaigns.flatMap(measuredInterval);
   const { totals } = report;
-  const observational = totals.prevented_observational;
+  const observational = observationalSum(report);
   const anyContacts = chart.series.length > 0;
   const anySavings = report.campaigns.some(inNetTotal);
   const savings = {
@@ -336,9 +343,7 @@ export async function reportSections(
         <TotalTiles totals={totals} currency={report.currency} covers={totalsCoverage(report)} />
         {observational ? (
           <p class="label">
-            Campaigns without a holdout (observational estimates, not in the totals):{' '}
-            {formatCount(observational.estimate)} contacts ({formatCount(observational.low)} to{' '}
-            {formatCount(observational.high)}).
+            {OBSERVATIONAL_SUM_LABEL}: {observational}.
           </p>
         ) : (
           ''
@@ -391,11 +396,10 @@ export async function reportSections(
           ends), each account adjusted by its own contacts in the 8 weeks before; net counts every
           reason, so contacts that only moved to another reason (shifted) are not savings. Intervals
           read while a window runs stay valid however often they are read; once it closes they are
-          fixed-horizon. A campaign without a holdout has an observational estimate instead, of its
-          target reasons, with an interval from simulation. Per reason and per week the figures are
-          unadjusted point estimates over every reason; a negative one is a reason that received
-          contacts. Deflection rate = net prevented / (treated accounts' contacts + net prevented),
-          over the same accounts and windows. CSAT = share of ratings 4 or 5.
+          fixed-horizon. {OBSERVATIONAL_CAVEAT} Per reason and per week the figures are unadjusted
+          point estimates over every reason; a negative one is a reason that received contacts.
+          Deflection rate = net prevented / (treated accounts' contacts + net prevented), over the
+          same accounts and windows. CSAT = share of ratings 4 or 5.
         </p>
       </div>
     </div>

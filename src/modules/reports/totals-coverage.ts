@@ -31,3 +31,22 @@ export function totalsCoverage(report: PreventedContactsReport) {
 }
 
 export type TotalsCoverage = ReturnType<typeof totalsCoverage>;
+
+/** The label of the observational sum, which no total includes, on the page and in the digest. */
+export const OBSERVATIONAL_SUM_LABEL =
+  'Campaigns without a holdout (observational estimates, not in the totals)';
+
+/** What an observational estimate is, beside the sum and in the page's notes. */
+export const OBSERVATIONAL_CAVEAT =
+  'A campaign without a holdout has an observational estimate instead, of its target reasons, ' +
+  'with an interval from simulation, not one that stays valid however often it is read.';
+
+/** The report's observational sum as the page and the digest show it, or null without one. */
+export function observationalSum(report: PreventedContactsReport): string | null {
+  const sum = report.totals.prevented_observational;
+  if (!sum) return null;
+  return (
+    `${formatCount(sum.estimate)} contacts ` +
+    `(${formatCount(sum.low)} to ${formatCount(sum.high)})`
+  );
+}
