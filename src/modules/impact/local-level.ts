@@ -3,9 +3,11 @@
  * "Time Series Analysis by State Space Methods", ch. 2 and 6):
  *   y_t = μ_t + x_t'β + ε_t,   ε_t ~ N(0, σ²)
  *   μ_{t+1} = μ_t + η_t,       η_t ~ N(0, q·σ²)
- * The state is (μ, β), β fixed over time; both start diffuse. σ² is concentrated out of the
- * likelihood, q is chosen on a grid. The observational estimate uses it on log weekly counts
- * with seasonal, event and level-shift regressors.
+ * The state is (μ, β), β fixed over time; both start diffuse. A missing y_t (NaN) gets the
+ * prediction step only (Durbin & Koopman, ch. 4, missing observations): the level's variance
+ * grows through a gap. σ² is concentrated out of the likelihood, q is chosen on a grid. The
+ * observational estimate uses it on log weekly counts with seasonal, event and level-shift
+ * regressors.
  */
 
 const DIFFUSE = 1e6;
@@ -49,6 +51,10 @@ export function filterLocalLevel(
   let sumLogF = 0;
   let counted = 0;
   for (let t = 0; t < n; t++) {
+    if (Number.isNaN(y[t])) {
+      if (t < n - 1) P[0] = (P[0] ?? 0) + q;
+      continue;
+    }
     z[0] = 1;
     for (let j = 0; j < p; j++) z[j + 1] = x[t * p + j] ?? 0;
     let prediction = 0;

@@ -7,6 +7,7 @@ import {
   likelihoodRatio,
   weighLocalLevels,
 } from './local-level';
+import { historyProblem, observedWeeks, type WeekCount } from './missing-weeks';
 
 /**
  * Prevented contacts without a holdout (DESIGN.md section 6), always labelled observational:
@@ -31,8 +32,9 @@ import {
 export type ObservationalInput = {
   /** Monday (YYYY-MM-DD) of the first history week; weeks follow one another. */
   firstWeek: string;
-  /** Whole weeks of contacts before the campaign's start week, oldest first. */
-  history: number[];
+  /** Whole weeks of contacts before the campaign's start week, oldest first; null for a week
+   *  in which the workspace received no ticket at all (missing, not zero). */
+  history: WeekCount[];
   /** Overlap (0–1) of each week with the linked event's windows, history then window weeks. */
   eventOverlap?: number[];
   /** The window's weeks (from the campaign's start week): the share of each week's contacts
@@ -98,17 +100,23 @@ export function estimateObservational(input: ObservationalInput): ObservationalE
   const all = input.history.slice(-MAX_HISTORY_WEEKS);
   const skipped = input.history.length - all.length;
   const n = all.length;
-  if (n < MIN_HISTORY_WEEKS) {
-    return {
-      status: 'insufficient_data',
-      reason: historyTooShort(n),
-    };
-  }
   const horizon = input.windowShares.length;
   const total = n + horizon;
   const firstWeek = new Date(Date.parse(`${input.firstWeek}T00:00:00Z`) + skipped * 7 * DAY_MS)
     .toISOString()
     .slice(0, 10);
+  const unusable = historyProblem(firstWeek, all, MIN_HISTORY_WEEKS, historyTooShort);
+  if (unusable) return { status: 'insufficient_data', reason: unusable };
+  const counts = new Set(all.filter((count) => count !== null));
+  if (counts.size === 1) {
+    // The fit would learn no noise at all, and its interval would be a point.
+    return {
+      status: 'insufficient_data',
+      reason:
+        `the target reasons had ${[...counts][0]} contacts every week before the campaign: how ` +
+        'much they vary by chance cannot be learned from them',
+    };
+  }
   const harmonics = n >= 104 ? 4 : 2;
   let columns = design(seasonalColumns(firstWeek, total, harmonics));
   const overlap = (input.eventOverlap ?? []).slice(skipped);
@@ -121,7 +129,8 @@ export function estimateObservational(input: ObservationalInput): ObservationalE
       reason: 'the linked event never happened in the history: its usual effect is unknown',
     };
   }
-  const y = all.map((count) => Math.log(count + 1));
+  // A missing week is NaN: the filter predicts through it without an update.
+  const y = all.map((count) => (count === null ? Number.NaN : Math.log(count + 1)));
   let fit = fitLocalLevel(y, flat(columns, n), columns.p);
   const shiftWeeks: number[] = [];
   while (shiftWeeks.length < MAX_SHIFTS) {
@@ -155,7 +164,7 @@ export function estimateObservational(input: ObservationalInput): ObservationalE
     expected,
     observed: input.observed,
     prevented: { estimate: expected - input.observed, low: quantile(0.025), high: quantile(0.975) },
-    fit: { weeks: n, level_shifts: shiftWeeks.length, seasonal: harmonics > 0 },
+    fit: { weeks: observedWeeks(all), level_shifts: shiftWeeks.length, seasonal: harmonics > 0 },
   };
 }
 

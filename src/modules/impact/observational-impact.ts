@@ -7,6 +7,7 @@ import { occurrencesBetween } from '../events/occurrences';
 import { addWeeks, currentWeek, weeksBetween } from '../reasons/weeks';
 import { weeklyOverlap, weekStarts } from '../spikes/week-overlap';
 import { exposurePeriod } from './exposure-period';
+import { historyProblem, weeksWithTickets } from './missing-weeks';
 import {
   historyTooShort,
   MIN_HISTORY_WEEKS,
@@ -53,7 +54,7 @@ export async function observationalImpact(
       ? sql`true`
       : sql`${sql.raw(column)} in (select jsonb_array_elements_text(${jsonParam(targets)}))`;
   const profileFrom = new Date(start.getTime() - PROFILE_WEEKS * 7 * 86_400_000);
-  const [weekly, seen] = await Promise.all([
+  const [weekly, seen, received] = await Promise.all([
     deps.db.execute(sql`
       select week::text as week, sum(contacts)::int as contacts from reason_weeks
       where week >= ${firstWeek}::date and week < ${startWeek}::date and ${isTarget('reason_slug')}
@@ -69,21 +70,23 @@ export async function observationalImpact(
              or created_at < ${startWeekStart(startWeek, zone)})
         and ${isTarget('reason_slug')}
       group by 1, 2, 3`),
+    weeksWithTickets(deps, firstWeek, addWeeks(startWeek, -1)),
   ]);
   const byWeek = new Map(
     rowsOf<{ week: string; contacts: number }>(weekly).map((r) => [r.week, r.contacts]),
   );
   const weeks = weeksBetween(firstWeek, addWeeks(startWeek, -1));
-  const counts = weeks.map((week) => byWeek.get(week) ?? 0);
+  const counts = weeks.map((week) => (received.has(week) ? (byWeek.get(week) ?? 0) : null));
   // A reason's history starts with its first contact, not years of zeros before it existed.
-  const firstContact = counts.findIndex((count) => count > 0);
+  const firstContact = counts.findIndex((count) => (count ?? 0) > 0);
   const history = firstContact < 0 ? [] : counts.slice(firstContact);
-  if (history.length < MIN_HISTORY_WEEKS) {
-    return {
-      status: 'insufficient_data',
-      reason: historyTooShort(history.length),
-    };
-  }
+  const problem = historyProblem(
+    weeks[firstContact] ?? startWeek,
+    history,
+    MIN_HISTORY_WEEKS,
+    historyTooShort,
+  );
+  if (problem) return { status: 'insufficient_data', reason: problem };
   const profile = new Array<number>(HOURS_PER_WEEK).fill(0);
   let observed = 0;
   for (const row of rowsOf<{ in_window: boolean; day: number; hour: number; contacts: number }>(
