@@ -14,6 +14,7 @@ import type { Interval } from '../impact/holdout-estimate';
 import type { ObservationalEstimate } from '../impact/observational-estimate';
 import { revivedMeasurement, type StoredMeasurementJson } from '../impact/stored-measurements';
 import { mondayOf, weeksBetween } from '../reasons/weeks';
+import { overlappingObservational } from './observational-overlap';
 import { type ContactCounts, noContacts, type PeriodMetrics } from './period-metrics';
 import type { Companion, PreventedContactsReport, ReportCampaign } from './report-schemas';
 import { inNetTotal, inTargetTotal } from './totals-coverage';
@@ -119,7 +120,9 @@ export function assembleReport(input: ReportInput): PreventedContactsReport {
   const { period } = input;
   const byHoldout = reported.filter(inNetTotal);
   const byTarget = reported.filter(inTargetTotal);
-  const observed = reported.filter((c) => c.method === 'observational' && c.prevented);
+  const estimated = reported.filter((c) => c.method === 'observational' && c.prevented);
+  const overlapping = overlappingObservational(estimated);
+  const observed = estimated.filter((c) => !overlapping.has(c.id));
   const preventedOf = (c: ReportCampaign) => (c.prevented ? [c.prevented] : []);
   const prevented = sumIntervals(byHoldout.flatMap(preventedOf));
   const treatedContacts = byHoldout.reduce((sum, c) => sum + c.treated.contacts, 0);
@@ -150,6 +153,7 @@ export function assembleReport(input: ReportInput): PreventedContactsReport {
       shifted: sumIntervals(byTarget.flatMap((c) => c.shifted ?? [])),
       prevented_observational:
         observed.length > 0 ? sumIntervals(observed.flatMap(preventedOf)) : null,
+      observational_overlapping: overlapping.size,
       savings_cents: cents(prevented, perTicket),
       deflection_rate: rate(prevented.estimate, treatedContacts + prevented.estimate),
       churn_rate: {

@@ -11,6 +11,7 @@ import type { PreventedContactsReport } from './report-schemas';
 import {
   OBSERVATIONAL_CAVEAT,
   OBSERVATIONAL_SUM_LABEL,
+  observationalOverlapNote,
   observationalSum,
   totalsCoverage,
 } from './totals-coverage';
@@ -22,7 +23,10 @@ const range = (i: { low: number; high: number }) =>
 /** The page's observational sum, in its words and with its caveat, or null without one. */
 function observationalOf(report: PreventedContactsReport) {
   const sum = observationalSum(report);
-  return sum ? { label: OBSERVATIONAL_SUM_LABEL, sum, caveat: OBSERVATIONAL_CAVEAT } : null;
+  if (!sum) return null;
+  const overlap = observationalOverlapNote(report);
+  const caveat = overlap ? `${overlap} ${OBSERVATIONAL_CAVEAT}` : OBSERVATIONAL_CAVEAT;
+  return { label: OBSERVATIONAL_SUM_LABEL, sum, caveat };
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   inNetTotal,
   OBSERVATIONAL_CAVEAT,
   OBSERVATIONAL_SUM_LABEL,
+  observationalOverlapNote,
   observationalSum,
   type TotalsCoverage,
   totalsCoverage,
@@ -308,6 +309,7 @@ export async function reportSections(
   const measured = report.campaigns.flatMap(measuredInterval);
   const { totals } = report;
   const observational = observationalSum(report);
+  const overlapNote = observationalOverlapNote(report);
   const anyContacts = chart.series.length > 0;
   const anySavings = report.campaigns.some(inNetTotal);
   const savings = {
@@ -341,9 +343,10 @@ export async function reportSections(
           )}
         />
         <TotalTiles totals={totals} currency={report.currency} covers={totalsCoverage(report)} />
-        {observational ? (
+        {observational || overlapNote ? (
           <p class="label">
-            {OBSERVATIONAL_SUM_LABEL}: {observational}.
+            {OBSERVATIONAL_SUM_LABEL}: {observational ?? 'no total'}.
+            {overlapNote ? ` ${overlapNote}` : ''}
           </p>
         ) : (
           ''

@@ -58,8 +58,18 @@ export const PreventedContactsReportSchema = z
       prevented_observational: IntervalSchema.nullable().openapi({
         description:
           'The observational estimates (target reasons) of the campaigns without a holdout, ' +
-          'summed; kept out of every other total. Null when none has an estimate.',
+          'summed; kept out of every other total. Those whose windows and target reasons ' +
+          'overlap another’s are left out (see `observational_overlapping`). Null when none ' +
+          'is left.',
       }),
+      observational_overlapping: z
+        .number()
+        .int()
+        .openapi({
+          description:
+            'Campaigns without a holdout left out of `prevented_observational`: their windows ' +
+            'and target reasons overlap another’s, so their estimates claim the same contacts.',
+        }),
       savings_cents: IntervalSchema.openapi({
         description: '`prevented` × COST_PER_TICKET: the same campaigns.',
       }),

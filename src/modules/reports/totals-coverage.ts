@@ -50,3 +50,17 @@ export function observationalSum(report: PreventedContactsReport): string | null
     `(${formatCount(sum.low)} to ${formatCount(sum.high)})`
   );
 }
+
+/**
+ * Why campaigns without a holdout are missing from the observational sum, or null: estimates
+ * whose windows and target reasons overlap claim the same contacts, so none of them is summed.
+ */
+export function observationalOverlapNote(report: PreventedContactsReport): string | null {
+  const n = report.totals.observational_overlapping;
+  if (n === 0) return null;
+  return (
+    `${campaignCount(n)} without a holdout ${n === 1 ? 'is' : 'are'} left out of this figure: ` +
+    'their windows and target reasons overlap another’s, so their estimates claim the same ' +
+    'contacts.'
+  );
+}

@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPacedApp } from '../../helpers/paced-app';
+import { readJson } from '../../helpers/read-json';
+
+// Weeks are numbered from 2023-03-06: three years of billing contacts, then the campaigns.
+const monday = (week: number) =>
+  new Date(Date.parse('2023-03-06T00:00:00Z') + week * 7 * 86_400_000);
+const at = (week: number, hours: number) =>
+  new Date(monday(week).getTime() + hours * 3_600_000).toISOString();
+
+const paced = await startPacedApp(40);
+
+describe('the observational total of the leaders’ report', { timeout: paced.timeout }, () => {
+  const t = paced.t;
+  let analystKey: string;
+  const ids: Record<string, string> = {};
+  beforeAll(async () => {
+    await t.request('/v1/reasons/billing', { method: 'PUT', json: { label: 'Billing' } });
+    analystKey = await t.keyFor('analyst');
+    const tickets: Record<string, string>[] = [];
+    for (let week = 0; week < 165; week++) {
+      const count = 30 + ((week * 7) % 11) - 5;
+      for (let k = 0; k < count; k++) {
+        tickets.push({
+          source: 'log',
+          external_id: `${week}-${k}`,
+          account_id: `a-${k}`,
+          reason: 'Billing',
+          created_at: at(week, (k % 5) * 24 + 1),
+        });
+      }
+    }
+    t.clock.set(monday(166));
+    for (let i = 0; i < tickets.length; i += 5_000) {
+      const batch = tickets.slice(i, i + 5_000);
+      expect(
+        (await t.request('/v1/tickets', { method: 'POST', json: { tickets: batch } })).status,
+      ).toBe(200);
+    }
+    // An incident's banner, published again when the incident reopened three days later, and
+    // a later banner on the same reason whose window overlaps neither.
+    for (const [name, starts, ends] of [
+      ['incident', at(156, 9), at(157, 9)],
+      ['reopened', at(156, 81), at(157, 81)],
+      ['later', at(161, 9), at(162, 9)],
+    ] as const) {
+      const campaign = await readJson(
+        await t.request('/v1/campaigns', {
+          method: 'POST',
+          json: {
+            channels: ['banner'],
+            title: name,
+            audience: { type: 'all' },
+            target_reasons: ['billing'],
+            starts_at: starts,
+            ends_at: ends,
+            publish: true,
+          },
+        }),
+      );
+      ids[name] = campaign.id;
+    }
+  }, paced.hookTimeout);
+  afterAll(() => t.close());
+
+  it('leaves out the campaigns whose estimates claim the same contacts, instead of counting them twice, and says so', async () => {
+    const period = `from=${at(156, 0).slice(0, 10)}&to=${at(165, 0).slice(0, 10)}`;
+    const report = await readJson(
+      await t.request(`/v1/reports/prevented-contacts?${period}`, { key: analystKey }),
+    );
+    const prevented = (name: string) =>
+      report.campaigns.find((c: { id: string }) => c.id === ids[name])?.prevented;
+    for (const name of ['incident', 'reopened', 'later']) expect(prevented(name)).not.toBeNull();
+    // The two overlapping estimates claim the same contacts: out of the total, which is the
+    // later campaign's alone.
+    expect(report.totals.observational_overlapping).toBe(2);
+    expect(report.totals.prevented_observational.estimate).toBe(prevented('later').estimate);
+
+    const page = await (
+      await t.request(`/v1/reports/prevented-contacts?${period}&format=html`, { key: analystKey })
+    ).text();
+    expect(page).toContain(
+      '2 campaigns without a holdout are left out of this figure: their windows and target ' +
+        'reasons overlap another’s, so their estimates claim the same contacts.',
+    );
+  });
+});
