@@ -79,10 +79,25 @@ describe('every error is application/problem+json with a stable code', () => {
         'validation_failed',
       );
       expect(body.errors, limit).toEqual([
-        expect.objectContaining({ location: 'query', path: 'limit' }),
+        { location: 'query', path: 'limit', message: 'must be a whole number written in digits' },
       ]);
     }
     expect((await t.request('/v1/api-keys?limit=16')).status).toBe(200);
+  });
+
+  it('400 names the bound a count written in digits falls outside, on every route taking one', async () => {
+    const campaign = '0192f0c4-0000-7000-8000-000000000001';
+    const impact = `/v1/campaigns/${campaign}/impact?window_days=`;
+    for (const { path, field, message } of [
+      { path: '/v1/reasons?limit=201', field: 'limit', message: 'must be at most 200' },
+      { path: '/v1/api-keys?limit=0', field: 'limit', message: 'must be at least 1' },
+      { path: '/v1/reasons/weekly?top=0', field: 'top', message: 'must be at least 1' },
+      { path: `${impact}99999999999`, field: 'window_days', message: 'must be at most 180' },
+      { path: `${impact}${'9'.repeat(40)}`, field: 'window_days', message: 'must be at most 180' },
+    ]) {
+      const body = await expectProblem(await t.request(path), 400, 'validation_failed');
+      expect(body.errors, path).toEqual([{ location: 'query', path: field, message }]);
+    }
   });
 
   it('400 for a body that is not JSON', async () => {
