@@ -15,11 +15,33 @@ const DISPLAY_LINE = new RegExp(`^[^${LINE_BREAK_RANGE}${BIDI_CONTROL_RANGE}]*$`
  */
 export const patternOf = (regex: RegExp) => ({ pattern: regex.source });
 
+// What shows as nothing: white space, control characters, the default-ignorable code points
+// (zero-width spaces and joiners, soft hyphens, directional marks, variation selectors, tag
+// characters, Hangul fillers) and the Braille blank, which fonts draw empty.
+const VISIBLE = /[^\p{White_Space}\p{Cc}\p{Default_Ignorable_Code_Point}\u2800]/u;
+
+export const INVISIBLE_MESSAGE =
+  'must contain a visible character, not only spaces or zero-width and other invisible characters';
+
+/**
+ * Text that shows nothing is refused. Invisible characters among visible ones are kept (an
+ * emoji's zero-width joiner). Checked only when nothing else is wrong with the text, so an empty
+ * one is told it is missing, and a lone override that it reorders, once.
+ */
+const showsSomething = {
+  check: (text: string) => VISIBLE.test(text),
+  params: {
+    error: INVISIBLE_MESSAGE,
+    when: (payload: { issues: unknown[] }) => payload.issues.length === 0,
+  },
+};
+
 /**
  * A name or title shown as one line (a page heading, a banner, an email subject, a contact's
  * name in a greeting): trimmed, without line breaks or other control characters, which an
  * email subject would split on and which show as nothing elsewhere, and without bidirectional
- * overrides, which would reverse the words shown after it.
+ * overrides, which would reverse the words shown after it; and not invisible, which would show
+ * a heading or a banner with nothing in it.
  */
 export const oneLineText = (max: number) =>
   z
@@ -33,6 +55,7 @@ export const oneLineText = (max: number) =>
       'must not contain bidirectional embedding, override or isolate characters ' +
         '(U+202A–U+202E, U+2066–U+2069), which reorder the text shown after it',
     )
+    .refine(showsSomething.check, showsSomething.params)
     .openapi(patternOf(DISPLAY_LINE));
 
 // The control characters a text with line breaks may not hold: all but tab, line feed and
@@ -53,3 +76,7 @@ export const MULTI_LINE_MESSAGE =
  */
 export const multiLineText = (max: number) =>
   z.string().max(max).regex(MULTI_LINE, MULTI_LINE_MESSAGE);
+
+/** A text of several lines that must say something (a status update): not blank, not invisible. */
+export const requiredMultiLineText = (max: number) =>
+  multiLineText(max).trim().min(1).refine(showsSomething.check, showsSomething.params);

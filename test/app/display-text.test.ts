@@ -126,6 +126,150 @@ describe('text shown among other words', () => {
     },
   );
 
+  // Zero-width space, joiner and no-break space, word joiner, soft hyphen, left-to-right mark,
+  // variation selector, Hangul filler, Braille blank, a tag character, and spaces around them.
+  const INVISIBLE = [
+    '\u200b\u200b',
+    ' \u200d\u2060 ',
+    '\u00ad\ufeff',
+    '\u200e',
+    '\ufe0f',
+    '\u3164',
+    '\u2800',
+    '\u{E0020}\u3000',
+  ];
+  const VISIBLE_MESSAGE = expect.stringMatching(/^must contain a visible character/);
+  const campaign = (fields: Record<string, unknown>) => ({
+    channels: ['banner'],
+    title: 'Billing run',
+    audience: { type: 'all' },
+    ...fields,
+  });
+  const window = { scheduled_for: '2026-12-06T02:00:00Z', scheduled_until: '2026-12-06T04:00:00Z' };
+
+  it.each([
+    {
+      what: "a campaign's title",
+      path: '/v1/campaigns',
+      method: 'POST',
+      field: 'title',
+      table: 'campaigns',
+      json: (text: string) => campaign({ title: text }),
+    },
+    {
+      what: "a campaign's button label",
+      path: '/v1/campaigns',
+      method: 'POST',
+      field: 'cta.label',
+      table: 'campaigns',
+      json: (text: string) =>
+        campaign({ cta: { label: text, url: 'https://billing.example.com' } }),
+    },
+    {
+      what: "a campaign's title in a locale",
+      path: '/v1/campaigns',
+      method: 'POST',
+      field: 'locales.fr.title',
+      table: 'campaigns',
+      json: (text: string) => campaign({ locales: { fr: { title: text, body: 'Paiement' } } }),
+    },
+    {
+      what: "a component's name",
+      path: '/v1/status/components',
+      method: 'POST',
+      field: 'name',
+      table: 'status_components',
+      json: (text: string) => ({ name: text }),
+    },
+    {
+      what: "an incident's name",
+      path: '/v1/status/incidents',
+      method: 'POST',
+      field: 'name',
+      table: 'incidents',
+      json: (text: string) => ({ name: text, body: 'Looking into it.' }),
+    },
+    {
+      what: "an incident's first update",
+      path: '/v1/status/incidents',
+      method: 'POST',
+      field: 'body',
+      table: 'incidents',
+      json: (text: string) => ({ name: 'API errors', body: `${text}\n${text}` }),
+    },
+    {
+      what: "a maintenance's name",
+      path: '/v1/status/maintenances',
+      method: 'POST',
+      field: 'name',
+      table: 'incidents',
+      json: (text: string) => ({ name: text, body: 'Upgrade.', ...window }),
+    },
+    {
+      what: "an event's title",
+      path: '/v1/events',
+      method: 'POST',
+      field: 'title',
+      table: 'events',
+      json: (text: string) => ({
+        kind: 'release',
+        title: text,
+        starts_at: '2026-03-01T06:00:00Z',
+        ends_at: '2026-03-01T08:00:00Z',
+      }),
+    },
+    {
+      what: "a reason's label",
+      path: '/v1/reasons/billing',
+      method: 'PUT',
+      field: 'label',
+      table: 'reasons',
+      json: (text: string) => ({ label: text }),
+    },
+    {
+      what: "an API key's name",
+      path: '/v1/api-keys',
+      method: 'POST',
+      field: 'name',
+      table: 'api_keys',
+      json: (text: string) => ({ name: text, role: 'ops' }),
+    },
+  ])(
+    'refuses $what made only of invisible characters with 400 naming the field, storing nothing',
+    async ({ path, method, field, table, json }) => {
+      const before = await count(table);
+      for (const text of INVISIBLE) {
+        const body = await expectProblem(
+          await t.request(path, { method, json: json(text) }),
+          400,
+          'validation_failed',
+        );
+        expect(body.errors, JSON.stringify(text)).toEqual([
+          { location: 'body', path: field, message: VISIBLE_MESSAGE },
+        ]);
+      }
+      expect(await count(table)).toBe(before);
+    },
+  );
+
+  it('takes a title with invisible characters among visible ones, and tells an empty one it is required', async () => {
+    for (const title of ['\u200bLaunch', '👩\u200d💻 Dev day', 'Caf\u00e9\u00ad']) {
+      const created = await t.request('/v1/campaigns', {
+        method: 'POST',
+        json: campaign({ title }),
+      });
+      expect(created.status, title).toBe(201);
+      expect((await readJson(created)).title).toBe(title);
+    }
+    const empty = await expectProblem(
+      await t.request('/v1/campaigns', { method: 'POST', json: campaign({ title: '  ' }) }),
+      400,
+      'validation_failed',
+    );
+    expect(empty.errors).toEqual([expect.objectContaining({ location: 'body', path: 'title' })]);
+    expect(empty.errors[0].message).not.toMatch(/visible/);
+  });
+
   it("takes a ticket's reason with line breaks and an override, and labels it on one line without the override", async () => {
     const raw = `Refund\r\nrequest ${RLO}gnidnep`;
     const ingested = await t.request('/v1/tickets', {

@@ -1,10 +1,10 @@
 import { z } from '@hono/zod-openapi';
 import { COMPONENT_STATUSES, IMPACTS, INCIDENT_STATUSES } from '../../db/schema';
-import { multiLineText, oneLineText } from '../../http/text-input';
+import { oneLineText, requiredMultiLineText } from '../../http/text-input';
 import { instantInput } from '../../http/time-input';
 
 const instant = instantInput().openapi({ example: '2026-12-06T02:00:00Z' });
-const body = multiLineText(10_000).trim().min(1).openapi({ description: 'Markdown.' });
+const body = requiredMultiLineText(10_000).openapi({ description: 'Markdown.' });
 const incidentImpact = z.enum(IMPACTS);
 
 export const ComponentInputSchema = z
