@@ -14,7 +14,12 @@ export const AnySummarySchema = IngestSummarySchema.extend({
   repeated: z.number().int().default(0),
 });
 
-const RefusalSchema = ProblemSchema.pick({ code: true, detail: true, errors: true });
+const RefusalSchema = ProblemSchema.pick({
+  code: true,
+  detail: true,
+  errors: true,
+  errors_omitted: true,
+});
 
 /** The server's 409 `stored_under_other_source`: its detail names the source and the share. */
 export class StoredUnderOtherSourceError extends Error {}
@@ -69,7 +74,7 @@ export async function postTicketBatch(
     }
     if (response instanceof Response && response.status === 400) {
       const problem = RefusalSchema.parse(await response.json());
-      const bad = badRowsOf(problem.errors ?? []);
+      const bad = badRowsOf(problem.errors ?? [], problem.errors_omitted ?? 0);
       if (bad.size === 0) throw new Error(`The server refused the batch: ${problem.detail}`);
       for (const [position, errors] of bad) {
         const row = remaining[position];
@@ -143,15 +148,28 @@ function unreachable(url: string, error: Error): Error {
 
 const retryable = (status: number) => status === 429 || status >= 500;
 
-function badRowsOf(errors: FieldError[]): Map<number, FieldError[]> {
+/**
+ * The rows a refusal names, with their bad fields. A refusal lists the first bad fields only
+ * (`errors_omitted` counts the rest, the listed ones in the order of the batch): the last row
+ * listed may have more, so it stays in the batch, unless it is the only one, and comes back
+ * with all of them once the rows before it are set aside.
+ */
+function badRowsOf(errors: FieldError[], omitted: number): Map<number, FieldError[]> {
   const rows = new Map<number, FieldError[]>();
   for (const error of errors) {
-    const match = /^tickets\.(\d+)\./.exec(error.path);
-    if (!match) continue;
-    const position = Number(match[1]);
+    const position = rowOf(error);
+    if (position === undefined) continue;
     rows.set(position, [...(rows.get(position) ?? []), error]);
   }
+  const last = errors.at(-1);
+  const cutShort = last && rowOf(last);
+  if (omitted > 0 && cutShort !== undefined && rows.size > 1) rows.delete(cutShort);
   return rows;
+}
+
+function rowOf(error: FieldError): number | undefined {
+  const match = /^tickets\.(\d+)\./.exec(error.path);
+  return match ? Number(match[1]) : undefined;
 }
 
 const listRejected = (rejected: Map<number, FieldError[]>) =>

@@ -8,10 +8,16 @@ import {
   databaseFailure,
 } from '../db/database-errors';
 import type { Logger } from '../logger';
-import { AppError, ERROR_CODES } from './app-error';
+import { AppError, ERROR_CODES, type FieldError } from './app-error';
 import { loggablePath } from './request-log';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/**
+ * A problem lists at most this many bad fields, so one mistake repeated across a batch of
+ * thousands keeps the answer small; `errors_omitted` counts the others.
+ */
+export const MAX_LISTED_ERRORS = 100;
 
 export const ProblemSchema = z
   .object({
@@ -31,7 +37,18 @@ export const ProblemSchema = z
           message: z.string(),
         }),
       )
+      .max(MAX_LISTED_ERRORS)
       .optional(),
+    errors_omitted: z
+      .number()
+      .int()
+      .optional()
+      .openapi({
+        description:
+          `How many more bad fields there are than \`errors\` lists (the first ${MAX_LISTED_ERRORS}, ` +
+          'in the order of the request); absent when it lists them all. Fix those listed and ' +
+          'send again to see the rest.',
+      }),
   })
   .openapi('Problem');
 
@@ -45,7 +62,15 @@ export function toProblem(error: AppError, requestId: string): Problem {
     detail: error.detail,
     instance: requestId,
     code: error.code,
-    ...(error.errors ? { errors: error.errors } : {}),
+    ...(error.errors ? listed(error.errors) : {}),
+  };
+}
+
+function listed(errors: FieldError[]): Pick<Problem, 'errors' | 'errors_omitted'> {
+  if (errors.length <= MAX_LISTED_ERRORS) return { errors };
+  return {
+    errors: errors.slice(0, MAX_LISTED_ERRORS),
+    errors_omitted: errors.length - MAX_LISTED_ERRORS,
   };
 }
 

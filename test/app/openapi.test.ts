@@ -78,6 +78,20 @@ describe('OpenAPI document and reference', () => {
     }
   });
 
+  it('documents that a problem lists at most 100 bad fields and counts the ones left out', () => {
+    type Property = { type?: string; maxItems?: number; description?: string };
+    const { Problem } = (
+      document as unknown as {
+        components: { schemas: Record<string, { properties: Record<string, Property> }> };
+      }
+    ).components.schemas;
+    expect(Problem?.properties.errors).toMatchObject({ type: 'array', maxItems: 100 });
+    expect(Problem?.properties.errors_omitted).toMatchObject({
+      type: 'integer',
+      description: expect.stringContaining('first 100'),
+    });
+  });
+
   it('documents If-Match and its 412 on the writes of one event or campaign, and the ETag they answer with', () => {
     const operation = (method: string, path: string) => {
       const found = document.paths[path]?.[method];

@@ -196,6 +196,24 @@ describe('npm run import', () => {
     );
   });
 
+  it('sets aside every rejected row of a batch whose refusal lists only the first bad fields', async () => {
+    const rows = Array.from({ length: 317 }, (_, i) =>
+      i % 3 === 0 ? `G${i},Billing,2025-01-02` : `F${i},Billing,2031-01-01`,
+    );
+    const many = join(dir, 'many-rejected.csv');
+    await writeFile(many, `external_id,reason,created_at\n${rows.join('\n')}\n`);
+    const { code, output } = await runImport(
+      [many, '--source', 'many', '--checkpoint-dir', join(dir, 'checkpoints-g')],
+      env(),
+    );
+    expect(code, output).toBe(0);
+    expect(output).toContain('317 rows: 106 inserted, 0 updated, 0 duplicates, 211 rejected');
+    expect(output).toContain('line 3: created_at must not be in the future');
+    expect(await ticketCount()).toBe(106);
+    // 211 refused rows, 100 listed per refusal: three refusals, then the good rows.
+    expect(posts).toBe(4);
+  });
+
   it('explains what it needs when the key or file is missing', async () => {
     const noKey = await runImport([file], { FORESTALL_URL: server.url });
     expect(noKey.code).toBe(1);

@@ -348,6 +348,27 @@ describe('POST /v1/tickets', () => {
     expect(await responses()).toEqual([answeredAt(2)]);
   });
 
+  it('lists the first 100 bad fields of a batch and says how many more there are', async () => {
+    const schemaErrors = Array.from({ length: 217 }, (_, i) => ticket(i, { created_at: 'soon' }));
+    const refused = await expectProblem(await post(schemaErrors), 400, 'validation_failed');
+    expect(refused.detail).toMatch(/^217 invalid fields/);
+    expect(refused.errors).toHaveLength(100);
+    expect(refused.errors[99]).toMatchObject({ path: 'tickets.99.created_at' });
+    expect(refused.errors_omitted).toBe(117);
+
+    const future = { created_at: '2031-01-01T00:00:00Z' };
+    const laterErrors = [ticket('ok'), ...Array.from({ length: 150 }, (_, i) => ticket(i, future))];
+    const late = await expectProblem(await post(laterErrors), 400, 'validation_failed');
+    expect(late.errors).toHaveLength(100);
+    expect(late.errors[0]).toMatchObject({ path: 'tickets.1.created_at' });
+    expect(late.errors_omitted).toBe(50);
+
+    const few = await expectProblem(await post([ticket(1, future)]), 400, 'validation_failed');
+    expect(few.errors).toHaveLength(1);
+    expect(few).not.toHaveProperty('errors_omitted');
+    expect(await stored()).toEqual([]);
+  });
+
   it('rejects a batch over 5,000 tickets', async () => {
     const tickets = Array.from({ length: 5_001 }, (_, i) => ticket(i));
     const body = await expectProblem(await post(tickets), 400, 'validation_failed');
