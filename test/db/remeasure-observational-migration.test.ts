@@ -1,0 +1,58 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rowsOf } from '../../src/db/json-param';
+import { migrateDatabase } from '../../src/db/migrate';
+import { migrateEmptyDatabaseTo } from '../helpers/migrate-to';
+import { readJson } from '../helpers/read-json';
+import { startTestApp, type TestApp } from '../helpers/test-app';
+import { createTestDatabase } from '../helpers/test-database';
+
+/**
+ * Migration 0035: observational estimates stored before weeks without any ticket counted as
+ * missing (an imported log that stops read as years of zeros) are dropped, so the next
+ * measure-campaigns run, or the report meanwhile, measures them again; holdout measurements
+ * stay stored.
+ */
+describe('migration 0035 over stored measurements', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    const database = await createTestDatabase();
+    await migrateEmptyDatabaseTo(database, '0034_import_repeated_rows');
+    t = await startTestApp({ database });
+  });
+  afterAll(() => t?.close());
+
+  it('drops the stored observational estimates and keeps the holdout measurements', async () => {
+    const campaign = async (holdoutPercent: number) => {
+      const created = await t.request('/v1/campaigns', {
+        method: 'POST',
+        json: {
+          channels: ['banner'],
+          title: `Holdout ${holdoutPercent}%`,
+          body: 'Invoices move to the 9th.',
+          audience: { type: 'all' },
+          holdout_percent: holdoutPercent,
+          starts_at: '2026-03-09T09:00:00Z',
+          ends_at: '2026-03-16T09:00:00Z',
+          publish: true,
+        },
+      });
+      expect(created.status, await created.clone().text()).toBe(201);
+      return (await readJson(created)).id as string;
+    };
+    const observational = await campaign(0);
+    const holdout = await campaign(20);
+    const stored = (id: string, estimate: string | null) => sql`
+      insert into campaign_measurements (campaign_id, window_end, measured_at, measurement, observational)
+      values (${id}, '2026-03-30T09:00:00Z', '2026-04-01T00:00:00Z', '{}'::jsonb, ${estimate}::jsonb)`;
+    await t.deps.db.execute(stored(observational, '{"status":"ok","expected":0.0003}'));
+    await t.deps.db.execute(stored(holdout, null));
+
+    await migrateDatabase(t.database);
+
+    const left = rowsOf<{ campaign_id: string }>(
+      await t.deps.db.execute(sql`select campaign_id from campaign_measurements`),
+    );
+    expect(left.map((row) => row.campaign_id)).toEqual([holdout]);
+  });
+});
