@@ -15,13 +15,17 @@ import {
 /** The weekly digest of the prevented-contacts report, for leaders; figures come formatted. */
 export type ReportDigestProps = {
   period: string;
-  /** Net prevented contacts, every reason: the headline. */
+  /** The headline, for the preview: net prevented and saved, or that there is no estimate. */
+  headline: string;
+  /**
+   * Net prevented contacts, every reason, with their interval, said to be not distinguishable
+   * from no effect when it holds zero; or that no campaign was measured against a holdout.
+   */
   prevented: string;
-  preventedInterval: string;
-  targetPrevented: string;
-  shifted: string;
+  /** Target-reason prevented / shifted, or dashes when no campaign has both answers. */
+  targetShifted: string;
+  /** With their interval, as `prevented` is said. */
   savings: string;
-  savingsInterval: string;
   deflectionRate: string;
   /**
    * Which campaigns each total covers, as the report page's tiles say it: the net total's
@@ -53,15 +57,9 @@ const cell = { padding: '4px 8px', borderBottom: '1px solid #e4e4e7', fontSize: 
 
 export default function ReportDigestEmail(props: ReportDigestProps) {
   const figures: [string, string][] = [
-    [
-      `Net contacts prevented, every reason, ${props.covers.net}`,
-      `${props.prevented} (95%: ${props.preventedInterval})`,
-    ],
-    [
-      `For the target reasons / shifted elsewhere, ${props.covers.target}`,
-      `${props.targetPrevented} / ${props.shifted}`,
-    ],
-    [`Saved, ${props.covers.sameAsNet}`, `${props.savings} (95%: ${props.savingsInterval})`],
+    [`Net contacts prevented, every reason, ${props.covers.net}`, props.prevented],
+    [`For the target reasons / shifted elsewhere, ${props.covers.target}`, props.targetShifted],
+    [`Saved, ${props.covers.sameAsNet}`, props.savings],
     [`Deflection rate, ${props.covers.sameAsNet}`, props.deflectionRate],
     ['Contacts in the period', props.contacts],
     ['CSAT (ratings 4–5)', props.csat],
@@ -74,9 +72,7 @@ export default function ReportDigestEmail(props: ReportDigestProps) {
   return (
     <Html lang="en">
       <Head />
-      <Preview>
-        {`${props.prevented} contacts prevented, ${props.savings} saved (${props.period})`}
-      </Preview>
+      <Preview>{`${props.headline} (${props.period})`}</Preview>
       <Body style={{ backgroundColor: '#f4f4f5', fontFamily: 'Helvetica, Arial, sans-serif' }}>
         <Container style={{ backgroundColor: '#ffffff', padding: '24px', maxWidth: '600px' }}>
           <Heading as="h1" style={{ fontSize: '20px' }}>
@@ -160,12 +156,10 @@ export default function ReportDigestEmail(props: ReportDigestProps) {
 
 ReportDigestEmail.PreviewProps = {
   period: '2026-11-16 to 2026-11-22',
-  prevented: '412',
-  preventedInterval: '310 to 514',
-  targetPrevented: '460',
-  shifted: '48',
-  savings: '3,708.00',
-  savingsInterval: '2,790.00 to 4,626.00',
+  headline: '412 contacts prevented, $3,708.00 saved',
+  prevented: '412 (95%: 310 to 514)',
+  targetShifted: '460 / 48',
+  savings: '$3,708.00 (95%: $2,790.00 to $4,626.00)',
   deflectionRate: '6.1%',
   covers: {
     net: 'measured against holdouts: 2 of 3 campaigns',

@@ -6,6 +6,7 @@ import {
 } from '../modules/impact/effect-reading';
 import { campaignImpact } from '../modules/impact/impact.service';
 import type { CampaignImpact } from '../modules/impact/impact-schemas';
+import { ratePercent, savedText } from '../modules/reports/effect-text';
 import {
   formatCount,
   formatHours,
@@ -43,24 +44,21 @@ const answerText = (answer: Answer) => {
     : `${round(prevented.estimate)} (95% interval ${low} to ${high})`;
 };
 
-/** Savings with their interval; none claimed when the contacts prevented could be none. */
-const savedText = (answer: Answer, currency: string) => {
-  const saved = answer.savings_cents;
-  if (!saved || !answer.prevented) return '–';
-  const range = `${formatMoney(saved.low, currency)} to ${formatMoney(saved.high, currency)}`;
-  return indistinguishableFromNone(answer.prevented)
-    ? `not distinguishable from ${formatMoney(0, currency)} (${range})`
-    : `${formatMoney(saved.estimate, currency)} (95% interval ${range})`;
-};
+/** Savings with their interval, as the leaders' report says them. */
+const savedCell = (answer: Answer, currency: string) =>
+  answer.savings_cents && answer.prevented
+    ? savedText(answer.prevented, answer.savings_cents, currency)
+    : '–';
 
 const preventedColumns = (currency: string): Column<[string, Answer]>[] => [
   { header: 'Measure', cell: ([label]) => label },
   { header: 'Contacts prevented', cell: ([, answer]) => answerText(answer) },
-  { header: 'Saved', numeric: true, cell: ([, answer]) => savedText(answer, currency) },
+  {
+    header: 'Saved',
+    numeric: true,
+    cell: ([, answer]) => savedCell(answer, currency),
+  },
 ];
-
-const ratePercent = (value: number | null, unbounded: string) =>
-  value === null ? unbounded : formatPercent(value);
 
 /**
  * The deflection rate with its interval, from net prevented's. While net prevented could be
@@ -237,9 +235,20 @@ campaignImpactRoutes.get(
               <Table
                 rows={groupRows(currency)}
                 columns={[
-                  { header: 'Over each account’s window', cell: ([label]) => label },
-                  { header: 'Treated', numeric: true, cell: ([, show]) => show(treated) },
-                  { header: 'Held out', numeric: true, cell: ([, show]) => show(holdout) },
+                  {
+                    header: 'Over each account’s window',
+                    cell: ([label]) => label,
+                  },
+                  {
+                    header: 'Treated',
+                    numeric: true,
+                    cell: ([, show]) => show(treated),
+                  },
+                  {
+                    header: 'Held out',
+                    numeric: true,
+                    cell: ([, show]) => show(holdout),
+                  },
                 ]}
               />
             </Card>

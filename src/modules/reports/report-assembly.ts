@@ -124,7 +124,8 @@ export function assembleReport(input: ReportInput): PreventedContactsReport {
   const overlapping = overlappingObservational(estimated);
   const observed = estimated.filter((c) => !overlapping.has(c.id));
   const preventedOf = (c: ReportCampaign) => (c.prevented ? [c.prevented] : []);
-  const prevented = sumIntervals(byHoldout.flatMap(preventedOf));
+  // No campaign in the net total is no estimate: a zero-width zero would read as none proved.
+  const prevented = totalOf(byHoldout.flatMap(preventedOf));
   const treatedContacts = byHoldout.reduce((sum, c) => sum + c.treated.contacts, 0);
   // Over the campaigns in `prevented`, as the deflection rate is: a campaign whose estimate
   // was refused is in neither.
@@ -149,13 +150,13 @@ export function assembleReport(input: ReportInput): PreventedContactsReport {
       prevented,
       // Over the campaigns with both a net and a target answer (those with a shifted one), so
       // the target contacts prevented less those shifted are those campaigns' net.
-      target_prevented: sumIntervals(byTarget.flatMap((c) => c.target_prevented ?? [])),
-      shifted: sumIntervals(byTarget.flatMap((c) => c.shifted ?? [])),
+      target_prevented: totalOf(byTarget.flatMap((c) => c.target_prevented ?? [])),
+      shifted: totalOf(byTarget.flatMap((c) => c.shifted ?? [])),
       prevented_observational:
         observed.length > 0 ? sumIntervals(observed.flatMap(preventedOf)) : null,
       observational_overlapping: overlapping.size,
-      savings_cents: cents(prevented, perTicket),
-      deflection_rate: rate(prevented.estimate, treatedContacts + prevented.estimate),
+      savings_cents: prevented && cents(prevented, perTicket),
+      deflection_rate: prevented && rate(prevented.estimate, treatedContacts + prevented.estimate),
       churn_rate: {
         treated: pooledRate('treated', 'churn_rate'),
         holdout: pooledRate('holdout', 'churn_rate'),
@@ -309,5 +310,8 @@ function sumIntervals(intervals: Interval[]): Interval {
   const halfWidth = Math.sqrt(intervals.reduce((sum, i) => sum + ((i.high - i.low) / 2) ** 2, 0));
   return { estimate, low: estimate - halfWidth, high: estimate + halfWidth };
 }
+
+/** The sum of the intervals, or null (no estimate) when there are none. */
+const totalOf = (intervals: Interval[]) => (intervals.length > 0 ? sumIntervals(intervals) : null);
 
 const round1 = (value: number) => Math.round(value * 10) / 10;

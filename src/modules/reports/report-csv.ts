@@ -1,6 +1,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { neutraliseFormula } from '../../lib/csv-cell';
 import type { Interval } from '../impact/holdout-estimate';
+import { NO_HOLDOUT_ESTIMATE } from './effect-text';
 import type { Companion, PreventedContactsReport } from './report-schemas';
 
 const COLUMNS = [
@@ -73,8 +74,9 @@ const rates = (r: Companion) => ({
 });
 
 /**
- * The same report as one CSV table; `section` says which part of the JSON a row is. The total
- * is followed by one `total_group` row per group with the churn and downgrade totals, and a
+ * The same report as one CSV table; `section` says which part of the JSON a row is. The
+ * total's estimates are empty, and `why_no_estimate` says why, when no campaign is in the net
+ * total; it is followed by one `total_group` row per group with the churn and downgrade totals, and a
  * `total_observational` row when campaigns without a holdout have estimates. Each
  * campaign is followed by one `campaign_group` row per group (treated, holdout) with its
  * companion metrics; the holdout's counts its accounts emailed anyway (`holdout_reached`).
@@ -90,8 +92,10 @@ export function reportCsv(report: PreventedContactsReport): string {
       label: 'All contacts in the period',
       ...rates(totals),
       cost_per_resolution_cents: totals.cost_per_resolution_cents,
-      method: 'holdout',
+      // As a campaign's row without an estimate: empty figures, and why.
+      method: totals.prevented ? 'holdout' : null,
       ...interval('prevented', totals.prevented),
+      why_no_estimate: totals.prevented ? null : NO_HOLDOUT_ESTIMATE,
       ...interval('savings', totals.savings_cents),
       ...interval('target_prevented', totals.target_prevented),
       ...interval('shifted', totals.shifted),

@@ -5,10 +5,17 @@ import type { Deps } from '../../deps';
 import { renderHtmlAndText } from '../email/compose/render-campaign-email';
 import type { BatchOutcome } from '../email/transport/email-transport';
 import { addWeeks, currentWeek } from '../reasons/weeks';
+import {
+  deflectionNoneText,
+  NO_HOLDOUT_ESTIMATE,
+  preventedRangeText,
+  savedText,
+} from './effect-text';
 import { preventedContactsReport } from './prevented-contacts-report.service';
 import { formatCount, formatHours, formatMoney, formatPercent } from './report-format';
 import type { PreventedContactsReport } from './report-schemas';
 import {
+  netTreatedContacts,
   OBSERVATIONAL_CAVEAT,
   OBSERVATIONAL_SUM_LABEL,
   observationalOverlapNote,
@@ -19,6 +26,42 @@ import {
 const DAY_MS = 86_400_000;
 const range = (i: { low: number; high: number }) =>
   `${formatCount(i.low)} to ${formatCount(i.high)}`;
+
+/**
+ * The net total, savings and deflection as the report page's tiles say them: no estimate when
+ * no campaign is in the net total, and not distinguishable from none while its interval holds
+ * zero. `subject` is the headline figure the email's subject carries.
+ */
+function netFigures(report: PreventedContactsReport) {
+  const { prevented, savings_cents: saved, target_prevented: target, shifted } = report.totals;
+  const targetShifted =
+    target && shifted ? `${formatCount(target.estimate)} / ${formatCount(shifted.estimate)}` : '–';
+  if (!prevented || !saved) {
+    const none = { prevented: NO_HOLDOUT_ESTIMATE, savings: '–', deflectionRate: '–' };
+    return { ...none, headline: NO_HOLDOUT_ESTIMATE, subject: NO_HOLDOUT_ESTIMATE, targetShifted };
+  }
+  const money = (cents: number) => formatMoney(cents, report.currency);
+  const estimate = formatCount(prevented.estimate);
+  const deflectionNone = deflectionNoneText(prevented, netTreatedContacts(report));
+  if (deflectionNone !== null) {
+    return {
+      headline: `${estimate} contacts prevented, not distinguishable from no effect`,
+      subject: `${estimate} (not distinguishable from no effect)`,
+      prevented: `${estimate}: ${preventedRangeText(prevented)}`,
+      targetShifted,
+      savings: savedText(prevented, saved, report.currency),
+      deflectionRate: deflectionNone,
+    };
+  }
+  return {
+    headline: `${estimate} contacts prevented, ${money(saved.estimate)} saved`,
+    subject: estimate,
+    prevented: `${estimate} (${preventedRangeText(prevented)})`,
+    targetShifted,
+    savings: `${money(saved.estimate)} (95%: ${money(saved.low)} to ${money(saved.high)})`,
+    deflectionRate: formatPercent(report.totals.deflection_rate),
+  };
+}
 
 /** The page's observational sum, in its words and with its caveat, or null without one. */
 function observationalOf(report: PreventedContactsReport) {
@@ -45,19 +88,12 @@ export async function sendReportDigest(
   const to = new Date(Date.parse(`${lastWeek}T00:00:00Z`) + 6 * DAY_MS).toISOString().slice(0, 10);
   const report = await preventedContactsReport(deps, { from: lastWeek, to });
   const { totals } = report;
+  const { subject: headlineFigure, ...net } = netFigures(report);
   const element = createElement(ReportDigestEmail, {
     period: `${report.from} to ${report.to}`,
-    prevented: formatCount(totals.prevented.estimate),
-    preventedInterval: range(totals.prevented),
-    targetPrevented: formatCount(totals.target_prevented.estimate),
-    shifted: formatCount(totals.shifted.estimate),
-    savings: formatMoney(totals.savings_cents.estimate, report.currency),
-    savingsInterval:
-      `${formatMoney(totals.savings_cents.low, report.currency)} to ` +
-      formatMoney(totals.savings_cents.high, report.currency),
+    ...net,
     covers: totalsCoverage(report),
     observational: observationalOf(report),
-    deflectionRate: formatPercent(totals.deflection_rate),
     contacts: formatCount(totals.contacts),
     csat: formatPercent(totals.csat),
     firstResponse:
@@ -82,8 +118,7 @@ export async function sendReportDigest(
       `?from=${report.from}&to=${report.to}&format=html`,
   });
   const { html, text } = await renderHtmlAndText(element);
-  const prevented = formatCount(totals.prevented.estimate);
-  const subject = `Prevented contacts, ${report.from} to ${report.to}: ${prevented}`;
+  const subject = `Prevented contacts, ${report.from} to ${report.to}: ${headlineFigure}`;
   return deps.mailer.sendBatch(
     recipients.map((address) => ({
       deliveryId: uuidv7(),

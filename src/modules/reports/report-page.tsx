@@ -2,11 +2,19 @@ import type { Child } from 'hono/jsx';
 import type { Deps } from '../../deps';
 import { ChartContainer, type Column, EmptyState, Table } from '../../view-kit/components';
 import { Document, renderToString } from '../../view-kit/document';
+import { indistinguishableFromNone } from '../impact/effect-reading';
+import {
+  deflectionNoneText,
+  NO_HOLDOUT_ESTIMATE,
+  preventedRangeText,
+  savedText,
+} from './effect-text';
 import { smallWeeklyChart, weeklyContactsChart } from './report-charts';
 import { formatCount, formatHours, formatMoney, formatPercent } from './report-format';
 import type { PreventedContactsReport } from './report-schemas';
 import {
   inNetTotal,
+  netTreatedContacts,
   OBSERVATIONAL_CAVEAT,
   OBSERVATIONAL_SUM_LABEL,
   observationalOverlapNote,
@@ -17,7 +25,6 @@ import {
 import { weeklyChartInput } from './weekly-chart-input';
 
 type Campaign = PreventedContactsReport['campaigns'][number];
-type Totals = PreventedContactsReport['totals'];
 
 const pair = (treated: number | null, holdout: number | null, show = formatPercent) =>
   `${show(treated)} / ${show(holdout)}`;
@@ -29,48 +36,88 @@ const Tile = (props: { figure: string; children?: Child }) => (
   </div>
 );
 
-const TotalTiles = ({
-  totals,
-  currency,
+/** The net total, savings and deflection: no estimate, or the figures and what they show. */
+const NetTiles = ({
+  report,
   covers,
 }: {
-  totals: Totals;
-  currency: string;
+  report: PreventedContactsReport;
+  covers: TotalsCoverage;
+}) => {
+  const { prevented, savings_cents: saved } = report.totals;
+  if (!prevented || !saved) {
+    return (
+      <Tile figure="–">
+        net contacts prevented, saved and deflection rate: {NO_HOLDOUT_ESTIMATE} ({covers.net})
+      </Tile>
+    );
+  }
+  const deflectionNone = deflectionNoneText(prevented, netTreatedContacts(report));
+  const savedNone = deflectionNone !== null;
+  return (
+    <>
+      <Tile figure={formatCount(prevented.estimate)}>
+        net contacts prevented, every reason
+        {savedNone ? ': ' : ' ('}
+        {preventedRangeText(prevented)}
+        {savedNone ? '' : ')'}, {covers.net}
+      </Tile>
+      {savedNone ? (
+        <Tile figure="–">
+          saved: {savedText(prevented, saved, report.currency)}, {covers.sameAsNet}
+        </Tile>
+      ) : (
+        <Tile figure={formatMoney(saved.estimate, report.currency)}>
+          saved ({formatMoney(saved.low, report.currency)} to{' '}
+          {formatMoney(saved.high, report.currency)}), {covers.sameAsNet}
+        </Tile>
+      )}
+      <Tile figure={deflectionNone ? '–' : formatPercent(report.totals.deflection_rate)}>
+        deflection rate{deflectionNone ? `: ${deflectionNone}` : ''}, {covers.sameAsNet}
+      </Tile>
+    </>
+  );
+};
+
+const TotalTiles = ({
+  report,
+  covers,
+}: {
+  report: PreventedContactsReport;
   /** Which campaigns each total covers (the digest says the same). */
   covers: TotalsCoverage;
-}) => (
-  <section class="tiles" aria-label="Totals">
-    <Tile figure={formatCount(totals.prevented.estimate)}>
-      net contacts prevented, every reason (95%: {formatCount(totals.prevented.low)} to{' '}
-      {formatCount(totals.prevented.high)}), {covers.net}
-    </Tile>
-    <Tile figure={formatCount(totals.target_prevented.estimate)}>
-      prevented for the target reasons, of which {formatCount(totals.shifted.estimate)} shifted to
-      other reasons, {covers.target}
-    </Tile>
-    <Tile figure={formatMoney(totals.savings_cents.estimate, currency)}>
-      saved ({formatMoney(totals.savings_cents.low, currency)} to{' '}
-      {formatMoney(totals.savings_cents.high, currency)}), {covers.sameAsNet}
-    </Tile>
-    <Tile figure={formatPercent(totals.deflection_rate)}>deflection rate, {covers.sameAsNet}</Tile>
-    <Tile figure={formatCount(totals.contacts)}>contacts in the period</Tile>
-    <Tile figure={formatPercent(totals.csat)}>
-      CSAT (ratings 4–5, {formatCount(totals.csat_responses)} rated)
-    </Tile>
-    <Tile figure={formatHours(totals.first_response_median_hours)}>
-      median first response (p90 {formatHours(totals.first_response_p90_hours)})
-    </Tile>
-    <Tile figure={formatPercent(totals.recontact_rate)}>re-contacts within 48 h</Tile>
-    <Tile figure={formatPercent(totals.resolution_rate)}>resolved</Tile>
-    <Tile figure={formatMoney(totals.cost_per_resolution_cents, currency)}>
-      cost per resolution
-    </Tile>
-    <Tile figure={pair(totals.churn_rate.treated, totals.churn_rate.holdout)}>
-      churned in the window, treated / held out (downgraded{' '}
-      {pair(totals.downgrade_rate.treated, totals.downgrade_rate.holdout)}), {covers.sameAsNet}
-    </Tile>
-  </section>
-);
+}) => {
+  const { totals, currency } = report;
+  return (
+    <section class="tiles" aria-label="Totals">
+      <NetTiles report={report} covers={covers} />
+      {totals.target_prevented && totals.shifted ? (
+        <Tile figure={formatCount(totals.target_prevented.estimate)}>
+          prevented for the target reasons, of which {formatCount(totals.shifted.estimate)} shifted
+          to other reasons, {covers.target}
+        </Tile>
+      ) : (
+        ''
+      )}
+      <Tile figure={formatCount(totals.contacts)}>contacts in the period</Tile>
+      <Tile figure={formatPercent(totals.csat)}>
+        CSAT (ratings 4–5, {formatCount(totals.csat_responses)} rated)
+      </Tile>
+      <Tile figure={formatHours(totals.first_response_median_hours)}>
+        median first response (p90 {formatHours(totals.first_response_p90_hours)})
+      </Tile>
+      <Tile figure={formatPercent(totals.recontact_rate)}>re-contacts within 48 h</Tile>
+      <Tile figure={formatPercent(totals.resolution_rate)}>resolved</Tile>
+      <Tile figure={formatMoney(totals.cost_per_resolution_cents, currency)}>
+        cost per resolution
+      </Tile>
+      <Tile figure={pair(totals.churn_rate.treated, totals.churn_rate.holdout)}>
+        churned in the window, treated / held out (downgraded{' '}
+        {pair(totals.downgrade_rate.treated, totals.downgrade_rate.holdout)}), {covers.sameAsNet}
+      </Tile>
+    </section>
+  );
+};
 
 const n = <Row,>(header: string, cell: (row: Row) => Child): Column<Row> => ({
   header,
@@ -140,8 +187,22 @@ const campaignColumns = (
     (c) =>
       `${formatCount(c.target_prevented?.estimate, 1)} / ${formatCount(c.shifted?.estimate, 1)}`,
   ),
-  n('Saved', (c) => formatMoney(c.savings_cents?.estimate, currency)),
-  n('Deflection', (c) => formatPercent(c.deflection_rate)),
+  n('Saved', (c) =>
+    c.method === 'holdout' &&
+    c.prevented &&
+    c.savings_cents &&
+    indistinguishableFromNone(c.prevented)
+      ? savedText(c.prevented, c.savings_cents, currency)
+      : formatMoney(c.savings_cents?.estimate, currency),
+  ),
+  n(
+    'Deflection',
+    (c) =>
+      (c.method === 'holdout' &&
+        c.prevented &&
+        deflectionNoneText(c.prevented, c.treated.contacts)) ||
+      formatPercent(c.deflection_rate),
+  ),
   n('CSAT treated / held out', (c) => pair(c.treated.csat, c.holdout.csat)),
   n('First response (median) treated / held out', (c) =>
     pair(c.treated.first_response_median_hours, c.holdout.first_response_median_hours, formatHours),
@@ -245,7 +306,11 @@ const NothingMeasured = ({ report }: { report: PreventedContactsReport }) => (
   </EmptyState>
 );
 
-type Reconciliation = { label: string; prevented: number; savings_cents: number };
+type Reconciliation = {
+  label: string;
+  prevented: number;
+  savings_cents: number;
+};
 
 /**
  * How the weekly rows add up to the headline. The headline counts each campaign over its whole
@@ -260,8 +325,9 @@ function reconcile(report: PreventedContactsReport): Reconciliation[] {
   const wholeWindows = sum(report.reasons.map((r) => r.prevented));
   const outside = wholeWindows - inPeriod;
   const outsideCents = Math.round(outside * report.cost_per_ticket_cents);
-  const total = report.totals.prevented.estimate;
-  const totalCents = report.totals.savings_cents.estimate;
+  // Shown only with a net total (`anySavings`).
+  const total = report.totals.prevented?.estimate ?? 0;
+  const totalCents = report.totals.savings_cents?.estimate ?? 0;
   return [
     {
       label: 'Weeks of this period (the rows above)',
@@ -278,7 +344,11 @@ function reconcile(report: PreventedContactsReport): Reconciliation[] {
       prevented: total - wholeWindows,
       savings_cents: totalCents - inPeriodCents - outsideCents,
     },
-    { label: 'Total: the headline', prevented: total, savings_cents: totalCents },
+    {
+      label: 'Total: the headline',
+      prevented: total,
+      savings_cents: totalCents,
+    },
   ];
 }
 
@@ -302,19 +372,27 @@ export async function reportSections(
     { from: report.from, to: report.to, top: 6 },
     report.campaigns.flatMap((c) =>
       c.starts_at
-        ? [{ title: c.title, starts_at: c.starts_at, ends_at: c.ends_at ?? c.window_ends_at }]
+        ? [
+            {
+              title: c.title,
+              starts_at: c.starts_at,
+              ends_at: c.ends_at ?? c.window_ends_at,
+            },
+          ]
         : [],
     ),
   );
   const measured = report.campaigns.flatMap(measuredInterval);
-  const { totals } = report;
   const observational = observationalSum(report);
   const overlapNote = observationalOverlapNote(report);
   const anyContacts = chart.series.length > 0;
   const anySavings = report.campaigns.some(inNetTotal);
   const savings = {
     currency: report.currency,
-    weeks: report.weeks.map((w) => ({ week: w.week, savings: w.savings_cents / 100 })),
+    weeks: report.weeks.map((w) => ({
+      week: w.week,
+      savings: w.savings_cents / 100,
+    })),
   };
   // Drawing the charts grows with the weeks and campaigns shown: off the request thread.
   const [weeklySvg, preventedSvg, savingsSvg] = await Promise.all([
@@ -342,7 +420,7 @@ export async function reportSections(
             c.warnings.map((w) => ({ title: c.title, message: w.message })),
           )}
         />
-        <TotalTiles totals={totals} currency={report.currency} covers={totalsCoverage(report)} />
+        <TotalTiles report={report} covers={totalsCoverage(report)} />
         {observational || overlapNote ? (
           <p class="label">
             {OBSERVATIONAL_SUM_LABEL}: {observational ?? 'no total'}.

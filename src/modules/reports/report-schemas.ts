@@ -39,21 +39,23 @@ export const PreventedContactsReportSchema = z
     totals: z.object({
       ...Rates,
       cost_per_resolution_cents: z.number().int().nullable(),
-      prevented: IntervalSchema.openapi({
+      prevented: IntervalSchema.nullable().openapi({
         description:
           'Net prevented contacts (every reason) of the campaigns measured against a holdout ' +
           'whose net estimate was answered (one refused as insufficient data is in no total), ' +
-          'with an interval (their errors added in quadrature).',
+          'with an interval (their errors added in quadrature). Null (no estimate, not zero) ' +
+          'when no campaign is in it.',
       }),
-      target_prevented: IntervalSchema.openapi({
+      target_prevented: IntervalSchema.nullable().openapi({
         description:
           'Target-reason prevented contacts of the campaigns with both a net and a target ' +
-          'answer (a campaign with only one counts in neither this nor `shifted`).',
+          'answer (a campaign with only one counts in neither this nor `shifted`). Null when ' +
+          'no campaign has both.',
       }),
-      shifted: IntervalSchema.openapi({
+      shifted: IntervalSchema.nullable().openapi({
         description:
           'target_prevented − the net prevented contacts of the same campaigns: contacts moved ' +
-          'to other reasons.',
+          'to other reasons. Null when `target_prevented` is.',
       }),
       prevented_observational: IntervalSchema.nullable().openapi({
         description:
@@ -70,13 +72,15 @@ export const PreventedContactsReportSchema = z
             'Campaigns without a holdout left out of `prevented_observational`: their windows ' +
             'and target reasons overlap another’s, so their estimates claim the same contacts.',
         }),
-      savings_cents: IntervalSchema.openapi({
-        description: '`prevented` × COST_PER_TICKET: the same campaigns.',
+      savings_cents: IntervalSchema.nullable().openapi({
+        description: '`prevented` × COST_PER_TICKET: the same campaigns; null when `prevented` is.',
       }),
       deflection_rate: z
         .number()
         .nullable()
-        .openapi({ description: `Over the campaigns in \`prevented\`. ${DEFLECTION_RATE}` }),
+        .openapi({
+          description: `Over the campaigns in \`prevented\`; null when it is. ${DEFLECTION_RATE}`,
+        }),
       churn_rate: ByGroup.openapi({
         description:
           'Of the treated and of the held-out accounts of the campaigns in `prevented` (those ' +

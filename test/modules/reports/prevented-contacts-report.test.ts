@@ -251,7 +251,7 @@ describe('GET /v1/reports/prevented-contacts', { timeout: paced.timeout }, () =>
     expect(long.detail).toMatch(/^The period spans 2252 days; a report covers at most 1098\.$/);
   });
 
-  it('answers an empty period with zeros and no fabricated estimate', async () => {
+  it('answers an empty period with zero contacts and no estimate, not a zero one', async () => {
     const report = await readJson(await get('from=2025-01-06&to=2025-01-19'));
     expect(report.campaigns).toEqual([]);
     expect(report.totals).toMatchObject({
@@ -259,7 +259,8 @@ describe('GET /v1/reports/prevented-contacts', { timeout: paced.timeout }, () =>
       recontact_rate: null,
       resolution_rate: null,
       cost_per_resolution_cents: null,
-      prevented: { estimate: 0, low: 0, high: 0 },
+      prevented: null,
+      savings_cents: null,
       deflection_rate: null,
     });
   });
