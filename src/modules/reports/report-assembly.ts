@@ -152,8 +152,7 @@ export function assembleReport(input: ReportInput): PreventedContactsReport {
       // the target contacts prevented less those shifted are those campaigns' net.
       target_prevented: totalOf(byTarget.flatMap((c) => c.target_prevented ?? [])),
       shifted: totalOf(byTarget.flatMap((c) => c.shifted ?? [])),
-      prevented_observational:
-        observed.length > 0 ? sumIntervals(observed.flatMap(preventedOf)) : null,
+      prevented_observational: totalOf(observed.flatMap(preventedOf)),
       observational_overlapping: overlapping.size,
       savings_cents: prevented && cents(prevented, perTicket),
       deflection_rate: prevented && rate(prevented.estimate, treatedContacts + prevented.estimate),
