@@ -6,7 +6,7 @@ import {
 } from '../modules/impact/effect-reading';
 import { campaignImpact } from '../modules/impact/impact.service';
 import type { CampaignImpact } from '../modules/impact/impact-schemas';
-import { ratePercent, savedText } from '../modules/reports/effect-text';
+import { deflectionNoneText, ratePercent, savedText } from '../modules/reports/effect-text';
 import {
   formatCount,
   formatHours,
@@ -62,29 +62,20 @@ const preventedColumns = (currency: string): Column<[string, Answer]>[] => [
 
 /**
  * The deflection rate with its interval, from net prevented's. While net prevented could be
- * none, the rate's estimate is no result: it is muted, and says why.
+ * none, the rate's estimate is no result: it is muted, in the leaders' report's words.
  */
 const Deflection = ({ net }: { net: Answer }) => {
   const { prevented } = net;
   if (net.status !== 'ok' || !prevented || net.treated_contacts === undefined) return '';
+  const none = deflectionNoneText(prevented, net.treated_contacts);
+  if (none) return <Note>Deflection rate: {none}. Savings are not claimed either.</Note>;
   const rate = deflectionInterval(prevented, net.treated_contacts);
-  const low = ratePercent(rate.low, 'unbounded below');
-  const high = ratePercent(rate.high, 'unbounded above');
-  if (!indistinguishableFromNone(prevented)) {
-    return (
-      <p>
-        Deflection rate: {ratePercent(rate.estimate, '–')} (95% interval {low} to {high}) of the
-        contacts the treated accounts would have made did not happen.
-      </p>
-    );
-  }
   return (
-    <Note>
-      Deflection rate: not distinguishable from none. Net contacts prevented are{' '}
-      {notDistinguishableText(round(prevented.low), round(prevented.high))}, so the rate's estimate
-      of {ratePercent(rate.estimate, '–')} is not an achieved result: its interval runs from {low}{' '}
-      to {high}. Savings are not claimed either.
-    </Note>
+    <p>
+      Deflection rate: {ratePercent(rate.estimate, '–')} (95% interval{' '}
+      {ratePercent(rate.low, 'unbounded below')} to {ratePercent(rate.high, 'unbounded above')}) of
+      the contacts the treated accounts would have made did not happen.
+    </p>
   );
 };
 
