@@ -17,7 +17,7 @@ import { mondayOf, weeksBetween } from '../reasons/weeks';
 import { overlappingObservational } from './observational-overlap';
 import { type ContactCounts, noContacts, type PeriodMetrics } from './period-metrics';
 import type { Companion, PreventedContactsReport, ReportCampaign } from './report-schemas';
-import { inNetTotal, inTargetTotal } from './totals-coverage';
+import { inNetTotal, inTargetTotal, netTreatedContacts } from './totals-coverage';
 
 /** The columns of a campaign the report reads. */
 export type ReportCampaignRow = Pick<
@@ -126,7 +126,7 @@ export function assembleReport(input: ReportInput): PreventedContactsReport {
   const preventedOf = (c: ReportCampaign) => (c.prevented ? [c.prevented] : []);
   // No campaign in the net total is no estimate: a zero-width zero would read as none proved.
   const prevented = totalOf(byHoldout.flatMap(preventedOf));
-  const treatedContacts = byHoldout.reduce((sum, c) => sum + c.treated.contacts, 0);
+  const treatedContacts = netTreatedContacts(reported);
   // Over the campaigns in `prevented`, as the deflection rate is: a campaign whose estimate
   // was refused is in neither.
   const pooledRate = (group: 'treated' | 'holdout', of: 'churn_rate' | 'downgrade_rate') =>

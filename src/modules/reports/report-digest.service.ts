@@ -42,7 +42,7 @@ function netFigures(report: PreventedContactsReport) {
   }
   const money = (cents: number) => formatMoney(cents, report.currency);
   const estimate = formatCount(prevented.estimate);
-  const deflectionNone = deflectionNoneText(prevented, netTreatedContacts(report));
+  const deflectionNone = deflectionNoneText(prevented, netTreatedContacts(report.campaigns));
   if (deflectionNone !== null) {
     return {
       headline: `${estimate} contacts prevented, not distinguishable from no effect`,

@@ -52,7 +52,7 @@ const NetTiles = ({
       </Tile>
     );
   }
-  const deflectionNone = deflectionNoneText(prevented, netTreatedContacts(report));
+  const deflectionNone = deflectionNoneText(prevented, netTreatedContacts(report.campaigns));
   const savedNone = deflectionNone !== null;
   return (
     <>

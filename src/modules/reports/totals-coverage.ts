@@ -8,8 +8,8 @@ import type { PreventedContactsReport, ReportCampaign } from './report-schemas';
 export const inNetTotal = (c: ReportCampaign) => c.method === 'holdout' && c.prevented !== null;
 
 /** The treated accounts' contacts of the campaigns in the net total: deflection's denominator. */
-export const netTreatedContacts = (report: PreventedContactsReport) =>
-  report.campaigns.filter(inNetTotal).reduce((sum, c) => sum + c.treated.contacts, 0);
+export const netTreatedContacts = (campaigns: ReportCampaign[]) =>
+  campaigns.filter(inNetTotal).reduce((sum, c) => sum + c.treated.contacts, 0);
 
 /** In the target-reason and shifted totals: with both a net and a target answer. */
 export const inTargetTotal = (c: ReportCampaign) =>
