@@ -53,7 +53,7 @@ const NetTiles = ({
     );
   }
   const deflectionNone = deflectionNoneText(prevented, netTreatedContacts(report.campaigns));
-  const savedNone = deflectionNone !== null;
+  const savedNone = indistinguishableFromNone(prevented);
   return (
     <>
       <Tile figure={formatCount(prevented.estimate)}>
