@@ -19,7 +19,11 @@ export const SpikeSchema = z
     probability: z.number().openapi({
       description: 'Mid-p of the observed count under the expected one: P(Y > y) + ½P(Y = y).',
     }),
-    severity: z.enum(['low', 'medium', 'high']),
+    severity: z.enum(['low', 'medium', 'high']).openapi({
+      description:
+        'high: observed at least 3x usual or probability under 1e-6; ' +
+        'medium: at least 2x usual or probability under 1e-4; low: otherwise.',
+    }),
     method: z.enum(['ears_c2', 'count_model']).openapi({
       description: 'ears_c2 (recent clean weeks) under 26 weeks of history, count_model from 26.',
     }),
