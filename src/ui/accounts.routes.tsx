@@ -1,6 +1,6 @@
-import { z } from '@hono/zod-openapi';
 import { AppError } from '../http/app-error';
 import { encodeKeyCursor, keyCursorSchema } from '../http/pagination';
+import { isUuid } from '../lib/is-uuid';
 import { getAccount } from '../modules/accounts/accounts.service';
 import { deliveriesToAccount } from '../modules/email/delivery/deliveries.service';
 import { type AccountSummary, searchAccounts } from '../modules/notices/account-search.service';
@@ -85,8 +85,6 @@ accountRoutes.get('/console/accounts', ops, async (c) => {
     return page([], null, error.detail);
   }
 });
-
-const isUuid = (value: string) => z.uuid().safeParse(value).success;
 
 /** The account page's list cursors, or undefined when one is not a cursor it handed out. */
 function listCursors(dismissed: string | undefined, emails: string | undefined) {

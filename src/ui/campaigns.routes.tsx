@@ -1,9 +1,11 @@
 import { formatInTimeZone } from 'date-fns-tz';
+import { eq, gte, isNotNull, or, sql } from 'drizzle-orm';
 import type { Child } from 'hono/jsx';
 import { events } from '../db/schema';
 import type { Deps } from '../deps';
 import { AppError } from '../http/app-error';
 import { actorOf } from '../http/principal';
+import { isUuid } from '../lib/is-uuid';
 import { audienceSize } from '../modules/campaigns/audience-sql';
 import type { CampaignPrecondition } from '../modules/campaigns/campaign-etag';
 import type { CampaignCreate } from '../modules/campaigns/campaign-input';
@@ -52,7 +54,21 @@ const ops = signedIn(PAGE_ROLES.campaigns);
  * The events a campaign may link to, each named with its start day in its own zone: a holidays
  * import gives every year's Christmas one title, and a title alone cannot tell them apart.
  */
-async function eventChoices(deps: Deps) {
+/** How long after a one-off event ends it is still offered: a campaign may follow it up. */
+const RECENT_EVENT_DAYS = 30;
+
+/**
+ * Events a campaign can be linked to: recurring ones, one-off ones not long over, and the one
+ * already linked. Ten years of imported holidays would otherwise fill the list with the past.
+ */
+async function eventChoices(deps: Deps, linked: string | undefined) {
+  const since = new Date(deps.clock.now().getTime() - RECENT_EVENT_DAYS * 86_400_000);
+  const offered = or(
+    isNotNull(events.rrule),
+    sql`jsonb_array_length(${events.extraStarts}) > 0`,
+    gte(events.endsAt, since),
+    linked && isUuid(linked) ? eq(events.id, linked) : undefined,
+  );
   const rows = await deps.db
     .select({
       id: events.id,
@@ -62,6 +78,7 @@ async function eventChoices(deps: Deps) {
       timeZone: events.timeZone,
     })
     .from(events)
+    .where(offered)
     .orderBy(events.title, events.startsAt);
   return rows.map((event) => {
     const zone = event.timeZone ?? deps.config.workspaceTimeZone;
@@ -153,7 +170,7 @@ async function showForm(
         state={state}
         action={options.action}
         editing={options.editing}
-        events={await eventChoices(c.var.deps)}
+        events={await eventChoices(c.var.deps, state.values.event_id)}
         preview={options.preview}
       />
     </>,
