@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { emailAddress } from '../../http/email-input';
 import { oneLineText } from '../../http/text-input';
 import { isTimeZone } from '../../lib/time-zone';
 
@@ -94,7 +95,7 @@ export const AccountInputSchema = z
     contacts: z
       .array(
         z.object({
-          email: z.email().max(320),
+          email: emailAddress(),
           name: nullableText(200),
           locale: LocaleSchema.nullish(),
         }),

@@ -3,6 +3,7 @@ import { DELIVERY_STATUSES } from '../../db/schema';
 import { EMAIL_PREVIEW_POLICY } from '../../http/content-security-policies';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json, problemResponse } from '../../http/define-route';
+import { emailAddress } from '../../http/email-input';
 import { wholeNumberInput } from '../../http/number-input';
 import { keyCursorSchema, PageQuerySchema, pageSchema } from '../../http/pagination';
 import { listDeliveries, listOutbox } from './delivery/deliveries.service';
@@ -36,7 +37,9 @@ const previewRoute = defineRoute({
     params: CampaignParams,
     query: z.object({
       account: z.string().min(1).max(200).openapi({ example: 'acme' }),
-      email: z.email().optional().openapi({ description: "Default: the account's first contact." }),
+      email: emailAddress()
+        .optional()
+        .openapi({ description: "Default: the account's first contact." }),
       format: z.enum(['json', 'html']).default('json'),
     }),
   },

@@ -63,6 +63,32 @@ describe('accounts', () => {
     );
   });
 
+  it("keeps a contact's internationalised domain in its ASCII form and refuses a non-ASCII local part by name", async () => {
+    const put = await t.request('/v1/accounts/idn', {
+      method: 'PUT',
+      json: { plan: 'pro', contacts: [{ email: 'Ops@Bücher.example' }] },
+    });
+    expect(put.status).toBe(201);
+    expect((await readJson(put)).contacts).toEqual([
+      { email: 'ops@xn--bcher-kva.example', name: null, locale: null },
+    ]);
+    const refused = await expectProblem(
+      await t.request('/v1/accounts/idn2', {
+        method: 'PUT',
+        json: { plan: 'pro', contacts: [{ email: 'léa@example.com' }] },
+      }),
+      400,
+      'validation_failed',
+    );
+    expect(refused.errors).toEqual([
+      expect.objectContaining({
+        path: 'contacts.0.email',
+        message: expect.stringMatching(/before the @/),
+      }),
+    ]);
+    expect(await count('accounts')).toBe(1);
+  });
+
   it('deleting an account removes its contacts', async () => {
     await t.request('/v1/accounts/acme', { method: 'PUT', json: acme });
     expect(await count('account_contacts')).toBe(1);

@@ -192,6 +192,35 @@ describe('status page: email subscriptions, incident pages and uptime', () => {
     expect(confirmed).toEqual([{ n: 0 }]);
   });
 
+  it('takes an address with an internationalised domain in its ASCII form, and names a non-ASCII local part', async () => {
+    expect((await subscribe('leser@bücher.example')).status).toBe(202);
+    expect(await sendStatusEmails(t.deps)).toEqual({ sent: 1 });
+    expect((await outbox()).map((m) => m.to)).toEqual(['leser@xn--bcher-kva.example']);
+
+    const refused = await expectProblem(
+      await subscribe('léa@example.com'),
+      400,
+      'validation_failed',
+    );
+    expect(refused.errors).toEqual([
+      expect.objectContaining({ path: 'email', message: expect.stringMatching(/before the @/) }),
+    ]);
+    const form = await t.request('/status/subscribe', {
+      method: 'POST',
+      key: null,
+      body: new URLSearchParams({ email: ' leser2@bücher.example ' }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(form.status).toBe(200);
+    const stored = rowsOf<{ email: string }>(
+      await t.deps.db.execute(sql`select email from status_subscribers order by email`),
+    );
+    expect(stored).toEqual([
+      { email: 'leser2@xn--bcher-kva.example' },
+      { email: 'leser@xn--bcher-kva.example' },
+    ]);
+  });
+
   it('gives every incident an absolute shortlink that answers with its own page', async () => {
     const incident = await readJson(await openIncident());
     const summary = await readJson(await t.request('/api/v2/incidents.json', { key: null }));

@@ -7,6 +7,7 @@ import { limitBody } from '../../../http/body-limit';
 import { statusPagePolicy } from '../../../http/content-security-policies';
 import { createRouter } from '../../../http/create-router';
 import { defineRoute, json } from '../../../http/define-route';
+import { emailAddress } from '../../../http/email-input';
 import { renderStatusNotice } from '../public/status-page';
 import { readSubscriptionToken } from './status-subscription-token';
 import {
@@ -15,7 +16,7 @@ import {
   unsubscribeFromStatus,
 } from './status-subscriptions.service';
 
-const EmailSchema = z.email().max(320);
+const EmailSchema = emailAddress();
 const CHECK_INBOX = 'Check your inbox for a link to confirm.';
 
 const subscribeRoute = defineRoute({
@@ -68,7 +69,7 @@ export function statusSubscriptionRoutes(brand: Config['statusPageBrand']) {
     })
     .post('/status/subscribe', limitBody, async (c) => {
       const form = await c.req.parseBody().catch((): Record<string, unknown> => ({}));
-      const email = EmailSchema.safeParse(String(form.email ?? '').trim());
+      const email = EmailSchema.safeParse(String(form.email ?? ''));
       if (!email.success) {
         return notice(c, 400, 'That is not an email address', <p>Go back and check it.</p>);
       }

@@ -1,0 +1,41 @@
+import { z } from '@hono/zod-openapi';
+
+const NON_ASCII = /[^\p{ASCII}]/u;
+
+/**
+ * An email address whose domain may be internationalised (ada@bücher.de), kept with the domain
+ * in its ASCII form (ada@xn--bcher-kva.de), which every mail server and Resend take. A local part
+ * outside ASCII needs SMTPUTF8 from every server on the way, which is not promised, so it is
+ * refused by name rather than accepted and lost.
+ */
+export const emailAddress = () =>
+  z
+    .string()
+    .trim()
+    .transform((value, ctx) => {
+      const at = value.lastIndexOf('@');
+      if (at < 0) return value;
+      const local = value.slice(0, at);
+      if (NON_ASCII.test(local)) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'must have only ASCII letters, digits and punctuation before the @ ' +
+            '(an internationalised domain after it is fine)',
+        });
+        return z.NEVER;
+      }
+      const domain = value.slice(at + 1);
+      return NON_ASCII.test(domain) ? `${local}@${asciiDomain(domain)}` : value;
+    })
+    .pipe(z.email().max(320))
+    .openapi({ type: 'string', format: 'email' });
+
+/** The domain's IDNA (punycode) form, or the domain as it was when it is not a valid name. */
+function asciiDomain(domain: string): string {
+  try {
+    return new URL(`http://${domain}`).hostname || domain;
+  } catch {
+    return domain;
+  }
+}
