@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { countOf } from '../lib/count-words';
 import type { AppEnv } from './app-env';
 import { AppError, fieldErrors } from './app-error';
+import './bound-messages';
 
 const LOCATIONS: Record<string, string> = {
   json: 'body',

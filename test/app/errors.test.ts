@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rowsOf } from '../../src/db/json-param';
 import { apiKeys } from '../../src/db/schema';
 import { expectProblem } from '../helpers/problem';
 import { startTestApp, type TestApp } from '../helpers/test-app';
@@ -98,6 +99,36 @@ describe('every error is application/problem+json with a stable code', () => {
       const body = await expectProblem(await t.request(path), 400, 'validation_failed');
       expect(body.errors, path).toEqual([{ location: 'query', path: field, message }]);
     }
+  });
+
+  it('400 names the bound a body field falls outside, in the same words as a query', async () => {
+    const body = await expectProblem(
+      await t.request('/v1/campaigns', {
+        method: 'POST',
+        json: {
+          channels: ['banner'],
+          title: 'Maintenance',
+          body: 'Read-only for an hour.',
+          severity: 'maintenance',
+          audience: { type: 'all' },
+          holdout_percent: 51,
+          target_reasons: ['', 'x'.repeat(101)],
+        },
+      }),
+      400,
+      'validation_failed',
+    );
+    expect(body.errors).toEqual(
+      expect.arrayContaining([
+        { location: 'body', path: 'holdout_percent', message: 'must be at most 50' },
+        { location: 'body', path: 'target_reasons.0', message: 'must not be empty' },
+        { location: 'body', path: 'target_reasons.1', message: 'must be at most 100 characters' },
+      ]),
+    );
+    expect(JSON.stringify(body.errors)).not.toMatch(/Too (big|small)/);
+    expect(
+      rowsOf<{ n: number }>(await t.deps.db.execute(sql`select count(*)::int as n from campaigns`)),
+    ).toEqual([{ n: 0 }]);
   });
 
   it('400 for a body that is not JSON', async () => {
