@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectFolder } from '../lib/project-folder';
+import { ADVISORY_LOCKS } from './advisory-locks';
 import type { Database } from './database';
 
 /** Node-only: migrations are read from disk. Workers apply them with `npm run db:migrate`. */
@@ -22,9 +23,6 @@ export function migrationsFingerprint(): string {
   walk(MIGRATIONS_FOLDER);
   return hash.digest('hex').slice(0, 12);
 }
-
-// Any constant works; it only has to be the same for every forestall instance.
-const MIGRATION_LOCK_ID = 7_234_001;
 
 // PGlite is one connection, so an advisory lock cannot serialise callers sharing it: they
 // queue here instead.
@@ -54,10 +52,10 @@ async function migratePostgres(db: Native<'postgres'>): Promise<void> {
   // from the pool (hence a pool of at least two).
   const lockConnection = await db.$client.reserve();
   try {
-    await lockConnection`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
+    await lockConnection`select pg_advisory_lock(${ADVISORY_LOCKS.migrations})`;
     await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
   } finally {
-    await lockConnection`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`;
+    await lockConnection`select pg_advisory_unlock(${ADVISORY_LOCKS.migrations})`;
     lockConnection.release();
   }
 }

@@ -1,10 +1,8 @@
 import { sql } from 'drizzle-orm';
+import { ADVISORY_LOCKS } from '../../db/advisory-locks';
 import type { Db } from '../../db/database';
 import { postgresCode } from '../../db/retry-transaction';
 import { AppError } from '../../http/app-error';
-
-// Any constant works; it only has to be the same for every forestall instance.
-const ALIASES_LOCK_ID = 7_234_003;
 
 /** How long an alias change waits for the ticket and calendar writes in flight. */
 const ALIAS_CHANGE_WAIT_MS = 5_000;
@@ -18,7 +16,7 @@ const LOCK_NOT_AVAILABLE = '55P03';
  * the two must not overlap: until the caller's transaction ends, aliases stay as it read them.
  */
 export async function holdAliasesSteady(tx: Db): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock_shared(${ALIASES_LOCK_ID})`);
+  await tx.execute(sql`select pg_advisory_xact_lock_shared(${ADVISORY_LOCKS.reasonAliases})`);
 }
 
 /**
@@ -30,7 +28,7 @@ export async function holdAliasesSteady(tx: Db): Promise<void> {
 export async function lockAliases(tx: Db): Promise<void> {
   await tx.execute(sql`select set_config('lock_timeout', ${`${ALIAS_CHANGE_WAIT_MS}ms`}, true)`);
   try {
-    await tx.execute(sql`select pg_advisory_xact_lock(${ALIASES_LOCK_ID})`);
+    await tx.execute(sql`select pg_advisory_xact_lock(${ADVISORY_LOCKS.reasonAliases})`);
   } catch (error) {
     if (postgresCode(error) !== LOCK_NOT_AVAILABLE) throw error;
     throw new AppError(

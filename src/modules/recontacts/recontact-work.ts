@@ -1,17 +1,15 @@
 import { sql } from 'drizzle-orm';
+import { ADVISORY_LOCKS } from '../../db/advisory-locks';
 import type { Db } from '../../db/database';
 import { jsonParam, rowsOf } from '../../db/json-param';
 import { type ContactPoint, contactsAt, contactsOfTickets, refreshRecontacts } from './recontacts';
-
-// Any constant works; it only has to be the same for every forestall instance.
-const SETTLE_LOCK_ID = 7_234_002;
 
 /**
  * Makes the caller's transaction the only one writing re-contact flags until it ends, so two
  * refreshes never write flags computed from different snapshots.
  */
 export async function lockRecontactFlags(tx: Db): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(${SETTLE_LOCK_ID})`);
+  await tx.execute(sql`select pg_advisory_xact_lock(${ADVISORY_LOCKS.recontactFlags})`);
 }
 
 /** Queues contact points for `settleRecontacts`, inside the caller's transaction. */

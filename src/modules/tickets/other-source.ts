@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { ADVISORY_LOCKS } from '../../db/advisory-locks';
 import type { Db } from '../../db/database';
 import { jsonParam, rowsOf } from '../../db/json-param';
 import { AppError } from '../../http/app-error';
@@ -84,9 +85,6 @@ export async function storedUnderOtherSource(
  */
 export type BatchLookUp = 'new sources' | 'first of file';
 
-// Any constant works; it only has to be the same for every forestall instance.
-const LOOK_UPS_LOCK_ID = 7_234_005;
-
 /**
  * `storedUnderOtherSource` for a batch, in the transaction that stores it. Batches looked up
  * take turns until each commits, so each sees the tickets of the one before: the same tickets
@@ -101,7 +99,7 @@ export async function storedUnderOtherSourceInBatch(
 ): Promise<OtherSource | undefined> {
   const lookedUp = lookUp === 'first of file' ? tickets : await ofNewSources(tx, tickets);
   if (lookedUp.length === 0) return undefined;
-  await tx.execute(sql`select pg_advisory_xact_lock(${LOOK_UPS_LOCK_ID})`);
+  await tx.execute(sql`select pg_advisory_xact_lock(${ADVISORY_LOCKS.otherSourceLookUps})`);
   return storedUnderOtherSource(tx, lookedUp);
 }
 

@@ -1,10 +1,7 @@
 import { sql } from 'drizzle-orm';
+import { ADVISORY_LOCKS } from '../../../db/advisory-locks';
 import type { Db } from '../../../db/database';
 import { arrayParam, rowsOf } from '../../../db/json-param';
-
-// The first key of every address lock (the second is the address's hash): any constant
-// works; it only has to be the same for every forestall instance.
-const ADDRESS_LOCKS = 7_234_004;
 
 /**
  * Holds, until the caller's transaction ends, the addresses an account sync plans around: its
@@ -56,8 +53,8 @@ async function lockAddresses(tx: Db, own: string[], beside: string[]): Promise<s
         from wanted group by 1 order by 1
       )
       select addresses,
-             case when exclusive then pg_advisory_xact_lock(${ADDRESS_LOCKS}, key)::text
-                  else pg_advisory_xact_lock_shared(${ADDRESS_LOCKS}, key)::text end as locked
+             case when exclusive then pg_advisory_xact_lock(${ADVISORY_LOCKS.emailAddresses}, key)::text
+                  else pg_advisory_xact_lock_shared(${ADVISORY_LOCKS.emailAddresses}, key)::text end as locked
       from keys`),
   );
   return rows.flatMap((row) => row.addresses);

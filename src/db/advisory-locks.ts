@@ -1,0 +1,20 @@
+/**
+ * Every Postgres advisory lock forestall takes, by its key: in one place so that two features
+ * never share a key by accident (each would then wait for the other's unrelated work). Any
+ * constants work; they only have to be the same for every forestall instance.
+ */
+export const ADVISORY_LOCKS = {
+  /** Migrations run by one instance at a time (`migrate.ts`; a session lock). */
+  migrations: 7_234_001,
+  /** Re-contact flags written by one transaction at a time. */
+  recontactFlags: 7_234_002,
+  /** Reason aliases: held steady (shared) while names are mapped, changed (exclusive) alone. */
+  reasonAliases: 7_234_003,
+  /**
+   * The first key of every address an email account sync holds (the second is the address's
+   * hash), so it must fit in 32 bits.
+   */
+  emailAddresses: 7_234_004,
+  /** Look-ups for tickets stored already under another source, taking turns. */
+  otherSourceLookUps: 7_234_005,
+} as const;
