@@ -2,7 +2,12 @@ import type { Deps } from '../../deps';
 import { AppError, type FieldError } from '../../http/app-error';
 import { csvBatches, type ImportOptions, lineOf } from './csv-batches';
 import { settleAfterIngest, writeBatch } from './ingest.service';
-import { storedUnderOtherSource, storedUnderOtherSourceProblem } from './other-source';
+import type { NormalizedTicket } from './normalize-tickets';
+import {
+  storedUnderOtherSource,
+  storedUnderOtherSourceInBatch,
+  storedUnderOtherSourceProblem,
+} from './other-source';
 import { addSummary, emptySummary, type IngestSummary } from './ticket-input';
 
 export type { ImportOptions } from './csv-batches';
@@ -15,7 +20,8 @@ export type ImportResult = IngestSummary & { errors: FieldError[] };
  * Imports a CSV stream in one transaction: with `reject`, a malformed file, a file of no rows
  * or any bad row writes nothing (400 naming the line); with `skip`, bad rows are counted and
  * listed. A file whose first tickets look stored already under another source writes nothing
- * (409), unless `storeAnyway`: as the console asks, only its first batch is looked up.
+ * (409), unless `storeAnyway`: as the console asks, only its first batch is looked up, once
+ * as it is read and once more just before the import commits.
  * Memory stays flat whatever the file size: rows are written in batches as they arrive.
  */
 export async function importCsvTickets(
@@ -25,11 +31,14 @@ export async function importCsvTickets(
 ): Promise<ImportResult> {
   const result: ImportResult = { ...emptySummary(), errors: [] };
   await deps.db.transaction(async (tx) => {
-    let first = !options.storeAnyway;
+    let firstTickets: NormalizedTicket[] | undefined;
     for await (const batch of csvBatches(deps, bytes, options)) {
-      const other = first && (await storedUnderOtherSource(tx, batch.prepared.tickets));
-      if (other) throw storedUnderOtherSourceProblem(other, IN_A_FILE);
-      first = false;
+      if (!firstTickets && !options.storeAnyway) {
+        firstTickets = batch.prepared.tickets;
+        // Refuses at once, before the rest is read, a file imported already.
+        const other = await storedUnderOtherSource(tx, firstTickets);
+        if (other) throw storedUnderOtherSourceProblem(other, IN_A_FILE);
+      }
       keepErrors(result.errors, batch.errors);
       addSummary(result, await writeBatch(tx, deps, batch.prepared));
       result.received += batch.unreadable;
@@ -42,6 +51,16 @@ export async function importCsvTickets(
         { location: 'body', path: 'body', message },
       ]);
     }
+    // Looked up again as POST /v1/tickets looks up a file's first batch, taking turns with the
+    // others until this commits: the same file imported meanwhile under another new source
+    // committed after the look-up above, unseen by it. The turn is taken here, at the end,
+    // not for the whole import, which can take minutes. A batch holding the turn while it
+    // waits for rows this import wrote is a deadlock Postgres ends by failing one of the two:
+    // the batch is run again, or the import answers 503 to retry, having stored nothing.
+    const other =
+      firstTickets &&
+      (await storedUnderOtherSourceInBatch(tx, firstTickets, 'first of file', 'written'));
+    if (other) throw storedUnderOtherSourceProblem(other, IN_A_FILE);
   });
   settleAfterIngest(deps);
   // Rows are checked as read, reasons as each batch is written: reported in line order.

@@ -35,6 +35,7 @@ export type OtherSource = { source: string; matched: number; sampled: number; as
 export async function storedUnderOtherSource(
   db: Db,
   tickets: TicketKey[],
+  notLookedIn: ReadonlySet<string> = new Set(),
 ): Promise<OtherSource | undefined> {
   if (tickets.length === 0) return undefined;
   const sources = rowsOf<{ source: string }>(
@@ -47,7 +48,9 @@ export async function storedUnderOtherSource(
         from sources s where s.source is not null and s.depth < ${SOURCES_MAX}
       )
       select source from sources where source is not null`),
-  ).map((row) => row.source);
+  )
+    .map((row) => row.source)
+    .filter((source) => !notLookedIn.has(source));
   if (sources.length === 0) return undefined;
   const size = Math.max(SAMPLE_MIN, Math.floor(PROBES_MAX / sources.length));
   const sample = [...new Map(tickets.map((t) => [`${t.source}\n${t.externalId}`, t])).values()]
@@ -90,17 +93,20 @@ export type BatchLookUp = 'new sources' | 'first of file';
  * take turns until each commits, so each sees the tickets of the one before: the same tickets
  * sent at once under two new sources cannot both pass, as neither would see the other's
  * tickets before they are committed. Later batches of a source (a feed, an import resumed)
- * cost one index probe per source and take no turn.
+ * cost one index probe per source and take no turn. Looked up once the transaction has
+ * written the batch (`written`), its own sources are not looked in: it would find itself.
  */
 export async function storedUnderOtherSourceInBatch(
   tx: Db,
   tickets: TicketKey[],
   lookUp: BatchLookUp,
+  written: 'not yet written' | 'written' = 'not yet written',
 ): Promise<OtherSource | undefined> {
   const lookedUp = lookUp === 'first of file' ? tickets : await ofNewSources(tx, tickets);
   if (lookedUp.length === 0) return undefined;
   await tx.execute(sql`select pg_advisory_xact_lock(${ADVISORY_LOCKS.otherSourceLookUps})`);
-  return storedUnderOtherSource(tx, lookedUp);
+  const own = written === 'written' ? new Set(tickets.map((t) => t.source)) : undefined;
+  return storedUnderOtherSource(tx, lookedUp, own);
 }
 
 async function ofNewSources(db: Db, tickets: TicketKey[]): Promise<TicketKey[]> {

@@ -5,6 +5,7 @@ import { rowsOf } from '../../../src/db/json-param';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';
 import { sharedDataHead } from '../../helpers/shared-data';
+import { signal } from '../../helpers/signal';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 
 const HEADER = 'id,customer,type,opened,closed\n';
@@ -127,6 +128,82 @@ describe('POST /v1/tickets/import', () => {
     expect(await ticketCount()).toBe(6);
     expect(await billing()).toBe(4);
   });
+
+  it('imports a file that names the same ids under two sources of its own, none stored before', async () => {
+    // Looked up again at its end, the file sees the tickets it wrote: under its own sources
+    // they are not stored "already".
+    const rows = ['1', '2', '3'].flatMap((id) =>
+      ['helpdesk', 'chat'].map((source) => `${source},${id},a,Billing,2026-02-02,`),
+    );
+    const csv = `source,${HEADER}${rows.join('\n')}\n`;
+    const response = await post(csv, `map=${MAP}`);
+    expect(response.status).toBe(200);
+    expect(await readJson(response)).toMatchObject({ inserted: 6 });
+    expect(await ticketCount()).toBe(6);
+  });
+
+  // The embedded database runs one transaction at a time: there the imports simply take turns.
+  describe.runIf(process.env.TEST_DATABASE_URL)(
+    'on a server that runs transactions at once',
+    () => {
+      it('stores one of two imports of the same file under two new sources, both past their first rows before either commits', async () => {
+        const rows = Array.from(
+          { length: 2_010 },
+          (_, i) => `${i},a${i},Billing,2026-02-02,\n`,
+        ).join('');
+        const ends = signal();
+        // The file's first 2,000 rows (a batch) and a few more, then its end when told.
+        const importHeld = (source: string) => {
+          let sent = false;
+          const body = new ReadableStream<Uint8Array>({
+            async pull(controller) {
+              if (!sent) {
+                sent = true;
+                controller.enqueue(new TextEncoder().encode(`${HEADER}${rows}`));
+                return;
+              }
+              await ends.fired;
+              controller.close();
+            },
+          });
+          const path = `/v1/tickets/import?source=${source}&map=${encodeURIComponent(MAP)}`;
+          return t.app.request(
+            new Request(`http://localhost${path}`, {
+              method: 'POST',
+              headers: { authorization: `Bearer ${t.adminKey}`, 'content-type': 'text/csv' },
+              body,
+              duplex: 'half',
+            } as RequestInit),
+          );
+        };
+        // A transaction has an id once it writes: each import has then looked up and written
+        // its first rows, and neither can commit before its file ends.
+        const writing = async () =>
+          rowsOf<{ n: number }>(
+            await t.deps.db.execute(sql`
+              select count(*)::int as n from pg_stat_activity
+              where datname = current_database() and backend_xid is not null`),
+          )[0]?.n ?? 0;
+        // Its reason stored already: a reason one import has written but not committed would
+        // hold the other until the first commits.
+        const seeded = await t.request('/v1/tickets', {
+          method: 'POST',
+          json: {
+            tickets: [
+              { source: 'helpdesk', external_id: 'x', reason: 'Billing', created_at: '2026-02-02' },
+            ],
+          },
+        });
+        expect(seeded.status).toBe(200);
+        const answers = [importHeld('zendesk'), importHeld('csv')];
+        while ((await writing()) < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+        ends.fire();
+        const statuses = (await Promise.all(answers)).map((answer) => answer.status);
+        expect(statuses.sort()).toEqual([200, 409]);
+        expect(await ticketCount()).toBe(1 + 2_010);
+      });
+    },
+  );
 
   it('imports the shared data set, gzip-compressed, with column mapping only', async () => {
     const csv = await sharedDataHead(3_000);
