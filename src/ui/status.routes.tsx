@@ -6,6 +6,7 @@ import {
   postMaintenanceUpdate,
   scheduleMaintenance,
 } from '../modules/status/incidents/maintenance.service';
+import { type FinishedItem, finishedSince } from '../modules/status/incidents/recently-finished';
 import { type PublicStatus, publicStatus } from '../modules/status/public/public-status.service';
 import { STATUS_LABEL } from '../modules/status/public/status-page';
 import {
@@ -46,7 +47,8 @@ type Incident = PublicStatus['unresolved'][number];
 const DAY_MS = 86_400_000;
 /** A resolution found premature soon after can be undone here; older ones through the API. */
 const REOPENABLE_DAYS = 7;
-const REOPENABLE_AT_MOST = 10;
+/** Each is a form of its own; a week with more is rare, and the API reopens the rest. */
+const REOPENABLE_AT_MOST = 100;
 
 /** The states that reopen each kind; the service refuses the others, this only offers these. */
 const REOPEN_STATUSES = {
@@ -54,9 +56,9 @@ const REOPEN_STATUSES = {
   maintenance: ['in_progress', 'verifying'],
 } as const;
 
-const kindOf = (item: Incident) => (item.scheduled_for === undefined ? 'incident' : 'maintenance');
-const updatesPath = (item: Incident) =>
-  `/console/status/${kindOf(item) === 'incident' ? 'incidents' : 'maintenances'}/${item.id}/updates`;
+type Kind = 'incident' | 'maintenance';
+const updatesPath = (kind: Kind, id: string) =>
+  `/console/status/${kind === 'incident' ? 'incidents' : 'maintenances'}/${id}/updates`;
 
 const NO_COMPONENTS =
   'No component yet. Add the parts of your product customers notice, such as API or Dashboard.';
@@ -84,12 +86,52 @@ const AFFECTED_STATUSES = COMPONENT_STATUSES.filter((s) => s !== 'operational').
   (s) => [s, STATUS_LABEL[s]] as const,
 );
 
-/** `choices` may be ticked (groups too); `components` may each be given a status of their own. */
+/** Components to choose from: `choices` may be ticked (groups too), `own` given a status each. */
+type ComponentChoices = { choices: Choice[]; own: (readonly [id: string, name: string])[] };
+
+/** The components an incident affects, ticked at one status or each given its own. */
+const AffectedComponentFields = (props: {
+  state: FormState;
+  components: ComponentChoices;
+  legend: string;
+}) => {
+  const { choices, own } = props.components;
+  return (
+    <>
+      {choices.length > 0 ? (
+        <Checkboxes state={props.state} name="components" legend={props.legend} options={choices} />
+      ) : (
+        <EmptyState>Add components to mark them affected.</EmptyState>
+      )}
+      <SelectField
+        state={props.state}
+        name="component_status"
+        label="Their status"
+        options={AFFECTED_STATUSES}
+      />
+      {own.length > 1 ? (
+        <details open={own.some(([id]) => props.state.values[`status_${id}`])}>
+          <summary>Give a component its own status</summary>
+          {own.map(([id, name]) => (
+            <SelectField
+              state={props.state}
+              name={`status_${id}`}
+              label={`${name} status`}
+              options={[['', 'as above (when ticked)'], ...AFFECTED_STATUSES]}
+            />
+          ))}
+        </details>
+      ) : (
+        ''
+      )}
+    </>
+  );
+};
+
 const OpenIncidentForm = (props: {
   state: FormState;
   csrf: string;
-  choices: Choice[];
-  components: Choice[];
+  components: ComponentChoices;
 }) => (
   <PostForm action="/console/status/incidents" csrf={props.csrf}>
     <TextField
@@ -106,37 +148,11 @@ const OpenIncidentForm = (props: {
       hint="shown on the status page and in the banner (Markdown)"
     />
     <SelectField state={props.state} name="impact" label="Impact" options={IMPACTS} />
-    {props.choices.length > 0 ? (
-      <Checkboxes
-        state={props.state}
-        name="components"
-        legend="Affected components"
-        options={props.choices}
-      />
-    ) : (
-      <EmptyState>Add components to mark them affected.</EmptyState>
-    )}
-    <SelectField
+    <AffectedComponentFields
       state={props.state}
-      name="component_status"
-      label="Their status"
-      options={AFFECTED_STATUSES}
+      components={props.components}
+      legend="Affected components"
     />
-    {props.components.length > 1 ? (
-      <details open={props.components.some(([id]) => props.state.values[`status_${id}`])}>
-        <summary>Give a component its own status</summary>
-        {props.components.map(([id, name]) => (
-          <SelectField
-            state={props.state}
-            name={`status_${id}`}
-            label={`${name} status`}
-            options={[['', 'as above (when ticked)'], ...AFFECTED_STATUSES]}
-          />
-        ))}
-      </details>
-    ) : (
-      ''
-    )}
     <button type="submit">Open incident and notify affected accounts</button>
   </PostForm>
 );
@@ -220,7 +236,7 @@ const OverrunMaintenance = (props: {
         Its window ended <Instant at={maintenance.scheduled_until} />; it stays open until you
         complete it.
       </p>
-      <PostForm action={updatesPath(maintenance)} csrf={props.csrf}>
+      <PostForm action={updatesPath('maintenance', maintenance.id)} csrf={props.csrf}>
         <SelectField
           state={state}
           name="status"
@@ -234,33 +250,49 @@ const OverrunMaintenance = (props: {
   );
 };
 
-/** The newest resolved incidents and completed maintenance of the last days, to reopen. */
-function recentlyResolved(status: PublicStatus, now: Date) {
-  const since = new Date(now.getTime() - REOPENABLE_DAYS * DAY_MS).toISOString();
-  const finished = (item: Incident) => item.status === 'resolved' || item.status === 'completed';
-  return [...status.incidents, ...status.scheduledMaintenances]
-    .filter((item) => finished(item) && (item.resolved_at ?? '') >= since)
-    .sort((a, b) => (b.resolved_at ?? '').localeCompare(a.resolved_at ?? ''))
-    .slice(0, REOPENABLE_AT_MOST);
-}
-
-const ResolvedItem = (props: { item: Incident; state: FormState | undefined; csrf: string }) => {
+/**
+ * A resolved incident or completed maintenance, to reopen. An incident may come back with
+ * another impact and other components (as the API's update allows); components left unticked
+ * return to the status its resolution took from them. A maintenance's components are its own.
+ */
+const ResolvedItem = (props: {
+  item: FinishedItem;
+  state: FormState | undefined;
+  csrf: string;
+  components: ComponentChoices;
+}) => {
   const { item } = props;
   const prefix = `r-${item.id.slice(-8)}`;
-  const kind = kindOf(item);
-  const statuses = REOPEN_STATUSES[kind];
-  const state = { ...(props.state ?? emptyForm({ status: statuses[0] })), idPrefix: `${prefix}-` };
+  const statuses = REOPEN_STATUSES[item.kind];
+  const defaults: Record<string, string> =
+    item.kind === 'incident'
+      ? { status: statuses[0], impact: item.impact, component_status: 'major_outage' }
+      : { status: statuses[0] };
+  const state = { ...(props.state ?? emptyForm(defaults)), idPrefix: `${prefix}-` };
   return (
     <article aria-labelledby={`${prefix}-h`}>
       <h3 id={`${prefix}-h`}>
-        {item.name} <Pill>{kind}</Pill> <Pill>{item.status}</Pill>
+        {item.name} <Pill>{item.kind}</Pill> <Pill>{item.status}</Pill>
       </h3>
       <p>
-        {kind === 'incident' ? 'Resolved' : 'Completed'} <Instant at={item.resolved_at} />.
+        {item.kind === 'incident' ? 'Resolved' : 'Completed'}{' '}
+        <Instant at={item.finishedAt.toISOString()} />.
       </p>
-      <PostForm action={updatesPath(item)} csrf={props.csrf}>
+      <PostForm action={updatesPath(item.kind, item.id)} csrf={props.csrf}>
         <SelectField state={state} name="status" label="Reopen as" options={statuses} />
         <TextArea state={state} name="body" label="Update" hint="why it is open again (Markdown)" />
+        {item.kind === 'incident' ? (
+          <>
+            <SelectField state={state} name="impact" label="Impact" options={IMPACTS} />
+            <AffectedComponentFields
+              state={state}
+              components={props.components}
+              legend="Affected again (unticked: as before it was resolved)"
+            />
+          </>
+        ) : (
+          ''
+        )}
         <button type="submit">Reopen</button>
       </PostForm>
     </article>
@@ -274,7 +306,8 @@ async function statusPage(c: ConsoleContext, forms: Forms = {}, problem?: FormPr
   const now = deps.clock.now();
   const { components } = status;
   const open = [...status.unresolved, ...status.active, ...status.upcoming];
-  const resolved = recentlyResolved(status, now);
+  const since = new Date(now.getTime() - REOPENABLE_DAYS * DAY_MS);
+  const resolved = await finishedSince(deps, since, REOPENABLE_AT_MOST);
   // A group ticked stands for every component in it; only components take a status of their own.
   const choices = components.map(
     (comp) => [comp.id, comp.group ? `${comp.name} (every component in it)` : comp.name] as const,
@@ -282,6 +315,7 @@ async function statusPage(c: ConsoleContext, forms: Forms = {}, problem?: FormPr
   const ownStatus = components
     .filter((comp) => !comp.group)
     .map((comp) => [comp.id, comp.name] as const);
+  const componentChoices = { choices, own: ownStatus };
   // Prefixed ids: the page's forms share field names.
   const incidentForm = {
     ...(forms.incident ?? emptyForm({ impact: 'major', component_status: 'major_outage' })),
@@ -307,12 +341,7 @@ async function statusPage(c: ConsoleContext, forms: Forms = {}, problem?: FormPr
           </p>
         </Card>
         <Card id="open" title="Open an incident">
-          <OpenIncidentForm
-            state={incidentForm}
-            csrf={csrf}
-            choices={choices}
-            components={ownStatus}
-          />
+          <OpenIncidentForm state={incidentForm} csrf={csrf} components={componentChoices} />
         </Card>
       </div>
       <Card id="incidents" title="Open incidents and maintenance">
@@ -330,12 +359,27 @@ async function statusPage(c: ConsoleContext, forms: Forms = {}, problem?: FormPr
         )}
       </Card>
       <Card id="resolved" title="Recently resolved">
-        {resolved.length === 0 ? (
+        {resolved.items.length === 0 ? (
           <EmptyState>Nothing resolved in the last {REOPENABLE_DAYS} days.</EmptyState>
         ) : (
-          resolved.map((item) => (
-            <ResolvedItem item={item} state={forms.updates?.[item.id]} csrf={csrf} />
+          resolved.items.map((item) => (
+            <ResolvedItem
+              item={item}
+              state={forms.updates?.[item.id]}
+              csrf={csrf}
+              components={componentChoices}
+            />
           ))
+        )}
+        {resolved.more ? (
+          <p>
+            More were resolved in the last {REOPENABLE_DAYS} days than the {REOPENABLE_AT_MOST}{' '}
+            latest shown; reopen an earlier one through the API (an update to{' '}
+            <code>/v1/status/incidents/{'{id}'}/updates</code> or{' '}
+            <code>/v1/status/maintenances/{'{id}'}/updates</code>).
+          </p>
+        ) : (
+          ''
         )}
       </Card>
       <Card id="maintenance" title="Schedule maintenance">
@@ -428,6 +472,8 @@ statusRoutes.post(
 const updateInput = withSchema(IncidentUpdateSchema, (values) => ({
   status: values.status,
   body: values.body,
+  // Only a reopening's form has it: unsent, the incident keeps its impact.
+  impact: values.impact || undefined,
   components: affectedComponents(values),
 }));
 

@@ -189,6 +189,12 @@ describe('reopening from the console what was resolved too early', () => {
     (
       await readJson(await t.request('/api/v2/incidents/unresolved.json', { key: null }))
     ).incidents.map((i: { id: string }) => i.id);
+  const componentStatuses = async () =>
+    Object.fromEntries(
+      (await readJson(await t.request('/api/v2/components.json', { key: null }))).components.map(
+        (c: { name: string; status: string }) => [c.name, c.status],
+      ),
+    );
 
   /** The page's "Recently resolved" card, and the form it holds for `id`. */
   const recentlyResolved = (page: string) =>
@@ -297,6 +303,69 @@ describe('reopening from the console what was resolved too early', () => {
     expect(await unresolvedIds()).not.toContain(id);
   });
 
+  it('reopens an incident with the impact and components it affects now', async () => {
+    const dashboard = await post('/v1/status/components', { name: 'Dashboard' });
+    const id = await resolvedIncident('Errors on the API again');
+    const browser = await signedInAs('ops');
+    const page = await (await browser.get('/console/status')).text();
+    const form = reopenForm(recentlyResolved(page), id);
+    expect(form).toContain('name="impact"');
+    expect(form).toContain(`value="${dashboard.id}"`);
+    expect(form).toContain(`name="status_${dashboard.id}"`);
+    const response = await browser.post(`/console/status/incidents/${id}/updates`, {
+      _csrf: browser.csrfOf(page),
+      status: 'investigating',
+      body: 'The dashboard fails too now.',
+      impact: 'critical',
+      components: [dashboard.id],
+      component_status: 'partial_outage',
+    });
+    expect(response.status).toBe(303);
+    const unresolved = await readJson(
+      await t.request('/api/v2/incidents/unresolved.json', { key: null }),
+    );
+    expect(unresolved.incidents.find((i: { id: string }) => i.id === id)?.impact).toBe('critical');
+    // API, not named, is back at the outage its resolution ended; Dashboard as posted.
+    expect(await componentStatuses()).toEqual({
+      API: 'major_outage',
+      Dashboard: 'partial_outage',
+    });
+    await post(`/v1/status/incidents/${id}/updates`, { status: 'resolved', body: 'Fixed.' });
+    expect(await componentStatuses()).toEqual({ API: 'operational', Dashboard: 'operational' });
+  });
+
+  it('refuses an impact or a component a reopening cannot have, by its field, and changes nothing', async () => {
+    const id = await resolvedIncident('Refused reopening');
+    const browser = await signedInAs('ops');
+    const page = await (await browser.get('/console/status')).text();
+    const reopening = { _csrf: browser.csrfOf(page), status: 'investigating', body: 'Back.' };
+    const badImpact = await browser.post(`/console/status/incidents/${id}/updates`, {
+      ...reopening,
+      impact: 'apocalyptic',
+    });
+    expect(badImpact.status).toBe(400);
+    const shownImpact = reopenForm(recentlyResolved(await badImpact.text()), id);
+    expect(shownImpact).toMatch(/class="error" id="[^"]*impact-error"/);
+    // What was typed is kept.
+    expect(shownImpact).toContain('Back.');
+    const unknown = await browser.post(`/console/status/incidents/${id}/updates`, {
+      ...reopening,
+      components: ['7d1f9c8e-0000-4000-8000-000000000000'],
+      component_status: 'major_outage',
+    });
+    expect(unknown.status).toBe(400);
+    const shownUnknown = reopenForm(recentlyResolved(await unknown.text()), id);
+    expect(shownUnknown).toMatch(/class="error" id="[^"]*components-error"[^>]*>[^<]*no component/);
+    const badStatus = await browser.post(`/console/status/incidents/${id}/updates`, {
+      ...reopening,
+      components: [apiId],
+      component_status: 'on_fire',
+    });
+    expect(badStatus.status).toBe(400);
+    expect(await unresolvedIds()).not.toContain(id);
+    expect((await componentStatuses()).API).toBe('operational');
+  });
+
   it('leaves out what was resolved more than a week ago', async () => {
     const id = await resolvedIncident('Last month');
     t.clock.advance(8 * DAY);
@@ -315,9 +384,13 @@ describe('reopening from the console what was resolved too early', () => {
       _csrf: csrf,
       status: 'investigating',
       body: 'Reopen please.',
+      impact: 'critical',
+      components: [apiId],
+      component_status: 'major_outage',
     });
     expect(response.status).toBe(403);
     expect(await unresolvedIds()).not.toContain(id);
+    expect((await componentStatuses()).API).toBe('operational');
     const maintenance = await browser.post(
       `/console/status/maintenances/${maintenanceId}/updates`,
       {
@@ -332,4 +405,53 @@ describe('reopening from the console what was resolved too early', () => {
     );
     expect(active.scheduled_maintenances).toEqual([]);
   });
+});
+
+describe('the recently resolved card', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  const post = async (path: string, json: unknown) => {
+    const response = await t.request(path, { method: 'POST', json });
+    expect(response.status).toBeLessThan(300);
+    return readJson(response);
+  };
+  // A second apart, so that what was opened or resolved first is so by its time.
+  const open = async (name: string) => {
+    t.clock.advance(1_000);
+    const opened = await post('/v1/status/incidents', {
+      name,
+      body: 'Errors.',
+      notify_accounts: false,
+    });
+    return opened.id as string;
+  };
+  const resolve = (id: string) => {
+    t.clock.advance(1_000);
+    return post(`/v1/status/incidents/${id}/updates`, { status: 'resolved', body: 'Fixed.' });
+  };
+
+  it('lists what was resolved this week however many incidents were opened after it, the newest 100, saying there are more', async () => {
+    // Opened first, resolved last: the newest resolution, behind 100 incidents opened since.
+    const first = await open('Opened first, resolved last');
+    const later: string[] = [];
+    for (let i = 0; i < 100; i++) later.push(await open(`Later incident ${i}`));
+    for (const id of later) await resolve(id);
+    await resolve(first);
+    const browser = consoleClient(t);
+    await browser.signIn(await t.keyFor('ops'));
+    const page = await (await browser.get('/console/status')).text();
+    const card = /<section[^>]*aria-labelledby="resolved-h"[\s\S]*?<\/section>/.exec(page)?.[0];
+    expect(card).toContain('Opened first, resolved last');
+    const forms = card?.match(/<form/g) ?? [];
+    expect(forms).toHaveLength(100);
+    // The earliest resolution is the one left out, and the card says some are.
+    expect(card).not.toContain(`/${later[0]}/updates`);
+    expect(card).toContain(`/${later[1]}/updates`);
+    expect(card).toMatch(/More were resolved in the last 7 days/);
+    // 202 status changes, each a transaction of its own.
+  }, 120_000);
 });
