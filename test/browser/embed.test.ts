@@ -225,6 +225,76 @@ describe('/embed.js in a real browser', () => {
     }
   });
 
+  it('keeps a notice hidden whose dismissal failed, and sends the dismissal again until the API takes it', async () => {
+    await t.deps.db.execute(sql`truncate notice_dismissals`);
+    await t.request('/v1/accounts/acme', { method: 'PUT', json: { components: ['API'] } });
+    const campaign = await readJson(
+      await t.request('/v1/campaigns', {
+        method: 'POST',
+        json: {
+          channels: ['banner'],
+          title: 'Exports are paused',
+          body: 'Back within the hour.',
+          severity: 'warning',
+          audience: { type: 'all' },
+          publish: true,
+        },
+      }),
+    );
+    t.deps.notices.catalog.invalidate();
+    const appKey = await t.keyFor('app');
+    token = (
+      await readJson(await t.request('/v1/accounts/acme/token', { method: 'POST', key: appKey }))
+    ).token;
+    const page = await browser.newPage();
+    const dismissals: string[] = [];
+    let dismissAnswer: 'offline' | 'busy' | 'api' = 'offline';
+    await page.route('**/dismiss', async (route) => {
+      dismissals.push(dismissAnswer);
+      if (dismissAnswer === 'offline') return route.abort('internetdisconnected');
+      if (dismissAnswer === 'busy') return route.fulfill({ status: 503, body: '' });
+      return route.continue();
+    });
+    const pollsAfter = await countPolls(page);
+    const dismissedIn = async () =>
+      rowsOf<{ campaign_id: string }>(
+        await t.deps.db.execute(
+          sql`select campaign_id from notice_dismissals where account_id = 'acme'`,
+        ),
+      );
+    try {
+      await page.clock.install({ time: new Date('2026-03-02T09:00:00Z') });
+      await page.clock.pauseAt(new Date('2026-03-02T09:00:01Z'));
+      layout = { pollSeconds: '15' };
+      await page.goto(demo.url);
+      const notice = page.locator('[data-forestall] .notice', { hasText: 'Exports are paused' });
+      await notice.waitFor({ timeout: 10_000 });
+      expect(await pollsAfter(0)).toBe(1);
+
+      await page.getByRole('button', { name: 'Dismiss notice: Exports are paused' }).click();
+      await expect.poll(() => dismissals.length).toBe(1);
+      expect(await notice.count()).toBe(0);
+      // The next poll still gets the notice from the API, and does not show it again.
+      dismissAnswer = 'busy';
+      expect(await pollsAfter(15_000)).toBe(2);
+      expect(dismissals).toEqual(['offline', 'busy']);
+      expect(await notice.count()).toBe(0);
+      expect(await dismissedIn()).toEqual([]);
+
+      dismissAnswer = 'api';
+      expect(await pollsAfter(15_000)).toBe(3);
+      expect(dismissals).toEqual(['offline', 'busy', 'api']);
+      expect(await dismissedIn()).toEqual([{ campaign_id: campaign.id }]);
+      // Taken: it is not sent again.
+      expect(await pollsAfter(15_000)).toBe(4);
+      expect(dismissals).toHaveLength(3);
+      expect(await notice.count()).toBe(0);
+    } finally {
+      layout = {};
+      await page.close();
+    }
+  });
+
   it('waits at least the Retry-After of a 503, in seconds or as a date, up to an hour, and its own back-off otherwise', async () => {
     await t.request('/v1/accounts/acme', { method: 'PUT', json: { components: ['API'] } });
     await t.request('/v1/campaigns', {

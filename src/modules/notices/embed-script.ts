@@ -12,6 +12,8 @@
  * the API refuses (expired, or its account re-created) fires `forestall:token-expired` once,
  * and polling waits for `window.forestall.setToken(next)`: asking again with it would only be
  * refused again, and a page that listens mints one new token per expiry, not one per poll.
+ * A dismissal the API did not take (offline, a 5xx, a refused token) keeps the notice hidden
+ * and is sent again before each later load, until the API takes it or says the notice is gone.
  */
 export const EMBED_SCRIPT = String.raw`(() => {
   'use strict';
@@ -76,9 +78,27 @@ export const EMBED_SCRIPT = String.raw`(() => {
       headers: { ...(init.headers || {}), authorization: 'Bearer ' + bearer },
     });
 
+  // Notices dismissed here whose dismissal the API has not taken yet: hidden, and sent again.
+  const undelivered = new Set();
+  // Whether a dismissal's answer settles it: taken, or one a retry would get again (the notice
+  // gone, a bad request). A refused token, a busy or unreachable API are worth a retry.
+  const settles = (status) =>
+    (status >= 200 && status < 300) || (status >= 400 && status < 500 && ![401, 408, 429].includes(status));
+  const sendDismissals = async () => {
+    const account = accountOf(token);
+    if (!account || token === refused) return;
+    for (const id of [...undelivered]) {
+      try {
+        const path = '/v1/accounts/' + encodeURIComponent(account) + '/notices/' + encodeURIComponent(id) + '/dismiss';
+        const response = await call(path, { method: 'POST' });
+        if (settles(response.status)) undelivered.delete(id);
+      } catch {}
+    }
+  };
+
   const render = (notices) => {
     list.replaceChildren(
-      ...notices.map((notice) => {
+      ...notices.filter((notice) => !undelivered.has(notice.id)).map((notice) => {
         const item = document.createElement('section');
         item.className = 'notice ' + notice.severity;
         item.setAttribute('role', notice.severity === 'critical' ? 'alert' : 'status');
@@ -104,12 +124,10 @@ export const EMBED_SCRIPT = String.raw`(() => {
         dismiss.type = 'button';
         dismiss.textContent = '×';
         dismiss.setAttribute('aria-label', 'Dismiss notice: ' + notice.title);
-        dismiss.addEventListener('click', async () => {
+        dismiss.addEventListener('click', () => {
           item.remove();
-          const account = encodeURIComponent(accountOf(token));
-          await call('/v1/accounts/' + account + '/notices/' + notice.id + '/dismiss', {
-            method: 'POST',
-          }).catch(() => {});
+          undelivered.add(notice.id);
+          return sendDismissals();
         });
         item.append(content, dismiss);
         return item;
@@ -134,6 +152,7 @@ export const EMBED_SCRIPT = String.raw`(() => {
     const account = accountOf(used);
     if (!account) return failed();
     if (used === refused) return { state: 'refused' };
+    await sendDismissals();
     try {
       const response = await call(
         '/v1/accounts/' + encodeURIComponent(account) + '/notices',
