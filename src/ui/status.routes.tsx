@@ -181,14 +181,12 @@ const OpenItem = (props: {
         <Pill>{incident.status}</Pill>
       </h3>
       {incident.scheduled_for ? (
-        (incident.scheduled_until ?? '') <= props.now ? (
-          <OverrunMaintenance maintenance={incident} state={props.state} csrf={props.csrf} />
-        ) : (
-          <p>
-            Window <Instant at={incident.scheduled_for} /> to{' '}
-            <Instant at={incident.scheduled_until} />; it moves by itself.
-          </p>
-        )
+        <MaintenanceUpdate
+          maintenance={incident}
+          state={props.state}
+          csrf={props.csrf}
+          now={props.now}
+        />
       ) : (
         <PostForm action={`/console/status/incidents/${incident.id}/updates`} csrf={props.csrf}>
           <SelectField state={state} name="status" label="New state" options={INCIDENT_STATUSES} />
@@ -218,30 +216,49 @@ const OpenItem = (props: {
   );
 };
 
+/** The states a maintenance can be moved to from each, as the API takes them. */
+const MAINTENANCE_NEXT = {
+  scheduled: ['scheduled', 'in_progress', 'completed'],
+  under_way: ['in_progress', 'verifying', 'completed'],
+} as const;
+
 /**
- * A maintenance still under way after its window: reopened past it, the clock no longer moves
- * it, so ops complete it here.
+ * An open maintenance, with a form for its next update: before its window it can be started
+ * early or called off; in it, said to be verifying or completed early. Past its window (it was
+ * reopened, so the clock no longer moves it) it stays open until completed here.
  */
-const OverrunMaintenance = (props: {
+const MaintenanceUpdate = (props: {
   maintenance: Incident;
   state: FormState | undefined;
   csrf: string;
+  now: string;
 }) => {
   const { maintenance } = props;
   const idPrefix = `u-${maintenance.id.slice(-8)}-`;
-  const state = { ...(props.state ?? emptyForm({ status: 'completed' })), idPrefix };
+  const overrun = (maintenance.scheduled_until ?? '') <= props.now;
+  const scheduled = maintenance.status === 'scheduled';
+  const next = scheduled ? 'in_progress' : 'completed';
+  const state = { ...(props.state ?? emptyForm({ status: next })), idPrefix };
   return (
     <>
-      <p>
-        Its window ended <Instant at={maintenance.scheduled_until} />; it stays open until you
-        complete it.
-      </p>
+      {overrun ? (
+        <p>
+          Its window ended <Instant at={maintenance.scheduled_until} />; it stays open until you
+          complete it.
+        </p>
+      ) : (
+        <p>
+          Window <Instant at={maintenance.scheduled_for} /> to{' '}
+          <Instant at={maintenance.scheduled_until} />; it moves by itself, or post an update to{' '}
+          {scheduled ? 'start it early or call it off' : 'say how it goes or complete it early'}.
+        </p>
+      )}
       <PostForm action={updatesPath('maintenance', maintenance.id)} csrf={props.csrf}>
         <SelectField
           state={state}
           name="status"
           label="New state"
-          options={[...REOPEN_STATUSES.maintenance, 'completed']}
+          options={MAINTENANCE_NEXT[scheduled ? 'scheduled' : 'under_way']}
         />
         <TextArea state={state} name="body" label="Update" hint="what changed (Markdown)" />
         <button type="submit">Post update</button>

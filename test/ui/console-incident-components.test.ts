@@ -278,6 +278,51 @@ describe('reopening from the console what was resolved too early', () => {
     expect(after.scheduled_maintenances).toEqual([]);
   });
 
+  it('updates a maintenance before and inside its window: started early, then completed early', async () => {
+    const maintenance = await post('/v1/status/maintenances', {
+      name: 'Search reindex',
+      body: 'Search may be slow.',
+      scheduled_for: new Date(t.clock.now().getTime() + 3_600_000).toISOString(),
+      scheduled_until: new Date(t.clock.now().getTime() + 3 * 3_600_000).toISOString(),
+      components: [apiId],
+    });
+    const browser = await signedInAs('ops');
+    const formFor = (page: string) =>
+      new RegExp(
+        `<form[^>]*action="/console/status/maintenances/${maintenance.id}/updates"[\\s\\S]*?</form>`,
+      ).exec(page)?.[0] ?? '';
+    const statesIn = (form: string) =>
+      [...form.matchAll(/<option value="([a-z_]+)"/g)].map((m) => m[1]);
+    const active = async () =>
+      (
+        await readJson(await t.request('/api/v2/scheduled-maintenances/active.json', { key: null }))
+      ).scheduled_maintenances.map((m: { id: string }) => m.id);
+
+    const before = await (await browser.get('/console/status')).text();
+    expect(statesIn(formFor(before))).toEqual(['scheduled', 'in_progress', 'completed']);
+    const started = await browser.post(`/console/status/maintenances/${maintenance.id}/updates`, {
+      _csrf: browser.csrfOf(before),
+      status: 'in_progress',
+      body: 'Starting early while traffic is low.',
+    });
+    expect(started.status).toBe(303);
+    expect(await active()).toEqual([maintenance.id]);
+
+    t.clock.advance(2 * 3_600_000);
+    const inside = await (await browser.get('/console/status')).text();
+    expect(statesIn(formFor(inside))).toEqual(['in_progress', 'verifying', 'completed']);
+    const done = await browser.post(`/console/status/maintenances/${maintenance.id}/updates`, {
+      _csrf: browser.csrfOf(inside),
+      status: 'completed',
+      body: 'Finished ahead of time.',
+    });
+    expect(done.status).toBe(303);
+    expect(await active()).toEqual([]);
+    // Completed this week: it moves to the recently resolved card, ready to reopen.
+    const after = await (await browser.get('/console/status')).text();
+    expect(reopenForm(recentlyResolved(after), maintenance.id)).toContain('value="in_progress"');
+  });
+
   it('shows what is wrong with a reopening and changes nothing', async () => {
     const id = await resolvedIncident('Slow API');
     const browser = await signedInAs('ops');
