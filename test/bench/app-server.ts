@@ -90,3 +90,23 @@ export async function startAppServer(mode: 'forestall' | 'bare', databaseUrl = '
     },
   };
 }
+
+/**
+ * A function calling the bench server's API as `key` (or another key per call), resolving to
+ * the answer's body; any answer but a 2xx stops the bench with its status.
+ */
+export function apiCaller(base: string, key: string) {
+  return async (path: string, init: RequestInit = {}, as = key) => {
+    const response = await fetch(`${base}${path}`, {
+      ...init,
+      headers: {
+        authorization: `Bearer ${as}`,
+        'content-type': 'application/json',
+        ...init.headers,
+      },
+    });
+    const body = await response.text();
+    if (!response.ok) throw new Error(`${path}: ${response.status} ${body.slice(0, 300)}`);
+    return body;
+  };
+}

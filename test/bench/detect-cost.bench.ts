@@ -13,7 +13,7 @@ import { settleRecontacts } from '../../src/modules/recontacts/recontact-work';
 import { importCsvTickets } from '../../src/modules/tickets/import.service';
 import { NYC_COMPLAINTS } from '../helpers/shared-data';
 import { withDatabase } from '../helpers/template-databases';
-import { startAppServer } from './app-server';
+import { apiCaller, startAppServer } from './app-server';
 import { BENCH_ADMIN_URL, freshBenchDatabase } from './bench-database';
 
 /**
@@ -89,19 +89,7 @@ const admin = (await createApiKey(deps, { name: 'bench admin', role: 'admin', cr
   .key;
 const appKey = (await createApiKey(deps, { name: 'bench app', role: 'app', createdBy: null })).key;
 const server = await startAppServer('forestall', url);
-const call = async (path: string, init: RequestInit = {}, key = admin) => {
-  const response = await fetch(`${server.base}${path}`, {
-    ...init,
-    headers: {
-      authorization: `Bearer ${key}`,
-      'content-type': 'application/json',
-      ...init.headers,
-    },
-  });
-  const body = await response.text();
-  if (!response.ok) throw new Error(`${path}: ${response.status} ${body.slice(0, 300)}`);
-  return body;
-};
+const call = apiCaller(server.base, admin);
 
 // A realistic calendar, set up once per database: holidays and 20 recurring events.
 const [{ n: eventCount } = { n: 0 }] = rowsOf<{ n: number }>(

@@ -7,7 +7,7 @@ import { createLogger } from '../../src/logger';
 import { createApiKey } from '../../src/modules/auth/api-keys.service';
 import { measureAndStore } from '../../src/modules/impact/stored-measurements';
 import { rebuildRollup } from '../../src/modules/reasons/reason-weeks-rollup';
-import { startAppServer } from './app-server';
+import { apiCaller, startAppServer } from './app-server';
 import { dropBenchDatabase, freshBenchDatabase, keptBenchDatabase } from './bench-database';
 import { simulateWorkspace } from './support-data';
 
@@ -202,23 +202,12 @@ const appKey = (await createApiKey(deps, { name: 'bench app', role: 'app', creat
 const server = await startAppServer('forestall', database.url);
 
 try {
-  const call = async (path: string, key = analystKey, init: RequestInit = {}) => {
-    const response = await fetch(`${server.base}${path}`, {
-      ...init,
-      headers: {
-        authorization: `Bearer ${key}`,
-        'content-type': 'application/json',
-        ...init.headers,
-      },
-    });
-    const body = await response.text();
-    if (!response.ok) throw new Error(`${path}: ${response.status} ${body.slice(0, 300)}`);
-    return body;
-  };
-  await call('/v1/accounts/bench-account', adminKey, {
-    method: 'PUT',
-    body: JSON.stringify({ plan: 'pro' }),
-  });
+  const call = apiCaller(server.base, analystKey);
+  await call(
+    '/v1/accounts/bench-account',
+    { method: 'PUT', body: JSON.stringify({ plan: 'pro' }) },
+    adminKey,
+  );
 
   const [span] = rowsOf<{ tickets: number; reasons: number; first: string; last: string }>(
     await database.db.execute(sql`
