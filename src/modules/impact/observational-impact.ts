@@ -1,6 +1,6 @@
 import { formatInTimeZone } from 'date-fns-tz';
 import { eq, sql } from 'drizzle-orm';
-import { jsonParam, rowsOf } from '../../db/json-param';
+import { arrayParam, rowsOf } from '../../db/json-param';
 import { type CampaignRow, events } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { occurrencesBetween } from '../events/occurrences';
@@ -50,9 +50,7 @@ export async function observationalImpact(
   const firstWeek = addWeeks(startWeek, -HISTORY_WEEKS);
   const targets = campaign.targetReasons;
   const isTarget = (column: string) =>
-    targets.length === 0
-      ? sql`true`
-      : sql`${sql.raw(column)} in (select jsonb_array_elements_text(${jsonParam(targets)}))`;
+    targets.length === 0 ? sql`true` : sql`${sql.raw(column)} = any(${arrayParam(targets)})`;
   const profileFrom = new Date(start.getTime() - PROFILE_WEEKS * 7 * 86_400_000);
   const [weekly, seen, received] = await Promise.all([
     deps.db.execute(sql`
