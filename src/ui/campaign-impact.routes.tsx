@@ -194,7 +194,8 @@ campaignImpactRoutes.get(
               : `Measured ${impact.method === 'holdout' ? 'against its holdout' : 'observationally'},` +
                 ' ' +
                 `over ${elapsedDays(impact.window.elapsed_days)} of ${plannedDays(impact.window.planned_days)} days` +
-                (impact.measurement === 'final' ? ' (final).' : ' so far.')
+                (impact.measurement === 'final' ? ' (final).' : ' so far.') +
+                (impact.exposure?.note ? ` It was ${impact.exposure.note}.` : '')
           }
         >
           <p>

@@ -1,4 +1,3 @@
-import type { CampaignRow } from '../../db/schema';
 import type { CampaignMeasurement } from './campaign-measurements';
 import {
   type CompanionWarning,
@@ -7,7 +6,7 @@ import {
   groupCompanion,
   rate,
 } from './companion-metrics';
-import { exposurePeriod } from './exposure-period';
+import { type ExposureColumns, exposurePeriod } from './exposure-period';
 import {
   type Answer,
   estimateWithHoldout,
@@ -30,12 +29,12 @@ export type MeasurementWindow = {
 
 /**
  * A campaign's measurement window: from the start of its exposure period to `windowDays`
- * after that period ends (see `exposurePeriod`: a cancelled campaign's ends at its
- * cancellation). Before that end the answer is so far (always valid); after it, final (fixed
+ * after that period ends (see `exposurePeriod`: it starts at its publication when that was
+ * after its start; a cancelled campaign's ends at its cancellation). Before that end the answer is so far (always valid); after it, final (fixed
  * horizon).
  */
 export function measurementWindow(
-  row: Pick<CampaignRow, 'startsAt' | 'endsAt' | 'cancelledAt'>,
+  row: ExposureColumns,
   now: Date,
   windowDays: number,
 ): MeasurementWindow {

@@ -124,6 +124,43 @@ export const HoldoutReachedSchema = z
 
 export type HoldoutReached = z.infer<typeof HoldoutReachedSchema>;
 
+export const ExposureSchema = z
+  .object({
+    measured_from: z
+      .string()
+      .nullable()
+      .openapi({
+        description:
+          'When the campaign began reaching accounts, where its measurement starts: the later of ' +
+          'its start and its publication (nothing is shown or sent before it is published); ' +
+          'for one cancelled before its start after its email went out, its first email. Null ' +
+          'for a campaign with no start.',
+      }),
+    ends_at: z
+      .string()
+      .nullable()
+      .openapi({
+        description:
+          'When it stopped reaching accounts: its end, or its cancellation. Null while it has ' +
+          'no end.',
+      }),
+    note: z
+      .string()
+      .nullable()
+      .openapi({
+        description:
+          'Why `measured_from` is not its planned start, when it is not (e.g. "published 3 days ' +
+          'after its planned start; measured from publication"); null when it is.',
+      }),
+  })
+  .openapi('Exposure', {
+    description:
+      'When the campaign reached accounts; its measurement window runs from `measured_from` ' +
+      'to the window days after `ends_at`.',
+  });
+
+export type Exposure = z.infer<typeof ExposureSchema>;
+
 /** What `GET /v1/campaigns/{id}/impact` answers. */
 export const CampaignImpactSchema = z
   .object({
@@ -134,8 +171,8 @@ export const CampaignImpactSchema = z
         '`so_far` while the window runs, `final` once it has closed; `not_run` for a draft, or ' +
         'a campaign cancelled before it started and before any email went out: no account was ' +
         'shown or sent it, so every estimate is `insufficient_data` saying so, whenever its ' +
-        'planned window was. A cancelled campaign that had sent emails is measured, its ' +
-        'window ending `window.days` after its cancellation.',
+        'planned window was. A cancelled campaign that had sent emails is measured from its ' +
+        'first email, its window ending `window.days` after its cancellation (see `exposure`).',
     }),
     method: z.enum(['holdout', 'observational']),
     window: z.object({
@@ -143,6 +180,9 @@ export const CampaignImpactSchema = z
       ends_at: z.string(),
       elapsed_days: z.number(),
       planned_days: z.number(),
+    }),
+    exposure: ExposureSchema.nullable().openapi({
+      description: 'Null when the campaign has not run (`not_run`).',
     }),
     target_reasons: z.array(z.string()),
     interval_kind: IntervalKindSchema.nullable().openapi({

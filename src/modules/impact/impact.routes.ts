@@ -15,7 +15,9 @@ const impactRoute = defineRoute({
     'Per exposed account, contacts from its first exposure to `window_days` after the campaign ' +
     'ends (or now, while it runs; a cancelled campaign ends at its cancellation, not at its ' +
     'planned end), treated against held-out accounts, each adjusted by its own ' +
-    'contacts in the 8 weeks before exposure. The headline is `net`: contacts prevented over ' +
+    'contacts in the 8 weeks before exposure. The campaign is measured from when it reached ' +
+    'accounts (`exposure.measured_from`): a campaign published after its start (back-dated) ' +
+    'from its publication, with `exposure.note` saying so. The headline is `net`: contacts prevented over ' +
     'every reason. `target` is the same for the campaign’s target reasons, and `shifted` = ' +
     'target − net, contacts that moved to other reasons instead of going away. When the ' +
     'groups are too small or their contacts too concentrated for a calibrated interval, an ' +

@@ -1,10 +1,12 @@
-import { eq } from 'drizzle-orm';
+import { eq, getTableColumns } from 'drizzle-orm';
 import { campaigns } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { notFound } from '../../http/app-error';
 import { campaignStatus } from '../campaigns/campaign-status';
 import { assessWithHoldout, intervalKindOf, measurementWindow } from './campaign-assessment';
 import { catchUpForMeasurement, measureCampaigns } from './campaign-measurements';
+import { exposureColumns } from './exposure-period';
+import { exposureView } from './exposure-view';
 import type { CampaignImpact } from './impact-schemas';
 import { neverRan, notRunImpact } from './not-run-impact';
 import { observationalImpact } from './observational-impact';
@@ -22,7 +24,10 @@ export async function campaignImpact(
   id: string,
   windowDays?: number,
 ): Promise<CampaignImpact> {
-  const [campaign] = await deps.db.select().from(campaigns).where(eq(campaigns.id, id));
+  const [campaign] = await deps.db
+    .select({ ...getTableColumns(campaigns), ...exposureColumns })
+    .from(campaigns)
+    .where(eq(campaigns.id, id));
   if (!campaign) throw notFound(`Campaign ${id}`);
   const now = deps.clock.now();
   const days = windowDays ?? deps.config.impactWindowDays;
@@ -54,6 +59,7 @@ export async function campaignImpact(
       elapsed_days: window.timing.elapsedDays,
       planned_days: window.timing.windowDays,
     },
+    exposure: exposureView(campaign),
     target_reasons: campaign.targetReasons,
     ...assessment,
     interval_kind: intervalKindOf(campaign.holdoutPercent, assessment.interval_kind),

@@ -70,6 +70,7 @@ export function notRunImpact(
       // Without a start, the planned window is measured from now: none once it is past.
       planned_days: Math.max(0, window.timing.windowDays),
     },
+    exposure: null,
     target_reasons: campaign.targetReasons,
     interval_kind: null,
     net: notRun,

@@ -6,7 +6,7 @@ import type { Deps } from '../../deps';
 import { occurrencesBetween } from '../events/occurrences';
 import { addWeeks, currentWeek, weeksBetween } from '../reasons/weeks';
 import { weeklyOverlap, weekStarts } from '../spikes/week-overlap';
-import { exposurePeriod } from './exposure-period';
+import { type ExposureColumns, exposurePeriod } from './exposure-period';
 import { historyProblem, weeksWithTickets } from './missing-weeks';
 import {
   historyTooShort,
@@ -28,12 +28,13 @@ const hourOfWeek = (instant: Date, zone: string) => {
  * The observational estimate for a campaign without a holdout: the weekly contacts of its
  * target reasons (every reason when it names none) in up to three years of whole weeks before
  * its start week, the linked event's windows when it has one, the hour-of-week profile of the
- * 12 weeks before, and the contacts observed from the start of its exposure period (its start,
- * or its cancellation when it was cancelled before it; see `exposurePeriod`) to the window's end.
+ * 12 weeks before, and the contacts observed from the start of its exposure period (the later
+ * of its start and its publication; for one cancelled before its start, its first email or its
+ * cancellation; see `exposurePeriod`) to the window's end.
  */
 export async function observationalImpact(
   deps: Deps,
-  campaign: Pick<CampaignRow, 'startsAt' | 'endsAt' | 'cancelledAt' | 'targetReasons' | 'eventId'>,
+  campaign: ExposureColumns & Pick<CampaignRow, 'targetReasons' | 'eventId'>,
   windowEnd: Date,
 ): Promise<ObservationalEstimate> {
   const { start } = exposurePeriod(campaign);

@@ -1,4 +1,4 @@
-import { and, sql } from 'drizzle-orm';
+import { and, getTableColumns, sql } from 'drizzle-orm';
 import { type CampaignRow, campaignMeasurements, campaigns } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { measurementWindow } from './campaign-assessment';
@@ -8,7 +8,12 @@ import {
   type GroupMeasurement,
   measureCampaigns,
 } from './campaign-measurements';
-import { exposureEndSql } from './exposure-period';
+import {
+  type ExposureColumns,
+  exposureColumns,
+  exposureEndSql,
+  exposurePeriod,
+} from './exposure-period';
 import { ranBy } from './not-run-impact';
 import { observationalImpact } from './observational-impact';
 
@@ -66,7 +71,7 @@ export async function measureAndStore(deps: Deps, now: Date): Promise<number> {
   const windowDays = deps.config.impactWindowDays;
   const settledAfter = `${windowDays + SETTLED_DAYS} days`;
   const rows = await deps.db
-    .select()
+    .select({ ...getTableColumns(campaigns), ...exposureColumns })
     .from(campaigns)
     .where(
       and(
@@ -79,8 +84,11 @@ export async function measureAndStore(deps: Deps, now: Date): Promise<number> {
             and m.measurement -> 'groups' -> 'holdout' ? 'emailedAnyway')`,
       ),
     );
-  // A cancelled campaign never starts; it is here because it reached accounts before that.
-  const started = rows.filter((row) => row.cancelledAt || (row.startsAt && row.startsAt < now));
+  // A cancelled campaign is here because it reached accounts before its cancellation.
+  const started = rows.filter((row) => {
+    const { start } = exposurePeriod(row);
+    return row.cancelledAt || (start && start < now);
+  });
   if (started.length === 0) return 0;
   await catchUpForMeasurement(deps);
   for (let i = 0; i < started.length; i += CHUNK) {
@@ -151,12 +159,13 @@ export const storedMeasurementColumns = {
   storedObservational: sql<string | null>`${campaignMeasurements.observational}::text`,
 };
 
-type WithStored = Pick<CampaignRow, 'startsAt' | 'endsAt' | 'cancelledAt' | 'updatedAt'> & {
-  storedWindowEnd: Date | null;
-  storedAt: Date | null;
-  storedMeasurement: string | null;
-  storedObservational: string | null;
-};
+type WithStored = ExposureColumns &
+  Pick<CampaignRow, 'updatedAt'> & {
+    storedWindowEnd: Date | null;
+    storedAt: Date | null;
+    storedMeasurement: string | null;
+    storedObservational: string | null;
+  };
 
 /**
  * The stored measurement a reader may use at `now` in place of measuring, or null: taken

@@ -7,7 +7,7 @@ import { AppError } from '../../http/app-error';
 import { dayInput, EARLIEST_YEAR, LATEST_YEAR } from '../../http/time-input';
 import { measurementWindow } from '../impact/campaign-assessment';
 import { catchUpForMeasurement, measureCampaigns } from '../impact/campaign-measurements';
-import { exposedBefore, exposedPast } from '../impact/exposure-period';
+import { exposedBefore, exposedPast, exposureColumns } from '../impact/exposure-period';
 import { ranBy } from '../impact/not-run-impact';
 import type { ObservationalEstimate } from '../impact/observational-estimate';
 import { observationalImpact } from '../impact/observational-impact';
@@ -111,6 +111,7 @@ async function reportInput(
       targetReasons: campaigns.targetReasons,
       holdoutPercent: campaigns.holdoutPercent,
       eventId: campaigns.eventId,
+      ...exposureColumns,
       ...storedMeasurementColumns,
     })
     .from(campaigns)

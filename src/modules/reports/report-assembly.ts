@@ -10,6 +10,8 @@ import {
 } from '../impact/campaign-assessment';
 import type { CampaignMeasurement } from '../impact/campaign-measurements';
 import { rate } from '../impact/companion-metrics';
+import type { ExposureColumns } from '../impact/exposure-period';
+import { exposureView } from '../impact/exposure-view';
 import type { Interval } from '../impact/holdout-estimate';
 import type { ObservationalEstimate } from '../impact/observational-estimate';
 import { revivedMeasurement, type StoredMeasurementJson } from '../impact/stored-measurements';
@@ -33,7 +35,8 @@ export type ReportCampaignRow = Pick<
   | 'targetReasons'
   | 'holdoutPercent'
   | 'eventId'
->;
+> &
+  Pick<ExposureColumns, 'firstEmailAt'>;
 
 /**
  * Everything the leaders' report is made of, as the request thread reads it from the
@@ -222,6 +225,7 @@ function reportCampaign(
     status: campaignStatus(row, now),
     starts_at: row.startsAt?.toISOString() ?? null,
     ends_at: row.endsAt?.toISOString() ?? null,
+    exposure: exposureView(row),
     window_ends_at: window.end.toISOString(),
     measured_at: at.measuredAt.toISOString(),
     target_reasons: row.targetReasons,

@@ -43,6 +43,7 @@ const COLUMNS = [
   'lift_high',
   'p_value',
   'warnings',
+  'note',
 ] as const;
 
 type CsvRow = Partial<Record<(typeof COLUMNS)[number], string | number | null>>;
@@ -80,7 +81,8 @@ const rates = (r: Companion) => ({
  * `total_observational` row when campaigns without a holdout have estimates. Each
  * campaign is followed by one `campaign_group` row per group (treated, holdout) with its
  * companion metrics; the holdout's counts its accounts emailed anyway (`holdout_reached`).
- * As in the JSON, a campaign's `lift` is its target reasons' and `deflection_rate` its net one.
+ * As in the JSON, a campaign's `lift` is its target reasons' and `deflection_rate` its net one;
+ * its `note` says why it is not measured from its planned start, when it is not.
  * Every interval the JSON has comes as three columns: its estimate, `_low` and `_high`.
  */
 export function reportCsv(report: PreventedContactsReport): string {
@@ -139,6 +141,7 @@ export function reportCsv(report: PreventedContactsReport): string {
         ...interval('lift', c.lift),
         p_value: c.p_value,
         warnings: c.warnings.map((w) => w.message).join(' '),
+        note: c.exposure.note,
       },
       ...(['treated', 'holdout'] as const).map((group) => {
         const g = c[group];

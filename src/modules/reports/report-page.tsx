@@ -22,7 +22,7 @@ import {
   type TotalsCoverage,
   totalsCoverage,
 } from './totals-coverage';
-import { weeklyChartInput } from './weekly-chart-input';
+import { measuredWindows, weeklyChartInput } from './weekly-chart-input';
 
 type Campaign = PreventedContactsReport['campaigns'][number];
 
@@ -148,6 +148,14 @@ const campaignColumns = (
         <span class="label">
           {c.status}, {answerLabel(c)}
         </span>
+        {c.exposure.note ? (
+          <>
+            <br />
+            <span class="label">{c.exposure.note}</span>
+          </>
+        ) : (
+          ''
+        )}
         {c.holdout_reached.accounts > 0 ? (
           <>
             <br />
@@ -370,17 +378,7 @@ export async function reportSections(
   const { chart } = await weeklyChartInput(
     deps,
     { from: report.from, to: report.to, top: 6 },
-    report.campaigns.flatMap((c) =>
-      c.starts_at
-        ? [
-            {
-              title: c.title,
-              starts_at: c.starts_at,
-              ends_at: c.ends_at ?? c.window_ends_at,
-            },
-          ]
-        : [],
-    ),
+    measuredWindows(report.campaigns),
   );
   const measured = report.campaigns.flatMap(measuredInterval);
   const observational = observationalSum(report);

@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import {
   CompanionSchema,
   DEFLECTION_RATE,
+  ExposureSchema,
   HoldoutReachedSchema,
   INTERVAL_KIND,
   IntervalKindSchema,
@@ -105,10 +106,11 @@ export const PreventedContactsReportSchema = z
           description:
             'Its lifecycle state now: scheduled, active, ended, or cancelled (one cancelled ' +
             'before its start after its email went out reached accounts, so it is measured, ' +
-            'from its cancellation to its window_ends_at).',
+            'from its first email to its window_ends_at; see `exposure`).',
         }),
-        starts_at: z.string().nullable(),
-        ends_at: z.string().nullable(),
+        starts_at: z.string().nullable().openapi({ description: 'Its planned start.' }),
+        ends_at: z.string().nullable().openapi({ description: 'Its planned end.' }),
+        exposure: ExposureSchema,
         window_ends_at: z.string(),
         measured_at: z.string().openapi({
           description:

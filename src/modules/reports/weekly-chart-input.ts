@@ -6,8 +6,21 @@ import type { WeeklySeries } from '../reasons/reason-schemas';
 import { type WeeklyQuery, weeklySeries } from '../reasons/weekly-series.service';
 import { addWeeks, mondayOf } from '../reasons/weeks';
 import type { WeeklyChartInput } from './report-charts';
+import type { ReportCampaign } from './report-schemas';
 
 export type CampaignWindow = { title: string; starts_at: string; ends_at: string };
+
+/**
+ * The report's campaigns as the chart bands them: over the exposure period each was measured
+ * for (see `exposurePeriod`), not its planned dates, which a back-dated or cancelled campaign
+ * never kept; to its window's end when it has no end.
+ */
+export const measuredWindows = (campaigns: ReportCampaign[]): CampaignWindow[] =>
+  campaigns.flatMap(({ title, exposure, window_ends_at }) =>
+    exposure.measured_from
+      ? [{ title, starts_at: exposure.measured_from, ends_at: exposure.ends_at ?? window_ends_at }]
+      : [],
+  );
 
 /**
  * What the weekly contacts chart shows: the reasons' weekly series, their stored spikes, the

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { measureCampaignsJob } from '../../../src/modules/jobs/definitions/measure-campaigns.job';
 import { sendEmailsJob } from '../../../src/modules/jobs/definitions/send-emails.job';
+import { measuredWindows } from '../../../src/modules/reports/weekly-chart-input';
 import { type FakeResend, startFakeResend } from '../../helpers/fake-resend';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
@@ -10,14 +11,25 @@ const MARCH = 'from=2026-03-02&to=2026-03-29';
 const APRIL = 'from=2026-04-06&to=2026-05-03';
 const JUNE = 'from=2026-06-01&to=2026-06-28';
 /** The heads-up emails go out, and both campaigns are cancelled, before either starts. */
+const FIRST_EMAIL = '2026-03-06T09:05:00.000Z';
 const CANCELLED_AT = '2026-03-06T10:00:00.000Z';
 /** Cancellation plus the 14-day after-window (IMPACT_WINDOW_DAYS' default). */
 const WINDOW_END = '2026-03-20T10:00:00.000Z';
+/** From the first email to the window's end: 14 days and 55 minutes. */
+const WINDOW_DAYS = (Date.parse(WINDOW_END) - Date.parse(FIRST_EMAIL)) / 86_400_000;
+const EXPOSURE = {
+  measured_from: FIRST_EMAIL,
+  ends_at: CANCELLED_AT,
+  note:
+    'cancelled before its planned start, after its email went out; measured from its first ' +
+    'email to its cancellation',
+};
 
 /**
- * A campaign cancelled after its email went out stopped reaching accounts when it was
- * cancelled: its measurement window ends 14 days after that, whatever it had planned (an open
- * end, or a start weeks later), and it belongs to the periods of that window.
+ * A campaign cancelled after its email went out reached accounts from its first email and
+ * stopped when it was cancelled: its measurement window starts at that email and ends 14 days
+ * after the cancellation, whatever it had planned (an open end, or a start weeks later), and
+ * it belongs to the periods of that window.
  */
 describe('the measurement window of a campaign cancelled after its email went out', () => {
   let fake: FakeResend;
@@ -77,7 +89,7 @@ describe('the measurement window of a campaign cancelled after its email went ou
       ends_at: '2026-03-30T09:00:00Z',
     });
 
-    t.clock.set('2026-03-06T09:05:00Z');
+    t.clock.set(FIRST_EMAIL);
     await sendEmailsJob.run(t.deps, t.clock.now(), new AbortController().signal);
     expect(fake.accepted.length).toBeGreaterThan(ACCOUNTS);
     t.clock.set(CANCELLED_AT);
@@ -108,7 +120,7 @@ describe('the measurement window of a campaign cancelled after its email went ou
     await fake.close();
   });
 
-  it('ends 14 days after the cancellation, so the impact API calls it final once that passed', async () => {
+  it('starts at its first email and ends 14 days after the cancellation, so the impact API calls it final once that passed', async () => {
     // Before the planned window of either has closed (the open-ended one's never does).
     t.clock.set('2026-04-01T00:00:00Z');
     for (const id of Object.values(ids)) {
@@ -116,7 +128,8 @@ describe('the measurement window of a campaign cancelled after its email went ou
       expect(answer).toMatchObject({
         campaign_status: 'cancelled',
         measurement: 'final',
-        window: { ends_at: WINDOW_END, planned_days: 14, elapsed_days: 14 },
+        window: { ends_at: WINDOW_END, planned_days: WINDOW_DAYS, elapsed_days: WINDOW_DAYS },
+        exposure: EXPOSURE,
       });
       expect(answer.companion.treated.accounts).toBeGreaterThan(100);
     }
@@ -129,8 +142,20 @@ describe('the measurement window of a campaign cancelled after its email went ou
       Object.values(ids).sort(),
     );
     for (const campaign of march.campaigns) {
-      expect(campaign).toMatchObject({ status: 'cancelled', measurement: 'final' });
+      expect(campaign).toMatchObject({
+        status: 'cancelled',
+        measurement: 'final',
+        exposure: EXPOSURE,
+      });
     }
+    // The chart bands them over the days they reached accounts, not their planned dates.
+    expect(measuredWindows(march.campaigns)).toEqual(
+      march.campaigns.map((c: { title: string }) => ({
+        title: c.title,
+        starts_at: FIRST_EMAIL,
+        ends_at: CANCELLED_AT,
+      })),
+    );
     // April holds the open-ended one's planned start; June is long after both windows closed.
     expect((await report(APRIL)).campaigns).toEqual([]);
     expect((await report(JUNE)).campaigns).toEqual([]);

@@ -29,7 +29,7 @@ describe('observational estimates over weeks without any ticket', {
   });
 
   /** 30 billing contacts (with a small wobble) in each of `weeks`, then a campaign without a
-   *  holdout in CAMPAIGN_WEEK, measured two weeks after its window. */
+   *  holdout in CAMPAIGN_WEEK, published at its start, measured two weeks after its window. */
   const estimateOver = async (
     weeks: number[],
     countOf = (week: number) => 30 + ((week * 3) % 5) - 2,
@@ -56,6 +56,8 @@ describe('observational estimates over weeks without any ticket', {
         (await t.request('/v1/tickets', { method: 'POST', json: { tickets: batch } })).status,
       ).toBe(200);
     }
+    // Published when it starts: a campaign reaches accounts from its publication.
+    t.clock.set(monday(CAMPAIGN_WEEK));
     const campaign = await readJson(
       await t.request('/v1/campaigns', {
         method: 'POST',
@@ -70,6 +72,7 @@ describe('observational estimates over weeks without any ticket', {
         },
       }),
     );
+    t.clock.set(monday(CAMPAIGN_WEEK + 4));
     const answer = await readJson(
       await t.request(`/v1/campaigns/${campaign.id}/impact`, { key: analystKey }),
     );

@@ -38,12 +38,14 @@ describe('the observational total of the leaders’ report', { timeout: paced.ti
       ).toBe(200);
     }
     // An incident's banner, published again when the incident reopened three days later, and
-    // a later banner on the same reason whose window overlaps neither.
+    // a later banner on the same reason whose window overlaps neither; each published as it
+    // starts (a campaign reaches accounts from its publication).
     for (const [name, starts, ends] of [
       ['incident', at(156, 9), at(157, 9)],
       ['reopened', at(156, 81), at(157, 81)],
       ['later', at(161, 9), at(162, 9)],
     ] as const) {
+      t.clock.set(starts);
       const campaign = await readJson(
         await t.request('/v1/campaigns', {
           method: 'POST',
@@ -60,6 +62,7 @@ describe('the observational total of the leaders’ report', { timeout: paced.ti
       );
       ids[name] = campaign.id;
     }
+    t.clock.set(monday(166));
   }, paced.hookTimeout);
   afterAll(() => t.close());
 

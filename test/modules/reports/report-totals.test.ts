@@ -56,6 +56,7 @@ const campaign = (id: string): ReportCampaignRow => ({
   endsAt: new Date('2026-03-09T09:00:00Z'),
   publishedAt: new Date('2026-03-01T09:00:00Z'),
   cancelledAt: null,
+  firstEmailAt: null,
   updatedAt: new Date('2026-03-01T09:00:00Z'),
   targetReasons: ['billing'],
   holdoutPercent: 20,

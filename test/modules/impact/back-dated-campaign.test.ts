@@ -1,0 +1,148 @@
+import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consoleClient } from '../../helpers/console-client';
+import { startPacedApp } from '../../helpers/paced-app';
+import { readJson } from '../../helpers/read-json';
+
+const DAY_MS = 86_400_000;
+/** Weeks of billing contacts before the campaign (more than the year the estimate needs). */
+const FIRST_MONDAY = Date.parse('2025-01-06T00:00:00Z');
+const LAST_MONDAY = Date.parse('2026-03-23T00:00:00Z');
+const PLANNED_START = '2026-03-02T09:00:00.000Z';
+/** Ops created and published it a week and five hours after the start it was given. */
+const PUBLISHED = '2026-03-09T14:00:00.000Z';
+const ENDS = '2026-03-16T09:00:00.000Z';
+/** Its end plus the 14-day after-window (IMPACT_WINDOW_DAYS' default). */
+const WINDOW_END = '2026-03-30T09:00:00.000Z';
+const NOTE = 'published 7 days after its planned start; measured from publication';
+
+const paced = await startPacedApp(40);
+
+/**
+ * A campaign published with a start already in the past showed nothing before it was
+ * published: it is measured from its publication, not its planned start, and the impact API
+ * and the report say so.
+ */
+describe('a back-dated campaign', { timeout: paced.timeout }, () => {
+  const t = paced.t;
+  let analystKey: string;
+  let campaignId: string;
+  const created: string[] = [];
+  beforeAll(async () => {
+    analystKey = await t.keyFor('analyst');
+    await t.request('/v1/reasons/billing', { method: 'PUT', json: { label: 'Billing' } });
+    // About 30 billing contacts a week, Monday to Friday at 01:00, before and after.
+    const tickets: Record<string, string>[] = [];
+    for (let monday = FIRST_MONDAY; monday <= LAST_MONDAY; monday += 7 * DAY_MS) {
+      const week = (monday - FIRST_MONDAY) / (7 * DAY_MS);
+      const count = 30 + ((week * 3) % 5) - 2;
+      for (let k = 0; k < count; k++) {
+        const at = new Date(monday + (k % 5) * DAY_MS + 3_600_000).toISOString();
+        tickets.push({
+          source: 'log',
+          external_id: `${week}-${k}`,
+          account_id: `a-${k}`,
+          reason: 'Billing',
+          created_at: at,
+        });
+        created.push(at);
+      }
+    }
+    t.clock.set('2026-04-06T00:00:00Z');
+    for (let i = 0; i < tickets.length; i += 5_000) {
+      const batch = tickets.slice(i, i + 5_000);
+      expect(
+        (await t.request('/v1/tickets', { method: 'POST', json: { tickets: batch } })).status,
+      ).toBe(200);
+    }
+    t.clock.set(PUBLISHED);
+    const campaign = await t.request('/v1/campaigns', {
+      method: 'POST',
+      json: {
+        channels: ['banner'],
+        title: 'New invoice layout',
+        audience: { type: 'all' },
+        target_reasons: ['billing'],
+        starts_at: PLANNED_START,
+        ends_at: ENDS,
+        publish: true,
+      },
+    });
+    expect(campaign.status, await campaign.clone().text()).toBe(201);
+    campaignId = (await readJson(campaign)).id;
+    t.clock.set('2026-04-06T00:00:00Z');
+  }, paced.hookTimeout);
+  afterAll(() => t.close());
+
+  const report = (period: string, format = 'json') =>
+    t.request(`/v1/reports/prevented-contacts?${period}&format=${format}`, { key: analystKey });
+
+  it('is measured from its publication by the impact API and its console page, which say so', async () => {
+    const impact = await readJson(
+      await t.request(`/v1/campaigns/${campaignId}/impact`, { key: analystKey }),
+    );
+    expect(impact.exposure).toEqual({ measured_from: PUBLISHED, ends_at: ENDS, note: NOTE });
+    const windowDays = (Date.parse(WINDOW_END) - Date.parse(PUBLISHED)) / DAY_MS;
+    expect(impact.window).toMatchObject({
+      ends_at: WINDOW_END,
+      planned_days: windowDays,
+      elapsed_days: windowDays,
+    });
+    // The contacts of the week before its publication are not laid at its door.
+    const afterPublication = created.filter((at) => at >= PUBLISHED && at < WINDOW_END).length;
+    const fromPlannedStart = created.filter((at) => at >= PLANNED_START && at < WINDOW_END).length;
+    expect(afterPublication).toBeLessThan(fromPlannedStart);
+    expect(impact.observational).toMatchObject({ status: 'ok', observed: afterPublication });
+
+    const analyst = consoleClient(t);
+    await analyst.signIn(analystKey);
+    const page = await analyst.get(`/console/campaigns/${campaignId}/impact`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain(`It was ${NOTE}.`);
+  });
+
+  it('is in the report from its publication, which says so in JSON, CSV and HTML', async () => {
+    const march = 'from=2026-03-02&to=2026-03-29';
+    const json = await readJson(await report(march));
+    expect(json.campaigns).toHaveLength(1);
+    expect(json.campaigns[0]).toMatchObject({
+      id: campaignId,
+      starts_at: PLANNED_START,
+      exposure: { measured_from: PUBLISHED, ends_at: ENDS, note: NOTE },
+    });
+    const csv: Record<string, string>[] = parse(await (await report(march, 'csv')).text(), {
+      columns: true,
+    });
+    expect(csv.find((row) => row.section === 'campaign' && row.key === campaignId)?.note).toBe(
+      NOTE,
+    );
+    expect(await (await report(march, 'html')).text()).toContain(NOTE);
+    // A period that ends before its publication holds its planned start, but nothing it did.
+    expect((await readJson(await report('from=2026-02-23&to=2026-03-08'))).campaigns).toEqual([]);
+  });
+
+  it('published hours after a start the same day says hours', async () => {
+    t.clock.set('2026-04-06T14:00:00Z');
+    const sameDay = await t.request('/v1/campaigns', {
+      method: 'POST',
+      json: {
+        channels: ['banner'],
+        title: 'Payments delayed',
+        audience: { type: 'all' },
+        starts_at: '2026-04-06T09:00:00Z',
+        publish: true,
+      },
+    });
+    expect(sameDay.status, await sameDay.clone().text()).toBe(201);
+    const impact = await readJson(
+      await t.request(`/v1/campaigns/${(await readJson(sameDay)).id}/impact`, {
+        key: analystKey,
+      }),
+    );
+    expect(impact.exposure).toEqual({
+      measured_from: '2026-04-06T14:00:00.000Z',
+      ends_at: null,
+      note: 'published 5 hours after its planned start; measured from publication',
+    });
+  });
+});

@@ -1,0 +1,183 @@
+import { asc, getTableColumns, sql } from 'drizzle-orm';
+import { v7 as uuidv7 } from 'uuid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { campaigns, emailDeliveries } from '../../../src/db/schema';
+import {
+  exposedBefore,
+  exposedPast,
+  exposureColumns,
+  exposurePeriod,
+  exposureStartSql,
+} from '../../../src/modules/impact/exposure-period';
+import { startTestApp, type TestApp } from '../../helpers/test-app';
+
+const d = (iso: string) => new Date(iso);
+
+/** Campaigns as they are stored, one per way a campaign comes to reach accounts (or not). */
+const CASES = {
+  published_before_start: {
+    startsAt: d('2026-03-02T09:00:00Z'),
+    endsAt: d('2026-03-09T09:00:00Z'),
+    publishedAt: d('2026-03-01T12:00:00Z'),
+    cancelledAt: null,
+  },
+  // Created at 14:00 with a start of 09:00 the same day: nothing was shown before 14:00.
+  back_dated: {
+    startsAt: d('2026-03-02T09:00:00Z'),
+    endsAt: d('2026-03-09T09:00:00Z'),
+    publishedAt: d('2026-03-02T14:00:00Z'),
+    cancelledAt: null,
+  },
+  back_dated_open_ended: {
+    startsAt: d('2026-02-23T09:00:00Z'),
+    endsAt: null,
+    publishedAt: d('2026-03-02T14:00:00Z'),
+    cancelledAt: null,
+  },
+  // Its heads-up emails went out at 09:05 and 09:30; cancelled at 10:00, weeks before its start.
+  cancelled_after_email: {
+    startsAt: d('2026-04-13T09:00:00Z'),
+    endsAt: null,
+    publishedAt: d('2026-03-04T09:00:00Z'),
+    cancelledAt: d('2026-03-06T10:00:00Z'),
+  },
+  cancelled_before_email: {
+    startsAt: d('2026-04-13T09:00:00Z'),
+    endsAt: d('2026-04-20T09:00:00Z'),
+    publishedAt: d('2026-03-04T09:00:00Z'),
+    cancelledAt: d('2026-03-06T10:00:00Z'),
+  },
+  draft: {
+    startsAt: d('2026-03-02T09:00:00Z'),
+    endsAt: d('2026-03-09T09:00:00Z'),
+    publishedAt: null,
+    cancelledAt: null,
+  },
+} as const;
+type Case = keyof typeof CASES;
+
+const SENT = [d('2026-03-06T09:30:00Z'), d('2026-03-06T09:05:00Z'), null];
+
+/**
+ * The exposure period is one rule (`exposurePeriod`) read in TypeScript by the impact API and
+ * the report, and in SQL by the report's choice of campaigns: both must say the same of every
+ * kind of campaign, back-dated and cancelled after its email went out included.
+ */
+describe('the exposure period, in TypeScript and in SQL', () => {
+  let t: TestApp;
+  const ids = {} as Record<Case, string>;
+  beforeAll(async () => {
+    t = await startTestApp();
+    for (const [name, columns] of Object.entries(CASES) as [Case, (typeof CASES)[Case]][]) {
+      ids[name] = uuidv7();
+      await t.deps.db.insert(campaigns).values({
+        id: ids[name],
+        channels: ['email'],
+        title: name,
+        bodyMarkdown: 'Invoices move to the 9th.',
+        bodyHtml: '<p>Invoices move to the 9th.</p>',
+        severity: 'info',
+        audience: { type: 'all' },
+        createdBy: 'test',
+        ...columns,
+      });
+    }
+    await t.deps.db.insert(emailDeliveries).values(
+      SENT.map((sentAt, i) => ({
+        id: uuidv7(),
+        campaignId: ids.cancelled_after_email,
+        accountId: `a-${i}`,
+        email: `person${i}@example.com`,
+        timeZone: 'UTC',
+        planId: uuidv7(),
+        status: sentAt ? ('sent' as const) : ('cancelled' as const),
+        scheduledFor: d('2026-03-06T09:00:00Z'),
+        idempotencyKey: `key-${i}`,
+        sentAt,
+        updatedAt: d('2026-03-06T10:00:00Z'),
+      })),
+    );
+  });
+  afterAll(() => t.close());
+
+  const rows = () =>
+    t.deps.db
+      .select({
+        ...getTableColumns(campaigns),
+        ...exposureColumns,
+        sqlStart: sql<Date | null>`${exposureStartSql}`.mapWith(campaigns.startsAt),
+      })
+      .from(campaigns)
+      .orderBy(asc(campaigns.id));
+
+  it('starts a back-dated campaign at its publication, and one cancelled after its email at that email', async () => {
+    const byName = new Map((await rows()).map((row) => [row.title, row]));
+    const period = (name: Case) => {
+      const row = byName.get(name);
+      if (!row) throw new Error(`no campaign ${name}`);
+      return exposurePeriod(row);
+    };
+    expect(period('published_before_start')).toEqual({
+      start: d('2026-03-02T09:00:00Z'),
+      end: d('2026-03-09T09:00:00Z'),
+      from: 'start',
+    });
+    expect(period('back_dated')).toEqual({
+      start: d('2026-03-02T14:00:00Z'),
+      end: d('2026-03-09T09:00:00Z'),
+      from: 'publication',
+    });
+    expect(period('back_dated_open_ended')).toEqual({
+      start: d('2026-03-02T14:00:00Z'),
+      end: null,
+      from: 'publication',
+    });
+    expect(period('cancelled_after_email')).toEqual({
+      start: d('2026-03-06T09:05:00Z'),
+      end: d('2026-03-06T10:00:00Z'),
+      from: 'first_email',
+    });
+    expect(period('cancelled_before_email')).toEqual({
+      start: d('2026-03-06T10:00:00Z'),
+      end: d('2026-03-06T10:00:00Z'),
+      from: 'cancellation',
+    });
+    expect(period('draft')).toEqual({
+      start: d('2026-03-02T09:00:00Z'),
+      end: d('2026-03-09T09:00:00Z'),
+      from: 'start',
+    });
+  });
+
+  it('is the same in SQL: its start, and the campaigns exposed before and past every instant', async () => {
+    const all = await rows();
+    expect(all).toHaveLength(Object.keys(CASES).length);
+    for (const row of all) {
+      expect(row.sqlStart, row.title).toEqual(exposurePeriod(row).start);
+    }
+    // Each instant the rule turns on, a minute either side, and the instant itself.
+    const turns = all.flatMap((row) =>
+      [row.startsAt, row.endsAt, row.publishedAt, row.cancelledAt, ...SENT].flatMap((at) =>
+        at ? [at.getTime() - 60_000, at.getTime(), at.getTime() + 60_000] : [],
+      ),
+    );
+    for (const ms of new Set(turns)) {
+      const instant = new Date(ms);
+      const selected = async (condition: ReturnType<typeof exposedBefore>) =>
+        (await t.deps.db.select({ title: campaigns.title }).from(campaigns).where(condition))
+          .map((row) => row.title)
+          .sort();
+      const expected = (test: (period: ReturnType<typeof exposurePeriod>) => boolean) =>
+        all
+          .filter((row) => test(exposurePeriod(row)))
+          .map((row) => row.title)
+          .sort();
+      expect(await selected(exposedBefore(instant)), `before ${instant.toISOString()}`).toEqual(
+        expected(({ start }) => start !== null && start < instant),
+      );
+      expect(await selected(exposedPast(instant)), `past ${instant.toISOString()}`).toEqual(
+        expected(({ end }) => end === null || end > instant),
+      );
+    }
+  });
+});
