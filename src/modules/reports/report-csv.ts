@@ -3,6 +3,7 @@ import { neutraliseFormula } from '../../lib/csv-cell';
 import type { Interval } from '../impact/holdout-estimate';
 import { NO_HOLDOUT_ESTIMATE } from './effect-text';
 import type { Companion, PreventedContactsReport } from './report-schemas';
+import { observationalOverlapNote } from './totals-coverage';
 
 const COLUMNS = [
   'section',
@@ -78,7 +79,9 @@ const rates = (r: Companion) => ({
  * The same report as one CSV table; `section` says which part of the JSON a row is. The
  * total's estimates are empty, and `why_no_estimate` says why, when no campaign is in the net
  * total; it is followed by one `total_group` row per group with the churn and downgrade totals, and a
- * `total_observational` row when campaigns without a holdout have estimates. Each
+ * `total_observational` row when campaigns without a holdout have estimates; its `note` says,
+ * as the page does, which overlapping ones were left out of the sum (all of them: no figure,
+ * and `why_no_estimate` says so too). Each
  * campaign is followed by one `campaign_group` row per group (treated, holdout) with its
  * companion metrics; the holdout's counts its accounts emailed anyway (`holdout_reached`).
  * As in the JSON, a campaign's `lift` is its target reasons' and `deflection_rate` its net one;
@@ -87,6 +90,7 @@ const rates = (r: Companion) => ({
  */
 export function reportCsv(report: PreventedContactsReport): string {
   const { totals } = report;
+  const overlapNote = observationalOverlapNote(report);
   const rows: CsvRow[] = [
     {
       section: 'total',
@@ -112,7 +116,7 @@ export function reportCsv(report: PreventedContactsReport): string {
       churn_rate: totals.churn_rate[group],
       downgrade_rate: totals.downgrade_rate[group],
     })),
-    ...(totals.prevented_observational
+    ...(totals.prevented_observational || overlapNote
       ? [
           {
             section: 'total_observational',
@@ -120,6 +124,9 @@ export function reportCsv(report: PreventedContactsReport): string {
             label: 'Campaigns without a holdout (target reasons, not in the totals)',
             method: 'observational',
             ...interval('prevented', totals.prevented_observational),
+            // Every estimate left out of the sum: no figure, and the note is why.
+            why_no_estimate: totals.prevented_observational ? null : overlapNote,
+            note: overlapNote,
           },
         ]
       : []),

@@ -1,3 +1,4 @@
+import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPacedApp } from '../../helpers/paced-app';
 import { readJson } from '../../helpers/read-json';
@@ -79,12 +80,23 @@ describe('the observational total of the leaders’ report', { timeout: paced.ti
     expect(report.totals.observational_overlapping).toBe(2);
     expect(report.totals.prevented_observational.estimate).toBe(prevented('later').estimate);
 
+    const note =
+      '2 campaigns without a holdout are left out of this figure: their windows and target ' +
+      'reasons overlap another’s, so their estimates claim the same contacts.';
     const page = await (
       await t.request(`/v1/reports/prevented-contacts?${period}&format=html`, { key: analystKey })
     ).text();
-    expect(page).toContain(
-      '2 campaigns without a holdout are left out of this figure: their windows and target ' +
-        'reasons overlap another’s, so their estimates claim the same contacts.',
+    expect(page).toContain(note);
+    // The CSV's observational total row says it as well, beside the figure it qualifies.
+    const csv: Record<string, string>[] = parse(
+      await (
+        await t.request(`/v1/reports/prevented-contacts?${period}&format=csv`, { key: analystKey })
+      ).text(),
+      { columns: true },
     );
+    expect(csv.find((row) => row.section === 'total_observational')).toMatchObject({
+      prevented: String(report.totals.prevented_observational.estimate),
+      note,
+    });
   });
 });
