@@ -48,8 +48,18 @@ export type ReportDigestProps = {
   churn: string;
   /** Deflection that came with worse service: CSAT down, re-contacts or churn up. */
   warnings: string[];
-  /** `status` as on the report page: a campaign cancelled after its email went out is here. */
-  campaigns: { title: string; status: string; prevented: string; method: string; answer: string }[];
+  /**
+   * `status` as on the report page: a campaign cancelled after its email went out is here.
+   * `note`, as there, says why it is not measured from its planned start, when it is not.
+   */
+  campaigns: {
+    title: string;
+    status: string;
+    prevented: string;
+    method: string;
+    answer: string;
+    note: string | null;
+  }[];
   reportUrl: string;
 };
 
@@ -119,6 +129,12 @@ export default function ReportDigestEmail(props: ReportDigestProps) {
                       <td style={cell}>{c.title}</td>
                       <td style={{ ...cell, color: '#52525b' }}>
                         {c.status}, {c.method}, {c.answer}
+                        {c.note ? (
+                          <>
+                            <br />
+                            {c.note}
+                          </>
+                        ) : null}
                       </td>
                       <td style={{ ...cell, textAlign: 'right' }}>{c.prevented}</td>
                     </tr>
@@ -189,6 +205,7 @@ ReportDigestEmail.PreviewProps = {
       prevented: '300 (220 to 380)',
       method: 'holdout',
       answer: 'final',
+      note: null,
     },
     {
       title: 'Maintenance on Sunday',
@@ -196,6 +213,7 @@ ReportDigestEmail.PreviewProps = {
       prevented: '112 (40 to 184)',
       method: 'holdout',
       answer: 'so far',
+      note: 'published 5 hours after its planned start; measured from publication',
     },
   ],
   reportUrl: 'https://forestall.example.com/v1/reports/prevented-contacts?format=html',

@@ -112,6 +112,7 @@ export async function sendReportDigest(
       prevented: c.prevented
         ? `${formatCount(c.prevented.estimate)} (${range(c.prevented)})`
         : 'no estimate yet',
+      note: c.exposure.note,
     })),
     reportUrl:
       `${deps.config.publicUrl}/v1/reports/prevented-contacts` +

@@ -1,5 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sendReportDigest } from '../../../src/modules/reports/report-digest.service';
 import { consoleClient } from '../../helpers/console-client';
 import { startPacedApp } from '../../helpers/paced-app';
 import { readJson } from '../../helpers/read-json';
@@ -16,7 +17,7 @@ const ENDS = '2026-03-16T09:00:00.000Z';
 const WINDOW_END = '2026-03-30T09:00:00.000Z';
 const NOTE = 'published 7 days after its planned start; measured from publication';
 
-const paced = await startPacedApp(40);
+const paced = await startPacedApp(40, { env: { REPORT_DIGEST_TO: 'lead@example.com' } });
 
 /**
  * A campaign published with a start already in the past showed nothing before it was
@@ -101,7 +102,7 @@ describe('a back-dated campaign', { timeout: paced.timeout }, () => {
     expect(await page.text()).toContain(`It was ${NOTE}.`);
   });
 
-  it('is in the report from its publication, which says so in JSON, CSV and HTML', async () => {
+  it('is in the report from its publication, which says so in JSON, CSV, HTML and the digest', async () => {
     const march = 'from=2026-03-02&to=2026-03-29';
     const json = await readJson(await report(march));
     expect(json.campaigns).toHaveLength(1);
@@ -117,6 +118,13 @@ describe('a back-dated campaign', { timeout: paced.timeout }, () => {
       NOTE,
     );
     expect(await (await report(march, 'html')).text()).toContain(NOTE);
+    // The digest of the week it was published in.
+    expect((await sendReportDigest(t.deps, new Date('2026-03-16T07:00:00Z')))?.kind).toBe(
+      'accepted',
+    );
+    const outbox = await readJson(await t.request('/v1/outbox?limit=10'));
+    const [digest] = outbox.data.filter((m: { campaign_id: string | null }) => !m.campaign_id);
+    expect(digest.text.replace(/\s+/g, ' ')).toContain(NOTE);
     // A period that ends before its publication holds its planned start, but nothing it did.
     expect((await readJson(await report('from=2026-02-23&to=2026-03-08'))).campaigns).toEqual([]);
   });
