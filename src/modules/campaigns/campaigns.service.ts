@@ -117,7 +117,7 @@ function checkWindow(startsAt: Date | null, endsAt: Date | null, now: Date, publ
   if (endsAt && startsAt && endsAt <= startsAt) {
     errors.push(bodyError('ends_at', 'must be after starts_at'));
   }
-  if (publishing && endsAt && endsAt <= (startsAt ?? now)) {
+  if (publishing && endsAt && endsAt <= now) {
     errors.push(bodyError('ends_at', 'must be in the future to publish'));
   }
   if (errors.length > 0) invalid(errors);

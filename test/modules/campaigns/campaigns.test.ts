@@ -376,6 +376,11 @@ describe('campaigns', () => {
       'audience',
     ],
     ['ends_at before starts_at', { ends_at: '2026-03-02T00:00:00Z' }, 'ends_at'],
+    [
+      'a published window that ended already',
+      { starts_at: '2026-02-01T00:00:00Z', ends_at: '2026-02-08T00:00:00Z', publish: true },
+      'ends_at',
+    ],
     ['a holdout of 80%', { holdout_percent: 80 }, 'holdout_percent'],
     [
       'a javascript: call to action',
