@@ -3,7 +3,9 @@
  * "Time Series Analysis by State Space Methods", ch. 2 and 6):
  *   y_t = μ_t + x_t'β + ε_t,   ε_t ~ N(0, σ²)
  *   μ_{t+1} = μ_t + η_t,       η_t ~ N(0, q·σ²)
- * The state is (μ, β), β fixed over time; both start diffuse. A missing y_t (NaN) gets the
+ * The state is (μ, β), β fixed over time; μ starts diffuse, each β diffuse or, where a prior
+ * is given, from N(0, v·σ²) (a known part of the initial state, Durbin & Koopman ch. 5). A
+ * missing y_t (NaN) gets the
  * prediction step only (Durbin & Koopman, ch. 4, missing observations): the level's variance
  * grows through a gap. σ² is concentrated out of the likelihood, q is chosen on a grid. The
  * observational estimate uses it on log weekly counts with seasonal, event and level-shift
@@ -30,18 +32,23 @@ export type LocalLevelFit = {
   terms: { squares: Float64Array; logF: Float64Array };
 };
 
+/** Prior variances of the coefficients β_j in units of σ² (undefined: diffuse). */
+export type CoefficientPriors = readonly (number | undefined)[];
+
 /** The filter for one q; `x` is row-major n × p. */
 export function filterLocalLevel(
   y: ArrayLike<number>,
   x: ArrayLike<number>,
   p: number,
   q: number,
+  priors: CoefficientPriors = [],
 ): LocalLevelFit {
   const m = p + 1;
   const n = y.length;
   const a = new Float64Array(m);
   const P = new Float64Array(m * m);
-  for (let i = 0; i < m; i++) P[i * m + i] = DIFFUSE;
+  P[0] = DIFFUSE;
+  for (let j = 0; j < p; j++) P[(j + 1) * m + j + 1] = priors[j] ?? DIFFUSE;
   const z = new Float64Array(m);
   const pz = new Float64Array(m);
   const standardized = new Float64Array(n).fill(Number.NaN);
@@ -104,13 +111,13 @@ export function fitLocalLevel(
   y: ArrayLike<number>,
   x: ArrayLike<number>,
   p: number,
-  grid: readonly number[] = Q_GRID,
+  priors: CoefficientPriors = [],
 ) {
   let best: LocalLevelFit | null = null;
-  for (const { fit } of weighLocalLevels(y, x, p, grid)) {
+  for (const { fit } of weighLocalLevels(y, x, p, priors)) {
     if (!best || fit.logLikelihood > best.logLikelihood) best = fit;
   }
-  return best ?? filterLocalLevel(y, x, p, 0);
+  return best ?? filterLocalLevel(y, x, p, 0, priors);
 }
 
 /**
@@ -123,15 +130,32 @@ export function weighLocalLevels(
   y: ArrayLike<number>,
   x: ArrayLike<number>,
   p: number,
-  grid: readonly number[] = Q_GRID,
+  priors: CoefficientPriors = [],
 ): { fit: LocalLevelFit; weight: number }[] {
-  const fits = grid
-    .map((q) => filterLocalLevel(y, x, p, q))
-    .filter((fit) => Number.isFinite(fit.logLikelihood));
+  return localLevelEvidence(y, x, p, priors).weighed;
+}
+
+/**
+ * The same, with the model's log marginal likelihood over the grid (up to a constant that
+ * depends only on the observations counted): two models that count the same observations
+ * compare by the difference, a log Bayes factor (Kass & Raftery 1995).
+ */
+export function localLevelEvidence(
+  y: ArrayLike<number>,
+  x: ArrayLike<number>,
+  p: number,
+  priors: CoefficientPriors = [],
+): { weighed: { fit: LocalLevelFit; weight: number }[]; logEvidence: number } {
+  const fits = Q_GRID.map((q) => filterLocalLevel(y, x, p, q, priors)).filter((fit) =>
+    Number.isFinite(fit.logLikelihood),
+  );
   const top = Math.max(...fits.map((fit) => fit.logLikelihood));
   const odds = fits.map((fit) => Math.exp(fit.logLikelihood - top));
   const sum = odds.reduce((a, b) => a + b, 0);
-  return fits.map((fit, i) => ({ fit, weight: (odds[i] ?? 0) / sum }));
+  return {
+    weighed: fits.map((fit, i) => ({ fit, weight: (odds[i] ?? 0) / sum })),
+    logEvidence: top + Math.log(sum / Q_GRID.length),
+  };
 }
 
 /**

@@ -5,7 +5,7 @@ import {
   fitLocalLevel,
   type LocalLevelFit,
   likelihoodRatio,
-  weighLocalLevels,
+  localLevelEvidence,
 } from './local-level';
 import { historyProblem, observedWeeks, type WeekCount } from './missing-weeks';
 
@@ -68,6 +68,8 @@ const SHIFT_THRESHOLD = 13;
 const RECENT_WEEKS = 26;
 /** Prior odds of a level shift in any one week: about one a year. */
 const SHIFT_ODDS_PER_WEEK = 1 / 52;
+/** Prior sd of a recent shift's size on the log scale: ±50% is a large change of volume. */
+const SHIFT_PRIOR_SD = 0.4;
 const DAY_MS = 86_400_000;
 
 function seasonalColumns(firstWeek: string, weeks: number, harmonics: number): number[][] {
@@ -202,9 +204,14 @@ function bestShift(y: number[], columns: Design, fit: LocalLevelFit) {
  * fitted one, and the same with a level shift after one of the last RECENT_WEEKS weeks. A
  * shift that recent is often too small, on too few weeks, to pass the search's threshold, yet
  * it moves the level the window starts from; left out, a drop just before the campaign reads
- * as contacts prevented. Each shift is weighed by its BIC Bayes factor against the fitted
- * model (Raftery 1995) and prior odds of about one shift a year; each model's q by its
- * likelihood.
+ * as contacts prevented. Each shift's size has a normal prior (sd SHIFT_PRIOR_SD on the log
+ * scale, as a multiple of the fitted σ² so that σ² still integrates out) that the filter
+ * integrates out, and each model's marginal likelihood over the q grid gives its Bayes factor
+ * against the fitted one (Kass & Raftery 1995, a normal prior on the added coefficient), with
+ * prior odds of about one shift a year; the draws spread over every (model, q) by its
+ * posterior. The BIC approximation this replaced (Raftery 1995) left the shift's size diffuse,
+ * so the first week after the shift only pinned the size down and never counted as evidence:
+ * a quarter of the evidence for a shift 4 weeks before the campaign.
  */
 function counterfactualModels(
   y: number[],
@@ -213,21 +220,27 @@ function counterfactualModels(
   shiftWeeks: number[],
 ): { columns: Design; fit: LocalLevelFit; weight: number }[] {
   const n = y.length;
-  const models = [{ columns, odds: 1, weighed: weighLocalLevels(y, flat(columns, n), columns.p) }];
+  const base = localLevelEvidence(y, flat(columns, n), columns.p);
+  const models = [{ columns, logOdds: base.logEvidence, weighed: base.weighed }];
+  const priors = [...Array<undefined>(columns.p), (SHIFT_PRIOR_SD * SHIFT_PRIOR_SD) / fit.sigma2];
   for (let week = n - RECENT_WEEKS; week < n; week++) {
     if (shiftWeeks.includes(week)) continue;
     const stepped = withColumn(columns, (t) => (t >= week ? 1 : 0));
-    const weighed = weighLocalLevels(y, flat(stepped, n), stepped.p);
-    const likeliest = weighed.reduce((a, b) => (b.weight > a.weight ? b : a));
-    const bayesFactor = Math.exp((likelihoodRatio(fit, likeliest.fit) - Math.log(n)) / 2);
-    models.push({ columns: stepped, odds: SHIFT_ODDS_PER_WEEK * bayesFactor, weighed });
+    const evidence = localLevelEvidence(y, flat(stepped, n), stepped.p, priors);
+    models.push({
+      columns: stepped,
+      logOdds: Math.log(SHIFT_ODDS_PER_WEEK) + evidence.logEvidence,
+      weighed: evidence.weighed,
+    });
   }
-  const total = models.reduce((sum, model) => sum + model.odds, 0);
-  return models.flatMap((model) =>
+  const top = Math.max(...models.map((model) => model.logOdds));
+  const odds = models.map((model) => Math.exp(model.logOdds - top));
+  const total = odds.reduce((sum, o) => sum + o, 0);
+  return models.flatMap((model, i) =>
     model.weighed.map(({ fit, weight }) => ({
       columns: model.columns,
       fit,
-      weight: (weight * model.odds) / total,
+      weight: (weight * (odds[i] ?? 0)) / total,
     })),
   );
 }

@@ -1,3 +1,4 @@
+import normal from '@stdlib/random-base-normal';
 import { describe, expect, it } from 'vitest';
 import { estimateObservational } from '../../../src/modules/impact/observational-estimate';
 import { HOURS_PER_WEEK, weekShare, windowShares } from '../../../src/modules/impact/week-shares';
@@ -82,6 +83,38 @@ describe('estimateObservational', () => {
     expect(result.fit.level_shifts).toBe(0);
     expect(result.prevented.low).toBeLessThan(0);
     expect(result.prevented.high).toBeGreaterThan(0);
+  });
+
+  it('rarely claims savings when volume dropped 26% four weeks before the campaign', () => {
+    // 60 seasonal series with 10% weekly noise (seeded), 26% fewer contacts (log −0.3) from
+    // four weeks before the campaign on, and a campaign in April that changed nothing. Four
+    // weeks are too few for the shift search, and under the BIC weight of a recent shift 9 of
+    // the 54 answered intervals excluded 0; a 95% interval may do so in 5% of them, plus two
+    // binomial standard errors (the bench's bar).
+    let answered = 0;
+    let alarms = 0;
+    for (let seed = 1; seed <= 60; seed++) {
+      const noise = normal.factory(0, 0.1, { seed });
+      const weeks = Array.from({ length: 108 }, (_, w) =>
+        Math.round(
+          200 *
+            Math.exp(0.3 * Math.sin((2 * Math.PI * w) / 52.18) + (w >= 100 ? -0.3 : 0) + noise()),
+        ),
+      );
+      const result = estimateObservational({
+        firstWeek: '2024-04-01',
+        history: weeks.slice(0, 104),
+        windowShares: [1, 1, 1, 1],
+        observed: weeks.slice(104).reduce((a, b) => a + b, 0),
+        draws: 1_000,
+        seed,
+      });
+      if (result.status !== 'ok') continue;
+      answered++;
+      if (result.prevented.low > 0 || result.prevented.high < 0) alarms++;
+    }
+    expect(answered).toBeGreaterThanOrEqual(50);
+    expect(alarms / answered).toBeLessThanOrEqual(0.05 + 2 * Math.sqrt((0.05 * 0.95) / answered));
   });
 
   it('says so instead of a number when the series broke just before the campaign', () => {
