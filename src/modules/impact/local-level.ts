@@ -35,29 +35,75 @@ export type LocalLevelFit = {
 /** Prior variances of the coefficients β_j in units of σ² (undefined: diffuse). */
 export type CoefficientPriors = readonly (number | undefined)[];
 
-/** The filter for one q; `x` is row-major n × p. */
-export function filterLocalLevel(
-  y: ArrayLike<number>,
-  x: ArrayLike<number>,
-  p: number,
-  q: number,
-  priors: CoefficientPriors = [],
-): LocalLevelFit {
-  const m = p + 1;
-  const n = y.length;
-  const a = new Float64Array(m);
+/** The filter between two observations: its state, and the likelihood's terms so far. */
+type Running = {
+  m: number;
+  a: Float64Array;
+  P: Float64Array;
+  sumSquares: number;
+  sumLogF: number;
+  counted: number;
+  /** v/√F per observation (NaN while diffuse), scaled by σ once the filter ends. */
+  errors: Float64Array;
+  squares: Float64Array;
+  logF: Float64Array;
+};
+
+function started(m: number, n: number, priors: CoefficientPriors): Running {
   const P = new Float64Array(m * m);
   P[0] = DIFFUSE;
-  for (let j = 0; j < p; j++) P[(j + 1) * m + j + 1] = priors[j] ?? DIFFUSE;
+  for (let j = 0; j < m - 1; j++) P[(j + 1) * m + j + 1] = priors[j] ?? DIFFUSE;
+  return {
+    m,
+    a: new Float64Array(m),
+    P,
+    sumSquares: 0,
+    sumLogF: 0,
+    counted: 0,
+    errors: new Float64Array(n).fill(Number.NaN),
+    squares: new Float64Array(n).fill(Number.NaN),
+    logF: new Float64Array(n).fill(Number.NaN),
+  };
+}
+
+/**
+ * The same filter with one more coefficient, from its prior (0, `prior`·σ²) and uncorrelated
+ * with the rest. Exact for a regressor that is zero in every week filtered so far: until it is
+ * not, the new coefficient adds zero to each prediction, gain and update.
+ */
+function widened(run: Running, prior: number): Running {
+  const { m } = run;
+  const P = new Float64Array((m + 1) * (m + 1));
+  for (let i = 0; i < m; i++) P.set(run.P.subarray(i * m, i * m + m), i * (m + 1));
+  P[m * (m + 1) + m] = prior;
+  const a = new Float64Array(m + 1);
+  a.set(run.a);
+  return {
+    ...run,
+    m: m + 1,
+    a,
+    P,
+    errors: run.errors.slice(),
+    squares: run.squares.slice(),
+    logF: run.logF.slice(),
+  };
+}
+
+/** Filters the weeks `from` ≤ t < `to` of y; `x` is row-major n × (m − 1). */
+function advance(
+  run: Running,
+  y: ArrayLike<number>,
+  x: ArrayLike<number>,
+  q: number,
+  from: number,
+  to: number,
+) {
+  const { m, a, P } = run;
+  const p = m - 1;
+  const n = y.length;
   const z = new Float64Array(m);
   const pz = new Float64Array(m);
-  const standardized = new Float64Array(n).fill(Number.NaN);
-  const squares = new Float64Array(n).fill(Number.NaN);
-  const logF = new Float64Array(n).fill(Number.NaN);
-  let sumSquares = 0;
-  let sumLogF = 0;
-  let counted = 0;
-  for (let t = 0; t < n; t++) {
+  for (let t = from; t < to; t++) {
     if (Number.isNaN(y[t])) {
       if (t < n - 1) P[0] = (P[0] ?? 0) + q;
       continue;
@@ -83,27 +129,44 @@ export function filterLocalLevel(
     // An observation whose variance is still dominated by a diffuse part of the state only
     // pins that part down (the first ones; a regressor that starts later).
     if (f < DIFFUSE * 1e-3) {
-      sumSquares += (v * v) / f;
-      sumLogF += Math.log(f);
-      counted++;
-      standardized[t] = v / Math.sqrt(f);
-      squares[t] = (v * v) / f;
-      logF[t] = Math.log(f);
+      run.sumSquares += (v * v) / f;
+      run.sumLogF += Math.log(f);
+      run.counted++;
+      run.errors[t] = v / Math.sqrt(f);
+      run.squares[t] = (v * v) / f;
+      run.logF[t] = Math.log(f);
     }
     if (t < n - 1) P[0] = (P[0] ?? 0) + q;
   }
-  const sigma2 = counted > 0 ? sumSquares / counted : Number.NaN;
-  for (let t = 0; t < n; t++) standardized[t] = (standardized[t] ?? 0) / Math.sqrt(sigma2);
+}
+
+function finished(run: Running, q: number): LocalLevelFit {
+  const { counted } = run;
+  const sigma2 = counted > 0 ? run.sumSquares / counted : Number.NaN;
+  const standardized = run.errors.map((e) => e / Math.sqrt(sigma2));
   return {
     q,
     sigma2,
-    state: a,
-    covariance: P,
-    logLikelihood: -0.5 * counted * Math.log(sigma2) - 0.5 * sumLogF,
+    state: run.a,
+    covariance: run.P,
+    logLikelihood: -0.5 * counted * Math.log(sigma2) - 0.5 * run.sumLogF,
     standardized,
     effective: counted,
-    terms: { squares, logF },
+    terms: { squares: run.squares, logF: run.logF },
   };
+}
+
+/** The filter for one q; `x` is row-major n × p. */
+export function filterLocalLevel(
+  y: ArrayLike<number>,
+  x: ArrayLike<number>,
+  p: number,
+  q: number,
+  priors: CoefficientPriors = [],
+): LocalLevelFit {
+  const run = started(p + 1, y.length, priors);
+  advance(run, y, x, q, 0, y.length);
+  return finished(run, q);
 }
 
 /** The best q on the grid (concentrated likelihood). */
@@ -135,6 +198,8 @@ export function weighLocalLevels(
   return localLevelEvidence(y, x, p, priors).weighed;
 }
 
+type Evidence = { weighed: { fit: LocalLevelFit; weight: number }[]; logEvidence: number };
+
 /**
  * The same, with the model's log marginal likelihood over the grid (up to a constant that
  * depends only on the observations counted): two models that count the same observations
@@ -145,10 +210,50 @@ export function localLevelEvidence(
   x: ArrayLike<number>,
   p: number,
   priors: CoefficientPriors = [],
-): { weighed: { fit: LocalLevelFit; weight: number }[]; logEvidence: number } {
-  const fits = Q_GRID.map((q) => filterLocalLevel(y, x, p, q, priors)).filter((fit) =>
-    Number.isFinite(fit.logLikelihood),
-  );
+): Evidence {
+  return evidenceOf(Q_GRID.map((q) => filterLocalLevel(y, x, p, q, priors)));
+}
+
+/**
+ * `localLevelEvidence` of the model, and of the model with a step after each of `weeks` (a
+ * regressor 0 before the week, 1 from it; `stepped(week)` is that design, row-major
+ * n × (p + 1)), the step's coefficient from N(0, `stepPrior`·σ²). Each stepped filter takes up
+ * the model's own where the step begins, as the weeks before it filter alike; for steps in the
+ * last weeks of a long history that is most of the arithmetic saved.
+ */
+export function localLevelEvidenceWithSteps(
+  y: ArrayLike<number>,
+  x: ArrayLike<number>,
+  p: number,
+  weeks: readonly number[],
+  stepped: (week: number) => ArrayLike<number>,
+  stepPrior: number,
+): { model: Evidence; steps: Map<number, Evidence> } {
+  const n = y.length;
+  const order = [...new Set(weeks)].sort((a, b) => a - b);
+  const designs = new Map(order.map((week) => [week, stepped(week)]));
+  const fits = new Map<number, LocalLevelFit[]>(order.map((week) => [week, []]));
+  const modelFits = Q_GRID.map((q) => {
+    const run = started(p + 1, n, []);
+    let t = 0;
+    for (const week of order) {
+      advance(run, y, x, q, t, week);
+      t = week;
+      const step = widened(run, stepPrior);
+      advance(step, y, designs.get(week) ?? [], q, week, n);
+      fits.get(week)?.push(finished(step, q));
+    }
+    advance(run, y, x, q, t, n);
+    return finished(run, q);
+  });
+  return {
+    model: evidenceOf(modelFits),
+    steps: new Map(order.map((week) => [week, evidenceOf(fits.get(week) ?? [])])),
+  };
+}
+
+function evidenceOf(all: LocalLevelFit[]): Evidence {
+  const fits = all.filter((fit) => Number.isFinite(fit.logLikelihood));
   const top = Math.max(...fits.map((fit) => fit.logLikelihood));
   const odds = fits.map((fit) => Math.exp(fit.logLikelihood - top));
   const sum = odds.reduce((a, b) => a + b, 0);

@@ -5,7 +5,7 @@ import {
   fitLocalLevel,
   type LocalLevelFit,
   likelihoodRatio,
-  localLevelEvidence,
+  localLevelEvidenceWithSteps,
 } from './local-level';
 import { historyProblem, observedWeeks, type WeekCount } from './missing-weeks';
 
@@ -220,13 +220,25 @@ function counterfactualModels(
   shiftWeeks: number[],
 ): { columns: Design; fit: LocalLevelFit; weight: number }[] {
   const n = y.length;
-  const base = localLevelEvidence(y, flat(columns, n), columns.p);
-  const models = [{ columns, logOdds: base.logEvidence, weighed: base.weighed }];
-  const priors = [...Array<undefined>(columns.p), (SHIFT_PRIOR_SD * SHIFT_PRIOR_SD) / fit.sigma2];
-  for (let week = n - RECENT_WEEKS; week < n; week++) {
-    if (shiftWeeks.includes(week)) continue;
-    const stepped = withColumn(columns, (t) => (t >= week ? 1 : 0));
-    const evidence = localLevelEvidence(y, flat(stepped, n), stepped.p, priors);
+  const weeks = Array.from({ length: RECENT_WEEKS }, (_, i) => n - RECENT_WEEKS + i).filter(
+    (week) => week >= 0 && !shiftWeeks.includes(week),
+  );
+  const designs = new Map(
+    weeks.map((week) => [week, withColumn(columns, (t) => (t >= week ? 1 : 0))]),
+  );
+  const { model, steps } = localLevelEvidenceWithSteps(
+    y,
+    flat(columns, n),
+    columns.p,
+    weeks,
+    (week) => flat(designs.get(week) ?? columns, n),
+    (SHIFT_PRIOR_SD * SHIFT_PRIOR_SD) / fit.sigma2,
+  );
+  const models = [{ columns, logOdds: model.logEvidence, weighed: model.weighed }];
+  for (const week of weeks) {
+    const evidence = steps.get(week);
+    const stepped = designs.get(week);
+    if (!evidence || !stepped) continue;
     models.push({
       columns: stepped,
       logOdds: Math.log(SHIFT_ODDS_PER_WEEK) + evidence.logEvidence,
