@@ -2,9 +2,8 @@ import { sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../src/db/json-param';
-import { migrateDatabase } from '../../src/db/migrate';
 import { emailDeliveries } from '../../src/db/schema';
-import { migrateEmptyDatabaseTo } from '../helpers/migrate-to';
+import { migrateEmptyDatabaseTo, migrateTo } from '../helpers/migrate-to';
 import { readJson } from '../helpers/read-json';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 import { createTestDatabase } from '../helpers/test-database';
@@ -80,7 +79,7 @@ describe('migration 0036 over stored measurements', () => {
                 '{"status":"ok","expected":12}'::jsonb)`);
     }
 
-    await migrateDatabase(t.database);
+    await migrateTo(t.database, '0036_remeasure_exposure_start');
 
     const left = rowsOf<{ campaign_id: string }>(
       await t.deps.db.execute(sql`select campaign_id from campaign_measurements`),

@@ -8,16 +8,20 @@ import { startTestApp, type TestApp } from '../helpers/test-app';
 import { createTestDatabase } from '../helpers/test-database';
 
 /**
- * Migration 0035: observational estimates stored before weeks without any ticket counted as
- * missing (an imported log that stops read as years of zeros) are dropped, so the next
+ * Migrations 0035 and 0037: observational estimates stored by an earlier model (0035: before
+ * weeks without any ticket counted as missing, an imported log that stops read as years of
+ * zeros; 0037: before a recent shift's size had a normal prior) are dropped, so the next
  * measure-campaigns run, or the report meanwhile, measures them again; holdout measurements
  * stay stored.
  */
-describe('migration 0035 over stored measurements', () => {
+describe.each([
+  ['0035', '0034_import_repeated_rows'],
+  ['0037', '0036_remeasure_exposure_start'],
+])('migration %s over stored measurements', (_, before) => {
   let t: TestApp;
   beforeAll(async () => {
     const database = await createTestDatabase();
-    await migrateEmptyDatabaseTo(database, '0034_import_repeated_rows');
+    await migrateEmptyDatabaseTo(database, before);
     t = await startTestApp({ database });
   });
   afterAll(() => t?.close());

@@ -17,6 +17,14 @@ export async function migrateEmptyDatabaseTo(database: Database, lastTag: string
   await database.db.execute(sql`drop schema if exists drizzle cascade`);
   await database.db.execute(sql`drop schema public cascade`);
   await database.db.execute(sql`create schema public`);
+  await migrateTo(database, lastTag);
+}
+
+/**
+ * Applies the migrations the database lacks up to `lastTag`, and none after it: a test of one
+ * migration's effect, which a later migration would change again.
+ */
+export async function migrateTo(database: Database, lastTag: string): Promise<void> {
   const journal: Journal = JSON.parse(
     await readFile(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8'),
   );
