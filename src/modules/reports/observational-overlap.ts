@@ -1,9 +1,10 @@
 import type { ReportCampaign } from './report-schemas';
 
-type Answered = Pick<ReportCampaign, 'id' | 'starts_at' | 'window_ends_at' | 'target_reasons'>;
+type Answered = Pick<ReportCampaign, 'id' | 'exposure' | 'window_ends_at' | 'target_reasons'>;
 
+/** The weeks its estimate counts: from where its measurement starts to its window's end. */
 const span = (c: Answered) => ({
-  from: Date.parse(c.starts_at ?? c.window_ends_at),
+  from: Date.parse(c.exposure.measured_from ?? c.window_ends_at),
   to: Date.parse(c.window_ends_at),
 });
 

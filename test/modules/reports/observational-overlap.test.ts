@@ -1,5 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { overlappingObservational } from '../../../src/modules/reports/observational-overlap';
 import { startPacedApp } from '../../helpers/paced-app';
 import { readJson } from '../../helpers/read-json';
 
@@ -98,5 +99,48 @@ describe('the observational total of the leaders’ report', { timeout: paced.ti
       prevented: String(report.totals.prevented_observational.estimate),
       note,
     });
+  });
+});
+
+describe('which observational estimates overlap', () => {
+  const campaign = (id: string, measuredFrom: string, windowEnds: string, startsAt: string) => ({
+    id,
+    starts_at: startsAt,
+    exposure: { measured_from: measuredFrom, ends_at: null, note: null },
+    window_ends_at: windowEnds,
+    target_reasons: ['billing'],
+  });
+
+  it('compares the periods measured, not the planned ones', () => {
+    // Planned for 10 March, its email sent on 1 March, cancelled on 3 March: measured from
+    // 1 March, so it claims the same contacts as a campaign measured until 8 March.
+    const cancelled = campaign(
+      'a',
+      '2026-03-01T00:00:00Z',
+      '2026-03-17T00:00:00Z',
+      '2026-03-10T00:00:00Z',
+    );
+    const before = campaign(
+      'b',
+      '2026-02-20T00:00:00Z',
+      '2026-03-08T00:00:00Z',
+      '2026-02-20T00:00:00Z',
+    );
+    expect([...overlappingObservational([cancelled, before])].sort()).toEqual(['a', 'b']);
+    // Back-dated to 1 January but published on 20 January: measured from then, after a
+    // campaign measured 2 to 19 January.
+    const backDated = campaign(
+      'c',
+      '2026-01-20T00:00:00Z',
+      '2026-02-03T00:00:00Z',
+      '2026-01-01T00:00:00Z',
+    );
+    const earlier = campaign(
+      'd',
+      '2026-01-02T00:00:00Z',
+      '2026-01-19T00:00:00Z',
+      '2026-01-02T00:00:00Z',
+    );
+    expect([...overlappingObservational([backDated, earlier])]).toEqual([]);
   });
 });
