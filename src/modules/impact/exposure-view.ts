@@ -4,13 +4,14 @@ import type { Exposure } from './impact-schemas';
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
 const DAY_MS = 24 * HOUR_MS;
+/** A publication this soon after the planned start is measured from it without a note. */
+const NOTED_DELAY_MS = 5 * MINUTE_MS;
 
 const count = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
 
 /** A delay in the unit a reader would say it in: minutes, hours under two days, or days. */
 function delay(ms: number): string {
   const minutes = Math.round(ms / MINUTE_MS);
-  if (minutes < 1) return 'less than a minute';
   if (minutes < 60) return count(minutes, 'minute');
   const hours = Math.round(ms / HOUR_MS);
   return hours < 48 ? count(hours, 'hour') : count(Math.round(ms / DAY_MS), 'day');
@@ -25,11 +26,12 @@ export function exposureView(row: ExposureColumns): Exposure {
   const { start, end, from } = exposurePeriod(row);
   const note = (() => {
     switch (from) {
-      case 'publication':
-        return (
-          `published ${delay((start?.getTime() ?? 0) - (row.startsAt?.getTime() ?? 0))} after ` +
-          'its planned start; measured from publication'
-        );
+      case 'publication': {
+        const late = (start?.getTime() ?? 0) - (row.startsAt?.getTime() ?? 0);
+        // A start typed to the minute and published at once is not worth a note in a report.
+        if (late < NOTED_DELAY_MS) return null;
+        return `published ${delay(late)} after its planned start; measured from publication`;
+      }
       case 'first_email':
         return (
           'cancelled before its planned start, after its email went out; measured from its ' +

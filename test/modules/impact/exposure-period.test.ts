@@ -9,6 +9,7 @@ import {
   exposurePeriod,
   exposureStartSql,
 } from '../../../src/modules/impact/exposure-period';
+import { exposureView } from '../../../src/modules/impact/exposure-view';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 
 const d = (iso: string) => new Date(iso);
@@ -179,5 +180,28 @@ describe('the exposure period, in TypeScript and in SQL', () => {
         expected(({ end }) => end === null || end > instant),
       );
     }
+  });
+});
+
+describe('the exposure note', () => {
+  const published = (at: string) =>
+    exposureView({
+      startsAt: d('2026-03-02T09:00:00Z'),
+      endsAt: null,
+      publishedAt: d(at),
+      cancelledAt: null,
+      firstEmailAt: null,
+    });
+
+  it('measures from publication however late, and says so only past a few minutes', () => {
+    // A start typed to the minute in the console and published at once.
+    expect(published('2026-03-02T09:00:40Z')).toEqual({
+      measured_from: '2026-03-02T09:00:40.000Z',
+      ends_at: null,
+      note: null,
+    });
+    expect(published('2026-03-02T12:10:00Z').note).toBe(
+      'published 3 hours after its planned start; measured from publication',
+    );
   });
 });
