@@ -31,8 +31,16 @@ export const emailAddress = () =>
     .pipe(z.email().max(320))
     .openapi({ type: 'string', format: 'email' });
 
-/** The domain's IDNA (punycode) form, or the domain as it was when it is not a valid name. */
+/** What a URL parser would take for the end of a host name (a path, port, query...). */
+const NOT_IN_A_NAME = /[\s/?#:@\\%[\]]/;
+
+/**
+ * The domain's IDNA (punycode) form, or the domain as it was when it is not a valid name (the
+ * email check then refuses it). The URL parser drops whatever follows a host name, so a domain
+ * holding such a character is not given to it: `ada@evil.com#ü` would become `ada@evil.com`.
+ */
 function asciiDomain(domain: string): string {
+  if (NOT_IN_A_NAME.test(domain)) return domain;
   try {
     return new URL(`http://${domain}`).hostname || domain;
   } catch {

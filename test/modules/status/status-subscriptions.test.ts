@@ -197,6 +197,10 @@ describe('status page: email subscriptions, incident pages and uptime', () => {
     expect(await sendStatusEmails(t.deps)).toEqual({ sent: 1 });
     expect((await outbox()).map((m) => m.to)).toEqual(['leser@xn--bcher-kva.example']);
 
+    // What a URL parser would drop after a host name must not be dropped from an address.
+    for (const crafted of ['ada@evil.example#ü', 'ada@bücher.example/x', 'ada@bücher.example:25']) {
+      await expectProblem(await subscribe(crafted), 400, 'validation_failed');
+    }
     const refused = await expectProblem(
       await subscribe('léa@example.com'),
       400,
