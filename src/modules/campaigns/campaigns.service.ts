@@ -253,7 +253,21 @@ function applyPatch(
   // What the campaign's state allows (its moves, an active one's start and holdout) was
   // settled before (lifecycleConflict).
   if (patch.holdout_percent !== undefined) next.holdoutPercent = patch.holdout_percent;
-  if (patch.starts_at !== undefined) next.startsAt = new Date(patch.starts_at);
+  if (patch.starts_at !== undefined) {
+    next.startsAt = new Date(patch.starts_at);
+    // A published campaign shows from its start: moved into the past, it would be measured
+    // from a start nobody saw. Publishing a draft back-dated is measured from its publication.
+    const moved = next.startsAt.getTime() !== row.startsAt?.getTime();
+    if (row.publishedAt && moved && next.startsAt < now) {
+      invalid([
+        bodyError(
+          'starts_at',
+          'must not be in the past once the campaign is published: it would not have shown ' +
+            'then; set a later time, or publish a copy',
+        ),
+      ]);
+    }
+  }
   if (patch.ends_at !== undefined) next.endsAt = patch.ends_at ? new Date(patch.ends_at) : null;
 
   switch (patch.status) {

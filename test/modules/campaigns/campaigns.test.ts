@@ -335,6 +335,34 @@ describe('campaigns', () => {
     expect(Object.keys(trail[2].changes).sort()).toEqual(['published_at']);
   });
 
+  it('refuses to move a published campaign’s start into the past, and changes nothing', async () => {
+    // Published on 2 March for 3 March; on 2 March at 10:00 someone sets its start to 1 March.
+    const scheduled = await readJson(await create({ ...banner, publish: true }));
+    t.clock.set('2026-03-02T10:00:00Z');
+    const problem = await expectProblem(
+      await patch(scheduled.id, { starts_at: '2026-03-01T00:00:00Z' }),
+      400,
+      'validation_failed',
+    );
+    expect(problem.errors).toEqual([
+      expect.objectContaining({ path: 'starts_at', message: expect.stringMatching(/in the past/) }),
+    ]);
+    expect(await readJson(await t.request(`/v1/campaigns/${scheduled.id}`))).toMatchObject({
+      status: 'scheduled',
+      starts_at: '2026-03-03T00:00:00.000Z',
+      version: scheduled.version,
+    });
+    // Later, or sent back as it is, the start is taken.
+    expect((await patch(scheduled.id, { starts_at: '2026-03-04T00:00:00Z' })).status).toBe(200);
+    // A draft published back-dated is measured from its publication: that stays allowed.
+    const draft = await readJson(await create({ ...banner, title: 'Draft' }));
+    const published = await patch(draft.id, {
+      status: 'scheduled',
+      starts_at: '2026-03-01T00:00:00Z',
+    });
+    expect(published.status).toBe(200);
+  });
+
   it('answers 409 to a change of the holdout or start of an active campaign, changes nothing, and takes them unchanged', async () => {
     const live = await readJson(await create({ ...banner, starts_at: undefined, publish: true }));
     t.clock.set('2026-03-02T10:00:00Z');
