@@ -50,16 +50,14 @@ export const campaignRoutes = createConsoleRouter();
 const pathId = (c: ConsoleContext) => c.req.param('id') ?? '';
 const ops = signedIn(PAGE_ROLES.campaigns);
 
-/**
- * The events a campaign may link to, each named with its start day in its own zone: a holidays
- * import gives every year's Christmas one title, and a title alone cannot tell them apart.
- */
 /** How long after a one-off event ends it is still offered: a campaign may follow it up. */
 const RECENT_EVENT_DAYS = 30;
 
 /**
  * Events a campaign can be linked to: recurring ones, one-off ones not long over, and the one
- * already linked. Ten years of imported holidays would otherwise fill the list with the past.
+ * already linked (ten years of imported holidays would otherwise fill the list with the past),
+ * each named with its start day in its own zone: a holidays import gives every year's
+ * Christmas one title, and a title alone cannot tell them apart.
  */
 async function eventChoices(deps: Deps, linked: string | undefined) {
   const since = new Date(deps.clock.now().getTime() - RECENT_EVENT_DAYS * 86_400_000);

@@ -170,40 +170,24 @@ export function filterLocalLevel(
 }
 
 /** The best q on the grid (concentrated likelihood). */
-export function fitLocalLevel(
-  y: ArrayLike<number>,
-  x: ArrayLike<number>,
-  p: number,
-  priors: CoefficientPriors = [],
-) {
+export function fitLocalLevel(y: ArrayLike<number>, x: ArrayLike<number>, p: number) {
   let best: LocalLevelFit | null = null;
-  for (const { fit } of weighLocalLevels(y, x, p, priors)) {
+  for (const { fit } of localLevelEvidence(y, x, p).weighed) {
     if (!best || fit.logLikelihood > best.logLikelihood) best = fit;
   }
-  return best ?? filterLocalLevel(y, x, p, 0, priors);
+  return best ?? filterLocalLevel(y, x, p, 0);
 }
+
+type Evidence = { weighed: { fit: LocalLevelFit; weight: number }[]; logEvidence: number };
 
 /**
  * Every q on the grid with its posterior weight: a flat prior over the (log-spaced) grid, σ²
  * integrated out under its 1/σ² prior, which leaves the concentrated likelihood. The best q
  * alone understates how far the level may wander: its estimate piles up at 0 even when the
  * level does move (Shephard & Harvey 1990), and a forecast from q = 0 holds the level still.
- */
-export function weighLocalLevels(
-  y: ArrayLike<number>,
-  x: ArrayLike<number>,
-  p: number,
-  priors: CoefficientPriors = [],
-): { fit: LocalLevelFit; weight: number }[] {
-  return localLevelEvidence(y, x, p, priors).weighed;
-}
-
-type Evidence = { weighed: { fit: LocalLevelFit; weight: number }[]; logEvidence: number };
-
-/**
- * The same, with the model's log marginal likelihood over the grid (up to a constant that
- * depends only on the observations counted): two models that count the same observations
- * compare by the difference, a log Bayes factor (Kass & Raftery 1995).
+ * With them, the model's log marginal likelihood over the grid (up to a constant that depends
+ * only on the observations counted): two models that count the same observations compare by
+ * the difference, a log Bayes factor (Kass & Raftery 1995).
  */
 export function localLevelEvidence(
   y: ArrayLike<number>,
