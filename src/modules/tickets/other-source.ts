@@ -45,12 +45,14 @@ export async function storedUnderOtherSource(
         union all
         select (select t.source from tickets t where t.source > s.source order by t.source limit 1),
                s.depth + 1
-        from sources s where s.source is not null and s.depth < ${SOURCES_MAX}
+        from sources s where s.source is not null and s.depth < ${SOURCES_MAX + notLookedIn.size}
       )
       select source from sources where source is not null`),
   )
     .map((row) => row.source)
-    .filter((source) => !notLookedIn.has(source));
+    // Left out after the walk, which goes that much further so they take no other's place.
+    .filter((source) => !notLookedIn.has(source))
+    .slice(0, SOURCES_MAX);
   if (sources.length === 0) return undefined;
   const size = Math.max(SAMPLE_MIN, Math.floor(PROBES_MAX / sources.length));
   const sample = [...new Map(tickets.map((t) => [`${t.source}\n${t.externalId}`, t])).values()]
