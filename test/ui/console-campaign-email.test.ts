@@ -162,6 +162,7 @@ describe('the console email campaign view and campaign page', () => {
 
   it('states the impact window in days as a reader writes them, not as a float', async () => {
     // Ending 3 days 4 hours after it starts: a window of 17.1666… days with the default 14.
+    // Published as it starts (the clock reads 06:30), so it is measured from that start.
     const { id } = await publishCampaign(t, {
       channels: ['banner'],
       title: 'Short notice',
@@ -169,8 +170,8 @@ describe('the console email campaign view and campaign page', () => {
       severity: 'info',
       audience: { type: 'all' },
       holdout_percent: 10,
-      starts_at: '2026-03-02T06:00:00Z',
-      ends_at: '2026-03-05T10:00:00Z',
+      starts_at: '2026-03-02T06:30:00Z',
+      ends_at: '2026-03-05T10:30:00Z',
       publish: true,
     });
     const admin = consoleClient(t);
