@@ -153,7 +153,7 @@ describe('npm start (the Node entry)', { timeout: ENTRY_TEST_TIMEOUT_MS }, () =>
     child.stderr?.on('data', (chunk) => {
       stderr += chunk;
     });
-    const code = await new Promise((resolve) => child.once('exit', resolve));
+    const code = await new Promise((resolve) => child.once('close', resolve));
     expect(code).toBe(1);
     expect(stderr).toContain('PORT:');
   });

@@ -47,8 +47,13 @@ export async function start(env: Record<string, string>): Promise<Started> {
   return { child, output: output.text, port, url: `http://127.0.0.1:${port}` };
 }
 
+/**
+ * Signals the entry and resolves to its exit code once its output is read to the end: 'exit'
+ * can come before the last of its stdout is read (seen under load: the final "stopped" line
+ * missing), 'close' only after its streams are closed.
+ */
 export async function stop(started: Started, signal: NodeJS.Signals): Promise<number | null> {
-  const exited = new Promise<number | null>((resolve) => started.child.once('exit', resolve));
+  const exited = new Promise<number | null>((resolve) => started.child.once('close', resolve));
   started.child.kill(signal);
   return exited;
 }
