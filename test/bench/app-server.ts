@@ -110,3 +110,28 @@ export function apiCaller(base: string, key: string) {
     return body;
   };
 }
+
+/** The light calls whose latency shows whether heavy work left the request thread free. */
+export function lightCalls(base: string, appKey: string) {
+  return {
+    health: () => fetch(`${base}/health`).then((r) => r.text()),
+    notices: () =>
+      fetch(`${base}/v1/accounts/bench-account/notices`, {
+        headers: { authorization: `Bearer ${appKey}` },
+      }).then((r) => r.text()),
+  };
+}
+
+/** Times `call` again and again, 10 ms apart, into `samples` until `done()`. */
+export async function probeUntil(
+  call: () => Promise<unknown>,
+  done: () => boolean,
+  samples: number[],
+) {
+  while (!done()) {
+    const started = performance.now();
+    await call();
+    samples.push(performance.now() - started);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

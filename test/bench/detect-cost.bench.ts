@@ -13,7 +13,7 @@ import { settleRecontacts } from '../../src/modules/recontacts/recontact-work';
 import { importCsvTickets } from '../../src/modules/tickets/import.service';
 import { NYC_COMPLAINTS } from '../helpers/shared-data';
 import { withDatabase } from '../helpers/template-databases';
-import { apiCaller, startAppServer } from './app-server';
+import { apiCaller, lightCalls, probeUntil, startAppServer } from './app-server';
 import { BENCH_ADMIN_URL, freshBenchDatabase } from './bench-database';
 
 /**
@@ -154,27 +154,13 @@ const groupByTickets = () =>
 const groupBy = await timed(groupByTickets);
 
 // Latency of the light calls, idle and while the heavy ones run.
-const light = {
-  health: () => fetch(`${server.base}/health`).then((r) => r.text()),
-  notices: () =>
-    fetch(`${server.base}/v1/accounts/bench-account/notices`, {
-      headers: { authorization: `Bearer ${appKey}` },
-    }).then((r) => r.text()),
-};
-async function probe(name: keyof typeof light, until: () => boolean, samples: number[]) {
-  while (!until()) {
-    const started = performance.now();
-    await light[name]();
-    samples.push(performance.now() - started);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+const light = lightCalls(server.base, appKey);
 async function underLoad<T>(work: () => Promise<T>) {
   let done = false;
   const samples = { health: [] as number[], notices: [] as number[] };
   const probes = [
-    probe('health', () => done, samples.health),
-    probe('notices', () => done, samples.notices),
+    probeUntil(light.health, () => done, samples.health),
+    probeUntil(light.notices, () => done, samples.notices),
   ];
   const result = await work();
   done = true;

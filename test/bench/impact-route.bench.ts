@@ -7,7 +7,7 @@ import { createLogger } from '../../src/logger';
 import { createApiKey } from '../../src/modules/auth/api-keys.service';
 import { measureAndStore } from '../../src/modules/impact/stored-measurements';
 import { rebuildRollup } from '../../src/modules/reasons/reason-weeks-rollup';
-import { apiCaller, startAppServer } from './app-server';
+import { apiCaller, lightCalls, probeUntil, startAppServer } from './app-server';
 import { dropBenchDatabase, freshBenchDatabase, keptBenchDatabase } from './bench-database';
 import { simulateWorkspace } from './support-data';
 
@@ -252,13 +252,7 @@ try {
   };
 
   // Latency of the light calls, idle and while the computing calls run.
-  const light = {
-    health: () => fetch(`${server.base}/health`).then((r) => r.text()),
-    notices: () =>
-      fetch(`${server.base}/v1/accounts/bench-account/notices`, {
-        headers: { authorization: `Bearer ${appKey}` },
-      }).then((r) => r.text()),
-  };
+  const light = lightCalls(server.base, appKey);
   const idle = { health: [] as number[], notices: [] as number[] };
   for (let i = 0; i < 100; i++) {
     for (const name of ['health', 'notices'] as const) {
@@ -269,15 +263,10 @@ try {
   }
   let done = false;
   const busy = { health: [] as number[], notices: [] as number[] };
-  const probe = async (name: keyof typeof light) => {
-    while (!done) {
-      const started = performance.now();
-      await light[name]();
-      busy[name].push(performance.now() - started);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  };
-  const probes = [probe('health'), probe('notices')];
+  const probes = [
+    probeUntil(light.health, () => done, busy.health),
+    probeUntil(light.notices, () => done, busy.notices),
+  ];
 
   const timings = { groupBy: [] as number[], impact: [] as number[], report: [] as number[] };
   try {
