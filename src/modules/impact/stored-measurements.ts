@@ -17,6 +17,14 @@ import {
 import { ranBy } from './not-run-impact';
 import { observationalImpact } from './observational-impact';
 
+/**
+ * The version of the measuring code: raise it with any change that would store different
+ * measurements or estimates for the same tickets (a new estimator, a new exposure rule).
+ * Rows stored by another version read as missing: the report measures those campaigns
+ * itself until the job has measured them again.
+ */
+export const MEASUREMENT_METHOD_VERSION = 1;
+
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 /** The job runs every 10 minutes: a measurement younger than two runs is current. */
@@ -76,10 +84,11 @@ export async function measureAndStore(deps: Deps, now: Date): Promise<number> {
     .where(
       and(
         ranBy(now),
-        // Not yet measured once settled (an open-ended campaign never is, until cancelled), or
-        // settled before held-out accounts emailed anyway were counted.
+        // Not yet measured once settled by this version (an open-ended campaign never is,
+        // until cancelled), or settled before held-out accounts emailed anyway were counted.
         sql`not exists (select 1 from campaign_measurements m
           where m.campaign_id = ${campaigns.id}
+            and m.method_version = ${MEASUREMENT_METHOD_VERSION}
             and m.measured_at >= ${exposureEndSql} + ${settledAfter}::interval
             and m.measurement -> 'groups' -> 'holdout' ? 'emailedAnyway')`,
       ),
@@ -115,6 +124,7 @@ export async function measureAndStore(deps: Deps, now: Date): Promise<number> {
         measurement: stored(measurement),
         observational:
           row.holdoutPercent === 0 ? await observationalImpact(deps, row, window.end) : null,
+        methodVersion: MEASUREMENT_METHOD_VERSION,
       });
     }
     if (values.length === 0) continue;
@@ -128,6 +138,7 @@ export async function measureAndStore(deps: Deps, now: Date): Promise<number> {
           measuredAt: sql`excluded.measured_at`,
           measurement: sql`excluded.measurement`,
           observational: sql`excluded.observational`,
+          methodVersion: sql`excluded.method_version`,
         },
       });
   }
@@ -157,6 +168,7 @@ export const storedMeasurementColumns = {
   storedAt: campaignMeasurements.measuredAt,
   storedMeasurement: sql<string | null>`${campaignMeasurements.measurement}::text`,
   storedObservational: sql<string | null>`${campaignMeasurements.observational}::text`,
+  storedMethodVersion: campaignMeasurements.methodVersion,
 };
 
 type WithStored = ExposureColumns &
@@ -165,11 +177,12 @@ type WithStored = ExposureColumns &
     storedAt: Date | null;
     storedMeasurement: string | null;
     storedObservational: string | null;
+    storedMethodVersion: number | null;
   };
 
 /**
- * The stored measurement a reader may use at `now` in place of measuring, or null: taken
- * after the campaign last changed, and either current (younger than two job runs) or final
+ * The stored measurement a reader may use at `now` in place of measuring, or null: taken by
+ * this version of the measuring code after the campaign last changed, and either current (younger than two job runs) or final
  * and settled (taken 30 days or more after the window closed). Its JSON is not parsed here: a
  * report reads 500 of them, and the request thread only passes them on to a compute thread.
  */
@@ -180,6 +193,7 @@ export function usableMeasurement(
 ): StoredMeasurementJson | null {
   const { storedAt, storedWindowEnd, storedMeasurement } = row;
   if (!storedAt || !storedWindowEnd || storedMeasurement === null) return null;
+  if (row.storedMethodVersion !== MEASUREMENT_METHOD_VERSION) return null;
   if (row.updatedAt > storedAt) return null;
   const window = measurementWindow(row, storedAt, windowDays);
   if (window.end.getTime() !== storedWindowEnd.getTime()) return null;

@@ -144,11 +144,19 @@ async function reportInput(
     storedAt,
     storedMeasurement,
     storedObservational,
+    storedMethodVersion,
     ...row
   } of selected) {
     rows.push(row);
     const usable = usableMeasurement(
-      { ...row, storedWindowEnd, storedAt, storedMeasurement, storedObservational },
+      {
+        ...row,
+        storedWindowEnd,
+        storedAt,
+        storedMeasurement,
+        storedObservational,
+        storedMethodVersion,
+      },
       now,
       windowDays,
     );

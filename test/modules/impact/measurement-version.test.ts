@@ -1,0 +1,105 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rowsOf } from '../../../src/db/json-param';
+import { sendDueEmails } from '../../../src/modules/email/delivery/send-due-emails';
+import {
+  MEASUREMENT_METHOD_VERSION,
+  measureAndStore,
+} from '../../../src/modules/impact/stored-measurements';
+import { readJson } from '../../helpers/read-json';
+import { startTestApp, type TestApp } from '../../helpers/test-app';
+
+const ACCOUNTS = 20;
+
+/**
+ * A measurement stored by another version of the measuring code (an earlier estimator, an
+ * earlier exposure rule) is not what this version would answer: the report measures the
+ * campaign itself, and the job measures it again, even once it is settled.
+ */
+describe('measurements stored by another version of the measuring code', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+    await t.deps.db.execute(sql`truncate campaigns, accounts, events, tickets cascade`);
+  });
+  afterAll(() => t.close());
+
+  it('are read as missing by the report and measured again by the job', async () => {
+    t.clock.set('2026-03-02T09:00:00Z');
+    const accounts = Array.from({ length: ACCOUNTS }, (_, i) => ({
+      id: `a-${i}`,
+      contacts: [{ email: `person${i}@example.com` }],
+    }));
+    expect(
+      (await t.request('/v1/accounts/batch', { method: 'POST', json: { accounts } })).status,
+    ).toBe(200);
+    const created = await t.request('/v1/campaigns', {
+      method: 'POST',
+      json: {
+        channels: ['email'],
+        title: 'New invoices',
+        body: 'Invoices move to the first of the month.',
+        audience: { type: 'all' },
+        starts_at: '2026-03-03T09:00:00Z',
+        ends_at: '2026-03-05T09:00:00Z',
+        holdout_percent: 50,
+        email: { template: 'announcement' },
+        publish: true,
+      },
+    });
+    expect(created.status, await created.clone().text()).toBe(201);
+    const campaignId = (await readJson(created)).id as string;
+    t.clock.set('2026-03-03T09:05:00Z');
+    expect((await sendDueEmails(t.deps)).sent).toBeGreaterThan(0);
+    // Settled: 30 days after its window (its end and 14 days) closed.
+    t.clock.set('2026-04-20T00:00:00Z');
+    const tickets = Array.from({ length: ACCOUNTS }, (_, i) => ({
+      source: 'test',
+      external_id: `t-${i}`,
+      account_id: `a-${i}`,
+      reason: 'Billing',
+      created_at: '2026-03-04T10:00:00Z',
+    }));
+    expect((await t.request('/v1/tickets', { method: 'POST', json: { tickets } })).status).toBe(
+      200,
+    );
+    const storedAt = t.clock.now().toISOString();
+    expect(await measureAndStore(t.deps, t.clock.now())).toBe(1);
+    expect(await measureAndStore(t.deps, t.clock.now())).toBe(0);
+
+    // A stored answer this version would not give, so the test sees which one is read.
+    await t.deps.db.execute(sql`
+      update campaign_measurements
+      set measurement = jsonb_set(measurement, '{groups,treated,contacts}', '999')`);
+    t.clock.set('2026-04-20T01:00:00Z');
+    const analyst = await t.keyFor('analyst');
+    const reported = async () => {
+      const response = await t.request(
+        '/v1/reports/prevented-contacts?from=2026-03-01&to=2026-03-31',
+        { key: analyst },
+      );
+      expect(response.status).toBe(200);
+      const [campaign] = (await readJson(response)).campaigns;
+      expect(campaign.id).toBe(campaignId);
+      return { contacts: campaign.treated.contacts, measuredAt: campaign.measured_at };
+    };
+    expect(await reported()).toEqual({ contacts: 999, measuredAt: storedAt });
+
+    await t.deps.db.execute(sql`
+      update campaign_measurements set method_version = ${MEASUREMENT_METHOD_VERSION + 1}`);
+    const live = await reported();
+    expect(live.measuredAt).toBe(t.clock.now().toISOString());
+    expect(live.contacts).toBeGreaterThan(0);
+    expect(live.contacts).toBeLessThan(ACCOUNTS);
+
+    expect(await measureAndStore(t.deps, t.clock.now())).toBe(1);
+    const [row] = rowsOf<{ version: number; contacts: number }>(
+      await t.deps.db.execute(sql`
+        select method_version as version,
+          (measurement -> 'groups' -> 'treated' ->> 'contacts')::int as contacts
+        from campaign_measurements`),
+    );
+    expect(row).toEqual({ version: MEASUREMENT_METHOD_VERSION, contacts: live.contacts });
+    expect(await measureAndStore(t.deps, t.clock.now())).toBe(0);
+  });
+});
