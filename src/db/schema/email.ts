@@ -67,6 +67,10 @@ export const emailDeliveries = pgTable(
     index('email_deliveries_queued_account_idx')
       .on(table.accountId)
       .where(sql`${table.status} = 'queued'`),
+    // A campaign's first email starts its exposure period (see exposure-period.ts).
+    index('email_deliveries_campaign_sent_idx')
+      .on(table.campaignId, table.sentAt)
+      .where(sql`${table.sentAt} is not null`),
   ],
 );
 

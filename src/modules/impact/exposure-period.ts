@@ -6,7 +6,7 @@ export type ExposureColumns = Pick<
   CampaignRow,
   'startsAt' | 'endsAt' | 'publishedAt' | 'cancelledAt'
 > & {
-  /** When its first email went out, as `firstEmailAtSql` selects it (read for a cancelled one). */
+  /** When its first email went out, as `firstEmailAtSql` selects it. */
   firstEmailAt: Date | null;
 };
 
@@ -16,32 +16,30 @@ export type ExposureStart = 'start' | 'publication' | 'first_email' | 'cancellat
 export type ExposurePeriod = { start: Date | null; end: Date | null; from: ExposureStart | null };
 
 /**
- * When a campaign reached accounts. Nothing is shown or sent before it is published, so it
- * starts at the later of its start and its publication: a campaign published with a start
- * already past (back-dated) is measured from its publication. It ends at its end or, once
- * cancelled, at its cancellation, when its notices stop showing and its queued emails are
- * dropped. Only a campaign that has not started can be cancelled, so one cancelled after its
- * email went out reached accounts from that email (a scheduled campaign's email may go out
- * before its start) to its cancellation; one cancelled with no email sent, from its cancellation.
- * `exposureStartSql` and `exposureEndSql` say the same in SQL.
+ * When a campaign reached accounts. Nothing is shown or sent before it is published, so its
+ * notices reach accounts from the later of its start and its publication: a campaign
+ * published with a start already past (back-dated) is measured from its publication. Its
+ * email may go out before that (a heads-up sent days before a maintenance), and then it is
+ * measured from its first email. It ends at its end or, once cancelled, at its cancellation,
+ * when its notices stop showing and its queued emails are dropped. Only a campaign that has
+ * not started can be cancelled: one cancelled with no email sent reached accounts from its
+ * cancellation, which is where it starts. `exposureStartSql` and `exposureEndSql` say the
+ * same in SQL.
  */
 export function exposurePeriod(row: ExposureColumns): ExposurePeriod {
   const { startsAt, endsAt, publishedAt, cancelledAt } = row;
   // A draft's planned start, if any, is all there is.
   const backDated = startsAt && publishedAt && publishedAt > startsAt;
-  const reached = backDated ? publishedAt : startsAt;
-  const reachedFrom: ExposureStart = backDated ? 'publication' : 'start';
-  if (!cancelledAt) return { start: reached, end: endsAt, from: reached && reachedFrom };
-  let start = cancelledAt;
-  let from: ExposureStart = 'cancellation';
+  let start = backDated ? publishedAt : startsAt;
+  let from: ExposureStart | null = start && (backDated ? 'publication' : 'start');
   const earlier: [Date | null, ExposureStart][] = [
-    [reached, reachedFrom],
     [row.firstEmailAt, 'first_email'],
+    [cancelledAt, 'cancellation'],
   ];
   for (const [instant, kind] of earlier) {
-    if (instant && instant < start) [start, from] = [instant, kind];
+    if (instant && (!start || instant < start)) [start, from] = [instant, kind];
   }
-  return { start, end: cancelledAt, from };
+  return { start, end: cancelledAt ?? endsAt, from };
 }
 
 const at = (instant: Date) => sql`${instant.toISOString()}::timestamptz`;
@@ -52,10 +50,14 @@ const at = (instant: Date) => sql`${instant.toISOString()}::timestamptz`;
  */
 const campaignIdColumn = sql`${sql.identifier(getTableName(campaigns))}.${sql.identifier(campaigns.id.name)}`;
 
-/** When the campaign's first email went out, or null; selected beside a cancelled campaign. */
-export const firstEmailAtSql = sql<Date | null>`case when ${campaigns.cancelledAt} is not null
-  then (select min(d.sent_at) from ${emailDeliveries} d where d.campaign_id = ${campaignIdColumn})
-  end`.mapWith(emailDeliveries.sentAt);
+/**
+ * When the campaign's first email went out, or null: one step down
+ * `email_deliveries_campaign_sent_idx`, however many the campaign sent.
+ */
+export const firstEmailAtSql = sql<Date | null>`(select min(d.sent_at) from ${emailDeliveries} d
+  where d.campaign_id = ${campaignIdColumn} and d.sent_at is not null)`.mapWith(
+  emailDeliveries.sentAt,
+);
 
 /** The columns a campaign's exposure period needs beyond its own, to select beside them. */
 export const exposureColumns = { firstEmailAt: firstEmailAtSql };
@@ -65,10 +67,8 @@ export const exposureColumns = { firstEmailAt: firstEmailAtSql };
  * function does: a draft's is its planned start; a campaign cancelled with no email sent
  * starts at its cancellation.
  */
-export const exposureStartSql = sql`case when ${campaigns.cancelledAt} is null
-  then greatest(${campaigns.startsAt}, ${campaigns.publishedAt})
-  else least(greatest(${campaigns.startsAt}, ${campaigns.publishedAt}), ${firstEmailAtSql},
-             ${campaigns.cancelledAt}) end`;
+export const exposureStartSql = sql`least(greatest(${campaigns.startsAt}, ${campaigns.publishedAt}),
+  ${firstEmailAtSql}, ${campaigns.cancelledAt})`;
 
 /** `exposurePeriod(row).end` in SQL: null for a campaign with no end, not cancelled. */
 export const exposureEndSql = sql`coalesce(${campaigns.cancelledAt}, ${campaigns.endsAt})`;

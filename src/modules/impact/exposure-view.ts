@@ -4,7 +4,7 @@ import type { Exposure } from './impact-schemas';
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
 const DAY_MS = 24 * HOUR_MS;
-/** A publication this soon after the planned start is measured from it without a note. */
+/** A publication this soon after the planned start, or an email this soon before it, goes without a note. */
 const NOTED_DELAY_MS = 5 * MINUTE_MS;
 
 const count = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
@@ -32,11 +32,17 @@ export function exposureView(row: ExposureColumns): Exposure {
         if (late < NOTED_DELAY_MS) return null;
         return `published ${delay(late)} after its planned start; measured from publication`;
       }
-      case 'first_email':
-        return (
-          'cancelled before its planned start, after its email went out; measured from its ' +
-          'first email to its cancellation'
-        );
+      case 'first_email': {
+        if (row.cancelledAt) {
+          return (
+            'cancelled before its planned start, after its email went out; measured from its ' +
+            'first email to its cancellation'
+          );
+        }
+        const early = (row.startsAt?.getTime() ?? 0) - (start?.getTime() ?? 0);
+        if (early < NOTED_DELAY_MS) return null;
+        return `its email went out ${delay(early)} before its planned start; measured from its first email`;
+      }
       case 'cancellation':
         return 'cancelled before its planned start; measured from its cancellation';
       default:

@@ -29,8 +29,9 @@ const hourOfWeek = (instant: Date, zone: string) => {
  * target reasons (every reason when it names none) in up to three years of whole weeks before
  * its start week, the linked event's windows when it has one, the hour-of-week profile of the
  * 12 weeks before, and the contacts observed from the start of its exposure period (the later
- * of its start and its publication; for one cancelled before its start, its first email or its
- * cancellation; see `exposurePeriod`) to the window's end.
+ * of its start and its publication, or its first email when that went out before; for one
+ * cancelled before its start with no email sent, its cancellation; see `exposurePeriod`) to
+ * the window's end.
  */
 export async function observationalImpact(
   deps: Deps,

@@ -22,8 +22,10 @@ import { observationalImpact } from './observational-impact';
  * measurements or estimates for the same tickets (a new estimator, a new exposure rule).
  * Rows stored by another version read as missing: the report measures those campaigns
  * itself until the job has measured them again.
+ * 1: as of migration 0037 (a recent shift's size has a normal prior).
+ * 2: a campaign whose email went out before its start is measured from that email.
  */
-export const MEASUREMENT_METHOD_VERSION = 1;
+export const MEASUREMENT_METHOD_VERSION = 2;
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;

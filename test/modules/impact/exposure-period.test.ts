@@ -42,6 +42,13 @@ const CASES = {
     publishedAt: d('2026-03-04T09:00:00Z'),
     cancelledAt: d('2026-03-06T10:00:00Z'),
   },
+  // Its heads-up emails went out at 09:05 and 09:30, a week before its banner's start.
+  emailed_before_start: {
+    startsAt: d('2026-03-13T09:00:00Z'),
+    endsAt: d('2026-03-14T09:00:00Z'),
+    publishedAt: d('2026-03-04T09:00:00Z'),
+    cancelledAt: null,
+  },
   cancelled_before_email: {
     startsAt: d('2026-04-13T09:00:00Z'),
     endsAt: d('2026-04-20T09:00:00Z'),
@@ -83,20 +90,23 @@ describe('the exposure period, in TypeScript and in SQL', () => {
         ...columns,
       });
     }
+    const emailed = ['cancelled_after_email', 'emailed_before_start'] as const;
     await t.deps.db.insert(emailDeliveries).values(
-      SENT.map((sentAt, i) => ({
-        id: uuidv7(),
-        campaignId: ids.cancelled_after_email,
-        accountId: `a-${i}`,
-        email: `person${i}@example.com`,
-        timeZone: 'UTC',
-        planId: uuidv7(),
-        status: sentAt ? ('sent' as const) : ('cancelled' as const),
-        scheduledFor: d('2026-03-06T09:00:00Z'),
-        idempotencyKey: `key-${i}`,
-        sentAt,
-        updatedAt: d('2026-03-06T10:00:00Z'),
-      })),
+      emailed
+        .flatMap((name) => SENT.map((sentAt, i) => ({ name, sentAt, i })))
+        .map(({ name, sentAt, i }) => ({
+          id: uuidv7(),
+          campaignId: ids[name],
+          accountId: `a-${i}`,
+          email: `person${i}@example.com`,
+          timeZone: 'UTC',
+          planId: uuidv7(),
+          status: sentAt ? ('sent' as const) : ('cancelled' as const),
+          scheduledFor: d('2026-03-06T09:00:00Z'),
+          idempotencyKey: `${name}-${i}`,
+          sentAt,
+          updatedAt: d('2026-03-06T10:00:00Z'),
+        })),
     );
   });
   afterAll(() => t.close());
@@ -111,7 +121,7 @@ describe('the exposure period, in TypeScript and in SQL', () => {
       .from(campaigns)
       .orderBy(asc(campaigns.id));
 
-  it('starts a back-dated campaign at its publication, and one cancelled after its email at that email', async () => {
+  it('starts a back-dated campaign at its publication, and one emailed before its start at that email', async () => {
     const byName = new Map((await rows()).map((row) => [row.title, row]));
     const period = (name: Case) => {
       const row = byName.get(name);
@@ -136,6 +146,11 @@ describe('the exposure period, in TypeScript and in SQL', () => {
     expect(period('cancelled_after_email')).toEqual({
       start: d('2026-03-06T09:05:00Z'),
       end: d('2026-03-06T10:00:00Z'),
+      from: 'first_email',
+    });
+    expect(period('emailed_before_start')).toEqual({
+      start: d('2026-03-06T09:05:00Z'),
+      end: d('2026-03-14T09:00:00Z'),
       from: 'first_email',
     });
     expect(period('cancelled_before_email')).toEqual({
@@ -203,5 +218,30 @@ describe('the exposure note', () => {
     expect(published('2026-03-02T12:10:00Z').note).toBe(
       'published 3 hours after its planned start; measured from publication',
     );
+  });
+
+  it('measures from an email sent before the start, and says so only past a few minutes', () => {
+    const emailed = (at: string) =>
+      exposureView({
+        startsAt: d('2026-03-09T09:00:00Z'),
+        endsAt: d('2026-03-10T09:00:00Z'),
+        publishedAt: d('2026-03-02T09:00:00Z'),
+        cancelledAt: null,
+        firstEmailAt: d(at),
+      });
+    expect(emailed('2026-03-09T08:57:00Z')).toEqual({
+      measured_from: '2026-03-09T08:57:00.000Z',
+      ends_at: '2026-03-10T09:00:00.000Z',
+      note: null,
+    });
+    expect(emailed('2026-03-06T09:00:00Z').note).toBe(
+      'its email went out 3 days before its planned start; measured from its first email',
+    );
+    // An email after the start does not move it.
+    expect(emailed('2026-03-09T10:00:00Z')).toEqual({
+      measured_from: '2026-03-09T09:00:00.000Z',
+      ends_at: '2026-03-10T09:00:00.000Z',
+      note: null,
+    });
   });
 });
