@@ -69,7 +69,8 @@ function started(m: number, n: number, priors: CoefficientPriors): Running {
 /**
  * The same filter with one more coefficient, from its prior (0, `prior`·σ²) and uncorrelated
  * with the rest. Exact for a regressor that is zero in every week filtered so far: until it is
- * not, the new coefficient adds zero to each prediction, gain and update.
+ * not, the new coefficient adds zero to each prediction, gain and update. Takes over `run`'s
+ * per-week arrays.
  */
 function widened(run: Running, prior: number): Running {
   const { m } = run;
@@ -78,18 +79,60 @@ function widened(run: Running, prior: number): Running {
   P[m * (m + 1) + m] = prior;
   const a = new Float64Array(m + 1);
   a.set(run.a);
+  return { ...run, m: m + 1, a, P };
+}
+
+/** The states of a model's filters (one per q) before some weeks: a, P and the sums so far. */
+type Checkpoints = { slots: Map<number, number>; stride: number; data: Float64Array };
+
+function checkpoints(m: number, weeks: readonly number[]): Checkpoints {
+  const slots = new Map([...new Set(weeks)].map((week, slot) => [week, slot]));
+  const stride = m + m * m + 3;
+  return { slots, stride, data: new Float64Array(Q_GRID.length * slots.size * stride) };
+}
+
+const offset = (kept: Checkpoints, i: number, slot: number) =>
+  (i * kept.slots.size + slot) * kept.stride;
+
+function keep(run: Running, at: number, into: Float64Array) {
+  const { m } = run;
+  into.set(run.a, at);
+  into.set(run.P, at + m);
+  into[at + m + m * m] = run.sumSquares;
+  into[at + m + m * m + 1] = run.sumLogF;
+  into[at + m + m * m + 2] = run.counted;
+}
+
+/** The i-th filter as it stood before week `t`, from its checkpoint and its finished run. */
+function resumed(finished: Running, kept: Checkpoints, i: number, t: number): Running {
+  const slot = kept.slots.get(t);
+  if (slot === undefined) throw new Error(`no filter state kept before week ${t}`);
+  const { m } = finished;
+  const at = offset(kept, i, slot);
+  const { data } = kept;
+  const n = finished.errors.length;
+  const prefix = (values: Float64Array) => {
+    const out = new Float64Array(n).fill(Number.NaN);
+    out.set(values.subarray(0, t));
+    return out;
+  };
   return {
-    ...run,
-    m: m + 1,
-    a,
-    P,
-    errors: run.errors.slice(),
-    squares: run.squares.slice(),
-    logF: run.logF.slice(),
+    m,
+    a: data.slice(at, at + m),
+    P: data.slice(at + m, at + m + m * m),
+    sumSquares: data[at + m + m * m] ?? 0,
+    sumLogF: data[at + m + m * m + 1] ?? 0,
+    counted: data[at + m + m * m + 2] ?? 0,
+    errors: prefix(finished.errors),
+    squares: prefix(finished.squares),
+    logF: prefix(finished.logF),
   };
 }
 
-/** Filters the weeks `from` ≤ t < `to` of y; `x` is row-major n × (m − 1). */
+/**
+ * Filters the weeks `from` ≤ t < `to` of y; `x` is row-major n × (m − 1). Keeps the state
+ * before each week of `into` as the i-th filter's.
+ */
 function advance(
   run: Running,
   y: ArrayLike<number>,
@@ -97,6 +140,7 @@ function advance(
   q: number,
   from: number,
   to: number,
+  into?: { kept: Checkpoints; i: number },
 ) {
   const { m, a, P } = run;
   const p = m - 1;
@@ -104,6 +148,8 @@ function advance(
   const z = new Float64Array(m);
   const pz = new Float64Array(m);
   for (let t = from; t < to; t++) {
+    const slot = into?.kept.slots.get(t);
+    if (into && slot !== undefined) keep(run, offset(into.kept, into.i, slot), into.kept.data);
     if (Number.isNaN(y[t])) {
       if (t < n - 1) P[0] = (P[0] ?? 0) + q;
       continue;
@@ -169,15 +215,6 @@ export function filterLocalLevel(
   return finished(run, q);
 }
 
-/** The best q on the grid (concentrated likelihood). */
-export function fitLocalLevel(y: ArrayLike<number>, x: ArrayLike<number>, p: number) {
-  let best: LocalLevelFit | null = null;
-  for (const { fit } of localLevelEvidence(y, x, p).weighed) {
-    if (!best || fit.logLikelihood > best.logLikelihood) best = fit;
-  }
-  return best ?? filterLocalLevel(y, x, p, 0);
-}
-
 type Evidence = { weighed: { fit: LocalLevelFit; weight: number }[]; logEvidence: number };
 
 /**
@@ -199,41 +236,79 @@ export function localLevelEvidence(
 }
 
 /**
- * `localLevelEvidence` of the model, and of the model with a step after each of `weeks` (a
- * regressor 0 before the week, 1 from it; `stepped(week)` is that design, row-major
- * n × (p + 1)), the step's coefficient from N(0, `stepPrior`·σ²). Each stepped filter takes up
- * the model's own where the step begins, as the weeks before it filter alike; for steps in the
- * last weeks of a long history that is most of the arithmetic saved.
+ * A model filtered at every q on the grid: its evidence, its best q's fit, and its filters'
+ * states before the kept weeks, from which a model with one more step can go on.
  */
-export function localLevelEvidenceWithSteps(
+export type LocalLevelModel = {
+  evidence: Evidence;
+  /** The best q (concentrated likelihood). */
+  fit: LocalLevelFit;
+  y: ArrayLike<number>;
+  /** The i-th q's filter as it stood before week t. */
+  before: (i: number, t: number) => Running;
+};
+
+function modelOf(y: ArrayLike<number>, runs: Running[], before: LocalLevelModel['before']) {
+  const fits = runs.map((run, i) => finished(run, Q_GRID[i] ?? 0));
+  const evidence = evidenceOf(fits);
+  let best: LocalLevelFit | null = null;
+  for (const { fit } of evidence.weighed) {
+    if (!best || fit.logLikelihood > best.logLikelihood) best = fit;
+  }
+  return { evidence, fit: best ?? (fits[0] as LocalLevelFit), y, before };
+}
+
+/**
+ * `localLevelEvidence` of the model, every coefficient diffuse, keeping its filters' states
+ * before the weeks `keep` (for `withStep`).
+ */
+export function fitLocalLevelModel(
   y: ArrayLike<number>,
   x: ArrayLike<number>,
   p: number,
-  weeks: readonly number[],
-  stepped: (week: number) => ArrayLike<number>,
-  stepPrior: number,
-): { model: Evidence; steps: Map<number, Evidence> } {
+  keep: readonly number[],
+): LocalLevelModel {
   const n = y.length;
-  const order = [...new Set(weeks)].sort((a, b) => a - b);
-  const designs = new Map(order.map((week) => [week, stepped(week)]));
-  const fits = new Map<number, LocalLevelFit[]>(order.map((week) => [week, []]));
-  const modelFits = Q_GRID.map((q) => {
+  const kept = checkpoints(p + 1, keep);
+  const runs = Q_GRID.map((q, i) => {
     const run = started(p + 1, n, []);
-    let t = 0;
-    for (const week of order) {
-      advance(run, y, x, q, t, week);
-      t = week;
-      const step = widened(run, stepPrior);
-      advance(step, y, designs.get(week) ?? [], q, week, n);
-      fits.get(week)?.push(finished(step, q));
-    }
-    advance(run, y, x, q, t, n);
-    return finished(run, q);
+    advance(run, y, x, q, 0, n, { kept, i });
+    return run;
   });
-  return {
-    model: evidenceOf(modelFits),
-    steps: new Map(order.map((week) => [week, evidenceOf(fits.get(week) ?? [])])),
-  };
+  return modelOf(y, runs, (i, t) => resumed(runs[i] as Running, kept, i, t));
+}
+
+/**
+ * The model with a step from `week` (a regressor 0 before the week, 1 from it; `x` is the
+ * design with it, row-major n × (p + 1)), its coefficient from N(0, `prior`·σ²) or, without
+ * one, diffuse; keeping its filters' states before the weeks `keep`, of which those before the
+ * step are the model's own, widened. Each of its filters takes up the model's own where the
+ * step begins, as the weeks before it filter alike: exactly what filtering from the first
+ * week gets, on the weeks after the step only.
+ */
+export function withStep(
+  model: LocalLevelModel,
+  week: number,
+  x: ArrayLike<number>,
+  prior: number | undefined,
+  keep: readonly number[],
+): LocalLevelModel {
+  const { y } = model;
+  const n = y.length;
+  const kept = checkpoints(
+    model.fit.state.length + 1,
+    keep.filter((t) => t >= week),
+  );
+  const runs = Q_GRID.map((q, i) => {
+    const run = widened(model.before(i, week), prior ?? DIFFUSE);
+    advance(run, y, x, q, week, n, { kept, i });
+    return run;
+  });
+  return modelOf(y, runs, (i, t) =>
+    t < week
+      ? widened(model.before(i, t), prior ?? DIFFUSE)
+      : resumed(runs[i] as Running, kept, i, t),
+  );
 }
 
 function evidenceOf(all: LocalLevelFit[]): Evidence {

@@ -2,10 +2,11 @@ import gamma from '@stdlib/random-base-gamma';
 import normal from '@stdlib/random-base-normal';
 import {
   cholesky,
-  fitLocalLevel,
+  fitLocalLevelModel,
   type LocalLevelFit,
+  type LocalLevelModel,
   likelihoodRatio,
-  localLevelEvidenceWithSteps,
+  withStep,
 } from './local-level';
 import { historyProblem, observedWeeks, type WeekCount } from './missing-weeks';
 
@@ -133,22 +134,29 @@ export function estimateObservational(input: ObservationalInput): ObservationalE
   }
   // A missing week is NaN: the filter predicts through it without an update.
   const y = all.map((count) => (count === null ? Number.NaN : Math.log(count + 1)));
-  let fit = fitLocalLevel(y, flat(columns, n), columns.p);
+  // The filters keep their states where later models take them up: the search's candidates
+  // and the recent shifts of the counterfactual.
+  const recent = recentWeeks(n);
+  const searched = Array.from({ length: n - FIRST_SHIFT_WEEK }, (_, i) => FIRST_SHIFT_WEEK + i);
+  let fitted = fitLocalLevelModel(y, flat(columns, n), columns.p, searched);
   const shiftWeeks: number[] = [];
   while (shiftWeeks.length < MAX_SHIFTS) {
-    const found = bestShift(y, columns, fit);
+    const found = bestShift(columns, fitted);
     if (!found) break;
     columns = found.columns;
-    fit = found.fit;
     shiftWeeks.push(found.week);
+    // The shift found is filtered again, keeping states: keeping them in every candidate, on
+    // the chance that it wins, costs more than filtering the one that does twice.
+    const next = shiftWeeks.length < MAX_SHIFTS ? shiftCandidates(found.fit) : [];
+    fitted = withStep(fitted, found.week, flat(columns, n), undefined, [...next, ...recent]);
   }
-  const problem = poorFit(fit, n);
+  const problem = poorFit(fitted.fit, n);
   if (problem) return { status: 'insufficient_data', reason: problem };
 
   const wanted = input.draws ?? 2_000;
   const draws: number[] = [];
   let cumulative = 0;
-  for (const [i, model] of counterfactualModels(y, columns, fit, shiftWeeks).entries()) {
+  for (const [i, model] of counterfactualModels(columns, fitted, shiftWeeks).entries()) {
     // Each model gets its share of the draws (rounded so that they add up to `wanted`).
     const count = Math.round(cumulative + model.weight * wanted) - Math.round(cumulative);
     cumulative += model.weight * wanted;
@@ -170,27 +178,36 @@ export function estimateObservational(input: ObservationalInput): ObservationalE
   };
 }
 
-/**
- * The level shift that improves the fit most, if it does beyond chance. Candidates are the
- * weeks after which the one-step errors run furthest to one side (a few are refitted).
- */
-function bestShift(y: number[], columns: Design, fit: LocalLevelFit) {
-  const n = y.length;
+/** A step needs weeks on both sides to be told from noise. */
+const FIRST_SHIFT_WEEK = 8;
+
+const recentWeeks = (n: number) =>
+  Array.from({ length: RECENT_WEEKS }, (_, i) => n - RECENT_WEEKS + i);
+
+/** The weeks after which the one-step errors run furthest to one side. */
+function shiftCandidates(fit: LocalLevelFit): number[] {
   const errors = fit.standardized;
+  const n = errors.length;
   const candidates: { week: number; drift: number }[] = [];
-  // A step needs weeks on both sides to be told from noise.
-  for (let week = 8; week <= n - 3; week++) {
+  for (let week = FIRST_SHIFT_WEEK; week <= n - 3; week++) {
     const run = Array.from(errors.slice(week, week + 8)).filter(Number.isFinite);
     if (run.length < 3) continue;
     const drift = Math.abs(run.reduce((sum, e) => sum + e, 0)) / Math.sqrt(run.length);
     candidates.push({ week, drift });
   }
   candidates.sort((a, b) => b.drift - a.drift);
+  return candidates.slice(0, 5).map(({ week }) => week);
+}
+
+/** The level shift among the candidates that improves the fit most, if it does beyond chance. */
+function bestShift(columns: Design, model: LocalLevelModel) {
+  const { fit } = model;
+  const n = fit.standardized.length;
   let best: { columns: Design; fit: LocalLevelFit; statistic: number; week: number } | null = null;
-  for (const { week } of candidates.slice(0, 5)) {
+  for (const week of shiftCandidates(fit)) {
     const stepped = withColumn(columns, (t) => (t >= week ? 1 : 0));
     // Each model with its own level noise: a large one could otherwise pass for the step.
-    const steppedFit = fitLocalLevel(y, flat(stepped, n), stepped.p);
+    const steppedFit = withStep(model, week, flat(stepped, n), undefined, []).fit;
     const statistic = likelihoodRatio(fit, steppedFit);
     if (statistic > SHIFT_THRESHOLD && (!best || statistic > best.statistic)) {
       best = { columns: stepped, fit: steppedFit, statistic, week };
@@ -214,31 +231,18 @@ function bestShift(y: number[], columns: Design, fit: LocalLevelFit) {
  * a quarter of the evidence for a shift 4 weeks before the campaign.
  */
 function counterfactualModels(
-  y: number[],
   columns: Design,
-  fit: LocalLevelFit,
+  fitted: LocalLevelModel,
   shiftWeeks: number[],
 ): { columns: Design; fit: LocalLevelFit; weight: number }[] {
-  const n = y.length;
-  const weeks = Array.from({ length: RECENT_WEEKS }, (_, i) => n - RECENT_WEEKS + i).filter(
-    (week) => week >= 0 && !shiftWeeks.includes(week),
-  );
-  const designs = new Map(
-    weeks.map((week) => [week, withColumn(columns, (t) => (t >= week ? 1 : 0))]),
-  );
-  const { model, steps } = localLevelEvidenceWithSteps(
-    y,
-    flat(columns, n),
-    columns.p,
-    weeks,
-    (week) => flat(designs.get(week) ?? columns, n),
-    (SHIFT_PRIOR_SD * SHIFT_PRIOR_SD) / fit.sigma2,
-  );
-  const models = [{ columns, logOdds: model.logEvidence, weighed: model.weighed }];
+  const n = fitted.y.length;
+  const weeks = recentWeeks(n).filter((week) => week >= 0 && !shiftWeeks.includes(week));
+  const prior = (SHIFT_PRIOR_SD * SHIFT_PRIOR_SD) / fitted.fit.sigma2;
+  const { evidence } = fitted;
+  const models = [{ columns, logOdds: evidence.logEvidence, weighed: evidence.weighed }];
   for (const week of weeks) {
-    const evidence = steps.get(week);
-    const stepped = designs.get(week);
-    if (!evidence || !stepped) continue;
+    const stepped = withColumn(columns, (t) => (t >= week ? 1 : 0));
+    const { evidence } = withStep(fitted, week, flat(stepped, n), prior, []);
     models.push({
       columns: stepped,
       logOdds: Math.log(SHIFT_ODDS_PER_WEEK) + evidence.logEvidence,
