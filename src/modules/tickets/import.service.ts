@@ -7,6 +7,7 @@ import {
   storedUnderOtherSource,
   storedUnderOtherSourceInBatch,
   storedUnderOtherSourceProblem,
+  type TicketKey,
 } from './other-source';
 import { addSummary, emptySummary, type IngestSummary } from './ticket-input';
 
@@ -32,15 +33,25 @@ export async function importCsvTickets(
   const result: ImportResult = { ...emptySummary(), errors: [] };
   await deps.db.transaction(async (tx) => {
     let firstTickets: NormalizedTicket[] | undefined;
+    // Of the tickets this import inserts, those with the ids of its first: looked up again at
+    // the end, they are its own, not stored already. Kept to those ids, they stay few.
+    let firstIds = new Set<string>();
+    const own: TicketKey[] = [];
+    const keepOwn = (inserted: NormalizedTicket[]) => {
+      for (const { source, externalId } of inserted) {
+        if (firstIds.has(externalId)) own.push({ source, externalId });
+      }
+    };
     for await (const batch of csvBatches(deps, bytes, options)) {
       if (!firstTickets && !options.storeAnyway) {
         firstTickets = batch.prepared.tickets;
+        firstIds = new Set(firstTickets.map((t) => t.externalId));
         // Refuses at once, before the rest is read, a file imported already.
         const other = await storedUnderOtherSource(tx, firstTickets);
         if (other) throw storedUnderOtherSourceProblem(other, IN_A_FILE);
       }
       keepErrors(result.errors, batch.errors);
-      addSummary(result, await writeBatch(tx, deps, batch.prepared));
+      addSummary(result, await writeBatch(tx, deps, batch.prepared, { inserted: keepOwn }));
       result.received += batch.unreadable;
       result.rejected += batch.unreadable;
     }
@@ -58,8 +69,7 @@ export async function importCsvTickets(
     // waits for rows this import wrote is a deadlock Postgres ends by failing one of the two:
     // the batch is run again, or the import answers 503 to retry, having stored nothing.
     const other =
-      firstTickets &&
-      (await storedUnderOtherSourceInBatch(tx, firstTickets, 'first of file', 'written'));
+      firstTickets && (await storedUnderOtherSourceInBatch(tx, firstTickets, 'first of file', own));
     if (other) throw storedUnderOtherSourceProblem(other, IN_A_FILE);
   });
   settleAfterIngest(deps);

@@ -161,12 +161,15 @@ export type IngestOptions = {
   skipRemoved?: boolean;
 };
 
-/** Writes a prepared batch inside the caller's transaction. */
+/**
+ * Writes a prepared batch inside the caller's transaction, telling `inserted` (if given) the
+ * tickets it stored for the first time.
+ */
 export async function writeBatch(
   tx: Db,
   deps: Deps,
   batch: PreparedBatch,
-  options: IngestOptions = {},
+  options: IngestOptions & { inserted?: (tickets: NormalizedTicket[]) => void } = {},
 ): Promise<IngestSummary> {
   const { stored = 'update', resolution = 'as sent' } = options;
   const removed = options.skipRemoved
@@ -197,6 +200,7 @@ export async function writeBatch(
   // Insert first: in the usual batch every ticket is new and nothing else has to be read.
   const inserted = await insertFresh(tx, incoming, deps.config.workspaceTimeZone);
   const insertedKeys = new Set(inserted.map(keyOf));
+  options.inserted?.(latest.filter((t) => insertedKeys.has(ticketKey(t.source, t.externalId))));
   const seenBefore = stored === 'keep' ? [] : incoming.filter((t) => !insertedKeys.has(keyOf(t)));
   const existing = await lockExisting(tx, seenBefore);
   const changed: { before: StoredTicket; after: StoredTicket }[] = [];

@@ -19,7 +19,7 @@ const SAMPLE_MIN = 20;
 /** Sources looked at, the first by name: each then gets SAMPLE_MIN probes. */
 const SOURCES_MAX = PROBES_MAX / SAMPLE_MIN;
 
-type TicketKey = { source: string; externalId: string };
+export type TicketKey = { source: string; externalId: string };
 
 /** Of a file's first `sampled` tickets, `matched` have their id stored under `source`. */
 export type OtherSource = { source: string; matched: number; sampled: number; as: string };
@@ -30,39 +30,51 @@ export type OtherSource = { source: string; matched: number; sampled: number; as
  * tickets under a new source would be stored a second time. Only the first batch is looked
  * up, each id under each stored source by the (source, external_id) key (no index leads with
  * the id), fewer of its ids the more sources there are, so the cost is bounded (PROBES_MAX)
- * and does not grow with the tickets stored.
+ * and does not grow with the tickets stored. `own`: tickets the caller stored itself, in the
+ * transaction that looks, which are not stored "already".
  */
 export async function storedUnderOtherSource(
   db: Db,
   tickets: TicketKey[],
-  notLookedIn: ReadonlySet<string> = new Set(),
+  own: TicketKey[] = [],
 ): Promise<OtherSource | undefined> {
   if (tickets.length === 0) return undefined;
-  const sources = rowsOf<{ source: string }>(
+  // Its own sources are walked past, so they take no other's place among the first
+  // SOURCES_MAX, and looked in all the same (a file's tickets may be stored under one of
+  // them by someone else).
+  const ownSources = new Set(own.map((t) => t.source));
+  const others = rowsOf<{ source: string }>(
     await db.execute(sql`
       with recursive sources(source, depth) as (
         (select source, 1 from tickets order by source limit 1)
         union all
         select (select t.source from tickets t where t.source > s.source order by t.source limit 1),
                s.depth + 1
-        from sources s where s.source is not null and s.depth < ${SOURCES_MAX + notLookedIn.size}
+        from sources s where s.source is not null and s.depth < ${SOURCES_MAX + ownSources.size}
       )
       select source from sources where source is not null`),
   )
     .map((row) => row.source)
-    // Left out after the walk, which goes that much further so they take no other's place.
-    .filter((source) => !notLookedIn.has(source))
+    .filter((source) => !ownSources.has(source))
     .slice(0, SOURCES_MAX);
+  const sources = [...others, ...ownSources];
   if (sources.length === 0) return undefined;
   const size = Math.max(SAMPLE_MIN, Math.floor(PROBES_MAX / sources.length));
   const sample = [...new Map(tickets.map((t) => [`${t.source}\n${t.externalId}`, t])).values()]
     .slice(0, size)
+    .map((t) => ({ source: t.source, external_id: t.externalId }));
+  const sampledIds = new Set(sample.map((t) => t.external_id));
+  const ownSampled = own
+    .filter((t) => sampledIds.has(t.externalId))
     .map((t) => ({ source: t.source, external_id: t.externalId }));
   const [top] = rowsOf<{ source: string; as: string; matched: number }>(
     await db.execute(sql`
       with sources as (select value as source from jsonb_array_elements_text(${jsonParam(sources)})),
       sample as (
         select * from jsonb_to_recordset(${jsonParam(sample)}) as x(source text, external_id text)
+      ),
+      own as (
+        select * from jsonb_to_recordset(${jsonParam(ownSampled)}) as o(source text, external_id text)
       )
       select s.source, x.source as "as", count(*)::int as matched
       from sources s
@@ -74,6 +86,9 @@ export async function storedUnderOtherSource(
         where t.source = s.source and t.external_id = x.external_id
         limit 1
       ) stored
+      where not exists (
+        select 1 from own o where o.source = s.source and o.external_id = x.external_id
+      )
       group by s.source, x.source
       order by matched desc, s.source
       limit 1`),
@@ -96,18 +111,17 @@ export type BatchLookUp = 'new sources' | 'first of file';
  * sent at once under two new sources cannot both pass, as neither would see the other's
  * tickets before they are committed. Later batches of a source (a feed, an import resumed)
  * cost one index probe per source and take no turn. Looked up once the transaction has
- * written the batch (`written`), its own sources are not looked in: it would find itself.
+ * written tickets, those it inserted (`own`) are left out: it would find itself.
  */
 export async function storedUnderOtherSourceInBatch(
   tx: Db,
   tickets: TicketKey[],
   lookUp: BatchLookUp,
-  written: 'not yet written' | 'written' = 'not yet written',
+  own: TicketKey[] = [],
 ): Promise<OtherSource | undefined> {
   const lookedUp = lookUp === 'first of file' ? tickets : await ofNewSources(tx, tickets);
   if (lookedUp.length === 0) return undefined;
   await tx.execute(sql`select pg_advisory_xact_lock(${ADVISORY_LOCKS.otherSourceLookUps})`);
-  const own = written === 'written' ? new Set(tickets.map((t) => t.source)) : undefined;
   return storedUnderOtherSource(tx, lookedUp, own);
 }
 

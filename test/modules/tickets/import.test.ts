@@ -1,7 +1,9 @@
 import { gzipSync } from 'node:zlib';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ADVISORY_LOCKS } from '../../../src/db/advisory-locks';
 import { rowsOf } from '../../../src/db/json-param';
+import { withTransactionStep } from '../../../src/db/transaction-step';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';
 import { sharedDataHead } from '../../helpers/shared-data';
@@ -142,50 +144,67 @@ describe('POST /v1/tickets/import', () => {
     expect(await ticketCount()).toBe(6);
   });
 
+  it('imports a file that names its first ids again under another source of its own further on', async () => {
+    // Its first 2,000 rows (the rows looked up) under one source, the same ids under another
+    // after them: at its end, the file finds those it wrote itself, not tickets stored already.
+    const rows = ['helpdesk', 'chat'].flatMap((source) =>
+      Array.from({ length: 2_000 }, (_, i) => `${source},${i},a,Billing,2026-02-02,`),
+    );
+    const response = await post(`source,${HEADER}${rows.join('\n')}\n`, `map=${MAP}`);
+    expect(response.status).toBe(200);
+    expect(await readJson(response)).toMatchObject({ inserted: 4_000 });
+    expect(await ticketCount()).toBe(4_000);
+  });
+
   // The embedded database runs one transaction at a time: there the imports simply take turns.
   describe.runIf(process.env.TEST_DATABASE_URL)(
     'on a server that runs transactions at once',
     () => {
-      it('stores one of two imports of the same file under two new sources, both past their first rows before either commits', async () => {
-        const rows = Array.from(
-          { length: 2_010 },
-          (_, i) => `${i},a${i},Billing,2026-02-02,\n`,
-        ).join('');
-        const ends = signal();
-        // The file's first 2,000 rows (a batch) and a few more, then its end when told.
-        const importHeld = (source: string) => {
-          let sent = false;
-          const body = new ReadableStream<Uint8Array>({
-            async pull(controller) {
-              if (!sent) {
-                sent = true;
-                controller.enqueue(new TextEncoder().encode(`${HEADER}${rows}`));
-                return;
-              }
-              await ends.fired;
-              controller.close();
-            },
-          });
-          const path = `/v1/tickets/import?source=${source}&map=${encodeURIComponent(MAP)}`;
-          return t.app.request(
-            new Request(`http://localhost${path}`, {
-              method: 'POST',
-              headers: { authorization: `Bearer ${t.adminKey}`, 'content-type': 'text/csv' },
-              body,
-              duplex: 'half',
-            } as RequestInit),
-          );
-        };
-        // A transaction has an id once it writes: each import has then looked up and written
-        // its first rows, and neither can commit before its file ends.
-        const writing = async () =>
-          rowsOf<{ n: number }>(
-            await t.deps.db.execute(sql`
-              select count(*)::int as n from pg_stat_activity
-              where datname = current_database() and backend_xid is not null`),
-          )[0]?.n ?? 0;
-        // Its reason stored already: a reason one import has written but not committed would
-        // hold the other until the first commits.
+      const sameFile = Array.from(
+        { length: 2_010 },
+        (_, i) => `${i},a${i},Billing,2026-02-02,\n`,
+      ).join('');
+      // A file's rows (its first 2,000 are a batch, written at once), then its end when told.
+      const importHeld = (query: string, csv: string, ends: Promise<void>) => {
+        let sent = false;
+        const body = new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            if (!sent) {
+              sent = true;
+              controller.enqueue(new TextEncoder().encode(csv));
+              return;
+            }
+            await ends;
+            controller.close();
+          },
+        });
+        return t.app.request(
+          new Request(`http://localhost/v1/tickets/import?${query}`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${t.adminKey}`, 'content-type': 'text/csv' },
+            body,
+            duplex: 'half',
+          } as RequestInit),
+        );
+      };
+      const mapped = `map=${encodeURIComponent(MAP)}`;
+      // A transaction has an id once it writes: each import has then looked up and written
+      // its first rows, and neither can commit before its file ends.
+      const writing = async () =>
+        rowsOf<{ n: number }>(
+          await t.deps.db.execute(sql`
+            select count(*)::int as n from pg_stat_activity
+            where datname = current_database() and backend_xid is not null`),
+        )[0]?.n ?? 0;
+      const until = async (done: () => Promise<boolean>) => {
+        for (let waited = 0; !(await done()); waited += 10) {
+          if (waited > 20_000) throw new Error('the imports never got that far');
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      };
+      // Its reason stored already: a reason one import has written but not committed would
+      // hold the other until the first commits.
+      const seedReason = async () => {
         const seeded = await t.request('/v1/tickets', {
           method: 'POST',
           json: {
@@ -195,11 +214,130 @@ describe('POST /v1/tickets/import', () => {
           },
         });
         expect(seeded.status).toBe(200);
-        const answers = [importHeld('zendesk'), importHeld('csv')];
-        while ((await writing()) < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+        // Nothing left running (re-contact flags settling) writes while the test counts writers.
+        await t.settle();
+      };
+
+      it('stores one of two imports of the same file under two new sources, both past their first rows before either commits', async () => {
+        await seedReason();
+        const ends = signal();
+        const answers = ['zendesk', 'csv'].map((source) =>
+          importHeld(`source=${source}&${mapped}`, `${HEADER}${sameFile}`, ends.fired),
+        );
+        await until(async () => (await writing()) >= 2);
         ends.fire();
         const statuses = (await Promise.all(answers)).map((answer) => answer.status);
         expect(statuses.sort()).toEqual([200, 409]);
+        expect(await ticketCount()).toBe(1 + 2_010);
+      });
+
+      it('refuses a file of two sources whose first tickets another import stored meanwhile under one of them', async () => {
+        await seedReason();
+        // The file: ids 0-1009 under "a", 1010-2019 under "b". The other import stores ids
+        // 0-1009 under "b" (and others of its own, so its first 2,000 rows are written before
+        // its end), in another week: no rollup row in common, so neither waits for the other.
+        const mixed = Array.from({ length: 2_020 }, (_, i) =>
+          i < 1_010 ? `a,${i},c,Billing,2026-02-02,` : `b,${i},c,Billing,2026-02-02,`,
+        );
+        const other = Array.from(
+          { length: 2_020 },
+          (_, i) => `b,${i < 1_010 ? i : `o${i}`},c,Billing,2026-01-12,`,
+        );
+        const [mixedEnds, otherEnds] = [signal(), signal()];
+        const mixedAnswer = importHeld(
+          mapped,
+          `source,${HEADER}${mixed.join('\n')}\n`,
+          mixedEnds.fired,
+        );
+        const otherAnswer = importHeld(
+          mapped,
+          `source,${HEADER}${other.join('\n')}\n`,
+          otherEnds.fired,
+        );
+        await until(async () => (await writing()) >= 2);
+        otherEnds.fire();
+        expect((await otherAnswer).status).toBe(200);
+        mixedEnds.fire();
+        const refused = await expectProblem(await mixedAnswer, 409, 'stored_under_other_source');
+        expect(refused.detail).toContain('"b"');
+        expect(await ticketCount()).toBe(1 + 2_020);
+      });
+
+      // The import writes its rows, then waits for the turn at its end; a first batch of a file
+      // takes the turn, then waits for a row the import wrote: Postgres fails one of the two.
+      const lockWaits = async (locktype: 'advisory' | 'transactionid') =>
+        (rowsOf<{ n: number }>(
+          await t.deps.db.execute(sql`
+            select count(*)::int as n from pg_locks
+            where locktype = ${locktype} and not granted
+              and pid in (select pid from pg_stat_activity where datname = current_database())`),
+        )[0]?.n ?? 0) > 0;
+      const firstOfFileHolding = (afterTurn: () => Promise<void>, attempts: { n: number }) =>
+        withTransactionStep(
+          async (tx) => {
+            attempts.n++;
+            await tx.execute(
+              sql`select pg_advisory_xact_lock(${ADVISORY_LOCKS.otherSourceLookUps})`,
+            );
+            await afterTurn();
+          },
+          async () =>
+            t.request('/v1/tickets', {
+              method: 'POST',
+              json: {
+                first_of_file: true,
+                tickets: [
+                  {
+                    source: 'zendesk',
+                    external_id: '0',
+                    account_id: 'a0',
+                    reason: 'Billing',
+                    created_at: '2026-02-02',
+                  },
+                ],
+              },
+            }),
+        );
+
+      it('answers 503 to retry, having stored nothing, an import ended by a deadlock with a batch', async () => {
+        await seedReason();
+        const ends = signal();
+        const imported = importHeld(`source=zendesk&${mapped}`, `${HEADER}${sameFile}`, ends.fired);
+        await until(async () => (await writing()) >= 1);
+        const importWaits = signal();
+        const attempts = { n: 0 };
+        // The batch holds the turn until the import waits for it, then waits for the import.
+        const batch = firstOfFileHolding(() => importWaits.fired, attempts);
+        await until(async () => attempts.n > 0);
+        ends.fire();
+        await until(() => lockWaits('advisory'));
+        importWaits.fire();
+
+        const problem = await expectProblem(await imported, 503, 'unavailable');
+        expect(problem.detail).toContain('retry');
+        expect((await batch).status).toBe(200);
+        expect(await ticketCount()).toBe(1 + 1);
+        const again = await post(`${HEADER}${sameFile}`, `source=zendesk&${mapped}`);
+        expect(await readJson(again)).toMatchObject({ inserted: 2_009, duplicates: 1 });
+      });
+
+      it('runs again, unseen, a batch ended by a deadlock with an import', async () => {
+        await seedReason();
+        const ends = signal();
+        const imported = importHeld(`source=zendesk&${mapped}`, `${HEADER}${sameFile}`, ends.fired);
+        await until(async () => (await writing()) >= 1);
+        const attempts = { n: 0 };
+        // The batch takes the turn and waits for the import's row; the import then waits for
+        // the turn.
+        const batch = firstOfFileHolding(async () => {}, attempts);
+        await until(() => lockWaits('transactionid'));
+        ends.fire();
+
+        expect((await imported).status).toBe(200);
+        const answer = await batch;
+        expect(answer.status).toBe(200);
+        expect(await readJson(answer)).toMatchObject({ inserted: 0, duplicates: 1 });
+        expect(attempts.n).toBe(2);
         expect(await ticketCount()).toBe(1 + 2_010);
       });
     },

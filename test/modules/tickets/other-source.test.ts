@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jsonParam } from '../../../src/db/json-param';
 import { storedUnderOtherSource } from '../../../src/modules/tickets/other-source';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 
@@ -10,7 +11,7 @@ describe('looking up tickets stored under another source', () => {
   });
   afterAll(() => t.close());
 
-  it('finds them under another source however many sources it was told to leave out', async () => {
+  it('finds them under another source however many sources its own tickets are under', async () => {
     const created = await t.request('/v1/tickets', {
       method: 'POST',
       json: {
@@ -29,15 +30,47 @@ describe('looking up tickets stored under another source', () => {
       insert into tickets (source, external_id, raw_reason_key, reason_slug, created_at)
       select 'a-' || lpad(i::text, 5, '0'), 'own-' || i, 'billing', 'billing', '2026-02-02T10:00:00Z'
       from generate_series(1, 6000) as i`);
-    const own = new Set(
-      Array.from({ length: 6000 }, (_, i) => `a-${String(i + 1).padStart(5, '0')}`),
-    );
+    const own = Array.from({ length: 6000 }, (_, i) => ({
+      source: `a-${String(i + 1).padStart(5, '0')}`,
+      externalId: `own-${i + 1}`,
+    }));
     const file = Array.from({ length: 30 }, (_, i) => ({
       source: 'a-00001',
       externalId: `z-${i}`,
     }));
 
     const found = await storedUnderOtherSource(t.deps.db, file, own);
-    expect(found).toMatchObject({ source: 'zendesk', matched: 30 });
+    expect(found).toMatchObject({ source: 'zendesk', as: 'a-00001' });
+    expect(found?.matched).toBe(found?.sampled);
+  });
+
+  it('leaves out the tickets it stored itself, not the rest of their source', async () => {
+    await t.deps.db.execute(sql`truncate tickets cascade`);
+    const seeded = await t.request('/v1/tickets', {
+      method: 'POST',
+      json: {
+        tickets: [
+          { source: 'seed', external_id: 'x', reason: 'Billing', created_at: '2026-02-02' },
+        ],
+      },
+    });
+    expect(seeded.status).toBe(200);
+    const store = (keys: { source: string; externalId: string }[]) =>
+      t.deps.db.execute(sql`
+        insert into tickets (source, external_id, raw_reason_key, reason_slug, created_at)
+        select k.source, k.external_id, 'billing', 'billing', '2026-02-02T10:00:00Z'
+        from jsonb_to_recordset(${jsonParam(
+          keys.map((k) => ({ source: k.source, external_id: k.externalId })),
+        )}) as k(source text, external_id text)`);
+    const keys = (source: string, from: number, count: number) =>
+      Array.from({ length: count }, (_, i) => ({ source, externalId: String(from + i) }));
+    // The file names ids 0-9 under both its sources, and 100-129 under "a": all stored by
+    // the import that looks. Someone else stored 100-129 under "b" meanwhile.
+    const file = [...keys('a', 0, 10), ...keys('b', 0, 10), ...keys('a', 100, 30)];
+    await store(file);
+    await store(keys('b', 100, 30));
+
+    const found = await storedUnderOtherSource(t.deps.db, file, file);
+    expect(found).toMatchObject({ source: 'b', as: 'a', matched: 30, sampled: 50 });
   });
 });
