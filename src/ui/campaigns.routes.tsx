@@ -22,6 +22,8 @@ import {
   renderCampaignTemplate,
 } from '../modules/email/compose/render-campaign-email';
 import { listDeliveries } from '../modules/email/delivery/deliveries.service';
+import { calendarEvent } from '../modules/events/occurrences';
+import { occurringSince } from '../modules/events/occurring-since';
 import { Card, Instant, Message, PageHeader, Pager, Pill, Table } from '../view-kit/components';
 import { PostForm } from '../view-kit/fields';
 import type { FormState } from '../view-kit/form-state';
@@ -50,40 +52,40 @@ export const campaignRoutes = createConsoleRouter();
 const pathId = (c: ConsoleContext) => c.req.param('id') ?? '';
 const ops = signedIn(PAGE_ROLES.campaigns);
 
-/** How long after a one-off event ends it is still offered: a campaign may follow it up. */
+/** How long after an event's last window ends it is still offered: a campaign may follow it up. */
 const RECENT_EVENT_DAYS = 30;
 
 /**
- * Events a campaign can be linked to: recurring ones, one-off ones not long over, and the one
- * already linked (ten years of imported holidays would otherwise fill the list with the past),
- * each named with its start day in its own zone: a holidays import gives every year's
- * Christmas one title, and a title alone cannot tell them apart.
+ * Events a campaign can be linked to: those with a window ending in the last 30 days or still
+ * to come (a series by its rule and its extra starts), and the one already linked (ten years
+ * of imported holidays would otherwise fill the list with the past), each named with its
+ * start day in its own zone: a holidays import gives every year's Christmas one title, and a
+ * title alone cannot tell them apart.
  */
 async function eventChoices(deps: Deps, linked: string | undefined) {
   const since = new Date(deps.clock.now().getTime() - RECENT_EVENT_DAYS * 86_400_000);
-  const offered = or(
-    isNotNull(events.rrule),
-    sql`jsonb_array_length(${events.extraStarts}) > 0`,
-    gte(events.endsAt, since),
-    linked && isUuid(linked) ? eq(events.id, linked) : undefined,
-  );
-  const rows = await deps.db
-    .select({
-      id: events.id,
-      title: events.title,
-      startsAt: events.startsAt,
-      rrule: events.rrule,
-      timeZone: events.timeZone,
-    })
+  const linkedId = linked && isUuid(linked) ? linked : undefined;
+  const candidates = await deps.db
+    .select()
     .from(events)
-    .where(offered)
+    .where(
+      or(
+        isNotNull(events.rrule),
+        sql`jsonb_array_length(${events.extraStarts}) > 0`,
+        gte(events.endsAt, since),
+        linkedId ? eq(events.id, linkedId) : undefined,
+      ),
+    )
     .orderBy(events.title, events.startsAt);
-  return rows.map((event) => {
-    const zone = event.timeZone ?? deps.config.workspaceTimeZone;
-    const day = formatInTimeZone(event.startsAt, zone, 'yyyy-MM-dd');
-    const when = event.rrule ? `repeats from ${day}` : day;
-    return { id: event.id, title: `${event.title}, ${when}` };
-  });
+  const occurring = await occurringSince(deps, candidates.map(calendarEvent), since);
+  return candidates
+    .filter((event) => event.id === linkedId || occurring.has(event.id))
+    .map((event) => {
+      const zone = event.timeZone ?? deps.config.workspaceTimeZone;
+      const day = formatInTimeZone(event.startsAt, zone, 'yyyy-MM-dd');
+      const when = event.rrule ? `repeats from ${day}` : day;
+      return { id: event.id, title: `${event.title}, ${when}` };
+    });
 }
 
 /** What the campaign would look like and reach, before anything is saved. */

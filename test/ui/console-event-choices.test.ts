@@ -99,4 +99,39 @@ describe("the campaign form's linked-event choices", () => {
       'Login outage, 2026-02-20',
     ]);
   });
+
+  it('leaves out series whose last start is long over, by their rule and their extra starts', async () => {
+    // The test clock reads 2026-03-02: 30 days back is 2026-01-31.
+    const series = [
+      ['Ended weekly', '2025-10-01T10:00:00Z', 'FREQ=WEEKLY;UNTIL=20251201T000000Z', []],
+      ['Ended count', '2025-06-01T10:00:00Z', 'FREQ=DAILY;COUNT=3', []],
+      ['Ended lately', '2026-01-01T10:00:00Z', 'FREQ=WEEKLY;UNTIL=20260220T000000Z', []],
+      ['Extra long ago', '2024-01-10T10:00:00Z', 'FREQ=YEARLY;COUNT=1', ['2024-05-01T10:00:00Z']],
+      ['Extra lately', '2024-01-10T10:00:00Z', 'FREQ=YEARLY;COUNT=1', ['2026-02-15T10:00:00Z']],
+      ['Still weekly', '2020-01-06T10:00:00Z', 'FREQ=WEEKLY', []],
+    ] as const;
+    for (const [title, startsAt, rrule, extraStarts] of series) {
+      const created = await t.request('/v1/events', {
+        method: 'POST',
+        json: {
+          kind: 'billing_run',
+          title,
+          starts_at: startsAt,
+          ends_at: startsAt.replace('T10:', 'T11:'),
+          rrule,
+          extra_starts: extraStarts,
+        },
+      });
+      expect(created.status).toBe(201);
+    }
+    const titles = new Set<string>(series.map(([title]) => title));
+    const choices = await choicesOn('/console/campaigns/new', (label) =>
+      titles.has(label.split(',')[0] ?? ''),
+    );
+    expect(choices).toEqual([
+      'Ended lately, repeats from 2026-01-01',
+      'Extra lately, repeats from 2024-01-10',
+      'Still weekly, repeats from 2020-01-06',
+    ]);
+  });
 });

@@ -150,7 +150,7 @@ async function nextWindowsOf(deps: Deps, rows: (typeof events.$inferSelect)[], n
  * `nextWindows` in one compute task for the whole page; a few series are tried on the request
  * thread first, and only those that need more than that try are walked again on a thread.
  */
-async function nextWindowsWhereCheap(deps: Deps, input: NextWindowsInput) {
+export async function nextWindowsWhereCheap(deps: Deps, input: NextWindowsInput) {
   if (!deps.compute.offThread) return nextWindows(input);
   if (input.events.length > INLINE_SERIES) return deps.compute('nextWindows', input);
   const share = Math.floor(INLINE_STEPS / input.events.length);
