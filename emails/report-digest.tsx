@@ -50,7 +50,8 @@ export type ReportDigestProps = {
   warnings: string[];
   /**
    * `status` as on the report page: a campaign cancelled after its email went out is here.
-   * `note`, as there, says why it is not measured from its planned start, when it is not.
+   * `note`, as there, says why it is not measured from its planned start, when it is not;
+   * `why`, why it has no estimate, when it has none.
    */
   campaigns: {
     title: string;
@@ -59,6 +60,7 @@ export type ReportDigestProps = {
     method: string;
     answer: string;
     note: string | null;
+    why: string | null;
   }[];
   reportUrl: string;
 };
@@ -135,6 +137,12 @@ export default function ReportDigestEmail(props: ReportDigestProps) {
                             {c.note}
                           </>
                         ) : null}
+                        {c.why ? (
+                          <>
+                            <br />
+                            No estimate: {c.why}
+                          </>
+                        ) : null}
                       </td>
                       <td style={{ ...cell, textAlign: 'right' }}>{c.prevented}</td>
                     </tr>
@@ -206,6 +214,7 @@ ReportDigestEmail.PreviewProps = {
       method: 'holdout',
       answer: 'final',
       note: null,
+      why: null,
     },
     {
       title: 'Maintenance on Sunday',
@@ -214,6 +223,18 @@ ReportDigestEmail.PreviewProps = {
       method: 'holdout',
       answer: 'so far',
       note: 'published 5 hours after its planned start; measured from publication',
+      why: null,
+    },
+    {
+      title: 'Billing page down',
+      status: 'ended',
+      prevented: 'no estimate',
+      method: 'observational',
+      answer: 'so far',
+      note: null,
+      why:
+        'an incident’s banner answers the contacts the incident itself brings: without a ' +
+        'holdout, its effect cannot be told from the incident’s',
     },
   ],
   reportUrl: 'https://forestall.example.com/v1/reports/prevented-contacts?format=html',

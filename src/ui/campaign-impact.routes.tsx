@@ -6,6 +6,7 @@ import {
 } from '../modules/impact/effect-reading';
 import { campaignImpact } from '../modules/impact/impact.service';
 import type { CampaignImpact } from '../modules/impact/impact-schemas';
+import { ownCauseRefusal } from '../modules/impact/own-cause';
 import { deflectionNoneText, ratePercent, savedText } from '../modules/reports/effect-text';
 import {
   formatCount,
@@ -136,9 +137,11 @@ const DesignNotes = ({ impact }: { impact: CampaignImpact }) => {
   );
 };
 
-const Observational = ({ impact }: { impact: CampaignImpact }) => {
+const Observational = ({ impact, origin }: { impact: CampaignImpact; origin: string }) => {
   const estimate = impact.observational;
   if (!estimate) return '';
+  // An incident's banner will never have one: "yet" would promise it.
+  const none = ownCauseRefusal(origin) ? 'No number' : 'No number yet';
   return (
     <Card id="observational" title="Without a holdout">
       {estimate.status === 'ok' && estimate.prevented ? (
@@ -150,7 +153,9 @@ const Observational = ({ impact }: { impact: CampaignImpact }) => {
           nothing else changed in that time.
         </p>
       ) : (
-        <p>No number yet: {estimate.reason ?? 'insufficient data'}</p>
+        <p>
+          {none}: {estimate.reason ?? 'insufficient data'}
+        </p>
       )}
     </Card>
   );
@@ -247,7 +252,7 @@ campaignImpactRoutes.get(
           </>
         ) : (
           // No holdout: the observational estimate is the only one there will be.
-          <Observational impact={impact} />
+          <Observational impact={impact} origin={campaign.origin} />
         )}
       </>,
     );

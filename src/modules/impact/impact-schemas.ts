@@ -220,7 +220,9 @@ export const CampaignImpactSchema = z
           "season, the linked event's usual effect, level shifts found in the history, " +
           'partial weeks by their hour-of-week share, only from the start) minus those ' +
           'observed, interval by simulation. Observational: it assumes nothing else ' +
-          'changed; refused when the model fitted the weeks before poorly.',
+          'changed; refused when the model fitted the weeks before poorly, and for an ' +
+          "incident's or a maintenance's banner, whose window holds the contacts the " +
+          'incident itself brings.',
       }),
   })
   .openapi('CampaignImpact');

@@ -13,6 +13,7 @@ import {
   MIN_HISTORY_WEEKS,
   type ObservationalEstimate,
 } from './observational-estimate';
+import { ownCauseRefusal } from './own-cause';
 import { HOURS_PER_WEEK, windowShares } from './week-shares';
 
 const HISTORY_WEEKS = 156;
@@ -31,13 +32,15 @@ const hourOfWeek = (instant: Date, zone: string) => {
  * 12 weeks before, and the contacts observed from the start of its exposure period (the later
  * of its start and its publication, or its first email when that went out before; for one
  * cancelled before its start with no email sent, its cancellation; see `exposurePeriod`) to
- * the window's end.
+ * the window's end. None for an incident's or a maintenance's banner (see `ownCauseRefusal`).
  */
 export async function observationalImpact(
   deps: Deps,
-  campaign: ExposureColumns & Pick<CampaignRow, 'targetReasons' | 'eventId'>,
+  campaign: ExposureColumns & Pick<CampaignRow, 'targetReasons' | 'eventId' | 'origin'>,
   windowEnd: Date,
 ): Promise<ObservationalEstimate> {
+  const ownCause = ownCauseRefusal(campaign.origin);
+  if (ownCause) return { status: 'insufficient_data', reason: ownCause };
   const { start } = exposurePeriod(campaign);
   if (!start) return { status: 'insufficient_data', reason: 'the campaign has not been published' };
   if (windowEnd <= start) {

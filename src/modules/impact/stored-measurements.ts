@@ -23,7 +23,8 @@ import { observationalImpact } from './observational-impact';
  * Rows stored by another version read as missing: the report measures those campaigns
  * itself until the job has measured them again.
  * 1: as of migration 0037 (a recent shift's size has a normal prior).
- * 2: a campaign whose email went out before its start is measured from that email.
+ * 2: a campaign whose email went out before its start is measured from that email; an
+ *    incident's or a maintenance's banner has no observational estimate.
  */
 export const MEASUREMENT_METHOD_VERSION = 2;
 

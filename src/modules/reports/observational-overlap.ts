@@ -17,7 +17,7 @@ const reasonsOverlap = (a: Answered, b: Answered) =>
 /**
  * The observational estimates whose windows and target reasons overlap another's. Each is all
  * the target reasons' contacts in its window against what the weeks before predicted, so two
- * such campaigns (an incident's banner published again when it reopens) claim the same
+ * such campaigns (two banners on the same reason a few days apart) claim the same
  * contacts; they are kept out of the observational total rather than counted twice. Holdout
  * campaigns are not: each measures its own treated accounts against its own held-out ones.
  */

@@ -111,6 +111,7 @@ async function reportInput(
       targetReasons: campaigns.targetReasons,
       holdoutPercent: campaigns.holdoutPercent,
       eventId: campaigns.eventId,
+      origin: campaigns.origin,
       ...exposureColumns,
       ...storedMeasurementColumns,
     })

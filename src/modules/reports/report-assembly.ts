@@ -35,6 +35,7 @@ export type ReportCampaignRow = Pick<
   | 'targetReasons'
   | 'holdoutPercent'
   | 'eventId'
+  | 'origin'
 > &
   Pick<ExposureColumns, 'firstEmailAt'>;
 

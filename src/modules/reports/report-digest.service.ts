@@ -111,8 +111,9 @@ export async function sendReportDigest(
       answer: c.measurement === 'final' ? 'final' : 'so far',
       prevented: c.prevented
         ? `${formatCount(c.prevented.estimate)} (${range(c.prevented)})`
-        : 'no estimate yet',
+        : 'no estimate',
       note: c.exposure.note,
+      why: c.prevented ? null : c.reason,
     })),
     reportUrl:
       `${deps.config.publicUrl}/v1/reports/prevented-contacts` +

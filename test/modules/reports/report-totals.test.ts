@@ -61,6 +61,7 @@ const campaign = (id: string): ReportCampaignRow => ({
   targetReasons: ['billing'],
   holdoutPercent: 20,
   eventId: null,
+  origin: 'manual',
 });
 
 describe("the report's totals", () => {
