@@ -1,5 +1,6 @@
 import { formatInTimeZone } from 'date-fns-tz';
 import { eq, sql } from 'drizzle-orm';
+import pLimit from 'p-limit';
 import { arrayParam, rowsOf } from '../../db/json-param';
 import { type CampaignRow, events } from '../../db/schema';
 import type { Deps } from '../../deps';
@@ -17,6 +18,8 @@ import { ownCauseRefusal } from './own-cause';
 import { HOURS_PER_WEEK, windowShares } from './week-shares';
 
 const HISTORY_WEEKS = 156;
+/** Observational estimates computed at once (the rest queue for their turn). */
+const ESTIMATES_AT_ONCE = 3;
 const PROFILE_WEEKS = 12;
 
 /** Hours since Monday 00:00 of the instant's week, on the workspace's clock. */
@@ -24,6 +27,9 @@ const hourOfWeek = (instant: Date, zone: string) => {
   const [day, hour, minute] = formatInTimeZone(instant, zone, 'i H m').split(' ').map(Number);
   return ((day ?? 1) - 1) * 24 + (hour ?? 0) + (minute ?? 0) / 60;
 };
+
+type ObservationalCampaign = ExposureColumns &
+  Pick<CampaignRow, 'targetReasons' | 'eventId' | 'origin'>;
 
 /**
  * The observational estimate for a campaign without a holdout: the weekly contacts of its
@@ -36,7 +42,7 @@ const hourOfWeek = (instant: Date, zone: string) => {
  */
 export async function observationalImpact(
   deps: Deps,
-  campaign: ExposureColumns & Pick<CampaignRow, 'targetReasons' | 'eventId' | 'origin'>,
+  campaign: ObservationalCampaign,
   windowEnd: Date,
 ): Promise<ObservationalEstimate> {
   const ownCause = ownCauseRefusal(campaign.origin);
@@ -136,4 +142,27 @@ async function eventOverlap(
     { padded: true, timeZone: deps.config.workspaceTimeZone },
   );
   return weeklyOverlap(occurrences, starts);
+}
+
+/**
+ * The observational estimates of `campaigns` to the window end each is given, a few at a
+ * time: each reads the database, then waits for a compute thread, so the next one's reads
+ * overlap its computing.
+ */
+export async function estimatesAtOnce<Campaign extends ObservationalCampaign & { id: string }>(
+  deps: Deps,
+  campaigns: Campaign[],
+  windowEnd: (campaign: Campaign) => Date,
+): Promise<Map<string, ObservationalEstimate>> {
+  const estimating = pLimit(ESTIMATES_AT_ONCE);
+  return new Map(
+    await Promise.all(
+      campaigns.map((campaign) =>
+        estimating(
+          async () =>
+            [campaign.id, await observationalImpact(deps, campaign, windowEnd(campaign))] as const,
+        ),
+      ),
+    ),
+  );
 }

@@ -15,7 +15,7 @@ import {
   exposurePeriod,
 } from './exposure-period';
 import { ranBy } from './not-run-impact';
-import { observationalImpact } from './observational-impact';
+import { estimatesAtOnce } from './observational-impact';
 
 /**
  * The version of the measuring code: raise it with any change that would store different
@@ -106,27 +106,34 @@ export async function measureAndStore(deps: Deps, now: Date): Promise<number> {
   for (let i = 0; i < started.length; i += CHUNK) {
     const chunk = started.slice(i, i + CHUNK);
     const windows = new Map(chunk.map((row) => [row.id, measurementWindow(row, now, windowDays)]));
-    const measured = await measureCampaigns(
-      deps.db,
-      chunk.map((row) => ({
-        id: row.id,
-        targetReasons: row.targetReasons,
-        windowEnd: windows.get(row.id)?.end ?? now,
-      })),
-      deps.config.workspaceTimeZone,
-    );
+    const windowEnd = (id: string) => windows.get(id)?.end ?? now;
+    // The estimates run a few at a time beside the chunk's measurement, as in the report.
+    const [measured, estimates] = await Promise.all([
+      measureCampaigns(
+        deps.db,
+        chunk.map((row) => ({
+          id: row.id,
+          targetReasons: row.targetReasons,
+          windowEnd: windowEnd(row.id),
+        })),
+        deps.config.workspaceTimeZone,
+      ),
+      estimatesAtOnce(
+        deps,
+        chunk.filter((row) => row.holdoutPercent === 0),
+        (row) => windowEnd(row.id),
+      ),
+    ]);
     const values = [];
     for (const row of chunk) {
       const measurement = measured.get(row.id);
-      const window = windows.get(row.id);
-      if (!measurement || !window) continue;
+      if (!measurement) continue;
       values.push({
         campaignId: row.id,
-        windowEnd: window.end,
+        windowEnd: windowEnd(row.id),
         measuredAt: now,
         measurement: stored(measurement),
-        observational:
-          row.holdoutPercent === 0 ? await observationalImpact(deps, row, window.end) : null,
+        observational: estimates.get(row.id) ?? null,
         methodVersion: MEASUREMENT_METHOD_VERSION,
       });
     }

@@ -1,6 +1,5 @@
 import { formatInTimeZone, fromZonedTime } from 'date-fns-tz';
 import { and, asc, eq } from 'drizzle-orm';
-import pLimit from 'p-limit';
 import { campaignMeasurements, campaigns } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { AppError } from '../../http/app-error';
@@ -9,8 +8,7 @@ import { measurementWindow } from '../impact/campaign-assessment';
 import { catchUpForMeasurement, measureCampaigns } from '../impact/campaign-measurements';
 import { exposedBefore, exposedPast, exposureColumns } from '../impact/exposure-period';
 import { ranBy } from '../impact/not-run-impact';
-import type { ObservationalEstimate } from '../impact/observational-estimate';
-import { observationalImpact } from '../impact/observational-impact';
+import { estimatesAtOnce } from '../impact/observational-impact';
 import {
   type StoredMeasurementJson,
   storedMeasurementColumns,
@@ -24,8 +22,6 @@ import type { PreventedContactsReport } from './report-schemas';
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const MAX_REPORT_DAYS = 3 * 366;
 export const MAX_REPORT_CAMPAIGNS = 500;
-/** Observational estimates a report computes at once (the rest queue for their turn). */
-const ESTIMATES_AT_ONCE = 3;
 
 /**
  * The leaders' report for a period: every campaign whose measurement window touches it, with
@@ -165,13 +161,11 @@ async function reportInput(
   }
   const live = rows.filter((row) => !stored.has(row.id));
   if (live.length > 0) await catchUpForMeasurement(deps);
-  // Estimates not stored yet (a campaign the job has not reached) run a few at a time, beside
-  // the measurements: each reads the database, then waits for a compute thread.
-  const estimating = pLimit(ESTIMATES_AT_ONCE);
+  // Estimates not stored yet (a campaign the job has not reached) run beside the measurements.
   const unestimated = rows.filter(
     (row) => row.holdoutPercent === 0 && !stored.get(row.id)?.observational,
   );
-  const [measured, period, estimates] = await Promise.all([
+  const [measured, period, observational] = await Promise.all([
     measureCampaigns(
       deps.db,
       live.map((row) => ({
@@ -182,16 +176,12 @@ async function reportInput(
       zone,
     ),
     periodMetrics(deps.db, { from, to }, zone),
-    Promise.all(
-      unestimated.map((row) =>
-        estimating(async () => {
-          const window = measurementWindow(row, stored.get(row.id)?.measuredAt ?? now, windowDays);
-          return [row.id, await observationalImpact(deps, row, window.end)] as const;
-        }),
-      ),
+    estimatesAtOnce(
+      deps,
+      unestimated,
+      (row) => measurementWindow(row, stored.get(row.id)?.measuredAt ?? now, windowDays).end,
     ),
   ]);
-  const observational = new Map<string, ObservationalEstimate>(estimates);
   return {
     fromDay,
     toDay,
