@@ -25,6 +25,7 @@ import { signInRoutes } from './sign-in.routes';
 import { spikeRoutes } from './spikes.routes';
 import { statusRoutes } from './status.routes';
 import { statusComponentRoutes } from './status-components.routes';
+import { statusReopenRoutes } from './status-reopen.routes';
 
 /**
  * The console: server-rendered pages under /console, signed in with a session cookie; and the
@@ -43,6 +44,7 @@ export const consoleRoutes = createConsoleRouter()
   .route('/', campaignImpactRoutes)
   .route('/', statusRoutes)
   .route('/', statusComponentRoutes)
+  .route('/', statusReopenRoutes)
   .route('/', reasonRoutes)
   .route('/', eventRoutes)
   .route('/', spikeRoutes)

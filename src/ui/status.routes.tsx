@@ -12,27 +12,28 @@ import { STATUS_LABEL } from '../modules/status/public/status-page';
 import {
   ComponentInputSchema,
   IncidentOpenSchema,
-  IncidentUpdateSchema,
   MaintenanceScheduleSchema,
-  MaintenanceUpdateSchema,
 } from '../modules/status/status-schemas';
 import { Card, EmptyState, Instant, PageHeader, Pill, Table } from '../view-kit/components';
-import {
-  Checkboxes,
-  type Choice,
-  PostForm,
-  SelectField,
-  TextArea,
-  TextField,
-} from '../view-kit/fields';
+import { Checkboxes, PostForm, SelectField, TextArea, TextField } from '../view-kit/fields';
 import { emptyForm, type FormState, utcInstant } from '../view-kit/form-state';
 import { type ConsoleContext, createConsoleRouter, render, signedIn } from './console-router';
 import { type FormProblem, firstSegment, formPost, withSchema } from './form-post';
 import { PAGE_ROLES } from './layout';
+import {
+  AffectedComponentFields,
+  affectedComponents,
+  type ComponentChoices,
+  componentChoices,
+  list,
+  maintenanceUpdateInput,
+  reopenPath,
+  updateInput,
+  updatesPath,
+} from './status-fields';
 
 export const statusRoutes = createConsoleRouter();
 const ops = signedIn(PAGE_ROLES.status);
-const list = (value: string | undefined) => (value ?? '').split(',').filter(Boolean);
 
 type Forms = {
   component?: FormState;
@@ -47,18 +48,8 @@ type Incident = PublicStatus['unresolved'][number];
 const DAY_MS = 86_400_000;
 /** A resolution found premature soon after can be undone here; older ones through the API. */
 const REOPENABLE_DAYS = 7;
-/** Each is a form of its own; a week with more is rare, and the API reopens the rest. */
+/** A week with more is rare, and the API reopens the rest. */
 const REOPENABLE_AT_MOST = 100;
-
-/** The states that reopen each kind; the service refuses the others, this only offers these. */
-const REOPEN_STATUSES = {
-  incident: INCIDENT_STATUSES.filter((s) => s !== 'resolved'),
-  maintenance: ['in_progress', 'verifying'],
-} as const;
-
-type Kind = 'incident' | 'maintenance';
-const updatesPath = (kind: Kind, id: string) =>
-  `/console/status/${kind === 'incident' ? 'incidents' : 'maintenances'}/${id}/updates`;
 
 const NO_COMPONENTS =
   'No component yet. Add the parts of your product customers notice, such as API or Dashboard.';
@@ -81,52 +72,6 @@ const ComponentList = ({ components }: { components: Component[] }) => (
     ]}
   />
 );
-
-const AFFECTED_STATUSES = COMPONENT_STATUSES.filter((s) => s !== 'operational').map(
-  (s) => [s, STATUS_LABEL[s]] as const,
-);
-
-/** Components to choose from: `choices` may be ticked (groups too), `own` given a status each. */
-type ComponentChoices = { choices: Choice[]; own: (readonly [id: string, name: string])[] };
-
-/** The components an incident affects, ticked at one status or each given its own. */
-const AffectedComponentFields = (props: {
-  state: FormState;
-  components: ComponentChoices;
-  legend: string;
-}) => {
-  const { choices, own } = props.components;
-  return (
-    <>
-      {choices.length > 0 ? (
-        <Checkboxes state={props.state} name="components" legend={props.legend} options={choices} />
-      ) : (
-        <EmptyState>Add components to mark them affected.</EmptyState>
-      )}
-      <SelectField
-        state={props.state}
-        name="component_status"
-        label="Their status"
-        options={AFFECTED_STATUSES}
-      />
-      {own.length > 1 ? (
-        <details open={own.some(([id]) => props.state.values[`status_${id}`])}>
-          <summary>Give a component its own status</summary>
-          {own.map(([id, name]) => (
-            <SelectField
-              state={props.state}
-              name={`status_${id}`}
-              label={`${name} status`}
-              options={[['', 'as above (when ticked)'], ...AFFECTED_STATUSES]}
-            />
-          ))}
-        </details>
-      ) : (
-        ''
-      )}
-    </>
-  );
-};
 
 const OpenIncidentForm = (props: {
   state: FormState;
@@ -267,54 +212,28 @@ const MaintenanceUpdate = (props: {
   );
 };
 
-/**
- * A resolved incident or completed maintenance, to reopen. An incident may come back with
- * another impact and other components (as the API's update allows); components left unticked
- * return to the status its resolution took from them. A maintenance's components are its own.
- */
-const ResolvedItem = (props: {
-  item: FinishedItem;
-  state: FormState | undefined;
-  csrf: string;
-  components: ComponentChoices;
-}) => {
-  const { item } = props;
-  const prefix = `r-${item.id.slice(-8)}`;
-  const statuses = REOPEN_STATUSES[item.kind];
-  const defaults: Record<string, string> =
-    item.kind === 'incident'
-      ? { status: statuses[0], impact: item.impact, component_status: 'major_outage' }
-      : { status: statuses[0] };
-  const state = { ...(props.state ?? emptyForm(defaults)), idPrefix: `${prefix}-` };
-  return (
-    <article aria-labelledby={`${prefix}-h`}>
-      <h3 id={`${prefix}-h`}>
-        {item.name} <Pill>{item.kind}</Pill> <Pill>{item.status}</Pill>
-      </h3>
-      <p>
-        {item.kind === 'incident' ? 'Resolved' : 'Completed'}{' '}
-        <Instant at={item.finishedAt.toISOString()} />.
-      </p>
-      <PostForm action={updatesPath(item.kind, item.id)} csrf={props.csrf}>
-        <SelectField state={state} name="status" label="Reopen as" options={statuses} />
-        <TextArea state={state} name="body" label="Update" hint="why it is open again (Markdown)" />
-        {item.kind === 'incident' ? (
-          <>
-            <SelectField state={state} name="impact" label="Impact" options={IMPACTS} />
-            <AffectedComponentFields
-              state={state}
-              components={props.components}
-              legend="Affected again (unticked: as before it was resolved)"
-            />
-          </>
-        ) : (
-          ''
-        )}
-        <button type="submit">Reopen</button>
-      </PostForm>
-    </article>
-  );
-};
+/** Resolved incidents and completed maintenance, each linking to the page that reopens it. */
+const ResolvedList = ({ items }: { items: FinishedItem[] }) => (
+  <Table
+    rows={items}
+    columns={[
+      { header: 'Name', cell: (item) => item.name },
+      { header: 'Kind', cell: (item) => <Pill>{item.kind}</Pill> },
+      {
+        header: 'Resolved or completed',
+        cell: (item) => <Instant at={item.finishedAt.toISOString()} />,
+      },
+      {
+        header: '',
+        cell: (item) => (
+          <a href={reopenPath(item.kind, item.id)} aria-label={`Reopen ${item.name}`}>
+            Reopen
+          </a>
+        ),
+      },
+    ]}
+  />
+);
 
 async function statusPage(c: ConsoleContext, forms: Forms = {}, problem?: FormProblem) {
   const { deps, session } = c.var;
@@ -325,14 +244,7 @@ async function statusPage(c: ConsoleContext, forms: Forms = {}, problem?: FormPr
   const open = [...status.unresolved, ...status.active, ...status.upcoming];
   const since = new Date(now.getTime() - REOPENABLE_DAYS * DAY_MS);
   const resolved = await finishedSince(deps, since, REOPENABLE_AT_MOST);
-  // A group ticked stands for every component in it; only components take a status of their own.
-  const choices = components.map(
-    (comp) => [comp.id, comp.group ? `${comp.name} (every component in it)` : comp.name] as const,
-  );
-  const ownStatus = components
-    .filter((comp) => !comp.group)
-    .map((comp) => [comp.id, comp.name] as const);
-  const componentChoices = { choices, own: ownStatus };
+  const choices = componentChoices(components);
   // Prefixed ids: the page's forms share field names.
   const incidentForm = {
     ...(forms.incident ?? emptyForm({ impact: 'major', component_status: 'major_outage' })),
@@ -358,7 +270,7 @@ async function statusPage(c: ConsoleContext, forms: Forms = {}, problem?: FormPr
           </p>
         </Card>
         <Card id="open" title="Open an incident">
-          <OpenIncidentForm state={incidentForm} csrf={csrf} components={componentChoices} />
+          <OpenIncidentForm state={incidentForm} csrf={csrf} components={choices} />
         </Card>
       </div>
       <Card id="incidents" title="Open incidents and maintenance">
@@ -379,14 +291,7 @@ async function statusPage(c: ConsoleContext, forms: Forms = {}, problem?: FormPr
         {resolved.items.length === 0 ? (
           <EmptyState>Nothing resolved in the last {REOPENABLE_DAYS} days.</EmptyState>
         ) : (
-          resolved.items.map((item) => (
-            <ResolvedItem
-              item={item}
-              state={forms.updates?.[item.id]}
-              csrf={csrf}
-              components={componentChoices}
-            />
-          ))
+          <ResolvedList items={resolved.items} />
         )}
         {resolved.more ? (
           <p>
@@ -415,12 +320,12 @@ async function statusPage(c: ConsoleContext, forms: Forms = {}, problem?: FormPr
             label="Until (UTC)"
             type="datetime-local"
           />
-          {choices.length > 0 ? (
+          {choices.choices.length > 0 ? (
             <Checkboxes
               state={maintenanceForm}
               name="components"
               legend="Components"
-              options={choices}
+              options={choices.choices}
             />
           ) : (
             ''
@@ -461,17 +366,6 @@ const incidentInput = withSchema(IncidentOpenSchema, (values) => ({
   components: affectedComponents(values),
 }));
 
-/** Ticked components at the common status, and any given its own status (ticked or not). */
-function affectedComponents(values: Record<string, string>) {
-  const own = Object.entries(values)
-    .filter(([field, status]) => field.startsWith('status_') && status)
-    .map(([field, status]) => ({ id: field.slice('status_'.length), status }));
-  const ticked = list(values.components)
-    .filter((id) => !own.some((o) => o.id === id))
-    .map((id) => ({ id, status: values.component_status }));
-  return [...ticked, ...own];
-}
-
 statusRoutes.post(
   '/console/status/incidents',
   ops,
@@ -485,14 +379,6 @@ statusRoutes.post(
     },
   }),
 );
-
-const updateInput = withSchema(IncidentUpdateSchema, (values) => ({
-  status: values.status,
-  body: values.body,
-  // Only a reopening's form has it: unsent, the incident keeps its impact.
-  impact: values.impact || undefined,
-  components: affectedComponents(values),
-}));
 
 statusRoutes.post('/console/status/incidents/:id/updates', ops, (c) => {
   const id = c.req.param('id') ?? '';
@@ -529,11 +415,6 @@ statusRoutes.post(
     },
   }),
 );
-
-const maintenanceUpdateInput = withSchema(MaintenanceUpdateSchema, (values) => ({
-  status: values.status,
-  body: values.body,
-}));
 
 statusRoutes.post('/console/status/maintenances/:id/updates', ops, (c) => {
   const id = c.req.param('id') ?? '';

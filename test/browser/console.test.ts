@@ -137,19 +137,19 @@ describe('the console in a real browser', () => {
     expect(await bannerShownTo('acme')).toBe(false);
 
     // Resolved too early: reopened from the recently resolved list, its banner is back.
-    const resolved = page
+    await page
       .getByRole('region', { name: 'Recently resolved' })
-      .getByRole('article')
-      .filter({ hasText: INCIDENT });
-    await resolved.getByLabel('Reopen as').selectOption('identified');
-    await resolved.getByLabel('Update').fill('The errors are back after the rollback.');
+      .getByRole('link', { name: `Reopen ${INCIDENT}` })
+      .click();
+    await page.getByLabel('Reopen as').selectOption('identified');
+    await page.getByLabel('Update').fill('The errors are back after the rollback.');
     await page.screenshot({
       path: `${SCREENSHOT_DIR}/console-status-resolved.png`,
       fullPage: true,
     });
     await Promise.all([
       page.waitForURL(/\/console\/status\?done=/),
-      resolved.getByRole('button', { name: 'Reopen' }).click(),
+      page.getByRole('button', { name: 'Reopen' }).click(),
     ]);
     expect(await page.getByRole('article').filter({ hasText: INCIDENT }).textContent()).toContain(
       'identified',

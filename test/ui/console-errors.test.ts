@@ -110,6 +110,8 @@ describe('console forms that cannot be done', () => {
       [`/console/campaigns/${unknown}/status`, { status: 'ended' }, 404],
       ['/console/status/components/zzz', { name: 'x' }, 404],
       [`/console/status/incidents/${unknown}/updates`, { status: 'resolved', body: 'x' }, 404],
+      [`/console/status/incidents/${unknown}/reopen`, { status: 'identified', body: 'x' }, 404],
+      ['/console/status/maintenances/zzz/reopen', { status: 'in_progress', body: 'x' }, 404],
       ['/console/api-keys/not-a-uuid/revoke', {}, 404],
       [`/console/api-keys/${unknown}/revoke`, {}, 404],
     ];
@@ -121,7 +123,11 @@ describe('console forms that cannot be done', () => {
       expect(markup, path).toContain('<h1>Not found</h1>');
       expect(markup, path).toContain('href="/console"');
     }
-    for (const path of ['/console/campaigns/not-a-uuid', '/console/campaigns/not-a-uuid/edit']) {
+    for (const path of [
+      '/console/campaigns/not-a-uuid',
+      '/console/campaigns/not-a-uuid/edit',
+      `/console/status/incidents/${unknown}/reopen`,
+    ]) {
       const response = await browser.get(path);
       expect(response.status, path).toBe(404);
       expect(await response.text(), path).toContain('<h1>Not found</h1>');

@@ -196,12 +196,14 @@ describe('reopening from the console what was resolved too early', () => {
       ),
     );
 
-  /** The page's "Recently resolved" card, and the form it holds for `id`. */
+  /** The status page's "Recently resolved" card; the reopen page it links to, and its form. */
   const recentlyResolved = (page: string) =>
     /<section[^>]*aria-labelledby="resolved-h"[\s\S]*?<\/section>/.exec(page)?.[0] ?? '';
-  const reopenForm = (card: string, id: string) =>
-    new RegExp(`<form[^>]*action="/console/status/[a-z]+/${id}/updates"[\\s\\S]*?</form>`).exec(
-      card,
+  const reopenPath = (kind: 'incidents' | 'maintenances', id: string) =>
+    `/console/status/${kind}/${id}/reopen`;
+  const reopenForm = (page: string, id: string) =>
+    new RegExp(`<form[^>]*action="/console/status/[a-z]+/${id}/reopen"[\\s\\S]*?</form>`).exec(
+      page,
     )?.[0] ?? '';
 
   const signedInAs = async (role: 'ops' | 'analyst') => {
@@ -214,13 +216,15 @@ describe('reopening from the console what was resolved too early', () => {
     const id = await resolvedIncident('Errors on the API');
     t.clock.advance(DAY);
     const browser = await signedInAs('ops');
-    const page = await (await browser.get('/console/status')).text();
-    const form = reopenForm(recentlyResolved(page), id);
-    expect(recentlyResolved(page)).toContain('Errors on the API');
+    const status = await (await browser.get('/console/status')).text();
+    expect(recentlyResolved(status)).toContain('Errors on the API');
+    expect(recentlyResolved(status)).toContain(`href="${reopenPath('incidents', id)}"`);
+    const page = await (await browser.get(reopenPath('incidents', id))).text();
+    const form = reopenForm(page, id);
     // Only the states that reopen it are offered.
     expect(form).toContain('value="investigating"');
     expect(form).not.toContain('value="resolved"');
-    const response = await browser.post(`/console/status/incidents/${id}/updates`, {
+    const response = await browser.post(reopenPath('incidents', id), {
       _csrf: browser.csrfOf(page),
       status: 'identified',
       body: 'The errors are back.',
@@ -246,12 +250,18 @@ describe('reopening from the console what was resolved too early', () => {
     maintenanceId = maintenance.id;
     t.clock.advance(2 * 3_600_000);
     const browser = await signedInAs('ops');
-    const page = await (await browser.get('/console/status')).text();
-    const form = reopenForm(recentlyResolved(page), maintenance.id);
+    const status = await (await browser.get('/console/status')).text();
+    expect(recentlyResolved(status)).toContain(
+      `href="${reopenPath('maintenances', maintenance.id)}"`,
+    );
+    const page = await (await browser.get(reopenPath('maintenances', maintenance.id))).text();
+    const form = reopenForm(page, maintenance.id);
     expect(form).toContain('value="in_progress"');
     expect(form).toContain('value="verifying"');
     expect(form).not.toContain('value="completed"');
-    const response = await browser.post(`/console/status/maintenances/${maintenance.id}/updates`, {
+    // A maintenance's components are its own: none to choose.
+    expect(form).not.toContain('name="components"');
+    const response = await browser.post(reopenPath('maintenances', maintenance.id), {
       _csrf: browser.csrfOf(page),
       status: 'in_progress',
       body: 'Not finished after all.',
@@ -320,15 +330,17 @@ describe('reopening from the console what was resolved too early', () => {
     expect(await active()).toEqual([]);
     // Completed this week: it moves to the recently resolved card, ready to reopen.
     const after = await (await browser.get('/console/status')).text();
-    expect(reopenForm(recentlyResolved(after), maintenance.id)).toContain('value="in_progress"');
+    expect(recentlyResolved(after)).toContain(reopenPath('maintenances', maintenance.id));
+    const reopen = await (await browser.get(reopenPath('maintenances', maintenance.id))).text();
+    expect(reopenForm(reopen, maintenance.id)).toContain('value="in_progress"');
   });
 
   it('shows what is wrong with a reopening and changes nothing', async () => {
     const id = await resolvedIncident('Slow API');
     const browser = await signedInAs('ops');
-    const page = await (await browser.get('/console/status')).text();
+    const page = await (await browser.get(reopenPath('incidents', id))).text();
     const csrf = browser.csrfOf(page);
-    const empty = await browser.post(`/console/status/incidents/${id}/updates`, {
+    const empty = await browser.post(reopenPath('incidents', id), {
       _csrf: csrf,
       status: 'investigating',
       body: '',
@@ -337,8 +349,8 @@ describe('reopening from the console what was resolved too early', () => {
     const shown = await empty.text();
     expect(shown).toContain('The update was not posted.');
     // The message sits by the field, in the resolved incident's own form.
-    expect(reopenForm(recentlyResolved(shown), id)).toMatch(/class="error" id="[^"]*body-error"/);
-    const resolvedAgain = await browser.post(`/console/status/incidents/${id}/updates`, {
+    expect(reopenForm(shown, id)).toMatch(/class="error" id="[^"]*body-error"/);
+    const resolvedAgain = await browser.post(reopenPath('incidents', id), {
       _csrf: csrf,
       status: 'resolved',
       body: 'Still fixed.',
@@ -348,16 +360,69 @@ describe('reopening from the console what was resolved too early', () => {
     expect(await unresolvedIds()).not.toContain(id);
   });
 
+  it('reopens once: a second reopening of what is open already is refused, and posts nothing', async () => {
+    const id = await resolvedIncident('Reopened twice');
+    const browser = await signedInAs('ops');
+    const page = await (await browser.get(reopenPath('incidents', id))).text();
+    const reopening = { _csrf: browser.csrfOf(page), body: 'Back.' };
+    const first = await browser.post(reopenPath('incidents', id), {
+      ...reopening,
+      status: 'investigating',
+    });
+    expect(first.status).toBe(303);
+    const second = await browser.post(reopenPath('incidents', id), {
+      ...reopening,
+      status: 'identified',
+    });
+    expect(second.status).toBe(409);
+    const shown = await second.text();
+    expect(shown).toContain('It is open already; nothing was posted.');
+    expect(reopenForm(shown, id)).toBe('');
+    const unresolved = await readJson(
+      await t.request('/api/v2/incidents/unresolved.json', { key: null }),
+    );
+    const incident = unresolved.incidents.find((i: { id: string }) => i.id === id);
+    expect(incident?.status).toBe('investigating');
+    expect(incident?.incident_updates).toHaveLength(3);
+    const open = await (await browser.get(reopenPath('incidents', id))).text();
+    expect(open).toContain('It is open');
+    expect(reopenForm(open, id)).toBe('');
+    await post(`/v1/status/incidents/${id}/updates`, { status: 'resolved', body: 'Fixed.' });
+  });
+
+  it('answers a reopening of an unknown id with a not found page, changing nothing', async () => {
+    const id = await resolvedIncident('Looked up by kind');
+    const browser = await signedInAs('ops');
+    const csrf = browser.csrfOf(await (await browser.get('/console/status')).text());
+    const unknown = '01900000-0000-7000-8000-000000000000';
+    for (const path of [
+      reopenPath('incidents', unknown),
+      reopenPath('incidents', 'not-a-uuid'),
+      // An incident is not a maintenance.
+      reopenPath('maintenances', id),
+    ]) {
+      const page = await browser.get(path);
+      expect(page.status, path).toBe(404);
+      expect(await page.text(), path).toContain('<h1>Not found</h1>');
+      for (const status of ['investigating', 'in_progress']) {
+        const posted = await browser.post(path, { _csrf: csrf, status, body: 'Back.' });
+        expect(posted.status, path).toBe(404);
+        expect(await posted.text(), path).toContain('<h1>Not found</h1>');
+      }
+    }
+    expect(await unresolvedIds()).not.toContain(id);
+  });
+
   it('reopens an incident with the impact and components it affects now', async () => {
     const dashboard = await post('/v1/status/components', { name: 'Dashboard' });
     const id = await resolvedIncident('Errors on the API again');
     const browser = await signedInAs('ops');
-    const page = await (await browser.get('/console/status')).text();
-    const form = reopenForm(recentlyResolved(page), id);
+    const page = await (await browser.get(reopenPath('incidents', id))).text();
+    const form = reopenForm(page, id);
     expect(form).toContain('name="impact"');
     expect(form).toContain(`value="${dashboard.id}"`);
     expect(form).toContain(`name="status_${dashboard.id}"`);
-    const response = await browser.post(`/console/status/incidents/${id}/updates`, {
+    const response = await browser.post(reopenPath('incidents', id), {
       _csrf: browser.csrfOf(page),
       status: 'investigating',
       body: 'The dashboard fails too now.',
@@ -382,26 +447,26 @@ describe('reopening from the console what was resolved too early', () => {
   it('refuses an impact or a component a reopening cannot have, by its field, and changes nothing', async () => {
     const id = await resolvedIncident('Refused reopening');
     const browser = await signedInAs('ops');
-    const page = await (await browser.get('/console/status')).text();
+    const page = await (await browser.get(reopenPath('incidents', id))).text();
     const reopening = { _csrf: browser.csrfOf(page), status: 'investigating', body: 'Back.' };
-    const badImpact = await browser.post(`/console/status/incidents/${id}/updates`, {
+    const badImpact = await browser.post(reopenPath('incidents', id), {
       ...reopening,
       impact: 'apocalyptic',
     });
     expect(badImpact.status).toBe(400);
-    const shownImpact = reopenForm(recentlyResolved(await badImpact.text()), id);
+    const shownImpact = reopenForm(await badImpact.text(), id);
     expect(shownImpact).toMatch(/class="error" id="[^"]*impact-error"/);
     // What was typed is kept.
     expect(shownImpact).toContain('Back.');
-    const unknown = await browser.post(`/console/status/incidents/${id}/updates`, {
+    const unknown = await browser.post(reopenPath('incidents', id), {
       ...reopening,
       components: ['7d1f9c8e-0000-4000-8000-000000000000'],
       component_status: 'major_outage',
     });
     expect(unknown.status).toBe(400);
-    const shownUnknown = reopenForm(recentlyResolved(await unknown.text()), id);
+    const shownUnknown = reopenForm(await unknown.text(), id);
     expect(shownUnknown).toMatch(/class="error" id="[^"]*components-error"[^>]*>[^<]*no component/);
-    const badStatus = await browser.post(`/console/status/incidents/${id}/updates`, {
+    const badStatus = await browser.post(reopenPath('incidents', id), {
       ...reopening,
       components: [apiId],
       component_status: 'on_fire',
@@ -425,7 +490,8 @@ describe('reopening from the console what was resolved too early', () => {
     const browser = await signedInAs('analyst');
     expect((await browser.get('/console/status')).status).toBe(403);
     const csrf = browser.csrfOf(await (await browser.get('/console/events')).text());
-    const response = await browser.post(`/console/status/incidents/${id}/updates`, {
+    expect((await browser.get(reopenPath('incidents', id))).status).toBe(403);
+    const response = await browser.post(reopenPath('incidents', id), {
       _csrf: csrf,
       status: 'investigating',
       body: 'Reopen please.',
@@ -436,15 +502,17 @@ describe('reopening from the console what was resolved too early', () => {
     expect(response.status).toBe(403);
     expect(await unresolvedIds()).not.toContain(id);
     expect((await componentStatuses()).API).toBe('operational');
-    const maintenance = await browser.post(
+    for (const path of [
+      reopenPath('maintenances', maintenanceId),
       `/console/status/maintenances/${maintenanceId}/updates`,
-      {
+    ]) {
+      const maintenance = await browser.post(path, {
         _csrf: csrf,
         status: 'in_progress',
         body: 'Reopen please.',
-      },
-    );
-    expect(maintenance.status).toBe(403);
+      });
+      expect(maintenance.status, path).toBe(403);
+    }
     const active = await readJson(
       await t.request('/api/v2/scheduled-maintenances/active.json', { key: null }),
     );
@@ -479,6 +547,29 @@ describe('the recently resolved card', () => {
     return post(`/v1/status/incidents/${id}/updates`, { status: 'resolved', body: 'Fixed.' });
   };
 
+  it('grows with neither components nor resolutions: each adds a link to its reopen page, no form', async () => {
+    const components: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      components.push((await post('/v1/status/components', { name: `Component ${i}` })).id);
+    }
+    const browser = consoleClient(t);
+    await browser.signIn(await t.keyFor('ops'));
+    const selects = async () => {
+      const page = await (await browser.get('/console/status')).text();
+      return page.match(/<select/g)?.length ?? 0;
+    };
+    const before = await selects();
+    // The incident form's impact, common status and one per component.
+    expect(before).toBe(32);
+    const resolved: string[] = [];
+    for (let i = 0; i < 20; i++) resolved.push(await open(`Resolved ${i}`));
+    for (const id of resolved) await resolve(id);
+    expect(await selects()).toBe(before);
+    const page = await (await browser.get('/console/status')).text();
+    const links = page.match(/href="\/console\/status\/incidents\/[0-9a-f-]+\/reopen"/g);
+    expect(links).toHaveLength(20);
+  }, 60_000);
+
   it('lists what was resolved this week however many incidents were opened after it, the newest 100, saying there are more', async () => {
     // Opened first, resolved last: the newest resolution, behind 100 incidents opened since.
     const first = await open('Opened first, resolved last');
@@ -491,11 +582,11 @@ describe('the recently resolved card', () => {
     const page = await (await browser.get('/console/status')).text();
     const card = /<section[^>]*aria-labelledby="resolved-h"[\s\S]*?<\/section>/.exec(page)?.[0];
     expect(card).toContain('Opened first, resolved last');
-    const forms = card?.match(/<form/g) ?? [];
-    expect(forms).toHaveLength(100);
+    const links = card?.match(/href="\/console\/status\/incidents\/[0-9a-f-]+\/reopen"/g) ?? [];
+    expect(links).toHaveLength(100);
     // The earliest resolution is the one left out, and the card says some are.
-    expect(card).not.toContain(`/${later[0]}/updates`);
-    expect(card).toContain(`/${later[1]}/updates`);
+    expect(card).not.toContain(`/${later[0]}/reopen`);
+    expect(card).toContain(`/${later[1]}/reopen`);
     expect(card).toMatch(/More were resolved in the last 7 days/);
     // 202 status changes, each a transaction of its own.
   }, 120_000);

@@ -1,6 +1,8 @@
 import { and, asc, desc, eq, gte, lte, or, sql } from 'drizzle-orm';
-import { incidents } from '../../../db/schema';
+import { type IncidentRow, incidents } from '../../../db/schema';
 import type { Deps } from '../../../deps';
+import { notFound } from '../../../http/app-error';
+import { isUuid } from '../../../lib/is-uuid';
 import { incidentStatusAt } from '../status-clock';
 
 /** A resolved incident or a completed maintenance, as the console offers it to reopen. */
@@ -49,13 +51,35 @@ export async function finishedSince(
     )
     .orderBy(desc(finishedAt), asc(incidents.id))
     .limit(atMost + 1);
-  const items = rows.slice(0, atMost).map((row) => ({
-    id: row.id,
-    name: row.name,
-    kind: row.kind,
-    status: incidentStatusAt(row, now),
-    impact: row.impact,
-    finishedAt: row.resolvedAt ?? row.scheduledUntil ?? now,
-  }));
+  const items = rows.slice(0, atMost).map((row) => asItem(row, now));
   return { items, more: rows.length > atMost };
+}
+
+const asItem = (row: IncidentRow, now: Date): FinishedItem => ({
+  id: row.id,
+  name: row.name,
+  kind: row.kind,
+  status: incidentStatusAt(row, now),
+  impact: row.impact,
+  finishedAt: row.resolvedAt ?? row.scheduledUntil ?? now,
+});
+
+/**
+ * One incident or maintenance as `finishedSince` gives it, however long ago it finished, or
+ * `finished: false` when it is open (again). A mistyped or unknown id is not found.
+ */
+export async function finishedItem(
+  deps: Deps,
+  kind: FinishedItem['kind'],
+  id: string,
+): Promise<{ item: FinishedItem; finished: boolean }> {
+  const [row] = isUuid(id)
+    ? await deps.db
+        .select()
+        .from(incidents)
+        .where(and(eq(incidents.id, id), eq(incidents.kind, kind)))
+    : [];
+  if (!row) throw notFound(`${kind === 'incident' ? 'Incident' : 'Maintenance'} ${id}`);
+  const item = asItem(row, deps.clock.now());
+  return { item, finished: item.status === 'resolved' || item.status === 'completed' };
 }

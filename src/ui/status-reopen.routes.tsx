@@ -1,0 +1,166 @@
+import { IMPACTS, INCIDENT_STATUSES } from '../db/schema';
+import { AppError } from '../http/app-error';
+import { actorOf } from '../http/principal';
+import { listComponentRows } from '../modules/status/components.service';
+import { postIncidentUpdate } from '../modules/status/incidents/incidents.service';
+import { postMaintenanceUpdate } from '../modules/status/incidents/maintenance.service';
+import { type FinishedItem, finishedItem } from '../modules/status/incidents/recently-finished';
+import { Card, Instant, PageHeader, Pill } from '../view-kit/components';
+import { PostForm, SelectField, TextArea } from '../view-kit/fields';
+import { emptyForm, type FormState } from '../view-kit/form-state';
+import {
+  type ConsoleContext,
+  createConsoleRouter,
+  foundOr,
+  render,
+  signedIn,
+} from './console-router';
+import { type FormProblem, formPost, type Parsed } from './form-post';
+import { PAGE_ROLES } from './layout';
+import {
+  AffectedComponentFields,
+  type ComponentChoices,
+  componentChoices,
+  type Kind,
+  maintenanceUpdateInput,
+  reopenPath,
+  updateInput,
+} from './status-fields';
+
+/**
+ * A resolved incident or completed maintenance reopened on a page of its own, which the status
+ * page's recently resolved list links to: each form offers every component, too heavy to
+ * repeat there for each of a week's resolutions.
+ */
+export const statusReopenRoutes = createConsoleRouter();
+const ops = signedIn(PAGE_ROLES.status);
+
+/** The states that reopen each kind; the service refuses the others, this only offers these. */
+const REOPEN_STATUSES = {
+  incident: INCIDENT_STATUSES.filter((s) => s !== 'resolved'),
+  maintenance: ['in_progress', 'verifying'],
+} as const;
+
+/**
+ * The reopen form. An incident may come back with another impact and other components (as the
+ * API's update allows); components left unticked return to the status its resolution took from
+ * them. A maintenance's components are its own.
+ */
+const ReopenForm = (props: {
+  item: FinishedItem;
+  state: FormState | undefined;
+  csrf: string;
+  /** An incident's: the components it may affect again. */
+  components: ComponentChoices | undefined;
+}) => {
+  const { item, components } = props;
+  const statuses = REOPEN_STATUSES[item.kind];
+  const defaults: Record<string, string> =
+    item.kind === 'incident'
+      ? { status: statuses[0], impact: item.impact, component_status: 'major_outage' }
+      : { status: statuses[0] };
+  const state = props.state ?? emptyForm(defaults);
+  return (
+    <PostForm action={reopenPath(item.kind, item.id)} csrf={props.csrf} class="narrow">
+      <SelectField state={state} name="status" label="Reopen as" options={statuses} />
+      <TextArea state={state} name="body" label="Update" hint="why it is open again (Markdown)" />
+      {components ? (
+        <>
+          <SelectField state={state} name="impact" label="Impact" options={IMPACTS} />
+          <AffectedComponentFields
+            state={state}
+            components={components}
+            legend="Affected again (unticked: as before it was resolved)"
+          />
+        </>
+      ) : (
+        ''
+      )}
+      <button type="submit">Reopen</button>
+    </PostForm>
+  );
+};
+
+function reopenPage(kind: Kind) {
+  return async (c: ConsoleContext, state?: FormState, problem?: FormProblem) => {
+    const id = c.req.param('id') ?? '';
+    const lookup = await foundOr(c, () => finishedItem(c.var.deps, kind, id), {
+      href: '/console/status',
+      label: 'Back to status',
+    });
+    if ('page' in lookup) return lookup.page;
+    const { item, finished } = lookup.found;
+    const rows = finished && item.kind === 'incident' ? await listComponentRows(c.var.deps.db) : [];
+    const components =
+      item.kind === 'incident'
+        ? componentChoices(rows.map((row) => ({ ...row, group: row.isGroup })))
+        : undefined;
+    return render(
+      c,
+      `Reopen ${item.name}`,
+      <>
+        <PageHeader title={`Reopen ${item.name}`}>
+          <p>
+            <a href="/console/status">Back to status</a>
+          </p>
+        </PageHeader>
+        <Card id="reopen" title={item.kind === 'incident' ? 'Incident' : 'Maintenance'}>
+          {finished ? (
+            <>
+              <p>
+                {item.kind === 'incident' ? 'Resolved' : 'Completed'}{' '}
+                <Instant at={item.finishedAt.toISOString()} />.
+              </p>
+              <ReopenForm
+                item={item}
+                state={state}
+                csrf={c.var.session.csrfToken}
+                components={components}
+              />
+            </>
+          ) : (
+            <p>
+              It is open <Pill>{item.status}</Pill>: post its updates on the{' '}
+              <a href="/console/status">status page</a>.
+            </p>
+          )}
+        </Card>
+      </>,
+      problem ? { status: problem.status, flash: { ok: false, text: problem.summary } } : {},
+    );
+  };
+}
+
+/** Reopens with the update the API takes; one already open again (by another hand) is left be. */
+function reopenRoutes<T>(
+  kind: Kind,
+  parse: (values: Record<string, string>) => Parsed<T>,
+  post: (c: ConsoleContext, id: string, update: T) => Promise<void>,
+) {
+  const path = reopenPath(kind, ':id');
+  const page = reopenPage(kind);
+  statusReopenRoutes.get(path, ops, (c) => page(c));
+  statusReopenRoutes.post(
+    path,
+    ops,
+    formPost(parse, {
+      page,
+      invalid: 'The update was not posted.',
+      save: async (c, update) => {
+        const id = c.req.param('id') ?? '';
+        if (!(await finishedItem(c.var.deps, kind, id)).finished) {
+          throw new AppError('conflict', 'It is open already; nothing was posted.');
+        }
+        await post(c, id, update);
+        return { to: '/console/status', message: 'Update posted.' };
+      },
+    }),
+  );
+}
+
+reopenRoutes('incident', updateInput, (c, id, update) =>
+  postIncidentUpdate(c.var.deps, id, update, actorOf(c.var.session.principal)),
+);
+reopenRoutes('maintenance', maintenanceUpdateInput, (c, id, update) =>
+  postMaintenanceUpdate(c.var.deps, id, update, actorOf(c.var.session.principal)),
+);
