@@ -4,18 +4,13 @@ import { actorOf } from '../http/principal';
 import { listComponentRows, updateComponent } from '../modules/status/components.service';
 import { STATUS_LABEL } from '../modules/status/public/status-page';
 import { ComponentPatchSchema } from '../modules/status/status-schemas';
-import { Card, PageHeader } from '../view-kit/components';
+import { Card } from '../view-kit/components';
 import { PostForm, SelectField, TextArea, TextField } from '../view-kit/fields';
 import type { FormState } from '../view-kit/form-state';
-import {
-  type ConsoleContext,
-  createConsoleRouter,
-  foundOr,
-  render,
-  signedIn,
-} from './console-router';
+import { type ConsoleContext, createConsoleRouter, signedIn } from './console-router';
 import { type FormProblem, formPost, withSchema } from './form-post';
 import { PAGE_ROLES } from './layout';
+import { foundForStatus, statusSubpage } from './status-fields';
 
 export const statusComponentRoutes = createConsoleRouter();
 const ops = signedIn(PAGE_ROLES.status);
@@ -33,46 +28,36 @@ const formOf = (row: StatusComponentRow): FormState => ({
 
 async function componentPage(c: ConsoleContext, state?: FormState, problem?: FormProblem) {
   const id = c.req.param('id') ?? '';
-  const lookup = await foundOr(c, () => componentById(c, id), {
-    href: '/console/status',
-    label: 'Status',
-  });
+  const lookup = await foundForStatus(c, () => componentById(c, id));
   if ('page' in lookup) return lookup.page;
   const row = lookup.found;
   const form = state ?? formOf(row);
-  return render(
+  return statusSubpage(
     c,
     `Edit ${row.name}`,
-    <>
-      <PageHeader title={`Edit ${row.name}`}>
-        <p>
-          <a href="/console/status">Back to status</a>
-        </p>
-      </PageHeader>
-      <Card id="component" title={row.isGroup ? 'Group' : 'Component'}>
-        <PostForm
-          action={`/console/status/components/${row.id}`}
-          csrf={c.var.session.csrfToken}
-          class="narrow"
-        >
-          <TextField state={form} name="name" label="Name" required />
-          <TextArea state={form} name="description" label="Description" hint="optional" />
-          {row.isGroup ? (
-            ''
-          ) : (
-            <SelectField
-              state={form}
-              name="status"
-              label="Status"
-              hint="set by hand, outside any incident"
-              options={COMPONENT_STATUSES.map((s) => [s, STATUS_LABEL[s]] as const)}
-            />
-          )}
-          <button type="submit">Save</button>
-        </PostForm>
-      </Card>
-    </>,
-    problem ? { status: problem.status, flash: { ok: false, text: problem.summary } } : {},
+    <Card id="component" title={row.isGroup ? 'Group' : 'Component'}>
+      <PostForm
+        action={`/console/status/components/${row.id}`}
+        csrf={c.var.session.csrfToken}
+        class="narrow"
+      >
+        <TextField state={form} name="name" label="Name" required />
+        <TextArea state={form} name="description" label="Description" hint="optional" />
+        {row.isGroup ? (
+          ''
+        ) : (
+          <SelectField
+            state={form}
+            name="status"
+            label="Status"
+            hint="set by hand, outside any incident"
+            options={COMPONENT_STATUSES.map((s) => [s, STATUS_LABEL[s]] as const)}
+          />
+        )}
+        <button type="submit">Save</button>
+      </PostForm>
+    </Card>,
+    problem,
   );
 }
 

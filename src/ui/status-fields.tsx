@@ -1,12 +1,41 @@
+import type { Child } from 'hono/jsx';
 import { COMPONENT_STATUSES } from '../db/schema';
 import { STATUS_LABEL } from '../modules/status/public/status-page';
 import { IncidentUpdateSchema, MaintenanceUpdateSchema } from '../modules/status/status-schemas';
-import { EmptyState } from '../view-kit/components';
+import { EmptyState, PageHeader } from '../view-kit/components';
 import { Checkboxes, type Choice, SelectField } from '../view-kit/fields';
 import type { FormState } from '../view-kit/form-state';
-import { withSchema } from './form-post';
+import { type ConsoleContext, foundOr, render } from './console-router';
+import { type FormProblem, withSchema } from './form-post';
 
-/** The fields and form readers the status page and the reopen page share. */
+/** What the status page and the pages it links to (a component, a reopening) share. */
+
+const BACK = { href: '/console/status', label: 'Back to status' };
+
+/** What a page under Status is about, or the not found page for a mistyped or unknown id. */
+export const foundForStatus = <T,>(c: ConsoleContext, read: () => Promise<T>) =>
+  foundOr(c, read, BACK);
+
+/** A page under Status: its title, the way back, and what is wrong with its form if anything. */
+export const statusSubpage = (
+  c: ConsoleContext,
+  title: string,
+  content: Child,
+  problem?: FormProblem,
+) =>
+  render(
+    c,
+    title,
+    <>
+      <PageHeader title={title}>
+        <p>
+          <a href={BACK.href}>{BACK.label}</a>
+        </p>
+      </PageHeader>
+      {content}
+    </>,
+    problem ? { status: problem.status, flash: { ok: false, text: problem.summary } } : {},
+  );
 
 export const list = (value: string | undefined) => (value ?? '').split(',').filter(Boolean);
 

@@ -5,25 +5,21 @@ import { listComponentRows } from '../modules/status/components.service';
 import { postIncidentUpdate } from '../modules/status/incidents/incidents.service';
 import { postMaintenanceUpdate } from '../modules/status/incidents/maintenance.service';
 import { type FinishedItem, finishedItem } from '../modules/status/incidents/recently-finished';
-import { Card, Instant, PageHeader, Pill } from '../view-kit/components';
+import { Card, Instant, Pill } from '../view-kit/components';
 import { PostForm, SelectField, TextArea } from '../view-kit/fields';
 import { emptyForm, type FormState } from '../view-kit/form-state';
-import {
-  type ConsoleContext,
-  createConsoleRouter,
-  foundOr,
-  render,
-  signedIn,
-} from './console-router';
+import { type ConsoleContext, createConsoleRouter, signedIn } from './console-router';
 import { type FormProblem, formPost, type Parsed } from './form-post';
 import { PAGE_ROLES } from './layout';
 import {
   AffectedComponentFields,
   type ComponentChoices,
   componentChoices,
+  foundForStatus,
   type Kind,
   maintenanceUpdateInput,
   reopenPath,
+  statusSubpage,
   updateInput,
 } from './status-fields';
 
@@ -84,10 +80,7 @@ const ReopenForm = (props: {
 function reopenPage(kind: Kind) {
   return async (c: ConsoleContext, state?: FormState, problem?: FormProblem) => {
     const id = c.req.param('id') ?? '';
-    const lookup = await foundOr(c, () => finishedItem(c.var.deps, kind, id), {
-      href: '/console/status',
-      label: 'Back to status',
-    });
+    const lookup = await foundForStatus(c, () => finishedItem(c.var.deps, kind, id));
     if ('page' in lookup) return lookup.page;
     const { item, finished } = lookup.found;
     const rows = finished && item.kind === 'incident' ? await listComponentRows(c.var.deps.db) : [];
@@ -95,38 +88,31 @@ function reopenPage(kind: Kind) {
       item.kind === 'incident'
         ? componentChoices(rows.map((row) => ({ ...row, group: row.isGroup })))
         : undefined;
-    return render(
+    return statusSubpage(
       c,
       `Reopen ${item.name}`,
-      <>
-        <PageHeader title={`Reopen ${item.name}`}>
-          <p>
-            <a href="/console/status">Back to status</a>
-          </p>
-        </PageHeader>
-        <Card id="reopen" title={item.kind === 'incident' ? 'Incident' : 'Maintenance'}>
-          {finished ? (
-            <>
-              <p>
-                {item.kind === 'incident' ? 'Resolved' : 'Completed'}{' '}
-                <Instant at={item.finishedAt.toISOString()} />.
-              </p>
-              <ReopenForm
-                item={item}
-                state={state}
-                csrf={c.var.session.csrfToken}
-                components={components}
-              />
-            </>
-          ) : (
+      <Card id="reopen" title={item.kind === 'incident' ? 'Incident' : 'Maintenance'}>
+        {finished ? (
+          <>
             <p>
-              It is open <Pill>{item.status}</Pill>: post its updates on the{' '}
-              <a href="/console/status">status page</a>.
+              {item.kind === 'incident' ? 'Resolved' : 'Completed'}{' '}
+              <Instant at={item.finishedAt.toISOString()} />.
             </p>
-          )}
-        </Card>
-      </>,
-      problem ? { status: problem.status, flash: { ok: false, text: problem.summary } } : {},
+            <ReopenForm
+              item={item}
+              state={state}
+              csrf={c.var.session.csrfToken}
+              components={components}
+            />
+          </>
+        ) : (
+          <p>
+            It is open <Pill>{item.status}</Pill>: post its updates on the{' '}
+            <a href="/console/status">status page</a>.
+          </p>
+        )}
+      </Card>,
+      problem,
     );
   };
 }
