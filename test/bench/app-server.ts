@@ -123,15 +123,45 @@ export function lightCalls(base: string, appKey: string) {
 }
 
 /** Times `call` again and again, 10 ms apart, into `samples` until `done()`. */
-export async function probeUntil(
-  call: () => Promise<unknown>,
-  done: () => boolean,
-  samples: number[],
-) {
+async function probeUntil(call: () => Promise<unknown>, done: () => boolean, samples: number[]) {
   while (!done()) {
     const started = performance.now();
     await call();
     samples.push(performance.now() - started);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+type LightCalls = ReturnType<typeof lightCalls>;
+/** Each light call's latencies, in ms. */
+export type LightSamples = Record<keyof LightCalls, number[]>;
+
+/** The light calls' latency with nothing else running: `times` calls of each, in turn. */
+export async function idleLatency(light: LightCalls, times = 100): Promise<LightSamples> {
+  const idle: LightSamples = { health: [], notices: [] };
+  for (let i = 0; i < times; i++) {
+    for (const name of ['health', 'notices'] as const) {
+      const started = performance.now();
+      await light[name]();
+      idle[name].push(performance.now() - started);
+    }
+  }
+  return idle;
+}
+
+/** Times each light call over and over (see `probeUntil`) into `samples` until `stop()`. */
+export function probeLight(light: LightCalls) {
+  let done = false;
+  const samples: LightSamples = { health: [], notices: [] };
+  const probes = [
+    probeUntil(light.health, () => done, samples.health),
+    probeUntil(light.notices, () => done, samples.notices),
+  ];
+  return {
+    samples,
+    async stop() {
+      done = true;
+      await Promise.all(probes);
+    },
+  };
 }

@@ -13,7 +13,7 @@ import { settleRecontacts } from '../../src/modules/recontacts/recontact-work';
 import { importCsvTickets } from '../../src/modules/tickets/import.service';
 import { NYC_COMPLAINTS } from '../helpers/shared-data';
 import { withDatabase } from '../helpers/template-databases';
-import { apiCaller, lightCalls, probeUntil, startAppServer } from './app-server';
+import { apiCaller, idleLatency, lightCalls, probeLight, startAppServer } from './app-server';
 import { BENCH_ADMIN_URL, freshBenchDatabase } from './bench-database';
 
 /**
@@ -156,25 +156,12 @@ const groupBy = await timed(groupByTickets);
 // Latency of the light calls, idle and while the heavy ones run.
 const light = lightCalls(server.base, appKey);
 async function underLoad<T>(work: () => Promise<T>) {
-  let done = false;
-  const samples = { health: [] as number[], notices: [] as number[] };
-  const probes = [
-    probeUntil(light.health, () => done, samples.health),
-    probeUntil(light.notices, () => done, samples.notices),
-  ];
+  const probes = probeLight(light);
   const result = await work();
-  done = true;
-  await Promise.all(probes);
-  return { result, samples };
+  await probes.stop();
+  return { result, samples: probes.samples };
 }
-const idle = { health: [] as number[], notices: [] as number[] };
-for (let i = 0; i < 100; i++) {
-  for (const name of ['health', 'notices'] as const) {
-    const started = performance.now();
-    await light[name]();
-    idle[name].push(performance.now() - started);
-  }
-}
+const idle = await idleLatency(light);
 
 let cookie = '';
 // What an operator's script does: ask to be answered once every verdict is stored (RFC 7240

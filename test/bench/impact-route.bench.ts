@@ -7,7 +7,7 @@ import { createLogger } from '../../src/logger';
 import { createApiKey } from '../../src/modules/auth/api-keys.service';
 import { measureAndStore } from '../../src/modules/impact/stored-measurements';
 import { rebuildRollup } from '../../src/modules/reasons/reason-weeks-rollup';
-import { apiCaller, lightCalls, probeUntil, startAppServer } from './app-server';
+import { apiCaller, idleLatency, lightCalls, probeLight, startAppServer } from './app-server';
 import { dropBenchDatabase, freshBenchDatabase, keptBenchDatabase } from './bench-database';
 import { simulateWorkspace } from './support-data';
 
@@ -253,20 +253,8 @@ try {
 
   // Latency of the light calls, idle and while the computing calls run.
   const light = lightCalls(server.base, appKey);
-  const idle = { health: [] as number[], notices: [] as number[] };
-  for (let i = 0; i < 100; i++) {
-    for (const name of ['health', 'notices'] as const) {
-      const started = performance.now();
-      await light[name]();
-      idle[name].push(performance.now() - started);
-    }
-  }
-  let done = false;
-  const busy = { health: [] as number[], notices: [] as number[] };
-  const probes = [
-    probeUntil(light.health, () => done, busy.health),
-    probeUntil(light.notices, () => done, busy.notices),
-  ];
+  const idle = await idleLatency(light);
+  const busy = probeLight(light);
 
   const timings = { groupBy: [] as number[], impact: [] as number[], report: [] as number[] };
   try {
@@ -279,8 +267,7 @@ try {
     }
     timings.groupBy.push(await groupByTickets());
   } finally {
-    done = true;
-    await Promise.all(probes);
+    await busy.stop();
   }
 
   // Timed above was the computing path: nothing stored that the report could have read.
@@ -353,7 +340,7 @@ try {
       `${reportCpu.main.toFixed(0)} ms)`,
   );
   for (const name of ['health', 'notices'] as const) {
-    const samples = busy[name];
+    const samples = busy.samples[name];
     console.log(
       `${name === 'health' ? 'GET /health' : 'GET /v1/accounts/{id}/notices'} while those ran: ` +
         `p50 ${median(samples).toFixed(1)} ms, p99 ${percentile(samples, 0.99).toFixed(1)} ms, ` +

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../src/db/json-param';
 import { launchChromium, SCREENSHOT_DIR } from '../helpers/browser';
 import { startDemoPage } from '../helpers/demo-page';
-import { readJson } from '../helpers/read-json';
+import { accountToken, bannerForAcme } from '../helpers/notices';
 import { serveTestApp } from '../helpers/serve-app';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 
@@ -59,28 +59,18 @@ describe('/embed.js in a real browser', () => {
   });
 
   it('shows the account its banner, dismisses it, and it stays dismissed after a reload', async () => {
-    await t.request('/v1/accounts/acme', { method: 'PUT', json: { components: ['API'] } });
-    const campaign = await readJson(
-      await t.request('/v1/campaigns', {
-        method: 'POST',
-        json: {
-          channels: ['banner'],
-          title: 'API maintenance tonight',
-          body: 'Requests may be slower from **22:00 UTC**.',
-          severity: 'maintenance',
-          cta: { label: 'Details', url: 'https://status.example.com' },
-          audience: {
-            type: 'rule',
-            all: [{ attribute: 'components', op: 'contains', value: 'API' }],
-          },
-          publish: true,
-        },
-      }),
-    );
-    const appKey = await t.keyFor('app');
-    token = (
-      await readJson(await t.request('/v1/accounts/acme/token', { method: 'POST', key: appKey }))
-    ).token;
+    const shown = await bannerForAcme(t, {
+      title: 'API maintenance tonight',
+      body: 'Requests may be slower from **22:00 UTC**.',
+      severity: 'maintenance',
+      cta: { label: 'Details', url: 'https://status.example.com' },
+      audience: {
+        type: 'rule',
+        all: [{ attribute: 'components', op: 'contains', value: 'API' }],
+      },
+    });
+    const campaign = shown.campaign;
+    token = shown.token;
 
     const page = await browser.newPage();
     const noticesLoaded = page.waitForResponse((r) =>
@@ -127,23 +117,7 @@ describe('/embed.js in a real browser', () => {
     expect(rows).toEqual([{ campaign_id: campaign.id }]);
   });
   it('puts notices where data-target says even when the script runs before the body is parsed, and in the page for a selector it cannot read', async () => {
-    await t.request('/v1/accounts/acme', { method: 'PUT', json: { components: ['API'] } });
-    await t.request('/v1/campaigns', {
-      method: 'POST',
-      json: {
-        channels: ['banner'],
-        title: 'Exports are slow',
-        body: 'We are on it.',
-        severity: 'warning',
-        audience: { type: 'all' },
-        publish: true,
-      },
-    });
-    t.deps.notices.catalog.invalidate();
-    const appKey = await t.keyFor('app');
-    token = (
-      await readJson(await t.request('/v1/accounts/acme/token', { method: 'POST', key: appKey }))
-    ).token;
+    token = (await bannerForAcme(t, { title: 'Exports are slow', body: 'We are on it.' })).token;
     const page = await browser.newPage();
     try {
       layout = { inHead: true };
@@ -166,23 +140,7 @@ describe('/embed.js in a real browser', () => {
   });
 
   it('keeps what it shows and backs off quietly while the notices API is unreachable, polling no faster than every 15 s', async () => {
-    await t.request('/v1/accounts/acme', { method: 'PUT', json: { components: ['API'] } });
-    await t.request('/v1/campaigns', {
-      method: 'POST',
-      json: {
-        channels: ['banner'],
-        title: 'Imports are delayed',
-        body: 'We are on it.',
-        severity: 'warning',
-        audience: { type: 'all' },
-        publish: true,
-      },
-    });
-    t.deps.notices.catalog.invalidate();
-    const appKey = await t.keyFor('app');
-    token = (
-      await readJson(await t.request('/v1/accounts/acme/token', { method: 'POST', key: appKey }))
-    ).token;
+    token = (await bannerForAcme(t, { title: 'Imports are delayed', body: 'We are on it.' })).token;
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
@@ -227,25 +185,12 @@ describe('/embed.js in a real browser', () => {
 
   it('keeps a notice hidden whose dismissal failed, and sends the dismissal again until the API takes it', async () => {
     await t.deps.db.execute(sql`truncate notice_dismissals`);
-    await t.request('/v1/accounts/acme', { method: 'PUT', json: { components: ['API'] } });
-    const campaign = await readJson(
-      await t.request('/v1/campaigns', {
-        method: 'POST',
-        json: {
-          channels: ['banner'],
-          title: 'Exports are paused',
-          body: 'Back within the hour.',
-          severity: 'warning',
-          audience: { type: 'all' },
-          publish: true,
-        },
-      }),
-    );
-    t.deps.notices.catalog.invalidate();
-    const appKey = await t.keyFor('app');
-    token = (
-      await readJson(await t.request('/v1/accounts/acme/token', { method: 'POST', key: appKey }))
-    ).token;
+    const shown = await bannerForAcme(t, {
+      title: 'Exports are paused',
+      body: 'Back within the hour.',
+    });
+    const campaign = shown.campaign;
+    token = shown.token;
     const page = await browser.newPage();
     const dismissals: string[] = [];
     let dismissAnswer: 'offline' | 'busy' | 'api' = 'offline';
@@ -296,23 +241,7 @@ describe('/embed.js in a real browser', () => {
   });
 
   it('waits at least the Retry-After of a 503, in seconds or as a date, up to an hour, and its own back-off otherwise', async () => {
-    await t.request('/v1/accounts/acme', { method: 'PUT', json: { components: ['API'] } });
-    await t.request('/v1/campaigns', {
-      method: 'POST',
-      json: {
-        channels: ['banner'],
-        title: 'Reports are slow',
-        body: 'We are on it.',
-        severity: 'warning',
-        audience: { type: 'all' },
-        publish: true,
-      },
-    });
-    t.deps.notices.catalog.invalidate();
-    const appKey = await t.keyFor('app');
-    token = (
-      await readJson(await t.request('/v1/accounts/acme/token', { method: 'POST', key: appKey }))
-    ).token;
+    token = (await bannerForAcme(t, { title: 'Reports are slow', body: 'We are on it.' })).token;
     // The database answers as one with no connection left would: the API says 503, Retry-After 5.
     const databaseBusy = async () => {
       await t.deps.db.execute(sql`
@@ -388,25 +317,8 @@ describe('/embed.js in a real browser', () => {
   });
 
   it('fires forestall:token-expired once per expired token and stops polling until the page gives a new one', async () => {
-    await t.request('/v1/accounts/acme', { method: 'PUT', json: { components: ['API'] } });
-    await t.request('/v1/campaigns', {
-      method: 'POST',
-      json: {
-        channels: ['banner'],
-        title: 'Invoices are late',
-        body: 'We are on it.',
-        severity: 'warning',
-        audience: { type: 'all' },
-        publish: true,
-      },
-    });
-    t.deps.notices.catalog.invalidate();
-    const appKey = await t.keyFor('app');
-    const mint = async () =>
-      (await readJson(await t.request('/v1/accounts/acme/token', { method: 'POST', key: appKey })))
-        .token as string;
+    token = (await bannerForAcme(t, { title: 'Invoices are late', body: 'We are on it.' })).token;
     const expireTokens = () => t.clock.advance(t.deps.config.noticeTokens.ttlSeconds * 1000 + 1);
-    token = await mint();
     const page = await browser.newPage();
     await page.addInitScript(
       "window.expired = 0; document.addEventListener('forestall:token-expired', (e) => { window.expired += 1; window.expiredAccount = e.detail && e.detail.account; });",
@@ -436,7 +348,7 @@ describe('/embed.js in a real browser', () => {
       expect(await pollsAfter(60_000)).toBe(2);
       expect(await expired()).toBe(1);
 
-      await page.evaluate(`window.forestall.setToken(${JSON.stringify(await mint())})`);
+      await page.evaluate(`window.forestall.setToken(${JSON.stringify(await accountToken(t))})`);
       expect(await pollsAfter(0)).toBe(3);
       expect(await pollsAfter(15_000)).toBe(4);
       expect(await notice.count()).toBe(1);

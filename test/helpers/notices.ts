@@ -23,3 +23,31 @@ export async function publishCampaign(t: TestApp, campaign: unknown) {
   t.deps.notices.catalog.invalidate();
   return readJson(response);
 }
+
+/** A token for `account`'s page, minted with an app key as the product's backend would. */
+export async function accountToken(t: TestApp, account = 'acme'): Promise<string> {
+  const key = await t.keyFor('app');
+  const response = await t.request(`/v1/accounts/${account}/token`, { method: 'POST', key });
+  expect(response.status).toBe(201);
+  return (await readJson(response)).token;
+}
+
+/**
+ * acme, using the API component, shown a banner (a published warning to every account unless
+ * `banner` says otherwise); with a token for acme's page to show it on.
+ */
+export async function bannerForAcme(t: TestApp, banner: Record<string, unknown>) {
+  const account = await t.request('/v1/accounts/acme', {
+    method: 'PUT',
+    json: { components: ['API'] },
+  });
+  expect(account.status).toBeLessThan(300);
+  const campaign = await publishCampaign(t, {
+    channels: ['banner'],
+    severity: 'warning',
+    audience: { type: 'all' },
+    publish: true,
+    ...banner,
+  });
+  return { campaign, token: await accountToken(t) };
+}
