@@ -21,6 +21,17 @@ const SOURCES_MAX = PROBES_MAX / SAMPLE_MIN;
 
 export type TicketKey = { source: string; externalId: string };
 
+/**
+ * The stored sources a look-up probes, at most SOURCES_MAX so the probes stay within
+ * PROBES_MAX: the others first, then the caller's own (a file's tickets may be stored under
+ * one of them by someone else, but a file with a source per row must not crowd out the one
+ * its tickets were stored under before).
+ */
+export function sourcesToLookIn(stored: string[], own: ReadonlySet<string>): string[] {
+  const others = stored.filter((source) => !own.has(source));
+  return [...others, ...own].slice(0, SOURCES_MAX);
+}
+
 /** Of a file's first `sampled` tickets, `matched` have their id stored under `source`. */
 export type OtherSource = { source: string; matched: number; sampled: number; as: string };
 
@@ -39,9 +50,7 @@ export async function storedUnderOtherSource(
   own: TicketKey[] = [],
 ): Promise<OtherSource | undefined> {
   if (tickets.length === 0) return undefined;
-  // Its own sources are walked past, so they take no other's place among the first
-  // SOURCES_MAX, and looked in all the same (a file's tickets may be stored under one of
-  // them by someone else).
+  // Its own sources are walked past, so they take no other's place (see `sourcesToLookIn`).
   const ownSources = new Set(own.map((t) => t.source));
   const others = rowsOf<{ source: string }>(
     await db.execute(sql`
@@ -53,11 +62,8 @@ export async function storedUnderOtherSource(
         from sources s where s.source is not null and s.depth < ${SOURCES_MAX + ownSources.size}
       )
       select source from sources where source is not null`),
-  )
-    .map((row) => row.source)
-    .filter((source) => !ownSources.has(source))
-    .slice(0, SOURCES_MAX);
-  const sources = [...others, ...ownSources];
+  ).map((row) => row.source);
+  const sources = sourcesToLookIn(others, ownSources);
   if (sources.length === 0) return undefined;
   const size = Math.max(SAMPLE_MIN, Math.floor(PROBES_MAX / sources.length));
   const sample = [...new Map(tickets.map((t) => [`${t.source}\n${t.externalId}`, t])).values()]

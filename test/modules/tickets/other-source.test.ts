@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonParam } from '../../../src/db/json-param';
-import { storedUnderOtherSource } from '../../../src/modules/tickets/other-source';
+import { sourcesToLookIn, storedUnderOtherSource } from '../../../src/modules/tickets/other-source';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 
 describe('looking up tickets stored under another source', () => {
@@ -72,5 +72,16 @@ describe('looking up tickets stored under another source', () => {
 
     const found = await storedUnderOtherSource(t.deps.db, file, file);
     expect(found).toMatchObject({ source: 'b', as: 'a', matched: 30, sampled: 50 });
+  });
+
+  it('probes at most 5,000 sources, the others before its own', () => {
+    const named = (prefix: string, count: number) =>
+      Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
+    const own = new Set(named('own', 6000));
+    const sources = sourcesToLookIn(['zendesk', ...named('own', 3000)], own);
+    expect(sources).toHaveLength(5000);
+    expect(sources[0]).toBe('zendesk');
+    expect(sourcesToLookIn(named('other', 5000), own)).toEqual(named('other', 5000));
+    expect(sourcesToLookIn(['zendesk'], new Set(['own-1']))).toEqual(['zendesk', 'own-1']);
   });
 });
