@@ -1,4 +1,4 @@
-import { and, getTableColumns, sql } from 'drizzle-orm';
+import { and, desc, getTableColumns, sql } from 'drizzle-orm';
 import { type CampaignRow, campaignMeasurements, campaigns } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { measurementWindow } from './campaign-assessment';
@@ -36,6 +36,12 @@ export const MEASUREMENT_MAX_AGE_MS = 20 * MINUTE_MS;
 const SETTLED_DAYS = 30;
 /** Campaigns measured per statement, so one statement stays well under its timeout. */
 const CHUNK = 25;
+/**
+ * A run takes no more chunks after this, so it ends before the next run (every 10 minutes)
+ * starts, which goes on from there: after a new MEASUREMENT_METHOD_VERSION every campaign
+ * that ever ran is measured again, newest first, over as many runs as that takes.
+ */
+const RUN_BUDGET_MS = 5 * MINUTE_MS;
 
 /** `emailedAnyway` is missing from measurements stored before it was counted. */
 type StoredGroup = Omit<GroupMeasurement, 'moments' | 'emailedAnyway'> & {
@@ -74,11 +80,19 @@ const revived = (s: StoredMeasurement): CampaignMeasurement => {
 
 /**
  * The `measure-campaigns` job: every campaign that ran (see `ranBy`), has started or was
- * cancelled after it reached accounts, and was not measured 30 days or more after its window
- * closed, measured to now (to its window's end once closed) and stored with its observational
- * estimate, a chunk of campaigns per statement.
+ * cancelled after it reached accounts, and was not measured by this version 30 days or more
+ * after its window closed, measured to now (to its window's end once closed) and stored with
+ * its observational estimate, a chunk of campaigns per statement. Those whose windows end
+ * last (or not at all) go first, which the report's recent weeks read; it takes no more
+ * chunks once `stop` is aborted or after `budgetMs`. Answers how many it stored.
  */
-export async function measureAndStore(deps: Deps, now: Date): Promise<number> {
+export async function measureAndStore(
+  deps: Deps,
+  now: Date,
+  options: { stop?: AbortSignal; budgetMs?: number } = {},
+): Promise<number> {
+  const began = performance.now();
+  const { stop, budgetMs = RUN_BUDGET_MS } = options;
   const windowDays = deps.config.impactWindowDays;
   const settledAfter = `${windowDays + SETTLED_DAYS} days`;
   const rows = await deps.db
@@ -95,7 +109,8 @@ export async function measureAndStore(deps: Deps, now: Date): Promise<number> {
             and m.measured_at >= ${exposureEndSql} + ${settledAfter}::interval
             and m.measurement -> 'groups' -> 'holdout' ? 'emailedAnyway')`,
       ),
-    );
+    )
+    .orderBy(sql`${exposureEndSql} desc nulls first`, desc(campaigns.id));
   // A cancelled campaign is here because it reached accounts before its cancellation.
   const started = rows.filter((row) => {
     const { start } = exposurePeriod(row);
@@ -103,7 +118,9 @@ export async function measureAndStore(deps: Deps, now: Date): Promise<number> {
   });
   if (started.length === 0) return 0;
   await catchUpForMeasurement(deps);
+  let storedCount = 0;
   for (let i = 0; i < started.length; i += CHUNK) {
+    if (stop?.aborted || (i > 0 && performance.now() - began > budgetMs)) break;
     const chunk = started.slice(i, i + CHUNK);
     const windows = new Map(chunk.map((row) => [row.id, measurementWindow(row, now, windowDays)]));
     const windowEnd = (id: string) => windows.get(id)?.end ?? now;
@@ -138,6 +155,7 @@ export async function measureAndStore(deps: Deps, now: Date): Promise<number> {
       });
     }
     if (values.length === 0) continue;
+    storedCount += values.length;
     await deps.db
       .insert(campaignMeasurements)
       .values(values)
@@ -152,7 +170,7 @@ export async function measureAndStore(deps: Deps, now: Date): Promise<number> {
         },
       });
   }
-  return started.length;
+  return storedCount;
 }
 
 /** A stored measurement as the column holds it, left as JSON text for the thread that reads it. */

@@ -103,3 +103,56 @@ describe('measurements stored by another version of the measuring code', () => {
     expect(await measureAndStore(t.deps, t.clock.now())).toBe(0);
   });
 });
+
+/**
+ * After a new version every campaign that ever ran is measured again: a run takes chunks of
+ * 25, the campaigns whose windows end last first, and stops taking more past its time budget
+ * or when the process stops, so runs do not overlap; the next run goes on from there.
+ */
+describe('a backlog of campaigns to measure', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+    await t.deps.db.execute(sql`truncate campaigns, accounts, events, tickets cascade`);
+  });
+  afterAll(() => t.close());
+
+  it('is measured newest first, a chunk a run past the budget, none once stopped', async () => {
+    t.clock.set('2026-01-01T09:00:00Z');
+    const ids: string[] = [];
+    for (let day = 1; day <= 30; day++) {
+      const created = await t.request('/v1/campaigns', {
+        method: 'POST',
+        json: {
+          channels: ['banner'],
+          title: `Notice ${day}`,
+          body: 'Invoices move to the first of the month.',
+          audience: { type: 'all' },
+          starts_at: '2026-01-02T09:00:00Z',
+          ends_at: new Date(Date.parse('2026-01-02T09:00:00Z') + day * 86_400_000).toISOString(),
+          holdout_percent: 10,
+          publish: true,
+        },
+      });
+      expect(created.status, await created.clone().text()).toBe(201);
+      ids.push((await readJson(created)).id);
+    }
+    t.clock.set('2026-06-01T00:00:00Z');
+    const stored = async () =>
+      rowsOf<{ id: string }>(
+        await t.deps.db.execute(sql`select campaign_id as id from campaign_measurements`),
+      )
+        .map((row) => row.id)
+        .sort();
+    const stopped = new AbortController();
+    stopped.abort();
+    expect(await measureAndStore(t.deps, t.clock.now(), { stop: stopped.signal })).toBe(0);
+
+    expect(await measureAndStore(t.deps, t.clock.now(), { budgetMs: 0 })).toBe(25);
+    // The campaigns ending last: days 6 to 30.
+    expect(await stored()).toEqual(ids.slice(5).sort());
+    expect(await measureAndStore(t.deps, t.clock.now(), { budgetMs: 0 })).toBe(5);
+    expect(await stored()).toEqual([...ids].sort());
+    expect(await measureAndStore(t.deps, t.clock.now())).toBe(0);
+  });
+});

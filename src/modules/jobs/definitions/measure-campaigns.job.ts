@@ -5,7 +5,7 @@ import type { Job } from '../job';
 export const measureCampaignsJob: Job = {
   name: 'measure-campaigns',
   schedule: '*/10 * * * *',
-  run: async (deps, now) => {
-    await measureAndStore(deps, now);
+  run: async (deps, now, stop) => {
+    await measureAndStore(deps, now, { stop });
   },
 };
