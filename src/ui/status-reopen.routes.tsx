@@ -1,5 +1,4 @@
 import { IMPACTS, INCIDENT_STATUSES } from '../db/schema';
-import { AppError } from '../http/app-error';
 import { actorOf } from '../http/principal';
 import { listComponentRows } from '../modules/status/components.service';
 import { postIncidentUpdate } from '../modules/status/incidents/incidents.service';
@@ -117,7 +116,10 @@ function reopenPage(kind: Kind) {
   };
 }
 
-/** Reopens with the update the API takes; one already open again (by another hand) is left be. */
+/**
+ * Reopens with the update the API takes; one already open again (by another hand, checked
+ * under the incident's lock) is left be.
+ */
 function reopenRoutes<T>(
   kind: Kind,
   parse: (values: Record<string, string>) => Parsed<T>,
@@ -133,11 +135,7 @@ function reopenRoutes<T>(
       page,
       invalid: 'The update was not posted.',
       save: async (c, update) => {
-        const id = c.req.param('id') ?? '';
-        if (!(await finishedItem(c.var.deps, kind, id)).finished) {
-          throw new AppError('conflict', 'It is open already; nothing was posted.');
-        }
-        await post(c, id, update);
+        await post(c, c.req.param('id') ?? '', update);
         return { to: '/console/status', message: 'Update posted.' };
       },
     }),
@@ -145,8 +143,8 @@ function reopenRoutes<T>(
 }
 
 reopenRoutes('incident', updateInput, (c, id, update) =>
-  postIncidentUpdate(c.var.deps, id, update, actorOf(c.var.session.principal)),
+  postIncidentUpdate(c.var.deps, id, update, actorOf(c.var.session.principal), 'reopen'),
 );
 reopenRoutes('maintenance', maintenanceUpdateInput, (c, id, update) =>
-  postMaintenanceUpdate(c.var.deps, id, update, actorOf(c.var.session.principal)),
+  postMaintenanceUpdate(c.var.deps, id, update, actorOf(c.var.session.principal), 'reopen'),
 );

@@ -20,6 +20,10 @@ export const invalidInput = (path: string, message: string) =>
     { location: 'body', path, message },
   ]);
 
+/** A reopening (`only: 'reopen'`) of one already open again, by another hand meanwhile. */
+export const openAlready = () =>
+  new AppError('conflict', 'It is open already; nothing was posted.');
+
 export async function lockIncident(db: Db, id: string, kind: 'incident' | 'maintenance') {
   const [row] = await db
     .select()

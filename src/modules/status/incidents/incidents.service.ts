@@ -12,7 +12,7 @@ import {
   restoreComponents,
   setComponentStatuses,
 } from './incident-components';
-import { addUpdate, changeStatus, lockIncident } from './incident-records';
+import { addUpdate, changeStatus, lockIncident, openAlready } from './incident-records';
 import { reopen } from './reopen';
 
 /**
@@ -58,10 +58,12 @@ export async function postIncidentUpdate(
   id: string,
   input: IncidentUpdateInput,
   actor: Actor,
+  only?: 'reopen',
 ) {
   await changeStatus(deps, async (tx) => {
     const now = deps.clock.now();
     const incident = await lockIncident(tx, id, 'incident');
+    if (only === 'reopen' && incident.status !== 'resolved') throw openAlready();
     if (incident.status === 'resolved') {
       if (input.status === 'resolved') {
         throw new AppError(

@@ -9,7 +9,13 @@ import { incidentStatusAt } from '../status-clock';
 import type { MaintenanceSchedule, MaintenanceUpdateInput } from '../status-schemas';
 import { followBanner, openBanner } from './incident-banner';
 import { linkComponents } from './incident-components';
-import { addUpdate, changeStatus, invalidInput, lockIncident } from './incident-records';
+import {
+  addUpdate,
+  changeStatus,
+  invalidInput,
+  lockIncident,
+  openAlready,
+} from './incident-records';
 import { recordClockTransitions } from './maintenance-clock.service';
 import { reopen } from './reopen';
 
@@ -67,11 +73,13 @@ export async function postMaintenanceUpdate(
   id: string,
   input: MaintenanceUpdateInput,
   actor: Actor,
+  only?: 'reopen',
 ) {
   await changeStatus(deps, async (tx) => {
     const now = deps.clock.now();
     const maintenance = await lockIncident(tx, id, 'maintenance');
     const current = incidentStatusAt(maintenance, now);
+    if (only === 'reopen' && current !== 'completed') throw openAlready();
     if (current === 'completed') {
       return reopenMaintenance(deps, tx, maintenance, input, actor, now);
     }
