@@ -1,5 +1,5 @@
 import { formatInTimeZone } from 'date-fns-tz';
-import { eq, gte, isNotNull, or, sql } from 'drizzle-orm';
+import { eq, gt, isNotNull, or } from 'drizzle-orm';
 import type { Child } from 'hono/jsx';
 import { events } from '../db/schema';
 import type { Deps } from '../deps';
@@ -71,8 +71,7 @@ async function eventChoices(deps: Deps, linked: string | undefined) {
     .where(
       or(
         isNotNull(events.rrule),
-        sql`jsonb_array_length(${events.extraStarts}) > 0`,
-        gte(events.endsAt, since),
+        gt(events.endsAt, since),
         linkedId ? eq(events.id, linkedId) : undefined,
       ),
     )

@@ -8,9 +8,9 @@ const STEPS = OCCURRENCE_LIMITS.internal.steps;
 
 /**
  * The ids of the events with a window that ends after `since` (ended since, open, or to come,
- * within the range the calendar reads ahead): a one-off event by its start and extra starts, a
- * series walked by its rule from `since` to its first window, no further. A series whose walk
- * takes more than its share of steps is counted in: not knowing is no reason to leave it out.
+ * within the range the calendar reads ahead): a one-off event by its end, a series walked by
+ * its rule from `since` to its first window, no further. A series whose walk takes more than
+ * its share of steps is counted in: not knowing is no reason to leave it out.
  */
 export async function occurringSince(
   deps: Deps,
@@ -21,9 +21,7 @@ export async function occurringSince(
   const series = rows.filter((row) => row.rrule);
   for (const row of rows) {
     if (row.rrule) continue;
-    const duration = row.endsAt.getTime() - row.startsAt.getTime();
-    const starts = [row.startsAt.getTime(), ...row.extraStarts.map((start) => Date.parse(start))];
-    if (starts.some((start) => start + duration > since.getTime())) occurring.add(row.id);
+    if (row.endsAt > since) occurring.add(row.id);
   }
   if (series.length === 0) return occurring;
   const windows = await nextWindowsWhereCheap(deps, {

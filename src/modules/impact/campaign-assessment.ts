@@ -30,8 +30,9 @@ export type MeasurementWindow = {
 /**
  * A campaign's measurement window: from the start of its exposure period to `windowDays`
  * after that period ends (see `exposurePeriod`: it starts at its publication when that was
- * after its start; a cancelled campaign's ends at its cancellation). Before that end the answer is so far (always valid); after it, final (fixed
- * horizon).
+ * after its start, or at its first email when that went before; a cancelled campaign's ends
+ * at its cancellation). Before that end the answer is so far (always valid); after it, final
+ * (fixed horizon).
  */
 export function measurementWindow(
   row: ExposureColumns,

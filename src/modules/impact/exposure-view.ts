@@ -4,7 +4,10 @@ import type { Exposure } from './impact-schemas';
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
 const DAY_MS = 24 * HOUR_MS;
-/** A publication this soon after the planned start, or an email this soon before it, goes without a note. */
+/**
+ * A publication this soon after the planned start, or an email this soon before it, is not
+ * worth a note.
+ */
 const NOTED_DELAY_MS = 5 * MINUTE_MS;
 
 const count = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;

@@ -210,9 +210,10 @@ type WithStored = ExposureColumns &
 
 /**
  * The stored measurement a reader may use at `now` in place of measuring, or null: taken by
- * this version of the measuring code after the campaign last changed, and either current (younger than two job runs) or final
- * and settled (taken 30 days or more after the window closed). Its JSON is not parsed here: a
- * report reads 500 of them, and the request thread only passes them on to a compute thread.
+ * this version of the measuring code after the campaign last changed, and either current
+ * (younger than two job runs) or final and settled (taken 30 days or more after the window
+ * closed). Its JSON is not parsed here: a report reads 500 of them, and the request thread
+ * only passes them on to a compute thread.
  */
 export function usableMeasurement(
   row: WithStored,
