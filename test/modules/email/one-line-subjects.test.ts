@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../../src/db/json-param';
 import { sendDueEmails } from '../../../src/modules/email/delivery/send-due-emails';
 import { sendStatusEmails } from '../../../src/modules/status/subscribers/status-subscriptions.service';
+import { postAccounts } from '../../helpers/accounts';
 import { type FakeResend, startFakeResend } from '../../helpers/fake-resend';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
@@ -43,9 +44,7 @@ describe('email subjects stay one header line, whatever a merge field or a name 
       { id: 'acct-eve', contacts: [{ email: 'eve@example.com', name: INJECTED }] },
       { id: 'acct-bob', contacts: [{ email: 'bob@example.com', name: 'Bob' }] },
     ];
-    expect(
-      (await t.request('/v1/accounts/batch', { method: 'POST', json: { accounts } })).status,
-    ).toBe(200);
+    await postAccounts(t, accounts);
     const created = await t.request('/v1/campaigns', {
       method: 'POST',
       json: {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../../src/db/json-param';
 import { sendDueEmails } from '../../../src/modules/email/delivery/send-due-emails';
 import { suppressAddress } from '../../../src/modules/email/recipients/suppressions.service';
+import { accountsWithEmails } from '../../helpers/accounts';
 import { type FakeResend, startFakeResend } from '../../helpers/fake-resend';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
@@ -23,11 +24,7 @@ describe('delivery through Resend (a fake that enforces its contract)', () => {
         RESEND_TIMEOUT_MS: '2000',
       },
     });
-    const accounts = Array.from({ length: RECIPIENTS }, (_, i) => ({
-      id: `acct-${i}`,
-      contacts: [{ email: `person${i}@example.com` }],
-    }));
-    await t.request('/v1/accounts/batch', { method: 'POST', json: { accounts } });
+    await accountsWithEmails(t, RECIPIENTS, 'acct');
   });
   afterAll(async () => {
     await t.close();

@@ -4,11 +4,10 @@ import { sendReportDigest } from '../../../src/modules/reports/report-digest.ser
 import { consoleClient } from '../../helpers/console-client';
 import { startPacedApp } from '../../helpers/paced-app';
 import { readJson } from '../../helpers/read-json';
+import { ingestAll } from '../../helpers/tickets';
+import { weeklyHistory } from '../../helpers/weekly-history';
 
 const DAY_MS = 86_400_000;
-/** Weeks of billing contacts before the campaign (more than the year the estimate needs). */
-const FIRST_MONDAY = Date.parse('2025-01-06T00:00:00Z');
-const LAST_MONDAY = Date.parse('2026-03-23T00:00:00Z');
 const PLANNED_START = '2026-03-02T09:00:00.000Z';
 /** Ops created and published it a week and five hours after the start it was given. */
 const PUBLISHED = '2026-03-09T14:00:00.000Z';
@@ -32,30 +31,17 @@ describe('a back-dated campaign', { timeout: paced.timeout }, () => {
   beforeAll(async () => {
     analystKey = await t.keyFor('analyst');
     await t.request('/v1/reasons/billing', { method: 'PUT', json: { label: 'Billing' } });
-    // About 30 billing contacts a week, Monday to Friday at 01:00, before and after.
-    const tickets: Record<string, string>[] = [];
-    for (let monday = FIRST_MONDAY; monday <= LAST_MONDAY; monday += 7 * DAY_MS) {
-      const week = (monday - FIRST_MONDAY) / (7 * DAY_MS);
-      const count = 30 + ((week * 3) % 5) - 2;
-      for (let k = 0; k < count; k++) {
-        const at = new Date(monday + (k % 5) * DAY_MS + 3_600_000).toISOString();
-        tickets.push({
-          source: 'log',
-          external_id: `${week}-${k}`,
-          account_id: `a-${k}`,
-          reason: 'Billing',
-          created_at: at,
-        });
-        created.push(at);
-      }
-    }
+    // About 30 billing contacts a week, before and after, from more than the year the
+    // estimate needs.
+    const history = weeklyHistory({
+      from: '2025-01-06',
+      to: '2026-03-23',
+      perWeek: (week) => 28 + ((week * 3) % 5),
+      accountOf: (k) => `a-${k}`,
+    });
+    created.push(...history.map((ticket) => ticket.created_at));
     t.clock.set('2026-04-06T00:00:00Z');
-    for (let i = 0; i < tickets.length; i += 5_000) {
-      const batch = tickets.slice(i, i + 5_000);
-      expect(
-        (await t.request('/v1/tickets', { method: 'POST', json: { tickets: batch } })).status,
-      ).toBe(200);
-    }
+    await ingestAll(t, history);
     t.clock.set(PUBLISHED);
     const campaign = await t.request('/v1/campaigns', {
       method: 'POST',

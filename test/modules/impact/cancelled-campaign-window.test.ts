@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { measureCampaignsJob } from '../../../src/modules/jobs/definitions/measure-campaigns.job';
 import { sendEmailsJob } from '../../../src/modules/jobs/definitions/send-emails.job';
 import { measuredWindows } from '../../../src/modules/reports/weekly-chart-input';
+import { accountsWithEmails } from '../../helpers/accounts';
 import { type FakeResend, startFakeResend } from '../../helpers/fake-resend';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
@@ -53,13 +54,7 @@ describe('the measurement window of a campaign cancelled after its email went ou
     });
     analystKey = await t.keyFor('analyst');
     await t.request('/v1/reasons/billing', { method: 'PUT', json: { label: 'Billing' } });
-    const accounts = Array.from({ length: ACCOUNTS }, (_, i) => ({
-      id: `a-${i}`,
-      contacts: [{ email: `person${i}@example.com` }],
-    }));
-    expect(
-      (await t.request('/v1/accounts/batch', { method: 'POST', json: { accounts } })).status,
-    ).toBe(200);
+    await accountsWithEmails(t, ACCOUNTS);
 
     t.clock.set('2026-03-04T09:00:00Z');
     const create = async (title: string, window: { starts_at: string; ends_at?: string }) => {

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendDueEmails } from '../../../src/modules/email/delivery/send-due-emails';
 import { measureAndStore } from '../../../src/modules/impact/stored-measurements';
+import { accountsWithEmails } from '../../helpers/accounts';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { ingestAll } from '../../helpers/tickets';
+import { weeklyHistory } from '../../helpers/weekly-history';
 
-const DAY_MS = 86_400_000;
-const FIRST_MONDAY = Date.parse('2025-01-06T00:00:00Z');
-const LAST_MONDAY = Date.parse('2026-02-23T00:00:00Z');
 /** The heads-up email goes out five days before the banner's start. */
 const EMAILED = '2026-03-04T09:05:00.000Z';
 const STARTS = '2026-03-09T09:00:00.000Z';
@@ -26,30 +26,14 @@ describe('a campaign emailed before its start', () => {
     t = await startTestApp();
     analystKey = await t.keyFor('analyst');
     await t.request('/v1/reasons/billing', { method: 'PUT', json: { label: 'Billing' } });
-    const tickets: Record<string, string>[] = [];
-    for (let monday = FIRST_MONDAY; monday <= LAST_MONDAY; monday += 7 * DAY_MS) {
-      const week = (monday - FIRST_MONDAY) / (7 * DAY_MS);
-      for (let k = 0; k < 20 + (week % 4); k++) {
-        tickets.push({
-          source: 'log',
-          external_id: `${week}-${k}`,
-          account_id: `a-${k % 10}`,
-          reason: 'Billing',
-          created_at: new Date(monday + (k % 5) * DAY_MS + 3_600_000).toISOString(),
-        });
-      }
-    }
+    const history = weeklyHistory({
+      from: '2025-01-06',
+      to: '2026-02-23',
+      perWeek: (week) => 20 + (week % 4),
+    });
     t.clock.set('2026-03-02T09:00:00Z');
-    expect((await t.request('/v1/tickets', { method: 'POST', json: { tickets } })).status).toBe(
-      200,
-    );
-    const accounts = Array.from({ length: 10 }, (_, i) => ({
-      id: `a-${i}`,
-      contacts: [{ email: `person${i}@example.com` }],
-    }));
-    expect(
-      (await t.request('/v1/accounts/batch', { method: 'POST', json: { accounts } })).status,
-    ).toBe(200);
+    await ingestAll(t, history);
+    await accountsWithEmails(t, 10);
     const created = await t.request('/v1/campaigns', {
       method: 'POST',
       json: {

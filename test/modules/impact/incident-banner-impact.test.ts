@@ -7,12 +7,11 @@ import { sendReportDigest } from '../../../src/modules/reports/report-digest.ser
 import { consoleClient } from '../../helpers/console-client';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { ingestAll } from '../../helpers/tickets';
+import { weeklyHistory } from '../../helpers/weekly-history';
 
-const DAY_MS = 86_400_000;
-const FIRST_MONDAY = Date.parse('2025-01-06T00:00:00Z');
 /** The manual banner's week: history before it, ordinary weeks after it too. */
-const MANUAL_MONDAY = Date.parse('2026-03-02T00:00:00Z');
-const LAST_MONDAY = Date.parse('2026-03-30T00:00:00Z');
+const MANUAL_MONDAY = '2026-03-02';
 const MANUAL_STARTS = '2026-03-02T09:00:00.000Z';
 const MANUAL_ENDS = '2026-03-03T09:00:00.000Z';
 /** A Tuesday: the billing page goes down, and customers write about it until it is fixed. */
@@ -35,35 +34,24 @@ describe('an incident’s banner', () => {
   let analystKey: string;
   let manualId: string;
   let bannerId: string;
-  const ticket = (id: string, at: number) => ({
-    source: 'log',
-    external_id: id,
-    account_id: `a-${id.length % 10}`,
-    reason: 'Billing',
-    created_at: new Date(at).toISOString(),
-  });
+  const account = (_k: number, id: string) => `a-${id.length % 10}`;
   /** About 21 billing contacts a week, Monday to Friday at 01:00. */
-  const weeks = (from: number, to: number) => {
-    const tickets = [];
-    for (let monday = from; monday <= to; monday += 7 * DAY_MS) {
-      const week = (monday - FIRST_MONDAY) / (7 * DAY_MS);
-      for (let k = 0; k < 20 + (week % 4); k++) {
-        tickets.push(ticket(`${week}-${k}`, monday + (k % 5) * DAY_MS + 3_600_000));
-      }
-    }
-    return tickets;
-  };
-  const ingest = async (tickets: Record<string, string>[]) =>
-    expect((await t.request('/v1/tickets', { method: 'POST', json: { tickets } })).status).toBe(
-      200,
-    );
+  const history = weeklyHistory({
+    from: '2025-01-06',
+    to: '2026-03-30',
+    perWeek: (week) => 20 + (week % 4),
+    accountOf: account,
+  });
 
   beforeAll(async () => {
     t = await startTestApp({ env: { REPORT_DIGEST_TO: 'lead@example.com' } });
     analystKey = await t.keyFor('analyst');
     await t.request('/v1/reasons/billing', { method: 'PUT', json: { label: 'Billing' } });
     t.clock.set('2026-03-02T08:00:00Z');
-    await ingest(weeks(FIRST_MONDAY, MANUAL_MONDAY - 7 * DAY_MS));
+    await ingestAll(
+      t,
+      history.filter((ticket) => ticket.created_at < MANUAL_MONDAY),
+    );
     t.clock.set(MANUAL_STARTS);
     const manual = await t.request('/v1/campaigns', {
       method: 'POST',
@@ -106,10 +94,17 @@ describe('an incident’s banner', () => {
     // The ordinary weeks since, and the incident's surge, in the day it lasted.
     t.clock.set('2026-04-03T09:00:00Z');
     const opensAt = Date.parse(OPENED);
-    const surge = Array.from({ length: SURGE }, (_, k) =>
-      ticket(`surge-${k}`, opensAt + 60_000 + k * 9 * 60_000),
-    );
-    await ingest([...weeks(MANUAL_MONDAY, LAST_MONDAY), ...surge]);
+    const surge = Array.from({ length: SURGE }, (_, k) => ({
+      source: 'log',
+      external_id: `surge-${k}`,
+      account_id: account(k, `surge-${k}`),
+      reason: 'Billing',
+      created_at: new Date(opensAt + 60_000 + k * 9 * 60_000).toISOString(),
+    }));
+    await ingestAll(t, [
+      ...history.filter((ticket) => ticket.created_at >= MANUAL_MONDAY),
+      ...surge,
+    ]);
     await t.settle();
   });
   afterAll(() => t.close());

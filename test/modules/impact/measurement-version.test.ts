@@ -6,6 +6,7 @@ import {
   MEASUREMENT_METHOD_VERSION,
   measureAndStore,
 } from '../../../src/modules/impact/stored-measurements';
+import { accountsWithEmails } from '../../helpers/accounts';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 
@@ -26,13 +27,7 @@ describe('measurements stored by another version of the measuring code', () => {
 
   it('are read as missing by the report and measured again by the job', async () => {
     t.clock.set('2026-03-02T09:00:00Z');
-    const accounts = Array.from({ length: ACCOUNTS }, (_, i) => ({
-      id: `a-${i}`,
-      contacts: [{ email: `person${i}@example.com` }],
-    }));
-    expect(
-      (await t.request('/v1/accounts/batch', { method: 'POST', json: { accounts } })).status,
-    ).toBe(200);
+    await accountsWithEmails(t, ACCOUNTS);
     const created = await t.request('/v1/campaigns', {
       method: 'POST',
       json: {

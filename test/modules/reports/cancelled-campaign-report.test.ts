@@ -4,6 +4,7 @@ import { isHeldOut } from '../../../src/modules/campaigns/holdout';
 import { measureCampaignsJob } from '../../../src/modules/jobs/definitions/measure-campaigns.job';
 import { sendEmailsJob } from '../../../src/modules/jobs/definitions/send-emails.job';
 import { sendReportDigest } from '../../../src/modules/reports/report-digest.service';
+import { accountsWithEmails } from '../../helpers/accounts';
 import { type FakeResend, startFakeResend } from '../../helpers/fake-resend';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
@@ -35,13 +36,7 @@ describe('a campaign cancelled after its email went out', () => {
     });
     analystKey = await t.keyFor('analyst');
     await t.request('/v1/reasons/billing', { method: 'PUT', json: { label: 'Billing' } });
-    const accounts = Array.from({ length: ACCOUNTS }, (_, i) => ({
-      id: `a-${i}`,
-      contacts: [{ email: `person${i}@example.com` }],
-    }));
-    expect(
-      (await t.request('/v1/accounts/batch', { method: 'POST', json: { accounts } })).status,
-    ).toBe(200);
+    await accountsWithEmails(t, ACCOUNTS);
   });
   afterAll(async () => {
     await t.close();
