@@ -8,7 +8,7 @@ import type { FormState } from '../view-kit/form-state';
 import { type ConsoleContext, foundOr, render } from './console-router';
 import { type FormProblem, withSchema } from './form-post';
 
-/** What the status page and the pages it links to (a component, a reopening) share. */
+// What the status page and the pages it links to (a component, a reopening) share.
 
 const BACK = { href: '/console/status', label: 'Back to status' };
 
