@@ -9,7 +9,9 @@ import { timestamptz } from './columns';
  * exposed accounts' contacts up to `window_end`, and the observational estimate for a
  * campaign without a holdout), so the leaders' report reads it instead of joining every
  * exposure with every ticket on a request. `method_version` says which version of the
- * measuring code stored it (`MEASUREMENT_METHOD_VERSION`): a row of another one reads as missing.
+ * measuring code stored it (`MEASUREMENT_METHOD_VERSION`) and `observational_version`, for a
+ * campaign without a holdout, which version of the estimator (`OBSERVATIONAL_METHOD_VERSION`):
+ * a row of another one reads as missing.
  */
 export const campaignMeasurements = pgTable('campaign_measurements', {
   campaignId: uuid('campaign_id')
@@ -20,4 +22,5 @@ export const campaignMeasurements = pgTable('campaign_measurements', {
   measurement: jsonb('measurement').$type<StoredMeasurement>().notNull(),
   observational: jsonb('observational').$type<ObservationalEstimate>(),
   methodVersion: integer('method_version').notNull(),
+  observationalVersion: integer('observational_version'),
 });

@@ -19,14 +19,24 @@ import { estimatesAtOnce } from './observational-impact';
 
 /**
  * The version of the measuring code: raise it with any change that would store different
- * measurements or estimates for the same tickets (a new estimator, a new exposure rule).
- * Rows stored by another version read as missing: the report measures those campaigns
- * itself until the job has measured them again.
- * 1: as of migration 0037 (a recent shift's size has a normal prior).
+ * sums for the same tickets (a new exposure rule, a new way of counting). Rows stored by
+ * another version read as missing: the report measures those campaigns itself until the job
+ * has measured them again.
+ * 1: as of migration 0037.
  * 2: a campaign whose email went out before its start is measured from that email; an
  *    incident's or a maintenance's banner has no observational estimate.
  */
 export const MEASUREMENT_METHOD_VERSION = 2;
+/**
+ * The version of the observational estimator, which only campaigns without a holdout are
+ * measured with: raise it alone with a change to the estimator, so campaigns with a holdout,
+ * whose sums did not change, are not measured again.
+ * 2: as of MEASUREMENT_METHOD_VERSION 2 (a recent shift's size has a normal prior).
+ */
+export const OBSERVATIONAL_METHOD_VERSION = 2;
+/** The estimator's version a campaign's stored row must carry: none with a holdout. */
+const observationalVersionFor = (holdoutPercent: number) =>
+  holdoutPercent === 0 ? OBSERVATIONAL_METHOD_VERSION : null;
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
@@ -106,6 +116,8 @@ export async function measureAndStore(
         sql`not exists (select 1 from campaign_measurements m
           where m.campaign_id = ${campaigns.id}
             and m.method_version = ${MEASUREMENT_METHOD_VERSION}
+            and (${campaigns.holdoutPercent} > 0
+              or m.observational_version = ${OBSERVATIONAL_METHOD_VERSION})
             and m.measured_at >= ${exposureEndSql} + ${settledAfter}::interval
             and m.measurement -> 'groups' -> 'holdout' ? 'emailedAnyway')`,
       ),
@@ -152,6 +164,7 @@ export async function measureAndStore(
         measurement: stored(measurement),
         observational: estimates.get(row.id) ?? null,
         methodVersion: MEASUREMENT_METHOD_VERSION,
+        observationalVersion: observationalVersionFor(row.holdoutPercent),
       });
     }
     if (values.length === 0) continue;
@@ -167,6 +180,7 @@ export async function measureAndStore(
           measurement: sql`excluded.measurement`,
           observational: sql`excluded.observational`,
           methodVersion: sql`excluded.method_version`,
+          observationalVersion: sql`excluded.observational_version`,
         },
       });
   }
@@ -197,15 +211,17 @@ export const storedMeasurementColumns = {
   storedMeasurement: sql<string | null>`${campaignMeasurements.measurement}::text`,
   storedObservational: sql<string | null>`${campaignMeasurements.observational}::text`,
   storedMethodVersion: campaignMeasurements.methodVersion,
+  storedObservationalVersion: campaignMeasurements.observationalVersion,
 };
 
 type WithStored = ExposureColumns &
-  Pick<CampaignRow, 'updatedAt'> & {
+  Pick<CampaignRow, 'updatedAt' | 'holdoutPercent'> & {
     storedWindowEnd: Date | null;
     storedAt: Date | null;
     storedMeasurement: string | null;
     storedObservational: string | null;
     storedMethodVersion: number | null;
+    storedObservationalVersion: number | null;
   };
 
 /**
@@ -223,6 +239,9 @@ export function usableMeasurement(
   const { storedAt, storedWindowEnd, storedMeasurement } = row;
   if (!storedAt || !storedWindowEnd || storedMeasurement === null) return null;
   if (row.storedMethodVersion !== MEASUREMENT_METHOD_VERSION) return null;
+  if (row.holdoutPercent === 0 && row.storedObservationalVersion !== OBSERVATIONAL_METHOD_VERSION) {
+    return null;
+  }
   if (row.updatedAt > storedAt) return null;
   const window = measurementWindow(row, storedAt, windowDays);
   if (window.end.getTime() !== storedWindowEnd.getTime()) return null;

@@ -136,27 +136,18 @@ async function reportInput(
   // lately are measured here.
   const rows: ReportCampaignRow[] = [];
   const stored = new Map<string, StoredMeasurementJson>();
-  for (const {
-    storedWindowEnd,
-    storedAt,
-    storedMeasurement,
-    storedObservational,
-    storedMethodVersion,
-    ...row
-  } of selected) {
+  for (const selectedRow of selected) {
+    const {
+      storedWindowEnd,
+      storedAt,
+      storedMeasurement,
+      storedObservational,
+      storedMethodVersion,
+      storedObservationalVersion,
+      ...row
+    } = selectedRow;
     rows.push(row);
-    const usable = usableMeasurement(
-      {
-        ...row,
-        storedWindowEnd,
-        storedAt,
-        storedMeasurement,
-        storedObservational,
-        storedMethodVersion,
-      },
-      now,
-      windowDays,
-    );
+    const usable = usableMeasurement(selectedRow, now, windowDays);
     if (usable) stored.set(row.id, usable);
   }
   const live = rows.filter((row) => !stored.has(row.id));

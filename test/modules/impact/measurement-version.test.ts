@@ -5,6 +5,7 @@ import { sendDueEmails } from '../../../src/modules/email/delivery/send-due-emai
 import {
   MEASUREMENT_METHOD_VERSION,
   measureAndStore,
+  OBSERVATIONAL_METHOD_VERSION,
 } from '../../../src/modules/impact/stored-measurements';
 import { accountsWithEmails } from '../../helpers/accounts';
 import { readJson } from '../../helpers/read-json';
@@ -95,6 +96,85 @@ describe('measurements stored by another version of the measuring code', () => {
         from campaign_measurements`),
     );
     expect(row).toEqual({ version: MEASUREMENT_METHOD_VERSION, contacts: live.contacts });
+    expect(await measureAndStore(t.deps, t.clock.now())).toBe(0);
+  });
+});
+
+/**
+ * A new observational estimator re-estimates the campaigns without a holdout, the only ones it
+ * measures; campaigns with a holdout keep their stored sums, which it did not change.
+ */
+describe('measurements stored by another version of the observational estimator', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+    await t.deps.db.execute(sql`truncate campaigns, accounts, events, tickets cascade`);
+  });
+  afterAll(() => t.close());
+
+  it('are measured again for campaigns without a holdout only', async () => {
+    t.clock.set('2026-03-02T09:00:00Z');
+    const ids = new Map<number, string>();
+    for (const holdout of [0, 10]) {
+      const created = await t.request('/v1/campaigns', {
+        method: 'POST',
+        json: {
+          channels: ['banner'],
+          title: `Holdout ${holdout}%`,
+          body: 'Invoices move to the first of the month.',
+          audience: { type: 'all' },
+          starts_at: '2026-03-03T09:00:00Z',
+          ends_at: '2026-03-05T09:00:00Z',
+          holdout_percent: holdout,
+          publish: true,
+        },
+      });
+      expect(created.status, await created.clone().text()).toBe(201);
+      ids.set(holdout, (await readJson(created)).id);
+    }
+    t.clock.set('2026-04-20T00:00:00Z');
+    expect(await measureAndStore(t.deps, t.clock.now())).toBe(2);
+    const storedAt = t.clock.now().toISOString();
+    const versions = async () =>
+      rowsOf<{ id: string; version: number | null }>(
+        await t.deps.db.execute(sql`
+          select campaign_id as id, observational_version as version from campaign_measurements`),
+      );
+    expect(new Map((await versions()).map((row) => [row.id, row.version]))).toEqual(
+      new Map([
+        [ids.get(0), OBSERVATIONAL_METHOD_VERSION],
+        [ids.get(10), null],
+      ]),
+    );
+
+    // As if the estimator had changed since.
+    await t.deps.db.execute(sql`
+      update campaign_measurements set observational_version = observational_version - 1
+      where observational_version is not null`);
+    t.clock.set('2026-04-20T01:00:00Z');
+    const response = await t.request(
+      '/v1/reports/prevented-contacts?from=2026-03-01&to=2026-03-31',
+      { key: await t.keyFor('analyst') },
+    );
+    expect(response.status).toBe(200);
+    const measuredAt = new Map(
+      (await readJson(response)).campaigns.map((c: { id: string; measured_at: string }) => [
+        c.id,
+        c.measured_at,
+      ]),
+    );
+    expect(measuredAt).toEqual(
+      new Map([
+        [ids.get(0), t.clock.now().toISOString()],
+        [ids.get(10), storedAt],
+      ]),
+    );
+
+    expect(await measureAndStore(t.deps, t.clock.now())).toBe(1);
+    expect((await versions()).map((row) => row.version).sort()).toEqual([
+      OBSERVATIONAL_METHOD_VERSION,
+      null,
+    ]);
     expect(await measureAndStore(t.deps, t.clock.now())).toBe(0);
   });
 });
