@@ -1,5 +1,7 @@
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { unsafeTextProblem } from '../http/safe-text';
 import { base64url } from '../lib/base64url';
+import { LINE_BREAK_RANGE } from '../lib/display-line';
 import { authenticateApiKey } from '../modules/auth/api-keys.service';
 import { PostForm, TextField } from '../view-kit/fields';
 import { emptyForm, type FormState, formValues } from '../view-kit/form-state';
@@ -33,8 +35,17 @@ const SignInPage = (props: { state: FormState; token: string; next: string }) =>
   </ConsoleLayout>
 );
 
+// A Location header cannot carry a control character (CR, LF and NUL make Headers throw, after
+// the session was stored) nor `encodeURI` an unpaired surrogate: such a next= is not followed.
+const UNSAFE_IN_LOCATION = new RegExp(`[${LINE_BREAK_RANGE}]`);
+
+/** Where a sign-in goes on to: a console page named by `next=`, else the overview. */
 const safeNext = (next: string | undefined) =>
-  next?.startsWith('/console') && !next.startsWith('//') ? next : '/console';
+  next?.startsWith('/console') &&
+  !UNSAFE_IN_LOCATION.test(next) &&
+  unsafeTextProblem(next) === undefined
+    ? next
+    : '/console';
 
 export const signInRoutes = createConsoleRouter();
 

@@ -68,6 +68,29 @@ describe('the console over HTTP', () => {
     ).toBe(false);
   });
 
+  it('signs in to the overview when next= holds what a Location header cannot carry', async () => {
+    const sessions = async () =>
+      rowsOf<{ n: number }>(
+        await t.deps.db.execute(sql`select count(*)::int as n from console_sessions`),
+      )[0]?.n;
+    for (const next of ['/console\r\nSet-Cookie: a=b', '/console/campaigns\nX: 1']) {
+      const browser = consoleClient(t);
+      const before = await sessions();
+      const form = await (
+        await browser.get(`/console/sign-in?next=${encodeURIComponent(next)}`)
+      ).text();
+      const signedIn = await browser.post('/console/sign-in', {
+        _csrf: browser.csrfOf(form),
+        api_key: opsKey,
+        next,
+      });
+      expect(signedIn.status, JSON.stringify(next)).toBe(303);
+      expect(signedIn.headers.get('location')).toBe('/console');
+      expect(await sessions()).toBe((before ?? 0) + 1);
+      expect((await browser.get('/console')).status).toBe(200);
+    }
+  });
+
   it('rejects a form without its CSRF token and changes nothing', async () => {
     const browser = consoleClient(t);
     await browser.signIn(opsKey);
