@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from './app-env';
 import { AppError, type FieldError } from './app-error';
-import { TOO_DEEP, unsafeTextIn, unsafeTextProblem } from './safe-text';
+import { NOT_FINITE, TOO_DEEP, unsafeTextIn, unsafeTextProblem } from './safe-text';
 
 /**
  * The request's path segments and query parameters, decoded, must be text Postgres can hold
@@ -33,16 +33,20 @@ const withoutRefused = (text: string) =>
   text.replaceAll(String.fromCharCode(0), '').replace(/[\uD800-\uDFFF]/g, '');
 const decodeSafe = (segment: string) => withoutRefused(decodeOrRaw(segment));
 
-/** One summary of what was refused: unreadable text, nesting too deep, or both. */
+/** One summary of what was refused: unreadable text, numbers too large, nesting too deep. */
 function invalidText(errors: FieldError[]): AppError {
   const tooDeep = errors.filter((error) => error.message === TOO_DEEP);
-  const badText = errors.length - tooDeep.length;
+  const tooLarge = errors.filter((error) => error.message === NOT_FINITE).length;
+  const badText = errors.length - tooDeep.length - tooLarge;
   const parts = [
     ...(badText > 0
       ? [
           `${badText} field${badText === 1 ? '' : 's'} with text forestall cannot read ` +
             '(a NUL character or an unpaired surrogate)',
         ]
+      : []),
+    ...(tooLarge > 0
+      ? [`${tooLarge} number${tooLarge === 1 ? '' : 's'} too large to hold (beyond about ±1.8e308)`]
       : []),
     ...tooDeep.map((error) => `the ${error.location} ${TOO_DEEP}`),
   ];
@@ -82,7 +86,8 @@ export function acceptMediaTypes(mediaTypes: readonly string[]): MiddlewareHandl
 
 /**
  * Parses a JSON body once (400 when it is not JSON; the route's validator reads the same
- * parse) and refuses strings, keys included, that `unsafeTextProblem` refuses.
+ * parse) and refuses strings, keys included, that `unsafeTextProblem` refuses, and numbers
+ * too large to hold.
  */
 export const safeJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!hasBody(c.req.raw) && c.req.header('content-type') === undefined) return next();

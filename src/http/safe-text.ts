@@ -19,9 +19,13 @@ export const MAX_JSON_DEPTH = 64;
 /** The message of the error `unsafeTextIn` reports for nesting past `MAX_JSON_DEPTH`. */
 export const TOO_DEEP = `nests deeper than ${MAX_JSON_DEPTH} levels`;
 
+/** The message of the error `unsafeTextIn` reports for a number no double holds. */
+export const NOT_FINITE = 'is a number too large to hold (beyond about ±1.8e308)';
+
 /**
- * Every string (keys included) in a parsed JSON value that `unsafeTextProblem` refuses, and
- * nesting deeper than `MAX_JSON_DEPTH`. Walked with a stack of its own, not recursion.
+ * Every string (keys included) in a parsed JSON value that `unsafeTextProblem` refuses, every
+ * number too large to hold, and nesting deeper than `MAX_JSON_DEPTH`. Walked with a stack of
+ * its own, not recursion.
  */
 export function unsafeTextIn(value: unknown, location: string): FieldError[] {
   const errors: FieldError[] = [];
@@ -35,6 +39,12 @@ export function unsafeTextIn(value: unknown, location: string): FieldError[] {
     if (typeof node === 'string') {
       const message = unsafeTextProblem(node);
       if (message) errors.push({ location, path: path || location, message });
+      continue;
+    }
+    // JSON.parse reads 1e400 as Infinity, which JSON.stringify writes back as null: an
+    // account attribute sent so was stored as null and answered 201.
+    if (typeof node === 'number' && !Number.isFinite(node)) {
+      errors.push({ location, path: path || location, message: NOT_FINITE });
       continue;
     }
     if (node === null || typeof node !== 'object') continue;

@@ -63,6 +63,36 @@ describe('hostile input gets a 4xx problem and changes nothing', () => {
   });
 
   it.each([
+    [
+      'an account attribute',
+      'PUT',
+      '/v1/accounts/acct-1',
+      '{"attributes":{"seats":1e400}}',
+      'attributes.seats',
+    ],
+    [
+      'an attribute in a batch',
+      'POST',
+      '/v1/accounts/batch',
+      '{"accounts":[{"id":"acct-1","attributes":{"debt":-1e400}}]}',
+      'accounts.0.attributes.debt',
+    ],
+  ])(
+    'refuses %s past what a double holds (JSON.parse reads Infinity, stored as null)',
+    async (_, method, url, body, path) => {
+      const response = await t.request(url, {
+        method,
+        body,
+        headers: { 'content-type': 'application/json' },
+      });
+      const problem = await expectProblem(response, 400, 'validation_failed');
+      expect(problem.errors.map((e: { path: string }) => e.path)).toEqual([path]);
+      expect(problem.detail).toContain('too large');
+      expect(await accounts()).toBe(0);
+    },
+  );
+
+  it.each([
     '/v1/reasons?cursor=%00',
     '/v1/events?kind=%00',
     '/v1/reasons/billing%00',
