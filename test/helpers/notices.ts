@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { expect } from 'vitest';
+import { createCampaign } from './campaigns';
 import { readJson } from './read-json';
 import type { TestApp } from './test-app';
 
@@ -17,11 +18,10 @@ export async function resetNotices(t: TestApp, accounts: Record<string, unknown>
 }
 
 /** Creates a campaign and lets this instance's notices see it at once; returns it. */
-export async function publishCampaign(t: TestApp, campaign: unknown) {
-  const response = await t.request('/v1/campaigns', { method: 'POST', json: campaign });
-  expect(response.status).toBe(201);
+export async function publishCampaign(t: TestApp, campaign: Record<string, unknown>) {
+  const created = await createCampaign(t, campaign);
   t.deps.notices.catalog.invalidate();
-  return readJson(response);
+  return created;
 }
 
 /** A token for `account`'s page, minted with an app key as the product's backend would. */

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { isHeldOut } from '../../src/modules/campaigns/holdout';
-import { readJson } from './read-json';
+import { createCampaign } from './campaigns';
 import type { TestApp } from './test-app';
 
 /** Nine reasons with labels as long as real ones, so legends wrap and axis labels run long. */
@@ -47,21 +47,14 @@ export async function seedReportData(t: TestApp, accounts = 400) {
     method: 'PUT',
     json: { label: REPORT_REASONS[0] },
   });
-  const campaign = await readJson(
-    await t.request('/v1/campaigns', {
-      method: 'POST',
-      json: {
-        channels: ['banner'],
-        title: 'New invoice layout explained in the billing page banner',
-        audience: { type: 'all' },
-        target_reasons: [billing],
-        holdout_percent: 20,
-        starts_at: '2026-03-02T09:00:00Z',
-        ends_at: '2026-03-09T09:00:00Z',
-        publish: true,
-      },
-    }),
-  );
+  const campaign = await createCampaign(t, {
+    channels: ['banner'],
+    title: 'New invoice layout explained in the billing page banner',
+    target_reasons: [billing],
+    holdout_percent: 20,
+    starts_at: '2026-03-02T09:00:00Z',
+    ends_at: '2026-03-09T09:00:00Z',
+  });
   for (let i = 0; i < accounts; i++) {
     await t.request(`/v1/accounts/a-${i}/notices`, { key: appKey });
   }

@@ -4,6 +4,7 @@ import { rowsOf } from '../../../src/db/json-param';
 import type { Deps } from '../../../src/deps';
 import { isHeldOut } from '../../../src/modules/campaigns/holdout';
 import { sendDueEmails } from '../../../src/modules/email/delivery/send-due-emails';
+import { createCampaign } from '../../helpers/campaigns';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 
@@ -71,12 +72,7 @@ describe('email campaigns and accounts synced after publishing', () => {
     ...overrides,
   });
   async function publishProEmail(overrides: Record<string, unknown> = {}) {
-    const response = await t.request('/v1/campaigns', {
-      method: 'POST',
-      json: proEmail(overrides),
-    });
-    expect(response.status).toBe(201);
-    return (await readJson(response)).id as string;
+    return (await createCampaign(t, proEmail(overrides))).id as string;
   }
   const deliveries = async (campaignId: string) =>
     rowsOf<DeliveryRow>(
@@ -354,11 +350,7 @@ describe('email campaigns and accounts synced after publishing', () => {
     const publish = () => t.request('/v1/campaigns', { method: 'POST', json: proEmail() });
     const [byPost] = await whilePlanning('afterAccountsChange', sync('synced'), publish);
     const [, publishing] = await whilePlanning('afterCampaignChange', publish, sync('syncing'));
-    const draft = await t.request('/v1/campaigns', {
-      method: 'POST',
-      json: proEmail({ publish: false }),
-    });
-    const draftId = (await readJson(draft)).id as string;
+    const draftId = (await createCampaign(t, proEmail({ publish: false }))).id as string;
     await whilePlanning('afterAccountsChange', sync('patched'), () =>
       t.request(`/v1/campaigns/${draftId}`, { method: 'PATCH', json: { status: 'scheduled' } }),
     );

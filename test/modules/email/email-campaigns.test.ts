@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../../src/db/json-param';
 import { isHeldOut } from '../../../src/modules/campaigns/holdout';
 import { sendDueEmails } from '../../../src/modules/email/delivery/send-due-emails';
+import { createCampaign } from '../../helpers/campaigns';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
@@ -49,11 +50,6 @@ describe('email campaigns', () => {
     eventId = (await readJson(event)).id;
   });
 
-  const create = async (campaign: Record<string, unknown>) => {
-    const response = await t.request('/v1/campaigns', { method: 'POST', json: campaign });
-    expect(response.status).toBe(201);
-    return readJson(response);
-  };
   const maintenanceEmail = (overrides: Record<string, unknown> = {}) => ({
     channels: ['email'],
     title: 'Database upgrade on {{plan}} accounts',
@@ -77,7 +73,7 @@ describe('email campaigns', () => {
     await t.deps.db.execute(sql`
       insert into email_suppressions (email, reason) values
         ('owner4@example.com', 'bounced'), ('owner5@example.com', 'unsubscribed')`);
-    const campaign = await create(maintenanceEmail());
+    const campaign = await createCampaign(t, maintenanceEmail());
     const planned = await deliveries(campaign.id);
 
     const expectedAt: Record<string, string> = {
@@ -126,7 +122,8 @@ describe('email campaigns', () => {
   });
 
   it('sends due emails through the local outbox, once, with the unsubscribe headers, as the preview shows', async () => {
-    const campaign = await create(
+    const campaign = await createCampaign(
+      t,
       maintenanceEmail({
         holdout_percent: 0,
         locales: {
@@ -188,7 +185,7 @@ describe('email campaigns', () => {
   });
 
   it('follows a reschedule and a cancellation with its queued deliveries', async () => {
-    const campaign = await create(maintenanceEmail({ holdout_percent: 0 }));
+    const campaign = await createCampaign(t, maintenanceEmail({ holdout_percent: 0 }));
     const moved = await t.request(`/v1/campaigns/${campaign.id}`, {
       method: 'PATCH',
       json: { email: { template: 'maintenance', send_at: '2026-03-05T12:00:00Z' } },
@@ -212,7 +209,8 @@ describe('email campaigns', () => {
   });
 
   it('sends nothing for a campaign that ended on its own schedule before its email was due', async () => {
-    const campaign = await create(
+    const campaign = await createCampaign(
+      t,
       maintenanceEmail({
         holdout_percent: 0,
         event_id: undefined,
@@ -233,7 +231,7 @@ describe('email campaigns', () => {
   });
 
   it('fails a claimed batch whose campaign stopped sending email instead of retrying it forever', async () => {
-    const campaign = await create(maintenanceEmail({ holdout_percent: 0 }));
+    const campaign = await createCampaign(t, maintenanceEmail({ holdout_percent: 0 }));
     // As if a sender had claimed every delivery and crashed just before the channel was removed.
     await t.deps.db.execute(sql`
       update email_deliveries set status = 'sending', batch_key = 'claimed-then-crashed',
@@ -272,7 +270,7 @@ describe('email campaigns', () => {
   });
 
   it('shows an analyst key masked recipients, without their account, provider message id, time zone or error, and an ops key the whole recipient', async () => {
-    const campaign = await create(maintenanceEmail({ holdout_percent: 0 }));
+    const campaign = await createCampaign(t, maintenanceEmail({ holdout_percent: 0 }));
     // A bounce stores the provider's message, which quotes the address it bounced from.
     await t.deps.db.execute(sql`
       update email_deliveries
@@ -324,7 +322,7 @@ describe('email campaigns', () => {
   });
 
   it('lets only ops preview and list deliveries', async () => {
-    const campaign = await create(maintenanceEmail());
+    const campaign = await createCampaign(t, maintenanceEmail());
     const appKey = await t.keyFor('app');
     const preview = await t.request(`/v1/campaigns/${campaign.id}/email-preview?account=acct-001`, {
       key: appKey,

@@ -6,6 +6,7 @@ import { buildDeps } from '../../../src/composition-root';
 import { loadConfig } from '../../../src/config';
 import { createLogger } from '../../../src/logger';
 import { sendDueEmails } from '../../../src/modules/email/delivery/send-due-emails';
+import { createCampaign } from '../../helpers/campaigns';
 import { type FakeResend, startFakeResend } from '../../helpers/fake-resend';
 import { readJson } from '../../helpers/read-json';
 import { type Started, start, stop } from '../../helpers/start-entry';
@@ -131,9 +132,7 @@ describe('exactly once under faults (5,000 recipients, the fake Resend)', () => 
       expect(
         (await t.request('/v1/accounts/batch', { method: 'POST', json: { accounts } })).status,
       ).toBe(200);
-      expect((await t.request('/v1/campaigns', { method: 'POST', json: campaign })).status).toBe(
-        201,
-      );
+      await createCampaign(t, campaign);
       // A second instance: its own connections, Resend client and rate gate, the same clock.
       const config = loadConfig({
         RESEND_API_KEY: fake.apiKey,

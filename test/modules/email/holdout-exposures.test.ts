@@ -4,6 +4,7 @@ import { rowsOf } from '../../../src/db/json-param';
 import { isHeldOut } from '../../../src/modules/campaigns/holdout';
 import { sendDueEmails } from '../../../src/modules/email/delivery/send-due-emails';
 import { suppressAddress } from '../../../src/modules/email/recipients/suppressions.service';
+import { createCampaign } from '../../helpers/campaigns';
 import { consoleClient } from '../../helpers/console-client';
 import { readJson } from '../../helpers/read-json';
 import { signal } from '../../helpers/signal';
@@ -68,23 +69,18 @@ describe('holdout exposures of email campaigns', () => {
    * and `treated(prefix)` give the first such id `prefix-n`, to sync before publishing.
    */
   async function draftEmail(overrides: Record<string, unknown> = {}) {
-    const response = await t.request('/v1/campaigns', {
-      method: 'POST',
-      json: {
-        channels: ['email'],
-        title: 'Database upgrade',
-        body: 'The dashboard will be read-only for two hours.',
-        severity: 'maintenance',
-        audience: { type: 'rule', all: [{ attribute: 'plan', op: 'eq', value: 'pro' }] },
-        event_id: eventId,
-        holdout_percent: 50,
-        email: EMAIL,
-        publish: false,
-        ...overrides,
-      },
+    const { id } = await createCampaign(t, {
+      channels: ['email'],
+      title: 'Database upgrade',
+      body: 'The dashboard will be read-only for two hours.',
+      severity: 'maintenance',
+      audience: { type: 'rule', all: [{ attribute: 'plan', op: 'eq', value: 'pro' }] },
+      event_id: eventId,
+      holdout_percent: 50,
+      email: EMAIL,
+      publish: false,
+      ...overrides,
     });
-    expect(response.status, await response.clone().text()).toBe(201);
-    const id = (await readJson(response)).id as string;
     const named = (prefix: string, held: boolean) => {
       for (let n = 0; ; n++) {
         if (isHeldOut(id, `${prefix}-${n}`, 50) === held) return `${prefix}-${n}`;
@@ -423,17 +419,7 @@ describe('holdout exposures of email campaigns', () => {
     ]);
     await campaign.publish();
     // An email from another campaign, now, carries the links its recipients unsubscribe by.
-    const notice = await t.request('/v1/campaigns', {
-      method: 'POST',
-      json: {
-        channels: ['email'],
-        title: 'Welcome',
-        body: 'Hello',
-        audience: { type: 'all' },
-        publish: true,
-      },
-    });
-    expect(notice.status).toBe(201);
+    await createCampaign(t, { channels: ['email'], title: 'Welcome', body: 'Hello' });
     expect((await sendDueEmails(t.deps)).sent).toBe(4);
     for (const address of ['lost', 'kept', 'treated']) {
       const [message] = rowsOf<{ headers: Record<string, string> }>(

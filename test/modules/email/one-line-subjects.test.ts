@@ -4,6 +4,7 @@ import { rowsOf } from '../../../src/db/json-param';
 import { sendDueEmails } from '../../../src/modules/email/delivery/send-due-emails';
 import { sendStatusEmails } from '../../../src/modules/status/subscribers/status-subscriptions.service';
 import { postAccounts } from '../../helpers/accounts';
+import { createCampaign } from '../../helpers/campaigns';
 import { type FakeResend, startFakeResend } from '../../helpers/fake-resend';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
@@ -45,19 +46,13 @@ describe('email subjects stay one header line, whatever a merge field or a name 
       { id: 'acct-bob', contacts: [{ email: 'bob@example.com', name: 'Bob' }] },
     ];
     await postAccounts(t, accounts);
-    const created = await t.request('/v1/campaigns', {
-      method: 'POST',
-      json: {
-        channels: ['email'],
-        title: 'Price change',
-        body: 'New prices from April.',
-        audience: { type: 'all' },
-        email: { template: 'billing', subject: 'Hello {{name}}' },
-        publish: true,
-      },
+    const created = await createCampaign(t, {
+      channels: ['email'],
+      title: 'Price change',
+      body: 'New prices from April.',
+      email: { template: 'billing', subject: 'Hello {{name}}' },
     });
-    expect(created.status).toBe(201);
-    const campaign = (await readJson(created)).id as string;
+    const campaign = created.id as string;
 
     await sendDueEmails(t.deps);
 
@@ -110,19 +105,13 @@ describe('email subjects stay one header line, whatever a merge field or a name 
       insert into accounts (id, plan) values (${oddId}, ${'team\u2029yearly'})`);
     await t.deps.db.execute(sql`
       insert into account_contacts (account_id, email) values (${oddId}, 'seven@example.com')`);
-    const created = await t.request('/v1/campaigns', {
-      method: 'POST',
-      json: {
-        channels: ['email'],
-        title: 'Price change',
-        body: 'Your {{plan}} plan on account {{account_id}} renews in April.',
-        audience: { type: 'all' },
-        email: { template: 'billing', subject: 'Your {{plan}} plan ({{account_id}}) changes' },
-        publish: true,
-      },
+    const created = await createCampaign(t, {
+      channels: ['email'],
+      title: 'Price change',
+      body: 'Your {{plan}} plan on account {{account_id}} renews in April.',
+      email: { template: 'billing', subject: 'Your {{plan}} plan ({{account_id}}) changes' },
     });
-    expect(created.status).toBe(201);
-    const campaign = (await readJson(created)).id as string;
+    const campaign = created.id as string;
 
     await sendDueEmails(t.deps);
 

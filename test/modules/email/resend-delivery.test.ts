@@ -4,6 +4,7 @@ import { rowsOf } from '../../../src/db/json-param';
 import { sendDueEmails } from '../../../src/modules/email/delivery/send-due-emails';
 import { suppressAddress } from '../../../src/modules/email/recipients/suppressions.service';
 import { accountsWithEmails } from '../../helpers/accounts';
+import { createCampaign } from '../../helpers/campaigns';
 import { type FakeResend, startFakeResend } from '../../helpers/fake-resend';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
@@ -46,19 +47,13 @@ describe('delivery through Resend (a fake that enforces its contract)', () => {
   });
 
   const publishToEveryone = async () => {
-    const response = await t.request('/v1/campaigns', {
-      method: 'POST',
-      json: {
-        channels: ['email'],
-        title: 'Price change',
-        body: 'New prices from April.',
-        audience: { type: 'all' },
-        email: { template: 'billing' },
-        publish: true,
-      },
+    const campaign = await createCampaign(t, {
+      channels: ['email'],
+      title: 'Price change',
+      body: 'New prices from April.',
+      email: { template: 'billing' },
     });
-    expect(response.status).toBe(201);
-    return (await readJson(response)).id as string;
+    return campaign.id as string;
   };
   const statusCounts = async (campaignId: string) =>
     Object.fromEntries(
@@ -168,18 +163,13 @@ describe('delivery through Resend (a fake that enforces its contract)', () => {
   });
 
   it('sends nothing again for a batch whose every member was suppressed since its first attempt', async () => {
-    const response = await t.request('/v1/campaigns', {
-      method: 'POST',
-      json: {
-        channels: ['email'],
-        title: 'Price change',
-        body: 'New prices from April.',
-        audience: { type: 'accounts', account_ids: ['acct-7'] },
-        publish: true,
-      },
+    const created = await createCampaign(t, {
+      channels: ['email'],
+      title: 'Price change',
+      body: 'New prices from April.',
+      audience: { type: 'accounts', account_ids: ['acct-7'] },
     });
-    expect(response.status).toBe(201);
-    const campaign = (await readJson(response)).id as string;
+    const campaign = created.id as string;
     fake.faults.failNext = 1;
     await sendDueEmails(t.deps, { budgetMs: 10_000 });
     await suppressAddress(t.deps, 'person7@example.com', 'complained', null);
@@ -237,17 +227,11 @@ describe('one-click unsubscribe (RFC 8058) by the scheme of PUBLIC_URL', () => {
         method: 'POST',
         json: { accounts: [{ id: 'acct-1', contacts: [{ email: to }] }] },
       });
-      const published = await t.request('/v1/campaigns', {
-        method: 'POST',
-        json: {
-          channels: ['email'],
-          title: 'Price change',
-          body: 'New prices from April.',
-          audience: { type: 'all' },
-          publish: true,
-        },
+      await createCampaign(t, {
+        channels: ['email'],
+        title: 'Price change',
+        body: 'New prices from April.',
       });
-      expect(published.status).toBe(201);
       // A busy machine can time a request out; the retry, after its backoff, is the same one.
       const sentTo = () => fake.accepted.filter((email) => email.to.includes(to));
       for (let round = 0; round < 10 && sentTo().length === 0; round++) {

@@ -8,6 +8,7 @@ import { openPostgres } from '../../../src/db/postgres';
 import type { Deps } from '../../../src/deps';
 import { createLogger } from '../../../src/logger';
 import { sendDueEmails } from '../../../src/modules/email/delivery/send-due-emails';
+import { createCampaign } from '../../helpers/campaigns';
 import { signal } from '../../helpers/signal';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 import { createTestDatabase, type TestDatabase } from '../../helpers/test-database';
@@ -49,19 +50,13 @@ describe('the sender beside a sync holding due deliveries', () => {
   });
 
   const publish = async (title: string, endsAt?: string) => {
-    const response = await t.request('/v1/campaigns', {
-      method: 'POST',
-      json: {
-        channels: ['email'],
-        title,
-        body: 'Hello',
-        audience: { type: 'all' },
-        ends_at: endsAt,
-        email: { template: 'maintenance', send_at: '2026-03-05T12:00:00Z' },
-        publish: true,
-      },
+    await createCampaign(t, {
+      channels: ['email'],
+      title,
+      body: 'Hello',
+      ends_at: endsAt,
+      email: { template: 'maintenance', send_at: '2026-03-05T12:00:00Z' },
     });
-    expect(response.status).toBe(201);
   };
   beforeEach(async () => {
     await t.deps.db.execute(

@@ -6,7 +6,7 @@ import type { Deps } from '../../../src/deps';
 import { isHeldOut } from '../../../src/modules/campaigns/holdout';
 import { suppressAddress } from '../../../src/modules/email/recipients/suppressions.service';
 import { unsubscribeToken } from '../../../src/modules/email/recipients/unsubscribe-token';
-import { readJson } from '../../helpers/read-json';
+import { createCampaign } from '../../helpers/campaigns';
 import { signal } from '../../helpers/signal';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 import { createTestDatabase, type TestDatabase } from '../../helpers/test-database';
@@ -53,20 +53,14 @@ describe('suppressions beside account syncs', () => {
       sql`truncate campaigns, accounts, events, email_suppressions, outbox_messages, webhook_receipts cascade`,
     );
     t.clock.set('2026-03-02T09:00:00Z');
-    const response = await t.request('/v1/campaigns', {
-      method: 'POST',
-      json: {
-        channels: ['email'],
-        title: 'Database upgrade',
-        body: 'The dashboard will be read-only for two hours.',
-        audience: { type: 'all' },
-        holdout_percent: 50,
-        email: { template: 'maintenance', send_at: TOKYO_MOMENT },
-        publish: true,
-      },
+    const campaign = await createCampaign(t, {
+      channels: ['email'],
+      title: 'Database upgrade',
+      body: 'The dashboard will be read-only for two hours.',
+      holdout_percent: 50,
+      email: { template: 'maintenance', send_at: TOKYO_MOMENT },
     });
-    expect(response.status, await response.clone().text()).toBe(201);
-    campaignId = (await readJson(response)).id;
+    campaignId = campaign.id;
   });
 
   const held = (prefix: string) => {
@@ -242,20 +236,15 @@ describe('suppressions beside account syncs', () => {
   });
 
   it('holds out no account whose only address unsubscribes while its campaign is published', async () => {
-    const draft = await t.request('/v1/campaigns', {
-      method: 'POST',
-      json: {
-        channels: ['email'],
-        title: 'Billing change',
-        body: 'New prices from April.',
-        audience: { type: 'all' },
-        holdout_percent: 50,
-        email: { template: 'billing', send_at: TOKYO_MOMENT },
-        publish: false,
-      },
+    const draft = await createCampaign(t, {
+      channels: ['email'],
+      title: 'Billing change',
+      body: 'New prices from April.',
+      holdout_percent: 50,
+      email: { template: 'billing', send_at: TOKYO_MOMENT },
+      publish: false,
     });
-    expect(draft.status).toBe(201);
-    const draftId = (await readJson(draft)).id as string;
+    const draftId = draft.id as string;
     let account = '';
     for (let n = 0; !account; n++) {
       const id = `draft-held-${n}`;

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../../src/db/json-param';
 import { sendDueEmails } from '../../../src/modules/email/delivery/send-due-emails';
 import { sendStatusEmails } from '../../../src/modules/status/subscribers/status-subscriptions.service';
+import { createCampaign } from '../../helpers/campaigns';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
@@ -32,12 +33,7 @@ describe('one-click unsubscribe and Resend webhooks', () => {
   });
 
   const sendCampaign = async (title: string) => {
-    const response = await t.request('/v1/campaigns', {
-      method: 'POST',
-      json: { channels: ['email'], title, body: 'Hello', audience: { type: 'all' }, publish: true },
-    });
-    expect(response.status).toBe(201);
-    const campaign = await readJson(response);
+    const campaign = await createCampaign(t, { channels: ['email'], title, body: 'Hello' });
     await sendDueEmails(t.deps);
     return campaign.id as string;
   };
@@ -297,18 +293,12 @@ describe('one-click unsubscribe and Resend webhooks', () => {
       method: 'PUT',
       json: { attributes: { constructor: 'yes' }, contacts: [{ email: 'd@example.com' }] },
     });
-    const response = await t.request('/v1/campaigns', {
-      method: 'POST',
-      json: {
-        channels: ['email'],
-        title: 'Only d',
-        body: 'Hello',
-        audience: { type: 'rule', all: [{ attribute: 'attributes.constructor', op: 'exists' }] },
-        publish: true,
-      },
+    const campaign = await createCampaign(t, {
+      channels: ['email'],
+      title: 'Only d',
+      body: 'Hello',
+      audience: { type: 'rule', all: [{ attribute: 'attributes.constructor', op: 'exists' }] },
     });
-    expect(response.status).toBe(201);
-    const campaign = await readJson(response);
     await sendDueEmails(t.deps);
     expect((await deliveries(campaign.id)).map((d) => d.email)).toEqual(['d@example.com']);
   });

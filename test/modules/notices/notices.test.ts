@@ -37,7 +37,7 @@ describe('notices API', () => {
     ]),
   );
 
-  const publish = (campaign: unknown) => publishCampaign(t, campaign);
+  const publish = (campaign: Record<string, unknown>) => publishCampaign(t, campaign);
   const notices = (
     account: string,
     init: { key?: string; headers?: Record<string, string> } = {},
