@@ -4,6 +4,7 @@ import { rowsOf } from '../../src/db/json-param';
 import { sendDueEmails } from '../../src/modules/email/delivery/send-due-emails';
 import { spikeMessage } from '../../src/modules/spikes/slack-notifier';
 import type { SpikeView } from '../../src/modules/spikes/spike-schemas';
+import { createCampaign } from '../helpers/campaigns';
 import { expectProblem } from '../helpers/problem';
 import { readJson } from '../helpers/read-json';
 import { startTestApp, type TestApp } from '../helpers/test-app';
@@ -306,18 +307,12 @@ describe('text shown among other words', () => {
     });
     expect(put.status).toBe(201);
     expect((await readJson(put)).contacts[0].name).toBe(name);
-    const created = await t.request('/v1/campaigns', {
-      method: 'POST',
-      json: {
-        channels: ['email'],
-        title: 'Price change',
-        body: 'Dear {{name}}, prices change in April.',
-        audience: { type: 'all' },
-        email: { template: 'billing', subject: 'Hello {{name}}, prices change' },
-        publish: true,
-      },
+    await createCampaign(t, {
+      channels: ['email'],
+      title: 'Price change',
+      body: 'Dear {{name}}, prices change in April.',
+      email: { template: 'billing', subject: 'Hello {{name}}, prices change' },
     });
-    expect(created.status).toBe(201);
     await sendDueEmails(t.deps);
     const [message] = (await readJson(await t.request('/v1/outbox'))).data as {
       subject: string;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCampaign } from '../helpers/campaigns';
 import { readJson } from '../helpers/read-json';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 
@@ -33,17 +34,12 @@ describe('HTML documents that show text from ops, accounts or recipients', () =>
       method: 'POST',
       json: { accounts: [{ id: 'acct-1', contacts: [{ email: 'ada@example.com', name: 'Ada' }] }] },
     });
-    const created = await t.request('/v1/campaigns', {
-      method: 'POST',
-      json: {
-        channels: ['email'],
-        title: 'Price change',
-        body: 'New prices from April.',
-        audience: { type: 'all' },
-        publish: true,
-      },
+    const created = await createCampaign(t, {
+      channels: ['email'],
+      title: 'Price change',
+      body: 'New prices from April.',
     });
-    campaign = (await readJson(created)).id;
+    campaign = created.id;
     const preview = await readJson(
       await t.request(`/v1/campaigns/${campaign}/email-preview?account=acct-1`),
     );

@@ -3,8 +3,8 @@ import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../src/db/json-param';
 import { emailDeliveries } from '../../src/db/schema';
+import { createCampaign } from '../helpers/campaigns';
 import { migrateEmptyDatabaseTo, migrateTo } from '../helpers/migrate-to';
-import { readJson } from '../helpers/read-json';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 import { createTestDatabase } from '../helpers/test-database';
 
@@ -26,21 +26,15 @@ describe('migration 0036 over stored measurements', () => {
   it('drops the observational estimates of back-dated campaigns and of those cancelled after their email', async () => {
     t.clock.set('2026-03-09T14:00:00Z');
     const campaign = async (title: string, holdoutPercent: number, startsAt: string) => {
-      const created = await t.request('/v1/campaigns', {
-        method: 'POST',
-        json: {
-          channels: ['banner'],
-          title,
-          body: 'Invoices move to the 9th.',
-          audience: { type: 'all' },
-          holdout_percent: holdoutPercent,
-          starts_at: startsAt,
-          ends_at: '2026-04-13T09:00:00Z',
-          publish: true,
-        },
+      const created = await createCampaign(t, {
+        channels: ['banner'],
+        title,
+        body: 'Invoices move to the 9th.',
+        holdout_percent: holdoutPercent,
+        starts_at: startsAt,
+        ends_at: '2026-04-13T09:00:00Z',
       });
-      expect(created.status, await created.clone().text()).toBe(201);
-      return (await readJson(created)).id as string;
+      return created.id as string;
     };
     const cancel = async (id: string) => {
       const cancelled = await t.request(`/v1/campaigns/${id}`, {

@@ -2,8 +2,8 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../src/db/json-param';
 import { migrateDatabase } from '../../src/db/migrate';
+import { createCampaign } from '../helpers/campaigns';
 import { migrateEmptyDatabaseTo } from '../helpers/migrate-to';
-import { readJson } from '../helpers/read-json';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 import { createTestDatabase } from '../helpers/test-database';
 
@@ -28,21 +28,15 @@ describe.each([
 
   it('drops the stored observational estimates and keeps the holdout measurements', async () => {
     const campaign = async (holdoutPercent: number) => {
-      const created = await t.request('/v1/campaigns', {
-        method: 'POST',
-        json: {
-          channels: ['banner'],
-          title: `Holdout ${holdoutPercent}%`,
-          body: 'Invoices move to the 9th.',
-          audience: { type: 'all' },
-          holdout_percent: holdoutPercent,
-          starts_at: '2026-03-09T09:00:00Z',
-          ends_at: '2026-03-16T09:00:00Z',
-          publish: true,
-        },
+      const created = await createCampaign(t, {
+        channels: ['banner'],
+        title: `Holdout ${holdoutPercent}%`,
+        body: 'Invoices move to the 9th.',
+        holdout_percent: holdoutPercent,
+        starts_at: '2026-03-09T09:00:00Z',
+        ends_at: '2026-03-16T09:00:00Z',
       });
-      expect(created.status, await created.clone().text()).toBe(201);
-      return (await readJson(created)).id as string;
+      return created.id as string;
     };
     const observational = await campaign(0);
     const holdout = await campaign(20);

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../src/db/json-param';
+import { createCampaign } from '../helpers/campaigns';
 import { consoleClient } from '../helpers/console-client';
 import { readJson } from '../helpers/read-json';
 import { startTestApp, type TestApp } from '../helpers/test-app';
@@ -140,11 +141,11 @@ describe('console forms that cannot be done', () => {
 
   it('refuses a status a campaign cannot be moved to, on a console page, changing nothing', async () => {
     const { browser, csrf } = await admin();
-    const draft = await t.request('/v1/campaigns', {
-      method: 'POST',
-      json: { channels: ['banner'], title: 'Draft', audience: { type: 'all' } },
+    const { id } = await createCampaign(t, {
+      channels: ['banner'],
+      title: 'Draft',
+      publish: false,
     });
-    const { id } = await readJson(draft);
     const response = await browser.post(`/console/campaigns/${id}/status`, {
       _csrf: csrf,
       status: 'zzz',
@@ -157,11 +158,11 @@ describe('console forms that cannot be done', () => {
 
   it('shows a move the campaign refuses (a stale page) as a problem on its page, with 409', async () => {
     const { browser, csrf } = await admin();
-    const created = await t.request('/v1/campaigns', {
-      method: 'POST',
-      json: { channels: ['banner'], title: 'Stale', audience: { type: 'all' } },
+    const { id } = await createCampaign(t, {
+      channels: ['banner'],
+      title: 'Stale',
+      publish: false,
     });
-    const { id } = await readJson(created);
     // Cancelled meanwhile by someone else; the open page still offers "Publish".
     await t.request(`/v1/campaigns/${id}`, { method: 'PATCH', json: { status: 'cancelled' } });
     const response = await browser.post(`/console/campaigns/${id}/status`, {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCampaign } from '../helpers/campaigns';
 import { consoleClient } from '../helpers/console-client';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 
@@ -79,19 +80,14 @@ describe("the campaign form's linked-event choices", () => {
       (await list.json()) as { data: { id: string; title: string; starts_at: string }[] }
     ).data.find((e) => e.title.startsWith('Independence Day') && e.starts_at.startsWith('2019'));
     expect(past).toBeDefined();
-    const campaign = await t.request('/v1/campaigns', {
-      method: 'POST',
-      json: {
-        channels: ['banner'],
-        title: 'Closed for the holiday',
-        body: 'We are back tomorrow.',
-        severity: 'maintenance',
-        audience: { type: 'all' },
-        event_id: past?.id,
-      },
+    const { id } = await createCampaign(t, {
+      channels: ['banner'],
+      title: 'Closed for the holiday',
+      body: 'We are back tomorrow.',
+      severity: 'maintenance',
+      event_id: past?.id,
+      publish: false,
     });
-    expect(campaign.status).toBe(201);
-    const { id } = (await campaign.json()) as { id: string };
     expect(await choicesOn(`/console/campaigns/${id}/edit`, isHolidayOrOutage)).toEqual([
       'Independence Day (US), 2019-07-04',
       'Independence Day (US), 2026-07-04',

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../src/db/json-param';
+import { createCampaign } from '../helpers/campaigns';
 import { consoleClient } from '../helpers/console-client';
 import { readJson } from '../helpers/read-json';
 import { recordingThreadCompute } from '../helpers/recording-compute';
@@ -537,19 +538,16 @@ describe('the console’s events page', () => {
 
   it('refuses to delete an event a scheduled campaign needs, saying so', async () => {
     const event = await addByApi(billingRun);
-    const campaign = await t.request('/v1/campaigns', {
-      method: 'POST',
-      key: opsKey,
-      json: {
+    await createCampaign(
+      t,
+      {
         channels: ['banner'],
         title: 'Billing heads-up',
-        audience: { type: 'all' },
         event_id: event.id,
         starts_at: '2026-04-01T00:00:00Z',
-        publish: true,
       },
-    });
-    expect(campaign.status).toBe(201);
+      { key: opsKey },
+    );
     const browser = await signedIn();
     const confirm = await (await browser.get(`/console/events/${event.id}/delete`)).text();
     const refused = await browser.post(`/console/events/${event.id}/delete`, {

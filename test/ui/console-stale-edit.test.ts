@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../src/db/json-param';
+import { createCampaign } from '../helpers/campaigns';
 import { consoleClient } from '../helpers/console-client';
 import { readJson } from '../helpers/read-json';
 import { startTestApp, type TestApp } from '../helpers/test-app';
@@ -22,17 +23,15 @@ describe('editing a campaign someone else saved meanwhile, in the console', () =
     /<input type="hidden" name="version" value="(\d+)"/.exec(markup)?.[1];
 
   it('keeps what was typed, says the campaign changed since the form was opened, and saves nothing', async () => {
-    const campaign = await readJson(
-      await t.request('/v1/campaigns', {
-        method: 'POST',
-        key: opsKey,
-        json: {
-          channels: ['banner'],
-          title: 'Invoices delayed',
-          body: 'Invoices arrive a day late.',
-          audience: { type: 'all' },
-        },
-      }),
+    const campaign = await createCampaign(
+      t,
+      {
+        channels: ['banner'],
+        title: 'Invoices delayed',
+        body: 'Invoices arrive a day late.',
+        publish: false,
+      },
+      { key: opsKey },
     );
     const browser = consoleClient(t);
     await browser.signIn(opsKey);
@@ -86,12 +85,10 @@ describe('editing a campaign someone else saved meanwhile, in the console', () =
   });
 
   it('publishes nothing when Publish is pressed on a page shown before someone else’s change, and says so', async () => {
-    const campaign = await readJson(
-      await t.request('/v1/campaigns', {
-        method: 'POST',
-        key: opsKey,
-        json: { channels: ['banner'], title: 'Price change', audience: { type: 'all' } },
-      }),
+    const campaign = await createCampaign(
+      t,
+      { channels: ['banner'], title: 'Price change', publish: false },
+      { key: opsKey },
     );
     const browser = consoleClient(t);
     await browser.signIn(opsKey);
@@ -127,12 +124,10 @@ describe('editing a campaign someone else saved meanwhile, in the console', () =
   });
 
   it('refuses a version that is not one with 400, and saves nothing', async () => {
-    const campaign = await readJson(
-      await t.request('/v1/campaigns', {
-        method: 'POST',
-        key: opsKey,
-        json: { channels: ['banner'], title: 'Untouched', audience: { type: 'all' } },
-      }),
+    const campaign = await createCampaign(
+      t,
+      { channels: ['banner'], title: 'Untouched', publish: false },
+      { key: opsKey },
     );
     const browser = consoleClient(t);
     await browser.signIn(opsKey);

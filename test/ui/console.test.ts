@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../src/db/json-param';
+import { createCampaign } from '../helpers/campaigns';
 import { consoleClient } from '../helpers/console-client';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 
@@ -212,18 +213,12 @@ describe('the console over HTTP', () => {
 
   it('lists under Active notices what shows in the product, not email-only campaigns', async () => {
     const publish = async (title: string, channels: string[]) => {
-      const created = await t.request('/v1/campaigns', {
-        method: 'POST',
-        json: {
-          channels,
-          title,
-          body: 'New prices from April.',
-          audience: { type: 'all' },
-          ...(channels.includes('email') ? { email: { template: 'billing' } } : {}),
-          publish: true,
-        },
+      await createCampaign(t, {
+        channels,
+        title,
+        body: 'New prices from April.',
+        ...(channels.includes('email') ? { email: { template: 'billing' } } : {}),
       });
-      expect(created.status).toBe(201);
     };
     await publish('Price letter only', ['email']);
     await publish('Price banner', ['banner']);

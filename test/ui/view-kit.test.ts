@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCampaign } from '../helpers/campaigns';
 import { consoleClient } from '../helpers/console-client';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 
@@ -17,12 +18,8 @@ describe('the view kit', () => {
     t = await startTestApp();
     await t.request('/v1/accounts/batch', { method: 'POST', json: { accounts: [{ id: 'acme' }] } });
     await t.request('/v1/status/components', { method: 'POST', json: { name: 'API' } });
-    const campaign = (title: string) =>
-      t.request('/v1/campaigns', {
-        method: 'POST',
-        json: { channels: ['banner'], title, audience: { type: 'all' }, publish: true },
-      });
-    expect((await campaign(HOSTILE)).status).toBe(201);
+    const campaign = (title: string) => createCampaign(t, { channels: ['banner'], title });
+    await campaign(HOSTILE);
     for (let i = 0; i < 100; i++) await campaign(`Campaign ${i}`);
     await t.request('/v1/status/incidents', {
       method: 'POST',

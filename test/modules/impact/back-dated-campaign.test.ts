@@ -1,6 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendReportDigest } from '../../../src/modules/reports/report-digest.service';
+import { createCampaign } from '../../helpers/campaigns';
 import { consoleClient } from '../../helpers/console-client';
 import { startPacedApp } from '../../helpers/paced-app';
 import { readJson } from '../../helpers/read-json';
@@ -43,20 +44,14 @@ describe('a back-dated campaign', { timeout: paced.timeout }, () => {
     t.clock.set('2026-04-06T00:00:00Z');
     await ingestAll(t, history);
     t.clock.set(PUBLISHED);
-    const campaign = await t.request('/v1/campaigns', {
-      method: 'POST',
-      json: {
-        channels: ['banner'],
-        title: 'New invoice layout',
-        audience: { type: 'all' },
-        target_reasons: ['billing'],
-        starts_at: PLANNED_START,
-        ends_at: ENDS,
-        publish: true,
-      },
+    const campaign = await createCampaign(t, {
+      channels: ['banner'],
+      title: 'New invoice layout',
+      target_reasons: ['billing'],
+      starts_at: PLANNED_START,
+      ends_at: ENDS,
     });
-    expect(campaign.status, await campaign.clone().text()).toBe(201);
-    campaignId = (await readJson(campaign)).id;
+    campaignId = campaign.id;
     t.clock.set('2026-04-06T00:00:00Z');
   }, paced.hookTimeout);
   afterAll(() => t.close());
@@ -117,21 +112,13 @@ describe('a back-dated campaign', { timeout: paced.timeout }, () => {
 
   it('published hours after a start the same day says hours', async () => {
     t.clock.set('2026-04-06T14:00:00Z');
-    const sameDay = await t.request('/v1/campaigns', {
-      method: 'POST',
-      json: {
-        channels: ['banner'],
-        title: 'Payments delayed',
-        audience: { type: 'all' },
-        starts_at: '2026-04-06T09:00:00Z',
-        publish: true,
-      },
+    const sameDay = await createCampaign(t, {
+      channels: ['banner'],
+      title: 'Payments delayed',
+      starts_at: '2026-04-06T09:00:00Z',
     });
-    expect(sameDay.status, await sameDay.clone().text()).toBe(201);
     const impact = await readJson(
-      await t.request(`/v1/campaigns/${(await readJson(sameDay)).id}/impact`, {
-        key: analystKey,
-      }),
+      await t.request(`/v1/campaigns/${sameDay.id}/impact`, { key: analystKey }),
     );
     expect(impact.exposure).toEqual({
       measured_from: '2026-04-06T14:00:00.000Z',

@@ -3,6 +3,7 @@ import { measureCampaignsJob } from '../../../src/modules/jobs/definitions/measu
 import { sendEmailsJob } from '../../../src/modules/jobs/definitions/send-emails.job';
 import { measuredWindows } from '../../../src/modules/reports/weekly-chart-input';
 import { accountsWithEmails } from '../../helpers/accounts';
+import { createCampaign } from '../../helpers/campaigns';
 import { type FakeResend, startFakeResend } from '../../helpers/fake-resend';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
@@ -58,22 +59,16 @@ describe('the measurement window of a campaign cancelled after its email went ou
 
     t.clock.set('2026-03-04T09:00:00Z');
     const create = async (title: string, window: { starts_at: string; ends_at?: string }) => {
-      const created = await t.request('/v1/campaigns', {
-        method: 'POST',
-        json: {
-          channels: ['email'],
-          title,
-          body: 'Invoices move to the 9th of the month.',
-          audience: { type: 'all' },
-          target_reasons: ['billing'],
-          holdout_percent: 20,
-          ...window,
-          email: { template: 'announcement', send_at: '2026-03-06T09:00:00Z' },
-          publish: true,
-        },
+      const created = await createCampaign(t, {
+        channels: ['email'],
+        title,
+        body: 'Invoices move to the 9th of the month.',
+        target_reasons: ['billing'],
+        holdout_percent: 20,
+        ...window,
+        email: { template: 'announcement', send_at: '2026-03-06T09:00:00Z' },
       });
-      expect(created.status, await created.clone().text()).toBe(201);
-      return (await readJson(created)).id as string;
+      return created.id as string;
     };
     // Planned to start in April, with no end; and planned for three weeks from the 9th.
     ids.openEnded = await create('Invoices move, open-ended', {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendDueEmails } from '../../../src/modules/email/delivery/send-due-emails';
 import { measureAndStore } from '../../../src/modules/impact/stored-measurements';
 import { accountsWithEmails } from '../../helpers/accounts';
+import { createCampaign } from '../../helpers/campaigns';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 import { ingestAll } from '../../helpers/tickets';
@@ -34,23 +35,17 @@ describe('a campaign emailed before its start', () => {
     t.clock.set('2026-03-02T09:00:00Z');
     await ingestAll(t, history);
     await accountsWithEmails(t, 10);
-    const created = await t.request('/v1/campaigns', {
-      method: 'POST',
-      json: {
-        channels: ['email', 'banner'],
-        title: 'Maintenance on Monday',
-        body: 'Billing is read-only on Monday morning.',
-        audience: { type: 'all' },
-        target_reasons: ['billing'],
-        holdout_percent: 0,
-        starts_at: STARTS,
-        ends_at: ENDS,
-        email: { template: 'announcement', send_at: '2026-03-04T09:00:00Z' },
-        publish: true,
-      },
+    const created = await createCampaign(t, {
+      channels: ['email', 'banner'],
+      title: 'Maintenance on Monday',
+      body: 'Billing is read-only on Monday morning.',
+      target_reasons: ['billing'],
+      holdout_percent: 0,
+      starts_at: STARTS,
+      ends_at: ENDS,
+      email: { template: 'announcement', send_at: '2026-03-04T09:00:00Z' },
     });
-    expect(created.status, await created.clone().text()).toBe(201);
-    campaignId = (await readJson(created)).id;
+    campaignId = created.id;
   });
   afterAll(() => t.close());
 

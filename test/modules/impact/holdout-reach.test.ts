@@ -4,6 +4,7 @@ import { rowsOf } from '../../../src/db/json-param';
 import { isHeldOut } from '../../../src/modules/campaigns/holdout';
 import { sendDueEmails } from '../../../src/modules/email/delivery/send-due-emails';
 import { measureAndStore } from '../../../src/modules/impact/stored-measurements';
+import { createCampaign } from '../../helpers/campaigns';
 import { consoleClient } from '../../helpers/console-client';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
@@ -22,23 +23,18 @@ describe('held-out accounts emailed through a shared address', () => {
 
   it('counts them in the impact answer and on the console impact page, once the email is sent', async () => {
     t.clock.set('2026-03-02T09:00:00Z');
-    const drafted = await t.request('/v1/campaigns', {
-      method: 'POST',
-      json: {
-        channels: ['email'],
-        title: 'New invoices',
-        body: 'Invoices move to the first of the month.',
-        severity: 'info',
-        audience: { type: 'all' },
-        starts_at: '2026-03-03T09:00:00Z',
-        ends_at: '2026-03-05T09:00:00Z',
-        holdout_percent: 50,
-        email: { template: 'announcement' },
-        publish: false,
-      },
+    const drafted = await createCampaign(t, {
+      channels: ['email'],
+      title: 'New invoices',
+      body: 'Invoices move to the first of the month.',
+      severity: 'info',
+      starts_at: '2026-03-03T09:00:00Z',
+      ends_at: '2026-03-05T09:00:00Z',
+      holdout_percent: 50,
+      email: { template: 'announcement' },
+      publish: false,
     });
-    expect(drafted.status, await drafted.clone().text()).toBe(201);
-    const campaignId = (await readJson(drafted)).id as string;
+    const campaignId = drafted.id as string;
     const named = (prefix: string, held: boolean) => {
       for (let n = 0; ; n++) {
         if (isHeldOut(campaignId, `${prefix}-${n}`, 50) === held) return `${prefix}-${n}`;
@@ -125,22 +121,17 @@ describe('held-out accounts emailed through a shared address', () => {
   });
 
   it('shows a campaign without a holdout its observational estimate instead of the groups', async () => {
-    const created = await t.request('/v1/campaigns', {
-      method: 'POST',
-      json: {
-        channels: ['banner'],
-        title: 'Price change',
-        body: 'Prices change on the first.',
-        audience: { type: 'all' },
-        holdout_percent: 0,
-        // A draft has not run: its page says so instead (not-run-impact.test.ts).
-        publish: true,
-      },
+    const created = await createCampaign(t, {
+      channels: ['banner'],
+      title: 'Price change',
+      body: 'Prices change on the first.',
+      holdout_percent: 0,
+      // A draft has not run: its page says so instead (not-run-impact.test.ts).
+      publish: true,
     });
-    expect(created.status, await created.clone().text()).toBe(201);
     const browser = consoleClient(t);
     await browser.signIn(await t.keyFor('analyst'));
-    const page = await browser.get(`/console/campaigns/${(await readJson(created)).id}/impact`);
+    const page = await browser.get(`/console/campaigns/${created.id}/impact`);
     expect(page.status).toBe(200);
     const markup = await page.text();
     expect(markup).toContain('Measured observationally');

@@ -2,6 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isHeldOut } from '../../../src/modules/campaigns/holdout';
+import { createCampaign } from '../../helpers/campaigns';
 import { startPacedApp } from '../../helpers/paced-app';
 import { readJson } from '../../helpers/read-json';
 
@@ -47,21 +48,15 @@ describe('prevented contacts end to end', { timeout: paced.timeout }, () => {
           .status,
       ).toBe(200);
     }
-    const created = await t.request('/v1/campaigns', {
-      method: 'POST',
-      json: {
-        channels: ['banner'],
-        title: `Campaign for ${prefix}`,
-        audience: { type: 'rule', all: [{ attribute: 'plan', op: 'eq', value: prefix }] },
-        target_reasons: ['billing'],
-        holdout_percent: holdout,
-        starts_at: START,
-        ends_at: '2026-03-09T09:00:00Z',
-        publish: true,
-      },
+    const campaign = await createCampaign(t, {
+      channels: ['banner'],
+      title: `Campaign for ${prefix}`,
+      audience: { type: 'rule', all: [{ attribute: 'plan', op: 'eq', value: prefix }] },
+      target_reasons: ['billing'],
+      holdout_percent: holdout,
+      starts_at: START,
+      ends_at: '2026-03-09T09:00:00Z',
     });
-    expect(created.status).toBe(201);
-    const campaign = await readJson(created);
     for (const account of accounts) {
       await t.request(`/v1/accounts/${account.id}/notices`, { key: appKey });
     }

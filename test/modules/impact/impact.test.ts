@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isHeldOut } from '../../../src/modules/campaigns/holdout';
+import { createCampaign } from '../../helpers/campaigns';
 import { startPacedApp } from '../../helpers/paced-app';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';
@@ -37,27 +38,20 @@ describe('GET /v1/campaigns/{id}/impact', { timeout: paced.timeout }, () => {
     t.clock.set('2026-03-02T09:00:00Z');
   });
 
-  const createCampaign = async (holdout: number) =>
-    readJson(
-      await t.request('/v1/campaigns', {
-        method: 'POST',
-        json: {
-          channels: ['banner'],
-          title: 'New invoice layout next week',
-          audience: { type: 'all' },
-          target_reasons: ['billing'],
-          holdout_percent: holdout,
-          starts_at: '2026-03-02T09:00:00Z',
-          ends_at: '2026-03-09T09:00:00Z',
-          publish: true,
-        },
-      }),
-    );
+  const billingBanner = (holdout: number) =>
+    createCampaign(t, {
+      channels: ['banner'],
+      title: 'New invoice layout next week',
+      target_reasons: ['billing'],
+      holdout_percent: holdout,
+      starts_at: '2026-03-02T09:00:00Z',
+      ends_at: '2026-03-09T09:00:00Z',
+    });
   const impact = async (id: string) =>
     readJson(await t.request(`/v1/campaigns/${id}/impact`, { key: analystKey }));
 
   it('reports prevented contacts whose interval contains the true simulated number', async () => {
-    const campaign = await createCampaign(10);
+    const campaign = await billingBanner(10);
     for (let i = 0; i < ACCOUNTS; i++) {
       await t.request(`/v1/accounts/a-${i}/notices`, { key: appKey });
     }
@@ -130,7 +124,7 @@ describe('GET /v1/campaigns/{id}/impact', { timeout: paced.timeout }, () => {
     // the window; of the others one in four writes once in the window. Each account's past
     // predicts it, so the adjusted values are not skewed, but ~4 heavy accounts in a holdout
     // of ~200 decide its mean (simulated, such holdouts cover the truth ~88% of the time).
-    const campaign = await createCampaign(10);
+    const campaign = await billingBanner(10);
     const tickets: Record<string, string>[] = [];
     const groups = { held: 0, treated: 0 };
     for (let i = 0; i < ACCOUNTS; i++) {
@@ -170,7 +164,7 @@ describe('GET /v1/campaigns/{id}/impact', { timeout: paced.timeout }, () => {
   });
 
   it('answers clearly when nothing can be measured yet', async () => {
-    const campaign = await createCampaign(10);
+    const campaign = await billingBanner(10);
     const result = await impact(campaign.id);
     expect(result.net).toMatchObject({ status: 'insufficient_data' });
     expect(result.net.reason).toBe(
@@ -205,7 +199,7 @@ describe('GET /v1/campaigns/{id}/impact', { timeout: paced.timeout }, () => {
     expect(seen.net.prevented).toBeUndefined();
     expect(seen.deflection_rate).toBeNull();
 
-    const noHoldout = await createCampaign(0);
+    const noHoldout = await billingBanner(0);
     const answer = await impact(noHoldout.id);
     expect(answer.method).toBe('observational');
     expect(answer.observational).toMatchObject({ status: 'insufficient_data' });
@@ -269,21 +263,14 @@ describe('GET /v1/campaigns/{id}/impact', { timeout: paced.timeout }, () => {
     }
     // Published as it starts: a campaign reaches accounts from its publication.
     t.clock.set(monday(60));
-    const campaign = await readJson(
-      await t.request('/v1/campaigns', {
-        method: 'POST',
-        json: {
-          channels: ['banner'],
-          title: 'Your invoice changes this month',
-          audience: { type: 'all' },
-          event_id: event.id,
-          target_reasons: ['billing'],
-          starts_at: monday(60).toISOString(),
-          ends_at: monday(61).toISOString(),
-          publish: true,
-        },
-      }),
-    );
+    const campaign = await createCampaign(t, {
+      channels: ['banner'],
+      title: 'Your invoice changes this month',
+      event_id: event.id,
+      target_reasons: ['billing'],
+      starts_at: monday(60).toISOString(),
+      ends_at: monday(61).toISOString(),
+    });
     t.clock.set(monday(64));
     const result = await impact(campaign.id);
     expect(result.method).toBe('observational');
@@ -367,7 +354,7 @@ describe('GET /v1/campaigns/{id}/impact', { timeout: paced.timeout }, () => {
   });
 
   it('gives the unadjusted shifted contacts an interval of their own, not a point', async () => {
-    const campaign = await createCampaign(10);
+    const campaign = await billingBanner(10);
     for (let i = 0; i < ACCOUNTS; i++) {
       await t.request(`/v1/accounts/a-${i}/notices`, { key: appKey });
     }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../../src/db/json-param';
 import { measureAndStore } from '../../../src/modules/impact/stored-measurements';
 import { sendReportDigest } from '../../../src/modules/reports/report-digest.service';
+import { createCampaign } from '../../helpers/campaigns';
 import { consoleClient } from '../../helpers/console-client';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
@@ -53,21 +54,15 @@ describe('an incident’s banner', () => {
       history.filter((ticket) => ticket.created_at < MANUAL_MONDAY),
     );
     t.clock.set(MANUAL_STARTS);
-    const manual = await t.request('/v1/campaigns', {
-      method: 'POST',
-      json: {
-        channels: ['banner'],
-        title: 'Invoices explained',
-        audience: { type: 'all' },
-        target_reasons: ['billing'],
-        holdout_percent: 0,
-        starts_at: MANUAL_STARTS,
-        ends_at: MANUAL_ENDS,
-        publish: true,
-      },
+    const manual = await createCampaign(t, {
+      channels: ['banner'],
+      title: 'Invoices explained',
+      target_reasons: ['billing'],
+      holdout_percent: 0,
+      starts_at: MANUAL_STARTS,
+      ends_at: MANUAL_ENDS,
     });
-    expect(manual.status, await manual.clone().text()).toBe(201);
-    manualId = (await readJson(manual)).id;
+    manualId = manual.id;
 
     t.clock.set(OPENED);
     const opened = await t.request('/v1/status/incidents', {

@@ -8,6 +8,7 @@ import {
   OBSERVATIONAL_METHOD_VERSION,
 } from '../../../src/modules/impact/stored-measurements';
 import { accountsWithEmails } from '../../helpers/accounts';
+import { createCampaign } from '../../helpers/campaigns';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 
@@ -29,22 +30,16 @@ describe('measurements stored by another version of the measuring code', () => {
   it('are read as missing by the report and measured again by the job', async () => {
     t.clock.set('2026-03-02T09:00:00Z');
     await accountsWithEmails(t, ACCOUNTS);
-    const created = await t.request('/v1/campaigns', {
-      method: 'POST',
-      json: {
-        channels: ['email'],
-        title: 'New invoices',
-        body: 'Invoices move to the first of the month.',
-        audience: { type: 'all' },
-        starts_at: '2026-03-03T09:00:00Z',
-        ends_at: '2026-03-05T09:00:00Z',
-        holdout_percent: 50,
-        email: { template: 'announcement' },
-        publish: true,
-      },
+    const created = await createCampaign(t, {
+      channels: ['email'],
+      title: 'New invoices',
+      body: 'Invoices move to the first of the month.',
+      starts_at: '2026-03-03T09:00:00Z',
+      ends_at: '2026-03-05T09:00:00Z',
+      holdout_percent: 50,
+      email: { template: 'announcement' },
     });
-    expect(created.status, await created.clone().text()).toBe(201);
-    const campaignId = (await readJson(created)).id as string;
+    const campaignId = created.id as string;
     t.clock.set('2026-03-03T09:05:00Z');
     expect((await sendDueEmails(t.deps)).sent).toBeGreaterThan(0);
     // Settled: 30 days after its window (its end and 14 days) closed.
@@ -116,21 +111,15 @@ describe('measurements stored by another version of the observational estimator'
     t.clock.set('2026-03-02T09:00:00Z');
     const ids = new Map<number, string>();
     for (const holdout of [0, 10]) {
-      const created = await t.request('/v1/campaigns', {
-        method: 'POST',
-        json: {
-          channels: ['banner'],
-          title: `Holdout ${holdout}%`,
-          body: 'Invoices move to the first of the month.',
-          audience: { type: 'all' },
-          starts_at: '2026-03-03T09:00:00Z',
-          ends_at: '2026-03-05T09:00:00Z',
-          holdout_percent: holdout,
-          publish: true,
-        },
+      const created = await createCampaign(t, {
+        channels: ['banner'],
+        title: `Holdout ${holdout}%`,
+        body: 'Invoices move to the first of the month.',
+        starts_at: '2026-03-03T09:00:00Z',
+        ends_at: '2026-03-05T09:00:00Z',
+        holdout_percent: holdout,
       });
-      expect(created.status, await created.clone().text()).toBe(201);
-      ids.set(holdout, (await readJson(created)).id);
+      ids.set(holdout, created.id);
     }
     t.clock.set('2026-04-20T00:00:00Z');
     expect(await measureAndStore(t.deps, t.clock.now())).toBe(2);
@@ -196,21 +185,15 @@ describe('a backlog of campaigns to measure', () => {
     t.clock.set('2026-01-01T09:00:00Z');
     const ids: string[] = [];
     for (let day = 1; day <= 30; day++) {
-      const created = await t.request('/v1/campaigns', {
-        method: 'POST',
-        json: {
-          channels: ['banner'],
-          title: `Notice ${day}`,
-          body: 'Invoices move to the first of the month.',
-          audience: { type: 'all' },
-          starts_at: '2026-01-02T09:00:00Z',
-          ends_at: new Date(Date.parse('2026-01-02T09:00:00Z') + day * 86_400_000).toISOString(),
-          holdout_percent: 10,
-          publish: true,
-        },
+      const created = await createCampaign(t, {
+        channels: ['banner'],
+        title: `Notice ${day}`,
+        body: 'Invoices move to the first of the month.',
+        starts_at: '2026-01-02T09:00:00Z',
+        ends_at: new Date(Date.parse('2026-01-02T09:00:00Z') + day * 86_400_000).toISOString(),
+        holdout_percent: 10,
       });
-      expect(created.status, await created.clone().text()).toBe(201);
-      ids.push((await readJson(created)).id);
+      ids.push(created.id);
     }
     t.clock.set('2026-06-01T00:00:00Z');
     const stored = async () =>

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendDueEmails } from '../../../src/modules/email/delivery/send-due-emails';
+import { createCampaign } from '../../helpers/campaigns';
 import { consoleClient } from '../../helpers/console-client';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
@@ -28,22 +29,16 @@ describe('the impact of a campaign that never ran', () => {
   });
   afterAll(() => t.close());
 
-  const create = async (title: string, holdout: number, publish: boolean) =>
-    readJson(
-      await t.request('/v1/campaigns', {
-        method: 'POST',
-        json: {
-          channels: ['banner'],
-          title,
-          audience: { type: 'all' },
-          target_reasons: ['billing'],
-          holdout_percent: holdout,
-          starts_at: monday(60).toISOString(),
-          ends_at: monday(61).toISOString(),
-          publish,
-        },
-      }),
-    );
+  const create = (title: string, holdout: number, publish: boolean) =>
+    createCampaign(t, {
+      channels: ['banner'],
+      title,
+      target_reasons: ['billing'],
+      holdout_percent: holdout,
+      starts_at: monday(60).toISOString(),
+      ends_at: monday(61).toISOString(),
+      publish,
+    });
   const impact = async (id: string) =>
     readJson(await t.request(`/v1/campaigns/${id}/impact`, { key: analystKey }));
 
@@ -71,21 +66,15 @@ describe('the impact of a campaign that never ran', () => {
         })),
       },
     });
-    const emailed = await readJson(
-      await t.request('/v1/campaigns', {
-        method: 'POST',
-        json: {
-          channels: ['email'],
-          title: 'Heads-up, then cancelled',
-          audience: { type: 'rule', all: [{ attribute: 'plan', op: 'eq', value: 'pro' }] },
-          target_reasons: ['billing'],
-          starts_at: monday(60).toISOString(),
-          ends_at: monday(61).toISOString(),
-          email: { template: 'announcement', send_at: monday(59).toISOString() },
-          publish: true,
-        },
-      }),
-    );
+    const emailed = await createCampaign(t, {
+      channels: ['email'],
+      title: 'Heads-up, then cancelled',
+      audience: { type: 'rule', all: [{ attribute: 'plan', op: 'eq', value: 'pro' }] },
+      target_reasons: ['billing'],
+      starts_at: monday(60).toISOString(),
+      ends_at: monday(61).toISOString(),
+      email: { template: 'announcement', send_at: monday(59).toISOString() },
+    });
     t.clock.set(new Date(monday(59).getTime() + 3_600_000));
     expect((await sendDueEmails(t.deps)).sent).toBe(3);
     expect(

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createCampaign } from '../../helpers/campaigns';
 import { startPacedApp } from '../../helpers/paced-app';
 import { readJson } from '../../helpers/read-json';
 
@@ -58,20 +59,13 @@ describe('observational estimates over weeks without any ticket', {
     }
     // Published when it starts: a campaign reaches accounts from its publication.
     t.clock.set(monday(CAMPAIGN_WEEK));
-    const campaign = await readJson(
-      await t.request('/v1/campaigns', {
-        method: 'POST',
-        json: {
-          channels: ['banner'],
-          title: 'New invoice layout',
-          audience: { type: 'all' },
-          target_reasons: ['billing'],
-          starts_at: monday(CAMPAIGN_WEEK).toISOString(),
-          ends_at: monday(CAMPAIGN_WEEK + 1).toISOString(),
-          publish: true,
-        },
-      }),
-    );
+    const campaign = await createCampaign(t, {
+      channels: ['banner'],
+      title: 'New invoice layout',
+      target_reasons: ['billing'],
+      starts_at: monday(CAMPAIGN_WEEK).toISOString(),
+      ends_at: monday(CAMPAIGN_WEEK + 1).toISOString(),
+    });
     t.clock.set(monday(CAMPAIGN_WEEK + 4));
     const answer = await readJson(
       await t.request(`/v1/campaigns/${campaign.id}/impact`, { key: analystKey }),

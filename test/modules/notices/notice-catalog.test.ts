@@ -6,6 +6,7 @@ import {
   createNoticeCatalog,
   type LiveSet,
 } from '../../../src/modules/notices/notice-catalog';
+import { createCampaign } from '../../helpers/campaigns';
 import { publishCampaign, resetNotices } from '../../helpers/notices';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 
@@ -122,7 +123,7 @@ describe('notice catalog', () => {
     );
     const olderRead = catalog.current();
     await new Promise((resolve) => setTimeout(resolve, 100));
-    await t.request('/v1/campaigns', { method: 'POST', json: banner('After') });
+    await createCampaign(t, banner('After'));
     lag = 0;
     catalog.invalidate();
     expect(titles(await catalog.current())).toEqual(['After', 'Before']);
@@ -150,7 +151,7 @@ describe('notice catalog', () => {
     await pastRefresh();
     const olderRead = slow.current();
     await new Promise((resolve) => setTimeout(resolve, 100));
-    await t.request('/v1/campaigns', { method: 'POST', json: banner('Changed') });
+    await createCampaign(t, banner('Changed'));
     perRequest().invalidate();
     expect(titles(await perRequest().current())).toEqual(['Changed', 'Shared']);
     await olderRead;

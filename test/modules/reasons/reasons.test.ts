@@ -8,6 +8,7 @@ import { settleRecontacts } from '../../../src/modules/recontacts/recontact-work
 import { prepareBatch, writeBatch } from '../../../src/modules/tickets/ingest.service';
 import { TicketInputSchema } from '../../../src/modules/tickets/ticket-input';
 import { prepareWorkspace } from '../../../src/prepare-workspace';
+import { createCampaign } from '../../helpers/campaigns';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';
 import { signal } from '../../helpers/signal';
@@ -185,20 +186,15 @@ describe('contact reasons and aliases', () => {
       });
     const earlier = await readJson(await event(['DWI', 'Jury duty']));
     expect(earlier.affected_reasons).toEqual(['dwi', 'jury-duty']);
-    const bannerTargeting = async (targets: string[], starts: string, ends: string) =>
-      readJson(
-        await t.request('/v1/campaigns', {
-          method: 'POST',
-          json: {
-            channels: ['banner'],
-            title: 'Court week notice',
-            audience: { type: 'all' },
-            target_reasons: targets,
-            starts_at: starts,
-            ends_at: ends,
-          },
-        }),
-      );
+    const bannerTargeting = (targets: string[], starts: string, ends: string) =>
+      createCampaign(t, {
+        channels: ['banner'],
+        title: 'Court week notice',
+        target_reasons: targets,
+        starts_at: starts,
+        ends_at: ends,
+        publish: false,
+      });
     const campaign = await bannerTargeting(['DWI'], '2026-03-02T09:00:00Z', '2026-03-09T09:00:00Z');
     expect(campaign.target_reasons).toEqual(['dwi']);
     await ingest([ticket(3, { reason: 'Jury duty old' })]);
@@ -259,19 +255,14 @@ describe('contact reasons and aliases', () => {
         },
       }),
     );
-    const campaign = await readJson(
-      await t.request('/v1/campaigns', {
-        method: 'POST',
-        json: {
-          channels: ['banner'],
-          title: 'Release notice',
-          audience: { type: 'all' },
-          target_reasons: ['Gamma'],
-          starts_at: '2026-03-02T09:00:00Z',
-          ends_at: '2026-03-09T09:00:00Z',
-        },
-      }),
-    );
+    const campaign = await createCampaign(t, {
+      channels: ['banner'],
+      title: 'Release notice',
+      target_reasons: ['Gamma'],
+      starts_at: '2026-03-02T09:00:00Z',
+      ends_at: '2026-03-09T09:00:00Z',
+      publish: false,
+    });
     // What aliases set before they were kept one level deep left: a chain alpha → beta →
     // gamma, a loop whose reasons held each other's tickets, and names of aliases stored.
     await t.deps.db.execute(sql`

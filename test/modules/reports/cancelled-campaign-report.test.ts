@@ -5,6 +5,7 @@ import { measureCampaignsJob } from '../../../src/modules/jobs/definitions/measu
 import { sendEmailsJob } from '../../../src/modules/jobs/definitions/send-emails.job';
 import { sendReportDigest } from '../../../src/modules/reports/report-digest.service';
 import { accountsWithEmails } from '../../helpers/accounts';
+import { createCampaign } from '../../helpers/campaigns';
 import { type FakeResend, startFakeResend } from '../../helpers/fake-resend';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
@@ -45,23 +46,17 @@ describe('a campaign cancelled after its email went out', () => {
 
   it('is in the report, as cancelled, with the estimate the impact API gives, and the job measures it', async () => {
     t.clock.set('2026-03-04T09:00:00Z');
-    const created = await t.request('/v1/campaigns', {
-      method: 'POST',
-      json: {
-        channels: ['email'],
-        title: 'New invoices from the 9th',
-        body: 'Invoices move to the 9th of the month.',
-        audience: { type: 'all' },
-        target_reasons: ['billing'],
-        holdout_percent: 20,
-        starts_at: '2026-03-09T09:00:00Z',
-        ends_at: '2026-03-16T09:00:00Z',
-        email: { template: 'announcement', send_at: '2026-03-06T09:00:00Z' },
-        publish: true,
-      },
+    const created = await createCampaign(t, {
+      channels: ['email'],
+      title: 'New invoices from the 9th',
+      body: 'Invoices move to the 9th of the month.',
+      target_reasons: ['billing'],
+      holdout_percent: 20,
+      starts_at: '2026-03-09T09:00:00Z',
+      ends_at: '2026-03-16T09:00:00Z',
+      email: { template: 'announcement', send_at: '2026-03-06T09:00:00Z' },
     });
-    expect(created.status, await created.clone().text()).toBe(201);
-    campaignId = (await readJson(created)).id;
+    campaignId = created.id;
     const heldOut = (i: number) => isHeldOut(campaignId, `a-${i}`, 20);
     const treatedCount = Array.from({ length: ACCOUNTS }, (_, i) => i).filter(
       (i) => !heldOut(i),

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendReportDigest } from '../../../src/modules/reports/report-digest.service';
 import { formatCount } from '../../../src/modules/reports/report-format';
+import { createCampaign } from '../../helpers/campaigns';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 
@@ -27,20 +28,14 @@ describe('the observational sum in the digest', () => {
       json: { accounts: Array.from({ length: ACCOUNTS }, (_, i) => ({ id: `a-${i}` })) },
     });
     t.clock.set(monday(58));
-    const created = await t.request('/v1/campaigns', {
-      method: 'POST',
-      json: {
-        channels: ['banner'],
-        title: 'Invoices explained',
-        audience: { type: 'all' },
-        target_reasons: ['billing'],
-        holdout_percent: 0,
-        starts_at: monday(60).toISOString(),
-        ends_at: monday(61).toISOString(),
-        publish: true,
-      },
+    await createCampaign(t, {
+      channels: ['banner'],
+      title: 'Invoices explained',
+      target_reasons: ['billing'],
+      holdout_percent: 0,
+      starts_at: monday(60).toISOString(),
+      ends_at: monday(61).toISOString(),
     });
-    expect(created.status, await created.clone().text()).toBe(201);
     // 63 weeks of billing contacts, 40 a week with a small wobble, 20 fewer in week 60: history
     // enough for an observational estimate of the campaign.
     const tickets: Record<string, string>[] = [];

@@ -1,6 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { overlappingObservational } from '../../../src/modules/reports/observational-overlap';
+import { createCampaign } from '../../helpers/campaigns';
 import { startPacedApp } from '../../helpers/paced-app';
 import { readJson } from '../../helpers/read-json';
 
@@ -48,20 +49,13 @@ describe('the observational total of the leaders’ report', { timeout: paced.ti
       ['later', at(161, 9), at(162, 9)],
     ] as const) {
       t.clock.set(starts);
-      const campaign = await readJson(
-        await t.request('/v1/campaigns', {
-          method: 'POST',
-          json: {
-            channels: ['banner'],
-            title: name,
-            audience: { type: 'all' },
-            target_reasons: ['billing'],
-            starts_at: starts,
-            ends_at: ends,
-            publish: true,
-          },
-        }),
-      );
+      const campaign = await createCampaign(t, {
+        channels: ['banner'],
+        title: name,
+        target_reasons: ['billing'],
+        starts_at: starts,
+        ends_at: ends,
+      });
       ids[name] = campaign.id;
     }
     t.clock.set(monday(166));

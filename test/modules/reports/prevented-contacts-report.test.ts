@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isHeldOut } from '../../../src/modules/campaigns/holdout';
 import { measureCampaignsJob } from '../../../src/modules/jobs/definitions/measure-campaigns.job';
 import { sendReportDigest } from '../../../src/modules/reports/report-digest.service';
+import { createCampaign } from '../../helpers/campaigns';
 import { startPacedApp } from '../../helpers/paced-app';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';
@@ -37,22 +38,16 @@ describe('GET /v1/reports/prevented-contacts', { timeout: paced.timeout }, () =>
     const appKey = await t.keyFor('app');
     const accounts = Array.from({ length: ACCOUNTS }, (_, i) => ({ id: `a-${i}` }));
     await t.request('/v1/accounts/batch', { method: 'POST', json: { accounts } });
-    const create = async (title: string, audience: unknown) =>
-      readJson(
-        await t.request('/v1/campaigns', {
-          method: 'POST',
-          json: {
-            channels: ['banner'],
-            title,
-            audience,
-            target_reasons: ['billing'],
-            holdout_percent: 10,
-            starts_at: '2026-03-02T09:00:00Z',
-            ends_at: '2026-03-09T09:00:00Z',
-            publish: true,
-          },
-        }),
-      );
+    const create = (title: string, audience: unknown) =>
+      createCampaign(t, {
+        channels: ['banner'],
+        title,
+        audience,
+        target_reasons: ['billing'],
+        holdout_percent: 10,
+        starts_at: '2026-03-02T09:00:00Z',
+        ends_at: '2026-03-09T09:00:00Z',
+      });
     const campaign = await create('New invoice layout', { type: 'all' });
     campaignId = campaign.id;
     // Nobody with this plan exists: the campaign is never seen.

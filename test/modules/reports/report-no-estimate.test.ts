@@ -2,6 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isHeldOut } from '../../../src/modules/campaigns/holdout';
 import { sendReportDigest } from '../../../src/modules/reports/report-digest.service';
+import { createCampaign } from '../../helpers/campaigns';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 
@@ -38,21 +39,14 @@ describe('the report when the net total is no estimate or no distinguishable eff
         })),
       },
     });
-    const created = await t.request('/v1/campaigns', {
-      method: 'POST',
-      json: {
-        channels: ['banner'],
-        title: 'Billing banner that changed nothing',
-        audience: { type: 'all' },
-        target_reasons: ['billing'],
-        holdout_percent: 20,
-        starts_at: '2026-03-02T09:00:00Z',
-        ends_at: '2026-03-09T09:00:00Z',
-        publish: true,
-      },
+    const campaign = await createCampaign(t, {
+      channels: ['banner'],
+      title: 'Billing banner that changed nothing',
+      target_reasons: ['billing'],
+      holdout_percent: 20,
+      starts_at: '2026-03-02T09:00:00Z',
+      ends_at: '2026-03-09T09:00:00Z',
     });
-    expect(created.status, await created.clone().text()).toBe(201);
-    const campaign = await readJson(created);
     for (let i = 0; i < ACCOUNTS; i++) {
       await t.request(`/v1/accounts/a-${i}/notices`, { key: appKey });
     }
