@@ -146,7 +146,7 @@ function seriesSimulator(seed: number) {
       eventOverlap: Array.from(overlap),
       windowShares: shares,
       observed,
-      draws: 1_000,
+      // The app's number of draws: fewer would judge noisier intervals than users get.
       seed: seed * 7919 + index,
     });
     const legacy = legacyObservational({

@@ -154,15 +154,20 @@ export function estimateObservational(input: ObservationalInput): ObservationalE
   if (problem) return { status: 'insufficient_data', reason: problem };
 
   const wanted = input.draws ?? 2_000;
+  const seed = input.seed ?? 1;
+  // One stream for every model: a generator costs more to make than most models' draws.
+  const random = {
+    standard: normal.factory(0, 1, { seed }),
+    chiSquare: gamma.factory({ seed: seed + 1 }),
+  };
   const draws: number[] = [];
   let cumulative = 0;
-  for (const [i, model] of counterfactualModels(columns, fitted, shiftWeeks).entries()) {
+  for (const model of counterfactualModels(columns, fitted, shiftWeeks)) {
     // Each model gets its share of the draws (rounded so that they add up to `wanted`).
     const count = Math.round(cumulative + model.weight * wanted) - Math.round(cumulative);
     cumulative += model.weight * wanted;
     if (count <= 0) continue;
-    const seed = (input.seed ?? 1) + 7 * i;
-    draws.push(...simulateWindow(model.fit, model.columns, n, input.windowShares, count, seed));
+    draws.push(...simulateWindow(model.fit, model.columns, n, input.windowShares, count, random));
   }
   const expected = draws.reduce((sum, d) => sum + d, 0) / draws.length;
   const prevented = draws.map((d) => d - input.observed).sort((a, b) => a - b);
@@ -297,6 +302,8 @@ function poorFit(fit: LocalLevelFit, n: number): string | null {
   return null;
 }
 
+type RandomStream = { standard: () => number; chiSquare: (shape: number, rate: number) => number };
+
 /** Draws of the window's counterfactual contacts. */
 function simulateWindow(
   fit: LocalLevelFit,
@@ -304,11 +311,9 @@ function simulateWindow(
   n: number,
   shares: number[],
   draws: number,
-  seed: number,
+  { standard, chiSquare }: RandomStream,
 ): number[] {
   const m = columns.p + 1;
-  const standard = normal.factory(0, 1, { seed });
-  const chiSquare = gamma.factory({ seed: seed + 1 });
   const factor = cholesky(fit.covariance, m);
   const dof = Math.max(1, fit.effective);
   const out: number[] = [];

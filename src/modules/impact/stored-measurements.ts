@@ -32,8 +32,9 @@ export const MEASUREMENT_METHOD_VERSION = 2;
  * measured with: raise it alone with a change to the estimator, so campaigns with a holdout,
  * whose sums did not change, are not measured again.
  * 2: as of MEASUREMENT_METHOD_VERSION 2 (a recent shift's size has a normal prior).
+ * 3: one random stream an estimate, not one for each model it draws from.
  */
-export const OBSERVATIONAL_METHOD_VERSION = 2;
+export const OBSERVATIONAL_METHOD_VERSION = 3;
 /** The estimator's version a campaign's stored row must carry: none with a holdout. */
 const observationalVersionFor = (holdoutPercent: number) =>
   holdoutPercent === 0 ? OBSERVATIONAL_METHOD_VERSION : null;
