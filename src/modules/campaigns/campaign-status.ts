@@ -16,23 +16,32 @@ export function campaignStatus(
 /**
  * Why a campaign in `status` cannot take this change (a conflict with its state, answered 409),
  * or undefined: an ended or cancelled campaign takes none, `status` must be a step of the
- * lifecycle from where the campaign is, and an active one keeps the start and holdout it
- * started with. These values are well formed; what refuses them is the campaign's state, so
- * they are decided here rather than as invalid fields.
+ * lifecycle from where the campaign is, an active one keeps the start it started with, and
+ * one that has `reached` accounts (active, or emailed before its start) keeps its holdout.
+ * These values are well formed; what refuses them is the campaign's state, so they are
+ * decided here rather than as invalid fields.
  */
 export function lifecycleConflict(
   status: CampaignStatus,
   change: Pick<CampaignPatch, 'status' | 'holdout_percent' | 'starts_at'>,
   current: Pick<CampaignRow, 'holdoutPercent' | 'startsAt'>,
+  reached = false,
 ): string | undefined {
   if (status === 'ended') return 'The campaign has ended; it can no longer change.';
   if (status === 'cancelled') return 'The campaign was cancelled; it can no longer change.';
+  const holdout = change.holdout_percent;
+  // Moving accounts between groups after exposure would corrupt the measurement.
+  if (
+    (status === 'active' || reached) &&
+    holdout !== undefined &&
+    holdout !== current.holdoutPercent
+  ) {
+    return status === 'active'
+      ? 'The campaign is active; its holdout_percent cannot change once accounts are split into groups.'
+      : 'The campaign’s email has gone out already; its holdout_percent cannot change once ' +
+          'accounts are split into groups.';
+  }
   if (status === 'active') {
-    const holdout = change.holdout_percent;
-    // Moving accounts between groups after exposure would corrupt the measurement.
-    if (holdout !== undefined && holdout !== current.holdoutPercent) {
-      return 'The campaign is active; its holdout_percent cannot change once accounts are split into groups.';
-    }
     const startsAt = change.starts_at;
     if (startsAt !== undefined && new Date(startsAt).getTime() !== current.startsAt?.getTime()) {
       return 'The campaign is active; it has started, so starts_at cannot change. End it (status ended) instead.';

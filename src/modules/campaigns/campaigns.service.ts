@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, lte, or, sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import type { Db } from '../../db/database';
 import { jsonParam } from '../../db/json-param';
@@ -10,6 +10,7 @@ import {
   campaigns,
   type EmailSettings,
   events,
+  exposures,
   type LocaleVariant,
 } from '../../db/schema';
 import type { Deps } from '../../deps';
@@ -200,7 +201,10 @@ export async function patchCampaign(
     const now = deps.clock.now();
     const status = campaignStatus(row, now);
     requireCampaignPrecondition(expected, { id, version: row.version, status });
-    const conflict = lifecycleConflict(status, change, row);
+    const holdoutMoves =
+      change.holdout_percent !== undefined && change.holdout_percent !== row.holdoutPercent;
+    const reached = status === 'scheduled' && holdoutMoves && (await splitAlready(tx, id, now));
+    const conflict = lifecycleConflict(status, change, row, reached);
     if (conflict) throw new AppError('conflict', conflict);
     const next = applyPatch(row, change, status, now);
     const [updated] = await tx
@@ -216,6 +220,19 @@ export async function patchCampaign(
     return view;
   };
   return withinTransaction(deps.db, db, work);
+}
+
+/**
+ * Whether accounts were split into groups already: an email sent, or a held-out account's
+ * moment passed (exposures planned for later are withdrawn and planned anew on a change).
+ */
+async function splitAlready(tx: Db, campaignId: string, now: Date): Promise<boolean> {
+  const [found] = await tx
+    .select({ one: sql`1` })
+    .from(exposures)
+    .where(and(eq(exposures.campaignId, campaignId), lte(exposures.firstAt, now)))
+    .limit(1);
+  return found !== undefined;
 }
 
 function applyPatch(

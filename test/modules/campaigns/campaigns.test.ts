@@ -5,6 +5,7 @@ import { audienceSize } from '../../../src/modules/campaigns/audience-sql';
 import { CampaignCreateSchema } from '../../../src/modules/campaigns/campaign-input';
 import { createCampaign } from '../../../src/modules/campaigns/campaigns.service';
 import { sendDueEmails } from '../../../src/modules/email/delivery/send-due-emails';
+import { accountsWithEmails } from '../../helpers/accounts';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';
 import { signal } from '../../helpers/signal';
@@ -361,6 +362,39 @@ describe('campaigns', () => {
       starts_at: '2026-03-01T00:00:00Z',
     });
     expect(published.status).toBe(200);
+  });
+
+  it('answers 409 to a change of the holdout once an email went out before the start, not while sends are planned', async () => {
+    await accountsWithEmails(t, 20, 'heads-up');
+    const headsUp = await readJson(
+      await create({
+        channels: ['email'],
+        title: 'Maintenance on Sunday',
+        body: 'The dashboard is read-only from 02:00 to 04:00 UTC.',
+        audience: { type: 'all' },
+        holdout_percent: 10,
+        starts_at: '2026-03-08T00:00:00Z',
+        ends_at: '2026-03-08T04:00:00Z',
+        email: { template: 'announcement', send_at: '2026-03-03T09:00:00Z' },
+        publish: true,
+      }),
+    );
+    // Planned only: the split is made again with the sends.
+    expect((await patch(headsUp.id, { holdout_percent: 20 })).status).toBe(200);
+    t.clock.set('2026-03-03T09:05:00Z');
+    expect((await sendDueEmails(t.deps)).sent).toBeGreaterThan(0);
+    expect(await statusOf(headsUp.id)).toBe('scheduled');
+    // The groups are fixed now: accounts emailed, held-out ones counted from this moment.
+    const problem = await expectProblem(
+      await patch(headsUp.id, { holdout_percent: 5 }),
+      409,
+      'conflict',
+    );
+    expect(problem.detail).toContain('email has gone out');
+    expect(problem.detail).toContain('holdout_percent');
+    const after = await readJson(await t.request(`/v1/campaigns/${headsUp.id}`));
+    expect(after.holdout_percent).toBe(20);
+    expect((await patch(headsUp.id, { holdout_percent: 20, title: 'Sunday' })).status).toBe(200);
   });
 
   it('answers 409 to a change of the holdout or start of an active campaign, changes nothing, and takes them unchanged', async () => {
