@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from './app-env';
 import { AppError, type FieldError } from './app-error';
-import { NOT_FINITE, TOO_DEEP, unsafeTextIn, unsafeTextProblem } from './safe-text';
+import { NOT_EXACT, NOT_FINITE, TOO_DEEP, unsafeTextIn, unsafeTextProblem } from './safe-text';
 
 /**
  * The request's path segments and query parameters, decoded, must be text Postgres can hold
@@ -33,11 +33,15 @@ const withoutRefused = (text: string) =>
   text.replaceAll(String.fromCharCode(0), '').replace(/[\uD800-\uDFFF]/g, '');
 const decodeSafe = (segment: string) => withoutRefused(decodeOrRaw(segment));
 
-/** One summary of what was refused: unreadable text, numbers too large, nesting too deep. */
+/**
+ * One summary of what was refused: unreadable text, numbers too large, integers that would be
+ * rounded, nesting too deep.
+ */
 function invalidText(errors: FieldError[]): AppError {
   const tooDeep = errors.filter((error) => error.message === TOO_DEEP);
   const tooLarge = errors.filter((error) => error.message === NOT_FINITE).length;
-  const badText = errors.length - tooDeep.length - tooLarge;
+  const inexact = errors.filter((error) => error.message === NOT_EXACT).length;
+  const badText = errors.length - tooDeep.length - tooLarge - inexact;
   const parts = [
     ...(badText > 0
       ? [
@@ -47,6 +51,12 @@ function invalidText(errors: FieldError[]): AppError {
       : []),
     ...(tooLarge > 0
       ? [`${tooLarge} number${tooLarge === 1 ? '' : 's'} too large to hold (beyond about ±1.8e308)`]
+      : []),
+    ...(inexact > 0
+      ? [
+          `${inexact} integer${inexact === 1 ? '' : 's'} beyond ±9007199254740991 (2^53 − 1), ` +
+            'which would not be kept exactly: send such values as strings',
+        ]
       : []),
     ...tooDeep.map((error) => `the ${error.location} ${TOO_DEEP}`),
   ];
@@ -86,18 +96,21 @@ export function acceptMediaTypes(mediaTypes: readonly string[]): MiddlewareHandl
 
 /**
  * Parses a JSON body once (400 when it is not JSON; the route's validator reads the same
- * parse) and refuses strings, keys included, that `unsafeTextProblem` refuses, and numbers
- * too large to hold.
+ * parse) and refuses strings, keys included, that `unsafeTextProblem` refuses, numbers too
+ * large to hold, and integers a double would round.
  */
 export const safeJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!hasBody(c.req.raw) && c.req.header('content-type') === undefined) return next();
+  let source: string;
   let body: unknown;
   try {
-    body = await c.req.json();
+    // What c.req.json() does (the text is cached either way), keeping the text for the walk.
+    source = await c.req.text();
+    body = JSON.parse(source);
   } catch {
     throw new AppError('malformed_body', 'The request body is not valid JSON.');
   }
-  const errors = unsafeTextIn(body, 'body');
+  const errors = unsafeTextIn(body, 'body', source);
   if (errors.length > 0) throw invalidText(errors);
   await next();
 };

@@ -1,4 +1,5 @@
 import type { FieldError } from './app-error';
+import { inexactIntegerPaths } from './inexact-integers';
 
 // A lone high surrogate not followed by a low one, or a lone low one not preceded by a high.
 const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -22,13 +23,20 @@ export const TOO_DEEP = `nests deeper than ${MAX_JSON_DEPTH} levels`;
 /** The message of the error `unsafeTextIn` reports for a number no double holds. */
 export const NOT_FINITE = 'is a number too large to hold (beyond about ±1.8e308)';
 
+/** The message of the error `unsafeTextIn` reports for an integer a double cannot keep. */
+export const NOT_EXACT =
+  'is an integer beyond ±9007199254740991 (2^53 − 1), which would not be kept exactly: ' +
+  'send it as a string';
+
 /**
  * Every string (keys included) in a parsed JSON value that `unsafeTextProblem` refuses, every
  * number too large to hold, and nesting deeper than `MAX_JSON_DEPTH`. Walked with a stack of
- * its own, not recursion.
+ * its own, not recursion. Given the `source` text the value was parsed from, also every
+ * integer written in it beyond ±2^53 − 1 (which JSON.parse rounded).
  */
-export function unsafeTextIn(value: unknown, location: string): FieldError[] {
+export function unsafeTextIn(value: unknown, location: string, source?: string): FieldError[] {
   const errors: FieldError[] = [];
+  let beyondSafeIntegers = false;
   const pending: { node: unknown; path: string; depth: number }[] = [
     { node: value, path: '', depth: 0 },
   ];
@@ -43,8 +51,11 @@ export function unsafeTextIn(value: unknown, location: string): FieldError[] {
     }
     // JSON.parse reads 1e400 as Infinity, which JSON.stringify writes back as null: an
     // account attribute sent so was stored as null and answered 201.
-    if (typeof node === 'number' && !Number.isFinite(node)) {
-      errors.push({ location, path: path || location, message: NOT_FINITE });
+    if (typeof node === 'number') {
+      if (!Number.isFinite(node))
+        errors.push({ location, path: path || location, message: NOT_FINITE });
+      // Only then is the text read again, to tell 12345678901234567890 (rounded) from 1e20.
+      else if (Math.abs(node) > Number.MAX_SAFE_INTEGER) beyondSafeIntegers = true;
       continue;
     }
     if (node === null || typeof node !== 'object') continue;
@@ -57,6 +68,12 @@ export function unsafeTextIn(value: unknown, location: string): FieldError[] {
       const keyProblem = Array.isArray(node) ? undefined : unsafeTextProblem(key);
       if (keyProblem) errors.push({ location, path: keyPath, message: `key ${keyProblem}` });
       else pending.push({ node: inner, path: keyPath, depth: depth + 1 });
+    }
+  }
+  if (beyondSafeIntegers && source !== undefined) {
+    for (const segments of inexactIntegerPaths(source, MAX_REPORTED - errors.length)) {
+      const path = segments.map(printable).join('.') || location;
+      errors.push({ location, path, message: NOT_EXACT });
     }
   }
   return errors;

@@ -92,6 +92,69 @@ describe('hostile input gets a 4xx problem and changes nothing', () => {
     },
   );
 
+  const sendJson = (method: string, url: string, body: string) =>
+    t.request(url, { method, body, headers: { 'content-type': 'application/json' } });
+
+  it.each([
+    [
+      'an account attribute',
+      'PUT',
+      '/v1/accounts/acct-1',
+      '{"attributes":{"seats":12345678901234567890}}',
+      ['attributes.seats'],
+    ],
+    [
+      'integers in a batch, under an array and an escaped key',
+      'POST',
+      '/v1/accounts/batch',
+      '{"accounts":[{"id":"acct-1","attributes":{"ids":[1, -9007199254740993],' +
+        '"a\\\\\\"b":{"n":9007199254740992}}}]}',
+      ['accounts.0.attributes.a\\"b.n', 'accounts.0.attributes.ids.1'],
+    ],
+  ])(
+    'refuses %s beyond ±(2^53 − 1), which JSON.parse would round, naming the field',
+    async (_, method, url, body, paths) => {
+      const problem = await expectProblem(
+        await sendJson(method, url, body),
+        400,
+        'validation_failed',
+      );
+      expect(problem.errors.map((e: { path: string }) => e.path).sort()).toEqual(paths);
+      expect(problem.detail).toContain('send such values as strings');
+      expect(await accounts()).toBe(0);
+    },
+  );
+
+  it('takes integers up to ±(2^53 − 1) exactly, exponents and long fractions as doubles, not 2^53', async () => {
+    const attributes =
+      '{"max":9007199254740991,"min":-9007199254740991,"debt":-42,"big":1e20,' +
+      '"ratio":0.1000000000000000055511,"id":"12345678901234567890","12345678901234567890":1}';
+    const url = '/v1/accounts/acct-exact';
+    expect((await sendJson('PUT', url, `{"attributes":${attributes}}`)).status).toBe(201);
+    expect((await readJson(await t.request(url))).attributes).toMatchObject({
+      max: 9007199254740991,
+      min: -9007199254740991,
+      debt: -42,
+    });
+    const stored = async () =>
+      rowsOf<{ attributes: string }>(
+        await t.deps.db.execute(
+          sql`select attributes::text as attributes from accounts where id = 'acct-exact'`,
+        ),
+      );
+    const kept = [
+      {
+        attributes:
+          '{"id": "12345678901234567890", "big": 100000000000000000000, "max": 9007199254740991, ' +
+          '"min": -9007199254740991, "debt": -42, "ratio": 0.1, "12345678901234567890": 1}',
+      },
+    ];
+    expect(await stored()).toEqual(kept);
+    const next = await sendJson('PUT', url, '{"attributes":{"max":9007199254740992}}');
+    await expectProblem(next, 400, 'validation_failed');
+    expect(await stored()).toEqual(kept);
+  });
+
   it.each([
     '/v1/reasons?cursor=%00',
     '/v1/events?kind=%00',
