@@ -40,6 +40,10 @@ const batchRoute = defineRoute({
   path: '/v1/accounts/batch',
   tags,
   summary: 'Create or replace up to 5,000 accounts, all or nothing',
+  description:
+    'Copies of one account (by id) in a batch are taken in order, as with tickets, as if sent ' +
+    'one after another: the last is stored, and each copy after the first counts as an update ' +
+    'of the one before it, so `received` = `created` + `updated`.',
   request: { body: { required: true, content: json(AccountBatchSchema) } },
   responses: {
     200: {
@@ -50,6 +54,14 @@ const batchRoute = defineRoute({
             received: z.number().int(),
             created: z.number().int(),
             updated: z.number().int(),
+            repeated: z
+              .number()
+              .int()
+              .openapi({
+                description:
+                  'Of the updated, entries that repeated an account (by id) sent before them in ' +
+                  'the same batch; the last copy is stored.',
+              }),
           })
           .openapi('AccountBatchSummary'),
       ),

@@ -9,11 +9,18 @@ import { encodeKeyCursor, type Page, toPage } from '../../http/pagination';
 import type { AccountInput, AccountView } from './account-input';
 
 export type AccountUpsert = AccountInput & { id: string };
-export type AccountBatchSummary = { received: number; created: number; updated: number };
+export type AccountBatchSummary = {
+  received: number;
+  created: number;
+  updated: number;
+  repeated: number;
+};
 
 /**
- * Creates or replaces accounts, all or nothing. Within one batch the last copy of an account
- * wins. Contacts are replaced with the ones given.
+ * Creates or replaces accounts, all or nothing; contacts are replaced with the ones given.
+ * Copies of one account in a batch count as tickets' copies do, as if sent one after another:
+ * the last is stored, each later copy replaces the one before (an update), and `repeated` says
+ * how many of the updates were such copies. So received = created + updated.
  */
 export async function upsertAccounts(
   deps: Deps,
@@ -28,7 +35,13 @@ export async function upsertAccounts(
   const now = deps.clock.now().toISOString();
   const created = await retryingTransaction(deps.db, (tx) => writeAccounts(deps, tx, latest, now));
   deps.notices.accounts.evict(latest.map((account) => account.id));
-  return { received: inputs.length, created, updated: latest.length - created };
+  const repeated = inputs.length - latest.length;
+  return {
+    received: inputs.length,
+    created,
+    updated: latest.length - created + repeated,
+    repeated,
+  };
 }
 
 /**

@@ -96,7 +96,7 @@ describe('accounts', () => {
     expect(await count('account_contacts')).toBe(0);
   });
 
-  it('upserts a batch, counting created and replaced accounts; the last copy wins', async () => {
+  it('upserts a batch, counting created and replaced accounts; the last copy wins and repeats are counted', async () => {
     await t.request('/v1/accounts/a-1', { method: 'PUT', json: { plan: 'starter' } });
     const response = await t.request('/v1/accounts/batch', {
       method: 'POST',
@@ -108,7 +108,13 @@ describe('accounts', () => {
         ],
       },
     });
-    expect(await readJson(response)).toEqual({ received: 3, created: 1, updated: 1 });
+    // As tickets count copies: a-2's second copy updates its first, and is one repeated.
+    expect(await readJson(response)).toEqual({
+      received: 3,
+      created: 1,
+      updated: 2,
+      repeated: 1,
+    });
     const page = await readJson(await t.request('/v1/accounts?limit=1'));
     expect(page.data.map((a: { id: string }) => a.id)).toEqual(['a-1']);
     const next = await readJson(await t.request(`/v1/accounts?limit=1&cursor=${page.next_cursor}`));
