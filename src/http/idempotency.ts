@@ -36,30 +36,11 @@ export const idempotent: MiddlewareHandler<AppEnv> = async (c, next) => {
       },
     ]);
   }
-  const apiKeyId = c.var.principal.keyId;
-  const requestHash = bytesToHex(
-    sha256(new TextEncoder().encode(`${c.req.method} ${c.req.path}\n${await c.req.text()}`)),
-  );
-  const { db, clock } = c.var.deps;
-  const claim = () =>
-    db
-      .insert(idempotencyKeys)
-      .values({ apiKeyId, key, requestHash, createdAt: clock.now() })
-      .onConflictDoNothing()
-      .returning({ key: idempotencyKeys.key });
-  if ((await claim()).length === 0) {
-    const answer = await replay(db, apiKeyId, key, requestHash, clock.now());
-    if (answer) return answer;
-    // The first attempt died without answering: this one takes its place.
-    if ((await claim()).length === 0) {
-      throw new AppError('idempotency_key_in_use', 'Another retry with this key just started.');
-    }
-  }
-
-  const where = and(eq(idempotencyKeys.apiKeyId, apiKeyId), eq(idempotencyKeys.key, key));
-  const markCommitted = (tx: Db) =>
-    tx.update(idempotencyKeys).set({ workCommitted: true }).where(where);
-  await withTransactionStep(markCommitted, next);
+  const requestHash = hashOfRequest(`${c.req.method} ${c.req.path}\n${await c.req.text()}`);
+  const stored = idempotencyRecord(c.var.deps.db, c.var.principal.keyId, key);
+  const replayed = await stored.claim(requestHash, c.var.deps.clock.now());
+  if (replayed) return replayed;
+  await stored.run(next);
   // The deadline may have answered 503 while the handler ran on and did the work: what the
   // handler answered is then what a retry must get, not a second run.
   const handled = c.get('handlerAnswer');
@@ -70,19 +51,63 @@ export const idempotent: MiddlewareHandler<AppEnv> = async (c, next) => {
   // whose If-Match was corrected after reading again (headers are not in the request's hash)
   // must run rather than get the kept 412.
   if (answer.status >= 500 || answer.status === 409 || answer.status === 412) {
-    await db.delete(idempotencyKeys).where(where);
+    await stored.release();
     return;
   }
-  await db
-    .update(idempotencyKeys)
-    .set({
-      status: answer.status,
-      contentType: answer.headers.get('content-type'),
-      etag: answer.headers.get('etag'),
-      body: await answer.clone().text(),
-    })
-    .where(where);
+  await stored.keep(answer);
 };
+
+export const hashOfRequest = (text: string) => bytesToHex(sha256(new TextEncoder().encode(text)));
+
+/**
+ * One key of one API key (the console's forms use them too, for the signed-in key): claimed by
+ * the first request with it, which runs the work and keeps its answer or releases the key.
+ */
+export function idempotencyRecord(db: Db, apiKeyId: string, key: string) {
+  const where = and(eq(idempotencyKeys.apiKeyId, apiKeyId), eq(idempotencyKeys.key, key));
+  const markCommitted = (tx: Db) =>
+    tx.update(idempotencyKeys).set({ workCommitted: true }).where(where);
+  return {
+    /**
+     * Undefined when this request is the one to run the work; the kept answer when there is
+     * one. Throws when the key was used for another request, is held by a first request still
+     * running, or its answer was lost.
+     */
+    async claim(requestHash: string, now: Date): Promise<Response | undefined> {
+      const claim = () =>
+        db
+          .insert(idempotencyKeys)
+          .values({ apiKeyId, key, requestHash, createdAt: now })
+          .onConflictDoNothing()
+          .returning({ key: idempotencyKeys.key });
+      if ((await claim()).length > 0) return undefined;
+      const answer = await replay(db, apiKeyId, key, requestHash, now);
+      if (answer) return answer;
+      // The first attempt died without answering: this one takes its place.
+      if ((await claim()).length === 0) {
+        throw new AppError('idempotency_key_in_use', 'Another retry with this key just started.');
+      }
+      return undefined;
+    },
+    /** Runs the claimed work; its transactions mark the key, so a crash after them is known. */
+    run: <T>(work: () => Promise<T>) => withTransactionStep(markCommitted, work),
+    keep: async (answer: Response) => {
+      await db
+        .update(idempotencyKeys)
+        .set({
+          status: answer.status,
+          contentType: answer.headers.get('content-type'),
+          etag: answer.headers.get('etag'),
+          location: answer.headers.get('location'),
+          body: await answer.clone().text(),
+        })
+        .where(where);
+    },
+    release: async () => {
+      await db.delete(idempotencyKeys).where(where);
+    },
+  };
+}
 
 /** A first request that has not answered in this long is taken to have died with its process. */
 const ABANDONED_AFTER_MS = 5 * 60 * 1000;
@@ -141,6 +166,7 @@ async function replay(
     headers: {
       ...(stored.contentType ? { 'content-type': stored.contentType } : {}),
       ...(stored.etag ? { etag: stored.etag } : {}),
+      ...(stored.location ? { location: stored.location } : {}),
       'idempotent-replayed': 'true',
     },
   });

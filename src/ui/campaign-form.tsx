@@ -154,7 +154,12 @@ export const CampaignForm = (props: {
 }) => {
   const { state } = props;
   return (
-    <PostForm action={props.action} csrf={props.csrf} livePreview="/console/campaigns/preview">
+    <PostForm
+      action={props.action}
+      csrf={props.csrf}
+      livePreview="/console/campaigns/preview"
+      once={props.editing ? undefined : state}
+    >
       {/* Saved only over this version: a save someone made since is not overwritten unseen. */}
       {props.editing && state.values.version ? (
         <input type="hidden" name="version" value={state.values.version} />

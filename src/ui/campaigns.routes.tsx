@@ -246,6 +246,7 @@ campaignRoutes.post(
   formPost(campaignFromForm, {
     page: (c, state, problem) => showForm(c, state, NEW, problem),
     invalid: NOTHING_SAVED,
+    once: true,
     toField: formField,
     save: async (c, input, values) => {
       if (values.action === 'preview') {

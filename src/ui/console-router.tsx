@@ -115,7 +115,11 @@ export async function postedForm(c: ConsoleContext): Promise<Record<string, stri
   return values;
 }
 
-export type RenderOptions = { status?: 200 | 400 | 404 | 409 | 413; flash?: Flash; head?: Child };
+export type RenderOptions = {
+  status?: 200 | 400 | 404 | 409 | 413 | 422;
+  flash?: Flash;
+  head?: Child;
+};
 
 /** A console page in the layout; the flash defaults to the message a redirect carried. */
 export function render(

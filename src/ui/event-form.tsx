@@ -114,7 +114,7 @@ export const EventForm = (props: {
   const offered = new Set(props.reasons.map((r) => r.slug));
   const kept = list(state.values.affected_reasons).filter((slug) => !offered.has(slug));
   return (
-    <PostForm action={props.action} csrf={props.csrf}>
+    <PostForm action={props.action} csrf={props.csrf} once={props.editing ? undefined : state}>
       {/* Saved only over this version: a save someone made since is not overwritten unseen. */}
       {props.editing && state.values.version ? (
         <input type="hidden" name="version" value={state.values.version} />

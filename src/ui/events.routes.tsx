@@ -317,6 +317,7 @@ eventRoutes.post(
   formPost(eventFromForm, {
     page: (c, state, problem) => formPage(c, state, NEW, problem),
     invalid: 'The event was not added.',
+    once: true,
     toField: firstSegment,
     save: async (c, input) => {
       await asFieldProblems(() => createEvent(c.var.deps, input));

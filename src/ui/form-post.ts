@@ -8,6 +8,7 @@ import {
   knownFailure,
   postedForm,
 } from './console-router';
+import { oncePerKey } from './one-time-key';
 
 /** A form's fields made into a service's input, or the message for each field that is wrong. */
 export type Parsed<T> = { data: T } | { errors: Record<string, string> };
@@ -59,6 +60,11 @@ export function formPost<T>(
     ) => Promise<{ to: string; message: string } | Response>;
     /** A service error's field paths, as the form's field names. */
     toField?: (path: string) => string;
+    /**
+     * The form creates or posts something and carries a one-time key (`PostForm`'s `once`):
+     * a repeat of a submit that was carried out leads where it led (`oncePerKey`).
+     */
+    once?: true;
   },
 ) {
   return async (c: ConsoleContext) => {
@@ -69,14 +75,17 @@ export function formPost<T>(
       const errors = { ...('errors' in parsed ? parsed.errors : {}), ...unstorable };
       return spec.page(c, { values, errors }, { status: 400, summary: spec.invalid });
     }
-    let next: { to: string; message: string } | Response;
-    try {
-      next = await spec.save(c, parsed.data, values);
-    } catch (error) {
-      const { errors, summary, status } = fieldMessages(knownFailure(c, error), spec.toField);
-      return spec.page(c, { values, errors }, { status, summary });
-    }
-    return next instanceof Response ? next : done(c, next.to, next.message);
+    const carryOut = async () => {
+      let next: { to: string; message: string } | Response;
+      try {
+        next = await spec.save(c, parsed.data, values);
+      } catch (error) {
+        const { errors, summary, status } = fieldMessages(knownFailure(c, error), spec.toField);
+        return spec.page(c, { values, errors }, { status, summary });
+      }
+      return next instanceof Response ? next : done(c, next.to, next.message);
+    };
+    return spec.once ? oncePerKey(c, values, carryOut) : carryOut();
   };
 }
 

@@ -56,7 +56,7 @@ const ReopenForm = (props: {
       : { status: statuses[0] };
   const state = props.state ?? emptyForm(defaults);
   return (
-    <PostForm action={reopenPath(item.kind, item.id)} csrf={props.csrf} class="narrow">
+    <PostForm action={reopenPath(item.kind, item.id)} csrf={props.csrf} class="narrow" once={state}>
       <SelectField state={state} name="status" label="Reopen as" options={statuses} />
       <TextArea state={state} name="body" label="Update" hint="why it is open again (Markdown)" />
       {components ? (
@@ -134,6 +134,7 @@ function reopenRoutes<T>(
     formPost(parse, {
       page,
       invalid: 'The update was not posted.',
+      once: true,
       save: async (c, update) => {
         await post(c, c.req.param('id') ?? '', update);
         return { to: '/console/status', message: 'Update posted.' };

@@ -78,7 +78,7 @@ const OpenIncidentForm = (props: {
   csrf: string;
   components: ComponentChoices;
 }) => (
-  <PostForm action="/console/status/incidents" csrf={props.csrf}>
+  <PostForm action="/console/status/incidents" csrf={props.csrf} once={props.state}>
     <TextField
       state={props.state}
       name="name"
@@ -133,7 +133,11 @@ const OpenItem = (props: {
           now={props.now}
         />
       ) : (
-        <PostForm action={`/console/status/incidents/${incident.id}/updates`} csrf={props.csrf}>
+        <PostForm
+          action={`/console/status/incidents/${incident.id}/updates`}
+          csrf={props.csrf}
+          once={state}
+        >
           <SelectField state={state} name="status" label="New state" options={INCIDENT_STATUSES} />
           <TextArea state={state} name="body" label="Update" hint="what changed (Markdown)" />
           {incident.components.length > 0 ? (
@@ -198,7 +202,7 @@ const MaintenanceUpdate = (props: {
           {scheduled ? 'start it early or call it off' : 'say how it goes or complete it early'}.
         </p>
       )}
-      <PostForm action={updatesPath('maintenance', maintenance.id)} csrf={props.csrf}>
+      <PostForm action={updatesPath('maintenance', maintenance.id)} csrf={props.csrf} once={state}>
         <SelectField
           state={state}
           name="status"
@@ -261,7 +265,7 @@ async function statusPage(c: ConsoleContext, forms: Forms = {}, problem?: FormPr
       <div class="grid">
         <Card id="components" title="Components">
           <ComponentList components={components} />
-          <PostForm action="/console/status/components" csrf={csrf}>
+          <PostForm action="/console/status/components" csrf={csrf} once={componentForm}>
             <TextField state={componentForm} name="name" label="New component" required />
             <button type="submit">Add component</button>
           </PostForm>
@@ -305,7 +309,7 @@ async function statusPage(c: ConsoleContext, forms: Forms = {}, problem?: FormPr
         )}
       </Card>
       <Card id="maintenance" title="Schedule maintenance">
-        <PostForm action="/console/status/maintenances" csrf={csrf}>
+        <PostForm action="/console/status/maintenances" csrf={csrf} once={maintenanceForm}>
           <TextField state={maintenanceForm} name="name" label="Name" required />
           <TextArea state={maintenanceForm} name="body" label="Message" />
           <TextField
@@ -351,6 +355,7 @@ statusRoutes.post(
     {
       page: (c, component, problem) => statusPage(c, { component }, problem),
       invalid: 'The component was not added.',
+      once: true,
       save: async (c, input) => {
         await createComponent(c.var.deps, input);
         return { to: '/console/status', message: `Added ${input.name}.` };
@@ -372,6 +377,7 @@ statusRoutes.post(
   formPost(incidentInput, {
     page: (c, incident, problem) => statusPage(c, { incident }, problem),
     invalid: 'The incident was not opened.',
+    once: true,
     toField: firstSegment,
     save: async (c, input) => {
       await openIncident(c.var.deps, input, actorOf(c.var.session.principal));
@@ -385,6 +391,7 @@ statusRoutes.post('/console/status/incidents/:id/updates', ops, (c) => {
   return formPost(updateInput, {
     page: (c, update, problem) => statusPage(c, { updates: { [id]: update } }, problem),
     invalid: 'The update was not posted.',
+    once: true,
     save: async (c, update) => {
       await postIncidentUpdate(c.var.deps, id, update, actorOf(c.var.session.principal));
       const message =
@@ -408,6 +415,7 @@ statusRoutes.post(
   formPost(maintenanceInput, {
     page: (c, maintenance, problem) => statusPage(c, { maintenance }, problem),
     invalid: 'The maintenance was not scheduled.',
+    once: true,
     toField: firstSegment,
     save: async (c, input) => {
       await scheduleMaintenance(c.var.deps, input, actorOf(c.var.session.principal));
@@ -421,6 +429,7 @@ statusRoutes.post('/console/status/maintenances/:id/updates', ops, (c) => {
   return formPost(maintenanceUpdateInput, {
     page: (c, update, problem) => statusPage(c, { updates: { [id]: update } }, problem),
     invalid: 'The update was not posted.',
+    once: true,
     save: async (c, update) => {
       await postMaintenanceUpdate(c.var.deps, id, update, actorOf(c.var.session.principal));
       const message =

@@ -143,10 +143,28 @@ export const CsrfField = ({ token }: { token: string }) => (
   <input type="hidden" name="_csrf" value={token} />
 );
 
+/** The hidden field holding a form's one-time key. */
+export const ONE_TIME_KEY_FIELD = '_idempotency_key';
+
+/**
+ * A form that creates something carries a key made when it is first shown and kept while it
+ * comes back with errors: the server carries out a submit with it once, however often it is
+ * sent (a double click, a browser's retry, a reload of the POST).
+ */
+const OneTimeKeyField = ({ state }: { state: FormState }) => (
+  <input
+    type="hidden"
+    name={ONE_TIME_KEY_FIELD}
+    value={state.values[ONE_TIME_KEY_FIELD] || crypto.randomUUID()}
+  />
+);
+
 /** A console POST form with its CSRF token; the server says what is wrong, field by field. */
 export const PostForm = (props: {
   action: string;
   csrf: string;
+  /** For a form that creates something: its state, whose one-time key it carries. */
+  once?: FormState;
   class?: string;
   livePreview?: string;
   /** For a form that sends a file. */
@@ -168,6 +186,7 @@ export const PostForm = (props: {
     data-pending={props.pending}
   >
     <CsrfField token={props.csrf} />
+    {props.once ? <OneTimeKeyField state={props.once} /> : ''}
     {props.children}
   </form>
 );

@@ -1,0 +1,261 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { rowsOf } from '../../src/db/json-param';
+import { sendStatusEmails } from '../../src/modules/status/subscribers/status-subscriptions.service';
+import { consoleClient } from '../helpers/console-client';
+import { readJson } from '../helpers/read-json';
+import { startTestApp, type TestApp } from '../helpers/test-app';
+
+type Browser = ReturnType<typeof consoleClient>;
+type Fields = Record<string, string | string[]>;
+
+/** The fields a browser sends with the form posting to `action` on the page at `path`. */
+async function formOn(browser: Browser, path: string, action: string): Promise<Fields> {
+  const page = await (await browser.get(path)).text();
+  const form = page
+    .split('<form')
+    .find((markup) => markup.includes(`action="${action}"`))
+    ?.split('</form>')[0];
+  if (!form) throw new Error(`no form posting to ${action} on ${path}`);
+  const hidden: Fields = {};
+  for (const [, name, value] of form.matchAll(/type="hidden" name="([^"]+)" value="([^"]*)"/g)) {
+    if (name && name !== 'version') hidden[name] = value ?? '';
+  }
+  return hidden;
+}
+
+// The test clock starts at 2026-03-02T09:00:00Z.
+describe('console forms that create something are carried out once per form', () => {
+  let t: TestApp;
+  let browser: Browser;
+  let apiId: string;
+  beforeAll(async () => {
+    t = await startTestApp();
+    browser = consoleClient(t);
+    await browser.signIn(await t.keyFor('ops'));
+  });
+  afterAll(() => t.close());
+  beforeEach(async () => {
+    await t.deps.db.execute(
+      sql`truncate campaigns, events, incidents, status_components, status_subscribers,
+        outbox_messages cascade`,
+    );
+    t.clock.set('2026-03-02T09:00:00Z');
+    const api = await t.request('/v1/status/components', { method: 'POST', json: { name: 'API' } });
+    apiId = (await readJson(api)).id;
+  });
+
+  const count = async (table: string) =>
+    rowsOf<{ n: number }>(
+      await t.deps.db.execute(sql`select count(*)::int as n from ${sql.identifier(table)}`),
+    )[0]?.n;
+
+  /** Sends the same submit twice; both answers must lead to the same place. */
+  const twice = async (action: string, fields: Fields) => {
+    const first = await browser.post(action, fields);
+    const second = await browser.post(action, fields);
+    expect(first.status).toBe(303);
+    expect(second.status).toBe(303);
+    expect(second.headers.get('location')).toBe(first.headers.get('location'));
+    return first.headers.get('location') ?? '';
+  };
+
+  const openIncident = async () =>
+    readJson(
+      await t.request('/v1/status/incidents', {
+        method: 'POST',
+        json: {
+          name: 'Elevated API errors',
+          impact: 'major',
+          body: 'We are investigating.',
+          components: [{ id: apiId, status: 'major_outage' }],
+        },
+      }),
+    );
+
+  const campaign = {
+    channels: 'banner',
+    title: 'Billing run tonight',
+    body: 'Invoices go out at **midnight**.',
+    severity: 'info',
+    audience_type: 'all',
+    holdout_percent: '0',
+    email_send: 'start',
+    action: 'publish',
+  };
+
+  it('creates one campaign from a campaign form sent twice, and both lead to it', async () => {
+    const form = await formOn(browser, '/console/campaigns/new', '/console/campaigns');
+    expect(form._idempotency_key).toMatch(/^[0-9a-f-]{36}$/);
+    const location = await twice('/console/campaigns', { ...form, ...campaign });
+    expect(await count('campaigns')).toBe(1);
+    const [row] = rowsOf<{ id: string }>(await t.deps.db.execute(sql`select id from campaigns`));
+    expect(location).toMatch(new RegExp(`^/console/campaigns/${row?.id}\\?done=Published`));
+  });
+
+  it('opens one incident, schedules one maintenance and adds one component and one event', async () => {
+    const incident = await formOn(browser, '/console/status', '/console/status/incidents');
+    await twice('/console/status/incidents', {
+      ...incident,
+      name: 'Login failures',
+      body: 'We are on it.',
+      impact: 'major',
+      components: [apiId],
+      component_status: 'major_outage',
+    });
+    expect(await count('incidents')).toBe(1);
+
+    const maintenance = await formOn(browser, '/console/status', '/console/status/maintenances');
+    await twice('/console/status/maintenances', {
+      ...maintenance,
+      name: 'Database upgrade',
+      body: 'Read-only for an hour.',
+      scheduled_for: '2026-03-03T02:00',
+      scheduled_until: '2026-03-03T03:00',
+      components: [apiId],
+    });
+    expect(await count('incidents')).toBe(2);
+
+    const component = await formOn(browser, '/console/status', '/console/status/components');
+    await twice('/console/status/components', { ...component, name: 'Dashboard' });
+    expect(await count('status_components')).toBe(2);
+
+    const event = await formOn(browser, '/console/events/new', '/console/events');
+    await twice('/console/events', {
+      ...event,
+      kind: 'release',
+      title: 'Spring release',
+      starts_at: '2026-03-10T09:00',
+      ends_at: '2026-03-10T10:00',
+    });
+    expect(await count('events')).toBe(1);
+  });
+
+  it('emails subscribers once about an incident update sent twice', async () => {
+    await t.request('/status/subscriptions', {
+      method: 'POST',
+      json: { email: 'reader@example.com' },
+      key: null,
+    });
+    await sendStatusEmails(t.deps);
+    const [optIn] = (await readJson(await t.request('/v1/outbox?limit=200'))).data;
+    const confirm = /\/status\/subscriptions\/confirm\/[^\s\])]+/.exec(optIn?.text ?? '')?.[0];
+    expect((await t.request(confirm ?? '', { method: 'POST', key: null })).status).toBe(200);
+    const incident = await openIncident();
+    expect(await sendStatusEmails(t.deps)).toEqual({ sent: 1 });
+
+    const action = `/console/status/incidents/${incident.id}/updates`;
+    const form = await formOn(browser, '/console/status', action);
+    await twice(action, { ...form, status: 'identified', body: 'A bad deploy; rolling back.' });
+    expect(await sendStatusEmails(t.deps)).toEqual({ sent: 1 });
+    const updates = rowsOf<{ n: number }>(
+      await t.deps.db.execute(
+        sql`select count(*)::int as n from incident_updates where incident_id = ${incident.id}`,
+      ),
+    );
+    expect(updates[0]?.n).toBe(2);
+  });
+
+  it('posts one maintenance update and one reopening however often each is sent', async () => {
+    const maintenance = await readJson(
+      await t.request('/v1/status/maintenances', {
+        method: 'POST',
+        json: {
+          name: 'Database upgrade',
+          body: 'Read-only for an hour.',
+          scheduled_for: '2026-03-03T02:00:00Z',
+          scheduled_until: '2026-03-03T03:00:00Z',
+          components: [apiId],
+        },
+      }),
+    );
+    const updatesOf = async (id: string) =>
+      rowsOf<{ status: string }>(
+        await t.deps.db.execute(
+          sql`select status from incident_updates where incident_id = ${id} order by created_at, id`,
+        ),
+      ).map((row) => row.status);
+    const update = `/console/status/maintenances/${maintenance.id}/updates`;
+    await twice(update, {
+      ...(await formOn(browser, '/console/status', update)),
+      status: 'completed',
+      body: 'Called off.',
+    });
+    expect(await updatesOf(maintenance.id)).toEqual(['scheduled', 'completed']);
+
+    const reopen = `/console/status/maintenances/${maintenance.id}/reopen`;
+    await twice(reopen, {
+      ...(await formOn(browser, reopen, reopen)),
+      status: 'in_progress',
+      body: 'Back on.',
+    });
+    expect(await updatesOf(maintenance.id)).toEqual(['scheduled', 'completed', 'in_progress']);
+  });
+
+  it('keeps the key on a form sent back with errors, so the fixed form still creates once', async () => {
+    const form = await formOn(browser, '/console/campaigns/new', '/console/campaigns');
+    const refused = await browser.post('/console/campaigns', { ...form, ...campaign, title: '' });
+    expect(refused.status).toBe(400);
+    const markup = await refused.text();
+    expect(markup).toContain(`name="_idempotency_key" value="${form._idempotency_key}"`);
+    await twice('/console/campaigns', { ...form, ...campaign });
+    expect(await count('campaigns')).toBe(1);
+  });
+
+  it('previews without spending the key, then publishes once', async () => {
+    const form = await formOn(browser, '/console/campaigns/new', '/console/campaigns');
+    const preview = await browser.post('/console/campaigns', {
+      ...form,
+      ...campaign,
+      action: 'preview',
+    });
+    expect(preview.status).toBe(200);
+    expect(await preview.text()).toContain(`value="${form._idempotency_key}"`);
+    await twice('/console/campaigns', { ...form, ...campaign });
+    expect(await count('campaigns')).toBe(1);
+  });
+
+  it('refuses a key sent again with other contents with a 422, and creates nothing more', async () => {
+    const form = await formOn(browser, '/console/campaigns/new', '/console/campaigns');
+    expect((await browser.post('/console/campaigns', { ...form, ...campaign })).status).toBe(303);
+    const changed = await browser.post('/console/campaigns', {
+      ...form,
+      ...campaign,
+      title: 'Billing run tomorrow',
+    });
+    expect(changed.status).toBe(422);
+    expect(await changed.text()).toContain('This form was sent before');
+    expect(await count('campaigns')).toBe(1);
+  });
+
+  it('opens one incident when the same submit arrives twice at once', async () => {
+    const form = await formOn(browser, '/console/status', '/console/status/incidents');
+    const fields = {
+      ...form,
+      name: 'Login failures',
+      body: 'We are on it.',
+      impact: 'major',
+      components: [apiId],
+      component_status: 'major_outage',
+    };
+    const answers = await Promise.all([
+      browser.post('/console/status/incidents', fields),
+      browser.post('/console/status/incidents', fields),
+    ]);
+    expect(answers.map((answer) => answer.status)).toEqual([303, 303]);
+    expect(answers[1]?.headers.get('location')).toBe(answers[0]?.headers.get('location'));
+    expect(await count('incidents')).toBe(1);
+  });
+
+  it('creates one campaign when the same submit arrives twice at once', async () => {
+    const form = await formOn(browser, '/console/campaigns/new', '/console/campaigns');
+    const fields = { ...form, ...campaign };
+    const answers = await Promise.all([
+      browser.post('/console/campaigns', fields),
+      browser.post('/console/campaigns', fields),
+    ]);
+    expect(answers.map((answer) => answer.status)).toEqual([303, 303]);
+    expect(answers[1]?.headers.get('location')).toBe(answers[0]?.headers.get('location'));
+    expect(await count('campaigns')).toBe(1);
+  });
+});
