@@ -1,6 +1,9 @@
 import gamma from '@stdlib/random-base-gamma';
 import poisson from '@stdlib/random-base-poisson';
-import { estimateObservational } from '../../src/modules/impact/observational-estimate';
+import {
+  DEFAULT_DRAWS,
+  estimateObservational,
+} from '../../src/modules/impact/observational-estimate';
 import { HOURS_PER_WEEK, windowShares } from '../../src/modules/impact/week-shares';
 import { seededUniform } from './impact-campaigns';
 import { legacyObservational } from './impact-legacy';
@@ -146,7 +149,8 @@ function seriesSimulator(seed: number) {
       eventOverlap: Array.from(overlap),
       windowShares: shares,
       observed,
-      // The app's number of draws: fewer would judge noisier intervals than users get.
+      // As many as the app: fewer would judge noisier intervals than users get.
+      draws: DEFAULT_DRAWS,
       seed: seed * 7919 + index,
     });
     const legacy = legacyObservational({

@@ -58,6 +58,8 @@ export type ObservationalEstimate =
     }
   | { status: 'insufficient_data'; reason: string };
 
+/** Draws an estimate takes unless told otherwise: what the app and its accuracy bench use. */
+export const DEFAULT_DRAWS = 2_000;
 export const MIN_HISTORY_WEEKS = 52;
 export const historyTooShort = (weeks: number) =>
   `needs ${MIN_HISTORY_WEEKS} weeks of contacts before the campaign (a year, to learn the ` +
@@ -153,7 +155,7 @@ export function estimateObservational(input: ObservationalInput): ObservationalE
   const problem = poorFit(fitted.fit, n);
   if (problem) return { status: 'insufficient_data', reason: problem };
 
-  const wanted = input.draws ?? 2_000;
+  const wanted = input.draws ?? DEFAULT_DRAWS;
   const seed = input.seed ?? 1;
   // One stream for every model: a generator costs more to make than most models' draws.
   const random = {

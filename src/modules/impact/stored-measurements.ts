@@ -31,7 +31,7 @@ export const MEASUREMENT_METHOD_VERSION = 2;
  * The version of the observational estimator, which only campaigns without a holdout are
  * measured with: raise it alone with a change to the estimator, so campaigns with a holdout,
  * whose sums did not change, are not measured again.
- * 2: as of MEASUREMENT_METHOD_VERSION 2 (a recent shift's size has a normal prior).
+ * 1 and 2: as MEASUREMENT_METHOD_VERSION 1 and 2 (the estimates they stored).
  * 3: one random stream an estimate, not one for each model it draws from.
  */
 export const OBSERVATIONAL_METHOD_VERSION = 3;

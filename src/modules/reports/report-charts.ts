@@ -8,7 +8,17 @@ import {
 } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { SVGRenderer } from 'echarts/renderers';
+import LRU from 'zrender/lib/core/LRU.js';
 import { formatMoneyAxis } from './report-format';
+
+// Chart labels are users' reason names and titles: zrender, unpatched (patches/, applied by
+// `npm install`, skipped by --ignore-scripts), caches them in a plain object, and a label
+// '__proto__' writes onto Object.prototype for the whole process. Better not to start.
+if (Object.getPrototypeOf((new LRU(1) as unknown as { _map: object })._map) !== null) {
+  throw new Error(
+    'zrender is not patched (patches/zrender+6.1.0.patch): run npm install without --ignore-scripts',
+  );
+}
 
 echarts.use([
   BarChart,
