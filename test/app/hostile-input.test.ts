@@ -111,6 +111,20 @@ describe('hostile input gets a 4xx problem and changes nothing', () => {
         '"a\\\\\\"b":{"n":9007199254740992}}}]}',
       ['accounts.0.attributes.a\\"b.n', 'accounts.0.attributes.ids.1'],
     ],
+    [
+      'one beside a key repeated with another value (which JSON.parse takes)',
+      'PUT',
+      '/v1/accounts/acct-1',
+      '{"attributes":{"seats":1,"seats":2,"id":-12345678901234567890}}',
+      ['body'],
+    ],
+    [
+      'one under a key named __proto__',
+      'PUT',
+      '/v1/accounts/acct-1',
+      '{"attributes":{"__proto__":{"n":12345678901234567890}}}',
+      ['attributes.__proto__.n'],
+    ],
   ])(
     'refuses %s beyond ±(2^53 − 1), which JSON.parse would round, naming the field',
     async (_, method, url, body, paths) => {
