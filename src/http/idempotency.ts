@@ -106,6 +106,10 @@ export function idempotencyRecord(db: Db, apiKeyId: string, key: string) {
     release: async () => {
       await db.delete(idempotencyKeys).where(where);
     },
+    /** Frees the key unless its work committed: a repeat then learns the answer was lost. */
+    releaseUncommitted: async () => {
+      await db.delete(idempotencyKeys).where(and(where, eq(idempotencyKeys.workCommitted, false)));
+    },
   };
 }
 

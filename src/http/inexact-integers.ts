@@ -1,5 +1,8 @@
 import { isInteger, isLosslessNumber, isSafeNumber, parse } from 'lossless-json';
 
+/** A value read, linked to its parent: a path is built only for what is found. */
+type Node = { value: unknown; key: string | undefined; parent: Node | undefined };
+
 /**
  * The paths (raw keys and indexes) of integer literals (digits only, no fraction or exponent)
  * beyond ±Number.MAX_SAFE_INTEGER in `source`, which JSON.parse has already read without
@@ -15,25 +18,34 @@ export function inexactIntegerPaths(source: string, limit: number): string[][] {
   try {
     value = parse(source);
   } catch {
-    // lossless-json refuses what JSON.parse takes (a key repeated with another value): the
-    // number is somewhere in the body.
+    // lossless-json refuses what JSON.parse takes (a key repeated with another value, nesting
+    // past its stack): the number is somewhere in the body.
     return [[]];
   }
   const found: string[][] = [];
-  const stack: { value: unknown; path: string[] }[] = [{ value, path: [] }];
+  const stack: Node[] = [{ value, key: undefined, parent: undefined }];
   while (stack.length > 0 && found.length < limit) {
-    const { value, path } = stack.pop() as { value: unknown; path: string[] };
+    const node = stack.pop() as Node;
+    const { value } = node;
     if (isLosslessNumber(value)) {
-      if (isInteger(value.value) && !isSafeNumber(value.value)) found.push(path);
+      if (isInteger(value.value) && !isSafeNumber(value.value)) found.push(pathOf(node));
+    } else if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) {
+        stack.push({ value: value[i], key: String(i), parent: node });
+      }
     } else if (value !== null && typeof value === 'object') {
-      const entries = Array.isArray(value)
-        ? value.map((item, i) => [String(i), item])
-        : Object.entries(value);
-      for (let i = entries.length - 1; i >= 0; i--) {
-        const [key, item] = entries[i] as [string, unknown];
-        stack.push({ value: item, path: [...path, key] });
+      const keys = Object.keys(value);
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const key = keys[i] as string;
+        stack.push({ value: (value as Record<string, unknown>)[key], key, parent: node });
       }
     }
   }
   return found;
+}
+
+function pathOf(node: Node): string[] {
+  const path: string[] = [];
+  for (let at: Node | undefined = node; at?.key !== undefined; at = at.parent) path.push(at.key);
+  return path.reverse();
 }

@@ -23,7 +23,9 @@ export async function oncePerKey(
   answer: () => Promise<Response>,
 ): Promise<Response> {
   const key = values[ONE_TIME_KEY_FIELD];
-  if (!key) return answer();
+  // A preview only shows: claimed, it would turn the Publish sent before it answers into a
+  // "sent before with other contents".
+  if (!key || values.action === 'preview') return answer();
   if (!isUuid(key)) {
     throw new AppError('malformed_body', 'The form is damaged; reload the page and send it again.');
   }
@@ -38,11 +40,13 @@ export async function oncePerKey(
   try {
     answered = await stored.run(answer);
   } catch (error) {
-    await stored.release();
+    // Work that committed before the failure (an email queued, then a cache refresh threw)
+    // must not run again on a reload.
+    await stored.releaseUncommitted();
     throw error;
   }
   if (answered.status === 303) await stored.keep(answered);
-  else await stored.release();
+  else await stored.releaseUncommitted();
   return answered;
 }
 

@@ -213,6 +213,13 @@ describe('console forms that create something are carried out once per form', ()
     expect(await preview.text()).toContain(`value="${form._idempotency_key}"`);
     await twice('/console/campaigns', { ...form, ...campaign });
     expect(await count('campaigns')).toBe(1);
+    // A preview claims nothing, so one sent beside the Publish never turns it away.
+    const again = await browser.post('/console/campaigns', {
+      ...form,
+      ...campaign,
+      action: 'preview',
+    });
+    expect(again.status).toBe(200);
   });
 
   it('refuses a key sent again with other contents with a 422, and creates nothing more', async () => {

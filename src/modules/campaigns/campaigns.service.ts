@@ -1,7 +1,7 @@
-import { and, asc, desc, eq, lte, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, or, sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import type { Db } from '../../db/database';
-import { jsonParam } from '../../db/json-param';
+import { jsonParam, rowsOf } from '../../db/json-param';
 import { withinTransaction } from '../../db/retry-transaction';
 import {
   type CampaignChannel,
@@ -9,6 +9,7 @@ import {
   campaignAudit,
   campaigns,
   type EmailSettings,
+  emailDeliveries,
   events,
   exposures,
   type LocaleVariant,
@@ -223,16 +224,19 @@ export async function patchCampaign(
 }
 
 /**
- * Whether accounts were split into groups already: an email sent, or a held-out account's
- * moment passed (exposures planned for later are withdrawn and planned anew on a change).
+ * Whether accounts were split into groups already: an email due or gone (the sender records
+ * its exposures only once the provider answers), or a held-out account's moment passed.
+ * Sends and exposures planned for later are withdrawn and planned anew on a change.
  */
 async function splitAlready(tx: Db, campaignId: string, now: Date): Promise<boolean> {
-  const [found] = await tx
-    .select({ one: sql`1` })
-    .from(exposures)
-    .where(and(eq(exposures.campaignId, campaignId), lte(exposures.firstAt, now)))
-    .limit(1);
-  return found !== undefined;
+  const rows = rowsOf<{ split: boolean }>(
+    await tx.execute(sql`select
+      exists (select 1 from ${emailDeliveries} d where d.campaign_id = ${campaignId}
+        and d.scheduled_for <= ${now.toISOString()} and d.status <> 'cancelled')
+      or exists (select 1 from ${exposures} x where x.campaign_id = ${campaignId}
+        and x.first_at <= ${now.toISOString()}) as split`),
+  );
+  return rows[0]?.split === true;
 }
 
 function applyPatch(

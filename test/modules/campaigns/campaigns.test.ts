@@ -397,6 +397,27 @@ describe('campaigns', () => {
     expect((await patch(headsUp.id, { holdout_percent: 20, title: 'Sunday' })).status).toBe(200);
   });
 
+  it('answers 409 to a change of the holdout once its email is due, before the sender has run', async () => {
+    await accountsWithEmails(t, 5, 'due');
+    const due = await readJson(
+      await create({
+        channels: ['email'],
+        title: 'Maintenance on Sunday',
+        body: 'The dashboard is read-only from 02:00 to 04:00 UTC.',
+        audience: { type: 'all' },
+        holdout_percent: 0,
+        starts_at: '2026-03-08T00:00:00Z',
+        ends_at: '2026-03-08T04:00:00Z',
+        email: { template: 'announcement', send_at: '2026-03-03T09:00:00Z' },
+        publish: true,
+      }),
+    );
+    // Due: the sender may be sending it now, and records who got it only once it has.
+    t.clock.set('2026-03-03T09:01:00Z');
+    await expectProblem(await patch(due.id, { holdout_percent: 20 }), 409, 'conflict');
+    expect((await readJson(await t.request(`/v1/campaigns/${due.id}`))).holdout_percent).toBe(0);
+  });
+
   it('answers 409 to a change of the holdout or start of an active campaign, changes nothing, and takes them unchanged', async () => {
     const live = await readJson(await create({ ...banner, starts_at: undefined, publish: true }));
     t.clock.set('2026-03-02T10:00:00Z');
