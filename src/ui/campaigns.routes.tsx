@@ -246,7 +246,9 @@ campaignRoutes.post(
   formPost(campaignFromForm, {
     page: (c, state, problem) => showForm(c, state, NEW, problem),
     invalid: NOTHING_SAVED,
-    once: true,
+    // A preview only shows: claiming the key, it would turn away as "sent before with other
+    // contents" the Publish sent while it answers.
+    once: (values) => values.action !== 'preview',
     toField: formField,
     save: async (c, input, values) => {
       if (values.action === 'preview') {

@@ -62,9 +62,10 @@ export function formPost<T>(
     toField?: (path: string) => string;
     /**
      * The form creates or posts something and carries a one-time key (`PostForm`'s `once`):
-     * a repeat of a submit that was carried out leads where it led (`oncePerKey`).
+     * a repeat of a submit that was carried out leads where it led (`oncePerKey`). A function
+     * says which submits claim the key (not one that only shows, such as a preview).
      */
-    once?: true;
+    once?: true | ((values: Record<string, string>) => boolean);
   },
 ) {
   return async (c: ConsoleContext) => {
@@ -85,7 +86,8 @@ export function formPost<T>(
       }
       return next instanceof Response ? next : done(c, next.to, next.message);
     };
-    return spec.once ? oncePerKey(c, values, carryOut) : carryOut();
+    const claims = typeof spec.once === 'function' ? spec.once(values) : spec.once === true;
+    return claims ? oncePerKey(c, values, carryOut) : carryOut();
   };
 }
 

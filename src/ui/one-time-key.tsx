@@ -13,7 +13,7 @@ const POLL_MS = 50;
  * the signed-in API key; the form's key is a fresh uuid, so two people sharing an API key never
  * meet): the first submit runs `answer`; a repeat of it gets the redirect the first answered
  * with, and one arriving while the first runs waits for it. Only a redirect, the mark of work
- * done, is kept: a form shown again (errors, a preview) releases the key, so the fixed form
+ * done, is kept: a form shown again (with errors) releases the key, so the fixed form
  * sent with it is carried out. A form sent without a key (a page shown before keys existed)
  * runs as before, as an API request without `Idempotency-Key` does.
  */
@@ -23,9 +23,7 @@ export async function oncePerKey(
   answer: () => Promise<Response>,
 ): Promise<Response> {
   const key = values[ONE_TIME_KEY_FIELD];
-  // A preview only shows: claimed, it would turn the Publish sent before it answers into a
-  // "sent before with other contents".
-  if (!key || values.action === 'preview') return answer();
+  if (!key) return answer();
   if (!isUuid(key)) {
     throw new AppError('malformed_body', 'The form is damaged; reload the page and send it again.');
   }

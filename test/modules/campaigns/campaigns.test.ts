@@ -26,6 +26,19 @@ const banner = {
   holdout_percent: 10,
 };
 
+/** An email sent days before the maintenance it announces, to every account. */
+const headsUpEmail = (holdout: number) => ({
+  channels: ['email'],
+  title: 'Maintenance on Sunday',
+  body: 'The dashboard is read-only from 02:00 to 04:00 UTC.',
+  audience: { type: 'all' },
+  holdout_percent: holdout,
+  starts_at: '2026-03-08T00:00:00Z',
+  ends_at: '2026-03-08T04:00:00Z',
+  email: { template: 'announcement', send_at: '2026-03-03T09:00:00Z' },
+  publish: true,
+});
+
 describe('campaigns', () => {
   let t: TestApp;
   let opsKey: string;
@@ -366,19 +379,7 @@ describe('campaigns', () => {
 
   it('answers 409 to a change of the holdout once an email went out before the start, not while sends are planned', async () => {
     await accountsWithEmails(t, 20, 'heads-up');
-    const headsUp = await readJson(
-      await create({
-        channels: ['email'],
-        title: 'Maintenance on Sunday',
-        body: 'The dashboard is read-only from 02:00 to 04:00 UTC.',
-        audience: { type: 'all' },
-        holdout_percent: 10,
-        starts_at: '2026-03-08T00:00:00Z',
-        ends_at: '2026-03-08T04:00:00Z',
-        email: { template: 'announcement', send_at: '2026-03-03T09:00:00Z' },
-        publish: true,
-      }),
-    );
+    const headsUp = await readJson(await create(headsUpEmail(10)));
     // Planned only: the split is made again with the sends.
     expect((await patch(headsUp.id, { holdout_percent: 20 })).status).toBe(200);
     t.clock.set('2026-03-03T09:05:00Z');
@@ -399,19 +400,7 @@ describe('campaigns', () => {
 
   it('answers 409 to a change of the holdout once its email is due, before the sender has run', async () => {
     await accountsWithEmails(t, 5, 'due');
-    const due = await readJson(
-      await create({
-        channels: ['email'],
-        title: 'Maintenance on Sunday',
-        body: 'The dashboard is read-only from 02:00 to 04:00 UTC.',
-        audience: { type: 'all' },
-        holdout_percent: 0,
-        starts_at: '2026-03-08T00:00:00Z',
-        ends_at: '2026-03-08T04:00:00Z',
-        email: { template: 'announcement', send_at: '2026-03-03T09:00:00Z' },
-        publish: true,
-      }),
-    );
+    const due = await readJson(await create(headsUpEmail(0)));
     // Due: the sender may be sending it now, and records who got it only once it has.
     t.clock.set('2026-03-03T09:01:00Z');
     await expectProblem(await patch(due.id, { holdout_percent: 20 }), 409, 'conflict');
