@@ -235,6 +235,75 @@ describe('console forms that create something are carried out once per form', ()
     expect(await count('campaigns')).toBe(1);
   });
 
+  /**
+   * Runs `body` with `effect` done by a trigger at the commit of each transaction that adds a
+   * component (a deferred constraint trigger: the last thing before the commit), and a log of
+   * every component a transaction added, which the trigger keeps whatever `effect` does.
+   */
+  async function atComponentCommit(effect: string, body: () => Promise<void>) {
+    const db = t.deps.db;
+    await db.execute(sql`create table component_adds (name text not null)`);
+    await db.execute(
+      sql.raw(`create function at_component_commit() returns trigger language plpgsql as $$
+        begin
+          insert into component_adds values (new.name);
+          ${effect};
+          return null;
+        end $$`),
+    );
+    await db.execute(
+      sql`create constraint trigger at_component_commit after insert on status_components
+        deferrable initially deferred for each row execute function at_component_commit()`,
+    );
+    try {
+      await body();
+    } finally {
+      await db.execute(sql`drop trigger at_component_commit on status_components`);
+      await db.execute(sql`drop function at_component_commit`);
+      await db.execute(sql`drop table component_adds`);
+    }
+  }
+
+  it('frees the key of a submit that failed before its work committed, so sending it again adds once', async () => {
+    const form = await formOn(browser, '/console/status', '/console/status/components');
+    const fields = { ...form, name: 'Dashboard' };
+    await atComponentCommit(
+      // The commit fails as a full disk fails it: the component is not added.
+      "raise exception 'could not extend file' using errcode = 'disk_full'",
+      async () => {
+        const failed = await browser.post('/console/status/components', fields);
+        expect(failed.status).toBe(503);
+        expect(await count('status_components')).toBe(1);
+      },
+    );
+    const again = await browser.post('/console/status/components', fields);
+    expect(again.status).toBe(303);
+    expect(again.headers.get('location')).toMatch(/^\/console\/status\?done=Added/);
+    expect(await count('status_components')).toBe(2);
+  });
+
+  it('keeps the key of a submit that failed after its work committed, so a reload adds nothing', async () => {
+    const form = await formOn(browser, '/console/status', '/console/status/components');
+    const fields = { ...form, name: 'Dashboard' };
+    const adds = async () => count('component_adds');
+    await atComponentCommit(
+      // Deleted by another hand as it is added: it is gone when the route reads it back.
+      'delete from status_components where id = new.id',
+      async () => {
+        const failed = await browser.post('/console/status/components', fields);
+        expect(failed.status).toBe(404);
+        expect(await adds()).toBe(1);
+        // Past five minutes the first is taken to have stopped: its work committed, so the
+        // reload is told its answer was lost rather than adding the component again.
+        t.clock.set('2026-03-02T09:06:00Z');
+        const reload = await browser.post('/console/status/components', fields);
+        expect(reload.status).toBe(409);
+        expect(await reload.text()).toContain('its answer was lost');
+        expect(await adds()).toBe(1);
+      },
+    );
+  });
+
   it('opens one incident when the same submit arrives twice at once', async () => {
     const form = await formOn(browser, '/console/status', '/console/status/incidents');
     const fields = {
