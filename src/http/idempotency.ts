@@ -1,8 +1,9 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { and, eq, isNull, lt } from 'drizzle-orm';
+import { and, eq, isNull, lt, sql } from 'drizzle-orm';
 import type { MiddlewareHandler } from 'hono';
 import type { Db } from '../db/database';
+import { rowsOf } from '../db/json-param';
 import { idempotencyKeys } from '../db/schema';
 import { withTransactionStep } from '../db/transaction-step';
 import type { AppEnv } from './app-env';
@@ -74,12 +75,19 @@ export function idempotencyRecord(db: Db, apiKeyId: string, key: string) {
      * running, or its answer was lost.
      */
     async claim(requestHash: string, now: Date): Promise<Response | undefined> {
-      const claim = () =>
-        db
-          .insert(idempotencyKeys)
-          .values({ apiKeyId, key, requestHash, createdAt: now })
-          .onConflictDoNothing()
-          .returning({ key: idempotencyKeys.key });
+      // Inserted only when no row is there: a key still running has its row locked by the
+      // first request's transaction (the commit mark), and an insert meeting that row would
+      // wait for the transaction, holding a pooled connection (up to the statement timeout),
+      // where `not exists` reads the row as committed and goes on at once.
+      const claim = async () =>
+        rowsOf<{ key: string }>(
+          await db.execute(sql`
+            insert into ${idempotencyKeys} (api_key_id, key, request_hash, created_at)
+            select ${apiKeyId}::uuid, ${key}, ${requestHash}, ${now.toISOString()}::timestamptz
+            where not exists (select from ${idempotencyKeys} where ${where})
+            on conflict do nothing
+            returning key`),
+        );
       if ((await claim()).length > 0) return undefined;
       const answer = await replay(db, apiKeyId, key, requestHash, now);
       if (answer) return answer;

@@ -4,7 +4,9 @@ import { rowsOf } from '../../src/db/json-param';
 import { sendStatusEmails } from '../../src/modules/status/subscribers/status-subscriptions.service';
 import { consoleClient } from '../helpers/console-client';
 import { readJson } from '../helpers/read-json';
+import { signal } from '../helpers/signal';
 import { startTestApp, type TestApp } from '../helpers/test-app';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 
 type Browser = ReturnType<typeof consoleClient>;
 type Fields = Record<string, string | string[]>;
@@ -28,9 +30,11 @@ async function formOn(browser: Browser, path: string, action: string): Promise<F
 describe('console forms that create something are carried out once per form', () => {
   let t: TestApp;
   let browser: Browser;
+  let database: TestDatabase;
   let apiId: string;
   beforeAll(async () => {
-    t = await startTestApp();
+    database = await createTestDatabase();
+    t = await startTestApp({ database });
     browser = consoleClient(t);
     await browser.signIn(await t.keyFor('ops'));
   });
@@ -303,6 +307,56 @@ describe('console forms that create something are carried out once per form', ()
       },
     );
   });
+
+  // A pool is Postgres's: PGlite is one connection in the process.
+  it.skipIf(!process.env.TEST_DATABASE_URL)(
+    'answers other pages while more repeats than the pool holds wait for the first submit',
+    async () => {
+      const form = await formOn(browser, '/console/status', '/console/status/components');
+      const fields = { ...form, name: 'Dashboard' };
+      const other = await database.openAnother();
+      const locked = signal();
+      const release = signal();
+      // Another instance's long write holds the table: the first submit's transaction waits.
+      const holder = other.db.transaction(async (tx) => {
+        await tx.execute(sql`lock table status_components in exclusive mode`);
+        locked.fire();
+        await release.fired;
+      });
+      try {
+        await locked.fired;
+        const first = browser.post('/console/status/components', fields);
+        const waitingOnLock = async () =>
+          rowsOf<{ n: number }>(
+            await other.db.execute(sql`
+              select count(*)::int as n from pg_stat_activity
+              where datname = current_database() and wait_event_type = 'Lock'`),
+          )[0]?.n;
+        while ((await waitingOnLock()) === 0);
+        // More repeats than the test database's pool of four connections.
+        const repeats = Array.from({ length: 5 }, () =>
+          browser.post('/console/status/components', fields),
+        );
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const page = browser.get('/console/status').then((answer) => answer.status);
+        const starved = new Promise((resolve) => setTimeout(resolve, 5_000, 'no answer'));
+        expect(await Promise.race([page, starved])).toBe(200);
+        // Only the first waits on a lock; the repeats wait between short reads.
+        expect(await waitingOnLock()).toBe(1);
+        release.fire();
+        await holder;
+        const answers = await Promise.all([first, ...repeats]);
+        expect(answers.map((answer) => answer.status)).toEqual([303, 303, 303, 303, 303, 303]);
+        const places = new Set(answers.map((answer) => answer.headers.get('location')));
+        expect(places.size).toBe(1);
+        expect(await count('status_components')).toBe(2);
+      } finally {
+        release.fire();
+        await holder;
+        await other.close();
+      }
+    },
+  );
 
   it('opens one incident when the same submit arrives twice at once', async () => {
     const form = await formOn(browser, '/console/status', '/console/status/incidents');
