@@ -17,25 +17,21 @@ export function campaignStatus(
  * Why a campaign in `status` cannot take this change (a conflict with its state, answered 409),
  * or undefined: an ended or cancelled campaign takes none, `status` must be a step of the
  * lifecycle from where the campaign is, an active one keeps the start it started with, and
- * one that has `reached` accounts (active, or emailed before its start) keeps its holdout.
+ * the holdout `moves` only before accounts were split (not active, nor `reached` by an email
+ * before its start).
  * These values are well formed; what refuses them is the campaign's state, so they are
  * decided here rather than as invalid fields.
  */
 export function lifecycleConflict(
   status: CampaignStatus,
-  change: Pick<CampaignPatch, 'status' | 'holdout_percent' | 'starts_at'>,
-  current: Pick<CampaignRow, 'holdoutPercent' | 'startsAt'>,
-  reached = false,
+  change: Pick<CampaignPatch, 'status' | 'starts_at'>,
+  current: Pick<CampaignRow, 'startsAt'>,
+  holdout: { moves: boolean; reached: boolean },
 ): string | undefined {
   if (status === 'ended') return 'The campaign has ended; it can no longer change.';
   if (status === 'cancelled') return 'The campaign was cancelled; it can no longer change.';
-  const holdout = change.holdout_percent;
   // Moving accounts between groups after exposure would corrupt the measurement.
-  if (
-    (status === 'active' || reached) &&
-    holdout !== undefined &&
-    holdout !== current.holdoutPercent
-  ) {
+  if (holdout.moves && (status === 'active' || holdout.reached)) {
     return status === 'active'
       ? 'The campaign is active; its holdout_percent cannot change once accounts are split into groups.'
       : 'The campaign’s email has gone out already; its holdout_percent cannot change once ' +

@@ -205,7 +205,7 @@ export async function patchCampaign(
     const holdoutMoves =
       change.holdout_percent !== undefined && change.holdout_percent !== row.holdoutPercent;
     const reached = status === 'scheduled' && holdoutMoves && (await splitAlready(tx, id, now));
-    const conflict = lifecycleConflict(status, change, row, reached);
+    const conflict = lifecycleConflict(status, change, row, { moves: holdoutMoves, reached });
     if (conflict) throw new AppError('conflict', conflict);
     const next = applyPatch(row, change, status, now);
     const [updated] = await tx
