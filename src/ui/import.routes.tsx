@@ -269,7 +269,7 @@ importRoutes.post(
         const run = await startImportRun(deps, {
           formToken: token,
           apiKeyId: c.var.session.principal.keyId,
-          fileName: file.name || 'upload.csv',
+          fileName: file.name,
           upload,
           options,
           rowsTotal: rows,
@@ -279,10 +279,12 @@ importRoutes.post(
           handedOver = true;
           deps.background(() => runImport(deps, run.id, checked.batches));
         }
+        // The run's page names the file (cut short, from the run): its name, as long as the
+        // sender likes, stays out of the redirect.
         return {
           to: runPath(run.id),
           message: run.started
-            ? `${file.name || 'The file'} is read: ${countOf(rows, 'row')} to import.`
+            ? `The file is read: ${countOf(rows, 'row')} to import.`
             : ALREADY_STARTED,
         };
       } finally {

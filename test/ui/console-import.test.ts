@@ -121,7 +121,7 @@ describe('importing tickets from the console', () => {
       { name: 'nyc.csv', text: csv },
     );
     expect(decodeURIComponent(response.headers.get('location') ?? '')).toContain(
-      'nyc.csv is read: 300 rows to import.',
+      'The file is read: 300 rows to import.',
     );
     const page = await resultOf(response);
     expect(page).toContain('<h1>Imported nyc.csv</h1>');
@@ -152,6 +152,25 @@ describe('importing tickets from the console', () => {
     );
     expect(again).toContain('Imported 300 rows: 0 new tickets, 300 already known.');
     expect(await ticketCount()).toBe(300);
+  });
+
+  it('keeps a file name of 100,000 characters out of the redirect, and shows it cut short', async () => {
+    const name = `${'é'.repeat(100_000 - 4)}.csv`;
+    const response = await upload(
+      { _csrf: csrf, source: 'long-name', map: '', on_error: 'reject' },
+      { name, text: 'external_id,reason,created_at\nL1,Billing,2025-01-02\n' },
+    );
+    expect(response.headers.get('location')?.length).toBeLessThan(2_000);
+    const page = await resultOf(response);
+    expect(page).toContain('Imported 1 row: 1 new ticket, 0 already known.');
+    const [run] = rowsOf<{ file_name: string }>(
+      await t.deps.db.execute(
+        sql`select file_name from ticket_imports where options->>'source' = 'long-name'`,
+      ),
+    );
+    expect(run?.file_name).toBe(`${'é'.repeat(199)}…`);
+    expect(page).toContain(`<h1>Imported ${run?.file_name}</h1>`);
+    expect(page.length).toBeLessThan(100_000);
   });
 
   it('tells tickets changed since an earlier import from those already known', async () => {

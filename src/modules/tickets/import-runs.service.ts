@@ -4,6 +4,7 @@ import { retryingTransaction } from '../../db/retry-transaction';
 import { type TicketImportRow, ticketImports } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { AppError, type FieldError } from '../../http/app-error';
+import { cutToLength, displayLine } from '../../lib/display-line';
 import { type CsvBatch, csvBatches, type ImportOptions } from './csv-batches';
 import { gunzippedCsv } from './gunzip';
 import { keepErrors } from './import.service';
@@ -20,6 +21,15 @@ const MAX_ATTEMPTS = 3;
 const MAX_REASONS = 500;
 
 export type ImportRun = Omit<TicketImportRow, 'upload'>;
+
+/** Longer than any real export's name; a name is shown in titles and lists, never used. */
+const MAX_FILE_NAME = 200;
+
+/** An uploaded file's name as kept and shown: on one line, cut short past `MAX_FILE_NAME`. */
+export function shownFileName(name: string): string {
+  const line = displayLine(name) || 'upload.csv';
+  return line.length <= MAX_FILE_NAME ? line : `${cutToLength(line, MAX_FILE_NAME - 1)}…`;
+}
 
 /** A .csv or a .csv.gz as uploaded: gzip starts with these two bytes, whatever the name. */
 export function csvOfUpload(deps: Deps, upload: Uint8Array): ReadableStream<Uint8Array> {
@@ -85,6 +95,7 @@ export async function startImportRun(
       createdAt: deps.clock.now(),
       progressAt: deps.clock.now(),
       ...input,
+      fileName: shownFileName(input.fileName),
       upload: Buffer.from(input.upload).toString('base64'),
     })
     .onConflictDoNothing({ target: ticketImports.formToken })
