@@ -34,6 +34,23 @@ const CONNECTION_CODES = new Set([
 // serialization failures and deadlocks, a lock wait given up, a read-only standby.
 const TRANSIENT_STATES = /^(08|53|57|40001|40P01|55P03|25006)/;
 
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * Whether a database error is a unique violation of the named constraint (postgres.js names
+ * it `constraint_name`, PGlite `constraint`).
+ */
+export function violatesUnique(error: unknown, constraint: string): boolean {
+  if (postgresCode(error) !== UNIQUE_VIOLATION) return false;
+  for (let current = error; current instanceof Error; current = current.cause) {
+    const named =
+      ('constraint_name' in current && current.constraint_name) ||
+      ('constraint' in current && current.constraint);
+    if (named) return named === constraint;
+  }
+  return false;
+}
+
 /** What kind of failure a database error is, for the HTTP layer to answer (see `asAppError`). */
 export type DatabaseFailure = 'transient' | 'bad_value' | 'conflict';
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../src/db/json-param';
 import { createCampaign } from '../helpers/campaigns';
 import { consoleClient } from '../helpers/console-client';
+import { raceForComponentName } from '../helpers/racing-name';
 import { readJson } from '../helpers/read-json';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 
@@ -174,6 +175,30 @@ describe('console forms that cannot be done', () => {
     expect(markup).toMatch(/<p class="flash bad" role="alert">Not changed: /);
     expect(markup).toContain('<h1>Stale</h1>');
     expect((await readJson(await t.request(`/v1/campaigns/${id}`))).status).toBe('cancelled');
+  });
+
+  it('says a component name is taken alike, whether checked first or raced past the check: 409 at the name', async () => {
+    const { browser, csrf } = await admin();
+    const add = async (name: string) => {
+      const response = await browser.post('/console/status/components', { _csrf: csrf, name });
+      expect(response.status, name).toBe(409);
+      const markup = await response.text();
+      expect(markup, name).toContain(
+        `<p class="flash bad" role="alert">A component is already named ${name}; nothing was saved.</p>`,
+      );
+      expect(markup, name).toMatch(
+        new RegExp(`id="[\\w-]*name-error">a component is already named ${name}<`),
+      );
+    };
+    const before = await count('status_components');
+    await add('API');
+    const undo = await raceForComponentName(t.deps.db, 'Billing');
+    try {
+      await add('Billing');
+    } finally {
+      await undo();
+    }
+    expect(await count('status_components')).toBe(before);
   });
 
   it('answers a mistyped console address with a console page, the bar shown when signed in', async () => {

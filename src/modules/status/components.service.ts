@@ -1,6 +1,7 @@
 import { and, asc, eq, ne } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import type { Db } from '../../db/database';
+import { violatesUnique } from '../../db/database-errors';
 import { retryingTransaction } from '../../db/retry-transaction';
 import {
   type ComponentStatus,
@@ -43,35 +44,58 @@ async function checkGroup(db: Db, groupId: string | null | undefined, isGroup: b
   if (!group?.isGroup) throw fieldError('group_id', `no component group has id ${groupId}`);
 }
 
+/**
+ * A name in use is a conflict with stored data (409), as other such conflicts are, and the
+ * same answer whether the check below saw it or the table's unique name refused a request
+ * that raced past the check.
+ */
+const nameTaken = (name: string) =>
+  new AppError('conflict', `A component is already named ${name}; nothing was saved.`, [
+    { location: 'body', path: 'name', message: `a component is already named ${name}` },
+  ]);
+
 async function checkNameFree(db: Db, name: string, exceptId?: string) {
   const [taken] = await db
     .select({ id: statusComponents.id })
     .from(statusComponents)
     .where(eq(statusComponents.name, name));
-  if (taken && taken.id !== exceptId)
-    throw fieldError('name', `a component is already named ${name}`);
+  if (taken && taken.id !== exceptId) throw nameTaken(name);
 }
+
+/** `write`, with the name it gives refused as `checkNameFree` refuses it when taken meanwhile. */
+async function namingUniquely<T>(name: string | undefined, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (name !== undefined && violatesUnique(error, NAME_CONSTRAINT)) throw nameTaken(name);
+    throw error;
+  }
+}
+
+const NAME_CONSTRAINT = 'status_components_name_unique';
 
 export async function createComponent(deps: Deps, input: ComponentInput): Promise<ComponentView> {
   await checkGroup(deps.db, input.group_id, input.group ?? false);
   await checkNameFree(deps.db, input.name);
   const now = deps.clock.now();
   // In a transaction of its own, so a retry with the same Idempotency-Key knows it committed.
-  const [row] = await retryingTransaction(deps.db, (tx) =>
-    tx
-      .insert(statusComponents)
-      .values({
-        id: uuidv7(),
-        name: input.name,
-        description: input.description ?? null,
-        isGroup: input.group ?? false,
-        groupId: input.group_id ?? null,
-        position: input.position ?? 0,
-        onlyShowIfDegraded: input.only_show_if_degraded ?? false,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .returning(),
+  const [row] = await namingUniquely(input.name, () =>
+    retryingTransaction(deps.db, (tx) =>
+      tx
+        .insert(statusComponents)
+        .values({
+          id: uuidv7(),
+          name: input.name,
+          description: input.description ?? null,
+          isGroup: input.group ?? false,
+          groupId: input.group_id ?? null,
+          position: input.position ?? 0,
+          onlyShowIfDegraded: input.only_show_if_degraded ?? false,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .returning(),
+    ),
   );
   if (!row) throw new Error('insert into status_components returned no row');
   return componentView(deps, row.id);
@@ -114,8 +138,7 @@ export async function updateComponent(
     if (renamed) await followRenamedComponent(deps, db, existing.name, renamed, actor);
   };
   // Open banners name components in their audience: a rename changes them with it.
-  if (renamed) await changeStatus(deps, write);
-  else await write(deps.db);
+  await namingUniquely(patch.name, () => (renamed ? changeStatus(deps, write) : write(deps.db)));
   return componentView(deps, id);
 }
 

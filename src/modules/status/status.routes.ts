@@ -32,6 +32,8 @@ const incidentResponse = (description: string) => ({
   content: json(StatuspageIncidentSchema),
 });
 
+const NAME_TAKEN = 'A component is already named so (`errors[]` names `name`); nothing was saved.';
+
 const createComponentRoute = defineRoute({
   access: ops,
   method: 'post',
@@ -40,7 +42,10 @@ const createComponentRoute = defineRoute({
   tags,
   summary: 'Add a component (or a group of components)',
   request: { body: { required: true, content: json(ComponentInputSchema) } },
-  responses: { 201: { description: 'Created', content: json(ComponentSchema) } },
+  responses: {
+    201: { description: 'Created', content: json(ComponentSchema) },
+    409: problemResponse(NAME_TAKEN),
+  },
 });
 
 const listComponentsRoute = defineRoute({
@@ -64,6 +69,7 @@ const patchComponentRoute = defineRoute({
   responses: {
     200: { description: 'Updated', content: json(ComponentSchema) },
     404: problemResponse('No such component.'),
+    409: problemResponse(NAME_TAKEN),
   },
 });
 

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { expectProblem } from '../../helpers/problem';
+import { raceForComponentName } from '../../helpers/racing-name';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 
@@ -922,6 +923,43 @@ describe('status: components, incidents, maintenance and the public Statuspage A
       );
       expect(policy.split('; '), path).toContain('frame-ancestors *');
       expect(await page.text(), path).not.toMatch(/<script(?![^>]*\bsrc="\/)/);
+    }
+  });
+
+  it('answers a component name taken already as one taken by a racing request: a 409 naming the field', async () => {
+    const components = async () =>
+      (await readJson(await t.request('/v1/status/components'))).data.map(
+        (c: { name: string }) => c.name,
+      );
+    const create = (name: string) =>
+      t.request('/v1/status/components', { method: 'POST', json: { name } });
+    const rename = (name: string) =>
+      t.request(`/v1/status/components/${dashboard.id}`, { method: 'PATCH', json: { name } });
+    const expectNameTaken = async (response: Response, name: string) => {
+      const problem = await expectProblem(response, 409, 'conflict');
+      expect(problem.errors).toEqual([
+        { location: 'body', path: 'name', message: `a component is already named ${name}` },
+      ]);
+      return problem;
+    };
+    const taken = await expectNameTaken(await create('API'), 'API');
+    await expectNameTaken(await rename('API'), 'API');
+
+    const undo = await raceForComponentName(t.deps.db, 'Billing');
+    try {
+      const raced = await expectNameTaken(await create('Billing'), 'Billing');
+      expect(raced.detail).toBe(taken.detail.replace('API', 'Billing'));
+      await expectNameTaken(await rename('Billing'), 'Billing');
+    } finally {
+      await undo();
+    }
+    expect(await components()).toEqual(['Core', 'API', 'Dashboard']);
+
+    // Requests racing for a name for real: one makes it, each other is told as above.
+    const answers = await Promise.all(Array.from({ length: 6 }, () => create('Search')));
+    expect(answers.filter((answer) => answer.status === 201)).toHaveLength(1);
+    for (const answer of answers.filter((answer) => answer.status !== 201)) {
+      await expectNameTaken(answer, 'Search');
     }
   });
 
