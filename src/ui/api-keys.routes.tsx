@@ -5,6 +5,7 @@ import { CreateApiKeySchema } from '../modules/auth/api-keys.routes';
 import {
   type ApiKeyView,
   createApiKey,
+  getApiKey,
   listApiKeys,
   revokeApiKey,
 } from '../modules/auth/api-keys.service';
@@ -61,7 +62,27 @@ const KeyTable = (props: { keys: ApiKeyView[]; csrf: string; selfId: string }) =
   />
 );
 
-type Extra = { created?: { key: string; apiKey: ApiKeyView } };
+type Extra = { created?: { key: string; apiKey: ApiKeyView }; sentBefore?: ApiKeyView };
+
+/** Where a repeat of the submit that created `apiKey` leads: the page naming it, no secret. */
+const sentBeforePath = (apiKey: ApiKeyView) => `/console/api-keys?sent_before=${apiKey.id}`;
+
+/** The key a repeated create form made, as `sentBeforePath` names it. */
+async function keySentBefore(c: ConsoleContext): Promise<ApiKeyView | undefined> {
+  const id = c.req.query('sent_before');
+  return id && isUuid(id) ? getApiKey(c.var.deps, id) : undefined;
+}
+
+const SentBefore = ({ apiKey }: { apiKey: ApiKeyView }) => (
+  <Card id="sent-before" title="This form was sent before">
+    <Message flash={{ ok: false, text: 'It created a key then; no other key was created now.' }} />
+    <p>
+      It created the {apiKey.role} key "{apiKey.name}" (<code>{apiKey.prefix}…</code>)
+      {apiKey.revoked_at ? ', revoked since' : ''}. Its secret was shown only once, on the page that
+      answered it, and is not stored. If it was lost, revoke it and create another.
+    </p>
+  </Card>
+);
 
 async function keysPage(
   c: ConsoleContext,
@@ -92,6 +113,7 @@ async function keysPage(
         title="API keys"
         meta="Keys are shown once, when created; only their hash is stored."
       />
+      {extra.sentBefore ? <SentBefore apiKey={extra.sentBefore} /> : ''}
       {extra.created ? (
         <Card
           id="new-key"
@@ -108,7 +130,7 @@ async function keysPage(
         ''
       )}
       <Card id="create" title="Create a key">
-        <PostForm action="/console/api-keys" csrf={session.csrfToken} class="narrow">
+        <PostForm action="/console/api-keys" csrf={session.csrfToken} class="narrow" once={form}>
           <TextField state={form} name="name" label="Name" hint="who or what uses it" required />
           <SelectField
             state={form}
@@ -138,7 +160,9 @@ async function keysPage(
   );
 }
 
-apiKeyRoutes.get('/console/api-keys', admin, (c) => keysPage(c));
+apiKeyRoutes.get('/console/api-keys', admin, async (c) =>
+  keysPage(c, undefined, undefined, { sentBefore: await keySentBefore(c) }),
+);
 
 apiKeyRoutes.post(
   '/console/api-keys',
@@ -148,6 +172,7 @@ apiKeyRoutes.post(
     {
       page: (c, state, problem) => keysPage(c, state, problem),
       invalid: 'Fix the fields marked below; no key was created.',
+      once: true,
       save: async (c, input) => {
         const { principal } = c.var.session;
         const created = await createApiKey(c.var.deps, { ...input, createdBy: principal.keyId });
@@ -156,9 +181,17 @@ apiKeyRoutes.post(
           role: created.apiKey.role,
           by: principal.prefix,
         });
-        // The secret goes in this response only: a redirect would have to carry it.
+        // The secret goes in this response only: a redirect would have to carry it. A repeat
+        // of the submit is led to the key instead (kept, this answer never is).
         c.header('Cache-Control', 'no-store');
-        return keysPage(c, emptyForm({ role: input.role }), undefined, { created });
+        return {
+          shownOnce: await keysPage(c, emptyForm({ role: input.role }), undefined, { created }),
+          // Not c.redirect: it would set Location on the page shown now too.
+          repeat: new Response(null, {
+            status: 303,
+            headers: { location: sentBeforePath(created.apiKey) },
+          }),
+        };
       },
     },
   ),

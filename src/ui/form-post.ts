@@ -8,7 +8,7 @@ import {
   knownFailure,
   postedForm,
 } from './console-router';
-import { oncePerKey } from './one-time-key';
+import { type CarriedOut, firstAnswer, oncePerKey, type ShownOnce } from './one-time-key';
 
 /** A form's fields made into a service's input, or the message for each field that is wrong. */
 export type Parsed<T> = { data: T } | { errors: Record<string, string> };
@@ -52,12 +52,15 @@ export function formPost<T>(
     ) => Response | Promise<Response>;
     /** The flash when fields are wrong, e.g. "The event was not added." */
     invalid: string;
-    /** Calls the service; says where to go next and what to say there (or answers itself). */
+    /**
+     * Calls the service; says where to go next and what to say there (or answers itself, or
+     * answers the first submit only, see `ShownOnce`).
+     */
     save: (
       c: ConsoleContext,
       data: T,
       values: Record<string, string>,
-    ) => Promise<{ to: string; message: string } | Response>;
+    ) => Promise<{ to: string; message: string } | Response | ShownOnce>;
     /** A service error's field paths, as the form's field names. */
     toField?: (path: string) => string;
     /**
@@ -76,18 +79,20 @@ export function formPost<T>(
       const errors = { ...('errors' in parsed ? parsed.errors : {}), ...unstorable };
       return spec.page(c, { values, errors }, { status: 400, summary: spec.invalid });
     }
-    const carryOut = async () => {
-      let next: { to: string; message: string } | Response;
+    const carryOut = async (): Promise<CarriedOut> => {
+      let next: { to: string; message: string } | Response | ShownOnce;
       try {
         next = await spec.save(c, parsed.data, values);
       } catch (error) {
         const { errors, summary, status } = fieldMessages(knownFailure(c, error), spec.toField);
         return spec.page(c, { values, errors }, { status, summary });
       }
-      return next instanceof Response ? next : done(c, next.to, next.message);
+      return next instanceof Response || 'shownOnce' in next
+        ? next
+        : done(c, next.to, next.message);
     };
     const claims = typeof spec.once === 'function' ? spec.once(values) : spec.once === true;
-    return claims ? oncePerKey(c, values, carryOut) : carryOut();
+    return claims ? oncePerKey(c, values, carryOut) : firstAnswer(await carryOut());
   };
 }
 

@@ -9,21 +9,34 @@ const WAIT_FOR_FIRST_MS = 10_000;
 const POLL_MS = 50;
 
 /**
+ * An answer for the first submit only, as it shows a secret that is stored nowhere (a new API
+ * key's): a repeat of the submit is led by `repeat`, a redirect to what the first made.
+ */
+export type ShownOnce = { shownOnce: Response; repeat: Response };
+
+/** What a submit's work answers: a response any repeat may get again, or one shown once. */
+export type CarriedOut = Response | ShownOnce;
+
+/** The answer for the submit that did the work. */
+export const firstAnswer = (answered: CarriedOut) =>
+  answered instanceof Response ? answered : answered.shownOnce;
+
+/**
  * Carries out a form's submit once per one-time key, with the API's idempotency keys (under
  * the signed-in API key; the form's key is a fresh uuid, so two people sharing an API key never
  * meet): the first submit runs `answer`; a repeat of it gets the redirect the first answered
- * with, and one arriving while the first runs waits for it. Only a redirect, the mark of work
- * done, is kept: a form shown again (with errors) releases the key, so the fixed form
+ * with, and one arriving while the first runs waits for it (an answer shown once is never
+ * kept: its `repeat` is). Only a redirect, the mark of work done, is kept: a form shown again (with errors) releases the key, so the fixed form
  * sent with it is carried out. A form sent without a key (a page shown before keys existed)
  * runs as before, as an API request without `Idempotency-Key` does.
  */
 export async function oncePerKey(
   c: ConsoleContext,
   values: Record<string, string>,
-  answer: () => Promise<Response>,
+  answer: () => Promise<CarriedOut>,
 ): Promise<Response> {
   const key = values[ONE_TIME_KEY_FIELD];
-  if (!key) return answer();
+  if (!key) return firstAnswer(await answer());
   if (!isUuid(key)) {
     throw new AppError('malformed_body', 'The form is damaged; reload the page and send it again.');
   }
@@ -34,7 +47,7 @@ export async function oncePerKey(
   const claimed = await claimWaiting(() => stored.claim(requestHash, clock.now()));
   if (claimed === 'sent with other contents') return sentWithOtherContents(c);
   if (claimed) return claimed;
-  let answered: Response;
+  let answered: CarriedOut;
   try {
     answered = await stored.run(answer);
   } catch (error) {
@@ -43,9 +56,10 @@ export async function oncePerKey(
     await stored.releaseUncommitted();
     throw error;
   }
-  if (answered.status === 303) await stored.keep(answered);
+  const repeat = answered instanceof Response ? answered : answered.repeat;
+  if (repeat.status === 303) await stored.keep(repeat);
   else await stored.releaseUncommitted();
-  return answered;
+  return firstAnswer(answered);
 }
 
 /** The fields that make the submit what it is, in a fixed order (not the session's token). */

@@ -389,3 +389,81 @@ describe('console forms that create something are carried out once per form', ()
     expect(await count('campaigns')).toBe(1);
   });
 });
+
+describe('the console’s API key form, whose answer shows a secret once', () => {
+  let t: TestApp;
+  let admin: Browser;
+  beforeAll(async () => {
+    t = await startTestApp();
+    admin = consoleClient(t);
+    await admin.signIn(t.adminKey);
+  });
+  afterAll(() => t.close());
+
+  const keysNamed = async (name: string) =>
+    rowsOf<{ id: string; prefix: string }>(
+      await t.deps.db.execute(sql`select id, prefix from api_keys where name = ${name}`),
+    );
+  const secretOn = (markup: string) => /id="new-key-secret">([^<]+)</.exec(markup)?.[1] ?? '';
+
+  it('creates one key from a form sent twice; the repeat names it and says its secret was shown once', async () => {
+    const form = await formOn(admin, '/console/api-keys', '/console/api-keys');
+    expect(form._idempotency_key).toMatch(/^[0-9a-f-]{36}$/);
+    const fields = { ...form, name: 'billing backend', role: 'app' };
+    const first = await admin.post('/console/api-keys', fields);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('cache-control')).toBe('no-store');
+    expect(first.headers.get('location')).toBeNull();
+    const secret = secretOn(await first.text());
+    expect(secret).toMatch(/^fst_/);
+
+    const again = await admin.post('/console/api-keys', fields);
+    expect(again.status).toBe(303);
+    const keys = await keysNamed('billing backend');
+    expect(keys).toHaveLength(1);
+    const page = await (await admin.get(again.headers.get('location') ?? '')).text();
+    expect(page).toContain('This form was sent before');
+    expect(page).toContain(
+      `the app key &quot;billing backend&quot; (<code>${keys[0]?.prefix}…</code>)`,
+    );
+    expect(page).toContain('Its secret was shown only once');
+    expect(page).toContain('revoke it and create another');
+    expect(page).not.toContain(secret);
+    expect(page).not.toContain('id="new-key-secret"');
+
+    // The secret is kept nowhere but in the answer that showed it, nor logged.
+    const stored = await t.deps.db.execute(sql`select * from idempotency_keys`);
+    expect(JSON.stringify(rowsOf(stored))).not.toContain(secret);
+    expect(t.logs.join('\n')).not.toContain(secret);
+  });
+
+  it('creates one key when the same submit arrives twice at once, showing its secret to one', async () => {
+    const form = await formOn(admin, '/console/api-keys', '/console/api-keys');
+    const fields = { ...form, name: 'search backend', role: 'app' };
+    const answers = await Promise.all([
+      admin.post('/console/api-keys', fields),
+      admin.post('/console/api-keys', fields),
+    ]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 303]);
+    expect(await keysNamed('search backend')).toHaveLength(1);
+  });
+
+  it('keeps the key on a form sent back with errors, so the fixed form still creates once', async () => {
+    const form = await formOn(admin, '/console/api-keys', '/console/api-keys');
+    const refused = await admin.post('/console/api-keys', { ...form, name: '', role: 'app' });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain(`value="${form._idempotency_key}"`);
+    const fields = { ...form, name: 'mail backend', role: 'app' };
+    expect((await admin.post('/console/api-keys', fields)).status).toBe(200);
+    expect((await admin.post('/console/api-keys', fields)).status).toBe(303);
+    expect(await keysNamed('mail backend')).toHaveLength(1);
+  });
+
+  it('gives a form shown after a key was created a new one-time key', async () => {
+    const form = await formOn(admin, '/console/api-keys', '/console/api-keys');
+    const created = await admin.post('/console/api-keys', { ...form, name: 'one', role: 'ops' });
+    const next = /name="_idempotency_key" value="([^"]+)"/.exec(await created.text())?.[1];
+    expect(next).toMatch(/^[0-9a-f-]{36}$/);
+    expect(next).not.toBe(form._idempotency_key);
+  });
+});

@@ -59,6 +59,11 @@ export async function createApiKey(
   return { key, apiKey: toApiKeyView(row) };
 }
 
+export async function getApiKey(deps: Deps, id: string): Promise<ApiKeyView | undefined> {
+  const [row] = await deps.db.select().from(apiKeys).where(eq(apiKeys.id, id));
+  return row ? toApiKeyView(row) : undefined;
+}
+
 export async function listApiKeys(
   deps: Deps,
   query: PageQuery & { includeRevoked: boolean },
