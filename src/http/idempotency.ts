@@ -8,6 +8,7 @@ import { idempotencyKeys } from '../db/schema';
 import { withTransactionStep } from '../db/transaction-step';
 import type { AppEnv } from './app-env';
 import { AppError } from './app-error';
+import { PROBLEM_CONTENT_TYPE, toProblem } from './problem';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 /** How long an answer is kept for replay, as Resend and Stripe keep theirs. */
@@ -20,10 +21,10 @@ export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
  * with its ETag; a retry with the same key and the same request gets that answer again
  * (`Idempotent-Replayed: true`) without running; the same key with a different request is a
  * 422; a retry while the first is still running is a 409 (also after the request's deadline
- * answered 503: the work may still finish). A 5xx, a 409 or a 412 from the work frees the key.
- * A first request whose process stopped runs again on a retry once it has not answered for
- * five minutes, unless its transaction had committed (its mark says so): that retry is a 409
- * saying the answer was lost.
+ * answered 503: the work may still finish). A 409 or a 412 from the work frees the key, and so
+ * does a 5xx unless the work had committed (its mark says so): every retry is then a 409 saying
+ * the answer was lost. A first request whose process stopped runs again on a retry once it has
+ * not answered for five minutes, unless its work had committed: that retry is the same 409.
  */
 export const idempotent: MiddlewareHandler<AppEnv> = async (c, next) => {
   const key = c.req.header(IDEMPOTENCY_HEADER);
@@ -51,8 +52,12 @@ export const idempotent: MiddlewareHandler<AppEnv> = async (c, next) => {
   // does a 412: sent again as it was, it is refused again (versions only grow), while one
   // whose If-Match was corrected after reading again (headers are not in the request's hash)
   // must run rather than get the kept 412.
-  if (answer.status >= 500 || answer.status === 409 || answer.status === 412) {
+  if (answer.status === 409 || answer.status === 412) {
     await stored.release();
+    return;
+  }
+  if (answer.status >= 500) {
+    await stored.failed(c.var.requestId);
     return;
   }
   await stored.keep(answer);
@@ -68,6 +73,18 @@ export function idempotencyRecord(db: Db, apiKeyId: string, key: string) {
   const where = and(eq(idempotencyKeys.apiKeyId, apiKeyId), eq(idempotencyKeys.key, key));
   const markCommitted = (tx: Db) =>
     tx.update(idempotencyKeys).set({ workCommitted: true }).where(where);
+  const keep = async (answer: Response) => {
+    await db
+      .update(idempotencyKeys)
+      .set({
+        status: answer.status,
+        contentType: answer.headers.get('content-type'),
+        etag: answer.headers.get('etag'),
+        location: answer.headers.get('location'),
+        body: await answer.clone().text(),
+      })
+      .where(where);
+  };
   return {
     /**
      * Undefined when this request is the one to run the work; the kept answer when there is
@@ -99,27 +116,37 @@ export function idempotencyRecord(db: Db, apiKeyId: string, key: string) {
     },
     /** Runs the claimed work; its transactions mark the key, so a crash after them is known. */
     run: <T>(work: () => Promise<T>) => withTransactionStep(markCommitted, work),
-    keep: async (answer: Response) => {
-      await db
-        .update(idempotencyKeys)
-        .set({
-          status: answer.status,
-          contentType: answer.headers.get('content-type'),
-          etag: answer.headers.get('etag'),
-          location: answer.headers.get('location'),
-          body: await answer.clone().text(),
-        })
-        .where(where);
-    },
+    keep,
     release: async () => {
       await db.delete(idempotencyKeys).where(where);
     },
-    /** Frees the key unless its work committed: a repeat then learns the answer was lost. */
-    releaseUncommitted: async () => {
-      await db.delete(idempotencyKeys).where(and(where, eq(idempotencyKeys.workCommitted, false)));
+    /**
+     * After the work failed: frees the key unless the work committed; then keeps, as the answer
+     * every retry gets, that it was carried out and its answer lost (running it again would do
+     * it twice).
+     */
+    failed: async (requestId: string) => {
+      const freed = await db
+        .delete(idempotencyKeys)
+        .where(and(where, eq(idempotencyKeys.workCommitted, false)))
+        .returning({ key: idempotencyKeys.key });
+      if (freed.length > 0) return;
+      const lost = new AppError(
+        'idempotency_answer_lost',
+        'The first request with this key was carried out, but it failed before it answered. ' +
+          LOOK_IT_UP,
+      );
+      await keep(
+        new Response(JSON.stringify(toProblem(lost, requestId)), {
+          status: lost.status,
+          headers: { 'content-type': PROBLEM_CONTENT_TYPE },
+        }),
+      );
     },
   };
 }
+
+const LOOK_IT_UP = 'Look up what it made or changed instead of sending it again.';
 
 /** A first request that has not answered in this long is taken to have died with its process. */
 const ABANDONED_AFTER_MS = 5 * 60 * 1000;
@@ -152,7 +179,7 @@ async function replay(
     throw new AppError(
       'idempotency_answer_lost',
       'The first request with this key was carried out, but its answer was lost when its ' +
-        'process stopped. Look up what it made or changed instead of sending it again.',
+        `process stopped. ${LOOK_IT_UP}`,
     );
   }
   if (abandoned) {

@@ -26,9 +26,11 @@ export const firstAnswer = (answered: CarriedOut) =>
  * the signed-in API key; the form's key is a fresh uuid, so two people sharing an API key never
  * meet): the first submit runs `answer`; a repeat of it gets the redirect the first answered
  * with, and one arriving while the first runs waits for it (an answer shown once is never
- * kept: its `repeat` is). Only a redirect, the mark of work done, is kept: a form shown again (with errors) releases the key, so the fixed form
- * sent with it is carried out. A form sent without a key (a page shown before keys existed)
- * runs as before, as an API request without `Idempotency-Key` does.
+ * kept: its `repeat` is). Only a redirect, the mark of work done, is kept: a form shown again
+ * (with errors) frees the key, so the fixed form sent with it is carried out, unless its work
+ * had committed (then a repeat hears that it was carried out). A form sent without a key (a
+ * page shown before keys existed) runs as before, as an API request without
+ * `Idempotency-Key` does.
  */
 export async function oncePerKey(
   c: ConsoleContext,
@@ -46,19 +48,21 @@ export async function oncePerKey(
   const requestHash = hashOfRequest(`POST ${c.req.path}\n${formContents(values)}`);
   const claimed = await claimWaiting(() => stored.claim(requestHash, clock.now()));
   if (claimed === 'sent with other contents') return sentWithOtherContents(c);
-  if (claimed) return claimed;
+  // Only redirects are kept for a form; any other answer says the first's answer was lost.
+  if (claimed?.status === 303) return claimed;
+  if (claimed) throw new AppError('idempotency_answer_lost', ANSWER_LOST);
   let answered: CarriedOut;
   try {
     answered = await stored.run(answer);
   } catch (error) {
     // Work that committed before the failure (an email queued, then a cache refresh threw)
     // must not run again on a reload.
-    await stored.releaseUncommitted();
+    await stored.failed(c.var.requestId);
     throw error;
   }
   const repeat = answered instanceof Response ? answered : answered.repeat;
   if (repeat.status === 303) await stored.keep(repeat);
-  else await stored.releaseUncommitted();
+  else await stored.failed(c.var.requestId);
   return firstAnswer(answered);
 }
 
@@ -85,6 +89,10 @@ async function claimWaiting(claim: () => Promise<Response | undefined>) {
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
 }
+
+const ANSWER_LOST =
+  'This form was sent before and carried out, but its answer was lost; look for what it made ' +
+  'or changed before sending it again.';
 
 const STILL_RUNNING =
   'This form was sent a moment ago and is still being carried out; reload in a moment to see ' +

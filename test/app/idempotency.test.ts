@@ -196,6 +196,51 @@ describe('Idempotency-Key', () => {
     expect(await events()).toBe(1);
   });
 
+  it('tells a retry that a request which failed after its work committed was carried out', async () => {
+    // At the commit of a component's insert, a table the route reads back from is taken away:
+    // the component is stored and the answer is a 500.
+    await t.deps.db.execute(sql`
+      create function take_table_away() returns trigger language plpgsql as $$
+      begin
+        alter table incident_components rename to incident_components_away;
+        return null;
+      end $$`);
+    await t.deps.db.execute(sql`
+      create constraint trigger take_table_away after insert on status_components
+      deferrable initially deferred for each row execute function take_table_away()`);
+    const component = () =>
+      t.request('/v1/status/components', {
+        method: 'POST',
+        json: { name: 'Billing API' },
+        key: opsKey,
+        headers: { 'idempotency-key': 'after-commit' },
+      });
+    let failed: Response;
+    try {
+      failed = await component();
+      expect(failed.status).toBe(500);
+    } finally {
+      await t.deps.db.execute(sql`drop trigger take_table_away on status_components`);
+      await t.deps.db.execute(sql`drop function take_table_away()`);
+      await t.deps.db.execute(
+        sql`alter table incident_components_away rename to incident_components`,
+      );
+    }
+    const retry = await component();
+    expect(retry.status).toBe(409);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    // The problem names the first request, the one to look up.
+    expect(await readJson(retry)).toMatchObject({
+      code: 'idempotency_answer_lost',
+      instance: failed.headers.get('x-request-id'),
+      detail: expect.stringContaining('was carried out'),
+    });
+    const [stored] = rowsOf<{ n: number }>(
+      await t.deps.db.execute(sql`select count(*)::int as n from status_components`),
+    );
+    expect(stored?.n).toBe(1);
+  });
+
   it('rejects a malformed key', async () => {
     const body = await expectProblem(
       await create('x'.repeat(256), campaign),
