@@ -47,7 +47,7 @@ async function reasonsPage(c: ConsoleContext) {
       return { weekly, svg };
     }),
     listOccurrences(deps, { from: now, to: new Date(now.getTime() + 90 * DAY_MS) }),
-    findPatterns(deps, { weeks: 52 }).then((found) => found.patterns),
+    findPatterns(deps, { weeks: 52 }),
   ]);
   const { weekly, svg: chartSvg } = chartData;
   const labels = new Map(weekly.series.map((s) => [s.reason, s.label]));
@@ -113,7 +113,15 @@ async function reasonsPage(c: ConsoleContext) {
         )}
       </Card>
       <Card id="patterns" title="Preventable patterns">
-        <PatternTable patterns={patterns} session={session} />
+        <PatternTable patterns={patterns.patterns.slice(0, SHOWN_PATTERNS)} session={session} />
+        <p>
+          Listed when the excess around an event is unlikely to be chance: of the patterns listed,
+          at most {patterns.false_discovery_rate * 100}% are expected to be chance (false-discovery
+          rate, across the {patterns.pairs_tested} events and reasons tested).
+          {patterns.patterns.length > SHOWN_PATTERNS
+            ? ` The first ${SHOWN_PATTERNS} of ${patterns.patterns.length}; GET /v1/patterns lists them all.`
+            : ''}
+        </p>
       </Card>
       <Card id="calendar" title="Next 90 days">
         {upcoming.length === 0 ? (
@@ -144,6 +152,7 @@ async function reasonsPage(c: ConsoleContext) {
 }
 
 type Pattern = Awaited<ReturnType<typeof findPatterns>>['patterns'][number];
+const SHOWN_PATTERNS = 50;
 
 const PatternTable = ({ patterns, session }: { patterns: Pattern[]; session: ConsoleSession }) => (
   <Table

@@ -2,9 +2,13 @@ import type { EventKind } from '../../db/schema';
 import type { Occurrence } from '../events/event-schemas';
 import { type CalendarExpansion, expandCalendar } from '../events/occurrences';
 import { byEvent } from '../spikes/verdict-input';
+import { adjustedPValues, excessPValue } from './excess-test';
 import { type CampaignSuggestion, suggestCampaign } from './suggest-campaign';
 
-const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
+const WEEK_MS = 7 * DAY_MS;
+/** Patterns are reported at this false-discovery rate across every (event, reason) tested. */
+export const PATTERN_FDR = 0.05;
 const MIN_OCCURRENCES = 2;
 const MIN_CONSISTENCY = 0.6;
 const MIN_MEAN_EXCESS = 2;
@@ -12,8 +16,12 @@ const RECENT_OCCURRENCES = 4;
 
 type Evidence = {
   title: string;
+  /** The occurrence's own start and end, as `/v1/events/occurrences` lists them. */
   starts_at: string;
   ends_at: string;
+  /** The window whose weeks were counted: the occurrence widened by its lead and lag days. */
+  window_starts_at: string;
+  window_ends_at: string;
   observed: number;
   expected: number;
   excess: number;
@@ -25,6 +33,10 @@ export type Pattern = {
   label: string;
   occurrences_seen: number;
   occurrences_with_excess: number;
+  /** How unlikely the excess over the occurrences' weeks is under the baseline (one-sided). */
+  p_value: number;
+  /** The p-value adjusted (Benjamini–Hochberg) across every (event, reason) tested. */
+  q_value: number;
   expected_contacts_next: number;
   next_occurrence: { title: string; starts_at: string; ends_at: string } | null;
   evidence: Evidence[];
@@ -58,7 +70,13 @@ export type PatternInput = {
  * occurrence. Pure, and it expands the calendar itself: over years of a busy calendar that is
  * thousands of windows, so it runs on a compute thread and only the patterns come back.
  */
-export function matchPatterns(input: PatternInput): Pattern[] {
+export type PatternMatch = {
+  patterns: Pattern[];
+  /** (event group, reason) pairs tested: the multiplicity the q-values correct for. */
+  tested: number;
+};
+
+export function matchPatterns(input: PatternInput): PatternMatch {
   const { stored, starts } = input;
   const calendar = byEvent(input.window.events, expandCalendar(input.window));
   const upcoming = expandCalendar(input.upcoming);
@@ -73,10 +91,15 @@ export function matchPatterns(input: PatternInput): Pattern[] {
     event,
     group: groupOf(event.id),
     spans: mergeOverlapping(
-      occurrences.map((o) => ({ occurrence: o, ...weeksTouched(o, starts) })),
+      occurrences.map((o) => ({
+        occurrence: o,
+        ...ownWindow(o, event.leadDays, event.lagDays),
+        ...weeksTouched(o, starts),
+      })),
     ),
   }));
-  const evidence = new Map<string, { reason: string; group: string; items: Evidence[] }>();
+  type Entry = { reason: string; group: string; items: Evidence[]; pValue: number | undefined };
+  const evidence = new Map<string, Entry>();
   for (const row of stored) {
     const reason = row.reason_slug;
     // A group's events (one-off events of a kind) may touch the same weeks: merged again.
@@ -92,32 +115,47 @@ export function matchPatterns(input: PatternInput): Pattern[] {
         lists.length === 1
           ? (lists[0] ?? [])
           : mergeOverlapping(lists.flat().sort((a, b) => a.first - b.first || a.end - b.end));
-      let entry: { reason: string; group: string; items: Evidence[] } | undefined;
+      const items: Evidence[] = [];
+      const inside = new Uint8Array(starts.length);
       for (const span of groupSpans) {
         const item = occurrenceExcess(span, row);
         if (!item) continue;
-        if (!entry) {
-          const key = `${group}|${reason}`;
-          entry = evidence.get(key) ?? { reason, group, items: [] };
-          evidence.set(key, entry);
-        }
-        entry.items.push(item);
+        items.push(item);
+        inside.fill(1, span.first, span.end);
       }
+      if (items.length < MIN_OCCURRENCES) continue;
+      evidence.set(`${group}|${reason}`, {
+        reason,
+        group,
+        items,
+        pValue: excessPValue(row, inside),
+      });
     }
   }
   const labels = new Map(stored.map((row) => [row.reason_slug, row.label ?? row.reason_slug]));
 
-  const patterns: Pattern[] = [];
-  for (const { reason, group, items } of evidence.values()) {
+  // Every pair with a p-value counts in the multiplicity; only those whose excess is big and
+  // regular enough to act on are candidates (the others count as p = 1).
+  const tested = [...evidence.values()].filter((e) => e.pValue !== undefined).length;
+  const candidates = [...evidence.values()].filter(({ items, pValue }) => {
     const withExcess = items.filter((i) => i.excess >= 1).length;
     const meanExcess = items.reduce((sum, i) => sum + i.excess, 0) / items.length;
-    if (
-      items.length < MIN_OCCURRENCES ||
-      withExcess / items.length < MIN_CONSISTENCY ||
-      meanExcess < MIN_MEAN_EXCESS
-    ) {
-      continue;
-    }
+    return (
+      pValue !== undefined &&
+      withExcess / items.length >= MIN_CONSISTENCY &&
+      meanExcess >= MIN_MEAN_EXCESS
+    );
+  });
+  const qValues = adjustedPValues(
+    candidates.map((c) => c.pValue ?? 1),
+    tested,
+  );
+
+  const patterns: Pattern[] = [];
+  for (const [index, { reason, group, items, pValue }] of candidates.entries()) {
+    const qValue = qValues[index] ?? 1;
+    if (qValue > PATTERN_FDR) continue;
+    const withExcess = items.filter((i) => i.excess >= 1).length;
     items.sort((a, b) => a.starts_at.localeCompare(b.starts_at));
     const recent = items.slice(-RECENT_OCCURRENCES);
     const expectedNext = Math.max(0, recent.reduce((sum, i) => sum + i.excess, 0) / recent.length);
@@ -141,6 +179,8 @@ export function matchPatterns(input: PatternInput): Pattern[] {
       label,
       occurrences_seen: items.length,
       occurrences_with_excess: withExcess,
+      p_value: significant(pValue ?? 1),
+      q_value: significant(qValue),
       expected_contacts_next: round(expectedNext),
       next_occurrence: next
         ? { title: next.title, starts_at: next.starts_at, ends_at: next.ends_at }
@@ -154,14 +194,38 @@ export function matchPatterns(input: PatternInput): Pattern[] {
       ),
     });
   }
-  return patterns.sort(
+  // A total order, so pages of the list (by position) do not repeat or skip a pattern.
+  patterns.sort(
     (a, b) =>
       Number(b.next_occurrence !== null) - Number(a.next_occurrence !== null) ||
-      b.expected_contacts_next - a.expected_contacts_next,
+      b.expected_contacts_next - a.expected_contacts_next ||
+      a.q_value - b.q_value ||
+      `${a.group.type}|${a.group.event_id ?? a.group.kind}|${a.reason}`.localeCompare(
+        `${b.group.type}|${b.group.event_id ?? b.group.kind}|${b.reason}`,
+      ),
   );
+  return { patterns, tested };
 }
 
-type WeekSpan = { occurrence: Occurrence; first: number; end: number };
+/**
+ * An occurrence's window as counted (`occurrence`, widened by lead and lag), the weeks it
+ * touches, and its own start and end.
+ */
+type WeekSpan = {
+  occurrence: Occurrence;
+  startsAt: string;
+  endsAt: string;
+  first: number;
+  end: number;
+};
+
+/** The occurrence's own start and end, from its window widened by `leadDays` and `lagDays`. */
+function ownWindow(window: Occurrence, leadDays: number, lagDays: number) {
+  return {
+    startsAt: new Date(Date.parse(window.starts_at) + leadDays * DAY_MS).toISOString(),
+    endsAt: new Date(Date.parse(window.ends_at) - lagDays * DAY_MS).toISOString(),
+  };
+}
 
 /**
  * Occurrences (ordered by their first week) merged where they touch a week in common: weeks
@@ -177,19 +241,22 @@ function mergeOverlapping(spans: WeekSpan[]): WeekSpan[] {
       merged.push(span);
       continue;
     }
-    // ISO instants in UTC compare as text.
-    const endsAt =
-      span.occurrence.ends_at.localeCompare(last.occurrence.ends_at) > 0
-        ? span.occurrence.ends_at
-        : last.occurrence.ends_at;
     merged[merged.length - 1] = {
-      occurrence: { ...last.occurrence, ends_at: endsAt },
+      occurrence: {
+        ...last.occurrence,
+        ends_at: laterOf(span.occurrence.ends_at, last.occurrence.ends_at),
+      },
+      startsAt: last.startsAt,
+      endsAt: laterOf(span.endsAt, last.endsAt),
       first: last.first,
       end: Math.max(last.end, span.end),
     };
   }
   return merged;
 }
+
+// ISO instants in UTC compare as text.
+const laterOf = (a: string, b: string) => (a.localeCompare(b) > 0 ? a : b);
 
 /** The weeks (indices into `starts`, [first, end)) an occurrence's window touches. */
 function weeksTouched(occurrence: Occurrence, starts: number[]) {
@@ -210,7 +277,7 @@ function weeksTouched(occurrence: Occurrence, starts: number[]) {
 
 /** Observed minus event-free expected contacts over the tested weeks an occurrence touches. */
 function occurrenceExcess(
-  { occurrence, first, end }: WeekSpan,
+  { occurrence, startsAt, endsAt, first, end }: WeekSpan,
   row: StoredWeeks,
 ): Evidence | undefined {
   let observed = 0;
@@ -225,8 +292,10 @@ function occurrenceExcess(
   if (weeks === 0) return undefined;
   return {
     title: occurrence.title,
-    starts_at: occurrence.starts_at,
-    ends_at: occurrence.ends_at,
+    starts_at: startsAt,
+    ends_at: endsAt,
+    window_starts_at: occurrence.starts_at,
+    window_ends_at: occurrence.ends_at,
     observed,
     expected: round(expected),
     excess: round(observed - expected),
@@ -234,3 +303,4 @@ function occurrenceExcess(
 }
 
 const round = (value: number) => Math.round(value * 100) / 100;
+const significant = (value: number) => Number(value.toPrecision(3));

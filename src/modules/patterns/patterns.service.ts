@@ -7,15 +7,30 @@ import { earlierWeek, mondayOf, weeksBack, weeksBetween } from '../reasons/weeks
 import { verdictState } from '../spikes/spikes.service';
 import { calendarWindow } from '../spikes/verdict-input';
 import { weekStarts } from '../spikes/week-overlap';
-import { matchPatterns, type Pattern, type PatternInput, type StoredWeeks } from './match-patterns';
+import {
+  matchPatterns,
+  PATTERN_FDR,
+  type Pattern,
+  type PatternInput,
+  type StoredWeeks,
+} from './match-patterns';
 
 export type { Pattern } from './match-patterns';
 
 const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+export type FoundPatterns = {
+  from: string;
+  to: string;
+  false_discovery_rate: number;
+  pairs_tested: number;
+  patterns: Pattern[];
+};
+
 /**
- * Event groups whose occurrences keep bringing excess contacts for the same reason (see
+ * Event groups whose occurrences keep bringing excess contacts for the same reason, at
+ * false-discovery rate `PATTERN_FDR` across every (event group, reason) tested (see
  * `matchPatterns`). Looks back `weeks` from the last week with verdicts (where the data ends,
  * or its usual volume: see `defaultLastWeek`) or from `as_of`, and reads the stored
  * baselines: weeks without verdicts (after the data ends, before a reason starts) are
@@ -24,7 +39,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export async function findPatterns(
   deps: Deps,
   query: { weeks: number; as_of?: string },
-): Promise<{ from: string; to: string; patterns: Pattern[] }> {
+): Promise<FoundPatterns> {
   const [{ computedThrough }, data] = await Promise.all([verdictState(deps), ticketWeeks(deps)]);
   const latest = defaultLastWeek(computedThrough, data, deps);
   // A date asked for is taken as it is, up to where verdicts reach.
@@ -57,7 +72,7 @@ export async function findPatterns(
     upcoming,
     audiences: Object.fromEntries(window.rows.map((row) => [row.id, row.audience ?? null])),
   };
-  const patterns = await inlineWhenCheap(
+  const { patterns, tested } = await inlineWhenCheap(
     deps,
     [input.window, input.upcoming],
     ([capped, cappedUpcoming]) =>
@@ -68,5 +83,5 @@ export async function findPatterns(
       }),
     () => deps.compute('patterns', input),
   );
-  return { from, to, patterns };
+  return { from, to, false_discovery_rate: PATTERN_FDR, pairs_tested: tested, patterns };
 }
