@@ -124,6 +124,16 @@ const BASELINE_ERROR = 0.015;
 // The year-end dip is seasonal, not an event: its term shapes the expected count itself.
 const YEAR_END = 'season:year-end';
 const WEIGHT_POWER = 0.25;
+// An event group touching more than this share of a window's weeks (a daily deploy, a weekly
+// release, thousands of one-off entries of a kind) is what those weeks usually hold, not a
+// departure from it: with the event weeks in the majority there is no usual level without it
+// to measure its effect against (its term would be the intercept under another name), and
+// setting its weeks aside would leave the baseline to the minority, or to none. Such a group
+// is part of the baseline for that window: its weeks shape it, it has no effect term, and it
+// explains no excess. Half is where the event's weeks become the typical week (the median
+// week has it); a monthly run of a few days touches about a third of weeks, a yearly event or
+// a holiday a few in a hundred, so those keep their terms.
+const COMMON_SHARE = 0.5;
 
 /**
  * The groups whose effects make up an event's: a recurring event is its own group; a one-off
@@ -424,6 +434,8 @@ function groupsOf(events: EventTerm[], calendar: Calendar, n: number): readonly 
 type Design = {
   seen: Group[];
   unseenGroups: Group[];
+  /** Groups touching most of the window's weeks: part of its baseline (`COMMON_SHARE`). */
+  common: ReadonlySet<string>;
   rows: SparseRow[];
   names: string[];
 };
@@ -447,7 +459,9 @@ function designOf(
   let design = byWindow.get(key);
   if (design) return design;
   const seen: Group[] = [];
+  const common = commonGroups(groups, from, block);
   for (const g of groups) {
+    if (common.has(g.key)) continue;
     for (let w = from; w < block; w++) {
       if ((g.overlap[w] ?? 0) > 0) {
         seen.push(g);
@@ -461,9 +475,25 @@ function designOf(
   const names = ['intercept'];
   for (let s = 0; s < seasonColumns; s++) names.push(`season:${s}`);
   for (const g of seen) names.push(g.key);
-  design = { seen, unseenGroups: groups.filter((g) => !seen.includes(g)), rows, names };
+  const unseenGroups = groups.filter((g) => !seen.includes(g) && !common.has(g.key));
+  design = { seen, unseenGroups, common, rows, names };
   byWindow.set(key, design);
   return design;
+}
+
+/** Keys of the groups touching more than `COMMON_SHARE` of the weeks in [from, to). */
+function commonGroups(groups: readonly Group[], from: number, to: number): ReadonlySet<string> {
+  let common: Set<string> | undefined;
+  for (const g of groups) {
+    if (g.key === YEAR_END) continue;
+    let touched = 0;
+    for (let w = from; w < to; w++) if ((g.overlap[w] ?? 0) > 0) touched++;
+    if (touched > COMMON_SHARE * (to - from)) {
+      common ??= new Set();
+      common.add(g.key);
+    }
+  }
+  return common ?? NO_GROUPS;
 }
 
 /** Week w's row: the intercept, its seasonal level, and (`withEvents`) the seen groups. */
@@ -498,10 +528,13 @@ type Prediction = {
   variance: number;
   /** Learned multiplicative effect (log scale) of each event group in the model. */
   effects: ReadonlyMap<string, number>;
+  /** Groups that are part of the baseline here (`COMMON_SHARE`): they explain nothing. */
+  common: ReadonlySet<string>;
 };
 
 // Most weeks have no event: their predictions share one empty map rather than each its own.
 const NO_EFFECTS: ReadonlyMap<string, number> = new Map();
+const NO_GROUPS: ReadonlySet<string> = new Set();
 
 /**
  * A model's coefficients by term (`intercept`, `season:<period>`, event group keys) and the
@@ -532,7 +565,13 @@ function fitModel(
 ): Model {
   const from = Math.max(start, block - TRAINING_WEEKS);
   const seasonal = block - from >= 52;
-  const { seen, unseenGroups, rows, names } = designOf(groups, season, from, block, seasonal);
+  const { seen, unseenGroups, common, rows, names } = designOf(
+    groups,
+    season,
+    from,
+    block,
+    seasonal,
+  );
   const seasonColumns = seasonal ? SEASON_PERIODS : 0;
   const p = 1 + seasonColumns + seen.length;
   const y: number[] = [];
@@ -608,11 +647,22 @@ function fitModel(
   const ys = new Float64Array(LEVEL_WEEKS);
   const ms = new Float64Array(LEVEL_WEEKS);
   const ratios = new Float64Array(LEVEL_WEEKS);
+  // An unseen group that touches most of the weeks the level is read from is part of that
+  // level (`COMMON_SHARE`): its weeks are read, and the level carries its effect.
+  const commonSince = (t: number, first: number) =>
+    unseenGroups.length === 0
+      ? NO_GROUPS
+      : commonGroups(unseenGroups, Math.max(first, t - LEVEL_WEEKS), t);
   const levelAt = (t: number, series: number[], excluded: ReadonlySet<number>, first: number) => {
     let k = 0;
     let predicted = 0;
+    const read = commonSince(t, first);
+    const skip =
+      read.size === 0
+        ? unseen
+        : (w: number) => unseenGroups.some((g) => !read.has(g.key) && (g.overlap[w] ?? 0) > 0);
     for (let w = Math.max(first, t - LEVEL_WEEKS); w < t; w++) {
-      if (excluded.has(w) || unseen(w)) continue;
+      if (excluded.has(w) || skip(w)) continue;
       const m = w >= from && w < block ? (fit.mu[w - from] ?? 0) : fitted(w);
       ys[k] = series[w] ?? 0;
       ms[k] = m;
@@ -677,6 +727,7 @@ function fitModel(
       }
       const expected = level * Math.exp(etaOf(t, false) + seasonLog);
       const usual = expected * Math.exp(eventLog);
+      const levelCommon = commonSince(t, levelFrom);
       const logVariance =
         dispersion * quadratic(full, fit.covariance, p) +
         dispersion / (predicted + LEVEL_PRIOR) +
@@ -686,6 +737,7 @@ function fitModel(
         usual,
         variance: dispersion * usual + usual * usual * logVariance,
         effects: effects ?? NO_EFFECTS,
+        common: levelCommon.size === 0 ? common : new Set([...common, ...levelCommon]),
       };
     },
   };
@@ -773,8 +825,10 @@ function shortBaseline(
   t: number,
 ): Prediction {
   const values: number[] = [];
+  const common = commonGroups(groups, Math.max(start, t - 12), t);
+  const eventful = (g: Group, w: number) => !common.has(g.key) && (g.overlap[w] ?? 0) > 0;
   for (let w = Math.max(start, t - 12); w < t; w++) {
-    if (anomalies.has(w) || groups.some((g) => (g.overlap[w] ?? 0) > 0)) continue;
+    if (anomalies.has(w) || groups.some((g) => eventful(g, w))) continue;
     values.push(counts[w] ?? 0);
   }
   if (values.length < 4) {
@@ -794,6 +848,7 @@ function shortBaseline(
     usual: expected,
     variance: dispersion * expected + (expected * dispersion) / Math.max(kept.length, 1),
     effects: NO_EFFECTS,
+    common,
   };
 }
 
@@ -805,7 +860,10 @@ function explain(
   t: number,
 ): Explanation {
   const excess = observed - baseline.expected;
-  const overlapping = events.filter((e) => (e.overlap[t] ?? 0) > 0);
+  // An event that is part of the baseline (`COMMON_SHARE`) is in the expected count already.
+  const overlapping = events.filter(
+    (e) => (e.overlap[t] ?? 0) > 0 && !e.groups.every((g) => baseline.common.has(g)),
+  );
   const learned: { event: EventTerm; contacts: number }[] = [];
   const unlearned: EventTerm[] = [];
   for (const event of overlapping) {

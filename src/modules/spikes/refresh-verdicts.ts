@@ -11,6 +11,12 @@ import { loadVerdictInput, verdictHorizon } from './verdict-input';
 
 const LEASE = 'detection_lease';
 const ALPHA = 'spike_alpha';
+const METHOD = 'spike_method';
+/**
+ * The detection method's version: stored verdicts computed by another are all recomputed.
+ * 2: event groups touching most of a window's weeks are part of its baseline.
+ */
+export const DETECTION_METHOD_VERSION = 2;
 /**
  * A refresh holds the lease this long and renews it four times as often while it runs, so a
  * long refresh keeps it while one whose process died holds others back for at most this long.
@@ -91,11 +97,16 @@ async function refresh(deps: Deps): Promise<{ reasons: number }> {
     return { reasons: 0 };
   }
   const alpha = deps.config.spikeAlpha;
-  const dirty = await dirtyReasons(deps, span, lastChange);
-  const [storedAlpha] = rowsOf<{ value: string }>(
-    await deps.db.execute(sql`select value from workspace_settings where key = ${ALPHA}`),
+  const settings = new Map(
+    rowsOf<{ key: string; value: string }>(
+      await deps.db.execute(
+        sql`select key, value from workspace_settings where key in (${ALPHA}, ${METHOD})`,
+      ),
+    ).map((row) => [row.key, row.value]),
   );
-  const alphaChanged = storedAlpha?.value !== String(alpha);
+  const alphaChanged = settings.get(ALPHA) !== String(alpha);
+  const methodChanged = settings.get(METHOD) !== String(DETECTION_METHOD_VERSION);
+  const dirty = await dirtyReasons(deps, span, lastChange, methodChanged);
   if (dirty.size === 0 && !alphaChanged) {
     await clearChanges(deps, lastChange);
     return { reasons: 0 };
@@ -122,9 +133,8 @@ async function refresh(deps: Deps): Promise<{ reasons: number }> {
   const calendar = calendarOf(input.weeks, input.events);
   const results = work.length > 0 ? await deps.detection({ calendar, reasons: work }) : [];
 
-  const firstChanged = alphaChanged
-    ? span.first
-    : [...dirty.values()].reduce(earlierWeek, span.last);
+  const firstChanged =
+    alphaChanged || methodChanged ? span.first : [...dirty.values()].reduce(earlierWeek, span.last);
   await deps.db.transaction(async (tx) => {
     const txDeps = { ...deps, db: tx };
     await storeVerdicts(txDeps, results, span.first);
@@ -185,16 +195,21 @@ async function refresh(deps: Deps): Promise<{ reasons: number }> {
     await tx.execute(sql`
       insert into workspace_settings (key, value) values (${ALPHA}, ${String(alpha)})
       on conflict (key) do update set value = excluded.value, updated_at = now()`);
+    await tx.execute(sql`
+      insert into workspace_settings (key, value)
+      values (${METHOD}, ${String(DETECTION_METHOD_VERSION)})
+      on conflict (key) do update set value = excluded.value, updated_at = now()`);
     await clearChanges(txDeps, lastChange);
   });
   return { reasons: results.length };
 }
 
-/** Reasons to refit, each with the first week that changed. */
+/** Reasons to refit, each with the first week that changed (every reason: `everyone`). */
 async function dirtyReasons(
   deps: Deps,
   span: { first: string; last: string },
   lastChange: number,
+  everyone: boolean,
 ): Promise<Map<string, string>> {
   const rows = rowsOf<{ reason_slug: string; from_week: string }>(
     await deps.db.execute(sql`
@@ -202,7 +217,12 @@ async function dirtyReasons(
         select reason_slug, min(from_week) as from_week from detection_changes
         where id <= ${lastChange} group by reason_slug
       ),
-      everyone as (select from_week from changed where reason_slug is null)
+      everyone as (
+        select min(from_week) as from_week from (
+          select from_week from changed where reason_slug is null
+          union all select ${span.first}::date where ${everyone}
+        ) e having count(*) > 0
+      )
       select r.reason_slug, least(
           c.from_week, (select from_week from everyone),
           case when v.reason_slug is null or v.first_week <> ${span.first}::date
