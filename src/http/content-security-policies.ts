@@ -34,8 +34,8 @@ export const CONSOLE_POLICY = policy(
 /**
  * The public status pages (and the subscription pages beside them): their own script and
  * stylesheet, the configured logo, and style attributes (the accent colour). Any site may
- * frame the status pages (help centres embed them): said here, because browsers obey the
- * `X-Frame-Options: SAMEORIGIN` every document gets unless the policy names frame-ancestors.
+ * frame the status pages (help centres embed them): said here, and `securityHeaders` then sends no
+ * `X-Frame-Options`, which browsers that know no frame-ancestors would obey alone.
  * The subscription pages, whose buttons confirm or unsubscribe, are never framed.
  */
 export const statusPagePolicy = (logoUrl: string | undefined, framing: 'framed' | 'not framed') =>

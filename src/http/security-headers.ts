@@ -18,8 +18,26 @@ export const securityHeaders: MiddlewareHandler = async (c, next) => {
   const headers = c.res.headers;
   const type = headers.get('content-type');
   if (type === null || type.includes('json')) headers.set('X-Content-Type-Options', 'nosniff');
-  else await documentHeaders(c, nothingMore);
+  else {
+    await documentHeaders(c, nothingMore);
+    // A browser that knows no frame-ancestors obeys X-Frame-Options alone, which would refuse
+    // a page its policy lets other sites frame (the status page).
+    if (framedByOtherSites(headers.get('content-security-policy'))) {
+      headers.delete('X-Frame-Options');
+    }
+  }
 };
+
+/** Whether a policy's frame-ancestors names any source beyond 'none' and 'self'. */
+function framedByOtherSites(policy: string | null): boolean {
+  const directive = policy
+    ?.split(';')
+    .map((part) => part.trim().split(/\s+/))
+    .find(([name]) => name?.toLowerCase() === 'frame-ancestors');
+  return (directive?.slice(1) ?? []).some(
+    (source) => !["'none'", "'self'"].includes(source.toLowerCase()),
+  );
+}
 
 /**
  * Sets `policy` as the Content-Security-Policy of the HTML documents a router answers with;

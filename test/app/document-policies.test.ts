@@ -104,6 +104,19 @@ describe('HTML documents that show text from ops, accounts or recipients', () =>
       policyOf(statusPage).filter((d) => !d.startsWith('frame-ancestors')),
     );
   });
+
+  it('sends X-Frame-Options only on pages not meant to be framed, so legacy browsers frame the status page', async () => {
+    // A browser that knows no frame-ancestors obeys X-Frame-Options: SAMEORIGIN alone.
+    for (const path of ['/status', '/status/incidents/not-an-incident']) {
+      const page = await t.request(path, { key: null });
+      expect(page.headers.get('content-security-policy'), path).toContain('frame-ancestors *');
+      expect(page.headers.get('x-frame-options'), path).toBeNull();
+    }
+    const confirm = await t.request('/status/subscriptions/confirm/not-a-token', { key: null });
+    expect(confirm.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    const reference = await t.request('/docs', { key: null });
+    expect(reference.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+  });
 });
 
 describe('the status site with a logo configured', () => {
