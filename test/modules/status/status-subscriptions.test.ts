@@ -192,6 +192,51 @@ describe('status page: email subscriptions, incident pages and uptime', () => {
     expect(confirmed).toEqual([{ n: 0 }]);
   });
 
+  it('honours a confirmation link only for the subscription it was sent for, and says so after it ended', async () => {
+    await subscribe('returning@example.com');
+    await sendStatusEmails(t.deps);
+    const [firstOptIn] = await outbox();
+    if (!firstOptIn) throw new Error('no opt-in');
+    const oldConfirm = linkIn(firstOptIn, 'confirm');
+    expect((await t.request(oldConfirm, { method: 'POST', key: null })).status).toBe(200);
+    await openIncident();
+    await sendStatusEmails(t.deps);
+    const update = (await outbox()).find((m) => !m.subject.startsWith('Confirm'));
+    if (!update) throw new Error('no update');
+    await t.request(linkIn(update, 'unsubscribe'), { method: 'POST', key: null });
+
+    // The subscription ended: the old link says so, and subscribes nobody.
+    for (const method of ['GET', 'POST']) {
+      const stale = await t.request(oldConfirm, { method, key: null });
+      expect(stale.status).toBe(410);
+      const page = await stale.text();
+      expect(page).toContain('This subscription has ended');
+      expect(page).not.toContain('incomplete or changed');
+    }
+    t.clock.set('2026-03-02T10:30:00Z');
+    await subscribe('returning@example.com');
+    await sendStatusEmails(t.deps);
+    const optIns = (await outbox()).filter((m) => m.subject.startsWith('Confirm'));
+    expect(optIns).toHaveLength(2);
+    const secondOptIn = optIns.find((m) => linkIn(m, 'confirm') !== oldConfirm);
+    if (!secondOptIn) throw new Error('the second opt-in has the same link');
+
+    // A new request replaced it: the old link confirms nothing and points at the newer email.
+    const replaced = await t.request(oldConfirm, { method: 'POST', key: null });
+    expect(replaced.status).toBe(410);
+    expect(await replaced.text()).toContain('newer confirmation email');
+    const confirmedCount = async () =>
+      rowsOf<{ n: number }>(
+        await t.deps.db.execute(
+          sql`select count(*)::int as n from status_subscribers where confirmed_at is not null`,
+        ),
+      );
+    expect(await confirmedCount()).toEqual([{ n: 0 }]);
+    const fresh = await t.request(linkIn(secondOptIn, 'confirm'), { method: 'POST', key: null });
+    expect(fresh.status).toBe(200);
+    expect(await confirmedCount()).toEqual([{ n: 1 }]);
+  });
+
   it('takes an address with an internationalised domain in its ASCII form, and names a non-ASCII local part', async () => {
     expect((await subscribe('leser@bücher.example')).status).toBe(202);
     expect(await sendStatusEmails(t.deps)).toEqual({ sent: 1 });

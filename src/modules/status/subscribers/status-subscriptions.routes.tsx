@@ -9,8 +9,10 @@ import { createRouter } from '../../../http/create-router';
 import { defineRoute, json } from '../../../http/define-route';
 import { emailAddress } from '../../../http/email-input';
 import { renderStatusNotice } from '../public/status-page';
-import { readSubscriptionToken } from './status-subscription-token';
+import { readUnsubscribeToken } from './status-subscription-token';
 import {
+  type ConfirmLinkState,
+  confirmLinkState,
   confirmStatusSubscription,
   subscribeToStatus,
   unsubscribeFromStatus,
@@ -46,7 +48,7 @@ export function statusSubscriptionRoutes(brand: Config['statusPageBrand']) {
 
   async function notice(
     c: Context<AppEnv>,
-    status: 200 | 400 | 404,
+    status: 200 | 400 | 404 | 410,
     title: string,
     children?: Child,
   ) {
@@ -61,6 +63,33 @@ export function statusSubscriptionRoutes(brand: Config['statusPageBrand']) {
 
   const invalidLink = (c: Context<AppEnv>) =>
     notice(c, 404, 'This link does not work', <p>It may be incomplete or changed.</p>);
+
+  /** A signed confirmation link whose subscription is no longer the address's. */
+  const staleConfirmLink = (c: Context<AppEnv>, state: ConfirmLinkState) => {
+    if (state.kind === 'replaced') {
+      return notice(
+        c,
+        410,
+        'This link was replaced',
+        <p>
+          <strong>{state.email}</strong> asked for status updates again after this link was sent;
+          use the link in the newer confirmation email.
+        </p>,
+      );
+    }
+    if (state.kind === 'ended') {
+      return notice(
+        c,
+        410,
+        'This subscription has ended',
+        <p>
+          <strong>{state.email}</strong> was unsubscribed (or not confirmed within a week) after
+          this link was sent. Subscribe again on the status page for a new link.
+        </p>,
+      );
+    }
+    return invalidLink(c);
+  };
 
   return createRouter()
     .openapi(subscribeRoute, async (c) => {
@@ -77,8 +106,9 @@ export function statusSubscriptionRoutes(brand: Config['statusPageBrand']) {
       return notice(c, 200, 'Almost there', <p>{CHECK_INBOX}</p>);
     })
     .get('/status/subscriptions/confirm/:token', async (c) => {
-      const email = await readSubscriptionToken(c.var.deps, c.req.param('token'), 'confirm');
-      if (!email) return invalidLink(c);
+      const state = await confirmLinkState(c.var.deps, c.req.param('token'));
+      if (state.kind !== 'current') return staleConfirmLink(c, state);
+      const { email } = state;
       return notice(
         c,
         200,
@@ -92,8 +122,9 @@ export function statusSubscriptionRoutes(brand: Config['statusPageBrand']) {
       );
     })
     .post('/status/subscriptions/confirm/:token', async (c) => {
-      const email = await confirmStatusSubscription(c.var.deps, c.req.param('token'));
-      if (!email) return invalidLink(c);
+      const state = await confirmStatusSubscription(c.var.deps, c.req.param('token'));
+      if (state.kind !== 'current') return staleConfirmLink(c, state);
+      const { email } = state;
       return notice(
         c,
         200,
@@ -104,7 +135,7 @@ export function statusSubscriptionRoutes(brand: Config['statusPageBrand']) {
       );
     })
     .get('/status/subscriptions/unsubscribe/:token', async (c) => {
-      const email = await readSubscriptionToken(c.var.deps, c.req.param('token'), 'unsubscribe');
+      const email = await readUnsubscribeToken(c.var.deps, c.req.param('token'));
       if (!email) return invalidLink(c);
       return notice(
         c,

@@ -13,9 +13,11 @@ import { subjectLine } from '../../email/compose/subject-line';
 import type { OutgoingEmail } from '../../email/transport/email-transport';
 import { incidentUrl } from '../status-links';
 import {
-  readSubscriptionToken,
-  subscriptionToken,
+  confirmToken,
+  readConfirmToken,
+  readUnsubscribeToken,
   subscriptionUrl,
+  unsubscribeToken,
 } from './status-subscription-token';
 
 /**
@@ -76,22 +78,51 @@ export async function subscribeToStatus(deps: Deps, address: string): Promise<vo
   });
 }
 
-/** The address the link confirmed, or undefined for a link that is not ours or was revoked. */
+/**
+ * What a confirmation link stands for now: its subscription (pending or confirmed), one that
+ * ended (unsubscribed, or forgotten unconfirmed), one a newer request for the address replaced,
+ * or nothing (not our link).
+ */
+export type ConfirmLinkState =
+  | { kind: 'current'; email: string }
+  | { kind: 'ended'; email: string }
+  | { kind: 'replaced'; email: string }
+  | { kind: 'invalid' };
+
+export async function confirmLinkState(deps: Deps, token: string): Promise<ConfirmLinkState> {
+  const link = await readConfirmToken(deps, token);
+  if (!link) return { kind: 'invalid' };
+  const [row] = await deps.db
+    .select({ id: statusSubscribers.id })
+    .from(statusSubscribers)
+    .where(eq(statusSubscribers.email, link.email));
+  return stateOf(link.email, link.subscriberId, row?.id);
+}
+
+/** Confirms the subscription the link was sent for, if it is still the address's. */
 export async function confirmStatusSubscription(
   deps: Deps,
   token: string,
-): Promise<string | undefined> {
-  const email = await readSubscriptionToken(deps, token, 'confirm');
-  if (!email) return undefined;
+): Promise<ConfirmLinkState> {
+  const link = await readConfirmToken(deps, token);
+  if (!link) return { kind: 'invalid' };
   const [row] = await deps.db
     .update(statusSubscribers)
     .set({
       confirmedAt: sql`coalesce(${statusSubscribers.confirmedAt},
                                 ${deps.clock.now().toISOString()})`,
     })
-    .where(eq(statusSubscribers.email, email))
-    .returning({ email: statusSubscribers.email });
-  return row?.email;
+    .where(
+      and(eq(statusSubscribers.email, link.email), eq(statusSubscribers.id, link.subscriberId)),
+    )
+    .returning({ id: statusSubscribers.id });
+  if (row) return { kind: 'current', email: link.email };
+  return confirmLinkState(deps, token);
+}
+
+function stateOf(email: string, linkedId: string, currentId: string | undefined) {
+  if (currentId === linkedId) return { kind: 'current', email } as const;
+  return { kind: currentId ? 'replaced' : 'ended', email } as const;
 }
 
 /** Forgets the address and anything still owed to it; idempotent. */
@@ -99,7 +130,7 @@ export async function unsubscribeFromStatus(
   deps: Deps,
   token: string,
 ): Promise<string | undefined> {
-  const email = await readSubscriptionToken(deps, token, 'unsubscribe');
+  const email = await readUnsubscribeToken(deps, token);
   if (!email) return undefined;
   await deps.db.delete(statusSubscribers).where(eq(statusSubscribers.email, email));
   return email;
@@ -125,6 +156,7 @@ export async function queueStatusUpdateEmails(db: Db, incidentUpdateId: string, 
 
 type Owed = {
   id: string;
+  subscriber_id: string;
   email: string;
   kind: 'confirm' | 'update';
   incident_id: string | null;
@@ -204,7 +236,7 @@ async function claimBatch(deps: Deps): Promise<{ id: string; rows: Owed[] } | un
 async function owedIn(db: Db, batchId: string): Promise<Owed[]> {
   return rowsOf<Owed>(
     await db.execute(sql`
-      select n.id::text, s.email, n.kind, i.id::text as incident_id, i.name as incident_name,
+      select n.id::text, s.id::text as subscriber_id, s.email, n.kind, i.id::text as incident_id, i.name as incident_name,
         u.status, u.body, to_json(u.created_at) #>> '{}' as posted_at,
         (select jsonb_agg(c->>'name') from jsonb_array_elements(u.affected_components) c)
           as components
@@ -247,7 +279,7 @@ async function composeStatusEmail(deps: Deps, owed: Owed): Promise<OutgoingEmail
   if (owed.kind === 'confirm') {
     const confirmUrl = subscriptionUrl(
       deps,
-      await subscriptionToken(deps, owed.email, 'confirm'),
+      await confirmToken(deps, { email: owed.email, subscriberId: owed.subscriber_id }),
       'confirm',
     );
     const props: StatusEmailProps = { kind: 'confirm', pageName, confirmUrl };
@@ -262,7 +294,7 @@ async function composeStatusEmail(deps: Deps, owed: Owed): Promise<OutgoingEmail
   }
   const unsubscribeUrl = subscriptionUrl(
     deps,
-    await subscriptionToken(deps, owed.email, 'unsubscribe'),
+    await unsubscribeToken(deps, owed.email),
     'unsubscribe',
   );
   const status = owed.status ?? '';
