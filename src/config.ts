@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseAddressRange } from './http/client-address';
 import { isTimeZone } from './lib/time-zone';
 import { isLoopbackHost } from './lib/unroutable-address';
 
@@ -60,6 +61,16 @@ const envSchema = z.object({
   ANALYTICS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
   WEBHOOKS_ALLOW_LOOPBACK: flag,
+  TRUSTED_PROXIES: commaList.pipe(
+    z.array(
+      z.string().transform((text, ctx) => {
+        const range = parseAddressRange(text);
+        if (!range)
+          ctx.addIssue({ code: 'custom', message: `${text} is not an IP address or CIDR range` });
+        return range ?? z.NEVER;
+      }),
+    ),
+  ),
   WORKSPACE_TIME_ZONE: timeZone.default('UTC'),
   ADMIN_API_KEY: optionalString.pipe(
     z.string().min(24, 'must be at least 24 characters so it cannot be guessed').optional(),
@@ -168,6 +179,8 @@ const configSchema = envSchema.transform((env) => ({
    */
   webhooksAllowLoopback:
     env.WEBHOOKS_ALLOW_LOOPBACK || isLoopbackHost(new URL(publicUrlOf(env)).hostname),
+  /** Proxies whose X-Forwarded-For is believed, to know a client's address (rate limits). */
+  trustedProxies: env.TRUSTED_PROXIES,
   workspaceTimeZone: env.WORKSPACE_TIME_ZONE,
   adminApiKey: env.ADMIN_API_KEY,
   logLevel: env.LOG_LEVEL,

@@ -68,6 +68,8 @@ describe('config', () => {
     ['CURRENCY', 'DOLLARS'],
     ['CURRENCY', 'XYZ'],
     ['WEBHOOKS_ALLOW_LOOPBACK', 'yes'],
+    ['TRUSTED_PROXIES', '10.0.0.0/8, proxy.internal'],
+    ['TRUSTED_PROXIES', '10.0.0.0/33'],
   ])('names %s when its value (%s) is invalid', (variable, value) => {
     const error = configError({ [variable]: value });
     expect(error.problems.map((p) => p.variable)).toEqual([variable]);

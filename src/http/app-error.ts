@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   unsupported_media_type: 415,
   invalid_calendar: 422,
   range_too_large: 422,
+  rate_limited: 429,
   not_ready: 503,
   unavailable: 503,
   internal: 500,
@@ -51,6 +52,7 @@ const TITLES: Record<ErrorCode, string> = {
   unsupported_media_type: 'Unsupported media type',
   invalid_calendar: 'Invalid calendar or recurrence rule',
   range_too_large: 'Range too large',
+  rate_limited: 'Too many requests',
   not_ready: 'Service not ready',
   unavailable: 'Service temporarily unavailable',
   internal: 'Internal server error',
@@ -64,7 +66,7 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     readonly detail: string,
     readonly errors?: FieldError[],
-    /** Sent as `Retry-After` (seconds) with a 503: the condition is expected to pass. */
+    /** Sent as `Retry-After` (seconds) with a 429 or 503: the condition is expected to pass. */
     readonly retryAfterSeconds?: number,
   ) {
     super(detail);

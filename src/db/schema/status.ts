@@ -140,6 +140,20 @@ export const statusSubscribers = pgTable('status_subscribers', {
   createdAt: createdAt(),
 });
 
+/**
+ * Requests to subscribe, counted per fixed window and bucket (a client address, a mailbox's
+ * hash, or `all`), shared by every instance; rows of past windows are deleted by a job.
+ */
+export const statusSubscribeCounts = pgTable(
+  'status_subscribe_counts',
+  {
+    bucket: text('bucket').notNull(),
+    windowStart: timestamptz('window_start').notNull(),
+    hits: integer('hits').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.bucket, t.windowStart] })],
+);
+
 export const STATUS_NOTIFICATION_KINDS = ['confirm', 'update'] as const;
 
 /**

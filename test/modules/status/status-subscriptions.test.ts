@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
@@ -7,6 +7,7 @@ import { rowsOf } from '../../../src/db/json-param';
 import { notifyStatusSubscribersJob } from '../../../src/modules/jobs/definitions/notify-status-subscribers.job';
 import { sendStatusEmails } from '../../../src/modules/status/subscribers/status-subscriptions.service';
 import { deliverStatusWebhooks } from '../../../src/modules/status/subscribers/status-webhooks.service';
+import { honoListener } from '../../../src/node-server';
 import { webhookFetch } from '../../../src/node-webhook-fetch';
 import { expectProblem } from '../../helpers/problem';
 import { readJson } from '../../helpers/read-json';
@@ -25,7 +26,7 @@ describe('status page: email subscriptions, incident pages and uptime', () => {
   beforeEach(async () => {
     await t.deps.db.execute(
       sql`truncate incidents, status_components, status_subscribers, outbox_messages,
-        email_suppressions cascade`,
+        email_suppressions, status_subscribe_counts cascade`,
     );
     t.clock.set('2026-03-02T09:00:00Z');
     api = await readJson(
@@ -237,6 +238,28 @@ describe('status page: email subscriptions, incident pages and uptime', () => {
     expect(await confirmedCount()).toEqual([{ n: 1 }]);
   });
 
+  it('answers 429 once everyone together asked 500 times this hour, until the hour ends', async () => {
+    t.clock.set('2026-03-02T09:20:00Z');
+    // As if 500 requests had come from as many clients this hour.
+    await t.deps.db.execute(sql`
+      insert into status_subscribe_counts (bucket, window_start, hits)
+      values ('all', '2026-03-02T09:00:00Z', 500)`);
+    const refused = await subscribe('someone@example.com');
+    await expectProblem(refused, 429, 'rate_limited');
+    expect(refused.headers.get('retry-after')).toBe(String(40 * 60));
+    expect(await sendStatusEmails(t.deps)).toEqual({ sent: 0 });
+    t.clock.set('2026-03-02T10:00:00Z');
+    expect((await subscribe('someone@example.com')).status).toBe(202);
+    expect(await sendStatusEmails(t.deps)).toEqual({ sent: 1 });
+    // The job forgets ended windows.
+    t.clock.set('2026-03-04T10:00:00Z');
+    await notifyStatusSubscribersJob.run(t.deps, t.clock.now());
+    const [left] = rowsOf<{ n: number }>(
+      await t.deps.db.execute(sql`select count(*)::int as n from status_subscribe_counts`),
+    );
+    expect(left?.n).toBe(0);
+  });
+
   it('takes an address with an internationalised domain in its ASCII form, and names a non-ASCII local part', async () => {
     expect((await subscribe('leser@bücher.example')).status).toBe(202);
     expect(await sendStatusEmails(t.deps)).toEqual({ sent: 1 });
@@ -431,6 +454,124 @@ describe('status page: email subscriptions, incident pages and uptime', () => {
     expect(page).toContain(
       'aria-label="API: 100% uptime over 90 days, maintenance on 2 days (not downtime)"',
     );
+  });
+});
+
+describe('status page: subscribe requests counted per client address', () => {
+  let behindProxy: TestApp;
+  let direct: TestApp;
+  const servers: Server[] = [];
+  const urls: string[] = [];
+  beforeAll(async () => {
+    behindProxy = await startTestApp({ env: { TRUSTED_PROXIES: '127.0.0.1, 10.0.0.0/8' } });
+    direct = await startTestApp();
+    for (const t of [behindProxy, direct]) {
+      const server = createServer(honoListener(t.app));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      servers.push(server);
+      urls.push(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    }
+  });
+  afterAll(async () => {
+    for (const server of servers) await new Promise((resolve) => server.close(resolve));
+    await behindProxy.close();
+    await direct.close();
+  });
+
+  const subscribeVia = (url: string | undefined, email: string, forwardedFor?: string) =>
+    fetch(`${url}/status/subscriptions`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}),
+      },
+      body: JSON.stringify({ email }),
+    });
+
+  it('answers 429 with Retry-After once a mailbox is asked for too often, however tagged and from wherever, and queues nothing more', async () => {
+    const from = (n: number) => `198.18.0.${n}`;
+    const answers = [];
+    for (let n = 0; n < 40; n++) {
+      answers.push(await subscribeVia(urls[0], `victim+${n}@example.com`, from(n)));
+    }
+    expect(answers.slice(0, 5).map((r) => r.status)).toEqual([202, 202, 202, 202, 202]);
+    for (const refused of answers.slice(5)) {
+      expect(refused.status).toBe(429);
+      // The day's window ends at midnight UTC; the test clock reads 09:00.
+      expect(refused.headers.get('retry-after')).toBe(String(15 * 3600));
+    }
+    const problem = await expectProblem(answers[5] as Response, 429, 'rate_limited');
+    expect(problem.detail).toContain('this mailbox');
+    expect(await sendStatusEmails(behindProxy.deps)).toEqual({ sent: 5 });
+
+    // Gmail ignores dots and tags: one mailbox. Another provider's dots are its own.
+    const gmail = ['v.ic.tim@gmail.com', 'victim+a@googlemail.com', 'Vic.Tim@gmail.com'];
+    gmail.push('victim@gmail.com', 'victim+z@gmail.com', 'vic.tim@gmail.com');
+    const gmailAnswers = [];
+    for (const [n, email] of gmail.entries()) {
+      gmailAnswers.push((await subscribeVia(urls[0], email, from(100 + n))).status);
+    }
+    expect(gmailAnswers).toEqual([202, 202, 202, 202, 202, 429]);
+    expect((await subscribeVia(urls[0], 'vic.tim@example.com', from(110))).status).toBe(202);
+    expect((await subscribeVia(urls[0], 'victim@example.com', from(111))).status).toBe(429);
+
+    // The form says the same in a page.
+    const form = await fetch(`${urls[0]}/status/subscribe`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-forwarded-for': from(120),
+      },
+      body: 'email=victim%2Bform%40example.com',
+    });
+    expect(form.status).toBe(429);
+    expect(form.headers.get('retry-after')).toBe(String(15 * 3600));
+    expect(await form.text()).toContain('Too many requests');
+    const [queued] = rowsOf<{ n: number }>(
+      await behindProxy.deps.db.execute(sql`
+        select count(*)::int as n from status_notifications n
+        join status_subscribers s on s.id = n.subscriber_id
+        where s.email like 'victim%example.com'`),
+    );
+    expect(queued?.n).toBe(5);
+  });
+
+  it('believes X-Forwarded-For only from a trusted proxy, and counts the hop nearest it', async () => {
+    const statuses = async (url: string | undefined, forwardedFor: string, count = 10) => {
+      const seen = [];
+      for (let n = 0; n < count; n++) {
+        const answer = await subscribeVia(
+          url,
+          `reader${n}@${forwardedFor.length}.example`,
+          forwardedFor,
+        );
+        seen.push(answer.status);
+      }
+      return seen;
+    };
+    expect(await statuses(urls[0], '198.51.100.7')).toEqual(Array(10).fill(202));
+    const refused = await subscribeVia(urls[0], 'late@example.com', '198.51.100.7');
+    await expectProblem(refused, 429, 'rate_limited');
+    expect(Number(refused.headers.get('retry-after'))).toBe(3600);
+    // What the client wrote to the left of it does not make it someone else.
+    expect(
+      (await subscribeVia(urls[0], 'late@example.com', '203.0.113.1, 198.51.100.7')).status,
+    ).toBe(429);
+    // Behind a second trusted proxy, the same client still.
+    expect((await subscribeVia(urls[0], 'late@example.com', '198.51.100.7, 10.1.2.3')).status).toBe(
+      429,
+    );
+    expect((await subscribeVia(urls[0], 'other@example.com', '198.51.100.8')).status).toBe(202);
+    // One IPv6 /64 is one client.
+    expect(await statuses(urls[0], '2001:db8:1:2::1', 10)).toEqual(Array(10).fill(202));
+    expect((await subscribeVia(urls[0], 'six@example.com', '2001:db8:1:2::ffff')).status).toBe(429);
+
+    // Without TRUSTED_PROXIES the header is anyone's to write: the connection counts.
+    const spoofed = [];
+    for (let n = 0; n < 11; n++) {
+      spoofed.push((await subscribeVia(urls[1], `spoof${n}@example.com`, `192.0.2.${n}`)).status);
+    }
+    expect(spoofed).toEqual([...Array(10).fill(202), 429]);
   });
 });
 

@@ -3,10 +3,12 @@ import type { Context } from 'hono';
 import type { Child } from 'hono/jsx';
 import type { Config } from '../../../config';
 import type { AppEnv } from '../../../http/app-env';
+import { AppError } from '../../../http/app-error';
 import { limitBody } from '../../../http/body-limit';
+import { clientAddress, clientBucket } from '../../../http/client-address';
 import { statusPagePolicy } from '../../../http/content-security-policies';
 import { createRouter } from '../../../http/create-router';
-import { defineRoute, json } from '../../../http/define-route';
+import { defineRoute, json, problemResponse } from '../../../http/define-route';
 import { emailAddress } from '../../../http/email-input';
 import { renderStatusNotice } from '../public/status-page';
 import { readUnsubscribeToken } from './status-subscription-token';
@@ -36,8 +38,15 @@ const subscribeRoute = defineRoute({
       description: 'A confirmation email is on its way',
       content: json(z.object({ message: z.string() })),
     },
+    429: problemResponse(
+      'Too many requests from this client, for this mailbox or from everyone; nothing was ' +
+        'queued. Retry after `Retry-After` seconds.',
+    ),
   },
 });
+
+const clientOf = (c: Context<AppEnv>) =>
+  clientBucket(clientAddress(c, c.var.deps.config.trustedProxies));
 
 /**
  * The status site's subscription pages, under the status page's policy. Links in emails lead
@@ -48,7 +57,7 @@ export function statusSubscriptionRoutes(brand: Config['statusPageBrand']) {
 
   async function notice(
     c: Context<AppEnv>,
-    status: 200 | 400 | 404 | 410,
+    status: 200 | 400 | 404 | 410 | 429,
     title: string,
     children?: Child,
   ) {
@@ -93,7 +102,7 @@ export function statusSubscriptionRoutes(brand: Config['statusPageBrand']) {
 
   return createRouter()
     .openapi(subscribeRoute, async (c) => {
-      await subscribeToStatus(c.var.deps, c.req.valid('json').email);
+      await subscribeToStatus(c.var.deps, c.req.valid('json').email, clientOf(c));
       return c.json({ message: CHECK_INBOX }, 202);
     })
     .post('/status/subscribe', limitBody, async (c) => {
@@ -102,7 +111,13 @@ export function statusSubscriptionRoutes(brand: Config['statusPageBrand']) {
       if (!email.success) {
         return notice(c, 400, 'That is not an email address', <p>Go back and check it.</p>);
       }
-      await subscribeToStatus(c.var.deps, email.data);
+      try {
+        await subscribeToStatus(c.var.deps, email.data, clientOf(c));
+      } catch (error) {
+        if (!(error instanceof AppError) || error.code !== 'rate_limited') throw error;
+        c.header('Retry-After', String(error.retryAfterSeconds));
+        return notice(c, 429, 'Too many requests', <p>{error.detail}</p>);
+      }
       return notice(c, 200, 'Almost there', <p>{CHECK_INBOX}</p>);
     })
     .get('/status/subscriptions/confirm/:token', async (c) => {

@@ -19,14 +19,15 @@ import {
   subscriptionUrl,
   unsubscribeToken,
 } from './status-subscription-token';
+import { countSubscribeRequest, forgetSubscribeCounts } from './subscribe-limits';
 
 /**
- * Opt-in requests are public, so they are rationed against mail bombing: one per address every
- * ten minutes and three per unconfirmed address in all, and a ceiling per hour for everyone.
+ * Opt-in requests are public, so they are rationed against mail bombing: by client, mailbox
+ * and in all (`SUBSCRIBE_LIMITS`, answered with a 429), and besides silently to one email per
+ * address every ten minutes and three per unconfirmed address in all.
  */
 const CONFIRM_THROTTLE_MS = 10 * 60_000;
 const CONFIRMS_PER_ADDRESS = 3;
-const CONFIRMS_PER_HOUR = 500;
 /** An address not confirmed within a week is forgotten. */
 const UNCONFIRMED_DAYS = 7;
 /** A claimed batch not marked sent after this long is sent again, with the same key. */
@@ -36,10 +37,16 @@ const BATCH = 100;
 /**
  * Double opt-in: records the address (unconfirmed) and queues a confirmation email, at most
  * one per address every ten minutes. The answer never says whether the address was known.
+ * `client` is the requester's address bucket (`clientBucket`).
  */
-export async function subscribeToStatus(deps: Deps, address: string): Promise<void> {
+export async function subscribeToStatus(
+  deps: Deps,
+  address: string,
+  client: string,
+): Promise<void> {
   const email = address.trim().toLowerCase();
   const now = deps.clock.now();
+  await countSubscribeRequest(deps.db, now, { client, email });
   await deps.db.transaction(async (tx) => {
     const [subscriber] = await tx
       .insert(statusSubscribers)
@@ -47,26 +54,17 @@ export async function subscribeToStatus(deps: Deps, address: string): Promise<vo
       .onConflictDoUpdate({ target: statusSubscribers.email, set: { email } })
       .returning();
     if (!subscriber || subscriber.confirmedAt) return;
-    const [sent] = rowsOf<{ total: number; recent: number; hour: number; suppressed: boolean }>(
+    const [sent] = rowsOf<{ total: number; recent: number; suppressed: boolean }>(
       await tx.execute(sql`
         select
           count(*) filter (where subscriber_id = ${subscriber.id})::int as total,
           count(*) filter (where subscriber_id = ${subscriber.id} and created_at > ${new Date(
             now.getTime() - CONFIRM_THROTTLE_MS,
           ).toISOString()})::int as recent,
-          count(*) filter (where created_at > ${new Date(
-            now.getTime() - 3_600_000,
-          ).toISOString()})::int as hour,
           exists (select 1 from email_suppressions where email = ${email}) as suppressed
         from status_notifications where kind = 'confirm'`),
     );
-    if (
-      !sent ||
-      sent.suppressed ||
-      sent.recent > 0 ||
-      sent.total >= CONFIRMS_PER_ADDRESS ||
-      sent.hour >= CONFIRMS_PER_HOUR
-    ) {
+    if (!sent || sent.suppressed || sent.recent > 0 || sent.total >= CONFIRMS_PER_ADDRESS) {
       return;
     }
     await tx.insert(statusNotifications).values({
@@ -136,8 +134,12 @@ export async function unsubscribeFromStatus(
   return email;
 }
 
-/** Forgets addresses nobody confirmed within a week (and what they were owed). */
+/**
+ * Forgets addresses nobody confirmed within a week (and what they were owed), and the counts
+ * of subscribe requests whose windows ended.
+ */
 export async function forgetUnconfirmed(deps: Deps): Promise<void> {
+  await forgetSubscribeCounts(deps.db, deps.clock.now());
   const before = new Date(deps.clock.now().getTime() - UNCONFIRMED_DAYS * 86_400_000);
   await deps.db.execute(sql`
     delete from status_subscribers
