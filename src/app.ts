@@ -9,7 +9,7 @@ import { requestId } from './http/request-id';
 import { safeUrlText } from './http/request-input';
 import { logRequest } from './http/request-log';
 import { securityHeaders } from './http/security-headers';
-import { moduleRouters } from './modules';
+import { crossOriginMiddleware, moduleRouters } from './modules';
 import { cursorSeal } from './modules/auth/cursor-seal';
 import { guardAccess } from './modules/auth/require-role';
 import { consoleErrorPage } from './ui/console-router';
@@ -33,6 +33,7 @@ export function createApp(deps: Deps, options: { apiReferenceAssets?: ApiReferen
     c.set('cursorSeal', cursorSeal);
     await next();
   });
+  for (const [path, middleware] of crossOriginMiddleware) app.use(path, middleware);
   app.use('*', safeUrlText);
   // Skipped altogether when info lines are not written: the notices API feels every step.
   app.use('*', async (c, next) => {

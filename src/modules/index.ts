@@ -10,12 +10,16 @@ import { eventRoutes } from './events/events.routes';
 import { healthRoutes } from './health/health.routes';
 import { impactRoutes } from './impact/impact.routes';
 import { jobRunRoutes } from './jobs/job-runs.routes';
-import { noticeRoutes } from './notices/notices.routes';
+import { noticeRoutes, noticesCrossOrigin } from './notices/notices.routes';
 import { patternRoutes } from './patterns/patterns.routes';
 import { reasonRoutes } from './reasons/reasons.routes';
 import { reportRoutes } from './reports/reports.routes';
 import { spikeRoutes } from './spikes/spikes.routes';
-import { publicStatusRoutes, statusPageRoutes } from './status/public/public-status.routes';
+import {
+  publicStatusCrossOrigin,
+  publicStatusRoutes,
+  statusPageRoutes,
+} from './status/public/public-status.routes';
 import { statusRoutes } from './status/status.routes';
 import { statusSubscriptionRoutes } from './status/subscribers/status-subscriptions.routes';
 import { statusWebhookRoutes } from './status/subscribers/status-webhooks.routes';
@@ -51,3 +55,10 @@ export const moduleRouters = (config: Config) => [
   unsubscribeRoutes,
   consoleRoutes,
 ];
+
+/**
+ * The CORS middleware of the routes other origins' scripts call, by path: the app registers
+ * them ahead of its own checks, so that every answer on those paths, refusals included, can
+ * be read by the scripts its successes can.
+ */
+export const crossOriginMiddleware = [...noticesCrossOrigin, ...publicStatusCrossOrigin];

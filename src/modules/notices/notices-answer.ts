@@ -94,7 +94,7 @@ function failed(deps: Deps, request: NoticesRequest, error: unknown): NoticesRep
 }
 
 /** As the CORS middleware answers a simple request: the origin if it is allowed, always Vary. */
-function corsHeaders(
+export function corsHeaders(
   deps: Deps,
   origin: string | undefined,
   headers: Record<string, string>,

@@ -12,7 +12,7 @@ import { getAccountRow } from '../accounts/accounts.service';
 import { mintAccountToken } from '../auth/account-token';
 import { EMBED_SCRIPT } from './embed-script';
 import { dismissNotice, NOTICE_READERS } from './notices.service';
-import { answerNotices, NOTICES_EXPOSED_HEADERS } from './notices-answer';
+import { answerNotices, corsHeaders, NOTICES_EXPOSED_HEADERS } from './notices-answer';
 
 const tags = ['Notices'];
 const AccountParams = z.object({
@@ -112,14 +112,27 @@ const corsForOrigins = cors({
   maxAge: 600,
 });
 
-// Apps asking from their servers send no Origin and skip CORS altogether. The notices GET
-// carries its own CORS headers (`answerNotices`); preflights and dismissals get them here.
-const browserCors: MiddlewareHandler<AppEnv> = (c, next) =>
-  c.req.header('origin') === undefined || c.req.method === 'GET' ? next() : corsForOrigins(c, next);
+// Apps asking from their servers send no Origin and skip CORS altogether. Preflights and
+// dismissals get their headers from the middleware; the notices GET carries its own
+// (`answerNotices`), and one refused before it runs (a 400) is given the same here.
+const browserCors: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const origin = c.req.header('origin');
+  if (origin === undefined) return next();
+  if (c.req.method !== 'GET') return corsForOrigins(c, next);
+  await next();
+  if (c.res.headers.has('access-control-expose-headers')) return;
+  for (const [name, value] of Object.entries(corsHeaders(c.var.deps, origin, {}))) {
+    c.res.headers.set(name, value);
+  }
+};
+
+/**
+ * Registered ahead of the checks every request passes (`safeUrlText`), so that an answer
+ * refused there can be read by the page as well. The wildcard matches `/notices` itself too.
+ */
+export const noticesCrossOrigin = [['/v1/accounts/:id/notices/*', browserCors]] as const;
 
 export const noticeRoutes = createRouter();
-// The wildcard matches `/notices` itself too, so this one line covers every notices path.
-noticeRoutes.use('/v1/accounts/:id/notices/*', browserCors);
 noticeRoutes
   .openapi(noticesRoute, async (c) => {
     const reply = await answerNotices(c.var.deps, {

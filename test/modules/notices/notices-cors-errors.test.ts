@@ -84,6 +84,29 @@ describe('notices API errors read by a page on another origin', () => {
     expect((await expectReadable(answer, 503)).split(',')).toContain('retry-after');
   });
 
+  it('lets the page read a 400: an account id or a locale refused, text it cannot read', async () => {
+    const ask = (path: string, method = 'GET') =>
+      fetch(served.url + path, {
+        method,
+        headers: { origin: PAGE, authorization: `Bearer ${token}` },
+      });
+    for (const path of [
+      '/v1/accounts/a%20b/notices',
+      '/v1/accounts/acme/notices?locale=x',
+      '/v1/accounts/acme/notices?x=%00',
+    ]) {
+      const refused = await ask(path);
+      expect(refused.status, path).toBe(400);
+      expect(refused.headers.get('vary'), path).toContain('Origin');
+      await expectReadable(refused, 400);
+    }
+    await expectReadable(await ask('/v1/accounts/acme/notices/not-a-uuid/dismiss', 'POST'), 400);
+    await expectReadable(
+      await ask(`/v1/accounts/acme/notices/${campaignId}/dismiss?x=%00`, 'POST'),
+      400,
+    );
+  });
+
   it('lets the page read a 503 of a dismissal, with its Retry-After, and a 401 and 404', async () => {
     const dismiss = (id: string, bearer = token) =>
       fetch(`${served.url}/v1/accounts/acme/notices/${id}/dismiss`, {

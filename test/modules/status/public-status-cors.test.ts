@@ -69,13 +69,22 @@ describe('public status JSON read by a widget on another origin', () => {
     }
   });
 
-  it('lets the widget read an error too: a 404, and a 503 with its Retry-After', async () => {
+  it('lets the widget read an error too: a 400, a 404, and a 503 with its Retry-After', async () => {
     const readable = async (answer: Response, status: number, path: string) => {
       expect(answer.status, path).toBe(status);
       expect(answer.headers.get('access-control-allow-origin'), path).toBe('*');
       expect(answer.headers.get('content-type'), path).toContain('application/problem+json');
       expect(await answer.json(), path).toMatchObject({ status });
     };
+    // Refused before any route runs (text Postgres cannot hold): still readable.
+    for (const path of [...PUBLIC_JSON, '/status/history.atom', '/status/history.rss']) {
+      const refused = `${path}?x=%00`;
+      await readable(
+        await fetch(served.url + refused, { headers: { origin: WIDGET } }),
+        400,
+        refused,
+      );
+    }
     const missing = '/api/v2/incidents/nope.json';
     await readable(
       await fetch(served.url + missing, { headers: { origin: WIDGET } }),

@@ -135,15 +135,18 @@ function publicAnswer(c: Context<AppEnv>, body: string, contentType: string) {
   );
 }
 
-export const publicStatusRoutes = createRouter();
-for (const path of [
+/**
+ * Registered ahead of the checks every request passes (`safeUrlText`), so that an answer
+ * refused there is readable from any origin too.
+ */
+export const publicStatusCrossOrigin = [
   '/api/v2/*',
   '/status/uptime.json',
   '/status/history.atom',
   '/status/history.rss',
-]) {
-  publicStatusRoutes.use(path, publicCors);
-}
+].map((path) => [path, publicCors] as const);
+
+export const publicStatusRoutes = createRouter();
 for (const [route, select] of views) {
   publicStatusRoutes.openapi(route, async (c) =>
     publicAnswer(
