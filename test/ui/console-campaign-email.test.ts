@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isHeldOut } from '../../src/modules/campaigns/holdout';
 import { sendDueEmails } from '../../src/modules/email/delivery/send-due-emails';
@@ -149,6 +150,51 @@ describe('the console email campaign view and campaign page', () => {
     expect(impact.status).toBe(200);
     expect(await impact.text()).toContain('Net, all reasons (headline)');
     expect((await ops.get(`/console/campaigns/${bannerId}/impact`)).status).toBe(403);
+  });
+
+  it('counts only the dismissals of accounts a campaign was shown, whatever was stored before dismissals were checked', async () => {
+    const app = await t.keyFor('app');
+    // An email is not dismissed in the product: the API refuses, as for a notice that does not exist.
+    const refused = await t.request(`/v1/accounts/acct-002/notices/${emailId}/dismiss`, {
+      method: 'POST',
+      key: app,
+    });
+    expect(refused.status).toBe(404);
+    const draftId = (
+      await publishCampaign(t, {
+        channels: ['banner'],
+        title: 'Not yet',
+        body: 'Draft.',
+        severity: 'info',
+        audience: { type: 'all' },
+        publish: false,
+      })
+    ).id;
+    const heldOut = Array.from({ length: 20 }, (_, i) => `acct-${String(i).padStart(3, '0')}`).find(
+      (id) => isHeldOut(bannerId, id, 10),
+    );
+    // Rows an earlier version stored without asking whether the account was shown the notice.
+    const stored = [
+      ['acct-002', emailId],
+      ['acct-040', emailId],
+      ['acct-003', draftId],
+      ['acct-050', bannerId],
+      ...(heldOut ? [[heldOut, bannerId]] : []),
+    ];
+    for (const [account, campaign] of stored) {
+      await t.deps.db.execute(sql`
+        insert into notice_dismissals (account_id, campaign_id, dismissed_at)
+        values (${account}, ${campaign}, now()) on conflict do nothing`);
+    }
+    const ops = consoleClient(t);
+    await ops.signIn(opsKey);
+    const dismissedOf = async (id: string) => {
+      const markup = await (await ops.get(`/console/campaigns/${id}`)).text();
+      return /<td>Accounts that dismissed it<\/td><td class="n">(\d+)<\/td>/.exec(markup)?.[1];
+    };
+    expect(await dismissedOf(emailId)).toBe('0');
+    expect(await dismissedOf(draftId)).toBe('0');
+    expect(await dismissedOf(bannerId)).toBe('2');
   });
 
   it('leads an analyst from the report to each campaign’s impact page', async () => {

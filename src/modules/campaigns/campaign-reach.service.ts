@@ -12,6 +12,7 @@ export type CampaignReach = {
    * a held-out account's email moment still to come counts no more than a queued email does.
    */
   exposed: { treated: number; holdout: number; by_channel: Record<string, number> };
+  /** Accounts it was shown (treated) that dismissed it. */
   dismissed: number;
 };
 
@@ -29,9 +30,17 @@ export async function campaignReach(
     deps.db.execute(sql`
       select "group", channel, count(*)::int as n from exposures
       where campaign_id = ${campaign.id} and first_at <= ${now} group by "group", channel`),
-    deps.db.execute(
-      sql`select count(*)::int as n from notice_dismissals where campaign_id = ${campaign.id}`,
-    ),
+    // Only an in-app campaign is dismissed, and only by an account it was shown (treated).
+    // The API has refused any other dismissal since it checked; rows stored before it did are
+    // left out here rather than deleted.
+    deps.db.execute(sql`
+      select count(*)::int as n from notice_dismissals d
+      join campaigns c on c.id = d.campaign_id
+      where d.campaign_id = ${campaign.id}
+        and (c.channels @> '["banner"]'::jsonb or c.channels @> '["status"]'::jsonb)
+        and exists (select 1 from exposures e
+                    where e.campaign_id = d.campaign_id and e.account_id = d.account_id
+                      and e."group" = 'treated')`),
   ]);
   const reach: CampaignReach = {
     audience,

@@ -224,8 +224,12 @@ function liveAt(notices: LiveNotice[], now: number): LiveSet & { from: number; u
 
 export type NoticeCatalog = ReturnType<typeof createNoticeCatalog>;
 
+/** The channels the notices API shows in the product's pages (email is sent, not shown). */
+export const isInAppChannel = (channel: string): channel is 'banner' | 'status' =>
+  channel === 'banner' || channel === 'status';
+
 function toLiveNotice(row: CampaignRow): LiveNotice | null {
-  const channels = row.channels.filter((c) => c === 'banner' || c === 'status');
+  const channels = row.channels.filter(isInAppChannel);
   if (channels.length === 0 || !row.startsAt) return null;
   const cta = row.ctaUrl && row.ctaLabel ? { label: row.ctaLabel, url: row.ctaUrl } : null;
   const jsonByLocale = new Map<string, NoticeJson>();

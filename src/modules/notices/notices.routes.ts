@@ -73,6 +73,10 @@ const dismissRoute = defineRoute({
   path: '/v1/accounts/{id}/notices/{noticeId}/dismiss',
   tags,
   summary: 'Dismiss a notice for this account (idempotent)',
+  description:
+    'Only a notice the account is shown, or was while it ran: a started banner or status ' +
+    'campaign whose audience takes the account and whose holdout does not keep it out. Any ' +
+    'other campaign is a 404, as one that does not exist is, and nothing is stored.',
   request: {
     params: AccountParams.extend({
       noticeId: z.uuid().openapi({ param: { name: 'noticeId', in: 'path' } }),
@@ -80,7 +84,7 @@ const dismissRoute = defineRoute({
   },
   responses: {
     204: { description: 'Dismissed (or already was)' },
-    404: problemResponse('No such account or notice.'),
+    404: problemResponse('No such account, or no notice it is (or was) shown by that id.'),
   },
 });
 

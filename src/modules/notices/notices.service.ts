@@ -1,19 +1,19 @@
 import { Buffer } from 'node:buffer';
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { DATABASE_RETRY_AFTER_SECONDS } from '../../db/database-errors';
-import { rowsOf } from '../../db/json-param';
-import { campaigns, noticeDismissals, type Role } from '../../db/schema';
+import { type CampaignRow, campaigns, noticeDismissals, type Role } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { AppError, notFound } from '../../http/app-error';
 import { hash32 } from '../../lib/hash32';
 import type { MaybePromise } from '../../lib/maybe-promise';
 import { within } from '../../lib/settle-within';
-import type { Audience } from '../campaigns/audience';
+import { type Audience, compileAudience } from '../campaigns/audience';
 import { audienceText } from '../campaigns/audience-text';
+import { campaignStatus } from '../campaigns/campaign-status';
 import { isHeldOut } from '../campaigns/holdout';
 import type { NoticeAccount, NoticeAnswer } from './account-cache';
 import { accountsAfter } from './account-loader';
-import { type LiveNotice, type LiveSet, versionKey } from './notice-catalog';
+import { isInAppChannel, type LiveNotice, type LiveSet, versionKey } from './notice-catalog';
 
 /** An account not in memory is read within this, or the request gets a 503. */
 const NOTICES_ACCOUNT_LOAD_MS = 3_000;
@@ -183,8 +183,11 @@ export async function warmNoticeAccounts(deps: Deps): Promise<void> {
 }
 
 /**
- * Idempotent: dismissing twice keeps the first time. With a browser token, the account must
- * be the incarnation the token was minted for (not one re-created under the same id).
+ * Idempotent: dismissing twice keeps the first time. Only a notice the account is shown, or
+ * was while it ran, can be dismissed; any other campaign is answered as one that does not
+ * exist, so an account learns nothing of campaigns outside its audience. With a browser token,
+ * the account must be the incarnation the token was minted for (not one re-created under the
+ * same id). The account is read from the database, not the cache: a write goes by the truth.
  */
 export async function dismissNotice(
   deps: Deps,
@@ -192,26 +195,52 @@ export async function dismissNotice(
   campaignId: string,
   options: { tokenGeneration?: number } = {},
 ) {
-  const [account] = rowsOf<{ id: string; created_at: string | Date }>(
-    await deps.db.execute(sql`select id, created_at from accounts where id = ${accountId}`),
-  );
-  if (
-    options.tokenGeneration !== undefined &&
-    (!account || new Date(account.created_at).getTime() !== options.tokenGeneration)
-  ) {
+  const account = await deps.notices.accountLoader.load(accountId);
+  if (options.tokenGeneration !== undefined && account?.createdAtMs !== options.tokenGeneration) {
     throw staleToken();
   }
   if (!account) throw notFound(`Account ${accountId}`);
   const [campaign] = await deps.db
-    .select({ id: campaigns.id })
+    .select({
+      id: campaigns.id,
+      channels: campaigns.channels,
+      audience: campaigns.audience,
+      holdoutPercent: campaigns.holdoutPercent,
+      publishedAt: campaigns.publishedAt,
+      cancelledAt: campaigns.cancelledAt,
+      startsAt: campaigns.startsAt,
+      endsAt: campaigns.endsAt,
+    })
     .from(campaigns)
     .where(eq(campaigns.id, campaignId));
-  if (!campaign) throw notFound(`Notice ${campaignId}`);
+  if (!campaign || !shownInApp(campaign, account, deps.clock.now())) {
+    throw notFound(`Notice ${campaignId}`);
+  }
   await deps.db
     .insert(noticeDismissals)
     .values({ accountId, campaignId, dismissedAt: deps.clock.now() })
     .onConflictDoNothing();
   deps.notices.accounts.evict([accountId]);
+}
+
+/**
+ * Whether the notices API shows this campaign to the account, or did while it ran: an in-app
+ * campaign that has started (active, or ended since), whose audience takes the account now
+ * and whose holdout does not keep it out. Judged as `noticesFor` judges.
+ */
+function shownInApp(
+  campaign: Pick<CampaignRow, 'id' | 'channels' | 'audience' | 'holdoutPercent'> &
+    Parameters<typeof campaignStatus>[0],
+  account: NoticeAccount,
+  now: Date,
+): boolean {
+  const status = campaignStatus(campaign, now);
+  return (
+    (status === 'active' || status === 'ended') &&
+    campaign.channels.some(isInAppChannel) &&
+    compileAudience(campaign.audience as Audience)(account) &&
+    !isHeldOut(campaign.id, account.id, campaign.holdoutPercent)
+  );
 }
 
 /** Why an account gets, or does not get, a live notice. */

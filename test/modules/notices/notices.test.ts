@@ -125,6 +125,71 @@ describe('notices API', () => {
     );
   });
 
+  it('takes a dismissal only of a notice the account is, or was while it ran, shown: 404 and nothing stored otherwise', async () => {
+    const ids = Array.from({ length: 20 }, (_, i) => `acct-${i}`);
+    await t.request('/v1/accounts/batch', {
+      method: 'POST',
+      json: { accounts: ids.map((id) => ({ id, components: ['API'] })) },
+    });
+    const outage = await publish(apiOutage);
+    const draft = await publish({ ...apiOutage, publish: false });
+    const emailOnly = await publish({
+      ...apiOutage,
+      channels: ['email'],
+      audience: { type: 'accounts', account_ids: ['uses-api', 'acct-1'] },
+      email: { template: 'announcement', local_time: '09:00' },
+    });
+    const scheduled = await publish({ ...apiOutage, starts_at: '2026-03-02T10:00:00Z' });
+    const cancelled = await publish({ ...apiOutage, starts_at: '2026-03-02T10:00:00Z' });
+    const cancelling = await t.request(`/v1/campaigns/${cancelled.id}`, {
+      method: 'PATCH',
+      json: { status: 'cancelled' },
+    });
+    expect(cancelling.status).toBe(200);
+    const halfHeldOut = await publish({ ...apiOutage, holdout_percent: 50 });
+    const heldOut = ids.find((id) => isHeldOut(halfHeldOut.id, id, 50)) ?? '';
+    const treated = ids.find((id) => !isHeldOut(halfHeldOut.id, id, 50)) ?? '';
+    const ending = await publish({ ...apiOutage, ends_at: '2026-03-02T09:30:00Z' });
+    const token = readJson(
+      await t.request('/v1/accounts/dashboard-only/token', { method: 'POST', key: appKey }),
+    );
+
+    const dismiss = (account: string, campaignId: string, key = appKey) =>
+      t.request(`/v1/accounts/${account}/notices/${campaignId}/dismiss`, { method: 'POST', key });
+    const refused: [string, string, string?][] = [
+      ['dashboard-only', outage.id],
+      ['dashboard-only', outage.id, (await token).token],
+      ['uses-api', draft.id],
+      ['uses-api', emailOnly.id],
+      ['acct-2', emailOnly.id],
+      ['uses-api', scheduled.id],
+      ['uses-api', cancelled.id],
+      [heldOut, halfHeldOut.id],
+    ];
+    for (const [account, campaignId, key] of refused) {
+      // The same answer as a notice that does not exist: nothing about the campaign is told.
+      const answer = await dismiss(account, campaignId, key);
+      const body = await expectProblem(answer, 404, 'not_found');
+      expect(body.detail, `${account} ${campaignId}`).toBe(`Notice ${campaignId} was not found.`);
+    }
+    expect((await dismiss(treated, halfHeldOut.id)).status).toBe(204);
+    // The banner ended while the page still showed it: the account's dismissal is still taken.
+    t.clock.set('2026-03-02T09:45:00Z');
+    expect((await dismiss('uses-api', ending.id)).status).toBe(204);
+    expect((await dismiss('uses-api', ending.id)).status).toBe(204);
+    const stored = rowsOf<{ account_id: string; campaign_id: string }>(
+      await t.deps.db.execute(
+        sql`select account_id, campaign_id from notice_dismissals order by account_id`,
+      ),
+    );
+    expect(stored).toEqual(
+      [
+        { account_id: treated, campaign_id: halfHeldOut.id },
+        { account_id: 'uses-api', campaign_id: ending.id },
+      ].sort((a, b) => (a.account_id < b.account_id ? -1 : 1)),
+    );
+  });
+
   it.each(['constructor', 'toString', 'hasOwnProperty', '__proto__'])(
     'matches `attributes.%s exists` only on accounts that have that attribute',
     async (key) => {
