@@ -247,8 +247,32 @@ function guarded(access: RoleAccess): MiddlewareHandler<AppEnv> {
 function closedJsonBody(body: NonNullable<RouteConfig['request']>['body']) {
   const jsonBody = body?.content['application/json'];
   if (!body || !jsonBody || !('schema' in jsonBody) || !jsonBody.schema) return body;
-  const schema = strictBody(jsonBody.schema as z.ZodType);
+  const schema = parsedSynchronously(strictBody(jsonBody.schema as z.ZodType));
   return { ...body, content: { ...body.content, 'application/json': { ...jsonBody, schema } } };
+}
+
+const parsedSync = new WeakSet<z.ZodType>();
+
+/**
+ * The route's validator (@hono/zod-validator) parses with `safeParseAsync`, which turns off
+ * zod's compiled object parsers: a 5,000-ticket batch took 23 ms of CPU that way, 9.5 ms
+ * parsed synchronously. The answer is the same either way; a schema that turns out to need
+ * async parsing (none does) is parsed again the async way.
+ */
+function parsedSynchronously(schema: z.ZodType): z.ZodType {
+  // Routes share body schemas (strictBody keeps one closed copy of each): changed once.
+  if (parsedSync.has(schema)) return schema;
+  parsedSync.add(schema);
+  const parseAsync = schema.safeParseAsync.bind(schema);
+  schema.safeParseAsync = async (data, params) => {
+    try {
+      return schema.safeParse(data, params);
+    } catch (error) {
+      if (error instanceof z.core.$ZodAsyncError) return parseAsync(data, params);
+      throw error;
+    }
+  };
+  return schema;
 }
 
 function roleList(access: { roles: readonly Role[] }): string {

@@ -96,7 +96,7 @@ export function acceptMediaTypes(mediaTypes: readonly string[]): MiddlewareHandl
 
 /**
  * Parses a JSON body once (400 when it is not JSON; the route's validator reads the same
- * parse) and refuses strings, keys included, that `unsafeTextProblem` refuses, numbers too
+ * parse through c.req.json()) and refuses strings, keys included, that `unsafeTextProblem` refuses, numbers too
  * large to hold, and integers a double would round.
  */
 export const safeJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -112,5 +112,8 @@ export const safeJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   }
   const errors = unsafeTextIn(body, 'body', source);
   if (errors.length > 0) throw invalidText(errors);
+  // The route's validator reads the body through c.req.json(), which parses the text again
+  // (a 5,000-ticket batch is 1.2 MB): it gets this parse. Nothing here changes it.
+  c.req.json = <T>() => Promise.resolve(body as T);
   await next();
 };

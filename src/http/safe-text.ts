@@ -28,6 +28,9 @@ export const NOT_EXACT =
   'is an integer beyond ±9007199254740991 (2^53 − 1), which would not be kept exactly: ' +
   'send it as a string';
 
+/** A value still to be walked; its path is spelled out only when something in it is refused. */
+type Pending = { node: unknown; key: string; parent: Pending | undefined; depth: number };
+
 /**
  * Every string (keys included) in a parsed JSON value that `unsafeTextProblem` refuses, every
  * number too large to hold, and nesting deeper than `MAX_JSON_DEPTH`. Walked with a stack of
@@ -37,37 +40,44 @@ export const NOT_EXACT =
 export function unsafeTextIn(value: unknown, location: string, source?: string): FieldError[] {
   const errors: FieldError[] = [];
   let beyondSafeIntegers = false;
-  const pending: { node: unknown; path: string; depth: number }[] = [
-    { node: value, path: '', depth: 0 },
-  ];
+  const pending: Pending[] = [{ node: value, key: '', parent: undefined, depth: 0 }];
+  const pathOf = (at: Pending) => pathText(at) || location;
   while (errors.length < MAX_REPORTED) {
     const next = pending.pop();
     if (!next) break;
-    const { node, path, depth } = next;
+    const { node, depth } = next;
     if (typeof node === 'string') {
       const message = unsafeTextProblem(node);
-      if (message) errors.push({ location, path: path || location, message });
+      if (message) errors.push({ location, path: pathOf(next), message });
       continue;
     }
     // JSON.parse reads 1e400 as Infinity, which JSON.stringify writes back as null: an
     // account attribute sent so was stored as null and answered 201.
     if (typeof node === 'number') {
       if (!Number.isFinite(node))
-        errors.push({ location, path: path || location, message: NOT_FINITE });
+        errors.push({ location, path: pathOf(next), message: NOT_FINITE });
       // Only then is the text read again, to tell 12345678901234567890 (rounded) from 1e20.
       else if (Math.abs(node) > Number.MAX_SAFE_INTEGER) beyondSafeIntegers = true;
       continue;
     }
     if (node === null || typeof node !== 'object') continue;
     if (depth >= MAX_JSON_DEPTH) {
-      errors.push({ location, path: path || location, message: TOO_DEEP });
+      errors.push({ location, path: pathOf(next), message: TOO_DEEP });
       break;
     }
-    for (const [key, inner] of Object.entries(node)) {
-      const keyPath = path ? `${path}.${printable(key)}` : printable(key);
-      const keyProblem = Array.isArray(node) ? undefined : unsafeTextProblem(key);
-      if (keyProblem) errors.push({ location, path: keyPath, message: `key ${keyProblem}` });
-      else pending.push({ node: inner, path: keyPath, depth: depth + 1 });
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        pending.push({ node: node[i], key: String(i), parent: next, depth: depth + 1 });
+      }
+      continue;
+    }
+    const object = node as Record<string, unknown>;
+    for (const key of Object.keys(object)) {
+      const keyProblem = unsafeTextProblem(key);
+      const inner = { node: object[key], key, parent: next, depth: depth + 1 };
+      if (keyProblem)
+        errors.push({ location, path: pathText(inner), message: `key ${keyProblem}` });
+      else pending.push(inner);
     }
   }
   if (beyondSafeIntegers && source !== undefined) {
@@ -77,6 +87,18 @@ export function unsafeTextIn(value: unknown, location: string, source?: string):
     }
   }
   return errors;
+}
+
+/** `a.b.0`: each key printable, an empty one left out where the path is still empty. */
+function pathText(at: Pending): string {
+  const keys: string[] = [];
+  for (let node: Pending | undefined = at; node?.parent; node = node.parent) keys.push(node.key);
+  let path = '';
+  for (let i = keys.length - 1; i >= 0; i--) {
+    const key = printable(keys[i] as string);
+    path = path ? `${path}.${key}` : key;
+  }
+  return path;
 }
 
 /** A key as it can be shown back in a problem: without the characters that were refused. */

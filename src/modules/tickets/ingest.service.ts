@@ -60,12 +60,10 @@ export async function ingestTickets(
   inputs: TicketInput[],
   options: IngestOptions & { lookUpOtherSource?: BatchLookUp } = {},
 ): Promise<IngestSummary> {
-  const prepared = prepareBatch(deps, inputs, batchPath);
+  const batch = prepareBatch(deps, inputs, batchPath);
   const { sourceUpdatedAt = null, lookUpOtherSource } = options;
-  const batch = {
-    ...prepared,
-    tickets: prepared.tickets.map((ticket) => ({ ...ticket, sourceUpdatedAt })),
-  };
+  // The batch's own tickets (prepareBatch made them): stamped where they are, not copied.
+  for (const ticket of batch.tickets) ticket.sourceUpdatedAt = sourceUpdatedAt;
   const summary = await retryingTransaction(deps.db, async (tx) => {
     const other =
       lookUpOtherSource &&
@@ -178,7 +176,10 @@ export async function writeBatch(
         batch.tickets.map(({ source, externalId }) => ({ source, externalId })),
       )
     : new Set<string>();
-  const latest = batch.tickets.filter((t) => !removed.has(ticketKey(t.source, t.externalId)));
+  const latest =
+    removed.size === 0
+      ? batch.tickets
+      : batch.tickets.filter((t) => !removed.has(ticketKey(t.source, t.externalId)));
   const summary: IngestSummary = {
     received: batch.received,
     inserted: 0,

@@ -23,7 +23,8 @@ export function parseTicketTime(value: string, timeZone: string): Date | undefin
 }
 
 export function ticketTimeProblem(date: Date, now: Date): string | undefined {
-  if (date < EARLIEST_TICKET) return `must not be before ${EARLIEST_TICKET.toISOString()}`;
+  if (date.getTime() < EARLIEST_TICKET.getTime())
+    return `must not be before ${EARLIEST_TICKET.toISOString()}`;
   if (date.getTime() > now.getTime() + FUTURE_TOLERANCE_MS) return 'must not be in the future';
   return undefined;
 }
