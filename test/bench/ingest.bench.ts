@@ -78,6 +78,8 @@ async function startServer(name: string) {
   return {
     url: server.base,
     key,
+    cpuMillis: server.cpuMillis,
+    mainThreadCpuMillis: server.mainThreadCpuMillis,
     /** Waits until the re-contact flags of everything ingested are settled. */
     async settled() {
       const sql = postgres(database.url, { max: 1, onnotice: () => {} });
@@ -100,12 +102,13 @@ async function startServer(name: string) {
 async function throughApi(
   tickets: ReturnType<typeof generateTickets>,
   clients = 1,
-): Promise<number> {
+): Promise<{ seconds: number; cpuPerBatch: { all: number; main: number } }> {
   const server = await startServer('forestall_bench_api');
   const bodies = Array.from({ length: Math.ceil(tickets.length / BATCH) }, (_, i) =>
     JSON.stringify({ tickets: tickets.slice(i * BATCH, (i + 1) * BATCH) }),
   );
   const started = performance.now();
+  const cpuBefore = { all: server.cpuMillis(), main: server.mainThreadCpuMillis() };
   const client = async () => {
     for (let body = bodies.shift(); body; body = bodies.shift()) {
       const response = await fetch(`${server.url}/v1/tickets`, {
@@ -122,8 +125,14 @@ async function throughApi(
   // The ingest is done when its re-contact flags are, which settle just after each response.
   await server.settled();
   const seconds = (performance.now() - started) / 1000;
+  const batches = Math.ceil(tickets.length / BATCH);
+  // CPU time moves less with the machine's load than wall time does.
+  const cpuPerBatch = {
+    all: (server.cpuMillis() - cpuBefore.all) / batches,
+    main: (server.mainThreadCpuMillis() - cpuBefore.main) / batches,
+  };
   await server.stop();
-  return seconds;
+  return { seconds, cpuPerBatch };
 }
 
 async function importSharedData(): Promise<string> {
@@ -163,18 +172,19 @@ console.log(`${TICKETS} tickets, batches of ${BATCH}, ${ROUNDS} alternating roun
 const ratios: number[] = [];
 for (let round = 1; round <= ROUNDS; round++) {
   const bare = await bareInsert(tickets);
-  const api = await throughApi(tickets);
+  const { seconds: api, cpuPerBatch } = await throughApi(tickets);
   ratios.push(bare / api);
   console.log(
     `round ${round}: bare multi-row INSERT ${bare.toFixed(2)} s (${Math.round(TICKETS / bare)} rows/s), ` +
-      `POST /v1/tickets ${api.toFixed(2)} s (${Math.round(TICKETS / api)} rows/s), ratio ${(bare / api).toFixed(2)}`,
+      `POST /v1/tickets ${api.toFixed(2)} s (${Math.round(TICKETS / api)} rows/s), ratio ${(bare / api).toFixed(2)}; ` +
+      `server CPU ${cpuPerBatch.all.toFixed(0)} ms a batch (request thread ${cpuPerBatch.main.toFixed(0)})`,
   );
 }
 const ratio = ratios.sort((a, b) => a - b)[Math.floor(ratios.length / 2)] ?? 0;
 console.log(
   `throughput ratio (API / bare INSERT), median: ${ratio.toFixed(2)}  ${ratio >= 0.5 ? 'met' : 'NOT MET'} (target >= 0.5)`,
 );
-const concurrent = await throughApi(tickets, 2);
+const { seconds: concurrent } = await throughApi(tickets, 2);
 console.log(
   `for information, 2 concurrent clients: POST /v1/tickets ${concurrent.toFixed(2)} s (${Math.round(TICKETS / concurrent)} rows/s)`,
 );
