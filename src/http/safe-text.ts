@@ -1,6 +1,8 @@
 import type { FieldError } from './app-error';
 import { inexactIntegerPaths } from './inexact-integers';
 
+// A NUL or any surrogate, paired or not.
+const MAYBE_UNSAFE = /[\u0000\uD800-\uDFFF]/;
 // A lone high surrogate not followed by a low one, or a lone low one not preceded by a high.
 const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -9,6 +11,8 @@ const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBF
  * holds no NUL, and UTF-8 has no encoding for an unpaired surrogate, so neither may enter.
  */
 export function unsafeTextProblem(text: string): string | undefined {
+  // One scan for what could be refused, as nearly every string has none of it.
+  if (!MAYBE_UNSAFE.test(text)) return undefined;
   if (text.includes('\u0000')) return 'must not contain a NUL character';
   if (UNPAIRED_SURROGATE.test(text)) return 'must be valid Unicode (an unpaired surrogate)';
   return undefined;
