@@ -2,6 +2,7 @@ import type { FieldError } from './app-error';
 import { inexactIntegerPaths } from './inexact-integers';
 
 // A NUL or any surrogate, paired or not.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is what it looks for
 const MAYBE_UNSAFE = /[\u0000\uD800-\uDFFF]/;
 // A lone high surrogate not followed by a low one, or a lone low one not preceded by a high.
 const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
