@@ -96,8 +96,8 @@ export function acceptMediaTypes(mediaTypes: readonly string[]): MiddlewareHandl
 
 /**
  * Parses a JSON body once (400 when it is not JSON; the route's validator reads the same
- * parse through c.req.json()) and refuses strings, keys included, that `unsafeTextProblem` refuses, numbers too
- * large to hold, and integers a double would round.
+ * parse through c.req.json()) and refuses strings, keys included, that `unsafeTextProblem`
+ * refuses, numbers too large to hold, and integers a double would round.
  */
 export const safeJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!hasBody(c.req.raw) && c.req.header('content-type') === undefined) return next();
