@@ -36,8 +36,13 @@ describe('health and readiness', () => {
     const page = await t.request('/status');
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     expect(page.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(page.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    // The status page may be framed by other sites (its policy's frame-ancestors says so),
+    // so it sends no X-Frame-Options, which legacy browsers would obey instead.
+    expect(page.headers.get('x-frame-options')).toBeNull();
     expect(page.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+    const signIn = await t.request('/console/sign-in');
+    expect(signIn.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(signIn.headers.get('x-frame-options')).toBe('SAMEORIGIN');
     const script = await t.request('/embed.js');
     expect(script.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
     expect(script.headers.get('x-frame-options')).toBe('SAMEORIGIN');

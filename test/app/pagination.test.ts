@@ -50,9 +50,10 @@ describe('list cursors', () => {
         '/v1/spikes/alerts',
         '/v1/job-runs',
         '/v1/email-suppressions',
+        '/v1/patterns',
       ]),
     );
-    expect(lists).toHaveLength(10);
+    expect(lists).toHaveLength(11);
     const forged = [
       '00000000-0000-0000-0000-000000000000',
       SOME_ID,

@@ -96,7 +96,7 @@ describe('opening an incident from the console', () => {
     expect(form).toContain('value="Billing"');
     const csrf = browser.csrfOf(form);
     const taken = await browser.post(path, { _csrf: csrf, name: 'API', status: 'operational' });
-    expect(taken.status).toBe(400);
+    expect(taken.status).toBe(409);
     expect(await taken.text()).toMatch(/id="name-error"/);
     const empty = await browser.post(path, { _csrf: csrf, name: '', status: 'operational' });
     expect(empty.status).toBe(400);

@@ -46,8 +46,9 @@ export async function subscribeToStatus(
 ): Promise<void> {
   const email = address.trim().toLowerCase();
   const now = deps.clock.now();
-  await countSubscribeRequest(deps.db, now, { client, email });
   await deps.db.transaction(async (tx) => {
+    // Counted with the request: one refused (429) or failing counts nowhere.
+    await countSubscribeRequest(tx, now, { client, email });
     const [subscriber] = await tx
       .insert(statusSubscribers)
       .values({ id: uuidv7(), email, createdAt: now })

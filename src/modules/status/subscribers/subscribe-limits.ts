@@ -12,7 +12,9 @@ const DAY = 24 * HOUR;
  * What one may ask of the public subscribe form, in fixed windows counted in the database (so
  * every instance shares them): a client address (its /64 for IPv6) ten times an hour, one
  * mailbox, however tagged, five times a day, and everyone together 500 times an hour.
- * Requests count whether or not an email follows, so a refusal says nothing of the address.
+ * Requests taken count whether or not an email follows, so a refusal says nothing of the
+ * address; one refused counts nowhere (its transaction is rolled back), as a 4xx changes
+ * nothing.
  */
 export const SUBSCRIBE_LIMITS = {
   client: { max: 10, windowMs: HOUR },
@@ -24,8 +26,8 @@ const LONGEST_WINDOW_MS = Math.max(...Object.values(SUBSCRIBE_LIMITS).map((l) =>
 
 /**
  * Counts one request to subscribe `email` from `client`, limit by limit; throws a 429 with
- * `Retry-After` at the first limit it exceeds, before counting it in the later ones (a client
- * refused for its own rate uses up nobody else's share).
+ * `Retry-After` at the first limit it exceeds. Run in the request's transaction, so that a
+ * refusal takes back what it counted.
  */
 export async function countSubscribeRequest(
   db: Db,
