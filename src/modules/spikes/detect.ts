@@ -670,7 +670,7 @@ function fitModel(
       predicted += m;
       k++;
     }
-    if (k === 0) return { level: 1, predicted };
+    if (k === 0) return { level: 1, predicted, read };
     // The median ratio: an insertion sort of at most 8 values.
     for (let i = 1; i < k; i++) {
       const ratio = ratios[i] ?? 0;
@@ -689,7 +689,7 @@ function fitModel(
       }
       level = (observed + LEVEL_PRIOR) / (predicted + LEVEL_PRIOR);
     }
-    return { level, predicted };
+    return { level, predicted, read };
   };
   // Overdispersion as the level-tracked prediction meets the last year of training: the noise
   // a prediction faces, without the misfit a level break leaves in the fit's own residuals.
@@ -709,7 +709,8 @@ function fitModel(
     fit,
     terms: { names, beta: fit.beta, start },
     predict(t, series, excluded, levelFrom) {
-      const { level, predicted } = levelAt(t, series, excluded, levelFrom);
+      // `read`: the groups the level read as part of it (they explain nothing either).
+      const { level, predicted, read } = levelAt(t, series, excluded, levelFrom);
       const full = rowOf(t, seen, season, seasonColumns, true);
       let effects: Map<string, number> | undefined;
       let eventLog = 0;
@@ -727,7 +728,6 @@ function fitModel(
       }
       const expected = level * Math.exp(etaOf(t, false) + seasonLog);
       const usual = expected * Math.exp(eventLog);
-      const levelCommon = commonSince(t, levelFrom);
       const logVariance =
         dispersion * quadratic(full, fit.covariance, p) +
         dispersion / (predicted + LEVEL_PRIOR) +
@@ -737,7 +737,7 @@ function fitModel(
         usual,
         variance: dispersion * usual + usual * usual * logVariance,
         effects: effects ?? NO_EFFECTS,
-        common: levelCommon.size === 0 ? common : new Set([...common, ...levelCommon]),
+        common: read.size === 0 ? common : new Set([...common, ...read]),
       };
     },
   };
