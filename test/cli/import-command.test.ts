@@ -12,7 +12,9 @@ import { sharedDataHead } from '../helpers/shared-data';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 import { ticket } from '../helpers/tickets';
 
-describe('npm run import', () => {
+// Each test runs the import command as a child process (a tsx start of its own) several times:
+// over 20 s on a loaded 2-core machine, too close to vitest's 30 s default.
+describe('npm run import', { timeout: 90_000 }, () => {
   let t: TestApp;
   let dir: string;
   let file: string;
