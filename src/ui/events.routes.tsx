@@ -6,11 +6,13 @@ import { type CalendarEntry, listCalendar } from '../modules/events/calendar-lis
 import {
   type EventInput,
   type EventView,
+  HOLIDAY_YEARS,
   HolidayImportSchema,
 } from '../modules/events/event-schemas';
 import { createEvent, deleteEvent, getEvent, updateEvent } from '../modules/events/events.service';
 import { type HolidayImport, importHolidays } from '../modules/events/holidays.service';
 import { type ReasonChoice, reasonChoices } from '../modules/reasons/reason-choices';
+import { firstTicketWeek } from '../modules/reasons/ticket-weeks';
 import { Card, Instant, Note, PageHeader, Pager, Pill, Table } from '../view-kit/components';
 import { PostForm, TextField } from '../view-kit/fields';
 import { emptyForm, type FormState } from '../view-kit/form-state';
@@ -120,12 +122,13 @@ const When = (props: { event: CalendarEntry; zone: string }) => {
 async function listPage(c: ConsoleContext, holidays?: FormState, problem?: FormProblem) {
   const { deps, session } = c.var;
   const cursor = c.req.query('cursor') || undefined;
-  const [page, reasons] = await Promise.all([
+  const [page, reasons, firstWeek] = await Promise.all([
     listCalendar(deps, { limit: PAGE_SIZE, cursor }).catch((error: unknown) => {
       if (!(error instanceof AppError) || error.code !== 'validation_failed') throw error;
       return error;
     }),
     reasonChoices(deps),
+    holidays ? null : firstTicketWeek(deps),
   ]);
   if (page instanceof AppError) return brokenLink(c, page.detail);
   const label = labelOf(reasons);
@@ -133,7 +136,7 @@ async function listPage(c: ConsoleContext, holidays?: FormState, problem?: FormP
   const zone = deps.config.workspaceTimeZone;
   const now = deps.clock.now();
   const holidayForm = {
-    ...(holidays ?? emptyForm({ year: String(now.getUTCFullYear() + 1) })),
+    ...(holidays ?? emptyForm(holidayYears(firstWeek, now))),
     idPrefix: 'holiday-',
   };
   return render(
@@ -237,7 +240,14 @@ const HolidaysForm = (props: { csrf: string; state: FormState }) => (
         placeholder="NY"
         hint="optional: a state or province code; empty: the country's nationwide holidays"
       />
-      <TextField state={props.state} name="year" label="Year" type="number" />
+      <TextField state={props.state} name="from_year" label="From year" type="number" required />
+      <TextField
+        state={props.state}
+        name="to_year"
+        label="To year"
+        type="number"
+        hint={`optional: the last year to import, at most ${HOLIDAY_YEARS.atOnce} years in all`}
+      />
       <button type="submit">Import</button>
     </PostForm>
   </Card>
@@ -469,8 +479,20 @@ eventRoutes.post('/console/events/:id/delete', writers, async (c) => {
   return done(c, '/console/events', `Deleted "${event.title}".`);
 });
 
+/**
+ * The years the form offers: from the first year with tickets (their weeks are what holidays
+ * explain), or this one before any, to next year (the weeks to come).
+ */
+function holidayYears(firstWeek: string | null, now: Date): Record<string, string> {
+  const next = now.getUTCFullYear() + 1;
+  const first = firstWeek ? Number(firstWeek.slice(0, 4)) : next - 1;
+  const from = Math.max(first, next - HOLIDAY_YEARS.atOnce + 1, HOLIDAY_YEARS.first);
+  return { from_year: String(from), to_year: String(next) };
+}
+
 const holidaysInput = (values: Record<string, string>): Parsed<HolidayImport> => {
-  const year = Number(values.year);
+  const from = Number(values.from_year);
+  const to = values.to_year?.trim() ? Number(values.to_year) : from;
   const country = (values.country ?? '').trim();
   const region = values.region?.trim() || undefined;
   const errors: Record<string, string> = {};
@@ -479,9 +501,17 @@ const holidaysInput = (values: Record<string, string>): Parsed<HolidayImport> =>
   // As the API takes it; whether the country has such a region is the service's to say.
   if (region !== undefined && !HolidayImportSchema.shape.region.safeParse(region).success)
     errors.region = 'Enter a region code of up to 10 characters, such as NY or BY, or none.';
-  if (!Number.isInteger(year) || year < 2000 || year > 2100)
-    errors.year = 'Enter a year between 2000 and 2100.';
-  return Object.keys(errors).length > 0 ? { errors } : { data: { country, region, years: [year] } };
+  const inRange = (year: number) =>
+    Number.isInteger(year) && year >= HOLIDAY_YEARS.first && year <= HOLIDAY_YEARS.last;
+  const range = `between ${HOLIDAY_YEARS.first} and ${HOLIDAY_YEARS.last}`;
+  if (!inRange(from)) errors.from_year = `Enter a year ${range}.`;
+  if (!inRange(to)) errors.to_year = `Enter a year ${range}, or none for the first year alone.`;
+  else if (inRange(from) && to < from) errors.to_year = 'Enter a year from the first year on.';
+  else if (inRange(from) && to - from + 1 > HOLIDAY_YEARS.atOnce)
+    errors.to_year = `Import at most ${HOLIDAY_YEARS.atOnce} years at once.`;
+  if (Object.keys(errors).length > 0) return { errors };
+  const years = Array.from({ length: to - from + 1 }, (_, i) => from + i);
+  return { data: { country, region, years } };
 };
 
 eventRoutes.post(

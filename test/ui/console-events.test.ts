@@ -6,6 +6,7 @@ import { consoleClient } from '../helpers/console-client';
 import { readJson } from '../helpers/read-json';
 import { recordingThreadCompute } from '../helpers/recording-compute';
 import { startTestApp, type TestApp } from '../helpers/test-app';
+import { ticket } from '../helpers/tickets';
 
 describe('the console’s events page', () => {
   let t: TestApp;
@@ -595,7 +596,7 @@ describe('the console’s events page', () => {
         },
       ],
       [`/console/events/${event.id}/delete`, { version: '1' }],
-      ['/console/events/holidays', { country: 'DE', year: '2027' }],
+      ['/console/events/holidays', { country: 'DE', from_year: '2027' }],
     ];
     const before = await stored(event.id);
     for (const [path, fields] of posts) {
@@ -611,7 +612,7 @@ describe('the console’s events page', () => {
     const refused = await browser.post('/console/events/holidays', {
       _csrf: browser.csrfOf(page),
       country: 'Germany',
-      year: '2027',
+      from_year: '2027',
     });
     expect(refused.status).toBe(400);
     expect(fieldError(await refused.text(), 'holiday-country')).toContain('two-letter');
@@ -619,7 +620,7 @@ describe('the console’s events page', () => {
     const imported = await browser.post('/console/events/holidays', {
       _csrf: browser.csrfOf(page),
       country: 'DE',
-      year: '2027',
+      from_year: '2027',
     });
     expect(imported.status).toBe(303);
     const list = await (await browser.get(imported.headers.get('location') ?? '')).text();
@@ -636,7 +637,7 @@ describe('the console’s events page', () => {
     const imported = await browser.post('/console/events/holidays', {
       _csrf: browser.csrfOf(page),
       country: 'US',
-      year: '2027',
+      from_year: '2027',
     });
     expect(imported.status).toBe(303);
     // Imported before holidays kept their zone: the zone is found from the place.
@@ -668,14 +669,14 @@ describe('the console’s events page', () => {
       ['a-region-too-long', 'up to 10'],
       ['ZZ', 'ZZ is not a region of US'],
     ] as const) {
-      const refused = await post({ country: 'US', region, year: '2027' });
+      const refused = await post({ country: 'US', region, from_year: '2027' });
       expect(refused.status, region).toBe(400);
       const markup = await refused.text();
       expect(fieldError(markup, 'holiday-region'), region).toContain(message);
       expect(markup).toContain(`value="${region}"`);
     }
     expect(await eventCount()).toBe(0);
-    const imported = await post({ country: 'us', region: ' ca ', year: '2027' });
+    const imported = await post({ country: 'us', region: ' ca ', from_year: '2027' });
     expect(imported.status).toBe(303);
     const titles = rowsOf<{ title: string; time_zone: string }>(
       await t.deps.db.execute(sql`select title, time_zone from events`),
@@ -685,5 +686,41 @@ describe('the console’s events page', () => {
       time_zone: 'America/Los_Angeles',
     });
     expect(titles.every((row) => row.title.endsWith('(US-CA)'))).toBe(true);
+  });
+
+  it('offers the years since the first ticket, and imports them in one submit', async () => {
+    const ingested = await t.request('/v1/tickets', {
+      method: 'POST',
+      json: { tickets: [ticket('holiday-years-1', { created_at: '2019-05-06T10:00:00Z' })] },
+    });
+    expect(ingested.status).toBe(200);
+    const browser = await signedIn();
+    const page = await (await browser.get('/console/events')).text();
+    // The clock says March 2026: up to next year.
+    expect(page).toMatch(/id="holiday-from_year" name="from_year" value="2019"/);
+    expect(page).toMatch(/id="holiday-to_year" name="to_year" value="2027"/);
+    const post = (fields: Record<string, string>) =>
+      browser.post('/console/events/holidays', { _csrf: browser.csrfOf(page), ...fields });
+    for (const [fields, message] of [
+      [{ from_year: '2019', to_year: '2049' }, 'at most 30 years'],
+      [{ from_year: '2019', to_year: '2018' }, 'from the first year on'],
+      [{ from_year: '1800' }, 'between 1990 and 2100'],
+    ] as const) {
+      const refused = await post({ country: 'DE', ...fields });
+      expect(refused.status, fields.to_year).toBe(400);
+      const markup = await refused.text();
+      const field = 'to_year' in fields ? 'holiday-to_year' : 'holiday-from_year';
+      expect(fieldError(markup, field), JSON.stringify(fields)).toContain(message);
+    }
+    expect(await eventCount()).toBe(0);
+    const imported = await post({ country: 'DE', from_year: '2019', to_year: '2027' });
+    expect(imported.status).toBe(303);
+    const years = rowsOf<{ year: number }>(
+      await t.deps.db.execute(
+        sql`select distinct extract(year from starts_at at time zone 'Europe/Berlin')::int as year
+          from events order by year`,
+      ),
+    ).map((row) => row.year);
+    expect(years).toEqual([2019, 2020, 2021, 2022, 2023, 2024, 2025, 2026, 2027]);
   });
 });

@@ -96,11 +96,17 @@ export const EventSchema = EventInputSchema.extend({
   updated_at: z.string(),
 }).openapi('Event');
 
+/** The years a holiday import takes, and how many at once. */
+export const HOLIDAY_YEARS = { first: 1990, last: 2100, atOnce: 30 } as const;
+
 export const HolidayImportSchema = z
   .object({
     country: z.string().trim().min(2).max(3).openapi({ example: 'US' }),
     region: z.string().trim().min(1).max(10).optional().openapi({ example: 'NY' }),
-    years: z.array(z.number().int().min(1990).max(2100)).min(1).max(30),
+    years: z
+      .array(z.number().int().min(HOLIDAY_YEARS.first).max(HOLIDAY_YEARS.last))
+      .min(1)
+      .max(HOLIDAY_YEARS.atOnce),
   })
   .openapi('HolidayImport');
 

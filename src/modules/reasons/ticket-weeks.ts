@@ -13,6 +13,16 @@ const BASE_WEEKS = 52;
 const MIN_TRAIL_WEEKS = 4;
 const SEARCH_WEEKS = 156;
 
+/** The first week with tickets, or null before any: one indexed read, for forms' defaults. */
+export async function firstTicketWeek(deps: Deps): Promise<string | null> {
+  const [row] = rowsOf<{ first_week: string | null }>(
+    await deps.db.execute(
+      sql`select min(week)::text as first_week from reason_weeks where contacts > 0`,
+    ),
+  );
+  return row?.first_week ?? null;
+}
+
 /**
  * The first and last weeks with tickets, and the last week of their usual volume (see
  * `trailingOff`), with what came after it; null before any ticket.
