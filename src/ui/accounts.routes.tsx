@@ -2,13 +2,10 @@ import { AppError } from '../http/app-error';
 import { encodeKeyCursor, keyCursorSchema } from '../http/pagination';
 import { isUuid } from '../lib/is-uuid';
 import { getAccount } from '../modules/accounts/accounts.service';
+import type { NoticeVerdict } from '../modules/campaigns/notice-audience';
 import { deliveriesToAccount } from '../modules/email/delivery/deliveries.service';
 import { type AccountSummary, searchAccounts } from '../modules/notices/account-search.service';
-import {
-  dismissalsOf,
-  explainNotices,
-  type NoticeVerdict,
-} from '../modules/notices/notices.service';
+import { dismissalsOf, explainNotices } from '../modules/notices/notices.service';
 import { Card, Instant, PageHeader, Pager, Pill, Table } from '../view-kit/components';
 import { TextField } from '../view-kit/fields';
 import {

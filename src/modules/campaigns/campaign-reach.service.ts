@@ -3,6 +3,7 @@ import { rowsOf } from '../../db/json-param';
 import type { Deps } from '../../deps';
 import type { Audience } from './audience';
 import { audienceSize } from './audience-sql';
+import { hasInAppChannel } from './notice-audience';
 
 export type CampaignReach = {
   /** Accounts the audience rule matches now. */
@@ -37,7 +38,7 @@ export async function campaignReach(
       select count(*)::int as n from notice_dismissals d
       join campaigns c on c.id = d.campaign_id
       where d.campaign_id = ${campaign.id}
-        and (c.channels @> '["banner"]'::jsonb or c.channels @> '["status"]'::jsonb)
+        and ${hasInAppChannel(sql`c.channels`)}
         and exists (select 1 from exposures e
                     where e.campaign_id = d.campaign_id and e.account_id = d.account_id
                       and e."group" = 'treated')`),

@@ -7,8 +7,8 @@ import type { Clock } from '../../lib/clock';
 import { hash32 } from '../../lib/hash32';
 import { andThen, type MaybePromise } from '../../lib/maybe-promise';
 import { settledWithin } from '../../lib/settle-within';
-import { type Audience, type AudienceMatcher, compileAudience } from '../campaigns/audience';
 import { publishedCampaign, runsPast } from '../campaigns/campaign-status';
+import { type InAppTarget, inAppTarget } from '../campaigns/notice-audience';
 
 export type NoticeContent = {
   title: string;
@@ -20,15 +20,11 @@ export type NoticeContent = {
 export type NoticeJson = { text: string; bytes: number };
 
 /** A published campaign shown in apps, ready for the hot path. */
-export type LiveNotice = {
-  id: string;
+export type LiveNotice = InAppTarget & {
   version: number;
-  channels: ('banner' | 'status')[];
   severity: Severity;
   startsAt: Date;
   endsAt: Date | null;
-  holdoutPercent: number;
-  matches: AudienceMatcher;
   content: NoticeContent;
   locales: Map<string, NoticeContent>;
   /** This notice as JSON in the API's shape, for a locale, built once per compiled version. */
@@ -224,24 +220,20 @@ function liveAt(notices: LiveNotice[], now: number): LiveSet & { from: number; u
 
 export type NoticeCatalog = ReturnType<typeof createNoticeCatalog>;
 
-/** The channels the notices API shows in the product's pages (email is sent, not shown). */
-export const isInAppChannel = (channel: string): channel is 'banner' | 'status' =>
-  channel === 'banner' || channel === 'status';
-
 function toLiveNotice(row: CampaignRow): LiveNotice | null {
-  const channels = row.channels.filter(isInAppChannel);
-  if (channels.length === 0 || !row.startsAt) return null;
+  const target = inAppTarget(row);
+  if (!target || !row.startsAt) return null;
   const cta = row.ctaUrl && row.ctaLabel ? { label: row.ctaLabel, url: row.ctaUrl } : null;
   const jsonByLocale = new Map<string, NoticeJson>();
   const notice: LiveNotice = {
-    id: row.id,
+    id: target.id,
     version: row.version,
-    channels,
+    channels: target.channels,
     severity: row.severity,
     startsAt: row.startsAt,
     endsAt: row.endsAt,
-    holdoutPercent: row.holdoutPercent,
-    matches: compileAudience(row.audience as Audience),
+    holdoutPercent: target.holdoutPercent,
+    matches: target.matches,
     content: { title: row.title, body_html: row.bodyHtml, cta },
     locales: new Map(
       Object.entries(row.locales).map(([locale, v]) => [

@@ -10,6 +10,7 @@ import { unlessNotModified } from '../../http/not-modified';
 import { AccountIdSchema, LocaleSchema } from '../accounts/account-input';
 import { getAccountRow } from '../accounts/accounts.service';
 import { mintAccountToken } from '../auth/account-token';
+import { IN_APP_CHANNELS } from '../campaigns/notice-audience';
 import { EMBED_SCRIPT } from './embed-script';
 import { dismissNotice, NOTICE_READERS } from './notices.service';
 import { answerNotices, corsHeaders, NOTICES_EXPOSED_HEADERS } from './notices-answer';
@@ -22,7 +23,7 @@ const AccountParams = z.object({
 const NoticeSchema = z
   .object({
     id: z.uuid().openapi({ description: 'The campaign id; use it to dismiss the notice.' }),
-    channels: z.array(z.enum(['banner', 'status'])),
+    channels: z.array(z.enum(IN_APP_CHANNELS)),
     severity: z.enum(SEVERITIES),
     title: z.string(),
     body_html: z.string().openapi({ description: 'Sanitised HTML, safe to insert.' }),

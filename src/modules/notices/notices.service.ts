@@ -1,19 +1,18 @@
 import { Buffer } from 'node:buffer';
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { DATABASE_RETRY_AFTER_SECONDS } from '../../db/database-errors';
-import { type CampaignRow, campaigns, noticeDismissals, type Role } from '../../db/schema';
+import { campaigns, noticeDismissals, type Role } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { AppError, notFound } from '../../http/app-error';
 import { hash32 } from '../../lib/hash32';
 import type { MaybePromise } from '../../lib/maybe-promise';
 import { within } from '../../lib/settle-within';
-import { type Audience, compileAudience } from '../campaigns/audience';
+import type { Audience } from '../campaigns/audience';
 import { audienceText } from '../campaigns/audience-text';
-import { campaignStatus } from '../campaigns/campaign-status';
-import { isHeldOut } from '../campaigns/holdout';
+import { type NoticeVerdict, noticeVerdict, shownInApp } from '../campaigns/notice-audience';
 import type { NoticeAccount, NoticeAnswer } from './account-cache';
 import { accountsAfter } from './account-loader';
-import { isInAppChannel, type LiveNotice, type LiveSet, versionKey } from './notice-catalog';
+import { type LiveNotice, type LiveSet, versionKey } from './notice-catalog';
 
 /** An account not in memory is read within this, or the request gets a 503. */
 const NOTICES_ACCOUNT_LOAD_MS = 3_000;
@@ -85,13 +84,14 @@ function computeAnswer(
     held_out: [] as string[],
   };
   for (const [i, notice] of live.notices.entries()) {
-    if (!notice.matches(account)) continue;
-    if (isHeldOut(notice.id, account.id, notice.holdoutPercent)) {
+    const verdict = noticeVerdict(notice, account);
+    if (verdict === 'not_in_audience') continue;
+    if (verdict === 'held_out') {
       sighting.held_out.push(notice.id);
       continue;
     }
     sighting.treated.push(notice.id);
-    if (!account.dismissed.has(notice.id)) shown.push(i);
+    if (verdict === 'shown') shown.push(i);
   }
   deps.notices.exposures.record(sighting);
   const notices = shown.map((i) => live.notices[i] as LiveNotice);
@@ -224,32 +224,9 @@ export async function dismissNotice(
 }
 
 /**
- * Whether the notices API shows this campaign to the account, or did while it ran: an in-app
- * campaign that has started (active, or ended since), whose audience takes the account now
- * and whose holdout does not keep it out. Judged as `noticesFor` judges.
- */
-function shownInApp(
-  campaign: Pick<CampaignRow, 'id' | 'channels' | 'audience' | 'holdoutPercent'> &
-    Parameters<typeof campaignStatus>[0],
-  account: NoticeAccount,
-  now: Date,
-): boolean {
-  const status = campaignStatus(campaign, now);
-  return (
-    (status === 'active' || status === 'ended') &&
-    campaign.channels.some(isInAppChannel) &&
-    compileAudience(campaign.audience as Audience)(account) &&
-    !isHeldOut(campaign.id, account.id, campaign.holdoutPercent)
-  );
-}
-
-/** Why an account gets, or does not get, a live notice. */
-export type NoticeVerdict = 'shown' | 'dismissed' | 'held_out' | 'not_in_audience';
-
-/**
- * Every notice live now and what this account gets of it, judged exactly as `noticesFor`
- * judges (the catalog's compiled audience, the holdout hash, its dismissals), but recording no
- * exposure: ops looking at an account is not the account seeing anything.
+ * Every notice live now and what this account gets of it, judged as `noticesFor` judges
+ * (`noticeVerdict`), but recording no exposure: ops looking at an account is not the account
+ * seeing anything.
  */
 export async function explainNotices(
   deps: Deps,
@@ -272,13 +249,7 @@ export async function explainNotices(
   return live.notices.map((notice) => ({
     notice,
     audience: ruleOf.get(notice.id) ?? '',
-    verdict: !notice.matches(account)
-      ? 'not_in_audience'
-      : isHeldOut(notice.id, account.id, notice.holdoutPercent)
-        ? 'held_out'
-        : account.dismissed.has(notice.id)
-          ? 'dismissed'
-          : 'shown',
+    verdict: noticeVerdict(notice, account),
   }));
 }
 
