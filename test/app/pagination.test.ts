@@ -51,9 +51,12 @@ describe('list cursors', () => {
         '/v1/job-runs',
         '/v1/email-suppressions',
         '/v1/patterns',
+        '/v1/status/incidents',
+        '/v1/status/maintenances',
+        `/v1/campaigns/${SOME_ID}/audit`,
       ]),
     );
-    expect(lists).toHaveLength(11);
+    expect(lists).toHaveLength(14);
     const forged = [
       '00000000-0000-0000-0000-000000000000',
       SOME_ID,

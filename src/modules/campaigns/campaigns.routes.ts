@@ -125,29 +125,25 @@ const patchRoute = defineRoute({
   },
 });
 
+const AuditEntrySchema = z
+  .object({
+    at: z.string(),
+    actor: z.string(),
+    action: z.string(),
+    changes: z.record(z.string(), z.object({ from: z.unknown(), to: z.unknown() })),
+  })
+  .openapi('CampaignAuditEntry');
+
 const auditRoute = defineRoute({
   access: readers,
   method: 'get',
   path: '/v1/campaigns/{id}/audit',
   tags,
   summary: 'Every change to a campaign: who, when, what',
-  request: { params: IdParams },
+  description: 'Oldest first, a page at a time (`limit`, and the `next_cursor` of the last page).',
+  request: { params: IdParams, query: PageQuerySchema },
   responses: {
-    200: {
-      description: 'Oldest first',
-      content: json(
-        z.object({
-          data: z.array(
-            z.object({
-              at: z.string(),
-              actor: z.string(),
-              action: z.string(),
-              changes: z.record(z.string(), z.object({ from: z.unknown(), to: z.unknown() })),
-            }),
-          ),
-        }),
-      ),
-    },
+    200: { description: 'A page of the audit trail', content: json(pageSchema(AuditEntrySchema)) },
     404: problemResponse('No such campaign.'),
   },
 });
@@ -174,5 +170,5 @@ export const campaignRoutes = createRouter()
     return c.json(campaign, 200, { ETag: campaignEtag(campaign) });
   })
   .openapi(auditRoute, async (c) =>
-    c.json({ data: await listCampaignAudit(c.var.deps, c.req.valid('param').id) }, 200),
+    c.json(await listCampaignAudit(c.var.deps, c.req.valid('param').id, c.req.valid('query')), 200),
   );

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, or, sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import type { Db } from '../../db/database';
 import { jsonParam, rowsOf } from '../../db/json-param';
@@ -16,7 +16,7 @@ import {
 } from '../../db/schema';
 import type { Deps } from '../../deps';
 import { AppError, type FieldError, notFound } from '../../http/app-error';
-import { type Page, toPage } from '../../http/pagination';
+import { type Page, type PageQuery, toPage } from '../../http/pagination';
 import { resolveReasonNames } from '../reasons/resolve-reasons';
 import { type CampaignPrecondition, requireCampaignPrecondition } from './campaign-etag';
 import type {
@@ -391,17 +391,28 @@ export async function listCampaigns(
   return { data: page.data.map((row) => toCampaignView(row, now)), next_cursor: page.next_cursor };
 }
 
-export async function listCampaignAudit(deps: Deps, id: string) {
+/** A campaign's audit trail, oldest first; the cursor is the last entry's (time-ordered) id. */
+export async function listCampaignAudit(deps: Deps, id: string, query: PageQuery) {
   await getCampaign(deps, id);
   const rows = await deps.db
     .select()
     .from(campaignAudit)
-    .where(eq(campaignAudit.campaignId, id))
-    .orderBy(asc(campaignAudit.id));
-  return rows.map((row) => ({
-    at: row.at.toISOString(),
-    actor: row.actor,
-    action: row.action,
-    changes: row.changes,
-  }));
+    .where(
+      and(
+        eq(campaignAudit.campaignId, id),
+        query.cursor ? gt(campaignAudit.id, query.cursor) : undefined,
+      ),
+    )
+    .orderBy(asc(campaignAudit.id))
+    .limit(query.limit + 1);
+  const page = toPage(rows, query.limit);
+  return {
+    data: page.data.map((row) => ({
+      at: row.at.toISOString(),
+      actor: row.actor,
+      action: row.action,
+      changes: row.changes,
+    })),
+    next_cursor: page.next_cursor,
+  };
 }

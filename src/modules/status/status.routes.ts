@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { notFound } from '../../http/app-error';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json, problemResponse } from '../../http/define-route';
+import { PageQuerySchema, pageSchema } from '../../http/pagination';
 import { actorOf } from '../../http/principal';
 import {
   createComponent,
@@ -9,9 +10,10 @@ import {
   listComponentViews,
   updateComponent,
 } from './components.service';
+import { listIncidents } from './incident-list.service';
 import { openIncident, postIncidentUpdate } from './incidents/incidents.service';
 import { postMaintenanceUpdate, scheduleMaintenance } from './incidents/maintenance.service';
-import { incidentJsonById, publicStatus } from './public/public-status.service';
+import { incidentJsonById } from './public/public-status.service';
 import {
   ComponentInputSchema,
   ComponentPatchSchema,
@@ -99,11 +101,15 @@ const listIncidentsRoute = defineRoute({
   method: 'get',
   path: '/v1/status/incidents',
   tags,
-  summary: 'The 50 latest incidents',
+  summary: 'List incidents, newest first',
+  description:
+    'Every incident, however old, a page at a time (`limit`, and the `next_cursor` of the ' +
+    'previous page), in the shape of the public `incidents.json`.',
+  request: { query: PageQuerySchema },
   responses: {
     200: {
-      description: 'Newest first',
-      content: json(z.object({ data: z.array(StatuspageIncidentSchema) })),
+      description: 'A page of incidents',
+      content: json(pageSchema(StatuspageIncidentSchema)),
     },
   },
 });
@@ -146,6 +152,24 @@ const scheduleMaintenanceRoute = defineRoute({
   summary: 'Schedule maintenance (in progress and completed follow its window)',
   request: { body: { required: true, content: json(MaintenanceScheduleSchema) } },
   responses: { 201: incidentResponse('The scheduled maintenance') },
+});
+
+const listMaintenancesRoute = defineRoute({
+  access: readers,
+  method: 'get',
+  path: '/v1/status/maintenances',
+  tags,
+  summary: 'List scheduled maintenance, newest first',
+  description:
+    'Every maintenance, however old, a page at a time (`limit`, and the `next_cursor` of the ' +
+    'previous page), in the shape of the public `scheduled-maintenances.json`.',
+  request: { query: PageQuerySchema },
+  responses: {
+    200: {
+      description: 'A page of maintenances',
+      content: json(pageSchema(StatuspageIncidentSchema)),
+    },
+  },
 });
 
 const maintenanceUpdateRoute = defineRoute({
@@ -209,7 +233,7 @@ export const statusRoutes = createRouter()
     return c.json(await incidentOrNotFound(c.var.deps, id, 'incident'), 201);
   })
   .openapi(listIncidentsRoute, async (c) =>
-    c.json({ data: (await publicStatus(c.var.deps)).incidents }, 200),
+    c.json(await listIncidents(c.var.deps, 'incident', c.req.valid('query')), 200),
   )
   .openapi(getIncidentRoute, async (c) =>
     c.json(await incidentOrNotFound(c.var.deps, c.req.valid('param').id, 'incident'), 200),
@@ -223,6 +247,9 @@ export const statusRoutes = createRouter()
     const id = await scheduleMaintenance(c.var.deps, c.req.valid('json'), actorOf(c.var.principal));
     return c.json(await incidentOrNotFound(c.var.deps, id, 'maintenance'), 201);
   })
+  .openapi(listMaintenancesRoute, async (c) =>
+    c.json(await listIncidents(c.var.deps, 'maintenance', c.req.valid('query')), 200),
+  )
   .openapi(maintenanceUpdateRoute, async (c) => {
     const { id } = c.req.valid('param');
     await postMaintenanceUpdate(c.var.deps, id, c.req.valid('json'), actorOf(c.var.principal));

@@ -61,6 +61,7 @@ const PROTECTED_ROUTES: { method: string; path: string; json?: unknown; allowed:
     allowed: ['ops'],
   },
   { method: 'POST', path: '/v1/status/maintenances', json: {}, allowed: ['ops'] },
+  { method: 'GET', path: '/v1/status/maintenances', allowed: ['ops', 'analyst'] },
   { method: 'POST', path: '/v1/status/webhooks', json: {}, allowed: ['ops'] },
   { method: 'GET', path: '/v1/status/webhooks', allowed: ['ops'] },
   { method: 'DELETE', path: `/v1/status/webhooks/${MISSING_ID}`, allowed: ['ops'] },

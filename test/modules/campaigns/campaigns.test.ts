@@ -349,6 +349,44 @@ describe('campaigns', () => {
     expect(Object.keys(trail[2].changes).sort()).toEqual(['published_at']);
   });
 
+  it('pages through an audit trail with the cursors it issues, oldest first, every entry once', async () => {
+    const campaign = await readJson(await create(banner));
+    for (let i = 1; i <= 11; i++) {
+      t.clock.advance(60_000);
+      expect((await patch(campaign.id, { title: `Maintenance, take ${i}` })).status).toBe(200);
+    }
+    const whole = await readJson(await t.request(`/v1/campaigns/${campaign.id}/audit?limit=200`));
+    expect(whole.data).toHaveLength(12);
+    expect(whole.next_cursor).toBeNull();
+    const seen: unknown[] = [];
+    const sizes: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+      const response = await t.request(`/v1/campaigns/${campaign.id}/audit?limit=5${query}`);
+      expect(response.status).toBe(200);
+      const page = await readJson(response);
+      seen.push(...page.data);
+      sizes.push(page.data.length);
+      cursor = page.next_cursor;
+    } while (cursor && sizes.length < 10);
+    expect(sizes).toEqual([5, 5, 2]);
+    expect(seen).toEqual(whole.data);
+    expect(seen.map((entry) => (entry as { at: string }).at)).toEqual(
+      [...seen.map((entry) => (entry as { at: string }).at)].sort(),
+    );
+
+    // A cursor is a position in the trail it came from, not in another campaign's.
+    const other = await readJson(await create(banner));
+    const issued = (await readJson(await t.request(`/v1/campaigns/${campaign.id}/audit?limit=5`)))
+      .next_cursor;
+    await expectProblem(
+      await t.request(`/v1/campaigns/${other.id}/audit?cursor=${encodeURIComponent(issued)}`),
+      400,
+      'validation_failed',
+    );
+  });
+
   it('refuses to move a published campaign’s start into the past, and changes nothing', async () => {
     // Published on 2 March for 3 March; on 2 March at 10:00 someone sets its start to 1 March.
     const scheduled = await readJson(await create({ ...banner, publish: true }));

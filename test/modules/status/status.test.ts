@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { rowsOf } from '../../../src/db/json-param';
 import { expectProblem } from '../../helpers/problem';
 import { raceForComponentName } from '../../helpers/racing-name';
 import { readJson } from '../../helpers/read-json';
@@ -857,6 +858,69 @@ describe('status: components, incidents, maintenance and the public Statuspage A
       ids((await publicJson('scheduled-maintenances/upcoming.json')).scheduled_maintenances),
     ).toEqual([planned]);
     expect(ids(summary.scheduled_maintenances)).toEqual([planned]);
+  });
+
+  it('pages through every incident and every maintenance, newest first, each once, in the shape of the public API', async () => {
+    const opened = await t.request('/v1/status/incidents', {
+      method: 'POST',
+      json: {
+        name: 'Slow API',
+        impact: 'minor',
+        body: 'Looking.',
+        components: [{ id: api.id, status: 'degraded_performance' }],
+        notify_accounts: false,
+      },
+    });
+    expect(opened.status).toBe(201);
+    const first = await readJson(opened);
+    // 70 older ones of each kind, two to a second: ties the order must break the same way.
+    await t.deps.db.execute(sql`
+      insert into incidents (id, kind, name, status, impact, scheduled_for, scheduled_until,
+        created_at, updated_at, resolved_at)
+      select gen_random_uuid(), kind, kind || ' ' || n,
+        case kind when 'incident' then 'resolved' else 'completed' end,
+        case kind when 'incident' then 'minor' else 'maintenance' end,
+        case kind when 'maintenance' then timestamptz '2026-02-01T02:00:00Z' end,
+        case kind when 'maintenance' then timestamptz '2026-02-01T04:00:00Z' end,
+        timestamptz '2026-03-01T09:00:00Z' - (n / 2) * interval '1 second',
+        timestamptz '2026-03-01T09:00:00Z', timestamptz '2026-03-01T09:00:00Z'
+      from generate_series(1, 70) n, (values ('incident'), ('maintenance')) k(kind)`);
+
+    for (const kind of ['incident', 'maintenance'] as const) {
+      const path = kind === 'incident' ? '/v1/status/incidents' : '/v1/status/maintenances';
+      const stored = rowsOf<{ id: string }>(
+        await t.deps.db.execute(sql`
+          select id from incidents where kind = ${kind} order by created_at desc, id asc`),
+      ).map((row) => row.id);
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+        const response = await t.request(`${path}?limit=20${query}`);
+        expect(response.status).toBe(200);
+        const page = await readJson(response);
+        expect(page.data.length).toBeLessThanOrEqual(20);
+        seen.push(...page.data.map((item: { id: string }) => item.id));
+        cursor = page.next_cursor;
+        pages += 1;
+      } while (cursor && pages < 10);
+      expect(seen).toEqual(stored);
+      expect(pages).toBe(Math.ceil(stored.length / 20));
+    }
+    // The first page (50 by default) holds the incident as GET /v1/status/incidents/{id} does.
+    const page = await readJson(await t.request('/v1/status/incidents'));
+    expect(page.data).toHaveLength(50);
+    expect(page.data[0]).toEqual(
+      await readJson(await t.request(`/v1/status/incidents/${first.id}`)),
+    );
+    expect(page.data[0].components.map((c: { name: string }) => c.name)).toEqual(['API']);
+    const tooMany = await expectProblem(
+      await t.request('/v1/status/incidents?limit=201'),
+      400,
+      'validation_failed',
+    );
+    expect(tooMany.errors).toEqual([expect.objectContaining({ path: 'limit' })]);
   });
 
   it('answers 304 to the public ETag and lets any origin read it, cached briefly', async () => {

@@ -31,38 +31,10 @@ export async function publicStatus(deps: Deps) {
     recent(deps, 'incident', now),
     recent(deps, 'maintenance', now),
   ]);
-  const all = [...incidentRows, ...maintenanceRows];
-  const ids = all.map((r) => r.id);
-  const [updates, links] = ids.length
-    ? await Promise.all([
-        deps.db
-          .select()
-          .from(incidentUpdates)
-          .where(inArray(incidentUpdates.incidentId, ids))
-          .orderBy(desc(incidentUpdates.createdAt), desc(incidentUpdates.id)),
-        deps.db
-          .select()
-          .from(incidentComponents)
-          .where(inArray(incidentComponents.incidentId, ids)),
-      ])
-    : [[], []];
-
   const components = toComponentsJson(shown);
-  const linkedTo = new Map<string, Set<string>>();
-  for (const l of links)
-    linkedTo.set(l.incidentId, (linkedTo.get(l.incidentId) ?? new Set()).add(l.componentId));
-  // In page order, as components.json lists them: the links' own order is the table's.
-  const incidentJson = (row: IncidentRow) =>
-    toIncidentJson(
-      incidentUrl(deps, row.id),
-      row,
-      now,
-      updates.filter((u) => u.incidentId === row.id),
-      components.filter((c) => linkedTo.get(row.id)?.has(c.id)),
-    );
-
-  const incidentsJson = incidentRows.map(incidentJson);
-  const maintenancesJson = maintenanceRows.map(incidentJson);
+  const all = await toIncidentsJson(deps, [...incidentRows, ...maintenanceRows], now, components);
+  const incidentsJson = all.slice(0, incidentRows.length);
+  const maintenancesJson = all.slice(incidentRows.length);
   const unresolved = incidentsJson.filter((i) => i.status !== 'resolved');
   const upcoming = maintenancesJson.filter((m) => m.status === 'scheduled');
   const active = maintenancesJson.filter((m) => ['in_progress', 'verifying'].includes(m.status));
@@ -131,6 +103,46 @@ export async function incidentJsonById(
     updates,
     status.components.filter((c) => linked.has(c.id)),
   );
+}
+
+/**
+ * Incidents or maintenances in the public shape, their updates and components read for all of
+ * them at once; `components` are the page's, as `componentsJson` gives them.
+ */
+export async function toIncidentsJson(
+  deps: Deps,
+  rows: IncidentRow[],
+  now: Date,
+  components: StatuspageComponent[],
+): Promise<StatuspageIncident[]> {
+  const ids = rows.map((r) => r.id);
+  if (ids.length === 0) return [];
+  const [updates, links] = await Promise.all([
+    deps.db
+      .select()
+      .from(incidentUpdates)
+      .where(inArray(incidentUpdates.incidentId, ids))
+      .orderBy(desc(incidentUpdates.createdAt), desc(incidentUpdates.id)),
+    deps.db.select().from(incidentComponents).where(inArray(incidentComponents.incidentId, ids)),
+  ]);
+  const linkedTo = new Map<string, Set<string>>();
+  for (const l of links)
+    linkedTo.set(l.incidentId, (linkedTo.get(l.incidentId) ?? new Set()).add(l.componentId));
+  // In page order, as components.json lists them: the links' own order is the table's.
+  return rows.map((row) =>
+    toIncidentJson(
+      incidentUrl(deps, row.id),
+      row,
+      now,
+      updates.filter((u) => u.incidentId === row.id),
+      components.filter((c) => linkedTo.get(row.id)?.has(c.id)),
+    ),
+  );
+}
+
+/** The page's components as the public API shows them at `now`. */
+export async function componentsJson(deps: Deps, now: Date): Promise<StatuspageComponent[]> {
+  return toComponentsJson(await componentsShownAt(deps.db, now));
 }
 
 /**
