@@ -118,7 +118,7 @@ export function withNoticesFastPath(deps: Deps, next: NodeListener): NodeListene
     const { headers } = incoming;
     const request = {
       accountId,
-      authorization: headers.authorization,
+      authorization: authorizationOf(incoming),
       ifNoneMatch: headers['if-none-match'],
       origin: headers.origin,
       requestId: requestIdFor(headers['x-request-id'] as string | undefined),
@@ -129,6 +129,25 @@ export function withNoticesFastPath(deps: Deps, next: NodeListener): NodeListene
     if (!(reply instanceof Promise)) return send(deps, outgoing, request, reply, started);
     void reply.then((ready) => send(deps, outgoing, request, ready, started));
   };
+}
+
+/**
+ * The Authorization header as the Hono app reads it. node:http keeps only the first of several
+ * Authorization lines, where fetch's Headers join them (`Bearer a, Bearer b`), which no key
+ * matches: the first alone would let a request through that the app refuses.
+ */
+function authorizationOf(incoming: IncomingMessage): string | undefined {
+  const first = incoming.headers.authorization;
+  if (first === undefined) return undefined;
+  const raw = incoming.rawHeaders;
+  let lines: string[] | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] ?? '';
+    if (name.length === 13 && name.toLowerCase() === 'authorization') {
+      (lines ??= []).push(raw[i + 1] ?? '');
+    }
+  }
+  return lines && lines.length > 1 ? lines.join(', ') : first;
 }
 
 function send(

@@ -88,7 +88,7 @@ export function accountCallerInMemory(
   roles: readonly Role[],
   accountId: string,
 ): AccountCaller | undefined {
-  const token = bearerToken(authorization);
+  const token = authorization && BEARER.exec(authorization)?.[1];
   if (!token) return undefined;
   if (token.startsWith(TOKEN_PREFIX)) {
     const payload = verifyAccountTokenInMemory(deps, token);
@@ -105,7 +105,21 @@ function tokenForAccount(payload: TokenPayload, accountId: string): TokenPayload
   return payload;
 }
 
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+/**
+ * The key or token of an `Authorization: Bearer` header; undefined without one. Any other
+ * value is refused as a credential (401), never read as "no key": two Authorization headers
+ * arrive joined (`Bearer a, Bearer b`, as fetch's Headers join them) and are refused so too.
+ */
 function bearerToken(header: string | undefined): string | undefined {
-  const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
-  return match?.[1];
+  if (!header) return undefined;
+  const token = BEARER.exec(header)?.[1];
+  if (!token) {
+    throw new AppError(
+      'unauthorized',
+      'Send one Authorization header with one key: `Authorization: Bearer <key>`.',
+    );
+  }
+  return token;
 }

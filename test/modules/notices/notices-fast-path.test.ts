@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -97,6 +97,42 @@ describe('notices API on the Node fast path', () => {
   };
   const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
+  /** A GET with one header line per value (fetch would join them into one line). */
+  const rawGet = (url: string, lines: Record<string, string[]>) =>
+    new Promise<{ status: number; headers: Record<string, string>; body: string }>(
+      (resolve, reject) => {
+        const sent = httpRequest(url, (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('error', reject);
+          response.on('end', () => {
+            const headers = Object.fromEntries(
+              Object.entries(response.headers)
+                .filter(([name]) => !VARYING.has(name))
+                .map(([name, value]) => [name, String(value)]),
+            );
+            const body = Buffer.concat(chunks).toString('utf8');
+            resolve({
+              status: response.statusCode ?? 0,
+              headers,
+              body: body.replace(/"instance":"[^"]+"/, '"instance":"…"'),
+            });
+          });
+        });
+        sent.on('error', reject);
+        for (const [name, values] of Object.entries(lines)) sent.setHeader(name, values);
+        sent.end();
+      },
+    );
+  const bothRaw = async (path: string, lines: Record<string, string[]>) => {
+    const [viaFastPath, viaHono] = await Promise.all([
+      rawGet(`${fast.url}${path}`, lines),
+      rawGet(`${honoOnly.url}${path}`, lines),
+    ]);
+    expect(viaFastPath).toEqual(viaHono);
+    return viaFastPath;
+  };
+
   it('answers 200 and 304 as the Hono route does, without handing them on', async () => {
     const answer = await both('/v1/accounts/uses-api/notices', bearer(appKey));
     expect(answer.status).toBe(200);
@@ -149,6 +185,45 @@ describe('notices API on the Node fast path', () => {
     });
     expect((await readJson(response)).instance).toBe(response.headers.get('x-request-id'));
     expect(handedOn).toEqual([]);
+  });
+
+  it('answers two Authorization headers with one 401 on both paths, whichever keys they hold, and records nothing', async () => {
+    const analystKey = await t.keyFor('analyst');
+    const { token } = await readJson(
+      await t.request('/v1/accounts/uses-api/token', { method: 'POST', key: appKey }),
+    );
+    const pairs = [
+      [appKey, appKey],
+      [analystKey, appKey],
+      [appKey, analystKey],
+      [token, appKey],
+      [appKey, 'fst_unknown'],
+    ];
+    for (const pair of pairs) {
+      const lines = { authorization: pair.map((key) => `Bearer ${key}`) };
+      const answer = await bothRaw('/v1/accounts/uses-api/notices', lines);
+      expect(answer.status).toBe(401);
+      expect(answer.headers['www-authenticate']).toBe('Bearer');
+      expect(answer.headers['content-type']).toBe('application/problem+json');
+      expect(JSON.parse(answer.body)).toMatchObject({
+        status: 401,
+        code: 'unauthorized',
+        detail: expect.stringContaining('one Authorization header'),
+      });
+      // Every other route says the same.
+      const campaigns = await bothRaw('/v1/campaigns', lines);
+      expect({ ...campaigns, body: JSON.parse(campaigns.body).detail }).toEqual({
+        ...answer,
+        body: JSON.parse(answer.body).detail,
+      });
+    }
+    expect(handedOn).toEqual(pairs.map(() => 'GET /v1/campaigns'));
+    await t.deps.notices.exposures.flush();
+    await consolidateExposures(t.deps);
+    const exposures = rowsOf(
+      await t.deps.db.execute(sql`select 1 from exposures where account_id = 'uses-api'`),
+    );
+    expect(exposures).toEqual([]);
   });
 
   it('accepts a browser token for its own account only', async () => {
