@@ -140,14 +140,12 @@ function authorizationOf(incoming: IncomingMessage): string | undefined {
   const first = incoming.headers.authorization;
   if (first === undefined) return undefined;
   const raw = incoming.rawHeaders;
-  let lines: string[] | undefined;
+  const lines: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] ?? '';
-    if (name.length === 13 && name.toLowerCase() === 'authorization') {
-      (lines ??= []).push(raw[i + 1] ?? '');
-    }
+    if (name.length === 13 && name.toLowerCase() === 'authorization') lines.push(raw[i + 1] ?? '');
   }
-  return lines && lines.length > 1 ? lines.join(', ') : first;
+  return lines.length > 1 ? lines.join(', ') : first;
 }
 
 function send(
