@@ -6,9 +6,9 @@ import type { AppEnv } from '../http/app-env';
 import { AppError, notFound } from '../http/app-error';
 import { answerAfterBody } from '../http/body-limit';
 import { answerableError, asAppError } from '../http/problem';
-import { dayInput } from '../http/time-input';
+import { dayInput, EARLIEST_YEAR, LATEST_YEAR } from '../http/time-input';
 import { getCampaign } from '../modules/campaigns/campaigns.service';
-import type { Flash } from '../view-kit/components';
+import { type Flash, PeriodControl } from '../view-kit/components';
 import { formValues } from '../view-kit/form-state';
 import { readSession, validCsrf } from './console-session';
 import { ConsoleLayout, mayUse } from './layout';
@@ -216,35 +216,89 @@ export function consoleErrorPage(error: Error, c: ConsoleContext) {
 
 export type Period = { from?: string; to?: string };
 
+const periodRefused = (detail: string, path: 'from' | 'to', message: string) =>
+  new AppError('validation_failed', detail, [{ location: 'query', path, message }]);
+
 /**
- * Reads a page's data for the period in its query; when the API refuses that period, reads the
- * default one instead and keeps the API's reason to show, so a bad date never costs the page.
+ * The `from` and `to` of a page's query, before the page reads anything: each a date the API
+ * reads and `from` not after `to`, or a 400 naming the one that is not.
+ */
+export function requestedPeriod(c: ConsoleContext): Period {
+  const period = { from: c.req.query('from') || undefined, to: c.req.query('to') || undefined };
+  for (const name of ['from', 'to'] as const) {
+    const value = period[name];
+    if (value !== undefined && !dayInput().safeParse(value).success) {
+      throw periodRefused(
+        `\`${name}\` is not a date we can read: ${value} is not a day of the calendar ` +
+          `(YYYY-MM-DD, years ${EARLIEST_YEAR} to ${LATEST_YEAR}).`,
+        name,
+        'a calendar day, YYYY-MM-DD',
+      );
+    }
+  }
+  if (period.from && period.to && period.from > period.to) {
+    throw periodRefused('`from` must not be after `to`.', 'from', 'must not be after to');
+  }
+  return period;
+}
+
+const refusesPeriod = (error: unknown): error is AppError =>
+  error instanceof AppError &&
+  (error.code === 'validation_failed' || error.code === 'range_too_large');
+
+/**
+ * A page's first read, of what its period covers (cheap, and where a service refuses the
+ * period), or, when the query's period or that read is refused, the page to answer instead: a
+ * small 400 saying which parameter and why, with the period form as it was filled in. The
+ * page's other reads come after, so a refused period costs none of them.
  */
 export async function forRequestedPeriod<T>(
   c: ConsoleContext,
   read: (period: Period) => Promise<T>,
-): Promise<{ value: T; problem?: string }> {
-  const period = { from: c.req.query('from') || undefined, to: c.req.query('to') || undefined };
-  // Dates are held to what the API takes: an unparseable or far-off one is a message, not a 500.
-  for (const [name, value] of Object.entries(period)) {
-    const checked = value === undefined ? undefined : dayInput().safeParse(value);
-    if (checked && !checked.success) {
-      const reason = checked.error.issues[0]?.message ?? 'not a date';
-      return {
-        value: await read({}),
-        problem: `\`${name}\` is not a date we can read: ${reason}.`,
-      };
-    }
-  }
+): Promise<{ value: T } | { page: Response }> {
   try {
-    return { value: await read(period) };
+    return { value: await read(requestedPeriod(c)) };
   } catch (error) {
-    const aboutThePeriod =
-      error instanceof AppError &&
-      (error.code === 'validation_failed' || error.code === 'range_too_large');
-    if (!aboutThePeriod) throw error;
-    return { value: await read({}), problem: error.detail };
+    if (!refusesPeriod(error)) throw error;
+    return { page: await periodRefusedPage(c, error) };
   }
+}
+
+/** The answer to a refused period: what is wrong, and the form to put it right. */
+export function periodRefusedPage(c: ConsoleContext, error: AppError) {
+  const kept = Object.entries(c.req.query()).filter(
+    ([name]) => name !== 'from' && name !== 'to' && name !== 'done',
+  );
+  return render(
+    c,
+    'Period not shown',
+    <>
+      <h1>Period not shown</h1>
+      <p>{error.detail}</p>
+      {error.errors?.length ? (
+        <ul>
+          {error.errors.map((field) => (
+            <li>
+              <code>{field.path}</code>: {field.message}
+            </li>
+          ))}
+        </ul>
+      ) : (
+        ''
+      )}
+      <PeriodControl
+        action={c.req.path}
+        from={c.req.query('from') ?? ''}
+        to={c.req.query('to') ?? ''}
+      >
+        {kept.map(([name, value]) => (
+          <input type="hidden" name={name} value={value} />
+        ))}
+        <a href={c.req.path}>Back to the default weeks</a>
+      </PeriodControl>
+    </>,
+    { status: 400 },
+  );
 }
 
 /**

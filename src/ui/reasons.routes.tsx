@@ -1,7 +1,7 @@
 import { listOccurrences } from '../modules/events/events.service';
 import { findPatterns } from '../modules/patterns/patterns.service';
 import { smallWeeklyChart, weeklyContactsChart } from '../modules/reports/report-charts';
-import { weeklyChartInput } from '../modules/reports/weekly-chart-input';
+import { chartWeeks, weeklyChartInput } from '../modules/reports/weekly-chart-input';
 import {
   Card,
   ChartContainer,
@@ -30,14 +30,13 @@ async function reasonsPage(c: ConsoleContext) {
   const { deps, session } = c.var;
   const now = deps.clock.now();
   const reason = c.req.query('reason') || undefined;
+  const checked = await forRequestedPeriod(c, (period) => chartWeeks(deps, period));
+  if ('page' in checked) return checked.page;
   // The chart is drawn as soon as its data is read, while the patterns are still being read.
-  const [{ value: chartData, problem: periodProblem }, upcoming, patterns] = await Promise.all([
-    forRequestedPeriod(c, async (period) => {
-      const { weekly, chart } = await weeklyChartInput(deps, {
-        top: 6,
-        reasons: reason ? [reason] : undefined,
-        ...period,
-      });
+  const [chartData, upcoming, patterns] = await Promise.all([
+    (async () => {
+      const query = { top: 6, reasons: reason ? [reason] : undefined };
+      const { weekly, chart } = await weeklyChartInput(deps, query, [], checked.value);
       const svg =
         weekly.series.length === 0
           ? ''
@@ -45,7 +44,7 @@ async function reasonsPage(c: ConsoleContext) {
             ? weeklyContactsChart(chart)
             : await deps.compute('weeklyChart', chart);
       return { weekly, svg };
-    }),
+    })(),
     listOccurrences(deps, { from: now, to: new Date(now.getTime() + 90 * DAY_MS) }),
     findPatterns(deps, { weeks: 52 }),
   ]);
@@ -144,10 +143,6 @@ async function reasonsPage(c: ConsoleContext) {
         </p>
       </Card>
     </>,
-    {
-      status: periodProblem ? 400 : undefined,
-      flash: periodProblem ? { ok: false, text: periodProblem } : undefined,
-    },
   );
 }
 

@@ -1,22 +1,21 @@
 import type { Deps } from '../deps';
-import { AppError } from '../http/app-error';
 import { ticketWeeks } from '../modules/reasons/ticket-weeks';
 import { addWeeks } from '../modules/reasons/weeks';
 import { preventedContactsReport } from '../modules/reports/prevented-contacts-report.service';
 import { reportCsv } from '../modules/reports/report-csv';
 import { reportSections } from '../modules/reports/report-page';
-import { Message, Note, PageHeader, PeriodControl } from '../view-kit/components';
-import { type ConsoleContext, createConsoleRouter, render, signedIn } from './console-router';
+import { Note, PeriodControl } from '../view-kit/components';
+import {
+  createConsoleRouter,
+  forRequestedPeriod,
+  render,
+  requestedPeriod,
+  signedIn,
+} from './console-router';
 import { PAGE_ROLES } from './layout';
 
 export const reportRoutes = createConsoleRouter();
 const analyst = signedIn(PAGE_ROLES.reports);
-
-const period = (c: ConsoleContext) => {
-  const day = (value: string | undefined) =>
-    value && /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : undefined;
-  return { from: day(c.req.query('from')), to: day(c.req.query('to')) };
-};
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -49,30 +48,11 @@ const TicketsElsewhere = async (props: {
 };
 
 reportRoutes.get('/console/reports', analyst, async (c) => {
-  let report: Awaited<ReturnType<typeof preventedContactsReport>>;
-  const asked = period(c);
-  try {
-    report = await preventedContactsReport(c.var.deps, asked);
-  } catch (error) {
-    if (!(error instanceof AppError)) throw error;
-    // The form keeps the days asked for, so they can be put right where they were typed.
-    return render(
-      c,
-      'Reports',
-      <>
-        <PageHeader title="Prevented contacts" />
-        <Message flash={{ ok: false, text: error.detail }} />
-        <PeriodControl
-          action="/console/reports"
-          from={c.req.query('from') ?? ''}
-          to={c.req.query('to') ?? ''}
-        >
-          <a href="/console/reports">Back to the last 12 weeks</a>
-        </PeriodControl>
-      </>,
-      { status: 400 },
-    );
-  }
+  const checked = await forRequestedPeriod(c, (period) =>
+    preventedContactsReport(c.var.deps, period),
+  );
+  if ('page' in checked) return checked.page;
+  const report = checked.value;
   const query = `from=${report.from}&to=${report.to}`;
   return render(
     c,
@@ -94,7 +74,7 @@ reportRoutes.get('/console/reports', analyst, async (c) => {
 });
 
 reportRoutes.get('/console/reports.csv', analyst, async (c) => {
-  const report = await preventedContactsReport(c.var.deps, period(c));
+  const report = await preventedContactsReport(c.var.deps, requestedPeriod(c));
   const filename = `prevented-contacts-${report.from}-${report.to}.csv`;
   return c.body(reportCsv(report), 200, {
     'Content-Type': 'text/csv; charset=utf-8',

@@ -127,9 +127,10 @@ const PeriodSteps = ({ from, to }: { from: string; to: string }) => {
 
 async function spikesPage(c: ConsoleContext) {
   const { session } = c.var;
-  const { value: report, problem } = await forRequestedPeriod(c, (period) =>
-    findSpikes(c.var.deps, period),
-  );
+  // Its one read: a period findSpikes refuses is refused before it reads the spikes.
+  const checked = await forRequestedPeriod(c, (period) => findSpikes(c.var.deps, period));
+  if ('page' in checked) return checked.page;
+  const report = checked.value;
   return render(
     c,
     'Spikes',
@@ -201,7 +202,6 @@ async function spikesPage(c: ConsoleContext) {
         )}
       </Card>
     </>,
-    problem ? { flash: { ok: false, text: problem }, status: 400 } : {},
   );
 }
 

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { addWeeks } from '../../src/modules/reasons/weeks';
 import { refreshVerdicts } from '../../src/modules/spikes/refresh-verdicts';
 import { consoleClient } from '../helpers/console-client';
@@ -129,6 +129,51 @@ describe('console pages anchored to the data: contact reasons and spikes', () =>
     expect(refused).toContain('a report covers at most');
     expect(refused).toContain('id="from" name="from" value="2015-01-05"');
     expect(refused).toContain('id="to" name="to" value="2025-01-06"');
+  });
+
+  it('answers a period it cannot take with a small 400 page naming the parameter, reading nothing for the page', async () => {
+    const analyst = consoleClient(t);
+    await analyst.signIn(await t.keyFor('analyst'));
+    const execute = vi.spyOn(t.deps.db, 'execute');
+    const select = vi.spyOn(t.deps.db, 'select');
+    const visit = async (path: string) => {
+      execute.mockClear();
+      select.mockClear();
+      const response = await analyst.get(path);
+      return { response, reads: execute.mock.calls.length + select.mock.calls.length };
+    };
+    try {
+      // A console page that reads nothing but the session.
+      const nothing = await visit('/console/no-such-page');
+      expect(nothing.response.status).toBe(404);
+      // The count sees a page's reads: one that reads its spikes makes more.
+      const spikes = await visit('/console/spikes?from=2025-06-02&to=2025-06-30');
+      expect(spikes.response.status).toBe(200);
+      expect(spikes.reads).toBeGreaterThan(nothing.reads + 2);
+      const refusals = [
+        ['/console/reasons?from=garbage', 'from'],
+        ['/console/reasons?reason=refund-requests&to=2025-02-30', 'to'],
+        ['/console/reasons?from=2025-06-04&to=2025-06-02', 'from'],
+        ['/console/spikes?from=abc', 'from'],
+        ['/console/spikes?from=2026-01-05&to=2025-06-02', 'from'],
+        ['/console/reports?from=garbage&to=2025-06-02', 'from'],
+        ['/console/reports.csv?to=0500-01-01', 'to'],
+      ] as const;
+      for (const [path, parameter] of refusals) {
+        const { response, reads } = await visit(path);
+        expect(response.status, path).toBe(400);
+        expect(response.headers.get('content-type'), path).toMatch(/^text\/html/);
+        const markup = await response.text();
+        expect(markup, path).toContain(`<code>${parameter}</code>`);
+        for (const heavy of ['Preventable patterns', 'Next 90 days', 'Data anomalies', '<svg']) {
+          expect(markup, path).not.toContain(heavy);
+        }
+        expect(reads, path).toBeLessThanOrEqual(nothing.reads);
+      }
+    } finally {
+      execute.mockRestore();
+      select.mockRestore();
+    }
   });
 
   it('lets ops run detection on demand', async () => {

@@ -437,11 +437,11 @@ const tooManyOccurrences = () =>
     [{ location: 'query', path: 'to', message: 'range too long' }],
   );
 
-/** The range checked against the caller's limits, and the events that may occur in it. */
-export async function calendarExpansion(
-  deps: Deps,
-  range: OccurrenceRange,
-): Promise<CalendarExpansion> {
+/**
+ * The range against the caller's limits (ends before it starts: 400; too long: 422), before
+ * anything is read; the limits it was held to.
+ */
+export function checkOccurrenceRange(range: Pick<OccurrenceRange, 'from' | 'to' | 'limits'>) {
   const limits = OCCURRENCE_LIMITS[range.limits ?? 'internal'];
   const days = (range.to.getTime() - range.from.getTime()) / DAY_MS;
   if (!(days >= 0)) {
@@ -462,6 +462,15 @@ export async function calendarExpansion(
       ],
     );
   }
+  return limits;
+}
+
+/** The range checked against the caller's limits, and the events that may occur in it. */
+export async function calendarExpansion(
+  deps: Deps,
+  range: OccurrenceRange,
+): Promise<CalendarExpansion> {
+  const limits = checkOccurrenceRange(range);
   const rows = await deps.db
     .select()
     .from(events)

@@ -11,15 +11,20 @@ export const MAX_SERIES_WEEKS = 1_100;
 
 export type WeeklyQuery = { from?: string; to?: string; reasons?: string[]; top: number };
 
+/** The weeks a series covers, and what its end was anchored to. */
+export type SeriesWeeks = Pick<WeeklySeries, 'anchored_to' | 'data'> & { from: string; to: string };
+
 /**
- * Contacts per reason per ISO week, zero-filled; the top reasons by volume unless named. Without
- * `to`, the series ends at the latest week with tickets (or where their usual volume ends), so
- * an imported history is what shows.
+ * The weeks `weeklySeries` covers for `query`, checked (at most MAX_SERIES_WEEKS, `from` not
+ * after `to`). Without `to`, the series ends at the latest week with tickets (or where their
+ * usual volume ends), so an imported history is what shows.
  */
-export async function weeklySeries(deps: Deps, query: WeeklyQuery): Promise<WeeklySeries> {
-  const zone = deps.config.workspaceTimeZone;
+export async function seriesWeeks(
+  deps: Deps,
+  query: Pick<WeeklyQuery, 'from' | 'to'>,
+): Promise<SeriesWeeks> {
   const data = await ticketWeeks(deps);
-  const current = currentWeek(deps.clock.now(), zone);
+  const current = currentWeek(deps.clock.now(), deps.config.workspaceTimeZone);
   // A ticket dated in the future must not move the default window past today.
   const latest = data && data.usual_through <= current ? data.usual_through : current;
   const startsLater = query.from !== undefined && mondayOf(query.from) > latest;
@@ -33,6 +38,20 @@ export async function weeklySeries(deps: Deps, query: WeeklyQuery): Promise<Week
         : 'current_week';
   const from = query.from ? mondayOf(query.from) : weeksBack(to, 12);
   checkWeekRange(from, to, MAX_SERIES_WEEKS);
+  return { from, to, anchored_to, data };
+}
+
+/**
+ * Contacts per reason per ISO week, zero-filled; the top reasons by volume unless named, over
+ * `seriesWeeks` (passed in by a caller that checked them before other reads).
+ */
+export async function weeklySeries(
+  deps: Deps,
+  query: WeeklyQuery,
+  span?: SeriesWeeks,
+): Promise<WeeklySeries> {
+  const zone = deps.config.workspaceTimeZone;
+  const { from, to, anchored_to, data } = span ?? (await seriesWeeks(deps, query));
 
   const named = query.reasons && (await findReasonSlugs(deps.db, query.reasons));
   const chosen = named

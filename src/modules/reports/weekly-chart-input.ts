@@ -1,9 +1,14 @@
 import { and, between, inArray } from 'drizzle-orm';
 import { spikeAlerts } from '../../db/schema';
 import type { Deps } from '../../deps';
-import { listOccurrences } from '../events/events.service';
+import { checkOccurrenceRange, listOccurrences } from '../events/events.service';
 import type { WeeklySeries } from '../reasons/reason-schemas';
-import { type WeeklyQuery, weeklySeries } from '../reasons/weekly-series.service';
+import {
+  type SeriesWeeks,
+  seriesWeeks,
+  type WeeklyQuery,
+  weeklySeries,
+} from '../reasons/weekly-series.service';
 import { addWeeks, mondayOf } from '../reasons/weeks';
 import type { WeeklyChartInput } from './report-charts';
 import type { ReportCampaign } from './report-schemas';
@@ -22,16 +27,37 @@ export const measuredWindows = (campaigns: ReportCampaign[]): CampaignWindow[] =
       : [],
   );
 
+/** The chart's calendar: from its first Monday to the end of its last week. */
+const calendarRange = (first: string, last: string) => ({
+  from: new Date(`${first}T00:00:00Z`),
+  to: new Date(`${addWeeks(last, 1)}T00:00:00Z`),
+});
+
+/**
+ * The weeks `weeklyChartInput` draws for `query`, checked for the series and for the calendar
+ * over them (a period either refuses is refused here, before the chart reads anything else).
+ */
+export async function chartWeeks(
+  deps: Deps,
+  query: Pick<WeeklyQuery, 'from' | 'to'>,
+): Promise<SeriesWeeks> {
+  const span = await seriesWeeks(deps, query);
+  checkOccurrenceRange(calendarRange(span.from, span.to));
+  return span;
+}
+
 /**
  * What the weekly contacts chart shows: the reasons' weekly series, their stored spikes, the
  * event windows over those weeks and, optionally, campaign windows, each clamped to the chart.
+ * Over `span` when the caller checked it already (`chartWeeks`).
  */
 export async function weeklyChartInput(
   deps: Deps,
   query: WeeklyQuery,
   campaigns: CampaignWindow[] = [],
+  span?: SeriesWeeks,
 ): Promise<{ weekly: WeeklySeries; chart: WeeklyChartInput }> {
-  const weekly = await weeklySeries(deps, query);
+  const weekly = await weeklySeries(deps, query, span);
   const reasons = weekly.series.map((s) => s.reason);
   const first = weekly.weeks[0] ?? '';
   const last = weekly.weeks.at(-1) ?? '';
@@ -48,10 +74,7 @@ export async function weeklyChartInput(
           .where(
             and(inArray(spikeAlerts.reasonSlug, reasons), between(spikeAlerts.week, first, last)),
           ),
-    listOccurrences(deps, {
-      from: new Date(`${first}T00:00:00Z`),
-      to: new Date(`${addWeeks(last, 1)}T00:00:00Z`),
-    }),
+    listOccurrences(deps, calendarRange(first, last)),
   ]);
   const labelOf = new Map(weekly.series.map((s) => [s.reason, s.label]));
   // The middle of the three (ISO dates sort as strings) clamps a week into the chart.
