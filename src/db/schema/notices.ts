@@ -25,7 +25,12 @@ export const noticeDismissals = pgTable(
       .references(() => campaigns.id, { onDelete: 'cascade' }),
     dismissedAt: timestamptz('dismissed_at').notNull(),
   },
-  (table) => [primaryKey({ columns: [table.accountId, table.campaignId] })],
+  (table) => [
+    primaryKey({ columns: [table.accountId, table.campaignId] }),
+    // A campaign's dismissals (the console counts them; deleting a campaign cascades to them):
+    // the key starts with the account, so without this every campaign's were read.
+    index('notice_dismissals_campaign_idx').on(table.campaignId, table.accountId),
+  ],
 );
 
 export const EXPOSURE_GROUPS = ['treated', 'holdout'] as const;

@@ -18,6 +18,21 @@ export type CampaignReach = {
 };
 
 /**
+ * Accounts that dismissed campaign `campaignId` after it was shown to them. Only an in-app
+ * campaign is dismissed, and only by an account it was shown (treated). The API has refused
+ * any other dismissal since it checked; rows stored before it did are left out here rather
+ * than deleted.
+ */
+export const dismissedCount = (campaignId: string) => sql`
+  select count(*)::int as n from notice_dismissals d
+  join campaigns c on c.id = d.campaign_id
+  where d.campaign_id = ${campaignId}
+    and ${hasInAppChannel(sql`c.channels`)}
+    and exists (select 1 from exposures e
+                where e.campaign_id = d.campaign_id and e.account_id = d.account_id
+                  and e."group" = 'treated')`;
+
+/**
  * How far a campaign went: who it is for now, who met it, who waved it away. Exposures are
  * those already folded from the buffer (a job does that every few seconds).
  */
@@ -31,17 +46,7 @@ export async function campaignReach(
     deps.db.execute(sql`
       select "group", channel, count(*)::int as n from exposures
       where campaign_id = ${campaign.id} and first_at <= ${now} group by "group", channel`),
-    // Only an in-app campaign is dismissed, and only by an account it was shown (treated).
-    // The API has refused any other dismissal since it checked; rows stored before it did are
-    // left out here rather than deleted.
-    deps.db.execute(sql`
-      select count(*)::int as n from notice_dismissals d
-      join campaigns c on c.id = d.campaign_id
-      where d.campaign_id = ${campaign.id}
-        and ${hasInAppChannel(sql`c.channels`)}
-        and exists (select 1 from exposures e
-                    where e.campaign_id = d.campaign_id and e.account_id = d.account_id
-                      and e."group" = 'treated')`),
+    deps.db.execute(dismissedCount(campaign.id)),
   ]);
   const reach: CampaignReach = {
     audience,
