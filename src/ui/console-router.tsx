@@ -247,10 +247,10 @@ const refusesPeriod = (error: unknown): error is AppError =>
   (error.code === 'validation_failed' || error.code === 'range_too_large');
 
 /**
- * A page's first read, of what its period covers (cheap, and where a service refuses the
- * period), or, when the query's period or that read is refused, the page to answer instead: a
- * small 400 saying which parameter and why, with the period form as it was filled in. The
- * page's other reads come after, so a refused period costs none of them.
+ * `read` over the period in the page's query or, when the period or the service `read` calls
+ * refuses it, the page to answer instead: a small 400 saying which parameter and why, with the
+ * period form as it was filled in. A page with more to read reads the rest after this (its
+ * period's weeks first), so a refused period costs none of it.
  */
 export async function forRequestedPeriod<T>(
   c: ConsoleContext,
@@ -265,7 +265,7 @@ export async function forRequestedPeriod<T>(
 }
 
 /** The answer to a refused period: what is wrong, and the form to put it right. */
-export function periodRefusedPage(c: ConsoleContext, error: AppError) {
+function periodRefusedPage(c: ConsoleContext, error: AppError) {
   const kept = Object.entries(c.req.query()).filter(
     ([name]) => name !== 'from' && name !== 'to' && name !== 'done',
   );
