@@ -140,7 +140,8 @@ const auditRoute = defineRoute({
   path: '/v1/campaigns/{id}/audit',
   tags,
   summary: 'Every change to a campaign: who, when, what',
-  description: 'Oldest first, a page at a time (`limit`, and the `next_cursor` of the last page).',
+  description:
+    'Oldest first, a page at a time (`limit`, and the `next_cursor` of the previous page).',
   request: { params: IdParams, query: PageQuerySchema },
   responses: {
     200: { description: 'A page of the audit trail', content: json(pageSchema(AuditEntrySchema)) },
