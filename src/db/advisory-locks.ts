@@ -17,4 +17,6 @@ export const ADVISORY_LOCKS = {
   emailAddresses: 7_234_004,
   /** Look-ups for tickets stored already under another source, taking turns. */
   otherSourceLookUps: 7_234_005,
+  /** Status components created without a position take the next one, one at a time. */
+  componentPositions: 7_234_006,
 } as const;

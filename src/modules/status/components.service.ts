@@ -1,5 +1,6 @@
-import { and, asc, eq, ne } from 'drizzle-orm';
+import { and, asc, eq, max, ne, sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
+import { ADVISORY_LOCKS } from '../../db/advisory-locks';
 import type { Db } from '../../db/database';
 import { violatesUnique } from '../../db/database-errors';
 import { retryingTransaction } from '../../db/retry-transaction';
@@ -74,13 +75,26 @@ async function namingUniquely<T>(name: string | undefined, write: () => Promise<
 
 const NAME_CONSTRAINT = 'status_components_name_unique';
 
+/**
+ * The position after every component's. Two creates taking it at once would take the same
+ * one, so they take turns: the lock is held until the transaction inserting it commits, and
+ * the next one reads the position it took.
+ */
+async function nextPosition(tx: Db): Promise<number> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${ADVISORY_LOCKS.componentPositions})`);
+  const [last] = await tx
+    .select({ position: max(statusComponents.position) })
+    .from(statusComponents);
+  return (last?.position ?? -1) + 1;
+}
+
 export async function createComponent(deps: Deps, input: ComponentInput): Promise<ComponentView> {
   await checkGroup(deps.db, input.group_id, input.group ?? false);
   await checkNameFree(deps.db, input.name);
   const now = deps.clock.now();
   // In a transaction of its own, so a retry with the same Idempotency-Key knows it committed.
   const [row] = await namingUniquely(input.name, () =>
-    retryingTransaction(deps.db, (tx) =>
+    retryingTransaction(deps.db, async (tx) =>
       tx
         .insert(statusComponents)
         .values({
@@ -89,7 +103,7 @@ export async function createComponent(deps: Deps, input: ComponentInput): Promis
           description: input.description ?? null,
           isGroup: input.group ?? false,
           groupId: input.group_id ?? null,
-          position: input.position ?? 0,
+          position: input.position ?? (await nextPosition(tx)),
           onlyShowIfDegraded: input.only_show_if_degraded ?? false,
           createdAt: now,
           updatedAt: now,

@@ -13,7 +13,17 @@ export const ComponentInputSchema = z
     description: z.string().trim().max(500).nullish(),
     group: z.boolean().default(false).openapi({ description: 'A group of components.' }),
     group_id: z.uuid().nullish(),
-    position: z.number().int().min(0).max(10_000).default(0),
+    position: z
+      .number()
+      .int()
+      .min(0)
+      .max(10_000)
+      .optional()
+      .openapi({
+        description:
+          'Where the component shows on the page (lowest first; equal positions by name). ' +
+          'Without one, the component goes after every existing one.',
+      }),
     only_show_if_degraded: z.boolean().default(false),
   })
   .openapi('ComponentInput');

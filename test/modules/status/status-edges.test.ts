@@ -269,3 +269,32 @@ describe('status: odd input and the incident and maintenance lifecycles', () => 
     expect(names(listed)).toEqual(['API', 'Web']);
   });
 });
+
+describe('status: where a component without a position goes', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('puts components created without a position after the existing ones, each its own, however many are created at once', async () => {
+    const create = async (json: Record<string, unknown>) => {
+      const response = await t.request('/v1/status/components', { method: 'POST', json });
+      expect(response.status).toBe(201);
+      return (await readJson(response)) as { name: string; position: number };
+    };
+    expect((await create({ name: 'API' })).position).toBe(0);
+    expect((await create({ name: 'Web', position: 5 })).position).toBe(5);
+    const names = ['C1', 'C2', 'C3', 'C4', 'C5', 'C6'];
+    const created = await Promise.all(names.map((name) => create({ name })));
+    const positions = created.map((c) => c.position).sort((a, b) => a - b);
+    expect(positions).toEqual([6, 7, 8, 9, 10, 11]);
+    // Positions given alike are allowed; the page orders them by name.
+    await create({ name: 'Zeta', position: 20 });
+    await create({ name: 'Alpha', position: 20 });
+    const listed = (await readJson(await t.request('/api/v2/components.json', { key: null })))
+      .components as { name: string; position: number }[];
+    const byPosition = [...created].sort((a, b) => a.position - b.position).map((c) => c.name);
+    expect(listed.map((c) => c.name)).toEqual(['API', 'Web', ...byPosition, 'Alpha', 'Zeta']);
+  });
+});
