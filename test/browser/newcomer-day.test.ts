@@ -248,8 +248,8 @@ describe("a newcomer's day in the console and on the status page", () => {
     await reader.goto(`${url}/status`);
     const bars = reader.locator('figure.uptime');
     expect(await bars.count()).toBe(3);
-    expect(await bars.first().getAttribute('aria-label')).toMatch(
-      /^Checkout: [\d.]+% uptime over 90 days$/,
+    expect(await bars.first().getAttribute('aria-label')).toBe(
+      'Checkout: new since 2026-03-02; uptime shown after a full day',
     );
     expect(await bars.nth(0).locator('li').last().getAttribute('class')).toBe('d-major_outage');
     expect(await bars.nth(1).locator('li').last().getAttribute('class')).toBe(

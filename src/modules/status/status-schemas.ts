@@ -252,10 +252,21 @@ export const UptimeHistorySchema = z.object({
         .nullable()
         .openapi({
           description:
-            'Observed time not down over the window, in percent: 100 × (1 − (major outage + ' +
+            'Observed time not down since `since`, in percent: 100 × (1 − (major outage + ' +
             '0.3 × partial outage) / observed), as Statuspage weighs it. Maintenance and degraded ' +
-            'performance count as observed time that is not downtime. Null with no history.',
+            'performance count as observed time that is not downtime. Null until a full day ' +
+            '(1440 minutes) is observed: a share of a few minutes is no uptime figure.',
         }),
+      since: z.string().openapi({
+        description:
+          'The first day the percentage covers: `from`, or the day the component was created ' +
+          'when that is later (the days before it are null).',
+        example: '2026-03-02',
+      }),
+      observed_minutes: z.number().int().openapi({
+        description:
+          'How much time the percentage covers: minutes since `since` began or the component was created.',
+      }),
       days: z.array(UptimeDaySchema),
     }),
   ),

@@ -310,10 +310,10 @@ describe('status page: email subscriptions, incident pages and uptime', () => {
   });
 
   it('shows uptime bars, a subscribe form that works without JavaScript, and a favicon', async () => {
-    t.clock.set('2026-03-02T10:00:00Z');
+    t.clock.set('2026-03-03T10:00:00Z');
     const page = await (await t.request('/status', { key: null })).text();
     expect(page.match(/<li class="d-/g)).toHaveLength(90);
-    expect(page).toContain('100% uptime');
+    expect(page).toContain('100% uptime since 2026-03-02');
     expect(page).toContain('<form method="post" action="/status/subscribe"');
     expect(page).toContain('<link rel="icon" href="/favicon.svg"');
     const form = (email: string) =>
@@ -372,6 +372,44 @@ describe('status page: email subscriptions, incident pages and uptime', () => {
     const observedHours = 15 + 24 + 24;
     const expected = 100 * (1 - (6 + 0.3 * 6) / observedHours);
     expect(component.uptime_percent).toBeCloseTo(expected, 2);
+  });
+
+  it('gives no uptime figure before a full day is observed, and says which days a figure covers', async () => {
+    t.clock.set('2026-03-02T09:05:00Z');
+    expect((await openIncident()).status).toBe(201);
+    const read = async () => {
+      const uptime = await readJson(await t.request('/status/uptime.json', { key: null }));
+      const page = await (await t.request('/status', { key: null })).text();
+      const label = page.match(/<figure class="uptime" aria-label="([^"]*)"/)?.[1];
+      return { component: uptime.components[0], page, label };
+    };
+
+    // An hour old, down all but its first five minutes: no percentage, on the page or in JSON.
+    t.clock.set('2026-03-02T10:00:00Z');
+    const young = await read();
+    expect(young.component).toMatchObject({
+      uptime_percent: null,
+      since: '2026-03-02',
+      observed_minutes: 60,
+    });
+    expect(young.label).toBe('API: new since 2026-03-02; uptime shown after a full day');
+    expect(young.page).not.toMatch(/\d% uptime/);
+
+    // Three days old: the figure covers those three days and says so.
+    t.clock.set('2026-03-05T09:00:00Z');
+    const days = await read();
+    const observed = 3 * 24 * 60;
+    expect(days.component).toMatchObject({ since: '2026-03-02', observed_minutes: observed });
+    const expected = Math.round(10_000 * (5 / observed)) / 100;
+    expect(days.component.uptime_percent).toBe(expected);
+    expect(days.label).toBe(`API: ${expected}% uptime since 2026-03-02`);
+
+    // Older than the days shown: the figure covers them all.
+    t.clock.set('2026-06-15T09:00:00Z');
+    const old = await read();
+    expect(old.component.since).toBe(old.component.days[0].date);
+    expect(old.component.observed_minutes).toBe(90 * 24 * 60 - 15 * 60);
+    expect(old.label).toBe('API: 0% uptime over 90 days');
   });
 
   it('shows days with maintenance in progress as maintenance, named, and not as downtime', async () => {
@@ -452,7 +490,7 @@ describe('status page: email subscriptions, incident pages and uptime', () => {
     );
     expect(page.match(/<li class="d-under_maintenance"/g)).toHaveLength(2);
     expect(page).toContain(
-      'aria-label="API: 100% uptime over 90 days, maintenance on 2 days (not downtime)"',
+      'aria-label="API: 100% uptime since 2026-03-02, maintenance on 2 days (not downtime)"',
     );
   });
 });

@@ -52,19 +52,30 @@ const dayLabel = (day: UptimeDay) => {
   return `${day.date}: ${state}${touched.length > 0 ? ` (${touched.join('; ')})` : ''}`;
 };
 
+/**
+ * The uptime figure with the period it covers: the days shown, or the days since the component
+ * was created when that is later, and none before a full day is observed.
+ */
+const uptimeSummary = (uptime: ComponentUptime) => {
+  if (uptime.observed_minutes === 0) return 'no data yet';
+  if (uptime.uptime_percent === null) {
+    return `new since ${uptime.since}; uptime shown after a full day`;
+  }
+  return uptime.since === uptime.days[0]?.date
+    ? `${uptime.uptime_percent}% uptime over ${uptime.days.length} days`
+    : `${uptime.uptime_percent}% uptime since ${uptime.since}`;
+};
+
 /** Ninety days, one bar each, coloured by the day's worst status; maintenance is striped. */
 const UptimeBars = ({ uptime }: { uptime: ComponentUptime }) => {
-  const share = uptime.uptime_percent === null ? 'no data' : `${uptime.uptime_percent}% uptime`;
+  const share = uptimeSummary(uptime);
   const maintained = uptime.days.filter((day) => day.maintenance.length > 0).length;
   const maintenance =
     maintained > 0
       ? `, maintenance on ${maintained} ${maintained === 1 ? 'day' : 'days'} (not downtime)`
       : '';
   return (
-    <figure
-      class="uptime"
-      aria-label={`${uptime.name}: ${share} over ${uptime.days.length} days${maintenance}`}
-    >
+    <figure class="uptime" aria-label={`${uptime.name}: ${share}${maintenance}`}>
       <ol>
         {uptime.days.map((day) => (
           <li class={`d-${day.status ?? 'none'}`} title={dayLabel(day)}>

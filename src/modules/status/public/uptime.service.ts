@@ -10,6 +10,12 @@ import { incidentSpans, maintenanceSpans, type StatusSpan } from './status-spans
 export const UPTIME_DAYS = 90;
 
 /**
+ * Observed time below which no percentage is given: a share of a few minutes says nothing of
+ * the component's uptime, yet is read as one over the days the page shows.
+ */
+export const MIN_OBSERVED_MS = 86_400_000;
+
+/**
  * Statuspage's weighting: a major outage is downtime, a partial outage counts for 30% of it.
  * Time under maintenance, like degraded performance, is observed time that is not downtime.
  */
@@ -63,6 +69,7 @@ export async function uptimeHistory(deps: Deps): Promise<UptimeHistory> {
         dates,
         bounds,
         now.getTime(),
+        zone,
       ),
     ),
   };
@@ -91,6 +98,7 @@ function componentDays(
   dates: string[],
   bounds: number[],
   now: number,
+  zone: string,
 ): ComponentUptime {
   const born = component.created_at.getTime();
   const segments = changes.map((change, i) => ({
@@ -134,8 +142,20 @@ function componentDays(
       maintenance: touching(maintenance),
     };
   });
-  const uptime = observed > 0 ? Math.round(10_000 * (1 - down / observed)) / 100 : null;
-  return { id: component.id, name: component.name, uptime_percent: uptime, days };
+  const uptime =
+    observed >= MIN_OBSERVED_MS ? Math.round(10_000 * (1 - down / observed)) / 100 : null;
+  const since =
+    born <= (bounds[0] ?? 0)
+      ? dates[0]
+      : formatInTimeZone(component.created_at, zone, 'yyyy-MM-dd');
+  return {
+    id: component.id,
+    name: component.name,
+    uptime_percent: uptime,
+    since: since ?? '',
+    observed_minutes: Math.floor(observed / 60_000),
+    days,
+  };
 }
 
 async function componentRows(deps: Deps): Promise<ComponentRow[]> {
