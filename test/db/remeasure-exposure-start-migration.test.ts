@@ -2,7 +2,6 @@ import { sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../src/db/json-param';
-import { emailDeliveries } from '../../src/db/schema';
 import { createCampaign } from '../helpers/campaigns';
 import { migrateEmptyDatabaseTo, migrateTo } from '../helpers/migrate-to';
 import { startTestApp, type TestApp } from '../helpers/test-app';
@@ -50,19 +49,13 @@ describe('migration 0036 over stored measurements', () => {
       cancelledAfterEmail: await campaign('Cancelled after its email', 0, '2026-04-06T09:00:00Z'),
       cancelledBeforeEmail: await campaign('Cancelled before any email', 0, '2026-04-06T09:00:00Z'),
     };
-    await t.deps.db.insert(emailDeliveries).values({
-      id: uuidv7(),
-      campaignId: ids.cancelledAfterEmail,
-      accountId: 'a-1',
-      email: 'person1@example.com',
-      timeZone: 'UTC',
-      planId: uuidv7(),
-      status: 'sent',
-      scheduledFor: new Date('2026-03-09T15:00:00Z'),
-      idempotencyKey: 'sent-before-cancellation',
-      sentAt: new Date('2026-03-09T15:00:00Z'),
-      updatedAt: new Date('2026-03-09T15:00:00Z'),
-    });
+    // In SQL naming its columns: the table as 0035 left it lacks the ones added since.
+    const sentAt = '2026-03-09T15:00:00Z';
+    await t.deps.db.execute(sql`
+      insert into email_deliveries (id, campaign_id, account_id, email, time_zone, plan_id,
+        status, scheduled_for, idempotency_key, sent_at, updated_at)
+      values (${uuidv7()}, ${ids.cancelledAfterEmail}, 'a-1', 'person1@example.com', 'UTC',
+        ${uuidv7()}, 'sent', ${sentAt}, 'sent-before-cancellation', ${sentAt}, ${sentAt})`);
     t.clock.set('2026-03-10T12:00:00Z');
     await cancel(ids.cancelledAfterEmail);
     await cancel(ids.cancelledBeforeEmail);

@@ -240,11 +240,19 @@ export async function startFakeResend(options: FakeResendOptions = {}) {
     accepted,
     faults,
     stats,
-    /** How many accepted emails went to each address. */
+    /**
+     * How many accepted emails went to each mailbox, by its address lower-cased: providers
+     * deliver `Ann@Example.com` and `ann@example.com` to one inbox, so two emails to it count
+     * as two however each was spelt.
+     */
     countsByRecipient() {
       const counts = new Map<string, number>();
-      for (const email of accepted)
-        for (const to of email.to) counts.set(to, (counts.get(to) ?? 0) + 1);
+      for (const email of accepted) {
+        for (const to of email.to) {
+          const mailbox = to.toLowerCase();
+          counts.set(mailbox, (counts.get(mailbox) ?? 0) + 1);
+        }
+      }
       return counts;
     },
     close: () => {

@@ -29,7 +29,13 @@ export const accountContacts = pgTable(
     accountId: text('account_id')
       .notNull()
       .references(() => accounts.id, { onDelete: 'cascade' }),
+    /** The address lower-cased (`emailKey`): what every comparison of addresses reads. */
     email: text('email').notNull(),
+    /**
+     * The address as the sync gave it, which emails are sent to and the API shows; null on
+     * contacts stored before it was kept, whose `email` is then all there is.
+     */
+    emailAsGiven: text('email_as_given'),
     name: text('name'),
     locale: text('locale'),
   },

@@ -30,7 +30,10 @@ export const emailDeliveries = pgTable(
       .notNull()
       .references(() => campaigns.id, { onDelete: 'cascade' }),
     accountId: text('account_id').notNull(),
+    /** The recipient's address lower-cased (`emailKey`), as suppressions and contacts hold it. */
     email: text('email').notNull(),
+    /** The address as its contact gave it, sent to; null on deliveries planned before. */
+    emailAsGiven: text('email_as_given'),
     name: text('name'),
     locale: text('locale'),
     timeZone: text('time_zone').notNull(),

@@ -135,7 +135,10 @@ export const componentStatusChanges = pgTable(
 /** Readers who asked for status updates by email; only confirmed addresses get them. */
 export const statusSubscribers = pgTable('status_subscribers', {
   id: idColumn(),
+  /** The address lower-cased (`emailKey`): one subscription per mailbox, however spelt. */
   email: text('email').notNull().unique(),
+  /** The address as the reader typed it, sent to; null on subscriptions made before. */
+  emailAsGiven: text('email_as_given'),
   confirmedAt: timestamptz('confirmed_at'),
   createdAt: createdAt(),
 });

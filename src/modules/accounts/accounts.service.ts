@@ -6,6 +6,7 @@ import { type AccountRow, accountContacts, accounts } from '../../db/schema';
 import type { ChangedAddresses, Deps } from '../../deps';
 import { notFound } from '../../http/app-error';
 import { encodeKeyCursor, type Page, toPage } from '../../http/pagination';
+import { emailKey } from '../../lib/email-key';
 import type { AccountInput, AccountView } from './account-input';
 
 export type AccountUpsert = AccountInput & { id: string };
@@ -104,13 +105,21 @@ async function replaceContacts(tx: Db, latest: AccountUpsert[]): Promise<Changed
   const contacts = latest.flatMap((a) => {
     const byEmail = new Map<
       string,
-      { account_id: string; email: string; name: string | null; locale: string | null }
+      {
+        account_id: string;
+        email: string;
+        email_as_given: string;
+        name: string | null;
+        locale: string | null;
+      }
     >();
+    // One contact per mailbox however it is spelt; the last spelling given is the one kept.
     for (const contact of a.contacts) {
-      const email = contact.email.toLowerCase();
+      const email = emailKey(contact.email);
       byEmail.set(email, {
         account_id: a.id,
         email,
+        email_as_given: contact.email,
         name: contact.name ?? null,
         locale: contact.locale ?? null,
       });
@@ -119,9 +128,9 @@ async function replaceContacts(tx: Db, latest: AccountUpsert[]): Promise<Changed
   });
   if (contacts.length > 0) {
     await tx.execute(sql`
-      insert into account_contacts (account_id, email, name, locale)
+      insert into account_contacts (account_id, email, email_as_given, name, locale)
       select * from jsonb_to_recordset(${jsonParam(contacts)})
-        as c(account_id text, email text, name text, locale text)`);
+        as c(account_id text, email text, email_as_given text, name text, locale text)`);
   }
   return { former, current: contacts.map((contact) => contact.email) };
 }
@@ -225,7 +234,7 @@ async function withContacts(db: Db, rows: AccountRow[]): Promise<AccountView[]> 
     downgraded_at: row.downgradedAt?.toISOString() ?? null,
     contacts: contacts
       .filter((c) => c.accountId === row.id)
-      .map((c) => ({ email: c.email, name: c.name, locale: c.locale })),
+      .map((c) => ({ email: c.emailAsGiven ?? c.email, name: c.name, locale: c.locale })),
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   }));

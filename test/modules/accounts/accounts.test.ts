@@ -41,7 +41,7 @@ describe('accounts', () => {
     expect(account).toMatchObject({
       ...acme,
       id: 'acme',
-      contacts: [{ email: 'ops@acme.example', name: 'Ops team', locale: null }],
+      contacts: [{ email: 'Ops@Acme.example', name: 'Ops team', locale: null }],
     });
     expect(await readJson(await t.request('/v1/accounts/acme'))).toEqual(account);
 
@@ -70,7 +70,7 @@ describe('accounts', () => {
     });
     expect(put.status).toBe(201);
     expect((await readJson(put)).contacts).toEqual([
-      { email: 'ops@xn--bcher-kva.example', name: null, locale: null },
+      { email: 'Ops@xn--bcher-kva.example', name: null, locale: null },
     ]);
     const refused = await expectProblem(
       await t.request('/v1/accounts/idn2', {
@@ -87,6 +87,25 @@ describe('accounts', () => {
       }),
     ]);
     expect(await count('accounts')).toBe(1);
+  });
+
+  it('keeps a contact address as given and holds one contact per address whatever its case, the last spelling given', async () => {
+    const put = await t.request('/v1/accounts/ann', {
+      method: 'PUT',
+      json: {
+        contacts: [
+          { email: 'ann@example.com', name: 'First' },
+          { email: 'Ann@Example.com', name: 'Ann' },
+          { email: 'Bo@Example.com' },
+        ],
+      },
+    });
+    expect(put.status).toBe(201);
+    expect((await readJson(put)).contacts).toEqual([
+      { email: 'Ann@Example.com', name: 'Ann', locale: null },
+      { email: 'Bo@Example.com', name: null, locale: null },
+    ]);
+    expect(await count('account_contacts')).toBe(2);
   });
 
   it('deleting an account removes its contacts', async () => {

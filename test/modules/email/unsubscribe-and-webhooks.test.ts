@@ -96,6 +96,74 @@ describe('one-click unsubscribe and Resend webhooks', () => {
     expect(t.logs.filter((line) => line.includes(token))).toEqual([]);
   });
 
+  it('sends to an address as its contact spells it and matches it whatever its case: one email per mailbox, unsubscribes, bounces and suppressions', async () => {
+    await t.request('/v1/accounts/batch', {
+      method: 'POST',
+      json: {
+        accounts: [
+          { id: 'ann', contacts: [{ email: 'Ann.Lee@Example.com' }] },
+          { id: 'ann-too', contacts: [{ email: 'ann.lee@example.COM' }] },
+          { id: 'bo', contacts: [{ email: 'Bo@Example.com' }] },
+        ],
+      },
+    });
+    expect((await readJson(await t.request('/v1/accounts/ann'))).contacts).toEqual([
+      { email: 'Ann.Lee@Example.com', name: null, locale: null },
+    ]);
+    const sentTo = async (campaignId: string) =>
+      (await readJson(await t.request(`/v1/outbox?campaign_id=${campaignId}`))).data
+        .map((m: { to: string }) => m.to)
+        .sort();
+    const first = await sendCampaign('First');
+    // One email for the mailbox both accounts list, to the first account's spelling.
+    expect(await sentTo(first)).toEqual([
+      'Ann.Lee@Example.com',
+      'Bo@Example.com',
+      'a@example.com',
+      'b@example.com',
+      'c@example.com',
+    ]);
+    const listedDeliveries = await readJson(await t.request(`/v1/campaigns/${first}/deliveries`));
+    expect(listedDeliveries.data.map((d: { email: string }) => d.email)).toContain(
+      'Ann.Lee@Example.com',
+    );
+
+    const unsubscribed = await t.request(await unsubscribeLink(first, 'Ann.Lee@Example.com'), {
+      method: 'POST',
+      key: null,
+      body: 'List-Unsubscribe=One-Click',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(await unsubscribed.text()).toContain('<strong>Ann.Lee@Example.com</strong>');
+    const bo = (await deliveries(first)).find((d) => d.email === 'bo@example.com');
+    const bounced = signedEvent('msg_bo_bounce', {
+      type: 'email.bounced',
+      data: { email_id: bo?.provider_id, bounce: { type: 'Permanent', message: 'no mailbox' } },
+    });
+    expect(await readJson(await t.request('/v1/webhooks/resend', bounced))).toMatchObject({
+      applied: true,
+    });
+    const suppressed = await readJson(await t.request('/v1/email-suppressions'));
+    expect(suppressed.data.map((row: { email: string }) => row.email)).toEqual([
+      'ann.lee@example.com',
+      'bo@example.com',
+    ]);
+
+    const second = await sendCampaign('Second');
+    expect(await sentTo(second)).toEqual(['a@example.com', 'b@example.com', 'c@example.com']);
+    // The bounce lifted by its address however it is typed: Bo gets email again.
+    expect(
+      (await t.request('/v1/email-suppressions/BO@example.com', { method: 'DELETE' })).status,
+    ).toBe(204);
+    const third = await sendCampaign('Third');
+    expect(await sentTo(third)).toEqual([
+      'Bo@Example.com',
+      'a@example.com',
+      'b@example.com',
+      'c@example.com',
+    ]);
+  });
+
   it('refuses a tampered unsubscribe link and changes nothing', async () => {
     const campaign = await sendCampaign('First');
     const path = await unsubscribeLink(campaign, 'a@example.com');

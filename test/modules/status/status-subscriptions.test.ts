@@ -109,6 +109,41 @@ describe('status page: email subscriptions, incident pages and uptime', () => {
     expect(await sendStatusEmails(t.deps)).toEqual({ sent: 0 });
   });
 
+  it('sends to the address as the reader typed it and matches it whatever its case: one subscription, its links and suppressions', async () => {
+    expect((await subscribe('Ann.Lee@Example.com')).status).toBe(202);
+    expect(await sendStatusEmails(t.deps)).toEqual({ sent: 1 });
+    const [optIn] = await outbox();
+    if (!optIn) throw new Error('no opt-in');
+    expect(optIn.to).toBe('Ann.Lee@Example.com');
+    const confirmed = await t.request(linkIn(optIn, 'confirm'), { method: 'POST', key: null });
+    expect(await confirmed.text()).toContain('<strong>Ann.Lee@Example.com</strong> gets an email');
+    // The same subscription, confirmed: asking again otherwise spelt sends nothing, respells nothing.
+    expect((await subscribe('ANN.LEE@example.com')).status).toBe(202);
+    await openIncident();
+    expect(await sendStatusEmails(t.deps)).toEqual({ sent: 1 });
+    const update = (await outbox()).find((m) => !m.subject.startsWith('Confirm'));
+    if (!update) throw new Error('no update');
+    expect(update.to).toBe('Ann.Lee@Example.com');
+
+    const oneClick = await t.request(linkIn(update, 'unsubscribe'), {
+      method: 'POST',
+      body: 'List-Unsubscribe=One-Click',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      key: null,
+    });
+    expect(await oneClick.text()).toContain('<strong>Ann.Lee@Example.com</strong> gets no more');
+    await openIncident();
+    expect(await sendStatusEmails(t.deps)).toEqual({ sent: 0 });
+
+    // Suppressed since (a campaign's unsubscribe): a new request otherwise spelt gets nothing.
+    await t.deps.db.execute(sql`
+      insert into email_suppressions (email, reason, created_at)
+      values ('ann.lee@example.com', 'unsubscribed', now())`);
+    t.clock.advance(3_600_000);
+    expect((await subscribe('ann.LEE@Example.com')).status).toBe(202);
+    expect(await sendStatusEmails(t.deps)).toEqual({ sent: 0 });
+  });
+
   it('tells subscribers when the clock moves a maintenance, once', async () => {
     await subscribe('ops-watcher@example.com');
     await sendStatusEmails(t.deps);
@@ -328,7 +363,7 @@ describe('status page: email subscriptions, incident pages and uptime', () => {
     expect(subscribed.status).toBe(200);
     expect(await subscribed.text()).toContain('Check your inbox');
     expect(await sendStatusEmails(t.deps)).toEqual({ sent: 1 });
-    expect((await outbox()).map((m) => m.to)).toEqual(['form@example.com']);
+    expect((await outbox()).map((m) => m.to)).toEqual(['Form@Example.com']);
     const icon = await t.request('/favicon.ico', { key: null });
     expect(icon.headers.get('content-type')).toBe('image/svg+xml');
   });

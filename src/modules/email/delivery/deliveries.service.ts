@@ -11,6 +11,7 @@ import {
 import type { Deps } from '../../../deps';
 import { notFound } from '../../../http/app-error';
 import { type Page, toPage } from '../../../http/pagination';
+import { addressAsGiven } from '../../../lib/email-key';
 
 export type DeliveryView = {
   id: string;
@@ -29,7 +30,7 @@ export type DeliveryView = {
 const toView = (row: EmailDeliveryRow): DeliveryView => ({
   id: row.id,
   account_id: row.accountId,
-  email: row.email,
+  email: addressAsGiven(row),
   status: row.status,
   scheduled_for: row.scheduledFor.toISOString(),
   time_zone: row.timeZone,

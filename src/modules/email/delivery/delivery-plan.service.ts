@@ -43,7 +43,15 @@ export type AccountsScope = {
 };
 
 export type Recipient = AudienceSubject & {
-  contacts: { email: string; name: string | null; locale: string | null; suppressed: boolean }[];
+  contacts: {
+    /** The address lower-cased (`emailKey`), which deliveries and suppressions are keyed by. */
+    email: string;
+    /** The address as given, which the email goes to. */
+    email_as_given: string;
+    name: string | null;
+    locale: string | null;
+    suppressed: boolean;
+  }[];
 };
 
 /**
@@ -141,6 +149,7 @@ export async function planDeliveries(
         id: uuidv7(),
         account_id: recipient.id,
         email: contact.email,
+        email_as_given: contact.email_as_given,
         name: contact.name,
         locale: contact.locale ?? recipient.locale,
         time_zone: timeZone,
@@ -271,7 +280,8 @@ export async function recipientsOf(db: Db, ids: string[]): Promise<Recipient[]> 
 async function withContacts(db: Db, members: AudienceSubject[], whose: SQL): Promise<Recipient[]> {
   const contacts = rowsOf<Recipient['contacts'][number] & { account_id: string }>(
     await db.execute(sql`
-      select c.account_id, c.email, c.name, c.locale, s.email is not null as suppressed
+      select c.account_id, c.email, coalesce(c.email_as_given, c.email) as email_as_given,
+             c.name, c.locale, s.email is not null as suppressed
       from account_contacts c
       left join email_suppressions s on s.email = c.email
       where ${whose}
@@ -298,15 +308,17 @@ async function upsertDeliveries(
   // suppressed one is planned again too, and queued again if its suppression was lifted.
   await db.execute(sql`
     insert into email_deliveries
-      (id, campaign_id, account_id, email, name, locale, time_zone, status, scheduled_for,
-       event_at, idempotency_key, plan_id, updated_at)
-    select r.id, ${campaignId}, r.account_id, r.email, r.name, r.locale, r.time_zone, r.status,
-           r.scheduled_for, r.event_at, 'delivery-' || r.id, ${planId}, ${now.toISOString()}
+      (id, campaign_id, account_id, email, email_as_given, name, locale, time_zone, status,
+       scheduled_for, event_at, idempotency_key, plan_id, updated_at)
+    select r.id, ${campaignId}, r.account_id, r.email, r.email_as_given, r.name, r.locale,
+           r.time_zone, r.status, r.scheduled_for, r.event_at, 'delivery-' || r.id, ${planId},
+           ${now.toISOString()}
     from jsonb_to_recordset(${jsonParam(rows)}) as r(
-      id uuid, account_id text, email text, name text, locale text, time_zone text, status text,
-      scheduled_for timestamptz, event_at timestamptz)
+      id uuid, account_id text, email text, email_as_given text, name text, locale text,
+      time_zone text, status text, scheduled_for timestamptz, event_at timestamptz)
     on conflict (campaign_id, email) do update
       set account_id = excluded.account_id, status = excluded.status,
+          email_as_given = excluded.email_as_given,
           scheduled_for = excluded.scheduled_for, event_at = excluded.event_at,
           name = excluded.name, locale = excluded.locale, time_zone = excluded.time_zone,
           plan_id = excluded.plan_id, updated_at = excluded.updated_at

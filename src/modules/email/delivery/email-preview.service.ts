@@ -8,6 +8,7 @@ import {
 } from '../../../db/schema';
 import type { Deps } from '../../../deps';
 import { AppError, notFound } from '../../../http/app-error';
+import { addressAsGiven, emailKey } from '../../../lib/email-key';
 import { type Audience, compileAudience } from '../../campaigns/audience';
 import { isHeldOut } from '../../campaigns/holdout';
 import { composeEmail, type EmailCampaign } from '../compose/compose-email';
@@ -52,7 +53,7 @@ export async function previewCampaignEmail(
     .from(accountContacts)
     .where(eq(accountContacts.accountId, accountId))
     .orderBy(asc(accountContacts.email));
-  const contact = email ? contacts.find((c) => c.email === email.toLowerCase()) : contacts[0];
+  const contact = email ? contacts.find((c) => c.email === emailKey(email)) : contacts[0];
   if (!contact) {
     throw notFound(
       email
@@ -83,7 +84,7 @@ export async function previewCampaignEmail(
   const message = await composeEmail(deps, campaign as EmailCampaign, {
     id: delivery?.id ?? 'preview',
     accountId,
-    email: contact.email,
+    email: addressAsGiven(delivery ?? contact),
     name: delivery?.name ?? contact.name,
     locale: delivery?.locale ?? contact.locale ?? account.locale,
     timeZone,

@@ -12,6 +12,7 @@ import {
   emailSuppressions,
 } from '../../../db/schema';
 import type { Deps } from '../../../deps';
+import { addressAsGiven } from '../../../lib/email-key';
 import { composeEmail, type EmailCampaign } from '../compose/compose-email';
 import { type BatchOutcome, MAX_BATCH } from '../transport/email-transport';
 
@@ -233,6 +234,7 @@ async function composeBatch(deps: Deps, batch: EmailDeliveryRow[]) {
       const campaign = campaignById.get(delivery.campaignId) as EmailCampaign;
       return composeEmail(deps, campaign, {
         ...delivery,
+        email: addressAsGiven(delivery),
         plan: planById.get(delivery.accountId) ?? null,
       });
     }),

@@ -5,6 +5,7 @@ import { emailDeliveries, emailSuppressions, type SuppressionReason } from '../.
 import type { Deps } from '../../../deps';
 import { AppError, notFound } from '../../../http/app-error';
 import { encodeKeyCursor, type Page, toPage } from '../../../http/pagination';
+import { emailKey } from '../../../lib/email-key';
 import { holdSendingCampaigns } from '../delivery/accounts-follow-up';
 import { holdAccountsWith, holdAddresses } from '../delivery/address-locks';
 
@@ -28,7 +29,7 @@ export async function suppressAddress(
   db: Db = deps.db,
 ): Promise<void> {
   await withinTransaction(deps.db, db, async (tx) => {
-    await holdForSuppression(tx, [email.toLowerCase()], deps.clock.now());
+    await holdForSuppression(tx, [emailKey(email)], deps.clock.now());
     await suppressHeldAddress(deps, tx, email, reason, campaignId);
   });
 }
@@ -45,7 +46,7 @@ export async function suppressHeldAddress(
   campaignId: string | null,
 ): Promise<void> {
   const now = deps.clock.now();
-  const address = email.toLowerCase();
+  const address = emailKey(email);
   await tx
     .insert(emailSuppressions)
     .values({ email: address, reason, campaignId, createdAt: now })
@@ -83,7 +84,7 @@ export async function isSuppressed(deps: Deps, email: string): Promise<boolean> 
   const [row] = await deps.db
     .select({ email: emailSuppressions.email })
     .from(emailSuppressions)
-    .where(eq(emailSuppressions.email, email.toLowerCase()));
+    .where(eq(emailSuppressions.email, emailKey(email)));
   return Boolean(row);
 }
 
@@ -124,7 +125,7 @@ export async function listSuppressions(
  * suppressed email is queued again and a held-out one gets its moment back, alike.
  */
 export async function liftBounce(deps: Deps, email: string): Promise<void> {
-  const address = email.toLowerCase();
+  const address = emailKey(email);
   const [row] = await deps.db
     .select()
     .from(emailSuppressions)

@@ -9,6 +9,7 @@ import {
   webhookReceipts,
 } from '../../../db/schema';
 import type { Deps } from '../../../deps';
+import { emailKey } from '../../../lib/email-key';
 import { holdForSuppression, suppressHeldAddress } from '../recipients/suppressions.service';
 
 export type ResendEvent = {
@@ -116,7 +117,7 @@ async function addressesSent(tx: Db, emailId: string, sentAs: SQL | undefined): 
       select s.email from status_notifications n
       join status_subscribers s on s.id = n.subscriber_id
       where n.provider_id = ${emailId}`),
-  ).map((row) => row.email.toLowerCase());
+  ).map((row) => emailKey(row.email));
 }
 
 function suppressionReason(event: ResendEvent): SuppressionReason | null {

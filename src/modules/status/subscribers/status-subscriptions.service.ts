@@ -7,6 +7,7 @@ import type { Db } from '../../../db/database';
 import { jsonParam, rowsOf } from '../../../db/json-param';
 import { statusNotifications, statusSubscribers } from '../../../db/schema';
 import type { Deps } from '../../../deps';
+import { emailKey } from '../../../lib/email-key';
 import { listUnsubscribeHeaders } from '../../email/compose/list-unsubscribe';
 import { renderHtmlAndText } from '../../email/compose/render-campaign-email';
 import { subjectLine } from '../../email/compose/subject-line';
@@ -44,15 +45,23 @@ export async function subscribeToStatus(
   address: string,
   client: string,
 ): Promise<void> {
-  const email = address.trim().toLowerCase();
+  const given = address.trim();
+  const email = emailKey(given);
   const now = deps.clock.now();
   await deps.db.transaction(async (tx) => {
     // Counted with the request: one refused (429) or failing counts nowhere.
     await countSubscribeRequest(tx, now, { client, email });
     const [subscriber] = await tx
       .insert(statusSubscribers)
-      .values({ id: uuidv7(), email, createdAt: now })
-      .onConflictDoUpdate({ target: statusSubscribers.email, set: { email } })
+      .values({ id: uuidv7(), email, emailAsGiven: given, createdAt: now })
+      // A request spelling the address anew respells it until it is confirmed, not after.
+      .onConflictDoUpdate({
+        target: statusSubscribers.email,
+        set: {
+          emailAsGiven: sql`case when ${statusSubscribers.confirmedAt} is null
+            then excluded.email_as_given else ${statusSubscribers.emailAsGiven} end`,
+        },
+      })
       .returning();
     if (!subscriber || subscriber.confirmedAt) return;
     const [sent] = rowsOf<{ total: number; recent: number; suppressed: boolean }>(
@@ -94,7 +103,7 @@ export async function confirmLinkState(deps: Deps, token: string): Promise<Confi
   const [row] = await deps.db
     .select({ id: statusSubscribers.id })
     .from(statusSubscribers)
-    .where(eq(statusSubscribers.email, link.email));
+    .where(eq(statusSubscribers.email, emailKey(link.email)));
   return stateOf(link.email, link.subscriberId, row?.id);
 }
 
@@ -112,7 +121,10 @@ export async function confirmStatusSubscription(
                                 ${deps.clock.now().toISOString()})`,
     })
     .where(
-      and(eq(statusSubscribers.email, link.email), eq(statusSubscribers.id, link.subscriberId)),
+      and(
+        eq(statusSubscribers.email, emailKey(link.email)),
+        eq(statusSubscribers.id, link.subscriberId),
+      ),
     )
     .returning({ id: statusSubscribers.id });
   if (row) return { kind: 'current', email: link.email };
@@ -131,7 +143,7 @@ export async function unsubscribeFromStatus(
 ): Promise<string | undefined> {
   const email = await readUnsubscribeToken(deps, token);
   if (!email) return undefined;
-  await deps.db.delete(statusSubscribers).where(eq(statusSubscribers.email, email));
+  await deps.db.delete(statusSubscribers).where(eq(statusSubscribers.email, emailKey(email)));
   return email;
 }
 
@@ -239,7 +251,8 @@ async function claimBatch(deps: Deps): Promise<{ id: string; rows: Owed[] } | un
 async function owedIn(db: Db, batchId: string): Promise<Owed[]> {
   return rowsOf<Owed>(
     await db.execute(sql`
-      select n.id::text, s.id::text as subscriber_id, s.email, n.kind, i.id::text as incident_id, i.name as incident_name,
+      select n.id::text, s.id::text as subscriber_id,
+        coalesce(s.email_as_given, s.email) as email, n.kind, i.id::text as incident_id, i.name as incident_name,
         u.status, u.body, to_json(u.created_at) #>> '{}' as posted_at,
         (select jsonb_agg(c->>'name') from jsonb_array_elements(u.affected_components) c)
           as components
