@@ -19,4 +19,9 @@ export const ADVISORY_LOCKS = {
   otherSourceLookUps: 7_234_005,
   /** Status components created without a position take the next one, one at a time. */
   componentPositions: 7_234_006,
+  /**
+   * The first key of a ticket a source may remove (the second is the hash of its key): its
+   * removal and the storing of an event about it take turns.
+   */
+  removableTickets: 7_234_007,
 } as const;

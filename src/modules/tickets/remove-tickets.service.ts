@@ -6,7 +6,7 @@ import type { Deps } from '../../deps';
 import { applyRollupDeltas } from '../reasons/reason-weeks-rollup';
 import { queueRecontactWork } from '../recontacts/recontact-work';
 import { settleAfterIngest } from './ingest.service';
-import type { TicketKey } from './removed-tickets';
+import { lockRemovableTickets, type TicketKey } from './removed-tickets';
 import { isOlder } from './ticket-time';
 
 /** Why the source took a ticket back as a contact. */
@@ -27,6 +27,7 @@ export async function removeTicket(
   sourceUpdatedAt: string | null,
 ): Promise<boolean> {
   const removed = await retryingTransaction(deps.db, async (tx) => {
+    await lockRemovableTickets(tx, [key]);
     const stored = await lockTicket(tx, key);
     if (stored && isOlder(sourceUpdatedAt, stored.source_updated_at)) return false;
     const recorded = rowsOf(

@@ -524,6 +524,25 @@ describe('POST /v1/integrations/zendesk/webhook', () => {
     expect(await reportedContacts()).toBe(2);
   });
 
+  it('stores nothing of a ticket whose deletion arrives at the same time as its creation', async () => {
+    // Zendesk delivers each event on its own request, so both can be in flight at once.
+    const ids = Array.from({ length: 40 }, (_, i) => String(36_000 + i));
+    const answers = await Promise.all(
+      ids.flatMap((id) => [
+        send(ticketCreated(id)),
+        send(changed(id, 'soft_deleted', '2026-02-10T09:10:00Z', { status: 'DELETED' })),
+      ]),
+    );
+    for (const answer of answers) expect(answer.status).toBe(200);
+    expect(await stored()).toEqual([]);
+    const weeks = rowsOf<{ contacts: number }>(
+      await t.deps.db.execute(
+        sql`select coalesce(sum(contacts), 0)::int as contacts from reason_weeks`,
+      ),
+    );
+    expect(weeks).toEqual([{ contacts: 0 }]);
+  });
+
   it("takes a reply stamped before the ticket's creation (clock skew) as a response at creation", async () => {
     const early = {
       ...ticketCreated('35444'),
