@@ -120,7 +120,7 @@ function readConfigOrExit(): Config {
 function announceBootstrapKey(deps: Deps, bootstrap: BootstrapResult): void {
   if (!bootstrap.created) return;
   if (bootstrap.source === 'ADMIN_API_KEY') {
-    console.log(`Created the first admin key from ADMIN_API_KEY (${bootstrap.apiKey.prefix}…).`);
+    console.log('Created the first admin key from ADMIN_API_KEY.');
     return;
   }
   console.log(

@@ -1,6 +1,7 @@
 import { ROLES } from '../db/schema';
 import { AppError, notFound } from '../http/app-error';
 import { PageQuerySchema } from '../http/pagination';
+import { keyHint } from '../http/principal';
 import { CreateApiKeySchema } from '../modules/auth/api-keys.routes';
 import {
   type ApiKeyView,
@@ -39,7 +40,7 @@ const KeyTable = (props: { keys: ApiKeyView[]; csrf: string; selfId: string }) =
     empty="No key."
     columns={[
       { header: 'Name', cell: (k) => k.name },
-      { header: 'Prefix', cell: (k) => <code>{k.prefix}…</code> },
+      { header: 'Prefix', cell: (k) => <code>{keyHint(k.prefix)}</code> },
       { header: 'Role', cell: (k) => <Pill>{k.role}</Pill> },
       { header: 'Created', cell: (k) => <Instant at={k.created_at} /> },
       { header: 'Last used', cell: (k) => <Instant at={k.last_used_at} /> },
@@ -77,7 +78,7 @@ const SentBefore = ({ apiKey }: { apiKey: ApiKeyView }) => (
   <Card id="sent-before" title="This form was sent before">
     <Message flash={{ ok: false, text: 'It created a key then; no other key was created now.' }} />
     <p>
-      It created the {apiKey.role} key "{apiKey.name}" (<code>{apiKey.prefix}…</code>)
+      It created the {apiKey.role} key "{apiKey.name}" (<code>{keyHint(apiKey.prefix)}</code>)
       {apiKey.revoked_at ? ', revoked since' : ''}. Its secret was shown only once, on the page that
       answered it, and is not stored. If it was lost, revoke it and create another.
     </p>
@@ -222,7 +223,7 @@ apiKeyRoutes.post('/console/api-keys/:id/revoke', admin, (c) => {
       });
       return {
         to: '/console/api-keys',
-        message: `Revoked "${revoked.name}" (${revoked.prefix}…).`,
+        message: `Revoked "${revoked.name}" (${keyHint(revoked.prefix)}).`,
       };
     },
   })(c);

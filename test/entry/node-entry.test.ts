@@ -106,6 +106,16 @@ describe('npm start (the Node entry)', { timeout: ENTRY_TEST_TIMEOUT_MS }, () =>
       headers: { authorization: `Bearer ${adminKey}` },
     });
     expect(response.status).toBe(200);
+    // A chosen secret is named by a label, not by its first characters.
+    expect((await readJson(response)).data).toEqual([
+      expect.objectContaining({ name: 'bootstrap admin', prefix: 'ADMIN_API_KEY' }),
+    ]);
+    const made = await fetch(`${started.url}/v1/api-keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'made by the chosen key', role: 'analyst' }),
+    });
+    expect(made.status).toBe(201);
     expect(await stop(started, 'SIGTERM')).toBe(0);
     // The log is written asynchronously and flushed at shutdown: the request's line is there,
     // the key it carried is not.
@@ -117,8 +127,11 @@ describe('npm start (the Node entry)', { timeout: ENTRY_TEST_TIMEOUT_MS }, () =>
     expect(lines).toContainEqual(
       expect.objectContaining({ level: 'info', message: 'request', path: '/v1/api-keys' }),
     );
+    expect(lines).toContainEqual(
+      expect.objectContaining({ message: 'api key created', by: 'ADMIN_API_KEY' }),
+    );
     expect(lines.at(-1)).toMatchObject({ level: 'info', message: 'stopped' });
-    expect(started.output()).not.toContain(adminKey);
+    expect(started.output()).not.toContain(adminKey.slice(0, 8));
   });
 
   it('warns once at start when emails go out through Resend without one-click unsubscribe', async () => {

@@ -11,7 +11,7 @@ export function generateApiKey(): string {
   return KEY_PREFIX + base64url(bytes);
 }
 
-/** The part of a key that is safe to show and log, e.g. `fst_Ab3dE9xQ`. */
+/** The part of a generated key that is safe to show and log, e.g. `fst_Ab3dE9xQ`. */
 export function visiblePrefix(key: string): string {
   return key.slice(0, VISIBLE_PREFIX_LENGTH);
 }

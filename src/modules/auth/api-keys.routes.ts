@@ -11,7 +11,12 @@ const ApiKeySchema = z
     id: z.uuid(),
     name: z.string(),
     role: z.enum(ROLES),
-    prefix: z.string().openapi({ example: 'fst_Ab3dE9xQ', description: 'Safe to show and log.' }),
+    prefix: z.string().openapi({
+      example: 'fst_Ab3dE9xQ',
+      description:
+        'The first 12 characters of a generated key, safe to show and log; `ADMIN_API_KEY` for ' +
+        'the key configured that way, of which nothing is shown.',
+    }),
     created_at: z.iso.datetime(),
     created_by: z.uuid().nullable().openapi({ description: 'The key that created this one.' }),
     last_used_at: z.iso.datetime().nullable().openapi({ description: 'Precise to a minute.' }),

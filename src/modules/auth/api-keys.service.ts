@@ -6,6 +6,7 @@ import type { Deps } from '../../deps';
 import type { Principal } from '../../http/app-env';
 import { AppError, notFound } from '../../http/app-error';
 import { type Page, type PageQuery, toPage } from '../../http/pagination';
+import { CONFIGURED_KEY_LABEL } from '../../http/principal';
 import { settledWithin } from '../../lib/settle-within';
 import { generateApiKey, hashApiKey, visiblePrefix } from './api-key-secret';
 import { PRINCIPAL_CACHE_MS, type RememberedKey } from './remembered-keys';
@@ -49,7 +50,7 @@ export async function createApiKey(
       id: uuidv7(),
       name: input.name,
       role: input.role,
-      prefix: visiblePrefix(key),
+      prefix: input.key === undefined ? visiblePrefix(key) : CONFIGURED_KEY_LABEL,
       secretHash: hashApiKey(key),
       createdAt: deps.clock.now(),
       createdBy: input.createdBy,
