@@ -28,7 +28,7 @@ export const INVISIBLE_MESSAGE =
  * emoji's zero-width joiner). Checked only when nothing else is wrong with the text, so an empty
  * one is told it is missing, and a lone override that it reorders, once.
  */
-const showsSomething = {
+export const showsSomething = {
   check: (text: string) => VISIBLE.test(text),
   params: {
     error: INVISIBLE_MESSAGE,

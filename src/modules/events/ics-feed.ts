@@ -1,6 +1,7 @@
 import ICAL from 'ical.js';
 import { AppError, type FieldError } from '../../http/app-error';
 import { unsafeTextProblem } from '../../http/safe-text';
+import { showsSomething } from '../../http/text-input';
 import { EARLIEST_YEAR, LATEST_YEAR } from '../../http/time-input';
 import { cutToLength, displayLine } from '../../lib/display-line';
 import { calendarProblems } from './calendar-check';
@@ -231,10 +232,12 @@ function toEventRow(
  * A SUMMARY as an event title. It is text another system wrote (Google Calendar keeps a
  * title's line breaks), so it is taken on one line, as ticket reasons are, rather than
  * refused: breaks become spaces and bidirectional overrides go (see `displayLine`). A long one
- * is cut to a title's length, whole characters kept.
+ * is cut to a title's length, whole characters kept. One that shows nothing is "Untitled
+ * event", as a missing one is: the JSON API would refuse it when the event is saved back.
  */
 function titleOf(summary: string): string {
-  return cutToLength(displayLine(summary), TITLE_MAX) || 'Untitled event';
+  const title = cutToLength(displayLine(summary), TITLE_MAX);
+  return showsSomething.check(title) ? title : 'Untitled event';
 }
 
 function parseCalendar(text: string): ICAL.Component {

@@ -114,15 +114,18 @@ describe('iCalendar import limits', () => {
           ...vevent('reversed', at, 'SUMMARY:invoice\u202Egnp.exe \u2066isolated\u2069'),
           // Cut at the title's 200 characters, which would split the emoji's surrogate pair.
           ...vevent('long', at, `SUMMARY:${'a'.repeat(199)}\u{1F600} and more`),
+          // Shows nothing: titled as an event without a SUMMARY is, so the API can save it back.
+          ...vevent('invisible', at, 'SUMMARY:\u200B \u00AD\u2800'),
         ),
       ),
     );
-    expect(answer).toEqual({ imported: 4, updated: 0, skipped: [] });
+    expect(answer).toEqual({ imported: 5, updated: 0, skipped: [] });
     expect((await stored()).map((e) => e.title)).toEqual([
       'Billing run annual plans too',
       'Release 4.2',
       'invoicegnp.exe isolated',
       'a'.repeat(199),
+      'Untitled event',
     ]);
   });
 
