@@ -28,8 +28,29 @@ export const emailAddress = () =>
       const domain = value.slice(at + 1);
       return NON_ASCII.test(domain) ? `${local}@${asciiDomain(domain)}` : value;
     })
-    .pipe(z.email().max(320))
-    .openapi({ type: 'string', format: 'email' });
+    .pipe(
+      z
+        .email()
+        .max(254, 'must be at most 254 characters, the longest address mail servers deliver to')
+        .refine(
+          withinPartLimits,
+          'must have at most 64 characters before the @ and at most 63 in each dot-separated ' +
+            'part of the domain (RFC 5321, RFC 1035)',
+        ),
+    )
+    .openapi({ type: 'string', format: 'email', maxLength: 254 });
+
+/** Longer parts pass the address's pattern, and no mail server or Resend takes them. */
+function withinPartLimits(address: string): boolean {
+  const at = address.lastIndexOf('@');
+  return (
+    at <= 64 &&
+    address
+      .slice(at + 1)
+      .split('.')
+      .every((label) => label.length <= 63)
+  );
+}
 
 /** What a URL parser would take for the end of a host name (a path, port, query...). */
 const NOT_IN_A_NAME = /[\s/?#:@\\%[\]]/;

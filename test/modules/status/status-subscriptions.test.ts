@@ -312,6 +312,18 @@ describe('status page: email subscriptions, incident pages and uptime', () => {
     expect(refused.errors).toEqual([
       expect.objectContaining({ path: 'email', message: expect.stringMatching(/before the @/) }),
     ]);
+
+    // Longer than mail servers deliver to: refused here, not later by Resend. At the limits: taken.
+    const label = (n: number) => 'b'.repeat(n);
+    for (const tooLong of [
+      `${'a'.repeat(65)}@example.com`,
+      `a@${label(64)}.example`,
+      `a@${[label(63), label(63), label(63), label(63)].join('.')}`,
+    ]) {
+      const problem = await expectProblem(await subscribe(tooLong), 400, 'validation_failed');
+      expect(problem.errors).toEqual([expect.objectContaining({ path: 'email' })]);
+    }
+    expect((await subscribe(`${'a'.repeat(64)}@${label(63)}.example`)).status).toBe(202);
     const form = await t.request('/status/subscribe', {
       method: 'POST',
       key: null,
@@ -323,6 +335,7 @@ describe('status page: email subscriptions, incident pages and uptime', () => {
       await t.deps.db.execute(sql`select email from status_subscribers order by email`),
     );
     expect(stored).toEqual([
+      { email: `${'a'.repeat(64)}@${label(63)}.example` },
       { email: 'leser2@xn--bcher-kva.example' },
       { email: 'leser@xn--bcher-kva.example' },
     ]);
