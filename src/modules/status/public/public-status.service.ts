@@ -87,22 +87,8 @@ export async function incidentJsonById(
   if (listed) return listed;
   const [row] = await deps.db.select().from(incidents).where(eq(incidents.id, id));
   if (!row || (kind && row.kind !== kind)) return undefined;
-  const [updates, links] = await Promise.all([
-    deps.db
-      .select()
-      .from(incidentUpdates)
-      .where(eq(incidentUpdates.incidentId, id))
-      .orderBy(desc(incidentUpdates.createdAt), desc(incidentUpdates.id)),
-    deps.db.select().from(incidentComponents).where(eq(incidentComponents.incidentId, id)),
-  ]);
-  const linked = new Set(links.map((l) => l.componentId));
-  return toIncidentJson(
-    incidentUrl(deps, row.id),
-    row,
-    deps.clock.now(),
-    updates,
-    status.components.filter((c) => linked.has(c.id)),
-  );
+  const [json] = await toIncidentsJson(deps, [row], deps.clock.now(), status.components);
+  return json;
 }
 
 /**
