@@ -96,23 +96,32 @@ const openIncidentRoute = defineRoute({
   responses: { 201: incidentResponse('The incident, as the public API shows it') },
 });
 
-const listIncidentsRoute = defineRoute({
-  access: readers,
-  method: 'get',
-  path: '/v1/status/incidents',
-  tags,
-  summary: 'List incidents, newest first',
-  description:
-    'Every incident, however old, a page at a time (`limit`, and the `next_cursor` of the ' +
-    'previous page), in the shape of the public `incidents.json`.',
-  request: { query: PageQuerySchema },
-  responses: {
-    200: {
-      description: 'A page of incidents',
-      content: json(pageSchema(StatuspageIncidentSchema)),
+/** Every incident, or every maintenance, however old: one list route per kind. */
+function listRoute<K extends 'incident' | 'maintenance'>(
+  kind: K,
+  summary: string,
+  publicFile: string,
+) {
+  return defineRoute({
+    access: readers,
+    method: 'get',
+    path: `/v1/status/${kind}s` as const,
+    tags,
+    summary,
+    description:
+      `Every ${kind}, however old, a page at a time (\`limit\`, and the \`next_cursor\` of the ` +
+      `previous page), in the shape of the public \`${publicFile}\`.`,
+    request: { query: PageQuerySchema },
+    responses: {
+      200: {
+        description: `A page of ${kind}s`,
+        content: json(pageSchema(StatuspageIncidentSchema)),
+      },
     },
-  },
-});
+  });
+}
+
+const listIncidentsRoute = listRoute('incident', 'List incidents, newest first', 'incidents.json');
 
 const getIncidentRoute = defineRoute({
   access: readers,
@@ -154,23 +163,11 @@ const scheduleMaintenanceRoute = defineRoute({
   responses: { 201: incidentResponse('The scheduled maintenance') },
 });
 
-const listMaintenancesRoute = defineRoute({
-  access: readers,
-  method: 'get',
-  path: '/v1/status/maintenances',
-  tags,
-  summary: 'List scheduled maintenance, newest first',
-  description:
-    'Every maintenance, however old, a page at a time (`limit`, and the `next_cursor` of the ' +
-    'previous page), in the shape of the public `scheduled-maintenances.json`.',
-  request: { query: PageQuerySchema },
-  responses: {
-    200: {
-      description: 'A page of maintenances',
-      content: json(pageSchema(StatuspageIncidentSchema)),
-    },
-  },
-});
+const listMaintenancesRoute = listRoute(
+  'maintenance',
+  'List scheduled maintenance, newest first',
+  'scheduled-maintenances.json',
+);
 
 const maintenanceUpdateRoute = defineRoute({
   access: ops,
