@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { EVENT_KINDS } from '../../db/schema';
+import { CAMPAIGN_CHANNELS, EVENT_KINDS } from '../../db/schema';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json } from '../../http/define-route';
 import { wholeNumberInput } from '../../http/number-input';
@@ -65,7 +65,7 @@ const PatternSchema = z
       }),
     ),
     suggestion: z.object({
-      channels: z.array(z.enum(['banner', 'status', 'email'])),
+      channels: z.array(z.enum(CAMPAIGN_CHANNELS)),
       start_days_before: z.number().int(),
       audience: z.object({ description: z.string(), rule: z.record(z.string(), z.unknown()) }),
     }),

@@ -1,7 +1,7 @@
-import type { EventKind } from '../../db/schema';
+import type { CampaignChannel, EventKind } from '../../db/schema';
 
 export type CampaignSuggestion = {
-  channels: ('banner' | 'status' | 'email')[];
+  channels: CampaignChannel[];
   /** Start the communication this many days before the event window opens. */
   start_days_before: number;
   audience: { description: string; rule: Record<string, unknown> };
