@@ -3,7 +3,7 @@ import type { Child } from 'hono/jsx';
 import type { Role } from '../db/schema';
 import type { Deps } from '../deps';
 import type { AppEnv } from '../http/app-env';
-import { AppError, notFound } from '../http/app-error';
+import { AppError, ERROR_CODES, notFound } from '../http/app-error';
 import { answerAfterBody } from '../http/body-limit';
 import { answerableError, asAppError } from '../http/problem';
 import { dayInput, EARLIEST_YEAR, LATEST_YEAR } from '../http/time-input';
@@ -242,19 +242,23 @@ export function requestedPeriod(c: ConsoleContext): Period {
   return period;
 }
 
-const refusesPeriod = (error: unknown): error is AppError =>
+type PeriodRefusal = AppError & { code: 'validation_failed' | 'range_too_large' };
+
+const refusesPeriod = (error: unknown): error is PeriodRefusal =>
   error instanceof AppError &&
   (error.code === 'validation_failed' || error.code === 'range_too_large');
 
 /**
  * `read` over the period in the page's query or, when the period or the service `read` calls
- * refuses it, the page to answer instead: a small 400 saying which parameter and why, with the
- * period form as it was filled in. A page with more to read reads the rest after this (its
- * period's weeks first), so a refused period costs none of it.
+ * refuses it, the page to answer instead: a small page saying which parameter and why, with
+ * the period form as it was filled in, under the status the API answers (400, or 422 for a
+ * range too large). A page with more to read reads the rest after this (its period's weeks
+ * first), in its turn among heavy reads (`inHeavyReadTurn`), so a refused period costs none of
+ * it and waits for nothing.
  */
 export async function forRequestedPeriod<T>(
   c: ConsoleContext,
-  read: (period: Period) => Promise<T>,
+  read: (period: Period) => T | Promise<T>,
 ): Promise<{ value: T } | { page: Response }> {
   try {
     return { value: await read(requestedPeriod(c)) };
@@ -265,7 +269,7 @@ export async function forRequestedPeriod<T>(
 }
 
 /** The answer to a refused period: what is wrong, and the form to put it right. */
-function periodRefusedPage(c: ConsoleContext, error: AppError) {
+function periodRefusedPage(c: ConsoleContext, error: PeriodRefusal) {
   const kept = Object.entries(c.req.query()).filter(
     ([name]) => name !== 'from' && name !== 'to' && name !== 'done',
   );
@@ -297,7 +301,7 @@ function periodRefusedPage(c: ConsoleContext, error: AppError) {
         <a href={c.req.path}>Back to the default weeks</a>
       </PeriodControl>
     </>,
-    { status: 400 },
+    { status: ERROR_CODES[error.code] },
   );
 }
 

@@ -1,3 +1,4 @@
+import { inHeavyReadTurn } from '../http/heavy-reads';
 import { listOccurrences } from '../modules/events/events.service';
 import { findPatterns } from '../modules/patterns/patterns.service';
 import { smallWeeklyChart, weeklyContactsChart } from '../modules/reports/report-charts';
@@ -33,21 +34,23 @@ async function reasonsPage(c: ConsoleContext) {
   const checked = await forRequestedPeriod(c, (period) => chartWeeks(deps, period));
   if ('page' in checked) return checked.page;
   // The chart is drawn as soon as its data is read, while the patterns are still being read.
-  const [chartData, upcoming, patterns] = await Promise.all([
-    (async () => {
-      const query = { top: 6, reasons: reason ? [reason] : undefined };
-      const { weekly, chart } = await weeklyChartInput(deps, query, [], checked.value);
-      const svg =
-        weekly.series.length === 0
-          ? ''
-          : smallWeeklyChart(chart)
-            ? weeklyContactsChart(chart)
-            : await deps.compute('weeklyChart', chart);
-      return { weekly, svg };
-    })(),
-    listOccurrences(deps, { from: now, to: new Date(now.getTime() + 90 * DAY_MS) }),
-    findPatterns(deps, { weeks: 52 }),
-  ]);
+  const [chartData, upcoming, patterns] = await inHeavyReadTurn(c, () =>
+    Promise.all([
+      (async () => {
+        const query = { top: 6, reasons: reason ? [reason] : undefined };
+        const { weekly, chart } = await weeklyChartInput(deps, query, [], checked.value);
+        const svg =
+          weekly.series.length === 0
+            ? ''
+            : smallWeeklyChart(chart)
+              ? weeklyContactsChart(chart)
+              : await deps.compute('weeklyChart', chart);
+        return { weekly, svg };
+      })(),
+      listOccurrences(deps, { from: now, to: new Date(now.getTime() + 90 * DAY_MS) }),
+      findPatterns(deps, { weeks: 52 }),
+    ]),
+  );
   const { weekly, svg: chartSvg } = chartData;
   const labels = new Map(weekly.series.map((s) => [s.reason, s.label]));
   const period = { from: weekly.weeks[0] ?? '', to: weekly.weeks.at(-1) ?? '' };

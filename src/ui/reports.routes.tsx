@@ -1,7 +1,11 @@
 import type { Deps } from '../deps';
+import { inHeavyReadTurn } from '../http/heavy-reads';
 import { ticketWeeks } from '../modules/reasons/ticket-weeks';
 import { addWeeks } from '../modules/reasons/weeks';
-import { preventedContactsReport } from '../modules/reports/prevented-contacts-report.service';
+import {
+  preventedContactsReport,
+  reportPeriod,
+} from '../modules/reports/prevented-contacts-report.service';
 import { reportCsv } from '../modules/reports/report-csv';
 import { reportSections } from '../modules/reports/report-page';
 import { Note, PeriodControl } from '../view-kit/components';
@@ -48,33 +52,36 @@ const TicketsElsewhere = async (props: {
 };
 
 reportRoutes.get('/console/reports', analyst, async (c) => {
-  const checked = await forRequestedPeriod(c, (period) =>
-    preventedContactsReport(c.var.deps, period),
-  );
+  const { deps } = c.var;
+  // The period is checked before the page queues; what it reads, and draws, in its turn.
+  const checked = await forRequestedPeriod(c, (period) => {
+    reportPeriod(deps, period);
+    return inHeavyReadTurn(c, async () => {
+      const report = await preventedContactsReport(deps, period);
+      const query = `from=${report.from}&to=${report.to}`;
+      return reportSections(
+        deps,
+        report,
+        <>
+          <PeriodControl action="/console/reports" from={report.from} to={report.to}>
+            <a href={`/console/reports.csv?${query}`} download>
+              Download CSV
+            </a>
+          </PeriodControl>
+          <TicketsElsewhere deps={deps} report={report} />
+        </>,
+        (campaignId) => `/console/campaigns/${campaignId}/impact`,
+      );
+    });
+  });
   if ('page' in checked) return checked.page;
-  const report = checked.value;
-  const query = `from=${report.from}&to=${report.to}`;
-  return render(
-    c,
-    'Reports',
-    await reportSections(
-      c.var.deps,
-      report,
-      <>
-        <PeriodControl action="/console/reports" from={report.from} to={report.to}>
-          <a href={`/console/reports.csv?${query}`} download>
-            Download CSV
-          </a>
-        </PeriodControl>
-        <TicketsElsewhere deps={c.var.deps} report={report} />
-      </>,
-      (campaignId) => `/console/campaigns/${campaignId}/impact`,
-    ),
-  );
+  return render(c, 'Reports', checked.value);
 });
 
 reportRoutes.get('/console/reports.csv', analyst, async (c) => {
-  const report = await preventedContactsReport(c.var.deps, requestedPeriod(c));
+  const period = requestedPeriod(c);
+  reportPeriod(c.var.deps, period);
+  const report = await inHeavyReadTurn(c, () => preventedContactsReport(c.var.deps, period));
   const filename = `prevented-contacts-${report.from}-${report.to}.csv`;
   return c.body(reportCsv(report), 200, {
     'Content-Type': 'text/csv; charset=utf-8',

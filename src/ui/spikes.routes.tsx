@@ -1,5 +1,11 @@
+import { inHeavyReadTurn } from '../http/heavy-reads';
 import { recomputeAll } from '../modules/spikes/refresh-verdicts';
-import { findSpikes, type SpikeReport, type SpikeView } from '../modules/spikes/spikes.service';
+import {
+  findSpikes,
+  type SpikeReport,
+  type SpikeView,
+  spikeWeeks,
+} from '../modules/spikes/spikes.service';
 import {
   Card,
   type Column,
@@ -127,8 +133,11 @@ const PeriodSteps = ({ from, to }: { from: string; to: string }) => {
 
 async function spikesPage(c: ConsoleContext) {
   const { session } = c.var;
-  // Its one read: a period findSpikes refuses is refused before it reads the spikes.
-  const checked = await forRequestedPeriod(c, (period) => findSpikes(c.var.deps, period));
+  // Its weeks are checked before it queues; the spikes are read in its turn.
+  const checked = await forRequestedPeriod(c, async (period) => {
+    const weeks = await spikeWeeks(c.var.deps, period);
+    return inHeavyReadTurn(c, () => findSpikes(c.var.deps, period, weeks));
+  });
   if ('page' in checked) return checked.page;
   const report = checked.value;
   return render(

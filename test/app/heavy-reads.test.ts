@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consoleClient } from '../helpers/console-client';
 import { expectProblem } from '../helpers/problem';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 
@@ -46,5 +47,39 @@ describe('heavy reads', () => {
       release();
     }
     expect((await t.request('/v1/patterns')).status).toBe(200);
+  });
+
+  it('answers a console page whose period is bad or too long at once, without queueing; a good one waits its turn', async () => {
+    const analyst = consoleClient(t);
+    await analyst.signIn(await t.keyFor('analyst'));
+    occupy();
+    try {
+      const refused = [
+        ['/console/reasons?from=garbage', 400],
+        // Longer than the calendar is expanded for at once: what the API answers 422.
+        ['/console/reasons?from=2004-01-05&to=2025-01-06', 422],
+        ['/console/spikes?from=2026-01-05&to=2025-06-02', 400],
+        // Too long against the week the data ends, where the page ends without a `to`.
+        ['/console/spikes?from=1990-01-01', 400],
+        ['/console/reports?from=2015-01-05&to=2025-01-06', 400],
+        ['/console/reports.csv?to=0500-01-01', 400],
+      ] as const;
+      for (const [path, status] of refused) {
+        const response = await analyst.get(path);
+        expect(response.status, path).toBe(status);
+        expect(response.headers.get('content-type'), path).toMatch(/^text\/html/);
+      }
+      const queued = Promise.resolve(analyst.get('/console/spikes?from=2025-06-02&to=2025-06-30'));
+      let answered = false;
+      void queued.then(() => {
+        answered = true;
+      });
+      expect((await t.request('/health', { key: null })).status).toBe(200);
+      expect(answered).toBe(false);
+      release();
+      expect((await queued).status).toBe(200);
+    } finally {
+      release();
+    }
   });
 });

@@ -66,17 +66,13 @@ function calendarDay(day: string | undefined, field: 'from' | 'to'): string | un
 }
 
 /**
- * What the report reads: the period's campaigns (the columns it shows), their stored
- * measurements as JSON text, measurements and estimates made now for campaigns the
- * measure-campaigns job has not measured lately, and the period's contacts.
+ * The period a report covers for `query` (to today and 12 weeks back unless asked), checked
+ * without reading anything: it ends after it starts and spans at most MAX_REPORT_DAYS.
  */
-async function reportInput(
-  deps: Deps,
-  query: { from?: string; to?: string },
-): Promise<ReportInput> {
+export function reportPeriod(deps: Deps, query: { from?: string; to?: string }) {
   const zone = deps.config.workspaceTimeZone;
-  const now = deps.clock.now();
-  const toDay = calendarDay(query.to, 'to') ?? formatInTimeZone(now, zone, 'yyyy-MM-dd');
+  const toDay =
+    calendarDay(query.to, 'to') ?? formatInTimeZone(deps.clock.now(), zone, 'yyyy-MM-dd');
   const fromDay = calendarDay(query.from, 'from') ?? weeksBack(mondayOf(toDay), 12);
   const from = fromZonedTime(`${fromDay}T00:00:00`, zone);
   const to = new Date(fromZonedTime(`${toDay}T00:00:00`, zone).getTime() + DAY_MS);
@@ -93,6 +89,21 @@ async function reportInput(
       [{ location: 'query', path: 'from', message: `at most ${MAX_REPORT_DAYS} days before to` }],
     );
   }
+  return { fromDay, toDay, from, to };
+}
+
+/**
+ * What the report reads: the period's campaigns (the columns it shows), their stored
+ * measurements as JSON text, measurements and estimates made now for campaigns the
+ * measure-campaigns job has not measured lately, and the period's contacts.
+ */
+async function reportInput(
+  deps: Deps,
+  query: { from?: string; to?: string },
+): Promise<ReportInput> {
+  const zone = deps.config.workspaceTimeZone;
+  const now = deps.clock.now();
+  const { fromDay, toDay, from, to } = reportPeriod(deps, query);
   const windowDays = deps.config.impactWindowDays;
   const selected = await deps.db
     .select({

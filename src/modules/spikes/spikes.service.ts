@@ -26,16 +26,32 @@ type SpikeRow = {
   unexplained: number;
 };
 
-/** Stored spikes in [from, to], read, never refitted: the verdict of a week is fixed. */
-export async function findSpikes(
-  deps: Deps,
-  query: { from?: string; to?: string; reason?: string },
-): Promise<SpikeReport> {
-  const zone = deps.config.workspaceTimeZone;
+/**
+ * The weeks `findSpikes` covers for `query`, checked (at most MAX_DETECTION_WEEKS, `from` not
+ * after `to`), with how far stored verdicts reach and where the tickets are; without `to`, to
+ * the last week verdicts and tickets cover.
+ */
+export async function spikeWeeks(deps: Deps, query: { from?: string; to?: string }) {
   const [state, data] = await Promise.all([verdictState(deps), ticketWeeks(deps)]);
   const to = query.to ? mondayOf(query.to) : defaultLastWeek(state.computedThrough, data, deps);
   const from = query.from ? mondayOf(query.from) : weeksBack(to, 12);
   checkWeekRange(from, to, MAX_DETECTION_WEEKS);
+  return { from, to, state, data };
+}
+
+export type SpikeWeeks = Awaited<ReturnType<typeof spikeWeeks>>;
+
+/**
+ * Stored spikes in [from, to], read, never refitted: the verdict of a week is fixed. Over
+ * `weeks` when the caller checked them already (`spikeWeeks`).
+ */
+export async function findSpikes(
+  deps: Deps,
+  query: { from?: string; to?: string; reason?: string },
+  weeks?: SpikeWeeks,
+): Promise<SpikeReport> {
+  const zone = deps.config.workspaceTimeZone;
+  const { from, to, state, data } = weeks ?? (await spikeWeeks(deps, query));
   // A slug, a label or an alias, as events and campaigns take them.
   const [reason] = query.reason ? await findReasonSlugs(deps.db, [query.reason]) : [];
   const reasonFilter = reason ? sql`and s.reason_slug = ${reason}` : sql``;
