@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseAddressRange } from './http/client-address';
+import { distinctMailboxes } from './lib/email-key';
 import { isTimeZone } from './lib/time-zone';
 import { isLoopbackHost } from './lib/unroutable-address';
 
@@ -149,8 +150,9 @@ const envSchema = z.object({
   RESEND_WEBHOOK_SECRET: optionalString.pipe(
     z.string().startsWith('whsec_', 'must be the whsec_… signing secret from Resend').optional(),
   ),
+  // Sent to as given (a mail server may read the local part's case), each mailbox once.
   REPORT_DIGEST_TO: commaList.pipe(
-    z.array(z.email('must be comma-separated email addresses').transform((a) => a.toLowerCase())),
+    z.array(z.email('must be comma-separated email addresses')).transform(distinctMailboxes),
   ),
   NOTICE_TOKEN_SECRET: optionalString.pipe(
     z.string().min(32, 'must be at least 32 characters').optional(),

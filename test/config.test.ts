@@ -90,6 +90,16 @@ describe('config', () => {
     ).toBe(true);
   });
 
+  it('keeps the report digest addresses as given, each mailbox once whatever its case', () => {
+    const config = loadConfig({
+      REPORT_DIGEST_TO: 'Lead@Example.com, cfo@example.com, lead@example.COM',
+    });
+    expect(config.reportDigestTo).toEqual(['Lead@Example.com', 'cfo@example.com']);
+    expect(configError({ REPORT_DIGEST_TO: 'lead@example.com, nobody' }).message).toContain(
+      'REPORT_DIGEST_TO',
+    );
+  });
+
   it('lists every bad variable at once', () => {
     const error = configError({ PORT: '-1', WORKSPACE_TIME_ZONE: 'Nowhere' });
     expect(error.problems.map((p) => p.variable).sort()).toEqual(['PORT', 'WORKSPACE_TIME_ZONE']);
