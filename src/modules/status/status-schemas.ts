@@ -137,7 +137,15 @@ export const StatuspageComponentSchema = z
     position: z.number().int(),
     description: z.string().nullable(),
     showcase: z.boolean(),
-    start_date: z.string().nullable(),
+    start_date: z
+      .string()
+      .nullable()
+      .openapi({
+        description:
+          "The day the component was created (YYYY-MM-DD, the page's time zone), which its " +
+          'uptime counts from; null for a group.',
+        example: '2026-03-02',
+      }),
     group_id: z.string().nullable(),
     page_id: z.string(),
     group: z.boolean(),

@@ -1,3 +1,4 @@
+import { formatInTimeZone } from 'date-fns-tz';
 import { and, asc, desc, eq, gt, inArray, isNull, ne, or } from 'drizzle-orm';
 import {
   type IncidentRow,
@@ -31,7 +32,7 @@ export async function publicStatus(deps: Deps) {
     recent(deps, 'incident', now),
     recent(deps, 'maintenance', now),
   ]);
-  const components = toComponentsJson(shown);
+  const components = toComponentsJson(shown, deps.config.workspaceTimeZone);
   const all = await toIncidentsJson(deps, [...incidentRows, ...maintenanceRows], now, components);
   const incidentsJson = all.slice(0, incidentRows.length);
   const maintenancesJson = all.slice(incidentRows.length);
@@ -128,7 +129,7 @@ export async function toIncidentsJson(
 
 /** The page's components as the public API shows them at `now`. */
 export async function componentsJson(deps: Deps, now: Date): Promise<StatuspageComponent[]> {
-  return toComponentsJson(await componentsShownAt(deps.db, now));
+  return toComponentsJson(await componentsShownAt(deps.db, now), deps.config.workspaceTimeZone);
 }
 
 /**
@@ -167,7 +168,14 @@ async function recent(deps: Deps, kind: 'incident' | 'maintenance', now: Date) {
   return [...latest, ...older];
 }
 
-function toComponentsJson({ rows, statuses }: ShownComponents): StatuspageComponent[] {
+/**
+ * `start_date` is the day a component was created, in the page's time zone (groups have none,
+ * as in Statuspage): its uptime counts from then.
+ */
+function toComponentsJson(
+  { rows, statuses }: ShownComponents,
+  zone: string,
+): StatuspageComponent[] {
   return rows.map((row) => {
     const members = rows.filter((r) => r.groupId === row.id);
     return {
@@ -179,7 +187,7 @@ function toComponentsJson({ rows, statuses }: ShownComponents): StatuspageCompon
       position: row.position,
       description: row.description,
       showcase: !row.onlyShowIfDegraded,
-      start_date: null,
+      start_date: row.isGroup ? null : formatInTimeZone(row.createdAt, zone, 'yyyy-MM-dd'),
       group_id: row.groupId,
       page_id: PAGE_ID,
       group: row.isGroup,
