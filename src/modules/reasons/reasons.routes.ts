@@ -92,7 +92,10 @@ const getRoute = defineRoute({
   request: { params: SlugParamSchema },
   responses: {
     200: { description: 'The reason', content: json(ReasonSchema) },
-    404: problemResponse('No such reason.'),
+    404: problemResponse(
+      'No such reason, or it is an alias of another (the detail names it): an alias is read ' +
+        'through the reason it joins.',
+    ),
   },
 });
 
@@ -109,6 +112,10 @@ const putRoute = defineRoute({
   responses: {
     200: { description: 'Updated', content: json(ReasonSchema) },
     201: { description: 'Created', content: json(ReasonSchema) },
+    409: problemResponse(
+      'The reason is an alias of another (change that one), or an alias named has aliases of ' +
+        'its own.',
+    ),
   },
 });
 

@@ -55,20 +55,43 @@ async function selectReasons(
   return rows.map(toView);
 }
 
+/**
+ * For `reasons r`: a reason made an alias of another keeps its row (its tickets move back to
+ * it if the alias goes) but is no reason of its own meanwhile: it is listed among the other's
+ * aliases only, and naming it names the other.
+ */
+export const NOT_AN_ALIAS = sql`not exists (
+  select 1 from reason_aliases a where a.alias = r.slug and a.reason_slug <> r.slug)`;
+
 export async function listReasons(
   deps: Deps,
   query: { limit: number; cursor?: string },
 ): Promise<Page<ReasonView>> {
-  const where = query.cursor ? sql`r.slug > ${query.cursor}` : sql`true`;
-  const rows = await selectReasons(deps, where, query.limit + 1);
+  const after = query.cursor ? sql`r.slug > ${query.cursor}` : sql`true`;
+  const rows = await selectReasons(deps, sql`${after} and ${NOT_AN_ALIAS}`, query.limit + 1);
   return toPage(rows, query.limit, (row) => encodeKeyCursor(row.slug));
 }
 
 /** One reason; read through `db` when it is a transaction that just changed it. */
 export async function getReason(deps: Deps, slug: string, db: Db = deps.db): Promise<ReasonView> {
-  const [reason] = await selectReasons(deps, sql`r.slug = ${slug}`, 1, db);
-  if (!reason) throw notFound(`Reason ${slug}`);
-  return reason;
+  const [reason] = await selectReasons(deps, sql`r.slug = ${slug} and ${NOT_AN_ALIAS}`, 1, db);
+  if (reason) return reason;
+  const target = await aliasTarget(db, slug);
+  if (!target) throw notFound(`Reason ${slug}`);
+  throw new AppError(
+    'not_found',
+    `${slug} is an alias of the reason ${target}, which counts its contacts: read ${target}.`,
+  );
+}
+
+/** The reason `slug` is an alias of, if it is one. */
+async function aliasTarget(db: Db, slug: string): Promise<string | undefined> {
+  const [row] = rowsOf<{ reason_slug: string }>(
+    await db.execute(
+      sql`select reason_slug from reason_aliases where alias = ${slug} and reason_slug <> ${slug}`,
+    ),
+  );
+  return row?.reason_slug;
 }
 
 /**
@@ -85,6 +108,7 @@ export async function putReason(
   const now = deps.clock.now().toISOString();
   const inTime = aliasChangeDeadline(deps.config.requestTimeoutMs);
   const { created, reason } = await deps.db.transaction(async (tx) => {
+    await refuseAnAlias(tx, slug);
     const upserted = rowsOf<{ inserted: boolean }>(
       await tx.execute(sql`
         insert into reasons (slug, label, created_at, updated_at)
@@ -147,21 +171,25 @@ function aliasChangeDeadline(requestTimeoutMs: number) {
 }
 
 /**
- * Aliases are one level deep: a reason that is itself an alias takes none, and a reason with
- * aliases of its own cannot become one (each would otherwise hold the other's contacts).
+ * A reason that is an alias of another is changed through that one: it takes no label (it is
+ * shown as the other) and no aliases (aliases are one level deep).
+ */
+async function refuseAnAlias(tx: Db, slug: string): Promise<void> {
+  const target = await aliasTarget(tx, slug);
+  if (!target) return;
+  throw new AppError(
+    'conflict',
+    `Reason ${slug} is an alias of ${target}: change ${target} instead, or first take ` +
+      `${slug} out of its aliases.`,
+    [{ location: 'path', path: 'slug', message: `an alias of ${target}` }],
+  );
+}
+
+/**
+ * A reason with aliases of its own cannot become one (each would otherwise hold the other's
+ * contacts).
  */
 async function refuseAliasChains(tx: Db, slug: string, keys: string[]): Promise<void> {
-  const [aliasOf] = rowsOf<{ reason_slug: string }>(
-    await tx.execute(sql`select reason_slug from reason_aliases where alias = ${slug}`),
-  );
-  if (aliasOf) {
-    throw new AppError(
-      'conflict',
-      `Reason ${slug} is an alias of ${aliasOf.reason_slug}: give the aliases to ` +
-        `${aliasOf.reason_slug}, or first take ${slug} out of its aliases.`,
-      [{ location: 'path', path: 'slug', message: `an alias of ${aliasOf.reason_slug}` }],
-    );
-  }
   const targets = rowsOf<{ reason_slug: string }>(
     await tx.execute(sql`
       select distinct reason_slug from reason_aliases
