@@ -178,8 +178,9 @@ describe('one-click unsubscribe and Resend webhooks', () => {
     expect(count?.n).toBe(0);
   });
 
-  const signedEvent = (id: string, event: unknown, secret = SECRET) => {
-    const body = JSON.stringify(event);
+  const signedEvent = (id: string, event: unknown, secret = SECRET) =>
+    signedBody(id, JSON.stringify(event), secret);
+  const signedBody = (id: string, body: string, secret = SECRET) => {
     // One instant for the signature and the header: two reads of the clock can straddle a second.
     const sentAt = new Date();
     const signature = new Webhook(secret).sign(id, sentAt, body);
@@ -279,6 +280,17 @@ describe('one-click unsubscribe and Resend webhooks', () => {
       (await t.request('/v1/email-suppressions/b@example.com', { method: 'DELETE' })).status,
     ).toBe(204);
     expect((await readJson(await t.request('/v1/email-suppressions'))).data).toHaveLength(1);
+  });
+
+  it('answers a correctly signed body that is not JSON with 400, not as a bad signature', async () => {
+    for (const body of ['{', '']) {
+      const problem = await expectProblem(
+        await t.request('/v1/webhooks/resend', signedBody(`msg_malformed_${body.length}`, body)),
+        400,
+        'malformed_body',
+      );
+      expect(problem.detail).not.toMatch(/signature/);
+    }
   });
 
   it('finds by its delivery_id tag an email recorded sent without the provider id, and suppresses its bounce', async () => {

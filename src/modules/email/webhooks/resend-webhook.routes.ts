@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
-import { Webhook } from 'standardwebhooks';
+import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import type { AppEnv } from '../../../http/app-env';
 import { AppError } from '../../../http/app-error';
 import { createRouter } from '../../../http/create-router';
@@ -20,8 +20,13 @@ const resendSignature: MiddlewareHandler<AppEnv> = async (c, next) => {
       'webhook-timestamp': c.req.header('svix-timestamp') ?? '',
       'webhook-signature': c.req.header('svix-signature') ?? '',
     });
-  } catch {
-    throw new AppError('unauthorized', 'The Resend webhook signature does not match.');
+  } catch (error) {
+    // `verify` parses the body once the signature holds: a body that is no JSON is the
+    // route's 400 to give, not a bad signature, which would send operators to rotate a secret.
+    if (error instanceof WebhookVerificationError) {
+      throw new AppError('unauthorized', 'The Resend webhook signature does not match.');
+    }
+    if (!(error instanceof SyntaxError)) throw error;
   }
   await next();
 };
@@ -52,7 +57,7 @@ const resendWebhookRoute = defineRoute({
     '`email.delivered`, `email.bounced`, `email.complained` and `email.failed` update the ' +
     'delivery (found by `email_id`, or by its `delivery_id` tag when no id was recorded); hard ' +
     'bounces and complaints suppress the address. Each `svix-id` is applied ' +
-    'once; a retry is acknowledged and changes nothing. 401 for a bad signature, 404 while ' +
+    'once; a retry is acknowledged and changes nothing. 401 for a bad signature, 400 for a signed body that is not JSON, 404 while ' +
     'no secret is configured.',
   request: {
     headers: z.object({ 'svix-id': z.string().min(1).max(200) }),
