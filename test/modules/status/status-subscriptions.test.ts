@@ -967,11 +967,12 @@ describe('status page: webhooks where names cannot be resolved (the fetch Worker
     expect(hook).toMatchObject({ delivered: 0, last_error: '127.0.0.1 is a loopback address' });
   });
 
-  it('refuses a private and a loopback URL when added, each by the same rule, and stores neither', async () => {
+  it('refuses a private and a loopback URL, and one on port 0, when added, and stores none', async () => {
     for (const [url, says] of [
       ['http://[::ffff:10.0.0.5]/hooks', 'private, link-local or reserved'],
       ['http://169.254.169.254/latest/meta-data', 'private, link-local or reserved'],
       ['http://127.0.0.1:8080/hooks', 'loopback'],
+      ['https://example.com:0/hooks', 'port 0'],
     ] as const) {
       const problem = await expectProblem(
         await t.request('/v1/status/webhooks', { method: 'POST', json: { url } }),

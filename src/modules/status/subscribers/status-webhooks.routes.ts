@@ -19,6 +19,9 @@ const WebhookUrlSchema = z
   .refine((url) => !parsed(url)?.username && !parsed(url)?.password, {
     message: 'must not carry credentials; put a token in the path instead',
   })
+  .refine((url) => parsed(url)?.port !== '0', {
+    message: 'must not name port 0, which nothing can be sent to',
+  })
   .openapi({ example: 'https://example.com/hooks/status' });
 const tags = ['Status'];
 
