@@ -34,8 +34,8 @@ export function signedIn(roles: readonly Role[]) {
         <ConsoleLayout title="Not allowed" session={session} path={c.req.path}>
           <h1>Not allowed</h1>
           <p>
-            This page needs the {roles.join(' or ')} role; you signed in with a{' '}
-            {session.principal.role} key.
+            This page needs {withArticle(oneOf([...new Set([...roles, 'admin'])]))} key; you signed
+            in with {withArticle(session.principal.role)} key.
           </p>
         </ConsoleLayout>,
         403,
@@ -44,6 +44,12 @@ export function signedIn(roles: readonly Role[]) {
     await next();
   };
 }
+
+/** `ops`, `ops or admin`, `ops, analyst or admin`. */
+const oneOf = (words: string[]) =>
+  words.length < 2 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} or ${words.at(-1)}`;
+
+const withArticle = (phrase: string) => `${/^[aeiou]/i.test(phrase) ? 'an' : 'a'} ${phrase}`;
 
 /**
  * More fields than any console form sends (the incident form, the largest, has two per status

@@ -193,7 +193,11 @@ describe('the console accounts and API keys pages', () => {
     const overview = await (await ops.get('/console')).text();
     expect(overview).toContain('href="/console/accounts"');
     expect(overview).not.toContain('href="/console/api-keys"');
-    expect((await ops.get('/console/api-keys')).status).toBe(403);
+    const refused = await ops.get('/console/api-keys');
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toContain(
+      'This page needs an admin key; you signed in with an ops key.',
+    );
     const analyst = consoleClient(t);
     await analyst.signIn(await t.keyFor('analyst'));
     const analystNav = await (await analyst.get('/console')).text();

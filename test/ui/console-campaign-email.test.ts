@@ -243,7 +243,9 @@ describe('the console email campaign view and campaign page', () => {
       const page = await analyst.get(path);
       expect(page.status).toBe(403);
       const markup = await page.text();
-      expect(markup).toContain('This page needs the ops role');
+      expect(markup).toContain(
+        'This page needs an ops or admin key; you signed in with an analyst key.',
+      );
       expect(markup).not.toMatch(/owner\d+@|acct-\d+/);
     }
   });
