@@ -24,6 +24,7 @@ await build({
   entryPoints: {
     index: 'src/index.ts',
     'compute-worker': 'src/threads/compute-worker.ts',
+    'pglite-worker': 'src/db/pglite-worker.ts',
   },
   outdir: 'dist',
   bundle: true,

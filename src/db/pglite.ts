@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { drizzle } from 'drizzle-orm/pglite';
-import type { Database } from './database';
+import type { Database, PgliteNative } from './database';
 import { migrateDatabase } from './migrate';
 import { pgliteSeedPath, pgliteSeedPresent } from './pglite-seed';
+import { PgliteThreadClient } from './pglite-thread';
 import * as schema from './schema';
 
 /** Node-only: loaded with a dynamic import so the Workers bundle never contains PGlite. */
@@ -23,29 +24,34 @@ export async function openPglite(
   onOpening: (opening: PgliteOpening) => void = () => {},
 ): Promise<Database> {
   const client = await createClient(source, onOpening);
-  const db = drizzle(client, { schema });
+  // drizzle types its client as a PGlite; the thread's client is one to everything it calls.
+  const db = drizzle(client as unknown as PGlite, { schema }) as unknown as PgliteNative;
   return { db, native: db, driver: 'pglite', close: () => client.close() };
 }
 
+/** The database runs on a thread of its own, so a long statement holds no request. */
 async function createClient(
   source: PgliteSource,
   onOpening: (opening: PgliteOpening) => void,
-): Promise<PGlite> {
+): Promise<PgliteThreadClient> {
   switch (source.kind) {
     case 'memory':
-      return PGlite.create();
+      return PgliteThreadClient.create({ kind: 'memory' });
     case 'directory': {
       await mkdir(source.path, { recursive: true });
       if (existsSync(join(source.path, 'PG_VERSION'))) {
         onOpening('opened');
-        return PGlite.create(source.path);
+        return PgliteThreadClient.create({ kind: 'directory', path: source.path });
       }
       const seed = await readSeed();
       onOpening(seed ? 'created_from_seed' : 'created');
-      return PGlite.create(source.path, seed ? { loadDataDir: seed } : {});
+      return PgliteThreadClient.create({ kind: 'directory', path: source.path, seed });
     }
     case 'snapshot':
-      return PGlite.create({ loadDataDir: source.snapshot });
+      return PgliteThreadClient.create({
+        kind: 'snapshot',
+        snapshot: await source.snapshot.arrayBuffer(),
+      });
   }
 }
 
@@ -55,9 +61,13 @@ export async function snapshotPglite(database: Database): Promise<Blob> {
   return database.native.$client.dumpDataDir('none');
 }
 
-async function readSeed(): Promise<Blob | undefined> {
-  const path = pgliteSeedPath();
-  return pgliteSeedPresent() ? new Blob([await readFile(path)]) : undefined;
+async function readSeed(): Promise<ArrayBuffer | undefined> {
+  if (!pgliteSeedPresent()) return undefined;
+  const bytes = await readFile(pgliteSeedPath());
+  // A file read may share its buffer with others: the thread is handed one of its own.
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+    ? (bytes.buffer as ArrayBuffer)
+    : new Uint8Array(bytes).buffer;
 }
 
 /** Saves the seed for the current migrations and drops the seeds of older ones. */

@@ -1,7 +1,6 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { AppError, type ErrorCode, type FieldError } from '../http/app-error';
+import { startWorker } from '../lib/start-worker';
 
 /** What a thread answers: the task's result, or its error in a form that survives cloning. */
 export type ThreadReply =
@@ -34,9 +33,7 @@ export function createThreadPool(
   let nextId = 0;
   let nextSlot = 0;
   const start = (slot: number): Thread => {
-    const worker = workerUrl.pathname.endsWith('.ts')
-      ? workerUnderTsx(workerUrl, workerData)
-      : new Worker(workerUrl, { workerData });
+    const worker = startWorker(workerUrl, { workerData });
     worker.unref();
     const thread: Thread = { worker, pending: new Map() };
     worker.on('message', (reply: ThreadReply) => {
@@ -88,19 +85,4 @@ function revived(error: { message: string; code?: ErrorCode; errors?: FieldError
   return error.code
     ? new AppError(error.code, error.message, error.errors)
     : new Error(error.message);
-}
-
-/** A thread does not inherit the loader `--import tsx` gave the main one: it registers tsx. */
-function workerUnderTsx(url: URL, workerData: unknown): Worker {
-  const tsx = pathToFileURL(
-    createRequire(import.meta.url)
-      .resolve('tsx/esm/api')
-      .replace(/\.cjs$/, '.mjs'),
-  ).href;
-  return new Worker(
-    `import(${JSON.stringify(tsx)})
-      .then((tsx) => tsx.register())
-      .then(() => import(${JSON.stringify(url.href)}));`,
-    { eval: true, workerData },
-  );
 }
