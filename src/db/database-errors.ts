@@ -73,10 +73,14 @@ export function databaseFailure(error: unknown): DatabaseFailure | undefined {
 // failover (57P01–03).
 const CONNECTION_ENDED_STATES = /^(08|57P0[123])/;
 
+// What the embedded database's client fails a query with once its thread has stopped.
+const CONNECTION_FAILURE = '08006';
+
 /**
- * Whether an error is postgres.js saying a database connection ended, and nothing else: a
- * network error of another client (a `fetch` reset, a name not found) is not one. A bare
- * socket error counts: the server's HTTP clients (fetch) wrap theirs in a `TypeError`.
+ * Whether an error is postgres.js saying a database connection ended, or the embedded
+ * database's thread having stopped, and nothing else: a network error of another client (a
+ * `fetch` reset, a name not found) is not one. A bare socket error counts: the server's HTTP
+ * clients (fetch) wrap theirs in a `TypeError`.
  */
 export function isDatabaseConnectionEnd(error: unknown): boolean {
   if (
@@ -93,6 +97,7 @@ export function isDatabaseConnectionEnd(error: unknown): boolean {
       return CONNECTION_ENDED_STATES.test(current.code);
     }
     const code = 'code' in current ? current.code : undefined;
+    if (code === CONNECTION_FAILURE) return true;
     if (typeof code === 'string' && DRIVER_CONNECTION_ENDED.includes(code)) return true;
   }
   return false;

@@ -45,7 +45,7 @@ type BaseClient = Pick<
 const BasePGlite = Object.getPrototypeOf(PGlite) as abstract new () => BaseClient;
 
 type Pending = { resolve: (reply: PgliteReply) => void; reject: (error: Error) => void };
-type Thread = { worker: Worker; pending: Map<number, Pending> };
+type Thread = { worker: Worker; pending: Map<number, Pending>; stopped: boolean };
 type Listener = (payload: string) => void;
 type GlobalListener = (channel: string, payload: string) => void;
 
@@ -64,7 +64,7 @@ export class PgliteThreadClient extends BasePGlite {
   readonly waitReady: Promise<void>;
   readonly #restartable: PgliteThreadSource | undefined;
   #thread: Promise<Thread> | undefined;
-  #stopped = 'the embedded database thread stopped';
+  #stopReason = 'the embedded database thread stopped';
   #nextId = 0;
   #closing = false;
   #closed = false;
@@ -113,7 +113,7 @@ export class PgliteThreadClient extends BasePGlite {
       transferList: bytes ? [bytes] : [],
       preload: ['@electric-sql/pglite'],
     });
-    const thread: Thread = { worker, pending: new Map() };
+    const thread: Thread = { worker, pending: new Map(), stopped: false };
     const started = new Promise<Thread>((resolve, reject) => {
       worker.on('message', (reply: PgliteReply) => {
         if (reply.kind === 'ready') {
@@ -127,10 +127,12 @@ export class PgliteThreadClient extends BasePGlite {
         pending?.resolve(reply);
       });
       const stop = (reason: string) => {
-        if (!this.#closing) this.#stopped = `the embedded database thread stopped (${reason})`;
-        reject(connectionLost(this.#stopped));
+        if (thread.stopped) return;
+        thread.stopped = true;
+        if (!this.#closing) this.#stopReason = `the embedded database thread stopped (${reason})`;
+        reject(connectionLost(this.#stopReason));
         for (const pending of thread.pending.values())
-          pending.reject(connectionLost(this.#stopped));
+          pending.reject(connectionLost(this.#stopReason));
         thread.pending.clear();
         this.#held = [];
         this.#syncSent = false;
@@ -145,7 +147,7 @@ export class PgliteThreadClient extends BasePGlite {
   /** Sends a request and waits for its reply; a stopped thread fails it as a lost connection. */
   async #request(ask: PgliteAsk, transfer: ArrayBuffer[] = []): Promise<PgliteReply> {
     const thread = await this.#thread;
-    if (!thread) throw connectionLost(this.#stopped);
+    if (!thread || thread.stopped) throw connectionLost(this.#stopReason);
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       thread.pending.set(id, { resolve, reject });
@@ -265,7 +267,8 @@ export class PgliteThreadClient extends BasePGlite {
     if (this.#closing) throw new Error('PGlite is closing');
     if (this.#closed) throw new Error('PGlite is closed');
     if (!this.#thread && this.#restartable) this.#thread = this.#start(this.#restartable);
-    if (!(await this.#thread)) throw connectionLost(this.#stopped);
+    const thread = await this.#thread;
+    if (!thread || thread.stopped) throw connectionLost(this.#stopReason);
   }
 
   _runExclusiveQuery<T>(fn: () => Promise<T>): Promise<T> {

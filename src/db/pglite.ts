@@ -22,7 +22,7 @@ export type PgliteOpening = 'opened' | 'created' | 'created_from_seed';
 export async function openPglite(
   source: PgliteSource,
   onOpening: (opening: PgliteOpening) => void = () => {},
-): Promise<Database> {
+): Promise<Extract<Database, { driver: 'pglite' }>> {
   const client = await createClient(source, onOpening);
   // drizzle types its client as a PGlite; the thread's client is one to everything it calls.
   const db = drizzle(client as unknown as PGlite, { schema }) as unknown as PgliteNative;

@@ -18,6 +18,9 @@ describe('isDatabaseConnectionEnd (what the Node entry survives when nothing awa
     // What postgres.js rejects with when the server resets the socket under it.
     const reset = Object.assign(withCode('read ECONNRESET', 'ECONNRESET'), { syscall: 'read' });
     expect(isDatabaseConnectionEnd(reset)).toBe(true);
+    // What the embedded database's client fails a query with once its thread has stopped.
+    const lost = withCode('the embedded database thread stopped', '08006');
+    expect(isDatabaseConnectionEnd(new Error('Failed query', { cause: lost }))).toBe(true);
   });
 
   it('does not hold for other database errors, nor for network errors of other clients', () => {
