@@ -53,10 +53,11 @@ describe('list cursors', () => {
         '/v1/patterns',
         '/v1/status/incidents',
         '/v1/status/maintenances',
+        '/v1/status/webhooks',
         `/v1/campaigns/${SOME_ID}/audit`,
       ]),
     );
-    expect(lists).toHaveLength(14);
+    expect(lists).toHaveLength(15);
     const forged = [
       '00000000-0000-0000-0000-000000000000',
       SOME_ID,

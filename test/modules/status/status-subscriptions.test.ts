@@ -967,6 +967,33 @@ describe('status page: webhooks where names cannot be resolved (the fetch Worker
     expect(hook).toMatchObject({ delivered: 0, last_error: '127.0.0.1 is a loopback address' });
   });
 
+  it('lists endpoints a page at a time, in the order they were added', async () => {
+    const urls = ['a', 'b', 'c'].map((name) => `https://hooks.example.com/paged/${name}`);
+    const ids: string[] = [];
+    for (const url of urls) {
+      const created = await t.request('/v1/status/webhooks', { method: 'POST', json: { url } });
+      expect(created.status).toBe(201);
+      ids.push((await readJson(created)).id);
+    }
+    const listed: { id: string; url: string; pending: number }[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+      const page = await readJson(await t.request(`/v1/status/webhooks?limit=2${query}`));
+      expect(page.data.length).toBeLessThanOrEqual(2);
+      listed.push(...page.data);
+      cursor = page.next_cursor;
+      pages += 1;
+    } while (cursor && pages < 10);
+    expect(pages).toBeGreaterThan(1);
+    expect(listed.filter((hook) => urls.includes(hook.url)).map((hook) => hook.id)).toEqual(ids);
+    expect(new Set(listed.map((hook) => hook.id)).size).toBe(listed.length);
+    for (const id of ids) {
+      expect((await t.request(`/v1/status/webhooks/${id}`, { method: 'DELETE' })).status).toBe(204);
+    }
+  });
+
   it('refuses a private and a loopback URL, and one on port 0, when added, and stores none', async () => {
     for (const [url, says] of [
       ['http://[::ffff:10.0.0.5]/hooks', 'private, link-local or reserved'],

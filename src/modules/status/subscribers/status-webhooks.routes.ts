@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { createRouter } from '../../../http/create-router';
 import { defineRoute, json, problemResponse } from '../../../http/define-route';
+import { PageQuerySchema, pageSchema } from '../../../http/pagination';
 import { StatusWebhookSchema } from '../status-schemas';
 import {
   createStatusWebhook,
@@ -67,11 +68,12 @@ const listRoute = defineRoute({
   method: 'get',
   path: '/v1/status/webhooks',
   tags,
-  summary: 'Webhook endpoints with their delivery counts',
+  summary: 'Webhook endpoints with their delivery counts, in the order they were added',
+  request: { query: PageQuerySchema },
   responses: {
     200: {
-      description: 'Every endpoint',
-      content: json(z.object({ data: z.array(StatusWebhookSchema) })),
+      description: 'A page of endpoints',
+      content: json(pageSchema(StatusWebhookSchema)),
     },
   },
 });
@@ -95,7 +97,9 @@ export const statusWebhookRoutes = createRouter()
   .openapi(createRoute, async (c) =>
     c.json(await createStatusWebhook(c.var.deps, c.req.valid('json').url), 201),
   )
-  .openapi(listRoute, async (c) => c.json({ data: await listStatusWebhooks(c.var.deps) }, 200))
+  .openapi(listRoute, async (c) =>
+    c.json(await listStatusWebhooks(c.var.deps, c.req.valid('query')), 200),
+  )
   .openapi(deleteRoute, async (c) => {
     await deleteStatusWebhook(c.var.deps, c.req.valid('param').id);
     return c.body(null, 204);

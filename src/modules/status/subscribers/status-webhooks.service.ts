@@ -1,11 +1,12 @@
-import { asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
 import { v7 as uuidv7 } from 'uuid';
 import type { Db } from '../../../db/database';
-import { rowsOf } from '../../../db/json-param';
+import { arrayParam, rowsOf } from '../../../db/json-param';
 import { statusWebhooks } from '../../../db/schema';
 import type { Deps } from '../../../deps';
 import { AppError, notFound } from '../../../http/app-error';
+import { type Page, type PageQuery, toPage } from '../../../http/pagination';
 import { webhookAddressRefusal } from '../../../lib/webhook-address';
 import { incidentJsonById, type PublicStatus, publicStatus } from '../public/public-status.service';
 import type { StatusWebhookView } from '../status-schemas';
@@ -48,13 +49,21 @@ export async function createStatusWebhook(
   const secret = `whsec_${btoa(String.fromCharCode(...key))}`;
   const id = uuidv7();
   await deps.db.insert(statusWebhooks).values({ id, url, secret, createdAt: deps.clock.now() });
-  const [view] = await webhookViews(deps, id);
+  const [view] = await webhookViews(deps, { id });
   if (!view) throw notFound(`Webhook ${id}`);
   return { ...view, secret };
 }
 
-export async function listStatusWebhooks(deps: Deps): Promise<StatusWebhookView[]> {
-  return webhookViews(deps);
+/** A page of endpoints in the order they were added, each with its deliveries counted. */
+export async function listStatusWebhooks(
+  deps: Deps,
+  query: PageQuery,
+): Promise<Page<StatusWebhookView>> {
+  const views = await webhookViews(deps, {
+    after: query.cursor,
+    limit: query.limit + 1,
+  });
+  return toPage(views, query.limit);
 }
 
 export async function deleteStatusWebhook(deps: Deps, id: string): Promise<void> {
@@ -65,12 +74,23 @@ export async function deleteStatusWebhook(deps: Deps, id: string): Promise<void>
   if (deleted.length === 0) throw notFound(`Webhook ${id}`);
 }
 
-async function webhookViews(deps: Deps, id?: string): Promise<StatusWebhookView[]> {
+async function webhookViews(
+  deps: Deps,
+  which: { id?: string; after?: string; limit?: number },
+): Promise<StatusWebhookView[]> {
+  // Ids are UUIDv7: their order is the order endpoints were added.
   const hooks = await deps.db
     .select({ id: statusWebhooks.id, url: statusWebhooks.url, createdAt: statusWebhooks.createdAt })
     .from(statusWebhooks)
-    .where(id ? eq(statusWebhooks.id, id) : undefined)
-    .orderBy(asc(statusWebhooks.createdAt));
+    .where(
+      and(
+        which.id ? eq(statusWebhooks.id, which.id) : undefined,
+        which.after ? gt(statusWebhooks.id, which.after) : undefined,
+      ),
+    )
+    .orderBy(asc(statusWebhooks.id))
+    .limit(which.limit ?? 1);
+  if (hooks.length === 0) return [];
   const counts = rowsOf<{
     webhook_id: string;
     pending: number;
@@ -85,7 +105,12 @@ async function webhookViews(deps: Deps, id?: string): Promise<StatusWebhookView[
         count(*) filter (where failed_at is not null)::int as failed,
         (array_agg(last_error order by next_attempt_at desc)
           filter (where last_error is not null))[1] as last_error
-      from status_webhook_deliveries group by webhook_id`),
+      from status_webhook_deliveries
+      where webhook_id = any(${arrayParam(
+        hooks.map((hook) => hook.id),
+        'uuid',
+      )})
+      group by webhook_id`),
   );
   const byHook = new Map(counts.map((row) => [row.webhook_id, row]));
   return hooks.map((hook) => {
