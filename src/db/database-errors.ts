@@ -73,8 +73,8 @@ export function databaseFailure(error: unknown): DatabaseFailure | undefined {
 // failover (57P01–03).
 const CONNECTION_ENDED_STATES = /^(08|57P0[123])/;
 
-// What the embedded database's client fails a query with once its thread has stopped.
-const CONNECTION_FAILURE = '08006';
+/** What the embedded database's client fails a query with once its thread has stopped. */
+export const CONNECTION_FAILURE = '08006';
 
 /**
  * Whether an error is postgres.js saying a database connection ended, or the embedded

@@ -10,6 +10,7 @@ import {
   type Transaction,
 } from '@electric-sql/pglite';
 import { startWorker } from '../lib/start-worker';
+import { CONNECTION_FAILURE } from './database-errors';
 import type {
   DumpCompression,
   PgliteAsk,
@@ -372,7 +373,7 @@ function stepOf(message: Uint8Array): 'hold' | 'with-sync' | 'sync' | 'send' {
 function connectionLost(message: string): messages.DatabaseError {
   const error = new messages.DatabaseError(message, 0, 'error');
   error.severity = 'FATAL';
-  error.code = '08006';
+  error.code = CONNECTION_FAILURE;
   return error;
 }
 

@@ -34,8 +34,8 @@ export function signedIn(roles: readonly Role[]) {
         <ConsoleLayout title="Not allowed" session={session} path={c.req.path}>
           <h1>Not allowed</h1>
           <p>
-            This page needs {withArticle(oneOf([...new Set([...roles, 'admin'])]))} key; you signed
-            in with {withArticle(session.principal.role)} key.
+            This page needs {withArticle(EITHER.format(new Set([...roles, 'admin'])))} key; you
+            signed in with {withArticle(session.principal.role)} key.
           </p>
         </ConsoleLayout>,
         403,
@@ -45,9 +45,8 @@ export function signedIn(roles: readonly Role[]) {
   };
 }
 
-/** `ops`, `ops or admin`, `ops, analyst or admin`. */
-const oneOf = (words: string[]) =>
-  words.length < 2 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} or ${words.at(-1)}`;
+/** `admin`, `ops or admin`, `ops, analyst, or admin`. */
+const EITHER = new Intl.ListFormat('en', { type: 'disjunction' });
 
 const withArticle = (phrase: string) => `${/^[aeiou]/i.test(phrase) ? 'an' : 'a'} ${phrase}`;
 
