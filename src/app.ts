@@ -3,7 +3,6 @@ import { type ApiReferenceAssets, apiReferenceRoutes } from './docs/api-referenc
 import { AppError } from './http/app-error';
 import { CONSOLE_POLICY } from './http/content-security-policies';
 import { createRouter } from './http/create-router';
-import { HEAVY_READS, heavyRead } from './http/heavy-reads';
 import { answerableError, renderProblem } from './http/problem';
 import { requestId } from './http/request-id';
 import { safeUrlText } from './http/request-input';
@@ -42,7 +41,6 @@ export function createApp(deps: Deps, options: { apiReferenceAssets?: ApiReferen
     await next();
     logRequest(deps.logger, c.var.requestId, c.req.method, c.req.path, c.res.status, started);
   });
-  for (const path of HEAVY_READS) app.use(path, heavyRead);
   for (const router of moduleRouters(deps.config)) app.route('/', router);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {

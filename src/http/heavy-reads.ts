@@ -1,33 +1,18 @@
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context } from 'hono';
 import { within } from '../lib/settle-within';
 import type { AppEnv } from './app-env';
 import { AppError } from './app-error';
 
 /**
- * Reads whose work grows with data or with the range asked for. Each instance runs at most
- * ANALYTICS_CONCURRENCY of them at once and queues the rest (within the request timeout), so
- * analysts looping over reports cannot take every core from the notices API. The console's
- * heavy pages (contact reasons, spikes, reports) take their turn themselves, once their period
- * is checked: a period they refuse is answered at once, not after the queue.
- */
-export const HEAVY_READS = [
-  '/v1/reports/*',
-  '/v1/reasons',
-  '/v1/reasons/weekly',
-  '/v1/events/occurrences',
-  '/v1/patterns',
-  '/v1/spikes',
-  '/v1/campaigns/:id/impact',
-];
-
-export const heavyRead: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (c.req.method !== 'GET') return next();
-  await inHeavyReadTurn(c, next);
-};
-
-/**
  * `work` once one of the instance's heavy-read slots is free; a request that waited out its
  * time in the queue is answered 503 and its work never runs.
+ *
+ * Heavy reads are those whose work grows with data or with the range asked for (reports,
+ * reasons, weekly series, occurrences, patterns, spikes, a campaign's impact). Each instance
+ * runs at most ANALYTICS_CONCURRENCY of them at once and queues the rest, so analysts looping
+ * over reports cannot take every core from the notices API. Their handlers take the turn
+ * themselves, once the key, the query and the period are checked: a request refused for any
+ * of those is answered at once, not after the queue.
  */
 export async function inHeavyReadTurn<T>(c: Context<AppEnv>, work: () => Promise<T>): Promise<T> {
   const ms = c.var.deps.config.requestTimeoutMs;

@@ -49,6 +49,53 @@ describe('heavy reads', () => {
     expect((await t.request('/v1/patterns')).status).toBe(200);
   });
 
+  it('answers an API read refused for its key, its query or its period at once; a good one of each heavy route waits its turn', async () => {
+    const analystKey = await t.keyFor('analyst');
+    const campaignId = '00000000-0000-4000-8000-000000000000';
+    occupy();
+    try {
+      const refused = [
+        ['/v1/reasons?limit=0', analystKey, 400],
+        ['/v1/reasons/weekly?from=garbage', analystKey, 400],
+        ['/v1/events/occurrences?from=2026-01-01&to=garbage', analystKey, 400],
+        ['/v1/patterns?as_of=garbage', analystKey, 400],
+        ['/v1/spikes?from=2026-01-05&to=2025-06-02', analystKey, 400],
+        ['/v1/spikes?from=1990-01-01&to=2025-06-02', analystKey, 400],
+        ['/v1/reports/prevented-contacts?from=2026-02-01&to=2026-01-01', analystKey, 400],
+        ['/v1/campaigns/not-a-uuid/impact', analystKey, 400],
+        ['/v1/reports/prevented-contacts', null, 401],
+        ['/v1/patterns', appKey, 403],
+      ] as const;
+      for (const [path, key, status] of refused) {
+        const response = await t.request(path, { key });
+        expect(response.status, path).toBe(status);
+      }
+      const heavy = [
+        '/v1/reasons',
+        '/v1/reasons/weekly',
+        '/v1/events/occurrences?from=2026-01-01&to=2026-03-01',
+        '/v1/patterns',
+        '/v1/spikes',
+        '/v1/reports/prevented-contacts',
+        '/v1/reports/prevented-contacts?format=csv',
+        `/v1/campaigns/${campaignId}/impact`,
+      ];
+      const answered = new Set<string>();
+      const queued = heavy.map(async (path) => {
+        const response = await t.request(path, { key: analystKey });
+        answered.add(path);
+        return response;
+      });
+      expect((await t.request('/health', { key: null })).status).toBe(200);
+      expect([...answered]).toEqual([]);
+      release();
+      const statuses = await Promise.all(queued.map(async (r) => (await r).status));
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200, 404]);
+    } finally {
+      release();
+    }
+  });
+
   it('answers a console page whose period is bad or too long at once, without queueing; a good one waits its turn', async () => {
     const analyst = consoleClient(t);
     await analyst.signIn(await t.keyFor('analyst'));

@@ -4,6 +4,7 @@ import { EVENT_KINDS } from '../../db/schema';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, etagHeader, json, problemResponse } from '../../http/define-route';
 import { versionEtag } from '../../http/etag';
+import { inHeavyReadTurn } from '../../http/heavy-reads';
 import { unlessNotModified } from '../../http/not-modified';
 import { wholeNumberInput } from '../../http/number-input';
 import { PageQuerySchema, pageSchema } from '../../http/pagination';
@@ -260,12 +261,14 @@ export const eventRoutes = createRouter()
   .openapi(occurrencesRoute, async (c) => {
     const { from, to, kind } = c.req.valid('query');
     const zone = c.var.deps.config.workspaceTimeZone;
-    const json = await occurrencesJson(c.var.deps, {
-      from: asDate(from, zone),
-      to: asDate(to, zone),
-      kind,
-      limits: 'api',
-    });
+    const json = await inHeavyReadTurn(c, () =>
+      occurrencesJson(c.var.deps, {
+        from: asDate(from, zone),
+        to: asDate(to, zone),
+        kind,
+        limits: 'api',
+      }),
+    );
     return serializedJson<{ data: Occurrence[] }>(c, json);
   })
   .openapi(holidaysRoute, async (c) =>

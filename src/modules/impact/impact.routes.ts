@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json, problemResponse } from '../../http/define-route';
+import { inHeavyReadTurn } from '../../http/heavy-reads';
 import { wholeNumberInput } from '../../http/number-input';
 import { campaignImpact } from './impact.service';
 import { CampaignImpactSchema, DEFLECTION_RATE, INTERVAL_KIND } from './impact-schemas';
@@ -49,9 +50,8 @@ const impactRoute = defineRoute({
   },
 });
 
-export const impactRoutes = createRouter().openapi(impactRoute, async (c) =>
-  c.json(
-    await campaignImpact(c.var.deps, c.req.valid('param').id, c.req.valid('query').window_days),
-    200,
-  ),
-);
+export const impactRoutes = createRouter().openapi(impactRoute, async (c) => {
+  const { id } = c.req.valid('param');
+  const { window_days } = c.req.valid('query');
+  return c.json(await inHeavyReadTurn(c, () => campaignImpact(c.var.deps, id, window_days)), 200);
+});

@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { CAMPAIGN_CHANNELS, EVENT_KINDS } from '../../db/schema';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json } from '../../http/define-route';
+import { inHeavyReadTurn } from '../../http/heavy-reads';
 import { wholeNumberInput } from '../../http/number-input';
 import { encodeKeyCursor, keyCursorSchema } from '../../http/pagination';
 import { dayInput } from '../../http/time-input';
@@ -129,7 +130,7 @@ const patternsRoute = defineRoute({
 
 export const patternRoutes = createRouter().openapi(patternsRoute, async (c) => {
   const { limit, cursor: offset = 0, ...query } = c.req.valid('query');
-  const found = await findPatterns(c.var.deps, query);
+  const found = await inHeavyReadTurn(c, () => findPatterns(c.var.deps, query));
   const end = offset + limit;
   return c.json(
     {

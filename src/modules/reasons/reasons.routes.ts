@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json, problemResponse } from '../../http/define-route';
+import { inHeavyReadTurn } from '../../http/heavy-reads';
 import { wholeNumberInput } from '../../http/number-input';
 import { keyCursorSchema, pageSchema } from '../../http/pagination';
 import { actorOf } from '../../http/principal';
@@ -120,14 +121,18 @@ const putRoute = defineRoute({
 });
 
 export const reasonRoutes = createRouter()
-  .openapi(listRoute, async (c) => c.json(await listReasons(c.var.deps, c.req.valid('query')), 200))
+  .openapi(listRoute, async (c) => {
+    const query = c.req.valid('query');
+    return c.json(await inHeavyReadTurn(c, () => listReasons(c.var.deps, query)), 200);
+  })
   .openapi(weeklyRoute, async (c) => {
     const { reason, ...query } = c.req.valid('query');
     const reasons = reason
       ?.split(',')
       .map((slug) => slug.trim())
       .filter(Boolean);
-    return c.json(await weeklySeries(c.var.deps, { ...query, reasons }), 200);
+    const series = await inHeavyReadTurn(c, () => weeklySeries(c.var.deps, { ...query, reasons }));
+    return c.json(series, 200);
   })
   .openapi(getRoute, async (c) =>
     c.json(await getReason(c.var.deps, c.req.valid('param').slug), 200),

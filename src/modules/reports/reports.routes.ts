@@ -2,12 +2,14 @@ import { z } from '@hono/zod-openapi';
 import { REPORT_PAGE_POLICY } from '../../http/content-security-policies';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json } from '../../http/define-route';
+import { inHeavyReadTurn } from '../../http/heavy-reads';
 import { serializedJson } from '../../http/serialized-json';
 import { dayInput } from '../../http/time-input';
 import { DEFLECTION_RATE, INTERVAL_KIND } from '../impact/impact-schemas';
 import {
   preventedContactsReport,
   preventedContactsReportJson,
+  reportPeriod,
 } from './prevented-contacts-report.service';
 import { reportCsv } from './report-csv';
 import { renderReportPage } from './report-page';
@@ -65,21 +67,25 @@ const reportRoute = defineRoute({
 export const reportRoutes = createRouter().openapi(reportRoute, async (c) => {
   const { deps } = c.var;
   const { format, ...period } = c.req.valid('query');
+  // The period is checked before the report queues: a refused one is answered at once.
+  reportPeriod(deps, period);
   if (format === 'json') {
     return serializedJson<PreventedContactsReport>(
       c,
-      await preventedContactsReportJson(deps, period),
+      await inHeavyReadTurn(c, () => preventedContactsReportJson(deps, period)),
     );
   }
-  const report = await preventedContactsReport(deps, period);
-  if (format === 'csv') {
-    const fileName = `prevented-contacts-${report.from}-${report.to}.csv`;
-    return c.body(reportCsv(report), 200, {
-      'Content-Type': 'text/csv; charset=utf-8',
-      'Content-Disposition': `attachment; filename="${fileName}"`,
+  return inHeavyReadTurn(c, async () => {
+    const report = await preventedContactsReport(deps, period);
+    if (format === 'csv') {
+      const fileName = `prevented-contacts-${report.from}-${report.to}.csv`;
+      return c.body(reportCsv(report), 200, {
+        'Content-Type': 'text/csv; charset=utf-8',
+        'Content-Disposition': `attachment; filename="${fileName}"`,
+      });
+    }
+    return c.html(await renderReportPage(deps, report), 200, {
+      'Content-Security-Policy': REPORT_PAGE_POLICY,
     });
-  }
-  return c.html(await renderReportPage(deps, report), 200, {
-    'Content-Security-Policy': REPORT_PAGE_POLICY,
   });
 });

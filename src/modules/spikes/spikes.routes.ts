@@ -1,12 +1,13 @@
 import { z } from '@hono/zod-openapi';
 import { createRouter } from '../../http/create-router';
 import { defineRoute, json, problemResponse } from '../../http/define-route';
+import { inHeavyReadTurn } from '../../http/heavy-reads';
 import { PageQuerySchema, pageSchema } from '../../http/pagination';
 import { dayInput } from '../../http/time-input';
 import { recomputeAll, verdictsSettled } from './refresh-verdicts';
 import { listSpikeAlerts } from './spike-alerts.service';
 import { SpikeAlertSchema, SpikeReportSchema } from './spike-schemas';
-import { findSpikes } from './spikes.service';
+import { findSpikes, spikeWeeks } from './spikes.service';
 
 const spikesRoute = defineRoute({
   access: { roles: ['ops', 'analyst'] },
@@ -98,9 +99,12 @@ export const spikeRoutes = createRouter()
     }
     return c.json({ pending: true }, 202);
   })
-  .openapi(spikesRoute, async (c) =>
-    c.json(await findSpikes(c.var.deps, c.req.valid('query')), 200),
-  )
+  .openapi(spikesRoute, async (c) => {
+    const query = c.req.valid('query');
+    // Its weeks are checked before it queues (a refused range is answered at once).
+    const weeks = await spikeWeeks(c.var.deps, query);
+    return c.json(await inHeavyReadTurn(c, () => findSpikes(c.var.deps, query, weeks)), 200);
+  })
   .openapi(alertsRoute, async (c) =>
     c.json(await listSpikeAlerts(c.var.deps, c.req.valid('query')), 200),
   );
