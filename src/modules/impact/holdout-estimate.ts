@@ -422,7 +422,7 @@ function detectableLift(
 function refuse(
   adjusted: Contrast,
   adjustedForm: Form,
-  effective: number,
+  effective: Effective,
   treated: Moments,
   holdout: Moments,
   raw: Form,
@@ -464,15 +464,15 @@ function refuse(
       needed: { moreWeeks: null, holdoutAccounts: null },
     };
   }
-  if (skewOfMean <= SKEW_LIMIT && effective < EFFECTIVE_ACCOUNTS) {
-    const needed = Math.ceil((EFFECTIVE_ACCOUNTS * smaller) / effective);
+  if (skewOfMean <= SKEW_LIMIT && effective.count < EFFECTIVE_ACCOUNTS) {
+    const needed = Math.ceil((EFFECTIVE_ACCOUNTS * smaller) / effective.count);
+    const group = `the ${fmt(smaller)} ${nC <= nT ? 'held-out' : 'treated'} accounts`;
     return {
       status: 'insufficient_data',
       reason:
-        `a few accounts make most of the ${what} (${seen}): the ${fmt(smaller)} ` +
-        `${nC <= nT ? 'held-out' : 'treated'} accounts count as ${fmt(effective)} ` +
-        'equally active ones, too few for a calibrated interval; a group of about ' +
-        `${fmt(needed)} accounts would give one`,
+        `${effective.concentrated ? `a few accounts make most of the ${what}` : `too few ${what}`}` +
+        ` (${seen}): ${group} count as ${fmt(effective.count)} equally active ones, too few ` +
+        `for a calibrated interval; a group of about ${fmt(needed)} accounts would give one`,
       needed: { moreWeeks: null, holdoutAccounts: needed },
     };
   }
@@ -497,28 +497,43 @@ function refuse(
 /**
  * The equally active accounts the smaller group amounts to, by its contacts in the window or
  * in the 8 weeks before (accounts new to the service have few contacts before: the window's
- * may be even), whichever counts more.
+ * may be even), whichever counts more; and whether that is because a few accounts make most
+ * of them, rather than because every account makes few.
  */
-function effectiveAccounts(treated: Moments, holdout: Moments, name: 'net' | 'target'): number {
+function effectiveAccounts(treated: Moments, holdout: Moments, name: 'net' | 'target'): Effective {
   const smaller = Math.min(accountsIn(treated), accountsIn(holdout));
-  const window = unit(name === 'net' ? 'every' : 'target');
-  const before = unit(name === 'net' ? 'pre_every' : 'pre_target');
-  return (
-    smaller * Math.max(equalShare(treated, holdout, window), equalShare(treated, holdout, before))
-  );
+  const window = equalShare(treated, holdout, unit(name === 'net' ? 'every' : 'target'));
+  const before = equalShare(treated, holdout, unit(name === 'net' ? 'pre_every' : 'pre_target'));
+  const { share, poissonShare } = window.share >= before.share ? window : before;
+  return { count: smaller * share, concentrated: share < CONCENTRATED * poissonShare };
 }
+
+type Effective = { count: number; concentrated: boolean };
+
+/**
+ * How far below what equally active accounts would show a share must fall to be called
+ * concentrated: an overdispersed group (a negative binomial of shape 1) sits at about half of it
+ * when accounts write often, nearer to it when they write seldom.
+ */
+const CONCENTRATED = 0.5;
 
 /**
  * (Σy)² / (n Σy²) of the contacts y over both groups' accounts: the share of them that, equally
  * active, would have made as many contacts (1 when they are equally active; small when a few
- * make most).
+ * make most). Counts that are small even for equally active accounts keep it low too: with
+ * Poisson contacts of mean m it is m / (1 + m) (`poissonShare`).
  */
-function equalShare(treated: Moments, holdout: Moments, raw: Form): number {
+function equalShare(
+  treated: Moments,
+  holdout: Moments,
+  raw: Form,
+): { share: number; poissonShare: number } {
   const groups = [treated, holdout];
   const n = accountsIn(treated) + accountsIn(holdout);
   const total = groups.reduce((sum, g) => sum + accountsIn(g) * centralMoments(g, raw).mean, 0);
   const squares = groups.reduce((sum, g) => sum + accountsIn(g) * crossMean(g, raw, raw), 0);
-  return squares > 0 ? total ** 2 / (n * squares) : 1;
+  const m = n > 0 ? total / n : 0;
+  return { share: squares > 0 ? total ** 2 / (n * squares) : 1, poissonShare: m / (1 + m) };
 }
 
 /**

@@ -163,6 +163,44 @@ describe('GET /v1/campaigns/{id}/impact', { timeout: paced.timeout }, () => {
     }
   });
 
+  it('refuses a group too small for a calibrated interval without blaming a few accounts when all write alike', async () => {
+    // 40 accounts, half held out: each writes 1, 2 or 3 billing contacts before and in the
+    // window, so no account makes most of them, but ~20 accounts count as ~17 equally active.
+    const campaign = await billingBanner(50);
+    const tickets: Record<string, string>[] = [];
+    const SMALL = 40;
+    for (let i = 0; i < SMALL; i++) {
+      const before = 1 + (i % 3);
+      const during = 1 + (Math.floor(i / 3) % 3);
+      const dates = [
+        ...Array.from({ length: before }, (_, k) => `2026-02-${10 + k}T10:00:00Z`),
+        ...Array.from({ length: during }, (_, k) => `2026-03-0${3 + k}T10:00:00Z`),
+      ];
+      dates.forEach((created_at, k) => {
+        tickets.push({
+          source: 'test',
+          external_id: `small-${i}-${k}`,
+          account_id: `a-${i}`,
+          reason: 'Billing',
+          created_at,
+        });
+      });
+      await t.request(`/v1/accounts/a-${i}/notices`, { key: appKey });
+    }
+    await t.deps.notices.exposures.flush();
+    t.clock.set('2026-03-30T00:00:00Z');
+    expect((await t.request('/v1/tickets', { method: 'POST', json: { tickets } })).status).toBe(
+      200,
+    );
+    const result = await impact(campaign.id);
+    expect(result.net).toMatchObject({ status: 'insufficient_data' });
+    expect(result.net.reason).toMatch(
+      /^too few contacts \(.*\): the \d+ (held-out|treated) accounts count as \d+(\.\d)? equally active ones/,
+    );
+    expect(result.net.reason).not.toMatch(/a few accounts/);
+    expect(result.net.needed.holdout_accounts).toBeGreaterThan(result.companion.holdout.accounts);
+  });
+
   it('answers clearly when nothing can be measured yet', async () => {
     const campaign = await billingBanner(10);
     const result = await impact(campaign.id);
