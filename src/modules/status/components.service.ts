@@ -77,15 +77,33 @@ const NAME_CONSTRAINT = 'status_components_name_unique';
 
 /**
  * The position after every component's. Two creates taking it at once would take the same
- * one, so they take turns: the lock is held until the transaction inserting it commits, and
- * the next one reads the position it took.
+ * one, so they take turns (`componentPositions`, taken by the create): the lock is held until
+ * the transaction inserting it commits, and the next one reads the position it took.
  */
 async function nextPosition(tx: Db): Promise<number> {
-  await tx.execute(sql`select pg_advisory_xact_lock(${ADVISORY_LOCKS.componentPositions})`);
   const [last] = await tx
     .select({ position: max(statusComponents.position) })
     .from(statusComponents);
   return (last?.position ?? -1) + 1;
+}
+
+/**
+ * The most components a status page holds. The public page and the Statuspage API answer
+ * every component at once, as Statuspage's own do, so their number is bounded where they
+ * are made.
+ */
+export const MAX_COMPONENTS = 500;
+
+/** Refuses a component beyond MAX_COMPONENTS; under the same lock as `nextPosition`. */
+async function checkRoomForComponent(tx: Db): Promise<void> {
+  const [row] = await tx.select({ count: sql<number>`count(*)::int` }).from(statusComponents);
+  if ((row?.count ?? 0) >= MAX_COMPONENTS) {
+    throw new AppError(
+      'conflict',
+      `The status page holds ${MAX_COMPONENTS} components, the most it shows; remove one ` +
+        'before adding another. Nothing was saved.',
+    );
+  }
 }
 
 export async function createComponent(deps: Deps, input: ComponentInput): Promise<ComponentView> {
@@ -94,8 +112,10 @@ export async function createComponent(deps: Deps, input: ComponentInput): Promis
   const now = deps.clock.now();
   // In a transaction of its own, so a retry with the same Idempotency-Key knows it committed.
   const [row] = await namingUniquely(input.name, () =>
-    retryingTransaction(deps.db, async (tx) =>
-      tx
+    retryingTransaction(deps.db, async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(${ADVISORY_LOCKS.componentPositions})`);
+      await checkRoomForComponent(tx);
+      return tx
         .insert(statusComponents)
         .values({
           id: uuidv7(),
@@ -108,8 +128,8 @@ export async function createComponent(deps: Deps, input: ComponentInput): Promis
           createdAt: now,
           updatedAt: now,
         })
-        .returning(),
-    ),
+        .returning();
+    }),
   );
   if (!row) throw new Error('insert into status_components returned no row');
   return componentView(deps, row.id);

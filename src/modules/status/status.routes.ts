@@ -8,6 +8,7 @@ import {
   createComponent,
   deleteComponent,
   listComponentViews,
+  MAX_COMPONENTS,
   updateComponent,
 } from './components.service';
 import { listIncidents } from './incident-list.service';
@@ -46,7 +47,9 @@ const createComponentRoute = defineRoute({
   request: { body: { required: true, content: json(ComponentInputSchema) } },
   responses: {
     201: { description: 'Created', content: json(ComponentSchema) },
-    409: problemResponse(NAME_TAKEN),
+    409: problemResponse(
+      `${NAME_TAKEN} Or the page holds ${MAX_COMPONENTS} components already, the most it shows.`,
+    ),
   },
 });
 
@@ -55,7 +58,7 @@ const listComponentsRoute = defineRoute({
   method: 'get',
   path: '/v1/status/components',
   tags,
-  summary: 'List components in page order',
+  summary: `List components in page order (a page holds at most ${MAX_COMPONENTS})`,
   responses: {
     200: { description: 'Components', content: json(z.object({ data: z.array(ComponentSchema) })) },
   },

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { MAX_COMPONENTS } from '../../../src/modules/status/components.service';
 import { readJson } from '../../helpers/read-json';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 
@@ -19,6 +20,23 @@ describe('status: odd input and the incident and maintenance lifecycles', () => 
     api = await readJson(
       await t.request('/v1/status/components', { method: 'POST', json: { name: 'API' } }),
     );
+  });
+
+  it('refuses a component beyond the most a page holds with 409, and saves nothing', async () => {
+    // The page holds `api` already; the rest are stored at once, as a page built over years.
+    await t.deps.db.execute(sql`
+      insert into status_components (id, name, position, created_at, updated_at)
+      select gen_random_uuid(), 'Component ' || n, n, now(), now()
+      from generate_series(1, ${MAX_COMPONENTS - 2}) as n`);
+    const add = (name: string) =>
+      t.request('/v1/status/components', { method: 'POST', json: { name } });
+    expect((await add('The last one')).status).toBe(201);
+    const refused = await add('One too many');
+    expect(refused.status).toBe(409);
+    expect((await readJson(refused)).detail).toContain(`holds ${MAX_COMPONENTS} components`);
+    const listed = await readJson(await t.request('/v1/status/components'));
+    expect(listed.data).toHaveLength(MAX_COMPONENTS);
+    expect(listed.data.map((c: { name: string }) => c.name)).not.toContain('One too many');
   });
 
   it('keeps the Atom and RSS feeds well-formed XML whatever characters an incident holds', async () => {
