@@ -1,5 +1,11 @@
 import normalCdf from '@stdlib/stats-base-dists-normal-cdf';
-import { accountsIn, centralMoments, unit } from '../../src/modules/impact/account-moments';
+import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+import {
+  accountsIn,
+  centralMoments,
+  unit,
+  type Variable,
+} from '../../src/modules/impact/account-moments';
 import {
   type Answer,
   estimateWithHoldout,
@@ -18,27 +24,59 @@ export type HoldoutScore = {
   bias: { plain: number; plainNoise: number; paired: number; pairedNoise: number };
   falsePositives: number;
   nullAnswered: number;
-  looks: { count: number; anyFalsePositive: number; coverage: number; withFinal: number } | null;
+  /** anyFalsePositive over every campaign; `answered`: those whose no-effect twin got a number at a look. */
+  looks: {
+    count: number;
+    answered: number;
+    anyFalsePositive: number;
+    coverage: number;
+    withFinal: number;
+  } | null;
   detectable: { adjusted: number; unadjusted: number; targetAdjusted: number };
   target: { coverage: number; answered: number };
   shifted: { coverage: number; answered: number } | null;
   naive: { coverage: number; falsePositives: number };
+  /**
+   * The campaigns refused (net), and how often a plain Welch-t 95% interval of the difference
+   * of their every-reason means (no adjustment, no refusal) held the truth on them: a refusal
+   * is needed where that is not calibrated either.
+   */
+  refusals: { plain: number; coverage: number };
 };
 
 const covers = (a: Answer, truth: number) =>
   a.status === 'ok' && a.prevented.low <= truth && truth <= a.prevented.high;
 const significant = (a: Answer) => a.status === 'ok' && a.pValue < 0.05;
 
-/** The estimator this replaced: Welch difference of target means, normal, no refusal. */
-function naive(groups: Groups) {
-  const t = centralMoments(groups.treated, unit('target'));
-  const c = centralMoments(groups.holdout, unit('target'));
+/**
+ * Welch's difference of the groups' means of `y`, unadjusted, scaled to the treated accounts,
+ * with its Welch–Satterthwaite degrees of freedom; null without two accounts a side or spread.
+ */
+function welch(groups: Groups, y: Variable) {
+  const t = centralMoments(groups.treated, unit(y));
+  const c = centralMoments(groups.holdout, unit(y));
   const nT = accountsIn(groups.treated);
   const nC = accountsIn(groups.holdout);
   if (nT < 2 || nC < 2) return null;
-  const se = nT * Math.sqrt(t.variance / nT + c.variance / nC);
-  const estimate = nT * (c.mean - t.mean);
+  const vT = t.variance / nT;
+  const vC = c.variance / nC;
+  const se = nT * Math.sqrt(vT + vC);
   if (!(se > 0)) return null;
+  const df = (vT + vC) ** 2 / (vT ** 2 / (nT - 1) + vC ** 2 / (nC - 1));
+  return { estimate: nT * (c.mean - t.mean), se, df };
+}
+
+/** Whether a plain Welch-t 95% interval of the net (every reason) difference holds `truth`. */
+function plainCovers(groups: Groups, truth: number): boolean | null {
+  const w = welch(groups, 'every');
+  return w && Math.abs(w.estimate - truth) <= tQuantile(0.975, w.df) * w.se;
+}
+
+/** The estimator this replaced: Welch difference of target means, normal, no refusal. */
+function naive(groups: Groups) {
+  const w = welch(groups, 'target');
+  if (!w) return null;
+  const { estimate, se } = w;
   return {
     low: estimate - 1.96 * se,
     high: estimate + 1.96 * se,
@@ -81,10 +119,14 @@ export function scoreHoldout(
     };
   });
   const runs = finals.flatMap((f) => [
-    { answer: f.effect, truth: f.look.truth },
-    { answer: f.none, truth: { net: 0, target: 0, shifted: 0 } },
+    { answer: f.effect, truth: f.look.truth, groups: f.look.effect },
+    { answer: f.none, truth: { net: 0, target: 0, shifted: 0 }, groups: f.look.none },
   ]);
   const answered = runs.filter((r) => r.answer.net.status === 'ok');
+  const plainOnRefused = runs
+    .filter((r) => r.answer.net.status !== 'ok')
+    .map((r) => plainCovers(r.groups, r.truth.net))
+    .filter((covered) => covered !== null);
   const nullAnswered = finals.filter((f) => f.none.net.status === 'ok');
   const targetAnswered = runs.filter((r) => r.answer.target.status === 'ok');
   const shiftedAnswered = runs.filter((r) => r.answer.shifted.status === 'ok');
@@ -101,10 +143,12 @@ export function scoreHoldout(
   if (scenario.looks?.length) {
     let count = 0;
     let covered = 0;
+    let answeredNone = 0;
     let anyFalse = 0;
     let anyWithFinal = 0;
     simulated.forEach((campaign, i) => {
       let flagged = false;
+      let seen = false;
       for (const look of campaign.looks.slice(0, -1)) {
         const none = estimate(look, look.none, campaign.windowDays).net;
         const effect = estimate(look, look.effect, campaign.windowDays).net;
@@ -117,12 +161,15 @@ export function scoreHoldout(
           if (covers(answer, truth)) covered++;
         }
         if (significant(none)) flagged = true;
+        if (none.status === 'ok') seen = true;
       }
+      if (seen) answeredNone++;
       if (flagged) anyFalse++;
       if (flagged || significant((finals[i] as Scored).none.net)) anyWithFinal++;
     });
     looks = {
       count,
+      answered: answeredNone,
       anyFalsePositive: anyFalse / simulated.length,
       coverage: covered / Math.max(1, count),
       withFinal: anyWithFinal / simulated.length,
@@ -164,6 +211,10 @@ export function scoreHoldout(
         naiveAnswered.filter(({ n, truth }) => n && n.low <= truth && truth <= n.high).length /
         naiveAnswered.length,
       falsePositives: naiveNull.filter((n) => n.p < 0.05).length / naiveNull.length,
+    },
+    refusals: {
+      plain: plainOnRefused.length,
+      coverage: plainOnRefused.filter(Boolean).length / plainOnRefused.length,
     },
   };
 }
