@@ -3,6 +3,7 @@ import { type ApiReferenceAssets, apiReferenceRoutes } from './docs/api-referenc
 import { AppError } from './http/app-error';
 import { CONSOLE_POLICY } from './http/content-security-policies';
 import { createRouter } from './http/create-router';
+import { privateAnswers } from './http/private-answers';
 import { answerableError, renderProblem } from './http/problem';
 import { requestId } from './http/request-id';
 import { safeUrlText } from './http/request-input';
@@ -26,6 +27,7 @@ export function createApp(deps: Deps, options: { apiReferenceAssets?: ApiReferen
 
   app.use('*', requestId);
   app.use('*', securityHeaders);
+  app.use('*', privateAnswers);
   app.use('*', async (c, next) => {
     c.set('deps', deps);
     c.set('guard', guardAccess);
