@@ -7,6 +7,7 @@ import { PRE_PERIOD_DAYS } from '../campaigns/pre-period';
 import { consolidateExposures } from '../notices/consolidate-exposures';
 import { settleRecontacts } from '../recontacts/recontact-work';
 import { emptyMoments, MONOMIALS, type Moments } from './account-moments';
+import { type AccountSums, emptyAccountSums } from './companion-metrics';
 
 /**
  * Brings what measurements read up to date: the exposure log folded into first views, and
@@ -27,6 +28,12 @@ export type GroupMeasurement = {
   recontacts: number;
   resolved: number;
   csat: { responses: number; satisfied: number };
+  /**
+   * Sums over the group's accounts of each account's re-contacts and contacts, and satisfied
+   * and rated contacts, in its window: what the companion warnings' variances, clustered by
+   * account, are computed from (see `exceeds`).
+   */
+  perAccount: { recontacts: AccountSums; csat: AccountSums };
   /** First response times of the window's contacts, in hours. */
   firstResponse: { answered: number; medianHours: number | null; p90Hours: number | null };
   /** Accounts that churned, or downgraded, inside their window. */
@@ -59,6 +66,7 @@ export const emptyGroup = (): GroupMeasurement => ({
   recontacts: 0,
   resolved: 0,
   csat: { responses: 0, satisfied: 0 },
+  perAccount: { recontacts: emptyAccountSums(), csat: emptyAccountSums() },
   firstResponse: { answered: 0, medianHours: null, p90Hours: null },
   churned: 0,
   downgraded: 0,
@@ -77,6 +85,8 @@ type Row = {
   resolved: number;
   csat_responses: number;
   csat_satisfied: number;
+  /** AccountSums of re-contacts over contacts, then of satisfied over rated contacts. */
+  per_account: number[] | null;
   answered: number;
   median_hours: number | null;
   p90_hours: number | null;
@@ -170,7 +180,10 @@ export async function measureCampaigns(
                count(*) filter (where in_window and is_target) as target,
                count(*) filter (where in_window) as every,
                count(*) filter (where not in_window and is_target) as pre_target,
-               count(*) filter (where not in_window) as pre_every
+               count(*) filter (where not in_window) as pre_every,
+               count(*) filter (where in_window and is_recontact) as recontacts,
+               count(csat) filter (where in_window) as rated,
+               count(*) filter (where in_window and csat >= 4) as satisfied
         from seen group by 1, 2, 3
       ),
       a as (
@@ -180,6 +193,9 @@ export async function measureCampaigns(
                coalesce(p.pre_target, 0) * x.days / ${PRE_PERIOD_DAYS} as pre_target,
                coalesce(p.pre_every, 0) * x.days / ${PRE_PERIOD_DAYS} as pre_every,
                x.days / 7 as weeks,
+               coalesce(p.recontacts, 0)::float8 as recontacts,
+               coalesce(p.rated, 0)::float8 as rated,
+               coalesce(p.satisfied, 0)::float8 as satisfied,
                (acc.churned_at >= x.first_at and acc.churned_at < x.window_end) as churned,
                (acc.downgraded_at >= x.first_at and acc.downgraded_at < x.window_end) as downgraded,
                (x."group" = 'holdout' and exists (
@@ -196,7 +212,13 @@ export async function measureCampaigns(
         select campaign_id, "group", ${momentSums} as moments,
                count(*) filter (where churned)::int as churned,
                count(*) filter (where downgraded)::int as downgraded,
-               count(*) filter (where emailed_anyway)::int as emailed_anyway
+               count(*) filter (where emailed_anyway)::int as emailed_anyway,
+               array[
+                 count(*) filter (where every > 0), sum(recontacts), sum(every),
+                 sum(recontacts * recontacts), sum(every * recontacts), sum(every * every),
+                 count(*) filter (where rated > 0), sum(satisfied), sum(rated),
+                 sum(satisfied * satisfied), sum(rated * satisfied), sum(rated * rated)
+               ]::float8[] as per_account
         from a group by 1, 2
       ),
       window_tickets as (
@@ -220,7 +242,7 @@ export async function measureCampaigns(
              coalesce(w.every, 0) as every, coalesce(w.target, 0) as target,
              coalesce(w.recontacts, 0) as recontacts, coalesce(w.resolved, 0) as resolved,
              coalesce(w.csat_responses, 0) as csat_responses,
-             coalesce(w.csat_satisfied, 0) as csat_satisfied,
+             coalesce(w.csat_satisfied, 0) as csat_satisfied, g.per_account,
              coalesce(w.answered, 0) as answered, w.median_hours, w.p90_hours,
              g.churned, g.downgraded, g.emailed_anyway
       from groups g
@@ -228,12 +250,12 @@ export async function measureCampaigns(
       union all
       select 'week', campaign_id, "group",
              to_char(date_trunc('week', created_at at time zone ${timeZone}), 'YYYY-MM-DD'),
-             null, count(*)::float8, count(*) filter (where is_target)::float8, 0, 0, 0, 0, 0,
-             null, null, 0, 0, 0
+             null, count(*)::float8, count(*) filter (where is_target)::float8, 0, 0, 0, 0,
+             null, 0, null, null, 0, 0, 0
       from seen where in_window group by 2, 3, 4
       union all
       select 'reason', campaign_id, "group", reason_slug, null, count(*)::float8, 0, 0, 0, 0, 0,
-             0, null, null, 0, 0, 0
+             null, 0, null, null, 0, 0, 0
       from seen where in_window group by 2, 3, 4`),
   );
   for (const row of rows) {
@@ -249,6 +271,7 @@ export async function measureCampaigns(
         recontacts: row.recontacts,
         resolved: row.resolved,
         csat: { responses: row.csat_responses, satisfied: row.csat_satisfied },
+        perAccount: perAccountSums(row.per_account),
         firstResponse: {
           answered: row.answered,
           medianHours: row.median_hours === null ? null : Number(row.median_hours),
@@ -272,4 +295,18 @@ export async function measureCampaigns(
     }
   }
   return measured;
+}
+
+/** The row's `per_account` array as the two rates' sums (see `per_account` in the query). */
+function perAccountSums(values: number[] | null): GroupMeasurement['perAccount'] {
+  const at = (i: number) => Number(values?.[i] ?? 0);
+  const sums = (from: number): AccountSums => ({
+    accounts: at(from),
+    y: at(from + 1),
+    x: at(from + 2),
+    yy: at(from + 3),
+    xy: at(from + 4),
+    xx: at(from + 5),
+  });
+  return { recontacts: sums(0), csat: sums(6) };
 }

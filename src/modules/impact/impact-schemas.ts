@@ -101,15 +101,24 @@ export const CompanionSchema = z
       'resolution (contacts × COST_PER_TICKET / resolved), CSAT (share of ratings 4 or 5, with ' +
       'how many were rated), median and 90th percentile of first response time (hours, over ' +
       'the contacts answered), and the share of the group’s accounts that churned or ' +
-      'downgraded inside their window. Rates are fractions (0–1); null when nothing to divide.',
+      'downgraded inside their window. Rates are fractions (0–1); null when nothing to divide. ' +
+      'Re-contacts, resolution, CSAT and first response are of the contacts that still ' +
+      'arrived, which the campaign itself changes: treated against held out, they compare ' +
+      'different mixes of contacts. Churn and downgrades are of all the group’s accounts.',
   });
 
 export const WarningSchema = z
   .object({ code: z.enum(['csat_down', 'recontacts_up', 'churn_up']), message: z.string() })
   .openapi('CompanionWarning', {
     description:
-      'Contacts went down while treated accounts’ CSAT fell, or their re-contacts or churn ' +
-      'rose, against held-out accounts (beyond chance, one-sided 5%).',
+      'Contacts went down (the net estimate is above 0) while, against held-out accounts, ' +
+      'the CSAT of treated accounts’ contacts that still arrived is lower, or their ' +
+      're-contacts within 48 h among those contacts, or their churn, higher, beyond chance: ' +
+      'one-sided tests whose variances are clustered by account (an account’s contacts are ' +
+      'not independent), the three held together at 5% (Holm), so that with no true ' +
+      'difference at most 5% of campaigns show any warning. CSAT and re-contacts compare the ' +
+      'contacts each group still made, which the campaign selects: a difference there can be ' +
+      'a change of mix, not of service.',
   });
 
 export const HoldoutReachedSchema = z

@@ -25,8 +25,11 @@ import { estimatesAtOnce } from './observational-impact';
  * 1: as of migration 0037.
  * 2: a campaign whose email went out before its start is measured from that email; an
  *    incident's or a maintenance's banner has no observational estimate.
+ * 3: each group keeps per-account sums of re-contacts and contacts, satisfied and rated
+ *    contacts (`perAccount`), which the companion warnings' variances are clustered by; a
+ *    measurement without them cannot be warned on.
  */
-export const MEASUREMENT_METHOD_VERSION = 2;
+export const MEASUREMENT_METHOD_VERSION = 3;
 /**
  * The version of the observational estimator, which only campaigns without a holdout are
  * measured with: raise it alone with a change to the estimator, so campaigns with a holdout,

@@ -252,8 +252,9 @@ const weekColumns = (currency: string): Column<WeekRow>[] => [
 ];
 
 /**
- * Companion warnings (contacts down while service got worse), each under the campaign it is
- * about where more than one is shown; nothing when there are none.
+ * Companion warnings (contacts down while a companion figure compares worse with the held-out
+ * accounts'), each under the campaign it is about where more than one is shown; nothing when
+ * there are none.
  */
 export const ServiceWarnings = ({
   warnings,
@@ -264,7 +265,7 @@ export const ServiceWarnings = ({
     ''
   ) : (
     <section class="warnings" aria-label="Warnings">
-      <h2>Deflection that came with worse service</h2>
+      <h2>Fewer contacts, worse figures than held-out accounts</h2>
       <ul>
         {warnings.map((w) => (
           <li>

@@ -6,6 +6,7 @@ import type {
   CampaignMeasurement,
   GroupMeasurement,
 } from '../../../src/modules/impact/campaign-measurements';
+import { emptyAccountSums } from '../../../src/modules/impact/companion-metrics';
 import { noContacts } from '../../../src/modules/reports/period-metrics';
 import { MAX_REPORT_CAMPAIGNS } from '../../../src/modules/reports/prevented-contacts-report.service';
 import {
@@ -38,6 +39,7 @@ function measuredGroup(accounts: number, pattern: Counts[]): GroupMeasurement {
     recontacts: 0,
     resolved: 0,
     csat: { responses: 0, satisfied: 0 },
+    perAccount: { recontacts: emptyAccountSums(), csat: emptyAccountSums() },
     firstResponse: { answered: 0, medianHours: null, p90Hours: null },
     churned: 0,
     downgraded: 0,

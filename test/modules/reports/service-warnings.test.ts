@@ -8,7 +8,7 @@ describe('service warnings', () => {
     const text = async (warnings: { title?: string; message: string }[]) =>
       (await renderToString(ServiceWarnings({ warnings }))).replace(/<[^>]+>/g, ' ');
     const report = await text([{ title: 'New invoices', message: 'CSAT fell.' }]);
-    expect(report).toContain('Deflection that came with worse service');
+    expect(report).toContain('Fewer contacts, worse figures than held-out accounts');
     expect(report.replace(/\s+/g, ' ')).toContain('New invoices : CSAT fell.');
     const page = await text([{ message: 'Re-contacts rose.' }]);
     expect(page.replace(/\s+/g, ' ')).toContain(' Re-contacts rose. ');
