@@ -15,7 +15,10 @@ import {
 /** The weekly digest of the prevented-contacts report, for leaders; figures come formatted. */
 export type ReportDigestProps = {
   period: string;
-  /** The headline, for the preview: net prevented and saved, or that there is no estimate. */
+  /**
+   * The headline, for the preview: net prevented (over the campaigns' whole measurement
+   * windows) and saved, or that there is no estimate.
+   */
   headline: string;
   /**
    * Net prevented contacts, every reason, with their interval, said to be not distinguishable
@@ -27,6 +30,12 @@ export type ReportDigestProps = {
   /** With their interval, as `prevented` is said. */
   savings: string;
   deflectionRate: string;
+  /**
+   * What the campaigns' figures are over: their whole measurement windows, which may reach
+   * outside `period`, so a campaign is in every week's digest its window touches; null
+   * without campaigns.
+   */
+  windows: string | null;
   /**
    * Which campaigns each total covers, as the report page's tiles say it: the net total's
    * (`net`, e.g. "measured against holdouts: 2 of 3 campaigns"), savings', deflection's and
@@ -51,7 +60,8 @@ export type ReportDigestProps = {
   /**
    * `status` as on the report page: a campaign cancelled after its email went out is here.
    * `note`, as there, says why it is not measured from its planned start, when it is not;
-   * `why`, why it has no estimate, when it has none.
+   * `why`, why it has no estimate, when it has none. `answer`: final or so far, over which
+   * days of its measurement window.
    */
   campaigns: {
     title: string;
@@ -112,6 +122,7 @@ export default function ReportDigestEmail(props: ReportDigestProps) {
                 ))}
               </tbody>
             </table>
+            {props.windows ? <Text style={{ fontSize: '14px' }}>{props.windows}</Text> : null}
             {props.observational ? (
               <Text style={{ fontSize: '14px' }}>
                 {`${props.observational.label}: ${props.observational.sum}. ` +
@@ -180,13 +191,22 @@ export default function ReportDigestEmail(props: ReportDigestProps) {
 
 ReportDigestEmail.PreviewProps = {
   period: '2026-11-16 to 2026-11-22',
-  headline: '412 contacts prevented, $3,708.00 saved',
+  headline:
+    "412 contacts prevented over the campaigns' whole measurement windows, so far, $3,708.00 saved",
   prevented: '412 (95%: 310 to 514)',
   targetShifted: '460 / 48',
   savings: '$3,708.00 (95%: $2,790.00 to $4,626.00)',
   deflectionRate: '6.1%',
+  windows:
+    "Prevented contacts, savings, deflection and churn are over the campaigns' whole " +
+    'measurement windows (dates below), which may reach outside 2026-11-16 to 2026-11-22: a ' +
+    'campaign is counted whole in the digest of every week its window touches, so digests do ' +
+    "not add up. The other figures are 2026-11-16 to 2026-11-22's.",
   covers: {
-    net: 'measured against holdouts: 2 of 3 campaigns',
+    net:
+      'measured against holdouts: 2 of 3 campaigns, over their whole measurement ' +
+      'windows (1 still running: so far, with the wider interval that holds however often it ' +
+      'is read)',
     sameAsNet: 'of the 2 campaigns in the net total',
     target: 'of the 2 campaigns with a target and a net answer',
   },
@@ -210,18 +230,18 @@ ReportDigestEmail.PreviewProps = {
     {
       title: 'New invoice layout',
       status: 'ended',
-      prevented: '300 (220 to 380)',
+      prevented: '300.2 (95%: 220.4 to 380.9)',
       method: 'holdout',
-      answer: 'final',
+      answer: 'final, over its window 2026-11-02 to 2026-11-23',
       note: null,
       why: null,
     },
     {
       title: 'Maintenance on Sunday',
       status: 'active',
-      prevented: '112 (40 to 184)',
+      prevented: '112.0 (95%: 40.3 to 183.7)',
       method: 'holdout',
-      answer: 'so far',
+      answer: 'so far, over 2026-11-18 to 2026-11-23 of its window',
       note: 'published 5 hours after its planned start; measured from publication',
       why: null,
     },
@@ -230,7 +250,7 @@ ReportDigestEmail.PreviewProps = {
       status: 'ended',
       prevented: 'no estimate',
       method: 'observational',
-      answer: 'so far',
+      answer: 'final, over its window 2026-11-09 to 2026-11-22',
       note: null,
       why:
         'an incident’s banner answers the contacts the incident itself brings: without a ' +

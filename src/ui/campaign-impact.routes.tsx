@@ -1,13 +1,14 @@
 import type { Child } from 'hono/jsx';
-import {
-  deflectionInterval,
-  indistinguishableFromNone,
-  notDistinguishableText,
-} from '../modules/impact/effect-reading';
+import { deflectionInterval } from '../modules/impact/effect-reading';
 import { campaignImpact } from '../modules/impact/impact.service';
 import type { CampaignImpact } from '../modules/impact/impact-schemas';
 import { ownCauseRefusal } from '../modules/impact/own-cause';
-import { deflectionNoneText, ratePercent, savedText } from '../modules/reports/effect-text';
+import {
+  deflectionNoneText,
+  preventedText,
+  ratePercent,
+  savedText,
+} from '../modules/reports/effect-text';
 import {
   formatCount,
   formatHours,
@@ -24,25 +25,20 @@ export const campaignImpactRoutes = createConsoleRouter();
 type Answer = CampaignImpact['net'];
 type Group = CampaignImpact['companion']['treated'];
 
-const round = (n: number) => formatCount(n, 1);
-
 const elapsedDays = (days: number) => (days < 1 ? 'less than one' : formatCount(Math.floor(days)));
 /** A window's planned days: a campaign may end at any hour, so to a tenth where not whole. */
 const plannedDays = (days: number) => formatCount(days, Number.isInteger(days) ? 0 : 1);
 
 /**
  * A number with its interval, or why there is none yet. An interval that holds zero is said
- * to in words: a leader reads the figure alone as an effect.
+ * to in words (the leaders' report's): a leader reads the figure alone as an effect.
  */
 const answerText = (answer: Answer) => {
   const { prevented } = answer;
   if (answer.status !== 'ok' || !prevented) {
     return `No number yet: ${answer.reason ?? 'insufficient data'}`;
   }
-  const [low, high] = [round(prevented.low), round(prevented.high)];
-  return indistinguishableFromNone(prevented)
-    ? `${round(prevented.estimate)}: ${notDistinguishableText(low, high)}`
-    : `${round(prevented.estimate)} (95% interval ${low} to ${high})`;
+  return preventedText(prevented, 1);
 };
 
 /** Savings with their interval, as the leaders' report says them. */

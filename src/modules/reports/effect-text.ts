@@ -4,7 +4,7 @@ import {
   notDistinguishableText,
 } from '../impact/effect-reading';
 import type { Interval } from '../impact/holdout-estimate';
-import { formatCount, formatMoney, formatPercent } from './report-format';
+import { formatInterval, formatMoney, formatPercent } from './report-format';
 
 /**
  * How the leaders' report (page and digest) and the console's impact page say an estimate
@@ -15,11 +15,22 @@ import { formatCount, formatMoney, formatPercent } from './report-format';
 export const NO_HOLDOUT_ESTIMATE = 'No campaign measured against a holdout in this period';
 
 /** Net prevented contacts' interval: the 95% range, or that it could be no effect. */
-export const preventedRangeText = (prevented: Interval) => {
-  const [low, high] = [formatCount(prevented.low), formatCount(prevented.high)];
+export const preventedRangeText = (prevented: Interval, digits = 0) => {
+  const { low, high } = formatInterval(prevented, digits);
   return indistinguishableFromNone(prevented)
     ? notDistinguishableText(low, high)
     : `95%: ${low} to ${high}`;
+};
+
+/**
+ * Prevented contacts with their interval, as every channel says them (the report page, its CSV,
+ * the digest and the console's impact page): "197.7 (95%: 4.7 to 408.7)", or "2.1: not
+ * distinguishable from no effect: …". Totals to whole contacts, campaigns to a tenth.
+ */
+export const preventedText = (prevented: Interval, digits = 0) => {
+  const estimate = formatInterval(prevented, digits).estimate;
+  const range = preventedRangeText(prevented, digits);
+  return indistinguishableFromNone(prevented) ? `${estimate}: ${range}` : `${estimate} (${range})`;
 };
 
 /** Savings with their interval; none claimed when the contacts prevented could be none. */

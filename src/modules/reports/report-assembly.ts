@@ -152,6 +152,7 @@ export function assembleReport(input: ReportInput): PreventedContactsReport {
           ? Math.round((period.total.contacts * perTicket) / period.total.resolved)
           : null,
       prevented,
+      prevented_so_far: byHoldout.filter((c) => c.measurement === 'so_far').length,
       // Over the campaigns with both a net and a target answer (those with a shifted one), so
       // the target contacts prevented less those shifted are those campaigns' net.
       target_prevented: totalOf(byTarget.flatMap((c) => c.target_prevented ?? [])),
@@ -308,11 +309,24 @@ function addPointEstimates(
   }
 }
 
-/** Campaigns are measured on separate groups: their errors add in quadrature. */
+/**
+ * Campaigns are measured on separate groups: their errors add in quadrature, each side on its
+ * own, so a skew-corrected interval keeps its shape in the sum, and one campaign's total is its
+ * own interval. A running campaign's side is its confidence sequence's, as its row shows it:
+ * wider than a fixed-horizon one, so a total over running and ended campaigns is wide for this
+ * reading rather than narrow (the report says how many of them are so far).
+ */
 function sumIntervals(intervals: Interval[]): Interval {
+  const [only] = intervals;
+  if (intervals.length === 1 && only) return only;
   const estimate = intervals.reduce((sum, i) => sum + i.estimate, 0);
-  const halfWidth = Math.sqrt(intervals.reduce((sum, i) => sum + ((i.high - i.low) / 2) ** 2, 0));
-  return { estimate, low: estimate - halfWidth, high: estimate + halfWidth };
+  const side = (distance: (i: Interval) => number) =>
+    Math.sqrt(intervals.reduce((sum, i) => sum + distance(i) ** 2, 0));
+  return {
+    estimate,
+    low: estimate - side((i) => i.estimate - i.low),
+    high: estimate + side((i) => i.high - i.estimate),
+  };
 }
 
 /** The sum of the intervals, or null (no estimate) when there are none. */

@@ -1,7 +1,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { neutraliseFormula } from '../../lib/csv-cell';
 import type { Interval } from '../impact/holdout-estimate';
-import { NO_HOLDOUT_ESTIMATE } from './effect-text';
+import { NO_HOLDOUT_ESTIMATE, preventedText } from './effect-text';
 import type { Companion, PreventedContactsReport } from './report-schemas';
 import { observationalOverlapNote } from './totals-coverage';
 
@@ -45,6 +45,7 @@ const COLUMNS = [
   'p_value',
   'warnings',
   'note',
+  'prevented_text',
 ] as const;
 
 type CsvRow = Partial<Record<(typeof COLUMNS)[number], string | number | null>>;
@@ -86,7 +87,9 @@ const rates = (r: Companion) => ({
  * companion metrics; the holdout's counts its accounts emailed anyway (`holdout_reached`).
  * As in the JSON, a campaign's `lift` is its target reasons' and `deflection_rate` its net one;
  * its `note` says why it is not measured from its planned start, when it is not.
- * Every interval the JSON has comes as three columns: its estimate, `_low` and `_high`.
+ * Every interval the JSON has comes as three columns: its estimate, `_low` and `_high`; the
+ * prevented contacts' also as the page and the digest say them (`prevented_text`: the range,
+ * or that it is not distinguishable from no effect).
  */
 export function reportCsv(report: PreventedContactsReport): string {
   const { totals } = report;
@@ -101,6 +104,7 @@ export function reportCsv(report: PreventedContactsReport): string {
       // As a campaign's row without an estimate: empty figures, and why.
       method: totals.prevented ? 'holdout' : null,
       ...interval('prevented', totals.prevented),
+      prevented_text: totals.prevented && preventedText(totals.prevented),
       why_no_estimate: totals.prevented ? null : NO_HOLDOUT_ESTIMATE,
       ...interval('savings', totals.savings_cents),
       ...interval('target_prevented', totals.target_prevented),
@@ -124,6 +128,8 @@ export function reportCsv(report: PreventedContactsReport): string {
             label: 'Campaigns without a holdout (target reasons, not in the totals)',
             method: 'observational',
             ...interval('prevented', totals.prevented_observational),
+            prevented_text:
+              totals.prevented_observational && preventedText(totals.prevented_observational),
             // Every estimate left out of the sum: no figure, and the note is why.
             why_no_estimate: totals.prevented_observational ? null : overlapNote,
             note: overlapNote,
@@ -140,6 +146,7 @@ export function reportCsv(report: PreventedContactsReport): string {
         method: c.method,
         interval_kind: c.interval_kind,
         ...interval('prevented', c.prevented),
+        prevented_text: c.prevented && preventedText(c.prevented, 1),
         why_no_estimate: c.reason,
         ...interval('savings', c.savings_cents),
         ...interval('target_prevented', c.target_prevented),

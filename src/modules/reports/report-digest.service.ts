@@ -1,3 +1,4 @@
+import { formatInTimeZone } from 'date-fns-tz';
 import { createElement } from 'react';
 import { v7 as uuidv7 } from 'uuid';
 import ReportDigestEmail from '../../../emails/report-digest';
@@ -5,14 +6,15 @@ import type { Deps } from '../../deps';
 import { renderHtmlAndText } from '../email/compose/render-campaign-email';
 import type { BatchOutcome } from '../email/transport/email-transport';
 import { addWeeks, currentWeek } from '../reasons/weeks';
-import {
-  deflectionNoneText,
-  NO_HOLDOUT_ESTIMATE,
-  preventedRangeText,
-  savedText,
-} from './effect-text';
+import { deflectionNoneText, NO_HOLDOUT_ESTIMATE, preventedText, savedText } from './effect-text';
 import { preventedContactsReport } from './prevented-contacts-report.service';
-import { formatCount, formatHours, formatMoney, formatPercent } from './report-format';
+import {
+  formatCount,
+  formatHours,
+  formatInterval,
+  formatMoney,
+  formatPercent,
+} from './report-format';
 import type { PreventedContactsReport } from './report-schemas';
 import {
   netTreatedContacts,
@@ -21,16 +23,16 @@ import {
   observationalOverlapNote,
   observationalSum,
   totalsCoverage,
+  WHOLE_WINDOWS,
 } from './totals-coverage';
 
 const DAY_MS = 86_400_000;
-const range = (i: { low: number; high: number }) =>
-  `${formatCount(i.low)} to ${formatCount(i.high)}`;
 
 /**
  * The net total, savings and deflection as the report page's tiles say them: no estimate when
  * no campaign is in the net total, and not distinguishable from none while its interval holds
- * zero. `subject` is the headline figure the email's subject carries.
+ * zero. `subject` is the headline figure the email's subject carries, with what it is over:
+ * the campaigns' whole measurement windows, not the week's (see `windowsNote`).
  */
 function netFigures(report: PreventedContactsReport) {
   const { prevented, savings_cents: saved, target_prevented: target, shifted } = report.totals;
@@ -41,26 +43,47 @@ function netFigures(report: PreventedContactsReport) {
     return { ...none, headline: NO_HOLDOUT_ESTIMATE, subject: NO_HOLDOUT_ESTIMATE, targetShifted };
   }
   const money = (cents: number) => formatMoney(cents, report.currency);
-  const estimate = formatCount(prevented.estimate);
+  const { estimate } = formatInterval(prevented);
+  const over = `${WHOLE_WINDOWS}${report.totals.prevented_so_far > 0 ? ', so far' : ''}`;
   const deflectionNone = deflectionNoneText(prevented, netTreatedContacts(report.campaigns));
   if (deflectionNone !== null) {
     return {
-      headline: `${estimate} contacts prevented, not distinguishable from no effect`,
-      subject: `${estimate} (not distinguishable from no effect)`,
-      prevented: `${estimate}: ${preventedRangeText(prevented)}`,
+      headline: `${estimate} contacts prevented ${over}, not distinguishable from no effect`,
+      subject: `${estimate} ${over} (not distinguishable from no effect)`,
+      prevented: preventedText(prevented),
       targetShifted,
       savings: savedText(prevented, saved, report.currency),
       deflectionRate: deflectionNone,
     };
   }
   return {
-    headline: `${estimate} contacts prevented, ${money(saved.estimate)} saved`,
-    subject: estimate,
-    prevented: `${estimate} (${preventedRangeText(prevented)})`,
+    headline: `${estimate} contacts prevented ${over}, ${money(saved.estimate)} saved`,
+    subject: `${estimate} ${over}`,
+    prevented: preventedText(prevented),
     targetShifted,
     savings: `${money(saved.estimate)} (95%: ${money(saved.low)} to ${money(saved.high)})`,
     deflectionRate: formatPercent(report.totals.deflection_rate),
   };
+}
+
+/**
+ * What the campaigns' figures are over, as the report page's reconciliation shows: each
+ * campaign's whole measurement window, which may reach outside the week, so a campaign is in
+ * the digest of every week its window touches, with the same figure.
+ */
+const windowsNote = (period: string) =>
+  `Prevented contacts, savings, deflection and churn are ${WHOLE_WINDOWS} (dates below), ` +
+  `which may reach outside ${period}: a campaign is counted whole in the digest of every ` +
+  `week its window touches, so digests do not add up. The other figures are ${period}'s.`;
+
+/** A campaign's figure is final or so far, over its measurement window's days (workspace zone). */
+function windowOf(c: PreventedContactsReport['campaigns'][number], zone: string) {
+  const day = (instant: string) => formatInTimeZone(new Date(instant), zone, 'yyyy-MM-dd');
+  const from = c.exposure.measured_from;
+  const days = `${from ? `${day(from)} ` : ''}to ${day(c.window_ends_at)}`;
+  return c.measurement === 'final'
+    ? `final, over its window ${days}`
+    : `so far, over ${days} of its window`;
 }
 
 /** The page's observational sum, in its words and with its caveat, or null without one. */
@@ -89,9 +112,11 @@ export async function sendReportDigest(
   const report = await preventedContactsReport(deps, { from: lastWeek, to });
   const { totals } = report;
   const { subject: headlineFigure, ...net } = netFigures(report);
+  const period = `${report.from} to ${report.to}`;
   const element = createElement(ReportDigestEmail, {
-    period: `${report.from} to ${report.to}`,
+    period,
     ...net,
+    windows: report.campaigns.length > 0 ? windowsNote(period) : null,
     covers: totalsCoverage(report),
     observational: observationalOf(report),
     contacts: formatCount(totals.contacts),
@@ -108,10 +133,9 @@ export async function sendReportDigest(
       title: c.title,
       status: c.status,
       method: c.method,
-      answer: c.measurement === 'final' ? 'final' : 'so far',
-      prevented: c.prevented
-        ? `${formatCount(c.prevented.estimate)} (${range(c.prevented)})`
-        : 'no estimate',
+      answer: windowOf(c, report.time_zone),
+      // As the page's campaign rows say it, to a tenth.
+      prevented: c.prevented ? preventedText(c.prevented, 1) : 'no estimate',
       note: c.exposure.note,
       why: c.prevented ? null : c.reason,
     })),
@@ -120,7 +144,7 @@ export async function sendReportDigest(
       `?from=${report.from}&to=${report.to}&format=html`,
   });
   const { html, text } = await renderHtmlAndText(element);
-  const subject = `Prevented contacts, ${report.from} to ${report.to}: ${headlineFigure}`;
+  const subject = `Prevented contacts, ${period}: ${headlineFigure}`;
   return deps.mailer.sendBatch(
     recipients.map((address) => ({
       deliveryId: uuidv7(),

@@ -1,9 +1,35 @@
+import type { Interval } from '../impact/holdout-estimate';
+
 /** How the report's figures read in pages and emails (en, the workspace currency). */
 
+/** A count to `digits` decimals; one that rounds to zero reads 0, never -0. */
 export const formatCount = (value: number | null | undefined, digits = 0) =>
   value === null || value === undefined
     ? '–'
-    : value.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+    : value.toLocaleString('en', {
+        maximumFractionDigits: digits,
+        minimumFractionDigits: digits,
+        signDisplay: 'negative',
+      });
+
+/**
+ * An estimate and its interval's ends as `formatCount` writes them, except a figure that is not
+ * zero but would read 0: that one gets its first significant digit (0.3, -0.4, 0.0001), so
+ * rounding never puts an end on 0 or past it (an effect claimed with "0 to 10", or "-0").
+ */
+export function formatInterval(interval: Interval, digits = 0) {
+  const figure = (value: number) => {
+    const shown = formatCount(value, digits);
+    return value === 0 || /[1-9]/.test(shown)
+      ? shown
+      : value.toLocaleString('en', { maximumSignificantDigits: 1 });
+  };
+  return {
+    estimate: figure(interval.estimate),
+    low: figure(interval.low),
+    high: figure(interval.high),
+  };
+}
 
 export const formatPercent = (value: number | null) =>
   value === null ? '–' : `${(value * 100).toFixed(1)}%`;

@@ -10,7 +10,13 @@ import {
   savedText,
 } from './effect-text';
 import { smallWeeklyChart, weeklyContactsChart } from './report-charts';
-import { formatCount, formatHours, formatMoney, formatPercent } from './report-format';
+import {
+  formatCount,
+  formatHours,
+  formatInterval,
+  formatMoney,
+  formatPercent,
+} from './report-format';
 import type { PreventedContactsReport } from './report-schemas';
 import {
   inNetTotal,
@@ -56,7 +62,7 @@ const NetTiles = ({
   const savedNone = indistinguishableFromNone(prevented);
   return (
     <>
-      <Tile figure={formatCount(prevented.estimate)}>
+      <Tile figure={formatInterval(prevented).estimate}>
         net contacts prevented, every reason
         {savedNone ? ': ' : ' ('}
         {preventedRangeText(prevented)}
@@ -177,19 +183,16 @@ const campaignColumns = (
     ) : c.method === 'observational' ? (
       // Without a holdout only the target reasons are estimated: not a net figure.
       <>
-        {formatCount(c.prevented.estimate, 1)}
+        {formatInterval(c.prevented, 1).estimate}
         <br />
         <span class="label">target reasons, observational</span>
       </>
     ) : (
-      formatCount(c.prevented.estimate, 1)
+      formatInterval(c.prevented, 1).estimate
     ),
   ),
-  n('95% interval', (c) =>
-    c.prevented
-      ? `${formatCount(c.prevented.low, 1)} to ${formatCount(c.prevented.high, 1)}`
-      : (c.reason ?? ''),
-  ),
+  // In the words the digest and the impact page use: the range, or that it could be none.
+  n('95% interval', (c) => (c.prevented ? preventedRangeText(c.prevented, 1) : (c.reason ?? ''))),
   n(
     'Target / shifted',
     (c) =>

@@ -44,9 +44,21 @@ export const PreventedContactsReportSchema = z
         description:
           'Net prevented contacts (every reason) of the campaigns measured against a holdout ' +
           'whose net estimate was answered (one refused as insufficient data is in no total), ' +
-          'with an interval (their errors added in quadrature). Null (no estimate, not zero) ' +
-          'when no campaign is in it.',
+          "with an interval: each side's distance from the estimate added in quadrature over " +
+          "the campaigns, so one campaign's total is its own interval. Each campaign is counted " +
+          'over its whole measurement window, which may reach outside the period; a running ' +
+          'one so far, with its always-valid interval (see `prevented_so_far`). Null (no ' +
+          'estimate, not zero) when no campaign is in it.',
       }),
+      prevented_so_far: z
+        .number()
+        .int()
+        .openapi({
+          description:
+            'Of the campaigns in `prevented`, those still running: their part is so far, its ' +
+            'interval the wider one valid however often it is read, added to the ended ' +
+            "campaigns' fixed-horizon ones. `prevented` is final when this is 0.",
+        }),
       target_prevented: IntervalSchema.nullable().openapi({
         description:
           'Target-reason prevented contacts of the campaigns with both a net and a target ' +

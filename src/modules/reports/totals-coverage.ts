@@ -1,4 +1,4 @@
-import { formatCount } from './report-format';
+import { formatCount, formatInterval } from './report-format';
 import type { PreventedContactsReport, ReportCampaign } from './report-schemas';
 
 /**
@@ -15,6 +15,9 @@ export const netTreatedContacts = (campaigns: ReportCampaign[]) =>
 export const inTargetTotal = (c: ReportCampaign) =>
   c.shifted !== null && c.target_prevented !== null;
 
+/** What the net total and each campaign's figure are over, as the digest's subject says. */
+export const WHOLE_WINDOWS = "over the campaigns' whole measurement windows";
+
 const campaignCount = (n: number) => `${formatCount(n)} campaign${n === 1 ? '' : 's'}`;
 
 /**
@@ -24,9 +27,20 @@ const campaignCount = (n: number) => `${formatCount(n)} campaign${n === 1 ? '' :
 export function totalsCoverage(report: PreventedContactsReport) {
   const net = report.campaigns.filter(inNetTotal).length;
   const target = report.campaigns.filter(inTargetTotal).length;
+  const running = report.totals.prevented_so_far;
+  const windows = `over ${net === 1 ? 'its whole measurement window' : 'their whole measurement windows'}`;
   return {
-    /** Of the net total. */
-    net: `measured against holdouts: ${formatCount(net)} of ${campaignCount(report.totals.campaigns)}`,
+    /**
+     * Of the net total: which campaigns, over what, and how many of them are still running (so
+     * far, their part of the interval the wider one that holds however often it is read).
+     */
+    net:
+      `measured against holdouts: ${formatCount(net)} of ${campaignCount(report.totals.campaigns)}` +
+      (net > 0 ? `, ${windows}` : '') +
+      (running > 0
+        ? ` (${net === 1 ? 'still running' : `${formatCount(running)} still running`}: so far, ` +
+          'with the wider interval that holds however often it is read)'
+        : ''),
     /** Of savings, deflection rate and the churn and downgrade totals. */
     sameAsNet: `of the ${campaignCount(net)} in the net total`,
     /** Of the target-reason and shifted totals. */
@@ -49,10 +63,8 @@ export const OBSERVATIONAL_CAVEAT =
 export function observationalSum(report: PreventedContactsReport): string | null {
   const sum = report.totals.prevented_observational;
   if (!sum) return null;
-  return (
-    `${formatCount(sum.estimate)} contacts ` +
-    `(${formatCount(sum.low)} to ${formatCount(sum.high)})`
-  );
+  const { estimate, low, high } = formatInterval(sum);
+  return `${estimate} contacts (${low} to ${high})`;
 }
 
 /**

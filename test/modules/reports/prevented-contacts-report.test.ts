@@ -277,7 +277,19 @@ describe('GET /v1/reports/prevented-contacts', { timeout: paced.timeout }, () =>
       ]);
       const [digest] = digests;
       const prevented = Math.round(week.totals.prevented.estimate).toLocaleString('en');
-      expect(digest.subject).toBe(`Prevented contacts, 2026-03-02 to 2026-03-08: ${prevented}`);
+      // Over the campaign's window so far, which runs past the week: said, with its days.
+      expect(digest.subject).toBe(
+        `Prevented contacts, 2026-03-02 to 2026-03-08: ${prevented} over the campaigns' whole ` +
+          'measurement windows, so far',
+      );
+      expect(week.totals.prevented_so_far).toBe(1);
+      expect(digest.text.replace(/\s+/g, ' ')).toContain(
+        'active, holdout, so far, over 2026-03-02 to 2026-03-09 of its window',
+      );
+      expect(digest.text.replace(/\s+/g, ' ')).toContain(
+        'measured against holdouts: 1 of 2 campaigns, over its whole measurement window (still ' +
+          'running: so far, with the wider interval that holds however often it is read)',
+      );
       expect(digest.html).toContain('New invoice layout');
       expect(digest.text).toContain(`${(week.totals.recontact_rate * 100).toFixed(1)}%`);
       // The churn totals are over the campaigns in the net total, not every campaign: it says so.

@@ -160,6 +160,14 @@ describe('the report when the net total is no estimate or no distinguishable eff
         `${money(campaign.savings_cents.high)})`,
     );
     expect(campaigns).toContain('not distinguishable from none');
+    // The campaign's interval, to a tenth, in the words of the totals: on the page's row and
+    // in the digest's.
+    const tenth = (n: number) =>
+      n.toLocaleString('en', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+    const range =
+      'not distinguishable from no effect: the 95% interval runs from ' +
+      `${tenth(campaign.prevented.low)} to ${tenth(campaign.prevented.high)}`;
+    expect(campaigns).toContain(range);
 
     // The digest of the campaign's week says the same of its figures.
     expect((await sendReportDigest(t.deps, new Date('2026-03-09T07:00:00Z')))?.kind).toBe(
@@ -169,10 +177,20 @@ describe('the report when the net total is no estimate or no distinguishable eff
     const digest = outbox.data.find((m: { subject: string }) =>
       m.subject.startsWith('Prevented contacts, 2026-03-02 to 2026-03-08'),
     );
-    expect(digest.subject).toMatch(/: -?[\d,]+ \(not distinguishable from no effect\)$/);
+    expect(digest.subject).toMatch(
+      /: -?[\d,]+ over the campaigns' whole measurement windows \(not distinguishable from no effect\)$/,
+    );
     const text = read(digest.text);
     expect(text).toMatch(
-      /Net contacts prevented, every reason, measured against holdouts: 1 of 1 campaign -?[\d,]+: not distinguishable from no effect: the 95% interval runs from/,
+      /Net contacts prevented, every reason, measured against holdouts: 1 of 1 campaign, over its whole measurement window -?[\d,]+: not distinguishable from no effect: the 95% interval runs from/,
+    );
+    expect(text).toContain(`${tenth(campaign.prevented.estimate)}: ${range}`);
+    // And the CSV, for whoever reads it there.
+    const rows: Record<string, string>[] = parse(await (await get(`${period}&format=csv`)).text(), {
+      columns: true,
+    });
+    expect(rows.find((r) => r.section === 'campaign')?.prevented_text).toBe(
+      `${tenth(campaign.prevented.estimate)}: ${range}`,
     );
     expect(text).toMatch(
       /Saved, of the 1 campaign in the net total not distinguishable from \$0\.00 \(/,

@@ -65,6 +65,28 @@ describe("the report's totals in the CSV, on the page and in the digest", () => 
     });
   });
 
+  it("gives a net total of one campaign that campaign's own interval, skewed as it is", async () => {
+    const report = await readJson(await get(PERIOD));
+    const campaign = report.campaigns.find((c: { id: string }) => c.id === campaignId);
+    const { prevented, savings_cents: saved } = campaign;
+    expect(campaign.interval_kind).toBe('fixed_horizon');
+    // Skew-corrected: not the same distance each side of the estimate.
+    expect(
+      Math.abs(prevented.high - prevented.estimate - (prevented.estimate - prevented.low)),
+    ).toBeGreaterThan(0.5);
+    expect(report.totals.prevented).toEqual(prevented);
+    expect(report.totals.savings_cents).toEqual(saved);
+    expect(report.totals.prevented_so_far).toBe(0);
+    const rows: Record<string, string>[] = parse(await (await get(`${PERIOD}&format=csv`)).text(), {
+      columns: true,
+    });
+    const total = rows.find((r) => r.section === 'total');
+    expect([total?.prevented_low, total?.prevented_high]).toEqual([
+      String(prevented.low),
+      String(prevented.high),
+    ]);
+  });
+
   it('says in the digest, as on the page, which campaigns each headline figure covers', async () => {
     const week = 'from=2026-03-02&to=2026-03-08';
     const report = await readJson(await get(week));
@@ -87,8 +109,23 @@ describe("the report's totals in the CSV, on the page and in the digest", () => 
     const [digest] = outbox.data.filter((m: { campaign_id: string | null }) => !m.campaign_id);
     const text = read(digest.text);
     expect(text).toContain(
-      'Net contacts prevented, every reason, measured against holdouts: 1 of 2 campaigns',
+      'Net contacts prevented, every reason, measured against holdouts: 1 of 2 campaigns, over ' +
+        'its whole measurement window',
     );
+    // The figure is the campaigns' whole windows', not the week's: the digest says so, and when
+    // each window ran.
+    const total = Math.round(report.totals.prevented.estimate).toLocaleString('en');
+    expect(digest.subject).toBe(
+      `Prevented contacts, 2026-03-02 to 2026-03-08: ${total} over the campaigns' whole ` +
+        'measurement windows',
+    );
+    expect(text).toContain(
+      "Prevented contacts, savings, deflection and churn are over the campaigns' whole " +
+        'measurement windows (dates below), which may reach outside 2026-03-02 to 2026-03-08: a ' +
+        'campaign is counted whole in the digest of every week its window touches, so digests ' +
+        'do not add up.',
+    );
+    expect(text).toContain('ended, holdout, final, over its window 2026-03-02 to 2026-03-23');
     expect(text).toContain(
       'For the target reasons / shifted elsewhere, of the 1 campaign with a target and a net answer',
     );
