@@ -80,3 +80,14 @@ export const multiLineText = (max: number) =>
 /** A text of several lines that must say something (a status update): not blank, not invisible. */
 export const requiredMultiLineText = (max: number) =>
   multiLineText(max).trim().min(1).refine(showsSomething.check, showsSomething.params);
+
+/**
+ * `.` and `..` as a whole: what a value placed in a URL path (`/v1/accounts/{id}`) must not
+ * be. Every URL parser, the browser's, fetch's and the server's, removes them as dot segments,
+ * encoded (`%2E%2E`) or not, so a route could never receive one: a record under such an id
+ * could be created in a batch but never read, replaced or deleted.
+ */
+export const isDotSegment = (text: string) => text === '.' || text === '..';
+
+export const DOT_SEGMENT_MESSAGE =
+  'must not be "." or "..", which a URL cannot hold as a path segment';

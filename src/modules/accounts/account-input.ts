@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { emailAddress } from '../../http/email-input';
-import { oneLineText } from '../../http/text-input';
+import { DOT_SEGMENT_MESSAGE, isDotSegment, oneLineText } from '../../http/text-input';
 import { isTimeZone } from '../../lib/time-zone';
 
 export const MAX_ACCOUNTS_PER_BATCH = 5_000;
@@ -11,7 +11,12 @@ export const AccountIdSchema = z
   .min(1)
   .max(200)
   .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
-  .openapi({ example: 'acct_42' });
+  // Every other such id stays one path segment once encoded (encodeURIComponent).
+  .refine((id) => !isDotSegment(id), DOT_SEGMENT_MESSAGE)
+  .openapi({
+    example: 'acct_42',
+    description: 'Printable ASCII without spaces, 1 to 200 characters, not "." or "..".',
+  });
 
 const isLocale = (value: string) => {
   try {

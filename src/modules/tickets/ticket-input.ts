@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { patternOf } from '../../http/text-input';
+import { DOT_SEGMENT_MESSAGE, isDotSegment, patternOf } from '../../http/text-input';
 
 export const MAX_TICKETS_PER_BATCH = 5_000;
 export const UNSPECIFIED_REASON = 'Unspecified';
@@ -25,7 +25,14 @@ export const TicketInputSchema = z
   .object({
     source: z.string().trim().min(1).max(100).openapi({ example: 'zendesk' }),
     external_id: z.string().trim().min(1).max(200).openapi({ example: '48213' }),
-    account_id: optionalText(200),
+    // The account's id as the product's accounts (PUT /v1/accounts/{id}) would have it.
+    account_id: z
+      .string()
+      .trim()
+      .max(200)
+      .refine((id) => !isDotSegment(id), DOT_SEGMENT_MESSAGE)
+      .nullish()
+      .transform((value) => (value ? value : null)),
     reason: z
       .string()
       .trim()

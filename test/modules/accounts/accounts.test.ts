@@ -242,6 +242,59 @@ describe('accounts', () => {
     },
   );
 
+  const DOT_SEGMENT = 'must not be "." or "..", which a URL cannot hold as a path segment';
+  it('refuses "." and ".." as a batched id, naming the field, as no /v1/accounts/{id} URL could reach, change or delete them', async () => {
+    for (const id of ['.', '..', ' .. ']) {
+      const body = await expectProblem(
+        await t.request('/v1/accounts/batch', {
+          method: 'POST',
+          json: { accounts: [{ id: 'ok' }, { id }] },
+        }),
+        400,
+        'validation_failed',
+      );
+      expect(body.errors).toEqual([
+        { location: 'body', path: 'accounts.1.id', message: DOT_SEGMENT },
+      ]);
+    }
+    expect(await count('accounts')).toBe(0);
+  });
+
+  it('reaches every id it accepts through /v1/accounts/{id}, encoded as encodeURIComponent does', async () => {
+    // Slashes, query and fragment marks, percent signs and dots among other characters stay
+    // one path segment when encoded; spaces around an id are trimmed, inside one refused.
+    const ids = [
+      'a/b',
+      '/',
+      'a?b',
+      '?',
+      'a#b',
+      '#',
+      '%',
+      '%2E',
+      '%2e%2e',
+      '...',
+      '.a',
+      'a\\b',
+      '+',
+    ];
+    const batch = await t.request('/v1/accounts/batch', {
+      method: 'POST',
+      json: { accounts: [...ids.map((id) => ({ id })), { id: ' spaced ' }] },
+    });
+    expect(batch.status).toBe(200);
+    for (const id of [...ids, 'spaced']) {
+      const url = `/v1/accounts/${encodeURIComponent(id)}`;
+      const got = await t.request(url);
+      expect(got.status, id).toBe(200);
+      expect((await readJson(got)).id).toBe(id);
+      expect((await t.request(`${url}/notices`)).status, id).toBe(200);
+      expect((await t.request(url, { method: 'PUT', json: { plan: 'pro' } })).status, id).toBe(200);
+      expect((await t.request(url, { method: 'DELETE' })).status, id).toBe(204);
+    }
+    expect(await count('accounts')).toBe(0);
+  });
+
   it('stores an attribute named __proto__ like any other key, and audience rules match it without polluting a prototype', async () => {
     // Sent as text: a `__proto__` key in an object literal would set the literal's prototype.
     const sendJson = (path: string, method: string, body: string) =>

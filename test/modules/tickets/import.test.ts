@@ -445,6 +445,20 @@ describe('POST /v1/tickets/import', () => {
     expect(await ticketCount()).toBe(0);
   });
 
+  it('refuses "." and ".." as account ids, naming the line and column', async () => {
+    const csv = `${HEADER}1,a,Billing,2026-02-02,\n2,..,Login,2026-02-03,\n3,.,Login,2026-02-03,\n`;
+    const body = await expectProblem(await post(csv), 400, 'validation_failed');
+    const message = 'must not be "." or "..", which a URL cannot hold as a path segment';
+    expect(body.errors).toEqual([{ location: 'body', path: 'line 3.customer', message }]);
+    expect(await ticketCount()).toBe(0);
+    const skipped = await readJson(await post(csv, `source=crm&on_error=skip&map=${MAP}`));
+    expect(skipped).toMatchObject({ received: 3, inserted: 1, rejected: 2 });
+    expect(skipped.errors).toEqual([
+      { location: 'body', path: 'line 3.customer', message },
+      { location: 'body', path: 'line 4.customer', message },
+    ]);
+  });
+
   it('says a required cell is empty, in the column it was read from', async () => {
     const csv = `${HEADER}1,a,Billing,,\n`;
     const body = await expectProblem(await post(csv), 400, 'validation_failed');

@@ -320,6 +320,8 @@ describe('POST /v1/tickets', () => {
     ['a reason with no letters or digits', { reason: '!!! ???' }, 'reason'],
     ['a number as external id', { external_id: 42 }, 'external_id'],
     ['an empty source', { source: '' }, 'source'],
+    ['".." as account id', { account_id: '..' }, 'account_id'],
+    ['"." as account id', { account_id: ' . ' }, 'account_id'],
   ])('rejects %s and writes nothing', async (_, overrides, field) => {
     const body = await expectProblem(await post([ticket(1, overrides)]), 400, 'validation_failed');
     expect(body.errors.map((e: { path: string }) => e.path)).toContain(`tickets.0.${field}`);

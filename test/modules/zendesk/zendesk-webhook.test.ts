@@ -225,6 +225,23 @@ describe('POST /v1/integrations/zendesk/webhook', () => {
     ]);
   });
 
+  it('refuses an organization or requester id of "." or "..", which no account URL could reach, naming the field', async () => {
+    for (const detail of [
+      { organization_id: '..' },
+      { organization_id: null, requester_id: '.' },
+    ]) {
+      const body = await expectProblem(
+        await send(ticketCreated('35445', detail)),
+        400,
+        'validation_failed',
+      );
+      expect(body.errors).toEqual([
+        expect.objectContaining({ path: 'account_id', message: expect.stringMatching(/"\.\."/) }),
+      ]);
+    }
+    expect(await stored()).toEqual([]);
+  });
+
   it('acknowledges other event types without ingesting them', async () => {
     const response = await send({
       ...ticketCreated('35442'),
