@@ -106,6 +106,38 @@ describe('the console accounts and API keys pages', () => {
     expect(markup).toContain('value="a b!=x"');
   });
 
+  it('finds an account by its exact id when the id holds "=", whether or not the text before it is an attribute', async () => {
+    const ids = ['"><svg/onload=alert(6)>', 'plan=pro'];
+    const created = await t.request('/v1/accounts/batch', {
+      method: 'POST',
+      json: { accounts: ids.map((id) => ({ id, plan: 'enterprise' })) },
+    });
+    expect(created.status).toBe(200);
+    try {
+      const browser = consoleClient(t);
+      await browser.signIn(opsKey);
+      const links = async (q: string) => {
+        const page = await browser.get(`/console/accounts?q=${encodeURIComponent(q)}`);
+        expect(page.status, q).toBe(200);
+        return ((await page.text()).match(/href="\/console\/accounts\/[^"?]+"/g) ?? []).map(
+          (href) => decodeURIComponent(href.slice('href="/console/accounts/'.length, -1)),
+        );
+      };
+      // Not an attribute test ("\"><svg/onload" is no key): the id, or the start of one.
+      expect(await links('"><svg/onload=alert(6)>')).toEqual(['"><svg/onload=alert(6)>']);
+      expect(await links('"><svg/onload=al')).toEqual(['"><svg/onload=alert(6)>']);
+      // An attribute test that is also an account's id finds both.
+      const proPlan = await links('plan=pro');
+      expect(proPlan).toContain('plan=pro');
+      expect(proPlan).toContain('acct-000');
+      expect(proPlan).not.toContain('acct-001');
+    } finally {
+      for (const id of ids) {
+        await t.request(`/v1/accounts/${encodeURIComponent(id)}`, { method: 'DELETE' });
+      }
+    }
+  });
+
   it("shows an account's attributes, what it sees now and why, and what it dismissed", async () => {
     const browser = consoleClient(t);
     await browser.signIn(opsKey);

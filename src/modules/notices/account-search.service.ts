@@ -19,13 +19,16 @@ const COLUMNS = new Set(['id', 'plan', 'region', 'locale', 'time_zone']);
 /**
  * What ops type to find accounts: `key=value` tests an attribute as an audience rule `eq`
  * would (so a search finds exactly the accounts such a rule reaches; `components=API` is
- * `contains`), anything else is the start of an account id.
+ * `contains`), and finds the account whose id is that very text too (ids may hold `=`);
+ * anything else is the start of an account id. A `key=value` whose key is no attribute a rule
+ * can test is read as the start of an id as well; `badKey` names it, for when nothing matches.
  */
-export function searchCondition(query: string): SQL {
+export function searchCondition(query: string): { condition: SQL; badKey?: string } {
   const text = query.trim();
-  if (text === '') return sql`true`;
+  if (text === '') return { condition: sql`true` };
+  const idPrefix = sql`a.id like ${`${text.replace(/[\\%_]/g, '\\$&')}%`}`;
   const pair = /^([^=]+)=(.*)$/.exec(text);
-  if (!pair) return sql`a.id like ${`${text.replace(/[\\%_]/g, '\\$&')}%`}`;
+  if (!pair) return { condition: idPrefix };
   const key = (pair[1] ?? '').trim();
   const value = (pair[2] ?? '').trim();
   const attribute =
@@ -41,16 +44,8 @@ export function searchCondition(query: string): SQL {
     type: 'rule',
     any: values.map((v) => ({ attribute, op, value: v })),
   });
-  if (!parsed.success) {
-    throw new AppError('validation_failed', `"${key}" is not an attribute a search can test.`, [
-      {
-        location: 'query',
-        path: 'q',
-        message: 'Use id, plan, region, locale, time_zone, components or a key.',
-      },
-    ]);
-  }
-  return audienceCondition(parsed.data as Audience);
+  if (!parsed.success) return { condition: idPrefix, badKey: key };
+  return { condition: sql`(a.id = ${text} or ${audienceCondition(parsed.data as Audience)})` };
 }
 
 /** Accounts by id, matching `query`, a page at a time (opaque cursors, 400 for a bad one). */
@@ -70,14 +65,25 @@ export async function searchAccounts(
     }
     after = cursor.data;
   }
+  const { condition, badKey } = searchCondition(input.query);
   const rows = rowsOf<AccountSummary>(
     await deps.db.execute(sql`
       select a.id, a.plan, a.region, a.components, a.attributes
       from accounts a
-      where ${searchCondition(input.query)}
+      where ${condition}
         ${after === undefined ? sql`` : sql`and a.id > ${after}`}
       order by a.id
       limit ${input.limit + 1}`),
   );
+  // Neither an id nor a test a rule could make: say what is wrong with the key.
+  if (badKey !== undefined && rows.length === 0 && after === undefined) {
+    throw new AppError('validation_failed', `"${badKey}" is not an attribute a search can test.`, [
+      {
+        location: 'query',
+        path: 'q',
+        message: 'Use id, plan, region, locale, time_zone, components or a key.',
+      },
+    ]);
+  }
   return toPage(rows, input.limit, (row) => encodeKeyCursor(row.id));
 }
