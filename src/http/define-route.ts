@@ -39,8 +39,9 @@ const IfMatchHeaders = z.object({
     .openapi({
       description:
         'Change only the version read: the `ETag` of the GET (or of the last write) it was ' +
-        'read from, exactly as it came (an event’s is its version, `"3"`; a campaign’s its ' +
-        'version and status, `"3-active"`), a comma-separated list of them, or `*` for any. ' +
+        'read from, exactly as it came (an event’s or an incident’s is its version, `"3"`; a ' +
+        'campaign’s or a maintenance’s its version and status, `"3-active"`, ' +
+        '`"3-in_progress"`), a comma-separated list of them, or `*` for any. ' +
         'A stored version it does ' +
         'not name (compared strongly: a weak `W/"…"` tag never matches) is a 412 ' +
         '`precondition_failed` and nothing changes. Without it the write is unconditional.',
@@ -54,6 +55,20 @@ export const etagHeader = {
     description:
       'A strong validator of this answer: send it as `If-None-Match` to get a 304 while it ' +
       'is unchanged, and as `If-Match` to change only what it names.',
+    schema: { type: 'string' as const, example: '"3"' },
+  },
+};
+
+/**
+ * The `ETag` header of an answer whose resource has a version, but whose body shows more than
+ * the version counts (an incident's answer shows its components as they are now): for
+ * `If-Match`, not for `If-None-Match`.
+ */
+export const versionEtagHeader = {
+  ETag: {
+    description:
+      'A strong validator naming the version stored: send it as `If-Match` to change only ' +
+      'what it names.',
     schema: { type: 'string' as const, example: '"3"' },
   },
 };

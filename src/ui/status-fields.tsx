@@ -1,5 +1,8 @@
 import type { Child } from 'hono/jsx';
 import { COMPONENT_STATUSES } from '../db/schema';
+import { AppError } from '../http/app-error';
+import type { IncidentPrecondition } from '../modules/status/incidents/incident-etag';
+import { incidentJsonById } from '../modules/status/public/public-status.service';
 import { STATUS_LABEL } from '../modules/status/public/status-page';
 import { IncidentUpdateSchema, MaintenanceUpdateSchema } from '../modules/status/status-schemas';
 import { EmptyState, PageHeader } from '../view-kit/components';
@@ -34,8 +37,15 @@ export const statusSubpage = (
       </PageHeader>
       {content}
     </>,
-    problem ? { status: problem.status, flash: { ok: false, text: problem.summary } } : {},
+    problem ? { status: problem.status, flash: problemFlash(problem) } : {},
   );
+
+/** A form's problem as the page's flash, with its link when it has one. */
+export const problemFlash = (problem: FormProblem) => ({
+  ok: false,
+  text: problem.summary,
+  ...(problem.link ? { link: problem.link } : {}),
+});
 
 export const list = (value: string | undefined) => (value ?? '').split(',').filter(Boolean);
 
@@ -127,3 +137,62 @@ export const maintenanceUpdateInput = withSchema(MaintenanceUpdateSchema, (value
   status: values.status,
   body: values.body,
 }));
+
+/**
+ * The version an update or reopen form was shown at, as its precondition; none from a form
+ * without one (shown before forms carried it), which posts as an API request without
+ * `If-Match` does.
+ */
+export function shownVersion(value: string | undefined): IncidentPrecondition | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[1-9][0-9]{0,9}$/.test(value)) {
+    throw new AppError(
+      'validation_failed',
+      'The form does not say which version it was shown at; reload the page.',
+      [{ location: 'body', path: 'version', message: 'must be the version the form was shown at' }],
+    );
+  }
+  return { shownVersion: Number(value) };
+}
+
+/** Whether the service refused a change for a precondition that no longer holds. */
+export const changedMeanwhile = (error: unknown) =>
+  error instanceof AppError && error.code === 'precondition_failed';
+
+const EXCERPT = 200;
+
+/**
+ * Why a form shown before someone else's update posts nothing: what the incident or maintenance
+ * is now and its latest update, so ops decide on theirs from it. Where the page shows the form
+ * again (open on the status page, finished on its reopen page) what was typed is kept there;
+ * one the status page no longer offers an update form for links to its reopen page.
+ */
+export async function changedSinceShown(
+  c: ConsoleContext,
+  kind: Kind,
+  id: string,
+  page: 'status' | 'reopen',
+): Promise<{ status: 409; summary: string; link?: { href: string; label: string } }> {
+  const now = await incidentJsonById(c.var.deps, id, kind);
+  const latest = now?.incident_updates[0];
+  const body = latest?.body ?? '';
+  const excerpt = body.length > EXCERPT ? `${body.slice(0, EXCERPT - 1)}…` : body;
+  const finished = now?.status === 'resolved' || now?.status === 'completed';
+  const formAgain = finished === (page === 'reopen');
+  const when = latest?.display_at.slice(0, 16).replace('T', ' ');
+  const summary =
+    `Nothing was posted: "${now?.name ?? id}" changed since this page was shown. ` +
+    `It is ${now?.status ?? 'gone'} now` +
+    (latest ? `; its latest update (${latest.status}, ${when} UTC) says "${excerpt}".` : '.') +
+    (formAgain
+      ? ' What you typed is kept below: look it over and post it again if it still holds.'
+      : finished
+        ? ' Reopen it from its own page if it is a problem still.'
+        : ' Post its updates on the status page.');
+  const link = formAgain
+    ? undefined
+    : finished
+      ? { href: reopenPath(kind, id), label: 'Reopen it' }
+      : { href: '/console/status', label: 'Back to status' };
+  return { status: 409, summary, ...(link ? { link } : {}) };
+}

@@ -1,6 +1,7 @@
 import { IMPACTS, INCIDENT_STATUSES } from '../db/schema';
 import { actorOf } from '../http/principal';
 import { listComponentRows } from '../modules/status/components.service';
+import type { UpdateOptions } from '../modules/status/incidents/incident-etag';
 import { postIncidentUpdate } from '../modules/status/incidents/incidents.service';
 import { postMaintenanceUpdate } from '../modules/status/incidents/maintenance.service';
 import { type FinishedItem, finishedItem } from '../modules/status/incidents/recently-finished';
@@ -13,11 +14,14 @@ import { PAGE_ROLES } from './layout';
 import {
   AffectedComponentFields,
   type ComponentChoices,
+  changedMeanwhile,
+  changedSinceShown,
   componentChoices,
   foundForStatus,
   type Kind,
   maintenanceUpdateInput,
   reopenPath,
+  shownVersion,
   statusSubpage,
   updateInput,
 } from './status-fields';
@@ -57,6 +61,8 @@ const ReopenForm = (props: {
   const state = props.state ?? emptyForm(defaults);
   return (
     <PostForm action={reopenPath(item.kind, item.id)} csrf={props.csrf} class="narrow" once={state}>
+      {/* Reopened only over this version: not once someone else reopened and finished it. */}
+      <input type="hidden" name="version" value={state.values.version ?? String(item.version)} />
       <SelectField state={state} name="status" label="Reopen as" options={statuses} />
       <TextArea state={state} name="body" label="Update" hint="why it is open again (Markdown)" />
       {components ? (
@@ -123,7 +129,7 @@ function reopenPage(kind: Kind) {
 function reopenRoutes<T>(
   kind: Kind,
   parse: (values: Record<string, string>) => Parsed<T>,
-  post: (c: ConsoleContext, id: string, update: T) => Promise<void>,
+  post: (c: ConsoleContext, id: string, update: T, options: UpdateOptions) => Promise<void>,
 ) {
   const path = reopenPath(kind, ':id');
   const page = reopenPage(kind);
@@ -135,17 +141,28 @@ function reopenRoutes<T>(
       page,
       invalid: 'The update was not posted.',
       once: true,
-      save: async (c, update) => {
-        await post(c, c.req.param('id') ?? '', update);
+      save: async (c, update, values) => {
+        const id = c.req.param('id') ?? '';
+        const expected = shownVersion(values.version);
+        try {
+          await post(c, id, update, { only: 'reopen', expected });
+        } catch (error) {
+          if (!changedMeanwhile(error)) throw error;
+          // Shown again as it is now, with what was typed, over the version it is at now.
+          const { item } = await finishedItem(c.var.deps, kind, id);
+          const problem = await changedSinceShown(c, kind, id, 'reopen');
+          const state = { values: { ...values, version: String(item.version) }, errors: {} };
+          return page(c, state, problem);
+        }
         return { to: '/console/status', message: 'Update posted.' };
       },
     }),
   );
 }
 
-reopenRoutes('incident', updateInput, (c, id, update) =>
-  postIncidentUpdate(c.var.deps, id, update, actorOf(c.var.session.principal), 'reopen'),
+reopenRoutes('incident', updateInput, (c, id, update, options) =>
+  postIncidentUpdate(c.var.deps, id, update, actorOf(c.var.session.principal), options),
 );
-reopenRoutes('maintenance', maintenanceUpdateInput, (c, id, update) =>
-  postMaintenanceUpdate(c.var.deps, id, update, actorOf(c.var.session.principal), 'reopen'),
+reopenRoutes('maintenance', maintenanceUpdateInput, (c, id, update, options) =>
+  postMaintenanceUpdate(c.var.deps, id, update, actorOf(c.var.session.principal), options),
 );

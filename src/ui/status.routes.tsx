@@ -1,6 +1,7 @@
 import { COMPONENT_STATUSES, IMPACTS, INCIDENT_STATUSES } from '../db/schema';
 import { actorOf } from '../http/principal';
 import { createComponent } from '../modules/status/components.service';
+import { incidentVersions } from '../modules/status/incidents/incident-etag';
 import { openIncident, postIncidentUpdate } from '../modules/status/incidents/incidents.service';
 import {
   postMaintenanceUpdate,
@@ -24,10 +25,15 @@ import {
   AffectedComponentFields,
   affectedComponents,
   type ComponentChoices,
+  changedMeanwhile,
+  changedSinceShown,
   componentChoices,
+  type Kind,
   list,
   maintenanceUpdateInput,
+  problemFlash,
   reopenPath,
+  shownVersion,
   updateInput,
   updatesPath,
 } from './status-fields';
@@ -109,8 +115,19 @@ const nextState = (current: string) => {
   return (at >= 0 && INCIDENT_STATUSES[at + 1]) || 'resolved';
 };
 
+/**
+ * The version an update form was shown at: posted only over it, so one shown before someone
+ * else's update (a resolution) is refused rather than applied unseen. A form shown again
+ * keeps the version it was sent with, or the one it was refused against.
+ */
+const ShownVersion = (props: { state: FormState | undefined; version: number | undefined }) => {
+  const version = props.state?.values.version ?? props.version?.toString();
+  return version ? <input type="hidden" name="version" value={version} /> : '';
+};
+
 const OpenItem = (props: {
   incident: Incident;
+  version: number | undefined;
   state: FormState | undefined;
   csrf: string;
   now: string;
@@ -128,6 +145,7 @@ const OpenItem = (props: {
       {incident.scheduled_for ? (
         <MaintenanceUpdate
           maintenance={incident}
+          version={props.version}
           state={props.state}
           csrf={props.csrf}
           now={props.now}
@@ -138,6 +156,7 @@ const OpenItem = (props: {
           csrf={props.csrf}
           once={state}
         >
+          <ShownVersion state={props.state} version={props.version} />
           <SelectField state={state} name="status" label="New state" options={INCIDENT_STATUSES} />
           <TextArea state={state} name="body" label="Update" hint="what changed (Markdown)" />
           {incident.components.length > 0 ? (
@@ -178,6 +197,7 @@ const MAINTENANCE_NEXT = {
  */
 const MaintenanceUpdate = (props: {
   maintenance: Incident;
+  version: number | undefined;
   state: FormState | undefined;
   csrf: string;
   now: string;
@@ -203,6 +223,7 @@ const MaintenanceUpdate = (props: {
         </p>
       )}
       <PostForm action={updatesPath('maintenance', maintenance.id)} csrf={props.csrf} once={state}>
+        <ShownVersion state={props.state} version={props.version} />
         <SelectField
           state={state}
           name="status"
@@ -241,11 +262,16 @@ const ResolvedList = ({ items }: { items: FinishedItem[] }) => (
 
 async function statusPage(c: ConsoleContext, forms: Forms = {}, problem?: FormProblem) {
   const { deps, session } = c.var;
+  // The versions first: a form never holds a later version than the page shows it at.
+  const versions = await incidentVersions(deps.db, 'unfinished');
   // The public view: maintenance moves with its window there, and components under it say so.
   const status = await publicStatus(deps);
   const now = deps.clock.now();
   const { components } = status;
   const open = [...status.unresolved, ...status.active, ...status.upcoming];
+  // Reopened between the two reads: its version now (the page shows it open, as it is).
+  const reopened = open.map((item) => item.id).filter((id) => !versions.has(id));
+  for (const [id, version] of await incidentVersions(deps.db, reopened)) versions.set(id, version);
   const since = new Date(now.getTime() - REOPENABLE_DAYS * DAY_MS);
   const resolved = await finishedSince(deps, since, REOPENABLE_AT_MOST);
   const choices = componentChoices(components);
@@ -284,6 +310,7 @@ async function statusPage(c: ConsoleContext, forms: Forms = {}, problem?: FormPr
           open.map((incident) => (
             <OpenItem
               incident={incident}
+              version={versions.get(incident.id)}
               state={forms.updates?.[incident.id]}
               csrf={csrf}
               now={now.toISOString()}
@@ -340,7 +367,7 @@ async function statusPage(c: ConsoleContext, forms: Forms = {}, problem?: FormPr
     </>,
     {
       status: problem?.status,
-      flash: problem ? { ok: false, text: problem.summary } : undefined,
+      flash: problem ? problemFlash(problem) : undefined,
     },
   );
 }
@@ -386,14 +413,40 @@ statusRoutes.post(
   }),
 );
 
+/**
+ * Someone posted to it after the page was shown: nothing is posted, and the page says what it
+ * is now, with the form (still open) keeping what was typed and the version it is now, so
+ * posting it again adds it knowingly.
+ */
+async function refusedAsStale(
+  c: ConsoleContext,
+  kind: Kind,
+  id: string,
+  values: Record<string, string>,
+) {
+  // The version first, as the page is shown: never a later one than the message tells of.
+  const current = (await incidentVersions(c.var.deps.db, [id])).get(id);
+  const problem = await changedSinceShown(c, kind, id, 'status');
+  const state = { values: { ...values, version: String(current ?? '') }, errors: {} };
+  return statusPage(c, { updates: { [id]: state } }, problem);
+}
+
 statusRoutes.post('/console/status/incidents/:id/updates', ops, (c) => {
   const id = c.req.param('id') ?? '';
   return formPost(updateInput, {
     page: (c, update, problem) => statusPage(c, { updates: { [id]: update } }, problem),
     invalid: 'The update was not posted.',
     once: true,
-    save: async (c, update) => {
-      await postIncidentUpdate(c.var.deps, id, update, actorOf(c.var.session.principal));
+    save: async (c, update, values) => {
+      const expected = shownVersion(values.version);
+      try {
+        await postIncidentUpdate(c.var.deps, id, update, actorOf(c.var.session.principal), {
+          expected,
+        });
+      } catch (error) {
+        if (!changedMeanwhile(error)) throw error;
+        return refusedAsStale(c, 'incident', id, values);
+      }
       const message =
         update.status === 'resolved' ? 'Resolved; its banner has ended.' : 'Update posted.';
       return { to: '/console/status', message };
@@ -430,8 +483,16 @@ statusRoutes.post('/console/status/maintenances/:id/updates', ops, (c) => {
     page: (c, update, problem) => statusPage(c, { updates: { [id]: update } }, problem),
     invalid: 'The update was not posted.',
     once: true,
-    save: async (c, update) => {
-      await postMaintenanceUpdate(c.var.deps, id, update, actorOf(c.var.session.principal));
+    save: async (c, update, values) => {
+      const expected = shownVersion(values.version);
+      try {
+        await postMaintenanceUpdate(c.var.deps, id, update, actorOf(c.var.session.principal), {
+          expected,
+        });
+      } catch (error) {
+        if (!changedMeanwhile(error)) throw error;
+        return refusedAsStale(c, 'maintenance', id, values);
+      }
       const message =
         update.status === 'completed' ? 'Completed; its banner has ended.' : 'Update posted.';
       return { to: '/console/status', message };

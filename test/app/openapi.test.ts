@@ -92,7 +92,7 @@ describe('OpenAPI document and reference', () => {
     });
   });
 
-  it('documents If-Match and its 412 on the writes of one event or campaign, and the ETag they answer with', () => {
+  it('documents If-Match and its 412 on the writes of one event, campaign, incident or maintenance, and the ETag they answer with', () => {
     const operation = (method: string, path: string) => {
       const found = document.paths[path]?.[method];
       expect(found, `${method} ${path}`).toBeDefined();
@@ -108,6 +108,8 @@ describe('OpenAPI document and reference', () => {
       ['put', '/v1/events/{id}', '200'],
       ['delete', '/v1/events/{id}', '204'],
       ['patch', '/v1/campaigns/{id}', '200'],
+      ['post', '/v1/status/incidents/{id}/updates', '200'],
+      ['post', '/v1/status/maintenances/{id}/updates', '200'],
     ] as const;
     for (const [method, path, ok] of conditional) {
       const op = operation(method, path);
@@ -123,6 +125,10 @@ describe('OpenAPI document and reference', () => {
       ['post', '/v1/events', '201'],
       ['get', '/v1/campaigns/{id}', '200'],
       ['post', '/v1/campaigns', '201'],
+      ['get', '/v1/status/incidents/{id}', '200'],
+      ['post', '/v1/status/incidents', '201'],
+      ['get', '/v1/status/maintenances/{id}', '200'],
+      ['post', '/v1/status/maintenances', '201'],
     ] as const) {
       expect(operation(method, path).responses[ok]?.headers, `${method} ${path}`).toHaveProperty(
         'ETag',

@@ -5,7 +5,7 @@ import { readJson } from '../helpers/read-json';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 
 /**
- * The version of an event or campaign (its ETag) is moved by the database, so a writer that
+ * The version of an event, campaign or incident (its ETag) is moved by the database, so a writer that
  * says nothing of it (a statement written by hand here, as a future writer might) still moves
  * it when it changes what the API shows, and cannot set it to anything else.
  */
@@ -16,7 +16,7 @@ describe('versions kept by the database', () => {
   });
   afterAll(() => t.close());
 
-  const versionOf = async (table: 'events' | 'campaigns', id: string) =>
+  const versionOf = async (table: 'events' | 'campaigns' | 'incidents', id: string) =>
     rowsOf<{ version: number }>(
       await t.deps.db.execute(sql`select version from ${sql.identifier(table)} where id = ${id}`),
     )[0]?.version;
@@ -86,5 +86,33 @@ describe('versions kept by the database', () => {
 
     await t.deps.db.execute(sql`update campaigns set version = 7 where id = ${campaign.id}`);
     expect(await versionOf('campaigns', campaign.id)).toBe(campaign.version + 1);
+  });
+
+  it('moves an incident’s version on a change the API shows and on each update posted, not on its banner link', async () => {
+    const opened = await t.request('/v1/status/incidents', {
+      method: 'POST',
+      json: { name: 'Errors', impact: 'minor', body: 'Looking.', components: [] },
+    });
+    expect(opened.status).toBe(201);
+    const { id } = await readJson(opened);
+    const path = `/v1/status/incidents/${id}`;
+    const first = await versionOf('incidents', id);
+    expect((await t.request(path)).headers.get('etag')).toBe(`"${first}"`);
+
+    await t.deps.db.execute(sql`update incidents set name = 'Renamed by hand' where id = ${id}`);
+    expect(await versionOf('incidents', id)).toBe((first ?? 0) + 1);
+    // An update posted by hand, the incident's row left as it was.
+    await t.deps.db.execute(
+      sql`insert into incident_updates (id, incident_id, status, body, affected_components)
+        values (gen_random_uuid(), ${id}, 'investigating', 'By hand.', '[]')`,
+    );
+    expect(await versionOf('incidents', id)).toBe((first ?? 0) + 2);
+
+    // Its banner's link (not shown), a statement that changes nothing, a version set by hand.
+    await t.deps.db.execute(sql`update incidents set campaign_id = null where id = ${id}`);
+    await t.deps.db.execute(sql`update incidents set name = name where id = ${id}`);
+    await t.deps.db.execute(sql`update incidents set version = 99 where id = ${id}`);
+    expect(await versionOf('incidents', id)).toBe((first ?? 0) + 2);
+    expect((await t.request(path)).headers.get('etag')).toBe(`"${(first ?? 0) + 2}"`);
   });
 });

@@ -73,6 +73,12 @@ export const incidents = pgTable(
     updatedAt: timestamptz('updated_at').notNull().defaultNow(),
     monitoringAt: timestamptz('monitoring_at'),
     resolvedAt: timestamptz('resolved_at'),
+    /**
+     * Counts the changes (the ETag, `If-Match`), moved by the database (trigger
+     * `incidents_version`, drizzle/0046): any update of what the API shows of the row, and any
+     * update posted to it, moves it.
+     */
+    version: integer('version').notNull().default(1),
   },
   (table) => [index('incidents_kind_created_idx').on(table.kind, table.createdAt)],
 );

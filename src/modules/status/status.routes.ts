@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { notFound } from '../../http/app-error';
 import { createRouter } from '../../http/create-router';
-import { defineRoute, json, problemResponse } from '../../http/define-route';
+import { defineRoute, json, problemResponse, versionEtagHeader } from '../../http/define-route';
 import { PageQuerySchema, pageSchema } from '../../http/pagination';
 import { actorOf } from '../../http/principal';
 import {
@@ -12,6 +12,7 @@ import {
   updateComponent,
 } from './components.service';
 import { listIncidents } from './incident-list.service';
+import { incidentEtag, incidentVersion } from './incidents/incident-etag';
 import { openIncident, postIncidentUpdate } from './incidents/incidents.service';
 import { postMaintenanceUpdate, scheduleMaintenance } from './incidents/maintenance.service';
 import { incidentJsonById } from './public/public-status.service';
@@ -33,6 +34,7 @@ const IdParams = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'pat
 const incidentResponse = (description: string) => ({
   description,
   content: json(StatuspageIncidentSchema),
+  headers: versionEtagHeader,
 });
 
 const NAME_TAKEN = 'A component is already named so (`errors[]` names `name`); nothing was saved.';
@@ -126,27 +128,43 @@ function listRoute<K extends 'incident' | 'maintenance'>(
 
 const listIncidentsRoute = listRoute('incident', 'List incidents, newest first', 'incidents.json');
 
-const getIncidentRoute = defineRoute({
-  access: readers,
-  method: 'get',
-  path: '/v1/status/incidents/{id}',
-  tags,
-  summary: 'One incident with its updates',
-  request: { params: IdParams },
-  responses: { 200: incidentResponse('The incident'), 404: problemResponse('No such incident.') },
-});
+/** One incident, or one maintenance, with its updates and the ETag of its version. */
+function getRoute<K extends 'incident' | 'maintenance'>(kind: K, summary: string) {
+  const name = kind === 'incident' ? 'incident' : 'maintenance';
+  return defineRoute({
+    access: readers,
+    method: 'get',
+    path: `/v1/status/${kind}s/{id}` as const,
+    tags,
+    summary,
+    description:
+      `The \`ETag\` names the ${name}'s version${kind === 'maintenance' ? ' and the status it has now (`"4-in_progress"`), as the clock moves it through its window' : ' (`"4"`)'}: ` +
+      'send it as `If-Match` with an update so that one posted by someone else since (a ' +
+      'resolution, say) is not overwritten unseen.',
+    request: { params: IdParams },
+    responses: {
+      200: incidentResponse(`The ${name}`),
+      404: problemResponse(`No such ${name}.`),
+    },
+  });
+}
+
+const getIncidentRoute = getRoute('incident', 'One incident with its updates');
 
 const incidentUpdateRoute = defineRoute({
   access: ops,
   method: 'post',
   idempotent: true,
+  conditional: true,
   path: '/v1/status/incidents/{id}/updates',
   tags,
   summary: 'Post an incident update; `resolved` restores components and ends the banner',
   description:
     'On a resolved incident, an update with another status reopens it: its components return ' +
     'to the status they had when it was resolved (unless the update names theirs), and if it ' +
-    'had a banner a new one shows to the same accounts.',
+    'had a banner a new one shows to the same accounts. Send the `ETag` it was read with as ' +
+    '`If-Match`: an update written before a colleague resolved it is then refused (412) ' +
+    'rather than reopening it.',
   request: { params: IdParams, body: { required: true, content: json(IncidentUpdateSchema) } },
   responses: {
     200: incidentResponse('The incident after the update'),
@@ -172,10 +190,13 @@ const listMaintenancesRoute = listRoute(
   'scheduled-maintenances.json',
 );
 
+const getMaintenanceRoute = getRoute('maintenance', 'One maintenance with its updates');
+
 const maintenanceUpdateRoute = defineRoute({
   access: ops,
   method: 'post',
   idempotent: true,
+  conditional: true,
   path: '/v1/status/maintenances/{id}/updates',
   tags,
   summary: 'Post a maintenance update; `completed` ends its banner',
@@ -185,7 +206,8 @@ const maintenanceUpdateRoute = defineRoute({
     'a window (`auto_transition`), `scheduled` is refused. On a completed maintenance, ' +
     '`in_progress` or `verifying` reopens it (`verifying` only if it had begun): its components ' +
     'are under maintenance again and, if it had a banner, a new one shows to the same accounts. ' +
-    'Inside its window it still completes with the clock; past it, when ops post `completed`.',
+    'Inside its window it still completes with the clock; past it, when ops post `completed`. ' +
+    'With `If-Match`, only over the version and status its `ETag` named.',
   request: { params: IdParams, body: { required: true, content: json(MaintenanceUpdateSchema) } },
   responses: {
     200: incidentResponse('The maintenance after the update'),
@@ -196,14 +218,20 @@ const maintenanceUpdateRoute = defineRoute({
   },
 });
 
+/** One incident or maintenance as the API answers it, with the ETag of its version. */
 async function incidentOrNotFound(
   deps: Parameters<typeof incidentJsonById>[0],
   id: string,
   kind: 'incident' | 'maintenance',
 ) {
-  const incident = await incidentJsonById(deps, id, kind);
-  if (!incident) throw notFound(`${kind === 'incident' ? 'Incident' : 'Maintenance'} ${id}`);
-  return incident;
+  // The version first: what is read after it is as new or newer, so the ETag never names a
+  // later version than the answer shows (an If-Match with it is at worst refused).
+  const version = await incidentVersion(deps.db, id, kind);
+  const incident = version === undefined ? undefined : await incidentJsonById(deps, id, kind);
+  if (version === undefined || !incident) {
+    throw notFound(`${kind === 'incident' ? 'Incident' : 'Maintenance'} ${id}`);
+  }
+  return { incident, headers: { ETag: incidentEtag({ kind, version }, incident.status) } };
 }
 
 export const statusRoutes = createRouter()
@@ -230,28 +258,45 @@ export const statusRoutes = createRouter()
   })
   .openapi(openIncidentRoute, async (c) => {
     const id = await openIncident(c.var.deps, c.req.valid('json'), actorOf(c.var.principal));
-    return c.json(await incidentOrNotFound(c.var.deps, id, 'incident'), 201);
+    const { incident, headers } = await incidentOrNotFound(c.var.deps, id, 'incident');
+    return c.json(incident, 201, headers);
   })
   .openapi(listIncidentsRoute, async (c) =>
     c.json(await listIncidents(c.var.deps, 'incident', c.req.valid('query')), 200),
   )
-  .openapi(getIncidentRoute, async (c) =>
-    c.json(await incidentOrNotFound(c.var.deps, c.req.valid('param').id, 'incident'), 200),
-  )
+  .openapi(getIncidentRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const { incident, headers } = await incidentOrNotFound(c.var.deps, id, 'incident');
+    return c.json(incident, 200, headers);
+  })
   .openapi(incidentUpdateRoute, async (c) => {
     const { id } = c.req.valid('param');
-    await postIncidentUpdate(c.var.deps, id, c.req.valid('json'), actorOf(c.var.principal));
-    return c.json(await incidentOrNotFound(c.var.deps, id, 'incident'), 200);
+    const expected = c.var.ifMatch;
+    await postIncidentUpdate(c.var.deps, id, c.req.valid('json'), actorOf(c.var.principal), {
+      expected,
+    });
+    const { incident, headers } = await incidentOrNotFound(c.var.deps, id, 'incident');
+    return c.json(incident, 200, headers);
   })
   .openapi(scheduleMaintenanceRoute, async (c) => {
     const id = await scheduleMaintenance(c.var.deps, c.req.valid('json'), actorOf(c.var.principal));
-    return c.json(await incidentOrNotFound(c.var.deps, id, 'maintenance'), 201);
+    const { incident, headers } = await incidentOrNotFound(c.var.deps, id, 'maintenance');
+    return c.json(incident, 201, headers);
+  })
+  .openapi(getMaintenanceRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const { incident, headers } = await incidentOrNotFound(c.var.deps, id, 'maintenance');
+    return c.json(incident, 200, headers);
   })
   .openapi(listMaintenancesRoute, async (c) =>
     c.json(await listIncidents(c.var.deps, 'maintenance', c.req.valid('query')), 200),
   )
   .openapi(maintenanceUpdateRoute, async (c) => {
     const { id } = c.req.valid('param');
-    await postMaintenanceUpdate(c.var.deps, id, c.req.valid('json'), actorOf(c.var.principal));
-    return c.json(await incidentOrNotFound(c.var.deps, id, 'maintenance'), 200);
+    const expected = c.var.ifMatch;
+    await postMaintenanceUpdate(c.var.deps, id, c.req.valid('json'), actorOf(c.var.principal), {
+      expected,
+    });
+    const { incident, headers } = await incidentOrNotFound(c.var.deps, id, 'maintenance');
+    return c.json(incident, 200, headers);
   });

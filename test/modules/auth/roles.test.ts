@@ -62,6 +62,7 @@ const PROTECTED_ROUTES: { method: string; path: string; json?: unknown; allowed:
   },
   { method: 'POST', path: '/v1/status/maintenances', json: {}, allowed: ['ops'] },
   { method: 'GET', path: '/v1/status/maintenances', allowed: ['ops', 'analyst'] },
+  { method: 'GET', path: `/v1/status/maintenances/${MISSING_ID}`, allowed: ['ops', 'analyst'] },
   { method: 'POST', path: '/v1/status/webhooks', json: {}, allowed: ['ops'] },
   { method: 'GET', path: '/v1/status/webhooks', allowed: ['ops'] },
   { method: 'DELETE', path: `/v1/status/webhooks/${MISSING_ID}`, allowed: ['ops'] },

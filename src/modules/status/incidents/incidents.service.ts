@@ -12,6 +12,7 @@ import {
   restoreComponents,
   setComponentStatuses,
 } from './incident-components';
+import { requireIncidentPrecondition, type UpdateOptions } from './incident-etag';
 import { addUpdate, changeStatus, lockIncident, openAlready } from './incident-records';
 import { reopen } from './reopen';
 
@@ -51,19 +52,22 @@ export async function openIncident(deps: Deps, input: IncidentOpen, actor: Actor
 
 /**
  * Records an update. One that is not `resolved` on a resolved incident reopens it, as
- * Statuspage allows when a problem returns: see `reopenIncident`.
+ * Statuspage allows when a problem returns: see `reopenIncident`. With `expected`, the locked
+ * incident must still be at the version it names (else 412, nothing changed): an update
+ * written before a colleague's resolution does not reopen it unseen.
  */
 export async function postIncidentUpdate(
   deps: Deps,
   id: string,
   input: IncidentUpdateInput,
   actor: Actor,
-  only?: 'reopen',
+  { only, expected }: UpdateOptions = {},
 ) {
   await changeStatus(deps, async (tx) => {
     const now = deps.clock.now();
     const incident = await lockIncident(tx, id, 'incident');
     if (only === 'reopen' && incident.status !== 'resolved') throw openAlready();
+    requireIncidentPrecondition(expected, incident, now);
     if (incident.status === 'resolved') {
       if (input.status === 'resolved') {
         throw new AppError(

@@ -9,6 +9,7 @@ import { incidentStatusAt } from '../status-clock';
 import type { MaintenanceSchedule, MaintenanceUpdateInput } from '../status-schemas';
 import { followBanner, openBanner } from './incident-banner';
 import { linkComponents } from './incident-components';
+import { requireIncidentPrecondition, type UpdateOptions } from './incident-etag';
 import {
   addUpdate,
   changeStatus,
@@ -66,20 +67,22 @@ export async function scheduleMaintenance(deps: Deps, input: MaintenanceSchedule
 
 /**
  * Records an update. `in_progress` or `verifying` on a completed maintenance reopens it, as
- * for an incident: see `reopenMaintenance`.
+ * for an incident: see `reopenMaintenance`. With `expected`, only over that version (else 412,
+ * nothing changed, the clock's moves not recorded either).
  */
 export async function postMaintenanceUpdate(
   deps: Deps,
   id: string,
   input: MaintenanceUpdateInput,
   actor: Actor,
-  only?: 'reopen',
+  { only, expected }: UpdateOptions = {},
 ) {
   await changeStatus(deps, async (tx) => {
     const now = deps.clock.now();
     const maintenance = await lockIncident(tx, id, 'maintenance');
     const current = incidentStatusAt(maintenance, now);
     if (only === 'reopen' && current !== 'completed') throw openAlready();
+    requireIncidentPrecondition(expected, maintenance, now);
     if (current === 'completed') {
       return reopenMaintenance(deps, tx, maintenance, input, actor, now);
     }

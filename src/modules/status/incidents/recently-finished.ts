@@ -13,6 +13,8 @@ export type FinishedItem = {
   status: string;
   impact: string;
   finishedAt: Date;
+  /** What its reopen form is posted over (`If-Match`'s version). */
+  version: number;
 };
 
 /**
@@ -62,6 +64,7 @@ const asItem = (row: IncidentRow, now: Date): FinishedItem => ({
   status: incidentStatusAt(row, now),
   impact: row.impact,
   finishedAt: row.resolvedAt ?? row.scheduledUntil ?? now,
+  version: row.version,
 });
 
 /**
