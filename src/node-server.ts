@@ -12,7 +12,6 @@ import { createApp } from './app';
 import type { Deps } from './deps';
 import { swaggerUiFiles } from './docs/swagger-ui-files';
 import { AppError } from './http/app-error';
-import { UNCACHED } from './http/private-answers';
 import { problemAnswer } from './http/problem';
 import { requestIdFor } from './http/request-id';
 import { logRequest } from './http/request-log';
@@ -156,11 +155,9 @@ function send(
   reply: NoticesReply,
   started: number,
 ): void {
-  // What the Hono app's middleware adds to a JSON answer: the request id, nosniff, and no-store
-  // on an answer that says nothing of caching (a refusal).
+  // What the Hono app's middleware adds to a JSON answer: the request id and nosniff.
   reply.headers['x-request-id'] = request.requestId;
   reply.headers['x-content-type-options'] = 'nosniff';
-  reply.headers['cache-control'] ??= UNCACHED;
   try {
     outgoing.writeHead(reply.status, reply.headers);
     outgoing.end(reply.body ?? undefined);

@@ -210,12 +210,16 @@ describe('notices API on the Node fast path', () => {
         code: 'unauthorized',
         detail: expect.stringContaining('one Authorization header'),
       });
-      // Every other route says the same.
+      // Every other route says the same, and tells caches to keep none of it (the notices API
+      // leaves caching to its own answers).
       const campaigns = await bothRaw('/v1/campaigns', lines);
-      expect({ ...campaigns, body: JSON.parse(campaigns.body).detail }).toEqual({
-        ...answer,
-        body: JSON.parse(answer.body).detail,
-      });
+      const { 'cache-control': cacheControl, ...otherHeaders } = campaigns.headers;
+      expect(cacheControl).toBe('no-store');
+      expect({
+        ...campaigns,
+        headers: otherHeaders,
+        body: JSON.parse(campaigns.body).detail,
+      }).toEqual({ ...answer, body: JSON.parse(answer.body).detail });
     }
     expect(handedOn).toEqual(pairs.map(() => 'GET /v1/campaigns'));
     await t.deps.notices.exposures.flush();
