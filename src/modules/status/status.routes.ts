@@ -12,7 +12,7 @@ import {
   updateComponent,
 } from './components.service';
 import { listIncidents } from './incident-list.service';
-import { incidentEtag, incidentVersion } from './incidents/incident-etag';
+import { incidentEtag, incidentVersions } from './incidents/incident-etag';
 import { openIncident, postIncidentUpdate } from './incidents/incidents.service';
 import { postMaintenanceUpdate, scheduleMaintenance } from './incidents/maintenance.service';
 import { incidentJsonById } from './public/public-status.service';
@@ -226,7 +226,8 @@ async function incidentOrNotFound(
 ) {
   // The version first: what is read after it is as new or newer, so the ETag never names a
   // later version than the answer shows (an If-Match with it is at worst refused).
-  const version = await incidentVersion(deps.db, id, kind);
+  // Of whatever kind: the read after it answers only the kind asked for.
+  const version = (await incidentVersions(deps.db, [id])).get(id);
   const incident = version === undefined ? undefined : await incidentJsonById(deps, id, kind);
   if (version === undefined || !incident) {
     throw notFound(`${kind === 'incident' ? 'Incident' : 'Maintenance'} ${id}`);

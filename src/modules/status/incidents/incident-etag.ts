@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull } from 'drizzle-orm';
+import { inArray, isNull } from 'drizzle-orm';
 import type { Db } from '../../../db/database';
 import { type IncidentRow, incidents } from '../../../db/schema';
 import { AppError } from '../../../http/app-error';
@@ -70,17 +70,4 @@ export async function incidentVersions(
     .from(incidents)
     .where(ids === 'unfinished' ? isNull(incidents.resolvedAt) : inArray(incidents.id, ids));
   return new Map(rows.map((row) => [row.id, row.version]));
-}
-
-/** The stored version of one incident or maintenance, or undefined when there is none. */
-export async function incidentVersion(
-  db: Db,
-  id: string,
-  kind: IncidentRow['kind'],
-): Promise<number | undefined> {
-  const [row] = await db
-    .select({ version: incidents.version })
-    .from(incidents)
-    .where(and(eq(incidents.id, id), eq(incidents.kind, kind)));
-  return row?.version;
 }
